@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { isLinkedError } from '../model/errors.js';
+
+/** Exit codes shared by every command (Terraform's, for plan --detailed-exitcode). */
+export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
+
+/**
+ * Runs the program and turns errors into a one-line message and exit code 1
+ * (a stack trace only with --debug, DESIGN §5).
+ */
+export async function runCli(program: Command, argv: string[]): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    const debug = argv.includes('--debug');
+    const json = argv.includes('--json');
+    if (json) {
+      const err = isLinkedError(e) ? { code: e.code, message: e.message, details: e.details } : { code: 'INTERNAL', message: String((e as Error)?.message ?? e) };
+      process.stdout.write(JSON.stringify({ error: err }, null, 2) + '\n');
+    } else {
+      const msg = isLinkedError(e) ? `Error [${e.code}]: ${e.message}` : `Error: ${(e as Error)?.message ?? e}`;
+      process.stderr.write(msg + '\n');
+    }
+    if (debug && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+    process.exitCode = EXIT.error;
+  }
+}
+
+/** Prints a value as JSON on stdout: the `--json` form of every command. */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}

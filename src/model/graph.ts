@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { ColumnName, Slug, TableRef } from './common.js';
+
+export const DEFAULT_MAX_DEPTH = 4;
+/** Segment's current limit; the seed's default is 4 (DESIGN D10). */
+export const MAX_DEPTH_LIMIT = 6;
+
+export const Profile = z
+  .object({
+    table: TableRef,
+    /** The profile id column: the userId of every event sent. */
+    id: ColumnName,
+    /** Columns usable in trait conditions and enrichment. */
+    traits: z.array(ColumnName).default([]),
+    /** External identifier columns (email, user_id, phone...) that relationships may join on. */
+    identifiers: z.array(ColumnName).default([]),
+  })
+  .strict();
+export type Profile = z.infer<typeof Profile>;
+
+export const EventsSource = z
+  .object({
+    table: TableRef,
+    /** Column holding the profile id the event belongs to. */
+    profileKey: ColumnName,
+    /** Column holding the event name, e.g. "Payment Made". */
+    name: ColumnName,
+    timestamp: ColumnName,
+    /** JSON column with the event properties. */
+    properties: ColumnName,
+  })
+  .strict();
+export type EventsSource = z.infer<typeof EventsSource>;
+
+export const Entity = z
+  .object({
+    slug: Slug,
+    name: z.string().min(1),
+    table: TableRef,
+    primaryKey: ColumnName,
+    /** Columns exposed to conditions and enrichment. Omitted: every column of the table. */
+    columns: z.array(ColumnName).optional(),
+  })
+  .strict();
+export type Entity = z.infer<typeof Entity>;
+
+/**
+ * How a relationship reaches its entity from its parent (the profile, or the parent relationship's entity).
+ * - `profile`: a profile trait or identifier column equals an entity column (first level only).
+ * - `entity`: `parent.parentColumn = entity.entityColumn` (one-to-many, covers one-to-one).
+ * - `junction`: many-to-many through a junction table with its own primary key.
+ */
+export const RelationshipJoin = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('profile'),
+      via: z.enum(['trait', 'identifier']),
+      profileColumn: ColumnName,
+      entityColumn: ColumnName,
+    })
+    .strict(),
+  z.object({ type: z.literal('entity'), parentColumn: ColumnName, entityColumn: ColumnName }).strict(),
+  z
+    .object({
+      type: z.literal('junction'),
+      table: TableRef,
+      primaryKey: ColumnName,
+      parentColumn: ColumnName,
+      junctionParentColumn: ColumnName,
+      junctionEntityColumn: ColumnName,
+      entityColumn: ColumnName,
+    })
+    .strict(),
+]);
+export type RelationshipJoin = z.infer<typeof RelationshipJoin>;
+
+export const Relationship = z
+  .object({
+    /** Unique in the graph, so a slug alone names a path from the profile. */
+    slug: Slug,
+    name: z.string().min(1),
+    /** Slug of the related entity. */
+    entity: Slug,
+    /** Slug of the parent relationship; null for a relationship of the profile itself. */
+    parent: Slug.nullable(),
+    join: RelationshipJoin,
+  })
+  .strict();
+export type Relationship = z.infer<typeof Relationship>;
+
+export const DataGraph = z
+  .object({
+    key: Slug.default('graph'),
+    maxDepth: z.number().int().min(1).max(MAX_DEPTH_LIMIT).default(DEFAULT_MAX_DEPTH),
+    profile: Profile,
+    events: EventsSource.optional(),
+    entities: z.array(Entity).default([]),
+    relationships: z.array(Relationship).default([]),
+    preventDestroy: z.boolean().default(false),
+  })
+  .strict();
+export type DataGraph = z.infer<typeof DataGraph>;

@@ -1,0 +1,147 @@
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { LinkedError } from '../model/errors.js';
+import { classifyDuckDbError } from './errors.js';
+import type { CatalogColumn, CatalogTable, QueryOptions, QueryResult, Row, Warehouse } from './types.js';
+
+export interface DuckDbOpenOptions {
+  /** How long to wait for another process to release the file (DESIGN D5: one writer per file). */
+  busyTimeoutMs?: number;
+}
+
+/** Opens a DuckDB file (or ':memory:'), retrying while another process holds its lock. */
+export async function openDuckDb(path: string, options: DuckDbOpenOptions = {}): Promise<DuckDbWarehouse> {
+  const deadline = Date.now() + (options.busyTimeoutMs ?? 30_000);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const instance = await DuckDBInstance.create(path);
+      return new DuckDbWarehouse(instance, await instance.connect());
+    } catch (e) {
+      const busy = /Could not set lock|Conflicting lock/i.test(String((e as Error).message));
+      if (!busy) throw classifyDuckDbError(e);
+      if (Date.now() >= deadline) {
+        throw new LinkedError(
+          'WAREHOUSE_BUSY',
+          `The DuckDB file ${path} is in use by another process (DuckDB admits one writer). ` +
+            'Wait for it to finish, or stop the controller that holds it, and try again.',
+        );
+      }
+      await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 500)));
+    }
+  }
+}
+
+/** DuckDB values as plain JSON-friendly JS: BIGINT as number when it fits, else as a string. */
+function toPlain(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  }
+  if (Array.isArray(value)) return value.map(toPlain);
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPlain(v)]));
+  }
+  return value;
+}
+
+function plainRows(rows: Record<string, unknown>[]): Row[] {
+  return rows.map((r) => {
+    const out: Row = {};
+    for (const k of Object.keys(r)) out[k] = toPlain(r[k]);
+    return out;
+  });
+}
+
+/** Bound values as DuckDB takes them: Dates as ISO strings (the SQL casts them), undefined as NULL. */
+function bindable(params: readonly unknown[]): any[] {
+  return params.map((p) => (p === undefined ? null : p instanceof Date ? p.toISOString() : p));
+}
+
+const FAMILIES: [RegExp, CatalogColumn['family']][] = [
+  [/^(VARCHAR|TEXT|STRING|CHAR|UUID|BPCHAR)/i, 'string'],
+  [/^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL|NUMERIC)/i, 'number'],
+  [/^BOOL/i, 'boolean'],
+  [/^DATE$/i, 'date'],
+  [/^TIMESTAMP/i, 'timestamp'],
+  [/^JSON$/i, 'json'],
+];
+
+export function duckDbTypeFamily(type: string): CatalogColumn['family'] {
+  return FAMILIES.find(([re]) => re.test(type))?.[1] ?? 'other';
+}
+
+export class DuckDbWarehouse implements Warehouse {
+  readonly dialect = 'duckdb' as const;
+  private inTransaction = false;
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  async query<T = Row>(sql: string, params: readonly unknown[] = [], _options?: QueryOptions): Promise<QueryResult<T>> {
+    try {
+      const reader = await this.connection.runAndReadAll(sql, bindable(params));
+      return { rows: plainRows(reader.getRowObjectsJS()) as T[] };
+    } catch (e) {
+      throw classifyDuckDbError(e, sql);
+    }
+  }
+
+  async *stream<T = Row>(sql: string, params: readonly unknown[] = [], pageSize = 10_000): AsyncIterable<T[]> {
+    let result;
+    try {
+      result = await this.connection.stream(sql, bindable(params));
+    } catch (e) {
+      throw classifyDuckDbError(e, sql);
+    }
+    let page: Row[] = [];
+    for await (const rows of result.yieldRowObjectJs()) {
+      page.push(...plainRows(rows as Record<string, unknown>[]));
+      while (page.length >= pageSize) yield page.splice(0, pageSize) as T[];
+    }
+    if (page.length > 0) yield page as T[];
+  }
+
+  async transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T> {
+    // A nested call joins the outer transaction: DuckDB has no savepoints.
+    if (this.inTransaction) return fn(this);
+    await this.query('BEGIN TRANSACTION');
+    this.inTransaction = true;
+    try {
+      const result = await fn(this);
+      await this.query('COMMIT');
+      return result;
+    } catch (e) {
+      await this.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+
+  async describeTable(table: string): Promise<CatalogTable | undefined> {
+    const parts = table.split('.');
+    const [catalog, schema, name] =
+      parts.length === 3 ? parts : parts.length === 2 ? [undefined, parts[0], parts[1]] : [undefined, 'main', parts[0]];
+    const { rows } = await this.query<{ column_name: string; data_type: string; is_nullable: string }>(
+      `SELECT column_name, data_type, is_nullable FROM information_schema.columns
+        WHERE table_schema = ? AND table_name = ? AND (? IS NULL OR table_catalog = ?)
+        ORDER BY ordinal_position`,
+      [schema, name, catalog ?? null, catalog ?? null],
+    );
+    if (rows.length === 0) return undefined;
+    return {
+      name: table,
+      columns: rows.map((r) => ({
+        name: r.column_name,
+        type: r.data_type,
+        family: duckDbTypeFamily(r.data_type),
+        nullable: r.is_nullable === 'YES',
+      })),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The warehouse seam. Adapters know nothing of audiences (DESIGN §3): they run SQL text with
+ * positional `?` parameters, stream results, run transactions and describe the catalog.
+ */
+export type Row = Record<string, unknown>;
+export type Dialect = 'duckdb' | 'snowflake';
+
+export interface QueryOptions {
+  /** Snowflake QUERY_TAG `linked-audiences:<command>:<audience>`; ignored by DuckDB. */
+  tag?: string;
+}
+
+export interface QueryResult<T = Row> {
+  rows: T[];
+  /** The warehouse's id for the statement, when it has one (Snowflake query id). */
+  queryId?: string;
+}
+
+export interface CatalogColumn {
+  name: string;
+  /** Normalised type family used by validation. `type` keeps the warehouse's own spelling. */
+  family: 'string' | 'number' | 'boolean' | 'date' | 'timestamp' | 'json' | 'other';
+  type: string;
+  nullable: boolean;
+}
+
+export interface CatalogTable {
+  /** As the user would reference it: `schema.table` (DuckDB) or `database.schema.table`. */
+  name: string;
+  columns: CatalogColumn[];
+}
+
+export interface Warehouse {
+  readonly dialect: Dialect;
+  /** Runs one statement with `?` placeholders bound to `params`, in order. */
+  query<T = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<T>>;
+  /** Runs one statement and yields its rows in pages, never holding the whole result. */
+  stream<T = Row>(sql: string, params?: readonly unknown[], pageSize?: number, options?: QueryOptions): AsyncIterable<T[]>;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T>;
+  /** Describes one table as referenced by the user (`t`, `s.t`, `db.s.t`); undefined when it does not exist. */
+  describeTable(table: string): Promise<CatalogTable | undefined>;
+  close(): Promise<void>;
+}
