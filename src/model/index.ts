@@ -7,3 +7,4 @@ export * from './destination.js';
 export * from './emitter.js';
 export * from './desired.js';
 export * from './errors.js';
+export * from './diagnostics.js';

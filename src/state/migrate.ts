@@ -1,0 +1,32 @@
+import { quoteIdent } from '../sql/identifiers.js';
+import type { Warehouse } from '../warehouse/types.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+/**
+ * Creates the state schema and brings it to the latest version (DESIGN D5: DDL happens here and
+ * only here; everything else is DML). Safe to call on every command: a current schema costs one
+ * query. Each migration's statements and its version row are recorded together.
+ */
+export async function migrateState(wh: Warehouse, schemaName: string): Promise<{ from: number; to: number }> {
+  const schema = quoteIdent(wh.dialect, schemaName);
+  const versionTable = `${schema}.${quoteIdent(wh.dialect, 'schema_version')}`;
+  await wh.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  await wh.query(
+    `CREATE TABLE IF NOT EXISTS ${versionTable} (version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`,
+  );
+  const { rows } = await wh.query<{ v: number | null }>(`SELECT MAX(version) AS v FROM ${versionTable}`);
+  const from = Number(rows[0]?.v ?? 0);
+  let to = from;
+  for (const m of MIGRATIONS) {
+    if (m.version <= from) continue;
+    for (const statement of m.up(schema, wh.dialect)) await wh.query(statement);
+    await wh.query(`INSERT INTO ${versionTable} (version, name, applied_at) VALUES (?, ?, CURRENT_TIMESTAMP)`, [m.version, m.name]);
+    to = m.version;
+  }
+  return { from, to };
+}
+
+/** `"SCHEMA"."table"`: every state table is addressed through this. */
+export function stateTable(wh: Warehouse, schemaName: string, table: string): string {
+  return `${quoteIdent(wh.dialect, schemaName)}.${quoteIdent(wh.dialect, table)}`;
+}
