@@ -1,8 +1,8 @@
-// Placeholder signatures until the manifest loader lands (issue 2, owned by the constructs work).
-import { LinkedError } from '../model/errors.js';
-import type { Desired } from '../model/desired.js';
-
-/** Reads `cdktf.out/stacks/<stack>/cdk.tf.json` into the validated model. `stack` may be omitted when there is one. */
-export async function loadDesired(_outDir = 'cdktf.out', _stack?: string): Promise<Desired> {
-  throw new LinkedError('NOT_IMPLEMENTED', 'The manifest loader is not implemented yet.');
-}
+/**
+ * The manifest layer: run the user's app (synthApp) and read what it wrote into the validated
+ * model (loadDesired). Everything else in src/ reads the declared resources through here.
+ */
+export { loadDesired, desiredFromStackJson, listStacks } from './load.js';
+export { synthApp, readCdktfJson, outDirOf, explainFailure, type CdktfJson, type SynthOptions } from './synth.js';
+export { RESOURCE_ATTRIBUTES, PROVIDER_ATTRIBUTES, type AttributeSpec, type AttributeEncoding } from './attributes.js';
+export { summarizeDesired, renderSummary, type DesiredSummary } from './summary.js';

@@ -55,12 +55,13 @@ function bindable(params: readonly unknown[]): any[] {
   return params.map((p) => (p === undefined ? null : p instanceof Date ? p.toISOString() : p));
 }
 
+// Anchored at both ends: INTERVAL must not read as INT, nor VARCHAR[] (a list) as a string.
 const FAMILIES: [RegExp, CatalogColumn['family']][] = [
-  [/^(VARCHAR|TEXT|STRING|CHAR|UUID|BPCHAR)/i, 'string'],
-  [/^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL|NUMERIC)/i, 'number'],
-  [/^BOOL/i, 'boolean'],
+  [/^(VARCHAR|TEXT|STRING|CHAR|BPCHAR|UUID)(\(\d+\))?$/i, 'string'],
+  [/^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL|NUMERIC)(\(\d+(,\s*\d+)?\))?$/i, 'number'],
+  [/^(BOOLEAN|BOOL)$/i, 'boolean'],
   [/^DATE$/i, 'date'],
-  [/^TIMESTAMP/i, 'timestamp'],
+  [/^(TIMESTAMP|DATETIME|TIMESTAMP_S|TIMESTAMP_MS|TIMESTAMP_NS|TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ)$/i, 'timestamp'],
   [/^JSON$/i, 'json'],
 ];
 
@@ -71,6 +72,7 @@ export function duckDbTypeFamily(type: string): CatalogColumn['family'] {
 export class DuckDbWarehouse implements Warehouse {
   readonly dialect = 'duckdb' as const;
   private inTransaction = false;
+  private closed = false;
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -86,7 +88,12 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
-  async *stream<T = Row>(sql: string, params: readonly unknown[] = [], pageSize = 10_000): AsyncIterable<T[]> {
+  async *stream<T = Row>(
+    sql: string,
+    params: readonly unknown[] = [],
+    pageSize = 10_000,
+    _options?: QueryOptions,
+  ): AsyncIterable<T[]> {
     let result;
     try {
       result = await this.connection.stream(sql, bindable(params));
@@ -94,9 +101,18 @@ export class DuckDbWarehouse implements Warehouse {
       throw classifyDuckDbError(e, sql);
     }
     let page: Row[] = [];
-    for await (const rows of result.yieldRowObjectJs()) {
-      page.push(...plainRows(rows as Record<string, unknown>[]));
-      while (page.length >= pageSize) yield page.splice(0, pageSize) as T[];
+    try {
+      for await (const rows of result.yieldRowObjectJs()) {
+        for (const row of plainRows(rows as Record<string, unknown>[])) {
+          page.push(row);
+          if (page.length >= pageSize) {
+            yield page as T[];
+            page = [];
+          }
+        }
+      }
+    } catch (e) {
+      throw classifyDuckDbError(e, sql);
     }
     if (page.length > 0) yield page as T[];
   }
@@ -118,29 +134,48 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
+  /**
+   * DuckDB resolves identifiers case-insensitively even when quoted, so the catalog is matched the
+   * same way: `Main.Profiles` describes `main.profiles`. One part: schema `main`; two parts: a schema,
+   * or an attached database's `main` schema; three parts: database.schema.table.
+   */
   async describeTable(table: string): Promise<CatalogTable | undefined> {
     const parts = table.split('.');
-    const [catalog, schema, name] =
-      parts.length === 3 ? parts : parts.length === 2 ? [undefined, parts[0], parts[1]] : [undefined, 'main', parts[0]];
-    const { rows } = await this.query<{ column_name: string; data_type: string; is_nullable: string }>(
-      `SELECT column_name, data_type, is_nullable FROM information_schema.columns
-        WHERE table_schema = ? AND table_name = ? AND (? IS NULL OR table_catalog = ?)
-        ORDER BY ordinal_position`,
-      [schema, name, catalog ?? null, catalog ?? null],
-    );
-    if (rows.length === 0) return undefined;
-    return {
-      name: table,
-      columns: rows.map((r) => ({
-        name: r.column_name,
-        type: r.data_type,
-        family: duckDbTypeFamily(r.data_type),
-        nullable: r.is_nullable === 'YES',
-      })),
-    };
+    const candidates: [string | null, string, string][] =
+      parts.length === 3
+        ? [[parts[0], parts[1], parts[2]]]
+        : parts.length === 2
+          ? [
+              [null, parts[0], parts[1]],
+              [parts[0], 'main', parts[1]],
+            ]
+          : [[null, 'main', parts[0]]];
+    for (const [catalog, schema, name] of candidates) {
+      const { rows } = await this.query<{ column_name: string; data_type: string; is_nullable: string }>(
+        `SELECT column_name, data_type, is_nullable FROM information_schema.columns
+          WHERE lower(table_schema) = lower(?) AND lower(table_name) = lower(?)
+            AND (CAST(? AS VARCHAR) IS NULL OR lower(table_catalog) = lower(?))
+            AND (CAST(? AS VARCHAR) IS NOT NULL OR table_catalog = current_database())
+          ORDER BY ordinal_position`,
+        [schema, name, catalog, catalog, catalog],
+      );
+      if (rows.length === 0) continue;
+      return {
+        name: table,
+        columns: rows.map((r) => ({
+          name: r.column_name,
+          type: r.data_type,
+          family: duckDbTypeFamily(r.data_type),
+          nullable: r.is_nullable === 'YES',
+        })),
+      };
+    }
+    return undefined;
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.connection.closeSync();
     this.instance.closeSync();
   }

@@ -1,0 +1,154 @@
+/**
+ * Delivery throughput and memory (issue 6): events per second to a loopback webhook in batch
+ * mode, against a bare HTTP loop posting bodies of the same events in the same run, and peak RSS
+ * while delivering N events (default 1,000,000).
+ *
+ *   npx tsx bench/deliver/run.ts [events=1000000] [pageSize=5000] [batchSize=1000]
+ *
+ * The sink is a separate process so that it does not share this process's event loop or RSS.
+ */
+import { fork } from 'node:child_process';
+import http from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deliverAll } from '../../src/activation/delivery.js';
+import { buildEvent } from '../../src/activation/events.js';
+import { planEnrichment, type EnrichmentData } from '../../src/activation/enrichment.js';
+import { Audience } from '../../src/model/audience.js';
+import { Destination } from '../../src/model/destination.js';
+import { EventEmitter } from '../../src/model/emitter.js';
+import { DataGraph } from '../../src/model/graph.js';
+import { migrateState } from '../../src/state/migrate.js';
+import { writeResource } from '../../src/state/writer.js';
+import { openDuckDb } from '../../src/warehouse/duckdb.js';
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const PAGE_SIZE = Number(process.argv[3] ?? 5000);
+const BATCH = Number(process.argv[4] ?? 1000);
+const CONCURRENCY = 4;
+const SCHEMA = 'LINKED_AUDIENCES';
+
+const SINK = `
+const http = require('node:http');
+let events = 0;
+const server = http.createServer((req, res) => {
+  let n = 0;
+  req.on('data', () => {});
+  req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); });
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+process.on('message', (m) => { if (m === 'stop') server.close(() => process.exit(0)); });
+`;
+
+async function startSink(dir: string): Promise<{ url: string; stop(): void }> {
+  const file = join(dir, 'sink.cjs');
+  writeFileSync(file, SINK);
+  const child = fork(file, [], { stdio: 'ignore' });
+  const port = await new Promise<number>((resolve) => child.once('message', (m: any) => resolve(m.port)));
+  return { url: `http://127.0.0.1:${port}/hook`, stop: () => child.send('stop') };
+}
+
+const graph = DataGraph.parse({
+  profile: { table: 'main.profiles', id: 'user_id', traits: ['email', 'plan'], identifiers: ['user_id'] },
+});
+const audience = Audience.parse({ key: 'bench', name: 'Bench', condition: { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'premium' } } });
+
+function peakRss(): { stop(): number } {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage().rss);
+    },
+  };
+}
+
+/** The baseline: the same events, serialized in the same batches, posted by a bare keep-alive loop. */
+async function bareLoop(url: string, emitter: EventEmitter): Promise<number> {
+  const plan = planEnrichment(graph, audience, emitter);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const target = new URL(url);
+  const post = (body: string) =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const ctx = { emitter, plan, namespace: 'bench', backfillEpoch: '' };
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const from = next;
+      if (from >= N) return;
+      next += BATCH;
+      const data: EnrichmentData = { traits: new Map(), chains: new Map(), others: new Map() };
+      const events = [];
+      for (let i = from; i < Math.min(N, from + BATCH); i++) {
+        const id = `u${i + 1}`;
+        data.traits.set(id, { email: `${id}@example.com`, plan: 'premium' });
+        events.push(
+          buildEvent(ctx, { source: 'outbox', id: i + 1, audienceKey: 'bench', runId: 'run-1', kind: 'entered', profileId: id, entityPath: null, entityId: null, createdAt: new Date().toISOString() }, data),
+        );
+      }
+      await post(JSON.stringify(events));
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  agent.destroy();
+  return (performance.now() - started) / 1000;
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-deliver-'));
+  const sink = await startSink(dir);
+  const wh = await openDuckDb(join(dir, 'bench.duckdb'));
+  try {
+    await migrateState(wh, SCHEMA);
+    await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, 'u' || i || '@example.com' AS email, 'premium' AS plan FROM range(1, ? + 1) t(i)`, [N]);
+    const applied = new Date(Date.now() - 60_000);
+    const ctx = { applyId: 'bench', appliedAt: applied, appliedBy: 'bench', commitSha: null, stack: 'bench' };
+    const emitter = EventEmitter.parse({ key: 'bench-entered', audience: 'bench', destination: 'sink', trigger: 'audience_entered', enrich: { traits: ['email', 'plan'] } });
+    const destination = Destination.parse({ key: 'sink', type: 'webhook', batchSize: BATCH, settings: { url: sink.url, batch: true } });
+    await writeResource(wh, SCHEMA, 'data_graph', 'graph', graph, ctx, true);
+    await writeResource(wh, SCHEMA, 'audience', 'bench', audience, ctx, true);
+    await writeResource(wh, SCHEMA, 'destination', 'sink', destination, ctx, true);
+    await writeResource(wh, SCHEMA, 'event_emitter', emitter.key, emitter, ctx, true);
+    await wh.query(
+      `INSERT INTO "${SCHEMA}"."outbox" (id, audience_key, run_id, kind, profile_id, entity_path, entity_id, baseline, created_at)
+       SELECT i, 'bench', 'run-1', 'entered', 'u' || i, NULL, NULL, FALSE, CURRENT_TIMESTAMP FROM range(1, ? + 1) t(i)`,
+      [N],
+    );
+
+    const bareSeconds = await bareLoop(sink.url, emitter);
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    const rss = peakRss();
+    const started = performance.now();
+    const summary = await deliverAll(wh, SCHEMA, { pageSize: PAGE_SIZE, concurrency: CONCURRENCY });
+    const seconds = (performance.now() - started) / 1000;
+    const peak = rss.stop();
+    if (summary.sent !== N) throw new Error(`delivered ${summary.sent} of ${N}: ${JSON.stringify(summary.emitters)}`);
+    const rate = N / seconds;
+    const bareRate = N / bareSeconds;
+    const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
+    console.log(`events: ${N.toLocaleString('en-US')}, page ${PAGE_SIZE}, webhook batch ${BATCH}, ${CONCURRENCY} requests in flight`);
+    console.log(`bare HTTP loop (same events, same batches): ${Math.round(bareRate).toLocaleString('en-US')} events/s (${bareSeconds.toFixed(1)} s)`);
+    console.log(`deliverAll (outbox -> enrich -> event -> mapping -> actions-core -> record): ${Math.round(rate).toLocaleString('en-US')} events/s (${seconds.toFixed(1)} s)`);
+    console.log(`ratio deliverAll / bare loop: ${(rate / bareRate).toFixed(2)}`);
+    console.log(`RSS before delivery ${mb(rssBefore)}, peak during delivery ${mb(peak)}`);
+    console.log(`goal: >= 25,000 events/s: ${rate >= 25_000 ? 'met' : 'NOT met'}; RSS < 256 MB: ${peak < 256 * 1024 * 1024 ? 'met' : 'NOT met'}`);
+  } finally {
+    await wh.close();
+    sink.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

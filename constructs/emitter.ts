@@ -1,0 +1,80 @@
+import type { z } from 'zod';
+import type { Construct } from './cdktn.js';
+import { LinkedResource } from './resource.js';
+import type { Trigger as TriggerName } from '../src/model/emitter.js';
+import type { Enrichment } from '../src/model/emitter.js';
+
+/** What makes an emitter send: a trigger, and for entity triggers the relationship path of the entity. */
+export interface TriggerSpec {
+  readonly trigger: TriggerName;
+  readonly entityPath?: string[];
+}
+
+/** A relationship handle from the Data Graph (`accounts.relate('cards', ...)` returns one). */
+export interface RelationshipPath {
+  readonly path: string[];
+}
+
+export const Trigger = {
+  /** A profile entered the audience. */
+  audienceEntered: (): TriggerSpec => ({ trigger: 'audience_entered' }),
+  /** A profile left the audience. */
+  audienceExited: (): TriggerSpec => ({ trigger: 'audience_exited' }),
+  /** An Identify with the membership as a trait, on enter and exit. */
+  membershipChanged: (): TriggerSpec => ({ trigger: 'audience_membership_changed' }),
+  /** An entity matching the audience's conditions appeared for a member: `Trigger.entityAdded(cards)`. */
+  entityAdded: (relationship: RelationshipPath): TriggerSpec => ({ trigger: 'entity_added', entityPath: relationship.path }),
+  /** An entity stopped matching for a member. */
+  entityRemoved: (relationship: RelationshipPath): TriggerSpec => ({ trigger: 'entity_removed', entityPath: relationship.path }),
+};
+
+/** An Audience construct, or an audience key declared elsewhere in the stack. */
+export type KeyRef = { readonly key: string } | string;
+const keyOf = (ref: KeyRef) => (typeof ref === 'string' ? ref : ref.key);
+
+export interface EventEmitterProps {
+  /** Resource key; default: the construct id. */
+  readonly key?: string;
+  readonly audience: KeyRef;
+  readonly destination: KeyRef;
+  /** `Trigger.audienceEntered()`, `Trigger.entityAdded(cards)`... */
+  readonly trigger: TriggerSpec;
+  /** The destination action; default: the destination's preset for the trigger. */
+  readonly action?: string;
+  /** Segment mapping-kit JSON; default: the destination's preset. */
+  readonly mapping?: Record<string, unknown>;
+  /** Overrides the default event name ("Audience Entered", ...). */
+  readonly eventName?: string;
+  /** Profile traits and entity columns (`cards.columns('balance')`) added to each event. */
+  readonly enrich?: z.input<typeof Enrichment>;
+  /** Also send for profiles and entities already in the audience when the emitter is created. */
+  readonly sendForCurrent?: boolean;
+  readonly preventDestroy?: boolean;
+}
+
+/** Sends an audience's changes (entered, exited, entity added/removed, membership) to a destination. */
+export class EventEmitter extends LinkedResource {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: EventEmitterProps,
+  ) {
+    super(scope, id, 'event_emitter', props.key ?? id);
+  }
+
+  toModel(): Record<string, unknown> {
+    return {
+      key: this.key,
+      audience: keyOf(this.props.audience),
+      destination: keyOf(this.props.destination),
+      trigger: this.props.trigger.trigger,
+      entityPath: this.props.trigger.entityPath,
+      action: this.props.action,
+      mapping: this.props.mapping,
+      eventName: this.props.eventName,
+      enrich: this.props.enrich,
+      sendForCurrent: this.props.sendForCurrent,
+      preventDestroy: this.props.preventDestroy,
+    };
+  }
+}

@@ -1,0 +1,225 @@
+import type { z } from 'zod';
+import type { Construct } from './cdktn.js';
+import { LinkedResource } from './resource.js';
+import { ColumnRef, EntityCondition, type Condition, type ProfileScope } from './conditions.js';
+import type { EventsSource, Profile, RelationshipJoin } from '../src/model/graph.js';
+
+/** Default display name from a slug: `credit_card` -> `Credit Card`. */
+const titleOf = (slug: string) => slug.replace(/[-_]+/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase());
+
+export interface DataGraphProps {
+  /** Resource key; default `graph`. */
+  readonly key?: string;
+  /** The profile table: its id column, the traits conditions may use, the identifiers relationships may join on. */
+  readonly profile: z.input<typeof Profile>;
+  /** The events table, for "performed event" conditions. */
+  readonly events?: z.input<typeof EventsSource>;
+  /** Nesting limit of entity conditions, counting the profile: 4 by default, at most 6. */
+  readonly maxDepth?: number;
+  readonly preventDestroy?: boolean;
+}
+
+export interface EntityProps {
+  /** `table`, `schema.table` or `database.schema.table`. */
+  readonly table: string;
+  readonly primaryKey: string;
+  /** Display name; default from the slug. */
+  readonly name?: string;
+  /** Columns exposed to conditions and enrichment; omitted: every column of the table. */
+  readonly columns?: string[];
+}
+
+/** An entity of the graph, by slug. */
+export class EntityRef {
+  constructor(
+    readonly slug: string,
+    readonly props: EntityProps,
+  ) {}
+}
+
+/** How a profile relationship joins: a profile trait or identifier equals an entity column. */
+export type ProfileJoinProps =
+  | { readonly identifier: string; readonly column: string; readonly name?: string }
+  | { readonly trait: string; readonly column: string; readonly name?: string };
+
+export interface EntityJoinProps {
+  /** `[parent column, entity column]`: parent.col = entity.col. */
+  readonly on: readonly [string, string];
+  readonly name?: string;
+}
+
+export interface JunctionJoinProps {
+  /** The junction table and its primary key. */
+  readonly junction: { readonly table: string; readonly primaryKey: string };
+  /** `[parent column, junction column]`. */
+  readonly parent: readonly [string, string];
+  /** `[junction column, entity column]`. */
+  readonly entity: readonly [string, string];
+  readonly name?: string;
+}
+
+interface RelationshipSpec {
+  slug: string;
+  name: string;
+  entity: EntityRef;
+  parent: Relationship<string, unknown> | null;
+  join: z.input<typeof RelationshipJoin>;
+}
+
+/**
+ * A relationship of the graph, typed by its slug and its parent's scope so that conditions and
+ * trigger paths built from it are checked by the compiler: `cards.where(...)` is a condition on
+ * the `accounts` level, usable only inside `accounts.where(...)`.
+ */
+export class Relationship<Slug extends string, Parent> {
+  /** @internal */
+  constructor(
+    private readonly graph: DataGraph,
+    private readonly spec: RelationshipSpec,
+  ) {}
+
+  get slug(): Slug {
+    return this.spec.slug as Slug;
+  }
+  get entity(): EntityRef {
+    return this.spec.entity;
+  }
+  /** Relationship slugs from the profile down to this one. */
+  get path(): string[] {
+    return [...(this.spec.parent?.path ?? []), this.spec.slug];
+  }
+
+  /** A child one-to-many relationship: `accounts.relate('cards', card, { on: ['account_id', 'account_id'] })`. */
+  relate<const S extends string>(slug: S, entity: EntityRef, props: EntityJoinProps): Relationship<S, Slug> {
+    return this.graph._addRelationship<S, Slug>({
+      slug,
+      name: props.name ?? titleOf(slug),
+      entity,
+      parent: this as Relationship<string, unknown>,
+      join: { type: 'entity', parentColumn: props.on[0], entityColumn: props.on[1] },
+    });
+  }
+
+  /** A child many-to-many relationship through a junction table. */
+  relateThrough<const S extends string>(slug: S, entity: EntityRef, props: JunctionJoinProps): Relationship<S, Slug> {
+    return this.graph._addRelationship<S, Slug>({
+      slug,
+      name: props.name ?? titleOf(slug),
+      entity,
+      parent: this as Relationship<string, unknown>,
+      join: {
+        type: 'junction',
+        table: props.junction.table,
+        primaryKey: props.junction.primaryKey,
+        parentColumn: props.parent[0],
+        junctionParentColumn: props.parent[1],
+        junctionEntityColumn: props.entity[0],
+        entityColumn: props.entity[1],
+      },
+    });
+  }
+
+  /** Related rows matching all filters (at least 1 by default; then `.atLeast(n)`, `.none()`...). */
+  where(...filters: Condition<Slug>[]): EntityCondition<Parent> {
+    return new EntityCondition<Parent>(this, filters as Condition<unknown>[]);
+  }
+  /** At least n related rows, unfiltered. */
+  atLeast(n: number): EntityCondition<Parent> {
+    return this.where().atLeast(n);
+  }
+  exactly(n: number): EntityCondition<Parent> {
+    return this.where().exactly(n);
+  }
+  atMost(n: number): EntityCondition<Parent> {
+    return this.where().atMost(n);
+  }
+  /** Without any related row. */
+  none(): EntityCondition<Parent> {
+    return this.where().none();
+  }
+
+  /** This relationship's column as an operand, for comparisons from a descendant's filter. */
+  col(column: string): ColumnRef {
+    return new ColumnRef(this.spec.slug, column);
+  }
+
+  /** Entity columns to add to events (an emitter's `enrich.entities`). */
+  columns(...columns: string[]): { relationship: string; columns: string[] } {
+    return { relationship: this.spec.slug, columns };
+  }
+}
+
+/** The profile: the root of the graph's relationships. */
+export class ProfileRef {
+  /** @internal */
+  constructor(private readonly graph: DataGraph) {}
+
+  /** A relationship of the profile: a profile identifier or trait equals an entity column. */
+  relate<const S extends string>(slug: S, entity: EntityRef, props: ProfileJoinProps): Relationship<S, ProfileScope> {
+    const via = 'identifier' in props ? 'identifier' : 'trait';
+    const profileColumn = 'identifier' in props ? props.identifier : props.trait;
+    return this.graph._addRelationship<S, ProfileScope>({
+      slug,
+      name: props.name ?? titleOf(slug),
+      entity,
+      parent: null,
+      join: { type: 'profile', via, profileColumn, entityColumn: props.column },
+    });
+  }
+}
+
+/**
+ * The Data Graph: the profile table, the events source, entities and the relationships between
+ * them. One per stack.
+ */
+export class DataGraph extends LinkedResource {
+  readonly profile: ProfileRef;
+  private readonly entities: EntityRef[] = [];
+  private readonly relationships: RelationshipSpec[] = [];
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: DataGraphProps,
+  ) {
+    super(scope, id, 'data_graph', props.key ?? 'graph');
+    this.profile = new ProfileRef(this);
+  }
+
+  /** Declares an entity (a warehouse table with a primary key). */
+  entity(slug: string, props: EntityProps): EntityRef {
+    const ref = new EntityRef(slug, props);
+    this.entities.push(ref);
+    return ref;
+  }
+
+  /** @internal */
+  _addRelationship<S extends string, P>(spec: RelationshipSpec): Relationship<S, P> {
+    this.relationships.push(spec);
+    return new Relationship<S, P>(this, spec);
+  }
+
+  toModel(): Record<string, unknown> {
+    return {
+      key: this.key,
+      maxDepth: this.props.maxDepth,
+      profile: this.props.profile,
+      events: this.props.events,
+      entities: this.entities.map((e) => ({
+        slug: e.slug,
+        name: e.props.name ?? titleOf(e.slug),
+        table: e.props.table,
+        primaryKey: e.props.primaryKey,
+        columns: e.props.columns,
+      })),
+      relationships: this.relationships.map((r) => ({
+        slug: r.slug,
+        name: r.name,
+        entity: r.entity.slug,
+        parent: r.parent?.slug ?? null,
+        join: r.join,
+      })),
+      preventDestroy: this.props.preventDestroy,
+    };
+  }
+}

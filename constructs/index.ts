@@ -1,0 +1,57 @@
+/**
+ * linked-audiences: the authoring library. `import { ... } from 'linked-audiences'`.
+ * See docs/constructs.md.
+ */
+export { App } from './cdktn.js';
+export { LinkedAudiencesStack, Warehouse, SnowflakeAuth, type LinkedAudiencesStackProps } from './stack.js';
+export { LinkedResource } from './resource.js';
+export {
+  DataGraph,
+  EntityRef,
+  ProfileRef,
+  Relationship,
+  type DataGraphProps,
+  type EntityProps,
+  type EntityJoinProps,
+  type JunctionJoinProps,
+  type ProfileJoinProps,
+} from './graph.js';
+export {
+  all,
+  any,
+  not,
+  trait,
+  col,
+  prop,
+  event,
+  partOf,
+  notPartOf,
+  minutes,
+  hours,
+  days,
+  Condition,
+  EntityCondition,
+  EventCondition,
+  PropertyFilter,
+  ColumnRef,
+  Field,
+  TraitField,
+  ColumnField,
+  PropertyField,
+  type ProfileScope,
+  type OperandInput,
+  type DateInput,
+} from './conditions.js';
+export { Schedule, type Interval } from './schedule.js';
+export { Audience, ClassicAudience, type AudienceProps, type ClassicAudienceProps } from './audience.js';
+export {
+  Destination,
+  secret,
+  type DestinationProps,
+  type WebhookProps,
+  type BrazeProps,
+  type IterableProps,
+  type CustomerIoProps,
+  type SegmentProps,
+} from './destination.js';
+export { EventEmitter, Trigger, type EventEmitterProps, type TriggerSpec } from './emitter.js';

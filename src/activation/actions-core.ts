@@ -1,0 +1,95 @@
+import { createRequire } from 'node:module';
+
+/*
+ * The one place @segment/actions-core is loaded (DESIGN D8).
+ *
+ * Why createRequire: the package's ESM build imports `parseFql` from
+ * @segment/destination-subscriptions, whose only build Node can load is CommonJS and whose named
+ * exports Node's CJS lexer cannot see, so `import '@segment/actions-core'` fails at link time
+ * ("does not provide an export named 'parseFql'"). Its CommonJS build loads and runs fine.
+ * The types below are the subset of its API we use, kept loose on purpose: action payloads are
+ * whatever the mapping produces, validated at run time by the action's field schema.
+ */
+const require = createRequire(import.meta.url);
+const core = require('@segment/actions-core') as ActionsCore;
+const mappingValidate = (require('@segment/actions-core/mapping-kit/validate') as { default: (m: unknown) => void }).default;
+
+/** A request made through actions-core's request client (node-fetch based). */
+export type RequestClient = (url: string, options?: Record<string, unknown>) => Promise<CoreResponse>;
+
+export interface CoreResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  /** Parsed JSON body when the response says application/json, else the text. */
+  data?: unknown;
+  content?: string;
+}
+
+export interface ExecuteBundle<S> {
+  payload: Record<string, unknown>[];
+  settings: S;
+}
+
+export interface ActionField {
+  label: string;
+  description: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'datetime' | 'hidden';
+  required?: boolean;
+  multiple?: boolean;
+  default?: unknown;
+  additionalProperties?: boolean;
+}
+
+export interface ActionDefinition<S> {
+  title: string;
+  description: string;
+  defaultSubscription?: string;
+  fields: Record<string, ActionField>;
+  perform: (request: RequestClient, data: { payload: Record<string, unknown>; settings: S }) => Promise<unknown>;
+  performBatch: (request: RequestClient, data: ExecuteBundle<S>) => Promise<unknown>;
+}
+
+export interface DestinationDefinition<S> {
+  name: string;
+  slug: string;
+  mode: 'cloud';
+  description?: string;
+  authentication?: { scheme: 'custom' | 'basic'; fields: Record<string, unknown> };
+  extendRequest?: (data: { settings: S }) => Record<string, unknown>;
+  presets?: { name: string; subscribe: string; partnerAction: string; mapping: Record<string, unknown>; type: 'automatic' }[];
+  actions: Record<string, ActionDefinition<S>>;
+}
+
+/** One entry of the multistatus array `Destination.executeBatch` returns, one per event. */
+export interface MultiStatusNode {
+  status: number;
+  body?: unknown;
+  sent?: unknown;
+  errortype?: string;
+  errormessage?: string;
+}
+
+export interface CoreDestination {
+  readonly responses: { status: number; url?: string; request?: { url: string; method: string }; content?: string }[];
+  readonly actions: Record<string, unknown>;
+  executeBatch(
+    actionSlug: string,
+    input: { events: unknown[]; mapping: Record<string, unknown>; settings: unknown; signal?: AbortSignal },
+  ): Promise<MultiStatusNode[]>;
+}
+
+interface ActionsCore {
+  Destination: new (definition: unknown) => CoreDestination;
+  transform(mapping: Record<string, unknown>, data: unknown): Record<string, unknown>;
+  defaultValues(fields: Record<string, unknown>): Record<string, unknown>;
+  HTTPError: new (...args: never[]) => Error & { response: CoreResponse & { content?: string } };
+}
+
+export const ActionsDestination = core.Destination;
+/** mapping-kit's transform: evaluates @path, @template, @if, ... against an event. */
+export const transformMapping = core.transform;
+/** The mapping made of each field's `default` directive: what a preset starts from. */
+export const fieldDefaults = core.defaultValues;
+export const HTTPError = core.HTTPError;
+/** Throws (with mapping-kit's own message) when a mapping is not valid mapping-kit JSON. */
+export const validateMapping = mappingValidate;

@@ -1,0 +1,48 @@
+import type { Destination } from '../../../model/destination.js';
+import { isSecretRef } from '../../../model/common.js';
+import { resolveSecret } from '../../../secrets.js';
+import type { DestinationDefinition } from '../../actions-core.js';
+import type { DestinationAdapter } from '../types.js';
+
+export interface WebhookSettings {
+  url: string;
+  headers: Record<string, string>;
+  batch: boolean;
+}
+
+/** POST JSON to a URL; in batch mode the body is an array of events (REFERENCE.md). */
+export const webhookDefinition: DestinationDefinition<WebhookSettings> = {
+  name: 'Webhook',
+  slug: 'linked-webhook',
+  mode: 'cloud',
+  extendRequest: ({ settings }) => ({ headers: settings.headers }),
+  presets: [{ name: 'Send every event', subscribe: 'type = "track" or type = "identify"', partnerAction: 'send', mapping: {}, type: 'automatic' }],
+  actions: {
+    send: {
+      title: 'Send',
+      description: 'POST the event (or, in batch mode, an array of events) as JSON.',
+      defaultSubscription: 'type = "track" or type = "identify"',
+      fields: {
+        data: { label: 'Data', description: 'The JSON body of each event.', type: 'object', default: { '@path': '$.' } },
+      },
+      perform: (request, { payload, settings }) => request(settings.url, { method: 'post', json: payload.data }),
+      performBatch: (request, { payload, settings }) =>
+        request(settings.url, { method: 'post', json: settings.batch ? payload.map((p) => p.data) : payload[0]?.data }),
+    },
+  },
+};
+
+export const webhook: DestinationAdapter<WebhookSettings> = {
+  type: 'webhook',
+  definition: webhookDefinition,
+  maxBatchSize: 1000,
+  settings(destination: Destination, env?: NodeJS.ProcessEnv): WebhookSettings {
+    if (destination.type !== 'webhook') throw new Error('not a webhook destination');
+    const s = destination.settings;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(s.headers)) headers[name] = isSecretRef(value) ? resolveSecret(value, env) : value;
+    return { url: s.url, headers, batch: s.batch };
+  },
+  preset: () => 'send',
+  singleEvent: (destination) => destination.type === 'webhook' && !destination.settings.batch,
+};

@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import type { EventEmitter, Trigger } from '../model/emitter.js';
+import { chainKey, type EnrichmentData, type EnrichmentPlan } from './enrichment.js';
+import { sourceTag, type SourceRow } from './source.js';
+
+/** REFERENCE.md: trigger -> default event name. */
+export const DEFAULT_EVENT_NAMES: Record<Trigger, string> = {
+  audience_entered: 'Audience Entered',
+  audience_exited: 'Audience Exited',
+  entity_added: 'Entity Added',
+  entity_removed: 'Entity Removed',
+  audience_membership_changed: 'Audience Membership Changed',
+};
+
+/** Segment drops events over 32 KB silently; we dead-letter them with the reason instead. */
+export const MAX_EVENT_BYTES = 32 * 1024;
+
+export interface PersonasContext {
+  computation_id: string;
+  computation_key: string;
+  computation_class: 'audience';
+  event_emitter_id: string;
+  namespace: string;
+  [key: string]: unknown;
+}
+
+/** A Segment-spec Track or Identify event, as destinations receive it. */
+export interface SegmentEvent {
+  type: 'track' | 'identify';
+  event?: string;
+  userId: string;
+  messageId: string;
+  timestamp: string;
+  context: { personas: PersonasContext; library: { name: string; version: string } };
+  properties?: Record<string, unknown>;
+  traits?: Record<string, unknown>;
+}
+
+export const eventNameOf = (emitter: EventEmitter): string => emitter.eventName ?? DEFAULT_EVENT_NAMES[emitter.trigger];
+
+/** The `md5(key || id)` prefix: the SQL form of messageId (md5 exists in DuckDB and Snowflake alike). */
+export const messageIdPrefix = (emitterKey: string, source: SourceRow['source'], backfillEpoch: string) =>
+  `${emitterKey}:${sourceTag(source, backfillEpoch)}:`;
+
+/**
+ * DESIGN D7: a hash of (emitter key, outbox row id), so retries and resumes reuse it and
+ * destinations that dedupe see one event. Backfill rows hash their own sequence in the
+ * emitter's backfill epoch. Equal to SQL `md5(prefix || CAST(id AS VARCHAR))`.
+ */
+export function messageIdOf(emitterKey: string, source: SourceRow['source'], id: number, backfillEpoch = ''): string {
+  return createHash('md5').update(`${messageIdPrefix(emitterKey, source, backfillEpoch)}${id}`).digest('hex');
+}
+
+export interface EventContext {
+  emitter: EventEmitter;
+  plan: EnrichmentPlan;
+  /** The stack (Segment's space): `context.personas.namespace`. */
+  namespace: string;
+  backfillEpoch: string;
+  /** Audience membership of the profiles of entity_removed rows (looked up per page). */
+  members?: Set<string>;
+}
+
+const LIBRARY = { name: 'linked-audiences', version: '0.1.0' };
+
+/** Builds the Track or Identify event of one source row from the page's enrichment. */
+export function buildEvent(ctx: EventContext, row: SourceRow, data: EnrichmentData): SegmentEvent {
+  const { emitter, plan } = ctx;
+  const audienceKey = emitter.audience;
+  const inAudience =
+    row.kind === 'entered' || row.kind === 'entity_added' ? true : row.kind === 'exited' ? false : (ctx.members?.has(row.profileId) ?? false);
+  const props: Record<string, unknown> = { audience_key: audienceKey, [audienceKey]: inAudience };
+  const traits = data.traits.get(row.profileId);
+  for (const t of plan.traits) props[t] = traits?.[t] ?? null;
+
+  let chainRecords: Record<string, unknown>[] | undefined;
+  if (plan.chain && row.entityId !== null) {
+    chainRecords = data.chains.get(chainKey(row.profileId, row.entityId));
+    const trigger = plan.chain[plan.chain.length - 1];
+    // A removed entity may be gone from the warehouse: its id and entity still go out.
+    const record = chainRecords?.[chainRecords.length - 1] ?? { [trigger.entity.primaryKey]: row.entityId };
+    for (const c of trigger.columns) props[`${trigger.relationship}__${c}`] = record[c] ?? null;
+    props[`${trigger.relationship}____entity`] = trigger.entity.slug;
+  }
+  for (const other of plan.others) {
+    let items: Record<string, unknown>[];
+    if (other.anchor === 'chain') {
+      const level = plan.chain!.findIndex((c) => c.relationship === other.relationship);
+      const rec = chainRecords?.[level];
+      items = rec ? [Object.fromEntries(other.columns.map((c) => [c, rec[c] ?? null]))] : [];
+    } else {
+      const anchor = other.anchor === 'profile' ? row.profileId : row.entityId;
+      items = (anchor !== null ? data.others.get(other.relationship)?.get(anchor) : undefined) ?? [];
+    }
+    props[other.relationship] = items.map((i) => ({ ...i, __entity: other.entity.slug }));
+  }
+  if (plan.chain && row.entityId !== null) props._entity_context = entityContext(plan, row, chainRecords);
+
+  const base = {
+    userId: row.profileId,
+    messageId: messageIdOf(emitter.key, row.source, row.id, ctx.backfillEpoch),
+    timestamp: row.createdAt,
+    context: {
+      personas: {
+        computation_id: audienceKey,
+        computation_key: audienceKey,
+        computation_class: 'audience' as const,
+        event_emitter_id: emitter.key,
+        namespace: ctx.namespace,
+      },
+      library: LIBRARY,
+    },
+  };
+  if (emitter.trigger === 'audience_membership_changed') return { type: 'identify', ...base, traits: props };
+  return { type: 'track', event: eventNameOf(emitter), ...base, properties: props };
+}
+
+/**
+ * The matched chain from the profile down to the trigger entity, nested by relationship slug:
+ * `{ accounts: { account_id, __entity, cards: { card_id, __entity } } }`.
+ */
+function entityContext(plan: EnrichmentPlan, row: SourceRow, records: Record<string, unknown>[] | undefined): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  let cursor = root;
+  plan.chain!.forEach((level, i) => {
+    const rec = records?.[i] ?? (i === plan.chain!.length - 1 ? { [level.entity.primaryKey]: row.entityId } : {});
+    const node: Record<string, unknown> = { ...rec, __entity: level.entity.slug };
+    cursor[level.relationship] = node;
+    cursor = node;
+  });
+  return root;
+}
+
+/** Bytes of the event as sent (JSON, UTF-8). */
+export const eventBytes = (event: SegmentEvent): number => Buffer.byteLength(JSON.stringify(event));

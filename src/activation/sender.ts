@@ -1,0 +1,103 @@
+import type { Destination } from '../model/destination.js';
+import { adapterOf } from './destinations/index.js';
+import type { ResolvedEmitter } from './emitter-context.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, RateLimiter, Semaphore, sleep, type RetryPolicy } from './flow.js';
+import { deadLetter, type BuiltEvent } from './page.js';
+import { ActionRunner, type SendOutcome } from './send.js';
+import type { DeadLetterInput, RunCounts } from './store.js';
+
+export interface SenderOptions {
+  /** Requests in flight per destination. Default 4. */
+  concurrency?: number;
+  /** Per-request timeout. Default 10 s. */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Per destination: the rate limit and the in-flight bound its emitters share. */
+interface DestinationFlow {
+  limiter: RateLimiter;
+  semaphore: Semaphore;
+}
+
+export type ChunkResult = { kind: 'handled'; sent: BuiltEvent['row'][]; deadLetters: DeadLetterInput[] } | { kind: 'gave_up'; reason: string };
+
+/** Statuses where one bad event may have sunk the batch: split it to find the event. */
+const BISECT_STATUSES = new Set([400, 413, 422]);
+
+/**
+ * Sends batches to destinations with the delivery guarantees: a per-destination rate limit and
+ * in-flight bound, exponential backoff with jitter on 5xx / 429 (Retry-After honoured) / timeouts /
+ * connection errors, dead letters (with the destination's response) for any other 4xx.
+ */
+export class Sender {
+  readonly runner = new ActionRunner();
+  readonly retry: RetryPolicy;
+  readonly timeoutMs: number;
+  private readonly flows = new Map<string, DestinationFlow>();
+
+  constructor(
+    destinations: readonly Destination[],
+    private readonly opts: SenderOptions = {},
+  ) {
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    for (const d of destinations) {
+      this.flows.set(d.key, {
+        limiter: new RateLimiter(d.requestsPerSecond ?? adapterOf(d.type).defaultRequestsPerSecond),
+        semaphore: new Semaphore(Math.max(1, opts.concurrency ?? 4)),
+      });
+    }
+  }
+
+  /** Sends one batch until it is handled (sent or dead-lettered) or the retries give up. */
+  async sendChunk(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts): Promise<ChunkResult> {
+    const flow = this.flows.get(r.destination.key)!;
+    const ctx = { runner: this.runner, timeoutMs: this.timeoutMs, env: this.opts.env, retry: this.retry };
+    for (let attempt = 1; ; attempt++) {
+      await flow.limiter.acquire();
+      const outcome: SendOutcome = await flow.semaphore.run(() =>
+        ctx.runner.send(
+          r.destination,
+          r.choice,
+          chunk.map((c) => c.event),
+          { timeoutMs: ctx.timeoutMs, env: ctx.env },
+        ),
+      );
+      counts.requests += 1;
+      if (outcome.kind === 'done') {
+        const sent: BuiltEvent['row'][] = [];
+        const deadLetters: DeadLetterInput[] = [];
+        outcome.events.forEach((o, i) => {
+          if (o.kind === 'sent') sent.push(chunk[i].row);
+          else deadLetters.push(deadLetter(r, chunk[i], 'DESTINATION_REJECTED', o.reason, o.status, o.body));
+        });
+        return { kind: 'handled', sent, deadLetters };
+      }
+      if (outcome.kind === 'rejected') {
+        if (chunk.length > 1 && BISECT_STATUSES.has(outcome.status)) {
+          const mid = Math.ceil(chunk.length / 2);
+          const [a, b] = await Promise.all([this.sendChunk(r, chunk.slice(0, mid), counts), this.sendChunk(r, chunk.slice(mid), counts)]);
+          if (a.kind === 'gave_up') return a;
+          if (b.kind === 'gave_up') return b;
+          return { kind: 'handled', sent: [...a.sent, ...b.sent], deadLetters: [...a.deadLetters, ...b.deadLetters] };
+        }
+        counts.lastError = `${r.destination.key} refused ${chunk.length} event(s): HTTP ${outcome.status} ${outcome.body}`.slice(0, 500);
+        return {
+          kind: 'handled',
+          sent: [],
+          deadLetters: chunk.map((c) => deadLetter(r, c, 'DESTINATION_REJECTED', outcome.reason, outcome.status, outcome.body)),
+        };
+      }
+      const reason = `${r.destination.key}: ${outcome.reason}`.slice(0, 500);
+      counts.lastError = reason;
+      if (attempt >= ctx.retry.maxAttempts) return { kind: 'gave_up', reason: `${reason} (gave up after ${attempt} attempts; resumes next run)` };
+      if (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > ctx.retry.maxRetryAfterMs) {
+        return { kind: 'gave_up', reason: `${reason} (Retry-After ${Math.round(outcome.retryAfterMs / 1000)} s; resumes next run)` };
+      }
+      counts.retries += 1;
+      await sleep(outcome.retryAfterMs ?? backoffDelay(ctx.retry, attempt));
+    }
+  }
+}

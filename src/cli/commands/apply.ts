@@ -1,0 +1,81 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { openProject } from '../context.js';
+import { printJson } from '../run.js';
+import { applyPlanLocked, withStackLock, type ApplyResult } from '../../plan/apply.js';
+import { buildPlan } from '../../plan/build.js';
+import { withProjectOptions, projectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { planDiagnostics } from '../../plan/diagnostics.js';
+import { loadPlan } from '../../plan/planfile.js';
+import { readProvenance } from '../../plan/provenance.js';
+import { renderPlanText } from '../../plan/render-text.js';
+import { confirmApply, parseDuration, useColor } from '../../plan/terminal.js';
+import type { Plan } from '../../plan/types.js';
+import { LinkedError } from '../../model/errors.js';
+import { openPerStepSession, type StateSession } from '../../state/session.js';
+import type { LockInfo } from '../../state/lock.js';
+
+interface ApplyFlags extends ProjectFlags {
+  autoApprove?: boolean;
+  lockTimeout: string;
+  color?: boolean;
+}
+
+export function register(program: Command): void {
+  withProjectOptions(program.command('apply [planfile]').description('apply a saved plan, or plan and apply after confirmation'))
+    .option('--auto-approve', 'apply without asking (pipelines)')
+    .option('--lock-timeout <duration>', 'how long to wait for the state lock (e.g. 30s, 5m)', '0s')
+    .option('--no-color', 'no ANSI colours even on a terminal')
+    .action(async (planfile: string | undefined, flags: ApplyFlags) => {
+      const timeoutMs = parseDuration(flags.lockTimeout, '--lock-timeout');
+      const dir = resolve(flags.dir ?? process.cwd());
+      const color = useColor(process.stdout, flags.color);
+      const say = (text: string) => {
+        if (!flags.json) process.stdout.write(text);
+      };
+      const lockOptions = {
+        timeoutMs,
+        operation: planfile ? `apply ${planfile}` : 'apply',
+        onWait: (held: LockInfo) => {
+          if (process.stderr.isTTY && !flags.json) process.stderr.write(`Waiting up to ${flags.lockTimeout} for the state lock held by ${held.holder} (id ${held.id})...\n`);
+        },
+      };
+
+      let session: StateSession;
+      let stack: string;
+      let run: (lock: LockInfo) => Promise<{ plan: Plan; result: ApplyResult | null }>;
+      if (planfile) {
+        const plan = loadPlan(planfile);
+        if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', `${planfile} has errors and cannot be applied: run \`linked plan\` and fix them.`);
+        session = openPerStepSession(plan.warehouse, dir);
+        stack = plan.stack;
+        run = async (lock) => ({ plan, result: await applyPlanLocked(session, plan, lock, readProvenance(dir)) });
+      } else {
+        const project = await openProject(projectOptions(flags));
+        const desired = project.desired;
+        await project.close();
+        session = openPerStepSession(desired.warehouse, dir);
+        stack = desired.stack;
+        run = async (lock) => {
+          // Planned under the lock, so nothing can change the state between this plan and its apply.
+          const plan = await session.withWarehouse(async (wh) => buildPlan(wh, desired, { diagnostics: await planDiagnostics(desired, wh) }));
+          if (!flags.json) say(renderPlanText(plan, { color }));
+          if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', 'The plan has errors and cannot be applied (see above).');
+          if (!plan.hasChanges) return { plan, result: null };
+          if (!flags.autoApprove && !(await confirmApply(stack))) {
+            throw new LinkedError('APPLY_CANCELLED', 'Apply cancelled: nothing was changed.');
+          }
+          return { plan, result: await applyPlanLocked(session, plan, lock, readProvenance(dir)) };
+        };
+      }
+
+      const { plan, result } = await withStackLock(session, stack, lockOptions, run);
+      const s = plan.summary;
+      if (flags.json) {
+        printJson({ applied: !!result?.applyId, applyId: result?.applyId ?? null, stack, summary: s, stateHash: result?.stateHash ?? plan.stateHash, plan });
+        return;
+      }
+      if (!result?.applyId) say(planfile ? 'No changes to apply.\n' : '');
+      else say(`\nApply complete: ${s.create} added, ${s.update} changed, ${s.replace} replaced, ${s.delete} destroyed (apply ${result.applyId}).\n`);
+    });
+}

@@ -1,0 +1,86 @@
+import type { Command } from 'commander';
+import { renderRunSummary, progressLine } from '../../compute/format.js';
+import { readStatus } from '../../compute/status.js';
+import { computeTables } from '../../compute/tables.js';
+import type { RunSummary } from '../../compute/types.js';
+import { computeNow, requestOutcome, summaryOfRun } from '../../controller/compute-now.js';
+import { LinkedError } from '../../model/errors.js';
+import { projectOptions, withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { openWarehouse } from '../../warehouse/index.js';
+import { openProject } from '../context.js';
+import { EXIT, printJson } from '../run.js';
+
+interface ComputeFlags extends ProjectFlags {
+  request?: boolean;
+  wait?: boolean;
+  waitTimeout: string;
+}
+
+export function register(program: Command): void {
+  withProjectOptions(
+    program
+      .command('compute <audience>')
+      .description('compute an audience now (the seed\'s "Compute now"); with a running controller, that controller computes it'),
+  )
+    .option('--request', 'only ask the running controller to compute it at its next tick')
+    .option('--wait', 'with --request: wait for the run and print its summary')
+    .option('--wait-timeout <seconds>', 'how long to wait for a controller to serve the request', '600')
+    .action(async (audience: string, flags: ComputeFlags) => {
+      const tty = !flags.json && process.stderr.isTTY;
+      const project = await openProject(projectOptions(flags));
+      let outcome;
+      try {
+        outcome = await computeNow(project.warehouse, project.stateSchema, audience, {
+          stack: flags.stack,
+          request: flags.request,
+          onProgress: tty ? (p) => process.stderr.write(`\r\x1b[2K${progressLine(audience, p)}`) : undefined,
+        });
+      } finally {
+        if (tty) process.stderr.write('\r\x1b[2K');
+        await project.close();
+      }
+      let summary: RunSummary;
+      if (outcome.kind === 'computed') {
+        summary = outcome.summary;
+      } else {
+        const waiting = outcome.controllers.length > 0 ? !flags.request || flags.wait : flags.wait;
+        if (!waiting) {
+          if (flags.json) printJson({ requested: true, requestId: outcome.requestId, audience });
+          else process.stdout.write(`Requested a compute of ${audience} (request ${outcome.requestId}); a running controller picks it up at its next tick.\n`);
+          return;
+        }
+        if (!flags.json) process.stderr.write(`A controller is running: asked it to compute ${audience} (request ${outcome.requestId})...\n`);
+        summary = await waitForRequest(project.dir, project, outcome.requestId, audience, Number(flags.waitTimeout) * 1000);
+      }
+      if (flags.json) printJson(summary);
+      else process.stdout.write(renderRunSummary(summary));
+      if (summary.status !== 'Live') process.exitCode = EXIT.error;
+    });
+}
+
+/** Polls, opening the warehouse per poll (DESIGN D5: the controller needs the file between our looks). */
+async function waitForRequest(
+  dir: string,
+  project: { desired: { warehouse: Parameters<typeof openWarehouse>[0] }; stateSchema: string },
+  requestId: string,
+  audience: string,
+  timeoutMs: number,
+): Promise<RunSummary> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const wh = await openWarehouse(project.desired.warehouse, dir);
+    try {
+      const { run } = await requestOutcome(wh, project.stateSchema, requestId);
+      if (run) {
+        const status = await readStatus(wh, computeTables(wh, project.stateSchema), audience);
+        return summaryOfRun(run, status?.paused ?? false);
+      }
+    } finally {
+      await wh.close();
+    }
+    if (Date.now() > deadline) {
+      throw new LinkedError('REQUEST_TIMEOUT', `No controller served the compute request ${requestId} within ${Math.round(timeoutMs / 1000)} s. Is \`linked run\` still running?`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { listDeadLetters } from '../../activation/inspect.js';
+import { projectOptions, withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { openProject } from '../context.js';
+import { printJson } from '../run.js';
+import { positiveInt } from './deliver.js';
+
+export function register(program: Command): void {
+  withProjectOptions(program.command('dead-letters').description('events a destination refused (or too large to send), with its response'))
+    .option('--emitter <key>', 'only this event emitter')
+    .option('--all', 'include dead letters already replayed')
+    .option('--limit <n>', 'how many, newest first', '50')
+    .action(async (flags: ProjectFlags & { emitter?: string; all?: boolean; limit: string }) => {
+      const limit = positiveInt(flags.limit, '--limit');
+      const project = await openProject(projectOptions(flags));
+      try {
+        const letters = await listDeadLetters(project.warehouse, project.stateSchema, { emitter: flags.emitter, includeReplayed: flags.all, limit });
+        if (flags.json) return printJson({ deadLetters: letters });
+        if (letters.length === 0) return void process.stdout.write('No dead letters.\n');
+        for (const l of letters) {
+          const status = l.httpStatus !== null ? `HTTP ${l.httpStatus}` : l.reasonCode;
+          const replay = l.replayedAt ? `, replayed ${l.replayedAt}` : l.replayCount > 0 ? `, ${l.replayCount} replay(s) refused` : '';
+          process.stdout.write(`#${l.id} ${l.createdAt ?? ''} ${l.emitterKey} -> ${l.destinationKey} user ${l.userId} "${l.eventName}" [${status}${replay}]\n`);
+          process.stdout.write(`    ${l.reason}${l.responseBody ? `\n    response: ${l.responseBody}` : ''}\n`);
+        }
+        process.stdout.write(`Re-send with \`linked replay --id <id>\` or \`linked replay --emitter <key>\`.\n`);
+      } finally {
+        await project.close();
+      }
+    });
+}

@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { readActivationModel, modelFromDesired } from '../../activation/emitter-context.js';
+import { previewEvents } from '../../activation/preview.js';
+import { projectOptions, withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { openProject } from '../context.js';
+import { printJson } from '../run.js';
+import { positiveInt } from './deliver.js';
+
+export function register(program: Command): void {
+  const events = program.command('events').description('inspect the events of event emitters');
+  withProjectOptions(events.command('preview <emitter>').description('what the next delivery would send, without sending'))
+    .option('--limit <n>', 'how many events to show', '5')
+    .action(async (emitterKey: string, flags: ProjectFlags & { limit: string }) => {
+      const limit = positiveInt(flags.limit, '--limit');
+      const project = await openProject(projectOptions(flags));
+      try {
+        const applied = await readActivationModel(project.warehouse, project.stateSchema, project.desired.stack);
+        const p = await previewEvents(project.warehouse, project.stateSchema, modelFromDesired(project.desired, applied), emitterKey, limit);
+        if (flags.json) return printJson(p);
+        process.stdout.write(
+          `${p.emitterKey} -> ${p.destinationKey} (action ${p.action}): ${p.pending} event(s) pending${p.started ? '' : ' (not started yet: its first delivery)'}\n`,
+        );
+        for (const e of p.events) {
+          process.stdout.write(`\n${JSON.stringify(e.event, null, 2)}\nmapped (${e.bytes} bytes):\n${JSON.stringify(e.mapped, null, 2)}\n`);
+        }
+      } finally {
+        await project.close();
+      }
+    });
+}

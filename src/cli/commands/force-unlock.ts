@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { openProject } from '../context.js';
+import { printJson } from '../run.js';
+import { withProjectOptions, projectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { forceUnlock } from '../../state/lock.js';
+
+/** `linked force-unlock <id>`: releases a state lock left by a process that died. */
+export function register(program: Command): void {
+  withProjectOptions(program.command('force-unlock <id>').description('release a state lock by id (only when its holder is gone)')).action(
+    async (id: string, flags: ProjectFlags) => {
+      const project = await openProject(projectOptions(flags));
+      try {
+        const lock = await forceUnlock(project.warehouse, project.stateSchema, id);
+        if (flags.json) printJson({ released: lock });
+        else process.stdout.write(`Released the state lock ${lock.id} (${lock.name}, held by ${lock.holder} since ${lock.acquiredAt}).\n`);
+      } finally {
+        await project.close();
+      }
+    },
+  );
+}

@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { openProject } from '../context.js';
+import { EXIT, printJson } from '../run.js';
+import { planJsonSchema } from '../../plan/schema.js';
+import { buildPlan } from '../../plan/build.js';
+import { withProjectOptions, projectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { planDiagnostics } from '../../plan/diagnostics.js';
+import { renderPlanJson, savePlan } from '../../plan/planfile.js';
+import { renderPlanMarkdown } from '../../plan/render-markdown.js';
+import { renderPlanText } from '../../plan/render-text.js';
+import { useColor } from '../../plan/terminal.js';
+import type { Plan } from '../../plan/types.js';
+
+interface PlanFlags extends ProjectFlags {
+  out?: string;
+  markdown?: boolean;
+  detailedExitcode?: boolean;
+  impact?: boolean;
+  color?: boolean;
+}
+
+/** Terraform's -detailed-exitcode: 0 no changes, 1 error, 2 changes. Without it: 1 on error, else 0. */
+export function planExitCode(plan: Plan, detailed: boolean): number {
+  if (!plan.applicable) return EXIT.error;
+  return detailed && plan.hasChanges ? EXIT.changes : EXIT.ok;
+}
+
+export function renderPlanFor(plan: Plan, flags: { json?: boolean; markdown?: boolean; color?: boolean }): string {
+  if (flags.json) return renderPlanJson(plan);
+  if (flags.markdown) return renderPlanMarkdown(plan);
+  return renderPlanText(plan, { color: useColor(process.stdout, flags.color) });
+}
+
+export function register(program: Command): void {
+  withProjectOptions(program.command('plan').description('show what apply would change: desired model vs applied state'))
+    .option('--out <file>', 'save the plan for `linked apply <file>`')
+    .option('--markdown', 'render for a PR comment')
+    .option('--detailed-exitcode', 'exit 0 when there are no changes, 1 on error, 2 when there are changes')
+    .option('--impact', 'count, in the warehouse, how many profiles each changed audience would gain and lose')
+    .option('--no-color', 'no ANSI colours even on a terminal')
+    .option('--json-schema', 'print the JSON Schema of the --json plan and exit')
+    .action(async (flags: PlanFlags & { jsonSchema?: boolean }) => {
+      if (flags.jsonSchema) {
+        printJson(planJsonSchema());
+        return;
+      }
+      const project = await openProject(projectOptions(flags));
+      let plan: Plan;
+      try {
+        const diagnostics = await planDiagnostics(project.desired, project.warehouse);
+        plan = await buildPlan(project.warehouse, project.desired, { diagnostics, impact: flags.impact });
+      } finally {
+        await project.close();
+      }
+      if (flags.out) savePlan(flags.out, plan);
+      process.stdout.write(renderPlanFor(plan, flags));
+      if (flags.out && !flags.json && !flags.markdown) {
+        process.stdout.write(
+          plan.applicable ? `\nSaved the plan to ${flags.out}. Apply it with: linked apply ${flags.out}\n` : `\nSaved the plan to ${flags.out} (it cannot be applied).\n`,
+        );
+      }
+      process.exitCode = planExitCode(plan, !!flags.detailedExitcode);
+    });
+}

@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { readAppliedModel } from '../../compute/applied.js';
+import { Controller } from '../../controller/controller.js';
+import { loadDesired } from '../../manifest/index.js';
+import { LinkedError } from '../../model/errors.js';
+import { withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { openWarehouse } from '../../warehouse/index.js';
+import { EXIT, printJson } from '../run.js';
+
+interface RunFlags extends ProjectFlags {
+  once?: boolean;
+  concurrency: string;
+  tickSeconds: string;
+  leaseTtl: string;
+}
+
+const positive = (v: string, flag: string) => {
+  const n = Number.parseInt(v, 10);
+  if (!Number.isFinite(n) || n < 1) throw new LinkedError('INVALID_OPTION', `${flag} must be a positive integer, got "${v}".`);
+  return n;
+};
+
+export function register(program: Command): void {
+  withProjectOptions(
+    program.command('run').description('the controller: compute each enabled applied audience on its schedule (or once, with --once)'),
+  )
+    .option('--once', 'compute everything due, then exit (for a CI schedule)')
+    .option('--concurrency <n>', 'maximum runs at once (DuckDB: one at a time)', '2')
+    .option('--tick-seconds <n>', 'seconds between looks for due audiences and compute-now requests', '10')
+    .option('--lease-ttl <seconds>', 'how long a run holds its audience without renewing', '900')
+    .action(async (flags: RunFlags) => {
+      const dir = resolve(flags.dir ?? process.cwd());
+      // Only the warehouse config comes from the synthesized project; what runs is the applied state.
+      const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
+      const schema = desired.warehouse.stateSchema;
+      const stamp = () => new Date().toISOString();
+      const controller = new Controller({
+        open: () => openWarehouse(desired.warehouse, dir),
+        schema,
+        concurrency: positive(flags.concurrency, '--concurrency'),
+        tickSeconds: positive(flags.tickSeconds, '--tick-seconds'),
+        leaseTtlMs: positive(flags.leaseTtl, '--lease-ttl') * 1000,
+        loadModel: (wh) => readAppliedModel(wh, schema, flags.stack),
+        log: flags.json ? undefined : (line) => process.stdout.write(`${stamp()} ${line}\n`),
+        // --json while serving: one JSON line per finished run.
+        onRun: flags.json && !flags.once ? (s) => process.stdout.write(JSON.stringify(s) + '\n') : undefined,
+      });
+      if (flags.once) {
+        const report = await controller.tick('once');
+        await controller.stop();
+        if (flags.json) printJson(report);
+        else if (report.due.length === 0) process.stdout.write('Nothing due.\n');
+        if (report.runs.some((r) => r.status !== 'Live')) process.exitCode = EXIT.error;
+        return;
+      }
+      await new Promise<void>((done) => {
+        const stop = (signal: string) => {
+          if (!flags.json) process.stdout.write(`${stamp()} ${signal}: finishing the current step, then stopping\n`);
+          void controller.stop().then(done);
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+        if (!flags.json) process.stdout.write(`${stamp()} controller ${controller.id} started (tick ${flags.tickSeconds} s)\n`);
+        controller.start();
+      });
+    });
+}

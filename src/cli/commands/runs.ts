@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { renderRuns } from '../../compute/format.js';
+import { readRuns } from '../../compute/status.js';
+import { computeTables } from '../../compute/tables.js';
+import { projectOptions, withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { openProject } from '../context.js';
+import { printJson } from '../run.js';
+
+export function register(program: Command): void {
+  withProjectOptions(program.command('runs [audience]').description('run history: start, duration, members, entered, exited, entities, errors'))
+    .option('--limit <n>', 'how many runs, newest first', '20')
+    .action(async (audience: string | undefined, flags: ProjectFlags & { limit: string }) => {
+      const project = await openProject(projectOptions(flags));
+      try {
+        const runs = await readRuns(project.warehouse, computeTables(project.warehouse, project.stateSchema), {
+          audienceKey: audience,
+          limit: Math.max(1, Number.parseInt(flags.limit, 10) || 20),
+        });
+        if (flags.json) printJson({ runs });
+        else process.stdout.write(renderRuns(runs));
+      } finally {
+        await project.close();
+      }
+    });
+}

@@ -1,0 +1,81 @@
+import type { Command } from 'commander';
+import { openProject } from '../context.js';
+import { printJson } from '../run.js';
+import { withProjectOptions, projectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { maskSecrets } from '../../plan/render-text.js';
+import { LinkedError } from '../../model/errors.js';
+import { readLocks } from '../../state/lock.js';
+import { readAppliedResources, type AppliedResource } from '../../state/resources.js';
+
+const short = (sha: string | null) => (sha ? sha.slice(0, 12) : '-');
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** `linked state list` and `linked state show <key>`: what is applied, as the state holds it. */
+export function register(program: Command): void {
+  const state = program.command('state').description('inspect the applied state');
+
+  withProjectOptions(state.command('list').description('list applied resources (and held locks)'))
+    .option('--deleted', 'include deleted resources (kept as history)')
+    .option('--all-stacks', 'every stack in the state schema, not only this one')
+    .action(async (flags: ProjectFlags & { deleted?: boolean; allStacks?: boolean }) => {
+      const project = await openProject(projectOptions(flags));
+      try {
+        const resources = await readAppliedResources(project.warehouse, project.stateSchema, {
+          includeDeleted: flags.deleted,
+          stack: flags.allStacks ? undefined : project.desired.stack,
+        });
+        const locks = await readLocks(project.warehouse, project.stateSchema);
+        if (flags.json) {
+          printJson({ resources: resources.map((r) => ({ address: `${r.kind}.${r.key}`, ...r, spec: undefined })), locks });
+          return;
+        }
+        if (resources.length === 0) process.stdout.write(`No applied resources for stack "${project.desired.stack}".\n`);
+        else {
+          process.stdout.write(
+            table([
+              ['ADDRESS', 'VERSION', 'APPLIED AT', 'BY', 'COMMIT', 'STATUS'],
+              ...resources.map((r) => [`${r.kind}.${r.key}`, String(r.version), r.appliedAt, r.appliedBy ?? '-', short(r.commitSha), r.deletedAt ? `deleted ${r.deletedAt}` : 'active']),
+            ]),
+          );
+        }
+        for (const l of locks) process.stdout.write(`Locked: ${l.name} by ${l.holder} since ${l.acquiredAt} (id ${l.id}, expires ${l.expiresAt})\n`);
+      } finally {
+        await project.close();
+      }
+    });
+
+  withProjectOptions(state.command('show <resource>').description('show one applied resource: an address (audience.vip) or a key'))
+    .action(async (resource: string, flags: ProjectFlags) => {
+      const project = await openProject(projectOptions(flags));
+      let found: AppliedResource;
+      try {
+        const all = await readAppliedResources(project.warehouse, project.stateSchema, { includeDeleted: true });
+        const matches = all.filter((r) => `${r.kind}.${r.key}` === resource || r.key === resource);
+        if (matches.length === 0) throw new LinkedError('RESOURCE_NOT_FOUND', `No applied resource is named "${resource}". \`linked state list --deleted\` lists them.`);
+        if (matches.length > 1) {
+          throw new LinkedError('RESOURCE_AMBIGUOUS', `"${resource}" names several resources: ${matches.map((r) => `${r.kind}.${r.key}`).join(', ')}. Give the address.`);
+        }
+        found = matches[0];
+      } finally {
+        await project.close();
+      }
+      if (flags.json) {
+        printJson({ address: `${found.kind}.${found.key}`, ...found });
+        return;
+      }
+      const lines = [
+        `# ${found.kind}.${found.key}${found.deletedAt ? ` (deleted ${found.deletedAt})` : ''}`,
+        `version:    ${found.version}`,
+        `applied at: ${found.appliedAt} by ${found.appliedBy ?? '-'}`,
+        `commit:     ${found.commitSha ?? '-'}`,
+        `stack:      ${found.stack ?? '-'}`,
+        `spec hash:  ${found.specHash}`,
+        JSON.stringify(maskSecrets(found.spec), null, 2),
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+}

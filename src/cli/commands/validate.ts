@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { listStacks, loadDesired, outDirOf, renderSummary, summarizeDesired, synthApp } from '../../manifest/index.js';
+import { LinkedError } from '../../model/errors.js';
+import { printJson } from '../run.js';
+
+interface ValidateFlags {
+  dir: string;
+  outDir?: string;
+  stack?: string;
+  json?: boolean;
+  synth?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('validate')
+    .description('load cdktf.out into the model and check it: schema, Data Graph, conditions, emitters')
+    .option('--dir <dir>', 'project directory (holds cdktf.json and cdktf.out)', process.cwd())
+    .option('--out-dir <dir>', "synthesized output directory (default: cdktf.json's output, or <dir>/cdktf.out)")
+    .option('--stack <stack>', 'validate one stack (default: every stack)')
+    .option('--synth', 'run "linked synth" first')
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      `
+Checks need no warehouse: every linkedaudiences_* resource against its schema, literal values
+only (no \${...} expressions), known resource types, and the static checks (relationships,
+columns, depth, cycles, cron, emitter triggers). Errors name the Terraform address and the
+construct path. Exit code 1 when anything is invalid.
+
+Examples:
+  $ linked validate
+  $ linked validate --dir examples/bank --synth --json`,
+    )
+    .action(async (flags: ValidateFlags) => {
+      const dir = resolve(flags.dir);
+      if (flags.synth) await synthApp(dir, { quiet: flags.json });
+      const outDir = flags.outDir ? resolve(flags.outDir) : defaultOutDir(dir);
+      const names = flags.stack ? [flags.stack] : [...listStacks(outDir).keys()];
+      if (names.length === 0) {
+        throw new LinkedError('MANIFEST_MISSING', `No synthesized stacks in ${outDir}: run "linked synth" first (or pass --synth).`);
+      }
+      const summaries = [];
+      for (const name of names) summaries.push(summarizeDesired(await loadDesired(outDir, name)));
+      if (flags.json) printJson({ valid: true, outDir, stacks: summaries });
+      else process.stdout.write(summaries.map(renderSummary).join('\n\n') + '\n');
+    });
+}
+
+/** cdktf.json's output when the project has one; else the conventional cdktf.out. */
+function defaultOutDir(dir: string): string {
+  try {
+    return outDirOf(dir);
+  } catch {
+    return resolve(dir, 'cdktf.out');
+  }
+}

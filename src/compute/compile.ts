@@ -1,0 +1,37 @@
+import { LinkedError } from '../model/errors.js';
+import { compileEntityMatches, compileMembership, type CompileContext } from '../sql/index.js';
+import type { Dialect } from '../warehouse/types.js';
+import { entityPathsOf, findAudience, type ComputeModel } from './model.js';
+import type { CompiledAudience } from './types.js';
+
+/**
+ * Compiles one applied audience into the queries of a run: membership, and the entity matches its
+ * entity emitters need. "Part of a linked audience" reads the other audience's snapshot when that
+ * audience is enabled (the controller computes it first), else compiles its condition inline.
+ */
+export function compileAudience(
+  model: ComputeModel,
+  audienceKey: string,
+  options: { dialect: Dialect; membershipTable: string; now: Date },
+): CompiledAudience {
+  const audience = findAudience(model, audienceKey);
+  if (!audience) throw new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} is not in the applied state.`);
+  const ctx: CompileContext = {
+    dialect: options.dialect,
+    graph: model.graph,
+    classicAudiences: model.classicAudiences,
+    now: options.now,
+    linkedAudience: (key) => {
+      const other = findAudience(model, key);
+      if (!other) throw new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} uses audience ${key}, which is not applied.`);
+      return other.enabled ? { kind: 'snapshot', table: options.membershipTable, audienceKey: key } : { kind: 'inline', condition: other.condition };
+    },
+  };
+  return {
+    membership: compileMembership(audience.condition, ctx),
+    entities: entityPathsOf(model.emitters, audienceKey).map((path) => ({
+      path: path.join('.'),
+      query: compileEntityMatches(audience.condition, path, ctx),
+    })),
+  };
+}

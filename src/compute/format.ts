@@ -1,0 +1,107 @@
+import type { Audience } from '../model/audience.js';
+import { describeSchedule } from './schedule.js';
+import type { AudienceStatusRow, RunRow } from './status.js';
+import type { AudienceStatusName, RunProgress, RunSummary } from './types.js';
+
+/* Text renderings for the CLI (the --json forms are the objects themselves). */
+
+const n = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toLocaleString('en-US'));
+const iso = (d: Date | null | undefined) => (d ? d.toISOString().replace('.000Z', 'Z') : '-');
+export const duration = (ms: number | null | undefined) =>
+  ms === null || ms === undefined ? '-' : ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`;
+
+export function renderRunSummary(s: RunSummary): string {
+  if (s.status === 'Live') {
+    return (
+      `${s.audienceKey}: Live${s.baseline ? ' (baseline recorded)' : ''} in ${duration(s.durationMs)}\n` +
+      `  members ${n(s.members)}   entered +${n(s.entered)}   exited -${n(s.exited)}   ` +
+      `entities added +${n(s.entitiesAdded)}   removed -${n(s.entitiesRemoved)}\n` +
+      `  run ${s.runId}\n`
+    );
+  }
+  return (
+    `${s.audienceKey}: Failed [${s.error?.code}] ${s.error?.message}\n` +
+    (s.paused ? `  Paused for manual intervention: after fixing the cause, run \`linked resume ${s.audienceKey}\`.\n` : '') +
+    `  run ${s.runId}\n`
+  );
+}
+
+/** Fixed-width columns: readable in a terminal, stable for grep in CI. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function renderRuns(runs: RunRow[]): string {
+  if (runs.length === 0) return 'No runs yet.\n';
+  return table(
+    ['STARTED', 'AUDIENCE', 'STATUS', 'TRIGGER', 'DURATION', 'MEMBERS', 'ENTERED', 'EXITED', 'ENT+', 'ENT-', 'ERROR'],
+    runs.map((r) => [
+      iso(r.startedAt),
+      r.audienceKey,
+      r.status,
+      r.trigger,
+      duration(r.durationMs),
+      n(r.members),
+      n(r.entered),
+      n(r.exited),
+      n(r.entitiesAdded),
+      n(r.entitiesRemoved),
+      r.errorCode ? `[${r.errorCode}] ${r.errorMessage ?? ''}` : '',
+    ]),
+  );
+}
+
+export interface AudienceStatusView {
+  audience: string;
+  status: AudienceStatusName;
+  paused: boolean;
+  pausedReason: string | null;
+  schedule: string;
+  lastRunId: string | null;
+  lastRunAt: string | null;
+  /** ISO time, or null when due now / not scheduled. */
+  nextRunAt: string | null;
+  size: number | null;
+}
+
+/**
+ * What `linked status` shows for an applied audience: Disabled when disabled; an enabled audience
+ * that never ran is Computing until its first compute (the seed: enabling triggers a compute).
+ */
+export function statusView(a: Audience, row: AudienceStatusRow | undefined): AudienceStatusView {
+  const status: AudienceStatusName = !a.enabled ? 'Disabled' : row && row.status !== 'Disabled' ? row.status : 'Computing';
+  return {
+    audience: a.key,
+    status,
+    paused: row?.paused ?? false,
+    pausedReason: row?.pausedReason ?? null,
+    schedule: describeSchedule(a.schedule),
+    lastRunId: row?.lastRunId ?? null,
+    lastRunAt: row?.lastRunAt?.toISOString() ?? null,
+    nextRunAt: a.enabled && !row?.paused ? (row?.nextRunAt?.toISOString() ?? null) : null,
+    size: row?.size ?? null,
+  };
+}
+
+export function renderStatus(views: AudienceStatusView[]): string {
+  if (views.length === 0) return 'No applied audiences.\n';
+  return table(
+    ['AUDIENCE', 'STATUS', 'LAST RUN', 'NEXT RUN', 'SIZE', 'SCHEDULE'],
+    views.map((v) => [
+      v.audience,
+      v.paused ? `${v.status} (paused)` : v.status,
+      v.lastRunAt?.replace('.000Z', 'Z') ?? '-',
+      v.status === 'Disabled' ? '-' : v.paused ? 'paused: linked resume' : (v.nextRunAt?.replace('.000Z', 'Z') ?? 'due now'),
+      n(v.size),
+      v.schedule,
+    ]),
+  );
+}
+
+/** A one-line progress display for a TTY (stderr, rewritten in place). */
+export function progressLine(audienceKey: string, p: RunProgress): string {
+  const rows = p.rows !== undefined ? ` ${n(p.rows)} ${p.message ?? 'rows'}` : p.message ? ` ${p.message}` : '';
+  return `computing ${audienceKey}: ${p.step}${p.attempt ? ` (attempt ${p.attempt + 1})` : ''}${rows}`;
+}

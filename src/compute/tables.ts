@@ -1,0 +1,24 @@
+import { stateTable } from '../state/migrate.js';
+import type { Warehouse } from '../warehouse/types.js';
+
+const NAMES = [
+  'membership',
+  'entity_matches',
+  'entity_paths',
+  'outbox',
+  'outbox_sequence',
+  'runs',
+  'audience_status',
+  'leases',
+  'compute_requests',
+  'controllers',
+  'membership_stage',
+  'entity_matches_stage',
+] as const;
+export type ComputeTableName = (typeof NAMES)[number];
+export type ComputeTables = Record<ComputeTableName, string>;
+
+/** The quoted names of the compute state tables (migration 002) in `schema`. */
+export function computeTables(wh: Warehouse, schema: string): ComputeTables {
+  return Object.fromEntries(NAMES.map((n) => [n, stateTable(wh, schema, n)])) as ComputeTables;
+}

@@ -1,0 +1,61 @@
+/** A compiled statement: SQL text with `?` placeholders and its bound values, in order. */
+export interface SqlQuery {
+  sql: string;
+  params: readonly unknown[];
+}
+
+/**
+ * What a run computes: the membership query (one column, profile_id) and one entity-match query
+ * per entity path its emitters need (columns profile_id, entity_id). A run takes these as input,
+ * so its machinery does not depend on how they were compiled.
+ */
+export interface CompiledAudience {
+  membership: SqlQuery;
+  /** `path`: relationship slugs from the profile to the entity, joined by '.'. */
+  entities: { path: string; query: SqlQuery }[];
+}
+
+export type RunTrigger = 'schedule' | 'manual' | 'once';
+
+/** The steps of a run, in order; the error policy depends on the step a failure happens in. */
+export const RUN_STEPS = ['kickoff', 'compile', 'update-model', 'check-results', 'process-results', 'load-results'] as const;
+export type RunStep = (typeof RUN_STEPS)[number];
+
+/** Compute statuses, exactly the seed's words (DESIGN D10). */
+export const STATUSES = ['Computing', 'Live', 'Disabled', 'Failed'] as const;
+export type AudienceStatusName = (typeof STATUSES)[number];
+
+export interface RunError {
+  code: string;
+  message: string;
+  /** The policy applied: terminate (the next run executes normally) or pause (until `linked resume`). */
+  action: 'terminate' | 'pause';
+}
+
+export interface RunSummary {
+  runId: string;
+  audienceKey: string;
+  status: 'Live' | 'Failed';
+  trigger: RunTrigger;
+  startedAt: Date;
+  endedAt: Date;
+  durationMs: number;
+  members: number | null;
+  entered: number | null;
+  exited: number | null;
+  entitiesAdded: number | null;
+  entitiesRemoved: number | null;
+  /** True when this run recorded the audience's baseline (its first successful run). */
+  baseline: boolean;
+  paused: boolean;
+  queryIds: string[];
+  error?: RunError;
+}
+
+export interface RunProgress {
+  step: RunStep;
+  /** Rows produced so far by the step, when it knows. */
+  rows?: number;
+  attempt?: number;
+  message?: string;
+}

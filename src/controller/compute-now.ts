@@ -1,0 +1,104 @@
+import { hostname } from 'node:os';
+import { readAppliedModel } from '../compute/applied.js';
+import { compileAudience } from '../compute/compile.js';
+import { findAudience } from '../compute/model.js';
+import { runAudience } from '../compute/run.js';
+import { pausedError, readRun, readStatus, type RunRow } from '../compute/status.js';
+import { computeTables } from '../compute/tables.js';
+import type { RunProgress, RunSummary } from '../compute/types.js';
+import { LinkedError } from '../model/errors.js';
+import type { Warehouse } from '../warehouse/types.js';
+import { acquireLease, releaseLease } from './lease.js';
+import { liveControllers, readRequest, requestCompute } from './requests.js';
+
+/** A controller that beat within this window is taken to be running. */
+export const CONTROLLER_ALIVE_MS = 2 * 60_000;
+
+export type ComputeNowOutcome =
+  | { kind: 'computed'; summary: RunSummary }
+  | { kind: 'requested'; requestId: string; controllers: string[] };
+
+/**
+ * The seed's "Compute now". With a live controller on this warehouse (or `request`), it records a
+ * request for that controller; otherwise it computes here, under the audience's lease.
+ */
+export async function computeNow(
+  wh: Warehouse,
+  schema: string,
+  audienceKey: string,
+  options: { stack?: string; request?: boolean; onProgress?: (p: RunProgress) => void; now?: Date } = {},
+): Promise<ComputeNowOutcome> {
+  const t = computeTables(wh, schema);
+  const model = await readAppliedModel(wh, schema, options.stack);
+  const audience = model && findAudience(model, audienceKey);
+  if (!model || !audience) {
+    throw new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} is not applied. Run \`linked plan\` and \`linked apply\` first.`);
+  }
+  if (!audience.enabled) {
+    throw new LinkedError('AUDIENCE_DISABLED', `Audience ${audienceKey} is disabled (the default). Enable it in code and apply, then compute.`);
+  }
+  const status = await readStatus(wh, t, audienceKey);
+  if (status?.paused) throw pausedError(audienceKey, status.pausedReason);
+
+  const controllers = await liveControllers(wh, t, CONTROLLER_ALIVE_MS);
+  if (options.request || controllers.length > 0) {
+    const requestId = await requestCompute(wh, t, audienceKey, `cli:${hostname()}:${process.pid}`);
+    return { kind: 'requested', requestId, controllers };
+  }
+
+  const holder = `cli:${hostname()}:${process.pid}`;
+  const ttlMs = 15 * 60_000;
+  if (!(await acquireLease(wh, t, audienceKey, holder, ttlMs))) {
+    const { rows } = await wh.query<{ holder: string }>(`SELECT holder FROM ${t.leases} WHERE audience_key = ?`, [audienceKey]);
+    throw new LinkedError(
+      'AUDIENCE_BUSY',
+      `Audience ${audienceKey} is being computed by ${rows[0]?.holder ?? 'another process'}. Try again when it finishes, or use --request.`,
+    );
+  }
+  try {
+    const now = options.now ?? new Date();
+    const summary = await runAudience(wh, {
+      schema,
+      audienceKey,
+      trigger: 'manual',
+      lease: { holder, ttlMs },
+      onProgress: options.onProgress,
+      compile: () => compileAudience(model, audienceKey, { dialect: wh.dialect, membershipTable: t.membership, now }),
+    });
+    return { kind: 'computed', summary };
+  } finally {
+    await releaseLease(wh, t, audienceKey, holder);
+  }
+}
+
+/** Follows a request: undefined until a controller has picked it up and the run ended. */
+export async function requestOutcome(wh: Warehouse, schema: string, requestId: string): Promise<{ picked: boolean; run?: RunRow }> {
+  const t = computeTables(wh, schema);
+  const req = await readRequest(wh, t, requestId);
+  if (!req?.pickedAt) return { picked: false };
+  if (!req.runId) throw new LinkedError('REQUEST_NOT_SERVED', `The controller could not compute ${req.audienceKey} (disabled, paused or no longer applied).`);
+  const run = await readRun(wh, t, req.runId);
+  return { picked: true, run: run && run.status !== 'Computing' ? run : undefined };
+}
+
+/** A finished run row as a summary, for printing a run a controller did on our request. */
+export function summaryOfRun(r: RunRow, paused: boolean): RunSummary {
+  return {
+    runId: r.id,
+    audienceKey: r.audienceKey,
+    status: r.status === 'Live' ? 'Live' : 'Failed',
+    trigger: r.trigger,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt ?? r.startedAt,
+    durationMs: r.durationMs ?? 0,
+    members: r.members,
+    entered: r.entered,
+    exited: r.exited,
+    entitiesAdded: r.entitiesAdded,
+    entitiesRemoved: r.entitiesRemoved,
+    baseline: r.baseline ?? false,
+    paused,
+    queryIds: r.queryIds,
+    ...(r.errorCode ? { error: { code: r.errorCode, message: r.errorMessage ?? '', action: paused ? ('pause' as const) : ('terminate' as const) } } : {}),
+  };
+}

@@ -1,0 +1,226 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { readAppliedModel } from '../compute/applied.js';
+import { compileAudience } from '../compute/compile.js';
+import { findAudience, linkedAudiencesUsed, type ComputeModel } from '../compute/model.js';
+import type { RetryPolicy } from '../compute/retry.js';
+import { runAudience } from '../compute/run.js';
+import { nextRunAt } from '../compute/schedule.js';
+import { readStatuses, updateStatus, type AudienceStatusRow } from '../compute/status.js';
+import { computeTables, type ComputeTables } from '../compute/tables.js';
+import type { CompiledAudience, RunSummary, RunTrigger } from '../compute/types.js';
+import { migrateState } from '../state/migrate.js';
+import type { Warehouse } from '../warehouse/types.js';
+import { LeaseCoordinator } from './lease.js';
+import { runOrdered } from './order.js';
+import { heartbeat, markStopped, pendingRequests, pickRequests } from './requests.js';
+
+export interface ControllerOptions {
+  /** Opens the warehouse; called once per tick (and per run when runs are concurrent). */
+  open: () => Promise<Warehouse>;
+  schema: string;
+  /** Maximum runs at once. DuckDB runs one at a time: its file admits one connection's transactions here. */
+  concurrency?: number;
+  /** Seconds between ticks (schedules are minute-grained; requests are picked up at each tick). */
+  tickSeconds?: number;
+  leaseTtlMs?: number;
+  retry?: RetryPolicy;
+  /** The applied model; default: the state schema (readAppliedDesired). */
+  loadModel?: (wh: Warehouse) => Promise<ComputeModel | undefined>;
+  /** Compiles one audience; default: src/sql through compileAudience. */
+  compile?: (model: ComputeModel, audienceKey: string, wh: Warehouse, now: Date) => CompiledAudience | Promise<CompiledAudience>;
+  log?: (line: string) => void;
+  onRun?: (summary: RunSummary) => void;
+  now?: () => Date;
+  id?: string;
+}
+
+export interface TickReport {
+  due: string[];
+  runs: RunSummary[];
+  /** Audiences another holder had leased. */
+  skipped: string[];
+}
+
+/**
+ * The reconcile loop (DESIGN §2, D5): every tick opens the warehouse, reads the applied model,
+ * computes the audiences that are due (schedule) or requested ("compute now"), dependencies first,
+ * within the concurrency bound, each under its lease, then closes the warehouse.
+ */
+export class Controller {
+  readonly id: string;
+  private readonly abort = new AbortController();
+  private task?: ScheduledTask;
+  private ticking?: Promise<TickReport>;
+  private stopped = false;
+
+  constructor(private readonly o: ControllerOptions) {
+    this.id = o.id ?? `controller:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  }
+
+  private now() {
+    return this.o.now?.() ?? new Date();
+  }
+  private log(line: string) {
+    this.o.log?.(line);
+  }
+
+  /** One pass; `once` marks runs of `linked run --once`. Never overlaps itself. */
+  tick(trigger: 'schedule' | 'once' = 'schedule'): Promise<TickReport> {
+    this.ticking ??= this.doTick(trigger).finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async doTick(trigger: RunTrigger): Promise<TickReport> {
+    const report: TickReport = { due: [], runs: [], skipped: [] };
+    if (this.stopped) return report;
+    const wh = await this.o.open();
+    try {
+      await migrateState(wh, this.o.schema);
+      const t = computeTables(wh, this.o.schema);
+      await heartbeat(wh, t, this.id, this.now());
+      const model = await (this.o.loadModel ?? ((w) => readAppliedModel(w, this.o.schema)))(wh);
+      if (!model) return report;
+      const statuses = await syncStatuses(wh, t, model);
+      const requested = await pendingRequests(wh, t);
+      const now = this.now();
+      const due = model.audiences.filter((a) => {
+        const s = statuses.get(a.key);
+        if (!a.enabled || s?.paused) return false;
+        return requested.has(a.key) || !s?.nextRunAt || s.nextRunAt.getTime() <= now.getTime();
+      });
+      for (const key of requested) if (!due.some((a) => a.key === key)) await pickRequests(wh, t, key, null, now);
+      report.due = due.map((a) => a.key);
+      const concurrency = wh.dialect === 'duckdb' ? 1 : (this.o.concurrency ?? 2);
+      await runOrdered(
+        due.map((a) => ({ key: a.key, dependsOn: linkedAudiencesUsed(a.condition) })),
+        concurrency,
+        async ({ key }) => {
+          const run = await this.runOne(wh, model, key, requested.has(key) ? 'manual' : trigger, requested.has(key), concurrency > 1);
+          if (run === 'skipped') report.skipped.push(key);
+          else if (run) report.runs.push(run);
+        },
+        () => this.abort.signal.aborted,
+      );
+      return report;
+    } finally {
+      await wh.close();
+    }
+  }
+
+  /** One audience under its lease; re-checks under the lease, since another controller may have run it. */
+  private async runOne(
+    tickWh: Warehouse,
+    model: ComputeModel,
+    key: string,
+    trigger: RunTrigger,
+    requested: boolean,
+    ownConnection: boolean,
+  ): Promise<RunSummary | 'skipped' | undefined> {
+    const audience = findAudience(model, key)!;
+    const wh = ownConnection ? await this.o.open() : tickWh;
+    const ttlMs = this.o.leaseTtlMs ?? 15 * 60_000;
+    const coordinator = new LeaseCoordinator(() => wh, this.o.schema, this.id);
+    try {
+      if (!(await coordinator.shouldRun(key, ttlMs))) {
+        this.log(`${key}: leased by another controller, skipped`);
+        return 'skipped';
+      }
+      try {
+        const t = computeTables(wh, this.o.schema);
+        const fresh = (await readStatuses(wh, t)).find((s) => s.audienceKey === key);
+        const stillRequested = requested && (await pendingRequests(wh, t)).has(key);
+        const startedAt = this.now();
+        if (fresh?.paused || (!stillRequested && fresh?.nextRunAt && fresh.nextRunAt.getTime() > startedAt.getTime())) return undefined;
+        const runId = randomUUID();
+        if (stillRequested) await pickRequests(wh, t, key, runId, startedAt);
+        this.log(`${key}: computing (${trigger})`);
+        const summary = await runAudience(wh, {
+          schema: this.o.schema,
+          audienceKey: key,
+          runId,
+          trigger,
+          lease: { holder: this.id, ttlMs },
+          nextRunAt: nextRunAt(audience.schedule, startedAt),
+          retry: this.o.retry,
+          signal: this.abort.signal,
+          now: this.o.now,
+          compile: async () =>
+            this.o.compile
+              ? this.o.compile(model, key, wh, startedAt)
+              : compileAudience(model, key, { dialect: wh.dialect, membershipTable: t.membership, now: startedAt }),
+        });
+        this.log(
+          summary.status === 'Live'
+            ? `${key}: Live, ${summary.members} members, +${summary.entered} -${summary.exited}, entities +${summary.entitiesAdded} -${summary.entitiesRemoved} (${summary.durationMs} ms)`
+            : `${key}: Failed [${summary.error?.code}] ${summary.error?.message}${summary.paused ? ' (paused)' : ''}`,
+        );
+        this.o.onRun?.(summary);
+        // A long tick still shows this controller alive to `linked compute`.
+        await heartbeat(wh, t, this.id, this.now()).catch(() => undefined);
+        return summary;
+      } finally {
+        await coordinator.onComplete(key);
+      }
+    } finally {
+      if (ownConnection) await wh.close();
+    }
+  }
+
+  /** Starts ticking on node-cron; the first tick runs at once. */
+  start(): void {
+    const seconds = Math.max(1, Math.min(59, this.o.tickSeconds ?? 10));
+    this.task = cron.schedule(`*/${seconds} * * * * *`, () => this.safeTick(), { name: 'linked-controller', noOverlap: true, timezone: 'UTC' });
+    void this.safeTick();
+  }
+
+  private async safeTick() {
+    try {
+      await this.tick('schedule');
+    } catch (e) {
+      this.log(`tick failed: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * SIGTERM: no new run starts; a run in flight stops at its next step boundary (its current step,
+   * a commit included, finishes) and is recorded as cancelled. Resolves when the tick has closed
+   * the warehouse.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    await this.task?.destroy();
+    await this.ticking?.catch(() => undefined);
+    try {
+      const wh = await this.o.open();
+      try {
+        await markStopped(wh, computeTables(wh, this.o.schema), this.id, this.now());
+      } finally {
+        await wh.close();
+      }
+    } catch (e) {
+      this.log(`could not record the stop: ${(e as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Statuses follow the applied model: a disabled audience is Disabled; an enabled one that never
+ * ran is Computing until its first run (the seed: enabling triggers a compute).
+ */
+export async function syncStatuses(wh: Warehouse, t: ComputeTables, model: ComputeModel): Promise<Map<string, AudienceStatusRow>> {
+  const current = new Map((await readStatuses(wh, t)).map((s) => [s.audienceKey, s]));
+  for (const a of model.audiences) {
+    const s = current.get(a.key);
+    if (!a.enabled && s?.status !== 'Disabled') await updateStatus(wh, t, a.key, { status: 'Disabled' });
+    if (a.enabled && (!s || s.status === 'Disabled')) {
+      const last = s?.lastRunId
+        ? (await wh.query<{ status: string }>(`SELECT status FROM ${t.runs} WHERE id = ?`, [s.lastRunId])).rows[0]?.status
+        : undefined;
+      await updateStatus(wh, t, a.key, { status: last === 'Live' ? 'Live' : last === 'Failed' ? 'Failed' : 'Computing' });
+    }
+  }
+  return new Map((await readStatuses(wh, t)).map((s) => [s.audienceKey, s]));
+}

@@ -1,0 +1,451 @@
+import type { Audience } from '../model/audience.js';
+import type { Condition, EntityPredicate, Operand } from '../model/condition.js';
+import type { Desired } from '../model/desired.js';
+import type { Diagnostic } from '../model/diagnostics.js';
+import type { DataGraph } from '../model/graph.js';
+import { quoteIdent, quoteTable } from '../sql/identifiers.js';
+import type { CatalogColumn, CatalogTable, Warehouse } from '../warehouse/types.js';
+import { GraphIndex } from './paths.js';
+import { resourceAddress } from './static.js';
+
+/*
+ * The Data Graph and its audiences checked against the live warehouse catalog (DESIGN §2,
+ * "introspect catalog"). The static checks (src/graph/static.ts) know the model only; these know
+ * what the warehouse really holds: tables, columns, their types, and whether primary keys are
+ * unique. Where the seed has a message for a failure it is used word for word (DESIGN D10).
+ */
+
+export const duplicateRecordsMessage = (column: string) =>
+  `Duplicate records have been detected. This could be because the model query returned multiple records for the same ID column (${column}), or the Segment records table itself has duplicate records.`;
+export const joinKeyMissingMessage = (relationship: string) => `Join key missing from Data Graph for relation: ${relationship}`;
+export const joinKeyTypeMessage = (relationship: string) => `Relationship key should be a string: ${relationship}`;
+export const tableMissingMessage = (table: string, role: string) => `Table ${table} (${role}) does not exist in the warehouse`;
+export const columnMissingMessage = (table: string, column: string, role: string) =>
+  `Column ${column} (${role}) does not exist in warehouse table ${table}`;
+
+export interface CatalogCheckOptions {
+  /** Check only these audiences (and their emitters); default every audience. The graph is always checked. */
+  audiences?: readonly string[];
+  /** Look for duplicate primary keys: one aggregate per table; default true. */
+  duplicateKeys?: boolean;
+}
+
+/** One column the Data Graph needs from the warehouse, and why. */
+interface Requirement {
+  table: string;
+  column: string;
+  /** Shown in messages: "profile trait", "entity account primary key"... */
+  role: string;
+  attribute: string;
+  /** Set for join keys: the relationship whose join uses the column. */
+  joinOf?: string;
+}
+
+interface TableUse {
+  table: string;
+  role: string;
+  attribute: string;
+}
+
+/** The tables and columns a Data Graph names (and classic audiences, when given). */
+function graphRequirements(graph: DataGraph, classic: Desired['classicAudiences'] = []): { tables: TableUse[]; columns: Requirement[] } {
+  const tables: TableUse[] = [];
+  const columns: Requirement[] = [];
+  const index = new GraphIndex(graph);
+  const p = graph.profile;
+  tables.push({ table: p.table, role: 'Data Graph profile', attribute: 'profile.table' });
+  columns.push({ table: p.table, column: p.id, role: 'profile id', attribute: 'profile.id' });
+  p.traits.forEach((t, i) => columns.push({ table: p.table, column: t, role: 'profile trait', attribute: `profile.traits[${i}]` }));
+  p.identifiers.forEach((t, i) => columns.push({ table: p.table, column: t, role: 'profile identifier', attribute: `profile.identifiers[${i}]` }));
+  if (graph.events) {
+    const e = graph.events;
+    tables.push({ table: e.table, role: 'Data Graph events', attribute: 'events.table' });
+    for (const key of ['profileKey', 'name', 'timestamp', 'properties'] as const) {
+      columns.push({ table: e.table, column: e[key], role: `events ${key}`, attribute: `events.${key}` });
+    }
+  }
+  graph.entities.forEach((e, i) => {
+    tables.push({ table: e.table, role: `entity ${e.slug}`, attribute: `entities[${i}].table` });
+    columns.push({ table: e.table, column: e.primaryKey, role: `entity ${e.slug} primary key`, attribute: `entities[${i}].primaryKey` });
+    (e.columns ?? []).forEach((c, j) => columns.push({ table: e.table, column: c, role: `entity ${e.slug} column`, attribute: `entities[${i}].columns[${j}]` }));
+  });
+  graph.relationships.forEach((r, i) => {
+    const at = `relationships[${i}].join`;
+    const entity = index.entities.get(r.entity);
+    const parentEntity = r.parent === null ? undefined : index.entityOf(r.parent);
+    const join = r.join;
+    const key = (table: string | undefined, column: string, attribute: string) => {
+      if (table) columns.push({ table, column, role: `join key of relationship ${r.slug}`, attribute: `${at}.${attribute}`, joinOf: r.slug });
+    };
+    if (join.type === 'profile') {
+      key(p.table, join.profileColumn, 'profileColumn');
+      key(entity?.table, join.entityColumn, 'entityColumn');
+    } else if (join.type === 'entity') {
+      key(parentEntity?.table, join.parentColumn, 'parentColumn');
+      key(entity?.table, join.entityColumn, 'entityColumn');
+    } else {
+      tables.push({ table: join.table, role: `junction of relationship ${r.slug}`, attribute: `${at}.table` });
+      columns.push({ table: join.table, column: join.primaryKey, role: `junction ${join.table} primary key`, attribute: `${at}.primaryKey` });
+      key(parentEntity?.table, join.parentColumn, 'parentColumn');
+      key(join.table, join.junctionParentColumn, 'junctionParentColumn');
+      key(join.table, join.junctionEntityColumn, 'junctionEntityColumn');
+      key(entity?.table, join.entityColumn, 'entityColumn');
+    }
+  });
+  classic.forEach((c) => {
+    tables.push({ table: c.table, role: `classic audience ${c.key}`, attribute: `classic_audience.${c.key}.table` });
+    columns.push({ table: c.table, column: c.profileIdColumn, role: `classic audience ${c.key} profile id`, attribute: `classic_audience.${c.key}.profileIdColumn` });
+  });
+  return { tables, columns };
+}
+
+/** Describes each table once per check: a catalog query per table, not per column. */
+class CatalogCache {
+  private readonly tables = new Map<string, Promise<CatalogTable | undefined>>();
+  constructor(private readonly wh: Warehouse) {}
+  table(ref: string): Promise<CatalogTable | undefined> {
+    let t = this.tables.get(ref);
+    if (!t) {
+      t = this.wh.describeTable(ref);
+      this.tables.set(ref, t);
+    }
+    return t;
+  }
+  async column(ref: string, name: string): Promise<CatalogColumn | undefined> {
+    const t = await this.table(ref);
+    return findColumn(t, name);
+  }
+}
+
+/** DuckDB matches names case-insensitively; the adapter reports the catalog's spelling. */
+function findColumn(t: CatalogTable | undefined, name: string): CatalogColumn | undefined {
+  if (!t) return undefined;
+  return t.columns.find((c) => c.name === name) ?? t.columns.find((c) => c.name.toLowerCase() === name.toLowerCase() && t.columns.filter((x) => x.name.toLowerCase() === name.toLowerCase()).length === 1);
+}
+
+const err = (code: string, message: string, resource: string, attribute?: string): Diagnostic =>
+  attribute === undefined ? { severity: 'error', code, message, resource } : { severity: 'error', code, message, resource, attribute };
+
+/** Checks the graph's tables, columns and join keys; reports per resource with the seed's words for join keys. */
+async function checkGraphCatalog(desired: Desired, cache: CatalogCache, out: Diagnostic[]): Promise<void> {
+  const graphAt = resourceAddress('data_graph', desired.graph.key);
+  const { tables, columns } = graphRequirements(desired.graph, desired.classicAudiences);
+  const classicAt = (attribute: string) => {
+    const m = /^classic_audience\.([^.]+)\.(.*)$/.exec(attribute);
+    return m ? { resource: resourceAddress('classic_audience', m[1]), attribute: m[2] } : { resource: graphAt, attribute };
+  };
+  const missingTables = new Set<string>();
+  for (const use of tables) {
+    if (missingTables.has(use.table)) continue;
+    if (!(await cache.table(use.table))) {
+      missingTables.add(use.table);
+      const where = classicAt(use.attribute);
+      out.push(err('TABLE_MISSING', tableMissingMessage(use.table, use.role), where.resource, where.attribute));
+    }
+  }
+  const reported = new Set<string>();
+  for (const req of columns) {
+    if (missingTables.has(req.table)) continue;
+    const where = classicAt(req.attribute);
+    const col = await cache.column(req.table, req.column);
+    if (req.joinOf) {
+      if (!col) {
+        if (!reported.has(`missing:${req.joinOf}`)) out.push(err('JOIN_KEY_MISSING', joinKeyMissingMessage(req.joinOf), where.resource, where.attribute));
+        reported.add(`missing:${req.joinOf}`);
+      } else if (col.family !== 'string') {
+        if (!reported.has(`type:${req.joinOf}`)) out.push(err('JOIN_KEY_TYPE', joinKeyTypeMessage(req.joinOf), where.resource, where.attribute));
+        reported.add(`type:${req.joinOf}`);
+      }
+      continue;
+    }
+    if (!col) out.push(err('WAREHOUSE_COLUMN_MISSING', columnMissingMessage(req.table, req.column, req.role), where.resource, where.attribute));
+  }
+}
+
+/** Tables whose declared primary key must be unique, with the column to test. */
+function keyedTables(graph: DataGraph): { table: string; key: string; attribute: string }[] {
+  const out = [{ table: graph.profile.table, key: graph.profile.id, attribute: 'profile.id' }];
+  graph.entities.forEach((e, i) => out.push({ table: e.table, key: e.primaryKey, attribute: `entities[${i}].primaryKey` }));
+  graph.relationships.forEach((r, i) => {
+    if (r.join.type === 'junction') out.push({ table: r.join.table, key: r.join.primaryKey, attribute: `relationships[${i}].join.primaryKey` });
+  });
+  return out;
+}
+
+/** The seed's "Duplicate records" error for each table whose primary key repeats. */
+async function checkDuplicateKeys(desired: Desired, wh: Warehouse, cache: CatalogCache, out: Diagnostic[]): Promise<void> {
+  const at = resourceAddress('data_graph', desired.graph.key);
+  const seen = new Set<string>();
+  for (const { table, key, attribute } of keyedTables(desired.graph)) {
+    if (seen.has(`${table}\u0000${key}`)) continue;
+    seen.add(`${table}\u0000${key}`);
+    const col = await cache.column(table, key);
+    if (!col) continue; // reported as a missing column already
+    const sql = `SELECT count(*) AS n FROM (SELECT 1 AS one FROM ${quoteTable(wh.dialect, table)} WHERE ${quoteIdent(wh.dialect, col.name)} IS NOT NULL GROUP BY ${quoteIdent(wh.dialect, col.name)} HAVING count(*) > 1 LIMIT 1) AS d`;
+    const { rows } = await wh.query<Record<string, unknown>>(sql, [], { tag: 'linked-audiences:validate:graph' });
+    const n = Number(Object.values(rows[0] ?? {})[0] ?? 0);
+    if (n > 0) out.push(err('DUPLICATE_PRIMARY_KEY', duplicateRecordsMessage(key), at, attribute));
+  }
+}
+
+// ---- audiences --------------------------------------------------------------------------------
+
+type Family = CatalogColumn['family'];
+const TEMPORAL: readonly Family[] = ['date', 'timestamp'];
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Does a hand-typed literal fit a column of this family? Unknown families (json, other) accept anything. */
+export function literalFits(family: Family, literal: unknown): boolean {
+  switch (family) {
+    case 'string':
+      return typeof literal === 'string';
+    case 'number':
+      return typeof literal === 'number' || (typeof literal === 'string' && literal.trim() !== '' && Number.isFinite(Number(literal)));
+    case 'boolean':
+      return typeof literal === 'boolean';
+    case 'date':
+    case 'timestamp':
+      return typeof literal === 'string' && ISO_DATE.test(literal) && !Number.isNaN(Date.parse(literal.replace(' ', 'T')));
+    default:
+      return true;
+  }
+}
+
+/** Column families each operator applies to (the seed's "operators by type"); undefined: any. */
+function operatorFamilies(operator: string): readonly Family[] | undefined {
+  switch (operator) {
+    case 'contains':
+    case 'not_contains':
+    case 'starts_with':
+    case 'ends_with':
+      return ['string'];
+    case 'lt':
+    case 'lte':
+    case 'gt':
+    case 'gte':
+      return ['number', 'date', 'timestamp'];
+    case 'before_date':
+    case 'after_date':
+    case 'within_last':
+    case 'within_next':
+      return TEMPORAL;
+    default:
+      return undefined;
+  }
+}
+
+/** Families a value from another column may have to be compared with a column of `family`. */
+const comparable = (a: Family, b: Family) => a === b || (TEMPORAL.includes(a) && TEMPORAL.includes(b)) || a === 'other' || b === 'other' || a === 'json' || b === 'json';
+
+const showLiteral = (v: unknown) => (typeof v === 'string' ? `'${v}'` : String(v));
+
+interface AudienceWalk {
+  desired: Desired;
+  index: GraphIndex;
+  cache: CatalogCache;
+  at: string;
+  out: Diagnostic[];
+}
+
+/** A column of a table as a condition refers to it; reports it missing and returns undefined. */
+async function conditionColumn(w: AudienceWalk, table: string, column: string, role: string, attribute: string): Promise<CatalogColumn | undefined> {
+  const t = await w.cache.table(table);
+  if (!t) return undefined; // the graph check reports the table
+  const col = findColumn(t, column);
+  if (!col) w.out.push(err('WAREHOUSE_COLUMN_MISSING', columnMissingMessage(table, column, role), w.at, attribute));
+  return col;
+}
+
+/** Operator and value of one comparison against the column's real type. */
+async function checkComparison(
+  w: AudienceWalk,
+  subject: { table: string; column: CatalogColumn },
+  c: { operator: string; value?: unknown },
+  scopePath: string[],
+  attribute: string,
+): Promise<void> {
+  const family = subject.column.family;
+  const where = `${subject.table}.${subject.column.name} (${subject.column.type})`;
+  const allowed = operatorFamilies(c.operator);
+  if (allowed && family !== 'other' && family !== 'json' && !allowed.includes(family)) {
+    w.out.push(err('OPERATOR_TYPE_MISMATCH', `Operator ${c.operator} does not apply to column ${where}: it needs a ${allowed.join(' or ')} column`, w.at, attribute));
+    return;
+  }
+  if (c.value === undefined || c.operator === 'within_last' || c.operator === 'within_next') return;
+  if (c.operator === 'before_date' || c.operator === 'after_date') return; // the model requires an ISO date
+  const literals = Array.isArray(c.value) ? c.value : 'literal' in (c.value as object) ? [(c.value as { literal: unknown }).literal] : undefined;
+  if (literals) {
+    for (const literal of literals) {
+      if (!literalFits(family, literal)) {
+        w.out.push(err('LITERAL_TYPE_MISMATCH', `Value ${showLiteral(literal)} does not match the type of column ${where}`, w.at, `${attribute}.value`));
+        return;
+      }
+    }
+    return;
+  }
+  const operand = c.value as Exclude<Operand, { literal: unknown }>;
+  let other: { table: string; column: CatalogColumn } | undefined;
+  if ('trait' in operand) {
+    const col = await conditionColumn(w, w.desired.graph.profile.table, operand.trait, 'profile trait', `${attribute}.value.trait`);
+    if (col) other = { table: w.desired.graph.profile.table, column: col };
+  } else if (scopePath.includes(operand.relationship)) {
+    const entity = w.index.entityOf(operand.relationship);
+    if (entity) {
+      const col = await conditionColumn(w, entity.table, operand.column, `entity ${entity.slug} column`, `${attribute}.value.column`);
+      if (col) other = { table: entity.table, column: col };
+    }
+  }
+  if (other && !comparable(family, other.column.family)) {
+    w.out.push(
+      err(
+        'OPERAND_TYPE_MISMATCH',
+        `Column ${where} cannot be compared with ${other.table}.${other.column.name} (${other.column.type})`,
+        w.at,
+        `${attribute}.value`,
+      ),
+    );
+  }
+}
+
+async function walkCondition(w: AudienceWalk, c: Condition, attribute: string): Promise<void> {
+  switch (c.kind) {
+    case 'and':
+    case 'or':
+      for (const [i, child] of c.conditions.entries()) await walkCondition(w, child, `${attribute}.conditions[${i}]`);
+      return;
+    case 'not':
+      return walkCondition(w, c.condition, `${attribute}.condition`);
+    case 'trait': {
+      const table = w.desired.graph.profile.table;
+      const col = await conditionColumn(w, table, c.trait, 'profile trait', `${attribute}.trait`);
+      if (col) await checkComparison(w, { table, column: col }, c, [], attribute);
+      return;
+    }
+    case 'entity':
+      return walkEntity(w, c, [], attribute);
+    case 'event':
+    case 'audience':
+      return; // the events table and classic tables are graph-level requirements
+  }
+}
+
+async function walkEntity(w: AudienceWalk, c: Extract<EntityPredicate, { kind: 'entity' }>, path: string[], attribute: string): Promise<void> {
+  if (!w.index.relationship(c.relationship)) return; // a static error already
+  const scope = [...path, c.relationship];
+  if (c.where) await walkPredicate(w, c.where, scope, `${attribute}.where`);
+}
+
+async function walkPredicate(w: AudienceWalk, p: EntityPredicate, scope: string[], attribute: string): Promise<void> {
+  switch (p.kind) {
+    case 'and':
+    case 'or':
+      for (const [i, child] of p.conditions.entries()) await walkPredicate(w, child, scope, `${attribute}.conditions[${i}]`);
+      return;
+    case 'not':
+      return walkPredicate(w, p.condition, scope, `${attribute}.condition`);
+    case 'entity':
+      return walkEntity(w, p, scope, attribute);
+    case 'column': {
+      const entity = w.index.entityOf(scope[scope.length - 1]);
+      if (!entity) return;
+      const col = await conditionColumn(w, entity.table, p.column, `entity ${entity.slug} column`, `${attribute}.column`);
+      if (col) await checkComparison(w, { table: entity.table, column: col }, p, scope, attribute);
+      return;
+    }
+  }
+}
+
+async function checkAudience(desired: Desired, index: GraphIndex, cache: CatalogCache, audience: Audience, out: Diagnostic[]): Promise<void> {
+  await walkCondition({ desired, index, cache, at: resourceAddress('audience', audience.key), out }, audience.condition, 'condition');
+}
+
+async function checkEnrichment(desired: Desired, index: GraphIndex, cache: CatalogCache, audiences: Set<string>, out: Diagnostic[]): Promise<void> {
+  for (const emitter of desired.emitters) {
+    if (!audiences.has(emitter.audience)) continue;
+    const w: AudienceWalk = { desired, index, cache, at: resourceAddress('event_emitter', emitter.key), out };
+    for (const [i, trait] of emitter.enrich.traits.entries()) {
+      await conditionColumn(w, desired.graph.profile.table, trait, 'enrichment trait', `enrich.traits[${i}]`);
+    }
+    for (const [i, e] of emitter.enrich.entities.entries()) {
+      const entity = index.entityOf(e.relationship);
+      if (!entity) continue;
+      for (const [j, column] of e.columns.entries()) {
+        await conditionColumn(w, entity.table, column, `enrichment column of ${entity.slug}`, `enrich.entities[${i}].columns[${j}]`);
+      }
+    }
+  }
+}
+
+/**
+ * Checks the Data Graph and the audiences against the warehouse catalog: tables and columns that
+ * do not exist, join keys that are missing or not strings, literals and operators that do not fit
+ * a column's type, duplicate primary keys. Never throws for a finding: each is a Diagnostic.
+ */
+export async function checkCatalog(desired: Desired, wh: Warehouse, options: CatalogCheckOptions = {}): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  const cache = new CatalogCache(wh);
+  const index = new GraphIndex(desired.graph);
+  await checkGraphCatalog(desired, cache, out);
+  if (options.duplicateKeys ?? true) await checkDuplicateKeys(desired, wh, cache, out);
+  const wanted = options.audiences ? new Set(options.audiences) : undefined;
+  const audiences = desired.audiences.filter((a) => !wanted || wanted.has(a.key));
+  for (const audience of audiences) await checkAudience(desired, index, cache, audience, out);
+  await checkEnrichment(desired, index, cache, new Set(audiences.map((a) => a.key)), out);
+  return out;
+}
+
+// ---- drift ------------------------------------------------------------------------------------
+
+/** The shape of the graph's tables as last seen: table → column → the warehouse's type. */
+export type CatalogSnapshot = Record<string, Record<string, string>>;
+
+/** Records the types of every column the graph uses, for a later `diffCatalog` (e.g. at apply). */
+export async function snapshotCatalog(graph: DataGraph, wh: Warehouse, classic: Desired['classicAudiences'] = []): Promise<CatalogSnapshot> {
+  const cache = new CatalogCache(wh);
+  const { columns } = graphRequirements(graph, classic);
+  const out: CatalogSnapshot = {};
+  for (const req of columns) {
+    const col = await cache.column(req.table, req.column);
+    if (col) (out[req.table] ??= {})[req.column] = col.type;
+  }
+  return out;
+}
+
+/**
+ * Warehouse drift under an applied Data Graph: tables and columns it uses that were dropped, join
+ * keys that are no longer strings, and (given the snapshot taken at apply) columns whose type
+ * changed. Codes start with DRIFT_ so `linked drift` can tell them from plan-time findings.
+ */
+export async function diffCatalog(
+  applied: Desired['graph'],
+  wh: Warehouse,
+  previous?: CatalogSnapshot,
+  classic: Desired['classicAudiences'] = [],
+): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  const at = resourceAddress('data_graph', applied.key);
+  const cache = new CatalogCache(wh);
+  const { tables, columns } = graphRequirements(applied, classic);
+  const dropped = new Set<string>();
+  for (const use of tables) {
+    if (dropped.has(use.table) || (await cache.table(use.table))) continue;
+    dropped.add(use.table);
+    out.push(err('DRIFT_TABLE_DROPPED', `Table ${use.table} (${use.role}) no longer exists in the warehouse`, at, use.attribute));
+  }
+  const seen = new Set<string>();
+  for (const req of columns) {
+    if (dropped.has(req.table) || seen.has(`${req.table}\u0000${req.column}`)) continue;
+    seen.add(`${req.table}\u0000${req.column}`);
+    const col = await cache.column(req.table, req.column);
+    if (!col) {
+      out.push(err('DRIFT_COLUMN_DROPPED', `Column ${req.column} (${req.role}) no longer exists in warehouse table ${req.table}`, at, req.attribute));
+      continue;
+    }
+    const before = previous?.[req.table]?.[req.column];
+    if (before !== undefined && before !== col.type) {
+      out.push(err('DRIFT_TYPE_CHANGED', `Column ${req.table}.${req.column} (${req.role}) changed type from ${before} to ${col.type}`, at, req.attribute));
+    }
+    if (req.joinOf && col.family !== 'string') out.push(err('DRIFT_JOIN_KEY_TYPE', joinKeyTypeMessage(req.joinOf), at, req.attribute));
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LinkedError } from '../model/errors.js';
+
+/*
+ * `linked synth`: run the user's app as its cdktf.json says, the way `cdktn synth` does, so a
+ * project needs no other CLI. cdktn's App writes to $CDKTF_OUTDIR when the app does not set an
+ * outdir itself.
+ */
+
+/** This package's root: its node_modules/.bin provides `tsx` to apps that use it. */
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface CdktfJson {
+  /** The command that runs the app, e.g. `tsx main.ts`. */
+  app: string;
+  /** Output directory, relative to the project; default `cdktf.out`. */
+  output?: string;
+}
+
+export function readCdktfJson(projectDir: string): CdktfJson {
+  const file = join(projectDir, 'cdktf.json');
+  if (!existsSync(file)) {
+    throw new LinkedError('CDKTF_JSON_MISSING', `No cdktf.json in ${projectDir}: a project declares how to run its app there, e.g. {"app": "tsx main.ts"}.`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new LinkedError('CDKTF_JSON_INVALID', `${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  const app = (json as { app?: unknown }).app;
+  const output = (json as { output?: unknown }).output;
+  if (typeof app !== 'string' || app.trim() === '') {
+    throw new LinkedError('CDKTF_JSON_INVALID', `${file} has no "app" command, e.g. "app": "tsx main.ts".`);
+  }
+  if (output !== undefined && typeof output !== 'string') throw new LinkedError('CDKTF_JSON_INVALID', `${file}: "output" must be a directory name.`);
+  return { app, output };
+}
+
+/** Where a project's app writes its stacks. */
+export function outDirOf(projectDir: string): string {
+  return resolve(projectDir, readCdktfJson(projectDir).output ?? 'cdktf.out');
+}
+
+export interface SynthOptions {
+  /** Do not forward the app's own output (it is still kept for the error message). */
+  quiet?: boolean;
+}
+
+/**
+ * Runs the project's app (cwd = the project directory) and returns the output directory. Stale
+ * stacks of a previous synth are removed first, so a deleted stack does not linger.
+ */
+export async function synthApp(projectDir: string, opts: SynthOptions = {}): Promise<string> {
+  const dir = resolve(projectDir);
+  const config = readCdktfJson(dir);
+  const outDir = resolve(dir, config.output ?? 'cdktf.out');
+  rmSync(join(outDir, 'stacks'), { recursive: true, force: true });
+  rmSync(join(outDir, 'manifest.json'), { force: true });
+
+  const PATH = [join(dir, 'node_modules', '.bin'), join(PACKAGE_ROOT, 'node_modules', '.bin'), process.env.PATH ?? ''].join(delimiter);
+  const { code, output } = await run(config.app, dir, { ...process.env, PATH, CDKTF_OUTDIR: outDir }, opts.quiet ?? false);
+  if (code !== 0) {
+    throw new LinkedError('SYNTH_FAILED', `The app (${config.app}) failed in ${dir}:\n${explainFailure(output)}`, { exitCode: code });
+  }
+  if (!existsSync(join(outDir, 'manifest.json'))) {
+    throw new LinkedError('SYNTH_EMPTY', `The app (${config.app}) exited without writing ${join(outDir, 'manifest.json')}: does it call app.synth()?`);
+  }
+  return outDir;
+}
+
+function run(command: string, cwd: string, env: NodeJS.ProcessEnv, quiet: boolean): Promise<{ code: number; output: string }> {
+  return new Promise((ok, fail) => {
+    const child = spawn(command, { cwd, env, shell: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: string[] = [];
+    const collect = (chunk: Buffer) => {
+      chunks.push(chunk.toString());
+      // The app's output goes to stderr: stdout stays clean for --json.
+      if (!quiet) process.stderr.write(chunk);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('error', (e) => fail(new LinkedError('SYNTH_FAILED', `Cannot run the app (${command}): ${e.message}`)));
+    child.on('close', (code, signal) => ok({ code: code ?? (signal ? 128 : 1), output: chunks.join('') }));
+  });
+}
+
+/**
+ * The lines that matter: cdktn's validation list ("[path] message") when there is one, else the
+ * error line and what follows it, capped.
+ */
+export function explainFailure(output: string): string {
+  const lines = output.split('\n');
+  const start = lines.findIndex((l) => /Validation failed with the following errors:/.test(l));
+  if (start >= 0) {
+    const list = lines.slice(start + 1).filter((l) => /^\s+\[/.test(l));
+    if (list.length > 0) return `Validation failed:\n${list.map((l) => `  ${l.trim()}`).join('\n')}`;
+  }
+  const errorLine = lines.findIndex((l) => /(^|\s)(\w*Error|error)[:[]/.test(l));
+  const tail = errorLine >= 0 ? lines.slice(errorLine, errorLine + 12) : lines.slice(-15);
+  return tail.join('\n').trimEnd();
+}

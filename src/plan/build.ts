@@ -1,0 +1,24 @@
+import type { Desired } from '../model/desired.js';
+import type { Diagnostic } from '../model/diagnostics.js';
+import { readAppliedResources } from '../state/resources.js';
+import type { Warehouse } from '../warehouse/types.js';
+import { makePlan, sealPlan } from './make.js';
+import { computeImpact, type ImpactOptions } from './impact.js';
+import type { Plan } from './types.js';
+
+export interface BuildPlanOptions {
+  /** Diagnostics found by the caller (catalog checks); carried into the plan. */
+  diagnostics?: Diagnostic[];
+  /** Count membership movement of audiences whose condition changes (`--impact`). */
+  impact?: boolean | ImpactOptions;
+  now?: Date;
+}
+
+/** Reads the applied state and diffs the desired stack against it. */
+export async function buildPlan(wh: Warehouse, desired: Desired, options: BuildPlanOptions = {}): Promise<Plan> {
+  const applied = await readAppliedResources(wh, desired.warehouse.stateSchema, { includeDeleted: true });
+  const plan = makePlan(desired, applied, { diagnostics: options.diagnostics, now: options.now });
+  if (!options.impact) return plan;
+  const impact = await computeImpact(wh, desired, plan, options.impact === true ? {} : options.impact);
+  return sealPlan({ ...plan, impact });
+}

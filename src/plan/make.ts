@@ -1,0 +1,190 @@
+import type { Audience } from '../model/audience.js';
+import { RESOURCE_KINDS, type Desired, type ResourceKind } from '../model/desired.js';
+import type { Diagnostic } from '../model/diagnostics.js';
+import { hasErrors } from '../model/diagnostics.js';
+import type { EventEmitter } from '../model/emitter.js';
+import { canonicalJson, sha256, specHash } from '../state/canonical.js';
+import type { AppliedResource } from '../state/resources.js';
+import { stateHashOf } from '../state/state-hash.js';
+import { diffAttributes, listAttributes } from './attributes.js';
+import { PLAN_FORMAT_VERSION, type AttributeChange, type Plan, type ResourceChange } from './types.js';
+
+/**
+ * Attributes that cannot change in place (Terraform's ForceNew). A destination of another type is
+ * another integration; an emitter bound to another audience, destination or trigger is another
+ * stream of events, whose delivery history must not carry over. Everything else updates in place:
+ * an audience's condition change is an update that takes effect at the next compute.
+ */
+const FORCES_REPLACEMENT: Record<ResourceKind, readonly string[]> = {
+  data_graph: [],
+  classic_audience: [],
+  audience: [],
+  destination: ['type'],
+  event_emitter: ['audience', 'destination', 'trigger', 'entityPath'],
+};
+
+const forcesReplacement = (kind: ResourceKind) => (path: string) =>
+  FORCES_REPLACEMENT[kind].some((a) => path === a || path.startsWith(`${a}.`) || path.startsWith(`${a}[`));
+
+export const address = (kind: ResourceKind, key: string) => `${kind}.${key}`;
+
+/** The desired resources of a stack, as (kind, key, spec), in dependency order. */
+export function desiredResources(desired: Desired): { kind: ResourceKind; key: string; spec: { key: string } }[] {
+  return [
+    { kind: 'data_graph' as const, key: desired.graph.key, spec: desired.graph },
+    ...desired.classicAudiences.map((spec) => ({ kind: 'classic_audience' as const, key: spec.key, spec })),
+    ...desired.audiences.map((spec) => ({ kind: 'audience' as const, key: spec.key, spec })),
+    ...desired.destinations.map((spec) => ({ kind: 'destination' as const, key: spec.key, spec })),
+    ...desired.emitters.map((spec) => ({ kind: 'event_emitter' as const, key: spec.key, spec })),
+  ];
+}
+
+export interface MakePlanOptions {
+  /** Catalog and other diagnostics gathered by the caller; carried into the plan. */
+  diagnostics?: Diagnostic[];
+  now?: Date;
+}
+
+/**
+ * Diffs the desired stack against the applied state. `applied` is every row of the state schema
+ * (all stacks, deleted ones included): rows of other stacks are never touched, but a key they own
+ * is a conflict. Pure: no warehouse access, so it is cheap to test and to benchmark.
+ */
+export function makePlan(desired: Desired, applied: readonly AppliedResource[], options: MakePlanOptions = {}): Plan {
+  const stack = desired.stack;
+  const owned = applied.filter((r) => r.stack === stack || r.stack === null);
+  const active = new Map(owned.filter((r) => !r.deletedAt).map((r) => [address(r.kind, r.key), r]));
+  const foreign = new Map(applied.filter((r) => !r.deletedAt && r.stack !== null && r.stack !== stack).map((r) => [address(r.kind, r.key), r]));
+  const diagnostics: Diagnostic[] = [...(options.diagnostics ?? [])];
+  const forward: ResourceChange[] = [];
+  const noops: ResourceChange[] = [];
+  const deletes: ResourceChange[] = [];
+
+  // The Data Graph is one per stack: a different key is the same graph replaced, not a second one.
+  const appliedGraph = [...active.values()].find((r) => r.kind === 'data_graph');
+  const graphKeyChange = appliedGraph && appliedGraph.key !== desired.graph.key ? appliedGraph : undefined;
+
+  for (const { kind, key, spec } of desiredResources(desired)) {
+    const addr = address(kind, key);
+    const other = foreign.get(addr);
+    if (other) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'STATE_KEY_CONFLICT',
+        message: `${addr} is already applied by stack "${other.stack}": keys are unique in a state schema.`,
+        resource: addr,
+      });
+      continue;
+    }
+    const current = kind === 'data_graph' && graphKeyChange ? graphKeyChange : active.get(addr);
+    if (!current) {
+      forward.push(change(kind, key, 'create', null, spec, listAttributes(spec, 'add')));
+      continue;
+    }
+    if (current.specHash === specHash(spec)) {
+      noops.push(change(kind, key, 'no-op', current.spec, spec, []));
+      continue;
+    }
+    const attributes = diffAttributes(current.spec, spec, forcesReplacement(kind));
+    if (attributes.length === 0) {
+      // Same content, different stored hash (e.g. written by an older version): nothing to do.
+      noops.push(change(kind, key, 'no-op', current.spec, spec, []));
+      continue;
+    }
+    const replace = current.key !== key || attributes.some((a) => a.forcesReplacement);
+    const c = change(kind, key, replace ? 'replace' : 'update', current.spec, spec, attributes);
+    if (current.key !== key) c.replaces = current.key;
+    forward.push(c);
+  }
+
+  const desiredAddrs = new Set(desiredResources(desired).map((r) => address(r.kind, r.key)));
+  for (const r of active.values()) {
+    if (desiredAddrs.has(address(r.kind, r.key)) || r === graphKeyChange) continue;
+    deletes.push(change(r.kind, r.key, 'delete', r.spec, null, listAttributes(r.spec, 'remove')));
+  }
+
+  const order = (c: ResourceChange) => RESOURCE_KINDS.indexOf(c.kind);
+  const byKey = (a: ResourceChange, b: ResourceChange) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  forward.sort((a, b) => order(a) - order(b) || byKey(a, b));
+  deletes.sort((a, b) => order(b) - order(a) || byKey(a, b));
+  noops.sort((a, b) => order(a) - order(b) || byKey(a, b));
+  const changes = [...deletes, ...forward, ...noops];
+
+  for (const c of changes) {
+    const destroyed = c.action === 'delete' || c.action === 'replace';
+    if (destroyed && (preventsDestroy(c.before) || (c.action === 'replace' && preventsDestroy(c.after)))) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'PREVENT_DESTROY',
+        message:
+          `${c.address} has preventDestroy set and this plan would ${c.action === 'delete' ? 'delete' : 'replace'} it. ` +
+          'Set preventDestroy: false and apply that first if you mean it.',
+        resource: c.address,
+      });
+    }
+  }
+
+  const count = (a: ResourceChange['action']) => changes.filter((c) => c.action === a).length;
+  const summary = { create: count('create'), update: count('update'), replace: count('replace'), delete: count('delete'), noop: count('no-op') };
+  return sealPlan({
+    formatVersion: PLAN_FORMAT_VERSION,
+    stack,
+    stateSchema: desired.warehouse.stateSchema,
+    warehouse: desired.warehouse,
+    createdAt: (options.now ?? new Date()).toISOString(),
+    stateHash: stateHashOf(owned),
+    changes,
+    diagnostics,
+    summary,
+    hasChanges: summary.create + summary.update + summary.replace + summary.delete > 0,
+    applicable: !hasErrors(diagnostics),
+    planHash: '',
+  });
+}
+
+/** Recomputes `planHash` over every other field (call after adding impact or diagnostics). */
+export function sealPlan(plan: Plan): Plan {
+  const { planHash: _omit, ...rest } = plan;
+  return { ...plan, applicable: !hasErrors(plan.diagnostics), planHash: sha256(canonicalJson(rest)) };
+}
+
+const preventsDestroy = (spec: unknown) => !!spec && (spec as { preventDestroy?: boolean }).preventDestroy === true;
+
+function change(
+  kind: ResourceKind,
+  key: string,
+  action: ResourceChange['action'],
+  before: unknown,
+  after: unknown,
+  attributes: AttributeChange[],
+): ResourceChange {
+  return { address: address(kind, key), kind, key, action, before, after, attributes, notes: notesFor(kind, action, before, after, attributes) };
+}
+
+/** What a change means at run time, in the seed's terms. */
+function notesFor(kind: ResourceKind, action: ResourceChange['action'], before: unknown, after: unknown, attrs: AttributeChange[]): string[] {
+  const notes: string[] = [];
+  const touched = (prefix: string) => attrs.some((a) => a.path === prefix || a.path.startsWith(`${prefix}.`) || a.path.startsWith(`${prefix}[`));
+  if (kind === 'audience') {
+    const a = after as Audience | null;
+    const b = before as Audience | null;
+    if (action === 'create') notes.push(a!.enabled ? 'enabled: computes at the next tick' : 'created disabled: set enabled: true to compute it');
+    if (action === 'update' || action === 'replace') {
+      if (touched('condition')) notes.push('condition change takes effect at the next compute');
+      if (b && a && !b.enabled && a.enabled) notes.push('enabled: computes at the next tick');
+      if (b && a && b.enabled && !a.enabled) notes.push('disabled: stops computing (status Disabled)');
+      if (touched('schedule')) notes.push('new schedule applies from the next tick');
+    }
+    if (action === 'delete') notes.push('stops computing and sends no more events; its history stays, marked deleted');
+  }
+  if (kind === 'destination' && action === 'delete') notes.push('delivery to this destination stops');
+  if (kind === 'event_emitter') {
+    if (action === 'delete') notes.push('this emitter stops sending events');
+    if (action === 'replace') notes.push('a new emitter: its delivery starts afresh');
+    if (action === 'create' && (after as EventEmitter).sendForCurrent) notes.push('sends events for current members at its first delivery');
+  }
+  if (kind === 'data_graph' && action !== 'create' && action !== 'no-op' && action !== 'delete') {
+    notes.push('audiences compile against the new graph at their next compute');
+  }
+  return notes;
+}

@@ -1,0 +1,43 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { LinkedError } from '../model/errors.js';
+import { canonicalJson, sha256 } from '../state/canonical.js';
+import { PlanSchema } from './schema.js';
+import { PLAN_FORMAT_VERSION, type Plan } from './types.js';
+
+/** The plan as `--json` prints it and `--out` saves it. */
+export const renderPlanJson = (plan: Plan): string => JSON.stringify(plan, null, 2) + '\n';
+
+/** Saves a plan atomically (a half-written plan file is never read back). */
+export function savePlan(path: string, plan: Plan): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, renderPlanJson(plan));
+  renameSync(tmp, path);
+}
+
+/** Reads a saved plan back, refusing a file that is not a plan, of another format, or edited since. */
+export function loadPlan(path: string): Plan {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new LinkedError('PLAN_FILE_INVALID', `Cannot read the plan file ${path}: ${(e as Error).message}`);
+  }
+  const version = (raw as { formatVersion?: unknown })?.formatVersion;
+  if (version !== PLAN_FORMAT_VERSION) {
+    throw new LinkedError(
+      'PLAN_FILE_INVALID',
+      `${path} is not a plan of format version ${PLAN_FORMAT_VERSION} (found ${JSON.stringify(version)}). Make it again with \`linked plan --out\`.`,
+    );
+  }
+  const parsed = PlanSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new LinkedError('PLAN_FILE_INVALID', `${path} is not a valid plan: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const plan = raw as Plan;
+  const { planHash, ...rest } = plan;
+  if (sha256(canonicalJson(rest)) !== planHash) {
+    throw new LinkedError('PLAN_FILE_MODIFIED', `${path} was modified after it was made (its hash does not match). Make it again with \`linked plan --out\`.`);
+  }
+  return plan;
+}

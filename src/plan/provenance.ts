@@ -1,0 +1,58 @@
+import { execFileSync } from 'node:child_process';
+import { userInfo } from 'node:os';
+
+/** Where an apply came from: recorded in the apply log, so every change ties to a commit. */
+export interface Provenance {
+  /** Who ran the apply: the CI actor, else the git user, else the OS user. */
+  appliedBy: string | null;
+  /** The commit's author, `Name <email>`. */
+  author: string | null;
+  commitSha: string | null;
+  branch: string | null;
+  prNumber: number | null;
+  repository: string | null;
+  runUrl: string | null;
+  /** `github-actions`, `gitlab-ci`, `ci` or null (a workstation). */
+  ci: string | null;
+}
+
+function git(dir: string, args: string[]): string | null {
+  try {
+    const out = execFileSync('git', args, { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8', timeout: 5_000 }).trim();
+    return out === '' ? null : out;
+  } catch {
+    return null;
+  }
+}
+
+const nonEmpty = (...values: (string | undefined | null)[]) => values.find((v) => v !== undefined && v !== null && v !== '') ?? null;
+
+/**
+ * Reads git metadata from the project directory and CI variables from `env`; CI values win
+ * (a CI checkout is often a detached merge commit). The remote URL is never read: it may embed
+ * credentials.
+ */
+export function readProvenance(dir: string, env: NodeJS.ProcessEnv = process.env): Provenance {
+  const prFromRef = /^refs\/pull\/(\d+)\//.exec(env.GITHUB_REF ?? '')?.[1];
+  const pr = nonEmpty(prFromRef, env.CI_MERGE_REQUEST_IID, env.LINKED_PR_NUMBER);
+  const gitBranch = git(dir, ['rev-parse', '--abbrev-ref', 'HEAD']);
+  let osUser: string | null = null;
+  try {
+    osUser = userInfo().username;
+  } catch {
+    /* no passwd entry */
+  }
+  return {
+    appliedBy: nonEmpty(env.GITHUB_ACTOR, env.GITLAB_USER_LOGIN, git(dir, ['config', 'user.email']), osUser),
+    author: git(dir, ['log', '-1', '--format=%an <%ae>']),
+    commitSha: nonEmpty(env.GITHUB_SHA, env.CI_COMMIT_SHA, git(dir, ['rev-parse', 'HEAD'])),
+    branch: nonEmpty(env.GITHUB_HEAD_REF, prFromRef ? null : env.GITHUB_REF_NAME, env.CI_COMMIT_REF_NAME, gitBranch === 'HEAD' ? null : gitBranch),
+    prNumber: pr === null ? null : Number(pr),
+    repository: nonEmpty(env.GITHUB_REPOSITORY, env.CI_PROJECT_PATH),
+    runUrl:
+      env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY
+        ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+        : nonEmpty(env.CI_PIPELINE_URL),
+    ci: env.GITHUB_ACTIONS === 'true' ? 'github-actions' : env.GITLAB_CI ? 'gitlab-ci' : env.CI ? 'ci' : null,
+  };
+}

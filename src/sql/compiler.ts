@@ -1,0 +1,355 @@
+import { GraphIndex } from '../graph/paths.js';
+import type { Scalar } from '../model/common.js';
+import type {
+  AudienceMembershipCondition,
+  Condition,
+  Count,
+  EntityCondition,
+  EntityPredicate,
+  EventCondition,
+  Operand,
+} from '../model/condition.js';
+import { LinkedError } from '../model/errors.js';
+import type { Entity, Relationship } from '../model/graph.js';
+import {
+  ONE,
+  TRUE,
+  and,
+  cast,
+  col,
+  compare,
+  countStar,
+  exists,
+  isNotNull,
+  not,
+  notExists,
+  or,
+  param,
+  scalar,
+  table,
+  type Expr,
+  type FromItem,
+  type Join,
+  type Select,
+} from './ast.js';
+import { compileComparison, nowPlus, timestampLiteral, type ComparisonEnv } from './compare.js';
+import type { CompileContext } from './context.js';
+import { twoValued } from './nullable.js';
+
+/** What a predicate may reference: the profile row and the entity rows of its branch. */
+export interface Scope {
+  profile: string;
+  /** Relationship slug → alias of its row: the current entity and its ancestors. */
+  entities: ReadonlyMap<string, string>;
+  /** The relationship whose row the predicate is about; null at profile level. */
+  relationship: string | null;
+}
+
+/** The rows of a relationship as seen from one parent row, and the key that links them. */
+export interface RelatedRows {
+  from: FromItem;
+  joins: Join[];
+  /** The alias of the related entity row. */
+  alias: string;
+  /** The column on the related side that equals `parentKey`. */
+  childKey: Expr;
+  parentKey: Expr;
+}
+
+const invalid = (message: string) => new LinkedError('INVALID_CONDITION', message);
+
+/**
+ * Compiles condition trees to predicates over a profile row. Entity and event conditions become
+ * EXISTS / NOT EXISTS (planned as semi / anti joins) or, for counts other than "at least one" and
+ * "none", a semi join with one grouped count per parent key. Only when a filter reaches outside its
+ * subtree (a profile trait, an ancestor's column) is a count correlated, and the warehouse
+ * decorrelates it.
+ */
+export class ConditionCompiler {
+  readonly index: GraphIndex;
+  private aliases = 0;
+  /** Linked audiences being compiled inline, outermost first: a repeat is a cycle. */
+  private readonly inlineStack: string[] = [];
+
+  constructor(readonly ctx: CompileContext) {
+    this.index = new GraphIndex(ctx.graph);
+  }
+
+  alias(prefix: string): string {
+    return `${prefix}${++this.aliases}`;
+  }
+
+  /** SELECT DISTINCT profile_id of the profile rows satisfying `condition`. */
+  membershipSelect(condition: Condition, profileAlias = this.alias('p')): Select {
+    const profile = this.ctx.graph.profile;
+    const id = col(profileAlias, profile.id);
+    const scope: Scope = { profile: profileAlias, entities: new Map(), relationship: null };
+    return {
+      kind: 'select',
+      distinct: true,
+      columns: [{ expr: cast(id, 'VARCHAR'), as: 'profile_id' }],
+      from: table(profile.table, profileAlias),
+      where: and(isNotNull(id), this.condition(condition, scope)),
+    };
+  }
+
+  condition(c: Condition, scope: Scope): Expr {
+    switch (c.kind) {
+      case 'and':
+        return and(...c.conditions.map((x) => this.condition(x, scope)));
+      case 'or':
+        return or(...c.conditions.map((x) => this.condition(x, scope)));
+      case 'not':
+        return not(twoValued(this.condition(c.condition, scope)));
+      case 'trait':
+        return compileComparison({ kind: 'column', expr: this.trait(c.trait, scope) }, c, this.env(scope));
+      case 'entity':
+        return this.entityCondition(c, scope);
+      case 'event':
+        return this.eventCondition(c, scope);
+      case 'audience':
+        return this.audienceCondition(c, scope);
+    }
+  }
+
+  entityPredicate(p: EntityPredicate, scope: Scope): Expr {
+    switch (p.kind) {
+      case 'and':
+        return and(...p.conditions.map((x) => this.entityPredicate(x, scope)));
+      case 'or':
+        return or(...p.conditions.map((x) => this.entityPredicate(x, scope)));
+      case 'not':
+        return not(twoValued(this.entityPredicate(p.condition, scope)));
+      case 'column': {
+        const rel = scope.relationship!;
+        return compileComparison({ kind: 'column', expr: this.entityColumn(rel, p.column, scope) }, p, this.env(scope));
+      }
+      case 'entity':
+        return this.entityCondition(p, scope);
+    }
+  }
+
+  /** The relationship of an entity condition, checked against the graph and the enclosing scope. */
+  relationshipOf(slug: string, parent: string | null): { rel: Relationship; entity: Entity } {
+    const rel = this.index.relationship(slug);
+    if (!rel) throw invalid(`Entity relationship not in Data Graph for relationship: ${slug}`);
+    if (rel.parent !== parent) {
+      const parentEntity = parent === null ? 'profile' : (this.index.relationship(parent)?.entity ?? parent);
+      throw invalid(`Entity relationship not in Data Graph for entity: ${parentEntity} and relationship: ${slug}`);
+    }
+    const entity = this.index.entityOf(slug);
+    if (!entity) throw invalid(`Entity missing from Data Graph: ${rel.entity}`);
+    const depth = this.index.depth(slug);
+    if (depth === undefined) throw invalid(`Entity relationship not in Data Graph for relationship: ${slug}`);
+    if (depth > this.ctx.graph.maxDepth) {
+      throw invalid(
+        `Entity condition on "${slug}" is ${depth} levels deep (counting the profile); the Data Graph allows ${this.ctx.graph.maxDepth}.`,
+      );
+    }
+    if ((rel.join.type === 'profile') !== (rel.parent === null)) {
+      throw invalid(`Join key missing from Data Graph for relation: ${slug}`);
+    }
+    return { rel, entity };
+  }
+
+  /** The rows of `slug` related to the current row of `scope` (the profile or the parent entity). */
+  relatedRows(slug: string, scope: Scope): RelatedRows {
+    const { rel, entity } = this.relationshipOf(slug, scope.relationship);
+    const alias = this.alias('r');
+    const join = rel.join;
+    if (join.type === 'profile') {
+      return {
+        from: table(entity.table, alias),
+        joins: [],
+        alias,
+        childKey: col(alias, join.entityColumn),
+        parentKey: this.trait(join.profileColumn, scope, true),
+      };
+    }
+    const parentAlias = scope.entities.get(rel.parent!)!;
+    if (join.type === 'entity') {
+      return {
+        from: table(entity.table, alias),
+        joins: [],
+        alias,
+        childKey: col(alias, join.entityColumn),
+        parentKey: col(parentAlias, join.parentColumn),
+      };
+    }
+    const junction = this.alias('j');
+    return {
+      from: table(join.table, junction),
+      joins: [{ from: table(entity.table, alias), on: compare('=', col(junction, join.junctionEntityColumn), col(alias, join.entityColumn)) }],
+      alias,
+      childKey: col(junction, join.junctionParentColumn),
+      parentKey: col(parentAlias, join.parentColumn),
+    };
+  }
+
+  /** The scope inside an entity condition: its row joins the branch. */
+  childScope(scope: Scope, slug: string, alias: string): Scope {
+    return { profile: scope.profile, entities: new Map(scope.entities).set(slug, alias), relationship: slug };
+  }
+
+  entityCondition(ec: EntityCondition, scope: Scope): Expr {
+    const rows = this.relatedRows(ec.relationship, scope);
+    const where = ec.where ? this.entityPredicate(ec.where, this.childScope(scope, ec.relationship, rows.alias)) : TRUE;
+    return this.counted(rows, where, ec.count, ec.where !== undefined && reachesOutside(ec.where, new Set([ec.relationship])));
+  }
+
+  /**
+   * "count op N of the related rows satisfy `where`". `correlated`: `where` references rows outside
+   * the related subtree, so the count must be taken per parent row.
+   */
+  counted(rows: RelatedRows, where: Expr, count: Count, correlated: boolean): Expr {
+    const { op, value: n } = count;
+    const link = compare('=', rows.childKey, rows.parentKey);
+    const probe = (w: Expr): Select => ({ kind: 'select', columns: [{ expr: ONE, as: 'one' }], from: rows.from, joins: rows.joins, where: w });
+    if (op === 'at_least' && n === 0) return TRUE;
+    if (op === 'at_least' && n === 1) return exists(probe(and(link, where)));
+    if (op !== 'at_least' && n === 0) return notExists(probe(and(link, where)));
+    const cmp = op === 'at_least' ? '>=' : op === 'exactly' ? '=' : '<=';
+    if (correlated) {
+      const counting: Select = { kind: 'select', columns: [{ expr: countStar, as: 'n' }], from: rows.from, joins: rows.joins, where: and(link, where) };
+      return compare(cmp, scalar(counting), param(n));
+    }
+    // One grouped pass over the related rows, probed by key: what a person would write by hand.
+    // "at most N" is "not more than N", so parents without any related row qualify.
+    const grouped: Select = {
+      kind: 'select',
+      columns: [{ expr: rows.childKey, as: 'k' }],
+      from: rows.from,
+      joins: rows.joins,
+      where: where === TRUE ? undefined : where,
+      groupBy: [rows.childKey],
+      having: compare(op === 'at_most' ? '>' : cmp, countStar, param(n)),
+    };
+    const g = this.alias('g');
+    const matchKey: Select = {
+      kind: 'select',
+      columns: [{ expr: ONE, as: 'one' }],
+      from: { kind: 'derived', query: grouped, alias: g },
+      where: compare('=', col(g, 'k'), rows.parentKey),
+    };
+    return op === 'at_most' ? notExists(matchKey) : exists(matchKey);
+  }
+
+  eventCondition(ec: EventCondition, scope: Scope): Expr {
+    const events = this.ctx.graph.events;
+    if (!events) throw invalid(`Event condition on "${ec.name}": the Data Graph declares no events table.`);
+    const alias = this.alias('e');
+    const env = this.env(scope);
+    const ts = col(alias, events.timestamp);
+    const window = !ec.window
+      ? TRUE
+      : ec.window.type === 'within'
+        ? and(compare('>=', ts, nowPlus(env, -ec.window.amount, ec.window.unit)), compare('<=', ts, nowPlus(env, 0, 'days')))
+        : and(compare('>=', ts, timestampLiteral(ec.window.from)), compare('<=', ts, timestampLiteral(ec.window.to)));
+    const filters = ec.where.map((f) =>
+      compileComparison({ kind: 'property', json: col(alias, events.properties), property: f.property }, f, env),
+    );
+    const rows: RelatedRows = {
+      from: table(events.table, alias),
+      joins: [],
+      alias,
+      childKey: col(alias, events.profileKey),
+      parentKey: col(scope.profile, this.ctx.graph.profile.id),
+    };
+    return this.counted(rows, and(compare('=', col(alias, events.name), param(ec.name)), window, ...filters), ec.count, false);
+  }
+
+  audienceCondition(c: AudienceMembershipCondition, scope: Scope): Expr {
+    const profileId = cast(col(scope.profile, this.ctx.graph.profile.id), 'VARCHAR');
+    let member: Expr;
+    if (c.source === 'classic') {
+      const classic = this.ctx.classicAudiences.find((a) => a.key === c.audience);
+      if (!classic) throw invalid(`Classic audience not found: ${c.audience}`);
+      const alias = this.alias('c');
+      member = exists({
+        kind: 'select',
+        columns: [{ expr: ONE, as: 'one' }],
+        from: table(classic.table, alias),
+        where: compare('=', cast(col(alias, classic.profileIdColumn), 'VARCHAR'), profileId),
+      });
+    } else {
+      const source = this.ctx.linkedAudience(c.audience);
+      const alias = this.alias('m');
+      if (source.kind === 'snapshot') {
+        member = exists({
+          kind: 'select',
+          columns: [{ expr: ONE, as: 'one' }],
+          from: { kind: 'quotedTable', sql: source.table, alias },
+          where: and(compare('=', col(alias, 'audience_key'), param(source.audienceKey)), compare('=', col(alias, 'profile_id'), profileId)),
+        });
+      } else {
+        if (this.inlineStack.includes(c.audience)) {
+          throw invalid(`Audience conditions form a cycle: ${[...this.inlineStack, c.audience].join(' -> ')}`);
+        }
+        this.inlineStack.push(c.audience);
+        try {
+          const members = this.membershipSelect(source.condition);
+          member = exists({
+            kind: 'select',
+            columns: [{ expr: ONE, as: 'one' }],
+            from: { kind: 'derived', query: members, alias },
+            where: compare('=', col(alias, 'profile_id'), profileId),
+          });
+        } finally {
+          this.inlineStack.pop();
+        }
+      }
+    }
+    return c.negate ? not(member) : member;
+  }
+
+  private env(scope: Scope): ComparisonEnv {
+    return { dialect: this.ctx.dialect, now: this.ctx.now, resolve: (o) => this.operand(o, scope) };
+  }
+
+  private operand(o: Exclude<Operand, { literal: Scalar }>, scope: Scope): Expr {
+    if ('trait' in o) return this.trait(o.trait, scope);
+    if (!scope.entities.has(o.relationship)) {
+      const where = scope.relationship === null ? 'a profile-level condition' : `an entity condition on "${scope.relationship}"`;
+      throw invalid(
+        `Column operand ${o.relationship}.${o.column} in ${where} must name the entity's own relationship or an ancestor on the same branch.`,
+      );
+    }
+    return this.entityColumn(o.relationship, o.column, scope);
+  }
+
+  private trait(name: string, scope: Scope, joinKey = false): Expr {
+    const p = this.ctx.graph.profile;
+    if (!joinKey && name !== p.id && !p.traits.includes(name) && !p.identifiers.includes(name)) {
+      throw invalid(`Profile trait missing from Data Graph: ${name}`);
+    }
+    return col(scope.profile, name);
+  }
+
+  private entityColumn(slug: string, column: string, scope: Scope): Expr {
+    const entity = this.index.entityOf(slug)!;
+    if (entity.columns && !entity.columns.includes(column) && column !== entity.primaryKey) {
+      throw invalid(`Entity column missing from Data Graph for Entity ${entity.slug} and Column: ${column}`);
+    }
+    return col(scope.entities.get(slug)!, column);
+  }
+}
+
+/** Whether a predicate references a trait or a row outside the relationships bound within it. */
+export function reachesOutside(p: EntityPredicate, bound: ReadonlySet<string>): boolean {
+  switch (p.kind) {
+    case 'and':
+    case 'or':
+      return p.conditions.some((c) => reachesOutside(c, bound));
+    case 'not':
+      return reachesOutside(p.condition, bound);
+    case 'entity':
+      return p.where !== undefined && reachesOutside(p.where, new Set([...bound, p.relationship]));
+    case 'column': {
+      const v = 'value' in p ? p.value : undefined;
+      if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+      if ('trait' in v) return true;
+      if ('relationship' in v) return !bound.has(v.relationship);
+      return false;
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import type { Condition, Count, EntityCondition, EntityPredicate } from '../model/condition.js';
+import { LinkedError } from '../model/errors.js';
+import { FALSE, NULL, ONE, and, cast, col, compare, exists, isNotNull, param, table, type Expr, type Join, type Query, type Select } from './ast.js';
+import { ConditionCompiler, type Scope } from './compiler.js';
+import type { CompileContext } from './context.js';
+import { printerFor, type CompiledQuery } from './printer.js';
+
+const MEMBERS = 'members';
+
+/** A count that "without" rows satisfies: its matches are not what made the profile a member. */
+const countsMatches = (c: Count) => !(c.op !== 'at_least' && c.value === 0);
+
+/**
+ * The chains of entity conditions along `path` (one per level, each nested in the previous one's
+ * `where`), skipping any under a `not` or with a count of "none".
+ */
+export function entityOccurrences(condition: Condition, path: readonly string[]): EntityCondition[][] {
+  const fromEntity = (ec: EntityCondition, level: number): EntityCondition[][] => {
+    if (level === path.length) return [[ec]];
+    return ec.where ? inEntity(ec.where, level).map((chain) => [ec, ...chain]) : [];
+  };
+  const matches = (ec: EntityCondition, level: number) => ec.relationship === path[level] && countsMatches(ec.count);
+  const inEntity = (p: EntityPredicate, level: number): EntityCondition[][] => {
+    switch (p.kind) {
+      case 'and':
+      case 'or':
+        return p.conditions.flatMap((c) => inEntity(c, level));
+      case 'entity':
+        return matches(p, level) ? fromEntity(p, level + 1) : [];
+      default:
+        return [];
+    }
+  };
+  const inProfile = (c: Condition): EntityCondition[][] => {
+    switch (c.kind) {
+      case 'and':
+      case 'or':
+        return c.conditions.flatMap(inProfile);
+      case 'entity':
+        return matches(c, 0) ? fromEntity(c, 1) : [];
+      default:
+        return [];
+    }
+  };
+  return inProfile(condition);
+}
+
+/**
+ * `where` without the conjunct that the next row of the chain already witnesses: when the nested
+ * condition asks for at least one matching row, the joined row is one, so re-checking it with
+ * another scan would change nothing.
+ */
+function witnessed(where: EntityPredicate | undefined, next: EntityCondition | undefined): EntityPredicate | undefined {
+  if (!where || !next || next.count.op !== 'at_least' || next.count.value > 1) return where;
+  if (where === next) return undefined;
+  if (where.kind !== 'and' || !where.conditions.includes(next)) return where;
+  const rest = where.conditions.filter((c) => c !== next);
+  return rest.length === 0 ? undefined : { kind: 'and', conditions: rest };
+}
+
+/**
+ * The entities of a trigger path that make each member qualify: columns profile_id, entity_path
+ * (slugs joined by '.') and entity_id, distinct. See docs/conditions.md, "Entity matches".
+ */
+export function compileEntityMatches(condition: Condition, path: string[], ctx: CompileContext): CompiledQuery {
+  const compiler = new ConditionCompiler(ctx);
+  const graphPath = path.length > 0 ? compiler.index.path(path[path.length - 1]) : undefined;
+  if (!graphPath || graphPath.join('.') !== path.join('.')) {
+    throw new LinkedError('INVALID_CONDITION', `Entity relationship not in Data Graph for relationship: ${path.join('.')}`);
+  }
+  const profile = ctx.graph.profile;
+  const columns = (profileId: Expr, entityId: Expr) => [
+    { expr: profileId, as: 'profile_id' },
+    { expr: cast(param(path.join('.')), 'VARCHAR'), as: 'entity_path' },
+    { expr: entityId, as: 'entity_id' },
+  ];
+
+  const chains = entityOccurrences(condition, path);
+  if (chains.length === 0) {
+    const none: Select = { kind: 'select', columns: columns(cast(NULL, 'VARCHAR'), cast(NULL, 'VARCHAR')), where: FALSE };
+    return printerFor(ctx.dialect).print(none);
+  }
+
+  const members = compiler.membershipSelect(condition);
+  const selects = chains.map((chain): Select => {
+    const p = compiler.alias('p');
+    const id = col(p, profile.id);
+    let scope: Scope = { profile: p, entities: new Map(), relationship: null };
+    const joins: Join[] = [];
+    const where: Expr[] = [isNotNull(id)];
+    const m = compiler.alias('m');
+    where.push(
+      exists({
+        kind: 'select',
+        columns: [{ expr: ONE, as: 'one' }],
+        from: { kind: 'cte', name: MEMBERS, alias: m },
+        where: compare('=', col(m, 'profile_id'), cast(id, 'VARCHAR')),
+      }),
+    );
+    let alias = p;
+    for (const ec of chain) {
+      const rows = compiler.relatedRows(ec.relationship, scope);
+      joins.push({ from: rows.from, on: compare('=', rows.childKey, rows.parentKey) }, ...rows.joins);
+      scope = compiler.childScope(scope, ec.relationship, rows.alias);
+      alias = rows.alias;
+      const own = witnessed(ec.where, chain[chain.indexOf(ec) + 1]);
+      if (own) where.push(compiler.entityPredicate(own, scope));
+    }
+    const entityId = col(alias, compiler.index.entityOf(path[path.length - 1])!.primaryKey);
+    where.push(isNotNull(entityId));
+    return {
+      kind: 'select',
+      distinct: true,
+      columns: columns(cast(id, 'VARCHAR'), cast(entityId, 'VARCHAR')),
+      from: table(profile.table, p),
+      joins,
+      where: and(...where),
+    };
+  });
+  const withMembers = [{ name: MEMBERS, query: members }];
+  const query: Query =
+    selects.length === 1 ? { ...selects[0], with: withMembers } : { kind: 'union', with: withMembers, queries: selects };
+  return printerFor(ctx.dialect).print(query);
+}

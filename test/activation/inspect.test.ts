@@ -1,0 +1,118 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deliverAll } from '../../src/activation/delivery.js';
+import { readActivationModel } from '../../src/activation/emitter-context.js';
+import { findDeliveries, listDeadLetters, readDeliveryRuns } from '../../src/activation/inspect.js';
+import { previewEvents, testEvent } from '../../src/activation/preview.js';
+import { replayDeadLetters } from '../../src/activation/replay.js';
+import type { Warehouse } from '../../src/warehouse/types.js';
+import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
+
+const ENV = { BRAZE_KEY: 'braze-secret' };
+const FAST = { retry: { baseDelayMs: 5, maxDelayMs: 20 }, env: ENV };
+
+describe('dead letters, replay, previews, test events, the delivery record', () => {
+  let wh: Warehouse;
+  let server: TestServer;
+  let refuse = new Set<string>();
+
+  beforeEach(async () => {
+    wh = await openState();
+    await seedBank(wh, 10);
+    refuse = new Set();
+    server = await startServer((req, _n, res) => {
+      const ids = ((req.body as any).events ?? []).map((e: any) => e.external_id);
+      if (ids.some((id: string) => refuse.has(id))) return json(res, 400, { message: 'bad user' });
+      json(res, 201, { message: 'success' });
+    });
+    await applyResources(
+      wh,
+      {
+        graph: GRAPH,
+        audiences: [AUDIENCE],
+        destinations: [{ key: 'braze', type: 'braze', settings: { apiKey: { secret: 'BRAZE_KEY' }, appId: 'bank-app', endpoint: server.url } }],
+        emitters: [
+          {
+            key: 'card-added',
+            audience: 'overdue-cards',
+            destination: 'braze',
+            trigger: 'entity_added',
+            entityPath: ['accounts', 'cards'],
+            sendForCurrent: true,
+            enrich: { traits: ['email'], entities: [{ relationship: 'cards', columns: ['balance'] }] },
+          },
+        ],
+      },
+      new Date(Date.now() - 60_000),
+    );
+  });
+  afterEach(async () => {
+    await server.close();
+    await wh.close();
+  });
+
+  it('lists dead letters and replays them once the destination accepts; the record finds who got what', async () => {
+    refuse.add('u2');
+    // Starts the emitter (empty snapshot), so the rows below are changes after its start.
+    expect((await deliverAll(wh, SCHEMA, FAST)).sent).toBe(0);
+    await insertOutbox(wh, [
+      { kind: 'entity_added', profileId: 'u1', entityPath: 'accounts.cards', entityId: 'c1' },
+      { kind: 'entity_added', profileId: 'u2', entityPath: 'accounts.cards', entityId: 'c2' },
+    ]);
+    const first = await deliverAll(wh, SCHEMA, FAST);
+    expect(first).toMatchObject({ sent: 1, deadLettered: 1 });
+    const letters = await listDeadLetters(wh, SCHEMA);
+    expect(letters).toMatchObject([{ userId: 'u2', emitterKey: 'card-added', httpStatus: 400, responseBody: '{"message":"bad user"}', eventName: 'Entity Added' }]);
+
+    const refusedAgain = await replayDeadLetters(wh, SCHEMA, { emitter: 'card-added' }, FAST);
+    expect(refusedAgain).toMatchObject({ replayed: [], rejected: [{ id: letters[0].id }] });
+    expect((await listDeadLetters(wh, SCHEMA))[0].replayCount).toBe(1);
+
+    refuse.clear();
+    const before = server.requests.length;
+    const replayed = await replayDeadLetters(wh, SCHEMA, { ids: [letters[0].id] }, FAST);
+    expect(replayed.replayed).toEqual([letters[0].id]);
+    // The same event and messageId as the original attempt.
+    const sent = (server.requests[before].body as any).events[0];
+    expect(sent).toMatchObject({ external_id: 'u2', name: 'Entity Added', properties: { cards__card_id: 'c2', cards__balance: 1002 } });
+    expect(await listDeadLetters(wh, SCHEMA)).toEqual([]);
+    expect(await listDeadLetters(wh, SCHEMA, { includeReplayed: true })).toHaveLength(1);
+    await expect(replayDeadLetters(wh, SCHEMA, { ids: [letters[0].id] }, FAST)).rejects.toThrow(/No unreplayed dead letter/);
+
+    const forU2 = await findDeliveries(wh, SCHEMA, { userId: 'u2' });
+    expect(forU2.map((d) => d.status).sort()).toEqual(['dead_lettered', 'sent']);
+    expect(new Set(forU2.map((d) => d.messageId)).size).toBe(1);
+    expect(await findDeliveries(wh, SCHEMA, { event: 'Entity Added', userId: 'u1' })).toMatchObject([{ status: 'sent', entityId: 'c1' }]);
+    const runs = await readDeliveryRuns(wh, SCHEMA);
+    expect(runs.find((r) => r.runId === first.runId && r.sent > 0)).toMatchObject({ sent: 1, deadLettered: 1, status: 'delivered' });
+  });
+
+  it('previews the next delivery without sending or writing, backfill included', async () => {
+    await wh.query(`INSERT INTO "${SCHEMA}".entity_matches VALUES ('overdue-cards', 'accounts.cards', 'u5', 'c5', 'run-0')`);
+    const model = await readActivationModel(wh, SCHEMA);
+    const p = await previewEvents(wh, SCHEMA, model, 'card-added', 5);
+    expect(p).toMatchObject({ started: false, pending: 1, action: 'trackEvent' });
+    expect(p.events[0].event).toMatchObject({ userId: 'u5', properties: { cards__card_id: 'c5', cards__balance: 1005 } });
+    expect(p.events[0].mapped).toMatchObject({ external_id: 'u5', name: 'Entity Added' });
+    expect(server.requests).toHaveLength(0);
+    const cursors = await wh.query(`SELECT * FROM "${SCHEMA}".delivery_cursors`);
+    expect(cursors.rows).toEqual([]);
+    // Delivery then sends exactly what was previewed.
+    const s = await deliverAll(wh, SCHEMA, FAST);
+    expect(s.sent).toBe(1);
+    expect((server.requests[0].body as any).events[0].external_id).toBe('u5');
+  });
+
+  it('sends a test event built from the user\'s rows, or from example values for an unknown user', async () => {
+    const model = await readActivationModel(wh, SCHEMA);
+    const real = await testEvent(wh, SCHEMA, model, 'card-added', { userId: 'u3', env: ENV });
+    expect(real).toMatchObject({ source: 'warehouse', sent: true, response: { status: 201, outcome: 'accepted' } });
+    expect(real.event.properties).toMatchObject({ email: 'u3@example.com', cards__card_id: 'c3' });
+    expect(real.headerNames).toEqual(['Authorization']);
+    expect(JSON.stringify(real)).not.toContain('braze-secret');
+    expect((server.requests[0].body as any).events[0]).toMatchObject({ external_id: 'u3', properties: { email: 'u3@example.com' } });
+
+    const example = await testEvent(wh, SCHEMA, model, 'card-added', { userId: 'nobody', send: false });
+    expect(example).toMatchObject({ source: 'example', sent: false, event: { userId: 'nobody', properties: { email: 'example email' } } });
+    expect(server.requests).toHaveLength(1);
+  });
+});

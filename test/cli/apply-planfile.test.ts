@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildPlan } from '../../src/plan/build.js';
+import { savePlan } from '../../src/plan/planfile.js';
+import { readApplyLog } from '../../src/state/audit.js';
+import { migrateState } from '../../src/state/migrate.js';
+import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { desired, rawDesired, tempDir } from '../plan/fixtures.js';
+
+const BIN = fileURLToPath(new URL('../../bin/linked.js', import.meta.url));
+const linked = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
+
+describe('linked apply <planfile> (CLI process)', () => {
+  it('applies a saved plan with CI provenance, then refuses it as stale', async () => {
+    const dir = tempDir();
+    const d = desired(rawDesired('w.duckdb', 2));
+    let wh = await openDuckDb(join(dir, 'w.duckdb'));
+    await migrateState(wh, 'LINKED_AUDIENCES');
+    const plan = await buildPlan(wh, d);
+    await wh.close();
+    const file = join(dir, 'plan.json');
+    savePlan(file, plan);
+
+    const ci = { GITHUB_ACTIONS: 'true', GITHUB_SHA: 'c'.repeat(40), GITHUB_REF: 'refs/pull/7/merge', GITHUB_HEAD_REF: 'add-vip', GITHUB_ACTOR: 'octocat' };
+    const ok = linked(['apply', file, '--dir', dir], ci);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^\nApply complete: 5 added, 0 changed, 0 replaced, 0 destroyed \(apply [0-9a-f-]{36}\)\.\n$/);
+
+    const stale = linked(['apply', file, '--dir', dir]);
+    expect(stale.status).toBe(1);
+    expect(stale.stderr).toMatch(/^Error \[PLAN_STALE\]: The saved plan is stale: the state of stack "marketing" changed since the plan was made/);
+    const staleJson = linked(['apply', file, '--dir', dir, '--json']);
+    expect(staleJson.status).toBe(1);
+    expect(JSON.parse(staleJson.stdout).error.code).toBe('PLAN_STALE');
+
+    wh = await openDuckDb(join(dir, 'w.duckdb'));
+    try {
+      const log = await readApplyLog(wh, 'LINKED_AUDIENCES');
+      expect(log).toHaveLength(1);
+      expect(log[0]).toMatchObject({ appliedBy: 'octocat', commitSha: 'c'.repeat(40), branch: 'add-vip', prNumber: 7, planHash: plan.planHash });
+    } finally {
+      await wh.close();
+    }
+  });
+
+  it('explains a bad --lock-timeout and a missing plan file', () => {
+    const bad = linked(['apply', 'nope.json', '--lock-timeout', 'soon']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe('Error [INVALID_ARGUMENT]: --lock-timeout must be a duration such as 30s, 5m or 500ms (got "soon").\n');
+    const missing = linked(['apply', join(tempDir(), 'nope.json')]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^Error \[PLAN_FILE_INVALID\]: Cannot read the plan file .*nope\.json/);
+  });
+});

@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { readAppliedModel } from '../../src/compute/applied.js';
+import { readStatus } from '../../src/compute/status.js';
+import { computeTables } from '../../src/compute/tables.js';
+import { computeNow } from '../../src/controller/compute-now.js';
+import { Controller } from '../../src/controller/controller.js';
+import { Audience, DataGraph, EventEmitter } from '../../src/model/index.js';
+import { writeResource } from '../../src/state/writer.js';
+import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import type { Warehouse } from '../../src/warehouse/types.js';
+import { SCHEMA, freshWarehouse, outboxRows, replayMismatches } from './helpers.js';
+
+/* The run wired to the real compiler (src/sql) and the real applied state (src/state). */
+
+const graph = DataGraph.parse({
+  profile: { table: 'main.profiles', id: 'user_id', traits: ['plan', 'score'], identifiers: ['user_id'] },
+  entities: [{ slug: 'account', name: 'Account', table: 'main.accounts', primaryKey: 'account_id' }],
+  relationships: [
+    { slug: 'accounts', name: 'Accounts', entity: 'account', parent: null, join: { type: 'profile', via: 'identifier', profileColumn: 'user_id', entityColumn: 'user_id' } },
+  ],
+});
+const rich = Audience.parse({
+  key: 'rich',
+  name: 'Rich',
+  enabled: true,
+  schedule: { type: 'interval', every: '1h' },
+  condition: {
+    kind: 'and',
+    conditions: [
+      { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'premium' } },
+      { kind: 'entity', relationship: 'accounts', count: { op: 'at_least', value: 1 }, where: { kind: 'column', column: 'balance', operator: 'gt', value: { literal: 1000 } } },
+    ],
+  },
+});
+const richHighScore = Audience.parse({
+  key: 'rich-high',
+  name: 'Rich, high score',
+  enabled: true,
+  schedule: { type: 'interval', every: '1h' },
+  condition: {
+    kind: 'and',
+    conditions: [
+      { kind: 'audience', audience: 'rich', source: 'linked' },
+      { kind: 'trait', trait: 'score', operator: 'gte', value: { literal: 700 } },
+    ],
+  },
+});
+const emitter = EventEmitter.parse({ key: 'rich-accounts', audience: 'rich', destination: 'hook', trigger: 'entity_added', entityPath: ['accounts'] });
+
+async function apply(wh: Warehouse) {
+  const ctx = { applyId: 'test', appliedAt: new Date(), appliedBy: 'test', commitSha: null, stack: 'bank' };
+  await writeResource(wh, SCHEMA, 'data_graph', graph.key, graph, ctx, true);
+  await writeResource(wh, SCHEMA, 'audience', rich.key, rich, ctx, true);
+  await writeResource(wh, SCHEMA, 'audience', richHighScore.key, richHighScore, ctx, true);
+  await writeResource(wh, SCHEMA, 'event_emitter', emitter.key, emitter, ctx, true);
+}
+
+let wh: Warehouse | undefined;
+afterEach(async () => wh?.close());
+
+async function expected(w: Warehouse) {
+  const m = await w.query<{ id: string }>(
+    `SELECT user_id AS id FROM main.profiles p WHERE plan = 'premium' AND EXISTS (SELECT 1 FROM main.accounts a WHERE a.user_id = p.user_id AND a.balance > 1000) ORDER BY 1`,
+  );
+  const e = await w.query<{ k: string }>(
+    `SELECT p.user_id || '|' || a.account_id AS k FROM main.profiles p JOIN main.accounts a ON a.user_id = p.user_id WHERE p.plan = 'premium' AND a.balance > 1000 ORDER BY 1`,
+  );
+  return { members: m.rows.map((r) => r.id), entities: e.rows.map((r) => r.k) };
+}
+
+describe('runs of applied audiences compiled by src/sql', () => {
+  it('compute now: membership and the entity matches its emitters need, with exact deltas', async () => {
+    const fresh = await freshWarehouse();
+    wh = fresh.wh;
+    await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, CASE WHEN i % 3 = 0 THEN 'premium' ELSE 'basic' END AS plan, 500 + (i * 37) % 350 AS score FROM range(300) t(i)`);
+    await wh.query(`CREATE TABLE main.accounts AS SELECT 'a' || i AS account_id, 'u' || (i % 300) AS user_id, CAST((i * 7919) % 3000 AS DOUBLE) AS balance FROM range(700) t(i)`);
+    await apply(wh);
+
+    const first = await computeNow(wh, SCHEMA, 'rich');
+    if (first.kind !== 'computed') throw new Error('expected a local compute');
+    expect(first.summary.error).toBeUndefined();
+    const e1 = await expected(wh);
+    expect(first.summary.members).toBe(e1.members.length);
+    const rows1 = await outboxRows(wh, 'run_id = ?', [first.summary.runId]);
+    expect(rows1.filter((r) => r.kind === 'entered').map((r) => r.profile_id).sort()).toEqual([...e1.members].sort());
+    expect(rows1.filter((r) => r.kind === 'entity_added').map((r) => `${r.profile_id}|${r.entity_id}`).sort()).toEqual([...e1.entities].sort());
+    expect(rows1.every((r) => r.baseline)).toBe(true);
+
+    // Changes: an account drops below the threshold, a profile upgrades, one is deleted.
+    await wh.query(`UPDATE main.accounts SET balance = 10 WHERE account_id IN (SELECT account_id FROM main.accounts WHERE balance > 1000 ORDER BY account_id LIMIT 5)`);
+    await wh.query(`UPDATE main.profiles SET plan = 'premium' WHERE user_id IN ('u1', 'u2', 'u4', 'u5')`);
+    await wh.query(`DELETE FROM main.profiles WHERE user_id IN ('u0', 'u3')`);
+    const second = await computeNow(wh, SCHEMA, 'rich');
+    if (second.kind !== 'computed') throw new Error('expected a local compute');
+    const e2 = await expected(wh);
+    const rows2 = await outboxRows(wh, 'run_id = ?', [second.summary.runId]);
+    const minus = (a: string[], b: string[]) => a.filter((x) => !b.includes(x)).sort();
+    const pick = (kind: string, f: (r: (typeof rows2)[number]) => string) => rows2.filter((r) => r.kind === kind).map(f).sort();
+    expect(pick('entered', (r) => r.profile_id)).toEqual(minus(e2.members, e1.members));
+    expect(pick('exited', (r) => r.profile_id)).toEqual(minus(e1.members, e2.members));
+    expect(pick('entity_added', (r) => `${r.profile_id}|${r.entity_id}`)).toEqual(minus(e2.entities, e1.entities));
+    expect(pick('entity_removed', (r) => `${r.profile_id}|${r.entity_id}`)).toEqual(minus(e1.entities, e2.entities));
+    expect(rows2.length).toBeGreaterThan(0);
+    expect(rows2.some((r) => r.baseline)).toBe(false);
+    expect(await replayMismatches(wh)).toEqual([]);
+  });
+
+  it('the controller computes an audience after the linked audience it uses, reading its snapshot', async () => {
+    const fresh = await freshWarehouse();
+    await fresh.wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, CASE WHEN i % 2 = 0 THEN 'premium' ELSE 'basic' END AS plan, 600 + (i * 13) % 200 AS score FROM range(200) t(i)`);
+    await fresh.wh.query(`CREATE TABLE main.accounts AS SELECT 'a' || i AS account_id, 'u' || (i % 200) AS user_id, 5000.0 AS balance FROM range(200) t(i)`);
+    await apply(fresh.wh);
+    await fresh.wh.close();
+    const controller = new Controller({ open: () => openDuckDb(fresh.path), schema: SCHEMA, loadModel: (w) => readAppliedModel(w, SCHEMA) });
+    const report = await controller.tick('once');
+    await controller.stop();
+    expect(report.runs.map((r) => [r.audienceKey, r.status])).toEqual([
+      ['rich', 'Live'],
+      ['rich-high', 'Live'],
+    ]);
+    wh = await openDuckDb(fresh.path);
+    const truth = await wh.query<{ n: number }>(`SELECT COUNT(*) AS n FROM main.profiles WHERE plan = 'premium' AND score >= 700`);
+    expect(report.runs[1]!.members).toBe(Number(truth.rows[0]!.n));
+    expect(report.runs[1]!.members).toBeGreaterThan(0);
+    expect((await readStatus(wh, computeTables(wh, SCHEMA), 'rich-high'))?.status).toBe('Live');
+  });
+
+  it('a graph error from the compiler terminates the run with the seed message', async () => {
+    const fresh = await freshWarehouse();
+    wh = fresh.wh;
+    await wh.query(`CREATE TABLE main.profiles (user_id VARCHAR, plan VARCHAR, score INTEGER)`);
+    await wh.query(`CREATE TABLE main.accounts (account_id VARCHAR, user_id VARCHAR, balance DOUBLE)`);
+    await apply(wh);
+    const broken = Audience.parse({ ...rich, key: 'broken', condition: { kind: 'entity', relationship: 'cards', count: { op: 'at_least', value: 1 } } });
+    const ctx = { applyId: 't2', appliedAt: new Date(), appliedBy: 'test', commitSha: null, stack: 'bank' };
+    await writeResource(wh, SCHEMA, 'audience', broken.key, broken, ctx, true);
+    const r = await computeNow(wh, SCHEMA, 'broken');
+    if (r.kind !== 'computed') throw new Error('expected a local compute');
+    expect(r.summary.status).toBe('Failed');
+    expect(r.summary.error?.action).toBe('terminate');
+    expect(r.summary.error?.message).toMatch(/Entity relationship not in Data Graph|Entity missing from Data Graph/);
+  });
+});

@@ -1,0 +1,48 @@
+import type { QueryOptions, QueryResult, Row, Warehouse } from '../../src/warehouse/types.js';
+
+/**
+ * A real warehouse with injected failures: statements matching `pattern` throw `error()` for
+ * their first `times` executions. Used to reach the policy rows no honest query can trigger
+ * on demand (a transient internal error, a failing load).
+ */
+export interface Fault {
+  pattern: RegExp;
+  times: number;
+  error: () => Error;
+}
+
+export class FaultyWarehouse implements Warehouse {
+  readonly hits = new Map<Fault, number>();
+  constructor(
+    private readonly inner: Warehouse,
+    private readonly faults: Fault[],
+  ) {}
+  get dialect() {
+    return this.inner.dialect;
+  }
+  private check(sql: string) {
+    for (const f of this.faults) {
+      if (!f.pattern.test(sql)) continue;
+      const n = this.hits.get(f) ?? 0;
+      this.hits.set(f, n + 1);
+      if (n < f.times) throw f.error();
+    }
+  }
+  async query<T = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<T>> {
+    this.check(sql);
+    return this.inner.query<T>(sql, params, options);
+  }
+  stream<T = Row>(sql: string, params?: readonly unknown[], pageSize?: number, options?: QueryOptions): AsyncIterable<T[]> {
+    this.check(sql);
+    return this.inner.stream<T>(sql, params, pageSize, options);
+  }
+  transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T> {
+    return this.inner.transaction((tx) => fn(tx === this.inner ? this : new FaultyWarehouse(tx, this.faults)));
+  }
+  describeTable(table: string) {
+    return this.inner.describeTable(table);
+  }
+  close() {
+    return this.inner.close();
+  }
+}

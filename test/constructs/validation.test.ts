@@ -1,0 +1,213 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  App,
+  Audience,
+  ClassicAudience,
+  DataGraph,
+  Destination,
+  EntityRef,
+  EventEmitter,
+  LinkedAudiencesStack,
+  Schedule,
+  Trigger,
+  Warehouse,
+  all,
+  col,
+  event,
+  partOf,
+  secret,
+  trait,
+} from '../../constructs/index.js';
+import { bankStack, cleanup, synthError, tempDir } from './helpers.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+afterEach(cleanup);
+
+/** Every validation error is reported by cdktn as "[<construct path>] <message>". */
+function expectProblem(message: string, path: string, expected: string): void {
+  expect(message).toContain('Validation failed');
+  expect(message).toContain(`[${path}] ${expected}`);
+}
+
+describe('construct validation names the construct path', () => {
+  it('a duplicate audience key, on the construct that reuses it', () => {
+    const b = bankStack();
+    new Audience(b.stack, 'first', { key: 'dup', where: trait('plan').exists() });
+    new Audience(b.stack, 'second', { key: 'dup', where: trait('plan').exists() });
+    const msg = synthError(b.app);
+    expectProblem(msg, 'bank/second', 'Duplicate audience key "dup": keys must be unique in a stack (at key)');
+    expect(msg).not.toContain('[bank/first]');
+    // Nothing is written when validation fails.
+    expect(existsSync(join(b.outdir, 'manifest.json'))).toBe(false);
+  });
+
+  it('duplicate entity and relationship slugs in the Data Graph', () => {
+    const b = bankStack();
+    const again = b.graph.entity('account', { table: 'main.accounts2', primaryKey: 'id' });
+    b.graph.profile.relate('accounts', again, { identifier: 'user_id', column: 'user_id' });
+    const msg = synthError(b.app);
+    expectProblem(msg, 'bank/graph', 'Duplicate entity slug "account" in the Data Graph (at entities[4].slug)');
+    expectProblem(msg, 'bank/graph', 'Duplicate relationship slug "accounts" in the Data Graph (at relationships[4].slug)');
+  });
+
+  it('an unknown relationship in a condition (a handle from another graph)', () => {
+    const b = bankStack();
+    const other = new LinkedAudiencesStack(b.app, 'other', { warehouse: Warehouse.duckdb({ path: 'other.duckdb' }) });
+    const otherGraph = new DataGraph(other, 'graph', { profile: { table: 'p', id: 'id', identifiers: ['id'] } });
+    const loans = otherGraph.profile.relate('loans', otherGraph.entity('loan', { table: 'loans', primaryKey: 'id' }), { identifier: 'id', column: 'user_id' });
+    new Audience(b.stack, 'borrowers', { where: loans.atLeast(1) });
+    expectProblem(synthError(b.app), 'bank/borrowers', 'Entity relationship not in Data Graph for relationship: loans (at condition.relationship)');
+  });
+
+  it('a relationship used under an entity it is not a child of', () => {
+    const b = bankStack();
+    // The types refuse this; a cast (or plain JavaScript) gets it past the compiler.
+    new Audience(b.stack, 'skips-accounts', { where: b.cards.where(col('balance').gt(0)) as never });
+    new Audience(b.stack, 'wrong-parent', { where: b.accounts.where(b.transactions.atLeast(1) as never) });
+    const msg = synthError(b.app);
+    expectProblem(msg, 'bank/skips-accounts', 'Entity relationship not in Data Graph for entity: profile and relationship: cards (at condition.relationship)');
+    expectProblem(msg, 'bank/wrong-parent', 'Entity relationship not in Data Graph for entity: account and relationship: transactions (at condition.where.relationship)');
+  });
+
+  it('a relationship to an entity the graph does not declare', () => {
+    const b = bankStack();
+    b.accounts.relate('loans', new EntityRef('loan', { table: 'main.loans', primaryKey: 'loan_id' }), { on: ['account_id', 'account_id'] });
+    expectProblem(synthError(b.app), 'bank/graph', 'Entity missing from Data Graph: loan (at relationships[4].entity)');
+  });
+
+  it('a column filter on a column the entity does not expose', () => {
+    const b = bankStack();
+    new Audience(b.stack, 'typo', { where: b.accounts.where(b.cards.where(col('balanse').gt(0))) });
+    expectProblem(synthError(b.app), 'bank/typo', 'Entity column missing from Data Graph for Entity credit_card and Column: balanse (at condition.where.where.column)');
+  });
+
+  it('an entity declared with no columns', () => {
+    const b = bankStack();
+    b.graph.entity('branch', { table: 'main.branches', primaryKey: 'branch_id', columns: [] });
+    expectProblem(synthError(b.app), 'bank/graph', 'No columns exist for entity in Data Graph: branch (at entities[4].columns)');
+  });
+
+  it('nesting deeper than the graph allows', () => {
+    const b = bankStack('bank', { maxDepth: 3 });
+    new Audience(b.stack, 'deep', { where: b.accounts.where(b.cards.where(b.transactions.atLeast(1))) });
+    const msg = synthError(b.app);
+    expectProblem(
+      msg,
+      'bank/deep',
+      'Nested entity conditions go 4 levels deep (the profile is level 1) at relationship transactions, over the limit of 3 (at condition.where.where)',
+    );
+    expectProblem(msg, 'bank/graph', "Relationship transactions is at depth 4 (the profile is level 1), over the Data Graph's limit of 3 levels (at relationships[2])");
+  });
+
+  it("an entity trigger on a path the audience's conditions do not select", () => {
+    const b = bankStack();
+    const a = new Audience(b.stack, 'cards', { where: b.accounts.where(b.cards.where(col('balance').gt(0))) });
+    const without = new Audience(b.stack, 'no-cards', { where: b.accounts.where(b.cards.none()) });
+    const d = Destination.webhook(b.stack, 'hook', { url: 'http://127.0.0.1:1/x' });
+    new EventEmitter(b.stack, 'tx-added', { audience: a, destination: d, trigger: Trigger.entityAdded(b.transactions) });
+    new EventEmitter(b.stack, 'card-removed', { audience: without, destination: d, trigger: Trigger.entityRemoved(b.cards) });
+    new EventEmitter(b.stack, 'card-added', { audience: a, destination: d, trigger: Trigger.entityAdded(b.cards) });
+    const msg = synthError(b.app);
+    expectProblem(
+      msg,
+      'bank/tx-added',
+      "The entity_added trigger's entity path accounts > cards > transactions is not matched by a positive entity condition of audience cards",
+    );
+    expectProblem(msg, 'bank/card-removed', "The entity_removed trigger's entity path accounts > cards is not matched by a positive entity condition of audience no-cards");
+    expect(msg).not.toContain('[bank/card-added]');
+  });
+
+  it('sendForCurrent on an exit trigger', () => {
+    const b = bankStack();
+    const a = new Audience(b.stack, 'a', { where: trait('plan').exists() });
+    const d = Destination.webhook(b.stack, 'hook', { url: 'http://127.0.0.1:1/x' });
+    new EventEmitter(b.stack, 'exited', { audience: a, destination: d, trigger: Trigger.audienceExited(), sendForCurrent: true });
+    expectProblem(
+      synthError(b.app),
+      'bank/exited',
+      'sendForCurrent is not available for the audience_exited trigger: only entity_added, audience_entered, audience_membership_changed send events for current profiles and entities (at sendForCurrent)',
+    );
+  });
+
+  it('a cycle of audience membership, on every audience in it', () => {
+    const b = bankStack();
+    new Audience(b.stack, 'a', { where: partOf({ key: 'b', kind: 'audience' }) });
+    const bAud = new Audience(b.stack, 'b', { where: all(trait('plan').exists(), partOf({ key: 'c', kind: 'audience' })) });
+    new Audience(b.stack, 'c', { where: partOf({ key: 'a', kind: 'audience' }) });
+    new Audience(b.stack, 'outside', { where: partOf(bAud) });
+    const msg = synthError(b.app);
+    expectProblem(msg, 'bank/a', 'Audience membership cycle: a -> b -> c -> a');
+    expectProblem(msg, 'bank/b', 'Audience membership cycle: b -> c -> a -> b');
+    expectProblem(msg, 'bank/c', 'Audience membership cycle: c -> a -> b -> c');
+    expect(msg).not.toContain('[bank/outside]');
+  });
+
+  it('unknown audience, classic audience and destination keys', () => {
+    const b = bankStack();
+    new Audience(b.stack, 'a', { where: partOf({ key: 'vip', kind: 'classic_audience' }) });
+    new EventEmitter(b.stack, 'e', { audience: 'nope', destination: 'nowhere', trigger: Trigger.audienceEntered() });
+    const msg = synthError(b.app);
+    expectProblem(msg, 'bank/a', 'Unknown classic audience "vip" in a part-of-audience condition (at condition.audience)');
+    expectProblem(msg, 'bank/e', 'Unknown audience "nope" for event emitter e (at audience)');
+    expectProblem(msg, 'bank/e', 'Unknown destination "nowhere" for event emitter e (at destination)');
+  });
+
+  it('an invalid cron expression', () => {
+    const b = bankStack();
+    new Audience(b.stack, 'nightly', { schedule: Schedule.cron('0 25 * * *'), where: trait('plan').exists() });
+    new Audience(b.stack, 'six-fields', { schedule: Schedule.cron('0 0 6 * * *'), where: trait('plan').exists() });
+    const msg = synthError(b.app);
+    expectProblem(msg, 'bank/nightly', 'Invalid cron expression "0 25 * * *": expected five fields (minute hour day-of-month month day-of-week), e.g. "0 6 * * *" (at schedule.expression)');
+    expectProblem(msg, 'bank/six-fields', 'Invalid cron expression "0 0 6 * * *"');
+  });
+
+  it('a literal of the wrong type for its operator', () => {
+    const b = bankStack();
+    new Audience(b.stack, 'bool-gt', { where: trait('credit_score').gt(true as never) });
+    new Audience(b.stack, 'text-gt', { where: trait('credit_score').gt('high') });
+    new Audience(b.stack, 'num-contains', { where: b.accounts.where(col('type').contains(5 as never)) });
+    new Audience(b.stack, 'bad-date', { where: trait('created_at').before('yesterday') });
+    const msg = synthError(b.app);
+    expectProblem(msg, 'bank/bool-gt', 'condition.value.literal: expected number or string, received boolean (for operator "gt")');
+    expectProblem(msg, 'bank/text-gt', 'condition.value.literal: expected a number or an ISO-8601 date or timestamp (for operator "gt")');
+    expectProblem(msg, 'bank/num-contains', 'condition.where.value.literal: expected string, received number (for operator "contains")');
+    expectProblem(msg, 'bank/bad-date', 'condition.value: must be an ISO-8601 date or timestamp (for operator "before_date")');
+  });
+
+  it('a plain string where a secret reference is required, without echoing the value', () => {
+    const b = bankStack();
+    const canary = 'sk-live-canary-7f3a9';
+    Destination.braze(b.stack, 'braze', { apiKey: canary as never, appId: 'app', endpoint: 'https://rest.iad-01.braze.com' });
+    Destination.segment(b.stack, 'segment', { writeKey: secret('not a var name') });
+    const msg = synthError(b.app);
+    expectProblem(msg, 'bank/braze', "settings.apiKey: a secret reference is required, not a plain string: use secret('ENV_VAR_NAME') and set the value in the environment");
+    expectProblem(msg, 'bank/segment', 'settings.writeKey.secret: must be an environment variable name');
+    expect(msg).not.toContain(canary);
+  });
+
+  it('a stack without a Data Graph, and an event condition without an events source', () => {
+    const outdir = tempDir();
+    const app = new App({ outdir });
+    const empty = new LinkedAudiencesStack(app, 'empty', { warehouse: Warehouse.duckdb({ path: 'x.duckdb' }) });
+    new ClassicAudience(empty, 'vip', { table: 'vip', profileIdColumn: 'id' });
+    const noEvents = new LinkedAudiencesStack(app, 'no-events', { warehouse: Warehouse.duckdb({ path: 'y.duckdb' }) });
+    new DataGraph(noEvents, 'graph', { profile: { table: 'p', id: 'id' } });
+    new Audience(noEvents, 'logins', { where: event('Login') });
+    const msg = synthError(app);
+    // cdktn stops at the first invalid stack; check each on its own.
+    expect(empty.node.validate()).toEqual(['A LinkedAudiencesStack needs one DataGraph']);
+    expect(noEvents.node.findChild('logins').node.validate()).toEqual([
+      'The Data Graph declares no events source, so the event condition on "Login" cannot be computed (at condition)',
+    ]);
+    expect(msg).toContain('[empty] A LinkedAudiencesStack needs one DataGraph');
+  });
+
+  it('a valid stack has no problems and toDesired() returns its model', () => {
+    const b = bankStack();
+    new Audience(b.stack, 'ok', { where: b.accounts.where(b.cards.where(col('balance').gt(0))) });
+    expect(b.stack.node.findAll().flatMap((c) => c.node.validate())).toEqual([]);
+    expect(b.stack.toDesired().audiences.map((a) => a.key)).toEqual(['ok']);
+    expect(synthError(b.app)).toBe('');
+  });
+});

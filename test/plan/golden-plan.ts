@@ -1,0 +1,41 @@
+import type { Desired } from '../../src/model/desired.js';
+import { makePlan, sealPlan } from '../../src/plan/make.js';
+import type { Plan } from '../../src/plan/types.js';
+import type { AppliedResource } from '../../src/state/resources.js';
+import { specHash } from '../../src/state/canonical.js';
+import { desired, rawDesired } from './fixtures.js';
+
+const NOW = new Date('2026-03-01T10:00:00Z');
+
+function appliedFrom(d: Desired): AppliedResource[] {
+  const rows: AppliedResource[] = [];
+  const add = (kind: AppliedResource['kind'], key: string, spec: unknown) =>
+    rows.push({ kind, key, spec: spec as never, specHash: specHash(spec), version: 1, appliedAt: NOW.toISOString(), appliedBy: 'a', commitSha: 'c', deletedAt: null, createdAt: NOW.toISOString(), stack: d.stack, applyId: 'x' });
+  add('data_graph', d.graph.key, d.graph);
+  for (const a of d.audiences) add('audience', a.key, a);
+  for (const x of d.destinations) add('destination', x.key, x);
+  for (const e of d.emitters) add('event_emitter', e.key, e);
+  return rows;
+}
+
+/** A fixed plan with one of each action, a secret change, a warning and impact: the renderers' golden input. */
+export function goldenPlan(): Plan {
+  const before = rawDesired('warehouse.duckdb', 3);
+  const after = rawDesired('warehouse.duckdb', 3);
+  after.audiences[0].enabled = true;
+  after.audiences[0].condition.value.literal = 'gold';
+  after.audiences = after.audiences.filter((a: { key: string }) => a.key !== 'aud-2');
+  after.audiences.push({ key: 'vip', name: 'VIP', condition: { kind: 'trait', trait: 'plan', operator: 'exists' } });
+  after.destinations[0] = { key: 'hook', type: 'segment', settings: { writeKey: { secret: 'SEGMENT_WRITE_KEY' } } };
+  const plan = makePlan(desired(after), appliedFrom(desired(before)), {
+    now: NOW,
+    diagnostics: [{ severity: 'warning', code: 'COLUMN_TYPE', message: 'Column plan of main.profiles is not a string', resource: 'data_graph.graph' }],
+  });
+  return sealPlan({
+    ...plan,
+    impact: [
+      { key: 'aud-0', currentSize: 120, newSize: 80, entering: 5, exiting: 45 },
+      { key: 'vip', currentSize: null, newSize: 300, entering: 300, exiting: 0 },
+    ],
+  });
+}

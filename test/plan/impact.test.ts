@@ -1,0 +1,46 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { buildPlan } from '../../src/plan/build.js';
+import { migrateState } from '../../src/state/migrate.js';
+import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
+import { desired, rawDesired, tempDir } from './fixtures.js';
+import { planAndApply } from './helpers.js';
+
+describe('plan --impact', () => {
+  let wh: DuckDbWarehouse;
+  beforeEach(async () => {
+    wh = await openDuckDb(join(tempDir(), 'w.duckdb'));
+    await migrateState(wh, 'LINKED_AUDIENCES');
+    await wh.query(`CREATE TABLE main.profiles (user_id VARCHAR, email VARCHAR, plan VARCHAR, account_id VARCHAR)`);
+    await wh.query(
+      `INSERT INTO main.profiles VALUES ('u1', 'a@x', 'premium', NULL), ('u2', 'b@x', 'premium', NULL), ('u3', 'c@x', 'gold', NULL), ('u4', NULL, NULL, NULL)`,
+    );
+  });
+  afterEach(async () => wh.close());
+
+  it('counts current, new, entering and exiting in the warehouse without applying', async () => {
+    const raw = rawDesired(':memory:', 2);
+    await planAndApply(wh, desired(raw));
+    raw.audiences[0].condition = { kind: 'trait', trait: 'plan', operator: 'one_of', value: ['gold', 'premium'] };
+    raw.audiences[1].condition = { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'gold' } };
+    raw.audiences.push({ key: 'with-email', name: 'With email', condition: { kind: 'trait', trait: 'email', operator: 'exists' } });
+    raw.audiences.push({ ...raw.audiences[0], key: 'unchanged-new-name' });
+    const plan = await buildPlan(wh, desired(raw), { impact: true });
+    expect(plan.impact).toEqual([
+      { key: 'aud-0', currentSize: 2, newSize: 3, entering: 1, exiting: 0 },
+      { key: 'aud-1', currentSize: 2, newSize: 1, entering: 1, exiting: 2 },
+      { key: 'unchanged-new-name', currentSize: null, newSize: 3, entering: 3, exiting: 0 },
+      { key: 'with-email', currentSize: null, newSize: 3, entering: 3, exiting: 0 },
+    ]);
+    // Nothing was applied: the next plan still shows the same changes.
+    expect((await buildPlan(wh, desired(raw))).summary).toMatchObject({ create: 2, update: 2 });
+  });
+
+  it('reports an audience the warehouse cannot count without hiding the others', async () => {
+    const raw = rawDesired(':memory:', 1);
+    raw.audiences.push({ key: 'broken', name: 'Broken', condition: { kind: 'trait', trait: 'no_such_column', operator: 'exists' } });
+    const plan = await buildPlan(wh, desired(raw), { impact: true });
+    expect(plan.impact![0]).toEqual({ key: 'aud-0', currentSize: null, newSize: 2, entering: 2, exiting: 0 });
+    expect(plan.impact![1]).toMatchObject({ key: 'broken', error: expect.stringMatching(/no_such_column/) });
+  });
+});

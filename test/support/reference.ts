@@ -1,0 +1,365 @@
+/*
+ * The reference evaluator: the model's semantics (src/model/condition.ts, docs/conditions.md)
+ * written as plain TypeScript over in-memory rows, one profile row at a time. It shares no code
+ * with src/sql on purpose: the differential test holds the two against each other.
+ */
+import type { Comparison, Condition, Count, EntityCondition, EntityPredicate, EventCondition, Operand } from '../../src/model/condition.js';
+import type { Relationship } from '../../src/model/graph.js';
+import { columnType, tableOf, type Cell, type ColumnType, type Row, type World } from './world.js';
+
+const UNIT_MS = { minutes: 60_000, hours: 3_600_000, days: 86_400_000 } as const;
+
+/** An ISO date / timestamp as epoch ms; no zone means UTC. Null when it is not one. */
+export function parseTimestamp(s: string): number | null {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
+  if (!m) return null;
+  const [, date, hh = '00', mm = '00', ss = '00', frac = '', zone = 'Z'] = m;
+  const ms = (frac + '000').slice(0, 3);
+  const z = zone === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+  const t = Date.parse(`${date}T${hh}:${mm}:${ss}.${ms}${z}`);
+  return Number.isNaN(t) ? null : t;
+}
+
+type Value = string | number | boolean | null;
+
+const isTime = (t: ColumnType) => t === 'DATE' || t === 'TIMESTAMP';
+
+/** A stored cell as a comparable value: dates and timestamps become epoch ms. */
+function read(cell: Cell, type: ColumnType): Value {
+  if (cell === null) return null;
+  return isTime(type) ? parseTimestamp(String(cell)) : cell;
+}
+
+/** The text the warehouse shows for a profile or entity id cast to VARCHAR. */
+const idText = (cell: Cell) => String(cell);
+
+interface Scope {
+  profile: Row;
+  /** Relationship slug → its row on the current branch (the current entity and its ancestors). */
+  rows: Map<string, Row>;
+  current: string | null;
+}
+
+export class Reference {
+  private readonly relationships = new Map<string, Relationship>();
+  private readonly linkedMembers = new Map<string, Set<string>>();
+  private readonly now: number;
+
+  constructor(readonly world: World) {
+    for (const r of world.graph.relationships) this.relationships.set(r.slug, r);
+    this.now = world.now.getTime();
+  }
+
+  /** Profile ids (as text) of the profile rows that satisfy `condition`. */
+  membership(condition: Condition): Set<string> {
+    const profile = this.world.graph.profile;
+    const out = new Set<string>();
+    for (const row of tableOf(this.world, profile.table).rows) {
+      if (row[profile.id] === null) continue;
+      if (this.condition(condition, { profile: row, rows: new Map(), current: null })) out.add(idText(row[profile.id]));
+    }
+    return out;
+  }
+
+  /** `profile_id|entity_path|entity_id` of the matches of a trigger path. */
+  entityMatches(condition: Condition, path: string[]): Set<string> {
+    const members = this.membership(condition);
+    const profile = this.world.graph.profile;
+    const chains = occurrences(condition, path);
+    const out = new Set<string>();
+    const pk = this.entityTable(path[path.length - 1]).pk;
+    for (const row of tableOf(this.world, profile.table).rows) {
+      const id = row[profile.id];
+      if (id === null || !members.has(idText(id))) continue;
+      for (const chain of chains) {
+        const walk = (level: number, scope: Scope) => {
+          const ec = chain[level];
+          for (const x of this.related(ec.relationship, scope)) {
+            const inner: Scope = { profile: scope.profile, rows: new Map(scope.rows).set(ec.relationship, x), current: ec.relationship };
+            if (ec.where && !this.predicate(ec.where, inner)) continue;
+            if (level === chain.length - 1) {
+              if (x[pk] !== null) out.add(`${idText(id)}|${path.join('.')}|${idText(x[pk])}`);
+            } else walk(level + 1, inner);
+          }
+        };
+        walk(0, { profile: row, rows: new Map(), current: null });
+      }
+    }
+    return out;
+  }
+
+  private condition(c: Condition, s: Scope): boolean {
+    switch (c.kind) {
+      case 'and':
+        return c.conditions.every((x) => this.condition(x, s));
+      case 'or':
+        return c.conditions.some((x) => this.condition(x, s));
+      case 'not':
+        return !this.condition(c.condition, s);
+      case 'trait': {
+        const t = columnType(this.world, this.world.graph.profile.table, c.trait);
+        return this.compare(read(s.profile[c.trait], t), t, c, s);
+      }
+      case 'entity':
+        return this.entity(c, s);
+      case 'event':
+        return this.event(c, s);
+      case 'audience': {
+        const member = this.audienceMembers(c.audience, c.source).has(idText(s.profile[this.world.graph.profile.id]));
+        return c.negate ? !member : member;
+      }
+    }
+  }
+
+  private predicate(p: EntityPredicate, s: Scope): boolean {
+    switch (p.kind) {
+      case 'and':
+        return p.conditions.every((x) => this.predicate(x, s));
+      case 'or':
+        return p.conditions.some((x) => this.predicate(x, s));
+      case 'not':
+        return !this.predicate(p.condition, s);
+      case 'entity':
+        return this.entity(p, s);
+      case 'column': {
+        const table = this.entityTable(s.current!);
+        const t = columnType(this.world, table.ref, p.column);
+        return this.compare(read(s.rows.get(s.current!)![p.column], t), t, p, s);
+      }
+    }
+  }
+
+  private entity(ec: EntityCondition, s: Scope): boolean {
+    let n = 0;
+    for (const x of this.related(ec.relationship, s)) {
+      const inner: Scope = { profile: s.profile, rows: new Map(s.rows).set(ec.relationship, x), current: ec.relationship };
+      if (!ec.where || this.predicate(ec.where, inner)) n++;
+    }
+    return countHolds(ec.count, n);
+  }
+
+  private entityTable(slug: string) {
+    const rel = this.relationships.get(slug)!;
+    const entity = this.world.graph.entities.find((e) => e.slug === rel.entity)!;
+    return { ref: entity.table, pk: entity.primaryKey };
+  }
+
+  /** The entity rows of `slug` related to the current row of `s` (one per junction row for many-to-many). */
+  private related(slug: string, s: Scope): Row[] {
+    const rel = this.relationships.get(slug)!;
+    const rows = tableOf(this.world, this.entityTable(slug).ref).rows;
+    const same = (a: Cell, b: Cell) => a !== null && b !== null && a === b;
+    const join = rel.join;
+    if (join.type === 'profile') return rows.filter((r) => same(r[join.entityColumn], s.profile[join.profileColumn]));
+    const parent = s.rows.get(rel.parent!)!;
+    if (join.type === 'entity') return rows.filter((r) => same(r[join.entityColumn], parent[join.parentColumn]));
+    const out: Row[] = [];
+    for (const j of tableOf(this.world, join.table).rows) {
+      if (!same(j[join.junctionParentColumn], parent[join.parentColumn])) continue;
+      for (const r of rows) if (same(r[join.entityColumn], j[join.junctionEntityColumn])) out.push(r);
+    }
+    return out;
+  }
+
+  private event(ec: EventCondition, s: Scope): boolean {
+    const ev = this.world.graph.events!;
+    const profileId = s.profile[this.world.graph.profile.id];
+    let n = 0;
+    for (const e of tableOf(this.world, ev.table).rows) {
+      if (e[ev.profileKey] === null || profileId === null || e[ev.profileKey] !== profileId) continue;
+      if (e[ev.name] !== ec.name) continue;
+      const ts = e[ev.timestamp] === null ? null : parseTimestamp(String(e[ev.timestamp]));
+      if (ec.window) {
+        if (ts === null) continue;
+        if (ec.window.type === 'within') {
+          if (ts < this.now - ec.window.amount * UNIT_MS[ec.window.unit] || ts > this.now) continue;
+        } else if (ts < parseTimestamp(ec.window.from)! || ts > parseTimestamp(ec.window.to)!) continue;
+      }
+      const props = e[ev.properties] === null ? null : JSON.parse(String(e[ev.properties]));
+      if (ec.where.every((f) => this.property(lookup(props, f.property), f))) n++;
+    }
+    return countHolds(ec.count, n);
+  }
+
+  /** An event property filter: the literal decides whether the value is read as number, time or text. */
+  private property(v: unknown, c: Comparison): boolean {
+    const text = v === undefined || v === null ? null : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    const num = typeof v === 'number' ? v : typeof v === 'string' && /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v) ? Number(v) : null;
+    const time = typeof v === 'string' ? parseTimestamp(v) : null;
+    const literal = (o: Operand) => (o as { literal: string | number | boolean }).literal;
+    switch (c.operator) {
+      case 'equals':
+      case 'not_equals': {
+        const l = literal(c.value);
+        const [a, b] = typeof l === 'number' ? [num, l] : [text, String(l)];
+        if (a === null) return false;
+        return c.operator === 'equals' ? a === b : a !== b;
+      }
+      case 'lt':
+      case 'lte':
+      case 'gt':
+      case 'gte': {
+        const l = literal(c.value);
+        const [a, b] = typeof l === 'number' ? [num, l] : [time, parseTimestamp(String(l))];
+        return a !== null && b !== null && ordered(c.operator, a, b);
+      }
+      case 'contains':
+      case 'not_contains':
+      case 'starts_with':
+      case 'ends_with':
+        return text !== null && stringTest(c.operator, text, String(literal(c.value)));
+      case 'exists':
+        return text !== null;
+      case 'not_exists':
+        return text === null;
+      case 'one_of':
+      case 'none_of': {
+        const numeric = c.value.every((x) => typeof x === 'number');
+        const a = numeric ? num : text;
+        if (a === null) return false;
+        const hit = c.value.some((x) => (numeric ? x === a : String(x) === a));
+        return c.operator === 'one_of' ? hit : !hit;
+      }
+      default:
+        return this.timeTest(time, c);
+    }
+  }
+
+  /** A trait or entity column comparison; NULL on either side is false, except for exists / not_exists. */
+  private compare(left: Value, type: ColumnType, c: Comparison, s: Scope): boolean {
+    const operand = (o: Operand): Value => {
+      if ('literal' in o) return isTime(type) && typeof o.literal === 'string' ? parseTimestamp(o.literal) : o.literal;
+      if ('trait' in o) {
+        const t = columnType(this.world, this.world.graph.profile.table, o.trait);
+        return read(s.profile[o.trait], t);
+      }
+      const t = columnType(this.world, this.entityTable(o.relationship).ref, o.column);
+      return read(s.rows.get(o.relationship)![o.column], t);
+    };
+    switch (c.operator) {
+      case 'exists':
+        return left !== null;
+      case 'not_exists':
+        return left === null;
+      case 'equals':
+      case 'not_equals': {
+        const r = operand(c.value);
+        if (left === null || r === null) return false;
+        return c.operator === 'equals' ? left === r : left !== r;
+      }
+      case 'lt':
+      case 'lte':
+      case 'gt':
+      case 'gte': {
+        const r = operand(c.value);
+        return left !== null && r !== null && ordered(c.operator, left as number, r as number);
+      }
+      case 'contains':
+      case 'not_contains':
+      case 'starts_with':
+      case 'ends_with': {
+        const r = operand(c.value);
+        return left !== null && r !== null && stringTest(c.operator, String(left), String(r));
+      }
+      case 'one_of':
+      case 'none_of': {
+        if (left === null) return false;
+        const hit = c.value.some((x) => (isTime(type) && typeof x === 'string' ? parseTimestamp(x) : x) === left);
+        return c.operator === 'one_of' ? hit : !hit;
+      }
+      default:
+        return this.timeTest(left as number | null, c);
+    }
+  }
+
+  private timeTest(t: number | null, c: Comparison): boolean {
+    if (t === null) return false;
+    switch (c.operator) {
+      case 'before_date':
+        return t < parseTimestamp(c.value)!;
+      case 'after_date':
+        return t > parseTimestamp(c.value)!;
+      case 'within_last':
+        return t >= this.now - c.value.amount * UNIT_MS[c.value.unit] && t <= this.now;
+      case 'within_next':
+        return t >= this.now && t <= this.now + c.value.amount * UNIT_MS[c.value.unit];
+      default:
+        throw new Error(`not a time operator: ${c.operator}`);
+    }
+  }
+
+  private audienceMembers(key: string, source: 'linked' | 'classic'): Set<string> {
+    if (source === 'classic') {
+      const a = this.world.classicAudiences.find((x) => x.key === key)!;
+      return new Set(tableOf(this.world, a.table).rows.filter((r) => r[a.profileIdColumn] !== null).map((r) => idText(r[a.profileIdColumn])));
+    }
+    let members = this.linkedMembers.get(key);
+    if (!members) {
+      const src = this.world.linked[key];
+      members =
+        src.kind === 'inline'
+          ? this.membership(src.condition)
+          : new Set(
+              tableOf(this.world, tableRefOfQuoted(src.table))
+                .rows.filter((r) => r.audience_key === src.audienceKey && r.profile_id !== null)
+                .map((r) => String(r.profile_id)),
+            );
+      this.linkedMembers.set(key, members);
+    }
+    return members;
+  }
+}
+
+/** The generator quotes snapshot tables as "schema"."table" (no quotes inside): back to schema.table. */
+export function tableRefOfQuoted(quoted: string): string {
+  return quoted
+    .split('.')
+    .map((p) => p.slice(1, -1).replace(/""/g, '"'))
+    .join('.');
+}
+
+function lookup(props: unknown, path: string): unknown {
+  let v = props;
+  for (const key of path.split('.')) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}
+
+function ordered(op: 'lt' | 'lte' | 'gt' | 'gte', a: number, b: number): boolean {
+  return op === 'lt' ? a < b : op === 'lte' ? a <= b : op === 'gt' ? a > b : a >= b;
+}
+
+function stringTest(op: 'contains' | 'not_contains' | 'starts_with' | 'ends_with', a: string, b: string): boolean {
+  switch (op) {
+    case 'contains':
+      return a.includes(b);
+    case 'not_contains':
+      return !a.includes(b);
+    case 'starts_with':
+      return a.startsWith(b);
+    case 'ends_with':
+      return a.endsWith(b);
+  }
+}
+
+function countHolds(c: Count, n: number): boolean {
+  return c.op === 'at_least' ? n >= c.value : c.op === 'exactly' ? n === c.value : n <= c.value;
+}
+
+/** Chains of entity conditions along `path`, not under a `not`, each with a count that matches can satisfy. */
+function occurrences(condition: Condition, path: string[]): EntityCondition[][] {
+  const usable = (ec: EntityCondition, level: number) => ec.relationship === path[level] && !(ec.count.op !== 'at_least' && ec.count.value === 0);
+  const extend = (ec: EntityCondition, level: number): EntityCondition[][] =>
+    level === path.length ? [[ec]] : ec.where ? below(ec.where, level).map((rest) => [ec, ...rest]) : [];
+  const below = (p: EntityPredicate, level: number): EntityCondition[][] =>
+    p.kind === 'and' || p.kind === 'or'
+      ? p.conditions.flatMap((x) => below(x, level))
+      : p.kind === 'entity' && usable(p, level)
+        ? extend(p, level + 1)
+        : [];
+  const top = (c: Condition): EntityCondition[][] =>
+    c.kind === 'and' || c.kind === 'or' ? c.conditions.flatMap(top) : c.kind === 'entity' && usable(c, 0) ? extend(c, 1) : [];
+  return top(condition);
+}

@@ -1,0 +1,213 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { quoteIdent, quoteTable } from '../../src/sql/identifiers.js';
+import { duckDbTypeFamily, openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
+import { WarehouseError } from '../../src/warehouse/errors.js';
+import { openWarehouse } from '../../src/warehouse/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'linked-duckdb-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let open: DuckDbWarehouse[] = [];
+async function memory(): Promise<DuckDbWarehouse> {
+  const wh = await openDuckDb(':memory:');
+  open.push(wh);
+  return wh;
+}
+afterEach(async () => {
+  for (const wh of open) await wh.close();
+  open = [];
+});
+
+describe('DuckDB adapter', () => {
+  it('binds values positionally: quotes, semicolons, comment markers and unicode stay data', async () => {
+    const wh = await memory();
+    await wh.query('CREATE TABLE t (name VARCHAR, n INTEGER, happened TIMESTAMP)');
+    const hostile = ["o'brien", 'x; DROP TABLE t; --', '/* c */ 1=1', 'ünïcødé ☃ 名前', '"quoted"'];
+    for (const [i, s] of hostile.entries()) {
+      await wh.query('INSERT INTO t VALUES (?, ?, ?::TIMESTAMP)', [s, i, new Date(Date.UTC(2026, 0, i + 1, 12))]);
+    }
+    const { rows } = await wh.query<{ name: string; n: number; happened: Date }>('SELECT name, n, happened FROM t WHERE name = ? OR n > ? ORDER BY n', [hostile[1], 3]);
+    expect(rows).toEqual([
+      { name: hostile[1], n: 1, happened: new Date('2026-01-02T12:00:00Z') },
+      { name: hostile[4], n: 4, happened: new Date('2026-01-05T12:00:00Z') },
+    ]);
+    expect((await wh.query<{ c: number }>('SELECT count(*) AS c FROM t')).rows[0].c).toBe(5);
+  });
+
+  it('quoted identifiers with quotes, semicolons and unicode name real tables and columns', async () => {
+    const wh = await memory();
+    const schema = 'we"ird;schema';
+    const table = `${schema}.tab le; DROP TABLE x --`;
+    const col = 'col"umn ☃';
+    await wh.query(`CREATE SCHEMA ${quoteIdent('duckdb', schema)}`);
+    // quoteTable splits a reference on dots, so the parts themselves carry everything but dots.
+    await wh.query(`CREATE TABLE ${quoteIdent('duckdb', schema)}.${quoteIdent('duckdb', 'tab le; DROP TABLE x --')} (${quoteIdent('duckdb', col)} VARCHAR)`);
+    await wh.query(`INSERT INTO ${quoteTable('duckdb', table)} VALUES (?)`, ['v']);
+    const described = await wh.describeTable(table);
+    expect(described?.columns).toEqual([{ name: col, type: 'VARCHAR', family: 'string', nullable: true }]);
+    const { rows } = await wh.query(`SELECT ${quoteIdent('duckdb', col)} AS v FROM ${quoteTable('duckdb', table)}`);
+    expect(rows).toEqual([{ v: 'v' }]);
+  });
+
+  it('describeTable: type families, nullability, case-insensitive names, missing table', async () => {
+    const wh = await memory();
+    await wh.query(`CREATE TABLE profiles (
+      user_id VARCHAR NOT NULL, score INTEGER, balance DOUBLE, amount DECIMAL(12,2), ok BOOLEAN,
+      d DATE, ts TIMESTAMP, tz TIMESTAMPTZ, props JSON, tags VARCHAR[], gap INTERVAL, big HUGEINT)`);
+    const t = await wh.describeTable('Main.PROFILES');
+    expect(t?.name).toBe('Main.PROFILES');
+    expect(t?.columns.map((c) => [c.name, c.family])).toEqual([
+      ['user_id', 'string'],
+      ['score', 'number'],
+      ['balance', 'number'],
+      ['amount', 'number'],
+      ['ok', 'boolean'],
+      ['d', 'date'],
+      ['ts', 'timestamp'],
+      ['tz', 'timestamp'],
+      ['props', 'json'],
+      ['tags', 'other'],
+      ['gap', 'other'],
+      ['big', 'number'],
+    ]);
+    expect(t?.columns[0].nullable).toBe(false);
+    expect(t?.columns[1].nullable).toBe(true);
+    expect(await wh.describeTable('profiles')).toBeDefined();
+    expect(await wh.describeTable('main.nope')).toBeUndefined();
+    expect(await wh.describeTable('nope.profiles')).toBeUndefined();
+  });
+
+  it('describeTable finds tables of an attached database by two and three part names', async () => {
+    const wh = await memory();
+    const other = join(dir, 'attached.duckdb');
+    await wh.query(`ATTACH ${"'" + other.replace(/'/g, "''") + "'"} AS lake`);
+    await wh.query('CREATE TABLE lake.main.orders (id VARCHAR)');
+    expect((await wh.describeTable('lake.main.orders'))?.columns.map((c) => c.name)).toEqual(['id']);
+    expect((await wh.describeTable('lake.orders'))?.columns.map((c) => c.name)).toEqual(['id']);
+    expect(await wh.describeTable('orders')).toBeUndefined();
+  });
+
+  it('streams a large result in pages of the requested size', async () => {
+    const wh = await memory();
+    const pages: number[] = [];
+    let total = 0;
+    let last = -1;
+    for await (const page of wh.stream<{ i: number }>('SELECT range AS i FROM range(?) ORDER BY i', [25_000], 10_000)) {
+      pages.push(page.length);
+      for (const r of page) {
+        expect(r.i).toBe(last + 1);
+        last = r.i;
+      }
+      total += page.length;
+    }
+    expect(pages).toEqual([10_000, 10_000, 5_000]);
+    expect(total).toBe(25_000);
+  });
+
+  it('transactions commit, roll back on throw, and nested calls join the outer one', async () => {
+    const wh = await memory();
+    await wh.query('CREATE TABLE t (x INTEGER)');
+    await wh.transaction(async (tx) => {
+      await tx.query('INSERT INTO t VALUES (1)');
+      await tx.transaction((inner) => inner.query('INSERT INTO t VALUES (2)'));
+    });
+    await expect(
+      wh.transaction(async (tx) => {
+        await tx.query('INSERT INTO t VALUES (3)');
+        await tx.transaction((inner) => inner.query('INSERT INTO t VALUES (4)'));
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect((await wh.query<{ x: number }>('SELECT x FROM t ORDER BY x')).rows.map((r) => r.x)).toEqual([1, 2]);
+    // The connection is usable after a rollback.
+    await wh.transaction((tx) => tx.query('INSERT INTO t VALUES (5)'));
+    expect((await wh.query<{ c: number }>('SELECT count(*) AS c FROM t')).rows[0].c).toBe(3);
+  });
+
+  it('classifies errors: compilation (parser, binder, catalog) vs warehouse errors passed through', async () => {
+    const wh = await memory();
+    await wh.query('CREATE TABLE t (id VARCHAR PRIMARY KEY)');
+    const parse = await wh.query('SELEC 1').catch((e) => e);
+    expect(parse).toBeInstanceOf(WarehouseError);
+    expect(parse.code).toBe('SQL_COMPILATION');
+    expect(parse.message).toMatch(/^SQL compilation error: .*Parser Error/);
+    const binder = await wh.query('SELECT missing_column FROM t').catch((e) => e);
+    expect(binder.code).toBe('SQL_COMPILATION');
+    expect(binder.message).toContain('missing_column');
+    const catalog = await wh.query('SELECT * FROM no_such_table').catch((e) => e);
+    expect(catalog.code).toBe('SQL_COMPILATION');
+    expect(catalog.sql).toBe('SELECT * FROM no_such_table');
+    await wh.query("INSERT INTO t VALUES ('a')");
+    const constraint = await wh.query("INSERT INTO t VALUES ('a')").catch((e) => e);
+    expect(constraint.code).toBe('WAREHOUSE');
+    expect(constraint.retryable).toBe(false);
+    const inStream = await (async () => {
+      for await (const _ of wh.stream('SELECT * FROM no_such_table')) void _;
+    })().catch((e) => e);
+    expect(inStream.code).toBe('SQL_COMPILATION');
+  });
+
+  it('a file warehouse persists across opens; openWarehouse resolves a relative path from the project dir', async () => {
+    const wh = await openWarehouse({ type: 'duckdb', path: 'persist.duckdb', stateSchema: 'LINKED_AUDIENCES' }, dir);
+    await wh.query('CREATE TABLE kept AS SELECT 42 AS v');
+    await wh.close();
+    await wh.close(); // idempotent
+    const again = await openDuckDb(join(dir, 'persist.duckdb'));
+    expect((await again.query('SELECT v FROM kept')).rows).toEqual([{ v: 42 }]);
+    await again.close();
+  });
+
+  describe('a file held by another process', () => {
+    const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'hold-lock.ts');
+    let child: ChildProcess | undefined;
+    afterEach(() => {
+      child?.kill();
+      child = undefined;
+    });
+
+    async function holdLock(path: string, ms: number): Promise<ChildProcess> {
+      const c = spawn(process.execPath, ['--import', 'tsx', fixture, path, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve, reject) => {
+        c.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
+        c.on('exit', (code) => reject(new Error(`lock holder exited early (${code})`)));
+      });
+      return c;
+    }
+
+    it('gives up with a clear WAREHOUSE_BUSY message after the busy timeout', async () => {
+      const path = join(dir, 'busy.duckdb');
+      child = await holdLock(path, 30_000);
+      const err = await openDuckDb(path, { busyTimeoutMs: 300 }).catch((e) => e);
+      expect(err.code).toBe('WAREHOUSE_BUSY');
+      expect(err.message).toContain('in use by another process');
+      expect(err.message).toContain(path);
+    });
+
+    it('retries until the other process releases the file', async () => {
+      const path = join(dir, 'released.duckdb');
+      child = await holdLock(path, 800);
+      const wh = await openDuckDb(path, { busyTimeoutMs: 20_000 });
+      expect((await wh.query('SELECT count(*) AS c FROM held')).rows).toEqual([{ c: 0 }]);
+      await wh.close();
+    });
+  });
+
+  it('type family spellings', () => {
+    expect(['VARCHAR', 'INTEGER', 'DECIMAL(18,3)', 'INTERVAL', 'VARCHAR[]', 'STRUCT(a INTEGER)', 'TIMESTAMP WITH TIME ZONE', 'BOOLEAN', 'UUID'].map(duckDbTypeFamily)).toEqual([
+      'string',
+      'number',
+      'number',
+      'other',
+      'other',
+      'other',
+      'timestamp',
+      'boolean',
+      'string',
+    ]);
+  });
+});
