@@ -86,10 +86,14 @@ function isOperandSource(v: unknown): v is OperandSource {
   return typeof v === 'object' && v !== null && typeof (v as OperandSource).operand === 'function';
 }
 
-/** The right-hand side of a comparison: a literal, `trait('x')`, `col('x')` or `rel.col('x')`. */
-export type OperandInput = Scalar | Date | OperandSource;
-export type OrderedInput = number | DateInput | OperandSource;
-export type TextInput = string | OperandSource;
+/**
+ * The right-hand side of a comparison: a literal or a reference `R`. Entity filters take
+ * `trait('x')`, `col('x')` (same row) and `rel.col('x')` (an ancestor); profile-level
+ * comparisons take `trait('x')` only.
+ */
+export type OperandInput<R extends OperandSource = OperandSource> = Scalar | Date | R;
+export type OrderedInput<R extends OperandSource = OperandSource> = number | DateInput | R;
+export type TextInput<R extends OperandSource = OperandSource> = string | R;
 
 function operand(v: OperandInput, ctx: BuildContext): Operand {
   if (isOperandSource(v)) return v.operand(ctx);
@@ -112,8 +116,11 @@ export class ColumnRef implements OperandSource {
 
 type ComparisonBuilder = (ctx: BuildContext) => Comparison;
 
-/** The operators of the seed, by value type. Each returns what the field's kind makes of it. */
-export class Field<Out> {
+/**
+ * The operators of the seed, by value type. Each returns what the field's kind makes of it;
+ * `R` is what may stand on the right besides a literal.
+ */
+export class Field<Out, R extends OperandSource = OperandSource> {
   /** @internal */
   constructor(protected readonly make: (comparison: ComparisonBuilder) => Out) {}
 
@@ -122,39 +129,39 @@ export class Field<Out> {
   }
 
   /** = (any type). */
-  equals(value: OperandInput): Out {
+  equals(value: OperandInput<R>): Out {
     return this.cmp('equals', (ctx) => operand(value, ctx));
   }
   /** ≠ (any type; false on NULL). */
-  notEquals(value: OperandInput): Out {
+  notEquals(value: OperandInput<R>): Out {
     return this.cmp('not_equals', (ctx) => operand(value, ctx));
   }
   /** < (numbers and dates). */
-  lt(value: OrderedInput): Out {
+  lt(value: OrderedInput<R>): Out {
     return this.cmp('lt', (ctx) => operand(value, ctx));
   }
   /** ≤ (numbers and dates). */
-  lte(value: OrderedInput): Out {
+  lte(value: OrderedInput<R>): Out {
     return this.cmp('lte', (ctx) => operand(value, ctx));
   }
   /** > (numbers and dates). */
-  gt(value: OrderedInput): Out {
+  gt(value: OrderedInput<R>): Out {
     return this.cmp('gt', (ctx) => operand(value, ctx));
   }
   /** ≥ (numbers and dates). */
-  gte(value: OrderedInput): Out {
+  gte(value: OrderedInput<R>): Out {
     return this.cmp('gte', (ctx) => operand(value, ctx));
   }
-  contains(value: TextInput): Out {
+  contains(value: TextInput<R>): Out {
     return this.cmp('contains', (ctx) => operand(value, ctx));
   }
-  notContains(value: TextInput): Out {
+  notContains(value: TextInput<R>): Out {
     return this.cmp('not_contains', (ctx) => operand(value, ctx));
   }
-  startsWith(value: TextInput): Out {
+  startsWith(value: TextInput<R>): Out {
     return this.cmp('starts_with', (ctx) => operand(value, ctx));
   }
-  endsWith(value: TextInput): Out {
+  endsWith(value: TextInput<R>): Out {
     return this.cmp('ends_with', (ctx) => operand(value, ctx));
   }
   /** Not NULL. */
@@ -198,7 +205,7 @@ function flatten(values: Scalar[] | [Scalar[]]): Scalar[] {
 }
 
 /** A profile trait: a condition (`trait('plan').equals('premium')`) or an operand (`col('x').lt(trait('y'))`). */
-export class TraitField extends Field<Condition<ProfileScope>> implements OperandSource {
+export class TraitField extends Field<Condition<ProfileScope>, TraitField> implements OperandSource {
   constructor(readonly name: string) {
     super((comparison) => new Condition<ProfileScope>((ctx) => ({ kind: 'trait', trait: name, ...comparison(ctx) }) as Node));
   }
@@ -215,11 +222,8 @@ export class ColumnField extends Field<Condition<string>> implements OperandSour
   }
   /** @internal */
   operand(ctx: BuildContext): Operand {
-    if (ctx.relationship === null) {
-      // Left for the static check to report with the condition's path.
-      return { relationship: '', column: this.name };
-    }
-    return { relationship: ctx.relationship, column: this.name };
+    // Only entity filters accept a column operand (the types see to it), so there is a relationship.
+    return { relationship: ctx.relationship ?? '', column: this.name };
   }
 }
 
@@ -232,7 +236,7 @@ export class PropertyFilter {
   }
 }
 
-export class PropertyField extends Field<PropertyFilter> {
+export class PropertyField extends Field<PropertyFilter, TraitField> {
   constructor(readonly name: string) {
     super((comparison) => new PropertyFilter((ctx) => ({ property: name, ...comparison(ctx) }) as PropertyFilterModel));
   }

@@ -44,111 +44,111 @@ const tsLiteral = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
  * approximately standard normal (Irwin-Hall of 4 draws, enough for realistic spreads).
  */
 function statements(profiles: number): Record<BankTable, string[]> {
+  // Draws are taken once per row in an inner query and reused by the CASEs above it: DuckDB does not
+  // share repeated calls, and hashing dominates the cost at 20 M rows.
   return {
     profiles: [
       `CREATE OR REPLACE TABLE main.profiles AS
-       WITH base AS (SELECT i, 'u_' || lpad(CAST(i AS VARCHAR), 8, '0') AS user_id FROM range(1, $profiles + 1) t(i))
+       WITH d AS (
+         SELECT i, rnd(i, 'email_null') AS r_email_null, rnd(i, 'domain') AS r_domain, rnd(i, 'first') AS r_first,
+           rnd(i, 'plan_null') AS r_plan_null, rnd(i, 'plan') AS r_plan, rnd(i, 'country') AS r_country,
+           rnd(i, 'score_null') AS r_score_null, gauss(i, 'score') AS g_score, rnd(i, 'created') AS r_created, rnd(i, 'employee') AS r_employee
+         FROM range(1, $profiles + 1) t(i))
        SELECT
-         user_id,
-         CASE WHEN rnd(i, 'email_null') < 0.02 THEN NULL ELSE 'user' || i || '@' || (['example.com','mail.test','bank.test','inbox.test'])[1 + CAST(floor(rnd(i, 'domain') * 4) AS INTEGER)] END AS email,
-         (['Ada','Ben','Chloe','David','Emma','Farid','Grace','Hugo','Ines','Jonas','Kai','Lena','Mateo','Nora','Omar','Priya','Quinn','Rosa','Sven','Tara','Umar','Vera','Wei','Yuki','Zoe'])[1 + CAST(floor(rnd(i, 'first') * 25) AS INTEGER)] AS first_name,
-         CASE WHEN rnd(i, 'plan_null') < 0.02 THEN NULL
-              WHEN rnd(i, 'plan') < 0.70 THEN 'basic' WHEN rnd(i, 'plan') < 0.93 THEN 'premium' ELSE 'private' END AS plan,
-         CASE WHEN rnd(i, 'country') < 0.38 THEN 'US' WHEN rnd(i, 'country') < 0.53 THEN 'GB' WHEN rnd(i, 'country') < 0.65 THEN 'DE'
-              WHEN rnd(i, 'country') < 0.75 THEN 'FR' WHEN rnd(i, 'country') < 0.85 THEN 'CA' WHEN rnd(i, 'country') < 0.90 THEN 'ES'
-              WHEN rnd(i, 'country') < 0.94 THEN 'IT' WHEN rnd(i, 'country') < 0.97 THEN 'NL' ELSE 'AU' END AS country,
-         CASE WHEN rnd(i, 'score_null') < 0.02 THEN NULL
-              ELSE CAST(least(850, greatest(300, round(690 + 75 * gauss(i, 'score')))) AS INTEGER) END AS credit_score,
-         $now - to_seconds(CAST(floor(rnd(i, 'created') * 5 * 365 * 86400) AS BIGINT)) AS created_at,
-         rnd(i, 'employee') < 0.01 AS is_employee
-       FROM base`,
+         'u_' || lpad(CAST(i AS VARCHAR), 8, '0') AS user_id,
+         CASE WHEN r_email_null < 0.02 THEN NULL ELSE 'user' || i || '@' || (['example.com','mail.test','bank.test','inbox.test'])[1 + CAST(floor(r_domain * 4) AS INTEGER)] END AS email,
+         (['Ada','Ben','Chloe','David','Emma','Farid','Grace','Hugo','Ines','Jonas','Kai','Lena','Mateo','Nora','Omar','Priya','Quinn','Rosa','Sven','Tara','Umar','Vera','Wei','Yuki','Zoe'])[1 + CAST(floor(r_first * 25) AS INTEGER)] AS first_name,
+         CASE WHEN r_plan_null < 0.02 THEN NULL WHEN r_plan < 0.70 THEN 'basic' WHEN r_plan < 0.93 THEN 'premium' ELSE 'private' END AS plan,
+         CASE WHEN r_country < 0.38 THEN 'US' WHEN r_country < 0.53 THEN 'GB' WHEN r_country < 0.65 THEN 'DE' WHEN r_country < 0.75 THEN 'FR'
+              WHEN r_country < 0.85 THEN 'CA' WHEN r_country < 0.90 THEN 'ES' WHEN r_country < 0.94 THEN 'IT' WHEN r_country < 0.97 THEN 'NL' ELSE 'AU' END AS country,
+         CASE WHEN r_score_null < 0.02 THEN NULL ELSE CAST(least(850, greatest(300, round(690 + 75 * g_score))) AS INTEGER) END AS credit_score,
+         $now - to_seconds(CAST(floor(r_created * 5 * 365 * 86400) AS BIGINT)) AS created_at,
+         r_employee < 0.01 AS is_employee
+       FROM d`,
     ],
     accounts: [
       // 0-4 accounts per profile, mean ~2.05 (10% 0, 25% 1, 30% 2, 20% 3, 15% 4).
       `CREATE OR REPLACE TABLE main.accounts AS
-       WITH p AS (
-         SELECT CAST(substr(user_id, 3) AS BIGINT) AS i, user_id, created_at,
-           CASE WHEN rnd(CAST(substr(user_id, 3) AS BIGINT), 'n_acc') < 0.10 THEN 0 WHEN rnd(CAST(substr(user_id, 3) AS BIGINT), 'n_acc') < 0.35 THEN 1
-                WHEN rnd(CAST(substr(user_id, 3) AS BIGINT), 'n_acc') < 0.65 THEN 2 WHEN rnd(CAST(substr(user_id, 3) AS BIGINT), 'n_acc') < 0.85 THEN 3 ELSE 4 END AS n
-         FROM main.profiles),
-       a AS (SELECT p.*, k, p.i * 10 + k AS ak FROM p, range(4) r(k) WHERE k < p.n),
-       t AS (SELECT a.*, CASE WHEN rnd(ak, 'type') < 0.45 THEN 'checking' WHEN rnd(ak, 'type') < 0.75 THEN 'savings' ELSE 'credit' END AS type FROM a)
+       WITH p AS (SELECT i, user_id, created_at, rnd(i, 'n_acc') AS r_n FROM (SELECT CAST(substr(user_id, 3) AS BIGINT) AS i, user_id, created_at FROM main.profiles)),
+       n AS (SELECT *, CASE WHEN r_n < 0.10 THEN 0 WHEN r_n < 0.35 THEN 1 WHEN r_n < 0.65 THEN 2 WHEN r_n < 0.85 THEN 3 ELSE 4 END AS n FROM p),
+       a AS (SELECT i, user_id, created_at, k, rnd(i * 10 + k, 'type') AS r_type, rnd(i * 10 + k, 'status') AS r_status, gauss(i * 10 + k, 'bal') AS g_bal,
+               rnd(i * 10 + k, 'legacy') AS r_legacy, rnd(i * 10 + k, 'opened') AS r_opened
+             FROM n, range(4) r(k) WHERE k < n.n),
+       t AS (SELECT *, CASE WHEN r_type < 0.45 THEN 'checking' WHEN r_type < 0.75 THEN 'savings' ELSE 'credit' END AS type FROM a)
        SELECT
          'a_' || lpad(CAST(i AS VARCHAR), 8, '0') || '_' || k AS account_id,
          user_id,
          type,
-         CASE WHEN rnd(ak, 'status') < 0.85 THEN 'open' WHEN rnd(ak, 'status') < 0.95 THEN 'closed' ELSE 'frozen' END AS status,
-         round(CASE type WHEN 'savings' THEN exp(ln(6000) + 1.1 * gauss(ak, 'bal'))
-                         WHEN 'checking' THEN exp(ln(1500) + 0.9 * gauss(ak, 'bal')) - 200
-                         ELSE -exp(ln(800) + 1.0 * gauss(ak, 'bal')) END, 2) AS balance,
+         CASE WHEN r_status < 0.85 THEN 'open' WHEN r_status < 0.95 THEN 'closed' ELSE 'frozen' END AS status,
+         round(CASE type WHEN 'savings' THEN exp(ln(6000) + 1.1 * g_bal) WHEN 'checking' THEN exp(ln(1500) + 0.9 * g_bal) - 200 ELSE -exp(ln(800) + g_bal) END, 2) AS balance,
          -- Mostly opened after the profile was created; 10% are older accounts migrated in.
-         CAST(CASE WHEN rnd(ak, 'legacy') < 0.10 THEN created_at - to_days(CAST(floor(rnd(ak, 'opened') * 2000) AS INTEGER))
-                   ELSE created_at + to_seconds(CAST(floor(rnd(ak, 'opened') * epoch($now - created_at)) AS BIGINT)) END AS DATE) AS opened_at
+         CAST(CASE WHEN r_legacy < 0.10 THEN created_at - to_days(CAST(floor(r_opened * 2000) AS INTEGER))
+                   ELSE created_at + to_seconds(CAST(floor(r_opened * epoch($now - created_at)) AS BIGINT)) END AS DATE) AS opened_at
        FROM t`,
     ],
     credit_cards: [
       // 1-3 cards on each credit account (60% / 30% / 10%).
       `CREATE OR REPLACE TABLE main.credit_cards AS
-       WITH a AS (
-         SELECT account_id, hash(account_id) AS ak,
-           CASE WHEN rnd(hash(account_id), 'n_cards') < 0.60 THEN 1 WHEN rnd(hash(account_id), 'n_cards') < 0.90 THEN 2 ELSE 3 END AS n
-         FROM main.accounts WHERE type = 'credit'),
-       c AS (SELECT a.*, k, hash(account_id, k) AS ck FROM a, range(3) r(k) WHERE k < a.n),
-       t AS (SELECT c.*, CASE WHEN rnd(ck, 'tier') < 0.60 THEN 'classic' WHEN rnd(ck, 'tier') < 0.90 THEN 'gold' ELSE 'platinum' END AS tier FROM c)
+       WITH a AS (SELECT account_id, rnd(account_id, 'n_cards') AS r_n FROM main.accounts WHERE type = 'credit'),
+       c AS (SELECT account_id, k, hash(account_id, k) AS ck FROM a, range(3) r(k) WHERE k < CASE WHEN r_n < 0.60 THEN 1 WHEN r_n < 0.90 THEN 2 ELSE 3 END),
+       d AS (SELECT account_id, k, rnd(ck, 'tier') AS r_tier, rnd(ck, 'limit') AS r_limit, rnd(ck, 'util') AS r_util, rnd(ck, 'due') AS r_due, rnd(ck, 'status') AS r_status FROM c),
+       t AS (SELECT *, CASE WHEN r_tier < 0.60 THEN 'classic' WHEN r_tier < 0.90 THEN 'gold' ELSE 'platinum' END AS tier FROM d),
+       l AS (SELECT *, CAST(CASE tier WHEN 'classic' THEN 1000 + 500 * floor(r_limit * 9) WHEN 'gold' THEN 5000 + 1000 * floor(r_limit * 11)
+                                 ELSE 15000 + 5000 * floor(r_limit * 8) END AS DOUBLE) AS credit_limit FROM t)
        SELECT
          'c_' || substr(account_id, 3) || '_' || k AS card_id,
          account_id,
          tier,
-         CAST(CASE tier WHEN 'classic' THEN 1000 + 500 * floor(rnd(ck, 'limit') * 9)
-                        WHEN 'gold' THEN 5000 + 1000 * floor(rnd(ck, 'limit') * 11)
-                        ELSE 15000 + 5000 * floor(rnd(ck, 'limit') * 8) END AS DOUBLE) AS credit_limit,
-         round(pow(rnd(ck, 'util'), 2) * 1.1 * CASE tier WHEN 'classic' THEN 1000 + 500 * floor(rnd(ck, 'limit') * 9)
-                        WHEN 'gold' THEN 5000 + 1000 * floor(rnd(ck, 'limit') * 11)
-                        ELSE 15000 + 5000 * floor(rnd(ck, 'limit') * 8) END, 2) AS balance,
-         CAST($now + to_days(CAST(floor(rnd(ck, 'due') * 90) AS INTEGER) - 45) AS DATE) AS due_date,
-         CASE WHEN rnd(ck, 'status') < 0.85 THEN 'active' WHEN rnd(ck, 'status') < 0.90 THEN 'blocked' ELSE 'closed' END AS status
-       FROM t`,
+         credit_limit,
+         round(r_util * r_util * 1.1 * credit_limit, 2) AS balance,
+         CAST($now + to_days(CAST(floor(r_due * 90) AS INTEGER) - 45) AS DATE) AS due_date,
+         CASE WHEN r_status < 0.85 THEN 'active' WHEN r_status < 0.90 THEN 'blocked' ELSE 'closed' END AS status
+       FROM l`,
     ],
     transactions: [
-      // Skewed per card: an exponential count whose mean makes ~20 transactions per profile overall.
+      // ~20 per profile overall. Each transaction picks its card with a skewed draw (u^1.6 favours
+      // low card numbers), so a few cards carry many transactions and some none: a flat range joined
+      // to the numbered cards, far faster than expanding per-card counts.
       `CREATE OR REPLACE TABLE main.transactions AS
-       WITH m AS (SELECT ${TRANSACTIONS_PER_PROFILE} * $profiles / greatest(count(*), 1) + 0.5 AS mean FROM main.credit_cards),
-       c AS (SELECT card_id, hash(card_id) AS ck, CAST(floor(-ln(1 - rnd(hash(card_id), 'n_tx')) * m.mean) AS INTEGER) AS n FROM main.credit_cards, m),
-       t AS (SELECT card_id, k, hash(card_id, k) AS tk FROM c, LATERAL (SELECT unnest(range(c.n)) AS k)),
-       cat AS (SELECT *, CASE WHEN rnd(tk, 'cat') < 0.08 THEN 'travel' WHEN rnd(tk, 'cat') < 0.38 THEN 'groceries' WHEN rnd(tk, 'cat') < 0.58 THEN 'dining'
-                              WHEN rnd(tk, 'cat') < 0.73 THEN 'fuel' WHEN rnd(tk, 'cat') < 0.80 THEN 'electronics' ELSE 'other' END AS category FROM t)
+       WITH cards AS (SELECT card_id, row_number() OVER (ORDER BY hash(card_id, 'order')) - 1 AS ci, count(*) OVER () AS cards FROM main.credit_cards),
+       n AS (SELECT max(cards) AS cards FROM cards),
+       t AS (SELECT j, CAST(floor(pow(rnd(j, 'card'), 1.6) * n.cards) AS BIGINT) AS ci, rnd(j, 'cat') AS r_cat, rnd(j, 'merchant') AS r_merchant,
+               gauss(j, 'amount') AS g_amount, rnd(j, 'ts') AS r_ts, rnd(j, 'intl') AS r_intl
+             FROM range(0, ${TRANSACTIONS_PER_PROFILE} * $profiles) r(j), n WHERE n.cards > 0),
+       cat AS (SELECT *, CASE WHEN r_cat < 0.08 THEN 'travel' WHEN r_cat < 0.38 THEN 'groceries' WHEN r_cat < 0.58 THEN 'dining'
+                              WHEN r_cat < 0.73 THEN 'fuel' WHEN r_cat < 0.80 THEN 'electronics' ELSE 'other' END AS category FROM t)
        SELECT
-         't_' || substr(card_id, 3) || '_' || k AS transaction_id,
-         card_id,
+         't_' || lpad(CAST(j AS VARCHAR), 10, '0') AS transaction_id,
+         cards.card_id,
          round(exp(ln(CASE category WHEN 'travel' THEN 350 WHEN 'groceries' THEN 60 WHEN 'dining' THEN 40 WHEN 'fuel' THEN 55 WHEN 'electronics' THEN 300 ELSE 80 END)
-                   + 0.8 * gauss(tk, 'amount')), 2) AS amount,
+                   + 0.8 * g_amount), 2) AS amount,
          CASE category
-           WHEN 'travel' THEN (['Skyways Air','Atlas Hotels','RailEurope','CityCab','Harbor Cruises'])[1 + CAST(floor(rnd(tk, 'merchant') * 5) AS INTEGER)]
-           WHEN 'groceries' THEN (['FreshMart','GreenGrocer','SuperSave','Corner Market'])[1 + CAST(floor(rnd(tk, 'merchant') * 4) AS INTEGER)]
-           WHEN 'dining' THEN (['Luigi''s','Sushi Bar','Burger Barn','Cafe Noir'])[1 + CAST(floor(rnd(tk, 'merchant') * 4) AS INTEGER)]
-           WHEN 'fuel' THEN (['PetroMax','FuelUp','Roadside Gas'])[1 + CAST(floor(rnd(tk, 'merchant') * 3) AS INTEGER)]
-           WHEN 'electronics' THEN (['ByteShop','Gadget Hub','Electro World'])[1 + CAST(floor(rnd(tk, 'merchant') * 3) AS INTEGER)]
-           ELSE (['Bookworm','PetPals','Pharmacy Plus','Gym Co'])[1 + CAST(floor(rnd(tk, 'merchant') * 4) AS INTEGER)] END AS merchant,
+           WHEN 'travel' THEN (['Skyways Air','Atlas Hotels','RailEurope','CityCab','Harbor Cruises'])[1 + CAST(floor(r_merchant * 5) AS INTEGER)]
+           WHEN 'groceries' THEN (['FreshMart','GreenGrocer','SuperSave','Corner Market'])[1 + CAST(floor(r_merchant * 4) AS INTEGER)]
+           WHEN 'dining' THEN (['Luigi''s','Sushi Bar','Burger Barn','Cafe Noir'])[1 + CAST(floor(r_merchant * 4) AS INTEGER)]
+           WHEN 'fuel' THEN (['PetroMax','FuelUp','Roadside Gas'])[1 + CAST(floor(r_merchant * 3) AS INTEGER)]
+           WHEN 'electronics' THEN (['ByteShop','Gadget Hub','Electro World'])[1 + CAST(floor(r_merchant * 3) AS INTEGER)]
+           ELSE (['Bookworm','PetPals','Pharmacy Plus','Gym Co'])[1 + CAST(floor(r_merchant * 4) AS INTEGER)] END AS merchant,
          category,
-         $now - to_seconds(CAST(floor(rnd(tk, 'ts') * 365 * 86400) AS BIGINT)) AS ts,
-         rnd(tk, 'intl') < CASE category WHEN 'travel' THEN 0.40 ELSE 0.05 END AS is_international
-       FROM cat`,
+         $now - to_seconds(CAST(floor(r_ts * 365 * 86400) AS BIGINT)) AS ts,
+         r_intl < CASE category WHEN 'travel' THEN 0.40 ELSE 0.05 END AS is_international
+       FROM cat JOIN cards USING (ci)`,
     ],
     offers: [
       `CREATE OR REPLACE TABLE main.offers AS
-       WITH o AS (SELECT i, CASE WHEN rnd(i, 'ocat') < 0.25 THEN 'travel' WHEN rnd(i, 'ocat') < 0.40 THEN 'groceries' WHEN rnd(i, 'ocat') < 0.60 THEN 'dining'
-                                  WHEN rnd(i, 'ocat') < 0.72 THEN 'fuel' WHEN rnd(i, 'ocat') < 0.87 THEN 'electronics' ELSE 'other' END AS category
-                  FROM range(1, ${OFFERS} + 1) t(i))
+       WITH o AS (SELECT i, rnd(i, 'ocat') AS r_cat, rnd(i, 'oname') AS r_name, rnd(i, 'oexp') AS r_exp FROM range(1, ${OFFERS} + 1) t(i)),
+       c AS (SELECT *, CASE WHEN r_cat < 0.25 THEN 'travel' WHEN r_cat < 0.40 THEN 'groceries' WHEN r_cat < 0.60 THEN 'dining'
+                            WHEN r_cat < 0.72 THEN 'fuel' WHEN r_cat < 0.87 THEN 'electronics' ELSE 'other' END AS category FROM o)
        SELECT 'o_' || lpad(CAST(i AS VARCHAR), 4, '0') AS offer_id,
-         (['5% back','10% back','Double points','Free upgrade','No fees'])[1 + CAST(floor(rnd(i, 'oname') * 5) AS INTEGER)] || ' on ' || category AS name,
+         (['5% back','10% back','Double points','Free upgrade','No fees'])[1 + CAST(floor(r_name * 5) AS INTEGER)] || ' on ' || category AS name,
          category,
-         CAST($now + to_days(CAST(floor(rnd(i, 'oexp') * 210) AS INTEGER) - 30) AS DATE) AS expires_at
-       FROM o`,
+         CAST($now + to_days(CAST(floor(r_exp * 210) AS INTEGER) - 30) AS DATE) AS expires_at
+       FROM c`,
     ],
     card_offers: [
       // 0-3 offers per card, drawn from the catalogue (a card may hold the same offer twice: each row has its own id).
       `CREATE OR REPLACE TABLE main.card_offers AS
-       WITH c AS (SELECT card_id, CAST(floor(rnd(hash(card_id), 'n_off') * 4) AS INTEGER) AS n FROM main.credit_cards),
+       WITH c AS (SELECT card_id, CAST(floor(rnd(card_id, 'n_off') * 4) AS INTEGER) AS n FROM main.credit_cards),
        co AS (SELECT card_id, k, hash(card_id, k, 'offer') AS ok FROM c, range(3) r(k) WHERE k < c.n)
        SELECT 'co_' || substr(card_id, 3) || '_' || k AS card_offer_id,
          card_id,
@@ -157,43 +157,44 @@ function statements(profiles: number): Record<BankTable, string[]> {
        FROM co`,
     ],
     events: [
-      // Over the last 180 days: logins (skewed, some profiles dormant), statements, payments per
-      // credit card, and activations of cards activated in the window.
+      // Over the last 180 days. Logins: 8 per profile on average, each assigned to a profile by a
+      // skewed draw (some log in often, ~7% not at all in 60 days); statements; 0-6 payments per
+      // credit card; activations of the cards activated in the window.
       `CREATE OR REPLACE TABLE main.events AS
-       WITH p AS (SELECT user_id, hash(user_id) AS pk FROM main.profiles),
-       logins AS (
-         SELECT user_id, k, hash(user_id, k, 'login') AS ek FROM (
-           SELECT user_id, CAST(floor(-ln(1 - rnd(pk, 'n_login')) * 8) AS INTEGER) AS n FROM p) x,
-           LATERAL (SELECT unnest(range(x.n)) AS k)),
+       WITH logins AS (
+         SELECT j, 1 + CAST(floor(pow(rnd(j, 'who'), 1.3) * $profiles) AS BIGINT) AS i, rnd(j, 'ts') AS r_ts, rnd(j, 'device') AS r_device
+         FROM range(0, 8 * $profiles) r(j)),
        statements AS (
-         SELECT user_id, k, hash(user_id, k, 'stmt') AS ek FROM p, range(4) r(k) WHERE k < CAST(floor(rnd(pk, 'n_stmt') * 5) AS INTEGER)),
-       cards AS (
-         SELECT c.card_id, a.user_id, hash(c.card_id) AS ck FROM main.credit_cards c JOIN main.accounts a USING (account_id)),
+         SELECT j, 1 + CAST(floor(rnd(j, 'who_s') * $profiles) AS BIGINT) AS i, rnd(j, 'ts_s') AS r_ts, CAST(floor(rnd(j, 'month') * 6) AS INTEGER) AS m
+         FROM range(0, 2 * $profiles) r(j)),
+       cards AS (SELECT c.card_id, a.user_id, rnd(c.card_id, 'n_pay') AS r_pay, rnd(c.card_id, 'activated_recently') AS r_act, rnd(c.card_id, 'act_ts') AS r_act_ts
+                 FROM main.credit_cards c JOIN main.accounts a USING (account_id)),
        payments AS (
-         SELECT user_id, card_id, k, hash(card_id, k, 'pay') AS ek FROM cards, range(6) r(k) WHERE k < CAST(floor(rnd(ck, 'n_pay') * 7) AS INTEGER))
-       SELECT 'e_l_' || substr(user_id, 3) || '_' || k AS event_id, user_id, 'Login' AS event,
-         $now - to_seconds(CAST(floor(rnd(ek, 'ts') * 180 * 86400) AS BIGINT)) AS ts,
-         json_object('device', (['ios','android','web'])[1 + CAST(floor(rnd(ek, 'device') * 3) AS INTEGER)]) AS properties
+         SELECT user_id, card_id, k, rnd(hash(card_id, k), 'ts') AS r_ts, gauss(hash(card_id, k), 'amount') AS g_amount, rnd(hash(card_id, k), 'method') AS r_method
+         FROM cards, range(6) r(k) WHERE k < CAST(floor(r_pay * 7) AS INTEGER))
+       SELECT 'e_l_' || j AS event_id, 'u_' || lpad(CAST(i AS VARCHAR), 8, '0') AS user_id, 'Login' AS event,
+         $now - to_seconds(CAST(floor(r_ts * 180 * 86400) AS BIGINT)) AS ts,
+         json_object('device', (['ios','android','web'])[1 + CAST(floor(r_device * 3) AS INTEGER)]) AS properties
        FROM logins
        UNION ALL
-       SELECT 'e_s_' || substr(user_id, 3) || '_' || k, user_id, 'Statement Viewed',
-         $now - to_seconds(CAST(floor(rnd(ek, 'ts') * 180 * 86400) AS BIGINT)),
-         json_object('statement_month', strftime($now - to_days(30 * (k + 1)), '%Y-%m'))
+       SELECT 'e_s_' || j, 'u_' || lpad(CAST(i AS VARCHAR), 8, '0'), 'Statement Viewed',
+         $now - to_seconds(CAST(floor(r_ts * 180 * 86400) AS BIGINT)),
+         json_object('statement_month', strftime($now - to_days(30 * (m + 1)), '%Y-%m'))
        FROM statements
        UNION ALL
        SELECT 'e_p_' || substr(card_id, 3) || '_' || k, user_id, 'Payment Made',
-         $now - to_seconds(CAST(floor(rnd(ek, 'ts') * 180 * 86400) AS BIGINT)),
-         json_object('amount', round(exp(ln(250) + 1.0 * gauss(ek, 'amount')), 2),
-                     'method', CASE WHEN rnd(ek, 'method') < 0.6 THEN 'ach' WHEN rnd(ek, 'method') < 0.9 THEN 'card' ELSE 'check' END,
+         $now - to_seconds(CAST(floor(r_ts * 180 * 86400) AS BIGINT)),
+         json_object('amount', round(exp(ln(250) + g_amount), 2),
+                     'method', CASE WHEN r_method < 0.6 THEN 'ach' WHEN r_method < 0.9 THEN 'card' ELSE 'check' END,
                      'card_id', card_id)
        FROM payments
        UNION ALL
        SELECT 'e_a_' || substr(card_id, 3), user_id, 'Card Activated',
-         $now - to_seconds(CAST(floor(rnd(ck, 'act_ts') * 180 * 86400) AS BIGINT)),
+         $now - to_seconds(CAST(floor(r_act_ts * 180 * 86400) AS BIGINT)),
          json_object('card_id', card_id)
-       FROM cards WHERE rnd(ck, 'activated_recently') < 0.3`,
+       FROM cards WHERE r_act < 0.3`,
     ],
-    vip_list: [`CREATE OR REPLACE TABLE main.vip_list AS SELECT user_id FROM main.profiles WHERE rnd(hash(user_id), 'vip') < 0.03`],
+    vip_list: [`CREATE OR REPLACE TABLE main.vip_list AS SELECT user_id FROM main.profiles WHERE rnd(user_id, 'vip') < 0.03`],
   };
 }
 

@@ -12,6 +12,7 @@ import {
   cursorIsCurrent,
   finishRunLog,
   initCursor,
+  pageKeys,
   readCursor,
   readPage,
   startRunLog,
@@ -135,23 +136,34 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
   return result(status);
 }
 
-/** Reads, builds and sends page after page; the next page is read while the current one is sent. */
+/**
+ * Reads, builds, sends and records page after page, pipelined: while page i is sent, page i+1 is
+ * read and enriched and page i-1's record is committed (the warehouse works in its own threads).
+ * Commits stay in page order, each only after its page was acknowledged, so a crash resends at
+ * most the pages in flight: the one being sent and the one being recorded.
+ */
 async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCounts): Promise<EmitterStatus> {
   const { wh, t } = ctx;
-  let committed = start;
   let readPos = start;
+  let committing: Promise<Cursor> = Promise.resolve(start);
   const prepare = async (pos: Cursor): Promise<BuiltPage | undefined> => {
     const rows = await readPage(wh, t, r.emitter, pos, ctx.pageSize);
-    return rows.length === 0 ? undefined : buildPage(wh, t, r, rows, pos.backfillEpoch);
+    if (rows.length === 0) return undefined;
+    const source = rows[0].source;
+    const keys = pageKeys(t, r.emitter, source, source === 'outbox' ? pos.lastOutboxId : pos.backfillDone, rows[rows.length - 1].id);
+    return buildPage(wh, t, r, rows, pos.backfillEpoch, keys);
   };
   let next = prepare(readPos);
   for (;;) {
     const page = await next;
-    if (!page) return 'delivered';
+    if (!page) {
+      await committing;
+      return 'delivered';
+    }
     const last = page.rows[page.rows.length - 1];
     readPos = last.source === 'outbox' ? { ...readPos, lastOutboxId: last.id } : { ...readPos, backfillDone: last.id };
     next = prepare(readPos);
-    // A failure of the prefetch surfaces when awaited; do not let it go unhandled meanwhile.
+    // Failures of the prefetch and of the commit surface when awaited; not unhandled meanwhile.
     next.catch(() => undefined);
 
     const outcome = await sendPage(ctx, r, page, counts);
@@ -161,23 +173,29 @@ async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCou
       const handledDead = outcome.deadLetters.filter((d) => d.row.id <= throughId);
       counts.deadLettered += handledDead.length;
       counts.sent += outcome.sentRows.filter((row) => row.id <= throughId).length;
-      committed = await commitPage(wh, t, {
-        runId: ctx.runId,
-        emitter: r.emitter,
-        destinationKey: r.destination.key,
-        eventName: r.eventName,
-        cursor: committed,
-        source: through.source,
-        throughId,
-        deadLetters: handledDead,
-        counts,
-        now: new Date(),
+      const snapshot = { ...counts };
+      committing = committing.then(async (previous) => {
+        const committed = await commitPage(wh, t, {
+          runId: ctx.runId,
+          emitter: r.emitter,
+          destinationKey: r.destination.key,
+          eventName: r.eventName,
+          cursor: previous,
+          source: through.source,
+          throughId,
+          deadLetters: handledDead,
+          counts: snapshot,
+          now: new Date(),
+        });
+        ctx.onProgress?.({ emitterKey: r.emitter.key, sent: snapshot.sent, deadLettered: snapshot.deadLettered, failed: snapshot.failed });
+        return committed;
       });
-      ctx.onProgress?.({ emitterKey: r.emitter.key, sent: counts.sent, deadLettered: counts.deadLettered, failed: counts.failed });
+      committing.catch(() => undefined);
     }
     if (outcome.error !== undefined) {
       counts.failed += page.rows.length - (outcome.throughIndex + 1);
       counts.lastError = outcome.error;
+      await committing;
       await next.catch(() => undefined);
       return 'partial';
     }

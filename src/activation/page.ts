@@ -1,8 +1,7 @@
 import type { Warehouse } from '../warehouse/types.js';
 import type { ResolvedEmitter } from './emitter-context.js';
-import { fetchEnrichment } from './enrichment.js';
+import { fetchEnrichment, valuesKeys, type PageKeys } from './enrichment.js';
 import { buildEvent, eventBytes, MAX_EVENT_BYTES, type SegmentEvent } from './events.js';
-import { placeholders } from './join-path.js';
 import type { SourceRow } from './source.js';
 import type { ActivationTables, DeadLetterInput } from './store.js';
 
@@ -24,9 +23,16 @@ export interface BuiltPage {
  * Turns one page of source rows into events: the page's enrichment in a few set-based queries,
  * then one event per row. Shared by delivery, previews and test events.
  */
-export async function buildPage(wh: Warehouse, t: ActivationTables, r: ResolvedEmitter, rows: SourceRow[], backfillEpoch: string): Promise<BuiltPage> {
-  const data = await fetchEnrichment(wh, r.graph, r.plan, rows);
-  const members = await membersOf(wh, t, r.emitter.audience, rows);
+export async function buildPage(
+  wh: Warehouse,
+  t: ActivationTables,
+  r: ResolvedEmitter,
+  rows: SourceRow[],
+  backfillEpoch: string,
+  keys: PageKeys = valuesKeys(rows),
+): Promise<BuiltPage> {
+  const data = await fetchEnrichment(wh, r.graph, r.plan, rows, keys);
+  const members = await membersOf(wh, t, r.emitter.audience, rows, keys);
   const ctx = { emitter: r.emitter, plan: r.plan, namespace: r.namespace, backfillEpoch, members };
   const events: BuiltEvent[] = [];
   const oversize: BuiltEvent[] = [];
@@ -39,12 +45,11 @@ export async function buildPage(wh: Warehouse, t: ActivationTables, r: ResolvedE
 }
 
 /** Current membership of the profiles of entity_removed rows (the audience-key property). */
-async function membersOf(wh: Warehouse, t: ActivationTables, audienceKey: string, rows: SourceRow[]): Promise<Set<string>> {
-  const ids = [...new Set(rows.filter((r) => r.kind === 'entity_removed').map((r) => r.profileId))];
-  if (ids.length === 0) return new Set();
+async function membersOf(wh: Warehouse, t: ActivationTables, audienceKey: string, rows: SourceRow[], keys: PageKeys): Promise<Set<string>> {
+  if (!rows.some((r) => r.kind === 'entity_removed')) return new Set();
   const { rows: found } = await wh.query<{ profile_id: string }>(
-    `SELECT profile_id FROM ${t.membership} WHERE audience_key = ? AND profile_id IN (${placeholders(ids.length)})`,
-    [audienceKey, ...ids],
+    `SELECT m.profile_id FROM ${t.membership} m WHERE m.audience_key = ? AND m.profile_id IN (SELECT k0.profile_id FROM (${keys.sql}) k0)`,
+    [audienceKey, ...keys.params],
   );
   return new Set(found.map((f) => String(f.profile_id)));
 }

@@ -2,6 +2,7 @@ import { SEND_FOR_CURRENT_TRIGGERS, type EventEmitter } from '../model/emitter.j
 import { isoTimestamp } from '../state/canonical.js';
 import { stateTable } from '../state/migrate.js';
 import type { Warehouse } from '../warehouse/types.js';
+import type { PageKeys } from './enrichment.js';
 import { messageIdPrefix } from './events.js';
 import { placeholders } from './join-path.js';
 import { entityPathOf, kindsOf, type OutboxKind, type SourceRow } from './source.js';
@@ -196,6 +197,21 @@ export async function readPage(wh: Warehouse, t: ActivationTables, emitter: Even
     [cursor.lastOutboxId, ...f.params],
   );
   return rows.map((r) => toSourceRow('outbox', r));
+}
+
+/**
+ * The keys (profile_id, entity_id) of a page's rows, as a subquery over where they live: the
+ * outbox range after `afterId` through `throughId` with the emitter's filter, or its backfill.
+ */
+export function pageKeys(t: ActivationTables, emitter: EventEmitter, source: SourceRow['source'], afterId: number, throughId: number): PageKeys {
+  if (source === 'backfill') {
+    return {
+      sql: `SELECT s.profile_id, s.entity_id FROM ${t.backfill} s WHERE s.emitter_key = ? AND s.seq > ? AND s.seq <= ?`,
+      params: [emitter.key, afterId, throughId],
+    };
+  }
+  const f = outboxFilter(emitter, 's');
+  return { sql: `SELECT s.profile_id, s.entity_id FROM ${t.outbox} s WHERE s.id > ? AND s.id <= ? AND ${f.sql}`, params: [afterId, throughId, ...f.params] };
 }
 
 /** How many rows are waiting for an emitter after its cursor (backfill included). */

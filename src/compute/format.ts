@@ -6,7 +6,7 @@ import type { AudienceStatusName, RunProgress, RunSummary } from './types.js';
 /* Text renderings for the CLI (the --json forms are the objects themselves). */
 
 const n = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toLocaleString('en-US'));
-const iso = (d: Date | null | undefined) => (d ? d.toISOString().replace('.000Z', 'Z') : '-');
+const iso = (d: Date | null | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-');
 export const duration = (ms: number | null | undefined) =>
   ms === null || ms === undefined ? '-' : ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`;
 
@@ -92,8 +92,8 @@ export function renderStatus(views: AudienceStatusView[]): string {
     views.map((v) => [
       v.audience,
       v.paused ? `${v.status} (paused)` : v.status,
-      v.lastRunAt?.replace('.000Z', 'Z') ?? '-',
-      v.status === 'Disabled' ? '-' : v.paused ? 'paused: linked resume' : (v.nextRunAt?.replace('.000Z', 'Z') ?? 'due now'),
+      v.lastRunAt?.replace(/\.\d{3}Z$/, 'Z') ?? '-',
+      v.status === 'Disabled' ? '-' : v.paused ? 'paused: linked resume' : (v.nextRunAt?.replace(/\.\d{3}Z$/, 'Z') ?? 'due now'),
       n(v.size),
       v.schedule,
     ]),

@@ -48,6 +48,8 @@ export function outDirOf(projectDir: string): string {
 export interface SynthOptions {
   /** Do not forward the app's own output (it is still kept for the error message). */
   quiet?: boolean;
+  /** Write here instead of cdktf.json's output (e.g. a temporary directory). */
+  outDir?: string;
 }
 
 /**
@@ -57,7 +59,7 @@ export interface SynthOptions {
 export async function synthApp(projectDir: string, opts: SynthOptions = {}): Promise<string> {
   const dir = resolve(projectDir);
   const config = readCdktfJson(dir);
-  const outDir = resolve(dir, config.output ?? 'cdktf.out');
+  const outDir = opts.outDir ? resolve(opts.outDir) : resolve(dir, config.output ?? 'cdktf.out');
   rmSync(join(outDir, 'stacks'), { recursive: true, force: true });
   rmSync(join(outDir, 'manifest.json'), { force: true });
 
@@ -75,16 +77,25 @@ export async function synthApp(projectDir: string, opts: SynthOptions = {}): Pro
 function run(command: string, cwd: string, env: NodeJS.ProcessEnv, quiet: boolean): Promise<{ code: number; output: string }> {
   return new Promise((ok, fail) => {
     const child = spawn(command, { cwd, env, shell: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: string[] = [];
-    const collect = (chunk: Buffer) => {
-      chunks.push(chunk.toString());
-      // The app's output goes to stderr: stdout stays clean for --json.
+    const output: string[] = [];
+    const errors: string[] = [];
+    child.stdout.on('data', (chunk: Buffer) => {
+      output.push(chunk.toString());
+      // What the app prints goes to our stderr: stdout stays clean for --json.
       if (!quiet) process.stderr.write(chunk);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
+    });
+    // The app's stderr is held back: on failure it feeds the one error message (no echo twice),
+    // on success its warnings are shown.
+    child.stderr.on('data', (chunk: Buffer) => {
+      output.push(chunk.toString());
+      errors.push(chunk.toString());
+    });
     child.on('error', (e) => fail(new LinkedError('SYNTH_FAILED', `Cannot run the app (${command}): ${e.message}`)));
-    child.on('close', (code, signal) => ok({ code: code ?? (signal ? 128 : 1), output: chunks.join('') }));
+    child.on('close', (code, signal) => {
+      const status = code ?? (signal ? 128 : 1);
+      if (status === 0 && !quiet && errors.length > 0) process.stderr.write(errors.join(''));
+      ok({ code: status, output: output.join('') });
+    });
   });
 }
 

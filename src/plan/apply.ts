@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { snapshotCatalog, type CatalogSnapshot } from '../graph/catalog.js';
+import type { ClassicAudience } from '../model/audience.js';
 import { RESOURCE_SCHEMAS } from '../model/desired.js';
+import type { DataGraph } from '../model/graph.js';
+import { writeCatalogSnapshot } from '../state/catalog-snapshot.js';
 import { LinkedError } from '../model/errors.js';
 import { canonicalJson } from '../state/canonical.js';
 import { stackLockName, releaseLock, acquireStackLock, type AcquireOptions, type LockInfo } from '../state/lock.js';
@@ -47,8 +51,9 @@ export async function applyPlanLocked(
     if (!parsed.success) throw new LinkedError('PLAN_FILE_INVALID', `The plan's spec of ${c.address} does not match the model: ${parsed.error.issues[0]?.message}`);
   }
   const schema = session.schema;
-  return session.withWarehouse((wh) =>
-    wh.transaction(async (tx) => {
+  return session.withWarehouse(async (wh) => {
+    const catalog = actionable.length > 0 ? await takeCatalogSnapshot(wh, plan) : undefined;
+    return wh.transaction(async (tx) => {
       await assertLockHeld(tx, schema, plan.stack, lock);
       const before = await readStateHash(tx, schema, plan.stack);
       if (before !== plan.stateHash) throw await staleError(tx, schema, plan);
@@ -61,6 +66,7 @@ export async function applyPlanLocked(
         await writeChange(tx, schema, c, ctx);
         await hooks.afterChange?.(c, i);
       }
+      if (catalog) await writeCatalogSnapshot(tx, schema, plan.stack, catalog.graphKey, catalog.snapshot, appliedAt, applyId);
       const after = await readStateHash(tx, schema, plan.stack);
       await tx.query(
         `INSERT INTO ${stateTable(tx, schema, 'apply_log')}
@@ -87,8 +93,25 @@ export async function applyPlanLocked(
         ],
       );
       return { applyId, summary: plan.summary, stateHash: after };
-    }),
-  );
+    });
+  });
+}
+
+/**
+ * The column types the graph uses, as the warehouse has them now: what `linked drift` compares
+ * against later. Read before the transaction (catalog reads only); a catalog that cannot be read
+ * costs the type-change check, never the apply.
+ */
+async function takeCatalogSnapshot(wh: Warehouse, plan: Plan): Promise<{ graphKey: string; snapshot: CatalogSnapshot } | undefined> {
+  const active = plan.changes.filter((c) => c.after !== null);
+  const graph = active.find((c) => c.kind === 'data_graph')?.after as DataGraph | undefined;
+  if (!graph) return undefined;
+  const classic = active.filter((c) => c.kind === 'classic_audience').map((c) => c.after as ClassicAudience);
+  try {
+    return { graphKey: graph.key, snapshot: await snapshotCatalog(graph, wh, classic) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** What the apply log keeps of a change: enough to show who changed what, with the diff. */

@@ -1,13 +1,14 @@
 import type { Desired } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostics.js';
+import { checkCatalog } from '../graph/catalog.js';
 import { checkDesired } from '../graph/static.js';
 import type { Warehouse } from '../warehouse/types.js';
 
 /**
  * Diagnostics a plan carries: the static checks (loadDesired already refused their errors; its
  * warnings belong in the plan, and a Desired built in code has not been checked yet) and the
- * Data Graph checked against the warehouse catalog now.
+ * Data Graph and audiences checked against the warehouse catalog now.
  */
-export async function planDiagnostics(desired: Desired, _wh: Warehouse): Promise<Diagnostic[]> {
-  return [...checkDesired(desired)];
+export async function planDiagnostics(desired: Desired, wh: Warehouse): Promise<Diagnostic[]> {
+  return [...checkDesired(desired), ...(await checkCatalog(desired, wh))];
 }

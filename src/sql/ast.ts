@@ -3,7 +3,10 @@
  * nodes; one printer per dialect turns them into text. Two invariants make SQL injection
  * impossible by construction:
  * - user values exist only as `param` nodes, printed as `?` and collected in order;
- * - user names exist only as `column` / `table` / alias strings, printed through quoteIdent / quoteTable.
+ * - user names exist only as `column` / `table` strings, printed through quoteIdent / quoteTable.
+ * Names we choose (aliases, output columns, CTE names, state table columns) are "system" names:
+ * printed as an unquoted name would resolve in the dialect (upper case in Snowflake), so that SQL
+ * around ours, like the compute layer's `m.profile_id`, finds them in both warehouses.
  * `keyword` nodes carry fixed SQL spelled by this code (TRUE, FALSE, NULL, 1), never user text.
  */
 
@@ -12,7 +15,8 @@ export type ComparisonOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
 export type TimeUnit = 'minutes' | 'hours' | 'days';
 
 export type Expr =
-  | { readonly kind: 'column'; readonly table: string; readonly name: string }
+  /** `table` is always one of our aliases; `name` is the user's column unless `system` (one of ours). */
+  | { readonly kind: 'column'; readonly table: string; readonly name: string; readonly system?: boolean }
   | { readonly kind: 'param'; readonly value: string | number | boolean }
   | { readonly kind: 'keyword'; readonly word: 'TRUE' | 'FALSE' | 'NULL' | '1' }
   | { readonly kind: 'compare'; readonly op: ComparisonOp; readonly left: Expr; readonly right: Expr }
@@ -77,6 +81,8 @@ export type Query = Select | Union;
 // ---- builders: the only way compilers make nodes -------------------------------------------------
 
 export const col = (table: string, name: string): Expr => ({ kind: 'column', table, name });
+/** A column whose name we chose (an output column of our own subquery, a state table column). */
+export const sysCol = (table: string, name: string): Expr => ({ kind: 'column', table, name, system: true });
 export const param = (value: string | number | boolean): Expr => ({ kind: 'param', value });
 export const TRUE: Expr = { kind: 'keyword', word: 'TRUE' };
 export const FALSE: Expr = { kind: 'keyword', word: 'FALSE' };

@@ -26,6 +26,7 @@ import {
   or,
   param,
   scalar,
+  sysCol,
   table,
   type Expr,
   type FromItem,
@@ -229,7 +230,7 @@ export class ConditionCompiler {
       kind: 'select',
       columns: [{ expr: ONE, as: 'one' }],
       from: { kind: 'derived', query: grouped, alias: g },
-      where: compare('=', col(g, 'k'), rows.parentKey),
+      where: compare('=', sysCol(g, 'k'), rows.parentKey),
     };
     return op === 'at_most' ? notExists(matchKey) : exists(matchKey);
   }
@@ -279,7 +280,7 @@ export class ConditionCompiler {
           kind: 'select',
           columns: [{ expr: ONE, as: 'one' }],
           from: { kind: 'quotedTable', sql: source.table, alias },
-          where: and(compare('=', col(alias, 'audience_key'), param(source.audienceKey)), compare('=', col(alias, 'profile_id'), profileId)),
+          where: and(compare('=', sysCol(alias, 'audience_key'), param(source.audienceKey)), compare('=', sysCol(alias, 'profile_id'), profileId)),
         });
       } else {
         if (this.inlineStack.includes(c.audience)) {
@@ -292,7 +293,7 @@ export class ConditionCompiler {
             kind: 'select',
             columns: [{ expr: ONE, as: 'one' }],
             from: { kind: 'derived', query: members, alias },
-            where: compare('=', col(alias, 'profile_id'), profileId),
+            where: compare('=', sysCol(alias, 'profile_id'), profileId),
           });
         } finally {
           this.inlineStack.pop();

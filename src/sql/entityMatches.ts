@@ -1,6 +1,6 @@
 import type { Condition, Count, EntityCondition, EntityPredicate } from '../model/condition.js';
 import { LinkedError } from '../model/errors.js';
-import { FALSE, NULL, ONE, and, cast, col, compare, exists, isNotNull, param, table, type Expr, type Join, type Query, type Select } from './ast.js';
+import { FALSE, NULL, ONE, and, cast, col, compare, exists, isNotNull, param, sysCol, table, type Expr, type Join, type Query, type Select } from './ast.js';
 import { ConditionCompiler, type Scope } from './compiler.js';
 import type { CompileContext } from './context.js';
 import { printerFor, type CompiledQuery } from './printer.js';
@@ -94,7 +94,7 @@ export function compileEntityMatches(condition: Condition, path: string[], ctx: 
         kind: 'select',
         columns: [{ expr: ONE, as: 'one' }],
         from: { kind: 'cte', name: MEMBERS, alias: m },
-        where: compare('=', col(m, 'profile_id'), cast(id, 'VARCHAR')),
+        where: compare('=', sysCol(m, 'profile_id'), cast(id, 'VARCHAR')),
       }),
     );
     let alias = p;

@@ -2,7 +2,7 @@ import type { Condition } from '../model/condition.js';
 import { ConditionCompiler } from './compiler.js';
 import type { CompileContext } from './context.js';
 import { quoteIdent } from './identifiers.js';
-import { printerFor, type CompiledQuery } from './printer.js';
+import { printerFor, systemName, type CompiledQuery } from './printer.js';
 
 /** The audience's members: one VARCHAR column `profile_id`, distinct. */
 export function compileMembership(condition: Condition, ctx: CompileContext): CompiledQuery {
@@ -12,6 +12,6 @@ export function compileMembership(condition: Condition, ctx: CompileContext): Co
 
 /** `SELECT COUNT(*) AS n` over a compiled query (preview counts). */
 export function compileCount(q: CompiledQuery, ctx: Pick<CompileContext, 'dialect'>): CompiledQuery {
-  const n = quoteIdent(ctx.dialect, 'n');
-  return { sql: `SELECT COUNT(*) AS ${n}\nFROM (\n${q.sql}\n) AS ${quoteIdent(ctx.dialect, 'q')}`, params: [...q.params] };
+  const name = (s: string) => quoteIdent(ctx.dialect, systemName(ctx.dialect, s));
+  return { sql: `SELECT COUNT(*) AS ${name('n')}\nFROM (\n${q.sql}\n) AS ${name('q')}`, params: [...q.params] };
 }

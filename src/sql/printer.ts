@@ -10,6 +10,11 @@ export interface CompiledQuery {
 
 const PAD = '  ';
 
+/** How an unquoted name resolves: Snowflake folds it to upper case, DuckDB keeps it. */
+export function systemName(dialect: Dialect, name: string): string {
+  return dialect === 'snowflake' ? name.toUpperCase() : name;
+}
+
 /**
  * Prints the AST. Parameters are collected in the order their `?` is printed, so text and values
  * can never drift apart. Subclasses spell the few constructs the dialects disagree on.
@@ -38,10 +43,15 @@ export abstract class SqlPrinter {
     return quoteIdent(this.dialect, name);
   }
 
+  /** One of our own names, spelled as the dialect resolves an unquoted name. */
+  protected system(name: string): string {
+    return quoteIdent(this.dialect, systemName(this.dialect, name));
+  }
+
   protected query(q: Query, depth: number): string {
     const pad = PAD.repeat(depth);
     const ctes = q.with?.length
-      ? `WITH ${q.with.map((c) => `${this.ident(c.name)} AS (\n${this.query(c.query, depth + 1)}\n${pad})`).join(`,\n${pad}`)}\n${pad}`
+      ? `WITH ${q.with.map((c) => `${this.system(c.name)} AS (\n${this.query(c.query, depth + 1)}\n${pad})`).join(`,\n${pad}`)}\n${pad}`
       : '';
     if (q.kind === 'union') {
       return ctes + q.queries.map((s) => this.select({ ...s, with: undefined }, depth)).join(`\n${pad}UNION\n${pad}`);
@@ -52,7 +62,7 @@ export abstract class SqlPrinter {
   protected select(s: Select, depth: number): string {
     const pad = PAD.repeat(depth);
     const lines: string[] = [];
-    const cols = s.columns.map((c) => `${this.expr(c.expr, depth)} AS ${this.ident(c.as)}`).join(', ');
+    const cols = s.columns.map((c) => `${this.expr(c.expr, depth)} AS ${this.system(c.as)}`).join(', ');
     lines.push(`SELECT ${s.distinct ? 'DISTINCT ' : ''}${cols}`);
     if (s.from) lines.push(`FROM ${this.from(s.from, depth)}`);
     for (const j of s.joins ?? []) lines.push(`JOIN ${this.from(j.from, depth)} ON ${this.expr(j.on, depth)}`);
@@ -63,14 +73,14 @@ export abstract class SqlPrinter {
   }
 
   protected from(f: FromItem, depth: number): string {
-    const alias = this.ident(f.alias);
+    const alias = this.system(f.alias);
     switch (f.kind) {
       case 'table':
         return `${quoteTable(this.dialect, f.table)} AS ${alias}`;
       case 'quotedTable':
         return `${f.sql} AS ${alias}`;
       case 'cte':
-        return `${this.ident(f.name)} AS ${alias}`;
+        return `${this.system(f.name)} AS ${alias}`;
       case 'derived':
         return `(\n${this.query(f.query, depth + 1)}\n${PAD.repeat(depth)}) AS ${alias}`;
     }
@@ -91,7 +101,7 @@ export abstract class SqlPrinter {
   protected expr(e: Expr, depth: number): string {
     switch (e.kind) {
       case 'column':
-        return `${this.ident(e.table)}.${this.ident(e.name)}`;
+        return `${this.system(e.table)}.${e.system ? this.system(e.name) : this.ident(e.name)}`;
       case 'param':
         this.params.push(e.value);
         return '?';

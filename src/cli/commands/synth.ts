@@ -7,6 +7,7 @@ import { printJson } from '../run.js';
 
 interface SynthFlags {
   dir: string;
+  outDir?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -26,7 +27,8 @@ export function register(program: Command): void {
   program
     .command('synth')
     .description("run the app as the project's cdktf.json says and write cdktf.out/ (Terraform JSON)")
-    .option('--dir <dir>', 'project directory (holds cdktf.json)', process.cwd())
+    .option('--dir <dir>', 'project directory (holds cdktf.json)', '.')
+    .option('--out-dir <dir>', "write here instead of cdktf.json's output (default cdktf.out)")
     .option('--json', 'machine-readable output')
     .option('--quiet', "do not echo the app's own output")
     .addHelpText(
@@ -41,7 +43,7 @@ Examples:
   $ linked synth --dir examples/airline --json`,
     )
     .action(async (flags: SynthFlags) => {
-      const outDir = await synthApp(flags.dir, { quiet: flags.quiet || flags.json });
+      const outDir = await synthApp(flags.dir, { quiet: flags.quiet || flags.json, outDir: flags.outDir });
       const stacks = describeOutDir(outDir);
       if (flags.json) {
         printJson({ outDir, stacks });

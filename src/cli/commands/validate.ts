@@ -16,7 +16,7 @@ export function register(program: Command): void {
   program
     .command('validate')
     .description('load cdktf.out into the model and check it: schema, Data Graph, conditions, emitters')
-    .option('--dir <dir>', 'project directory (holds cdktf.json and cdktf.out)', process.cwd())
+    .option('--dir <dir>', 'project directory (holds cdktf.json and cdktf.out)', '.')
     .option('--out-dir <dir>', "synthesized output directory (default: cdktf.json's output, or <dir>/cdktf.out)")
     .option('--stack <stack>', 'validate one stack (default: every stack)')
     .option('--synth', 'run "linked synth" first')

@@ -10,6 +10,8 @@ import type { Migration } from './types.js';
  *   replace), so consumers can tell a replaced emitter from an updated one. `stack` owns the row.
  * - `apply_log`: append-only, one row per apply; `changes` is the JSON of the applied changes.
  * - `locks`: the state lock of each stack (`apply:<stack>`); `id` is what force-unlock takes.
+ * - `catalog_snapshots`: per stack, the warehouse types of the columns the applied Data Graph
+ *   uses, taken at apply, so `linked drift` can tell a changed type (one row per stack).
  */
 export const migration: Migration = {
   version: 1,
@@ -28,5 +30,7 @@ export const migration: Migration = {
     `CREATE TABLE IF NOT EXISTS ${s}."locks" (
       name VARCHAR NOT NULL PRIMARY KEY, id VARCHAR NOT NULL, holder VARCHAR, acquired_at TIMESTAMP NOT NULL,
       expires_at TIMESTAMP NOT NULL, operation VARCHAR)`,
+    `CREATE TABLE IF NOT EXISTS ${s}."catalog_snapshots" (
+      stack VARCHAR NOT NULL, graph_key VARCHAR NOT NULL, snapshot VARCHAR NOT NULL, taken_at TIMESTAMP NOT NULL, apply_id VARCHAR)`,
   ],
 };

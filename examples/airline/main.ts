@@ -1,0 +1,92 @@
+/**
+ * The airline example: travelers -> bookings -> flights. "Flight delayed": when a booked flight
+ * becomes delayed, the traveler gets an Entity Added event for that flight.
+ *
+ *   linked synth --dir examples/airline && linked validate --dir examples/airline
+ */
+import {
+  App,
+  Audience,
+  DataGraph,
+  Destination,
+  EventEmitter,
+  LinkedAudiencesStack,
+  Schedule,
+  Trigger,
+  Warehouse,
+  all,
+  col,
+  days,
+  event,
+  hours,
+  secret,
+  trait,
+} from 'linked-audiences';
+
+const app = new App();
+const stack = new LinkedAudiencesStack(app, 'airline', { warehouse: Warehouse.duckdb({ path: 'airline.duckdb' }) });
+
+const graph = new DataGraph(stack, 'graph', {
+  profile: {
+    table: 'main.travelers',
+    id: 'traveler_id',
+    traits: ['email', 'first_name', 'loyalty_tier', 'home_airport'],
+    identifiers: ['traveler_id', 'email'],
+  },
+  events: { table: 'main.events', profileKey: 'traveler_id', name: 'event', timestamp: 'ts', properties: 'properties' },
+});
+const booking = graph.entity('booking', {
+  table: 'main.bookings',
+  primaryKey: 'booking_id',
+  columns: ['traveler_id', 'flight_id', 'status', 'fare_class', 'booked_at'],
+});
+const flight = graph.entity('flight', {
+  table: 'main.flights',
+  primaryKey: 'flight_id',
+  columns: ['flight_number', 'origin', 'destination', 'scheduled_departure', 'status', 'delay_minutes'],
+});
+const bookings = graph.profile.relate('bookings', booking, { identifier: 'traveler_id', column: 'traveler_id' });
+const flights = bookings.relate('flights', flight, { on: ['flight_id', 'flight_id'] });
+
+/** Travelers with a confirmed booking on a flight delayed by an hour or more, departing soon. */
+const delayed = new Audience(stack, 'delayed-travelers', {
+  name: 'Travelers on a delayed flight',
+  enabled: true,
+  schedule: Schedule.every('5m'),
+  where: bookings.where(
+    col('status').equals('confirmed'),
+    flights.where(col('status').equals('delayed'), col('delay_minutes').gte(60), col('scheduled_departure').withinNext(hours(48))),
+  ),
+});
+
+/** Gold and platinum members who searched but have not booked in a month. */
+const lapsedSearchers = new Audience(stack, 'lapsed-searchers', {
+  name: 'Lapsed searchers',
+  schedule: Schedule.cron('0 7 * * *'),
+  where: all(
+    trait('loyalty_tier').oneOf('gold', 'platinum'),
+    event('Flight Searched').atLeast(3).within(days(14)),
+    bookings.where(col('booked_at').withinLast(days(30))).none(),
+  ),
+});
+
+const customerIo = Destination.customerIo(stack, 'customerio', {
+  siteId: 'airline-site',
+  apiKey: secret('CUSTOMERIO_API_KEY'),
+});
+
+new EventEmitter(stack, 'flight-delayed', {
+  audience: delayed,
+  destination: customerIo,
+  trigger: Trigger.entityAdded(flights),
+  eventName: 'Flight Delayed',
+  enrich: { traits: ['email', 'first_name'], entities: [flights.columns('flight_number', 'origin', 'destination', 'delay_minutes')] },
+});
+
+new EventEmitter(stack, 'lapsed-searcher-entered', {
+  audience: lapsedSearchers,
+  destination: customerIo,
+  trigger: Trigger.audienceEntered(),
+});
+
+app.synth();

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PlanSchema } from '../../src/plan/schema.js';
+import { linked, makeProject } from './project.js';
+
+describe('linked init / plan / apply (CLI process)', () => {
+  it('plan -> apply -> plan, with detailed exit codes, saved plans and every renderer', async () => {
+    const { dir, raw, write } = await makeProject(2);
+    const init = linked(['init', '--dir', dir]);
+    expect(init.stderr).toBe('');
+    expect(init.stdout).toMatch(/^State schema LINKED_AUDIENCES is at version \d+ \(duckdb\)\. Stack "marketing" is ready to plan\.\n$/);
+
+    const first = linked(['plan', '--dir', dir, '--detailed-exitcode', '--out', join(dir, 'plan.json')]);
+    expect(first.status).toBe(2);
+    expect(first.stdout).toContain('Plan: 5 to add, 0 to change, 0 to replace, 0 to destroy.');
+    expect(first.stdout).toContain('+ settings.headers.Authorization = (sensitive)');
+    expect(first.stdout).not.toContain('HOOK_TOKEN');
+    expect(first.stdout).not.toMatch(/\u001b\[/);
+    expect(PlanSchema.safeParse(JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'))).success).toBe(true);
+
+    const applied = linked(['apply', join(dir, 'plan.json'), '--dir', dir, '--json']);
+    expect(applied.status).toBe(0);
+    expect(JSON.parse(applied.stdout)).toMatchObject({ applied: true, summary: { create: 5 } });
+
+    const none = linked(['plan', '--dir', dir, '--detailed-exitcode', '--json']);
+    expect(none.status).toBe(0);
+    expect(JSON.parse(none.stdout)).toMatchObject({ formatVersion: 1, hasChanges: false, applicable: true, summary: { noop: 5 } });
+
+    raw.audiences[0].enabled = true;
+    raw.audiences[0].condition.value.literal = 'gold';
+    write(raw);
+    const md = linked(['plan', '--dir', dir, '--markdown', '--impact']);
+    expect(md.status).toBe(0);
+    expect(md.stdout).toContain('| 🟡 | `audience.aud-0` | update | condition change takes effect at the next compute; enabled: computes at the next tick |');
+    expect(md.stdout).toContain('| `aud-0` | 1 | 1 | +1 | -1 |');
+
+    const needsApproval = linked(['apply', '--dir', dir]);
+    expect(needsApproval.status).toBe(1);
+    expect(needsApproval.stderr).toMatch(/^Error \[APPLY_NEEDS_APPROVAL\]: Not a terminal: cannot ask for confirmation\. Pass --auto-approve/m);
+
+    const auto = linked(['apply', '--dir', dir, '--auto-approve']);
+    expect(auto.status).toBe(0);
+    expect(auto.stdout).toMatch(/~ condition\.value\.literal = "premium" -> "gold"[\s\S]*Apply complete: 0 added, 1 changed, 0 replaced, 0 destroyed/);
+  }, 300_000);
+
+  it('a plan with errors exits 1 and cannot be applied', async () => {
+    const { dir, raw, write } = await makeProject(1);
+    raw.graph.profile.table = 'main.no_profiles';
+    write(raw);
+    const plan = linked(['plan', '--dir', dir, '--detailed-exitcode']);
+    expect(plan.status).toBe(1);
+    expect(plan.stdout).toMatch(/^Error \[[A-Z_]+\]: Table main\.no_profiles \(Data Graph profile\) does not exist in the warehouse/m);
+    expect(plan.stdout).toMatch(/This plan has errors and cannot be applied\.\n$/);
+    const apply = linked(['apply', '--dir', dir, '--auto-approve']);
+    expect(apply.status).toBe(1);
+    expect(apply.stderr).toBe('Error [PLAN_HAS_ERRORS]: The plan has errors and cannot be applied (see above).\n');
+  }, 120_000);
+});

@@ -1,0 +1,168 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { loadDesired, renderSummary, synthApp } from '../../src/manifest/index.js';
+import { register as registerSynth } from '../../src/cli/commands/synth.js';
+import { register as registerValidate } from '../../src/cli/commands/validate.js';
+import { cleanup, tempDir } from '../constructs/helpers.js';
+
+afterAll(cleanup);
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'linked.js');
+const linked = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
+
+/**
+ * A new user's project: its own directory, package.json and cdktf.json, and linked-audiences
+ * installed as a dependency (a symlink to this checkout, as `npm link` would make it).
+ */
+function userProject(main: string): string {
+  const dir = tempDir('la-user-app-');
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-audiences', private: true, type: 'module' }, null, 2));
+  writeFileSync(join(dir, 'cdktf.json'), JSON.stringify({ language: 'typescript', app: 'tsx main.ts' }, null, 2));
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(ROOT, join(dir, 'node_modules', 'linked-audiences'), 'dir');
+  writeFileSync(join(dir, 'main.ts'), main);
+  return dir;
+}
+
+const USER_APP = `
+import { App, LinkedAudiencesStack, Warehouse, DataGraph, Audience, Destination, EventEmitter, Trigger,
+  Schedule, all, trait, col, event, days, secret } from 'linked-audiences';
+
+const app = new App();
+const stack = new LinkedAudiencesStack(app, 'marketing', { warehouse: Warehouse.duckdb({ path: 'warehouse.duckdb' }) });
+const graph = new DataGraph(stack, 'graph', {
+  profile: { table: 'main.profiles', id: 'user_id', traits: ['email', 'plan'], identifiers: ['user_id'] },
+  events: { table: 'main.events', profileKey: 'user_id', name: 'event', timestamp: 'ts', properties: 'props' },
+});
+const account = graph.entity('account', { table: 'main.accounts', primaryKey: 'id' });
+const accounts = graph.profile.relate('accounts', account, { identifier: 'user_id', column: 'user_id' });
+const rich = new Audience(stack, 'rich', {
+  enabled: true,
+  schedule: Schedule.every('1h'),
+  where: all(trait('plan').equals('premium'), accounts.where(col('balance').gt(10000)), event('Login').within(days(7))),
+});
+const braze = Destination.braze(stack, 'braze', { apiKey: secret('BRAZE_API_KEY'), appId: 'app-1', endpoint: 'https://rest.iad-01.braze.com' });
+const hook = Destination.webhook(stack, 'hook', { url: 'http://127.0.0.1:9/hook', headers: { Authorization: secret('HOOK_TOKEN') } });
+new EventEmitter(stack, 'rich-accounts', { audience: rich, destination: braze, trigger: Trigger.entityAdded(accounts) });
+new EventEmitter(stack, 'rich-entered', { audience: rich, destination: hook, trigger: Trigger.audienceEntered() });
+app.synth();
+`;
+
+describe('linked synth / validate, as a new user runs them', () => {
+  it('synthesizes and validates a user app in its own directory, with no secret value in cdktf.out', () => {
+    const dir = userProject(USER_APP);
+    const canaries = { BRAZE_API_KEY: 'canary-braze-5f1c0e', HOOK_TOKEN: 'canary-hook-99a2b7' };
+
+    const synth = linked(['synth', '--dir', dir, '--json'], canaries);
+    expect(synth.stderr).toBe('');
+    expect(synth.status).toBe(0);
+    const result = JSON.parse(synth.stdout);
+    expect(result.outDir).toBe(join(dir, 'cdktf.out'));
+    expect(result.stacks).toEqual([{ name: 'marketing', file: join(dir, 'cdktf.out', 'stacks', 'marketing', 'cdk.tf.json'), resources: 6 }]);
+
+    const validate = linked(['validate', '--dir', dir, '--json']);
+    expect(validate.status).toBe(0);
+    const summary = JSON.parse(validate.stdout);
+    expect(summary.valid).toBe(true);
+    expect(summary.stacks[0]).toMatchObject({
+      stack: 'marketing',
+      warehouse: 'duckdb warehouse.duckdb',
+      counts: { entities: 1, relationships: 1, classicAudiences: 0, audiences: 1, enabledAudiences: 1, destinations: 2, emitters: 2 },
+    });
+
+    expect(renderSummary(summary.stacks[0])).toContain('Stack marketing (duckdb warehouse.duckdb): valid');
+
+    // D9: references travel, values never do.
+    const files = readdirSync(join(dir, 'cdktf.out'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    expect(files.length).toBeGreaterThan(1);
+    const everything = files.map((e) => readFileSync(join(e.parentPath, e.name), 'utf8')).join('\n');
+    for (const value of Object.values(canaries)) expect(everything).not.toContain(value);
+    expect(everything).toContain('BRAZE_API_KEY');
+    expect(everything).toContain('HOOK_TOKEN');
+  });
+
+  it('fails the synth with each invalid construct path and message, exit code 1', () => {
+    const broken = USER_APP.replace("col('balance').gt(10000)", "col('balance').gt(true as never)").replace("Schedule.every('1h')", "Schedule.cron('99 * * * *')");
+    const dir = userProject(broken);
+    const r = linked(['synth', '--dir', dir]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Error [SYNTH_FAILED]: The app (tsx main.ts) failed in');
+    expect(r.stderr).toContain('[marketing/rich] condition.conditions[1].where.value.literal: expected number or string, received boolean (for operator "gt")');
+    // The cron is checked with the other cross-resource checks, once every resource parses.
+  });
+
+  it('reports an invalid cron with the construct path once the schema is satisfied (synthApp, in process)', async () => {
+    const dir = userProject(USER_APP.replace("Schedule.every('1h')", "Schedule.cron('99 * * * *')"));
+    await expect(synthApp(dir, { quiet: true })).rejects.toMatchObject({
+      code: 'SYNTH_FAILED',
+      message: expect.stringContaining('[marketing/rich] Invalid cron expression "99 * * * *"'),
+    });
+  });
+
+  it('explains a missing cdktf.json and a missing synth', async () => {
+    const dir = tempDir('la-empty-');
+    await expect(synthApp(dir)).rejects.toMatchObject({ code: 'CDKTF_JSON_MISSING', message: expect.stringMatching(/^No cdktf.json in /) });
+    const validate = linked(['validate', '--dir', dir, '--json']);
+    expect(validate.status).toBe(1);
+    expect(JSON.parse(validate.stdout).error).toMatchObject({ code: 'MANIFEST_MISSING' });
+  });
+
+  it('--help explains both commands', () => {
+    const program = new Command('linked');
+    registerSynth(program);
+    registerValidate(program);
+    const [synth, validate] = program.commands.map((c) => {
+      let out = '';
+      c.configureOutput({ writeOut: (s) => (out += s) });
+      c.outputHelp();
+      return out;
+    });
+    expect(synth).toContain("run the app as the project's cdktf.json says");
+    expect(synth).toContain('--dir <dir>');
+    expect(synth).toContain('--json');
+    expect(validate).toContain('--stack <stack>');
+    expect(validate).toContain('no ${...} expressions');
+  });
+});
+
+describe('the examples synthesize and validate', () => {
+  it.each([
+    ['airline', { audiences: 2, destinations: 1, emitters: 2, classicAudiences: 0 }],
+    ['ecommerce', { audiences: 1, destinations: 1, emitters: 1, classicAudiences: 0 }],
+  ])('examples/%s', async (name, counts) => {
+    const outDir = await synthApp(join(ROOT, 'examples', name), { quiet: true, outDir: join(tempDir('la-example-'), 'cdktf.out') });
+    const d = await loadDesired(outDir);
+    expect(d.stack).toBe(name);
+    expect({ audiences: d.audiences.length, destinations: d.destinations.length, emitters: d.emitters.length, classicAudiences: d.classicAudiences.length }).toEqual(counts);
+  });
+
+  it('examples/bank: four audiences using every condition kind, two destinations, every trigger', async () => {
+    const outDir = await synthApp(join(ROOT, 'examples', 'bank'), { quiet: true, outDir: join(tempDir('la-example-'), 'cdktf.out') });
+    const d = await loadDesired(outDir);
+    expect({ audiences: d.audiences.length, destinations: d.destinations.length, emitters: d.emitters.length, classicAudiences: d.classicAudiences.length }).toEqual({
+      audiences: 4,
+      destinations: 2,
+      emitters: 5,
+      classicAudiences: 1,
+    });
+    const kinds = new Set<string>();
+    const visit = (c: unknown): void => {
+      if (!c || typeof c !== 'object') return;
+      const node = c as Record<string, unknown>;
+      if (typeof node.kind === 'string') kinds.add(node.kind);
+      Object.values(node).forEach((v) => (Array.isArray(v) ? v.forEach(visit) : visit(v)));
+    };
+    d.audiences.forEach((a) => visit(a.condition));
+    expect([...kinds].sort()).toEqual(['and', 'audience', 'column', 'entity', 'event', 'not', 'or', 'trait']);
+    expect(d.emitters.map((e) => e.trigger).sort()).toEqual(['audience_entered', 'audience_exited', 'audience_membership_changed', 'entity_added', 'entity_removed']);
+    expect(d.warehouse).toMatchObject({ type: 'duckdb', path: 'bank.duckdb' });
+    expect(d.audiences.find((a) => a.key === 'vip-upsell')?.enabled).toBe(false);
+  });
+});

@@ -1,0 +1,92 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { updateStatus } from '../../src/compute/status.js';
+import { computeTables } from '../../src/compute/tables.js';
+import { Audience, DataGraph } from '../../src/model/index.js';
+import { migrateState } from '../../src/state/migrate.js';
+import { writeResource } from '../../src/state/writer.js';
+import { openDuckDb } from '../../src/warehouse/duckdb.js';
+
+/*
+ * The commands as a user runs them: `linked compute | runs | status | resume | run --once`, real
+ * processes on a real DuckDB file. The warehouse config comes from the bank example's synthesized
+ * project; the applied state (what compute runs) is written here.
+ */
+const ROOT = new URL('../..', import.meta.url).pathname;
+const SCHEMA = 'LINKED_AUDIENCES';
+let dir: string;
+
+function linked(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/linked.js'), ...args, '--dir', dir], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr, json: () => JSON.parse(r.stdout) };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'linked-cli-compute-'));
+  cpSync(join(ROOT, 'examples/bank/cdktf.out'), join(dir, 'cdktf.out'), { recursive: true });
+  cpSync(join(ROOT, 'examples/bank/cdktf.json'), join(dir, 'cdktf.json'));
+  const wh = await openDuckDb(join(dir, 'bank.duckdb'));
+  await migrateState(wh, SCHEMA);
+  await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, CASE WHEN i % 5 = 0 THEN 'premium' ELSE 'basic' END AS plan FROM range(50) t(i)`);
+  const graph = DataGraph.parse({ profile: { table: 'main.profiles', id: 'user_id', traits: ['plan'] } });
+  const aud = (key: string, enabled: boolean) =>
+    Audience.parse({ key, name: key, enabled, schedule: { type: 'interval', every: '15m' }, condition: { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'premium' } } });
+  const ctx = { applyId: 'a', appliedAt: new Date(), appliedBy: null, commitSha: null, stack: 'bank' };
+  await writeResource(wh, SCHEMA, 'data_graph', 'graph', graph, ctx, true);
+  await writeResource(wh, SCHEMA, 'audience', 'premium', aud('premium', true), ctx, true);
+  await writeResource(wh, SCHEMA, 'audience', 'sleeping', aud('sleeping', false), ctx, true);
+  await wh.close();
+}, 60_000);
+
+describe('linked compute / runs / status / resume / run --once', () => {
+  it('walks an audience through its statuses', async () => {
+    let r = linked('status', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(r.json().audiences.map((a: { audience: string; status: string }) => [a.audience, a.status])).toEqual([
+      ['premium', 'Computing'],
+      ['sleeping', 'Disabled'],
+    ]);
+
+    r = linked('compute', 'premium', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(r.json()).toMatchObject({ audienceKey: 'premium', status: 'Live', members: 10, entered: 10, baseline: true, trigger: 'manual' });
+
+
+    r = linked('compute', 'sleeping');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('[AUDIENCE_DISABLED]');
+
+    r = linked('runs', 'premium', '--json');
+    expect(r.json().runs.map((x: { status: string; trigger: string; members: number }) => [x.status, x.trigger, x.members])).toEqual([
+      ['Live', 'manual', 10],
+    ]);
+
+    // Paused for manual intervention: compute refuses until `linked resume`.
+    const wh = await openDuckDb(join(dir, 'bank.duckdb'));
+    await updateStatus(wh, computeTables(wh, SCHEMA), 'premium', { status: 'Failed', paused: true, pausedReason: 'Execution is paused due to an identified operational issue.' });
+    await wh.close();
+    r = linked('compute', 'premium', '--json');
+    expect(r.code).toBe(1);
+    expect(r.json().error.code).toBe('AUDIENCE_PAUSED');
+    expect(linked('status').out).toMatch(/premium\s+Failed \(paused\)/);
+    r = linked('resume', 'premium', '--json');
+    expect(r.json()).toEqual({ audience: 'premium', resumed: true });
+
+    // Resumed: due at once; `run --once` computes it and exits; a second pass finds nothing due.
+    r = linked('run', '--once', '--json');
+    expect(r.code, r.err).toBe(0);
+    const report = r.json();
+    expect(report.due).toEqual(['premium']);
+    expect(report.runs).toHaveLength(1);
+    expect(report.runs[0]).toMatchObject({ status: 'Live', trigger: 'once', members: 10 });
+    expect(linked('run', '--once').out).toContain('Nothing due.');
+
+    r = linked('status', '--json');
+    const premium = r.json().audiences[0];
+    expect(premium).toMatchObject({ status: 'Live', paused: false, size: 10 });
+    expect(new Date(premium.nextRunAt).getUTCMinutes() % 15).toBe(0);
+  }, 300_000);
+});

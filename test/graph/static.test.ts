@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { checkDesired, cronProblem, positiveEntityPaths, referencedAudiences } from '../../src/graph/static.js';
+import { Desired } from '../../src/model/desired.js';
+import type { Condition } from '../../src/model/condition.js';
+
+/** A valid bank-shaped model; tests change one thing and look at what checkDesired says. */
+function bank(overrides: Record<string, unknown> = {}): Desired {
+  return Desired.parse({
+    stack: 'bank',
+    warehouse: { type: 'duckdb', path: 'bank.duckdb' },
+    graph: {
+      profile: { table: 'main.profiles', id: 'user_id', traits: ['email', 'plan'], identifiers: ['user_id'] },
+      events: { table: 'main.events', profileKey: 'user_id', name: 'event', timestamp: 'ts', properties: 'properties' },
+      entities: [
+        { slug: 'account', name: 'Account', table: 'main.accounts', primaryKey: 'account_id', columns: ['type', 'balance'] },
+        { slug: 'credit_card', name: 'Card', table: 'main.credit_cards', primaryKey: 'card_id', columns: ['balance', 'credit_limit'] },
+      ],
+      relationships: [
+        { slug: 'accounts', name: 'Accounts', entity: 'account', parent: null, join: { type: 'profile', via: 'identifier', profileColumn: 'user_id', entityColumn: 'user_id' } },
+        { slug: 'cards', name: 'Cards', entity: 'credit_card', parent: 'accounts', join: { type: 'entity', parentColumn: 'account_id', entityColumn: 'account_id' } },
+      ],
+    },
+    audiences: [{ key: 'a', name: 'A', condition: cardsOver(1000) }],
+    destinations: [{ key: 'hook', type: 'webhook', settings: { url: 'http://127.0.0.1:1/x' } }],
+    ...overrides,
+  });
+}
+
+function cardsOver(n: number): Condition {
+  return {
+    kind: 'entity',
+    relationship: 'accounts',
+    count: { op: 'at_least', value: 1 },
+    where: { kind: 'entity', relationship: 'cards', count: { op: 'at_least', value: 1 }, where: { kind: 'column', column: 'balance', operator: 'gt', value: { literal: n } } },
+  };
+}
+
+const codes = (d: Desired) => checkDesired(d).map((x) => `${x.code} ${x.resource} ${x.attribute ?? ''}`.trim());
+
+describe('checkDesired', () => {
+  it('finds nothing wrong with a valid model', () => {
+    expect(checkDesired(bank())).toEqual([]);
+  });
+
+  it('reports graph structure problems with the seed words and the attribute', () => {
+    const d = bank();
+    d.graph.relationships.push(
+      { slug: 'loans', name: 'Loans', entity: 'loan', parent: 'accounts', join: { type: 'entity', parentColumn: 'a', entityColumn: 'b' } },
+      { slug: 'x', name: 'X', entity: 'account', parent: 'nope', join: { type: 'entity', parentColumn: 'a', entityColumn: 'b' } },
+      { slug: 'y', name: 'Y', entity: 'account', parent: null, join: { type: 'entity', parentColumn: 'a', entityColumn: 'b' } },
+      { slug: 'z', name: 'Z', entity: 'account', parent: null, join: { type: 'profile', via: 'trait', profileColumn: 'phone', entityColumn: 'phone' } },
+    );
+    const ds = checkDesired(d);
+    expect(ds).toContainEqual({ severity: 'error', code: 'ENTITY_MISSING', message: 'Entity missing from Data Graph: loan', resource: 'data_graph.graph', attribute: 'relationships[2].entity' });
+    expect(ds).toContainEqual(expect.objectContaining({ code: 'RELATIONSHIP_MISSING', message: 'Entity relationship not in Data Graph for relationship: nope', attribute: 'relationships[3].parent' }));
+    expect(ds).toContainEqual(expect.objectContaining({ code: 'JOIN_INVALID', attribute: 'relationships[4].join' }));
+    expect(ds).toContainEqual(
+      expect.objectContaining({ code: 'JOIN_INVALID', message: 'Join key missing from Data Graph for relation: z (profile trait phone is not declared)', attribute: 'relationships[5].join.profileColumn' }),
+    );
+  });
+
+  it('reports a cycle of parents in the graph', () => {
+    const d = bank();
+    d.graph.relationships[0] = { ...d.graph.relationships[0], parent: 'cards', join: { type: 'entity', parentColumn: 'a', entityColumn: 'b' } };
+    expect(codes(d)).toContain('RELATIONSHIP_CYCLE data_graph.graph relationships[0].parent');
+  });
+
+  it('checks operands: traits must be declared, relationship operands must be on the branch', () => {
+    const d = bank({
+      audiences: [
+        { key: 'a', name: 'A', condition: { kind: 'trait', trait: 'score', operator: 'gt', value: { trait: 'limit' } } },
+        {
+          key: 'b',
+          name: 'B',
+          condition: {
+            kind: 'entity',
+            relationship: 'accounts',
+            count: { op: 'at_least', value: 1 },
+            where: { kind: 'column', column: 'balance', operator: 'lt', value: { relationship: 'cards', column: 'credit_limit' } },
+          },
+        },
+      ],
+    });
+    expect(codes(d)).toEqual([
+      'TRAIT_MISSING audience.a condition.trait',
+      'TRAIT_MISSING audience.a condition.value.trait',
+      'RELATIONSHIP_NOT_CHILD audience.b condition.where.value.relationship',
+    ]);
+  });
+
+  it('accepts the primary key and every column when an entity lists none', () => {
+    const d = bank();
+    d.graph.entities[1].columns = undefined;
+    d.audiences[0].condition = cardsOver(1);
+    const withPk = bank();
+    (withPk.audiences[0].condition as { where: { where: { column: string } } }).where.where.column = 'card_id';
+    expect(checkDesired(d)).toEqual([]);
+    expect(checkDesired(withPk)).toEqual([]);
+  });
+
+  it('checks event windows and the events source', () => {
+    const between: Condition = { kind: 'event', name: 'Login', where: [], count: { op: 'at_least', value: 1 }, window: { type: 'between', from: '2026-02-01', to: '2026-01-01' } };
+    expect(codes(bank({ audiences: [{ key: 'a', name: 'A', condition: between }] }))).toEqual(['WINDOW_INVALID audience.a condition.window']);
+    const d = bank({ audiences: [{ key: 'a', name: 'A', condition: between }] });
+    d.graph.events = undefined;
+    expect(codes(d)).toContain('EVENTS_MISSING audience.a condition');
+  });
+
+  it('emitters: entity path shape, trigger kinds, enrichment', () => {
+    const base = { audience: 'a', destination: 'hook' };
+    const d = bank({
+      emitters: [
+        { ...base, key: 'no-path', trigger: 'entity_added' },
+        { ...base, key: 'extra-path', trigger: 'audience_entered', entityPath: ['accounts'] },
+        { ...base, key: 'broken-path', trigger: 'entity_added', entityPath: ['cards'] },
+        { ...base, key: 'ok', trigger: 'entity_added', entityPath: ['accounts', 'cards'], enrich: { traits: ['email'], entities: [{ relationship: 'cards', columns: ['balance'] }] } },
+        { ...base, key: 'bad-enrich', trigger: 'audience_entered', enrich: { traits: ['phone'], entities: [{ relationship: 'cards', columns: ['due'] }, { relationship: 'loans', columns: ['x'] }] } },
+      ],
+    });
+    expect(codes(d)).toEqual([
+      'ENTITY_PATH_MISSING event_emitter.no-path entityPath',
+      'ENTITY_PATH_UNEXPECTED event_emitter.extra-path entityPath',
+      'RELATIONSHIP_NOT_CHILD event_emitter.broken-path entityPath[0]',
+      'TRAIT_MISSING event_emitter.bad-enrich enrich.traits[0]',
+      'COLUMN_MISSING event_emitter.bad-enrich enrich.entities[0].columns[0]',
+      'RELATIONSHIP_MISSING event_emitter.bad-enrich enrich.entities[1].relationship',
+    ]);
+  });
+});
+
+describe('positiveEntityPaths', () => {
+  const e = (relationship: string, count: [string, number], where?: unknown) => ({ kind: 'entity', relationship, count: { op: count[0], value: count[1] }, ...(where ? { where } : {}) }) as Condition;
+
+  it('collects nested paths under and/or, not under not or a zero count', () => {
+    const c: Condition = {
+      kind: 'or',
+      conditions: [
+        e('accounts', ['at_least', 1], e('cards', ['at_most', 2])),
+        { kind: 'not', condition: e('loans', ['at_least', 1]) },
+        e('savings', ['exactly', 0], e('deposits', ['at_least', 1])),
+        e('branches', ['at_most', 0]),
+        e('visits', ['exactly', 2], { kind: 'not', condition: e('pages', ['at_least', 1]) }),
+      ],
+    };
+    expect([...positiveEntityPaths(c)].sort()).toEqual(['accounts', 'accounts.cards', 'visits']);
+  });
+});
+
+describe('helpers', () => {
+  it('referencedAudiences lists linked audiences only, negated ones included', () => {
+    const c: Condition = {
+      kind: 'and',
+      conditions: [
+        { kind: 'audience', audience: 'x', source: 'linked', negate: true },
+        { kind: 'not', condition: { kind: 'audience', audience: 'y', source: 'linked', negate: false } },
+        { kind: 'audience', audience: 'vip', source: 'classic', negate: false },
+      ],
+    };
+    expect(referencedAudiences(c)).toEqual(['x', 'y']);
+  });
+
+  it('cronProblem accepts five-field expressions only', () => {
+    expect(cronProblem('0 6 * * *')).toBeUndefined();
+    expect(cronProblem('*/15 * * * 1-5')).toBeUndefined();
+    expect(cronProblem('0 6 * *')).toMatch(/^Invalid cron expression "0 6 \* \*"/);
+    expect(cronProblem('0 0 6 * * *')).toMatch(/expected five fields/);
+    expect(cronProblem('61 * * * *')).toMatch(/Invalid cron/);
+  });
+});
