@@ -8,7 +8,8 @@ import type { Warehouse } from '../../src/warehouse/types.js';
  * (payments, logins, card activations, statements) and the classic vip_list.
  *
  * Everything is generated set-based inside DuckDB: each random draw is `hash(row key, salt, seed)`
- * scaled to [0, 1), so a row's values depend only on its key and the seed. The same seed and
+ * scaled to [0, 1) (salts are small integers naming the draw), so a row's values depend only on its
+ * key and the seed. The same seed and
  * reference time give the same warehouse whatever the thread count or row order, and 1 M profiles
  * (~20 M transactions) generate in about a minute instead of hours of row-by-row JS.
  */
@@ -41,7 +42,7 @@ const tsLiteral = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
 
 /**
  * The statements that build each table. `rnd(k, salt)` is uniform in [0, 1); `gauss(k, salt)`
- * approximately standard normal (Irwin-Hall of 4 draws, enough for realistic spreads).
+ * standard normal. Each draw has its own integer salt (unique within a table's statement).
  */
 function statements(profiles: number): Record<BankTable, string[]> {
   // Draws are taken once per row in an inner query and reused by the CASEs above it: DuckDB does not
@@ -50,9 +51,9 @@ function statements(profiles: number): Record<BankTable, string[]> {
     profiles: [
       `CREATE OR REPLACE TABLE main.profiles AS
        WITH d AS (
-         SELECT i, rnd(i, 'email_null') AS r_email_null, rnd(i, 'domain') AS r_domain, rnd(i, 'first') AS r_first,
-           rnd(i, 'plan_null') AS r_plan_null, rnd(i, 'plan') AS r_plan, rnd(i, 'country') AS r_country,
-           rnd(i, 'score_null') AS r_score_null, gauss(i, 'score') AS g_score, rnd(i, 'created') AS r_created, rnd(i, 'employee') AS r_employee
+         SELECT i, rnd(i, 13) AS r_email_null, rnd(i, 11) AS r_domain, rnd(i, 15) AS r_first,
+           rnd(i, 31) AS r_plan_null, rnd(i, 30) AS r_plan, rnd(i, 8) AS r_country,
+           rnd(i, 33) AS r_score_null, gauss(i, 32) AS g_score, rnd(i, 9) AS r_created, rnd(i, 14) AS r_employee
          FROM range(1, $profiles + 1) t(i))
        SELECT
          'u_' || lpad(CAST(i AS VARCHAR), 8, '0') AS user_id,
@@ -69,10 +70,10 @@ function statements(profiles: number): Record<BankTable, string[]> {
     accounts: [
       // 0-4 accounts per profile, mean ~2.05 (10% 0, 25% 1, 30% 2, 20% 3, 15% 4).
       `CREATE OR REPLACE TABLE main.accounts AS
-       WITH p AS (SELECT i, user_id, created_at, rnd(i, 'n_acc') AS r_n FROM (SELECT CAST(substr(user_id, 3) AS BIGINT) AS i, user_id, created_at FROM main.profiles)),
+       WITH p AS (SELECT i, user_id, created_at, rnd(i, 22) AS r_n FROM (SELECT CAST(substr(user_id, 3) AS BIGINT) AS i, user_id, created_at FROM main.profiles)),
        n AS (SELECT *, CASE WHEN r_n < 0.10 THEN 0 WHEN r_n < 0.35 THEN 1 WHEN r_n < 0.65 THEN 2 WHEN r_n < 0.85 THEN 3 ELSE 4 END AS n FROM p),
-       a AS (SELECT i, user_id, created_at, k, rnd(i * 10 + k, 'type') AS r_type, rnd(i * 10 + k, 'status') AS r_status, gauss(i * 10 + k, 'bal') AS g_bal,
-               rnd(i * 10 + k, 'legacy') AS r_legacy, rnd(i * 10 + k, 'opened') AS r_opened
+       a AS (SELECT i, user_id, created_at, k, rnd(i * 10 + k, 38) AS r_type, rnd(i * 10 + k, 34) AS r_status, gauss(i * 10 + k, 5) AS g_bal,
+               rnd(i * 10 + k, 17) AS r_legacy, rnd(i * 10 + k, 29) AS r_opened
              FROM n, range(4) r(k) WHERE k < n.n),
        t AS (SELECT *, CASE WHEN r_type < 0.45 THEN 'checking' WHEN r_type < 0.75 THEN 'savings' ELSE 'credit' END AS type FROM a)
        SELECT
@@ -89,9 +90,9 @@ function statements(profiles: number): Record<BankTable, string[]> {
     credit_cards: [
       // 1-3 cards on each credit account (60% / 30% / 10%).
       `CREATE OR REPLACE TABLE main.credit_cards AS
-       WITH a AS (SELECT account_id, rnd(account_id, 'n_cards') AS r_n FROM main.accounts WHERE type = 'credit'),
+       WITH a AS (SELECT account_id, rnd(account_id, 23) AS r_n FROM main.accounts WHERE type = 'credit'),
        c AS (SELECT account_id, k, hash(account_id, k) AS ck FROM a, range(3) r(k) WHERE k < CASE WHEN r_n < 0.60 THEN 1 WHEN r_n < 0.90 THEN 2 ELSE 3 END),
-       d AS (SELECT account_id, k, rnd(ck, 'tier') AS r_tier, rnd(ck, 'limit') AS r_limit, rnd(ck, 'util') AS r_util, rnd(ck, 'due') AS r_due, rnd(ck, 'status') AS r_status FROM c),
+       d AS (SELECT account_id, k, rnd(ck, 35) AS r_tier, rnd(ck, 18) AS r_limit, rnd(ck, 39) AS r_util, rnd(ck, 12) AS r_due, rnd(ck, 34) AS r_status FROM c),
        t AS (SELECT *, CASE WHEN r_tier < 0.60 THEN 'classic' WHEN r_tier < 0.90 THEN 'gold' ELSE 'platinum' END AS tier FROM d),
        l AS (SELECT *, CAST(CASE tier WHEN 'classic' THEN 1000 + 500 * floor(r_limit * 9) WHEN 'gold' THEN 5000 + 1000 * floor(r_limit * 11)
                                  ELSE 15000 + 5000 * floor(r_limit * 8) END AS DOUBLE) AS credit_limit FROM t)
@@ -110,10 +111,10 @@ function statements(profiles: number): Record<BankTable, string[]> {
       // low card numbers), so a few cards carry many transactions and some none: a flat range joined
       // to the numbered cards, far faster than expanding per-card counts.
       `CREATE OR REPLACE TABLE main.transactions AS
-       WITH cards AS (SELECT card_id, row_number() OVER (ORDER BY hash(card_id, 'order')) - 1 AS ci, count(*) OVER () AS cards FROM main.credit_cards),
+       WITH cards AS (SELECT card_id, row_number() OVER (ORDER BY hash(card_id, 1002)) - 1 AS ci, count(*) OVER () AS cards FROM main.credit_cards),
        n AS (SELECT max(cards) AS cards FROM cards),
-       t AS (SELECT j, CAST(floor(pow(rnd(j, 'card'), 1.6) * n.cards) AS BIGINT) AS ci, rnd(j, 'cat') AS r_cat, rnd(j, 'merchant') AS r_merchant,
-               gauss(j, 'amount') AS g_amount, rnd(j, 'ts') AS r_ts, rnd(j, 'intl') AS r_intl
+       t AS (SELECT j, CAST(floor(pow(rnd(j, 6), 1.6) * n.cards) AS BIGINT) AS ci, rnd(j, 7) AS r_cat, rnd(j, 19) AS r_merchant,
+               gauss(j, 4) AS g_amount, rnd(j, 36) AS r_ts, rnd(j, 16) AS r_intl
              FROM range(0, ${TRANSACTIONS_PER_PROFILE} * $profiles) r(j), n WHERE n.cards > 0),
        cat AS (SELECT *, CASE WHEN r_cat < 0.08 THEN 'travel' WHEN r_cat < 0.38 THEN 'groceries' WHEN r_cat < 0.58 THEN 'dining'
                               WHEN r_cat < 0.73 THEN 'fuel' WHEN r_cat < 0.80 THEN 'electronics' ELSE 'other' END AS category FROM t)
@@ -136,7 +137,7 @@ function statements(profiles: number): Record<BankTable, string[]> {
     ],
     offers: [
       `CREATE OR REPLACE TABLE main.offers AS
-       WITH o AS (SELECT i, rnd(i, 'ocat') AS r_cat, rnd(i, 'oname') AS r_name, rnd(i, 'oexp') AS r_exp FROM range(1, ${OFFERS} + 1) t(i)),
+       WITH o AS (SELECT i, rnd(i, 26) AS r_cat, rnd(i, 28) AS r_name, rnd(i, 27) AS r_exp FROM range(1, ${OFFERS} + 1) t(i)),
        c AS (SELECT *, CASE WHEN r_cat < 0.25 THEN 'travel' WHEN r_cat < 0.40 THEN 'groceries' WHEN r_cat < 0.60 THEN 'dining'
                             WHEN r_cat < 0.72 THEN 'fuel' WHEN r_cat < 0.87 THEN 'electronics' ELSE 'other' END AS category FROM o)
        SELECT 'o_' || lpad(CAST(i AS VARCHAR), 4, '0') AS offer_id,
@@ -148,12 +149,12 @@ function statements(profiles: number): Record<BankTable, string[]> {
     card_offers: [
       // 0-3 offers per card, drawn from the catalogue (a card may hold the same offer twice: each row has its own id).
       `CREATE OR REPLACE TABLE main.card_offers AS
-       WITH c AS (SELECT card_id, CAST(floor(rnd(card_id, 'n_off') * 4) AS INTEGER) AS n FROM main.credit_cards),
-       co AS (SELECT card_id, k, hash(card_id, k, 'offer') AS ok FROM c, range(3) r(k) WHERE k < c.n)
+       WITH c AS (SELECT card_id, CAST(floor(rnd(card_id, 24) * 4) AS INTEGER) AS n FROM main.credit_cards),
+       co AS (SELECT card_id, k, hash(card_id, k, 1001) AS ok FROM c, range(3) r(k) WHERE k < c.n)
        SELECT 'co_' || substr(card_id, 3) || '_' || k AS card_offer_id,
          card_id,
-         'o_' || lpad(CAST(1 + CAST(floor(rnd(ok, 'which') * ${OFFERS}) AS INTEGER) AS VARCHAR), 4, '0') AS offer_id,
-         $now - to_seconds(CAST(floor(rnd(ok, 'activated') * 200 * 86400) AS BIGINT)) AS activated_at
+         'o_' || lpad(CAST(1 + CAST(floor(rnd(ok, 41) * ${OFFERS}) AS INTEGER) AS VARCHAR), 4, '0') AS offer_id,
+         $now - to_seconds(CAST(floor(rnd(ok, 2) * 200 * 86400) AS BIGINT)) AS activated_at
        FROM co`,
     ],
     events: [
@@ -162,15 +163,15 @@ function statements(profiles: number): Record<BankTable, string[]> {
       // credit card; activations of the cards activated in the window.
       `CREATE OR REPLACE TABLE main.events AS
        WITH logins AS (
-         SELECT j, 1 + CAST(floor(pow(rnd(j, 'who'), 1.3) * $profiles) AS BIGINT) AS i, rnd(j, 'ts') AS r_ts, rnd(j, 'device') AS r_device
+         SELECT j, 1 + CAST(floor(pow(rnd(j, 42), 1.3) * $profiles) AS BIGINT) AS i, rnd(j, 36) AS r_ts, rnd(j, 10) AS r_device
          FROM range(0, 8 * $profiles) r(j)),
        statements AS (
-         SELECT j, 1 + CAST(floor(rnd(j, 'who_s') * $profiles) AS BIGINT) AS i, rnd(j, 'ts_s') AS r_ts, CAST(floor(rnd(j, 'month') * 6) AS INTEGER) AS m
+         SELECT j, 1 + CAST(floor(rnd(j, 43) * $profiles) AS BIGINT) AS i, rnd(j, 37) AS r_ts, CAST(floor(rnd(j, 21) * 6) AS INTEGER) AS m
          FROM range(0, 2 * $profiles) r(j)),
-       cards AS (SELECT c.card_id, a.user_id, rnd(c.card_id, 'n_pay') AS r_pay, rnd(c.card_id, 'activated_recently') AS r_act, rnd(c.card_id, 'act_ts') AS r_act_ts
+       cards AS (SELECT c.card_id, a.user_id, rnd(c.card_id, 25) AS r_pay, rnd(c.card_id, 3) AS r_act, rnd(c.card_id, 1) AS r_act_ts
                  FROM main.credit_cards c JOIN main.accounts a USING (account_id)),
        payments AS (
-         SELECT user_id, card_id, k, rnd(hash(card_id, k), 'ts') AS r_ts, gauss(hash(card_id, k), 'amount') AS g_amount, rnd(hash(card_id, k), 'method') AS r_method
+         SELECT user_id, card_id, k, rnd(hash(card_id, k), 36) AS r_ts, gauss(hash(card_id, k), 4) AS g_amount, rnd(hash(card_id, k), 20) AS r_method
          FROM cards, range(6) r(k) WHERE k < CAST(floor(r_pay * 7) AS INTEGER))
        SELECT 'e_l_' || j AS event_id, 'u_' || lpad(CAST(i AS VARCHAR), 8, '0') AS user_id, 'Login' AS event,
          $now - to_seconds(CAST(floor(r_ts * 180 * 86400) AS BIGINT)) AS ts,
@@ -194,7 +195,7 @@ function statements(profiles: number): Record<BankTable, string[]> {
          json_object('card_id', card_id)
        FROM cards WHERE r_act < 0.3`,
     ],
-    vip_list: [`CREATE OR REPLACE TABLE main.vip_list AS SELECT user_id FROM main.profiles WHERE rnd(user_id, 'vip') < 0.03`],
+    vip_list: [`CREATE OR REPLACE TABLE main.vip_list AS SELECT user_id FROM main.profiles WHERE rnd(user_id, 40) < 0.03`],
   };
 }
 
@@ -236,7 +237,8 @@ export async function generateInto(
   // non-negative safe integer, never text from a user.
   if (!Number.isSafeInteger(seed) || seed < 0) throw new LinkedError('INVALID_ARGUMENT', `invalid seed ${seed}`);
   await wh.query(`CREATE OR REPLACE TEMP MACRO rnd(k, salt) AS CAST(hash(k, salt, ${seed}::UBIGINT) AS DOUBLE) / 18446744073709551616.0`);
-  await wh.query(`CREATE OR REPLACE TEMP MACRO gauss(k, salt) AS (rnd(k, salt || '1') + rnd(k, salt || '2') + rnd(k, salt || '3') + rnd(k, salt || '4') - 2.0) * sqrt(3.0)`);
+  // Box-Muller: a standard normal from two uniforms (1 - u keeps ln away from 0).
+  await wh.query(`CREATE OR REPLACE TEMP MACRO gauss(k, salt) AS sqrt(-2.0 * ln(1.0 - rnd(k, salt))) * cos(2.0 * pi() * rnd(k, salt + 500))`);
   // Row order carries no meaning here; letting DuckDB write in any order is much faster.
   await wh.query('SET preserve_insertion_order = false');
   const nowTs = tsLiteral(now);

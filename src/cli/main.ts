@@ -14,8 +14,15 @@ const program = new Command('linked')
   .showHelpAfterError();
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
-for (const file of readdirSync(commandsDir).sort()) {
-  if (!/\.(ts|js)$/.test(file) || file.endsWith('.d.ts') || file.endsWith('.test.ts')) continue;
+const commandFiles = readdirSync(commandsDir)
+  .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts') && !f.endsWith('.test.ts'))
+  .sort();
+
+// Load only the command being run when its file is known: every command pulls in its own layer
+// (DuckDB, octokit, actions-core...), and a CLI should start fast. Help loads them all.
+const requested = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const match = commandFiles.find((f) => f.replace(/\.(ts|js)$/, '') === requested);
+for (const file of match ? [match] : commandFiles) {
   const mod = (await import(join(commandsDir, file))) as { register?: (p: Command) => void };
   mod.register?.(program);
 }

@@ -15,9 +15,15 @@ export async function confirmApply(stack: string): Promise<boolean> {
     );
   }
   const rl = createInterface({ input: process.stdin, output: process.stdout });
+  // Ctrl-C at the prompt is a "no": the caller then releases the state lock instead of leaving it.
+  const interrupted = new AbortController();
+  rl.on('SIGINT', () => interrupted.abort());
   try {
-    const answer = await rl.question(`\nApply these changes to stack "${stack}"? Only 'yes' will be accepted: `);
+    const answer = await rl.question(`\nApply these changes to stack "${stack}"? Only 'yes' will be accepted: `, { signal: interrupted.signal });
     return answer.trim() === 'yes';
+  } catch (e) {
+    if (interrupted.signal.aborted) return false;
+    throw e;
   } finally {
     rl.close();
   }

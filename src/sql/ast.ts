@@ -26,6 +26,8 @@ export type Expr =
   | { readonly kind: 'isNull'; readonly expr: Expr; readonly negated: boolean }
   | { readonly kind: 'inList'; readonly expr: Expr; readonly list: readonly Expr[]; readonly negated: boolean }
   | { readonly kind: 'exists'; readonly query: Select; readonly negated: boolean }
+  /** `expr IN (query)`: NULL when expr is NULL, or when it is not found and the query yields a NULL. */
+  | { readonly kind: 'inQuery'; readonly expr: Expr; readonly query: Select }
   | { readonly kind: 'cast'; readonly expr: Expr; readonly type: SqlType }
   | { readonly kind: 'coalesce'; readonly items: readonly Expr[] }
   /** Case-sensitive substring tests, spelled per dialect. */
@@ -95,6 +97,7 @@ export const isNotNull = (expr: Expr): Expr => ({ kind: 'isNull', expr, negated:
 export const exists = (query: Select): Expr => ({ kind: 'exists', query, negated: false });
 export const notExists = (query: Select): Expr => ({ kind: 'exists', query, negated: true });
 export const coalesce = (...items: Expr[]): Expr => ({ kind: 'coalesce', items });
+export const inQuery = (expr: Expr, query: Select): Expr => ({ kind: 'inQuery', expr, query });
 export const countStar: Expr = { kind: 'countStar' };
 export const scalar = (query: Select): Expr => ({ kind: 'scalarSubquery', query });
 

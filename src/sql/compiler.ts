@@ -12,13 +12,16 @@ import type {
 import { LinkedError } from '../model/errors.js';
 import type { Entity, Relationship } from '../model/graph.js';
 import {
+  FALSE,
   ONE,
   TRUE,
   and,
   cast,
+  coalesce,
   col,
   compare,
   countStar,
+  inQuery,
   exists,
   isNotNull,
   not,
@@ -200,39 +203,36 @@ export class ConditionCompiler {
 
   /**
    * "count op N of the related rows satisfy `where`". `correlated`: `where` references rows outside
-   * the related subtree, so the count must be taken per parent row.
+   * the related subtree (a trait, an ancestor's column), so it must be evaluated per parent row.
+   *
+   * Uncorrelated (the common case) compiles to `parent.key IN (SELECT child.key ...)`, with one
+   * GROUP BY ... HAVING pass for counts other than one: the planner runs each as a single hash
+   * semi join, where a correlated EXISTS costs it an extra duplicate-eliminating join. "At most N"
+   * is "not more than N", so parents without any related row, or with a NULL key, qualify.
    */
   counted(rows: RelatedRows, where: Expr, count: Count, correlated: boolean): Expr {
     const { op, value: n } = count;
-    const link = compare('=', rows.childKey, rows.parentKey);
-    const probe = (w: Expr): Select => ({ kind: 'select', columns: [{ expr: ONE, as: 'one' }], from: rows.from, joins: rows.joins, where: w });
     if (op === 'at_least' && n === 0) return TRUE;
-    if (op === 'at_least' && n === 1) return exists(probe(and(link, where)));
-    if (op !== 'at_least' && n === 0) return notExists(probe(and(link, where)));
+    const none = op !== 'at_least' && n === 0;
     const cmp = op === 'at_least' ? '>=' : op === 'exactly' ? '=' : '<=';
     if (correlated) {
-      const counting: Select = { kind: 'select', columns: [{ expr: countStar, as: 'n' }], from: rows.from, joins: rows.joins, where: and(link, where) };
-      return compare(cmp, scalar(counting), param(n));
+      const link = compare('=', rows.childKey, rows.parentKey);
+      const probe: Select = { kind: 'select', columns: [{ expr: ONE, as: 'one' }], from: rows.from, joins: rows.joins, where: and(link, where) };
+      if (op === 'at_least' && n === 1) return exists(probe);
+      if (none) return notExists(probe);
+      return compare(cmp, scalar({ ...probe, columns: [{ expr: countStar, as: 'n' }] }), param(n));
     }
-    // One grouped pass over the related rows, probed by key: what a person would write by hand.
-    // "at most N" is "not more than N", so parents without any related row qualify.
-    const grouped: Select = {
+    const keys: Select = {
       kind: 'select',
       columns: [{ expr: rows.childKey, as: 'k' }],
       from: rows.from,
       joins: rows.joins,
       where: where === TRUE ? undefined : where,
-      groupBy: [rows.childKey],
-      having: compare(op === 'at_most' ? '>' : cmp, countStar, param(n)),
     };
-    const g = this.alias('g');
-    const matchKey: Select = {
-      kind: 'select',
-      columns: [{ expr: ONE, as: 'one' }],
-      from: { kind: 'derived', query: grouped, alias: g },
-      where: compare('=', sysCol(g, 'k'), rows.parentKey),
-    };
-    return op === 'at_most' ? notExists(matchKey) : exists(matchKey);
+    if (op === 'at_least' && n === 1) return inQuery(rows.parentKey, keys);
+    if (none) return not(coalesce(inQuery(rows.parentKey, keys), FALSE));
+    const grouped: Select = { ...keys, groupBy: [rows.childKey], having: compare(op === 'at_most' ? '>' : cmp, countStar, param(n)) };
+    return op === 'at_most' ? not(coalesce(inQuery(rows.parentKey, grouped), FALSE)) : inQuery(rows.parentKey, grouped);
   }
 
   eventCondition(ec: EventCondition, scope: Scope): Expr {
@@ -261,46 +261,38 @@ export class ConditionCompiler {
 
   audienceCondition(c: AudienceMembershipCondition, scope: Scope): Expr {
     const profileId = cast(col(scope.profile, this.ctx.graph.profile.id), 'VARCHAR');
-    let member: Expr;
+    const select = (expr: Expr, from: FromItem, where?: Expr): Select => ({ kind: 'select', columns: [{ expr, as: 'profile_id' }], from, where });
+    let members: Select;
     if (c.source === 'classic') {
       const classic = this.ctx.classicAudiences.find((a) => a.key === c.audience);
       if (!classic) throw invalid(`Classic audience not found: ${c.audience}`);
       const alias = this.alias('c');
-      member = exists({
-        kind: 'select',
-        columns: [{ expr: ONE, as: 'one' }],
-        from: table(classic.table, alias),
-        where: compare('=', cast(col(alias, classic.profileIdColumn), 'VARCHAR'), profileId),
-      });
+      members = select(cast(col(alias, classic.profileIdColumn), 'VARCHAR'), table(classic.table, alias));
     } else {
       const source = this.ctx.linkedAudience(c.audience);
-      const alias = this.alias('m');
       if (source.kind === 'snapshot') {
-        member = exists({
-          kind: 'select',
-          columns: [{ expr: ONE, as: 'one' }],
-          from: { kind: 'quotedTable', sql: source.table, alias },
-          where: and(compare('=', sysCol(alias, 'audience_key'), param(source.audienceKey)), compare('=', sysCol(alias, 'profile_id'), profileId)),
-        });
+        const alias = this.alias('m');
+        members = select(
+          sysCol(alias, 'profile_id'),
+          { kind: 'quotedTable', sql: source.table, alias },
+          compare('=', sysCol(alias, 'audience_key'), param(source.audienceKey)),
+        );
       } else {
         if (this.inlineStack.includes(c.audience)) {
           throw invalid(`Audience conditions form a cycle: ${[...this.inlineStack, c.audience].join(' -> ')}`);
         }
         this.inlineStack.push(c.audience);
         try {
-          const members = this.membershipSelect(source.condition);
-          member = exists({
-            kind: 'select',
-            columns: [{ expr: ONE, as: 'one' }],
-            from: { kind: 'derived', query: members, alias },
-            where: compare('=', sysCol(alias, 'profile_id'), profileId),
-          });
+          members = this.membershipSelect(source.condition);
         } finally {
           this.inlineStack.pop();
         }
       }
     }
-    return c.negate ? not(member) : member;
+    // The profile id is never NULL here (membership requires it), so only a NULL among the members
+    // can make IN unknown: COALESCE keeps "not part of" two-valued.
+    const member = inQuery(profileId, members);
+    return c.negate ? not(coalesce(member, FALSE)) : member;
   }
 
   private env(scope: Scope): ComparisonEnv {

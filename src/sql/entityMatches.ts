@@ -1,6 +1,6 @@
 import type { Condition, Count, EntityCondition, EntityPredicate } from '../model/condition.js';
 import { LinkedError } from '../model/errors.js';
-import { FALSE, NULL, ONE, and, cast, col, compare, exists, isNotNull, param, sysCol, table, type Expr, type Join, type Query, type Select } from './ast.js';
+import { FALSE, NULL, and, cast, col, compare, inQuery, isNotNull, param, sysCol, table, type Expr, type Join, type Query, type Select } from './ast.js';
 import { ConditionCompiler, type Scope } from './compiler.js';
 import type { CompileContext } from './context.js';
 import { printerFor, type CompiledQuery } from './printer.js';
@@ -90,11 +90,10 @@ export function compileEntityMatches(condition: Condition, path: string[], ctx: 
     const where: Expr[] = [isNotNull(id)];
     const m = compiler.alias('m');
     where.push(
-      exists({
+      inQuery(cast(id, 'VARCHAR'), {
         kind: 'select',
-        columns: [{ expr: ONE, as: 'one' }],
+        columns: [{ expr: sysCol(m, 'profile_id'), as: 'profile_id' }],
         from: { kind: 'cte', name: MEMBERS, alias: m },
-        where: compare('=', sysCol(m, 'profile_id'), cast(id, 'VARCHAR')),
       }),
     );
     let alias = p;

@@ -9,6 +9,7 @@ import { FALSE, coalesce, type Expr } from './ast.js';
 export function nullable(e: Expr): boolean {
   switch (e.kind) {
     case 'column':
+    case 'inQuery':
     case 'jsonText':
     case 'tryCast':
       return true;

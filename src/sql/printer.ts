@@ -121,6 +121,8 @@ export abstract class SqlPrinter {
         return `${this.operand(e.expr, depth)} ${e.negated ? 'NOT ' : ''}IN (${e.list.map((i) => this.expr(i, depth)).join(', ')})`;
       case 'exists':
         return `${e.negated ? 'NOT ' : ''}EXISTS ${this.subquery(e.query, depth)}`;
+      case 'inQuery':
+        return `${this.operand(e.expr, depth)} IN ${this.subquery(e.query, depth)}`;
       case 'cast':
         return `CAST(${this.expr(e.expr, depth)} AS ${this.typeName(e.type)})`;
       case 'coalesce':

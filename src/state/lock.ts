@@ -143,7 +143,7 @@ export async function releaseLock(wh: Warehouse, schema: string, id: string): Pr
 export async function forceUnlock(wh: Warehouse, schema: string, id: string): Promise<LockInfo> {
   const lock = (await readLocks(wh, schema)).find((l) => l.id === id);
   if (!lock) {
-    throw new LinkedError('LOCK_NOT_FOUND', `No state lock has id ${id}. \`linked state list --locks\` shows the locks held now.`);
+    throw new LinkedError('LOCK_NOT_FOUND', `No state lock has id ${id}. \`linked state list\` shows the locks held now.`);
   }
   await releaseLock(wh, schema, id);
   return lock;

@@ -6,6 +6,11 @@ import type { CatalogColumn, CatalogTable, QueryOptions, QueryResult, Row, Wareh
 export interface DuckDbOpenOptions {
   /** How long to wait for another process to release the file (DESIGN D5: one writer per file). */
   busyTimeoutMs?: number;
+  /**
+   * Open without taking the write lock: several read-only processes (previews, reports) share a
+   * file; a writer still excludes them. The file must exist.
+   */
+  readOnly?: boolean;
 }
 
 /** Opens a DuckDB file (or ':memory:'), retrying while another process holds its lock. */
@@ -13,7 +18,7 @@ export async function openDuckDb(path: string, options: DuckDbOpenOptions = {}):
   const deadline = Date.now() + (options.busyTimeoutMs ?? 30_000);
   for (let attempt = 0; ; attempt++) {
     try {
-      const instance = await DuckDBInstance.create(path);
+      const instance = await DuckDBInstance.create(path, options.readOnly && path !== ':memory:' ? { access_mode: 'READ_ONLY' } : undefined);
       return new DuckDbWarehouse(instance, await instance.connect());
     } catch (e) {
       const busy = /Could not set lock|Conflicting lock/i.test(String((e as Error).message));

@@ -1,7 +1,14 @@
 import type { WarehouseConfig } from '../model/warehouse.js';
 import { openDuckDb } from './duckdb.js';
 import type { Warehouse } from './types.js';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { LinkedError } from '../model/errors.js';
+
+export interface OpenWarehouseOptions {
+  /** Reads only (preview, reports): a DuckDB file is opened without its write lock. Snowflake ignores it. */
+  readOnly?: boolean;
+}
 
 export * from './types.js';
 export * from './errors.js';
@@ -11,9 +18,13 @@ export { openDuckDb, DuckDbWarehouse, duckDbTypeFamily } from './duckdb.js';
  * Opens the warehouse a stack declares. A relative DuckDB path is taken from `baseDir`
  * (the project directory), so a plan run from CI and one run locally use the same file.
  */
-export async function openWarehouse(config: WarehouseConfig, baseDir = process.cwd()): Promise<Warehouse> {
+export async function openWarehouse(config: WarehouseConfig, baseDir = process.cwd(), options: OpenWarehouseOptions = {}): Promise<Warehouse> {
   if (config.type === 'duckdb') {
-    return openDuckDb(config.path === ':memory:' ? config.path : resolve(baseDir, config.path));
+    const path = config.path === ':memory:' ? config.path : resolve(baseDir, config.path);
+    if (options.readOnly && path !== ':memory:' && !existsSync(path)) {
+      throw new LinkedError('WAREHOUSE_MISSING', `The DuckDB file ${path} does not exist: create it (e.g. "linked example bank --out ${config.path}") or fix the stack's warehouse path.`);
+    }
+    return openDuckDb(path, { readOnly: options.readOnly });
   }
   // Loaded on demand: snowflake-sdk is heavy and DuckDB users never need it.
   const { openSnowflake } = await import('./snowflake.js');

@@ -6,7 +6,7 @@ import { readApplyLog } from '../../src/state/audit.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { desired, rawDesired, tempDir } from '../plan/fixtures.js';
-import { linked } from './project.js';
+import { linked } from '../plan/cli-project.js';
 
 describe('linked apply <planfile> (CLI process)', () => {
   it('applies a saved plan with CI provenance, then refuses it as stale', async () => {

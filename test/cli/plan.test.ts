@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PlanSchema } from '../../src/plan/schema.js';
-import { linked, makeProject } from './project.js';
+import { linked, makeProject } from '../plan/cli-project.js';
 
 describe('linked init / plan / apply (CLI process)', () => {
   it('plan -> apply -> plan, with detailed exit codes, saved plans and every renderer', async () => {

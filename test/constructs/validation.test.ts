@@ -19,7 +19,7 @@ import {
   trait,
 } from '../../constructs/index.js';
 import { bankStack, cleanup, synthError, tempDir } from './helpers.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 afterEach(cleanup);
@@ -201,6 +201,20 @@ describe('construct validation names the construct path', () => {
       'The Data Graph declares no events source, so the event condition on "Login" cannot be computed (at condition)',
     ]);
     expect(msg).toContain('[empty] A LinkedAudiencesStack needs one DataGraph');
+  });
+
+  it('a construct outside a LinkedAudiencesStack is refused at once, naming its path', () => {
+    const app = new App({ outdir: tempDir() });
+    expect(() => new Audience(app, 'loose', { where: trait('plan').exists() })).toThrow('loose: linked-audiences constructs must be created inside a LinkedAudiencesStack');
+  });
+
+  it('an app synthesized twice writes the same resources', () => {
+    const b = bankStack();
+    new Audience(b.stack, 'ok', { where: trait('plan').exists() });
+    b.app.synth();
+    const first = readFileSync(join(b.outdir, 'stacks', 'bank', 'cdk.tf.json'), 'utf8');
+    b.app.synth();
+    expect(readFileSync(join(b.outdir, 'stacks', 'bank', 'cdk.tf.json'), 'utf8')).toBe(first);
   });
 
   it('a valid stack has no problems and toDesired() returns its model', () => {

@@ -1,19 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { updateStatus } from '../../src/compute/status.js';
 import { computeTables } from '../../src/compute/tables.js';
-import { Audience, DataGraph } from '../../src/model/index.js';
+import { Audience, DataGraph, Desired } from '../../src/model/index.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { writeResource } from '../../src/state/writer.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { writeManifest } from '../plan/fixtures.js';
 
 /*
  * The commands as a user runs them: `linked compute | runs | status | resume | run --once`, real
- * processes on a real DuckDB file. The warehouse config comes from the bank example's synthesized
- * project; the applied state (what compute runs) is written here.
+ * processes on a real DuckDB file. The synthesized project gives the warehouse config; the applied
+ * state (what compute runs) is written here as apply writes it.
  */
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SCHEMA = 'LINKED_AUDIENCES';
@@ -26,18 +27,18 @@ function linked(...args: string[]) {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'linked-cli-compute-'));
-  cpSync(join(ROOT, 'examples/bank/cdktf.out'), join(dir, 'cdktf.out'), { recursive: true });
-  cpSync(join(ROOT, 'examples/bank/cdktf.json'), join(dir, 'cdktf.json'));
-  const wh = await openDuckDb(join(dir, 'bank.duckdb'));
-  await migrateState(wh, SCHEMA);
-  await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, CASE WHEN i % 5 = 0 THEN 'premium' ELSE 'basic' END AS plan FROM range(50) t(i)`);
   const graph = DataGraph.parse({ profile: { table: 'main.profiles', id: 'user_id', traits: ['plan'] } });
   const aud = (key: string, enabled: boolean) =>
     Audience.parse({ key, name: key, enabled, schedule: { type: 'interval', every: '15m' }, condition: { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'premium' } } });
+  const desired = Desired.parse({ stack: 'bank', warehouse: { type: 'duckdb', path: 'w.duckdb' }, graph, audiences: [aud('premium', true), aud('sleeping', false)] });
+  writeManifest(dir, desired);
+  const wh = await openDuckDb(join(dir, 'w.duckdb'));
+  await migrateState(wh, SCHEMA);
+  await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, CASE WHEN i % 5 = 0 THEN 'premium' ELSE 'basic' END AS plan FROM range(50) t(i)`);
+  // The applied state, as \`linked apply\` leaves it.
   const ctx = { applyId: 'a', appliedAt: new Date(), appliedBy: null, commitSha: null, stack: 'bank' };
-  await writeResource(wh, SCHEMA, 'data_graph', 'graph', graph, ctx, true);
-  await writeResource(wh, SCHEMA, 'audience', 'premium', aud('premium', true), ctx, true);
-  await writeResource(wh, SCHEMA, 'audience', 'sleeping', aud('sleeping', false), ctx, true);
+  await writeResource(wh, SCHEMA, 'data_graph', 'graph', desired.graph, ctx, true);
+  for (const a of desired.audiences) await writeResource(wh, SCHEMA, 'audience', a.key, a, ctx, true);
   await wh.close();
 }, 60_000);
 
@@ -55,22 +56,15 @@ describe('linked compute / runs / status / resume / run --once', () => {
     expect(r.json()).toMatchObject({ audienceKey: 'premium', status: 'Live', members: 10, entered: 10, baseline: true, trigger: 'manual' });
 
 
-    r = linked('compute', 'sleeping');
-    expect(r.code).toBe(1);
-    expect(r.err).toContain('[AUDIENCE_DISABLED]');
-
     r = linked('runs', 'premium', '--json');
     expect(r.json().runs.map((x: { status: string; trigger: string; members: number }) => [x.status, x.trigger, x.members])).toEqual([
       ['Live', 'manual', 10],
     ]);
 
-    // Paused for manual intervention: compute refuses until `linked resume`.
-    const wh = await openDuckDb(join(dir, 'bank.duckdb'));
+    // Paused for manual intervention (compute refuses it: test/controller/compute-now.test.ts) until `linked resume`.
+    const wh = await openDuckDb(join(dir, 'w.duckdb'));
     await updateStatus(wh, computeTables(wh, SCHEMA), 'premium', { status: 'Failed', paused: true, pausedReason: 'Execution is paused due to an identified operational issue.' });
     await wh.close();
-    r = linked('compute', 'premium', '--json');
-    expect(r.code).toBe(1);
-    expect(r.json().error.code).toBe('AUDIENCE_PAUSED');
     expect(linked('status').out).toMatch(/premium\s+Failed \(paused\)/);
     r = linked('resume', 'premium', '--json');
     expect(r.json()).toEqual({ audience: 'premium', resumed: true });

@@ -162,6 +162,25 @@ describe('DuckDB adapter', () => {
     await again.close();
   });
 
+  it('read-only: reads, refuses writes, and a missing file is reported by openWarehouse', async () => {
+    const path = join(dir, 'ro.duckdb');
+    const w = await openDuckDb(path);
+    await w.query('CREATE TABLE t AS SELECT 1 AS x');
+    await w.close();
+    const ro = await openDuckDb(path, { readOnly: true });
+    try {
+      expect((await ro.query('SELECT x FROM t')).rows).toEqual([{ x: 1 }]);
+      const err = await ro.query('INSERT INTO t VALUES (2)').catch((e) => e);
+      expect(err).toBeInstanceOf(WarehouseError);
+      expect(err.message).toMatch(/read-only/i);
+    } finally {
+      await ro.close();
+    }
+    const missing = await openWarehouse({ type: 'duckdb', path: 'nope.duckdb', stateSchema: 'LINKED_AUDIENCES' }, dir, { readOnly: true }).catch((e) => e);
+    expect(missing.code).toBe('WAREHOUSE_MISSING');
+    expect(missing.message).toContain(join(dir, 'nope.duckdb'));
+  });
+
   describe('a file held by another process', () => {
     const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'hold-lock.ts');
     let child: ChildProcess | undefined;

@@ -28,6 +28,10 @@ export function register(program: Command): void {
     .option('--no-color', 'no ANSI colours even on a terminal')
     .action(async (planfile: string | undefined, flags: ApplyFlags) => {
       const timeoutMs = parseDuration(flags.lockTimeout, '--lock-timeout');
+      if (flags.json && !planfile && !flags.autoApprove) {
+        // A prompt would corrupt the JSON on stdout (Terraform's rule too).
+        throw new LinkedError('APPLY_NEEDS_APPROVAL', '--json needs --auto-approve, or a saved plan: `linked apply plan.json --json`.');
+      }
       const dir = resolve(flags.dir ?? process.cwd());
       const color = useColor(process.stdout, flags.color);
       const say = (text: string) => {

@@ -266,7 +266,7 @@ export function register(program: Command): void {
       }
       if (flags.dialect) throw new LinkedError('INVALID_ARGUMENT', '--dialect applies to --sql only: a preview runs on the stack’s own warehouse');
       const started = Date.now();
-      const wh = await openWarehouse(desired.warehouse, dir);
+      const wh = await openWarehouse(desired.warehouse, dir, { readOnly: true });
       try {
         const diagnostics = await checkCatalog(desired, wh, { audiences: [audience.key], duplicateKeys: flags.keyCheck !== false });
         if (hasErrors(diagnostics)) {

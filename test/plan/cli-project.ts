@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
-import { desired, rawDesired, tempDir, writeManifest } from '../plan/fixtures.js';
+import { desired, rawDesired, tempDir, writeManifest } from './fixtures.js';
 
 const BIN = fileURLToPath(new URL('../../bin/linked.js', import.meta.url));
 

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { desired } from '../plan/fixtures.js';
+import { planAndApply } from '../plan/helpers.js';
+import { linked, makeProject } from '../plan/cli-project.js';
+
+describe('linked state / audit / drift / force-unlock (CLI process)', () => {
+  it('shows what is applied, who changed it, and the warehouse drift under it', async () => {
+    const { dir, raw, write } = await makeProject(2);
+    const ci = { GITHUB_ACTIONS: 'true', GITHUB_SHA: 'a'.repeat(40), GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main', GITHUB_ACTOR: 'octocat' };
+    const apply = linked(['apply', '--dir', dir, '--auto-approve'], ci);
+    expect(apply.status).toBe(0);
+
+    // A second change, applied in-process with its own provenance, then some warehouse drift.
+    raw.audiences[0].name = 'Premium people';
+    write(raw);
+    const wh = await openDuckDb(join(dir, 'w.duckdb'));
+    try {
+      await planAndApply(wh, desired(raw));
+      await wh.query('ALTER TABLE main.profiles DROP COLUMN email');
+      await wh.query('ALTER TABLE main.cards ALTER COLUMN account_id TYPE INTEGER');
+    } finally {
+      await wh.close();
+    }
+
+    const list = linked(['state', 'list', '--dir', dir]);
+    expect(list.status).toBe(0);
+    const lines = list.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ADDRESS\s+VERSION\s+APPLIED AT\s+BY\s+COMMIT\s+STATUS$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual([
+      'data_graph.graph 1',
+      'audience.aud-0 2',
+      'audience.aud-1 1',
+      'destination.hook 1',
+      'event_emitter.entered-hook 1',
+    ]);
+    expect(lines[3]).toMatch(/ octocat\s+aaaaaaaaaaaa\s+active$/);
+
+    const show = linked(['state', 'show', 'hook', '--dir', dir]);
+    expect(show.status).toBe(0);
+    expect(show.stdout).toMatch(/^# destination\.hook\nversion:    1\n/);
+    expect(show.stdout).toContain('"Authorization": "(sensitive)"');
+    expect(show.stdout).not.toContain('HOOK_TOKEN');
+
+    const audit = linked(['audit', '--dir', dir, '--resource', 'audience.aud-0']);
+    expect(audit.status).toBe(0);
+    const entries = audit.stdout.trim().split('\n\n');
+    expect(entries).toHaveLength(2);
+    expect(entries[0]).toMatch(/^\S+  apply [0-9a-f-]{36}  by ci-bot \(author Ana <ana@example\.test>\)  commit 0123456789ab  branch main  PR #42\n  # audience\.aud-0 will be updated in place\n  ~ audience "aud-0" \{\n      ~ name = "Audience 0" -> "Premium people"\n    \}$/);
+    expect(entries[1]).toMatch(/^\S+  apply [0-9a-f-]{36}  by octocat  commit aaaaaaaaaaaa  branch main\n  # audience\.aud-0 will be created/);
+
+    const drift = linked(['drift', '--dir', dir, '--detailed-exitcode', '--json']);
+    expect(drift.status).toBe(2);
+    const codes = JSON.parse(drift.stdout).drift.map((d: { code: string }) => d.code).sort();
+    expect(codes).toEqual(expect.arrayContaining(['DRIFT_COLUMN_DROPPED', 'DRIFT_TYPE_CHANGED']));
+
+    const unlock = linked(['force-unlock', 'no-such-id', '--dir', dir]);
+    expect(unlock.status).toBe(1);
+    expect(unlock.stderr).toBe('Error [LOCK_NOT_FOUND]: No state lock has id no-such-id. `linked state list` shows the locks held now.\n');
+  }, 300_000);
+});

@@ -1,0 +1,38 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Audience, Destination, all, col, event, prop, trait } from '../../constructs/index.js';
+import { bankStack, cleanup } from './helpers.js';
+
+afterEach(cleanup);
+
+/*
+ * The builder's types decide where a condition may go. `npm test` type-checks this file: each
+ * @ts-expect-error line must be a compile error, or the type check fails.
+ */
+describe('condition builder types', () => {
+  it('accepts conditions at their level and refuses them elsewhere', () => {
+    const b = bankStack();
+    const ok = [
+      b.accounts.where(col('type').equals('credit'), b.cards.where(col('balance').lt(col('credit_limit'))).atLeast(1)),
+      b.accounts.where(b.cards.where(b.transactions.where(col('amount').gt(b.cards.col('credit_limit'))))),
+      all(trait('credit_score').gte(trait('credit_limit')), event('Payment Made').where(prop('amount').gt(trait('credit_limit')))),
+    ];
+    // @ts-expect-error cards is not a relationship of the profile
+    new Audience(b.stack, 'skips', { where: b.cards.where(col('balance').gt(0)) });
+    // @ts-expect-error transactions hang from cards, not accounts
+    b.accounts.where(b.transactions.atLeast(1));
+    // @ts-expect-error a column filter is not a profile-level condition
+    new Audience(b.stack, 'column', { where: col('balance').gt(0) });
+    // @ts-expect-error a trait condition does not go inside an entity filter
+    b.accounts.where(trait('plan').equals('premium'));
+    // @ts-expect-error a column operand needs an entity row
+    trait('credit_score').gt(col('credit_limit'));
+    // @ts-expect-error an event property filter compares with literals and traits only
+    prop('amount').gt(b.cards.col('credit_limit'));
+    // Declared, never called: only its type matters.
+    const plainSecret = () =>
+      // @ts-expect-error secrets are references: a plain string does not type-check
+      Destination.segment(b.stack, 's', { writeKey: 'plain' });
+    void plainSecret;
+    expect(ok.map((c) => c.toModel().kind)).toEqual(['entity', 'entity', 'and']);
+  });
+});
