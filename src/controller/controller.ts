@@ -14,6 +14,7 @@ import { migrateState } from '../state/migrate.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { LeaseCoordinator } from './lease.js';
 import { runOrdered } from './order.js';
+import { importRequestFiles } from './request-files.js';
 import { heartbeat, markStopped, pendingRequests, pickRequests } from './requests.js';
 
 export interface ControllerOptions {
@@ -31,6 +32,8 @@ export interface ControllerOptions {
   /** Compiles one audience; default: src/sql through compileAudience. */
   compile?: (model: ComputeModel, audienceKey: string, wh: Warehouse, now: Date) => CompiledAudience | Promise<CompiledAudience>;
   log?: (line: string) => void;
+  /** DuckDB: where `linked compute` leaves requests while this controller holds the file. */
+  requestDir?: string;
   onRun?: (summary: RunSummary) => void;
   now?: () => Date;
   id?: string;
@@ -80,6 +83,7 @@ export class Controller {
       await migrateState(wh, this.o.schema);
       const t = computeTables(wh, this.o.schema);
       await heartbeat(wh, t, this.id, this.now());
+      if (this.o.requestDir) await importRequestFiles(wh, t, this.o.requestDir);
       const model = await (this.o.loadModel ?? ((w) => readAppliedModel(w, this.o.schema)))(wh);
       if (!model) return report;
       const statuses = await syncStatuses(wh, t, model);

@@ -63,11 +63,11 @@ export interface RelatedRows {
 const invalid = (message: string) => new LinkedError('INVALID_CONDITION', message);
 
 /**
- * Compiles condition trees to predicates over a profile row. Entity and event conditions become
- * EXISTS / NOT EXISTS (planned as semi / anti joins) or, for counts other than "at least one" and
- * "none", a semi join with one grouped count per parent key. Only when a filter reaches outside its
- * subtree (a profile trait, an ancestor's column) is a count correlated, and the warehouse
- * decorrelates it.
+ * Compiles condition trees to predicates over a profile row. Entity, event and audience conditions
+ * become `key IN (subquery)` semi joins (with one GROUP BY ... HAVING pass for counts other than
+ * "at least one" and "none"), which is what a person would write and what the planner runs best.
+ * Only when a filter reaches outside its subtree (a profile trait, an ancestor's column) is a
+ * condition correlated (EXISTS / COUNT per parent row), and the warehouse decorrelates it.
  */
 export class ConditionCompiler {
   readonly index: GraphIndex;

@@ -1,6 +1,7 @@
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { LinkedError } from '../model/errors.js';
 import { classifyDuckDbError } from './errors.js';
+import { TransactionGate } from './transactions.js';
 import type { CatalogColumn, CatalogTable, QueryOptions, QueryResult, Row, Warehouse } from './types.js';
 
 export interface DuckDbOpenOptions {
@@ -76,7 +77,7 @@ export function duckDbTypeFamily(type: string): CatalogColumn['family'] {
 
 export class DuckDbWarehouse implements Warehouse {
   readonly dialect = 'duckdb' as const;
-  private inTransaction = false;
+  private readonly gate = new TransactionGate((sql) => this.query(sql));
   private closed = false;
 
   constructor(
@@ -123,21 +124,9 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T> {
-    // A nested call joins the outer transaction: DuckDB has no savepoints.
-    if (this.inTransaction) return fn(this);
-    await this.query('BEGIN TRANSACTION');
-    this.inTransaction = true;
-    try {
-      const result = await fn(this);
-      await this.query('COMMIT');
-      return result;
-    } catch (e) {
-      await this.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      this.inTransaction = false;
-    }
+    return this.gate.run(() => fn(this));
   }
+
 
   /**
    * DuckDB resolves identifiers case-insensitively even when quoted, so the catalog is matched the

@@ -4,6 +4,7 @@ import type { SnowflakeWarehouseConfig } from '../model/warehouse.js';
 import { resolveSecret } from '../secrets.js';
 import { quoteIdent } from '../sql/identifiers.js';
 import { classifySnowflakeError } from './errors.js';
+import { TransactionGate } from './transactions.js';
 import type { CatalogColumn, CatalogTable, QueryOptions, QueryResult, Row, Warehouse } from './types.js';
 
 export interface SnowflakeOpenOptions {
@@ -110,7 +111,7 @@ export function snowflakeTypeFamily(type: string): CatalogColumn['family'] {
 
 export class SnowflakeWarehouse implements Warehouse {
   readonly dialect = 'snowflake' as const;
-  private inTransaction = false;
+  private readonly gate = new TransactionGate((sql) => this.query(sql));
   private closed = false;
 
   constructor(
@@ -167,21 +168,9 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   async transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T> {
-    // A nested call joins the outer transaction, as in the DuckDB adapter.
-    if (this.inTransaction) return fn(this);
-    await this.query('BEGIN TRANSACTION');
-    this.inTransaction = true;
-    try {
-      const result = await fn(this);
-      await this.query('COMMIT');
-      return result;
-    } catch (e) {
-      await this.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      this.inTransaction = false;
-    }
+    return this.gate.run(() => fn(this));
   }
+
 
   /**
    * Looks the table up in its database's INFORMATION_SCHEMA. Names match exactly: Snowflake stores

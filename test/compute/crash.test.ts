@@ -7,19 +7,25 @@ import { SCHEMA, freshWarehouse, prng, replayMismatches } from './helpers.js';
 
 const CHILD = new URL('../controller/fixtures/child.ts', import.meta.url).pathname;
 
-/** Starts the looping child, waits for its first output, then kills it after `afterMs`. */
-function killAfter(db: string, seed: number, afterMs: number): Promise<string> {
+/**
+ * Starts the looping child and kills it `afterMs` after it begins its `nth` run (1-based): the
+ * kill lands inside a run (or just after it) whatever the machine's load.
+ */
+function killDuringRun(db: string, seed: number, nth: number, afterMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'loop', db, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.on('data', (d) => (out += d));
+    let armed = false;
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (!armed && out.includes(`begin ${nth - 1}\n`)) {
+        armed = true;
+        setTimeout(() => child.kill('SIGKILL'), afterMs);
+      }
+    });
     child.stderr.on('data', (d) => (err += d));
-    // Kill relative to process start, landing anywhere in a run (startup takes ~1 s).
-    timer = setTimeout(() => child.kill('SIGKILL'), afterMs);
     child.on('exit', (code, signal) => {
-      clearTimeout(timer);
       if (signal === 'SIGKILL') resolve(out);
       else reject(new Error(`child exited ${code}: ${err}`));
     });
@@ -36,13 +42,13 @@ describe('a run killed with SIGKILL at random points', () => {
     const rnd = prng(7);
     let completed = 0;
     for (let i = 0; i < 6; i++) {
-      const out = await killAfter(path, i + 1, 1200 + Math.floor(rnd() * 2500));
+      const out = await killDuringRun(path, i + 1, 1 + (i % 3), Math.floor(rnd() * 900));
       completed += out.split('\n').filter((l) => l.startsWith('run ')).length;
       const check = await openDuckDb(path);
       expect(await replayMismatches(check), `after kill ${i}`).toEqual([]);
       await check.close();
     }
-    // Some kills must have landed after at least one whole run, or the test proves little.
+    // Kills after the 2nd and 3rd run began: whole runs committed between the crashes.
     expect(completed).toBeGreaterThan(0);
 
     // After the crashes, one more run converges on the truth computed from the data.

@@ -8,7 +8,8 @@ import { sharedSession } from '../../src/state/session.js';
 import { readStateHash } from '../../src/state/state-hash.js';
 import { readApplyLog } from '../../src/state/audit.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
-import { desired, rawDesired, tempDir } from './fixtures.js';
+import { desired, rawDesired, tempDir, writeManifest } from './fixtures.js';
+import { linked } from './cli-project.js';
 import { planAndApply } from './helpers.js';
 import { startApplyChild, waitForFile } from './processes.js';
 
@@ -22,10 +23,11 @@ describe('apply across processes', () => {
     const a = startApplyChild({ dbPath, audiences: 3, holdLockUntil: release });
     await waitForFile(`${release}.ready`, a.child);
 
-    const b = await startApplyChild({ dbPath, audiences: 5, lockTimeoutMs: 1500 }).done;
-    expect(b.code).toBe(1);
-    expect(b.result).toMatchObject({ ok: false, code: 'STATE_LOCKED' });
-    expect(b.result.message).toMatch(/^The state of stack "marketing" is locked by child \d+ since .*; waited [\d.]+s\. .*linked force-unlock /);
+    // The second apply is the real CLI, on the same project and file.
+    writeManifest(dir, desired(rawDesired('w.duckdb', 5)));
+    const b = linked(['apply', '--dir', dir, '--auto-approve', '--lock-timeout', '1500ms']);
+    expect(b.status).toBe(1);
+    expect(b.stderr).toMatch(/^Error \[STATE_LOCKED\]: The state of stack "marketing" is locked by child \d+ since .*; waited [\d.]+s\. .*linked force-unlock [0-9a-f-]{36}`\.\n$/);
 
     writeFileSync(release, '');
     const won = await a.done;
@@ -40,7 +42,7 @@ describe('apply across processes', () => {
     } finally {
       await wh.close();
     }
-  });
+  }, 120_000);
 
   it('a process killed in the middle of an apply leaves the state as it was; force-unlock frees its lock', async () => {
     const dir = tempDir();

@@ -232,7 +232,9 @@ describe('operators, counts, windows and audiences on DuckDB', () => {
   });
 
   it('never wraps two-valued predicates in COALESCE, and does wrap nullable ones under not', () => {
-    expect(compileMembership({ kind: 'not', condition: accounts(atLeast(1)) }, ctx).sql).not.toContain('COALESCE');
+    const correlatedExists = accounts(atLeast(1), column('balance', { operator: 'lt', value: { trait: 'score' } }));
+    expect(compileMembership({ kind: 'not', condition: correlatedExists }, ctx).sql).toContain('NOT EXISTS');
+    expect(compileMembership({ kind: 'not', condition: correlatedExists }, ctx).sql).not.toContain('COALESCE');
     expect(compileMembership({ kind: 'not', condition: trait('score', { operator: 'gt', value: { literal: 1 } }) }, ctx).sql).toContain('NOT COALESCE(');
   });
 });

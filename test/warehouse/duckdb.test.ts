@@ -129,6 +129,27 @@ describe('DuckDB adapter', () => {
     expect((await wh.query<{ c: number }>('SELECT count(*) AS c FROM t')).rows[0].c).toBe(3);
   });
 
+  it('concurrent transactions on one connection queue instead of interleaving; inner calls join', async () => {
+    const wh = await memory();
+    await wh.query('CREATE TABLE t (x INTEGER)');
+    const gate: { open?: () => void } = {};
+    const opened = new Promise<void>((r) => (gate.open = r));
+    const first = wh.transaction(async (tx) => {
+      await tx.query('INSERT INTO t VALUES (1)');
+      await opened; // the second flow starts while this transaction is open
+      // A call on the warehouse itself, inside this flow, joins rather than deadlocks.
+      await wh.transaction((inner) => inner.query('INSERT INTO t VALUES (2)'));
+      throw new Error('first fails');
+    });
+    const second = wh.transaction(async (tx) => {
+      await tx.query('INSERT INTO t VALUES (10)');
+    });
+    gate.open!();
+    await expect(first).rejects.toThrow('first fails');
+    await second;
+    expect((await wh.query<{ x: number }>('SELECT x FROM t ORDER BY x')).rows.map((r) => r.x)).toEqual([10]);
+  });
+
   it('classifies errors: compilation (parser, binder, catalog) vs warehouse errors passed through', async () => {
     const wh = await memory();
     await wh.query('CREATE TABLE t (id VARCHAR PRIMARY KEY)');

@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
-import { renderRunSummary, progressLine } from '../../compute/format.js';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { progressLine, renderRunSummary } from '../../compute/format.js';
 import { readStatus } from '../../compute/status.js';
 import { computeTables } from '../../compute/tables.js';
 import type { RunSummary } from '../../compute/types.js';
-import { computeNow, requestOutcome, summaryOfRun } from '../../controller/compute-now.js';
-import { LinkedError } from '../../model/errors.js';
+import { computeNow, requestOutcome, summaryOfRun, type ComputeNowOutcome } from '../../controller/compute-now.js';
+import { requestDirFor, writeRequestFile } from '../../controller/request-files.js';
+import { loadDesired } from '../../manifest/index.js';
+import { isLinkedError, LinkedError } from '../../model/errors.js';
+import type { WarehouseConfig } from '../../model/warehouse.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
 import { openWarehouse } from '../../warehouse/index.js';
 import { openProject } from '../context.js';
@@ -26,19 +31,33 @@ export function register(program: Command): void {
     .option('--wait', 'with --request: wait for the run and print its summary')
     .option('--wait-timeout <seconds>', 'how long to wait for a controller to serve the request', '600')
     .action(async (audience: string, flags: ComputeFlags) => {
+      const dir = resolve(flags.dir ?? process.cwd());
       const tty = !flags.json && process.stderr.isTTY;
-      const project = await openProject(projectOptions(flags));
-      let outcome;
+      let outcome: ComputeNowOutcome;
+      let target: { warehouse: WarehouseConfig; stateSchema: string };
       try {
-        outcome = await computeNow(project.warehouse, project.stateSchema, audience, {
-          stack: flags.stack,
-          request: flags.request,
-          onProgress: tty ? (p) => process.stderr.write(`\r\x1b[2K${progressLine(audience, p)}`) : undefined,
-        });
-      } finally {
-        if (tty) process.stderr.write('\r\x1b[2K');
-        await project.close();
+        const project = await openProject(projectOptions(flags));
+        target = { warehouse: project.desired.warehouse, stateSchema: project.stateSchema };
+        try {
+          outcome = await computeNow(project.warehouse, project.stateSchema, audience, {
+            stack: flags.stack,
+            request: flags.request,
+            onProgress: tty ? (p) => process.stderr.write(`\r\x1b[2K${progressLine(audience, p)}`) : undefined,
+          });
+        } finally {
+          if (tty) process.stderr.write('\r\x1b[2K');
+          await project.close();
+        }
+      } catch (e) {
+        // A controller holds the DuckDB file: leave the request beside it, for its next tick.
+        if (!isLinkedError(e) || e.code !== 'WAREHOUSE_BUSY') throw e;
+        const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
+        if (desired.warehouse.type !== 'duckdb') throw e;
+        target = { warehouse: desired.warehouse, stateSchema: desired.warehouse.stateSchema };
+        const requestId = writeRequestFile(requestDirFor(resolve(dir, desired.warehouse.path)), audience, `cli:${hostname()}:${process.pid}`);
+        outcome = { kind: 'requested', requestId, controllers: ['(holding the DuckDB file)'] };
       }
+
       let summary: RunSummary;
       if (outcome.kind === 'computed') {
         summary = outcome.summary;
@@ -50,7 +69,7 @@ export function register(program: Command): void {
           return;
         }
         if (!flags.json) process.stderr.write(`A controller is running: asked it to compute ${audience} (request ${outcome.requestId})...\n`);
-        summary = await waitForRequest(project.dir, project, outcome.requestId, audience, Number(flags.waitTimeout) * 1000);
+        summary = await waitForRequest(dir, target, outcome.requestId, audience, Number(flags.waitTimeout) * 1000);
       }
       if (flags.json) printJson(summary);
       else process.stdout.write(renderRunSummary(summary));
@@ -58,28 +77,36 @@ export function register(program: Command): void {
     });
 }
 
-/** Polls, opening the warehouse per poll (DESIGN D5: the controller needs the file between our looks). */
+/** Polls, opening the warehouse per look (DESIGN D5: the controller needs the file between looks). */
 async function waitForRequest(
   dir: string,
-  project: { desired: { warehouse: Parameters<typeof openWarehouse>[0] }; stateSchema: string },
+  target: { warehouse: WarehouseConfig; stateSchema: string },
   requestId: string,
   audience: string,
   timeoutMs: number,
 ): Promise<RunSummary> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const wh = await openWarehouse(project.desired.warehouse, dir);
     try {
-      const { run } = await requestOutcome(wh, project.stateSchema, requestId);
-      if (run) {
-        const status = await readStatus(wh, computeTables(wh, project.stateSchema), audience);
-        return summaryOfRun(run, status?.paused ?? false);
+      const wh = await openWarehouse(target.warehouse, dir);
+      try {
+        const { run } = await requestOutcome(wh, target.stateSchema, requestId);
+        if (run) {
+          const status = await readStatus(wh, computeTables(wh, target.stateSchema), audience);
+          return summaryOfRun(run, status?.paused ?? false);
+        }
+      } finally {
+        await wh.close();
       }
-    } finally {
-      await wh.close();
+    } catch (e) {
+      // Busy: the controller is computing; look again.
+      if (!isLinkedError(e) || e.code !== 'WAREHOUSE_BUSY') throw e;
     }
     if (Date.now() > deadline) {
-      throw new LinkedError('REQUEST_TIMEOUT', `No controller served the compute request ${requestId} within ${Math.round(timeoutMs / 1000)} s. Is \`linked run\` still running?`);
+      throw new LinkedError(
+        'REQUEST_TIMEOUT',
+        `No controller served the compute request ${requestId} within ${Math.round(timeoutMs / 1000)} s. Is \`linked run\` still running?`,
+      );
     }
     await new Promise((r) => setTimeout(r, 1000));
   }

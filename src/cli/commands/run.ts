@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { readAppliedModel } from '../../compute/applied.js';
 import { Controller } from '../../controller/controller.js';
+import { requestDirFor } from '../../controller/request-files.js';
 import { loadDesired } from '../../manifest/index.js';
 import { LinkedError } from '../../model/errors.js';
 import { withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
@@ -42,6 +43,10 @@ export function register(program: Command): void {
         tickSeconds: positive(flags.tickSeconds, '--tick-seconds'),
         leaseTtlMs: positive(flags.leaseTtl, '--lease-ttl') * 1000,
         loadModel: (wh) => readAppliedModel(wh, schema, flags.stack),
+        requestDir:
+          desired.warehouse.type === 'duckdb' && desired.warehouse.path !== ':memory:'
+            ? requestDirFor(resolve(dir, desired.warehouse.path))
+            : undefined,
         log: flags.json ? undefined : (line) => process.stdout.write(`${stamp()} ${line}\n`),
         // --json while serving: one JSON line per finished run.
         onRun: flags.json && !flags.once ? (s) => process.stdout.write(JSON.stringify(s) + '\n') : undefined,
@@ -57,7 +62,10 @@ export function register(program: Command): void {
       await new Promise<void>((done) => {
         const stop = (signal: string) => {
           if (!flags.json) process.stdout.write(`${stamp()} ${signal}: finishing the current step, then stopping\n`);
-          void controller.stop().then(done);
+          void controller.stop().then(() => {
+            if (!flags.json) process.stdout.write(`${stamp()} stopped\n`);
+            done();
+          });
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));

@@ -3,37 +3,33 @@ WITH "members" AS (
   FROM "main"."profiles" AS "p1"
   WHERE ("p1"."user_id" IS NOT NULL)
     AND ("p1"."plan" IN (?, ?))
-    AND EXISTS (
-      SELECT 1 AS "one"
+    AND "p1"."user_id" IN (
+      SELECT "r2"."user_id" AS "k"
       FROM "main"."accounts" AS "r2"
-      WHERE ("r2"."user_id" = "p1"."user_id")
-        AND EXISTS (
-          SELECT 1 AS "one"
-          FROM "main"."credit_cards" AS "r3"
-          WHERE ("r3"."account_id" = "r2"."account_id")
-            AND ("r3"."balance" > ?)
-            AND ("r3"."due_date" < CAST(? AS TIMESTAMP))
-        )
+      WHERE "r2"."account_id" IN (
+        SELECT "r3"."account_id" AS "k"
+        FROM "main"."credit_cards" AS "r3"
+        WHERE ("r3"."balance" > ?)
+          AND ("r3"."due_date" < CAST(? AS TIMESTAMP))
+      )
     )
-    AND NOT EXISTS (
-      SELECT 1 AS "one"
+    AND (NOT COALESCE("p1"."user_id" IN (
+      SELECT "e4"."user_id" AS "k"
       FROM "main"."events" AS "e4"
-      WHERE ("e4"."user_id" = "p1"."user_id")
-        AND ("e4"."event" = ?)
+      WHERE ("e4"."event" = ?)
         AND ("e4"."ts" >= (CAST(? AS TIMESTAMP) + to_days(CAST(? AS INTEGER))))
         AND ("e4"."ts" <= CAST(? AS TIMESTAMP))
         AND (TRY_CAST(json_extract_string("e4"."properties", ?) AS DOUBLE) >= ?)
-    )
+    ), FALSE))
 )
 SELECT DISTINCT CAST("p5"."user_id" AS VARCHAR) AS "profile_id", CAST(? AS VARCHAR) AS "entity_path", CAST("r8"."card_id" AS VARCHAR) AS "entity_id"
 FROM "main"."profiles" AS "p5"
 JOIN "main"."accounts" AS "r7" ON "r7"."user_id" = "p5"."user_id"
 JOIN "main"."credit_cards" AS "r8" ON "r8"."account_id" = "r7"."account_id"
 WHERE ("p5"."user_id" IS NOT NULL)
-  AND EXISTS (
-    SELECT 1 AS "one"
+  AND CAST("p5"."user_id" AS VARCHAR) IN (
+    SELECT "m6"."profile_id" AS "profile_id"
     FROM "members" AS "m6"
-    WHERE "m6"."profile_id" = CAST("p5"."user_id" AS VARCHAR)
   )
   AND ("r8"."balance" > ?)
   AND ("r8"."due_date" < CAST(? AS TIMESTAMP))

@@ -2,24 +2,21 @@ SELECT DISTINCT CAST("P"."user_id" AS VARCHAR) AS "PROFILE_ID"
 FROM "main"."profiles" AS "P"
 WHERE ("P"."user_id" IS NOT NULL)
   AND ("P"."plan" IN (?, ?))
-  AND EXISTS (
-    SELECT 1 AS "ONE"
+  AND "P"."user_id" IN (
+    SELECT "R1"."user_id" AS "K"
     FROM "main"."accounts" AS "R1"
-    WHERE ("R1"."user_id" = "P"."user_id")
-      AND EXISTS (
-        SELECT 1 AS "ONE"
-        FROM "main"."credit_cards" AS "R2"
-        WHERE ("R2"."account_id" = "R1"."account_id")
-          AND ("R2"."balance" > ?)
-          AND ("R2"."due_date" < CAST(? AS TIMESTAMP))
-      )
+    WHERE "R1"."account_id" IN (
+      SELECT "R2"."account_id" AS "K"
+      FROM "main"."credit_cards" AS "R2"
+      WHERE ("R2"."balance" > ?)
+        AND ("R2"."due_date" < CAST(? AS TIMESTAMP))
+    )
   )
-  AND NOT EXISTS (
-    SELECT 1 AS "ONE"
+  AND (NOT COALESCE("P"."user_id" IN (
+    SELECT "E3"."user_id" AS "K"
     FROM "main"."events" AS "E3"
-    WHERE ("E3"."user_id" = "P"."user_id")
-      AND ("E3"."event" = ?)
+    WHERE ("E3"."event" = ?)
       AND ("E3"."ts" >= DATEADD(DAY, ?, CAST(? AS TIMESTAMP)))
       AND ("E3"."ts" <= CAST(? AS TIMESTAMP))
       AND (TRY_TO_DOUBLE(CAST(STRIP_NULL_VALUE(GET_PATH(PARSE_JSON("E3"."properties"), ?)) AS VARCHAR)) >= ?)
-  )
+  ), FALSE))

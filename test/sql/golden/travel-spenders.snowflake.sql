@@ -2,27 +2,21 @@ SELECT DISTINCT CAST("P"."user_id" AS VARCHAR) AS "PROFILE_ID"
 FROM "main"."profiles" AS "P"
 WHERE ("P"."user_id" IS NOT NULL)
   AND ("P"."country" IN (?, ?, ?))
-  AND EXISTS (
-    SELECT 1 AS "ONE"
+  AND "P"."user_id" IN (
+    SELECT "R1"."user_id" AS "K"
     FROM "main"."accounts" AS "R1"
-    WHERE ("R1"."user_id" = "P"."user_id")
-      AND EXISTS (
-        SELECT 1 AS "ONE"
-        FROM "main"."credit_cards" AS "R2"
-        WHERE ("R2"."account_id" = "R1"."account_id")
-          AND EXISTS (
-            SELECT 1 AS "ONE"
-            FROM (
-              SELECT "R3"."card_id" AS "K"
-              FROM "main"."transactions" AS "R3"
-              WHERE ("R3"."category" = ?)
-                AND ("R3"."amount" > ?)
-                AND ("R3"."ts" >= DATEADD(DAY, ?, CAST(? AS TIMESTAMP)))
-                AND ("R3"."ts" <= CAST(? AS TIMESTAMP))
-              GROUP BY "R3"."card_id"
-              HAVING COUNT(*) >= ?
-            ) AS "G4"
-            WHERE "G4"."K" = "R2"."card_id"
-          )
+    WHERE "R1"."account_id" IN (
+      SELECT "R2"."account_id" AS "K"
+      FROM "main"."credit_cards" AS "R2"
+      WHERE "R2"."card_id" IN (
+        SELECT "R3"."card_id" AS "K"
+        FROM "main"."transactions" AS "R3"
+        WHERE ("R3"."category" = ?)
+          AND ("R3"."amount" > ?)
+          AND ("R3"."ts" >= DATEADD(DAY, ?, CAST(? AS TIMESTAMP)))
+          AND ("R3"."ts" <= CAST(? AS TIMESTAMP))
+        GROUP BY "R3"."card_id"
+        HAVING COUNT(*) >= ?
       )
+    )
   )

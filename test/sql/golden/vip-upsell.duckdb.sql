@@ -1,16 +1,14 @@
 SELECT DISTINCT CAST("p"."user_id" AS VARCHAR) AS "profile_id"
 FROM "main"."profiles" AS "p"
 WHERE ("p"."user_id" IS NOT NULL)
-  AND (EXISTS (
-      SELECT 1 AS "one"
+  AND (CAST("p"."user_id" AS VARCHAR) IN (
+      SELECT "m1"."profile_id" AS "profile_id"
       FROM "LINKED_AUDIENCES"."membership" AS "m1"
-      WHERE ("m1"."audience_key" = ?)
-        AND ("m1"."profile_id" = CAST("p"."user_id" AS VARCHAR))
+      WHERE "m1"."audience_key" = ?
     )
-    OR EXISTS (
-      SELECT 1 AS "one"
+    OR CAST("p"."user_id" AS VARCHAR) IN (
+      SELECT CAST("c2"."user_id" AS VARCHAR) AS "profile_id"
       FROM "main"."vip_list" AS "c2"
-      WHERE CAST("c2"."user_id" AS VARCHAR) = CAST("p"."user_id" AS VARCHAR)
     ))
   AND ("p"."credit_score" >= ?)
   AND EXISTS (
@@ -19,17 +17,15 @@ WHERE ("p"."user_id" IS NOT NULL)
     WHERE ("r3"."user_id" = "p"."user_id")
       AND ("r3"."status" = ?)
       AND ("r3"."opened_at" >= "p"."created_at")
-      AND EXISTS (
-        SELECT 1 AS "one"
+      AND "r3"."account_id" IN (
+        SELECT "r4"."account_id" AS "k"
         FROM "main"."credit_cards" AS "r4"
-        WHERE ("r4"."account_id" = "r3"."account_id")
-          AND ("r4"."balance" < "r4"."credit_limit")
-          AND NOT EXISTS (
-            SELECT 1 AS "one"
+        WHERE ("r4"."balance" < "r4"."credit_limit")
+          AND (NOT COALESCE("r4"."card_id" IN (
+            SELECT "j6"."card_id" AS "k"
             FROM "main"."card_offers" AS "j6"
             JOIN "main"."offers" AS "r5" ON "j6"."offer_id" = "r5"."offer_id"
-            WHERE ("j6"."card_id" = "r4"."card_id")
-              AND ("r5"."category" = ?)
-          )
+            WHERE "r5"."category" = ?
+          ), FALSE))
       )
   )
