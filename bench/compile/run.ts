@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateBankWarehouse, startOfUtcDay } from '../../examples/bank/data.js';
-import { compilePreview, previewAudience, previewContext } from '../../src/cli/commands/preview.js';
+import { previewAudience, previewContext } from '../../src/cli/commands/preview.js';
 import { checkCatalog } from '../../src/graph/catalog.js';
 import { compileCount, compileEntityMatches, compileMembership } from '../../src/sql/index.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
@@ -120,13 +120,11 @@ async function main() {
     }
 
     // The entity-match query behind overdue-cards' entity triggers, against its hand-written twin.
-    const compiledPreview = compilePreview(bank, bank.audiences[0], 'duckdb', NOW);
     const matches = compileCount(compileEntityMatches(bank.audiences[0].condition, ['accounts', 'cards'], ctx), ctx);
     const m = await duel(wh, matches, handwrittenOverdueCardMatches(NOW));
     const entityRow = { audience: 'overdue-cards accounts.cards (entity matches)', members: m.countA, equal: m.countA === m.countB, compiledMs: m.a, handMs: m.b, ratio: m.a / m.b };
     results.push(entityRow);
     log(`${'overdue-cards'.padEnd(16)} ${m.countA.toLocaleString('en-US').padStart(10)} ${fmt(m.a).padStart(10)} ${fmt(m.b).padStart(10)} ${entityRow.ratio.toFixed(2).padStart(6)}  (entity matches accounts.cards)  ${entityRow.equal ? 'yes' : `NO (hand ${m.countB})`}`);
-    void compiledPreview;
 
     const ratios = results.map((r) => r.ratio as number);
     const worst = Math.max(...ratios);

@@ -153,12 +153,13 @@ const braze = Destination.braze(stack, 'braze', {
   name: 'Braze',
   apiKey: secret('BRAZE_API_KEY'),
   appId: 'bank-app',
-  endpoint: 'https://rest.iad-01.braze.com',
+  // An environment override, read at synth time, lets `npm start` point Braze at its local sink.
+  endpoint: process.env.BANK_BRAZE_ENDPOINT ?? 'https://rest.iad-01.braze.com',
 });
 
 const crmWebhook = Destination.webhook(stack, 'crm-webhook', {
   name: 'CRM webhook',
-  url: 'http://127.0.0.1:8787/hook',
+  url: process.env.BANK_WEBHOOK_URL ?? 'http://127.0.0.1:8787/hook',
   batch: true,
   headers: { Authorization: secret('WEBHOOK_TOKEN') },
 });

@@ -1,3 +1,4 @@
+import { LinkedError } from '../model/errors.js';
 import type { Dialect } from '../warehouse/types.js';
 import type { Expr, FromItem, Query, Select, SqlType, TimeUnit } from './ast.js';
 import { quoteIdent, quoteTable } from './identifiers.js';
@@ -9,6 +10,7 @@ export interface CompiledQuery {
 }
 
 const PAD = '  ';
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** How an unquoted name resolves: Snowflake folds it to upper case, DuckDB keeps it. */
 export function systemName(dialect: Dialect, name: string): string {
@@ -103,6 +105,10 @@ export abstract class SqlPrinter {
       case 'column':
         return `${this.system(e.table)}.${e.system ? this.system(e.name) : this.ident(e.name)}`;
       case 'param':
+        if (typeof e.value === 'string' && LONE_SURROGATE.test(e.value)) {
+          // Such a string has no UTF-8 form: the warehouse would receive a different value.
+          throw new LinkedError('INVALID_CONDITION', `The value ${JSON.stringify(e.value)} is not valid Unicode text (it contains a lone surrogate).`);
+        }
         this.params.push(e.value);
         return '?';
       case 'keyword':

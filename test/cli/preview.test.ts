@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handwrittenCounts, handwrittenOverdueCardMatches } from '../../bench/compile/handwritten.js';
 import { generateBankWarehouse } from '../../examples/bank/data.js';
-import { previewAudience } from '../../src/cli/commands/preview.js';
+import { previewAudience, withLinkedDependencies } from '../../src/cli/commands/preview.js';
 import type { Desired } from '../../src/model/desired.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { bank } from '../fixtures/bank.js';
@@ -71,6 +71,11 @@ describe('previewAudience on the bank example', () => {
     expect(p.sample.traits).toEqual(['email']);
     expect(Object.keys(p.sample.rows[0])).toEqual(['user_id', 'email']);
     expect(p.entityTriggers).toEqual([]);
+  });
+
+  it('the catalog check covers the linked audiences a preview compiles inline', () => {
+    expect(withLinkedDependencies(stack, 'vip-upsell')).toEqual(['vip-upsell', 'travel-spenders']);
+    expect(withLinkedDependencies(stack, 'dormant-savers')).toEqual(['dormant-savers']);
   });
 
   it('refuses unknown audiences, unknown traits and a sample over 3,000', async () => {
@@ -138,6 +143,25 @@ describe('linked preview (CLI)', () => {
     }
   });
 
+  it('--key-check adds the duplicate primary key scan, with the seed’s message', async () => {
+    const dup = mkdtempSync(join(tmpdir(), 'linked-preview-dup-'));
+    try {
+      await generateBankWarehouse(join(dup, 'bank.duckdb'), { profiles: 50, seed: 1, now: NOW });
+      const w = await openDuckDb(join(dup, 'bank.duckdb'));
+      await w.query('INSERT INTO main.accounts SELECT * FROM main.accounts LIMIT 1');
+      await w.close();
+      writeManifest(dup, stack);
+      expect(linked(['preview', 'dormant-savers', '--dir', dup, '--json']).status).toBe(0);
+      const r = linked(['preview', 'dormant-savers', '--dir', dup, '--key-check']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(
+        'Duplicate records have been detected. This could be because the model query returned multiple records for the same ID column (account_id), or the Segment records table itself has duplicate records.',
+      );
+    } finally {
+      rmSync(dup, { recursive: true, force: true });
+    }
+  });
+
   it('synthesizes the app first when cdktf.out holds no stack', () => {
     const project = mkdtempSync(join(tmpdir(), 'linked-preview-synth-'));
     try {
@@ -154,7 +178,7 @@ describe('linked preview (CLI)', () => {
       );
       writeFileSync(join(project, 'cdktf.json'), JSON.stringify({ language: 'typescript', app: 'node app.mjs', output: 'cdktf.out' }));
       mkdirSync(join(project, 'cdktf.out'), { recursive: true });
-      const r = linked(['preview', 'travel-spenders', '--dir', project, '--json', '--limit', '1', '--no-key-check', '--now', NOW.toISOString()]);
+      const r = linked(['preview', 'travel-spenders', '--dir', project, '--json', '--limit', '1', '--now', NOW.toISOString()]);
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).members).toBeGreaterThan(0);
     } finally {

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readRuns, readStatus } from '../../src/compute/status.js';
 import { computeTables } from '../../src/compute/tables.js';
+import { requestDirFor, writeRequestFile } from '../../src/controller/request-files.js';
 import { requestCompute, readRequest } from '../../src/controller/requests.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { SCHEMA, freshWarehouse, replayMismatches } from '../compute/helpers.js';
@@ -148,6 +149,20 @@ describe('controller', () => {
       await wh.close();
     }
 
+    // While a controller holds the DuckDB file, `linked compute` leaves its request beside it.
+    const fileRequest = writeRequestFile(requestDirFor(path), 'low', 'test');
+    let servedFromFile: string | null = null;
+    while (!servedFromFile) {
+      if (Date.now() > until + 60_000) throw new Error('file request not picked up');
+      await new Promise((r) => setTimeout(r, 300));
+      wh = await openDuckDb(path, { busyTimeoutMs: 60_000 });
+      const req = await readRequest(wh, computeTables(wh, SCHEMA), fileRequest);
+      const run = req?.runId ? (await readRuns(wh, computeTables(wh, SCHEMA), { audienceKey: 'low' })).find((r) => r.id === req.runId) : undefined;
+      if (run && run.status !== 'Computing') servedFromFile = run.id;
+      await wh.close();
+    }
+    expect(existsSync(join(requestDirFor(path), `${fileRequest}.json`))).toBe(false);
+
     a.child.kill('SIGTERM');
     b.child.kill('SIGTERM');
     const [ra, rb] = await Promise.all([a.exited, b.exited]);
@@ -158,9 +173,11 @@ describe('controller', () => {
     wh = await openDuckDb(path);
     const t = computeTables(wh, SCHEMA);
     const runs = await readRuns(wh, t, { limit: 100 });
-    const manual = runs.find((r) => r.id === served)!;
-    expect(manual.trigger).toBe('manual');
-    expect(manual.status).toBe('Live');
+    for (const id of [served, servedFromFile]) {
+      const manual = runs.find((r) => r.id === id)!;
+      expect(manual.trigger).toBe('manual');
+      expect(manual.status).toBe('Live');
+    }
     const scheduled = (k: string) => runs.filter((r) => r.audienceKey === k && r.trigger === 'schedule');
     for (const k of ['high', 'low', 'top']) expect(scheduled(k), k).toHaveLength(1);
     // Never two runs of one audience at once.

@@ -97,6 +97,12 @@ describe('hostile input is bound or quoted', () => {
     }
   });
 
+  it('a value that is not valid Unicode (a lone surrogate) is refused, not silently changed', () => {
+    const c: Condition = { kind: 'trait', trait: nameColumn, operator: 'contains', value: { literal: '😀'.slice(0, 1) } };
+    expect(() => compileMembership(c, ctx)).toThrow(/not valid Unicode text/);
+    expect(compileMembership({ ...c, value: { literal: '😀' } }, ctx).params).toEqual(['😀']);
+  });
+
   it('an identifier with a NUL character is refused', () => {
     const c: Condition = { kind: 'trait', trait: nameColumn, operator: 'exists' };
     const bad = smallWorld({ name: 'a\u0000b' });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileEntityMatches, compileMembership } from '../../src/sql/index.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { contextFor } from '../support/context.js';
+import { features } from '../support/coverage.js';
 import { generateCase } from '../support/generate.js';
 import { dropWorld, loadWorld } from '../support/load.js';
 import { Reference } from '../support/reference.js';
@@ -27,6 +28,7 @@ describe('compiled SQL equals the reference evaluator (DuckDB)', () => {
   const BATCH = 25;
   let entityChecks = 0;
   let nonEmpty = 0;
+  const seen = new Map<string, number>();
   for (let start = 0; start < CASES; start += BATCH) {
     it(`cases ${start}..${Math.min(start + BATCH, CASES) - 1} from seed ${BASE_SEED}`, async () => {
       for (let i = start; i < Math.min(start + BATCH, CASES); i++) {
@@ -34,6 +36,7 @@ describe('compiled SQL equals the reference evaluator (DuckDB)', () => {
         const c = generateCase(seed);
         const ctx = contextFor(c.world);
         const ref = new Reference(c.world);
+        for (const f of features(c.condition, c.world)) seen.set(f, (seen.get(f) ?? 0) + 1);
         const where = () => `seed ${seed} (SQL_DIFF_SEED=${seed} SQL_DIFF_CASES=1)\ncondition: ${JSON.stringify(c.condition)}`;
         try {
           await loadWorld(wh, c.world).catch((e) => {
@@ -74,5 +77,24 @@ describe('compiled SQL equals the reference evaluator (DuckDB)', () => {
   it('the cases select profiles and entities often enough to prove something', () => {
     expect(nonEmpty).toBeGreaterThan(CASES / 4);
     expect(entityChecks).toBeGreaterThan(CASES / 2);
+  });
+
+  it.skipIf(CASES < 200)('the cases cover every condition kind, operator, count form, join and audience source', () => {
+    const operators = ['equals', 'not_equals', 'lt', 'lte', 'gt', 'gte', 'contains', 'not_contains', 'starts_with', 'ends_with', 'exists', 'not_exists', 'one_of', 'none_of', 'before_date', 'after_date', 'within_last', 'within_next'];
+    const required = [
+      ...operators.flatMap((o) => [`trait:${o}`, `column:${o}`]),
+      ...operators.filter((o) => !['within_next'].includes(o)).map((o) => `property:${o}`),
+      ...['at_least', 'exactly', 'at_most'].flatMap((op) => [0, 1, 'n'].map((v) => `count:${op}:${v}`)),
+      ...['and', 'or', 'not', 'trait', 'entity', 'event', 'audience'].map((k) => `profile:${k}`),
+      ...['and', 'or', 'not', 'column', 'entity'].map((k) => `entity:${k}`),
+      ...['trait', 'column'].flatMap((w) => ['literal', 'trait'].map((o) => `${w}:operand:${o}`)),
+      'column:operand:column',
+      'join:profile', 'join:entity', 'join:junction',
+      'window:none', 'window:within', 'window:between',
+      'audience:classic:is', 'audience:classic:not', 'audience:linked:snapshot:is', 'audience:linked:snapshot:not',
+      'audience:linked:inline:is', 'audience:linked:inline:not',
+      'depth:2', 'depth:3', 'depth:4', 'depth:5', 'depth:6',
+    ];
+    expect(required.filter((f) => !seen.has(f))).toEqual([]);
   });
 });

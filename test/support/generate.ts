@@ -155,11 +155,12 @@ export function generateCase(seed: number): GeneratedCase {
   const depthOf = new Map<string, number>();
   const rowsOf = new Map<string, Row[]>();
   const pkOf = new Map<string, Column>();
-  const nRels = r.int(1, 5);
+  const nRels = r.int(1, 6);
   for (let i = 0; i < nRels; i++) {
     const slug = r.pick(['r', 'rel-', 'r_']) + i;
     const candidates = graph.relationships.filter((x) => depthOf.get(x.slug)! < maxDepth);
-    const parent = candidates.length > 0 && r.chance(0.7) ? candidates[candidates.length - 1 - r.int(0, Math.min(1, candidates.length - 1))] : null;
+    // Mostly extend the deepest branch, so deep graphs (up to the limit of 6) are common.
+    const parent = candidates.length > 0 && r.chance(0.8) ? candidates[candidates.length - 1 - (r.chance(0.7) ? 0 : r.int(0, candidates.length - 1))] : null;
     const pk: Column = { name: 'pk' + r.pick(NAME_SUFFIXES), type: r.chance(0.7) ? 'VARCHAR' : 'INTEGER' };
     const cols = valueColumns();
     const entityTable = ref(`t${i}${r.pick(NAME_SUFFIXES)}`);
@@ -309,8 +310,8 @@ export class ConditionGenerator {
       return { kind: 'trait', trait: t.name, ...this.comparison(t.type, this.traitOperands(t.type)) };
     }
     const top = this.schema.children.get(null) ?? [];
-    if (roll < 0.8 && top.length > 0) return this.entity(r.pick(top), [], depth + 2);
-    if (roll < 0.92) return this.event();
+    if (roll < 0.78 && top.length > 0) return this.entity(r.pick(top), [], depth + 2);
+    if (roll < 0.93) return this.event();
     const source = linked && r.chance(0.5) ? 'linked' : 'classic';
     const audience = source === 'linked' ? r.pick(['snap-aud', 'inline-aud']) : r.pick(['classic-0', 'classic-1']);
     return { kind: 'audience', audience, source, negate: r.chance(0.4) };
@@ -331,11 +332,12 @@ export class ConditionGenerator {
     const r = this.r;
     const roll = r.next();
     const children = this.schema.children.get(rel.slug) ?? [];
-    if (depth > 0 && roll < 0.2) {
+    // Nesting along the graph is bounded by its depth, so it does not spend the and/or budget.
+    if (roll < 0.4 && children.length > 0) return this.entity(r.pick(children), branch, Math.max(depth - 1, 1));
+    if (depth > 0 && roll < 0.55) {
       return { kind: r.chance(0.5) ? 'and' : 'or', conditions: Array.from({ length: r.int(1, 3) }, () => this.predicate(rel, branch, depth - 1)) };
     }
-    if (depth > 0 && roll < 0.35) return { kind: 'not', condition: this.predicate(rel, branch, depth - 1) };
-    if (roll < 0.6 && children.length > 0) return this.entity(r.pick(children), branch, depth - 1);
+    if (depth > 0 && roll < 0.65) return { kind: 'not', condition: this.predicate(rel, branch, depth - 1) };
     const columns = this.schema.columns.get(rel.slug)!;
     const c = r.pick(columns);
     const operands: { operand: Operand; type: ColumnType }[] = [...this.traitOperands(c.type)];
@@ -363,7 +365,9 @@ export class ConditionGenerator {
         const op = r.pick(['equals', 'not_equals', 'contains', 'not_contains', 'starts_with', 'ends_with', 'one_of', 'none_of'] as const);
         const s = () => {
           const base = r.pick(HOSTILE_STRINGS);
-          return r.chance(0.3) ? base.slice(0, r.int(0, base.length)) : base;
+          // A prefix by code points: slicing UTF-16 units could split an emoji into a lone surrogate.
+          const chars = [...base];
+          return r.chance(0.3) ? chars.slice(0, r.int(0, chars.length)).join('') : base;
         };
         if (op === 'one_of' || op === 'none_of') return { operator: op, value: Array.from({ length: r.int(1, 3) }, s) };
         const value = operand(s) as { literal: string };
@@ -411,7 +415,7 @@ export class ConditionGenerator {
   event(): EventCondition {
     const r = this.r;
     const now = this.world.now.getTime();
-    const where: PropertyFilter[] = Array.from({ length: r.int(0, 2) }, () => this.propertyFilter());
+    const where: PropertyFilter[] = Array.from({ length: r.int(0, 3) }, () => this.propertyFilter());
     const windowRoll = r.next();
     const window =
       windowRoll < 0.3

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkCatalog } from '../../graph/catalog.js';
+import { referencedAudiences } from '../../graph/static.js';
 import { listStacks, loadDesired, outDirOf, synthApp } from '../../manifest/index.js';
 import type { Audience } from '../../model/audience.js';
 import type { Desired } from '../../model/desired.js';
@@ -104,17 +105,23 @@ export function compilePreview(desired: Desired, audience: Audience, dialect: Di
 /** First value of the first row: counts come back as `n` (DuckDB) or `N` (Snowflake). */
 const firstValue = (rows: Record<string, unknown>[]) => Number(Object.values(rows[0] ?? {})[0] ?? 0);
 
-/** Sample members with traits: the membership joined back to the profile table, ordered by id. */
-function sampleQuery(desired: Desired, membership: CompiledQuery, dialect: Dialect, traits: string[], limit: number): CompiledQuery {
+/**
+ * Count and sample in one pass over the membership: the window count rides along with the first
+ * `limit` members (ordered by id), whose traits are then joined from the profile table. The
+ * membership query runs once, so a preview costs about one count.
+ */
+function countAndSampleQuery(desired: Desired, membership: CompiledQuery, dialect: Dialect, traits: string[], limit: number): CompiledQuery {
   const p = desired.graph.profile;
   const q = (s: string) => quoteIdent(dialect, s);
   const member = q(systemName(dialect, 'profile_id'));
-  const columns = [`m.${member} AS ${q(p.id)}`, ...traits.filter((t) => t !== p.id).map((t) => `pr.${q(t)} AS ${q(t)}`)];
+  const total = q(systemName(dialect, 'members_total'));
+  const columns = [`s.${member} AS ${q(p.id)}`, ...traits.filter((t) => t !== p.id).map((t) => `pr.${q(t)} AS ${q(t)}`), `s.${total} AS ${total}`];
   return {
     sql:
-      `SELECT ${columns.join(', ')}\nFROM (\n${membership.sql}\n) AS m\n` +
-      `LEFT JOIN ${quoteTable(dialect, p.table)} AS pr ON CAST(pr.${q(p.id)} AS VARCHAR) = m.${member}\n` +
-      `ORDER BY m.${member}\nLIMIT ?`,
+      `SELECT ${columns.join(', ')}\nFROM (\n` +
+      `SELECT m.${member}, COUNT(*) OVER () AS ${total}\nFROM (\n${membership.sql}\n) AS m\nORDER BY m.${member}\nLIMIT ?\n) AS s\n` +
+      `LEFT JOIN ${quoteTable(dialect, p.table)} AS pr ON CAST(pr.${q(p.id)} AS VARCHAR) = s.${member}\n` +
+      `ORDER BY s.${member}`,
     params: [...membership.params, limit],
   };
 }
@@ -140,8 +147,17 @@ export async function previewAudience(desired: Desired, wh: Warehouse, key: stri
   const now = options.now ?? new Date();
   const compiled = compilePreview(desired, audience, wh.dialect, now);
   const tag = { tag: `linked-audiences:preview:${audience.key}` };
-  const members = firstValue((await wh.query(compiled.count.sql, compiled.count.params, tag)).rows);
-  const sample = limit === 0 ? [] : (await wh.query(...sampleArgs(sampleQuery(desired, compiled.membership, wh.dialect, traits, limit)), tag)).rows;
+  let members: number;
+  let sample: Record<string, unknown>[] = [];
+  if (limit === 0) {
+    members = firstValue((await wh.query(compiled.count.sql, compiled.count.params, tag)).rows);
+  } else {
+    const q = countAndSampleQuery(desired, compiled.membership, wh.dialect, traits, limit);
+    sample = (await wh.query(q.sql, q.params, tag)).rows;
+    // No row means no member (LIMIT >= 1 returns one whenever the membership has one).
+    const total = systemName(wh.dialect, 'members_total');
+    members = sample.length === 0 ? 0 : Number(sample[0][total] ?? sample[0][total.toLowerCase()]);
+  }
   const entityTriggers: EntityTriggerCount[] = [];
   for (const e of compiled.entityMatches) {
     const count = compileCount(e.query, { dialect: wh.dialect });
@@ -157,8 +173,6 @@ export async function previewAudience(desired: Desired, wh: Warehouse, key: stri
     entityTriggers,
   };
 }
-
-const sampleArgs = (q: CompiledQuery): [string, unknown[]] => [q.sql, q.params];
 
 /** Snowflake returns upper-case keys for our lower-case aliases when unquoted; keep the user's names. */
 function normaliseKeys(row: Record<string, unknown>, desired: Desired, traits: string[]): Record<string, unknown> {
@@ -179,6 +193,19 @@ async function loadProject(flags: PreviewFlags): Promise<{ dir: string; desired:
     await synthApp(dir, { quiet: !!flags.json, outDir });
   }
   return { dir, desired: await loadDesired(outDir, flags.stack) };
+}
+
+/** The audience and every linked audience its conditions reach ("part of"), which the preview compiles inline. */
+export function withLinkedDependencies(desired: Desired, key: string): string[] {
+  const seen = new Set<string>();
+  const visit = (k: string) => {
+    if (seen.has(k)) return;
+    seen.add(k);
+    const a = desired.audiences.find((x) => x.key === k);
+    if (a) referencedAudiences(a.condition).forEach(visit);
+  };
+  visit(key);
+  return [...seen];
 }
 
 function formatDiagnostics(ds: Diagnostic[]): string {
@@ -247,7 +274,7 @@ export function register(program: Command): void {
     .option('--sql', 'print the compiled SQL instead of running it')
     .option('--dialect <dialect>', 'dialect for --sql: duckdb or snowflake (default: the stack warehouse)')
     .option('--now <iso>', 'reference time for relative windows (default: now)')
-    .option('--no-key-check', 'skip the duplicate primary key scan of the catalog check')
+    .option('--key-check', 'also scan keyed tables for duplicate primary keys (a full aggregate per table: slow on large tables)')
     .option('--json', 'machine-readable output')
     .action(async (key: string, flags: PreviewFlags) => {
       const { limit, traits, now } = parseFlags(flags);
@@ -268,7 +295,7 @@ export function register(program: Command): void {
       const started = Date.now();
       const wh = await openWarehouse(desired.warehouse, dir, { readOnly: true });
       try {
-        const diagnostics = await checkCatalog(desired, wh, { audiences: [audience.key], duplicateKeys: flags.keyCheck !== false });
+        const diagnostics = await checkCatalog(desired, wh, { audiences: withLinkedDependencies(desired, audience.key), duplicateKeys: flags.keyCheck === true });
         if (hasErrors(diagnostics)) {
           const errors = diagnostics.filter((d) => d.severity === 'error');
           throw new LinkedError('CATALOG_INVALID', `Audience ${audience.key} cannot be previewed: the warehouse does not match the Data Graph.\n${formatDiagnostics(errors)}`, {
