@@ -54,8 +54,12 @@ async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
 
 const countOf = async (wh: Warehouse, q: HandQuery) => Number(Object.values((await wh.query(q.sql, q.params)).rows[0])[0]);
 
-/** Median times of two queries run alternately (each goes first in half the rounds), after one warm-up each. */
-async function duel(wh: Warehouse, a: HandQuery, b: HandQuery): Promise<{ a: number; b: number; countA: number; countB: number }> {
+/**
+ * Median (and best) times of two queries run alternately (each goes first in half the rounds),
+ * after one warm-up each. On a shared machine the best time is the steadier estimate of the
+ * query's own cost; both ratios are reported.
+ */
+async function duel(wh: Warehouse, a: HandQuery, b: HandQuery): Promise<{ a: number; b: number; minA: number; minB: number; countA: number; countB: number }> {
   const countA = await countOf(wh, a);
   const countB = await countOf(wh, b);
   const ta: number[] = [];
@@ -64,7 +68,7 @@ async function duel(wh: Warehouse, a: HandQuery, b: HandQuery): Promise<{ a: num
     const order: [HandQuery, number[]][] = i % 2 === 0 ? [[a, ta], [b, tb]] : [[b, tb], [a, ta]];
     for (const [q, into] of order) into.push((await time(() => countOf(wh, q)))[1]);
   }
-  return { a: median(ta), b: median(tb), countA, countB };
+  return { a: median(ta), b: median(tb), minA: Math.min(...ta), minB: Math.min(...tb), countA, countB };
 }
 
 async function main() {
@@ -91,7 +95,7 @@ async function main() {
 
     const hand = handwrittenCounts(NOW);
     const ctx = previewContext(bank, 'duckdb', NOW);
-    log(`${'audience'.padEnd(16)} ${'members'.padStart(10)} ${'compiled'.padStart(10)} ${'hand'.padStart(10)} ${'ratio'.padStart(6)}  ${'preview'.padStart(10)} ${'vs count'.padStart(8)}  equal`);
+    log(`${'audience'.padEnd(16)} ${'members'.padStart(10)} ${'compiled'.padStart(10)} ${'hand'.padStart(10)} ${'ratio'.padStart(6)} ${'best'.padStart(6)}  ${'preview'.padStart(10)} ${'vs count'.padStart(8)}  equal`);
     for (const audience of bank.audiences) {
       const compiled = compileCount(compileMembership(audience.condition, ctx), ctx);
       const d = await duel(wh, compiled, hand[audience.key]);
@@ -110,25 +114,27 @@ async function main() {
         compiledMs: d.a,
         handMs: d.b,
         ratio: d.a / d.b,
+        bestRatio: d.minA / d.minB,
         previewMs: preview,
         previewOverCount: preview / d.a,
       };
       results.push(row);
       log(
-        `${audience.key.padEnd(16)} ${d.countA.toLocaleString('en-US').padStart(10)} ${fmt(d.a).padStart(10)} ${fmt(d.b).padStart(10)} ${row.ratio.toFixed(2).padStart(6)}  ${fmt(preview).padStart(10)} ${row.previewOverCount.toFixed(2).padStart(8)}  ${row.equal ? 'yes' : `NO (hand ${d.countB})`}`,
+        `${audience.key.padEnd(16)} ${d.countA.toLocaleString('en-US').padStart(10)} ${fmt(d.a).padStart(10)} ${fmt(d.b).padStart(10)} ${row.ratio.toFixed(2).padStart(6)} ${row.bestRatio.toFixed(2).padStart(6)}  ${fmt(preview).padStart(10)} ${row.previewOverCount.toFixed(2).padStart(8)}  ${row.equal ? 'yes' : `NO (hand ${d.countB})`}`,
       );
     }
 
     // The entity-match query behind overdue-cards' entity triggers, against its hand-written twin.
     const matches = compileCount(compileEntityMatches(bank.audiences[0].condition, ['accounts', 'cards'], ctx), ctx);
     const m = await duel(wh, matches, handwrittenOverdueCardMatches(NOW));
-    const entityRow = { audience: 'overdue-cards accounts.cards (entity matches)', members: m.countA, equal: m.countA === m.countB, compiledMs: m.a, handMs: m.b, ratio: m.a / m.b };
+    const entityRow = { audience: 'overdue-cards accounts.cards (entity matches)', members: m.countA, equal: m.countA === m.countB, compiledMs: m.a, handMs: m.b, ratio: m.a / m.b, bestRatio: m.minA / m.minB };
     results.push(entityRow);
-    log(`${'overdue-cards'.padEnd(16)} ${m.countA.toLocaleString('en-US').padStart(10)} ${fmt(m.a).padStart(10)} ${fmt(m.b).padStart(10)} ${entityRow.ratio.toFixed(2).padStart(6)}  (entity matches accounts.cards)  ${entityRow.equal ? 'yes' : `NO (hand ${m.countB})`}`);
+    log(`${'overdue-cards'.padEnd(16)} ${m.countA.toLocaleString('en-US').padStart(10)} ${fmt(m.a).padStart(10)} ${fmt(m.b).padStart(10)} ${entityRow.ratio.toFixed(2).padStart(6)} ${entityRow.bestRatio.toFixed(2).padStart(6)}  (entity matches accounts.cards)  ${entityRow.equal ? 'yes' : `NO (hand ${m.countB})`}`);
 
+    const geo = (xs: number[]) => Math.exp(xs.reduce((a, r) => a + Math.log(r), 0) / xs.length);
     const ratios = results.map((r) => r.ratio as number);
-    const worst = Math.max(...ratios);
-    log(`\nWorst compiled/hand ratio ${worst.toFixed(2)} (goal <= 1.10); geometric mean ${Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length).toFixed(2)}.`);
+    const best = results.map((r) => r.bestRatio as number);
+    log(`\nCompiled / hand-written (goal <= 1.10): medians worst ${Math.max(...ratios).toFixed(2)}, geometric mean ${geo(ratios).toFixed(2)}; best times worst ${Math.max(...best).toFixed(2)}, geometric mean ${geo(best).toFixed(2)}.`);
     log(`Medians of ${REPS} alternating repetitions after one warm-up each; one DuckDB file, ${PROFILES.toLocaleString('en-US')} profiles.`);
     if (args.json) {
       process.stdout.write(JSON.stringify({ profiles: PROFILES, seed: SEED, now: NOW.toISOString(), reps: REPS, generation, catalogCheckMs: { withKeys: checkMs, withoutKeys: checkNoKeysMs }, results }, null, 2) + '\n');
