@@ -147,17 +147,11 @@ async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCou
   let readPos = start;
   let committing: Promise<Cursor> = Promise.resolve(start);
   const prepare = async (pos: Cursor): Promise<BuiltPage | undefined> => {
-    const T = (globalThis as any).__T ??= { read: 0, build: 0, commit: 0, n: 0 };
-    let a = performance.now();
     const rows = await readPage(wh, t, r.emitter, pos, ctx.pageSize);
-    T.read += performance.now() - a;
-    if (rows.length === 0) { console.error(JSON.stringify(T)); return undefined; }
+    if (rows.length === 0) return undefined;
     const source = rows[0].source;
     const keys = pageKeys(t, r.emitter, source, source === 'outbox' ? pos.lastOutboxId : pos.backfillDone, rows[rows.length - 1].id);
-    a = performance.now();
-    const bp = await buildPage(wh, t, r, rows, pos.backfillEpoch, keys);
-    T.build += performance.now() - a;
-    return bp;
+    return buildPage(wh, t, r, rows, pos.backfillEpoch, keys);
   };
   let next = prepare(readPos);
   for (;;) {
@@ -181,7 +175,6 @@ async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCou
       counts.sent += outcome.sentRows.filter((row) => row.id <= throughId).length;
       const snapshot = { ...counts };
       committing = committing.then(async (previous) => {
-        const T = (globalThis as any).__T; const a = performance.now(); T.n++;
         const committed = await commitPage(wh, t, {
           runId: ctx.runId,
           emitter: r.emitter,
@@ -194,7 +187,6 @@ async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCou
           counts: snapshot,
           now: new Date(),
         });
-        T.commit += performance.now() - a;
         ctx.onProgress?.({ emitterKey: r.emitter.key, sent: snapshot.sent, deadLettered: snapshot.deadLettered, failed: snapshot.failed });
         return committed;
       });

@@ -12,7 +12,6 @@ export interface SourceRow {
   /** Outbox id, or the backfill sequence number. Increasing in delivery order. */
   id: number;
   audienceKey: string;
-  runId: string;
   kind: OutboxKind;
   profileId: string;
   entityPath: string | null;
