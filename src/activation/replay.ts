@@ -64,7 +64,7 @@ export async function replayDeadLetters(wh: Warehouse, schema: string, filter: D
         result.rejected.push({ id: l.id, reason: `still ${bytes} bytes (over 32 KB)` });
         continue;
       }
-      const row: SourceRow = { source: 'outbox', id: l.id, audienceKey: r.emitter.audience, runId: l.runId, kind: 'entered', profileId: l.userId, entityPath: null, entityId: null, createdAt: event.timestamp };
+      const row: SourceRow = { source: 'outbox', id: l.id, audienceKey: r.emitter.audience, kind: 'entered', profileId: l.userId, entityPath: null, entityId: null, createdAt: event.timestamp };
       built.push({ row, event, bytes });
     }
     const counts: RunCounts = { sent: 0, failed: 0, deadLettered: 0, requests: 0, retries: 0, lastError: null };

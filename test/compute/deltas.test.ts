@@ -39,8 +39,12 @@ const minus = (a: Set<string>, b: Set<string>) => [...a].filter((x) => !b.has(x)
 async function load(wh: Warehouse, ps: Map<string, Profile>, as: Map<string, Account>) {
   await wh.query('DELETE FROM main.profiles');
   await wh.query('DELETE FROM main.accounts');
-  for (const p of ps.values()) await wh.query('INSERT INTO main.profiles VALUES (?, ?)', [p.id, p.score]);
-  for (const a of as.values()) await wh.query('INSERT INTO main.accounts VALUES (?, ?, ?)', [a.id, a.userId, a.balance]);
+  const profiles = [...ps.values()];
+  const accounts = [...as.values()];
+  if (profiles.length) await wh.query(`INSERT INTO main.profiles VALUES ${profiles.map(() => '(?, ?)').join(', ')}`, profiles.flatMap((p) => [p.id, p.score]));
+  if (accounts.length) {
+    await wh.query(`INSERT INTO main.accounts VALUES ${accounts.map(() => '(?, ?, ?)').join(', ')}`, accounts.flatMap((a) => [a.id, a.userId, a.balance]));
+  }
 }
 
 let close: (() => Promise<void>) | undefined;

@@ -1,0 +1,40 @@
+/** The GitOps layer (issue 7): GitHub pull requests and statuses, the git-pulling sync, the audit join. */
+export { resolvePullRequestContext, type GitHubFlags, type PullRequestRef } from './context.js';
+export {
+  GitHubApi,
+  connectGitHub,
+  openGitHubContext,
+  withPullRequestNumber,
+  type GitHubClientOptions,
+  type GitHubContext,
+} from './client.js';
+export { upsertPlanComment, commentMarker, type CommentResult } from './comments.js';
+export { setCommitStatus, planStatus, type PlanStatusInput, type StatusContext, type StatusState } from './statuses.js';
+export { reportPlan, postApplyResult } from './report.js';
+export { findPullRequestForCommit, getPullRequest, listReviews } from './pulls.js';
+export {
+  checkApplyRequirements,
+  assertApplyRequirements,
+  parseRequirements,
+  reviewDecision,
+  APPLY_REQUIREMENTS,
+  type ApplyRequirement,
+  type RequirementFailure,
+  type RequirementsResult,
+} from './requirements.js';
+export { syncOnce, syncLoop, checkoutBranch, type PlanLike, type SyncSteps, type SyncOptions, type SyncLoopOptions, type SyncResult, type SyncStatus } from './sync.js';
+export { recordSyncStatus, readSyncStatus, type SyncStatusRow } from './sync-status.js';
+export {
+  auditWithGit,
+  formatAudit,
+  formatAuditCsv,
+  formatAuditJson,
+  formatAuditMarkdown,
+  parseAuditFormat,
+  prFromSubject,
+  AUDIT_FORMATS,
+  type AuditFormat,
+  type AuditRecord,
+  type AuditSource,
+} from './audit.js';
+export { redact } from './redact.js';
