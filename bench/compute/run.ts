@@ -95,7 +95,7 @@ try {
   const model: ComputeModel = { graph: bank.graph, audiences: bank.audiences, classicAudiences: bank.classicAudiences, emitters: bank.emitters };
   const t = computeTables(wh, SCHEMA);
   const now = new Date();
-  const compile = (key: string) => () => compileAudience(model, key, { dialect: 'duckdb', membershipTable: t.membership, now });
+  const compile = (key: string) => () => compileAudience(model, key, { dialect: 'duckdb', membershipTable: t.membership, membershipStageTable: t.membership_stage, now });
 
   type Measured = { phase: string; bare: number; bareCount: number; total: number; steps: Record<string, number>; s: RunSummary };
   const results = new Map<string, Measured[]>(AUDIENCES.map((k) => [k, []]));

@@ -12,7 +12,14 @@ import type { CompiledAudience } from './types.js';
 export function compileAudience(
   model: ComputeModel,
   audienceKey: string,
-  options: { dialect: Dialect; membershipTable: string; now: Date },
+  options: {
+    dialect: Dialect;
+    /** The snapshot table (quoted): "part of" an enabled linked audience reads it. */
+    membershipTable: string;
+    /** This run's staged membership (quoted): entity matches join it instead of recomputing it. */
+    membershipStageTable: string;
+    now: Date;
+  },
 ): CompiledAudience {
   const audience = findAudience(model, audienceKey);
   if (!audience) throw new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} is not in the applied state.`);
@@ -31,7 +38,9 @@ export function compileAudience(
     membership: compileMembership(audience.condition, ctx),
     entities: entityPathsOf(model.emitters, audienceKey).map((path) => ({
       path: path.join('.'),
-      query: compileEntityMatches(audience.condition, path, ctx),
+      query: compileEntityMatches(audience.condition, path, ctx, {
+        members: { table: options.membershipStageTable, audienceKey },
+      }),
     })),
   };
 }

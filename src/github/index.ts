@@ -23,7 +23,7 @@ export {
   type RequirementsResult,
 } from './requirements.js';
 export { syncOnce, syncLoop, checkoutBranch, type PlanLike, type SyncSteps, type SyncOptions, type SyncLoopOptions, type SyncResult, type SyncStatus } from './sync.js';
-export { recordSyncStatus, readSyncStatus, type SyncStatusRow } from './sync-status.js';
+export { recordSyncStatus, readSyncStatus, setSyncSuspended, isSyncSuspended, type SyncStatusRow } from './sync-status.js';
 export {
   auditWithGit,
   formatAudit,

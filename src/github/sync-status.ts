@@ -17,6 +17,8 @@ export interface SyncStatusRow {
   message: string | null;
   source: string | null;
   branch: string | null;
+  /** Suspended by a person (`setSyncSuspended`): the controller skips every attempt until resumed. */
+  suspended: boolean;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function recordSyncStatus(wh: Warehouse, schema: string, stack: str
 /** Every stack's sync status (or one stack's), by stack name. */
 export async function readSyncStatus(wh: Warehouse, schema: string, stack?: string): Promise<SyncStatusRow[]> {
   const { rows } = await wh.query<Record<string, unknown>>(
-    `SELECT stack, status, last_synced_commit, last_synced_at, last_attempt_at, attempted_commit, message, source, branch
+    `SELECT stack, status, last_synced_commit, last_synced_at, last_attempt_at, attempted_commit, message, source, branch, suspended
        FROM ${stateTable(wh, schema, 'sync_status')}${stack !== undefined ? ' WHERE stack = ?' : ''}
       ORDER BY stack`,
     stack !== undefined ? [stack] : [],
@@ -69,5 +71,35 @@ export async function readSyncStatus(wh: Warehouse, schema: string, stack?: stri
     message: str(r.message),
     source: str(r.source),
     branch: str(r.branch),
+    suspended: r.suspended === true,
   }));
+}
+
+/**
+ * Suspends or resumes the sync of a stack (Flux's `suspend`). A running controller reads it
+ * before every attempt (`isSyncSuspended` as `SyncOptions.suspend`), so no restart is needed.
+ */
+export async function setSyncSuspended(wh: Warehouse, schema: string, stack: string, suspended: boolean): Promise<void> {
+  const table = stateTable(wh, schema, 'sync_status');
+  const at = new Date().toISOString();
+  await wh.transaction(async (tx) => {
+    const { rows } = await tx.query(`SELECT stack FROM ${table} WHERE stack = ?`, [stack]);
+    if (rows.length === 0) {
+      // Resuming a stack that never synced changes nothing; suspending one reserves its row.
+      if (suspended) {
+        await tx.query(
+          `INSERT INTO ${table} (stack, status, last_attempt_at, message, suspended) VALUES (?, 'suspended', CAST(? AS TIMESTAMP), ?, TRUE)`,
+          [stack, at, 'suspended before its first sync'],
+        );
+      }
+    } else {
+      await tx.query(`UPDATE ${table} SET suspended = ? WHERE stack = ?`, [suspended, stack]);
+    }
+  });
+}
+
+/** Whether a person suspended the sync of this stack (false when it never ran). */
+export async function isSyncSuspended(wh: Warehouse, schema: string, stack: string): Promise<boolean> {
+  const { rows } = await wh.query<{ suspended: unknown }>(`SELECT suspended FROM ${stateTable(wh, schema, 'sync_status')} WHERE stack = ?`, [stack]);
+  return rows[0]?.suspended === true;
 }

@@ -259,6 +259,17 @@ export class ConditionCompiler {
     return this.counted(rows, and(compare('=', col(alias, events.name), param(ec.name)), window, ...filters), ec.count, false);
   }
 
+  /** The members of one audience as a snapshot-shaped table (audience_key, profile_id) holds them. */
+  snapshotSelect(source: { table: string; audienceKey: string }): Select {
+    const alias = this.alias('m');
+    return {
+      kind: 'select',
+      columns: [{ expr: sysCol(alias, 'profile_id'), as: 'profile_id' }],
+      from: { kind: 'quotedTable', sql: source.table, alias },
+      where: compare('=', sysCol(alias, 'audience_key'), param(source.audienceKey)),
+    };
+  }
+
   audienceCondition(c: AudienceMembershipCondition, scope: Scope): Expr {
     const profileId = cast(col(scope.profile, this.ctx.graph.profile.id), 'VARCHAR');
     const select = (expr: Expr, from: FromItem, where?: Expr): Select => ({ kind: 'select', columns: [{ expr, as: 'profile_id' }], from, where });
@@ -271,12 +282,7 @@ export class ConditionCompiler {
     } else {
       const source = this.ctx.linkedAudience(c.audience);
       if (source.kind === 'snapshot') {
-        const alias = this.alias('m');
-        members = select(
-          sysCol(alias, 'profile_id'),
-          { kind: 'quotedTable', sql: source.table, alias },
-          compare('=', sysCol(alias, 'audience_key'), param(source.audienceKey)),
-        );
+        members = this.snapshotSelect(source);
       } else {
         if (this.inlineStack.includes(c.audience)) {
           throw invalid(`Audience conditions form a cycle: ${[...this.inlineStack, c.audience].join(' -> ')}`);

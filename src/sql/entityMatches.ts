@@ -62,7 +62,21 @@ function witnessed(where: EntityPredicate | undefined, next: EntityCondition | u
  * The entities of a trigger path that make each member qualify: columns profile_id, entity_path
  * (slugs joined by '.') and entity_id, distinct. See docs/conditions.md, "Entity matches".
  */
-export function compileEntityMatches(condition: Condition, path: string[], ctx: CompileContext): CompiledQuery {
+export interface EntityMatchOptions {
+  /**
+   * Where this run's members already are (a quoted table with audience_key and profile_id, such as
+   * the compute stage). Without it the query recomputes the membership itself; with it a run pays
+   * for the membership query once, not once per entity path.
+   */
+  members?: { table: string; audienceKey: string };
+}
+
+export function compileEntityMatches(
+  condition: Condition,
+  path: string[],
+  ctx: CompileContext,
+  options: EntityMatchOptions = {},
+): CompiledQuery {
   const compiler = new ConditionCompiler(ctx);
   const graphPath = path.length > 0 ? compiler.index.path(path[path.length - 1]) : undefined;
   if (!graphPath || graphPath.join('.') !== path.join('.')) {
@@ -81,7 +95,7 @@ export function compileEntityMatches(condition: Condition, path: string[], ctx: 
     return printerFor(ctx.dialect).print(none);
   }
 
-  const members = compiler.membershipSelect(condition);
+  const members = options.members ? compiler.snapshotSelect(options.members) : compiler.membershipSelect(condition);
   const selects = chains.map((chain): Select => {
     const p = compiler.alias('p');
     const id = col(p, profile.id);

@@ -19,6 +19,7 @@ describe('compiled SQL equals the reference evaluator (DuckDB)', () => {
   let wh: DuckDbWarehouse;
   beforeAll(async () => {
     wh = await openDuckDb(':memory:');
+    await wh.query(`CREATE TABLE diff_members (audience_key VARCHAR, profile_id VARCHAR)`);
   });
   afterAll(async () => {
     await wh.close();
@@ -54,8 +55,15 @@ describe('compiled SQL equals the reference evaluator (DuckDB)', () => {
           expect(got.sort(), where()).toEqual(want);
           if (want.length > 0) nonEmpty++;
 
-          for (const path of c.paths) {
-            const m = compileEntityMatches(c.condition, path, ctx);
+          // The compute layer passes its staged membership instead of recomputing it: stage it here.
+          await wh.query(`DELETE FROM diff_members`);
+          await wh.query(`INSERT INTO diff_members SELECT 'case', profile_id FROM (${q.sql})`, q.params);
+          const variants = [
+            { name: 'recomputed members', options: {} },
+            { name: 'staged members', options: { members: { table: '"diff_members"', audienceKey: 'case' } } },
+          ];
+          for (const path of c.paths) for (const variant of variants) {
+            const m = compileEntityMatches(c.condition, path, ctx, variant.options);
             let rows: { profile_id: string; entity_path: string; entity_id: string }[];
             try {
               rows = (await wh.query<{ profile_id: string; entity_path: string; entity_id: string }>(m.sql, m.params)).rows;
@@ -64,7 +72,9 @@ describe('compiled SQL equals the reference evaluator (DuckDB)', () => {
             }
             const gotMatches = rows.map((r) => `${r.profile_id}|${r.entity_path}|${r.entity_id}`);
             expect(new Set(gotMatches).size, `duplicate matches, ${where()}`).toBe(gotMatches.length);
-            expect(gotMatches.sort(), `path ${path.join('.')}, ${where()}`).toEqual([...ref.entityMatches(c.condition, path)].sort());
+            expect(gotMatches.sort(), `path ${path.join('.')} (${variant.name}), ${where()}`).toEqual(
+              [...ref.entityMatches(c.condition, path)].sort(),
+            );
             entityChecks += gotMatches.length;
           }
         } finally {

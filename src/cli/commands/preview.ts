@@ -116,13 +116,16 @@ function countAndSampleQuery(desired: Desired, membership: CompiledQuery, dialec
   const member = q(systemName(dialect, 'profile_id'));
   const total = q(systemName(dialect, 'members_total'));
   const columns = [`s.${member} AS ${q(p.id)}`, ...traits.filter((t) => t !== p.id).map((t) => `pr.${q(t)} AS ${q(t)}`), `s.${total} AS ${total}`];
+  // LIMIT takes a constant on every warehouse (Snowflake does not promise a bind there); `limit`
+  // is a checked whole number, printed by us, never user text.
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_SAMPLE) throw new LinkedError('INVALID_ARGUMENT', `invalid sample size ${limit}`);
   return {
     sql:
       `SELECT ${columns.join(', ')}\nFROM (\n` +
-      `SELECT m.${member}, COUNT(*) OVER () AS ${total}\nFROM (\n${membership.sql}\n) AS m\nORDER BY m.${member}\nLIMIT ?\n) AS s\n` +
+      `SELECT m.${member}, COUNT(*) OVER () AS ${total}\nFROM (\n${membership.sql}\n) AS m\nORDER BY m.${member}\nLIMIT ${limit}\n) AS s\n` +
       `LEFT JOIN ${quoteTable(dialect, p.table)} AS pr ON CAST(pr.${q(p.id)} AS VARCHAR) = s.${member}\n` +
       `ORDER BY s.${member}`,
-    params: [...membership.params, limit],
+    params: [...membership.params],
   };
 }
 

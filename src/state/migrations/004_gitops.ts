@@ -10,6 +10,7 @@ import type { Migration } from './types.js';
  * - `attempted_commit`: the commit the last attempt saw (null when it failed before reading one).
  * - `source` / `branch`: where the controller pulls from; credentials in a URL are never stored.
  * - `message`: why it is out of sync or failed, for a person to act on.
+ * - `suspended`: set by a person (Flux's suspend); the controller reads it before every attempt.
  */
 export const migration: Migration = {
   version: 4,
@@ -18,6 +19,6 @@ export const migration: Migration = {
     `CREATE TABLE IF NOT EXISTS ${s}."sync_status" (
       stack VARCHAR NOT NULL PRIMARY KEY, status VARCHAR NOT NULL, last_synced_commit VARCHAR,
       last_attempt_at TIMESTAMP NOT NULL, message VARCHAR, attempted_commit VARCHAR, source VARCHAR, branch VARCHAR,
-      last_synced_at TIMESTAMP)`,
+      last_synced_at TIMESTAMP, suspended BOOLEAN NOT NULL DEFAULT FALSE)`,
   ],
 };
