@@ -135,7 +135,18 @@ async function main() {
     const rssBefore = process.memoryUsage().rss;
     const rss = peakRss();
     const started = performance.now();
-    const summary = await deliverAll(wh, SCHEMA, { pageSize: PAGE_SIZE, concurrency: CONCURRENCY });
+    let nextTrace = 0;
+    const summary = await deliverAll(wh, SCHEMA, {
+      pageSize: PAGE_SIZE,
+      concurrency: CONCURRENCY,
+      // Heap vs RSS along the way: a growing heap would be delivery holding on to events.
+      onProgress: (p) => {
+        if (p.sent < nextTrace) return;
+        nextTrace += N / 5;
+        const m = process.memoryUsage();
+        console.log(`  ${p.sent.toLocaleString('en-US')} sent: heap ${Math.round(m.heapUsed / 1048576)} MB, rss ${Math.round(m.rss / 1048576)} MB`);
+      },
+    });
     const seconds = (performance.now() - started) / 1000;
     const peak = rss.stop();
     if (summary.sent !== N) throw new Error(`delivered ${summary.sent} of ${N}: ${JSON.stringify(summary.emitters)}`);

@@ -37,7 +37,13 @@ export class GitHubApi {
       baseUrl: apiUrl,
       userAgent: 'linked-audiences',
       retry: { enabled: (options.retries ?? 3) > 0, retries: options.retries ?? 3 },
-      throttle: { enabled: options.throttle ?? true },
+      // Passing `throttle` replaces octokit's defaults, handlers included: give them back.
+      // Retry once after GitHub's Retry-After, then fail with GitHub's message.
+      throttle: {
+        enabled: options.throttle ?? true,
+        onRateLimit: (_after: number, opts: { request: { retryCount: number } }) => opts.request.retryCount === 0,
+        onSecondaryRateLimit: (_after: number, opts: { request: { retryCount: number } }) => opts.request.retryCount === 0,
+      },
       // octokit logs a warning on rate limits; it never holds the token, but keep our output ours.
       log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     });

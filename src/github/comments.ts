@@ -50,8 +50,8 @@ export async function upsertPlanComment(ctx: GitHubContext, markdown: string, op
   const comments = await ctx.api.call(`list comments of #${pr}`, (o) =>
     o.paginate(o.rest.issues.listComments, { owner: ctx.owner, repo: ctx.repo, issue_number: pr, per_page: 100 }),
   );
-  // The oldest marked comment is the one reviewers have seen; keep it stable.
-  const existing = (comments as IssueComment[]).find((c) => typeof c.body === 'string' && c.body.includes(marker));
+  // Ours starts with the marker (a person quoting it does not); the oldest is the one reviewers have seen.
+  const existing = (comments as IssueComment[]).find((c) => typeof c.body === 'string' && c.body.startsWith(`${marker}\n`));
   if (existing) {
     if (existing.body === body) return { id: existing.id, action: 'unchanged', url: existing.html_url };
     const { data } = await ctx.api.call(`update comment ${existing.id} on #${pr}`, (o) =>

@@ -45,5 +45,5 @@ export async function assertBranchName(branch: string): Promise<void> {
   }
 }
 
-/** Full 40-character commit id, for a sha that must name a commit (rejects option-like text). */
+/** A hexadecimal commit id (4 to 40 characters): what may be passed to git as a revision, never an option. */
 export const isCommitSha = (s: string): boolean => /^[0-9a-f]{4,40}$/i.test(s);

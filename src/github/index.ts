@@ -38,3 +38,4 @@ export {
   type AuditSource,
 } from './audit.js';
 export { redact } from './redact.js';
+export { planCounts } from './plan-summary.js';

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectGitHub } from '../../src/github/client.js';
 import { commentMarker, upsertPlanComment } from '../../src/github/comments.js';
 import { postApplyResult, reportPlan } from '../../src/github/report.js';
 import { planStatus, setCommitStatus } from '../../src/github/statuses.js';
@@ -40,12 +41,13 @@ describe('plan comment and commit statuses against a local GitHub', () => {
 
   it('leaves an identical comment alone and keeps one comment per stack', async () => {
     const ctx = contextFor(gh, { pr: 3 });
+    const quoted = gh.addComment(3, `Why?\n> ${commentMarker('plan', 'a')}\n> same`, 'reviewer');
     await upsertPlanComment(ctx, 'same', { stack: 'a' });
     expect((await upsertPlanComment(ctx, 'same', { stack: 'a' })).action).toBe('unchanged');
     expect(gh.calls('PATCH', /comments/)).toHaveLength(0);
     await upsertPlanComment(ctx, 'other stack', { stack: 'ab' });
     await upsertPlanComment(ctx, 'other stack v2', { stack: 'ab' });
-    expect(gh.comments.get(3)!.map((c) => c.body)).toEqual([`${commentMarker('plan', 'a')}\nsame`, `${commentMarker('plan', 'ab')}\nother stack v2`]);
+    expect(gh.comments.get(3)!.map((c) => c.body)).toEqual([quoted.body, `${commentMarker('plan', 'a')}\nsame`, `${commentMarker('plan', 'ab')}\nother stack v2`]);
   });
 
   it('cuts a plan beyond GitHub\'s comment limit and points to the run', async () => {
@@ -54,6 +56,12 @@ describe('plan comment and commit statuses against a local GitHub', () => {
     const body = gh.comments.get(4)![0]!.body;
     expect(body.length).toBeLessThanOrEqual(65_536);
     expect(body).toContain('truncated (5000 characters omitted): the full text is in the [workflow run](https://github.test/acme/audiences/actions/runs/5)');
+  });
+
+  it('works with the production defaults (octokit throttling and retries on)', async () => {
+    const ctx = connectGitHub({ owner: gh.owner, repo: gh.repo, sha: HEAD_SHA, apiUrl: gh.url, pr: 2 }, { GITHUB_TOKEN: gh.token });
+    expect((await upsertPlanComment(ctx, 'plan')).action).toBe('created');
+    expect(gh.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /repos/acme/audiences/issues/2/comments', 'POST /repos/acme/audiences/issues/2/comments']);
   });
 
   it('refuses to comment without a pull request, with the way out', async () => {
