@@ -89,7 +89,12 @@ export async function applyPlanLocked(
           before,
           after,
           canonicalJson(plan.summary),
-          canonicalJson({ ci: provenance.ci, planCreatedAt: plan.createdAt, diagnostics: plan.diagnostics }),
+          canonicalJson({
+            ci: provenance.ci,
+            planCreatedAt: plan.createdAt,
+            diagnostics: plan.diagnostics,
+            ...(provenance.approvers ? { approvers: provenance.approvers } : {}),
+          }),
         ],
       );
       return { applyId, summary: plan.summary, stateHash: after };

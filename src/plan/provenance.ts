@@ -14,6 +14,8 @@ export interface Provenance {
   runUrl: string | null;
   /** `github-actions`, `gitlab-ci`, `ci` or null (a workstation). */
   ci: string | null;
+  /** Reviewers who approved the pull request, when `apply --require` checked it. */
+  approvers?: string[];
 }
 
 function git(dir: string, args: string[]): string | null {

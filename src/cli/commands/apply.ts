@@ -14,15 +14,23 @@ import type { Plan } from '../../plan/types.js';
 import { LinkedError } from '../../model/errors.js';
 import { openPerStepSession, type StateSession } from '../../state/session.js';
 import type { LockInfo } from '../../state/lock.js';
+import { assertApplyRequirements, parseRequirements, postApplyResult, type GitHubContext } from '../../github/index.js';
+import { gitHubContextFrom, withGitHubOptions, type GitHubCliFlags } from '../github.js';
+import type { Provenance } from '../../plan/provenance.js';
 
-interface ApplyFlags extends ProjectFlags {
+interface ApplyFlags extends ProjectFlags, GitHubCliFlags {
   autoApprove?: boolean;
+  require?: string;
   lockTimeout: string;
   color?: boolean;
 }
 
 export function register(program: Command): void {
-  withProjectOptions(program.command('apply [planfile]').description('apply a saved plan, or plan and apply after confirmation'))
+  withGitHubOptions(
+    withProjectOptions(program.command('apply [planfile]').description('apply a saved plan, or plan and apply after confirmation')),
+    'post the result to the pull request and set the linked-audiences/apply status; token from GITHUB_TOKEN',
+  )
+    .option('--require <list>', 'refuse unless the pull request is: approved, mergeable (comma-separated); implies --github')
     .option('--auto-approve', 'apply without asking (pipelines)')
     .option('--lock-timeout <duration>', 'how long to wait for the state lock (e.g. 30s, 5m)', '0s')
     .option('--no-color', 'no ANSI colours even on a terminal')
@@ -33,53 +41,85 @@ export function register(program: Command): void {
         throw new LinkedError('APPLY_NEEDS_APPROVAL', '--json needs --auto-approve, or a saved plan: `linked apply plan.json --json`.');
       }
       const dir = resolve(flags.dir ?? process.cwd());
-      const color = useColor(process.stdout, flags.color);
-      const say = (text: string) => {
-        if (!flags.json) process.stdout.write(text);
-      };
-      const lockOptions = {
-        timeoutMs,
-        operation: planfile ? `apply ${planfile}` : 'apply',
-        onWait: (held: LockInfo) => {
-          if (process.stderr.isTTY && !flags.json) process.stderr.write(`Waiting up to ${flags.lockTimeout} for the state lock held by ${held.holder} (id ${held.id})...\n`);
-        },
-      };
-
-      let session: StateSession;
-      let stack: string;
-      let run: (lock: LockInfo) => Promise<{ plan: Plan; result: ApplyResult | null }>;
-      if (planfile) {
-        const plan = loadPlan(planfile);
-        if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', `${planfile} has errors and cannot be applied: run \`linked plan\` and fix them.`);
-        session = openPerStepSession(plan.warehouse, dir);
-        stack = plan.stack;
-        run = async (lock) => ({ plan, result: await applyPlanLocked(session, plan, lock, readProvenance(dir)) });
-      } else {
-        const project = await openProject(projectOptions(flags));
-        const desired = project.desired;
-        await project.close();
-        session = openPerStepSession(desired.warehouse, dir);
-        stack = desired.stack;
-        run = async (lock) => {
-          // Planned under the lock, so nothing can change the state between this plan and its apply.
-          const plan = await session.withWarehouse(async (wh) => buildPlan(wh, desired, { diagnostics: await planDiagnostics(desired, wh) }));
-          if (!flags.json) say(renderPlanText(plan, { color }));
-          if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', 'The plan has errors and cannot be applied (see above).');
-          if (!plan.hasChanges) return { plan, result: null };
-          if (!flags.autoApprove && !(await confirmApply(stack))) {
-            throw new LinkedError('APPLY_CANCELLED', 'Apply cancelled: nothing was changed.');
-          }
-          return { plan, result: await applyPlanLocked(session, plan, lock, readProvenance(dir)) };
-        };
+      const requirements = flags.require ? parseRequirements(flags.require) : [];
+      const github = flags.github || requirements.length > 0 ? gitHubContextFrom(flags) : undefined;
+      try {
+        await applyCommand(planfile, flags, dir, timeoutMs, github, requirements);
+      } catch (e) {
+        if (github) await reportApply(github, flags.stack, false, `Apply failed: ${(e as Error).message}`).catch(() => undefined);
+        throw e;
       }
-
-      const { plan, result } = await withStackLock(session, stack, lockOptions, run);
-      const s = plan.summary;
-      if (flags.json) {
-        printJson({ applied: !!result?.applyId, applyId: result?.applyId ?? null, stack, summary: s, stateHash: result?.stateHash ?? plan.stateHash, plan });
-        return;
-      }
-      if (!result?.applyId) say(planfile ? 'No changes to apply.\n' : '');
-      else say(`\nApply complete: ${s.create} added, ${s.update} changed, ${s.replace} replaced, ${s.delete} destroyed (apply ${result.applyId}).\n`);
     });
+}
+
+async function reportApply(github: GitHubContext, stack: string | undefined, ok: boolean, text: string): Promise<void> {
+  const title = `#### linked-audiences apply${stack ? ` (stack ${stack})` : ''}: ${ok ? 'succeeded' : 'failed'}`;
+  await postApplyResult(github, `${title}\n\n${text}\n`, ok, { stack, description: text.slice(0, 140) });
+}
+
+async function applyCommand(
+  planfile: string | undefined,
+  flags: ApplyFlags,
+  dir: string,
+  timeoutMs: number,
+  github: GitHubContext | undefined,
+  requirements: ReturnType<typeof parseRequirements>,
+): Promise<void> {
+  // The GitOps form of the seed's permission requirements: checked before the lock is taken.
+  const checked = requirements.length > 0 && github ? await assertApplyRequirements(github, requirements) : undefined;
+  const provenance = (): Provenance => {
+    const p = readProvenance(dir);
+    return checked ? { ...p, prNumber: p.prNumber ?? checked.pr ?? null, approvers: checked.approvers } : p;
+  };
+  const color = useColor(process.stdout, flags.color);
+  const say = (text: string) => {
+    if (!flags.json) process.stdout.write(text);
+  };
+  const lockOptions = {
+    timeoutMs,
+    operation: planfile ? `apply ${planfile}` : 'apply',
+    onWait: (held: LockInfo) => {
+      if (process.stderr.isTTY && !flags.json) process.stderr.write(`Waiting up to ${flags.lockTimeout} for the state lock held by ${held.holder} (id ${held.id})...\n`);
+    },
+  };
+
+  let session: StateSession;
+  let stack: string;
+  let run: (lock: LockInfo) => Promise<{ plan: Plan; result: ApplyResult | null }>;
+  if (planfile) {
+    const plan = loadPlan(planfile);
+    if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', `${planfile} has errors and cannot be applied: run \`linked plan\` and fix them.`);
+    session = openPerStepSession(plan.warehouse, dir);
+    stack = plan.stack;
+    run = async (lock) => ({ plan, result: await applyPlanLocked(session, plan, lock, provenance()) });
+  } else {
+    const project = await openProject(projectOptions(flags));
+    const desired = project.desired;
+    await project.close();
+    session = openPerStepSession(desired.warehouse, dir);
+    stack = desired.stack;
+    run = async (lock) => {
+      // Planned under the lock, so nothing can change the state between this plan and its apply.
+      const plan = await session.withWarehouse(async (wh) => buildPlan(wh, desired, { diagnostics: await planDiagnostics(desired, wh) }));
+      if (!flags.json) say(renderPlanText(plan, { color }));
+      if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', 'The plan has errors and cannot be applied (see above).');
+      if (!plan.hasChanges) return { plan, result: null };
+      if (!flags.autoApprove && !(await confirmApply(stack))) {
+        throw new LinkedError('APPLY_CANCELLED', 'Apply cancelled: nothing was changed.');
+      }
+      return { plan, result: await applyPlanLocked(session, plan, lock, provenance()) };
+    };
+  }
+
+  const { plan, result } = await withStackLock(session, stack, lockOptions, run);
+  const s = plan.summary;
+  if (flags.json) {
+    printJson({ applied: !!result?.applyId, applyId: result?.applyId ?? null, stack, summary: s, stateHash: result?.stateHash ?? plan.stateHash, plan });
+  }
+  const outcome = result?.applyId
+    ? `Apply complete: ${s.create} added, ${s.update} changed, ${s.replace} replaced, ${s.delete} destroyed (apply ${result.applyId}).`
+    : 'No changes to apply.';
+  if (github) await reportApply(github, stack, true, outcome);
+  if (!result?.applyId) say(planfile ? 'No changes to apply.\n' : '');
+  else say(`\n${outcome}\n`);
 }

@@ -10,8 +10,10 @@ import { renderPlanMarkdown } from '../../plan/render-markdown.js';
 import { renderPlanText } from '../../plan/render-text.js';
 import { useColor } from '../../plan/terminal.js';
 import type { Plan } from '../../plan/types.js';
+import { planCounts, reportPlan } from '../../github/index.js';
+import { gitHubContextFrom, withGitHubOptions, type GitHubCliFlags } from '../github.js';
 
-interface PlanFlags extends ProjectFlags {
+interface PlanFlags extends ProjectFlags, GitHubCliFlags {
   out?: string;
   markdown?: boolean;
   detailedExitcode?: boolean;
@@ -32,7 +34,10 @@ export function renderPlanFor(plan: Plan, flags: { json?: boolean; markdown?: bo
 }
 
 export function register(program: Command): void {
-  withProjectOptions(program.command('plan').description('show what apply would change: desired model vs applied state'))
+  withGitHubOptions(
+    withProjectOptions(program.command('plan').description('show what apply would change: desired model vs applied state')),
+    'post the plan as one pull-request comment (updated in place) and set the linked-audiences/plan status; token from GITHUB_TOKEN',
+  )
     .option('--out <file>', 'save the plan for `linked apply <file>`')
     .option('--markdown', 'render for a PR comment')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 1 on error, 2 when there are changes')
@@ -58,6 +63,13 @@ export function register(program: Command): void {
         process.stdout.write(
           plan.applicable ? `\nSaved the plan to ${flags.out}. Apply it with: linked apply ${flags.out}\n` : `\nSaved the plan to ${flags.out} (it cannot be applied).\n`,
         );
+      }
+      if (flags.github) {
+        // Reported after printing, so the log shows the plan even when GitHub is unreachable.
+        const ctx = gitHubContextFrom(flags);
+        const { comment, status } = await reportPlan(ctx, renderPlanMarkdown(plan), planCounts(plan), { stack: plan.stack });
+        const where = comment ? `comment ${comment.action} on #${ctx.pr} (${comment.url}); ` : '';
+        process.stderr.write(`GitHub: ${where}status linked-audiences/plan ${status.state}: ${status.description}\n`);
       }
       process.exitCode = planExitCode(plan, !!flags.detailedExitcode);
     });
