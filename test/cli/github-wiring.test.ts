@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../github/fake-github.js';
-import { linked, makeProject } from '../plan/cli-project.js';
+import { linkedAsync as linked, makeProject } from '../plan/cli-project.js';
 
 /*
  * `linked plan --github` and `linked apply --require/--github` as real processes against the local
@@ -25,10 +25,10 @@ describe('GitHub flags of plan and apply', () => {
 
   it('plan --github posts one comment, updated in place, and sets linked-audiences/plan', async () => {
     const { dir } = await makeProject();
-    const first = linked(['plan', '--dir', dir, '--github', ...githubArgs()], env);
+    const first = await linked(['plan', '--dir', dir, '--github', ...githubArgs()], env);
     expect(first.status, first.stderr).toBe(0);
     noToken(first);
-    const second = linked(['plan', '--dir', dir, '--github', ...githubArgs()], env);
+    const second = await linked(['plan', '--dir', dir, '--github', ...githubArgs()], env);
     expect(second.status, second.stderr).toBe(0);
 
     const comments = gh.comments.get(7) ?? [];
@@ -45,26 +45,26 @@ describe('GitHub flags of plan and apply', () => {
 
   it('apply --require refuses an unapproved pull request and changes nothing', async () => {
     const { dir } = await makeProject();
-    const refused = linked(['apply', '--dir', dir, '--auto-approve', '--require', 'approved,mergeable', ...githubArgs()], env);
+    const refused = await linked(['apply', '--dir', dir, '--auto-approve', '--require', 'approved,mergeable', ...githubArgs()], env);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('apply requires an approved pull request');
     noToken(refused);
     expect(gh.statuses.at(-1)).toMatchObject({ context: 'linked-audiences/apply', state: 'failure' });
 
-    const plan = linked(['plan', '--dir', dir, '--detailed-exitcode'], env);
+    const plan = await linked(['plan', '--dir', dir, '--detailed-exitcode'], env);
     expect(plan.status, 'the state is untouched: the plan still has every change').toBe(2);
   });
 
   it('apply --require applies an approved, mergeable pull request and records its approvers', async () => {
     const { dir } = await makeProject();
     gh.addReview(7, 'reviewer-1', 'APPROVED');
-    const applied = linked(['apply', '--dir', dir, '--auto-approve', '--require', 'approved,mergeable', ...githubArgs()], env);
+    const applied = await linked(['apply', '--dir', dir, '--auto-approve', '--require', 'approved,mergeable', ...githubArgs()], env);
     expect(applied.status, applied.stderr).toBe(0);
     noToken(applied);
     expect(gh.statuses.at(-1)).toMatchObject({ context: 'linked-audiences/apply', state: 'success' });
     expect((gh.comments.get(7) ?? []).some((c) => c.body.includes('Apply complete'))).toBe(true);
 
-    const audit = linked(['audit', '--dir', dir, '--json'], env);
+    const audit = await linked(['audit', '--dir', dir, '--json'], env);
     expect(audit.status, audit.stderr).toBe(0);
     const entries = JSON.parse(audit.stdout);
     const list = Array.isArray(entries) ? entries : entries.entries;

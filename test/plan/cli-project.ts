@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
@@ -9,6 +9,22 @@ const BIN = fileURLToPath(new URL('../../bin/linked.js', import.meta.url));
 /** Runs the real CLI in a child process (no TTY: no colour, no prompts). */
 export const linked = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
+
+/**
+ * `linked` without blocking this process: needed whenever the child talks to a server that runs in the
+ * test's own event loop (spawnSync would leave that server unable to answer, and both would wait forever).
+ */
+export function linkedAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 /** A project directory: the fixture stack synthesized to cdktf.out, its warehouse file with the graph's tables. */
 export async function makeProject(audiences = 2): Promise<{ dir: string; raw: Record<string, any>; write: (raw: Record<string, any>) => void }> {
