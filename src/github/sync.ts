@@ -162,6 +162,12 @@ export interface SyncLoopOptions<P extends PlanLike = PlanLike> extends SyncOpti
   /** After every attempt (e.g. `recordSyncStatus`); a throw goes to onError and the loop goes on. */
   onResult?: (result: SyncResult) => void | Promise<void>;
   onError?: (error: unknown) => void;
+  /**
+   * Work between attempts, every `everyMs` (e.g. the compute controller's schedule ticks). It runs
+   * in this same sequence, so it never overlaps an attempt: an embedded DuckDB file admits one
+   * holder at a time. A throw goes to onError.
+   */
+  idle?: { everyMs: number; run: () => Promise<void> };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -187,6 +193,22 @@ export async function syncLoop<P extends PlanLike>(opts: SyncLoopOptions<P>): Pr
     } catch (e) {
       opts.onError?.(e);
     }
-    await sleep(opts.intervalMs, opts.signal);
+    await waitForNextAttempt(opts);
+  }
+}
+
+async function waitForNextAttempt(opts: SyncLoopOptions<PlanLike>): Promise<void> {
+  const nextAttempt = Date.now() + opts.intervalMs;
+  while (!opts.signal.aborted) {
+    const left = nextAttempt - Date.now();
+    if (left <= 0) return;
+    if (!opts.idle) return sleep(left, opts.signal);
+    await sleep(Math.min(left, opts.idle.everyMs), opts.signal);
+    if (opts.signal.aborted || Date.now() >= nextAttempt) return;
+    try {
+      await opts.idle.run();
+    } catch (e) {
+      opts.onError?.(e);
+    }
   }
 }

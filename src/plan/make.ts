@@ -148,6 +148,15 @@ export function sealPlan(plan: Plan): Plan {
   return { ...plan, applicable: !hasErrors(plan.diagnostics), planHash: sha256(canonicalJson(rest)) };
 }
 
+/**
+ * The plan minus its deletions: what a git-pulling controller applies without `--prune` (Argo
+ * CD's default), so a file removed by mistake does not delete an audience. Re-sealed.
+ */
+export function withoutDeletes(plan: Plan): Plan {
+  const changes = plan.changes.filter((c) => c.action !== 'delete');
+  return sealPlan({ ...plan, changes, summary: { ...plan.summary, delete: 0 }, hasChanges: changes.some((c) => c.action !== 'no-op') });
+}
+
 const preventsDestroy = (spec: unknown) => !!spec && (spec as { preventDestroy?: boolean }).preventDestroy === true;
 
 function change(

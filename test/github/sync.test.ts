@@ -238,6 +238,44 @@ describe('sync status in the state schema, driven by syncLoop', () => {
     expect(await readSyncStatus(wh, SCHEMA, 'marketing')).toEqual([expect.objectContaining({ status: 'synced', suspended: false, lastSyncedCommit: c1 })]);
   });
 
+  it('runs idle work between attempts, never during one', async () => {
+    repo.commit({ 'resources.json': '["audience.vip"]' }, 'One');
+    const r = new Reconciler();
+    const controller = new AbortController();
+    const order: string[] = [];
+    let inAttempt = false;
+    const steps: SyncSteps<FakePlan> = {
+      ...r.steps,
+      synth: async (dir) => {
+        inAttempt = true;
+        order.push('attempt');
+        return r.steps.synth(dir);
+      },
+      compute: async () => {
+        await r.steps.compute();
+        inAttempt = false;
+      },
+    };
+    await syncLoop({
+      repo: repo.origin, branch: 'main', workdir: repo.dir('checkout'), prune: false, steps, intervalMs: 150, signal: controller.signal,
+      idle: {
+        everyMs: 20,
+        run: async () => {
+          expect(inAttempt).toBe(false);
+          order.push('idle');
+        },
+      },
+      onResult: () => {
+        if (order.filter((o) => o === 'attempt').length === 2) controller.abort();
+      },
+    });
+    expect(order[0]).toBe('attempt');
+    expect(order.at(-1)).toBe('attempt');
+    const idleBetween = order.slice(1, -1);
+    expect(idleBetween.length).toBeGreaterThanOrEqual(2);
+    expect(idleBetween.every((o) => o === 'idle')).toBe(true);
+  });
+
   it('keeps going when recording fails, and rejects a non-positive interval', async () => {
     repo.commit({ 'resources.json': '[]' }, 'Empty');
     const controller = new AbortController();

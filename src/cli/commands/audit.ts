@@ -5,6 +5,8 @@ import { withProjectOptions, projectOptions, type ProjectFlags } from '../../pla
 import { resourceChangeLines } from '../../plan/render-text.js';
 import { LinkedError } from '../../model/errors.js';
 import { readApplyLog, type ApplyLogEntry } from '../../state/audit.js';
+import { auditWithGit, formatAudit, parseAuditFormat } from '../../github/index.js';
+import { resolve } from 'node:path';
 
 /** `--since`: an ISO date/time, or a span back from now (`90m`, `24h`, `7d`). */
 export function parseSince(text: string, now = new Date()): Date {
@@ -36,7 +38,23 @@ export function register(program: Command): void {
     .option('--since <when>', 'only applies since an ISO date or a span (24h, 7d)')
     .option('--resource <resource>', 'only changes of one resource (address or key)')
     .option('--limit <n>', 'at most n applies', (v) => Number.parseInt(v, 10))
-    .action(async (flags: ProjectFlags & { since?: string; resource?: string; limit?: number }) => {
+    .option('--format <format>', 'join each apply with git history (author, date, subject, PR, approvers): markdown, json or csv')
+    .option('--repo <path>', 'with --format: the git clone to read history from (default --dir)')
+    .addHelpText(
+      'after',
+      `
+Without --format, the apply log as recorded (--json: its entries). With --format, each apply is
+joined with its commit in a local clone (CI: check out with fetch-depth: 0).
+
+Examples:
+  $ linked audit --resource audience.high_value --since 30d
+  $ linked audit --format csv > audit.csv
+  $ linked audit --format markdown --repo ../audiences`,
+    )
+    .action(async (flags: ProjectFlags & { since?: string; resource?: string; limit?: number; format?: string; repo?: string }) => {
+      const format = flags.format === undefined ? undefined : parseAuditFormat(flags.format);
+      if (format && flags.json) throw new LinkedError('INVALID_ARGUMENT', '--json and --format exclude each other: use --format json.');
+      if (flags.repo && !format) throw new LinkedError('INVALID_ARGUMENT', '--repo needs --format.');
       const since = flags.since ? parseSince(flags.since) : undefined;
       const project = await openProject(projectOptions(flags));
       let entries: ApplyLogEntry[];
@@ -45,7 +63,10 @@ export function register(program: Command): void {
       } finally {
         await project.close();
       }
-      if (flags.json) printJson({ entries });
+      if (format) {
+        const records = await auditWithGit(entries, resolve(flags.repo ?? project.dir));
+        process.stdout.write(formatAudit(records, format));
+      } else if (flags.json) printJson({ entries });
       else process.stdout.write(renderAuditText(entries));
     });
 }

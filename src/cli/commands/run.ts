@@ -8,9 +8,15 @@ import { LinkedError } from '../../model/errors.js';
 import { withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
 import { openWarehouse } from '../../warehouse/index.js';
 import { EXIT, printJson } from '../run.js';
+import { runFromGit } from '../run-git.js';
 
 interface RunFlags extends ProjectFlags {
   once?: boolean;
+  git?: string;
+  branch: string;
+  interval: string;
+  prune?: boolean;
+  workdir?: string;
   concurrency: string;
   tickSeconds: string;
   leaseTtl: string;
@@ -30,7 +36,32 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'maximum runs at once (DuckDB: one at a time)', '2')
     .option('--tick-seconds <n>', 'seconds between looks for due audiences and compute-now requests', '10')
     .option('--lease-ttl <seconds>', 'how long a run holds its audience without renewing', '900')
+    .option('--git <url|path>', 'GitOps: pull this repository, synthesize, plan and apply it, then compute (auto-sync)')
+    .option('--branch <branch>', 'with --git: the branch to follow', 'main')
+    .option('--interval <duration>', 'with --git: time between pulls (e.g. 1m, 5m)', '5m')
+    .option('--prune', 'with --git: also delete resources removed from git (off by default, as in Argo CD)')
+    .option('--workdir <dir>', 'with --git: where the checkout lives (default <dir>/.linked/checkout)')
+    .addHelpText(
+      'after',
+      `
+With --git, --dir is the controller's home: the stack's DuckDB path resolves from it (not from the
+checkout, which is reset on every pull) and it keeps the last good synth in <dir>/cdktf.out, so
+\`linked status --dir <dir>\` shows the audiences and the sync state. Suspend the sync with
+\`linked sync suspend --dir <dir>\`.
+
+Examples:
+  $ linked run --once
+  $ linked run --git https://github.com/acme/audiences.git --branch main --interval 5m
+  $ linked run --git ../audiences --once --json`,
+    )
     .action(async (flags: RunFlags) => {
+      const tuning = {
+        concurrency: positive(flags.concurrency, '--concurrency'),
+        tickSeconds: positive(flags.tickSeconds, '--tick-seconds'),
+        leaseTtlMs: positive(flags.leaseTtl, '--lease-ttl') * 1000,
+      };
+      if (flags.git !== undefined) return runFromGit({ ...flags, git: flags.git, ...tuning });
+      if (flags.prune || flags.workdir) throw new LinkedError('INVALID_OPTION', '--prune and --workdir need --git.');
       const dir = resolve(flags.dir ?? process.cwd());
       // Only the warehouse config comes from the synthesized project; what runs is the applied state.
       const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
@@ -39,9 +70,7 @@ export function register(program: Command): void {
       const controller = new Controller({
         open: () => openWarehouse(desired.warehouse, dir),
         schema,
-        concurrency: positive(flags.concurrency, '--concurrency'),
-        tickSeconds: positive(flags.tickSeconds, '--tick-seconds'),
-        leaseTtlMs: positive(flags.leaseTtl, '--lease-ttl') * 1000,
+        ...tuning,
         loadModel: (wh) => readAppliedModel(wh, schema, flags.stack),
         requestDir:
           desired.warehouse.type === 'duckdb' && desired.warehouse.path !== ':memory:'

@@ -1,0 +1,90 @@
+import { resolve } from 'node:path';
+import { GitSync } from '../controller/git-sync.js';
+import { syncLoop, syncOnce, type SyncResult } from '../github/index.js';
+import { LinkedError } from '../model/errors.js';
+import { parseDuration } from '../plan/terminal.js';
+import { EXIT } from './run.js';
+
+export interface RunGitFlags {
+  git: string;
+  branch: string;
+  interval: string;
+  prune?: boolean;
+  workdir?: string;
+  dir?: string;
+  stack?: string;
+  json?: boolean;
+  once?: boolean;
+  concurrency: number;
+  tickSeconds: number;
+  leaseTtlMs: number;
+}
+
+/** One line per attempt: what `linked status` will show as the sync status. */
+export function describeSync(r: SyncResult): string {
+  const commit = r.commit ? ` ${r.commit.slice(0, 12)}` : '';
+  const steps = r.status === 'synced' || r.status === 'out of sync' ? ` (${r.applied ? 'applied' : 'nothing to apply'}${r.computed ? ', computed' : ''})` : '';
+  return `sync ${r.status}${commit}${steps}${r.message ? `: ${r.message}` : ''}`;
+}
+
+/**
+ * `linked run --git`: pull, synthesize, plan, apply (deletes only with --prune), then compute;
+ * between pulls, the compute schedule ticks as usual. With --once: one attempt, exit 1 on failure.
+ */
+export async function runFromGit(flags: RunGitFlags): Promise<void> {
+  const dir = resolve(flags.dir ?? process.cwd());
+  const workdir = resolve(dir, flags.workdir ?? '.linked/checkout');
+  const intervalMs = parseDuration(flags.interval, '--interval');
+  if (intervalMs < 1000) throw new LinkedError('INVALID_OPTION', '--interval must be at least 1s.');
+  const stamp = () => new Date().toISOString();
+  const log = flags.json ? undefined : (line: string) => process.stdout.write(`${stamp()} ${line}\n`);
+  const sync = new GitSync({
+    dir,
+    stack: flags.stack,
+    log,
+    controller: {
+      concurrency: flags.concurrency,
+      tickSeconds: flags.tickSeconds,
+      leaseTtlMs: flags.leaseTtlMs,
+      log,
+      onRun: flags.json && !flags.once ? (s) => process.stdout.write(JSON.stringify(s) + '\n') : undefined,
+    },
+  });
+  await sync.resume();
+  const options = { repo: flags.git, branch: flags.branch, workdir, prune: flags.prune ?? false, suspend: sync.suspended, steps: sync.steps };
+  const record = async (result: SyncResult) => {
+    await sync.record(result);
+    if (flags.json) process.stdout.write(JSON.stringify({ sync: result }) + '\n');
+    else log?.(describeSync(result));
+  };
+
+  if (flags.once) {
+    const result = await syncOnce(options);
+    try {
+      await record(result);
+    } finally {
+      await sync.stop();
+    }
+    if (result.status === 'failed') process.exitCode = EXIT.error;
+    return;
+  }
+
+  const abort = new AbortController();
+  const stop = (signal: string) => {
+    log?.(`${signal}: finishing the current step, then stopping`);
+    abort.abort();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  log?.(`controller syncing ${options.repo} (${flags.branch}) every ${flags.interval}${options.prune ? ', pruning' : ''}; checkout in ${workdir}`);
+  await syncLoop({
+    ...options,
+    intervalMs,
+    signal: abort.signal,
+    onResult: record,
+    onError: (e) => log?.(`error: ${(e as Error).message}`),
+    idle: { everyMs: flags.tickSeconds * 1000, run: async () => void (await sync.tick()) },
+  });
+  await sync.stop();
+  log?.('stopped');
+}

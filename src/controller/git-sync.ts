@@ -1,0 +1,189 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readAppliedModel } from '../compute/applied.js';
+import { isSyncSuspended, planCounts, recordSyncStatus, type PlanLike, type SyncResult, type SyncSteps } from '../github/index.js';
+import { redact } from '../github/redact.js';
+import { loadDesired, synthApp } from '../manifest/index.js';
+import type { Desired } from '../model/desired.js';
+import { LinkedError } from '../model/errors.js';
+import { applyPlanLocked, withStackLock } from '../plan/apply.js';
+import { buildPlan } from '../plan/build.js';
+import { planDiagnostics } from '../plan/diagnostics.js';
+import { withoutDeletes } from '../plan/make.js';
+import { readProvenance } from '../plan/provenance.js';
+import type { Plan } from '../plan/types.js';
+import { openPerStepSession } from '../state/session.js';
+import { openWarehouse } from '../warehouse/index.js';
+import { Controller, type ControllerOptions, type TickReport } from './controller.js';
+
+export type GitPlan = PlanLike & { plan: Plan };
+
+/** The controller's home holds the last good synth as a project's cdktf.out, for every other command. */
+export const lastSynthOf = (dir: string) => join(dir, 'cdktf.out');
+
+export interface GitSyncOptions {
+  /** Where relative DuckDB paths resolve: the controller's home, never the checkout (git clean would remove the file). */
+  dir: string;
+  stack?: string;
+  /** Everything of the compute controller but how it reaches the warehouse, which comes from each synth. */
+  controller: Omit<ControllerOptions, 'open' | 'schema' | 'loadModel'>;
+  /** How long apply waits for the state lock (a pipeline may be applying too). */
+  lockTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * The real layers under `syncOnce` for `linked run --git`: install the checkout's dependencies when
+ * its lock file changed, synthesize, plan against the warehouse the commit declares, apply under
+ * the stack lock with the commit as provenance, and compute through one Controller, which is
+ * rebuilt only when the commit moves the warehouse.
+ */
+export class GitSync {
+  private desired?: Desired;
+  /** The checkout the last synth read: its HEAD is the provenance of an apply. */
+  private checkout?: string;
+  private controller?: Controller;
+  private controllerWarehouse = '';
+
+  constructor(private readonly o: GitSyncOptions) {}
+
+  /**
+   * A restarted controller reads what it last synthesized, so a suspended stack stays suspended
+   * from the first attempt (nothing is fetched or applied before the state is read).
+   */
+  async resume(): Promise<void> {
+    const outDir = lastSynthOf(this.o.dir);
+    if (existsSync(join(outDir, 'manifest.json'))) this.desired = await loadDesired(outDir, this.o.stack).catch(() => undefined);
+  }
+
+  readonly steps: SyncSteps<GitPlan> = {
+    synth: async (checkout) => {
+      this.checkout = checkout;
+      await installDependencies(checkout, this.o.log);
+      // Synthesized aside, then swapped in: a failed synth leaves <dir>/cdktf.out at the last good
+      // commit, so `linked status --dir <dir>` and the other commands keep working.
+      const staging = join(this.o.dir, '.linked', 'synth');
+      await synthApp(checkout, { quiet: true, outDir: staging });
+      const outDir = lastSynthOf(this.o.dir);
+      rmSync(outDir, { recursive: true, force: true });
+      renameSync(staging, outDir);
+      return outDir;
+    },
+    plan: async (outDir) => {
+      const desired = await loadDesired(outDir, this.o.stack);
+      const plan = await openPerStepSession(desired.warehouse, this.o.dir).withWarehouse(async (wh) =>
+        buildPlan(wh, desired, { diagnostics: await planDiagnostics(desired, wh) }),
+      );
+      this.desired = desired;
+      return { plan, ...planCounts(plan) };
+    },
+    apply: async ({ plan: full }, { prune }) => {
+      const plan = prune ? full : withoutDeletes(full);
+      const session = openPerStepSession(this.desired!.warehouse, this.o.dir);
+      // The commit, author and branch of the checkout; the controller's own CI variables do not apply.
+      const provenance = { ...readProvenance(this.checkout!, {}), appliedBy: this.controllerFor().id };
+      const result = await withStackLock(session, plan.stack, { timeoutMs: this.o.lockTimeoutMs ?? 60_000, operation: 'run --git' }, (lock) =>
+        applyPlanLocked(session, plan, lock, provenance),
+      );
+      const s = result.summary;
+      this.o.log?.(`applied ${provenance.commitSha?.slice(0, 12)}: ${s.create} added, ${s.update} changed, ${s.replace} replaced, ${s.delete} destroyed`);
+    },
+    compute: async () => {
+      // Nothing synthesized yet (the first fetch or synth failed): there is no warehouse to compute in.
+      if (!this.desired) return;
+      await this.tick();
+    },
+  };
+
+  /** The schedule tick between syncs; skipped while suspended or before the first synth. */
+  async tick(): Promise<TickReport | undefined> {
+    if (!this.desired || (await this.suspended())) return undefined;
+    return this.controllerFor().tick('schedule');
+  }
+
+  /** `SyncOptions.suspend`: read from the state on every attempt. */
+  readonly suspended = async (): Promise<boolean> => {
+    const d = this.desired;
+    if (!d) return false;
+    return openPerStepSession(d.warehouse, this.o.dir).withWarehouse((wh) => isSyncSuspended(wh, d.warehouse.stateSchema, d.stack));
+  };
+
+  /** `SyncLoopOptions.onResult`: the row `linked status` shows. */
+  readonly record = async (result: SyncResult): Promise<void> => {
+    const d = this.desired;
+    if (!d) return;
+    await openPerStepSession(d.warehouse, this.o.dir).withWarehouse((wh) => recordSyncStatus(wh, d.warehouse.stateSchema, d.stack, result));
+  };
+
+  async stop(): Promise<void> {
+    await this.controller?.stop();
+  }
+
+  private controllerFor(): Controller {
+    const d = this.desired!;
+    const warehouse = JSON.stringify(d.warehouse);
+    if (!this.controller || warehouse !== this.controllerWarehouse) {
+      void this.controller?.stop();
+      this.controllerWarehouse = warehouse;
+      this.controller = new Controller({
+        ...this.o.controller,
+        open: () => openWarehouse(d.warehouse, this.o.dir),
+        schema: d.warehouse.stateSchema,
+        loadModel: (wh) => readAppliedModel(wh, d.warehouse.stateSchema, d.stack),
+      });
+    }
+    return this.controller;
+  }
+}
+
+/**
+ * `npm ci` (or `npm install` without a lock file) when package.json or the lock file changed since
+ * the last install; the hash is kept under .git, which neither fetch nor clean touch. A checkout
+ * that declares no dependencies resolves linked-audiences from an enclosing node_modules, as Node does.
+ */
+export async function installDependencies(checkout: string, log?: (line: string) => void): Promise<void> {
+  const manifest = join(checkout, 'package.json');
+  if (!existsSync(manifest) || !declaresDependencies(manifest)) return;
+  const lockFile = ['package-lock.json', 'npm-shrinkwrap.json'].map((f) => join(checkout, f)).find(existsSync);
+  // Of what git holds, before the install: a lock file npm writes is untracked and cleaned away.
+  const hash = createHash('sha256').update(readFileSync(manifest)).update(lockFile ? readFileSync(lockFile) : '').digest('hex');
+  const marker = join(checkout, '.git', 'linked-installed');
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === hash && existsSync(join(checkout, 'node_modules'))) return;
+  const args = lockFile ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+  log?.(`npm ${args[0]} in the checkout (its ${lockFile ? 'lock file' : 'package.json'} changed)`);
+  const { code, output } = await runNpm(args, checkout);
+  if (code !== 0) {
+    // npm says what is wrong first, then prints usage and log paths: keep the head, warnings out.
+    const head = output
+      .split('\n')
+      .filter((l) => l.trim() !== '' && l.trim() !== 'npm error' && !l.startsWith('npm warn'))
+      .slice(0, 8)
+      .join('\n');
+    throw new LinkedError('INSTALL_FAILED', `npm ${args[0]} failed in the checkout:\n${redact(head, [process.env.GITHUB_TOKEN, process.env.NPM_TOKEN])}`);
+  }
+  writeFileSync(marker, hash);
+}
+
+function declaresDependencies(manifest: string): boolean {
+  let pkg: { dependencies?: object; devDependencies?: object };
+  try {
+    pkg = JSON.parse(readFileSync(manifest, 'utf8'));
+  } catch (e) {
+    throw new LinkedError('INSTALL_FAILED', `The checkout's package.json is not valid JSON: ${(e as Error).message}`);
+  }
+  return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).length > 0;
+}
+
+function runNpm(args: string[], cwd: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const child = spawn(npm, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
