@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { GitSync } from '../controller/git-sync.js';
 import { syncLoop, syncOnce, type SyncResult } from '../github/index.js';
+import { displayUrl } from '../github/redact.js';
 import { LinkedError } from '../model/errors.js';
 import { parseDuration } from '../plan/terminal.js';
 import { EXIT } from './run.js';
@@ -12,6 +13,7 @@ export interface RunGitFlags {
   prune?: boolean;
   workdir?: string;
   dir?: string;
+  outDir?: string;
   stack?: string;
   json?: boolean;
   once?: boolean;
@@ -32,6 +34,7 @@ export function describeSync(r: SyncResult): string {
  * between pulls, the compute schedule ticks as usual. With --once: one attempt, exit 1 on failure.
  */
 export async function runFromGit(flags: RunGitFlags): Promise<void> {
+  if (flags.outDir) throw new LinkedError('INVALID_OPTION', '--out-dir does not apply with --git: the controller synthesizes to <dir>/cdktf.out.');
   const dir = resolve(flags.dir ?? process.cwd());
   const workdir = resolve(dir, flags.workdir ?? '.linked/checkout');
   const intervalMs = parseDuration(flags.interval, '--interval');
@@ -76,7 +79,7 @@ export async function runFromGit(flags: RunGitFlags): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  log?.(`controller syncing ${options.repo} (${flags.branch}) every ${flags.interval}${options.prune ? ', pruning' : ''}; checkout in ${workdir}`);
+  log?.(`controller syncing ${displayUrl(options.repo)} (${flags.branch}) every ${flags.interval}${options.prune ? ', pruning' : ''}; checkout in ${workdir}`);
   await syncLoop({
     ...options,
     intervalMs,
