@@ -84,6 +84,10 @@ describe('linked run --git', () => {
       ['silver', 'Live', 1],
     ]);
 
+    const text = await linked(['status', '--dir', home]);
+    expect(text.stdout).toContain(`Sync: synced from ${repo.origin} (main)`);
+    expect(text.stdout).toContain(`last synced commit ${c1.slice(0, 12)} at `);
+
     // Silver removed from git, bronze added: bronze is applied, silver stays until --prune.
     const c2 = repo.commit(project(['gold', 'bronze']), 'Bronze replaces silver');
     const second = await runOnce();

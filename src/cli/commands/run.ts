@@ -30,7 +30,7 @@ const positive = (v: string, flag: string) => {
 
 export function register(program: Command): void {
   withProjectOptions(
-    program.command('run').description('the controller: compute each enabled applied audience on its schedule (or once, with --once)'),
+    program.command('run').description('the controller: compute each enabled applied audience on its schedule (or once, with --once); with --git, pull and apply a repository too'),
   )
     .option('--once', 'compute everything due, then exit (for a CI schedule)')
     .option('--concurrency <n>', 'maximum runs at once (DuckDB: one at a time)', '2')
