@@ -2,7 +2,16 @@
  * The airline example: travelers -> bookings -> flights. "Flight delayed": when a booked flight
  * becomes delayed, the traveler gets an Entity Added event for that flight.
  *
+ * Try it from the repository root: generate the warehouse the stack declares (airline.duckdb, next
+ * to this file; data.ts writes it), then synthesize, plan and apply, and compute:
+ *
+ *   linked example airline --profiles 10000 --out examples/airline/airline.duckdb
  *   linked synth --dir examples/airline && linked validate --dir examples/airline
+ *   linked plan --dir examples/airline && linked apply --dir examples/airline
+ *   linked preview delayed-travelers --dir examples/airline && linked run --once --dir examples/airline
+ *
+ * Flights, bookings and searches are placed relative to the reference time (--now, default today
+ * 00:00 UTC): generate again on another day.
  */
 import {
   App,

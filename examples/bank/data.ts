@@ -1,28 +1,27 @@
-import { LinkedError } from '../../src/model/errors.js';
-import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
+import {
+  checkGenerationOptions,
+  generateExampleWarehouse,
+  generateInto as generateDatasetInto,
+  type ExampleDataset,
+  type GenerationOptions,
+  type GenerationResult,
+} from '../shared/generate.js';
+
+export { startOfUtcDay } from '../shared/generate.js';
 
 /*
  * The bank example's warehouse (.tmp/BANK.md is the contract with examples/bank/main.ts): profiles →
  * accounts → credit cards → transactions, offers joined to cards through card_offers, events
  * (payments, logins, card activations, statements) and the classic vip_list.
  *
- * Everything is generated set-based inside DuckDB: each random draw is `hash(row key, salt, seed)`
- * scaled to [0, 1) (salts are small integers naming the draw), so a row's values depend only on its
- * key and the seed. The same seed and
- * reference time give the same warehouse whatever the thread count or row order, and 1 M profiles
- * (~20 M transactions) generate in about a minute instead of hours of row-by-row JS.
+ * Generated set-based inside DuckDB with seeded hash draws (examples/shared/generate.ts): the same
+ * seed and reference time give the same warehouse, and 1 M profiles (~20 M transactions) generate
+ * in about a minute instead of hours of row-by-row JS.
  */
 
-export interface BankGenerationOptions {
-  profiles: number;
-  /** Same seed and `now`, same warehouse. Default 42. */
-  seed?: number;
-  /** Reference time: event and transaction times lie before it, due dates around it. Default: today 00:00 UTC. */
-  now?: Date;
-  /** Called as each table is written (the CLI draws its progress line with it). */
-  onProgress?: (step: BankTable, index: number, total: number) => void;
-}
+/** Reference time (`now`): event and transaction times lie before it, due dates around it. */
+export type BankGenerationOptions = GenerationOptions<BankTable>;
 
 export const BANK_TABLES = ['profiles', 'accounts', 'credit_cards', 'transactions', 'offers', 'card_offers', 'events', 'vip_list'] as const;
 export type BankTable = (typeof BANK_TABLES)[number];
@@ -32,19 +31,11 @@ const TRANSACTIONS_PER_PROFILE = 20;
 const OFFERS = 300;
 const MAX_PROFILES = 50_000_000;
 
-/** Today at 00:00 UTC: the default reference time, so runs on one day reproduce each other. */
-export function startOfUtcDay(d = new Date()): Date {
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
-}
-
-/** `YYYY-MM-DD HH:MM:SS` (UTC, no zone) as DuckDB reads a TIMESTAMP literal. */
-const tsLiteral = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
-
 /**
  * The statements that build each table. `rnd(k, salt)` is uniform in [0, 1); `gauss(k, salt)`
  * standard normal. Each draw has its own integer salt (unique within a table's statement).
  */
-function statements(profiles: number): Record<BankTable, string[]> {
+function statements(): Record<BankTable, string[]> {
   // Draws are taken once per row in an inner query and reused by the CASEs above it: DuckDB does not
   // share repeated calls, and hashing dominates the cost at 20 M rows.
   return {
@@ -199,30 +190,21 @@ function statements(profiles: number): Record<BankTable, string[]> {
   };
 }
 
-/** Validates the options a user typed: a LinkedError names the bad flag. */
-function checkOptions(opts: BankGenerationOptions): { seed: number; now: Date } {
-  if (!Number.isSafeInteger(opts.profiles) || opts.profiles < 1 || opts.profiles > MAX_PROFILES) {
-    throw new LinkedError('INVALID_ARGUMENT', `--profiles must be a whole number from 1 to ${MAX_PROFILES}, got ${opts.profiles}`);
-  }
-  const seed = opts.seed ?? 42;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new LinkedError('INVALID_ARGUMENT', `--seed must be a whole number of 0 or more, got ${opts.seed}`);
-  const now = opts.now ?? startOfUtcDay();
-  if (Number.isNaN(now.getTime())) throw new LinkedError('INVALID_ARGUMENT', 'the reference time is not a valid date');
-  return { seed, now };
-}
+export const BANK_DATA: ExampleDataset<BankTable> = {
+  name: 'bank',
+  description: 'write a seeded, realistically distributed DuckDB warehouse for the bank example',
+  profilesHelp: 'number of profiles (about 20 transactions each)',
+  tables: BANK_TABLES,
+  statements: statements(),
+  maxProfiles: MAX_PROFILES,
+};
 
 /**
  * Writes the bank tables into the DuckDB at `path` (created when missing; other tables, such as
  * the state schema, are left alone; the bank tables are replaced). Returns the row count per table.
  */
-export async function generateBankWarehouse(path: string, opts: BankGenerationOptions): Promise<{ counts: Record<string, number> }> {
-  const { seed, now } = checkOptions(opts);
-  const wh = await openDuckDb(path);
-  try {
-    return await generateInto(wh, opts.profiles, seed, now, opts.onProgress);
-  } finally {
-    await wh.close();
-  }
+export function generateBankWarehouse(path: string, opts: BankGenerationOptions): Promise<GenerationResult> {
+  return generateExampleWarehouse(path, BANK_DATA, opts);
 }
 
 /** The same generation into an open warehouse (tests use ':memory:'). */
@@ -232,32 +214,7 @@ export async function generateInto(
   seed: number,
   now: Date,
   onProgress?: BankGenerationOptions['onProgress'],
-): Promise<{ counts: Record<string, number> }> {
-  // Macros cannot take bound parameters, so the seed is printed into them: it is a checked
-  // non-negative safe integer, never text from a user.
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new LinkedError('INVALID_ARGUMENT', `invalid seed ${seed}`);
-  await wh.query(`CREATE OR REPLACE TEMP MACRO rnd(k, salt) AS CAST(hash(k, salt, ${seed}::UBIGINT) AS DOUBLE) / 18446744073709551616.0`);
-  // Box-Muller: a standard normal from two uniforms (1 - u keeps ln away from 0).
-  await wh.query(`CREATE OR REPLACE TEMP MACRO gauss(k, salt) AS sqrt(-2.0 * ln(1.0 - rnd(k, salt))) * cos(2.0 * pi() * rnd(k, salt + 500))`);
-  // Row order carries no meaning here; letting DuckDB write in any order is much faster.
-  await wh.query('SET preserve_insertion_order = false');
-  const nowTs = tsLiteral(now);
-  const steps = statements(profiles);
-  const counts: Record<string, number> = {};
-  for (const [index, table] of BANK_TABLES.entries()) {
-    onProgress?.(table, index, BANK_TABLES.length);
-    for (const sql of steps[table]) {
-      // $profiles and $now become bound parameters, in order of appearance.
-      const params: unknown[] = [];
-      const text = sql.replace(/\$(profiles|now)\b/g, (_, name: string) => {
-        params.push(name === 'profiles' ? profiles : nowTs);
-        return name === 'profiles' ? 'CAST(? AS BIGINT)' : 'CAST(? AS TIMESTAMP)';
-      });
-      await wh.query(text, params);
-    }
-    const { rows } = await wh.query<{ n: number }>(`SELECT count(*) AS n FROM main.${table}`);
-    counts[table] = Number(rows[0].n);
-  }
-  onProgress?.('vip_list', BANK_TABLES.length, BANK_TABLES.length);
-  return { counts };
+): Promise<GenerationResult> {
+  checkGenerationOptions({ profiles, seed, now }, MAX_PROFILES);
+  return generateDatasetInto(wh, BANK_DATA, profiles, seed, now, onProgress);
 }

@@ -2,7 +2,16 @@
  * The e-commerce example: customers -> wishlist items -> products. "Back in stock": when a
  * wishlisted product is restocked, the customer gets an Entity Added event for it.
  *
+ * Try it from the repository root: generate the warehouse the stack declares (ecommerce.duckdb,
+ * next to this file; data.ts writes it), then synthesize, plan and apply, and compute:
+ *
+ *   linked example ecommerce --profiles 10000 --out examples/ecommerce/ecommerce.duckdb
  *   linked synth --dir examples/ecommerce && linked validate --dir examples/ecommerce
+ *   linked plan --dir examples/ecommerce && linked apply --dir examples/ecommerce
+ *   linked preview back-in-stock --dir examples/ecommerce && linked run --once --dir examples/ecommerce
+ *
+ * Restocks are placed relative to the reference time (--now, default today 00:00 UTC) and the
+ * audience looks one day back: generate again on another day.
  */
 import {
   App,

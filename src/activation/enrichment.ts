@@ -184,8 +184,12 @@ export async function fetchEnrichment(
       `SELECT ${profileIdText} AS ${q('__id')}, ${cols} FROM ${profileFrom} JOIN ${profileKeys} ON ${profileIdText} = ${q('k')}.profile_id`,
       keys.params,
     );
+    const aliases = plan.traits.map((_, i) => `t${i}`);
     for (const r of found) {
-      out.traits.set(String(r.__id), Object.fromEntries(plan.traits.map((t, i) => [t, r[`t${i}`] ?? null])));
+      // One record per profile, built directly: no entry arrays per profile as Object.fromEntries needs.
+      const record: Record<string, unknown> = {};
+      for (let i = 0; i < aliases.length; i++) record[plan.traits[i]] = r[aliases[i]] ?? null;
+      out.traits.set(String(r.__id), record);
     }
   }
 

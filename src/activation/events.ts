@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { EventEmitter, Trigger } from '../model/emitter.js';
 import { chainKey, type EnrichmentData, type EnrichmentPlan } from './enrichment.js';
 import { sourceTag, type SourceRow } from './source.js';
@@ -48,8 +48,12 @@ export const messageIdPrefix = (emitterKey: string, source: SourceRow['source'],
  * emitter's backfill epoch. Equal to SQL `md5(prefix || CAST(id AS VARCHAR))`.
  */
 export function messageIdOf(emitterKey: string, source: SourceRow['source'], id: number, backfillEpoch = ''): string {
-  return createHash('md5').update(`${messageIdPrefix(emitterKey, source, backfillEpoch)}${id}`).digest('hex');
+  return md5Hex(`${messageIdPrefix(emitterKey, source, backfillEpoch)}${id}`);
 }
+
+// crypto.hash (Node >= 20.12) hashes in one call, without a Hash object per event.
+const md5Hex: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('md5', text) : (text) => crypto.createHash('md5').update(text).digest('hex');
 
 export interface EventContext {
   emitter: EventEmitter;
@@ -62,6 +66,40 @@ export interface EventContext {
 }
 
 const LIBRARY = { name: 'linked-audiences', version: '0.1.0' };
+
+/** What every event of one context shares, built once rather than per event (nothing mutates an event once built). */
+interface Shared {
+  context: SegmentEvent['context'];
+  eventName: string;
+  prefixes: Record<SourceRow['source'], string>;
+}
+const sharedOf = new WeakMap<EventContext, Shared>();
+
+function shared(ctx: EventContext): Shared {
+  let s = sharedOf.get(ctx);
+  if (!s) {
+    const { emitter } = ctx;
+    s = {
+      context: {
+        personas: {
+          computation_id: emitter.audience,
+          computation_key: emitter.audience,
+          computation_class: 'audience',
+          event_emitter_id: emitter.key,
+          namespace: ctx.namespace,
+        },
+        library: LIBRARY,
+      },
+      eventName: eventNameOf(emitter),
+      prefixes: {
+        outbox: messageIdPrefix(emitter.key, 'outbox', ctx.backfillEpoch),
+        backfill: messageIdPrefix(emitter.key, 'backfill', ctx.backfillEpoch),
+      },
+    };
+    sharedOf.set(ctx, s);
+  }
+  return s;
+}
 
 /** Builds the Track or Identify event of one source row from the page's enrichment. */
 export function buildEvent(ctx: EventContext, row: SourceRow, data: EnrichmentData): SegmentEvent {
@@ -96,23 +134,13 @@ export function buildEvent(ctx: EventContext, row: SourceRow, data: EnrichmentDa
   }
   if (plan.chain && row.entityId !== null) props._entity_context = entityContext(plan, row, chainRecords);
 
-  const base = {
-    userId: row.profileId,
-    messageId: messageIdOf(emitter.key, row.source, row.id, ctx.backfillEpoch),
-    timestamp: row.createdAt,
-    context: {
-      personas: {
-        computation_id: audienceKey,
-        computation_key: audienceKey,
-        computation_class: 'audience' as const,
-        event_emitter_id: emitter.key,
-        namespace: ctx.namespace,
-      },
-      library: LIBRARY,
-    },
-  };
-  if (emitter.trigger === 'audience_membership_changed') return { type: 'identify', ...base, traits: props };
-  return { type: 'track', event: eventNameOf(emitter), ...base, properties: props };
+  const s = shared(ctx);
+  const messageId = md5Hex(`${s.prefixes[row.source]}${row.id}`);
+  // Keys in the order the payload has always had: type, event, userId, messageId, timestamp, context, properties.
+  if (emitter.trigger === 'audience_membership_changed') {
+    return { type: 'identify', userId: row.profileId, messageId, timestamp: row.createdAt, context: s.context, traits: props };
+  }
+  return { type: 'track', event: s.eventName, userId: row.profileId, messageId, timestamp: row.createdAt, context: s.context, properties: props };
 }
 
 /**

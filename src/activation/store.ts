@@ -1,4 +1,4 @@
-import { SEND_FOR_CURRENT_TRIGGERS, type EventEmitter } from '../model/emitter.js';
+import { ENTITY_TRIGGERS, SEND_FOR_CURRENT_TRIGGERS, type EventEmitter } from '../model/emitter.js';
 import { isoTimestamp } from '../state/canonical.js';
 import { stateTable } from '../state/migrate.js';
 import type { Warehouse } from '../warehouse/types.js';
@@ -165,41 +165,64 @@ function outboxFilter(emitter: EventEmitter, alias: string): { sql: string; para
   return { sql: parts.join(' AND '), params };
 }
 
-/*
- * Only the columns that vary within an emitter's rows, the timestamp as text: converting result
- * values to JS dominates the cost of a page read, not the query.
+/**
+ * How an emitter's rows are read: only the columns that vary within them (converting result values
+ * to JS costs more than the query). Its kind is constant when its trigger listens to one kind, its
+ * entity null unless it is an entity trigger. The timestamp comes as the driver's Date (cheaper to
+ * convert than its text, which is a long string per row); the rows of a page share their compute
+ * run's timestamp, so each distinct one is formatted once.
  */
-const ROW_COLUMNS = 'id, kind, profile_id, entity_id, CAST(created_at AS VARCHAR) AS created_at';
-
-function toSourceRow(source: SourceRow['source'], emitter: EventEmitter, r: Record<string, unknown>): SourceRow {
-  return {
-    source,
-    id: Number(r.id),
-    audienceKey: emitter.audience,
-    kind: String(r.kind) as OutboxKind,
-    profileId: String(r.profile_id),
-    entityPath: entityPathOf(emitter),
-    entityId: r.entity_id === null || r.entity_id === undefined ? null : String(r.entity_id),
-    createdAt: isoTimestamp(r.created_at) ?? new Date(0).toISOString(),
+function rowReader(source: SourceRow['source'], emitter: EventEmitter) {
+  const kinds = kindsOf(emitter.trigger);
+  const kind = kinds.length === 1 ? kinds[0] : undefined;
+  const hasEntity = ENTITY_TRIGGERS.includes(emitter.trigger);
+  const entityPath = entityPathOf(emitter);
+  const columns = [
+    source === 'outbox' ? 'id' : 'seq AS id',
+    ...(kind ? [] : ['kind']),
+    'profile_id',
+    ...(hasEntity ? ['entity_id'] : []),
+    'created_at',
+  ].join(', ');
+  let lastKey: unknown;
+  let lastIso = '';
+  const toRow = (r: Record<string, unknown>): SourceRow => {
+    const key = r.created_at instanceof Date ? r.created_at.getTime() : r.created_at;
+    if (key !== lastKey || lastIso === '') {
+      lastKey = key;
+      lastIso = isoTimestamp(r.created_at) ?? new Date(0).toISOString();
+    }
+    return {
+      source,
+      id: Number(r.id),
+      audienceKey: emitter.audience,
+      kind: kind ?? (String(r.kind) as OutboxKind),
+      profileId: String(r.profile_id),
+      entityPath,
+      entityId: r.entity_id === null || r.entity_id === undefined ? null : String(r.entity_id),
+      createdAt: lastIso,
+    };
   };
+  return { columns, toRow };
 }
 
 /** The next rows to deliver after the cursor: the backfill first, then the outbox. */
 export async function readPage(wh: Warehouse, t: ActivationTables, emitter: EventEmitter, cursor: Cursor, limit: number): Promise<SourceRow[]> {
   if (cursor.backfillDone < cursor.backfillTotal) {
+    const b = rowReader('backfill', emitter);
     const { rows } = await wh.query<Record<string, unknown>>(
-      `SELECT seq AS id, kind, profile_id, entity_id, CAST(created_at AS VARCHAR) AS created_at
-         FROM ${t.backfill} WHERE emitter_key = ? AND seq > ? ORDER BY seq LIMIT ${Math.floor(limit)}`,
+      `SELECT ${b.columns} FROM ${t.backfill} WHERE emitter_key = ? AND seq > ? ORDER BY seq LIMIT ${Math.floor(limit)}`,
       [emitter.key, cursor.backfillDone],
     );
-    if (rows.length > 0) return rows.map((r) => toSourceRow('backfill', emitter, r));
+    if (rows.length > 0) return rows.map(b.toRow);
   }
+  const o = rowReader('outbox', emitter);
   const f = outboxFilter(emitter, 'o');
   const { rows } = await wh.query<Record<string, unknown>>(
-    `SELECT ${ROW_COLUMNS} FROM ${t.outbox} o WHERE o.id > ? AND ${f.sql} ORDER BY o.id LIMIT ${Math.floor(limit)}`,
+    `SELECT ${o.columns} FROM ${t.outbox} o WHERE o.id > ? AND ${f.sql} ORDER BY o.id LIMIT ${Math.floor(limit)}`,
     [cursor.lastOutboxId, ...f.params],
   );
-  return rows.map((r) => toSourceRow('outbox', emitter, r));
+  return rows.map(o.toRow);
 }
 
 /**

@@ -48,12 +48,15 @@ function toPlain(value: unknown): unknown {
   return value;
 }
 
+/** Converted in place: the driver's row objects are fresh and ours alone, so no copy per row. */
 function plainRows(rows: Record<string, unknown>[]): Row[] {
-  return rows.map((r) => {
-    const out: Row = {};
-    for (const k of Object.keys(r)) out[k] = toPlain(r[k]);
-    return out;
-  });
+  for (const r of rows) {
+    for (const k in r) {
+      const v = r[k];
+      if (typeof v === 'bigint' || (v !== null && typeof v === 'object')) r[k] = toPlain(v);
+    }
+  }
+  return rows;
 }
 
 /** Bound values as DuckDB takes them: Dates as ISO strings (the SQL casts them), undefined as NULL. */

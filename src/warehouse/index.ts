@@ -22,7 +22,7 @@ export async function openWarehouse(config: WarehouseConfig, baseDir = process.c
   if (config.type === 'duckdb') {
     const path = config.path === ':memory:' ? config.path : resolve(baseDir, config.path);
     if (options.readOnly && path !== ':memory:' && !existsSync(path)) {
-      throw new LinkedError('WAREHOUSE_MISSING', `The DuckDB file ${path} does not exist: create it (e.g. "linked example bank --out ${config.path}") or fix the stack's warehouse path.`);
+      throw new LinkedError('WAREHOUSE_MISSING', `The DuckDB file ${path} does not exist: create it (for the examples: "linked example bank|airline|ecommerce --out ${config.path}") or fix the stack's warehouse path.`);
     }
     return openDuckDb(path, { readOnly: options.readOnly });
   }

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { generateBankWarehouse, startOfUtcDay, type BankTable } from '../../../examples/bank/data.js';
+import { AIRLINE_DATA } from '../../../examples/airline/data.js';
+import { BANK_DATA } from '../../../examples/bank/data.js';
+import { ECOMMERCE_DATA } from '../../../examples/ecommerce/data.js';
+import { generateExampleWarehouse, startOfUtcDay, type ExampleDataset } from '../../../examples/shared/generate.js';
 import { LinkedError } from '../../model/errors.js';
 import { printJson } from '../run.js';
 
@@ -17,14 +20,13 @@ function wholeNumber(flag: string, text: string): number {
   return Number(text);
 }
 
-/** `linked example bank`: writes the bank example's warehouse (examples/bank/data.ts). */
-export function register(program: Command): void {
-  const example = program.command('example').description('generate data for the example apps');
+/** `linked example <name>`: writes one example's warehouse (examples/<name>/data.ts). */
+function registerGenerator(example: Command, dataset: ExampleDataset): void {
   example
-    .command('bank')
-    .description('write a seeded, realistically distributed DuckDB warehouse for the bank example')
-    .requiredOption('--profiles <n>', 'number of profiles (about 20 transactions each)')
-    .requiredOption('--out <file>', 'DuckDB file to write (created if missing; the bank tables are replaced)')
+    .command(dataset.name)
+    .description(dataset.description)
+    .requiredOption('--profiles <n>', dataset.profilesHelp)
+    .requiredOption('--out <file>', `DuckDB file to write (created if missing; the ${dataset.name} tables are replaced)`)
     .option('--seed <n>', 'random seed: the same seed and reference time give the same data', '42')
     .option('--now <iso>', 'reference time (default: today 00:00 UTC)')
     .option('--json', 'machine-readable output')
@@ -36,12 +38,12 @@ export function register(program: Command): void {
       const out = resolve(flags.out);
       const tty = !flags.json && process.stderr.isTTY;
       const started = Date.now();
-      const progress = (table: BankTable, index: number, total: number) => {
+      const progress = (table: string, index: number, total: number) => {
         if (!tty) return;
         const secs = ((Date.now() - started) / 1000).toFixed(1);
-        process.stderr.write(`\r\x1b[2KGenerating bank data: ${index < total ? `${table} (${index + 1}/${total})` : 'done'} ${secs}s`);
+        process.stderr.write(`\r\x1b[2KGenerating ${dataset.name} data: ${index < total ? `${table} (${index + 1}/${total})` : 'done'} ${secs}s`);
       };
-      const { counts } = await generateBankWarehouse(out, { profiles, seed, now, onProgress: progress });
+      const { counts } = await generateExampleWarehouse(out, dataset, { profiles, seed, now, onProgress: progress });
       if (tty) process.stderr.write('\r\x1b[2K');
       const seconds = (Date.now() - started) / 1000;
       if (flags.json) {
@@ -49,7 +51,12 @@ export function register(program: Command): void {
         return;
       }
       const width = Math.max(...Object.keys(counts).map((k) => k.length));
-      process.stdout.write(`Wrote the bank example to ${out} (seed ${seed}, reference time ${now.toISOString()}, ${seconds.toFixed(1)}s):\n`);
+      process.stdout.write(`Wrote the ${dataset.name} example to ${out} (seed ${seed}, reference time ${now.toISOString()}, ${seconds.toFixed(1)}s):\n`);
       for (const [table, n] of Object.entries(counts)) process.stdout.write(`  main.${table.padEnd(width)}  ${n.toLocaleString('en-US').padStart(12)}\n`);
     });
+}
+
+export function register(program: Command): void {
+  const example = program.command('example').description('generate data for the example apps');
+  for (const dataset of [BANK_DATA, AIRLINE_DATA, ECOMMERCE_DATA]) registerGenerator(example, dataset);
 }

@@ -1,6 +1,6 @@
 import type { Destination } from '../../../model/destination.js';
 import { resolveSecret } from '../../../secrets.js';
-import type { DestinationDefinition } from '../../actions-core.js';
+import { jsonBody, type DestinationDefinition } from '../../actions-core.js';
 import { isTrackTrigger, joinUrl, type DestinationAdapter } from '../types.js';
 
 export interface BrazeSettings {
@@ -39,9 +39,9 @@ export const brazeDefinition: DestinationDefinition<BrazeSettings> = {
         properties: { label: 'Event Properties', description: 'Properties of the event.', type: 'object', default: { '@path': '$.properties' } },
       },
       perform: (request, { payload, settings }) =>
-        request(joinUrl(settings.endpoint, '/users/track'), { method: 'post', json: { events: [trackItem(payload, settings)] } }),
+        request(joinUrl(settings.endpoint, '/users/track'), { method: 'post', ...jsonBody({ events: [trackItem(payload, settings)] }) }),
       performBatch: (request, { payload, settings }) =>
-        request(joinUrl(settings.endpoint, '/users/track'), { method: 'post', json: { events: payload.map((p) => trackItem(p, settings)) } }),
+        request(joinUrl(settings.endpoint, '/users/track'), { method: 'post', ...jsonBody({ events: payload.map((p) => trackItem(p, settings)) }) }),
     },
     updateUserProfile: {
       title: 'Update User Profile',
@@ -52,9 +52,9 @@ export const brazeDefinition: DestinationDefinition<BrazeSettings> = {
         custom_attributes: { label: 'Custom Attributes', description: 'Attributes to set.', type: 'object', default: { '@path': '$.traits' } },
       },
       perform: (request, { payload, settings }) =>
-        request(joinUrl(settings.endpoint, '/users/track'), { method: 'post', json: { attributes: [attributeItem(payload)] } }),
+        request(joinUrl(settings.endpoint, '/users/track'), { method: 'post', ...jsonBody({ attributes: [attributeItem(payload)] }) }),
       performBatch: (request, { payload, settings }) =>
-        request(joinUrl(settings.endpoint, '/users/track'), { method: 'post', json: { attributes: payload.map(attributeItem) } }),
+        request(joinUrl(settings.endpoint, '/users/track'), { method: 'post', ...jsonBody({ attributes: payload.map(attributeItem) }) }),
     },
   },
 };

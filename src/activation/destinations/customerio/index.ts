@@ -1,6 +1,6 @@
 import type { Destination } from '../../../model/destination.js';
 import { resolveSecret } from '../../../secrets.js';
-import type { DestinationDefinition } from '../../actions-core.js';
+import { jsonBody, type DestinationDefinition } from '../../actions-core.js';
 import { isTrackTrigger, joinUrl, unixSeconds, type DestinationAdapter } from '../types.js';
 
 export interface CustomerIoSettings {
@@ -44,9 +44,9 @@ export const customerioDefinition: DestinationDefinition<CustomerIoSettings> = {
         timestamp: { label: 'Timestamp', description: 'When the event happened.', type: 'datetime', default: { '@path': '$.timestamp' } },
         attributes: { label: 'Event Attributes', description: 'Event data.', type: 'object', default: { '@path': '$.properties' } },
       },
-      perform: (request, { payload, settings }) => request(joinUrl(settings.baseUrl, '/api/v2/entity'), { method: 'post', json: eventItem(payload) }),
+      perform: (request, { payload, settings }) => request(joinUrl(settings.baseUrl, '/api/v2/entity'), { method: 'post', ...jsonBody(eventItem(payload)) }),
       performBatch: (request, { payload, settings }) =>
-        request(joinUrl(settings.baseUrl, '/api/v2/batch'), { method: 'post', json: { batch: payload.map(eventItem) } }),
+        request(joinUrl(settings.baseUrl, '/api/v2/batch'), { method: 'post', ...jsonBody({ batch: payload.map(eventItem) }) }),
     },
     createUpdatePerson: {
       title: 'Create or Update Person',
@@ -56,9 +56,9 @@ export const customerioDefinition: DestinationDefinition<CustomerIoSettings> = {
         id: { label: 'Person ID', description: 'The person identifier.', type: 'string', required: true, default: { '@path': '$.userId' } },
         attributes: { label: 'Attributes', description: 'Person attributes.', type: 'object', default: { '@path': '$.traits' } },
       },
-      perform: (request, { payload, settings }) => request(joinUrl(settings.baseUrl, '/api/v2/entity'), { method: 'post', json: identifyItem(payload) }),
+      perform: (request, { payload, settings }) => request(joinUrl(settings.baseUrl, '/api/v2/entity'), { method: 'post', ...jsonBody(identifyItem(payload)) }),
       performBatch: (request, { payload, settings }) =>
-        request(joinUrl(settings.baseUrl, '/api/v2/batch'), { method: 'post', json: { batch: payload.map(identifyItem) } }),
+        request(joinUrl(settings.baseUrl, '/api/v2/batch'), { method: 'post', ...jsonBody({ batch: payload.map(identifyItem) }) }),
     },
   },
 };

@@ -1,6 +1,6 @@
 import type { Destination } from '../../../model/destination.js';
 import { resolveSecret } from '../../../secrets.js';
-import type { DestinationDefinition } from '../../actions-core.js';
+import { jsonBody, type DestinationDefinition } from '../../actions-core.js';
 import { isTrackTrigger, joinUrl, unixSeconds, type DestinationAdapter } from '../types.js';
 
 export interface IterableSettings {
@@ -43,9 +43,9 @@ export const iterableDefinition: DestinationDefinition<IterableSettings> = {
         dataFields: { label: 'Data Fields', description: 'Event properties.', type: 'object', default: { '@path': '$.properties' } },
       },
       perform: (request, { payload, settings }) =>
-        request(joinUrl(settings.baseUrl, '/api/events/track'), { method: 'post', json: trackItem(payload) }),
+        request(joinUrl(settings.baseUrl, '/api/events/track'), { method: 'post', ...jsonBody(trackItem(payload)) }),
       performBatch: (request, { payload, settings }) =>
-        request(joinUrl(settings.baseUrl, '/api/events/trackBulk'), { method: 'post', json: { events: payload.map(trackItem) } }),
+        request(joinUrl(settings.baseUrl, '/api/events/trackBulk'), { method: 'post', ...jsonBody({ events: payload.map(trackItem) }) }),
     },
     updateUser: {
       title: 'Update User',
@@ -58,9 +58,9 @@ export const iterableDefinition: DestinationDefinition<IterableSettings> = {
         mergeNestedObjects: { label: 'Merge Nested Objects', description: 'Merge nested objects instead of replacing them.', type: 'boolean', default: false },
       },
       perform: (request, { payload, settings }) =>
-        request(joinUrl(settings.baseUrl, '/api/users/update'), { method: 'post', json: userItem(payload) }),
+        request(joinUrl(settings.baseUrl, '/api/users/update'), { method: 'post', ...jsonBody(userItem(payload)) }),
       performBatch: (request, { payload, settings }) =>
-        request(joinUrl(settings.baseUrl, '/api/users/bulkUpdate'), { method: 'post', json: { users: payload.map(userItem) } }),
+        request(joinUrl(settings.baseUrl, '/api/users/bulkUpdate'), { method: 'post', ...jsonBody({ users: payload.map(userItem) }) }),
     },
   },
 };

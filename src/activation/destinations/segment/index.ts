@@ -1,6 +1,6 @@
 import type { Destination } from '../../../model/destination.js';
 import { resolveSecret } from '../../../secrets.js';
-import type { DestinationDefinition } from '../../actions-core.js';
+import { jsonBody, type DestinationDefinition } from '../../actions-core.js';
 import { joinUrl, type DestinationAdapter } from '../types.js';
 
 export interface SegmentSettings {
@@ -26,9 +26,9 @@ export const segmentDefinition: DestinationDefinition<SegmentSettings> = {
       defaultSubscription: 'type = "track" or type = "identify"',
       fields: { event: { label: 'Event', description: 'The Segment event.', type: 'object', default: { '@path': '$.' } } },
       perform: (request, { payload, settings }) =>
-        request(joinUrl(settings.endpoint, '/v1/batch'), { method: 'post', json: { batch: [payload.event] } }),
+        request(joinUrl(settings.endpoint, '/v1/batch'), { method: 'post', ...jsonBody({ batch: [payload.event] }) }),
       performBatch: (request, { payload, settings }) =>
-        request(joinUrl(settings.endpoint, '/v1/batch'), { method: 'post', json: { batch: payload.map((p) => p.event) } }),
+        request(joinUrl(settings.endpoint, '/v1/batch'), { method: 'post', ...jsonBody({ batch: payload.map((p) => p.event) }) }),
     },
   },
 };

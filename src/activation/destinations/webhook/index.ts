@@ -1,7 +1,7 @@
 import type { Destination } from '../../../model/destination.js';
 import { isSecretRef } from '../../../model/common.js';
 import { resolveSecret } from '../../../secrets.js';
-import type { DestinationDefinition } from '../../actions-core.js';
+import { jsonBody, type DestinationDefinition } from '../../actions-core.js';
 import type { DestinationAdapter } from '../types.js';
 
 export interface WebhookSettings {
@@ -25,9 +25,9 @@ export const webhookDefinition: DestinationDefinition<WebhookSettings> = {
       fields: {
         data: { label: 'Data', description: 'The JSON body of each event.', type: 'object', default: { '@path': '$.' } },
       },
-      perform: (request, { payload, settings }) => request(settings.url, { method: 'post', json: payload.data }),
+      perform: (request, { payload, settings }) => request(settings.url, { method: 'post', ...jsonBody(payload.data) }),
       performBatch: (request, { payload, settings }) =>
-        request(settings.url, { method: 'post', json: settings.batch ? payload.map((p) => p.data) : payload[0]?.data }),
+        request(settings.url, { method: 'post', ...jsonBody(settings.batch ? payload.map((p) => p.data) : payload[0]?.data) }),
     },
   },
 };
