@@ -1,4 +1,4 @@
-import { generateExampleWarehouse, type ExampleDataset, type GenerationOptions, type GenerationResult } from '../shared/generate.js';
+import type { ExampleDataset } from '../shared/generate.js';
 
 /*
  * The airline example's warehouse (the tables and columns examples/airline/main.ts declares):
@@ -15,7 +15,6 @@ import { generateExampleWarehouse, type ExampleDataset, type GenerationOptions, 
 
 export const AIRLINE_TABLES = ['travelers', 'flights', 'bookings', 'events'] as const;
 export type AirlineTable = (typeof AIRLINE_TABLES)[number];
-export type AirlineGenerationOptions = GenerationOptions<AirlineTable>;
 
 const MAX_PROFILES = 10_000_000;
 /** Travelers per flight in the schedule: with ~2 bookings each, about 8 bookings per flight. */
@@ -145,11 +144,3 @@ export const AIRLINE_DATA: ExampleDataset<AirlineTable> = {
   sizes: (profiles) => ({ flights: Math.max(MIN_FLIGHTS, Math.ceil(profiles / TRAVELERS_PER_FLIGHT)) }),
   maxProfiles: MAX_PROFILES,
 };
-
-/**
- * Writes the airline tables into the DuckDB at `path` (created when missing; other tables, such as
- * the state schema, are left alone; the airline tables are replaced). Returns the row count per table.
- */
-export function generateAirlineWarehouse(path: string, opts: AirlineGenerationOptions): Promise<GenerationResult> {
-  return generateExampleWarehouse(path, AIRLINE_DATA, opts);
-}

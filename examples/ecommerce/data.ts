@@ -1,4 +1,4 @@
-import { generateExampleWarehouse, type ExampleDataset, type GenerationOptions, type GenerationResult } from '../shared/generate.js';
+import type { ExampleDataset } from '../shared/generate.js';
 
 /*
  * The e-commerce example's warehouse (the tables and columns examples/ecommerce/main.ts declares):
@@ -12,7 +12,6 @@ import { generateExampleWarehouse, type ExampleDataset, type GenerationOptions, 
 
 export const ECOMMERCE_TABLES = ['customers', 'products', 'wishlist_items'] as const;
 export type EcommerceTable = (typeof ECOMMERCE_TABLES)[number];
-export type EcommerceGenerationOptions = GenerationOptions<EcommerceTable>;
 
 const MAX_PROFILES = 50_000_000;
 /** Customers per product in the catalogue. */
@@ -98,11 +97,3 @@ export const ECOMMERCE_DATA: ExampleDataset<EcommerceTable> = {
   sizes: (profiles) => ({ products: Math.max(MIN_PRODUCTS, Math.ceil(profiles / CUSTOMERS_PER_PRODUCT)) }),
   maxProfiles: MAX_PROFILES,
 };
-
-/**
- * Writes the e-commerce tables into the DuckDB at `path` (created when missing; other tables, such
- * as the state schema, are left alone; the e-commerce tables are replaced). Returns the row count per table.
- */
-export function generateEcommerceWarehouse(path: string, opts: EcommerceGenerationOptions): Promise<GenerationResult> {
-  return generateExampleWarehouse(path, ECOMMERCE_DATA, opts);
-}
