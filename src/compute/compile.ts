@@ -1,5 +1,5 @@
 import { LinkedError } from '../model/errors.js';
-import { compileEntityMatches, compileMembership, type CompileContext } from '../sql/index.js';
+import { compileEntityMatches, compileMembership, compileMembershipMatches, type CompileContext } from '../sql/index.js';
 import type { Dialect } from '../warehouse/types.js';
 import { entityPathsOf, findAudience, type ComputeModel } from './model.js';
 import type { CompiledAudience } from './types.js';
@@ -34,13 +34,18 @@ export function compileAudience(
       return other.enabled ? { kind: 'snapshot', table: options.membershipTable, audienceKey: key } : { kind: 'inline', condition: other.condition };
     },
   };
+  const paths = entityPathsOf(model.emitters, audienceKey);
+  // One path whose matches also give the membership spares the warehouse a second scan.
+  const oneQuery = paths.map((path) => ({ path, query: compileMembershipMatches(audience.condition, path, ctx) })).find((p) => p.query);
   return {
     membership: compileMembership(audience.condition, ctx),
-    entities: entityPathsOf(model.emitters, audienceKey).map((path) => ({
+    entities: paths.map((path) => ({
       path: path.join('.'),
-      query: compileEntityMatches(audience.condition, path, ctx, {
-        members: { table: options.membershipStageTable, audienceKey },
-      }),
+      query:
+        path === oneQuery?.path
+          ? oneQuery.query!
+          : compileEntityMatches(audience.condition, path, ctx, { members: { table: options.membershipStageTable, audienceKey } }),
     })),
+    ...(oneQuery ? { membershipFromEntities: oneQuery.path.join('.') } : {}),
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Warehouse } from '../warehouse/types.js';
 import { MESSAGES, RunCancelledError, decide } from './policy.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
-import { checkDuplicates, clearStage, commitDelta, stageEntities, stageMembership, type CommitResult } from './snapshot.js';
+import { checkDuplicates, clearStage, commitDelta, reportedRows, stageEntities, stageMembersWithEntities, stageMembership, type CommitResult } from './snapshot.js';
 import { pausedError, readStatus, updateStatus } from './status.js';
 import { computeTables } from './tables.js';
 import type { CompiledAudience, RunProgress, RunStep, RunSummary, RunTrigger } from './types.js';
@@ -47,15 +47,20 @@ export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSumm
   if (current?.paused) throw pausedError(key, current.pausedReason);
 
   const progress = (p: RunProgress) => o.onProgress?.(p);
-  const retrying = <T>(fn: () => Promise<T>) =>
+  const retrying = <T>(fn: (attempt: number) => Promise<T>) =>
     withRetry(fn, retry, {
       signal: o.signal,
       onRetry: (attempt, e) => progress({ step, attempt, message: `retrying after: ${(e as Error).message}` }),
     });
-  const enter = async (s: RunStep) => {
+  /**
+   * Moves to step `s`. `record`: write it to the run's row, which also renews the lease; steps that
+   * do no warehouse work of their own (compile) or renew the lease themselves (the commit) skip it.
+   */
+  const enter = async (s: RunStep, record = true) => {
     if (o.signal?.aborted) throw new RunCancelledError();
     step = s;
     progress({ step });
+    if (!record) return;
     await retrying(async () => {
       await wh.query(`UPDATE ${t.runs} SET step = ? WHERE id = ?`, [s, runId]);
       // A long run keeps its lease alive at every step boundary.
@@ -75,33 +80,48 @@ export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSumm
   try {
     progress({ step });
     await retrying(async () => {
-      // Any run still "Computing" died with its process: this run holds the audience now.
-      await wh.query(
+      // Any run still "Computing" died with its process: this run holds the audience now, and
+      // clears what such a run may have staged (every run removes its own stage rows otherwise; a
+      // row left by a failed cleanup is harmless, as every read of the stage names its run).
+      const abandoned = await wh.query(
         `UPDATE ${t.runs} SET status = 'Failed', ended_at = ?, error_code = 'RUN_ABANDONED', error_message = ?
           WHERE audience_key = ? AND status = 'Computing' AND id <> ?`,
         [startedAt, MESSAGES.abandoned, key, runId],
       );
-      await clearStage(wh, t, key);
+      if (reportedRows(abandoned.rows) !== 0) await clearStage(wh, t, key);
       await wh.query(
         `INSERT INTO ${t.runs} (id, audience_key, status, started_at, trigger, holder, step)
          SELECT ?, ?, 'Computing', ?, ?, ?, 'kickoff' WHERE NOT EXISTS (SELECT 1 FROM ${t.runs} WHERE id = ?)`,
         [runId, key, startedAt, o.trigger, o.lease?.holder ?? null, runId],
       );
-      await updateStatus(wh, t, key, { status: 'Computing' });
+      await updateStatus(wh, t, key, { status: 'Computing' }, { rowExists: current !== undefined });
     });
 
-    await enter('compile');
+    await enter('compile', false);
     const compiled = await o.compile();
 
     await enter('update-model');
-    await retrying(async () => {
-      await wh.query(`DELETE FROM ${t.membership_stage} WHERE run_id = ?`, [runId]);
-      await wh.query(`DELETE FROM ${t.entity_matches_stage} WHERE run_id = ?`, [runId]);
-      const m = await stageMembership(wh, t, runId, key, compiled.membership);
-      track(m);
-      members = m.rows;
-      progress({ step, rows: m.rows, message: 'members' });
+    await retrying(async (attempt) => {
+      if (attempt > 1) {
+        // What the failed attempt staged goes first.
+        await wh.query(`DELETE FROM ${t.membership_stage} WHERE run_id = ?`, [runId]);
+        await wh.query(`DELETE FROM ${t.entity_matches_stage} WHERE run_id = ?`, [runId]);
+      }
+      const fused = compiled.entities.find((e) => e.path === compiled.membershipFromEntities);
+      if (fused) {
+        const r = await stageMembersWithEntities(wh, t, runId, key, fused.path, fused.query);
+        track(r);
+        members = r.members;
+        progress({ step, rows: r.members, message: `members with entities ${fused.path}` });
+        progress({ step, rows: r.entities, message: `entities ${fused.path}` });
+      } else {
+        const m = await stageMembership(wh, t, runId, key, compiled.membership);
+        track(m);
+        members = m.rows;
+        progress({ step, rows: m.rows, message: 'members' });
+      }
       for (const e of compiled.entities) {
+        if (e === fused) continue;
         const r = await stageEntities(wh, t, runId, key, e.path, e.query);
         track(r);
         progress({ step, rows: r.rows, message: `entities ${e.path}` });
@@ -111,7 +131,7 @@ export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSumm
     await enter('check-results');
     await retrying(() => checkDuplicates(wh, t, runId));
 
-    await enter('process-results');
+    await enter('process-results', false);
     // From here on the run finishes its step even when asked to stop: the commit is one transaction.
     const result: CommitResult = await retrying(() =>
       wh.transaction(async (tx) => {
@@ -127,7 +147,7 @@ export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSumm
                   entities_added = ?, entities_removed = ?, query_ids = ?, baseline = ?, step = 'done' WHERE id = ?`,
           [endedAt, endedAt.getTime() - startedAt.getTime(), r.members, r.entered, r.exited, r.entitiesAdded, r.entitiesRemoved, JSON.stringify(queryIds), r.baseline, runId],
         );
-        await updateStatus(tx, t, key, { status: 'Live', lastRunId: runId, lastRunAt: startedAt, size: r.members, nextRunAt: o.nextRunAt });
+        await updateStatus(tx, t, key, { status: 'Live', lastRunId: runId, lastRunAt: startedAt, size: r.members, nextRunAt: o.nextRunAt }, { rowExists: true });
         return r;
       }),
     );

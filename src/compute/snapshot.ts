@@ -13,9 +13,13 @@ import type { RunStep, SqlQuery } from './types.js';
 const count = async (wh: Warehouse, sql: string, params: unknown[]) =>
   Number((await wh.query<{ n: unknown }>(sql, params)).rows[0]?.n ?? 0);
 
-/** Rows an INSERT reports (DuckDB: Count; Snowflake: "number of rows inserted"); undefined if it does not. */
-function reportedInserts(rows: readonly Record<string, unknown>[]): number | undefined {
-  const v = rows[0]?.Count ?? rows[0]?.['number of rows inserted'];
+/**
+ * Rows a DML statement reports (DuckDB: Count; Snowflake: "number of rows inserted" / "updated" /
+ * "deleted"); undefined if it does not.
+ */
+export function reportedRows(rows: readonly Record<string, unknown>[]): number | undefined {
+  const r = rows[0];
+  const v = r?.Count ?? r?.['number of rows inserted'] ?? r?.['number of rows updated'] ?? r?.['number of rows deleted'];
   return v === undefined || v === null ? undefined : Number(v);
 }
 
@@ -32,8 +36,18 @@ export async function stageMembership(wh: Warehouse, t: ComputeTables, runId: st
      SELECT ?, ?, CAST(m.profile_id AS VARCHAR) FROM (${q.sql}) m WHERE m.profile_id IS NOT NULL`,
     [runId, audienceKey, ...q.params],
   );
-  const rows = reportedInserts(res.rows) ?? (await count(wh, `SELECT COUNT(*) AS n FROM ${t.membership_stage} WHERE run_id = ?`, [runId]));
+  const rows = reportedRows(res.rows) ?? (await count(wh, `SELECT COUNT(*) AS n FROM ${t.membership_stage} WHERE run_id = ?`, [runId]));
   return { rows, queryId: res.queryId };
+}
+
+/** Inserts a query's (profile_id, entity_id) rows into the entity stage under `path`; rows without an entity id only if asked. */
+function insertEntityRows(wh: Warehouse, t: ComputeTables, runId: string, audienceKey: string, path: string, q: SqlQuery, keepIdless: boolean) {
+  return wh.query(
+    `INSERT INTO ${t.entity_matches_stage} (run_id, audience_key, entity_path, profile_id, entity_id)
+     SELECT ?, ?, ?, CAST(e.profile_id AS VARCHAR), CAST(e.entity_id AS VARCHAR) FROM (${q.sql}) e
+      WHERE e.profile_id IS NOT NULL${keepIdless ? '' : ' AND e.entity_id IS NOT NULL'}`,
+    [runId, audienceKey, path, ...q.params],
+  );
 }
 
 /** Runs one entity-match query into the stage, under its entity path. */
@@ -45,34 +59,55 @@ export async function stageEntities(
   path: string,
   q: SqlQuery,
 ) {
-  const res = await wh.query(
-    `INSERT INTO ${t.entity_matches_stage} (run_id, audience_key, entity_path, profile_id, entity_id)
-     SELECT ?, ?, ?, CAST(e.profile_id AS VARCHAR), CAST(e.entity_id AS VARCHAR) FROM (${q.sql}) e
-      WHERE e.profile_id IS NOT NULL AND e.entity_id IS NOT NULL`,
-    [runId, audienceKey, path, ...q.params],
-  );
+  const res = await insertEntityRows(wh, t, runId, audienceKey, path, q, false);
   const rows =
-    reportedInserts(res.rows) ??
+    reportedRows(res.rows) ??
     (await count(wh, `SELECT COUNT(*) AS n FROM ${t.entity_matches_stage} WHERE run_id = ? AND entity_path = ?`, [runId, path]));
   return { rows, queryId: res.queryId };
 }
 
-/** The seed's "Duplicate records for ID": a model query returned one ID twice. */
+/**
+ * Runs a query that yields members and matches at once (compileMembershipMatches) into the entity
+ * stage, stages its distinct profiles as the membership, then drops its rows without an entity id:
+ * they made their profile a member but match no entity.
+ */
+export async function stageMembersWithEntities(
+  wh: Warehouse,
+  t: ComputeTables,
+  runId: string,
+  audienceKey: string,
+  path: string,
+  q: SqlQuery,
+) {
+  const staged = await insertEntityRows(wh, t, runId, audienceKey, path, q, true);
+  const ours = `FROM ${t.entity_matches_stage} WHERE run_id = ? AND entity_path = ?`;
+  const members = await wh.query(
+    `INSERT INTO ${t.membership_stage} (run_id, audience_key, profile_id) SELECT DISTINCT run_id, audience_key, profile_id ${ours}`,
+    [runId, path],
+  );
+  const idless = await wh.query(`DELETE ${ours} AND entity_id IS NULL`, [runId, path]);
+  const [rows, dropped] = [reportedRows(staged.rows), reportedRows(idless.rows)];
+  return {
+    members: reportedRows(members.rows) ?? (await count(wh, `SELECT COUNT(*) AS n FROM ${t.membership_stage} WHERE run_id = ?`, [runId])),
+    entities: rows !== undefined && dropped !== undefined ? rows - dropped : await count(wh, `SELECT COUNT(*) AS n ${ours}`, [runId, path]),
+    queryId: staged.queryId,
+  };
+}
+
+/** The seed's "Duplicate records for ID": a model query returned one ID twice (one statement for both stages). */
 export async function checkDuplicates(wh: Warehouse, t: ComputeTables, runId: string): Promise<void> {
-  const dupProfile = await wh.query<{ profile_id: string }>(
-    `SELECT profile_id FROM ${t.membership_stage} WHERE run_id = ? GROUP BY profile_id HAVING COUNT(*) > 1 LIMIT 1`,
-    [runId],
+  const { rows } = await wh.query<{ id_column: string; entity_path: string | null; profile_id: string; entity_id: string | null }>(
+    `SELECT * FROM (SELECT 'PROFILE_ID' AS id_column, CAST(NULL AS VARCHAR) AS entity_path, profile_id, CAST(NULL AS VARCHAR) AS entity_id
+                      FROM ${t.membership_stage} WHERE run_id = ? GROUP BY profile_id HAVING COUNT(*) > 1 LIMIT 1) d1
+     UNION ALL
+     SELECT * FROM (SELECT 'ENTITY_ID', entity_path, profile_id, entity_id FROM ${t.entity_matches_stage} WHERE run_id = ?
+                     GROUP BY entity_path, profile_id, entity_id HAVING COUNT(*) > 1 LIMIT 1) d2`,
+    [runId, runId],
   );
-  if (dupProfile.rows.length > 0) throw new DuplicateRecordsError('PROFILE_ID', dupProfile.rows[0]!.profile_id);
-  const dupEntity = await wh.query<{ entity_path: string; profile_id: string; entity_id: string }>(
-    `SELECT entity_path, profile_id, entity_id FROM ${t.entity_matches_stage} WHERE run_id = ?
-      GROUP BY entity_path, profile_id, entity_id HAVING COUNT(*) > 1 LIMIT 1`,
-    [runId],
-  );
-  if (dupEntity.rows.length > 0) {
-    const r = dupEntity.rows[0]!;
-    throw new DuplicateRecordsError('ENTITY_ID', `${r.entity_path}:${r.profile_id}:${r.entity_id}`);
-  }
+  const dup = rows.find((r) => r.id_column === 'PROFILE_ID') ?? rows[0];
+  if (!dup) return;
+  if (dup.id_column === 'PROFILE_ID') throw new DuplicateRecordsError('PROFILE_ID', dup.profile_id);
+  throw new DuplicateRecordsError('ENTITY_ID', `${dup.entity_path}:${dup.profile_id}:${dup.entity_id}`);
 }
 
 export interface CommitInput {
@@ -172,32 +207,43 @@ export async function commitDelta(
   await tx.query(`UPDATE ${t.outbox_sequence} SET next_id = ? WHERE name = 'outbox'`, [base + written]);
 
   setStep('load-results');
+  // The snapshot moves by exactly the outbox rows; a kind with no rows has nothing to move.
   const ours = `SELECT profile_id FROM ${t.outbox} WHERE id >= ? AND run_id = ?`;
-  await tx.query(`DELETE FROM ${t.membership} WHERE audience_key = ? AND profile_id IN (${ours} AND kind = 'exited')`, [
-    c.audienceKey,
-    base,
-    c.runId,
-  ]);
-  await tx.query(
-    `INSERT INTO ${t.membership} (audience_key, profile_id, run_id)
-     SELECT audience_key, profile_id, run_id FROM ${t.outbox} WHERE id >= ? AND run_id = ? AND kind = 'entered'`,
-    [base, c.runId],
-  );
-  await tx.query(
-    `DELETE FROM ${t.entity_matches} WHERE audience_key = ? AND (entity_path, profile_id, entity_id) IN
-       (SELECT entity_path, profile_id, entity_id FROM ${t.outbox} WHERE id >= ? AND run_id = ? AND kind = 'entity_removed')`,
-    [c.audienceKey, base, c.runId],
-  );
-  await tx.query(
-    `INSERT INTO ${t.entity_matches} (audience_key, entity_path, profile_id, entity_id, run_id)
-     SELECT audience_key, entity_path, profile_id, entity_id, run_id FROM ${t.outbox}
-      WHERE id >= ? AND run_id = ? AND kind = 'entity_added'`,
-    [base, c.runId],
-  );
+  if (kinds.has('exited')) {
+    await tx.query(`DELETE FROM ${t.membership} WHERE audience_key = ? AND profile_id IN (${ours} AND kind = 'exited')`, [
+      c.audienceKey,
+      base,
+      c.runId,
+    ]);
+  }
+  if (kinds.has('entered')) {
+    await tx.query(
+      `INSERT INTO ${t.membership} (audience_key, profile_id, run_id)
+       SELECT audience_key, profile_id, run_id FROM ${t.outbox} WHERE id >= ? AND run_id = ? AND kind = 'entered'`,
+      [base, c.runId],
+    );
+  }
+  if (kinds.has('entity_removed')) {
+    await tx.query(
+      `DELETE FROM ${t.entity_matches} WHERE audience_key = ? AND (entity_path, profile_id, entity_id) IN
+         (SELECT entity_path, profile_id, entity_id FROM ${t.outbox} WHERE id >= ? AND run_id = ? AND kind = 'entity_removed')`,
+      [c.audienceKey, base, c.runId],
+    );
+  }
+  if (kinds.has('entity_added')) {
+    await tx.query(
+      `INSERT INTO ${t.entity_matches} (audience_key, entity_path, profile_id, entity_id, run_id)
+       SELECT audience_key, entity_path, profile_id, entity_id, run_id FROM ${t.outbox}
+        WHERE id >= ? AND run_id = ? AND kind = 'entity_added'`,
+      [base, c.runId],
+    );
+  }
   // Paths no emitter needs any more: their snapshot goes (no outbox rows: nobody listens).
-  const keep = c.entityPaths.length > 0 ? ` AND entity_path NOT IN (${c.entityPaths.map(() => '?').join(', ')})` : '';
-  await tx.query(`DELETE FROM ${t.entity_matches} WHERE audience_key = ?${keep}`, [c.audienceKey, ...c.entityPaths]);
-  await tx.query(`DELETE FROM ${t.entity_paths} WHERE audience_key = ?${keep}`, [c.audienceKey, ...c.entityPaths]);
+  if ([...known].some((p) => !c.entityPaths.includes(p))) {
+    const keep = c.entityPaths.length > 0 ? ` AND entity_path NOT IN (${c.entityPaths.map(() => '?').join(', ')})` : '';
+    await tx.query(`DELETE FROM ${t.entity_matches} WHERE audience_key = ?${keep}`, [c.audienceKey, ...c.entityPaths]);
+    await tx.query(`DELETE FROM ${t.entity_paths} WHERE audience_key = ?${keep}`, [c.audienceKey, ...c.entityPaths]);
+  }
   for (const path of c.entityPaths.filter((p) => !known.has(p))) {
     await tx.query(`INSERT INTO ${t.entity_paths} (audience_key, entity_path, since_run_id) VALUES (?, ?, ?)`, [c.audienceKey, path, c.runId]);
   }

@@ -135,10 +135,17 @@ const COLUMNS: Record<keyof StatusPatch, string> = {
   size: 'size',
 };
 
-export async function updateStatus(wh: Warehouse, t: ComputeTables, audienceKey: string, patch: StatusPatch): Promise<void> {
+/** `rowExists`: the caller knows the row is there (a run creates it at kickoff), which spares a statement. */
+export async function updateStatus(
+  wh: Warehouse,
+  t: ComputeTables,
+  audienceKey: string,
+  patch: StatusPatch,
+  options: { rowExists?: boolean } = {},
+): Promise<void> {
   const keys = (Object.keys(patch) as (keyof StatusPatch)[]).filter((k) => patch[k] !== undefined);
   if (keys.length === 0) return;
-  await ensureStatusRow(wh, t, audienceKey);
+  if (!options.rowExists) await ensureStatusRow(wh, t, audienceKey);
   await wh.query(`UPDATE ${t.audience_status} SET ${keys.map((k) => `${COLUMNS[k]} = ?`).join(', ')} WHERE audience_key = ?`, [
     ...keys.map((k) => patch[k]),
     audienceKey,

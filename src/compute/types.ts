@@ -13,6 +13,12 @@ export interface CompiledAudience {
   membership: SqlQuery;
   /** `path`: relationship slugs from the profile to the entity, joined by '.'. */
   entities: { path: string; query: SqlQuery }[];
+  /**
+   * The entity path whose query also yields the membership (its distinct profile ids, rows with a
+   * NULL entity id included; see compileMembershipMatches): the run stages members from it and
+   * does not run `membership`, so the related tables are scanned once, not twice.
+   */
+  membershipFromEntities?: string;
 }
 
 export type RunTrigger = 'schedule' | 'manual' | 'once';

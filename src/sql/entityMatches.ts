@@ -1,7 +1,7 @@
 import type { Condition, Count, EntityCondition, EntityPredicate } from '../model/condition.js';
 import { LinkedError } from '../model/errors.js';
 import { FALSE, NULL, and, cast, col, compare, inQuery, isNotNull, param, sysCol, table, type Expr, type Join, type Query, type Select } from './ast.js';
-import { ConditionCompiler, type Scope } from './compiler.js';
+import { ConditionCompiler, type RelatedRows, type Scope } from './compiler.js';
 import type { CompileContext } from './context.js';
 import { printerFor, type CompiledQuery } from './printer.js';
 
@@ -78,10 +78,7 @@ export function compileEntityMatches(
   options: EntityMatchOptions = {},
 ): CompiledQuery {
   const compiler = new ConditionCompiler(ctx);
-  const graphPath = path.length > 0 ? compiler.index.path(path[path.length - 1]) : undefined;
-  if (!graphPath || graphPath.join('.') !== path.join('.')) {
-    throw new LinkedError('INVALID_CONDITION', `Entity relationship not in Data Graph for relationship: ${path.join('.')}`);
-  }
+  assertGraphPath(compiler, path);
   const profile = ctx.graph.profile;
   const columns = (profileId: Expr, entityId: Expr) => [
     { expr: profileId, as: 'profile_id' },
@@ -134,4 +131,101 @@ export function compileEntityMatches(
   const query: Query =
     selects.length === 1 ? { ...selects[0], with: withMembers } : { kind: 'union', with: withMembers, queries: selects };
   return printerFor(ctx.dialect).print(query);
+}
+
+function assertGraphPath(compiler: ConditionCompiler, path: string[]) {
+  const graphPath = path.length > 0 ? compiler.index.path(path[path.length - 1]) : undefined;
+  if (!graphPath || graphPath.join('.') !== path.join('.')) {
+    throw new LinkedError('INVALID_CONDITION', `Entity relationship not in Data Graph for relationship: ${path.join('.')}`);
+  }
+}
+
+/** The conjuncts of a condition, nested ands flattened. */
+const conjunctsOf = (c: Condition): Condition[] => (c.kind === 'and' ? c.conditions.flatMap(conjunctsOf) : [c]);
+
+/** Whether a predicate compares with a profile trait anywhere inside it. */
+function readsTraits(p: EntityPredicate): boolean {
+  switch (p.kind) {
+    case 'and':
+    case 'or':
+      return p.conditions.some(readsTraits);
+    case 'not':
+      return readsTraits(p.condition);
+    case 'entity':
+      return p.where !== undefined && readsTraits(p.where);
+    case 'column': {
+      const value: unknown = 'value' in p ? p.value : undefined;
+      return typeof value === 'object' && value !== null && 'trait' in value;
+    }
+  }
+}
+
+/**
+ * Members and their matches on `path` from ONE query, where the condition allows it: it is (a
+ * conjunction with) a single chain of "at least 1" entity conditions along the path, each level
+ * witnessed by the next, none comparing with a profile trait. A profile is then a member exactly
+ * when it satisfies the other conjuncts and has a row along the chain, so the chain's rows joined
+ * to the profiles that satisfy the rest are the matches (rows with an entity id) and, as distinct
+ * profile ids, the membership: the related tables are scanned once instead of twice. The chain is
+ * joined bottom-up as a derived table, apart from the profiles, which is the order engines run
+ * fastest (the profile table is the largest). Rows with a NULL entity id are kept: they still make
+ * their profile a member. Undefined for any other shape.
+ */
+export function compileMembershipMatches(condition: Condition, path: string[], ctx: CompileContext): CompiledQuery | undefined {
+  const compiler = new ConditionCompiler(ctx);
+  assertGraphPath(compiler, path);
+  const chains = entityOccurrences(condition, path);
+  if (chains.length !== 1) return undefined;
+  const chain = chains[0]!;
+  const conjuncts = conjunctsOf(condition);
+  if (!conjuncts.includes(chain[0]!)) return undefined;
+  const own = chain.map((ec, level) => witnessed(ec.where, chain[level + 1]));
+  const fits = chain.every(
+    (ec, level) =>
+      ec.count.op === 'at_least' &&
+      ec.count.value === 1 &&
+      (level === chain.length - 1 || own[level] !== ec.where) &&
+      !(own[level] && readsTraits(own[level]!)),
+  );
+  if (!fits) return undefined;
+
+  const profile = ctx.graph.profile;
+  const p = compiler.alias('p');
+  let scope: Scope = { profile: p, entities: new Map(), relationship: null };
+  let first: RelatedRows | undefined;
+  const joins: Join[] = [];
+  const where: Expr[] = [];
+  chain.forEach((ec, level) => {
+    const rows = compiler.relatedRows(ec.relationship, scope);
+    if (level === 0) first = rows;
+    else joins.push({ from: rows.from, on: compare('=', rows.childKey, rows.parentKey) }, ...rows.joins);
+    scope = compiler.childScope(scope, ec.relationship, rows.alias);
+    if (own[level]) where.push(compiler.entityPredicate(own[level]!, scope));
+  });
+  const entityId = col(scope.entities.get(path[path.length - 1]!)!, compiler.index.entityOf(path[path.length - 1])!.primaryKey);
+  const x = compiler.alias('x');
+  const chainRows: Select = {
+    kind: 'select',
+    columns: [
+      { expr: first!.childKey, as: 'k' },
+      { expr: entityId, as: 'entity_id' },
+    ],
+    from: first!.from,
+    joins,
+    where: and(...where),
+  };
+  const id = col(p, profile.id);
+  const others = conjuncts.filter((c) => c !== chain[0]).map((c) => compiler.condition(c, { profile: p, entities: new Map(), relationship: null }));
+  return printerFor(ctx.dialect).print({
+    kind: 'select',
+    distinct: true,
+    columns: [
+      { expr: cast(id, 'VARCHAR'), as: 'profile_id' },
+      { expr: cast(param(path.join('.')), 'VARCHAR'), as: 'entity_path' },
+      { expr: cast(sysCol(x, 'entity_id'), 'VARCHAR'), as: 'entity_id' },
+    ],
+    from: table(profile.table, p),
+    joins: [{ from: { kind: 'derived', query: chainRows, alias: x }, on: compare('=', sysCol(x, 'k'), first!.parentKey) }],
+    where: and(isNotNull(id), ...others),
+  });
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readAppliedModel } from '../../src/compute/applied.js';
+import { compileAudience } from '../../src/compute/compile.js';
 import { readStatus } from '../../src/compute/status.js';
 import { computeTables } from '../../src/compute/tables.js';
 import { computeNow } from '../../src/controller/compute-now.js';
@@ -63,7 +64,8 @@ async function expected(w: Warehouse) {
     `SELECT user_id AS id FROM main.profiles p WHERE plan = 'premium' AND EXISTS (SELECT 1 FROM main.accounts a WHERE a.user_id = p.user_id AND a.balance > 1000) ORDER BY 1`,
   );
   const e = await w.query<{ k: string }>(
-    `SELECT p.user_id || '|' || a.account_id AS k FROM main.profiles p JOIN main.accounts a ON a.user_id = p.user_id WHERE p.plan = 'premium' AND a.balance > 1000 ORDER BY 1`,
+    `SELECT p.user_id || '|' || a.account_id AS k FROM main.profiles p JOIN main.accounts a ON a.user_id = p.user_id
+      WHERE p.plan = 'premium' AND a.balance > 1000 AND a.account_id IS NOT NULL ORDER BY 1`,
   );
   return { members: m.rows.map((r) => r.id), entities: e.rows.map((r) => r.k) };
 }
@@ -74,7 +76,20 @@ describe('runs of applied audiences compiled by src/sql', () => {
     wh = fresh.wh;
     await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, CASE WHEN i % 3 = 0 THEN 'premium' ELSE 'basic' END AS plan, 500 + (i * 37) % 350 AS score FROM range(300) t(i)`);
     await wh.query(`CREATE TABLE main.accounts AS SELECT 'a' || i AS account_id, 'u' || (i % 300) AS user_id, CAST((i * 7919) % 3000 AS DOUBLE) AS balance FROM range(700) t(i)`);
+    // A premium profile whose only rich account has no id: a member, with no entity to match.
+    const [lone] = (
+      await wh.query<{ id: string }>(
+        `SELECT user_id AS id FROM main.profiles p WHERE plan = 'premium'
+            AND NOT EXISTS (SELECT 1 FROM main.accounts a WHERE a.user_id = p.user_id AND a.balance > 1000) ORDER BY 1 LIMIT 1`,
+      )
+    ).rows;
+    await wh.query(`INSERT INTO main.accounts VALUES (NULL, ?, 5000)`, [lone!.id]);
     await apply(wh);
+    // This audience takes the one-query path (members and account matches together).
+    const model = await readAppliedModel(wh, SCHEMA);
+    const t = computeTables(wh, SCHEMA);
+    const compiled = compileAudience(model!, 'rich', { dialect: 'duckdb', membershipTable: t.membership, membershipStageTable: t.membership_stage, now: new Date() });
+    expect(compiled.membershipFromEntities).toBe('accounts');
 
     const first = await computeNow(wh, SCHEMA, 'rich');
     if (first.kind !== 'computed') throw new Error('expected a local compute');
@@ -85,6 +100,8 @@ describe('runs of applied audiences compiled by src/sql', () => {
     expect(rows1.filter((r) => r.kind === 'entered').map((r) => r.profile_id).sort()).toEqual([...e1.members].sort());
     expect(rows1.filter((r) => r.kind === 'entity_added').map((r) => `${r.profile_id}|${r.entity_id}`).sort()).toEqual([...e1.entities].sort());
     expect(rows1.every((r) => r.baseline)).toBe(true);
+    expect(e1.members).toContain(lone!.id);
+    expect(rows1.some((r) => r.kind === 'entity_added' && r.profile_id === lone!.id)).toBe(false);
 
     // Changes: an account drops below the threshold, a profile upgrades, one is deleted.
     await wh.query(`UPDATE main.accounts SET balance = 10 WHERE account_id IN (SELECT account_id FROM main.accounts WHERE balance > 1000 ORDER BY account_id LIMIT 5)`);

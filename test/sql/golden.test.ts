@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import pkg from 'node-sql-parser';
 import { describe, expect, it } from 'vitest';
 import { Desired } from '../../src/model/desired.js';
-import { compileEntityMatches, compileMembership, type CompileContext, type CompiledQuery } from '../../src/sql/index.js';
+import { compileEntityMatches, compileMembership, compileMembershipMatches, type CompileContext, type CompiledQuery } from '../../src/sql/index.js';
 import type { Dialect } from '../../src/warehouse/types.js';
 import { bank } from '../fixtures/bank.js';
 
@@ -52,6 +52,11 @@ const cases: GoldenCase[] = [
         compile: (ctx: CompileContext) => compileEntityMatches(audience.condition, e.entityPath!, ctx),
       };
     }),
+  // overdue-cards' members and card matches in one query (the compute run's path for it).
+  {
+    file: 'overdue-cards.members-with-entities.accounts.cards',
+    compile: (ctx: CompileContext) => compileMembershipMatches(bank.audiences.find((a) => a.key === 'overdue-cards')!.condition, ['accounts', 'cards'], ctx)!,
+  },
 ];
 
 /** Replaces each `?` outside quoted identifiers with a numbered `:N` bind. */

@@ -93,6 +93,12 @@ export interface GeneratedCase {
   condition: Condition;
   /** Every relationship path of the graph: entity matches are checked for each. */
   paths: string[][];
+  /**
+   * A second condition in the shape compute evaluates with one query (compileMembershipMatches):
+   * other conditions AND a chain of "at least 1" entity conditions along one path. Undefined
+   * when the graph has no relationship.
+   */
+  chained?: Condition;
 }
 
 export function generateCase(seed: number): GeneratedCase {
@@ -286,7 +292,9 @@ export function generateCase(seed: number): GeneratedCase {
     for (let cur: Relationship | undefined = rel; cur; cur = graph.relationships.find((x) => x.slug === cur!.parent)) path.unshift(cur.slug);
     return path;
   });
-  return { seed, world, condition, paths };
+  // Its own random stream, so the main case stays what it was for this seed.
+  const chained = new ConditionGenerator(rng(seed ^ 0x5eed), schema, world).chained(paths);
+  return { seed, world, condition, paths, chained };
 }
 
 /** Random condition trees over one generated schema; literals are drawn so that they often match. */
@@ -315,6 +323,26 @@ export class ConditionGenerator {
     const source = linked && r.chance(0.5) ? 'linked' : 'classic';
     const audience = source === 'linked' ? r.pick(['snap-aud', 'inline-aud']) : r.pick(['classic-0', 'classic-1']);
     return { kind: 'audience', audience, source, negate: r.chance(0.4) };
+  }
+
+  /** Other conditions AND a chain of "at least 1" entity conditions along one of `paths`. */
+  chained(paths: string[][]): Condition | undefined {
+    const r = this.r;
+    if (paths.length === 0) return undefined;
+    const path = r.pick(paths);
+    const rel = (level: number) => (this.schema.children.get(level === 0 ? null : path[level - 1]!) ?? []).find((x) => x.slug === path[level])!;
+    const last = path.length - 1;
+    let where: EntityPredicate | undefined = r.chance(0.8) ? this.predicate(rel(last), path, 1) : undefined;
+    let chain!: Extract<EntityPredicate, { kind: 'entity' }>;
+    for (let level = last; level >= 0; level--) {
+      chain = { kind: 'entity', relationship: path[level]!, count: { op: 'at_least', value: 1 }, ...(where ? { where } : {}) };
+      if (level === 0) break;
+      // The parent level's where holds the chain alone or beside a condition of its own.
+      const own = this.predicate(rel(level - 1), path.slice(0, level), 1);
+      where = r.chance(0.5) ? chain : { kind: 'and', conditions: r.chance(0.5) ? [chain, own] : [own, chain] };
+    }
+    const others = Array.from({ length: r.int(0, 2) }, () => this.condition(2, true));
+    return others.length === 0 ? chain : { kind: 'and', conditions: [...others, chain] };
   }
 
   count(): Count {
