@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deliverAll } from '../../src/activation/delivery.js';
+import { limitHeapGrowth } from '../../src/cli/heap.js';
 import { buildEvent } from '../../src/activation/events.js';
 import { planEnrichment, type EnrichmentData } from '../../src/activation/enrichment.js';
 import { Audience } from '../../src/model/audience.js';
@@ -143,6 +144,8 @@ async function deliverInChild(dbFile: string): Promise<DeliveryFigures> {
 }
 
 async function childMain(dbFile: string) {
+  // What `linked deliver` does before it opens the project (src/cli/commands/deliver.ts).
+  limitHeapGrowth();
   const wh = await openDuckDb(dbFile);
   try {
     // DuckDB's buffer pool lives in this process; BENCH_DUCKDB_MEMORY caps it (e.g. 128MB).

@@ -4,6 +4,7 @@ import { ttyProgress } from '../../activation/progress.js';
 import { LinkedError } from '../../model/errors.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
 import { openProject } from '../context.js';
+import { limitHeapGrowth } from '../heap.js';
 import { EXIT, printJson } from '../run.js';
 
 interface DeliverFlags extends ProjectFlags {
@@ -38,6 +39,7 @@ export function register(program: Command): void {
       const pageSize = positiveInt(flags.pageSize, '--page-size');
       const concurrency = positiveInt(flags.concurrency, '--concurrency');
       const timeoutMs = positiveInt(flags.timeout, '--timeout');
+      limitHeapGrowth();
       const project = await openProject(projectOptions(flags));
       const progress = flags.json ? { done: () => undefined } : ttyProgress();
       try {

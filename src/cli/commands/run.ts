@@ -7,6 +7,7 @@ import { loadDesired } from '../../manifest/index.js';
 import { LinkedError } from '../../model/errors.js';
 import { withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
 import { openWarehouse } from '../../warehouse/index.js';
+import { limitHeapGrowth } from '../heap.js';
 import { EXIT, printJson } from '../run.js';
 import { runFromGit } from '../run-git.js';
 
@@ -55,6 +56,7 @@ Examples:
   $ linked run --git ../audiences --once --json`,
     )
     .action(async (flags: RunFlags) => {
+      limitHeapGrowth();
       const tuning = {
         concurrency: positive(flags.concurrency, '--concurrency'),
         tickSeconds: positive(flags.tickSeconds, '--tick-seconds'),
