@@ -102,7 +102,7 @@ export async function findDeliveries(
   }
   const { rows } = await wh.query<Record<string, unknown>>(
     `SELECT delivered_at, run_id, emitter_key, destination_key, user_id, event, kind, entity_id, message_id, status
-       FROM ${t.events}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+       FROM ${t.log}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
       ORDER BY delivered_at DESC, source_id DESC LIMIT ${Math.max(1, Math.floor(f.limit ?? 50))}`,
     params,
   );

@@ -16,6 +16,10 @@ export interface ActivationTables {
   backfill: string;
   runs: string;
   events: string;
+  /** Outbox events sent, as page ranges (005). */
+  pages: string;
+  /** The delivery record as one view: `events` and the expanded `pages` (005). */
+  log: string;
   deadLetters: string;
 }
 
@@ -29,6 +33,8 @@ export function activationTables(wh: Warehouse, schema: string): ActivationTable
     backfill: t('delivery_backfill'),
     runs: t('delivery_runs'),
     events: t('delivery_events'),
+    pages: t('delivery_pages'),
+    log: t('delivery_log'),
     deadLetters: t('dead_letters'),
   };
 }
@@ -150,18 +156,27 @@ export async function initCursor(wh: Warehouse, t: ActivationTables, emitter: Ev
   });
 }
 
-/** The WHERE clause selecting an emitter's outbox rows (same in reads and in the delivery record). */
+/** Which outbox rows are an emitter's: the same in reads, counts and the delivery record. */
+function outboxSelection(emitter: EventEmitter) {
+  return {
+    audienceKey: emitter.audience,
+    kinds: kindsOf(emitter.trigger),
+    entityPath: entityPathOf(emitter),
+    // Rows of an audience's (or entity path's) first run go only to emitters that send for current.
+    withBaseline: sendsForCurrent(emitter),
+  };
+}
+
+/** The WHERE clause selecting an emitter's outbox rows. */
 function outboxFilter(emitter: EventEmitter, alias: string): { sql: string; params: unknown[] } {
-  const kinds = kindsOf(emitter.trigger);
-  const parts = [`${alias}.audience_key = ?`, `${alias}.kind IN (${placeholders(kinds.length)})`];
-  const params: unknown[] = [emitter.audience, ...kinds];
-  const path = entityPathOf(emitter);
-  if (path !== null) {
+  const o = outboxSelection(emitter);
+  const parts = [`${alias}.audience_key = ?`, `${alias}.kind IN (${placeholders(o.kinds.length)})`];
+  const params: unknown[] = [o.audienceKey, ...o.kinds];
+  if (o.entityPath !== null) {
     parts.push(`${alias}.entity_path = ?`);
-    params.push(path);
+    params.push(o.entityPath);
   }
-  // Rows of an audience's (or entity path's) first run go only to emitters that send for current.
-  if (!sendsForCurrent(emitter)) parts.push(`${alias}.baseline = FALSE`);
+  if (!o.withBaseline) parts.push(`${alias}.baseline = FALSE`);
   return { sql: parts.join(' AND '), params };
 }
 
@@ -302,37 +317,47 @@ export interface PageCommit {
 
 /**
  * Records a handled prefix of a page and advances the cursor past it, in one transaction: the
- * delivery record (set-based from the source rows), the dead letters, the cursor, the run's
- * counts. Called only after the destination acknowledged every event of the prefix.
+ * delivery record (for outbox rows one range row, for backfill rows one row each, set-based), the
+ * dead letters, the cursor, the run's counts. Called only after the destination acknowledged
+ * every event of the prefix.
  */
 export async function commitPage(wh: Warehouse, t: ActivationTables, c: PageCommit): Promise<Cursor> {
   return wh.transaction(async (tx) => {
     const at = c.now.toISOString();
-    const deadIds = c.deadLetters.map((d) => d.row.id);
     const prefix = messageIdPrefix(c.emitter.key, c.source, c.cursor.backfillEpoch);
-    // Sent events are recorded set-based from the source rows; messageId in SQL equals messageIdOf.
-    const idCol = c.source === 'outbox' ? 's.id' : 's.seq';
-    const notDead = deadIds.length > 0 ? ` AND ${idCol} NOT IN (${placeholders(deadIds.length)})` : '';
-    const insertSent = `INSERT INTO ${t.events} (run_id, emitter_key, destination_key, source, source_id, message_id, user_id, event, kind, entity_id, status, delivered_at)
-      SELECT ?, ?, ?, ?, ${idCol}, md5(? || CAST(${idCol} AS VARCHAR)), s.profile_id, ?, s.kind, s.entity_id, 'sent', CAST(? AS TIMESTAMP)`;
-    const common = [c.runId, c.emitter.key, c.destinationKey, c.source, prefix, c.eventName, at];
     if (c.source === 'outbox') {
-      const f = outboxFilter(c.emitter, 's');
-      await tx.query(`${insertSent} FROM ${t.outbox} s WHERE s.id > ? AND s.id <= ? AND ${f.sql}${notDead}`, [
-        ...common,
-        c.cursor.lastOutboxId,
-        c.throughId,
-        ...f.params,
-        ...deadIds,
-      ]);
+      // One row for the whole range: the delivery_log view expands it over the append-only outbox
+      // (a row per event cost the warehouse tens of MB per million events, and the state as much).
+      const f = outboxSelection(c.emitter);
+      await tx.query(
+        `INSERT INTO ${t.pages} (run_id, emitter_key, destination_key, event, audience_key, kinds, entity_path, with_baseline,
+           message_id_prefix, after_id, through_id, delivered_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMP))`,
+        [
+          c.runId,
+          c.emitter.key,
+          c.destinationKey,
+          c.eventName,
+          f.audienceKey,
+          `,${f.kinds.join(',')},`,
+          f.entityPath,
+          f.withBaseline,
+          prefix,
+          c.cursor.lastOutboxId,
+          c.throughId,
+          at,
+        ],
+      );
     } else {
-      await tx.query(`${insertSent} FROM ${t.backfill} s WHERE s.emitter_key = ? AND s.seq > ? AND s.seq <= ?${notDead}`, [
-        ...common,
-        c.emitter.key,
-        c.cursor.backfillDone,
-        c.throughId,
-        ...deadIds,
-      ]);
+      // Backfill rows are deleted once delivered, so their events are recorded one row each.
+      const deadIds = c.deadLetters.map((d) => d.row.id);
+      const notDead = deadIds.length > 0 ? ` AND s.seq NOT IN (${placeholders(deadIds.length)})` : '';
+      await tx.query(
+        `INSERT INTO ${t.events} (run_id, emitter_key, destination_key, source, source_id, message_id, user_id, event, kind, entity_id, status, delivered_at)
+         SELECT ?, ?, ?, 'backfill', s.seq, md5(? || CAST(s.seq AS VARCHAR)), s.profile_id, ?, s.kind, s.entity_id, 'sent', CAST(? AS TIMESTAMP)
+           FROM ${t.backfill} s WHERE s.emitter_key = ? AND s.seq > ? AND s.seq <= ?${notDead}`,
+        [c.runId, c.emitter.key, c.destinationKey, prefix, c.eventName, at, c.emitter.key, c.cursor.backfillDone, c.throughId, ...deadIds],
+      );
     }
     if (c.deadLetters.length > 0) {
       const { rows } = await tx.query<{ m: unknown }>(`SELECT COALESCE(MAX(id), 0) AS m FROM ${t.deadLetters}`);

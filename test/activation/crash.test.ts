@@ -89,7 +89,7 @@ describe('delivery killed with SIGKILL and resumed', () => {
 
     const check = await openState(dbPath);
     const { rows } = await check.query<{ n: unknown; d: unknown }>(
-      `SELECT COUNT(*) AS n, COUNT(DISTINCT source_id) AS d FROM "${SCHEMA}".delivery_events WHERE status = 'sent'`,
+      `SELECT COUNT(*) AS n, COUNT(DISTINCT source_id) AS d FROM "${SCHEMA}".delivery_log WHERE status = 'sent'`,
     );
     expect(Number(rows[0].d)).toBe(ids.length);
     await check.close();

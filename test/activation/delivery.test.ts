@@ -82,7 +82,7 @@ describe('deliverAll', () => {
 
     // The record of what was sent to whom, with the same messageIds.
     const { rows } = await wh.query<{ user_id: string; message_id: string; status: string; event: string }>(
-      `SELECT user_id, message_id, status, event FROM "${SCHEMA}".delivery_events ORDER BY source_id`,
+      `SELECT user_id, message_id, status, event FROM "${SCHEMA}".delivery_log ORDER BY source_id`,
     );
     expect(rows).toEqual([
       { user_id: 'u1', message_id: body[0].messageId, status: 'sent', event: 'Entity Added' },

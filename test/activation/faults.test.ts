@@ -62,7 +62,7 @@ describe('delivery under faults', () => {
     }
     expect(total).toBe(300);
     for (const id of ids) expect(acked.has(messageIdOf('entered', 'outbox', id))).toBe(true);
-    const { rows } = await wh.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM "${SCHEMA}".delivery_events WHERE status = 'sent'`);
+    const { rows } = await wh.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM "${SCHEMA}".delivery_log WHERE status = 'sent'`);
     expect(Number(rows[0].n)).toBe(300);
     const cursor = await wh.query<{ id: unknown }>(`SELECT last_outbox_id AS id FROM "${SCHEMA}".delivery_cursors`);
     expect(Number(cursor.rows[0].id)).toBe(ids[ids.length - 1]);

@@ -86,6 +86,39 @@ describe('dead letters, replay, previews, test events, the delivery record', () 
     expect(runs.find((r) => r.runId === first.runId && r.sent > 0)).toMatchObject({ sent: 1, deadLettered: 1, status: 'delivered' });
   });
 
+  it('records outbox events as page ranges that expand to exactly the events sent, as they were sent', async () => {
+    // A second emitter of the same rows, without sendForCurrent: baseline rows are not its.
+    const newOnly = { key: 'card-added-new', audience: 'overdue-cards', destination: 'braze', trigger: 'entity_added', entityPath: ['accounts', 'cards'] };
+    await applyResources(wh, { emitters: [newOnly] }, new Date(Date.now() - 60_000));
+    expect((await deliverAll(wh, SCHEMA, FAST)).sent).toBe(0);
+    await insertOutbox(wh, [
+      { kind: 'entity_added', profileId: 'u1', entityPath: 'accounts.cards', entityId: 'c1' },
+      { kind: 'entity_removed', profileId: 'u3', entityPath: 'accounts.cards', entityId: 'c3' },
+      { kind: 'entity_added', profileId: 'u4', entityPath: 'accounts', entityId: 'a4' },
+      { kind: 'entity_added', profileId: 'u6', entityPath: 'accounts.cards', entityId: 'c6', audienceKey: 'other' },
+      { kind: 'entity_added', profileId: 'u5', entityPath: 'accounts.cards', entityId: 'c5', baseline: true },
+      { kind: 'entity_added', profileId: 'u7', entityPath: 'accounts.cards', entityId: 'c7' },
+    ]);
+    expect(await deliverAll(wh, SCHEMA, FAST)).toMatchObject({ sent: 5 });
+    const received = server.requests.flatMap((r) => (r.body as any).events.map((e: any) => `${e.external_id}|${e.properties.cards__card_id}`));
+    const recorded = async (emitter: string) =>
+      (await findDeliveries(wh, SCHEMA, { emitter })).map((d) => `${d.userId}|${d.entityId}|${d.status}`).sort();
+    expect(received.sort()).toEqual(['u1|c1', 'u1|c1', 'u5|c5', 'u7|c7', 'u7|c7']);
+    expect(await recorded('card-added')).toEqual(['u1|c1|sent', 'u5|c5|sent', 'u7|c7|sent']);
+    expect(await recorded('card-added-new')).toEqual(['u1|c1|sent', 'u7|c7|sent']);
+    // One range row per emitter's page, no row per event.
+    const counts = await wh.query<{ pages: unknown; events: unknown }>(
+      `SELECT (SELECT COUNT(*) FROM "${SCHEMA}".delivery_pages) AS pages, (SELECT COUNT(*) FROM "${SCHEMA}".delivery_events) AS events`,
+    );
+    expect(counts.rows[0]).toEqual({ pages: 2, events: 0 });
+    // The range keeps the emitter's filter as it was: changing the emitter does not rewrite history.
+    const changed = await wh.query(
+      `UPDATE "${SCHEMA}".resources SET spec = replace(spec, '"sendForCurrent":true', '"sendForCurrent":false') WHERE kind = 'event_emitter' AND key = 'card-added'`,
+    );
+    expect(changed.rows[0]).toEqual({ Count: 1 });
+    expect(await recorded('card-added')).toEqual(['u1|c1|sent', 'u5|c5|sent', 'u7|c7|sent']);
+  });
+
   it('previews the next delivery without sending or writing, backfill included', async () => {
     await wh.query(`INSERT INTO "${SCHEMA}".entity_matches VALUES ('overdue-cards', 'accounts.cards', 'u5', 'c5', 'run-0')`);
     const model = await readActivationModel(wh, SCHEMA);
