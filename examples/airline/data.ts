@@ -1,4 +1,4 @@
-import type { ExampleDataset } from '../shared/generate.js';
+import { seconds, type ExampleDataset } from '../shared/generate.js';
 
 /*
  * The airline example's warehouse (the tables and columns examples/airline/main.ts declares):
@@ -27,8 +27,6 @@ const airportList = `[${AIRPORTS.map((a) => `'${a}'`).join(',')}]`;
 const airport = (r: string) => `(${airportList})[1 + CAST(floor(pow(${r}, 1.4) * ${AIRPORTS.length}) AS INTEGER)]`;
 const travelerId = (i: string) => `'t_' || lpad(CAST(${i} AS VARCHAR), 8, '0')`;
 const flightId = (j: string) => `'f_' || lpad(CAST(${j} AS VARCHAR), 8, '0')`;
-/** Whole seconds as an interval (draws are doubles; intervals take integers). */
-const seconds = (x: string) => `to_seconds(CAST(floor(${x}) AS BIGINT))`;
 
 /** Draws are taken once per row in an inner query and reused above it (see examples/bank/data.ts). */
 const statements: Record<AirlineTable, string[]> = {

@@ -1,4 +1,4 @@
-import type { ExampleDataset } from '../shared/generate.js';
+import { seconds, type ExampleDataset } from '../shared/generate.js';
 
 /*
  * The e-commerce example's warehouse (the tables and columns examples/ecommerce/main.ts declares):
@@ -20,8 +20,6 @@ const MIN_PRODUCTS = 50;
 
 const customerId = (i: string) => `'c_' || lpad(CAST(${i} AS VARCHAR), 8, '0')`;
 const productId = (j: string) => `'p_' || lpad(CAST(${j} AS VARCHAR), 8, '0')`;
-/** Whole seconds as an interval (draws are doubles; intervals take integers). */
-const seconds = (x: string) => `to_seconds(CAST(floor(${x}) AS BIGINT))`;
 
 /** Draws are taken once per row in an inner query and reused above it (see examples/bank/data.ts). */
 const statements: Record<EcommerceTable, string[]> = {

@@ -53,6 +53,9 @@ export function startOfUtcDay(d = new Date()): Date {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 }
 
+/** SQL: whole seconds of a draw expression as an interval (draws are doubles; intervals take integers). */
+export const seconds = (x: string) => `to_seconds(CAST(floor(${x}) AS BIGINT))`;
+
 /** `YYYY-MM-DD HH:MM:SS` (UTC, no zone) as DuckDB reads a TIMESTAMP literal. */
 export const tsLiteral = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
 
