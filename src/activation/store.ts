@@ -188,10 +188,9 @@ function outboxFilter(emitter: EventEmitter, alias: string): { sql: string; para
  * run's timestamp, so each distinct one is formatted once.
  */
 function rowReader(source: SourceRow['source'], emitter: EventEmitter) {
-  const kinds = kindsOf(emitter.trigger);
+  const { kinds, entityPath } = outboxSelection(emitter);
   const kind = kinds.length === 1 ? kinds[0] : undefined;
   const hasEntity = ENTITY_TRIGGERS.includes(emitter.trigger);
-  const entityPath = entityPathOf(emitter);
   const columns = [
     source === 'outbox' ? 'id' : 'seq AS id',
     ...(kind ? [] : ['kind']),
