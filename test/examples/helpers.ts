@@ -18,7 +18,7 @@ import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** A fingerprint of a table's content independent of row order (as test/examples/bank-data.test.ts takes it). */
+/** A fingerprint of a table's content independent of row order. */
 export async function fingerprint(w: DuckDbWarehouse, table: string): Promise<string> {
   const { rows } = await w.query<{ f: string; n: number }>(`SELECT CAST(sum(hash(t::VARCHAR)::HUGEINT) AS VARCHAR) AS f, count(*) AS n FROM main."${table}" t`);
   return `${rows[0].n}:${rows[0].f}`;
