@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Warehouse } from '../warehouse/types.js';
 import { MESSAGES, RunCancelledError, decide } from './policy.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
-import { checkDuplicates, clearStage, commitDelta, reportedRows, stageEntities, stageMembersWithEntities, stageMembership, type CommitResult } from './snapshot.js';
+import { checkDuplicates, clearRunStage, clearStage, commitDelta, reportedRows, stageEntities, stageMembersWithEntities, stageMembership, type CommitResult } from './snapshot.js';
 import { pausedError, readStatus, updateStatus } from './status.js';
 import { computeTables } from './tables.js';
 import type { CompiledAudience, RunProgress, RunStep, RunSummary, RunTrigger } from './types.js';
@@ -102,11 +102,8 @@ export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSumm
 
     await enter('update-model');
     await retrying(async (attempt) => {
-      if (attempt > 1) {
-        // What the failed attempt staged goes first.
-        await wh.query(`DELETE FROM ${t.membership_stage} WHERE run_id = ?`, [runId]);
-        await wh.query(`DELETE FROM ${t.entity_matches_stage} WHERE run_id = ?`, [runId]);
-      }
+      // What a failed attempt staged goes first.
+      if (attempt > 1) await clearRunStage(wh, t, runId);
       const fused = compiled.entities.find((e) => e.path === compiled.membershipFromEntities);
       if (fused) {
         const r = await stageMembersWithEntities(wh, t, runId, key, fused.path, fused.query);
@@ -186,8 +183,7 @@ export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSumm
         lastRunAt: startedAt,
         ...(paused ? { paused: true, pausedReason: `${error.message} (${error.code}${detail ? `: ${detail}` : ''})` } : { nextRunAt: o.nextRunAt }),
       });
-      await wh.query(`DELETE FROM ${t.membership_stage} WHERE run_id = ?`, [runId]);
-      await wh.query(`DELETE FROM ${t.entity_matches_stage} WHERE run_id = ?`, [runId]);
+      await clearRunStage(wh, t, runId);
     }, retry);
     return {
       runId,

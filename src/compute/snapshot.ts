@@ -23,10 +23,19 @@ export function reportedRows(rows: readonly Record<string, unknown>[]): number |
   return v === undefined || v === null ? undefined : Number(v);
 }
 
+const countStagedMembers = (wh: Warehouse, t: ComputeTables, runId: string) =>
+  count(wh, `SELECT COUNT(*) AS n FROM ${t.membership_stage} WHERE run_id = ?`, [runId]);
+
 /** Removes staged rows a crashed run of this audience left behind. */
 export async function clearStage(wh: Warehouse, t: ComputeTables, audienceKey: string): Promise<void> {
   await wh.query(`DELETE FROM ${t.membership_stage} WHERE audience_key = ?`, [audienceKey]);
   await wh.query(`DELETE FROM ${t.entity_matches_stage} WHERE audience_key = ?`, [audienceKey]);
+}
+
+/** Removes what one run staged (after its commit, its failure, or a failed attempt it retries). */
+export async function clearRunStage(wh: Warehouse, t: ComputeTables, runId: string): Promise<void> {
+  await wh.query(`DELETE FROM ${t.membership_stage} WHERE run_id = ?`, [runId]);
+  await wh.query(`DELETE FROM ${t.entity_matches_stage} WHERE run_id = ?`, [runId]);
 }
 
 /** Runs the membership query once, into the stage. Returns the staged row count and the query id. */
@@ -36,7 +45,7 @@ export async function stageMembership(wh: Warehouse, t: ComputeTables, runId: st
      SELECT ?, ?, CAST(m.profile_id AS VARCHAR) FROM (${q.sql}) m WHERE m.profile_id IS NOT NULL`,
     [runId, audienceKey, ...q.params],
   );
-  const rows = reportedRows(res.rows) ?? (await count(wh, `SELECT COUNT(*) AS n FROM ${t.membership_stage} WHERE run_id = ?`, [runId]));
+  const rows = reportedRows(res.rows) ?? (await countStagedMembers(wh, t, runId));
   return { rows, queryId: res.queryId };
 }
 
@@ -88,7 +97,7 @@ export async function stageMembersWithEntities(
   const idless = await wh.query(`DELETE ${ours} AND entity_id IS NULL`, [runId, path]);
   const [rows, dropped] = [reportedRows(staged.rows), reportedRows(idless.rows)];
   return {
-    members: reportedRows(members.rows) ?? (await count(wh, `SELECT COUNT(*) AS n FROM ${t.membership_stage} WHERE run_id = ?`, [runId])),
+    members: reportedRows(members.rows) ?? (await countStagedMembers(wh, t, runId)),
     entities: rows !== undefined && dropped !== undefined ? rows - dropped : await count(wh, `SELECT COUNT(*) AS n ${ours}`, [runId, path]),
     queryId: staged.queryId,
   };
@@ -253,8 +262,7 @@ export async function commitDelta(
   if (members !== c.stagedMembers) {
     throw new LinkedError('SNAPSHOT_MISMATCH', `The membership snapshot holds ${members} profiles after loading, but the run computed ${c.stagedMembers}.`);
   }
-  await tx.query(`DELETE FROM ${t.membership_stage} WHERE run_id = ?`, [c.runId]);
-  await tx.query(`DELETE FROM ${t.entity_matches_stage} WHERE run_id = ?`, [c.runId]);
+  await clearRunStage(tx, t, c.runId);
 
   return {
     members,
