@@ -96,8 +96,7 @@ export function compileEntityMatches(
   const selects = chains.map((chain): Select => {
     const p = compiler.alias('p');
     const id = col(p, profile.id);
-    let scope: Scope = { profile: p, entities: new Map(), relationship: null };
-    const joins: Join[] = [];
+    const scope: Scope = { profile: p, entities: new Map(), relationship: null };
     const where: Expr[] = [isNotNull(id)];
     const m = compiler.alias('m');
     where.push(
@@ -107,23 +106,14 @@ export function compileEntityMatches(
         from: { kind: 'cte', name: MEMBERS, alias: m },
       }),
     );
-    let alias = p;
-    for (const ec of chain) {
-      const rows = compiler.relatedRows(ec.relationship, scope);
-      joins.push({ from: rows.from, on: compare('=', rows.childKey, rows.parentKey) }, ...rows.joins);
-      scope = compiler.childScope(scope, ec.relationship, rows.alias);
-      alias = rows.alias;
-      const own = witnessed(ec.where, chain[chain.indexOf(ec) + 1]);
-      if (own) where.push(compiler.entityPredicate(own, scope));
-    }
-    const entityId = col(alias, compiler.index.entityOf(path[path.length - 1])!.primaryKey);
-    where.push(isNotNull(entityId));
+    const walk = joinChain(compiler, chain, path, scope);
+    where.push(...walk.where, isNotNull(walk.entityId));
     return {
       kind: 'select',
       distinct: true,
-      columns: columns(cast(id, 'VARCHAR'), cast(entityId, 'VARCHAR')),
+      columns: columns(cast(id, 'VARCHAR'), cast(walk.entityId, 'VARCHAR')),
       from: table(profile.table, p),
-      joins,
+      joins: walk.joins,
       where: and(...where),
     };
   });
@@ -131,6 +121,26 @@ export function compileEntityMatches(
   const query: Query =
     selects.length === 1 ? { ...selects[0], with: withMembers } : { kind: 'union', with: withMembers, queries: selects };
   return printerFor(ctx.dialect).print(query);
+}
+
+/**
+ * A chain's rows joined level by level from the profile of `scope`: each level's rows and join, its
+ * own condition (the part the next level does not witness), and the entity id at the path's end.
+ */
+function joinChain(compiler: ConditionCompiler, chain: EntityCondition[], path: string[], scope: Scope) {
+  const levels: RelatedRows[] = [];
+  const joins: Join[] = [];
+  const where: Expr[] = [];
+  chain.forEach((ec, level) => {
+    const rows = compiler.relatedRows(ec.relationship, scope);
+    levels.push(rows);
+    joins.push({ from: rows.from, on: compare('=', rows.childKey, rows.parentKey) }, ...rows.joins);
+    scope = compiler.childScope(scope, ec.relationship, rows.alias);
+    const own = witnessed(ec.where, chain[level + 1]);
+    if (own) where.push(compiler.entityPredicate(own, scope));
+  });
+  const entityId = col(levels[levels.length - 1]!.alias, compiler.index.entityOf(path[path.length - 1])!.primaryKey);
+  return { levels, joins, where, entityId };
 }
 
 function assertGraphPath(compiler: ConditionCompiler, path: string[]) {
@@ -191,28 +201,19 @@ export function compileMembershipMatches(condition: Condition, path: string[], c
 
   const profile = ctx.graph.profile;
   const p = compiler.alias('p');
-  let scope: Scope = { profile: p, entities: new Map(), relationship: null };
-  let first: RelatedRows | undefined;
-  const joins: Join[] = [];
-  const where: Expr[] = [];
-  chain.forEach((ec, level) => {
-    const rows = compiler.relatedRows(ec.relationship, scope);
-    if (level === 0) first = rows;
-    else joins.push({ from: rows.from, on: compare('=', rows.childKey, rows.parentKey) }, ...rows.joins);
-    scope = compiler.childScope(scope, ec.relationship, rows.alias);
-    if (own[level]) where.push(compiler.entityPredicate(own[level]!, scope));
-  });
-  const entityId = col(scope.entities.get(path[path.length - 1]!)!, compiler.index.entityOf(path[path.length - 1])!.primaryKey);
+  const walk = joinChain(compiler, chain, path, { profile: p, entities: new Map(), relationship: null });
+  // The first level is the derived table's FROM; a profile relationship joins it with no junction.
+  const first = walk.levels[0]!;
   const x = compiler.alias('x');
   const chainRows: Select = {
     kind: 'select',
     columns: [
-      { expr: first!.childKey, as: 'k' },
-      { expr: entityId, as: 'entity_id' },
+      { expr: first.childKey, as: 'k' },
+      { expr: walk.entityId, as: 'entity_id' },
     ],
-    from: first!.from,
-    joins,
-    where: and(...where),
+    from: first.from,
+    joins: walk.joins.slice(1),
+    where: and(...walk.where),
   };
   const id = col(p, profile.id);
   const others = conjuncts.filter((c) => c !== chain[0]).map((c) => compiler.condition(c, { profile: p, entities: new Map(), relationship: null }));
@@ -225,7 +226,7 @@ export function compileMembershipMatches(condition: Condition, path: string[], c
       { expr: cast(sysCol(x, 'entity_id'), 'VARCHAR'), as: 'entity_id' },
     ],
     from: table(profile.table, p),
-    joins: [{ from: { kind: 'derived', query: chainRows, alias: x }, on: compare('=', sysCol(x, 'k'), first!.parentKey) }],
+    joins: [{ from: { kind: 'derived', query: chainRows, alias: x }, on: compare('=', sysCol(x, 'k'), first.parentKey) }],
     where: and(isNotNull(id), ...others),
   });
 }
