@@ -174,12 +174,18 @@ function readsTraits(p: EntityPredicate): boolean {
  * Members and their matches on `path` from ONE query, where the condition allows it: it is (a
  * conjunction with) a single chain of "at least 1" entity conditions along the path, each level
  * witnessed by the next, none comparing with a profile trait. A profile is then a member exactly
- * when it satisfies the other conjuncts and has a row along the chain, so the chain's rows joined
- * to the profiles that satisfy the rest are the matches (rows with an entity id) and, as distinct
- * profile ids, the membership: the related tables are scanned once instead of twice. The chain is
- * joined bottom-up as a derived table, apart from the profiles, which is the order engines run
- * fastest (the profile table is the largest). Rows with a NULL entity id are kept: they still make
- * their profile a member. Undefined for any other shape.
+ * when it satisfies the other conjuncts and has a row along the chain, so the chain's rows whose
+ * profile satisfies the rest are the matches (rows with an entity id) and, as distinct profile ids,
+ * the membership: the related tables are scanned once instead of twice. Rows with a NULL entity id
+ * are kept: they still make their profile a member. Columns profile_id and entity_id, distinct.
+ * Undefined for any other shape.
+ *
+ * The chain is joined bottom-up as a derived table, apart from the profiles, which is the order
+ * engines run fastest (the profile table is the largest). When the first relationship joins on the
+ * profile id itself, the chain's rows keep the profile key and are filtered by a semi join on the
+ * qualifying profiles, the shape of the membership query (about 15 % faster on the bank data than
+ * joining the profiles). Its key then stands for the profile id: join keys are strings (the catalog
+ * check, JOIN_KEY_TYPE), and equal strings are the same id.
  */
 export function compileMembershipMatches(condition: Condition, path: string[], ctx: CompileContext): CompiledQuery | undefined {
   const compiler = new ConditionCompiler(ctx);
@@ -217,16 +223,28 @@ export function compileMembershipMatches(condition: Condition, path: string[], c
   };
   const id = col(p, profile.id);
   const others = conjuncts.filter((c) => c !== chain[0]).map((c) => compiler.condition(c, { profile: p, entities: new Map(), relationship: null }));
-  return printerFor(ctx.dialect).print({
-    kind: 'select',
-    distinct: true,
-    columns: [
-      { expr: cast(id, 'VARCHAR'), as: 'profile_id' },
-      { expr: cast(param(path.join('.')), 'VARCHAR'), as: 'entity_path' },
-      { expr: cast(sysCol(x, 'entity_id'), 'VARCHAR'), as: 'entity_id' },
-    ],
-    from: table(profile.table, p),
-    joins: [{ from: { kind: 'derived', query: chainRows, alias: x }, on: compare('=', sysCol(x, 'k'), first.parentKey) }],
-    where: and(isNotNull(id), ...others),
-  });
+  const qualifying = and(isNotNull(id), ...others);
+  const matches = (profileId: Expr): Select['columns'] => [
+    { expr: cast(profileId, 'VARCHAR'), as: 'profile_id' },
+    { expr: cast(sysCol(x, 'entity_id'), 'VARCHAR'), as: 'entity_id' },
+  ];
+  const join = compiler.index.relationship(chain[0]!.relationship)!.join;
+  const query: Select =
+    join.type === 'profile' && join.profileColumn === profile.id
+      ? {
+          kind: 'select',
+          distinct: true,
+          columns: matches(sysCol(x, 'k')),
+          from: { kind: 'derived', query: chainRows, alias: x },
+          where: inQuery(sysCol(x, 'k'), { kind: 'select', columns: [{ expr: id, as: 'k' }], from: table(profile.table, p), where: qualifying }),
+        }
+      : {
+          kind: 'select',
+          distinct: true,
+          columns: matches(id),
+          from: table(profile.table, p),
+          joins: [{ from: { kind: 'derived', query: chainRows, alias: x }, on: compare('=', sysCol(x, 'k'), first.parentKey) }],
+          where: qualifying,
+        };
+  return printerFor(ctx.dialect).print(query);
 }
