@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Warehouse } from '../warehouse/types.js';
 import { MESSAGES, RunCancelledError, decide } from './policy.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
-import { checkDuplicates, clearRunStage, clearStage, commitDelta, reportedRows, stageEntities, stageMembersWithEntities, stageMembership, type CommitResult } from './snapshot.js';
+import { checkResults, clearRunStage, clearStage, commitDelta, reportedRows, stageEntities, stageMembersWithEntities, stageMembership, type CommitResult } from './snapshot.js';
 import { pausedError, readStatus, updateStatus } from './status.js';
 import { computeTables } from './tables.js';
 import type { CompiledAudience, RunProgress, RunStep, RunSummary, RunTrigger } from './types.js';
@@ -54,7 +54,8 @@ export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSumm
     });
   /**
    * Moves to step `s`. `record`: write it to the run's row, which also renews the lease; steps that
-   * do no warehouse work of their own (compile) or renew the lease themselves (the commit) skip it.
+   * do no warehouse work of their own (compile), are short reads (check-results) or renew the lease
+   * themselves (the commit) skip it.
    */
   const enter = async (s: RunStep, record = true) => {
     if (o.signal?.aborted) throw new RunCancelledError();
@@ -101,20 +102,20 @@ export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSumm
     const compiled = await o.compile();
 
     await enter('update-model');
+    const fused = compiled.entities.find((e) => e.path === compiled.membershipFromEntities);
+    // With one query for members and matches, the members are copied to the membership stage only
+    // when the audience's other paths need them there (their match queries read it).
+    const membersFromPath = fused && compiled.entities.length === 1 ? fused.path : undefined;
     await retrying(async (attempt) => {
       // What a failed attempt staged goes first.
       if (attempt > 1) await clearRunStage(wh, t, runId);
-      const fused = compiled.entities.find((e) => e.path === compiled.membershipFromEntities);
       if (fused) {
-        const r = await stageMembersWithEntities(wh, t, runId, key, fused.path, fused.query);
+        const r = await stageMembersWithEntities(wh, t, runId, key, fused.path, fused.query, membersFromPath === undefined);
         track(r);
-        members = r.members;
-        progress({ step, rows: r.members, message: `members with entities ${fused.path}` });
-        progress({ step, rows: r.entities, message: `entities ${fused.path}` });
+        progress({ step, rows: r.rows, message: `staged rows of members and ${fused.path} matches` });
       } else {
         const m = await stageMembership(wh, t, runId, key, compiled.membership);
         track(m);
-        members = m.rows;
         progress({ step, rows: m.rows, message: 'members' });
       }
       for (const e of compiled.entities) {
@@ -125,8 +126,12 @@ export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSumm
       }
     });
 
-    await enter('check-results');
-    await retrying(() => checkDuplicates(wh, t, runId));
+    await enter('check-results', false);
+    const staged = await retrying(() => checkResults(wh, t, runId));
+    const stagedMembers = membersFromPath === undefined ? staged.members : (staged.paths.get(membersFromPath)?.profiles ?? 0);
+    members = stagedMembers;
+    progress({ step, rows: stagedMembers, message: 'members' });
+    const entities = Object.fromEntries(compiled.entities.map((e) => [e.path, staged.paths.get(e.path)?.matches ?? 0]));
 
     await enter('process-results', false);
     // From here on the run finishes its step even when asked to stop: the commit is one transaction.
@@ -135,7 +140,7 @@ export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSumm
         const r = await commitDelta(
           tx,
           t,
-          { runId, audienceKey: key, entityPaths: compiled.entities.map((e) => e.path), now: now(), lease: o.lease, stagedMembers: members! },
+          { runId, audienceKey: key, entityPaths: compiled.entities.map((e) => e.path), now: now(), lease: o.lease, stagedMembers, stagedEntities: entities, membersFromPath },
           (s) => (step = s),
         );
         const endedAt = now();

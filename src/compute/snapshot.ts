@@ -10,9 +10,6 @@ import type { RunStep, SqlQuery } from './types.js';
  * the snapshot advances by exactly the outbox rows. Nothing is loaded into Node.
  */
 
-const count = async (wh: Warehouse, sql: string, params: unknown[]) =>
-  Number((await wh.query<{ n: unknown }>(sql, params)).rows[0]?.n ?? 0);
-
 /**
  * Rows a DML statement reports (DuckDB: Count; Snowflake: "number of rows inserted" / "updated" /
  * "deleted"); undefined if it does not.
@@ -23,30 +20,33 @@ export function reportedRows(rows: readonly Record<string, unknown>[]): number |
   return v === undefined || v === null ? undefined : Number(v);
 }
 
-const countStagedMembers = (wh: Warehouse, t: ComputeTables, runId: string) =>
-  count(wh, `SELECT COUNT(*) AS n FROM ${t.membership_stage} WHERE run_id = ?`, [runId]);
-
 /** Removes staged rows a crashed run of this audience left behind. */
 export async function clearStage(wh: Warehouse, t: ComputeTables, audienceKey: string): Promise<void> {
   await wh.query(`DELETE FROM ${t.membership_stage} WHERE audience_key = ?`, [audienceKey]);
   await wh.query(`DELETE FROM ${t.entity_matches_stage} WHERE audience_key = ?`, [audienceKey]);
 }
 
-/** Removes what one run staged (after its commit, its failure, or a failed attempt it retries). */
-export async function clearRunStage(wh: Warehouse, t: ComputeTables, runId: string): Promise<void> {
-  await wh.query(`DELETE FROM ${t.membership_stage} WHERE run_id = ?`, [runId]);
+/**
+ * Removes what one run staged (after its commit, its failure, or a failed attempt it retries).
+ * `membershipStaged: false`: the run staged no membership rows (its members came with its entity
+ * rows), which spares a statement.
+ */
+export async function clearRunStage(wh: Warehouse, t: ComputeTables, runId: string, membershipStaged = true): Promise<void> {
+  if (membershipStaged) await wh.query(`DELETE FROM ${t.membership_stage} WHERE run_id = ?`, [runId]);
   await wh.query(`DELETE FROM ${t.entity_matches_stage} WHERE run_id = ?`, [runId]);
 }
 
-/** Runs the membership query once, into the stage. Returns the staged row count and the query id. */
+/**
+ * Runs the membership query once, into the stage. Returns the rows the warehouse reports staged
+ * (for progress; checkResults counts them for the record) and the query id.
+ */
 export async function stageMembership(wh: Warehouse, t: ComputeTables, runId: string, audienceKey: string, q: SqlQuery) {
   const res = await wh.query(
     `INSERT INTO ${t.membership_stage} (run_id, audience_key, profile_id)
      SELECT ?, ?, CAST(m.profile_id AS VARCHAR) FROM (${q.sql}) m WHERE m.profile_id IS NOT NULL`,
     [runId, audienceKey, ...q.params],
   );
-  const rows = reportedRows(res.rows) ?? (await countStagedMembers(wh, t, runId));
-  return { rows, queryId: res.queryId };
+  return { rows: reportedRows(res.rows), queryId: res.queryId };
 }
 
 /** Inserts a query's (profile_id, entity_id) rows into the entity stage under `path`; rows without an entity id only if asked. */
@@ -59,7 +59,7 @@ function insertEntityRows(wh: Warehouse, t: ComputeTables, runId: string, audien
   );
 }
 
-/** Runs one entity-match query into the stage, under its entity path. */
+/** Runs one entity-match query into the stage, under its entity path (rows reported as stageMembership). */
 export async function stageEntities(
   wh: Warehouse,
   t: ComputeTables,
@@ -69,16 +69,14 @@ export async function stageEntities(
   q: SqlQuery,
 ) {
   const res = await insertEntityRows(wh, t, runId, audienceKey, path, q, false);
-  const rows =
-    reportedRows(res.rows) ??
-    (await count(wh, `SELECT COUNT(*) AS n FROM ${t.entity_matches_stage} WHERE run_id = ? AND entity_path = ?`, [runId, path]));
-  return { rows, queryId: res.queryId };
+  return { rows: reportedRows(res.rows), queryId: res.queryId };
 }
 
 /**
  * Runs a query that yields members and matches at once (compileMembershipMatches) into the entity
- * stage, stages its distinct profiles as the membership, then drops its rows without an entity id:
- * they made their profile a member but match no entity.
+ * stage under `path`. Its distinct profiles are the membership: the commit reads them from there
+ * (CommitInput.membersFromPath), or `stageMembership` copies them to the membership stage. Rows
+ * without an entity id stay in the stage (they made their profile a member) and are not matches.
  */
 export async function stageMembersWithEntities(
   wh: Warehouse,
@@ -87,36 +85,54 @@ export async function stageMembersWithEntities(
   audienceKey: string,
   path: string,
   q: SqlQuery,
+  stageMembership: boolean,
 ) {
   const staged = await insertEntityRows(wh, t, runId, audienceKey, path, q, true);
-  const ours = `FROM ${t.entity_matches_stage} WHERE run_id = ? AND entity_path = ?`;
-  const members = await wh.query(
-    `INSERT INTO ${t.membership_stage} (run_id, audience_key, profile_id) SELECT DISTINCT run_id, audience_key, profile_id ${ours}`,
-    [runId, path],
-  );
-  const idless = await wh.query(`DELETE ${ours} AND entity_id IS NULL`, [runId, path]);
-  const [rows, dropped] = [reportedRows(staged.rows), reportedRows(idless.rows)];
-  return {
-    members: reportedRows(members.rows) ?? (await countStagedMembers(wh, t, runId)),
-    entities: rows !== undefined && dropped !== undefined ? rows - dropped : await count(wh, `SELECT COUNT(*) AS n ${ours}`, [runId, path]),
-    queryId: staged.queryId,
-  };
+  if (stageMembership) {
+    await wh.query(
+      `INSERT INTO ${t.membership_stage} (run_id, audience_key, profile_id)
+       SELECT DISTINCT run_id, audience_key, profile_id FROM ${t.entity_matches_stage} WHERE run_id = ? AND entity_path = ?`,
+      [runId, path],
+    );
+  }
+  return { rows: reportedRows(staged.rows), queryId: staged.queryId };
 }
 
-/** The seed's "Duplicate records for ID": a model query returned one ID twice (one statement for both stages). */
-export async function checkDuplicates(wh: Warehouse, t: ComputeTables, runId: string): Promise<void> {
-  const { rows } = await wh.query<{ id_column: string; entity_path: string | null; profile_id: string; entity_id: string | null }>(
-    `SELECT * FROM (SELECT 'PROFILE_ID' AS id_column, CAST(NULL AS VARCHAR) AS entity_path, profile_id, CAST(NULL AS VARCHAR) AS entity_id
-                      FROM ${t.membership_stage} WHERE run_id = ? GROUP BY profile_id HAVING COUNT(*) > 1 LIMIT 1) d1
+/** What a run staged, counted once its IDs are known to be unique. */
+export interface StagedCounts {
+  /** Distinct profiles in the membership stage. */
+  members: number;
+  /** Per entity path: distinct profiles (a one-query path's members) and matches (rows with an entity id). */
+  paths: Map<string, { profiles: number; matches: number }>;
+}
+
+/**
+ * The results check, in one statement over both stages: the seed's "Duplicate records for ID" (a
+ * model query returned one ID twice) and what the run staged. Rows without an entity id are not
+ * matches, so they are neither counted as matches nor duplicates.
+ */
+export async function checkResults(wh: Warehouse, t: ComputeTables, runId: string): Promise<StagedCounts> {
+  const { rows } = await wh.query<{ entity_path: string | null; profiles: unknown; matches: unknown; duplicate: string | null }>(
+    `SELECT CAST(NULL AS VARCHAR) AS entity_path, COUNT(*) AS profiles, 0 AS matches, MAX(CASE WHEN n > 1 THEN profile_id END) AS duplicate
+       FROM (SELECT profile_id, COUNT(*) AS n FROM ${t.membership_stage} WHERE run_id = ? GROUP BY profile_id) m
      UNION ALL
-     SELECT * FROM (SELECT 'ENTITY_ID', entity_path, profile_id, entity_id FROM ${t.entity_matches_stage} WHERE run_id = ?
-                     GROUP BY entity_path, profile_id, entity_id HAVING COUNT(*) > 1 LIMIT 1) d2`,
+     SELECT entity_path, COUNT(DISTINCT profile_id), COUNT(entity_id),
+            MAX(CASE WHEN n > 1 AND entity_id IS NOT NULL THEN entity_path || ':' || profile_id || ':' || entity_id END)
+       FROM (SELECT entity_path, profile_id, entity_id, COUNT(*) AS n FROM ${t.entity_matches_stage} WHERE run_id = ?
+              GROUP BY entity_path, profile_id, entity_id) e
+      GROUP BY entity_path`,
     [runId, runId],
   );
-  const dup = rows.find((r) => r.id_column === 'PROFILE_ID') ?? rows[0];
-  if (!dup) return;
-  if (dup.id_column === 'PROFILE_ID') throw new DuplicateRecordsError('PROFILE_ID', dup.profile_id);
-  throw new DuplicateRecordsError('ENTITY_ID', `${dup.entity_path}:${dup.profile_id}:${dup.entity_id}`);
+  const membership = rows.find((r) => r.entity_path === null);
+  if (membership?.duplicate) throw new DuplicateRecordsError('PROFILE_ID', membership.duplicate);
+  const entityDuplicate = rows.find((r) => r.entity_path !== null && r.duplicate);
+  if (entityDuplicate) throw new DuplicateRecordsError('ENTITY_ID', entityDuplicate.duplicate!);
+  return {
+    members: Number(membership?.profiles ?? 0),
+    paths: new Map(
+      rows.filter((r) => r.entity_path !== null).map((r) => [r.entity_path!, { profiles: Number(r.profiles), matches: Number(r.matches) }]),
+    ),
+  };
 }
 
 export interface CommitInput {
@@ -127,8 +143,12 @@ export interface CommitInput {
   now: Date;
   /** Lease holder to verify inside the transaction (fencing); omitted: not checked. */
   lease?: { holder: string; ttlMs: number };
-  /** Rows staged by this run: the snapshot must hold exactly this many members after loading. */
+  /** Members staged by this run: the snapshot must hold exactly this many after loading. */
   stagedMembers: number;
+  /** Entity matches staged by this run per entity path: each path's snapshot must hold exactly these. */
+  stagedEntities: Record<string, number>;
+  /** The members are the distinct profiles staged under this entity path; the membership stage is empty. */
+  membersFromPath?: string;
 }
 
 export interface CommitResult {
@@ -167,29 +187,38 @@ export async function commitDelta(
   if (c.lease) await assertLease(tx, t, c.audienceKey, c.lease.holder, c.now, c.lease.ttlMs);
   // Locks the sequence row first: concurrent commits serialize here, so ids follow commit order.
   await tx.query(`UPDATE ${t.outbox_sequence} SET next_id = next_id WHERE name = 'outbox'`);
-  const base = await count(tx, `SELECT next_id AS n FROM ${t.outbox_sequence} WHERE name = 'outbox'`, []);
-  if (base < 1) throw new LinkedError('OUTBOX_SEQUENCE_MISSING', 'The outbox sequence row is missing from the state schema.');
-  const baseline = (await count(tx, `SELECT COUNT(*) AS n FROM ${t.runs} WHERE audience_key = ? AND status = 'Live'`, [c.audienceKey])) === 0;
-  const known = new Set(
-    (await tx.query<{ entity_path: string }>(`SELECT entity_path FROM ${t.entity_paths} WHERE audience_key = ?`, [c.audienceKey])).rows.map(
-      (r) => r.entity_path,
-    ),
+  // What the commit needs to know, in one statement (each costs a round trip): the next outbox id,
+  // whether the audience had a Live run, and which entity paths already have a snapshot.
+  const { rows: facts } = await tx.query<{ item: string; value: string }>(
+    `SELECT 'next_id' AS item, CAST(next_id AS VARCHAR) AS value FROM ${t.outbox_sequence} WHERE name = 'outbox'
+     UNION ALL SELECT 'live_runs', CAST(COUNT(*) AS VARCHAR) FROM ${t.runs} WHERE audience_key = ? AND status = 'Live'
+     UNION ALL SELECT 'entity_path', entity_path FROM ${t.entity_paths} WHERE audience_key = ?`,
+    [c.audienceKey, c.audienceKey],
   );
+  const fact = (item: string) => facts.filter((r) => r.item === item).map((r) => r.value);
+  const base = Number(fact('next_id')[0] ?? 0);
+  if (!(base >= 1)) throw new LinkedError('OUTBOX_SEQUENCE_MISSING', 'The outbox sequence row is missing from the state schema.');
+  const baseline = Number(fact('live_runs')[0]) === 0;
+  const known = new Set(fact('entity_path'));
 
+  const staged =
+    c.membersFromPath === undefined
+      ? { sql: `SELECT profile_id FROM ${t.membership_stage} WHERE run_id = ?`, params: [c.runId] }
+      : { sql: `SELECT DISTINCT profile_id FROM ${t.entity_matches_stage} WHERE run_id = ? AND entity_path = ?`, params: [c.runId, c.membersFromPath] };
   const parts: string[] = [
     `SELECT CASE WHEN s.profile_id IS NULL THEN 'entered' ELSE 'exited' END AS kind,
             COALESCE(c.profile_id, s.profile_id) AS profile_id,
             CAST(NULL AS VARCHAR) AS entity_path, CAST(NULL AS VARCHAR) AS entity_id, CAST(? AS BOOLEAN) AS baseline
-       FROM (SELECT profile_id FROM ${t.membership_stage} WHERE run_id = ?) c
+       FROM (${staged.sql}) c
        FULL OUTER JOIN (SELECT profile_id FROM ${t.membership} WHERE audience_key = ?) s ON c.profile_id = s.profile_id
       WHERE c.profile_id IS NULL OR s.profile_id IS NULL`,
   ];
-  const params: unknown[] = [baseline, c.runId, c.audienceKey];
+  const params: unknown[] = [baseline, ...staged.params, c.audienceKey];
   for (const path of c.entityPaths) {
     parts.push(
       `SELECT CASE WHEN s.entity_id IS NULL THEN 'entity_added' ELSE 'entity_removed' END,
               COALESCE(c.profile_id, s.profile_id), CAST(? AS VARCHAR), COALESCE(c.entity_id, s.entity_id), CAST(? AS BOOLEAN)
-         FROM (SELECT profile_id, entity_id FROM ${t.entity_matches_stage} WHERE run_id = ? AND entity_path = ?) c
+         FROM (SELECT profile_id, entity_id FROM ${t.entity_matches_stage} WHERE run_id = ? AND entity_path = ? AND entity_id IS NOT NULL) c
          FULL OUTER JOIN (SELECT profile_id, entity_id FROM ${t.entity_matches} WHERE audience_key = ? AND entity_path = ?) s
            ON c.profile_id = s.profile_id AND c.entity_id = s.entity_id
         WHERE c.entity_id IS NULL OR s.entity_id IS NULL`,
@@ -197,23 +226,27 @@ export async function commitDelta(
     // A path's first snapshot is its baseline, like the audience's first run.
     params.push(path, baseline || !known.has(path), c.runId, path, c.audienceKey, path);
   }
-  await tx.query(
+  const inserted = await tx.query(
     `INSERT INTO ${t.outbox} (id, audience_key, run_id, kind, profile_id, entity_path, entity_id, baseline, created_at)
      SELECT CAST(? AS BIGINT) + ROW_NUMBER() OVER (ORDER BY d.kind, d.entity_path, d.profile_id, d.entity_id) - 1,
             ?, ?, d.kind, d.profile_id, d.entity_path, d.entity_id, d.baseline, CAST(? AS TIMESTAMP)
        FROM (${parts.join('\nUNION ALL\n')}) d`,
     [base, c.audienceKey, c.runId, c.now, ...params],
   );
-  const kinds = new Map(
-    (
-      await tx.query<{ kind: string; n: unknown }>(
-        `SELECT kind, COUNT(*) AS n FROM ${t.outbox} WHERE id >= ? AND run_id = ? GROUP BY kind`,
-        [base, c.runId],
-      )
-    ).rows.map((r) => [r.kind, Number(r.n)]),
-  );
+  // Nothing changed (the usual run): no rows to count, no id to advance.
+  const kinds =
+    reportedRows(inserted.rows) === 0
+      ? new Map<string, number>()
+      : new Map(
+          (
+            await tx.query<{ kind: string; n: unknown }>(
+              `SELECT kind, COUNT(*) AS n FROM ${t.outbox} WHERE id >= ? AND run_id = ? GROUP BY kind`,
+              [base, c.runId],
+            )
+          ).rows.map((r) => [r.kind, Number(r.n)]),
+        );
   const written = [...kinds.values()].reduce((a, b) => a + b, 0);
-  await tx.query(`UPDATE ${t.outbox_sequence} SET next_id = ? WHERE name = 'outbox'`, [base + written]);
+  if (written > 0) await tx.query(`UPDATE ${t.outbox_sequence} SET next_id = ? WHERE name = 'outbox'`, [base + written]);
 
   setStep('load-results');
   // The snapshot moves by exactly the outbox rows; a kind with no rows has nothing to move.
@@ -257,12 +290,25 @@ export async function commitDelta(
     await tx.query(`INSERT INTO ${t.entity_paths} (audience_key, entity_path, since_run_id) VALUES (?, ?, ?)`, [c.audienceKey, path, c.runId]);
   }
 
-  // The snapshot must now equal what was staged; anything else is an operational issue (pause).
-  const members = await count(tx, `SELECT COUNT(*) AS n FROM ${t.membership} WHERE audience_key = ?`, [c.audienceKey]);
+  // The snapshot must now hold exactly what was staged; anything else is an operational issue
+  // (pause). This is also what keeps its rows unique (the tables have no key: migration 006).
+  const { rows: held } = await tx.query<{ entity_path: string | null; n: unknown }>(
+    `SELECT CAST(NULL AS VARCHAR) AS entity_path, COUNT(*) AS n FROM ${t.membership} WHERE audience_key = ?
+     UNION ALL SELECT entity_path, COUNT(*) FROM ${t.entity_matches} WHERE audience_key = ? GROUP BY entity_path`,
+    [c.audienceKey, c.audienceKey],
+  );
+  const heldBy = new Map(held.map((r) => [r.entity_path, Number(r.n)]));
+  const members = heldBy.get(null) ?? 0;
   if (members !== c.stagedMembers) {
     throw new LinkedError('SNAPSHOT_MISMATCH', `The membership snapshot holds ${members} profiles after loading, but the run computed ${c.stagedMembers}.`);
   }
-  await clearRunStage(tx, t, c.runId);
+  for (const path of c.entityPaths) {
+    const [n, staged] = [heldBy.get(path) ?? 0, c.stagedEntities[path] ?? 0];
+    if (n !== staged) {
+      throw new LinkedError('SNAPSHOT_MISMATCH', `The ${path} entity snapshot holds ${n} matches after loading, but the run computed ${staged}.`);
+    }
+  }
+  await clearRunStage(tx, t, c.runId, c.membersFromPath === undefined);
 
   return {
     members,

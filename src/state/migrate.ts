@@ -7,7 +7,12 @@ import { MIGRATIONS } from './migrations/index.js';
  * only here; everything else is DML). Safe to call on every command: a current schema costs one
  * query. Each migration's statements and its version row are recorded together.
  */
-export async function migrateState(wh: Warehouse, schemaName: string): Promise<{ from: number; to: number }> {
+export async function migrateState(
+  wh: Warehouse,
+  schemaName: string,
+  /** Stop after this version (tests of a migration start from the version before it). */
+  options: { upTo?: number } = {},
+): Promise<{ from: number; to: number }> {
   const schema = quoteIdent(wh.dialect, schemaName);
   const versionTable = `${schema}.${quoteIdent(wh.dialect, 'schema_version')}`;
   await wh.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -18,7 +23,7 @@ export async function migrateState(wh: Warehouse, schemaName: string): Promise<{
   const from = Number(rows[0]?.v ?? 0);
   let to = from;
   for (const m of MIGRATIONS) {
-    if (m.version <= from) continue;
+    if (m.version <= from || m.version > (options.upTo ?? Infinity)) continue;
     for (const statement of m.up(schema, wh.dialect)) await wh.query(statement);
     await wh.query(`INSERT INTO ${versionTable} (version, name, applied_at) VALUES (?, ?, CURRENT_TIMESTAMP)`, [m.version, m.name]);
     to = m.version;

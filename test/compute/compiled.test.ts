@@ -15,9 +15,13 @@ import { SCHEMA, freshWarehouse, outboxRows, replayMismatches } from './helpers.
 
 const graph = DataGraph.parse({
   profile: { table: 'main.profiles', id: 'user_id', traits: ['plan', 'score'], identifiers: ['user_id'] },
-  entities: [{ slug: 'account', name: 'Account', table: 'main.accounts', primaryKey: 'account_id' }],
+  entities: [
+    { slug: 'account', name: 'Account', table: 'main.accounts', primaryKey: 'account_id' },
+    { slug: 'loan', name: 'Loan', table: 'main.loans', primaryKey: 'loan_id' },
+  ],
   relationships: [
     { slug: 'accounts', name: 'Accounts', entity: 'account', parent: null, join: { type: 'profile', via: 'identifier', profileColumn: 'user_id', entityColumn: 'user_id' } },
+    { slug: 'loans', name: 'Loans', entity: 'loan', parent: null, join: { type: 'profile', via: 'identifier', profileColumn: 'user_id', entityColumn: 'user_id' } },
   ],
 });
 const rich = Audience.parse({
@@ -140,6 +144,52 @@ describe('runs of applied audiences compiled by src/sql', () => {
     expect(report.runs[1]!.members).toBe(Number(truth.rows[0]!.n));
     expect(report.runs[1]!.members).toBeGreaterThan(0);
     expect((await readStatus(wh, computeTables(wh, SCHEMA), 'rich-high'))?.status).toBe('Live');
+  });
+
+  it('with a second entity path, that path matches the members the one query found', async () => {
+    const fresh = await freshWarehouse();
+    wh = fresh.wh;
+    await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, CASE WHEN i % 3 = 0 THEN 'premium' ELSE 'basic' END AS plan, 500 AS score FROM range(300) t(i)`);
+    await wh.query(`CREATE TABLE main.accounts AS SELECT 'a' || i AS account_id, 'u' || (i % 300) AS user_id, CAST((i * 7919) % 3000 AS DOUBLE) AS balance FROM range(700) t(i)`);
+    await wh.query(`CREATE TABLE main.loans AS SELECT 'l' || i AS loan_id, 'u' || ((i * 7) % 300) AS user_id, CAST(i % 5 AS DOUBLE) AS arrears FROM range(400) t(i)`);
+    await apply(wh);
+    const borrowers = Audience.parse({
+      ...rich,
+      key: 'rich-borrowers',
+      condition: {
+        kind: 'and',
+        conditions: [
+          ...(rich.condition.kind === 'and' ? rich.condition.conditions : []),
+          { kind: 'entity', relationship: 'loans', count: { op: 'at_least', value: 1 }, where: { kind: 'column', column: 'arrears', operator: 'gte', value: { literal: 2 } } },
+        ],
+      },
+    });
+    const ctx = { applyId: 't3', appliedAt: new Date(), appliedBy: 'test', commitSha: null, stack: 'bank' };
+    await writeResource(wh, SCHEMA, 'audience', borrowers.key, borrowers, ctx, true);
+    for (const path of ['accounts', 'loans']) {
+      const e = EventEmitter.parse({ key: `borrowers-${path}`, audience: borrowers.key, destination: 'hook', trigger: 'entity_added', entityPath: [path] });
+      await writeResource(wh, SCHEMA, 'event_emitter', e.key, e, ctx, true);
+    }
+    const model = await readAppliedModel(wh, SCHEMA);
+    const t = computeTables(wh, SCHEMA);
+    const compiled = compileAudience(model!, borrowers.key, { dialect: 'duckdb', membershipTable: t.membership, membershipStageTable: t.membership_stage, now: new Date() });
+    expect(compiled.membershipFromEntities).toBe('accounts');
+
+    const r = await computeNow(wh, SCHEMA, borrowers.key);
+    if (r.kind !== 'computed') throw new Error('expected a local compute');
+    expect(r.summary.error).toBeUndefined();
+    const members = `SELECT user_id FROM main.profiles p WHERE plan = 'premium'
+                       AND EXISTS (SELECT 1 FROM main.accounts a WHERE a.user_id = p.user_id AND a.balance > 1000)
+                       AND EXISTS (SELECT 1 FROM main.loans l WHERE l.user_id = p.user_id AND l.arrears >= 2)`;
+    const truth = async (sql: string) => (await wh!.query<{ k: string }>(sql)).rows.map((x) => x.k).sort();
+    const loans = await truth(`SELECT l.user_id || '|' || l.loan_id AS k FROM main.loans l WHERE l.arrears >= 2 AND l.user_id IN (${members})`);
+    const accounts = await truth(`SELECT a.user_id || '|' || a.account_id AS k FROM main.accounts a WHERE a.balance > 1000 AND a.user_id IN (${members})`);
+    const rows = await outboxRows(wh, 'run_id = ?', [r.summary.runId]);
+    const added = (path: string) => rows.filter((x) => x.kind === 'entity_added' && x.entity_path === path).map((x) => `${x.profile_id}|${x.entity_id}`).sort();
+    expect(r.summary.members).toBe((await truth(`SELECT user_id AS k FROM (${members})`)).length);
+    expect(r.summary.members).toBeGreaterThan(0);
+    expect(added('loans')).toEqual(loans);
+    expect(added('accounts')).toEqual(accounts);
   });
 
   it('a graph error from the compiler terminates the run with the seed message', async () => {
