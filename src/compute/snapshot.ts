@@ -49,17 +49,10 @@ export async function stageMembership(wh: Warehouse, t: ComputeTables, runId: st
   return { rows: reportedRows(res.rows), queryId: res.queryId };
 }
 
-/** Inserts a query's (profile_id, entity_id) rows into the entity stage under `path`; rows without an entity id only if asked. */
-function insertEntityRows(wh: Warehouse, t: ComputeTables, runId: string, audienceKey: string, path: string, q: SqlQuery, keepIdless: boolean) {
-  return wh.query(
-    `INSERT INTO ${t.entity_matches_stage} (run_id, audience_key, entity_path, profile_id, entity_id)
-     SELECT ?, ?, ?, CAST(e.profile_id AS VARCHAR), CAST(e.entity_id AS VARCHAR) FROM (${q.sql}) e
-      WHERE e.profile_id IS NOT NULL${keepIdless ? '' : ' AND e.entity_id IS NOT NULL'}`,
-    [runId, audienceKey, path, ...q.params],
-  );
-}
-
-/** Runs one entity-match query into the stage, under its entity path (rows reported as stageMembership). */
+/**
+ * Runs one entity-match query into the stage, under its entity path; rows without an entity id
+ * only if asked. Returns the rows reported as stageMembership does, and the query id.
+ */
 export async function stageEntities(
   wh: Warehouse,
   t: ComputeTables,
@@ -67,8 +60,14 @@ export async function stageEntities(
   audienceKey: string,
   path: string,
   q: SqlQuery,
+  keepIdless = false,
 ) {
-  const res = await insertEntityRows(wh, t, runId, audienceKey, path, q, false);
+  const res = await wh.query(
+    `INSERT INTO ${t.entity_matches_stage} (run_id, audience_key, entity_path, profile_id, entity_id)
+     SELECT ?, ?, ?, CAST(e.profile_id AS VARCHAR), CAST(e.entity_id AS VARCHAR) FROM (${q.sql}) e
+      WHERE e.profile_id IS NOT NULL${keepIdless ? '' : ' AND e.entity_id IS NOT NULL'}`,
+    [runId, audienceKey, path, ...q.params],
+  );
   return { rows: reportedRows(res.rows), queryId: res.queryId };
 }
 
@@ -87,7 +86,7 @@ export async function stageMembersWithEntities(
   q: SqlQuery,
   stageMembership: boolean,
 ) {
-  const staged = await insertEntityRows(wh, t, runId, audienceKey, path, q, true);
+  const staged = await stageEntities(wh, t, runId, audienceKey, path, q, true);
   if (stageMembership) {
     await wh.query(
       `INSERT INTO ${t.membership_stage} (run_id, audience_key, profile_id)
@@ -95,7 +94,7 @@ export async function stageMembersWithEntities(
       [runId, path],
     );
   }
-  return { rows: reportedRows(staged.rows), queryId: staged.queryId };
+  return staged;
 }
 
 /** What a run staged, counted once its IDs are known to be unique. */

@@ -183,8 +183,8 @@ function readsTraits(p: EntityPredicate): boolean {
  * The chain is joined bottom-up as a derived table, apart from the profiles, which is the order
  * engines run fastest (the profile table is the largest). When the first relationship joins on the
  * profile id itself, the chain's rows keep the profile key and are filtered by a semi join on the
- * qualifying profiles, the shape of the membership query (about 15 % faster on the bank data than
- * joining the profiles). Its key then stands for the profile id: join keys are strings (the catalog
+ * qualifying profiles, the shape of the membership query (1.05–1.13 × the bare membership query on
+ * the bank data, against about 1.2 × when joining the profiles). Its key then stands for the profile id: join keys are strings (the catalog
  * check, JOIN_KEY_TYPE), and equal strings are the same id.
  */
 export function compileMembershipMatches(condition: Condition, path: string[], ctx: CompileContext): CompiledQuery | undefined {
@@ -207,7 +207,8 @@ export function compileMembershipMatches(condition: Condition, path: string[], c
 
   const profile = ctx.graph.profile;
   const p = compiler.alias('p');
-  const walk = joinChain(compiler, chain, path, { profile: p, entities: new Map(), relationship: null });
+  const root: Scope = { profile: p, entities: new Map(), relationship: null };
+  const walk = joinChain(compiler, chain, path, root);
   // The first level is the derived table's FROM; a profile relationship joins it with no junction.
   const first = walk.levels[0]!;
   const x = compiler.alias('x');
@@ -222,7 +223,7 @@ export function compileMembershipMatches(condition: Condition, path: string[], c
     where: and(...walk.where),
   };
   const id = col(p, profile.id);
-  const others = conjuncts.filter((c) => c !== chain[0]).map((c) => compiler.condition(c, { profile: p, entities: new Map(), relationship: null }));
+  const others = conjuncts.filter((c) => c !== chain[0]).map((c) => compiler.condition(c, root));
   const qualifying = and(isNotNull(id), ...others);
   const matches = (profileId: Expr): Select['columns'] => [
     { expr: cast(profileId, 'VARCHAR'), as: 'profile_id' },

@@ -63,6 +63,13 @@ async function apply(wh: Warehouse) {
 let wh: Warehouse | undefined;
 afterEach(async () => wh?.close());
 
+/** The audience as a run compiles it from the applied state. */
+async function compileApplied(w: Warehouse, key: string) {
+  const t = computeTables(w, SCHEMA);
+  const model = await readAppliedModel(w, SCHEMA);
+  return compileAudience(model!, key, { dialect: 'duckdb', membershipTable: t.membership, membershipStageTable: t.membership_stage, now: new Date() });
+}
+
 async function expected(w: Warehouse) {
   const m = await w.query<{ id: string }>(
     `SELECT user_id AS id FROM main.profiles p WHERE plan = 'premium' AND EXISTS (SELECT 1 FROM main.accounts a WHERE a.user_id = p.user_id AND a.balance > 1000) ORDER BY 1`,
@@ -90,10 +97,7 @@ describe('runs of applied audiences compiled by src/sql', () => {
     await wh.query(`INSERT INTO main.accounts VALUES (NULL, ?, 5000)`, [lone!.id]);
     await apply(wh);
     // This audience takes the one-query path (members and account matches together).
-    const model = await readAppliedModel(wh, SCHEMA);
-    const t = computeTables(wh, SCHEMA);
-    const compiled = compileAudience(model!, 'rich', { dialect: 'duckdb', membershipTable: t.membership, membershipStageTable: t.membership_stage, now: new Date() });
-    expect(compiled.membershipFromEntities).toBe('accounts');
+    expect((await compileApplied(wh, 'rich')).membershipFromEntities).toBe('accounts');
 
     const first = await computeNow(wh, SCHEMA, 'rich');
     if (first.kind !== 'computed') throw new Error('expected a local compute');
@@ -170,10 +174,7 @@ describe('runs of applied audiences compiled by src/sql', () => {
       const e = EventEmitter.parse({ key: `borrowers-${path}`, audience: borrowers.key, destination: 'hook', trigger: 'entity_added', entityPath: [path] });
       await writeResource(wh, SCHEMA, 'event_emitter', e.key, e, ctx, true);
     }
-    const model = await readAppliedModel(wh, SCHEMA);
-    const t = computeTables(wh, SCHEMA);
-    const compiled = compileAudience(model!, borrowers.key, { dialect: 'duckdb', membershipTable: t.membership, membershipStageTable: t.membership_stage, now: new Date() });
-    expect(compiled.membershipFromEntities).toBe('accounts');
+    expect((await compileApplied(wh, borrowers.key)).membershipFromEntities).toBe('accounts');
 
     const r = await computeNow(wh, SCHEMA, borrowers.key);
     if (r.kind !== 'computed') throw new Error('expected a local compute');
