@@ -12,11 +12,16 @@ export interface Fault {
 }
 
 export class FaultyWarehouse implements Warehouse {
-  readonly hits = new Map<Fault, number>();
   constructor(
     private readonly inner: Warehouse,
     private readonly faults: Fault[],
+    /** Executions per fault, shared with the transactions it opens. */
+    readonly hits = new Map<Fault, number>(),
   ) {}
+  /** Faults whose pattern matched no statement: a test that injects them tests nothing. */
+  unmatched(): Fault[] {
+    return this.faults.filter((f) => !this.hits.has(f));
+  }
   get dialect() {
     return this.inner.dialect;
   }
@@ -37,7 +42,7 @@ export class FaultyWarehouse implements Warehouse {
     return this.inner.stream<T>(sql, params, pageSize, options);
   }
   transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T> {
-    return this.inner.transaction((tx) => fn(tx === this.inner ? this : new FaultyWarehouse(tx, this.faults)));
+    return this.inner.transaction((tx) => fn(tx === this.inner ? this : new FaultyWarehouse(tx, this.faults, this.hits)));
   }
   describeTable(table: string) {
     return this.inner.describeTable(table);

@@ -27,7 +27,14 @@ beforeEach(async () => {
   await wh.query("CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, 500 + i AS score FROM range(200) t(i)");
   await wh.query("CREATE TABLE main.accounts AS SELECT 'a' || i AS account_id, 'u' || (i % 50) AS user_id FROM range(80) t(i)");
 });
-afterEach(async () => wh.close());
+let injected: FaultyWarehouse[] = [];
+afterEach(async () => {
+  const unmatched = injected.flatMap((f) => f.unmatched().map((fault) => String(fault.pattern)));
+  injected = [];
+  await wh.close();
+  // A pattern that stopped matching the SQL (after a rewrite) would let its test pass untested.
+  expect(unmatched).toEqual([]);
+});
 
 const opts = (o: Partial<RunOptions> = {}): RunOptions => ({
   schema: SCHEMA,
@@ -38,7 +45,11 @@ const opts = (o: Partial<RunOptions> = {}): RunOptions => ({
   nextRunAt: NEXT,
   ...o,
 });
-const faulty = (...faults: Fault[]) => new FaultyWarehouse(wh, faults);
+const faulty = (...faults: Fault[]) => {
+  const f = new FaultyWarehouse(wh, faults);
+  injected.push(f);
+  return f;
+};
 const status = () => readStatus(wh, computeTables(wh, SCHEMA), 'aud');
 
 async function expectTerminated(code: string, message: string | RegExp) {
@@ -99,8 +110,9 @@ describe('error policy (the seed table)', () => {
   });
 
   it('check-results failure: retried inside the run', async () => {
-    const f = faulty({ pattern: /HAVING COUNT\(\*\) > 1/, times: 1, error: transient });
+    const f = faulty({ pattern: /MAX\(CASE WHEN n > 1/, times: 1, error: transient });
     expect((await runAudience(f, opts())).status).toBe('Live');
+    expect([...f.hits.values()][0]).toBe(2);
   });
 
   it('warehouse error: passed through, terminate', async () => {
