@@ -47,5 +47,6 @@ export function compileAudience(
           : compileEntityMatches(audience.condition, path, ctx, { members: { table: options.membershipStageTable, audienceKey } }),
     })),
     ...(oneQuery ? { membershipFromEntities: oneQuery.path.join('.') } : {}),
+    distinctRows: true,
   };
 }

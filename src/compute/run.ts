@@ -53,30 +53,27 @@ export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSumm
       onRetry: (attempt, e) => progress({ step, attempt, message: `retrying after: ${(e as Error).message}` }),
     });
   /**
-   * Moves to step `s`. `record`: write it to the run's row, which also renews the lease; steps that
-   * do no warehouse work of their own (compile), are short reads (check-results) or renew the lease
-   * themselves (the commit) skip it.
+   * Moves to step `s` (the policy depends on it). The run's row is written at the kickoff (already
+   * at the step after compile) and at the end; the commit renews and checks the lease.
    */
-  const enter = async (s: RunStep, record = true) => {
+  const enter = (s: RunStep) => {
     if (o.signal?.aborted) throw new RunCancelledError();
     step = s;
     progress({ step });
-    if (!record) return;
-    await retrying(async () => {
-      await wh.query(`UPDATE ${t.runs} SET step = ? WHERE id = ?`, [s, runId]);
-      // A long run keeps its lease alive at every step boundary.
-      if (o.lease) {
-        await wh.query(`UPDATE ${t.leases} SET expires_at = ? WHERE audience_key = ? AND holder = ?`, [
-          new Date(now().getTime() + o.lease.ttlMs),
-          key,
-          o.lease.holder,
-        ]);
-      }
-    });
   };
   const track = (r: { queryId?: string }) => {
     if (r.queryId) queryIds.push(r.queryId);
   };
+
+  // Compiling does no warehouse work, so it goes first: the run's row is then written once, already
+  // at the step that follows. A compile error is raised at step compile, where the policy expects it.
+  let compiled: CompiledAudience | undefined;
+  let compileError: unknown;
+  try {
+    compiled = await o.compile();
+  } catch (e) {
+    compileError = e;
+  }
 
   try {
     progress({ step });
@@ -92,16 +89,15 @@ export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSumm
       if (reportedRows(abandoned.rows) !== 0) await clearStage(wh, t, key);
       await wh.query(
         `INSERT INTO ${t.runs} (id, audience_key, status, started_at, trigger, holder, step)
-         SELECT ?, ?, 'Computing', ?, ?, ?, 'kickoff' WHERE NOT EXISTS (SELECT 1 FROM ${t.runs} WHERE id = ?)`,
-        [runId, key, startedAt, o.trigger, o.lease?.holder ?? null, runId],
+         SELECT ?, ?, 'Computing', ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM ${t.runs} WHERE id = ?)`,
+        [runId, key, startedAt, o.trigger, o.lease?.holder ?? null, compiled ? 'update-model' : 'compile', runId],
       );
       await updateStatus(wh, t, key, { status: 'Computing' }, { rowExists: current !== undefined });
     });
 
-    await enter('compile', false);
-    const compiled = await o.compile();
-
-    await enter('update-model');
+    enter('compile');
+    if (!compiled) throw compileError;
+    enter('update-model');
     const fused = compiled.entities.find((e) => e.path === compiled.membershipFromEntities);
     // With one query for members and matches, the members are copied to the membership stage only
     // when the audience's other paths need them there (their match queries read it).
@@ -126,14 +122,14 @@ export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSumm
       }
     });
 
-    await enter('check-results', false);
-    const staged = await retrying(() => checkResults(wh, t, runId));
+    enter('check-results');
+    const staged = await retrying(() => checkResults(wh, t, runId, compiled.distinctRows));
     const stagedMembers = membersFromPath === undefined ? staged.members : (staged.paths.get(membersFromPath)?.profiles ?? 0);
     members = stagedMembers;
     progress({ step, rows: stagedMembers, message: 'members' });
     const entities = Object.fromEntries(compiled.entities.map((e) => [e.path, staged.paths.get(e.path)?.matches ?? 0]));
 
-    await enter('process-results', false);
+    enter('process-results');
     // From here on the run finishes its step even when asked to stop: the commit is one transaction.
     const result: CommitResult = await retrying(() =>
       wh.transaction(async (tx) => {

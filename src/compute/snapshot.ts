@@ -106,20 +106,28 @@ export interface StagedCounts {
 }
 
 /**
- * The results check, in one statement over both stages: the seed's "Duplicate records for ID" (a
- * model query returned one ID twice) and what the run staged. Rows without an entity id are not
- * matches, so they are neither counted as matches nor duplicates.
+ * The results check, in one statement over both stages: what the run staged and, unless its
+ * queries return distinct rows by construction, the seed's "Duplicate records for ID" (a model
+ * query returned one ID twice). The duplicate search is most of the statement's cost (two
+ * groupings instead of one). Rows without an entity id are not matches, so they are neither
+ * counted as matches nor duplicates.
  */
-export async function checkResults(wh: Warehouse, t: ComputeTables, runId: string): Promise<StagedCounts> {
+export async function checkResults(wh: Warehouse, t: ComputeTables, runId: string, distinctRows = false): Promise<StagedCounts> {
   const { rows } = await wh.query<{ entity_path: string | null; profiles: unknown; matches: unknown; duplicate: string | null }>(
-    `SELECT CAST(NULL AS VARCHAR) AS entity_path, COUNT(*) AS profiles, 0 AS matches, MAX(CASE WHEN n > 1 THEN profile_id END) AS duplicate
-       FROM (SELECT profile_id, COUNT(*) AS n FROM ${t.membership_stage} WHERE run_id = ? GROUP BY profile_id) m
-     UNION ALL
-     SELECT entity_path, COUNT(DISTINCT profile_id), COUNT(entity_id),
-            MAX(CASE WHEN n > 1 AND entity_id IS NOT NULL THEN entity_path || ':' || profile_id || ':' || entity_id END)
-       FROM (SELECT entity_path, profile_id, entity_id, COUNT(*) AS n FROM ${t.entity_matches_stage} WHERE run_id = ?
-              GROUP BY entity_path, profile_id, entity_id) e
-      GROUP BY entity_path`,
+    distinctRows
+      ? `SELECT CAST(NULL AS VARCHAR) AS entity_path, COUNT(*) AS profiles, 0 AS matches, CAST(NULL AS VARCHAR) AS duplicate
+           FROM ${t.membership_stage} WHERE run_id = ?
+         UNION ALL
+         SELECT entity_path, COUNT(DISTINCT profile_id), COUNT(entity_id), NULL FROM ${t.entity_matches_stage} WHERE run_id = ?
+          GROUP BY entity_path`
+      : `SELECT CAST(NULL AS VARCHAR) AS entity_path, COUNT(*) AS profiles, 0 AS matches, MAX(CASE WHEN n > 1 THEN profile_id END) AS duplicate
+           FROM (SELECT profile_id, COUNT(*) AS n FROM ${t.membership_stage} WHERE run_id = ? GROUP BY profile_id) m
+         UNION ALL
+         SELECT entity_path, COUNT(DISTINCT profile_id), COUNT(entity_id),
+                MAX(CASE WHEN n > 1 AND entity_id IS NOT NULL THEN entity_path || ':' || profile_id || ':' || entity_id END)
+           FROM (SELECT entity_path, profile_id, entity_id, COUNT(*) AS n FROM ${t.entity_matches_stage} WHERE run_id = ?
+                  GROUP BY entity_path, profile_id, entity_id) e
+          GROUP BY entity_path`,
     [runId, runId],
   );
   const membership = rows.find((r) => r.entity_path === null);
@@ -184,8 +192,10 @@ export async function commitDelta(
 ): Promise<CommitResult> {
   setStep('process-results');
   if (c.lease) await assertLease(tx, t, c.audienceKey, c.lease.holder, c.now, c.lease.ttlMs);
-  // Locks the sequence row first: concurrent commits serialize here, so ids follow commit order.
-  await tx.query(`UPDATE ${t.outbox_sequence} SET next_id = next_id WHERE name = 'outbox'`);
+  // Outbox ids must follow commit order, so concurrent commits serialize on the sequence row, which
+  // they lock first. DuckDB needs no lock: one process holds the file, and its one connection runs
+  // one transaction at a time (TransactionGate).
+  if (tx.dialect !== 'duckdb') await tx.query(`UPDATE ${t.outbox_sequence} SET next_id = next_id WHERE name = 'outbox'`);
   // What the commit needs to know, in one statement (each costs a round trip): the next outbox id,
   // whether the audience had a Live run, and which entity paths already have a snapshot.
   const { rows: facts } = await tx.query<{ item: string; value: string }>(
@@ -289,8 +299,28 @@ export async function commitDelta(
     await tx.query(`INSERT INTO ${t.entity_paths} (audience_key, entity_path, since_run_id) VALUES (?, ?, ?)`, [c.audienceKey, path, c.runId]);
   }
 
-  // The snapshot must now hold exactly what was staged; anything else is an operational issue
-  // (pause). This is also what keeps its rows unique (the tables have no key: migration 006).
+  // A commit that wrote no outbox rows moved nothing: the diff found the staged rows (distinct)
+  // and the snapshot (verified when it last moved) to be the same sets, so there is nothing to count.
+  if (written > 0) await verifySnapshot(tx, t, c);
+  await clearRunStage(tx, t, c.runId, c.membersFromPath === undefined);
+
+  return {
+    members: c.stagedMembers,
+    entered: kinds.get('entered') ?? 0,
+    exited: kinds.get('exited') ?? 0,
+    entitiesAdded: kinds.get('entity_added') ?? 0,
+    entitiesRemoved: kinds.get('entity_removed') ?? 0,
+    baseline,
+    firstOutboxId: base,
+    lastOutboxId: base + written - 1,
+  };
+}
+
+/**
+ * After loading, the snapshot must hold exactly what was staged; anything else is an operational
+ * issue (pause). This is also what keeps its rows unique (the tables have no key: migration 006).
+ */
+async function verifySnapshot(tx: Warehouse, t: ComputeTables, c: CommitInput): Promise<void> {
   const { rows: held } = await tx.query<{ entity_path: string | null; n: unknown }>(
     `SELECT CAST(NULL AS VARCHAR) AS entity_path, COUNT(*) AS n FROM ${t.membership} WHERE audience_key = ?
      UNION ALL SELECT entity_path, COUNT(*) FROM ${t.entity_matches} WHERE audience_key = ? GROUP BY entity_path`,
@@ -307,16 +337,4 @@ export async function commitDelta(
       throw new LinkedError('SNAPSHOT_MISMATCH', `The ${path} entity snapshot holds ${n} matches after loading, but the run computed ${staged}.`);
     }
   }
-  await clearRunStage(tx, t, c.runId, c.membersFromPath === undefined);
-
-  return {
-    members,
-    entered: kinds.get('entered') ?? 0,
-    exited: kinds.get('exited') ?? 0,
-    entitiesAdded: kinds.get('entity_added') ?? 0,
-    entitiesRemoved: kinds.get('entity_removed') ?? 0,
-    baseline,
-    firstOutboxId: base,
-    lastOutboxId: base + written - 1,
-  };
 }

@@ -19,6 +19,12 @@ export interface CompiledAudience {
    * does not run `membership`, so the related tables are scanned once, not twice.
    */
   membershipFromEntities?: string;
+  /**
+   * Every query returns distinct rows (SELECT DISTINCT, as src/sql writes them), so no ID can
+   * repeat and the results check only counts. Queries from anywhere else are searched for
+   * duplicate IDs (the seed's "Duplicate records for ID").
+   */
+  distinctRows?: boolean;
 }
 
 export type RunTrigger = 'schedule' | 'manual' | 'once';
