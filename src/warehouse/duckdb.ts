@@ -1,3 +1,5 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { LinkedError } from '../model/errors.js';
 import { classifyDuckDbError } from './errors.js';
@@ -14,25 +16,43 @@ export interface DuckDbOpenOptions {
   readOnly?: boolean;
 }
 
-/** Opens a DuckDB file (or ':memory:'), retrying while another process holds its lock. */
+/**
+ * The files this process has open. DuckDB's file lock only excludes other processes: a second
+ * instance on the same file in this process would keep its own copy of the state and overwrite
+ * the first's writes. So a second open waits here, as a second process would at the lock.
+ */
+const openInThisProcess = new Set<string>();
+
+function fileKey(path: string): string | undefined {
+  if (path === ':memory:') return undefined;
+  const full = resolve(path);
+  return existsSync(full) ? realpathSync(full) : full;
+}
+
+/** Opens a DuckDB file (or ':memory:'), retrying while another process (or this one) holds it. */
 export async function openDuckDb(path: string, options: DuckDbOpenOptions = {}): Promise<DuckDbWarehouse> {
   const deadline = Date.now() + (options.busyTimeoutMs ?? 30_000);
   for (let attempt = 0; ; attempt++) {
-    try {
-      const instance = await DuckDBInstance.create(path, options.readOnly && path !== ':memory:' ? { access_mode: 'READ_ONLY' } : undefined);
-      return new DuckDbWarehouse(instance, await instance.connect());
-    } catch (e) {
-      const busy = /Could not set lock|Conflicting lock/i.test(String((e as Error).message));
-      if (!busy) throw classifyDuckDbError(e);
-      if (Date.now() >= deadline) {
-        throw new LinkedError(
-          'WAREHOUSE_BUSY',
-          `The DuckDB file ${path} is in use by another process (DuckDB admits one writer). ` +
-            'Wait for it to finish, or stop the controller that holds it, and try again.',
-        );
+    const key = fileKey(path);
+    let busy = key !== undefined && openInThisProcess.has(key);
+    if (!busy) {
+      try {
+        const instance = await DuckDBInstance.create(path, options.readOnly && path !== ':memory:' ? { access_mode: 'READ_ONLY' } : undefined);
+        if (key !== undefined) openInThisProcess.add(key);
+        return new DuckDbWarehouse(instance, await instance.connect(), key);
+      } catch (e) {
+        busy = /Could not set lock|Conflicting lock/i.test(String((e as Error).message));
+        if (!busy) throw classifyDuckDbError(e);
       }
-      await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 500)));
     }
+    if (Date.now() >= deadline) {
+      throw new LinkedError(
+        'WAREHOUSE_BUSY',
+        `The DuckDB file ${path} is in use by another process or connection (DuckDB admits one writer). ` +
+          'Wait for it to finish, or stop the controller that holds it, and try again.',
+      );
+    }
+    await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 500)));
   }
 }
 
@@ -86,6 +106,8 @@ export class DuckDbWarehouse implements Warehouse {
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    /** The open file's key in openInThisProcess; undefined in memory. */
+    private readonly file?: string,
   ) {}
 
   async query<T = Row>(sql: string, params: readonly unknown[] = [], _options?: QueryOptions): Promise<QueryResult<T>> {
@@ -173,7 +195,11 @@ export class DuckDbWarehouse implements Warehouse {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.connection.closeSync();
-    this.instance.closeSync();
+    try {
+      this.connection.closeSync();
+      this.instance.closeSync();
+    } finally {
+      if (this.file !== undefined) openInThisProcess.delete(this.file);
+    }
   }
 }

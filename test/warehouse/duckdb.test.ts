@@ -235,6 +235,22 @@ describe('DuckDB adapter', () => {
       expect((await wh.query('SELECT count(*) AS c FROM held')).rows).toEqual([{ c: 0 }]);
       await wh.close();
     });
+
+    it('a second open in the same process waits for the first to close, and sees its writes', async () => {
+      // Two DuckDB instances on one file in one process would each keep their own state.
+      const path = join(dir, 'twice.duckdb');
+      const first = await openDuckDb(path);
+      await first.query('CREATE TABLE t AS SELECT 1 AS x');
+      const err = await openDuckDb(path, { busyTimeoutMs: 200 }).catch((e) => e);
+      expect(err.code).toBe('WAREHOUSE_BUSY');
+      const second = openDuckDb(join(dir, '.', 'twice.duckdb'), { busyTimeoutMs: 20_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      await first.query('INSERT INTO t VALUES (2)');
+      await first.close();
+      const wh = await second;
+      expect((await wh.query('SELECT sum(x) AS s FROM t')).rows).toEqual([{ s: 3 }]);
+      await wh.close();
+    });
   });
 
   it('type family spellings', () => {
