@@ -2,6 +2,7 @@
  * Compute benchmark on the bank data (not part of npm test):
  *   npx tsx bench/compute/run.ts [profiles] [reps]  (default 1,000,000 profiles, 7 reps; PROFILES / REPS env also work)
  *   BANK_DB=/tmp/bank-1m.duckdb npx tsx ...        (generate once, reuse a copy on later runs)
+ *   AUDIENCES=overdue-cards npx tsx ...            (some of the three bank audiences, comma-separated)
  *
  * For each enabled bank audience it measures, in the same process and warehouse:
  * - bare: the compiled membership query alone, materialized (CREATE TEMP TABLE AS);
@@ -30,7 +31,9 @@ const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const PROFILES = Number(args[0] ?? process.env.PROFILES ?? 1_000_000);
 const REPS = Number(args[1] ?? process.env.REPS ?? 7);
 const SCHEMA = 'LINKED_AUDIENCES';
-const AUDIENCES = ['overdue-cards', 'travel-spenders', 'dormant-savers'];
+const BANK_AUDIENCES = ['overdue-cards', 'travel-spenders', 'dormant-savers'];
+const AUDIENCES = process.env.AUDIENCES ? process.env.AUDIENCES.split(',') : BANK_AUDIENCES;
+for (const key of AUDIENCES) if (!BANK_AUDIENCES.includes(key)) throw new Error(`AUDIENCES: ${key} is not one of ${BANK_AUDIENCES.join(', ')}`);
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
