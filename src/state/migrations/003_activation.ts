@@ -12,7 +12,9 @@ import type { Migration } from './types.js';
  * - `delivery_backfill`: the current members / entities copied once when an emitter with
  *   sendForCurrent starts, delivered before its outbox rows.
  * - `delivery_runs`: per delivery run and emitter, the counts and the last error.
- * - `delivery_events`: one row per event sent or dead-lettered (who got what, when).
+ * - `delivery_events`: one row per event sent or dead-lettered (who got what, when). Since
+ *   migration 5, outbox events sent are recorded per page range (`delivery_pages`) instead, and
+ *   `delivery_log` reads both.
  * - `dead_letters`: events a destination refused (or too large to send), with its response.
  */
 export const migration: Migration = {
