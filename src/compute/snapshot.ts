@@ -321,20 +321,28 @@ export async function commitDelta(
  * issue (pause). This is also what keeps its rows unique (the tables have no key: migration 006).
  */
 async function verifySnapshot(tx: Warehouse, t: ComputeTables, c: CommitInput): Promise<void> {
-  const { rows: held } = await tx.query<{ entity_path: string | null; n: unknown }>(
-    `SELECT CAST(NULL AS VARCHAR) AS entity_path, COUNT(*) AS n FROM ${t.membership} WHERE audience_key = ?
-     UNION ALL SELECT entity_path, COUNT(*) FROM ${t.entity_matches} WHERE audience_key = ? GROUP BY entity_path`,
-    [c.audienceKey, c.audienceKey],
-  );
-  const heldBy = new Map(held.map((r) => [r.entity_path, Number(r.n)]));
+  const heldBy = await countSnapshot(tx, t, c.audienceKey);
   const members = heldBy.get(null) ?? 0;
   if (members !== c.stagedMembers) {
-    throw new LinkedError('SNAPSHOT_MISMATCH', `The membership snapshot holds ${members} profiles after loading, but the run computed ${c.stagedMembers}.`);
+    throw snapshotMismatch(c.audienceKey, `The membership snapshot holds ${members} profiles after loading, but the run computed ${c.stagedMembers}.`);
   }
   for (const path of c.entityPaths) {
     const [n, staged] = [heldBy.get(path) ?? 0, c.stagedEntities[path] ?? 0];
     if (n !== staged) {
-      throw new LinkedError('SNAPSHOT_MISMATCH', `The ${path} entity snapshot holds ${n} matches after loading, but the run computed ${staged}.`);
+      throw snapshotMismatch(c.audienceKey, `The ${path} entity snapshot holds ${n} matches after loading, but the run computed ${staged}.`);
     }
   }
+}
+
+const snapshotMismatch = (audienceKey: string, what: string) =>
+  new LinkedError('SNAPSHOT_MISMATCH', `${what} \`linked resume ${audienceKey} --rebuild-snapshot\` rebuilds it from the outbox.`);
+
+/** What the audience's snapshot holds: its members (under null) and its matches per entity path. */
+export async function countSnapshot(wh: Warehouse, t: ComputeTables, audienceKey: string): Promise<Map<string | null, number>> {
+  const { rows } = await wh.query<{ entity_path: string | null; n: unknown }>(
+    `SELECT CAST(NULL AS VARCHAR) AS entity_path, COUNT(*) AS n FROM ${t.membership} WHERE audience_key = ?
+     UNION ALL SELECT entity_path, COUNT(*) FROM ${t.entity_matches} WHERE audience_key = ? GROUP BY entity_path`,
+    [audienceKey, audienceKey],
+  );
+  return new Map(rows.map((r) => [r.entity_path, Number(r.n)]));
 }

@@ -186,7 +186,7 @@ describe('error policy (the seed table)', () => {
       const r = await runAudience(wh, opts());
       expect(r.error).toMatchObject({ code: 'LOAD_RESULTS_FAILED', message: MESSAGES.paused, action: 'pause' });
       expect((await status())?.pausedReason).toMatch(
-        /The (membership snapshot holds 100 profiles after loading, but the run computed 99|accounts entity snapshot holds 81 matches after loading, but the run computed 80)/,
+        /The (membership snapshot holds 100 profiles after loading, but the run computed 99|accounts entity snapshot holds 81 matches after loading, but the run computed 80)\. `linked resume aud --rebuild-snapshot` rebuilds it from the outbox\./,
       );
       expect(await outboxRows(wh)).toEqual(before);
     });

@@ -1,13 +1,16 @@
 import pkg from 'node-sql-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { rebuildSnapshot } from '../../src/compute/rebuild.js';
 import { runAudience } from '../../src/compute/run.js';
+import { resumeAudience, updateStatus } from '../../src/compute/status.js';
+import { computeTables } from '../../src/compute/tables.js';
 import { LeaseCoordinator } from '../../src/controller/lease.js';
 import { MIGRATIONS } from '../../src/state/migrations/index.js';
 import type { QueryOptions, QueryResult, Row, Warehouse } from '../../src/warehouse/types.js';
 import { SCHEMA, freshWarehouse } from './helpers.js';
 
 /*
- * The state SQL of compute runs as the Snowflake backend would send it. Snowflake cannot run here,
+ * The state SQL of compute runs (and of a snapshot rebuild) as the Snowflake backend would send it. Snowflake cannot run here,
  * so the runs execute on DuckDB behind a warehouse that says it is Snowflake (the state SQL is
  * written once for both; only the Snowflake-only statements differ), and every statement is
  * parsed by an independent grammar, node-sql-parser in Snowflake mode, as the golden SQL is.
@@ -74,6 +77,11 @@ beforeAll(async () => {
   // A failed run records its failure.
   const failed = await runAudience(sf, { schema: SCHEMA, audienceKey: 'aud', trigger: 'manual', compile: () => ({ ...compiled, membership: { sql: 'SELECT x FROM main.missing', params: [] } }) });
   expect(failed.status).toBe('Failed');
+  // Paused, rebuilt from the outbox and resumed (`linked resume --rebuild-snapshot`).
+  const t = computeTables(sf, SCHEMA);
+  await updateStatus(sf, t, 'aud', { status: 'Failed', paused: true, pausedReason: 'test' });
+  expect((await rebuildSnapshot(sf, t, 'aud')).after.members).toBe(99);
+  await resumeAudience(sf, t, 'aud');
   await wh.close();
 });
 
@@ -81,7 +89,7 @@ describe('compute state SQL and migrations parse as Snowflake (node-sql-parser)'
   const parser = new Parser();
   const parses = (sql: string) => parser.astify(sql, { database: 'snowflake' });
 
-  it('records the statements of baseline, changed, unchanged and failed runs', () => {
+  it('records the statements of baseline, changed, unchanged and failed runs, and of a rebuild', () => {
     expect(statements.length).toBeGreaterThan(40);
     expect(statements.some((s) => s.startsWith('DELETE FROM'))).toBe(true);
   });

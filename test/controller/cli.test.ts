@@ -62,12 +62,25 @@ describe('linked compute / runs / status / resume / run --once', () => {
     ]);
 
     // Paused for manual intervention (compute refuses it: test/controller/compute-now.test.ts) until `linked resume`.
-    const wh = await openDuckDb(join(dir, 'w.duckdb'));
-    await updateStatus(wh, computeTables(wh, SCHEMA), 'premium', { status: 'Failed', paused: true, pausedReason: 'Execution is paused due to an identified operational issue.' });
-    await wh.close();
+    const pause = async (tamper?: string) => {
+      const wh = await openDuckDb(join(dir, 'w.duckdb'));
+      if (tamper) await wh.query(tamper);
+      await updateStatus(wh, computeTables(wh, SCHEMA), 'premium', { status: 'Failed', paused: true, pausedReason: 'Execution is paused due to an identified operational issue.' });
+      await wh.close();
+    };
+    await pause();
     expect(linked('status').out).toMatch(/premium\s+Failed \(paused\)/);
     r = linked('resume', 'premium', '--json');
     expect(r.json()).toEqual({ audience: 'premium', resumed: true });
+
+    // A snapshot that drifted (SNAPSHOT_MISMATCH): rebuilt from the outbox on the way out.
+    await pause(`INSERT INTO "${SCHEMA}"."membership" SELECT * FROM "${SCHEMA}"."membership" WHERE profile_id = 'u5'`);
+    r = linked('resume', 'premium', '--rebuild-snapshot');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('Rebuilt the snapshot of premium from its outbox:\n  members 11 -> 10\nResumed premium');
+    await pause(`DELETE FROM "${SCHEMA}"."membership" WHERE profile_id = 'u5'`);
+    r = linked('resume', 'premium', '--rebuild-snapshot', '--json');
+    expect(r.json()).toEqual({ audience: 'premium', resumed: true, snapshot: { before: { members: 9, entities: {} }, after: { members: 10, entities: {} } } });
 
     // Resumed: due at once; `run --once` computes it and exits; a second pass finds nothing due.
     r = linked('run', '--once', '--json');
