@@ -146,11 +146,12 @@ try {
     console.log(`${key}:`);
     for (const [phase, pairs] of byPhase) {
       const ratios = pairs.map((p) => p.total / p.bare);
-      const mid = pairs[ratios.indexOf(median(ratios))]!;
+      const ratio = median(ratios);
+      const mid = pairs[ratios.indexOf(ratio)]!;
       const s = mid.s;
-      (summary[key] ??= {})[phase] = median(ratios);
+      (summary[key] ??= {})[phase] = ratio;
       console.log(
-        `  ${phase}: ratio ${median(ratios).toFixed(2)} (pairs: ${ratios.map((r) => r.toFixed(2)).join(' ')}); median pair: ${f(mid.total)} vs bare ${f(mid.bare)}, ` +
+        `  ${phase}: ratio ${ratio.toFixed(2)} (pairs: ${ratios.map((r) => r.toFixed(2)).join(' ')}); median pair: ${f(mid.total)} vs bare ${f(mid.bare)}, ` +
           `members ${s.members} +${s.entered} -${s.exited} entities +${s.entitiesAdded} -${s.entitiesRemoved}\n` +
           `     steps: ${Object.entries(mid.steps).map(([k, v]) => `${k} ${f(v)}`).join(', ')}`,
       );

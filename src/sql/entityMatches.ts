@@ -184,8 +184,9 @@ function readsTraits(p: EntityPredicate): boolean {
  * engines run fastest (the profile table is the largest). When the first relationship joins on the
  * profile id itself, the chain's rows keep the profile key and are filtered by a semi join on the
  * qualifying profiles, the shape of the membership query (1.05–1.13 × the bare membership query on
- * the bank data, against about 1.2 × when joining the profiles). Its key then stands for the profile id: join keys are strings (the catalog
- * check, JOIN_KEY_TYPE), and equal strings are the same id.
+ * the bank data, against about 1.2 × when joining the profiles). Its key then stands for the
+ * profile id: join keys are strings (the catalog check, JOIN_KEY_TYPE), and equal strings are the
+ * same id.
  */
 export function compileMembershipMatches(condition: Condition, path: string[], ctx: CompileContext): CompiledQuery | undefined {
   const compiler = new ConditionCompiler(ctx);

@@ -9,10 +9,11 @@ import type { Migration } from './types.js';
  * outbox key. Nothing reads these tables by key: reads filter on the audience, or on outbox id
  * ranges, which DuckDB prunes with the min/max it keeps per row group (ids are appended in order).
  *
- * Uniqueness still holds where it comes from: outbox ids are allocated under the outbox_sequence
- * row lock; the results check rejects a run whose query returned an ID twice; and the commit
- * verifies that each snapshot holds exactly what the run staged (commitDelta). Snowflake does not
- * enforce primary keys, so there is nothing to change there.
+ * Uniqueness still holds where it comes from: outbox ids are allocated from outbox_sequence one
+ * commit at a time; a run's staged rows are distinct (the compiler writes SELECT DISTINCT, and
+ * other queries are searched for duplicate IDs); and a commit that moves the snapshot verifies
+ * that it holds exactly what the run staged (commitDelta). Snowflake does not enforce primary
+ * keys, so there is nothing to change there.
  *
  * DuckDB cannot drop a constraint, so each table is rebuilt under a new name and renamed, in one
  * transaction (DuckDB's DDL is transactional): a crash leaves the old tables or the new ones, and
