@@ -101,7 +101,7 @@ try {
   const model: ComputeModel = { graph: bank.graph, audiences: bank.audiences, classicAudiences: bank.classicAudiences, emitters: bank.emitters };
   const t = computeTables(wh, SCHEMA);
   const now = new Date();
-  const compile = (key: string) => () => compileAudience(model, key, { dialect: 'duckdb', membershipTable: t.membership, membershipStageTable: t.membership_stage, now });
+  const compile = (key: string) => () => compileAudience(model, key, { dialect: 'duckdb', stateSchema: SCHEMA, now });
 
   type Pair = { bare: number; total: number; steps: Record<string, number>; s: RunSummary };
   const phases = [

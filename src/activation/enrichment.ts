@@ -4,7 +4,7 @@ import type { Condition, EntityPredicate } from '../model/condition.js';
 import { ENTITY_TRIGGERS, type EventEmitter } from '../model/emitter.js';
 import { LinkedError } from '../model/errors.js';
 import type { DataGraph, Entity } from '../model/graph.js';
-import { quoteIdent, quoteTable } from '../sql/identifiers.js';
+import { quoteIdent, quoteTable } from '../dialect/identifiers.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { asText, joinChain } from './join-path.js';
 import type { SourceRow } from './source.js';

@@ -1,8 +1,8 @@
 import type { GraphIndex } from '../graph/paths.js';
 import { LinkedError } from '../model/errors.js';
 import type { Entity } from '../model/graph.js';
-import { quoteIdent, quoteTable } from '../sql/identifiers.js';
-import type { Dialect } from '../warehouse/types.js';
+import { quoteIdent, quoteTable } from '../dialect/identifiers.js';
+import type { Dialect } from '../dialect/dialect.js';
 
 /** One relationship of a join chain: its alias in the SQL text and the entity it reaches. */
 export interface ChainStep {

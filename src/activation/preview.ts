@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GraphIndex } from '../graph/paths.js';
-import { quoteIdent, quoteTable } from '../sql/identifiers.js';
+import { quoteIdent, quoteTable } from '../dialect/identifiers.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { transformMapping } from './actions-core.js';
 import { serialized } from './delivery.js';

@@ -1,6 +1,6 @@
 import { LinkedError } from '../model/errors.js';
 import { compileEntityMatches, compileMembership, compileMembershipMatches, type CompileContext } from '../sql/index.js';
-import type { Dialect } from '../warehouse/types.js';
+import type { Dialect } from '../dialect/dialect.js';
 import { entityPathsOf, findAudience, type ComputeModel } from './model.js';
 import type { CompiledAudience } from './types.js';
 
@@ -14,10 +14,11 @@ export function compileAudience(
   audienceKey: string,
   options: {
     dialect: Dialect;
-    /** The snapshot table (quoted): "part of" an enabled linked audience reads it. */
-    membershipTable: string;
-    /** This run's staged membership (quoted): entity matches join it instead of recomputing it. */
-    membershipStageTable: string;
+    /**
+     * The state schema: "part of" an enabled linked audience reads its snapshot there, and entity
+     * matches join this run's staged membership instead of recomputing it.
+     */
+    stateSchema: string;
     now: Date;
   },
 ): CompiledAudience {
@@ -31,7 +32,7 @@ export function compileAudience(
     linkedAudience: (key) => {
       const other = findAudience(model, key);
       if (!other) throw new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} uses audience ${key}, which is not applied.`);
-      return other.enabled ? { kind: 'snapshot', table: options.membershipTable, audienceKey: key } : { kind: 'inline', condition: other.condition };
+      return other.enabled ? { kind: 'snapshot', table: { schema: options.stateSchema, name: 'membership' }, audienceKey: key } : { kind: 'inline', condition: other.condition };
     },
   };
   const paths = entityPathsOf(model.emitters, audienceKey);
@@ -44,7 +45,7 @@ export function compileAudience(
       query:
         path === oneQuery?.path
           ? oneQuery.query!
-          : compileEntityMatches(audience.condition, path, ctx, { members: { table: options.membershipStageTable, audienceKey } }),
+          : compileEntityMatches(audience.condition, path, ctx, { members: { table: { schema: options.stateSchema, name: 'membership_stage' }, audienceKey } }),
     })),
     ...(oneQuery ? { membershipFromEntities: oneQuery.path.join('.') } : {}),
     distinctRows: true,

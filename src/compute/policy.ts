@@ -1,6 +1,6 @@
 import { LinkedError, isLinkedError } from '../model/errors.js';
 import { WarehouseError } from '../warehouse/errors.js';
-import type { Dialect } from '../warehouse/types.js';
+import type { Dialect } from '../dialect/dialect.js';
 import type { RunError, RunStep } from './types.js';
 
 /*

@@ -63,7 +63,7 @@ export async function computeNow(
       trigger: 'manual',
       lease: { holder, ttlMs },
       onProgress: options.onProgress,
-      compile: () => compileAudience(model, audienceKey, { dialect: wh.dialect, membershipTable: t.membership, membershipStageTable: t.membership_stage, now }),
+      compile: () => compileAudience(model, audienceKey, { dialect: wh.dialect, stateSchema: schema, now }),
     });
     return { kind: 'computed', summary };
   } finally {

@@ -153,7 +153,7 @@ export class Controller {
           compile: async () =>
             this.o.compile
               ? this.o.compile(model, key, wh, startedAt)
-              : compileAudience(model, key, { dialect: wh.dialect, membershipTable: t.membership, membershipStageTable: t.membership_stage, now: startedAt }),
+              : compileAudience(model, key, { dialect: wh.dialect, stateSchema: this.o.schema, now: startedAt }),
         });
         this.log(
           summary.status === 'Live'

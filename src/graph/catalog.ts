@@ -3,7 +3,7 @@ import type { Condition, EntityPredicate, Operand } from '../model/condition.js'
 import type { Desired } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { DataGraph } from '../model/graph.js';
-import { quoteIdent, quoteTable } from '../sql/identifiers.js';
+import { quoteIdent, quoteTable } from '../dialect/identifiers.js';
 import type { CatalogColumn, CatalogTable, Warehouse } from '../warehouse/types.js';
 import { GraphIndex } from './paths.js';
 import { resourceAddress } from './static.js';

@@ -1,8 +1,9 @@
 import { LinkedError } from '../model/errors.js';
 import type { Comparison, Operand } from '../model/condition.js';
 import type { Scalar } from '../model/common.js';
-import type { Dialect } from '../warehouse/types.js';
+import type { Dialect } from '../dialect/dialect.js';
 import {
+  addInterval,
   and,
   cast,
   compare,
@@ -13,7 +14,7 @@ import {
   type ComparisonOp,
   type Expr,
   type TimeUnit,
-} from './ast.js';
+} from '../dialect/ast.js';
 import { nowLiteral, utcTimestampLiteral } from './time.js';
 
 /** The left side of a comparison: a column (trait or entity column) or an event property. */
@@ -35,7 +36,7 @@ const isLiteral = (o: Operand): o is { literal: Scalar } => 'literal' in o;
 /** `now` plus `amount` units: the window bounds of relative dates and event windows. */
 export function nowPlus(env: { now: Date }, amount: number, unit: TimeUnit): Expr {
   const now = cast(param(nowLiteral(env.now)), 'TIMESTAMP');
-  return amount === 0 ? now : { kind: 'addInterval', timestamp: now, amount: param(amount), unit };
+  return amount === 0 ? now : addInterval(now, param(amount), unit);
 }
 
 export const timestampLiteral = (iso: string): Expr => cast(param(utcTimestampLiteral(iso)), 'TIMESTAMP');

@@ -35,7 +35,8 @@ import {
   type FromItem,
   type Join,
   type Select,
-} from './ast.js';
+  type StateTableName,
+} from '../dialect/ast.js';
 import { compileComparison, nowPlus, timestampLiteral, type ComparisonEnv } from './compare.js';
 import type { CompileContext } from './context.js';
 import { twoValued } from './nullable.js';
@@ -260,12 +261,12 @@ export class ConditionCompiler {
   }
 
   /** The members of one audience as a snapshot-shaped table (audience_key, profile_id) holds them. */
-  snapshotSelect(source: { table: string; audienceKey: string }): Select {
+  snapshotSelect(source: { table: StateTableName; audienceKey: string }): Select {
     const alias = this.alias('m');
     return {
       kind: 'select',
       columns: [{ expr: sysCol(alias, 'profile_id'), as: 'profile_id' }],
-      from: { kind: 'quotedTable', sql: source.table, alias },
+      from: { kind: 'stateTable', table: source.table, alias },
       where: compare('=', sysCol(alias, 'audience_key'), param(source.audienceKey)),
     };
   }

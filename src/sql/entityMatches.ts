@@ -1,9 +1,9 @@
 import type { Condition, Count, EntityCondition, EntityPredicate } from '../model/condition.js';
 import { LinkedError } from '../model/errors.js';
-import { FALSE, NULL, and, cast, col, compare, inQuery, isNotNull, param, sysCol, table, type Expr, type Join, type Query, type Select } from './ast.js';
+import { FALSE, NULL, and, cast, col, compare, inQuery, isNotNull, param, sysCol, table, type Expr, type Join, type Query, type Select, type StateTableName } from '../dialect/ast.js';
 import { ConditionCompiler, type RelatedRows, type Scope } from './compiler.js';
 import type { CompileContext } from './context.js';
-import { printerFor, type CompiledQuery } from './printer.js';
+import { printerFor, type CompiledQuery } from '../dialect/printer.js';
 
 const MEMBERS = 'members';
 
@@ -68,7 +68,7 @@ export interface EntityMatchOptions {
    * the compute stage). Without it the query recomputes the membership itself; with it a run pays
    * for the membership query once, not once per entity path.
    */
-  members?: { table: string; audienceKey: string };
+  members?: { table: StateTableName; audienceKey: string };
 }
 
 export function compileEntityMatches(

@@ -1,8 +1,9 @@
 import type { Condition } from '../model/condition.js';
 import { ConditionCompiler } from './compiler.js';
 import type { CompileContext } from './context.js';
-import { quoteIdent } from './identifiers.js';
-import { printerFor, systemName, type CompiledQuery } from './printer.js';
+import { quoteIdent } from '../dialect/identifiers.js';
+import { systemName } from '../dialect/dialect.js';
+import { printerFor, type CompiledQuery } from '../dialect/printer.js';
 
 /** The audience's members: one VARCHAR column `profile_id`, distinct. */
 export function compileMembership(condition: Condition, ctx: CompileContext): CompiledQuery {

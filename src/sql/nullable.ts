@@ -1,4 +1,4 @@
-import { FALSE, coalesce, type Expr } from './ast.js';
+import { FALSE, coalesce, type Expr } from '../dialect/ast.js';
 
 /**
  * Whether a predicate may evaluate to NULL. SQL's three-valued AND / OR treat NULL like FALSE as far
@@ -10,10 +10,15 @@ export function nullable(e: Expr): boolean {
   switch (e.kind) {
     case 'column':
     case 'inQuery':
+    case 'fn':
+    case 'window':
+    case 'case':
+    case 'arithmetic':
     case 'jsonText':
     case 'tryCast':
       return true;
     case 'param':
+    case 'literal':
     case 'countStar':
     case 'isNull':
     case 'exists':
@@ -31,6 +36,8 @@ export function nullable(e: Expr): boolean {
       return nullable(e.expr) || e.list.some(nullable);
     case 'cast':
       return nullable(e.expr);
+    case 'tuple':
+      return e.items.some(nullable);
     case 'coalesce':
       return e.items.every(nullable);
     case 'stringTest':
@@ -40,7 +47,7 @@ export function nullable(e: Expr): boolean {
     case 'scalarSubquery': {
       // An ungrouped COUNT(*) is never NULL (0 on no rows); any other scalar subquery may be.
       const q = e.query;
-      return !(q.columns.length === 1 && q.columns[0].expr.kind === 'countStar' && !q.groupBy?.length);
+      return !(q.columns.length === 1 && 'expr' in q.columns[0] && q.columns[0].expr.kind === 'countStar' && !q.groupBy?.length);
     }
   }
 }

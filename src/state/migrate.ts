@@ -1,4 +1,4 @@
-import { quoteIdent } from '../sql/identifiers.js';
+import { quoteIdent } from '../dialect/identifiers.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { MIGRATIONS } from './migrations/index.js';
 

@@ -2,7 +2,7 @@ import snowflake from 'snowflake-sdk';
 import { LinkedError } from '../model/errors.js';
 import type { SnowflakeWarehouseConfig } from '../model/warehouse.js';
 import { resolveSecret } from '../secrets.js';
-import { quoteIdent } from '../sql/identifiers.js';
+import { quoteIdent } from '../dialect/identifiers.js';
 import { classifySnowflakeError } from './errors.js';
 import { TransactionGate } from './transactions.js';
 import type { CatalogColumn, CatalogTable, QueryOptions, QueryResult, Row, Warehouse } from './types.js';

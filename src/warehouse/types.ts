@@ -2,8 +2,9 @@
  * The warehouse seam. Adapters know nothing of audiences (DESIGN §3): they run SQL text with
  * positional `?` parameters, stream results, run transactions and describe the catalog.
  */
+import type { Dialect } from '../dialect/dialect.js';
+
 export type Row = Record<string, unknown>;
-export type Dialect = 'duckdb' | 'snowflake';
 
 export interface QueryOptions {
   /** Snowflake QUERY_TAG `linked-audiences:<command>:<audience>`; ignored by DuckDB. */

@@ -67,7 +67,7 @@ afterEach(async () => wh?.close());
 async function compileApplied(w: Warehouse, key: string) {
   const t = computeTables(w, SCHEMA);
   const model = await readAppliedModel(w, SCHEMA);
-  return compileAudience(model!, key, { dialect: 'duckdb', membershipTable: t.membership, membershipStageTable: t.membership_stage, now: new Date() });
+  return compileAudience(model!, key, { dialect: 'duckdb', stateSchema: SCHEMA, now: new Date() });
 }
 
 async function expected(w: Warehouse) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileEntityMatches, compileMembership } from '../../src/sql/index.js';
-import { quoteTable } from '../../src/sql/identifiers.js';
+import { quoteTable } from '../../src/dialect/identifiers.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { bank } from '../fixtures/bank.js';
 import { bankWorld } from '../support/bank-world.js';
@@ -77,7 +77,7 @@ describe('bank audiences on a bank-shaped warehouse equal the reference', () => 
     for (const row of snapshot.rows) {
       await wh.query(`INSERT INTO ${quoteTable('duckdb', snapshot.ref)} VALUES (?, ?)`, [row.audience_key, row.profile_id]);
     }
-    world.linked['travel-spenders'] = { kind: 'snapshot', table: '"LINKED_AUDIENCES"."membership"', audienceKey: 'travel-spenders' };
+    world.linked['travel-spenders'] = { kind: 'snapshot', table: { schema: 'LINKED_AUDIENCES', name: 'membership' }, audienceKey: 'travel-spenders' };
     await check();
   });
 });

@@ -62,7 +62,7 @@ describe('compiled SQL equals the reference evaluator (DuckDB)', () => {
             await wh.query(`INSERT INTO diff_members SELECT 'case', profile_id FROM (${q.sql})`, q.params);
             const variants = [
               { name: 'recomputed members', options: {} },
-              { name: 'staged members', options: { members: { table: '"diff_members"', audienceKey: 'case' } } },
+              { name: 'staged members', options: { members: { table: { schema: 'main', name: 'diff_members' }, audienceKey: 'case' } } },
             ];
             for (const path of c.paths) for (const variant of variants) {
               const m = compileEntityMatches(condition, path, ctx, variant.options);

@@ -5,7 +5,7 @@ import pkg from 'node-sql-parser';
 import { describe, expect, it } from 'vitest';
 import { Desired } from '../../src/model/desired.js';
 import { compileEntityMatches, compileMembership, compileMembershipMatches, type CompileContext, type CompiledQuery } from '../../src/sql/index.js';
-import type { Dialect } from '../../src/warehouse/types.js';
+import type { Dialect } from '../../src/dialect/dialect.js';
 import { bank } from '../fixtures/bank.js';
 
 /*
@@ -30,7 +30,7 @@ function contextFor(dialect: Dialect): CompileContext {
     dialect,
     graph: bank.graph,
     classicAudiences: bank.classicAudiences,
-    linkedAudience: (key) => ({ kind: 'snapshot', table: '"LINKED_AUDIENCES"."membership"', audienceKey: key }),
+    linkedAudience: (key) => ({ kind: 'snapshot', table: { schema: 'LINKED_AUDIENCES', name: 'membership' }, audienceKey: key }),
     now: NOW,
   };
 }

@@ -184,7 +184,7 @@ function worldWithAudiences(): World {
     ],
   });
   w.linked = {
-    snap: { kind: 'snapshot', table: '"main"."snapshots"', audienceKey: 'snap' },
+    snap: { kind: 'snapshot', table: { schema: 'main', name: 'snapshots' }, audienceKey: 'snap' },
     inl: { kind: 'inline', condition: trait('score', { operator: 'equals', value: { literal: 10 } }) },
   };
   return w;

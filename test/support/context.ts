@@ -1,5 +1,5 @@
 import type { CompileContext } from '../../src/sql/index.js';
-import type { Dialect } from '../../src/warehouse/types.js';
+import type { Dialect } from '../../src/dialect/dialect.js';
 import type { World } from './world.js';
 
 /** The compile context of a generated or hand-built world. */

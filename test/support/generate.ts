@@ -8,7 +8,7 @@
 import type { Scalar } from '../../src/model/common.js';
 import type { Comparison, Condition, Count, EntityPredicate, EventCondition, Operand, PropertyFilter } from '../../src/model/condition.js';
 import type { DataGraph, Relationship } from '../../src/model/graph.js';
-import { quoteTable } from '../../src/sql/identifiers.js';
+import { quoteTable } from '../../src/dialect/identifiers.js';
 import type { Cell, ColumnType, Row, TableData, World } from './world.js';
 
 export interface Rng {
@@ -280,7 +280,7 @@ export function generateCase(seed: number): GeneratedCase {
     graph,
     tables,
     classicAudiences,
-    linked: { 'snap-aud': { kind: 'snapshot', table: quoteTable('duckdb', snapshotRef), audienceKey: 'snap-aud' } },
+    linked: { 'snap-aud': { kind: 'snapshot', table: { schema: snapshotRef.split('.')[0], name: snapshotRef.split('.')[1] }, audienceKey: 'snap-aud' } },
     now,
   };
   const gen = new ConditionGenerator(r, schema, world);

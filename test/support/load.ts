@@ -1,4 +1,4 @@
-import { quoteIdent, quoteTable } from '../../src/sql/identifiers.js';
+import { quoteIdent, quoteTable } from '../../src/dialect/identifiers.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import type { World } from './world.js';
 

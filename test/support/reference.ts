@@ -300,7 +300,7 @@ export class Reference {
         src.kind === 'inline'
           ? this.membership(src.condition)
           : new Set(
-              tableOf(this.world, tableRefOfQuoted(src.table))
+              tableOf(this.world, `${src.table.schema}.${src.table.name}`)
                 .rows.filter((r) => r.audience_key === src.audienceKey && r.profile_id !== null)
                 .map((r) => String(r.profile_id)),
             );
@@ -308,14 +308,6 @@ export class Reference {
     }
     return members;
   }
-}
-
-/** The generator quotes snapshot tables as "schema"."table" (no quotes inside): back to schema.table. */
-export function tableRefOfQuoted(quoted: string): string {
-  return quoted
-    .split('.')
-    .map((p) => p.slice(1, -1).replace(/""/g, '"'))
-    .join('.');
 }
 
 function lookup(props: unknown, path: string): unknown {

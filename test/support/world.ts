@@ -1,3 +1,4 @@
+import type { StateTableName } from '../../src/dialect/ast.js';
 import type { ClassicAudience } from '../../src/model/audience.js';
 import type { Condition } from '../../src/model/condition.js';
 import type { DataGraph } from '../../src/model/graph.js';
@@ -20,7 +21,7 @@ export interface TableData {
 }
 
 /** A linked audience referenced by "part of": its members as a snapshot table, or its condition. */
-export type LinkedSource = { kind: 'snapshot'; table: string; audienceKey: string } | { kind: 'inline'; condition: Condition };
+export type LinkedSource = { kind: 'snapshot'; table: StateTableName; audienceKey: string } | { kind: 'inline'; condition: Condition };
 
 /** Everything one differential case runs on: data, graph and the other audiences. */
 export interface World {

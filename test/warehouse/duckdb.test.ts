@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { quoteIdent, quoteTable } from '../../src/sql/identifiers.js';
+import { quoteIdent, quoteTable } from '../../src/dialect/identifiers.js';
 import { duckDbTypeFamily, openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { WarehouseError } from '../../src/warehouse/errors.js';
 import { openWarehouse } from '../../src/warehouse/index.js';

@@ -10,10 +10,11 @@ import { hasErrors, type Diagnostic } from '../../model/diagnostics.js';
 import { ENTITY_TRIGGERS, type Trigger } from '../../model/emitter.js';
 import { LinkedError } from '../../model/errors.js';
 import { compileCount, compileEntityMatches, compileMembership, type CompileContext, type CompiledQuery } from '../../sql/index.js';
-import { quoteIdent, quoteTable } from '../../sql/identifiers.js';
-import { systemName } from '../../sql/printer.js';
+import { quoteIdent, quoteTable } from '../../dialect/identifiers.js';
+import { systemName } from '../../dialect/dialect.js';
 import { openWarehouse } from '../../warehouse/index.js';
-import type { Dialect, Warehouse } from '../../warehouse/types.js';
+import type { Dialect } from '../../dialect/dialect.js';
+import type { Warehouse } from '../../warehouse/types.js';
 import { printJson } from '../run.js';
 
 /*

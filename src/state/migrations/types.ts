@@ -1,4 +1,4 @@
-import type { Dialect } from '../../warehouse/types.js';
+import type { Dialect } from '../../dialect/dialect.js';
 
 /**
  * A forward migration of the state schema (DESIGN D5: DDL only at init or migration).

@@ -1,4 +1,5 @@
-import type { Dialect } from '../warehouse/types.js';
+import type { StateTableName } from './ast.js';
+import type { Dialect } from './dialect.js';
 
 /**
  * The one place identifiers become SQL text (DESIGN D4). DuckDB and Snowflake both quote with
@@ -17,4 +18,9 @@ export function quoteTable(dialect: Dialect, ref: string): string {
     .split('.')
     .map((p) => quoteIdent(dialect, p))
     .join('.');
+}
+
+/** `"schema"."table"`: the migrations create state tables under quoted lower-case names. */
+export function quoteStateTable(dialect: Dialect, t: StateTableName): string {
+  return `${quoteIdent(dialect, t.schema)}.${quoteIdent(dialect, t.name)}`;
 }

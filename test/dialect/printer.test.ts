@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { addInterval, and, cast, col, compare, insert, param, ref, select, stateTable, table, unionAll, update, values } from '../../src/dialect/ast.js';
+import { printSql } from '../../src/dialect/printer.js';
+import type { Dialect } from '../../src/dialect/dialect.js';
+
+/** The statement with each `?` replaced by its value, as the warehouse binds them. */
+function bound(dialect: Dialect, statement: Parameters<typeof printSql>[1]): string {
+  const { sql, params } = printSql(dialect, statement);
+  let i = 0;
+  const text = sql.replace(/\?/g, () => JSON.stringify(params[i++]));
+  expect(i).toBe(params.length);
+  return text;
+}
+
+describe('printer: values follow the printed text', () => {
+  const now = '2026-12-05 07:16:15.584';
+  const windowed = select([{ expr: col('e', 'ts'), as: 'ts' }], {
+    from: table('db.events', 'e'),
+    where: and(compare('>=', col('e', 'ts'), addInterval(cast(param(now), 'TIMESTAMP'), param(-7), 'days')), compare('=', col('e', 'name'), param('Paid'))),
+  });
+
+  it('Snowflake DATEADD binds the amount, then the timestamp', () => {
+    expect(bound('snowflake', windowed)).toContain(`DATEADD(DAY, -7, CAST("${now}" AS TIMESTAMP))`);
+  });
+
+  it('DuckDB interval arithmetic binds the timestamp, then the amount', () => {
+    expect(bound('duckdb', windowed)).toContain(`(CAST("${now}" AS TIMESTAMP) + to_days(CAST(-7 AS INTEGER)))`);
+  });
+
+  it('values after a reordered construct keep their place', () => {
+    expect(printSql('snowflake', windowed).params).toEqual([-7, now, 'Paid']);
+    expect(printSql('duckdb', windowed).params).toEqual([now, -7, 'Paid']);
+  });
+});
+
+describe('printer: statements', () => {
+  const runs = { schema: 'my "state"', name: 'runs' };
+
+  it('prints state tables quoted as created, their columns as unquoted names resolve', () => {
+    const q = select([{ expr: ref('status'), as: 'status' }], { from: stateTable(runs), where: compare('=', ref('audience_key'), param('a')), limit: 3 });
+    expect(printSql('snowflake', q).sql).toBe('SELECT "STATUS" AS "STATUS"\nFROM "my ""state"""."runs"\nWHERE "AUDIENCE_KEY" = ?\nLIMIT 3');
+    expect(printSql('duckdb', q).sql).toBe('SELECT "status" AS "status"\nFROM "my ""state"""."runs"\nWHERE "audience_key" = ?\nLIMIT 3');
+  });
+
+  it('prints INSERT ... VALUES, INSERT ... SELECT and UPDATE with their values in order', () => {
+    expect(printSql('duckdb', insert(runs, ['id', 'status'], values([param('r1'), param('Live')])))).toEqual({
+      sql: 'INSERT INTO "my ""state"""."runs" ("id", "status")\nVALUES (?, ?)',
+      params: ['r1', 'Live'],
+    });
+    const copy = insert(runs, ['id'], unionAll(select({ id: param('a') }), select({ id: param('b') })));
+    expect(printSql('duckdb', copy).params).toEqual(['a', 'b']);
+    expect(printSql('duckdb', copy).sql).toContain('UNION ALL');
+    expect(printSql('duckdb', update(runs, { status: param('Failed') }, compare('=', ref('id'), param('r1'))))).toEqual({
+      sql: 'UPDATE "my ""state"""."runs" SET "status" = ?\nWHERE "id" = ?',
+      params: ['Failed', 'r1'],
+    });
+  });
+
+  it('refuses a limit that is not a whole number', () => {
+    expect(() => printSql('duckdb', select({ one: param(1) }, { limit: 1.5 }))).toThrow(/whole number/);
+  });
+});
