@@ -11,7 +11,7 @@ import {
 export { startOfUtcDay } from '../shared/generate.js';
 
 /*
- * The bank example's warehouse (.tmp/BANK.md is the contract with examples/bank/main.ts): profiles →
+ * The bank example's warehouse (examples/bank/README.md is the contract with main.ts): profiles →
  * accounts → credit cards → transactions, offers joined to cards through card_offers, events
  * (payments, logins, card activations, statements) and the classic vip_list.
  *
@@ -26,7 +26,7 @@ export type BankGenerationOptions = GenerationOptions<BankTable>;
 export const BANK_TABLES = ['profiles', 'accounts', 'credit_cards', 'transactions', 'offers', 'card_offers', 'events', 'vip_list'] as const;
 export type BankTable = (typeof BANK_TABLES)[number];
 
-/** Average transactions per profile at scale (BANK.md: 20 M for 1 M profiles). */
+/** Average transactions per profile at scale (README.md: 20 M for 1 M profiles). */
 const TRANSACTIONS_PER_PROFILE = 20;
 const OFFERS = 300;
 const MAX_PROFILES = 50_000_000;

@@ -1,5 +1,5 @@
 /**
- * The bank example (../../.tmp/BANK.md is its contract with the data generator, data.ts):
+ * The bank example (README.md beside it is its contract with the data generator, data.ts):
  * profiles -> accounts -> credit cards -> transactions, offers on cards (many-to-many), payment
  * events. Four audiences that together use every condition kind, two destinations and an emitter
  * for each of the five triggers.

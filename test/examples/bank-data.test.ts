@@ -29,7 +29,7 @@ afterAll(async () => {
 
 const one = async <T = number>(sql: string, params: unknown[] = []): Promise<T> => Object.values((await wh.query(sql, params)).rows[0])[0] as T;
 
-/** BANK.md, column by column: names and types exactly. */
+/** examples/bank/README.md, column by column: names and types exactly. */
 const SCHEMA: Record<string, [string, string][]> = {
   profiles: [
     ['user_id', 'VARCHAR'],
@@ -90,7 +90,7 @@ const SCHEMA: Record<string, [string, string][]> = {
 };
 
 describe('bank example data generator', () => {
-  it('writes every table of BANK.md with its exact columns and types', async () => {
+  it('writes every table of examples/bank/README.md with its exact columns and types', async () => {
     expect(Object.keys(counts)).toEqual([...BANK_TABLES]);
     for (const [table, columns] of Object.entries(SCHEMA)) {
       expect(await columnsOf(wh, table), table).toEqual(columns);
@@ -129,7 +129,7 @@ describe('bank example data generator', () => {
     expect(await one(`SELECT count(*) FROM main.credit_cards WHERE tier NOT IN ('classic','gold','platinum') OR status NOT IN ('active','blocked','closed')`)).toBe(0);
   });
 
-  it('transactions: about 20 per profile, skewed across cards, categories of BANK.md, all in the past', async () => {
+  it('transactions: about 20 per profile, skewed across cards, categories of examples/bank/README.md, all in the past', async () => {
     expect(counts.transactions / PROFILES).toBeGreaterThan(18);
     expect(counts.transactions / PROFILES).toBeLessThan(22);
     const { rows } = await wh.query<{ mx: number; md: number }>(`SELECT max(n) AS mx, median(n) AS md FROM (SELECT count(*) AS n FROM main.transactions GROUP BY card_id)`);
@@ -147,7 +147,7 @@ describe('bank example data generator', () => {
     expect(await one(`SELECT max(n) FROM (SELECT count(*) AS n FROM main.card_offers GROUP BY card_id)`)).toBeGreaterThan(1);
   });
 
-  it('events: the four names, payment and login properties as BANK.md says, the last 180 days', async () => {
+  it('events: the four names, payment and login properties as examples/bank/README.md says, the last 180 days', async () => {
     const names = (await wh.query<{ event: string }>(`SELECT DISTINCT event FROM main.events ORDER BY event`)).rows.map((r) => r.event);
     expect(names).toEqual(['Card Activated', 'Login', 'Payment Made', 'Statement Viewed']);
     expect(

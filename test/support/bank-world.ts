@@ -7,7 +7,7 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const ts = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
 /**
- * A small seeded warehouse in the bank example's exact shape (.tmp/BANK.md), with distributions
+ * A small seeded warehouse in the bank example's exact shape (examples/bank/README.md), with distributions
  * tilted so that each bank audience has members, plus the compute layer's membership snapshot
  * table for "part of a linked audience". Test-only: the example's own generator is separate.
  */
