@@ -5,7 +5,7 @@ import type { Diagnostic } from '../model/diagnostics.js';
 import type { DataGraph } from '../model/graph.js';
 import { quoteIdent, quoteTable } from '../dialect/identifiers.js';
 import type { CatalogColumn, CatalogTable, Warehouse } from '../warehouse/types.js';
-import { GraphIndex } from './paths.js';
+import { GraphIndex } from '../model/graph-index.js';
 import { resourceAddress } from './static.js';
 
 /*

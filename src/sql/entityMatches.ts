@@ -1,4 +1,5 @@
-import type { Condition, Count, EntityCondition, EntityPredicate } from '../model/condition.js';
+import type { Condition, EntityCondition, EntityPredicate } from '../model/condition.js';
+import { foldPredicate, positiveEntityChains } from '../model/condition-walk.js';
 import { LinkedError } from '../model/errors.js';
 import { FALSE, NULL, and, cast, col, compare, inQuery, isNotNull, param, sysCol, table, type Expr, type Join, type Query, type Select, type StateTableName } from '../dialect/ast.js';
 import { ConditionCompiler, type RelatedRows, type Scope } from './compiler.js';
@@ -7,42 +8,13 @@ import { printerFor, type CompiledQuery } from '../dialect/printer.js';
 
 const MEMBERS = 'members';
 
-/** A count that "without" rows satisfies: its matches are not what made the profile a member. */
-const countsMatches = (c: Count) => !(c.op !== 'at_least' && c.value === 0);
-
 /**
  * The chains of entity conditions along `path` (one per level, each nested in the previous one's
  * `where`), skipping any under a `not` or with a count of "none".
  */
 export function entityOccurrences(condition: Condition, path: readonly string[]): EntityCondition[][] {
-  const fromEntity = (ec: EntityCondition, level: number): EntityCondition[][] => {
-    if (level === path.length) return [[ec]];
-    return ec.where ? inEntity(ec.where, level).map((chain) => [ec, ...chain]) : [];
-  };
-  const matches = (ec: EntityCondition, level: number) => ec.relationship === path[level] && countsMatches(ec.count);
-  const inEntity = (p: EntityPredicate, level: number): EntityCondition[][] => {
-    switch (p.kind) {
-      case 'and':
-      case 'or':
-        return p.conditions.flatMap((c) => inEntity(c, level));
-      case 'entity':
-        return matches(p, level) ? fromEntity(p, level + 1) : [];
-      default:
-        return [];
-    }
-  };
-  const inProfile = (c: Condition): EntityCondition[][] => {
-    switch (c.kind) {
-      case 'and':
-      case 'or':
-        return c.conditions.flatMap(inProfile);
-      case 'entity':
-        return matches(c, 0) ? fromEntity(c, 1) : [];
-      default:
-        return [];
-    }
-  };
-  return inProfile(condition);
+  const along = (chain: EntityCondition[]) => chain.length === path.length && chain.every((ec, level) => ec.relationship === path[level]);
+  return positiveEntityChains(condition).filter(along);
 }
 
 /**
@@ -155,19 +127,16 @@ const conjunctsOf = (c: Condition): Condition[] => (c.kind === 'and' ? c.conditi
 
 /** Whether a predicate compares with a profile trait anywhere inside it. */
 function readsTraits(p: EntityPredicate): boolean {
-  switch (p.kind) {
-    case 'and':
-    case 'or':
-      return p.conditions.some(readsTraits);
-    case 'not':
-      return readsTraits(p.condition);
-    case 'entity':
-      return p.where !== undefined && readsTraits(p.where);
-    case 'column': {
-      const value: unknown = 'value' in p ? p.value : undefined;
+  return foldPredicate<boolean, null>(p, null, {
+    and: (items) => items.some(Boolean),
+    or: (items) => items.some(Boolean),
+    not: (item) => item,
+    entity: (ec) => ec.where !== undefined && readsTraits(ec.where),
+    column: (c) => {
+      const value: unknown = 'value' in c ? c.value : undefined;
       return typeof value === 'object' && value !== null && 'trait' in value;
-    }
-  }
+    },
+  });
 }
 
 /**
