@@ -4,7 +4,7 @@ import { LinkedError } from '../model/errors.js';
 import { FALSE, NULL, and, cast, col, compare, inQuery, isNotNull, param, sysCol, table, type Expr, type Join, type Query, type Select, type StateTableName } from '../dialect/ast.js';
 import { ConditionCompiler, type RelatedRows, type Scope } from './compiler.js';
 import type { CompileContext } from './context.js';
-import { printerFor, type CompiledQuery } from '../dialect/printer.js';
+import { printSql, type CompiledQuery } from '../dialect/printer.js';
 
 const MEMBERS = 'members';
 
@@ -43,12 +43,12 @@ export interface EntityMatchOptions {
   members?: { table: StateTableName; audienceKey: string };
 }
 
-export function compileEntityMatches(
-  condition: Condition,
-  path: string[],
-  ctx: CompileContext,
-  options: EntityMatchOptions = {},
-): CompiledQuery {
+export function compileEntityMatches(condition: Condition, path: string[], ctx: CompileContext, options: EntityMatchOptions = {}): CompiledQuery {
+  return printSql(ctx.dialect, entityMatchesQuery(condition, path, ctx, options));
+}
+
+/** compileEntityMatches as AST. */
+export function entityMatchesQuery(condition: Condition, path: string[], ctx: CompileContext, options: EntityMatchOptions = {}): Query {
   const compiler = new ConditionCompiler(ctx);
   assertGraphPath(compiler, path);
   const profile = ctx.graph.profile;
@@ -60,8 +60,7 @@ export function compileEntityMatches(
 
   const chains = entityOccurrences(condition, path);
   if (chains.length === 0) {
-    const none: Select = { kind: 'select', columns: columns(cast(NULL, 'VARCHAR'), cast(NULL, 'VARCHAR')), where: FALSE };
-    return printerFor(ctx.dialect).print(none);
+    return { kind: 'select', columns: columns(cast(NULL, 'VARCHAR'), cast(NULL, 'VARCHAR')), where: FALSE };
   }
 
   const members = options.members ? compiler.snapshotSelect(options.members) : compiler.membershipSelect(condition);
@@ -90,9 +89,7 @@ export function compileEntityMatches(
     };
   });
   const withMembers = [{ name: MEMBERS, query: members }];
-  const query: Query =
-    selects.length === 1 ? { ...selects[0], with: withMembers } : { kind: 'union', with: withMembers, queries: selects };
-  return printerFor(ctx.dialect).print(query);
+  return selects.length === 1 ? { ...selects[0], with: withMembers } : { kind: 'union', with: withMembers, queries: selects };
 }
 
 /**
@@ -158,6 +155,12 @@ function readsTraits(p: EntityPredicate): boolean {
  * same id.
  */
 export function compileMembershipMatches(condition: Condition, path: string[], ctx: CompileContext): CompiledQuery | undefined {
+  const query = membershipMatchesQuery(condition, path, ctx);
+  return query && printSql(ctx.dialect, query);
+}
+
+/** compileMembershipMatches as AST. */
+export function membershipMatchesQuery(condition: Condition, path: string[], ctx: CompileContext): Select | undefined {
   const compiler = new ConditionCompiler(ctx);
   assertGraphPath(compiler, path);
   const chains = entityOccurrences(condition, path);
@@ -200,8 +203,7 @@ export function compileMembershipMatches(condition: Condition, path: string[], c
     { expr: cast(sysCol(x, 'entity_id'), 'VARCHAR'), as: 'entity_id' },
   ];
   const join = compiler.index.relationship(chain[0]!.relationship)!.join;
-  const query: Select =
-    join.type === 'profile' && join.profileColumn === profile.id
+  return join.type === 'profile' && join.profileColumn === profile.id
       ? {
           kind: 'select',
           distinct: true,
@@ -217,5 +219,4 @@ export function compileMembershipMatches(condition: Condition, path: string[], c
           joins: [{ from: { kind: 'derived', query: chainRows, alias: x }, on: compare('=', sysCol(x, 'k'), first.parentKey) }],
           where: qualifying,
         };
-  return printerFor(ctx.dialect).print(query);
 }
