@@ -3,9 +3,9 @@ import type { Condition } from '../model/condition.js';
 import type { Desired } from '../model/desired.js';
 import type { DataGraph } from '../model/graph.js';
 import { LinkedError } from '../model/errors.js';
-import { countStar, except, scalar, select, star, type FromItem, type Query, type Select } from '../dialect/ast.js';
+import { except, scalar, select, star, type FromItem, type Select } from '../dialect/ast.js';
 import { systemName, type Dialect } from '../dialect/dialect.js';
-import { compileContext, membershipQuery, type CompileContext } from '../sql/index.js';
+import { compileContext, countQuery, membershipQuery, type CompileContext } from '../sql/index.js';
 import { execute } from '../warehouse/execute.js';
 import type { Warehouse } from '../warehouse/types.js';
 import type { AudienceImpact, Plan } from './types.js';
@@ -48,12 +48,10 @@ function sideContext(side: ImpactSide, dialect: Dialect): CompileContext {
 
 const everyRow = (from: FromItem, distinct = false): Select => select([star()], { distinct, from });
 const cte = (name: string): FromItem => ({ kind: 'cte', name, alias: name });
-/** `SELECT COUNT(*) AS n FROM (query)`. */
-const countOf = (query: Query): Select => select({ n: countStar }, { from: { kind: 'derived', query, alias: 'x' } });
 
 /** The size of a new audience's membership. */
 function newSizeQuery(members: Select): Select {
-  return countOf(everyRow({ kind: 'derived', query: members, alias: 'm' }, true));
+  return countQuery(everyRow({ kind: 'derived', query: members, alias: 'm' }, true));
 }
 
 /**
@@ -61,8 +59,8 @@ function newSizeQuery(members: Select): Select {
  * positional and distinct in DuckDB and Snowflake, so it needs no column name.
  */
 function movementQuery(current: Select, next: Select): Select {
-  const size = (name: string) => scalar(countOf(everyRow(cte(name), true)));
-  const minus = (a: string, b: string) => scalar(countOf(except(everyRow(cte(a)), everyRow(cte(b)))));
+  const size = (name: string) => scalar(countQuery(everyRow(cte(name), true)));
+  const minus = (a: string, b: string) => scalar(countQuery(except(everyRow(cte(a)), everyRow(cte(b)))));
   return select(
     { current_size: size('o'), new_size: size('n'), entering: minus('n', 'o'), exiting: minus('o', 'n') },
     { with: [{ name: 'o', query: current }, { name: 'n', query: next }] },

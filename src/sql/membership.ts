@@ -14,7 +14,7 @@ export function membershipQuery(condition: Condition, ctx: CompileContext): Sele
   return new ConditionCompiler(ctx).membershipSelect(condition, 'p');
 }
 
-/** `SELECT COUNT(*) AS n FROM (query) AS q`. */
+/** The number of rows of `query`, as column `n`. */
 export function countQuery(query: Query): Select {
   return select({ n: countStar }, { from: { kind: 'derived', query, alias: 'q' } });
 }
