@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addInterval, and, cast, col, compare, except, insert, param, ref, select, stateTable, table, unionAll, update, values } from '../../src/dialect/ast.js';
+import { addInterval, and, cast, col, compare, except, fn, insert, param, ref, select, stateTable, table, unionAll, update, values } from '../../src/dialect/ast.js';
 import { printSql } from '../../src/dialect/printer.js';
 import type { Dialect } from '../../src/dialect/dialect.js';
 
@@ -61,6 +61,10 @@ describe('printer: statements', () => {
       sql: 'SELECT ? AS "id"\nEXCEPT\nSELECT ? AS "id"',
       params: ['a', 'b'],
     });
+  });
+
+  it('prints CURRENT_DATABASE() as a function without arguments', () => {
+    expect(printSql('snowflake', select({ d: fn('CURRENT_DATABASE') })).sql).toBe('SELECT CURRENT_DATABASE() AS "D"');
   });
 
   it('refuses a limit that is not a whole number', () => {
