@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateBankWarehouse, startOfUtcDay } from '../../examples/bank/data.js';
-import { previewAudience, previewContext } from '../../src/cli/commands/preview.js';
 import { checkCatalog } from '../../src/graph/catalog.js';
-import { compileCount, compileEntityMatches, compileMembership } from '../../src/sql/index.js';
+import { previewAudience, previewContext } from '../../src/preview/preview.js';
+import { compileCount, entityMatchesQuery, membershipQuery } from '../../src/sql/index.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { bank } from '../../test/fixtures/bank.js';
@@ -97,7 +97,7 @@ async function main() {
     const ctx = previewContext(bank, 'duckdb', NOW);
     log(`${'audience'.padEnd(16)} ${'members'.padStart(10)} ${'compiled'.padStart(10)} ${'hand'.padStart(10)} ${'ratio'.padStart(6)} ${'best'.padStart(6)}  ${'preview'.padStart(10)} ${'vs count'.padStart(8)}  equal`);
     for (const audience of bank.audiences) {
-      const compiled = compileCount(compileMembership(audience.condition, ctx), ctx);
+      const compiled = compileCount(membershipQuery(audience.condition, ctx), ctx);
       const d = await duel(wh, compiled, hand[audience.key]);
       const previews: number[] = [];
       let members = 0;
@@ -125,7 +125,7 @@ async function main() {
     }
 
     // The entity-match query behind overdue-cards' entity triggers, against its hand-written twin.
-    const matches = compileCount(compileEntityMatches(bank.audiences[0].condition, ['accounts', 'cards'], ctx), ctx);
+    const matches = compileCount(entityMatchesQuery(bank.audiences[0].condition, ['accounts', 'cards'], ctx), ctx);
     const m = await duel(wh, matches, handwrittenOverdueCardMatches(NOW));
     const entityRow = { audience: 'overdue-cards accounts.cards (entity matches)', members: m.countA, equal: m.countA === m.countB, compiledMs: m.a, handMs: m.b, ratio: m.a / m.b, bestRatio: m.minA / m.minB };
     results.push(entityRow);

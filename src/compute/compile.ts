@@ -1,7 +1,9 @@
+import { AppliedModel } from '../model/applied-model.js';
 import { LinkedError } from '../model/errors.js';
-import { compileEntityMatches, compileMembership, compileMembershipMatches, type CompileContext } from '../sql/index.js';
+import { compileContext, compileEntityMatches, compileMembership, compileMembershipMatches } from '../sql/index.js';
 import type { Dialect } from '../dialect/dialect.js';
-import { entityPathsOf, findAudience, type ComputeModel } from './model.js';
+import { stateTables } from '../state/tables.js';
+import type { ComputeModel } from './model.js';
 import type { CompiledAudience } from './types.js';
 
 /**
@@ -10,7 +12,7 @@ import type { CompiledAudience } from './types.js';
  * audience is enabled (the controller computes it first), else compiles its condition inline.
  */
 export function compileAudience(
-  model: ComputeModel,
+  resources: ComputeModel,
   audienceKey: string,
   options: {
     dialect: Dialect;
@@ -22,20 +24,20 @@ export function compileAudience(
     now: Date;
   },
 ): CompiledAudience {
-  const audience = findAudience(model, audienceKey);
+  const model = new AppliedModel(resources);
+  const audience = model.audience(audienceKey);
   if (!audience) throw new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} is not in the applied state.`);
-  const ctx: CompileContext = {
+  const tables = stateTables(options.stateSchema);
+  const ctx = compileContext({
     dialect: options.dialect,
     graph: model.graph,
     classicAudiences: model.classicAudiences,
     now: options.now,
-    linkedAudience: (key) => {
-      const other = findAudience(model, key);
-      if (!other) throw new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} uses audience ${key}, which is not applied.`);
-      return other.enabled ? { kind: 'snapshot', table: { schema: options.stateSchema, name: 'membership' }, audienceKey: key } : { kind: 'inline', condition: other.condition };
-    },
-  };
-  const paths = entityPathsOf(model.emitters, audienceKey);
+    audience: (key) => model.audience(key),
+    snapshots: tables.membership,
+    unknownAudience: (key) => new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} uses audience ${key}, which is not applied.`),
+  });
+  const paths = model.entityPathsOf(audienceKey);
   // One path whose matches also give the membership spares the warehouse a second scan.
   const oneQuery = paths.map((path) => ({ path, query: compileMembershipMatches(audience.condition, path, ctx) })).find((p) => p.query);
   return {
@@ -45,7 +47,7 @@ export function compileAudience(
       query:
         path === oneQuery?.path
           ? oneQuery.query!
-          : compileEntityMatches(audience.condition, path, ctx, { members: { table: { schema: options.stateSchema, name: 'membership_stage' }, audienceKey } }),
+          : compileEntityMatches(audience.condition, path, ctx, { members: { table: tables.membership_stage, audienceKey } }),
     })),
     ...(oneQuery ? { membershipFromEntities: oneQuery.path.join('.') } : {}),
     distinctRows: true,

@@ -15,7 +15,7 @@ export type ComparisonOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
 export type ArithmeticOp = '+' | '-' | '*' | '||';
 export type TimeUnit = 'minutes' | 'hours' | 'days';
 /** Functions both dialects spell alike. Dialect-specific ones have nodes of their own. */
-export type FunctionName = 'COUNT' | 'MAX' | 'MIN' | 'SUM' | 'ROW_NUMBER' | 'LOWER' | 'UPPER' | 'LENGTH' | 'GREATEST' | 'LEAST';
+export type FunctionName = 'COUNT' | 'MAX' | 'MIN' | 'SUM' | 'ROW_NUMBER' | 'LOWER' | 'UPPER' | 'LENGTH' | 'GREATEST' | 'LEAST' | 'CURRENT_DATABASE';
 
 /** A state table: `schema` is the user's (quoted as given), `name` is ours (a system name). */
 export interface StateTableName {
@@ -113,6 +113,8 @@ export interface Union {
   readonly with?: readonly Cte[];
   readonly all?: boolean;
   readonly queries: readonly Select[];
+  /** `EXCEPT` (distinct) instead: the first select's rows that the others do not return. */
+  readonly except?: boolean;
 }
 
 export type Query = Select | Union;
@@ -209,6 +211,8 @@ export function select(columns: readonly SelectColumn[] | Record<string, Expr>, 
 
 export const star = (table?: string): SelectColumn => ({ star: true, table });
 export const unionAll = (...queries: Select[]): Union => ({ kind: 'union', all: true, queries });
+/** `first EXCEPT second`: positional and distinct, so it needs no column name. */
+export const except = (first: Select, second: Select): Union => ({ kind: 'union', except: true, queries: [first, second] });
 
 export const insert = (into: Insert['into'], columns: readonly string[], source: Insert['source']): Insert => ({ kind: 'insert', into, columns, source });
 export const values = (...rows: (readonly Expr[])[]): Insert['source'] => ({ kind: 'values', rows });

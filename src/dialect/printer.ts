@@ -93,7 +93,7 @@ export abstract class SqlPrinter {
       ? `WITH ${q.with.map((c) => `${this.system(c.name)} AS (\n${this.query(c.query, depth + 1)}\n${pad})`).join(`,\n${pad}`)}\n${pad}`
       : '';
     if (q.kind === 'union') {
-      const op = q.all ? 'UNION ALL' : 'UNION';
+      const op = q.except ? 'EXCEPT' : q.all ? 'UNION ALL' : 'UNION';
       return ctes + q.queries.map((s) => this.select({ ...s, with: undefined }, depth)).join(`\n${pad}${op}\n${pad}`);
     }
     return ctes + this.select({ ...q, with: undefined }, depth);

@@ -1,11 +1,13 @@
 import type { Audience } from '../model/audience.js';
-import type { Condition, EntityPredicate, Operand } from '../model/condition.js';
+import type { Operand } from '../model/condition.js';
+import { visitCondition } from '../model/condition-walk.js';
 import type { Desired } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { DataGraph } from '../model/graph.js';
-import { quoteIdent, quoteTable } from '../dialect/identifiers.js';
+import { ONE, col, compare, countStar, isNotNull, lit, select, table as tableFrom, type Select } from '../dialect/ast.js';
+import { execute } from '../warehouse/execute.js';
 import type { CatalogColumn, CatalogTable, Warehouse } from '../warehouse/types.js';
-import { GraphIndex } from './paths.js';
+import { GraphIndex } from '../model/graph-index.js';
 import { resourceAddress } from './static.js';
 
 /*
@@ -172,6 +174,13 @@ function keyedTables(graph: DataGraph): { table: string; key: string; attribute:
   return out;
 }
 
+/** One row counting 1 when some non-NULL value of `key` repeats in `table`, else 0: stops at the first repeat. */
+function duplicateKeyQuery(table: string, key: string): Select {
+  const k = col('t', key);
+  const repeated = select({ one: ONE }, { from: tableFrom(table, 't'), where: isNotNull(k), groupBy: [k], having: compare('>', countStar, lit(1)), limit: 1 });
+  return select({ n: countStar }, { from: { kind: 'derived', query: repeated, alias: 'd' } });
+}
+
 /** The seed's "Duplicate records" error for each table whose primary key repeats. */
 async function checkDuplicateKeys(desired: Desired, wh: Warehouse, cache: CatalogCache, out: Diagnostic[]): Promise<void> {
   const at = resourceAddress('data_graph', desired.graph.key);
@@ -181,8 +190,7 @@ async function checkDuplicateKeys(desired: Desired, wh: Warehouse, cache: Catalo
     seen.add(`${table}\u0000${key}`);
     const col = await cache.column(table, key);
     if (!col) continue; // reported as a missing column already
-    const sql = `SELECT count(*) AS n FROM (SELECT 1 AS one FROM ${quoteTable(wh.dialect, table)} WHERE ${quoteIdent(wh.dialect, col.name)} IS NOT NULL GROUP BY ${quoteIdent(wh.dialect, col.name)} HAVING count(*) > 1 LIMIT 1) AS d`;
-    const { rows } = await wh.query<Record<string, unknown>>(sql, [], { tag: 'linked-audiences:validate:graph' });
+    const { rows } = await execute(wh, duplicateKeyQuery(table, col.name), { tag: 'linked-audiences:validate:graph' });
     const n = Number(Object.values(rows[0] ?? {})[0] ?? 0);
     if (n > 0) out.push(err('DUPLICATE_PRIMARY_KEY', duplicateRecordsMessage(key), at, attribute));
   }
@@ -307,56 +315,28 @@ async function checkComparison(
   }
 }
 
-async function walkCondition(w: AudienceWalk, c: Condition, attribute: string): Promise<void> {
-  switch (c.kind) {
-    case 'and':
-    case 'or':
-      for (const [i, child] of c.conditions.entries()) await walkCondition(w, child, `${attribute}.conditions[${i}]`);
-      return;
-    case 'not':
-      return walkCondition(w, c.condition, `${attribute}.condition`);
-    case 'trait': {
-      const table = w.desired.graph.profile.table;
-      const col = await conditionColumn(w, table, c.trait, 'profile trait', `${attribute}.trait`);
-      if (col) await checkComparison(w, { table, column: col }, c, [], attribute);
-      return;
-    }
-    case 'entity':
-      return walkEntity(w, c, [], attribute);
-    case 'event':
-    case 'audience':
-      return; // the events table and classic tables are graph-level requirements
-  }
-}
-
-async function walkEntity(w: AudienceWalk, c: Extract<EntityPredicate, { kind: 'entity' }>, path: string[], attribute: string): Promise<void> {
-  if (!w.index.relationship(c.relationship)) return; // a static error already
-  const scope = [...path, c.relationship];
-  if (c.where) await walkPredicate(w, c.where, scope, `${attribute}.where`);
-}
-
-async function walkPredicate(w: AudienceWalk, p: EntityPredicate, scope: string[], attribute: string): Promise<void> {
-  switch (p.kind) {
-    case 'and':
-    case 'or':
-      for (const [i, child] of p.conditions.entries()) await walkPredicate(w, child, scope, `${attribute}.conditions[${i}]`);
-      return;
-    case 'not':
-      return walkPredicate(w, p.condition, scope, `${attribute}.condition`);
-    case 'entity':
-      return walkEntity(w, p, scope, attribute);
-    case 'column': {
-      const entity = w.index.entityOf(scope[scope.length - 1]);
-      if (!entity) return;
-      const col = await conditionColumn(w, entity.table, p.column, `entity ${entity.slug} column`, `${attribute}.column`);
-      if (col) await checkComparison(w, { table: entity.table, column: col }, p, scope, attribute);
-      return;
-    }
-  }
+/** A column a condition compares, checked to exist, then its operator and value against its type. */
+async function checkCompared(w: AudienceWalk, table: string, column: string, role: string, c: { operator: string; value?: unknown }, scope: string[], attribute: string, columnAttribute: string) {
+  const col = await conditionColumn(w, table, column, role, columnAttribute);
+  if (col) await checkComparison(w, { table, column: col }, c, scope, attribute);
 }
 
 async function checkAudience(desired: Desired, index: GraphIndex, cache: CatalogCache, audience: Audience, out: Diagnostic[]): Promise<void> {
-  await walkCondition({ desired, index, cache, at: resourceAddress('audience', audience.key), out }, audience.condition, 'condition');
+  const w: AudienceWalk = { desired, index, cache, at: resourceAddress('audience', audience.key), out };
+  const profileTable = desired.graph.profile.table;
+  // The tree is walked first, the catalog read after, one check at a time: diagnostics keep the tree's order.
+  const checks: (() => Promise<void>)[] = [];
+  visitCondition(audience.condition, {
+    trait: (c, site) => checks.push(() => checkCompared(w, profileTable, c.trait, 'profile trait', c, [], site.attribute, `${site.attribute}.trait`)),
+    // An unknown relationship is a static error already; its filters have no table to check.
+    entity: (c) => index.relationship(c.relationship) !== undefined,
+    column: (c, site) => {
+      const scope = site.entities.map((e) => e.relationship);
+      const entity = index.entityOf(scope[scope.length - 1]);
+      if (entity) checks.push(() => checkCompared(w, entity.table, c.column, `entity ${entity.slug} column`, c, scope, site.attribute, `${site.attribute}.column`));
+    },
+  });
+  for (const check of checks) await check();
 }
 
 async function checkEnrichment(desired: Desired, index: GraphIndex, cache: CatalogCache, audiences: Set<string>, out: Diagnostic[]): Promise<void> {

@@ -8,3 +8,6 @@ export * from './emitter.js';
 export * from './desired.js';
 export * from './errors.js';
 export * from './diagnostics.js';
+export * from './graph-index.js';
+export * from './condition-walk.js';
+export * from './applied-model.js';

@@ -2,14 +2,13 @@ import type { Audience, ClassicAudience } from '../model/audience.js';
 import type { Condition } from '../model/condition.js';
 import type { Desired } from '../model/desired.js';
 import type { DataGraph } from '../model/graph.js';
+import { LinkedError } from '../model/errors.js';
+import { except, scalar, select, star, type FromItem, type Select } from '../dialect/ast.js';
+import { systemName, type Dialect } from '../dialect/dialect.js';
+import { compileContext, countQuery, membershipQuery, type CompileContext } from '../sql/index.js';
+import { execute } from '../warehouse/execute.js';
 import type { Warehouse } from '../warehouse/types.js';
 import type { AudienceImpact, Plan } from './types.js';
-
-/** Compiled membership: a SELECT of one column, the member profile ids, with `?` parameters. */
-export interface CompiledMembership {
-  sql: string;
-  params: readonly unknown[];
-}
 
 /**
  * One side of the comparison: the applied resources (for the current condition) or the desired
@@ -23,13 +22,49 @@ export interface ImpactSide {
   now: Date;
 }
 
-/** Turns a condition into membership SQL on one side. Injected, so tests can count with plain SQL. */
-export type MembershipCompiler = (condition: Condition, side: ImpactSide, wh: Warehouse) => CompiledMembership | Promise<CompiledMembership>;
-
 export interface ImpactOptions {
-  compile?: MembershipCompiler;
   /** Relative time windows count from here (default: now). */
   now?: Date;
+}
+
+/**
+ * The compile context of one side. A "part of" condition on another linked audience is compiled
+ * inline from that side's condition (not the compute snapshot), so both sizes are evaluated on the
+ * same data at the same moment.
+ */
+function sideContext(side: ImpactSide, dialect: Dialect): CompileContext {
+  return compileContext({
+    dialect,
+    graph: side.graph,
+    classicAudiences: side.classicAudiences,
+    now: side.now,
+    audience: (key) => {
+      const condition = side.audiences.get(key);
+      return condition && { condition, enabled: false };
+    },
+    unknownAudience: (key) => new LinkedError('AUDIENCE_NOT_FOUND', `Audience ${key} is referenced but not declared.`),
+  });
+}
+
+const everyRow = (from: FromItem, distinct = false): Select => select([star()], { distinct, from });
+const cte = (name: string): FromItem => ({ kind: 'cte', name, alias: name });
+
+/** The size of a new audience's membership. */
+function newSizeQuery(members: Select): Select {
+  return countQuery(everyRow({ kind: 'derived', query: members, alias: 'm' }, true));
+}
+
+/**
+ * Sizes before and after, and the profiles entering and exiting, in one statement. EXCEPT is
+ * positional and distinct in DuckDB and Snowflake, so it needs no column name.
+ */
+function movementQuery(current: Select, next: Select): Select {
+  const size = (name: string) => scalar(countQuery(everyRow(cte(name), true)));
+  const minus = (a: string, b: string) => scalar(countQuery(except(everyRow(cte(a)), everyRow(cte(b)))));
+  return select(
+    { current_size: size('o'), new_size: size('n'), entering: minus('n', 'o'), exiting: minus('o', 'n') },
+    { with: [{ name: 'o', query: current }, { name: 'n', query: next }] },
+  );
 }
 
 /**
@@ -39,7 +74,7 @@ export interface ImpactOptions {
  * so it needs no column name). Nothing is written.
  */
 export async function computeImpact(wh: Warehouse, desired: Desired, plan: Plan, options: ImpactOptions = {}): Promise<AudienceImpact[]> {
-  const compile = options.compile ?? (await defaultCompiler());
+  const name = (column: string) => systemName(wh.dialect, column);
   const now = options.now ?? new Date();
   const sideOf = (pick: 'before' | 'after'): ImpactSide => {
     const specs = plan.changes.map((c) => ({ kind: c.kind, spec: c[pick] })).filter((x) => x.spec !== null);
@@ -51,7 +86,7 @@ export async function computeImpact(wh: Warehouse, desired: Desired, plan: Plan,
     };
   };
   const applied = sideOf('before');
-  const next = sideOf('after');
+  const nextSide = sideOf('after');
   const out: AudienceImpact[] = [];
   for (const c of plan.changes) {
     if (c.kind !== 'audience') continue;
@@ -59,35 +94,20 @@ export async function computeImpact(wh: Warehouse, desired: Desired, plan: Plan,
     if (c.action !== 'create' && !((c.action === 'update' || c.action === 'replace') && conditionChanged)) continue;
     const after = c.after as Audience;
     try {
-      const newSql = await compile(after.condition, next, wh);
+      const next = membershipQuery(after.condition, sideContext(nextSide, wh.dialect));
+      const tag = { tag: `linked-audiences:plan-impact:${c.key}` };
       if (c.action === 'create') {
-        const { rows } = await wh.query<{ n: number }>(`SELECT COUNT(*) AS n FROM (SELECT DISTINCT * FROM (${newSql.sql}) m) d`, newSql.params, {
-          tag: `linked-audiences:plan-impact:${c.key}`,
-        });
-        const n = Number(rows[0].n);
+        const n = Number((await execute(wh, newSizeQuery(next), tag)).rows[0][name('n')]);
         out.push({ key: c.key, currentSize: null, newSize: n, entering: n, exiting: 0 });
         continue;
       }
-      const current = await compile((c.before as Audience).condition, applied, wh);
-      const { rows } = await wh.query<{ current_size: number; new_size: number; entering: number; exiting: number }>(
-        `WITH o AS (${current.sql}), n AS (${newSql.sql})
-         SELECT (SELECT COUNT(*) FROM (SELECT DISTINCT * FROM o) x) AS current_size,
-                (SELECT COUNT(*) FROM (SELECT DISTINCT * FROM n) x) AS new_size,
-                (SELECT COUNT(*) FROM (SELECT * FROM n EXCEPT SELECT * FROM o) x) AS entering,
-                (SELECT COUNT(*) FROM (SELECT * FROM o EXCEPT SELECT * FROM n) x) AS exiting`,
-        [...current.params, ...newSql.params],
-        { tag: `linked-audiences:plan-impact:${c.key}` },
-      );
-      const r = rows[0];
-      out.push({ key: c.key, currentSize: Number(r.current_size), newSize: Number(r.new_size), entering: Number(r.entering), exiting: Number(r.exiting) });
+      const current = membershipQuery((c.before as Audience).condition, sideContext(applied, wh.dialect));
+      const r = (await execute(wh, movementQuery(current, next), tag)).rows[0];
+      out.push({ key: c.key, currentSize: Number(r[name('current_size')]), newSize: Number(r[name('new_size')]), entering: Number(r[name('entering')]), exiting: Number(r[name('exiting')]) });
     } catch (e) {
       // One audience the warehouse cannot count (a missing table) must not hide the others' impact.
       out.push({ key: c.key, currentSize: null, newSize: 0, entering: 0, exiting: 0, error: (e as Error).message.split('\n')[0] });
     }
   }
   return out;
-}
-
-async function defaultCompiler(): Promise<MembershipCompiler> {
-  return (await import('./membership-sql.js')).compileMembershipForImpact;
 }

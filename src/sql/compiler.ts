@@ -1,4 +1,4 @@
-import { GraphIndex } from '../graph/paths.js';
+import { GraphIndex } from '../model/graph-index.js';
 import type { Scalar } from '../model/common.js';
 import type {
   AudienceMembershipCondition,
@@ -9,6 +9,7 @@ import type {
   EventCondition,
   Operand,
 } from '../model/condition.js';
+import { foldCondition, foldPredicate, type ConditionFold } from '../model/condition-walk.js';
 import { LinkedError } from '../model/errors.js';
 import type { Entity, Relationship } from '../model/graph.js';
 import {
@@ -99,40 +100,24 @@ export class ConditionCompiler {
   }
 
   condition(c: Condition, scope: Scope): Expr {
-    switch (c.kind) {
-      case 'and':
-        return and(...c.conditions.map((x) => this.condition(x, scope)));
-      case 'or':
-        return or(...c.conditions.map((x) => this.condition(x, scope)));
-      case 'not':
-        return not(twoValued(this.condition(c.condition, scope)));
-      case 'trait':
-        return compileComparison({ kind: 'column', expr: this.trait(c.trait, scope) }, c, this.env(scope));
-      case 'entity':
-        return this.entityCondition(c, scope);
-      case 'event':
-        return this.eventCondition(c, scope);
-      case 'audience':
-        return this.audienceCondition(c, scope);
-    }
+    return foldCondition(c, scope, this.fold);
   }
 
   entityPredicate(p: EntityPredicate, scope: Scope): Expr {
-    switch (p.kind) {
-      case 'and':
-        return and(...p.conditions.map((x) => this.entityPredicate(x, scope)));
-      case 'or':
-        return or(...p.conditions.map((x) => this.entityPredicate(x, scope)));
-      case 'not':
-        return not(twoValued(this.entityPredicate(p.condition, scope)));
-      case 'column': {
-        const rel = scope.relationship!;
-        return compileComparison({ kind: 'column', expr: this.entityColumn(rel, p.column, scope) }, p, this.env(scope));
-      }
-      case 'entity':
-        return this.entityCondition(p, scope);
-    }
+    return foldPredicate(p, scope, this.fold);
   }
+
+  /** Each node's predicate; `not` is the two-valued complement (docs/conditions.md, NULL semantics). */
+  private readonly fold: ConditionFold<Expr, Scope> = {
+    and: (items) => and(...items),
+    or: (items) => or(...items),
+    not: (item) => not(twoValued(item)),
+    trait: (c, scope) => compileComparison({ kind: 'column', expr: this.trait(c.trait, scope) }, c, this.env(scope)),
+    column: (c, scope) => compileComparison({ kind: 'column', expr: this.entityColumn(scope.relationship!, c.column, scope) }, c, this.env(scope)),
+    entity: (c, scope) => this.entityCondition(c, scope),
+    event: (c, scope) => this.eventCondition(c, scope),
+    audience: (c, scope) => this.audienceCondition(c, scope),
+  };
 
   /** The relationship of an entity condition, checked against the graph and the enclosing scope. */
   relationshipOf(slug: string, parent: string | null): { rel: Relationship; entity: Entity } {
@@ -336,20 +321,17 @@ export class ConditionCompiler {
 
 /** Whether a predicate references a trait or a row outside the relationships bound within it. */
 export function reachesOutside(p: EntityPredicate, bound: ReadonlySet<string>): boolean {
-  switch (p.kind) {
-    case 'and':
-    case 'or':
-      return p.conditions.some((c) => reachesOutside(c, bound));
-    case 'not':
-      return reachesOutside(p.condition, bound);
-    case 'entity':
-      return p.where !== undefined && reachesOutside(p.where, new Set([...bound, p.relationship]));
-    case 'column': {
-      const v = 'value' in p ? p.value : undefined;
+  return foldPredicate<boolean, ReadonlySet<string>>(p, bound, {
+    and: (items) => items.some(Boolean),
+    or: (items) => items.some(Boolean),
+    not: (item) => item,
+    entity: (ec, b) => ec.where !== undefined && reachesOutside(ec.where, new Set([...b, ec.relationship])),
+    column: (c, b) => {
+      const v = 'value' in c ? c.value : undefined;
       if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
       if ('trait' in v) return true;
-      if ('relationship' in v) return !bound.has(v.relationship);
+      if ('relationship' in v) return !b.has(v.relationship);
       return false;
-    }
-  }
+    },
+  });
 }

@@ -20,3 +20,35 @@ export interface CompileContext {
   /** Bound as a parameter: relative windows count from it, so runs and tests are reproducible. */
   now: Date;
 }
+
+/** What a compile context is made from: one model (applied, synthesized, or one side of a plan). */
+export interface ContextSource {
+  dialect: Dialect;
+  graph: DataGraph;
+  classicAudiences: ClassicAudience[];
+  now: Date;
+  /** A linked audience's condition, and whether it computes (so has a snapshot); undefined when unknown. */
+  audience(key: string): { condition: Condition; enabled: boolean } | undefined;
+  /**
+   * The snapshot table of computed audiences: "part of" an enabled audience reads its members
+   * there. Omitted (nothing computed yet, as in preview and plan): every one is compiled inline.
+   */
+  snapshots?: StateTableName;
+  /** The error for a "part of" an audience the model lacks. */
+  unknownAudience(key: string): Error;
+}
+
+/** The one way a CompileContext is made. */
+export function compileContext(source: ContextSource): CompileContext {
+  return {
+    dialect: source.dialect,
+    graph: source.graph,
+    classicAudiences: source.classicAudiences,
+    now: source.now,
+    linkedAudience(key) {
+      const other = source.audience(key);
+      if (!other) throw source.unknownAudience(key);
+      return source.snapshots && other.enabled ? { kind: 'snapshot', table: source.snapshots, audienceKey: key } : { kind: 'inline', condition: other.condition };
+    },
+  };
+}

@@ -1,48 +1,20 @@
-import type { Condition, Count, EntityCondition, EntityPredicate } from '../model/condition.js';
+import type { Condition, EntityCondition, EntityPredicate } from '../model/condition.js';
+import { foldPredicate, positiveEntityChains } from '../model/condition-walk.js';
 import { LinkedError } from '../model/errors.js';
 import { FALSE, NULL, and, cast, col, compare, inQuery, isNotNull, param, sysCol, table, type Expr, type Join, type Query, type Select, type StateTableName } from '../dialect/ast.js';
 import { ConditionCompiler, type RelatedRows, type Scope } from './compiler.js';
 import type { CompileContext } from './context.js';
-import { printerFor, type CompiledQuery } from '../dialect/printer.js';
+import { printSql, type CompiledQuery } from '../dialect/printer.js';
 
 const MEMBERS = 'members';
-
-/** A count that "without" rows satisfies: its matches are not what made the profile a member. */
-const countsMatches = (c: Count) => !(c.op !== 'at_least' && c.value === 0);
 
 /**
  * The chains of entity conditions along `path` (one per level, each nested in the previous one's
  * `where`), skipping any under a `not` or with a count of "none".
  */
 export function entityOccurrences(condition: Condition, path: readonly string[]): EntityCondition[][] {
-  const fromEntity = (ec: EntityCondition, level: number): EntityCondition[][] => {
-    if (level === path.length) return [[ec]];
-    return ec.where ? inEntity(ec.where, level).map((chain) => [ec, ...chain]) : [];
-  };
-  const matches = (ec: EntityCondition, level: number) => ec.relationship === path[level] && countsMatches(ec.count);
-  const inEntity = (p: EntityPredicate, level: number): EntityCondition[][] => {
-    switch (p.kind) {
-      case 'and':
-      case 'or':
-        return p.conditions.flatMap((c) => inEntity(c, level));
-      case 'entity':
-        return matches(p, level) ? fromEntity(p, level + 1) : [];
-      default:
-        return [];
-    }
-  };
-  const inProfile = (c: Condition): EntityCondition[][] => {
-    switch (c.kind) {
-      case 'and':
-      case 'or':
-        return c.conditions.flatMap(inProfile);
-      case 'entity':
-        return matches(c, 0) ? fromEntity(c, 1) : [];
-      default:
-        return [];
-    }
-  };
-  return inProfile(condition);
+  const along = (chain: EntityCondition[]) => chain.length === path.length && chain.every((ec, level) => ec.relationship === path[level]);
+  return positiveEntityChains(condition).filter(along);
 }
 
 /**
@@ -71,12 +43,12 @@ export interface EntityMatchOptions {
   members?: { table: StateTableName; audienceKey: string };
 }
 
-export function compileEntityMatches(
-  condition: Condition,
-  path: string[],
-  ctx: CompileContext,
-  options: EntityMatchOptions = {},
-): CompiledQuery {
+export function compileEntityMatches(condition: Condition, path: string[], ctx: CompileContext, options: EntityMatchOptions = {}): CompiledQuery {
+  return printSql(ctx.dialect, entityMatchesQuery(condition, path, ctx, options));
+}
+
+/** compileEntityMatches as AST. */
+export function entityMatchesQuery(condition: Condition, path: string[], ctx: CompileContext, options: EntityMatchOptions = {}): Query {
   const compiler = new ConditionCompiler(ctx);
   assertGraphPath(compiler, path);
   const profile = ctx.graph.profile;
@@ -88,8 +60,7 @@ export function compileEntityMatches(
 
   const chains = entityOccurrences(condition, path);
   if (chains.length === 0) {
-    const none: Select = { kind: 'select', columns: columns(cast(NULL, 'VARCHAR'), cast(NULL, 'VARCHAR')), where: FALSE };
-    return printerFor(ctx.dialect).print(none);
+    return { kind: 'select', columns: columns(cast(NULL, 'VARCHAR'), cast(NULL, 'VARCHAR')), where: FALSE };
   }
 
   const members = options.members ? compiler.snapshotSelect(options.members) : compiler.membershipSelect(condition);
@@ -118,9 +89,7 @@ export function compileEntityMatches(
     };
   });
   const withMembers = [{ name: MEMBERS, query: members }];
-  const query: Query =
-    selects.length === 1 ? { ...selects[0], with: withMembers } : { kind: 'union', with: withMembers, queries: selects };
-  return printerFor(ctx.dialect).print(query);
+  return selects.length === 1 ? { ...selects[0], with: withMembers } : { kind: 'union', with: withMembers, queries: selects };
 }
 
 /**
@@ -155,19 +124,16 @@ const conjunctsOf = (c: Condition): Condition[] => (c.kind === 'and' ? c.conditi
 
 /** Whether a predicate compares with a profile trait anywhere inside it. */
 function readsTraits(p: EntityPredicate): boolean {
-  switch (p.kind) {
-    case 'and':
-    case 'or':
-      return p.conditions.some(readsTraits);
-    case 'not':
-      return readsTraits(p.condition);
-    case 'entity':
-      return p.where !== undefined && readsTraits(p.where);
-    case 'column': {
-      const value: unknown = 'value' in p ? p.value : undefined;
+  return foldPredicate<boolean, null>(p, null, {
+    and: (items) => items.some(Boolean),
+    or: (items) => items.some(Boolean),
+    not: (item) => item,
+    entity: (ec) => ec.where !== undefined && readsTraits(ec.where),
+    column: (c) => {
+      const value: unknown = 'value' in c ? c.value : undefined;
       return typeof value === 'object' && value !== null && 'trait' in value;
-    }
-  }
+    },
+  });
 }
 
 /**
@@ -189,6 +155,12 @@ function readsTraits(p: EntityPredicate): boolean {
  * same id.
  */
 export function compileMembershipMatches(condition: Condition, path: string[], ctx: CompileContext): CompiledQuery | undefined {
+  const query = membershipMatchesQuery(condition, path, ctx);
+  return query && printSql(ctx.dialect, query);
+}
+
+/** compileMembershipMatches as AST. */
+export function membershipMatchesQuery(condition: Condition, path: string[], ctx: CompileContext): Select | undefined {
   const compiler = new ConditionCompiler(ctx);
   assertGraphPath(compiler, path);
   const chains = entityOccurrences(condition, path);
@@ -231,8 +203,7 @@ export function compileMembershipMatches(condition: Condition, path: string[], c
     { expr: cast(sysCol(x, 'entity_id'), 'VARCHAR'), as: 'entity_id' },
   ];
   const join = compiler.index.relationship(chain[0]!.relationship)!.join;
-  const query: Select =
-    join.type === 'profile' && join.profileColumn === profile.id
+  return join.type === 'profile' && join.profileColumn === profile.id
       ? {
           kind: 'select',
           distinct: true,
@@ -248,5 +219,4 @@ export function compileMembershipMatches(condition: Condition, path: string[], c
           joins: [{ from: { kind: 'derived', query: chainRows, alias: x }, on: compare('=', sysCol(x, 'k'), first.parentKey) }],
           where: qualifying,
         };
-  return printerFor(ctx.dialect).print(query);
 }

@@ -1,5 +1,12 @@
 export type { CompiledQuery } from '../dialect/printer.js';
-export type { CompileContext, LinkedMembershipSource } from './context.js';
-export { compileMembership, compileCount } from './membership.js';
-export { compileEntityMatches, compileMembershipMatches, entityOccurrences, type EntityMatchOptions } from './entityMatches.js';
+export { compileContext, type CompileContext, type ContextSource, type LinkedMembershipSource } from './context.js';
+export { compileMembership, compileCount, countQuery, membershipQuery } from './membership.js';
+export {
+  compileEntityMatches,
+  compileMembershipMatches,
+  entityMatchesQuery,
+  entityOccurrences,
+  membershipMatchesQuery,
+  type EntityMatchOptions,
+} from './entityMatches.js';
 export { quoteIdent, quoteTable } from '../dialect/identifiers.js';

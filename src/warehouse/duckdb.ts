@@ -5,6 +5,28 @@ import { LinkedError } from '../model/errors.js';
 import { classifyDuckDbError } from './errors.js';
 import { TransactionGate } from './transactions.js';
 import type { CatalogColumn, CatalogTable, QueryOptions, QueryResult, Row, Warehouse } from './types.js';
+import { and, cast, col, eq, fn, isNotNull, isNull, or, param, select, table, type Expr, type Select } from '../dialect/ast.js';
+import { execute } from './execute.js';
+
+/** The columns of one table from information_schema, in order; `catalog` null: the current database. */
+function columnsQuery(catalog: string | null, schema: string, name: string): Select {
+  const c = (column: string) => col('c', column);
+  const sameName = (column: string, value: string): Expr => eq(fn('LOWER', c(column)), fn('LOWER', param(value)));
+  const noCatalog = isNull(cast(param(catalog), 'VARCHAR'));
+  return select(
+    { column_name: c('column_name'), data_type: c('data_type'), is_nullable: c('is_nullable') },
+    {
+      from: table('information_schema.columns', 'c'),
+      where: and(
+        sameName('table_schema', schema),
+        sameName('table_name', name),
+        or(noCatalog, eq(fn('LOWER', c('table_catalog')), fn('LOWER', param(catalog)))),
+        or(isNotNull(cast(param(catalog), 'VARCHAR')), eq(c('table_catalog'), fn('CURRENT_DATABASE'))),
+      ),
+      orderBy: [{ expr: c('ordinal_position') }],
+    },
+  );
+}
 
 export interface DuckDbOpenOptions {
   /** How long to wait for another process to release the file (DESIGN D5: one writer per file). */
@@ -170,14 +192,7 @@ export class DuckDbWarehouse implements Warehouse {
             ]
           : [[null, 'main', parts[0]]];
     for (const [catalog, schema, name] of candidates) {
-      const { rows } = await this.query<{ column_name: string; data_type: string; is_nullable: string }>(
-        `SELECT column_name, data_type, is_nullable FROM information_schema.columns
-          WHERE lower(table_schema) = lower(?) AND lower(table_name) = lower(?)
-            AND (CAST(? AS VARCHAR) IS NULL OR lower(table_catalog) = lower(?))
-            AND (CAST(? AS VARCHAR) IS NOT NULL OR table_catalog = current_database())
-          ORDER BY ordinal_position`,
-        [schema, name, catalog, catalog, catalog],
-      );
+      const { rows } = await execute<{ column_name: string; data_type: string; is_nullable: string }>(this, columnsQuery(catalog, schema, name));
       if (rows.length === 0) continue;
       return {
         name: table,

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handwrittenCounts, handwrittenOverdueCardMatches } from '../../bench/compile/handwritten.js';
 import { generateBankWarehouse } from '../../examples/bank/data.js';
-import { previewAudience, withLinkedDependencies } from '../../src/cli/commands/preview.js';
+import { previewAudience, withLinkedDependencies } from '../../src/preview/preview.js';
 import type { Desired } from '../../src/model/desired.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { bank } from '../fixtures/bank.js';

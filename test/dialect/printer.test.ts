@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addInterval, and, cast, col, compare, insert, param, ref, select, stateTable, table, unionAll, update, values } from '../../src/dialect/ast.js';
+import { addInterval, and, cast, col, compare, except, fn, insert, param, ref, select, stateTable, table, unionAll, update, values } from '../../src/dialect/ast.js';
 import { printSql } from '../../src/dialect/printer.js';
 import type { Dialect } from '../../src/dialect/dialect.js';
 
@@ -54,6 +54,17 @@ describe('printer: statements', () => {
       sql: 'UPDATE "my ""state"""."runs" SET "status" = ?\nWHERE "id" = ?',
       params: ['Failed', 'r1'],
     });
+  });
+
+  it('prints EXCEPT between two selects, values in order', () => {
+    expect(printSql('duckdb', except(select({ id: param('a') }), select({ id: param('b') })))).toEqual({
+      sql: 'SELECT ? AS "id"\nEXCEPT\nSELECT ? AS "id"',
+      params: ['a', 'b'],
+    });
+  });
+
+  it('prints CURRENT_DATABASE() as a function without arguments', () => {
+    expect(printSql('snowflake', select({ d: fn('CURRENT_DATABASE') })).sql).toBe('SELECT CURRENT_DATABASE() AS "D"');
   });
 
   it('refuses a limit that is not a whole number', () => {

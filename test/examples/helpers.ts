@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateExampleWarehouse, type ExampleDataset } from '../../examples/shared/generate.js';
 import { checkCatalog } from '../../src/graph/catalog.js';
 import { linked } from '../plan/cli-project.js';
-import { previewAudience } from '../../src/cli/commands/preview.js';
+import { previewAudience } from '../../src/preview/preview.js';
 import { loadDesired, synthApp } from '../../src/manifest/index.js';
 import type { Desired } from '../../src/model/desired.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';

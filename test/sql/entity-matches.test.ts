@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Condition, Count, EntityPredicate } from '../../src/model/condition.js';
 import { LinkedError } from '../../src/model/errors.js';
-import { compileCount, compileEntityMatches, compileMembership } from '../../src/sql/index.js';
+import { compileCount, compileEntityMatches, compileMembership, entityMatchesQuery, membershipQuery } from '../../src/sql/index.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { contextFor } from '../support/context.js';
 import { loadWorld } from '../support/load.js';
@@ -87,7 +87,7 @@ describe('entity matches', () => {
     const negated: Condition = { kind: 'not', condition: { kind: 'entity', relationship: 'accounts', count: atLeast(1), where: balanceOver(1000) } };
     expect(await matches(negated, ['accounts'])).toEqual([]);
     // the profiles are members all the same
-    const q = compileCount(compileMembership(without, ctx), ctx);
+    const q = compileCount(membershipQuery(without, ctx), ctx);
     expect((await wh.query<{ n: number }>(q.sql, q.params)).rows[0].n).toBe(4);
   });
 
@@ -115,7 +115,7 @@ describe('entity matches', () => {
   });
 
   it('counts a compiled query for preview', async () => {
-    const q = compileCount(compileEntityMatches(overdue, ['accounts', 'cards'], ctx), ctx);
+    const q = compileCount(entityMatchesQuery(overdue, ['accounts', 'cards'], ctx), ctx);
     expect(q.sql).toMatch(/^SELECT COUNT\(\*\) AS "n"/);
     expect((await wh.query<{ n: number }>(q.sql, q.params)).rows[0].n).toBe(2);
   });

@@ -1,0 +1,95 @@
+import type { Audience, ClassicAudience } from './audience.js';
+import { membershipReferences } from './condition-walk.js';
+import type { Desired } from './desired.js';
+import { ENTITY_TRIGGERS, type EventEmitter, type Trigger } from './emitter.js';
+import type { DataGraph } from './graph.js';
+import { GraphIndex } from './graph-index.js';
+
+/**
+ * The resources compute, preview and activation read: the graph, the audiences, the classic
+ * audiences and the emitters. Plain data (it travels as JSON to a compute child process).
+ */
+export type ModelResources = Pick<Desired, 'graph' | 'audiences' | 'classicAudiences' | 'emitters'>;
+
+/** An entity path an audience's emitters trigger on, with those emitters. */
+export interface EntityTrigger {
+  /** Relationship slugs from the profile. */
+  path: string[];
+  emitters: { key: string; trigger: Trigger }[];
+}
+
+/** The audience with this key, if any. */
+export function findAudience(model: Pick<ModelResources, 'audiences'>, key: string): Audience | undefined {
+  return model.audiences.find((a) => a.key === key);
+}
+
+/**
+ * The questions every layer asks of one model (applied or synthesized), answered in one place:
+ * the audience of a key, the entity paths its emitters need, the linked audiences it reaches.
+ */
+export class AppliedModel {
+  private readonly audiences: ReadonlyMap<string, Audience>;
+  private readonly emitters: ReadonlyMap<string, EventEmitter>;
+  private graphIndex?: GraphIndex;
+
+  constructor(readonly resources: ModelResources) {
+    this.audiences = new Map(resources.audiences.map((a) => [a.key, a]));
+    this.emitters = new Map(resources.emitters.map((e) => [e.key, e]));
+  }
+
+  get graph(): DataGraph {
+    return this.resources.graph;
+  }
+
+  get classicAudiences(): ClassicAudience[] {
+    return this.resources.classicAudiences;
+  }
+
+  /** The graph's relationships as a tree, built on first use. */
+  get index(): GraphIndex {
+    return (this.graphIndex ??= new GraphIndex(this.resources.graph));
+  }
+
+  audience(key: string): Audience | undefined {
+    return this.audiences.get(key);
+  }
+
+  emitter(key: string): EventEmitter | undefined {
+    return this.emitters.get(key);
+  }
+
+  audienceKeys(): string[] {
+    return this.resources.audiences.map((a) => a.key);
+  }
+
+  /** The entity paths the audience's entity_added / entity_removed emitters use, sorted by path, with the emitters of each. */
+  entityTriggers(audienceKey: string): EntityTrigger[] {
+    const byPath = new Map<string, EntityTrigger>();
+    for (const e of this.resources.emitters) {
+      if (e.audience !== audienceKey || !ENTITY_TRIGGERS.includes(e.trigger) || !e.entityPath?.length) continue;
+      const id = e.entityPath.join('.');
+      const entry = byPath.get(id) ?? { path: e.entityPath, emitters: [] };
+      entry.emitters.push({ key: e.key, trigger: e.trigger });
+      byPath.set(id, entry);
+    }
+    return [...byPath.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, t]) => t);
+  }
+
+  /** Entity paths (relationship slugs) the audience's entity emitters need, sorted. */
+  entityPathsOf(audienceKey: string): string[][] {
+    return this.entityTriggers(audienceKey).map((t) => t.path);
+  }
+
+  /** The audience and every linked audience its conditions reach through "part of", transitively; the audience first. */
+  withLinkedDependencies(audienceKey: string): string[] {
+    const seen = new Set<string>();
+    const visit = (key: string) => {
+      if (seen.has(key)) return;
+      seen.add(key);
+      const a = this.audience(key);
+      if (a) membershipReferences(a.condition).forEach((r) => r.source === 'linked' && visit(r.audience));
+    };
+    visit(audienceKey);
+    return [...seen];
+  }
+}
