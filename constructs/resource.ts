@@ -1,8 +1,8 @@
 import { Construct, type TerraformResource } from './cdktn.js';
 import { l1 } from './l1.js';
-import { RESOURCE_ATTRIBUTES, encodeAttributes } from '../src/manifest/attributes.js';
+import { RESOURCE_ATTRIBUTES, encodeAttributes } from '../src/model/attributes.js';
 import { terraformType, type ResourceKind } from '../src/model/desired.js';
-import { resourceAddress } from '../src/graph/static.js';
+import { resourceAddress } from '../src/model/address.js';
 import { LinkedAudiencesStack } from './stack.js';
 
 /** The generated L1 class of each resource kind. */

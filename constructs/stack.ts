@@ -2,14 +2,15 @@ import type { z } from 'zod';
 import { TerraformStack, type Construct, type IConstruct } from './cdktn.js';
 import { l1 } from './l1.js';
 import type { LinkedResource } from './resource.js';
-import { PROVIDER_ATTRIBUTES, encodeAttributes } from '../src/manifest/attributes.js';
-import { formatPath, parseWithProblems } from '../src/manifest/problems.js';
+import { PROVIDER_ATTRIBUTES, encodeAttributes } from '../src/model/attributes.js';
+import { formatPath, parseWithProblems } from '../src/model/problems.js';
 import { Slug, type SecretRef } from '../src/model/common.js';
 import { Desired, RESOURCE_SCHEMAS, type ResourceKind } from '../src/model/desired.js';
 import type { Diagnostic } from '../src/model/diagnostics.js';
 import { LinkedError } from '../src/model/errors.js';
 import { WarehouseConfig, type DuckDbWarehouse, type SnowflakeWarehouse } from '../src/model/warehouse.js';
-import { checkDesired, membershipReferences } from '../src/graph/static.js';
+import { checkDesired } from '../src/model/checks.js';
+import { membershipReferences } from '../src/model/condition-references.js';
 import type { Condition } from '../src/model/condition.js';
 
 // ---- warehouse -------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkCatalog } from '../../graph/catalog.js';
-import { referencedAudiences } from '../../graph/static.js';
+import { referencedAudiences } from '../../model/condition-references.js';
 import { listStacks, loadDesired, outDirOf, synthApp } from '../../manifest/index.js';
 import type { Audience } from '../../model/audience.js';
 import type { Desired } from '../../model/desired.js';

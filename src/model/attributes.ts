@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { RESOURCE_KINDS, RESOURCE_SCHEMAS, type ResourceKind } from '../model/desired.js';
-import { WarehouseConfig } from '../model/warehouse.js';
+import { RESOURCE_KINDS, RESOURCE_SCHEMAS, type ResourceKind } from './desired.js';
+import { WarehouseConfig } from './warehouse.js';
 
 /*
  * How a model field travels as a Terraform attribute (DESIGN D2). Derived mechanically from the

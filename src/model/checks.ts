@@ -1,11 +1,13 @@
 import cron from 'node-cron';
-import type { Audience } from '../model/audience.js';
-import type { Condition, EntityPredicate, Operand } from '../model/condition.js';
-import type { Desired, ResourceKind } from '../model/desired.js';
-import type { Diagnostic } from '../model/diagnostics.js';
-import { ENTITY_TRIGGERS, SEND_FOR_CURRENT_TRIGGERS, type EventEmitter } from '../model/emitter.js';
-import type { DataGraph, Entity } from '../model/graph.js';
-import { GraphIndex } from './paths.js';
+import type { Audience } from './audience.js';
+import type { Condition, EntityPredicate, Operand } from './condition.js';
+import type { Desired, ResourceKind } from './desired.js';
+import type { Diagnostic } from './diagnostics.js';
+import { resourceAddress } from './address.js';
+import { positiveEntityPaths, referencedAudiences } from './condition-references.js';
+import { ENTITY_TRIGGERS, SEND_FOR_CURRENT_TRIGGERS, type EventEmitter } from './emitter.js';
+import type { DataGraph, Entity } from './graph.js';
+import { GraphIndex } from '../graph/paths.js';
 
 /*
  * Static checks of a Desired model: everything that can be known without the warehouse. One
@@ -13,9 +15,6 @@ import { GraphIndex } from './paths.js';
  * path) and for the manifest loader (reported with the resource address). The seed's messages are
  * used word for word where the seed has one (DESIGN D10).
  */
-
-/** `audience.overdue-cards`: how diagnostics name a resource. */
-export const resourceAddress = (kind: ResourceKind, key: string) => `${kind}.${key}`;
 
 /** The seed's name for the level a relationship hangs from when it is the profile itself. */
 const PROFILE = 'profile';
@@ -289,28 +288,6 @@ function checkOperand(value: unknown, attr: string, scope: Scope, ctx: AudienceC
 
 // ---- membership cycles -----------------------------------------------------------------------
 
-/** Every "part of" / "not part of" condition of a tree: the audience key and its source. */
-export function membershipReferences(c: Condition): { audience: string; source: 'linked' | 'classic' }[] {
-  switch (c.kind) {
-    case 'and':
-    case 'or':
-      return c.conditions.flatMap(membershipReferences);
-    case 'not':
-      return membershipReferences(c.condition);
-    case 'audience':
-      return [{ audience: c.audience, source: c.source }];
-    default:
-      return [];
-  }
-}
-
-/** Linked audiences a condition refers to ("part of" or "not part of"). */
-export function referencedAudiences(c: Condition): string[] {
-  return membershipReferences(c)
-    .filter((r) => r.source === 'linked')
-    .map((r) => r.audience);
-}
-
 function checkMembershipCycles(audiences: Audience[], out: Diagnostic[]): void {
   const edges = new Map(audiences.map((a) => [a.key, referencedAudiences(a.condition)]));
   const reported = new Set<string>();
@@ -349,31 +326,6 @@ function findCycle(start: string, edges: Map<string, string[]>): string[] | unde
 }
 
 // ---- emitters --------------------------------------------------------------------------------
-
-/**
- * Relationship paths (joined with ".") that the audience's conditions match positively: the
- * entities an entity trigger can report. A condition under `not`, or counting "at most 0" /
- * "exactly 0" (i.e. "without"), matches no entity.
- */
-export function positiveEntityPaths(c: Condition): Set<string> {
-  const out = new Set<string>();
-  const visitEntity = (e: Extract<EntityPredicate, { kind: 'entity' }>, path: string[]) => {
-    if ((e.count.op === 'at_most' || e.count.op === 'exactly') && e.count.value === 0) return;
-    const here = [...path, e.relationship];
-    out.add(here.join('.'));
-    if (e.where) visitPredicate(e.where, here);
-  };
-  const visitPredicate = (p: EntityPredicate, path: string[]): void => {
-    if (p.kind === 'and' || p.kind === 'or') p.conditions.forEach((x) => visitPredicate(x, path));
-    else if (p.kind === 'entity') visitEntity(p, path);
-  };
-  const visit = (x: Condition): void => {
-    if (x.kind === 'and' || x.kind === 'or') x.conditions.forEach(visit);
-    else if (x.kind === 'entity') visitEntity(x, []);
-  };
-  visit(c);
-  return out;
-}
 
 function checkEmitter(emitter: EventEmitter, ctx: AudienceContext, out: Diagnostic[]): void {
   const at = resourceAddress('event_emitter', emitter.key);
