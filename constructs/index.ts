@@ -3,8 +3,10 @@
  * See docs/constructs.md.
  */
 export { App } from './cdktn.js';
-export { LinkedAudiencesStack, Warehouse, SnowflakeAuth, type LinkedAudiencesStackProps } from './stack.js';
+export { LinkedAudiencesStack, type LinkedAudiencesStackProps } from './stack.js';
+export { Warehouse, SnowflakeAuth, type DuckDbProps, type SnowflakeProps } from './warehouse.js';
 export { LinkedResource } from './resource.js';
+export type { StackMember } from './member.js';
 export {
   DataGraph,
   EntityRef,
@@ -48,6 +50,7 @@ export {
   Destination,
   secret,
   type DestinationProps,
+  type DestinationCommonProps,
   type WebhookProps,
   type BrazeProps,
   type IterableProps,
