@@ -9,7 +9,7 @@ import { PROVIDER_ATTRIBUTES, RESOURCE_ATTRIBUTES, decodeAttributes, tfNameOf, t
 import { formatPath, parseWithProblems, type Problem } from '../model/problems.js';
 
 /*
- * cdktf.out -> Desired (DESIGN §2, D3): only literal values, only known linkedaudiences_* types,
+ * cdktf.out -> Desired: only literal values, only known linkedaudiences_* types,
  * every resource validated by its zod schema, then the static checks shared with the constructs.
  * Every problem names the Terraform address (and the construct path when cdktn recorded it).
  */

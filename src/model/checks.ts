@@ -13,7 +13,7 @@ import { GraphIndex } from '../graph/paths.js';
  * Static checks of a Desired model: everything that can be known without the warehouse. One
  * implementation for the constructs (attached with node.addValidation, reported with the construct
  * path) and for the manifest loader (reported with the resource address). The seed's messages are
- * used word for word where the seed has one (DESIGN D10).
+ * used word for word where the seed has one.
  */
 
 /** The seed's name for the level a relationship hangs from when it is the profile itself. */
