@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { SecretRef } from '../src/model/common.js';
-import type { DuckDbWarehouse, SnowflakeWarehouse, WarehouseConfig } from '../src/model/warehouse.js';
+import type { SnowflakeWarehouse, WarehouseConfig } from '../src/model/warehouse.js';
 
 type SnowflakeAuthInput = z.input<typeof SnowflakeWarehouse>['auth'];
 
