@@ -1,9 +1,8 @@
-import type { z } from 'zod';
 import type { Construct } from './cdktn.js';
 import type { AllAttributes } from './attributes.js';
 import { l1 } from './l1.js';
 import { LinkedResource } from './resource.js';
-import type { Enrichment, Trigger as TriggerName } from '../src/model/emitter.js';
+import type { Trigger as TriggerName } from '../src/model/emitter.js';
 
 /** What makes an emitter send: a trigger, and for entity triggers the relationship path of the entity. */
 export interface TriggerSpec {
@@ -37,6 +36,19 @@ export const Trigger = {
 export type KeyRef = { readonly key: string } | string;
 const keyOf = (ref: KeyRef) => (typeof ref === 'string' ? ref : ref.key);
 
+export interface EnrichmentProps {
+  /**
+   * Profile traits added to each event.
+   * @default []
+   */
+  readonly traits?: string[];
+  /**
+   * Entity columns added to each event, per relationship: `cards.columns('balance', 'due_date')`.
+   * @default []
+   */
+  readonly entities?: { relationship: string; columns: string[] }[];
+}
+
 export interface EventEmitterProps {
   /**
    * The resource key: immutable, names the emitter in the plan and the state.
@@ -66,7 +78,7 @@ export interface EventEmitterProps {
    * Profile traits and entity columns (`cards.columns('balance')`) added to each event.
    * @default - no enrichment
    */
-  readonly enrich?: z.input<typeof Enrichment>;
+  readonly enrich?: EnrichmentProps;
   /**
    * Also send for profiles and entities already in the audience when the emitter is created.
    * @default false

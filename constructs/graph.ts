@@ -4,10 +4,27 @@ import type { AllAttributes } from './attributes.js';
 import { ColumnRef, EntityCondition, type Condition, type ProfileScope } from './conditions.js';
 import { l1 } from './l1.js';
 import { LinkedResource } from './resource.js';
-import type { EventsSource, Profile, RelationshipJoin } from '../src/model/graph.js';
+import type { EventsSource, RelationshipJoin } from '../src/model/graph.js';
 
 /** Default display name from a slug: `credit_card` -> `Credit Card`. */
 const titleOf = (slug: string) => slug.replace(/[-_]+/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase());
+
+export interface ProfileProps {
+  /** `table`, `schema.table` or `database.schema.table`. */
+  readonly table: string;
+  /** The profile id column: the userId of every event sent. */
+  readonly id: string;
+  /**
+   * Columns usable in trait conditions and enrichment.
+   * @default []
+   */
+  readonly traits?: string[];
+  /**
+   * External identifier columns (email, user_id, phone...) that relationships may join on.
+   * @default []
+   */
+  readonly identifiers?: string[];
+}
 
 export interface DataGraphProps {
   /**
@@ -16,7 +33,7 @@ export interface DataGraphProps {
    */
   readonly key?: string;
   /** The profile table: its id column, the traits conditions may use, the identifiers relationships may join on. */
-  readonly profile: z.input<typeof Profile>;
+  readonly profile: ProfileProps;
   /**
    * The events table, for "performed event" conditions.
    * @default - no events: event conditions are refused

@@ -13,6 +13,8 @@ export {
   ProfileRef,
   Relationship,
   type DataGraphProps,
+  type ProfileProps,
+  type RelationshipNameProps,
   type EntityProps,
   type EntityJoinProps,
   type JunctionJoinProps,
@@ -57,4 +59,4 @@ export {
   type CustomerIoProps,
   type SegmentProps,
 } from './destination.js';
-export { EventEmitter, Trigger, type EventEmitterProps, type TriggerSpec } from './emitter.js';
+export { EventEmitter, Trigger, type EventEmitterProps, type EnrichmentProps, type TriggerSpec } from './emitter.js';

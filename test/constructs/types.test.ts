@@ -12,12 +12,16 @@ import {
   type CustomerIoProps,
   type DestinationCommonProps,
   type DuckDbProps,
+  type EnrichmentProps,
   type IterableProps,
+  type ProfileProps,
   type SegmentProps,
   type SnowflakeProps,
   type WebhookProps,
 } from '../../constructs/index.js';
 import type { BrazeSettings, CustomerIoSettings, IterableSettings, SegmentSettings, WebhookSettings } from '../../src/model/destination.js';
+import type { Enrichment } from '../../src/model/emitter.js';
+import type { Profile } from '../../src/model/graph.js';
 import type { DuckDbWarehouse, SnowflakeWarehouse } from '../../src/model/warehouse.js';
 import { bankStack, cleanup } from './helpers.js';
 
@@ -67,6 +71,12 @@ describe('props follow the model', () => {
     expectTypeOf<Omit<z.input<typeof DuckDbWarehouse>, 'type'>>().toExtend<DuckDbProps>();
     expectTypeOf<SnowflakeProps>().toExtend<Omit<z.input<typeof SnowflakeWarehouse>, 'type'>>();
     expectTypeOf<Omit<z.input<typeof SnowflakeWarehouse>, 'type'>>().toExtend<SnowflakeProps>();
+  });
+  it('profile and enrichment props are the model\'s', () => {
+    expectTypeOf<ProfileProps>().toExtend<z.input<typeof Profile>>();
+    expectTypeOf<z.input<typeof Profile>>().toExtend<ProfileProps>();
+    expectTypeOf<EnrichmentProps>().toExtend<z.input<typeof Enrichment>>();
+    expectTypeOf<z.input<typeof Enrichment>>().toExtend<EnrichmentProps>();
   });
   it('destination props are the common props and the type\'s settings', () => {
     expectTypeOf<Settings<WebhookProps>>().toExtend<z.input<typeof WebhookSettings>>();
