@@ -1,31 +1,66 @@
 import type { Construct } from './cdktn.js';
-import { LinkedResource } from './resource.js';
+import type { AllAttributes } from './attributes.js';
 import type { Condition, ProfileScope } from './conditions.js';
+import { l1 } from './l1.js';
+import { LinkedResource } from './resource.js';
 import type { Schedule } from '../src/model/audience.js';
 
 export interface AudienceProps {
-  /** Resource key; default: the construct id. */
+  /**
+   * The resource key: immutable, names the audience in the plan and the state.
+   * @default - the construct id
+   */
   readonly key?: string;
-  /** Display name; default: the key. */
+  /**
+   * Display name.
+   * @default - the key
+   */
   readonly name?: string;
+  /**
+   * What the audience is for.
+   * @default ''
+   */
   readonly description?: string;
-  /** New audiences are disabled until enabled (the product's default). */
+  /**
+   * Whether the audience computes on its schedule. New audiences are disabled until enabled.
+   * @default false
+   */
   readonly enabled?: boolean;
-  /** `Schedule.every('1h')` or `Schedule.cron('0 6 * * *')`; default every day. */
+  /**
+   * When the audience computes (UTC): `Schedule.every('1h')` or `Schedule.cron('0 6 * * *')`.
+   * @default Schedule.every('1d')
+   */
   readonly schedule?: Schedule;
   /** Who is in the audience: `all(trait('plan').equals('premium'), cards.where(...).atLeast(1))`. */
   readonly where: Condition<ProfileScope>;
+  /**
+   * Refuse a plan that deletes or replaces the audience.
+   * @default false
+   */
   readonly preventDestroy?: boolean;
 }
 
 /** A linked audience: a condition over the Data Graph, computed in the warehouse on a schedule. */
-export class Audience extends LinkedResource {
+export class Audience extends LinkedResource<'audience'> {
+  readonly resource: l1.audience.Audience;
+
   constructor(
     scope: Construct,
     id: string,
     private readonly props: AudienceProps,
   ) {
     super(scope, id, 'audience', props.key ?? id);
+    const a = this.attributes;
+    this.resource = new l1.audience.Audience(this, 'resource', {
+      key: this.key,
+      name: a.string('name'),
+      description: a.string('description'),
+      enabled: a.bool('enabled'),
+      schedule: a.json('schedule'),
+      condition: a.json('condition'),
+      preventDestroy: a.bool('preventDestroy'),
+    } satisfies AllAttributes<l1.audience.AudienceConfig>);
+    this.resource.overrideLogicalId(this.key);
   }
 
   toModel(): Record<string, unknown> {
@@ -42,24 +77,46 @@ export class Audience extends LinkedResource {
 }
 
 export interface ClassicAudienceProps {
-  /** Resource key; default: the construct id. */
+  /**
+   * The resource key: immutable, names the audience in "part of" conditions, the plan and the state.
+   * @default - the construct id
+   */
   readonly key?: string;
+  /**
+   * Display name.
+   * @default ''
+   */
   readonly name?: string;
   /** The warehouse table of member profile ids. */
   readonly table: string;
   /** Its column holding the profile id. */
   readonly profileIdColumn: string;
+  /**
+   * Refuse a plan that deletes or replaces the audience.
+   * @default false
+   */
   readonly preventDestroy?: boolean;
 }
 
 /** An audience computed elsewhere, for "part of a classic audience" conditions. */
-export class ClassicAudience extends LinkedResource {
+export class ClassicAudience extends LinkedResource<'classic_audience'> {
+  readonly resource: l1.classicAudience.ClassicAudience;
+
   constructor(
     scope: Construct,
     id: string,
     private readonly props: ClassicAudienceProps,
   ) {
     super(scope, id, 'classic_audience', props.key ?? id);
+    const a = this.attributes;
+    this.resource = new l1.classicAudience.ClassicAudience(this, 'resource', {
+      key: this.key,
+      name: a.string('name'),
+      table: a.string('table'),
+      profileIdColumn: a.string('profileIdColumn'),
+      preventDestroy: a.bool('preventDestroy'),
+    } satisfies AllAttributes<l1.classicAudience.ClassicAudienceConfig>);
+    this.resource.overrideLogicalId(this.key);
   }
 
   toModel(): Record<string, unknown> {

@@ -1,8 +1,8 @@
 /**
- * The one place the authoring layer imports CDK Terrain (DESIGN D1): swapping it touches this
- * file and the generated L1 in constructs/.gen, nothing else.
+ * The one place the authoring layer imports CDK Terrain: swapping it touches this file and the
+ * generated L1 in constructs/.gen, nothing else.
  */
-export { App, TerraformStack, TerraformResource, TerraformProvider } from 'cdktn';
-export type { AppConfig } from 'cdktn';
+export { App, Lazy, TerraformStack, TerraformResource, TerraformProvider } from 'cdktn';
+export type { AppConfig, IResolvable, TerraformMetaArguments } from 'cdktn';
 export { Construct } from 'constructs';
 export type { IConstruct, IValidation } from 'constructs';

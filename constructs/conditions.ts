@@ -285,7 +285,7 @@ export class EntityCondition<Parent> extends Counted<Parent, EntityCondition<Par
   constructor(
     private readonly relationship: RelationshipLike,
     private readonly filters: readonly Condition<unknown>[],
-    private readonly count: Count = { op: 'at_least', value: 1 },
+    count: Count = { op: 'at_least', value: 1 },
   ) {
     super(() => {
       const inner: BuildContext = { relationship: relationship.slug };

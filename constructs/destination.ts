@@ -1,39 +1,105 @@
-import type { z } from 'zod';
 import type { Construct } from './cdktn.js';
+import type { AllAttributes } from './attributes.js';
+import { l1 } from './l1.js';
 import { LinkedResource } from './resource.js';
 import type { SecretRef } from '../src/model/common.js';
-import type {
-  BrazeSettings,
-  CustomerIoSettings,
-  DestinationType,
-  IterableSettings,
-  SegmentSettings,
-  WebhookSettings,
-} from '../src/model/destination.js';
+import type { DestinationType } from '../src/model/destination.js';
 
 /**
- * A secret by reference: the name of the environment variable that holds it (DESIGN D9). The
- * value is read when an event is delivered, never at synth: it never reaches cdktf.out.
+ * A secret by reference: the name of the environment variable that holds it. The value is read
+ * when an event is delivered, never at synth: it never reaches cdktf.out.
  */
 export function secret(envVar: string): SecretRef {
   return { secret: envVar };
 }
 
 export interface DestinationCommonProps {
-  /** Resource key; default: the construct id. */
+  /**
+   * The resource key: immutable, names the destination in emitters, the plan and the state.
+   * @default - the construct id
+   */
   readonly key?: string;
+  /**
+   * Display name.
+   * @default ''
+   */
   readonly name?: string;
-  /** Events per request; each destination caps it at its API's limit. */
+  /**
+   * Events per request, capped at the destination API's limit.
+   * @default - the API's limit
+   */
   readonly batchSize?: number;
+  /**
+   * Requests per second to the destination.
+   * @default - the API's published limit, when it has one; else no limit
+   */
   readonly requestsPerSecond?: number;
+  /**
+   * Refuse a plan that deletes or replaces the destination.
+   * @default false
+   */
   readonly preventDestroy?: boolean;
 }
 
-export type WebhookProps = DestinationCommonProps & z.input<typeof WebhookSettings>;
-export type BrazeProps = DestinationCommonProps & z.input<typeof BrazeSettings>;
-export type IterableProps = DestinationCommonProps & z.input<typeof IterableSettings>;
-export type CustomerIoProps = DestinationCommonProps & z.input<typeof CustomerIoSettings>;
-export type SegmentProps = DestinationCommonProps & z.input<typeof SegmentSettings>;
+export interface WebhookProps extends DestinationCommonProps {
+  /** The URL events are POSTed to. */
+  readonly url: string;
+  /**
+   * Request headers; a value may be `secret('ENV')` (an Authorization header is a secret).
+   * @default {}
+   */
+  readonly headers?: Record<string, string | SecretRef>;
+  /**
+   * POST an array of events per request instead of one event.
+   * @default false
+   */
+  readonly batch?: boolean;
+}
+
+export interface BrazeProps extends DestinationCommonProps {
+  readonly apiKey: SecretRef;
+  readonly appId: string;
+  /** The REST endpoint of the Braze instance, e.g. `https://rest.iad-01.braze.com`. */
+  readonly endpoint: string;
+}
+
+export interface IterableProps extends DestinationCommonProps {
+  readonly apiKey: SecretRef;
+  /**
+   * The Iterable data center.
+   * @default 'united_states'
+   */
+  readonly dataCenterLocation?: 'united_states' | 'europe';
+  /**
+   * Overrides the data center's base URL (tests, proxies).
+   * @default - the data center's base URL
+   */
+  readonly endpoint?: string;
+}
+
+export interface CustomerIoProps extends DestinationCommonProps {
+  readonly siteId: string;
+  readonly apiKey: SecretRef;
+  /**
+   * The Customer.io account region.
+   * @default 'US'
+   */
+  readonly accountRegion?: 'US' | 'EU';
+  /**
+   * Overrides the region's base URL (tests, proxies).
+   * @default - the region's base URL
+   */
+  readonly endpoint?: string;
+}
+
+export interface SegmentProps extends DestinationCommonProps {
+  readonly writeKey: SecretRef;
+  /**
+   * The tracking API's base URL.
+   * @default 'https://api.segment.io'
+   */
+  readonly endpoint?: string;
+}
 
 export interface DestinationProps extends DestinationCommonProps {
   readonly type: DestinationType;
@@ -41,21 +107,14 @@ export interface DestinationProps extends DestinationCommonProps {
   readonly settings: Record<string, unknown>;
 }
 
-const COMMON_PROPS = ['key', 'name', 'batchSize', 'requestsPerSecond', 'preventDestroy'] as const;
-
 /** Splits factory props into the common part and the type's settings. */
-function split(type: DestinationType, props: DestinationCommonProps & object): DestinationProps {
-  const settings: Record<string, unknown> = {};
-  const common: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(props)) {
-    if ((COMMON_PROPS as readonly string[]).includes(k)) common[k] = v;
-    else settings[k] = v;
-  }
-  return { ...(common as DestinationCommonProps), type, settings };
+function split<P extends DestinationCommonProps>(type: DestinationType, props: P): DestinationProps {
+  const { key, name, batchSize, requestsPerSecond, preventDestroy, ...settings } = props;
+  return { key, name, batchSize, requestsPerSecond, preventDestroy, type, settings };
 }
 
 /** Where an emitter's events go. Build one with `Destination.webhook(...)`, `.braze(...)`... */
-export class Destination extends LinkedResource {
+export class Destination extends LinkedResource<'destination'> {
   /** Any HTTP endpoint; `headers` values may be `secret('ENV')`. */
   static webhook(scope: Construct, id: string, props: WebhookProps): Destination {
     return new Destination(scope, id, split('webhook', props));
@@ -73,12 +132,25 @@ export class Destination extends LinkedResource {
     return new Destination(scope, id, split('segment', props));
   }
 
+  readonly resource: l1.destination.Destination;
+
   constructor(
     scope: Construct,
     id: string,
     private readonly props: DestinationProps,
   ) {
     super(scope, id, 'destination', props.key ?? id);
+    const a = this.attributes;
+    this.resource = new l1.destination.Destination(this, 'resource', {
+      key: this.key,
+      name: a.string('name'),
+      batchSize: a.number('batchSize'),
+      requestsPerSecond: a.number('requestsPerSecond'),
+      preventDestroy: a.bool('preventDestroy'),
+      type: a.string('type'),
+      settings: a.json('settings'),
+    } satisfies AllAttributes<l1.destination.DestinationConfig>);
+    this.resource.overrideLogicalId(this.key);
   }
 
   get type(): DestinationType {

@@ -1,12 +1,16 @@
-import type { z } from 'zod';
 import type { Construct } from './cdktn.js';
+import type { AllAttributes } from './attributes.js';
+import { l1 } from './l1.js';
 import { LinkedResource } from './resource.js';
 import type { Trigger as TriggerName } from '../src/model/emitter.js';
-import type { Enrichment } from '../src/model/emitter.js';
 
 /** What makes an emitter send: a trigger, and for entity triggers the relationship path of the entity. */
 export interface TriggerSpec {
   readonly trigger: TriggerName;
+  /**
+   * For entity triggers: relationship slugs from the profile down to the entity.
+   * @default - none (profile triggers)
+   */
   readonly entityPath?: string[];
 }
 
@@ -32,34 +36,86 @@ export const Trigger = {
 export type KeyRef = { readonly key: string } | string;
 const keyOf = (ref: KeyRef) => (typeof ref === 'string' ? ref : ref.key);
 
+export interface EnrichmentProps {
+  /**
+   * Profile traits added to each event.
+   * @default []
+   */
+  readonly traits?: string[];
+  /**
+   * Entity columns added to each event, per relationship: `cards.columns('balance', 'due_date')`.
+   * @default []
+   */
+  readonly entities?: { relationship: string; columns: string[] }[];
+}
+
 export interface EventEmitterProps {
-  /** Resource key; default: the construct id. */
+  /**
+   * The resource key: immutable, names the emitter in the plan and the state.
+   * @default - the construct id
+   */
   readonly key?: string;
   readonly audience: KeyRef;
   readonly destination: KeyRef;
   /** `Trigger.audienceEntered()`, `Trigger.entityAdded(cards)`... */
   readonly trigger: TriggerSpec;
-  /** The destination action; default: the destination's preset for the trigger. */
+  /**
+   * The destination action to run, e.g. `trackEvent`.
+   * @default - the destination's preset for the trigger
+   */
   readonly action?: string;
-  /** Segment mapping-kit JSON; default: the destination's preset. */
+  /**
+   * Segment mapping-kit JSON.
+   * @default - the destination's preset
+   */
   readonly mapping?: Record<string, unknown>;
-  /** Overrides the default event name ("Audience Entered", ...). */
+  /**
+   * The event name.
+   * @default - the trigger's name: "Audience Entered", "Audience Exited", ...
+   */
   readonly eventName?: string;
-  /** Profile traits and entity columns (`cards.columns('balance')`) added to each event. */
-  readonly enrich?: z.input<typeof Enrichment>;
-  /** Also send for profiles and entities already in the audience when the emitter is created. */
+  /**
+   * Profile traits and entity columns (`cards.columns('balance')`) added to each event.
+   * @default - no enrichment
+   */
+  readonly enrich?: EnrichmentProps;
+  /**
+   * Also send for profiles and entities already in the audience when the emitter is created.
+   * @default false
+   */
   readonly sendForCurrent?: boolean;
+  /**
+   * Refuse a plan that deletes or replaces the emitter.
+   * @default false
+   */
   readonly preventDestroy?: boolean;
 }
 
 /** Sends an audience's changes (entered, exited, entity added/removed, membership) to a destination. */
-export class EventEmitter extends LinkedResource {
+export class EventEmitter extends LinkedResource<'event_emitter'> {
+  readonly resource: l1.eventEmitter.EventEmitter;
+
   constructor(
     scope: Construct,
     id: string,
     private readonly props: EventEmitterProps,
   ) {
     super(scope, id, 'event_emitter', props.key ?? id);
+    const a = this.attributes;
+    this.resource = new l1.eventEmitter.EventEmitter(this, 'resource', {
+      key: this.key,
+      audience: a.string('audience'),
+      destination: a.string('destination'),
+      trigger: a.string('trigger'),
+      entityPath: a.list('entityPath'),
+      action: a.string('action'),
+      mapping: a.json('mapping'),
+      eventName: a.string('eventName'),
+      enrich: a.json('enrich'),
+      sendForCurrent: a.bool('sendForCurrent'),
+      preventDestroy: a.bool('preventDestroy'),
+    } satisfies AllAttributes<l1.eventEmitter.EventEmitterConfig>);
+    this.resource.overrideLogicalId(this.key);
   }
 
   toModel(): Record<string, unknown> {

@@ -1,21 +1,53 @@
 import type { z } from 'zod';
 import type { Construct } from './cdktn.js';
-import { LinkedResource } from './resource.js';
+import type { AllAttributes } from './attributes.js';
 import { ColumnRef, EntityCondition, type Condition, type ProfileScope } from './conditions.js';
-import type { EventsSource, Profile, RelationshipJoin } from '../src/model/graph.js';
+import { l1 } from './l1.js';
+import { LinkedResource } from './resource.js';
+import type { EventsSource, RelationshipJoin } from '../src/model/graph.js';
 
 /** Default display name from a slug: `credit_card` -> `Credit Card`. */
 const titleOf = (slug: string) => slug.replace(/[-_]+/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase());
 
+export interface ProfileProps {
+  /** `table`, `schema.table` or `database.schema.table`. */
+  readonly table: string;
+  /** The profile id column: the userId of every event sent. */
+  readonly id: string;
+  /**
+   * Columns usable in trait conditions and enrichment.
+   * @default []
+   */
+  readonly traits?: string[];
+  /**
+   * External identifier columns (email, user_id, phone...) that relationships may join on.
+   * @default []
+   */
+  readonly identifiers?: string[];
+}
+
 export interface DataGraphProps {
-  /** Resource key; default `graph`. */
+  /**
+   * The resource key.
+   * @default 'graph'
+   */
   readonly key?: string;
   /** The profile table: its id column, the traits conditions may use, the identifiers relationships may join on. */
-  readonly profile: z.input<typeof Profile>;
-  /** The events table, for "performed event" conditions. */
+  readonly profile: ProfileProps;
+  /**
+   * The events table, for "performed event" conditions.
+   * @default - no events: event conditions are refused
+   */
   readonly events?: z.input<typeof EventsSource>;
-  /** Nesting limit of entity conditions, counting the profile: 4 by default, at most 6. */
+  /**
+   * Nesting limit of entity conditions, counting the profile (at most 6).
+   * @default 4
+   */
   readonly maxDepth?: number;
+  /**
+   * Refuse a plan that deletes or replaces the graph.
+   * @default false
+   */
   readonly preventDestroy?: boolean;
 }
 
@@ -23,9 +55,15 @@ export interface EntityProps {
   /** `table`, `schema.table` or `database.schema.table`. */
   readonly table: string;
   readonly primaryKey: string;
-  /** Display name; default from the slug. */
+  /**
+   * Display name.
+   * @default - from the slug: `credit_card` -> `Credit Card`
+   */
   readonly name?: string;
-  /** Columns exposed to conditions and enrichment; omitted: every column of the table. */
+  /**
+   * Columns exposed to conditions and enrichment (the primary key always is).
+   * @default - every column of the table
+   */
   readonly columns?: string[];
 }
 
@@ -38,24 +76,29 @@ export class EntityRef {
 }
 
 /** How a profile relationship joins: a profile trait or identifier equals an entity column. */
-export type ProfileJoinProps =
-  | { readonly identifier: string; readonly column: string; readonly name?: string }
-  | { readonly trait: string; readonly column: string; readonly name?: string };
+export type ProfileJoinProps = RelationshipNameProps &
+  ({ readonly identifier: string; readonly column: string } | { readonly trait: string; readonly column: string });
 
-export interface EntityJoinProps {
-  /** `[parent column, entity column]`: parent.col = entity.col. */
-  readonly on: readonly [string, string];
+export interface RelationshipNameProps {
+  /**
+   * Display name.
+   * @default - from the slug: `credit_cards` -> `Credit Cards`
+   */
   readonly name?: string;
 }
 
-export interface JunctionJoinProps {
+export interface EntityJoinProps extends RelationshipNameProps {
+  /** `[parent column, entity column]`: parent.col = entity.col. */
+  readonly on: readonly [string, string];
+}
+
+export interface JunctionJoinProps extends RelationshipNameProps {
   /** The junction table and its primary key. */
   readonly junction: { readonly table: string; readonly primaryKey: string };
   /** `[parent column, junction column]`. */
   readonly parent: readonly [string, string];
   /** `[junction column, entity column]`. */
   readonly entity: readonly [string, string];
-  readonly name?: string;
 }
 
 interface RelationshipSpec {
@@ -172,8 +215,9 @@ export class ProfileRef {
  * The Data Graph: the profile table, the events source, entities and the relationships between
  * them. One per stack.
  */
-export class DataGraph extends LinkedResource {
+export class DataGraph extends LinkedResource<'data_graph'> {
   readonly profile: ProfileRef;
+  readonly resource: l1.dataGraph.DataGraph;
   private readonly entities: EntityRef[] = [];
   private readonly relationships: RelationshipSpec[] = [];
 
@@ -184,6 +228,17 @@ export class DataGraph extends LinkedResource {
   ) {
     super(scope, id, 'data_graph', props.key ?? 'graph');
     this.profile = new ProfileRef(this);
+    const a = this.attributes;
+    this.resource = new l1.dataGraph.DataGraph(this, 'resource', {
+      key: this.key,
+      maxDepth: a.number('maxDepth'),
+      profile: a.json('profile'),
+      events: a.json('events'),
+      entities: a.json('entities'),
+      relationships: a.json('relationships'),
+      preventDestroy: a.bool('preventDestroy'),
+    } satisfies AllAttributes<l1.dataGraph.DataGraphConfig>);
+    this.resource.overrideLogicalId(this.key);
   }
 
   /** Declares an entity (a warehouse table with a primary key). */

@@ -3,14 +3,18 @@
  * See docs/constructs.md.
  */
 export { App } from './cdktn.js';
-export { LinkedAudiencesStack, Warehouse, SnowflakeAuth, type LinkedAudiencesStackProps } from './stack.js';
+export { LinkedAudiencesStack, type LinkedAudiencesStackProps } from './stack.js';
+export { Warehouse, SnowflakeAuth, type DuckDbProps, type SnowflakeProps } from './warehouse.js';
 export { LinkedResource } from './resource.js';
+export type { StackMember } from './member.js';
 export {
   DataGraph,
   EntityRef,
   ProfileRef,
   Relationship,
   type DataGraphProps,
+  type ProfileProps,
+  type RelationshipNameProps,
   type EntityProps,
   type EntityJoinProps,
   type JunctionJoinProps,
@@ -48,10 +52,11 @@ export {
   Destination,
   secret,
   type DestinationProps,
+  type DestinationCommonProps,
   type WebhookProps,
   type BrazeProps,
   type IterableProps,
   type CustomerIoProps,
   type SegmentProps,
 } from './destination.js';
-export { EventEmitter, Trigger, type EventEmitterProps, type TriggerSpec } from './emitter.js';
+export { EventEmitter, Trigger, type EventEmitterProps, type EnrichmentProps, type TriggerSpec } from './emitter.js';

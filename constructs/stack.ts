@@ -1,65 +1,28 @@
 import type { z } from 'zod';
 import { TerraformStack, type Construct, type IConstruct } from './cdktn.js';
+import { ModelAttributes, type AllAttributes } from './attributes.js';
 import { l1 } from './l1.js';
-import type { LinkedResource } from './resource.js';
-import { PROVIDER_ATTRIBUTES, encodeAttributes } from '../src/manifest/attributes.js';
-import { formatPath, parseWithProblems } from '../src/manifest/problems.js';
-import { Slug, type SecretRef } from '../src/model/common.js';
-import { Desired, RESOURCE_SCHEMAS, type ResourceKind } from '../src/model/desired.js';
-import type { Diagnostic } from '../src/model/diagnostics.js';
-import { LinkedError } from '../src/model/errors.js';
-import { WarehouseConfig, type DuckDbWarehouse, type SnowflakeWarehouse } from '../src/model/warehouse.js';
-import { checkDesired, membershipReferences } from '../src/graph/static.js';
+import type { StackMember } from './member.js';
+import { analyzeStack, type StackAnalysis } from './validation.js';
+import type { Warehouse } from './warehouse.js';
+import { PROVIDER_ATTRIBUTES, RESOURCE_ATTRIBUTES, encodeAttributes } from '../src/model/attributes.js';
 import type { Condition } from '../src/model/condition.js';
-
-// ---- warehouse -------------------------------------------------------------------------------
-
-type DuckDbInput = Omit<z.input<typeof DuckDbWarehouse>, 'type'>;
-type SnowflakeInput = Omit<z.input<typeof SnowflakeWarehouse>, 'type'>;
-type SnowflakeAuthInput = SnowflakeInput['auth'];
-
-/** Where audiences are computed and state is kept: the `linkedaudiences` provider block. */
-export class Warehouse {
-  private constructor(
-    /** The warehouse configuration as the model's input. */
-    readonly config: z.input<typeof WarehouseConfig>,
-  ) {}
-
-  /** A DuckDB file (relative to the project directory) or ':memory:'. The embedded default. */
-  static duckdb(props: DuckDbInput): Warehouse {
-    return new Warehouse({ type: 'duckdb', ...props });
-  }
-
-  /** Snowflake, with key-pair or password auth by secret reference (see `SnowflakeAuth`). */
-  static snowflake(props: SnowflakeInput): Warehouse {
-    return new Warehouse({ type: 'snowflake', ...props });
-  }
-}
-
-/** Snowflake authentication: secrets by reference only (DESIGN D9). */
-export const SnowflakeAuth = {
-  keyPair(privateKey: SecretRef, passphrase?: SecretRef): SnowflakeAuthInput {
-    return passphrase ? { type: 'keypair', privateKey, passphrase } : { type: 'keypair', privateKey };
-  },
-  password(password: SecretRef): SnowflakeAuthInput {
-    return { type: 'password', password };
-  },
-};
-
-// ---- stack -----------------------------------------------------------------------------------
+import { membershipReferences } from '../src/model/condition-references.js';
+import type { Desired, ResourceKind } from '../src/model/desired.js';
+import { LinkedError } from '../src/model/errors.js';
+import type { WarehouseConfig } from '../src/model/warehouse.js';
 
 export interface LinkedAudiencesStackProps {
   /** The warehouse the stack's audiences are computed in, e.g. `Warehouse.duckdb({ path: 'bank.duckdb' })`. */
   readonly warehouse: Warehouse;
 }
 
-/** The result of checking a stack: the model when it is valid, and every problem by construct. */
-interface Analysis {
-  desired?: Desired;
-  problems: Map<IConstruct, string[]>;
-}
-
+/** Marks a stack; found by symbol so that two copies of this library still recognize each other's stacks. */
 const STACK_SYMBOL = Symbol.for('linked-audiences.LinkedAudiencesStack');
+
+function isLinkedAudiencesStack(c: IConstruct): c is LinkedAudiencesStack {
+  return STACK_SYMBOL in c;
+}
 
 /**
  * One stack = one Desired model: a warehouse, one Data Graph, and the audiences, destinations and
@@ -69,35 +32,31 @@ export class LinkedAudiencesStack extends TerraformStack {
   /** The stack that holds `construct`; throws when there is none. */
   static override of(construct: IConstruct): LinkedAudiencesStack {
     for (let c: IConstruct | undefined = construct; c; c = c.node.scope) {
-      if ((c as unknown as Record<symbol, unknown>)[STACK_SYMBOL]) return c as LinkedAudiencesStack;
+      if (isLinkedAudiencesStack(c)) return c;
     }
     throw new LinkedError('NO_STACK', `${construct.node.path}: linked-audiences constructs must be created inside a LinkedAudiencesStack`);
   }
 
   readonly warehouse: Warehouse;
-  private readonly members: LinkedResource[] = [];
-  private analysis?: Analysis;
+  private readonly members: StackMember[] = [];
+  private analysis?: StackAnalysis;
 
   constructor(scope: Construct, id: string, props: LinkedAudiencesStackProps) {
     super(scope, id);
     Object.defineProperty(this, STACK_SYMBOL, { value: true });
     this.warehouse = props.warehouse;
-    new l1.provider.LinkedaudiencesProvider(
-      this,
-      'linkedaudiences',
-      encodeAttributes(PROVIDER_ATTRIBUTES, props.warehouse.config) as unknown as l1.provider.LinkedaudiencesProviderConfig,
-    );
+    new l1.provider.LinkedaudiencesProvider(this, 'linkedaudiences', providerConfig(props.warehouse));
     this.node.addValidation({ validate: () => this._problemsOf(this) });
   }
 
   /** @internal */
-  _register(member: LinkedResource): void {
+  _register(member: StackMember): void {
     this.members.push(member);
     this.analysis = undefined;
   }
 
   /** The resources declared in this stack, in declaration order. */
-  get resources(): readonly LinkedResource[] {
+  get resources(): readonly StackMember[] {
     return this.members;
   }
 
@@ -109,17 +68,13 @@ export class LinkedAudiencesStack extends TerraformStack {
     throw new LinkedError('INVALID_STACK', `The stack ${this.node.id} is invalid:\n  ${lines.join('\n  ')}`);
   }
 
-  /**
-   * Before cdktn synthesizes: check once, then write every L1 resource from the parsed model (or
-   * the raw input when it does not parse; validation fails the synth right after).
-   */
+  /** Before cdktn synthesizes: check once, then give each L1 resource its literal `depends_on`. */
   override prepareStack(): void {
     this.analysis = this.analyze();
-    const parsed = new Map(this.parsedResources().map((r) => [r.member, r.value]));
     for (const member of this.members) {
-      const model = parsed.get(member);
-      if (model) member._materialize(model, this.dependenciesOf(member, model));
-      else member._materialize(member.toModel(), []);
+      const model = this.analysis.models.get(member);
+      const dependsOn = model ? this.dependenciesOf(member, model) : [];
+      member.resource.dependsOn = dependsOn.length > 0 ? dependsOn : undefined;
     }
     super.prepareStack();
   }
@@ -130,19 +85,19 @@ export class LinkedAudiencesStack extends TerraformStack {
     return analysis.problems.get(construct) ?? [];
   }
 
-  private parsedResources(): { member: LinkedResource; value: Record<string, unknown> }[] {
-    const out: { member: LinkedResource; value: Record<string, unknown> }[] = [];
-    for (const member of this.members) {
-      const r = parseWithProblems(RESOURCE_SCHEMAS[member.kind], member.toModel());
-      if (r.ok) out.push({ member, value: r.value as Record<string, unknown> });
-    }
-    return out;
+  /**
+   * @internal a member's L1 attribute values: its parsed model (defaults applied), or its raw
+   * input when it does not parse (validation then fails the synth).
+   */
+  _attributesOf(member: StackMember): Record<string, unknown> {
+    const analysis = this.analysis ?? this.analyze();
+    return encodeAttributes(RESOURCE_ATTRIBUTES[member.kind], analysis.models.get(member) ?? member.toModel());
   }
 
   /** Resources named by key in the parsed `model`, as literal Terraform addresses. */
-  private dependenciesOf(member: LinkedResource, model: Record<string, unknown>): string[] {
+  private dependenciesOf(member: StackMember, model: Record<string, unknown>): string[] {
     const find = (kind: ResourceKind, key: unknown) => this.members.find((m) => m.kind === kind && m.key === key);
-    const deps: (LinkedResource | undefined)[] = [];
+    const deps: (StackMember | undefined)[] = [];
     if (member.kind !== 'data_graph') deps.push(...this.members.filter((m) => m.kind === 'data_graph'));
     if (member.kind === 'audience') {
       for (const ref of membershipReferences(model.condition as Condition)) {
@@ -150,65 +105,29 @@ export class LinkedAudiencesStack extends TerraformStack {
       }
     }
     if (member.kind === 'event_emitter') deps.push(find('audience', model.audience), find('destination', model.destination));
-    const addresses = deps.filter((d): d is LinkedResource => d !== undefined && d !== member).map((d) => d.terraformAddress);
+    const addresses = deps.filter((d): d is StackMember => d !== undefined && d !== member).map((d) => d.terraformAddress);
     return [...new Set(addresses)];
   }
 
-  private analyze(): Analysis {
-    const problems = new Map<IConstruct, string[]>();
-    const add = (c: IConstruct, msg: string) => problems.set(c, [...(problems.get(c) ?? []), msg]);
-
-    if (!Slug.safeParse(this.node.id).success) {
-      add(this, `The stack id "${this.node.id}" must be a slug (lowercase letters, digits, "-" or "_", starting with a letter): it names the stack in cdktf.out and in the state`);
-    }
-    const warehouse = parseWithProblems(WarehouseConfig, this.warehouse.config);
-    if (!warehouse.ok) warehouse.problems.forEach((p) => add(this, `warehouse.${formatPath(p.path)}: ${p.message}`));
-
-    // Phase 1: each resource against its schema. Cross-resource checks need every resource parsed.
-    const parsed: Partial<Record<ResourceKind, unknown[]>> = {};
-    let schemaErrors = !warehouse.ok;
-    for (const member of this.members) {
-      const r = parseWithProblems(RESOURCE_SCHEMAS[member.kind], member.toModel());
-      if (r.ok) (parsed[member.kind] ??= []).push(r.value);
-      else {
-        schemaErrors = true;
-        r.problems.forEach((p) => add(member, `${formatPath(p.path)}: ${p.message}`));
-      }
-    }
-    const graphs = this.members.filter((m) => m.kind === 'data_graph');
-    if (graphs.length !== 1) {
-      add(this, graphs.length === 0 ? 'A LinkedAudiencesStack needs one DataGraph' : `A LinkedAudiencesStack has one DataGraph; found ${graphs.length}: ${graphs.map((g) => g.node.path).join(', ')}`);
-      schemaErrors = true;
-    }
-    if (schemaErrors || !warehouse.ok) return { problems };
-
-    // Phase 2: the static checks shared with the manifest loader.
-    const desired = Desired.parse({
-      stack: this.node.id,
-      warehouse: warehouse.value,
-      graph: parsed.data_graph?.[0],
-      classicAudiences: parsed.classic_audience ?? [],
-      audiences: parsed.audience ?? [],
-      destinations: parsed.destination ?? [],
-      emitters: parsed.event_emitter ?? [],
-    });
-    const seen = new Map<string, number>();
-    for (const d of checkDesired(desired)) {
-      const owners = this.members.filter((m) => m.address === d.resource);
-      // A duplicate key is reported on the second (third...) construct that reuses it.
-      let owner: IConstruct = owners[0] ?? this;
-      if (d.code === 'DUPLICATE_KEY' && d.resource) {
-        const n = (seen.get(d.resource) ?? 0) + 1;
-        seen.set(d.resource, n);
-        owner = owners[n] ?? owner;
-      }
-      add(owner, describe(d));
-    }
-    return { desired, problems };
+  private analyze(): StackAnalysis {
+    return analyzeStack(this, this.warehouse.config, this.members);
   }
 }
 
-function describe(d: Diagnostic): string {
-  return d.attribute ? `${d.message} (at ${d.attribute})` : d.message;
+/** The provider block: the warehouse configuration as written (the loader applies its defaults). */
+function providerConfig(warehouse: Warehouse): AllAttributes<l1.provider.LinkedaudiencesProviderConfig> {
+  const a = new ModelAttributes<z.input<typeof WarehouseConfig>>(() => encodeAttributes(PROVIDER_ATTRIBUTES, warehouse.config));
+  return {
+    type: a.string('type'),
+    path: a.string('path'),
+    stateSchema: a.string('stateSchema'),
+    account: a.string('account'),
+    username: a.string('username'),
+    database: a.string('database'),
+    warehouse: a.string('warehouse'),
+    role: a.string('role'),
+    schema: a.string('schema'),
+    auth: a.json('auth'),
+    accessUrl: a.string('accessUrl'),
+  };
 }
-

@@ -1,4 +1,4 @@
-import { GraphIndex } from '../graph/paths.js';
+import { GraphIndex } from '../model/graph-index.js';
 import type { Audience } from '../model/audience.js';
 import type { Condition, EntityPredicate } from '../model/condition.js';
 import { ENTITY_TRIGGERS, type EventEmitter } from '../model/emitter.js';

@@ -1,4 +1,4 @@
-import type { GraphIndex } from '../graph/paths.js';
+import type { GraphIndex } from '../model/graph-index.js';
 import { LinkedError } from '../model/errors.js';
 import type { Entity } from '../model/graph.js';
 import { quoteIdent, quoteTable } from '../dialect/identifiers.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GraphIndex } from '../graph/paths.js';
+import { GraphIndex } from '../model/graph-index.js';
 import { quoteIdent, quoteTable } from '../dialect/identifiers.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { transformMapping } from './actions-core.js';

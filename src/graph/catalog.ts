@@ -8,11 +8,11 @@ import { ONE, col, compare, countStar, isNotNull, lit, select, table as tableFro
 import { execute } from '../warehouse/execute.js';
 import type { CatalogColumn, CatalogTable, Warehouse } from '../warehouse/types.js';
 import { GraphIndex } from '../model/graph-index.js';
-import { resourceAddress } from './static.js';
+import { resourceAddress } from '../model/address.js';
 
 /*
  * The Data Graph and its audiences checked against the live warehouse catalog (DESIGN §2,
- * "introspect catalog"). The static checks (src/graph/static.ts) know the model only; these know
+ * "introspect catalog"). The static checks (src/model/checks.ts) know the model only; these know
  * what the warehouse really holds: tables, columns, their types, and whether primary keys are
  * unique. Where the seed has a message for a failure it is used word for word (DESIGN D10).
  */

@@ -4,5 +4,4 @@
  */
 export { loadDesired, desiredFromStackJson, listStacks } from './load.js';
 export { synthApp, readCdktfJson, outDirOf, explainFailure, type CdktfJson, type SynthOptions } from './synth.js';
-export { RESOURCE_ATTRIBUTES, PROVIDER_ATTRIBUTES, type AttributeSpec, type AttributeEncoding } from './attributes.js';
 export { summarizeDesired, renderSummary, type DesiredSummary } from './summary.js';

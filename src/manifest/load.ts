@@ -1,15 +1,15 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { checkDesired } from '../graph/static.js';
+import { checkDesired } from '../model/checks.js';
 import { Desired, PROVIDER_NAME, RESOURCE_KINDS, RESOURCE_SCHEMAS, terraformType, type ResourceKind } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { LinkedError } from '../model/errors.js';
 import { WarehouseConfig } from '../model/warehouse.js';
-import { PROVIDER_ATTRIBUTES, RESOURCE_ATTRIBUTES, decodeAttributes, tfNameOf, type AttributeSpec } from './attributes.js';
-import { formatPath, parseWithProblems, type Problem } from './problems.js';
+import { PROVIDER_ATTRIBUTES, RESOURCE_ATTRIBUTES, decodeAttributes, tfNameOf, type AttributeSpec } from '../model/attributes.js';
+import { formatPath, parseWithProblems, type Problem } from '../model/problems.js';
 
 /*
- * cdktf.out -> Desired (DESIGN §2, D3): only literal values, only known linkedaudiences_* types,
+ * cdktf.out -> Desired: only literal values, only known linkedaudiences_* types,
  * every resource validated by its zod schema, then the static checks shared with the constructs.
  * Every problem names the Terraform address (and the construct path when cdktn recorded it).
  */

@@ -7,7 +7,7 @@ export const INTERVALS = ['1m', '5m', '10m', '15m', '30m', '1h', '2h', '4h', '6h
 
 export const Schedule = z.discriminatedUnion('type', [
   z.object({ type: z.literal('interval'), every: z.enum(INTERVALS) }).strict(),
-  /** Five-field cron expression, UTC. Checked by cronProblem in src/graph/static.ts. */
+  /** Five-field cron expression, UTC. Checked by cronProblem in src/model/checks/audience.ts. */
   z.object({ type: z.literal('cron'), expression: z.string().min(9) }).strict(),
 ]);
 export type Schedule = z.infer<typeof Schedule>;

@@ -1,7 +1,7 @@
 import type { Desired } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { checkCatalog } from '../graph/catalog.js';
-import { checkDesired } from '../graph/static.js';
+import { checkDesired } from '../model/checks.js';
 import type { Warehouse } from '../warehouse/types.js';
 
 /**

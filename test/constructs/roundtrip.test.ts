@@ -361,6 +361,25 @@ describe('resource round trip', () => {
     expect(json.provider.linkedaudiences).toEqual([{ type: 'duckdb', path: 'bank.duckdb' }]);
   });
 
+  it('each construct has its typed L1 from construction: the model\'s defaults written at synth, overrides kept', async () => {
+    const b = bankStack();
+    const a = new Audience(b.stack, 'a', { where: trait('plan').equals('premium') });
+    expect(a.resource.terraformResourceType).toBe('linkedaudiences_audience');
+    a.resource.addOverride('lifecycle.ignore_changes', ['description']);
+    b.app.synth();
+    const { readFileSync } = await import('node:fs');
+    const json = JSON.parse(readFileSync(`${b.outdir}/stacks/bank/cdk.tf.json`, 'utf8'));
+    expect(json.resource.linkedaudiences_audience.a).toMatchObject({
+      key: 'a',
+      name: 'a',
+      description: '',
+      enabled: false,
+      schedule: JSON.stringify({ type: 'interval', every: '1d' }),
+      prevent_destroy: false,
+      lifecycle: { ignore_changes: ['description'] },
+    });
+  });
+
   it('a Snowflake warehouse travels in the provider block with its auth JSON-encoded, secrets by reference', async () => {
     const outdir = tempDir();
     const app = new App({ outdir });

@@ -1,5 +1,28 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Audience, Destination, all, col, event, prop, trait } from '../../constructs/index.js';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import {
+  Audience,
+  Destination,
+  all,
+  col,
+  event,
+  prop,
+  trait,
+  type BrazeProps,
+  type CustomerIoProps,
+  type DestinationCommonProps,
+  type DuckDbProps,
+  type EnrichmentProps,
+  type IterableProps,
+  type ProfileProps,
+  type SegmentProps,
+  type SnowflakeProps,
+  type WebhookProps,
+} from '../../constructs/index.js';
+import type { BrazeSettings, CustomerIoSettings, IterableSettings, SegmentSettings, WebhookSettings } from '../../src/model/destination.js';
+import type { Enrichment } from '../../src/model/emitter.js';
+import type { Profile } from '../../src/model/graph.js';
+import type { DuckDbWarehouse, SnowflakeWarehouse } from '../../src/model/warehouse.js';
 import { bankStack, cleanup } from './helpers.js';
 
 afterEach(cleanup);
@@ -34,5 +57,37 @@ describe('condition builder types', () => {
       Destination.segment(b.stack, 's', { writeKey: 'plain' });
     void plainSecret;
     expect(ok.map((c) => c.toModel().kind)).toEqual(['entity', 'entity', 'and']);
+  });
+});
+
+/*
+ * The props interfaces are written out to document each optional prop's default; these lines
+ * keep them equal to the model's input shapes, both ways.
+ */
+describe('props follow the model', () => {
+  type Settings<P> = Omit<P, keyof DestinationCommonProps>;
+  it('warehouse props are the warehouse configuration without its type', () => {
+    expectTypeOf<DuckDbProps>().toExtend<Omit<z.input<typeof DuckDbWarehouse>, 'type'>>();
+    expectTypeOf<Omit<z.input<typeof DuckDbWarehouse>, 'type'>>().toExtend<DuckDbProps>();
+    expectTypeOf<SnowflakeProps>().toExtend<Omit<z.input<typeof SnowflakeWarehouse>, 'type'>>();
+    expectTypeOf<Omit<z.input<typeof SnowflakeWarehouse>, 'type'>>().toExtend<SnowflakeProps>();
+  });
+  it('profile and enrichment props are the model\'s', () => {
+    expectTypeOf<ProfileProps>().toExtend<z.input<typeof Profile>>();
+    expectTypeOf<z.input<typeof Profile>>().toExtend<ProfileProps>();
+    expectTypeOf<EnrichmentProps>().toExtend<z.input<typeof Enrichment>>();
+    expectTypeOf<z.input<typeof Enrichment>>().toExtend<EnrichmentProps>();
+  });
+  it('destination props are the common props and the type\'s settings', () => {
+    expectTypeOf<Settings<WebhookProps>>().toExtend<z.input<typeof WebhookSettings>>();
+    expectTypeOf<z.input<typeof WebhookSettings>>().toExtend<Settings<WebhookProps>>();
+    expectTypeOf<Settings<BrazeProps>>().toExtend<z.input<typeof BrazeSettings>>();
+    expectTypeOf<z.input<typeof BrazeSettings>>().toExtend<Settings<BrazeProps>>();
+    expectTypeOf<Settings<IterableProps>>().toExtend<z.input<typeof IterableSettings>>();
+    expectTypeOf<z.input<typeof IterableSettings>>().toExtend<Settings<IterableProps>>();
+    expectTypeOf<Settings<CustomerIoProps>>().toExtend<z.input<typeof CustomerIoSettings>>();
+    expectTypeOf<z.input<typeof CustomerIoSettings>>().toExtend<Settings<CustomerIoProps>>();
+    expectTypeOf<Settings<SegmentProps>>().toExtend<z.input<typeof SegmentSettings>>();
+    expectTypeOf<z.input<typeof SegmentSettings>>().toExtend<Settings<SegmentProps>>();
   });
 });

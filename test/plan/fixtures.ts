@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROVIDER_ATTRIBUTES, RESOURCE_ATTRIBUTES, type AttributeSpec } from '../../src/manifest/attributes.js';
+import { PROVIDER_ATTRIBUTES, RESOURCE_ATTRIBUTES, type AttributeSpec } from '../../src/model/attributes.js';
 import { Desired, PROVIDER_NAME, terraformType, type ResourceKind } from '../../src/model/desired.js';
 
 /** A fresh temp directory for one test's DuckDB file and project. */
@@ -40,7 +40,7 @@ export const desired = (raw: Record<string, any>): Desired => Desired.parse(stru
 
 /**
  * Writes `<dir>/cdktf.out/stacks/<stack>/cdk.tf.json` for a desired stack, encoded the way the
- * constructs synthesize it (src/manifest/attributes.ts), so CLI tests load it through loadDesired.
+ * constructs synthesize it (src/model/attributes.ts), so CLI tests load it through loadDesired.
  */
 export function writeManifest(dir: string, d: Desired): void {
   const encode = (specs: readonly AttributeSpec[], value: Record<string, unknown>) => {

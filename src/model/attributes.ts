@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { RESOURCE_KINDS, RESOURCE_SCHEMAS, type ResourceKind } from '../model/desired.js';
-import { WarehouseConfig } from '../model/warehouse.js';
+import { RESOURCE_KINDS, RESOURCE_SCHEMAS, type ResourceKind } from './desired.js';
+import { WarehouseConfig } from './warehouse.js';
 
 /*
- * How a model field travels as a Terraform attribute (DESIGN D2). Derived mechanically from the
+ * How a model field travels as a Terraform attribute. Derived mechanically from the
  * zod schemas, and used three times: by scripts/gen.ts to write provider-schema.json (from which
  * the L1 classes are generated), by the constructs to encode a resource for its L1 class, and by
  * the loader to decode cdk.tf.json. Scalars stay scalars, lists of strings stay lists, everything

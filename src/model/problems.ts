@@ -4,7 +4,7 @@ import type { z } from 'zod';
  * zod issues -> "attribute: message" lines a person can act on. Shared by the constructs (which
  * prefix the construct path) and the loader (which prefixes the resource address), so a mistake
  * reads the same wherever it is caught. Messages never quote the offending value: it may be a
- * secret pasted where a reference belongs (DESIGN D9).
+ * secret pasted where a reference belongs.
  */
 
 export type PathSegment = string | number;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkDesired, cronProblem, positiveEntityPaths, referencedAudiences } from '../../src/graph/static.js';
+import { checkDesired } from '../../src/model/checks.js';
+import { cronProblem } from '../../src/model/checks/audience.js';
+import { positiveEntityPaths, referencedAudiences } from '../../src/model/condition-references.js';
 import { Desired } from '../../src/model/desired.js';
 import type { Condition } from '../../src/model/condition.js';
 

@@ -1,0 +1,89 @@
+import type { z } from 'zod';
+import type { IConstruct } from './cdktn.js';
+import type { StackMember } from './member.js';
+import { checkDesired } from '../src/model/checks.js';
+import { Slug } from '../src/model/common.js';
+import { Desired, RESOURCE_SCHEMAS, type ResourceKind } from '../src/model/desired.js';
+import type { Diagnostic } from '../src/model/diagnostics.js';
+import { formatPath, parseWithProblems } from '../src/model/problems.js';
+import { WarehouseConfig } from '../src/model/warehouse.js';
+
+/** The result of checking a stack. */
+export interface StackAnalysis {
+  /** The model, when every resource parses (there may still be problems from the static checks). */
+  desired?: Desired;
+  /** Each resource's parsed model (zod output, defaults applied), for those that parse. */
+  models: Map<StackMember, Record<string, unknown>>;
+  /** Validation messages by construct. */
+  problems: Map<IConstruct, string[]>;
+}
+
+class Problems {
+  readonly byConstruct = new Map<IConstruct, string[]>();
+  add(c: IConstruct, message: string): void {
+    this.byConstruct.set(c, [...(this.byConstruct.get(c) ?? []), message]);
+  }
+}
+
+/**
+ * Checks a stack in two phases: each resource against its schema, then (when all parse and
+ * there is one Data Graph) the static checks shared with the manifest loader.
+ */
+export function analyzeStack(stack: IConstruct, warehouseInput: z.input<typeof WarehouseConfig>, members: readonly StackMember[]): StackAnalysis {
+  const problems = new Problems();
+  if (!Slug.safeParse(stack.node.id).success) {
+    problems.add(stack, `The stack id "${stack.node.id}" must be a slug (lowercase letters, digits, "-" or "_", starting with a letter): it names the stack in cdktf.out and in the state`);
+  }
+  const warehouse = parseWithProblems(WarehouseConfig, warehouseInput);
+  if (!warehouse.ok) warehouse.problems.forEach((p) => problems.add(stack, `warehouse.${formatPath(p.path)}: ${p.message}`));
+
+  const models = new Map<StackMember, Record<string, unknown>>();
+  let schemaErrors = !warehouse.ok;
+  for (const member of members) {
+    const r = parseWithProblems(RESOURCE_SCHEMAS[member.kind], member.toModel());
+    if (r.ok) models.set(member, r.value);
+    else {
+      schemaErrors = true;
+      r.problems.forEach((p) => problems.add(member, `${formatPath(p.path)}: ${p.message}`));
+    }
+  }
+  const graphs = members.filter((m) => m.kind === 'data_graph');
+  if (graphs.length !== 1) {
+    problems.add(stack, graphs.length === 0 ? 'A LinkedAudiencesStack needs one DataGraph' : `A LinkedAudiencesStack has one DataGraph; found ${graphs.length}: ${graphs.map((g) => g.node.path).join(', ')}`);
+    schemaErrors = true;
+  }
+  if (schemaErrors || !warehouse.ok) return { models, problems: problems.byConstruct };
+
+  const desired = desiredOf(stack.node.id, warehouse.value, members, models);
+  reportStaticChecks(stack, members, checkDesired(desired), problems);
+  return { desired, models, problems: problems.byConstruct };
+}
+
+function desiredOf(stack: string, warehouse: WarehouseConfig, members: readonly StackMember[], models: Map<StackMember, Record<string, unknown>>): Desired {
+  const of = (kind: ResourceKind) => members.filter((m) => m.kind === kind).map((m) => models.get(m));
+  return Desired.parse({
+    stack,
+    warehouse,
+    graph: of('data_graph')[0],
+    classicAudiences: of('classic_audience'),
+    audiences: of('audience'),
+    destinations: of('destination'),
+    emitters: of('event_emitter'),
+  });
+}
+
+/** Each finding on the construct of the resource it names (else on the stack). */
+function reportStaticChecks(stack: IConstruct, members: readonly StackMember[], diagnostics: Diagnostic[], problems: Problems): void {
+  const seen = new Map<string, number>();
+  for (const d of diagnostics) {
+    const owners = members.filter((m) => m.address === d.resource);
+    // A duplicate key is reported on the second (third...) construct that reuses it.
+    let owner: IConstruct = owners[0] ?? stack;
+    if (d.code === 'DUPLICATE_KEY' && d.resource) {
+      const n = (seen.get(d.resource) ?? 0) + 1;
+      seen.set(d.resource, n);
+      owner = owners[n] ?? owner;
+    }
+    problems.add(owner, d.attribute ? `${d.message} (at ${d.attribute})` : d.message);
+  }
+}

@@ -1,0 +1,72 @@
+import type { z } from 'zod';
+import type { SecretRef } from '../src/model/common.js';
+import type { SnowflakeWarehouse, WarehouseConfig } from '../src/model/warehouse.js';
+
+type SnowflakeAuthInput = z.input<typeof SnowflakeWarehouse>['auth'];
+
+export interface DuckDbProps {
+  /** A DuckDB file, relative to the project directory, or ':memory:'. */
+  readonly path: string;
+  /**
+   * The schema of the state tables.
+   * @default 'LINKED_AUDIENCES'
+   */
+  readonly stateSchema?: string;
+}
+
+export interface SnowflakeProps {
+  /** The account identifier, e.g. `myorg-myaccount`. */
+  readonly account: string;
+  readonly username: string;
+  /** The database audiences are computed in and state is kept in. */
+  readonly database: string;
+  /** The virtual warehouse that runs the queries. */
+  readonly warehouse: string;
+  readonly role: string;
+  /**
+   * The default schema of unqualified table names.
+   * @default - the user's default schema
+   */
+  readonly schema?: string;
+  /** `SnowflakeAuth.keyPair(secret('SNOWFLAKE_PRIVATE_KEY'))` or `SnowflakeAuth.password(...)`. */
+  readonly auth: SnowflakeAuthInput;
+  /**
+   * Overrides `https://<account>.snowflakecomputing.com` (private link, tests).
+   * @default - the account's public URL
+   */
+  readonly accessUrl?: string;
+  /**
+   * The schema of the state tables.
+   * @default 'LINKED_AUDIENCES'
+   */
+  readonly stateSchema?: string;
+}
+
+/** Where audiences are computed and state is kept: the `linkedaudiences` provider block. */
+export class Warehouse {
+  private constructor(
+    /** The warehouse configuration as the model's input. */
+    readonly config: z.input<typeof WarehouseConfig>,
+  ) {}
+
+  /** A DuckDB file (relative to the project directory) or ':memory:'. The embedded default. */
+  static duckdb(props: DuckDbProps): Warehouse {
+    return new Warehouse({ type: 'duckdb', ...props });
+  }
+
+  /** Snowflake, with key-pair or password auth by secret reference (see `SnowflakeAuth`). */
+  static snowflake(props: SnowflakeProps): Warehouse {
+    return new Warehouse({ type: 'snowflake', ...props });
+  }
+}
+
+/** Snowflake authentication: secrets by reference only, never their values. */
+export const SnowflakeAuth = {
+  /** Key-pair authentication: the private key (PEM) and its passphrase, when it has one. */
+  keyPair(privateKey: SecretRef, passphrase?: SecretRef): SnowflakeAuthInput {
+    return passphrase ? { type: 'keypair', privateKey, passphrase } : { type: 'keypair', privateKey };
+  },
+  password(password: SecretRef): SnowflakeAuthInput {
+    return { type: 'password', password };
+  },
+};

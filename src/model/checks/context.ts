@@ -1,0 +1,44 @@
+import type { Audience } from '../audience.js';
+import type { Desired } from '../desired.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { Entity } from '../graph.js';
+import type { GraphIndex } from '../../model/graph-index.js';
+
+/** The seed's name for the level a relationship hangs from when it is the profile itself. */
+export const PROFILE = 'profile';
+
+/** What the checks of audiences and emitters look up: the keys declared and the graph's index. */
+export class CheckContext {
+  readonly audiences: Set<string>;
+  readonly classic: Set<string>;
+  readonly destinations: Set<string>;
+  readonly audienceByKey: Map<string, Audience>;
+  readonly profileColumns: Set<string>;
+  constructor(
+    readonly desired: Desired,
+    readonly index: GraphIndex,
+  ) {
+    this.audiences = new Set(desired.audiences.map((a) => a.key));
+    this.audienceByKey = new Map(desired.audiences.map((a) => [a.key, a]));
+    this.classic = new Set(desired.classicAudiences.map((a) => a.key));
+    this.destinations = new Set(desired.destinations.map((d) => d.key));
+    const p = desired.graph.profile;
+    this.profileColumns = new Set([p.id, ...p.traits, ...p.identifiers]);
+  }
+}
+
+/** An error-level diagnostic about one resource (and one of its attributes). */
+export function error(code: string, message: string, resource: string, attribute?: string): Diagnostic {
+  return attribute === undefined
+    ? { severity: 'error', code, message, resource }
+    : { severity: 'error', code, message, resource, attribute };
+}
+
+/** Reports a column the entity does not expose. */
+export function checkColumn(entity: Entity, column: string, attr: string, at: string, out: Diagnostic[]): void {
+  // The primary key is always addressable; `columns` lists what else is exposed.
+  if (entity.columns === undefined || entity.columns.length === 0 || column === entity.primaryKey) return;
+  if (!entity.columns.includes(column)) {
+    out.push(error('COLUMN_MISSING', `Entity column missing from Data Graph for Entity ${entity.slug} and Column: ${column}`, at, attr));
+  }
+}

@@ -1,0 +1,54 @@
+import { resourceAddress } from '../address.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { DataGraph } from '../graph.js';
+import type { GraphIndex } from '../../model/graph-index.js';
+import { error } from './context.js';
+
+/** The Data Graph on its own: unique slugs, known entities and parents, joins, depth. */
+export function checkGraph(graph: DataGraph, index: GraphIndex, out: Diagnostic[]): void {
+  const at = resourceAddress('data_graph', graph.key);
+  const firstIndex = new Map<string, number>();
+  graph.entities.forEach((e, i) => {
+    if (firstIndex.has(`e:${e.slug}`)) {
+      out.push(error('DUPLICATE_SLUG', `Duplicate entity slug "${e.slug}" in the Data Graph`, at, `entities[${i}].slug`));
+    }
+    firstIndex.set(`e:${e.slug}`, i);
+    if (e.columns !== undefined && e.columns.length === 0) {
+      out.push(error('NO_COLUMNS', `No columns exist for entity in Data Graph: ${e.slug}`, at, `entities[${i}].columns`));
+    }
+  });
+  graph.relationships.forEach((r, i) => {
+    const attr = `relationships[${i}]`;
+    if (firstIndex.has(`r:${r.slug}`)) {
+      out.push(error('DUPLICATE_SLUG', `Duplicate relationship slug "${r.slug}" in the Data Graph`, at, `${attr}.slug`));
+    }
+    firstIndex.set(`r:${r.slug}`, i);
+    if (!index.entities.has(r.entity)) {
+      out.push(error('ENTITY_MISSING', `Entity missing from Data Graph: ${r.entity}`, at, `${attr}.entity`));
+    }
+    if (r.parent !== null && !index.relationships.has(r.parent)) {
+      out.push(error('RELATIONSHIP_MISSING', `Entity relationship not in Data Graph for relationship: ${r.parent}`, at, `${attr}.parent`));
+    } else if (r.parent !== null && index.path(r.slug) === undefined) {
+      out.push(error('RELATIONSHIP_CYCLE', `Relationship ${r.slug} is its own ancestor: relationships form a tree under the profile`, at, `${attr}.parent`));
+    }
+    if (r.join.type === 'profile' && r.parent !== null) {
+      out.push(error('JOIN_INVALID', `Relationship ${r.slug} joins on a profile ${r.join.via} but its parent is ${r.parent}: only the profile's own relationships join on the profile`, at, `${attr}.join`));
+    }
+    if (r.join.type !== 'profile' && r.parent === null) {
+      out.push(error('JOIN_INVALID', `Relationship ${r.slug} hangs from the profile, so it joins on a profile trait or identifier`, at, `${attr}.join`));
+    }
+    if (r.join.type === 'profile') {
+      const declared = r.join.via === 'trait' ? graph.profile.traits : graph.profile.identifiers;
+      if (!declared.includes(r.join.profileColumn)) {
+        out.push(error('JOIN_INVALID', `Join key missing from Data Graph for relation: ${r.slug} (profile ${r.join.via} ${r.join.profileColumn} is not declared)`, at, `${attr}.join.profileColumn`));
+      }
+    }
+    const depth = index.depth(r.slug);
+    if (depth !== undefined && depth > graph.maxDepth) {
+      out.push(error('DEPTH_EXCEEDED', depthMessage(r.slug, depth, graph.maxDepth), at, attr));
+    }
+  });
+}
+
+const depthMessage = (slug: string, depth: number, max: number) =>
+  `Relationship ${slug} is at depth ${depth} (the profile is level 1), over the Data Graph's limit of ${max} levels`;
