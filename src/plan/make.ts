@@ -4,8 +4,8 @@ import type { Diagnostic } from '../model/diagnostics.js';
 import { hasErrors } from '../model/diagnostics.js';
 import type { EventEmitter } from '../model/emitter.js';
 import { canonicalJson, sha256, specHash } from '../state/canonical.js';
-import type { AppliedResource } from '../state/resources.js';
-import { stateHashOf } from '../state/state-hash.js';
+import type { AppliedResource } from '../state/apply/resources.js';
+import { stateHashOf } from '../state/apply/state-hash.js';
 import { diffAttributes, listAttributes } from './attributes.js';
 import { PLAN_FORMAT_VERSION, type AttributeChange, type Plan, type ResourceChange } from './types.js';
 
