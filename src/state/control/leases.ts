@@ -3,7 +3,7 @@ import { StateStore } from '../store.js';
 
 /*
  * Leases keep two controllers (or a controller and `linked compute`) on one warehouse from running
- * one audience twice. A lease row per audience; acquiring is one conditional UPDATE (the row lock
+ * one audience twice. A lease row per audience; acquiring is one conditional update (the row lock
  * serializes contenders on Snowflake; DuckDB admits one process at a time anyway), confirmed by
  * reading the row back. Runs re-check their lease inside the commit (fencing), so a holder whose
  * lease expired and was taken can never write.
@@ -17,7 +17,7 @@ export class LeaseStore extends StateStore {
       const row = select({ audience_key: param(audienceKey), holder: NULL, acquired_at: NULL, expires_at: NULL }, { where: absent });
       await this.run(insert(this.t.leases, ['audience_key', 'holder', 'acquired_at', 'expires_at'], row));
     } catch (e) {
-      // Another contender created the row first: fine, the UPDATE below decides.
+      // Another contender created the row first: fine, the update below decides.
       if (!/constraint|duplicate/i.test(String((e as Error).message))) throw e;
     }
     const free = or(isNull(ref('holder')), eq(ref('holder'), param(holder)), isNull(ref('expires_at')), compare('<', ref('expires_at'), param(now)));

@@ -6,7 +6,7 @@ import { recordSyncStatus } from '../../src/controller/sync-status.js';
 import { SyncStatusStore, type SyncStatusRow } from '../../src/state/control/sync-status.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
-import { GitFixture } from './git-fixture.js';
+import { GitFixture } from '../github/git-fixture.js';
 
 const SCHEMA = 'LINKED_AUDIENCES';
 
