@@ -4,7 +4,7 @@ import type { ClassicAudience } from '../model/audience.js';
 import { RESOURCE_SCHEMAS } from '../model/desired.js';
 import type { DataGraph } from '../model/graph.js';
 import { LinkedError } from '../model/errors.js';
-import { ApplyLogStore } from '../state/apply/apply-log.js';
+import { ApplyLogStore, type NewApplyLogEntry } from '../state/apply/apply-log.js';
 import { CatalogSnapshotStore } from '../state/apply/catalog-snapshots.js';
 import { acquireStackLock, LockStore, stackLockName, type AcquireOptions, type LockInfo } from '../state/apply/lock.js';
 import { ResourceStore, type WriteContext } from '../state/apply/resources.js';
@@ -68,29 +68,7 @@ export async function applyPlanLocked(
       }
       if (catalog) await new CatalogSnapshotStore(tx, schema).write(plan.stack, catalog.graphKey, catalog.snapshot, appliedAt, applyId);
       const after = await resources.stateHash(plan.stack);
-      await new ApplyLogStore(tx, schema).append({
-        id: applyId,
-        appliedAt,
-        appliedBy: provenance.appliedBy,
-        commitSha: provenance.commitSha,
-        branch: provenance.branch,
-        prNumber: provenance.prNumber,
-        planHash: plan.planHash,
-        changes: canonicalJson(actionable.map(logEntry)),
-        stack: plan.stack,
-        author: provenance.author,
-        repository: provenance.repository,
-        runUrl: provenance.runUrl,
-        stateHashBefore: before,
-        stateHashAfter: after,
-        summary: canonicalJson(plan.summary),
-        metadata: canonicalJson({
-          ci: provenance.ci,
-          planCreatedAt: plan.createdAt,
-          diagnostics: plan.diagnostics,
-          ...(provenance.approvers ? { approvers: provenance.approvers } : {}),
-        }),
-      });
+      await new ApplyLogStore(tx, schema).append(logRow(plan, actionable, provenance, { id: applyId, appliedAt, before, after }));
       return { applyId, summary: plan.summary, stateHash: after };
     });
   });
@@ -111,6 +89,38 @@ async function takeCatalogSnapshot(wh: Warehouse, plan: Plan): Promise<{ graphKe
   } catch {
     return undefined;
   }
+}
+
+/** The apply log's row for this apply: who, from which commit and pull request, what changed. */
+function logRow(
+  plan: Plan,
+  actionable: readonly ResourceChange[],
+  provenance: Provenance,
+  apply: { id: string; appliedAt: Date; before: string; after: string },
+): NewApplyLogEntry {
+  return {
+    id: apply.id,
+    appliedAt: apply.appliedAt,
+    appliedBy: provenance.appliedBy,
+    commitSha: provenance.commitSha,
+    branch: provenance.branch,
+    prNumber: provenance.prNumber,
+    planHash: plan.planHash,
+    changes: canonicalJson(actionable.map(logEntry)),
+    stack: plan.stack,
+    author: provenance.author,
+    repository: provenance.repository,
+    runUrl: provenance.runUrl,
+    stateHashBefore: apply.before,
+    stateHashAfter: apply.after,
+    summary: canonicalJson(plan.summary),
+    metadata: canonicalJson({
+      ci: provenance.ci,
+      planCreatedAt: plan.createdAt,
+      diagnostics: plan.diagnostics,
+      ...(provenance.approvers ? { approvers: provenance.approvers } : {}),
+    }),
+  };
 }
 
 /** What the apply log keeps of a change: enough to show who changed what, with the diff. */

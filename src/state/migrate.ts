@@ -22,8 +22,9 @@ export async function migrateState(
   await wh.query(
     `CREATE TABLE IF NOT EXISTS ${versionTable} (version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`,
   );
-  const { rows } = await execute<{ v: number | null }>(wh, select({ v: fn('MAX', ref('version')) }, { from: fromState(versions) }));
-  const from = Number(rows[0]?.v ?? 0);
+  const { rows } = await execute(wh, select({ v: fn('MAX', ref('version')) }, { from: fromState(versions) }));
+  // The one column, whatever case the dialect gives its name.
+  const from = Number(Object.values(rows[0] ?? {})[0] ?? 0);
   let to = from;
   for (const m of MIGRATIONS) {
     if (m.version <= from || m.version > (options.upTo ?? Infinity)) continue;
