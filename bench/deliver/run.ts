@@ -25,7 +25,7 @@ import { Destination } from '../../src/model/destination.js';
 import { EventEmitter } from '../../src/model/emitter.js';
 import { DataGraph } from '../../src/model/graph.js';
 import { migrateState } from '../../src/state/migrate.js';
-import { writeResource } from '../../src/state/writer.js';
+import { writeResource } from '../../src/state/apply/resources.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 
 // The delivering child gets the sizes through the environment (its argv names the database).

@@ -19,7 +19,7 @@ import { buildPlan } from '../../src/plan/build.js';
 import { makePlan } from '../../src/plan/make.js';
 import { renderPlanText } from '../../src/plan/render-text.js';
 import { migrateState } from '../../src/state/migrate.js';
-import { readAppliedResources } from '../../src/state/resources.js';
+import { readAppliedResources } from '../../src/state/apply/resources.js';
 import { sharedSession } from '../../src/state/session.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 

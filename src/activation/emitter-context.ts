@@ -3,7 +3,7 @@ import type { Destination } from '../model/destination.js';
 import type { EventEmitter } from '../model/emitter.js';
 import { LinkedError } from '../model/errors.js';
 import type { DataGraph } from '../model/graph.js';
-import { readAppliedResources, groupApplied } from '../state/resources.js';
+import { readAppliedResources, groupApplied } from '../state/apply/resources.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { actionChoiceOf, type ActionChoice } from './destinations/index.js';
 import { planEnrichment, type EnrichmentPlan } from './enrichment.js';

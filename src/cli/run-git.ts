@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { GitSync } from '../controller/git-sync.js';
-import { syncLoop, syncOnce, type SyncResult } from '../github/index.js';
+import { syncLoop, syncOnce, type SyncResult } from '../controller/sync-loop.js';
 import { displayUrl } from '../github/redact.js';
 import { LinkedError } from '../model/errors.js';
-import { parseDuration } from '../plan/terminal.js';
+import { parseDuration } from './terminal.js';
 import { EXIT } from './run.js';
 
 export interface RunGitFlags {

@@ -1,4 +1,4 @@
-import { readAppliedDesired } from '../state/resources.js';
+import { readAppliedDesired } from '../state/apply/resources.js';
 import type { Warehouse } from '../warehouse/types.js';
 import type { ComputeModel } from './model.js';
 

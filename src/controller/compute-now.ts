@@ -7,9 +7,10 @@ import { pausedError, readRun, readStatus, type RunRow } from '../compute/status
 import { computeTables } from '../compute/tables.js';
 import type { RunProgress, RunSummary } from '../compute/types.js';
 import { LinkedError } from '../model/errors.js';
+import { ComputeRequestStore } from '../state/control/compute-requests.js';
+import { ControllerStore } from '../state/control/controllers.js';
+import { LeaseStore } from '../state/control/leases.js';
 import type { Warehouse } from '../warehouse/types.js';
-import { acquireLease, releaseLease } from './lease.js';
-import { liveControllers, readRequest, requestCompute } from './requests.js';
 
 /** A controller that beat within this window is taken to be running. */
 export const CONTROLLER_ALIVE_MS = 2 * 60_000;
@@ -40,19 +41,19 @@ export async function computeNow(
   const status = await readStatus(wh, t, audienceKey);
   if (status?.paused) throw pausedError(audienceKey, status.pausedReason);
 
-  const controllers = await liveControllers(wh, t, CONTROLLER_ALIVE_MS);
+  const controllers = await new ControllerStore(wh, schema).live(CONTROLLER_ALIVE_MS);
   if (options.request || controllers.length > 0) {
-    const requestId = await requestCompute(wh, t, audienceKey, `cli:${hostname()}:${process.pid}`);
+    const requestId = await new ComputeRequestStore(wh, schema).create(audienceKey, `cli:${hostname()}:${process.pid}`);
     return { kind: 'requested', requestId, controllers };
   }
 
   const holder = `cli:${hostname()}:${process.pid}`;
   const ttlMs = 15 * 60_000;
-  if (!(await acquireLease(wh, t, audienceKey, holder, ttlMs))) {
-    const { rows } = await wh.query<{ holder: string }>(`SELECT holder FROM ${t.leases} WHERE audience_key = ?`, [audienceKey]);
+  const leases = new LeaseStore(wh, schema);
+  if (!(await leases.acquire(audienceKey, holder, ttlMs))) {
     throw new LinkedError(
       'AUDIENCE_BUSY',
-      `Audience ${audienceKey} is being computed by ${rows[0]?.holder ?? 'another process'}. Try again when it finishes, or use --request.`,
+      `Audience ${audienceKey} is being computed by ${(await leases.holder(audienceKey)) ?? 'another process'}. Try again when it finishes, or use --request.`,
     );
   }
   try {
@@ -67,14 +68,14 @@ export async function computeNow(
     });
     return { kind: 'computed', summary };
   } finally {
-    await releaseLease(wh, t, audienceKey, holder);
+    await leases.release(audienceKey, holder);
   }
 }
 
 /** Follows a request: undefined until a controller has picked it up and the run ended. */
 export async function requestOutcome(wh: Warehouse, schema: string, requestId: string): Promise<{ picked: boolean; run?: RunRow }> {
   const t = computeTables(wh, schema);
-  const req = await readRequest(wh, t, requestId);
+  const req = await new ComputeRequestStore(wh, schema).read(requestId);
   if (!req?.pickedAt) return { picked: false };
   if (!req.runId) throw new LinkedError('REQUEST_NOT_SERVED', `The controller could not compute ${req.audienceKey} (disabled, paused or no longer applied).`);
   const run = await readRun(wh, t, req.runId);

@@ -7,15 +7,16 @@ import { findAudience, linkedAudiencesUsed, type ComputeModel } from '../compute
 import type { RetryPolicy } from '../compute/retry.js';
 import { runAudience } from '../compute/run.js';
 import { nextRunAt } from '../compute/schedule.js';
-import { readStatuses, updateStatus, type AudienceStatusRow } from '../compute/status.js';
+import { readRun, readStatuses, updateStatus, type AudienceStatusRow } from '../compute/status.js';
 import { computeTables, type ComputeTables } from '../compute/tables.js';
 import type { CompiledAudience, RunSummary, RunTrigger } from '../compute/types.js';
+import { ComputeRequestStore } from '../state/control/compute-requests.js';
+import { ControllerStore } from '../state/control/controllers.js';
 import { migrateState } from '../state/migrate.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { LeaseCoordinator } from './lease.js';
 import { runOrdered } from './order.js';
 import { importRequestFiles } from './request-files.js';
-import { heartbeat, markStopped, pendingRequests, pickRequests } from './requests.js';
 
 export interface ControllerOptions {
   /** Opens the warehouse; called once per tick (and per run when runs are concurrent). */
@@ -82,19 +83,20 @@ export class Controller {
     try {
       await migrateState(wh, this.o.schema);
       const t = computeTables(wh, this.o.schema);
-      await heartbeat(wh, t, this.id, this.now());
-      if (this.o.requestDir) await importRequestFiles(wh, t, this.o.requestDir);
+      const requests = new ComputeRequestStore(wh, this.o.schema);
+      await new ControllerStore(wh, this.o.schema).heartbeat(this.id, this.now());
+      if (this.o.requestDir) await importRequestFiles(requests, this.o.requestDir);
       const model = await (this.o.loadModel ?? ((w) => readAppliedModel(w, this.o.schema)))(wh);
       if (!model) return report;
       const statuses = await syncStatuses(wh, t, model);
-      const requested = await pendingRequests(wh, t);
+      const requested = await requests.pending();
       const now = this.now();
       const due = model.audiences.filter((a) => {
         const s = statuses.get(a.key);
         if (!a.enabled || s?.paused) return false;
         return requested.has(a.key) || !s?.nextRunAt || s.nextRunAt.getTime() <= now.getTime();
       });
-      for (const key of requested) if (!due.some((a) => a.key === key)) await pickRequests(wh, t, key, null, now);
+      for (const key of requested) if (!due.some((a) => a.key === key)) await requests.pick(key, null, now);
       report.due = due.map((a) => a.key);
       const concurrency = wh.dialect === 'duckdb' ? 1 : (this.o.concurrency ?? 2);
       await runOrdered(
@@ -133,12 +135,13 @@ export class Controller {
       }
       try {
         const t = computeTables(wh, this.o.schema);
+        const requests = new ComputeRequestStore(wh, this.o.schema);
         const fresh = (await readStatuses(wh, t)).find((s) => s.audienceKey === key);
-        const stillRequested = requested && (await pendingRequests(wh, t)).has(key);
+        const stillRequested = requested && (await requests.pending()).has(key);
         const startedAt = this.now();
         if (fresh?.paused || (!stillRequested && fresh?.nextRunAt && fresh.nextRunAt.getTime() > startedAt.getTime())) return undefined;
         const runId = randomUUID();
-        if (stillRequested) await pickRequests(wh, t, key, runId, startedAt);
+        if (stillRequested) await requests.pick(key, runId, startedAt);
         this.log(`${key}: computing (${trigger})`);
         const summary = await runAudience(wh, {
           schema: this.o.schema,
@@ -162,7 +165,7 @@ export class Controller {
         );
         this.o.onRun?.(summary);
         // A long tick still shows this controller alive to `linked compute`.
-        await heartbeat(wh, t, this.id, this.now()).catch(() => undefined);
+        await new ControllerStore(wh, this.o.schema).heartbeat(this.id, this.now()).catch(() => undefined);
         return summary;
       } finally {
         await coordinator.onComplete(key);
@@ -200,7 +203,7 @@ export class Controller {
     try {
       const wh = await this.o.open();
       try {
-        await markStopped(wh, computeTables(wh, this.o.schema), this.id, this.now());
+        await new ControllerStore(wh, this.o.schema).markStopped(this.id, this.now());
       } finally {
         await wh.close();
       }
@@ -220,9 +223,7 @@ export async function syncStatuses(wh: Warehouse, t: ComputeTables, model: Compu
     const s = current.get(a.key);
     if (!a.enabled && s?.status !== 'Disabled') await updateStatus(wh, t, a.key, { status: 'Disabled' });
     if (a.enabled && (!s || s.status === 'Disabled')) {
-      const last = s?.lastRunId
-        ? (await wh.query<{ status: string }>(`SELECT status FROM ${t.runs} WHERE id = ?`, [s.lastRunId])).rows[0]?.status
-        : undefined;
+      const last = s?.lastRunId ? (await readRun(wh, t, s.lastRunId))?.status : undefined;
       await updateStatus(wh, t, a.key, { status: last === 'Live' ? 'Live' : last === 'Failed' ? 'Failed' : 'Computing' });
     }
   }

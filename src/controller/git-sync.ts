@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAppliedModel } from '../compute/applied.js';
-import { isSyncSuspended, planCounts, recordSyncStatus, type PlanLike, type SyncResult, type SyncSteps } from '../github/index.js';
+import { planCounts } from '../github/plan-summary.js';
 import { redact } from '../github/redact.js';
 import { loadDesired, synthApp } from '../manifest/index.js';
 import type { Desired } from '../model/desired.js';
@@ -14,9 +14,12 @@ import { planDiagnostics } from '../plan/diagnostics.js';
 import { withoutDeletes } from '../plan/make.js';
 import { readProvenance } from '../plan/provenance.js';
 import type { Plan } from '../plan/types.js';
+import { SyncStatusStore } from '../state/control/sync-status.js';
 import { openPerStepSession } from '../state/session.js';
 import { openWarehouse } from '../warehouse/index.js';
 import { Controller, type ControllerOptions, type TickReport } from './controller.js';
+import type { PlanLike, SyncResult, SyncSteps } from './sync-loop.js';
+import { recordSyncStatus } from './sync-status.js';
 
 export type GitPlan = PlanLike & { plan: Plan };
 
@@ -107,7 +110,7 @@ export class GitSync {
   readonly suspended = async (): Promise<boolean> => {
     const d = this.desired;
     if (!d) return false;
-    return openPerStepSession(d.warehouse, this.o.dir).withWarehouse((wh) => isSyncSuspended(wh, d.warehouse.stateSchema, d.stack));
+    return openPerStepSession(d.warehouse, this.o.dir).withWarehouse((wh) => new SyncStatusStore(wh, d.warehouse.stateSchema).isSuspended(d.stack));
   };
 
   /** `SyncLoopOptions.onResult`: the row `linked status` shows. */

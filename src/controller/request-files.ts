@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ComputeTables } from '../compute/tables.js';
-import type { Warehouse } from '../warehouse/types.js';
+import type { ComputeRequestStore } from '../state/control/compute-requests.js';
 
 /*
  * "Compute now" while a controller holds the DuckDB file: the file admits one process, so the
@@ -32,7 +31,7 @@ export function writeRequestFile(dir: string, audienceKey: string, requestedBy: 
 }
 
 /** Moves request files into compute_requests; returns how many. A file is removed once its row exists. */
-export async function importRequestFiles(wh: Warehouse, t: ComputeTables, dir: string): Promise<number> {
+export async function importRequestFiles(requests: ComputeRequestStore, dir: string): Promise<number> {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.json'));
@@ -49,11 +48,7 @@ export async function importRequestFiles(wh: Warehouse, t: ComputeTables, dir: s
       rmSync(file, { force: true });
       continue;
     }
-    await wh.query(
-      `INSERT INTO ${t.compute_requests} (id, audience_key, requested_at, requested_by)
-       SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM ${t.compute_requests} WHERE id = ?)`,
-      [r.id, r.audienceKey, new Date(r.requestedAt), r.requestedBy, r.id],
-    );
+    await requests.import({ id: r.id, audienceKey: r.audienceKey, requestedAt: new Date(r.requestedAt), requestedBy: r.requestedBy });
     rmSync(file, { force: true });
     imported++;
   }

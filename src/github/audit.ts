@@ -1,7 +1,7 @@
 import { LinkedError } from '../model/errors.js';
 import { diffMarkerLine } from '../plan/render-markdown.js';
 import { resourceChangeLines } from '../plan/render-text.js';
-import type { LoggedChange } from '../state/audit.js';
+import type { LoggedChange } from '../state/apply/apply-log.js';
 import { git, isCommitSha } from './git.js';
 
 /** What the audit needs of an apply-log entry (`readApplyLog` returns a superset). */

@@ -1,4 +1,4 @@
-/** The GitOps layer (issue 7): GitHub pull requests and statuses, the git-pulling sync, the audit join. */
+/** The GitHub side of GitOps: pull requests, comments and commit statuses, apply requirements, the audit join. */
 export { resolvePullRequestContext, type GitHubFlags, type PullRequestRef } from './context.js';
 export {
   GitHubApi,
@@ -22,8 +22,6 @@ export {
   type RequirementFailure,
   type RequirementsResult,
 } from './requirements.js';
-export { syncOnce, syncLoop, checkoutBranch, type PlanLike, type SyncSteps, type SyncOptions, type SyncLoopOptions, type SyncResult, type SyncStatus } from './sync.js';
-export { recordSyncStatus, readSyncStatus, setSyncSuspended, isSyncSuspended, type SyncStatusRow } from './sync-status.js';
 export {
   auditWithGit,
   formatAudit,
@@ -38,4 +36,4 @@ export {
   type AuditSource,
 } from './audit.js';
 export { redact } from './redact.js';
-export { planCounts } from './plan-summary.js';
+export { planCounts, type PlanCounts } from './plan-summary.js';

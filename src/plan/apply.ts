@@ -3,14 +3,13 @@ import { snapshotCatalog, type CatalogSnapshot } from '../graph/catalog.js';
 import type { ClassicAudience } from '../model/audience.js';
 import { RESOURCE_SCHEMAS } from '../model/desired.js';
 import type { DataGraph } from '../model/graph.js';
-import { writeCatalogSnapshot } from '../state/catalog-snapshot.js';
 import { LinkedError } from '../model/errors.js';
+import { ApplyLogStore, type NewApplyLogEntry } from '../state/apply/apply-log.js';
+import { CatalogSnapshotStore } from '../state/apply/catalog-snapshots.js';
+import { acquireStackLock, LockStore, stackLockName, type AcquireOptions, type LockInfo } from '../state/apply/lock.js';
+import { ResourceStore, type WriteContext } from '../state/apply/resources.js';
 import { canonicalJson } from '../state/canonical.js';
-import { stackLockName, releaseLock, acquireStackLock, type AcquireOptions, type LockInfo } from '../state/lock.js';
-import { stateTable } from '../state/migrate.js';
 import type { StateSession } from '../state/session.js';
-import { readStateHash } from '../state/state-hash.js';
-import { markResourceDeleted, writeResource, type WriteContext } from '../state/writer.js';
 import type { Warehouse } from '../warehouse/types.js';
 import type { Provenance } from './provenance.js';
 import type { Plan, PlanSummary, ResourceChange } from './types.js';
@@ -54,49 +53,22 @@ export async function applyPlanLocked(
   return session.withWarehouse(async (wh) => {
     const catalog = actionable.length > 0 ? await takeCatalogSnapshot(wh, plan) : undefined;
     return wh.transaction(async (tx) => {
-      await assertLockHeld(tx, schema, plan.stack, lock);
-      const before = await readStateHash(tx, schema, plan.stack);
-      if (before !== plan.stateHash) throw await staleError(tx, schema, plan);
+      const resources = new ResourceStore(tx, schema);
+      await assertLockHeld(new LockStore(tx, schema), plan.stack, lock);
+      const before = await resources.stateHash(plan.stack);
+      if (before !== plan.stateHash) throw await staleError(new ApplyLogStore(tx, schema), plan);
       if (actionable.length === 0) return { applyId: null, summary: plan.summary, stateHash: before };
 
       const applyId = randomUUID();
       const appliedAt = new Date();
       const ctx: WriteContext = { applyId, appliedAt, appliedBy: provenance.appliedBy, commitSha: provenance.commitSha, stack: plan.stack };
       for (const [i, c] of actionable.entries()) {
-        await writeChange(tx, schema, c, ctx);
+        await writeChange(resources, c, ctx);
         await hooks.afterChange?.(c, i);
       }
-      if (catalog) await writeCatalogSnapshot(tx, schema, plan.stack, catalog.graphKey, catalog.snapshot, appliedAt, applyId);
-      const after = await readStateHash(tx, schema, plan.stack);
-      await tx.query(
-        `INSERT INTO ${stateTable(tx, schema, 'apply_log')}
-           (id, applied_at, applied_by, commit_sha, branch, pr_number, plan_hash, changes, stack, author, repository, run_url,
-            state_hash_before, state_hash_after, summary, metadata)
-         VALUES (?, CAST(? AS TIMESTAMP), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          applyId,
-          appliedAt.toISOString(),
-          provenance.appliedBy,
-          provenance.commitSha,
-          provenance.branch,
-          provenance.prNumber,
-          plan.planHash,
-          canonicalJson(actionable.map(logEntry)),
-          plan.stack,
-          provenance.author,
-          provenance.repository,
-          provenance.runUrl,
-          before,
-          after,
-          canonicalJson(plan.summary),
-          canonicalJson({
-            ci: provenance.ci,
-            planCreatedAt: plan.createdAt,
-            diagnostics: plan.diagnostics,
-            ...(provenance.approvers ? { approvers: provenance.approvers } : {}),
-          }),
-        ],
-      );
+      if (catalog) await new CatalogSnapshotStore(tx, schema).write(plan.stack, catalog.graphKey, catalog.snapshot, appliedAt, applyId);
+      const after = await resources.stateHash(plan.stack);
+      await new ApplyLogStore(tx, schema).append(logRow(plan, actionable, provenance, { id: applyId, appliedAt, before, after }));
       return { applyId, summary: plan.summary, stateHash: after };
     });
   });
@@ -119,6 +91,38 @@ async function takeCatalogSnapshot(wh: Warehouse, plan: Plan): Promise<{ graphKe
   }
 }
 
+/** The apply log's row for this apply: who, from which commit and pull request, what changed. */
+function logRow(
+  plan: Plan,
+  actionable: readonly ResourceChange[],
+  provenance: Provenance,
+  apply: { id: string; appliedAt: Date; before: string; after: string },
+): NewApplyLogEntry {
+  return {
+    id: apply.id,
+    appliedAt: apply.appliedAt,
+    appliedBy: provenance.appliedBy,
+    commitSha: provenance.commitSha,
+    branch: provenance.branch,
+    prNumber: provenance.prNumber,
+    planHash: plan.planHash,
+    changes: canonicalJson(actionable.map(logEntry)),
+    stack: plan.stack,
+    author: provenance.author,
+    repository: provenance.repository,
+    runUrl: provenance.runUrl,
+    stateHashBefore: apply.before,
+    stateHashAfter: apply.after,
+    summary: canonicalJson(plan.summary),
+    metadata: canonicalJson({
+      ci: provenance.ci,
+      planCreatedAt: plan.createdAt,
+      diagnostics: plan.diagnostics,
+      ...(provenance.approvers ? { approvers: provenance.approvers } : {}),
+    }),
+  };
+}
+
 /** What the apply log keeps of a change: enough to show who changed what, with the diff. */
 const logEntry = (c: ResourceChange) => ({
   address: c.address,
@@ -129,25 +133,24 @@ const logEntry = (c: ResourceChange) => ({
   ...(c.replaces ? { replaces: c.replaces } : {}),
 });
 
-async function writeChange(tx: Warehouse, schema: string, c: ResourceChange, ctx: WriteContext): Promise<void> {
+async function writeChange(resources: ResourceStore, c: ResourceChange, ctx: WriteContext): Promise<void> {
   switch (c.action) {
     case 'create':
-      return writeResource(tx, schema, c.kind, c.key, c.after, ctx, true);
+      return resources.write(c.kind, c.key, c.after, ctx, true);
     case 'update':
-      return writeResource(tx, schema, c.kind, c.key, c.after, ctx, false);
+      return resources.write(c.kind, c.key, c.after, ctx, false);
     case 'replace':
-      if (c.replaces) await markResourceDeleted(tx, schema, c.kind, c.replaces, ctx);
-      return writeResource(tx, schema, c.kind, c.key, c.after, ctx, true);
+      if (c.replaces) await resources.markDeleted(c.kind, c.replaces, ctx);
+      return resources.write(c.kind, c.key, c.after, ctx, true);
     case 'delete':
-      return markResourceDeleted(tx, schema, c.kind, c.key, ctx);
+      return resources.markDeleted(c.kind, c.key, ctx);
     case 'no-op':
       return;
   }
 }
 
-async function assertLockHeld(tx: Warehouse, schema: string, stack: string, lock: LockInfo): Promise<void> {
-  const { rows } = await tx.query<{ id: string }>(`SELECT id FROM ${stateTable(tx, schema, 'locks')} WHERE name = ?`, [stackLockName(stack)]);
-  if (!rows.some((r) => r.id === lock.id)) {
+async function assertLockHeld(locks: LockStore, stack: string, lock: LockInfo): Promise<void> {
+  if (!(await locks.holds(stackLockName(stack), lock.id))) {
     throw new LinkedError(
       'STATE_LOCK_LOST',
       `The state lock ${lock.id} of stack "${stack}" was released or expired while this apply waited (force-unlock?). Nothing was applied; run it again.`,
@@ -155,15 +158,9 @@ async function assertLockHeld(tx: Warehouse, schema: string, stack: string, lock
   }
 }
 
-async function staleError(tx: Warehouse, schema: string, plan: Plan): Promise<LinkedError> {
-  const { rows } = await tx.query<{ id: string; applied_at: unknown; applied_by: string | null; commit_sha: string | null }>(
-    `SELECT id, applied_at, applied_by, commit_sha FROM ${stateTable(tx, schema, 'apply_log')} WHERE stack = ? ORDER BY applied_at DESC LIMIT 1`,
-    [plan.stack],
-  );
-  const last = rows[0];
-  const since = last
-    ? ` (last apply ${last.id} by ${last.applied_by ?? 'unknown'}${last.commit_sha ? ` at commit ${last.commit_sha.slice(0, 12)}` : ''})`
-    : '';
+async function staleError(log: ApplyLogStore, plan: Plan): Promise<LinkedError> {
+  const last = await log.last(plan.stack);
+  const since = last ? ` (last apply ${last.id} by ${last.appliedBy ?? 'unknown'}${last.commitSha ? ` at commit ${last.commitSha.slice(0, 12)}` : ''})` : '';
   return new LinkedError(
     'PLAN_STALE',
     `The saved plan is stale: the state of stack "${plan.stack}" changed since the plan was made at ${plan.createdAt}${since}. ` +
@@ -185,6 +182,6 @@ export async function withStackLock<T>(
   try {
     return await fn(lock);
   } finally {
-    await session.withWarehouse((wh) => releaseLock(wh, session.schema, lock.id)).catch(() => undefined);
+    await session.withWarehouse((wh) => new LockStore(wh, session.schema).release(lock.id)).catch(() => undefined);
   }
 }

@@ -1,6 +1,6 @@
 import type { Desired } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostics.js';
-import { readAppliedResources } from '../state/resources.js';
+import { readAppliedResources } from '../state/apply/resources.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { makePlan, sealPlan } from './make.js';
 import { computeImpact, type ImpactOptions } from './impact.js';

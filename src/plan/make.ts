@@ -4,8 +4,8 @@ import type { Diagnostic } from '../model/diagnostics.js';
 import { hasErrors } from '../model/diagnostics.js';
 import type { EventEmitter } from '../model/emitter.js';
 import { canonicalJson, sha256, specHash } from '../state/canonical.js';
-import type { AppliedResource } from '../state/resources.js';
-import { stateHashOf } from '../state/state-hash.js';
+import type { AppliedResource } from '../state/apply/resources.js';
+import { stateHashOf } from '../state/apply/state-hash.js';
 import { diffAttributes, listAttributes } from './attributes.js';
 import { PLAN_FORMAT_VERSION, type AttributeChange, type Plan, type ResourceChange } from './types.js';
 
@@ -45,28 +45,63 @@ export interface MakePlanOptions {
   now?: Date;
 }
 
+/** The applied rows as one stack sees them. */
+interface StateView {
+  /** Its own rows (and rows without a stack), deleted ones included: what the state hash covers. */
+  owned: AppliedResource[];
+  /** Its active rows, by address. */
+  active: Map<string, AppliedResource>;
+  /** Active rows of other stacks, by address: their keys are taken. */
+  foreign: Map<string, AppliedResource>;
+  /** The Data Graph is one per stack: an applied graph under another key is the same graph replaced. */
+  replacedGraph: AppliedResource | undefined;
+}
+
 /**
  * Diffs the desired stack against the applied state. `applied` is every row of the state schema
  * (all stacks, deleted ones included): rows of other stacks are never touched, but a key they own
  * is a conflict. Pure: no warehouse access, so it is cheap to test and to benchmark.
  */
 export function makePlan(desired: Desired, applied: readonly AppliedResource[], options: MakePlanOptions = {}): Plan {
+  const view = viewOf(applied, desired);
+  const diagnostics: Diagnostic[] = [...(options.diagnostics ?? [])];
+  const { forward, noops } = diffDesired(desired, view, diagnostics);
+  const changes = ordered(forward, deletesOf(desired, view), noops);
+  diagnostics.push(...preventDestroyErrors(changes));
+  const summary = summarize(changes);
+  return sealPlan({
+    formatVersion: PLAN_FORMAT_VERSION,
+    stack: desired.stack,
+    stateSchema: desired.warehouse.stateSchema,
+    warehouse: desired.warehouse,
+    createdAt: (options.now ?? new Date()).toISOString(),
+    stateHash: stateHashOf(view.owned),
+    changes,
+    diagnostics,
+    summary,
+    hasChanges: summary.create + summary.update + summary.replace + summary.delete > 0,
+    applicable: !hasErrors(diagnostics),
+    planHash: '',
+  });
+}
+
+function viewOf(applied: readonly AppliedResource[], desired: Desired): StateView {
   const stack = desired.stack;
   const owned = applied.filter((r) => r.stack === stack || r.stack === null);
   const active = new Map(owned.filter((r) => !r.deletedAt).map((r) => [address(r.kind, r.key), r]));
   const foreign = new Map(applied.filter((r) => !r.deletedAt && r.stack !== null && r.stack !== stack).map((r) => [address(r.kind, r.key), r]));
-  const diagnostics: Diagnostic[] = [...(options.diagnostics ?? [])];
+  const appliedGraph = [...active.values()].find((r) => r.kind === 'data_graph');
+  const replacedGraph = appliedGraph && appliedGraph.key !== desired.graph.key ? appliedGraph : undefined;
+  return { owned, active, foreign, replacedGraph };
+}
+
+/** Creates, updates, replaces and no-ops of the desired resources; key conflicts become diagnostics. */
+function diffDesired(desired: Desired, view: StateView, diagnostics: Diagnostic[]): { forward: ResourceChange[]; noops: ResourceChange[] } {
   const forward: ResourceChange[] = [];
   const noops: ResourceChange[] = [];
-  const deletes: ResourceChange[] = [];
-
-  // The Data Graph is one per stack: a different key is the same graph replaced, not a second one.
-  const appliedGraph = [...active.values()].find((r) => r.kind === 'data_graph');
-  const graphKeyChange = appliedGraph && appliedGraph.key !== desired.graph.key ? appliedGraph : undefined;
-
   for (const { kind, key, spec } of desiredResources(desired)) {
     const addr = address(kind, key);
-    const other = foreign.get(addr);
+    const other = view.foreign.get(addr);
     if (other) {
       diagnostics.push({
         severity: 'error',
@@ -76,70 +111,59 @@ export function makePlan(desired: Desired, applied: readonly AppliedResource[], 
       });
       continue;
     }
-    const current = kind === 'data_graph' && graphKeyChange ? graphKeyChange : active.get(addr);
-    if (!current) {
-      forward.push(change(kind, key, 'create', null, spec, listAttributes(spec, 'add')));
-      continue;
-    }
-    if (current.specHash === specHash(spec)) {
-      noops.push(change(kind, key, 'no-op', current.spec, spec, []));
-      continue;
-    }
-    const attributes = diffAttributes(current.spec, spec, forcesReplacement(kind));
-    if (attributes.length === 0) {
-      // Same content, different stored hash (e.g. written by an older version): nothing to do.
-      noops.push(change(kind, key, 'no-op', current.spec, spec, []));
-      continue;
-    }
-    const replace = current.key !== key || attributes.some((a) => a.forcesReplacement);
-    const c = change(kind, key, replace ? 'replace' : 'update', current.spec, spec, attributes);
-    if (current.key !== key) c.replaces = current.key;
-    forward.push(c);
+    const current = kind === 'data_graph' && view.replacedGraph ? view.replacedGraph : view.active.get(addr);
+    const c = diffOne(kind, key, spec, current);
+    (c.action === 'no-op' ? noops : forward).push(c);
   }
+  return { forward, noops };
+}
 
+function diffOne(kind: ResourceKind, key: string, spec: { key: string }, current: AppliedResource | undefined): ResourceChange {
+  if (!current) return change(kind, key, 'create', null, spec, listAttributes(spec, 'add'));
+  if (current.specHash === specHash(spec)) return change(kind, key, 'no-op', current.spec, spec, []);
+  const attributes = diffAttributes(current.spec, spec, forcesReplacement(kind));
+  // Same content, different stored hash (e.g. written by an older version): nothing to do.
+  if (attributes.length === 0) return change(kind, key, 'no-op', current.spec, spec, []);
+  const replace = current.key !== key || attributes.some((a) => a.forcesReplacement);
+  const c = change(kind, key, replace ? 'replace' : 'update', current.spec, spec, attributes);
+  if (current.key !== key) c.replaces = current.key;
+  return c;
+}
+
+/** The stack's active resources no longer desired (a replaced graph is not deleted: it is replaced). */
+function deletesOf(desired: Desired, view: StateView): ResourceChange[] {
   const desiredAddrs = new Set(desiredResources(desired).map((r) => address(r.kind, r.key)));
-  for (const r of active.values()) {
-    if (desiredAddrs.has(address(r.kind, r.key)) || r === graphKeyChange) continue;
-    deletes.push(change(r.kind, r.key, 'delete', r.spec, null, listAttributes(r.spec, 'remove')));
-  }
+  return [...view.active.values()]
+    .filter((r) => !desiredAddrs.has(address(r.kind, r.key)) && r !== view.replacedGraph)
+    .map((r) => change(r.kind, r.key, 'delete', r.spec, null, listAttributes(r.spec, 'remove')));
+}
 
+/** Deletes first, in reverse dependency order; then creates and updates, then no-ops, in dependency order. */
+function ordered(forward: ResourceChange[], deletes: ResourceChange[], noops: ResourceChange[]): ResourceChange[] {
   const order = (c: ResourceChange) => RESOURCE_KINDS.indexOf(c.kind);
   const byKey = (a: ResourceChange, b: ResourceChange) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   forward.sort((a, b) => order(a) - order(b) || byKey(a, b));
   deletes.sort((a, b) => order(b) - order(a) || byKey(a, b));
   noops.sort((a, b) => order(a) - order(b) || byKey(a, b));
-  const changes = [...deletes, ...forward, ...noops];
+  return [...deletes, ...forward, ...noops];
+}
 
-  for (const c of changes) {
-    const destroyed = c.action === 'delete' || c.action === 'replace';
-    if (destroyed && (preventsDestroy(c.before) || (c.action === 'replace' && preventsDestroy(c.after)))) {
-      diagnostics.push({
-        severity: 'error',
-        code: 'PREVENT_DESTROY',
-        message:
-          `${c.address} has preventDestroy set and this plan would ${c.action === 'delete' ? 'delete' : 'replace'} it. ` +
-          'Set preventDestroy: false and apply that first if you mean it.',
-        resource: c.address,
-      });
-    }
-  }
+function preventDestroyErrors(changes: readonly ResourceChange[]): Diagnostic[] {
+  return changes
+    .filter((c) => (c.action === 'delete' || c.action === 'replace') && (preventsDestroy(c.before) || (c.action === 'replace' && preventsDestroy(c.after))))
+    .map((c) => ({
+      severity: 'error' as const,
+      code: 'PREVENT_DESTROY',
+      message:
+        `${c.address} has preventDestroy set and this plan would ${c.action === 'delete' ? 'delete' : 'replace'} it. ` +
+        'Set preventDestroy: false and apply that first if you mean it.',
+      resource: c.address,
+    }));
+}
 
+function summarize(changes: readonly ResourceChange[]): Plan['summary'] {
   const count = (a: ResourceChange['action']) => changes.filter((c) => c.action === a).length;
-  const summary = { create: count('create'), update: count('update'), replace: count('replace'), delete: count('delete'), noop: count('no-op') };
-  return sealPlan({
-    formatVersion: PLAN_FORMAT_VERSION,
-    stack,
-    stateSchema: desired.warehouse.stateSchema,
-    warehouse: desired.warehouse,
-    createdAt: (options.now ?? new Date()).toISOString(),
-    stateHash: stateHashOf(owned),
-    changes,
-    diagnostics,
-    summary,
-    hasChanges: summary.create + summary.update + summary.replace + summary.delete > 0,
-    applicable: !hasErrors(diagnostics),
-    planHash: '',
-  });
+  return { create: count('create'), update: count('update'), replace: count('replace'), delete: count('delete'), noop: count('no-op') };
 }
 
 /** Recomputes `planHash` over every other field (call after adding impact or diagnostics). */

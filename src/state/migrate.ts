@@ -1,4 +1,6 @@
+import { fn, insert, NOW, param, ref, select, stateTable as fromState, values } from '../dialect/ast.js';
 import { quoteIdent } from '../dialect/identifiers.js';
+import { execute } from '../warehouse/execute.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { MIGRATIONS } from './migrations/index.js';
 
@@ -15,23 +17,25 @@ export async function migrateState(
 ): Promise<{ from: number; to: number }> {
   const schema = quoteIdent(wh.dialect, schemaName);
   const versionTable = `${schema}.${quoteIdent(wh.dialect, 'schema_version')}`;
+  const versions = { schema: schemaName, name: 'schema_version' };
   await wh.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await wh.query(
     `CREATE TABLE IF NOT EXISTS ${versionTable} (version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)`,
   );
-  const { rows } = await wh.query<{ v: number | null }>(`SELECT MAX(version) AS v FROM ${versionTable}`);
-  const from = Number(rows[0]?.v ?? 0);
+  const { rows } = await execute(wh, select({ v: fn('MAX', ref('version')) }, { from: fromState(versions) }));
+  // The one column, whatever case the dialect gives its name.
+  const from = Number(Object.values(rows[0] ?? {})[0] ?? 0);
   let to = from;
   for (const m of MIGRATIONS) {
     if (m.version <= from || m.version > (options.upTo ?? Infinity)) continue;
     for (const statement of m.up(schema, wh.dialect)) await wh.query(statement);
-    await wh.query(`INSERT INTO ${versionTable} (version, name, applied_at) VALUES (?, ?, CURRENT_TIMESTAMP)`, [m.version, m.name]);
+    await execute(wh, insert(versions, ['version', 'name', 'applied_at'], values([param(m.version), param(m.name), NOW])));
     to = m.version;
   }
   return { from, to };
 }
 
-/** `"SCHEMA"."table"`: every state table is addressed through this. */
+/** `"SCHEMA"."table"` as text, for statements not yet built as AST; stores address tables through stateTables(). */
 export function stateTable(wh: Warehouse, schemaName: string, table: string): string {
   return `${quoteIdent(wh.dialect, schemaName)}.${quoteIdent(wh.dialect, table)}`;
 }

@@ -22,11 +22,22 @@ export abstract class StateStore {
     return new (this.constructor as new (wh: Warehouse, schema: string) => this)(tx, this.schema);
   }
 
-  protected run<T = Row>(statement: Statement, options?: QueryOptions): Promise<QueryResult<T>> {
-    return execute<T>(this.wh, statement, options);
+  protected async run<T = Row>(statement: Statement, options?: QueryOptions): Promise<QueryResult<T>> {
+    const result = await execute<T>(this.wh, statement, options);
+    return this.wh.dialect === 'snowflake' ? { ...result, rows: result.rows.map(lowerKeys) } : result;
   }
 
-  protected stream<T = Row>(statement: Statement, pageSize?: number, options?: QueryOptions): AsyncIterable<T[]> {
-    return executeStream<T>(this.wh, statement, pageSize, options);
+  protected async *stream<T = Row>(statement: Statement, pageSize?: number, options?: QueryOptions): AsyncIterable<T[]> {
+    for await (const page of executeStream<T>(this.wh, statement, pageSize, options)) {
+      yield this.wh.dialect === 'snowflake' ? page.map(lowerKeys) : page;
+    }
   }
+}
+
+/**
+ * Snowflake names our output columns in upper case (an unquoted name resolves so); the state's
+ * columns are lower-case snake_case, so rows are read back under those names in both dialects.
+ */
+function lowerKeys<T>(row: T): T {
+  return Object.fromEntries(Object.entries(row as Row).map(([k, v]) => [k.toLowerCase(), v])) as T;
 }

@@ -9,7 +9,7 @@ import { EventEmitter } from '../../src/model/emitter.js';
 import { DataGraph } from '../../src/model/graph.js';
 import type { ResourceKind } from '../../src/model/desired.js';
 import { migrateState } from '../../src/state/migrate.js';
-import { writeResource } from '../../src/state/writer.js';
+import { writeResource } from '../../src/state/apply/resources.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { buildPlan } from '../../src/plan/build.js';
 import { savePlan } from '../../src/plan/planfile.js';
-import { readApplyLog } from '../../src/state/audit.js';
+import { ApplyLogStore } from '../../src/state/apply/apply-log.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { desired, rawDesired, tempDir } from '../plan/fixtures.js';
@@ -31,7 +31,7 @@ describe('linked apply <planfile> (CLI process)', () => {
 
     wh = await openDuckDb(join(dir, 'w.duckdb'));
     try {
-      const log = await readApplyLog(wh, 'LINKED_AUDIENCES');
+      const log = await new ApplyLogStore(wh, 'LINKED_AUDIENCES').read();
       expect(log).toHaveLength(1);
       expect(log[0]).toMatchObject({ appliedBy: 'octocat', commitSha: 'c'.repeat(40), branch: 'add-vip', prNumber: 7, planHash: plan.planHash });
     } finally {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readApplyLog } from '../../src/state/audit.js';
+import { ApplyLogStore } from '../../src/state/apply/apply-log.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { makeProject } from '../plan/cli-project.js';
 
@@ -34,7 +34,7 @@ describe('linked apply on a terminal', () => {
     expect(output).toMatch(/Apply complete: 4 added, 0 changed, 0 replaced, 0 destroyed/);
     const wh = await openDuckDb(join(dir, 'w.duckdb'));
     try {
-      expect(await readApplyLog(wh, 'LINKED_AUDIENCES')).toHaveLength(1);
+      expect(await new ApplyLogStore(wh, 'LINKED_AUDIENCES').read()).toHaveLength(1);
     } finally {
       await wh.close();
     }

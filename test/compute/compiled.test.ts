@@ -6,7 +6,7 @@ import { computeTables } from '../../src/compute/tables.js';
 import { computeNow } from '../../src/controller/compute-now.js';
 import { Controller } from '../../src/controller/controller.js';
 import { Audience, DataGraph, EventEmitter } from '../../src/model/index.js';
-import { writeResource } from '../../src/state/writer.js';
+import { writeResource } from '../../src/state/apply/resources.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { SCHEMA, freshWarehouse, outboxRows, replayMismatches } from './helpers.js';

@@ -7,7 +7,7 @@ import { updateStatus } from '../../src/compute/status.js';
 import { computeTables } from '../../src/compute/tables.js';
 import { Audience, DataGraph, Desired } from '../../src/model/index.js';
 import { migrateState } from '../../src/state/migrate.js';
-import { writeResource } from '../../src/state/writer.js';
+import { writeResource } from '../../src/state/apply/resources.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { writeManifest } from '../plan/fixtures.js';
 

@@ -2,10 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { updateStatus } from '../../src/compute/status.js';
 import { computeTables } from '../../src/compute/tables.js';
 import { computeNow, requestOutcome } from '../../src/controller/compute-now.js';
-import { acquireLease } from '../../src/controller/lease.js';
-import { heartbeat, pickRequests } from '../../src/controller/requests.js';
+import { ComputeRequestStore } from '../../src/state/control/compute-requests.js';
+import { ControllerStore } from '../../src/state/control/controllers.js';
+import { LeaseStore } from '../../src/state/control/leases.js';
 import { Audience, DataGraph } from '../../src/model/index.js';
-import { writeResource } from '../../src/state/writer.js';
+import { writeResource } from '../../src/state/apply/resources.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { SCHEMA, freshWarehouse } from '../compute/helpers.js';
 
@@ -34,13 +35,13 @@ describe('compute now', () => {
   });
 
   it('hands the run to a live controller, which records the run that served it', async () => {
-    const t = await setup();
-    await heartbeat(wh, t, 'controller-1');
+    await setup();
+    await new ControllerStore(wh, SCHEMA).heartbeat('controller-1');
     const r = await computeNow(wh, SCHEMA, 'on');
     expect(r).toMatchObject({ kind: 'requested', controllers: ['controller-1'] });
     if (r.kind !== 'requested') return;
     expect(await requestOutcome(wh, SCHEMA, r.requestId)).toEqual({ picked: false });
-    await pickRequests(wh, t, 'on', null);
+    await new ComputeRequestStore(wh, SCHEMA).pick('on', null);
     await expect(requestOutcome(wh, SCHEMA, r.requestId)).rejects.toMatchObject({ code: 'REQUEST_NOT_SERVED' });
   });
 
@@ -53,7 +54,7 @@ describe('compute now', () => {
     const t = await setup();
     await expect(computeNow(wh, SCHEMA, 'nope')).rejects.toMatchObject({ code: 'AUDIENCE_NOT_APPLIED' });
     await expect(computeNow(wh, SCHEMA, 'off')).rejects.toMatchObject({ code: 'AUDIENCE_DISABLED' });
-    expect(await acquireLease(wh, t, 'on', 'controller-x', 60_000)).toBe(true);
+    expect(await new LeaseStore(wh, SCHEMA).acquire('on', 'controller-x', 60_000)).toBe(true);
     await expect(computeNow(wh, SCHEMA, 'on')).rejects.toMatchObject({ code: 'AUDIENCE_BUSY', message: expect.stringContaining('controller-x') });
     await updateStatus(wh, t, 'on', { paused: true, pausedReason: 'Execution is paused due to an identified operational issue.' });
     await expect(computeNow(wh, SCHEMA, 'on')).rejects.toMatchObject({ code: 'AUDIENCE_PAUSED', message: expect.stringContaining('linked resume on') });

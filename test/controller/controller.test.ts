@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readRuns, readStatus } from '../../src/compute/status.js';
 import { computeTables } from '../../src/compute/tables.js';
 import { requestDirFor, writeRequestFile } from '../../src/controller/request-files.js';
-import { requestCompute, readRequest } from '../../src/controller/requests.js';
+import { ComputeRequestStore } from '../../src/state/control/compute-requests.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { SCHEMA, freshWarehouse, replayMismatches } from '../compute/helpers.js';
 
@@ -136,14 +136,14 @@ describe('controller', () => {
     // "Compute now" from the CLI side: a request row, served by whichever controller ticks next.
     let wh = await openDuckDb(path, { busyTimeoutMs: 60_000 });
     await wh.query("UPDATE main.profiles SET score = 300 WHERE user_id IN ('u1', 'u2', 'u3')");
-    const id = await requestCompute(wh, computeTables(wh, SCHEMA), 'high', 'test');
+    const id = await new ComputeRequestStore(wh, SCHEMA).create('high', 'test');
     await wh.close();
     let served: string | null = null;
     while (!served) {
       if (Date.now() > until + 30_000) throw new Error('request not picked up');
       await new Promise((r) => setTimeout(r, 300));
       wh = await openDuckDb(path, { busyTimeoutMs: 60_000 });
-      const req = await readRequest(wh, computeTables(wh, SCHEMA), id);
+      const req = await new ComputeRequestStore(wh, SCHEMA).read(id);
       const run = req?.runId ? (await readRuns(wh, computeTables(wh, SCHEMA), { audienceKey: 'high' })).find((r) => r.id === req.runId) : undefined;
       if (run && run.status !== 'Computing') served = run.id;
       await wh.close();
@@ -156,7 +156,7 @@ describe('controller', () => {
       if (Date.now() > until + 60_000) throw new Error('file request not picked up');
       await new Promise((r) => setTimeout(r, 300));
       wh = await openDuckDb(path, { busyTimeoutMs: 60_000 });
-      const req = await readRequest(wh, computeTables(wh, SCHEMA), fileRequest);
+      const req = await new ComputeRequestStore(wh, SCHEMA).read(fileRequest);
       const run = req?.runId ? (await readRuns(wh, computeTables(wh, SCHEMA), { audienceKey: 'low' })).find((r) => r.id === req.runId) : undefined;
       if (run && run.status !== 'Computing') servedFromFile = run.id;
       await wh.close();

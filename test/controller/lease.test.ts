@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runAudience } from '../../src/compute/run.js';
 import { computeTables } from '../../src/compute/tables.js';
-import { acquireLease, LeaseCoordinator, releaseLease } from '../../src/controller/lease.js';
+import { LeaseCoordinator } from '../../src/controller/lease.js';
+import { LeaseStore } from '../../src/state/control/leases.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { SCHEMA, freshWarehouse, outboxRows } from '../compute/helpers.js';
 
@@ -11,18 +12,18 @@ afterEach(async () => wh?.close());
 describe('leases', () => {
   it('admit one holder per audience until released or expired', async () => {
     wh = (await freshWarehouse()).wh;
-    const t = computeTables(wh, SCHEMA);
+    const leases = new LeaseStore(wh, SCHEMA);
     const t0 = new Date('2026-01-01T00:00:00Z');
-    expect(await acquireLease(wh, t, 'aud', 'A', 60_000, t0)).toBe(true);
-    expect(await acquireLease(wh, t, 'aud', 'B', 60_000, new Date(t0.getTime() + 1000))).toBe(false);
-    expect(await acquireLease(wh, t, 'other', 'B', 60_000, t0)).toBe(true);
-    expect(await acquireLease(wh, t, 'aud', 'A', 60_000, t0)).toBe(true); // re-entrant for its holder
+    expect(await leases.acquire('aud', 'A', 60_000, t0)).toBe(true);
+    expect(await leases.acquire('aud', 'B', 60_000, new Date(t0.getTime() + 1000))).toBe(false);
+    expect(await leases.acquire('other', 'B', 60_000, t0)).toBe(true);
+    expect(await leases.acquire('aud', 'A', 60_000, t0)).toBe(true); // re-entrant for its holder
     // Expired: another holder may take it (the first holder died).
-    expect(await acquireLease(wh, t, 'aud', 'B', 60_000, new Date(t0.getTime() + 61_000))).toBe(true);
-    await releaseLease(wh, t, 'aud', 'A'); // not A's any more: no effect
-    expect(await acquireLease(wh, t, 'aud', 'C', 60_000, new Date(t0.getTime() + 62_000))).toBe(false);
-    await releaseLease(wh, t, 'aud', 'B');
-    expect(await acquireLease(wh, t, 'aud', 'C', 60_000, new Date(t0.getTime() + 62_000))).toBe(true);
+    expect(await leases.acquire('aud', 'B', 60_000, new Date(t0.getTime() + 61_000))).toBe(true);
+    await leases.release('aud', 'A'); // not A's any more: no effect
+    expect(await leases.acquire('aud', 'C', 60_000, new Date(t0.getTime() + 62_000))).toBe(false);
+    await leases.release('aud', 'B');
+    expect(await leases.acquire('aud', 'C', 60_000, new Date(t0.getTime() + 62_000))).toBe(true);
   });
 
   it('implements node-cron RunCoordinator: shouldRun elects, onComplete releases', async () => {
@@ -38,8 +39,9 @@ describe('leases', () => {
   it('fences the commit: a run whose lease was taken writes nothing', async () => {
     wh = (await freshWarehouse()).wh;
     const t = computeTables(wh, SCHEMA);
+    const leases = new LeaseStore(wh, SCHEMA);
     await wh.query("CREATE TABLE main.p AS SELECT 'u' || i AS user_id FROM range(10) t(i)");
-    expect(await acquireLease(wh, t, 'aud', 'A', 60_000)).toBe(true);
+    expect(await leases.acquire('aud', 'A', 60_000)).toBe(true);
     const r = await runAudience(wh, {
       schema: SCHEMA,
       audienceKey: 'aud',

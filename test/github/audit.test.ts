@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditWithGit, csvField, formatAudit, parseAuditFormat, prFromSubject, type AuditSource } from '../../src/github/audit.js';
-import type { LoggedChange } from '../../src/state/audit.js';
+import type { LoggedChange } from '../../src/state/apply/apply-log.js';
 import { GitFixture } from './git-fixture.js';
 
 /** A small RFC 4180 reader, to prove the CSV round-trips (quotes, commas, line breaks). */

@@ -5,8 +5,9 @@ import { openGitHubContext } from '../../src/github/client.js';
 import { upsertPlanComment } from '../../src/github/comments.js';
 import { checkApplyRequirements } from '../../src/github/requirements.js';
 import { setCommitStatus } from '../../src/github/statuses.js';
-import { syncOnce } from '../../src/github/sync.js';
-import { readSyncStatus, recordSyncStatus } from '../../src/github/sync-status.js';
+import { syncOnce } from '../../src/controller/sync-loop.js';
+import { recordSyncStatus } from '../../src/controller/sync-status.js';
+import { SyncStatusStore } from '../../src/state/control/sync-status.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { FakeGitHub } from './fake-github.js';
@@ -99,7 +100,7 @@ describe('the GitHub token never shows', () => {
       await recordSyncStatus(wh, 'LINKED_AUDIENCES', 'marketing', { ...result, message: `raw ${CANARY}` });
       const { rows } = await wh.query(`SELECT * FROM "LINKED_AUDIENCES"."sync_status"`);
       expect(JSON.stringify(rows)).not.toContain(CANARY);
-      expect((await readSyncStatus(wh, 'LINKED_AUDIENCES'))[0]!.message).toBe('raw ***');
+      expect((await new SyncStatusStore(wh, 'LINKED_AUDIENCES').read())[0]!.message).toBe('raw ***');
     } finally {
       if (saved === undefined) delete process.env.GITHUB_TOKEN;
       else process.env.GITHUB_TOKEN = saved;

@@ -6,9 +6,9 @@ import { applyPlanLocked, withStackLock } from '../../src/plan/apply.js';
 import { buildPlan } from '../../src/plan/build.js';
 import { loadPlan, savePlan } from '../../src/plan/planfile.js';
 import { readProvenance } from '../../src/plan/provenance.js';
-import { readApplyLog } from '../../src/state/audit.js';
+import { ApplyLogStore } from '../../src/state/apply/apply-log.js';
 import { migrateState } from '../../src/state/migrate.js';
-import { readAppliedResources } from '../../src/state/resources.js';
+import { readAppliedResources } from '../../src/state/apply/resources.js';
 import { sharedSession } from '../../src/state/session.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { desired, rawDesired, tempDir } from './fixtures.js';
@@ -41,7 +41,7 @@ describe('apply', () => {
       code: 'PLAN_STALE',
       message: expect.stringMatching(/^The saved plan is stale: the state of stack "marketing" changed since the plan was made at .* \(last apply .* by ci-bot at commit 0123456789ab\)\. Run `linked plan` again/),
     });
-    expect(await readApplyLog(wh, SCHEMA)).toHaveLength(1);
+    expect(await new ApplyLogStore(wh, SCHEMA).read()).toHaveLength(1);
   });
 
   it('refuses a saved plan when another apply changed the state after it was made', async () => {
@@ -87,7 +87,7 @@ describe('apply', () => {
       ),
     ).rejects.toThrow('boom');
     expect(await readAppliedResources(wh, SCHEMA, { includeDeleted: true })).toEqual(before);
-    expect(await readApplyLog(wh, SCHEMA)).toHaveLength(1);
+    expect(await new ApplyLogStore(wh, SCHEMA).read()).toHaveLength(1);
   });
 
   it('records who, when, which commit, branch, PR, plan hash and the diff in the apply log', async () => {
@@ -97,7 +97,7 @@ describe('apply', () => {
     raw.destinations[0].settings.headers.Authorization = { secret: 'OTHER_TOKEN' };
     const { plan: p2, applyId: id2 } = await planAndApply(wh, desired(raw), { ...PROVENANCE, prNumber: null, branch: 'feature/x', appliedBy: 'ana' });
 
-    const log = await readApplyLog(wh, SCHEMA);
+    const log = await new ApplyLogStore(wh, SCHEMA).read();
     expect(log.map((e) => e.id)).toEqual([id2, id1]);
     const [second, first] = log;
     expect(first).toMatchObject({
@@ -133,9 +133,9 @@ describe('apply', () => {
         }],
       },
     ]);
-    expect((await readApplyLog(wh, SCHEMA, { resource: 'hook' })).map((e) => e.id)).toEqual([id2, id1]);
-    expect((await readApplyLog(wh, SCHEMA, { resource: 'audience.aud-0' }))[0].changes).toHaveLength(1);
-    expect(await readApplyLog(wh, SCHEMA, { since: new Date(Date.now() + 60_000) })).toEqual([]);
+    expect((await new ApplyLogStore(wh, SCHEMA).read({ resource: 'hook' })).map((e) => e.id)).toEqual([id2, id1]);
+    expect((await new ApplyLogStore(wh, SCHEMA).read({ resource: 'audience.aud-0' }))[0].changes).toHaveLength(1);
+    expect(await new ApplyLogStore(wh, SCHEMA).read({ since: new Date(Date.now() + 60_000) })).toEqual([]);
     // The applied rows carry the same provenance.
     const aud = (await readAppliedResources(wh, SCHEMA)).find((r) => r.key === 'aud-0')!;
     expect(aud).toMatchObject({ appliedBy: 'ana', commitSha: PROVENANCE.commitSha, applyId: id2, version: 2 });
@@ -146,7 +146,7 @@ describe('apply', () => {
     await planAndApply(wh, d);
     const { applyId } = await planAndApply(wh, d);
     expect(applyId).toBeNull();
-    expect(await readApplyLog(wh, SCHEMA)).toHaveLength(1);
+    expect(await new ApplyLogStore(wh, SCHEMA).read()).toHaveLength(1);
   });
 });
 

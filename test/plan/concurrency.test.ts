@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { acquireStackLock, forceUnlock, readLocks } from '../../src/state/lock.js';
+import { acquireStackLock, LockStore } from '../../src/state/apply/lock.js';
 import { migrateState } from '../../src/state/migrate.js';
-import { readAppliedResources } from '../../src/state/resources.js';
+import { readAppliedResources, ResourceStore } from '../../src/state/apply/resources.js';
 import { sharedSession } from '../../src/state/session.js';
-import { readStateHash } from '../../src/state/state-hash.js';
-import { readApplyLog } from '../../src/state/audit.js';
+import { ApplyLogStore } from '../../src/state/apply/apply-log.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { desired, rawDesired, tempDir, writeManifest } from './fixtures.js';
 import { linked } from './cli-project.js';
@@ -37,8 +36,8 @@ describe('apply across processes', () => {
     const wh = await openDuckDb(dbPath);
     try {
       expect((await readAppliedResources(wh, SCHEMA)).filter((r) => r.kind === 'audience').map((r) => r.key)).toEqual(['aud-0', 'aud-1', 'aud-2']);
-      expect(await readApplyLog(wh, SCHEMA)).toHaveLength(1);
-      expect(await readLocks(wh, SCHEMA)).toEqual([]);
+      expect(await new ApplyLogStore(wh, SCHEMA).read()).toHaveLength(1);
+      expect(await new LockStore(wh, SCHEMA).list()).toEqual([]);
     } finally {
       await wh.close();
     }
@@ -50,7 +49,7 @@ describe('apply across processes', () => {
     const v1 = desired(rawDesired(dbPath, 2));
     let wh = await openDuckDb(dbPath);
     await planAndApply(wh, v1);
-    const before = await readStateHash(wh, SCHEMA, 'marketing');
+    const before = await new ResourceStore(wh, SCHEMA).stateHash('marketing');
     const rowsBefore = await readAppliedResources(wh, SCHEMA, { includeDeleted: true });
     await wh.close();
 
@@ -64,16 +63,16 @@ describe('apply across processes', () => {
     wh = await openDuckDb(dbPath);
     try {
       await migrateState(wh, SCHEMA);
-      expect(await readStateHash(wh, SCHEMA, 'marketing')).toBe(before);
+      expect(await new ResourceStore(wh, SCHEMA).stateHash('marketing')).toBe(before);
       expect(await readAppliedResources(wh, SCHEMA, { includeDeleted: true })).toEqual(rowsBefore);
-      expect(await readApplyLog(wh, SCHEMA)).toHaveLength(1);
+      expect(await new ApplyLogStore(wh, SCHEMA).read()).toHaveLength(1);
 
       // The dead process's lock stays (its apply never finished) until force-unlock.
-      const [lock] = await readLocks(wh, SCHEMA);
+      const [lock] = await new LockStore(wh, SCHEMA).list();
       expect(lock.holder).toBe(`child ${c.child.pid}`);
       const session = sharedSession(wh, SCHEMA);
       await expect(acquireStackLock(session, 'marketing')).rejects.toMatchObject({ code: 'STATE_LOCKED' });
-      await forceUnlock(wh, SCHEMA, lock.id);
+      await new LockStore(wh, SCHEMA).forceUnlock(lock.id);
       const raw = rawDesired(dbPath, 6);
       for (const a of raw.audiences) a.enabled = true;
       const { applyId } = await planAndApply(wh, desired(raw));

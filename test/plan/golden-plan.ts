@@ -1,7 +1,7 @@
 import type { Desired } from '../../src/model/desired.js';
 import { makePlan, sealPlan } from '../../src/plan/make.js';
 import type { Plan } from '../../src/plan/types.js';
-import type { AppliedResource } from '../../src/state/resources.js';
+import type { AppliedResource } from '../../src/state/apply/resources.js';
 import { specHash } from '../../src/state/canonical.js';
 import { desired, rawDesired } from './fixtures.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { buildPlan } from '../../src/plan/build.js';
 import { makePlan } from '../../src/plan/make.js';
 import { migrateState } from '../../src/state/migrate.js';
-import { readAppliedResources } from '../../src/state/resources.js';
+import { readAppliedResources } from '../../src/state/apply/resources.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { desired, rawDesired, tempDir } from './fixtures.js';
 import { planAndApply } from './helpers.js';

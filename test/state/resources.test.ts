@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { migrateState } from '../../src/state/migrate.js';
-import { readAppliedDesired, readAppliedResources } from '../../src/state/resources.js';
-import { markResourceDeleted, writeResource, type WriteContext } from '../../src/state/writer.js';
+import { readAppliedDesired, readAppliedResources } from '../../src/state/apply/resources.js';
+import { ResourceStore, writeResource, type WriteContext } from '../../src/state/apply/resources.js';
 import { specHash } from '../../src/state/canonical.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { desired, rawDesired, tempDir } from '../plan/fixtures.js';
@@ -38,7 +38,7 @@ describe('state resources', () => {
     });
     await wh.transaction(async (tx) => {
       await writeResource(tx, SCHEMA, 'audience', 'aud-0', { ...d.audiences[0], enabled: true }, ctx('a2'), false);
-      await markResourceDeleted(tx, SCHEMA, 'audience', 'aud-1', ctx('a2'));
+      await new ResourceStore(tx, SCHEMA).markDeleted('audience', 'aud-1', ctx('a2'));
     });
 
     const active = await readAppliedResources(wh, SCHEMA);
@@ -66,7 +66,7 @@ describe('state resources', () => {
   it('a deleted resource written again is active with its history version', async () => {
     const d = desired(rawDesired(':memory:', 1));
     await writeResource(wh, SCHEMA, 'audience', 'aud-0', d.audiences[0], ctx('a1'), true);
-    await markResourceDeleted(wh, SCHEMA, 'audience', 'aud-0', ctx('a2'));
+    await new ResourceStore(wh, SCHEMA).markDeleted('audience', 'aud-0', ctx('a2'));
     expect(await readAppliedResources(wh, SCHEMA)).toEqual([]);
     await writeResource(wh, SCHEMA, 'audience', 'aud-0', d.audiences[0], ctx('a3'), true);
     const [r] = await readAppliedResources(wh, SCHEMA);

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
-import { withProjectOptions, projectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { withProjectOptions, projectOptions, type ProjectFlags } from '../command-options.js';
 import { resourceChangeLines } from '../../plan/render-text.js';
 import { LinkedError } from '../../model/errors.js';
-import { readApplyLog, type ApplyLogEntry } from '../../state/audit.js';
+import { ApplyLogStore, type ApplyLogEntry } from '../../state/apply/apply-log.js';
 import { auditWithGit, formatAudit, parseAuditFormat } from '../../github/index.js';
 import { resolve } from 'node:path';
 
@@ -59,7 +59,7 @@ Examples:
       const project = await openProject(projectOptions(flags));
       let entries: ApplyLogEntry[];
       try {
-        entries = await readApplyLog(project.warehouse, project.stateSchema, { stack: project.desired.stack, since, resource: flags.resource, limit: flags.limit });
+        entries = await new ApplyLogStore(project.warehouse, project.stateSchema).read({ stack: project.desired.stack, since, resource: flags.resource, limit: flags.limit });
       } finally {
         await project.close();
       }

@@ -10,7 +10,7 @@ import { requestDirFor, writeRequestFile } from '../../controller/request-files.
 import { loadDesired } from '../../manifest/index.js';
 import { isLinkedError, LinkedError } from '../../model/errors.js';
 import type { WarehouseConfig } from '../../model/warehouse.js';
-import { projectOptions, withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openWarehouse } from '../../warehouse/index.js';
 import { openProject } from '../context.js';
 import { EXIT, printJson } from '../run.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { deliverAll, type DeliverySummary } from '../../activation/delivery.js';
 import { ttyProgress } from '../../activation/progress.js';
 import { LinkedError } from '../../model/errors.js';
-import { projectOptions, withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { limitHeapGrowth } from '../heap.js';
 import { EXIT, printJson } from '../run.js';

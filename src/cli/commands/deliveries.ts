@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { findDeliveries, readDeliveryRuns } from '../../activation/inspect.js';
-import { projectOptions, withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
 import { positiveInt } from './deliver.js';

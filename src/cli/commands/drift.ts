@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { openProject } from '../context.js';
 import { EXIT, printJson } from '../run.js';
-import { withProjectOptions, projectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { withProjectOptions, projectOptions, type ProjectFlags } from '../command-options.js';
 import { diagnosticLine } from '../../plan/render-text.js';
 import { diffCatalog } from '../../graph/catalog.js';
 import type { Diagnostic } from '../../model/diagnostics.js';
-import { readCatalogSnapshot } from '../../state/catalog-snapshot.js';
-import { readAppliedDesired } from '../../state/resources.js';
+import { CatalogSnapshotStore } from '../../state/apply/catalog-snapshots.js';
+import { readAppliedDesired } from '../../state/apply/resources.js';
 
 /**
  * `linked drift`: the applied Data Graph (not the one in code) against the warehouse catalog now:
@@ -24,7 +24,7 @@ export function register(program: Command): void {
       try {
         const applied = await readAppliedDesired(project.warehouse, project.stateSchema, { stack });
         if (applied.graph) {
-          const snap = await readCatalogSnapshot(project.warehouse, project.stateSchema, stack);
+          const snap = await new CatalogSnapshotStore(project.warehouse, project.stateSchema).read(stack);
           const previous = snap && snap.graphKey === applied.graph.key ? snap : undefined;
           snapshotAt = previous?.takenAt ?? null;
           findings = await diffCatalog(applied.graph, project.warehouse, previous?.snapshot, applied.classicAudiences);

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
-import { withProjectOptions, projectOptions, type ProjectFlags } from '../../plan/command-options.js';
-import { forceUnlock } from '../../state/lock.js';
+import { withProjectOptions, projectOptions, type ProjectFlags } from '../command-options.js';
+import { LockStore } from '../../state/apply/lock.js';
 
 /** `linked force-unlock <id>`: releases a state lock left by a process that died. */
 export function register(program: Command): void {
@@ -10,7 +10,7 @@ export function register(program: Command): void {
     async (id: string, flags: ProjectFlags) => {
       const project = await openProject(projectOptions(flags));
       try {
-        const lock = await forceUnlock(project.warehouse, project.stateSchema, id);
+        const lock = await new LockStore(project.warehouse, project.stateSchema).forceUnlock(id);
         if (flags.json) printJson({ released: lock });
         else process.stdout.write(`Released the state lock ${lock.id} (${lock.name}, held by ${lock.holder} since ${lock.acquiredAt}).\n`);
       } finally {

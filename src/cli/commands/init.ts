@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
-import { withProjectOptions, projectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { withProjectOptions, projectOptions, type ProjectFlags } from '../command-options.js';
 import { migrateState } from '../../state/migrate.js';
 
 /** `linked init`: creates the state schema (or migrates it to the latest version). */

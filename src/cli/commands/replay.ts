@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { replayDeadLetters } from '../../activation/replay.js';
 import { LinkedError } from '../../model/errors.js';
-import { projectOptions, withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { EXIT, printJson } from '../run.js';
 import { positiveInt } from './deliver.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { rebuildSnapshot, type RebuiltSnapshot } from '../../compute/rebuild.js';
 import { resumeAudience } from '../../compute/status.js';
 import { computeTables } from '../../compute/tables.js';
-import { projectOptions, withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
 

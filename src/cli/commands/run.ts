@@ -5,7 +5,7 @@ import { Controller } from '../../controller/controller.js';
 import { requestDirFor } from '../../controller/request-files.js';
 import { loadDesired } from '../../manifest/index.js';
 import { LinkedError } from '../../model/errors.js';
-import { withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openWarehouse } from '../../warehouse/index.js';
 import { limitHeapGrowth } from '../heap.js';
 import { EXIT, printJson } from '../run.js';

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
-import { withProjectOptions, projectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { withProjectOptions, projectOptions, type ProjectFlags } from '../command-options.js';
 import { maskSecrets } from '../../plan/render-text.js';
 import { LinkedError } from '../../model/errors.js';
-import { readLocks } from '../../state/lock.js';
-import { readAppliedResources, type AppliedResource } from '../../state/resources.js';
+import { LockStore } from '../../state/apply/lock.js';
+import { readAppliedResources, type AppliedResource } from '../../state/apply/resources.js';
 
 const short = (sha: string | null) => (sha ? sha.slice(0, 12) : '-');
 
@@ -28,7 +28,7 @@ export function register(program: Command): void {
           includeDeleted: flags.deleted,
           stack: flags.allStacks ? undefined : project.desired.stack,
         });
-        const locks = await readLocks(project.warehouse, project.stateSchema);
+        const locks = await new LockStore(project.warehouse, project.stateSchema).list();
         if (flags.json) {
           printJson({ resources: resources.map((r) => ({ address: `${r.kind}.${r.key}`, ...r, spec: undefined })), locks });
           return;

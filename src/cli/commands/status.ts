@@ -3,10 +3,10 @@ import { readAppliedModel } from '../../compute/applied.js';
 import { renderStatus, statusView } from '../../compute/format.js';
 import { readStatuses } from '../../compute/status.js';
 import { computeTables } from '../../compute/tables.js';
-import { projectOptions, withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
-import { readSyncStatus, type SyncStatusRow } from '../../github/index.js';
+import { SyncStatusStore, type SyncStatusRow } from '../../state/control/sync-status.js';
 
 /** The git sync of `linked run --git`, under the audiences: status and the last synced commit. */
 export function renderSyncStatus(s: SyncStatusRow): string {
@@ -29,7 +29,7 @@ export function register(program: Command): void {
         const model = await readAppliedModel(wh, project.stateSchema, flags.stack);
         const rows = new Map((await readStatuses(wh, computeTables(wh, project.stateSchema))).map((r) => [r.audienceKey, r]));
         const views = (model?.audiences ?? []).map((a) => statusView(a, rows.get(a.key)));
-        const [sync] = await readSyncStatus(wh, project.stateSchema, project.desired.stack);
+        const [sync] = await new SyncStatusStore(wh, project.stateSchema).read(project.desired.stack);
         if (flags.json) printJson({ audiences: views, sync: sync ?? null });
         else process.stdout.write(renderStatus(views) + (sync ? renderSyncStatus(sync) : ''));
       } finally {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { readSyncStatus, setSyncSuspended } from '../../github/index.js';
-import { projectOptions, withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { SyncStatusStore } from '../../state/control/sync-status.js';
+import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
 
@@ -20,8 +20,9 @@ export function register(program: Command): void {
       const project = await openProject(projectOptions(flags));
       try {
         const stack = project.desired.stack;
-        await setSyncSuspended(project.warehouse, project.stateSchema, stack, suspended);
-        const [row] = await readSyncStatus(project.warehouse, project.stateSchema, stack);
+        const syncStatus = new SyncStatusStore(project.warehouse, project.stateSchema);
+        await syncStatus.setSuspended(stack, suspended);
+        const [row] = await syncStatus.read(stack);
         if (flags.json) printJson({ stack, suspended, sync: row ?? null });
         else
           process.stdout.write(

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readActivationModel, modelFromDesired } from '../../activation/emitter-context.js';
 import { testEvent } from '../../activation/preview.js';
-import { projectOptions, withProjectOptions, type ProjectFlags } from '../../plan/command-options.js';
+import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { EXIT, printJson } from '../run.js';
 

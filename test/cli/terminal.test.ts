@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSince } from '../../src/cli/commands/audit.js';
-import { parseDuration } from '../../src/plan/terminal.js';
+import { parseDuration } from '../../src/cli/terminal.js';
 
 describe('command arguments', () => {
   it('parses --lock-timeout durations and explains a bad one', () => {

@@ -1,6 +1,5 @@
-import type { Warehouse } from '../warehouse/types.js';
-import { canonicalJson, sha256 } from './canonical.js';
-import { readAppliedResources, type AppliedResource } from './resources.js';
+import { canonicalJson, sha256 } from '../canonical.js';
+import type { AppliedResource } from './resources.js';
 
 /**
  * A fingerprint of one stack's applied state: every row it owns (deleted ones too), by identity,
@@ -12,10 +11,4 @@ export function stateHashOf(resources: readonly AppliedResource[]): string {
     .map((r) => [r.kind, r.key, r.specHash, r.version, r.deletedAt === null])
     .sort((x, y) => (`${x[0]}.${x[1]}` < `${y[0]}.${y[1]}` ? -1 : 1));
   return sha256(canonicalJson(rows));
-}
-
-/** The state fingerprint of `stack` as stored now (rows without a stack count as its own, as the plan counts them). */
-export async function readStateHash(wh: Warehouse, schema: string, stack: string): Promise<string> {
-  const rows = await readAppliedResources(wh, schema, { includeDeleted: true });
-  return stateHashOf(rows.filter((r) => r.stack === stack || r.stack === null));
 }

@@ -1,11 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { syncLoop, syncOnce, type PlanLike, type SyncResult, type SyncSteps } from '../../src/github/sync.js';
-import { isSyncSuspended, readSyncStatus, recordSyncStatus, setSyncSuspended } from '../../src/github/sync-status.js';
+import { syncLoop, syncOnce, type PlanLike, type SyncResult, type SyncSteps } from '../../src/controller/sync-loop.js';
+import { recordSyncStatus } from '../../src/controller/sync-status.js';
+import { SyncStatusStore, type SyncStatusRow } from '../../src/state/control/sync-status.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
-import { GitFixture } from './git-fixture.js';
+import { GitFixture } from '../github/git-fixture.js';
 
 const SCHEMA = 'LINKED_AUDIENCES';
 
@@ -182,7 +183,7 @@ describe('sync status in the state schema, driven by syncLoop', () => {
     const r = new Reconciler();
     const controller = new AbortController();
     const seen: SyncResult[] = [];
-    const rows: Awaited<ReturnType<typeof readSyncStatus>>[] = [];
+    const rows: SyncStatusRow[][] = [];
     let suspend = false;
     await syncLoop({
       repo: repo.origin,
@@ -196,7 +197,7 @@ describe('sync status in the state schema, driven by syncLoop', () => {
       onResult: async (result) => {
         seen.push(result);
         await recordSyncStatus(wh, SCHEMA, 'marketing', result);
-        rows.push(await readSyncStatus(wh, SCHEMA));
+        rows.push(await new SyncStatusStore(wh, SCHEMA).read());
         if (seen.length === 1) repo.commit({ 'resources.json': '["invalid-x"]' }, 'Break');
         if (seen.length === 2) suspend = true;
         if (seen.length === 3) controller.abort();
@@ -218,24 +219,24 @@ describe('sync status in the state schema, driven by syncLoop', () => {
     const r = new Reconciler();
     const controller = new AbortController();
     const seen: SyncResult[] = [];
-    await setSyncSuspended(wh, SCHEMA, 'marketing', false); // resuming a stack that never ran: no row
-    expect(await readSyncStatus(wh, SCHEMA)).toEqual([]);
-    await setSyncSuspended(wh, SCHEMA, 'marketing', true);
+    await new SyncStatusStore(wh, SCHEMA).setSuspended('marketing', false); // resuming a stack that never ran: no row
+    expect(await new SyncStatusStore(wh, SCHEMA).read()).toEqual([]);
+    await new SyncStatusStore(wh, SCHEMA).setSuspended('marketing', true);
     await syncLoop({
       repo: repo.origin, branch: 'main', workdir: repo.dir('checkout'), prune: false, steps: r.steps, intervalMs: 1, signal: controller.signal,
-      suspend: () => isSyncSuspended(wh, SCHEMA, 'marketing'),
+      suspend: () => new SyncStatusStore(wh, SCHEMA).isSuspended('marketing'),
       onResult: async (result) => {
         seen.push(result);
         await recordSyncStatus(wh, SCHEMA, 'marketing', result);
         if (seen.length === 1) {
-          expect(await readSyncStatus(wh, SCHEMA)).toEqual([expect.objectContaining({ status: 'suspended', suspended: true, lastSyncedCommit: null })]);
-          await setSyncSuspended(wh, SCHEMA, 'marketing', false);
+          expect(await new SyncStatusStore(wh, SCHEMA).read()).toEqual([expect.objectContaining({ status: 'suspended', suspended: true, lastSyncedCommit: null })]);
+          await new SyncStatusStore(wh, SCHEMA).setSuspended('marketing', false);
         } else controller.abort();
       },
     });
     expect(seen.map((s) => s.status)).toEqual(['suspended', 'synced']);
     expect(r.calls).toEqual(['synth', 'plan', 'apply(prune=false)', 'compute']);
-    expect(await readSyncStatus(wh, SCHEMA, 'marketing')).toEqual([expect.objectContaining({ status: 'synced', suspended: false, lastSyncedCommit: c1 })]);
+    expect(await new SyncStatusStore(wh, SCHEMA).read('marketing')).toEqual([expect.objectContaining({ status: 'synced', suspended: false, lastSyncedCommit: c1 })]);
   });
 
   it('runs idle work between attempts, never during one', async () => {

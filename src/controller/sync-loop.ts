@@ -1,8 +1,11 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { assertBranchName, git } from '../github/git.js';
+import { displayUrl, redact } from '../github/redact.js';
 import { isLinkedError, LinkedError } from '../model/errors.js';
-import { assertBranchName, git } from './git.js';
-import { displayUrl, redact } from './redact.js';
+import type { SyncStatus } from '../state/control/sync-status.js';
+
+export type { SyncStatus };
 
 /** What the loop needs from a plan; the plan/apply layer's Plan is adapted to this. */
 export interface PlanLike {
@@ -37,8 +40,6 @@ export interface SyncOptions<P extends PlanLike = PlanLike> {
   steps: SyncSteps<P>;
 }
 
-/** synced | out of sync | failed (Argo CD's words), or suspended (Flux's). */
-export type SyncStatus = 'synced' | 'out of sync' | 'failed' | 'suspended';
 export type SyncStep = 'fetch' | 'synth' | 'plan' | 'apply' | 'compute';
 
 export interface SyncResult {

@@ -1,0 +1,243 @@
+import { and, arith, cast, eq, isNull, lit, NULL, param, ref, select, stateTable, TRUE, update, insert, values, type Expr } from '../../dialect/ast.js';
+import type { Audience, ClassicAudience } from '../../model/audience.js';
+import { RESOURCE_KINDS, RESOURCE_SCHEMAS, type ResourceKind } from '../../model/desired.js';
+import type { Destination } from '../../model/destination.js';
+import type { EventEmitter } from '../../model/emitter.js';
+import { LinkedError } from '../../model/errors.js';
+import type { DataGraph } from '../../model/graph.js';
+import type { Warehouse } from '../../warehouse/types.js';
+import { canonicalJson, isoTimestamp, specHash } from '../canonical.js';
+import { columns } from '../columns.js';
+import { StateStore } from '../store.js';
+import { stateHashOf } from './state-hash.js';
+
+/** The model object of each kind, as stored in `resources.spec`. */
+export interface ResourceSpecs {
+  data_graph: DataGraph;
+  classic_audience: ClassicAudience;
+  audience: Audience;
+  destination: Destination;
+  event_emitter: EventEmitter;
+}
+
+/** One row of `resources`, its spec parsed back into the model. */
+export interface AppliedResource<K extends ResourceKind = ResourceKind> {
+  kind: K;
+  key: string;
+  spec: ResourceSpecs[K];
+  specHash: string;
+  /** Increases on every applied change of this row (create, update, replace, delete). */
+  version: number;
+  appliedAt: string;
+  appliedBy: string | null;
+  commitSha: string | null;
+  /** Set when the resource was deleted: the row stays as history, no longer active. */
+  deletedAt: string | null;
+  /** When the current incarnation began (create, re-create after delete, replace). */
+  createdAt: string | null;
+  stack: string | null;
+  /** The apply_log id of the last apply that changed this row. */
+  applyId: string | null;
+}
+
+/** What is applied, as model objects: what compute and activation act on. */
+export interface AppliedDesired {
+  graph: DataGraph | undefined;
+  classicAudiences: ClassicAudience[];
+  audiences: Audience[];
+  destinations: Destination[];
+  emitters: EventEmitter[];
+}
+
+/** Who and what an applied change is attributed to (copied onto each touched row). */
+export interface WriteContext {
+  applyId: string;
+  appliedAt: Date;
+  appliedBy: string | null;
+  commitSha: string | null;
+  stack: string;
+}
+
+export interface ResourceFilter {
+  /** Deleted rows too (history); default: active ones only. */
+  includeDeleted?: boolean;
+  stack?: string;
+  kind?: ResourceKind;
+}
+
+interface ResourceRow {
+  kind: string;
+  key: string;
+  spec: string;
+  spec_hash: string;
+  version: number;
+  applied_at: unknown;
+  applied_by: string | null;
+  commit_sha: string | null;
+  deleted_at: unknown;
+  created_at: unknown;
+  stack: string | null;
+  apply_id: string | null;
+}
+
+const RESOURCE_COLUMNS = ['kind', 'key', 'spec', 'spec_hash', 'version', 'applied_at', 'applied_by', 'commit_sha', 'deleted_at', 'created_at', 'stack', 'apply_id'];
+const KIND_ORDER = new Map<string, number>(RESOURCE_KINDS.map((k, i) => [k, i]));
+const timestamp = (at: Date): Expr => cast(param(at.toISOString()), 'TIMESTAMP');
+const identity = (kind: ResourceKind, key: string): Expr => and(eq(ref('kind'), param(kind)), eq(ref('key'), param(key)));
+
+/** The `resources` table: every applied spec, one row per (kind, key), deleted ones kept as history. */
+export class ResourceStore extends StateStore {
+  /** Ordered by kind (dependency order), then key. */
+  async list(filter: ResourceFilter = {}): Promise<AppliedResource[]> {
+    const where = and(
+      filter.includeDeleted ? TRUE : isNull(ref('deleted_at')),
+      filter.stack !== undefined ? eq(ref('stack'), param(filter.stack)) : TRUE,
+      filter.kind !== undefined ? eq(ref('kind'), param(filter.kind)) : TRUE,
+    );
+    const { rows } = await this.run<ResourceRow>(
+      select(columns(RESOURCE_COLUMNS), { from: stateTable(this.t.resources), where: where === TRUE ? undefined : where }),
+    );
+    return rows.map(toAppliedResource).sort((a, b) => KIND_ORDER.get(a.kind)! - KIND_ORDER.get(b.kind)! || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /**
+   * The active applied resources as model objects. With several stacks in one state schema pass
+   * `stack`; without it, more than one applied Data Graph is an error (which graph would apply?).
+   */
+  async appliedDesired(opts: { stack?: string } = {}): Promise<AppliedDesired> {
+    return groupApplied(await this.list({ stack: opts.stack }));
+  }
+
+  /** The fingerprint of `stack` as stored now (rows without a stack count as its own, as the plan counts them). */
+  async stateHash(stack: string): Promise<string> {
+    const rows = await this.list({ includeDeleted: true });
+    return stateHashOf(rows.filter((r) => r.stack === stack || r.stack === null));
+  }
+
+  /**
+   * Writes the active spec of one resource: a new row, or the next version of an existing row
+   * (including one deleted earlier, which becomes active again). `newIncarnation` resets
+   * `created_at` (create, re-create, replace). Callers run it inside their transaction.
+   */
+  async write(kind: ResourceKind, key: string, spec: unknown, ctx: WriteContext, newIncarnation: boolean): Promise<void> {
+    const at = timestamp(ctx.appliedAt);
+    const { rows } = await this.run(select({ version: ref('version') }, { from: stateTable(this.t.resources), where: identity(kind, key) }));
+    if (rows.length === 0) {
+      const row = [param(kind), param(key), param(canonicalJson(spec)), param(specHash(spec)), lit(1), at, param(ctx.appliedBy), param(ctx.commitSha), NULL, at, param(ctx.stack), param(ctx.applyId)];
+      await this.run(insert(this.t.resources, RESOURCE_COLUMNS, values(row)));
+      return;
+    }
+    await this.run(
+      update(
+        this.t.resources,
+        {
+          spec: param(canonicalJson(spec)),
+          spec_hash: param(specHash(spec)),
+          version: arith('+', ref('version'), lit(1)),
+          applied_at: at,
+          applied_by: param(ctx.appliedBy),
+          commit_sha: param(ctx.commitSha),
+          deleted_at: NULL,
+          stack: param(ctx.stack),
+          apply_id: param(ctx.applyId),
+          ...(newIncarnation ? { created_at: at } : {}),
+        },
+        identity(kind, key),
+      ),
+    );
+  }
+
+  /** Marks a resource deleted: the row and its last spec stay for the audit trail. */
+  async markDeleted(kind: ResourceKind, key: string, ctx: WriteContext): Promise<void> {
+    await this.run(
+      update(
+        this.t.resources,
+        {
+          deleted_at: timestamp(ctx.appliedAt),
+          version: arith('+', ref('version'), lit(1)),
+          applied_at: timestamp(ctx.appliedAt),
+          applied_by: param(ctx.appliedBy),
+          commit_sha: param(ctx.commitSha),
+          apply_id: param(ctx.applyId),
+        },
+        and(identity(kind, key), isNull(ref('deleted_at'))),
+      ),
+    );
+  }
+}
+
+/** The applied resources (see ResourceStore.list): for readers outside the apply path. */
+export function readAppliedResources(wh: Warehouse, schema: string, filter: ResourceFilter = {}): Promise<AppliedResource[]> {
+  return new ResourceStore(wh, schema).list(filter);
+}
+
+/** The active applied resources as model objects (see ResourceStore.appliedDesired). */
+export function readAppliedDesired(wh: Warehouse, schema: string, opts: { stack?: string } = {}): Promise<AppliedDesired> {
+  return new ResourceStore(wh, schema).appliedDesired(opts);
+}
+
+/** Writes one resource outside a plan (fixtures, benchmarks); see ResourceStore.write. */
+export function writeResource(tx: Warehouse, schema: string, kind: ResourceKind, key: string, spec: unknown, ctx: WriteContext, newIncarnation: boolean): Promise<void> {
+  return new ResourceStore(tx, schema).write(kind, key, spec, ctx, newIncarnation);
+}
+
+function toAppliedResource(r: ResourceRow): AppliedResource {
+  if (!KIND_ORDER.has(r.kind)) {
+    throw new LinkedError('STATE_INVALID', `The state holds a resource of unknown kind "${r.kind}" (key ${r.key}).`);
+  }
+  const kind = r.kind as ResourceKind;
+  let parsed: unknown;
+  try {
+    parsed = RESOURCE_SCHEMAS[kind].parse(JSON.parse(r.spec));
+  } catch (e) {
+    throw new LinkedError('STATE_INVALID', `The applied spec of ${kind}.${r.key} no longer matches the model (${(e as Error).message.split('\n')[0]}).`);
+  }
+  return {
+    kind,
+    key: r.key,
+    spec: parsed as ResourceSpecs[typeof kind],
+    specHash: r.spec_hash,
+    version: Number(r.version),
+    appliedAt: isoTimestamp(r.applied_at)!,
+    appliedBy: r.applied_by ?? null,
+    commitSha: r.commit_sha ?? null,
+    deletedAt: isoTimestamp(r.deleted_at),
+    createdAt: isoTimestamp(r.created_at),
+    stack: r.stack ?? null,
+    applyId: r.apply_id ?? null,
+  };
+}
+
+/** Groups active applied resources by kind, as the model names them. */
+export function groupApplied(resources: readonly AppliedResource[]): AppliedDesired {
+  const out: AppliedDesired = { graph: undefined, classicAudiences: [], audiences: [], destinations: [], emitters: [] };
+  const graphs: DataGraph[] = [];
+  for (const r of resources) {
+    if (r.deletedAt) continue;
+    switch (r.kind) {
+      case 'data_graph':
+        graphs.push(r.spec as DataGraph);
+        break;
+      case 'classic_audience':
+        out.classicAudiences.push(r.spec as ClassicAudience);
+        break;
+      case 'audience':
+        out.audiences.push(r.spec as Audience);
+        break;
+      case 'destination':
+        out.destinations.push(r.spec as Destination);
+        break;
+      case 'event_emitter':
+        out.emitters.push(r.spec as EventEmitter);
+        break;
+    }
+  }
+  if (graphs.length > 1) {
+    throw new LinkedError(
+      'STATE_AMBIGUOUS_GRAPH',
+      `The state holds ${graphs.length} applied Data Graphs (${graphs.map((g) => g.key).join(', ')}): name the stack to read.`,
+    );
+  }
+  out.graph = graphs[0];
+  return out;
+}
