@@ -73,7 +73,18 @@ export type FromItem =
   | { readonly kind: 'stateTable'; readonly table: StateTableName; readonly alias?: string }
   | { readonly kind: 'derived'; readonly query: Query; readonly alias: string }
   /** A common table expression defined by an enclosing WITH. */
-  | { readonly kind: 'cte'; readonly name: string; readonly alias: string };
+  | { readonly kind: 'cte'; readonly name: string; readonly alias: string }
+  /**
+   * A query already printed for this dialect (a compiled audience query), as a derived table. Its
+   * `?` markers are bound through the printer's parameters, so its values keep their printed order.
+   */
+  | { readonly kind: 'compiled'; readonly query: PrintedQuery; readonly alias: string };
+
+/** SQL text printed by this module's printer, with `?` placeholders and its values in order. */
+export interface PrintedQuery {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
 
 export interface Join {
   /** @default 'inner' */
@@ -200,6 +211,8 @@ export function not(expr: Expr): Expr {
 
 export const table = (name: string, alias?: string): FromItem => ({ kind: 'table', table: name, alias });
 export const stateTable = (name: StateTableName, alias?: string): FromItem => ({ kind: 'stateTable', table: name, alias });
+export const derived = (query: Query, alias: string): FromItem => ({ kind: 'derived', query, alias });
+export const compiled = (query: PrintedQuery, alias: string): FromItem => ({ kind: 'compiled', query, alias });
 
 /** `SELECT` builder for the common shape; every field of Select may still be given. */
 export function select(columns: readonly SelectColumn[] | Record<string, Expr>, rest: Omit<Select, 'kind' | 'columns'> = {}): Select {
