@@ -4,11 +4,11 @@ import { hostname } from 'node:os';
 import { readAppliedModel } from '../compute/applied.js';
 import { compileAudience } from '../compute/compile.js';
 import { findAudience, linkedAudiencesUsed, type ComputeModel } from '../compute/model.js';
-import type { RetryPolicy } from '../compute/retry.js';
+import type { RetryPolicy } from '../retry.js';
 import { runAudience } from '../compute/run.js';
 import { nextRunAt } from '../compute/schedule.js';
 import { readStatuses, updateStatus, type AudienceStatusRow } from '../compute/status.js';
-import { computeTables, type ComputeTables } from '../compute/tables.js';
+import { computeTables, type ComputeTables } from './tables.js';
 import type { CompiledAudience, RunSummary, RunTrigger } from '../compute/types.js';
 import { migrateState } from '../state/migrate.js';
 import type { Warehouse } from '../warehouse/types.js';
@@ -133,7 +133,7 @@ export class Controller {
       }
       try {
         const t = computeTables(wh, this.o.schema);
-        const fresh = (await readStatuses(wh, t)).find((s) => s.audienceKey === key);
+        const fresh = (await readStatuses(wh, t.schema)).find((s) => s.audienceKey === key);
         const stillRequested = requested && (await pendingRequests(wh, t)).has(key);
         const startedAt = this.now();
         if (fresh?.paused || (!stillRequested && fresh?.nextRunAt && fresh.nextRunAt.getTime() > startedAt.getTime())) return undefined;
@@ -215,16 +215,16 @@ export class Controller {
  * ran is Computing until its first run (the seed: enabling triggers a compute).
  */
 export async function syncStatuses(wh: Warehouse, t: ComputeTables, model: ComputeModel): Promise<Map<string, AudienceStatusRow>> {
-  const current = new Map((await readStatuses(wh, t)).map((s) => [s.audienceKey, s]));
+  const current = new Map((await readStatuses(wh, t.schema)).map((s) => [s.audienceKey, s]));
   for (const a of model.audiences) {
     const s = current.get(a.key);
-    if (!a.enabled && s?.status !== 'Disabled') await updateStatus(wh, t, a.key, { status: 'Disabled' });
+    if (!a.enabled && s?.status !== 'Disabled') await updateStatus(wh, t.schema, a.key, { status: 'Disabled' });
     if (a.enabled && (!s || s.status === 'Disabled')) {
       const last = s?.lastRunId
         ? (await wh.query<{ status: string }>(`SELECT status FROM ${t.runs} WHERE id = ?`, [s.lastRunId])).rows[0]?.status
         : undefined;
-      await updateStatus(wh, t, a.key, { status: last === 'Live' ? 'Live' : last === 'Failed' ? 'Failed' : 'Computing' });
+      await updateStatus(wh, t.schema, a.key, { status: last === 'Live' ? 'Live' : last === 'Failed' ? 'Failed' : 'Computing' });
     }
   }
-  return new Map((await readStatuses(wh, t)).map((s) => [s.audienceKey, s]));
+  return new Map((await readStatuses(wh, t.schema)).map((s) => [s.audienceKey, s]));
 }

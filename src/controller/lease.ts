@@ -1,5 +1,5 @@
 import type { RunCoordinator } from 'node-cron';
-import { computeTables, type ComputeTables } from '../compute/tables.js';
+import { computeTables, type ComputeTables } from './tables.js';
 import type { Warehouse } from '../warehouse/types.js';
 
 /*

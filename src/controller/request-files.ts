@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ComputeTables } from '../compute/tables.js';
+import type { ComputeTables } from './tables.js';
 import type { Warehouse } from '../warehouse/types.js';
 
 /*

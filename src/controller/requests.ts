@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ComputeTables } from '../compute/tables.js';
+import type { ComputeTables } from './tables.js';
 import type { Warehouse } from '../warehouse/types.js';
 
 /*
