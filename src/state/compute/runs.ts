@@ -176,7 +176,7 @@ export class RunStore extends StateStore {
     return (await this.rows(select([star()], { from: stateTable(this.t.runs), where: eq(ref('id'), param(runId)) }), toRun))[0];
   }
 
-  /** Creates the audience's status row when it has none (portable: no MERGE / ON CONFLICT). */
+  /** Creates the audience's status row when it has none (portable: no merge or on-conflict clause). */
   async ensureStatusRow(audienceKey: string): Promise<void> {
     const row = select({ audience_key: param(audienceKey), status: lit('Disabled'), paused: FALSE }, { where: this.absent(this.t.audience_status, this.audience(audienceKey)) });
     await this.run(insert(this.t.audience_status, ['audience_key', 'status', 'paused'], row));
