@@ -1,5 +1,5 @@
 import { LinkedError } from '../model/errors.js';
-import type { Expr, FromItem, Insert, OrderItem, PrintedQuery, Query, Select, SelectColumn, SqlType, StateTableName, Statement, TimeUnit } from './ast.js';
+import type { Expr, FromItem, Insert, OrderItem, Query, Select, SelectColumn, SqlType, StateTableName, Statement, TimeUnit } from './ast.js';
 import { systemName, type Dialect } from './dialect.js';
 import { quoteIdent, quoteStateTable, quoteTable } from './identifiers.js';
 
@@ -151,7 +151,7 @@ export abstract class SqlPrinter {
    * Quoted identifiers and string literals are skipped whole (a doubled quote inside one closes
    * and reopens it, which scans the same).
    */
-  protected printed(q: PrintedQuery): string {
+  protected printed(q: CompiledQuery): string {
     let out = '';
     let next = 0;
     let quote: string | undefined;

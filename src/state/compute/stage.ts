@@ -22,9 +22,9 @@ import {
   sysCol,
   unionAll,
   type Expr,
-  type PrintedQuery,
   type Select,
 } from '../../dialect/ast.js';
+import type { CompiledQuery } from '../../dialect/printer.js';
 import { StateStore } from '../store.js';
 import { lowerKeys, reportedRows } from './rows.js';
 
@@ -63,7 +63,7 @@ export class StageStore extends StateStore {
   }
 
   /** Runs the membership query (column profile_id) once, into the membership stage. */
-  async stageMembership(runId: string, audienceKey: string, query: PrintedQuery): Promise<StagedRows> {
+  async stageMembership(runId: string, audienceKey: string, query: CompiledQuery): Promise<StagedRows> {
     const m = sysCol('m', 'profile_id');
     const rows = select([{ expr: param(runId), as: 'run_id' }, { expr: param(audienceKey), as: 'audience_key' }, { expr: cast(m, 'VARCHAR'), as: 'profile_id' }], {
       from: compiled(query, 'm'),
@@ -76,7 +76,7 @@ export class StageStore extends StateStore {
    * Runs one entity-match query (columns profile_id, entity_id) into the entity stage under `path`;
    * rows without an entity id only if `keepIdless`.
    */
-  async stageEntities(runId: string, audienceKey: string, path: string, query: PrintedQuery, keepIdless = false): Promise<StagedRows> {
+  async stageEntities(runId: string, audienceKey: string, path: string, query: CompiledQuery, keepIdless = false): Promise<StagedRows> {
     const [profile, entity] = [sysCol('e', 'profile_id'), sysCol('e', 'entity_id')];
     const rows = select(
       [
