@@ -19,7 +19,6 @@ import { join } from 'node:path';
 import { compileAudience } from '../../src/compute/compile.js';
 import type { ComputeModel } from '../../src/compute/model.js';
 import { runAudience } from '../../src/compute/run.js';
-import { computeTables } from '../../src/compute/tables.js';
 import type { RunSummary } from '../../src/compute/types.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
@@ -99,7 +98,6 @@ try {
   );
   console.log(`bank data: ${sizes.rows.map((r) => `${r.t} ${Number(r.n).toLocaleString('en-US')}`).join(', ')} (generated in ${f(genMs)})`);
   const model: ComputeModel = { graph: bank.graph, audiences: bank.audiences, classicAudiences: bank.classicAudiences, emitters: bank.emitters };
-  const t = computeTables(wh, SCHEMA);
   const now = new Date();
   const compile = (key: string) => () => compileAudience(model, key, { dialect: 'duckdb', stateSchema: SCHEMA, now });
 

@@ -1,6 +1,7 @@
 import { LinkedError, isLinkedError } from '../model/errors.js';
 import { WarehouseError } from '../warehouse/errors.js';
 import type { Dialect } from '../dialect/dialect.js';
+import type { RetryPolicy } from '../retry.js';
 import type { RunError, RunStep } from './types.js';
 
 /*
@@ -95,3 +96,6 @@ export function decide(step: RunStep, e: unknown, dialect: Dialect): PolicyDecis
   if (isLinkedError(e)) return { error: { code: e.code, message: e.message, action: 'terminate' } };
   return { error: { code: 'INTERNAL', message: MESSAGES.unexpected, action: 'terminate' }, detail };
 }
+
+/** Retries of a run's steps: the seed's "retry with backoff inside the run". */
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 15_000 };

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { RunStore, type AudienceStatusRow } from '../state/compute/runs.js';
+import { StageStore, type StagedRows } from '../state/compute/stage.js';
 import type { Warehouse } from '../warehouse/types.js';
-import { MESSAGES, RunCancelledError, decide } from './policy.js';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
-import { checkResults, clearRunStage, clearStage, commitDelta, reportedRows, stageEntities, stageMembersWithEntities, stageMembership, type CommitResult } from './snapshot.js';
-import { pausedError, readStatus, updateStatus } from './status.js';
-import { computeTables } from './tables.js';
+import { withRetry, type RetryPolicy } from '../retry.js';
+import { commitDelta, type CommitResult } from './commit.js';
+import { DEFAULT_RETRY, MESSAGES, RunCancelledError, decide, isTransient } from './policy.js';
+import { checkResults, stagePlan, stageResults } from './staging.js';
+import { pausedError } from './status.js';
 import type { CompiledAudience, RunProgress, RunStep, RunSummary, RunTrigger } from './types.js';
 
 export interface RunOptions {
@@ -33,38 +35,9 @@ export interface RunOptions {
  * guarantees that no other run of this audience is in flight (lease / controller).
  */
 export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSummary> {
-  const t = computeTables(wh, o.schema);
-  const now = o.now ?? (() => new Date());
-  const retry = o.retry ?? DEFAULT_RETRY;
-  const runId = o.runId ?? randomUUID();
-  const key = o.audienceKey;
-  const queryIds: string[] = [];
-  const startedAt = now();
-  let step: RunStep = 'kickoff';
-  let members: number | null = null;
-
-  const current = await readStatus(wh, t, key);
-  if (current?.paused) throw pausedError(key, current.pausedReason);
-
-  const progress = (p: RunProgress) => o.onProgress?.(p);
-  const retrying = <T>(fn: (attempt: number) => Promise<T>) =>
-    withRetry(fn, retry, {
-      signal: o.signal,
-      onRetry: (attempt, e) => progress({ step, attempt, message: `retrying after: ${(e as Error).message}` }),
-    });
-  /**
-   * Moves to step `s` (the policy depends on it). The run's row is written at the kickoff (already
-   * at the step after compile) and at the end; the commit renews and checks the lease.
-   */
-  const enter = (s: RunStep) => {
-    if (o.signal?.aborted) throw new RunCancelledError();
-    step = s;
-    progress({ step });
-  };
-  const track = (r: { queryId?: string }) => {
-    if (r.queryId) queryIds.push(r.queryId);
-  };
-
+  const run = new AudienceRun(wh, o);
+  const current = await run.runs.readStatus(o.audienceKey);
+  if (current?.paused) throw pausedError(o.audienceKey, current.pausedReason);
   // Compiling does no warehouse work, so it goes first: the run's row is then written once, already
   // at the step that follows. A compile error is raised at step compile, where the policy expects it.
   let compiled: CompiledAudience | undefined;
@@ -74,135 +47,147 @@ export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSumm
   } catch (e) {
     compileError = e;
   }
-
   try {
-    progress({ step });
-    await retrying(async () => {
+    await run.kickoff(current, compiled !== undefined);
+    run.enter('compile');
+    if (!compiled) throw compileError;
+    return run.succeeded(await run.compute(compiled));
+  } catch (e) {
+    return run.failed(e);
+  }
+}
+
+/** The state of one run as it moves through its steps. */
+class AudienceRun {
+  readonly runs: RunStore;
+  private readonly stage: StageStore;
+  private readonly now: () => Date;
+  private readonly retry: RetryPolicy;
+  private readonly runId: string;
+  private readonly key: string;
+  private readonly startedAt: Date;
+  private readonly queryIds: string[] = [];
+  private step: RunStep = 'kickoff';
+  private members: number | null = null;
+
+  constructor(
+    private readonly wh: Warehouse,
+    private readonly o: RunOptions,
+  ) {
+    this.runs = new RunStore(wh, o.schema);
+    this.stage = new StageStore(wh, o.schema);
+    this.now = o.now ?? (() => new Date());
+    this.retry = o.retry ?? DEFAULT_RETRY;
+    this.runId = o.runId ?? randomUUID();
+    this.key = o.audienceKey;
+    this.startedAt = this.now();
+  }
+
+  private progress(p: RunProgress) {
+    this.o.onProgress?.(p);
+  }
+
+  private retrying<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
+    return withRetry(fn, this.retry, {
+      retryable: isTransient,
+      signal: this.o.signal,
+      abortError: () => new RunCancelledError(),
+      onRetry: (attempt, e) => this.progress({ step: this.step, attempt, message: `retrying after: ${(e as Error).message}` }),
+    });
+  }
+
+  /**
+   * Moves to step `s` (the policy depends on it). The run's row is written at the kickoff (already
+   * at the step after compile) and at the end; the commit renews and checks the lease.
+   */
+  enter(s: RunStep) {
+    if (this.o.signal?.aborted) throw new RunCancelledError();
+    this.step = s;
+    this.progress({ step: s });
+  }
+
+  private track = (r: StagedRows, message: string) => {
+    if (r.queryId) this.queryIds.push(r.queryId);
+    this.progress({ step: this.step, rows: r.rows, message });
+  };
+
+  async kickoff(current: AudienceStatusRow | undefined, compiled: boolean): Promise<void> {
+    this.progress({ step: this.step });
+    await this.retrying(async () => {
       // Any run still "Computing" died with its process: this run holds the audience now, and
       // clears what such a run may have staged (every run removes its own stage rows otherwise; a
       // row left by a failed cleanup is harmless, as every read of the stage names its run).
-      const abandoned = await wh.query(
-        `UPDATE ${t.runs} SET status = 'Failed', ended_at = ?, error_code = 'RUN_ABANDONED', error_message = ?
-          WHERE audience_key = ? AND status = 'Computing' AND id <> ?`,
-        [startedAt, MESSAGES.abandoned, key, runId],
-      );
-      if (reportedRows(abandoned.rows) !== 0) await clearStage(wh, t, key);
-      await wh.query(
-        `INSERT INTO ${t.runs} (id, audience_key, status, started_at, trigger, holder, step)
-         SELECT ?, ?, 'Computing', ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM ${t.runs} WHERE id = ?)`,
-        [runId, key, startedAt, o.trigger, o.lease?.holder ?? null, compiled ? 'update-model' : 'compile', runId],
-      );
-      await updateStatus(wh, t, key, { status: 'Computing' }, { rowExists: current !== undefined });
+      const abandoned = await this.runs.abandonOthers(this.key, this.runId, this.startedAt, MESSAGES.abandoned);
+      if (abandoned !== 0) await this.stage.clearAudience(this.key);
+      const step = compiled ? 'update-model' : 'compile';
+      await this.runs.start({ id: this.runId, audienceKey: this.key, startedAt: this.startedAt, trigger: this.o.trigger, holder: this.o.lease?.holder ?? null, step });
+      await this.runs.updateStatus(this.key, { status: 'Computing' }, { rowExists: current !== undefined });
     });
+  }
 
-    enter('compile');
-    if (!compiled) throw compileError;
-    enter('update-model');
-    const fused = compiled.entities.find((e) => e.path === compiled.membershipFromEntities);
-    // With one query for members and matches, the members are copied to the membership stage only
-    // when the audience's other paths need them there (their match queries read it).
-    const membersFromPath = fused && compiled.entities.length === 1 ? fused.path : undefined;
-    await retrying(async (attempt) => {
+  /** Stages, checks and commits the compiled audience. */
+  async compute(compiled: CompiledAudience): Promise<CommitResult> {
+    this.enter('update-model');
+    const plan = stagePlan(compiled);
+    await this.retrying(async (attempt) => {
       // What a failed attempt staged goes first.
-      if (attempt > 1) await clearRunStage(wh, t, runId);
-      if (fused) {
-        const r = await stageMembersWithEntities(wh, t, runId, key, fused.path, fused.query, membersFromPath === undefined);
-        track(r);
-        progress({ step, rows: r.rows, message: `staged rows of members and ${fused.path} matches` });
-      } else {
-        const m = await stageMembership(wh, t, runId, key, compiled.membership);
-        track(m);
-        progress({ step, rows: m.rows, message: 'members' });
-      }
-      for (const e of compiled.entities) {
-        if (e === fused) continue;
-        const r = await stageEntities(wh, t, runId, key, e.path, e.query);
-        track(r);
-        progress({ step, rows: r.rows, message: `entities ${e.path}` });
-      }
+      if (attempt > 1) await this.stage.clearRun(this.runId);
+      await stageResults(this.stage, this.runId, this.key, compiled, plan, this.track);
     });
 
-    enter('check-results');
-    const staged = await retrying(() => checkResults(wh, t, runId, compiled.distinctRows));
-    const stagedMembers = membersFromPath === undefined ? staged.members : (staged.paths.get(membersFromPath)?.profiles ?? 0);
-    members = stagedMembers;
-    progress({ step, rows: stagedMembers, message: 'members' });
+    this.enter('check-results');
+    const staged = await this.retrying(() => checkResults(this.stage, this.runId, compiled.distinctRows));
+    const members = plan.membersFromPath === undefined ? staged.members : (staged.paths.get(plan.membersFromPath)?.profiles ?? 0);
+    this.members = members;
+    this.progress({ step: this.step, rows: members, message: 'members' });
     const entities = Object.fromEntries(compiled.entities.map((e) => [e.path, staged.paths.get(e.path)?.matches ?? 0]));
 
-    enter('process-results');
+    this.enter('process-results');
     // From here on the run finishes its step even when asked to stop: the commit is one transaction.
-    const result: CommitResult = await retrying(() =>
-      wh.transaction(async (tx) => {
-        const r = await commitDelta(
-          tx,
-          t,
-          { runId, audienceKey: key, entityPaths: compiled.entities.map((e) => e.path), now: now(), lease: o.lease, stagedMembers, stagedEntities: entities, membersFromPath },
-          (s) => (step = s),
-        );
-        const endedAt = now();
-        await tx.query(
-          `UPDATE ${t.runs} SET status = 'Live', ended_at = ?, duration_ms = ?, members = ?, entered = ?, exited = ?,
-                  entities_added = ?, entities_removed = ?, query_ids = ?, baseline = ?, step = 'done' WHERE id = ?`,
-          [endedAt, endedAt.getTime() - startedAt.getTime(), r.members, r.entered, r.exited, r.entitiesAdded, r.entitiesRemoved, JSON.stringify(queryIds), r.baseline, runId],
-        );
-        await updateStatus(tx, t, key, { status: 'Live', lastRunId: runId, lastRunAt: startedAt, size: r.members, nextRunAt: o.nextRunAt }, { rowExists: true });
+    return this.retrying(() =>
+      this.wh.transaction(async (tx) => {
+        const input = { runId: this.runId, audienceKey: this.key, entityPaths: compiled.entities.map((e) => e.path), now: this.now(), lease: this.o.lease };
+        const r = await commitDelta(tx, this.o.schema, { ...input, stagedMembers: members, stagedEntities: entities, membersFromPath: plan.membersFromPath }, (s) => (this.step = s));
+        const runs = this.runs.in(tx);
+        await runs.finishLive(this.runId, this.ended(this.now()), r);
+        await runs.updateStatus(this.key, { status: 'Live', lastRunId: this.runId, lastRunAt: this.startedAt, size: r.members, nextRunAt: this.o.nextRunAt }, { rowExists: true });
         return r;
       }),
     );
-    const endedAt = now();
-    return {
-      runId,
-      audienceKey: key,
-      status: 'Live',
-      trigger: o.trigger,
-      startedAt,
-      endedAt,
-      durationMs: endedAt.getTime() - startedAt.getTime(),
-      members: result.members,
-      entered: result.entered,
-      exited: result.exited,
-      entitiesAdded: result.entitiesAdded,
-      entitiesRemoved: result.entitiesRemoved,
-      baseline: result.baseline,
-      paused: false,
-      queryIds,
-    };
-  } catch (e) {
-    const { error, detail } = decide(step, e, wh.dialect);
-    const endedAt = now();
+  }
+
+  private ended(endedAt: Date) {
+    return { endedAt, durationMs: endedAt.getTime() - this.startedAt.getTime(), queryIds: this.queryIds };
+  }
+
+  private summary(endedAt: Date) {
+    const { runId, key: audienceKey, startedAt, queryIds } = this;
+    return { runId, audienceKey, trigger: this.o.trigger, startedAt, endedAt, durationMs: endedAt.getTime() - startedAt.getTime(), queryIds };
+  }
+
+  succeeded(r: CommitResult): RunSummary {
+    const { members, entered, exited, entitiesAdded, entitiesRemoved, baseline } = r;
+    return { ...this.summary(this.now()), status: 'Live', members, entered, exited, entitiesAdded, entitiesRemoved, baseline, paused: false };
+  }
+
+  /** Records the failure as the policy decides (retried too; never skipped because of a cancel). */
+  async failed(e: unknown): Promise<RunSummary> {
+    const { error, detail } = decide(this.step, e, this.wh.dialect);
+    const endedAt = this.now();
     const paused = error.action === 'pause';
-    // Recording the failure is retried too; it must not be skipped because of a cancel.
-    await withRetry(async () => {
-      await wh.query(
-        `UPDATE ${t.runs} SET status = 'Failed', ended_at = ?, duration_ms = ?, members = ?, error_code = ?, error_message = ?,
-                error_detail = ?, query_ids = ?, step = ? WHERE id = ?`,
-        [endedAt, endedAt.getTime() - startedAt.getTime(), members, error.code, error.message, detail ?? null, JSON.stringify(queryIds), step, runId],
-      );
-      await updateStatus(wh, t, key, {
-        status: 'Failed',
-        lastRunId: runId,
-        lastRunAt: startedAt,
-        ...(paused ? { paused: true, pausedReason: `${error.message} (${error.code}${detail ? `: ${detail}` : ''})` } : { nextRunAt: o.nextRunAt }),
-      });
-      await clearRunStage(wh, t, runId);
-    }, retry);
-    return {
-      runId,
-      audienceKey: key,
-      status: 'Failed',
-      trigger: o.trigger,
-      startedAt,
-      endedAt,
-      durationMs: endedAt.getTime() - startedAt.getTime(),
-      members,
-      entered: null,
-      exited: null,
-      entitiesAdded: null,
-      entitiesRemoved: null,
-      baseline: false,
-      paused,
-      queryIds,
-      error,
-    };
+    const pausedReason = `${error.message} (${error.code}${detail ? `: ${detail}` : ''})`;
+    await withRetry(
+      async () => {
+        const f = { ...this.ended(endedAt), members: this.members, errorCode: error.code, errorMessage: error.message, errorDetail: detail ?? null, step: this.step };
+        await this.runs.finishFailed(this.runId, f);
+        const end = paused ? { paused: true, pausedReason } : { nextRunAt: this.o.nextRunAt };
+        await this.runs.updateStatus(this.key, { status: 'Failed', lastRunId: this.runId, lastRunAt: this.startedAt, ...end });
+        await this.stage.clearRun(this.runId);
+      },
+      this.retry,
+      { retryable: isTransient },
+    );
+    const none = { entered: null, exited: null, entitiesAdded: null, entitiesRemoved: null };
+    return { ...this.summary(endedAt), status: 'Failed', members: this.members, ...none, baseline: false, paused, queryIds: this.queryIds, error };
   }
 }

@@ -1,18 +1,17 @@
-/** A compiled statement: SQL text with `?` placeholders and its bound values, in order. */
-export interface SqlQuery {
-  sql: string;
-  params: readonly unknown[];
-}
+import type { CompiledQuery } from '../dialect/printer.js';
+import type { RunTrigger } from '../state/compute/runs.js';
+
+export { STATUSES, type AudienceStatusName, type RunTrigger } from '../state/compute/runs.js';
 
 /**
  * What a run computes: the membership query (one column, profile_id) and one entity-match query
- * per entity path its emitters need (columns profile_id, entity_id). A run takes these as input,
- * so its machinery does not depend on how they were compiled.
+ * per entity path its emitters need (columns profile_id, entity_id), each printed for the run's
+ * warehouse. A run takes these as input, so its machinery does not depend on how they were compiled.
  */
 export interface CompiledAudience {
-  membership: SqlQuery;
+  membership: CompiledQuery;
   /** `path`: relationship slugs from the profile to the entity, joined by '.'. */
-  entities: { path: string; query: SqlQuery }[];
+  entities: { path: string; query: CompiledQuery }[];
   /**
    * The entity path whose query also yields the membership (its distinct profile ids, rows with a
    * NULL entity id included; see compileMembershipMatches): the run stages members from it and
@@ -27,15 +26,9 @@ export interface CompiledAudience {
   distinctRows?: boolean;
 }
 
-export type RunTrigger = 'schedule' | 'manual' | 'once';
-
 /** The steps of a run, in order; the error policy depends on the step a failure happens in. */
 export const RUN_STEPS = ['kickoff', 'compile', 'update-model', 'check-results', 'process-results', 'load-results'] as const;
 export type RunStep = (typeof RUN_STEPS)[number];
-
-/** Compute statuses, exactly the seed's words (DESIGN D10). */
-export const STATUSES = ['Computing', 'Live', 'Disabled', 'Failed'] as const;
-export type AudienceStatusName = (typeof STATUSES)[number];
 
 export interface RunError {
   code: string;

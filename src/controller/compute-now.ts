@@ -4,7 +4,7 @@ import { compileAudience } from '../compute/compile.js';
 import { findAudience } from '../compute/model.js';
 import { runAudience } from '../compute/run.js';
 import { pausedError, readRun, readStatus, type RunRow } from '../compute/status.js';
-import { computeTables } from '../compute/tables.js';
+import { computeTables } from './tables.js';
 import type { RunProgress, RunSummary } from '../compute/types.js';
 import { LinkedError } from '../model/errors.js';
 import { ComputeRequestStore } from '../state/control/compute-requests.js';
@@ -38,7 +38,7 @@ export async function computeNow(
   if (!audience.enabled) {
     throw new LinkedError('AUDIENCE_DISABLED', `Audience ${audienceKey} is disabled (the default). Enable it in code and apply, then compute.`);
   }
-  const status = await readStatus(wh, t, audienceKey);
+  const status = await readStatus(wh, schema, audienceKey);
   if (status?.paused) throw pausedError(audienceKey, status.pausedReason);
 
   const controllers = await new ControllerStore(wh, schema).live(CONTROLLER_ALIVE_MS);
@@ -78,7 +78,7 @@ export async function requestOutcome(wh: Warehouse, schema: string, requestId: s
   const req = await new ComputeRequestStore(wh, schema).read(requestId);
   if (!req?.pickedAt) return { picked: false };
   if (!req.runId) throw new LinkedError('REQUEST_NOT_SERVED', `The controller could not compute ${req.audienceKey} (disabled, paused or no longer applied).`);
-  const run = await readRun(wh, t, req.runId);
+  const run = await readRun(wh, schema, req.runId);
   return { picked: true, run: run && run.status !== 'Computing' ? run : undefined };
 }
 

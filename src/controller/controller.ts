@@ -4,11 +4,11 @@ import { hostname } from 'node:os';
 import { readAppliedModel } from '../compute/applied.js';
 import { compileAudience } from '../compute/compile.js';
 import { findAudience, linkedAudiencesUsed, type ComputeModel } from '../compute/model.js';
-import type { RetryPolicy } from '../compute/retry.js';
+import type { RetryPolicy } from '../retry.js';
 import { runAudience } from '../compute/run.js';
 import { nextRunAt } from '../compute/schedule.js';
 import { readRun, readStatuses, updateStatus, type AudienceStatusRow } from '../compute/status.js';
-import { computeTables, type ComputeTables } from '../compute/tables.js';
+import { computeTables, type ComputeTables } from './tables.js';
 import type { CompiledAudience, RunSummary, RunTrigger } from '../compute/types.js';
 import { ComputeRequestStore } from '../state/control/compute-requests.js';
 import { ControllerStore } from '../state/control/controllers.js';
@@ -136,7 +136,7 @@ export class Controller {
       try {
         const t = computeTables(wh, this.o.schema);
         const requests = new ComputeRequestStore(wh, this.o.schema);
-        const fresh = (await readStatuses(wh, t)).find((s) => s.audienceKey === key);
+        const fresh = (await readStatuses(wh, t.schema)).find((s) => s.audienceKey === key);
         const stillRequested = requested && (await requests.pending()).has(key);
         const startedAt = this.now();
         if (fresh?.paused || (!stillRequested && fresh?.nextRunAt && fresh.nextRunAt.getTime() > startedAt.getTime())) return undefined;
@@ -218,14 +218,14 @@ export class Controller {
  * ran is Computing until its first run (the seed: enabling triggers a compute).
  */
 export async function syncStatuses(wh: Warehouse, t: ComputeTables, model: ComputeModel): Promise<Map<string, AudienceStatusRow>> {
-  const current = new Map((await readStatuses(wh, t)).map((s) => [s.audienceKey, s]));
+  const current = new Map((await readStatuses(wh, t.schema)).map((s) => [s.audienceKey, s]));
   for (const a of model.audiences) {
     const s = current.get(a.key);
-    if (!a.enabled && s?.status !== 'Disabled') await updateStatus(wh, t, a.key, { status: 'Disabled' });
+    if (!a.enabled && s?.status !== 'Disabled') await updateStatus(wh, t.schema, a.key, { status: 'Disabled' });
     if (a.enabled && (!s || s.status === 'Disabled')) {
-      const last = s?.lastRunId ? (await readRun(wh, t, s.lastRunId))?.status : undefined;
-      await updateStatus(wh, t, a.key, { status: last === 'Live' ? 'Live' : last === 'Failed' ? 'Failed' : 'Computing' });
+      const last = s?.lastRunId ? (await readRun(wh, t.schema, s.lastRunId))?.status : undefined;
+      await updateStatus(wh, t.schema, a.key, { status: last === 'Live' ? 'Live' : last === 'Failed' ? 'Failed' : 'Computing' });
     }
   }
-  return new Map((await readStatuses(wh, t)).map((s) => [s.audienceKey, s]));
+  return new Map((await readStatuses(wh, t.schema)).map((s) => [s.audienceKey, s]));
 }

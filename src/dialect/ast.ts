@@ -10,6 +10,8 @@
  * `keyword` and `literal` nodes carry fixed SQL spelled by this code, never user text.
  */
 
+import type { CompiledQuery } from './printer.js';
+
 export type SqlType = 'VARCHAR' | 'DOUBLE' | 'TIMESTAMP' | 'INTEGER' | 'BIGINT' | 'BOOLEAN';
 export type ComparisonOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
 export type ArithmeticOp = '+' | '-' | '*' | '||';
@@ -73,7 +75,12 @@ export type FromItem =
   | { readonly kind: 'stateTable'; readonly table: StateTableName; readonly alias?: string }
   | { readonly kind: 'derived'; readonly query: Query; readonly alias: string }
   /** A common table expression defined by an enclosing WITH. */
-  | { readonly kind: 'cte'; readonly name: string; readonly alias: string };
+  | { readonly kind: 'cte'; readonly name: string; readonly alias: string }
+  /**
+   * A query already printed for this dialect (a compiled audience query), as a derived table. Its
+   * `?` markers are bound through the printer's parameters, so its values keep their printed order.
+   */
+  | { readonly kind: 'compiled'; readonly query: CompiledQuery; readonly alias: string };
 
 export interface Join {
   /** @default 'inner' */
@@ -202,6 +209,8 @@ export function not(expr: Expr): Expr {
 
 export const table = (name: string, alias?: string): FromItem => ({ kind: 'table', table: name, alias });
 export const stateTable = (name: StateTableName, alias?: string): FromItem => ({ kind: 'stateTable', table: name, alias });
+export const derived = (query: Query, alias: string): FromItem => ({ kind: 'derived', query, alias });
+export const compiled = (query: CompiledQuery, alias: string): FromItem => ({ kind: 'compiled', query, alias });
 
 /** `SELECT` builder for the common shape; every field of Select may still be given. */
 export function select(columns: readonly SelectColumn[] | Record<string, Expr>, rest: Omit<Select, 'kind' | 'columns'> = {}): Select {

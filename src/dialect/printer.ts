@@ -141,7 +141,37 @@ export abstract class SqlPrinter {
         return `${this.system(f.name)}${alias}`;
       case 'derived':
         return `(\n${this.query(f.query, depth + 1)}\n${PAD.repeat(depth)})${alias}`;
+      case 'compiled':
+        return `(\n${this.printed(f.query)}\n${PAD.repeat(depth)})${alias}`;
     }
+  }
+
+  /**
+   * Printed SQL embedded as is, each `?` outside quotes re-bound as a parameter of this statement.
+   * Quoted identifiers and string literals are skipped whole (a doubled quote inside one closes
+   * and reopens it, which scans the same).
+   */
+  protected printed(q: CompiledQuery): string {
+    let out = '';
+    let next = 0;
+    let quote: string | undefined;
+    for (const ch of q.sql) {
+      if (ch === '\u0000') throw new Error('printed SQL contains a NUL character');
+      if (quote) {
+        if (ch === quote) quote = undefined;
+        out += ch;
+      } else if (ch === '"' || ch === "'") {
+        quote = ch;
+        out += ch;
+      } else if (ch === '?') {
+        if (next >= q.params.length) throw new Error('printed SQL has more placeholders than values');
+        out += this.param(q.params[next++]);
+      } else {
+        out += ch;
+      }
+    }
+    if (quote || next !== q.params.length) throw new Error('printed SQL does not match its values (unclosed quote or unused values)');
+    return out;
   }
 
   protected subquery(q: Query, depth: number): string {

@@ -2,14 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readAppliedModel } from '../../src/compute/applied.js';
 import { compileAudience } from '../../src/compute/compile.js';
 import { readStatus } from '../../src/compute/status.js';
-import { computeTables } from '../../src/compute/tables.js';
 import { computeNow } from '../../src/controller/compute-now.js';
 import { Controller } from '../../src/controller/controller.js';
 import { Audience, DataGraph, EventEmitter } from '../../src/model/index.js';
 import { writeResource } from '../../src/state/apply/resources.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
-import { SCHEMA, freshWarehouse, outboxRows, replayMismatches } from './helpers.js';
+import { SCHEMA, freshWarehouse, outboxRows, replayMismatches, computeTables } from './helpers.js';
 
 /* The run wired to the real compiler (src/sql) and the real applied state (src/state). */
 
@@ -147,7 +146,7 @@ describe('runs of applied audiences compiled by src/sql', () => {
     const truth = await wh.query<{ n: number }>(`SELECT COUNT(*) AS n FROM main.profiles WHERE plan = 'premium' AND score >= 700`);
     expect(report.runs[1]!.members).toBe(Number(truth.rows[0]!.n));
     expect(report.runs[1]!.members).toBeGreaterThan(0);
-    expect((await readStatus(wh, computeTables(wh, SCHEMA), 'rich-high'))?.status).toBe('Live');
+    expect((await readStatus(wh, SCHEMA, 'rich-high'))?.status).toBe('Live');
   });
 
   it('with a second entity path, that path matches the members the one query found', async () => {

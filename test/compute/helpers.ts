@@ -1,12 +1,19 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { computeTables } from '../../src/compute/tables.js';
+import { quoteStateTable } from '../../src/dialect/identifiers.js';
+import { STATE_TABLES, stateTables, type StateTableKey } from '../../src/state/tables.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 
 export const SCHEMA = 'LINKED_AUDIENCES';
+
+/** The state tables' quoted names, for the tests' own statements. */
+export function computeTables(wh: Warehouse, schema = SCHEMA): Record<StateTableKey, string> {
+  const t = stateTables(schema);
+  return Object.fromEntries(STATE_TABLES.map((k) => [k, quoteStateTable(wh.dialect, t[k])])) as Record<StateTableKey, string>;
+}
 
 /** A fresh DuckDB file in its own temp dir, with the state schema migrated. */
 export async function freshWarehouse(): Promise<{ wh: Warehouse; path: string; dir: string }> {

@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MESSAGES } from '../../src/compute/policy.js';
 import { runAudience, type RunOptions } from '../../src/compute/run.js';
 import { readRuns, readStatus, resumeAudience } from '../../src/compute/status.js';
-import { computeTables } from '../../src/compute/tables.js';
 import type { CompiledAudience } from '../../src/compute/types.js';
 import { LinkedError } from '../../src/model/errors.js';
 import { WarehouseError } from '../../src/warehouse/errors.js';
@@ -16,7 +15,7 @@ const good: CompiledAudience = {
   membership: { sql: 'SELECT user_id AS profile_id FROM main.profiles WHERE score >= ?', params: [600] },
   entities: [{ path: 'accounts', query: { sql: 'SELECT user_id AS profile_id, account_id AS entity_id FROM main.accounts', params: [] } }],
 };
-const FAST = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
+const FAST = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
 const NEXT = new Date('2030-01-01T00:00:00Z');
 const transient = () => new WarehouseError('WAREHOUSE_INTERNAL', 'IO Error: connection reset', true);
 const fatal = () => new WarehouseError('WAREHOUSE', 'Invalid Input Error: disk full', false);
@@ -50,14 +49,14 @@ const faulty = (...faults: Fault[]) => {
   injected.push(f);
   return f;
 };
-const status = () => readStatus(wh, computeTables(wh, SCHEMA), 'aud');
+const status = () => readStatus(wh, SCHEMA, 'aud');
 
 async function expectTerminated(code: string, message: string | RegExp) {
   const s = await status();
   expect(s?.status).toBe('Failed');
   expect(s?.paused).toBe(false);
   expect(s?.nextRunAt?.toISOString()).toBe(NEXT.toISOString());
-  const [run] = await readRuns(wh, computeTables(wh, SCHEMA), { audienceKey: 'aud' });
+  const [run] = await readRuns(wh, SCHEMA, { audienceKey: 'aud' });
   expect(run!.status).toBe('Failed');
   expect(run!.errorCode).toBe(code);
   if (typeof message === 'string') expect(run!.errorMessage).toBe(message);
@@ -110,7 +109,7 @@ describe('error policy (the seed table)', () => {
   });
 
   it('check-results failure: retried inside the run', async () => {
-    const f = faulty({ pattern: /MAX\(CASE WHEN n > 1/, times: 1, error: transient });
+    const f = faulty({ pattern: /MAX\(CASE WHEN "m"."n" > 1/, times: 1, error: transient });
     expect((await runAudience(f, opts())).status).toBe('Live');
     expect([...f.hits.values()][0]).toBe(2);
   });
@@ -145,7 +144,7 @@ describe('error policy (the seed table)', () => {
   for (const [label, pattern, code] of [
     ['process-results', /INSERT INTO "LINKED_AUDIENCES"."outbox"/, 'PROCESS_RESULTS_FAILED'],
     // u150 exits: loading removes it from the snapshot.
-    ['load-results', /DELETE FROM "LINKED_AUDIENCES"."membership" WHERE/, 'LOAD_RESULTS_FAILED'],
+    ['load-results', /DELETE FROM "LINKED_AUDIENCES"."membership"\nWHERE/, 'LOAD_RESULTS_FAILED'],
   ] as const) {
     it(`${label} failure: pause for manual intervention, stays paused until resumed`, async () => {
       const first = await runAudience(wh, opts());
@@ -164,7 +163,7 @@ describe('error policy (the seed table)', () => {
       // Paused: no run starts until `linked resume`.
       await expect(runAudience(wh, opts())).rejects.toMatchObject({ code: 'AUDIENCE_PAUSED' });
       expect((await status())?.paused).toBe(true);
-      await resumeAudience(wh, computeTables(wh, SCHEMA), 'aud');
+      await resumeAudience(wh, SCHEMA, 'aud');
       const after = await runAudience(wh, opts());
       expect(after).toMatchObject({ status: 'Live', exited: 1, entered: 0 });
       expect(await replayMismatches(wh)).toEqual([]);

@@ -2,10 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rebuildSnapshot } from '../../src/compute/rebuild.js';
 import { runAudience, type RunOptions } from '../../src/compute/run.js';
 import { readStatus, resumeAudience, updateStatus } from '../../src/compute/status.js';
-import { computeTables } from '../../src/compute/tables.js';
 import type { CompiledAudience } from '../../src/compute/types.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
-import { SCHEMA, freshWarehouse, replayMismatches } from './helpers.js';
+import { SCHEMA, freshWarehouse, replayMismatches, computeTables } from './helpers.js';
 
 /* `linked resume --rebuild-snapshot`: the snapshot rebuilt from the outbox, the way out of SNAPSHOT_MISMATCH. */
 
@@ -25,7 +24,7 @@ afterEach(async () => wh.close());
 
 const t = () => computeTables(wh, SCHEMA);
 const run = (compiled = withAccounts, o: Partial<RunOptions> = {}) =>
-  runAudience(wh, { schema: SCHEMA, audienceKey: 'aud', trigger: 'manual', compile: () => compiled, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, ...o });
+  runAudience(wh, { schema: SCHEMA, audienceKey: 'aud', trigger: 'manual', compile: () => compiled, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, ...o });
 const snapshotRows = async (table: 'membership' | 'entity_matches', column: string) =>
   (await wh.query<{ k: string }>(`SELECT ${column} AS k FROM ${t()[table]} WHERE audience_key = 'aud' ORDER BY 1`)).rows.map((r) => r.k);
 
@@ -40,12 +39,12 @@ describe('rebuildSnapshot', () => {
     const paused = await run();
     expect(paused.error?.code).toBe('LOAD_RESULTS_FAILED');
 
-    const rebuilt = await rebuildSnapshot(wh, t(), 'aud');
+    const rebuilt = await rebuildSnapshot(wh, SCHEMA, 'aud');
     expect(rebuilt).toEqual({ before: { members: 100, entities: { accounts: 81 } }, after: { members: 100, entities: { accounts: 80 } } });
     expect(await replayMismatches(wh)).toEqual([]);
     expect(await snapshotRows('membership', 'profile_id')).toContain('u130');
 
-    await resumeAudience(wh, t(), 'aud');
+    await resumeAudience(wh, SCHEMA, 'aud');
     expect(await run()).toMatchObject({ status: 'Live', members: 99, entered: 0, exited: 1, entitiesAdded: 0, entitiesRemoved: 0 });
     expect(await replayMismatches(wh)).toEqual([]);
   });
@@ -61,16 +60,16 @@ describe('rebuildSnapshot', () => {
     expect(truth).not.toContain('a3');
 
     await wh.query(`DELETE FROM ${t().entity_matches}`);
-    await updateStatus(wh, t(), 'aud', { status: 'Failed', paused: true, pausedReason: 'test' });
-    const rebuilt = await rebuildSnapshot(wh, t(), 'aud');
+    await updateStatus(wh, SCHEMA, 'aud', { status: 'Failed', paused: true, pausedReason: 'test' });
+    const rebuilt = await rebuildSnapshot(wh, SCHEMA, 'aud');
     expect(rebuilt.after).toEqual({ members: 100, entities: { accounts: 79 } });
     expect(await snapshotRows('entity_matches', 'entity_id')).toEqual(truth);
   });
 
   it('refuses an audience that is not paused (a run could write its snapshot meanwhile), or never computed', async () => {
-    await expect(rebuildSnapshot(wh, t(), 'aud')).rejects.toMatchObject({ code: 'AUDIENCE_NOT_COMPUTED' });
+    await expect(rebuildSnapshot(wh, SCHEMA, 'aud')).rejects.toMatchObject({ code: 'AUDIENCE_NOT_COMPUTED' });
     expect((await run()).status).toBe('Live');
-    await expect(rebuildSnapshot(wh, t(), 'aud')).rejects.toMatchObject({ code: 'AUDIENCE_NOT_PAUSED' });
-    expect((await readStatus(wh, t(), 'aud'))?.paused).toBe(false);
+    await expect(rebuildSnapshot(wh, SCHEMA, 'aud')).rejects.toMatchObject({ code: 'AUDIENCE_NOT_PAUSED' });
+    expect((await readStatus(wh, SCHEMA, 'aud'))?.paused).toBe(false);
   });
 });

@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { rebuildSnapshot } from '../../src/compute/rebuild.js';
 import { runAudience } from '../../src/compute/run.js';
 import { resumeAudience, updateStatus } from '../../src/compute/status.js';
-import { computeTables } from '../../src/compute/tables.js';
 import { LeaseCoordinator } from '../../src/controller/lease.js';
 import { MIGRATIONS } from '../../src/state/migrations/index.js';
 import type { QueryOptions, QueryResult, Row, Warehouse } from '../../src/warehouse/types.js';
@@ -78,10 +77,9 @@ beforeAll(async () => {
   const failed = await runAudience(sf, { schema: SCHEMA, audienceKey: 'aud', trigger: 'manual', compile: () => ({ ...compiled, membership: { sql: 'SELECT x FROM main.missing', params: [] } }) });
   expect(failed.status).toBe('Failed');
   // Paused, rebuilt from the outbox and resumed (`linked resume --rebuild-snapshot`).
-  const t = computeTables(sf, SCHEMA);
-  await updateStatus(sf, t, 'aud', { status: 'Failed', paused: true, pausedReason: 'test' });
-  expect((await rebuildSnapshot(sf, t, 'aud')).after.members).toBe(99);
-  await resumeAudience(sf, t, 'aud');
+  await updateStatus(sf, SCHEMA, 'aud', { status: 'Failed', paused: true, pausedReason: 'test' });
+  expect((await rebuildSnapshot(sf, SCHEMA, 'aud')).after.members).toBe(99);
+  await resumeAudience(sf, SCHEMA, 'aud');
   await wh.close();
 });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { updateStatus } from '../../src/compute/status.js';
-import { computeTables } from '../../src/compute/tables.js';
+import { computeTables } from '../../src/controller/tables.js';
 import { Audience, DataGraph, Desired } from '../../src/model/index.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { writeResource } from '../../src/state/apply/resources.js';
@@ -65,7 +65,7 @@ describe('linked compute / runs / status / resume / run --once', () => {
     const pause = async (tamper?: string) => {
       const wh = await openDuckDb(join(dir, 'w.duckdb'));
       if (tamper) await wh.query(tamper);
-      await updateStatus(wh, computeTables(wh, SCHEMA), 'premium', { status: 'Failed', paused: true, pausedReason: 'Execution is paused due to an identified operational issue.' });
+      await updateStatus(wh, SCHEMA, 'premium', { status: 'Failed', paused: true, pausedReason: 'Execution is paused due to an identified operational issue.' });
       await wh.close();
     };
     await pause();

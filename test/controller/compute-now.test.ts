@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { updateStatus } from '../../src/compute/status.js';
-import { computeTables } from '../../src/compute/tables.js';
+import { computeTables } from '../../src/controller/tables.js';
 import { computeNow, requestOutcome } from '../../src/controller/compute-now.js';
 import { ComputeRequestStore } from '../../src/state/control/compute-requests.js';
 import { ControllerStore } from '../../src/state/control/controllers.js';
@@ -56,7 +56,7 @@ describe('compute now', () => {
     await expect(computeNow(wh, SCHEMA, 'off')).rejects.toMatchObject({ code: 'AUDIENCE_DISABLED' });
     expect(await new LeaseStore(wh, SCHEMA).acquire('on', 'controller-x', 60_000)).toBe(true);
     await expect(computeNow(wh, SCHEMA, 'on')).rejects.toMatchObject({ code: 'AUDIENCE_BUSY', message: expect.stringContaining('controller-x') });
-    await updateStatus(wh, t, 'on', { paused: true, pausedReason: 'Execution is paused due to an identified operational issue.' });
+    await updateStatus(wh, SCHEMA, 'on', { paused: true, pausedReason: 'Execution is paused due to an identified operational issue.' });
     await expect(computeNow(wh, SCHEMA, 'on')).rejects.toMatchObject({ code: 'AUDIENCE_PAUSED', message: expect.stringContaining('linked resume on') });
   });
 });

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readRuns, readStatus } from '../../src/compute/status.js';
-import { computeTables } from '../../src/compute/tables.js';
+import { computeTables } from '../../src/controller/tables.js';
 import { requestDirFor, writeRequestFile } from '../../src/controller/request-files.js';
 import { ComputeRequestStore } from '../../src/state/control/compute-requests.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
@@ -94,7 +94,7 @@ describe('controller', () => {
 
     const wh = await openDuckDb(path);
     const t = computeTables(wh, SCHEMA);
-    const runs = await readRuns(wh, t, { limit: 100 });
+    const runs = await readRuns(wh, SCHEMA, { limit: 100 });
     const byKey = (k: string) => runs.filter((r) => r.audienceKey === k);
     expect(byKey('high')).toHaveLength(1);
     expect(byKey('top')).toHaveLength(1);
@@ -108,12 +108,12 @@ describe('controller', () => {
     expect(top!.members).toBe(Number(truthTop.rows[0]!.n));
     expect(top!.members).toBeGreaterThan(0);
     // Statuses: Live with a next run on the schedule; the disabled audience is Disabled.
-    const high$ = await readStatus(wh, t, 'high');
+    const high$ = await readStatus(wh, SCHEMA, 'high');
     expect(high$?.status).toBe('Live');
     expect(high$?.nextRunAt!.getTime()).toBeGreaterThan(high!.startedAt.getTime());
     expect(high$?.nextRunAt!.getUTCMinutes()).toBe(0);
-    expect((await readStatus(wh, t, 'off'))?.status).toBe('Disabled');
-    expect((await readStatus(wh, t, 'low'))?.nextRunAt?.getUTCHours()).toBe(6);
+    expect((await readStatus(wh, SCHEMA, 'off'))?.status).toBe('Disabled');
+    expect((await readStatus(wh, SCHEMA, 'low'))?.nextRunAt?.getUTCHours()).toBe(6);
     // Who ran what: every audience once in all, each run by exactly one of the processes.
     const ran = results.flatMap((r) => r.out.split('\n').filter((l) => l.startsWith('ran ')));
     expect(ran).toHaveLength(3);
@@ -144,7 +144,7 @@ describe('controller', () => {
       await new Promise((r) => setTimeout(r, 300));
       wh = await openDuckDb(path, { busyTimeoutMs: 60_000 });
       const req = await new ComputeRequestStore(wh, SCHEMA).read(id);
-      const run = req?.runId ? (await readRuns(wh, computeTables(wh, SCHEMA), { audienceKey: 'high' })).find((r) => r.id === req.runId) : undefined;
+      const run = req?.runId ? (await readRuns(wh, SCHEMA, { audienceKey: 'high' })).find((r) => r.id === req.runId) : undefined;
       if (run && run.status !== 'Computing') served = run.id;
       await wh.close();
     }
@@ -157,7 +157,7 @@ describe('controller', () => {
       await new Promise((r) => setTimeout(r, 300));
       wh = await openDuckDb(path, { busyTimeoutMs: 60_000 });
       const req = await new ComputeRequestStore(wh, SCHEMA).read(fileRequest);
-      const run = req?.runId ? (await readRuns(wh, computeTables(wh, SCHEMA), { audienceKey: 'low' })).find((r) => r.id === req.runId) : undefined;
+      const run = req?.runId ? (await readRuns(wh, SCHEMA, { audienceKey: 'low' })).find((r) => r.id === req.runId) : undefined;
       if (run && run.status !== 'Computing') servedFromFile = run.id;
       await wh.close();
     }
@@ -172,7 +172,7 @@ describe('controller', () => {
 
     wh = await openDuckDb(path);
     const t = computeTables(wh, SCHEMA);
-    const runs = await readRuns(wh, t, { limit: 100 });
+    const runs = await readRuns(wh, SCHEMA, { limit: 100 });
     for (const id of [served, servedFromFile]) {
       const manual = runs.find((r) => r.id === id)!;
       expect(manual.trigger).toBe('manual');
@@ -204,14 +204,14 @@ describe('controller', () => {
     expect(r.out).toContain('stopped');
     const wh = await openDuckDb(path);
     const t = computeTables(wh, SCHEMA);
-    const [run] = await readRuns(wh, t, { audienceKey: 'slow' });
+    const [run] = await readRuns(wh, SCHEMA, { audienceKey: 'slow' });
     expect(run).toMatchObject({ status: 'Failed', errorCode: 'RUN_CANCELLED' });
     expect(run!.endedAt).not.toBeNull();
     const outbox = await wh.query<{ n: number }>(`SELECT COUNT(*) AS n FROM "${SCHEMA}"."outbox"`);
     expect(Number(outbox.rows[0]!.n)).toBe(0);
     const leases = await wh.query<{ n: number }>(`SELECT COUNT(*) AS n FROM "${SCHEMA}"."leases" WHERE holder IS NOT NULL`);
     expect(Number(leases.rows[0]!.n)).toBe(0);
-    const s = await readStatus(wh, t, 'slow');
+    const s = await readStatus(wh, SCHEMA, 'slow');
     expect(s).toMatchObject({ status: 'Failed', paused: false });
     expect(await replayMismatches(wh)).toEqual([]);
     await wh.close();

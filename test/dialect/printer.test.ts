@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addInterval, and, cast, col, compare, except, fn, insert, param, ref, select, stateTable, table, unionAll, update, values } from '../../src/dialect/ast.js';
+import { addInterval, and, cast, col, compare, compiled, except, fn, insert, param, ref, select, stateTable, sysCol, table, unionAll, update, values } from '../../src/dialect/ast.js';
 import { printSql } from '../../src/dialect/printer.js';
 import type { Dialect } from '../../src/dialect/dialect.js';
 
@@ -69,5 +69,23 @@ describe('printer: statements', () => {
 
   it('refuses a limit that is not a whole number', () => {
     expect(() => printSql('duckdb', select({ one: param(1) }, { limit: 1.5 }))).toThrow(/whole number/);
+  });
+});
+
+describe('printer: a printed query embedded as a derived table', () => {
+  const stage = { schema: 'S', name: 'membership_stage' };
+  const q = { sql: `SELECT "a?b" AS profile_id FROM t WHERE x = ? AND y = 'k?' AND z = ?`, params: [1, 2] };
+
+  it('binds its placeholders after the values printed before it, skipping quoted text', () => {
+    const s = insert(stage, ['run_id', 'profile_id'], select([{ expr: param('r1'), as: 'run_id' }, { expr: sysCol('m', 'profile_id'), as: 'profile_id' }], { from: compiled(q, 'm'), where: compare('=', sysCol('m', 'profile_id'), param('p')) }));
+    const printed = printSql('duckdb', s);
+    expect(printed.params).toEqual(['r1', 1, 2, 'p']);
+    expect(printed.sql).toContain(`FROM (\nSELECT "a?b" AS profile_id FROM t WHERE x = ? AND y = 'k?' AND z = ?\n) AS "m"`);
+  });
+
+  it('refuses text whose placeholders do not match its values', () => {
+    expect(() => printSql('duckdb', select({ x: ref('x') }, { from: compiled({ sql: 'SELECT ? AS x', params: [] }, 'm') }))).toThrow(/placeholders/);
+    expect(() => printSql('duckdb', select({ x: ref('x') }, { from: compiled({ sql: 'SELECT 1 AS x', params: [1] }, 'm') }))).toThrow(/does not match/);
+    expect(() => printSql('duckdb', select({ x: ref('x') }, { from: compiled({ sql: `SELECT 'x AS x`, params: [] }, 'm') }))).toThrow(/does not match/);
   });
 });

@@ -3,7 +3,6 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { progressLine, renderRunSummary } from '../../compute/format.js';
 import { readStatus } from '../../compute/status.js';
-import { computeTables } from '../../compute/tables.js';
 import type { RunSummary } from '../../compute/types.js';
 import { computeNow, requestOutcome, summaryOfRun, type ComputeNowOutcome } from '../../controller/compute-now.js';
 import { requestDirFor, writeRequestFile } from '../../controller/request-files.js';
@@ -92,7 +91,7 @@ async function waitForRequest(
       try {
         const { run } = await requestOutcome(wh, target.stateSchema, requestId);
         if (run) {
-          const status = await readStatus(wh, computeTables(wh, target.stateSchema), audience);
+          const status = await readStatus(wh, target.stateSchema, audience);
           return summaryOfRun(run, status?.paused ?? false);
         }
       } finally {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { rebuildSnapshot, type RebuiltSnapshot } from '../../compute/rebuild.js';
 import { resumeAudience } from '../../compute/status.js';
-import { computeTables } from '../../compute/tables.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
@@ -17,9 +16,8 @@ export function register(program: Command): void {
   ).action(async (audience: string, flags: ResumeFlags) => {
     const project = await openProject(projectOptions(flags));
     try {
-      const t = computeTables(project.warehouse, project.stateSchema);
-      const snapshot = flags.rebuildSnapshot ? await rebuildSnapshot(project.warehouse, t, audience) : undefined;
-      const { wasPaused } = await resumeAudience(project.warehouse, t, audience);
+      const snapshot = flags.rebuildSnapshot ? await rebuildSnapshot(project.warehouse, project.stateSchema, audience) : undefined;
+      const { wasPaused } = await resumeAudience(project.warehouse, project.stateSchema, audience);
       if (flags.json) printJson({ audience, resumed: wasPaused, ...(snapshot ? { snapshot } : {}) });
       else {
         if (snapshot) process.stdout.write(describeRebuild(audience, snapshot));

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { renderRuns } from '../../compute/format.js';
 import { readRuns } from '../../compute/status.js';
-import { computeTables } from '../../compute/tables.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
@@ -12,7 +11,7 @@ export function register(program: Command): void {
     .action(async (audience: string | undefined, flags: ProjectFlags & { limit: string }) => {
       const project = await openProject(projectOptions(flags));
       try {
-        const runs = await readRuns(project.warehouse, computeTables(project.warehouse, project.stateSchema), {
+        const runs = await readRuns(project.warehouse, project.stateSchema, {
           audienceKey: audience,
           limit: Math.max(1, Number.parseInt(flags.limit, 10) || 20),
         });

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { readAppliedModel } from '../../compute/applied.js';
 import { renderStatus, statusView } from '../../compute/format.js';
 import { readStatuses } from '../../compute/status.js';
-import { computeTables } from '../../compute/tables.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
@@ -27,7 +26,7 @@ export function register(program: Command): void {
       try {
         const wh = project.warehouse;
         const model = await readAppliedModel(wh, project.stateSchema, flags.stack);
-        const rows = new Map((await readStatuses(wh, computeTables(wh, project.stateSchema))).map((r) => [r.audienceKey, r]));
+        const rows = new Map((await readStatuses(wh, project.stateSchema)).map((r) => [r.audienceKey, r]));
         const views = (model?.audiences ?? []).map((a) => statusView(a, rows.get(a.key)));
         const [sync] = await new SyncStatusStore(wh, project.stateSchema).read(project.desired.stack);
         if (flags.json) printJson({ audiences: views, sync: sync ?? null });
