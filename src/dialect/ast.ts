@@ -15,7 +15,7 @@ export type ComparisonOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
 export type ArithmeticOp = '+' | '-' | '*' | '||';
 export type TimeUnit = 'minutes' | 'hours' | 'days';
 /** Functions both dialects spell alike. Dialect-specific ones have nodes of their own. */
-export type FunctionName = 'COUNT' | 'MAX' | 'MIN' | 'SUM' | 'ROW_NUMBER' | 'LOWER' | 'UPPER' | 'LENGTH' | 'GREATEST' | 'LEAST';
+export type FunctionName = 'COUNT' | 'MAX' | 'MIN' | 'SUM' | 'ROW_NUMBER' | 'LOWER' | 'UPPER' | 'LENGTH' | 'GREATEST' | 'LEAST' | 'MD5';
 
 /** A state table: `schema` is the user's (quoted as given), `name` is ours (a system name). */
 export interface StateTableName {
@@ -73,7 +73,9 @@ export type FromItem =
   | { readonly kind: 'stateTable'; readonly table: StateTableName; readonly alias?: string }
   | { readonly kind: 'derived'; readonly query: Query; readonly alias: string }
   /** A common table expression defined by an enclosing WITH. */
-  | { readonly kind: 'cte'; readonly name: string; readonly alias: string };
+  | { readonly kind: 'cte'; readonly name: string; readonly alias: string }
+  /** `(VALUES (...), ...) AS alias(columns)`: rows made in memory; `columns` are system names. */
+  | { readonly kind: 'values'; readonly rows: readonly (readonly Expr[])[]; readonly alias: string; readonly columns: readonly string[] };
 
 export interface Join {
   /** @default 'inner' */
@@ -200,6 +202,7 @@ export function not(expr: Expr): Expr {
 
 export const table = (name: string, alias?: string): FromItem => ({ kind: 'table', table: name, alias });
 export const stateTable = (name: StateTableName, alias?: string): FromItem => ({ kind: 'stateTable', table: name, alias });
+export const valuesTable = (rows: (readonly Expr[])[], alias: string, columns: readonly string[]): FromItem => ({ kind: 'values', rows, alias, columns });
 
 /** `SELECT` builder for the common shape; every field of Select may still be given. */
 export function select(columns: readonly SelectColumn[] | Record<string, Expr>, rest: Omit<Select, 'kind' | 'columns'> = {}): Select {
