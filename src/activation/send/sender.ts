@@ -1,10 +1,12 @@
-import type { Destination } from '../model/destination.js';
-import { adapterOf } from './destinations/index.js';
-import type { ResolvedEmitter } from './emitter-context.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY, RateLimiter, Semaphore, sleep, type RetryPolicy } from './flow.js';
-import { deadLetter, type BuiltEvent } from './page.js';
-import { ActionRunner, type SendOutcome } from './send.js';
-import type { DeadLetterInput, RunCounts } from './store.js';
+import type { Destination } from '../../model/destination.js';
+import type { DeadLetterInput, RunCounts } from '../../state/delivery/types.js';
+import type { BuiltEvent } from '../build-event.js';
+import { adapterOf } from '../destinations/index.js';
+import type { ResolvedEmitter } from '../emitter-context.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, sleep, type RetryPolicy } from '../flow.js';
+import { deadLetter } from '../record.js';
+import { RateLimiter, Semaphore } from './flow-control.js';
+import { ActionRunner, type SendOutcome } from './runner.js';
 
 export interface SenderOptions {
   /** Requests in flight per destination. Default 4. */

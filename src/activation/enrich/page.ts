@@ -1,0 +1,26 @@
+import type { OutboxReader } from '../../state/delivery/outbox-reader.js';
+import type { SourceRow } from '../../state/delivery/types.js';
+import type { Warehouse } from '../../warehouse/types.js';
+import type { ResolvedEmitter } from '../emitter-context.js';
+import { fetchEnrichment, type EnrichmentData } from './fetch.js';
+import { valuesKeys, type PageKeys } from './keys.js';
+
+/** What the events of one page are built from. */
+export interface PageEnrichment {
+  data: EnrichmentData;
+  /** Current audience membership of the profiles of entity_removed rows (the audience-key property). */
+  members: Set<string>;
+}
+
+/** The enrichment of a page of an emitter's rows, in a few set-based queries. */
+export async function enrichPage(
+  wh: Warehouse,
+  reader: OutboxReader,
+  r: ResolvedEmitter,
+  rows: readonly SourceRow[],
+  keys: PageKeys = valuesKeys(rows),
+): Promise<PageEnrichment> {
+  const data = await fetchEnrichment(wh, r.graph, r.plan, rows, keys);
+  const members = rows.some((row) => row.kind === 'entity_removed') ? await reader.membersAmong(r.emitter.audience, keys) : new Set<string>();
+  return { data, members };
+}
