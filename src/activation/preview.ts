@@ -112,28 +112,26 @@ export async function testEvent(
   }
   event = { ...event, messageId: `test-${randomUUID()}` };
   const mapped = mapEvent(r.choice, event);
-  const adapter = adapterOf(r.destination.type);
-  const result: TestEventResult = {
-    emitterKey,
-    destinationKey: r.destination.key,
-    action: r.choice.action,
-    source,
-    event,
-    mapped,
-    headerNames: [],
-    sent: false,
-  };
+  const result: TestEventResult = { emitterKey, destinationKey: r.destination.key, action: r.choice.action, source, event, mapped, headerNames: [], sent: false };
   if (opts.send === false) return result;
+  return { ...result, ...(await sendTestEvent(r, event, opts)), sent: true };
+}
+
+/** Sends the test event alone; the destination's answer, and the names (never the values) of the headers sent. */
+async function sendTestEvent(
+  r: ResolvedEmitter,
+  event: SegmentEvent,
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<Pick<TestEventResult, 'headerNames' | 'response'>> {
+  const adapter = adapterOf(r.destination.type);
   const settings = adapter.settings(r.destination, opts.env);
   const extra = (adapter.definition.extendRequest?.({ settings }) ?? {}) as { headers?: Record<string, string> };
-  result.headerNames = Object.keys(extra.headers ?? {});
   let response: ResponseInfo | undefined;
   const outcome = await new ActionRunner().send(r.destination, r.choice, [event], {
     timeoutMs: opts.timeoutMs ?? 10_000,
     env: opts.env,
     onResponse: (info) => (response = info),
   });
-  result.sent = true;
   const described =
     outcome.kind === 'done'
       ? outcome.events[0].kind === 'sent'
@@ -142,8 +140,10 @@ export async function testEvent(
       : outcome.kind === 'rejected'
         ? 'refused'
         : `failed: ${outcome.reason}`;
-  result.response = { status: response?.status ?? (outcome.kind === 'retry' ? outcome.status : null), body: response?.body ?? '', outcome: described };
-  return result;
+  return {
+    headerNames: Object.keys(extra.headers ?? {}),
+    response: { status: response?.status ?? (outcome.kind === 'retry' ? outcome.status : null), body: response?.body ?? '', outcome: described },
+  };
 }
 
 /** A source row for the test event: the user (or a member, or any profile) and, for entity triggers, one of its entities. */

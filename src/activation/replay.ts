@@ -46,6 +46,7 @@ export async function replayDeadLetters(wh: Warehouse, schema: string, filter: D
   const byEmitter = new Map<string, DeadLetterRow[]>();
   for (const l of letters.sort((a, b) => a.id - b.id)) byEmitter.set(l.emitterKey, [...(byEmitter.get(l.emitterKey) ?? []), l]);
 
+  const ctx: ReplayContext = { runId, sender, recorder, events, result };
   for (const [emitterKey, list] of byEmitter) {
     let r: ResolvedEmitter;
     try {
@@ -56,32 +57,52 @@ export async function replayDeadLetters(wh: Warehouse, schema: string, filter: D
       for (const l of list) result.pending.push({ id: l.id, reason: (e as Error).message });
       continue;
     }
-    const built: BuiltEvent[] = [];
-    for (const l of list) {
-      const event = events.get(l.id) as SegmentEvent;
-      const bytes = eventBytes(event);
-      if (bytes > MAX_EVENT_BYTES) {
-        result.rejected.push({ id: l.id, reason: `still ${bytes} bytes (over 32 KB)` });
-        continue;
-      }
-      const row: SourceRow = { source: 'outbox', id: l.id, audienceKey: r.emitter.audience, kind: 'entered', profileId: l.userId, entityPath: null, entityId: null, createdAt: event.timestamp };
-      built.push({ row, event, bytes });
-    }
-    const counts: RunCounts = { sent: 0, failed: 0, deadLettered: 0, requests: 0, retries: 0, lastError: null };
-    for (const chunk of requestsOf(r, built)) {
-      const res = await sender.sendChunk(r, chunk, counts);
-      if (res.kind === 'gave_up') {
-        for (const c of chunk) result.pending.push({ id: c.row.id, reason: res.reason });
-        continue;
-      }
-      const outcomes: ReplayOutcome[] = [
-        ...res.sent.map((row) => ({ id: row.id, accepted: true as const })),
-        ...res.deadLetters.map((d) => ({ id: d.row.id, accepted: false as const, reason: d.reason, httpStatus: d.httpStatus, responseBody: d.responseBody })),
-      ];
-      await recorder.recordReplay(runId, r.destination.key, outcomes, new Date());
-      result.replayed.push(...res.sent.map((row) => row.id));
-      result.rejected.push(...res.deadLetters.map((d) => ({ id: d.row.id, reason: d.reason })));
-    }
+    await replayEmitter(ctx, r, list);
   }
   return result;
+}
+
+interface ReplayContext {
+  runId: string;
+  sender: Sender;
+  recorder: DeliveryRecorder;
+  /** The dead letters' events, as first built. */
+  events: Map<number, unknown>;
+  result: ReplayResult;
+}
+
+/** Re-sends one emitter's dead letters in its destination's batches; each batch's outcome is recorded in one transaction. */
+async function replayEmitter(ctx: ReplayContext, r: ResolvedEmitter, letters: DeadLetterRow[]): Promise<void> {
+  const { result } = ctx;
+  const counts: RunCounts = { sent: 0, failed: 0, deadLettered: 0, requests: 0, retries: 0, lastError: null };
+  for (const chunk of requestsOf(r, sendable(ctx, r, letters))) {
+    const res = await ctx.sender.sendChunk(r, chunk, counts);
+    if (res.kind === 'gave_up') {
+      for (const c of chunk) result.pending.push({ id: c.row.id, reason: res.reason });
+      continue;
+    }
+    const outcomes: ReplayOutcome[] = [
+      ...res.sent.map((row) => ({ id: row.id, accepted: true as const })),
+      ...res.deadLetters.map((d) => ({ id: d.row.id, accepted: false as const, reason: d.reason, httpStatus: d.httpStatus, responseBody: d.responseBody })),
+    ];
+    await ctx.recorder.recordReplay(ctx.runId, r.destination.key, outcomes, new Date());
+    result.replayed.push(...res.sent.map((row) => row.id));
+    result.rejected.push(...res.deadLetters.map((d) => ({ id: d.row.id, reason: d.reason })));
+  }
+}
+
+/** The dead letters' events that may be sent again (those still over 32 KB are rejected), as built events keyed by dead letter id. */
+function sendable(ctx: ReplayContext, r: ResolvedEmitter, letters: DeadLetterRow[]): BuiltEvent[] {
+  const built: BuiltEvent[] = [];
+  for (const l of letters) {
+    const event = ctx.events.get(l.id) as SegmentEvent;
+    const bytes = eventBytes(event);
+    if (bytes > MAX_EVENT_BYTES) {
+      ctx.result.rejected.push({ id: l.id, reason: `still ${bytes} bytes (over 32 KB)` });
+      continue;
+    }
+    const row: SourceRow = { source: 'outbox', id: l.id, audienceKey: r.emitter.audience, kind: 'entered', profileId: l.userId, entityPath: null, entityId: null, createdAt: event.timestamp };
+    built.push({ row, event, bytes });
+  }
+  return built;
 }

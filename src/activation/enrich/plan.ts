@@ -56,17 +56,43 @@ export function relationshipsInConditions(condition: Condition): Set<string> {
   return out;
 }
 
+type Fail = (code: string, message: string) => LinkedError;
+
 /**
  * Checks the emitter against the graph and the audience and derives what to fetch. Errors name the
  * emitter and the offending trait, relationship or column.
  */
 export function planEnrichment(graph: DataGraph, audience: Audience, emitter: EventEmitter): EnrichmentPlan {
   const index = new GraphIndex(graph);
-  const fail = (code: string, msg: string) => new LinkedError(code, `Event emitter "${emitter.key}": ${msg}`);
+  const fail: Fail = (code, msg) => new LinkedError(code, `Event emitter "${emitter.key}": ${msg}`);
   const knownTraits = new Set([graph.profile.id, ...graph.profile.traits, ...graph.profile.identifiers]);
   for (const t of emitter.enrich.traits) {
     if (!knownTraits.has(t)) throw fail('ENRICH_UNKNOWN_TRAIT', `the trait "${t}" is not a trait of the Data Graph's profile.`);
   }
+  const selected = selectedColumns(index, emitter, fail);
+  const columnsOf = (slug: string): EntityColumns => {
+    const entity = index.entityOf(slug)!;
+    const cols = [entity.primaryKey, ...(selected.get(slug) ?? []).filter((c) => c !== entity.primaryKey)];
+    return { relationship: slug, entity, columns: [...new Set(cols)] };
+  };
+  const chain = ENTITY_TRIGGERS.includes(emitter.trigger) ? triggerPath(index, emitter, fail).map(columnsOf) : undefined;
+  const inConditions = relationshipsInConditions(audience.condition);
+  const others = [...selected.keys()]
+    .filter((slug) => slug !== chain?.[chain.length - 1].relationship)
+    .map((slug) => {
+      if (!inConditions.has(slug)) {
+        throw fail(
+          'ENRICH_NOT_IN_CONDITIONS',
+          `the relationship "${slug}" is not used by the conditions of the audience "${audience.key}"; only entities of its conditions can enrich its events.`,
+        );
+      }
+      return { ...columnsOf(slug), ...anchorOf(index, chain, slug) };
+    });
+  return { profile: graph.profile, traits: [...new Set(emitter.enrich.traits)], chain, others };
+}
+
+/** The columns the emitter selects per relationship, checked against the graph. */
+function selectedColumns(index: GraphIndex, emitter: EventEmitter, fail: Fail): Map<string, string[]> {
   const selected = new Map<string, string[]>();
   for (const e of emitter.enrich.entities) {
     const entity = index.entityOf(e.relationship);
@@ -78,45 +104,25 @@ export function planEnrichment(graph: DataGraph, audience: Audience, emitter: Ev
     }
     selected.set(e.relationship, [...(selected.get(e.relationship) ?? []), ...e.columns]);
   }
-  const columnsOf = (slug: string): EntityColumns => {
-    const entity = index.entityOf(slug)!;
-    const cols = [entity.primaryKey, ...(selected.get(slug) ?? []).filter((c) => c !== entity.primaryKey)];
-    return { relationship: slug, entity, columns: [...new Set(cols)] };
-  };
+  return selected;
+}
 
-  let chain: EntityColumns[] | undefined;
-  if (ENTITY_TRIGGERS.includes(emitter.trigger)) {
-    const path = emitter.entityPath ?? [];
-    const trigger = path[path.length - 1];
-    const expected = trigger ? index.path(trigger) : undefined;
-    if (!trigger || !expected || expected.join('.') !== path.join('.')) {
-      throw fail(
-        'EMITTER_INVALID_ENTITY_PATH',
-        `the entity path "${path.join('.')}" does not lead from the profile to its trigger entity in the Data Graph.`,
-      );
-    }
-    chain = path.map(columnsOf);
+/** An entity trigger's path, checked to lead from the profile to its trigger entity. */
+function triggerPath(index: GraphIndex, emitter: EventEmitter, fail: Fail): string[] {
+  const path = emitter.entityPath ?? [];
+  const trigger = path[path.length - 1];
+  const expected = trigger ? index.path(trigger) : undefined;
+  if (!trigger || !expected || expected.join('.') !== path.join('.')) {
+    throw fail('EMITTER_INVALID_ENTITY_PATH', `the entity path "${path.join('.')}" does not lead from the profile to its trigger entity in the Data Graph.`);
   }
+  return path;
+}
 
-  const inConditions = relationshipsInConditions(audience.condition);
-  const others: OtherEntity[] = [];
+/** Whose rows of another relationship an event carries, and the path to them from there. */
+function anchorOf(index: GraphIndex, chain: EntityColumns[] | undefined, slug: string): Pick<OtherEntity, 'anchor' | 'path'> {
+  const full = index.path(slug)!;
   const triggerSlug = chain?.[chain.length - 1].relationship;
-  for (const slug of selected.keys()) {
-    if (slug === triggerSlug) continue;
-    if (!inConditions.has(slug)) {
-      throw fail(
-        'ENRICH_NOT_IN_CONDITIONS',
-        `the relationship "${slug}" is not used by the conditions of the audience "${audience.key}"; only entities of its conditions can enrich its events.`,
-      );
-    }
-    const full = index.path(slug)!;
-    if (chain && triggerSlug && full.includes(triggerSlug)) {
-      others.push({ ...columnsOf(slug), anchor: 'trigger', path: full.slice(full.indexOf(triggerSlug) + 1) });
-    } else if (chain && chain.some((c) => c.relationship === slug)) {
-      others.push({ ...columnsOf(slug), anchor: 'chain', path: [] });
-    } else {
-      others.push({ ...columnsOf(slug), anchor: 'profile', path: full });
-    }
-  }
-  return { profile: graph.profile, traits: [...new Set(emitter.enrich.traits)], chain, others };
+  if (triggerSlug && full.includes(triggerSlug)) return { anchor: 'trigger', path: full.slice(full.indexOf(triggerSlug) + 1) };
+  if (chain?.some((c) => c.relationship === slug)) return { anchor: 'chain', path: [] };
+  return { anchor: 'profile', path: full };
 }
