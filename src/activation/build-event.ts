@@ -1,7 +1,6 @@
 import * as crypto from 'node:crypto';
 import type { EventEmitter, Trigger } from '../model/emitter.js';
 import type { SourceRow } from '../state/delivery/types.js';
-import type { ResolvedEmitter } from './emitter-context.js';
 import { chainKey, type EnrichmentData } from './enrich/fetch.js';
 import type { PageEnrichment } from './enrich/page.js';
 import type { EnrichmentPlan } from './enrich/plan.js';
@@ -184,8 +183,11 @@ export interface BuiltPage {
   oversize: BuiltEvent[];
 }
 
+/** What a page's events are built for: an emitter (resolved), its enrichment plan and its stack. */
+export type EventSource = Pick<EventContext, 'emitter' | 'plan' | 'namespace'>;
+
 /** One event per row of a page, from the page's enrichment; oversize events set apart. */
-export function buildPage(r: ResolvedEmitter, rows: SourceRow[], enrichment: PageEnrichment, backfillEpoch: string): BuiltPage {
+export function buildPage(r: EventSource, rows: SourceRow[], enrichment: PageEnrichment, backfillEpoch: string): BuiltPage {
   const ctx: EventContext = { emitter: r.emitter, plan: r.plan, namespace: r.namespace, backfillEpoch, members: enrichment.members };
   const events: BuiltEvent[] = [];
   const oversize: BuiltEvent[] = [];

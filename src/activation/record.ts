@@ -1,13 +1,8 @@
 import { DeliveryRecorder } from '../state/delivery/recorder.js';
 import type { Cursor, DeadLetterInput, RunCounts, SourceRow } from '../state/delivery/types.js';
-import { messageIdPrefix, type BuiltEvent, type BuiltPage } from './build-event.js';
+import { messageIdPrefix, type BuiltPage } from './build-event.js';
 import type { ResolvedEmitter } from './emitter-context.js';
 import type { PageOutcome } from './send/batch.js';
-
-/** A dead letter for one built event, with the destination's status and response when there is one. */
-export function deadLetter(r: ResolvedEmitter, e: BuiltEvent, reasonCode: string, reason: string, httpStatus: number | null, body: string | null): DeadLetterInput {
-  return { row: e.row, messageId: e.event.messageId, eventName: r.eventName, event: e.event, reasonCode, reason, httpStatus, responseBody: body };
-}
 
 /** What a page's commit records: its handled prefix, through one row. */
 export interface HandledPrefix {

@@ -1,9 +1,11 @@
 import type { OutboxReader } from '../../state/delivery/outbox-reader.js';
 import type { SourceRow } from '../../state/delivery/types.js';
 import type { Warehouse } from '../../warehouse/types.js';
-import type { ResolvedEmitter } from '../emitter-context.js';
+import type { EventEmitter } from '../../model/emitter.js';
+import type { DataGraph } from '../../model/graph.js';
 import { fetchEnrichment, type EnrichmentData } from './fetch.js';
 import { valuesKeys, type PageKeys } from './keys.js';
+import type { EnrichmentPlan } from './plan.js';
 
 /** What the events of one page are built from. */
 export interface PageEnrichment {
@@ -16,7 +18,7 @@ export interface PageEnrichment {
 export async function enrichPage(
   wh: Warehouse,
   reader: OutboxReader,
-  r: ResolvedEmitter,
+  r: { emitter: EventEmitter; graph: DataGraph; plan: EnrichmentPlan },
   rows: readonly SourceRow[],
   keys: PageKeys = valuesKeys(rows),
 ): Promise<PageEnrichment> {

@@ -2,8 +2,7 @@ import type { DeadLetterInput, RunCounts, SourceRow } from '../../state/delivery
 import { MAX_EVENT_BYTES, type BuiltEvent, type BuiltPage } from '../build-event.js';
 import { adapterOf, batchSizeOf } from '../destinations/index.js';
 import type { ResolvedEmitter } from '../emitter-context.js';
-import { deadLetter } from '../record.js';
-import type { Sender } from './sender.js';
+import { deadLetter, type Sender } from './sender.js';
 
 /** Splits events into requests by count and by bytes, keeping row order. */
 export function chunkEvents(events: BuiltEvent[], maxCount: number, maxBytes: number | undefined): BuiltEvent[][] {
