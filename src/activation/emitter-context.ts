@@ -5,9 +5,10 @@ import { LinkedError } from '../model/errors.js';
 import type { DataGraph } from '../model/graph.js';
 import { readAppliedResources, groupApplied } from '../state/apply/resources.js';
 import type { Warehouse } from '../warehouse/types.js';
-import { actionChoiceOf, type ActionChoice } from './destinations/index.js';
-import { planEnrichment, type EnrichmentPlan } from './enrichment.js';
-import { eventNameOf } from './events.js';
+import { eventNameOf } from './build-event.js';
+import type { ActionChoice } from './destinations/index.js';
+import { planEnrichment, type EnrichmentPlan } from './enrich/plan.js';
+import { actionChoiceOf } from './map.js';
 
 /** The resources delivery acts on: the applied ones (or, for test events, the desired ones). */
 export interface ActivationModel {

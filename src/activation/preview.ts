@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { GraphIndex } from '../model/graph-index.js';
-import { quoteIdent, quoteTable } from '../dialect/identifiers.js';
+import { NULL, cast, eq, param, select, table, type Expr } from '../dialect/ast.js';
+import { systemName } from '../dialect/dialect.js';
+import { kindsOf, sendsForCurrent } from '../state/delivery/selection.js';
+import type { Cursor, SourceRow } from '../state/delivery/types.js';
+import { execute } from '../warehouse/execute.js';
 import type { Warehouse } from '../warehouse/types.js';
-import { transformMapping } from './actions-core.js';
-import { serialized } from './delivery.js';
+import { buildEvent, buildPage, type BuiltPage, type SegmentEvent } from './build-event.js';
 import { adapterOf } from './destinations/index.js';
 import { findEmitter, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
-import type { EnrichmentData } from './enrichment.js';
-import { buildEvent, type SegmentEvent } from './events.js';
-import { asText, joinChain } from './join-path.js';
-import { buildPage } from './page.js';
-import { ActionRunner, type ResponseInfo } from './send.js';
-import { kindsOf, type SourceRow } from './source.js';
-import { activationTables, countBackfill, countPending, cursorIsCurrent, plannedCursor, readCursor, readPage, sendsForCurrent, type Cursor } from './store.js';
+import { emptyEnrichment } from './enrich/fetch.js';
+import { PathJoins } from './enrich/joins.js';
+import { enrichPage } from './enrich/page.js';
+import { asText } from './enrich/queries.js';
+import { mapEvent } from './map.js';
+import { cursorIsCurrent, EmitterReader } from './read.js';
+import { ActionRunner, type ResponseInfo } from './send/runner.js';
+import { serialized } from './serial.js';
 
 export interface PreviewedEvent {
   event: SegmentEvent;
@@ -35,49 +38,36 @@ export interface EventsPreview {
 /** What the next delivery of an emitter would send, built from the warehouse, without sending or writing. */
 export async function previewEvents(wh: Warehouse, schema: string, model: ActivationModel, emitterKey: string, limit = 10): Promise<EventsPreview> {
   const serial = serialized(wh);
-  const t = activationTables(wh, schema);
+  const read = new EmitterReader(serial, schema);
   const r = resolveEmitter(model, findEmitter(model, emitterKey));
-  const existing = await readCursor(serial, t, emitterKey);
+  const existing = await read.cursors.read(emitterKey);
   let cursor: Cursor;
   let pending: number;
   let rows: SourceRow[];
   if (cursorIsCurrent(existing, r.createdAt)) {
     cursor = existing;
-    pending = await countPending(serial, t, r.emitter, cursor);
-    rows = await readPage(serial, t, r.emitter, cursor, limit);
+    pending = await read.outbox.countPending(r.emitter, cursor);
+    rows = await read.outbox.readPage(r.emitter, cursor, limit);
   } else {
     // Not started: what its first delivery would send, the backfill read from the snapshot.
-    cursor = await plannedCursor(serial, t, r.emitter, r.createdAt);
-    const backfill = await countBackfill(serial, t, r.emitter);
-    pending = backfill + (await countPending(serial, t, r.emitter, cursor));
-    rows = sendsForCurrent(r.emitter) && backfill > 0 ? await snapshotRows(serial, t, r, limit) : await readPage(serial, t, r.emitter, cursor, limit);
+    cursor = await read.cursors.planned(r.emitter, r.createdAt);
+    const backfill = await read.outbox.countBackfill(r.emitter);
+    pending = backfill + (await read.outbox.countPending(r.emitter, cursor));
+    rows =
+      sendsForCurrent(r.emitter) && backfill > 0
+        ? await read.outbox.snapshotRows(r.emitter, limit, new Date().toISOString())
+        : await read.outbox.readPage(r.emitter, cursor, limit);
   }
-  const page = await buildPage(serial, t, r, rows, cursor.backfillEpoch);
+  const page = await builtPage(serial, read, r, rows, cursor.backfillEpoch);
   const events = [...page.events, ...page.oversize]
     .sort((a, b) => a.row.id - b.row.id)
-    .map((e) => ({ event: e.event, mapped: transformMapping(r.choice.mapping, e.event), bytes: e.bytes }));
+    .map((e) => ({ event: e.event, mapped: mapEvent(r.choice, e.event), bytes: e.bytes }));
   return { emitterKey, destinationKey: r.destination.key, action: r.choice.action, started: existing !== undefined, pending, events };
 }
 
-async function snapshotRows(wh: Warehouse, t: ReturnType<typeof activationTables>, r: ResolvedEmitter, limit: number): Promise<SourceRow[]> {
-  const entity = r.emitter.trigger === 'entity_added';
-  const { rows } = await wh.query<Record<string, unknown>>(
-    entity
-      ? `SELECT profile_id, entity_path, entity_id, run_id FROM ${t.entityMatches} WHERE audience_key = ? AND entity_path = ? ORDER BY profile_id, entity_id LIMIT ${limit}`
-      : `SELECT profile_id, run_id FROM ${t.membership} WHERE audience_key = ? ORDER BY profile_id LIMIT ${limit}`,
-    entity ? [r.emitter.audience, (r.emitter.entityPath ?? []).join('.')] : [r.emitter.audience],
-  );
-  const now = new Date().toISOString();
-  return rows.map((x, i) => ({
-    source: 'backfill',
-    id: i + 1,
-    audienceKey: r.emitter.audience,
-    kind: entity ? 'entity_added' : 'entered',
-    profileId: String(x.profile_id),
-    entityPath: entity ? String(x.entity_path) : null,
-    entityId: entity ? String(x.entity_id) : null,
-    createdAt: now,
-  }));
+/** Rows built in memory as delivery builds them: enriched (keys bound), then one event each. */
+async function builtPage(wh: Warehouse, read: EmitterReader, r: ResolvedEmitter, rows: SourceRow[], backfillEpoch: string): Promise<BuiltPage> {
+  return buildPage(r, rows, await enrichPage(wh, read.outbox, r, rows), backfillEpoch);
 }
 
 export interface TestEventResult {
@@ -108,13 +98,12 @@ export async function testEvent(
   opts: { userId?: string; send?: boolean; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<TestEventResult> {
   const serial = serialized(wh);
-  const t = activationTables(wh, schema);
   const r = resolveEmitter(model, findEmitter(model, emitterKey));
   const row = await sampleRow(serial, r, opts.userId);
   let event: SegmentEvent;
   let source: TestEventResult['source'];
   if (row) {
-    const page = await buildPage(serial, t, r, [row], 'test');
+    const page = await builtPage(serial, new EmitterReader(serial, schema), r, [row], 'test');
     event = (page.events[0] ?? page.oversize[0]).event;
     source = 'warehouse';
   } else {
@@ -122,29 +111,27 @@ export async function testEvent(
     source = 'example';
   }
   event = { ...event, messageId: `test-${randomUUID()}` };
-  const mapped = transformMapping(r.choice.mapping, event);
-  const adapter = adapterOf(r.destination.type);
-  const result: TestEventResult = {
-    emitterKey,
-    destinationKey: r.destination.key,
-    action: r.choice.action,
-    source,
-    event,
-    mapped,
-    headerNames: [],
-    sent: false,
-  };
+  const mapped = mapEvent(r.choice, event);
+  const result: TestEventResult = { emitterKey, destinationKey: r.destination.key, action: r.choice.action, source, event, mapped, headerNames: [], sent: false };
   if (opts.send === false) return result;
+  return { ...result, ...(await sendTestEvent(r, event, opts)), sent: true };
+}
+
+/** Sends the test event alone; the destination's answer, and the names (never the values) of the headers sent. */
+async function sendTestEvent(
+  r: ResolvedEmitter,
+  event: SegmentEvent,
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<Pick<TestEventResult, 'headerNames' | 'response'>> {
+  const adapter = adapterOf(r.destination.type);
   const settings = adapter.settings(r.destination, opts.env);
   const extra = (adapter.definition.extendRequest?.({ settings }) ?? {}) as { headers?: Record<string, string> };
-  result.headerNames = Object.keys(extra.headers ?? {});
   let response: ResponseInfo | undefined;
   const outcome = await new ActionRunner().send(r.destination, r.choice, [event], {
     timeoutMs: opts.timeoutMs ?? 10_000,
     env: opts.env,
     onResponse: (info) => (response = info),
   });
-  result.sent = true;
   const described =
     outcome.kind === 'done'
       ? outcome.events[0].kind === 'sent'
@@ -153,42 +140,34 @@ export async function testEvent(
       : outcome.kind === 'rejected'
         ? 'refused'
         : `failed: ${outcome.reason}`;
-  result.response = { status: response?.status ?? (outcome.kind === 'retry' ? outcome.status : null), body: response?.body ?? '', outcome: described };
-  return result;
+  return {
+    headerNames: Object.keys(extra.headers ?? {}),
+    response: { status: response?.status ?? (outcome.kind === 'retry' ? outcome.status : null), body: response?.body ?? '', outcome: described },
+  };
 }
 
 /** A source row for the test event: the user (or a member, or any profile) and, for entity triggers, one of its entities. */
 async function sampleRow(wh: Warehouse, r: ResolvedEmitter, userId: string | undefined): Promise<SourceRow | undefined> {
-  const d = wh.dialect;
-  const q = (n: string) => quoteIdent(d, n);
   const profile = r.graph.profile;
-  const idText = asText(d, 'p', profile.id);
-  const from = `${quoteTable(d, profile.table)} ${q('p')}`;
-  let sql: string;
-  let params: unknown[] = [];
+  const id = asText('p', profile.id);
   const chain = r.plan.chain;
-  if (chain) {
-    const j = joinChain(d, new GraphIndex(r.graph), chain.map((c) => c.relationship), 'p', 'e');
-    const last = j.steps[j.steps.length - 1];
-    sql = `SELECT ${idText} AS ${q('pid')}, ${asText(d, last.alias, last.entity.primaryKey)} AS ${q('eid')} FROM ${from} ${j.sql}`;
-  } else {
-    sql = `SELECT ${idText} AS ${q('pid')}, CAST(NULL AS VARCHAR) AS ${q('eid')} FROM ${from}`;
-  }
-  if (userId !== undefined) {
-    sql += ` WHERE ${idText} = ?`;
-    params = [userId];
-  }
-  const { rows } = await wh.query<{ pid: string; eid: string | null }>(`${sql} LIMIT 1`, params);
+  const path = chain ? new PathJoins(wh.dialect, r.graph).fromProfile('p', chain.map((c) => c.relationship)) : undefined;
+  const entityId: Expr = chain && path ? asText(path.aliases[path.aliases.length - 1], chain[chain.length - 1].entity.primaryKey) : cast(NULL, 'VARCHAR');
+  const { rows } = await execute(
+    wh,
+    select({ pid: id, eid: entityId }, { from: table(profile.table, 'p'), joins: path?.joins, where: userId !== undefined ? eq(id, param(userId)) : undefined, limit: 1 }),
+  );
   const found = rows[0];
   if (!found) return undefined;
+  const eid = found[systemName(wh.dialect, 'eid')];
   return {
     source: 'outbox',
     id: 0,
     audienceKey: r.emitter.audience,
     kind: kindsOf(r.emitter.trigger)[0],
-    profileId: String(found.pid),
+    profileId: String(found[systemName(wh.dialect, 'pid')]),
     entityPath: chain ? chain.map((c) => c.relationship).join('.') : null,
-    entityId: found.eid === null ? null : String(found.eid),
+    entityId: eid === null || eid === undefined ? null : String(eid),
     createdAt: new Date().toISOString(),
   };
 }
@@ -196,7 +175,7 @@ async function sampleRow(wh: Warehouse, r: ResolvedEmitter, userId: string | und
 /** The event with example values in place of warehouse data (the seed: "a table with event fields and example values"). */
 function exampleEvent(r: ResolvedEmitter, userId: string): SegmentEvent {
   const example = (name: string) => `example ${name}`;
-  const data: EnrichmentData = { traits: new Map(), chains: new Map(), others: new Map() };
+  const data = emptyEnrichment();
   data.traits.set(userId, Object.fromEntries(r.plan.traits.map((t) => [t, example(t)])));
   const entityId = r.plan.chain ? example(r.plan.chain[r.plan.chain.length - 1].entity.primaryKey) : null;
   if (r.plan.chain && entityId !== null) {

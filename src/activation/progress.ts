@@ -1,4 +1,4 @@
-import type { DeliveryProgress } from './delivery.js';
+import type { DeliveryProgress } from './deliver.js';
 
 /**
  * Progress of a delivery on a TTY (events sent, dead-lettered, rate), one line redrawn in place;

@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { LinkedError } from '../model/errors.js';
+import { DeliveryInspection, type DeadLetterFilter, type DeadLetterRow } from '../state/delivery/inspection.js';
+import { DeliveryRecorder, type ReplayOutcome } from '../state/delivery/recorder.js';
+import type { RunCounts, SourceRow } from '../state/delivery/types.js';
 import type { Warehouse } from '../warehouse/types.js';
-import { serialized } from './delivery.js';
-import { batchSizeOf, adapterOf } from './destinations/index.js';
+import { eventBytes, MAX_EVENT_BYTES, type BuiltEvent, type SegmentEvent } from './build-event.js';
 import { readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
-import { eventBytes, MAX_EVENT_BYTES, type SegmentEvent } from './events.js';
-import { listDeadLetters, type DeadLetterFilter, type DeadLetterRow } from './inspect.js';
-import { chunkEvents, type BuiltEvent } from './page.js';
-import { Sender, type SenderOptions } from './sender.js';
-import type { SourceRow } from './source.js';
-import { activationTables, type RunCounts } from './store.js';
+import { requestsOf } from './send/batch.js';
+import { Sender, type SenderOptions } from './send/sender.js';
+import { serialized } from './serial.js';
 
 export interface ReplayOptions extends SenderOptions {
   stack?: string;
@@ -32,9 +31,10 @@ export interface ReplayResult {
  */
 export async function replayDeadLetters(wh: Warehouse, schema: string, filter: DeadLetterFilter, opts: ReplayOptions = {}): Promise<ReplayResult> {
   const serial = serialized(wh);
-  const t = activationTables(wh, schema);
+  const inspection = new DeliveryInspection(serial, schema);
+  const recorder = new DeliveryRecorder(serial, schema);
   const model = opts.model ?? (await readActivationModel(serial, schema, opts.stack));
-  const letters = await listDeadLetters(serial, schema, { ...filter, includeReplayed: false });
+  const letters = await inspection.deadLetters({ ...filter, includeReplayed: false });
   if (filter.ids && filter.ids.length > 0) {
     const missing = filter.ids.filter((id) => !letters.some((l) => l.id === id));
     if (missing.length > 0) throw new LinkedError('DEAD_LETTER_NOT_FOUND', `No unreplayed dead letter with id ${missing.join(', ')}.`);
@@ -42,10 +42,11 @@ export async function replayDeadLetters(wh: Warehouse, schema: string, filter: D
   const runId = `replay-${randomUUID()}`;
   const result: ReplayResult = { runId, replayed: [], rejected: [], pending: [] };
   const sender = new Sender(model.destinations, opts);
-  const events = await loadEvents(serial, t.deadLetters, letters.map((l) => l.id));
+  const events = await inspection.deadLetterEvents(letters.map((l) => l.id));
   const byEmitter = new Map<string, DeadLetterRow[]>();
   for (const l of letters.sort((a, b) => a.id - b.id)) byEmitter.set(l.emitterKey, [...(byEmitter.get(l.emitterKey) ?? []), l]);
 
+  const ctx: ReplayContext = { runId, sender, recorder, events, result };
   for (const [emitterKey, list] of byEmitter) {
     let r: ResolvedEmitter;
     try {
@@ -56,57 +57,52 @@ export async function replayDeadLetters(wh: Warehouse, schema: string, filter: D
       for (const l of list) result.pending.push({ id: l.id, reason: (e as Error).message });
       continue;
     }
-    const built: BuiltEvent[] = [];
-    for (const l of list) {
-      const event = events.get(l.id)!;
-      const bytes = eventBytes(event);
-      if (bytes > MAX_EVENT_BYTES) {
-        result.rejected.push({ id: l.id, reason: `still ${bytes} bytes (over 32 KB)` });
-        continue;
-      }
-      const row: SourceRow = { source: 'outbox', id: l.id, audienceKey: r.emitter.audience, kind: 'entered', profileId: l.userId, entityPath: null, entityId: null, createdAt: event.timestamp };
-      built.push({ row, event, bytes });
-    }
-    const counts: RunCounts = { sent: 0, failed: 0, deadLettered: 0, requests: 0, retries: 0, lastError: null };
-    const chunks = chunkEvents(built, batchSizeOf(r.destination), adapterOf(r.destination.type).maxBatchBytes);
-    for (const chunk of chunks) {
-      const res = await sender.sendChunk(r, chunk, counts);
-      const now = new Date().toISOString();
-      if (res.kind === 'gave_up') {
-        for (const c of chunk) result.pending.push({ id: c.row.id, reason: res.reason });
-        continue;
-      }
-      await serial.transaction(async (tx) => {
-        for (const row of res.sent) {
-          const letter = list.find((l) => l.id === row.id)!;
-          await tx.query(
-            `UPDATE ${t.deadLetters} SET replayed_at = CAST(? AS TIMESTAMP), last_replay_at = CAST(? AS TIMESTAMP), replay_count = replay_count + 1 WHERE id = ?`,
-            [now, now, row.id],
-          );
-          await tx.query(
-            `INSERT INTO ${t.events} (run_id, emitter_key, destination_key, source, source_id, message_id, user_id, event, kind, entity_id, status, delivered_at)
-             SELECT ?, emitter_key, ?, source, source_id, message_id, user_id, event_name, 'replay', NULL, 'sent', CAST(? AS TIMESTAMP) FROM ${t.deadLetters} WHERE id = ?`,
-            [runId, r.destination.key, now, letter.id],
-          );
-          result.replayed.push(row.id);
-        }
-        for (const d of res.deadLetters) {
-          await tx.query(
-            `UPDATE ${t.deadLetters} SET last_replay_at = CAST(? AS TIMESTAMP), replay_count = replay_count + 1, reason = ?, http_status = ?, response_body = ? WHERE id = ?`,
-            [now, d.reason, d.httpStatus, d.responseBody, d.row.id],
-          );
-          result.rejected.push({ id: d.row.id, reason: d.reason });
-        }
-      });
-    }
+    await replayEmitter(ctx, r, list);
   }
   return result;
 }
 
-async function loadEvents(wh: Warehouse, table: string, ids: number[]): Promise<Map<number, SegmentEvent>> {
-  const out = new Map<number, SegmentEvent>();
-  if (ids.length === 0) return out;
-  const { rows } = await wh.query<{ id: unknown; event: string }>(`SELECT id, event FROM ${table} WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
-  for (const r of rows) out.set(Number(r.id), JSON.parse(r.event) as SegmentEvent);
-  return out;
+interface ReplayContext {
+  runId: string;
+  sender: Sender;
+  recorder: DeliveryRecorder;
+  /** The dead letters' events, as first built. */
+  events: Map<number, unknown>;
+  result: ReplayResult;
+}
+
+/** Re-sends one emitter's dead letters in its destination's batches; each batch's outcome is recorded in one transaction. */
+async function replayEmitter(ctx: ReplayContext, r: ResolvedEmitter, letters: DeadLetterRow[]): Promise<void> {
+  const { result } = ctx;
+  const counts: RunCounts = { sent: 0, failed: 0, deadLettered: 0, requests: 0, retries: 0, lastError: null };
+  for (const chunk of requestsOf(r, sendable(ctx, r, letters))) {
+    const res = await ctx.sender.sendChunk(r, chunk, counts);
+    if (res.kind === 'gave_up') {
+      for (const c of chunk) result.pending.push({ id: c.row.id, reason: res.reason });
+      continue;
+    }
+    const outcomes: ReplayOutcome[] = [
+      ...res.sent.map((row) => ({ id: row.id, accepted: true as const })),
+      ...res.deadLetters.map((d) => ({ id: d.row.id, accepted: false as const, reason: d.reason, httpStatus: d.httpStatus, responseBody: d.responseBody })),
+    ];
+    await ctx.recorder.recordReplay(ctx.runId, r.destination.key, outcomes, new Date());
+    result.replayed.push(...res.sent.map((row) => row.id));
+    result.rejected.push(...res.deadLetters.map((d) => ({ id: d.row.id, reason: d.reason })));
+  }
+}
+
+/** The dead letters' events that may be sent again (those still over 32 KB are rejected), as built events keyed by dead letter id. */
+function sendable(ctx: ReplayContext, r: ResolvedEmitter, letters: DeadLetterRow[]): BuiltEvent[] {
+  const built: BuiltEvent[] = [];
+  for (const l of letters) {
+    const event = ctx.events.get(l.id) as SegmentEvent;
+    const bytes = eventBytes(event);
+    if (bytes > MAX_EVENT_BYTES) {
+      ctx.result.rejected.push({ id: l.id, reason: `still ${bytes} bytes (over 32 KB)` });
+      continue;
+    }
+    const row: SourceRow = { source: 'outbox', id: l.id, audienceKey: r.emitter.audience, kind: 'entered', profileId: l.userId, entityPath: null, entityId: null, createdAt: event.timestamp };
+    built.push({ row, event, bytes });
+  }
+  return built;
 }

@@ -17,7 +17,7 @@ export type ComparisonOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
 export type ArithmeticOp = '+' | '-' | '*' | '||';
 export type TimeUnit = 'minutes' | 'hours' | 'days';
 /** Functions both dialects spell alike. Dialect-specific ones have nodes of their own. */
-export type FunctionName = 'COUNT' | 'MAX' | 'MIN' | 'SUM' | 'ROW_NUMBER' | 'LOWER' | 'UPPER' | 'LENGTH' | 'GREATEST' | 'LEAST' | 'CURRENT_DATABASE';
+export type FunctionName = 'COUNT' | 'MAX' | 'MIN' | 'SUM' | 'ROW_NUMBER' | 'LOWER' | 'UPPER' | 'LENGTH' | 'GREATEST' | 'LEAST' | 'CURRENT_DATABASE' | 'MD5';
 
 /** A state table: `schema` is the user's (quoted as given), `name` is ours (a system name). */
 export interface StateTableName {
@@ -80,7 +80,9 @@ export type FromItem =
    * A query already printed for this dialect (a compiled audience query), as a derived table. Its
    * `?` markers are bound through the printer's parameters, so its values keep their printed order.
    */
-  | { readonly kind: 'compiled'; readonly query: CompiledQuery; readonly alias: string };
+  | { readonly kind: 'compiled'; readonly query: CompiledQuery; readonly alias: string }
+  /** `(VALUES (...), ...) AS alias(columns)`: rows made in memory; `columns` are system names. */
+  | { readonly kind: 'values'; readonly rows: readonly (readonly Expr[])[]; readonly alias: string; readonly columns: readonly string[] };
 
 export interface Join {
   /** @default 'inner' */
@@ -211,6 +213,7 @@ export const table = (name: string, alias?: string): FromItem => ({ kind: 'table
 export const stateTable = (name: StateTableName, alias?: string): FromItem => ({ kind: 'stateTable', table: name, alias });
 export const derived = (query: Query, alias: string): FromItem => ({ kind: 'derived', query, alias });
 export const compiled = (query: CompiledQuery, alias: string): FromItem => ({ kind: 'compiled', query, alias });
+export const valuesTable = (rows: (readonly Expr[])[], alias: string, columns: readonly string[]): FromItem => ({ kind: 'values', rows, alias, columns });
 
 /** `SELECT` builder for the common shape; every field of Select may still be given. */
 export function select(columns: readonly SelectColumn[] | Record<string, Expr>, rest: Omit<Select, 'kind' | 'columns'> = {}): Select {

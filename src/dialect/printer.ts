@@ -143,6 +143,10 @@ export abstract class SqlPrinter {
         return `(\n${this.query(f.query, depth + 1)}\n${PAD.repeat(depth)})${alias}`;
       case 'compiled':
         return `(\n${this.printed(f.query)}\n${PAD.repeat(depth)})${alias}`;
+      case 'values': {
+        const rows = f.rows.map((r) => `(${r.map((e) => this.expr(e, depth)).join(', ')})`).join(', ');
+        return `(VALUES ${rows})${alias}(${f.columns.map((c) => this.system(c)).join(', ')})`;
+      }
     }
   }
 

@@ -10,3 +10,4 @@ export {
   type EntityMatchOptions,
 } from './entityMatches.js';
 export { quoteIdent, quoteTable } from '../dialect/identifiers.js';
+export { ConditionCompiler, type RelatedRows, type Scope } from './compiler.js';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { messageIdOf } from '../../src/activation/events.js';
+import { messageIdOf } from '../../src/activation/build-event.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, openState, SCHEMA, seedBank, startServer, tempDir, type TestServer } from './helpers.js';
 
 const CHILD = join(import.meta.dirname, 'fixtures', 'deliver-child.ts');

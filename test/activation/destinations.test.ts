@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deliverAll } from '../../src/activation/delivery.js';
+import { deliverAll } from '../../src/activation/deliver.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
 

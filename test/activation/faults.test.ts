@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deliverAll } from '../../src/activation/delivery.js';
-import { messageIdOf } from '../../src/activation/events.js';
+import { deliverAll } from '../../src/activation/deliver.js';
+import { messageIdOf } from '../../src/activation/build-event.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY } from '../../src/activation/flow.js';
-import { parseRetryAfter } from '../../src/activation/send.js';
+import { parseRetryAfter } from '../../src/activation/send/classify.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
 

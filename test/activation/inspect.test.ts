@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deliverAll } from '../../src/activation/delivery.js';
+import { deliverAll } from '../../src/activation/deliver.js';
 import { readActivationModel } from '../../src/activation/emitter-context.js';
 import { findDeliveries, listDeadLetters, readDeliveryRuns } from '../../src/activation/inspect.js';
 import { previewEvents, testEvent } from '../../src/activation/preview.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addInterval, and, cast, col, compare, compiled, except, fn, insert, param, ref, select, stateTable, sysCol, table, unionAll, update, values } from '../../src/dialect/ast.js';
+import { addInterval, and, arith, cast, col, compare, compiled, except, fn, insert, param, ref, select, stateTable, sysCol, table, unionAll, update, values, valuesTable } from '../../src/dialect/ast.js';
 import { printSql } from '../../src/dialect/printer.js';
 import type { Dialect } from '../../src/dialect/dialect.js';
 
@@ -69,6 +69,16 @@ describe('printer: statements', () => {
 
   it('refuses a limit that is not a whole number', () => {
     expect(() => printSql('duckdb', select({ one: param(1) }, { limit: 1.5 }))).toThrow(/whole number/);
+  });
+
+  it('prints rows made in memory as a VALUES table with named columns, and MD5', () => {
+    const rows = valuesTable([[param('u1'), param('a1')], [param('u2'), param(null)]], 'v', ['profile_id', 'entity_id']);
+    const q = select({ profile_id: sysCol('v', 'profile_id'), h: fn('MD5', arith('||', param('k:'), sysCol('v', 'entity_id'))) }, { from: rows });
+    expect(printSql('snowflake', q)).toEqual({
+      sql: 'SELECT "V"."PROFILE_ID" AS "PROFILE_ID", MD5(? || "V"."ENTITY_ID") AS "H"\nFROM (VALUES (?, ?), (?, ?)) AS "V"("PROFILE_ID", "ENTITY_ID")',
+      params: ['k:', 'u1', 'a1', 'u2', null],
+    });
+    expect(printSql('duckdb', q).sql).toContain('FROM (VALUES (?, ?), (?, ?)) AS "v"("profile_id", "entity_id")');
   });
 });
 

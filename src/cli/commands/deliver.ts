@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { deliverAll, type DeliverySummary } from '../../activation/delivery.js';
+import { deliverAll, type DeliverySummary } from '../../activation/deliver.js';
 import { ttyProgress } from '../../activation/progress.js';
 import { LinkedError } from '../../model/errors.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';

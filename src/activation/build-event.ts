@@ -1,7 +1,9 @@
 import * as crypto from 'node:crypto';
 import type { EventEmitter, Trigger } from '../model/emitter.js';
-import { chainKey, type EnrichmentData, type EnrichmentPlan } from './enrichment.js';
-import { sourceTag, type SourceRow } from './source.js';
+import type { SourceRow } from '../state/delivery/types.js';
+import { chainKey, type EnrichmentData } from './enrich/fetch.js';
+import type { PageEnrichment } from './enrich/page.js';
+import type { EnrichmentPlan } from './enrich/plan.js';
 
 /** REFERENCE.md: trigger -> default event name. */
 export const DEFAULT_EVENT_NAMES: Record<Trigger, string> = {
@@ -37,6 +39,11 @@ export interface SegmentEvent {
 }
 
 export const eventNameOf = (emitter: EventEmitter): string => emitter.eventName ?? DEFAULT_EVENT_NAMES[emitter.trigger];
+
+/** Tags of the two sources inside a messageId, so ids of the two never collide. */
+export function sourceTag(source: SourceRow['source'], backfillEpoch: string): string {
+  return source === 'outbox' ? 'outbox' : `backfill:${backfillEpoch}`;
+}
 
 /** The `md5(key || id)` prefix: the SQL form of messageId (md5 exists in DuckDB and Snowflake alike). */
 export const messageIdPrefix = (emitterKey: string, source: SourceRow['source'], backfillEpoch: string) =>
@@ -161,3 +168,33 @@ function entityContext(plan: EnrichmentPlan, row: SourceRow, records: Record<str
 
 /** Bytes of the event as sent (JSON, UTF-8). */
 export const eventBytes = (event: SegmentEvent): number => Buffer.byteLength(JSON.stringify(event));
+
+export interface BuiltEvent {
+  row: SourceRow;
+  event: SegmentEvent;
+  bytes: number;
+}
+
+export interface BuiltPage {
+  rows: SourceRow[];
+  /** In row order. */
+  events: BuiltEvent[];
+  /** Over 32 KB: never sent, dead-lettered with the reason. */
+  oversize: BuiltEvent[];
+}
+
+/** What a page's events are built for: an emitter (resolved), its enrichment plan and its stack. */
+export type EventSource = Pick<EventContext, 'emitter' | 'plan' | 'namespace'>;
+
+/** One event per row of a page, from the page's enrichment; oversize events set apart. */
+export function buildPage(r: EventSource, rows: SourceRow[], enrichment: PageEnrichment, backfillEpoch: string): BuiltPage {
+  const ctx: EventContext = { emitter: r.emitter, plan: r.plan, namespace: r.namespace, backfillEpoch, members: enrichment.members };
+  const events: BuiltEvent[] = [];
+  const oversize: BuiltEvent[] = [];
+  for (const row of rows) {
+    const event = buildEvent(ctx, row, enrichment.data);
+    const built = { row, event, bytes: eventBytes(event) };
+    (built.bytes > MAX_EVENT_BYTES ? oversize : events).push(built);
+  }
+  return { rows, events, oversize };
+}

@@ -1,26 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { isLinkedError } from '../model/errors.js';
 import type { Warehouse } from '../warehouse/types.js';
-import { adapterOf, batchSizeOf } from './destinations/index.js';
+import { DeliveryRecorder } from '../state/delivery/recorder.js';
+import type { Cursor, RunCounts } from '../state/delivery/types.js';
+import { buildPage, type BuiltPage } from './build-event.js';
 import { readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
-import { Mutex, type RetryPolicy } from './flow.js';
-import { buildPage, chunkEvents, deadLetter, tooLargeReason, type BuiltEvent, type BuiltPage } from './page.js';
-import { Sender } from './sender.js';
-import {
-  activationTables,
-  commitPage,
-  cursorIsCurrent,
-  finishRunLog,
-  initCursor,
-  pageKeys,
-  readCursor,
-  readPage,
-  startRunLog,
-  type ActivationTables,
-  type Cursor,
-  type DeadLetterInput,
-  type RunCounts,
-} from './store.js';
+import { enrichPage } from './enrich/page.js';
+import type { RetryPolicy } from './flow.js';
+import { EmitterReader, positionAfter } from './read.js';
+import { handledPrefix, PageRecords } from './record.js';
+import { sendPage } from './send/batch.js';
+import { Sender } from './send/sender.js';
+import { serialized } from './serial.js';
 
 export interface DeliverOptions {
   /** Read the applied resources of this stack only. */
@@ -71,7 +62,8 @@ export interface DeliverySummary {
 
 interface Ctx {
   wh: Warehouse;
-  t: ActivationTables;
+  read: EmitterReader;
+  recorder: DeliveryRecorder;
   runId: string;
   sender: Sender;
   pageSize: number;
@@ -91,7 +83,8 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
   const emitters = model.emitters.filter((e) => !opts.emitters || opts.emitters.includes(e.key));
   const ctx: Ctx = {
     wh: serial,
-    t: activationTables(wh, schema),
+    read: new EmitterReader(serial, schema),
+    recorder: new DeliveryRecorder(serial, schema),
     runId: opts.runId ?? randomUUID(),
     sender: new Sender(model.destinations, opts),
     pageSize: opts.pageSize ?? 2000,
@@ -121,18 +114,16 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
     counts.lastError = errorText(e);
     return result('failed');
   }
-  const { wh, t } = ctx;
-  await startRunLog(wh, t, ctx.runId, emitterKey, resolved.destination.key, new Date());
+  await ctx.recorder.startRun(ctx.runId, emitterKey, resolved.destination.key, new Date());
   let status: EmitterStatus = 'delivered';
   try {
-    let cursor = await readCursor(wh, t, emitterKey);
-    if (!cursorIsCurrent(cursor, resolved.createdAt)) cursor = await initCursor(wh, t, emitter, resolved.createdAt, new Date());
+    const cursor = await ctx.read.cursor(resolved, new Date());
     status = await drain(ctx, resolved, cursor, counts);
   } catch (e) {
     counts.lastError = errorText(e);
     status = 'failed';
   }
-  await finishRunLog(wh, t, ctx.runId, emitterKey, status, counts, new Date());
+  await ctx.recorder.finishRun(ctx.runId, emitterKey, status, counts, new Date());
   return result(status);
 }
 
@@ -143,116 +134,44 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
  * most the pages in flight: the one being sent and the one being recorded.
  */
 async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCounts): Promise<EmitterStatus> {
-  const { wh, t } = ctx;
+  const records = new PageRecords(ctx.recorder, ctx.runId, r, start, (c) =>
+    ctx.onProgress?.({ emitterKey: r.emitter.key, sent: c.sent, deadLettered: c.deadLettered, failed: c.failed }),
+  );
   let readPos = start;
-  let committing: Promise<Cursor> = Promise.resolve(start);
-  const prepare = async (pos: Cursor): Promise<BuiltPage | undefined> => {
-    const rows = await readPage(wh, t, r.emitter, pos, ctx.pageSize);
-    if (rows.length === 0) return undefined;
-    const source = rows[0].source;
-    const keys = pageKeys(t, r.emitter, source, source === 'outbox' ? pos.lastOutboxId : pos.backfillDone, rows[rows.length - 1].id);
-    return buildPage(wh, t, r, rows, pos.backfillEpoch, keys);
-  };
-  let next = prepare(readPos);
+  let next = prepare(ctx, r, readPos);
   for (;;) {
     const page = await next;
     if (!page) {
-      await committing;
+      await records.settled();
       return 'delivered';
     }
-    const last = page.rows[page.rows.length - 1];
-    readPos = last.source === 'outbox' ? { ...readPos, lastOutboxId: last.id } : { ...readPos, backfillDone: last.id };
-    next = prepare(readPos);
+    readPos = positionAfter(readPos, page.rows[page.rows.length - 1]);
+    next = prepare(ctx, r, readPos);
     // Failures of the prefetch and of the commit surface when awaited; not unhandled meanwhile.
     next.catch(() => undefined);
 
-    const outcome = await sendPage(ctx, r, page, counts);
-    if (outcome.throughIndex >= 0) {
-      const through = page.rows[outcome.throughIndex];
-      const throughId = through.id;
-      const handledDead = outcome.deadLetters.filter((d) => d.row.id <= throughId);
-      counts.deadLettered += handledDead.length;
-      counts.sent += outcome.sentRows.filter((row) => row.id <= throughId).length;
-      const snapshot = { ...counts };
-      committing = committing.then(async (previous) => {
-        const committed = await commitPage(wh, t, {
-          runId: ctx.runId,
-          emitter: r.emitter,
-          destinationKey: r.destination.key,
-          eventName: r.eventName,
-          cursor: previous,
-          source: through.source,
-          throughId,
-          deadLetters: handledDead,
-          counts: snapshot,
-          now: new Date(),
-        });
-        ctx.onProgress?.({ emitterKey: r.emitter.key, sent: snapshot.sent, deadLettered: snapshot.deadLettered, failed: snapshot.failed });
-        return committed;
-      });
-      committing.catch(() => undefined);
-    }
+    const outcome = await sendPage(ctx.sender, r, page, counts);
+    const handled = handledPrefix(page, outcome, counts);
+    if (handled) records.commit(handled);
     if (outcome.error !== undefined) {
       counts.failed += page.rows.length - (outcome.throughIndex + 1);
       counts.lastError = outcome.error;
-      await committing;
+      await records.settled();
       await next.catch(() => undefined);
       return 'partial';
     }
   }
 }
 
-interface PageOutcome {
-  /** Index in page.rows of the last row of the handled prefix; -1 when none. */
-  throughIndex: number;
-  sentRows: BuiltEvent['row'][];
-  deadLetters: DeadLetterInput[];
-  /** Set when a request gave up: rows from its first one on stay after the cursor. */
-  error?: string;
+/** Read, enrich, build: the events of the page after `pos`, or undefined when nothing is left. */
+async function prepare(ctx: Ctx, r: ResolvedEmitter, pos: Cursor): Promise<BuiltPage | undefined> {
+  const page = await ctx.read.page(r.emitter, pos, ctx.pageSize);
+  if (!page) return undefined;
+  const enrichment = await enrichPage(ctx.wh, ctx.read.outbox, r, page.rows, page.keys);
+  return buildPage(r, page.rows, enrichment, pos.backfillEpoch);
 }
-
-async function sendPage(ctx: Ctx, r: ResolvedEmitter, page: BuiltPage, counts: RunCounts): Promise<PageOutcome> {
-  const adapter = adapterOf(r.destination.type);
-  const chunks = chunkEvents(page.events, batchSizeOf(r.destination), adapter.maxBatchBytes);
-  const deadLetters: DeadLetterInput[] = page.oversize.map((e) => deadLetter(r, e, 'EVENT_TOO_LARGE', tooLargeReason(e.bytes), null, null));
-  const results = await Promise.all(chunks.map((c) => ctx.sender.sendChunk(r, c, counts)));
-  const sentRows: BuiltEvent['row'][] = [];
-  let firstUnhandledId = Number.POSITIVE_INFINITY;
-  let error: string | undefined;
-  results.forEach((res, i) => {
-    if (res.kind === 'gave_up') {
-      if (error === undefined) error = res.reason;
-      firstUnhandledId = Math.min(firstUnhandledId, chunks[i][0].row.id);
-      return;
-    }
-    sentRows.push(...res.sent);
-    deadLetters.push(...res.deadLetters);
-  });
-  let throughIndex = page.rows.length - 1;
-  if (error !== undefined) {
-    throughIndex = page.rows.findIndex((row) => row.id >= firstUnhandledId) - 1;
-  }
-  return { throughIndex, sentRows, deadLetters, error };
-}
-
 
 function errorText(e: unknown): string {
   if (isLinkedError(e)) return `[${e.code}] ${e.message}`;
   return (e as Error)?.message ?? String(e);
-}
-
-/**
- * The warehouse with its statements serialized: emitters deliver concurrently but share one
- * connection, and a DuckDB connection (and its transaction) must not interleave statements.
- */
-export function serialized(wh: Warehouse): Warehouse {
-  const mutex = new Mutex();
-  return {
-    dialect: wh.dialect,
-    query: (sql, params, options) => mutex.run(() => wh.query(sql, params, options)),
-    stream: (sql, params, pageSize, options) => wh.stream(sql, params, pageSize, options),
-    transaction: (fn) => mutex.run(() => wh.transaction(fn)),
-    describeTable: (table) => mutex.run(() => wh.describeTable(table)),
-    close: () => wh.close(),
-  };
 }

@@ -1,10 +1,11 @@
-import type { Destination } from '../model/destination.js';
-import { adapterOf } from './destinations/index.js';
-import type { ResolvedEmitter } from './emitter-context.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY, RateLimiter, Semaphore, sleep, type RetryPolicy } from './flow.js';
-import { deadLetter, type BuiltEvent } from './page.js';
-import { ActionRunner, type SendOutcome } from './send.js';
-import type { DeadLetterInput, RunCounts } from './store.js';
+import type { Destination } from '../../model/destination.js';
+import type { DeadLetterInput, RunCounts } from '../../state/delivery/types.js';
+import type { BuiltEvent } from '../build-event.js';
+import { adapterOf } from '../destinations/index.js';
+import type { ResolvedEmitter } from '../emitter-context.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, sleep, type RetryPolicy } from '../flow.js';
+import { RateLimiter, Semaphore } from './flow-control.js';
+import { ActionRunner, type SendOutcome } from './runner.js';
 
 export interface SenderOptions {
   /** Requests in flight per destination. Default 4. */
@@ -100,4 +101,9 @@ export class Sender {
       await sleep(outcome.retryAfterMs ?? backoffDelay(ctx.retry, attempt));
     }
   }
+}
+
+/** A dead letter for one built event, with the destination's status and response when there is one. */
+export function deadLetter(r: ResolvedEmitter, e: BuiltEvent, reasonCode: string, reason: string, httpStatus: number | null, body: string | null): DeadLetterInput {
+  return { row: e.row, messageId: e.event.messageId, eventName: r.eventName, event: e.event, reasonCode, reason, httpStatus, responseBody: body };
 }

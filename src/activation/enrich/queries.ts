@@ -1,0 +1,99 @@
+import { and, cast, col, eq, isNotNull, select, sysCol, table, type Expr, type FromItem, type Select, type SelectColumn } from '../../dialect/ast.js';
+import type { Dialect } from '../../dialect/dialect.js';
+import type { DataGraph } from '../../model/graph.js';
+import type { PageKeys } from './keys.js';
+import { PathJoins } from './joins.js';
+import type { EnrichmentPlan, OtherEntity } from './plan.js';
+
+/** Output columns of the enrichment queries (our names: the user's columns are aliased to them). */
+export const ID = '__id';
+export const ENTITY_ID = '__eid';
+export const traitColumn = (i: number) => `t${i}`;
+export const chainColumn = (level: number, j: number) => `c${level}_${j}`;
+export const otherColumn = (j: number) => `c${j}`;
+
+const PROFILE = 'p';
+const ANCHOR = 'a';
+const KEYS = 'k';
+
+/** `CAST(alias.column AS VARCHAR)`: ids compare as text, as the outbox stores them. */
+export const asText = (alias: string, column: string): Expr => cast(col(alias, column), 'VARCHAR');
+
+/**
+ * The enrichment queries of one page, over the user's tables joined to the page's keys: one for
+ * the profile traits, one for the trigger chains, one per other relationship.
+ */
+export class EnrichmentQueries {
+  private readonly joins: PathJoins;
+  private readonly profileId: Expr;
+
+  constructor(
+    dialect: Dialect,
+    graph: DataGraph,
+    private readonly plan: EnrichmentPlan,
+    private readonly keys: PageKeys,
+  ) {
+    this.joins = new PathJoins(dialect, graph);
+    this.profileId = asText(PROFILE, plan.profile.id);
+  }
+
+  /** Per profile of the page: its id and the selected traits. */
+  traits(): Select {
+    const columns: SelectColumn[] = [{ expr: this.profileId, as: ID }, ...this.plan.traits.map((t, i) => ({ expr: col(PROFILE, t), as: traitColumn(i) }))];
+    return select(columns, {
+      from: table(this.plan.profile.table, PROFILE),
+      joins: [{ from: this.distinctKeys(['profile_id']), on: eq(this.profileId, sysCol(KEYS, 'profile_id')) }],
+    });
+  }
+
+  /** Per (profile, trigger entity) of the page: the selected columns of every level of the chain. */
+  chain(): Select {
+    const chain = this.plan.chain!;
+    const path = this.joins.fromProfile(PROFILE, chain.map((c) => c.relationship));
+    const last = chain[chain.length - 1];
+    const entityId = asText(path.aliases[path.aliases.length - 1], last.entity.primaryKey);
+    const columns: SelectColumn[] = [
+      { expr: this.profileId, as: ID },
+      { expr: entityId, as: ENTITY_ID },
+      ...chain.flatMap((level, i) => level.columns.map((c, j) => ({ expr: col(path.aliases[i], c), as: chainColumn(i, j) }))),
+    ];
+    const keys = this.distinctKeys(['profile_id', 'entity_id']);
+    return select(columns, {
+      from: table(this.plan.profile.table, PROFILE),
+      joins: [...path.joins, { from: keys, on: and(eq(this.profileId, sysCol(KEYS, 'profile_id')), eq(entityId, sysCol(KEYS, 'entity_id'))) }],
+    });
+  }
+
+  /**
+   * Per anchor (the profile, or the trigger entity) of the page: the rows of another relationship
+   * below it, its selected columns.
+   */
+  other(other: OtherEntity): Select {
+    const columns = (alias: string): SelectColumn[] => other.columns.map((c, j) => ({ expr: col(alias, c), as: otherColumn(j) }));
+    if (other.anchor === 'profile') {
+      const path = this.joins.fromProfile(PROFILE, other.path);
+      return select([{ expr: this.profileId, as: ID }, ...columns(path.aliases[path.aliases.length - 1])], {
+        from: table(this.plan.profile.table, PROFILE),
+        joins: [{ from: this.distinctKeys(['profile_id']), on: eq(this.profileId, sysCol(KEYS, 'profile_id')) }, ...path.joins],
+      });
+    }
+    const trigger = this.plan.chain![this.plan.chain!.length - 1];
+    const path = this.joins.fromEntity(trigger.relationship, ANCHOR, other.path);
+    const anchorId = asText(ANCHOR, trigger.entity.primaryKey);
+    return select([{ expr: anchorId, as: ID }, ...columns(path.aliases[path.aliases.length - 1])], {
+      from: table(trigger.entity.table, ANCHOR),
+      joins: [{ from: this.distinctKeys(['entity_id']), on: eq(anchorId, sysCol(KEYS, 'entity_id')) }, ...path.joins],
+    });
+  }
+
+  /** The page's distinct keys (those with an entity only, when the entity is among them). */
+  private distinctKeys(columns: ('profile_id' | 'entity_id')[]): FromItem {
+    const k0 = 'k0';
+    const query = select(Object.fromEntries(columns.map((c) => [c, sysCol(k0, c)])), {
+      distinct: true,
+      from: { kind: 'derived', query: this.keys, alias: k0 },
+      where: columns.includes('entity_id') ? isNotNull(sysCol(k0, 'entity_id')) : undefined,
+    });
+    return { kind: 'derived', query, alias: KEYS };
+  }
+}

@@ -1,0 +1,49 @@
+import type { EventEmitter } from '../model/emitter.js';
+import { CursorStore } from '../state/delivery/cursors.js';
+import { OutboxReader } from '../state/delivery/outbox-reader.js';
+import type { Cursor, SourceRow } from '../state/delivery/types.js';
+import type { Warehouse } from '../warehouse/types.js';
+import type { PageKeys } from './enrich/keys.js';
+import type { ResolvedEmitter } from './emitter-context.js';
+
+/** A page of an emitter's rows and the query of their keys, where they live. */
+export interface SourcePage {
+  rows: SourceRow[];
+  keys: PageKeys;
+}
+
+/** The read stage: an emitter's cursor and its rows after it, page by page. */
+export class EmitterReader {
+  readonly outbox: OutboxReader;
+  readonly cursors: CursorStore;
+
+  constructor(wh: Warehouse, schema: string) {
+    this.outbox = new OutboxReader(wh, schema);
+    this.cursors = new CursorStore(wh, schema);
+  }
+
+  /** The emitter's cursor, started afresh when it has none or it belongs to an earlier incarnation. */
+  async cursor(r: ResolvedEmitter, now: Date): Promise<Cursor> {
+    const cursor = await this.cursors.read(r.emitter.key);
+    return cursorIsCurrent(cursor, r.createdAt) ? cursor : this.cursors.start(r.emitter, r.createdAt, now);
+  }
+
+  /** The next page after `pos`, or undefined when nothing is left. */
+  async page(emitter: EventEmitter, pos: Cursor, pageSize: number): Promise<SourcePage | undefined> {
+    const rows = await this.outbox.readPage(emitter, pos, pageSize);
+    if (rows.length === 0) return undefined;
+    const source = rows[0].source;
+    const afterId = source === 'outbox' ? pos.lastOutboxId : pos.backfillDone;
+    return { rows, keys: this.outbox.pageKeys(emitter, source, afterId, rows[rows.length - 1].id) };
+  }
+}
+
+/** A cursor belongs to one incarnation of its emitter: a re-created emitter starts afresh. */
+export function cursorIsCurrent(cursor: Cursor | undefined, emitterCreatedAt: string | null): cursor is Cursor {
+  return cursor !== undefined && (emitterCreatedAt === null || cursor.emitterCreatedAt === emitterCreatedAt);
+}
+
+/** The read position after `row` (handled or not: reading runs ahead of the cursor). */
+export function positionAfter(pos: Cursor, row: SourceRow): Cursor {
+  return row.source === 'outbox' ? { ...pos, lastOutboxId: row.id } : { ...pos, backfillDone: row.id };
+}

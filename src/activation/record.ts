@@ -1,0 +1,69 @@
+import { DeliveryRecorder } from '../state/delivery/recorder.js';
+import type { Cursor, DeadLetterInput, RunCounts, SourceRow } from '../state/delivery/types.js';
+import { messageIdPrefix, type BuiltPage } from './build-event.js';
+import type { ResolvedEmitter } from './emitter-context.js';
+import type { PageOutcome } from './send/batch.js';
+
+/** What a page's commit records: its handled prefix, through one row. */
+export interface HandledPrefix {
+  through: SourceRow;
+  deadLetters: DeadLetterInput[];
+  /** The run's counts once the prefix is recorded. */
+  counts: RunCounts;
+}
+
+/** Counts a page's handled prefix into the run's counts; undefined when nothing was handled. */
+export function handledPrefix(page: BuiltPage, outcome: PageOutcome, counts: RunCounts): HandledPrefix | undefined {
+  if (outcome.throughIndex < 0) return undefined;
+  const through = page.rows[outcome.throughIndex];
+  const deadLetters = outcome.deadLetters.filter((d) => d.row.id <= through.id);
+  counts.deadLettered += deadLetters.length;
+  counts.sent += outcome.sentRows.filter((row) => row.id <= through.id).length;
+  return { through, deadLetters, counts: { ...counts } };
+}
+
+/**
+ * The record stage of one emitter's delivery: each handled prefix is committed (record, dead
+ * letters, cursor, counts in one transaction) after the previous one, in page order, while the
+ * next page is sent.
+ */
+export class PageRecords {
+  private committing: Promise<Cursor>;
+
+  constructor(
+    private readonly recorder: DeliveryRecorder,
+    private readonly runId: string,
+    private readonly r: ResolvedEmitter,
+    start: Cursor,
+    private readonly onCommitted?: (counts: RunCounts) => void,
+  ) {
+    this.committing = Promise.resolve(start);
+  }
+
+  /** Queues the commit of a handled prefix; its failure surfaces from settled(). */
+  commit(prefix: HandledPrefix): void {
+    this.committing = this.committing.then(async (cursor) => {
+      const committed = await this.recorder.commitPage({
+        runId: this.runId,
+        emitter: this.r.emitter,
+        destinationKey: this.r.destination.key,
+        eventName: this.r.eventName,
+        cursor,
+        source: prefix.through.source,
+        throughId: prefix.through.id,
+        messageIdPrefix: messageIdPrefix(this.r.emitter.key, prefix.through.source, cursor.backfillEpoch),
+        deadLetters: prefix.deadLetters,
+        counts: prefix.counts,
+        now: new Date(),
+      });
+      this.onCommitted?.(prefix.counts);
+      return committed;
+    });
+    this.committing.catch(() => undefined);
+  }
+
+  /** The cursor once every queued commit is done. */
+  settled(): Promise<Cursor> {
+    return this.committing;
+  }
+}

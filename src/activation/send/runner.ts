@@ -1,0 +1,70 @@
+import type { Destination } from '../../model/destination.js';
+import { ActionsDestination, type CoreDestination } from '../actions-core.js';
+import type { SegmentEvent } from '../build-event.js';
+import { adapterOf, type ActionChoice } from '../destinations/index.js';
+import { bodyText, classifyError, isRetryableStatus, type EventOutcome, type ResponseInfo, type SendOutcome } from './classify.js';
+
+export type { EventOutcome, ResponseInfo, SendOutcome } from './classify.js';
+
+/**
+ * Runs destinations' actions through actions-core's `Destination` class (DESIGN D8): one
+ * instance per destination type, reused for every request.
+ */
+export class ActionRunner {
+  private readonly instances = new Map<string, CoreDestination>();
+
+  private instance(destination: Destination): CoreDestination {
+    let d = this.instances.get(destination.type);
+    if (!d) {
+      d = new ActionsDestination(adapterOf(destination.type).definition);
+      this.instances.set(destination.type, d);
+    }
+    return d;
+  }
+
+  /**
+   * Sends one batch: mapping-kit transforms each event, the action's schema validates it, its
+   * performBatch makes the request. Settings (and their secrets) are resolved here, at the moment
+   * of use, and dropped when the call returns (DESIGN D9).
+   */
+  async send(
+    destination: Destination,
+    choice: ActionChoice,
+    events: readonly SegmentEvent[],
+    options: { timeoutMs: number; env?: NodeJS.ProcessEnv; onResponse?: (r: ResponseInfo) => void },
+  ): Promise<SendOutcome> {
+    const core = this.instance(destination);
+    const settings = adapterOf(destination.type).settings(destination, options.env);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new TimeoutAbort(options.timeoutMs)), options.timeoutMs);
+    try {
+      const nodes = await core.executeBatch(choice.action, { events: [...events], mapping: choice.mapping, settings, signal: controller.signal });
+      const out: EventOutcome[] = events.map((_, i) => {
+        const n = nodes[i];
+        if (!n) return { kind: 'rejected', status: 500, reason: 'The action returned no result for this event.', body: '' };
+        if (n.status >= 200 && n.status < 300) return { kind: 'sent', status: n.status };
+        return { kind: 'rejected', status: n.status, reason: n.errormessage ?? `HTTP ${n.status}`, body: bodyText(n.body) };
+      });
+      // A per-event retryable status (a multistatus 5xx / 429) retries the whole request.
+      const retryable = nodes.find((n) => n && isRetryableStatus(n.status));
+      if (retryable) return { kind: 'retry', status: retryable.status, retryAfterMs: undefined, reason: `HTTP ${retryable.status}` };
+      const last = core.responses[core.responses.length - 1];
+      if (last && options.onResponse) options.onResponse({ status: last.status, url: last.request?.url, body: last.content ?? '' });
+      return { kind: 'done', events: out };
+    } catch (e) {
+      return classifyError(e, options.onResponse);
+    } finally {
+      clearTimeout(timer);
+      // actions-core keeps every response on the instance; we read what we need per call.
+      core.responses.length = 0;
+    }
+  }
+}
+
+class TimeoutAbort extends Error {
+  constructor(ms: number) {
+    super(`The destination did not answer within ${ms} ms.`);
+    this.name = 'TimeoutError';
+  }
+}
+

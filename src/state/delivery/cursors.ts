@@ -1,0 +1,127 @@
+import { cast, coalesce, compare, countStar, deleteFrom, eq, fn, insert, lit, over, param, ref, select, stateTable, sysCol, update, values } from '../../dialect/ast.js';
+import type { EventEmitter } from '../../model/emitter.js';
+import { isoTimestamp } from '../canonical.js';
+import { DeliveryStore, numberOf } from './columns.js';
+import { backfillSource, sendsForCurrent } from './selection.js';
+import type { Cursor } from './types.js';
+
+/**
+ * Each emitter's cursor (how far its delivery got) and, for an emitter that sends for current
+ * members, the backfill copied from the snapshot when it started.
+ */
+export class CursorStore extends DeliveryStore {
+  async read(emitterKey: string): Promise<Cursor | undefined> {
+    const { rows } = await this.run(
+      select(
+        {
+          last_outbox_id: ref('last_outbox_id'),
+          backfill_epoch: ref('backfill_epoch'),
+          backfill_total: ref('backfill_total'),
+          backfill_done: ref('backfill_done'),
+          emitter_created_at: ref('emitter_created_at'),
+        },
+        { from: stateTable(this.t.delivery_cursors), where: eq(ref('emitter_key'), param(emitterKey)) },
+      ),
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    return {
+      emitterKey,
+      lastOutboxId: Number(this.get(r, 'last_outbox_id')),
+      backfillEpoch: String(this.get(r, 'backfill_epoch')),
+      backfillTotal: Number(this.get(r, 'backfill_total')),
+      backfillDone: Number(this.get(r, 'backfill_done')),
+      emitterCreatedAt: isoTimestamp(this.get(r, 'emitter_created_at')),
+    };
+  }
+
+  /** The cursor a new emitter would start with, without writing it (previews). */
+  async planned(emitter: EventEmitter, createdAt: string | null): Promise<Cursor> {
+    return {
+      emitterKey: emitter.key,
+      lastOutboxId: await this.startingOutboxId(emitter, createdAt),
+      backfillEpoch: '',
+      backfillTotal: 0,
+      backfillDone: 0,
+      emitterCreatedAt: createdAt,
+    };
+  }
+
+  /**
+   * Starts (or restarts, for a new incarnation) an emitter's cursor: in one transaction, copies the
+   * backfill when it sends for current members and records where its outbox reading starts.
+   */
+  async start(emitter: EventEmitter, createdAt: string | null, now: Date): Promise<Cursor> {
+    return this.wh.transaction(async (tx) => {
+      const s = this.in(tx);
+      await s.run(deleteFrom(this.t.delivery_backfill, eq(ref('emitter_key'), param(emitter.key))));
+      await s.run(deleteFrom(this.t.delivery_cursors, eq(ref('emitter_key'), param(emitter.key))));
+      const lastOutboxId = await s.startingOutboxId(emitter, createdAt);
+      const epoch = String(now.getTime());
+      const total = sendsForCurrent(emitter) ? await s.copyBackfill(emitter, now) : 0;
+      const at = cast(param(now.toISOString()), 'TIMESTAMP');
+      await s.run(
+        insert(
+          this.t.delivery_cursors,
+          ['emitter_key', 'last_outbox_id', 'backfill_epoch', 'backfill_total', 'backfill_done', 'emitter_created_at', 'initialized_at', 'updated_at'],
+          values([param(emitter.key), param(lastOutboxId), param(epoch), param(total), lit(0), cast(param(createdAt), 'TIMESTAMP'), at, at]),
+        ),
+      );
+      return { emitterKey: emitter.key, lastOutboxId, backfillEpoch: epoch, backfillTotal: total, backfillDone: 0, emitterCreatedAt: createdAt };
+    });
+  }
+
+  /** Copies the snapshot the emitter sends for into its backfill, numbered in key order; returns the count. */
+  private async copyBackfill(emitter: EventEmitter, now: Date): Promise<number> {
+    const b = (name: string) => sysCol('b', name);
+    await this.run(
+      insert(
+        this.t.delivery_backfill,
+        ['emitter_key', 'seq', 'audience_key', 'run_id', 'kind', 'profile_id', 'entity_path', 'entity_id', 'created_at'],
+        select(
+          {
+            emitter_key: param(emitter.key),
+            seq: over(fn('ROW_NUMBER'), { orderBy: [{ expr: b('profile_id') }, { expr: b('entity_id') }] }),
+            audience_key: param(emitter.audience),
+            run_id: b('run_id'),
+            kind: b('kind'),
+            profile_id: b('profile_id'),
+            entity_path: b('entity_path'),
+            entity_id: b('entity_id'),
+            created_at: cast(param(now.toISOString()), 'TIMESTAMP'),
+          },
+          { from: { kind: 'derived', query: backfillSource(this.t, emitter), alias: 'b' } },
+        ),
+      ),
+    );
+    const { rows } = await this.run(select({ n: countStar }, { from: stateTable(this.t.delivery_backfill), where: eq(ref('emitter_key'), param(emitter.key)) }));
+    return rows[0] ? numberOf(this.get(rows[0], 'n')) : 0;
+  }
+
+  /**
+   * Where a new emitter starts. Without sendForCurrent: after the outbox rows that existed when it
+   * was applied. With it: after every row that exists now, the current snapshot standing in for
+   * them (read in the same transaction, so the two agree).
+   */
+  private async startingOutboxId(emitter: EventEmitter, createdAt: string | null): Promise<number> {
+    const where = sendsForCurrent(emitter) || createdAt === null ? undefined : compare('<=', ref('created_at'), cast(param(createdAt), 'TIMESTAMP'));
+    const { rows } = await this.run(select({ m: coalesce(fn('MAX', ref('id')), lit(0)) }, { from: stateTable(this.t.outbox), where }));
+    return rows[0] ? numberOf(this.get(rows[0], 'm')) : 0;
+  }
+
+  /** Moves the cursor past the rows through `next`; part of a page's commit. */
+  async advance(next: Cursor, at: string): Promise<void> {
+    await this.run(
+      update(
+        this.t.delivery_cursors,
+        { last_outbox_id: param(next.lastOutboxId), backfill_done: param(next.backfillDone), updated_at: cast(param(at), 'TIMESTAMP') },
+        eq(ref('emitter_key'), param(next.emitterKey)),
+      ),
+    );
+  }
+
+  /** Drops a delivered backfill; part of the commit of its last page. */
+  async dropBackfill(emitterKey: string): Promise<void> {
+    await this.run(deleteFrom(this.t.delivery_backfill, eq(ref('emitter_key'), param(emitterKey))));
+  }
+}

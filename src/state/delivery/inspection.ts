@@ -1,0 +1,172 @@
+import { and, eq, inList, isNull, param, ref, select, stateTable, type Expr } from '../../dialect/ast.js';
+import { isoTimestamp } from '../canonical.js';
+import { DeliveryStore, textOrNull } from './columns.js';
+
+export interface DeadLetterRow {
+  id: number;
+  emitterKey: string;
+  destinationKey: string;
+  runId: string;
+  messageId: string;
+  userId: string;
+  eventName: string;
+  reasonCode: string;
+  reason: string;
+  httpStatus: number | null;
+  responseBody: string | null;
+  createdAt: string | null;
+  replayCount: number;
+  replayedAt: string | null;
+}
+
+export interface DeadLetterFilter {
+  ids?: number[];
+  emitter?: string;
+  /** Include dead letters already replayed successfully. */
+  includeReplayed?: boolean;
+  limit?: number;
+}
+
+/** One event of the delivery record: who got what, when. */
+export interface DeliveryRecord {
+  deliveredAt: string | null;
+  runId: string;
+  emitterKey: string;
+  destinationKey: string;
+  userId: string;
+  event: string;
+  kind: string;
+  entityId: string | null;
+  messageId: string;
+  status: string;
+}
+
+export interface DeliveryFilter {
+  userId?: string;
+  event?: string;
+  emitter?: string;
+  limit?: number;
+}
+
+export interface DeliveryRunRow {
+  runId: string;
+  emitterKey: string;
+  destinationKey: string;
+  status: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  sent: number;
+  failed: number;
+  deadLettered: number;
+  lastError: string | null;
+}
+
+/** Reads of the delivery record for people: dead letters, deliveries, delivery runs. */
+export class DeliveryInspection extends DeliveryStore {
+  /** Dead letters, newest first; unreplayed only unless asked. */
+  async deadLetters(f: DeadLetterFilter = {}): Promise<DeadLetterRow[]> {
+    const where: Expr[] = [];
+    if (!f.includeReplayed) where.push(isNull(ref('replayed_at')));
+    if (f.emitter) where.push(eq(ref('emitter_key'), param(f.emitter)));
+    if (f.ids && f.ids.length > 0) where.push(inList(ref('id'), f.ids.map((id) => param(id))));
+    const columns = [
+      'id', 'emitter_key', 'destination_key', 'run_id', 'message_id', 'user_id', 'event_name', 'reason_code', 'reason', 'http_status', 'response_body',
+      'created_at', 'replay_count', 'replayed_at',
+    ];
+    const { rows } = await this.run(
+      select(Object.fromEntries(columns.map((c) => [c, ref(c)])), {
+        from: stateTable(this.t.dead_letters),
+        where: where.length > 0 ? and(...where) : undefined,
+        orderBy: [{ expr: ref('id'), desc: true }],
+        limit: f.limit !== undefined ? Math.max(1, Math.floor(f.limit)) : undefined,
+      }),
+    );
+    const g = this.get;
+    return rows.map((r) => ({
+      id: Number(g(r, 'id')),
+      emitterKey: String(g(r, 'emitter_key')),
+      destinationKey: String(g(r, 'destination_key')),
+      runId: String(g(r, 'run_id')),
+      messageId: String(g(r, 'message_id')),
+      userId: String(g(r, 'user_id')),
+      eventName: String(g(r, 'event_name')),
+      reasonCode: String(g(r, 'reason_code')),
+      reason: String(g(r, 'reason')),
+      httpStatus: g(r, 'http_status') === null || g(r, 'http_status') === undefined ? null : Number(g(r, 'http_status')),
+      responseBody: (g(r, 'response_body') as string | null) ?? null,
+      createdAt: isoTimestamp(g(r, 'created_at')),
+      replayCount: Number(g(r, 'replay_count')),
+      replayedAt: isoTimestamp(g(r, 'replayed_at')),
+    }));
+  }
+
+  /** The events of dead letters (as first built), by id. */
+  async deadLetterEvents(ids: readonly number[]): Promise<Map<number, unknown>> {
+    const out = new Map<number, unknown>();
+    if (ids.length === 0) return out;
+    const { rows } = await this.run(
+      select({ id: ref('id'), event: ref('event') }, { from: stateTable(this.t.dead_letters), where: inList(ref('id'), ids.map((id) => param(id))) }),
+    );
+    for (const r of rows) out.set(Number(this.get(r, 'id')), JSON.parse(String(this.get(r, 'event'))));
+    return out;
+  }
+
+  /** What was sent to whom (the seed's Step 3: search by user id or event name), newest first. */
+  async deliveries(f: DeliveryFilter = {}): Promise<DeliveryRecord[]> {
+    const where: Expr[] = [];
+    if (f.userId !== undefined) where.push(eq(ref('user_id'), param(f.userId)));
+    if (f.event !== undefined) where.push(eq(ref('event'), param(f.event)));
+    if (f.emitter !== undefined) where.push(eq(ref('emitter_key'), param(f.emitter)));
+    const columns = ['delivered_at', 'run_id', 'emitter_key', 'destination_key', 'user_id', 'event', 'kind', 'entity_id', 'message_id', 'status'];
+    const { rows } = await this.run(
+      select(Object.fromEntries(columns.map((c) => [c, ref(c)])), {
+        from: stateTable(this.t.delivery_log),
+        where: where.length > 0 ? and(...where) : undefined,
+        orderBy: [
+          { expr: ref('delivered_at'), desc: true },
+          { expr: ref('source_id'), desc: true },
+        ],
+        limit: Math.max(1, Math.floor(f.limit ?? 50)),
+      }),
+    );
+    const g = this.get;
+    return rows.map((r) => ({
+      deliveredAt: isoTimestamp(g(r, 'delivered_at')),
+      runId: String(g(r, 'run_id')),
+      emitterKey: String(g(r, 'emitter_key')),
+      destinationKey: String(g(r, 'destination_key')),
+      userId: String(g(r, 'user_id')),
+      event: String(g(r, 'event')),
+      kind: String(g(r, 'kind')),
+      entityId: textOrNull(g(r, 'entity_id')),
+      messageId: String(g(r, 'message_id')),
+      status: String(g(r, 'status')),
+    }));
+  }
+
+  /** The delivery runs: per run and emitter, newest first. */
+  async runs(f: { emitter?: string; limit?: number } = {}): Promise<DeliveryRunRow[]> {
+    const columns = ['run_id', 'emitter_key', 'destination_key', 'status', 'started_at', 'finished_at', 'sent', 'failed', 'dead_lettered', 'last_error'];
+    const { rows } = await this.run(
+      select(Object.fromEntries(columns.map((c) => [c, ref(c)])), {
+        from: stateTable(this.t.delivery_runs),
+        where: f.emitter ? eq(ref('emitter_key'), param(f.emitter)) : undefined,
+        orderBy: [{ expr: ref('started_at'), desc: true }],
+        limit: Math.max(1, Math.floor(f.limit ?? 20)),
+      }),
+    );
+    const g = this.get;
+    return rows.map((r) => ({
+      runId: String(g(r, 'run_id')),
+      emitterKey: String(g(r, 'emitter_key')),
+      destinationKey: String(g(r, 'destination_key')),
+      status: String(g(r, 'status')),
+      startedAt: isoTimestamp(g(r, 'started_at')),
+      finishedAt: isoTimestamp(g(r, 'finished_at')),
+      sent: Number(g(r, 'sent')),
+      failed: Number(g(r, 'failed')),
+      deadLettered: Number(g(r, 'dead_lettered')),
+      lastError: textOrNull(g(r, 'last_error')),
+    }));
+  }
+}

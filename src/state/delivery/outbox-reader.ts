@@ -1,0 +1,193 @@
+import {
+  and,
+  compare,
+  countStar,
+  eq,
+  inQuery,
+  param,
+  ref,
+  select,
+  stateTable,
+  sysCol,
+  type Expr,
+  type Query,
+  type Select,
+  type SelectColumn,
+} from '../../dialect/ast.js';
+import { ENTITY_TRIGGERS, type EventEmitter } from '../../model/emitter.js';
+import type { Row } from '../../warehouse/types.js';
+import { isoTimestamp } from '../canonical.js';
+import { DeliveryStore, numberOf } from './columns.js';
+import { backfillSource, outboxFilter, outboxSelection, sendsForCurrent } from './selection.js';
+import type { Cursor, OutboxKind, SourceRow } from './types.js';
+
+/**
+ * What an emitter has to deliver: its rows after its cursor (the backfill first, then the
+ * outbox), their keys as a subquery for enrichment, the counts previews show, and the membership
+ * entity_removed events report.
+ */
+export class OutboxReader extends DeliveryStore {
+  /** The next rows to deliver after the cursor: the backfill first, then the outbox. */
+  async readPage(emitter: EventEmitter, cursor: Cursor, limit: number): Promise<SourceRow[]> {
+    if (cursor.backfillDone < cursor.backfillTotal) {
+      const b = this.rowReader('backfill', emitter);
+      const { rows } = await this.run(
+        select(b.columns, {
+          from: stateTable(this.t.delivery_backfill),
+          where: and(eq(ref('emitter_key'), param(emitter.key)), compare('>', ref('seq'), param(cursor.backfillDone))),
+          orderBy: [{ expr: ref('seq') }],
+          limit: Math.floor(limit),
+        }),
+      );
+      if (rows.length > 0) return rows.map(b.toRow);
+    }
+    const o = this.rowReader('outbox', emitter);
+    const { rows } = await this.run(
+      select(o.columns, {
+        from: stateTable(this.t.outbox, 'o'),
+        where: and(compare('>', sysCol('o', 'id'), param(cursor.lastOutboxId)), outboxFilter(emitter, 'o')),
+        orderBy: [{ expr: sysCol('o', 'id') }],
+        limit: Math.floor(limit),
+      }),
+    );
+    return rows.map(o.toRow);
+  }
+
+  /**
+   * The keys (profile_id, entity_id) of a page's rows, as a subquery over where they live: the
+   * outbox range after `afterId` through `throughId` with the emitter's filter, or its backfill.
+   * Enrichment joins to it instead of shipping long IN lists.
+   */
+  pageKeys(emitter: EventEmitter, source: SourceRow['source'], afterId: number, throughId: number): Select {
+    const columns = { profile_id: sysCol('s', 'profile_id'), entity_id: sysCol('s', 'entity_id') };
+    if (source === 'backfill') {
+      return select(columns, {
+        from: stateTable(this.t.delivery_backfill, 's'),
+        where: and(
+          eq(sysCol('s', 'emitter_key'), param(emitter.key)),
+          compare('>', sysCol('s', 'seq'), param(afterId)),
+          compare('<=', sysCol('s', 'seq'), param(throughId)),
+        ),
+      });
+    }
+    return select(columns, {
+      from: stateTable(this.t.outbox, 's'),
+      where: and(compare('>', sysCol('s', 'id'), param(afterId)), compare('<=', sysCol('s', 'id'), param(throughId)), outboxFilter(emitter, 's')),
+    });
+  }
+
+  /** How many rows are waiting for an emitter after its cursor (backfill included). */
+  async countPending(emitter: EventEmitter, cursor: Cursor): Promise<number> {
+    const n = await this.count(
+      select({ n: countStar }, { from: stateTable(this.t.outbox, 'o'), where: and(compare('>', sysCol('o', 'id'), param(cursor.lastOutboxId)), outboxFilter(emitter, 'o')) }),
+    );
+    return n + Math.max(0, cursor.backfillTotal - cursor.backfillDone);
+  }
+
+  /** Counts what a new emitter would backfill (for previews: nothing is written). */
+  async countBackfill(emitter: EventEmitter): Promise<number> {
+    if (!sendsForCurrent(emitter)) return 0;
+    return this.count(select({ n: countStar }, { from: { kind: 'derived', query: backfillSource(this.t, emitter), alias: 'b' } }));
+  }
+
+  /**
+   * The first rows a new emitter would backfill, read from the snapshot (previews), as backfill
+   * rows numbered from 1 and stamped `createdAt`.
+   */
+  async snapshotRows(emitter: EventEmitter, limit: number, createdAt: string): Promise<SourceRow[]> {
+    const entity = emitter.trigger === 'entity_added';
+    const statement = entity
+      ? select(
+          { profile_id: ref('profile_id'), entity_path: ref('entity_path'), entity_id: ref('entity_id'), run_id: ref('run_id') },
+          {
+            from: stateTable(this.t.entity_matches),
+            where: and(eq(ref('audience_key'), param(emitter.audience)), eq(ref('entity_path'), param((emitter.entityPath ?? []).join('.')))),
+            orderBy: [{ expr: ref('profile_id') }, { expr: ref('entity_id') }],
+            limit,
+          },
+        )
+      : select(
+          { profile_id: ref('profile_id'), run_id: ref('run_id') },
+          { from: stateTable(this.t.membership), where: eq(ref('audience_key'), param(emitter.audience)), orderBy: [{ expr: ref('profile_id') }], limit },
+        );
+    const { rows } = await this.run(statement);
+    const get = this.get;
+    return rows.map((x, i) => ({
+      source: 'backfill',
+      id: i + 1,
+      audienceKey: emitter.audience,
+      kind: entity ? 'entity_added' : 'entered',
+      profileId: String(get(x, 'profile_id')),
+      entityPath: entity ? String(get(x, 'entity_path')) : null,
+      entityId: entity ? String(get(x, 'entity_id')) : null,
+      createdAt,
+    }));
+  }
+
+  /** Which of the profiles in `keys` (a page's keys) are members of the audience now. */
+  async membersAmong(audienceKey: string, keys: Query): Promise<Set<string>> {
+    const { rows } = await this.run(
+      select(
+        { profile_id: sysCol('m', 'profile_id') },
+        {
+          from: stateTable(this.t.membership, 'm'),
+          where: and(
+            eq(sysCol('m', 'audience_key'), param(audienceKey)),
+            inQuery(sysCol('m', 'profile_id'), select({ profile_id: sysCol('k0', 'profile_id') }, { from: { kind: 'derived', query: keys, alias: 'k0' } })),
+          ),
+        },
+      ),
+    );
+    const get = this.get;
+    return new Set(rows.map((r) => String(get(r, 'profile_id'))));
+  }
+
+  private async count(statement: Select): Promise<number> {
+    const { rows } = await this.run(statement);
+    return rows[0] ? numberOf(this.get(rows[0], 'n')) : 0;
+  }
+
+  /**
+   * How an emitter's rows are read: only the columns that vary within them (converting result
+   * values to JS costs more than the query). Its kind is constant when its trigger listens to one
+   * kind, its entity null unless it is an entity trigger. The timestamp comes as the driver's Date
+   * (cheaper to convert than its text, a long string per row); the rows of a page share their
+   * compute run's timestamp, so each distinct one is formatted once.
+   */
+  private rowReader(source: SourceRow['source'], emitter: EventEmitter): { columns: SelectColumn[]; toRow: (r: Row) => SourceRow } {
+    const { kinds, entityPath } = outboxSelection(emitter);
+    const kind = kinds.length === 1 ? kinds[0] : undefined;
+    const hasEntity = ENTITY_TRIGGERS.includes(emitter.trigger);
+    const column = (name: string): Expr => (source === 'outbox' ? sysCol('o', name) : ref(name));
+    const columns: SelectColumn[] = [
+      { expr: column(source === 'outbox' ? 'id' : 'seq'), as: 'id' },
+      ...(kind ? [] : [{ expr: column('kind'), as: 'kind' }]),
+      { expr: column('profile_id'), as: 'profile_id' },
+      ...(hasEntity ? [{ expr: column('entity_id'), as: 'entity_id' }] : []),
+      { expr: column('created_at'), as: 'created_at' },
+    ];
+    const get = this.get;
+    let lastKey: unknown;
+    let lastIso = '';
+    const toRow = (r: Row): SourceRow => {
+      const created = get(r, 'created_at');
+      const key = created instanceof Date ? created.getTime() : created;
+      if (key !== lastKey || lastIso === '') {
+        lastKey = key;
+        lastIso = isoTimestamp(created) ?? new Date(0).toISOString();
+      }
+      const entityId = hasEntity ? get(r, 'entity_id') : null;
+      return {
+        source,
+        id: Number(get(r, 'id')),
+        audienceKey: emitter.audience,
+        kind: kind ?? (String(get(r, 'kind')) as OutboxKind),
+        profileId: String(get(r, 'profile_id')),
+        entityPath,
+        entityId: entityId === null || entityId === undefined ? null : String(entityId),
+        createdAt: lastIso,
+      };
+    };
+    return { columns, toRow };
+  }
+}

@@ -1,0 +1,254 @@
+import {
+  NULL,
+  and,
+  arith,
+  cast,
+  coalesce,
+  compare,
+  eq,
+  fn,
+  insert,
+  lit,
+  notInList,
+  param,
+  ref,
+  select,
+  stateTable,
+  sysCol,
+  TRUE,
+  update,
+  values,
+  type Expr,
+} from '../../dialect/ast.js';
+import type { EventEmitter } from '../../model/emitter.js';
+import { DeliveryStore, numberOf } from './columns.js';
+import { CursorStore } from './cursors.js';
+import { outboxSelection } from './selection.js';
+import type { Cursor, DeadLetterInput, RunCounts, SourceRow } from './types.js';
+
+/** A handled prefix of a page, as delivery records it. */
+export interface PageCommit {
+  runId: string;
+  emitter: EventEmitter;
+  destinationKey: string;
+  eventName: string;
+  cursor: Cursor;
+  source: SourceRow['source'];
+  /** The last id (outbox id or backfill seq) of the handled prefix. */
+  throughId: number;
+  /** The messageId of a row is md5(prefix || id): the record recomputes it from the id. */
+  messageIdPrefix: string;
+  deadLetters: DeadLetterInput[];
+  counts: RunCounts;
+  now: Date;
+}
+
+/** A dead letter re-sent by a replay: accepted, or refused again with the destination's new answer. */
+export type ReplayOutcome =
+  | { id: number; accepted: true }
+  | { id: number; accepted: false; reason: string; httpStatus: number | null; responseBody: string | null };
+
+const EVENT_COLUMNS = ['run_id', 'emitter_key', 'destination_key', 'source', 'source_id', 'message_id', 'user_id', 'event', 'kind', 'entity_id', 'status', 'delivered_at'];
+
+const timestamp = (iso: string): Expr => cast(param(iso), 'TIMESTAMP');
+
+/**
+ * The delivery record: delivery runs, what each page delivered (outbox ranges, backfill events),
+ * dead letters and their replays. A page's record and its cursor move in one transaction.
+ */
+export class DeliveryRecorder extends DeliveryStore {
+  async startRun(runId: string, emitterKey: string, destinationKey: string, now: Date): Promise<void> {
+    await this.run(
+      insert(
+        this.t.delivery_runs,
+        ['run_id', 'emitter_key', 'destination_key', 'status', 'started_at', 'finished_at', 'sent', 'failed', 'dead_lettered', 'requests', 'retries', 'last_error'],
+        values([param(runId), param(emitterKey), param(destinationKey), lit('running'), timestamp(now.toISOString()), NULL, lit(0), lit(0), lit(0), lit(0), lit(0), NULL]),
+      ),
+    );
+  }
+
+  async finishRun(runId: string, emitterKey: string, status: string, c: RunCounts, now: Date): Promise<void> {
+    await this.run(
+      update(
+        this.t.delivery_runs,
+        { status: param(status), finished_at: timestamp(now.toISOString()), ...countsSet(c) },
+        and(eq(ref('run_id'), param(runId)), eq(ref('emitter_key'), param(emitterKey))),
+      ),
+    );
+  }
+
+  /**
+   * Records a handled prefix of a page and advances the cursor past it, in one transaction: the
+   * delivery record (for outbox rows one range row, for backfill rows one row each, set-based), the
+   * dead letters, the cursor, the run's counts. Called only after the destination acknowledged
+   * every event of the prefix.
+   */
+  async commitPage(c: PageCommit): Promise<Cursor> {
+    return this.wh.transaction(async (tx) => {
+      const record = this.in(tx);
+      const cursors = new CursorStore(tx, this.schema);
+      const at = c.now.toISOString();
+      if (c.source === 'outbox') await record.recordOutboxRange(c, at);
+      else await record.recordBackfillEvents(c, at);
+      if (c.deadLetters.length > 0) await record.recordDeadLetters(c, at);
+      const next: Cursor = c.source === 'outbox' ? { ...c.cursor, lastOutboxId: c.throughId } : { ...c.cursor, backfillDone: c.throughId };
+      await cursors.advance(next, at);
+      if (c.source === 'backfill' && next.backfillDone >= next.backfillTotal) await cursors.dropBackfill(c.emitter.key);
+      await record.run(update(this.t.delivery_runs, countsSet(c.counts), and(eq(ref('run_id'), param(c.runId)), eq(ref('emitter_key'), param(c.emitter.key)))));
+      return next;
+    });
+  }
+
+  /**
+   * One row for the whole outbox range: the delivery_log view expands it over the append-only
+   * outbox (a row per event would cost the warehouse tens of MB per million events, and the state
+   * as much).
+   */
+  private async recordOutboxRange(c: PageCommit, at: string): Promise<void> {
+    const f = outboxSelection(c.emitter);
+    await this.run(
+      insert(
+        this.t.delivery_pages,
+        ['run_id', 'emitter_key', 'destination_key', 'event', 'audience_key', 'kinds', 'entity_path', 'with_baseline', 'message_id_prefix', 'after_id', 'through_id', 'delivered_at'],
+        values(
+          [c.runId, c.emitter.key, c.destinationKey, c.eventName, f.audienceKey, `,${f.kinds.join(',')},`, f.entityPath, f.withBaseline, c.messageIdPrefix, c.cursor.lastOutboxId, c.throughId]
+            .map((v) => param(v))
+            .concat(timestamp(at)),
+        ),
+      ),
+    );
+  }
+
+  /** Backfill rows are deleted once delivered, so their events are recorded one row each (one statement). */
+  private async recordBackfillEvents(c: PageCommit, at: string): Promise<void> {
+    const s = (name: string) => sysCol('s', name);
+    const deadIds = c.deadLetters.map((d) => param(d.row.id));
+    await this.run(
+      insert(
+        this.t.delivery_events,
+        EVENT_COLUMNS,
+        select(
+          {
+            run_id: param(c.runId),
+            emitter_key: param(c.emitter.key),
+            destination_key: param(c.destinationKey),
+            source: lit('backfill'),
+            source_id: s('seq'),
+            message_id: fn('MD5', arith('||', param(c.messageIdPrefix), cast(s('seq'), 'VARCHAR'))),
+            user_id: s('profile_id'),
+            event: param(c.eventName),
+            kind: s('kind'),
+            entity_id: s('entity_id'),
+            status: lit('sent'),
+            delivered_at: timestamp(at),
+          },
+          {
+            from: stateTable(this.t.delivery_backfill, 's'),
+            where: and(
+              eq(s('emitter_key'), param(c.emitter.key)),
+              compare('>', s('seq'), param(c.cursor.backfillDone)),
+              compare('<=', s('seq'), param(c.throughId)),
+              deadIds.length > 0 ? notInList(s('seq'), deadIds) : TRUE,
+            ),
+          },
+        ),
+      ),
+    );
+  }
+
+  /** Each dead letter, and its line in the delivery record; ids allocated after the largest. */
+  private async recordDeadLetters(c: PageCommit, at: string): Promise<void> {
+    const { rows } = await this.run(select({ m: coalesce(fn('MAX', ref('id')), lit(0)) }, { from: stateTable(this.t.dead_letters) }));
+    let id = rows[0] ? numberOf(this.get(rows[0], 'm')) : 0;
+    for (const d of c.deadLetters) {
+      id += 1;
+      await this.run(
+        insert(
+          this.t.dead_letters,
+          [
+            'id', 'emitter_key', 'destination_key', 'run_id', 'source', 'source_id', 'message_id', 'user_id', 'event_name', 'event',
+            'reason_code', 'reason', 'http_status', 'response_body', 'created_at', 'replay_count', 'last_replay_at', 'replayed_at',
+          ],
+          values(
+            [id, c.emitter.key, c.destinationKey, c.runId, d.row.source, d.row.id, d.messageId, d.row.profileId, d.eventName, JSON.stringify(d.event), d.reasonCode, d.reason, d.httpStatus, d.responseBody]
+              .map((v) => param(v))
+              .concat(timestamp(at), lit(0), NULL, NULL),
+          ),
+        ),
+      );
+      await this.run(
+        insert(
+          this.t.delivery_events,
+          EVENT_COLUMNS,
+          values(
+            [c.runId, c.emitter.key, c.destinationKey, d.row.source, d.row.id, d.messageId, d.row.profileId, d.eventName, d.row.kind, d.row.entityId]
+              .map((v) => param(v))
+              .concat(lit('dead_lettered'), timestamp(at)),
+          ),
+        ),
+      );
+    }
+  }
+
+  /**
+   * Records what a replay of dead letters came to, in one transaction: an accepted one is marked
+   * replayed and its delivery recorded under `runId`; a refused one keeps the new answer.
+   */
+  async recordReplay(runId: string, destinationKey: string, outcomes: readonly ReplayOutcome[], now: Date): Promise<void> {
+    const at = timestamp(now.toISOString());
+    const byId = (id: number) => eq(ref('id'), param(id));
+    const replayCount = arith('+', ref('replay_count'), lit(1));
+    await this.wh.transaction(async (tx) => {
+      const s = this.in(tx);
+      for (const o of outcomes) {
+        if (!o.accepted) continue;
+        await s.run(update(this.t.dead_letters, { replayed_at: at, last_replay_at: at, replay_count: replayCount }, byId(o.id)));
+        await s.run(
+          insert(
+            this.t.delivery_events,
+            EVENT_COLUMNS,
+            select(
+              {
+                run_id: param(runId),
+                emitter_key: ref('emitter_key'),
+                destination_key: param(destinationKey),
+                source: ref('source'),
+                source_id: ref('source_id'),
+                message_id: ref('message_id'),
+                user_id: ref('user_id'),
+                event: ref('event_name'),
+                kind: lit('replay'),
+                entity_id: NULL,
+                status: lit('sent'),
+                delivered_at: at,
+              },
+              { from: stateTable(this.t.dead_letters), where: byId(o.id) },
+            ),
+          ),
+        );
+      }
+      for (const o of outcomes) {
+        if (o.accepted) continue;
+        await s.run(
+          update(
+            this.t.dead_letters,
+            { last_replay_at: at, replay_count: replayCount, reason: param(o.reason), http_status: param(o.httpStatus), response_body: param(o.responseBody) },
+            byId(o.id),
+          ),
+        );
+      }
+    });
+  }
+}
+
+/** The run's counts as SET assignments. */
+function countsSet(c: RunCounts): Record<string, Expr> {
+  return {
+    sent: param(c.sent),
+    failed: param(c.failed),
+    dead_lettered: param(c.deadLettered),
+    requests: param(c.requests),
+    retries: param(c.retries),
+    last_error: param(c.lastError),
+  };
+}
