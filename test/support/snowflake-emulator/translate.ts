@@ -38,12 +38,16 @@ const KEYWORDS = new Set(
    RESTRICT TEMPORARY TEMP VIEW EXCEPT INTERSECT ROWS RANGE UNBOUNDED PRECEDING FOLLOWING CURRENT ROW TRUNCATE
    INTERVAL`.split(/\s+/),
 );
-/** Words Snowflake accepts that mean something the emulation does not model: refused by name. */
+/**
+ * Words that only begin a construct the emulation does not model (never a plain name in the
+ * project's SQL): refused by name wherever they appear unquoted.
+ */
 const UNSUPPORTED_WORDS = new Set(
-  `MERGE MATCHED LATERAL FLATTEN PIVOT UNPIVOT SAMPLE TABLESAMPLE CONNECT MATCH_RECOGNIZE AUTOINCREMENT IDENTITY
-   CLUSTER COLLATE SEQUENCE NEXTVAL STAGE COPY PUT UNDROP CLONE CHANGES STREAM TASK PIPE INDEX RECURSIVE WITHIN
-   NATURAL SHOW DESCRIBE DESC_TABLE EXPLAIN CALL EXECUTE GRANT REVOKE`.split(/\s+/),
+  `MERGE MATCHED LATERAL FLATTEN PIVOT UNPIVOT TABLESAMPLE MATCH_RECOGNIZE AUTOINCREMENT NEXTVAL UNDROP CLONE
+   RECURSIVE WITHIN NATURAL COLLATE SHOW DESCRIBE EXPLAIN CALL GRANT REVOKE`.split(/\s+/),
 );
+/** Objects CREATE may make that the emulation does not (Snowflake's standard tables have no indexes). */
+const UNSUPPORTED_OBJECTS = new Set(['INDEX', 'SEQUENCE', 'STAGE', 'STREAM', 'TASK', 'PIPE', 'FUNCTION', 'PROCEDURE', 'DATABASE', 'WAREHOUSE']);
 
 const TEXT_TYPES = new Set(['VARCHAR', 'STRING', 'TEXT', 'CHAR', 'CHARACTER', 'NVARCHAR', 'NCHAR']);
 const INTEGER_TYPES = new Set(['INT', 'INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'BYTEINT']);
@@ -92,7 +96,7 @@ const INTERVAL_OF: Record<string, [string, string]> = {
 /** Functions whose DuckDB namesake means the same for the arguments the project passes. */
 const SAME = `COUNT SUM MIN MAX AVG COALESCE NULLIF ROW_NUMBER RANK DENSE_RANK LEAD LAG FIRST_VALUE LAST_VALUE LOWER
   UPPER TRIM LTRIM RTRIM LENGTH ABS ROUND FLOOR CEIL REPLACE SUBSTR SUBSTRING MOD POWER SQRT LN EXP SIGN LEFT RIGHT
-  ANY_VALUE COUNT_IF MD5 LPAD RPAD SPLIT_PART`.split(/\s+/);
+  ANY_VALUE COUNT_IF MD5 LPAD RPAD SPLIT_PART POSITION`.split(/\s+/);
 const RENAMED: Record<string, string> = {
   NVL: 'coalesce',
   CONTAINS: 'contains',
@@ -398,6 +402,10 @@ function stripColumnConstraints(def: Node[]): Node[] {
 export function translate(options: TranslateOptions): Translation {
   const nodes = group(tokenize(options.sqlText));
   const head = nodes[0]?.t === 'word' ? nodes[0].v.toUpperCase() : nodes[0]?.t === 'group' ? 'SELECT' : '';
+  if (head === 'CREATE' || head === 'DROP') {
+    const object = nodes.slice(1).find((n) => !isWord(n, 'OR', 'REPLACE', 'UNIQUE', 'TRANSIENT', 'TEMPORARY', 'TEMP', 'IF', 'NOT', 'EXISTS'));
+    if (object?.t === 'word' && UNSUPPORTED_OBJECTS.has(object.v.toUpperCase())) throw unsupported(`${head} ${object.v.toUpperCase()}`, options.sqlText);
+  }
   const sql = new Translator(options).statement(nodes);
   return { sql, head, ddl: ['CREATE', 'DROP', 'ALTER', 'TRUNCATE'].includes(head) };
 }
