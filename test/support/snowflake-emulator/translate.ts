@@ -143,7 +143,7 @@ class Out {
   private text = '';
   private glueNext = false;
   add(piece: string, glue = false): void {
-    this.text += this.text === '' || glue || this.glueNext ? piece : ` ${piece}`;
+    this.text += this.text === '' || glue || this.glueNext || piece === ',' ? piece : ` ${piece}`;
     this.glueNext = false;
   }
   dot(): void {
