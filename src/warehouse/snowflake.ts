@@ -119,9 +119,15 @@ export class SnowflakeWarehouse implements Warehouse {
     private readonly config: SnowflakeWarehouseConfig,
   ) {}
 
-  /** QUERY_TAG travels as a statement-level session parameter, so each statement carries its own. */
-  private statementParameters(options?: QueryOptions): Record<string, string> | undefined {
-    return options?.tag ? { QUERY_TAG: options.tag } : undefined;
+  /**
+   * Statement-level session parameters: QUERY_TAG, so each statement carries its own, and
+   * TIMEZONE = UTC. Bound times are UTC wall clocks in TIMESTAMP_NTZ columns; CURRENT_TIMESTAMP is
+   * a TIMESTAMP_LTZ that Snowflake converts with the session's TIMEZONE (by default
+   * America/Los_Angeles) when it meets an NTZ value, so without it `expires_at < CURRENT_TIMESTAMP`
+   * would be off by the account's offset. Sent with the statement: no extra round trip.
+   */
+  private statementParameters(options?: QueryOptions): Record<string, string> {
+    return { TIMEZONE: 'UTC', ...(options?.tag ? { QUERY_TAG: options.tag } : {}) };
   }
 
   async query<T = Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<QueryResult<T>> {

@@ -120,7 +120,7 @@ describe('Snowflake adapter against a local HTTP endpoint (not Snowflake)', () =
         '3': { type: 'BOOLEAN', value: 'true' },
         '4': { type: 'TEXT', value: '2026-11-28 10:00:00.000' },
       });
-      expect(q.parameters).toEqual({ QUERY_TAG: 'linked-audiences:preview:overdue-cards' });
+      expect(q.parameters).toEqual({ TIMEZONE: 'UTC', QUERY_TAG: 'linked-audiences:preview:overdue-cards' });
       expect(result.queryId).toMatch(/^01b-local-\d+$/);
       expect(result.rows[0]).toEqual({
         user_id: 'u_1',
@@ -135,7 +135,7 @@ describe('Snowflake adapter against a local HTTP endpoint (not Snowflake)', () =
 
       // An untagged statement carries no QUERY_TAG of a previous one.
       await wh.query('SELECT 1');
-      expect(endpoint.queries.at(-1)!.parameters).toBeUndefined();
+      expect(endpoint.queries.at(-1)!.parameters).toEqual({ TIMEZONE: 'UTC' });
     } finally {
       await wh.close();
     }
@@ -154,7 +154,7 @@ describe('Snowflake adapter against a local HTTP endpoint (not Snowflake)', () =
       }
       expect(pages.map((p) => p.length)).toEqual([10, 10, 5]);
       expect(pages.flat()).toEqual(Array.from({ length: 25 }, (_, i) => `p${i}`));
-      expect(endpoint.queries.at(-1)!.parameters).toEqual({ QUERY_TAG: 'linked-audiences:compute:travel-spenders' });
+      expect(endpoint.queries.at(-1)!.parameters).toEqual({ TIMEZONE: 'UTC', QUERY_TAG: 'linked-audiences:compute:travel-spenders' });
     } finally {
       await wh.close();
     }

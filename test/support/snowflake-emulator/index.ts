@@ -1,0 +1,215 @@
+/*
+ * A Snowflake emulation for tests: a local HTTP server on 127.0.0.1 that speaks the part of
+ * Snowflake's REST protocol snowflake-sdk uses (login with password or key-pair JWT, query-request
+ * with positional binds and statement parameters, session delete, telemetry) and EXECUTES each
+ * statement on an embedded DuckDB after translating it (translate.ts). Point a Snowflake
+ * warehouse config's `accessUrl` at `url`. What it proves and what it cannot: docs/warehouses.md.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createPublicKey, randomUUID, verify, type KeyObject } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import type { AddressInfo } from 'node:net';
+import { Engine, snowflakeErrorOf, type Session, type StatementResult } from './engine.js';
+import type { Bind } from './translate.js';
+
+export { Engine } from './engine.js';
+export { translate } from './translate.js';
+export { encodeName, decodeName } from './names.js';
+
+export interface EmulatedQuery {
+  sqlText: string;
+  binds: Bind[];
+  /** Statement-level session parameters (QUERY_TAG travels here). */
+  parameters?: Record<string, unknown>;
+  sessionId: number;
+  queryId: string;
+  /** Set when the statement failed: Snowflake's error code. */
+  errorCode?: string;
+}
+
+export interface EmulatedLogin {
+  query: Record<string, string>;
+  data: Record<string, unknown>;
+  accepted: boolean;
+}
+
+export interface SnowflakeEmulator {
+  url: string;
+  logins: EmulatedLogin[];
+  queries: EmulatedQuery[];
+  /** Sessions open now (deleted ones are gone). */
+  openSessions(): number;
+  /** Runs a statement on a fresh session of `database`.`schema`, outside any client: to set up data. */
+  seed(sql: string, binds?: Bind[], database?: string, schema?: string): Promise<StatementResult>;
+  close(): Promise<void>;
+}
+
+export interface SnowflakeEmulatorOptions {
+  /** Accepted password (password auth). */
+  password?: string;
+  /** Public key (PEM) whose private half must sign the JWT (key-pair auth). */
+  publicKeyPem?: string;
+}
+
+interface LiveSession {
+  id: number;
+  session: Session;
+}
+
+async function readJson(req: IncomingMessage): Promise<any> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  let body = Buffer.concat(chunks);
+  if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+  return body.length ? JSON.parse(body.toString('utf8')) : {};
+}
+
+function reply(res: ServerResponse, body: unknown): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function verifyJwt(token: string, key: KeyObject): boolean {
+  const [header, payload, signature] = token.split('.');
+  if (!header || !payload || !signature) return false;
+  return verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, 'base64url'));
+}
+
+/** The driver sends binds as {"1": {type, value}, "2": ...}. */
+function bindsOf(bindings: Record<string, { type: string; value: unknown }> | undefined): Bind[] {
+  if (!bindings) return [];
+  return Object.keys(bindings)
+    .sort((a, b) => Number(a) - Number(b))
+    .map((k) => ({ type: bindings[k].type, value: bindings[k].value }));
+}
+
+function resultBody(result: StatementResult, queryId: string, parameters: Record<string, string>) {
+  return {
+    success: true,
+    code: null,
+    message: null,
+    data: {
+      parameters: Object.entries(parameters).map(([name, value]) => ({ name, value })),
+      rowtype: result.columns.map((c) => ({
+        name: c.name,
+        type: c.type,
+        nullable: true,
+        scale: c.scale,
+        precision: c.type === 'fixed' ? 38 : null,
+        length: null,
+        byteLength: null,
+      })),
+      rowset: result.rows,
+      total: result.rows.length,
+      returned: result.rows.length,
+      queryId,
+      queryResultFormat: 'json',
+      statementTypeId: 4096,
+      version: 1,
+    },
+  };
+}
+
+export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions = {}): Promise<SnowflakeEmulator> {
+  const engine = await Engine.create();
+  const logins: EmulatedLogin[] = [];
+  const queries: EmulatedQuery[] = [];
+  const sessions = new Map<string, LiveSession>();
+  const publicKey = options.publicKeyPem ? createPublicKey(options.publicKeyPem) : undefined;
+  let sessionCounter = 0;
+
+  async function login(url: URL, body: any): Promise<unknown> {
+    const data = (body.data ?? {}) as Record<string, unknown>;
+    const byPassword = data.AUTHENTICATOR === 'SNOWFLAKE' && options.password !== undefined && data.PASSWORD === options.password;
+    const byKey = data.AUTHENTICATOR === 'SNOWFLAKE_JWT' && publicKey !== undefined && typeof data.TOKEN === 'string' && verifyJwt(data.TOKEN, publicKey);
+    logins.push({ query: Object.fromEntries(url.searchParams), data, accepted: byPassword || byKey });
+    if (!byPassword && !byKey) return { success: false, code: '390100', message: 'Incorrect username or password was specified.', data: null };
+    const database = url.searchParams.get('databaseName') ?? 'EMULATED';
+    const schema = url.searchParams.get('schemaName') ?? 'PUBLIC';
+    const session = await engine.openSession(database, schema);
+    const id = ++sessionCounter;
+    const token = `emulated-session-${id}-${randomUUID()}`;
+    sessions.set(token, { id, session });
+    return {
+      success: true,
+      code: null,
+      message: null,
+      data: {
+        token,
+        masterToken: `emulated-master-${id}`,
+        validityInSeconds: 3600,
+        masterValidityInSeconds: 14400,
+        sessionId: id,
+        serverVersion: 'emulated',
+        parameters: Object.entries(session.parameters).map(([name, value]) => ({ name, value })),
+        sessionInfo: { databaseName: database, schemaName: schema, warehouseName: url.searchParams.get('warehouse'), roleName: url.searchParams.get('roleName') },
+      },
+    };
+  }
+
+  async function query(req: IncomingMessage, body: any): Promise<unknown> {
+    const token = /Token="([^"]*)"/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+    const live = sessions.get(token);
+    if (!live) return { success: false, code: '390104', message: 'Session no longer exists.  New login required to access the service.', data: null };
+    const queryId = `01b-emulated-${randomUUID()}`;
+    const q: EmulatedQuery = { sqlText: String(body.sqlText ?? ''), binds: bindsOf(body.bindings), parameters: body.parameters, sessionId: live.id, queryId };
+    queries.push(q);
+    try {
+      const result = await live.session.execute(q.sqlText, q.binds, body.parameters ?? {});
+      return resultBody(result, queryId, live.session.parameters);
+    } catch (e) {
+      const err = snowflakeErrorOf(e);
+      q.errorCode = err.code;
+      return { success: false, code: err.code, message: err.message, data: { queryId, sqlState: err.sqlState, errorCode: err.code, internalError: false } };
+    }
+  }
+
+  async function deleteSession(req: IncomingMessage): Promise<unknown> {
+    const token = /Token="([^"]*)"/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+    const live = sessions.get(token);
+    sessions.delete(token);
+    await live?.session.close();
+    return { success: true, code: null, message: null, data: null };
+  }
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const body = await readJson(req).catch(() => ({}));
+      if (url.pathname === '/session/v1/login-request') return reply(res, await login(url, body));
+      if (url.pathname === '/queries/v1/query-request') return reply(res, await query(req, body));
+      if (url.pathname === '/session' && url.searchParams.get('delete') === 'true') return reply(res, await deleteSession(req));
+      // Telemetry, heartbeats and anything else the driver sends on the side.
+      return reply(res, { success: true, code: null, message: null, data: null });
+    })().catch((e) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ success: false, code: '000603', message: String((e as Error)?.message ?? e), data: null }));
+    });
+  });
+
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    logins,
+    queries,
+    openSessions: () => sessions.size,
+    async seed(sql, binds = [], database = 'EMULATED', schema = 'PUBLIC') {
+      const session = await engine.openSession(database, schema);
+      try {
+        return await session.execute(sql, binds);
+      } finally {
+        await session.close();
+      }
+    },
+    close: async () => {
+      await new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      });
+      for (const live of sessions.values()) await live.session.close().catch(() => undefined);
+      sessions.clear();
+      engine.close();
+    },
+  };
+}
