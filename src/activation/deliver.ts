@@ -6,7 +6,7 @@ import type { Cursor, RunCounts } from '../state/delivery/types.js';
 import { buildPage, type BuiltPage } from './build-event.js';
 import { readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
 import { enrichPage } from './enrich/page.js';
-import type { RetryPolicy } from './flow.js';
+import type { DeliveryRetryPolicy as RetryPolicy } from './flow.js';
 import { EmitterReader, positionAfter } from './read.js';
 import { handledPrefix, PageRecords } from './record.js';
 import { sendPage } from './send/batch.js';

@@ -10,7 +10,11 @@
  * `keyword` and `literal` nodes carry fixed SQL spelled by this code, never user text.
  */
 
-import type { CompiledQuery } from './printer.js';
+/** SQL text with `?` placeholders and its bound values, in order: what a printer makes. */
+export interface CompiledQuery {
+  sql: string;
+  params: unknown[];
+}
 
 export type SqlType = 'VARCHAR' | 'DOUBLE' | 'TIMESTAMP' | 'INTEGER' | 'BIGINT' | 'BOOLEAN';
 export type ComparisonOp = '=' | '<>' | '<' | '<=' | '>' | '>=';

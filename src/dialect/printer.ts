@@ -1,13 +1,9 @@
 import { LinkedError } from '../model/errors.js';
-import type { Expr, FromItem, Insert, OrderItem, Query, Select, SelectColumn, SqlType, StateTableName, Statement, TimeUnit } from './ast.js';
+import type { CompiledQuery, Expr, FromItem, Insert, OrderItem, Query, Select, SelectColumn, SqlType, StateTableName, Statement, TimeUnit } from './ast.js';
 import { systemName, type Dialect } from './dialect.js';
 import { quoteIdent, quoteStateTable, quoteTable } from './identifiers.js';
 
-/** SQL text with `?` placeholders and its bound values, in order. */
-export interface CompiledQuery {
-  sql: string;
-  params: unknown[];
-}
+export type { CompiledQuery };
 
 const PAD = '  ';
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -2,8 +2,9 @@ import snowflake from 'snowflake-sdk';
 import { LinkedError } from '../model/errors.js';
 import type { SnowflakeWarehouseConfig } from '../model/warehouse.js';
 import { resolveSecret } from '../secrets.js';
-import { quoteIdent } from '../dialect/identifiers.js';
+import { and, col, eq, param, select, table as tableRef } from '../dialect/ast.js';
 import { classifySnowflakeError } from './errors.js';
+import { execute } from './execute.js';
 import { TransactionGate } from './transactions.js';
 import type { CatalogColumn, CatalogTable, QueryOptions, QueryResult, Row, Warehouse } from './types.js';
 
@@ -191,12 +192,17 @@ export class SnowflakeWarehouse implements Warehouse {
         : parts.length === 2
           ? [this.config.database, parts[0], parts[1]]
           : [this.config.database, this.config.schema ?? 'PUBLIC', parts[0]];
-    const { rows } = await this.query<{ COLUMN_NAME: string; DATA_TYPE: string; IS_NULLABLE: string }>(
-      `SELECT COLUMN_NAME, DATA_TYPE, IS_NULLABLE FROM ${quoteIdent('snowflake', database)}.INFORMATION_SCHEMA.COLUMNS
-        WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
-      [schema, name],
-      { tag: 'linked-audiences:catalog' },
+    const c = (name: string) => col('c', name);
+    const columns = select(
+      { COLUMN_NAME: c('COLUMN_NAME'), DATA_TYPE: c('DATA_TYPE'), IS_NULLABLE: c('IS_NULLABLE') },
+      {
+        // Each part quoted: INFORMATION_SCHEMA and COLUMNS are upper case, as Snowflake stores them.
+        from: tableRef(`${database}.INFORMATION_SCHEMA.COLUMNS`, 'c'),
+        where: and(eq(c('TABLE_SCHEMA'), param(schema)), eq(c('TABLE_NAME'), param(name))),
+        orderBy: [{ expr: c('ORDINAL_POSITION') }],
+      },
     );
+    const { rows } = await execute<{ COLUMN_NAME: string; DATA_TYPE: string; IS_NULLABLE: string }>(this, columns, { tag: 'linked-audiences:catalog' });
     if (rows.length === 0) return undefined;
     return {
       name: table,

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliverAll } from '../../src/activation/deliver.js';
 import { messageIdOf } from '../../src/activation/build-event.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY } from '../../src/activation/flow.js';
+import { DEFAULT_RETRY_POLICY } from '../../src/activation/flow.js';
+import { backoffDelay } from '../../src/retry.js';
 import { parseRetryAfter } from '../../src/activation/send/classify.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
@@ -117,8 +118,8 @@ describe('delivery under faults', () => {
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
     expect(parseRetryAfter('soon')).toBeUndefined();
     const p = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 1000 };
-    expect(backoffDelay(p, 1, () => 0)).toBe(50);
-    expect(backoffDelay(p, 3, () => 1)).toBe(400);
-    expect(backoffDelay(p, 10, () => 1)).toBe(1000);
+    expect(backoffDelay(p, 1, 'equal', () => 0)).toBe(50);
+    expect(backoffDelay(p, 3, 'equal', () => 1)).toBe(400);
+    expect(backoffDelay(p, 10, 'equal', () => 1)).toBe(1000);
   });
 });

@@ -216,7 +216,7 @@ describe('Snowflake adapter against a local HTTP endpoint (not Snowflake)', () =
     try {
       const t = await wh.describeTable('MAIN.PROFILES');
       const q = endpoint.queries.at(-1)!;
-      expect(q.sqlText).toContain('"ANALYTICS".INFORMATION_SCHEMA.COLUMNS');
+      expect(q.sqlText).toContain('"ANALYTICS"."INFORMATION_SCHEMA"."COLUMNS"');
       expect(q.bindings).toEqual({ '1': { type: 'TEXT', value: 'MAIN' }, '2': { type: 'TEXT', value: 'PROFILES' } });
       expect(t?.columns.map((c) => [c.name, c.family, c.nullable])).toEqual([
         ['USER_ID', 'string', false],
@@ -225,7 +225,7 @@ describe('Snowflake adapter against a local HTTP endpoint (not Snowflake)', () =
         ['PROPS', 'json', true],
       ]);
       expect(await wh.describeTable('OTHER_DB.MAIN.MISSING')).toBeUndefined();
-      expect(endpoint.queries.at(-1)!.sqlText).toContain('"OTHER_DB".INFORMATION_SCHEMA.COLUMNS');
+      expect(endpoint.queries.at(-1)!.sqlText).toContain('"OTHER_DB"."INFORMATION_SCHEMA"."COLUMNS"');
     } finally {
       await wh.close();
     }

@@ -1,4 +1,4 @@
-import { sleep } from '../flow.js';
+import { sleep } from '../../retry.js';
 
 /** Bounds how many requests run at once (per destination). */
 export class Semaphore {

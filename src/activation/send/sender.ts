@@ -3,7 +3,8 @@ import type { DeadLetterInput, RunCounts } from '../../state/delivery/types.js';
 import type { BuiltEvent } from '../build-event.js';
 import { adapterOf } from '../destinations/index.js';
 import type { ResolvedEmitter } from '../emitter-context.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY, sleep, type RetryPolicy } from '../flow.js';
+import { backoffDelay, sleep } from '../../retry.js';
+import { DEFAULT_RETRY_POLICY, type DeliveryRetryPolicy as RetryPolicy } from '../flow.js';
 import { RateLimiter, Semaphore } from './flow-control.js';
 import { ActionRunner, type SendOutcome } from './runner.js';
 
@@ -98,7 +99,7 @@ export class Sender {
         return { kind: 'gave_up', reason: `${reason} (Retry-After ${Math.round(outcome.retryAfterMs / 1000)} s; resumes next run)` };
       }
       counts.retries += 1;
-      await sleep(outcome.retryAfterMs ?? backoffDelay(ctx.retry, attempt));
+      await sleep(outcome.retryAfterMs ?? backoffDelay(ctx.retry, attempt, 'equal'));
     }
   }
 }
