@@ -1,5 +1,6 @@
 import { LinkedError } from '../model/errors.js';
 import { SnapshotStore, type ChangeKind, type CommitFacts } from '../state/compute/snapshot.js';
+import type { RunCounts } from '../state/compute/runs.js';
 import { StageStore } from '../state/compute/stage.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { LeaseLostError } from './policy.js';
@@ -27,13 +28,7 @@ export interface CommitInput {
   membersFromPath?: string;
 }
 
-export interface CommitResult {
-  members: number;
-  entered: number;
-  exited: number;
-  entitiesAdded: number;
-  entitiesRemoved: number;
-  baseline: boolean;
+export interface CommitResult extends RunCounts {
   firstOutboxId: number;
   lastOutboxId: number;
 }

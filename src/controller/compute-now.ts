@@ -4,7 +4,6 @@ import { compileAudience } from '../compute/compile.js';
 import { findAudience } from '../compute/model.js';
 import { runAudience } from '../compute/run.js';
 import { pausedError, readRun, readStatus, type RunRow } from '../compute/status.js';
-import { computeTables } from './tables.js';
 import type { RunProgress, RunSummary } from '../compute/types.js';
 import { LinkedError } from '../model/errors.js';
 import { ComputeRequestStore } from '../state/control/compute-requests.js';
@@ -29,7 +28,6 @@ export async function computeNow(
   audienceKey: string,
   options: { stack?: string; request?: boolean; onProgress?: (p: RunProgress) => void; now?: Date } = {},
 ): Promise<ComputeNowOutcome> {
-  const t = computeTables(wh, schema);
   const model = await readAppliedModel(wh, schema, options.stack);
   const audience = model && findAudience(model, audienceKey);
   if (!model || !audience) {
@@ -74,7 +72,6 @@ export async function computeNow(
 
 /** Follows a request: undefined until a controller has picked it up and the run ended. */
 export async function requestOutcome(wh: Warehouse, schema: string, requestId: string): Promise<{ picked: boolean; run?: RunRow }> {
-  const t = computeTables(wh, schema);
   const req = await new ComputeRequestStore(wh, schema).read(requestId);
   if (!req?.pickedAt) return { picked: false };
   if (!req.runId) throw new LinkedError('REQUEST_NOT_SERVED', `The controller could not compute ${req.audienceKey} (disabled, paused or no longer applied).`);

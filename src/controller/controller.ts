@@ -8,7 +8,6 @@ import type { RetryPolicy } from '../retry.js';
 import { runAudience } from '../compute/run.js';
 import { nextRunAt } from '../compute/schedule.js';
 import { readRun, readStatuses, updateStatus, type AudienceStatusRow } from '../compute/status.js';
-import { computeTables, type ComputeTables } from './tables.js';
 import type { CompiledAudience, RunSummary, RunTrigger } from '../compute/types.js';
 import { ComputeRequestStore } from '../state/control/compute-requests.js';
 import { ControllerStore } from '../state/control/controllers.js';
@@ -82,13 +81,12 @@ export class Controller {
     const wh = await this.o.open();
     try {
       await migrateState(wh, this.o.schema);
-      const t = computeTables(wh, this.o.schema);
       const requests = new ComputeRequestStore(wh, this.o.schema);
       await new ControllerStore(wh, this.o.schema).heartbeat(this.id, this.now());
       if (this.o.requestDir) await importRequestFiles(requests, this.o.requestDir);
       const model = await (this.o.loadModel ?? ((w) => readAppliedModel(w, this.o.schema)))(wh);
       if (!model) return report;
-      const statuses = await syncStatuses(wh, t, model);
+      const statuses = await syncStatuses(wh, this.o.schema, model);
       const requested = await requests.pending();
       const now = this.now();
       const due = model.audiences.filter((a) => {
@@ -134,9 +132,8 @@ export class Controller {
         return 'skipped';
       }
       try {
-        const t = computeTables(wh, this.o.schema);
-        const requests = new ComputeRequestStore(wh, this.o.schema);
-        const fresh = (await readStatuses(wh, t.schema)).find((s) => s.audienceKey === key);
+          const requests = new ComputeRequestStore(wh, this.o.schema);
+        const fresh = (await readStatuses(wh, this.o.schema)).find((s) => s.audienceKey === key);
         const stillRequested = requested && (await requests.pending()).has(key);
         const startedAt = this.now();
         if (fresh?.paused || (!stillRequested && fresh?.nextRunAt && fresh.nextRunAt.getTime() > startedAt.getTime())) return undefined;
@@ -217,15 +214,15 @@ export class Controller {
  * Statuses follow the applied model: a disabled audience is Disabled; an enabled one that never
  * ran is Computing until its first run (the seed: enabling triggers a compute).
  */
-export async function syncStatuses(wh: Warehouse, t: ComputeTables, model: ComputeModel): Promise<Map<string, AudienceStatusRow>> {
-  const current = new Map((await readStatuses(wh, t.schema)).map((s) => [s.audienceKey, s]));
+export async function syncStatuses(wh: Warehouse, schema: string, model: ComputeModel): Promise<Map<string, AudienceStatusRow>> {
+  const current = new Map((await readStatuses(wh, schema)).map((s) => [s.audienceKey, s]));
   for (const a of model.audiences) {
     const s = current.get(a.key);
-    if (!a.enabled && s?.status !== 'Disabled') await updateStatus(wh, t.schema, a.key, { status: 'Disabled' });
+    if (!a.enabled && s?.status !== 'Disabled') await updateStatus(wh, schema, a.key, { status: 'Disabled' });
     if (a.enabled && (!s || s.status === 'Disabled')) {
-      const last = s?.lastRunId ? (await readRun(wh, t.schema, s.lastRunId))?.status : undefined;
-      await updateStatus(wh, t.schema, a.key, { status: last === 'Live' ? 'Live' : last === 'Failed' ? 'Failed' : 'Computing' });
+      const last = s?.lastRunId ? (await readRun(wh, schema, s.lastRunId))?.status : undefined;
+      await updateStatus(wh, schema, a.key, { status: last === 'Live' ? 'Live' : last === 'Failed' ? 'Failed' : 'Computing' });
     }
   }
-  return new Map((await readStatuses(wh, t.schema)).map((s) => [s.audienceKey, s]));
+  return new Map((await readStatuses(wh, schema)).map((s) => [s.audienceKey, s]));
 }

@@ -34,8 +34,3 @@ export async function migrateState(
   }
   return { from, to };
 }
-
-/** `"SCHEMA"."table"` as text, for statements not yet built as AST; stores address tables through stateTables(). */
-export function stateTable(wh: Warehouse, schemaName: string, table: string): string {
-  return `${quoteIdent(wh.dialect, schemaName)}.${quoteIdent(wh.dialect, table)}`;
-}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { updateStatus } from '../../src/compute/status.js';
-import { computeTables } from '../../src/controller/tables.js';
+import { computeTables } from '../compute/helpers.js';
 import { Audience, DataGraph, Desired } from '../../src/model/index.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { writeResource } from '../../src/state/apply/resources.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { updateStatus } from '../../src/compute/status.js';
-import { computeTables } from '../../src/controller/tables.js';
+import { computeTables } from '../compute/helpers.js';
 import { computeNow, requestOutcome } from '../../src/controller/compute-now.js';
 import { ComputeRequestStore } from '../../src/state/control/compute-requests.js';
 import { ControllerStore } from '../../src/state/control/controllers.js';

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readRuns, readStatus } from '../../src/compute/status.js';
-import { computeTables } from '../../src/controller/tables.js';
+import { computeTables } from '../compute/helpers.js';
 import { requestDirFor, writeRequestFile } from '../../src/controller/request-files.js';
 import { ComputeRequestStore } from '../../src/state/control/compute-requests.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';

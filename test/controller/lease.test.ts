@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runAudience } from '../../src/compute/run.js';
-import { computeTables } from '../../src/controller/tables.js';
+import { computeTables } from '../compute/helpers.js';
 import { LeaseCoordinator } from '../../src/controller/lease.js';
 import { LeaseStore } from '../../src/state/control/leases.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
