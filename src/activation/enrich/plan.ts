@@ -1,6 +1,6 @@
+import { relationshipsUsed } from '../../model/condition-walk.js';
 import { GraphIndex } from '../../model/graph-index.js';
 import type { Audience } from '../../model/audience.js';
-import type { Condition, EntityPredicate } from '../../model/condition.js';
 import { ENTITY_TRIGGERS, type EventEmitter } from '../../model/emitter.js';
 import { LinkedError } from '../../model/errors.js';
 import type { DataGraph, Entity } from '../../model/graph.js';
@@ -33,29 +33,6 @@ export interface EnrichmentPlan {
   others: OtherEntity[];
 }
 
-/** Relationship slugs an audience's conditions use (where enrichment may look, as on Segment). */
-export function relationshipsInConditions(condition: Condition): Set<string> {
-  const out = new Set<string>();
-  const walkEntity = (p: EntityPredicate): void => {
-    if (p.kind === 'and' || p.kind === 'or') p.conditions.forEach(walkEntity);
-    else if (p.kind === 'not') walkEntity(p.condition);
-    else if (p.kind === 'entity') {
-      out.add(p.relationship);
-      if (p.where) walkEntity(p.where);
-    }
-  };
-  const walk = (c: Condition): void => {
-    if (c.kind === 'and' || c.kind === 'or') c.conditions.forEach(walk);
-    else if (c.kind === 'not') walk(c.condition);
-    else if (c.kind === 'entity') {
-      out.add(c.relationship);
-      if (c.where) walkEntity(c.where);
-    }
-  };
-  walk(condition);
-  return out;
-}
-
 type Fail = (code: string, message: string) => LinkedError;
 
 /**
@@ -76,7 +53,7 @@ export function planEnrichment(graph: DataGraph, audience: Audience, emitter: Ev
     return { relationship: slug, entity, columns: [...new Set(cols)] };
   };
   const chain = ENTITY_TRIGGERS.includes(emitter.trigger) ? triggerPath(index, emitter, fail).map(columnsOf) : undefined;
-  const inConditions = relationshipsInConditions(audience.condition);
+  const inConditions = relationshipsUsed(audience.condition);
   const others = [...selected.keys()]
     .filter((slug) => slug !== chain?.[chain.length - 1].relationship)
     .map((slug) => {
