@@ -7,7 +7,7 @@ import { analyzeStack, type StackAnalysis } from './validation.js';
 import type { Warehouse } from './warehouse.js';
 import { PROVIDER_ATTRIBUTES, RESOURCE_ATTRIBUTES, encodeAttributes } from '../src/model/attributes.js';
 import type { Condition } from '../src/model/condition.js';
-import { membershipReferences } from '../src/model/condition-references.js';
+import { membershipReferences } from '../src/model/condition-walk.js';
 import type { Desired, ResourceKind } from '../src/model/desired.js';
 import { LinkedError } from '../src/model/errors.js';
 import type { WarehouseConfig } from '../src/model/warehouse.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkDesired } from '../../src/model/checks.js';
 import { cronProblem } from '../../src/model/checks/audience.js';
-import { positiveEntityPaths, referencedAudiences } from '../../src/model/condition-references.js';
+import { linkedAudiencesUsed, positiveEntityPaths } from '../../src/model/condition-walk.js';
 import { Desired } from '../../src/model/desired.js';
 import type { Condition } from '../../src/model/condition.js';
 
@@ -149,7 +149,7 @@ describe('positiveEntityPaths', () => {
 });
 
 describe('helpers', () => {
-  it('referencedAudiences lists linked audiences only, negated ones included', () => {
+  it('linkedAudiencesUsed lists linked audiences only, negated ones included', () => {
     const c: Condition = {
       kind: 'and',
       conditions: [
@@ -158,7 +158,7 @@ describe('helpers', () => {
         { kind: 'audience', audience: 'vip', source: 'classic', negate: false },
       ],
     };
-    expect(referencedAudiences(c)).toEqual(['x', 'y']);
+    expect(linkedAudiencesUsed(c)).toEqual(['x', 'y']);
   });
 
   it('cronProblem accepts five-field expressions only', () => {

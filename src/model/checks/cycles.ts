@@ -1,12 +1,12 @@
 import { resourceAddress } from '../address.js';
 import type { Audience } from '../audience.js';
-import { referencedAudiences } from '../condition-references.js';
+import { linkedAudiencesUsed } from '../condition-walk.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { error } from './context.js';
 
 /** An audience that depends on its own membership, through "part of" conditions. */
 export function checkMembershipCycles(audiences: Audience[], out: Diagnostic[]): void {
-  const edges = new Map(audiences.map((a) => [a.key, referencedAudiences(a.condition)]));
+  const edges = new Map(audiences.map((a) => [a.key, linkedAudiencesUsed(a.condition)]));
   const reported = new Set<string>();
   for (const start of edges.keys()) {
     const cycle = findCycle(start, edges);

@@ -1,6 +1,6 @@
 import { resourceAddress } from '../address.js';
 import type { Audience } from '../audience.js';
-import { positiveEntityPaths } from '../condition-references.js';
+import { positiveEntityPaths } from '../condition-walk.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { ENTITY_TRIGGERS, SEND_FOR_CURRENT_TRIGGERS, type EventEmitter } from '../emitter.js';
 import { PROFILE, checkColumn, error, type CheckContext } from './context.js';
