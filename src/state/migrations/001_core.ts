@@ -1,8 +1,8 @@
 import type { Migration } from './types.js';
 
 /**
- * State tables of plan/apply (issue 4). Other layers read `resources` (through
- * src/state/resources.ts); columns may be added later, never renamed.
+ * State tables of plan/apply. Other layers read `resources` (through
+ * src/state/apply/resources.ts); columns may be added later, never renamed.
  *
  * - `resources`: one row per (kind, key) ever applied. A deleted resource keeps its row with
  *   `deleted_at` set (audit history); it is no longer active. `version` increases on every change

@@ -1,7 +1,7 @@
 import type { Migration } from './types.js';
 
 /**
- * State tables of compute (issue 5): snapshots, the outbox, runs, statuses, leases, compute
+ * State tables of compute: snapshots, the outbox, runs, statuses, leases, compute
  * requests. Activation reads `membership`, `entity_matches` and `outbox`: columns may be added
  * here later, never renamed.
  *

@@ -1,7 +1,7 @@
 import type { Migration } from './types.js';
 
 /**
- * State tables of activation (issue 6): delivery cursors, backfills, the delivery log, the
+ * State tables of activation: delivery cursors, backfills, the delivery log, the
  * per-event delivery record and dead letters. Columns may be added later, never renamed.
  *
  * - `delivery_cursors`: per emitter, the last outbox id whose rows are all handled (sent or

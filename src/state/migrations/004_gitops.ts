@@ -1,7 +1,7 @@
 import type { Migration } from './types.js';
 
 /**
- * State of the git-pulling controller (issue 7), one row per stack, read by `linked status`.
+ * State of the git-pulling controller, one row per stack, read by `linked status`.
  * Columns may be added later, never renamed.
  *
  * - `status`: synced | out of sync | failed | suspended.

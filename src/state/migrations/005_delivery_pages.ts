@@ -1,7 +1,7 @@
 import type { Migration } from './types.js';
 
 /**
- * The delivery record of outbox events as page ranges (issue 6: a million events must not cost a
+ * The delivery record of outbox events as page ranges (a million events must not cost a
  * million state rows, nor the memory the warehouse spends writing them). Columns may be added
  * later, never renamed.
  *

@@ -1,7 +1,7 @@
 import type { Migration } from './types.js';
 
 /**
- * The tables every run writes, without their primary keys, on DuckDB (issue 5: compute cost):
+ * The tables every run writes, without their primary keys, on DuckDB (the cost of a run):
  * the snapshot (`membership`, `entity_matches`) and the `outbox`. DuckDB enforces a primary key
  * with an ART index that every insert, delete and commit maintains, and that it keeps in memory
  * whole. On the 1 M-profile bank data, a run that moves about 2,000 rows spent about 115 ms loading
