@@ -4,7 +4,7 @@ import type { Warehouse } from '../warehouse/types.js';
 import { DeliveryRecorder } from '../state/delivery/recorder.js';
 import type { Cursor, RunCounts } from '../state/delivery/types.js';
 import { buildPage, type BuiltPage } from './build-event.js';
-import { readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
+import { destinationsOf, emittersOf, readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
 import { enrichPage } from './enrich/page.js';
 import type { DeliveryRetryPolicy as RetryPolicy } from './flow.js';
 import { EmitterReader, positionAfter } from './read.js';
@@ -80,13 +80,13 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
   const startedAt = new Date().toISOString();
   const serial = serialized(wh);
   const model = opts.model ?? (await readActivationModel(serial, schema, opts.stack));
-  const emitters = model.emitters.filter((e) => !opts.emitters || opts.emitters.includes(e.key));
+  const emitters = emittersOf(model).filter((e) => !opts.emitters || opts.emitters.includes(e.key));
   const ctx: Ctx = {
     wh: serial,
     read: new EmitterReader(serial, schema),
     recorder: new DeliveryRecorder(serial, schema),
     runId: opts.runId ?? randomUUID(),
-    sender: new Sender(model.destinations, opts),
+    sender: new Sender(destinationsOf(model), opts),
     pageSize: opts.pageSize ?? 2000,
     onProgress: opts.onProgress,
   };
@@ -104,7 +104,7 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
 }
 
 async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: string): Promise<EmitterDelivery> {
-  const emitter = model.emitters.find((e) => e.key === emitterKey)!;
+  const emitter = model.applied!.emitter(emitterKey)!;
   const counts: RunCounts = { sent: 0, failed: 0, deadLettered: 0, requests: 0, retries: 0, lastError: null };
   const result = (status: EmitterStatus): EmitterDelivery => ({ emitterKey, destinationKey: emitter.destination, status, ...counts });
   let resolved: ResolvedEmitter;

@@ -1,8 +1,9 @@
 import type { Audience } from '../model/audience.js';
+import type { DataGraph } from '../model/graph.js';
+import { AppliedModel, type ModelResources } from '../model/applied-model.js';
 import type { Destination } from '../model/destination.js';
 import type { EventEmitter } from '../model/emitter.js';
 import { LinkedError } from '../model/errors.js';
-import type { DataGraph } from '../model/graph.js';
 import { readAppliedResources, groupApplied } from '../state/apply/resources.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { eventNameOf } from './build-event.js';
@@ -10,17 +11,21 @@ import type { ActionChoice } from './destinations/index.js';
 import { planEnrichment, type EnrichmentPlan } from './enrich/plan.js';
 import { actionChoiceOf } from './map.js';
 
-/** The resources delivery acts on: the applied ones (or, for test events, the desired ones). */
+/**
+ * The resources delivery acts on: the applied ones (or, for test events, the desired ones), indexed
+ * by the one applied-model index compute and preview use, plus what only delivery needs.
+ */
 export interface ActivationModel {
-  graph: DataGraph | undefined;
-  audiences: Audience[];
-  destinations: Destination[];
-  emitters: EventEmitter[];
+  /** Undefined while no Data Graph is applied (nothing can be delivered then). */
+  applied: AppliedModel | undefined;
   /** When each emitter's current incarnation was applied (its delivery start), by key. */
   emitterCreatedAt: Map<string, string | null>;
   /** The stack of each emitter (Segment's space): `context.personas.namespace`. */
   namespaceOf: (emitterKey: string) => string;
 }
+
+export const emittersOf = (model: ActivationModel): EventEmitter[] => model.applied?.resources.emitters ?? [];
+export const destinationsOf = (model: ActivationModel): Destination[] => model.applied?.resources.destinations ?? [];
 
 /** Everything needed to turn an emitter's rows into requests. */
 export interface ResolvedEmitter {
@@ -38,14 +43,11 @@ export interface ResolvedEmitter {
 /** The applied model from the state (resources of migration 001). */
 export async function readActivationModel(wh: Warehouse, schema: string, stack?: string): Promise<ActivationModel> {
   const resources = await readAppliedResources(wh, schema, { stack });
-  const applied = groupApplied(resources);
+  const { graph, ...applied } = groupApplied(resources);
   const emitterRows = resources.filter((r) => r.kind === 'event_emitter');
   const stacks = new Map(emitterRows.map((r) => [r.key, r.stack ?? stack ?? 'default']));
   return {
-    graph: applied.graph,
-    audiences: applied.audiences,
-    destinations: applied.destinations,
-    emitters: applied.emitters,
+    applied: graph ? new AppliedModel({ graph, ...applied }) : undefined,
     emitterCreatedAt: new Map(emitterRows.map((r) => [r.key, r.createdAt ?? r.appliedAt])),
     namespaceOf: (key) => stacks.get(key) ?? stack ?? 'default',
   };
@@ -53,19 +55,20 @@ export async function readActivationModel(wh: Warehouse, schema: string, stack?:
 
 /** Resolves an emitter's audience, destination, enrichment plan and action; errors name what is missing. */
 export function resolveEmitter(model: ActivationModel, emitter: EventEmitter): ResolvedEmitter {
-  const audience = model.audiences.find((a) => a.key === emitter.audience);
+  const applied = model.applied;
+  if (!applied) throw new LinkedError('GRAPH_MISSING', 'No Data Graph is applied: apply the stack first.');
+  const audience = applied.audience(emitter.audience);
   if (!audience) throw new LinkedError('EMITTER_AUDIENCE_MISSING', `Event emitter "${emitter.key}": the audience "${emitter.audience}" is not applied.`);
-  const destination = model.destinations.find((d) => d.key === emitter.destination);
+  const destination = applied.destination(emitter.destination);
   if (!destination) {
     throw new LinkedError('EMITTER_DESTINATION_MISSING', `Event emitter "${emitter.key}": the destination "${emitter.destination}" is not applied.`);
   }
-  if (!model.graph) throw new LinkedError('GRAPH_MISSING', 'No Data Graph is applied: apply the stack first.');
   return {
     emitter,
     audience,
     destination,
-    graph: model.graph,
-    plan: planEnrichment(model.graph, audience, emitter),
+    graph: applied.graph,
+    plan: planEnrichment(applied.graph, audience, emitter),
     choice: actionChoiceOf(destination, emitter),
     eventName: eventNameOf(emitter),
     namespace: model.namespaceOf(emitter.key),
@@ -74,9 +77,9 @@ export function resolveEmitter(model: ActivationModel, emitter: EventEmitter): R
 }
 
 export function findEmitter(model: ActivationModel, key: string): EventEmitter {
-  const e = model.emitters.find((x) => x.key === key);
+  const e = model.applied?.emitter(key);
   if (!e) {
-    const known = model.emitters.map((x) => x.key).join(', ') || 'none';
+    const known = emittersOf(model).map((x) => x.key).join(', ') || 'none';
     throw new LinkedError('EMITTER_NOT_FOUND', `No event emitter "${key}" (emitters: ${known}).`);
   }
   return e;
@@ -87,14 +90,11 @@ export function findEmitter(model: ActivationModel, key: string): EventEmitter {
  * user configures an emitter. Delivery start points still come from the applied state when known.
  */
 export function modelFromDesired(
-  desired: { stack: string; graph: DataGraph; audiences: Audience[]; destinations: Destination[]; emitters: EventEmitter[] },
+  desired: ModelResources & { stack: string },
   applied?: ActivationModel,
 ): ActivationModel {
   return {
-    graph: desired.graph,
-    audiences: desired.audiences,
-    destinations: desired.destinations,
-    emitters: desired.emitters,
+    applied: new AppliedModel(desired),
     emitterCreatedAt: applied?.emitterCreatedAt ?? new Map(),
     namespaceOf: () => desired.stack,
   };

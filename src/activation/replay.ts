@@ -5,7 +5,7 @@ import { DeliveryRecorder, type ReplayOutcome } from '../state/delivery/recorder
 import type { RunCounts, SourceRow } from '../state/delivery/types.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { eventBytes, MAX_EVENT_BYTES, type BuiltEvent, type SegmentEvent } from './build-event.js';
-import { readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
+import { destinationsOf, readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
 import { requestsOf } from './send/batch.js';
 import { Sender, type SenderOptions } from './send/sender.js';
 import { serialized } from './serial.js';
@@ -41,7 +41,7 @@ export async function replayDeadLetters(wh: Warehouse, schema: string, filter: D
   }
   const runId = `replay-${randomUUID()}`;
   const result: ReplayResult = { runId, replayed: [], rejected: [], pending: [] };
-  const sender = new Sender(model.destinations, opts);
+  const sender = new Sender(destinationsOf(model), opts);
   const events = await inspection.deadLetterEvents(letters.map((l) => l.id));
   const byEmitter = new Map<string, DeadLetterRow[]>();
   for (const l of letters.sort((a, b) => a.id - b.id)) byEmitter.set(l.emitterKey, [...(byEmitter.get(l.emitterKey) ?? []), l]);
@@ -50,7 +50,7 @@ export async function replayDeadLetters(wh: Warehouse, schema: string, filter: D
   for (const [emitterKey, list] of byEmitter) {
     let r: ResolvedEmitter;
     try {
-      const emitter = model.emitters.find((e) => e.key === emitterKey);
+      const emitter = model.applied?.emitter(emitterKey);
       if (!emitter) throw new LinkedError('EMITTER_NOT_FOUND', `the event emitter "${emitterKey}" is no longer applied`);
       r = resolveEmitter(model, emitter);
     } catch (e) {

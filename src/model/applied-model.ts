@@ -1,15 +1,17 @@
 import type { Audience, ClassicAudience } from './audience.js';
 import { membershipReferences } from './condition-walk.js';
 import type { Desired } from './desired.js';
+import type { Destination } from './destination.js';
 import { ENTITY_TRIGGERS, type EventEmitter, type Trigger } from './emitter.js';
 import type { DataGraph } from './graph.js';
 import { GraphIndex } from './graph-index.js';
 
 /**
  * The resources compute, preview and activation read: the graph, the audiences, the classic
- * audiences and the emitters. Plain data (it travels as JSON to a compute child process).
+ * audiences, the emitters and (for delivery) the destinations. Plain data (it travels as JSON to a
+ * compute child process).
  */
-export type ModelResources = Pick<Desired, 'graph' | 'audiences' | 'classicAudiences' | 'emitters'>;
+export type ModelResources = Pick<Desired, 'graph' | 'audiences' | 'classicAudiences' | 'emitters'> & { destinations?: Destination[] };
 
 /** An entity path an audience's emitters trigger on, with those emitters. */
 export interface EntityTrigger {
@@ -30,11 +32,13 @@ export function findAudience(model: Pick<ModelResources, 'audiences'>, key: stri
 export class AppliedModel {
   private readonly audiences: ReadonlyMap<string, Audience>;
   private readonly emitters: ReadonlyMap<string, EventEmitter>;
+  private readonly destinations: ReadonlyMap<string, Destination>;
   private graphIndex?: GraphIndex;
 
   constructor(readonly resources: ModelResources) {
     this.audiences = new Map(resources.audiences.map((a) => [a.key, a]));
     this.emitters = new Map(resources.emitters.map((e) => [e.key, e]));
+    this.destinations = new Map((resources.destinations ?? []).map((d) => [d.key, d]));
   }
 
   get graph(): DataGraph {
@@ -56,6 +60,10 @@ export class AppliedModel {
 
   emitter(key: string): EventEmitter | undefined {
     return this.emitters.get(key);
+  }
+
+  destination(key: string): Destination | undefined {
+    return this.destinations.get(key);
   }
 
   audienceKeys(): string[] {
