@@ -31,8 +31,10 @@ function witnessed(where: EntityPredicate | undefined, next: EntityCondition | u
 }
 
 /**
- * The entities of a trigger path that make each member qualify: columns profile_id, entity_path
- * (slugs joined by '.') and entity_id, distinct. See docs/conditions.md, "Entity matches".
+ * The entities of a trigger path that made each member: a member's entity matches when it satisfies
+ * the filters of an entity condition along the path that holds for that profile (at every level: a
+ * nested condition must hold for its parent row), never through a negated one. Columns profile_id,
+ * entity_path (slugs joined by '.') and entity_id, distinct. See docs/conditions.md, "Entity matches".
  */
 export interface EntityMatchOptions {
   /**
@@ -101,6 +103,9 @@ function joinChain(compiler: ConditionCompiler, chain: EntityCondition[], path: 
   const joins: Join[] = [];
   const where: Expr[] = [];
   chain.forEach((ec, level) => {
+    // The row joined below witnesses "at least one"; any other count must hold on its own for this
+    // profile (or parent row), or its rows did not make the member.
+    if (!witnessedByARow(ec)) where.push(compiler.entityCondition(ec, scope));
     const rows = compiler.relatedRows(ec.relationship, scope);
     levels.push(rows);
     joins.push({ from: rows.from, on: compare('=', rows.childKey, rows.parentKey) }, ...rows.joins);
@@ -111,6 +116,8 @@ function joinChain(compiler: ConditionCompiler, chain: EntityCondition[], path: 
   const entityId = col(levels[levels.length - 1]!.alias, compiler.index.entityOf(path[path.length - 1])!.primaryKey);
   return { levels, joins, where, entityId };
 }
+
+const witnessedByARow = (ec: EntityCondition) => ec.count.op === 'at_least' && ec.count.value <= 1;
 
 function assertGraphPath(compiler: ConditionCompiler, path: string[]) {
   const graphPath = path.length > 0 ? compiler.index.path(path[path.length - 1]) : undefined;

@@ -97,6 +97,37 @@ describe('entity matches', () => {
     expect(await matches(c, ['accounts'])).toEqual(['p1|accounts|a1']);
   });
 
+  it('only through an entity condition that holds for the profile (its count included)', async () => {
+    const alice: Condition = { kind: 'trait', trait: 'name', operator: 'equals', value: { literal: 'Alice' } };
+    const manyRich: Condition = { kind: 'entity', relationship: 'accounts', count: atLeast(3), where: balanceOver(50) };
+    // p1 is a member through the name alone: a1 satisfies the filter, but "at least 3" does not hold for p1.
+    expect(await matches({ kind: 'or', conditions: [alice, manyRich] }, ['accounts'])).toEqual([]);
+    const fewRich: Condition = { kind: 'entity', relationship: 'accounts', count: { op: 'at_most', value: 1 }, where: balanceOver(50) };
+    expect(await matches({ kind: 'or', conditions: [alice, fewRich] }, ['accounts'])).toEqual(['p1|accounts|a1', 'p2|accounts|a4']);
+    const exactlyTwo: Condition = { kind: 'entity', relationship: 'accounts', count: { op: 'exactly', value: 2 }, where: column('balance', { operator: 'lt', value: { literal: 200 } }) };
+    expect(await matches({ kind: 'or', conditions: [alice, exactlyTwo] }, ['accounts'])).toEqual(['p1|accounts|a1', 'p1|accounts|a2']);
+  });
+
+  it('at depth: a nested condition must hold for its parent row', async () => {
+    // a1 has 2 cards, a4 one: under "any account with a big card or at least 2 cards", only a1's cards
+    // come through the count; c3 comes through its own filter.
+    const c: Condition = {
+      kind: 'entity',
+      relationship: 'accounts',
+      count: atLeast(1),
+      where: {
+        kind: 'or',
+        conditions: [
+          { kind: 'entity', relationship: 'cards', count: atLeast(2), where: column('spent', { operator: 'gt', value: { literal: 5 } }) },
+          { kind: 'entity', relationship: 'cards', count: atLeast(1), where: column('spent', { operator: 'gt', value: { literal: 500 } }) },
+        ],
+      },
+    };
+    expect(await matches(c, ['accounts', 'cards'])).toEqual(['p1|accounts.cards|c1', 'p1|accounts.cards|c2', 'p2|accounts.cards|c3']);
+    const notBig: Condition = { kind: 'and', conditions: [overdue, { kind: 'not', condition: { kind: 'entity', relationship: 'accounts', count: atLeast(1), where: cardsSpentOver(500) } }] };
+    expect(await matches(notBig, ['accounts', 'cards'])).toEqual(['p1|accounts.cards|c1']);
+  });
+
   it('is empty, with its columns, when the condition never reaches the path', async () => {
     const q = compileEntityMatches({ kind: 'trait', trait: 'score', operator: 'gt', value: { literal: 0 } }, ['accounts', 'cards'], ctx);
     expect((await wh.query(q.sql, q.params)).rows).toEqual([]);

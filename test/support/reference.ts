@@ -74,6 +74,8 @@ export class Reference {
       for (const chain of chains) {
         const walk = (level: number, scope: Scope) => {
           const ec = chain[level];
+          // Only an entity condition that holds (its count included) for this profile or parent row made the member.
+          if (!this.entity(ec, scope)) return;
           for (const x of this.related(ec.relationship, scope)) {
             const inner: Scope = { profile: scope.profile, rows: new Map(scope.rows).set(ec.relationship, x), current: ec.relationship };
             if (ec.where && !this.predicate(ec.where, inner)) continue;
