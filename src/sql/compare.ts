@@ -15,7 +15,7 @@ import {
   type Expr,
   type TimeUnit,
 } from '../dialect/ast.js';
-import { nowLiteral, utcTimestampLiteral } from './time.js';
+import { isDateOnly, nextDay, nowLiteral, utcTimestampLiteral } from './time.js';
 
 /** The left side of a comparison: a column (trait or entity column) or an event property. */
 export type Subject = { kind: 'column'; expr: Expr } | { kind: 'property'; json: Expr; property: string };
@@ -42,6 +42,16 @@ export function nowPlus(env: { now: Date }, amount: number, unit: TimeUnit): Exp
 export const timestampLiteral = (iso: string): Expr => cast(param(utcTimestampLiteral(iso)), 'TIMESTAMP');
 
 /**
+ * `left op time`, where a date-only literal stands for the whole day: "up to" it (`<=`) takes the
+ * day in, "after" it (`>`) starts the next day; `<` and `>=` mean its first instant, as they would
+ * anyway. Timestamps with a time compare exactly.
+ */
+export function compareTime(op: ComparisonOp, left: Expr, iso: string): Expr {
+  if (isDateOnly(iso) && (op === '<=' || op === '>')) return compare(op === '<=' ? '<' : '>=', left, timestampLiteral(nextDay(iso)));
+  return compare(op, left, timestampLiteral(iso));
+}
+
+/**
  * One comparison leaf. NULL semantics (src/model/condition.ts): the result is NULL, which every
  * consumer treats as false, whenever a compared side is NULL, for positive and negative operators
  * alike; only exists / not_exists test NULL. `not` above makes it two-valued (see nullable.ts).
@@ -58,8 +68,8 @@ export function compileComparison(subject: Subject, c: Comparison, env: Comparis
     case 'gt':
     case 'gte': {
       const v = c.value;
-      const right = !isLiteral(v) ? env.resolve(v) : typeof v.literal === 'string' ? timestampLiteral(v.literal) : param(v.literal);
-      return compare(ORDERED[c.operator], left, right);
+      if (isLiteral(v) && typeof v.literal === 'string') return compareTime(ORDERED[c.operator], left, v.literal);
+      return compare(ORDERED[c.operator], left, isLiteral(v) ? param(v.literal) : env.resolve(v));
     }
     case 'contains':
     case 'not_contains':
@@ -78,9 +88,9 @@ export function compileComparison(subject: Subject, c: Comparison, env: Comparis
     case 'none_of':
       return { kind: 'inList', expr: left, list: c.value.map((v) => param(v)), negated: c.operator === 'none_of' };
     case 'before_date':
-      return compare('<', left, timestampLiteral(c.value));
+      return compareTime('<', left, c.value);
     case 'after_date':
-      return compare('>', left, timestampLiteral(c.value));
+      return compareTime('>', left, c.value);
     case 'within_last':
       return and(compare('>=', left, nowPlus(env, -c.value.amount, c.value.unit)), compare('<=', left, nowPlus(env, 0, 'days')));
     case 'within_next':
@@ -111,23 +121,20 @@ function propertyComparison(subject: Extract<Subject, { kind: 'property' }>, c: 
       `Event property filter on "${subject.property}" must compare with a literal value, not a trait or entity column.`,
     );
   };
-  const typed = (v: Scalar, dateLike: boolean): [Expr, Expr] =>
-    typeof v === 'number'
-      ? [asNumber, param(v)]
-      : dateLike && typeof v === 'string'
-        ? [asTimestamp, timestampLiteral(v)]
-        : [text, param(String(v))];
+  const typed = (v: Scalar): [Expr, Expr] => (typeof v === 'number' ? [asNumber, param(v)] : [text, param(String(v))]);
   switch (c.operator) {
     case 'equals':
     case 'not_equals': {
-      const [l, r] = typed(literalOf(c.value), false);
+      const [l, r] = typed(literalOf(c.value));
       return compare(ORDERED[c.operator], l, r);
     }
     case 'lt':
     case 'lte':
     case 'gt':
     case 'gte': {
-      const [l, r] = typed(literalOf(c.value), true);
+      const v = literalOf(c.value);
+      if (typeof v === 'string') return compareTime(ORDERED[c.operator], asTimestamp, v);
+      const [l, r] = typed(v);
       return compare(ORDERED[c.operator], l, r);
     }
     case 'contains':

@@ -38,7 +38,7 @@ import {
   type Select,
   type StateTableName,
 } from '../dialect/ast.js';
-import { compileComparison, nowPlus, timestampLiteral, type ComparisonEnv } from './compare.js';
+import { compareTime, compileComparison, nowPlus, type ComparisonEnv } from './compare.js';
 import type { CompileContext } from './context.js';
 import { twoValued } from './nullable.js';
 
@@ -231,7 +231,7 @@ export class ConditionCompiler {
       ? TRUE
       : ec.window.type === 'within'
         ? and(compare('>=', ts, nowPlus(env, -ec.window.amount, ec.window.unit)), compare('<=', ts, nowPlus(env, 0, 'days')))
-        : and(compare('>=', ts, timestampLiteral(ec.window.from)), compare('<=', ts, timestampLiteral(ec.window.to)));
+        : and(compareTime('>=', ts, ec.window.from), compareTime('<=', ts, ec.window.to));
     const filters = ec.where.map((f) =>
       compileComparison({ kind: 'property', json: col(alias, events.properties), property: f.property }, f, env),
     );

@@ -26,3 +26,13 @@ export function nowLiteral(now: Date): string {
   const iso = now.toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `1997-12-31`: a literal without a time, which stands for the whole day. */
+export const isDateOnly = (literal: string): boolean => DATE_ONLY.test(literal);
+
+/** The date after a date-only literal (`1997-12-31` → `1998-01-01`), in UTC. */
+export function nextDay(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}

@@ -53,6 +53,12 @@ const CASES: [string, Condition, string[]][] = [
   ['before_date', trait('born', { operator: 'before_date', value: '2000-01-01' }), ['p3']],
   ['after_date', trait('born', { operator: 'after_date', value: '1995-01-01' }), ['p1', 'p4']],
   ['date equals', trait('born', { operator: 'equals', value: { literal: '2000-01-01' } }), ['p1', 'p4']],
+  // a date-only bound is the whole day; a bound with a time is exact
+  ['lte a date-only literal takes the whole day in', trait('seen', { operator: 'lte', value: { literal: '2026-11-28' } }), ['p1', 'p2', 'p4']],
+  ['lte a timestamp is exact', trait('seen', { operator: 'lte', value: { literal: '2026-11-28T00:00:00' } }), ['p1', 'p4']],
+  ['gt a date-only literal starts the next day', trait('seen', { operator: 'gt', value: { literal: '2026-11-27' } }), ['p2']],
+  ['after_date a date-only literal starts the next day', trait('seen', { operator: 'after_date', value: '2026-11-27' }), ['p2']],
+  ['gte a date-only literal starts at midnight', trait('seen', { operator: 'gte', value: { literal: '2026-11-27' } }), ['p1', 'p2']],
   ['date lt a zoned timestamp', trait('born', { operator: 'lt', value: { literal: '2000-01-01T00:00:00Z' } }), ['p3']],
   ['offset converted to UTC', trait('seen', { operator: 'gt', value: { literal: '2026-11-28T14:00:00+02:00' } }), ['p2']],
   ['offset converted, at the bound', trait('seen', { operator: 'gte', value: { literal: '2026-11-28T15:00:00+02:00' } }), ['p2']],

@@ -175,7 +175,7 @@ export class Reference {
         if (ts === null) continue;
         if (ec.window.type === 'within') {
           if (ts < this.now - ec.window.amount * UNIT_MS[ec.window.unit] || ts > this.now) continue;
-        } else if (ts < parseTimestamp(ec.window.from)! || ts > parseTimestamp(ec.window.to)!) continue;
+        } else if (!orderedTime('gte', ts, ec.window.from) || !orderedTime('lte', ts, ec.window.to)) continue;
       }
       const props = e[ev.properties] === null ? null : JSON.parse(String(e[ev.properties]));
       if (ec.where.every((f) => this.property(lookup(props, f.property), f))) n++;
@@ -202,7 +202,8 @@ export class Reference {
       case 'gt':
       case 'gte': {
         const l = literal(c.value);
-        const [a, b] = typeof l === 'number' ? [num, l] : [time, parseTimestamp(String(l))];
+        if (typeof l === 'string') return time !== null && parseTimestamp(l) !== null && orderedTime(c.operator, time, l);
+        const [a, b] = typeof l === 'number' ? [num, l] : [time, null];
         return a !== null && b !== null && ordered(c.operator, a, b);
       }
       case 'contains':
@@ -253,6 +254,9 @@ export class Reference {
       case 'lte':
       case 'gt':
       case 'gte': {
+        if (isTime(type) && 'literal' in c.value && typeof c.value.literal === 'string') {
+          return left !== null && orderedTime(c.operator, left as number, c.value.literal);
+        }
         const r = operand(c.value);
         return left !== null && r !== null && ordered(c.operator, left as number, r as number);
       }
@@ -278,9 +282,9 @@ export class Reference {
     if (t === null) return false;
     switch (c.operator) {
       case 'before_date':
-        return t < parseTimestamp(c.value)!;
+        return orderedTime('lt', t, c.value);
       case 'after_date':
-        return t > parseTimestamp(c.value)!;
+        return orderedTime('gt', t, c.value);
       case 'within_last':
         return t >= this.now - c.value.amount * UNIT_MS[c.value.unit] && t <= this.now;
       case 'within_next':
@@ -319,6 +323,14 @@ function lookup(props: unknown, path: string): unknown {
     v = (v as Record<string, unknown>)[key];
   }
   return v;
+}
+
+/** A date-only literal is the whole day: `lte` takes it in, `gt` (and "after") starts after it. */
+function orderedTime(op: 'lt' | 'lte' | 'gt' | 'gte', t: number, literal: string): boolean {
+  const start = parseTimestamp(literal)!;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(literal)) return ordered(op, t, start);
+  const nextDay = start + 86_400_000;
+  return op === 'lte' ? t < nextDay : op === 'gt' ? t >= nextDay : ordered(op, t, start);
 }
 
 function ordered(op: 'lt' | 'lte' | 'gt' | 'gte', a: number, b: number): boolean {
