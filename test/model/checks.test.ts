@@ -166,6 +166,38 @@ describe('helpers', () => {
     expect(cronProblem('*/15 * * * 1-5')).toBeUndefined();
     expect(cronProblem('0 6 * *')).toMatch(/^Invalid cron expression "0 6 \* \*"/);
     expect(cronProblem('0 0 6 * * *')).toMatch(/expected five fields/);
-    expect(cronProblem('61 * * * *')).toMatch(/Invalid cron/);
+    expect(cronProblem('61 6 * * *')).toBe('Invalid cron expression "61 6 * * *": minute 61 is out of range (0-59)');
+    expect(cronProblem('0 24 * * *')).toMatch(/: hour 24 is out of range \(0-23\)$/);
+    expect(cronProblem('0 6 0 * *')).toMatch(/: day-of-month 0 is out of range \(1-31\)$/);
+    expect(cronProblem('*/15 * * * *')).toBeUndefined();
+    expect(cronProblem('0 6 * * MON-FRI')).toBeUndefined();
+    expect(cronProblem('0 6 * * 1-5')).toBeUndefined();
+    expect(cronProblem('0 6 * * x')).toMatch(/not a five-field cron expression/);
+  });
+
+  it('a duplicated audience key is reported once, not also as a membership cycle', () => {
+    const partOf: Condition = { kind: 'audience', audience: 'engaged', source: 'linked', negate: false } as Condition;
+    const d = bank({ audiences: [{ key: 'engaged', name: 'A', condition: cardsOver(1) }, { key: 'engaged', name: 'B', condition: partOf }] });
+    const found = codes(d);
+    expect(found.some((c) => c.startsWith('DUPLICATE'))).toBe(true);
+    expect(found.filter((c) => c.startsWith('AUDIENCE_CYCLE'))).toEqual([]);
+  });
+
+  it('event property filters compare with literals only', () => {
+    const c: Condition = {
+      kind: 'event',
+      name: 'Order Placed',
+      count: { op: 'at_least', value: 1 },
+      where: [{ property: 'freight', operator: 'gt', value: { trait: 'plan' } }],
+    } as Condition;
+    const d = bank({ audiences: [{ key: 'a', name: 'A', condition: c }] });
+    expect(checkDesired(d)).toContainEqual(
+      expect.objectContaining({
+        code: 'PROPERTY_OPERAND',
+        message: 'Event property filter on "freight" must compare with a literal value, not a trait or entity column.',
+        resource: 'audience.a',
+        attribute: 'condition.where[0].value',
+      }),
+    );
   });
 });

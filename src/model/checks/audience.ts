@@ -1,7 +1,8 @@
 import cron from 'node-cron';
 import { resourceAddress } from '../address.js';
 import type { Audience } from '../audience.js';
-import type { Condition, EntityPredicate, Operand } from '../condition.js';
+import type { Condition, EntityCondition, EventCondition, Operand } from '../condition.js';
+import { visitCondition, type ConditionSite } from '../condition-walk.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { PROFILE, checkColumn, error, type CheckContext } from './context.js';
 
@@ -23,68 +24,96 @@ export function checkAudience(audience: Audience, ctx: CheckContext, out: Diagno
   walkCondition(audience.condition, 'condition', ctx, at, out);
 }
 
-/** Why a cron expression is refused, or undefined. Five fields, UTC, as src/model says. */
+const CRON_FIELDS = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12 },
+  { name: 'day-of-week', min: 0, max: 7 },
+] as const;
+
+/** Why a cron expression is refused, or undefined. Five fields, UTC, as src/model says; the message names the field at fault. */
 export function cronProblem(expression: string): string | undefined {
+  const invalid = `Invalid cron expression "${expression}"`;
   const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 5 || !cron.validate(expression)) {
-    return `Invalid cron expression "${expression}": expected five fields (minute hour day-of-month month day-of-week), e.g. "0 6 * * *"`;
+  if (fields.length !== 5) {
+    return `${invalid}: expected five fields (minute hour day-of-month month day-of-week), got ${fields.length}, e.g. "0 6 * * *"`;
   }
+  for (const [i, field] of fields.entries()) {
+    const { name, min, max } = CRON_FIELDS[i]!;
+    const outOfRange = (field.match(/\d+/g) ?? []).map(Number).find((n, k, all) => (field.includes('/') && k === all.length - 1 ? n < 1 : n < min || n > max));
+    if (outOfRange !== undefined) return `${invalid}: ${name} ${outOfRange} is out of range (${min}-${max})`;
+  }
+  if (!cron.validate(expression)) return `${invalid}: not a five-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 6 * * *"`;
   return undefined;
 }
 
-function walkCondition(c: Condition, attr: string, ctx: CheckContext, at: string, out: Diagnostic[]): void {
-  switch (c.kind) {
-    case 'and':
-    case 'or':
-      c.conditions.forEach((child, i) => walkCondition(child, `${attr}.conditions[${i}]`, ctx, at, out));
-      return;
-    case 'not':
-      walkCondition(c.condition, `${attr}.condition`, ctx, at, out);
-      return;
-    case 'trait':
-      if (!ctx.profileColumns.has(c.trait)) {
-        out.push(error('TRAIT_MISSING', `Trait missing from Data Graph profile: ${c.trait}`, at, `${attr}.trait`));
-      }
-      if ('value' in c) checkOperand(c.value, `${attr}.value`, { relationship: null, path: [] }, ctx, at, out);
-      return;
-    case 'entity':
-      walkEntity(c, attr, { relationship: null, path: [] }, ctx, at, out);
-      return;
-    case 'event':
-      if (!ctx.desired.graph.events) {
-        out.push(error('EVENTS_MISSING', `The Data Graph declares no events source, so the event condition on "${c.name}" cannot be computed`, at, attr));
-      }
-      if (c.window?.type === 'between' && Date.parse(c.window.from) >= Date.parse(c.window.to)) {
-        out.push(error('WINDOW_INVALID', `The event window's "from" (${c.window.from}) must be before its "to" (${c.window.to})`, at, `${attr}.window`));
-      }
-      return;
-    case 'audience': {
-      const known = c.source === 'linked' ? ctx.audiences : ctx.classic;
-      if (!known.has(c.audience)) {
-        const what = c.source === 'linked' ? 'linked audience' : 'classic audience';
-        out.push(error('UNKNOWN_AUDIENCE', `Unknown ${what} "${c.audience}" in a part-of-audience condition`, at, `${attr}.audience`));
-      }
-      return;
-    }
+function walkCondition(condition: Condition, attr: string, ctx: CheckContext, at: string, out: Diagnostic[]): void {
+  visitCondition(
+    condition,
+    {
+      trait: (c, site) => {
+        if (!ctx.profileColumns.has(c.trait)) out.push(error('TRAIT_MISSING', `Trait missing from Data Graph profile: ${c.trait}`, at, `${site.attribute}.trait`));
+        if ('value' in c) checkOperand(c.value, `${site.attribute}.value`, scopeOf(site), ctx, at, out);
+      },
+      event: (c, site) => checkEvent(c, site.attribute, ctx, at, out),
+      audience: (c, site) => {
+        const known = c.source === 'linked' ? ctx.audiences : ctx.classic;
+        if (!known.has(c.audience)) {
+          const what = c.source === 'linked' ? 'linked audience' : 'classic audience';
+          out.push(error('UNKNOWN_AUDIENCE', `Unknown ${what} "${c.audience}" in a part-of-audience condition`, at, `${site.attribute}.audience`));
+        }
+      },
+      entity: (c, site) => checkEntity(c, site.attribute, scopeOf(site), ctx, at, out),
+      column: (c, site) => {
+        const scope = scopeOf(site);
+        const entity = scope.relationship === null ? undefined : ctx.index.entityOf(scope.relationship);
+        if (entity) checkColumn(entity, c.column, `${site.attribute}.column`, at, out);
+        if ('value' in c) checkOperand(c.value, `${site.attribute}.value`, scope, ctx, at, out);
+      },
+    },
+    attr,
+  );
+}
+
+/** The relationship whose rows a node filters, from the entity conditions around it. */
+function scopeOf(site: ConditionSite): Scope {
+  const path = site.entities.map((e) => e.relationship);
+  return { relationship: path[path.length - 1] ?? null, path };
+}
+
+function checkEvent(c: EventCondition, attr: string, ctx: CheckContext, at: string, out: Diagnostic[]): void {
+  if (!ctx.desired.graph.events) {
+    out.push(error('EVENTS_MISSING', `The Data Graph declares no events source, so the event condition on "${c.name}" cannot be computed`, at, attr));
   }
+  if (c.window?.type === 'between' && Date.parse(c.window.from) >= Date.parse(c.window.to)) {
+    out.push(error('WINDOW_INVALID', `The event window's "from" (${c.window.from}) must be before its "to" (${c.window.to})`, at, `${attr}.window`));
+  }
+  c.where.forEach((f, i) => {
+    // Event properties are untyped JSON: the literal decides how a property is read, so there must be one.
+    if ('value' in f && typeof f.value === 'object' && f.value !== null && !Array.isArray(f.value) && !('literal' in f.value)) {
+      out.push(
+        error(
+          'PROPERTY_OPERAND',
+          `Event property filter on "${f.property}" must compare with a literal value, not a trait or entity column.`,
+          at,
+          `${attr}.where[${i}].value`,
+        ),
+      );
+    }
+  });
 }
 
 function entityLabel(scope: Scope, ctx: CheckContext): string {
   return scope.relationship === null ? PROFILE : (ctx.index.entityOf(scope.relationship)?.slug ?? scope.relationship);
 }
 
-function walkEntity(
-  c: Extract<EntityPredicate, { kind: 'entity' }>,
-  attr: string,
-  scope: Scope,
-  ctx: CheckContext,
-  at: string,
-  out: Diagnostic[],
-): void {
+/** Checks an entity condition's relationship and depth; false when its `where` cannot be checked. */
+function checkEntity(c: EntityCondition, attr: string, scope: Scope, ctx: CheckContext, at: string, out: Diagnostic[]): boolean {
   const r = ctx.index.relationship(c.relationship);
   if (!r) {
     out.push(error('RELATIONSHIP_MISSING', `Entity relationship not in Data Graph for relationship: ${c.relationship}`, at, `${attr}.relationship`));
-    return;
+    return false;
   }
   if (r.parent !== scope.relationship) {
     out.push(
@@ -95,35 +124,13 @@ function walkEntity(
         `${attr}.relationship`,
       ),
     );
-    return;
+    return false;
   }
-  const inner: Scope = { relationship: c.relationship, path: [...scope.path, c.relationship] };
-  const depth = inner.path.length + 1;
+  const depth = scope.path.length + 2;
   if (depth > ctx.desired.graph.maxDepth) {
     out.push(error('DEPTH_EXCEEDED', `Nested entity conditions go ${depth} levels deep (the profile is level 1) at relationship ${c.relationship}, over the limit of ${ctx.desired.graph.maxDepth}`, at, attr));
   }
-  if (c.where) walkPredicate(c.where, `${attr}.where`, inner, ctx, at, out);
-}
-
-function walkPredicate(p: EntityPredicate, attr: string, scope: Scope, ctx: CheckContext, at: string, out: Diagnostic[]): void {
-  switch (p.kind) {
-    case 'and':
-    case 'or':
-      p.conditions.forEach((child, i) => walkPredicate(child, `${attr}.conditions[${i}]`, scope, ctx, at, out));
-      return;
-    case 'not':
-      walkPredicate(p.condition, `${attr}.condition`, scope, ctx, at, out);
-      return;
-    case 'entity':
-      walkEntity(p, attr, scope, ctx, at, out);
-      return;
-    case 'column': {
-      const entity = scope.relationship === null ? undefined : ctx.index.entityOf(scope.relationship);
-      if (entity) checkColumn(entity, p.column, `${attr}.column`, at, out);
-      if ('value' in p) checkOperand(p.value, `${attr}.value`, scope, ctx, at, out);
-      return;
-    }
-  }
+  return true;
 }
 
 function checkOperand(value: unknown, attr: string, scope: Scope, ctx: CheckContext, at: string, out: Diagnostic[]): void {

@@ -6,7 +6,10 @@ import { error } from './context.js';
 
 /** An audience that depends on its own membership, through "part of" conditions. */
 export function checkMembershipCycles(audiences: Audience[], out: Diagnostic[]): void {
-  const edges = new Map(audiences.map((a) => [a.key, linkedAudiencesUsed(a.condition)]));
+  // A key declared twice is reported as a duplicate; its "part of" edges would point at either audience.
+  const counts = new Map<string, number>();
+  for (const a of audiences) counts.set(a.key, (counts.get(a.key) ?? 0) + 1);
+  const edges = new Map(audiences.filter((a) => counts.get(a.key) === 1).map((a) => [a.key, linkedAudiencesUsed(a.condition)]));
   const reported = new Set<string>();
   for (const start of edges.keys()) {
     const cycle = findCycle(start, edges);
