@@ -9,6 +9,7 @@ export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
  * (a stack trace only with --debug, DESIGN §5).
  */
 export async function runCli(program: Command, argv: string[]): Promise<void> {
+  exitQuietlyWhenTheReaderLeaves();
   try {
     await program.parseAsync(argv);
   } catch (e) {
@@ -29,4 +30,15 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
 /** Prints a value as JSON on stdout: the `--json` form of every command. */
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * `linked deliveries | head`: once the reader closes the pipe, the rest of the output has nowhere to
+ * go; stop as Unix tools do, without a stack trace.
+ */
+function exitQuietlyWhenTheReaderLeaves(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? EXIT.ok);
+  });
 }
