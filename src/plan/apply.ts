@@ -119,6 +119,8 @@ function logRow(
       planCreatedAt: plan.createdAt,
       diagnostics: plan.diagnostics,
       ...(provenance.approvers ? { approvers: provenance.approvers } : {}),
+      ...(typeof provenance.dirty === 'boolean' ? { dirty: provenance.dirty } : {}),
+      ...(provenance.dirtyPaths ? { dirtyPaths: provenance.dirtyPaths } : {}),
     }),
   };
 }

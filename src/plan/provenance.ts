@@ -14,6 +14,13 @@ export interface Provenance {
   runUrl: string | null;
   /** `github-actions`, `gitlab-ci`, `ci` or null (a workstation). */
   ci: string | null;
+  /**
+   * The working tree had uncommitted changes (tracked or untracked files) when the apply ran, so
+   * `commitSha` does not describe all of what was applied; null outside a git checkout.
+   */
+  dirty?: boolean | null;
+  /** With `dirty`: the changed paths (at most 20), as `git status` names them. */
+  dirtyPaths?: string[];
   /** Reviewers who approved the pull request, when `apply --require` checked it. */
   approvers?: string[];
 }
@@ -56,5 +63,18 @@ export function readProvenance(dir: string, env: NodeJS.ProcessEnv = process.env
         ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
         : nonEmpty(env.CI_PIPELINE_URL),
     ci: env.GITHUB_ACTIONS === 'true' ? 'github-actions' : env.GITLAB_CI ? 'gitlab-ci' : env.CI ? 'ci' : null,
+    ...treeState(dir),
   };
+}
+
+const MAX_DIRTY_PATHS = 20;
+
+/** Whether the checkout has uncommitted changes, and which paths (ignored files, such as cdktf.out, do not count). */
+function treeState(dir: string): Pick<Provenance, 'dirty' | 'dirtyPaths'> {
+  if (git(dir, ['rev-parse', '--is-inside-work-tree']) !== 'true') return { dirty: null };
+  const status = git(dir, ['status', '--porcelain', '--untracked-files=normal']);
+  if (!status) return { dirty: false };
+  // `XY path` per line (the helper trims the first line's leading blank status).
+  const paths = status.split('\n').map((line) => line.trim().replace(/^\S{1,2}\s+/, ''));
+  return { dirty: true, dirtyPaths: paths.slice(0, MAX_DIRTY_PATHS) };
 }

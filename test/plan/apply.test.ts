@@ -95,11 +95,12 @@ describe('apply', () => {
     const { plan: p1, applyId: id1 } = await planAndApply(wh, desired(raw));
     raw.audiences[0].enabled = true;
     raw.destinations[0].settings.headers.Authorization = { secret: 'OTHER_TOKEN' };
-    const { plan: p2, applyId: id2 } = await planAndApply(wh, desired(raw), { ...PROVENANCE, prNumber: null, branch: 'feature/x', appliedBy: 'ana' });
+    const { plan: p2, applyId: id2 } = await planAndApply(wh, desired(raw), { ...PROVENANCE, prNumber: null, branch: 'feature/x', appliedBy: 'ana', dirty: true, dirtyPaths: ['main.ts'] });
 
     const log = await new ApplyLogStore(wh, SCHEMA).read();
     expect(log.map((e) => e.id)).toEqual([id2, id1]);
     const [second, first] = log;
+    expect([first.dirty, second.dirty, second.metadata.dirtyPaths]).toEqual([null, true, ['main.ts']]);
     expect(first).toMatchObject({
       appliedBy: 'ci-bot',
       author: 'Ana <ana@example.test>',
@@ -168,7 +169,12 @@ describe('provenance', () => {
       appliedBy: 'bea@example.test',
       prNumber: null,
       ci: null,
+      dirty: false,
     });
+    // An uncommitted main.ts: the commit no longer describes what is applied.
+    writeFileSync(join(repo, 'main.ts'), '// app, edited\n');
+    writeFileSync(join(repo, 'new.ts'), '// new\n');
+    expect(readProvenance(repo, {})).toMatchObject({ dirty: true, dirtyPaths: ['main.ts', 'new.ts'] });
   });
 
   it('prefers CI variables: GitHub pull request merge refs give the PR number and head branch', () => {
@@ -191,6 +197,7 @@ describe('provenance', () => {
       repository: 'acme/audiences',
       runUrl: 'https://github.com/acme/audiences/actions/runs/99',
       ci: 'github-actions',
+      dirty: null,
     });
     const push = readProvenance(tempDir('linked-nogit-'), { GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main', GITHUB_SHA: 'a'.repeat(40) });
     expect(push).toMatchObject({ branch: 'main', prNumber: null, commitSha: 'a'.repeat(40) });

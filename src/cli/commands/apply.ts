@@ -69,6 +69,10 @@ async function applyCommand(
   const checked = requirements.length > 0 && github ? await assertApplyRequirements(github, requirements) : undefined;
   const provenance = (): Provenance => {
     const p = readProvenance(dir);
+    if (p.dirty && !flags.json) {
+      const paths = p.dirtyPaths?.join(', ') ?? '';
+      process.stderr.write(`Warning: the working tree has uncommitted changes (${paths}); the apply log records commit ${p.commitSha?.slice(0, 12) ?? '(none)'} as dirty.\n`);
+    }
     return checked ? { ...p, prNumber: p.prNumber ?? checked.pr ?? null, approvers: checked.approvers } : p;
   };
   const color = useColor(process.stdout, flags.color);

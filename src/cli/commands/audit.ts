@@ -22,7 +22,7 @@ export function renderAuditText(entries: readonly ApplyLogEntry[]): string {
   const out: string[] = [];
   for (const e of entries) {
     const where = [
-      e.commitSha ? `commit ${e.commitSha.slice(0, 12)}` : null,
+      e.commitSha ? `commit ${e.commitSha.slice(0, 12)}${e.dirty ? ' + uncommitted changes' : ''}` : null,
       e.branch ? `branch ${e.branch}` : null,
       e.prNumber !== null ? `PR #${e.prNumber}` : null,
     ].filter(Boolean);

@@ -20,6 +20,8 @@ export interface ApplyLogEntry {
   appliedBy: string | null;
   author: string | null;
   commitSha: string | null;
+  /** The working tree had uncommitted changes at apply (metadata.dirty); null when unknown. */
+  dirty: boolean | null;
   branch: string | null;
   prNumber: number | null;
   repository: string | null;
@@ -152,12 +154,14 @@ export class ApplyLogStore extends StateStore {
 }
 
 function toEntry(r: Record<string, any>, changes: LoggedChange[]): ApplyLogEntry {
+  const metadata: Record<string, unknown> = r.metadata ? JSON.parse(r.metadata) : {};
   return {
     id: r.id,
     appliedAt: isoTimestamp(r.applied_at)!,
     appliedBy: r.applied_by ?? null,
     author: r.author ?? null,
     commitSha: r.commit_sha ?? null,
+    dirty: typeof metadata.dirty === 'boolean' ? metadata.dirty : null,
     branch: r.branch ?? null,
     prNumber: r.pr_number === null || r.pr_number === undefined ? null : Number(r.pr_number),
     repository: r.repository ?? null,
@@ -167,6 +171,6 @@ function toEntry(r: Record<string, any>, changes: LoggedChange[]): ApplyLogEntry
     stateHashBefore: r.state_hash_before ?? null,
     stateHashAfter: r.state_hash_after ?? null,
     changes,
-    metadata: r.metadata ? JSON.parse(r.metadata) : {},
+    metadata,
   };
 }
