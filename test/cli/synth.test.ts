@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -165,4 +165,27 @@ describe('the examples synthesize and validate', () => {
     expect(d.warehouse).toMatchObject({ type: 'duckdb', path: 'bank.duckdb' });
     expect(d.audiences.find((a) => a.key === 'vip-upsell')?.enabled).toBe(false);
   });
+  it('plan, validate and preview synthesize again when the sources changed; --no-synth refuses a stale plan', () => {
+    const dir = userProject(USER_APP);
+    expect(linked(['synth', '--dir', dir, '--json']).status).toBe(0);
+    const stack = () => readFileSync(join(dir, 'cdktf.out', 'stacks', 'marketing', 'cdk.tf.json'), 'utf8');
+    expect(stack()).toContain('premium');
+    writeFileSync(join(dir, 'main.ts'), USER_APP.replace("equals('premium')", "equals('gold')"));
+    const earlier = new Date(Date.now() - 60_000);
+    utimesSync(join(dir, 'cdktf.out', 'manifest.json'), earlier, earlier);
+
+    const refused = linked(['plan', '--dir', dir, '--no-synth', '--json']);
+    expect(refused.status).toBe(1);
+    expect(JSON.parse(refused.stdout).error).toEqual({
+      code: 'SYNTH_STALE',
+      message: 'cdktf.out is out of date (main.ts changed after the last synth): run `linked synth` first, or drop --no-synth.',
+    });
+
+    const validate = linked(['validate', '--dir', dir]);
+    expect(validate.status).toBe(0);
+    expect(validate.stderr).toBe('Synthesizing (main.ts changed after the last synth)...\n');
+    expect(stack()).toContain('gold');
+    // Current again: nothing to synthesize, --no-synth is happy.
+    expect(linked(['validate', '--dir', dir, '--no-synth']).stderr).toBe('');
+  }, 120_000);
 });

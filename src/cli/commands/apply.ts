@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { openProject } from '../context.js';
+import { ensureFreshSynth, withSynthOptions } from '../synth-freshness.js';
 import { printJson } from '../run.js';
 import { applyPlanLocked, withStackLock, type ApplyResult } from '../../plan/apply.js';
 import { buildPlan } from '../../plan/build.js';
@@ -19,6 +20,7 @@ import { gitHubContextFrom, withGitHubOptions, type GitHubCliFlags } from '../gi
 import type { Provenance } from '../../plan/provenance.js';
 
 interface ApplyFlags extends ProjectFlags, GitHubCliFlags {
+  synth?: boolean;
   autoApprove?: boolean;
   require?: string;
   lockTimeout: string;
@@ -27,7 +29,7 @@ interface ApplyFlags extends ProjectFlags, GitHubCliFlags {
 
 export function register(program: Command): void {
   withGitHubOptions(
-    withProjectOptions(program.command('apply [planfile]').description('apply a saved plan, or plan and apply after confirmation')),
+    withSynthOptions(withProjectOptions(program.command('apply [planfile]').description('apply a saved plan, or plan and apply after confirmation'))),
     'post the result to the pull request and set the linked-audiences/apply status; token from GITHUB_TOKEN',
   )
     .option('--require <list>', 'refuse unless the pull request is: approved, mergeable (comma-separated); implies --github')
@@ -97,6 +99,7 @@ async function applyCommand(
     stack = plan.stack;
     run = async (lock) => ({ plan, result: await applyPlanLocked(session, plan, lock, provenance()) });
   } else {
+    await ensureFreshSynth(flags, { refuseStale: true });
     const project = await openProject(projectOptions(flags));
     const desired = project.desired;
     await project.close();

@@ -3,15 +3,17 @@ import { readActivationModel, modelFromDesired } from '../../activation/emitter-
 import { previewEvents } from '../../activation/preview.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
+import { ensureFreshSynth, withSynthOptions, type SynthFlags } from '../synth-freshness.js';
 import { printJson } from '../run.js';
 import { positiveInt } from './deliver.js';
 
 export function register(program: Command): void {
   const events = program.command('events').description('inspect the events of event emitters');
-  withProjectOptions(events.command('preview <emitter>').description('what the next delivery would send, without sending'))
+  withSynthOptions(withProjectOptions(events.command('preview <emitter>').description('what the next delivery would send, without sending')))
     .option('--limit <n>', 'how many events to show', '5')
-    .action(async (emitterKey: string, flags: ProjectFlags & { limit: string }) => {
+    .action(async (emitterKey: string, flags: ProjectFlags & SynthFlags & { limit: string }) => {
       const limit = positiveInt(flags.limit, '--limit');
+      await ensureFreshSynth(flags, { refuseStale: false });
       const project = await openProject(projectOptions(flags));
       try {
         const applied = await readActivationModel(project.warehouse, project.stateSchema, project.desired.stack);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { openProject } from '../context.js';
+import { ensureFreshSynth, withSynthOptions } from '../synth-freshness.js';
 import { EXIT, printJson } from '../run.js';
 import { planJsonSchema } from '../../plan/schema.js';
 import { buildPlan } from '../../plan/build.js';
@@ -14,6 +15,7 @@ import { planCounts, reportPlan } from '../../github/index.js';
 import { gitHubContextFrom, withGitHubOptions, type GitHubCliFlags } from '../github.js';
 
 interface PlanFlags extends ProjectFlags, GitHubCliFlags {
+  synth?: boolean;
   out?: string;
   markdown?: boolean;
   detailedExitcode?: boolean;
@@ -35,7 +37,7 @@ export function renderPlanFor(plan: Plan, flags: { json?: boolean; markdown?: bo
 
 export function register(program: Command): void {
   withGitHubOptions(
-    withProjectOptions(program.command('plan').description('show what apply would change: desired model vs applied state')),
+    withSynthOptions(withProjectOptions(program.command('plan').description('show what apply would change: desired model vs applied state'))),
     'post the plan as one pull-request comment (updated in place) and set the linked-audiences/plan status; token from GITHUB_TOKEN',
   )
     .option('--out <file>', 'save the plan for `linked apply <file>`')
@@ -49,6 +51,7 @@ export function register(program: Command): void {
         printJson(planJsonSchema());
         return;
       }
+      await ensureFreshSynth(flags, { refuseStale: true });
       const project = await openProject(projectOptions(flags));
       let plan: Plan;
       try {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { listStacks, loadDesired, outDirOf, synthApp } from '../../manifest/index.js';
+import { listStacks, loadDesired, outDirOf } from '../../manifest/index.js';
+import { ensureFreshSynth, type SynthFlags } from '../synth-freshness.js';
 import type { Audience } from '../../model/audience.js';
 import type { Desired } from '../../model/desired.js';
 import { LinkedError } from '../../model/errors.js';
@@ -25,20 +26,18 @@ import { printJson } from '../run.js';
  * (nothing is applied, no state is written).
  */
 
-/** The project's model: synthesized first when cdktf.out holds no stack yet. */
+/** The project's model, synthesized first when its sources changed since the last synth. */
 async function loadProject(flags: PreviewFlags): Promise<{ dir: string; desired: Desired }> {
   const dir = resolve(flags.dir ?? process.cwd());
   const outDir = flags.outDir ? resolve(dir, flags.outDir) : existsSync(join(dir, 'cdktf.json')) ? outDirOf(dir) : join(dir, 'cdktf.out');
+  await ensureFreshSynth(flags, { refuseStale: false });
   if (listStacks(outDir).size === 0) {
-    if (!existsSync(join(dir, 'cdktf.json'))) {
-      throw new LinkedError('MANIFEST_MISSING', `No synthesized stacks in ${outDir} and no cdktf.json in ${dir} to synthesize from.`);
-    }
-    await synthApp(dir, { quiet: !!flags.json, outDir });
+    throw new LinkedError('MANIFEST_MISSING', `No synthesized stacks in ${outDir} and no cdktf.json in ${dir} to synthesize from.`);
   }
   return { dir, desired: await loadDesired(outDir, flags.stack) };
 }
 
-interface PreviewFlags {
+interface PreviewFlags extends SynthFlags {
   dir?: string;
   outDir?: string;
   stack?: string;
@@ -102,6 +101,8 @@ export function register(program: Command): void {
     .option('--now <iso>', 'reference time for relative windows (default: now)')
     .option('--key-check', 'also scan keyed tables for duplicate primary keys (a full aggregate per table: slow on large tables)')
     .option('--json', 'machine-readable output')
+    .option('--synth', 'synthesize the app first, even if cdktf.out looks current')
+    .option('--no-synth', 'never synthesize; warn when cdktf.out is older than the sources')
     .action(async (key: string, flags: PreviewFlags) => {
       const { limit, traits, now } = parseFlags(flags);
       const { dir, desired } = await loadProject(flags);

@@ -3,17 +3,19 @@ import { readActivationModel, modelFromDesired } from '../../activation/emitter-
 import { testEvent } from '../../activation/preview.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
+import { ensureFreshSynth, withSynthOptions, type SynthFlags } from '../synth-freshness.js';
 import { EXIT, printJson } from '../run.js';
 
 export function register(program: Command): void {
-  withProjectOptions(
+  withSynthOptions(withProjectOptions(
     program
       .command('test-event <emitter>')
       .description('build the enriched event of an emitter for one user, show the mapped request, send it and print the answer'),
-  )
+  ))
     .option('--user-id <id>', 'the profile to build the event for (default: the first one found)')
     .option('--no-send', 'build and show, do not send')
-    .action(async (emitterKey: string, flags: ProjectFlags & { userId?: string; send: boolean }) => {
+    .action(async (emitterKey: string, flags: ProjectFlags & SynthFlags & { userId?: string; send: boolean }) => {
+      await ensureFreshSynth(flags, { refuseStale: false });
       const project = await openProject(projectOptions(flags));
       try {
         const applied = await readActivationModel(project.warehouse, project.stateSchema, project.desired.stack);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { listStacks, loadDesired, outDirOf, renderSummary, summarizeDesired, synthApp } from '../../manifest/index.js';
+import { listStacks, loadDesired, outDirOf, renderSummary, summarizeDesired } from '../../manifest/index.js';
+import { ensureFreshSynth } from '../synth-freshness.js';
 import { LinkedError } from '../../model/errors.js';
 import { printJson } from '../run.js';
 
@@ -19,7 +20,8 @@ export function register(program: Command): void {
     .option('--dir <dir>', 'project directory (holds cdktf.json and cdktf.out)', '.')
     .option('--out-dir <dir>', "synthesized output directory (default: cdktf.json's output, or <dir>/cdktf.out)")
     .option('--stack <stack>', 'validate one stack (default: every stack)')
-    .option('--synth', 'run "linked synth" first')
+    .option('--synth', 'synthesize the app first, even if cdktf.out looks current')
+    .option('--no-synth', 'never synthesize; warn when cdktf.out is older than the sources')
     .option('--json', 'machine-readable output')
     .addHelpText(
       'after',
@@ -35,7 +37,7 @@ Examples:
     )
     .action(async (flags: ValidateFlags) => {
       const dir = resolve(flags.dir);
-      if (flags.synth) await synthApp(dir, { quiet: flags.json });
+      await ensureFreshSynth(flags, { refuseStale: false });
       const outDir = flags.outDir ? resolve(flags.outDir) : defaultOutDir(dir);
       const names = flags.stack ? [flags.stack] : [...listStacks(outDir).keys()];
       if (names.length === 0) {
