@@ -45,6 +45,14 @@ export interface DataGraphProps {
    */
   readonly maxDepth?: number;
   /**
+   * Which column types may key a relationship. `string-or-integer` joins integer keys as they
+   * are, and an integer to a string key on a cast to text (`linked validate` warns: the cast
+   * costs the warehouse its pruning on the key); `string-only` refuses any non-string key, as
+   * Segment does (`Relationship key should be a string`).
+   * @default 'string-or-integer'
+   */
+  readonly joinKeys?: 'string-or-integer' | 'string-only';
+  /**
    * Refuse a plan that deletes or replaces the graph.
    * @default false
    */
@@ -232,6 +240,7 @@ export class DataGraph extends LinkedResource<'data_graph'> {
     this.resource = new l1.dataGraph.DataGraph(this, 'resource', {
       key: this.key,
       maxDepth: a.number('maxDepth'),
+      joinKeys: a.string('joinKeys'),
       profile: a.json('profile'),
       events: a.json('events'),
       entities: a.json('entities'),
@@ -258,6 +267,7 @@ export class DataGraph extends LinkedResource<'data_graph'> {
     return {
       key: this.key,
       maxDepth: this.props.maxDepth,
+      joinKeys: this.props.joinKeys,
       profile: this.props.profile,
       events: this.props.events,
       entities: this.entities.map((e) => ({

@@ -151,7 +151,7 @@ async function sampleRow(wh: Warehouse, r: ResolvedEmitter, userId: string | und
   const profile = r.graph.profile;
   const id = asText('p', profile.id);
   const chain = r.plan.chain;
-  const path = chain ? new PathJoins(wh.dialect, r.graph).fromProfile('p', chain.map((c) => c.relationship)) : undefined;
+  const path = chain ? new PathJoins(wh.dialect, r.graph, r.plan.castJoins).fromProfile('p', chain.map((c) => c.relationship)) : undefined;
   const entityId: Expr = chain && path ? asText(path.aliases[path.aliases.length - 1], chain[chain.length - 1].entity.primaryKey) : cast(NULL, 'VARCHAR');
   const { rows } = await execute(
     wh,

@@ -33,6 +33,7 @@ export function compileAudience(
     graph: model.graph,
     classicAudiences: model.classicAudiences,
     now: options.now,
+    castJoins: resources.castJoins,
     audience: (key) => model.audience(key),
     snapshots: tables.membership,
     unknownAudience: (key) => new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} uses audience ${key}, which is not applied.`),

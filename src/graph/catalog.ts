@@ -21,6 +21,39 @@ export const duplicateRecordsMessage = (column: string) =>
   `Duplicate records have been detected. This could be because the model query returned multiple records for the same ID column (${column}), or the Segment records table itself has duplicate records.`;
 export const joinKeyMissingMessage = (relationship: string) => `Join key missing from Data Graph for relation: ${relationship}`;
 export const joinKeyTypeMessage = (relationship: string) => `Relationship key should be a string: ${relationship}`;
+
+/**
+ * How a join key column can join: as text, as an integer, or not at all (floating point, boolean,
+ * dates, JSON, arrays...: equal values need not compare equal, or have no sensible text form).
+ * Snowflake's catalog says NUMBER without its scale; integers are what keys hold in practice.
+ */
+export function keyKind(type: string): 'string' | 'integer' | undefined {
+  const t = type.trim().toUpperCase();
+  if (/^(VARCHAR|TEXT|STRING|CHAR|CHARACTER|BPCHAR|NCHAR|NVARCHAR|UUID)(\(\d+\))?$/.test(t)) return 'string';
+  if (/^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|BYTEINT|INT\d|NUMBER|FIXED)$/.test(t)) return 'integer';
+  if (/^(DECIMAL|NUMERIC|NUMBER)\(\d+(,\s*0)?\)$/.test(t)) return 'integer';
+  return undefined;
+}
+
+/**
+ * Relationships whose key columns are of different kinds (an integer joined to a string): the
+ * compiler joins them on a cast to text. `typeOf` gives a column's warehouse type, e.g. from the
+ * catalog snapshot taken at apply.
+ */
+export function castJoins(graph: DataGraph, typeOf: (table: string, column: string) => string | undefined): string[] {
+  const kinds = new Map<string, Set<string | undefined>>();
+  for (const req of graphRequirements(graph).columns) {
+    if (!req.joinOf) continue;
+    const type = typeOf(req.table, req.column);
+    if (type === undefined) continue;
+    kinds.set(req.joinOf, (kinds.get(req.joinOf) ?? new Set()).add(keyKind(type)));
+  }
+  return [...kinds].filter(([, k]) => k.size > 1).map(([slug]) => slug).sort();
+}
+
+/** castJoins over a snapshot of column types by table (as `snapshotCatalog` takes it). */
+export const castJoinsFromSnapshot = (graph: DataGraph, snapshot: CatalogSnapshot): string[] =>
+  castJoins(graph, (table, column) => snapshot[table]?.[column] ?? Object.entries(snapshot[table] ?? {}).find(([c]) => c.toLowerCase() === column.toLowerCase())?.[1]);
 export const tableMissingMessage = (table: string, role: string) => `Table ${table} (${role}) does not exist in the warehouse`;
 export const columnMissingMessage = (table: string, column: string, role: string) =>
   `Column ${column} (${role}) does not exist in warehouse table ${table}`;
@@ -154,13 +187,40 @@ async function checkGraphCatalog(desired: Desired, cache: CatalogCache, out: Dia
       if (!col) {
         if (!reported.has(`missing:${req.joinOf}`)) out.push(err('JOIN_KEY_MISSING', joinKeyMissingMessage(req.joinOf), where.resource, where.attribute));
         reported.add(`missing:${req.joinOf}`);
-      } else if (col.family !== 'string') {
+      } else if (!keyAllowed(desired.graph, col.type)) {
         if (!reported.has(`type:${req.joinOf}`)) out.push(err('JOIN_KEY_TYPE', joinKeyTypeMessage(req.joinOf), where.resource, where.attribute));
         reported.add(`type:${req.joinOf}`);
       }
       continue;
     }
     if (!col) out.push(err('WAREHOUSE_COLUMN_MISSING', columnMissingMessage(req.table, req.column, req.role), where.resource, where.attribute));
+  }
+  await warnCastJoins(desired.graph, graphAt, cache, reported, out);
+}
+
+/** Whether a join key column of this type can key a relationship of `graph`. */
+const keyAllowed = (graph: DataGraph, type: string): boolean => {
+  const kind = keyKind(type);
+  return graph.joinKeys === 'string-only' ? kind === 'string' : kind !== undefined;
+};
+
+/** A relationship joining an integer to a string key works on a cast; say what it costs. */
+async function warnCastJoins(graph: DataGraph, at: string, cache: CatalogCache, reported: ReadonlySet<string>, out: Diagnostic[]): Promise<void> {
+  const types = new Map<string, string>();
+  for (const req of graphRequirements(graph).columns) {
+    const col = req.joinOf ? await cache.column(req.table, req.column) : undefined;
+    if (col) types.set(`${req.table}\u0000${req.column}`, `${col.type}`);
+  }
+  for (const slug of castJoins(graph, (table, column) => types.get(`${table}\u0000${column}`))) {
+    if (reported.has(`type:${slug}`) || reported.has(`missing:${slug}`)) continue;
+    const i = graph.relationships.findIndex((r) => r.slug === slug);
+    out.push({
+      severity: 'warning',
+      code: 'JOIN_KEY_CAST',
+      message: `Relationship ${slug} joins an integer key to a string key: the join compares both as text, which keeps the warehouse from pruning or using an index on the key. Give both sides one type (e.g. a view that casts) to avoid it.`,
+      resource: at,
+      attribute: `relationships[${i}].join`,
+    });
   }
 }
 
@@ -425,7 +485,7 @@ export async function diffCatalog(
     if (before !== undefined && before !== col.type) {
       out.push(err('DRIFT_TYPE_CHANGED', `Column ${req.table}.${req.column} (${req.role}) changed type from ${before} to ${col.type}`, at, req.attribute));
     }
-    if (req.joinOf && col.family !== 'string') out.push(err('DRIFT_JOIN_KEY_TYPE', joinKeyTypeMessage(req.joinOf), at, req.attribute));
+    if (req.joinOf && !keyAllowed(applied, col.type)) out.push(err('DRIFT_JOIN_KEY_TYPE', joinKeyTypeMessage(req.joinOf), at, req.attribute));
   }
   return out;
 }

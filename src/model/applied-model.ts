@@ -11,7 +11,11 @@ import { GraphIndex } from './graph-index.js';
  * audiences, the emitters and (for delivery) the destinations. Plain data (it travels as JSON to a
  * compute child process).
  */
-export type ModelResources = Pick<Desired, 'graph' | 'audiences' | 'classicAudiences' | 'emitters'> & { destinations?: Destination[] };
+export type ModelResources = Pick<Desired, 'graph' | 'audiences' | 'classicAudiences' | 'emitters'> & {
+  destinations?: Destination[];
+  /** Relationships joining an integer key to a string key (from the catalog): joined on a cast to text. */
+  castJoins?: string[];
+};
 
 /** An entity path an audience's emitters trigger on, with those emitters. */
 export interface EntityTrigger {

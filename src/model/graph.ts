@@ -92,6 +92,12 @@ export const DataGraph = z
   .object({
     key: Slug.default('graph'),
     maxDepth: z.number().int().min(1).max(MAX_DEPTH_LIMIT).default(DEFAULT_MAX_DEPTH),
+    /**
+     * Which column types may key a relationship: strings and integers (joined on a cast to text
+     * when one side is a string and the other an integer), or strings only, Segment's rule for
+     * teams that want the same behaviour. Unset: strings and integers.
+     */
+    joinKeys: z.enum(['string-or-integer', 'string-only']).optional(),
     profile: Profile,
     events: EventsSource.optional(),
     entities: z.array(Entity).default([]),

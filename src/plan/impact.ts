@@ -1,3 +1,4 @@
+import { castJoinsFromSnapshot, snapshotCatalog } from '../graph/catalog.js';
 import type { Audience, ClassicAudience } from '../model/audience.js';
 import type { Condition } from '../model/condition.js';
 import type { Desired } from '../model/desired.js';
@@ -20,6 +21,8 @@ export interface ImpactSide {
   audiences: ReadonlyMap<string, Condition>;
   classicAudiences: ClassicAudience[];
   now: Date;
+  /** Relationships joined on a cast to text: their key types differ in the warehouse now. */
+  castJoins: string[];
 }
 
 export interface ImpactOptions {
@@ -38,6 +41,7 @@ function sideContext(side: ImpactSide, dialect: Dialect): CompileContext {
     graph: side.graph,
     classicAudiences: side.classicAudiences,
     now: side.now,
+    castJoins: side.castJoins,
     audience: (key) => {
       const condition = side.audiences.get(key);
       return condition && { condition, enabled: false };
@@ -76,17 +80,20 @@ function movementQuery(current: Select, next: Select): Select {
 export async function computeImpact(wh: Warehouse, desired: Desired, plan: Plan, options: ImpactOptions = {}): Promise<AudienceImpact[]> {
   const name = (column: string) => systemName(wh.dialect, column);
   const now = options.now ?? new Date();
-  const sideOf = (pick: 'before' | 'after'): ImpactSide => {
+  const sideOf = async (pick: 'before' | 'after'): Promise<ImpactSide> => {
     const specs = plan.changes.map((c) => ({ kind: c.kind, spec: c[pick] })).filter((x) => x.spec !== null);
+    const graph = (specs.find((x) => x.kind === 'data_graph')?.spec as DataGraph | undefined) ?? desired.graph;
     return {
-      graph: (specs.find((x) => x.kind === 'data_graph')?.spec as DataGraph | undefined) ?? desired.graph,
+      graph,
+      castJoins: castJoinsFromSnapshot(graph, await snapshotCatalog(graph, wh)),
       audiences: new Map(specs.filter((x) => x.kind === 'audience').map((x) => [(x.spec as Audience).key, (x.spec as Audience).condition])),
       classicAudiences: specs.filter((x) => x.kind === 'classic_audience').map((x) => x.spec as ClassicAudience),
       now,
     };
   };
-  const applied = sideOf('before');
-  const nextSide = sideOf('after');
+  if (!plan.changes.some((c) => c.kind === 'audience')) return [];
+  const applied = await sideOf('before');
+  const nextSide = await sideOf('after');
   const out: AudienceImpact[] = [];
   for (const c of plan.changes) {
     if (c.kind !== 'audience') continue;

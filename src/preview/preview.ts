@@ -1,4 +1,4 @@
-import { checkCatalog } from '../graph/catalog.js';
+import { castJoinsFromSnapshot, checkCatalog, snapshotCatalog } from '../graph/catalog.js';
 import { AppliedModel, type EntityTrigger } from '../model/applied-model.js';
 import type { Audience } from '../model/audience.js';
 import type { Desired } from '../model/desired.js';
@@ -49,13 +49,14 @@ export interface AudiencePreview {
 }
 
 /** The compile context of a stack: linked audiences referenced by "part of" are compiled inline (no snapshot before apply). */
-export function previewContext(desired: Desired, dialect: Dialect, now: Date): CompileContext {
+export function previewContext(desired: Desired, dialect: Dialect, now: Date, castJoins: readonly string[] = []): CompileContext {
   const model = new AppliedModel(desired);
   return compileContext({
     dialect,
     graph: desired.graph,
     classicAudiences: desired.classicAudiences,
     now,
+    castJoins,
     audience: (key) => model.audience(key),
     unknownAudience: (key) => new LinkedError('AUDIENCE_UNKNOWN', `Unknown linked audience "${key}" in a part-of-audience condition`),
   });
@@ -81,8 +82,8 @@ interface PreviewQueries {
   entityMatches: { path: string; emitters: EntityTrigger['emitters']; query: Query }[];
 }
 
-function previewQueries(desired: Desired, audience: Audience, dialect: Dialect, now: Date): PreviewQueries {
-  const ctx = previewContext(desired, dialect, now);
+function previewQueries(desired: Desired, audience: Audience, dialect: Dialect, now: Date, castJoins: readonly string[] = []): PreviewQueries {
+  const ctx = previewContext(desired, dialect, now, castJoins);
   return {
     membership: membershipQuery(audience.condition, ctx),
     entityMatches: new AppliedModel(desired).entityTriggers(audience.key).map((t) => ({
@@ -175,7 +176,9 @@ export async function previewAudience(desired: Desired, wh: Warehouse, key: stri
   const traits = options.traits ?? desired.graph.profile.identifiers.filter((t) => t !== desired.graph.profile.id);
   checkTraits(desired, traits);
   const now = options.now ?? new Date();
-  const queries = previewQueries(desired, audience, wh.dialect, now);
+  // Nothing is applied yet: the key types come from the warehouse now.
+  const castJoins = castJoinsFromSnapshot(desired.graph, await snapshotCatalog(desired.graph, wh, desired.classicAudiences));
+  const queries = previewQueries(desired, audience, wh.dialect, now, castJoins);
   const tag = `linked-audiences:preview:${audience.key}`;
   const { members, rows } = await membersAndSample(wh, desired, queries.membership, traits, limit, tag);
   const entityTriggers: EntityTriggerCount[] = [];

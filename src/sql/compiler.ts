@@ -147,13 +147,15 @@ export class ConditionCompiler {
     const { rel, entity } = this.relationshipOf(slug, scope.relationship);
     const alias = this.alias('r');
     const join = rel.join;
+    // An integer key joined to a string key: both sides compare as text.
+    const key = this.ctx.castJoins?.has(slug) ? (e: Expr) => cast(e, 'VARCHAR') : (e: Expr) => e;
     if (join.type === 'profile') {
       return {
         from: table(entity.table, alias),
         joins: [],
         alias,
-        childKey: col(alias, join.entityColumn),
-        parentKey: this.trait(join.profileColumn, scope, true),
+        childKey: key(col(alias, join.entityColumn)),
+        parentKey: key(this.trait(join.profileColumn, scope, true)),
       };
     }
     const parentAlias = scope.entities.get(rel.parent!)!;
@@ -162,17 +164,17 @@ export class ConditionCompiler {
         from: table(entity.table, alias),
         joins: [],
         alias,
-        childKey: col(alias, join.entityColumn),
-        parentKey: col(parentAlias, join.parentColumn),
+        childKey: key(col(alias, join.entityColumn)),
+        parentKey: key(col(parentAlias, join.parentColumn)),
       };
     }
     const junction = this.alias('j');
     return {
       from: table(join.table, junction),
-      joins: [{ from: table(entity.table, alias), on: compare('=', col(junction, join.junctionEntityColumn), col(alias, join.entityColumn)) }],
+      joins: [{ from: table(entity.table, alias), on: compare('=', key(col(junction, join.junctionEntityColumn)), key(col(alias, join.entityColumn))) }],
       alias,
-      childKey: col(junction, join.junctionParentColumn),
-      parentKey: col(parentAlias, join.parentColumn),
+      childKey: key(col(junction, join.junctionParentColumn)),
+      parentKey: key(col(parentAlias, join.parentColumn)),
     };
   }
 

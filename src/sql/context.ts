@@ -19,6 +19,8 @@ export interface CompileContext {
   linkedAudience(key: string): LinkedMembershipSource;
   /** Bound as a parameter: relative windows count from it, so runs and tests are reproducible. */
   now: Date;
+  /** Relationships joining an integer key to a string key: joined on both keys cast to text. */
+  castJoins?: ReadonlySet<string>;
 }
 
 /** What a compile context is made from: one model (applied, synthesized, or one side of a plan). */
@@ -36,6 +38,8 @@ export interface ContextSource {
   snapshots?: StateTableName;
   /** The error for a "part of" an audience the model lacks. */
   unknownAudience(key: string): Error;
+  /** Relationship slugs whose keys differ in type (from the catalog: `castJoins` of src/graph). */
+  castJoins?: readonly string[];
 }
 
 /** The one way a CompileContext is made. */
@@ -45,6 +49,7 @@ export function compileContext(source: ContextSource): CompileContext {
     graph: source.graph,
     classicAudiences: source.classicAudiences,
     now: source.now,
+    castJoins: new Set(source.castJoins ?? []),
     linkedAudience(key) {
       const other = source.audience(key);
       if (!other) throw source.unknownAudience(key);

@@ -158,7 +158,7 @@ describe('construct validation names the construct path', () => {
     new Audience(b.stack, 'nightly', { schedule: Schedule.cron('0 25 * * *'), where: trait('plan').exists() });
     new Audience(b.stack, 'six-fields', { schedule: Schedule.cron('0 0 6 * * *'), where: trait('plan').exists() });
     const msg = synthError(b.app);
-    expectProblem(msg, 'bank/nightly', 'Invalid cron expression "0 25 * * *": expected five fields (minute hour day-of-month month day-of-week), e.g. "0 6 * * *" (at schedule.expression)');
+    expectProblem(msg, 'bank/nightly', 'Invalid cron expression "0 25 * * *": hour 25 is out of range (0-23) (at schedule.expression)');
     expectProblem(msg, 'bank/six-fields', 'Invalid cron expression "0 0 6 * * *"');
   });
 

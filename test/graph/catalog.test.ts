@@ -148,10 +148,20 @@ describe('checkCatalog', () => {
     ]);
   });
 
-  it('join key that is not a string: the seed’s message', async () => {
+  it('join keys of strings and integers; a floating-point key gets the seed’s message', async () => {
+    await wh.query('CREATE OR REPLACE TABLE accounts (account_id VARCHAR, user_id DOUBLE, type VARCHAR, balance DOUBLE, opened_at DATE)');
+    expect(brief(await checkCatalog(desired(), wh))).toEqual([
+      { code: 'JOIN_KEY_TYPE', message: 'Relationship key should be a string: accounts', resource: 'data_graph.graph', attribute: 'relationships[0].join.entityColumn' },
+    ]);
+    // An integer joined to the string profile id: joined on a cast, with a warning that says what it costs.
     await wh.query('CREATE OR REPLACE TABLE accounts (account_id VARCHAR, user_id INTEGER, type VARCHAR, balance DOUBLE, opened_at DATE)');
-    const ds = brief(await checkCatalog(desired(), wh));
-    expect(ds).toEqual([
+    const ds = await checkCatalog(desired(), wh);
+    expect(ds.map((d) => [d.severity, d.code, d.attribute])).toEqual([['warning', 'JOIN_KEY_CAST', 'relationships[0].join']]);
+    expect(ds[0]!.message).toMatch(/^Relationship accounts joins an integer key to a string key: the join compares both as text/);
+    // Segment's rule, when the graph opts into it: strings only.
+    const strict = desired();
+    strict.graph.joinKeys = 'string-only';
+    expect(brief(await checkCatalog(strict, wh))).toEqual([
       { code: 'JOIN_KEY_TYPE', message: 'Relationship key should be a string: accounts', resource: 'data_graph.graph', attribute: 'relationships[0].join.entityColumn' },
     ]);
   });
@@ -359,7 +369,7 @@ describe('diffCatalog (drift)', () => {
     await wh.query('DROP TABLE offers');
     await wh.query('ALTER TABLE profiles DROP COLUMN plan');
     await wh.query('ALTER TABLE profiles ALTER credit_score TYPE DOUBLE');
-    await wh.query('CREATE OR REPLACE TABLE credit_cards (card_id VARCHAR, account_id INTEGER, credit_limit DOUBLE, balance DOUBLE, due_date DATE)');
+    await wh.query('CREATE OR REPLACE TABLE credit_cards (card_id VARCHAR, account_id DOUBLE, credit_limit DOUBLE, balance DOUBLE, due_date DATE)');
     const ds = brief(await diffCatalog(d.graph, wh, snap, d.classicAudiences));
     expect(ds).toEqual([
       { code: 'DRIFT_TABLE_DROPPED', message: 'Table main.offers (entity offer) no longer exists in the warehouse', resource: 'data_graph.graph', attribute: 'entities[2].table' },
@@ -372,7 +382,7 @@ describe('diffCatalog (drift)', () => {
       },
       {
         code: 'DRIFT_TYPE_CHANGED',
-        message: 'Column main.credit_cards.account_id (join key of relationship cards) changed type from VARCHAR to INTEGER',
+        message: 'Column main.credit_cards.account_id (join key of relationship cards) changed type from VARCHAR to DOUBLE',
         resource: 'data_graph.graph',
         attribute: 'relationships[1].join.entityColumn',
       },

@@ -20,10 +20,11 @@ export interface JoinedPath {
 export class PathJoins {
   private readonly compiler: ConditionCompiler;
 
-  constructor(dialect: Dialect, graph: DataGraph) {
+  constructor(dialect: Dialect, graph: DataGraph, castJoins: readonly string[] = []) {
     this.compiler = new ConditionCompiler({
       dialect,
       graph,
+      castJoins: new Set(castJoins),
       classicAudiences: [],
       linkedAudience: (key) => {
         throw new LinkedError('INVALID_CONDITION', `Enrichment compiles no audience condition (asked for "${key}").`);

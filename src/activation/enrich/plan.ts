@@ -31,6 +31,8 @@ export interface EnrichmentPlan {
   /** Entity triggers: the chain from the profile down to the trigger entity (last = trigger). */
   chain: EntityColumns[] | undefined;
   others: OtherEntity[];
+  /** Relationships joined on a cast to text (their key types differ). */
+  castJoins: readonly string[];
 }
 
 type Fail = (code: string, message: string) => LinkedError;
@@ -39,7 +41,7 @@ type Fail = (code: string, message: string) => LinkedError;
  * Checks the emitter against the graph and the audience and derives what to fetch. Errors name the
  * emitter and the offending trait, relationship or column.
  */
-export function planEnrichment(graph: DataGraph, audience: Audience, emitter: EventEmitter): EnrichmentPlan {
+export function planEnrichment(graph: DataGraph, audience: Audience, emitter: EventEmitter, castJoins: readonly string[] = []): EnrichmentPlan {
   const index = new GraphIndex(graph);
   const fail: Fail = (code, msg) => new LinkedError(code, `Event emitter "${emitter.key}": ${msg}`);
   const knownTraits = new Set([graph.profile.id, ...graph.profile.traits, ...graph.profile.identifiers]);
@@ -65,7 +67,7 @@ export function planEnrichment(graph: DataGraph, audience: Audience, emitter: Ev
       }
       return { ...columnsOf(slug), ...anchorOf(index, chain, slug) };
     });
-  return { profile: graph.profile, traits: [...new Set(emitter.enrich.traits)], chain, others };
+  return { profile: graph.profile, traits: [...new Set(emitter.enrich.traits)], chain, others, castJoins };
 }
 
 /** The columns the emitter selects per relationship, checked against the graph. */

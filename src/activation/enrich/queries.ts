@@ -33,7 +33,7 @@ export class EnrichmentQueries {
     private readonly plan: EnrichmentPlan,
     private readonly keys: PageKeys,
   ) {
-    this.joins = new PathJoins(dialect, graph);
+    this.joins = new PathJoins(dialect, graph, plan.castJoins);
     this.profileId = asText(PROFILE, plan.profile.id);
   }
 

@@ -29,6 +29,19 @@ export class CatalogSnapshotStore extends StateStore {
     else await this.run(insert(this.t.catalog_snapshots, [...Object.keys(row), 'stack'], values([...Object.values(row), param(stack)])));
   }
 
+  /** The newest snapshot taken for a Data Graph, whichever stack applied it. */
+  async ofGraph(graphKey: string): Promise<ColumnTypesByTable | undefined> {
+    const { rows } = await this.run<{ snapshot: string }>(
+      select(columns(['snapshot']), {
+        from: stateTable(this.t.catalog_snapshots),
+        where: eq(ref('graph_key'), param(graphKey)),
+        orderBy: [{ expr: ref('taken_at'), desc: true }],
+        limit: 1,
+      }),
+    );
+    return rows[0] ? JSON.parse(rows[0].snapshot) : undefined;
+  }
+
   async read(stack: string): Promise<StoredCatalogSnapshot | undefined> {
     const { rows } = await this.run<{ graph_key: string; snapshot: string; taken_at: unknown; apply_id: string | null }>(
       select(columns(['graph_key', 'snapshot', 'taken_at', 'apply_id']), { from: stateTable(this.t.catalog_snapshots), where: eq(ref('stack'), param(stack)) }),

@@ -20,6 +20,12 @@ export interface DataGraphConfig extends cdktn.TerraformMetaArguments {
   */
   readonly maxDepth?: number;
   /**
+  * joinKeys of the data graph (see src/model).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/linked-audiences/linkedaudiences/0.1.0/docs/resources/data_graph#join_keys DataGraph#join_keys}
+  */
+  readonly joinKeys?: string;
+  /**
   * profile of the data graph, JSON-encoded (see src/model).
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/linked-audiences/linkedaudiences/0.1.0/docs/resources/data_graph#profile DataGraph#profile}
@@ -103,6 +109,7 @@ export class DataGraph extends cdktn.TerraformResource {
     });
     this._key = config.key;
     this._maxDepth = config.maxDepth;
+    this._joinKeys = config.joinKeys;
     this._profile = config.profile;
     this._events = config.events;
     this._entities = config.entities;
@@ -144,6 +151,22 @@ export class DataGraph extends cdktn.TerraformResource {
   // Temporarily expose input value. Use with caution.
   public get maxDepthInput() {
     return this._maxDepth;
+  }
+
+  // join_keys - computed: false, optional: true, required: false
+  private _joinKeys?: string; 
+  public get joinKeys() {
+    return this.getStringAttribute('join_keys');
+  }
+  public set joinKeys(value: string) {
+    this._joinKeys = value;
+  }
+  public resetJoinKeys() {
+    this._joinKeys = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get joinKeysInput() {
+    return this._joinKeys;
   }
 
   // profile - computed: false, optional: false, required: true
@@ -231,6 +254,7 @@ export class DataGraph extends cdktn.TerraformResource {
     return {
       key: cdktn.stringToTerraform(this._key),
       max_depth: cdktn.numberToTerraform(this._maxDepth),
+      join_keys: cdktn.stringToTerraform(this._joinKeys),
       profile: cdktn.stringToTerraform(this._profile),
       events: cdktn.stringToTerraform(this._events),
       entities: cdktn.stringToTerraform(this._entities),
@@ -252,6 +276,12 @@ export class DataGraph extends cdktn.TerraformResource {
         isBlock: false,
         type: "simple",
         storageClassType: "number",
+      },
+      join_keys: {
+        value: cdktn.stringToHclTerraform(this._joinKeys),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
       },
       profile: {
         value: cdktn.stringToHclTerraform(this._profile),
