@@ -150,7 +150,7 @@ export class DeliveryHealthStore extends DeliveryStore {
       const current = stored !== undefined && (createdAt === null || stored.emitterCreatedAt === createdAt);
       const backlog = current ? await this.backlog(emitter, stored) : await this.backlogOfNew(emitter, cursors, createdAt);
       const record = records.get(emitter.key) ?? emptyRecord(emitter);
-      const state = record.blockedReason ? 'blocked' : record.failingSince ? 'retrying' : backlog.pending > 0 ? 'pending' : 'up_to_date';
+      const state = record.blockedReason ? 'blocked' : record.failingSince && backlog.pending > 0 ? 'retrying' : backlog.pending > 0 ? 'pending' : 'up_to_date';
       const oldest = backlog.oldest === null ? null : Date.parse(backlog.oldest);
       out.push({
         ...record,
