@@ -4,6 +4,8 @@ import { deliverAll, deliveryVerdict } from '../../src/activation/deliver.js';
 import { readDeliveryHealth } from '../../src/activation/health.js';
 import { listDeadLetters } from '../../src/activation/inspect.js';
 import { replayDeadLetters } from '../../src/activation/replay.js';
+import { deliveryExitCode, renderDeliverySummary } from '../../src/cli/commands/deliver.js';
+import { renderDeliveryHealth } from '../../src/cli/commands/status.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
 
@@ -78,6 +80,7 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
     const third = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
     expect(third.emitters[0]).toMatchObject({ status: 'delivered', sent: 0, deadLettered: 6, deadLetteredBy: { RETRY_BUDGET_EXHAUSTED: 6 } });
     expect(deliveryVerdict(third)).toBe('dead_lettered');
+    expect(deliveryExitCode(third)).toBe(3);
     expect(third.alerts).toEqual([expect.objectContaining({ kind: 'dead_lettered', message: expect.stringContaining('6 events dead-lettered (6 RETRY_BUDGET_EXHAUSTED)') })]);
     const letters = await listDeadLetters(wh, SCHEMA);
     expect(letters).toHaveLength(6);
@@ -92,6 +95,7 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
     const fourth = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
     expect(fourth.emitters[0]).toMatchObject({ status: 'delivered', sent: 1, deadLettered: 0 });
     expect(deliveryVerdict(fourth)).toBe('delivered');
+    expect(deliveryExitCode(fourth)).toBe(0);
     const replay = await replayDeadLetters(wh, SCHEMA, { emitter: 'changes' }, FAST);
     expect(replay.replayed.sort((a, b) => a - b)).toEqual(letters.map((l) => l.id).sort((a, b) => a - b));
     expect(replay.skipped).toEqual([]);
@@ -135,6 +139,11 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
     c.advance(10 * HOUR);
     const still = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
     expect(still.emitters[0]).toMatchObject({ status: 'blocked', blockedSince: since, deadLettered: 0 });
+    expect(deliveryExitCode(still)).toBe(1);
+    expect(renderDeliverySummary(still)).toContain('changes -> hook: 0 events sent, 7 failed, 0 dead-lettered (blocked: credentials rejected)');
+    const shown = renderDeliveryHealth(await readDeliveryHealth(wh, SCHEMA, { now: c.now() }));
+    expect(shown).toMatch(/changes -> hook\s+blocked: credentials rejected\s+7\s+\d+h\d+m\s+-\s+6\s+0/);
+    expect(shown).toContain(`changes: blocked since ${since.replace(/\.\d{3}Z$/, 'Z')}`);
     expect(await readDeliveryHealth(wh, SCHEMA, { now: c.now() })).toMatchObject([
       { state: 'blocked', blockedReason: 'credentials rejected', blockedSince: since, pending: 7, lastHttpStatus: 401, consecutiveFailures: 6, lagSeconds: expect.any(Number) },
     ]);
