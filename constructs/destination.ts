@@ -35,6 +35,12 @@ export interface DestinationCommonProps {
    */
   readonly requestsPerSecond?: number;
   /**
+   * Minutes delivery keeps retrying a retryable failure (5xx, 429, timeouts), with backoff and
+   * across runs, before the events go to dead letters; 0 dead-letters them at the first failure.
+   * @default 240 (4 hours)
+   */
+  readonly retryBudgetMinutes?: number;
+  /**
    * Refuse a plan that deletes or replaces the destination.
    * @default false
    */
@@ -109,8 +115,8 @@ export interface DestinationProps extends DestinationCommonProps {
 
 /** Splits factory props into the common part and the type's settings. */
 function split<P extends DestinationCommonProps>(type: DestinationType, props: P): DestinationProps {
-  const { key, name, batchSize, requestsPerSecond, preventDestroy, ...settings } = props;
-  return { key, name, batchSize, requestsPerSecond, preventDestroy, type, settings };
+  const { key, name, batchSize, requestsPerSecond, retryBudgetMinutes, preventDestroy, ...settings } = props;
+  return { key, name, batchSize, requestsPerSecond, retryBudgetMinutes, preventDestroy, type, settings };
 }
 
 /** Where an emitter's events go. Build one with `Destination.webhook(...)`, `.braze(...)`... */
@@ -146,6 +152,7 @@ export class Destination extends LinkedResource<'destination'> {
       name: a.string('name'),
       batchSize: a.number('batchSize'),
       requestsPerSecond: a.number('requestsPerSecond'),
+      retryBudgetMinutes: a.number('retryBudgetMinutes'),
       preventDestroy: a.bool('preventDestroy'),
       type: a.string('type'),
       settings: a.json('settings'),
@@ -165,6 +172,7 @@ export class Destination extends LinkedResource<'destination'> {
       settings: this.props.settings,
       batchSize: this.props.batchSize,
       requestsPerSecond: this.props.requestsPerSecond,
+      retryBudgetMinutes: this.props.retryBudgetMinutes,
       preventDestroy: this.props.preventDestroy,
     };
   }

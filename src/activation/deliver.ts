@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isLinkedError } from '../model/errors.js';
 import type { Warehouse } from '../warehouse/types.js';
+import { DeliveryHealthStore } from '../state/delivery/health.js';
 import { DeliveryRecorder } from '../state/delivery/recorder.js';
 import type { Cursor, RunCounts } from '../state/delivery/types.js';
 import { buildPage, type BuiltPage } from './build-event.js';
@@ -10,6 +11,8 @@ import type { DeliveryRetryPolicy as RetryPolicy } from './flow.js';
 import { EmitterReader, positionAfter } from './read.js';
 import { handledPrefix, PageRecords } from './record.js';
 import { sendPage } from './send/batch.js';
+import { formatMinutes, RetryBudget, retryBudgetMs } from './send/budget.js';
+import { CREDENTIALS_REJECTED } from './send/classify.js';
 import { Sender } from './send/sender.js';
 import { serialized } from './serial.js';
 
@@ -32,6 +35,8 @@ export interface DeliverOptions {
   onProgress?: (p: DeliveryProgress) => void;
   /** Use this model instead of reading the applied resources (tests, npm start). */
   model?: ActivationModel;
+  /** The clock of the delivery record and of retry budgets. Default the system clock (tests move it by hours). */
+  now?: () => Date;
 }
 
 export interface DeliveryProgress {
@@ -41,13 +46,35 @@ export interface DeliveryProgress {
   failed: number;
 }
 
-export type EmitterStatus = 'delivered' | 'partial' | 'failed';
+/**
+ * delivered: nothing left behind (dead letters count in `deadLettered`); partial: stopped on a
+ * retryable failure inside the retry budget (resumes next run); blocked: stopped because the
+ * destination refused the credentials (resumes where it stopped once they are fixed); failed:
+ * could not start or stopped on an error.
+ */
+export type EmitterStatus = 'delivered' | 'partial' | 'blocked' | 'failed';
 
 export interface EmitterDelivery extends RunCounts {
   emitterKey: string;
   destinationKey: string;
-  /** delivered: nothing left behind; partial: stopped on a transient error (resumes next run); failed: could not start or stopped on an error. */
   status: EmitterStatus;
+  /** The dead letters of this run by reason code (DESTINATION_REJECTED, RETRY_BUDGET_EXHAUSTED, EVENT_TOO_LARGE...). */
+  deadLetteredBy: Record<string, number>;
+  /** Why the emitter is blocked ("credentials rejected") and since when; null unless blocked. */
+  blockedReason: string | null;
+  blockedSince: string | null;
+  /** While a retryable failure lasts: its first failed attempt, and when its budget ends for the events it stopped at. */
+  failingSince: string | null;
+  retryBudgetEndsAt: string | null;
+  /** Failed attempts since the emitter last delivered (across runs). */
+  consecutiveFailures: number;
+}
+
+/** Something a person must act on: an emitter blocked, or events dead-lettered. One line, no secret. */
+export interface DeliveryAlert {
+  emitterKey: string;
+  kind: 'blocked' | 'dead_lettered' | 'failed';
+  message: string;
 }
 
 export interface DeliverySummary {
@@ -58,26 +85,43 @@ export interface DeliverySummary {
   sent: number;
   failed: number;
   deadLettered: number;
+  /** Emitters that stopped blocked (credentials refused). */
+  blocked: number;
+  alerts: DeliveryAlert[];
+}
+
+/**
+ * What a delivery came to, for exit codes: delivered (everything handled, nothing dead-lettered),
+ * dead_lettered (everything handled, some events dead-lettered), incomplete (an emitter stopped:
+ * blocked, still retrying or failed; its events wait in the outbox).
+ */
+export function deliveryVerdict(s: Pick<DeliverySummary, 'emitters' | 'deadLettered'>): 'delivered' | 'dead_lettered' | 'incomplete' {
+  if (s.emitters.some((e) => e.status !== 'delivered')) return 'incomplete';
+  return s.deadLettered > 0 ? 'dead_lettered' : 'delivered';
 }
 
 interface Ctx {
   wh: Warehouse;
   read: EmitterReader;
   recorder: DeliveryRecorder;
+  health: DeliveryHealthStore;
   runId: string;
   sender: Sender;
   pageSize: number;
+  now: () => Date;
   onProgress?: (p: DeliveryProgress) => void;
 }
 
 /**
  * Drains the outbox to every applied emitter's destination (DESIGN D6): per emitter, pages after
  * its durable cursor, enriched set-based, batched to the destination's limits, rate-limited,
- * retried with backoff; the cursor advances only in the transaction that records what the
- * destination acknowledged. A crash resends at most the page in flight, with the same messageIds.
+ * retried with backoff within the destination's retry budget; the cursor advances only in the
+ * transaction that records what the destination acknowledged. A crash resends at most the page
+ * in flight, with the same messageIds.
  */
 export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOptions = {}): Promise<DeliverySummary> {
-  const startedAt = new Date().toISOString();
+  const now = opts.now ?? (() => new Date());
+  const startedAt = now().toISOString();
   const serial = serialized(wh);
   const model = opts.model ?? (await readActivationModel(serial, schema, opts.stack));
   const emitters = emittersOf(model).filter((e) => !opts.emitters || opts.emitters.includes(e.key));
@@ -85,9 +129,11 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
     wh: serial,
     read: new EmitterReader(serial, schema),
     recorder: new DeliveryRecorder(serial, schema),
+    health: new DeliveryHealthStore(serial, schema),
     runId: opts.runId ?? randomUUID(),
     sender: new Sender(destinationsOf(model), opts),
     pageSize: opts.pageSize ?? 2000,
+    now,
     onProgress: opts.onProgress,
   };
   const results = await Promise.all(emitters.map((e) => deliverEmitter(ctx, model, e.key)));
@@ -95,18 +141,32 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
   return {
     runId: ctx.runId,
     startedAt,
-    finishedAt: new Date().toISOString(),
+    finishedAt: now().toISOString(),
     emitters: results,
     sent: sum('sent'),
     failed: sum('failed'),
     deadLettered: sum('deadLettered'),
+    blocked: results.filter((r) => r.status === 'blocked').length,
+    alerts: results.flatMap(alertsOf),
   };
 }
 
 async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: string): Promise<EmitterDelivery> {
   const emitter = model.applied!.emitter(emitterKey)!;
   const counts: RunCounts = { sent: 0, failed: 0, deadLettered: 0, requests: 0, retries: 0, lastError: null };
-  const result = (status: EmitterStatus): EmitterDelivery => ({ emitterKey, destinationKey: emitter.destination, status, ...counts });
+  const run: RunState = { deadLetteredBy: {}, budget: undefined, blocked: null };
+  const result = (status: EmitterStatus): EmitterDelivery => ({
+    emitterKey,
+    destinationKey: emitter.destination,
+    status,
+    ...counts,
+    deadLetteredBy: run.deadLetteredBy,
+    blockedReason: run.blocked?.reason ?? null,
+    blockedSince: run.blocked?.since ?? null,
+    failingSince: status === 'partial' ? (run.budget?.since?.toISOString() ?? null) : null,
+    retryBudgetEndsAt: status === 'partial' && run.budget?.since ? new Date(run.budget.since.getTime() + run.budget.budgetMs).toISOString() : null,
+    consecutiveFailures: run.budget?.consecutiveFailures ?? 0,
+  });
   let resolved: ResolvedEmitter;
   try {
     resolved = resolveEmitter(model, emitter);
@@ -114,17 +174,42 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
     counts.lastError = errorText(e);
     return result('failed');
   }
-  await ctx.recorder.startRun(ctx.runId, emitterKey, resolved.destination.key, new Date());
+  await ctx.recorder.startRun(ctx.runId, emitterKey, resolved.destination.key, ctx.now());
   let status: EmitterStatus = 'delivered';
   try {
-    const cursor = await ctx.read.cursor(resolved, new Date());
-    status = await drain(ctx, resolved, cursor, counts);
+    await ctx.health.ensure(emitterKey, resolved.destination.key, ctx.now());
+    const record = await ctx.health.read(emitterKey);
+    const writes: Promise<void>[] = [];
+    run.budget = new RetryBudget(
+      retryBudgetMs(resolved.destination),
+      ctx.now,
+      record?.failingSince ? new Date(record.failingSince) : null,
+      record?.consecutiveFailures ?? 0,
+      (since) => writes.push(ctx.health.startFailing(emitterKey, since)),
+    );
+    const cursor = await ctx.read.cursor(resolved, ctx.now());
+    try {
+      status = await drain(ctx, resolved, cursor, counts, run);
+    } finally {
+      await Promise.all(writes);
+    }
+    if (status === 'blocked') {
+      const after = await ctx.health.read(emitterKey);
+      run.blocked = { reason: after?.blockedReason ?? CREDENTIALS_REJECTED, since: after?.blockedSince ?? null };
+    }
   } catch (e) {
     counts.lastError = errorText(e);
     status = 'failed';
   }
-  await ctx.recorder.finishRun(ctx.runId, emitterKey, status, counts, new Date());
+  await ctx.recorder.finishRun(ctx.runId, emitterKey, status, counts, ctx.now());
   return result(status);
+}
+
+/** What one emitter's delivery learns as it goes, beyond the run's counts. */
+interface RunState {
+  deadLetteredBy: Record<string, number>;
+  budget: RetryBudget | undefined;
+  blocked: { reason: string; since: string | null } | null;
 }
 
 /**
@@ -133,8 +218,9 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
  * Commits stay in page order, each only after its page was acknowledged, so a crash resends at
  * most the pages in flight: the one being sent and the one being recorded.
  */
-async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCounts): Promise<EmitterStatus> {
-  const records = new PageRecords(ctx.recorder, ctx.runId, r, start, (c) =>
+async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCounts, run: RunState): Promise<EmitterStatus> {
+  const budget = run.budget!;
+  const records = new PageRecords(ctx.recorder, ctx.runId, r, start, ctx.now, (c) =>
     ctx.onProgress?.({ emitterKey: r.emitter.key, sent: c.sent, deadLettered: c.deadLettered, failed: c.failed }),
   );
   let readPos = start;
@@ -143,6 +229,7 @@ async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCou
     const page = await next;
     if (!page) {
       await records.settled();
+      if (budget.since !== null && budget.last) await recordStop(ctx, r, budget, budget.last.reason, null);
       return 'delivered';
     }
     readPos = positionAfter(readPos, page.rows[page.rows.length - 1]);
@@ -150,17 +237,47 @@ async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCou
     // Failures of the prefetch and of the commit surface when awaited; not unhandled meanwhile.
     next.catch(() => undefined);
 
-    const outcome = await sendPage(ctx.sender, r, page, counts);
+    budget.startPage();
+    const outcome = await sendPage(ctx.sender, r, page, counts, budget);
     const handled = handledPrefix(page, outcome, counts);
-    if (handled) records.commit(handled);
+    if (handled) {
+      records.commit(handled);
+      for (const d of handled.deadLetters) run.deadLetteredBy[d.reasonCode] = (run.deadLetteredBy[d.reasonCode] ?? 0) + 1;
+      const refused = run.deadLetteredBy.DESTINATION_REJECTED ?? 0;
+      if (handled.deadLetters.some((d) => d.reasonCode === 'DESTINATION_REJECTED')) {
+        const last = handled.deadLetters.filter((d) => d.reasonCode === 'DESTINATION_REJECTED').pop()!;
+        counts.lastError = `${r.destination.key} refused ${plural(refused, 'event')} in this run; the last: ${last.reason}${last.responseBody ? ` ${last.responseBody}` : ''}`.slice(0, 500);
+      }
+    }
+    const delivered = (handled?.sent ?? 0) > 0;
     if (outcome.error !== undefined) {
       counts.failed += page.rows.length - (outcome.throughIndex + 1);
       counts.lastError = outcome.error;
       await records.settled();
       await next.catch(() => undefined);
+      if (outcome.blocked) {
+        budget.since = null;
+        await recordStop(ctx, r, budget, outcome.blocked.reason, CREDENTIALS_REJECTED, outcome.blocked.status);
+        return 'blocked';
+      }
+      if (delivered) budget.deliveredThenFailed();
+      await recordStop(ctx, r, budget, outcome.error, null);
       return 'partial';
     }
+    if (delivered) budget.delivered();
   }
+}
+
+/** Records in the emitter's health where it stopped: a retryable failure (with its budget's start) or a block. */
+async function recordStop(ctx: Ctx, r: ResolvedEmitter, budget: RetryBudget, error: string, blockedReason: string | null, httpStatus?: number): Promise<void> {
+  await ctx.health.recordFailure(r.emitter.key, {
+    at: ctx.now(),
+    consecutiveFailures: budget.consecutiveFailures,
+    failingSince: blockedReason === null ? budget.since : null,
+    blockedReason,
+    error,
+    httpStatus: httpStatus ?? budget.last?.status ?? null,
+  });
 }
 
 /** Read, enrich, build: the events of the page after `pos`, or undefined when nothing is left. */
@@ -170,6 +287,39 @@ async function prepare(ctx: Ctx, r: ResolvedEmitter, pos: Cursor): Promise<Built
   const enrichment = await enrichPage(ctx.wh, ctx.read.outbox, r, page.rows, page.keys);
   return buildPage(r, page.rows, enrichment, pos.backfillEpoch);
 }
+
+/** The lines a person must read after a delivery: what is blocked, failed, dead-lettered, and what to do. */
+function alertsOf(e: EmitterDelivery): DeliveryAlert[] {
+  const out: DeliveryAlert[] = [];
+  const at = `${e.emitterKey} -> ${e.destinationKey}`;
+  if (e.status === 'blocked') {
+    out.push({
+      emitterKey: e.emitterKey,
+      kind: 'blocked',
+      message: `${at}: blocked: ${e.blockedReason ?? CREDENTIALS_REJECTED}${e.blockedSince ? ` since ${e.blockedSince}` : ''}; nothing was dead-lettered. Fix the destination's secret, then run \`linked deliver\`: it resumes where it stopped.`,
+    });
+  }
+  if (e.status === 'failed') out.push({ emitterKey: e.emitterKey, kind: 'failed', message: `${at}: failed: ${e.lastError ?? 'unknown error'}` });
+  if (e.deadLettered > 0) {
+    const by = Object.entries(e.deadLetteredBy)
+      .map(([code, n]) => `${n} ${code}`)
+      .join(', ');
+    out.push({
+      emitterKey: e.emitterKey,
+      kind: 'dead_lettered',
+      message: `${at}: ${plural(e.deadLettered, 'event')} dead-lettered (${by}); see \`linked dead-letters --emitter ${e.emitterKey}\`, re-send with \`linked replay --emitter ${e.emitterKey}\`.`,
+    });
+  }
+  return out;
+}
+
+/** "1 event", "2 events". */
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The budget of a destination, for messages: "4 h". */
+export const budgetText = (d: { retryBudgetMinutes?: number }) => formatMinutes(retryBudgetMs(d) / 60_000);
 
 function errorText(e: unknown): string {
   if (isLinkedError(e)) return `[${e.code}] ${e.message}`;

@@ -139,7 +139,9 @@ async function sendTestEvent(
         : `refused: ${(outcome.events[0] as { reason: string }).reason}`
       : outcome.kind === 'rejected'
         ? 'refused'
-        : `failed: ${outcome.reason}`;
+        : outcome.kind === 'blocked'
+          ? `refused the credentials: ${outcome.reason}`
+          : `failed: ${outcome.reason}`;
   return {
     headerNames: Object.keys(extra.headers ?? {}),
     response: { status: response?.status ?? (outcome.kind === 'retry' ? outcome.status : null), body: response?.body ?? '', outcome: described },

@@ -10,6 +10,8 @@ export interface HandledPrefix {
   deadLetters: DeadLetterInput[];
   /** The run's counts once the prefix is recorded. */
   counts: RunCounts;
+  /** Events of the prefix the destination accepted. */
+  sent: number;
 }
 
 /** Counts a page's handled prefix into the run's counts; undefined when nothing was handled. */
@@ -17,9 +19,10 @@ export function handledPrefix(page: BuiltPage, outcome: PageOutcome, counts: Run
   if (outcome.throughIndex < 0) return undefined;
   const through = page.rows[outcome.throughIndex];
   const deadLetters = outcome.deadLetters.filter((d) => d.row.id <= through.id);
+  const sent = outcome.sentRows.filter((row) => row.id <= through.id).length;
   counts.deadLettered += deadLetters.length;
-  counts.sent += outcome.sentRows.filter((row) => row.id <= through.id).length;
-  return { through, deadLetters, counts: { ...counts } };
+  counts.sent += sent;
+  return { through, deadLetters, counts: { ...counts }, sent };
 }
 
 /**
@@ -35,6 +38,7 @@ export class PageRecords {
     private readonly runId: string,
     private readonly r: ResolvedEmitter,
     start: Cursor,
+    private readonly now: () => Date,
     private readonly onCommitted?: (counts: RunCounts) => void,
   ) {
     this.committing = Promise.resolve(start);
@@ -54,7 +58,8 @@ export class PageRecords {
         messageIdPrefix: messageIdPrefix(this.r.emitter.key, prefix.through.source, cursor.backfillEpoch),
         deadLetters: prefix.deadLetters,
         counts: prefix.counts,
-        now: new Date(),
+        now: this.now(),
+        delivered: prefix.sent > 0,
       });
       this.onCommitted?.(prefix.counts);
       return committed;

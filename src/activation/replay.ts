@@ -13,6 +13,8 @@ import { serialized } from './serial.js';
 export interface ReplayOptions extends SenderOptions {
   stack?: string;
   model?: ActivationModel;
+  /** Re-send dead letters even when a newer event of the same user and emitter was delivered since. */
+  force?: boolean;
 }
 
 export interface ReplayResult {
@@ -22,6 +24,11 @@ export interface ReplayResult {
   rejected: { id: number; reason: string }[];
   /** Not attempted or gave up on transient errors: replay again later. */
   pending: { id: number; reason: string }[];
+  /**
+   * Not sent: a newer event of the same user and emitter was delivered since (sending the older
+   * one would leave the destination with the older state). They stay dead letters; `force` sends them.
+   */
+  skipped: { id: number; reason: string; supersededBy: string }[];
 }
 
 /**
@@ -40,11 +47,21 @@ export async function replayDeadLetters(wh: Warehouse, schema: string, filter: D
     if (missing.length > 0) throw new LinkedError('DEAD_LETTER_NOT_FOUND', `No unreplayed dead letter with id ${missing.join(', ')}.`);
   }
   const runId = `replay-${randomUUID()}`;
-  const result: ReplayResult = { runId, replayed: [], rejected: [], pending: [] };
+  const result: ReplayResult = { runId, replayed: [], rejected: [], pending: [], skipped: [] };
+  const superseded = opts.force ? new Map() : await inspection.superseded(letters.map((l) => l.id));
+  const toSend: DeadLetterRow[] = [];
+  for (const l of letters.sort((a, b) => a.id - b.id)) {
+    const newer = superseded.get(l.id);
+    if (!newer) toSend.push(l);
+    else {
+      const when = newer.deliveredAt ? ` at ${newer.deliveredAt}` : '';
+      result.skipped.push({ id: l.id, supersededBy: newer.messageId, reason: `user ${l.userId}: a newer event of this emitter (messageId ${newer.messageId}) was delivered${when}` });
+    }
+  }
   const sender = new Sender(destinationsOf(model), opts);
-  const events = await inspection.deadLetterEvents(letters.map((l) => l.id));
+  const events = await inspection.deadLetterEvents(toSend.map((l) => l.id));
   const byEmitter = new Map<string, DeadLetterRow[]>();
-  for (const l of letters.sort((a, b) => a.id - b.id)) byEmitter.set(l.emitterKey, [...(byEmitter.get(l.emitterKey) ?? []), l]);
+  for (const l of toSend) byEmitter.set(l.emitterKey, [...(byEmitter.get(l.emitterKey) ?? []), l]);
 
   const ctx: ReplayContext = { runId, sender, recorder, events, result };
   for (const [emitterKey, list] of byEmitter) {
@@ -71,23 +88,33 @@ interface ReplayContext {
   result: ReplayResult;
 }
 
-/** Re-sends one emitter's dead letters in its destination's batches; each batch's outcome is recorded in one transaction. */
+/**
+ * Re-sends one emitter's dead letters in its destination's batches, in order; each batch's outcome
+ * is recorded in one transaction. A batch that stops (transient failure, credentials refused)
+ * stops the emitter's replay: the rest stay pending, so a user's events keep their order.
+ */
 async function replayEmitter(ctx: ReplayContext, r: ResolvedEmitter, letters: DeadLetterRow[]): Promise<void> {
   const { result } = ctx;
   const counts: RunCounts = { sent: 0, failed: 0, deadLettered: 0, requests: 0, retries: 0, lastError: null };
+  let stopped: string | undefined;
   for (const chunk of requestsOf(r, sendable(ctx, r, letters))) {
-    const res = await ctx.sender.sendChunk(r, chunk, counts);
-    if (res.kind === 'gave_up') {
-      for (const c of chunk) result.pending.push({ id: c.row.id, reason: res.reason });
+    if (stopped !== undefined) {
+      for (const c of chunk) result.pending.push({ id: c.row.id, reason: `not attempted: ${stopped}` });
       continue;
     }
+    const res = await ctx.sender.sendChunk(r, chunk, counts);
     const outcomes: ReplayOutcome[] = [
       ...res.sent.map((row) => ({ id: row.id, accepted: true as const })),
       ...res.deadLetters.map((d) => ({ id: d.row.id, accepted: false as const, reason: d.reason, httpStatus: d.httpStatus, responseBody: d.responseBody })),
     ];
-    await ctx.recorder.recordReplay(ctx.runId, r.destination.key, outcomes, new Date());
+    if (outcomes.length > 0) await ctx.recorder.recordReplay(ctx.runId, r.destination.key, outcomes, new Date());
     result.replayed.push(...res.sent.map((row) => row.id));
     result.rejected.push(...res.deadLetters.map((d) => ({ id: d.row.id, reason: d.reason })));
+    if (res.kind === 'gave_up') {
+      stopped = res.reason;
+      const handled = new Set(outcomes.map((o) => o.id));
+      for (const c of chunk) if (!handled.has(c.row.id)) result.pending.push({ id: c.row.id, reason: res.reason });
+    }
   }
 }
 

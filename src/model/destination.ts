@@ -42,6 +42,12 @@ const common = {
   /** Events per request; each destination caps it at its API's limit. */
   batchSize: z.number().int().positive().optional(),
   requestsPerSecond: z.number().positive().optional(),
+  /**
+   * How long delivery keeps retrying a retryable failure (5xx, 429, timeouts), with backoff and
+   * across runs, before the events go to dead letters; 0 dead-letters them at the first failure.
+   * Unset: 240 (4 hours, as Segment).
+   */
+  retryBudgetMinutes: z.number().nonnegative().optional(),
   preventDestroy: z.boolean().default(false),
 };
 

@@ -26,6 +26,7 @@ export const STATE_TABLES = [
   'delivery_log',
   'dead_letters',
   'sync_status',
+  'delivery_health',
 ] as const;
 export type StateTableKey = (typeof STATE_TABLES)[number];
 

@@ -2,7 +2,8 @@ import type { DeadLetterInput, RunCounts, SourceRow } from '../../state/delivery
 import { MAX_EVENT_BYTES, type BuiltEvent, type BuiltPage } from '../build-event.js';
 import { adapterOf, batchSizeOf } from '../destinations/index.js';
 import type { ResolvedEmitter } from '../emitter-context.js';
-import { deadLetter, type Sender } from './sender.js';
+import type { RetryBudget } from './budget.js';
+import { deadLetter, type BlockedAnswer, type ChunkResult, type Sender } from './sender.js';
 
 /** Splits events into requests by count and by bytes, keeping row order. */
 export function chunkEvents(events: BuiltEvent[], maxCount: number, maxBytes: number | undefined): BuiltEvent[][] {
@@ -35,33 +36,62 @@ export interface PageOutcome {
   throughIndex: number;
   sentRows: SourceRow[];
   deadLetters: DeadLetterInput[];
-  /** Set when a request gave up: rows from its first one on stay after the cursor. */
+  /** Set when a request stopped: rows from its first unhandled one on stay after the cursor. */
   error?: string;
+  /** Set when the destination refused the credentials (the stop is not the events' fault). */
+  blocked?: BlockedAnswer;
 }
 
 /**
- * Sends a page's events in the destination's batches, concurrently; oversize events are
- * dead-lettered unsent. The handled prefix ends before the first row of a request that gave up.
+ * Sends a page's events in the destination's batches, concurrently except where a user's events
+ * span batches: a batch waits for every earlier batch holding one of its users, and is not sent
+ * when one of those stopped, so a user's events reach the destination in order (an Exited never
+ * before the Entered it follows). Oversize events are dead-lettered unsent. The handled prefix
+ * ends before the first unhandled row of a batch that stopped.
  */
-export async function sendPage(sender: Sender, r: ResolvedEmitter, page: BuiltPage, counts: RunCounts): Promise<PageOutcome> {
+export async function sendPage(sender: Sender, r: ResolvedEmitter, page: BuiltPage, counts: RunCounts, budget?: RetryBudget): Promise<PageOutcome> {
   const chunks = requestsOf(r, page.events);
   const deadLetters: DeadLetterInput[] = page.oversize.map((e) => deadLetter(r, e, 'EVENT_TOO_LARGE', tooLargeReason(e.bytes), null, null));
-  const results = await Promise.all(chunks.map((c) => sender.sendChunk(r, c, counts)));
+  const after = earlierBatchesOfSameUsers(chunks);
+  const results: Promise<ChunkResult | undefined>[] = [];
+  chunks.forEach((chunk, i) => {
+    results.push(
+      Promise.all(after[i].map((j) => results[j])).then((earlier) =>
+        // A batch after one that stopped is not sent (undefined): its rows are after the stop anyway.
+        earlier.every((e) => e?.kind === 'handled') ? sender.sendChunk(r, chunk, counts, budget) : undefined,
+      ),
+    );
+  });
+  const settled = await Promise.all(results);
   const sentRows: SourceRow[] = [];
   let firstUnhandledId = Number.POSITIVE_INFINITY;
   let error: string | undefined;
-  results.forEach((res, i) => {
-    if (res.kind === 'gave_up') {
-      if (error === undefined) error = res.reason;
-      firstUnhandledId = Math.min(firstUnhandledId, chunks[i][0].row.id);
-      return;
-    }
+  let blocked: BlockedAnswer | undefined;
+  for (const res of settled) {
+    if (!res) continue;
     sentRows.push(...res.sent);
     deadLetters.push(...res.deadLetters);
-  });
-  let throughIndex = page.rows.length - 1;
-  if (error !== undefined) {
-    throughIndex = page.rows.findIndex((row) => row.id >= firstUnhandledId) - 1;
+    if (res.kind === 'gave_up') {
+      if (res.firstUnhandledId < firstUnhandledId) error = res.reason;
+      firstUnhandledId = Math.min(firstUnhandledId, res.firstUnhandledId);
+      blocked ??= res.blocked;
+    }
   }
-  return { throughIndex, sentRows, deadLetters, error };
+  let throughIndex = page.rows.length - 1;
+  if (error !== undefined) throughIndex = page.rows.findIndex((row) => row.id >= firstUnhandledId) - 1;
+  return { throughIndex, sentRows, deadLetters, error, blocked };
+}
+
+/** For each batch, the earlier batches holding one of its users (the latest one per user suffices). */
+function earlierBatchesOfSameUsers(chunks: readonly BuiltEvent[][]): number[][] {
+  const lastBatchOf = new Map<string, number>();
+  return chunks.map((chunk, i) => {
+    const earlier = new Set<number>();
+    for (const e of chunk) {
+      const j = lastBatchOf.get(e.row.profileId);
+      if (j !== undefined && j !== i) earlier.add(j);
+    }
+    for (const e of chunk) lastBatchOf.set(e.row.profileId, i);
+    return [...earlier];
+  });
 }

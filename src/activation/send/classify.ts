@@ -1,8 +1,10 @@
 import { HTTPError } from '../actions-core.js';
 
 /*
- * How the send stage reads a destination's answer: sent, refused (dead-letter the events), or
- * worth retrying (5xx, 429, 408, timeouts, connection errors).
+ * How the send stage reads a destination's answer: sent, refused (dead-letter the events), worth
+ * retrying (5xx, 429, 408, timeouts, connection errors), or blocked: the destination refuses the
+ * caller, not the events (401, 403, 407: credentials), so nothing is dead-lettered and the emitter
+ * waits until the secret is fixed.
  */
 
 /** What became of one event of a request. */
@@ -14,8 +16,10 @@ export type EventOutcome =
 /** What became of one request. */
 export type SendOutcome =
   | { kind: 'done'; events: EventOutcome[] }
-  /** Worth retrying: 5xx, 429, 408, timeouts, connection errors. */
-  | { kind: 'retry'; status: number | null; retryAfterMs: number | undefined; reason: string }
+  /** Worth retrying: 5xx, 429, 408, timeouts, connection errors. `body` is the response, when there was one. */
+  | { kind: 'retry'; status: number | null; retryAfterMs: number | undefined; reason: string; body?: string }
+  /** The destination refused the credentials (401, 403, 407): not the events' fault. */
+  | { kind: 'blocked'; status: number; reason: string; body: string }
   /** The whole request was refused with a 4xx: the destination's response goes to the dead letters. */
   | { kind: 'rejected'; status: number; reason: string; body: string };
 
@@ -31,6 +35,14 @@ const CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMED
 export function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 429 || status === 408;
 }
+
+/** Authentication or authorization refused: the same answer would come for any event. */
+export function isCredentialsStatus(status: number): boolean {
+  return status === 401 || status === 403 || status === 407;
+}
+
+/** Why an emitter is blocked when its destination refuses the credentials. */
+export const CREDENTIALS_REJECTED = 'credentials rejected';
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date (RFC 9110). */
 export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
@@ -54,8 +66,9 @@ export function classifyError(e: unknown, onResponse?: (r: ResponseInfo) => void
     const body = bodyText(r.content ?? r.data);
     onResponse?.({ status: r.status, body });
     if (isRetryableStatus(r.status)) {
-      return { kind: 'retry', status: r.status, retryAfterMs: parseRetryAfter(r.headers.get('retry-after')), reason: `HTTP ${r.status}: ${body}` };
+      return { kind: 'retry', status: r.status, retryAfterMs: parseRetryAfter(r.headers.get('retry-after')), reason: `HTTP ${r.status}: ${body}`, body };
     }
+    if (isCredentialsStatus(r.status)) return { kind: 'blocked', status: r.status, reason: `HTTP ${r.status}: ${body}`, body };
     return { kind: 'rejected', status: r.status, reason: `HTTP ${r.status}`, body };
   }
   const err = e as { name?: string; code?: string; message?: string; status?: number; type?: string };

@@ -2,7 +2,7 @@ import type { Destination } from '../../model/destination.js';
 import { ActionsDestination, type CoreDestination } from '../actions-core.js';
 import type { SegmentEvent } from '../build-event.js';
 import { adapterOf, type ActionChoice } from '../destinations/index.js';
-import { bodyText, classifyError, isRetryableStatus, type EventOutcome, type ResponseInfo, type SendOutcome } from './classify.js';
+import { bodyText, classifyError, isCredentialsStatus, isRetryableStatus, type EventOutcome, type ResponseInfo, type SendOutcome } from './classify.js';
 
 export type { EventOutcome, ResponseInfo, SendOutcome } from './classify.js';
 
@@ -45,9 +45,12 @@ export class ActionRunner {
         if (n.status >= 200 && n.status < 300) return { kind: 'sent', status: n.status };
         return { kind: 'rejected', status: n.status, reason: n.errormessage ?? `HTTP ${n.status}`, body: bodyText(n.body) };
       });
-      // A per-event retryable status (a multistatus 5xx / 429) retries the whole request.
+      // A per-event credentials refusal blocks, and a per-event retryable status (a multistatus
+      // 5xx / 429) retries, the whole request.
+      const refusedCaller = nodes.find((n) => n && isCredentialsStatus(n.status));
+      if (refusedCaller) return { kind: 'blocked', status: refusedCaller.status, reason: `HTTP ${refusedCaller.status}`, body: bodyText(refusedCaller.body) };
       const retryable = nodes.find((n) => n && isRetryableStatus(n.status));
-      if (retryable) return { kind: 'retry', status: retryable.status, retryAfterMs: undefined, reason: `HTTP ${retryable.status}` };
+      if (retryable) return { kind: 'retry', status: retryable.status, retryAfterMs: undefined, reason: `HTTP ${retryable.status}`, body: bodyText(retryable.body) };
       const last = core.responses[core.responses.length - 1];
       if (last && options.onResponse) options.onResponse({ status: last.status, url: last.request?.url, body: last.content ?? '' });
       return { kind: 'done', events: out };

@@ -1,10 +1,11 @@
 import type { Destination } from '../../model/destination.js';
-import type { DeadLetterInput, RunCounts } from '../../state/delivery/types.js';
+import type { DeadLetterInput, RunCounts, SourceRow } from '../../state/delivery/types.js';
 import type { BuiltEvent } from '../build-event.js';
 import { adapterOf } from '../destinations/index.js';
 import type { ResolvedEmitter } from '../emitter-context.js';
 import { backoffDelay, sleep } from '../../retry.js';
 import { DEFAULT_RETRY_POLICY, type DeliveryRetryPolicy as RetryPolicy } from '../flow.js';
+import type { RetryBudget } from './budget.js';
 import { RateLimiter, Semaphore } from './flow-control.js';
 import { ActionRunner, type SendOutcome } from './runner.js';
 
@@ -23,7 +24,20 @@ interface DestinationFlow {
   semaphore: Semaphore;
 }
 
-export type ChunkResult = { kind: 'handled'; sent: BuiltEvent['row'][]; deadLetters: DeadLetterInput[] } | { kind: 'gave_up'; reason: string };
+/** Why a request stopped the emitter without being the events' fault: the destination refused the credentials. */
+export interface BlockedAnswer {
+  status: number;
+  reason: string;
+  body: string;
+}
+
+export type ChunkResult =
+  | { kind: 'handled'; sent: SourceRow[]; deadLetters: DeadLetterInput[] }
+  /**
+   * Stopped: the events from `firstUnhandledId` on stay after the cursor. `sent` and
+   * `deadLetters` are what was handled before them (a bisected half, events past their budget).
+   */
+  | { kind: 'gave_up'; reason: string; firstUnhandledId: number; sent: SourceRow[]; deadLetters: DeadLetterInput[]; blocked?: BlockedAnswer };
 
 /** Statuses where one bad event may have sunk the batch: split it to find the event. */
 const BISECT_STATUSES = new Set([400, 413, 422]);
@@ -31,7 +45,9 @@ const BISECT_STATUSES = new Set([400, 413, 422]);
 /**
  * Sends batches to destinations with the delivery guarantees: a per-destination rate limit and
  * in-flight bound, exponential backoff with jitter on 5xx / 429 (Retry-After honoured) / timeouts /
- * connection errors, dead letters (with the destination's response) for any other 4xx.
+ * connection errors until the emitter's retry budget ends (then dead letters, with the last
+ * answer), a stop without dead letters when the credentials are refused, dead letters (with the
+ * destination's response) for any other 4xx.
  */
 export class Sender {
   readonly runner = new ActionRunner();
@@ -53,23 +69,26 @@ export class Sender {
     }
   }
 
-  /** Sends one batch until it is handled (sent or dead-lettered) or the retries give up. */
-  async sendChunk(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts): Promise<ChunkResult> {
+  /**
+   * Sends one batch until it is handled (sent or dead-lettered) or it stops: the run's attempts are
+   * spent, the destination asks to wait too long, or it refuses the credentials. With a budget,
+   * events past it are dead-lettered at their next failure; without one (replays) nothing expires.
+   */
+  async sendChunk(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts, budget?: RetryBudget): Promise<ChunkResult> {
     const flow = this.flows.get(r.destination.key)!;
-    const ctx = { runner: this.runner, timeoutMs: this.timeoutMs, env: this.opts.env, retry: this.retry };
     for (let attempt = 1; ; attempt++) {
       await flow.limiter.acquire();
       const outcome: SendOutcome = await flow.semaphore.run(() =>
-        ctx.runner.send(
+        this.runner.send(
           r.destination,
           r.choice,
           chunk.map((c) => c.event),
-          { timeoutMs: ctx.timeoutMs, env: ctx.env },
+          { timeoutMs: this.timeoutMs, env: this.opts.env },
         ),
       );
       counts.requests += 1;
       if (outcome.kind === 'done') {
-        const sent: BuiltEvent['row'][] = [];
+        const sent: SourceRow[] = [];
         const deadLetters: DeadLetterInput[] = [];
         outcome.events.forEach((o, i) => {
           if (o.kind === 'sent') sent.push(chunk[i].row);
@@ -78,29 +97,46 @@ export class Sender {
         return { kind: 'handled', sent, deadLetters };
       }
       if (outcome.kind === 'rejected') {
-        if (chunk.length > 1 && BISECT_STATUSES.has(outcome.status)) {
-          const mid = Math.ceil(chunk.length / 2);
-          const [a, b] = await Promise.all([this.sendChunk(r, chunk.slice(0, mid), counts), this.sendChunk(r, chunk.slice(mid), counts)]);
-          if (a.kind === 'gave_up') return a;
-          if (b.kind === 'gave_up') return b;
-          return { kind: 'handled', sent: [...a.sent, ...b.sent], deadLetters: [...a.deadLetters, ...b.deadLetters] };
-        }
-        counts.lastError = `${r.destination.key} refused ${chunk.length} event(s): HTTP ${outcome.status} ${outcome.body}`.slice(0, 500);
-        return {
-          kind: 'handled',
-          sent: [],
-          deadLetters: chunk.map((c) => deadLetter(r, c, 'DESTINATION_REJECTED', outcome.reason, outcome.status, outcome.body)),
-        };
+        if (chunk.length > 1 && BISECT_STATUSES.has(outcome.status)) return this.bisect(r, chunk, counts, budget);
+        return { kind: 'handled', sent: [], deadLetters: chunk.map((c) => deadLetter(r, c, 'DESTINATION_REJECTED', outcome.reason, outcome.status, outcome.body)) };
+      }
+      const unhandled = { firstUnhandledId: chunk[0].row.id, sent: [], deadLetters: [] };
+      if (outcome.kind === 'blocked') {
+        const reason = `${r.destination.key} refused the credentials: ${outcome.reason}`.slice(0, 500);
+        budget?.refusedCaller({ status: outcome.status, body: outcome.body, reason });
+        return { kind: 'gave_up', reason, blocked: { status: outcome.status, reason, body: outcome.body }, ...unhandled };
       }
       const reason = `${r.destination.key}: ${outcome.reason}`.slice(0, 500);
-      counts.lastError = reason;
-      if (attempt >= ctx.retry.maxAttempts) return { kind: 'gave_up', reason: `${reason} (gave up after ${attempt} attempts; resumes next run)` };
-      if (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > ctx.retry.maxRetryAfterMs) {
-        return { kind: 'gave_up', reason: `${reason} (Retry-After ${Math.round(outcome.retryAfterMs / 1000)} s; resumes next run)` };
+      if (budget) {
+        const at = budget.failed({ status: outcome.status, body: outcome.body ?? null, reason });
+        const expired = budget.expiredCount(chunk, at);
+        if (expired > 0) {
+          const why = budget.exhaustedReason(r.destination.key);
+          const deadLetters = chunk.slice(0, expired).map((c) => deadLetter(r, c, 'RETRY_BUDGET_EXHAUSTED', why, outcome.status, outcome.body ?? null));
+          if (expired === chunk.length) return { kind: 'handled', sent: [], deadLetters };
+          return { kind: 'gave_up', reason: `${reason} (resumes next run)`, firstUnhandledId: chunk[expired].row.id, sent: [], deadLetters };
+        }
+      }
+      if (attempt >= this.retry.maxAttempts) return { kind: 'gave_up', reason: `${reason} (gave up after ${attempt} attempts; resumes next run)`, ...unhandled };
+      if (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > this.retry.maxRetryAfterMs) {
+        return { kind: 'gave_up', reason: `${reason} (Retry-After ${Math.round(outcome.retryAfterMs / 1000)} s; resumes next run)`, ...unhandled };
       }
       counts.retries += 1;
-      await sleep(outcome.retryAfterMs ?? backoffDelay(ctx.retry, attempt, 'equal'));
+      await sleep(outcome.retryAfterMs ?? backoffDelay(this.retry, attempt, 'equal'));
     }
+  }
+
+  /**
+   * Splits a refused batch to isolate the refused events. The halves go one after the other, so
+   * a user's later event never reaches the destination before the earlier one; a half that stops
+   * stops the rest.
+   */
+  private async bisect(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts, budget: RetryBudget | undefined): Promise<ChunkResult> {
+    const mid = Math.ceil(chunk.length / 2);
+    const a = await this.sendChunk(r, chunk.slice(0, mid), counts, budget);
+    if (a.kind === 'gave_up') return a;
+    const b = await this.sendChunk(r, chunk.slice(mid), counts, budget);
+    return { ...b, sent: [...a.sent, ...b.sent], deadLetters: [...a.deadLetters, ...b.deadLetters] };
   }
 }
 

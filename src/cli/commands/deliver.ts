@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { deliverAll, type DeliverySummary } from '../../activation/deliver.js';
+import { deliverAll, deliveryVerdict, plural, type DeliverySummary } from '../../activation/deliver.js';
 import { ttyProgress } from '../../activation/progress.js';
 import { LinkedError } from '../../model/errors.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { limitHeapGrowth } from '../heap.js';
-import { EXIT, printJson } from '../run.js';
+import { printJson } from '../run.js';
 
 interface DeliverFlags extends ProjectFlags {
   emitter?: string[];
@@ -20,17 +20,32 @@ export function positiveInt(value: string, flag: string): number {
   return n;
 }
 
+/**
+ * Exit codes of `linked deliver` (and of a delivery summary anywhere): 0 everything handled and
+ * nothing dead-lettered; 1 an emitter stopped (blocked, still retrying, failed): events wait in
+ * the outbox; 3 everything handled, but events were dead-lettered.
+ */
+export const DELIVER_EXIT = { delivered: 0, incomplete: 1, deadLettered: 3 } as const;
+
+export function deliveryExitCode(s: DeliverySummary): number {
+  const verdict = deliveryVerdict(s);
+  return verdict === 'incomplete' ? DELIVER_EXIT.incomplete : verdict === 'dead_lettered' ? DELIVER_EXIT.deadLettered : DELIVER_EXIT.delivered;
+}
+
 export function renderDeliverySummary(s: DeliverySummary): string {
   if (s.emitters.length === 0) return 'No event emitters are applied: nothing to deliver.\n';
   const lines = s.emitters.map((e) => {
-    const base = `${e.emitterKey} -> ${e.destinationKey}: ${e.sent} sent, ${e.failed} failed, ${e.deadLettered} dead-lettered (${e.status})`;
-    return e.lastError ? `${base}\n    last error: ${e.lastError}` : base;
+    const status = e.status === 'blocked' ? `blocked: ${e.blockedReason}` : e.status;
+    const base = `${e.emitterKey} -> ${e.destinationKey}: ${plural(e.sent, 'event')} sent, ${e.failed} failed, ${e.deadLettered} dead-lettered (${status})`;
+    const notes = [e.lastError ? `    last error: ${e.lastError}` : '', e.retryBudgetEndsAt ? `    failing since ${e.failingSince}; retrying until ${e.retryBudgetEndsAt}, then dead letters` : ''];
+    return [base, ...notes.filter(Boolean)].join('\n');
   });
-  return `${lines.join('\n')}\nDelivery ${s.runId}: ${s.sent} sent, ${s.failed} failed, ${s.deadLettered} dead-lettered.\n`;
+  const blocked = s.blocked > 0 ? `, ${s.blocked} emitter${s.blocked === 1 ? '' : 's'} blocked` : '';
+  return `${lines.join('\n')}\nDelivery ${s.runId}: ${plural(s.sent, 'event')} sent, ${s.failed} failed, ${s.deadLettered} dead-lettered${blocked}.\n`;
 }
 
 export function register(program: Command): void {
-  withProjectOptions(program.command('deliver').description('deliver pending outbox events of every applied event emitter to its destination'))
+  withProjectOptions(program.command('deliver').description('deliver pending outbox events of every applied event emitter to its destination; exit 0 all delivered, 1 an emitter is blocked, retrying or failed, 3 events were dead-lettered'))
     .option('--emitter <key...>', 'only these event emitters')
     .option('--page-size <n>', 'rows per page (enrichment queries and cursor commits)', '2000')
     .option('--concurrency <n>', 'requests in flight per destination', '4')
@@ -54,7 +69,8 @@ export function register(program: Command): void {
         progress.done();
         if (flags.json) printJson(summary);
         else process.stdout.write(renderDeliverySummary(summary));
-        if (summary.emitters.some((e) => e.status !== 'delivered')) process.exitCode = EXIT.error;
+        if (!flags.json) for (const a of summary.alerts) process.stderr.write(`${a.kind === 'dead_lettered' ? 'warning' : 'error'}: ${a.message}\n`);
+        process.exitCode = deliveryExitCode(summary);
       } finally {
         await project.close();
       }

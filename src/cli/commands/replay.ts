@@ -11,17 +11,21 @@ export function register(program: Command): void {
     .option('--id <ids...>', 'dead letter ids (see `linked dead-letters`)')
     .option('--emitter <key>', 'every unreplayed dead letter of this event emitter')
     .option('--all', 'every unreplayed dead letter')
-    .action(async (flags: ProjectFlags & { id?: string[]; emitter?: string; all?: boolean }) => {
+    .option('--force', 'also re-send dead letters superseded by a newer delivered event of the same user and emitter')
+    .action(async (flags: ProjectFlags & { id?: string[]; emitter?: string; all?: boolean; force?: boolean }) => {
       if (!flags.id && !flags.emitter && !flags.all) {
         throw new LinkedError('INVALID_OPTION', 'Name what to replay: --id <ids...>, --emitter <key> or --all.');
       }
       const ids = flags.id?.map((v) => positiveInt(v, '--id'));
       const project = await openProject(projectOptions(flags));
       try {
-        const result = await replayDeadLetters(project.warehouse, project.stateSchema, { ids, emitter: flags.emitter }, { stack: project.desired.stack });
+        const result = await replayDeadLetters(project.warehouse, project.stateSchema, { ids, emitter: flags.emitter }, { stack: project.desired.stack, force: flags.force });
         if (flags.json) printJson(result);
         else {
-          process.stdout.write(`Replayed ${result.replayed.length}, refused again ${result.rejected.length}, still pending ${result.pending.length}.\n`);
+          process.stdout.write(
+            `Replayed ${result.replayed.length}, refused again ${result.rejected.length}, still pending ${result.pending.length}, skipped as superseded ${result.skipped.length}.\n`,
+          );
+          for (const r of result.skipped) process.stdout.write(`  #${r.id} skipped: ${r.reason} (re-send anyway with --force)\n`);
           for (const r of result.rejected) process.stdout.write(`  #${r.id} refused: ${r.reason}\n`);
           for (const r of result.pending) process.stdout.write(`  #${r.id} pending: ${r.reason}\n`);
         }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readAppliedModel } from '../../compute/applied.js';
-import { renderStatus, statusView } from '../../compute/format.js';
+import { readDeliveryHealth, type EmitterHealthView } from '../../activation/health.js';
+import { renderStatus, statusView, table } from '../../compute/format.js';
 import { readStatuses } from '../../compute/status.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
@@ -19,8 +20,51 @@ export function renderSyncStatus(s: SyncStatusRow): string {
   return lines.join('\n') + '\n';
 }
 
+const short = (iso: string | null) => iso?.replace(/\.\d{3}Z$/, 'Z') ?? '-';
+
+/** 75 -> "1m15s", 4000 -> "1h6m". */
+export function formatAge(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60 ? `${seconds % 60}s` : ''}`;
+  const h = Math.floor(seconds / 3600);
+  return h < 48 ? `${h}h${Math.floor((seconds % 3600) / 60)}m` : `${Math.floor(h / 24)}d${h % 24}h`;
+}
+
+const stateText = (h: EmitterHealthView) => (h.state === 'blocked' ? `blocked: ${h.blockedReason}` : h.state.replace('_', ' '));
+
+/** Delivery per emitter under the audiences: backlog and lag, last success, failures, blocks, dead letters, and what to do. */
+export function renderDeliveryHealth(health: EmitterHealthView[]): string {
+  if (health.length === 0) return '';
+  const rows = health.map((h) => [
+    `${h.emitterKey} -> ${h.destinationKey}`,
+    stateText(h),
+    h.pending.toLocaleString('en-US'),
+    formatAge(h.lagSeconds),
+    short(h.lastSuccessAt),
+    String(h.consecutiveFailures),
+    h.deadLetters.toLocaleString('en-US'),
+  ]);
+  const notes: string[] = [];
+  for (const h of health) {
+    if (h.state === 'blocked') {
+      notes.push(`  ${h.emitterKey}: blocked since ${short(h.blockedSince)} (${h.lastError ?? h.blockedReason}); nothing is dead-lettered. Fix the secret, then \`linked deliver\` resumes where it stopped.`);
+    } else if (h.state === 'retrying') {
+      notes.push(`  ${h.emitterKey}: failing since ${short(h.failingSince)} (${h.lastError ?? 'no answer'}); the events it is stuck on go to dead letters at ${short(h.retryBudgetEndsAt)}.`);
+    }
+    if (h.deadLetters > 0) notes.push(`  ${h.emitterKey}: ${h.deadLetters.toLocaleString('en-US')} dead letter${h.deadLetters === 1 ? '' : 's'}: \`linked dead-letters --emitter ${h.emitterKey}\`, \`linked replay --emitter ${h.emitterKey}\`.`);
+  }
+  return `\nDelivery:\n${table(['EMITTER', 'STATE', 'PENDING', 'LAG', 'LAST SUCCESS', 'FAILURES', 'DEAD LETTERS'], rows)}${notes.length > 0 ? notes.join('\n') + '\n' : ''}`;
+}
+
 export function register(program: Command): void {
-  withProjectOptions(program.command('status').description('every applied audience: status (Computing, Live, Disabled, Failed), last run, next run, size; and the git sync status'))
+  withProjectOptions(
+    program
+      .command('status')
+      .description(
+        'every applied audience: status (Computing, Live, Disabled, Failed), last run, next run, size; delivery per emitter (pending, lag, last success, consecutive failures, blocked, dead letters); the git sync status',
+      ),
+  )
     .action(async (flags: ProjectFlags) => {
       const project = await openProject(projectOptions(flags));
       try {
@@ -29,8 +73,9 @@ export function register(program: Command): void {
         const rows = new Map((await readStatuses(wh, project.stateSchema)).map((r) => [r.audienceKey, r]));
         const views = (model?.audiences ?? []).map((a) => statusView(a, rows.get(a.key)));
         const [sync] = await new SyncStatusStore(wh, project.stateSchema).read(project.desired.stack);
-        if (flags.json) printJson({ audiences: views, sync: sync ?? null });
-        else process.stdout.write(renderStatus(views) + (sync ? renderSyncStatus(sync) : ''));
+        const delivery = await readDeliveryHealth(wh, project.stateSchema, { stack: flags.stack });
+        if (flags.json) printJson({ audiences: views, delivery, sync: sync ?? null });
+        else process.stdout.write(renderStatus(views) + renderDeliveryHealth(delivery) + (sync ? renderSyncStatus(sync) : ''));
       } finally {
         await project.close();
       }

@@ -1,4 +1,4 @@
-import { and, eq, inList, isNull, param, ref, select, stateTable, type Expr } from '../../dialect/ast.js';
+import { and, compare, eq, fn, inList, isNull, lit, or, param, ref, select, stateTable, sysCol, type Expr } from '../../dialect/ast.js';
 import { isoTimestamp } from '../canonical.js';
 import { DeliveryStore, textOrNull } from './columns.js';
 
@@ -61,8 +61,53 @@ export interface DeliveryRunRow {
   lastError: string | null;
 }
 
+/** A newer event of the same user (and entity) and emitter that was delivered after a dead letter's event. */
+export interface Superseding {
+  messageId: string;
+  deliveredAt: string | null;
+}
+
 /** Reads of the delivery record for people: dead letters, deliveries, delivery runs. */
 export class DeliveryInspection extends DeliveryStore {
+  /**
+   * The dead letters (of `ids`) superseded by a newer event of the same user and emitter that was
+   * delivered (sent, or replayed): for an entity trigger, of the same entity. Newer means later in
+   * the emitter's order: a later outbox row, or any outbox row after a backfilled one. Replaying a
+   * superseded event would leave the destination with the older state.
+   */
+  async superseded(ids: readonly number[]): Promise<Map<number, Superseding>> {
+    const out = new Map<number, Superseding>();
+    if (ids.length === 0) return out;
+    const d = (c: string) => sysCol('d', c);
+    const l = (c: string) => sysCol('l', c);
+    const x = (c: string) => sysCol('x', c);
+    const { rows } = await this.run(
+      select(
+        { id: d('id'), message_id: fn('MAX', l('message_id')), delivered_at: fn('MAX', l('delivered_at')) },
+        {
+          from: stateTable(this.t.dead_letters, 'd'),
+          joins: [
+            {
+              // The dead letter's own line in the record: it carries the entity.
+              from: stateTable(this.t.delivery_events, 'x'),
+              on: and(eq(x('status'), lit('dead_lettered')), eq(x('run_id'), d('run_id')), eq(x('emitter_key'), d('emitter_key')), eq(x('source'), d('source')), eq(x('source_id'), d('source_id'))),
+            },
+            { from: stateTable(this.t.delivery_log, 'l'), on: and(eq(l('emitter_key'), d('emitter_key')), eq(l('user_id'), d('user_id'))) },
+          ],
+          where: and(
+            inList(d('id'), ids.map((id) => param(id))),
+            eq(l('status'), lit('sent')),
+            or(isNull(x('entity_id')), eq(l('entity_id'), x('entity_id'))),
+            or(and(eq(l('source'), d('source')), compare('>', l('source_id'), d('source_id'))), and(eq(d('source'), lit('backfill')), eq(l('source'), lit('outbox')))),
+          ),
+          groupBy: [d('id')],
+        },
+      ),
+    );
+    for (const r of rows) out.set(Number(this.get(r, 'id')), { messageId: String(this.get(r, 'message_id')), deliveredAt: isoTimestamp(this.get(r, 'delivered_at')) });
+    return out;
+  }
+
   /** Dead letters, newest first; unreplayed only unless asked. */
   async deadLetters(f: DeadLetterFilter = {}): Promise<DeadLetterRow[]> {
     const where: Expr[] = [];

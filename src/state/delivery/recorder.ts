@@ -23,6 +23,7 @@ import {
 import type { EventEmitter } from '../../model/emitter.js';
 import { DeliveryStore, numberOf } from './columns.js';
 import { CursorStore } from './cursors.js';
+import { deliveredUpdate } from './health.js';
 import { outboxSelection } from './selection.js';
 import type { Cursor, DeadLetterInput, RunCounts, SourceRow } from './types.js';
 
@@ -41,6 +42,8 @@ export interface PageCommit {
   deadLetters: DeadLetterInput[];
   counts: RunCounts;
   now: Date;
+  /** The prefix holds events the destination accepted: the emitter's health records the success. */
+  delivered?: boolean;
 }
 
 /** A dead letter re-sent by a replay: accepted, or refused again with the destination's new answer. */
@@ -95,6 +98,7 @@ export class DeliveryRecorder extends DeliveryStore {
       await cursors.advance(next, at);
       if (c.source === 'backfill' && next.backfillDone >= next.backfillTotal) await cursors.dropBackfill(c.emitter.key);
       await record.run(update(this.t.delivery_runs, countsSet(c.counts), and(eq(ref('run_id'), param(c.runId)), eq(ref('emitter_key'), param(c.emitter.key)))));
+      if (c.delivered) await record.run(deliveredUpdate(this.t, c.emitter.key, c.now));
       return next;
     });
   }

@@ -32,6 +32,12 @@ export interface DestinationConfig extends cdktn.TerraformMetaArguments {
   */
   readonly requestsPerSecond?: number;
   /**
+  * retryBudgetMinutes of the destination (see src/model).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/linked-audiences/linkedaudiences/0.1.0/docs/resources/destination#retry_budget_minutes Destination#retry_budget_minutes}
+  */
+  readonly retryBudgetMinutes?: number;
+  /**
   * preventDestroy of the destination (see src/model).
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/linked-audiences/linkedaudiences/0.1.0/docs/resources/destination#prevent_destroy Destination#prevent_destroy}
@@ -105,6 +111,7 @@ export class Destination extends cdktn.TerraformResource {
     this._name = config.name;
     this._batchSize = config.batchSize;
     this._requestsPerSecond = config.requestsPerSecond;
+    this._retryBudgetMinutes = config.retryBudgetMinutes;
     this._preventDestroy = config.preventDestroy;
     this._type = config.type;
     this._settings = config.settings;
@@ -175,6 +182,22 @@ export class Destination extends cdktn.TerraformResource {
     return this._requestsPerSecond;
   }
 
+  // retry_budget_minutes - computed: false, optional: true, required: false
+  private _retryBudgetMinutes?: number; 
+  public get retryBudgetMinutes() {
+    return this.getNumberAttribute('retry_budget_minutes');
+  }
+  public set retryBudgetMinutes(value: number) {
+    this._retryBudgetMinutes = value;
+  }
+  public resetRetryBudgetMinutes() {
+    this._retryBudgetMinutes = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get retryBudgetMinutesInput() {
+    return this._retryBudgetMinutes;
+  }
+
   // prevent_destroy - computed: false, optional: true, required: false
   private _preventDestroy?: boolean | cdktn.IResolvable; 
   public get preventDestroy() {
@@ -227,6 +250,7 @@ export class Destination extends cdktn.TerraformResource {
       name: cdktn.stringToTerraform(this._name),
       batch_size: cdktn.numberToTerraform(this._batchSize),
       requests_per_second: cdktn.numberToTerraform(this._requestsPerSecond),
+      retry_budget_minutes: cdktn.numberToTerraform(this._retryBudgetMinutes),
       prevent_destroy: cdktn.booleanToTerraform(this._preventDestroy),
       type: cdktn.stringToTerraform(this._type),
       settings: cdktn.stringToTerraform(this._settings),
@@ -255,6 +279,12 @@ export class Destination extends cdktn.TerraformResource {
       },
       requests_per_second: {
         value: cdktn.numberToHclTerraform(this._requestsPerSecond),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "number",
+      },
+      retry_budget_minutes: {
+        value: cdktn.numberToHclTerraform(this._retryBudgetMinutes),
         isBlock: false,
         type: "simple",
         storageClassType: "number",

@@ -1,0 +1,32 @@
+import { DeliveryHealthStore, type EmitterHealth } from '../state/delivery/health.js';
+import type { Warehouse } from '../warehouse/types.js';
+import { emittersOf, readActivationModel, type ActivationModel } from './emitter-context.js';
+import { retryBudgetMs } from './send/budget.js';
+
+export type { EmitterHealth } from '../state/delivery/health.js';
+
+/** An emitter's delivery health with its destination's retry budget applied. */
+export interface EmitterHealthView extends EmitterHealth {
+  /** While retrying: when the events it is stuck on reach their retry budget and go to dead letters. */
+  retryBudgetEndsAt: string | null;
+}
+
+/**
+ * The delivery health of every applied emitter (`linked status`, metrics, the daemon): pending
+ * events, lag, last success, consecutive failures, blocked since, dead letters.
+ */
+export async function readDeliveryHealth(
+  wh: Warehouse,
+  schema: string,
+  opts: { stack?: string; model?: ActivationModel; now?: Date } = {},
+): Promise<EmitterHealthView[]> {
+  const model = opts.model ?? (await readActivationModel(wh, schema, opts.stack));
+  const now = opts.now ?? new Date();
+  const list = emittersOf(model).map((emitter) => ({ emitter, createdAt: model.emitterCreatedAt.get(emitter.key) ?? null }));
+  const health = await new DeliveryHealthStore(wh, schema).emitters(list, now);
+  return health.map((h) => {
+    const destination = model.applied?.destination(h.destinationKey);
+    const ends = h.state === 'retrying' && h.failingSince && destination ? new Date(Date.parse(h.failingSince) + retryBudgetMs(destination)).toISOString() : null;
+    return { ...h, retryBudgetEndsAt: ends };
+  });
+}

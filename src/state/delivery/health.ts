@@ -1,0 +1,237 @@
+import {
+  NULL,
+  and,
+  cast,
+  coalesce,
+  compare,
+  countStar,
+  eq,
+  fn,
+  insert,
+  isNull,
+  lit,
+  notExists,
+  ONE,
+  param,
+  ref,
+  select,
+  stateTable,
+  sysCol,
+  update,
+  type Expr,
+  type Update,
+} from '../../dialect/ast.js';
+import type { EventEmitter } from '../../model/emitter.js';
+import { isoTimestamp } from '../canonical.js';
+import type { StateTables } from '../tables.js';
+import { DeliveryStore, numberOf, textOrNull } from './columns.js';
+import { CursorStore } from './cursors.js';
+import { OutboxReader } from './outbox-reader.js';
+import { outboxFilter, sendsForCurrent } from './selection.js';
+import type { Cursor } from './types.js';
+
+/** What delivery keeps about an emitter between runs: its successes, failures and blocks. */
+export interface HealthRecord {
+  emitterKey: string;
+  destinationKey: string;
+  lastSuccessAt: string | null;
+  lastFailureAt: string | null;
+  /** Failed attempts since the emitter last delivered. */
+  consecutiveFailures: number;
+  /** The first failed attempt of the events at the cursor: where the retry budget runs from. */
+  failingSince: string | null;
+  /** Why the emitter is stopped without it being the events' fault (e.g. "credentials rejected"). */
+  blockedReason: string | null;
+  blockedSince: string | null;
+  lastError: string | null;
+  lastHttpStatus: number | null;
+}
+
+/** A failed stop of an emitter's delivery, as delivery records it. */
+export interface FailureRecord {
+  at: Date;
+  consecutiveFailures: number;
+  failingSince: Date | null;
+  /** Set when the stop is a block; it keeps the first time it was blocked. */
+  blockedReason: string | null;
+  error: string;
+  httpStatus: number | null;
+}
+
+/** Where an emitter's delivery stands, for people (`linked status`), metrics and the daemon. */
+export interface EmitterHealth extends HealthRecord {
+  /**
+   * blocked: stopped until a person fixes something (blockedReason says what); retrying: a
+   * retryable failure, inside the retry budget; pending: events waiting; up_to_date: nothing waiting.
+   */
+  state: 'blocked' | 'retrying' | 'pending' | 'up_to_date';
+  /** Events waiting after the cursor (the backfill's included; for an emitter not started, what it would send). */
+  pending: number;
+  /** When the oldest waiting event was committed by compute. */
+  oldestPendingAt: string | null;
+  /** Seconds from the oldest waiting event to `now`: the emitter's lag. */
+  lagSeconds: number | null;
+  /** Dead letters not replayed. */
+  deadLetters: number;
+}
+
+const COLUMNS = [
+  'emitter_key', 'destination_key', 'last_success_at', 'last_failure_at', 'consecutive_failures', 'failing_since',
+  'blocked_reason', 'blocked_since', 'last_error', 'last_http_status',
+] as const;
+
+const timestamp = (d: Date | null): Expr => (d === null ? NULL : cast(param(d.toISOString()), 'TIMESTAMP'));
+
+/**
+ * The success part of a page's commit, in its transaction: the emitter delivered, so the failure
+ * it was stuck on, its count and any block are over.
+ */
+export function deliveredUpdate(t: StateTables, emitterKey: string, at: Date): Update {
+  return update(
+    t.delivery_health,
+    { last_success_at: timestamp(at), consecutive_failures: lit(0), failing_since: NULL, blocked_reason: NULL, blocked_since: NULL, updated_at: timestamp(at) },
+    eq(ref('emitter_key'), param(emitterKey)),
+  );
+}
+
+/** The delivery health of each emitter: its record across runs, and its outbox backlog and dead letters read on demand. */
+export class DeliveryHealthStore extends DeliveryStore {
+  /** Creates the emitter's record when it has none (portable: no merge or on-conflict clause). */
+  async ensure(emitterKey: string, destinationKey: string, at: Date): Promise<void> {
+    const where = notExists(select([{ expr: ONE, as: 'one' }], { from: stateTable(this.t.delivery_health), where: eq(ref('emitter_key'), param(emitterKey)) }));
+    await this.run(
+      insert(
+        this.t.delivery_health,
+        ['emitter_key', 'destination_key', 'consecutive_failures', 'updated_at'],
+        select({ emitter_key: param(emitterKey), destination_key: param(destinationKey), consecutive_failures: lit(0), updated_at: timestamp(at) }, { where }),
+      ),
+    );
+    await this.run(update(this.t.delivery_health, { destination_key: param(destinationKey) }, eq(ref('emitter_key'), param(emitterKey))));
+  }
+
+  async read(emitterKey: string): Promise<HealthRecord | undefined> {
+    return (await this.records(eq(ref('emitter_key'), param(emitterKey))))[0];
+  }
+
+  /** Records where an emitter stopped: a retryable failure (the budget runs from `failingSince`) or a block. */
+  async recordFailure(emitterKey: string, f: FailureRecord): Promise<void> {
+    const set: Record<string, Expr> = {
+      last_failure_at: timestamp(f.at),
+      consecutive_failures: param(f.consecutiveFailures),
+      failing_since: timestamp(f.failingSince),
+      blocked_reason: f.blockedReason === null ? NULL : param(f.blockedReason),
+      blocked_since: f.blockedReason === null ? NULL : coalesce(ref('blocked_since'), timestamp(f.at)),
+      last_error: param(f.error.slice(0, 1000)),
+      last_http_status: param(f.httpStatus),
+      updated_at: timestamp(f.at),
+    };
+    await this.run(update(this.t.delivery_health, set, eq(ref('emitter_key'), param(emitterKey))));
+  }
+
+  /** Starts the retry budget as soon as a failure happens, so a crash before the run's end does not restart it. */
+  async startFailing(emitterKey: string, since: Date): Promise<void> {
+    await this.run(
+      update(this.t.delivery_health, { failing_since: coalesce(ref('failing_since'), timestamp(since)), updated_at: timestamp(since) }, eq(ref('emitter_key'), param(emitterKey))),
+    );
+  }
+
+  /**
+   * The health of each emitter at `now`: its record, events waiting after its cursor (for an
+   * emitter not started yet, those its first delivery would send), the oldest one's age, and its
+   * dead letters not replayed. `createdAt` is when the emitter's current incarnation was applied.
+   */
+  async emitters(list: readonly { emitter: EventEmitter; createdAt: string | null }[], now: Date): Promise<EmitterHealth[]> {
+    const records = new Map((await this.records()).map((r) => [r.emitterKey, r]));
+    const dead = await this.deadLetterCounts();
+    const cursors = new CursorStore(this.wh, this.schema);
+    const out: EmitterHealth[] = [];
+    for (const { emitter, createdAt } of list) {
+      const stored = await cursors.read(emitter.key);
+      const current = stored !== undefined && (createdAt === null || stored.emitterCreatedAt === createdAt);
+      const backlog = current ? await this.backlog(emitter, stored) : await this.backlogOfNew(emitter, cursors, createdAt);
+      const record = records.get(emitter.key) ?? emptyRecord(emitter);
+      const state = record.blockedReason ? 'blocked' : record.failingSince && backlog.pending > 0 ? 'retrying' : backlog.pending > 0 ? 'pending' : 'up_to_date';
+      const oldest = backlog.oldest === null ? null : Date.parse(backlog.oldest);
+      out.push({
+        ...record,
+        state,
+        pending: backlog.pending,
+        oldestPendingAt: backlog.oldest,
+        lagSeconds: oldest === null ? null : Math.max(0, Math.round((now.getTime() - oldest) / 1000)),
+        deadLetters: dead.get(emitter.key) ?? 0,
+      });
+    }
+    return out;
+  }
+
+  private async records(where?: Expr): Promise<HealthRecord[]> {
+    const { rows } = await this.run(select(Object.fromEntries(COLUMNS.map((c) => [c, ref(c)])), { from: stateTable(this.t.delivery_health), where }));
+    const g = this.get;
+    return rows.map((r) => ({
+      emitterKey: String(g(r, 'emitter_key')),
+      destinationKey: String(g(r, 'destination_key')),
+      lastSuccessAt: isoTimestamp(g(r, 'last_success_at')),
+      lastFailureAt: isoTimestamp(g(r, 'last_failure_at')),
+      consecutiveFailures: numberOf(g(r, 'consecutive_failures')),
+      failingSince: isoTimestamp(g(r, 'failing_since')),
+      blockedReason: textOrNull(g(r, 'blocked_reason')),
+      blockedSince: isoTimestamp(g(r, 'blocked_since')),
+      lastError: textOrNull(g(r, 'last_error')),
+      lastHttpStatus: g(r, 'last_http_status') === null || g(r, 'last_http_status') === undefined ? null : Number(g(r, 'last_http_status')),
+    }));
+  }
+
+  private async deadLetterCounts(): Promise<Map<string, number>> {
+    const { rows } = await this.run(
+      select({ emitter_key: ref('emitter_key'), n: countStar }, { from: stateTable(this.t.dead_letters), where: isNull(ref('replayed_at')), groupBy: [ref('emitter_key')] }),
+    );
+    return new Map(rows.map((r) => [String(this.get(r, 'emitter_key')), numberOf(this.get(r, 'n'))]));
+  }
+
+  /** Events after the cursor: the rest of the backfill, then the outbox; the oldest one's commit time. */
+  private async backlog(emitter: EventEmitter, cursor: Cursor): Promise<{ pending: number; oldest: string | null }> {
+    const { rows } = await this.run(
+      select(
+        { n: countStar, oldest: fn('MIN', sysCol('o', 'created_at')) },
+        { from: stateTable(this.t.outbox, 'o'), where: and(compare('>', sysCol('o', 'id'), param(cursor.lastOutboxId)), outboxFilter(emitter, 'o')) },
+      ),
+    );
+    let pending = rows[0] ? numberOf(this.get(rows[0], 'n')) : 0;
+    let oldest = rows[0] ? isoTimestamp(this.get(rows[0], 'oldest')) : null;
+    if (cursor.backfillDone < cursor.backfillTotal) {
+      const b = await this.run(
+        select(
+          { n: countStar, oldest: fn('MIN', ref('created_at')) },
+          { from: stateTable(this.t.delivery_backfill), where: and(eq(ref('emitter_key'), param(emitter.key)), compare('>', ref('seq'), param(cursor.backfillDone))) },
+        ),
+      );
+      pending += b.rows[0] ? numberOf(this.get(b.rows[0], 'n')) : 0;
+      const bOldest = b.rows[0] ? isoTimestamp(this.get(b.rows[0], 'oldest')) : null;
+      if (bOldest !== null && (oldest === null || bOldest < oldest)) oldest = bOldest;
+    }
+    return { pending, oldest };
+  }
+
+  /** What an emitter not started yet would send: the outbox after where it would start, and its backfill (stamped now). */
+  private async backlogOfNew(emitter: EventEmitter, cursors: CursorStore, createdAt: string | null): Promise<{ pending: number; oldest: string | null }> {
+    const fromOutbox = await this.backlog(emitter, await cursors.planned(emitter, createdAt));
+    if (!sendsForCurrent(emitter)) return fromOutbox;
+    const backfill = await new OutboxReader(this.wh, this.schema).countBackfill(emitter);
+    return { pending: fromOutbox.pending + backfill, oldest: fromOutbox.oldest };
+  }
+}
+
+function emptyRecord(emitter: EventEmitter): HealthRecord {
+  return {
+    emitterKey: emitter.key,
+    destinationKey: emitter.destination,
+    lastSuccessAt: null,
+    lastFailureAt: null,
+    consecutiveFailures: 0,
+    failingSince: null,
+    blockedReason: null,
+    blockedSince: null,
+    lastError: null,
+    lastHttpStatus: null,
+  };
+}

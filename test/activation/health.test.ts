@@ -1,0 +1,220 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { messageIdOf } from '../../src/activation/build-event.js';
+import { deliverAll, deliveryVerdict } from '../../src/activation/deliver.js';
+import { readDeliveryHealth } from '../../src/activation/health.js';
+import { listDeadLetters } from '../../src/activation/inspect.js';
+import { replayDeadLetters } from '../../src/activation/replay.js';
+import { deliveryExitCode, renderDeliverySummary } from '../../src/cli/commands/deliver.js';
+import { renderDeliveryHealth } from '../../src/cli/commands/status.js';
+import type { Warehouse } from '../../src/warehouse/types.js';
+import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
+
+const FAST = { retry: { baseDelayMs: 2, maxDelayMs: 5, maxAttempts: 3 }, timeoutMs: 2000 };
+const HOUR = 3_600_000;
+
+/** A clock the test moves: delivery reads it for the record and the retry budget. */
+function clock(start = Date.now()) {
+  let t = start;
+  return { now: () => new Date(t), advance: (ms: number) => void (t += ms) };
+}
+
+describe('delivery health: retry budget, blocked credentials, order, replay of superseded events', () => {
+  let wh: Warehouse;
+  let server: TestServer;
+  /** The answer the destination gives: a status per request. */
+  let answer: (body: any) => number;
+
+  beforeEach(async () => {
+    wh = await openState();
+    await seedBank(wh, 10);
+    answer = () => 200;
+    server = await startServer((req, _n, res) => {
+      const status = answer(req.body);
+      json(res, status, status === 200 ? { ok: true } : { error: `answer ${status}` });
+    });
+  });
+  afterEach(async () => {
+    await server.close();
+    await wh.close();
+  });
+
+  async function setup(opts: { batch?: boolean; batchSize?: number; retryBudgetMinutes?: number; trigger?: string } = {}) {
+    await applyResources(
+      wh,
+      {
+        graph: GRAPH,
+        audiences: [AUDIENCE],
+        destinations: [
+          { key: 'hook', type: 'webhook', batchSize: opts.batchSize, retryBudgetMinutes: opts.retryBudgetMinutes, settings: { url: `${server.url}/hook`, batch: opts.batch ?? true } },
+        ],
+        emitters: [{ key: 'changes', audience: 'overdue-cards', destination: 'hook', trigger: opts.trigger ?? 'audience_entered' }],
+      },
+      new Date(Date.now() - 60_000),
+    );
+  }
+
+  const users = (n: number, kind: 'entered' | 'exited' = 'entered') => Array.from({ length: n }, (_, i) => ({ kind, profileId: `u${i + 1}` }));
+
+  it('dead-letters events past the retry budget with the last answer, goes on, says so in status, and replays them once the destination recovers', async () => {
+    const c = clock();
+    await setup({ retryBudgetMinutes: 30, batchSize: 4 });
+    await insertOutbox(wh, users(6));
+    answer = () => 503;
+
+    const first = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
+    // Two batches, three attempts each: six failed attempts.
+    expect(first.emitters[0]).toMatchObject({ status: 'partial', sent: 0, failed: 6, deadLettered: 0, consecutiveFailures: 6 });
+    expect(first.emitters[0].retryBudgetEndsAt).toBe(new Date(c.now().getTime() + 30 * 60_000).toISOString());
+    expect(deliveryVerdict(first)).toBe('incomplete');
+    const retrying = await readDeliveryHealth(wh, SCHEMA, { now: c.now() });
+    expect(retrying).toMatchObject([{ emitterKey: 'changes', state: 'retrying', pending: 6, consecutiveFailures: 6, deadLetters: 0, lastHttpStatus: 503 }]);
+    expect(retrying[0].failingSince).toBe(c.now().toISOString());
+
+    // Within the budget: still retrying, nothing dead-lettered, failures counted across runs.
+    c.advance(20 * 60_000);
+    const second = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
+    expect(second.emitters[0]).toMatchObject({ status: 'partial', deadLettered: 0, consecutiveFailures: 12 });
+
+    // Past the budget: the events go to dead letters at their next failure, and the emitter goes on.
+    c.advance(15 * 60_000);
+    const third = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
+    expect(third.emitters[0]).toMatchObject({ status: 'delivered', sent: 0, deadLettered: 6, deadLetteredBy: { RETRY_BUDGET_EXHAUSTED: 6 } });
+    expect(deliveryVerdict(third)).toBe('dead_lettered');
+    expect(deliveryExitCode(third)).toBe(3);
+    expect(third.alerts).toEqual([expect.objectContaining({ kind: 'dead_lettered', message: expect.stringContaining('6 events dead-lettered (6 RETRY_BUDGET_EXHAUSTED)') })]);
+    const letters = await listDeadLetters(wh, SCHEMA);
+    expect(letters).toHaveLength(6);
+    for (const l of letters) expect(l).toMatchObject({ reasonCode: 'RETRY_BUDGET_EXHAUSTED', httpStatus: 503, responseBody: '{"error":"answer 503"}' });
+    expect(letters[0].reason).toMatch(/retry budget \(30 min\)/);
+    const after = await readDeliveryHealth(wh, SCHEMA, { now: c.now() });
+    expect(after).toMatchObject([{ state: 'up_to_date', pending: 0, deadLetters: 6 }]);
+
+    // The destination recovers: new events flow, and the dead letters replay.
+    answer = () => 200;
+    await insertOutbox(wh, [{ kind: 'entered', profileId: 'u7' }]);
+    const fourth = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
+    expect(fourth.emitters[0]).toMatchObject({ status: 'delivered', sent: 1, deadLettered: 0 });
+    expect(deliveryVerdict(fourth)).toBe('delivered');
+    expect(deliveryExitCode(fourth)).toBe(0);
+    const replay = await replayDeadLetters(wh, SCHEMA, { emitter: 'changes' }, FAST);
+    expect(replay.replayed.sort((a, b) => a - b)).toEqual(letters.map((l) => l.id).sort((a, b) => a - b));
+    expect(replay.skipped).toEqual([]);
+    const healed = await readDeliveryHealth(wh, SCHEMA, { now: c.now() });
+    expect(healed).toMatchObject([{ state: 'up_to_date', deadLetters: 0, consecutiveFailures: 0, failingSince: null }]);
+    expect(healed[0].lastSuccessAt).toBe(c.now().toISOString());
+  });
+
+  it('keeps the budget of an event created during an outage from its creation: only events older than the budget go', async () => {
+    const c = clock();
+    await setup({ retryBudgetMinutes: 60 });
+    await insertOutbox(wh, users(2), 'run-1');
+    answer = () => 500;
+    await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
+    // Two hours into the outage, an event is committed; half an hour later only the old ones are past budget.
+    c.advance(2 * HOUR);
+    await insertOutbox(wh, [{ kind: 'entered', profileId: 'u3', createdAt: c.now() }], 'run-2');
+    c.advance(HOUR / 2);
+    const s = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
+    expect(s.emitters[0]).toMatchObject({ status: 'partial', deadLettered: 2, failed: 1 });
+    expect((await listDeadLetters(wh, SCHEMA)).map((l) => l.userId).sort()).toEqual(['u1', 'u2']);
+    c.advance(HOUR);
+    const later = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
+    expect(later.emitters[0]).toMatchObject({ status: 'delivered', deadLettered: 1 });
+  });
+
+  it('blocks on refused credentials without dead-lettering, then resumes where it stopped once they are fixed', async () => {
+    const c = clock();
+    await setup({ batchSize: 3 });
+    const ids = await insertOutbox(wh, users(7));
+    answer = () => 401;
+    const blocked = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
+    const since = c.now().toISOString();
+    expect(blocked.emitters[0]).toMatchObject({ status: 'blocked', blockedReason: 'credentials rejected', blockedSince: since, sent: 0, deadLettered: 0, failed: 7 });
+    expect(blocked.blocked).toBe(1);
+    expect(deliveryVerdict(blocked)).toBe('incomplete');
+    expect(blocked.alerts).toEqual([expect.objectContaining({ kind: 'blocked', message: expect.stringContaining('blocked: credentials rejected') })]);
+    // Each batch once, no retries: the answer would be the same at every attempt.
+    expect(server.requests).toHaveLength(3);
+
+    c.advance(10 * HOUR);
+    const still = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
+    expect(still.emitters[0]).toMatchObject({ status: 'blocked', blockedSince: since, deadLettered: 0 });
+    expect(deliveryExitCode(still)).toBe(1);
+    expect(renderDeliverySummary(still)).toContain('changes -> hook: 0 events sent, 7 failed, 0 dead-lettered (blocked: credentials rejected)');
+    const shown = renderDeliveryHealth(await readDeliveryHealth(wh, SCHEMA, { now: c.now() }));
+    expect(shown).toMatch(/changes -> hook\s+blocked: credentials rejected\s+7\s+\d+h\d+m\s+-\s+6\s+0/);
+    expect(shown).toContain(`changes: blocked since ${since.replace(/\.\d{3}Z$/, 'Z')}`);
+    expect(await readDeliveryHealth(wh, SCHEMA, { now: c.now() })).toMatchObject([
+      { state: 'blocked', blockedReason: 'credentials rejected', blockedSince: since, pending: 7, lastHttpStatus: 401, consecutiveFailures: 6, lagSeconds: expect.any(Number) },
+    ]);
+
+    answer = () => 200;
+    const before = server.requests.length;
+    const resumed = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
+    expect(resumed.emitters[0]).toMatchObject({ status: 'delivered', sent: 7, deadLettered: 0 });
+    expect(await listDeadLetters(wh, SCHEMA)).toEqual([]);
+    const delivered = server.requests.slice(before).flatMap((r) => (r.body as any[]).map((e) => e.messageId));
+    // Batches of different users go concurrently: every event once, in any order.
+    expect(delivered.sort()).toEqual(ids.map((id) => messageIdOf('changes', 'outbox', id)).sort());
+    expect(await readDeliveryHealth(wh, SCHEMA, { now: c.now() })).toMatchObject([{ state: 'up_to_date', blockedReason: null, blockedSince: null, consecutiveFailures: 0 }]);
+  });
+
+  it('counts refused events exactly, and dead-letters only the refused ones', async () => {
+    await setup();
+    await insertOutbox(wh, users(8));
+    answer = (body) => ((body as any[]).some((e) => e.userId === 'u3' || e.userId === 'u6') ? 400 : 200);
+    const s = await deliverAll(wh, SCHEMA, FAST);
+    expect(s.emitters[0]).toMatchObject({ sent: 6, deadLettered: 2, deadLetteredBy: { DESTINATION_REJECTED: 2 } });
+    expect(s.emitters[0].lastError).toMatch(/^hook refused 2 events in this run/);
+    expect(s.alerts[0].message).toContain('2 events dead-lettered (2 DESTINATION_REJECTED)');
+    expect(deliveryVerdict(s)).toBe('dead_lettered');
+  });
+
+  it("never delivers a user's later event before the earlier one, even when the earlier one's batch is retried", async () => {
+    await setup({ batch: false, trigger: 'audience_membership_changed' });
+    const [entered] = await insertOutbox(wh, [{ kind: 'entered', profileId: 'u1' }, ...users(4).slice(1)]);
+    const [exited] = await insertOutbox(wh, [{ kind: 'exited', profileId: 'u1' }]);
+    let failuresLeft = 2;
+    const accepted: string[] = [];
+    answer = (body) => {
+      if (body.messageId === messageIdOf('changes', 'outbox', entered) && failuresLeft-- > 0) return 503;
+      accepted.push(body.messageId);
+      return 200;
+    };
+    const s = await deliverAll(wh, SCHEMA, { ...FAST, concurrency: 4 });
+    expect(s.emitters[0]).toMatchObject({ status: 'delivered', sent: 5 });
+    const u1 = accepted.filter((m) => m === messageIdOf('changes', 'outbox', entered) || m === messageIdOf('changes', 'outbox', exited));
+    expect(u1).toEqual([messageIdOf('changes', 'outbox', entered), messageIdOf('changes', 'outbox', exited)]);
+  });
+
+  it('skips replaying a dead letter superseded by a newer delivered event of the same user, unless forced', async () => {
+    await setup({ batch: false, trigger: 'audience_membership_changed' });
+    answer = (body) => (body.userId === 'u1' && body.traits?.['overdue-cards'] === true ? 400 : 200);
+    await insertOutbox(wh, [
+      { kind: 'entered', profileId: 'u1' },
+      { kind: 'entered', profileId: 'u2' },
+    ]);
+    const first = await deliverAll(wh, SCHEMA, FAST);
+    expect(first.emitters[0]).toMatchObject({ sent: 1, deadLettered: 1 });
+    // u2 has a dead letter too, with nothing newer delivered: it replays.
+    answer = () => 400;
+    await insertOutbox(wh, [{ kind: 'exited', profileId: 'u2' }]);
+    await deliverAll(wh, SCHEMA, FAST);
+    answer = () => 200;
+    await insertOutbox(wh, [{ kind: 'exited', profileId: 'u1' }]);
+    expect((await deliverAll(wh, SCHEMA, FAST)).emitters[0]).toMatchObject({ sent: 1 });
+
+    const letters = await listDeadLetters(wh, SCHEMA);
+    const u1 = letters.find((l) => l.userId === 'u1')!;
+    const u2 = letters.find((l) => l.userId === 'u2')!;
+    const before = server.requests.length;
+    const replay = await replayDeadLetters(wh, SCHEMA, { emitter: 'changes' }, FAST);
+    expect(replay.skipped).toEqual([expect.objectContaining({ id: u1.id, reason: expect.stringMatching(/^user u1: a newer event of this emitter \(messageId [0-9a-f]{32}\) was delivered/) })]);
+    expect(replay.replayed).toEqual([u2.id]);
+    expect(server.requests.slice(before).map((r) => (r.body as any).userId)).toEqual(['u2']);
+    expect((await listDeadLetters(wh, SCHEMA)).map((l) => l.id)).toEqual([u1.id]);
+
+    const forced = await replayDeadLetters(wh, SCHEMA, { ids: [u1.id] }, { ...FAST, force: true });
+    expect(forced).toMatchObject({ replayed: [u1.id], skipped: [] });
+  });
+});
