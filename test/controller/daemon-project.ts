@@ -42,7 +42,7 @@ export async function makeProject(webhookUrl: string, opts: { users?: number; ba
     key: 'premium',
     name: 'Premium',
     enabled: true,
-    schedule: { type: 'interval', every: '1m' },
+    schedule: { type: 'interval', every: '1h' },
     condition: { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'premium' } },
   });
   const destination = Destination.parse({ key: 'hook', type: 'webhook', settings: { url: `${webhookUrl}/hook`, batch: opts.batch ?? false } });
