@@ -37,6 +37,8 @@ export interface DeliverOptions {
   model?: ActivationModel;
   /** The clock of the delivery record and of retry budgets. Default the system clock (tests move it by hours). */
   now?: () => Date;
+  /** Stops before sending the next page (the page in flight is sent and recorded): a daemon's SIGTERM. */
+  signal?: AbortSignal;
 }
 
 export interface DeliveryProgress {
@@ -110,6 +112,7 @@ interface Ctx {
   pageSize: number;
   now: () => Date;
   onProgress?: (p: DeliveryProgress) => void;
+  signal?: AbortSignal;
 }
 
 /**
@@ -135,6 +138,7 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
     pageSize: opts.pageSize ?? 2000,
     now,
     onProgress: opts.onProgress,
+    signal: opts.signal,
   };
   const results = await Promise.all(emitters.map((e) => deliverEmitter(ctx, model, e.key)));
   const sum = (k: 'sent' | 'failed' | 'deadLettered') => results.reduce((a, r) => a + r[k], 0);
@@ -231,6 +235,10 @@ async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCou
       await records.settled();
       if (budget.since !== null && budget.last) await recordStop(ctx, r, budget, budget.last.reason, null);
       return 'delivered';
+    }
+    if (ctx.signal?.aborted) {
+      await records.settled();
+      return 'partial';
     }
     readPos = positionAfter(readPos, page.rows[page.rows.length - 1]);
     next = prepare(ctx, r, readPos);
