@@ -76,6 +76,9 @@ describe('vendors as they answer (partial failures, missing values, ids, dates)'
     expect(dl).toHaveLength(1);
     expect(dl[0]).toMatchObject({ user_id: 'u2', http_status: 400, reason: "Braze: 'name' is required", reason_code: 'DESTINATION_REJECTED' });
     expect(JSON.parse(dl[0].response_body)).toMatchObject({ input_array: 'events' });
+    // The delivery log (what `status` and `deliveries --runs` read) counts them too.
+    const runs = await wh.query<{ sent: unknown; dead_lettered: unknown; status: string }>(`SELECT sent, dead_lettered, status FROM "${SCHEMA}".delivery_runs WHERE run_id = ?`, [summary.runId]);
+    expect(runs.rows.map((r) => [Number(r.sent), Number(r.dead_lettered), r.status])).toEqual([[2, 1, 'delivered']]);
   });
 
   it('Iterable: failCount / failedUpdates dead-letter the users they list, by email or userId', async () => {
