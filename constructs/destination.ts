@@ -101,8 +101,13 @@ export interface CustomerIoProps extends DestinationCommonProps {
 export interface SegmentProps extends DestinationCommonProps {
   readonly writeKey: SecretRef;
   /**
-   * The tracking API's base URL.
-   * @default 'https://api.segment.io'
+   * The region of the source's workspace.
+   * @default 'US'
+   */
+  readonly region?: 'US' | 'EU';
+  /**
+   * Overrides the region's base URL (tests, proxies).
+   * @default - 'https://api.segment.io' (US), 'https://events.eu1.segmentapis.com' (EU)
    */
   readonly endpoint?: string;
 }

@@ -49,6 +49,14 @@ export interface ActionDefinition<S> {
   performBatch: (request: RequestClient, data: ExecuteBundle<S>) => Promise<unknown>;
 }
 
+/**
+ * A preset: `automatic` ones subscribe by FQL; `specificEvent` ones (Segment's Linked Audiences
+ * presets) name the event they serve by its slug, one per trigger.
+ */
+export type PresetDefinition =
+  | { name: string; subscribe: string; partnerAction: string; mapping: Record<string, unknown>; type: 'automatic' }
+  | { name: string; eventSlug: string; partnerAction: string; mapping: Record<string, unknown>; type: 'specificEvent' };
+
 export interface DestinationDefinition<S> {
   name: string;
   slug: string;
@@ -56,7 +64,7 @@ export interface DestinationDefinition<S> {
   description?: string;
   authentication?: { scheme: 'custom' | 'basic'; fields: Record<string, unknown> };
   extendRequest?: (data: { settings: S }) => Record<string, unknown>;
-  presets?: { name: string; subscribe: string; partnerAction: string; mapping: Record<string, unknown>; type: 'automatic' }[];
+  presets?: PresetDefinition[];
   actions: Record<string, ActionDefinition<S>>;
 }
 
@@ -83,6 +91,16 @@ interface ActionsCore {
   transform(mapping: Record<string, unknown>, data: unknown): Record<string, unknown>;
   defaultValues(fields: Record<string, unknown>): Record<string, unknown>;
   HTTPError: new (...args: never[]) => Error & { response: CoreResponse & { content?: string } };
+  MultiStatusResponse: new () => MultiStatusResponse;
+}
+
+/**
+ * What a batch action returns to report each event of a 2xx response on its own: executeBatch
+ * turns it into one multistatus node per event (a vendor's per-item errors inside a 201).
+ */
+export interface MultiStatusResponse {
+  pushSuccessResponse(value: { status: number; body?: unknown; sent?: unknown }): void;
+  pushErrorResponse(value: { status: number; errormessage: string; body?: unknown; sent?: unknown }): void;
 }
 
 export const ActionsDestination = core.Destination;
@@ -91,6 +109,7 @@ export const transformMapping = core.transform;
 /** The mapping made of each field's `default` directive: what a preset starts from. */
 export const fieldDefaults = core.defaultValues;
 export const HTTPError = core.HTTPError;
+export const MultiStatusResponse = core.MultiStatusResponse;
 /** Throws (with mapping-kit's own message) when a mapping is not valid mapping-kit JSON. */
 export const validateMapping = mappingValidate;
 

@@ -18,11 +18,16 @@ export const DEFAULT_EVENT_NAMES: Record<Trigger, string> = {
 export const MAX_EVENT_BYTES = 32 * 1024;
 
 export interface PersonasContext {
+  /** An opaque id of the audience in its stack, as Segment's `aud_…` ids are. */
   computation_id: string;
+  /** The audience key. */
   computation_key: string;
   computation_class: 'audience';
   event_emitter_id: string;
+  /** The stack (Segment's space). */
   namespace: string;
+  /** The stack again, where Segment puts its space id. */
+  space_id: string;
   [key: string]: unknown;
 }
 
@@ -33,6 +38,9 @@ export interface SegmentEvent {
   userId: string;
   messageId: string;
   timestamp: string;
+  /** When the change was committed, as `timestamp`: Segment's presets read times from here (Braze `time`). */
+  receivedAt: string;
+  originalTimestamp: string;
   context: { personas: PersonasContext; library: { name: string; version: string } };
   properties?: Record<string, unknown>;
   traits?: Record<string, unknown>;
@@ -89,11 +97,12 @@ function shared(ctx: EventContext): Shared {
     s = {
       context: {
         personas: {
-          computation_id: emitter.audience,
+          computation_id: computationIdOf(ctx.namespace, emitter.audience),
           computation_key: emitter.audience,
           computation_class: 'audience',
           event_emitter_id: emitter.key,
           namespace: ctx.namespace,
+          space_id: ctx.namespace,
         },
         library: LIBRARY,
       },
@@ -108,23 +117,60 @@ function shared(ctx: EventContext): Shared {
   return s;
 }
 
+/** `aud_` and 24 hex of md5(stack:audience): opaque and stable, as Segment's computation ids are. */
+export const computationIdOf = (namespace: string, audienceKey: string): string => `aud_${md5Hex(`${namespace}:${audienceKey}`).slice(0, 24)}`;
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * A warehouse value as an event carries it: a DATE (a Date at midnight UTC, as DuckDB and Snowflake
+ * return one) as `YYYY-MM-DD`, other timestamps as ISO 8601; each destination converts those
+ * strings to its own date form (destinations/dates.ts).
+ */
+export function eventValue(value: unknown): unknown {
+  if (!(value instanceof Date)) return value;
+  if (Number.isNaN(value.getTime())) return null;
+  if (value.getUTCHours() === 0 && value.getUTCMinutes() === 0 && value.getUTCSeconds() === 0 && value.getUTCMilliseconds() === 0) {
+    return `${value.getUTCFullYear()}-${pad2(value.getUTCMonth() + 1)}-${pad2(value.getUTCDate())}`;
+  }
+  return value.toISOString();
+}
+
+/** A record of warehouse values as an event carries it. */
+function eventRecord(rec: Record<string, unknown>, columns: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of columns) out[c] = eventValue(rec[c] ?? null);
+  return out;
+}
+
 /** Builds the Track or Identify event of one source row from the page's enrichment. */
 export function buildEvent(ctx: EventContext, row: SourceRow, data: EnrichmentData): SegmentEvent {
   const { emitter, plan } = ctx;
   const audienceKey = emitter.audience;
   const inAudience =
     row.kind === 'entered' || row.kind === 'entity_added' ? true : row.kind === 'exited' ? false : (ctx.members?.has(row.profileId) ?? false);
-  const props: Record<string, unknown> = { audience_key: audienceKey, [audienceKey]: inAudience };
+  const identify = emitter.trigger === 'audience_membership_changed';
+  // Segment's Identify carries only `<audience_key>`: a shared `audience_key` trait would be one user
+  // attribute every audience overwrites.
+  const props: Record<string, unknown> = identify ? { [audienceKey]: inAudience } : { audience_key: audienceKey, [audienceKey]: inAudience };
   const traits = data.traits.get(row.profileId);
-  for (const t of plan.traits) props[t] = traits?.[t] ?? null;
+  // A value the warehouse does not have is left out, not sent as null: profile updates (Braze,
+  // Iterable, Customer.io) read null as "remove this attribute".
+  for (const t of plan.traits) {
+    const v = traits?.[t];
+    if (v !== null && v !== undefined) props[t] = eventValue(v);
+  }
 
   let chainRecords: Record<string, unknown>[] | undefined;
-  if (plan.chain && row.entityId !== null) {
-    chainRecords = data.chains.get(chainKey(row.profileId, row.entityId));
-    const trigger = plan.chain[plan.chain.length - 1];
+  const trigger = plan.chain && row.entityId !== null ? plan.chain[plan.chain.length - 1] : undefined;
+  if (plan.chain && trigger) {
+    chainRecords = data.chains.get(chainKey(row.profileId, row.entityId!));
     // A removed entity may be gone from the warehouse: its id and entity still go out.
     const record = chainRecords?.[chainRecords.length - 1] ?? { [trigger.entity.primaryKey]: row.entityId };
-    for (const c of trigger.columns) props[`${trigger.relationship}__${c}`] = record[c] ?? null;
+    for (const c of trigger.columns) {
+      const v = record[c];
+      if (v !== null && v !== undefined) props[`${trigger.relationship}__${c}`] = eventValue(v);
+    }
     props[`${trigger.relationship}____entity`] = trigger.entity.slug;
   }
   for (const other of plan.others) {
@@ -132,22 +178,26 @@ export function buildEvent(ctx: EventContext, row: SourceRow, data: EnrichmentDa
     if (other.anchor === 'chain') {
       const level = plan.chain!.findIndex((c) => c.relationship === other.relationship);
       const rec = chainRecords?.[level];
-      items = rec ? [Object.fromEntries(other.columns.map((c) => [c, rec[c] ?? null]))] : [];
+      items = rec ? [eventRecord(rec, other.columns)] : [];
     } else {
       const anchor = other.anchor === 'profile' ? row.profileId : row.entityId;
-      items = (anchor !== null ? data.others.get(other.relationship)?.get(anchor) : undefined) ?? [];
+      items = ((anchor !== null ? data.others.get(other.relationship)?.get(anchor) : undefined) ?? []).map((i) => eventRecord(i, other.columns));
     }
-    props[other.relationship] = items.map((i) => ({ ...i, __entity: other.entity.slug }));
+    // Below the trigger entity, Segment nests the rows under it: `<trigger>__<child>` (`shopping_cart__products`).
+    const key = other.anchor === 'trigger' && trigger ? `${trigger.relationship}__${other.relationship}` : other.relationship;
+    props[key] = items.map((i) => ({ ...i, __entity: other.entity.slug }));
   }
   if (plan.chain && row.entityId !== null) props._entity_context = entityContext(plan, row, chainRecords);
 
   const s = shared(ctx);
   const messageId = md5Hex(`${s.prefixes[row.source]}${row.id}`);
   // Keys in the order the payload has always had: type, event, userId, messageId, timestamp, context, properties.
-  if (emitter.trigger === 'audience_membership_changed') {
-    return { type: 'identify', userId: row.profileId, messageId, timestamp: row.createdAt, context: s.context, traits: props };
+  // The times are the commit's, identical on every resend (so bodies, like messageIds, repeat exactly).
+  const at = row.createdAt;
+  if (identify) {
+    return { type: 'identify', userId: row.profileId, messageId, timestamp: at, receivedAt: at, originalTimestamp: at, context: s.context, traits: props };
   }
-  return { type: 'track', event: s.eventName, userId: row.profileId, messageId, timestamp: row.createdAt, context: s.context, properties: props };
+  return { type: 'track', event: s.eventName, userId: row.profileId, messageId, timestamp: at, receivedAt: at, originalTimestamp: at, context: s.context, properties: props };
 }
 
 /**
@@ -158,7 +208,7 @@ function entityContext(plan: EnrichmentPlan, row: SourceRow, records: Record<str
   const root: Record<string, unknown> = {};
   let cursor = root;
   plan.chain!.forEach((level, i) => {
-    const rec = records?.[i] ?? (i === plan.chain!.length - 1 ? { [level.entity.primaryKey]: row.entityId } : {});
+    const rec = records?.[i] ? eventRecord(records[i], level.columns) : i === plan.chain!.length - 1 ? { [level.entity.primaryKey]: row.entityId } : {};
     const node: Record<string, unknown> = { ...rec, __entity: level.entity.slug };
     cursor[level.relationship] = node;
     cursor = node;

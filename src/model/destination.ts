@@ -33,7 +33,13 @@ export const CustomerIoSettings = z
   .strict();
 
 export const SegmentSettings = z
-  .object({ writeKey: SecretRef, endpoint: Url.default('https://api.segment.io') })
+  .object({
+    writeKey: SecretRef,
+    /** The Segment region of the source's workspace: US `https://api.segment.io`, EU `https://events.eu1.segmentapis.com`. */
+    region: z.enum(['US', 'EU']).default('US'),
+    /** Overrides the region's base URL (tests, proxies). */
+    endpoint: Url.optional(),
+  })
   .strict();
 
 const common = {

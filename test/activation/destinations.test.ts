@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { messageIdOf } from '../../src/activation/build-event.js';
 import { deliverAll } from '../../src/activation/deliver.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
@@ -52,10 +53,13 @@ describe('destination request formats and auth (REFERENCE.md)', () => {
       app_id: 'bank-app',
       name: 'Audience Entered',
       time: '2026-11-28T10:00:00.000Z',
-      properties: { audience_key: 'overdue-cards', 'overdue-cards': true, email: 'u1@example.com' },
+      properties: { audience_key: 'overdue-cards', 'overdue-cards': true, email: 'u1@example.com', message_id: messageIdOf('entered', 'outbox', 1) },
     });
     const attr = attributes.flatMap((r) => (r.body as any).attributes).find((a: any) => a.external_id === 'u2');
-    expect(attr).toEqual({ external_id: 'u2', audience_key: 'overdue-cards', 'overdue-cards': true, email: 'u2@example.com', plan: 'premium' });
+    // Identify traits carry only `<audience_key>`; email is Braze's standard attribute.
+    expect(attr).toEqual({ external_id: 'u2', 'overdue-cards': true, email: 'u2@example.com', plan: 'premium' });
+    // Requests of more than one item say so.
+    expect(server.requests.every((r) => r.headers['x-braze-batch'] === 'true')).toBe(true);
   });
 
   it('Iterable: Api-Key header, trackBulk and bulkUpdate on the configured base URL', async () => {
@@ -74,7 +78,7 @@ describe('destination request formats and auth (REFERENCE.md)', () => {
     expect(e.id).toMatch(/^[0-9a-f]{32}$/);
     expect(e.dataFields).toMatchObject({ audience_key: 'overdue-cards', email: 'u1@example.com' });
     const u = (update.body as any).users.find((x: any) => x.userId === 'u2');
-    expect(u).toEqual({ email: 'u2@example.com', userId: 'u2', dataFields: { audience_key: 'overdue-cards', 'overdue-cards': true, email: 'u2@example.com', plan: 'premium' }, mergeNestedObjects: false });
+    expect(u).toEqual({ email: 'u2@example.com', userId: 'u2', dataFields: { 'overdue-cards': true, email: 'u2@example.com', plan: 'premium' }, mergeNestedObjects: false });
   });
 
   it('Customer.io: Basic siteId:apiKey, /api/v2/batch with person events and identifies', async () => {
@@ -98,7 +102,7 @@ describe('destination request formats and auth (REFERENCE.md)', () => {
     expect(all.find((b: any) => b.action === 'identify' && b.identifiers.id === 'u1')).toMatchObject({ type: 'person', attributes: { plan: 'premium' } });
   });
 
-  it('Segment: POST /v1/batch with the write key as Basic user, events unchanged', async () => {
+  it('Segment: POST /v1/batch with the write key as Basic user, events rebuilt as Segment\'s sendTrack / sendIdentify do', async () => {
     const summary = await deliverTo(wh, { key: 'seg', type: 'segment', settings: { writeKey: { secret: 'WRITE_KEY' }, endpoint: server.url } });
     expect(summary.sent).toBe(4);
     for (const r of server.requests) {
@@ -107,7 +111,23 @@ describe('destination request formats and auth (REFERENCE.md)', () => {
     }
     const batch = server.requests.flatMap((r) => (r.body as any).batch);
     expect(batch.map((e: any) => e.type).sort()).toEqual(['identify', 'identify', 'track', 'track']);
-    expect(batch.find((e: any) => e.type === 'track')).toMatchObject({ event: 'Audience Entered', context: { personas: { computation_class: 'audience' } } });
+    const track = batch.find((e: any) => e.type === 'track' && e.userId === 'u1');
+    expect(track).toEqual({
+      type: 'track',
+      event: 'Audience Entered',
+      userId: 'u1',
+      timestamp: '2026-11-28T10:00:00.000Z',
+      messageId: messageIdOf('entered', 'outbox', 1),
+      properties: { audience_key: 'overdue-cards', 'overdue-cards': true, email: 'u1@example.com' },
+    });
+    const identify = batch.find((e: any) => e.type === 'identify' && e.userId === 'u1');
+    expect(identify).toEqual({
+      type: 'identify',
+      userId: 'u1',
+      timestamp: '2026-11-28T10:00:00.000Z',
+      messageId: messageIdOf('membership', 'outbox', 1),
+      traits: { 'overdue-cards': true, email: 'u1@example.com', plan: 'premium' },
+    });
   });
 
   it('webhook without batch: one JSON object per request, headers from secrets', async () => {

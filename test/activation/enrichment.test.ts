@@ -70,7 +70,9 @@ describe('enrichment', () => {
       expect(entered.find((e) => e.userId === 'u2').properties.cards).toEqual([{ card_id: 'c2', balance: 1002, __entity: 'credit_card' }]);
       const added = events.find((e) => e.event === 'Entity Added');
       expect(added.properties).toMatchObject({ accounts__account_id: 'a1', accounts__type: 'credit', accounts____entity: 'account' });
-      expect(added.properties.cards).toHaveLength(2);
+      // Below the trigger entity, rows nest under it as `<trigger>__<child>`, as Segment sends them.
+      expect(added.properties.cards).toBeUndefined();
+      expect(added.properties.accounts__cards).toHaveLength(2);
       expect(added.properties._entity_context).toEqual({ accounts: { account_id: 'a1', type: 'credit', __entity: 'account' } });
     });
   });

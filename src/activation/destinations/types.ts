@@ -1,6 +1,6 @@
 import type { Destination, DestinationType } from '../../model/destination.js';
 import type { Trigger } from '../../model/emitter.js';
-import type { DestinationDefinition } from '../actions-core.js';
+import { fieldDefaults, type DestinationDefinition, type PresetDefinition } from '../actions-core.js';
 
 /** The action and mapping an emitter runs (its own, or its destination's preset). */
 export interface ActionChoice {
@@ -37,11 +37,45 @@ export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }
 
-/** ISO timestamp (or anything Date parses) as whole unix seconds, as Iterable and Customer.io take. */
-export function unixSeconds(value: unknown): number | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  const ms = typeof value === 'number' ? value : Date.parse(String(value));
-  return Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
+export const isTrackTrigger = (t: Trigger) => t !== 'audience_membership_changed';
+
+/** The event slug of each trigger in Segment's presets (`type: 'specificEvent'`). */
+export const TRIGGER_EVENT_SLUGS: Record<Trigger, string> = {
+  entity_added: 'warehouse_entity_added_track',
+  entity_removed: 'warehouse_entity_removed_track',
+  audience_entered: 'warehouse_audience_entered_track',
+  audience_exited: 'warehouse_audience_exited_track',
+  audience_membership_changed: 'warehouse_audience_membership_changed_identify',
+};
+
+const PRESET_NAMES: Record<Trigger, string> = {
+  entity_added: 'Associated Entity Added',
+  entity_removed: 'Associated Entity Removed',
+  audience_entered: 'Entities Audience Entered',
+  audience_exited: 'Entities Audience Exited',
+  audience_membership_changed: 'Entities Audience Membership Changed',
+};
+
+/**
+ * One preset per trigger, as Segment ships them: the action each trigger runs, its mapping the
+ * action's field defaults (what an emitter without a mapping sends).
+ */
+export function triggerPresets(actions: DestinationDefinition<any>['actions'], actionOf: (trigger: Trigger) => string): PresetDefinition[] {
+  return (Object.keys(TRIGGER_EVENT_SLUGS) as Trigger[]).map((trigger) => {
+    const action = actionOf(trigger);
+    return {
+      name: PRESET_NAMES[trigger],
+      partnerAction: action,
+      mapping: fieldDefaults(actions[action].fields as Record<string, unknown>),
+      type: 'specificEvent',
+      eventSlug: TRIGGER_EVENT_SLUGS[trigger],
+    };
+  });
 }
 
-export const isTrackTrigger = (t: Trigger) => t !== 'audience_membership_changed';
+/** The action of the preset for `trigger` in a definition's presets. */
+export function presetAction(definition: DestinationDefinition<any>, trigger: Trigger): string {
+  const preset = definition.presets?.find((p) => p.type === 'specificEvent' && p.eventSlug === TRIGGER_EVENT_SLUGS[trigger]);
+  if (!preset) throw new Error(`${definition.name} has no preset for ${trigger}`);
+  return preset.partnerAction;
+}

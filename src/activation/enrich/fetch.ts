@@ -6,7 +6,7 @@ import { execute } from '../../warehouse/execute.js';
 import type { Row, Warehouse } from '../../warehouse/types.js';
 import { valuesKeys, type PageKeys } from './keys.js';
 import type { EnrichmentPlan, OtherEntity } from './plan.js';
-import { chainColumn, ENTITY_ID, EnrichmentQueries, ID, otherColumn, traitColumn } from './queries.js';
+import { chainColumn, ENTITY_ID, EnrichmentQueries, ID, otherColumn, traitColumn, type MatchedEntity } from './queries.js';
 
 /** Enrichment of one page of rows, keyed for lookup while building events. */
 export interface EnrichmentData {
@@ -35,10 +35,11 @@ export async function fetchEnrichment(
   plan: EnrichmentPlan,
   rows: readonly SourceRow[],
   keys: PageKeys = valuesKeys(rows),
+  matched?: MatchedEntity,
 ): Promise<EnrichmentData> {
   const out = emptyEnrichment();
   if (rows.length === 0) return out;
-  const queries = new EnrichmentQueries(wh.dialect, graph, plan, keys);
+  const queries = new EnrichmentQueries(wh.dialect, graph, plan, keys, matched);
   const name: ColumnName = (n) => systemName(wh.dialect, n);
   const fetch = async (query: Select): Promise<Row[]> => (await execute(wh, query)).rows;
   const hasEntities = rows.some((r) => r.entityId !== null);

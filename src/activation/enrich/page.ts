@@ -1,3 +1,4 @@
+import type { Expr } from '../../dialect/ast.js';
 import type { OutboxReader } from '../../state/delivery/outbox-reader.js';
 import type { SourceRow } from '../../state/delivery/types.js';
 import type { Warehouse } from '../../warehouse/types.js';
@@ -22,7 +23,9 @@ export async function enrichPage(
   rows: readonly SourceRow[],
   keys: PageKeys = valuesKeys(rows),
 ): Promise<PageEnrichment> {
-  const data = await fetchEnrichment(wh, r.graph, r.plan, rows, keys);
+  // Entity arrays carry the rows that matched the audience, not every related row (as Segment's do).
+  const matched = (path: string, entityId: Expr, profileId?: Expr) => reader.matchedEntity(r.emitter.audience, path, entityId, profileId);
+  const data = await fetchEnrichment(wh, r.graph, r.plan, rows, keys, matched);
   const members = rows.some((row) => row.kind === 'entity_removed') ? await reader.membersAmong(r.emitter.audience, keys) : new Set<string>();
   return { data, members };
 }

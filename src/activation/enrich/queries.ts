@@ -5,6 +5,9 @@ import type { PageKeys } from './keys.js';
 import { PathJoins } from './joins.js';
 import type { EnrichmentPlan, OtherEntity } from './plan.js';
 
+/** A condition keeping an entity row (its id as text; its profile's when known) only when it matched the audience along `path`. */
+export type MatchedEntity = (path: string, entityId: Expr, profileId?: Expr) => Expr;
+
 /** Output columns of the enrichment queries (our names: the user's columns are aliased to them). */
 export const ID = '__id';
 export const ENTITY_ID = '__eid';
@@ -32,6 +35,8 @@ export class EnrichmentQueries {
     graph: DataGraph,
     private readonly plan: EnrichmentPlan,
     private readonly keys: PageKeys,
+    /** Keeps only the entity rows that matched the audience (the entity-match snapshot); absent: every related row. */
+    private readonly matched?: MatchedEntity,
   ) {
     this.joins = new PathJoins(dialect, graph, plan.castJoins);
     this.profileId = asText(PROFILE, plan.profile.id);
@@ -70,19 +75,25 @@ export class EnrichmentQueries {
    */
   other(other: OtherEntity): Select {
     const columns = (alias: string): SelectColumn[] => other.columns.map((c, j) => ({ expr: col(alias, c), as: otherColumn(j) }));
+    const rowId = (alias: string) => asText(alias, other.entity.primaryKey);
     if (other.anchor === 'profile') {
       const path = this.joins.fromProfile(PROFILE, other.path);
-      return select([{ expr: this.profileId, as: ID }, ...columns(path.aliases[path.aliases.length - 1])], {
+      const last = path.aliases[path.aliases.length - 1];
+      return select([{ expr: this.profileId, as: ID }, ...columns(last)], {
         from: table(this.plan.profile.table, PROFILE),
         joins: [{ from: this.distinctKeys(['profile_id']), on: eq(this.profileId, sysCol(KEYS, 'profile_id')) }, ...path.joins],
+        where: this.matched?.(other.path.join('.'), rowId(last), this.profileId),
       });
     }
     const trigger = this.plan.chain![this.plan.chain!.length - 1];
     const path = this.joins.fromEntity(trigger.relationship, ANCHOR, other.path);
     const anchorId = asText(ANCHOR, trigger.entity.primaryKey);
-    return select([{ expr: anchorId, as: ID }, ...columns(path.aliases[path.aliases.length - 1])], {
+    const last = path.aliases[path.aliases.length - 1];
+    const fullPath = [...this.plan.chain!.map((c) => c.relationship), ...other.path].join('.');
+    return select([{ expr: anchorId, as: ID }, ...columns(last)], {
       from: table(trigger.entity.table, ANCHOR),
       joins: [{ from: this.distinctKeys(['entity_id']), on: eq(anchorId, sysCol(KEYS, 'entity_id')) }, ...path.joins],
+      where: this.matched?.(fullPath, rowId(last)),
     });
   }
 

@@ -3,7 +3,11 @@ import {
   compare,
   countStar,
   eq,
+  exists,
   inQuery,
+  notExists,
+  ONE,
+  or,
   param,
   ref,
   select,
@@ -82,6 +86,22 @@ export class OutboxReader extends DeliveryStore {
       select({ n: countStar }, { from: stateTable(this.t.outbox, 'o'), where: and(compare('>', sysCol('o', 'id'), param(cursor.lastOutboxId)), outboxFilter(emitter, 'o')) }),
     );
     return n + Math.max(0, cursor.backfillTotal - cursor.backfillDone);
+  }
+
+  /**
+   * A condition on an enrichment query's entity rows: the row (`entityId`, of `profileId` when
+   * given) is in the audience's entity-match snapshot of `path`, i.e. it helped match the profile,
+   * as Segment's events carry only those rows. A path without a snapshot (compute writes matches
+   * only for the paths it is asked to) keeps every related row.
+   */
+  matchedEntity(audienceKey: string, path: string, entityId: Expr, profileId?: Expr): Expr {
+    const ofPath = (alias: string) => [eq(sysCol(alias, 'audience_key'), param(audienceKey)), eq(sysCol(alias, 'entity_path'), param(path))];
+    const match = select([{ expr: ONE, as: 'one' }], {
+      from: stateTable(this.t.entity_matches, 'em'),
+      where: and(...ofPath('em'), eq(sysCol('em', 'entity_id'), entityId), ...(profileId ? [eq(sysCol('em', 'profile_id'), profileId)] : [])),
+    });
+    const snapshot = select([{ expr: ONE, as: 'one' }], { from: stateTable(this.t.entity_paths, 'ep'), where: and(...ofPath('ep')) });
+    return or(exists(match), notExists(snapshot));
   }
 
   /** Counts what a new emitter would backfill (for previews: nothing is written). */

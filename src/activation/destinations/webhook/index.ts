@@ -2,7 +2,7 @@ import type { Destination } from '../../../model/destination.js';
 import { isSecretRef } from '../../../model/common.js';
 import { resolveSecret } from '../../../secrets.js';
 import { jsonBody, type DestinationDefinition } from '../../actions-core.js';
-import type { DestinationAdapter } from '../types.js';
+import { presetAction, triggerPresets, type DestinationAdapter } from '../types.js';
 
 export interface WebhookSettings {
   url: string;
@@ -16,7 +16,6 @@ export const webhookDefinition: DestinationDefinition<WebhookSettings> = {
   slug: 'linked-webhook',
   mode: 'cloud',
   extendRequest: ({ settings }) => ({ headers: settings.headers }),
-  presets: [{ name: 'Send every event', subscribe: 'type = "track" or type = "identify"', partnerAction: 'send', mapping: {}, type: 'automatic' }],
   actions: {
     send: {
       title: 'Send',
@@ -32,6 +31,8 @@ export const webhookDefinition: DestinationDefinition<WebhookSettings> = {
   },
 };
 
+webhookDefinition.presets = triggerPresets(webhookDefinition.actions, () => 'send');
+
 export const webhook: DestinationAdapter<WebhookSettings> = {
   type: 'webhook',
   definition: webhookDefinition,
@@ -43,6 +44,6 @@ export const webhook: DestinationAdapter<WebhookSettings> = {
     for (const [name, value] of Object.entries(s.headers)) headers[name] = isSecretRef(value) ? resolveSecret(value, env) : value;
     return { url: s.url, headers, batch: s.batch };
   },
-  preset: () => 'send',
+  preset: (trigger) => presetAction(webhookDefinition, trigger),
   singleEvent: (destination) => destination.type === 'webhook' && !destination.settings.batch,
 };
