@@ -1,3 +1,4 @@
+import { redactSecrets } from '../../secrets.js';
 import { HTTPError } from '../actions-core.js';
 
 /*
@@ -53,9 +54,10 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** A response body as stored and shown: secrets it echoes masked, then cut to a readable length. */
 export function bodyText(body: unknown): string {
   if (body === undefined || body === null) return '';
-  const s = typeof body === 'string' ? body : JSON.stringify(body);
+  const s = redactSecrets(typeof body === 'string' ? body : JSON.stringify(body));
   return s.length > MAX_BODY_CHARS ? `${s.slice(0, MAX_BODY_CHARS)}…` : s;
 }
 
@@ -72,7 +74,8 @@ export function classifyError(e: unknown, onResponse?: (r: ResponseInfo) => void
     return { kind: 'rejected', status: r.status, reason: `HTTP ${r.status}`, body };
   }
   const err = e as { name?: string; code?: string; message?: string; status?: number; type?: string };
-  const message = err?.message ?? String(e);
+  // An HTTP client may quote the offending header value (a secret ending in a newline).
+  const message = redactSecrets(err?.message ?? String(e));
   if (
     err?.name === 'TimeoutError' ||
     err?.name === 'AbortError' ||

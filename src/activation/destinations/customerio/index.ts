@@ -1,5 +1,5 @@
 import type { Destination } from '../../../model/destination.js';
-import { resolveSecret } from '../../../secrets.js';
+import { basicAuth, resolveSecret } from '../../../secrets.js';
 import { jsonBody, type CoreResponse, type DestinationDefinition, type RequestClient } from '../../actions-core.js';
 import { convertTopLevel, isoMillis, toUnixSeconds, unixSeconds } from '../dates.js';
 import { itemResults, jsonOf, type ItemError } from '../item-results.js';
@@ -38,7 +38,7 @@ export const customerioDefinition: DestinationDefinition<CustomerIoSettings> = {
     },
   },
   extendRequest: ({ settings }) => ({
-    headers: { Authorization: `Basic ${Buffer.from(`${settings.siteId}:${settings.apiKey}`).toString('base64')}` },
+    headers: { Authorization: basicAuth(settings.siteId, settings.apiKey) },
   }),
   actions: {
     trackEvent: {

@@ -1,5 +1,5 @@
 import type { Destination } from '../../../model/destination.js';
-import { resolveSecret } from '../../../secrets.js';
+import { basicAuth, resolveSecret } from '../../../secrets.js';
 import { jsonBody, type DestinationDefinition } from '../../actions-core.js';
 import { isTrackTrigger, joinUrl, presetAction, triggerPresets, type DestinationAdapter } from '../types.js';
 
@@ -32,7 +32,7 @@ export const segmentDefinition: DestinationDefinition<SegmentSettings> = {
     scheme: 'basic',
     fields: { writeKey: { label: 'Write Key', description: 'The write key of a Segment source.', type: 'password', required: true } },
   },
-  extendRequest: ({ settings }) => ({ headers: { Authorization: `Basic ${Buffer.from(`${settings.writeKey}:`).toString('base64')}` } }),
+  extendRequest: ({ settings }) => ({ headers: { Authorization: basicAuth(settings.writeKey, '') } }),
   actions: {
     sendTrack: {
       title: 'Send Track',
