@@ -5,8 +5,9 @@ import { migration as activation } from './003_activation.js';
 import { migration as gitops } from './004_gitops.js';
 import { migration as deliveryPages } from './005_delivery_pages.js';
 import { migration as indexFreeWrites } from './006_index_free_writes.js';
+import { migration as crashLiveness } from './007_crash_liveness.js';
 
 export type { Migration } from './types.js';
 
 /** Every migration, in version order. Append only: a released migration never changes. */
-export const MIGRATIONS: readonly Migration[] = [core, compute, activation, gitops, deliveryPages, indexFreeWrites];
+export const MIGRATIONS: readonly Migration[] = [core, compute, activation, gitops, deliveryPages, indexFreeWrites, crashLiveness];
