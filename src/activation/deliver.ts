@@ -32,6 +32,8 @@ export interface DeliverOptions {
   onProgress?: (p: DeliveryProgress) => void;
   /** Use this model instead of reading the applied resources (tests, npm start). */
   model?: ActivationModel;
+  /** Stops before sending the next page (the page in flight is sent and recorded): a daemon's SIGTERM. */
+  signal?: AbortSignal;
 }
 
 export interface DeliveryProgress {
@@ -68,6 +70,7 @@ interface Ctx {
   sender: Sender;
   pageSize: number;
   onProgress?: (p: DeliveryProgress) => void;
+  signal?: AbortSignal;
 }
 
 /**
@@ -89,6 +92,7 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
     sender: new Sender(model.destinations, opts),
     pageSize: opts.pageSize ?? 2000,
     onProgress: opts.onProgress,
+    signal: opts.signal,
   };
   const results = await Promise.all(emitters.map((e) => deliverEmitter(ctx, model, e.key)));
   const sum = (k: 'sent' | 'failed' | 'deadLettered') => results.reduce((a, r) => a + r[k], 0);
@@ -144,6 +148,10 @@ async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCou
     if (!page) {
       await records.settled();
       return 'delivered';
+    }
+    if (ctx.signal?.aborted) {
+      await records.settled();
+      return 'partial';
     }
     readPos = positionAfter(readPos, page.rows[page.rows.length - 1]);
     next = prepare(ctx, r, readPos);

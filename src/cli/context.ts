@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { waitersDirFor, whileWaiting } from '../controller/file-waiters.js';
 import { loadDesired } from '../manifest/index.js';
 import type { Desired } from '../model/desired.js';
 import { migrateState } from '../state/migrate.js';
@@ -28,7 +29,7 @@ export interface Project {
 export async function openProject(options: ProjectOptions = {}): Promise<Project> {
   const dir = resolve(options.dir ?? process.cwd());
   const desired = await loadDesired(options.outDir ?? resolve(dir, 'cdktf.out'), options.stack);
-  const warehouse = await openWarehouse(desired.warehouse, dir);
+  const warehouse = await openStackWarehouse(desired, dir);
   try {
     await migrateState(warehouse, desired.warehouse.stateSchema);
   } catch (e) {
@@ -36,4 +37,15 @@ export async function openProject(options: ProjectOptions = {}): Promise<Project
     throw e;
   }
   return { dir, desired, warehouse, stateSchema: desired.warehouse.stateSchema, close: () => warehouse.close() };
+}
+
+/**
+ * Opens the stack's warehouse. A DuckDB file is opened as a waiter (controller/file-waiters.ts):
+ * a running `linked run` or `linked deliver --watch` lets go of the file between two statements,
+ * so the command gets it within about a second instead of waiting for a whole delivery.
+ */
+export function openStackWarehouse(desired: Desired, dir: string): Promise<Warehouse> {
+  const wh = desired.warehouse;
+  if (wh.type !== 'duckdb' || wh.path === ':memory:') return openWarehouse(wh, dir);
+  return whileWaiting(waitersDirFor(resolve(dir, wh.path)), () => openWarehouse(wh, dir));
 }

@@ -7,13 +7,14 @@ import { findAudience, linkedAudiencesUsed, type ComputeModel } from '../compute
 import type { RetryPolicy } from '../retry.js';
 import { runAudience } from '../compute/run.js';
 import { nextRunAt } from '../compute/schedule.js';
-import { readRun, readStatuses, updateStatus, type AudienceStatusRow } from '../compute/status.js';
+import { readRun, readRuns, readStatuses, updateStatus, type AudienceStatusRow } from '../compute/status.js';
 import type { CompiledAudience, RunSummary, RunTrigger } from '../compute/types.js';
 import { ComputeRequestStore } from '../state/control/compute-requests.js';
 import { ControllerStore } from '../state/control/controllers.js';
 import { migrateState } from '../state/migrate.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { DEFAULT_LEASE_TTL_MS, heartbeatInterval, LeaseCoordinator, startHeartbeat, type Heartbeat } from './lease.js';
+import { followedNextRun } from './schedule-follow.js';
 import { runOrdered } from './order.js';
 import { importRequestFiles } from './request-files.js';
 
@@ -100,7 +101,7 @@ export class Controller {
       if (this.o.requestDir) await importRequestFiles(requests, this.o.requestDir);
       const model = await (this.o.loadModel ?? ((w) => readAppliedModel(w, this.o.schema)))(wh);
       if (!model) return report;
-      const statuses = await syncStatuses(wh, this.o.schema, model);
+      const statuses = await syncStatuses(wh, this.o.schema, model, this.now(), (line) => this.log(line));
       const requested = await requests.pending();
       const now = this.now();
       const due = model.audiences.filter((a) => {
@@ -231,9 +232,16 @@ export class Controller {
 
 /**
  * Statuses follow the applied model: a disabled audience is Disabled; an enabled one that never
- * ran is Computing until its first run (the seed: enabling triggers a compute).
+ * ran is Computing until its first run (the seed: enabling triggers a compute); an applied
+ * schedule change moves the next run at once (schedule-follow.ts).
  */
-export async function syncStatuses(wh: Warehouse, schema: string, model: ComputeModel): Promise<Map<string, AudienceStatusRow>> {
+export async function syncStatuses(
+  wh: Warehouse,
+  schema: string,
+  model: ComputeModel,
+  now = new Date(),
+  log?: (line: string) => void,
+): Promise<Map<string, AudienceStatusRow>> {
   const current = new Map((await readStatuses(wh, schema)).map((s) => [s.audienceKey, s]));
   for (const a of model.audiences) {
     const s = current.get(a.key);
@@ -241,6 +249,14 @@ export async function syncStatuses(wh: Warehouse, schema: string, model: Compute
     if (a.enabled && (!s || s.status === 'Disabled')) {
       const last = s?.lastRunId ? (await readRun(wh, schema, s.lastRunId))?.status : undefined;
       await updateStatus(wh, schema, a.key, { status: last === 'Live' ? 'Live' : last === 'Failed' ? 'Failed' : 'Computing' });
+    }
+    if (a.enabled && s?.nextRunAt && !s.paused) {
+      const latest = async () => (await readRuns(wh, schema, { audienceKey: a.key, limit: 1 }))[0]?.startedAt;
+      const moved = await followedNextRun(a.schedule, s.nextRunAt, now, latest);
+      if (moved) {
+        await updateStatus(wh, schema, a.key, { nextRunAt: moved });
+        log?.(`${a.key}: schedule changed, next run ${moved.toISOString()}`);
+      }
     }
   }
   return new Map((await readStatuses(wh, schema)).map((s) => [s.audienceKey, s]));

@@ -4,6 +4,7 @@ import { ttyProgress } from '../../activation/progress.js';
 import { LinkedError } from '../../model/errors.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
+import { watchDeliveries } from '../daemon-run.js';
 import { limitHeapGrowth } from '../heap.js';
 import { EXIT, printJson } from '../run.js';
 
@@ -12,6 +13,8 @@ interface DeliverFlags extends ProjectFlags {
   pageSize: string;
   concurrency: string;
   timeout: string;
+  watch?: boolean;
+  pollSeconds: string;
 }
 
 export function positiveInt(value: string, flag: string): number {
@@ -35,11 +38,17 @@ export function register(program: Command): void {
     .option('--page-size <n>', 'rows per page (enrichment queries and cursor commits)', '2000')
     .option('--concurrency <n>', 'requests in flight per destination', '4')
     .option('--timeout <ms>', 'timeout of each request, in milliseconds', '10000')
+    .option('--watch', 'keep delivering until SIGTERM (beside `linked run --no-deliver`): new events, retries, replays; one line (--json: object) per pass')
+    .option('--poll-seconds <n>', 'with --watch: seconds between looks for new events', '10')
     .action(async (flags: DeliverFlags) => {
       const pageSize = positiveInt(flags.pageSize, '--page-size');
       const concurrency = positiveInt(flags.concurrency, '--concurrency');
       const timeoutMs = positiveInt(flags.timeout, '--timeout');
       limitHeapGrowth();
+      if (flags.watch) {
+        const pollMs = positiveInt(flags.pollSeconds, '--poll-seconds') * 1000;
+        return watchDeliveries(flags, { pageSize, concurrency, timeoutMs, pollMs });
+      }
       const project = await openProject(projectOptions(flags));
       const progress = flags.json ? { done: () => undefined } : ttyProgress();
       try {

@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { readAppliedModel } from '../../compute/applied.js';
-import { Controller } from '../../controller/controller.js';
-import { requestDirFor } from '../../controller/request-files.js';
+import { Daemon, onceFailed, type OnceReport } from '../../controller/daemon.js';
 import { loadDesired } from '../../manifest/index.js';
 import { LinkedError } from '../../model/errors.js';
 import { withProjectOptions, type ProjectFlags } from '../command-options.js';
-import { openWarehouse } from '../../warehouse/index.js';
+import { daemonOptions, serveUntilSignal } from '../daemon-run.js';
 import { limitHeapGrowth } from '../heap.js';
 import { EXIT, printJson } from '../run.js';
 import { runFromGit } from '../run-git.js';
@@ -21,6 +20,9 @@ interface RunFlags extends ProjectFlags {
   concurrency: string;
   tickSeconds: string;
   leaseTtl: string;
+  deliver: boolean;
+  pageSize: string;
+  timeout: string;
 }
 
 const positive = (v: string, flag: string) => {
@@ -31,9 +33,16 @@ const positive = (v: string, flag: string) => {
 
 export function register(program: Command): void {
   withProjectOptions(
-    program.command('run').description('the controller: compute each enabled applied audience on its schedule (or once, with --once); with --git, pull and apply a repository too'),
+    program
+      .command('run')
+      .description(
+        'the controller: compute each enabled applied audience on its schedule and deliver its emitters\' events (or once, with --once); with --git, pull and apply a repository too',
+      ),
   )
-    .option('--once', 'compute everything due, then exit (for a CI schedule)')
+    .option('--once', 'compute everything due, deliver until the outboxes are empty, then exit (for a CI schedule)')
+    .option('--no-deliver', 'compute only; deliver apart with `linked deliver --watch` (or `linked deliver`)')
+    .option('--page-size <n>', 'delivery: rows per page (enrichment queries and cursor commits)', '2000')
+    .option('--timeout <ms>', 'delivery: timeout of each request, in milliseconds', '10000')
     .option('--concurrency <n>', 'maximum runs at once (DuckDB: one at a time)', '2')
     .option('--tick-seconds <n>', 'seconds between looks for due audiences and compute-now requests', '10')
     .option('--lease-ttl <seconds>', 'how long a lease (and this controller) outlives its last heartbeat: a killed controller frees its audiences within this time', '30')
@@ -50,8 +59,22 @@ checkout, which is reset on every pull) and it keeps the last good synth in <dir
 \`linked status --dir <dir>\` shows the audiences and the sync state. Suspend the sync with
 \`linked sync suspend --dir <dir>\`.
 
+Delivery: after each run that changed an audience, its event emitters deliver at once; between
+runs the controller keeps delivering (new events, retries after backoff, replays), each emitter on
+its own and under a lease, so two controllers never deliver one emitter at once. --once exits 1 if
+a run failed, an event was dead-lettered, or an emitter is still failing or blocked (\`linked status\`
+says which). With --json, serving prints one JSON object per line: {"type":"run",...} per run and
+{"type":"delivery",...} per emitter's delivery pass; --once prints one report.
+
+On DuckDB (one process per file) the controller lets go of the file whenever another command
+wants it, so \`linked status\`, \`runs\`, \`deliveries\` and \`compute\` answer while it works.
+
+Exit codes: 0 ok; 1 a run failed or events were dead-lettered or left undelivered (--once), or an error.
+
 Examples:
   $ linked run --once
+  $ linked run --tick-seconds 5 --json
+  $ linked run --no-deliver &   linked deliver --watch
   $ linked run --git https://github.com/acme/audiences.git --branch main --interval 5m
   $ linked run --git ../audiences --once --json`,
     )
@@ -67,41 +90,38 @@ Examples:
       const dir = resolve(flags.dir ?? process.cwd());
       // Only the warehouse config comes from the synthesized project; what runs is the applied state.
       const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
-      const schema = desired.warehouse.stateSchema;
-      const stamp = () => new Date().toISOString();
-      const controller = new Controller({
-        open: () => openWarehouse(desired.warehouse, dir),
-        schema,
+      const out = { json: flags.json ?? false, runs: !flags.once };
+      const options = daemonOptions(desired, dir, out);
+      const daemon = new Daemon({
+        ...options,
         ...tuning,
-        loadModel: (wh) => readAppliedModel(wh, schema, flags.stack),
-        requestDir:
-          desired.warehouse.type === 'duckdb' && desired.warehouse.path !== ':memory:'
-            ? requestDirFor(resolve(dir, desired.warehouse.path))
-            : undefined,
-        log: flags.json ? undefined : (line) => process.stdout.write(`${stamp()} ${line}\n`),
-        // --json while serving: one JSON line per finished run.
-        onRun: flags.json && !flags.once ? (s) => process.stdout.write(JSON.stringify(s) + '\n') : undefined,
+        // --once --json prints one report at the end, not a line per pass.
+        onDelivery: flags.once && flags.json ? undefined : options.onDelivery,
+        deliver: flags.deliver,
+        delivery: { pageSize: positive(flags.pageSize, '--page-size'), timeoutMs: positive(flags.timeout, '--timeout') },
+        loadModel: (wh) => readAppliedModel(wh, options.schema, flags.stack),
       });
       if (flags.once) {
-        const report = await controller.tick('once');
-        await controller.stop();
+        const report = await daemon.once();
         if (flags.json) printJson(report);
-        else if (report.due.length === 0) process.stdout.write('Nothing due.\n');
-        if (report.runs.some((r) => r.status !== 'Live')) process.exitCode = EXIT.error;
+        else process.stdout.write(renderOnce(report));
+        if (onceFailed(report)) process.exitCode = EXIT.error;
         return;
       }
-      await new Promise<void>((done) => {
-        const stop = (signal: string) => {
-          if (!flags.json) process.stdout.write(`${stamp()} ${signal}: finishing the current step, then stopping\n`);
-          void controller.stop().then(() => {
-            if (!flags.json) process.stdout.write(`${stamp()} stopped\n`);
-            done();
-          });
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-        if (!flags.json) process.stdout.write(`${stamp()} controller ${controller.id} started (tick ${flags.tickSeconds} s)\n`);
-        controller.start();
-      });
+      const what = flags.deliver ? 'computing and delivering' : 'computing only (--no-deliver)';
+      await serveUntilSignal(daemon, out, `controller ${daemon.id} started, ${what} (tick ${flags.tickSeconds} s)`);
     });
+}
+
+/** The end of `run --once` in text: nothing due, or what needs a look (runs and passes were logged as they ended). */
+function renderOnce(r: OnceReport): string {
+  const lines: string[] = [];
+  if (r.due.length === 0) lines.push('Nothing due.');
+  const failedRuns = r.runs.filter((x) => x.status !== 'Live').length;
+  if (failedRuns > 0) lines.push(`${failedRuns} run(s) failed: see \`linked runs\`.`);
+  const dead = r.deliveries.reduce((a, d) => a + d.deadLettered, 0);
+  if (dead > 0) lines.push(`${dead} event(s) dead-lettered: see \`linked dead-letters\`, then \`linked replay\`.`);
+  const stuck = r.deliveries.filter((d) => d.status !== 'delivered');
+  for (const d of stuck) lines.push(`${d.emitterKey}: not delivered (${d.status})${d.lastError ? `: ${d.lastError}` : ''}; the next run retries it.`);
+  return lines.length ? lines.join('\n') + '\n' : '';
 }

@@ -1,0 +1,78 @@
+import { resolve } from 'node:path';
+import { Daemon, type DaemonOptions } from '../controller/daemon.js';
+import type { DeliveryReport } from '../controller/delivery-loop.js';
+import { requestDirFor } from '../controller/request-files.js';
+import { loadDesired } from '../manifest/index.js';
+import type { Desired } from '../model/desired.js';
+import { LinkedError } from '../model/errors.js';
+import { openWarehouse } from '../warehouse/index.js';
+
+/*
+ * What `linked run` (serving) and `linked deliver --watch` share: the daemon's options from the
+ * stack, its log lines (text, or one JSON object per line with --json), and serving until SIGTERM.
+ */
+
+const stamp = () => new Date().toISOString();
+
+export function deliveryLine(d: DeliveryReport): string {
+  const base = `${d.emitterKey} -> ${d.destinationKey}: ${d.sent} sent, ${d.failed} failed, ${d.deadLettered} dead-lettered (${d.status}, after ${d.trigger}, ${d.durationMs} ms)`;
+  return d.lastError ? `${base}; last error: ${d.lastError}` : base;
+}
+
+export interface DaemonOutput {
+  json: boolean;
+  /** Print a line per run (text mode prints them through the controller's log). */
+  runs: boolean;
+}
+
+/** The daemon's options for a stack: its warehouse (a DuckDB file shared), its log and observers. */
+export function daemonOptions(desired: Desired, dir: string, out: DaemonOutput): Omit<DaemonOptions, 'compute' | 'deliver'> {
+  const wh = desired.warehouse;
+  const duckDbFile = wh.type === 'duckdb' && wh.path !== ':memory:' ? resolve(dir, wh.path) : undefined;
+  const write = (line: string) => process.stdout.write(line + '\n');
+  return {
+    open: () => openWarehouse(wh, dir),
+    schema: wh.stateSchema,
+    stack: desired.stack,
+    duckDbFile,
+    requestDir: duckDbFile ? requestDirFor(duckDbFile) : undefined,
+    log: out.json ? undefined : (line) => write(`${stamp()} ${line}`),
+    // --json: one object per finished run and per delivery pass, told apart by `type`.
+    onRun: out.json && out.runs ? (s) => write(JSON.stringify({ type: 'run', ...s })) : undefined,
+    onDelivery: (d) => write(out.json ? JSON.stringify({ type: 'delivery', ...d }) : `${stamp()} ${deliveryLine(d)}`),
+  };
+}
+
+/** Serves until SIGTERM or SIGINT, then finishes what is in flight and resolves. */
+export async function serveUntilSignal(daemon: Daemon, out: DaemonOutput, started: string): Promise<void> {
+  const say = (line: string) => {
+    if (!out.json) process.stdout.write(`${stamp()} ${line}\n`);
+  };
+  await new Promise<void>((done) => {
+    const stop = (signal: string) => {
+      say(`${signal}: finishing the run step and the delivery page in flight, then stopping`);
+      void daemon.stop().then(() => {
+        say('stopped');
+        done();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    say(started);
+    daemon.start();
+  });
+}
+
+/** `linked deliver --watch`: the daemon's delivery loop alone, until SIGTERM. */
+export async function watchDeliveries(
+  flags: { dir?: string; outDir?: string; stack?: string; json?: boolean; emitter?: string[] },
+  tuning: { pageSize: number; concurrency: number; timeoutMs: number; pollMs: number },
+): Promise<void> {
+  if (flags.emitter) throw new LinkedError('INVALID_OPTION', '--emitter does not apply with --watch: the watch delivers every applied emitter.');
+  const dir = resolve(flags.dir ?? process.cwd());
+  const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
+  const out = { json: flags.json ?? false, runs: false };
+  const { pollMs, ...delivery } = tuning;
+  const daemon = new Daemon({ ...daemonOptions(desired, dir, out), compute: false, delivery, pollMs });
+  await serveUntilSignal(daemon, out, `delivery ${daemon.id} started (looks every ${pollMs / 1000} s)`);
+}

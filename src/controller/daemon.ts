@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { DeliveryProgress } from '../activation/deliver.js';
+import type { RunSummary } from '../compute/types.js';
+import type { Warehouse } from '../warehouse/types.js';
+import { Controller, type ControllerOptions, type TickReport } from './controller.js';
+import { DeliveryLoop, type DeliveryReport, type DeliveryTuning } from './delivery-loop.js';
+import { waitersDirFor } from './file-waiters.js';
+import { SharedFile } from './shared-file.js';
+
+export interface DaemonOptions extends Omit<ControllerOptions, 'onRun'> {
+  /** The stack whose applied emitters it delivers (default: all). */
+  stack?: string;
+  /** Compute on schedule (the controller). Default true; false for `linked deliver --watch`. */
+  compute?: boolean;
+  /** Deliver the outbox (the delivery loop). Default true; false for `linked run --no-deliver`. */
+  deliver?: boolean;
+  delivery?: DeliveryTuning;
+  /** Between delivery looks; default tickSeconds. */
+  pollMs?: number;
+  /**
+   * The DuckDB file `open` opens, when the warehouse is one: the daemon then shares it with other
+   * processes (shared-file.ts) instead of holding it while it works.
+   */
+  duckDbFile?: string;
+  /** Observers (metrics, logs): after each run, each emitter's delivery pass, each committed page. */
+  onRun?: (summary: RunSummary) => void;
+  onDelivery?: (report: DeliveryReport) => void;
+  onBatch?: (progress: DeliveryProgress) => void;
+}
+
+export interface OnceReport extends TickReport {
+  /** Per emitter that had events: its passes summed up. */
+  deliveries: DeliveryReport[];
+}
+
+/** Whether a run changed anything its emitters could deliver. */
+const changed = (s: RunSummary) => s.status === 'Live' && (s.entered ?? 0) + (s.exited ?? 0) + (s.entitiesAdded ?? 0) + (s.entitiesRemoved ?? 0) > 0;
+
+/**
+ * `linked run`: the controller computes audiences on their schedules, and after each run that
+ * committed changes the delivery loop drains that audience's emitters; between runs the loop keeps
+ * delivering (new rows, retries, replays). Computes and deliveries run side by side: on Snowflake
+ * each on its own connection; on DuckDB through one shared file whose statements interleave.
+ */
+export class Daemon {
+  readonly id: string;
+  readonly controller?: Controller;
+  readonly delivery?: DeliveryLoop;
+  private readonly shared?: SharedFile;
+
+  constructor(o: DaemonOptions) {
+    this.id = o.id ?? `${o.compute === false ? 'deliverer' : 'controller'}:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.shared = o.duckDbFile ? new SharedFile({ open: o.open, waitersDir: waitersDirFor(o.duckDbFile), log: o.log }) : undefined;
+    const shared = this.shared;
+    const open: () => Promise<Warehouse> = shared ? async () => shared.handle() : o.open;
+    if (o.compute !== false) {
+      this.controller = new Controller({
+        ...o,
+        id: this.id,
+        open,
+        onRun: (s) => {
+          o.onRun?.(s);
+          if (changed(s)) this.delivery?.kick(s.audienceKey);
+        },
+      });
+    }
+    if (o.deliver !== false) {
+      this.delivery = new DeliveryLoop({
+        open,
+        schema: o.schema,
+        stack: o.stack,
+        holder: this.id,
+        leaseTtlMs: o.leaseTtlMs,
+        pollMs: o.pollMs ?? (o.tickSeconds ?? 10) * 1000,
+        deliver: o.delivery,
+        onDelivery: o.onDelivery,
+        onBatch: o.onBatch,
+        log: o.log,
+      });
+    }
+  }
+
+  /** Serves until stop(): ticks the controller and runs the delivery loop. */
+  start(): void {
+    this.controller?.start();
+    this.delivery?.start();
+  }
+
+  /** `run --once`: computes what is due, then delivers until every outbox is empty (or stuck), then stops. */
+  async once(): Promise<OnceReport> {
+    try {
+      const report = (await this.controller?.tick('once')) ?? { due: [], runs: [], skipped: [] };
+      const deliveries = (await this.delivery?.untilEmpty()) ?? [];
+      return { ...report, deliveries };
+    } finally {
+      await this.stop();
+    }
+  }
+
+  /**
+   * SIGTERM: no new run or delivery pass starts; a run in flight stops at its next step boundary,
+   * a delivery pass after the page it sends is recorded. Resolves when the warehouse is closed.
+   */
+  async stop(): Promise<void> {
+    await Promise.all([this.controller?.stop(), this.delivery?.stop()]);
+    await this.shared?.close();
+  }
+}
+
+/** Whether a `run --once` (or a delivery) left something for a person to look at: the exit code. */
+export function onceFailed(report: OnceReport): boolean {
+  return report.runs.some((r) => r.status !== 'Live') || report.deliveries.some((d) => d.status !== 'delivered' || d.deadLettered > 0);
+}

@@ -1,0 +1,264 @@
+import { deliverAll, type DeliverOptions, type DeliveryProgress, type EmitterDelivery } from '../activation/deliver.js';
+import { readActivationModel, resolveEmitter, type ActivationModel } from '../activation/emitter-context.js';
+import { EmitterReader } from '../activation/read.js';
+import { LeaseStore } from '../state/control/leases.js';
+import type { Warehouse } from '../warehouse/types.js';
+
+/** What started a delivery: a compute that committed, the loop's periodic look, a retry, or `run --once`. */
+export type DeliveryTrigger = 'compute' | 'poll' | 'retry' | 'once';
+
+/** One emitter's delivery pass, as the daemon's observers see it (`onDelivery`). */
+export interface DeliveryReport extends EmitterDelivery {
+  runId: string;
+  trigger: DeliveryTrigger;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+}
+
+export type DeliveryTuning = Pick<DeliverOptions, 'pageSize' | 'concurrency' | 'timeoutMs' | 'retry' | 'env'>;
+
+export interface DeliveryLoopOptions {
+  /** Opens the warehouse: per look and per delivery pass (on DuckDB, a handle on the shared file). */
+  open: () => Promise<Warehouse>;
+  schema: string;
+  stack?: string;
+  /** This daemon's id: the holder of the emitters' leases. */
+  holder: string;
+  /** How long an emitter's lease lasts without renewal (renewed every third of it while delivering). */
+  leaseTtlMs?: number;
+  /** Between looks for new rows, replays and due retries. Default 10 s. */
+  pollMs?: number;
+  /** The longest wait before retrying an emitter whose last pass failed (doubling from pollMs). Default 5 min. */
+  maxRetryDelayMs?: number;
+  deliver?: DeliveryTuning;
+  /** After each emitter's pass. */
+  onDelivery?: (report: DeliveryReport) => void;
+  /** After each committed page (counts so far in the pass). */
+  onBatch?: (progress: DeliveryProgress) => void;
+  log?: (line: string) => void;
+}
+
+/** An emitter's lease key in the lease table, beside the audiences' keys. */
+export const emitterLeaseKey = (emitterKey: string) => `emitter:${emitterKey}`;
+
+/**
+ * The delivery side of the daemon: every emitter drains on its own (one slow destination never
+ * waits for another, nor holds up a compute), under its lease (two daemons never deliver one
+ * emitter at once). An emitter is delivered when a compute of its audience commits (`kick`), and
+ * at each look (every pollMs) when its outbox has rows after its cursor (new rows, replays); after
+ * a failed pass it waits, doubling from pollMs, before the next. Delivery itself is deliverAll:
+ * page by page, each page's cursor committed with its record, so a crash resends at most the pages
+ * in flight.
+ */
+export class DeliveryLoop {
+  private readonly abort = new AbortController();
+  private readonly inFlight = new Map<string, Promise<DeliveryReport | undefined>>();
+  private readonly retryAt = new Map<string, { at: number; failures: number }>();
+  /** Audiences whose compute committed since the last look: their emitters' passes say `compute`. */
+  private readonly kicked = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private looking?: Promise<void>;
+  private stopped = false;
+  private started = false;
+
+  constructor(private readonly o: DeliveryLoopOptions) {}
+
+  private log(line: string) {
+    this.o.log?.(line);
+  }
+
+  start(): void {
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** A compute of `audienceKey` committed: its emitters deliver now (when serving; `untilEmpty` delivers them anyway). */
+  kick(audienceKey: string): void {
+    if (!this.started) return;
+    this.kicked.add(audienceKey);
+    this.schedule(0);
+  }
+
+  /** No new pass starts; passes in flight finish the page they send, record it, and end. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    clearTimeout(this.timer);
+    await this.looking?.catch(() => undefined);
+    await Promise.all([...this.inFlight.values()].map((p) => p.catch(() => undefined)));
+  }
+
+  /**
+   * `run --once`: every emitter drains until its outbox is empty, a pass ends in anything but a
+   * transient failure (blocked, failed), or a pass makes no progress (its events stay pending for
+   * the next run). Returns each emitter's passes summed up.
+   */
+  async untilEmpty(): Promise<DeliveryReport[]> {
+    const model = await this.withWarehouse((wh) => readActivationModel(wh, this.o.schema, this.o.stack));
+    return (
+      await Promise.all(
+        model.emitters.map(async (e): Promise<DeliveryReport | undefined> => {
+          let total: DeliveryReport | undefined;
+          for (;;) {
+            if (this.stopped) return total;
+            const pass = await this.pass(e.key, 'once', { skipWhenEmpty: true });
+            if (!pass) return total;
+            total = total ? addUp(total, pass) : pass;
+            if (pass.status !== 'partial' || pass.sent + pass.deadLettered === 0) return total;
+          }
+        }),
+      )
+    ).filter((r): r is DeliveryReport => r !== undefined);
+  }
+
+  private schedule(delayMs: number) {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      if (this.looking) {
+        // A look is running: look again right after it.
+        void this.looking.then(() => this.schedule(0));
+        return;
+      }
+      this.looking = this.look()
+        .catch((e) => this.log(`delivery look failed: ${(e as Error).message}`))
+        .finally(() => {
+          this.looking = undefined;
+          this.schedule(this.o.pollMs ?? 10_000);
+        });
+    }, delayMs);
+  }
+
+  /** Starts a pass for every emitter that is idle, not waiting to retry, and has work. */
+  private async look(): Promise<void> {
+    const kicked = new Set(this.kicked);
+    this.kicked.clear();
+    const now = Date.now();
+    const ready = await this.withWarehouse(async (wh) => {
+      const model = await readActivationModel(wh, this.o.schema, this.o.stack);
+      const keys: { key: string; trigger: DeliveryTrigger }[] = [];
+      for (const e of model.emitters) {
+        if (this.inFlight.has(e.key)) continue;
+        const retry = this.retryAt.get(e.key);
+        if (retry && retry.at > now) continue;
+        if (!(await hasPending(wh, this.o.schema, model, e.key))) continue;
+        keys.push({ key: e.key, trigger: kicked.has(e.audience) ? 'compute' : retry ? 'retry' : 'poll' });
+      }
+      return keys;
+    });
+    for (const { key, trigger } of ready) {
+      if (this.stopped) return;
+      const pass = this.pass(key, trigger).then(
+        (report) => {
+          this.afterPass(key, report);
+          return report;
+        },
+        (e: unknown) => {
+          this.log(`${key}: delivery failed: ${(e as Error).message}`);
+          this.afterPass(key, undefined, true);
+          return undefined;
+        },
+      );
+      this.inFlight.set(key, pass);
+      void pass.finally(() => this.inFlight.delete(key));
+    }
+  }
+
+  private afterPass(key: string, report: DeliveryReport | undefined, threw = false) {
+    const failed = threw || (report !== undefined && report.status !== 'delivered');
+    if (!failed) {
+      this.retryAt.delete(key);
+      // Rows may have arrived while it delivered: look again soon.
+      if (report && report.sent + report.deadLettered > 0) this.schedule(0);
+      return;
+    }
+    const failures = (this.retryAt.get(key)?.failures ?? 0) + 1;
+    const poll = this.o.pollMs ?? 10_000;
+    const delay = Math.min(poll * 2 ** (failures - 1), this.o.maxRetryDelayMs ?? 300_000);
+    this.retryAt.set(key, { at: Date.now() + delay, failures });
+  }
+
+  /** One delivery pass of one emitter under its lease; undefined when another daemon holds it (or nothing is pending). */
+  private async pass(emitterKey: string, trigger: DeliveryTrigger, opts: { skipWhenEmpty?: boolean } = {}): Promise<DeliveryReport | undefined> {
+    return this.withWarehouse(async (wh) => {
+      const leases = new LeaseStore(wh, this.o.schema);
+      const leaseKey = emitterLeaseKey(emitterKey);
+      const ttlMs = this.o.leaseTtlMs ?? 15 * 60_000;
+      if (!(await leases.acquire(leaseKey, this.o.holder, ttlMs))) {
+        this.log(`${emitterKey}: delivered by ${(await leases.holder(leaseKey)) ?? 'another process'}, skipped`);
+        return undefined;
+      }
+      const renew = setInterval(() => {
+        leases.acquire(leaseKey, this.o.holder, ttlMs).catch((e) => this.log(`${emitterKey}: lease renewal failed: ${(e as Error).message}`));
+      }, Math.max(1000, Math.floor(ttlMs / 3)));
+      renew.unref();
+      try {
+        if (opts.skipWhenEmpty) {
+          const model = await readActivationModel(wh, this.o.schema, this.o.stack);
+          if (!(await hasPending(wh, this.o.schema, model, emitterKey))) return undefined;
+        }
+        const started = Date.now();
+        const summary = await deliverAll(wh, this.o.schema, {
+          ...this.o.deliver,
+          stack: this.o.stack,
+          emitters: [emitterKey],
+          signal: this.abort.signal,
+          onProgress: this.o.onBatch,
+        });
+        const emitter = summary.emitters[0];
+        if (!emitter) return undefined;
+        const report: DeliveryReport = {
+          ...emitter,
+          runId: summary.runId,
+          trigger,
+          startedAt: summary.startedAt,
+          finishedAt: summary.finishedAt,
+          durationMs: Date.now() - started,
+        };
+        this.o.onDelivery?.(report);
+        return report;
+      } finally {
+        clearInterval(renew);
+        await leases.release(leaseKey, this.o.holder).catch(() => undefined);
+      }
+    });
+  }
+
+  private async withWarehouse<T>(fn: (wh: Warehouse) => Promise<T>): Promise<T> {
+    const wh = await this.o.open();
+    try {
+      return await fn(wh);
+    } finally {
+      await wh.close();
+    }
+  }
+}
+
+/** Whether the emitter has rows after its cursor (new rows or replayed ones). Unresolvable emitters count as pending: the pass reports why. */
+async function hasPending(wh: Warehouse, schema: string, model: ActivationModel, emitterKey: string): Promise<boolean> {
+  const emitter = model.emitters.find((e) => e.key === emitterKey);
+  if (!emitter) return false;
+  let resolved;
+  try {
+    resolved = resolveEmitter(model, emitter);
+  } catch {
+    return true;
+  }
+  const reader = new EmitterReader(wh, schema);
+  const cursor = await reader.cursor(resolved, new Date());
+  return (await reader.page(emitter, cursor, 1)) !== undefined;
+}
+
+/** Two passes of one emitter as one: counts summed, the last pass's status and error. */
+function addUp(a: DeliveryReport, b: DeliveryReport): DeliveryReport {
+  return {
+    ...b,
+    startedAt: a.startedAt,
+    durationMs: a.durationMs + b.durationMs,
+    sent: a.sent + b.sent,
+    deadLettered: a.deadLettered + b.deadLettered,
+    requests: a.requests + b.requests,
+    retries: a.retries + b.retries,
+  };
+}

@@ -1,0 +1,103 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Audience, DataGraph, Desired } from '../../src/model/index.js';
+import { Destination } from '../../src/model/destination.js';
+import { EventEmitter } from '../../src/model/emitter.js';
+import { migrateState } from '../../src/state/migrate.js';
+import { writeResource } from '../../src/state/apply/resources.js';
+import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { writeManifest } from '../plan/fixtures.js';
+
+/*
+ * A small project for the daemon's CLI tests: `profiles` (plan premium for every fifth user), the
+ * audience "premium" (every minute) with an emitter of its entered events to a webhook, applied
+ * as `linked apply` leaves it. The CLI runs as real child processes on the real DuckDB file.
+ */
+export const SCHEMA = 'LINKED_AUDIENCES';
+const ROOT = new URL('../..', import.meta.url).pathname;
+const BIN = join(ROOT, 'bin/linked.js');
+
+export interface DaemonProject {
+  dir: string;
+  db: string;
+  /** Runs the CLI to its end (asynchronously: the test's webhook lives in this process). */
+  linked(...args: string[]): Promise<{ code: number | null; out: string; err: string; json: () => any }>;
+  spawnLinked(...args: string[]): Spawned;
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  output: () => string;
+  waitFor(re: RegExp, timeoutMs?: number): Promise<void>;
+  exited: Promise<{ code: number | null; out: string; err: string }>;
+}
+
+export async function makeProject(webhookUrl: string, opts: { users?: number; batch?: boolean } = {}): Promise<DaemonProject> {
+  const dir = mkdtempSync(join(tmpdir(), 'linked-daemon-'));
+  const db = join(dir, 'w.duckdb');
+  const graph = DataGraph.parse({ profile: { table: 'main.profiles', id: 'user_id', traits: ['plan'] } });
+  const audience = Audience.parse({
+    key: 'premium',
+    name: 'Premium',
+    enabled: true,
+    schedule: { type: 'interval', every: '1h' },
+    condition: { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'premium' } },
+  });
+  const destination = Destination.parse({ key: 'hook', type: 'webhook', settings: { url: `${webhookUrl}/hook`, batch: opts.batch ?? false } });
+  const emitter = EventEmitter.parse({ key: 'premium-entered', audience: 'premium', destination: 'hook', trigger: 'audience_entered', sendForCurrent: true });
+  const desired = Desired.parse({ stack: 'bank', warehouse: { type: 'duckdb', path: 'w.duckdb' }, graph, audiences: [audience], destinations: [destination], emitters: [emitter] });
+  writeManifest(dir, desired);
+  const wh = await openDuckDb(db);
+  try {
+    await migrateState(wh, SCHEMA);
+    await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, CASE WHEN i % 5 = 0 THEN 'premium' ELSE 'basic' END AS plan FROM range(?) t(i)`, [opts.users ?? 50]);
+    const ctx = { applyId: 'a', appliedAt: new Date(), appliedBy: null, commitSha: null, stack: 'bank' };
+    await writeResource(wh, SCHEMA, 'data_graph', 'graph', desired.graph, ctx, true);
+    await writeResource(wh, SCHEMA, 'audience', audience.key, audience, ctx, true);
+    await writeResource(wh, SCHEMA, 'destination', destination.key, destination, ctx, true);
+    await writeResource(wh, SCHEMA, 'event_emitter', emitter.key, emitter, ctx, true);
+  } finally {
+    await wh.close();
+  }
+  const children: ChildProcess[] = [];
+  return {
+    dir,
+    db,
+    linked: (...args) =>
+      new Promise((resolve) => {
+        execFile(process.execPath, [BIN, ...args, '--dir', dir], { encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+          resolve({ code, out: stdout, err: stderr, json: () => JSON.parse(stdout) });
+        });
+      }),
+    spawnLinked: (...args) => {
+      const child = spawn(process.execPath, [BIN, ...args, '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      let out = '';
+      let err = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (err += d));
+      const exited = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
+      const waitFor = async (re: RegExp, timeoutMs = 60_000) => {
+        const until = Date.now() + timeoutMs;
+        while (!re.test(out)) {
+          if (Date.now() > until || child.exitCode !== null) throw new Error(`no ${re} in: ${out}\n${err}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      return { child, output: () => out, waitFor, exited };
+    },
+  };
+}
+
+/** Reads the DuckDB file from the test process (the children must not hold it). */
+export async function query<T>(db: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const wh = await openDuckDb(db);
+  try {
+    return (await wh.query<T>(sql, params)).rows;
+  } finally {
+    await wh.close();
+  }
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { readStatus } from '../../src/compute/status.js';
+import { Controller } from '../../src/controller/controller.js';
+import { followedNextRun } from '../../src/controller/schedule-follow.js';
+import { Audience, DataGraph } from '../../src/model/index.js';
+import type { Schedule } from '../../src/model/audience.js';
+import { writeResource } from '../../src/state/apply/resources.js';
+import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { SCHEMA, freshWarehouse } from '../compute/helpers.js';
+
+const every = (e: string): Schedule => ({ type: 'interval', every: e }) as Schedule;
+const cronAt = (expression: string): Schedule => ({ type: 'cron', expression }) as Schedule;
+const at = (iso: string) => new Date(iso);
+
+describe('followedNextRun', () => {
+  const noRun = async () => undefined;
+  it('keeps a slot that still fits the applied schedule', async () => {
+    expect(await followedNextRun(every('15m'), at('2026-12-05T10:15:00Z'), at('2026-12-05T10:07:00Z'), noRun)).toBeUndefined();
+    // Overdue slots stand: the audience is due anyway.
+    expect(await followedNextRun(every('15m'), at('2026-12-05T10:15:00Z'), at('2026-12-05T10:40:00Z'), noRun)).toBeUndefined();
+    expect(await followedNextRun(cronAt('0 6 * * *'), at('2026-12-06T06:00:00Z'), at('2026-12-05T10:00:00Z'), noRun)).toBeUndefined();
+  });
+  it('moves a slot of an older, slower schedule to the new one, from the latest run', async () => {
+    const lastRun = async () => at('2026-12-05T10:00:10Z');
+    expect(await followedNextRun(every('1m'), at('2026-12-05T10:15:00Z'), at('2026-12-05T10:07:30Z'), lastRun)).toEqual(at('2026-12-05T10:01:00Z'));
+    expect(await followedNextRun(every('1m'), at('2026-12-06T06:00:00Z'), at('2026-12-05T10:07:30Z'), noRun)).toEqual(at('2026-12-05T10:08:00Z'));
+  });
+  it('moves a slot the new, slower schedule does not have', async () => {
+    const lastRun = async () => at('2026-12-05T10:07:00Z');
+    expect(await followedNextRun(cronAt('0 6 * * *'), at('2026-12-05T10:08:00Z'), at('2026-12-05T10:07:30Z'), lastRun)).toEqual(at('2026-12-06T06:00:00Z'));
+  });
+});
+
+describe('the controller after an apply changes a schedule', () => {
+  it('recomputes the next run at once: every 15m -> every 1m, and a daily cron -> every minute', async () => {
+    const { wh, path } = await freshWarehouse();
+    await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, 'premium' AS plan FROM range(5) t(i)`);
+    const graph = DataGraph.parse({ profile: { table: 'main.profiles', id: 'user_id', traits: ['plan'] } });
+    let applies = 0;
+    const apply = async (key: string, schedule: Schedule) => {
+      const ctx = { applyId: `a${++applies}`, appliedAt: new Date(), appliedBy: null, commitSha: null, stack: 's' };
+      const audience = Audience.parse({ key, name: key, enabled: true, schedule, condition: { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'premium' } } });
+      const w = await openDuckDb(path);
+      try {
+        if (applies === 1) await writeResource(w, SCHEMA, 'data_graph', 'graph', graph, ctx, true);
+        await writeResource(w, SCHEMA, 'audience', key, audience, ctx, true);
+      } finally {
+        await w.close();
+      }
+    };
+    await wh.close();
+    await apply('quarter', every('15m'));
+    await apply('daily', cronAt('0 6 * * *'));
+
+    let now = at('2026-12-05T10:07:00Z');
+    const controller = new Controller({ open: () => openDuckDb(path), schema: SCHEMA, now: () => now });
+    const nextRun = async (key: string) => {
+      const w = await openDuckDb(path);
+      try {
+        return (await readStatus(w, SCHEMA, key))?.nextRunAt?.toISOString();
+      } finally {
+        await w.close();
+      }
+    };
+
+    expect((await controller.tick()).runs.map((r) => r.audienceKey).sort()).toEqual(['daily', 'quarter']);
+    expect(await nextRun('quarter')).toBe('2026-12-05T10:15:00.000Z');
+    expect(await nextRun('daily')).toBe('2026-12-06T06:00:00.000Z');
+
+    now = at('2026-12-05T10:07:30Z');
+    expect((await controller.tick()).due).toEqual([]);
+
+    await apply('quarter', every('1m'));
+    await apply('daily', every('1m'));
+    // The old slots (10:15, tomorrow 06:00) are gone: both are due at the next minute after their run.
+    expect((await controller.tick()).due).toEqual([]);
+    expect(await nextRun('quarter')).toBe('2026-12-05T10:08:00.000Z');
+    expect(await nextRun('daily')).toBe('2026-12-05T10:08:00.000Z');
+    now = at('2026-12-05T10:08:01Z');
+    expect((await controller.tick()).runs.map((r) => r.audienceKey).sort()).toEqual(['daily', 'quarter']);
+    expect(await nextRun('quarter')).toBe('2026-12-05T10:09:00.000Z');
+    await controller.stop();
+  }, 60_000);
+});
