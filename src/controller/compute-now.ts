@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { readAppliedModel } from '../compute/applied.js';
 import { compileAudience } from '../compute/compile.js';
 import { findAudience } from '../compute/model.js';
@@ -8,11 +7,10 @@ import type { RunProgress, RunSummary } from '../compute/types.js';
 import { LinkedError } from '../model/errors.js';
 import { ComputeRequestStore } from '../state/control/compute-requests.js';
 import { ControllerStore } from '../state/control/controllers.js';
+import { holderId } from '../state/control/holder.js';
 import { LeaseStore } from '../state/control/leases.js';
 import type { Warehouse } from '../warehouse/types.js';
-
-/** A controller that beat within this window is taken to be running. */
-export const CONTROLLER_ALIVE_MS = 2 * 60_000;
+import { DEFAULT_LEASE_TTL_MS, LeaseCoordinator } from './lease.js';
 
 export type ComputeNowOutcome =
   | { kind: 'computed'; summary: RunSummary }
@@ -26,7 +24,7 @@ export async function computeNow(
   wh: Warehouse,
   schema: string,
   audienceKey: string,
-  options: { stack?: string; request?: boolean; onProgress?: (p: RunProgress) => void; now?: Date } = {},
+  options: { stack?: string; request?: boolean; onProgress?: (p: RunProgress) => void; now?: Date; leaseTtlMs?: number } = {},
 ): Promise<ComputeNowOutcome> {
   const model = await readAppliedModel(wh, schema, options.stack);
   const audience = model && findAudience(model, audienceKey);
@@ -39,21 +37,26 @@ export async function computeNow(
   const status = await readStatus(wh, schema, audienceKey);
   if (status?.paused) throw pausedError(audienceKey, status.pausedReason);
 
-  const controllers = await new ControllerStore(wh, schema).live(CONTROLLER_ALIVE_MS);
+  const controllers = await new ControllerStore(wh, schema).live();
+  const holder = holderId('cli');
   if (options.request || controllers.length > 0) {
-    const requestId = await new ComputeRequestStore(wh, schema).create(audienceKey, `cli:${hostname()}:${process.pid}`);
+    const requestId = await new ComputeRequestStore(wh, schema).create(audienceKey, holder);
     return { kind: 'requested', requestId, controllers };
   }
 
-  const holder = `cli:${hostname()}:${process.pid}`;
-  const ttlMs = 15 * 60_000;
-  const leases = new LeaseStore(wh, schema);
-  if (!(await leases.acquire(audienceKey, holder, ttlMs))) {
+  const ttlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  const lease = new LeaseCoordinator(() => wh, schema, holder);
+  if (!(await lease.shouldRun(audienceKey, ttlMs))) {
+    const held = (await new LeaseStore(wh, schema).list()).find((l) => l.key === audienceKey);
     throw new LinkedError(
       'AUDIENCE_BUSY',
-      `Audience ${audienceKey} is being computed by ${(await leases.holder(audienceKey)) ?? 'another process'}. Try again when it finishes, or use --request.`,
+      `Audience ${audienceKey} is being computed by ${held?.holder ?? 'another process'}` +
+        (held?.expiresAt ? ` (its lease runs until ${held.expiresAt} unless renewed)` : '') +
+        `. Try again when it finishes, or use --request. If that process is gone, its lease lapses by then; \`linked force-unlock ${audienceKey}\` releases it now.`,
     );
   }
+  // Renewed while the run works: if this process dies, the lease lapses within one TTL.
+  const heartbeat = lease.hold(audienceKey, ttlMs);
   try {
     const now = options.now ?? new Date();
     const summary = await runAudience(wh, {
@@ -66,7 +69,8 @@ export async function computeNow(
     });
     return { kind: 'computed', summary };
   } finally {
-    await leases.release(audienceKey, holder);
+    await heartbeat.stop();
+    await lease.onComplete(audienceKey);
   }
 }
 

@@ -13,7 +13,7 @@ import { ComputeRequestStore } from '../state/control/compute-requests.js';
 import { ControllerStore } from '../state/control/controllers.js';
 import { migrateState } from '../state/migrate.js';
 import type { Warehouse } from '../warehouse/types.js';
-import { LeaseCoordinator } from './lease.js';
+import { DEFAULT_LEASE_TTL_MS, heartbeatInterval, LeaseCoordinator, startHeartbeat, type Heartbeat } from './lease.js';
 import { followedNextRun } from './schedule-follow.js';
 import { runOrdered } from './order.js';
 import { importRequestFiles } from './request-files.js';
@@ -39,6 +39,9 @@ export interface ControllerOptions {
   now?: () => Date;
   id?: string;
 }
+
+/** Runs that did not serve the requests they claimed: stopped before their outcome (the next tick serves them). */
+const UNSERVED = new Set(['RUN_CANCELLED', 'LEASE_LOST']);
 
 export interface TickReport {
   due: string[];
@@ -69,6 +72,14 @@ export class Controller {
   private log(line: string) {
     this.o.log?.(line);
   }
+  private get leaseTtlMs() {
+    return this.o.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  }
+  /** Announces this controller, live until its next tick's beat is due, plus a lease TTL of grace. */
+  private beat(wh: Warehouse) {
+    const tickMs = Math.max(1, Math.min(59, this.o.tickSeconds ?? 10)) * 1000;
+    return new ControllerStore(wh, this.o.schema).heartbeat(this.id, this.now(), Math.max(this.leaseTtlMs, tickMs + heartbeatInterval(this.leaseTtlMs)));
+  }
 
   /** One pass; `once` marks runs of `linked run --once`. Never overlaps itself. */
   tick(trigger: 'schedule' | 'once' = 'schedule'): Promise<TickReport> {
@@ -80,10 +91,13 @@ export class Controller {
     const report: TickReport = { due: [], runs: [], skipped: [] };
     if (this.stopped) return report;
     const wh = await this.o.open();
+    let beating: Heartbeat | undefined;
     try {
       await migrateState(wh, this.o.schema);
       const requests = new ComputeRequestStore(wh, this.o.schema);
-      await new ControllerStore(wh, this.o.schema).heartbeat(this.id, this.now());
+      await this.beat(wh);
+      // Beats while the tick works, so a long run never makes this controller look gone.
+      beating = startHeartbeat(() => this.beat(wh), heartbeatInterval(this.leaseTtlMs), (e) => this.log(`heartbeat failed: ${(e as Error).message}`));
       if (this.o.requestDir) await importRequestFiles(requests, this.o.requestDir);
       const model = await (this.o.loadModel ?? ((w) => readAppliedModel(w, this.o.schema)))(wh);
       if (!model) return report;
@@ -110,6 +124,7 @@ export class Controller {
       );
       return report;
     } finally {
+      await beating?.stop();
       await wh.close();
     }
   }
@@ -125,7 +140,7 @@ export class Controller {
   ): Promise<RunSummary | 'skipped' | undefined> {
     const audience = findAudience(model, key)!;
     const wh = ownConnection ? await this.o.open() : tickWh;
-    const ttlMs = this.o.leaseTtlMs ?? 15 * 60_000;
+    const ttlMs = this.leaseTtlMs;
     const coordinator = new LeaseCoordinator(() => wh, this.o.schema, this.id);
     try {
       if (!(await coordinator.shouldRun(key, ttlMs))) {
@@ -139,8 +154,10 @@ export class Controller {
         const startedAt = this.now();
         if (fresh?.paused || (!stillRequested && fresh?.nextRunAt && fresh.nextRunAt.getTime() > startedAt.getTime())) return undefined;
         const runId = randomUUID();
-        if (stillRequested) await requests.pick(key, runId, startedAt);
+        // Claimed, not served: a controller killed during the run leaves the request pending.
+        if (stillRequested) await requests.claim(key, runId);
         this.log(`${key}: computing (${trigger})`);
+        const heartbeat = coordinator.hold(key, ttlMs, (e) => this.log(`${key}: lease renewal failed: ${(e as Error).message}`));
         const summary = await runAudience(wh, {
           schema: this.o.schema,
           audienceKey: key,
@@ -155,7 +172,9 @@ export class Controller {
             this.o.compile
               ? this.o.compile(model, key, wh, startedAt)
               : compileAudience(model, key, { dialect: wh.dialect, stateSchema: this.o.schema, now: startedAt }),
-        });
+        }).finally(() => heartbeat.stop());
+        // Served once the run's outcome is recorded; a cancelled run (SIGTERM) leaves it to the next controller.
+        if (stillRequested && !UNSERVED.has(summary.error?.code ?? '')) await requests.complete(runId, this.now());
         this.log(
           summary.status === 'Live'
             ? `${key}: Live, ${summary.members} members, +${summary.entered} -${summary.exited}, entities +${summary.entitiesAdded} -${summary.entitiesRemoved} (${summary.durationMs} ms)`
@@ -163,7 +182,7 @@ export class Controller {
         );
         this.o.onRun?.(summary);
         // A long tick still shows this controller alive to `linked compute`.
-        await new ControllerStore(wh, this.o.schema).heartbeat(this.id, this.now()).catch(() => undefined);
+        await this.beat(wh).catch(() => undefined);
         return summary;
       } finally {
         await coordinator.onComplete(key);

@@ -1,7 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runAudience } from '../../src/compute/run.js';
 import { computeTables } from '../compute/helpers.js';
-import { LeaseCoordinator } from '../../src/controller/lease.js';
+import { LeaseCoordinator, startHeartbeat } from '../../src/controller/lease.js';
+import { ControllerStore } from '../../src/state/control/controllers.js';
+import { holderIsDead, holderProcess } from '../../src/state/control/holder.js';
 import { LeaseStore } from '../../src/state/control/leases.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { SCHEMA, freshWarehouse, outboxRows } from '../compute/helpers.js';
@@ -55,5 +59,91 @@ describe('leases', () => {
     });
     expect(r.error?.code).toBe('LEASE_LOST');
     expect(await outboxRows(wh)).toEqual([]);
+  });
+});
+
+/** The pid of a process that ran on this host and has exited (reaped: its pid is free). */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(r.stdout);
+}
+
+describe('holders that died', () => {
+  it('are recognised on this host by pid, in both holder formats; never on another host', () => {
+    const pid = deadPid();
+    expect(holderProcess(`cli:${hostname()}:${pid}`)).toEqual({ host: hostname(), pid });
+    expect(holderProcess(`controller:${hostname()}:${pid}:ab12cd34`)).toEqual({ host: hostname(), pid });
+    expect(holderProcess(`ana@${hostname()} (pid ${pid})`)).toEqual({ host: hostname(), pid });
+    expect(holderIsDead(`cli:${hostname()}:${pid}`)).toBe(true);
+    expect(holderIsDead(`ana@${hostname()} (pid ${pid})`)).toBe(true);
+    expect(holderIsDead(`cli:${hostname()}:${process.pid}`)).toBe(false);
+    expect(holderIsDead(`cli:some-other-host:${pid}`)).toBe(false);
+    expect(holderIsDead('controller-x')).toBe(false);
+    expect(holderIsDead(null)).toBe(false);
+  });
+
+  it('lose their lease at once to a holder on the same host; a holder elsewhere keeps it until it expires', async () => {
+    wh = (await freshWarehouse()).wh;
+    const leases = new LeaseStore(wh, SCHEMA);
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    const dead = `cli:${hostname()}:${deadPid()}`;
+    expect(await leases.acquire('aud', dead, 30_000, t0)).toBe(true);
+    expect(await leases.acquire('aud', 'controller:me', 30_000, new Date(t0.getTime() + 1000))).toBe(true);
+
+    const remote = `cli:elsewhere:${deadPid()}`;
+    expect(await leases.acquire('other', remote, 30_000, t0)).toBe(true);
+    expect(await leases.acquire('other', 'controller:me', 30_000, new Date(t0.getTime() + 29_000))).toBe(false);
+    expect(await leases.acquire('other', 'controller:me', 30_000, new Date(t0.getTime() + 31_000))).toBe(true);
+  });
+
+  it('renewed by a heartbeat, a lease outlives its TTL while its holder works; force-release frees it', async () => {
+    wh = (await freshWarehouse()).wh;
+    const leases = new LeaseStore(wh, SCHEMA);
+    const a = new LeaseCoordinator(() => wh, SCHEMA, 'A');
+    expect(await a.shouldRun('aud', 300)).toBe(true);
+    const first = Date.parse((await leases.list())[0]!.expiresAt!);
+    const beat = a.hold('aud', 300);
+    // Wait (for the event, not a time) until a renewal pushed the expiry past the original TTL.
+    let last = first;
+    while (last <= first + 300) {
+      await new Promise((r) => setTimeout(r, 20));
+      last = Date.parse((await leases.list())[0]!.expiresAt!);
+    }
+    await beat.stop();
+    last = Date.parse((await leases.list())[0]!.expiresAt!);
+    expect(await leases.acquire('aud', 'B', 300, new Date(last - 1))).toBe(false);
+    expect(await leases.forceRelease('aud')).toMatchObject({ key: 'aud', holder: 'A' });
+    expect(await leases.acquire('aud', 'B', 300, new Date(last - 1))).toBe(true);
+    expect(await leases.releaseHolder('B')).toMatchObject([{ key: 'aud', holder: 'B' }]);
+    expect(await leases.list()).toEqual([]);
+  });
+
+  it('a renewal that fails is reported and the next one tries again', async () => {
+    let calls = 0;
+    const errors: unknown[] = [];
+    await new Promise<void>((resolve) => {
+      const hb = startHeartbeat(
+        async () => {
+          calls += 1;
+          if (calls === 1) throw new Error('warehouse busy');
+          if (calls === 2) void hb.stop().then(resolve);
+        },
+        50,
+        (e) => errors.push(e),
+      );
+    });
+    expect(calls).toBe(2);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('a controller killed on this host is not live, however recent its beat', async () => {
+    wh = (await freshWarehouse()).wh;
+    const t = computeTables(wh, SCHEMA);
+    const controllers = new ControllerStore(wh, SCHEMA);
+    await controllers.heartbeat('controller:alive', new Date(), 60_000);
+    await controllers.heartbeat('controller:dead', new Date(), 60_000);
+    await wh.query(`UPDATE ${t.controllers} SET pid = ? WHERE id = 'controller:dead'`, [deadPid()]);
+    await controllers.heartbeat('controller:lapsed', new Date(Date.now() - 10_000), 5_000);
+    expect(await controllers.live()).toEqual(['controller:alive']);
   });
 });

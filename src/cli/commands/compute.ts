@@ -18,6 +18,7 @@ interface ComputeFlags extends ProjectFlags {
   request?: boolean;
   wait?: boolean;
   waitTimeout: string;
+  leaseTtl: string;
 }
 
 export function register(program: Command): void {
@@ -29,6 +30,7 @@ export function register(program: Command): void {
     .option('--request', 'only ask the running controller to compute it at its next tick')
     .option('--wait', 'with --request: wait for the run and print its summary')
     .option('--wait-timeout <seconds>', 'how long to wait for a controller to serve the request', '600')
+    .option('--lease-ttl <seconds>', 'how long the audience stays leased if this process dies (renewed while it computes)', '30')
     .action(async (audience: string, flags: ComputeFlags) => {
       const dir = resolve(flags.dir ?? process.cwd());
       const tty = !flags.json && process.stderr.isTTY;
@@ -41,6 +43,7 @@ export function register(program: Command): void {
           outcome = await computeNow(project.warehouse, project.stateSchema, audience, {
             stack: flags.stack,
             request: flags.request,
+            leaseTtlMs: seconds(flags.leaseTtl, '--lease-ttl') * 1000,
             onProgress: tty ? (p) => process.stderr.write(`\r\x1b[2K${progressLine(audience, p)}`) : undefined,
           });
         } finally {
@@ -74,6 +77,12 @@ export function register(program: Command): void {
       else process.stdout.write(renderRunSummary(summary));
       if (summary.status !== 'Live') process.exitCode = EXIT.error;
     });
+}
+
+function seconds(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new LinkedError('INVALID_OPTION', `${flag} must be a positive number of seconds (got "${value}").`);
+  return n;
 }
 
 /** Polls, opening the warehouse per look (DESIGN D5: the controller needs the file between looks). */

@@ -1,21 +1,59 @@
 import type { Command } from 'commander';
+import { LinkedError } from '../../model/errors.js';
+import { LockStore, type LockInfo } from '../../state/apply/lock.js';
+import { ControllerStore } from '../../state/control/controllers.js';
+import { LeaseStore, type LeaseInfo } from '../../state/control/leases.js';
+import type { Warehouse } from '../../warehouse/types.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
 import { withProjectOptions, projectOptions, type ProjectFlags } from '../command-options.js';
-import { LockStore } from '../../state/apply/lock.js';
 
-/** `linked force-unlock <id>`: releases a state lock left by a process that died. */
+/** What force-unlock released: a state lock, one lease, or a gone controller and its leases. */
+type Released = { kind: 'lock'; lock: LockInfo } | { kind: 'lease'; lease: LeaseInfo } | { kind: 'holder'; holder: string; controller: boolean; leases: LeaseInfo[] };
+
+/**
+ * `linked force-unlock <id>`: releases what a process that died still holds. The id is a state
+ * lock's id (`linked state list`), an audience (or other lease key) whose lease to release, or a
+ * holder (a controller id, or `cli:<host>:<pid>`): all its leases, and a controller is marked stopped.
+ */
 export function register(program: Command): void {
-  withProjectOptions(program.command('force-unlock <id>').description('release a state lock by id (only when its holder is gone)')).action(
-    async (id: string, flags: ProjectFlags) => {
-      const project = await openProject(projectOptions(flags));
-      try {
-        const lock = await new LockStore(project.warehouse, project.stateSchema).forceUnlock(id);
-        if (flags.json) printJson({ released: lock });
-        else process.stdout.write(`Released the state lock ${lock.id} (${lock.name}, held by ${lock.holder} since ${lock.acquiredAt}).\n`);
-      } finally {
-        await project.close();
-      }
-    },
+  withProjectOptions(
+    program
+      .command('force-unlock <id>')
+      .description('release a state lock (by lock id), a lease (by audience), or everything a dead holder held (by holder id); only when its holder is gone'),
+  ).action(async (id: string, flags: ProjectFlags) => {
+    const project = await openProject(projectOptions(flags));
+    try {
+      const released = await forceUnlock(project.warehouse, project.stateSchema, id);
+      if (flags.json) printJson({ released: released.kind === 'lock' ? released.lock : released.kind === 'lease' ? released.lease : released, kind: released.kind });
+      else process.stdout.write(describe(released));
+    } finally {
+      await project.close();
+    }
+  });
+}
+
+async function forceUnlock(wh: Warehouse, schema: string, id: string): Promise<Released> {
+  const locks = new LockStore(wh, schema);
+  if ((await locks.list()).some((l) => l.id === id)) return { kind: 'lock', lock: await locks.forceUnlock(id) };
+  const leases = new LeaseStore(wh, schema);
+  const lease = await leases.forceRelease(id);
+  if (lease) return { kind: 'lease', lease };
+  const controllers = new ControllerStore(wh, schema);
+  const controller = await controllers.exists(id);
+  if (controller) await controllers.markStopped(id);
+  const held = await leases.releaseHolder(id);
+  if (controller || held.length > 0) return { kind: 'holder', holder: id, controller, leases: held };
+  throw new LinkedError(
+    'LOCK_NOT_FOUND',
+    `Nothing is held under ${id}: no state lock has that id, no lease has that key, and no controller or lease holder has that id. ` +
+      '`linked state list` shows the state locks; `linked status` shows what is computing.',
   );
+}
+
+function describe(r: Released): string {
+  if (r.kind === 'lock') return `Released the state lock ${r.lock.id} (${r.lock.name}, held by ${r.lock.holder} since ${r.lock.acquiredAt}).\n`;
+  if (r.kind === 'lease') return `Released the lease on ${r.lease.key} (held by ${r.lease.holder} since ${r.lease.acquiredAt}).\n`;
+  const leases = r.leases.length === 0 ? 'it held no lease' : `released its lease${r.leases.length > 1 ? 's' : ''} on ${r.leases.map((l) => l.key).join(', ')}`;
+  return `${r.controller ? `Marked the controller ${r.holder} stopped; ` : `${r.holder}: `}${leases}.\n`;
 }

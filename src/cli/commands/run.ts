@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .option('--timeout <ms>', 'delivery: timeout of each request, in milliseconds', '10000')
     .option('--concurrency <n>', 'maximum runs at once (DuckDB: one at a time)', '2')
     .option('--tick-seconds <n>', 'seconds between looks for due audiences and compute-now requests', '10')
-    .option('--lease-ttl <seconds>', 'how long a run holds its audience without renewing', '900')
+    .option('--lease-ttl <seconds>', 'how long a lease (and this controller) outlives its last heartbeat: a killed controller frees its audiences within this time', '30')
     .option('--git <url|path>', 'GitOps: pull this repository, synthesize, plan and apply it, then compute (auto-sync)')
     .option('--branch <branch>', 'with --git: the branch to follow', 'main')
     .option('--interval <duration>', 'with --git: time between pulls (e.g. 1m, 5m)', '5m')

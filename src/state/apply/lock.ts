@@ -5,6 +5,7 @@ import { LinkedError } from '../../model/errors.js';
 import { isoTimestamp } from '../canonical.js';
 import { columns } from '../columns.js';
 import type { StateSession } from '../session.js';
+import { holderIsDead } from '../control/holder.js';
 import { StateStore } from '../store.js';
 
 export interface LockInfo {
@@ -18,7 +19,10 @@ export interface LockInfo {
 
 export type LockAttempt = { acquired: true; lock: LockInfo } | { acquired: false; held: LockInfo };
 
-/** A lock left by a process that died expires after this; `force-unlock` releases it sooner. */
+/**
+ * A lock left by a process that died on another host expires after this; one whose holder ran on
+ * this host is released as soon as its pid is gone; `force-unlock` releases either sooner.
+ */
 export const DEFAULT_LOCK_TTL_MS = 30 * 60_000;
 
 export const stackLockName = (stack: string) => `apply:${stack}`;
@@ -75,7 +79,11 @@ export class LockStore extends StateStore {
       const store = this.in(tx);
       await store.run(deleteFrom(this.t.locks, and(named, compare('<=', ref('expires_at'), timestamp(now)))));
       const { rows } = await store.run<LockRow>(select(columns(LOCK_COLUMNS), { from: stateTable(this.t.locks), where: named }));
-      if (rows.length) return toInfo(rows[0]);
+      // A holder on this host whose process is gone (killed between its commit and its release)
+      // holds nothing: its lock goes at once instead of at its expiry.
+      const live = rows.filter((r) => !holderIsDead(r.holder));
+      for (const dead of rows.filter((r) => !live.includes(r))) await store.run(deleteFrom(this.t.locks, eq(ref('id'), param(dead.id))));
+      if (live.length) return toInfo(live[0]);
       const row = [param(name), param(id), param(opts.holder), timestamp(now), timestamp(expiresAt), param(opts.operation)];
       await store.run(insert(this.t.locks, LOCK_COLUMNS, values(row)));
       return undefined;

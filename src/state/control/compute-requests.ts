@@ -3,8 +3,10 @@ import { and, eq, insert, isNull, notExists, ONE, param, ref, select, star, stat
 import { StateStore } from '../store.js';
 
 /*
- * "Compute now" while a controller runs: the CLI records a request; the controller picks it up at
- * its next tick, and records which run served it so the CLI can follow that run.
+ * "Compute now" while a controller runs: the CLI records a request; the controller claims it for a
+ * run at its next tick and marks it served only when that run has ended (committed, or failed and
+ * recorded). A controller killed mid-run leaves the request pending, so the next tick (of this
+ * controller restarted, or another) serves it again and `linked compute --wait` sees that run.
  */
 
 export interface ComputeRequest {
@@ -48,7 +50,17 @@ export class ComputeRequestStore extends StateStore {
     return new Set(rows.map((r) => r.audience_key));
   }
 
-  /** Marks every pending request of the audience as served by `runId` (null: could not be served). */
+  /** Claims every pending request of the audience for run `runId`; they stay pending until `complete`. */
+  async claim(audienceKey: string, runId: string): Promise<void> {
+    await this.run(update(this.t.compute_requests, { run_id: param(runId) }, and(eq(ref('audience_key'), param(audienceKey)), isNull(ref('picked_at')))));
+  }
+
+  /** Marks the requests claimed by `runId` as served: the run ended and its outcome is recorded. */
+  async complete(runId: string, now = new Date()): Promise<void> {
+    await this.run(update(this.t.compute_requests, { picked_at: param(now) }, and(eq(ref('run_id'), param(runId)), isNull(ref('picked_at')))));
+  }
+
+  /** Marks every pending request of the audience as served by `runId` at once (null: could not be served). */
   async pick(audienceKey: string, runId: string | null, now = new Date()): Promise<void> {
     await this.run(
       update(this.t.compute_requests, { picked_at: param(now), run_id: param(runId) }, and(eq(ref('audience_key'), param(audienceKey)), isNull(ref('picked_at')))),

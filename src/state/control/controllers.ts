@@ -1,26 +1,46 @@
-import { and, compare, eq, insert, isNull, notExists, NULL, ONE, param, ref, select, stateTable, update } from '../../dialect/ast.js';
+import { hostname } from 'node:os';
+import { and, compare, eq, insert, isNull, notExists, NULL, ONE, or, param, ref, select, stateTable, update } from '../../dialect/ast.js';
 import { StateStore } from '../store.js';
+import { processIsDead } from './holder.js';
 
-/** `controllers`: each controller announces itself at every tick; `linked compute` hands its run to a live one. */
+/** How long a beat keeps a controller live when the controller does not say (a lease TTL's worth). */
+export const FALLBACK_ALIVE_MS = 30_000;
+
+/**
+ * `controllers`: each controller announces itself at every tick and, while a tick works, on a
+ * heartbeat; `linked compute` hands its run to a live one. A controller is live while its beats
+ * are recent and it has not said it stopped; one on this host whose process is gone is dead at once.
+ */
 export class ControllerStore extends StateStore {
-  async heartbeat(id: string, now = new Date()): Promise<void> {
+  /** Records a beat; the controller counts as live for `aliveForMs` without another one. */
+  async heartbeat(id: string, now = new Date(), aliveForMs = FALLBACK_ALIVE_MS): Promise<void> {
     const absent = notExists(select({ one: ONE }, { from: stateTable(this.t.controllers), where: eq(ref('id'), param(id)) }));
-    const row = select(
-      { id: param(id), host: param(process.env.HOSTNAME ?? null), pid: param(process.pid), started_at: param(now), heartbeat_at: param(now) },
-      { where: absent },
-    );
+    const row = select({ id: param(id), host: param(hostname()), pid: param(process.pid), started_at: param(now), heartbeat_at: param(now) }, { where: absent });
     await this.run(insert(this.t.controllers, ['id', 'host', 'pid', 'started_at', 'heartbeat_at'], row));
-    await this.run(update(this.t.controllers, { heartbeat_at: param(now), stopped_at: NULL }, eq(ref('id'), param(id))));
+    const aliveUntil = new Date(now.getTime() + aliveForMs);
+    await this.run(update(this.t.controllers, { heartbeat_at: param(now), alive_until: param(aliveUntil), stopped_at: NULL }, eq(ref('id'), param(id))));
   }
 
   async markStopped(id: string, now = new Date()): Promise<void> {
     await this.run(update(this.t.controllers, { stopped_at: param(now) }, eq(ref('id'), param(id))));
   }
 
-  /** Controllers that beat within `withinMs` and have not said they stopped. */
-  async live(withinMs: number, now = new Date()): Promise<string[]> {
-    const recent = compare('>=', ref('heartbeat_at'), param(new Date(now.getTime() - withinMs)));
-    const { rows } = await this.run<{ id: string }>(select({ id: ref('id') }, { from: stateTable(this.t.controllers), where: and(isNull(ref('stopped_at')), recent) }));
-    return rows.map((r) => r.id);
+  /**
+   * Controllers live now: within the time their last beat promised (rows from before that was
+   * recorded: a beat within FALLBACK_ALIVE_MS), not stopped, and not known dead on this host.
+   */
+  async live(now = new Date()): Promise<string[]> {
+    const promised = compare('>=', ref('alive_until'), param(now));
+    const legacy = and(isNull(ref('alive_until')), compare('>=', ref('heartbeat_at'), param(new Date(now.getTime() - FALLBACK_ALIVE_MS))));
+    const { rows } = await this.run<{ id: string; host: string | null; pid: unknown }>(
+      select({ id: ref('id'), host: ref('host'), pid: ref('pid') }, { from: stateTable(this.t.controllers), where: and(isNull(ref('stopped_at')), or(promised, legacy)) }),
+    );
+    return rows.filter((r) => !processIsDead(r.host, r.pid === null || r.pid === undefined ? null : Number(r.pid))).map((r) => r.id);
+  }
+
+  /** Whether a controller with this id ever announced itself (for `linked force-unlock <controller id>`). */
+  async exists(id: string): Promise<boolean> {
+    const { rows } = await this.run(select({ id: ref('id') }, { from: stateTable(this.t.controllers), where: eq(ref('id'), param(id)) }));
+    return rows.length > 0;
   }
 }

@@ -1,5 +1,15 @@
-import { and, compare, eq, insert, isNull, notExists, NULL, ONE, or, param, ref, select, stateTable, update } from '../../dialect/ast.js';
+import { and, compare, eq, insert, isNotNull, isNull, notExists, NULL, ONE, or, param, ref, select, stateTable, update, type Expr } from '../../dialect/ast.js';
+import { isoTimestamp } from '../canonical.js';
 import { StateStore } from '../store.js';
+import { holderIsDead } from './holder.js';
+
+/** A held lease, as `linked force-unlock` and messages show it. */
+export interface LeaseInfo {
+  key: string;
+  holder: string;
+  acquiredAt: string | null;
+  expiresAt: string | null;
+}
 
 /*
  * Leases keep two controllers (or a controller and `linked compute`) on one warehouse from running
@@ -7,6 +17,10 @@ import { StateStore } from '../store.js';
  * serializes contenders on Snowflake; DuckDB admits one process at a time anyway), confirmed by
  * reading the row back. Runs re-check their lease inside the commit (fencing), so a holder whose
  * lease expired and was taken can never write.
+ *
+ * A holder renews its lease while it works (a heartbeat, src/controller/lease.ts), so the TTL can
+ * be short: a holder that died stops renewing and its lease is free within one TTL. A holder on
+ * this host whose process is gone is taken over at once.
  */
 export class LeaseStore extends StateStore {
   /** Takes (or renews) the audience's lease for `holder` unless another holds a live one. */
@@ -20,22 +34,40 @@ export class LeaseStore extends StateStore {
       // Another contender created the row first: fine, the update below decides.
       if (!/constraint|duplicate/i.test(String((e as Error).message))) throw e;
     }
-    const free = or(isNull(ref('holder')), eq(ref('holder'), param(holder)), isNull(ref('expires_at')), compare('<', ref('expires_at'), param(now)));
+    const free: Expr[] = [isNull(ref('holder')), eq(ref('holder'), param(holder)), isNull(ref('expires_at')), compare('<', ref('expires_at'), param(now))];
+    // The update still names the dead holder: if someone else took the lease meanwhile, it changes nothing.
+    const current = await this.holder(audienceKey);
+    if (current !== null && current !== holder && holderIsDead(current)) free.push(eq(ref('holder'), param(current)));
     await this.run(
-      update(this.t.leases, { holder: param(holder), acquired_at: param(now), expires_at: param(new Date(now.getTime() + ttlMs)) }, and(ofAudience, free)),
+      update(this.t.leases, { holder: param(holder), acquired_at: param(now), expires_at: param(new Date(now.getTime() + ttlMs)) }, and(ofAudience, or(...free))),
     );
+    return (await this.holder(audienceKey)) === holder;
+  }
+
+  /** The heartbeat: pushes the expiry of `holder`'s lease out by `ttlMs`; false when it no longer holds it. */
+  async renew(audienceKey: string, holder: string, ttlMs: number, now = new Date()): Promise<boolean> {
+    const mine = and(eq(ref('audience_key'), param(audienceKey)), eq(ref('holder'), param(holder)));
+    await this.run(update(this.t.leases, { expires_at: param(new Date(now.getTime() + ttlMs)) }, mine));
     return (await this.holder(audienceKey)) === holder;
   }
 
   /** Releases the lease if `holder` still has it. */
   async release(audienceKey: string, holder: string): Promise<void> {
-    await this.run(
-      update(
-        this.t.leases,
-        { holder: NULL, acquired_at: NULL, expires_at: NULL },
-        and(eq(ref('audience_key'), param(audienceKey)), eq(ref('holder'), param(holder))),
-      ),
-    );
+    await this.run(this.free(and(eq(ref('audience_key'), param(audienceKey)), eq(ref('holder'), param(holder)))));
+  }
+
+  /** `linked force-unlock`: releases the lease whoever holds it; returns what it released. */
+  async forceRelease(audienceKey: string): Promise<LeaseInfo | undefined> {
+    const held = (await this.list()).find((l) => l.key === audienceKey);
+    if (held) await this.run(this.free(and(eq(ref('audience_key'), param(audienceKey)), eq(ref('holder'), param(held.holder)))));
+    return held;
+  }
+
+  /** Releases every lease of `holder` (a controller declared gone); returns what it released. */
+  async releaseHolder(holder: string): Promise<LeaseInfo[]> {
+    const held = (await this.list()).filter((l) => l.holder === holder);
+    if (held.length > 0) await this.run(this.free(eq(ref('holder'), param(holder))));
+    return held;
   }
 
   /** Who holds the audience's lease (null: free or never taken). */
@@ -44,5 +76,20 @@ export class LeaseStore extends StateStore {
       select({ holder: ref('holder') }, { from: stateTable(this.t.leases), where: eq(ref('audience_key'), param(audienceKey)) }),
     );
     return rows[0]?.holder ?? null;
+  }
+
+  /** The leases held now (expired ones included: their holder has not been replaced yet), by key. */
+  async list(): Promise<LeaseInfo[]> {
+    const { rows } = await this.run<{ audience_key: string; holder: string; acquired_at: unknown; expires_at: unknown }>(
+      select(
+        { audience_key: ref('audience_key'), holder: ref('holder'), acquired_at: ref('acquired_at'), expires_at: ref('expires_at') },
+        { from: stateTable(this.t.leases), where: isNotNull(ref('holder')), orderBy: [{ expr: ref('audience_key') }] },
+      ),
+    );
+    return rows.map((r) => ({ key: r.audience_key, holder: r.holder, acquiredAt: isoTimestamp(r.acquired_at), expiresAt: isoTimestamp(r.expires_at) }));
+  }
+
+  private free(where: Expr) {
+    return update(this.t.leases, { holder: NULL, acquired_at: NULL, expires_at: NULL }, where);
   }
 }

@@ -21,6 +21,7 @@ import {
   type Expr,
 } from '../../dialect/ast.js';
 import type { EventEmitter } from '../../model/emitter.js';
+import { holderId, holderIsDead } from '../control/holder.js';
 import { DeliveryStore, numberOf } from './columns.js';
 import { CursorStore } from './cursors.js';
 import { deliveredUpdate } from './health.js';
@@ -51,6 +52,8 @@ export type ReplayOutcome =
   | { id: number; accepted: true }
   | { id: number; accepted: false; reason: string; httpStatus: number | null; responseBody: string | null };
 
+const ABANDONED = 'The delivery was stopped: its process ended before it finished. Its committed pages stand; the next run resent only the pages in flight.';
+
 const EVENT_COLUMNS = ['run_id', 'emitter_key', 'destination_key', 'source', 'source_id', 'message_id', 'user_id', 'event', 'kind', 'entity_id', 'status', 'delivered_at'];
 
 const timestamp = (iso: string): Expr => cast(param(iso), 'TIMESTAMP');
@@ -60,14 +63,41 @@ const timestamp = (iso: string): Expr => cast(param(iso), 'TIMESTAMP');
  * dead letters and their replays. A page's record and its cursor move in one transaction.
  */
 export class DeliveryRecorder extends DeliveryStore {
+  /**
+   * Records the run as running under this process (its holder id), after closing the emitter's
+   * runs that another process left running when it died (see `closeAbandoned`).
+   */
   async startRun(runId: string, emitterKey: string, destinationKey: string, now: Date): Promise<void> {
+    await this.closeAbandoned(emitterKey, now);
     await this.run(
       insert(
         this.t.delivery_runs,
-        ['run_id', 'emitter_key', 'destination_key', 'status', 'started_at', 'finished_at', 'sent', 'failed', 'dead_lettered', 'requests', 'retries', 'last_error'],
-        values([param(runId), param(emitterKey), param(destinationKey), lit('running'), timestamp(now.toISOString()), NULL, lit(0), lit(0), lit(0), lit(0), lit(0), NULL]),
+        ['run_id', 'emitter_key', 'destination_key', 'status', 'started_at', 'finished_at', 'sent', 'failed', 'dead_lettered', 'requests', 'retries', 'last_error', 'holder'],
+        values([param(runId), param(emitterKey), param(destinationKey), lit('running'), timestamp(now.toISOString()), NULL, lit(0), lit(0), lit(0), lit(0), lit(0), NULL, param(holderId('deliver'))]),
       ),
     );
+  }
+
+  /**
+   * Closes the emitter's runs still "running" whose process is gone (a holder on this host whose
+   * pid no longer runs, or a run recorded before runs named their holder), as compute closes its
+   * abandoned runs: failed, RUN_ABANDONED. What such a run delivered is in its committed pages;
+   * its counts are those of its last committed page. Returns how many it closed.
+   */
+  async closeAbandoned(emitterKey: string, now: Date): Promise<number> {
+    const running = and(eq(ref('emitter_key'), param(emitterKey)), eq(ref('status'), lit('running')));
+    const { rows } = await this.run<{ run_id: string; holder: string | null }>(select({ run_id: ref('run_id'), holder: ref('holder') }, { from: stateTable(this.t.delivery_runs), where: running }));
+    const gone = rows.filter((r) => r.holder === null || r.holder === undefined || holderIsDead(r.holder));
+    for (const r of gone) {
+      await this.run(
+        update(
+          this.t.delivery_runs,
+          { status: lit('failed'), finished_at: timestamp(now.toISOString()), last_error: param(`RUN_ABANDONED: ${ABANDONED}`) },
+          and(running, eq(ref('run_id'), param(r.run_id))),
+        ),
+      );
+    }
+    return gone.length;
   }
 
   async finishRun(runId: string, emitterKey: string, status: string, c: RunCounts, now: Date): Promise<void> {
