@@ -10,7 +10,7 @@ import type { DeliveryRetryPolicy as RetryPolicy } from './flow.js';
 import { EmitterReader, positionAfter } from './read.js';
 import { handledPrefix, PageRecords } from './record.js';
 import { sendPage } from './send/batch.js';
-import { Sender } from './send/sender.js';
+import { Sender, type SenderOptions } from './send/sender.js';
 import { serialized } from './serial.js';
 
 export interface DeliverOptions {
@@ -30,12 +30,15 @@ export interface DeliverOptions {
   env?: NodeJS.ProcessEnv;
   /** Called after each committed page. */
   onProgress?: (p: DeliveryProgress) => void;
+  /** Called after each request to a destination (its latency: the daemon's metrics). */
+  onRequest?: SenderOptions['onRequest'];
   /** Use this model instead of reading the applied resources (tests, npm start). */
   model?: ActivationModel;
 }
 
 export interface DeliveryProgress {
   emitterKey: string;
+  destinationKey: string;
   sent: number;
   deadLettered: number;
   failed: number;
@@ -86,7 +89,7 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
     read: new EmitterReader(serial, schema),
     recorder: new DeliveryRecorder(serial, schema),
     runId: opts.runId ?? randomUUID(),
-    sender: new Sender(model.destinations, opts),
+    sender: new Sender(model.destinations, { ...opts, warehouse: serial }),
     pageSize: opts.pageSize ?? 2000,
     onProgress: opts.onProgress,
   };
@@ -135,7 +138,7 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
  */
 async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCounts): Promise<EmitterStatus> {
   const records = new PageRecords(ctx.recorder, ctx.runId, r, start, (c) =>
-    ctx.onProgress?.({ emitterKey: r.emitter.key, sent: c.sent, deadLettered: c.deadLettered, failed: c.failed }),
+    ctx.onProgress?.({ emitterKey: r.emitter.key, destinationKey: r.destination.key, sent: c.sent, deadLettered: c.deadLettered, failed: c.failed }),
   );
   let readPos = start;
   let next = prepare(ctx, r, readPos);

@@ -41,7 +41,7 @@ export async function replayDeadLetters(wh: Warehouse, schema: string, filter: D
   }
   const runId = `replay-${randomUUID()}`;
   const result: ReplayResult = { runId, replayed: [], rejected: [], pending: [] };
-  const sender = new Sender(model.destinations, opts);
+  const sender = new Sender(model.destinations, { ...opts, warehouse: serial });
   const events = await inspection.deadLetterEvents(letters.map((l) => l.id));
   const byEmitter = new Map<string, DeadLetterRow[]>();
   for (const l of letters.sort((a, b) => a.id - b.id)) byEmitter.set(l.emitterKey, [...(byEmitter.get(l.emitterKey) ?? []), l]);

@@ -10,6 +10,9 @@ import { openWarehouse } from '../../warehouse/index.js';
 import { limitHeapGrowth } from '../heap.js';
 import { EXIT, printJson } from '../run.js';
 import { runFromGit } from '../run-git.js';
+import { DaemonObservability } from '../../observe/daemon.js';
+import { parseListen } from '../../observe/http.js';
+import { createLogger, LOG_FORMATS, referencedSecretValues } from '../../observe/log.js';
 
 interface RunFlags extends ProjectFlags {
   once?: boolean;
@@ -21,6 +24,8 @@ interface RunFlags extends ProjectFlags {
   concurrency: string;
   tickSeconds: string;
   leaseTtl: string;
+  listen?: string;
+  logFormat: string;
 }
 
 const positive = (v: string, flag: string) => {
@@ -37,6 +42,8 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'maximum runs at once (DuckDB: one at a time)', '2')
     .option('--tick-seconds <n>', 'seconds between looks for due audiences and compute-now requests', '10')
     .option('--lease-ttl <seconds>', 'how long a run holds its audience without renewing', '900')
+    .option('--listen <host:port>', 'serve /healthz, /readyz and Prometheus /metrics on this address (e.g. 127.0.0.1:9464)')
+    .option('--log-format <format>', 'text, or json: one JSON line per run and per delivered batch (secrets masked)', 'text')
     .option('--git <url|path>', 'GitOps: pull this repository, synthesize, plan and apply it, then compute (auto-sync)')
     .option('--branch <branch>', 'with --git: the branch to follow', 'main')
     .option('--interval <duration>', 'with --git: time between pulls (e.g. 1m, 5m)', '5m')
@@ -62,6 +69,9 @@ Examples:
         tickSeconds: positive(flags.tickSeconds, '--tick-seconds'),
         leaseTtlMs: positive(flags.leaseTtl, '--lease-ttl') * 1000,
       };
+      if (!(LOG_FORMATS as readonly string[]).includes(flags.logFormat)) throw new LinkedError('INVALID_OPTION', `--log-format must be text or json, got "${flags.logFormat}".`);
+      const listen = flags.listen !== undefined ? parseListen(flags.listen) : undefined;
+      if (flags.git !== undefined && (listen || flags.logFormat !== 'text')) throw new LinkedError('INVALID_OPTION', '--listen and --log-format do not apply with --git yet: run the controller without --git to serve them.');
       if (flags.git !== undefined) return runFromGit({ ...flags, git: flags.git, ...tuning });
       if (flags.prune || flags.workdir) throw new LinkedError('INVALID_OPTION', '--prune and --workdir need --git.');
       const dir = resolve(flags.dir ?? process.cwd());
@@ -69,8 +79,11 @@ Examples:
       const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
       const schema = desired.warehouse.stateSchema;
       const stamp = () => new Date().toISOString();
+      const logger =
+        flags.logFormat === 'json' ? createLogger({ format: 'json', write: (l) => process.stdout.write(l), secrets: referencedSecretValues(desired) }) : undefined;
+      const observe = new DaemonObservability({ schema, stack: flags.stack, logger, staleAfterMs: Math.max(60_000, 6 * tuning.tickSeconds * 1000) });
       const controller = new Controller({
-        open: () => openWarehouse(desired.warehouse, dir),
+        open: observe.trackOpen(() => openWarehouse(desired.warehouse, dir)),
         schema,
         ...tuning,
         loadModel: (wh) => readAppliedModel(wh, schema, flags.stack),
@@ -78,13 +91,22 @@ Examples:
           desired.warehouse.type === 'duckdb' && desired.warehouse.path !== ':memory:'
             ? requestDirFor(resolve(dir, desired.warehouse.path))
             : undefined,
-        log: flags.json ? undefined : (line) => process.stdout.write(`${stamp()} ${line}\n`),
+        log: logger ? (line) => logger.line(line) : flags.json ? undefined : (line) => process.stdout.write(`${stamp()} ${line}\n`),
         // --json while serving: one JSON line per finished run.
-        onRun: flags.json && !flags.once ? (s) => process.stdout.write(JSON.stringify(s) + '\n') : undefined,
+        onRun: (s) => {
+          observe.onRun(s);
+          if (flags.json && !flags.once && !logger) process.stdout.write(JSON.stringify(s) + '\n');
+        },
       });
+      if (listen) {
+        const bound = await observe.listen(listen);
+        if (!flags.json && !logger) process.stdout.write(`${stamp()} serving /healthz /readyz /metrics on http://${bound.host}:${bound.port}\n`);
+        logger?.event('listening', { host: bound.host, port: bound.port });
+      }
       if (flags.once) {
         const report = await controller.tick('once');
         await controller.stop();
+        await observe.close();
         if (flags.json) printJson(report);
         else if (report.due.length === 0) process.stdout.write('Nothing due.\n');
         if (report.runs.some((r) => r.status !== 'Live')) process.exitCode = EXIT.error;
@@ -92,15 +114,20 @@ Examples:
       }
       await new Promise<void>((done) => {
         const stop = (signal: string) => {
-          if (!flags.json) process.stdout.write(`${stamp()} ${signal}: finishing the current step, then stopping\n`);
-          void controller.stop().then(() => {
-            if (!flags.json) process.stdout.write(`${stamp()} stopped\n`);
+          observe.markStopping();
+          if (logger) logger.line(`${signal}: finishing the current step, then stopping`);
+          else if (!flags.json) process.stdout.write(`${stamp()} ${signal}: finishing the current step, then stopping\n`);
+          void controller.stop().then(async () => {
+            await observe.close();
+            if (logger) logger.line('stopped');
+            else if (!flags.json) process.stdout.write(`${stamp()} stopped\n`);
             done();
           });
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
-        if (!flags.json) process.stdout.write(`${stamp()} controller ${controller.id} started (tick ${flags.tickSeconds} s)\n`);
+        if (logger) logger.event('started', { controller: controller.id, tick_seconds: tuning.tickSeconds });
+        else if (!flags.json) process.stdout.write(`${stamp()} controller ${controller.id} started (tick ${flags.tickSeconds} s)\n`);
         controller.start();
       });
     });
