@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliverAll } from '../../src/activation/deliver.js';
 import { messageIdOf } from '../../src/activation/build-event.js';
 import { DaemonObservability } from '../../src/observe/daemon.js';
+import { createLogger } from '../../src/observe/log.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, openState, SCHEMA, seedBank, startServer, type TestServer } from '../activation/helpers.js';
 
@@ -43,7 +44,9 @@ describe('the warehouse destination', () => {
       { kind: 'entered', profileId: 'u2' },
       { kind: 'exited', profileId: 'u3' },
     ]);
-    const observe = new DaemonObservability({ schema: SCHEMA, staleAfterMs: 60_000 });
+    const logged: string[] = [];
+    const logger = createLogger({ format: 'json', write: (l) => logged.push(l) });
+    const observe = new DaemonObservability({ schema: SCHEMA, staleAfterMs: 60_000, logger });
     const summary = await deliverAll(wh, SCHEMA, observe.deliveryHooks());
     expect(summary.emitters.map((e) => [e.emitterKey, e.status, e.sent]).sort()).toEqual([
       ['to-hook', 'delivered', 3],
@@ -68,6 +71,13 @@ describe('the warehouse destination', () => {
     expect(again.sent).toBe(3);
     const { rows: count } = await wh.query<{ n: number }>(`SELECT COUNT(*)::INTEGER AS n FROM main.audience_changes`);
     expect(count[0].n).toBe(3);
+
+    // One JSON line per delivered batch, per emitter.
+    const batches = logged.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.msg === 'batch');
+    expect(batches.map((b) => [b.emitter, b.destination, b.sent, b.dead_lettered]).sort()).toEqual([
+      ['to-hook', 'hook', 3, 0],
+      ['to-table', 'changes', 3, 0],
+    ]);
 
     // The hooks counted both destinations' batches and timed their requests.
     const text = await observe.metrics.text();
