@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliverAll } from '../../src/activation/deliver.js';
 import { messageIdOf } from '../../src/activation/build-event.js';
+import { Destination } from '../../src/model/destination.js';
 import { DaemonObservability } from '../../src/observe/daemon.js';
 import { createLogger } from '../../src/observe/log.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
@@ -85,6 +86,12 @@ describe('the warehouse destination', () => {
     expect(text).toContain('linked_events_sent_total{destination="hook",emitter="to-hook"} 3');
     expect(text).toMatch(/linked_destination_request_duration_seconds_count\{destination="changes",outcome="ok"\} 1\n/);
     expect(text).toMatch(/linked_destination_request_duration_seconds_count\{destination="hook",outcome="ok"\} 1\n/);
+  });
+
+  it('takes table, schema.table or database.schema.table, and nothing else', () => {
+    const parse = (table: string) => Destination.safeParse({ key: 'changes', type: 'warehouse', settings: { table } }).success;
+    expect(['t', 'analytics.audience_changes', 'DB.ANALYTICS.CHANGES'].map(parse)).toEqual([true, true, true]);
+    expect(['', 'a.b.c.d', 'x; DROP TABLE y', 'a..b', '"quoted"'].map(parse)).toEqual([false, false, false, false, false]);
   });
 
   it('a table it cannot write leaves the events after the cursor (retried, as a 5xx would be)', async () => {
