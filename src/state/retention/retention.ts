@@ -20,6 +20,7 @@ import {
   stateTable,
   sysCol,
   coalesce,
+  tuple,
   type Expr,
   type Select,
 } from '../../dialect/ast.js';
@@ -82,7 +83,9 @@ export class RetentionStore extends DeliveryStore {
         outboxRows: await step(this.t.outbox, s.compactableOutbox(pending, cutoff)),
         backfillRows: await s.removeWhere(this.t.delivery_backfill, and(old('created_at'), s.deliveredBackfill()), options.dryRun),
         deliveryPages: await s.removeWhere(this.t.delivery_pages, old('delivered_at'), options.dryRun),
-        deliveryEvents: await s.removeWhere(this.t.delivery_events, old('delivered_at'), options.dryRun),
+        // After the pages: a dead letter's record stays while a page of its run does, or the
+        // delivery log would read the event as sent by that page.
+        deliveryEvents: await s.removeWhere(this.t.delivery_events, and(old('delivered_at'), s.withoutPages(cutoff)), options.dryRun),
         deliveryRuns: await s.removeWhere(this.t.delivery_runs, and(isNotNull(ref('finished_at')), old('finished_at')), options.dryRun),
         replayedDeadLetters: await s.removeWhere(this.t.dead_letters, and(isNotNull(ref('replayed_at')), old('replayed_at')), options.dryRun),
         runs: await s.removeWhere(this.t.runs, and(isNotNull(ref('ended_at')), old('ended_at'), s.unreferencedRun()), options.dryRun),
@@ -133,6 +136,15 @@ export class RetentionStore extends DeliveryStore {
     const c = (name: string) => sysCol('c', name);
     const done = select({ emitter_key: c('emitter_key') }, { from: stateTable(this.t.delivery_cursors, 'c'), where: compare('>=', c('backfill_done'), c('backfill_total')) });
     return inQuery(ref('emitter_key'), done);
+  }
+
+  /** Records of a run and emitter none of whose pages outlive the cutoff. */
+  private withoutPages(cutoff: Date): Expr {
+    const kept = select(
+      { run_id: ref('run_id'), emitter_key: ref('emitter_key') },
+      { from: stateTable(this.t.delivery_pages), where: compare('>=', ref('delivered_at'), param(cutoff)) },
+    );
+    return notInQuery(tuple(ref('run_id'), ref('emitter_key')), kept);
   }
 
   /** Runs nothing points at: not an audience's last run, nor named by an outbox row or an entity path. */
