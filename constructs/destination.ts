@@ -112,6 +112,15 @@ export interface SegmentProps extends DestinationCommonProps {
   readonly endpoint?: string;
 }
 
+export interface WarehouseDestinationProps extends DestinationCommonProps {
+  /**
+   * The table events are written to, in the stack's own warehouse: `table`, `schema.table` or
+   * (Snowflake) `database.schema.table`, spelled as the catalog spells it. Created when missing;
+   * one row per event, written once per messageId.
+   */
+  readonly table: string;
+}
+
 export interface DestinationProps extends DestinationCommonProps {
   readonly type: DestinationType;
   /** The destination type's settings (see the static factories for their shapes). */
@@ -141,6 +150,10 @@ export class Destination extends LinkedResource<'destination'> {
   }
   static segment(scope: Construct, id: string, props: SegmentProps): Destination {
     return new Destination(scope, id, split('segment', props));
+  }
+  /** A change log of membership in a table of the stack's warehouse (DuckDB or Snowflake). */
+  static warehouse(scope: Construct, id: string, props: WarehouseDestinationProps): Destination {
+    return new Destination(scope, id, split('warehouse', props));
   }
 
   readonly resource: l1.destination.Destination;

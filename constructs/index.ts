@@ -58,5 +58,6 @@ export {
   type IterableProps,
   type CustomerIoProps,
   type SegmentProps,
+  type WarehouseDestinationProps,
 } from './destination.js';
 export { EventEmitter, Trigger, type EventEmitterProps, type EnrichmentProps, type TriggerSpec } from './emitter.js';

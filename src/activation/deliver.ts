@@ -13,7 +13,7 @@ import { handledPrefix, PageRecords } from './record.js';
 import { sendPage } from './send/batch.js';
 import { formatMinutes, RetryBudget, retryBudgetMs } from './send/budget.js';
 import { CREDENTIALS_REJECTED } from './send/classify.js';
-import { Sender } from './send/sender.js';
+import { Sender, type SenderOptions } from './send/sender.js';
 import { serialized } from './serial.js';
 
 export interface DeliverOptions {
@@ -33,6 +33,8 @@ export interface DeliverOptions {
   env?: NodeJS.ProcessEnv;
   /** Called after each committed page. */
   onProgress?: (p: DeliveryProgress) => void;
+  /** Called after each request to a destination (its latency: the daemon's metrics). */
+  onRequest?: SenderOptions['onRequest'];
   /** Use this model instead of reading the applied resources (tests, npm start). */
   model?: ActivationModel;
   /** The clock of the delivery record and of retry budgets. Default the system clock (tests move it by hours). */
@@ -43,6 +45,7 @@ export interface DeliverOptions {
 
 export interface DeliveryProgress {
   emitterKey: string;
+  destinationKey: string;
   sent: number;
   deadLettered: number;
   failed: number;
@@ -134,7 +137,7 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
     recorder: new DeliveryRecorder(serial, schema),
     health: new DeliveryHealthStore(serial, schema),
     runId: opts.runId ?? randomUUID(),
-    sender: new Sender(destinationsOf(model), opts),
+    sender: new Sender(destinationsOf(model), { ...opts, warehouse: serial }),
     pageSize: opts.pageSize ?? 2000,
     now,
     onProgress: opts.onProgress,
@@ -225,7 +228,7 @@ interface RunState {
 async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCounts, run: RunState): Promise<EmitterStatus> {
   const budget = run.budget!;
   const records = new PageRecords(ctx.recorder, ctx.runId, r, start, ctx.now, (c) =>
-    ctx.onProgress?.({ emitterKey: r.emitter.key, sent: c.sent, deadLettered: c.deadLettered, failed: c.failed }),
+    ctx.onProgress?.({ emitterKey: r.emitter.key, destinationKey: r.destination.key, sent: c.sent, deadLettered: c.deadLettered, failed: c.failed }),
   );
   let readPos = start;
   let next = prepare(ctx, r, readPos);

@@ -58,7 +58,7 @@ export async function replayDeadLetters(wh: Warehouse, schema: string, filter: D
       result.skipped.push({ id: l.id, supersededBy: newer.messageId, reason: `user ${l.userId}: a newer event of this emitter (messageId ${newer.messageId}) was delivered${when}` });
     }
   }
-  const sender = new Sender(destinationsOf(model), opts);
+  const sender = new Sender(destinationsOf(model), { ...opts, warehouse: serial });
   const events = await inspection.deadLetterEvents(toSend.map((l) => l.id));
   const byEmitter = new Map<string, DeadLetterRow[]>();
   for (const l of toSend) byEmitter.set(l.emitterKey, [...(byEmitter.get(l.emitterKey) ?? []), l]);

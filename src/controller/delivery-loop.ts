@@ -16,7 +16,7 @@ export interface DeliveryReport extends EmitterDelivery {
   durationMs: number;
 }
 
-export type DeliveryTuning = Pick<DeliverOptions, 'pageSize' | 'concurrency' | 'timeoutMs' | 'retry' | 'env'>;
+export type DeliveryTuning = Pick<DeliverOptions, 'pageSize' | 'concurrency' | 'timeoutMs' | 'retry' | 'env' | 'onRequest'>;
 
 export interface DeliveryLoopOptions {
   /** Opens the warehouse: per look and per delivery pass (on DuckDB, a handle on the shared file). */

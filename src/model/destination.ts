@@ -42,6 +42,14 @@ export const SegmentSettings = z
   })
   .strict();
 
+/**
+ * The warehouse destination: events are written to a table of the stack's own warehouse
+ * (`table`, `schema.table` or, on Snowflake, `database.schema.table`), created when missing.
+ */
+export const WarehouseDestinationSettings = z
+  .object({ table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$/, 'a table name: table, schema.table or database.schema.table') })
+  .strict();
+
 const common = {
   key: Slug,
   name: z.string().default(''),
@@ -63,7 +71,8 @@ export const Destination = z.discriminatedUnion('type', [
   z.object({ ...common, type: z.literal('iterable'), settings: IterableSettings }).strict(),
   z.object({ ...common, type: z.literal('customerio'), settings: CustomerIoSettings }).strict(),
   z.object({ ...common, type: z.literal('segment'), settings: SegmentSettings }).strict(),
+  z.object({ ...common, type: z.literal('warehouse'), settings: WarehouseDestinationSettings }).strict(),
 ]);
 export type Destination = z.infer<typeof Destination>;
 export type DestinationType = Destination['type'];
-export const DESTINATION_TYPES = ['webhook', 'braze', 'iterable', 'customerio', 'segment'] as const;
+export const DESTINATION_TYPES = ['webhook', 'braze', 'iterable', 'customerio', 'segment', 'warehouse'] as const;

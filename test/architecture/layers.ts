@@ -22,6 +22,8 @@ export const LAYERS: readonly { name: string; prefixes: string[]; mayImport: str
   { name: 'preview', prefixes: ['src/preview/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'state'] },
   { name: 'compute', prefixes: ['src/compute/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'state'] },
   { name: 'activation', prefixes: ['src/activation/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'state'] },
+  /** The daemon's metrics, health, logs and their HTTP endpoint. */
+  { name: 'observe', prefixes: ['src/observe/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'state', 'compute', 'activation'] },
   { name: 'plan', prefixes: ['src/plan/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'manifest', 'state', 'preview', 'compute'] },
   {
     name: 'github',
@@ -31,7 +33,7 @@ export const LAYERS: readonly { name: string; prefixes: string[]; mayImport: str
   {
     name: 'controller',
     prefixes: ['src/controller/'],
-    mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'manifest', 'state', 'preview', 'compute', 'activation', 'plan', 'github'],
+    mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'manifest', 'state', 'preview', 'compute', 'activation', 'observe', 'plan', 'github'],
   },
   { name: 'cli', prefixes: ['src/cli/'], mayImport: ['*'] },
   /** The example data generators `linked example` runs. */

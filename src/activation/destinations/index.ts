@@ -4,11 +4,12 @@ import { customerio } from './customerio/index.js';
 import { iterable } from './iterable/index.js';
 import { segment } from './segment/index.js';
 import type { DestinationAdapter } from './types.js';
+import { warehouse } from './warehouse/index.js';
 import { webhook } from './webhook/index.js';
 
 export type { ActionChoice, DestinationAdapter } from './types.js';
 
-const ADAPTERS: Record<DestinationType, DestinationAdapter<any>> = { webhook, braze, iterable, customerio, segment };
+const ADAPTERS: Record<DestinationType, DestinationAdapter<any>> = { webhook, braze, iterable, customerio, segment, warehouse };
 
 export function adapterOf(type: DestinationType): DestinationAdapter<any> {
   return ADAPTERS[type];

@@ -1,6 +1,9 @@
 import type { Destination, DestinationType } from '../../model/destination.js';
 import type { Trigger } from '../../model/emitter.js';
 import { fieldDefaults, type DestinationDefinition, type PresetDefinition } from '../actions-core.js';
+import type { Warehouse } from '../../warehouse/types.js';
+import type { SegmentEvent } from '../build-event.js';
+import type { SendOutcome } from '../send/classify.js';
 
 /** The action and mapping an emitter runs (its own, or its destination's preset). */
 export interface ActionChoice {
@@ -30,6 +33,20 @@ export interface DestinationAdapter<S = Record<string, unknown>> {
   preset(trigger: Trigger): string;
   /** True when this destination sends one event per request (webhook without batch). */
   singleEvent?(destination: Destination): boolean;
+  /**
+   * A destination that is not an HTTP API (the warehouse destination) writes a batch itself, on
+   * the delivery's warehouse connection, instead of through actions-core; the answer reads as an
+   * HTTP request's would (sent, rejected, or retry).
+   */
+  write?(destination: Destination, events: readonly SegmentEvent[], ctx: DirectWriteContext): Promise<SendOutcome>;
+}
+
+/** What a destination that writes itself gets besides its events. */
+export interface DirectWriteContext {
+  /** The delivery's connection (undefined when the caller has none: such destinations retry). */
+  warehouse: Warehouse | undefined;
+  audienceKey: string;
+  emitterKey: string;
 }
 
 /** `base` + `path` with exactly one slash between them. */

@@ -1,4 +1,5 @@
 import type { Destination } from '../../model/destination.js';
+import type { Warehouse } from '../../warehouse/types.js';
 import type { DeadLetterInput, RunCounts, SourceRow } from '../../state/delivery/types.js';
 import type { BuiltEvent } from '../build-event.js';
 import { adapterOf } from '../destinations/index.js';
@@ -16,6 +17,10 @@ export interface SenderOptions {
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   env?: NodeJS.ProcessEnv;
+  /** The delivery's warehouse connection: destinations that write to the warehouse use it. */
+  warehouse?: Warehouse;
+  /** Called after each request with its latency and outcome (ok, rejected, retry). */
+  onRequest?: (r: { destinationKey: string; durationMs: number; outcome: 'ok' | 'rejected' | 'retry' | 'blocked' }) => void;
 }
 
 /** Per destination: the rate limit and the in-flight bound its emitters share. */
@@ -78,14 +83,16 @@ export class Sender {
     const flow = this.flows.get(r.destination.key)!;
     for (let attempt = 1; ; attempt++) {
       await flow.limiter.acquire();
-      const outcome: SendOutcome = await flow.semaphore.run(() =>
-        this.runner.send(
-          r.destination,
-          r.choice,
-          chunk.map((c) => c.event),
-          { timeoutMs: this.timeoutMs, env: this.opts.env },
-        ),
-      );
+      const outcome: SendOutcome = await flow.semaphore.run(async () => {
+        const began = performance.now();
+        const events = chunk.map((c) => c.event);
+        const adapter = adapterOf(r.destination.type);
+        const result = adapter.write
+          ? await adapter.write(r.destination, events, { warehouse: this.opts.warehouse, audienceKey: r.audience.key, emitterKey: r.emitter.key })
+          : await this.runner.send(r.destination, r.choice, events, { timeoutMs: this.timeoutMs, env: this.opts.env });
+        this.opts.onRequest?.({ destinationKey: r.destination.key, durationMs: performance.now() - began, outcome: result.kind === 'done' ? 'ok' : result.kind });
+        return result;
+      });
       counts.requests += 1;
       if (outcome.kind === 'done') {
         const sent: SourceRow[] = [];

@@ -9,6 +9,9 @@ import { daemonOptions, serveUntilSignal } from '../daemon-run.js';
 import { limitHeapGrowth } from '../heap.js';
 import { EXIT, printJson } from '../run.js';
 import { runFromGit } from '../run-git.js';
+import { DaemonObservability } from '../../observe/daemon.js';
+import { parseListen } from '../../observe/http.js';
+import { createLogger, LOG_FORMATS, referencedSecretValues } from '../../observe/log.js';
 
 interface RunFlags extends ProjectFlags {
   once?: boolean;
@@ -23,6 +26,8 @@ interface RunFlags extends ProjectFlags {
   deliver: boolean;
   pageSize: string;
   timeout: string;
+  listen?: string;
+  logFormat: string;
 }
 
 const positive = (v: string, flag: string) => {
@@ -46,6 +51,8 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'maximum runs at once (DuckDB: one at a time)', '2')
     .option('--tick-seconds <n>', 'seconds between looks for due audiences and compute-now requests', '10')
     .option('--lease-ttl <seconds>', 'how long a lease (and this controller) outlives its last heartbeat: a killed controller frees its audiences within this time', '30')
+    .option('--listen <host:port>', 'serve /healthz, /readyz and Prometheus /metrics on this address (e.g. 127.0.0.1:9464)')
+    .option('--log-format <format>', 'text, or json: one JSON line per run and per delivered batch (secrets masked)', 'text')
     .option('--git <url|path>', 'GitOps: pull this repository, synthesize, plan and apply it, then compute (auto-sync)')
     .option('--branch <branch>', 'with --git: the branch to follow', 'main')
     .option('--interval <duration>', 'with --git: time between pulls (e.g. 1m, 5m)', '5m')
@@ -85,31 +92,56 @@ Examples:
         tickSeconds: positive(flags.tickSeconds, '--tick-seconds'),
         leaseTtlMs: positive(flags.leaseTtl, '--lease-ttl') * 1000,
       };
+      if (!(LOG_FORMATS as readonly string[]).includes(flags.logFormat)) throw new LinkedError('INVALID_OPTION', `--log-format must be text or json, got "${flags.logFormat}".`);
+      const listen = flags.listen !== undefined ? parseListen(flags.listen) : undefined;
+      if (flags.git !== undefined && (listen || flags.logFormat !== 'text')) throw new LinkedError('INVALID_OPTION', '--listen and --log-format do not apply with --git yet: run the controller without --git to serve them.');
       if (flags.git !== undefined) return runFromGit({ ...flags, git: flags.git, ...tuning });
       if (flags.prune || flags.workdir) throw new LinkedError('INVALID_OPTION', '--prune and --workdir need --git.');
       const dir = resolve(flags.dir ?? process.cwd());
       // Only the warehouse config comes from the synthesized project; what runs is the applied state.
       const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
       const out = { json: flags.json ?? false, runs: !flags.once };
+      const logger =
+        flags.logFormat === 'json' ? createLogger({ format: 'json', write: (l) => process.stdout.write(l), secrets: referencedSecretValues(desired) }) : undefined;
       const options = daemonOptions(desired, dir, out);
+      const observe = new DaemonObservability({ schema: options.schema, stack: flags.stack, logger, staleAfterMs: Math.max(60_000, 6 * tuning.tickSeconds * 1000) });
+      const hooks = observe.deliveryHooks();
       const daemon = new Daemon({
         ...options,
         ...tuning,
+        open: observe.trackOpen(options.open),
+        log: logger ? (line) => logger.line(line) : options.log,
+        onRun: (s) => {
+          observe.onRun(s);
+          if (!logger) options.onRun?.(s);
+        },
         // --once --json prints one report at the end, not a line per pass.
-        onDelivery: flags.once && flags.json ? undefined : options.onDelivery,
+        onDelivery: (report) => {
+          observe.onDelivery({ runId: report.runId, emitters: [report] });
+          if (!(flags.once && flags.json) && !logger) options.onDelivery?.(report);
+        },
+        onBatch: hooks.onProgress,
         deliver: flags.deliver,
-        delivery: { pageSize: positive(flags.pageSize, '--page-size'), timeoutMs: positive(flags.timeout, '--timeout') },
+        delivery: { pageSize: positive(flags.pageSize, '--page-size'), timeoutMs: positive(flags.timeout, '--timeout'), onRequest: hooks.onRequest },
         loadModel: (wh) => readAppliedModel(wh, options.schema, flags.stack),
       });
+      if (listen) {
+        const bound = await observe.listen(listen);
+        if (!flags.json && !logger) process.stdout.write(`${new Date().toISOString()} serving /healthz /readyz /metrics on http://${bound.host}:${bound.port}\n`);
+        logger?.event('listening', { host: bound.host, port: bound.port });
+      }
       if (flags.once) {
         const report = await daemon.once();
+        await observe.close();
         if (flags.json) printJson(report);
         else process.stdout.write(renderOnce(report));
         if (onceFailed(report)) process.exitCode = EXIT.error;
         return;
       }
       const what = flags.deliver ? 'computing and delivering' : 'computing only (--no-deliver)';
+      process.once('SIGTERM', () => observe.markStopping());
       await serveUntilSignal(daemon, out, `controller ${daemon.id} started, ${what} (tick ${flags.tickSeconds} s)`);
+      await observe.close();
     });
 }
 

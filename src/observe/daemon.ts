@@ -1,0 +1,137 @@
+import type { DeliveryProgress, EmitterDelivery } from '../activation/deliver.js';
+import type { RunSummary } from '../compute/types.js';
+import { groupApplied, readAppliedResources } from '../state/apply/resources.js';
+import { GaugeStore } from '../state/observe/gauges.js';
+import type { Warehouse } from '../warehouse/types.js';
+import { DaemonHealth } from './health.js';
+import { startObserveServer, type ListenAddress, type ObserveServer } from './http.js';
+import type { DaemonLogger } from './log.js';
+import { DaemonMetrics, type RequestObservation } from './metrics.js';
+
+export interface DaemonObservabilityOptions {
+  schema: string;
+  stack?: string;
+  /** Where run and batch records go (`--log-format json`); none: counted, not logged. */
+  logger?: DaemonLogger;
+  /** See DaemonHealth: idle time after which the daemon counts as stuck. */
+  staleAfterMs: number;
+  now?: () => Date;
+}
+
+/** The hooks a delivery run takes (spread into deliverAll's options). */
+export interface DeliveryHooks {
+  onProgress: (p: DeliveryProgress) => void;
+  onRequest: (r: RequestObservation) => void;
+}
+
+/**
+ * Everything the daemon reports about itself: metrics, health, structured logs, and the endpoint
+ * serving them. The controller layer wires it through hooks it already has (`open`, `onRun`) and
+ * the delivery options; nothing here depends on the CLI.
+ */
+export class DaemonObservability {
+  readonly metrics = new DaemonMetrics();
+  readonly health: DaemonHealth;
+  private server?: ObserveServer;
+
+  constructor(private readonly o: DaemonObservabilityOptions) {
+    this.health = new DaemonHealth({ staleAfterMs: o.staleAfterMs, now: o.now ? () => o.now!().getTime() : undefined });
+  }
+
+  private now(): Date {
+    return this.o.now?.() ?? new Date();
+  }
+
+  /** The controller's `open`, observed: health follows the sessions, gauges refresh before each close. */
+  trackOpen(open: () => Promise<Warehouse>): () => Promise<Warehouse> {
+    return this.health.track(open, (wh) => (this.server ? this.refreshGauges(wh) : Promise.resolve()));
+  }
+
+  /** Reads the state gauges (members, leases, outbox backlog) on an open warehouse. */
+  async refreshGauges(wh: Warehouse): Promise<void> {
+    const store = new GaugeStore(wh, this.o.schema);
+    const now = this.now();
+    const { emitters } = groupApplied(await readAppliedResources(wh, this.o.schema, { stack: this.o.stack }));
+    const [sizes, leases] = [await store.audienceSizes(), await store.liveLeases(now)];
+    const backlog = await store.backlog(emitters);
+    this.metrics.setState({ sizes, leases, backlog, now });
+  }
+
+  /** The Controller's onRun: counts, and one log record per run. */
+  onRun = (s: RunSummary): void => {
+    this.metrics.observeRun(s);
+    this.o.logger?.event('run', {
+      audience: s.audienceKey,
+      run_id: s.runId,
+      status: s.status,
+      trigger: s.trigger,
+      duration_ms: s.durationMs,
+      members: s.members,
+      entered: s.entered,
+      exited: s.exited,
+      entities_added: s.entitiesAdded,
+      entities_removed: s.entitiesRemoved,
+      baseline: s.baseline,
+      paused: s.paused || undefined,
+      error_code: s.error?.code,
+      error: s.error?.message,
+    });
+  };
+
+  /**
+   * Hooks for one delivery run: each committed batch is counted and logged (its delta over the
+   * run's previous batch of the same emitter), each request's latency observed.
+   */
+  deliveryHooks(): DeliveryHooks {
+    const last = new Map<string, DeliveryProgress>();
+    return {
+      onProgress: (p) => {
+        const before = last.get(p.emitterKey);
+        last.set(p.emitterKey, p);
+        const batch = {
+          emitterKey: p.emitterKey,
+          destinationKey: p.destinationKey,
+          sent: p.sent - (before?.sent ?? 0),
+          failed: 0,
+          deadLettered: p.deadLettered - (before?.deadLettered ?? 0),
+        };
+        this.metrics.observeBatch(batch);
+        this.o.logger?.event('batch', { emitter: batch.emitterKey, destination: batch.destinationKey, sent: batch.sent, dead_lettered: batch.deadLettered });
+      },
+      onRequest: (r) => this.metrics.observeRequest(r),
+    };
+  }
+
+  /** After a delivery run: events left behind count as failed; one log record per emitter. */
+  onDelivery(summary: { runId: string; emitters: readonly EmitterDelivery[] }): void {
+    for (const e of summary.emitters) {
+      this.metrics.observeBatch({ emitterKey: e.emitterKey, destinationKey: e.destinationKey, sent: 0, failed: e.failed, deadLettered: 0 });
+      this.o.logger?.event('delivery', {
+        run_id: summary.runId,
+        emitter: e.emitterKey,
+        destination: e.destinationKey,
+        status: e.status,
+        sent: e.sent,
+        failed: e.failed,
+        dead_lettered: e.deadLettered,
+        requests: e.requests,
+        retries: e.retries,
+        error: e.lastError ?? undefined,
+      });
+    }
+  }
+
+  async listen(address: ListenAddress): Promise<ListenAddress> {
+    this.server = await startObserveServer(address, this.health, this.metrics);
+    return this.server.address;
+  }
+
+  /** SIGTERM: readiness drops at once; the endpoint keeps answering until close(). */
+  markStopping(): void {
+    this.health.markStopping();
+  }
+
+  async close(): Promise<void> {
+    await this.server?.close();
+  }
+}

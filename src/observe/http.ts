@@ -1,0 +1,77 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LinkedError } from '../model/errors.js';
+import type { DaemonHealth } from './health.js';
+import type { DaemonMetrics } from './metrics.js';
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** `host:port`, `:port` or `port` (host 127.0.0.1: the endpoint is not public unless asked). */
+export function parseListen(value: string): ListenAddress {
+  const m = /^(?:(\[[^\]]+\]|[^:]*):)?(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) {
+    throw new LinkedError('INVALID_OPTION', `--listen takes host:port (e.g. 127.0.0.1:9464, or 0.0.0.0:9464 in a container), got "${value}".`);
+  }
+  const host = (m[1] ?? '').replace(/^\[|\]$/g, '') || '127.0.0.1';
+  return { host, port };
+}
+
+export interface ObserveServer {
+  /** The bound address (the port is the real one when 0 was asked). */
+  address: ListenAddress;
+  close(): Promise<void>;
+}
+
+/**
+ * The daemon's endpoint, on node:http: `/healthz` (liveness), `/readyz` (readiness), `/metrics`
+ * (Prometheus text format). Answers 503 with the reason when not healthy or not ready.
+ */
+export async function startObserveServer(address: ListenAddress, health: DaemonHealth, metrics: DaemonMetrics): Promise<ObserveServer> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (path === '/healthz' || path === '/readyz') {
+      const verdict = path === '/healthz' ? health.live() : health.ready();
+      metrics.setReady(health.ready().ok);
+      res.writeHead(verdict.ok ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' }).end(`${verdict.ok ? 'ok' : 'not ok'}: ${verdict.reason}\n`);
+      return;
+    }
+    if (path === '/metrics') {
+      metrics.setReady(health.ready().ok);
+      metrics.text().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+        (e: Error) => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`metrics failed: ${e.message}\n`),
+      );
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: try /healthz, /readyz or /metrics\n');
+  });
+  // Scrapers keep connections alive; a daemon that stops must not wait for them.
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new LinkedError('LISTEN_FAILED', `--listen ${address.host}:${address.port}: the address is in use; pick another port.`)
+          : new LinkedError('LISTEN_FAILED', `--listen ${address.host}:${address.port}: ${e.message}`),
+      ),
+    );
+    server.listen(address.port, address.host, () => resolve());
+  });
+  const bound = server.address() as AddressInfo;
+  return {
+    address: { host: address.host, port: bound.port },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

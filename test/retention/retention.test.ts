@@ -1,0 +1,115 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deliverAll } from '../../src/activation/deliver.js';
+import { Desired } from '../../src/model/index.js';
+import { SnapshotStore } from '../../src/state/compute/snapshot.js';
+import { collectGarbage } from '../../src/state/retention/retention.js';
+import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import type { Warehouse } from '../../src/warehouse/types.js';
+import { applyResources, AUDIENCE, GRAPH, insertOutbox, openState, SCHEMA, seedBank, startServer, tempDir, type TestServer } from '../activation/helpers.js';
+import { writeManifest } from '../plan/fixtures.js';
+
+const DAY = 86_400_000;
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+describe('retention: linked gc and collectGarbage', () => {
+  let dir: string;
+  let wh: Warehouse;
+  let server: TestServer;
+
+  beforeEach(async () => {
+    dir = tempDir();
+    wh = await openState(join(dir, 'w.duckdb'));
+    await seedBank(wh, 5);
+    server = await startServer();
+    await applyResources(wh, {
+      graph: GRAPH,
+      audiences: [AUDIENCE],
+      destinations: [{ key: 'hook', type: 'webhook', settings: { url: `${server.url}/hook`, batch: true } }],
+      emitters: [{ key: 'changes', audience: 'overdue-cards', destination: 'hook', trigger: 'audience_membership_changed' }],
+    });
+  });
+  afterEach(async () => {
+    await server.close();
+    await wh.close();
+  });
+
+  /** u1 in then out, u2 in, u3 in/out/in: delivered; then u2 out, not delivered. */
+  async function history(): Promise<number[]> {
+    const delivered = await insertOutbox(wh, [
+      { kind: 'entered', profileId: 'u1' },
+      { kind: 'exited', profileId: 'u1' },
+      { kind: 'entered', profileId: 'u2' },
+      { kind: 'entered', profileId: 'u3' },
+      { kind: 'exited', profileId: 'u3' },
+      { kind: 'entered', profileId: 'u3' },
+    ]);
+    expect((await deliverAll(wh, SCHEMA)).sent).toBe(6);
+    const pending = await insertOutbox(wh, [{ kind: 'exited', profileId: 'u2' }]);
+    return [...delivered, ...pending];
+  }
+
+  const members = async () => (await wh.query<{ p: string }>(`SELECT profile_id AS p FROM "${SCHEMA}"."membership" ORDER BY 1`)).rows.map((r) => r.p);
+  const outboxIds = async () => (await wh.query<{ id: number }>(`SELECT id FROM "${SCHEMA}"."outbox" ORDER BY id`)).rows.map((r) => Number(r.id));
+
+  it('compacts delivered outbox rows so the snapshot rebuilds the same, keeps what is undelivered, drops old records', async () => {
+    const ids = await history();
+    const snapshot = new SnapshotStore(wh, SCHEMA);
+    await snapshot.rebuildMembers('overdue-cards');
+    const before = await members();
+    expect(before).toEqual(['u3']);
+    await wh.query(
+      `INSERT INTO "${SCHEMA}"."runs" (id, audience_key, status, started_at, ended_at, trigger) VALUES
+        ('r-old', 'overdue-cards', 'Live', now() - INTERVAL 50 DAY, now() - INTERVAL 50 DAY, 'schedule'),
+        ('run-1', 'overdue-cards', 'Live', now() - INTERVAL 50 DAY, now() - INTERVAL 50 DAY, 'schedule')`,
+    );
+    const dead = (id: number, replayed: string) =>
+      `(${id}, 'changes', 'hook', 'r', 'outbox', ${id}, 'm${id}', 'u1', 'Audience Membership Changed', '{}', 'DESTINATION_REJECTED', 'HTTP 400', 400, NULL, now(), 1, NULL, ${replayed})`;
+    await wh.query(`INSERT INTO "${SCHEMA}"."dead_letters" VALUES ${dead(1, 'now()')}, ${dead(2, 'NULL')}`);
+
+    // Forty days on, with a thirty-day retention, everything written today is old.
+    const later = new Date(Date.now() + 40 * DAY);
+    const dry = await collectGarbage(wh, SCHEMA, { retentionMs: 30 * DAY, now: later, dryRun: true });
+    expect(await outboxIds()).toEqual(ids);
+    const counts = await collectGarbage(wh, SCHEMA, { retentionMs: 30 * DAY, now: later });
+    expect(counts).toEqual(dry);
+    expect(counts).toMatchObject({ outboxRows: 4, deliveryPages: 1, deliveryRuns: 1, replayedDeadLetters: 1, runs: 1 });
+    // Kept: u2's entered (its exit is not delivered), u3's latest entered, the undelivered exit.
+    expect(await outboxIds()).toEqual([ids[2], ids[5], ids[6]]);
+    await snapshot.rebuildMembers('overdue-cards');
+    expect(await members()).toEqual(before);
+    expect((await wh.query(`SELECT id FROM "${SCHEMA}"."dead_letters"`)).rows.map((r) => Number(r.id))).toEqual([2]);
+    expect((await wh.query(`SELECT id FROM "${SCHEMA}"."runs"`)).rows.map((r) => r.id)).toEqual(['run-1']);
+
+    // Nothing more to collect; within the retention, nothing at all.
+    expect(Object.values(await collectGarbage(wh, SCHEMA, { retentionMs: 30 * DAY, now: later })).every((n) => n === 0)).toBe(true);
+  });
+
+  it('an emitter that never delivered holds its audience\'s rows back', async () => {
+    await insertOutbox(wh, [
+      { kind: 'entered', profileId: 'u1' },
+      { kind: 'exited', profileId: 'u1' },
+    ]);
+    const counts = await collectGarbage(wh, SCHEMA, { retentionMs: DAY, now: new Date(Date.now() + 10 * DAY) });
+    expect(counts.outboxRows).toBe(0);
+    expect((await outboxIds()).length).toBe(2);
+  });
+
+  it('linked gc --dry-run --json counts, removes nothing, and refuses a retention under a day', async () => {
+    await history();
+    await wh.close();
+    writeManifest(dir, Desired.parse({ stack: 'bank', warehouse: { type: 'duckdb', path: 'w.duckdb' }, graph: GRAPH, audiences: [AUDIENCE] }));
+    const linked = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/linked.js'), 'gc', ...args, '--dir', dir], { encoding: 'utf8', timeout: 60_000 });
+    let r = linked('--dry-run', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ dryRun: true, retentionDays: 30, total: 0 });
+    expect(out.fileBytes).toBeGreaterThan(0);
+    r = linked('--retention-days', '0');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--retention-days must be .* at least 1/);
+    wh = await openDuckDb(join(dir, 'w.duckdb'));
+    expect((await outboxIds()).length).toBe(7);
+  });
+});
