@@ -139,6 +139,67 @@ describe('the bank example through the CLI on emulated Snowflake', () => {
     } finally {
       await duck.close();
     }
+
+    // A change in the data: a profile leaves travel-spenders (its travel transactions go).
+    const leaving = (await membersOnSnowflake('travel-spenders'))[0];
+    const wh = await openSnowflake(emulatedConfig(emulator.url), { env: { SF_EMULATED_PASSWORD: PASSWORD } });
+    try {
+      await wh.query(
+        `DELETE FROM "main"."transactions" WHERE "card_id" IN (SELECT c."card_id" FROM "main"."credit_cards" c JOIN "main"."accounts" a ON a."account_id" = c."account_id" WHERE a."user_id" = ?)`,
+        [leaving],
+      );
+    } finally {
+      await wh.close();
+    }
+    const compute = await json('compute', 'travel-spenders');
+    expect(compute.status).toBe(0);
+    expect(compute.out).toMatchObject({ status: 'Live', baseline: false, exited: 1 });
+    expect(await membersOnSnowflake('travel-spenders')).not.toContain(leaving);
+
+    // Delivery to the local endpoints: the baseline's travel-spender entries (sendForCurrent), overdue cards to Braze.
+    const deliver = await json('deliver');
+    expect(deliver.status, JSON.stringify(emulator.queries.filter((q) => q.errorCode).slice(0, 1))).toBe(0);
+    const hooked = sink.received.filter((r) => r.path === '/hook').flatMap((r) => (Array.isArray(r.body) ? r.body : [r.body]));
+    // sendForCurrent: the members when the emitter starts delivering (after the change).
+    const current = await membersOnSnowflake('travel-spenders');
+    expect(hooked.filter((e: any) => e.event === 'Audience Entered').map((e: any) => e.userId).sort()).toEqual(current);
+    expect(sink.received.some((r) => r.path.startsWith('/braze'))).toBe(true);
+    expect((await json('deliver')).out).toMatchObject({ sent: 0 });
+
+    // Drift: a column the graph uses is dropped in the warehouse.
+    const wh2 = await openSnowflake(emulatedConfig(emulator.url), { env: { SF_EMULATED_PASSWORD: PASSWORD } });
+    try {
+      await wh2.query(`ALTER TABLE "main"."offers" DROP COLUMN "expires_at"`);
+    } finally {
+      await wh2.close();
+    }
+    const drift = await linked('drift', '--detailed-exitcode', '--json');
+    expect(drift.status).toBe(2);
+    expect(JSON.parse(drift.stdout).drift.map((d: { code: string }) => d.code)).toContain('DRIFT_COLUMN_DROPPED');
+
+    const audit = await json('audit');
+    expect(audit.out.entries).toHaveLength(1);
+
+    // Rebuilding is refused while the audience is live (no run may write the snapshot meanwhile).
+    const resume = await json('resume', 'travel-spenders', '--rebuild-snapshot');
+    expect(resume.status).toBe(1);
+    expect(resume.out.error.code).toBe('AUDIENCE_NOT_PAUSED');
+
+    // Every statement of every command ran on the emulated account, tagged; no secret anywhere.
+    const tags = new Set(emulator.queries.map((q) => String(q.parameters?.QUERY_TAG ?? '')));
+    // The CLI's statements carry the team's tag (the test's own connections carry none).
+    expect([...tags].filter((t) => t !== '' && !t.startsWith('team=crm'))).toEqual([]);
+    expect([...tags]).toContain('team=crm linked-audiences:catalog');
+    for (const o of outputs) for (const secret of [PASSWORD, HOOK_TOKEN, BRAZE_KEY]) expect(o).not.toContain(secret);
+    const stored = await openSnowflake(emulatedConfig(emulator.url), { env: { SF_EMULATED_PASSWORD: PASSWORD } });
+    try {
+      for (const t of ['runs', 'resources', 'apply_log', 'outbox']) {
+        const { rows } = await stored.query(`SELECT * FROM "LINKED_AUDIENCES"."${t}"`);
+        for (const secret of [PASSWORD, HOOK_TOKEN, BRAZE_KEY]) expect(JSON.stringify(rows), t).not.toContain(secret);
+      }
+    } finally {
+      await stored.close();
+    }
   }, 300_000);
 
 });
