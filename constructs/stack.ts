@@ -129,5 +129,8 @@ function providerConfig(warehouse: Warehouse): AllAttributes<l1.provider.Linkeda
     schema: a.string('schema'),
     auth: a.json('auth'),
     accessUrl: a.string('accessUrl'),
+    loginTimeoutSeconds: a.number('loginTimeoutSeconds'),
+    statementTimeoutSeconds: a.number('statementTimeoutSeconds'),
+    queryTag: a.string('queryTag'),
   };
 }

@@ -31,10 +31,26 @@ export interface SnowflakeProps {
   /** `SnowflakeAuth.keyPair(secret('SNOWFLAKE_PRIVATE_KEY'))` or `SnowflakeAuth.password(...)`. */
   readonly auth: SnowflakeAuthInput;
   /**
-   * Overrides `https://<account>.snowflakecomputing.com` (private link, tests).
+   * Overrides `https://<account>.snowflakecomputing.com`: a private-link host
+   * (`https://<account>.privatelink.snowflakecomputing.com`), a proxy, a local emulation in tests.
    * @default - the account's public URL
    */
   readonly accessUrl?: string;
+  /**
+   * Gives up a login (retries of network failures included) after this many seconds.
+   * @default 60
+   */
+  readonly loginTimeoutSeconds?: number;
+  /**
+   * Snowflake cancels a statement that runs longer (`STATEMENT_TIMEOUT_IN_SECONDS`, set on each statement).
+   * @default - the user's or account's setting
+   */
+  readonly statementTimeoutSeconds?: number;
+  /**
+   * The team's label in front of every statement's `QUERY_TAG`: `<queryTag> linked-audiences:<command>:<audience>`.
+   * @default - none
+   */
+  readonly queryTag?: string;
   /**
    * The schema of the state tables.
    * @default 'LINKED_AUDIENCES'

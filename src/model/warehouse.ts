@@ -29,8 +29,21 @@ export const SnowflakeWarehouse = z
     role: z.string().min(1),
     schema: z.string().min(1).optional(),
     auth: SnowflakeAuth,
-    /** Test hook and private-link support: overrides https://<account>.snowflakecomputing.com. */
-    accessUrl: z.string().url().optional(),
+    /**
+     * The endpoint, instead of https://<account>.snowflakecomputing.com: a private-link host
+     * (https://<account>.privatelink.snowflakecomputing.com), a proxy, or a local emulation in tests.
+     */
+    accessUrl: z
+      .string()
+      .url()
+      .regex(/^https?:\/\//i, 'accessUrl must be an http:// or https:// URL')
+      .optional(),
+    /** Gives up a login (network included) after this many seconds. Default 60. */
+    loginTimeoutSeconds: z.number().int().positive().optional(),
+    /** Snowflake cancels a statement running longer (STATEMENT_TIMEOUT_IN_SECONDS, set on each statement). */
+    statementTimeoutSeconds: z.number().int().positive().optional(),
+    /** The team's label, put in front of each statement's QUERY_TAG: `<queryTag> linked-audiences:<command>:<audience>`. */
+    queryTag: z.string().min(1).max(1000).optional(),
     stateSchema: StateSchema,
   })
   .strict();

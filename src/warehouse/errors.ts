@@ -63,7 +63,9 @@ const SNOWFLAKE_COMPILATION_STATE = /^42/;
  * 390xxx session and gateway errors), the driver's network and HTTP 5xx/429 failures.
  */
 const SNOWFLAKE_TRANSIENT_STATE = /^(XX|57|08)/;
-const SNOWFLAKE_TRANSIENT_CODE = new Set(['000603', '000604', '000605', '000630', '390114', '390111', '390189']);
+const SNOWFLAKE_TRANSIENT_CODE = new Set(['000603', '000604', '000605', '390114', '390111', '390189']);
+/** "Statement reached its statement or warehouse timeout of N second(s) and was canceled." */
+const STATEMENT_TIMEOUT = '000630';
 /** snowflake-sdk's own codes for "could not reach / bad response from" Snowflake or its result storage. */
 const DRIVER_NETWORK_CODES = new Set(['401001', '401002', '401003', '402001', '402002', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE']);
 
@@ -86,6 +88,10 @@ export function classifySnowflakeError(e: unknown, sql?: string): Error {
   const status = err.response?.statusCode ?? 0;
   if (SNOWFLAKE_COMPILATION_STATE.test(state) || /SQL compilation error/i.test(err.message ?? '')) {
     return new WarehouseError('SQL_COMPILATION', message, false, sql, queryId);
+  }
+  // The statement ran into its timeout: the same statement would again; not retried.
+  if (code === STATEMENT_TIMEOUT) {
+    return new WarehouseError('WAREHOUSE', `${message} Raise the stack's statementTimeoutSeconds (or the user's STATEMENT_TIMEOUT_IN_SECONDS) or the warehouse size.`, false, sql, queryId);
   }
   if (
     SNOWFLAKE_TRANSIENT_STATE.test(state) ||

@@ -26,6 +26,9 @@ export async function openWarehouse(config: WarehouseConfig, baseDir = process.c
     }
     return openDuckDb(path, { readOnly: options.readOnly });
   }
+  // snowflake-sdk brings the AWS SDK (for stages, which we never use); its notice about future
+  // Node versions is not the user's business and would be the only line on stderr.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Loaded on demand: snowflake-sdk is heavy and DuckDB users never need it.
   const { openSnowflake } = await import('./snowflake.js');
   return openSnowflake(config);

@@ -1,77 +1,26 @@
 import snowflake from 'snowflake-sdk';
-import { LinkedError } from '../model/errors.js';
 import type { SnowflakeWarehouseConfig } from '../model/warehouse.js';
-import { resolveSecret } from '../secrets.js';
+import type { RetryPolicy } from '../retry.js';
 import { and, col, eq, param, select, table as tableRef } from '../dialect/ast.js';
-import { classifySnowflakeError } from './errors.js';
+import { classifySnowflakeError, WarehouseError, type SnowflakeErrorLike } from './errors.js';
 import { execute } from './execute.js';
+import type { SecretRedactor } from './redaction.js';
+import { loginWithRetry, SNOWFLAKE_RETRY, type LoginOptions } from './snowflake-login.js';
 import { TransactionGate } from './transactions.js';
 import type { CatalogColumn, CatalogTable, QueryOptions, QueryResult, Row, Warehouse } from './types.js';
 
 export interface SnowflakeOpenOptions {
   /** Where secrets are read from (tests pass their own); default process.env. */
   env?: NodeJS.ProcessEnv;
-}
-
-let sdkConfigured = false;
-/** The driver logs to a file and the console by default; a CLI must stay quiet (and never log a secret). */
-function configureSdkOnce(): void {
-  if (sdkConfigured) return;
-  sdkConfigured = true;
-  snowflake.configure({ logLevel: 'OFF', additionalLogToConsole: false } as snowflake.ConfigureOptions);
-}
-
-/**
- * A PEM key kept in an environment variable often arrives with its newlines escaped (`\n`) or
- * stripped of them by a CI secret store; restore them so the driver can parse it.
- */
-export function normalisePrivateKey(pem: string): string {
-  const text = pem.includes('\\n') ? pem.replace(/\\n/g, '\n') : pem;
-  return text.trim() + '\n';
-}
-
-/** The driver's connection options for a stack's Snowflake config: secrets resolved now, at the moment of use. */
-export function snowflakeConnectionOptions(config: SnowflakeWarehouseConfig, env: NodeJS.ProcessEnv = process.env): snowflake.ConnectionOptions {
-  const base: snowflake.ConnectionOptions = {
-    account: config.account,
-    username: config.username,
-    database: config.database,
-    warehouse: config.warehouse,
-    role: config.role,
-    ...(config.schema ? { schema: config.schema } : {}),
-    ...(config.accessUrl ? { accessUrl: config.accessUrl.replace(/\/+$/, '') } : {}),
-    application: 'linked_audiences',
-    // Integers as JS numbers (ids and counts fit); the adapter never hands out bigints.
-    jsTreatIntegerAsBigInt: false,
-  };
-  if (config.auth.type === 'keypair') {
-    return {
-      ...base,
-      authenticator: 'SNOWFLAKE_JWT',
-      privateKey: normalisePrivateKey(resolveSecret(config.auth.privateKey, env)),
-      ...(config.auth.passphrase ? { privateKeyPass: resolveSecret(config.auth.passphrase, env) } : {}),
-    };
-  }
-  return { ...base, authenticator: 'SNOWFLAKE', password: resolveSecret(config.auth.password, env) };
+  /** Backoff of login retries; default SNOWFLAKE_RETRY. */
+  retry?: RetryPolicy;
 }
 
 /** Opens a Snowflake session (key-pair or password auth). Errors name the account, never a secret. */
 export async function openSnowflake(config: SnowflakeWarehouseConfig, options: SnowflakeOpenOptions = {}): Promise<SnowflakeWarehouse> {
-  configureSdkOnce();
-  const connection = snowflake.createConnection(snowflakeConnectionOptions(config, options.env));
-  await new Promise<void>((resolvePromise, reject) => {
-    connection.connect((err) => {
-      if (!err) return resolvePromise();
-      const classified = classifySnowflakeError(err);
-      reject(
-        new LinkedError(
-          (classified as LinkedError).code ?? 'WAREHOUSE',
-          `Could not connect to Snowflake account ${config.account} as ${config.username}: ${classified.message}`,
-        ),
-      );
-    });
-  });
-  return new SnowflakeWarehouse(connection, config);
+  const login: LoginOptions = { env: options.env ?? process.env, retry: options.retry ?? SNOWFLAKE_RETRY };
+  const { connection, redactor } = await loginWithRetry(config, login);
+  return new SnowflakeWarehouse(connection, config, redactor, () => loginWithRetry(config, login).then((l) => l.connection));
 }
 
 /** Bound values as Snowflake takes them: Dates as UTC wall-clock text (TIMESTAMP_NTZ keeps no zone). */
@@ -110,54 +59,101 @@ export function snowflakeTypeFamily(type: string): CatalogColumn['family'] {
   return FAMILIES.find(([re]) => re.test(type.trim()))?.[1] ?? 'other';
 }
 
+/**
+ * The session is gone: Snowflake's 390114 (its token expired: a new login is needed), after
+ * which snowflake-sdk marks the connection terminated and fails the statement with 407002.
+ */
+const SESSION_GONE = new Set(['390114', '407002']);
+
+const codeOf = (e: unknown) => String((e as SnowflakeErrorLike | undefined)?.code ?? '');
+
 export class SnowflakeWarehouse implements Warehouse {
   readonly dialect = 'snowflake' as const;
   private readonly gate = new TransactionGate((sql) => this.query(sql));
   private closed = false;
 
   constructor(
-    private readonly connection: snowflake.Connection,
+    private connection: snowflake.Connection,
     private readonly config: SnowflakeWarehouseConfig,
+    private readonly redactor: SecretRedactor,
+    /** Logs in again (secrets read afresh): after the session's token expired. */
+    private readonly relogin: () => Promise<snowflake.Connection>,
   ) {}
 
   /**
-   * Statement-level session parameters: QUERY_TAG, so each statement carries its own, and
-   * TIMEZONE = UTC. Bound times are UTC wall clocks in TIMESTAMP_NTZ columns; CURRENT_TIMESTAMP is
-   * a TIMESTAMP_LTZ that Snowflake converts with the session's TIMEZONE (by default
-   * America/Los_Angeles) when it meets an NTZ value, so without it `expires_at < CURRENT_TIMESTAMP`
-   * would be off by the account's offset. Sent with the statement: no extra round trip.
+   * Statement-level session parameters, sent with the statement (no extra round trip):
+   * - TIMEZONE = UTC. Bound times are UTC wall clocks in TIMESTAMP_NTZ columns; CURRENT_TIMESTAMP
+   *   is a TIMESTAMP_LTZ that Snowflake converts with the session's TIMEZONE (by default
+   *   America/Los_Angeles) when it meets an NTZ value, so without it `expires_at <
+   *   CURRENT_TIMESTAMP` would be off by the account's offset.
+   * - QUERY_TAG, so each statement carries its own, after the team's `queryTag` when set.
+   * - STATEMENT_TIMEOUT_IN_SECONDS when the stack sets `statementTimeoutSeconds`.
    */
-  private statementParameters(options?: QueryOptions): Record<string, string> {
-    return { TIMEZONE: 'UTC', ...(options?.tag ? { QUERY_TAG: options.tag } : {}) };
+  private statementParameters(options?: QueryOptions): Record<string, string | number> {
+    const tag = [this.config.queryTag, options?.tag].filter((t): t is string => !!t).join(' ');
+    return {
+      TIMEZONE: 'UTC',
+      ...(tag ? { QUERY_TAG: tag } : {}),
+      ...(this.config.statementTimeoutSeconds ? { STATEMENT_TIMEOUT_IN_SECONDS: this.config.statementTimeoutSeconds } : {}),
+    };
   }
 
-  async query<T = Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<QueryResult<T>> {
+  /**
+   * Runs `send` (one statement), every error classified and without a secret value. A session
+   * that is gone (390114: its token expired) is replaced by a new login and the statement sent
+   * once more: the token was refused, so it did not run. Inside a transaction the new session has
+   * lost the transaction: the error is thrown (retryable) for the caller to run all of it again.
+   * Network failures are not retried here: snowflake-sdk resends a statement's request itself,
+   * with the same request id so that Snowflake runs it once.
+   */
+  private async recovering<R>(sql: string, send: () => Promise<R>): Promise<R> {
+    try {
+      return await send();
+    } catch (raw) {
+      const error = this.redactor.error(classifySnowflakeError(raw, sql));
+      if (!SESSION_GONE.has(codeOf(raw)) || this.closed) throw error;
+      await this.renewSession();
+      if (this.gate.active) throw new WarehouseError(
+          'WAREHOUSE_INTERNAL',
+          `The Snowflake session ended inside a transaction (its token expired: ${error.message}); the transaction is lost with it. A new session is open: run the work again.`,
+          true,
+          sql,
+        );
+      try {
+        return await send();
+      } catch (again) {
+        throw this.redactor.error(classifySnowflakeError(again, sql));
+      }
+    }
+  }
+
+  private async renewSession(): Promise<void> {
+    const old = this.connection;
+    this.connection = await this.relogin().catch((e: unknown) => {
+      throw this.redactor.error(e);
+    });
+    await new Promise<void>((done) => old.destroy(() => done()));
+  }
+
+  private send(sql: string, params: readonly unknown[], options: QueryOptions | undefined, streamResult: boolean): Promise<{ stmt: snowflake.RowStatement; rows?: unknown[] }> {
     return new Promise((resolvePromise, reject) => {
       this.connection.execute({
         sqlText: sql,
         binds: bindable(params),
         parameters: this.statementParameters(options),
-        complete: (err, stmt, rows) => {
-          if (err) return reject(classifySnowflakeError(err, sql));
-          resolvePromise({
-            rows: ((rows ?? []) as Record<string, unknown>[]).map(plainRow) as T[],
-            queryId: stmt.getQueryId(),
-          });
-        },
+        ...(streamResult ? { streamResult: true } : {}),
+        complete: (err, stmt, rows) => (err ? reject(err) : resolvePromise({ stmt: stmt as snowflake.RowStatement, rows })),
       });
     });
   }
 
+  async query<T = Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<QueryResult<T>> {
+    const { stmt, rows } = await this.recovering(sql, () => this.send(sql, params, options, false));
+    return { rows: ((rows ?? []) as Record<string, unknown>[]).map(plainRow) as T[], queryId: stmt.getQueryId() };
+  }
+
   async *stream<T = Row>(sql: string, params: readonly unknown[] = [], pageSize = 10_000, options?: QueryOptions): AsyncIterable<T[]> {
-    const stmt = await new Promise<snowflake.RowStatement>((resolvePromise, reject) => {
-      this.connection.execute({
-        sqlText: sql,
-        binds: bindable(params),
-        parameters: this.statementParameters(options),
-        streamResult: true,
-        complete: (err, s) => (err ? reject(classifySnowflakeError(err, sql)) : resolvePromise(s as snowflake.RowStatement)),
-      });
-    });
+    const { stmt } = await this.recovering(sql, () => this.send(sql, params, options, true));
     let page: Row[] = [];
     try {
       // The driver fetches result chunks on demand as the stream is read: memory stays at one page.
@@ -169,7 +165,7 @@ export class SnowflakeWarehouse implements Warehouse {
         }
       }
     } catch (e) {
-      throw classifySnowflakeError(e, sql);
+      throw this.redactor.error(classifySnowflakeError(e, sql));
     }
     if (page.length > 0) yield page as T[];
   }
@@ -177,7 +173,6 @@ export class SnowflakeWarehouse implements Warehouse {
   async transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T> {
     return this.gate.run(() => fn(this));
   }
-
 
   /**
    * Looks the table up in its database's INFORMATION_SCHEMA. Names match exactly: Snowflake stores

@@ -8,7 +8,8 @@ import { StateStore } from '../store.js';
  */
 export function columnOf(dialect: Dialect): (row: Row, name: string) => unknown {
   if (systemName(dialect, 'a') === 'a') return (row, name) => row[name];
-  return (row, name) => row[systemName(dialect, name)];
+  // StateStore.run already gives Snowflake's rows lower-case keys; a row read another way keeps Snowflake's.
+  return (row, name) => (name in row ? row[name] : row[systemName(dialect, name)]);
 }
 
 /** The stores of delivery: they read result columns by the names their statements gave them. */

@@ -33,8 +33,25 @@ export interface EmulatedLogin {
   accepted: boolean;
 }
 
+/**
+ * A failure the emulation injects into the next request that matches (then forgets it): what a
+ * real account does now and then and a test cannot wait for.
+ * - `reset`: the connection is closed without an answer (the driver sees ECONNRESET);
+ * - `expire-session`: the session's token has expired (390114), and the session is gone;
+ * - `delay`: the answer comes `ms` later (a statement still counts against its timeout);
+ * - `error`: Snowflake answers with this error.
+ */
+export type EmulatedFault = { on: 'login' | 'query'; match?: RegExp } & (
+  | { action: 'reset' }
+  | { action: 'expire-session' }
+  | { action: 'delay'; ms: number }
+  | { action: 'error'; code: string; sqlState: string; message: string }
+);
+
 export interface SnowflakeEmulator {
   url: string;
+  /** Queues a one-time fault (see EmulatedFault). */
+  inject(fault: EmulatedFault): void;
   logins: EmulatedLogin[];
   queries: EmulatedQuery[];
   /** Sessions open now (deleted ones are gone). */
@@ -49,6 +66,11 @@ export interface SnowflakeEmulatorOptions {
   password?: string;
   /** Public key (PEM) whose private half must sign the JWT (key-pair auth). */
   publicKeyPem?: string;
+  /**
+   * Refused logins echo the credentials they were given in the message, as some gateways and
+   * proxies do: for tests that nothing the adapter prints or stores carries a secret.
+   */
+  echoCredentials?: boolean;
 }
 
 interface LiveSession {
@@ -67,6 +89,12 @@ async function readJson(req: IncomingMessage): Promise<any> {
 function reply(res: ServerResponse, body: unknown): void {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+const SESSION_EXPIRED = { success: false, code: '390114', message: 'Authentication token has expired.  The user must authenticate again.', data: null };
+
+function statementTimeout(seconds: number) {
+  return { code: '000630', sqlState: '57014', message: `Statement reached its statement or warehouse timeout of ${seconds} second(s) and was canceled.` };
 }
 
 function verifyJwt(token: string, key: KeyObject): boolean {
@@ -115,6 +143,11 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
   const logins: EmulatedLogin[] = [];
   const queries: EmulatedQuery[] = [];
   const sessions = new Map<string, LiveSession>();
+  const faults: EmulatedFault[] = [];
+  const takeFault = (on: EmulatedFault['on'], text: string): EmulatedFault | undefined => {
+    const i = faults.findIndex((f) => f.on === on && (!f.match || f.match.test(text)));
+    return i < 0 ? undefined : faults.splice(i, 1)[0];
+  };
   const publicKey = options.publicKeyPem ? createPublicKey(options.publicKeyPem) : undefined;
   let sessionCounter = 0;
 
@@ -123,7 +156,10 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
     const byPassword = data.AUTHENTICATOR === 'SNOWFLAKE' && options.password !== undefined && data.PASSWORD === options.password;
     const byKey = data.AUTHENTICATOR === 'SNOWFLAKE_JWT' && publicKey !== undefined && typeof data.TOKEN === 'string' && verifyJwt(data.TOKEN, publicKey);
     logins.push({ query: Object.fromEntries(url.searchParams), data, accepted: byPassword || byKey });
-    if (!byPassword && !byKey) return { success: false, code: '390100', message: 'Incorrect username or password was specified.', data: null };
+    if (!byPassword && !byKey) {
+      const echoed = options.echoCredentials ? ` (user ${String(data.LOGIN_NAME)}, password ${String(data.PASSWORD)}, token ${String(data.TOKEN)})` : '';
+      return { success: false, code: '390100', message: `Incorrect username or password was specified.${echoed}`, data: null };
+    }
     const database = url.searchParams.get('databaseName') ?? 'EMULATED';
     const schema = url.searchParams.get('schemaName') ?? 'PUBLIC';
     const session = await engine.openSession(database, schema);
@@ -154,13 +190,36 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
     const queryId = `01b-emulated-${randomUUID()}`;
     const q: EmulatedQuery = { sqlText: String(body.sqlText ?? ''), binds: bindsOf(body.bindings), parameters: body.parameters, sessionId: live.id, queryId };
     queries.push(q);
-    try {
-      const result = await live.session.execute(q.sqlText, q.binds, body.parameters ?? {});
-      return resultBody(result, queryId, live.session.parameters);
-    } catch (e) {
-      const err = snowflakeErrorOf(e);
+    const failed = (err: { code: string; sqlState: string; message: string }) => {
       q.errorCode = err.code;
       return { success: false, code: err.code, message: err.message, data: { queryId, sqlState: err.sqlState, errorCode: err.code, internalError: false } };
+    };
+    const fault = takeFault('query', q.sqlText);
+    if (fault?.action === 'expire-session') {
+      sessions.delete(token);
+      await live.session.close();
+      q.errorCode = SESSION_EXPIRED.code;
+      return SESSION_EXPIRED;
+    }
+    if (fault?.action === 'error') return failed(fault);
+    const run = async () => {
+      if (fault?.action === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+      return live.session.execute(q.sqlText, q.binds, body.parameters ?? {});
+    };
+    // STATEMENT_TIMEOUT_IN_SECONDS cancels the statement (the emulation stops waiting for it).
+    const timeoutSeconds = Number(body.parameters?.STATEMENT_TIMEOUT_IN_SECONDS ?? 0);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((r) => {
+      if (timeoutSeconds > 0) timer = setTimeout(() => r('timeout'), timeoutSeconds * 1000);
+    });
+    try {
+      const result = await Promise.race([run(), timedOut]);
+      if (result === 'timeout') return failed(statementTimeout(timeoutSeconds));
+      return resultBody(result, queryId, live.session.parameters);
+    } catch (e) {
+      return failed(snowflakeErrorOf(e));
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -176,6 +235,14 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const body = await readJson(req).catch(() => ({}));
+      const on = url.pathname === '/session/v1/login-request' ? 'login' : url.pathname === '/queries/v1/query-request' ? 'query' : undefined;
+      const fault = on === 'login' ? takeFault('login', '') : on === 'query' ? faults.find((f) => f.on === 'query' && f.action === 'reset' && (!f.match || f.match.test(String(body.sqlText ?? '')))) : undefined;
+      if (fault?.action === 'reset') {
+        faults.splice(faults.indexOf(fault), 1);
+        return void req.socket.destroy();
+      }
+      if (fault?.action === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+      if (fault?.action === 'error') return reply(res, { success: false, code: fault.code, message: fault.message, data: null });
       if (url.pathname === '/session/v1/login-request') return reply(res, await login(url, body));
       if (url.pathname === '/queries/v1/query-request') return reply(res, await query(req, body));
       if (url.pathname === '/session' && url.searchParams.get('delete') === 'true') return reply(res, await deleteSession(req));
@@ -191,6 +258,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    inject: (fault) => void faults.push(fault),
     logins,
     queries,
     openSessions: () => sessions.size,

@@ -240,7 +240,8 @@ class Translator {
     if (up === 'TRANSIENT') return 0;
     // Snowflake sorts NULLs first when descending, DuckDB last.
     if (up === 'DESC') return out.add(isWord(next, 'NULLS') ? 'DESC' : 'DESC NULLS FIRST'), 0;
-    if (KEYWORDS.has(up) || up === 'PRIMARY' || up === 'KEY' || up === 'UNIQUE' || up === 'NOT') {
+    // KEY is a keyword only after PRIMARY / FOREIGN; elsewhere it is a name (the state's `key` columns).
+    if (KEYWORDS.has(up) || up === 'PRIMARY' || (up === 'KEY' && isWord(prev, 'PRIMARY', 'FOREIGN')) || up === 'UNIQUE' || up === 'NOT') {
       out.add(up);
       return 0;
     }

@@ -74,6 +74,24 @@ export interface LinkedaudiencesProviderConfig {
   */
   readonly accessUrl?: string;
   /**
+  * loginTimeoutSeconds of the warehouse (see src/model).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/linked-audiences/linkedaudiences/0.1.0/docs#login_timeout_seconds LinkedaudiencesProvider#login_timeout_seconds}
+  */
+  readonly loginTimeoutSeconds?: number;
+  /**
+  * statementTimeoutSeconds of the warehouse (see src/model).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/linked-audiences/linkedaudiences/0.1.0/docs#statement_timeout_seconds LinkedaudiencesProvider#statement_timeout_seconds}
+  */
+  readonly statementTimeoutSeconds?: number;
+  /**
+  * queryTag of the warehouse (see src/model).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/linked-audiences/linkedaudiences/0.1.0/docs#query_tag LinkedaudiencesProvider#query_tag}
+  */
+  readonly queryTag?: string;
+  /**
   * Alias name
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/linked-audiences/linkedaudiences/0.1.0/docs#alias LinkedaudiencesProvider#alias}
@@ -136,6 +154,9 @@ export class LinkedaudiencesProvider extends cdktn.TerraformProvider {
     this._schema = config.schema;
     this._auth = config.auth;
     this._accessUrl = config.accessUrl;
+    this._loginTimeoutSeconds = config.loginTimeoutSeconds;
+    this._statementTimeoutSeconds = config.statementTimeoutSeconds;
+    this._queryTag = config.queryTag;
     this._alias = config.alias;
   }
 
@@ -316,6 +337,54 @@ export class LinkedaudiencesProvider extends cdktn.TerraformProvider {
     return this._accessUrl;
   }
 
+  // login_timeout_seconds - computed: false, optional: true, required: false
+  private _loginTimeoutSeconds?: number; 
+  public get loginTimeoutSeconds() {
+    return this._loginTimeoutSeconds;
+  }
+  public set loginTimeoutSeconds(value: number | undefined) {
+    this._loginTimeoutSeconds = value;
+  }
+  public resetLoginTimeoutSeconds() {
+    this._loginTimeoutSeconds = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get loginTimeoutSecondsInput() {
+    return this._loginTimeoutSeconds;
+  }
+
+  // statement_timeout_seconds - computed: false, optional: true, required: false
+  private _statementTimeoutSeconds?: number; 
+  public get statementTimeoutSeconds() {
+    return this._statementTimeoutSeconds;
+  }
+  public set statementTimeoutSeconds(value: number | undefined) {
+    this._statementTimeoutSeconds = value;
+  }
+  public resetStatementTimeoutSeconds() {
+    this._statementTimeoutSeconds = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get statementTimeoutSecondsInput() {
+    return this._statementTimeoutSeconds;
+  }
+
+  // query_tag - computed: false, optional: true, required: false
+  private _queryTag?: string; 
+  public get queryTag() {
+    return this._queryTag;
+  }
+  public set queryTag(value: string | undefined) {
+    this._queryTag = value;
+  }
+  public resetQueryTag() {
+    this._queryTag = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get queryTagInput() {
+    return this._queryTag;
+  }
+
   // alias - computed: false, optional: true, required: false
   private _alias?: string; 
   public override get alias() {
@@ -349,6 +418,9 @@ export class LinkedaudiencesProvider extends cdktn.TerraformProvider {
       schema: cdktn.stringToTerraform(this._schema),
       auth: cdktn.stringToTerraform(this._auth),
       access_url: cdktn.stringToTerraform(this._accessUrl),
+      login_timeout_seconds: cdktn.numberToTerraform(this._loginTimeoutSeconds),
+      statement_timeout_seconds: cdktn.numberToTerraform(this._statementTimeoutSeconds),
+      query_tag: cdktn.stringToTerraform(this._queryTag),
       alias: cdktn.stringToTerraform(this._alias),
     };
   }
@@ -417,6 +489,24 @@ export class LinkedaudiencesProvider extends cdktn.TerraformProvider {
       },
       access_url: {
         value: cdktn.stringToHclTerraform(this._accessUrl),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+      login_timeout_seconds: {
+        value: cdktn.numberToHclTerraform(this._loginTimeoutSeconds),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "number",
+      },
+      statement_timeout_seconds: {
+        value: cdktn.numberToHclTerraform(this._statementTimeoutSeconds),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "number",
+      },
+      query_tag: {
+        value: cdktn.stringToHclTerraform(this._queryTag),
         isBlock: false,
         type: "simple",
         storageClassType: "string",

@@ -1,0 +1,140 @@
+/*
+ * Logging in to Snowflake: the driver's connection options from a stack's config (secrets read
+ * from the environment at the moment of use), and the login itself, retried with backoff on
+ * transient failures within the login timeout. Refused credentials fail at once, naming the secret
+ * to check, never its value.
+ */
+import snowflake from 'snowflake-sdk';
+import { LinkedError } from '../model/errors.js';
+import type { SnowflakeWarehouseConfig } from '../model/warehouse.js';
+import { backoffDelay, sleep, type RetryPolicy } from '../retry.js';
+import { resolveSecret } from '../secrets.js';
+import { classifySnowflakeError, WarehouseError } from './errors.js';
+import { SecretRedactor } from './redaction.js';
+
+export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 60;
+
+/** Retries of a login: a few, quickly, as a person may be waiting on them; bounded by the login timeout. */
+export const SNOWFLAKE_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000 };
+
+let sdkConfigured = false;
+/** The driver logs to a file and the console by default; a CLI must stay quiet (and never log a secret). */
+export function configureSdkOnce(): void {
+  if (sdkConfigured) return;
+  sdkConfigured = true;
+  snowflake.configure({ logLevel: 'OFF', additionalLogToConsole: false } as snowflake.ConfigureOptions);
+}
+
+/**
+ * A PEM key kept in an environment variable often arrives with its newlines escaped (`\n`) or
+ * stripped of them by a CI secret store; restore them so the driver can parse it.
+ */
+export function normalisePrivateKey(pem: string): string {
+  const text = pem.includes('\\n') ? pem.replace(/\\n/g, '\n') : pem;
+  return text.trim() + '\n';
+}
+
+/** The environment variable holding each secret the config refers to. */
+export function secretVariables(config: SnowflakeWarehouseConfig): string[] {
+  const auth = config.auth;
+  return auth.type === 'keypair' ? [auth.privateKey.secret, ...(auth.passphrase ? [auth.passphrase.secret] : [])] : [auth.password.secret];
+}
+
+/** The driver's connection options for a stack's Snowflake config: secrets resolved now, at the moment of use. */
+export function snowflakeConnectionOptions(config: SnowflakeWarehouseConfig, env: NodeJS.ProcessEnv = process.env): snowflake.ConnectionOptions {
+  const base: snowflake.ConnectionOptions = {
+    account: config.account,
+    username: config.username,
+    database: config.database,
+    warehouse: config.warehouse,
+    role: config.role,
+    ...(config.schema ? { schema: config.schema } : {}),
+    ...(config.accessUrl ? { accessUrl: config.accessUrl.replace(/\/+$/, '') } : {}),
+    application: 'linked_audiences',
+    // Integers as JS numbers (ids and counts fit); the adapter never hands out bigints.
+    jsTreatIntegerAsBigInt: false,
+    // One attempt per login call: the retries, their backoff and the timeout are ours (loginWithRetry).
+    sfRetryMaxLoginRetries: 0,
+  };
+  if (config.auth.type === 'keypair') {
+    return {
+      ...base,
+      authenticator: 'SNOWFLAKE_JWT',
+      privateKey: normalisePrivateKey(resolveSecret(config.auth.privateKey, env)),
+      ...(config.auth.passphrase ? { privateKeyPass: resolveSecret(config.auth.passphrase, env) } : {}),
+    };
+  }
+  return { ...base, authenticator: 'SNOWFLAKE', password: resolveSecret(config.auth.password, env) };
+}
+
+/** Every secret value the options carry, in each form it may be echoed in. */
+export function redactorFor(options: snowflake.ConnectionOptions, config: SnowflakeWarehouseConfig, env: NodeJS.ProcessEnv): SecretRedactor {
+  return new SecretRedactor([options.password, options.privateKey, options.privateKeyPass, ...secretVariables(config).map((v) => env[v])]);
+}
+
+function connectOnce(options: snowflake.ConnectionOptions, timeoutMs: number): Promise<snowflake.Connection> {
+  const connection = snowflake.createConnection(options);
+  return new Promise((resolvePromise, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      connection.destroy(() => undefined);
+      reject(new WarehouseError('WAREHOUSE_INTERNAL', `the login did not finish within ${Math.round(timeoutMs / 1000)} s`, true));
+    }, timeoutMs);
+    connection.connect((err) => {
+      clearTimeout(timer);
+      if (settled) return;
+      settled = true;
+      if (err) reject(err);
+      else resolvePromise(connection);
+    });
+  });
+}
+
+export interface LoginOptions {
+  env: NodeJS.ProcessEnv;
+  retry: RetryPolicy;
+}
+
+/**
+ * Logs in, retrying transient failures (network, 5xx, a login that hangs) with backoff until the
+ * login timeout is spent. The error names the account, the user and what to check.
+ */
+export async function loginWithRetry(config: SnowflakeWarehouseConfig, options: LoginOptions): Promise<{ connection: snowflake.Connection; redactor: SecretRedactor }> {
+  configureSdkOnce();
+  const connectionOptions = snowflakeConnectionOptions(config, options.env);
+  const redactor = redactorFor(connectionOptions, config, options.env);
+  const timeoutMs = (config.loginTimeoutSeconds ?? DEFAULT_LOGIN_TIMEOUT_SECONDS) * 1000;
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { connection: await connectOnce(connectionOptions, Math.max(1, deadline - Date.now())), redactor };
+    } catch (raw) {
+      const classified = raw instanceof WarehouseError ? raw : classifySnowflakeError(raw);
+      const retryable = classified instanceof WarehouseError && classified.retryable;
+      const delay = backoffDelay(options.retry, attempt);
+      if (retryable && attempt < options.retry.maxAttempts && Date.now() + delay < deadline) {
+        await sleep(delay);
+        continue;
+      }
+      throw redactor.error(loginError(config, classified, retryable, attempt));
+    }
+  }
+}
+
+function loginError(config: SnowflakeWarehouseConfig, cause: Error, retryable: boolean, attempts: number): LinkedError {
+  const where = `Snowflake account ${config.account} as ${config.username}${config.accessUrl ? ` at ${config.accessUrl}` : ''}`;
+  const said = cause.message.replace(/\.+$/, '');
+  if (retryable) {
+    return new WarehouseError(
+      'WAREHOUSE_INTERNAL',
+      `Could not reach ${where} after ${attempts} attempt(s): ${said}. Check the network path to the account (accessUrl, proxy, private link) and its status; the login timeout is loginTimeoutSeconds.`,
+      true,
+    );
+  }
+  const secrets = secretVariables(config).join(' and ');
+  return new LinkedError(
+    (cause as LinkedError).code === 'SQL_COMPILATION' ? 'WAREHOUSE' : ((cause as LinkedError).code ?? 'WAREHOUSE'),
+    `Could not connect to ${where}: ${said}. Check the user, its role and the secret in ${secrets} (${config.auth.type === 'keypair' ? 'the private key whose public half is set on the user with ALTER USER … SET RSA_PUBLIC_KEY' : 'the password'}).`,
+  );
+}

@@ -1,0 +1,161 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LinkedError } from '../../src/model/errors.js';
+import { WarehouseError } from '../../src/warehouse/errors.js';
+import { openSnowflake, type SnowflakeWarehouse } from '../../src/warehouse/snowflake.js';
+import { emulatedConfig, EMULATED_PASSWORD } from '../support/snowflake-emulator/connect.js';
+import { startSnowflakeEmulator, type SnowflakeEmulator } from '../support/snowflake-emulator/index.js';
+
+/*
+ * The Snowflake connection options a team sets (key pair with passphrase, role, warehouse,
+ * database, schema, login and statement timeouts, a query tag) and the adapter's recovery (an
+ * expired session token, network resets, a login that does not answer), through snowflake-sdk
+ * against the emulation. Retries are made fast here; the backoff's shape is src/retry.ts's.
+ */
+const PASSPHRASE = 'canary-passphrase-3b9d';
+const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: PASSPHRASE },
+});
+const FAST = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
+const env = { SF_EMULATED_PASSWORD: EMULATED_PASSWORD, SF_KEY: privateKey, SF_KEY_PASS: PASSPHRASE };
+
+let emulator: SnowflakeEmulator;
+let wh: SnowflakeWarehouse;
+beforeAll(async () => {
+  emulator = await startSnowflakeEmulator({ password: EMULATED_PASSWORD, publicKeyPem: publicKey, echoCredentials: true });
+  wh = await openSnowflake(emulatedConfig(emulator.url), { env, retry: FAST });
+  await wh.query(`CREATE TABLE T (K VARCHAR)`);
+  await wh.query(`INSERT INTO T VALUES (?), (?)`, ['a', 'b']);
+});
+afterAll(async () => {
+  await wh?.close();
+  await emulator?.close();
+});
+
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e as LinkedError,
+  );
+
+describe('Snowflake connection options on the emulation', () => {
+  it('key pair with an encrypted key and its passphrase; role, warehouse, database and schema go to the login', async () => {
+    const keyed = await openSnowflake(
+      emulatedConfig(emulator.url, {
+        auth: { type: 'keypair', privateKey: { secret: 'SF_KEY' }, passphrase: { secret: 'SF_KEY_PASS' } },
+        role: 'AUDIENCES_ROLE',
+        warehouse: 'AUDIENCES_WH',
+        database: 'MARKETING',
+        schema: 'CRM',
+      }),
+      { env, retry: FAST },
+    );
+    try {
+      const login = emulator.logins.at(-1)!;
+      expect(login.accepted).toBe(true);
+      expect(login.data.AUTHENTICATOR).toBe('SNOWFLAKE_JWT');
+      expect(login.query).toMatchObject({ roleName: 'AUDIENCES_ROLE', warehouse: 'AUDIENCES_WH', databaseName: 'MARKETING', schemaName: 'CRM' });
+      await keyed.query(`CREATE TABLE IN_CRM (K VARCHAR)`);
+      expect(await keyed.describeTable('IN_CRM')).toMatchObject({ columns: [{ name: 'K' }] });
+      expect(await keyed.describeTable('MARKETING.CRM.IN_CRM')).toBeDefined();
+    } finally {
+      await keyed.close();
+    }
+  });
+
+  it('the team’s query tag goes in front of each statement’s own; the statement timeout travels with it', async () => {
+    const tagged = await openSnowflake(emulatedConfig(emulator.url, { queryTag: 'team=growth', statementTimeoutSeconds: 30 }), { env, retry: FAST });
+    try {
+      await tagged.query(`SELECT K FROM T`, [], { tag: 'linked-audiences:compute:vip' });
+      expect(emulator.queries.at(-1)?.parameters).toEqual({ TIMEZONE: 'UTC', QUERY_TAG: 'team=growth linked-audiences:compute:vip', STATEMENT_TIMEOUT_IN_SECONDS: 30 });
+      await tagged.query(`SELECT K FROM T`);
+      expect(emulator.queries.at(-1)?.parameters).toEqual({ TIMEZONE: 'UTC', QUERY_TAG: 'team=growth', STATEMENT_TIMEOUT_IN_SECONDS: 30 });
+    } finally {
+      await tagged.close();
+    }
+  });
+
+  it('a statement past statementTimeoutSeconds is cancelled: a clear error, not retried', async () => {
+    const bounded = await openSnowflake(emulatedConfig(emulator.url, { statementTimeoutSeconds: 1 }), { env, retry: FAST });
+    try {
+      emulator.inject({ on: 'query', match: /SLOW_MARKER/, action: 'delay', ms: 1_500 });
+      const e = await failure(bounded.query(`SELECT K AS SLOW_MARKER FROM T`));
+      expect(e).toBeInstanceOf(WarehouseError);
+      expect(e.code).toBe('WAREHOUSE');
+      expect((e as WarehouseError).retryable).toBe(false);
+      expect(e.message).toMatch(/^000630 \(57014\): Statement reached its statement or warehouse timeout of 1 second\(s\) and was canceled\. Raise the stack's statementTimeoutSeconds/);
+      expect(emulator.queries.filter((q) => q.sqlText.includes('SLOW_MARKER'))).toHaveLength(1);
+    } finally {
+      await bounded.close();
+    }
+  });
+
+  it('390114 (session token expired): logs in again and sends the statement once more', async () => {
+    const logins = emulator.logins.length;
+    emulator.inject({ on: 'query', match: /EXPIRY_MARKER/, action: 'expire-session' });
+    const { rows } = await wh.query<{ K: string }>(`SELECT K AS EXPIRY_MARKER FROM T ORDER BY K`);
+    expect(rows).toEqual([{ EXPIRY_MARKER: 'a' }, { EXPIRY_MARKER: 'b' }]);
+    expect(emulator.logins.length).toBe(logins + 1);
+    expect(emulator.queries.filter((q) => q.sqlText.includes('EXPIRY_MARKER')).map((q) => q.errorCode ?? 'ok')).toEqual(['390114', 'ok']);
+    // The new session serves the statements after it.
+    expect((await wh.query<{ N: number }>(`SELECT COUNT(*) AS N FROM T`)).rows).toEqual([{ N: 2 }]);
+  });
+
+  it('390114 inside a transaction: the transaction is lost with the session, so the error goes to the caller (retryable)', async () => {
+    emulator.inject({ on: 'query', match: /INSERT INTO T/, action: 'expire-session' });
+    const e = await failure(
+      wh.transaction(async (tx) => {
+        await tx.query(`INSERT INTO T VALUES (?)`, ['in-tx']);
+      }),
+    );
+    expect(e).toBeInstanceOf(WarehouseError);
+    expect((e as WarehouseError).retryable).toBe(true);
+    expect(e.message).toMatch(/^The Snowflake session ended inside a transaction/);
+    expect((await wh.query<{ N: number }>(`SELECT COUNT(*) AS N FROM T WHERE K = ?`, ['in-tx'])).rows).toEqual([{ N: 0 }]);
+    // The caller's retry of the whole transaction works on the renewed session.
+    await wh.transaction((tx) => tx.query(`INSERT INTO T VALUES (?)`, ['in-tx']));
+    expect((await wh.query<{ N: number }>(`SELECT COUNT(*) AS N FROM T WHERE K = ?`, ['in-tx'])).rows).toEqual([{ N: 1 }]);
+    await wh.query(`DELETE FROM T WHERE K = ?`, ['in-tx']);
+  });
+
+  it('a statement whose connection was reset is resent by the driver and runs once', async () => {
+    emulator.inject({ on: 'query', match: /RESET_WRITE/, action: 'reset' });
+    await wh.query(`INSERT INTO T SELECT ? AS RESET_WRITE`, ['reset-write']);
+    expect((await wh.query<{ N: number }>(`SELECT COUNT(*) AS N FROM T WHERE K = ?`, ['reset-write'])).rows).toEqual([{ N: 1 }]);
+    expect(emulator.queries.filter((q) => q.sqlText.includes('RESET_WRITE'))).toHaveLength(1);
+    await wh.query(`DELETE FROM T WHERE K = ?`, ['reset-write']);
+  });
+
+  it('a login whose connection is reset is retried; one that never answers gives up at loginTimeoutSeconds', async () => {
+    emulator.inject({ on: 'login', action: 'reset' });
+    const retried = await openSnowflake(emulatedConfig(emulator.url), { env, retry: FAST });
+    await retried.close();
+
+    for (let i = 0; i < 5; i++) emulator.inject({ on: 'login', action: 'delay', ms: 3_000 });
+    const e = await failure(openSnowflake(emulatedConfig(emulator.url, { loginTimeoutSeconds: 1 }), { env, retry: FAST }));
+    expect(e.code).toBe('WAREHOUSE_INTERNAL');
+    expect(e.message).toMatch(/^Could not reach Snowflake account emulated as LINKED_SVC at http:\/\/127\.0\.0\.1:\d+ after \d attempt\(s\): the login did not finish within 1 s\. Check the network path/);
+  });
+
+  it('a refused login names the account, the user and the secret to check, never a secret value, even when the server echoes it', async () => {
+    const wrongPassword = 'canary-wrong-password-41c7';
+    const e = await failure(openSnowflake(emulatedConfig(emulator.url), { env: { SF_EMULATED_PASSWORD: wrongPassword }, retry: FAST }));
+    expect(emulator.logins.at(-1)?.data.PASSWORD).toBe(wrongPassword);
+    expect(e.message).toMatch(/^Could not connect to Snowflake account emulated as LINKED_SVC at http:\/\/127\.0\.0\.1:\d+: 390100: Incorrect username or password was specified/);
+    expect(e.message).toContain('the secret in SF_EMULATED_PASSWORD');
+    expect(e.message).toContain('(redacted)');
+    expect(`${e.message}\n${e.stack}`).not.toContain(wrongPassword);
+
+    const other = generateKeyPairSync('rsa', { modulusLength: 1024, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const k = await failure(
+      openSnowflake(emulatedConfig(emulator.url, { auth: { type: 'keypair', privateKey: { secret: 'SF_KEY' } } }), { env: { SF_KEY: other.privateKey }, retry: FAST }),
+    );
+    expect(k.message).toContain('the secret in SF_KEY (the private key whose public half is set on the user');
+    expect(k.message).not.toContain(String(emulator.logins.at(-1)?.data.TOKEN));
+    for (const line of other.privateKey.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----'))) expect(k.message).not.toContain(line);
+  });
+});
