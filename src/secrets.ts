@@ -2,7 +2,7 @@ import { LinkedError } from './model/errors.js';
 import type { SecretRef } from './model/common.js';
 
 /**
- * Reads a secret's value from the environment at the moment of use (DESIGN D9).
+ * Reads a secret's value from the environment at the moment of use (decision D9).
  * The error names the variable, never a value.
  */
 export function resolveSecret(ref: SecretRef, env: NodeJS.ProcessEnv = process.env): string {

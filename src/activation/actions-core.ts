@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 
 /*
- * The one place @segment/actions-core is loaded (DESIGN D8).
+ * The one place @segment/actions-core is loaded (decision D8).
  *
  * Why createRequire: the package's ESM build imports `parseFql` from
  * @segment/destination-subscriptions, whose only build Node can load is CommonJS and whose named

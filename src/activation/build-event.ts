@@ -58,7 +58,7 @@ export const messageIdPrefix = (emitterKey: string, source: SourceRow['source'],
   `${emitterKey}:${sourceTag(source, backfillEpoch)}:`;
 
 /**
- * DESIGN D7: a hash of (emitter key, outbox row id), so retries and resumes reuse it and
+ * decision D7: a hash of (emitter key, outbox row id), so retries and resumes reuse it and
  * destinations that dedupe see one event. Backfill rows hash their own sequence in the
  * emitter's backfill epoch. Equal to SQL `md5(prefix || CAST(id AS VARCHAR))`.
  */

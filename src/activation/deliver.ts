@@ -119,7 +119,7 @@ interface Ctx {
 }
 
 /**
- * Drains the outbox to every applied emitter's destination (DESIGN D6): per emitter, pages after
+ * Drains the outbox to every applied emitter's destination (decision D6): per emitter, pages after
  * its durable cursor, enriched set-based, batched to the destination's limits, rate-limited,
  * retried with backoff within the destination's retry budget; the cursor advances only in the
  * transaction that records what the destination acknowledged. A crash resends at most the page

@@ -2,7 +2,7 @@ import type { DeliveryProgress } from './deliver.js';
 
 /**
  * Progress of a delivery on a TTY (events sent, dead-lettered, rate), one line redrawn in place;
- * nothing when the stream is not a terminal (CI stays quiet and line-oriented, DESIGN §5).
+ * nothing when the stream is not a terminal (CI stays quiet and line-oriented).
  */
 export function ttyProgress(stream: NodeJS.WriteStream = process.stderr): { onProgress?: (p: DeliveryProgress) => void; done(): void } {
   if (!stream.isTTY) return { done: () => undefined };

@@ -24,7 +24,7 @@ export interface Project {
 
 /**
  * What most commands start with: the synthesized model, its warehouse opened, the state schema
- * migrated. Callers must `close()` (DESIGN D5: never hold a DuckDB file between operations).
+ * migrated. Callers must `close()` (decision D5: never hold a DuckDB file between operations).
  */
 export async function openProject(options: ProjectOptions = {}): Promise<Project> {
   const dir = resolve(options.dir ?? process.cwd());

@@ -6,7 +6,7 @@ export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
 
 /**
  * Runs the program and turns errors into a one-line message and exit code 1
- * (a stack trace only with --debug, DESIGN §5).
+ * (a stack trace only with --debug).
  */
 export async function runCli(program: Command, argv: string[]): Promise<void> {
   exitQuietlyWhenTheReaderLeaves();

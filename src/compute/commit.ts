@@ -7,7 +7,7 @@ import { LeaseLostError } from './policy.js';
 import type { RunStep } from './types.js';
 
 /*
- * The commit of a run (DESIGN D6): the staged results are diffed against the previous snapshot
+ * The commit of a run (decision D6): the staged results are diffed against the previous snapshot
  * with a full outer join and, in ONE transaction, written to the outbox while the snapshot
  * advances by exactly the outbox rows. Nothing is loaded into Node.
  */

@@ -5,7 +5,7 @@ import type { RetryPolicy } from '../retry.js';
 import type { RunError, RunStep } from './types.js';
 
 /*
- * The seed's "Error States" table as policy (DESIGN D10). Messages are the seed's words.
+ * The seed's "Error States" table as policy (decision D10). Messages are the seed's words.
  *
  * | Failure                                              | Workflow                                      |
  * | parse and graph errors (step compile)                | terminate, execute the next run               |

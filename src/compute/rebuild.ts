@@ -11,7 +11,7 @@ export interface RebuiltSnapshot {
 
 /**
  * Rebuilds a paused audience's snapshot from its outbox, in one transaction. The outbox records
- * every change the snapshot ever made (DESIGN D6: replaying it in id order gives the snapshot),
+ * every change the snapshot ever made (decision D6: replaying it in id order gives the snapshot),
  * so the rebuilt snapshot is what the destinations were told, and the next run sends exactly the
  * changes since. This is the way out of a SNAPSHOT_MISMATCH pause.
  */

@@ -51,7 +51,7 @@ export interface TickReport {
 }
 
 /**
- * The reconcile loop (DESIGN §2, D5): every tick opens the warehouse, reads the applied model,
+ * The reconcile loop (decision D5): every tick opens the warehouse, reads the applied model,
  * computes the audiences that are due (schedule) or requested ("compute now"), dependencies first,
  * within the concurrency bound, each under its lease, then closes the warehouse.
  */

@@ -42,7 +42,7 @@ export const heartbeatInterval = (ttlMs: number) => Math.max(50, Math.floor(ttlM
 /**
  * node-cron's RunCoordinator over the lease table: `shouldRun(audienceKey, ttl)` elects this
  * holder for the audience, `onComplete(audienceKey)` releases it. The warehouse is the one the
- * current tick opened (DESIGN D5: never held between ticks). `hold` keeps a lease renewed while
+ * current tick opened (decision D5: never held between ticks). `hold` keeps a lease renewed while
  * its work runs.
  */
 export class LeaseCoordinator implements RunCoordinator {

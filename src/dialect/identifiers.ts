@@ -2,7 +2,7 @@ import type { StateTableName } from './ast.js';
 import type { Dialect } from './dialect.js';
 
 /**
- * The one place identifiers become SQL text (DESIGN D4). DuckDB and Snowflake both quote with
+ * The one place identifiers become SQL text (decision D4). DuckDB and Snowflake both quote with
  * double quotes and escape an embedded quote by doubling it. Snowflake quoted identifiers are
  * case-sensitive: users write names as the catalog spells them (usually upper case there).
  */

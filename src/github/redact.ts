@@ -1,5 +1,5 @@
 /**
- * Keeps credentials out of every message this layer produces (DESIGN D9). Errors from octokit and
+ * Keeps credentials out of every message this layer produces (decision D9). Errors from octokit and
  * from git can carry a token (an echoed header, a remote URL with `user:token@`): every message
  * that leaves src/github passes through here first.
  */

@@ -11,10 +11,9 @@ import { GraphIndex } from '../model/graph-index.js';
 import { resourceAddress } from '../model/address.js';
 
 /*
- * The Data Graph and its audiences checked against the live warehouse catalog (DESIGN §2,
- * "introspect catalog"). The static checks (src/model/checks.ts) know the model only; these know
+ * The Data Graph and its audiences checked against the live warehouse catalog ("introspect catalog"). The static checks (src/model/checks.ts) know the model only; these know
  * what the warehouse really holds: tables, columns, their types, and whether primary keys are
- * unique. Where the seed has a message for a failure it is used word for word (DESIGN D10).
+ * unique. Where the seed has a message for a failure it is used word for word (decision D10).
  */
 
 export const duplicateRecordsMessage = (column: string) =>

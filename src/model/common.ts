@@ -18,7 +18,7 @@ export const ColumnName = z.string().min(1).max(255);
 
 /**
  * A secret is never a value in the model: only the name of the environment variable that holds it
- * (DESIGN D9). The value is read at the moment of use by `resolveSecret`.
+ * (decision D9). The value is read at the moment of use by `resolveSecret`.
  */
 export const SecretRef = z
   .object({ secret: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name') })

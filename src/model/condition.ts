@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ColumnName, Duration, IsoDate, Scalar, Slug } from './common.js';
 
 /*
- * The condition tree (DESIGN D2: it travels as one JSON-encoded attribute).
+ * The condition tree (decision D2: it travels as one JSON-encoded attribute).
  *
  * Two levels of context:
  * - profile level (`Condition`): trait, entity, event and audience conditions under and/or/not;

@@ -1,5 +1,5 @@
 /**
- * Errors are values with a stable `code` and a message a person can act on (DESIGN §5).
+ * Errors are values with a stable `code` and a message a person can act on.
  * The CLI prints `message` without a stack trace unless --debug.
  */
 export class LinkedError extends Error {

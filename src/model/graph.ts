@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ColumnName, Slug, TableRef } from './common.js';
 
 export const DEFAULT_MAX_DEPTH = 4;
-/** Segment's current limit; the seed's default is 4 (DESIGN D10). */
+/** Segment's current limit; the seed's default is 4 (decision D10). */
 export const MAX_DEPTH_LIMIT = 6;
 
 export const Profile = z

@@ -5,7 +5,7 @@ import type { Warehouse } from '../warehouse/types.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 /**
- * Creates the state schema and brings it to the latest version (DESIGN D5: DDL happens here and
+ * Creates the state schema and brings it to the latest version (decision D5: DDL happens here and
  * only here; everything else is DML). Safe to call on every command: a current schema costs one
  * query. Each migration's statements and its version row are recorded together.
  */

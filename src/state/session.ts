@@ -5,7 +5,7 @@ import { migrateState } from './migrate.js';
 
 /**
  * Access to the state for work that spans time (waiting for a lock, asking for confirmation).
- * A DuckDB file admits one process (DESIGN D5), so each step opens the warehouse and closes it
+ * A DuckDB file admits one process (decision D5), so each step opens the warehouse and closes it
  * again: another apply can read the lock, and a controller can tick, while this one waits.
  */
 export interface StateSession {

@@ -29,7 +29,7 @@ function columnsQuery(catalog: string | null, schema: string, name: string): Sel
 }
 
 export interface DuckDbOpenOptions {
-  /** How long to wait for another process to release the file (DESIGN D5: one writer per file). */
+  /** How long to wait for another process to release the file (decision D5: one writer per file). */
   busyTimeoutMs?: number;
   /**
    * Open without taking the write lock: several read-only processes (previews, reports) share a

@@ -1,5 +1,5 @@
 /**
- * The warehouse seam. Adapters know nothing of audiences (DESIGN §3): they run SQL text with
+ * The warehouse seam. Adapters know nothing of audiences: they run SQL text with
  * positional `?` parameters, stream results, run transactions and describe the catalog.
  */
 import type { Dialect } from '../dialect/dialect.js';

@@ -25,7 +25,7 @@ export interface DestinationAdapter<S = Record<string, unknown>> {
   /** Requests per second when the destination sets none (the API's published limit). */
   defaultRequestsPerSecond?: number;
   /**
-   * The definition's settings, secrets read from the environment now (DESIGN D9): call at the
+   * The definition's settings, secrets read from the environment now (decision D9): call at the
    * moment of sending and never keep, log or print the result.
    */
   settings(destination: Destination, env?: NodeJS.ProcessEnv): S;

@@ -7,7 +7,7 @@ import { bodyText, classifyError, isCredentialsStatus, isRetryableStatus, type E
 export type { EventOutcome, ResponseInfo, SendOutcome } from './classify.js';
 
 /**
- * Runs destinations' actions through actions-core's `Destination` class (DESIGN D8): one
+ * Runs destinations' actions through actions-core's `Destination` class (decision D8): one
  * instance per destination type, reused for every request.
  */
 export class ActionRunner {
@@ -25,7 +25,7 @@ export class ActionRunner {
   /**
    * Sends one batch: mapping-kit transforms each event, the action's schema validates it, its
    * performBatch makes the request. Settings (and their secrets) are resolved here, at the moment
-   * of use, and dropped when the call returns (DESIGN D9).
+   * of use, and dropped when the call returns (decision D9).
    */
   async send(
     destination: Destination,

@@ -85,7 +85,7 @@ function seconds(value: string, flag: string): number {
   return n;
 }
 
-/** Polls, opening the warehouse per look (DESIGN D5: the controller needs the file between looks). */
+/** Polls, opening the warehouse per look (decision D5: the controller needs the file between looks). */
 async function waitForRequest(
   dir: string,
   target: { warehouse: WarehouseConfig; stateSchema: string },

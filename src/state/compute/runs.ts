@@ -5,7 +5,7 @@ import { lowerKeys, num, reportedRows } from './rows.js';
 
 export type RunTrigger = 'schedule' | 'manual' | 'once';
 
-/** Compute statuses, exactly the seed's words (DESIGN D10). */
+/** Compute statuses, exactly the seed's words (decision D10). */
 export const STATUSES = ['Computing', 'Live', 'Disabled', 'Failed'] as const;
 export type AudienceStatusName = (typeof STATUSES)[number];
 

@@ -65,7 +65,7 @@ const OUTBOX_COLUMNS = ['id', 'audience_key', 'run_id', 'kind', 'profile_id', 'e
 
 /**
  * The audience snapshots (membership, entity_matches, entity_paths), the outbox and its sequence:
- * the statements of a commit (DESIGN D6: the outbox and the snapshot move together, in the
+ * the statements of a commit (decision D6: the outbox and the snapshot move together, in the
  * caller's transaction) and of a rebuild of the snapshot from the outbox.
  */
 export class SnapshotStore extends StateStore {

@@ -5,7 +5,7 @@ import type { Migration } from './types.js';
  * requests. Activation reads `membership`, `entity_matches` and `outbox`: columns may be added
  * here later, never renamed.
  *
- * Why staging tables instead of temporary ones: runs use DML only (DESIGN D5; Snowflake commits
+ * Why staging tables instead of temporary ones: runs use DML only (decision D5; Snowflake commits
  * DDL implicitly, which would break the run's one transaction).
  */
 export const migration: Migration = {
@@ -25,7 +25,7 @@ export const migration: Migration = {
     `CREATE TABLE IF NOT EXISTS ${s}."entity_paths" (
       audience_key VARCHAR NOT NULL, entity_path VARCHAR NOT NULL, since_run_id VARCHAR NOT NULL,
       PRIMARY KEY (audience_key, entity_path))`,
-    // The transactional outbox (DESIGN D6). `id` is allocated under the outbox_sequence row lock,
+    // The transactional outbox (decision D6). `id` is allocated under the outbox_sequence row lock,
     // so ids increase in commit order and a reader's cursor never skips a late commit.
     // kind: entered | exited | entity_added | entity_removed. "Audience Membership Changed" is
     // derived by activation from entered/exited rows (no duplicate rows here).

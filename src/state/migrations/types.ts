@@ -1,7 +1,7 @@
 import type { Dialect } from '../../dialect/dialect.js';
 
 /**
- * A forward migration of the state schema (DESIGN D5: DDL only at init or migration).
+ * A forward migration of the state schema (decision D5: DDL only at init or migration).
  * `up` returns statements that run once, in order; `schema` is already quoted.
  * Use portable types: VARCHAR, BIGINT, INTEGER, DOUBLE, BOOLEAN, TIMESTAMP; JSON is stored as VARCHAR.
  */
