@@ -57,6 +57,8 @@ describe('linked state / audit / drift / force-unlock (CLI process)', () => {
 
     const unlock = linked(['force-unlock', 'no-such-id', '--dir', dir]);
     expect(unlock.status).toBe(1);
-    expect(unlock.stderr).toBe('Error [LOCK_NOT_FOUND]: No state lock has id no-such-id. `linked state list` shows the locks held now.\n');
+    expect(unlock.stderr).toBe(
+      'Error [LOCK_NOT_FOUND]: Nothing is held under no-such-id: no state lock has that id, no lease has that key, and no controller or lease holder has that id. `linked state list` shows the state locks; `linked status` shows what is computing.\n',
+    );
   }, 300_000);
 });
