@@ -100,7 +100,8 @@ Examples:
       const dir = resolve(flags.dir ?? process.cwd());
       // Only the warehouse config comes from the synthesized project; what runs is the applied state.
       const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
-      const out = { json: flags.json ?? false, runs: !flags.once };
+      // JSON logs replace the text lines (the logger writes its own records).
+      const out = { json: (flags.json ?? false) || flags.logFormat === 'json', runs: !flags.once };
       const logger =
         flags.logFormat === 'json' ? createLogger({ format: 'json', write: (l) => process.stdout.write(l), secrets: referencedSecretValues(desired) }) : undefined;
       const options = daemonOptions(desired, dir, out);
@@ -140,8 +141,10 @@ Examples:
       }
       const what = flags.deliver ? 'computing and delivering' : 'computing only (--no-deliver)';
       process.once('SIGTERM', () => observe.markStopping());
+      logger?.event('started', { controller: daemon.id, tick_seconds: tuning.tickSeconds, delivering: flags.deliver });
       await serveUntilSignal(daemon, out, `controller ${daemon.id} started, ${what} (tick ${flags.tickSeconds} s)`);
       await observe.close();
+      logger?.line('stopped');
     });
 }
 

@@ -13,7 +13,7 @@ export const migration: Migration = {
   version: 8,
   name: 'crash_liveness',
   up: (s) => [
-    `ALTER TABLE ${s}."controllers" ADD COLUMN IF NOT EXISTS alive_until TIMESTAMP`,
-    `ALTER TABLE ${s}."delivery_runs" ADD COLUMN IF NOT EXISTS holder VARCHAR`,
+    `ALTER TABLE ${s}."controllers" ADD COLUMN alive_until TIMESTAMP`,
+    `ALTER TABLE ${s}."delivery_runs" ADD COLUMN holder VARCHAR`,
   ],
 };
