@@ -5,6 +5,8 @@ import { runAudience } from '../compute/run.js';
 import { pausedError, readRun, readStatus, type RunRow } from '../compute/status.js';
 import type { RunProgress, RunSummary } from '../compute/types.js';
 import { LinkedError } from '../model/errors.js';
+import { didYouMean, knownNames } from '../model/suggest.js';
+import { ApplyLogStore } from '../state/apply/apply-log.js';
 import { ComputeRequestStore } from '../state/control/compute-requests.js';
 import { ControllerStore } from '../state/control/controllers.js';
 import { holderId } from '../state/control/holder.js';
@@ -15,6 +17,27 @@ import { DEFAULT_LEASE_TTL_MS, LeaseCoordinator } from './lease.js';
 export type ComputeNowOutcome =
   | { kind: 'computed'; summary: RunSummary }
   | { kind: 'requested'; requestId: string; controllers: string[] };
+
+/**
+ * Why an audience cannot be computed: deleted by an apply (named, with its commit), or a key that
+ * was never applied (with the keys that are, and the closest one).
+ */
+async function notAppliedError(wh: Warehouse, schema: string, key: string, applied: string[], stack?: string): Promise<LinkedError> {
+  const [deletion] = (await new ApplyLogStore(wh, schema).read({ stack, resource: `audience.${key}` })).filter((e) => e.changes.some((c) => c.action === 'delete'));
+  if (deletion) {
+    const commit = deletion.commitSha ? `, commit ${deletion.commitSha.slice(0, 12)}` : '';
+    const by = deletion.author ?? deletion.appliedBy;
+    return new LinkedError(
+      'AUDIENCE_DELETED',
+      `Audience ${key} was deleted by the apply of ${deletion.appliedAt} (${deletion.id}${commit}${by ? `, by ${by}` : ''}). Its history stays in \`linked audit --resource audience.${key}\`.`,
+    );
+  }
+  const hint = didYouMean(key, applied);
+  return new LinkedError(
+    'AUDIENCE_NOT_APPLIED',
+    `Unknown audience ${key}: it is not applied.${hint || knownNames(applied)} A new audience is computed after \`linked plan\` and \`linked apply\`.`,
+  );
+}
 
 /**
  * The seed's "Compute now". With a live controller on this warehouse (or `request`), it records a
@@ -28,9 +51,7 @@ export async function computeNow(
 ): Promise<ComputeNowOutcome> {
   const model = await readAppliedModel(wh, schema, options.stack);
   const audience = model && findAudience(model, audienceKey);
-  if (!model || !audience) {
-    throw new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} is not applied. Run \`linked plan\` and \`linked apply\` first.`);
-  }
+  if (!model || !audience) throw await notAppliedError(wh, schema, audienceKey, model?.audiences.map((a) => a.key) ?? [], options.stack);
   if (!audience.enabled) {
     throw new LinkedError('AUDIENCE_DISABLED', `Audience ${audienceKey} is disabled (the default). Enable it in code and apply, then compute.`);
   }

@@ -1,3 +1,4 @@
+import { didYouMean } from '../model/suggest.js';
 import type { Audience } from '../model/audience.js';
 import type { Operand } from '../model/condition.js';
 import { visitCondition } from '../model/condition-walk.js';
@@ -157,8 +158,17 @@ function findColumn(t: CatalogTable | undefined, name: string): CatalogColumn | 
   return t.columns.find((c) => c.name === name) ?? t.columns.find((c) => c.name.toLowerCase() === name.toLowerCase() && t.columns.filter((x) => x.name.toLowerCase() === name.toLowerCase()).length === 1);
 }
 
-const err = (code: string, message: string, resource: string, attribute?: string): Diagnostic =>
-  attribute === undefined ? { severity: 'error', code, message, resource } : { severity: 'error', code, message, resource, attribute };
+const err = (code: string, message: string, resource: string, attribute?: string, hint?: string): Diagnostic => ({
+  severity: 'error',
+  code,
+  message,
+  resource,
+  ...(attribute === undefined ? {} : { attribute }),
+  ...(hint ? { hint } : {}),
+});
+
+/** "Did you mean" over the columns the warehouse has in that table. */
+const columnHint = (t: CatalogTable | undefined, column: string) => didYouMean(column, t?.columns.map((c) => c.name) ?? []).trim();
 
 /** Checks the graph's tables, columns and join keys; reports per resource with the seed's words for join keys. */
 async function checkGraphCatalog(desired: Desired, cache: CatalogCache, out: Diagnostic[]): Promise<void> {
@@ -192,7 +202,7 @@ async function checkGraphCatalog(desired: Desired, cache: CatalogCache, out: Dia
       }
       continue;
     }
-    if (!col) out.push(err('WAREHOUSE_COLUMN_MISSING', columnMissingMessage(req.table, req.column, req.role), where.resource, where.attribute));
+    if (!col) out.push(err('WAREHOUSE_COLUMN_MISSING', columnMissingMessage(req.table, req.column, req.role), where.resource, where.attribute, columnHint(await cache.table(req.table), req.column)));
   }
   await warnCastJoins(desired.graph, graphAt, cache, reported, out);
 }
@@ -319,7 +329,7 @@ async function conditionColumn(w: AudienceWalk, table: string, column: string, r
   const t = await w.cache.table(table);
   if (!t) return undefined; // the graph check reports the table
   const col = findColumn(t, column);
-  if (!col) w.out.push(err('WAREHOUSE_COLUMN_MISSING', columnMissingMessage(table, column, role), w.at, attribute));
+  if (!col) w.out.push(err('WAREHOUSE_COLUMN_MISSING', columnMissingMessage(table, column, role), w.at, attribute, columnHint(t, column)));
   return col;
 }
 

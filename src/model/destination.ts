@@ -1,10 +1,52 @@
 import { z } from 'zod';
 import { SecretRef, Slug } from './common.js';
 
-const Url = z.string().url();
+/** Query parameters that carry a credential: a URL holding one would store the secret in clear. */
+const CREDENTIAL_QUERY = /^(api[-_]?key|apikey|key|token|access[-_]?token|auth|authorization|secret|client[-_]?secret|password|passwd|pwd|signature|sig|write[-_]?key)$/i;
 
-/** Header values may be literals or secret references (an Authorization header is a secret). */
-const Headers = z.record(z.string().min(1), z.union([z.string(), SecretRef])).default({});
+/** A URL without a credential in it: no `user:password@`, no `?api_key=` (secrets go in `secret()` headers). */
+const Url = z
+  .string()
+  .url()
+  .superRefine((value, ctx) => {
+    const url = new URL(value);
+    if (url.username || url.password) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'the URL holds a user name or password (user:password@): remove it and send the credential in a header given as secret("ENV_VAR")',
+      });
+    }
+    const param = [...url.searchParams.keys()].find((k) => CREDENTIAL_QUERY.test(k));
+    if (param) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `the URL's query parameter "${param}" holds a credential: remove it and send it in a header given as secret("ENV_VAR")`,
+      });
+    }
+  });
+
+/** Header names that carry credentials: their value must be a secret reference, never a literal. */
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|apikey|x-auth-token|x-access-token|x-token)$|secret|password|token|api[-_]?key/i;
+
+/**
+ * Header values may be literals or secret references. A credential header (Authorization, API
+ * keys, tokens, passwords) must be a `secret()` reference; so should any custom header that is
+ * sensitive, which is how a header is marked sensitive (masked everywhere, read from the environment).
+ */
+const Headers = z
+  .record(z.string().min(1), z.union([z.string(), SecretRef]))
+  .default({})
+  .superRefine((headers, ctx) => {
+    for (const [name, value] of Object.entries(headers)) {
+      if (typeof value === 'string' && CREDENTIAL_HEADER.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `header "${name}" holds a credential as plain text: give it as secret("ENV_VAR") and set the environment variable where linked runs`,
+        });
+      }
+    }
+  });
 
 export const WebhookSettings = z
   .object({ url: Url, headers: Headers, batch: z.boolean().default(false) })

@@ -12,6 +12,8 @@ export interface Diagnostic {
   resource?: string;
   /** Attribute path inside the resource, e.g. `condition.conditions[1].where`. */
   attribute?: string;
+  /** What to do about it, apart from the message (which keeps the seed's words): "Did you mean …?". */
+  hint?: string;
 }
 
 export const hasErrors = (ds: readonly Diagnostic[]) => ds.some((d) => d.severity === 'error');

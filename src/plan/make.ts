@@ -76,6 +76,7 @@ export function makePlan(desired: Desired, applied: readonly AppliedResource[], 
     warehouse: desired.warehouse,
     createdAt: (options.now ?? new Date()).toISOString(),
     stateHash: stateHashOf(view.owned),
+    manifestHash: manifestHashOf(desired),
     changes,
     diagnostics,
     summary,
@@ -165,6 +166,9 @@ function summarize(changes: readonly ResourceChange[]): Plan['summary'] {
   const count = (a: ResourceChange['action']) => changes.filter((c) => c.action === a).length;
   return { create: count('create'), update: count('update'), replace: count('replace'), delete: count('delete'), noop: count('no-op') };
 }
+
+/** The synthesized stack's identity: its parsed model, so formatting of cdktf.out does not count. */
+export const manifestHashOf = (desired: Desired): string => sha256(canonicalJson(desired));
 
 /** Recomputes `planHash` over every other field (call after adding impact or diagnostics). */
 export function sealPlan(plan: Plan): Plan {

@@ -56,7 +56,7 @@ export function summaryLine(s: PlanSummary): string {
 
 export function diagnosticLine(d: Diagnostic): string {
   const where = [d.resource, d.attribute].filter(Boolean).join(' ');
-  return `${d.severity === 'error' ? 'Error' : 'Warning'} [${d.code}]: ${d.message}${where ? ` (${where})` : ''}`;
+  return `${d.severity === 'error' ? 'Error' : 'Warning'} [${d.code}]: ${d.message}${where ? ` (${where})` : ''}${d.hint ? ` ${d.hint}` : ''}`;
 }
 
 export function impactRows(impact: readonly AudienceImpact[]): string[][] {

@@ -35,6 +35,7 @@ const DiagnosticSchema = z.object({
   message: z.string(),
   resource: z.string().optional(),
   attribute: z.string().optional(),
+  hint: z.string().optional(),
 });
 
 const ImpactSchema = z.object({
@@ -53,6 +54,7 @@ export const PlanSchema = z.object({
   warehouse: WarehouseConfig,
   createdAt: z.string(),
   stateHash: z.string(),
+  manifestHash: z.string(),
   changes: z.array(ResourceChangeSchema),
   diagnostics: z.array(DiagnosticSchema),
   summary: z.object({ create: z.number(), update: z.number(), replace: z.number(), delete: z.number(), noop: z.number() }),

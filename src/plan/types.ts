@@ -72,6 +72,8 @@ export interface Plan {
   createdAt: string;
   /** Hash of the stack's applied state the plan was made against: a saved plan is stale when it differs. */
   stateHash: string;
+  /** Hash of the synthesized stack the plan was made from: apply refuses the plan once cdktf.out holds another. */
+  manifestHash: string;
   /** In apply order: deletes (reverse dependency order), then creates, replaces and updates. No-ops last. */
   changes: ResourceChange[];
   diagnostics: Diagnostic[];

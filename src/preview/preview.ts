@@ -189,7 +189,7 @@ export async function previewAudience(desired: Desired, wh: Warehouse, key: stri
 }
 
 export function formatDiagnostics(ds: Diagnostic[]): string {
-  return ds.map((d) => `  ${d.severity}: ${d.message}${d.resource ? ` (${d.resource}${d.attribute ? ` ${d.attribute}` : ''})` : ''}`).join('\n');
+  return ds.map((d) => `  ${d.severity}: ${d.message}${d.resource ? ` (${d.resource}${d.attribute ? ` ${d.attribute}` : ''})` : ''}${d.hint ? ` ${d.hint}` : ''}`).join('\n');
 }
 
 /**

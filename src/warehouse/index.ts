@@ -21,7 +21,9 @@ export { openDuckDb, DuckDbWarehouse, duckDbTypeFamily } from './duckdb.js';
 export async function openWarehouse(config: WarehouseConfig, baseDir = process.cwd(), options: OpenWarehouseOptions = {}): Promise<Warehouse> {
   if (config.type === 'duckdb') {
     const path = config.path === ':memory:' ? config.path : resolve(baseDir, config.path);
-    if (options.readOnly && path !== ':memory:' && !existsSync(path)) {
+    // DuckDB creates a missing file on open: a typo in the path would become an empty warehouse
+    // and every table would be reported missing. The warehouse holds the user's data, so it must exist.
+    if (path !== ':memory:' && !existsSync(path)) {
       throw new LinkedError('WAREHOUSE_MISSING', `The DuckDB file ${path} does not exist: create it (for the examples: "linked example bank|airline|ecommerce --out ${config.path}") or fix the stack's warehouse path.`);
     }
     return openDuckDb(path, { readOnly: options.readOnly });

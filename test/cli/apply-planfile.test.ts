@@ -6,7 +6,7 @@ import { ApplyLogStore } from '../../src/state/apply/apply-log.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { desired, rawDesired, tempDir } from '../plan/fixtures.js';
-import { linked } from '../plan/cli-project.js';
+import { linked, makeProject } from '../plan/cli-project.js';
 
 describe('linked apply <planfile> (CLI process)', () => {
   it('applies a saved plan with CI provenance, then refuses it as stale', async () => {
@@ -37,6 +37,18 @@ describe('linked apply <planfile> (CLI process)', () => {
     } finally {
       await wh.close();
     }
+  }, 180_000);
+
+  it('refuses a saved plan once cdktf.out holds another synth of its stack', async () => {
+    const { dir, raw, write } = await makeProject(2);
+    const file = join(dir, 'plan.json');
+    expect(linked(['plan', '--dir', dir, '--no-synth', '--out', file]).status).toBe(0);
+    write(rawDesired('w.duckdb', 3)); // a later synth: one audience more than the plan saw
+    const changed = linked(['apply', file, '--dir', dir, '--no-synth']);
+    expect(changed.status).toBe(1);
+    expect(changed.stderr).toMatch(/^Error \[PLAN_MANIFEST_CHANGED\]: .*plan\.json was made from another synth of stack "?marketing"?.*linked plan --out/);
+    write(raw); // back to what the plan was made from: it applies
+    expect(linked(['apply', file, '--dir', dir, '--no-synth']).status).toBe(0);
   }, 180_000);
 
   it('explains a missing plan file, as JSON with --json', () => {

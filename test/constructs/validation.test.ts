@@ -225,3 +225,22 @@ describe('construct validation names the construct path', () => {
     expect(synthError(b.app)).toBe('');
   });
 });
+
+describe('credentials as plain text are refused at synth', () => {
+  it('a literal Authorization header, a token header and credentials in the URL, each naming the fix', () => {
+    const b = bankStack();
+    Destination.webhook(b.stack, 'literal-auth', { key: 'literal-auth', url: 'https://hooks.example.test/in', headers: { Authorization: 'Bearer s3cr3t', 'X-Static': 'ok' } });
+    Destination.webhook(b.stack, 'literal-token', { key: 'literal-token', url: 'https://hooks.example.test/in', headers: { 'X-Service-Token': 'abc' } });
+    Destination.webhook(b.stack, 'userinfo', { key: 'userinfo', url: 'https://ann:pw@hooks.example.test/in' });
+    Destination.webhook(b.stack, 'query-key', { key: 'query-key', url: 'https://hooks.example.test/in?api_key=abc&x=1' });
+    Destination.webhook(b.stack, 'by-reference', { key: 'by-reference', url: 'https://hooks.example.test/in?x=1', headers: { Authorization: secret('HOOK_TOKEN') } });
+    const msg = synthError(b.app);
+    expect(msg).toContain('header "Authorization" holds a credential as plain text: give it as secret("ENV_VAR")');
+    expect(msg).toContain('header "X-Service-Token" holds a credential as plain text');
+    expect(msg).toContain('the URL holds a user name or password');
+    expect(msg).toContain('query parameter "api_key" holds a credential');
+    expect(msg).not.toContain('[bank/by-reference]');
+    // The refused value never reaches the message.
+    expect(msg).not.toContain('s3cr3t');
+  });
+});

@@ -4,6 +4,7 @@ import { computeTables } from '../compute/helpers.js';
 import { computeNow, requestOutcome } from '../../src/controller/compute-now.js';
 import { ComputeRequestStore } from '../../src/state/control/compute-requests.js';
 import { ControllerStore } from '../../src/state/control/controllers.js';
+import { ApplyLogStore } from '../../src/state/apply/apply-log.js';
 import { LeaseStore } from '../../src/state/control/leases.js';
 import { Audience, DataGraph } from '../../src/model/index.js';
 import { writeResource } from '../../src/state/apply/resources.js';
@@ -52,11 +53,25 @@ describe('compute now', () => {
 
   it('refuses what it must not compute, with actionable errors', async () => {
     const t = await setup();
-    await expect(computeNow(wh, SCHEMA, 'nope')).rejects.toMatchObject({ code: 'AUDIENCE_NOT_APPLIED' });
+    await expect(computeNow(wh, SCHEMA, 'nope')).rejects.toMatchObject({ code: 'AUDIENCE_NOT_APPLIED', message: expect.stringContaining('Known: off, on.') });
+    await expect(computeNow(wh, SCHEMA, 'onn')).rejects.toMatchObject({ message: expect.stringContaining('Did you mean "on"?') });
     await expect(computeNow(wh, SCHEMA, 'off')).rejects.toMatchObject({ code: 'AUDIENCE_DISABLED' });
     expect(await new LeaseStore(wh, SCHEMA).acquire('on', 'controller-x', 60_000)).toBe(true);
     await expect(computeNow(wh, SCHEMA, 'on')).rejects.toMatchObject({ code: 'AUDIENCE_BUSY', message: expect.stringContaining('controller-x') });
     await updateStatus(wh, SCHEMA, 'on', { paused: true, pausedReason: 'Execution is paused due to an identified operational issue.' });
     await expect(computeNow(wh, SCHEMA, 'on')).rejects.toMatchObject({ code: 'AUDIENCE_PAUSED', message: expect.stringContaining('linked resume on') });
+  });
+
+  it('names the apply that deleted an audience', async () => {
+    await setup();
+    const deletion = { address: 'audience.gone', kind: 'audience', key: 'gone', action: 'delete', attributes: [] };
+    await new ApplyLogStore(wh, SCHEMA).append({
+      ...{ id: 'apply-7', appliedAt: new Date('2026-12-01T10:00:00Z'), appliedBy: 'ci', commitSha: 'abcdef1234567890', branch: 'main', prNumber: 12 },
+      ...{ planHash: 'p', changes: JSON.stringify([deletion]), stack: 's', author: 'Ada', repository: null, runUrl: null },
+      ...{ stateHashBefore: 'a', stateHashAfter: 'b', summary: '{}', metadata: '{}' },
+    });
+    const err = await computeNow(wh, SCHEMA, 'gone').catch((e) => e);
+    expect(err.code).toBe('AUDIENCE_DELETED');
+    expect(err.message).toContain('apply-7, commit abcdef123456, by Ada');
   });
 });

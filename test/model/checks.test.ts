@@ -201,3 +201,36 @@ describe('helpers', () => {
     );
   });
 });
+
+describe('"did you mean" hints beside the seed messages', () => {
+  it('suggests the close trait, column, relationship, audience and destination, and nothing for a far one', () => {
+    const d = bank({
+      audiences: [
+        { key: 'a', name: 'A', condition: { kind: 'trait', trait: 'plna', operator: 'equals', value: { literal: 'x' } } },
+        { key: 'b', name: 'B', condition: { kind: 'entity', relationship: 'acounts', count: { op: 'at_least', value: 1 } } },
+        {
+          key: 'c',
+          name: 'C',
+          condition: { kind: 'and', conditions: [{ kind: 'audience', source: 'linked', audience: 'bb' }, { kind: 'trait', trait: 'zzzzzz', operator: 'exists' }] },
+        },
+        {
+          key: 'e',
+          name: 'E',
+          condition: { kind: 'entity', relationship: 'accounts', count: { op: 'at_least', value: 1 }, where: { kind: 'column', column: 'balanse', operator: 'gt', value: { literal: 1 } } },
+        },
+      ],
+      emitters: [{ key: 'em', audience: 'a', destination: 'hok', trigger: 'audience_entered' }],
+    });
+    const hints = Object.fromEntries(checkDesired(d).map((x) => [`${x.code} ${x.resource}`, x.hint]));
+    expect(hints).toMatchObject({
+      'TRAIT_MISSING audience.a': 'Did you mean "plan"?',
+      'RELATIONSHIP_MISSING audience.b': 'Did you mean "accounts"?',
+      'UNKNOWN_AUDIENCE audience.c': 'Did you mean "b"?',
+      'TRAIT_MISSING audience.c': undefined,
+      'COLUMN_MISSING audience.e': 'Did you mean "balance"?',
+      'UNKNOWN_DESTINATION event_emitter.em': 'Did you mean "hook"?',
+    });
+    // The message itself keeps the product guide's words.
+    expect(checkDesired(d).find((x) => x.code === 'TRAIT_MISSING')?.message).toBe('Trait missing from Data Graph profile: plna');
+  });
+});

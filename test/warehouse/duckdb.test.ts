@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -174,6 +175,7 @@ describe('DuckDB adapter', () => {
   });
 
   it('a file warehouse persists across opens; openWarehouse resolves a relative path from the project dir', async () => {
+    await (await openDuckDb(join(dir, 'persist.duckdb'))).close();
     const wh = await openWarehouse({ type: 'duckdb', path: 'persist.duckdb', stateSchema: 'LINKED_AUDIENCES' }, dir);
     await wh.query('CREATE TABLE kept AS SELECT 42 AS v');
     await wh.close();
@@ -200,6 +202,10 @@ describe('DuckDB adapter', () => {
     const missing = await openWarehouse({ type: 'duckdb', path: 'nope.duckdb', stateSchema: 'LINKED_AUDIENCES' }, dir, { readOnly: true }).catch((e) => e);
     expect(missing.code).toBe('WAREHOUSE_MISSING');
     expect(missing.message).toContain(join(dir, 'nope.duckdb'));
+    // A writing open refuses a mistyped path too, and leaves no empty file behind.
+    const typo = await openWarehouse({ type: 'duckdb', path: 'bnak.duckdb', stateSchema: 'LINKED_AUDIENCES' }, dir).catch((e) => e);
+    expect(typo.code).toBe('WAREHOUSE_MISSING');
+    expect(existsSync(join(dir, 'bnak.duckdb'))).toBe(false);
   });
 
   describe('a file held by another process', () => {

@@ -8,6 +8,8 @@ import { buildPlan } from '../../plan/build.js';
 import { withProjectOptions, projectOptions, type ProjectFlags } from '../command-options.js';
 import { planDiagnostics } from '../../plan/diagnostics.js';
 import { loadPlan } from '../../plan/planfile.js';
+import { manifestHashOf } from '../../plan/make.js';
+import { listStacks, loadDesired } from '../../manifest/index.js';
 import { readProvenance } from '../../plan/provenance.js';
 import { renderPlanText } from '../../plan/render-text.js';
 import { confirmApply, parseDuration, useColor } from '../terminal.js';
@@ -54,6 +56,22 @@ export function register(program: Command): void {
     });
 }
 
+/**
+ * A saved plan applies what was synthesized when it was made. When cdktf.out holds this stack now
+ * and it is another model (a later synth, another branch), the plan is not what the code says.
+ * Without cdktf.out (a pipeline that kept only the plan file) the plan stands on its own.
+ */
+async function assertPlanOfManifest(planfile: string, plan: Plan, outDir: string): Promise<void> {
+  if (!listStacks(outDir).has(plan.stack)) return;
+  const now = manifestHashOf(await loadDesired(outDir, plan.stack));
+  if (now !== plan.manifestHash) {
+    throw new LinkedError(
+      'PLAN_MANIFEST_CHANGED',
+      `${planfile} was made from another synth of stack ${plan.stack} (manifest ${plan.manifestHash.slice(0, 12)}, cdktf.out now ${now.slice(0, 12)}). Make the plan again with \`linked plan --out ${planfile}\`.`,
+    );
+  }
+}
+
 async function reportApply(github: GitHubContext, stack: string | undefined, ok: boolean, text: string): Promise<void> {
   const title = `#### linked-audiences apply${stack ? ` (stack ${stack})` : ''}: ${ok ? 'succeeded' : 'failed'}`;
   await postApplyResult(github, `${title}\n\n${text}\n`, ok, { stack, description: text.slice(0, 140) });
@@ -95,6 +113,7 @@ async function applyCommand(
   if (planfile) {
     const plan = loadPlan(planfile);
     if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', `${planfile} has errors and cannot be applied: run \`linked plan\` and fix them.`);
+    await assertPlanOfManifest(planfile, plan, resolve(dir, 'cdktf.out'));
     session = openPerStepSession(plan.warehouse, dir);
     stack = plan.stack;
     run = async (lock) => ({ plan, result: await applyPlanLocked(session, plan, lock, provenance()) });

@@ -1,3 +1,4 @@
+import { didYouMean } from '../suggest.js';
 import cron from 'node-cron';
 import { resourceAddress } from '../address.js';
 import type { Audience } from '../audience.js';
@@ -53,7 +54,7 @@ function walkCondition(condition: Condition, attr: string, ctx: CheckContext, at
     condition,
     {
       trait: (c, site) => {
-        if (!ctx.profileColumns.has(c.trait)) out.push(error('TRAIT_MISSING', `Trait missing from Data Graph profile: ${c.trait}`, at, `${site.attribute}.trait`));
+        if (!ctx.profileColumns.has(c.trait)) out.push(error('TRAIT_MISSING', `Trait missing from Data Graph profile: ${c.trait}`, at, `${site.attribute}.trait`, didYouMean(c.trait, ctx.profileColumns).trim()));
         if ('value' in c) checkOperand(c.value, `${site.attribute}.value`, scopeOf(site), ctx, at, out);
       },
       event: (c, site) => checkEvent(c, site.attribute, ctx, at, out),
@@ -61,7 +62,7 @@ function walkCondition(condition: Condition, attr: string, ctx: CheckContext, at
         const known = c.source === 'linked' ? ctx.audiences : ctx.classic;
         if (!known.has(c.audience)) {
           const what = c.source === 'linked' ? 'linked audience' : 'classic audience';
-          out.push(error('UNKNOWN_AUDIENCE', `Unknown ${what} "${c.audience}" in a part-of-audience condition`, at, `${site.attribute}.audience`));
+          out.push(error('UNKNOWN_AUDIENCE', `Unknown ${what} "${c.audience}" in a part-of-audience condition`, at, `${site.attribute}.audience`, didYouMean(c.audience, known).trim()));
         }
       },
       entity: (c, site) => checkEntity(c, site.attribute, scopeOf(site), ctx, at, out),
@@ -112,7 +113,8 @@ function entityLabel(scope: Scope, ctx: CheckContext): string {
 function checkEntity(c: EntityCondition, attr: string, scope: Scope, ctx: CheckContext, at: string, out: Diagnostic[]): boolean {
   const r = ctx.index.relationship(c.relationship);
   if (!r) {
-    out.push(error('RELATIONSHIP_MISSING', `Entity relationship not in Data Graph for relationship: ${c.relationship}`, at, `${attr}.relationship`));
+    const children = ctx.desired.graph.relationships.filter((x) => (x.parent ?? null) === scope.relationship).map((x) => x.slug);
+    out.push(error('RELATIONSHIP_MISSING', `Entity relationship not in Data Graph for relationship: ${c.relationship}`, at, `${attr}.relationship`, didYouMean(c.relationship, children).trim()));
     return false;
   }
   if (r.parent !== scope.relationship) {

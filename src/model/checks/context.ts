@@ -5,6 +5,8 @@ import type { Entity } from '../graph.js';
 import type { GraphIndex } from '../../model/graph-index.js';
 
 /** The seed's name for the level a relationship hangs from when it is the profile itself. */
+import { didYouMean } from '../suggest.js';
+
 export const PROFILE = 'profile';
 
 /** What the checks of audiences and emitters look up: the keys declared and the graph's index. */
@@ -28,10 +30,11 @@ export class CheckContext {
 }
 
 /** An error-level diagnostic about one resource (and one of its attributes). */
-export function error(code: string, message: string, resource: string, attribute?: string): Diagnostic {
-  return attribute === undefined
-    ? { severity: 'error', code, message, resource }
-    : { severity: 'error', code, message, resource, attribute };
+export function error(code: string, message: string, resource: string, attribute?: string, hint?: string): Diagnostic {
+  const d: Diagnostic = { severity: 'error', code, message, resource };
+  if (attribute !== undefined) d.attribute = attribute;
+  if (hint) d.hint = hint;
+  return d;
 }
 
 /** Reports a column the entity does not expose. */
@@ -39,6 +42,6 @@ export function checkColumn(entity: Entity, column: string, attr: string, at: st
   // The primary key is always addressable; `columns` lists what else is exposed.
   if (entity.columns === undefined || entity.columns.length === 0 || column === entity.primaryKey) return;
   if (!entity.columns.includes(column)) {
-    out.push(error('COLUMN_MISSING', `Entity column missing from Data Graph for Entity ${entity.slug} and Column: ${column}`, at, attr));
+    out.push(error('COLUMN_MISSING', `Entity column missing from Data Graph for Entity ${entity.slug} and Column: ${column}`, at, attr, didYouMean(column, [entity.primaryKey, ...entity.columns]).trim()));
   }
 }

@@ -1,3 +1,4 @@
+import { didYouMean } from '../suggest.js';
 import { resourceAddress } from '../address.js';
 import type { Audience } from '../audience.js';
 import { positiveEntityPaths } from '../condition-walk.js';
@@ -9,9 +10,9 @@ import { PROFILE, checkColumn, error, type CheckContext } from './context.js';
 export function checkEmitter(emitter: EventEmitter, ctx: CheckContext, out: Diagnostic[]): void {
   const at = resourceAddress('event_emitter', emitter.key);
   const audience = ctx.audienceByKey.get(emitter.audience);
-  if (!audience) out.push(error('UNKNOWN_AUDIENCE', `Unknown audience "${emitter.audience}" for event emitter ${emitter.key}`, at, 'audience'));
+  if (!audience) out.push(error('UNKNOWN_AUDIENCE', `Unknown audience "${emitter.audience}" for event emitter ${emitter.key}`, at, 'audience', didYouMean(emitter.audience, ctx.audiences).trim()));
   if (!ctx.destinations.has(emitter.destination)) {
-    out.push(error('UNKNOWN_DESTINATION', `Unknown destination "${emitter.destination}" for event emitter ${emitter.key}`, at, 'destination'));
+    out.push(error('UNKNOWN_DESTINATION', `Unknown destination "${emitter.destination}" for event emitter ${emitter.key}`, at, 'destination', didYouMean(emitter.destination, ctx.destinations).trim()));
   }
   if (emitter.sendForCurrent && !SEND_FOR_CURRENT_TRIGGERS.includes(emitter.trigger)) {
     out.push(
