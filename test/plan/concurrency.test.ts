@@ -19,6 +19,7 @@ describe('apply across processes', () => {
     const dir = tempDir();
     const dbPath = join(dir, 'w.duckdb');
     const release = join(dir, 'release');
+    await (await openDuckDb(dbPath)).close(); // the warehouse exists; apply refuses a mistyped path
     const a = startApplyChild({ dbPath, audiences: 3, holdLockUntil: release });
     await waitForFile(`${release}.ready`, a.child);
 

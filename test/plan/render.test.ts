@@ -60,7 +60,7 @@ describe('plan renderers', () => {
     expect(PlanSchema.parse(json)).toBeTruthy();
     expect(json.formatVersion).toBe(1);
     expect(Object.keys(json).sort()).toEqual(
-      ['applicable', 'changes', 'createdAt', 'diagnostics', 'formatVersion', 'hasChanges', 'impact', 'planHash', 'stack', 'stateHash', 'stateSchema', 'summary', 'warehouse'].sort(),
+      ['applicable', 'changes', 'createdAt', 'diagnostics', 'formatVersion', 'hasChanges', 'impact', 'manifestHash', 'planHash', 'stack', 'stateHash', 'stateSchema', 'summary', 'warehouse'].sort(),
     );
     expect(json.changes[0]).toMatchObject({ address: 'audience.aud-2', action: 'delete', kind: 'audience', key: 'aud-2', after: null });
     // A field renamed or removed breaks consumers: the schema rejects it.
