@@ -101,8 +101,8 @@ export interface EntityJoinProps extends RelationshipNameProps {
 }
 
 export interface JunctionJoinProps extends RelationshipNameProps {
-  /** The junction table and its primary key. */
-  readonly junction: { readonly table: string; readonly primaryKey: string };
+  /** The junction table and its primary key: one column, or the columns of a composite key (`['order_id', 'product_id']`). */
+  readonly junction: { readonly table: string; readonly primaryKey: string | readonly string[] };
   /** `[parent column, junction column]`. */
   readonly parent: readonly [string, string];
   /** `[junction column, entity column]`. */
@@ -161,7 +161,7 @@ export class Relationship<Slug extends string, Parent> {
       join: {
         type: 'junction',
         table: props.junction.table,
-        primaryKey: props.junction.primaryKey,
+        primaryKey: typeof props.junction.primaryKey === 'string' ? props.junction.primaryKey : [...props.junction.primaryKey],
         parentColumn: props.parent[0],
         junctionParentColumn: props.parent[1],
         junctionEntityColumn: props.entity[0],

@@ -4,8 +4,8 @@ import type { Operand } from '../model/condition.js';
 import { visitCondition } from '../model/condition-walk.js';
 import type { Desired } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostics.js';
-import type { DataGraph } from '../model/graph.js';
-import { ONE, col, compare, countStar, isNotNull, lit, select, table as tableFrom, type Select } from '../dialect/ast.js';
+import { keyColumns, type DataGraph } from '../model/graph.js';
+import { ONE, and, col, compare, countStar, isNotNull, lit, select, table as tableFrom, type Select } from '../dialect/ast.js';
 import { execute } from '../warehouse/execute.js';
 import type { CatalogColumn, CatalogTable, Warehouse } from '../warehouse/types.js';
 import { GraphIndex } from '../model/graph-index.js';
@@ -120,7 +120,7 @@ function graphRequirements(graph: DataGraph, classic: Desired['classicAudiences'
       key(entity?.table, join.entityColumn, 'entityColumn');
     } else {
       tables.push({ table: join.table, role: `junction of relationship ${r.slug}`, attribute: `${at}.table` });
-      columns.push({ table: join.table, column: join.primaryKey, role: `junction ${join.table} primary key`, attribute: `${at}.primaryKey` });
+      for (const column of keyColumns(join.primaryKey)) columns.push({ table: join.table, column, role: `junction ${join.table} primary key`, attribute: `${at}.primaryKey` });
       key(parentEntity?.table, join.parentColumn, 'parentColumn');
       key(join.table, join.junctionParentColumn, 'junctionParentColumn');
       key(join.table, join.junctionEntityColumn, 'junctionEntityColumn');
@@ -233,20 +233,20 @@ async function warnCastJoins(graph: DataGraph, at: string, cache: CatalogCache, 
   }
 }
 
-/** Tables whose declared primary key must be unique, with the column to test. */
-function keyedTables(graph: DataGraph): { table: string; key: string; attribute: string }[] {
-  const out = [{ table: graph.profile.table, key: graph.profile.id, attribute: 'profile.id' }];
-  graph.entities.forEach((e, i) => out.push({ table: e.table, key: e.primaryKey, attribute: `entities[${i}].primaryKey` }));
+/** Tables whose declared primary key must be unique, with the key's columns. */
+function keyedTables(graph: DataGraph): { table: string; key: string[]; attribute: string }[] {
+  const out = [{ table: graph.profile.table, key: [graph.profile.id], attribute: 'profile.id' }];
+  graph.entities.forEach((e, i) => out.push({ table: e.table, key: [e.primaryKey], attribute: `entities[${i}].primaryKey` }));
   graph.relationships.forEach((r, i) => {
-    if (r.join.type === 'junction') out.push({ table: r.join.table, key: r.join.primaryKey, attribute: `relationships[${i}].join.primaryKey` });
+    if (r.join.type === 'junction') out.push({ table: r.join.table, key: keyColumns(r.join.primaryKey), attribute: `relationships[${i}].join.primaryKey` });
   });
   return out;
 }
 
-/** One row counting 1 when some non-NULL value of `key` repeats in `table`, else 0: stops at the first repeat. */
-function duplicateKeyQuery(table: string, key: string): Select {
-  const k = col('t', key);
-  const repeated = select({ one: ONE }, { from: tableFrom(table, 't'), where: isNotNull(k), groupBy: [k], having: compare('>', countStar, lit(1)), limit: 1 });
+/** One row counting 1 when some key without NULLs repeats in `table`, else 0: stops at the first repeat. */
+function duplicateKeyQuery(table: string, key: string[]): Select {
+  const k = key.map((c) => col('t', c));
+  const repeated = select({ one: ONE }, { from: tableFrom(table, 't'), where: and(...k.map(isNotNull)), groupBy: k, having: compare('>', countStar, lit(1)), limit: 1 });
   return select({ n: countStar }, { from: { kind: 'derived', query: repeated, alias: 'd' } });
 }
 
@@ -255,13 +255,14 @@ async function checkDuplicateKeys(desired: Desired, wh: Warehouse, cache: Catalo
   const at = resourceAddress('data_graph', desired.graph.key);
   const seen = new Set<string>();
   for (const { table, key, attribute } of keyedTables(desired.graph)) {
-    if (seen.has(`${table}\u0000${key}`)) continue;
-    seen.add(`${table}\u0000${key}`);
-    const col = await cache.column(table, key);
-    if (!col) continue; // reported as a missing column already
-    const { rows } = await execute(wh, duplicateKeyQuery(table, col.name), { tag: 'linked-audiences:validate:graph' });
+    const id = [table, ...key].join('\u0000');
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const columns = await Promise.all(key.map((k) => cache.column(table, k)));
+    if (columns.some((c) => !c)) continue; // reported as a missing column already
+    const { rows } = await execute(wh, duplicateKeyQuery(table, columns.map((c) => c!.name)), { tag: 'linked-audiences:validate:graph' });
     const n = Number(Object.values(rows[0] ?? {})[0] ?? 0);
-    if (n > 0) out.push(err('DUPLICATE_PRIMARY_KEY', duplicateRecordsMessage(key), at, attribute));
+    if (n > 0) out.push(err('DUPLICATE_PRIMARY_KEY', duplicateRecordsMessage(key.join(', ')), at, attribute));
   }
 }
 

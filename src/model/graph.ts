@@ -32,6 +32,9 @@ export const EventsSource = z
   .strict();
 export type EventsSource = z.infer<typeof EventsSource>;
 
+/** The most columns a composite key may have. */
+const MAX_KEY_COLUMNS = 8;
+
 export const Entity = z
   .object({
     slug: Slug,
@@ -64,7 +67,8 @@ export const RelationshipJoin = z.discriminatedUnion('type', [
     .object({
       type: z.literal('junction'),
       table: TableRef,
-      primaryKey: ColumnName,
+      /** One column, or the columns of a composite key (an order line keyed by order and product). */
+      primaryKey: z.union([ColumnName, z.array(ColumnName).min(1).max(MAX_KEY_COLUMNS)]),
       parentColumn: ColumnName,
       junctionParentColumn: ColumnName,
       junctionEntityColumn: ColumnName,
@@ -73,6 +77,11 @@ export const RelationshipJoin = z.discriminatedUnion('type', [
     .strict(),
 ]);
 export type RelationshipJoin = z.infer<typeof RelationshipJoin>;
+
+/** The columns of a primary key given as one column or as a composite. */
+export function keyColumns(key: string | readonly string[]): string[] {
+  return typeof key === 'string' ? [key] : [...key];
+}
 
 export const Relationship = z
   .object({

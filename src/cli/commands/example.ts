@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { AIRLINE_DATA } from '../../../examples/airline/data.js';
 import { BANK_DATA } from '../../../examples/bank/data.js';
 import { ECOMMERCE_DATA } from '../../../examples/ecommerce/data.js';
+import { loadNorthwind } from '../../../examples/northwind/data.js';
 import { generateExampleWarehouse, startOfUtcDay, type ExampleDataset } from '../../../examples/shared/generate.js';
 import { LinkedError } from '../../model/errors.js';
 import { printJson } from '../run.js';
@@ -50,13 +51,38 @@ function registerGenerator(example: Command, dataset: ExampleDataset): void {
         printJson({ out, seed, now: now.toISOString(), counts, seconds });
         return;
       }
-      const width = Math.max(...Object.keys(counts).map((k) => k.length));
-      process.stdout.write(`Wrote the ${dataset.name} example to ${out} (seed ${seed}, reference time ${now.toISOString()}, ${seconds.toFixed(1)}s):\n`);
-      for (const [table, n] of Object.entries(counts)) process.stdout.write(`  main.${table.padEnd(width)}  ${n.toLocaleString('en-US').padStart(12)}\n`);
+      printCounts(`Wrote the ${dataset.name} example to ${out} (seed ${seed}, reference time ${now.toISOString()}, ${seconds.toFixed(1)}s):`, counts);
     });
 }
 
+/** `linked example northwind`: the public Northwind database, loaded as its CSVs ship. */
+function registerNorthwind(example: Command): void {
+  example
+    .command('northwind')
+    .description('the Northwind sample database (customers, orders, order lines, products, ...), loaded from its CSVs as they ship')
+    .requiredOption('--out <file>', 'DuckDB file to write (created if missing; the Northwind tables are replaced)')
+    .option('--json', 'machine-readable output')
+    .action(async (flags: { out: string; json?: boolean }) => {
+      const out = resolve(flags.out);
+      const started = Date.now();
+      const { counts } = await loadNorthwind(out);
+      const seconds = (Date.now() - started) / 1000;
+      if (flags.json) {
+        printJson({ out, counts, seconds });
+        return;
+      }
+      printCounts(`Wrote the Northwind example to ${out} (${seconds.toFixed(1)}s):`, counts);
+    });
+}
+
+function printCounts(title: string, counts: Record<string, number>): void {
+  const width = Math.max(...Object.keys(counts).map((k) => k.length));
+  process.stdout.write(`${title}\n`);
+  for (const [table, n] of Object.entries(counts)) process.stdout.write(`  main.${table.padEnd(width)}  ${n.toLocaleString('en-US').padStart(12)}\n`);
+}
+
 export function register(program: Command): void {
-  const example = program.command('example').description('generate data for the example apps');
+  const example = program.command('example').description('write the warehouse of an example app');
   for (const dataset of [BANK_DATA, AIRLINE_DATA, ECOMMERCE_DATA]) registerGenerator(example, dataset);
+  registerNorthwind(example);
 }
