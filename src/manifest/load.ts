@@ -81,6 +81,11 @@ export function desiredFromStackJson(json: Json, stackName: string): Desired {
   for (const r of located) {
     const address = addressOf(r);
     const specs = RESOURCE_ATTRIBUTES[r.kind];
+    const tooLarge = oversize(r.block);
+    if (tooLarge) {
+      problems.push(`${address}: ${tooLarge}`);
+      continue;
+    }
     const expressions = findExpressions(r.block);
     if (expressions.length > 0) {
       expressions.forEach((e) => problems.push(`${address}: ${tfNameOf(specs, e.attribute)}: ${expressionMessage(e.text)}`));
@@ -89,7 +94,7 @@ export function desiredFromStackJson(json: Json, stackName: string): Desired {
     const decoded = decodeAttributes(specs, r.block);
     decoded.problems.forEach((p) => problems.push(`${address}: ${p.attribute}: ${p.message}`));
     if (decoded.problems.length > 0) continue;
-    const result = parseWithProblems(RESOURCE_SCHEMAS[r.kind], decoded.value);
+    const result = parseWithProblems(RESOURCE_SCHEMAS[r.kind], unescapeLiterals(decoded.value));
     if (!result.ok) result.problems.forEach((p) => problems.push(`${address}: ${attributePath(specs, p)}: ${p.message}`));
     else (parsed[r.kind] ??= []).push(result.value);
   }
@@ -186,7 +191,7 @@ function loadWarehouse(json: Json, problems: string[]): unknown {
   }
   const decoded = decodeAttributes(PROVIDER_ATTRIBUTES, block);
   decoded.problems.forEach((p) => problems.push(`${where}: ${p.attribute}: ${p.message}`));
-  const result = parseWithProblems(WarehouseConfig, decoded.value);
+  const result = parseWithProblems(WarehouseConfig, unescapeLiterals(decoded.value));
   if (!result.ok) {
     result.problems.forEach((p) => problems.push(`${where}: ${attributePath(PROVIDER_ATTRIBUTES, p)}: ${p.message}`));
     return undefined;
@@ -194,12 +199,17 @@ function loadWarehouse(json: Json, problems: string[]): unknown {
   return result.value;
 }
 
+/** A Terraform interpolation: `${` not written as the escape `$${`. */
+const EXPRESSION = /(?<!\$)\$\{[^}]*\}?/;
+/** Terraform's escape for a literal `${`. */
+const ESCAPED_EXPRESSION = /\$\$\{/g;
+
 /** `${...}` anywhere in a block's values (JSON-encoded attributes included, as raw strings). */
 function findExpressions(block: Json): { attribute: string; text: string }[] {
   const out: { attribute: string; text: string }[] = [];
   const visit = (attribute: string, v: unknown): void => {
     if (typeof v === 'string') {
-      const m = /\$\{[^}]*\}?/.exec(v);
+      const m = EXPRESSION.exec(v);
       if (m) out.push({ attribute, text: m[0] });
     } else if (Array.isArray(v)) v.forEach((x) => visit(attribute, x));
     else if (v && typeof v === 'object') Object.values(v).forEach((x) => visit(attribute, x));
@@ -210,7 +220,25 @@ function findExpressions(block: Json): { attribute: string; text: string }[] {
 
 function expressionMessage(text: string): string {
   const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
-  return `holds the Terraform expression ${shown}; linked-audiences reads literal values only: pass keys and values, not references (e.g. an Audience construct, not audience.key tokens)`;
+  return `holds the Terraform expression ${shown}; linked-audiences reads literal values only: pass keys and values, not references (e.g. an Audience construct, not audience.key tokens); for a literal "\${" write "$\${", as in Terraform`;
+}
+
+/** Every string of a decoded value with Terraform's `$${` escape turned back into the literal `${`. */
+function unescapeLiterals<T>(v: T): T {
+  if (typeof v === 'string') return v.replace(ESCAPED_EXPRESSION, '${') as T;
+  if (Array.isArray(v)) return v.map(unescapeLiterals) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unescapeLiterals(x)])) as T;
+  return v;
+}
+
+/** The largest a resource may be once synthesized: beyond it, plans and the state grow with every copy. */
+export const MAX_RESOURCE_BYTES = 1024 * 1024;
+
+/** A resource past MAX_RESOURCE_BYTES, with its size, or undefined. */
+function oversize(block: Json): string | undefined {
+  const bytes = Buffer.byteLength(JSON.stringify(block), 'utf8');
+  if (bytes <= MAX_RESOURCE_BYTES) return undefined;
+  return `is ${(bytes / 1024 / 1024).toFixed(1)} MiB once synthesized; a resource may be at most ${MAX_RESOURCE_BYTES / 1024 / 1024} MiB: keep long lists of values in a warehouse table (a classic audience, an entity or a trait) and refer to it in the condition`;
 }
 
 /** A static-check diagnostic, addressed like the other problems. */

@@ -55,6 +55,31 @@ describe('desiredFromStackJson', () => {
     expect(e.message).toContain('linkedaudiences_audience.a (bank/a): condition: holds the Terraform expression ${var.plan}');
   });
 
+  it('reads the escape $${ as a literal ${, in plain and JSON-encoded attributes, through a real synth', () => {
+    const b = bankStack();
+    const a = new Audience(b.stack, 'a', { where: trait('plan').equals('$${not an expression}') });
+    const d = Destination.webhook(b.stack, 'hook', { url: 'http://127.0.0.1:1/x', headers: { 'X-Template': 'Hello $${name}' } });
+    new EventEmitter(b.stack, 'e', { audience: a, destination: d, trigger: Trigger.audienceEntered() });
+    b.app.synth();
+    const d2 = desiredFromStackJson(JSON.parse(readFileSync(join(b.outdir, 'stacks', 'bank', 'cdk.tf.json'), 'utf8')), 'bank');
+    expect(d2.audiences[0].condition).toMatchObject({ kind: 'trait', value: { literal: '${not an expression}' } });
+    expect(JSON.stringify(d2.destinations[0])).toContain('Hello ${name}');
+  });
+
+  it('says how to write a literal ${ when it finds an expression', () => {
+    const json = validStackJson();
+    json.resource.linkedaudiences_audience.a.name = 'Cost ${x}';
+    expect(loadError(json).message).toContain('for a literal "${" write "$${", as in Terraform');
+  });
+
+  it('refuses a resource past 1 MiB, naming its size and what to do instead', () => {
+    const json = validStackJson();
+    const values = Array.from({ length: 150_000 }, (_, i) => `zip-${i}`);
+    json.resource.linkedaudiences_audience.a.condition = JSON.stringify({ kind: 'trait', trait: 'plan', operator: 'one_of', value: { literal: values } });
+    const e = loadError(json);
+    expect(e.message).toMatch(/linkedaudiences_audience\.a \(bank\/a\): is 2\.\d MiB once synthesized; a resource may be at most 1 MiB: keep long lists of values in a warehouse table/);
+  });
+
   it('rejects unknown linkedaudiences_* resource types and data sources', () => {
     const json = validStackJson();
     json.resource.linkedaudiences_segment = { s: { key: 's' } };
