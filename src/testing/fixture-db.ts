@@ -1,0 +1,124 @@
+import { findColumn, type FixtureTable, type FixtureType, type FixtureValue } from '../model/audience-test.js';
+import { LinkedError } from '../model/errors.js';
+import { insert, param, values } from '../dialect/ast.js';
+import { quoteIdent, quoteTable } from '../dialect/identifiers.js';
+import { utcTimestampLiteral } from '../sql/time.js';
+import { execute } from '../warehouse/execute.js';
+import { openDuckDb } from '../warehouse/duckdb.js';
+import type { Warehouse } from '../warehouse/types.js';
+
+/*
+ * A test's warehouse: an in-memory DuckDB holding every table of the Data Graph with the columns
+ * the graph names, filled with the test's fixture rows. Tables a fixture leaves out exist empty,
+ * as they would in production, so an audience reading them selects what it would from no rows.
+ */
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+type Kind = FixtureType | 'NULL';
+
+function kindOf(v: FixtureValue | undefined): Kind {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'boolean') return 'BOOLEAN';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'BIGINT' : 'DOUBLE';
+  if (typeof v === 'object') return 'JSON';
+  if (DATE.test(v)) return 'DATE';
+  if (TIMESTAMP.test(v)) return 'TIMESTAMP';
+  return 'VARCHAR';
+}
+
+/** Kinds that share a column: whole and fractional numbers are numbers; a date among timestamps is a midnight. */
+function widen(a: Kind, b: Kind): Kind | undefined {
+  if (a === b || b === 'NULL') return a;
+  if (a === 'NULL') return b;
+  const pair = new Set([a, b]);
+  if (pair.has('BIGINT') && pair.has('DOUBLE')) return 'DOUBLE';
+  if (pair.has('DATE') && pair.has('TIMESTAMP')) return 'TIMESTAMP';
+  return undefined;
+}
+
+/** Each column's type: declared by the test, implied by the graph, or read from the rows. */
+export function columnTypes(t: FixtureTable, declared: Record<string, FixtureType> = {}): Map<string, FixtureType> {
+  const names = new Map<string, string>();
+  for (const c of t.columns.keys()) names.set(c.toLowerCase(), c);
+  for (const { row } of t.rows) for (const c of Object.keys(row)) if (!names.has(c.toLowerCase())) names.set(c.toLowerCase(), findColumn(t, c) ?? c);
+  const out = new Map<string, FixtureType>();
+  for (const column of names.values()) {
+    const fixed = Object.entries(declared).find(([c]) => c.toLowerCase() === column.toLowerCase())?.[1] ?? t.columns.get(column);
+    if (fixed) {
+      out.set(column, fixed);
+      continue;
+    }
+    let kind: Kind = 'NULL';
+    for (const { slot, index, row } of t.rows) {
+      const key = Object.keys(row).find((c) => c.toLowerCase() === column.toLowerCase());
+      const next = widen(kind, kindOf(key === undefined ? undefined : row[key]));
+      if (next === undefined) {
+        throw new LinkedError(
+          'FIXTURE_TYPE_MIXED',
+          `${slot}[${index}].${column}: column ${column} of ${t.table} holds ${describe(kind)} in earlier rows and ${describe(kindOf(row[key!]))} here; use one type per column, or declare it in the test's types`,
+        );
+      }
+      kind = next;
+    }
+    out.set(column, kind === 'NULL' ? 'VARCHAR' : kind);
+  }
+  return out;
+}
+
+const describe = (k: Kind) =>
+  ({ NULL: 'nulls', VARCHAR: 'text', BIGINT: 'whole numbers', DOUBLE: 'numbers', BOOLEAN: 'booleans', DATE: 'dates', TIMESTAMP: 'timestamps', JSON: 'objects' })[k];
+
+/** A fixture value as DuckDB should receive it for a column of `type`. */
+function bindValue(v: FixtureValue | undefined, type: FixtureType): unknown {
+  if (v === null || v === undefined) return null;
+  if (type === 'JSON' || typeof v === 'object') return JSON.stringify(v);
+  if (type === 'TIMESTAMP' && typeof v === 'string') return utcTimestampLiteral(v);
+  if (type === 'VARCHAR') return String(v);
+  return v;
+}
+
+/** Opens an in-memory DuckDB and builds the fixture tables in it; the caller closes it. */
+export async function openFixtureWarehouse(tables: readonly FixtureTable[], declared: Record<string, Record<string, FixtureType>> = {}): Promise<Warehouse> {
+  const typed = tables.map((t) => ({ t, types: columnTypes(t, declaredFor(declared, t.table)) }));
+  const wh = await openDuckDb(':memory:');
+  try {
+    const attached = new Set<string>();
+    for (const { t, types } of typed) {
+      await createTable(wh, t.table, types, attached);
+      if (t.rows.length === 0) continue;
+      const columns = [...types.keys()];
+      const rows = t.rows.map(({ row }) => columns.map((c) => param(bindValue(valueOf(row, c), types.get(c)!))));
+      await execute(wh, insert(t.table, columns, values(...rows)));
+    }
+    return wh;
+  } catch (e) {
+    await wh.close();
+    throw e;
+  }
+}
+
+const declaredFor = (declared: Record<string, Record<string, FixtureType>>, table: string) =>
+  Object.entries(declared).find(([name]) => name.toLowerCase() === table.toLowerCase())?.[1];
+
+function valueOf(row: Record<string, FixtureValue>, column: string): FixtureValue | undefined {
+  if (column in row) return row[column];
+  const key = Object.keys(row).find((c) => c.toLowerCase() === column.toLowerCase());
+  return key === undefined ? undefined : row[key];
+}
+
+/**
+ * The user's table, its schema and (for `db.schema.table`) its database: fixture DDL, not state,
+ * so not a migration; every identifier quoted by the dialect's one quoting function.
+ */
+async function createTable(wh: Warehouse, table: string, types: Map<string, FixtureType>, attached: Set<string>): Promise<void> {
+  const parts = table.split('.');
+  if (parts.length === 3 && !attached.has(parts[0].toLowerCase())) {
+    await wh.query(`ATTACH ':memory:' AS ${quoteIdent('duckdb', parts[0])}`);
+    attached.add(parts[0].toLowerCase());
+  }
+  if (parts.length >= 2) await wh.query(`CREATE SCHEMA IF NOT EXISTS ${quoteTable('duckdb', parts.slice(0, -1).join('.'))}`);
+  const columns = [...types].map(([name, type]) => `${quoteIdent('duckdb', name)} ${type}`);
+  await wh.query(`CREATE TABLE ${quoteTable('duckdb', table)} (${columns.join(', ')})`);
+}
