@@ -4,7 +4,7 @@ import { insert, param, values } from '../dialect/ast.js';
 import { quoteIdent, quoteTable } from '../dialect/identifiers.js';
 import { utcTimestampLiteral } from '../sql/time.js';
 import { execute } from '../warehouse/execute.js';
-import { openDuckDb } from '../warehouse/duckdb.js';
+import { openDuckDb, type DuckDbWarehouse } from '../warehouse/duckdb.js';
 import type { Warehouse } from '../warehouse/types.js';
 
 /*
@@ -79,25 +79,49 @@ function bindValue(v: FixtureValue | undefined, type: FixtureType): unknown {
   return v;
 }
 
-/** Opens an in-memory DuckDB and builds the fixture tables in it; the caller closes it. */
-export async function openFixtureWarehouse(tables: readonly FixtureTable[], declared: Record<string, Record<string, FixtureType>> = {}): Promise<Warehouse> {
-  const typed = tables.map((t) => ({ t, types: columnTypes(t, declaredFor(declared, t.table)) }));
-  const wh = await openDuckDb(':memory:');
-  try {
-    const attached = new Set<string>();
-    for (const { t, types } of typed) {
-      await createTable(wh, t.table, types, attached);
-      if (t.rows.length === 0) continue;
-      const columns = [...types.keys()];
-      const rows = t.rows.map(({ row }) => columns.map((c) => param(bindValue(valueOf(row, c), types.get(c)!))));
-      await execute(wh, insert(t.table, columns, values(...rows)));
+/**
+ * One in-memory DuckDB for a run of tests: each test gets a fresh in-memory catalog of its own,
+ * made the default one (`USE`) so the graph's `schema.table` names resolve into it, and dropped
+ * when the test ends. A DuckDB instance costs far more to open than a catalog to attach.
+ */
+export class FixtureDuckDb {
+  private tests = 0;
+
+  private constructor(private readonly wh: DuckDbWarehouse) {}
+
+  static async open(): Promise<FixtureDuckDb> {
+    return new FixtureDuckDb(await openDuckDb(':memory:'));
+  }
+
+  /** Builds the fixture tables in a catalog of their own, runs `fn` on them, and drops them. */
+  async with<T>(tables: readonly FixtureTable[], declared: Record<string, Record<string, FixtureType>>, fn: (wh: Warehouse) => Promise<T>): Promise<T> {
+    const typed = tables.map((t) => ({ t, types: columnTypes(t, declaredFor(declared, t.table)) }));
+    const own = `linked_test_${++this.tests}`;
+    const attached = [own];
+    await this.wh.query(`ATTACH ':memory:' AS ${quoteIdent('duckdb', own)}`);
+    await this.wh.query(`USE ${quoteIdent('duckdb', own)}`);
+    try {
+      for (const { t, types } of typed) {
+        await createTable(this.wh, t.table, types, attached);
+        if (t.rows.length === 0) continue;
+        const columns = [...types.keys()];
+        const rows = t.rows.map(({ row }) => columns.map((c) => param(bindValue(valueOf(row, c), types.get(c)!))));
+        await execute(this.wh, insert(t.table, columns, values(...rows)));
+      }
+      return await fn(this.wh);
+    } finally {
+      await this.wh.query(`USE ${quoteIdent('duckdb', DEFAULT_CATALOG)}`);
+      for (const name of attached.reverse()) await this.wh.query(`DETACH ${quoteIdent('duckdb', name)}`);
     }
-    return wh;
-  } catch (e) {
-    await wh.close();
-    throw e;
+  }
+
+  close(): Promise<void> {
+    return this.wh.close();
   }
 }
+
+/** The name DuckDB gives the catalog of an in-memory database. */
+const DEFAULT_CATALOG = 'memory';
 
 const declaredFor = (declared: Record<string, Record<string, FixtureType>>, table: string) =>
   Object.entries(declared).find(([name]) => name.toLowerCase() === table.toLowerCase())?.[1];
@@ -112,11 +136,11 @@ function valueOf(row: Record<string, FixtureValue>, column: string): FixtureValu
  * The user's table, its schema and (for `db.schema.table`) its database: fixture DDL, not state,
  * so not a migration; every identifier quoted by the dialect's one quoting function.
  */
-async function createTable(wh: Warehouse, table: string, types: Map<string, FixtureType>, attached: Set<string>): Promise<void> {
+async function createTable(wh: Warehouse, table: string, types: Map<string, FixtureType>, attached: string[]): Promise<void> {
   const parts = table.split('.');
-  if (parts.length === 3 && !attached.has(parts[0].toLowerCase())) {
+  if (parts.length === 3 && !attached.some((a) => a.toLowerCase() === parts[0].toLowerCase())) {
     await wh.query(`ATTACH ':memory:' AS ${quoteIdent('duckdb', parts[0])}`);
-    attached.add(parts[0].toLowerCase());
+    attached.push(parts[0]);
   }
   if (parts.length >= 2) await wh.query(`CREATE SCHEMA IF NOT EXISTS ${quoteTable('duckdb', parts.slice(0, -1).join('.'))}`);
   const columns = [...types].map(([name, type]) => `${quoteIdent('duckdb', name)} ${type}`);

@@ -4,6 +4,7 @@ import { LinkedError } from '../model/errors.js';
 import { loadAudienceTests, matchesPattern } from './load.js';
 import { summarize, type TestSummary } from './report.js';
 import { runAudienceTest, type TestResult } from './run.js';
+import { FixtureDuckDb } from './fixture-db.js';
 
 /*
  * `linked test` without the terminal: every selected audience test of every stack (or one), run
@@ -13,7 +14,7 @@ import { runAudienceTest, type TestResult } from './run.js';
 export { loadAudienceTests, matchesPattern } from './load.js';
 export { renderJUnit, renderText, summarize, toJson, type TestSummary } from './report.js';
 export { compare, runAudienceTest, type EntityPair, type TestFailure, type TestResult } from './run.js';
-export { openFixtureWarehouse, columnTypes } from './fixture-db.js';
+export { FixtureDuckDb, columnTypes } from './fixture-db.js';
 
 export interface RunTestsOptions {
   /** One stack; default every stack of the output. */
@@ -32,17 +33,23 @@ export async function runTests(outDir: string, options: RunTestsOptions = {}): P
   if (stacks.length === 0) throw new LinkedError('MANIFEST_MISSING', `No synthesized stacks in ${outDir}: run "linked synth" first (or pass --synth).`);
   const results: TestResult[] = [];
   let declared = 0;
-  for (const stack of stacks) {
-    const tests = loadAudienceTests(outDir, stack);
-    declared += tests.length;
-    const selected = tests.filter((t) => matchesPattern(t, options.pattern));
-    if (selected.length === 0) continue;
-    const desired = await loadDesired(outDir, stack);
-    for (const test of selected) {
-      const result = await runAudienceTest(desired, test, { now: options.now });
-      options.onResult?.(result);
-      results.push(result);
+  let db: FixtureDuckDb | undefined;
+  try {
+    for (const stack of stacks) {
+      const tests = loadAudienceTests(outDir, stack);
+      declared += tests.length;
+      const selected = tests.filter((t) => matchesPattern(t, options.pattern));
+      if (selected.length === 0) continue;
+      const desired = await loadDesired(outDir, stack);
+      db ??= await FixtureDuckDb.open();
+      for (const test of selected) {
+        const result = await runAudienceTest(desired, test, { now: options.now, db });
+        options.onResult?.(result);
+        results.push(result);
+      }
     }
+  } finally {
+    await db?.close();
   }
   if (declared === 0) {
     throw new LinkedError('NO_TESTS', `No audience tests in ${outDir}: declare one with \`new AudienceTest(stack, 'id', { audience, profiles, expect })\` (docs/testing.md), then synthesize.`);

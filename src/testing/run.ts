@@ -7,7 +7,7 @@ import { printSql } from '../dialect/printer.js';
 import { previewContext, previewedAudience } from '../preview/preview.js';
 import { entityMatchesQuery, membershipQuery } from '../sql/index.js';
 import { execute } from '../warehouse/execute.js';
-import { columnTypes, openFixtureWarehouse } from './fixture-db.js';
+import { FixtureDuckDb, columnTypes } from './fixture-db.js';
 
 /*
  * One audience test: the fixtures become an in-memory DuckDB shaped like the Data Graph, the
@@ -48,6 +48,8 @@ export interface TestResult {
 export interface RunTestOptions {
   /** The reference time of tests that set none; default the moment they run. */
   now?: Date;
+  /** The DuckDB a run shares between its tests; default one for this test alone. */
+  db?: FixtureDuckDb;
 }
 
 /** Runs one test against the stack it was declared in. Never throws for a test's own problem: it becomes an `error` result. */
@@ -56,7 +58,7 @@ export async function runAudienceTest(desired: Desired, spec: AudienceTestSpec, 
   const now = spec.now ? referenceTime(spec.now) : (options.now ?? new Date());
   const base = { stack: desired.stack, name: spec.name, audience: spec.audience, source: spec.source, now: now.toISOString() };
   try {
-    const outcome = await evaluate(desired, spec, now);
+    const outcome = await evaluate(desired, spec, now, options.db);
     const failures = compare(spec, outcome.actual);
     return { ...base, status: failures.length === 0 ? 'passed' : 'failed', durationMs: performance.now() - started, failures, ...outcome };
   } catch (e) {
@@ -65,7 +67,7 @@ export async function runAudienceTest(desired: Desired, spec: AudienceTestSpec, 
   }
 }
 
-async function evaluate(desired: Desired, spec: AudienceTestSpec, now: Date) {
+async function evaluate(desired: Desired, spec: AudienceTestSpec, now: Date, shared: FixtureDuckDb | undefined) {
   const audience = previewedAudience(desired, spec.audience);
   const { tables, problems } = fixtureTables(desired.graph, desired.classicAudiences, spec.fixtures);
   if (problems.length > 0) {
@@ -79,20 +81,22 @@ async function evaluate(desired: Desired, spec: AudienceTestSpec, now: Date) {
   };
   // Keys of different kinds (an integer id joined to a text one) join as they would in production: on a cast.
   const ctx = previewContext(desired, 'duckdb', now, castJoins(desired.graph, typeOf));
-  const wh = await openFixtureWarehouse(tables, spec.types);
+  const db = shared ?? (await FixtureDuckDb.open());
   try {
-    const membership = membershipQuery(audience.condition, ctx);
-    const printed = printSql('duckdb', membership);
-    const members = (await execute<{ profile_id: string }>(wh, membership)).rows.map((r) => String(r.profile_id)).sort();
-    const entityMatches = [];
-    for (const e of spec.expect.entityMatches) {
-      const rows = (await execute<{ profile_id: string; entity_id: string }>(wh, entityMatchesQuery(audience.condition, e.path, ctx))).rows;
-      const matches = rows.map((r) => ({ profile: String(r.profile_id), entity: String(r.entity_id) })).sort(byPair);
-      entityMatches.push({ path: e.path.join('.'), matches });
-    }
-    return { actual: { members, entityMatches }, sql: { text: printed.sql, params: printed.params } };
+    return await db.with(tables, spec.types, async (wh) => {
+      const membership = membershipQuery(audience.condition, ctx);
+      const printed = printSql('duckdb', membership);
+      const members = (await execute<{ profile_id: string }>(wh, membership)).rows.map((r) => String(r.profile_id)).sort();
+      const entityMatches = [];
+      for (const e of spec.expect.entityMatches) {
+        const rows = (await execute<{ profile_id: string; entity_id: string }>(wh, entityMatchesQuery(audience.condition, e.path, ctx))).rows;
+        const matches = rows.map((r) => ({ profile: String(r.profile_id), entity: String(r.entity_id) })).sort(byPair);
+        entityMatches.push({ path: e.path.join('.'), matches });
+      }
+      return { actual: { members, entityMatches }, sql: { text: printed.sql, params: printed.params } };
+    });
   } finally {
-    await wh.close();
+    if (!shared) await db.close();
   }
 }
 
