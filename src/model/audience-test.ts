@@ -77,8 +77,8 @@ export const AudienceTestSpec = z
     name: z.string().min(1),
     /** The audience under test, by key. */
     audience: Slug,
-    /** Relative windows ("within the last 30 days") count from here. */
-    now: IsoDate,
+    /** Relative windows ("within the last 30 days") count from here; unset: the moment the test runs. */
+    now: IsoDate.optional(),
     fixtures: Fixtures,
     /** Declared column types, by table as the graph names it; the rest are read from the rows. */
     types: z.record(z.string(), z.record(z.string(), FixtureType)).default({}),

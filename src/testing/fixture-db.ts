@@ -38,8 +38,11 @@ function widen(a: Kind, b: Kind): Kind | undefined {
   return undefined;
 }
 
-/** Each column's type: declared by the test, implied by the graph, or read from the rows. */
-export function columnTypes(t: FixtureTable, declared: Record<string, FixtureType> = {}): Map<string, FixtureType> {
+/**
+ * Each column's type: declared by the test, implied by the graph (events' timestamp and
+ * properties), read from the rows, else as the audience's conditions compare it, else VARCHAR.
+ */
+export function columnTypes(t: FixtureTable, declared: Record<string, FixtureType> = {}, compared: ReadonlyMap<string, FixtureType> = new Map()): Map<string, FixtureType> {
   const names = new Map<string, string>();
   for (const c of t.columns.keys()) names.set(c.toLowerCase(), c);
   for (const { row } of t.rows) for (const c of Object.keys(row)) if (!names.has(c.toLowerCase())) names.set(c.toLowerCase(), findColumn(t, c) ?? c);
@@ -62,7 +65,7 @@ export function columnTypes(t: FixtureTable, declared: Record<string, FixtureTyp
       }
       kind = next;
     }
-    out.set(column, kind === 'NULL' ? 'VARCHAR' : kind);
+    out.set(column, kind === 'NULL' ? (compared.get(column) ?? 'VARCHAR') : kind);
   }
   return out;
 }
@@ -94,8 +97,7 @@ export class FixtureDuckDb {
   }
 
   /** Builds the fixture tables in a catalog of their own, runs `fn` on them, and drops them. */
-  async with<T>(tables: readonly FixtureTable[], declared: Record<string, Record<string, FixtureType>>, fn: (wh: Warehouse) => Promise<T>): Promise<T> {
-    const typed = tables.map((t) => ({ t, types: columnTypes(t, declaredFor(declared, t.table)) }));
+  async with<T>(typed: readonly { t: FixtureTable; types: Map<string, FixtureType> }[], fn: (wh: Warehouse) => Promise<T>): Promise<T> {
     const own = `linked_test_${++this.tests}`;
     const attached = [own];
     await this.wh.query(`ATTACH ':memory:' AS ${quoteIdent('duckdb', own)}`);
@@ -122,9 +124,6 @@ export class FixtureDuckDb {
 
 /** The name DuckDB gives the catalog of an in-memory database. */
 const DEFAULT_CATALOG = 'memory';
-
-const declaredFor = (declared: Record<string, Record<string, FixtureType>>, table: string) =>
-  Object.entries(declared).find(([name]) => name.toLowerCase() === table.toLowerCase())?.[1];
 
 function valueOf(row: Record<string, FixtureValue>, column: string): FixtureValue | undefined {
   if (column in row) return row[column];

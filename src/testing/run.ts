@@ -8,6 +8,7 @@ import { previewContext, previewedAudience } from '../preview/preview.js';
 import { entityMatchesQuery, membershipQuery } from '../sql/index.js';
 import { execute } from '../warehouse/execute.js';
 import { FixtureDuckDb, columnTypes } from './fixture-db.js';
+import { impliedColumnTypes } from './implied-types.js';
 
 /*
  * One audience test: the fixtures become an in-memory DuckDB shaped like the Data Graph, the
@@ -74,7 +75,9 @@ async function evaluate(desired: Desired, spec: AudienceTestSpec, now: Date, sha
     const n = problems.length;
     throw new LinkedError('FIXTURE_INVALID', `${n} fixture problem${n === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p.at}: ${p.message}`).join('\n')}`, { problems });
   }
-  const types = new Map(tables.map((t) => [t.table.toLowerCase(), columnTypes(t, declaredTypes(spec.types, t.table))]));
+  const compared = impliedColumnTypes(desired, audience.key);
+  const typed = tables.map((t) => ({ t, types: columnTypes(t, declaredTypes(spec.types, t.table), compared.get(t.table.toLowerCase())) }));
+  const types = new Map(typed.map(({ t, types }) => [t.table.toLowerCase(), types]));
   const typeOf = (table: string, column: string): FixtureType | undefined => {
     const byColumn = types.get(table.toLowerCase());
     return byColumn?.get(column) ?? [...(byColumn ?? [])].find(([c]) => c.toLowerCase() === column.toLowerCase())?.[1];
@@ -83,7 +86,7 @@ async function evaluate(desired: Desired, spec: AudienceTestSpec, now: Date, sha
   const ctx = previewContext(desired, 'duckdb', now, castJoins(desired.graph, typeOf));
   const db = shared ?? (await FixtureDuckDb.open());
   try {
-    return await db.with(tables, spec.types, async (wh) => {
+    return await db.with(typed, async (wh) => {
       const membership = membershipQuery(audience.condition, ctx);
       const printed = printSql('duckdb', membership);
       const members = (await execute<{ profile_id: string }>(wh, membership)).rows.map((r) => String(r.profile_id)).sort();
