@@ -206,6 +206,13 @@ describe('linked test: the runner', () => {
     expect(matchesPattern({ name: 'a-b', audience: 'x' }, 'b*')).toBe(false);
   });
 
+  it('a stack without tests writes no tests file, and the run says how to write one', async () => {
+    const ctx = project(() => {});
+    ctx.app.synth();
+    expect(existsSync(join(ctx.outdir, 'stacks', 'bank', 'linked-tests.json'))).toBe(false);
+    await expect(runTests(ctx.outdir)).rejects.toThrow(/No audience tests in .*declare one with `new AudienceTest\(stack, 'id', \{ audience, profiles, expect \}\)` \(docs\/testing.md\)/);
+  });
+
   it('a test of an unknown audience, or with no expectation, fails the synth with the construct path', () => {
     const ctx = project(({ stack }) => {
       new AudienceTest(stack, 'ghost', { audience: 'no-such', profiles: [], expect: { members: [] } });
