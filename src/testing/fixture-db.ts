@@ -93,18 +93,21 @@ export class FixtureDuckDb {
   private constructor(private readonly wh: DuckDbWarehouse) {}
 
   static async open(): Promise<FixtureDuckDb> {
-    return new FixtureDuckDb(await openDuckDb(':memory:'));
+    const wh = await openDuckDb(':memory:');
+    // A few rows per table: threads only add hand-offs (and, on a busy CI runner, waits).
+    await wh.query('SET threads = 1');
+    return new FixtureDuckDb(wh);
   }
 
   /** Builds the fixture tables in a catalog of their own, runs `fn` on them, and drops them. */
   async with<T>(typed: readonly { t: FixtureTable; types: Map<string, FixtureType> }[], fn: (wh: Warehouse) => Promise<T>): Promise<T> {
     const own = `linked_test_${++this.tests}`;
     const attached = [own];
-    await this.wh.query(`ATTACH ':memory:' AS ${quoteIdent('duckdb', own)}`);
-    await this.wh.query(`USE ${quoteIdent('duckdb', own)}`);
+    // The catalog, its schemas and tables in one statement: each round trip costs more than the DDL.
+    const ddl = [`ATTACH ':memory:' AS ${quoteIdent('duckdb', own)}`, `USE ${quoteIdent('duckdb', own)}`, ...fixtureDdl(typed, attached)];
     try {
+      await this.wh.query(ddl.join(';\n'));
       for (const { t, types } of typed) {
-        await createTable(this.wh, t.table, types, attached);
         if (t.rows.length === 0) continue;
         const columns = [...types.keys()];
         const rows = t.rows.map(({ row }) => columns.map((c) => param(bindValue(valueOf(row, c), types.get(c)!))));
@@ -112,8 +115,8 @@ export class FixtureDuckDb {
       }
       return await fn(this.wh);
     } finally {
-      await this.wh.query(`USE ${quoteIdent('duckdb', DEFAULT_CATALOG)}`);
-      for (const name of attached.reverse()) await this.wh.query(`DETACH ${quoteIdent('duckdb', name)}`);
+      const detach = attached.reverse().map((name) => `DETACH DATABASE IF EXISTS ${quoteIdent('duckdb', name)}`);
+      await this.wh.query([`USE ${quoteIdent('duckdb', DEFAULT_CATALOG)}`, ...detach].join(';\n'));
     }
   }
 
@@ -132,16 +135,26 @@ function valueOf(row: Record<string, FixtureValue>, column: string): FixtureValu
 }
 
 /**
- * The user's table, its schema and (for `db.schema.table`) its database: fixture DDL, not state,
- * so not a migration; every identifier quoted by the dialect's one quoting function.
+ * The users' tables, their schemas and (for `db.schema.table`) their databases: fixture DDL, not
+ * state, so not a migration; every identifier quoted by the dialect's one quoting function.
+ * Databases attached here are added to `attached`, for the caller to detach.
  */
-async function createTable(wh: Warehouse, table: string, types: Map<string, FixtureType>, attached: string[]): Promise<void> {
-  const parts = table.split('.');
-  if (parts.length === 3 && !attached.some((a) => a.toLowerCase() === parts[0].toLowerCase())) {
-    await wh.query(`ATTACH ':memory:' AS ${quoteIdent('duckdb', parts[0])}`);
-    attached.push(parts[0]);
+function fixtureDdl(typed: readonly { t: FixtureTable; types: Map<string, FixtureType> }[], attached: string[]): string[] {
+  const out: string[] = [];
+  const schemas = new Set<string>();
+  for (const { t, types } of typed) {
+    const parts = t.table.split('.');
+    if (parts.length === 3 && !attached.some((a) => a.toLowerCase() === parts[0].toLowerCase())) {
+      out.push(`ATTACH ':memory:' AS ${quoteIdent('duckdb', parts[0])}`);
+      attached.push(parts[0]);
+    }
+    const schema = parts.slice(0, -1).join('.');
+    if (parts.length >= 2 && !schemas.has(schema.toLowerCase())) {
+      out.push(`CREATE SCHEMA IF NOT EXISTS ${quoteTable('duckdb', schema)}`);
+      schemas.add(schema.toLowerCase());
+    }
+    const columns = [...types].map(([name, type]) => `${quoteIdent('duckdb', name)} ${type}`);
+    out.push(`CREATE TABLE ${quoteTable('duckdb', t.table)} (${columns.join(', ')})`);
   }
-  if (parts.length >= 2) await wh.query(`CREATE SCHEMA IF NOT EXISTS ${quoteTable('duckdb', parts.slice(0, -1).join('.'))}`);
-  const columns = [...types].map(([name, type]) => `${quoteIdent('duckdb', name)} ${type}`);
-  await wh.query(`CREATE TABLE ${quoteTable('duckdb', table)} (${columns.join(', ')})`);
+  return out;
 }
