@@ -2,10 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { TerraformStack, type Construct, type IConstruct, type ISynthesisSession } from './cdktn.js';
-import type { AudienceTest } from './audience-test.js';
 import { ModelAttributes, type AllAttributes } from './attributes.js';
 import { l1 } from './l1.js';
-import type { StackMember } from './member.js';
+import type { StackMember, StackTest } from './member.js';
 import { analyzeStack, type StackAnalysis } from './validation.js';
 import type { Warehouse } from './warehouse.js';
 import { PROVIDER_ATTRIBUTES, RESOURCE_ATTRIBUTES, encodeAttributes } from '../src/model/attributes.js';
@@ -43,7 +42,7 @@ export class LinkedAudiencesStack extends TerraformStack {
 
   readonly warehouse: Warehouse;
   private readonly members: StackMember[] = [];
-  private readonly audienceTests: AudienceTest[] = [];
+  private readonly audienceTests: StackTest[] = [];
   private analysis?: StackAnalysis;
 
   constructor(scope: Construct, id: string, props: LinkedAudiencesStackProps) {
@@ -63,12 +62,12 @@ export class LinkedAudiencesStack extends TerraformStack {
   }
 
   /** @internal */
-  _registerTest(test: AudienceTest): void {
+  _registerTest(test: StackTest): void {
     this.audienceTests.push(test);
   }
 
   /** The audience tests declared in this stack, in declaration order. */
-  get tests(): readonly AudienceTest[] {
+  get tests(): readonly StackTest[] {
     return this.audienceTests;
   }
 
