@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { App, Audience, AudienceTest, DataGraph, LinkedAudiencesStack, Warehouse, all, col, days, event, not, trait, type AudienceTestProps } from '../../constructs/index.js';
 import { loadDesired } from '../../src/manifest/index.js';
@@ -251,5 +253,23 @@ describe('linked test: the runner', () => {
     expect(xml).toMatch(/<failure message="members differ">[^<]*- missing \(expected in, selected out\): 2/);
     expect(summarize(results, 1).total).toBe(2);
     expect((await loadDesired(outdir)).stack).toBe('shop');
+  });
+});
+
+describe('AudienceTest props are documented', () => {
+  it('every optional prop of the construct says its default', () => {
+    const file = join(fileURLToPath(new URL('../..', import.meta.url)), 'constructs', 'audience-test.ts');
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const optional: { name: string; hasDefault: boolean }[] = [];
+    source.forEachChild((node) => {
+      if (!ts.isInterfaceDeclaration(node)) return;
+      for (const member of node.members) {
+        if (!ts.isPropertySignature(member) || !member.questionToken) continue;
+        const tags = ts.getJSDocTags(member).map((t) => t.tagName.text);
+        optional.push({ name: `${node.name.text}.${member.name.getText(source)}`, hasDefault: tags.includes('default') });
+      }
+    });
+    expect(optional.length).toBeGreaterThanOrEqual(12);
+    expect(optional.filter((p) => !p.hasDefault).map((p) => p.name)).toEqual([]);
   });
 });
