@@ -2,9 +2,10 @@
  * The bank example (README.md beside it is its contract with the data generator, data.ts):
  * profiles -> accounts -> credit cards -> transactions, offers on cards (many-to-many), payment
  * events. Four audiences that together use every condition kind, two destinations and an emitter
- * for each of the five triggers.
+ * for each of the five triggers, and audience tests at the end.
  *
  *   linked synth --dir examples/bank && linked validate --dir examples/bank
+ *   linked test --dir examples/bank
  */
 import {
   App,
