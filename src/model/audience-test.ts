@@ -216,6 +216,25 @@ export function fixtureTables(graph: DataGraph, classic: readonly ClassicAudienc
   return { tables: [...tables.values()], problems };
 }
 
+/** Declared types that name no table of the graph, or a column the graph does not declare there. */
+export function typeProblems(tables: readonly FixtureTable[], types: Record<string, Record<string, FixtureType>>): FixtureProblem[] {
+  const out: FixtureProblem[] = [];
+  for (const [table, columns] of Object.entries(types)) {
+    const t = tables.find((x) => x.table.toLowerCase() === table.toLowerCase());
+    if (!t) {
+      const names = tables.map((x) => x.table);
+      out.push({ at: `types.${table}`, message: `is not a table of the Data Graph${hint(table, names)}; tables: ${names.join(', ')}` });
+      continue;
+    }
+    for (const column of Object.keys(columns)) {
+      if (t.open || findColumn(t, column) !== undefined) continue;
+      const names = [...t.columns.keys()];
+      out.push({ at: `types.${table}.${column}`, message: `column ${column} is not in the Data Graph for table ${t.table}${hint(column, names)}` });
+    }
+  }
+  return out;
+}
+
 /** The graph's spelling of a fixture column (warehouses match unquoted names without regard to case). */
 export function findColumn(t: FixtureTable, column: string): string | undefined {
   if (t.columns.has(column)) return column;

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { castJoins } from '../graph/catalog.js';
-import { fixtureTables, type AudienceTestSpec, type FixtureType, type SourceLocation } from '../model/audience-test.js';
+import { fixtureTables, typeProblems, type AudienceTestSpec, type FixtureType, type SourceLocation } from '../model/audience-test.js';
 import type { Desired } from '../model/desired.js';
 import { LinkedError, isLinkedError } from '../model/errors.js';
 import { printSql } from '../dialect/printer.js';
@@ -70,7 +70,9 @@ export async function runAudienceTest(desired: Desired, spec: AudienceTestSpec, 
 
 async function evaluate(desired: Desired, spec: AudienceTestSpec, now: Date, shared: FixtureDuckDb | undefined) {
   const audience = previewedAudience(desired, spec.audience);
-  const { tables, problems } = fixtureTables(desired.graph, desired.classicAudiences, spec.fixtures);
+  const fixtures = fixtureTables(desired.graph, desired.classicAudiences, spec.fixtures);
+  const { tables } = fixtures;
+  const problems = [...fixtures.problems, ...typeProblems(tables, spec.types)];
   if (problems.length > 0) {
     const n = problems.length;
     throw new LinkedError('FIXTURE_INVALID', `${n} fixture problem${n === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p.at}: ${p.message}`).join('\n')}`, { problems });

@@ -125,6 +125,7 @@ describe('linked test: the runner', () => {
         now: NOW,
         profiles: [{ user_id: 'u1', plan: 'premium' }, { user_id: 'u2', plann: 'premium' }],
         entities: { acount: [{ account_id: 'a1', user_id: 'u1' }] },
+        types: { 'main.profile': { plan: 'VARCHAR' }, 'main.accounts': { balanse: 'DOUBLE' } },
         expect: { members: ['u1'] },
       });
     });
@@ -134,6 +135,8 @@ describe('linked test: the runner', () => {
     expect(r.error?.code).toBe('FIXTURE_INVALID');
     expect(r.error?.message).toContain('profiles[1].plann: column plann is not in the Data Graph for table main.profiles (did you mean plan?)');
     expect(r.error?.message).toContain('entities.acount: is not in the Data Graph (did you mean account?)');
+    expect(r.error?.message).toContain('types.main.profile: is not a table of the Data Graph (did you mean main.profiles?)');
+    expect(r.error?.message).toContain('types.main.accounts.balanse: column balanse is not in the Data Graph for table main.accounts (did you mean balance?)');
     expect(summary.errors).toBe(1);
     expect(renderText(results, summary)).toContain('ERROR bank › typo');
   });
