@@ -107,6 +107,18 @@ describe('linked test: the runner', () => {
     expect(text).toContain('Tests: 1 failed, 0 passed, 1 total');
   });
 
+  it('a test without `now` counts windows from the reference time of the run', async () => {
+    const ctx = project(({ stack, audience }) => {
+      new AudienceTest(stack, 'no-now', { audience, ...FIXTURES, expect: { includes: ['u1'] } });
+    });
+    ctx.app.synth();
+    const at = async (iso: string) => (await runTests(ctx.outdir, { now: new Date(iso) })).results[0];
+    // u2's payment of 2026-05-20 keeps it out for 30 days, and no longer.
+    expect((await at('2026-06-01T00:00:00Z')).actual?.members).toEqual(['u1']);
+    const later = await at('2026-07-01T00:00:00Z');
+    expect([later.now, later.actual?.members]).toEqual(['2026-07-01T00:00:00.000Z', ['u1', 'u2']]);
+  });
+
   it('includes and excludes are checked on their own', async () => {
     const ctx = project(({ stack, audience }) => {
       new AudienceTest(stack, 'contains', { audience, now: NOW, ...FIXTURES, expect: { includes: ['u1', 'u3'], excludes: ['u1', 'u4'] } });

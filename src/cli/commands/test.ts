@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { outDirOf } from '../../manifest/index.js';
+import { LinkedError } from '../../model/errors.js';
 import { renderJUnit, renderText, runTests, toJson } from '../../testing/index.js';
 import { EXIT, printJson } from '../run.js';
 import { ensureFreshSynth, withSynthOptions, type SynthFlags } from '../synth-freshness.js';
@@ -16,6 +17,7 @@ interface TestFlags extends SynthFlags {
   junit?: string;
   sql?: boolean;
   color?: boolean;
+  now?: string;
 }
 
 export function register(program: Command): void {
@@ -28,6 +30,7 @@ export function register(program: Command): void {
       .option('--stack <stack>', 'run one stack\'s tests (default: every stack)')
       .option('--filter <pattern>', 'only tests whose name or audience key contains the pattern (or matches it, with * as a wildcard)')
       .option('--sql', "print each failing audience's membership SQL")
+      .option('--now <iso>', 'the reference time of tests that set no `now` (default: now)')
       .option('--junit <file>', 'also write the results as JUnit XML (CI systems show them per test)')
       .option('--no-color', 'no colours, even on a terminal')
       .option('--json', 'machine-readable output'),
@@ -50,7 +53,9 @@ Examples:
       const dir = resolve(flags.dir);
       await ensureFreshSynth(flags, { refuseStale: false });
       const outDir = flags.outDir ? resolve(dir, flags.outDir) : existsSync(join(dir, 'cdktf.json')) ? outDirOf(dir) : join(dir, 'cdktf.out');
-      const { results, summary } = await runTests(outDir, { stack: flags.stack, pattern: pattern ?? flags.filter });
+      const now = flags.now === undefined ? undefined : new Date(flags.now);
+      if (now && Number.isNaN(now.getTime())) throw new LinkedError('INVALID_ARGUMENT', `--now must be an ISO-8601 date or timestamp, got "${flags.now}"`);
+      const { results, summary } = await runTests(outDir, { stack: flags.stack, pattern: pattern ?? flags.filter, now });
       if (flags.junit) writeFileSync(resolve(flags.junit), renderJUnit(results, summary));
       if (flags.json) printJson(toJson(results, summary));
       else process.stdout.write(renderText(results, summary, { color: useColor(process.stdout, flags.color), sql: flags.sql }));
