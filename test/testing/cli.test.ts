@@ -56,7 +56,8 @@ new AudienceTest(stack, 'gold-big-spenders', {
 app.synth();
 `;
 
-describe('linked test, as a user runs it in CI', () => {
+// Each case starts CLI processes that synthesize an app through tsx: seconds each, more on a busy machine.
+describe('linked test, as a user runs it in CI', { timeout: 180_000 }, () => {
   it('exits 0 when the tests pass, whatever the production warehouse; 1 with a readable diff when one fails', async () => {
     const good = userProject(app(`['c1']`));
     const passed = await linked(['test', '--dir', good]);
