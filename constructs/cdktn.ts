@@ -3,6 +3,6 @@
  * generated L1 in constructs/.gen, nothing else.
  */
 export { App, Lazy, TerraformStack, TerraformResource, TerraformProvider } from 'cdktn';
-export type { AppConfig, IResolvable, TerraformMetaArguments } from 'cdktn';
+export type { AppConfig, IResolvable, ISynthesisSession, TerraformMetaArguments } from 'cdktn';
 export { Construct } from 'constructs';
 export type { IConstruct, IValidation } from 'constructs';

@@ -60,4 +60,12 @@ export {
   type SegmentProps,
   type WarehouseDestinationProps,
 } from './destination.js';
+export {
+  AudienceTest,
+  type AudienceTestProps,
+  type AudienceTestExpectation,
+  type EntityMatchesExpectation,
+  type FixtureRow,
+  type FixtureType,
+} from './audience-test.js';
 export { EventEmitter, Trigger, type EventEmitterProps, type EnrichmentProps, type TriggerSpec } from './emitter.js';

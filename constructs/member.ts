@@ -16,3 +16,11 @@ export interface StackMember extends IConstruct {
   /** The resource as the model's input shape (zod input), validated by the stack. */
   toModel(): Record<string, unknown>;
 }
+
+/** What a stack needs of a test declared in it (AudienceTest is the implementation). */
+export interface StackTest extends IConstruct {
+  /** Unique in the stack. */
+  readonly name: string;
+  /** The test as the stack's linked-tests.json holds it. */
+  toSpec(): Record<string, unknown>;
+}

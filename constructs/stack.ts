@@ -1,14 +1,17 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { z } from 'zod';
-import { TerraformStack, type Construct, type IConstruct } from './cdktn.js';
+import { TerraformStack, type Construct, type IConstruct, type ISynthesisSession } from './cdktn.js';
 import { ModelAttributes, type AllAttributes } from './attributes.js';
 import { l1 } from './l1.js';
-import type { StackMember } from './member.js';
+import type { StackMember, StackTest } from './member.js';
 import { analyzeStack, type StackAnalysis } from './validation.js';
 import type { Warehouse } from './warehouse.js';
 import { PROVIDER_ATTRIBUTES, RESOURCE_ATTRIBUTES, encodeAttributes } from '../src/model/attributes.js';
 import type { Condition } from '../src/model/condition.js';
 import { membershipReferences } from '../src/model/condition-walk.js';
 import type { Desired, ResourceKind } from '../src/model/desired.js';
+import { TESTS_FILE } from '../src/model/audience-test.js';
 import { LinkedError } from '../src/model/errors.js';
 import type { WarehouseConfig } from '../src/model/warehouse.js';
 
@@ -39,6 +42,7 @@ export class LinkedAudiencesStack extends TerraformStack {
 
   readonly warehouse: Warehouse;
   private readonly members: StackMember[] = [];
+  private readonly audienceTests: StackTest[] = [];
   private analysis?: StackAnalysis;
 
   constructor(scope: Construct, id: string, props: LinkedAudiencesStackProps) {
@@ -47,6 +51,24 @@ export class LinkedAudiencesStack extends TerraformStack {
     this.warehouse = props.warehouse;
     new l1.provider.LinkedaudiencesProvider(this, 'linkedaudiences', providerConfig(props.warehouse));
     this.node.addValidation({ validate: () => this._problemsOf(this) });
+    // Tests are not Terraform: they are written beside cdk.tf.json, after it, by the same synth.
+    const terraform = this.synthesizer;
+    this.synthesizer = {
+      synthesize: (session: ISynthesisSession) => {
+        terraform.synthesize(session);
+        this.writeTests(session);
+      },
+    };
+  }
+
+  /** @internal */
+  _registerTest(test: StackTest): void {
+    this.audienceTests.push(test);
+  }
+
+  /** The audience tests declared in this stack, in declaration order. */
+  get tests(): readonly StackTest[] {
+    return this.audienceTests;
   }
 
   /** @internal */
@@ -107,6 +129,15 @@ export class LinkedAudiencesStack extends TerraformStack {
     if (member.kind === 'event_emitter') deps.push(find('audience', model.audience), find('destination', model.destination));
     const addresses = deps.filter((d): d is StackMember => d !== undefined && d !== member).map((d) => d.terraformAddress);
     return [...new Set(addresses)];
+  }
+
+  /** cdktf.out/stacks/<id>/linked-tests.json, when the stack declares tests. */
+  private writeTests(session: ISynthesisSession): void {
+    if (this.audienceTests.length === 0) return;
+    const dir = join(session.outdir, session.manifest.forStack(this).workingDirectory);
+    mkdirSync(dir, { recursive: true });
+    const file = { version: 1, stack: this.node.id, tests: this.audienceTests.map((t) => t.toSpec()) };
+    writeFileSync(join(dir, TESTS_FILE), JSON.stringify(file, null, 2) + '\n');
   }
 
   private analyze(): StackAnalysis {

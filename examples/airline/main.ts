@@ -16,6 +16,7 @@
 import {
   App,
   Audience,
+  AudienceTest,
   DataGraph,
   Destination,
   EventEmitter,
@@ -96,6 +97,52 @@ new EventEmitter(stack, 'lapsed-searcher-entered', {
   audience: lapsedSearchers,
   destination: customerIo,
   trigger: Trigger.audienceEntered(),
+});
+
+// ---- Audience tests: `linked test` (docs/testing.md) ---------------------------------------
+
+const TEST_NOW = '2026-06-01T12:00:00Z';
+
+new AudienceTest(stack, 'delayed-confirmed-soon', {
+  audience: delayed,
+  now: TEST_NOW,
+  profiles: [{ traveler_id: 't1' }, { traveler_id: 't2' }, { traveler_id: 't3' }, { traveler_id: 't4' }],
+  entities: {
+    booking: [
+      { booking_id: 'b1', traveler_id: 't1', flight_id: 'f1', status: 'confirmed' },
+      // Cancelled: a delay on this flight is not t2's problem.
+      { booking_id: 'b2', traveler_id: 't2', flight_id: 'f1', status: 'cancelled' },
+      { booking_id: 'b3', traveler_id: 't3', flight_id: 'f2', status: 'confirmed' },
+      { booking_id: 'b4', traveler_id: 't4', flight_id: 'f3', status: 'confirmed' },
+      { booking_id: 'b5', traveler_id: 't1', flight_id: 'f3', status: 'confirmed' },
+    ],
+    flight: [
+      { flight_id: 'f1', status: 'delayed', delay_minutes: 90, scheduled_departure: '2026-06-02T09:00:00Z' },
+      // Delayed, but only by half an hour.
+      { flight_id: 'f2', status: 'delayed', delay_minutes: 30, scheduled_departure: '2026-06-02T09:00:00Z' },
+      // Delayed, but leaving next week: outside the 48 hours.
+      { flight_id: 'f3', status: 'delayed', delay_minutes: 120, scheduled_departure: '2026-06-08T09:00:00Z' },
+    ],
+  },
+  expect: { members: ['t1'], entityMatches: [{ relationship: flights, matches: { t1: ['f1'] } }] },
+});
+
+new AudienceTest(stack, 'lapsed-gold-searchers', {
+  audience: lapsedSearchers,
+  now: TEST_NOW,
+  profiles: [
+    { traveler_id: 't1', loyalty_tier: 'gold' },
+    { traveler_id: 't2', loyalty_tier: 'gold' },
+    { traveler_id: 't3', loyalty_tier: 'silver' },
+  ],
+  entities: {
+    // t2 booked last week: not lapsed.
+    booking: [{ booking_id: 'b1', traveler_id: 't2', flight_id: 'f1', status: 'confirmed', booked_at: '2026-05-25T10:00:00Z' }],
+  },
+  events: ['t1', 't2', 't3'].flatMap((t) =>
+    [1, 2, 3].map((i) => ({ traveler_id: t, event: 'Flight Searched', ts: `2026-05-2${i}T10:00:00Z`, properties: { origin: 'SFO' } })),
+  ),
+  expect: { members: ['t1'] },
 });
 
 app.synth();

@@ -2,13 +2,15 @@
  * The bank example (README.md beside it is its contract with the data generator, data.ts):
  * profiles -> accounts -> credit cards -> transactions, offers on cards (many-to-many), payment
  * events. Four audiences that together use every condition kind, two destinations and an emitter
- * for each of the five triggers.
+ * for each of the five triggers, and audience tests at the end.
  *
  *   linked synth --dir examples/bank && linked validate --dir examples/bank
+ *   linked test --dir examples/bank
  */
 import {
   App,
   Audience,
+  AudienceTest,
   ClassicAudience,
   DataGraph,
   Destination,
@@ -198,6 +200,93 @@ new EventEmitter(stack, 'vip-upsell-membership', {
   audience: vipUpsell,
   destination: braze,
   trigger: Trigger.membershipChanged(),
+});
+
+// ---- Audience tests: `linked test` (docs/testing.md) ---------------------------------------
+
+const TEST_NOW = '2026-06-01T00:00:00Z';
+
+new AudienceTest(stack, 'overdue-premium-card', {
+  audience: overdueCards,
+  now: TEST_NOW,
+  profiles: [
+    { user_id: 'u1', plan: 'premium' },
+    { user_id: 'u2', plan: 'basic' },
+    { user_id: 'u3', plan: 'private' },
+    { user_id: 'u4', plan: 'premium' },
+  ],
+  entities: {
+    account: [
+      { account_id: 'a1', user_id: 'u1', type: 'checking' },
+      { account_id: 'a2', user_id: 'u2', type: 'checking' },
+      { account_id: 'a3', user_id: 'u3', type: 'checking' },
+      { account_id: 'a4', user_id: 'u4', type: 'checking' },
+    ],
+    credit_card: [
+      { card_id: 'c1', account_id: 'a1', balance: 1500, due_date: '2026-05-20' },
+      // Due next month: not past due yet, so not a match even though u1 is a member.
+      { card_id: 'c5', account_id: 'a1', balance: 3000, due_date: '2026-07-01' },
+      { card_id: 'c2', account_id: 'a2', balance: 1500, due_date: '2026-05-20' },
+      { card_id: 'c3', account_id: 'a3', balance: 2000, due_date: '2026-05-20' },
+      { card_id: 'c4', account_id: 'a4', balance: 500, due_date: '2026-05-20' },
+    ],
+  },
+  // u3 paid last week: not overdue in the audience's sense.
+  events: [{ user_id: 'u3', event: 'Payment Made', ts: '2026-05-25T10:00:00Z', properties: { amount: 200, method: 'ach' } }],
+  expect: { members: ['u1'], entityMatches: [{ relationship: cards, matches: { u1: ['c1'] } }] },
+});
+
+new AudienceTest(stack, 'travel-three-big-purchases', {
+  audience: travelSpenders,
+  now: TEST_NOW,
+  profiles: [
+    { user_id: 'u1', country: 'US', email: 'u1@example.com' },
+    { user_id: 'u2', country: 'DE', email: 'u2@example.com' },
+    { user_id: 'u3', country: 'US', email: null },
+    { user_id: 'u4', country: 'GB', email: 'u4@example.com' },
+  ],
+  entities: {
+    account: ['u1', 'u2', 'u3', 'u4'].map((u) => ({ account_id: `a-${u}`, user_id: u })),
+    credit_card: ['u1', 'u2', 'u3', 'u4'].map((u) => ({ card_id: `c-${u}`, account_id: `a-${u}` })),
+    transaction: [
+      ...['u1', 'u2', 'u3'].flatMap((u) =>
+        [1, 2, 3].map((i) => ({ transaction_id: `t-${u}-${i}`, card_id: `c-${u}`, category: 'travel', amount: 600, ts: `2026-05-0${i}T12:00:00Z` })),
+      ),
+      // u4: two travel purchases and a dinner: one short.
+      { transaction_id: 't-u4-1', card_id: 'c-u4', category: 'travel', amount: 900, ts: '2026-05-01T12:00:00Z' },
+      { transaction_id: 't-u4-2', card_id: 'c-u4', category: 'travel', amount: 900, ts: '2026-05-02T12:00:00Z' },
+      { transaction_id: 't-u4-3', card_id: 'c-u4', category: 'dining', amount: 900, ts: '2026-05-03T12:00:00Z' },
+    ],
+  },
+  expect: { members: ['u1'] },
+});
+
+new AudienceTest(stack, 'dormant-savers-not-vip', {
+  audience: dormantSavers,
+  now: TEST_NOW,
+  profiles: [
+    { user_id: 'u1', is_employee: false },
+    { user_id: 'u2', is_employee: false },
+    { user_id: 'u3', is_employee: false },
+    { user_id: 'u4', is_employee: false },
+    { user_id: 'u5', is_employee: true },
+  ],
+  entities: {
+    account: [
+      { account_id: 'a1', user_id: 'u1', type: 'savings', balance: 20_000 },
+      { account_id: 'a2', user_id: 'u2', type: 'savings', balance: 20_000 },
+      { account_id: 'a3', user_id: 'u3', type: 'savings', balance: 20_000 },
+      { account_id: 'a4', user_id: 'u4', type: 'savings', balance: 5_000 },
+      { account_id: 'a5', user_id: 'u5', type: 'savings', balance: 50_000 },
+    ],
+  },
+  events: [
+    { user_id: 'u2', event: 'Login', ts: '2026-05-22T08:00:00Z', properties: {} },
+    // A login before the 60-day window does not count.
+    { user_id: 'u1', event: 'Login', ts: '2026-02-01T08:00:00Z', properties: {} },
+  ],
+  classicAudiences: { 'vip-list': [{ user_id: 'u3' }] },
+  expect: { members: ['u1'], excludes: ['u2', 'u3'] },
 });
 
 app.synth();

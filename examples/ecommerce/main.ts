@@ -16,6 +16,7 @@
 import {
   App,
   Audience,
+  AudienceTest,
   DataGraph,
   Destination,
   EventEmitter,
@@ -68,6 +69,50 @@ new EventEmitter(stack, 'back-in-stock-alert', {
   trigger: Trigger.entityAdded(products),
   eventName: 'Back In Stock',
   enrich: { traits: ['email', 'first_name'], entities: [products.columns('name', 'price')] },
+});
+
+// ---- Audience tests: `linked test` (docs/testing.md) ---------------------------------------
+
+const TEST_NOW = '2026-06-01T12:00:00Z';
+
+new AudienceTest(stack, 'restocked-yesterday', {
+  audience: backInStock,
+  now: TEST_NOW,
+  profiles: [
+    { customer_id: 'c1', email: 'c1@shop.test' },
+    { customer_id: 'c2', email: 'c2@shop.test' },
+    { customer_id: 'c3', email: null },
+    { customer_id: 'c4', email: 'c4@shop.test' },
+  ],
+  entities: {
+    wishlist_item: [
+      { wishlist_item_id: 'w1', customer_id: 'c1', product_id: 'p1' },
+      { wishlist_item_id: 'w2', customer_id: 'c1', product_id: 'p2' },
+      { wishlist_item_id: 'w3', customer_id: 'c2', product_id: 'p3' },
+      { wishlist_item_id: 'w4', customer_id: 'c3', product_id: 'p1' },
+      { wishlist_item_id: 'w5', customer_id: 'c4', product_id: 'p4' },
+    ],
+    product: [
+      { product_id: 'p1', stock_quantity: 5, restocked_at: '2026-06-01T02:00:00Z' },
+      // Restocked last week: old news.
+      { product_id: 'p2', stock_quantity: 5, restocked_at: '2026-05-25T02:00:00Z' },
+      { product_id: 'p3', stock_quantity: 3, restocked_at: '2026-05-20T02:00:00Z' },
+      // Restocked today and sold out again.
+      { product_id: 'p4', stock_quantity: 0, restocked_at: '2026-06-01T02:00:00Z' },
+    ],
+  },
+  expect: { members: ['c1'], entityMatches: [{ relationship: products, matches: { c1: ['p1'] } }] },
+});
+
+new AudienceTest(stack, 'no-email-no-alert', {
+  audience: backInStock,
+  now: TEST_NOW,
+  profiles: [{ customer_id: 'c1', email: null }],
+  entities: {
+    wishlist_item: [{ wishlist_item_id: 'w1', customer_id: 'c1', product_id: 'p1' }],
+    product: [{ product_id: 'p1', stock_quantity: 5, restocked_at: '2026-06-01T02:00:00Z' }],
+  },
+  expect: { excludes: ['c1'] },
 });
 
 app.synth();

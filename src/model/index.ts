@@ -11,3 +11,4 @@ export * from './diagnostics.js';
 export * from './graph-index.js';
 export * from './condition-walk.js';
 export * from './applied-model.js';
+export * from './audience-test.js';

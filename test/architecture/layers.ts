@@ -20,6 +20,8 @@ export const LAYERS: readonly { name: string; prefixes: string[]; mayImport: str
   { name: 'manifest', prefixes: ['src/manifest/'], mayImport: ['model', 'support'] },
   { name: 'state', prefixes: ['src/state/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'graph'] },
   { name: 'preview', prefixes: ['src/preview/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'state'] },
+  /** `linked test`: audience tests on an in-memory DuckDB built from fixtures. */
+  { name: 'testing', prefixes: ['src/testing/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'manifest', 'preview'] },
   { name: 'compute', prefixes: ['src/compute/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'state'] },
   { name: 'activation', prefixes: ['src/activation/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'state'] },
   /** The daemon's metrics, health, logs and their HTTP endpoint. */
