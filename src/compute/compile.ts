@@ -2,6 +2,7 @@ import { AppliedModel } from '../model/applied-model.js';
 import { LinkedError } from '../model/errors.js';
 import { compileContext, compileEntityMatches, compileMembership, compileMembershipMatches } from '../sql/index.js';
 import type { Dialect } from '../dialect/dialect.js';
+import { specHash } from '../state/canonical.js';
 import { stateTables } from '../state/tables.js';
 import type { ComputeModel } from './model.js';
 import type { CompiledAudience } from './types.js';
@@ -52,5 +53,6 @@ export function compileAudience(
     })),
     ...(oneQuery ? { membershipFromEntities: oneQuery.path.join('.') } : {}),
     distinctRows: true,
+    audienceSpecHash: specHash(audience),
   };
 }
