@@ -199,6 +199,14 @@ export class TraceStore extends DeliveryStore {
     }));
   }
 
+  /** Whether the audience's current snapshot holds the profile, and the run that put it there. */
+  async snapshotMember(audienceKey: string, profileId: string): Promise<{ runId: string } | undefined> {
+    const { rows } = await this.run(
+      select({ run_id: ref('run_id') }, { from: stateTable(this.t.membership), where: and(eq(ref('audience_key'), param(audienceKey)), eq(ref('profile_id'), param(profileId))), limit: 1 }),
+    );
+    return rows[0] ? { runId: String(this.get(rows[0], 'run_id')) } : undefined;
+  }
+
   /** The apply log entry of one apply. */
   apply(applyId: string): Promise<ApplyLogEntry | undefined> {
     return new ApplyLogStore(this.wh, this.schema).byId(applyId);
