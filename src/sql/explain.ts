@@ -28,23 +28,28 @@ export interface ExplainNode {
   children: number[];
 }
 
-/** The result columns that hold a leaf's verdict and the values that decided it. */
+/** The result columns that hold a leaf's verdict, or the values it follows from. */
 export interface LeafColumns {
-  /** Whether the leaf holds for the profile (two-valued: unknown is false, as in membership). */
-  held: string;
-  /** trait: the trait's value; entity: matching related rows; event: matching events in the window. */
+  /** trait, audience: whether the leaf holds (two-valued: unknown is false, as in membership). */
+  held?: string;
+  /**
+   * trait: the trait's value; entity: the related rows that satisfy its filters; event: the
+   * matching events in the window. An entity or event leaf holds when this count satisfies its
+   * count, exactly as the compiler's semi join decides it.
+   */
   value: string;
-  /** trait: the value of a trait operand; entity: all related rows; event: matching events ever. */
+  /** trait: the value of a trait operand; entity: all related rows. */
   other?: string;
   /** event: the latest matching event's time, ignoring the window. */
   latest?: string;
 }
 
 /**
- * The query `linked why` runs for one profile: one row per profile row with the id (none when no profile has it), with the
- * root's verdict as the compiler decides membership (`root`), and a verdict column per leaf with
- * the values behind it. The and / or / not nodes are folded from their leaves by the caller, with
- * the same two-valued logic; the root column checks that fold.
+ * The query `linked why` runs for one profile: one row per profile row with the id (none when no
+ * profile has it), with a column per leaf of the tree: its verdict or the count it follows from,
+ * and the values behind it. Counts are correlated to the one profile; the and / or / not nodes
+ * are folded from their leaves by the caller, with membership's two-valued logic. `verify` adds
+ * the compiler's own membership predicate as column `root`, which the fold must equal (tests).
  */
 export interface ExplainPlan {
   query: Select;
@@ -77,7 +82,7 @@ export const MAX_ROWS = 20;
 const held = (e: Expr): Expr => caseWhen([{ when: e, then: TRUE }], FALSE);
 
 /** Compiles the explanation of `condition` for the profile whose id (as text) is `profileId`. */
-export function explainQuery(condition: Condition, ctx: CompileContext, profileId: string, options: { entityLimit?: number } = {}): ExplainPlan {
+export function explainQuery(condition: Condition, ctx: CompileContext, profileId: string, options: { entityLimit?: number; verify?: boolean } = {}): ExplainPlan {
   const compiler = new ConditionCompiler(ctx);
   const profile = ctx.graph.profile;
   const p = compiler.alias('p');
@@ -85,7 +90,7 @@ export function explainQuery(condition: Condition, ctx: CompileContext, profileI
   const nodes = explainNodes(condition);
   const leaves = new Map<number, LeafColumns>();
   const entityIds = new Map<number, Select>();
-  const columns: Record<string, Expr> = { root: held(compiler.condition(condition, scope)) };
+  const columns: Record<string, Expr> = options.verify ? { root: held(compiler.condition(condition, scope)) } : {};
   const countOf = (rows: RelatedRows, where: Expr): Expr =>
     scalar({
       kind: 'select',
@@ -106,7 +111,7 @@ export function explainQuery(condition: Condition, ctx: CompileContext, profileI
         continue;
       case 'trait': {
         const leaf: LeafColumns = { held: name('held'), value: name('value') };
-        columns[leaf.held] = held(compiler.condition(c, scope));
+        columns[name('held')] = held(compiler.condition(c, scope));
         columns[leaf.value] = cast(col(p, c.trait), 'VARCHAR');
         const v = 'value' in c ? c.value : undefined;
         if (v && typeof v === 'object' && !Array.isArray(v) && 'trait' in v) {
@@ -117,24 +122,19 @@ export function explainQuery(condition: Condition, ctx: CompileContext, profileI
         break;
       }
       case 'entity': {
-        const leaf = { held: name('held'), value: name('value'), other: name('other') };
-        columns[leaf.held] = held(compiler.condition(c, scope));
+        const leaf = { value: name('value'), other: name('other') };
         const rows = compiler.relatedRows(c.relationship, scope);
         const where = c.where ? compiler.entityPredicate(c.where, compiler.childScope(scope, c.relationship, rows.alias)) : TRUE;
         columns[leaf.value] = countOf(rows, where);
-        const all = compiler.relatedRows(c.relationship, scope);
-        columns[leaf.other] = countOf(all, TRUE);
+        columns[leaf.other] = countOf(compiler.relatedRows(c.relationship, scope), TRUE);
         leaves.set(node.id, leaf);
         entityIds.set(node.id, matchingIds(compiler, c.relationship, c.where, p, isThisProfile, options.entityLimit ?? 10));
         break;
       }
       case 'event': {
-        const leaf = { held: name('held'), value: name('value'), other: name('other'), latest: name('latest') };
-        columns[leaf.held] = held(compiler.condition(c, scope));
+        const leaf = { value: name('value'), latest: name('latest') };
         const inWindow = compiler.eventRows(c, scope);
         columns[leaf.value] = countOf(inWindow.rows, inWindow.where);
-        const ever = compiler.eventRows(c, scope);
-        columns[leaf.other] = countOf(ever.rows, ever.matches);
         const latest = compiler.eventRows(c, scope);
         const ts = col(latest.rows.alias, ctx.graph.events!.timestamp);
         columns[leaf.latest] = cast(
@@ -151,7 +151,7 @@ export function explainQuery(condition: Condition, ctx: CompileContext, profileI
       }
       case 'audience': {
         const leaf: LeafColumns = { held: name('held'), value: name('value') };
-        columns[leaf.held] = held(compiler.condition(c, scope));
+        columns[name('held')] = held(compiler.condition(c, scope));
         columns[leaf.value] = lit(c.audience);
         leaves.set(node.id, leaf);
         break;

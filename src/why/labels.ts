@@ -5,7 +5,7 @@ import type { Condition } from '../model/condition.js';
 export interface LeafValues {
   /** trait: the trait's value; entity: matching related rows; event: matching events in the window. */
   value: string | number | null;
-  /** trait: a trait operand's value; entity: all related rows; event: matching events ever. */
+  /** trait: a trait operand's value; entity: all related rows. */
   other?: string | number | null;
   /** event: the latest matching event, ignoring the window. */
   latest?: string | null;
@@ -22,10 +22,8 @@ export function decidedBy(c: Condition, v: LeafValues): string | null {
     }
     case 'entity':
       return `${v.value} of ${v.other} ${c.relationship} match; needs ${countLabel(c.count)}`;
-    case 'event': {
-      const window = c.window ? `, ${v.other} ever` : '';
-      return `${v.value} matching "${c.name}" events ${windowLabel(c.window)}${window}; needs ${countLabel(c.count)}; latest ${v.latest ?? 'never'}`;
-    }
+    case 'event':
+      return `${v.value} matching "${c.name}" events ${windowLabel(c.window)}; needs ${countLabel(c.count)}; latest ${v.latest ?? 'never'}`;
     case 'audience':
       return null;
     default:

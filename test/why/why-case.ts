@@ -53,7 +53,7 @@ export async function checkWhyCase(
       const pick = (list: string[]) => list.filter((_, i) => i % Math.max(1, Math.ceil(list.length / (sample / 2))) === 0);
       for (const id of [...pick(inside), ...pick(outside)]) {
         const where = `seed ${seed}, profile ${id}\ncondition: ${JSON.stringify(condition)}`;
-        const { tree, rows } = await explainProfile(wh, condition, ctx, id);
+        const { tree, rows } = await explainProfile(wh, condition, ctx, id, { verify: true });
         expect(rows, where).toBe(all.filter((x) => x === id).length);
         expect(tree.held, `root vs compiled membership, ${where}`).toBe(compiled.has(id));
         expect(tree.held, `root vs reference, ${where}`).toBe(members.has(id));
