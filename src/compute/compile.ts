@@ -2,6 +2,7 @@ import { AppliedModel } from '../model/applied-model.js';
 import { LinkedError } from '../model/errors.js';
 import { compileContext, compileEntityMatches, compileMembership, compileMembershipMatches } from '../sql/index.js';
 import type { Dialect } from '../dialect/dialect.js';
+import { specHash } from '../state/canonical.js';
 import { stateTables } from '../state/tables.js';
 import type { ComputeModel } from './model.js';
 import type { CompiledAudience } from './types.js';
@@ -24,20 +25,8 @@ export function compileAudience(
     now: Date;
   },
 ): CompiledAudience {
-  const model = new AppliedModel(resources);
-  const audience = model.audience(audienceKey);
-  if (!audience) throw new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} is not in the applied state.`);
+  const { model, audience, ctx } = audienceContext(resources, audienceKey, options);
   const tables = stateTables(options.stateSchema);
-  const ctx = compileContext({
-    dialect: options.dialect,
-    graph: model.graph,
-    classicAudiences: model.classicAudiences,
-    now: options.now,
-    castJoins: resources.castJoins,
-    audience: (key) => model.audience(key),
-    snapshots: tables.membership,
-    unknownAudience: (key) => new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} uses audience ${key}, which is not applied.`),
-  });
   const paths = model.entityPathsOf(audienceKey);
   // One path whose matches also give the membership spares the warehouse a second scan.
   const oneQuery = paths.map((path) => ({ path, query: compileMembershipMatches(audience.condition, path, ctx) })).find((p) => p.query);
@@ -52,5 +41,27 @@ export function compileAudience(
     })),
     ...(oneQuery ? { membershipFromEntities: oneQuery.path.join('.') } : {}),
     distinctRows: true,
+    audienceSpecHash: specHash(audience),
   };
+}
+
+/**
+ * The applied audience and the compile context a run uses for it: "part of" an enabled linked
+ * audience reads its snapshot in the state schema. `linked why` explains with the same context.
+ */
+export function audienceContext(resources: ComputeModel, audienceKey: string, options: { dialect: Dialect; stateSchema: string; now: Date }) {
+  const model = new AppliedModel(resources);
+  const audience = model.audience(audienceKey);
+  if (!audience) throw new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} is not in the applied state.`);
+  const ctx = compileContext({
+    dialect: options.dialect,
+    graph: model.graph,
+    classicAudiences: model.classicAudiences,
+    now: options.now,
+    castJoins: resources.castJoins,
+    audience: (key) => model.audience(key),
+    snapshots: stateTables(options.stateSchema).membership,
+    unknownAudience: (key) => new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} uses audience ${key}, which is not applied.`),
+  });
+  return { model, audience, ctx };
 }

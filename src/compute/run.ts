@@ -48,7 +48,7 @@ export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSumm
     compileError = e;
   }
   try {
-    await run.kickoff(current, compiled !== undefined);
+    await run.kickoff(current, compiled);
     run.enter('compile');
     if (!compiled) throw compileError;
     return run.succeeded(await run.compute(compiled));
@@ -111,7 +111,7 @@ class AudienceRun {
     this.progress({ step: this.step, rows: r.rows, message });
   };
 
-  async kickoff(current: AudienceStatusRow | undefined, compiled: boolean): Promise<void> {
+  async kickoff(current: AudienceStatusRow | undefined, compiled: CompiledAudience | undefined): Promise<void> {
     this.progress({ step: this.step });
     await this.retrying(async () => {
       // Any run still "Computing" died with its process: this run holds the audience now, and
@@ -120,7 +120,15 @@ class AudienceRun {
       const abandoned = await this.runs.abandonOthers(this.key, this.runId, this.startedAt, MESSAGES.abandoned);
       if (abandoned !== 0) await this.stage.clearAudience(this.key);
       const step = compiled ? 'update-model' : 'compile';
-      await this.runs.start({ id: this.runId, audienceKey: this.key, startedAt: this.startedAt, trigger: this.o.trigger, holder: this.o.lease?.holder ?? null, step });
+      await this.runs.start({
+        id: this.runId,
+        audienceKey: this.key,
+        startedAt: this.startedAt,
+        trigger: this.o.trigger,
+        holder: this.o.lease?.holder ?? null,
+        step,
+        audienceSpecHash: compiled?.audienceSpecHash ?? null,
+      });
       await this.runs.updateStatus(this.key, { status: 'Computing' }, { rowExists: current !== undefined });
     });
   }

@@ -24,6 +24,8 @@ export interface CompiledAudience {
    * duplicate IDs (the seed's "Duplicate records for ID").
    */
   distinctRows?: boolean;
+  /** The hash of the audience spec compiled (as `resources.spec_hash`): the run records which version it computed. */
+  audienceSpecHash?: string;
 }
 
 /** The steps of a run, in order; the error policy depends on the step a failure happens in. */

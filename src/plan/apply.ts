@@ -119,6 +119,7 @@ function logRow(
       planCreatedAt: plan.createdAt,
       diagnostics: plan.diagnostics,
       ...(provenance.approvers ? { approvers: provenance.approvers } : {}),
+      ...(provenance.commitSubject ? { commitSubject: provenance.commitSubject } : {}),
       ...(typeof provenance.dirty === 'boolean' ? { dirty: provenance.dirty } : {}),
       ...(provenance.dirtyPaths ? { dirtyPaths: provenance.dirtyPaths } : {}),
     }),

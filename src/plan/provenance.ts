@@ -8,6 +8,8 @@ export interface Provenance {
   /** The commit's author, `Name <email>`. */
   author: string | null;
   commitSha: string | null;
+  /** The first line of the commit's message, so a trace shows it after the commit has left the checkout. */
+  commitSubject?: string | null;
   branch: string | null;
   prNumber: number | null;
   repository: string | null;
@@ -55,6 +57,7 @@ export function readProvenance(dir: string, env: NodeJS.ProcessEnv = process.env
     appliedBy: nonEmpty(env.GITHUB_ACTOR, env.GITLAB_USER_LOGIN, git(dir, ['config', 'user.email']), osUser),
     author: git(dir, ['log', '-1', '--format=%an <%ae>']),
     commitSha: nonEmpty(env.GITHUB_SHA, env.CI_COMMIT_SHA, git(dir, ['rev-parse', 'HEAD'])),
+    commitSubject: git(dir, ['log', '-1', '--format=%s']),
     branch: nonEmpty(env.GITHUB_HEAD_REF, prFromRef ? null : env.GITHUB_REF_NAME, env.CI_COMMIT_REF_NAME, gitBranch === 'HEAD' ? null : gitBranch),
     prNumber: pr === null ? null : Number(pr),
     repository: nonEmpty(env.GITHUB_REPOSITORY, env.CI_PROJECT_PATH),

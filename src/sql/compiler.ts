@@ -224,12 +224,21 @@ export class ConditionCompiler {
   }
 
   eventCondition(ec: EventCondition, scope: Scope): Expr {
+    const { rows, where } = this.eventRows(ec, scope);
+    return this.counted(rows, where, ec.count, false);
+  }
+
+  /**
+   * The events of the profile in `scope` and what makes one count: its name, the window
+   * (`inWindow`) and the property filters (`matches`); `where` is all of them.
+   */
+  eventRows(ec: EventCondition, scope: Scope): { rows: RelatedRows; where: Expr; matches: Expr; inWindow: Expr } {
     const events = this.ctx.graph.events;
     if (!events) throw invalid(`Event condition on "${ec.name}": the Data Graph declares no events table.`);
     const alias = this.alias('e');
     const env = this.env(scope);
     const ts = col(alias, events.timestamp);
-    const window = !ec.window
+    const inWindow = !ec.window
       ? TRUE
       : ec.window.type === 'within'
         ? and(compare('>=', ts, nowPlus(env, -ec.window.amount, ec.window.unit)), compare('<=', ts, nowPlus(env, 0, 'days')))
@@ -244,7 +253,8 @@ export class ConditionCompiler {
       childKey: col(alias, events.profileKey),
       parentKey: col(scope.profile, this.ctx.graph.profile.id),
     };
-    return this.counted(rows, and(compare('=', col(alias, events.name), param(ec.name)), window, ...filters), ec.count, false);
+    const matches = and(compare('=', col(alias, events.name), param(ec.name)), ...filters);
+    return { rows, where: and(compare('=', col(alias, events.name), param(ec.name)), inWindow, ...filters), matches, inWindow };
   }
 
   /** The members of one audience as a snapshot-shaped table (audience_key, profile_id) holds them. */

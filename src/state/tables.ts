@@ -27,6 +27,7 @@ export const STATE_TABLES = [
   'dead_letters',
   'sync_status',
   'delivery_health',
+  'resource_versions',
 ] as const;
 export type StateTableKey = (typeof STATE_TABLES)[number];
 

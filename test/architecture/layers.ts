@@ -24,6 +24,10 @@ export const LAYERS: readonly { name: string; prefixes: string[]; mayImport: str
   { name: 'testing', prefixes: ['src/testing/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'manifest', 'preview'] },
   { name: 'compute', prefixes: ['src/compute/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'state'] },
   { name: 'activation', prefixes: ['src/activation/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'state'] },
+  /** `linked trace`: from a delivered event back to the run, audience version, apply and commit. */
+  { name: 'trace', prefixes: ['src/trace/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'state'] },
+  /** `linked why`: one profile's condition tree evaluated in the warehouse. */
+  { name: 'why', prefixes: ['src/why/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'state', 'compute'] },
   /** The daemon's metrics, health, logs and their HTTP endpoint. */
   { name: 'observe', prefixes: ['src/observe/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'state', 'compute', 'activation'] },
   { name: 'plan', prefixes: ['src/plan/'], mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'manifest', 'state', 'preview', 'compute'] },

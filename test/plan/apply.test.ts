@@ -165,6 +165,7 @@ describe('provenance', () => {
     expect(p).toMatchObject({
       author: 'Bea Author <bea@example.test>',
       commitSha: git('rev-parse', 'HEAD'),
+      commitSubject: 'first',
       branch: 'audiences',
       appliedBy: 'bea@example.test',
       prNumber: null,
@@ -192,6 +193,7 @@ describe('provenance', () => {
       appliedBy: 'octocat',
       author: null,
       commitSha: 'f'.repeat(40),
+      commitSubject: null,
       branch: 'feature/vip',
       prNumber: 17,
       repository: 'acme/audiences',

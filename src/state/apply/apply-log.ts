@@ -139,6 +139,13 @@ export class ApplyLogStore extends StateStore {
     return entries;
   }
 
+  /** One entry, with all its changes. */
+  async byId(id: string): Promise<ApplyLogEntry | undefined> {
+    const { rows } = await this.run<Record<string, any>>(select(columns(READ_COLUMNS), { from: stateTable(this.t.apply_log), where: eq(ref('id'), param(id)) }));
+    const r = rows[0];
+    return r && toEntry(r, JSON.parse(r.changes) as LoggedChange[]);
+  }
+
   async last(stack: string): Promise<LastApply | undefined> {
     const { rows } = await this.run<{ id: string; applied_by: string | null; commit_sha: string | null }>(
       select(columns(['id', 'applied_at', 'applied_by', 'commit_sha']), {

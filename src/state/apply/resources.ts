@@ -1,4 +1,4 @@
-import { and, arith, cast, eq, isNull, lit, NULL, param, ref, select, stateTable, TRUE, update, insert, values, type Expr } from '../../dialect/ast.js';
+import { and, arith, cast, eq, isNotNull, isNull, lit, notExists, ONE, sysCol, NULL, param, ref, select, stateTable, TRUE, update, insert, values, type Expr } from '../../dialect/ast.js';
 import type { Audience, ClassicAudience } from '../../model/audience.js';
 import { RESOURCE_KINDS, RESOURCE_SCHEMAS, type ResourceKind } from '../../model/desired.js';
 import type { Destination } from '../../model/destination.js';
@@ -81,6 +81,7 @@ interface ResourceRow {
 }
 
 const RESOURCE_COLUMNS = ['kind', 'key', 'spec', 'spec_hash', 'version', 'applied_at', 'applied_by', 'commit_sha', 'deleted_at', 'created_at', 'stack', 'apply_id'];
+const VERSION_COLUMNS = ['kind', 'key', 'version', 'spec', 'spec_hash', 'applied_at', 'applied_by', 'commit_sha', 'apply_id', 'stack', 'deleted'];
 const KIND_ORDER = new Map<string, number>(RESOURCE_KINDS.map((k, i) => [k, i]));
 const timestamp = (at: Date): Expr => cast(param(at.toISOString()), 'TIMESTAMP');
 const identity = (kind: ResourceKind, key: string): Expr => and(eq(ref('kind'), param(kind)), eq(ref('key'), param(key)));
@@ -125,6 +126,7 @@ export class ResourceStore extends StateStore {
     if (rows.length === 0) {
       const row = [param(kind), param(key), param(canonicalJson(spec)), param(specHash(spec)), lit(1), at, param(ctx.appliedBy), param(ctx.commitSha), NULL, at, param(ctx.stack), param(ctx.applyId)];
       await this.run(insert(this.t.resources, RESOURCE_COLUMNS, values(row)));
+      await this.recordVersion(kind, key);
       return;
     }
     await this.run(
@@ -145,6 +147,7 @@ export class ResourceStore extends StateStore {
         identity(kind, key),
       ),
     );
+    await this.recordVersion(kind, key);
   }
 
   /** Marks a resource deleted: the row and its last spec stay for the audit trail. */
@@ -163,6 +166,26 @@ export class ResourceStore extends StateStore {
         and(identity(kind, key), isNull(ref('deleted_at'))),
       ),
     );
+    await this.recordVersion(kind, key);
+  }
+
+  /**
+   * Appends the row of (kind, key) as it now stands to `resource_versions`, in the caller's
+   * transaction: the history a trace reads once `resources` has moved on. A version already
+   * recorded (a delete that found no active row) is not recorded twice.
+   */
+  private async recordVersion(kind: ResourceKind, key: string): Promise<void> {
+    const r = (c: string) => sysCol('r', c);
+    const v = (c: string) => sysCol('v', c);
+    const recorded = select({ one: ONE }, {
+      from: stateTable(this.t.resource_versions, 'v'),
+      where: and(eq(v('kind'), r('kind')), eq(v('key'), r('key')), eq(v('version'), r('version'))),
+    });
+    const source = select(
+      { ...Object.fromEntries(VERSION_COLUMNS.slice(0, -1).map((c) => [c, r(c)])), deleted: isNotNull(r('deleted_at')) },
+      { from: stateTable(this.t.resources, 'r'), where: and(eq(r('kind'), param(kind)), eq(r('key'), param(key)), notExists(recorded)) },
+    );
+    await this.run(insert(this.t.resource_versions, VERSION_COLUMNS, source));
   }
 }
 

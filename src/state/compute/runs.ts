@@ -1,4 +1,4 @@
-import { and, compare, eq, FALSE, insert, lit, notExists, NULL, ONE, param, ref, select, star, stateTable, update, type Expr } from '../../dialect/ast.js';
+import { and, compare, eq, FALSE, fn, insert, lit, notExists, NULL, ONE, param, ref, scalar, select, star, stateTable, update, type Expr } from '../../dialect/ast.js';
 import type { StateTableName, Statement } from '../../dialect/ast.js';
 import { StateStore } from '../store.js';
 import { lowerKeys, num, reportedRows } from './rows.js';
@@ -42,6 +42,9 @@ export interface RunRow {
   baseline: boolean | null;
   holder: string | null;
   step: string | null;
+  /** The applied version of the audience the run compiled (null: unknown, or the spec was never applied as such). */
+  audienceVersion: number | null;
+  audienceSpecHash: string | null;
 }
 
 export type StatusPatch = Partial<{
@@ -72,6 +75,8 @@ export interface RunStart {
   trigger: RunTrigger;
   holder: string | null;
   step: string;
+  /** The hash of the audience spec the run compiled (resources.spec_hash); null when it did not compile one. */
+  audienceSpecHash?: string | null;
 }
 
 /** The counts of a run that went Live. */
@@ -144,6 +149,8 @@ function toRun(r: Record<string, unknown>): RunRow {
     baseline: r.baseline === null || r.baseline === undefined ? null : Boolean(r.baseline),
     holder: (r.holder as string | null) ?? null,
     step: (r.step as string | null) ?? null,
+    audienceVersion: num(r.audience_version),
+    audienceSpecHash: (r.audience_spec_hash as string | null) ?? null,
   };
 }
 
@@ -206,13 +213,24 @@ export class RunStore extends StateStore {
     return reportedRows((await this.run(update(this.t.runs, set, where))).rows);
   }
 
-  /** Records a run as Computing, unless its row exists (a retried kickoff). */
+  /**
+   * Records a run as Computing, unless its row exists (a retried kickoff), with the audience
+   * version it compiled: the latest applied version whose spec has the compiled spec's hash.
+   */
   async start(r: RunStart): Promise<void> {
+    const hash = r.audienceSpecHash ?? null;
+    const version = hash === null ? NULL : scalar(select({ v: fn('MAX', ref('version')) }, {
+      from: stateTable(this.t.resource_versions),
+      where: and(eq(ref('kind'), lit('audience')), eq(ref('key'), param(r.audienceKey)), eq(ref('spec_hash'), param(hash))),
+    }));
     const row = select(
-      { id: param(r.id), audience_key: param(r.audienceKey), status: lit('Computing'), started_at: param(r.startedAt), trigger: param(r.trigger), holder: param(r.holder), step: param(r.step) },
+      {
+        id: param(r.id), audience_key: param(r.audienceKey), status: lit('Computing'), started_at: param(r.startedAt), trigger: param(r.trigger), holder: param(r.holder), step: param(r.step),
+        audience_version: version, audience_spec_hash: param(hash),
+      },
       { where: this.absent(this.t.runs, eq(ref('id'), param(r.id))) },
     );
-    await this.run(insert(this.t.runs, ['id', 'audience_key', 'status', 'started_at', 'trigger', 'holder', 'step'], row));
+    await this.run(insert(this.t.runs, ['id', 'audience_key', 'status', 'started_at', 'trigger', 'holder', 'step', 'audience_version', 'audience_spec_hash'], row));
   }
 
   async finishLive(runId: string, end: RunEnd, c: RunCounts): Promise<void> {

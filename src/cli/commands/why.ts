@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { whyProfile, type WhyResult } from '../../why/why.js';
+import type { WhyNode } from '../../why/explain.js';
+import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
+import { openProject } from '../context.js';
+import { printJson } from '../run.js';
+import { positiveInt } from './deliver.js';
+
+export function register(program: Command): void {
+  withProjectOptions(
+    program
+      .command('why <audience> <profileId>')
+      .description("why a profile is or is not in an audience: each condition evaluated for that profile, with the values that decided it"),
+  )
+    .option('--at <runId>', 'explain the audience version that run computed (its windows as of the run; the data as it is now)')
+    .option('--entity-ids <n>', 'matching entity ids to list per entity condition', '10')
+    .action(async (audience: string, profileId: string, flags: ProjectFlags & { at?: string; entityIds: string }) => {
+      const entityLimit = positiveInt(flags.entityIds, '--entity-ids');
+      const project = await openProject(projectOptions(flags));
+      try {
+        const why = await whyProfile(project.warehouse, project.stateSchema, { audienceKey: audience, profileId, atRun: flags.at, stack: flags.stack, entityLimit });
+        if (flags.json) return printJson({ why });
+        process.stdout.write(renderWhy(why));
+      } finally {
+        await project.close();
+      }
+    });
+}
+
+export function renderWhy(w: WhyResult): string {
+  const at = w.definition.runId ? ` as computed by run ${w.definition.runId} (version ${w.definition.version})` : '';
+  const lines = [`Profile ${w.profileId} is ${w.member ? 'IN' : 'NOT IN'} audience ${w.audienceKey}${at}, evaluated at ${w.definition.now}.`];
+  if (w.profileRows > 1) lines.push(`${w.profileRows} profile rows have this id; membership holds when any of them satisfies the condition, and the tree shows ${w.member ? 'one that does' : 'the first'}.`);
+  if (w.snapshot.member !== w.member) {
+    lines.push(
+      w.snapshot.member
+        ? `The last snapshot (run ${w.snapshot.runId}) still holds it: the data or the definition changed since that run.`
+        : 'The last snapshot does not hold it: the data or the definition changed since the last run, or the audience has not run.',
+    );
+  }
+  const walk = (n: WhyNode, indent: string) => {
+    lines.push(`${indent}${n.held ? '✓' : '✗'} ${n.label}${n.decidedBy ? `  [${n.decidedBy}]` : ''}`);
+    if (n.entityIds && n.entityIds.length > 0) lines.push(`${indent}    matching: ${n.entityIds.join(', ')}`);
+    for (const c of n.children) walk(c, `${indent}  `);
+  };
+  walk(w.tree, '');
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,214 @@
+import { and, cast, compare, eq, FALSE, param, ref, select, stateTable, type Expr } from '../../dialect/ast.js';
+import type { ApplyLogEntry } from '../apply/apply-log.js';
+import { ApplyLogStore } from '../apply/apply-log.js';
+import { isoTimestamp } from '../canonical.js';
+import { num } from '../compute/rows.js';
+import { RunStore, type RunRow } from '../compute/runs.js';
+import { DeliveryStore, textOrNull } from '../delivery/columns.js';
+
+/** One line of the delivery record (`delivery_log`), with the dead letter's response when it was refused. */
+export interface TracedDelivery {
+  messageId: string;
+  deliveredAt: string | null;
+  /** The delivery run. */
+  deliveryRunId: string;
+  emitterKey: string;
+  destinationKey: string;
+  userId: string;
+  event: string;
+  kind: string;
+  entityId: string | null;
+  /** sent | dead_lettered | replayed … as the record holds it. */
+  status: string;
+  /** Where the event came from: an outbox row, or a backfill of current members. */
+  source: 'outbox' | 'backfill';
+  sourceId: number;
+  response: { httpStatus: number | null; reason: string; body: string | null } | null;
+}
+
+/** The outbox (or backfill) row an event was built from. */
+export interface TracedSource {
+  source: 'outbox' | 'backfill';
+  id: number;
+  audienceKey: string;
+  /** The compute run that wrote the row (a backfill: the run whose snapshot it copied). */
+  computeRunId: string;
+  kind: string;
+  profileId: string;
+  entityPath: string | null;
+  entityId: string | null;
+  baseline: boolean | null;
+  createdAt: string | null;
+}
+
+/** One applied version of a resource, as `resource_versions` keeps it. */
+export interface ResourceVersion {
+  kind: string;
+  key: string;
+  version: number;
+  /** The spec as applied (JSON text parsed). */
+  spec: unknown;
+  specHash: string;
+  appliedAt: string | null;
+  appliedBy: string | null;
+  commitSha: string | null;
+  applyId: string | null;
+  stack: string | null;
+  deleted: boolean;
+}
+
+const DELIVERY_COLUMNS = ['message_id', 'delivered_at', 'run_id', 'emitter_key', 'destination_key', 'user_id', 'event', 'kind', 'entity_id', 'status', 'source', 'source_id'];
+const VERSION_COLUMNS = ['kind', 'key', 'version', 'spec', 'spec_hash', 'applied_at', 'applied_by', 'commit_sha', 'apply_id', 'stack', 'deleted'];
+const columns = (names: readonly string[]) => Object.fromEntries(names.map((c) => [c, ref(c)]));
+
+/**
+ * The reads of a trace: each link was recorded when it happened (the delivery record names its
+ * source row, the row its compute run, the run the audience version it compiled, the version its
+ * apply), so the chain holds after later applies and after the audience is deleted.
+ */
+export class TraceStore extends DeliveryStore {
+  /** Deliveries of one messageId (a replayed event has several lines), newest first. */
+  async deliveriesByMessageId(messageId: string): Promise<TracedDelivery[]> {
+    return this.deliveries(eq(ref('message_id'), param(messageId)), 10);
+  }
+
+  /** A user's deliveries, newest first, optionally of one event name. */
+  async deliveriesOfUser(userId: string, event: string | undefined, limit: number): Promise<TracedDelivery[]> {
+    const where = event === undefined ? eq(ref('user_id'), param(userId)) : and(eq(ref('user_id'), param(userId)), eq(ref('event'), param(event)));
+    return this.deliveries(where, limit);
+  }
+
+  private async deliveries(where: Expr, limit: number): Promise<TracedDelivery[]> {
+    const { rows } = await this.run(
+      select(columns(DELIVERY_COLUMNS), {
+        from: stateTable(this.t.delivery_log),
+        where,
+        orderBy: [{ expr: ref('delivered_at'), desc: true }, { expr: ref('source_id'), desc: true }],
+        limit,
+      }),
+    );
+    const g = this.get;
+    const out: TracedDelivery[] = rows.map((r) => ({
+      messageId: String(g(r, 'message_id')),
+      deliveredAt: isoTimestamp(g(r, 'delivered_at')),
+      deliveryRunId: String(g(r, 'run_id')),
+      emitterKey: String(g(r, 'emitter_key')),
+      destinationKey: String(g(r, 'destination_key')),
+      userId: String(g(r, 'user_id')),
+      event: String(g(r, 'event')),
+      kind: String(g(r, 'kind')),
+      entityId: textOrNull(g(r, 'entity_id')),
+      status: String(g(r, 'status')),
+      source: String(g(r, 'source')) === 'backfill' ? 'backfill' : 'outbox',
+      sourceId: Number(g(r, 'source_id')),
+      response: null,
+    }));
+    for (const d of out) if (d.status === 'dead_lettered') d.response = await this.deadLetterResponse(d);
+    return out;
+  }
+
+  private async deadLetterResponse(d: TracedDelivery): Promise<TracedDelivery['response']> {
+    const { rows } = await this.run(
+      select(columns(['http_status', 'reason', 'response_body']), {
+        from: stateTable(this.t.dead_letters),
+        where: and(eq(ref('emitter_key'), param(d.emitterKey)), eq(ref('run_id'), param(d.deliveryRunId)), eq(ref('source'), param(d.source)), eq(ref('source_id'), param(d.sourceId))),
+        limit: 1,
+      }),
+    );
+    const r = rows[0];
+    return r ? { httpStatus: num(this.get(r, 'http_status')), reason: String(this.get(r, 'reason')), body: textOrNull(this.get(r, 'response_body')) } : null;
+  }
+
+  /** The outbox or backfill row a delivery was built from. */
+  async source(d: Pick<TracedDelivery, 'source' | 'sourceId' | 'emitterKey'>): Promise<TracedSource | undefined> {
+    const outbox = d.source === 'outbox';
+    const { rows } = await this.run(
+      outbox
+        ? select(columns(['audience_key', 'run_id', 'kind', 'profile_id', 'entity_path', 'entity_id', 'baseline', 'created_at']), {
+            from: stateTable(this.t.outbox),
+            where: eq(ref('id'), param(d.sourceId)),
+          })
+        : select(columns(['audience_key', 'run_id', 'kind', 'profile_id', 'entity_path', 'entity_id', 'created_at']), {
+            from: stateTable(this.t.delivery_backfill),
+            where: and(eq(ref('emitter_key'), param(d.emitterKey)), eq(ref('seq'), param(d.sourceId))),
+          }),
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    const g = this.get;
+    return {
+      source: d.source,
+      id: d.sourceId,
+      audienceKey: String(g(r, 'audience_key')),
+      computeRunId: String(g(r, 'run_id')),
+      kind: String(g(r, 'kind')),
+      profileId: String(g(r, 'profile_id')),
+      entityPath: textOrNull(g(r, 'entity_path')),
+      entityId: textOrNull(g(r, 'entity_id')),
+      baseline: outbox ? Boolean(g(r, 'baseline')) : null,
+      createdAt: isoTimestamp(g(r, 'created_at')),
+    };
+  }
+
+  /** The compute run that wrote an outbox row. */
+  computeRun(runId: string): Promise<RunRow | undefined> {
+    return new RunStore(this.wh, this.schema).readRun(runId);
+  }
+
+  /** One recorded version of a resource. */
+  async version(kind: string, key: string, version: number): Promise<ResourceVersion | undefined> {
+    return (await this.versions(and(eq(ref('kind'), param(kind)), eq(ref('key'), param(key)), eq(ref('version'), param(version))), 1))[0];
+  }
+
+  /**
+   * The version in effect at `at` (the latest applied at or before it): for a run recorded before
+   * runs named their version.
+   */
+  async versionAt(kind: string, key: string, at: Date): Promise<ResourceVersion | undefined> {
+    const where = and(eq(ref('kind'), param(kind)), eq(ref('key'), param(key)), compare('<=', ref('applied_at'), cast(param(at.toISOString()), 'TIMESTAMP')), eq(ref('deleted'), FALSE));
+    return (await this.versions(where, 1))[0];
+  }
+
+  /** Every recorded version of a resource, newest first. */
+  async history(kind: string, key: string): Promise<ResourceVersion[]> {
+    return this.versions(and(eq(ref('kind'), param(kind)), eq(ref('key'), param(key))), 1000);
+  }
+
+  private async versions(where: Expr, limit: number): Promise<ResourceVersion[]> {
+    const { rows } = await this.run(
+      select(columns(VERSION_COLUMNS), {
+        from: stateTable(this.t.resource_versions),
+        where,
+        orderBy: [{ expr: ref('version'), desc: true }],
+        limit,
+      }),
+    );
+    const g = this.get;
+    return rows.map((r) => ({
+      kind: String(g(r, 'kind')),
+      key: String(g(r, 'key')),
+      version: Number(g(r, 'version')),
+      spec: JSON.parse(String(g(r, 'spec'))),
+      specHash: String(g(r, 'spec_hash')),
+      appliedAt: isoTimestamp(g(r, 'applied_at')),
+      appliedBy: textOrNull(g(r, 'applied_by')),
+      commitSha: textOrNull(g(r, 'commit_sha')),
+      applyId: textOrNull(g(r, 'apply_id')),
+      stack: textOrNull(g(r, 'stack')),
+      deleted: Boolean(g(r, 'deleted')),
+    }));
+  }
+
+  /** Whether the audience's current snapshot holds the profile, and the run that put it there. */
+  async snapshotMember(audienceKey: string, profileId: string): Promise<{ runId: string } | undefined> {
+    const { rows } = await this.run(
+      select({ run_id: ref('run_id') }, { from: stateTable(this.t.membership), where: and(eq(ref('audience_key'), param(audienceKey)), eq(ref('profile_id'), param(profileId))), limit: 1 }),
+    );
+    return rows[0] ? { runId: String(this.get(rows[0], 'run_id')) } : undefined;
+  }
+
+  /** The apply log entry of one apply. */
+  apply(applyId: string): Promise<ApplyLogEntry | undefined> {
+    return new ApplyLogStore(this.wh, this.schema).byId(applyId);
+  }
+}

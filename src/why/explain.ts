@@ -1,0 +1,92 @@
+import { conditionLabel } from '../model/condition-label.js';
+import type { Condition, Count } from '../model/condition.js';
+import { LinkedError } from '../model/errors.js';
+import { explainQuery, type ExplainPlan } from '../sql/explain.js';
+import type { CompileContext } from '../sql/index.js';
+import { execute } from '../warehouse/execute.js';
+import type { Row, Warehouse } from '../warehouse/types.js';
+import { decidedBy, type LeafValues } from './labels.js';
+
+/** One node of the explained tree: whether it held for the profile, and why. */
+export interface WhyNode {
+  attribute: string;
+  kind: Condition['kind'];
+  /** The node in words, e.g. `trait plan = "premium"`. */
+  label: string;
+  held: boolean;
+  /** Leaves: the values that decided it, in words. */
+  decidedBy: string | null;
+  values?: LeafValues;
+  /** Entity nodes: the ids of the profile's related rows that match (at most the limit). */
+  entityIds?: string[];
+  children: WhyNode[];
+}
+
+export interface ExplainOptions {
+  /** Matching entity ids listed per entity node. */
+  entityLimit?: number;
+  /** Also evaluate the compiler's membership predicate and fail if the tree folds otherwise (tests). */
+  verify?: boolean;
+}
+
+/** Reads a result column whatever case the warehouse gives its name (Snowflake: upper). */
+const column = (row: Row, name: string): unknown => (name in row ? row[name] : row[name.toUpperCase()]);
+const numberOrText = (v: unknown): string | number | null => (v === null || v === undefined ? null : typeof v === 'bigint' ? Number(v) : (v as string | number));
+
+/** Whether `n` related rows satisfy a count (what the compiler's semi join decides). */
+export function countHolds(count: Count, n: number): boolean {
+  return count.op === 'at_least' ? n >= count.value : count.op === 'exactly' ? n === count.value : n <= count.value;
+}
+
+/** The tree of one profile row: leaves from its columns, and / or / not folded two-valued. */
+function treeOf(plan: ExplainPlan, row: Row, id = 0): WhyNode {
+  const n = plan.nodes[id];
+  const c = n.condition;
+  const children = n.children.map((i) => treeOf(plan, row, i));
+  const base = { attribute: n.attribute, kind: c.kind, label: conditionLabel(c), children };
+  if (c.kind === 'and') return { ...base, held: children.every((x) => x.held), decidedBy: null };
+  if (c.kind === 'or') return { ...base, held: children.some((x) => x.held), decidedBy: null };
+  if (c.kind === 'not') return { ...base, held: !children[0].held, decidedBy: null };
+  const leaf = plan.leaves.get(id)!;
+  const values: LeafValues = { value: numberOrText(column(row, leaf.value)) };
+  if (leaf.other) values.other = numberOrText(column(row, leaf.other));
+  if (leaf.latest) values.latest = (column(row, leaf.latest) as string | null) ?? null;
+  const held = leaf.held ? Boolean(column(row, leaf.held)) : countHolds((c as { count: Count }).count, Number(values.value ?? 0));
+  return { ...base, held, decidedBy: decidedBy(c, values), values };
+}
+
+/**
+ * Evaluates every node of `condition` for one profile in the warehouse: one query for the leaves'
+ * verdicts and values, and one per entity node with matches for its ids. `rows`: how many profile
+ * rows have the id; membership is by id, so with several the tree shown is of one that satisfies
+ * the condition, if any. Throws PROFILE_NOT_FOUND when no profile has the id.
+ */
+export async function explainProfile(wh: Warehouse, condition: Condition, ctx: CompileContext, profileId: string, options: ExplainOptions = {}): Promise<{ tree: WhyNode; rows: number }> {
+  const plan = explainQuery(condition, ctx, profileId, options);
+  const { rows } = await execute(wh, plan.query);
+  if (rows.length === 0) {
+    throw new LinkedError(
+      'PROFILE_NOT_FOUND',
+      `No profile in ${ctx.graph.profile.table} has ${ctx.graph.profile.id} ${JSON.stringify(profileId)}. Check the id (\`linked deliveries --user-id\` shows the ids events were sent to).`,
+    );
+  }
+  const trees = rows.map((row) => treeOf(plan, row));
+  if (options.verify) {
+    // The compiler's own membership predicate, row by row: the fold cannot differ unless the explanation is wrong.
+    rows.forEach((row, i) => {
+      const root = Boolean(column(row, 'root'));
+      if (root !== trees[i].held) throw new LinkedError('WHY_INCONSISTENT', `The explanation of profile ${profileId} folds to ${trees[i].held} but membership is ${root}.`);
+    });
+  }
+  const chosen = Math.max(0, trees.findIndex((t) => t.held));
+  const tree = trees[chosen];
+  const nodes = new Map<string, WhyNode>();
+  const index = (t: WhyNode) => (nodes.set(t.attribute, t), t.children.forEach(index));
+  index(tree);
+  for (const [id, query] of plan.entityIds) {
+    const node = nodes.get(plan.nodes[id].attribute)!;
+    // No matching rows: nothing to list, and no scan spent on it.
+    node.entityIds = Number(node.values?.value ?? 0) === 0 ? [] : (await execute(wh, query)).rows.map((r) => String(column(r, 'entity_id')));
+  }
+  return { tree, rows: rows.length };
+}

@@ -1,0 +1,32 @@
+import { countLabel, windowLabel } from '../model/condition-label.js';
+import type { Condition } from '../model/condition.js';
+
+/** The values one leaf was decided by, as the explain query read them. */
+export interface LeafValues {
+  /** trait: the trait's value; entity: matching related rows; event: matching events in the window. */
+  value: string | number | null;
+  /** trait: a trait operand's value; entity: all related rows. */
+  other?: string | number | null;
+  /** event: the latest matching event, ignoring the window. */
+  latest?: string | null;
+}
+
+const shown = (v: unknown) => (v === null || v === undefined ? 'NULL' : JSON.stringify(v));
+
+/** What decided a leaf, in words: the value against the condition's threshold. */
+export function decidedBy(c: Condition, v: LeafValues): string | null {
+  switch (c.kind) {
+    case 'trait': {
+      const operandTrait = 'value' in c && c.value && typeof c.value === 'object' && !Array.isArray(c.value) && 'trait' in c.value ? c.value.trait : null;
+      return `${c.trait} is ${shown(v.value)}${operandTrait ? `, ${operandTrait} is ${shown(v.other)}` : ''}`;
+    }
+    case 'entity':
+      return `${v.value} of ${v.other} ${c.relationship} match; needs ${countLabel(c.count)}`;
+    case 'event':
+      return `${v.value} matching "${c.name}" events ${windowLabel(c.window)}; needs ${countLabel(c.count)}; latest ${v.latest ?? 'never'}`;
+    case 'audience':
+      return null;
+    default:
+      return null;
+  }
+}

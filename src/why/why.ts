@@ -1,0 +1,79 @@
+import { readAppliedModel } from '../compute/applied.js';
+import { audienceContext } from '../compute/compile.js';
+import { Audience } from '../model/audience.js';
+import { LinkedError } from '../model/errors.js';
+import { didYouMean } from '../model/suggest.js';
+import { TraceStore } from '../state/trace/trace-store.js';
+import type { Warehouse } from '../warehouse/types.js';
+import { explainProfile, type WhyNode } from './explain.js';
+
+export interface WhyQuery {
+  audienceKey: string;
+  profileId: string;
+  /** Explain with the audience version a past run computed, its relative windows at that run's start. */
+  atRun?: string;
+  stack?: string;
+  /** "Now" for relative windows when not `atRun` (tests). */
+  now?: Date;
+  /** How many matching entity ids to list per entity node. */
+  entityLimit?: number;
+}
+
+export interface WhyResult {
+  audienceKey: string;
+  profileId: string;
+  /** Whether the profile satisfies the condition now (the tree's root). */
+  member: boolean;
+  /** The definition explained: the applied one, or the version a past run computed. */
+  definition: { runId: string | null; version: number | null; now: string };
+  /** What the last run recorded: whether the current snapshot holds the profile. */
+  snapshot: { member: boolean; runId: string | null };
+  /** Profile rows with this id: more than one is a data problem (the tree explains the row that decided). */
+  profileRows: number;
+  tree: WhyNode;
+}
+
+/**
+ * Why one profile is or is not in an audience: its condition tree evaluated for that profile in the
+ * warehouse, with the compile context a run uses. The data is read as it is now; with `atRun`, the
+ * definition is the version that run computed.
+ */
+export async function whyProfile(wh: Warehouse, schema: string, q: WhyQuery): Promise<WhyResult> {
+  const model = await readAppliedModel(wh, schema, q.stack);
+  if (!model) throw new LinkedError('NOTHING_APPLIED', 'Nothing is applied yet: run `linked apply` first.');
+  const store = new TraceStore(wh, schema);
+  let audience: Audience | undefined = model.audiences.find((a) => a.key === q.audienceKey);
+  let now = q.now ?? new Date();
+  let definition: WhyResult['definition'] = { runId: null, version: null, now: now.toISOString() };
+  if (q.atRun) {
+    const run = await store.computeRun(q.atRun);
+    if (!run || run.audienceKey !== q.audienceKey) {
+      throw new LinkedError('RUN_NOT_FOUND', `Audience ${q.audienceKey} has no run ${q.atRun}. \`linked runs ${q.audienceKey}\` lists its runs.`);
+    }
+    const version =
+      run.audienceVersion !== null ? await store.version('audience', q.audienceKey, run.audienceVersion) : run.audienceSpecHash === null ? await store.versionAt('audience', q.audienceKey, run.startedAt) : undefined;
+    if (!version) throw new LinkedError('VERSION_NOT_RECORDED', `Run ${q.atRun} names no recorded version of audience ${q.audienceKey}; explain the applied definition instead (omit --at).`);
+    audience = Audience.parse(version.spec);
+    now = run.startedAt;
+    definition = { runId: run.id, version: version.version, now: now.toISOString() };
+  }
+  if (!audience) {
+    throw new LinkedError(
+      'AUDIENCE_NOT_APPLIED',
+      `Audience ${q.audienceKey} is not applied.${didYouMean(q.audienceKey, model.audiences.map((a) => a.key))} \`linked status\` lists the applied audiences.`,
+    );
+  }
+  const resources = { ...model, audiences: [...model.audiences.filter((a) => a.key !== audience!.key), audience] };
+  const { ctx } = audienceContext(resources, q.audienceKey, { dialect: wh.dialect, stateSchema: schema, now });
+  const { tree, rows } = await explainProfile(wh, audience.condition, ctx, q.profileId, { entityLimit: q.entityLimit });
+  const snapshot = await store.snapshotMember(q.audienceKey, q.profileId);
+  return {
+    audienceKey: q.audienceKey,
+    profileId: q.profileId,
+    member: tree.held,
+    definition,
+    snapshot: { member: snapshot !== undefined, runId: snapshot?.runId ?? null },
+    profileRows: rows,
+    tree,
+  };
+}

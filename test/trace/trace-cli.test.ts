@@ -1,0 +1,135 @@
+import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverAll } from '../../src/activation/deliver.js';
+import { readAppliedModel } from '../../src/compute/applied.js';
+import { compileAudience } from '../../src/compute/compile.js';
+import { runAudience } from '../../src/compute/run.js';
+import { readProvenance } from '../../src/plan/provenance.js';
+import { traceEvent } from '../../src/trace/trace.js';
+import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { whyProfile } from '../../src/why/why.js';
+import { linkedAsync as linked, makeProject } from '../plan/cli-project.js';
+import { desired } from '../plan/fixtures.js';
+import { planAndApply } from '../plan/helpers.js';
+
+const SCHEMA = 'LINKED_AUDIENCES';
+
+/*
+ * `linked trace` (and `linked why`) as a user runs it, in real processes, in a real git checkout: an event delivered
+ * to a webhook on 127.0.0.1 is traced back to the commit that created the audience version which
+ * produced it, after a later apply changed the audience and another deleted it.
+ */
+describe('linked trace', () => {
+  let server: http.Server;
+  let url: string;
+  const received: any[] = [];
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('traces a delivered event to the commit of the version that produced it, after a change and a delete', async () => {
+    const { dir, raw, write } = await makeProject(1);
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.name', 'Ada Author');
+    git('config', 'user.email', 'ada@example.test');
+    writeFileSync(join(dir, '.gitignore'), '*.duckdb\n*.duckdb.wal\n');
+    const commit = (message: string) => {
+      git('add', '-A');
+      git('commit', '-q', '-m', message);
+      return git('rev-parse', 'HEAD');
+    };
+    // Apply (with the checkout's real provenance), compute and deliver in this process, as the
+    // commands do; the commands under test run as a user runs them.
+    const wh = await openDuckDb(join(dir, 'w.duckdb'));
+    const apply = () => planAndApply(wh, desired(raw), readProvenance(dir));
+    const compute = async () => {
+      const model = (await readAppliedModel(wh, SCHEMA))!;
+      const s = await runAudience(wh, { schema: SCHEMA, audienceKey: 'aud-0', trigger: 'manual', compile: () => compileAudience(model, 'aud-0', { dialect: 'duckdb', stateSchema: SCHEMA, now: new Date() }) });
+      expect(s.status).toBe('Live');
+      return s;
+    };
+    let computed: Awaited<ReturnType<typeof compute>>;
+    let messageId: string;
+    let first: string;
+    try {
+      raw.audiences[0].enabled = true;
+      raw.destinations[0].settings.url = url;
+      write(raw);
+      first = commit('Premium members audience');
+      await apply();
+      expect(await compute()).toMatchObject({ baseline: true });
+      await wh.query(`INSERT INTO main.profiles VALUES ('u3', 'c@x', 'premium', 'a3')`);
+      computed = await compute();
+      expect(computed.entered).toBe(1);
+      process.env.HOOK_TOKEN = 'token-1';
+      expect(await deliverAll(wh, SCHEMA)).toMatchObject({ sent: 1 });
+      expect(received.map((e) => [e.event, e.userId])).toEqual([['Audience Entered', 'u3']]);
+      messageId = received[0].messageId;
+
+      // A new version of the audience, computed; then the audience and its emitter are deleted.
+      raw.audiences[0].condition = { kind: 'trait', trait: 'plan', operator: 'one_of', value: ['premium', 'gold'] };
+      write(raw);
+      commit('Gold members too');
+      await apply();
+      await compute();
+      // `why` under the new version and under the one the first runs computed.
+      const now = await whyProfile(wh, SCHEMA, { audienceKey: 'aud-0', profileId: 'u2' });
+      expect(now).toMatchObject({ member: true, snapshot: { member: true }, tree: { label: 'trait plan is one of ("premium", "gold")', decidedBy: 'plan is "gold"' } });
+      const then = await whyProfile(wh, SCHEMA, { audienceKey: 'aud-0', profileId: 'u2', atRun: computed.runId });
+      expect(then).toMatchObject({ member: false, definition: { runId: computed.runId, version: 1 } });
+
+      raw.audiences = [];
+      raw.emitters = [];
+      write(raw);
+      commit('Retire the premium audience');
+      await apply();
+      const byUser = await traceEvent(wh, SCHEMA, { id: 'u3', event: 'Audience Entered', audience: 'aud-0' });
+      expect(byUser.delivery.messageId).toBe(messageId);
+    } finally {
+      delete process.env.HOOK_TOKEN;
+      await wh.close();
+    }
+
+    const json = await linked(['trace', messageId, '--dir', dir, '--json']);
+    expect(json.status, json.stderr).toBe(0);
+    const { trace } = JSON.parse(json.stdout);
+    expect(trace.delivery).toMatchObject({ messageId, userId: 'u3', event: 'Audience Entered', status: 'sent', destinationKey: 'hook', emitterKey: 'entered-hook' });
+    expect(trace.source).toMatchObject({ source: 'outbox', audienceKey: 'aud-0', kind: 'entered', profileId: 'u3', computeRunId: computed.runId });
+    expect(trace.run).toMatchObject({ id: computed.runId, trigger: 'manual', status: 'Live', audienceVersion: 1 });
+    expect(trace.version).toMatchObject({ key: 'aud-0', version: 1, link: 'recorded', deleted: false });
+    expect(trace.version.definition).toBe('trait plan = "premium"');
+    expect(trace.apply).toMatchObject({ commitSha: first, commitSubject: 'Premium members audience', author: 'Ada Author <ada@example.test>', dirty: false, stack: 'marketing' });
+    expect(trace.gaps).toEqual([]);
+
+    const text = await linked(['trace', messageId, '--dir', dir]);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`commit      ${first} "Premium members audience"`);
+    expect(text.stdout).toContain('audience aud-0 version 1');
+    expect(text.stdout).toContain('trait plan = "premium"');
+
+    const unknown = await linked(['trace', 'no-such-message', '--dir', dir]);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('TRACE_NOT_FOUND');
+    expect(unknown.stderr).toContain('linked deliveries --user-id');
+
+    // The audience is gone: `why` names the fix.
+    const why = await linked(['why', 'aud-0', 'u2', '--dir', dir]);
+    expect(why.status).toBe(1);
+    expect(why.stderr).toContain('AUDIENCE_NOT_APPLIED');
+  }, 180_000);
+});

@@ -1,0 +1,89 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readAppliedModel } from '../../src/compute/applied.js';
+import { compileAudience } from '../../src/compute/compile.js';
+import { runAudience } from '../../src/compute/run.js';
+import type { Warehouse } from '../../src/warehouse/types.js';
+import { whyProfile } from '../../src/why/why.js';
+import { renderWhy } from '../../src/cli/commands/why.js';
+import { AUDIENCE, GRAPH, SCHEMA, applyResources, openState, seedBank } from '../activation/helpers.js';
+
+/*
+ * `linked why` on a small bank: u<i> has account a<i> and card c<i> with balance 1000 + i, so
+ * "an account with a card over 1000 + k" holds exactly for i > k.
+ */
+const overBalance = (limit: number) => ({
+  ...AUDIENCE,
+  condition: {
+    kind: 'and',
+    conditions: [
+      { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'premium' } },
+      {
+        kind: 'entity',
+        relationship: 'accounts',
+        count: { op: 'at_least', value: 1 },
+        where: { kind: 'entity', relationship: 'cards', count: { op: 'at_least', value: 1 }, where: { kind: 'column', column: 'balance', operator: 'gt', value: { literal: limit } } },
+      },
+      { kind: 'not', condition: { kind: 'trait', trait: 'email', operator: 'ends_with', value: { literal: '@blocked.test' } } },
+    ],
+  },
+});
+
+describe('linked why', () => {
+  let wh: Warehouse;
+  beforeEach(async () => {
+    wh = await openState();
+    await seedBank(wh, 6);
+    await applyResources(wh, { graph: { ...GRAPH, key: 'graph' }, audiences: [overBalance(1003)] });
+  });
+  afterEach(() => wh.close());
+
+  const compute = async () => {
+    const model = (await readAppliedModel(wh, SCHEMA))!;
+    return runAudience(wh, { schema: SCHEMA, audienceKey: AUDIENCE.key, trigger: 'manual', compile: () => compileAudience(model, AUDIENCE.key, { dialect: 'duckdb', stateSchema: SCHEMA, now: new Date() }) });
+  };
+
+  it('marks each node with the values that decided it, for a member and a non-member', async () => {
+    const run = await compute();
+    expect(run).toMatchObject({ status: 'Live', members: 3 });
+
+    const inside = await whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId: 'u5' });
+    expect(inside).toMatchObject({ member: true, snapshot: { member: true, runId: run.runId }, profileRows: 1 });
+    const [plan, accounts, notBlocked] = inside.tree.children;
+    expect(plan).toMatchObject({ held: true, label: 'trait plan = "premium"', decidedBy: 'plan is "premium"' });
+    expect(accounts).toMatchObject({ held: true, decidedBy: '1 of 1 accounts match; needs at least 1', entityIds: ['a5'] });
+    expect(accounts.label).toBe('at least 1 accounts where at least 1 cards where balance > 1003');
+    expect(notBlocked).toMatchObject({ held: true, label: 'not', children: [{ held: false, decidedBy: 'email is "u5@example.com"' }] });
+
+    const outside = await whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId: 'u2' });
+    expect(outside).toMatchObject({ member: false, snapshot: { member: false } });
+    expect(outside.tree.children[1]).toMatchObject({ held: false, decidedBy: '0 of 1 accounts match; needs at least 1', entityIds: [] });
+    const text = renderWhy(outside);
+    expect(text).toContain('Profile u2 is NOT IN audience overdue-cards');
+    expect(text).toContain('✗ at least 1 accounts where');
+    expect(text).toContain('✓ trait plan = "premium"');
+  });
+
+  it('says when the data changed since the last snapshot', async () => {
+    await compute();
+    await wh.query(`UPDATE main.profiles SET email = 'u5@blocked.test' WHERE user_id = 'u5'`);
+    const why = await whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId: 'u5' });
+    expect(why).toMatchObject({ member: false, snapshot: { member: true } });
+    expect(renderWhy(why)).toContain('The last snapshot (run');
+  });
+
+  it('--at a run explains the version that run computed, not the one applied since', async () => {
+    const first = await compute();
+    await applyResources(wh, { audiences: [overBalance(1001)] });
+    const now = await whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId: 'u2' });
+    expect(now.member).toBe(true);
+    const then = await whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId: 'u2', atRun: first.runId });
+    expect(then).toMatchObject({ member: false, definition: { runId: first.runId, version: 1 } });
+    expect(then.tree.children[1].label).toContain('balance > 1003');
+    await expect(whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId: 'u2', atRun: 'no-such-run' })).rejects.toMatchObject({ code: 'RUN_NOT_FOUND', message: expect.stringContaining('linked runs overdue-cards') });
+  });
+
+  it('refuses an unknown profile or audience with the fix', async () => {
+    await expect(whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId: 'nobody' })).rejects.toMatchObject({ code: 'PROFILE_NOT_FOUND', message: expect.stringContaining('No profile in main.profiles has user_id "nobody"') });
+    await expect(whyProfile(wh, SCHEMA, { audienceKey: 'overdue-card', profileId: 'u1' })).rejects.toMatchObject({ code: 'AUDIENCE_NOT_APPLIED', message: expect.stringContaining('Did you mean "overdue-cards"?') });
+  });
+});
