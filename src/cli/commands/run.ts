@@ -104,7 +104,8 @@ Examples:
       const gc = backgroundGc(flags);
       const listen = flags.listen !== undefined ? parseListen(flags.listen) : undefined;
       if (flags.git !== undefined && (listen || flags.logFormat !== 'text')) throw new LinkedError('INVALID_OPTION', '--listen and --log-format do not apply with --git yet: run the controller without --git to serve them.');
-      if (flags.git !== undefined) return runFromGit({ ...flags, git: flags.git, ...tuning });
+      const delivery = { pageSize: positive(flags.pageSize, '--page-size'), timeoutMs: positive(flags.timeout, '--timeout') };
+      if (flags.git !== undefined) return runFromGit({ ...flags, git: flags.git, ...tuning, delivery, gc });
       if (flags.prune || flags.workdir) throw new LinkedError('INVALID_OPTION', '--prune and --workdir need --git.');
       const dir = resolve(flags.dir ?? process.cwd());
       // Only the warehouse config comes from the synthesized project; what runs is the applied state.
@@ -132,7 +133,7 @@ Examples:
         },
         onBatch: hooks.onProgress,
         deliver: flags.deliver,
-        delivery: { pageSize: positive(flags.pageSize, '--page-size'), timeoutMs: positive(flags.timeout, '--timeout'), onRequest: hooks.onRequest },
+        delivery: { ...delivery, onRequest: hooks.onRequest },
         loadModel: (wh) => readAppliedModel(wh, options.schema, flags.stack),
         // `--once` is a job, not a daemon: it leaves retention to `linked gc`.
         gc: flags.once ? undefined : gc,
