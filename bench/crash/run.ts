@@ -5,7 +5,8 @@
  * kills landed. The same loop as test/crash/daemon.test.ts, with more kills.
  *
  *   npx tsx bench/crash/run.ts [--kills 30] [--seed 7] [--users 3000] [--changes 200] [--page-size 25]
- *                              [--webhook-delay-ms 15] [--max-kill-delay-ms 400] [--json]
+ *                              [--webhook-delay-ms 15] [--max-kill-delay-ms 400]
+ *                              [--signal SIGKILL|SIGTERM] [--json]
  */
 import { parseArgs } from 'node:util';
 import { runKillLoop } from '../../test/crash/kill-loop.js';
@@ -19,6 +20,7 @@ const { values: args } = parseArgs({
     'page-size': { type: 'string', default: '25' },
     'webhook-delay-ms': { type: 'string', default: '15' },
     'max-kill-delay-ms': { type: 'string', default: '400' },
+    signal: { type: 'string', default: 'SIGKILL' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -31,6 +33,7 @@ const report = await runKillLoop({
   pageSize: Number(args['page-size']),
   webhookDelayMs: Number(args['webhook-delay-ms']),
   maxKillDelayMs: Number(args['max-kill-delay-ms']),
+  signal: args.signal === 'SIGTERM' ? 'SIGTERM' : 'SIGKILL',
   log: args.json ? undefined : (line) => console.log(line),
 });
 if (args.json) console.log(JSON.stringify(report, null, 2));
@@ -41,7 +44,7 @@ else {
   console.log(`events owed ${report.expected}, delivered ${report.delivered}, lost ${report.lost}, unexpected ${report.unexpected}`);
   console.log(`duplicates ${report.duplicates} (differing ${report.duplicatesDiffering}), ${report.requests} requests`);
   console.log(`members: destination ${report.membersAtDestination}, warehouse ${report.membersInWarehouse}, mismatches ${report.membershipMismatches}`);
-  console.log(`left behind: leases ${report.leases}, pending requests ${report.pendingRequests}, running delivery runs ${report.runningDeliveryRuns}, computing runs ${report.computingRuns}`);
+  console.log(`left behind: leases ${report.leases}${report.leases ? ` (${report.heldLeases.join(', ')})` : ''}, pending requests ${report.pendingRequests}, running delivery runs ${report.runningDeliveryRuns}, computing runs ${report.computingRuns}`);
   console.log(`${(report.durationMs / 1000).toFixed(1)} s`);
 }
 if (report.lost > 0 || report.membershipMismatches > 0 || report.finalExitCode !== 0) process.exitCode = 1;

@@ -29,4 +29,13 @@ describe('linked run under SIGKILL', () => {
     expect(r.membersAtDestination).toBe(r.membersInWarehouse);
     expect([r.leases, r.pendingRequests, r.runningDeliveryRuns, r.computingRuns]).toEqual([0, 0, 0, 0]);
   }, 600_000);
+
+  it('SIGTERM at the same moments: no event lost and none sent twice', async () => {
+    const r = await runKillLoop({ kills: 4, seed: 11, users: 1500, changesPerCycle: 120, pageSize: 25, webhookDelayMs: 15, maxKillDelayMs: 150, signal: 'SIGTERM' });
+    expect(r.finalExitCode).toBe(0);
+    expect(r.expected).toBeGreaterThan(300);
+    expect([r.lost, r.unexpected, r.duplicates]).toEqual([0, 0, 0]);
+    expect(r.membershipMismatches).toBe(0);
+    expect([r.leases, r.pendingRequests, r.runningDeliveryRuns, r.computingRuns]).toEqual([0, 0, 0, 0]);
+  }, 600_000);
 });

@@ -193,8 +193,9 @@ export interface Verdict {
   membersInWarehouse: number;
   /** Users on whom the destination and the warehouse disagree. */
   membershipMismatches: number;
-  /** Left behind after the final clean stop. */
+  /** Left behind after the final clean stop: leases still held (their keys and holders), requests, records. */
   leases: number;
+  heldLeases: string[];
   pendingRequests: number;
   runningDeliveryRuns: number;
   computingRuns: number;
@@ -224,6 +225,7 @@ export async function verify(db: string, events: readonly ReceivedEvent[]): Prom
     // What the destination ends up believing: each user's last event, in arrival order.
     const atDestination = new Map<string, boolean>();
     for (const e of events) atDestination.set(e.userId, e.member);
+    const held = await q<{ k: string; h: string }>(`SELECT audience_key AS k, holder AS h FROM "${SCHEMA}"."leases" WHERE holder IS NOT NULL`);
     const truth = new Set((await q<{ u: string }>(`SELECT user_id AS u FROM main.profiles WHERE plan = 'premium'`)).map((r) => r.u));
     const users = new Set([...atDestination.keys(), ...truth]);
     return {
@@ -236,7 +238,8 @@ export async function verify(db: string, events: readonly ReceivedEvent[]): Prom
       membersAtDestination: [...atDestination.values()].filter(Boolean).length,
       membersInWarehouse: truth.size,
       membershipMismatches: [...users].filter((u) => (atDestination.get(u) ?? false) !== truth.has(u)).length,
-      leases: await count(`SELECT count(*) AS n FROM "${SCHEMA}"."leases" WHERE holder IS NOT NULL`),
+      leases: held.length,
+      heldLeases: held.map((l) => `${l.k} by ${l.h}`),
       pendingRequests: await count(`SELECT count(*) AS n FROM "${SCHEMA}"."compute_requests" WHERE picked_at IS NULL`),
       runningDeliveryRuns: await count(`SELECT count(*) AS n FROM "${SCHEMA}"."delivery_runs" WHERE status = 'running'`),
       computingRuns: await count(`SELECT count(*) AS n FROM "${SCHEMA}"."runs" WHERE status = 'Computing'`),

@@ -22,6 +22,8 @@ export interface KillLoopOptions {
   webhookDelayMs: number;
   /** After its phase begins, a kill comes within this long. */
   maxKillDelayMs: number;
+  /** SIGKILL (a crash) by default; SIGTERM stops the daemon as an orchestrator does (it drains, then exits 0). */
+  signal?: 'SIGKILL' | 'SIGTERM';
   /** How long to wait for a phase to begin before killing anyway. */
   phaseTimeoutMs?: number;
   log?: (line: string) => void;
@@ -68,9 +70,12 @@ export async function runKillLoop(o: KillLoopOptions): Promise<KillLoopReport> {
               : await daemon.waitFor(/premium-changes -> hook: /, timeout);
       await new Promise((r) => setTimeout(r, delay));
       const out = daemon.output();
-      daemon.child.kill('SIGKILL');
+      const signal = o.signal ?? 'SIGKILL';
+      if (daemon.child.exitCode !== null) throw new Error(`linked run ended before its ${signal} (${daemon.child.exitCode}):\n${out}`);
+      daemon.child.kill(signal);
       const end = await daemon.exited;
-      if (end.signal !== 'SIGKILL') throw new Error(`linked run ended before its kill (${end.code}):\n${end.out}\n${end.err}`);
+      const stoppedAsMeant = signal === 'SIGKILL' ? end.signal === 'SIGKILL' : end.code === 0;
+      if (!stoppedAsMeant) throw new Error(`linked run did not end as ${signal} should (code ${end.code}, signal ${end.signal}):\n${end.out}\n${end.err}`);
       kills++;
       aimed[phase]++;
       const arrived = recorder.events.length - before;
