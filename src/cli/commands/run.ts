@@ -81,6 +81,10 @@ a run failed, an event was dead-lettered, or an emitter is still failing or bloc
 says which). With --json, serving prints one JSON object per line: {"type":"run",...} per run and
 {"type":"delivery",...} per emitter's delivery pass; --once prints one report.
 
+Retention: the serving daemon collects old state in the background as \`linked gc\` does (first one
+minute after it starts, then every --gc-every, keeping --retention-days); a failed collection is
+logged and retried at the next interval. --once never collects.
+
 On DuckDB (one process per file) the controller lets go of the file whenever another command
 wants it, so \`linked status\`, \`runs\`, \`deliveries\` and \`compute\` answer while it works.
 
@@ -91,7 +95,8 @@ Examples:
   $ linked run --tick-seconds 5 --json
   $ linked run --no-deliver &   linked deliver --watch
   $ linked run --git https://github.com/acme/audiences.git --branch main --interval 5m
-  $ linked run --git ../audiences --once --json`,
+  $ linked run --git ../audiences --once --json
+  $ linked run --gc-every 30m --retention-days 14`,
     )
     .action(async (flags: RunFlags) => {
       limitHeapGrowth();
