@@ -37,8 +37,9 @@ export function describeSync(r: SyncResult): string {
 }
 
 /**
- * `linked run --git`: pull, synthesize, plan, apply (deletes only with --prune), then compute;
- * between pulls, the compute schedule ticks as usual. With --once: one attempt, exit 1 on failure.
+ * `linked run --git`: pull, synthesize, plan, apply (deletes only with --prune), then compute and
+ * deliver; between pulls, the compute schedule ticks and the delivery loop runs as usual. With
+ * --once: one attempt, then delivery until the outboxes are empty; exit 1 on failure.
  */
 export async function runFromGit(flags: RunGitFlags): Promise<void> {
   if (flags.outDir) throw new LinkedError('INVALID_OPTION', '--out-dir does not apply with --git: the controller synthesizes to <dir>/cdktf.out.');
