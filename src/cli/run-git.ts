@@ -1,9 +1,12 @@
 import { resolve } from 'node:path';
+import { onceFailed } from '../controller/daemon.js';
 import { GitSync } from '../controller/git-sync.js';
+import type { DeliveryTuning } from '../controller/delivery-loop.js';
 import { syncLoop, syncOnce, type SyncResult } from '../controller/sync-loop.js';
 import { displayUrl } from '../github/redact.js';
 import { LinkedError } from '../model/errors.js';
 import { parseDuration } from './terminal.js';
+import { deliveryLine } from './daemon-run.js';
 import { EXIT } from './run.js';
 
 export interface RunGitFlags {
@@ -20,6 +23,10 @@ export interface RunGitFlags {
   concurrency: number;
   tickSeconds: number;
   leaseTtlMs: number;
+  /** Deliver the emitters' events (false: `--no-deliver`). */
+  deliver: boolean;
+  delivery: DeliveryTuning;
+  gc?: { everyMs: number; retentionMs: number };
 }
 
 /** One line per attempt: what `linked status` will show as the sync status. */
@@ -30,8 +37,9 @@ export function describeSync(r: SyncResult): string {
 }
 
 /**
- * `linked run --git`: pull, synthesize, plan, apply (deletes only with --prune), then compute;
- * between pulls, the compute schedule ticks as usual. With --once: one attempt, exit 1 on failure.
+ * `linked run --git`: pull, synthesize, plan, apply (deletes only with --prune), then compute and
+ * deliver; between pulls, the compute schedule ticks and the delivery loop runs as usual. With
+ * --once: one attempt, then delivery until the outboxes are empty; exit 1 on failure.
  */
 export async function runFromGit(flags: RunGitFlags): Promise<void> {
   if (flags.outDir) throw new LinkedError('INVALID_OPTION', '--out-dir does not apply with --git: the controller synthesizes to <dir>/cdktf.out.');
@@ -41,16 +49,23 @@ export async function runFromGit(flags: RunGitFlags): Promise<void> {
   if (intervalMs < 1000) throw new LinkedError('INVALID_OPTION', '--interval must be at least 1s.');
   const stamp = () => new Date().toISOString();
   const log = flags.json ? undefined : (line: string) => process.stdout.write(`${stamp()} ${line}\n`);
+  const write = (line: string) => process.stdout.write(line + '\n');
   const sync = new GitSync({
     dir,
     stack: flags.stack,
     log,
-    controller: {
+    serve: !flags.once,
+    daemon: {
       concurrency: flags.concurrency,
       tickSeconds: flags.tickSeconds,
       leaseTtlMs: flags.leaseTtlMs,
+      deliver: flags.deliver,
+      delivery: flags.delivery,
+      gc: flags.once ? undefined : flags.gc,
       log,
-      onRun: flags.json && !flags.once ? (s) => process.stdout.write(JSON.stringify(s) + '\n') : undefined,
+      onRun: flags.json && !flags.once ? (s) => write(JSON.stringify(s)) : undefined,
+      // --once --json prints the deliveries with its report; serving prints one line per pass.
+      onDelivery: flags.once && flags.json ? undefined : (d) => (flags.json ? write(JSON.stringify({ type: 'delivery', ...d })) : log?.(deliveryLine(d))),
     },
   });
   await sync.resume();
@@ -62,13 +77,19 @@ export async function runFromGit(flags: RunGitFlags): Promise<void> {
   };
 
   if (flags.once) {
-    const result = await syncOnce(options);
+    let failed = false;
     try {
-      await record(result);
+      const result = await syncOnce(options);
+      await sync.record(result);
+      // Then what the sync computed (and anything pending) is delivered, as `linked run --once` does.
+      const deliveries = await sync.deliverUntilEmpty();
+      if (flags.json) write(JSON.stringify({ sync: result, deliveries }));
+      else log?.(describeSync(result));
+      failed = result.status === 'failed' || onceFailed({ due: [], runs: [], skipped: [], deliveries });
     } finally {
       await sync.stop();
     }
-    if (result.status === 'failed') process.exitCode = EXIT.error;
+    if (failed) process.exitCode = EXIT.error;
     return;
   }
 

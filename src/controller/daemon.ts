@@ -6,6 +6,7 @@ import type { Warehouse } from '../warehouse/types.js';
 import { Controller, type ControllerOptions, type TickReport } from './controller.js';
 import { DeliveryLoop, type DeliveryReport, type DeliveryTuning } from './delivery-loop.js';
 import { waitersDirFor } from './file-waiters.js';
+import { GcLoop, type GcReport } from './gc-loop.js';
 import { SharedFile } from './shared-file.js';
 
 export interface DaemonOptions extends Omit<ControllerOptions, 'onRun'> {
@@ -27,6 +28,9 @@ export interface DaemonOptions extends Omit<ControllerOptions, 'onRun'> {
   onRun?: (summary: RunSummary) => void;
   onDelivery?: (report: DeliveryReport) => void;
   onBatch?: (progress: DeliveryProgress) => void;
+  /** Retention in the background (gc-loop.ts); none: the daemon never collects (`--no-gc`). */
+  gc?: { everyMs: number; retentionMs: number; firstAfterMs?: number };
+  onGc?: (report: GcReport) => void;
 }
 
 export interface OnceReport extends TickReport {
@@ -47,6 +51,13 @@ export class Daemon {
   readonly id: string;
   readonly controller?: Controller;
   readonly delivery?: DeliveryLoop;
+  readonly gc?: GcLoop;
+  /**
+   * The daemon's way into the warehouse, for work beside its loops (the git sync's plan and apply):
+   * on DuckDB a handle on the shared file, so that work queues with the daemon's own statements
+   * instead of waiting for the file.
+   */
+  readonly open: () => Promise<Warehouse>;
   private readonly shared?: SharedFile;
 
   constructor(o: DaemonOptions) {
@@ -54,6 +65,7 @@ export class Daemon {
     this.shared = o.duckDbFile ? new SharedFile({ open: o.open, waitersDir: waitersDirFor(o.duckDbFile), log: o.log }) : undefined;
     const shared = this.shared;
     const open: () => Promise<Warehouse> = shared ? async () => shared.handle() : o.open;
+    this.open = open;
     if (o.compute !== false) {
       this.controller = new Controller({
         ...o,
@@ -79,12 +91,20 @@ export class Daemon {
         log: o.log,
       });
     }
+    if (o.gc) this.gc = new GcLoop({ open, schema: o.schema, ...o.gc, onGc: o.onGc, log: o.log });
   }
 
   /** Serves until stop(): ticks the controller and runs the delivery loop. */
   start(): void {
     this.controller?.start();
     this.delivery?.start();
+    this.gc?.start();
+  }
+
+  /** Serves without the controller's own clock: the git sync ticks it between pulls (`linked run --git`). */
+  startBesideSync(): void {
+    this.delivery?.start();
+    this.gc?.start();
   }
 
   /** `run --once`: computes what is due, then delivers until every outbox is empty (or stuck), then stops. */
@@ -103,7 +123,7 @@ export class Daemon {
    * a delivery pass after the page it sends is recorded. Resolves when the warehouse is closed.
    */
   async stop(): Promise<void> {
-    await Promise.all([this.controller?.stop(), this.delivery?.stop()]);
+    await Promise.all([this.controller?.stop(), this.delivery?.stop(), this.gc?.stop()]);
     await this.shared?.close();
   }
 }

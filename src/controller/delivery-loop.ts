@@ -3,6 +3,7 @@ import { emittersOf, readActivationModel, resolveEmitter, type ActivationModel }
 import { EmitterReader } from '../activation/read.js';
 import { LeaseStore } from '../state/control/leases.js';
 import type { Warehouse } from '../warehouse/types.js';
+import { heartbeatInterval, startHeartbeat } from './lease.js';
 
 /** What started a delivery: a compute that committed, the loop's periodic look, a retry, or `run --once`. */
 export type DeliveryTrigger = 'compute' | 'poll' | 'retry' | 'once';
@@ -189,10 +190,11 @@ export class DeliveryLoop {
         this.log(`${emitterKey}: delivered by ${(await leases.holder(leaseKey)) ?? 'another process'}, skipped`);
         return undefined;
       }
-      const renew = setInterval(() => {
-        leases.acquire(leaseKey, this.o.holder, ttlMs).catch((e) => this.log(`${emitterKey}: lease renewal failed: ${(e as Error).message}`));
-      }, Math.max(1000, Math.floor(ttlMs / 3)));
-      renew.unref();
+      // Renews only while this daemon holds it, and stop() waits for a renewal in flight: a renewal
+      // that could take the lease (acquire) would re-take it after the release below.
+      const renewal = startHeartbeat(() => leases.renew(leaseKey, this.o.holder, ttlMs), heartbeatInterval(ttlMs), (e) =>
+        this.log(`${emitterKey}: lease renewal failed: ${(e as Error).message}`),
+      );
       try {
         if (opts.skipWhenEmpty) {
           const model = await readActivationModel(wh, this.o.schema, this.o.stack);
@@ -219,7 +221,7 @@ export class DeliveryLoop {
         this.o.onDelivery?.(report);
         return report;
       } finally {
-        clearInterval(renew);
+        await renewal.stop();
         await leases.release(leaseKey, this.o.holder).catch(() => undefined);
       }
     });

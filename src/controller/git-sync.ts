@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readAppliedModel } from '../compute/applied.js';
 import { planCounts } from '../github/plan-summary.js';
 import { redact } from '../github/redact.js';
@@ -15,9 +15,13 @@ import { withoutDeletes } from '../plan/make.js';
 import { readProvenance } from '../plan/provenance.js';
 import type { Plan } from '../plan/types.js';
 import { SyncStatusStore } from '../state/control/sync-status.js';
-import { openPerStepSession } from '../state/session.js';
+import { migrateState } from '../state/migrate.js';
+import type { StateSession } from '../state/session.js';
 import { openWarehouse } from '../warehouse/index.js';
-import { Controller, type ControllerOptions, type TickReport } from './controller.js';
+import type { TickReport } from './controller.js';
+import { Daemon, type DaemonOptions } from './daemon.js';
+import type { DeliveryReport } from './delivery-loop.js';
+import { requestDirFor } from './request-files.js';
 import type { PlanLike, SyncResult, SyncSteps } from './sync-loop.js';
 import { recordSyncStatus } from './sync-status.js';
 
@@ -30,8 +34,16 @@ export interface GitSyncOptions {
   /** Where relative DuckDB paths resolve: the controller's home, never the checkout (git clean would remove the file). */
   dir: string;
   stack?: string;
-  /** Everything of the compute controller but how it reaches the warehouse, which comes from each synth. */
-  controller: Omit<ControllerOptions, 'open' | 'schema' | 'loadModel'>;
+  /**
+   * Everything of the daemon (compute, delivery, background gc) but how it reaches the warehouse
+   * and which stack it serves, which come from each synth.
+   */
+  daemon: Omit<DaemonOptions, 'open' | 'schema' | 'loadModel' | 'stack' | 'duckDbFile' | 'requestDir'>;
+  /**
+   * Serving (not `--once`): the daemon's delivery loop and background gc run between pulls. The
+   * compute ticks come from the sync loop (`tick`), not from a clock of the controller's own.
+   */
+  serve?: boolean;
   /** How long apply waits for the state lock (a pipeline may be applying too). */
   lockTimeoutMs?: number;
   log?: (line: string) => void;
@@ -40,15 +52,18 @@ export interface GitSyncOptions {
 /**
  * The real layers under `syncOnce` for `linked run --git`: install the checkout's dependencies when
  * its lock file changed, synthesize, plan against the warehouse the commit declares, apply under
- * the stack lock with the commit as provenance, and compute through one Controller, which is
- * rebuilt only when the commit moves the warehouse.
+ * the stack lock with the commit as provenance, then compute and deliver through one Daemon (the
+ * one `linked run` serves), which is rebuilt only when the commit moves the warehouse. Every step
+ * reaches the warehouse through that daemon, so on DuckDB a plan or apply queues with its
+ * computes and deliveries on the one shared file instead of waiting for it.
  */
 export class GitSync {
   private desired?: Desired;
   /** The checkout the last synth read: its HEAD is the provenance of an apply. */
   private checkout?: string;
-  private controller?: Controller;
-  private controllerWarehouse = '';
+  private daemon?: Daemon;
+  private daemonWarehouse = '';
+  private migrated = false;
 
   constructor(private readonly o: GitSyncOptions) {}
 
@@ -76,7 +91,7 @@ export class GitSync {
     },
     plan: async (outDir) => {
       const desired = await loadDesired(outDir, this.o.stack);
-      const plan = await openPerStepSession(desired.warehouse, this.o.dir).withWarehouse(async (wh) =>
+      const plan = await this.session(desired).withWarehouse(async (wh) =>
         buildPlan(wh, desired, { diagnostics: await planDiagnostics(desired, wh) }),
       );
       this.desired = desired;
@@ -84,9 +99,9 @@ export class GitSync {
     },
     apply: async ({ plan: full }, { prune }) => {
       const plan = prune ? full : withoutDeletes(full);
-      const session = openPerStepSession(this.desired!.warehouse, this.o.dir);
+      const session = this.session(this.desired!);
       // The commit, author and branch of the checkout; the controller's own CI variables do not apply.
-      const provenance = { ...readProvenance(this.checkout!, {}), appliedBy: this.controllerFor().id };
+      const provenance = { ...readProvenance(this.checkout!, {}), appliedBy: (await this.daemonFor(this.desired!)).id };
       const result = await withStackLock(session, plan.stack, { timeoutMs: this.o.lockTimeoutMs ?? 60_000, operation: 'run --git' }, (lock) =>
         applyPlanLocked(session, plan, lock, provenance),
       );
@@ -103,41 +118,75 @@ export class GitSync {
   /** The schedule tick between syncs; skipped while suspended or before the first synth. */
   async tick(): Promise<TickReport | undefined> {
     if (!this.desired || (await this.suspended())) return undefined;
-    return this.controllerFor().tick('schedule');
+    return (await this.daemonFor(this.desired)).controller!.tick('schedule');
+  }
+
+  /** `--once`: after the sync's compute, every emitter delivers until its outbox is empty (or stuck). */
+  async deliverUntilEmpty(): Promise<DeliveryReport[]> {
+    if (!this.desired || (await this.suspended())) return [];
+    return (await (await this.daemonFor(this.desired)).delivery?.untilEmpty()) ?? [];
   }
 
   /** `SyncOptions.suspend`: read from the state on every attempt. */
   readonly suspended = async (): Promise<boolean> => {
     const d = this.desired;
     if (!d) return false;
-    return openPerStepSession(d.warehouse, this.o.dir).withWarehouse((wh) => new SyncStatusStore(wh, d.warehouse.stateSchema).isSuspended(d.stack));
+    return this.session(d).withWarehouse((wh) => new SyncStatusStore(wh, d.warehouse.stateSchema).isSuspended(d.stack));
   };
 
   /** `SyncLoopOptions.onResult`: the row `linked status` shows. */
   readonly record = async (result: SyncResult): Promise<void> => {
     const d = this.desired;
     if (!d) return;
-    await openPerStepSession(d.warehouse, this.o.dir).withWarehouse((wh) => recordSyncStatus(wh, d.warehouse.stateSchema, d.stack, result));
+    await this.session(d).withWarehouse((wh) => recordSyncStatus(wh, d.warehouse.stateSchema, d.stack, result));
   };
 
   async stop(): Promise<void> {
-    await this.controller?.stop();
+    await this.daemon?.stop();
   }
 
-  private controllerFor(): Controller {
-    const d = this.desired!;
+  /** The state of `d`'s warehouse, one step at a time, through its daemon; migrated on first use. */
+  private session(d: Desired): StateSession {
+    return {
+      schema: d.warehouse.stateSchema,
+      withWarehouse: async (fn) => {
+        const wh = await (await this.daemonFor(d)).open();
+        try {
+          if (!this.migrated) {
+            await migrateState(wh, d.warehouse.stateSchema);
+            this.migrated = true;
+          }
+          return await fn(wh);
+        } finally {
+          await wh.close();
+        }
+      },
+    };
+  }
+
+  /** The daemon of `d`'s warehouse: the running one, or (first synth, or a commit that moved the warehouse) a new one. */
+  private async daemonFor(d: Desired): Promise<Daemon> {
     const warehouse = JSON.stringify(d.warehouse);
-    if (!this.controller || warehouse !== this.controllerWarehouse) {
-      void this.controller?.stop();
-      this.controllerWarehouse = warehouse;
-      this.controller = new Controller({
-        ...this.o.controller,
-        open: () => openWarehouse(d.warehouse, this.o.dir),
-        schema: d.warehouse.stateSchema,
-        loadModel: (wh) => readAppliedModel(wh, d.warehouse.stateSchema, d.stack),
-      });
-    }
-    return this.controller;
+    if (this.daemon && warehouse === this.daemonWarehouse) return this.daemon;
+    const previous = this.daemon;
+    const wh = d.warehouse;
+    const duckDbFile = wh.type === 'duckdb' && wh.path !== ':memory:' ? resolve(this.o.dir, wh.path) : undefined;
+    const daemon = new Daemon({
+      ...this.o.daemon,
+      open: () => openWarehouse(wh, this.o.dir),
+      schema: wh.stateSchema,
+      stack: d.stack,
+      duckDbFile,
+      requestDir: duckDbFile ? requestDirFor(duckDbFile) : undefined,
+      loadModel: (w) => readAppliedModel(w, wh.stateSchema, d.stack),
+    });
+    // Set before the old one stops, so a caller meanwhile finds this one (and never builds a third).
+    this.daemon = daemon;
+    this.daemonWarehouse = warehouse;
+    this.migrated = false;
+    await previous?.stop();
+    if (this.o.serve) daemon.startBesideSync();
+    return daemon;
   }
 }
 

@@ -1,3 +1,4 @@
+import type { RetentionCounts } from '../state/retention/retention.js';
 import type { DeliveryProgress, EmitterDelivery } from '../activation/deliver.js';
 import type { RunSummary } from '../compute/types.js';
 import { groupApplied, readAppliedResources } from '../state/apply/resources.js';
@@ -76,6 +77,12 @@ export class DaemonObservability {
       error_code: s.error?.code,
       error: s.error?.message,
     });
+  };
+
+  /** A background collection: counted, and one log record (`gc`, level error when it failed). */
+  onGc = (g: { ok: boolean; removed?: RetentionCounts; total: number; error?: string; durationMs: number }): void => {
+    this.metrics.observeGc({ ...g, endedAt: this.now() });
+    this.o.logger?.event('gc', { ok: g.ok, removed: g.total, duration_ms: g.durationMs, error: g.error });
   };
 
   /**

@@ -1,3 +1,4 @@
+import type { RetentionCounts } from '../state/retention/retention.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RunSummary } from '../compute/types.js';
 import type { AudienceSize, EmitterBacklog, LeaseHolding } from '../state/observe/gauges.js';
@@ -72,6 +73,16 @@ export class DaemonMetrics {
   });
   private readonly leaseHolder = new Gauge({ name: 'linked_lease_holder', help: '1 for each live audience lease, labelled by its holder.', labelNames: ['audience', 'holder'], registers: [this.registry] });
   private readonly stateRefreshed = new Gauge({ name: 'linked_state_gauges_refreshed_timestamp_seconds', help: 'When the state gauges (members, outbox, leases) were last read.', registers: [this.registry] });
+  private readonly gcRemoved = new Counter({
+    name: 'linked_gc_removed_rows_total',
+    help: 'State rows the background collection removed, by area (outbox_rows, delivery_pages, runs, ...).',
+    labelNames: ['area'],
+    registers: [this.registry],
+  });
+  private readonly gcRuns = new Counter({ name: 'linked_gc_runs_total', help: 'Background collections, by outcome (ok, failed).', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly gcLast = new Gauge({ name: 'linked_gc_last_run_timestamp_seconds', help: 'When the last background collection ended, whatever its outcome.', registers: [this.registry] });
+  private readonly gcLastSuccess = new Gauge({ name: 'linked_gc_last_success_timestamp_seconds', help: 'When the last successful background collection ended.', registers: [this.registry] });
+  private readonly gcDuration = new Gauge({ name: 'linked_gc_duration_seconds', help: 'Wall time of the last background collection.', registers: [this.registry] });
   private readonly ready = new Gauge({ name: 'linked_ready', help: '1 when the daemon is ready (its last tick opened the warehouse), else 0.', registers: [this.registry] });
 
   constructor(options: { processMetrics?: boolean } = {}) {
@@ -97,6 +108,16 @@ export class DaemonMetrics {
     if (b.deadLettered > 0) this.deadLettered.inc(labels, b.deadLettered);
     // A labelled counter appears once touched: show the emitter at 0 rather than not at all.
     if (b.sent === 0) this.sent.inc(labels, 0);
+  }
+
+  /** One background collection (gc-loop.ts): `removed` per area when it succeeded. */
+  observeGc(g: { ok: boolean; removed?: RetentionCounts; durationMs: number; endedAt: Date }): void {
+    this.gcRuns.inc({ outcome: g.ok ? 'ok' : 'failed' });
+    for (const [area, n] of Object.entries(g.removed ?? {})) this.gcRemoved.inc({ area: snakeCase(area) }, n);
+    const ended = g.endedAt.getTime() / 1000;
+    this.gcLast.set(ended);
+    if (g.ok) this.gcLastSuccess.set(ended);
+    this.gcDuration.set(g.durationMs / 1000);
   }
 
   observeRequest(r: RequestObservation): void {
@@ -132,3 +153,5 @@ export class DaemonMetrics {
     return this.registry.contentType;
   }
 }
+
+const snakeCase = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -59,4 +59,40 @@ describe('the delivery loop', () => {
       await server.close();
     }
   }, 60_000);
+
+  it('a pass leaves its lease free: no renewal in flight re-takes it after the release', async () => {
+    // Renewals every 50 ms while each request takes 60 ms: passes end with a renewal due or queued.
+    const server = await startServer(async (_req, _n, res) => {
+      await new Promise((r) => setTimeout(r, 60));
+      json(res, 200, {});
+    });
+    const path = join(tempDir(), 'w.duckdb');
+    const setup = await openDuckDb(path);
+    await migrateState(setup, SCHEMA);
+    await seedBank(setup, 3);
+    await applyResources(setup, {
+      graph: GRAPH,
+      audiences: [AUDIENCE],
+      destinations: [{ key: 'hook', type: 'webhook', settings: { url: `${server.url}/hook` } }],
+      emitters: [{ key: 'entered', audience: 'overdue-cards', destination: 'hook', trigger: 'audience_entered' }],
+    });
+    await setup.close();
+    const file = new SharedFile({ open: () => openDuckDb(path), waitersDir: waitersDirFor(path) });
+    const loop = new DeliveryLoop({ open: async () => file.handle(), schema: SCHEMA, holder: 'daemon-a', leaseTtlMs: 150 });
+    const held: (string | null)[] = [];
+    try {
+      for (let i = 0; i < 12; i++) {
+        await insertOutbox(file.handle(), [{ kind: 'entered', profileId: `u${i % 3}` }, { kind: 'entered', profileId: `u${(i + 1) % 3}` }], `run-${i}`);
+        expect(await loop.untilEmpty()).toMatchObject([{ status: 'delivered', sent: 2 }]);
+        // Whatever renewal was due has had its turn on the file.
+        await new Promise((r) => setTimeout(r, 120));
+        held.push(await new LeaseStore(file.handle(), SCHEMA).holder(emitterLeaseKey('entered')));
+      }
+      expect(held).toEqual(Array(12).fill(null));
+    } finally {
+      await loop.stop();
+      await file.close();
+      await server.close();
+    }
+  }, 120_000);
 });

@@ -8,6 +8,8 @@ import { withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { daemonOptions, serveUntilSignal } from '../daemon-run.js';
 import { limitHeapGrowth } from '../heap.js';
 import { EXIT, printJson } from '../run.js';
+import { parseDuration } from '../terminal.js';
+import { DEFAULT_RETENTION_DAYS } from '../../state/retention/retention.js';
 import { runFromGit } from '../run-git.js';
 import { DaemonObservability } from '../../observe/daemon.js';
 import { parseListen } from '../../observe/http.js';
@@ -28,6 +30,9 @@ interface RunFlags extends ProjectFlags {
   timeout: string;
   listen?: string;
   logFormat: string;
+  gc: boolean;
+  gcEvery: string;
+  retentionDays: string;
 }
 
 const positive = (v: string, flag: string) => {
@@ -51,6 +56,9 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'maximum runs at once (DuckDB: one at a time)', '2')
     .option('--tick-seconds <n>', 'seconds between looks for due audiences and compute-now requests', '10')
     .option('--lease-ttl <seconds>', 'how long a lease (and this controller) outlives its last heartbeat: a killed controller frees its audiences within this time', '30')
+    .option('--gc-every <duration>', 'time between background collections of old state (as `linked gc`), e.g. 30m, 1h', '1h')
+    .option('--retention-days <days>', 'with the background collection: keep this many days of history (at least 1)', String(DEFAULT_RETENTION_DAYS))
+    .option('--no-gc', 'never collect old state in the background (run `linked gc` yourself)')
     .option('--listen <host:port>', 'serve /healthz, /readyz and Prometheus /metrics on this address (e.g. 127.0.0.1:9464)')
     .option('--log-format <format>', 'text, or json: one JSON line per run and per delivered batch (secrets masked)', 'text')
     .option('--git <url|path>', 'GitOps: pull this repository, synthesize, plan and apply it, then compute (auto-sync)')
@@ -73,6 +81,10 @@ a run failed, an event was dead-lettered, or an emitter is still failing or bloc
 says which). With --json, serving prints one JSON object per line: {"type":"run",...} per run and
 {"type":"delivery",...} per emitter's delivery pass; --once prints one report.
 
+Retention: the serving daemon collects old state in the background as \`linked gc\` does (first one
+minute after it starts, then every --gc-every, keeping --retention-days); a failed collection is
+logged and retried at the next interval. --once never collects.
+
 On DuckDB (one process per file) the controller lets go of the file whenever another command
 wants it, so \`linked status\`, \`runs\`, \`deliveries\` and \`compute\` answer while it works.
 
@@ -83,7 +95,8 @@ Examples:
   $ linked run --tick-seconds 5 --json
   $ linked run --no-deliver &   linked deliver --watch
   $ linked run --git https://github.com/acme/audiences.git --branch main --interval 5m
-  $ linked run --git ../audiences --once --json`,
+  $ linked run --git ../audiences --once --json
+  $ linked run --gc-every 30m --retention-days 14`,
     )
     .action(async (flags: RunFlags) => {
       limitHeapGrowth();
@@ -93,9 +106,11 @@ Examples:
         leaseTtlMs: positive(flags.leaseTtl, '--lease-ttl') * 1000,
       };
       if (!(LOG_FORMATS as readonly string[]).includes(flags.logFormat)) throw new LinkedError('INVALID_OPTION', `--log-format must be text or json, got "${flags.logFormat}".`);
+      const gc = backgroundGc(flags);
       const listen = flags.listen !== undefined ? parseListen(flags.listen) : undefined;
       if (flags.git !== undefined && (listen || flags.logFormat !== 'text')) throw new LinkedError('INVALID_OPTION', '--listen and --log-format do not apply with --git yet: run the controller without --git to serve them.');
-      if (flags.git !== undefined) return runFromGit({ ...flags, git: flags.git, ...tuning });
+      const delivery = { pageSize: positive(flags.pageSize, '--page-size'), timeoutMs: positive(flags.timeout, '--timeout') };
+      if (flags.git !== undefined) return runFromGit({ ...flags, git: flags.git, ...tuning, delivery, gc });
       if (flags.prune || flags.workdir) throw new LinkedError('INVALID_OPTION', '--prune and --workdir need --git.');
       const dir = resolve(flags.dir ?? process.cwd());
       // Only the warehouse config comes from the synthesized project; what runs is the applied state.
@@ -123,8 +138,11 @@ Examples:
         },
         onBatch: hooks.onProgress,
         deliver: flags.deliver,
-        delivery: { pageSize: positive(flags.pageSize, '--page-size'), timeoutMs: positive(flags.timeout, '--timeout'), onRequest: hooks.onRequest },
+        delivery: { ...delivery, onRequest: hooks.onRequest },
         loadModel: (wh) => readAppliedModel(wh, options.schema, flags.stack),
+        // `--once` is a job, not a daemon: it leaves retention to `linked gc`.
+        gc: flags.once ? undefined : gc,
+        onGc: observe.onGc,
       });
       if (listen) {
         const bound = await observe.listen(listen);
@@ -146,6 +164,17 @@ Examples:
       await observe.close();
       logger?.line('stopped');
     });
+}
+
+/** The background collection the flags ask for; undefined with --no-gc. */
+function backgroundGc(flags: RunFlags): { everyMs: number; retentionMs: number } | undefined {
+  const days = Number(flags.retentionDays);
+  if (!Number.isFinite(days) || days < 1) {
+    throw new LinkedError('INVALID_OPTION', `--retention-days must be a number of days, at least 1 (what delivery and replay need), got "${flags.retentionDays}".`);
+  }
+  const everyMs = parseDuration(flags.gcEvery, '--gc-every');
+  if (everyMs < 1000) throw new LinkedError('INVALID_OPTION', `--gc-every must be at least 1s, got "${flags.gcEvery}".`);
+  return flags.gc ? { everyMs, retentionMs: days * 86_400_000 } : undefined;
 }
 
 /** The end of `run --once` in text: nothing due, or what needs a look (runs and passes were logged as they ended). */
