@@ -21,9 +21,15 @@ import type { ResourceKind } from '../src/model/desired.js';
  * fits only under its parent relationship. The scope is a phantom, checked contravariantly.
  */
 
-declare const PROFILE_SCOPE: unique symbol;
-/** The scope of profile-level conditions. */
-export type ProfileScope = typeof PROFILE_SCOPE;
+/**
+ * The scope of profile-level conditions. A named interface, not a string (a column filter's
+ * `Condition<string>` must not fit the profile) and not a `unique symbol` (TypeScript's message
+ * would read "'unique symbol' is not assignable to '"accounts"'"): a condition put at the wrong
+ * level reads "Type 'ProfileScope' is not assignable to type '"accounts"'", naming both levels.
+ */
+export interface ProfileScope {
+  readonly __level: 'the profile: an Audience where, or where() of a relationship of the profile';
+}
 
 /** Where a condition is built: the relationship whose rows it filters (null: the profile). */
 export interface BuildContext {

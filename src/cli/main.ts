@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageInfo } from './package-root.js';
 import { runCli } from './run.js';
 
 /**
@@ -10,6 +11,7 @@ import { runCli } from './run.js';
  */
 const program = new Command('linked')
   .description('Warehouse-native audiences, declared as code.')
+  .version(packageInfo().version, '-V, --version', 'print the version of linked-audiences')
   .option('--debug', 'print stack traces with errors')
   .showHelpAfterError();
 
@@ -20,9 +22,12 @@ const commandFiles = readdirSync(commandsDir)
 
 // Load only the command being run when its file is known: every command pulls in its own layer
 // (DuckDB, octokit, actions-core...), and a CLI should start fast. Help loads them all.
-const requested = process.argv.slice(2).find((a) => !a.startsWith('-'));
+// `--version` alone needs no command at all.
+const args = process.argv.slice(2);
+const requested = args.find((a) => !a.startsWith('-'));
 const match = commandFiles.find((f) => f.replace(/\.(ts|js)$/, '') === requested);
-for (const file of match ? [match] : commandFiles) {
+const versionOnly = !requested && args.some((a) => a === '--version' || a === '-V');
+for (const file of versionOnly ? [] : match ? [match] : commandFiles) {
   const mod = (await import(join(commandsDir, file))) as { register?: (p: Command) => void };
   mod.register?.(program);
 }

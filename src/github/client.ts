@@ -1,4 +1,4 @@
-import { Octokit } from 'octokit';
+import type { Octokit } from 'octokit';
 import { LinkedError } from '../model/errors.js';
 import { resolvePullRequestContext, type GitHubFlags, type PullRequestRef } from './context.js';
 import { redact } from './redact.js';
@@ -23,7 +23,8 @@ export interface GitHubClientOptions {
  * into a LinkedError whose message has been redacted.
  */
 export class GitHubApi {
-  readonly #octokit: Octokit;
+  // Loaded on first use: octokit and its plugins are heavy, and a plan without --github never needs them.
+  readonly #octokit: Promise<Octokit>;
   readonly #token: string;
   readonly mergeableAttempts: number;
   readonly mergeableDelayMs: number;
@@ -32,7 +33,7 @@ export class GitHubApi {
     this.#token = token;
     this.mergeableAttempts = Math.max(1, options.mergeableAttempts ?? 5);
     this.mergeableDelayMs = Math.max(0, options.mergeableDelayMs ?? 1000);
-    this.#octokit = new Octokit({
+    this.#octokit = import('octokit').then(({ Octokit }) => new Octokit({
       auth: token,
       baseUrl: apiUrl,
       userAgent: 'linked-audiences',
@@ -46,13 +47,13 @@ export class GitHubApi {
       },
       // octokit logs a warning on rate limits; it never holds the token, but keep our output ours.
       log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-    });
+    }));
   }
 
   /** Runs one API operation; `operation` names it in the error ("list comments of #12"). */
   async call<T>(operation: string, fn: (octokit: Octokit) => Promise<T>): Promise<T> {
     try {
-      return await fn(this.#octokit);
+      return await fn(await this.#octokit);
     } catch (e) {
       throw gitHubError(e, operation, this.#token);
     }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LinkedError } from '../model/errors.js';
 
 /*
@@ -10,8 +10,18 @@ import { LinkedError } from '../model/errors.js';
  * outdir itself.
  */
 
-/** This package's root: its node_modules/.bin provides `tsx` to apps that use it. */
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The `.bin` folder beside the `tsx` this package depends on: it provides `tsx` to apps that use
+ * it even when the project did not install tsx itself. Found through module resolution, which
+ * holds whether this code runs from src/ or from a bundled chunk of dist/.
+ */
+function tsxBinDir(): string | undefined {
+  try {
+    return join(dirname(dirname(createRequire(import.meta.url).resolve('tsx/package.json'))), '.bin');
+  } catch {
+    return undefined;
+  }
+}
 
 export interface CdktfJson {
   /** The command that runs the app, e.g. `tsx main.ts`. */
@@ -63,7 +73,7 @@ export async function synthApp(projectDir: string, opts: SynthOptions = {}): Pro
   rmSync(join(outDir, 'stacks'), { recursive: true, force: true });
   rmSync(join(outDir, 'manifest.json'), { force: true });
 
-  const PATH = [join(dir, 'node_modules', '.bin'), join(PACKAGE_ROOT, 'node_modules', '.bin'), process.env.PATH ?? ''].join(delimiter);
+  const PATH = [join(dir, 'node_modules', '.bin'), tsxBinDir(), process.env.PATH ?? ''].filter((p) => p !== undefined).join(delimiter);
   const { code, output } = await run(config.app, dir, { ...process.env, PATH, CDKTF_OUTDIR: outDir }, opts.quiet ?? false);
   if (code !== 0) {
     throw new LinkedError('SYNTH_FAILED', `The app (${config.app}) failed in ${dir}:\n${explainFailure(output)}`, { exitCode: code });

@@ -1,5 +1,4 @@
 import type { WarehouseConfig } from '../model/warehouse.js';
-import { openDuckDb } from './duckdb.js';
 import type { Warehouse } from './types.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,7 +11,6 @@ export interface OpenWarehouseOptions {
 
 export * from './types.js';
 export * from './errors.js';
-export { openDuckDb, DuckDbWarehouse, duckDbTypeFamily } from './duckdb.js';
 
 /**
  * Opens the warehouse a stack declares. A relative DuckDB path is taken from `baseDir`
@@ -26,6 +24,9 @@ export async function openWarehouse(config: WarehouseConfig, baseDir = process.c
     if (path !== ':memory:' && !existsSync(path)) {
       throw new LinkedError('WAREHOUSE_MISSING', `The DuckDB file ${path} does not exist: create it (for the examples: "linked example bank|airline|ecommerce --out ${config.path}") or fix the stack's warehouse path.`);
     }
+    // Loaded on demand too: the native bindings take a noticeable share of a command's start-up,
+    // and commands that never open a warehouse (synth, validate, check) should not pay for them.
+    const { openDuckDb } = await import('./duckdb.js');
     return openDuckDb(path, { readOnly: options.readOnly });
   }
   // snowflake-sdk brings the AWS SDK (for stages, which we never use); its notice about future

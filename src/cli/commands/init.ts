@@ -1,21 +1,78 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
 import { withProjectOptions, projectOptions, type ProjectFlags } from '../command-options.js';
 import { migrateState } from '../../state/migrate.js';
+import { scaffoldProject } from '../scaffold.js';
 
-/** `linked init`: creates the state schema (or migrates it to the latest version). */
+interface InitFlags extends ProjectFlags {
+  name?: string;
+  package?: string;
+}
+
+/**
+ * `linked init [dir]`: in a new or empty folder, writes a project (templates/project); in a
+ * project (a folder with cdktf.json), creates the state schema or migrates it to the latest version.
+ */
 export function register(program: Command): void {
-  withProjectOptions(program.command('init').description('create or migrate the state schema in the warehouse')).action(async (flags: ProjectFlags) => {
-    const project = await openProject(projectOptions(flags));
-    try {
-      // openProject already migrated; this call reports the version (a no-op when current).
-      const { to } = await migrateState(project.warehouse, project.stateSchema);
-      const result = { stack: project.desired.stack, stateSchema: project.stateSchema, warehouse: project.desired.warehouse.type, schemaVersion: to };
-      if (flags.json) printJson(result);
-      else process.stdout.write(`State schema ${result.stateSchema} is at version ${to} (${result.warehouse}). Stack "${result.stack}" is ready to plan.\n`);
-    } finally {
-      await project.close();
-    }
-  });
+  withProjectOptions(
+    program
+      .command('init')
+      .argument('[dir]', 'the folder: a new one to create a project in, or an existing project')
+      .description('create a new project in an empty folder; in an existing project, create or migrate the state schema'),
+  )
+    .option('--name <name>', "the new project's package and stack name (default: the folder's name)")
+    .option('--package <spec>', 'how the new project depends on linked-audiences: a path or a tarball made by "npm pack" (default: a file: path to this copy)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ linked init my-audiences                 # a new project
+  $ linked init my-audiences --package ../linked-audiences-0.1.0.tgz
+  $ linked init                              # in a project: create or migrate the state schema`,
+    )
+    .action(async (dirArg: string | undefined, flags: InitFlags) => {
+      const dir = resolve(dirArg ?? flags.dir ?? process.cwd());
+      // A project: the app's cdktf.json, or at least its synthesized output (a pipeline's artifact).
+      const isProject = existsSync(join(dir, 'cdktf.json')) || existsSync(join(dir, 'cdktf.out')) || flags.outDir !== undefined;
+      if (isProject) await migrateProject({ ...flags, dir });
+      else createProject(dir, flags);
+    });
+}
+
+function createProject(dir: string, flags: InitFlags): void {
+  const result = scaffoldProject(dir, { name: flags.name, dependency: flags.package });
+  if (flags.json) {
+    printJson({ created: result });
+    return;
+  }
+  const shown = relative(process.cwd(), dir) || '.';
+  const lines = [
+    `Created project "${result.name}" in ${shown}/ (linked-audiences from ${result.dependency}):`,
+    ...result.files.map((f) => `  ${f}`),
+    '',
+    'Next:',
+    ...(shown === '.' ? [] : [`  cd ${shown}`]),
+    '  npm install',
+    '  npm run data          # a sample bank warehouse in warehouse.duckdb',
+    '  npx linked check      # type-check main.ts, synthesize and validate',
+    '  npx linked plan',
+    'Walk-through: docs/getting-started.md',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+async function migrateProject(flags: InitFlags): Promise<void> {
+  const project = await openProject(projectOptions(flags));
+  try {
+    // openProject already migrated; this call reports the version (a no-op when current).
+    const { to } = await migrateState(project.warehouse, project.stateSchema);
+    const result = { stack: project.desired.stack, stateSchema: project.stateSchema, warehouse: project.desired.warehouse.type, schemaVersion: to };
+    if (flags.json) printJson(result);
+    else process.stdout.write(`State schema ${result.stateSchema} is at version ${to} (${result.warehouse}). Stack "${result.stack}" is ready to plan.\n`);
+  } finally {
+    await project.close();
+  }
 }

@@ -4,12 +4,14 @@ import { relative, resolve } from 'node:path';
 import { listStacks, synthApp } from '../../manifest/index.js';
 import { PROVIDER_NAME } from '../../model/desired.js';
 import { printJson } from '../run.js';
+import { requireTypesClean } from '../typecheck.js';
 
 interface SynthFlags {
   dir: string;
   outDir?: string;
   json?: boolean;
   quiet?: boolean;
+  check?: boolean;
 }
 
 /** Stack name, file and how many linkedaudiences_* resources it holds (other providers' are not ours). */
@@ -31,6 +33,7 @@ export function register(program: Command): void {
     .option('--out-dir <dir>', "write here instead of cdktf.json's output (default cdktf.out)")
     .option('--json', 'machine-readable output')
     .option('--quiet', "do not echo the app's own output")
+    .option('--check', 'type-check the project first (as "linked check") and stop at a type error')
     .addHelpText(
       'after',
       `
@@ -40,9 +43,11 @@ synth with the construct path of each problem. Then check the result with "linke
 
 Examples:
   $ linked synth
+  $ linked synth --check
   $ linked synth --dir examples/airline --json`,
     )
     .action(async (flags: SynthFlags) => {
+      if (flags.check) requireTypesClean(resolve(flags.dir), { json: flags.json });
       const outDir = await synthApp(flags.dir, { quiet: flags.quiet || flags.json, outDir: flags.outDir });
       const stacks = describeOutDir(outDir);
       if (flags.json) {

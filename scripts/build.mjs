@@ -1,0 +1,35 @@
+// `npm run build`: compiles the CLI to dist/ with esbuild (the bundler tsx itself uses).
+// Our code is bundled; packages stay imports of node_modules (native DuckDB bindings, the
+// Snowflake driver and the others load as they are). Each command is an entry point of its own so
+// `linked <command>` loads one command's code, and code shared between commands goes to chunks.
+// The stamp dist/.built is written last: bin/linked.js runs dist/ only once the build finished.
+import { build } from 'esbuild';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const commands = readdirSync(join(root, 'src/cli/commands'))
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts'))
+  .map((f) => join(root, 'src/cli/commands', f));
+
+const started = Date.now();
+rmSync(dist, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: [join(root, 'src/cli/main.ts'), ...commands],
+  outbase: join(root, 'src'),
+  outdir: dist,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  chunkNames: 'chunks/[name]-[hash]',
+  logLevel: 'warning',
+});
+writeFileSync(join(dist, '.built'), `${new Date().toISOString()}\n`);
+if (!process.argv.includes('--quiet')) process.stdout.write(`Built dist/ in ${Date.now() - started} ms\n`);

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'linked.js');
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+function run(cmd: string, args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, NO_COLOR: '1', npm_config_offline: 'true' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/**
+ * What `npm install` of the tarball does, without the network: the package unpacked into
+ * node_modules, its bin linked, its own dependencies (and the project's TypeScript and Node types)
+ * taken from this checkout's node_modules.
+ */
+async function installTarball(project: string, tarball: string): Promise<void> {
+  const pkg = join(project, 'node_modules', 'linked-audiences');
+  mkdirSync(pkg, { recursive: true });
+  mkdirSync(join(project, 'node_modules', '.bin'));
+  mkdirSync(join(project, 'node_modules', '@types'));
+  const tar = await run('tar', ['xzf', tarball, '-C', pkg, '--strip-components', '1'], project);
+  expect(tar.stderr).toBe('');
+  const deps = realpathSync(join(ROOT, 'node_modules'));
+  symlinkSync(deps, join(pkg, 'node_modules'));
+  symlinkSync(join(deps, 'typescript'), join(project, 'node_modules', 'typescript'));
+  symlinkSync(join(deps, '@types', 'node'), join(project, 'node_modules', '@types', 'node'));
+  symlinkSync('../linked-audiences/bin/linked.js', join(project, 'node_modules', '.bin', 'linked'));
+}
+
+describe('linked init, check and a packed install', () => {
+  it('--version prints the package version', async () => {
+    const r = await run(process.execPath, [BIN, '--version'], ROOT);
+    expect(r.stdout.trim()).toBe(VERSION);
+    expect(r.status).toBe(0);
+  });
+
+  it('refuses a folder that holds files, and writes nothing there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'linked-init-'));
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    const r = await run(process.execPath, [BIN, 'init', dir], ROOT);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('INIT_NOT_EMPTY');
+    expect(r.stderr).toContain('linked init my-audiences');
+    expect(existsSync(join(dir, 'main.ts'))).toBe(false);
+  });
+
+  it('scaffolds into a folder holding only .git, with --json listing the files', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'linked-init-')), 'My Audiences');
+    mkdirSync(join(dir, '.git'), { recursive: true });
+    const r = await run(process.execPath, [BIN, 'init', dir, '--json', '--package', 'file:../x.tgz'], ROOT);
+    expect(r.stderr).toBe('');
+    const { created } = JSON.parse(r.stdout) as { created: { name: string; files: string[]; dependency: string } };
+    expect(created.name).toBe('my-audiences');
+    expect(created.files).toEqual(['.github/workflows/linked.yml', '.gitignore', 'README.md', 'cdktf.json', 'main.ts', 'package.json', 'tsconfig.json']);
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; dependencies: Record<string, string> };
+    expect(pkg).toMatchObject({ name: 'my-audiences', dependencies: { 'linked-audiences': 'file:../x.tgz' } });
+    expect(readFileSync(join(dir, 'main.ts'), 'utf8')).toContain("new LinkedAudiencesStack(app, 'my-audiences'");
+    // The workflow's own ${{ }} expressions are not placeholders.
+    expect(readFileSync(join(dir, '.github/workflows/linked.yml'), 'utf8')).toContain('${{ secrets.GITHUB_TOKEN }}');
+  });
+
+  it('init, then from an `npm pack` tarball: --version, example data, check, plan, and synth --check stops at a type error', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'linked-pack-'));
+    const pack = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', tmp, '--json'], ROOT);
+    expect(pack.status, pack.stderr).toBe(0);
+    const [{ filename, files }] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
+    const shipped = files.map((f) => f.path);
+    expect(shipped).toEqual(expect.arrayContaining(['dist/.built', 'dist/cli/main.js', 'docs/getting-started.md', 'README.md', 'templates/project/gitignore']));
+
+    const init = await run(process.execPath, [BIN, 'init', 'app', '--package', `file:../${filename}`], tmp);
+    expect(init.status, init.stderr).toBe(0);
+    const project = join(tmp, 'app');
+    await installTarball(project, join(tmp, filename));
+    const linked = (...args: string[]) => run(process.execPath, [join(project, 'node_modules', '.bin', 'linked'), ...args], project);
+
+    expect((await linked('--version')).stdout.trim()).toBe(VERSION);
+    const data = await linked('example', 'bank', '--profiles', '200', '--out', 'warehouse.duckdb');
+    expect(data.status, data.stderr).toBe(0);
+
+    const check = await linked('check');
+    expect(check.status, check.stderr).toBe(0);
+    expect(check.stdout).toContain('Types: no errors');
+    expect(check.stdout).toContain('Stack app (duckdb warehouse.duckdb): valid');
+
+    const plan = await linked('plan');
+    expect(plan.status, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/Plan: 4 to add, 0 to change/);
+
+    // A column filter used as a profile-level condition: tsx runs it, the type check refuses it.
+    const main = readFileSync(join(project, 'main.ts'), 'utf8');
+    const wrong = main.replace("trait('plan').oneOf('premium', 'private'),", "col('balance').gt(1),");
+    expect(wrong).not.toBe(main);
+    writeFileSync(join(project, 'main.ts'), wrong);
+    const line = wrong.split('\n').findIndex((l) => l.includes('where: all(')) + 1;
+    const checked = await linked('synth', '--check');
+    expect(checked.status).toBe(1);
+    expect(checked.stderr).toMatch(/Error \[TYPE_ERRORS\]: \d+ type errors? in main\.ts: fix/);
+    expect(checked.stderr).toMatch(new RegExp(`^main\\.ts:${line}:\\d+ - error TS2322: Type 'Condition<string>' is not assignable to type 'Condition<ProfileScope>'`, 'm'));
+    expect(checked.stderr).toContain('ProfileScope');
+    expect(checked.stderr).not.toContain('unique symbol');
+  }, 300_000);
+});
