@@ -117,7 +117,7 @@ export async function auditWithGit(
 
 /** The Terraform-like lines of one logged change (secrets print as (sensitive)). */
 export function changeDiffLines(c: LoggedChange): string[] {
-  return resourceChangeLines({ ...c, before: null, after: null, notes: [] });
+  return resourceChangeLines({ ...c, notes: [] });
 }
 
 const fenceSafe = (s: string) => s.replace(/```/g, '`\u200b``');

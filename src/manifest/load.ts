@@ -56,6 +56,23 @@ export async function loadDesired(outDir = 'cdktf.out', stack?: string): Promise
   return desiredFromStackJson(readJson(file) as Json, name);
 }
 
+/**
+ * Where each resource of a stack was declared: model address (`audience.overdue-cards`) ->
+ * construct path (`bank/overdue-cards`), as cdktn recorded it. Empty when cdktf.out holds no such
+ * stack or no metadata; only for messages, never for identity.
+ */
+export function constructPaths(outDir: string, stack: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const file = listStacks(resolve(outDir)).get(stack);
+  if (!file || !existsSync(file)) return out;
+  for (const r of locateResources(readJson(file) as Json, [])) {
+    const path = constructPathOf(r);
+    const key = typeof r.block.key === 'string' ? r.block.key : r.name;
+    if (path) out.set(`${r.kind}.${key}`, path);
+  }
+  return out;
+}
+
 function readJson(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
@@ -158,9 +175,13 @@ function locateResources(json: Json, problems: string[]): Located[] {
   return out;
 }
 
-function addressOf(r: Located): string {
+function constructPathOf(r: Located): string | undefined {
   const path = ((r.block['//'] as Json | undefined)?.metadata as Json | undefined)?.path;
-  const constructPath = typeof path === 'string' ? path.replace(/\/resource$/, '') : undefined;
+  return typeof path === 'string' ? path.replace(/\/resource$/, '') : undefined;
+}
+
+function addressOf(r: Located): string {
+  const constructPath = constructPathOf(r);
   return `${terraformType(r.kind)}.${r.name}${constructPath ? ` (${constructPath})` : ''}`;
 }
 

@@ -4,7 +4,7 @@ import type { ClassicAudience } from '../model/audience.js';
 import { RESOURCE_SCHEMAS } from '../model/desired.js';
 import type { DataGraph } from '../model/graph.js';
 import { LinkedError } from '../model/errors.js';
-import { ApplyLogStore, type NewApplyLogEntry } from '../state/apply/apply-log.js';
+import { ApplyLogStore, type LoggedChange, type NewApplyLogEntry } from '../state/apply/apply-log.js';
 import { CatalogSnapshotStore } from '../state/apply/catalog-snapshots.js';
 import { acquireStackLock, LockStore, stackLockName, type AcquireOptions, type LockInfo } from '../state/apply/lock.js';
 import { ResourceStore, type WriteContext } from '../state/apply/resources.js';
@@ -106,7 +106,7 @@ function logRow(
     branch: provenance.branch,
     prNumber: provenance.prNumber,
     planHash: plan.planHash,
-    changes: canonicalJson(actionable.map(logEntry)),
+    changes: canonicalJson(actionable.map(loggedChange)),
     stack: plan.stack,
     author: provenance.author,
     repository: provenance.repository,
@@ -127,13 +127,14 @@ function logRow(
 }
 
 /** What the apply log keeps of a change: enough to show who changed what, with the diff. */
-const logEntry = (c: ResourceChange) => ({
+export const loggedChange = (c: ResourceChange): LoggedChange => ({
   address: c.address,
   kind: c.kind,
   key: c.key,
-  action: c.action,
+  action: c.action as LoggedChange['action'],
   attributes: c.attributes,
   ...(c.replaces ? { replaces: c.replaces } : {}),
+  ...(c.conditionDiff ? { conditionDiff: c.conditionDiff } : {}),
 });
 
 async function writeChange(resources: ResourceStore, c: ResourceChange, ctx: WriteContext): Promise<void> {

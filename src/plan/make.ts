@@ -1,4 +1,5 @@
 import type { Audience } from '../model/audience.js';
+import { diffConditions } from '../model/condition-diff.js';
 import { RESOURCE_KINDS, type Desired, type ResourceKind } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { hasErrors } from '../model/diagnostics.js';
@@ -195,7 +196,10 @@ function change(
   after: unknown,
   attributes: AttributeChange[],
 ): ResourceChange {
-  return { address: address(kind, key), kind, key, action, before, after, attributes, notes: notesFor(kind, action, before, after, attributes) };
+  const c: ResourceChange = { address: address(kind, key), kind, key, action, before, after, attributes, notes: notesFor(kind, action, before, after, attributes) };
+  const conditionDiff = kind === 'audience' && action !== 'no-op' ? diffConditions((before as Audience | null)?.condition, (after as Audience | null)?.condition) : undefined;
+  if (conditionDiff) c.conditionDiff = conditionDiff;
+  return c;
 }
 
 /** What a change means at run time, in the seed's terms. */

@@ -1,3 +1,4 @@
+import { cannotApplyLine } from './render-diagnostics.js';
 import { diagnosticLine, impactRows, resourceChangeLines, summaryLine } from './render-text.js';
 import type { Plan, ResourceChange } from './types.js';
 
@@ -42,7 +43,7 @@ export function renderPlanMarkdown(plan: Plan): string {
     out.push('', '**Impact** (counted in the warehouse when the plan was made)', '', '| Audience | Current | New | Entering | Exiting |', '|---|---:|---:|---:|---:|');
     for (const r of impactRows(plan.impact)) out.push(`| \`${r[0]}\` | ${r.slice(1).join(' | ')} |`);
   }
-  if (errors.length) out.push('', `**This plan has ${errors.length} error${errors.length > 1 ? 's' : ''} and cannot be applied.**`);
+  if (errors.length) out.push('', `**${cannotApplyLine(plan.diagnostics).replace(/\|/g, '\\|')}**`);
   out.push('', `<sub>plan ${plan.planHash.slice(0, 12)} · state ${plan.stateHash.slice(0, 12)}</sub>`);
   return out.join('\n') + '\n';
 }

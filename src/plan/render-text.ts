@@ -1,5 +1,7 @@
 import { isSecretRef } from '../model/common.js';
 import type { Diagnostic } from '../model/diagnostics.js';
+import { conditionBlockLines } from './render-condition.js';
+import { cannotApplyLine } from './render-diagnostics.js';
 import type { AttributeChange, AudienceImpact, Plan, PlanSummary, ResourceChange } from './types.js';
 
 export interface TextRenderOptions {
@@ -39,12 +41,26 @@ function attributeLine(a: AttributeChange, paint: Paint): string {
   return `      ${paint(style, symbol)} ${a.path} = ${value}${forces}`;
 }
 
-/** The lines of one resource change, Terraform-like. Shared by the terminal and markdown renderers. */
-export function resourceChangeLines(c: ResourceChange, paint: Paint = (_s, t) => t): string[] {
+const isConditionAttribute = (a: AttributeChange) => a.path === 'condition' || a.path.startsWith('condition.');
+
+/**
+ * The lines of one resource change, Terraform-like. Shared by the terminal, markdown and audit
+ * renderers. An audience's condition shows as the readable tree of its diff, in place of its
+ * `condition.*` attributes.
+ */
+export function resourceChangeLines(c: Pick<ResourceChange, 'address' | 'kind' | 'key' | 'action' | 'attributes' | 'replaces' | 'notes' | 'conditionDiff'>, paint: Paint = (_s, t) => t): string[] {
   const lines = [`  ${paint('bold', `# ${c.address}`)} ${HEADLINE[c.action]}${c.replaces ? ` (replaces ${c.kind}.${c.replaces})` : ''}`];
   const symbol = SYMBOL[c.action].padStart(3);
   lines.push(`${paint(STYLE[c.action], symbol)} ${c.kind} "${c.key}" {`);
-  for (const a of c.attributes) lines.push(attributeLine(a, paint));
+  let conditionShown = false;
+  for (const a of c.attributes) {
+    if (c.conditionDiff && isConditionAttribute(a)) {
+      if (!conditionShown) lines.push(...conditionBlockLines(c.conditionDiff, 6, paint));
+      conditionShown = true;
+      continue;
+    }
+    lines.push(attributeLine(a, paint));
+  }
   lines.push('    }');
   for (const n of c.notes) lines.push(`    ${paint('dim', `# ${n}`)}`);
   return lines;
@@ -89,7 +105,7 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions = {}): str
     for (const r of [header, ...rows]) out.push('  ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
     for (const i of plan.impact.filter((x) => x.error)) out.push(`  ${i.key}: ${i.error}`);
   }
-  if (!plan.applicable) out.push('', paint('red', 'This plan has errors and cannot be applied.'));
+  if (!plan.applicable) out.push('', paint('red', cannotApplyLine(plan.diagnostics)));
   return out.join('\n') + '\n';
 }
 

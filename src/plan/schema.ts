@@ -17,6 +17,25 @@ const AttributeChangeSchema = z.object({
   forcesReplacement: z.boolean(),
 });
 
+type ConditionDiffInput = {
+  action: 'add' | 'remove' | 'change' | 'unchanged';
+  before?: string;
+  after?: string;
+  path: string;
+  children: ConditionDiffInput[];
+  folded?: number;
+};
+const ConditionDiffSchema: z.ZodType<ConditionDiffInput> = z.object({
+  action: z.enum(['add', 'remove', 'change', 'unchanged']),
+  before: z.string().optional(),
+  after: z.string().optional(),
+  path: z.string(),
+  get children() {
+    return z.array(ConditionDiffSchema);
+  },
+  folded: z.number().int().optional(),
+});
+
 const ResourceChangeSchema = z.object({
   address: z.string(),
   kind: z.enum(RESOURCE_KINDS),
@@ -27,6 +46,7 @@ const ResourceChangeSchema = z.object({
   attributes: z.array(AttributeChangeSchema),
   replaces: z.string().optional(),
   notes: z.array(z.string()),
+  conditionDiff: ConditionDiffSchema.optional(),
 });
 
 const DiagnosticSchema = z.object({

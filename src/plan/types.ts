@@ -1,3 +1,4 @@
+import type { ConditionDiff } from '../model/condition-diff.js';
 import type { ResourceKind } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { WarehouseConfig } from '../model/warehouse.js';
@@ -41,6 +42,11 @@ export interface ResourceChange {
   replaces?: string;
   /** What this change means at run time (e.g. a condition change takes effect at the next compute). */
   notes: string[];
+  /**
+   * An audience whose condition is created, deleted or edited: the condition trees diffed node by
+   * node, as the renderers show them (the `condition.*` attributes above stay, for tools).
+   */
+  conditionDiff?: ConditionDiff;
 }
 
 export interface PlanSummary {

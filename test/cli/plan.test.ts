@@ -41,19 +41,22 @@ describe('linked init / plan / apply (CLI process)', () => {
 
     const auto = linked(['apply', '--dir', dir, '--auto-approve']);
     expect(auto.status).toBe(0);
-    expect(auto.stdout).toMatch(/~ condition\.value\.literal = "premium" -> "gold"[\s\S]*Apply complete: 0 added, 1 changed, 0 replaced, 0 destroyed/);
+    expect(auto.stdout).toMatch(/~ condition \{\n\s+~ trait plan = "premium" -> "gold"\n\s+\}[\s\S]*Apply complete: 0 added, 1 changed, 0 replaced, 0 destroyed/);
   }, 300_000);
 
   it('a plan with errors exits 1 and cannot be applied', async () => {
-    const { dir, raw, write } = await makeProject(1);
+    const { dir, raw, write } = await makeProject(1, { constructPaths: true });
     raw.graph.profile.table = 'main.no_profiles';
     write(raw);
     const plan = linked(['plan', '--dir', dir, '--detailed-exitcode']);
     expect(plan.status).toBe(1);
     expect(plan.stdout).toMatch(/^Error \[[A-Z_]+\]: Table main\.no_profiles \(Data Graph profile\) does not exist in the warehouse/m);
-    expect(plan.stdout).toMatch(/This plan has errors and cannot be applied\.\n$/);
+    expect(plan.stdout).toMatch(/This plan has \d+ errors? and cannot be applied: [A-Z_]+ \(data_graph\.graph\)[^\n]*\.\n$/);
+    // Repeated after the plan, on stderr, with the construct that declared the resource.
+    expect(plan.stderr).toMatch(/^Diagnostics: \d+ errors?[^\n]*\n  Error \[[A-Z_]+\] data_graph\.graph, construct marketing\/graph[^\n]*: Table main\.no_profiles \(Data Graph profile\) does not exist/);
+    expect(plan.stderr).toMatch(/This plan has \d+ errors? and cannot be applied: [A-Z_]+ \(data_graph\.graph\)[^\n]*\.\n$/);
     const apply = linked(['apply', '--dir', dir, '--auto-approve']);
     expect(apply.status).toBe(1);
-    expect(apply.stderr).toBe('Error [PLAN_HAS_ERRORS]: The plan has errors and cannot be applied (see above).\n');
+    expect(apply.stderr).toMatch(/^Diagnostics: [\s\S]*\nError \[PLAN_HAS_ERRORS\]: The plan has errors and cannot be applied \(see above\)\.\n$/);
   }, 120_000);
 });

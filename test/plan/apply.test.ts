@@ -120,6 +120,8 @@ describe('apply', () => {
       'create destination.hook',
       'create event_emitter.entered-hook',
     ]);
+    // The condition's readable diff is logged with the change: what `linked audit` renders.
+    expect(first.changes.find((c) => c.address === 'audience.aud-0')!.conditionDiff).toEqual({ action: 'add', after: 'trait plan = "premium"', path: 'condition', children: [] });
     expect(second).toMatchObject({ appliedBy: 'ana', branch: 'feature/x', prNumber: null, planHash: p2.planHash });
     expect(second.changes).toEqual([
       {

@@ -27,7 +27,7 @@ export function linkedAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promis
 }
 
 /** A project directory: the fixture stack synthesized to cdktf.out, its warehouse file with the graph's tables. */
-export async function makeProject(audiences = 2): Promise<{ dir: string; raw: Record<string, any>; write: (raw: Record<string, any>) => void }> {
+export async function makeProject(audiences = 2, options: { constructPaths?: boolean } = {}): Promise<{ dir: string; raw: Record<string, any>; write: (raw: Record<string, any>) => void }> {
   const dir = tempDir('linked-cli-');
   const wh = await openDuckDb(join(dir, 'w.duckdb'));
   try {
@@ -39,7 +39,7 @@ export async function makeProject(audiences = 2): Promise<{ dir: string; raw: Re
     await wh.close();
   }
   const raw = rawDesired('w.duckdb', audiences);
-  const write = (r: Record<string, any>) => writeManifest(dir, desired(r));
+  const write = (r: Record<string, any>) => writeManifest(dir, desired(r), options);
   write(raw);
   return { dir, raw, write };
 }

@@ -42,7 +42,7 @@ export const desired = (raw: Record<string, any>): Desired => Desired.parse(stru
  * Writes `<dir>/cdktf.out/stacks/<stack>/cdk.tf.json` for a desired stack, encoded the way the
  * constructs synthesize it (src/model/attributes.ts), so CLI tests load it through loadDesired.
  */
-export function writeManifest(dir: string, d: Desired): void {
+export function writeManifest(dir: string, d: Desired, options: { constructPaths?: boolean } = {}): void {
   const encode = (specs: readonly AttributeSpec[], value: Record<string, unknown>) => {
     const block: Record<string, unknown> = {};
     for (const s of specs) {
@@ -53,7 +53,10 @@ export function writeManifest(dir: string, d: Desired): void {
   };
   const resource: Record<string, Record<string, unknown>> = {};
   const add = (kind: ResourceKind, spec: { key: string }) => {
-    (resource[terraformType(kind)] ??= {})[spec.key.replace(/-/g, '_')] = encode(RESOURCE_ATTRIBUTES[kind], spec as Record<string, unknown>);
+    const block = encode(RESOURCE_ATTRIBUTES[kind], spec as Record<string, unknown>);
+    // cdktn records where each resource was declared; the CLI names the construct in its messages.
+    if (options.constructPaths) block['//'] = { metadata: { path: `${d.stack}/${spec.key}/resource` } };
+    (resource[terraformType(kind)] ??= {})[spec.key.replace(/-/g, '_')] = block;
   };
   add('data_graph', d.graph);
   d.classicAudiences.forEach((s) => add('classic_audience', s));

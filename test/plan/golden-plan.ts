@@ -39,3 +39,55 @@ export function goldenPlan(): Plan {
     ],
   });
 }
+
+/** A nested condition, three levels deep: the readable-condition goldens edit it. */
+export function nestedCondition(): any {
+  return {
+    kind: 'and',
+    conditions: [
+      { kind: 'trait', trait: 'plan', operator: 'one_of', value: ['premium', 'private'] },
+      { kind: 'trait', trait: 'email', operator: 'exists' },
+      {
+        kind: 'entity',
+        relationship: 'accounts',
+        count: { op: 'at_least', value: 1 },
+        where: {
+          kind: 'and',
+          conditions: [
+            { kind: 'column', column: 'status', operator: 'equals', value: { literal: 'open' } },
+            {
+              kind: 'entity',
+              relationship: 'cards',
+              count: { op: 'at_least', value: 1 },
+              where: {
+                kind: 'and',
+                conditions: [
+                  { kind: 'column', column: 'tier', operator: 'equals', value: { literal: 'gold' } },
+                  { kind: 'column', column: 'balance', operator: 'gte', value: { literal: 30 } },
+                ],
+              },
+            },
+          ],
+        },
+      },
+      { kind: 'event', name: 'Payment Made', where: [{ property: 'amount', operator: 'gte', value: { literal: 5 } }], count: { op: 'at_least', value: 2 }, window: { type: 'within', amount: 30, unit: 'days' } },
+    ],
+  };
+}
+
+/**
+ * A plan whose audience's nested condition changes: a threshold three levels down, an event count,
+ * a condition removed and one added; another audience is created with a nested condition.
+ */
+export function conditionGoldenPlan(): Plan {
+  const before = rawDesired('warehouse.duckdb', 2);
+  before.audiences[0].condition = nestedCondition();
+  const after = structuredClone(before);
+  const c = after.audiences[0].condition;
+  c.conditions[2].where.conditions[1].where.conditions[1].value.literal = 1000;
+  c.conditions[3].count.value = 3;
+  c.conditions.splice(1, 1);
+  c.conditions.push({ kind: 'not', condition: { kind: 'audience', audience: 'aud-1', source: 'linked', negate: false } });
+  after.audiences.push({ key: 'big-spenders', name: 'Big spenders', condition: { kind: 'entity', relationship: 'accounts', count: { op: 'at_least', value: 1 }, where: { kind: 'entity', relationship: 'cards', count: { op: 'at_least', value: 2 }, where: { kind: 'column', column: 'balance', operator: 'gt', value: { literal: 5000 } } } } });
+  return makePlan(desired(after), appliedFrom(desired(before)), { now: NOW });
+}

@@ -58,7 +58,9 @@ describe('plan diff', () => {
     ]);
     expect(a0.notes).toEqual(['condition change takes effect at the next compute', 'enabled: computes at the next tick']);
     const a1 = p.changes.find((c) => c.address === 'audience.aud-1')!;
+    expect(a0.conditionDiff).toEqual({ action: 'change', before: 'trait plan = "premium"', after: 'trait plan = "gold"', path: 'condition', children: [] });
     expect(a1.attributes.map((a) => a.path)).toEqual(['name']);
+    expect(a1.conditionDiff).toBeUndefined();
     expect(p.summary).toMatchObject({ update: 2, noop: 3 });
 
     await planAndApply(wh, desired(raw));

@@ -6,7 +6,11 @@ import { renderPlanJson } from '../../src/plan/planfile.js';
 import { renderPlanMarkdown } from '../../src/plan/render-markdown.js';
 import { renderPlanText } from '../../src/plan/render-text.js';
 import { makePlan } from '../../src/plan/make.js';
-import { goldenPlan } from './golden-plan.js';
+import { conditionGoldenPlan, goldenPlan } from './golden-plan.js';
+import { renderDiagnosticSummary } from '../../src/plan/render-diagnostics.js';
+import { loggedChange } from '../../src/plan/apply.js';
+import { renderAuditText } from '../../src/cli/commands/audit.js';
+import type { ApplyLogEntry } from '../../src/state/apply/apply-log.js';
 import { desired, rawDesired } from './fixtures.js';
 
 const golden = (name: string) => fileURLToPath(new URL(`./golden/${name}`, import.meta.url));
@@ -50,8 +54,8 @@ describe('plan renderers', () => {
     expect(renderPlanText(noChanges)).toBe('No changes. Stack "marketing" matches the applied state.\n');
     expect(renderPlanMarkdown(noChanges)).toContain('No changes: stack `marketing` matches the applied state.');
     const bad = makePlan(desired(rawDesired(':memory:', 0)), [], { diagnostics: [{ severity: 'error', code: 'ENTITY_MISSING', message: 'Entity missing from Data Graph: card' }] });
-    expect(renderPlanText(bad)).toMatch(/^Error \[ENTITY_MISSING\]: Entity missing from Data Graph: card\n[\s\S]*This plan has errors and cannot be applied\.\n$/);
-    expect(renderPlanMarkdown(bad)).toContain('**This plan has 1 error and cannot be applied.**');
+    expect(renderPlanText(bad)).toMatch(/^Error \[ENTITY_MISSING\]: Entity missing from Data Graph: card\n[\s\S]*This plan has 1 error and cannot be applied: ENTITY_MISSING\.\n$/);
+    expect(renderPlanMarkdown(bad)).toContain('**This plan has 1 error and cannot be applied: ENTITY_MISSING.**');
   });
 
   it('JSON follows the published schema and format version', () => {
@@ -68,5 +72,81 @@ describe('plan renderers', () => {
     expect(PlanSchema.safeParse(withoutSummary).success).toBe(false);
     const schema = planJsonSchema() as { properties: Record<string, unknown>; required: string[] };
     expect(schema.required).toEqual(expect.arrayContaining(['formatVersion', 'changes', 'stateHash', 'planHash']));
+  });
+});
+
+/** An apply-log entry of a plan's changes, as `linked audit` reads it back. */
+function auditEntry(plan: ReturnType<typeof conditionGoldenPlan>): ApplyLogEntry {
+  return {
+    id: 'apply-1', appliedAt: '2026-03-01T10:05:00.000Z', appliedBy: 'ci', author: 'ana', commitSha: 'c0ffee0000000000', dirty: false, branch: 'main', prNumber: 42,
+    repository: null, runUrl: null, stack: plan.stack, planHash: plan.planHash, stateHashBefore: null, stateHashAfter: null, metadata: {},
+    changes: JSON.parse(JSON.stringify(plan.changes.filter((c) => c.action !== 'no-op').map(loggedChange))),
+  };
+}
+
+describe('conditions in a plan', () => {
+  it('a nested condition change reads as the condition tree, in the terminal (golden)', () => {
+    const text = renderPlanText(conditionGoldenPlan());
+    expectGolden('plan-condition.txt', text);
+    expect(text).not.toContain('condition.conditions[');
+    expect(text).toContain('~ balance >= 30 -> 1000');
+  });
+
+  it('the same tree in markdown, its markers in column 0 for GitHub’s diff colours (golden)', () => {
+    const md = renderPlanMarkdown(conditionGoldenPlan());
+    expectGolden('plan-condition.md', md);
+    expect(md).toMatch(/^!\s+~?\s*balance >= 30 -> 1000$/m);
+  });
+
+  it('JSON keeps the structured diff, valid against the published schema (golden)', () => {
+    const plan = conditionGoldenPlan();
+    const json = renderPlanJson(plan);
+    expectGolden('plan-condition.json', json);
+    const parsed = PlanSchema.parse(JSON.parse(json));
+    const changed = parsed.changes.find((c) => c.key === 'aud-0')!;
+    expect(changed.conditionDiff).toMatchObject({ action: 'change', after: 'all of' });
+    // The attribute paths stay alongside, for tools that read them.
+    expect(changed.attributes.map((a) => a.path)).toContain('condition.conditions[1].where.conditions[1].where.conditions[1].value.literal');
+    expect(planJsonSchema()).toMatchObject({ properties: { changes: { items: { properties: { conditionDiff: expect.anything() } } } } });
+  });
+
+  it('linked audit renders the logged change with the same tree (golden)', () => {
+    const entry = auditEntry(conditionGoldenPlan());
+    expect(entry.changes.every((c) => c.kind !== 'audience' || c.conditionDiff)).toBe(true);
+    expectGolden('audit-condition.txt', renderAuditText([entry]));
+    // An entry logged before conditions were diffed still renders, by attribute path.
+    const old = { ...entry, changes: entry.changes.map(({ conditionDiff: _d, ...c }) => c) };
+    const flat = renderAuditText([old]);
+    expect(flat).toContain('+ condition.conditions[1].count.value = 1');
+    expect(flat).not.toContain('condition {');
+  });
+});
+
+describe('diagnostic summary', () => {
+  const diagnostics = [
+    { severity: 'warning' as const, code: 'COLUMN_TYPE', message: 'Column plan of main.profiles is not a string', resource: 'data_graph.graph' },
+    { severity: 'error' as const, code: 'ENTITY_MISSING', message: 'Entity missing from Data Graph: card', resource: 'audience.aud-0', attribute: 'condition.conditions[2]' },
+    { severity: 'error' as const, code: 'PREVENT_DESTROY', message: 'audience.aud-2 has preventDestroy set', resource: 'audience.aud-2', hint: 'Set preventDestroy: false first.' },
+  ];
+
+  it('counts errors and warnings, lists errors first with their construct path, and names what blocks the apply', () => {
+    const paths = new Map([['audience.aud-0', 'marketing/premium'], ['data_graph.graph', 'marketing/graph']]);
+    expect(renderDiagnosticSummary({ diagnostics, applicable: false }, { constructPaths: paths })).toBe(
+      [
+        'Diagnostics: 2 errors, 1 warning',
+        '  Error [ENTITY_MISSING] audience.aud-0, construct marketing/premium, at condition.conditions[2]: Entity missing from Data Graph: card',
+        '  Error [PREVENT_DESTROY] audience.aud-2: audience.aud-2 has preventDestroy set Set preventDestroy: false first.',
+        '  Warning [COLUMN_TYPE] data_graph.graph, construct marketing/graph: Column plan of main.profiles is not a string',
+        'This plan has 2 errors and cannot be applied: ENTITY_MISSING (audience.aud-0), PREVENT_DESTROY (audience.aud-2).',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('is silent without diagnostics, and has no verdict line when only warnings', () => {
+    expect(renderDiagnosticSummary({ diagnostics: [], applicable: true })).toBe('');
+    expect(renderDiagnosticSummary({ diagnostics: [diagnostics[0]], applicable: true })).toBe(
+      'Diagnostics: 1 warning\n  Warning [COLUMN_TYPE] data_graph.graph: Column plan of main.profiles is not a string\n',
+    );
   });
 });

@@ -12,6 +12,8 @@ import { manifestHashOf } from '../../plan/make.js';
 import { listStacks, loadDesired } from '../../manifest/index.js';
 import { readProvenance } from '../../plan/provenance.js';
 import { renderPlanText } from '../../plan/render-text.js';
+import { cannotApplyLine, renderDiagnosticSummary } from '../../plan/render-diagnostics.js';
+import { constructPaths } from '../../manifest/index.js';
 import { confirmApply, parseDuration, useColor } from '../terminal.js';
 import type { Plan } from '../../plan/types.js';
 import { LinkedError } from '../../model/errors.js';
@@ -112,7 +114,7 @@ async function applyCommand(
   let run: (lock: LockInfo) => Promise<{ plan: Plan; result: ApplyResult | null }>;
   if (planfile) {
     const plan = loadPlan(planfile);
-    if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', `${planfile} has errors and cannot be applied: run \`linked plan\` and fix them.`);
+    if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', `${planfile}: ${cannotApplyLine(plan.diagnostics)} Run \`linked plan\` and fix them.`);
     await assertPlanOfManifest(planfile, plan, resolve(dir, 'cdktf.out'));
     session = openPerStepSession(plan.warehouse, dir);
     stack = plan.stack;
@@ -127,7 +129,11 @@ async function applyCommand(
     run = async (lock) => {
       // Planned under the lock, so nothing can change the state between this plan and its apply.
       const plan = await session.withWarehouse(async (wh) => buildPlan(wh, desired, { diagnostics: await planDiagnostics(desired, wh) }));
-      if (!flags.json) say(renderPlanText(plan, { color }));
+      if (!flags.json) {
+        say(renderPlanText(plan, { color }));
+        const outDir = flags.outDir ?? resolve(dir, 'cdktf.out');
+        process.stderr.write(renderDiagnosticSummary(plan, { color: useColor(process.stderr, flags.color), constructPaths: constructPaths(outDir, stack) }));
+      }
       if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', 'The plan has errors and cannot be applied (see above).');
       if (!plan.hasChanges) return { plan, result: null };
       if (!flags.autoApprove && !(await confirmApply(stack))) {

@@ -27,7 +27,7 @@ export function renderAuditText(entries: readonly ApplyLogEntry[]): string {
       e.prNumber !== null ? `PR #${e.prNumber}` : null,
     ].filter(Boolean);
     out.push(`${e.appliedAt}  apply ${e.id}  by ${e.appliedBy ?? 'unknown'}${e.author ? ` (author ${e.author})` : ''}${where.length ? `  ${where.join('  ')}` : ''}`);
-    for (const c of e.changes) out.push(...resourceChangeLines({ ...c, before: null, after: null, notes: [] }));
+    for (const c of e.changes) out.push(...resourceChangeLines({ ...c, notes: [] }));
     out.push('');
   }
   return out.join('\n');

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import { openProject } from '../context.js';
 import { ensureFreshSynth, withSynthOptions } from '../synth-freshness.js';
 import { EXIT, printJson } from '../run.js';
@@ -9,6 +10,8 @@ import { planDiagnostics } from '../../plan/diagnostics.js';
 import { renderPlanJson, savePlan } from '../../plan/planfile.js';
 import { renderPlanMarkdown } from '../../plan/render-markdown.js';
 import { renderPlanText } from '../../plan/render-text.js';
+import { renderDiagnosticSummary } from '../../plan/render-diagnostics.js';
+import { constructPaths } from '../../manifest/index.js';
 import { useColor } from '../terminal.js';
 import type { Plan } from '../../plan/types.js';
 import { planCounts, reportPlan } from '../../github/index.js';
@@ -54,6 +57,7 @@ export function register(program: Command): void {
       await ensureFreshSynth(flags, { refuseStale: true });
       const project = await openProject(projectOptions(flags));
       let plan: Plan;
+      const outDir = flags.outDir ?? resolve(project.dir, 'cdktf.out');
       try {
         const diagnostics = await planDiagnostics(project.desired, project.warehouse);
         plan = await buildPlan(project.warehouse, project.desired, { diagnostics, impact: flags.impact });
@@ -66,6 +70,9 @@ export function register(program: Command): void {
         process.stdout.write(
           plan.applicable ? `\nSaved the plan to ${flags.out}. Apply it with: linked apply ${flags.out}\n` : `\nSaved the plan to ${flags.out} (it cannot be applied).\n`,
         );
+      }
+      if (!flags.json) {
+        process.stderr.write(renderDiagnosticSummary(plan, { color: useColor(process.stderr, flags.color), constructPaths: constructPaths(outDir, plan.stack) }));
       }
       if (flags.github) {
         // Reported after printing, so the log shows the plan even when GitHub is unreachable.

@@ -1,4 +1,5 @@
 import { and, cast, compare, eq, insert, param, ref, select, stateTable, TRUE, values } from '../../dialect/ast.js';
+import type { ConditionDiff } from '../../model/condition-diff.js';
 import type { ResourceKind } from '../../model/desired.js';
 import { isoTimestamp } from '../canonical.js';
 import { columns } from '../columns.js';
@@ -12,6 +13,8 @@ export interface LoggedChange {
   action: 'create' | 'update' | 'replace' | 'delete';
   attributes: { path: string; action: 'add' | 'remove' | 'change'; before?: unknown; after?: unknown; sensitive: boolean; forcesReplacement: boolean }[];
   replaces?: string;
+  /** An audience's condition change as a tree (absent in entries logged before it was recorded). */
+  conditionDiff?: ConditionDiff;
 }
 
 export interface ApplyLogEntry {
