@@ -69,6 +69,8 @@ export const RelationshipJoin = z.discriminatedUnion('type', [
       junctionParentColumn: ColumnName,
       junctionEntityColumn: ColumnName,
       entityColumn: ColumnName,
+      /** Junction columns exposed to conditions (`junction: true` filters). Omitted: every column of the table. */
+      columns: z.array(ColumnName).optional(),
     })
     .strict(),
 ]);

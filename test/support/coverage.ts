@@ -23,6 +23,7 @@ export function features(condition: Condition, world: World): Set<string> {
       if (p.where) predicate(p.where, depth + 1);
     } else {
       out.add(`column:${p.operator}`);
+      if (p.junction) out.add('column:junction');
       operand('column', 'value' in p ? p.value : undefined);
     }
   };

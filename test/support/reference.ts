@@ -37,6 +37,8 @@ interface Scope {
   profile: Row;
   /** Relationship slug → its row on the current branch (the current entity and its ancestors). */
   rows: Map<string, Row>;
+  /** Relationship slug → the junction row linking its row to the parent (many-to-many only). */
+  links: Map<string, Row>;
   current: string | null;
 }
 
@@ -56,7 +58,7 @@ export class Reference {
     const out = new Set<string>();
     for (const row of tableOf(this.world, profile.table).rows) {
       if (row[profile.id] === null) continue;
-      if (this.condition(condition, { profile: row, rows: new Map(), current: null })) out.add(idText(row[profile.id]));
+      if (this.condition(condition, { profile: row, rows: new Map(), links: new Map(), current: null })) out.add(idText(row[profile.id]));
     }
     return out;
   }
@@ -76,15 +78,15 @@ export class Reference {
           const ec = chain[level];
           // Only an entity condition that holds (its count included) for this profile or parent row made the member.
           if (!this.entity(ec, scope)) return;
-          for (const x of this.related(ec.relationship, scope)) {
-            const inner: Scope = { profile: scope.profile, rows: new Map(scope.rows).set(ec.relationship, x), current: ec.relationship };
+          for (const [x, link] of this.related(ec.relationship, scope)) {
+            const inner = this.inner(scope, ec.relationship, x, link);
             if (ec.where && !this.predicate(ec.where, inner)) continue;
             if (level === chain.length - 1) {
               if (x[pk] !== null) out.add(`${idText(id)}|${path.join('.')}|${idText(x[pk])}`);
             } else walk(level + 1, inner);
           }
         };
-        walk(0, { profile: row, rows: new Map(), current: null });
+        walk(0, { profile: row, rows: new Map(), links: new Map(), current: null });
       }
     }
     return out;
@@ -124,6 +126,12 @@ export class Reference {
       case 'entity':
         return this.entity(p, s);
       case 'column': {
+        if (p.junction) {
+          const join = this.relationships.get(s.current!)!.join;
+          if (join.type !== 'junction') throw new Error(`junction column on ${s.current}, which has no junction`);
+          const t = columnType(this.world, join.table, p.column);
+          return this.compare(read(s.links.get(s.current!)![p.column], t), t, p, s);
+        }
         const table = this.entityTable(s.current!);
         const t = columnType(this.world, table.ref, p.column);
         return this.compare(read(s.rows.get(s.current!)![p.column], t), t, p, s);
@@ -133,8 +141,8 @@ export class Reference {
 
   private entity(ec: EntityCondition, s: Scope): boolean {
     let n = 0;
-    for (const x of this.related(ec.relationship, s)) {
-      const inner: Scope = { profile: s.profile, rows: new Map(s.rows).set(ec.relationship, x), current: ec.relationship };
+    for (const [x, link] of this.related(ec.relationship, s)) {
+      const inner = this.inner(s, ec.relationship, x, link);
       if (!ec.where || this.predicate(ec.where, inner)) n++;
     }
     return countHolds(ec.count, n);
@@ -146,19 +154,27 @@ export class Reference {
     return { ref: entity.table, pk: entity.primaryKey };
   }
 
-  /** The entity rows of `slug` related to the current row of `s` (one per junction row for many-to-many). */
-  private related(slug: string, s: Scope): Row[] {
+  /** The scope of one related row (and the junction row that links it, for many-to-many). */
+  private inner(s: Scope, slug: string, row: Row, link: Row | undefined): Scope {
+    const links = new Map(s.links);
+    if (link) links.set(slug, link);
+    return { profile: s.profile, rows: new Map(s.rows).set(slug, row), links, current: slug };
+  }
+
+  /** The entity rows of `slug` related to the current row of `s`, each with its junction row for many-to-many (one per junction row). */
+  private related(slug: string, s: Scope): [Row, Row | undefined][] {
     const rel = this.relationships.get(slug)!;
     const rows = tableOf(this.world, this.entityTable(slug).ref).rows;
     const same = (a: Cell, b: Cell) => a !== null && b !== null && a === b;
     const join = rel.join;
-    if (join.type === 'profile') return rows.filter((r) => same(r[join.entityColumn], s.profile[join.profileColumn]));
+    const alone = (r: Row): [Row, undefined] => [r, undefined];
+    if (join.type === 'profile') return rows.filter((r) => same(r[join.entityColumn], s.profile[join.profileColumn])).map(alone);
     const parent = s.rows.get(rel.parent!)!;
-    if (join.type === 'entity') return rows.filter((r) => same(r[join.entityColumn], parent[join.parentColumn]));
-    const out: Row[] = [];
+    if (join.type === 'entity') return rows.filter((r) => same(r[join.entityColumn], parent[join.parentColumn])).map(alone);
+    const out: [Row, Row][] = [];
     for (const j of tableOf(this.world, join.table).rows) {
       if (!same(j[join.junctionParentColumn], parent[join.parentColumn])) continue;
-      for (const r of rows) if (same(r[join.entityColumn], j[join.junctionEntityColumn])) out.push(r);
+      for (const r of rows) if (same(r[join.entityColumn], j[join.junctionEntityColumn])) out.push([r, j]);
     }
     return out;
   }
