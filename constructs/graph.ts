@@ -53,6 +53,13 @@ export interface DataGraphProps {
    */
   readonly joinKeys?: 'string-or-integer' | 'string-only';
   /**
+   * The IANA time zone (`'Europe/Paris'`) in which date literals without an offset, date-only
+   * bounds (`lte('2026-12-31')` takes in that day until midnight there) and the days of relative
+   * windows (`withinLast(days(7))`) are read. Warehouse timestamps stay UTC.
+   * @default 'UTC'
+   */
+  readonly timeZone?: string;
+  /**
    * Refuse a plan that deletes or replaces the graph.
    * @default false
    */
@@ -265,6 +272,7 @@ export class DataGraph extends LinkedResource<'data_graph'> {
       key: this.key,
       maxDepth: a.number('maxDepth'),
       joinKeys: a.string('joinKeys'),
+      timeZone: a.string('timeZone'),
       profile: a.json('profile'),
       events: a.json('events'),
       entities: a.json('entities'),
@@ -298,6 +306,7 @@ export class DataGraph extends LinkedResource<'data_graph'> {
       key: this.key,
       maxDepth: this.props.maxDepth,
       joinKeys: this.props.joinKeys,
+      timeZone: this.props.timeZone,
       profile: this.props.profile,
       events: this.props.events,
       entities: this.entities.map((e) => ({

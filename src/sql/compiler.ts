@@ -243,7 +243,7 @@ export class ConditionCompiler {
       ? TRUE
       : ec.window.type === 'within'
         ? and(compare('>=', ts, nowPlus(env, -ec.window.amount, ec.window.unit)), compare('<=', ts, nowPlus(env, 0, 'days')))
-        : and(compareTime('>=', ts, ec.window.from), compareTime('<=', ts, ec.window.to));
+        : and(compareTime('>=', ts, ec.window.from, env.timeZone), compareTime('<=', ts, ec.window.to, env.timeZone));
     const filters = ec.where.map((f) =>
       compileComparison({ kind: 'property', json: col(alias, events.properties), property: f.property }, f, env),
     );
@@ -300,7 +300,7 @@ export class ConditionCompiler {
   }
 
   private env(scope: Scope): ComparisonEnv {
-    return { dialect: this.ctx.dialect, now: this.ctx.now, resolve: (o) => this.operand(o, scope) };
+    return { dialect: this.ctx.dialect, now: this.ctx.now, timeZone: this.ctx.graph.timeZone, resolve: (o) => this.operand(o, scope) };
   }
 
   private operand(o: Exclude<Operand, { literal: Scalar }>, scope: Scope): Expr {

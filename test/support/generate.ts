@@ -160,6 +160,11 @@ export function generateCase(seed: number): GeneratedCase {
     entities: [],
     relationships: [],
   };
+  // A stack time zone on its own stream (the rest of the case stays what it was for this seed):
+  // east and west of UTC, a half-hour offset, and zones whose daylight saving changes within the
+  // generated dates.
+  const zoneRng = rng(seed ^ 0x20e5);
+  if (zoneRng.chance(0.4)) graph.timeZone = zoneRng.pick(['Europe/Paris', 'America/New_York', 'Asia/Kolkata', 'Australia/Adelaide', 'UTC']);
   const schema: Schema = { traits, columns: new Map(), junctionColumns: new Map(), children: new Map() };
   const depthOf = new Map<string, number>();
   const rowsOf = new Map<string, Row[]>();
