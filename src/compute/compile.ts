@@ -38,7 +38,7 @@ export function compileAudience(
     snapshots: tables.membership,
     unknownAudience: (key) => new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} uses audience ${key}, which is not applied.`),
   });
-  const paths = model.entityPathsOf(audienceKey);
+  const paths = model.matchPathsOf(audienceKey);
   // One path whose matches also give the membership spares the warehouse a second scan.
   const oneQuery = paths.map((path) => ({ path, query: compileMembershipMatches(audience.condition, path, ctx) })).find((p) => p.query);
   return {
