@@ -351,8 +351,12 @@ function lookup(props: unknown, path: string): unknown {
 }
 
 /** The offset of `zone` from UTC at an instant, in ms, from the zone's "GMT+01:00" name. */
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
 function offsetMs(instant: number, zone: string): number {
-  const name = new Intl.DateTimeFormat('en-GB', { timeZone: zone, timeZoneName: 'longOffset' }).formatToParts(new Date(instant)).find((p) => p.type === 'timeZoneName')!.value;
+  let format = offsetFormats.get(zone);
+  if (!format) offsetFormats.set(zone, (format = new Intl.DateTimeFormat('en-GB', { timeZone: zone, timeZoneName: 'longOffset' })));
+  const name = format.formatToParts(new Date(instant)).find((p) => p.type === 'timeZoneName')!.value;
   const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
   return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000 : 0;
 }
