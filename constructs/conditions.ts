@@ -233,6 +233,17 @@ export class ColumnField extends Field<Condition<string>> implements OperandSour
   }
 }
 
+/**
+ * A column of the junction row that links an entity row to its parent in a many-to-many
+ * relationship (a quantity, a role, a date on the link): `products.junction('quantity').gte(10)`.
+ * Its conditions fit only that relationship's `where(...)`.
+ */
+export class JunctionField<Slug extends string> extends Field<Condition<Slug>> {
+  constructor(readonly name: string) {
+    super((comparison) => new Condition<Slug>((ctx) => ({ kind: 'column', column: name, junction: true, ...comparison(ctx) }) as Node));
+  }
+}
+
 /** A filter on one property of an event (`prop('amount').gte(5)`), for `event(...).where(...)`. */
 export class PropertyFilter {
   /** @internal */

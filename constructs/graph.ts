@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Construct } from './cdktn.js';
 import type { AllAttributes } from './attributes.js';
-import { ColumnRef, EntityCondition, type Condition, type ProfileScope } from './conditions.js';
+import { ColumnRef, EntityCondition, JunctionField, type Condition, type ProfileScope } from './conditions.js';
 import { l1 } from './l1.js';
 import { LinkedResource } from './resource.js';
 import type { EventsSource, RelationshipJoin } from '../src/model/graph.js';
@@ -53,6 +53,13 @@ export interface DataGraphProps {
    */
   readonly joinKeys?: 'string-or-integer' | 'string-only';
   /**
+   * The IANA time zone (`'Europe/Paris'`) in which date literals without an offset, date-only
+   * bounds (`lte('2026-12-31')` takes in that day until midnight there) and the days of relative
+   * windows (`withinLast(days(7))`) are read. Warehouse timestamps stay UTC.
+   * @default 'UTC'
+   */
+  readonly timeZone?: string;
+  /**
    * Refuse a plan that deletes or replaces the graph.
    * @default false
    */
@@ -100,9 +107,22 @@ export interface EntityJoinProps extends RelationshipNameProps {
   readonly on: readonly [string, string];
 }
 
+export interface JunctionTableProps {
+  /** `table`, `schema.table` or `database.schema.table`. */
+  readonly table: string;
+  /** One column, or the columns of a composite key (`['order_id', 'product_id']`). */
+  readonly primaryKey: string | readonly string[];
+  /**
+   * Columns of the link itself that conditions may filter with `rel.junction('column')` (the
+   * primary key and both join columns always can).
+   * @default - every column of the table
+   */
+  readonly columns?: string[];
+}
+
 export interface JunctionJoinProps extends RelationshipNameProps {
-  /** The junction table and its primary key: one column, or the columns of a composite key (`['order_id', 'product_id']`). */
-  readonly junction: { readonly table: string; readonly primaryKey: string | readonly string[] };
+  /** The junction table, its primary key and the columns of the link that conditions may filter. */
+  readonly junction: JunctionTableProps;
   /** `[parent column, junction column]`. */
   readonly parent: readonly [string, string];
   /** `[junction column, entity column]`. */
@@ -146,18 +166,18 @@ export class Relationship<Slug extends string, Parent> {
       slug,
       name: props.name ?? titleOf(slug),
       entity,
-      parent: this as Relationship<string, unknown>,
+      parent: this as unknown as Relationship<string, unknown>,
       join: { type: 'entity', parentColumn: props.on[0], entityColumn: props.on[1] },
     });
   }
 
   /** A child many-to-many relationship through a junction table. */
-  relateThrough<const S extends string>(slug: S, entity: EntityRef, props: JunctionJoinProps): Relationship<S, Slug> {
-    return this.graph._addRelationship<S, Slug>({
+  relateThrough<const S extends string>(slug: S, entity: EntityRef, props: JunctionJoinProps): JunctionRelationship<S, Slug> {
+    return this.graph._addJunctionRelationship<S, Slug>({
       slug,
       name: props.name ?? titleOf(slug),
       entity,
-      parent: this as Relationship<string, unknown>,
+      parent: this as unknown as Relationship<string, unknown>,
       join: {
         type: 'junction',
         table: props.junction.table,
@@ -166,6 +186,7 @@ export class Relationship<Slug extends string, Parent> {
         junctionParentColumn: props.parent[1],
         junctionEntityColumn: props.entity[0],
         entityColumn: props.entity[1],
+        ...(props.junction.columns ? { columns: props.junction.columns } : {}),
       },
     });
   }
@@ -197,6 +218,17 @@ export class Relationship<Slug extends string, Parent> {
   /** Entity columns to add to events (an emitter's `enrich.entities`). */
   columns(...columns: string[]): { relationship: string; columns: string[] } {
     return { relationship: this.spec.slug, columns };
+  }
+}
+
+/**
+ * A many-to-many relationship: besides the entity's columns, its conditions may filter the
+ * junction row that links each entity row to the parent: `products.where(products.junction('quantity').gte(10))`.
+ */
+export class JunctionRelationship<Slug extends string, Parent> extends Relationship<Slug, Parent> {
+  /** A column of the junction row, for conditions inside this relationship's `where(...)`. */
+  junction(column: string): JunctionField<Slug> {
+    return new JunctionField<Slug>(column);
   }
 }
 
@@ -241,6 +273,7 @@ export class DataGraph extends LinkedResource<'data_graph'> {
       key: this.key,
       maxDepth: a.number('maxDepth'),
       joinKeys: a.string('joinKeys'),
+      timeZone: a.string('timeZone'),
       profile: a.json('profile'),
       events: a.json('events'),
       entities: a.json('entities'),
@@ -263,11 +296,18 @@ export class DataGraph extends LinkedResource<'data_graph'> {
     return new Relationship<S, P>(this, spec);
   }
 
+  /** @internal */
+  _addJunctionRelationship<S extends string, P>(spec: RelationshipSpec): JunctionRelationship<S, P> {
+    this.relationships.push(spec);
+    return new JunctionRelationship<S, P>(this, spec);
+  }
+
   toModel(): Record<string, unknown> {
     return {
       key: this.key,
       maxDepth: this.props.maxDepth,
       joinKeys: this.props.joinKeys,
+      timeZone: this.props.timeZone,
       profile: this.props.profile,
       events: this.props.events,
       entities: this.entities.map((e) => ({

@@ -27,7 +27,7 @@ export function compileAudience(
 ): CompiledAudience {
   const { model, audience, ctx } = audienceContext(resources, audienceKey, options);
   const tables = stateTables(options.stateSchema);
-  const paths = model.entityPathsOf(audienceKey);
+  const paths = model.matchPathsOf(audienceKey);
   // One path whose matches also give the membership spares the warehouse a second scan.
   const oneQuery = paths.map((path) => ({ path, query: compileMembershipMatches(audience.condition, path, ctx) })).find((p) => p.query);
   return {

@@ -125,6 +125,7 @@ function graphRequirements(graph: DataGraph, classic: Desired['classicAudiences'
       key(join.table, join.junctionParentColumn, 'junctionParentColumn');
       key(join.table, join.junctionEntityColumn, 'junctionEntityColumn');
       key(entity?.table, join.entityColumn, 'entityColumn');
+      (join.columns ?? []).forEach((c, j) => columns.push({ table: join.table, column: c, role: `junction ${join.table} column`, attribute: `${at}.columns[${j}]` }));
     }
   });
   classic.forEach((c) => {
@@ -402,6 +403,12 @@ async function checkAudience(desired: Desired, index: GraphIndex, cache: Catalog
     entity: (c) => index.relationship(c.relationship) !== undefined,
     column: (c, site) => {
       const scope = site.entities.map((e) => e.relationship);
+      const join = index.relationship(scope[scope.length - 1]!)?.join;
+      if (c.junction) {
+        // A relationship without a junction is a static error already (JUNCTION_MISSING).
+        if (join?.type === 'junction') checks.push(() => checkCompared(w, join.table, c.column, `junction ${join.table} column`, c, scope, site.attribute, `${site.attribute}.column`));
+        return;
+      }
       const entity = index.entityOf(scope[scope.length - 1]);
       if (entity) checks.push(() => checkCompared(w, entity.table, c.column, `entity ${entity.slug} column`, c, scope, site.attribute, `${site.attribute}.column`));
     },

@@ -1,5 +1,5 @@
 import type { Audience, ClassicAudience } from './audience.js';
-import { membershipReferences } from './condition-walk.js';
+import { membershipReferences, positiveEntityPaths } from './condition-walk.js';
 import type { Desired } from './desired.js';
 import type { Destination } from './destination.js';
 import { ENTITY_TRIGGERS, type EventEmitter, type Trigger } from './emitter.js';
@@ -90,6 +90,27 @@ export class AppliedModel {
   /** Entity paths (relationship slugs) the audience's entity emitters need, sorted. */
   entityPathsOf(audienceKey: string): string[][] {
     return this.entityTriggers(audienceKey).map((t) => t.path);
+  }
+
+  /**
+   * Entity paths whose matches a run keeps: the trigger paths of its entity emitters, and the
+   * paths its emitters enrich with (`enrich.entities`) when the condition selects entities along
+   * them, so that delivered arrays hold the entities that matched, not every related row. A path
+   * the condition does not select has no matches to keep: its arrays carry every related row.
+   * Sorted by path.
+   */
+  matchPathsOf(audienceKey: string): string[][] {
+    const audience = this.audience(audienceKey);
+    const byPath = new Map(this.entityPathsOf(audienceKey).map((p) => [p.join('.'), p]));
+    const selected = audience ? positiveEntityPaths(audience.condition) : new Set<string>();
+    for (const e of this.resources.emitters) {
+      if (e.audience !== audienceKey) continue;
+      for (const enriched of e.enrich.entities) {
+        const path = this.index.path(enriched.relationship);
+        if (path && selected.has(path.join('.'))) byPath.set(path.join('.'), path);
+      }
+    }
+    return [...byPath.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, p]) => p);
   }
 
   /** The audience and every linked audience its conditions reach through "part of", transitively; the audience first. */

@@ -70,7 +70,11 @@ export const AT_LEAST_ONE: Count = { op: 'at_least', value: 1 };
 
 // ---- entity level ----------------------------------------------------------------------------
 
-export type ColumnFilter = { kind: 'column'; column: string } & Comparison;
+/**
+ * `junction: true`: the column belongs to the junction row that links this entity row to its
+ * parent (a many-to-many relationship), not to the entity: a role or a date on the link itself.
+ */
+export type ColumnFilter = { kind: 'column'; column: string; junction?: true } & Comparison;
 export type EntityCondition = {
   kind: 'entity';
   /** Slug of the relationship to traverse (a child of the enclosing relationship, or of the profile). */
@@ -88,7 +92,7 @@ export type EntityPredicate =
 
 export const ColumnFilter = z.discriminatedUnion(
   'operator',
-  comparisonVariants({ kind: z.literal('column'), column: ColumnName }),
+  comparisonVariants({ kind: z.literal('column'), column: ColumnName, junction: z.literal(true).optional() }),
 );
 
 export const EntityCondition: z.ZodType<EntityCondition> = z

@@ -73,6 +73,8 @@ export const RelationshipJoin = z.discriminatedUnion('type', [
       junctionParentColumn: ColumnName,
       junctionEntityColumn: ColumnName,
       entityColumn: ColumnName,
+      /** Junction columns exposed to conditions (`junction: true` filters). Omitted: every column of the table. */
+      columns: z.array(ColumnName).optional(),
     })
     .strict(),
 ]);
@@ -97,6 +99,20 @@ export const Relationship = z
   .strict();
 export type Relationship = z.infer<typeof Relationship>;
 
+/** Whether the runtime's time zone database knows `zone`. */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const TimeZone = z.string().refine(isTimeZone, {
+  error: (issue) => `Unknown time zone ${JSON.stringify(issue.input)}: give an IANA zone name such as "Europe/Paris", "America/New_York" or "UTC"`,
+});
+
 export const DataGraph = z
   .object({
     key: Slug.default('graph'),
@@ -107,6 +123,11 @@ export const DataGraph = z
      * teams that want the same behaviour. Unset: strings and integers.
      */
     joinKeys: z.enum(['string-or-integer', 'string-only']).optional(),
+    /**
+     * The IANA time zone (`Europe/Paris`) in which literals without an offset, date-only bounds
+     * and the calendar days of relative windows are read. Unset: UTC.
+     */
+    timeZone: TimeZone.optional(),
     profile: Profile,
     events: EventsSource.optional(),
     entities: z.array(Entity).default([]),

@@ -3,7 +3,6 @@ import type { Comparison, Operand } from '../model/condition.js';
 import type { Scalar } from '../model/common.js';
 import type { Dialect } from '../dialect/dialect.js';
 import {
-  addInterval,
   and,
   cast,
   compare,
@@ -15,7 +14,7 @@ import {
   type Expr,
   type TimeUnit,
 } from '../dialect/ast.js';
-import { isDateOnly, nextDay, nowLiteral, utcTimestampLiteral } from './time.js';
+import { isDateOnly, nextDay, nowPlusLiteral, utcTimestampLiteral } from './time.js';
 
 /** The left side of a comparison: a column (trait or entity column) or an event property. */
 export type Subject = { kind: 'column'; expr: Expr } | { kind: 'property'; json: Expr; property: string };
@@ -26,6 +25,8 @@ export type OperandResolver = (operand: Exclude<Operand, { literal: Scalar }>) =
 export interface ComparisonEnv {
   dialect: Dialect;
   now: Date;
+  /** The stack's IANA time zone: literals without an offset and calendar days are read in it. Unset: UTC. */
+  timeZone?: string;
   resolve: OperandResolver;
 }
 
@@ -33,22 +34,21 @@ const ORDERED: Record<string, ComparisonOp> = { equals: '=', not_equals: '<>', l
 
 const isLiteral = (o: Operand): o is { literal: Scalar } => 'literal' in o;
 
-/** `now` plus `amount` units: the window bounds of relative dates and event windows. */
-export function nowPlus(env: { now: Date }, amount: number, unit: TimeUnit): Expr {
-  const now = cast(param(nowLiteral(env.now)), 'TIMESTAMP');
-  return amount === 0 ? now : addInterval(now, param(amount), unit);
+/** `now` plus `amount` units: the window bounds of relative dates and event windows, computed here and bound in UTC. */
+export function nowPlus(env: { now: Date; timeZone?: string }, amount: number, unit: TimeUnit): Expr {
+  return cast(param(nowPlusLiteral(env.now, amount, unit, env.timeZone)), 'TIMESTAMP');
 }
 
-export const timestampLiteral = (iso: string): Expr => cast(param(utcTimestampLiteral(iso)), 'TIMESTAMP');
+export const timestampLiteral = (iso: string, zone?: string): Expr => cast(param(utcTimestampLiteral(iso, zone)), 'TIMESTAMP');
 
 /**
  * `left op time`, where a date-only literal stands for the whole day: "up to" it (`<=`) takes the
  * day in, "after" it (`>`) starts the next day; `<` and `>=` mean its first instant, as they would
  * anyway. Timestamps with a time compare exactly.
  */
-export function compareTime(op: ComparisonOp, left: Expr, iso: string): Expr {
-  if (isDateOnly(iso) && (op === '<=' || op === '>')) return compare(op === '<=' ? '<' : '>=', left, timestampLiteral(nextDay(iso)));
-  return compare(op, left, timestampLiteral(iso));
+export function compareTime(op: ComparisonOp, left: Expr, iso: string, zone?: string): Expr {
+  if (isDateOnly(iso) && (op === '<=' || op === '>')) return compare(op === '<=' ? '<' : '>=', left, timestampLiteral(nextDay(iso), zone));
+  return compare(op, left, timestampLiteral(iso, zone));
 }
 
 /**
@@ -68,7 +68,7 @@ export function compileComparison(subject: Subject, c: Comparison, env: Comparis
     case 'gt':
     case 'gte': {
       const v = c.value;
-      if (isLiteral(v) && typeof v.literal === 'string') return compareTime(ORDERED[c.operator], left, v.literal);
+      if (isLiteral(v) && typeof v.literal === 'string') return compareTime(ORDERED[c.operator], left, v.literal, env.timeZone);
       return compare(ORDERED[c.operator], left, isLiteral(v) ? param(v.literal) : env.resolve(v));
     }
     case 'contains':
@@ -88,9 +88,9 @@ export function compileComparison(subject: Subject, c: Comparison, env: Comparis
     case 'none_of':
       return { kind: 'inList', expr: left, list: c.value.map((v) => param(v)), negated: c.operator === 'none_of' };
     case 'before_date':
-      return compareTime('<', left, c.value);
+      return compareTime('<', left, c.value, env.timeZone);
     case 'after_date':
-      return compareTime('>', left, c.value);
+      return compareTime('>', left, c.value, env.timeZone);
     case 'within_last':
       return and(compare('>=', left, nowPlus(env, -c.value.amount, c.value.unit)), compare('<=', left, nowPlus(env, 0, 'days')));
     case 'within_next':
@@ -133,7 +133,7 @@ function propertyComparison(subject: Extract<Subject, { kind: 'property' }>, c: 
     case 'gt':
     case 'gte': {
       const v = literalOf(c.value);
-      if (typeof v === 'string') return compareTime(ORDERED[c.operator], asTimestamp, v);
+      if (typeof v === 'string') return compareTime(ORDERED[c.operator], asTimestamp, v, env.timeZone);
       const [l, r] = typed(v);
       return compare(ORDERED[c.operator], l, r);
     }

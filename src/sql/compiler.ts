@@ -49,6 +49,8 @@ export interface Scope {
   entities: ReadonlyMap<string, string>;
   /** The relationship whose row the predicate is about; null at profile level. */
   relationship: string | null;
+  /** Relationship slug → alias of the junction row that links its row to the parent (many-to-many only). */
+  junctions?: ReadonlyMap<string, string>;
 }
 
 /** The rows of a relationship as seen from one parent row, and the key that links them. */
@@ -57,6 +59,8 @@ export interface RelatedRows {
   joins: Join[];
   /** The alias of the related entity row. */
   alias: string;
+  /** The alias of the junction row linking it to the parent, for a many-to-many relationship. */
+  junction?: string;
   /** The column on the related side that equals `parentKey`. */
   childKey: Expr;
   parentKey: Expr;
@@ -113,7 +117,10 @@ export class ConditionCompiler {
     or: (items) => or(...items),
     not: (item) => not(twoValued(item)),
     trait: (c, scope) => compileComparison({ kind: 'column', expr: this.trait(c.trait, scope) }, c, this.env(scope)),
-    column: (c, scope) => compileComparison({ kind: 'column', expr: this.entityColumn(scope.relationship!, c.column, scope) }, c, this.env(scope)),
+    column: (c, scope) => {
+      const left = c.junction ? this.junctionColumn(scope.relationship!, c.column, scope) : this.entityColumn(scope.relationship!, c.column, scope);
+      return compileComparison({ kind: 'column', expr: left }, c, this.env(scope));
+    },
     entity: (c, scope) => this.entityCondition(c, scope),
     event: (c, scope) => this.eventCondition(c, scope),
     audience: (c, scope) => this.audienceCondition(c, scope),
@@ -173,19 +180,22 @@ export class ConditionCompiler {
       from: table(join.table, junction),
       joins: [{ from: table(entity.table, alias), on: compare('=', key(col(junction, join.junctionEntityColumn)), key(col(alias, join.entityColumn))) }],
       alias,
+      junction,
       childKey: key(col(junction, join.junctionParentColumn)),
       parentKey: key(col(parentAlias, join.parentColumn)),
     };
   }
 
   /** The scope inside an entity condition: its row joins the branch. */
-  childScope(scope: Scope, slug: string, alias: string): Scope {
-    return { profile: scope.profile, entities: new Map(scope.entities).set(slug, alias), relationship: slug };
+  childScope(scope: Scope, slug: string, alias: string, junction?: string): Scope {
+    const junctions = new Map(scope.junctions ?? []);
+    if (junction !== undefined) junctions.set(slug, junction);
+    return { profile: scope.profile, entities: new Map(scope.entities).set(slug, alias), relationship: slug, junctions };
   }
 
   entityCondition(ec: EntityCondition, scope: Scope): Expr {
     const rows = this.relatedRows(ec.relationship, scope);
-    const where = ec.where ? this.entityPredicate(ec.where, this.childScope(scope, ec.relationship, rows.alias)) : TRUE;
+    const where = ec.where ? this.entityPredicate(ec.where, this.childScope(scope, ec.relationship, rows.alias, rows.junction)) : TRUE;
     return this.counted(rows, where, ec.count, ec.where !== undefined && reachesOutside(ec.where, new Set([ec.relationship])));
   }
 
@@ -242,7 +252,7 @@ export class ConditionCompiler {
       ? TRUE
       : ec.window.type === 'within'
         ? and(compare('>=', ts, nowPlus(env, -ec.window.amount, ec.window.unit)), compare('<=', ts, nowPlus(env, 0, 'days')))
-        : and(compareTime('>=', ts, ec.window.from), compareTime('<=', ts, ec.window.to));
+        : and(compareTime('>=', ts, ec.window.from, env.timeZone), compareTime('<=', ts, ec.window.to, env.timeZone));
     const filters = ec.where.map((f) =>
       compileComparison({ kind: 'property', json: col(alias, events.properties), property: f.property }, f, env),
     );
@@ -300,7 +310,7 @@ export class ConditionCompiler {
   }
 
   private env(scope: Scope): ComparisonEnv {
-    return { dialect: this.ctx.dialect, now: this.ctx.now, resolve: (o) => this.operand(o, scope) };
+    return { dialect: this.ctx.dialect, now: this.ctx.now, timeZone: this.ctx.graph.timeZone, resolve: (o) => this.operand(o, scope) };
   }
 
   private operand(o: Exclude<Operand, { literal: Scalar }>, scope: Scope): Expr {
@@ -320,6 +330,20 @@ export class ConditionCompiler {
       throw invalid(`Profile trait missing from Data Graph: ${name}`);
     }
     return col(scope.profile, name);
+  }
+
+  /** A column of the junction row linking the current row of `slug` to its parent. */
+  private junctionColumn(slug: string, column: string, scope: Scope): Expr {
+    const join = this.index.relationship(slug)!.join;
+    const alias = scope.junctions?.get(slug);
+    if (join.type !== 'junction' || alias === undefined) {
+      throw invalid(`Junction column ${column} filters relationship ${slug}, which has no junction table`);
+    }
+    const exposed = [join.primaryKey, join.junctionParentColumn, join.junctionEntityColumn, ...(join.columns ?? [])];
+    if (join.columns && join.columns.length > 0 && !exposed.includes(column)) {
+      throw invalid(`Junction column missing from Data Graph for relationship ${slug} and Column: ${column}`);
+    }
+    return col(alias, column);
   }
 
   private entityColumn(slug: string, column: string, scope: Scope): Expr {

@@ -109,7 +109,7 @@ function joinChain(compiler: ConditionCompiler, chain: EntityCondition[], path: 
     const rows = compiler.relatedRows(ec.relationship, scope);
     levels.push(rows);
     joins.push({ from: rows.from, on: compare('=', rows.childKey, rows.parentKey) }, ...rows.joins);
-    scope = compiler.childScope(scope, ec.relationship, rows.alias);
+    scope = compiler.childScope(scope, ec.relationship, rows.alias, rows.junction);
     const own = witnessed(ec.where, chain[level + 1]);
     if (own) where.push(compiler.entityPredicate(own, scope));
   });

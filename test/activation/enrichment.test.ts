@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliverAll } from '../../src/activation/deliver.js';
 import { planEnrichment } from '../../src/activation/enrich/plan.js';
+import { readAppliedModel } from '../../src/compute/applied.js';
+import { compileAudience } from '../../src/compute/compile.js';
+import { runAudience } from '../../src/compute/run.js';
+import { AppliedModel } from '../../src/model/applied-model.js';
 import { EventEmitter } from '../../src/model/emitter.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
@@ -74,6 +78,36 @@ describe('enrichment', () => {
       expect(added.properties.cards).toBeUndefined();
       expect(added.properties.accounts__cards).toHaveLength(2);
       expect(added.properties._entity_context).toEqual({ accounts: { account_id: 'a1', type: 'credit', __entity: 'account' } });
+    });
+
+    it('sends only the entities that matched on a path used for enrichment alone, once a run has computed them', async () => {
+      await applyResources(
+        wh,
+        {
+          graph: GRAPH,
+          audiences: [AUDIENCE],
+          destinations: [{ key: 'hook', type: 'webhook', settings: { url: `${server.url}/h`, batch: true } }],
+          // No entity trigger: accounts.cards is read by enrichment only.
+          emitters: [{ key: 'entered', audience: 'overdue-cards', destination: 'hook', trigger: 'audience_entered', enrich: { entities: [{ relationship: 'cards', columns: ['balance'] }] } }],
+        },
+        new Date(Date.now() - 60_000),
+      );
+      const model = (await readAppliedModel(wh, SCHEMA))!;
+      expect(new AppliedModel(model).entityPathsOf('overdue-cards')).toEqual([]);
+      expect(new AppliedModel(model).matchPathsOf('overdue-cards')).toEqual([['accounts', 'cards']]);
+      const compiled = compileAudience(model, 'overdue-cards', { dialect: 'duckdb', stateSchema: SCHEMA, now: new Date() });
+      const run = () => runAudience(wh, { schema: SCHEMA, audienceKey: 'overdue-cards', trigger: 'manual', compile: () => compiled });
+      // The first run is the baseline, which an emitter without sendForCurrent does not send: start with no member.
+      await wh.query(`UPDATE main.credit_cards SET balance = balance - 1000`);
+      expect(await run()).toMatchObject({ members: 0 });
+      await wh.query(`UPDATE main.credit_cards SET balance = balance + 1000 WHERE card_id <> 'c1b'`);
+      expect(await run()).toMatchObject({ members: 3, entered: 3 });
+      const s = await deliverAll(wh, SCHEMA);
+      expect(s.sent).toBe(3);
+      const entered = server.requests.flatMap((r) => r.body as any[]).filter((e) => e.event === 'Audience Entered');
+      // u1's second card (balance 50) is related but did not make u1 a member: it stays out.
+      expect(entered.find((e) => e.userId === 'u1').properties.cards).toEqual([{ card_id: 'c1', balance: 1001, __entity: 'credit_card' }]);
+      expect(entered.find((e) => e.userId === 'u2').properties.cards).toEqual([{ card_id: 'c2', balance: 1002, __entity: 'credit_card' }]);
     });
   });
 });

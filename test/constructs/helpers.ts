@@ -43,7 +43,7 @@ export function bankStack(id = 'bank', opts: { maxDepth?: number } = {}) {
   const cards = accounts.relate('cards', card, { on: ['account_id', 'account_id'] });
   const transactions = cards.relate('transactions', transaction, { on: ['card_id', 'card_id'] });
   const offers = cards.relateThrough('offers', offer, {
-    junction: { table: 'main.card_offers', primaryKey: 'card_offer_id' },
+    junction: { table: 'main.card_offers', primaryKey: 'card_offer_id', columns: ['role', 'linked_at'] },
     parent: ['card_id', 'card_id'],
     entity: ['offer_id', 'offer_id'],
   });

@@ -326,7 +326,7 @@ describe('resource round trip', () => {
       name: 'Offers',
       entity: 'offer',
       parent: 'cards',
-      join: { type: 'junction', table: 'main.card_offers', primaryKey: 'card_offer_id', parentColumn: 'card_id', junctionParentColumn: 'card_id', junctionEntityColumn: 'offer_id', entityColumn: 'offer_id' },
+      join: { type: 'junction', table: 'main.card_offers', primaryKey: 'card_offer_id', parentColumn: 'card_id', junctionParentColumn: 'card_id', junctionEntityColumn: 'offer_id', entityColumn: 'offer_id', columns: ['role', 'linked_at'] },
     });
     expect(loaded.emitters.find((e) => e.key === 'card-added')).toMatchObject({
       audience: 'overdue-cards',

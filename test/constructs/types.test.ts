@@ -39,6 +39,10 @@ describe('condition builder types', () => {
       b.accounts.where(b.cards.where(b.transactions.where(col('amount').gt(b.cards.col('credit_limit'))))),
       all(trait('credit_score').gte(trait('credit_limit')), event('Payment Made').where(prop('amount').gt(trait('credit_limit')))),
     ];
+    const linked = b.accounts.where(b.cards.where(b.offers.where(b.offers.junction('role').equals('primary'), col('offer_id').exists())));
+    expect(linked.toModel()).toMatchObject({ where: { where: { where: { kind: 'and', conditions: [{ kind: 'column', column: 'role', junction: true }, { kind: 'column', column: 'offer_id' }] } } } });
+    // @ts-expect-error a junction column filters only its own relationship's rows
+    b.accounts.where(b.cards.where(b.offers.junction('role').equals('primary')));
     // @ts-expect-error cards is not a relationship of the profile
     new Audience(b.stack, 'skips', { where: b.cards.where(col('balance').gt(0)) });
     // @ts-expect-error transactions hang from cards, not accounts

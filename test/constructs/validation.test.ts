@@ -7,6 +7,7 @@ import {
   Destination,
   EntityRef,
   EventEmitter,
+  JunctionField,
   LinkedAudiencesStack,
   Schedule,
   Trigger,
@@ -80,6 +81,15 @@ describe('construct validation names the construct path', () => {
     const b = bankStack();
     new Audience(b.stack, 'typo', { where: b.accounts.where(b.cards.where(col('balanse').gt(0))) });
     expectProblem(synthError(b.app), 'bank/typo', 'Entity column missing from Data Graph for Entity credit_card and Column: balanse (at condition.where.where.column)');
+  });
+
+  it('a junction column the junction table does not expose, and one on a relationship without a junction', () => {
+    const b = bankStack();
+    new Audience(b.stack, 'typo', { where: b.accounts.where(b.cards.where(b.offers.where(b.offers.junction('rol').equals('primary')))) });
+    new Audience(b.stack, 'nojunction', { where: b.accounts.where(b.cards.where(new JunctionField<'cards'>('tier').equals('gold'))) });
+    const message = synthError(b.app);
+    expectProblem(message, 'bank/typo', 'Junction column missing from Data Graph for relationship offers and Column: rol (junction table main.card_offers exposes card_offer_id, card_id, offer_id, role, linked_at) (at condition.where.where.where.column)');
+    expectProblem(message, 'bank/nojunction', 'Junction column tier filters relationship cards, which has no junction table');
   });
 
   it('an entity declared with no columns', () => {

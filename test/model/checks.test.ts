@@ -234,3 +234,50 @@ describe('"did you mean" hints beside the seed messages', () => {
     expect(checkDesired(d).find((x) => x.code === 'TRAIT_MISSING')?.message).toBe('Trait missing from Data Graph profile: plna');
   });
 });
+
+describe('filters on junction columns', () => {
+  const withOffers = (filter: Record<string, unknown>, onCards = false) => {
+    const d = bank();
+    const graph = {
+      ...d.graph,
+      entities: [...d.graph.entities, { slug: 'offer', name: 'Offer', table: 'main.offers', primaryKey: 'offer_id' }],
+      relationships: [
+        ...d.graph.relationships,
+        {
+          slug: 'offers',
+          name: 'Offers',
+          entity: 'offer',
+          parent: 'cards',
+          join: { type: 'junction', table: 'main.card_offers', primaryKey: 'id', parentColumn: 'card_id', junctionParentColumn: 'card_id', junctionEntityColumn: 'offer_id', entityColumn: 'offer_id', columns: ['role', 'linked_at'] },
+        },
+      ],
+    };
+    const leaf = onCards
+      ? { kind: 'entity', relationship: 'cards', count: { op: 'at_least', value: 1 }, where: filter }
+      : { kind: 'entity', relationship: 'cards', count: { op: 'at_least', value: 1 }, where: { kind: 'entity', relationship: 'offers', count: { op: 'at_least', value: 1 }, where: filter } };
+    return bank({ graph, audiences: [{ key: 'a', name: 'A', condition: { kind: 'entity', relationship: 'accounts', count: { op: 'at_least', value: 1 }, where: leaf } }] });
+  };
+
+  it('accepts a declared junction column and the junction keys', () => {
+    expect(checkDesired(withOffers({ kind: 'column', column: 'role', junction: true, operator: 'equals', value: { literal: 'primary' } }))).toEqual([]);
+    expect(checkDesired(withOffers({ kind: 'column', column: 'card_id', junction: true, operator: 'exists' }))).toEqual([]);
+  });
+
+  it('refuses a column the junction does not expose, with the close one as a hint', () => {
+    const [d] = checkDesired(withOffers({ kind: 'column', column: 'rol', junction: true, operator: 'equals', value: { literal: 'primary' } }));
+    expect(d).toMatchObject({
+      code: 'JUNCTION_COLUMN_MISSING',
+      resource: 'audience.a',
+      attribute: 'condition.where.where.where.column',
+      hint: 'Did you mean "role"?',
+    });
+    expect(d!.message).toBe('Junction column missing from Data Graph for relationship offers and Column: rol (junction table main.card_offers exposes id, card_id, offer_id, role, linked_at)');
+  });
+
+  it('refuses a junction column on a relationship without a junction', () => {
+    const [d] = checkDesired(withOffers({ kind: 'column', column: 'balance', junction: true, operator: 'gt', value: { literal: 1 } }, true));
+    expect(d).toMatchObject({ code: 'JUNCTION_MISSING', resource: 'audience.a', attribute: 'condition.where.where.junction' });
+    expect(d!.message).toContain('relationship cards, which has no junction table');
+    expect(d!.message).toContain("col('balance')");
+  });
+});

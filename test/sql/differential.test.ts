@@ -122,7 +122,7 @@ describe('compiled SQL equals the reference evaluator (DuckDB)', () => {
       ...['and', 'or', 'not', 'column', 'entity'].map((k) => `entity:${k}`),
       ...['trait', 'column'].flatMap((w) => ['literal', 'trait'].map((o) => `${w}:operand:${o}`)),
       'column:operand:column',
-      'join:profile', 'join:entity', 'join:junction',
+      'join:profile', 'join:entity', 'join:junction', 'column:junction', 'timeZone',
       'window:none', 'window:within', 'window:between',
       'audience:classic:is', 'audience:classic:not', 'audience:linked:snapshot:is', 'audience:linked:snapshot:not',
       'audience:linked:inline:is', 'audience:linked:inline:not',

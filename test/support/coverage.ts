@@ -5,6 +5,7 @@ import type { World } from './world.js';
 export function features(condition: Condition, world: World): Set<string> {
   const out = new Set<string>();
   for (const r of world.graph.relationships) out.add(`join:${r.join.type}`);
+  if (world.graph.timeZone) out.add('timeZone');
   const count = (c: { op: string; value: number }) => out.add(`count:${c.op}:${c.value === 0 ? 0 : c.value === 1 ? 1 : 'n'}`);
   const operand = (where: string, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
@@ -23,6 +24,7 @@ export function features(condition: Condition, world: World): Set<string> {
       if (p.where) predicate(p.where, depth + 1);
     } else {
       out.add(`column:${p.operator}`);
+      if (p.junction) out.add('column:junction');
       operand('column', 'value' in p ? p.value : undefined);
     }
   };

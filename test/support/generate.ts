@@ -84,6 +84,8 @@ interface Column {
 interface Schema {
   traits: Column[];
   columns: Map<string, Column[]>;
+  /** Columns of the junction row of a many-to-many relationship, for `junction: true` filters. */
+  junctionColumns: Map<string, Column[]>;
   children: Map<string | null, Relationship[]>;
 }
 
@@ -107,21 +109,22 @@ export function generateCase(seed: number): GeneratedCase {
   const schemaName = r.chance(0.5) ? `c${seed}` : `c${seed} "sch;--é`;
   const ref = (name: string) => `${schemaName}.${name}`;
   const tables: TableData[] = [];
-  const value = (type: ColumnType): Cell => {
-    if (r.chance(0.2)) return null;
+  const linkRng = rng(seed ^ 0x11d5);
+  const value = (type: ColumnType, from: Rng = r): Cell => {
+    if (from.chance(0.2)) return null;
     switch (type) {
       case 'VARCHAR':
-        return r.pick(HOSTILE_STRINGS);
+        return from.pick(HOSTILE_STRINGS);
       case 'INTEGER':
-        return r.int(-3, 12);
+        return from.int(-3, 12);
       case 'DOUBLE':
-        return r.pick(DOUBLES);
+        return from.pick(DOUBLES);
       case 'BOOLEAN':
-        return r.chance(0.5);
+        return from.chance(0.5);
       case 'DATE':
-        return dateText(now.getTime() + r.int(-60, 60) * DAY);
+        return dateText(now.getTime() + from.int(-60, 60) * DAY);
       case 'TIMESTAMP':
-        return timestampText(now.getTime() + r.int(-60, 60) * DAY + r.int(0, 86_399) * 1000);
+        return timestampText(now.getTime() + from.int(-60, 60) * DAY + from.int(0, 86_399) * 1000);
       case 'JSON':
         return '{}';
     }
@@ -157,7 +160,12 @@ export function generateCase(seed: number): GeneratedCase {
     entities: [],
     relationships: [],
   };
-  const schema: Schema = { traits, columns: new Map(), children: new Map() };
+  // A stack time zone on its own stream (the rest of the case stays what it was for this seed):
+  // east and west of UTC, a half-hour offset, and zones whose daylight saving changes within the
+  // generated dates.
+  const zoneRng = rng(seed ^ 0x20e5);
+  if (zoneRng.chance(0.4)) graph.timeZone = zoneRng.pick(['Europe/Paris', 'America/New_York', 'Asia/Kolkata', 'Australia/Adelaide', 'UTC']);
+  const schema: Schema = { traits, columns: new Map(), junctionColumns: new Map(), children: new Map() };
   const depthOf = new Map<string, number>();
   const rowsOf = new Map<string, Row[]>();
   const pkOf = new Map<string, Column>();
@@ -200,10 +208,20 @@ export function generateCase(seed: number): GeneratedCase {
       if (r.chance(0.3)) {
         const junction = ref(`j${i}${r.pick(NAME_SUFFIXES)}`);
         const jRows: Row[] = [];
+        // Columns of the link itself (a quantity, a role, a date), filtered with `junction: true`.
+        // Drawn from their own stream, so the rest of the case stays what it was for this seed.
+        const linkColumns: Column[] = [
+          { name: 'jq' + linkRng.pick(NAME_SUFFIXES), type: 'INTEGER' },
+          { name: 'js' + linkRng.pick(NAME_SUFFIXES), type: 'VARCHAR' },
+          { name: 'jt', type: 'TIMESTAMP' },
+        ];
         for (let k = r.int(0, parentRows.length * 2); k > 0; k--) {
-          jRows.push({ jid: `j${k}`, jp: fkValues(parentRows, parentPk.name, parentPk.type), je: rows.length > 0 && r.chance(0.9) ? r.pick(rows)[pk.name] : null });
+          const jRow: Row = { jid: `j${k}`, jp: fkValues(parentRows, parentPk.name, parentPk.type), je: rows.length > 0 && r.chance(0.9) ? r.pick(rows)[pk.name] : null };
+          for (const c of linkColumns) jRow[c.name] = value(c.type, linkRng);
+          jRows.push(jRow);
         }
-        tables.push({ ref: junction, columns: [{ name: 'jid', type: 'VARCHAR' }, { name: 'jp', type: parentPk.type }, { name: 'je', type: pk.type }], rows: jRows });
+        tables.push({ ref: junction, columns: [{ name: 'jid', type: 'VARCHAR' }, { name: 'jp', type: parentPk.type }, { name: 'je', type: pk.type }, ...linkColumns], rows: jRows });
+        schema.junctionColumns.set(slug, linkColumns);
         join = { type: 'junction', table: junction, primaryKey: 'jid', parentColumn: parentPk.name, junctionParentColumn: 'jp', junctionEntityColumn: 'je', entityColumn: pk.name };
       } else {
         // Usually the parent's primary key; sometimes a non-unique string column of the parent.
@@ -283,7 +301,7 @@ export function generateCase(seed: number): GeneratedCase {
     linked: { 'snap-aud': { kind: 'snapshot', table: { schema: snapshotRef.split('.')[0], name: snapshotRef.split('.')[1] }, audienceKey: 'snap-aud' } },
     now,
   };
-  const gen = new ConditionGenerator(r, schema, world);
+  const gen = new ConditionGenerator(r, schema, world, seed ^ 0x1a2b);
   world.linked['inline-aud'] = { kind: 'inline', condition: gen.condition(2, false) };
   const condition = gen.condition(r.int(1, 4), true);
 
@@ -293,17 +311,22 @@ export function generateCase(seed: number): GeneratedCase {
     return path;
   });
   // Its own random stream, so the main case stays what it was for this seed.
-  const chained = new ConditionGenerator(rng(seed ^ 0x5eed), schema, world).chained(paths);
+  const chained = new ConditionGenerator(rng(seed ^ 0x5eed), schema, world, seed ^ 0x2b3c).chained(paths);
   return { seed, world, condition, paths, chained };
 }
 
 /** Random condition trees over one generated schema; literals are drawn so that they often match. */
 export class ConditionGenerator {
+  /** Its own stream for choosing junction columns, so the other choices stay what they were for a seed. */
+  private readonly linkRng: Rng;
   constructor(
     private readonly r: Rng,
     private readonly schema: Schema,
     private readonly world: World,
-  ) {}
+    linkSeed = 0x1a2b,
+  ) {
+    this.linkRng = rng(linkSeed);
+  }
 
   condition(depth: number, linked: boolean): Condition {
     const r = this.r;
@@ -366,15 +389,25 @@ export class ConditionGenerator {
       return { kind: r.chance(0.5) ? 'and' : 'or', conditions: Array.from({ length: r.int(1, 3) }, () => this.predicate(rel, branch, depth - 1)) };
     }
     if (depth > 0 && roll < 0.65) return { kind: 'not', condition: this.predicate(rel, branch, depth - 1) };
-    const columns = this.schema.columns.get(rel.slug)!;
-    const c = r.pick(columns);
-    const operands: { operand: Operand; type: ColumnType }[] = [...this.traitOperands(c.type)];
-    for (const slug of branch) {
-      for (const other of this.schema.columns.get(slug)!) {
-        if (compatible(c.type, other.type)) operands.push({ operand: { relationship: slug, column: other.name }, type: other.type });
+    const entityColumn = r.pick(this.schema.columns.get(rel.slug)!);
+    const operandsFor = (type: ColumnType) => {
+      const operands: { operand: Operand; type: ColumnType }[] = [...this.traitOperands(type)];
+      for (const slug of branch) {
+        for (const other of this.schema.columns.get(slug)!) {
+          if (compatible(type, other.type)) operands.push({ operand: { relationship: slug, column: other.name }, type: other.type });
+        }
       }
+      return operands;
+    };
+    // A filter on the junction row draws from its own stream, leaving the main one as it was.
+    const links = this.schema.junctionColumns.get(rel.slug);
+    if (links !== undefined && this.linkRng.chance(0.35)) {
+      const link = this.linkRng.pick(links);
+      const onLink = new ConditionGenerator(this.linkRng, this.schema, this.world, this.linkRng.int(0, 1 << 30));
+      this.comparison(entityColumn.type, operandsFor(entityColumn.type)); // spent as before, so the main stream does not shift
+      return { kind: 'column', column: link.name, junction: true, ...onLink.comparison(link.type, operandsFor(link.type)) };
     }
-    return { kind: 'column', column: c.name, ...this.comparison(c.type, operands) };
+    return { kind: 'column', column: entityColumn.name, ...this.comparison(entityColumn.type, operandsFor(entityColumn.type)) };
   }
 
   private traitOperands(type: ColumnType) {

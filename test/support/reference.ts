@@ -37,6 +37,8 @@ interface Scope {
   profile: Row;
   /** Relationship slug → its row on the current branch (the current entity and its ancestors). */
   rows: Map<string, Row>;
+  /** Relationship slug → the junction row linking its row to the parent (many-to-many only). */
+  links: Map<string, Row>;
   current: string | null;
 }
 
@@ -44,10 +46,19 @@ export class Reference {
   private readonly relationships = new Map<string, Relationship>();
   private readonly linkedMembers = new Map<string, Set<string>>();
   private readonly now: number;
+  /** The stack's time zone: literals without an offset and calendar days are read in it. */
+  private readonly zone: string | undefined;
 
   constructor(readonly world: World) {
     for (const r of world.graph.relationships) this.relationships.set(r.slug, r);
     this.now = world.now.getTime();
+    this.zone = world.graph.timeZone;
+  }
+
+  /** now plus a duration: minutes and hours elapsed, days on the calendar of the stack's zone. */
+  private nowPlus(amount: number, unit: 'minutes' | 'hours' | 'days'): number {
+    if (unit !== 'days' || !this.zone) return this.now + amount * UNIT_MS[unit];
+    return instantOfWall(this.now + offsetMs(this.now, this.zone) + amount * UNIT_MS.days, this.zone);
   }
 
   /** Profile ids (as text) of the profile rows that satisfy `condition`. */
@@ -56,7 +67,7 @@ export class Reference {
     const out = new Set<string>();
     for (const row of tableOf(this.world, profile.table).rows) {
       if (row[profile.id] === null) continue;
-      if (this.condition(condition, { profile: row, rows: new Map(), current: null })) out.add(idText(row[profile.id]));
+      if (this.condition(condition, { profile: row, rows: new Map(), links: new Map(), current: null })) out.add(idText(row[profile.id]));
     }
     return out;
   }
@@ -76,15 +87,15 @@ export class Reference {
           const ec = chain[level];
           // Only an entity condition that holds (its count included) for this profile or parent row made the member.
           if (!this.entity(ec, scope)) return;
-          for (const x of this.related(ec.relationship, scope)) {
-            const inner: Scope = { profile: scope.profile, rows: new Map(scope.rows).set(ec.relationship, x), current: ec.relationship };
+          for (const [x, link] of this.related(ec.relationship, scope)) {
+            const inner = this.inner(scope, ec.relationship, x, link);
             if (ec.where && !this.predicate(ec.where, inner)) continue;
             if (level === chain.length - 1) {
               if (x[pk] !== null) out.add(`${idText(id)}|${path.join('.')}|${idText(x[pk])}`);
             } else walk(level + 1, inner);
           }
         };
-        walk(0, { profile: row, rows: new Map(), current: null });
+        walk(0, { profile: row, rows: new Map(), links: new Map(), current: null });
       }
     }
     return out;
@@ -124,6 +135,12 @@ export class Reference {
       case 'entity':
         return this.entity(p, s);
       case 'column': {
+        if (p.junction) {
+          const join = this.relationships.get(s.current!)!.join;
+          if (join.type !== 'junction') throw new Error(`junction column on ${s.current}, which has no junction`);
+          const t = columnType(this.world, join.table, p.column);
+          return this.compare(read(s.links.get(s.current!)![p.column], t), t, p, s);
+        }
         const table = this.entityTable(s.current!);
         const t = columnType(this.world, table.ref, p.column);
         return this.compare(read(s.rows.get(s.current!)![p.column], t), t, p, s);
@@ -133,8 +150,8 @@ export class Reference {
 
   private entity(ec: EntityCondition, s: Scope): boolean {
     let n = 0;
-    for (const x of this.related(ec.relationship, s)) {
-      const inner: Scope = { profile: s.profile, rows: new Map(s.rows).set(ec.relationship, x), current: ec.relationship };
+    for (const [x, link] of this.related(ec.relationship, s)) {
+      const inner = this.inner(s, ec.relationship, x, link);
       if (!ec.where || this.predicate(ec.where, inner)) n++;
     }
     return countHolds(ec.count, n);
@@ -146,19 +163,27 @@ export class Reference {
     return { ref: entity.table, pk: entity.primaryKey };
   }
 
-  /** The entity rows of `slug` related to the current row of `s` (one per junction row for many-to-many). */
-  private related(slug: string, s: Scope): Row[] {
+  /** The scope of one related row (and the junction row that links it, for many-to-many). */
+  private inner(s: Scope, slug: string, row: Row, link: Row | undefined): Scope {
+    const links = new Map(s.links);
+    if (link) links.set(slug, link);
+    return { profile: s.profile, rows: new Map(s.rows).set(slug, row), links, current: slug };
+  }
+
+  /** The entity rows of `slug` related to the current row of `s`, each with its junction row for many-to-many (one per junction row). */
+  private related(slug: string, s: Scope): [Row, Row | undefined][] {
     const rel = this.relationships.get(slug)!;
     const rows = tableOf(this.world, this.entityTable(slug).ref).rows;
     const same = (a: Cell, b: Cell) => a !== null && b !== null && a === b;
     const join = rel.join;
-    if (join.type === 'profile') return rows.filter((r) => same(r[join.entityColumn], s.profile[join.profileColumn]));
+    const alone = (r: Row): [Row, undefined] => [r, undefined];
+    if (join.type === 'profile') return rows.filter((r) => same(r[join.entityColumn], s.profile[join.profileColumn])).map(alone);
     const parent = s.rows.get(rel.parent!)!;
-    if (join.type === 'entity') return rows.filter((r) => same(r[join.entityColumn], parent[join.parentColumn]));
-    const out: Row[] = [];
+    if (join.type === 'entity') return rows.filter((r) => same(r[join.entityColumn], parent[join.parentColumn])).map(alone);
+    const out: [Row, Row][] = [];
     for (const j of tableOf(this.world, join.table).rows) {
       if (!same(j[join.junctionParentColumn], parent[join.parentColumn])) continue;
-      for (const r of rows) if (same(r[join.entityColumn], j[join.junctionEntityColumn])) out.push(r);
+      for (const r of rows) if (same(r[join.entityColumn], j[join.junctionEntityColumn])) out.push([r, j]);
     }
     return out;
   }
@@ -174,8 +199,8 @@ export class Reference {
       if (ec.window) {
         if (ts === null) continue;
         if (ec.window.type === 'within') {
-          if (ts < this.now - ec.window.amount * UNIT_MS[ec.window.unit] || ts > this.now) continue;
-        } else if (!orderedTime('gte', ts, ec.window.from) || !orderedTime('lte', ts, ec.window.to)) continue;
+          if (ts < this.nowPlus(-ec.window.amount, ec.window.unit) || ts > this.now) continue;
+        } else if (!orderedTime('gte', ts, ec.window.from, this.zone) || !orderedTime('lte', ts, ec.window.to, this.zone)) continue;
       }
       const props = e[ev.properties] === null ? null : JSON.parse(String(e[ev.properties]));
       if (ec.where.every((f) => this.property(lookup(props, f.property), f))) n++;
@@ -202,7 +227,7 @@ export class Reference {
       case 'gt':
       case 'gte': {
         const l = literal(c.value);
-        if (typeof l === 'string') return time !== null && parseTimestamp(l) !== null && orderedTime(c.operator, time, l);
+        if (typeof l === 'string') return time !== null && parseTimestamp(l) !== null && orderedTime(c.operator, time, l, this.zone);
         const [a, b] = typeof l === 'number' ? [num, l] : [time, null];
         return a !== null && b !== null && ordered(c.operator, a, b);
       }
@@ -255,7 +280,7 @@ export class Reference {
       case 'gt':
       case 'gte': {
         if (isTime(type) && 'literal' in c.value && typeof c.value.literal === 'string') {
-          return left !== null && orderedTime(c.operator, left as number, c.value.literal);
+          return left !== null && orderedTime(c.operator, left as number, c.value.literal, this.zone);
         }
         const r = operand(c.value);
         return left !== null && r !== null && ordered(c.operator, left as number, r as number);
@@ -282,13 +307,13 @@ export class Reference {
     if (t === null) return false;
     switch (c.operator) {
       case 'before_date':
-        return orderedTime('lt', t, c.value);
+        return orderedTime('lt', t, c.value, this.zone);
       case 'after_date':
-        return orderedTime('gt', t, c.value);
+        return orderedTime('gt', t, c.value, this.zone);
       case 'within_last':
-        return t >= this.now - c.value.amount * UNIT_MS[c.value.unit] && t <= this.now;
+        return t >= this.nowPlus(-c.value.amount, c.value.unit) && t <= this.now;
       case 'within_next':
-        return t >= this.now && t <= this.now + c.value.amount * UNIT_MS[c.value.unit];
+        return t >= this.now && t <= this.nowPlus(c.value.amount, c.value.unit);
       default:
         throw new Error(`not a time operator: ${c.operator}`);
     }
@@ -325,11 +350,40 @@ function lookup(props: unknown, path: string): unknown {
   return v;
 }
 
-/** A date-only literal is the whole day: `lte` takes it in, `gt` (and "after") starts after it. */
-function orderedTime(op: 'lt' | 'lte' | 'gt' | 'gte', t: number, literal: string): boolean {
-  const start = parseTimestamp(literal)!;
+/** The offset of `zone` from UTC at an instant, in ms, from the zone's "GMT+01:00" name. */
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+function offsetMs(instant: number, zone: string): number {
+  let format = offsetFormats.get(zone);
+  if (!format) offsetFormats.set(zone, (format = new Intl.DateTimeFormat('en-GB', { timeZone: zone, timeZoneName: 'longOffset' })));
+  const name = format.formatToParts(new Date(instant)).find((p) => p.type === 'timeZoneName')!.value;
+  const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000 : 0;
+}
+
+/**
+ * The instant at which the clocks of `zone` show a wall time (given as epoch ms read as UTC): the
+ * first such instant, or for a wall time skipped by a daylight-saving jump the instant after it.
+ */
+function instantOfWall(wall: number, zone: string): number {
+  const shows = (instant: number) => instant + offsetMs(instant, zone) === wall;
+  // Offsets lie within ±14 h: try each candidate the offsets around the wall time give.
+  const candidates = [...new Set([wall - offsetMs(wall - 86_400_000, zone), wall - offsetMs(wall + 86_400_000, zone), wall - offsetMs(wall, zone)])].sort((a, b) => a - b);
+  return candidates.find(shows) ?? Math.max(...candidates);
+}
+
+/** A literal bound of an ordered time comparison: without an offset, a wall time of the stack's zone. */
+function literalTime(literal: string, zone: string | undefined): number {
+  const t = parseTimestamp(literal)!;
+  const hasOffset = /(Z|[+-]\d{2}:?\d{2})$/.test(literal) && !/^\d{4}-\d{2}-\d{2}$/.test(literal);
+  return !zone || hasOffset ? t : instantOfWall(t, zone);
+}
+
+/** A date-only literal is the whole day (of the stack's zone): `lte` takes it in, `gt` (and "after") starts after it. */
+function orderedTime(op: 'lt' | 'lte' | 'gt' | 'gte', t: number, literal: string, zone: string | undefined): boolean {
+  const start = literalTime(literal, zone);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(literal)) return ordered(op, t, start);
-  const nextDay = start + 86_400_000;
+  const nextDay = literalTime(new Date(parseTimestamp(literal)! + 86_400_000).toISOString().slice(0, 10), zone);
   return op === 'lte' ? t < nextDay : op === 'gt' ? t >= nextDay : ordered(op, t, start);
 }
 

@@ -1,4 +1,5 @@
 import { didYouMean } from '../suggest.js';
+import { keyColumns } from '../graph.js';
 import cron from 'node-cron';
 import { resourceAddress } from '../address.js';
 import type { Audience } from '../audience.js';
@@ -68,8 +69,12 @@ function walkCondition(condition: Condition, attr: string, ctx: CheckContext, at
       entity: (c, site) => checkEntity(c, site.attribute, scopeOf(site), ctx, at, out),
       column: (c, site) => {
         const scope = scopeOf(site);
-        const entity = scope.relationship === null ? undefined : ctx.index.entityOf(scope.relationship);
-        if (entity) checkColumn(entity, c.column, `${site.attribute}.column`, at, out);
+        if (c.junction) {
+          checkJunctionColumn(c.column, `${site.attribute}.column`, scope, ctx, at, out);
+        } else {
+          const entity = scope.relationship === null ? undefined : ctx.index.entityOf(scope.relationship);
+          if (entity) checkColumn(entity, c.column, `${site.attribute}.column`, at, out);
+        }
         if ('value' in c) checkOperand(c.value, `${site.attribute}.value`, scope, ctx, at, out);
       },
     },
@@ -156,4 +161,34 @@ function checkOperand(value: unknown, attr: string, scope: Scope, ctx: CheckCont
     const entity = ctx.index.entityOf(operand.relationship);
     if (entity) checkColumn(entity, operand.column, `${attr}.column`, at, out);
   }
+}
+
+/** A `junction: true` filter: its relationship must go through a junction that exposes the column. */
+function checkJunctionColumn(column: string, attr: string, scope: Scope, ctx: CheckContext, at: string, out: Diagnostic[]): void {
+  const rel = scope.relationship === null ? undefined : ctx.index.relationship(scope.relationship);
+  if (!rel) return;
+  const join = rel.join;
+  if (join.type !== 'junction') {
+    out.push(
+      error(
+        'JUNCTION_MISSING',
+        `Junction column ${column} filters relationship ${rel.slug}, which has no junction table: declare it with relateThrough, or filter the entity's own column with col('${column}')`,
+        at,
+        attr.replace(/\.column$/, '.junction'),
+      ),
+    );
+    return;
+  }
+  // The keys of the link are always addressable; `columns` lists what else is exposed.
+  const exposed = [...keyColumns(join.primaryKey), join.junctionParentColumn, join.junctionEntityColumn, ...(join.columns ?? [])];
+  if (join.columns === undefined || join.columns.length === 0 || exposed.includes(column)) return;
+  out.push(
+    error(
+      'JUNCTION_COLUMN_MISSING',
+      `Junction column missing from Data Graph for relationship ${rel.slug} and Column: ${column} (junction table ${join.table} exposes ${exposed.join(', ')})`,
+      at,
+      attr,
+      didYouMean(column, exposed).trim(),
+    ),
+  );
 }

@@ -11,7 +11,7 @@ WHERE ("p"."user_id" IS NOT NULL)
     SELECT "e2"."user_id" AS "k"
     FROM "main"."events" AS "e2"
     WHERE ("e2"."event" = ?)
-      AND ("e2"."ts" >= (CAST(? AS TIMESTAMP) + to_days(CAST(? AS INTEGER))))
+      AND ("e2"."ts" >= CAST(? AS TIMESTAMP))
       AND ("e2"."ts" <= CAST(? AS TIMESTAMP))
   ), FALSE))
   AND (NOT COALESCE(CAST("p"."user_id" AS VARCHAR) IN (

@@ -11,7 +11,7 @@ WHERE ("P"."user_id" IS NOT NULL)
     SELECT "E2"."user_id" AS "K"
     FROM "main"."events" AS "E2"
     WHERE ("E2"."event" = ?)
-      AND ("E2"."ts" >= DATEADD(DAY, ?, CAST(? AS TIMESTAMP)))
+      AND ("E2"."ts" >= CAST(? AS TIMESTAMP))
       AND ("E2"."ts" <= CAST(? AS TIMESTAMP))
   ), FALSE))
   AND (NOT COALESCE(CAST("P"."user_id" AS VARCHAR) IN (

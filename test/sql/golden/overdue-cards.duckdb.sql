@@ -16,7 +16,7 @@ WHERE ("p"."user_id" IS NOT NULL)
     SELECT "e3"."user_id" AS "k"
     FROM "main"."events" AS "e3"
     WHERE ("e3"."event" = ?)
-      AND ("e3"."ts" >= (CAST(? AS TIMESTAMP) + to_days(CAST(? AS INTEGER))))
+      AND ("e3"."ts" >= CAST(? AS TIMESTAMP))
       AND ("e3"."ts" <= CAST(? AS TIMESTAMP))
       AND (TRY_CAST(json_extract_string("e3"."properties", ?) AS DOUBLE) >= ?)
   ), FALSE))

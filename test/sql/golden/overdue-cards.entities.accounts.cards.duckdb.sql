@@ -17,7 +17,7 @@ WITH "members" AS (
       SELECT "e4"."user_id" AS "k"
       FROM "main"."events" AS "e4"
       WHERE ("e4"."event" = ?)
-        AND ("e4"."ts" >= (CAST(? AS TIMESTAMP) + to_days(CAST(? AS INTEGER))))
+        AND ("e4"."ts" >= CAST(? AS TIMESTAMP))
         AND ("e4"."ts" <= CAST(? AS TIMESTAMP))
         AND (TRY_CAST(json_extract_string("e4"."properties", ?) AS DOUBLE) >= ?)
     ), FALSE))

@@ -17,7 +17,7 @@ WITH "MEMBERS" AS (
       SELECT "E4"."user_id" AS "K"
       FROM "main"."events" AS "E4"
       WHERE ("E4"."event" = ?)
-        AND ("E4"."ts" >= DATEADD(DAY, ?, CAST(? AS TIMESTAMP)))
+        AND ("E4"."ts" >= CAST(? AS TIMESTAMP))
         AND ("E4"."ts" <= CAST(? AS TIMESTAMP))
         AND (TRY_TO_DOUBLE(CAST(STRIP_NULL_VALUE(GET_PATH(PARSE_JSON("E4"."properties"), ?)) AS VARCHAR)) >= ?)
     ), FALSE))

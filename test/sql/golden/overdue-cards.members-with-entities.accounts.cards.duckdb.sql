@@ -15,7 +15,7 @@ WHERE "x4"."k" IN (
       SELECT "e5"."user_id" AS "k"
       FROM "main"."events" AS "e5"
       WHERE ("e5"."event" = ?)
-        AND ("e5"."ts" >= (CAST(? AS TIMESTAMP) + to_days(CAST(? AS INTEGER))))
+        AND ("e5"."ts" >= CAST(? AS TIMESTAMP))
         AND ("e5"."ts" <= CAST(? AS TIMESTAMP))
         AND (TRY_CAST(json_extract_string("e5"."properties", ?) AS DOUBLE) >= ?)
     ), FALSE))

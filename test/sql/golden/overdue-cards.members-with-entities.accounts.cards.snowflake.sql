@@ -15,7 +15,7 @@ WHERE "X4"."K" IN (
       SELECT "E5"."user_id" AS "K"
       FROM "main"."events" AS "E5"
       WHERE ("E5"."event" = ?)
-        AND ("E5"."ts" >= DATEADD(DAY, ?, CAST(? AS TIMESTAMP)))
+        AND ("E5"."ts" >= CAST(? AS TIMESTAMP))
         AND ("E5"."ts" <= CAST(? AS TIMESTAMP))
         AND (TRY_TO_DOUBLE(CAST(STRIP_NULL_VALUE(GET_PATH(PARSE_JSON("E5"."properties"), ?)) AS VARCHAR)) >= ?)
     ), FALSE))

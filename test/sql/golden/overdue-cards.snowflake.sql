@@ -16,7 +16,7 @@ WHERE ("P"."user_id" IS NOT NULL)
     SELECT "E3"."user_id" AS "K"
     FROM "main"."events" AS "E3"
     WHERE ("E3"."event" = ?)
-      AND ("E3"."ts" >= DATEADD(DAY, ?, CAST(? AS TIMESTAMP)))
+      AND ("E3"."ts" >= CAST(? AS TIMESTAMP))
       AND ("E3"."ts" <= CAST(? AS TIMESTAMP))
       AND (TRY_TO_DOUBLE(CAST(STRIP_NULL_VALUE(GET_PATH(PARSE_JSON("E3"."properties"), ?)) AS VARCHAR)) >= ?)
   ), FALSE))

@@ -26,6 +26,12 @@ export interface DataGraphConfig extends cdktn.TerraformMetaArguments {
   */
   readonly joinKeys?: string;
   /**
+  * timeZone of the data graph (see src/model).
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/linked-audiences/linkedaudiences/0.1.0/docs/resources/data_graph#time_zone DataGraph#time_zone}
+  */
+  readonly timeZone?: string;
+  /**
   * profile of the data graph, JSON-encoded (see src/model).
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/linked-audiences/linkedaudiences/0.1.0/docs/resources/data_graph#profile DataGraph#profile}
@@ -110,6 +116,7 @@ export class DataGraph extends cdktn.TerraformResource {
     this._key = config.key;
     this._maxDepth = config.maxDepth;
     this._joinKeys = config.joinKeys;
+    this._timeZone = config.timeZone;
     this._profile = config.profile;
     this._events = config.events;
     this._entities = config.entities;
@@ -167,6 +174,22 @@ export class DataGraph extends cdktn.TerraformResource {
   // Temporarily expose input value. Use with caution.
   public get joinKeysInput() {
     return this._joinKeys;
+  }
+
+  // time_zone - computed: false, optional: true, required: false
+  private _timeZone?: string; 
+  public get timeZone() {
+    return this.getStringAttribute('time_zone');
+  }
+  public set timeZone(value: string) {
+    this._timeZone = value;
+  }
+  public resetTimeZone() {
+    this._timeZone = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get timeZoneInput() {
+    return this._timeZone;
   }
 
   // profile - computed: false, optional: false, required: true
@@ -255,6 +278,7 @@ export class DataGraph extends cdktn.TerraformResource {
       key: cdktn.stringToTerraform(this._key),
       max_depth: cdktn.numberToTerraform(this._maxDepth),
       join_keys: cdktn.stringToTerraform(this._joinKeys),
+      time_zone: cdktn.stringToTerraform(this._timeZone),
       profile: cdktn.stringToTerraform(this._profile),
       events: cdktn.stringToTerraform(this._events),
       entities: cdktn.stringToTerraform(this._entities),
@@ -279,6 +303,12 @@ export class DataGraph extends cdktn.TerraformResource {
       },
       join_keys: {
         value: cdktn.stringToHclTerraform(this._joinKeys),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+      time_zone: {
+        value: cdktn.stringToHclTerraform(this._timeZone),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
