@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { RunStore, type AudienceStatusRow } from '../state/compute/runs.js';
 import { StageStore, type StagedRows } from '../state/compute/stage.js';
 import type { Warehouse } from '../warehouse/types.js';
+import { computeTag, withQueryTag } from '../warehouse/tagged.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
 import { commitDelta, type CommitResult } from './commit.js';
 import { DEFAULT_RETRY, MESSAGES, RunCancelledError, decide, isTransient } from './policy.js';
@@ -26,6 +27,8 @@ export interface RunOptions {
   onProgress?: (p: RunProgress) => void;
   now?: () => Date;
   runId?: string;
+  /** The stack the audience belongs to: part of the statements' query tag. */
+  stack?: string;
 }
 
 /**
@@ -34,8 +37,10 @@ export interface RunOptions {
  * in one transaction). Failures follow the seed's policy (src/compute/policy.ts). The caller
  * guarantees that no other run of this audience is in flight (lease / controller).
  */
-export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSummary> {
-  const run = new AudienceRun(wh, o);
+export async function runAudience(wh: Warehouse, options: RunOptions): Promise<RunSummary> {
+  // Every statement of the run carries its stack, audience and run id (Snowflake's QUERY_TAG).
+  const o = { ...options, runId: options.runId ?? randomUUID() };
+  const run = new AudienceRun(withQueryTag(wh, computeTag(o.audienceKey, o.runId, o.stack)), o);
   let current: AudienceStatusRow | undefined;
   try {
     current = await run.runs.readStatus(o.audienceKey);

@@ -22,6 +22,8 @@ export interface ControllerOptions {
   /** Opens the warehouse; called once per tick (and per run when runs are concurrent). */
   open: () => Promise<Warehouse>;
   schema: string;
+  /** The stack it computes: named in each run's query tag. */
+  stack?: string;
   /** Maximum runs at once. DuckDB runs one at a time: its file admits one connection's transactions here. */
   concurrency?: number;
   /** Seconds between ticks (schedules are minute-grained; requests are picked up at each tick). */
@@ -173,6 +175,7 @@ export class Controller {
           runId,
           trigger,
           lease: { holder: this.id, ttlMs },
+          stack: this.o.stack,
           nextRunAt: nextRunAt(audience.schedule, startedAt),
           retry: this.o.retry,
           signal: this.abort.signal,

@@ -84,6 +84,15 @@ describe('two daemons against one emulated Snowflake', () => {
     expect(runs.map((r) => r.audienceKey).sort()).toEqual(['dormant-savers', 'overdue-cards', 'travel-spenders']);
     expect(runs.every((r) => r.status === 'Live')).toBe(true);
 
+    // Each run's statements carry its stack, audience and run id as their QUERY_TAG.
+    const tags = emulator.queries.map((q) => String(q.parameters?.QUERY_TAG ?? ''));
+    for (const r of runs as { audienceKey: string; runId: string }[]) {
+      expect(tags, r.audienceKey).toContain(`team=crm linked-audiences:compute stack=bank audience=${r.audienceKey} run=${r.runId}`);
+    }
+    const staging = emulator.queries.filter((q) => /^\s*INSERT INTO "LINKED_AUDIENCES"\."(membership|entity_matches)_stage"/i.test(q.sqlText));
+    expect(staging.length).toBeGreaterThan(0);
+    for (const q of staging) expect(String(q.parameters?.QUERY_TAG)).toMatch(/^team=crm linked-audiences:compute stack=bank audience=[a-z-]+ run=[0-9a-f-]{36}$/);
+
     // Every event once: no messageId reached the destinations twice.
     expect(sink.messageIds.length).toBeGreaterThan(0);
     expect(sink.messageIds.length).toBe(new Set(sink.messageIds).size);
