@@ -80,13 +80,13 @@ describe('two daemons against one emulated Snowflake', () => {
       expect(r.status, r.stdout + r.stderr).toBe(0);
       return JSON.parse(r.stdout);
     });
-    const runs = reports.flatMap((r) => r.runs as { audienceKey: string; status: string }[]);
+    const runs = reports.flatMap((r) => r.runs as { audienceKey: string; status: string; runId: string }[]);
     expect(runs.map((r) => r.audienceKey).sort()).toEqual(['dormant-savers', 'overdue-cards', 'travel-spenders']);
     expect(runs.every((r) => r.status === 'Live')).toBe(true);
 
     // Each run's statements carry its stack, audience and run id as their QUERY_TAG.
     const tags = emulator.queries.map((q) => String(q.parameters?.QUERY_TAG ?? ''));
-    for (const r of runs as { audienceKey: string; runId: string }[]) {
+    for (const r of runs) {
       expect(tags, r.audienceKey).toContain(`team=crm linked-audiences:compute stack=bank audience=${r.audienceKey} run=${r.runId}`);
     }
     const staging = emulator.queries.filter((q) => /^\s*INSERT INTO "LINKED_AUDIENCES"\."(membership|entity_matches)_stage"/i.test(q.sqlText));
