@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { RunStore, type AudienceStatusRow } from '../state/compute/runs.js';
 import { StageStore, type StagedRows } from '../state/compute/stage.js';
 import type { Warehouse } from '../warehouse/types.js';
+import { computeTag, withQueryTag } from '../warehouse/tagged.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
 import { commitDelta, type CommitResult } from './commit.js';
 import { DEFAULT_RETRY, MESSAGES, RunCancelledError, decide, isTransient } from './policy.js';
@@ -26,6 +27,8 @@ export interface RunOptions {
   onProgress?: (p: RunProgress) => void;
   now?: () => Date;
   runId?: string;
+  /** The stack the audience belongs to: part of the statements' query tag. */
+  stack?: string;
 }
 
 /**
@@ -34,9 +37,17 @@ export interface RunOptions {
  * in one transaction). Failures follow the seed's policy (src/compute/policy.ts). The caller
  * guarantees that no other run of this audience is in flight (lease / controller).
  */
-export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSummary> {
-  const run = new AudienceRun(wh, o);
-  const current = await run.runs.readStatus(o.audienceKey);
+export async function runAudience(wh: Warehouse, options: RunOptions): Promise<RunSummary> {
+  // Every statement of the run carries its stack, audience and run id (Snowflake's QUERY_TAG).
+  const o = { ...options, runId: options.runId ?? randomUUID() };
+  const run = new AudienceRun(withQueryTag(wh, computeTag(o.audienceKey, o.runId, o.stack)), o);
+  let current: AudienceStatusRow | undefined;
+  try {
+    current = await run.runs.readStatus(o.audienceKey);
+  } catch (e) {
+    // A run that cannot even read its audience is still a run: recorded as failed at kickoff.
+    return run.failed(e);
+  }
   if (current?.paused) throw pausedError(o.audienceKey, current.pausedReason);
   // Compiling does no warehouse work, so it goes first: the run's row is then written once, already
   // at the step that follows. A compile error is raised at step compile, where the policy expects it.
@@ -55,6 +66,31 @@ export async function runAudience(wh: Warehouse, o: RunOptions): Promise<RunSumm
   } catch (e) {
     return run.failed(e);
   }
+}
+
+/**
+ * A run that never reached its kickoff (its lease or its statuses could not be read): failed at
+ * step kickoff by the policy, not written to the state (the caller may not hold the audience),
+ * and reported with the reason so that no due run disappears from a tick's report.
+ */
+export function notStarted(audienceKey: string, trigger: RunTrigger, e: unknown, dialect: Warehouse['dialect'], now = new Date()): RunSummary {
+  const { error, detail } = decide('kickoff', e, dialect);
+  const none = { members: null, entered: null, exited: null, entitiesAdded: null, entitiesRemoved: null };
+  return {
+    runId: randomUUID(),
+    audienceKey,
+    trigger,
+    startedAt: now,
+    endedAt: now,
+    durationMs: 0,
+    status: 'Failed',
+    ...none,
+    baseline: false,
+    paused: false,
+    queryIds: [],
+    error,
+    unrecorded: `the run did not start: ${detail ?? (e as Error)?.message ?? String(e)}`,
+  };
 }
 
 /** The state of one run as it moves through its steps. */
@@ -120,15 +156,7 @@ class AudienceRun {
       const abandoned = await this.runs.abandonOthers(this.key, this.runId, this.startedAt, MESSAGES.abandoned);
       if (abandoned !== 0) await this.stage.clearAudience(this.key);
       const step = compiled ? 'update-model' : 'compile';
-      await this.runs.start({
-        id: this.runId,
-        audienceKey: this.key,
-        startedAt: this.startedAt,
-        trigger: this.o.trigger,
-        holder: this.o.lease?.holder ?? null,
-        step,
-        audienceSpecHash: compiled?.audienceSpecHash ?? null,
-      });
+      await this.runs.start(this.startRow(step, compiled?.audienceSpecHash ?? null));
       await this.runs.updateStatus(this.key, { status: 'Computing' }, { rowExists: current !== undefined });
     });
   }
@@ -178,24 +206,49 @@ class AudienceRun {
     return { ...this.summary(this.now()), status: 'Live', members, entered, exited, entitiesAdded, entitiesRemoved, baseline, paused: false };
   }
 
-  /** Records the failure as the policy decides (retried too; never skipped because of a cancel). */
+  /**
+   * Records the failure as the policy decides (retried too; never skipped because of a cancel).
+   * A run that failed before its kickoff wrote its row gets the row here, so no failed run is
+   * missing from `linked runs`. When even that cannot be written, the summary still says Failed
+   * and carries why it is not recorded: the caller reports it rather than dropping it.
+   */
   async failed(e: unknown): Promise<RunSummary> {
     const { error, detail } = decide(this.step, e, this.wh.dialect);
     const endedAt = this.now();
     const paused = error.action === 'pause';
     const pausedReason = `${error.message} (${error.code}${detail ? `: ${detail}` : ''})`;
-    await withRetry(
-      async () => {
-        const f = { ...this.ended(endedAt), members: this.members, errorCode: error.code, errorMessage: error.message, errorDetail: detail ?? null, step: this.step };
-        await this.runs.finishFailed(this.runId, f);
-        const end = paused ? { paused: true, pausedReason } : { nextRunAt: this.o.nextRunAt };
-        await this.runs.updateStatus(this.key, { status: 'Failed', lastRunId: this.runId, lastRunAt: this.startedAt, ...end });
-        await this.stage.clearRun(this.runId);
-      },
-      this.retry,
-      { retryable: isTransient },
-    );
+    let unrecorded: string | undefined;
+    try {
+      await withRetry(
+        async () => {
+          const f = { ...this.ended(endedAt), members: this.members, errorCode: error.code, errorMessage: error.message, errorDetail: detail ?? null, step: this.step };
+          if (this.step === 'kickoff') await this.runs.start(this.startRow(this.step));
+          await this.runs.finishFailed(this.runId, f);
+          const end = paused ? { paused: true, pausedReason } : { nextRunAt: this.o.nextRunAt };
+          await this.runs.updateStatus(this.key, { status: 'Failed', lastRunId: this.runId, lastRunAt: this.startedAt, ...end });
+          await this.stage.clearRun(this.runId);
+        },
+        this.retry,
+        { retryable: isTransient },
+      );
+    } catch (recordError) {
+      unrecorded = (recordError as Error)?.message ?? String(recordError);
+    }
     const none = { entered: null, exited: null, entitiesAdded: null, entitiesRemoved: null };
-    return { ...this.summary(endedAt), status: 'Failed', members: this.members, ...none, baseline: false, paused, queryIds: this.queryIds, error };
+    return {
+      ...this.summary(endedAt),
+      status: 'Failed',
+      members: this.members,
+      ...none,
+      baseline: false,
+      paused,
+      queryIds: this.queryIds,
+      error,
+      ...(unrecorded !== undefined ? { unrecorded } : {}),
+    };
+  }
+
+  private startRow(step: string, audienceSpecHash: string | null = null) {
+    return { id: this.runId, audienceKey: this.key, startedAt: this.startedAt, trigger: this.o.trigger, holder: this.o.lease?.holder ?? null, step, audienceSpecHash };
   }
 }

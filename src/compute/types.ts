@@ -57,6 +57,8 @@ export interface RunSummary {
   paused: boolean;
   queryIds: string[];
   error?: RunError;
+  /** Set when the failure could not be written to the state: why (the run is reported all the same). */
+  unrecorded?: string;
 }
 
 export interface RunProgress {

@@ -5,7 +5,7 @@ import { readAppliedModel } from '../compute/applied.js';
 import { compileAudience } from '../compute/compile.js';
 import { findAudience, linkedAudiencesUsed, type ComputeModel } from '../compute/model.js';
 import type { RetryPolicy } from '../retry.js';
-import { runAudience } from '../compute/run.js';
+import { notStarted, runAudience } from '../compute/run.js';
 import { nextRunAt } from '../compute/schedule.js';
 import { readRun, readRuns, readStatuses, updateStatus, type AudienceStatusRow } from '../compute/status.js';
 import type { CompiledAudience, RunSummary, RunTrigger } from '../compute/types.js';
@@ -22,6 +22,8 @@ export interface ControllerOptions {
   /** Opens the warehouse; called once per tick (and per run when runs are concurrent). */
   open: () => Promise<Warehouse>;
   schema: string;
+  /** The stack it computes: named in each run's query tag. */
+  stack?: string;
   /** Maximum runs at once. DuckDB runs one at a time: its file admits one connection's transactions here. */
   concurrency?: number;
   /** Seconds between ticks (schedules are minute-grained; requests are picked up at each tick). */
@@ -116,7 +118,16 @@ export class Controller {
         due.map((a) => ({ key: a.key, dependsOn: linkedAudiencesUsed(a.condition) })),
         concurrency,
         async ({ key }) => {
-          const run = await this.runOne(wh, model, key, requested.has(key) ? 'manual' : trigger, requested.has(key), concurrency > 1);
+          const runTrigger = requested.has(key) ? 'manual' : trigger;
+          let run: Awaited<ReturnType<Controller['runOne']>>;
+          try {
+            run = await this.runOne(wh, model, key, runTrigger, requested.has(key), concurrency > 1);
+          } catch (e) {
+            // Never dropped: a run that could not start is reported (and logged) as failed.
+            run = notStarted(key, runTrigger, e, wh.dialect, this.now());
+            this.log(`${key}: Failed [${run.error?.code}] ${run.unrecorded}`);
+            this.o.onRun?.(run);
+          }
           if (run === 'skipped') report.skipped.push(key);
           else if (run) report.runs.push(run);
         },
@@ -164,6 +175,7 @@ export class Controller {
           runId,
           trigger,
           lease: { holder: this.id, ttlMs },
+          stack: this.o.stack,
           nextRunAt: nextRunAt(audience.schedule, startedAt),
           retry: this.o.retry,
           signal: this.abort.signal,
@@ -178,14 +190,15 @@ export class Controller {
         this.log(
           summary.status === 'Live'
             ? `${key}: Live, ${summary.members} members, +${summary.entered} -${summary.exited}, entities +${summary.entitiesAdded} -${summary.entitiesRemoved} (${summary.durationMs} ms)`
-            : `${key}: Failed [${summary.error?.code}] ${summary.error?.message}${summary.paused ? ' (paused)' : ''}`,
+            : `${key}: Failed [${summary.error?.code}] ${summary.error?.message}${summary.paused ? ' (paused)' : ''}${summary.unrecorded ? ` (not recorded: ${summary.unrecorded})` : ''}`,
         );
         this.o.onRun?.(summary);
         // A long tick still shows this controller alive to `linked compute`.
         await this.beat(wh).catch(() => undefined);
         return summary;
       } finally {
-        await coordinator.onComplete(key);
+        // A lease that cannot be released expires within its TTL: the run's outcome still counts.
+        await coordinator.onComplete(key).catch((e: unknown) => this.log(`${key}: lease release failed: ${(e as Error).message}`));
       }
     } finally {
       if (ownConnection) await wh.close();

@@ -148,10 +148,37 @@ class CatalogCache {
     return t;
   }
   async column(ref: string, name: string): Promise<CatalogColumn | undefined> {
-    const t = await this.table(ref);
-    return findColumn(t, name);
+    return this.find(await this.table(ref), name);
+  }
+  /**
+   * The column as the compiled SQL will name it. Every identifier is quoted, so on Snowflake a
+   * name matches only in its exact case; DuckDB matches quoted names in any case.
+   */
+  find(t: CatalogTable | undefined, name: string): CatalogColumn | undefined {
+    return this.wh.dialect === 'snowflake' ? t?.columns.find((c) => c.name === name) : findColumn(t, name);
+  }
+  /** On Snowflake, a missing table found under another case (unquoted DDL stores names upper case). */
+  async tableInOtherCase(ref: string): Promise<string | undefined> {
+    if (this.wh.dialect !== 'snowflake') return undefined;
+    for (const other of [ref.toUpperCase(), ref.toLowerCase()]) if (other !== ref && (await this.table(other))) return other;
+    return undefined;
+  }
+  /** On Snowflake, a missing column found under another case. */
+  columnInOtherCase(t: CatalogTable | undefined, name: string): string | undefined {
+    if (this.wh.dialect !== 'snowflake') return undefined;
+    return findColumn(t, name)?.name;
   }
 }
+
+/** The fix for a name that exists only in another case on Snowflake. */
+const caseHint = (kind: 'table' | 'column', written: string, exists: string) =>
+  `The ${kind} exists as ${exists}: Snowflake keeps the case a name was created with (unquoted names are stored upper case) and linked-audiences quotes every name, so write '${exists}' instead of '${written}'.`;
+
+/** The hint for a missing column: its spelling in another case (Snowflake), else "did you mean". */
+const missingColumnHint = (cache: CatalogCache, t: CatalogTable | undefined, column: string) => {
+  const other = cache.columnInOtherCase(t, column);
+  return other ? caseHint('column', column, other) : columnHint(t, column);
+};
 
 /** DuckDB matches names case-insensitively; the adapter reports the catalog's spelling. */
 function findColumn(t: CatalogTable | undefined, name: string): CatalogColumn | undefined {
@@ -185,7 +212,8 @@ async function checkGraphCatalog(desired: Desired, cache: CatalogCache, out: Dia
     if (!(await cache.table(use.table))) {
       missingTables.add(use.table);
       const where = classicAt(use.attribute);
-      out.push(err('TABLE_MISSING', tableMissingMessage(use.table, use.role), where.resource, where.attribute));
+      const other = await cache.tableInOtherCase(use.table);
+      out.push(err('TABLE_MISSING', tableMissingMessage(use.table, use.role), where.resource, where.attribute, other ? caseHint('table', use.table, other) : undefined));
     }
   }
   const reported = new Set<string>();
@@ -195,7 +223,8 @@ async function checkGraphCatalog(desired: Desired, cache: CatalogCache, out: Dia
     const col = await cache.column(req.table, req.column);
     if (req.joinOf) {
       if (!col) {
-        if (!reported.has(`missing:${req.joinOf}`)) out.push(err('JOIN_KEY_MISSING', joinKeyMissingMessage(req.joinOf), where.resource, where.attribute));
+        const hint = cache.columnInOtherCase(await cache.table(req.table), req.column);
+        if (!reported.has(`missing:${req.joinOf}`)) out.push(err('JOIN_KEY_MISSING', joinKeyMissingMessage(req.joinOf), where.resource, where.attribute, hint ? caseHint('column', req.column, hint) : undefined));
         reported.add(`missing:${req.joinOf}`);
       } else if (!keyAllowed(desired.graph, col.type)) {
         if (!reported.has(`type:${req.joinOf}`)) out.push(err('JOIN_KEY_TYPE', joinKeyTypeMessage(req.joinOf), where.resource, where.attribute));
@@ -203,7 +232,7 @@ async function checkGraphCatalog(desired: Desired, cache: CatalogCache, out: Dia
       }
       continue;
     }
-    if (!col) out.push(err('WAREHOUSE_COLUMN_MISSING', columnMissingMessage(req.table, req.column, req.role), where.resource, where.attribute, columnHint(await cache.table(req.table), req.column)));
+    if (!col) out.push(err('WAREHOUSE_COLUMN_MISSING', columnMissingMessage(req.table, req.column, req.role), where.resource, where.attribute, missingColumnHint(cache, await cache.table(req.table), req.column)));
   }
   await warnCastJoins(desired.graph, graphAt, cache, reported, out);
 }
@@ -330,8 +359,8 @@ interface AudienceWalk {
 async function conditionColumn(w: AudienceWalk, table: string, column: string, role: string, attribute: string): Promise<CatalogColumn | undefined> {
   const t = await w.cache.table(table);
   if (!t) return undefined; // the graph check reports the table
-  const col = findColumn(t, column);
-  if (!col) w.out.push(err('WAREHOUSE_COLUMN_MISSING', columnMissingMessage(table, column, role), w.at, attribute, columnHint(t, column)));
+  const col = w.cache.find(t, column);
+  if (!col) w.out.push(err('WAREHOUSE_COLUMN_MISSING', columnMissingMessage(table, column, role), w.at, attribute, missingColumnHint(w.cache, t, column)));
   return col;
 }
 

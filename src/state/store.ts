@@ -1,4 +1,4 @@
-import type { Statement } from '../dialect/ast.js';
+import { ref, update, type Expr, type StateTableName, type Statement } from '../dialect/ast.js';
 import { execute, executeStream } from '../warehouse/execute.js';
 import type { QueryOptions, QueryResult, Row, Warehouse } from '../warehouse/types.js';
 import { stateTables, type StateTables } from './tables.js';
@@ -25,6 +25,19 @@ export abstract class StateStore {
   protected async run<T = Row>(statement: Statement, options?: QueryOptions): Promise<QueryResult<T>> {
     const result = await execute<T>(this.wh, statement, options);
     return this.wh.dialect === 'snowflake' ? { ...result, rows: result.rows.map(lowerKeys) } : result;
+  }
+
+  /**
+   * Takes `table`'s write lock for the rest of the transaction this store runs in, before an
+   * insert-unless-present: Snowflake enforces no primary key, so two writers that both check
+   * "absent" and insert leave two rows. An UPDATE (one that changes nothing, matching `where`)
+   * locks a Snowflake table until commit even when it matches no row, and INSERT takes no such
+   * lock; so the second writer waits here until the first commits and then sees its row (Snowflake
+   * reads committed data at each statement). On DuckDB one process holds the file, and the
+   * statement costs one no-op update. Call it inside `wh.transaction`.
+   */
+  protected async lockTable(table: StateTableName, column: string, where: Expr): Promise<void> {
+    await this.run(update(table, { [column]: ref(column) }, where));
   }
 
   protected async *stream<T = Row>(statement: Statement, pageSize?: number, options?: QueryOptions): AsyncIterable<T[]> {

@@ -186,7 +186,12 @@ export class RunStore extends StateStore {
   /** Creates the audience's status row when it has none (portable: no merge or on-conflict clause). */
   async ensureStatusRow(audienceKey: string): Promise<void> {
     const row = select({ audience_key: param(audienceKey), status: lit('Disabled'), paused: FALSE }, { where: this.absent(this.t.audience_status, this.audience(audienceKey)) });
-    await this.run(insert(this.t.audience_status, ['audience_key', 'status', 'paused'], row));
+    // Controllers that sync statuses at once would each create the row: the lock queues them.
+    await this.wh.transaction(async (tx) => {
+      const s = this.in(tx);
+      await s.lockTable(this.t.audience_status, 'paused', this.audience(audienceKey));
+      await s.run(insert(this.t.audience_status, ['audience_key', 'status', 'paused'], row));
+    });
   }
 
   /** `rowExists`: the caller knows the row is there (a run creates it at kickoff), which spares a statement. */

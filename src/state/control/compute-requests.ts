@@ -37,9 +37,15 @@ export class ComputeRequestStore extends StateStore {
 
   /** Records a request made elsewhere (a request file), unless its id is already recorded. */
   async import(r: NewComputeRequest): Promise<void> {
-    const absent = notExists(select({ one: ONE }, { from: stateTable(this.t.compute_requests), where: eq(ref('id'), param(r.id)) }));
+    const byId = eq(ref('id'), param(r.id));
+    const absent = notExists(select({ one: ONE }, { from: stateTable(this.t.compute_requests), where: byId }));
     const row = select({ id: param(r.id), audience_key: param(r.audienceKey), requested_at: param(r.requestedAt), requested_by: param(r.requestedBy) }, { where: absent });
-    await this.run(insert(this.t.compute_requests, REQUEST_COLUMNS, row));
+    // Two controllers may import the same file at once: the lock makes the second see the first's row.
+    await this.wh.transaction(async (tx) => {
+      const s = this.in(tx);
+      await s.lockTable(this.t.compute_requests, 'requested_by', byId);
+      await s.run(insert(this.t.compute_requests, REQUEST_COLUMNS, row));
+    });
   }
 
   /** The audiences with a request not yet picked up. */

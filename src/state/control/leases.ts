@@ -13,9 +13,9 @@ export interface LeaseInfo {
 
 /*
  * Leases keep two controllers (or a controller and `linked compute`) on one warehouse from running
- * one audience twice. A lease row per audience; acquiring is one conditional update (the row lock
- * serializes contenders on Snowflake; DuckDB admits one process at a time anyway), confirmed by
- * reading the row back. Runs re-check their lease inside the commit (fencing), so a holder whose
+ * one audience twice. A lease row per audience; acquiring is one transaction that locks the table,
+ * creates the row when absent and takes it with a conditional update, confirmed by reading the row
+ * back (Snowflake enforces no primary key: without the lock two contenders could both create it). Runs re-check their lease inside the commit (fencing), so a holder whose
  * lease expired and was taken can never write.
  *
  * A holder renews its lease while it works (a heartbeat, src/controller/lease.ts), so the TTL can
@@ -26,22 +26,22 @@ export class LeaseStore extends StateStore {
   /** Takes (or renews) the audience's lease for `holder` unless another holds a live one. */
   async acquire(audienceKey: string, holder: string, ttlMs: number, now = new Date()): Promise<boolean> {
     const ofAudience = eq(ref('audience_key'), param(audienceKey));
-    try {
+    return this.wh.transaction(async (tx) => {
+      const s = this.in(tx);
+      // Contenders queue here, so the row is created once and the second sees the first's holder.
+      await s.lockTable(this.t.leases, 'holder', ofAudience);
       const absent = notExists(select({ one: ONE }, { from: stateTable(this.t.leases), where: ofAudience }));
       const row = select({ audience_key: param(audienceKey), holder: NULL, acquired_at: NULL, expires_at: NULL }, { where: absent });
-      await this.run(insert(this.t.leases, ['audience_key', 'holder', 'acquired_at', 'expires_at'], row));
-    } catch (e) {
-      // Another contender created the row first: fine, the update below decides.
-      if (!/constraint|duplicate/i.test(String((e as Error).message))) throw e;
-    }
-    const free: Expr[] = [isNull(ref('holder')), eq(ref('holder'), param(holder)), isNull(ref('expires_at')), compare('<', ref('expires_at'), param(now))];
-    // The update still names the dead holder: if someone else took the lease meanwhile, it changes nothing.
-    const current = await this.holder(audienceKey);
-    if (current !== null && current !== holder && holderIsDead(current)) free.push(eq(ref('holder'), param(current)));
-    await this.run(
-      update(this.t.leases, { holder: param(holder), acquired_at: param(now), expires_at: param(new Date(now.getTime() + ttlMs)) }, and(ofAudience, or(...free))),
-    );
-    return (await this.holder(audienceKey)) === holder;
+      await s.run(insert(this.t.leases, ['audience_key', 'holder', 'acquired_at', 'expires_at'], row));
+      const free: Expr[] = [isNull(ref('holder')), eq(ref('holder'), param(holder)), isNull(ref('expires_at')), compare('<', ref('expires_at'), param(now))];
+      // The update still names the dead holder: if someone else took the lease meanwhile, it changes nothing.
+      const current = await s.holder(audienceKey);
+      if (current !== null && current !== holder && holderIsDead(current)) free.push(eq(ref('holder'), param(current)));
+      await s.run(
+        update(this.t.leases, { holder: param(holder), acquired_at: param(now), expires_at: param(new Date(now.getTime() + ttlMs)) }, and(ofAudience, or(...free))),
+      );
+      return (await s.holder(audienceKey)) === holder;
+    });
   }
 
   /** The heartbeat: pushes the expiry of `holder`'s lease out by `ttlMs`; false when it no longer holds it. */

@@ -53,6 +53,8 @@ export class SyncStatusStore extends StateStore {
     };
     await this.wh.transaction(async (tx) => {
       const store = this.in(tx);
+      // Two controllers syncing one stack would each create its row: the lock queues them.
+      await store.lockTable(this.t.sync_status, 'status', eq(ref('stack'), param(stack)));
       if (!(await store.exists(stack))) {
         const row = {
           stack: param(stack),
@@ -99,6 +101,7 @@ export class SyncStatusStore extends StateStore {
   async setSuspended(stack: string, suspended: boolean, now = new Date()): Promise<void> {
     await this.wh.transaction(async (tx) => {
       const store = this.in(tx);
+      await store.lockTable(this.t.sync_status, 'suspended', eq(ref('stack'), param(stack)));
       if (await store.exists(stack)) {
         await store.run(update(this.t.sync_status, { suspended: param(suspended) }, eq(ref('stack'), param(stack))));
       } else if (suspended) {

@@ -98,15 +98,21 @@ export function deliveredUpdate(t: StateTables, emitterKey: string, at: Date): U
 export class DeliveryHealthStore extends DeliveryStore {
   /** Creates the emitter's record when it has none (portable: no merge or on-conflict clause). */
   async ensure(emitterKey: string, destinationKey: string, at: Date): Promise<void> {
-    const where = notExists(select([{ expr: ONE, as: 'one' }], { from: stateTable(this.t.delivery_health), where: eq(ref('emitter_key'), param(emitterKey)) }));
-    await this.run(
-      insert(
-        this.t.delivery_health,
-        ['emitter_key', 'destination_key', 'consecutive_failures', 'updated_at'],
-        select({ emitter_key: param(emitterKey), destination_key: param(destinationKey), consecutive_failures: lit(0), updated_at: timestamp(at) }, { where }),
-      ),
-    );
-    await this.run(update(this.t.delivery_health, { destination_key: param(destinationKey) }, eq(ref('emitter_key'), param(emitterKey))));
+    const ofEmitter = eq(ref('emitter_key'), param(emitterKey));
+    const where = notExists(select([{ expr: ONE, as: 'one' }], { from: stateTable(this.t.delivery_health), where: ofEmitter }));
+    // Two deliverers starting at once would each create the record: the lock queues them.
+    await this.wh.transaction(async (tx) => {
+      const s = this.in(tx);
+      await s.lockTable(this.t.delivery_health, 'destination_key', ofEmitter);
+      await s.run(
+        insert(
+          this.t.delivery_health,
+          ['emitter_key', 'destination_key', 'consecutive_failures', 'updated_at'],
+          select({ emitter_key: param(emitterKey), destination_key: param(destinationKey), consecutive_failures: lit(0), updated_at: timestamp(at) }, { where }),
+        ),
+      );
+      await s.run(update(this.t.delivery_health, { destination_key: param(destinationKey) }, ofEmitter));
+    });
   }
 
   async read(emitterKey: string): Promise<HealthRecord | undefined> {

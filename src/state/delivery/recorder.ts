@@ -125,8 +125,11 @@ export class DeliveryRecorder extends DeliveryStore {
       else await record.recordBackfillEvents(c, at);
       if (c.deadLetters.length > 0) await record.recordDeadLetters(c, at);
       const next: Cursor = c.source === 'outbox' ? { ...c.cursor, lastOutboxId: c.throughId } : { ...c.cursor, backfillDone: c.throughId };
-      await cursors.advance(next, at);
+      // Tables are locked in one order by every delivery transaction (backfill, cursors, runs,
+      // health; cursor starts take backfill then cursors): on Snowflake an UPDATE or DELETE holds
+      // its table until commit, and two deliverers taking two tables in opposite orders deadlock.
       if (c.source === 'backfill' && next.backfillDone >= next.backfillTotal) await cursors.dropBackfill(c.emitter.key);
+      await cursors.advance(next, at);
       await record.run(update(this.t.delivery_runs, countsSet(c.counts), and(eq(ref('run_id'), param(c.runId)), eq(ref('emitter_key'), param(c.emitter.key)))));
       if (c.delivered) await record.run(deliveredUpdate(this.t, c.emitter.key, c.now));
       return next;

@@ -10,6 +10,7 @@ import { SnowflakeError, unsupported } from './errors.js';
 import { decodeName, decodeSql, duckIdent, encodeName } from './names.js';
 import { group, isWord, tokenize, type Node } from './tokens.js';
 import { MACROS, sqlString, translate, type Bind } from './translate.js';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, TableLocks, type LockOwner } from './locks.js';
 
 export type ColumnType = 'text' | 'fixed' | 'real' | 'boolean' | 'date' | 'timestamp_ntz' | 'timestamp_ltz' | 'variant';
 
@@ -30,13 +31,36 @@ const DEFAULT_PARAMETERS: Record<string, string> = { TIMEZONE: 'America/Los_Ange
 
 const STATUS: StatementResult = { columns: [{ name: 'status', type: 'text', scale: null }], rows: [['Statement executed successfully.']] };
 
+export interface EngineOptions {
+  /**
+   * Each INSERT, UPDATE and DELETE takes this much longer before its changes are visible to other
+   * sessions (an autocommit one commits that much later): it widens the windows in which two
+   * writers race, as a busy warehouse does, so a test can show a race without luck.
+   */
+  dmlLatencyMs?: number;
+}
+
+/** Statements that lock their target table until their transaction ends (locks.ts). */
+const LOCKING = new Set(['UPDATE', 'DELETE', 'MERGE']);
+const WRITING = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
+
 export class Engine {
   private readonly databases = new Set<string>();
+  readonly locks = new TableLocks();
+  private transactions = 0;
 
-  private constructor(private readonly instance: DuckDBInstance) {}
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly options: EngineOptions,
+  ) {}
 
-  static async create(): Promise<Engine> {
-    return new Engine(await DuckDBInstance.create(':memory:'));
+  static async create(options: EngineOptions = {}): Promise<Engine> {
+    return new Engine(await DuckDBInstance.create(':memory:'), options);
+  }
+
+  /** A new transaction id, as Snowflake numbers them (shown in lock errors). */
+  nextTransactionId(): string {
+    return `${Date.now()}${String(++this.transactions).padStart(6, '0')}`;
   }
 
   /** Creates the database (with PUBLIC and INFORMATION_SCHEMA) the first time it is named. */
@@ -78,7 +102,7 @@ export class Engine {
     await conn.run(`CREATE SCHEMA IF NOT EXISTS ${duckIdent(database)}.${duckIdent(schema)}`);
     await conn.run(`USE ${duckIdent(database)}.${duckIdent(schema)}`);
     for (const m of MACROS) await conn.run(m);
-    const session = new Session(this, conn, database);
+    const session = new Session(this, conn, database, schema);
     await session.setParameter('TIMEZONE', DEFAULT_PARAMETERS.TIMEZONE);
     return session;
   }
@@ -101,6 +125,8 @@ const SNOWFLAKE_TYPE_SQL = `CASE
 export class Session {
   readonly parameters: Record<string, string> = { ...DEFAULT_PARAMETERS };
   private inTransaction = false;
+  /** The explicit transaction open now: the owner of the table locks its statements take. */
+  private transaction: LockOwner | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -108,6 +134,7 @@ export class Session {
     private readonly engine: Engine,
     private readonly conn: DuckDBConnection,
     private database: string,
+    private schema: string,
   ) {}
 
   async setParameter(name: string, value: string): Promise<void> {
@@ -116,8 +143,8 @@ export class Session {
   }
 
   /** Runs one statement after the session's previous one, as Snowflake runs a session's statements. */
-  execute(sqlText: string, binds: readonly Bind[], statementParameters: Record<string, unknown> = {}): Promise<StatementResult> {
-    const run = this.queue.then(() => this.withParameters(statementParameters, () => this.run(sqlText, binds)));
+  execute(sqlText: string, binds: readonly Bind[], statementParameters: Record<string, unknown> = {}, queryId = 'unnamed'): Promise<StatementResult> {
+    const run = this.queue.then(() => this.withParameters(statementParameters, () => this.run(sqlText, binds, statementParameters, queryId)));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -134,14 +161,72 @@ export class Session {
     }
   }
 
-  private async run(sqlText: string, binds: readonly Bind[]): Promise<StatementResult> {
+  private async run(sqlText: string, binds: readonly Bind[], statementParameters: Record<string, unknown>, queryId: string): Promise<StatementResult> {
     const nodes = group(tokenize(sqlText)).filter((n, i, all) => !(i === all.length - 1 && n.t === 'op' && n.v === ';'));
     const session = await this.sessionStatement(nodes, sqlText);
     if (session) return session;
     const { sql, head, ddl } = translate({ sqlText, binds, now: new Date() });
     if (ddl && this.inTransaction) await this.transactionEnd('COMMIT');
-    const result = await this.duck(sql);
+    if (!WRITING.has(head)) return this.answer(head, await this.duck(sql));
+    // A write: in the open transaction, or in one of its own that ends with the statement.
+    const owner = this.transaction ?? { id: this.engine.nextTransactionId(), queryId };
+    owner.queryId = queryId;
+    const autocommit = owner !== this.transaction;
+    try {
+      const target = LOCKING.has(head) ? this.targetTable(head, nodes, sqlText) : undefined;
+      if (target) await this.engine.locks.acquire(owner, target, this.lockTimeoutSeconds(statementParameters));
+      const latency = this.engine.options.dmlLatencyMs ?? 0;
+      if (latency > 0 && autocommit) {
+        // The statement's changes reach other sessions only `latency` later.
+        await this.duck('BEGIN TRANSACTION');
+        try {
+          const result = await this.duck(sql);
+          await sleep(latency);
+          await this.duck('COMMIT');
+          return this.answer(head, result);
+        } catch (e) {
+          await this.conn.run('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+      }
+      const result = await this.duck(sql);
+      if (latency > 0) await sleep(latency);
+      return this.answer(head, result);
+    } finally {
+      if (autocommit) this.engine.locks.releaseAll(owner);
+    }
+  }
+
+  private answer(head: string, result: DuckDBResultReader): StatementResult {
     return dmlResult(head, result) ?? encodeResult(result);
+  }
+
+  /** LOCK_TIMEOUT (statement, then session parameter); a statement timeout ends a wait too. */
+  private lockTimeoutSeconds(statementParameters: Record<string, unknown>): number {
+    const lock = Number(statementParameters.LOCK_TIMEOUT ?? this.parameters.LOCK_TIMEOUT ?? DEFAULT_LOCK_TIMEOUT_SECONDS);
+    const statement = Number(statementParameters.STATEMENT_TIMEOUT_IN_SECONDS ?? this.parameters.STATEMENT_TIMEOUT_IN_SECONDS ?? 0);
+    return statement > 0 ? Math.min(lock, statement) : lock;
+  }
+
+  /** The table an UPDATE / DELETE / MERGE writes, fully qualified as Snowflake resolves it. */
+  private targetTable(head: string, nodes: Node[], sqlText: string): string {
+    let i = 1;
+    if ((head === 'DELETE' && isWord(nodes[1], 'FROM')) || (head === 'MERGE' && isWord(nodes[1], 'INTO'))) i = 2;
+    const parts: string[] = [];
+    for (; i < nodes.length; i++) {
+      const n = nodes[i];
+      if (n.t === 'qident') parts.push(n.v);
+      else if (n.t === 'word' && parts.length === 0) parts.push(n.v.toUpperCase());
+      else if (n.t === 'op' && n.v === '.') {
+        const next = nodes[++i];
+        if (!next || (next.t !== 'qident' && next.t !== 'word')) break;
+        parts.push(next.t === 'qident' ? next.v : next.v.toUpperCase());
+      } else break;
+      if (parts.length > 3) break;
+    }
+    if (parts.length === 0 || parts.length > 3) throw unsupported(`${head} target`, sqlText);
+    const [db, schema, name] = parts.length === 3 ? parts : parts.length === 2 ? [this.database, ...parts] : [this.database, this.schema, parts[0]];
+    return `${db}.${schema}.${name}`;
   }
 
   /** ALTER SESSION, USE and transaction control: the statements the session itself answers. */
@@ -160,6 +245,7 @@ export class Session {
     if (isWord(nodes[0], 'BEGIN', 'START')) {
       if (!this.inTransaction) await this.duck('BEGIN TRANSACTION');
       this.inTransaction = true;
+      this.transaction ??= { id: this.engine.nextTransactionId(), queryId: 'BEGIN' };
       return STATUS;
     }
     if (isWord(nodes[0], 'COMMIT', 'ROLLBACK')) {
@@ -179,17 +265,28 @@ export class Session {
       await this.engine.ensureDatabase(this.conn, names[0]);
       this.database = names[0];
       await this.duck(`USE ${duckIdent(names[0])}.${duckIdent('PUBLIC')}`);
+      this.schema = 'PUBLIC';
     } else {
       const [db, schema] = names.length === 2 ? names : [this.database, names[0]];
       await this.duck(`USE ${duckIdent(db)}.${duckIdent(schema)}`);
       this.database = db;
+      this.schema = schema;
     }
     return STATUS;
   }
 
   private async transactionEnd(word: 'COMMIT' | 'ROLLBACK'): Promise<void> {
     this.inTransaction = false;
-    await this.duck(word);
+    try {
+      await this.duck(word);
+    } finally {
+      this.releaseLocks();
+    }
+  }
+
+  private releaseLocks(): void {
+    if (this.transaction) this.engine.locks.releaseAll(this.transaction);
+    this.transaction = undefined;
   }
 
   private async duck(sql: string): Promise<DuckDBResultReader> {
@@ -205,6 +302,7 @@ export class Session {
     this.closed = true;
     await this.queue;
     if (this.inTransaction) await this.conn.run('ROLLBACK').catch(() => undefined);
+    this.releaseLocks();
     this.conn.closeSync();
   }
 }
@@ -262,6 +360,8 @@ function encodeResult(result: DuckDBResultReader): StatementResult {
   return { columns, rows };
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 const quoted = (m: RegExpExecArray | null) => (m ? decodeName(m[1]) : '?');
 
 /** DuckDB's error as Snowflake would report it: its code, SQLSTATE and the names as the user wrote them. */
@@ -291,7 +391,8 @@ export function snowflakeErrorOf(e: unknown): SnowflakeError {
   if (/^Conversion Error|^Invalid Input Error/.test(raw)) return new SnowflakeError('100038', '22018', first);
   if (/^Constraint Error: NOT NULL/.test(raw)) return new SnowflakeError('100072', '22000', `NULL result in a non-nullable column`);
   if (/^(TransactionContext Error|Transaction conflict)|[Cc]onflict/.test(raw)) {
-    // Snowflake would make the second writer wait for the first one's lock; DuckDB aborts it.
+    // A write-write conflict the table locks (locks.ts) did not prevent: a transaction wrote rows
+    // another committed after its snapshot began. Snowflake (READ COMMITTED) would have written.
     return new SnowflakeError('000625', '57014', `Statement aborted because of a conflicting transaction (emulated): ${first}`);
   }
   return new SnowflakeError('100090', '22000', first);

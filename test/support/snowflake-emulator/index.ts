@@ -11,6 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { Engine, snowflakeErrorOf, type Session, type StatementResult } from './engine.js';
 import type { Bind } from './translate.js';
+import type { LockEvent } from './locks.js';
 
 export { Engine } from './engine.js';
 export { translate } from './translate.js';
@@ -56,6 +57,8 @@ export interface SnowflakeEmulator {
   queries: EmulatedQuery[];
   /** Sessions open now (deleted ones are gone). */
   openSessions(): number;
+  /** Every table lock granted, waited for or refused (locks.ts), in order. */
+  lockEvents: LockEvent[];
   /** Runs a statement on a fresh session of `database`.`schema`, outside any client: to set up data. */
   seed(sql: string, binds?: Bind[], database?: string, schema?: string): Promise<StatementResult>;
   close(): Promise<void>;
@@ -71,6 +74,8 @@ export interface SnowflakeEmulatorOptions {
    * proxies do: for tests that nothing the adapter prints or stores carries a secret.
    */
   echoCredentials?: boolean;
+  /** Widens race windows: see EngineOptions.dmlLatencyMs. */
+  dmlLatencyMs?: number;
 }
 
 interface LiveSession {
@@ -139,7 +144,7 @@ function resultBody(result: StatementResult, queryId: string, parameters: Record
 }
 
 export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions = {}): Promise<SnowflakeEmulator> {
-  const engine = await Engine.create();
+  const engine = await Engine.create({ dmlLatencyMs: options.dmlLatencyMs });
   const logins: EmulatedLogin[] = [];
   const queries: EmulatedQuery[] = [];
   const sessions = new Map<string, LiveSession>();
@@ -204,7 +209,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
     if (fault?.action === 'error') return failed(fault);
     const run = async () => {
       if (fault?.action === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
-      return live.session.execute(q.sqlText, q.binds, body.parameters ?? {});
+      return live.session.execute(q.sqlText, q.binds, body.parameters ?? {}, queryId);
     };
     // STATEMENT_TIMEOUT_IN_SECONDS cancels the statement (the emulation stops waiting for it).
     const timeoutSeconds = Number(body.parameters?.STATEMENT_TIMEOUT_IN_SECONDS ?? 0);
@@ -262,6 +267,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
     logins,
     queries,
     openSessions: () => sessions.size,
+    lockEvents: engine.locks.events,
     async seed(sql, binds = [], database = 'EMULATED', schema = 'PUBLIC') {
       const session = await engine.openSession(database, schema);
       try {

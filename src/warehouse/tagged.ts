@@ -1,0 +1,25 @@
+import type { QueryOptions, Warehouse } from './types.js';
+
+/**
+ * The warehouse with `tag` on every statement that names none of its own: Snowflake records it
+ * as the statement's QUERY_TAG (after the team's `queryTag`), so a platform team can attribute
+ * warehouse time and cost per audience and per run in QUERY_HISTORY. DuckDB ignores tags.
+ */
+export function withQueryTag(wh: Warehouse, tag: string): Warehouse {
+  const tagged = (options?: QueryOptions): QueryOptions => ({ ...options, tag: options?.tag ?? tag });
+  const wrapper: Warehouse = {
+    dialect: wh.dialect,
+    query: (sql, params, options) => wh.query(sql, params, tagged(options)),
+    stream: (sql, params, pageSize, options) => wh.stream(sql, params, pageSize, tagged(options)),
+    // Statements inside a transaction carry the tag too.
+    transaction: (fn) => wh.transaction((tx) => fn(tx === wh ? wrapper : withQueryTag(tx, tag))),
+    describeTable: (table) => wh.describeTable(table),
+    close: () => wh.close(),
+  };
+  return wrapper;
+}
+
+/** The QUERY_TAG of a compute run's statements: the stack, audience and run they belong to. */
+export function computeTag(audienceKey: string, runId: string, stack?: string): string {
+  return `linked-audiences:compute${stack ? ` stack=${stack}` : ''} audience=${audienceKey} run=${runId}`;
+}
