@@ -48,12 +48,18 @@ export class Daemon {
   readonly controller?: Controller;
   readonly delivery?: DeliveryLoop;
   private readonly shared?: SharedFile;
+  /**
+   * The daemon's way to the warehouse, for readers beside it (the dashboard): on DuckDB a handle on
+   * the shared file, so a reader in this process never waits for the file's lock.
+   */
+  readonly open: () => Promise<Warehouse>;
 
   constructor(o: DaemonOptions) {
     this.id = o.id ?? `${o.compute === false ? 'deliverer' : 'controller'}:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.shared = o.duckDbFile ? new SharedFile({ open: o.open, waitersDir: waitersDirFor(o.duckDbFile), log: o.log }) : undefined;
     const shared = this.shared;
     const open: () => Promise<Warehouse> = shared ? async () => shared.handle() : o.open;
+    this.open = open;
     if (o.compute !== false) {
       this.controller = new Controller({
         ...o,
