@@ -45,9 +45,12 @@ export function sizeChart(points: readonly SizePoint[], title: string): Html {
   const barW = Math.max(2, Math.min(18, slot / 3));
   const line = points.map((p, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(p.members).toFixed(1)}`).join(' ');
   const labelEvery = Math.max(1, Math.ceil(points.length / 6));
+  // Runs minutes apart need the time to the second; runs days apart, the date.
+  const withinADay = points.at(-1)!.at.getTime() - points[0]!.at.getTime() < 86_400_000;
+  const label = (d: Date) => (withinADay ? when(d).slice(11, 19) : when(d).slice(5, 16));
   const desc = `${points.length} runs from ${when(points[0]!.at)} to ${when(points.at(-1)!.at)}; size now ${num(points.at(-1)!.members)}.`;
   return html`<figure class="chart">
-<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">
+<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">
 <title id="chart-title">${title}</title><desc id="chart-desc">${desc}</desc>
 ${grid.map((v) => html`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#d0d4da" stroke-width="1"/><text x="${PAD.left - 8}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#333">${num(v)}</text>`)}
 ${points.map(
@@ -55,7 +58,7 @@ ${points.map(
 )}
 <path d="${line}" fill="none" stroke="${SIZE_COLOR}" stroke-width="2.5"/>
 ${points.map((p, i) => html`<circle cx="${x(i).toFixed(1)}" cy="${y(p.members).toFixed(1)}" r="3.5" fill="${SIZE_COLOR}"><title>${when(p.at)}: ${num(p.members)} members</title></circle>`)}
-${points.map((p, i) => (i % labelEvery === 0 || i === points.length - 1 ? html`<text x="${x(i).toFixed(1)}" y="${H - PAD.bottom + 18}" text-anchor="middle" font-size="11" fill="#333">${when(p.at).slice(5, 16)}</text>` : ''))}
+${points.map((p, i) => (i % labelEvery === 0 || i === points.length - 1 ? html`<text x="${x(i).toFixed(1)}" y="${H - PAD.bottom + 18}" text-anchor="middle" font-size="11" fill="#333">${label(p.at)}</text>` : ''))}
 <line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(0)}" y2="${y(0)}" stroke="#333" stroke-width="1"/>
 </svg>
 <figcaption><span class="key size">members</span> <span class="key entered">entered</span> <span class="key exited">exited</span> per run</figcaption>

@@ -39,6 +39,7 @@ function comparison(subject: Html, c: Comparison): Html {
   const v = c.value as unknown;
   if (Array.isArray(v)) return html`${subject} ${words} ${v.map((x, i) => html`${i ? ', ' : ''}<code>${JSON.stringify(x)}</code>`)}`;
   if (typeof v === 'string') return html`${subject} ${words} <code>${v}</code>`;
+  if (c.operator === 'within_last' || c.operator === 'within_next') return html`${subject} ${words} ${c.value.amount} ${c.value.unit}`;
   return html`${subject} ${words} ${operand(v as Operand)}`;
 }
 

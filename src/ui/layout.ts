@@ -88,7 +88,8 @@ ul.condition { border-left: none; padding-left: 0; }
 ul.condition li { margin: 3px 0; }
 .group { font-weight: 600; color: #0d3c85; }
 figure { margin: 8px 0; }
-figure.diagram { overflow-x: auto; }
+figure.diagram, figure.chart { overflow-x: auto; }
+figure svg { max-width: 100%; height: auto; }
 figcaption { font-size: 13px; color: var(--muted); }
 .key::before { content: ""; display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
 .key.size::before { background: #1f5fbf; }

@@ -39,6 +39,10 @@ type Answer = { status: number; type: 'html' | 'json' | 'css'; body: string } | 
 
 class NotFound extends Error {}
 
+const SECTIONS = new Set(['audiences', 'runs', 'deliveries', 'audit', 'graph']);
+/** Sections with a page per item (`/audiences/<key>`, `/runs/<id>`). */
+const WITH_ID = new Set(['audiences', 'runs']);
+
 const param = (url: URL, name: string) => url.searchParams.get(name)?.trim() || undefined;
 
 export type UiHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -56,6 +60,7 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
       api ? { status: 200, type: 'json', body: JSON.stringify(data, null, 2) } : { status: 200, type: 'html', body: htmlPage(title, section, render()) };
     if (!api && what === 'assets' && id === 'ui.css') return { status: 200, type: 'css', body: STYLESHEET };
     if (!api && what === undefined) return { status: 302, type: 'redirect', location: '/audiences' };
+    if (!SECTIONS.has(what ?? '') || (id !== undefined && !WITH_ID.has(what!))) throw new NotFound();
     return source.read(async (wh) => {
       switch (what) {
         case 'audiences': {
@@ -80,19 +85,16 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
           return answer('Runs', '/runs', d, () => runsPage(d.runs, audience));
         }
         case 'deliveries': {
-          if (id !== undefined) break;
           const f = { emitter: param(url, 'emitter'), user: param(url, 'user'), event: param(url, 'event') };
           const d = await deliveriesData(wh, source, f);
           return answer('Deliveries', '/deliveries', d, () => deliveriesPage(d, f));
         }
         case 'audit': {
-          if (id !== undefined) break;
           const resource = param(url, 'resource');
           const d = await auditData(wh, source, { resource });
           return answer('Audit', '/audit', d, () => auditPage(d.entries, d.joinedWithGit, resource));
         }
         case 'graph': {
-          if (id !== undefined) break;
           const d = await graphData(wh, source);
           return answer('Data Graph', '/graph', d, () => graphPage(d));
         }

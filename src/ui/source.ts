@@ -33,7 +33,7 @@ export function readOnly(wh: Warehouse): Warehouse {
   };
   return {
     dialect: wh.dialect,
-    query: (sql, params, options) => (check(sql), wh.query(sql, params, options)),
+    query: async (sql, params, options) => (check(sql), wh.query(sql, params, options)),
     stream: (sql, params, pageSize, options) => (check(sql), wh.stream(sql, params, pageSize, options)),
     transaction: async () => {
       throw refuse('a transaction');

@@ -1,6 +1,6 @@
 import type { DeliveriesData, DeliveryFilterParams } from '../data.js';
 import { html, num, when, type Html } from '../html.js';
-import { age, badge, dataTable, emitterLink, runLink } from './parts.js';
+import { age, badge, dataTable, emitterLink } from './parts.js';
 
 /** Delivery per emitter and destination, the delivery log, dead letters with the response, and the search by user id or event name. */
 export function deliveriesPage(d: DeliveriesData, f: DeliveryFilterParams): Html {
@@ -17,7 +17,7 @@ export function deliveriesPage(d: DeliveriesData, f: DeliveryFilterParams): Html
   ]);
   const runs = d.runs.map((r) => [
     html`${when(r.startedAt)}`,
-    runLink(r.runId),
+    html`<code title="${r.runId}">${r.runId.slice(0, 8)}</code>`,
     emitterLink(r.emitterKey),
     html`${r.destinationKey}`,
     badge(r.status),
@@ -65,5 +65,5 @@ ${dataTable('Events sent, newest first', ['Delivered', 'Emitter', 'User', 'Event
 ${dataTable('Dead letters not replayed, newest first', ['When', 'Emitter', 'User', 'Event', 'Reason', 'HTTP', 'Response', 'Replay'], dead, 'No dead letters.')}
 ${d.deadLetters.length ? html`<p class="muted">Replay them with <code>linked replay${f.emitter ? ` --emitter ${f.emitter}` : ''}</code> once the cause is fixed.</p>` : ''}
 <h2 id="log">Delivery log</h2>
-${dataTable('Delivery passes, newest first', ['Started', 'Run', 'Emitter', 'Destination', 'Status', { label: 'Sent', num: true }, { label: 'Failed', num: true }, { label: 'Dead-lettered', num: true }, 'Last error'], runs, 'Nothing delivered yet.')}`;
+${dataTable('Delivery passes, newest first', ['Started', 'Delivery run', 'Emitter', 'Destination', 'Status', { label: 'Sent', num: true }, { label: 'Failed', num: true }, { label: 'Dead-lettered', num: true }, 'Last error'], runs, 'Nothing delivered yet.')}`;
 }
