@@ -73,7 +73,7 @@ export function graphDiagram(graph: DataGraph): Html {
     });
   const boxes = nodes.map(
     (n) =>
-      html`<g><rect x="${n.x}" y="${n.y}" width="${BOX_W}" height="${BOX_H}" rx="6" fill="${n.id ? '#eef3fb' : '#1f5fbf'}" stroke="#1f5fbf"/><text x="${n.x + 10}" y="${n.y + 22}" font-size="13" font-weight="bold" fill="${n.id ? '#0d2a57' : '#fff'}">${clip(n.title)}</text><text x="${n.x + 10}" y="${n.y + 40}" font-size="11" fill="${n.id ? '#333' : '#fff'}">${clip(n.subtitle, 34)}</text></g>`,
+      html`<g class="node"><rect x="${n.x}" y="${n.y}" width="${BOX_W}" height="${BOX_H}" rx="6" fill="${n.id ? '#eef3fb' : '#1f5fbf'}" stroke="#1f5fbf"/><text x="${n.x + 10}" y="${n.y + 22}" font-size="13" font-weight="bold" fill="${n.id ? '#0d2a57' : '#fff'}">${clip(n.title)}</text><text x="${n.x + 10}" y="${n.y + 40}" font-size="11" fill="${n.id ? '#333' : '#fff'}">${clip(n.subtitle, 34)}</text></g>`,
   );
   return html`<figure class="diagram"><svg viewBox="0 0 ${width} ${height}" width="${width}" role="img" aria-labelledby="graph-title" xmlns="http://www.w3.org/2000/svg"><title id="graph-title">Data Graph: the profile and ${graph.relationships.length} relationship${graph.relationships.length === 1 ? '' : 's'}</title>${edges}${boxes}</svg></figure>`;
 }
