@@ -71,7 +71,9 @@ pre { background: var(--soft); padding: 10px; overflow-x: auto; border: 1px soli
 .status-Live { background: #dff3e2; color: #1b5e20; }
 .status-Computing { background: #e3ecfa; color: #0d3c85; }
 .status-Disabled { background: #eceff1; color: #37474f; }
-.status-Failed, .status-blocked { background: #fde3e1; color: #8c1d18; }
+.status-Failed, .status-blocked, .status-failed { background: #fde3e1; color: #8c1d18; }
+.status-delivered { background: #dff3e2; color: #1b5e20; }
+.status-partial { background: #fff1d6; color: #6b4100; }
 .status-retrying { background: #fff1d6; color: #6b4100; }
 .status-pending, .status-up_to_date { background: #e3ecfa; color: #0d3c85; }
 form.filter { display: flex; gap: 12px; align-items: end; flex-wrap: wrap; margin: 8px 0 12px; }

@@ -30,18 +30,20 @@ export interface BankProject {
   close(): Promise<void>;
 }
 
-function bankDesired(brazeUrl: string, hookUrl: string, dormantEvery: string): Desired {
+function bankDesired(brazeUrl: string, hookUrl: string, dormantEvery: string, hostile: boolean): Desired {
   const d = structuredClone(bank);
   d.destinations = d.destinations.map((x) =>
     x.type === 'braze' ? { ...x, settings: { ...x.settings, endpoint: brazeUrl } } : { ...x, settings: { ...x.settings, url: `${hookUrl}/hook`, batch: false } },
   ) as Desired['destinations'];
   d.audiences = d.audiences.map((a) =>
-    a.key === 'travel-spenders' ? { ...a, name: HOSTILE_NAME, description: HOSTILE_DESCRIPTION } : a.key === 'dormant-savers' ? { ...a, schedule: { type: 'interval', every: dormantEvery } } : a,
+    a.key === 'travel-spenders' && hostile ? { ...a, name: HOSTILE_NAME, description: HOSTILE_DESCRIPTION } : a.key === 'dormant-savers' ? { ...a, schedule: { type: 'interval', every: dormantEvery } } : a,
   ) as Desired['audiences'];
   return d;
 }
 
-export async function makeBankProject(profiles = 300): Promise<BankProject> {
+/** `hostile: false` keeps the example's own names (the screenshot in docs/ui.md). */
+export async function makeBankProject(profiles = 300, options: { hostile?: boolean } = {}): Promise<BankProject> {
+  const hostile = options.hostile ?? true;
   const dir = mkdtempSync(join(tmpdir(), 'linked-ui-'));
   const braze = await startServer();
   // Refuses the events of users whose id ends in 7, quoting the credential it was sent.
@@ -54,8 +56,8 @@ export async function makeBankProject(profiles = 300): Promise<BankProject> {
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
   });
-  const first = bankDesired(braze.url, hook.url, '1d');
-  const desired = bankDesired(braze.url, hook.url, '12h');
+  const first = bankDesired(braze.url, hook.url, '1d', hostile);
+  const desired = bankDesired(braze.url, hook.url, '12h', hostile);
   const wh = await openDuckDb(join(dir, 'bank.duckdb'));
   try {
     const now = new Date();
