@@ -13,7 +13,7 @@ import { auditPage } from './pages/audit.js';
 import { deliveriesPage } from './pages/deliveries.js';
 import { graphPage } from './pages/graph.js';
 import { runPage, runsPage } from './pages/runs.js';
-import type { UiSource } from './source.js';
+import { requireCurrentState, type UiSource } from './source.js';
 
 /*
  * The dashboard's HTTP handler (node:http): GET and HEAD only, every page and its JSON twin under
@@ -62,6 +62,7 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
     if (!api && what === undefined) return { status: 302, type: 'redirect', location: '/audiences' };
     if (!SECTIONS.has(what ?? '') || (id !== undefined && !WITH_ID.has(what!))) throw new NotFound();
     return source.read(async (wh) => {
+      await requireCurrentState(wh, source.schema);
       switch (what) {
         case 'audiences': {
           if (id !== undefined) {
@@ -153,7 +154,8 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
       (e: unknown) => {
         if (e instanceof NotFound || e instanceof URIError) return send(req, res, failure(url, 404, 'Not found', (e instanceof NotFound && e.message) || `Nothing at ${url.pathname}.`));
         const message = isLinkedError(e) ? `[${e.code}] ${e.message}` : `The state could not be read: ${(e as Error)?.message ?? String(e)}`;
-        send(req, res, failure(url, isLinkedError(e) && e.code === 'WAREHOUSE_BUSY' ? 503 : 500, 'The page could not be read', message));
+        const unavailable = isLinkedError(e) && ['WAREHOUSE_BUSY', 'STATE_MISSING', 'STATE_OUTDATED'].includes(e.code);
+        send(req, res, failure(url, unavailable ? 503 : 500, 'The page could not be read', message));
       },
     );
   };

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import { waitersDirFor, whileWaiting } from '../controller/file-waiters.js';
 import type { Desired } from '../model/desired.js';
-import { LinkedError } from '../model/errors.js';
+import { isLinkedError, LinkedError } from '../model/errors.js';
 import { referencedSecretValues } from '../observe/log.js';
+import { readStateVersion } from '../state/migrate.js';
 import { openWarehouse } from '../warehouse/index.js';
 import type { Warehouse } from '../warehouse/types.js';
 
@@ -95,4 +96,24 @@ export function readerSource(o: { schema: string; stack?: string; projectDir?: s
       }
     },
   };
+}
+
+/**
+ * Refuses to read a state that is missing or older than this code (the dashboard may not migrate
+ * it), with what to do; pages would otherwise fail on a missing table or column.
+ */
+export async function requireCurrentState(wh: Warehouse, schema: string): Promise<void> {
+  let version: { current: number; latest: number };
+  try {
+    version = await readStateVersion(wh, schema);
+  } catch (e) {
+    if (!isLinkedError(e) || e.code !== 'SQL_COMPILATION') throw e;
+    throw new LinkedError('STATE_MISSING', `There is no state in schema ${schema} yet: apply the stack first (linked plan, then linked apply). The dashboard only reads it.`);
+  }
+  if (version.current < version.latest) {
+    throw new LinkedError(
+      'STATE_OUTDATED',
+      `The state in schema ${schema} is at version ${version.current} and this linked reads version ${version.latest}: run a state command once (e.g. linked status) to migrate it, then reload. The dashboard does not migrate.`,
+    );
+  }
 }

@@ -1,10 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardToken } from '../../src/ui/server.js';
-import { readOnly } from '../../src/ui/source.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { migrateState } from '../../src/state/migrate.js';
+import { MIGRATIONS } from '../../src/state/migrations/index.js';
+import { createUiHandler, dashboardToken, startUiServer } from '../../src/ui/server.js';
+import { projectSource, readOnly } from '../../src/ui/source.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
-import { CANARIES, HOSTILE_DESCRIPTION, makeBankProject, type BankProject } from './bank-project.js';
+import { CANARIES, HOSTILE_DESCRIPTION, makeBankProject, SCHEMA as SCHEMA_NAME, type BankProject } from './bank-project.js';
 
 /*
  * `linked ui` as a user starts it: a real child process over the bank example's state, fetched
@@ -252,4 +256,32 @@ describe('linked run --listen … --ui', () => {
     expect([bare.code, bare.err]).toEqual([1, expect.stringContaining('--ui serves the dashboard on the --listen address')]);
   });
 
+});
+
+describe('linked ui on a state it cannot read', () => {
+  it('answers 503 with what to do when the state is missing or older than the code, and does not create or migrate it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'linked-ui-empty-'));
+    const file = join(dir, 'bank.duckdb');
+    const setup = await openDuckDb(file);
+    await setup.query('CREATE TABLE main.profiles (user_id VARCHAR)');
+    await setup.close();
+    const server = await startUiServer({ host: '127.0.0.1', port: 0 }, createUiHandler(projectSource(project.desired, dir)));
+    const url = `http://127.0.0.1:${server.address.port}`;
+    try {
+      const missing = await fetch(`${url}/api/audiences`);
+      expect(missing.status).toBe(503);
+      expect(((await missing.json()) as { error: { message: string } }).error.message).toContain('There is no state in schema LINKED_AUDIENCES yet: apply the stack first');
+      const older = MIGRATIONS.at(-1)!.version - 1;
+      const wh = await openDuckDb(file);
+      await migrateState(wh, SCHEMA_NAME, { upTo: older }).finally(() => wh.close());
+      const page = await fetch(`${url}/audiences`);
+      expect(page.status).toBe(503);
+      expect(await page.text()).toContain(`is at version ${older} and this linked reads version ${older + 1}`);
+      const after = await openDuckDb(file, { readOnly: true });
+      const { rows } = await after.query<{ v: number }>('SELECT MAX(version) AS v FROM "LINKED_AUDIENCES".schema_version').finally(() => after.close());
+      expect(rows[0]!.v).toBe(older);
+    } finally {
+      await server.close();
+    }
+  });
 });
