@@ -46,14 +46,6 @@ export function href(...segments: (string | number)[]): string {
   return '/' + segments.map((s) => encodeURIComponent(String(s))).join('/');
 }
 
-/** A query string from the values set (empty ones left out), `?` included when any. */
-export function query(params: Record<string, string | number | undefined | null>): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
-  const s = q.toString();
-  return s ? `?${s}` : '';
-}
-
 /** `1234567` -> `1,234,567`; null -> `-`. */
 export const num = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v.toLocaleString('en-US'));
 
