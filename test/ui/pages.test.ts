@@ -100,7 +100,7 @@ describe('the dashboard in Chromium', () => {
     }
     expect(problems.list).toEqual([]);
     await page.close();
-  });
+  }, 120_000);
 
   it('the audiences table shows the state\'s status, size and schedule of each audience', async () => {
     const wh = await openDuckDb(join(project.dir, 'bank.duckdb'), { readOnly: true });
@@ -157,7 +157,7 @@ describe('the dashboard in Chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'deliveries-travel-entered.png'), fullPage: true });
     expect(problems.list).toEqual([]);
     await page.close();
-  });
+  }, 120_000);
 
   it('filters and searches with the form, without script', async () => {
     const { page, problems } = await newPage();

@@ -129,7 +129,7 @@ describe('linked ui: pages over HTTP', () => {
     const pick = (xs: { audience: string; size: number | null; status: string }[]) => xs.map((a) => [a.audience, a.status, a.size]);
     expect(pick(api.audiences)).toEqual(pick(status.audiences));
     expect(api.audiences.some((a) => (a.size ?? 0) > 0)).toBe(true);
-  });
+  }, 120_000);
 
   it('unknown paths, audiences and runs answer 404, as a page or as JSON', async () => {
     for (const path of ['/nope', '/audiences/no-such-audience', '/runs/00000000-0000-0000-0000-000000000000', '/audiences/a/b', '/api/nope', '/audiences/%E0%A4%A']) {
@@ -209,7 +209,7 @@ describe('linked ui --ui-token-secret', () => {
     }
     expect(guarded.output()).not.toContain(TOKEN);
     expect(JSON.parse(guarded.output())).toMatchObject({ tokenRequired: true });
-  });
+  }, 120_000);
 
   it('refuses to listen beyond this machine without a token, and a missing or short token', async () => {
     const exposed = await runLinked(['ui', '--dir', project.dir, '--host', '0.0.0.0', '--port', '0']);
@@ -221,12 +221,13 @@ describe('linked ui --ui-token-secret', () => {
     expect(() => dashboardToken('127.0.0.1', 'SHORT', { SHORT: 'abc' })).toThrow(/too short/);
     expect(() => dashboardToken('127.0.0.1', 'not a name', {})).toThrow(/name of an environment variable/);
     expect(dashboardToken('0.0.0.0', 'GOOD', { GOOD: TOKEN })).toBe(TOKEN);
-  });
+  }, 120_000);
 });
 
 describe('linked run --listen … --ui', () => {
   it('serves the dashboard next to /healthz and /metrics, read-only', async () => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in CANARIES)));
+    const bare = runLinked(['run', '--dir', project.dir, '--ui', '--once']);
     const child = spawn(process.execPath, [BIN, 'run', '--dir', project.dir, '--listen', '127.0.0.1:0', '--ui', '--no-deliver', '--tick-seconds', '3600'], {
       env: clean,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -252,9 +253,9 @@ describe('linked run --listen … --ui', () => {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
-    const bare = await runLinked(['run', '--dir', project.dir, '--ui', '--once']);
-    expect([bare.code, bare.err]).toEqual([1, expect.stringContaining('--ui serves the dashboard on the --listen address')]);
-  });
+    const refused = await bare;
+    expect([refused.code, refused.err]).toEqual([1, expect.stringContaining('--ui serves the dashboard on the --listen address')]);
+  }, 150_000);
 
 });
 
