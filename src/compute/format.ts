@@ -10,6 +10,15 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString().replace(/\.\d{3
 export const duration = (ms: number | null | undefined) =>
   ms === null || ms === undefined ? '-' : ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`;
 
+/** 75 -> "1m15s", 4000 -> "1h6m". */
+export function formatAge(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60 ? `${seconds % 60}s` : ''}`;
+  const h = Math.floor(seconds / 3600);
+  return h < 48 ? `${h}h${Math.floor((seconds % 3600) / 60)}m` : `${Math.floor(h / 24)}d${h % 24}h`;
+}
+
 export function renderRunSummary(s: RunSummary): string {
   if (s.status === 'Live') {
     return (

@@ -53,9 +53,9 @@ export class Daemon {
   readonly delivery?: DeliveryLoop;
   readonly gc?: GcLoop;
   /**
-   * The daemon's way into the warehouse, for work beside its loops (the git sync's plan and apply):
-   * on DuckDB a handle on the shared file, so that work queues with the daemon's own statements
-   * instead of waiting for the file.
+   * The daemon's way into the warehouse, for work beside its loops (the git sync's plan and apply,
+   * the dashboard's reads): on DuckDB a handle on the shared file, so that work queues with the
+   * daemon's own statements instead of waiting for the file.
    */
   readonly open: () => Promise<Warehouse>;
   private readonly shared?: SharedFile;

@@ -5,7 +5,7 @@ import { groupApplied, readAppliedResources } from '../state/apply/resources.js'
 import { GaugeStore } from '../state/observe/gauges.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { DaemonHealth } from './health.js';
-import { startObserveServer, type ListenAddress, type ObserveServer } from './http.js';
+import { startObserveServer, type ListenAddress, type ObserveServer, type OtherPaths } from './http.js';
 import type { DaemonLogger } from './log.js';
 import { DaemonMetrics, type RequestObservation } from './metrics.js';
 
@@ -128,8 +128,8 @@ export class DaemonObservability {
     }
   }
 
-  async listen(address: ListenAddress): Promise<ListenAddress> {
-    this.server = await startObserveServer(address, this.health, this.metrics);
+  async listen(address: ListenAddress, otherPaths?: OtherPaths): Promise<ListenAddress> {
+    this.server = await startObserveServer(address, this.health, this.metrics, otherPaths);
     return this.server.address;
   }
 

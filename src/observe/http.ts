@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LinkedError } from '../model/errors.js';
 import type { DaemonHealth } from './health.js';
@@ -26,11 +26,15 @@ export interface ObserveServer {
   close(): Promise<void>;
 }
 
+/** What answers the paths the endpoint does not own (the dashboard, when `linked run --ui` mounts it). */
+export type OtherPaths = (req: IncomingMessage, res: ServerResponse) => void;
+
 /**
  * The daemon's endpoint, on node:http: `/healthz` (liveness), `/readyz` (readiness), `/metrics`
- * (Prometheus text format). Answers 503 with the reason when not healthy or not ready.
+ * (Prometheus text format). Answers 503 with the reason when not healthy or not ready. Other
+ * paths go to `otherPaths` when given, else 404.
  */
-export async function startObserveServer(address: ListenAddress, health: DaemonHealth, metrics: DaemonMetrics): Promise<ObserveServer> {
+export async function startObserveServer(address: ListenAddress, health: DaemonHealth, metrics: DaemonMetrics, otherPaths?: OtherPaths): Promise<ObserveServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -51,6 +55,7 @@ export async function startObserveServer(address: ListenAddress, health: DaemonH
       );
       return;
     }
+    if (otherPaths) return otherPaths(req, res);
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: try /healthz, /readyz or /metrics\n');
   });
   // Scrapers keep connections alive; a daemon that stops must not wait for them.

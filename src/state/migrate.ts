@@ -34,3 +34,13 @@ export async function migrateState(
   }
   return { from, to };
 }
+
+/**
+ * The state's version and the version this code expects, read without changing anything (the
+ * dashboard reads a state it must not migrate). Throws the warehouse's error when the state
+ * schema or its version table does not exist.
+ */
+export async function readStateVersion(wh: Warehouse, schemaName: string): Promise<{ current: number; latest: number }> {
+  const { rows } = await execute(wh, select({ v: fn('MAX', ref('version')) }, { from: fromState({ schema: schemaName, name: 'schema_version' }) }));
+  return { current: Number(Object.values(rows[0] ?? {})[0] ?? 0), latest: Math.max(...MIGRATIONS.map((m) => m.version)) };
+}

@@ -41,6 +41,12 @@ export const LAYERS: readonly { name: string; prefixes: string[]; mayImport: str
     prefixes: ['src/controller/'],
     mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'manifest', 'state', 'preview', 'compute', 'activation', 'observe', 'plan', 'github'],
   },
+  /** The read-only dashboard (`linked ui`, `linked run --ui`). */
+  {
+    name: 'ui',
+    prefixes: ['src/ui/'],
+    mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'manifest', 'state', 'preview', 'compute', 'activation', 'observe', 'plan', 'github', 'controller'],
+  },
   { name: 'cli', prefixes: ['src/cli/'], mayImport: ['*'] },
   /** The example data generators `linked example` runs. */
   { name: 'examples', prefixes: ['examples/'], mayImport: ['model', 'dialect', 'warehouse'] },

@@ -14,6 +14,8 @@ import { runFromGit } from '../run-git.js';
 import { DaemonObservability } from '../../observe/daemon.js';
 import { parseListen } from '../../observe/http.js';
 import { createLogger, LOG_FORMATS, referencedSecretValues } from '../../observe/log.js';
+import { createUiHandler, dashboardToken } from '../../ui/server.js';
+import { readerSource } from '../../ui/source.js';
 
 interface RunFlags extends ProjectFlags {
   once?: boolean;
@@ -33,6 +35,8 @@ interface RunFlags extends ProjectFlags {
   gc: boolean;
   gcEvery: string;
   retentionDays: string;
+  ui?: boolean;
+  uiTokenSecret?: string;
 }
 
 const positive = (v: string, flag: string) => {
@@ -60,6 +64,8 @@ export function register(program: Command): void {
     .option('--retention-days <days>', 'with the background collection: keep this many days of history (at least 1)', String(DEFAULT_RETENTION_DAYS))
     .option('--no-gc', 'never collect old state in the background (run `linked gc` yourself)')
     .option('--listen <host:port>', 'serve /healthz, /readyz and Prometheus /metrics on this address (e.g. 127.0.0.1:9464)')
+    .option('--ui', 'with --listen: also serve the read-only dashboard (docs/ui.md) on that address')
+    .option('--ui-token-secret <ENV_VAR>', 'with --ui: require Authorization: Bearer <token> on the dashboard, the token read from this environment variable (needed off 127.0.0.1)')
     .option('--log-format <format>', 'text, or json: one JSON line per run and per delivered batch (secrets masked)', 'text')
     .option('--git <url|path>', 'GitOps: pull this repository, synthesize, plan and apply it, then compute (auto-sync)')
     .option('--branch <branch>', 'with --git: the branch to follow', 'main')
@@ -108,6 +114,9 @@ Examples:
       if (!(LOG_FORMATS as readonly string[]).includes(flags.logFormat)) throw new LinkedError('INVALID_OPTION', `--log-format must be text or json, got "${flags.logFormat}".`);
       const gc = backgroundGc(flags);
       const listen = flags.listen !== undefined ? parseListen(flags.listen) : undefined;
+      if ((flags.ui || flags.uiTokenSecret !== undefined) && !listen) throw new LinkedError('INVALID_OPTION', '--ui serves the dashboard on the --listen address: add --listen 127.0.0.1:9464 (or another host:port).');
+      if (flags.uiTokenSecret !== undefined && !flags.ui) throw new LinkedError('INVALID_OPTION', '--ui-token-secret guards the dashboard: add --ui.');
+      const uiToken = flags.ui && listen ? dashboardToken(listen.host, flags.uiTokenSecret) : undefined;
       if (flags.git !== undefined && (listen || flags.logFormat !== 'text')) throw new LinkedError('INVALID_OPTION', '--listen and --log-format do not apply with --git yet: run the controller without --git to serve them.');
       const delivery = { pageSize: positive(flags.pageSize, '--page-size'), timeoutMs: positive(flags.timeout, '--timeout') };
       if (flags.git !== undefined) return runFromGit({ ...flags, git: flags.git, ...tuning, delivery, gc });
@@ -145,8 +154,11 @@ Examples:
         onGc: observe.onGc,
       });
       if (listen) {
-        const bound = await observe.listen(listen);
-        if (!flags.json && !logger) process.stdout.write(`${new Date().toISOString()} serving /healthz /readyz /metrics on http://${bound.host}:${bound.port}\n`);
+        const ui = flags.ui
+          ? createUiHandler(readerSource({ schema: options.schema, stack: flags.stack, projectDir: dir, open: daemon.open, secrets: referencedSecretValues(desired) }), { token: uiToken })
+          : undefined;
+        const bound = await observe.listen(listen, ui);
+        if (!flags.json && !logger) process.stdout.write(`${new Date().toISOString()} serving /healthz /readyz /metrics${ui ? ' and the dashboard' : ''} on http://${bound.host}:${bound.port}\n`);
         logger?.event('listening', { host: bound.host, port: bound.port });
       }
       if (flags.once) {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readAppliedModel } from '../../compute/applied.js';
 import { readDeliveryHealth, type EmitterHealthView } from '../../activation/health.js';
-import { renderStatus, statusView, table } from '../../compute/format.js';
+import { formatAge, renderStatus, statusView, table } from '../../compute/format.js';
 import { readStatuses } from '../../compute/status.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
@@ -21,15 +21,6 @@ export function renderSyncStatus(s: SyncStatusRow): string {
 }
 
 const short = (iso: string | null) => iso?.replace(/\.\d{3}Z$/, 'Z') ?? '-';
-
-/** 75 -> "1m15s", 4000 -> "1h6m". */
-export function formatAge(seconds: number | null): string {
-  if (seconds === null) return '-';
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60 ? `${seconds % 60}s` : ''}`;
-  const h = Math.floor(seconds / 3600);
-  return h < 48 ? `${h}h${Math.floor((seconds % 3600) / 60)}m` : `${Math.floor(h / 24)}d${h % 24}h`;
-}
 
 const stateText = (h: EmitterHealthView) => (h.state === 'blocked' ? `blocked: ${h.blockedReason}` : h.state.replace('_', ' '));
 

@@ -1,0 +1,255 @@
+import { readDeliveryHealth, type EmitterHealthView } from '../activation/health.js';
+import { findDeliveries, listDeadLetters, readDeliveryRuns, type DeadLetterRow, type DeliveryRecord, type DeliveryRunRow } from '../activation/inspect.js';
+import { emittersOf, destinationsOf, readActivationModel, type ActivationModel } from '../activation/emitter-context.js';
+import { compileAudience } from '../compute/compile.js';
+import { statusView, type AudienceStatusView } from '../compute/format.js';
+import { readRun, readRuns, readStatuses, type RunRow } from '../compute/status.js';
+import { auditWithGit, changeDiffLines, type AuditRecord } from '../github/audit.js';
+import type { Audience } from '../model/audience.js';
+import { visitCondition } from '../model/condition-walk.js';
+import type { DataGraph } from '../model/graph.js';
+import type { Dialect } from '../dialect/dialect.js';
+import { isLinkedError } from '../model/errors.js';
+import { ApplyLogStore, type ApplyLogEntry } from '../state/apply/apply-log.js';
+import type { Warehouse } from '../warehouse/types.js';
+import type { UiSource } from './source.js';
+
+/*
+ * The view models of the pages, read from the state through the stores. Each is plain data: the
+ * JSON API answers with it as it is, and the pages render it. Field names follow the CLI's --json.
+ */
+
+export const AUDIENCE_STATUSES = ['Computing', 'Live', 'Disabled', 'Failed'] as const;
+
+export interface AudienceListRow extends AudienceStatusView {
+  name: string;
+  description: string;
+  emitters: string[];
+}
+
+export interface AudienceFilter {
+  /** Part of the key, name or description, any case. */
+  q?: string;
+  status?: string;
+}
+
+export interface AudiencesData {
+  audiences: AudienceListRow[];
+  /** Audiences before the filter: the counts by status say what the filter hides. */
+  total: number;
+  byStatus: Record<string, number>;
+}
+
+const model = (wh: Warehouse, src: UiSource) => readActivationModel(wh, src.schema, src.stack);
+
+function listRows(m: ActivationModel, statuses: Awaited<ReturnType<typeof readStatuses>>): AudienceListRow[] {
+  const rows = new Map(statuses.map((r) => [r.audienceKey, r]));
+  const emitters = emittersOf(m);
+  return (m.applied?.resources.audiences ?? []).map((a) => ({
+    ...statusView(a, rows.get(a.key)),
+    name: a.name,
+    description: a.description,
+    emitters: emitters.filter((e) => e.audience === a.key).map((e) => e.key),
+  }));
+}
+
+export async function audiencesData(wh: Warehouse, src: UiSource, filter: AudienceFilter = {}): Promise<AudiencesData> {
+  const all = listRows(await model(wh, src), await readStatuses(wh, src.schema));
+  const byStatus = Object.fromEntries(AUDIENCE_STATUSES.map((s) => [s, all.filter((a) => a.status === s).length]));
+  const q = filter.q?.trim().toLowerCase();
+  const audiences = all.filter(
+    (a) => (!filter.status || a.status === filter.status) && (!q || [a.audience, a.name, a.description].some((t) => t.toLowerCase().includes(q))),
+  );
+  return { audiences, total: all.length, byStatus };
+}
+
+export interface EmitterView extends EmitterHealthView {
+  trigger: string;
+  destinationName: string;
+  destinationType: string;
+}
+
+export interface AudienceData {
+  audience: Audience;
+  status: AudienceStatusView;
+  /** Newest first, as `linked runs <audience> --json`. */
+  runs: RunRow[];
+  /** The membership query as each dialect prints it; `error` when it does not compile. */
+  sql: { dialect: Dialect; text?: string; params?: unknown[]; error?: string }[];
+  emitters: EmitterView[];
+  /** Applies that changed this audience, newest first, with only its changes. */
+  history: ApplyLogEntry[];
+  /** Audiences whose condition reads this one ("part of"). */
+  usedBy: string[];
+}
+
+const DIALECTS: Dialect[] = ['duckdb', 'snowflake'];
+
+export async function audienceData(wh: Warehouse, src: UiSource, key: string, runLimit = 100): Promise<AudienceData | undefined> {
+  const m = await model(wh, src);
+  const audience = m.applied?.audience(key);
+  if (!m.applied || !audience) return undefined;
+  const [statusRow] = (await readStatuses(wh, src.schema)).filter((r) => r.audienceKey === key);
+  const health = await readDeliveryHealth(wh, src.schema, { stack: src.stack, model: m });
+  const resources = m.applied.resources;
+  const emitters = emittersOf(m)
+    .filter((e) => e.audience === key)
+    .map((e): EmitterView | undefined => {
+      const h = health.find((x) => x.emitterKey === e.key);
+      const d = m.applied!.destination(e.destination);
+      return h && { ...h, trigger: e.trigger, destinationName: d?.name || e.destination, destinationType: d?.type ?? '' };
+    })
+    .filter((e): e is EmitterView => e !== undefined);
+  const now = new Date();
+  const sql = DIALECTS.map((dialect) => {
+    try {
+      const c = compileAudience(resources, key, { dialect, stateSchema: src.schema, now });
+      return { dialect, text: c.membership.sql, params: c.membership.params };
+    } catch (e) {
+      return { dialect, error: (e as Error).message };
+    }
+  });
+  const usedBy = resources.audiences
+    .filter((a) => {
+      let uses = false;
+      visitCondition(a.condition, { audience: (c) => void (uses ||= c.source === 'linked' && c.audience === key) });
+      return uses;
+    })
+    .map((a) => a.key);
+  return {
+    audience,
+    status: statusView(audience, statusRow),
+    runs: await readRuns(wh, src.schema, { audienceKey: key, limit: runLimit }),
+    sql,
+    emitters,
+    history: await new ApplyLogStore(wh, src.schema).read({ stack: src.stack, resource: `audience.${key}` }),
+    usedBy,
+  };
+}
+
+export async function runsData(wh: Warehouse, src: UiSource, filter: { audience?: string; limit?: number } = {}): Promise<{ runs: RunRow[] }> {
+  return { runs: await readRuns(wh, src.schema, { audienceKey: filter.audience || undefined, limit: filter.limit ?? 100 }) };
+}
+
+export interface RunData {
+  run: RunRow;
+  /** The delivery passes of the emitters of this run's audience that followed it. */
+  deliveries: DeliveryRunRow[];
+  emitters: string[];
+}
+
+export async function runData(wh: Warehouse, src: UiSource, id: string): Promise<RunData | undefined> {
+  const run = await readRun(wh, src.schema, id);
+  if (!run) return undefined;
+  const m = await model(wh, src);
+  const emitters = emittersOf(m).filter((e) => e.audience === run.audienceKey).map((e) => e.key);
+  const deliveries: DeliveryRunRow[] = [];
+  for (const emitter of emitters) {
+    deliveries.push(...(await readDeliveryRuns(wh, src.schema, { emitter, limit: 200 })).filter((d) => d.runId === run.id || (d.startedAt !== null && Date.parse(d.startedAt) >= run.startedAt.getTime())));
+  }
+  deliveries.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? ''));
+  return { run, deliveries: deliveries.slice(0, 50), emitters };
+}
+
+export interface DeliveryFilterParams {
+  emitter?: string;
+  user?: string;
+  event?: string;
+}
+
+export interface DeliveriesData {
+  health: EmitterView[];
+  /** The delivery log, newest first. */
+  runs: DeliveryRunRow[];
+  deadLetters: DeadLetterRow[];
+  /** What was sent: the search by user id / event name (as `linked deliveries`), newest first. */
+  records: DeliveryRecord[];
+}
+
+export async function deliveriesData(wh: Warehouse, src: UiSource, f: DeliveryFilterParams = {}): Promise<DeliveriesData> {
+  const m = await model(wh, src);
+  const destinations = new Map(destinationsOf(m).map((d) => [d.key, d]));
+  const triggers = new Map(emittersOf(m).map((e) => [e.key, e.trigger]));
+  const health = (await readDeliveryHealth(wh, src.schema, { stack: src.stack, model: m }))
+    .filter((h) => !f.emitter || h.emitterKey === f.emitter)
+    .map((h) => ({ ...h, trigger: triggers.get(h.emitterKey) ?? '', destinationName: destinations.get(h.destinationKey)?.name || h.destinationKey, destinationType: destinations.get(h.destinationKey)?.type ?? '' }));
+  const emitter = f.emitter || undefined;
+  return {
+    health,
+    runs: await readDeliveryRuns(wh, src.schema, { emitter, limit: 50 }),
+    deadLetters: await listDeadLetters(wh, src.schema, { emitter, limit: 100 }),
+    records: await findDeliveries(wh, src.schema, { emitter, userId: f.user || undefined, event: f.event || undefined, limit: 100 }),
+  };
+}
+
+export interface AuditEntry extends AuditRecord {
+  /** Each change's Terraform-like lines (secrets as (sensitive)). */
+  diff: { address: string; lines: string[] }[];
+}
+
+/** The apply log, joined with git when the project directory is a clone that has the commits. */
+export async function auditData(wh: Warehouse, src: UiSource, filter: { resource?: string; limit?: number } = {}): Promise<{ entries: AuditEntry[]; joinedWithGit: boolean }> {
+  const log = await new ApplyLogStore(wh, src.schema).read({ stack: src.stack, resource: filter.resource || undefined, limit: filter.limit ?? 100 });
+  let records: AuditRecord[] | undefined;
+  if (src.projectDir) {
+    try {
+      records = await auditWithGit(log, src.projectDir);
+    } catch (e) {
+      if (!isLinkedError(e) || e.code !== 'AUDIT_NOT_A_REPOSITORY') throw e;
+    }
+  }
+  const joinedWithGit = records !== undefined;
+  records ??= log.map((e) => ({
+    applyId: e.id,
+    appliedAt: e.appliedAt,
+    appliedBy: e.appliedBy,
+    stack: e.stack,
+    commit: e.commitSha,
+    author: e.author,
+    committedAt: null,
+    subject: null,
+    pr: e.prNumber,
+    approvers: Array.isArray(e.metadata.approvers) ? e.metadata.approvers.map(String) : [],
+    changes: e.changes,
+    note: null,
+  }));
+  return { entries: records.map((r) => ({ ...r, diff: r.changes.map((c) => ({ address: c.address, lines: changeDiffLines(c) })) })), joinedWithGit };
+}
+
+export interface GraphUsage {
+  /** Relationship slug -> audiences whose condition traverses it. */
+  relationships: Record<string, string[]>;
+  /** Profile trait -> audiences. */
+  traits: Record<string, string[]>;
+  /** `relationship.column` -> audiences that filter on it. */
+  columns: Record<string, string[]>;
+  /** Event name -> audiences. */
+  events: Record<string, string[]>;
+}
+
+export interface GraphData {
+  graph: DataGraph | null;
+  usage: GraphUsage;
+}
+
+export function graphUsage(audiences: readonly Audience[]): GraphUsage {
+  const usage: GraphUsage = { relationships: {}, traits: {}, columns: {}, events: {} };
+  const add = (into: Record<string, string[]>, name: string, audience: string) => {
+    const list = (into[name] ??= []);
+    if (!list.includes(audience)) list.push(audience);
+  };
+  for (const a of audiences) {
+    visitCondition(a.condition, {
+      trait: (c) => add(usage.traits, c.trait, a.key),
+      event: (c) => add(usage.events, c.name, a.key),
+      entity: (c) => void add(usage.relationships, c.relationship, a.key),
+      column: (c, site) => add(usage.columns, `${site.entities.at(-1)?.relationship}.${c.column}`, a.key),
+    });
+  }
+  return usage;
+}
+
+export async function graphData(wh: Warehouse, src: UiSource): Promise<GraphData> {
+  const m = await model(wh, src);
+  return { graph: m.applied?.graph ?? null, usage: graphUsage(m.applied?.resources.audiences ?? []) };
+}

@@ -1,0 +1,22 @@
+import { href, html, type Html } from '../html.js';
+
+/* Pieces several pages share. */
+
+/** A status in the product's words, colored by a class (the word itself carries the meaning). */
+export const badge = (status: string, label = status.replace('_', ' ')): Html => html`<span class="status status-${status.replace(/[^A-Za-z_]/g, '')}">${label}</span>`;
+
+export const audienceLink = (key: string): Html => html`<a href="${href('audiences', key)}">${key}</a>`;
+export const runLink = (id: string, label = id.slice(0, 8)): Html => html`<a href="${href('runs', id)}" title="${id}">${label}</a>`;
+export const emitterLink = (key: string): Html => html`<a href="${`/deliveries?emitter=${encodeURIComponent(key)}`}">${key}</a>`;
+
+export { duration, formatAge as age } from '../../compute/format.js';
+
+/** A table with a caption for screen readers; `empty` replaces it when there are no rows. */
+export function dataTable(caption: string, head: (string | { label: string; num: true })[], rows: Html[][], empty: string): Html {
+  if (rows.length === 0) return html`<p class="empty">${empty}</p>`;
+  const th = head.map((h) => (typeof h === 'string' ? html`<th scope="col">${h}</th>` : html`<th scope="col" class="num">${h.label}</th>`));
+  const numeric = head.map((h) => typeof h !== 'string');
+  return html`<table><caption class="muted">${caption}</caption><thead><tr>${th}</tr></thead><tbody>${rows.map(
+    (r) => html`<tr>${r.map((c, i) => (numeric[i] ? html`<td class="num">${c}</td>` : html`<td>${c}</td>`))}</tr>`,
+  )}</tbody></table>`;
+}

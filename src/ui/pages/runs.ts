@@ -1,0 +1,51 @@
+import type { RunData } from '../data.js';
+import { href, html, num, when, type Html } from '../html.js';
+import type { RunRow } from '../../compute/status.js';
+import { RUN_HEAD, runRows } from './audience.js';
+import { audienceLink, badge, dataTable, duration, emitterLink } from './parts.js';
+
+export function runsPage(runs: readonly RunRow[], audience: string | undefined): Html {
+  const head = [RUN_HEAD[0]!, 'Audience', ...RUN_HEAD.slice(1)];
+  return html`<h1>Runs${audience ? html` of ${audienceLink(audience)}` : ''}</h1>
+<form class="filter" method="get" action="/runs" role="search">
+<label for="audience">Audience key<input id="audience" name="audience" value="${audience ?? ''}"></label>
+<button type="submit">Show</button>
+</form>
+${dataTable('Run history, newest first', head, runRows(runs, true), audience ? `No runs of ${audience}.` : 'No runs yet.')}`;
+}
+
+/** One run: its counts, the step it reached, its error with the seed's message, and the delivery passes after it. */
+export function runPage(d: RunData): Html {
+  const r = d.run;
+  const deliveries = d.deliveries.map((x) => [
+    html`${when(x.startedAt)}`,
+    emitterLink(x.emitterKey),
+    html`${x.destinationKey}`,
+    badge(x.status),
+    html`${num(x.sent)}`,
+    html`${num(x.failed)}`,
+    html`${num(x.deadLettered)}`,
+    html`${x.lastError ?? ''}`,
+  ]);
+  return html`<h1>Run <code>${r.id}</code></h1>
+<dl class="facts">
+<dt>Audience</dt><dd>${audienceLink(r.audienceKey)}</dd>
+<dt>Status</dt><dd>${badge(r.status)}</dd>
+<dt>Trigger</dt><dd>${r.trigger}</dd>
+<dt>Started</dt><dd>${when(r.startedAt)}</dd>
+<dt>Ended</dt><dd>${when(r.endedAt)}</dd>
+<dt>Duration</dt><dd>${duration(r.durationMs)}</dd>
+<dt>Step</dt><dd>${r.step ?? '-'}</dd>
+<dt>Members</dt><dd>${num(r.members)}</dd>
+<dt>Entered / exited</dt><dd>+${num(r.entered)} / -${num(r.exited)}</dd>
+<dt>Entities added / removed</dt><dd>+${num(r.entitiesAdded)} / -${num(r.entitiesRemoved)}</dd>
+${r.baseline ? html`<dt>Baseline</dt><dd>yes: the first run records members without sending them as entered</dd>` : ''}
+${r.holder ? html`<dt>Computed by</dt><dd>${r.holder}</dd>` : ''}
+${r.queryIds.length ? html`<dt>Warehouse queries</dt><dd><code>${r.queryIds.join(', ')}</code></dd>` : ''}
+</dl>
+${r.errorCode ? html`<h2>Error</h2><p class="error">[${r.errorCode}] ${r.errorMessage ?? ''}</p>${r.errorDetail ? html`<pre><code>${r.errorDetail}</code></pre>` : ''}` : ''}
+<h2>Deliveries</h2>
+<p class="muted">Delivery passes of ${d.emitters.length ? d.emitters.map((e, i) => html`${i ? ', ' : ''}${emitterLink(e)}`) : 'no emitter'} since this run started.</p>
+${dataTable('Delivery passes', ['Started', 'Emitter', 'Destination', 'Status', { label: 'Sent', num: true }, { label: 'Failed', num: true }, { label: 'Dead-lettered', num: true }, 'Last error'], deliveries, 'No delivery pass since this run.')}
+<p><a href="${href('runs') + `?audience=${encodeURIComponent(r.audienceKey)}`}">Other runs of ${r.audienceKey}</a></p>`;
+}

@@ -1,0 +1,187 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAppliedModel } from '../../src/compute/applied.js';
+import { statusView } from '../../src/compute/format.js';
+import { readRuns, readStatuses } from '../../src/compute/status.js';
+import { loadDesired } from '../../src/manifest/index.js';
+import { createUiHandler, startUiServer, type UiServer } from '../../src/ui/server.js';
+import { projectSource } from '../../src/ui/source.js';
+import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { HOSTILE_NAME, makeBankProject, SCHEMA, type BankProject } from './bank-project.js';
+
+/*
+ * The dashboard in a real headless Chromium (Debian's chromium, driven by puppeteer-core) over the
+ * bank example after a few runs and deliveries: every section renders without a console error or
+ * a failed request, the numbers are the state's, and a reader clicks from the audiences to an
+ * audience, one of its runs, and its deliveries. Screenshots land in .tmp/ui-screenshots/.
+ */
+const ROOT = new URL('../..', import.meta.url).pathname;
+const SHOTS = join(ROOT, '.tmp', 'ui-screenshots');
+let project: BankProject;
+let server: UiServer;
+let browser: Browser;
+let base: string;
+
+interface Problems {
+  list: string[];
+}
+
+/** A page that records console errors and warnings, script errors, failed requests, answers >= 400 and dialogs. */
+async function newPage(): Promise<{ page: Page; problems: Problems }> {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 900 });
+  const problems: Problems = { list: [] };
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warn') problems.list.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.list.push(`page error: ${String(e)}`));
+  page.on('requestfailed', (r) => problems.list.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.list.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  page.on('dialog', (d) => {
+    problems.list.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  return { page, problems };
+}
+
+const texts = (page: Page, selector: string) => page.$$eval(selector, (els) => els.map((e) => (e.textContent ?? '').trim()));
+
+/** Clicks the link whose text is `text` inside `scope` and waits for the next page. */
+async function follow(page: Page, scope: string, text: string): Promise<void> {
+  const links = await page.$$(`${scope} a`);
+  for (const link of links) {
+    if ((await link.evaluate((a) => (a.textContent ?? '').trim())) !== text) continue;
+    await Promise.all([page.waitForNavigation(), link.click()]);
+    return;
+  }
+  throw new Error(`no link "${text}" in ${scope} of ${page.url()}`);
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  project = await makeBankProject();
+  const desired = await loadDesired(join(project.dir, 'cdktf.out'));
+  server = await startUiServer({ host: '127.0.0.1', port: 0 }, createUiHandler(projectSource(desired, project.dir)));
+  base = `http://127.0.0.1:${server.address.port}`;
+  browser = await puppeteer.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await project?.close();
+});
+
+describe('the dashboard in Chromium', () => {
+  it('renders every section with no console error, failed request or dialog', async () => {
+    const { page, problems } = await newPage();
+    const sections = [
+      ['/audiences', 'Audiences'],
+      ['/runs', 'Runs'],
+      ['/deliveries', 'Deliveries'],
+      ['/audit', 'Audit'],
+      ['/graph', 'Data Graph'],
+    ] as const;
+    for (const [path, heading] of sections) {
+      const res = await page.goto(base + path);
+      expect(res?.status(), path).toBe(200);
+      expect((await texts(page, 'h1'))[0], path).toContain(heading);
+      expect(await texts(page, 'nav a[aria-current="page"]'), path).toEqual([heading]);
+      // The stylesheet applied: the header is dark, so its text is white on it.
+      expect(await page.$eval('header', (h) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(h).backgroundColor)).toBe('rgb(13, 42, 87)');
+      await page.screenshot({ path: join(SHOTS, `${path.slice(1)}.png`), fullPage: true });
+    }
+    expect(problems.list).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('the audiences table shows the state\'s status, size and schedule of each audience', async () => {
+    const wh = await openDuckDb(join(project.dir, 'bank.duckdb'), { readOnly: true });
+    let expected: string[][];
+    try {
+      const model = await readAppliedModel(wh, SCHEMA);
+      const rows = new Map((await readStatuses(wh, SCHEMA)).map((r) => [r.audienceKey, r]));
+      expected = model!.audiences.map((a) => statusView(a, rows.get(a.key))).map((v) => [v.audience, v.status, v.size === null ? '-' : v.size.toLocaleString('en-US'), v.schedule]);
+    } finally {
+      await wh.close();
+    }
+    const { page, problems } = await newPage();
+    await page.goto(`${base}/audiences`);
+    const shown = await page.$$eval('main table tbody tr', (trs) =>
+      trs.map((tr) => {
+        const td = [...tr.querySelectorAll('td')].map((c) => (c.textContent ?? '').trim());
+        return [tr.querySelector('td a')!.textContent!.trim(), td[1]!.replace(/\s*\(paused\)$/, ''), td[2]!, td[5]!];
+      }),
+    );
+    expect(shown).toEqual(expected);
+    expect(expected.some((r) => r[2] !== '-' && r[2] !== '0')).toBe(true);
+    expect(problems.list).toEqual([]);
+    await page.close();
+  });
+
+  it('clicks from the audiences to an audience, one of its runs, and its deliveries', async () => {
+    const { page, problems } = await newPage();
+    await page.goto(`${base}/audiences`);
+    await follow(page, 'main table', 'travel-spenders');
+    expect(new URL(page.url()).pathname).toBe('/audiences/travel-spenders');
+    // The hostile name is text: the heading reads it back literally, and no element came of it.
+    expect((await texts(page, 'h1'))[0]).toContain(HOSTILE_NAME);
+    expect(await page.$$('main script, main img')).toHaveLength(0);
+    const wh = await openDuckDb(join(project.dir, 'bank.duckdb'), { readOnly: true });
+    const runs = await readRuns(wh, SCHEMA, { audienceKey: 'travel-spenders' }).finally(() => wh.close());
+    expect(await page.$$('figure.chart svg circle')).toHaveLength(runs.filter((r) => r.status === 'Live').length);
+    expect(await texts(page, 'ul.condition .group')).toContain('All of');
+    await page.screenshot({ path: join(SHOTS, 'audience.png'), fullPage: true });
+
+    const newest = runs[0]!;
+    const started = newest.startedAt.toISOString().replace(/\.\d{3}Z$/, 'Z').replace('T', ' ');
+    const runTable = (await page.$$('main table'))[0]!;
+    expect(await runTable.$eval('caption', (c) => c.textContent)).toBe('Runs of travel-spenders');
+    await follow(page, 'main table:first-of-type', started);
+    expect(new URL(page.url()).pathname).toBe(`/runs/${newest.id}`);
+    expect(await texts(page, 'h1 code')).toEqual([newest.id]);
+    await page.screenshot({ path: join(SHOTS, 'run.png'), fullPage: true });
+
+    await follow(page, 'main p', 'travel-entered');
+    expect(new URL(page.url()).search).toBe('?emitter=travel-entered');
+    const dead = await page.$$eval('#dead-letters + table tbody tr', (trs) => trs.map((tr) => (tr.textContent ?? '').trim()));
+    expect(dead.length).toBeGreaterThan(0);
+    for (const row of dead) expect(row).toMatch(/travel-entered.*unknown contact.*\(redacted\)/s);
+    await page.screenshot({ path: join(SHOTS, 'deliveries-travel-entered.png'), fullPage: true });
+    expect(problems.list).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('filters and searches with the form, without script', async () => {
+    const { page, problems } = await newPage();
+    await page.setJavaScriptEnabled(false);
+    await page.goto(`${base}/audiences`);
+    await page.type('#q', 'OVERDUE');
+    await Promise.all([page.waitForNavigation(), page.click('form.filter button')]);
+    expect(await texts(page, 'main table tbody tr td:first-child a')).toEqual(['overdue-cards']);
+    await page.goto(`${base}/audiences`);
+    await page.select('#status', 'Disabled');
+    await Promise.all([page.waitForNavigation(), page.click('form.filter button')]);
+    expect(await texts(page, 'main table tbody tr td:first-child a')).toEqual(['vip-upsell']);
+    expect(await page.$eval('#status', (s) => (s as unknown as { value: string }).value)).toBe('Disabled');
+    expect(problems.list).toEqual([]);
+    await page.close();
+  });
+
+  it('draws the Data Graph: the profile and a box per relationship, the junction on its edge', async () => {
+    const { page, problems } = await newPage();
+    await page.goto(`${base}/graph`);
+    const boxes = await page.$$eval('figure.diagram svg > g.node > text:first-of-type', (ts) => ts.map((t) => t.textContent));
+    expect(boxes).toEqual(['Profile', 'Accounts', 'Credit cards', 'Transactions', 'Offers']);
+    expect(await page.$eval('figure.diagram svg', (s) => s.textContent)).toContain('main.card_off');
+    expect(problems.list).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { Condition } from '../../src/model/condition.js';
+import { sizeChart } from '../../src/ui/chart.js';
+import { renderCondition } from '../../src/ui/condition.js';
+import { graphDiagram } from '../../src/ui/diagram.js';
+import { escapeHtml, href, html, trusted } from '../../src/ui/html.js';
+import { bank } from '../fixtures/bank.js';
+
+/* The renderers on their own: escaping, the condition tree, the SVG pieces. */
+
+const HOSTILE = `<b x='1'>"&\``;
+
+describe('html', () => {
+  it('escapes every interpolation unless it is markup built by the tag', () => {
+    expect(escapeHtml(HOSTILE)).toBe('&lt;b x=&#39;1&#39;&gt;&quot;&amp;&#96;');
+    expect(html`<p title="${HOSTILE}">${HOSTILE}</p>`.text).toBe(`<p title="${escapeHtml(HOSTILE)}">${escapeHtml(HOSTILE)}</p>`);
+    expect(html`${[html`<i>${'<'}</i>`, '<', 1, null, undefined, false]}`.text).toBe('<i>&lt;</i>&lt;1');
+    expect(html`${trusted('<hr>')}`.text).toBe('<hr>');
+    // An object that only looks like markup is text.
+    expect(html`${{ text: '<hr>' } as unknown as string}`.text).toBe('[object Object]');
+    expect(href('audiences', 'a/b?c#d')).toBe('/audiences/a%2Fb%3Fc%23d');
+  });
+});
+
+describe('renderCondition', () => {
+  it('reads every condition kind of the bank audiences as sentences, values escaped', () => {
+    const text = bank.audiences.map((a) => renderCondition(a.condition).text).join('\n');
+    for (const phrase of ['All of', 'has at least 1 <strong>accounts</strong>', 'is within the last 90 days', 'event <strong>Payment Made</strong>', 'part of audience']) {
+      expect(text).toContain(phrase);
+    }
+    const hostile: Condition = {
+      kind: 'or',
+      conditions: [
+        { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: HOSTILE } },
+        { kind: 'not', condition: { kind: 'audience', audience: 'vip', source: 'linked', negate: true } },
+        { kind: 'event', name: HOSTILE, where: [], count: { op: 'exactly', value: 0 } },
+      ],
+    };
+    const out = renderCondition(hostile).text;
+    expect(out).not.toContain('<b ');
+    expect(out).toContain('Any of');
+    expect(out).toContain('None of');
+    expect(out).toContain('not part of audience <a href="/audiences/vip">vip</a>');
+    expect(out).toContain('never did event');
+  });
+});
+
+describe('SVG', () => {
+  it('draws a point and two bars per run, and says so when there is no run', () => {
+    const at = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m));
+    const svg = sizeChart([{ at: at(0), members: 10, entered: 10, exited: 0 }, { at: at(5), members: 7, entered: 1, exited: 4 }], HOSTILE).text;
+    expect(svg.match(/<circle /g)).toHaveLength(2);
+    expect(svg.match(/<rect /g)).toHaveLength(4);
+    expect(svg).toContain(escapeHtml(HOSTILE));
+    expect(svg).not.toContain('style=');
+    expect(sizeChart([], 'x').text).toContain('No successful run yet');
+  });
+
+  it('draws the Data Graph with a box per relationship and the junction table on its edge', () => {
+    const svg = graphDiagram(bank.graph).text;
+    expect(svg.match(/<g class="node">/g)).toHaveLength(bank.graph.relationships.length + 1);
+    expect(svg).toContain('main.card_off');
+    expect(svg).not.toContain('style=');
+  });
+});

@@ -1,0 +1,288 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { migrateState } from '../../src/state/migrate.js';
+import { MIGRATIONS } from '../../src/state/migrations/index.js';
+import { createUiHandler, dashboardToken, startUiServer } from '../../src/ui/server.js';
+import { projectSource, readOnly } from '../../src/ui/source.js';
+import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { CANARIES, HOSTILE_DESCRIPTION, makeBankProject, SCHEMA as SCHEMA_NAME, type BankProject } from './bank-project.js';
+
+/*
+ * `linked ui` as a user starts it: a real child process over the bank example's state, fetched
+ * over HTTP. The child's environment holds no secret of the stack: what the pages show comes from
+ * the state alone, so a canary found in a page would be a leak of the state, not of the process.
+ */
+const ROOT = new URL('../..', import.meta.url).pathname;
+const BIN = join(ROOT, 'bin/linked.js');
+const TOKEN = 'ui-token-canary-3d9f61a2b7c4';
+let project: BankProject;
+const children: ChildProcess[] = [];
+
+interface Served {
+  base: string;
+  output: () => string;
+  child: ChildProcess;
+}
+
+/** Starts `linked ui … --json` and resolves with its URL once it listens. */
+function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in CANARIES)));
+  const child = spawn(process.execPath, [BIN, 'ui', '--dir', project.dir, '--port', '0', '--json', ...args], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  let err = '';
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      try {
+        resolve({ base: (JSON.parse(out) as { url: string }).url.replace(/\/$/, ''), output: () => out + err, child });
+      } catch {
+        /* not the whole object yet */
+      }
+    });
+    child.stderr!.on('data', (d) => (err += d));
+    child.once('exit', (code) => reject(new Error(`linked ui exited (${code}): ${out}${err}`)));
+  });
+}
+
+function runLinked(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
+    child.once('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
+/** A route's shape: `/runs/:id`, `/deliveries?emitter`: the crawl follows two links of each. */
+const shape = (path: string) => path.replace(/^\/api/, '').replace(/\/(audiences|runs)\/[^/?]+/, '/$1/:id').replace(/=[^&]*/g, '');
+
+/** The pages reachable from the sections by links (two of each shape), and the JSON twin of each. */
+async function crawl(base: string, headers: Record<string, string> = {}): Promise<Map<string, { status: number; body: string; type: string }>> {
+  const seen = new Map<string, { status: number; body: string; type: string }>();
+  const shapes = new Map<string, number>();
+  const queue = ['/audiences', '/runs', '/deliveries', '/audit', '/graph', '/assets/ui.css'];
+  while (queue.length > 0) {
+    const path = queue.shift()!;
+    if (seen.has(path)) continue;
+    const res = await fetch(base + path, { headers });
+    const body = await res.text();
+    seen.set(path, { status: res.status, body, type: res.headers.get('content-type') ?? '' });
+    if (!path.startsWith('/api/') && !path.startsWith('/assets/')) queue.push(`/api${path}`);
+    for (const m of body.matchAll(/href="(\/[^"#]*)/g)) {
+      const link = m[1]!.replace(/&amp;/g, '&');
+      const k = shape(link);
+      if (seen.has(link) || queue.includes(link) || (shapes.get(k) ?? 0) >= 2) continue;
+      shapes.set(k, (shapes.get(k) ?? 0) + 1);
+      queue.push(link);
+    }
+  }
+  return seen;
+}
+
+let open: Served;
+let guarded: Served;
+/** The open server's pages, crawled once. */
+let pages: Awaited<ReturnType<typeof crawl>>;
+
+beforeAll(async () => {
+  project = await makeBankProject();
+  [open, guarded] = await Promise.all([serve([]), serve(['--ui-token-secret', 'LINKED_UI_TOKEN'], { LINKED_UI_TOKEN: TOKEN })]);
+  pages = await crawl(open.base);
+}, 180_000);
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  await project?.close();
+});
+
+describe('linked ui: pages over HTTP', () => {
+  it('answers every page and its JSON twin, with the security headers; / goes to the audiences', async () => {
+    const paths = [...pages.keys()];
+    expect(paths).toEqual(expect.arrayContaining(['/audiences', '/runs', '/deliveries', '/audit', '/graph', '/api/audiences', '/api/deliveries', '/api/graph']));
+    for (const re of [/^\/audiences\/[a-z-]+$/, /^\/api\/audiences\/[a-z-]+$/, /^\/runs\/[0-9a-f-]{36}$/, /^\/api\/runs\/[0-9a-f-]{36}$/, /^\/deliveries\?emitter=/]) {
+      expect(paths.some((p) => re.test(p)), String(re)).toBe(true);
+    }
+    for (const [path, page] of pages) {
+      expect(page.status, path).toBe(200);
+      expect(page.type, path).toMatch(path.startsWith('/api/') ? /^application\/json/ : path.endsWith('.css') ? /^text\/css/ : /^text\/html/);
+      if (path.startsWith('/api/')) expect(() => JSON.parse(page.body), path).not.toThrow();
+    }
+    const res = await fetch(`${open.base}/audiences`);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(res.headers.get('content-security-policy')).not.toContain('unsafe-inline');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const root = await fetch(`${open.base}/`, { redirect: 'manual' });
+    expect([root.status, root.headers.get('location')]).toEqual([302, '/audiences']);
+  });
+
+  it('the JSON API carries the numbers of the CLI\'s --json', async () => {
+    const api = (await (await fetch(`${open.base}/api/audiences`)).json()) as { audiences: { audience: string; size: number | null; status: string }[] };
+    const cli = await runLinked(['status', '--json', '--dir', project.dir]);
+    expect(cli.code, cli.err).toBe(0);
+    const status = JSON.parse(cli.out) as { audiences: { audience: string; size: number | null; status: string }[] };
+    const pick = (xs: { audience: string; size: number | null; status: string }[]) => xs.map((a) => [a.audience, a.status, a.size]);
+    expect(pick(api.audiences)).toEqual(pick(status.audiences));
+    expect(api.audiences.some((a) => (a.size ?? 0) > 0)).toBe(true);
+  }, 120_000);
+
+  it('unknown paths, audiences and runs answer 404, as a page or as JSON', async () => {
+    for (const path of ['/nope', '/audiences/no-such-audience', '/runs/00000000-0000-0000-0000-000000000000', '/audiences/a/b', '/api/nope', '/audiences/%E0%A4%A']) {
+      const res = await fetch(open.base + path);
+      expect(res.status, path).toBe(404);
+    }
+    const api = await fetch(`${open.base}/api/audiences/no-such-audience`);
+    expect(await api.json()).toEqual({ error: { status: 404, message: 'No applied audience no-such-audience.' } });
+  });
+
+  it('refuses every write with 405 and changes nothing', async () => {
+    const before = await (await fetch(`${open.base}/api/audit`)).text();
+    for (const path of ['/audiences', '/audiences/overdue-cards', '/api/audiences', '/api/runs', '/deliveries', '/audit', '/graph', '/']) {
+      for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+        const res = await fetch(open.base + path, { method, body: method === 'DELETE' ? undefined : '{}' });
+        expect(res.status, `${method} ${path}`).toBe(405);
+        expect(res.headers.get('allow')).toBe('GET, HEAD');
+      }
+    }
+    expect(await (await fetch(`${open.base}/api/audit`)).text()).toBe(before);
+  });
+
+  it('escapes hostile names: a name with markup shows as text', async () => {
+    for (const path of ['/audiences', '/audiences/travel-spenders']) {
+      const body = await (await fetch(open.base + path)).text();
+      expect(body, path).not.toContain('<script>alert');
+      expect(body, path).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;spenders&quot;');
+    }
+    const one = await (await fetch(`${open.base}/audiences/travel-spenders`)).text();
+    expect(one).not.toContain(HOSTILE_DESCRIPTION);
+    expect(one).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(await (await fetch(`${open.base}/audiences?q=${encodeURIComponent('"><b>q')}`)).text()).toContain('value="&quot;&gt;&lt;b&gt;q"');
+  });
+
+  it('shows no secret in any page or API response (the stored refusals echoed one)', async () => {
+    const deliveries = pages.get('/deliveries')!.body;
+    expect(deliveries).toContain('unknown contact');
+    expect(deliveries).toContain('(redacted)');
+    for (const [path, page] of pages) for (const canary of Object.values(CANARIES)) expect(page.body.includes(canary), `${canary} in ${path}`).toBe(false);
+  });
+
+  it('reads without the write lock: pages answer while another process holds the file read-only', async () => {
+    const held = await openDuckDb(join(project.dir, 'bank.duckdb'), { readOnly: true });
+    try {
+      const res = await fetch(`${open.base}/audiences/overdue-cards`);
+      expect(res.status).toBe(200);
+    } finally {
+      await held.close();
+    }
+  });
+
+  it('the read-only warehouse refuses writes and transactions', async () => {
+    const wh = await openDuckDb(':memory:');
+    try {
+      const ro = readOnly(wh);
+      await expect(ro.query('CREATE TABLE t (x INTEGER)')).rejects.toThrow(/read-only/);
+      await expect(ro.transaction(async () => 1)).rejects.toThrow(/read-only/);
+      expect((await ro.query<{ x: number }>('SELECT 1 AS x')).rows).toEqual([{ x: 1 }]);
+    } finally {
+      await wh.close();
+    }
+  });
+});
+
+describe('linked ui --ui-token-secret', () => {
+  it('asks for the bearer token on every path and never prints it', async () => {
+    for (const path of ['/audiences', '/api/audiences', '/assets/ui.css', '/']) {
+      const none = await fetch(guarded.base + path);
+      expect(none.status, path).toBe(401);
+      expect(none.headers.get('www-authenticate')).toBe('Bearer realm="linked"');
+      expect((await fetch(guarded.base + path, { headers: { authorization: `Bearer ${TOKEN.slice(0, -1)}x` } })).status).toBe(401);
+    }
+    for (const path of ['/audiences', '/audiences/travel-spenders', '/deliveries', '/audit', '/api/audiences', '/api/deliveries']) {
+      const res = await fetch(guarded.base + path, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.status, path).toBe(200);
+      expect((await res.text()).includes(TOKEN), path).toBe(false);
+    }
+    expect(guarded.output()).not.toContain(TOKEN);
+    expect(JSON.parse(guarded.output())).toMatchObject({ tokenRequired: true });
+  }, 120_000);
+
+  it('refuses to listen beyond this machine without a token, and a missing or short token', async () => {
+    const exposed = await runLinked(['ui', '--dir', project.dir, '--host', '0.0.0.0', '--port', '0']);
+    expect(exposed.code).toBe(1);
+    expect(exposed.err).toContain('--ui-token-secret LINKED_UI_TOKEN');
+    expect(() => dashboardToken('0.0.0.0', undefined, {})).toThrow(/reachable beyond this machine/);
+    expect(() => dashboardToken('::1', undefined, {})).not.toThrow();
+    expect(() => dashboardToken('127.0.0.1', 'NOT_SET_ANYWHERE_UI', {})).toThrow('The secret NOT_SET_ANYWHERE_UI is not set');
+    expect(() => dashboardToken('127.0.0.1', 'SHORT', { SHORT: 'abc' })).toThrow(/too short/);
+    expect(() => dashboardToken('127.0.0.1', 'not a name', {})).toThrow(/name of an environment variable/);
+    expect(dashboardToken('0.0.0.0', 'GOOD', { GOOD: TOKEN })).toBe(TOKEN);
+  }, 120_000);
+});
+
+describe('linked run --listen … --ui', () => {
+  it('serves the dashboard next to /healthz and /metrics, read-only', async () => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in CANARIES)));
+    const bare = runLinked(['run', '--dir', project.dir, '--ui', '--once']);
+    const child = spawn(process.execPath, [BIN, 'run', '--dir', project.dir, '--listen', '127.0.0.1:0', '--ui', '--no-deliver', '--tick-seconds', '3600'], {
+      env: clean,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let out = '';
+    const base = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (d) => {
+        out += d;
+        const m = /and the dashboard on (http:\/\/[\d.]+:\d+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`linked run exited (${code}): ${out}`)));
+    });
+    expect(await (await fetch(`${base}/healthz`)).text()).toMatch(/^(ok|not ok): /);
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('# TYPE');
+    const page = await fetch(`${base}/audiences/overdue-cards`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Cards with an overdue balance');
+    const api = (await (await fetch(`${base}/api/audiences`)).json()) as { audiences: unknown[] };
+    expect(api.audiences).toHaveLength(4);
+    expect((await fetch(`${base}/audiences`, { method: 'POST' })).status).toBe(405);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    const refused = await bare;
+    expect([refused.code, refused.err]).toEqual([1, expect.stringContaining('--ui serves the dashboard on the --listen address')]);
+  }, 150_000);
+
+});
+
+describe('linked ui on a state it cannot read', () => {
+  it('answers 503 with what to do when the state is missing or older than the code, and does not create or migrate it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'linked-ui-empty-'));
+    const file = join(dir, 'bank.duckdb');
+    const setup = await openDuckDb(file);
+    await setup.query('CREATE TABLE main.profiles (user_id VARCHAR)');
+    await setup.close();
+    const server = await startUiServer({ host: '127.0.0.1', port: 0 }, createUiHandler(projectSource(project.desired, dir)));
+    const url = `http://127.0.0.1:${server.address.port}`;
+    try {
+      const missing = await fetch(`${url}/api/audiences`);
+      expect(missing.status).toBe(503);
+      expect(((await missing.json()) as { error: { message: string } }).error.message).toContain('There is no state in schema LINKED_AUDIENCES yet: apply the stack first');
+      const older = MIGRATIONS.at(-1)!.version - 1;
+      const wh = await openDuckDb(file);
+      await migrateState(wh, SCHEMA_NAME, { upTo: older }).finally(() => wh.close());
+      const page = await fetch(`${url}/audiences`);
+      expect(page.status).toBe(503);
+      expect(await page.text()).toContain(`is at version ${older} and this linked reads version ${older + 1}`);
+      const after = await openDuckDb(file, { readOnly: true });
+      const { rows } = await after.query<{ v: number }>('SELECT MAX(version) AS v FROM "LINKED_AUDIENCES".schema_version').finally(() => after.close());
+      expect(rows[0]!.v).toBe(older);
+    } finally {
+      await server.close();
+    }
+  });
+});
