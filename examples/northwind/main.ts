@@ -16,6 +16,7 @@
 import {
   App,
   Audience,
+  AudienceTest,
   DataGraph,
   Destination,
   EventEmitter,
@@ -126,6 +127,23 @@ new EventEmitter(stack, 'beverage-added', {
   trigger: Trigger.entityAdded(products),
   sendForCurrent: true,
   enrich: { traits: ['company_name'], entities: [products.columns('product_name', 'unit_price')] },
+});
+
+// ---- Tests: `linked test --dir examples/northwind` ----------------------------------------------
+
+new AudienceTest(stack, 'regulars-need-five-orders-in-1997', {
+  audience: regulars1997,
+  profiles: [{ customer_id: 'A' }, { customer_id: 'B' }],
+  entities: {
+    // A's fifth order is on 31 December: the date-only upper bound covers the whole day.
+    order: [
+      ...[1, 2, 3, 4].map((i) => ({ order_id: i, customer_id: 'A', order_date: `1997-0${i}-15` })),
+      { order_id: 5, customer_id: 'A', order_date: '1997-12-31' },
+      ...[6, 7, 8, 9].map((i) => ({ order_id: i, customer_id: 'B', order_date: '1997-06-01' })),
+      { order_id: 10, customer_id: 'B', order_date: '1998-01-01' },
+    ],
+  },
+  expect: { members: ['A'] },
 });
 
 app.synth();

@@ -7,7 +7,7 @@
  * The tables below are those of the bank example (`npm run data` writes them to
  * warehouse.duckdb): replace them with your own.
  */
-import { App, Audience, DataGraph, Destination, EventEmitter, LinkedAudiencesStack, Schedule, Trigger, Warehouse, all, col, days, event, trait } from 'linked-audiences';
+import { App, Audience, AudienceTest, DataGraph, Destination, EventEmitter, LinkedAudiencesStack, Schedule, Trigger, Warehouse, all, col, days, event, trait } from 'linked-audiences';
 
 const app = new App();
 const stack = new LinkedAudiencesStack(app, '{{stack}}', {
@@ -54,6 +54,32 @@ new EventEmitter(stack, 'big-saver-entered', {
   // Also send the profiles already in the audience at the first compute.
   sendForCurrent: true,
   enrich: { traits: ['email'] },
+});
+
+// ---- A test: fixture rows in, expected members out (`npm test`, no warehouse needed) ------------
+
+new AudienceTest(stack, 'big-savers-need-a-recent-login', {
+  audience: bigSavers,
+  now: '2026-06-01T00:00:00Z',
+  profiles: [
+    { user_id: 'u1', plan: 'premium' },
+    { user_id: 'u2', plan: 'premium' },
+    { user_id: 'u3', plan: 'basic' },
+  ],
+  entities: {
+    account: [
+      { account_id: 'a1', user_id: 'u1', type: 'savings', balance: 25_000 },
+      { account_id: 'a2', user_id: 'u2', type: 'savings', balance: 25_000 },
+      { account_id: 'a3', user_id: 'u3', type: 'savings', balance: 25_000 },
+    ],
+  },
+  // u2 last logged in more than 30 days before `now`; u3 is not on a premium plan.
+  events: [
+    { user_id: 'u1', event: 'Login', ts: '2026-05-20T08:00:00Z', properties: {} },
+    { user_id: 'u2', event: 'Login', ts: '2026-03-01T08:00:00Z', properties: {} },
+    { user_id: 'u3', event: 'Login', ts: '2026-05-20T08:00:00Z', properties: {} },
+  ],
+  expect: { members: ['u1'] },
 });
 
 app.synth();

@@ -98,6 +98,11 @@ describe('linked init, check and a packed install', () => {
     expect(plan.status, plan.stderr).toBe(0);
     expect(plan.stdout).toMatch(/Plan: 4 to add, 0 to change/);
 
+    // The scaffold's audience test passes: fixtures only, no warehouse.
+    const tested = await linked('test', '--no-synth');
+    expect(tested.status, tested.stdout + tested.stderr).toBe(0);
+    expect(tested.stdout).toMatch(/Tests: 1 passed, 1 total/);
+
     // A column filter used as a profile-level condition: tsx runs it, the type check refuses it.
     const main = readFileSync(join(project, 'main.ts'), 'utf8');
     const wrong = main.replace("trait('plan').oneOf('premium', 'private'),", "col('balance').gt(1),");
