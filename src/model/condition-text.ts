@@ -6,7 +6,8 @@ import { foldCondition, foldPredicate, type ConditionFold } from './condition-wa
  * A condition as a reviewer reads it: one line per condition, in the words of the product guide
  * and the constructs (`trait lifetime_value >= 1000`, `performed "Order Completed" at least 3
  * times within last 30 days`, `cards: at least 1 where balance > 1000`), nested conditions as
- * children. Plans, audits and their diffs (condition-diff.ts) are built on these lines.
+ * children. Plans, audits and their diffs (condition-diff.ts) are built on these lines; `linked why`
+ * labels each node of its tree with `nodeText`, and `linked trace` prints a whole definition.
  */
 
 /** One condition as a line of text, with the conditions it holds as children. */
@@ -78,7 +79,7 @@ export function comparisonText(c: Comparison): string {
   }
 }
 
-function windowText(w: EventWindow): string {
+export function windowText(w: EventWindow): string {
   return w.type === 'within' ? `within last ${plural(w.amount, w.unit)}` : `between ${w.from} and ${w.to}`;
 }
 
@@ -143,4 +144,29 @@ export function renderCondition(c: Condition, indent = ''): string[] {
   };
   walk(conditionLines(c), indent);
   return out;
+}
+
+/** A line with what it holds written on it: `accounts: at least 1 where cards: at least 1 where balance > 1000`. */
+function inlineText(l: ConditionLine): string {
+  if (l.children.length === 0) return l.text;
+  const held = l.children.map(inlineText);
+  if (/(all of|any of)$/.test(l.text)) return `${l.text} (${held.join(', ')})`;
+  if (l.subject === 'not') return `not (${held.join(', ')})`;
+  return `${l.text} ${held.join(', ')}`;
+}
+
+/** One node of a condition as one line: a group by its word alone, any other node with its filters. */
+export function nodeText(c: Condition | EntityPredicate): string {
+  switch (c.kind) {
+    case 'and':
+      return 'all of';
+    case 'or':
+      return 'any of';
+    case 'not':
+      return 'not';
+    case 'column':
+      return inlineText(predicateLines(c, ''));
+    default:
+      return inlineText(conditionLines(c));
+  }
 }

@@ -1,5 +1,5 @@
 import type { Condition } from '../model/condition.js';
-import { conditionText } from '../model/condition-label.js';
+import { renderCondition } from '../model/condition-text.js';
 import { LinkedError } from '../model/errors.js';
 import type { ApplyLogEntry } from '../state/apply/apply-log.js';
 import type { RunRow } from '../state/compute/runs.js';
@@ -125,5 +125,5 @@ function tracedApply(e: ApplyLogEntry): TracedApply {
 
 function definitionOf(spec: unknown): string | null {
   const condition = (spec as { condition?: Condition } | null)?.condition;
-  return condition ? conditionText(condition) : null;
+  return condition ? renderCondition(condition).join('\n') : null;
 }

@@ -1,4 +1,4 @@
-import { conditionLabel } from '../model/condition-label.js';
+import { nodeText } from '../model/condition-text.js';
 import type { Condition, Count } from '../model/condition.js';
 import { LinkedError } from '../model/errors.js';
 import { explainQuery, type ExplainPlan } from '../sql/explain.js';
@@ -43,7 +43,7 @@ function treeOf(plan: ExplainPlan, row: Row, id = 0): WhyNode {
   const n = plan.nodes[id];
   const c = n.condition;
   const children = n.children.map((i) => treeOf(plan, row, i));
-  const base = { attribute: n.attribute, kind: c.kind, label: conditionLabel(c), children };
+  const base = { attribute: n.attribute, kind: c.kind, label: nodeText(c), children };
   if (c.kind === 'and') return { ...base, held: children.every((x) => x.held), decidedBy: null };
   if (c.kind === 'or') return { ...base, held: children.some((x) => x.held), decidedBy: null };
   if (c.kind === 'not') return { ...base, held: !children[0].held, decidedBy: null };

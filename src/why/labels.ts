@@ -1,4 +1,4 @@
-import { countLabel, windowLabel } from '../model/condition-label.js';
+import { countText, windowText } from '../model/condition-text.js';
 import type { Condition } from '../model/condition.js';
 
 /** The values one leaf was decided by, as the explain query read them. */
@@ -21,9 +21,9 @@ export function decidedBy(c: Condition, v: LeafValues): string | null {
       return `${c.trait} is ${shown(v.value)}${operandTrait ? `, ${operandTrait} is ${shown(v.other)}` : ''}`;
     }
     case 'entity':
-      return `${v.value} of ${v.other} ${c.relationship} match; needs ${countLabel(c.count)}`;
+      return `${v.value} of ${v.other} ${c.relationship} match; needs ${countText(c.count)}`;
     case 'event':
-      return `${v.value} matching "${c.name}" events ${windowLabel(c.window)}; needs ${countLabel(c.count)}; latest ${v.latest ?? 'never'}`;
+      return `${v.value} matching "${c.name}" events ${(c.window ? windowText(c.window) : 'ever')}; needs ${countText(c.count)}; latest ${v.latest ?? 'never'}`;
     case 'audience':
       return null;
     default:

@@ -89,7 +89,7 @@ describe('linked trace', () => {
       await compute();
       // `why` under the new version and under the one the first runs computed.
       const now = await whyProfile(wh, SCHEMA, { audienceKey: 'aud-0', profileId: 'u2' });
-      expect(now).toMatchObject({ member: true, snapshot: { member: true }, tree: { label: 'trait plan is one of ("premium", "gold")', decidedBy: 'plan is "gold"' } });
+      expect(now).toMatchObject({ member: true, snapshot: { member: true }, tree: { label: 'trait plan is one of ["premium", "gold"]', decidedBy: 'plan is "gold"' } });
       const then = await whyProfile(wh, SCHEMA, { audienceKey: 'aud-0', profileId: 'u2', atRun: computed.runId });
       expect(then).toMatchObject({ member: false, definition: { runId: computed.runId, version: 1 } });
 

@@ -51,7 +51,7 @@ describe('linked why', () => {
     const [plan, accounts, notBlocked] = inside.tree.children;
     expect(plan).toMatchObject({ held: true, label: 'trait plan = "premium"', decidedBy: 'plan is "premium"' });
     expect(accounts).toMatchObject({ held: true, decidedBy: '1 of 1 accounts match; needs at least 1', entityIds: ['a5'] });
-    expect(accounts.label).toBe('at least 1 accounts where at least 1 cards where balance > 1003');
+    expect(accounts.label).toBe('accounts: at least 1 where cards: at least 1 where balance > 1003');
     expect(notBlocked).toMatchObject({ held: true, label: 'not', children: [{ held: false, decidedBy: 'email is "u5@example.com"' }] });
 
     const outside = await whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId: 'u2' });
@@ -59,7 +59,7 @@ describe('linked why', () => {
     expect(outside.tree.children[1]).toMatchObject({ held: false, decidedBy: '0 of 1 accounts match; needs at least 1', entityIds: [] });
     const text = renderWhy(outside);
     expect(text).toContain('Profile u2 is NOT IN audience overdue-cards');
-    expect(text).toContain('✗ at least 1 accounts where');
+    expect(text).toContain('✗ accounts: at least 1 where cards: at least 1 where balance > 1003');
     expect(text).toContain('✓ trait plan = "premium"');
   });
 
