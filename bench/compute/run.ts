@@ -13,7 +13,7 @@
  * 1 %), and the ratio reported is the median of the per-pair ratios run / bare (goal <= 1.5): on a
  * shared machine a single pair can be off by 2x either way.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileAudience } from '../../src/compute/compile.js';
@@ -24,7 +24,7 @@ import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { bank } from '../../test/fixtures/bank.js';
-import { generateBankWarehouse } from '../../examples/bank/data.js';
+import { prepareBankWarehouse } from '../bank-warehouse.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const PROFILES = Number(args[0] ?? process.env.PROFILES ?? 1_000_000);
@@ -82,13 +82,7 @@ async function stepTimes(wh: Warehouse, key: string, compile: () => ReturnType<t
 const dir = mkdtempSync(join(tmpdir(), 'linked-bench-compute-'));
 const path = join(dir, 'bank.duckdb');
 try {
-  // BANK_DB=<file>: generate the bank data once into <file> and reuse a copy on later runs.
-  const cached = process.env.BANK_DB;
-  const [, genMs] = await timed(async () => {
-    if (cached && existsSync(cached)) return copyFileSync(cached, path);
-    await generateBankWarehouse(path, { profiles: PROFILES });
-    if (cached) copyFileSync(path, cached);
-  });
+  const genMs = await prepareBankWarehouse(path, PROFILES);
   const wh = await openDuckDb(path);
   await migrateState(wh, SCHEMA);
   const sizes = await wh.query<{ t: string; n: number }>(

@@ -9,7 +9,7 @@
  * non-members, each warmed once. Goal: an explanation answers in under 2 s at 1 M profiles;
  * reported beside the ratio explanation / bare membership query.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { audienceContext } from '../../src/compute/compile.js';
@@ -19,7 +19,7 @@ import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { explainProfile } from '../../src/why/explain.js';
 import { bank } from '../../test/fixtures/bank.js';
-import { generateBankWarehouse } from '../../examples/bank/data.js';
+import { prepareBankWarehouse } from '../bank-warehouse.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const PROFILES = Number(args[0] ?? process.env.PROFILES ?? 1_000_000);
@@ -38,12 +38,7 @@ const f = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixe
 const dir = mkdtempSync(join(tmpdir(), 'linked-bench-why-'));
 const path = join(dir, 'bank.duckdb');
 try {
-  const cached = process.env.BANK_DB;
-  const [, genMs] = await timed(async () => {
-    if (cached && existsSync(cached)) return copyFileSync(cached, path);
-    await generateBankWarehouse(path, { profiles: PROFILES });
-    if (cached) copyFileSync(path, cached);
-  });
+  const genMs = await prepareBankWarehouse(path, PROFILES);
   const wh = await openDuckDb(path);
   await migrateState(wh, SCHEMA);
   const count = await wh.query<{ n: number }>('SELECT COUNT(*) AS n FROM main.profiles');

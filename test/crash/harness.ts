@@ -24,18 +24,6 @@ export const AUDIENCE = 'premium';
 export const EMITTER = 'premium-changes';
 const BIN = new URL('../../bin/linked.js', import.meta.url).pathname;
 
-/** A seeded generator (mulberry32): the same seed makes the same kills, changes and delays. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** One event as the webhook received it. */
 export interface ReceivedEvent {
   messageId: string;

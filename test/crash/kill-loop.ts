@@ -1,4 +1,5 @@
-import { changeAndRequest, createProject, seeded, spawnLinked, startRecorder, verify, type Verdict } from './harness.js';
+import { changeAndRequest, createProject, spawnLinked, startRecorder, verify, type Verdict } from './harness.js';
+import { rng } from '../support/generate.js';
 
 /*
  * The whole daemon killed again and again: each cycle changes some profiles and asks for a compute
@@ -45,7 +46,7 @@ export interface KillLoopReport extends Verdict {
 
 export async function runKillLoop(o: KillLoopOptions): Promise<KillLoopReport> {
   const started = Date.now();
-  const random = seeded(o.seed);
+  const random = rng(o.seed).next;
   const recorder = await startRecorder(o.webhookDelayMs);
   const project = await createProject(recorder.url, o.users);
   const flags = ['--tick-seconds', '1', '--lease-ttl', '5', '--page-size', String(o.pageSize), '--no-gc'];
