@@ -12,7 +12,7 @@
  */
 import { fork } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ import { DataGraph } from '../../src/model/graph.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { writeResource } from '../../src/state/apply/resources.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { startSink } from '../http-sink.js';
 
 // The delivering child gets the sizes through the environment (its argv names the database).
 const N = Number(process.env.BENCH_EVENTS ?? (process.env.BENCH_EVENTS = process.argv[2] ?? '1000000'));
@@ -36,27 +37,6 @@ const BATCH = Number(process.env.BENCH_BATCH ?? (process.env.BENCH_BATCH = proce
 const CONCURRENCY = 4;
 const DUCKDB_MEMORY = process.env.BENCH_DUCKDB_MEMORY;
 const SCHEMA = 'LINKED_AUDIENCES';
-
-const SINK = `
-const http = require('node:http');
-let events = 0;
-const server = http.createServer((req, res) => {
-  let n = 0;
-  req.on('data', () => {});
-  req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); });
-});
-server.keepAliveTimeout = 60000;
-server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
-process.on('message', (m) => { if (m === 'stop') server.close(() => process.exit(0)); });
-`;
-
-async function startSink(dir: string): Promise<{ url: string; stop(): void }> {
-  const file = join(dir, 'sink.cjs');
-  writeFileSync(file, SINK);
-  const child = fork(file, [], { stdio: 'ignore' });
-  const port = await new Promise<number>((resolve) => child.once('message', (m: any) => resolve(m.port)));
-  return { url: `http://127.0.0.1:${port}/hook`, stop: () => child.send('stop') };
-}
 
 const graph = DataGraph.parse({
   profile: { table: 'main.profiles', id: 'user_id', traits: ['email', 'plan'], identifiers: ['user_id'] },
@@ -179,6 +159,7 @@ async function childMain(dbFile: string) {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-deliver-'));
   const sink = await startSink(dir);
+  const hookUrl = `${sink.url}/hook`;
   const dbFile = join(dir, 'bench.duckdb');
   const wh = await openDuckDb(dbFile);
   let emitter: EventEmitter;
@@ -188,7 +169,7 @@ async function main() {
     const applied = new Date(Date.now() - 60_000);
     const ctx = { applyId: 'bench', appliedAt: applied, appliedBy: 'bench', commitSha: null, stack: 'bench' };
     emitter = EventEmitter.parse({ key: 'bench-entered', audience: 'bench', destination: 'sink', trigger: 'audience_entered', enrich: { traits: ['email', 'plan'] } });
-    const destination = Destination.parse({ key: 'sink', type: 'webhook', batchSize: BATCH, settings: { url: sink.url, batch: true } });
+    const destination = Destination.parse({ key: 'sink', type: 'webhook', batchSize: BATCH, settings: { url: hookUrl, batch: true } });
     await writeResource(wh, SCHEMA, 'data_graph', 'graph', graph, ctx, true);
     await writeResource(wh, SCHEMA, 'audience', 'bench', audience, ctx, true);
     await writeResource(wh, SCHEMA, 'destination', 'sink', destination, ctx, true);
@@ -205,7 +186,7 @@ async function main() {
   try {
     const d = await deliverInChild(dbFile);
     if (d.sent !== N) throw new Error(`delivered ${d.sent} of ${N}`);
-    const bareSeconds = await bareLoop(sink.url, emitter);
+    const bareSeconds = await bareLoop(hookUrl, emitter);
     const rate = N / d.seconds;
     const bareRate = N / bareSeconds;
     const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;

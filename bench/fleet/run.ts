@@ -14,8 +14,7 @@
  *
  * The webhook sink runs in a separate process (as in bench/deliver), one path per destination.
  */
-import { fork } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +25,7 @@ import { writeResource } from '../../src/state/apply/resources.js';
 import { ComputeRequestStore } from '../../src/state/control/compute-requests.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { startSink } from '../http-sink.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,25 +37,6 @@ const { values: args } = parseArgs({
 });
 const PROFILES = Number(args.profiles);
 const SCHEMA = 'LINKED_AUDIENCES';
-
-const SINK = `
-const http = require('node:http');
-const server = http.createServer((req, res) => {
-  req.on('data', () => {});
-  req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); });
-});
-server.keepAliveTimeout = 60000;
-server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
-process.on('message', (m) => { if (m === 'stop') server.close(() => process.exit(0)); });
-`;
-
-async function startSink(dir: string): Promise<{ url: string; stop(): void }> {
-  const file = join(dir, 'sink.cjs');
-  writeFileSync(file, SINK);
-  const child = fork(file, [], { stdio: 'ignore' });
-  const port = await new Promise<number>((resolve) => child.once('message', (m: any) => resolve(m.port)));
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.send('stop') };
-}
 
 interface Cycle {
   wallMs: number;
