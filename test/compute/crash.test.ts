@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { runAudience } from '../../src/compute/run.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { LOOP_QUERIES } from '../controller/fixtures/queries.js';
-import { SCHEMA, freshWarehouse, prng, replayMismatches } from './helpers.js';
+import { SCHEMA, freshWarehouse, replayMismatches } from './helpers.js';
+import { rng } from '../support/generate.js';
 
 const CHILD = new URL('../controller/fixtures/child.ts', import.meta.url).pathname;
 
@@ -39,7 +40,7 @@ describe('a run killed with SIGKILL at random points', () => {
     await wh.query("CREATE TABLE main.accounts AS SELECT 'a' || i AS account_id, 'u' || (i % 30000) AS user_id, CAST(hash(i * 7) % 400 AS DOUBLE) AS balance FROM range(60000) t(i)");
     await wh.close();
 
-    const rnd = prng(7);
+    const rnd = rng(7).next;
     let completed = 0;
     for (let i = 0; i < 6; i++) {
       const out = await killDuringRun(path, i + 1, 1 + (i % 3), Math.floor(rnd() * 900));

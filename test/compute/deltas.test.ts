@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runAudience } from '../../src/compute/run.js';
 import type { CompiledAudience } from '../../src/compute/types.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
-import { SCHEMA, freshWarehouse, outboxRows, prng, replayMismatches } from './helpers.js';
+import { SCHEMA, freshWarehouse, outboxRows, replayMismatches } from './helpers.js';
+import { rng } from '../support/generate.js';
 
 /*
  * Runs over changing data: rows inserted, updated and deleted between runs. The expected deltas
@@ -56,7 +57,7 @@ describe('runs over changing data', () => {
     close = () => wh.close();
     await wh.query('CREATE TABLE main.profiles (user_id VARCHAR, score INTEGER)');
     await wh.query('CREATE TABLE main.accounts (account_id VARCHAR, user_id VARCHAR, balance DOUBLE)');
-    const rnd = prng(42);
+    const rnd = rng(42).next;
     const ps = new Map<string, Profile>();
     const as = new Map<string, Account>();
     let nextP = 0;
