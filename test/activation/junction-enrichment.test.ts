@@ -4,6 +4,9 @@ import { planEnrichment } from '../../src/activation/enrich/plan.js';
 import { readAppliedModel } from '../../src/compute/applied.js';
 import { compileAudience } from '../../src/compute/compile.js';
 import { runAudience } from '../../src/compute/run.js';
+import { checkCatalog } from '../../src/graph/catalog.js';
+import { checkDesired } from '../../src/model/checks.js';
+import { Desired } from '../../src/model/desired.js';
 import { EventEmitter } from '../../src/model/emitter.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { BUYERS, ORDER_LINES_GRAPH, orderLinesWorld, PRODUCTS_WITH_LINES } from '../fixtures/order-lines.js';
@@ -33,6 +36,45 @@ describe('enrichment with junction columns', () => {
   it('plans the link columns: the junction key first, then the selected ones', () => {
     const plan = planEnrichment(ORDER_LINES_GRAPH, BUYERS, emitter({ trigger: 'entity_added', entityPath: ['orders', 'products'], enrich: { entities: [PRODUCTS_WITH_LINES] } }));
     expect(plan.chain!.map((c) => c.junction)).toEqual([undefined, { key: ['order_id', 'product_id'], columns: ['order_id', 'product_id', 'quantity', 'unit_price'] }]);
+  });
+
+  const desired = (entities: unknown[], graph: unknown = ORDER_LINES_GRAPH) =>
+    Desired.parse({
+      stack: 'shop',
+      warehouse: { type: 'duckdb', path: ':memory:' },
+      graph,
+      audiences: [BUYERS],
+      destinations: [{ key: 'hook', type: 'webhook', settings: { url: 'http://127.0.0.1:1/x' } }],
+      emitters: [{ key: 'e', audience: 'buyers', destination: 'hook', trigger: 'audience_entered', enrich: { entities } }],
+    });
+
+  it('the static checks of synth and validate name the junction column, with a did-you-mean', () => {
+    const found = checkDesired(desired([{ relationship: 'products', junctionColumns: ['quantity', 'unit_prise'] }, { relationship: 'orders', junctionColumns: ['x'] }]));
+    expect(found.map((d) => [d.code, d.attribute, d.message, d.hint])).toEqual([
+      [
+        'JUNCTION_COLUMN_MISSING',
+        'enrich.entities[0].junctionColumns[1]',
+        'Junction column missing from Data Graph for relationship products and Column: unit_prise (junction table main.order_lines exposes order_id, product_id, quantity, unit_price)',
+        'Did you mean "unit_price"?',
+      ],
+      ['JUNCTION_MISSING', 'enrich.entities[1].junctionColumns', expect.stringContaining('Junction columns x enrich relationship orders, which has no junction table'), undefined],
+    ]);
+    expect(checkDesired(desired([PRODUCTS_WITH_LINES]))).toEqual([]);
+  });
+
+  it('the catalog check finds a junction column the warehouse table lacks, when the graph lists none', async () => {
+    const wh = await openState();
+    try {
+      await loadWorld(wh, orderLinesWorld());
+      const graph = structuredClone(ORDER_LINES_GRAPH) as any;
+      delete graph.relationships[1].join.columns;
+      const found = await checkCatalog(desired([{ relationship: 'products', junctionColumns: ['quantity', 'qty'] }], graph), wh, { duplicateKeys: false });
+      expect(found.map((d) => [d.code, d.attribute, d.message])).toEqual([
+        ['WAREHOUSE_COLUMN_MISSING', 'enrich.entities[0].junctionColumns[1]', 'Column qty (enrichment junction main.order_lines column) does not exist in warehouse table main.order_lines'],
+      ]);
+    } finally {
+      await wh.close();
+    }
   });
 
   describe('applied, computed and delivered', () => {
