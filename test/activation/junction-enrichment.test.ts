@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverAll } from '../../src/activation/deliver.js';
 import { planEnrichment } from '../../src/activation/enrich/plan.js';
+import { readActivationModel } from '../../src/activation/emitter-context.js';
+import { testEvent } from '../../src/activation/preview.js';
 import { readAppliedModel } from '../../src/compute/applied.js';
 import { compileAudience } from '../../src/compute/compile.js';
 import { runAudience } from '../../src/compute/run.js';
@@ -137,6 +139,27 @@ describe('enrichment with junction columns', () => {
       expect(items).toEqual([
         { product_id: 10, name: 'Chai', unit_price: 18, __junction: { order_id: 1, product_id: 10, quantity: 12, unit_price: 14.4 }, __entity: 'product' },
         { product_id: 20, name: 'Tofu', unit_price: 23.25, __junction: { order_id: 1, product_id: 20, quantity: 1, unit_price: 23.25 }, __entity: 'product' },
+      ]);
+    });
+
+    it('a test event carries the links too: from the warehouse for a member, example values for an unknown user', async () => {
+      const model = await readActivationModel(wh, SCHEMA);
+      const real = await testEvent(wh, SCHEMA, model, 'product-added', { userId: 'ALFKI', send: false });
+      expect(real.source).toBe('warehouse');
+      const id = real.event.properties!.products__product_id as number;
+      expect(real.event.properties!.products____junction).toEqual([
+        id === 10 ? { order_id: 1, product_id: 10, quantity: 12, unit_price: 14.4 } : { order_id: 1, product_id: 20, quantity: 1, unit_price: 23.25 },
+      ]);
+      const example = await testEvent(wh, SCHEMA, model, 'order-added', { userId: 'nobody', send: false });
+      expect(example.source).toBe('example');
+      expect(example.event.properties!.orders__products).toEqual([
+        {
+          product_id: 'example product_id',
+          name: 'example name',
+          unit_price: 'example unit_price',
+          __junction: { order_id: 'example order_id', product_id: 'example product_id', quantity: 'example quantity', unit_price: 'example unit_price' },
+          __entity: 'product',
+        },
       ]);
     });
 

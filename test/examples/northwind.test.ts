@@ -107,6 +107,12 @@ describe('the Northwind example, as its CSVs ship', () => {
       expected.set(key, [...(expected.get(key) ?? []), { order_id: Number(l.order_id), product_id: Number(l.product_id), quantity: Number(l.quantity), unit_price: l.unit_price, discount: l.discount }]);
     }
     const added = await wh.query<{ user_id: string; properties: string }>(`SELECT user_id, CAST(properties AS VARCHAR) AS properties FROM main.audience_changes WHERE event = 'Entity Added'`);
+    // The example docs/destinations.md shows.
+    expect(expected.get('RICSU:2')).toEqual([
+      { order_id: 10255, product_id: 2, quantity: 20, unit_price: 15.2, discount: 0 },
+      { order_id: 11075, product_id: 2, quantity: 10, unit_price: 19, discount: 0.15 },
+    ]);
+    expect(added.rows.some((r) => r.user_id === 'RICSU' && JSON.parse(r.properties).products__product_id === 2)).toBe(true);
     let several = 0;
     for (const r of added.rows) {
       const p = JSON.parse(r.properties) as { products__product_id: number; products____junction: unknown[] };
