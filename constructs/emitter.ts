@@ -43,10 +43,27 @@ export interface EnrichmentProps {
    */
   readonly traits?: string[];
   /**
-   * Entity columns added to each event, per relationship: `cards.columns('balance', 'due_date')`.
+   * Entity columns added to each event, per relationship: `cards.columns('balance', 'due_date')`;
+   * for a many-to-many relationship, also columns of the junction row that links each entity row
+   * to its parent: `products.junctionColumns('quantity', 'unit_price')`.
    * @default []
    */
-  readonly entities?: { relationship: string; columns: string[] }[];
+  readonly entities?: EnrichedEntity[];
+}
+
+/** What `rel.columns(...)` and `rel.junctionColumns(...)` return: the columns one relationship adds to events. */
+export interface EnrichedEntity {
+  readonly relationship: string;
+  /**
+   * Columns of the entity (its primary key is always sent).
+   * @default []
+   */
+  readonly columns?: string[];
+  /**
+   * Columns of the junction row of a many-to-many relationship (its primary key is always sent).
+   * @default - none
+   */
+  readonly junctionColumns?: string[];
 }
 
 export interface EventEmitterProps {
@@ -75,7 +92,8 @@ export interface EventEmitterProps {
    */
   readonly eventName?: string;
   /**
-   * Profile traits and entity columns (`cards.columns('balance')`) added to each event.
+   * Profile traits, entity columns (`cards.columns('balance')`) and junction columns
+   * (`products.junctionColumns('quantity')`) added to each event.
    * @default - no enrichment
    */
   readonly enrich?: EnrichmentProps;

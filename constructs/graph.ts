@@ -4,6 +4,7 @@ import type { AllAttributes } from './attributes.js';
 import { ColumnRef, EntityCondition, JunctionField, type Condition, type ProfileScope } from './conditions.js';
 import { l1 } from './l1.js';
 import { LinkedResource } from './resource.js';
+import type { EnrichedEntity } from './emitter.js';
 import type { EventsSource, RelationshipJoin } from '../src/model/graph.js';
 
 /** Default display name from a slug: `credit_card` -> `Credit Card`. */
@@ -216,7 +217,7 @@ export class Relationship<Slug extends string, Parent> {
   }
 
   /** Entity columns to add to events (an emitter's `enrich.entities`). */
-  columns(...columns: string[]): { relationship: string; columns: string[] } {
+  columns(...columns: string[]): EnrichedEntity {
     return { relationship: this.spec.slug, columns };
   }
 }
@@ -229,6 +230,14 @@ export class JunctionRelationship<Slug extends string, Parent> extends Relations
   /** A column of the junction row, for conditions inside this relationship's `where(...)`. */
   junction(column: string): JunctionField<Slug> {
     return new JunctionField<Slug>(column);
+  }
+
+  /**
+   * Columns of the junction row to add to events (an emitter's `enrich.entities`), beside or
+   * without `columns(...)`: `products.junctionColumns('quantity', 'unit_price')`.
+   */
+  junctionColumns(...columns: [string, ...string[]]): EnrichedEntity {
+    return { relationship: this.slug, columns: [], junctionColumns: columns };
   }
 }
 

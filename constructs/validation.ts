@@ -84,6 +84,7 @@ function reportStaticChecks(stack: IConstruct, members: readonly StackMember[], 
       seen.set(d.resource, n);
       owner = owners[n] ?? owner;
     }
-    problems.add(owner, d.attribute ? `${d.message} (at ${d.attribute})` : d.message);
+    const hint = d.hint ? ` ${d.hint}` : '';
+    problems.add(owner, `${d.attribute ? `${d.message} (at ${d.attribute})` : d.message}${hint}`);
   }
 }

@@ -85,7 +85,7 @@ async function bareLoop(url: string, emitter: EventEmitter): Promise<number> {
       const from = next;
       if (from >= N) return;
       next += BATCH;
-      const data: EnrichmentData = { traits: new Map(), chains: new Map(), others: new Map() };
+      const data: EnrichmentData = { traits: new Map(), chains: new Map(), others: new Map(), links: new Map() };
       const events = [];
       for (let i = from; i < Math.min(N, from + BATCH); i++) {
         const id = `u${i + 1}`;

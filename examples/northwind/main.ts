@@ -126,7 +126,12 @@ new EventEmitter(stack, 'beverage-added', {
   destination: changes,
   trigger: Trigger.entityAdded(products),
   sendForCurrent: true,
-  enrich: { traits: ['company_name'], entities: [products.columns('product_name', 'unit_price')] },
+  // Each event is one product; the order lines that link it to the customer's orders (how many,
+  // at what price and discount) go with it in `products____junction`.
+  enrich: {
+    traits: ['company_name'],
+    entities: [products.columns('product_name', 'unit_price'), products.junctionColumns('quantity', 'unit_price', 'discount')],
+  },
 });
 
 // ---- Tests: `linked test --dir examples/northwind` ----------------------------------------------

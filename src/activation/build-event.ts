@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import type { EventEmitter, Trigger } from '../model/emitter.js';
 import type { SourceRow } from '../state/delivery/types.js';
-import { chainKey, type EnrichmentData } from './enrich/fetch.js';
+import { chainKey, LINK, type EnrichmentData } from './enrich/fetch.js';
 import type { PageEnrichment } from './enrich/page.js';
 import type { EnrichmentPlan } from './enrich/plan.js';
 
@@ -172,20 +172,26 @@ export function buildEvent(ctx: EventContext, row: SourceRow, data: EnrichmentDa
       if (v !== null && v !== undefined) props[`${trigger.relationship}__${c}`] = eventValue(v);
     }
     props[`${trigger.relationship}____entity`] = trigger.entity.slug;
+    // The trigger entity may hang from several of the profile's parent rows (a product on several
+    // orders): every link, in the junction's key order.
+    if (trigger.junction) {
+      const links = data.links.get(chainKey(row.profileId, row.entityId!)) ?? [];
+      props[`${trigger.relationship}____junction`] = links.map((l) => eventRecord(l, trigger.junction!.columns));
+    }
   }
   for (const other of plan.others) {
-    let items: Record<string, unknown>[];
+    let found: Record<string, unknown>[];
     if (other.anchor === 'chain') {
       const level = plan.chain!.findIndex((c) => c.relationship === other.relationship);
       const rec = chainRecords?.[level];
-      items = rec ? [eventRecord(rec, other.columns)] : [];
+      found = rec ? [rec] : [];
     } else {
       const anchor = other.anchor === 'profile' ? row.profileId : row.entityId;
-      items = ((anchor !== null ? data.others.get(other.relationship)?.get(anchor) : undefined) ?? []).map((i) => eventRecord(i, other.columns));
+      found = (anchor !== null ? data.others.get(other.relationship)?.get(anchor) : undefined) ?? [];
     }
     // Below the trigger entity, Segment nests the rows under it: `<trigger>__<child>` (`shopping_cart__products`).
     const key = other.anchor === 'trigger' && trigger ? `${trigger.relationship}__${other.relationship}` : other.relationship;
-    props[key] = items.map((i) => ({ ...i, __entity: other.entity.slug }));
+    props[key] = found.map((i) => entityItem(i, other));
   }
   if (plan.chain && row.entityId !== null) props._entity_context = entityContext(plan, row, chainRecords);
 
@@ -198,6 +204,15 @@ export function buildEvent(ctx: EventContext, row: SourceRow, data: EnrichmentDa
     return { type: 'identify', userId: row.profileId, messageId, timestamp: at, receivedAt: at, originalTimestamp: at, context: s.context, traits: props };
   }
   return { type: 'track', event: s.eventName, userId: row.profileId, messageId, timestamp: at, receivedAt: at, originalTimestamp: at, context: s.context, properties: props };
+}
+
+/** An item of an entity array: its columns, the junction row it came through (many-to-many), its entity. */
+function entityItem(rec: Record<string, unknown>, entity: EnrichmentPlan['others'][number]): Record<string, unknown> {
+  const item = eventRecord(rec, entity.columns);
+  const link = rec[LINK] as Record<string, unknown> | undefined;
+  if (entity.junction) item[LINK] = link ? eventRecord(link, entity.junction.columns) : null;
+  item.__entity = entity.entity.slug;
+  return item;
 }
 
 /**

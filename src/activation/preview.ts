@@ -8,10 +8,11 @@ import type { Warehouse } from '../warehouse/types.js';
 import { buildEvent, buildPage, type BuiltPage, type SegmentEvent } from './build-event.js';
 import { adapterOf } from './destinations/index.js';
 import { findEmitter, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
-import { emptyEnrichment } from './enrich/fetch.js';
+import { chainKey, emptyEnrichment, LINK } from './enrich/fetch.js';
 import { PathJoins } from './enrich/joins.js';
 import { enrichPage } from './enrich/page.js';
 import { asText } from './enrich/queries.js';
+import type { EntityColumns } from './enrich/plan.js';
 import { mapEvent } from './map.js';
 import { cursorIsCurrent, EmitterReader } from './read.js';
 import { ActionRunner, type ResponseInfo } from './send/runner.js';
@@ -180,12 +181,20 @@ function exampleEvent(r: ResolvedEmitter, userId: string): SegmentEvent {
   const data = emptyEnrichment();
   data.traits.set(userId, Object.fromEntries(r.plan.traits.map((t) => [t, example(t)])));
   const entityId = r.plan.chain ? example(r.plan.chain[r.plan.chain.length - 1].entity.primaryKey) : null;
+  const record = (e: EntityColumns): Record<string, unknown> => {
+    const rec: Record<string, unknown> = Object.fromEntries(e.columns.map((c) => [c, example(c)]));
+    if (e.junction) rec[LINK] = Object.fromEntries(e.junction.columns.map((c) => [c, example(c)]));
+    return rec;
+  };
   if (r.plan.chain && entityId !== null) {
-    data.chains.set(`${userId}\u0000${entityId}`, r.plan.chain.map((level) => Object.fromEntries(level.columns.map((c) => [c, example(c)]))));
+    const chain = r.plan.chain.map(record);
+    data.chains.set(chainKey(userId, entityId), chain);
+    const link = chain[chain.length - 1][LINK] as Record<string, unknown> | undefined;
+    if (link) data.links.set(chainKey(userId, entityId), [link]);
   }
   for (const o of r.plan.others) {
     const anchor = o.anchor === 'profile' ? userId : entityId;
-    if (anchor !== null) data.others.set(o.relationship, new Map([[anchor, [Object.fromEntries(o.columns.map((c) => [c, example(c)]))]]]));
+    if (anchor !== null) data.others.set(o.relationship, new Map([[anchor, [record(o)]]]));
   }
   const row: SourceRow = {
     source: 'outbox',

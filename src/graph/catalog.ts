@@ -458,6 +458,12 @@ async function checkEnrichment(desired: Desired, index: GraphIndex, cache: Catal
       for (const [j, column] of e.columns.entries()) {
         await conditionColumn(w, entity.table, column, `enrichment column of ${entity.slug}`, `enrich.entities[${i}].columns[${j}]`);
       }
+      // A relationship without a junction is a static error already (JUNCTION_MISSING).
+      const join = index.relationship(e.relationship)?.join;
+      if (join?.type !== 'junction') continue;
+      for (const [j, column] of (e.junctionColumns ?? []).entries()) {
+        await conditionColumn(w, join.table, column, `enrichment junction ${join.table} column`, `enrich.entities[${i}].junctionColumns[${j}]`);
+      }
     }
   }
 }

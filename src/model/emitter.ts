@@ -18,8 +18,22 @@ export const SEND_FOR_CURRENT_TRIGGERS: readonly Trigger[] = ['entity_added', 'a
 export const Enrichment = z
   .object({
     traits: z.array(ColumnName).default([]),
-    /** Entity columns per relationship (slug; its path from the profile is implied by the graph). */
-    entities: z.array(z.object({ relationship: Slug, columns: z.array(ColumnName).min(1) }).strict()).default([]),
+    /**
+     * Entity columns per relationship (slug; its path from the profile is implied by the graph),
+     * and for a many-to-many relationship the columns of the junction row (the link) that joins
+     * each entity row to its parent: an order line's quantity for a product of an order.
+     */
+    entities: z
+      .array(
+        z
+          .object({ relationship: Slug, columns: z.array(ColumnName).default([]), junctionColumns: z.array(ColumnName).min(1).optional() })
+          .strict()
+          .refine((e) => e.columns.length > 0 || e.junctionColumns !== undefined, {
+            message: 'list the entity columns (columns) or the junction columns (junctionColumns) to add to events',
+            path: ['columns'],
+          }),
+      )
+      .default([]),
   })
   .strict();
 export type Enrichment = z.infer<typeof Enrichment>;

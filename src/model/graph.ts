@@ -85,6 +85,18 @@ export function keyColumns(key: string | readonly string[]): string[] {
   return typeof key === 'string' ? [key] : [...key];
 }
 
+export type JunctionJoin = Extract<RelationshipJoin, { type: 'junction' }>;
+
+/**
+ * The junction columns conditions and enrichment may read: the link's keys always, then the
+ * listed `columns`; undefined when the junction lists none (every column of the table, which only
+ * the catalog check can verify).
+ */
+export function junctionColumnsExposed(join: JunctionJoin): string[] | undefined {
+  if (join.columns === undefined || join.columns.length === 0) return undefined;
+  return [...new Set([...keyColumns(join.primaryKey), join.junctionParentColumn, join.junctionEntityColumn, ...join.columns])];
+}
+
 export const Relationship = z
   .object({
     /** Unique in the graph, so a slug alone names a path from the profile. */

@@ -11,7 +11,7 @@ import type {
 } from '../model/condition.js';
 import { foldCondition, foldPredicate, type ConditionFold } from '../model/condition-walk.js';
 import { LinkedError } from '../model/errors.js';
-import { keyColumns, type Entity, type Relationship } from '../model/graph.js';
+import { junctionColumnsExposed, keyColumns, type Entity, type Relationship } from '../model/graph.js';
 import {
   FALSE,
   ONE,
@@ -339,8 +339,8 @@ export class ConditionCompiler {
     if (join.type !== 'junction' || alias === undefined) {
       throw invalid(`Junction column ${column} filters relationship ${slug}, which has no junction table`);
     }
-    const exposed = [...keyColumns(join.primaryKey), join.junctionParentColumn, join.junctionEntityColumn, ...(join.columns ?? [])];
-    if (join.columns && join.columns.length > 0 && !exposed.includes(column)) {
+    const exposed = junctionColumnsExposed(join);
+    if (exposed && !exposed.includes(column)) {
       throw invalid(`Junction column missing from Data Graph for relationship ${slug} and Column: ${column}`);
     }
     return col(alias, column);

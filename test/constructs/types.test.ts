@@ -43,6 +43,14 @@ describe('condition builder types', () => {
     expect(linked.toModel()).toMatchObject({ where: { where: { where: { kind: 'and', conditions: [{ kind: 'column', column: 'role', junction: true }, { kind: 'column', column: 'offer_id' }] } } } });
     // @ts-expect-error a junction column filters only its own relationship's rows
     b.accounts.where(b.cards.where(b.offers.junction('role').equals('primary')));
+    expect([b.offers.columns('name'), b.offers.junctionColumns('role', 'linked_at')]).toEqual([
+      { relationship: 'offers', columns: ['name'] },
+      { relationship: 'offers', columns: [], junctionColumns: ['role', 'linked_at'] },
+    ]);
+    // @ts-expect-error only a many-to-many relationship has junction columns to enrich with
+    void b.cards.junctionColumns;
+    // @ts-expect-error at least one junction column
+    b.offers.junctionColumns();
     // @ts-expect-error cards is not a relationship of the profile
     new Audience(b.stack, 'skips', { where: b.cards.where(col('balance').gt(0)) });
     // @ts-expect-error transactions hang from cards, not accounts

@@ -92,6 +92,29 @@ describe('construct validation names the construct path', () => {
     expectProblem(message, 'bank/nojunction', 'Junction column tier filters relationship cards, which has no junction table');
   });
 
+  it('enrichment junction columns: one the junction does not expose (with a did-you-mean), and any on a relationship without a junction', () => {
+    const b = bankStack();
+    const a = new Audience(b.stack, 'offered', { where: b.accounts.where(b.cards.where(b.offers.atLeast(1))) });
+    const d = Destination.webhook(b.stack, 'hook', { url: 'http://127.0.0.1:1/x' });
+    new EventEmitter(b.stack, 'typo', { audience: a, destination: d, trigger: Trigger.entityAdded(b.offers), enrich: { entities: [b.offers.junctionColumns('role', 'linkd_at')] } });
+    new EventEmitter(b.stack, 'nojunction', {
+      audience: a,
+      destination: d,
+      trigger: Trigger.audienceEntered(),
+      enrich: { entities: [{ relationship: 'cards', junctionColumns: ['tier'] }] },
+    });
+    new EventEmitter(b.stack, 'fine', { audience: a, destination: d, trigger: Trigger.entityAdded(b.offers), enrich: { entities: [b.offers.junctionColumns('role', 'card_offer_id')] } });
+    const message = synthError(b.app);
+    expectProblem(
+      message,
+      'bank/typo',
+      'Junction column missing from Data Graph for relationship offers and Column: linkd_at (junction table main.card_offers exposes card_offer_id, card_id, offer_id, role, linked_at) (at enrich.entities[0].junctionColumns[1]) Did you mean "linked_at"?',
+    );
+    expectProblem(message, 'bank/nojunction', 'Junction columns tier enrich relationship cards, which has no junction table: declare it with relateThrough');
+    expect(message).not.toContain('[bank/fine]');
+    expect(message).not.toContain('role (');
+  });
+
   it('an entity declared with no columns', () => {
     const b = bankStack();
     b.graph.entity('branch', { table: 'main.branches', primaryKey: 'branch_id', columns: [] });

@@ -97,5 +97,28 @@ describe('the Northwind example, as its CSVs ship', () => {
     );
     const { rows } = await wh.query<{ event: string; n: number | bigint }>(`SELECT event, count(*) AS n FROM main.audience_changes GROUP BY event ORDER BY event`);
     expect(Object.fromEntries(rows.map((r) => [r.event, Number(r.n)]))).toEqual({ 'Audience Entered': regulars, 'Entity Added': pairs });
+    // Each Entity Added carries the order lines linking its product to the customer's orders, as the CSV has them.
+    const lines = await wh.query<{ customer_id: string; product_id: number | bigint; order_id: number | bigint; quantity: number | bigint; unit_price: number; discount: number }>(
+      `SELECT o.customer_id, d.product_id, d.order_id, d.quantity, d.unit_price, d.discount FROM ${csv('orders')} o JOIN ${csv('order_details')} d USING (order_id) ORDER BY d.order_id, d.product_id`,
+    );
+    const expected = new Map<string, unknown[]>();
+    for (const l of lines.rows) {
+      const key = `${l.customer_id}:${l.product_id}`;
+      expected.set(key, [...(expected.get(key) ?? []), { order_id: Number(l.order_id), product_id: Number(l.product_id), quantity: Number(l.quantity), unit_price: l.unit_price, discount: l.discount }]);
+    }
+    const added = await wh.query<{ user_id: string; properties: string }>(`SELECT user_id, CAST(properties AS VARCHAR) AS properties FROM main.audience_changes WHERE event = 'Entity Added'`);
+    // The example docs/destinations.md shows.
+    expect(expected.get('RICSU:2')).toEqual([
+      { order_id: 10255, product_id: 2, quantity: 20, unit_price: 15.2, discount: 0 },
+      { order_id: 11075, product_id: 2, quantity: 10, unit_price: 19, discount: 0.15 },
+    ]);
+    expect(added.rows.some((r) => r.user_id === 'RICSU' && JSON.parse(r.properties).products__product_id === 2)).toBe(true);
+    let several = 0;
+    for (const r of added.rows) {
+      const p = JSON.parse(r.properties) as { products__product_id: number; products____junction: unknown[] };
+      expect(p.products____junction, `${r.user_id}:${p.products__product_id}`).toEqual(expected.get(`${r.user_id}:${p.products__product_id}`));
+      if (p.products____junction.length > 1) several++;
+    }
+    expect(several).toBeGreaterThan(0);
   }, 120_000);
 });

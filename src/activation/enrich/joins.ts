@@ -9,6 +9,8 @@ export interface JoinedPath {
   joins: Join[];
   /** Per relationship of the path, the alias of its entity row. */
   aliases: string[];
+  /** Per relationship of the path, the alias of its junction row (many-to-many only). */
+  junctions: (string | undefined)[];
 }
 
 /**
@@ -46,12 +48,14 @@ export class PathJoins {
   private walk(scope: Scope, path: readonly string[]): JoinedPath {
     const joins: Join[] = [];
     const aliases: string[] = [];
+    const junctions: (string | undefined)[] = [];
     for (const slug of path) {
       const rows = this.compiler.relatedRows(slug, scope);
       joins.push({ from: rows.from, on: compare('=', rows.parentKey, rows.childKey) }, ...rows.joins);
       aliases.push(rows.alias);
-      scope = this.compiler.childScope(scope, slug, rows.alias);
+      junctions.push(rows.junction);
+      scope = this.compiler.childScope(scope, slug, rows.alias, rows.junction);
     }
-    return { joins, aliases };
+    return { joins, aliases, junctions };
   }
 }

@@ -3,13 +3,24 @@ import { GraphIndex } from '../../model/graph-index.js';
 import type { Audience } from '../../model/audience.js';
 import { ENTITY_TRIGGERS, type EventEmitter } from '../../model/emitter.js';
 import { LinkedError } from '../../model/errors.js';
-import type { DataGraph, Entity } from '../../model/graph.js';
+import { junctionColumnsExposed, keyColumns, type DataGraph, type Entity } from '../../model/graph.js';
+import { didYouMean } from '../../model/suggest.js';
 
 /** One entity level of an event: the relationship, its entity and the columns fetched. */
 export interface EntityColumns {
   relationship: string;
   entity: Entity;
   /** The primary key first, then the emitter's selected columns. */
+  columns: string[];
+  /** A many-to-many relationship enriched with columns of its junction rows: the links' columns. */
+  junction?: LinkColumns;
+}
+
+/** The columns of the junction row (the link) that joins an entity row to its parent. */
+export interface LinkColumns {
+  /** The junction's primary key columns (a link's identity: links are sorted and told apart by it). */
+  key: string[];
+  /** The key first, then the emitter's selected junction columns. */
   columns: string[];
 }
 
@@ -48,11 +59,15 @@ export function planEnrichment(graph: DataGraph, audience: Audience, emitter: Ev
   for (const t of emitter.enrich.traits) {
     if (!knownTraits.has(t)) throw fail('ENRICH_UNKNOWN_TRAIT', `the trait "${t}" is not a trait of the Data Graph's profile.`);
   }
-  const selected = selectedColumns(index, emitter, fail);
+  const { selected, links } = selectedColumns(index, emitter, fail);
   const columnsOf = (slug: string): EntityColumns => {
     const entity = index.entityOf(slug)!;
     const cols = [entity.primaryKey, ...(selected.get(slug) ?? []).filter((c) => c !== entity.primaryKey)];
-    return { relationship: slug, entity, columns: [...new Set(cols)] };
+    const join = index.relationship(slug)!.join;
+    const linkColumns = links.get(slug);
+    if (!linkColumns || join.type !== 'junction') return { relationship: slug, entity, columns: [...new Set(cols)] };
+    const key = keyColumns(join.primaryKey);
+    return { relationship: slug, entity, columns: [...new Set(cols)], junction: { key, columns: [...new Set([...key, ...linkColumns])] } };
   };
   const chain = ENTITY_TRIGGERS.includes(emitter.trigger) ? triggerPath(index, emitter, fail).map(columnsOf) : undefined;
   const inConditions = relationshipsUsed(audience.condition);
@@ -70,9 +85,10 @@ export function planEnrichment(graph: DataGraph, audience: Audience, emitter: Ev
   return { profile: graph.profile, traits: [...new Set(emitter.enrich.traits)], chain, others, castJoins };
 }
 
-/** The columns the emitter selects per relationship, checked against the graph. */
-function selectedColumns(index: GraphIndex, emitter: EventEmitter, fail: Fail): Map<string, string[]> {
+/** The entity columns and the junction columns the emitter selects per relationship, checked against the graph. */
+function selectedColumns(index: GraphIndex, emitter: EventEmitter, fail: Fail): { selected: Map<string, string[]>; links: Map<string, string[]> } {
   const selected = new Map<string, string[]>();
+  const links = new Map<string, string[]>();
   for (const e of emitter.enrich.entities) {
     const entity = index.entityOf(e.relationship);
     if (!entity) throw fail('ENRICH_UNKNOWN_RELATIONSHIP', `the relationship "${e.relationship}" is not in the Data Graph.`);
@@ -82,8 +98,24 @@ function selectedColumns(index: GraphIndex, emitter: EventEmitter, fail: Fail): 
       }
     }
     selected.set(e.relationship, [...(selected.get(e.relationship) ?? []), ...e.columns]);
+    if (e.junctionColumns) links.set(e.relationship, [...(links.get(e.relationship) ?? []), ...checkedLinkColumns(index, e.relationship, e.junctionColumns, fail)]);
   }
-  return selected;
+  return { selected, links };
+}
+
+/** Junction columns to enrich with: the relationship must go through a junction that exposes them. */
+function checkedLinkColumns(index: GraphIndex, slug: string, columns: string[], fail: Fail): string[] {
+  const join = index.relationship(slug)!.join;
+  if (join.type !== 'junction') {
+    throw fail('ENRICH_NOT_JUNCTION', `the relationship "${slug}" has no junction table, so it has no junction columns to enrich with (${columns.join(', ')}).`);
+  }
+  const exposed = junctionColumnsExposed(join);
+  for (const c of columns) {
+    if (exposed && !exposed.includes(c)) {
+      throw fail('ENRICH_UNKNOWN_JUNCTION_COLUMN', `the column "${c}" is not a column of the junction ${join.table} of the relationship "${slug}".${didYouMean(c, exposed)}`);
+    }
+  }
+  return columns;
 }
 
 /** An entity trigger's path, checked to lead from the profile to its trigger entity. */

@@ -2,7 +2,7 @@ import { and, cast, col, eq, isNotNull, select, sysCol, table, type Expr, type F
 import type { Dialect } from '../../dialect/dialect.js';
 import type { DataGraph } from '../../model/graph.js';
 import type { PageKeys } from './keys.js';
-import { PathJoins } from './joins.js';
+import { PathJoins, type JoinedPath } from './joins.js';
 import type { EnrichmentPlan, OtherEntity } from './plan.js';
 
 /** A condition keeping an entity row (its id as text; its profile's when known) only when it matched the audience along `path`. */
@@ -14,6 +14,8 @@ export const ENTITY_ID = '__eid';
 export const traitColumn = (i: number) => `t${i}`;
 export const chainColumn = (level: number, j: number) => `c${level}_${j}`;
 export const otherColumn = (j: number) => `c${j}`;
+export const chainLinkColumn = (level: number, j: number) => `l${level}_${j}`;
+export const otherLinkColumn = (j: number) => `l${j}`;
 
 const PROFILE = 'p';
 const ANCHOR = 'a';
@@ -61,6 +63,7 @@ export class EnrichmentQueries {
       { expr: this.profileId, as: ID },
       { expr: entityId, as: ENTITY_ID },
       ...chain.flatMap((level, i) => level.columns.map((c, j) => ({ expr: col(path.aliases[i], c), as: chainColumn(i, j) }))),
+      ...chain.flatMap((level, i) => linkColumns(level.junction?.columns, path.junctions[i], (j) => chainLinkColumn(i, j))),
     ];
     const keys = this.distinctKeys(['profile_id', 'entity_id']);
     return select(columns, {
@@ -74,12 +77,18 @@ export class EnrichmentQueries {
    * below it, its selected columns.
    */
   other(other: OtherEntity): Select {
-    const columns = (alias: string): SelectColumn[] => other.columns.map((c, j) => ({ expr: col(alias, c), as: otherColumn(j) }));
+    const columns = (p: JoinedPath): SelectColumn[] => {
+      const last = p.aliases.length - 1;
+      return [
+        ...other.columns.map((c, j) => ({ expr: col(p.aliases[last], c), as: otherColumn(j) })),
+        ...linkColumns(other.junction?.columns, p.junctions[last], otherLinkColumn),
+      ];
+    };
     const rowId = (alias: string) => asText(alias, other.entity.primaryKey);
     if (other.anchor === 'profile') {
       const path = this.joins.fromProfile(PROFILE, other.path);
       const last = path.aliases[path.aliases.length - 1];
-      return select([{ expr: this.profileId, as: ID }, ...columns(last)], {
+      return select([{ expr: this.profileId, as: ID }, ...columns(path)], {
         from: table(this.plan.profile.table, PROFILE),
         joins: [{ from: this.distinctKeys(['profile_id']), on: eq(this.profileId, sysCol(KEYS, 'profile_id')) }, ...path.joins],
         where: this.matched?.(other.path.join('.'), rowId(last), this.profileId),
@@ -90,7 +99,7 @@ export class EnrichmentQueries {
     const anchorId = asText(ANCHOR, trigger.entity.primaryKey);
     const last = path.aliases[path.aliases.length - 1];
     const fullPath = [...this.plan.chain!.map((c) => c.relationship), ...other.path].join('.');
-    return select([{ expr: anchorId, as: ID }, ...columns(last)], {
+    return select([{ expr: anchorId, as: ID }, ...columns(path)], {
       from: table(trigger.entity.table, ANCHOR),
       joins: [{ from: this.distinctKeys(['entity_id']), on: eq(anchorId, sysCol(KEYS, 'entity_id')) }, ...path.joins],
       where: this.matched?.(fullPath, rowId(last)),
@@ -107,4 +116,10 @@ export class EnrichmentQueries {
     });
     return { kind: 'derived', query, alias: KEYS };
   }
+}
+
+/** The selected columns of a level's junction row, when the emitter selects any (the path then went through the junction). */
+function linkColumns(columns: readonly string[] | undefined, junctionAlias: string | undefined, as: (j: number) => string): SelectColumn[] {
+  if (!columns || junctionAlias === undefined) return [];
+  return columns.map((c, j) => ({ expr: col(junctionAlias, c), as: as(j) }));
 }

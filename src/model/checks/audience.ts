@@ -1,12 +1,11 @@
 import { didYouMean } from '../suggest.js';
-import { keyColumns } from '../graph.js';
 import cron from 'node-cron';
 import { resourceAddress } from '../address.js';
 import type { Audience } from '../audience.js';
 import type { Condition, EntityCondition, EventCondition, Operand } from '../condition.js';
 import { visitCondition, type ConditionSite } from '../condition-walk.js';
 import type { Diagnostic } from '../diagnostics.js';
-import { PROFILE, checkColumn, error, type CheckContext } from './context.js';
+import { PROFILE, checkColumn, checkJunctionExposes, error, type CheckContext } from './context.js';
 
 /** Where a walk of the condition tree is: the relationship whose rows are being filtered. */
 interface Scope {
@@ -179,16 +178,5 @@ function checkJunctionColumn(column: string, attr: string, scope: Scope, ctx: Ch
     );
     return;
   }
-  // The keys of the link are always addressable; `columns` lists what else is exposed.
-  const exposed = [...keyColumns(join.primaryKey), join.junctionParentColumn, join.junctionEntityColumn, ...(join.columns ?? [])];
-  if (join.columns === undefined || join.columns.length === 0 || exposed.includes(column)) return;
-  out.push(
-    error(
-      'JUNCTION_COLUMN_MISSING',
-      `Junction column missing from Data Graph for relationship ${rel.slug} and Column: ${column} (junction table ${join.table} exposes ${exposed.join(', ')})`,
-      at,
-      attr,
-      didYouMean(column, exposed).trim(),
-    ),
-  );
+  checkJunctionExposes(rel.slug, join, column, attr, at, out);
 }

@@ -1,7 +1,7 @@
 import type { Audience } from '../audience.js';
 import type { Desired } from '../desired.js';
 import type { Diagnostic } from '../diagnostics.js';
-import type { Entity } from '../graph.js';
+import { junctionColumnsExposed, type Entity, type JunctionJoin } from '../graph.js';
 import type { GraphIndex } from '../../model/graph-index.js';
 
 /** The seed's name for the level a relationship hangs from when it is the profile itself. */
@@ -44,4 +44,19 @@ export function checkColumn(entity: Entity, column: string, attr: string, at: st
   if (!entity.columns.includes(column)) {
     out.push(error('COLUMN_MISSING', `Entity column missing from Data Graph for Entity ${entity.slug} and Column: ${column}`, at, attr, didYouMean(column, [entity.primaryKey, ...entity.columns]).trim()));
   }
+}
+
+/** Reports a junction column the junction does not expose (its keys always are; `columns` lists the rest). */
+export function checkJunctionExposes(slug: string, join: JunctionJoin, column: string, attr: string, at: string, out: Diagnostic[]): void {
+  const exposed = junctionColumnsExposed(join);
+  if (!exposed || exposed.includes(column)) return;
+  out.push(
+    error(
+      'JUNCTION_COLUMN_MISSING',
+      `Junction column missing from Data Graph for relationship ${slug} and Column: ${column} (junction table ${join.table} exposes ${exposed.join(', ')})`,
+      at,
+      attr,
+      didYouMean(column, exposed).trim(),
+    ),
+  );
 }

@@ -4,7 +4,7 @@ import type { Audience } from '../audience.js';
 import { positiveEntityPaths } from '../condition-walk.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { ENTITY_TRIGGERS, SEND_FOR_CURRENT_TRIGGERS, type EventEmitter } from '../emitter.js';
-import { PROFILE, checkColumn, error, type CheckContext } from './context.js';
+import { PROFILE, checkColumn, checkJunctionExposes, error, type CheckContext } from './context.js';
 
 /** An emitter's audience, destination, trigger, entity path and enrichment. */
 export function checkEmitter(emitter: EventEmitter, ctx: CheckContext, out: Diagnostic[]): void {
@@ -72,5 +72,23 @@ function checkEnrichment(emitter: EventEmitter, ctx: CheckContext, at: string, o
       return;
     }
     if (entity) e.columns.forEach((col, j) => checkColumn(entity, col, `enrich.entities[${i}].columns[${j}]`, at, out));
+    if (e.junctionColumns) checkJunctionColumns(e.relationship, e.junctionColumns, `enrich.entities[${i}].junctionColumns`, ctx, at, out);
   });
+}
+
+/** Junction columns to enrich with: the relationship must go through a junction that exposes them. */
+function checkJunctionColumns(slug: string, columns: string[], attr: string, ctx: CheckContext, at: string, out: Diagnostic[]): void {
+  const join = ctx.index.relationship(slug)!.join;
+  if (join.type !== 'junction') {
+    out.push(
+      error(
+        'JUNCTION_MISSING',
+        `Junction columns ${columns.join(', ')} enrich relationship ${slug}, which has no junction table: declare it with relateThrough, or add the entity's own columns with ${slug}.columns(...)`,
+        at,
+        attr,
+      ),
+    );
+    return;
+  }
+  columns.forEach((column, j) => checkJunctionExposes(slug, join, column, `${attr}[${j}]`, at, out));
 }
