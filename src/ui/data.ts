@@ -11,7 +11,9 @@ import type { DataGraph } from '../model/graph.js';
 import type { Dialect } from '../dialect/dialect.js';
 import { isLinkedError } from '../model/errors.js';
 import { ApplyLogStore, type ApplyLogEntry } from '../state/apply/apply-log.js';
+import { traceEvent, type Trace } from '../trace/trace.js';
 import type { Warehouse } from '../warehouse/types.js';
+import { whyProfile, type WhyResult } from '../why/why.js';
 import type { UiSource } from './source.js';
 
 /*
@@ -252,4 +254,30 @@ export function graphUsage(audiences: readonly Audience[]): GraphUsage {
 export async function graphData(wh: Warehouse, src: UiSource): Promise<GraphData> {
   const m = await model(wh, src);
   return { graph: m.applied?.graph ?? null, usage: graphUsage(m.applied?.resources.audiences ?? []) };
+}
+
+/** A delivered event back to its run, audience version, apply and commit (as `linked trace`). */
+export async function traceData(wh: Warehouse, src: UiSource, id: string): Promise<Trace> {
+  return traceEvent(wh, src.schema, { id });
+}
+
+export interface WhyForm {
+  audience?: string;
+  user?: string;
+}
+
+export interface WhyData {
+  form: WhyForm;
+  /** The applied audiences, for the form's choice. */
+  audiences: string[];
+  /** The explanation (as `linked why --json`), once the form names both. */
+  why: WhyResult | null;
+}
+
+/** Why one profile is or is not in an audience (as `linked why`), evaluated in the warehouse now. */
+export async function whyData(wh: Warehouse, src: UiSource, form: WhyForm): Promise<WhyData> {
+  const m = await model(wh, src);
+  const audiences = (m.applied?.resources.audiences ?? []).map((a) => a.key);
+  const why = form.audience && form.user ? await whyProfile(wh, src.schema, { audienceKey: form.audience, profileId: form.user, stack: src.stack }) : null;
+  return { form, audiences, why };
 }
