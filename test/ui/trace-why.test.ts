@@ -118,6 +118,7 @@ describe('trace and why pages in Chromium', () => {
     const { page, problems } = await newPage();
     for (const id of [members[0]!.id, others[0]!.id]) {
       const expected: WhyResult = await withWarehouse((wh) => whyProfile(wh, SCHEMA, { audienceKey: 'travel-spenders', profileId: id }));
+      expect(expected.member).toBe(id === members[0]!.id);
       await page.goto(`${base}/audiences/travel-spenders`);
       await page.type('#why-user', id);
       await Promise.all([page.waitForNavigation(), page.click('#why + form button')]);
