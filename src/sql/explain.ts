@@ -19,6 +19,10 @@ import {
   type Expr,
   type FromItem,
   type Select,
+  type Union,
+  NULL,
+  derived,
+  sysCol,
 } from '../dialect/ast.js';
 import { ConditionCompiler, type RelatedRows, type Scope, type SourceTable } from './compiler.js';
 import type { CompileContext } from './context.js';
@@ -49,19 +53,23 @@ export interface LeafColumns {
 }
 
 /**
- * The query `linked why` runs for one profile: one row per profile row with the id (none when no
- * profile has it), with a column per leaf of the tree: its verdict or the count it follows from,
- * and the values behind it. Counts are correlated to the one profile; the and / or / not nodes
- * are folded from their leaves by the caller, with membership's two-valued logic. `verify` adds
- * the compiler's own membership predicate as column `root`, which the fold must equal (tests).
+ * The one query `linked why` runs for one profile. Rows with `why_node` NULL: one per profile row
+ * with the id (none when no profile has it), with a column per leaf of the tree: its verdict or the
+ * count it follows from, and the values behind it. Counts are correlated to the one profile; the
+ * and / or / not nodes are folded from their leaves by the caller, with membership's two-valued
+ * logic. `verify` adds the compiler's own membership predicate as column `root`, which the fold
+ * must equal (tests). Rows with `why_node` set: one per matching entity id (`entity_id`) of that
+ * entity node, at most the limit; in the same statement, so they read the same filtered rows.
  */
 export interface ExplainPlan {
-  query: Select;
+  query: Select | Union;
   nodes: ExplainNode[];
   leaves: Map<number, LeafColumns>;
-  /** Per entity node: its matching entity ids for this profile (column `entity_id`), at most `limit`. */
-  entityIds: Map<number, Select>;
 }
+
+/** The column that tells a profile row (NULL) from an entity id row (the node's id). */
+export const NODE_COLUMN = 'why_node';
+export const ENTITY_ID_COLUMN = 'entity_id';
 
 /** Pre-order nodes of a condition. */
 export function explainNodes(condition: Condition): ExplainNode[] {
@@ -197,7 +205,7 @@ export function explainQuery(condition: Condition, ctx: CompileContext, profileI
         columns[leaf.value] = countOf(rows, where);
         columns[leaf.other] = countOf(compiler.relatedRows(c.relationship, scope), TRUE);
         leaves.set(node.id, leaf);
-        entityIds.set(node.id, matchingIds(new OneProfileCompiler(ctx, profileId), c.relationship, c.where, options.entityLimit ?? 10));
+        entityIds.set(node.id, matchingIds(compiler, c.relationship, c.where, options.entityLimit ?? 10));
         break;
       }
       case 'event': {
@@ -227,8 +235,23 @@ export function explainQuery(condition: Condition, ctx: CompileContext, profileI
       }
     }
   }
-  const query: Select = { kind: 'select', with: compiler.ctes(), columns: Object.entries(columns).map(([as, expr]) => ({ expr, as })), from, limit: MAX_ROWS };
-  return { query, nodes, leaves, entityIds };
+  const names = Object.keys(columns);
+  const profileRows: Select = {
+    kind: 'select',
+    columns: [...names.map((as) => ({ expr: columns[as]!, as })), { expr: cast(NULL, 'INTEGER'), as: NODE_COLUMN }, { expr: cast(NULL, 'VARCHAR'), as: ENTITY_ID_COLUMN }],
+    from,
+  };
+  const idRows = [...entityIds].map(([id, ids]): Select => {
+    const d = compiler.alias('d');
+    return {
+      kind: 'select',
+      columns: [...names.map((as) => ({ expr: NULL, as })), { expr: lit(id), as: NODE_COLUMN }, { expr: sysCol(d, ENTITY_ID_COLUMN), as: ENTITY_ID_COLUMN }],
+      from: derived(ids, d),
+    };
+  });
+  const with_ = compiler.ctes();
+  const query: Select | Union = idRows.length === 0 ? { ...profileRows, with: with_ } : { kind: 'union', all: true, with: with_, queries: [profileRows, ...idRows] };
+  return { query, nodes, leaves };
 }
 
 /** The ids of the profile's related rows that satisfy `where` (the entity matches behind the node). */
@@ -242,9 +265,8 @@ function matchingIds(compiler: OneProfileCompiler, slug: string, where: Extract<
   const id = cast(col(rows.alias, pk), 'VARCHAR');
   return {
     kind: 'select',
-    with: compiler.ctes(),
     distinct: true,
-    columns: [{ expr: id, as: 'entity_id' }],
+    columns: [{ expr: id, as: ENTITY_ID_COLUMN }],
     from,
     joins: [{ from: rows.from, on: compare('=', rows.childKey, rows.parentKey) }, ...rows.joins],
     where: filter,
