@@ -4,6 +4,7 @@ import { emittersOf, destinationsOf, readActivationModel, type ActivationModel }
 import { compileAudience } from '../compute/compile.js';
 import { statusView, type AudienceStatusView } from '../compute/format.js';
 import { readRun, readRuns, readStatuses, type RunRow } from '../compute/status.js';
+import { commitSubjectOf } from '../github/git.js';
 import { auditWithGit, changeDiffLines, type AuditRecord } from '../github/audit.js';
 import type { Audience } from '../model/audience.js';
 import { visitCondition } from '../model/condition-walk.js';
@@ -258,7 +259,8 @@ export async function graphData(wh: Warehouse, src: UiSource): Promise<GraphData
 
 /** A delivered event back to its run, audience version, apply and commit (as `linked trace`). */
 export async function traceData(wh: Warehouse, src: UiSource, id: string): Promise<Trace> {
-  return traceEvent(wh, src.schema, { id });
+  const dir = src.projectDir;
+  return traceEvent(wh, src.schema, { id, commitSubject: dir === undefined ? undefined : (sha) => commitSubjectOf(dir, sha) });
 }
 
 export interface WhyForm {

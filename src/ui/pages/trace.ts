@@ -62,7 +62,7 @@ ${
     ? html`<h2 id="apply">Applied</h2>
 <dl class="facts">
 <dt>Applied</dt><dd>${when(a.appliedAt)} by ${or(a.appliedBy)} (apply <code>${a.id}</code>, stack ${a.stack})</dd>
-<dt>Commit</dt><dd><code>${or(a.commitSha)}</code>${a.dirty ? ' (the working tree had uncommitted changes)' : ''}${a.commitSubject ? html` <q>${a.commitSubject}</q>` : ''}</dd>
+<dt>Commit</dt><dd><code>${or(a.commitSha)}</code>${a.dirty ? ' (the working tree had uncommitted changes)' : ''}${a.commitSubject ? html` <q>${a.commitSubject}</q>${a.commitSubjectFrom === 'git' ? ' (from git: not recorded at apply)' : ''}` : a.commitSha ? ' (commit message not recorded)' : ''}</dd>
 <dt>Author</dt><dd>${or(a.author)}</dd>
 ${a.prNumber !== null ? html`<dt>Pull request</dt><dd>#${a.prNumber}${a.repository ? ` in ${a.repository}` : ''}${a.approvers.length > 0 ? `, approved by ${a.approvers.join(', ')}` : ''}</dd>` : ''}
 ${a.runUrl ? html`<dt>CI run</dt><dd>${a.runUrl}</dd>` : ''}
