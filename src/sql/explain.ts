@@ -1,6 +1,7 @@
 import type { Condition } from '../model/condition.js';
 import {
   FALSE,
+  NULL,
   TRUE,
   and,
   cast,
@@ -8,21 +9,19 @@ import {
   col,
   compare,
   countStar,
+  derived,
   fn,
+  inQuery,
   lit,
   param,
-  inQuery,
   scalar,
   star,
-  table,
+  sysCol,
   type Cte,
   type Expr,
   type FromItem,
   type Select,
   type Union,
-  NULL,
-  derived,
-  sysCol,
 } from '../dialect/ast.js';
 import { ConditionCompiler, type RelatedRows, type Scope, type SourceTable } from './compiler.js';
 import type { CompileContext } from './context.js';
