@@ -5,7 +5,7 @@
  *
  * For each bank audience, in the same process and warehouse: the bare compiled membership query
  * (materialized, what a compute run starts from; median of 3) and the explanation of one profile
- * (the explain query and the entity-id queries, as `linked why` runs them) for sampled members and
+ * (the one explain statement, as `linked why` runs it) for sampled members and
  * non-members, each warmed once. Goal: an explanation answers in under 2 s at 1 M profiles;
  * reported beside the ratio explanation / bare membership query.
  */

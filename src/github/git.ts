@@ -47,3 +47,16 @@ export async function assertBranchName(branch: string): Promise<void> {
 
 /** A hexadecimal commit id (4 to 40 characters): what may be passed to git as a revision, never an option. */
 export const isCommitSha = (s: string): boolean => /^[0-9a-f]{4,40}$/i.test(s);
+
+/**
+ * The subject line of commit `sha` in the checkout at `dir`; null when `dir` is not a checkout
+ * holding it, or `sha` is not a commit id (never passed to git as an option).
+ */
+export async function commitSubjectOf(dir: string, sha: string): Promise<string | null> {
+  if (!isCommitSha(sha)) return null;
+  try {
+    return (await git(['log', '-1', '--format=%s', sha, '--'], { cwd: dir, timeoutMs: 10_000 })).trim() || null;
+  } catch {
+    return null;
+  }
+}

@@ -66,6 +66,13 @@ export interface RelatedRows {
   parentKey: Expr;
 }
 
+/** A table the compiler reads: the profiles, a relationship's entity or junction rows, the events. */
+export type SourceTable =
+  | { kind: 'profile' }
+  | { kind: 'entity'; relationship: string }
+  | { kind: 'junction'; relationship: string }
+  | { kind: 'events' };
+
 const invalid = (message: string) => new LinkedError('INVALID_CONDITION', message);
 
 /**
@@ -89,6 +96,20 @@ export class ConditionCompiler {
     return `${prefix}${++this.aliases}`;
   }
 
+  /**
+   * Where the rows of a table are read from. The warehouse's table itself; a subclass may narrow
+   * it to the rows one profile can reach (the explanation of one profile).
+   */
+  protected source(of: SourceTable, alias: string): FromItem {
+    const graph = this.ctx.graph;
+    if (of.kind === 'profile') return table(graph.profile.table, alias);
+    if (of.kind === 'events') return table(graph.events!.table, alias);
+    if (of.kind === 'entity') return table(this.index.entityOf(of.relationship)!.table, alias);
+    const join = this.index.relationship(of.relationship)!.join;
+    if (join.type !== 'junction') throw invalid(`Relationship ${of.relationship} has no junction table`);
+    return table(join.table, alias);
+  }
+
   /** SELECT DISTINCT profile_id of the profile rows satisfying `condition`. */
   membershipSelect(condition: Condition, profileAlias = this.alias('p')): Select {
     const profile = this.ctx.graph.profile;
@@ -98,7 +119,7 @@ export class ConditionCompiler {
       kind: 'select',
       distinct: true,
       columns: [{ expr: cast(id, 'VARCHAR'), as: 'profile_id' }],
-      from: table(profile.table, profileAlias),
+      from: this.source({ kind: 'profile' }, profileAlias),
       where: and(isNotNull(id), this.condition(condition, scope)),
     };
   }
@@ -151,14 +172,14 @@ export class ConditionCompiler {
 
   /** The rows of `slug` related to the current row of `scope` (the profile or the parent entity). */
   relatedRows(slug: string, scope: Scope): RelatedRows {
-    const { rel, entity } = this.relationshipOf(slug, scope.relationship);
+    const { rel } = this.relationshipOf(slug, scope.relationship);
     const alias = this.alias('r');
     const join = rel.join;
     // An integer key joined to a string key: both sides compare as text.
     const key = this.ctx.castJoins?.has(slug) ? (e: Expr) => cast(e, 'VARCHAR') : (e: Expr) => e;
     if (join.type === 'profile') {
       return {
-        from: table(entity.table, alias),
+        from: this.source({ kind: 'entity', relationship: slug }, alias),
         joins: [],
         alias,
         childKey: key(col(alias, join.entityColumn)),
@@ -168,7 +189,7 @@ export class ConditionCompiler {
     const parentAlias = scope.entities.get(rel.parent!)!;
     if (join.type === 'entity') {
       return {
-        from: table(entity.table, alias),
+        from: this.source({ kind: 'entity', relationship: slug }, alias),
         joins: [],
         alias,
         childKey: key(col(alias, join.entityColumn)),
@@ -177,8 +198,8 @@ export class ConditionCompiler {
     }
     const junction = this.alias('j');
     return {
-      from: table(join.table, junction),
-      joins: [{ from: table(entity.table, alias), on: compare('=', key(col(junction, join.junctionEntityColumn)), key(col(alias, join.entityColumn))) }],
+      from: this.source({ kind: 'junction', relationship: slug }, junction),
+      joins: [{ from: this.source({ kind: 'entity', relationship: slug }, alias), on: compare('=', key(col(junction, join.junctionEntityColumn)), key(col(alias, join.entityColumn))) }],
       alias,
       junction,
       childKey: key(col(junction, join.junctionParentColumn)),
@@ -257,7 +278,7 @@ export class ConditionCompiler {
       compileComparison({ kind: 'property', json: col(alias, events.properties), property: f.property }, f, env),
     );
     const rows: RelatedRows = {
-      from: table(events.table, alias),
+      from: this.source({ kind: 'events' }, alias),
       joins: [],
       alias,
       childKey: col(alias, events.profileKey),

@@ -22,6 +22,8 @@ export interface TracedApply {
   author: string | null;
   commitSha: string | null;
   commitSubject: string | null;
+  /** Where the subject came from: recorded at apply, or read from git for an apply recorded before that. */
+  commitSubjectFrom: 'apply log' | 'git' | null;
   dirty: boolean | null;
   branch: string | null;
   prNumber: number | null;
@@ -49,6 +51,11 @@ export interface TraceQuery {
   event?: string;
   /** With a user id: only events of this audience. */
   audience?: string;
+  /**
+   * The subject of a commit the apply log has no subject for (applies recorded before it was
+   * stored); null when it cannot be known (the CLI asks git in the project directory).
+   */
+  commitSubject?: (sha: string) => Promise<string | null>;
 }
 
 /** How many of a user's latest events are looked at to find one of `--audience`. */
@@ -58,10 +65,10 @@ const USER_EVENTS_SCANNED = 200;
 export async function traceEvent(wh: Warehouse, schema: string, q: TraceQuery): Promise<Trace> {
   const store = new TraceStore(wh, schema);
   const byMessage = await store.deliveriesByMessageId(q.id);
-  if (byMessage.length > 0) return traceDelivery(store, byMessage[0]);
+  if (byMessage.length > 0) return traceDelivery(store, byMessage[0], q.commitSubject);
   const ofUser = await store.deliveriesOfUser(q.id, q.event, q.audience ? USER_EVENTS_SCANNED : 1);
   for (const d of ofUser) {
-    const trace = await traceDelivery(store, d);
+    const trace = await traceDelivery(store, d, q.commitSubject);
     if (!q.audience || trace.source?.audienceKey === q.audience) return trace;
   }
   const filters = [q.event && `event "${q.event}"`, q.audience && `audience ${q.audience}`].filter(Boolean).join(' and ');
@@ -72,7 +79,7 @@ export async function traceEvent(wh: Warehouse, schema: string, q: TraceQuery): 
   );
 }
 
-async function traceDelivery(store: TraceStore, delivery: TracedDelivery): Promise<Trace> {
+async function traceDelivery(store: TraceStore, delivery: TracedDelivery, commitSubject?: TraceQuery['commitSubject']): Promise<Trace> {
   const gaps: string[] = [];
   const source = (await store.source(delivery)) ?? null;
   if (!source) {
@@ -91,7 +98,12 @@ async function traceDelivery(store: TraceStore, delivery: TracedDelivery): Promi
   }
   const entry = version.applyId ? await store.apply(version.applyId) : undefined;
   if (!entry) gaps.push(version.applyId ? `apply ${version.applyId} is not in the apply log` : `version ${version.version} names no apply`);
-  return { delivery, source, run, version, apply: entry ? tracedApply(entry) : null, gaps };
+  const apply = entry ? tracedApply(entry) : null;
+  if (apply && apply.commitSubject === null && apply.commitSha && commitSubject) {
+    const subject = await commitSubject(apply.commitSha);
+    if (subject) Object.assign(apply, { commitSubject: subject, commitSubjectFrom: 'git' });
+  }
+  return { delivery, source, run, version, apply, gaps };
 }
 
 async function versionOf(store: TraceStore, run: RunRow): Promise<TracedVersion | undefined> {
@@ -113,6 +125,7 @@ function tracedApply(e: ApplyLogEntry): TracedApply {
     author: e.author,
     commitSha: e.commitSha,
     commitSubject: subject,
+    commitSubjectFrom: subject === null ? null : 'apply log',
     dirty: e.dirty,
     branch: e.branch,
     prNumber: e.prNumber,

@@ -4,6 +4,7 @@ import { emittersOf, destinationsOf, readActivationModel, type ActivationModel }
 import { compileAudience } from '../compute/compile.js';
 import { statusView, type AudienceStatusView } from '../compute/format.js';
 import { readRun, readRuns, readStatuses, type RunRow } from '../compute/status.js';
+import { commitSubjectOf } from '../github/git.js';
 import { auditWithGit, changeDiffLines, type AuditRecord } from '../github/audit.js';
 import type { Audience } from '../model/audience.js';
 import { visitCondition } from '../model/condition-walk.js';
@@ -11,7 +12,9 @@ import type { DataGraph } from '../model/graph.js';
 import type { Dialect } from '../dialect/dialect.js';
 import { isLinkedError } from '../model/errors.js';
 import { ApplyLogStore, type ApplyLogEntry } from '../state/apply/apply-log.js';
+import { traceEvent, type Trace } from '../trace/trace.js';
 import type { Warehouse } from '../warehouse/types.js';
+import { whyProfile, type WhyResult } from '../why/why.js';
 import type { UiSource } from './source.js';
 
 /*
@@ -252,4 +255,31 @@ export function graphUsage(audiences: readonly Audience[]): GraphUsage {
 export async function graphData(wh: Warehouse, src: UiSource): Promise<GraphData> {
   const m = await model(wh, src);
   return { graph: m.applied?.graph ?? null, usage: graphUsage(m.applied?.resources.audiences ?? []) };
+}
+
+/** A delivered event back to its run, audience version, apply and commit (as `linked trace`). */
+export async function traceData(wh: Warehouse, src: UiSource, id: string): Promise<Trace> {
+  const dir = src.projectDir;
+  return traceEvent(wh, src.schema, { id, commitSubject: dir === undefined ? undefined : (sha) => commitSubjectOf(dir, sha) });
+}
+
+export interface WhyForm {
+  audience?: string;
+  user?: string;
+}
+
+export interface WhyData {
+  form: WhyForm;
+  /** The applied audiences, for the form's choice. */
+  audiences: string[];
+  /** The explanation (as `linked why --json`), once the form names both. */
+  why: WhyResult | null;
+}
+
+/** Why one profile is or is not in an audience (as `linked why`), evaluated in the warehouse now. */
+export async function whyData(wh: Warehouse, src: UiSource, form: WhyForm): Promise<WhyData> {
+  const m = await model(wh, src);
+  const audiences = (m.applied?.resources.audiences ?? []).map((a) => a.key);
+  const why = form.audience && form.user ? await whyProfile(wh, src.schema, { audienceKey: form.audience, profileId: form.user, stack: src.stack }) : null;
+  return { form, audiences, why };
 }

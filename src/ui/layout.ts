@@ -88,6 +88,12 @@ dl.facts dd { margin: 0; }
 ul.condition, ul.condition ul { list-style: none; padding-left: 18px; border-left: 2px solid var(--line); margin: 4px 0; }
 ul.condition { border-left: none; padding-left: 0; }
 ul.condition li { margin: 3px 0; }
+ul.why, ul.why ul { list-style: none; padding-left: 18px; border-left: 2px solid var(--line); margin: 4px 0; }
+ul.why { border-left: none; padding-left: 0; }
+ul.why li { margin: 3px 0; }
+ul.why .verdict { font-weight: 700; }
+ul.why li.held > .verdict { color: #1a6b2f; }
+ul.why li.not-held > .verdict { color: #8c1d18; }
 .group { font-weight: 600; color: #0d3c85; }
 figure { margin: 8px 0; }
 figure.diagram, figure.chart { overflow-x: auto; }

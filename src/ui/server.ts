@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { isLinkedError, LinkedError } from '../model/errors.js';
 import type { ListenAddress } from '../observe/http.js';
 import { redactSecrets } from '../secrets.js';
-import { audienceData, audiencesData, auditData, deliveriesData, graphData, runData, runsData, AUDIENCE_STATUSES } from './data.js';
+import { audienceData, audiencesData, auditData, deliveriesData, graphData, runData, runsData, traceData, whyData, AUDIENCE_STATUSES } from './data.js';
 import { html, type Html } from './html.js';
 import { page, STYLESHEET, type Section } from './layout.js';
 import { audiencePage } from './pages/audience.js';
@@ -13,6 +13,8 @@ import { auditPage } from './pages/audit.js';
 import { deliveriesPage } from './pages/deliveries.js';
 import { graphPage } from './pages/graph.js';
 import { runPage, runsPage } from './pages/runs.js';
+import { traceForm, tracePage } from './pages/trace.js';
+import { whyPage } from './pages/why.js';
 import { requireCurrentState, type UiSource } from './source.js';
 
 /*
@@ -39,9 +41,12 @@ type Answer = { status: number; type: 'html' | 'json' | 'css'; body: string } | 
 
 class NotFound extends Error {}
 
-const SECTIONS = new Set(['audiences', 'runs', 'deliveries', 'audit', 'graph']);
-/** Sections with a page per item (`/audiences/<key>`, `/runs/<id>`). */
-const WITH_ID = new Set(['audiences', 'runs']);
+const SECTIONS = new Set(['audiences', 'runs', 'deliveries', 'audit', 'graph', 'trace', 'why']);
+/** Sections with a page per item (`/audiences/<key>`, `/runs/<id>`, `/trace/<messageId>`). */
+const WITH_ID = new Set(['audiences', 'runs', 'trace']);
+/** What `linked trace` and `linked why` refuse for an id or key that names nothing: the page says it beside its form. */
+const NOT_FOUND_CODES = new Set(['TRACE_NOT_FOUND', 'PROFILE_NOT_FOUND', 'AUDIENCE_NOT_APPLIED', 'NOTHING_APPLIED']);
+const notFound = (e: unknown): string | undefined => (isLinkedError(e) && NOT_FOUND_CODES.has(e.code) ? `[${e.code}] ${e.message}` : undefined);
 
 const param = (url: URL, name: string) => url.searchParams.get(name)?.trim() || undefined;
 
@@ -56,8 +61,8 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
     const api = parts[0] === 'api';
     const [what, id, ...rest] = api ? parts.slice(1) : parts;
     if (rest.length > 0) throw new NotFound();
-    const answer = (title: string, section: Section | undefined, data: unknown, render: () => Html): Answer =>
-      api ? { status: 200, type: 'json', body: JSON.stringify(data, null, 2) } : { status: 200, type: 'html', body: htmlPage(title, section, render()) };
+    const answer = (title: string, section: Section | undefined, data: unknown, render: () => Html, status = 200): Answer =>
+      api ? { status, type: 'json', body: JSON.stringify(data, null, 2) } : { status, type: 'html', body: htmlPage(title, section, render()) };
     if (!api && what === 'assets' && id === 'ui.css') return { status: 200, type: 'css', body: STYLESHEET };
     if (!api && what === undefined) return { status: 302, type: 'redirect', location: '/audiences' };
     if (!SECTIONS.has(what ?? '') || (id !== undefined && !WITH_ID.has(what!))) throw new NotFound();
@@ -98,6 +103,30 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
         case 'graph': {
           const d = await graphData(wh, source);
           return answer('Data Graph', '/graph', d, () => graphPage(d));
+        }
+        case 'trace': {
+          const traced = id ?? param(url, 'id');
+          if (traced === undefined) return answer('Trace', '/deliveries', {}, () => html`<h1>Trace an event</h1>${traceForm(undefined)}`);
+          try {
+            const d = await traceData(wh, source, traced);
+            return answer(`Trace ${traced.slice(0, 12)}`, '/deliveries', d, () => html`${tracePage(d)}${traceForm(undefined)}`);
+          } catch (e) {
+            const message = notFound(e);
+            if (message === undefined || api) throw message === undefined ? e : new NotFound(message);
+            return answer('Trace', '/deliveries', {}, () => html`<h1>Trace an event</h1>${traceForm(traced, message)}`, 404);
+          }
+        }
+        case 'why': {
+          const form = { audience: param(url, 'audience'), user: param(url, 'user') };
+          try {
+            const d = await whyData(wh, source, form);
+            return answer(d.why ? `Why ${d.why.profileId}` : 'Why', '/audiences', d, () => whyPage(d));
+          } catch (e) {
+            const message = notFound(e);
+            if (message === undefined || api) throw message === undefined ? e : new NotFound(message);
+            const d = await whyData(wh, source, {});
+            return answer('Why', '/audiences', d, () => whyPage({ ...d, form }, message), 404);
+          }
         }
       }
       throw new NotFound();

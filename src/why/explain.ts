@@ -1,7 +1,7 @@
 import { nodeText } from '../model/condition-text.js';
 import type { Condition, Count } from '../model/condition.js';
 import { LinkedError } from '../model/errors.js';
-import { explainQuery, type ExplainPlan } from '../sql/explain.js';
+import { ENTITY_ID_COLUMN, explainQuery, NODE_COLUMN, type ExplainPlan } from '../sql/explain.js';
 import type { CompileContext } from '../sql/index.js';
 import { execute } from '../warehouse/execute.js';
 import type { Row, Warehouse } from '../warehouse/types.js';
@@ -56,14 +56,23 @@ function treeOf(plan: ExplainPlan, row: Row, id = 0): WhyNode {
 }
 
 /**
- * Evaluates every node of `condition` for one profile in the warehouse: one query for the leaves'
- * verdicts and values, and one per entity node with matches for its ids. `rows`: how many profile
+ * Evaluates every node of `condition` for one profile in the warehouse, in one query: the leaves'
+ * verdicts and values, and the matching ids of each entity node. `rows`: how many profile
  * rows have the id; membership is by id, so with several the tree shown is of one that satisfies
  * the condition, if any. Throws PROFILE_NOT_FOUND when no profile has the id.
  */
 export async function explainProfile(wh: Warehouse, condition: Condition, ctx: CompileContext, profileId: string, options: ExplainOptions = {}): Promise<{ tree: WhyNode; rows: number }> {
   const plan = explainQuery(condition, ctx, profileId, options);
-  const { rows } = await execute(wh, plan.query);
+  const all = (await execute(wh, plan.query)).rows;
+  const rows = all.filter((r) => column(r, NODE_COLUMN) === null || column(r, NODE_COLUMN) === undefined);
+  const idsOf = new Map<number, string[]>();
+  for (const r of all) {
+    const node = column(r, NODE_COLUMN);
+    if (node === null || node === undefined) continue;
+    const list = idsOf.get(Number(node)) ?? [];
+    list.push(String(column(r, ENTITY_ID_COLUMN)));
+    idsOf.set(Number(node), list);
+  }
   if (rows.length === 0) {
     throw new LinkedError(
       'PROFILE_NOT_FOUND',
@@ -83,10 +92,11 @@ export async function explainProfile(wh: Warehouse, condition: Condition, ctx: C
   const nodes = new Map<string, WhyNode>();
   const index = (t: WhyNode) => (nodes.set(t.attribute, t), t.children.forEach(index));
   index(tree);
-  for (const [id, query] of plan.entityIds) {
-    const node = nodes.get(plan.nodes[id].attribute)!;
-    // No matching rows: nothing to list, and no scan spent on it.
-    node.entityIds = Number(node.values?.value ?? 0) === 0 ? [] : (await execute(wh, query)).rows.map((r) => String(column(r, 'entity_id')));
+  for (const n of plan.nodes) {
+    if (n.condition.kind !== 'entity') continue;
+    const node = nodes.get(n.attribute);
+    // The chosen row's tree; with no matching rows for it, nothing to list.
+    if (node) node.entityIds = Number(node.values?.value ?? 0) === 0 ? [] : (idsOf.get(n.id) ?? []).sort();
   }
   return { tree, rows: rows.length };
 }

@@ -45,7 +45,7 @@ export const LAYERS: readonly { name: string; prefixes: string[]; mayImport: str
   {
     name: 'ui',
     prefixes: ['src/ui/'],
-    mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'manifest', 'state', 'preview', 'compute', 'activation', 'observe', 'plan', 'github', 'controller'],
+    mayImport: ['model', 'dialect', 'support', 'warehouse', 'sql', 'graph', 'manifest', 'state', 'preview', 'compute', 'activation', 'trace', 'why', 'observe', 'plan', 'github', 'controller'],
   },
   { name: 'cli', prefixes: ['src/cli/'], mayImport: ['*'] },
   /** The example data generators `linked example` runs. */

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverAll } from '../../src/activation/deliver.js';
@@ -113,7 +113,7 @@ describe('linked trace', () => {
     expect(trace.run).toMatchObject({ id: computed.runId, trigger: 'manual', status: 'Live', audienceVersion: 1 });
     expect(trace.version).toMatchObject({ key: 'aud-0', version: 1, link: 'recorded', deleted: false });
     expect(trace.version.definition).toBe('trait plan = "premium"');
-    expect(trace.apply).toMatchObject({ commitSha: first, commitSubject: 'Premium members audience', author: 'Ada Author <ada@example.test>', dirty: false, stack: 'marketing' });
+    expect(trace.apply).toMatchObject({ commitSha: first, commitSubject: 'Premium members audience', commitSubjectFrom: 'apply log', author: 'Ada Author <ada@example.test>', dirty: false, stack: 'marketing' });
     expect(trace.gaps).toEqual([]);
 
     const text = await linked(['trace', messageId, '--dir', dir]);
@@ -126,6 +126,26 @@ describe('linked trace', () => {
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain('TRACE_NOT_FOUND');
     expect(unknown.stderr).toContain('linked deliveries --user-id');
+
+    // An apply recorded before the commit's subject was stored: read from git in the checkout, and
+    // said to be unknown outside it.
+    const state = await openDuckDb(join(dir, 'w.duckdb'));
+    try {
+      const [row] = (await state.query<{ metadata: string }>(`SELECT metadata FROM "${SCHEMA}".apply_log WHERE commit_sha = ?`, [first!])).rows;
+      const { commitSubject, ...older } = JSON.parse(row!.metadata);
+      expect(commitSubject).toBe('Premium members audience');
+      await state.query(`UPDATE "${SCHEMA}".apply_log SET metadata = ? WHERE commit_sha = ?`, [JSON.stringify(older), first!]);
+    } finally {
+      await state.close();
+    }
+    const fromGit = await linked(['trace', messageId!, '--dir', dir]);
+    expect(fromGit.status, fromGit.stderr).toBe(0);
+    expect(fromGit.stdout).toContain(`commit      ${first!} "Premium members audience" (from git: not recorded at apply)`);
+    renameSync(join(dir, '.git'), join(dir, '.git-elsewhere'));
+    const noGit = await linked(['trace', messageId!, '--dir', dir]);
+    renameSync(join(dir, '.git-elsewhere'), join(dir, '.git'));
+    expect(noGit.status, noGit.stderr).toBe(0);
+    expect(noGit.stdout).toContain(`commit      ${first!} (commit message not recorded)`);
 
     // The audience is gone: `why` names the fix.
     const why = await linked(['why', 'aud-0', 'u2', '--dir', dir]);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { commitSubjectOf } from '../../github/git.js';
 import { traceEvent, type Trace } from '../../trace/trace.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
@@ -15,7 +16,12 @@ export function register(program: Command): void {
     .action(async (id: string, flags: ProjectFlags & { event?: string; audience?: string }) => {
       const project = await openProject(projectOptions(flags));
       try {
-        const trace = await traceEvent(project.warehouse, project.stateSchema, { id, event: flags.event, audience: flags.audience });
+        const trace = await traceEvent(project.warehouse, project.stateSchema, {
+          id,
+          event: flags.event,
+          audience: flags.audience,
+          commitSubject: (sha) => commitSubjectOf(project.dir, sha),
+        });
         if (flags.json) return printJson({ trace });
         process.stdout.write(renderTrace(trace));
       } finally {
@@ -25,6 +31,12 @@ export function register(program: Command): void {
 }
 
 const or = (v: unknown, fallback = '—') => (v === null || v === undefined || v === '' ? fallback : String(v));
+
+/** The commit's subject, where it came from when not the apply log, or that it is unknown. */
+function commitMessage(a: NonNullable<Trace['apply']>): string {
+  if (a.commitSubject) return ` "${a.commitSubject}"${a.commitSubjectFrom === 'git' ? ' (from git: not recorded at apply)' : ''}`;
+  return a.commitSha ? ' (commit message not recorded)' : '';
+}
 
 export function renderTrace(t: Trace): string {
   const d = t.delivery;
@@ -54,7 +66,7 @@ export function renderTrace(t: Trace): string {
   const a = t.apply;
   if (a) {
     lines.push(`  applied     ${a.appliedAt} by ${or(a.appliedBy)} (apply ${a.id}, stack ${a.stack})`);
-    lines.push(`  commit      ${or(a.commitSha)}${a.dirty ? ' (the working tree had uncommitted changes)' : ''}${a.commitSubject ? ` "${a.commitSubject}"` : ''}`);
+    lines.push(`  commit      ${or(a.commitSha)}${a.dirty ? ' (the working tree had uncommitted changes)' : ''}${commitMessage(a)}`);
     lines.push(`  author      ${or(a.author)}`);
     if (a.prNumber !== null) lines.push(`  pull request #${a.prNumber}${a.repository ? ` in ${a.repository}` : ''}${a.approvers.length > 0 ? `, approved by ${a.approvers.join(', ')}` : ''}`);
     if (a.runUrl) lines.push(`  CI run      ${a.runUrl}`);

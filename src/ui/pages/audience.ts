@@ -58,6 +58,12 @@ ${d.usedBy.length ? html`<dt>Used by</dt><dd>${d.usedBy.map((k, i) => html`${i ?
 ${sizeChart(points, `Size of ${a.key} per run`)}
 <h2>Condition</h2>
 ${renderCondition(a.condition)}
+<h2 id="why">Why is a profile in or out?</h2>
+<form class="filter" method="get" action="/why">
+<input type="hidden" name="audience" value="${a.key}">
+<label for="why-user">User id<input id="why-user" name="user" required></label>
+<button type="submit">Explain</button>
+</form>
 <h2>Runs</h2>
 <p class="muted">Newest first; <a href="${href('runs') + `?audience=${encodeURIComponent(a.key)}`}">all runs of ${a.key}</a>.</p>
 ${dataTable(`Runs of ${a.key}`, RUN_HEAD, runRows(d.runs.slice(0, 20), false), 'No runs yet.')}

@@ -1,5 +1,5 @@
 import type { DeliveriesData, DeliveryFilterParams } from '../data.js';
-import { html, num, when, type Html } from '../html.js';
+import { href, html, num, when, type Html } from '../html.js';
 import { age, badge, dataTable, emitterLink } from './parts.js';
 
 /** Delivery per emitter and destination, the delivery log, dead letters with the response, and the search by user id or event name. */
@@ -43,7 +43,7 @@ export function deliveriesPage(d: DeliveriesData, f: DeliveryFilterParams): Html
     html`${r.event}`,
     html`${r.entityId ?? ''}`,
     html`${r.status}`,
-    html`<code>${r.messageId}</code>`,
+    html`<a href="${href('trace', r.messageId)}" title="Trace this event to its run, audience version and commit"><code>${r.messageId}</code></a>`,
   ]);
   return html`<h1>Deliveries${f.emitter ? html` of ${f.emitter}` : ''}</h1>
 <form class="filter" method="get" action="/deliveries" role="search">
