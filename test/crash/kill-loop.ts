@@ -94,14 +94,16 @@ export async function runKillLoop(o: KillLoopOptions): Promise<KillLoopReport> {
       const arrivalsBefore = recorder.arrivals;
       const droppedBefore = recorder.dropped;
       const daemon = spawnLinked(project.dir, ['run', ...flags]);
+      // A pass that ended after this life's compute committed delivered all there was.
+      const deliveredAll = /premium: Live[\s\S]*premium-changes -> hook: /;
       const began =
         phase === 'starting'
           ? true
           : phase === 'computing'
             ? await daemon.waitFor(/premium: computing/, timeout)
             : phase === 'delivering'
-              ? await recorder.waitForArrival(arrivalsBefore + nthRequest, timeout, () => daemon.child.exitCode !== null)
-              : await daemon.waitFor(/premium-changes -> hook: /, timeout);
+              ? await recorder.waitForArrival(arrivalsBefore + nthRequest, timeout, () => daemon.child.exitCode !== null || deliveredAll.test(daemon.output()))
+              : await daemon.waitFor(deliveredAll, timeout);
       await new Promise((r) => setTimeout(r, delay));
       const out = daemon.output();
       if (daemon.child.exitCode !== null) throw new Error(`linked run ended before its ${signal} (${daemon.child.exitCode}):\n${out}`);
