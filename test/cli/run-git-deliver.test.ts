@@ -106,9 +106,11 @@ describe('linked run --git delivers', () => {
 
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
-      // The gauges are read when a tick closes the warehouse: poll until the first such tick.
+      // The gauges are read when the daemon lets go of the warehouse: poll until a read after the delivery.
+      const delivered = (x: { name: string; labels: Record<string, string>; value: number }) =>
+        x.name === 'linked_outbox_depth' && x.labels.emitter === 'silver-entered' && x.value === 0;
       let samples = parseMetrics(await (await fetch(`${base}/metrics`)).text());
-      for (let i = 0; i < 50 && !samples.some((x) => x.name === 'linked_outbox_depth'); i++) {
+      for (let i = 0; i < 150 && !samples.some(delivered); i++) {
         await new Promise((r) => setTimeout(r, 200));
         samples = parseMetrics(await (await fetch(`${base}/metrics`)).text());
       }
