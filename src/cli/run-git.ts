@@ -6,6 +6,8 @@ import { syncLoop, syncOnce, type SyncResult } from '../controller/sync-loop.js'
 import { displayUrl } from '../github/redact.js';
 import { LinkedError } from '../model/errors.js';
 import { parseDuration } from './terminal.js';
+import type { Desired } from '../model/desired.js';
+import type { DaemonReporting } from './daemon-observe.js';
 import { deliveryLine } from './daemon-run.js';
 import { EXIT } from './run.js';
 
@@ -36,25 +38,41 @@ export function describeSync(r: SyncResult): string {
   return `sync ${r.status}${commit}${steps}${r.message ? `: ${r.message}` : ''}`;
 }
 
+/** A sync attempt as a log record's fields (no objects: see LogValue). */
+const syncFields = (r: SyncResult) => ({
+  status: r.status,
+  commit: r.commit,
+  synced_commit: r.syncedCommit,
+  applied: r.applied,
+  computed: r.computed,
+  pending_deletes: r.pendingDeletes,
+  failed_step: r.failedStep,
+  error: r.status === 'failed' ? (r.message ?? undefined) : undefined,
+  message: r.status !== 'failed' ? (r.message ?? undefined) : undefined,
+});
+
 /**
  * `linked run --git`: pull, synthesize, plan, apply (deletes only with --prune), then compute and
  * deliver; between pulls, the compute schedule ticks and the delivery loop runs as usual. With
- * --once: one attempt, then delivery until the outboxes are empty; exit 1 on failure.
+ * --once: one attempt, then delivery until the outboxes are empty; exit 1 on failure. `reporting`
+ * (the daemon's logs, metrics, health and --listen endpoint, as for `linked run` without git)
+ * observes every daemon the sync builds; `onDesired` learns each synth (its secrets are masked).
  */
-export async function runFromGit(flags: RunGitFlags): Promise<void> {
+export async function runFromGit(flags: RunGitFlags, reporting: DaemonReporting, onDesired: (desired: Desired) => void): Promise<void> {
   if (flags.outDir) throw new LinkedError('INVALID_OPTION', '--out-dir does not apply with --git: the controller synthesizes to <dir>/cdktf.out.');
   const dir = resolve(flags.dir ?? process.cwd());
   const workdir = resolve(dir, flags.workdir ?? '.linked/checkout');
   const intervalMs = parseDuration(flags.interval, '--interval');
   if (intervalMs < 1000) throw new LinkedError('INVALID_OPTION', '--interval must be at least 1s.');
-  const stamp = () => new Date().toISOString();
-  const log = flags.json ? undefined : (line: string) => process.stdout.write(`${stamp()} ${line}\n`);
+  const log = reporting.log;
   const write = (line: string) => process.stdout.write(line + '\n');
   const sync = new GitSync({
     dir,
     stack: flags.stack,
     log,
     serve: !flags.once,
+    observe: (options) => reporting.observe(options),
+    onDesired,
     daemon: {
       concurrency: flags.concurrency,
       tickSeconds: flags.tickSeconds,
@@ -72,9 +90,11 @@ export async function runFromGit(flags: RunGitFlags): Promise<void> {
   const options = { repo: flags.git, branch: flags.branch, workdir, prune: flags.prune ?? false, suspend: sync.suspended, steps: sync.steps };
   const record = async (result: SyncResult) => {
     await sync.record(result);
-    if (flags.json) process.stdout.write(JSON.stringify({ sync: result }) + '\n');
+    if (reporting.logger) reporting.event('sync', syncFields(result));
+    else if (flags.json) process.stdout.write(JSON.stringify({ sync: result }) + '\n');
     else log?.(describeSync(result));
   };
+  await reporting.listen();
 
   if (flags.once) {
     let failed = false;
@@ -84,10 +104,12 @@ export async function runFromGit(flags: RunGitFlags): Promise<void> {
       // Then what the sync computed (and anything pending) is delivered, as `linked run --once` does.
       const deliveries = await sync.deliverUntilEmpty();
       if (flags.json) write(JSON.stringify({ sync: result, deliveries }));
+      else if (reporting.logger) reporting.event('sync', syncFields(result));
       else log?.(describeSync(result));
       failed = result.status === 'failed' || onceFailed({ due: [], runs: [], skipped: [], deliveries });
     } finally {
       await sync.stop();
+      await reporting.close();
     }
     if (failed) process.exitCode = EXIT.error;
     return;
@@ -98,9 +120,11 @@ export async function runFromGit(flags: RunGitFlags): Promise<void> {
     log?.(`${signal}: finishing the current step, then stopping`);
     abort.abort();
   };
+  reporting.stopOnSignals();
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   log?.(`controller syncing ${displayUrl(options.repo)} (${flags.branch}) every ${flags.interval}${options.prune ? ', pruning' : ''}; checkout in ${workdir}`);
+  reporting.event('started', { git: displayUrl(options.repo), branch: flags.branch, interval: flags.interval, tick_seconds: flags.tickSeconds, delivering: flags.deliver });
   await syncLoop({
     ...options,
     intervalMs,
@@ -110,5 +134,6 @@ export async function runFromGit(flags: RunGitFlags): Promise<void> {
     idle: { everyMs: flags.tickSeconds * 1000, run: async () => void (await sync.tick()) },
   });
   await sync.stop();
+  await reporting.close();
   log?.('stopped');
 }

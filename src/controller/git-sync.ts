@@ -44,6 +44,13 @@ export interface GitSyncOptions {
    * compute ticks come from the sync loop (`tick`), not from a clock of the controller's own.
    */
   serve?: boolean;
+  /**
+   * Observes each daemon the sync builds (metrics, health, structured logs: the CLI's one
+   * observability setup, as for `linked run` without git).
+   */
+  observe?: (options: DaemonOptions) => DaemonOptions;
+  /** Told each desired state the sync reads (the last good synth on resume, then each plan's). */
+  onDesired?: (desired: Desired) => void;
   /** How long apply waits for the state lock (a pipeline may be applying too). */
   lockTimeoutMs?: number;
   log?: (line: string) => void;
@@ -74,6 +81,7 @@ export class GitSync {
   async resume(): Promise<void> {
     const outDir = lastSynthOf(this.o.dir);
     if (existsSync(join(outDir, 'manifest.json'))) this.desired = await loadDesired(outDir, this.o.stack).catch(() => undefined);
+    if (this.desired) this.o.onDesired?.(this.desired);
   }
 
   readonly steps: SyncSteps<GitPlan> = {
@@ -95,6 +103,7 @@ export class GitSync {
         buildPlan(wh, desired, { diagnostics: await planDiagnostics(desired, wh) }),
       );
       this.desired = desired;
+      this.o.onDesired?.(desired);
       return { plan, ...planCounts(plan) };
     },
     apply: async ({ plan: full }, { prune }) => {
@@ -171,7 +180,7 @@ export class GitSync {
     const previous = this.daemon;
     const wh = d.warehouse;
     const duckDbFile = wh.type === 'duckdb' && wh.path !== ':memory:' ? resolve(this.o.dir, wh.path) : undefined;
-    const daemon = new Daemon({
+    const options: DaemonOptions = {
       ...this.o.daemon,
       open: () => openWarehouse(wh, this.o.dir),
       schema: wh.stateSchema,
@@ -179,7 +188,8 @@ export class GitSync {
       duckDbFile,
       requestDir: duckDbFile ? requestDirFor(duckDbFile) : undefined,
       loadModel: (w) => readAppliedModel(w, wh.stateSchema, d.stack),
-    });
+    };
+    const daemon = new Daemon(this.o.observe ? this.o.observe(options) : options);
     // Set before the old one stops, so a caller meanwhile finds this one (and never builds a third).
     this.daemon = daemon;
     this.daemonWarehouse = warehouse;

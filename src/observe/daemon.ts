@@ -10,7 +10,8 @@ import type { DaemonLogger } from './log.js';
 import { DaemonMetrics, type RequestObservation } from './metrics.js';
 
 export interface DaemonObservabilityOptions {
-  schema: string;
+  /** The state schema and stack whose gauges are read; or given per `trackOpen` (a git sync's daemon changes with its synth). */
+  schema?: string;
   stack?: string;
   /** Where run and batch records go (`--log-format json`); none: counted, not logged. */
   logger?: DaemonLogger;
@@ -43,16 +44,21 @@ export class DaemonObservability {
     return this.o.now?.() ?? new Date();
   }
 
-  /** The controller's `open`, observed: health follows the sessions, gauges refresh before each close. */
-  trackOpen(open: () => Promise<Warehouse>): () => Promise<Warehouse> {
-    return this.health.track(open, (wh) => (this.server ? this.refreshGauges(wh) : Promise.resolve()));
+  /**
+   * The controller's `open`, observed: health follows the sessions, gauges (of `of`'s state, else
+   * the options') refresh before each close.
+   */
+  trackOpen(open: () => Promise<Warehouse>, of?: { schema: string; stack?: string }): () => Promise<Warehouse> {
+    return this.health.track(open, (wh) => (this.server ? this.refreshGauges(wh, of) : Promise.resolve()));
   }
 
   /** Reads the state gauges (members, leases, outbox backlog) on an open warehouse. */
-  async refreshGauges(wh: Warehouse): Promise<void> {
-    const store = new GaugeStore(wh, this.o.schema);
+  async refreshGauges(wh: Warehouse, of: { schema?: string; stack?: string } = this.o): Promise<void> {
+    const schema = of.schema;
+    if (schema === undefined) return;
+    const store = new GaugeStore(wh, schema);
     const now = this.now();
-    const { emitters } = groupApplied(await readAppliedResources(wh, this.o.schema, { stack: this.o.stack }));
+    const { emitters } = groupApplied(await readAppliedResources(wh, schema, { stack: of.stack }));
     const [sizes, leases] = [await store.audienceSizes(), await store.liveLeases(now)];
     const backlog = await store.backlog(emitters);
     this.metrics.setState({ sizes, leases, backlog, now });

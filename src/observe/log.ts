@@ -19,9 +19,15 @@ const MASK = '***';
  * references (read from the environment by name) are masked wherever they appear, since an error
  * message or a destination's response could echo one.
  */
-export function createLogger(options: { format: LogFormat; write: (line: string) => void; secrets?: readonly string[]; now?: () => Date }): DaemonLogger {
-  const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
-  const redact = (text: string) => secrets.reduce((out, s) => out.split(s).join(MASK), text);
+export function createLogger(options: {
+  format: LogFormat;
+  write: (line: string) => void;
+  /** The values to mask; a function when they change while the daemon runs (read at each line). */
+  secrets?: readonly string[] | (() => readonly string[]);
+  now?: () => Date;
+}): DaemonLogger {
+  const secrets = () => (typeof options.secrets === 'function' ? options.secrets() : (options.secrets ?? [])).filter((s) => s.length >= 4);
+  const redact = (text: string) => secrets().reduce((out, s) => out.split(s).join(MASK), text);
   const now = () => (options.now?.() ?? new Date()).toISOString();
   if (options.format === 'json') {
     return {

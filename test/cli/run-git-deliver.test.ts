@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { startServer, type TestServer } from '../activation/helpers.js';
 import { GitFixture } from '../github/git-fixture.js';
+import { parseMetrics } from '../observe/prometheus.js';
 import { linkedAsync as linked } from '../plan/cli-project.js';
 
 const BIN = fileURLToPath(new URL('../../bin/linked.js', import.meta.url));
@@ -73,28 +74,63 @@ describe('linked run --git delivers', () => {
     expect(received()).toEqual(['Audience Entered:u1', 'Audience Entered:u2']);
   }, 180_000);
 
-  it('serving: each pushed commit is applied, computed and its events delivered', async () => {
+  it('serving: each pushed commit is applied, computed and its events delivered; --listen and --log-format json as without --git', async () => {
     const before = server.requests.length;
-    const child = spawn(process.execPath, [BIN, 'run', '--git', repo.origin, '--dir', home, '--interval', '1s', '--tick-seconds', '1'], {
+    const child = spawn(process.execPath, [BIN, 'run', '--git', repo.origin, '--dir', home, '--interval', '1s', '--tick-seconds', '1', '--listen', '127.0.0.1:0', '--log-format', 'json'], {
       env: { ...process.env, NO_COLOR: '1' },
     });
     let out = '';
+    let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const exited = new Promise<number | null>((done) => child.on('close', done));
+    // Every stdout line is one JSON record.
+    const records = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const waitForRecord = async (what: string, test: (r: Record<string, unknown>) => boolean) => {
+      for (let i = 0; i < 900 && !records().some(test); i++) await new Promise((r) => setTimeout(r, 100));
+      const found = records().find(test);
+      expect(found, `waiting for ${what}:\n${out}\n${err}`).toBeDefined();
+      return found!;
+    };
     try {
+      const listening = await waitForRecord('listening', (r) => r.msg === 'listening');
+      const base = `http://127.0.0.1:${listening.port as number}`;
       const next = repo.commit(project(server.url, ['gold', 'silver']), 'Silver too');
-      for (let i = 0; i < 900 && server.requests.length < before + 1; i++) await new Promise((r) => setTimeout(r, 100));
-      expect(out).toContain(`sync synced ${next.slice(0, 12)} (applied, computed)`);
-      for (let i = 0; i < 100 && !out.includes('silver-entered -> hook: 1 sent'); i++) await new Promise((r) => setTimeout(r, 100));
+      await waitForRecord('the sync', (r) => r.msg === 'sync' && r.status === 'synced' && r.commit === next && r.applied === true && r.computed === true);
       // Kicked by the compute, or found by the loop's look when that came first: either way delivered.
-      expect(out).toMatch(/silver-entered -> hook: 1 sent, 0 failed, 0 dead-lettered \(delivered, after (compute|poll)/);
+      await waitForRecord('the delivery', (r) => r.msg === 'delivery' && r.emitter === 'silver-entered' && r.sent === 1 && r.status === 'delivered');
+      expect(records().find((r) => r.msg === 'run' && r.audience === 'silver')).toMatchObject({ status: 'Live', members: 1, entered: 1 });
       // Gold had nothing new: delivered once, by --once.
       expect(received()).toEqual(['Audience Entered:u1', 'Audience Entered:u2', 'Audience Entered:u3']);
+      expect(server.requests.length).toBe(before + 1);
+
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      // The gauges are read when the daemon lets go of the warehouse: poll until a read after the delivery.
+      const delivered = (x: { name: string; labels: Record<string, string>; value: number }) =>
+        x.name === 'linked_outbox_depth' && x.labels.emitter === 'silver-entered' && x.value === 0;
+      let samples = parseMetrics(await (await fetch(`${base}/metrics`)).text());
+      for (let i = 0; i < 150 && !samples.some(delivered); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        samples = parseMetrics(await (await fetch(`${base}/metrics`)).text());
+      }
+      const one = (name: string, labels: Record<string, string> = {}) => {
+        const found = samples.filter((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v));
+        expect(found, `${name} ${JSON.stringify(labels)}`).toHaveLength(1);
+        return found[0].value;
+      };
+      expect(one('linked_runs_total', { audience: 'silver', status: 'Live' })).toBe(1);
+      expect(one('linked_audience_entered_total', { audience: 'silver' })).toBe(1);
+      expect(one('linked_audience_members', { audience: 'silver' })).toBe(1);
+      expect(one('linked_events_sent_total', { emitter: 'silver-entered', destination: 'hook' })).toBe(1);
+      expect(one('linked_outbox_depth', { emitter: 'silver-entered', destination: 'hook' })).toBe(0);
+      expect(one('linked_ready')).toBe(1);
     } finally {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    expect(out.trimEnd().endsWith('stopped')).toBe(true);
+    for (const r of records()) expect([typeof r.ts, typeof r.msg]).toEqual(['string', 'string']);
+    expect(records().map((r) => r.msg)).toEqual(expect.arrayContaining(['listening', 'started', 'sync', 'run', 'delivery', 'batch']));
+    expect(records().at(-1)?.msg).toBe('stopped');
   }, 180_000);
 });

@@ -2,13 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deliverAll } from '../../src/activation/deliver.js';
 import { Audience, DataGraph, Desired, Destination, EventEmitter } from '../../src/model/index.js';
 import { writeResource } from '../../src/state/apply/resources.js';
-import { ComputeRequestStore } from '../../src/state/control/compute-requests.js';
+import { requestDirFor, writeRequestFile } from '../../src/controller/request-files.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { writeManifest } from '../plan/fixtures.js';
@@ -18,6 +18,11 @@ import { writeManifest } from '../plan/fixtures.js';
  * "premium" has one emitter of membership changes to a webhook, a webhook that records every event
  * it receives, `linked run` as a real child process, and the checks that read what arrived against
  * what the warehouse says.
+ *
+ * Between two lives of the daemon the test changes profiles and asks for a compute without opening
+ * the DuckDB file (opening, writing and checkpointing it from the test took about a second a
+ * cycle): the profiles table is a view over a CSV file the test rewrites, and the request is a
+ * request file, as `linked compute` leaves one while a controller holds the file.
  */
 export const SCHEMA = 'LINKED_AUDIENCES';
 export const AUDIENCE = 'premium';
@@ -37,28 +42,92 @@ export interface ReceivedEvent {
 export interface Recorder {
   url: string;
   events: ReceivedEvent[];
+  /** Requests processed (recorded and answered). */
   requests: number;
+  /** Requests whose sender was gone before they were processed (not recorded). */
+  dropped: number;
+  /** Requests whose body arrived (processed, dropped or in processing). */
+  arrivals: number;
+  /**
+   * The sender is about to be killed: the requests in processing now are dropped unprocessed (the
+   * socket's end would tell the same, but only after the kernel, the network stack and the event
+   * loop pass it on, which on a loaded machine can be after the processing time).
+   */
+  cutInProcessing(): void;
+  /** Resolves when the `n`th request arrived, false when time runs out or `gaveUp` says so first. */
+  waitForArrival(n: number, timeoutMs: number, gaveUp: () => boolean): Promise<boolean>;
   close(): Promise<void>;
 }
 
-/** A webhook on 127.0.0.1 that records every event of every request (batches are arrays), answering after `delayMs`. */
+/**
+ * A webhook on 127.0.0.1 that records every event of every request (batches are arrays). It takes
+ * `delayMs` to process a request, as a destination does; a request whose sender vanished meanwhile
+ * (killed) is dropped unprocessed, as a destination behind a proxy that aborts on a client's
+ * disconnect drops it. So a daemon that marked a page delivered before the destination processed
+ * it loses that page to a kill during the whole processing time, not only during the
+ * milliseconds the body is in transit.
+ */
 export async function startRecorder(delayMs: number): Promise<Recorder> {
-  const rec: Recorder = { url: '', events: [], requests: 0, close: async () => undefined };
+  const arrivalWaiters = new Set<() => void>();
+  const rec: Recorder = {
+    url: '',
+    events: [],
+    requests: 0,
+    dropped: 0,
+    arrivals: 0,
+    waitForArrival: (n, timeoutMs, gaveUp) =>
+      new Promise<boolean>((resolve) => {
+        const deadline = Date.now() + timeoutMs;
+        const check = () => {
+          const done = rec.arrivals >= n ? true : Date.now() > deadline || gaveUp() ? false : undefined;
+          if (done === undefined) return;
+          arrivalWaiters.delete(check);
+          clearInterval(timer);
+          resolve(done);
+        };
+        // Checked on every arrival; the interval only notices a timeout or a sender that ended.
+        const timer = setInterval(check, 50);
+        arrivalWaiters.add(check);
+        check();
+      }),
+    cutInProcessing: () => {
+      for (const p of inProcessing) p.cut = true;
+    },
+    close: async () => undefined,
+  };
+  const inProcessing = new Set<{ cut: boolean }>();
+  // The server keeps a connection half open after its sender ended: each connection's end is watched once.
+  const senderGone = new WeakSet<object>();
   const server = http.createServer((req, res) => {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
-      rec.requests++;
-      const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as unknown;
-      for (const e of (Array.isArray(body) ? body : [body]) as { messageId: string; userId: string; traits?: Record<string, unknown> }[]) {
-        rec.events.push({ messageId: e.messageId, userId: e.userId, member: e.traits?.[AUDIENCE] === true, raw: JSON.stringify(e) });
-      }
-      // Answered after the events are recorded: a kill meanwhile leaves them delivered, unacknowledged.
+      rec.arrivals++;
+      const processing = { cut: false };
+      inProcessing.add(processing);
+      for (const check of [...arrivalWaiters]) check();
       setTimeout(() => {
+        inProcessing.delete(processing);
+        if (processing.cut || senderGone.has(req.socket) || req.socket.destroyed) {
+          rec.dropped++;
+          return;
+        }
+        rec.requests++;
+        const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as unknown;
+        for (const e of (Array.isArray(body) ? body : [body]) as { messageId: string; userId: string; traits?: Record<string, unknown> }[]) {
+          rec.events.push({ messageId: e.messageId, userId: e.userId, member: e.traits?.[AUDIENCE] === true, raw: JSON.stringify(e) });
+        }
+        // Recorded, then answered: a kill before the answer is read and its page committed leaves
+        // the events delivered, unacknowledged (they are resent: the duplicates a crash may cause).
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{"ok":true}');
       }, delayMs);
     });
+  });
+  server.on('connection', (socket) => {
+    const gone = () => senderGone.add(socket);
+    socket.once('end', gone);
+    socket.once('close', gone);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   rec.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -73,12 +142,18 @@ export async function startRecorder(delayMs: number): Promise<Recorder> {
 export interface CrashProject {
   dir: string;
   db: string;
+  /** The profiles' plans by user index: the CSV behind main.profiles, as last written. */
+  plans: string[];
+  csv: string;
 }
 
 /** `users` profiles, a fifth of them premium; the audience and its emitter applied (batches to the webhook). */
 export async function createProject(webhookUrl: string, users: number): Promise<CrashProject> {
   const dir = mkdtempSync(join(tmpdir(), 'linked-crash-'));
   const db = join(dir, 'w.duckdb');
+  const csv = join(dir, 'profiles.csv');
+  const project: CrashProject = { dir, db, csv, plans: Array.from({ length: users }, (_, i) => (i % 5 === 0 ? 'premium' : 'basic')) };
+  writeProfiles(project);
   const graph = DataGraph.parse({ profile: { table: 'main.profiles', id: 'user_id', traits: ['plan'] } });
   const audience = Audience.parse({
     key: AUDIENCE,
@@ -95,7 +170,8 @@ export async function createProject(webhookUrl: string, users: number): Promise<
   const wh = await openDuckDb(db);
   try {
     await migrateState(wh, SCHEMA);
-    await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, CASE WHEN i % 5 = 0 THEN 'premium' ELSE 'basic' END AS plan FROM range(?) t(i)`, [users]);
+    // DDL cannot bind the path; mkdtemp's name holds no quote.
+    await wh.query(`CREATE VIEW main.profiles AS SELECT * FROM read_csv('${csv}', header = true, columns = {'user_id': 'VARCHAR', 'plan': 'VARCHAR'})`);
     const ctx = { applyId: 'a', appliedAt: new Date(), appliedBy: null, commitSha: null, stack: 'crash' };
     await writeResource(wh, SCHEMA, 'data_graph', 'graph', graph, ctx, true);
     await writeResource(wh, SCHEMA, 'audience', audience.key, audience, ctx, true);
@@ -108,27 +184,28 @@ export async function createProject(webhookUrl: string, users: number): Promise<
   } finally {
     await wh.close();
   }
-  return { dir, db };
+  return project;
+}
+
+/** Rewrites the CSV behind main.profiles (renamed into place: a compute never reads half a file). */
+function writeProfiles(p: CrashProject): void {
+  const tmp = `${p.csv}.tmp`;
+  writeFileSync(tmp, 'user_id,plan\n' + p.plans.map((plan, i) => `u${i},${plan}\n`).join(''));
+  renameSync(tmp, p.csv);
 }
 
 /**
  * Flips the plan of `count` users drawn by `random` and asks for a compute of the audience, as
- * `linked compute --request` does: done while no daemon runs, so it opens the file directly.
+ * `linked compute --request` does beside a running controller (a request file); done while no
+ * daemon runs, so every life starts with something to compute and deliver.
  */
-export async function changeAndRequest(db: string, users: number, count: number, random: () => number): Promise<void> {
-  const picked = new Set<string>();
-  while (picked.size < Math.min(count, users)) picked.add(`u${Math.floor(random() * users)}`);
-  const ids = [...picked];
-  const wh = await openDuckDb(db);
-  try {
-    await wh.query(
-      `UPDATE main.profiles SET plan = CASE WHEN plan = 'premium' THEN 'basic' ELSE 'premium' END WHERE user_id IN (${ids.map(() => '?').join(', ')})`,
-      ids,
-    );
-    await new ComputeRequestStore(wh, SCHEMA).create(AUDIENCE, 'crash-harness');
-  } finally {
-    await wh.close();
-  }
+export function changeAndRequest(p: CrashProject, count: number, random: () => number): void {
+  const users = p.plans.length;
+  const picked = new Set<number>();
+  while (picked.size < Math.min(count, users)) picked.add(Math.floor(random() * users));
+  for (const i of picked) p.plans[i] = p.plans[i] === 'premium' ? 'basic' : 'premium';
+  writeProfiles(p);
+  writeRequestFile(requestDirFor(p.db), AUDIENCE, 'crash-harness');
 }
 
 export interface Daemon {
@@ -149,14 +226,23 @@ export function spawnLinked(dir: string, args: string[]): Daemon {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal, out, err })),
   );
-  const waitFor = async (re: RegExp, timeoutMs: number) => {
-    const until = Date.now() + timeoutMs;
-    while (!re.test(out)) {
-      if (Date.now() > until || child.exitCode !== null || child.signalCode !== null) return false;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return true;
-  };
+  // Resolves on the output that matches (no polling interval added to every wait).
+  const waitFor = (re: RegExp, timeoutMs: number) =>
+    new Promise<boolean>((resolve) => {
+      if (re.test(out)) return resolve(true);
+      if (child.exitCode !== null || child.signalCode !== null) return resolve(false);
+      const done = (found: boolean) => {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        child.off('exit', onExit);
+        resolve(found);
+      };
+      const onData = () => re.test(out) && done(true);
+      const onExit = () => done(re.test(out));
+      const timer = setTimeout(() => done(false), timeoutMs);
+      child.stdout!.on('data', onData);
+      child.on('exit', onExit);
+    });
   return { child, output: () => out, waitFor, exited };
 }
 
@@ -187,6 +273,15 @@ export interface Verdict {
   pendingRequests: number;
   runningDeliveryRuns: number;
   computingRuns: number;
+}
+
+/** Request files no controller imported. */
+function requestFilesLeft(db: string): number {
+  try {
+    return readdirSync(requestDirFor(db)).filter((n) => n.endsWith('.json')).length;
+  } catch {
+    return 0;
+  }
 }
 
 /** Reads the file (no daemon may hold it) and compares it with what the webhook received. */
@@ -228,7 +323,7 @@ export async function verify(db: string, events: readonly ReceivedEvent[]): Prom
       membershipMismatches: [...users].filter((u) => (atDestination.get(u) ?? false) !== truth.has(u)).length,
       leases: held.length,
       heldLeases: held.map((l) => `${l.k} by ${l.h}`),
-      pendingRequests: await count(`SELECT count(*) AS n FROM "${SCHEMA}"."compute_requests" WHERE picked_at IS NULL`),
+      pendingRequests: (await count(`SELECT count(*) AS n FROM "${SCHEMA}"."compute_requests" WHERE picked_at IS NULL`)) + requestFilesLeft(db),
       runningDeliveryRuns: await count(`SELECT count(*) AS n FROM "${SCHEMA}"."delivery_runs" WHERE status = 'running'`),
       computingRuns: await count(`SELECT count(*) AS n FROM "${SCHEMA}"."runs" WHERE status = 'Computing'`),
     };

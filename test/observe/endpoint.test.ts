@@ -10,6 +10,7 @@ import { writeResource } from '../../src/state/apply/resources.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { writeManifest } from '../plan/fixtures.js';
+import { parseMetrics } from './prometheus.js';
 
 /*
  * `linked run --listen` as a platform team runs it: a real process on a real DuckDB file, its
@@ -31,19 +32,6 @@ async function freePort(): Promise<number> {
   const port = (s.address() as { port: number }).port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
-}
-
-/** Prometheus text format: `name{labels} value` lines, comments skipped. */
-function parseMetrics(text: string): { name: string; labels: Record<string, string>; value: number }[] {
-  return text
-    .split('\n')
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l) => {
-      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(l);
-      if (!m) throw new Error(`not a sample line: ${l}`);
-      const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
-      return { name: m[1], labels, value: Number(m[3]) };
-    });
 }
 
 /** Resolves when a log line satisfies `test` (the process writes one JSON line per record). */

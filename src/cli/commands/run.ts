@@ -11,9 +11,8 @@ import { EXIT, printJson } from '../run.js';
 import { parseDuration } from '../terminal.js';
 import { DEFAULT_RETENTION_DAYS } from '../../state/retention/retention.js';
 import { runFromGit } from '../run-git.js';
-import { DaemonObservability } from '../../observe/daemon.js';
-import { parseListen } from '../../observe/http.js';
-import { createLogger, LOG_FORMATS, referencedSecretValues } from '../../observe/log.js';
+import { referencedSecretValues } from '../../observe/log.js';
+import { DaemonReporting } from '../daemon-observe.js';
 import { createUiHandler, dashboardToken } from '../../ui/server.js';
 import { readerSource } from '../../ui/source.js';
 
@@ -111,70 +110,61 @@ Examples:
         tickSeconds: positive(flags.tickSeconds, '--tick-seconds'),
         leaseTtlMs: positive(flags.leaseTtl, '--lease-ttl') * 1000,
       };
-      if (!(LOG_FORMATS as readonly string[]).includes(flags.logFormat)) throw new LinkedError('INVALID_OPTION', `--log-format must be text or json, got "${flags.logFormat}".`);
       const gc = backgroundGc(flags);
-      const listen = flags.listen !== undefined ? parseListen(flags.listen) : undefined;
-      if ((flags.ui || flags.uiTokenSecret !== undefined) && !listen) throw new LinkedError('INVALID_OPTION', '--ui serves the dashboard on the --listen address: add --listen 127.0.0.1:9464 (or another host:port).');
+      if ((flags.ui || flags.uiTokenSecret !== undefined) && flags.listen === undefined) {
+        throw new LinkedError('INVALID_OPTION', '--ui serves the dashboard on the --listen address: add --listen 127.0.0.1:9464 (or another host:port).');
+      }
       if (flags.uiTokenSecret !== undefined && !flags.ui) throw new LinkedError('INVALID_OPTION', '--ui-token-secret guards the dashboard: add --ui.');
-      const uiToken = flags.ui && listen ? dashboardToken(listen.host, flags.uiTokenSecret) : undefined;
-      if (flags.git !== undefined && (listen || flags.logFormat !== 'text')) throw new LinkedError('INVALID_OPTION', '--listen and --log-format do not apply with --git yet: run the controller without --git to serve them.');
+      if (flags.git !== undefined && flags.ui) throw new LinkedError('INVALID_OPTION', '--ui does not apply with --git: serve the dashboard with `linked ui --dir <dir>` beside it.');
       const delivery = { pageSize: positive(flags.pageSize, '--page-size'), timeoutMs: positive(flags.timeout, '--timeout') };
-      if (flags.git !== undefined) return runFromGit({ ...flags, git: flags.git, ...tuning, delivery, gc });
+      if (flags.git !== undefined) {
+        const intervalMs = parseDuration(flags.interval, '--interval');
+        // A sync's synth (and npm ci) opens no warehouse: health allows a few intervals of it.
+        let secrets: readonly string[] = [];
+        const reporting = new DaemonReporting(flags, { tickSeconds: tuning.tickSeconds, quietMs: 3 * intervalMs, secrets: () => secrets });
+        return runFromGit({ ...flags, git: flags.git, ...tuning, delivery, gc }, reporting, (desired) => (secrets = referencedSecretValues(desired)));
+      }
       if (flags.prune || flags.workdir) throw new LinkedError('INVALID_OPTION', '--prune and --workdir need --git.');
       const dir = resolve(flags.dir ?? process.cwd());
       // Only the warehouse config comes from the synthesized project; what runs is the applied state.
       const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
-      // JSON logs replace the text lines (the logger writes its own records).
-      const out = { json: (flags.json ?? false) || flags.logFormat === 'json', runs: !flags.once };
-      const logger =
-        flags.logFormat === 'json' ? createLogger({ format: 'json', write: (l) => process.stdout.write(l), secrets: referencedSecretValues(desired) }) : undefined;
-      const options = daemonOptions(desired, dir, out);
-      const observe = new DaemonObservability({ schema: options.schema, stack: flags.stack, logger, staleAfterMs: Math.max(60_000, 6 * tuning.tickSeconds * 1000) });
-      const hooks = observe.deliveryHooks();
-      const daemon = new Daemon({
-        ...options,
-        ...tuning,
-        open: observe.trackOpen(options.open),
-        log: logger ? (line) => logger.line(line) : options.log,
-        onRun: (s) => {
-          observe.onRun(s);
-          if (!logger) options.onRun?.(s);
-        },
-        // --once --json prints one report at the end, not a line per pass.
-        onDelivery: (report) => {
-          observe.onDelivery({ runId: report.runId, emitters: [report] });
-          if (!(flags.once && flags.json) && !logger) options.onDelivery?.(report);
-        },
-        onBatch: hooks.onProgress,
-        deliver: flags.deliver,
-        delivery: { ...delivery, onRequest: hooks.onRequest },
-        loadModel: (wh) => readAppliedModel(wh, options.schema, flags.stack),
-        // `--once` is a job, not a daemon: it leaves retention to `linked gc`.
-        gc: flags.once ? undefined : gc,
-        onGc: observe.onGc,
-      });
-      if (listen) {
-        const ui = flags.ui
-          ? createUiHandler(readerSource({ schema: options.schema, stack: flags.stack, projectDir: dir, open: daemon.open, secrets: referencedSecretValues(desired) }), { token: uiToken })
-          : undefined;
-        const bound = await observe.listen(listen, ui);
-        if (!flags.json && !logger) process.stdout.write(`${new Date().toISOString()} serving /healthz /readyz /metrics${ui ? ' and the dashboard' : ''} on http://${bound.host}:${bound.port}\n`);
-        logger?.event('listening', { host: bound.host, port: bound.port });
-      }
+      const secrets = referencedSecretValues(desired);
+      const reporting = new DaemonReporting(flags, { tickSeconds: tuning.tickSeconds, secrets: () => secrets });
+      const listen = reporting.listenAddress;
+      const uiToken = flags.ui && listen ? dashboardToken(listen.host, flags.uiTokenSecret) : undefined;
+      const options = daemonOptions(desired, dir, { json: flags.json ?? false, runs: !flags.once });
+      const daemon = new Daemon(
+        reporting.observe({
+          ...options,
+          ...tuning,
+          // --once --json prints one report at the end, not a line per pass.
+          onDelivery: flags.once && flags.json ? undefined : options.onDelivery,
+          deliver: flags.deliver,
+          delivery,
+          loadModel: (wh) => readAppliedModel(wh, options.schema, flags.stack),
+          // `--once` is a job, not a daemon: it leaves retention to `linked gc`.
+          gc: flags.once ? undefined : gc,
+        }),
+      );
+      const ui = flags.ui
+        ? createUiHandler(readerSource({ schema: options.schema, stack: flags.stack, projectDir: dir, open: daemon.open, secrets }), { token: uiToken })
+        : undefined;
+      await reporting.listen(ui, ui ? ' and the dashboard' : '');
       if (flags.once) {
         const report = await daemon.once();
-        await observe.close();
+        await reporting.close();
         if (flags.json) printJson(report);
         else process.stdout.write(renderOnce(report));
         if (onceFailed(report)) process.exitCode = EXIT.error;
         return;
       }
       const what = flags.deliver ? 'computing and delivering' : 'computing only (--no-deliver)';
-      process.once('SIGTERM', () => observe.markStopping());
-      logger?.event('started', { controller: daemon.id, tick_seconds: tuning.tickSeconds, delivering: flags.deliver });
-      await serveUntilSignal(daemon, out, `controller ${daemon.id} started, ${what} (tick ${flags.tickSeconds} s)`);
-      await observe.close();
-      logger?.line('stopped');
+      reporting.stopOnSignals();
+      reporting.event('started', { controller: daemon.id, tick_seconds: tuning.tickSeconds, delivering: flags.deliver });
+      // JSON logs replace the text lines (the logger writes its own records).
+      await serveUntilSignal(daemon, { json: (flags.json ?? false) || !reporting.printsOwnLines, runs: true }, `controller ${daemon.id} started, ${what} (tick ${flags.tickSeconds} s)`);
+      await reporting.close();
+      reporting.logger?.line('stopped');
     });
 }
 
