@@ -1,19 +1,12 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { LinkedError } from '../model/errors.js';
 import { classifyDuckDbError } from './errors.js';
 import { TransactionGate } from './transactions.js';
 import type { CatalogColumn, CatalogTable, QueryOptions, QueryResult, Row, Warehouse } from './types.js';
 import { and, cast, col, eq, fn, isNotNull, isNull, or, param, select, table, type Expr, type Select } from '../dialect/ast.js';
 import { execute } from './execute.js';
-
-// Required, not imported: the package is CommonJS whose index re-exports about 180 files, and an
-// ESM import of it has Node's CJS lexer read every one of them for their export names before
-// running them, which doubles what loading DuckDB costs every command that opens a warehouse.
-const { DuckDBInstance } = createRequire(import.meta.url)('@duckdb/node-api') as typeof import('@duckdb/node-api');
-type DuckDBInstance = InstanceType<typeof DuckDBInstance>;
 
 /** The columns of one table from information_schema, in order; `catalog` null: the current database. */
 function columnsQuery(catalog: string | null, schema: string, name: string): Select {

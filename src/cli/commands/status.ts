@@ -4,7 +4,7 @@ import { readDeliveryHealth, type EmitterHealthView } from '../../activation/hea
 import { formatAge, renderStatus, statusView, table } from '../../compute/format.js';
 import { readStatuses } from '../../compute/status.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
-import { openProject } from '../context.js';
+import { openProjectState } from '../context.js';
 import { printJson } from '../run.js';
 import { SyncStatusStore, type SyncStatusRow } from '../../state/control/sync-status.js';
 
@@ -57,13 +57,13 @@ export function register(program: Command): void {
       ),
   )
     .action(async (flags: ProjectFlags) => {
-      const project = await openProject(projectOptions(flags));
+      const project = await openProjectState(projectOptions(flags));
       try {
         const wh = project.warehouse;
         const model = await readAppliedModel(wh, project.stateSchema, flags.stack);
         const rows = new Map((await readStatuses(wh, project.stateSchema)).map((r) => [r.audienceKey, r]));
         const views = (model?.audiences ?? []).map((a) => statusView(a, rows.get(a.key)));
-        const [sync] = await new SyncStatusStore(wh, project.stateSchema).read(project.desired.stack);
+        const [sync] = await new SyncStatusStore(wh, project.stateSchema).read(project.stack);
         const delivery = await readDeliveryHealth(wh, project.stateSchema, { stack: flags.stack });
         if (flags.json) printJson({ audiences: views, delivery, sync: sync ?? null });
         else process.stdout.write(renderStatus(views) + renderDeliveryHealth(delivery) + (sync ? renderSyncStatus(sync) : ''));
