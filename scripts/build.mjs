@@ -17,7 +17,7 @@ const commands = readdirSync(join(root, 'src/cli/commands'))
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts'))
   .map((f) => join(root, 'src/cli/commands', f));
 
-const BUNDLED = new Set(['@duckdb/node-api', 'zod']);
+const BUNDLED = new Set(['@duckdb/node-api', 'zod', 'commander']);
 const packageName = (spec) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
 const externalPackages = {
   name: 'external-packages',
@@ -26,6 +26,9 @@ const externalPackages = {
       if (args.path.startsWith('node:') || BUNDLED.has(packageName(args.path))) return undefined;
       return { path: args.path, external: true };
     });
+    // zod's `z.locales` namespace holds every language's messages (about a third of zod's code);
+    // we never call it, and English, the default, is imported on its own.
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({ contents: "export { default as en } from './en.js';", loader: 'js' }));
   },
 };
 
