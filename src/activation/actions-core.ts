@@ -1,18 +1,21 @@
 import { createRequire } from 'node:module';
 
 /*
- * The one place @segment/actions-core is loaded (decision D8).
+ * The one place @segment/actions-core is loaded (decision D8), on first use: the package (with
+ * liquidjs and ajv) costs a noticeable share of a command's start-up, and the commands that only
+ * read delivery's state (`linked status`, the dashboard) never send or map an event.
  *
- * Why createRequire: the package's ESM build imports `parseFql` from
+ * Why require, not import: the package's ESM build imports `parseFql` from
  * @segment/destination-subscriptions, whose only build Node can load is CommonJS and whose named
  * exports Node's CJS lexer cannot see, so `import '@segment/actions-core'` fails at link time
  * ("does not provide an export named 'parseFql'"). Its CommonJS build loads and runs fine.
  * The types below are the subset of its API we use, kept loose on purpose: action payloads are
  * whatever the mapping produces, validated at run time by the action's field schema.
  */
-const require = createRequire(import.meta.url);
-const core = require('@segment/actions-core') as ActionsCore;
-const mappingValidate = (require('@segment/actions-core/mapping-kit/validate') as { default: (m: unknown) => void }).default;
+const requireCjs = createRequire(import.meta.url);
+let loaded: ActionsCore | undefined;
+const core = (): ActionsCore => (loaded ??= requireCjs('@segment/actions-core') as ActionsCore);
+let mappingValidator: ((m: unknown) => void) | undefined;
 
 /** A request made through actions-core's request client (node-fetch based). */
 export type RequestClient = (url: string, options?: Record<string, unknown>) => Promise<CoreResponse>;
@@ -103,15 +106,20 @@ export interface MultiStatusResponse {
   pushErrorResponse(value: { status: number; errormessage: string; body?: unknown; sent?: unknown }): void;
 }
 
-export const ActionsDestination = core.Destination;
+/** An actions-core `Destination` running `definition`'s actions. */
+export const newActionsDestination = (definition: unknown): CoreDestination => new (core().Destination)(definition);
 /** mapping-kit's transform: evaluates @path, @template, @if, ... against an event. */
-export const transformMapping = core.transform;
+export const transformMapping = (mapping: Record<string, unknown>, data: unknown): Record<string, unknown> => core().transform(mapping, data);
 /** The mapping made of each field's `default` directive: what a preset starts from. */
-export const fieldDefaults = core.defaultValues;
-export const HTTPError = core.HTTPError;
-export const MultiStatusResponse = core.MultiStatusResponse;
+export const fieldDefaults = (fields: Record<string, unknown>): Record<string, unknown> => core().defaultValues(fields);
+/** True for the error actions-core's request client throws on a non-2xx answer. */
+export const isHTTPError = (e: unknown): e is InstanceType<ActionsCore['HTTPError']> => e instanceof core().HTTPError;
+export const newMultiStatusResponse = (): MultiStatusResponse => new (core().MultiStatusResponse)();
 /** Throws (with mapping-kit's own message) when a mapping is not valid mapping-kit JSON. */
-export const validateMapping = mappingValidate;
+export function validateMapping(mapping: unknown): void {
+  mappingValidator ??= (requireCjs('@segment/actions-core/mapping-kit/validate') as { default: (m: unknown) => void }).default;
+  mappingValidator(mapping);
+}
 
 /**
  * Request options for a JSON body: `request(url, { method: 'post', ...jsonBody(value) })`, the

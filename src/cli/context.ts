@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { waitersDirFor, whileWaiting } from '../controller/file-waiters.js';
-import { loadDesired } from '../manifest/index.js';
+import { loadDesired, loadStackWarehouse } from '../manifest/index.js';
 import type { Desired } from '../model/desired.js';
+import type { WarehouseConfig } from '../model/warehouse.js';
 import { migrateState } from '../state/migrate.js';
 import { openWarehouse } from '../warehouse/index.js';
 import type { Warehouse } from '../warehouse/types.js';
@@ -29,14 +30,33 @@ export interface Project {
 export async function openProject(options: ProjectOptions = {}): Promise<Project> {
   const dir = resolve(options.dir ?? process.cwd());
   const desired = await loadDesired(options.outDir ?? resolve(dir, 'cdktf.out'), options.stack);
-  const warehouse = await openStackWarehouse(desired, dir);
+  return { desired, ...(await openState(desired, dir)) };
+}
+
+/** A project's state, for commands that read what was applied and never what is declared. */
+export interface ProjectState extends Omit<Project, 'desired'> {
+  stack: string;
+}
+
+/**
+ * Like openProject, reading of the manifest only the stack's warehouse: the declared resources
+ * are neither validated nor checked (a manifest being edited does not stop `linked status`).
+ */
+export async function openProjectState(options: ProjectOptions = {}): Promise<ProjectState> {
+  const dir = resolve(options.dir ?? process.cwd());
+  const { stack, warehouse } = loadStackWarehouse(options.outDir ?? resolve(dir, 'cdktf.out'), options.stack);
+  return { stack, ...(await openState({ warehouse }, dir)) };
+}
+
+async function openState(stack: { warehouse: WarehouseConfig }, dir: string): Promise<Omit<Project, 'desired'>> {
+  const warehouse = await openStackWarehouse(stack, dir);
   try {
-    await migrateState(warehouse, desired.warehouse.stateSchema);
+    await migrateState(warehouse, stack.warehouse.stateSchema);
   } catch (e) {
     await warehouse.close();
     throw e;
   }
-  return { dir, desired, warehouse, stateSchema: desired.warehouse.stateSchema, close: () => warehouse.close() };
+  return { dir, warehouse, stateSchema: stack.warehouse.stateSchema, close: () => warehouse.close() };
 }
 
 /**
@@ -44,8 +64,8 @@ export async function openProject(options: ProjectOptions = {}): Promise<Project
  * a running `linked run` or `linked deliver --watch` lets go of the file between two statements,
  * so the command gets it within about a second instead of waiting for a whole delivery.
  */
-export function openStackWarehouse(desired: Desired, dir: string): Promise<Warehouse> {
-  const wh = desired.warehouse;
+export function openStackWarehouse(stack: { warehouse: WarehouseConfig }, dir: string): Promise<Warehouse> {
+  const wh = stack.warehouse;
   if (wh.type !== 'duckdb' || wh.path === ':memory:') return openWarehouse(wh, dir);
   return whileWaiting(waitersDirFor(resolve(dir, wh.path)), () => openWarehouse(wh, dir));
 }

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { readAppliedModel } from '../compute/applied.js';
 import { planCounts } from '../github/plan-summary.js';
 import { redact } from '../github/redact.js';
-import { loadDesired, synthApp } from '../manifest/index.js';
+import { constructPaths, loadDesired, synthApp } from '../manifest/index.js';
 import type { Desired } from '../model/desired.js';
 import { LinkedError } from '../model/errors.js';
 import { applyPlanLocked, withStackLock } from '../plan/apply.js';
@@ -100,7 +100,7 @@ export class GitSync {
     plan: async (outDir) => {
       const desired = await loadDesired(outDir, this.o.stack);
       const plan = await this.session(desired).withWarehouse(async (wh) =>
-        buildPlan(wh, desired, { diagnostics: await planDiagnostics(desired, wh) }),
+        buildPlan(wh, desired, { diagnostics: await planDiagnostics(desired, wh), constructPaths: constructPaths(outDir, desired.stack) }),
       );
       this.desired = desired;
       this.o.onDesired?.(desired);

@@ -39,6 +39,25 @@ export function listStacks(outDir: string): Map<string, string> {
 
 /** Reads `<outDir>/stacks/<stack>/cdk.tf.json` into the validated model. `stack` may be omitted when there is one. */
 export async function loadDesired(outDir = 'cdktf.out', stack?: string): Promise<Desired> {
+  const { name, file } = chooseStack(outDir, stack);
+  return desiredFromStackJson(readJson(file) as Json, name);
+}
+
+/**
+ * Only the stack's name and its validated warehouse (the provider block), for commands that read
+ * the state and never the declared resources (`linked status`): validating every resource and
+ * running the static checks is most of what reading a manifest costs.
+ */
+export function loadStackWarehouse(outDir = 'cdktf.out', stack?: string): { stack: string; warehouse: WarehouseConfig } {
+  const { name, file } = chooseStack(outDir, stack);
+  const problems: string[] = [];
+  const warehouse = loadWarehouse(readJson(file) as Json, problems);
+  if (problems.length > 0) throw invalid(name, problems);
+  return { stack: name, warehouse: warehouse as WarehouseConfig };
+}
+
+/** The stack to read: `stack`, or the only one; errors name the stacks there are. */
+function chooseStack(outDir: string, stack: string | undefined): { name: string; file: string } {
   const dir = resolve(outDir);
   const stacks = listStacks(dir);
   if (stacks.size === 0) {
@@ -49,11 +68,11 @@ export async function loadDesired(outDir = 'cdktf.out', stack?: string): Promise
     if (stacks.size > 1) {
       throw new LinkedError('STACK_AMBIGUOUS', `${dir} holds several stacks (${[...stacks.keys()].join(', ')}): choose one with --stack.`, { stacks: [...stacks.keys()] });
     }
-    name = [...stacks.keys()][0];
+    name = [...stacks.keys()][0]!;
   }
   const file = stacks.get(name);
   if (!file) throw new LinkedError('STACK_UNKNOWN', `No stack "${name}" in ${dir}; stacks: ${[...stacks.keys()].join(', ')}.`);
-  return desiredFromStackJson(readJson(file) as Json, name);
+  return { name, file };
 }
 
 /**

@@ -67,10 +67,19 @@ export function attributesOf(schema: z.ZodType): AttributeSpec[] {
   return [...byField.values()];
 }
 
-/** Attributes of each `linkedaudiences_<kind>` resource type. */
-export const RESOURCE_ATTRIBUTES: Record<ResourceKind, AttributeSpec[]> = Object.fromEntries(
-  RESOURCE_KINDS.map((kind) => [kind, attributesOf(RESOURCE_SCHEMAS[kind])]),
-) as Record<ResourceKind, AttributeSpec[]>;
+/**
+ * Attributes of each `linkedaudiences_<kind>` resource type, each derived on first read: deriving
+ * them converts the whole schema to JSON Schema, which commands that read no resource skip.
+ */
+export const RESOURCE_ATTRIBUTES: Readonly<Record<ResourceKind, AttributeSpec[]>> = Object.defineProperties(
+  {} as Record<ResourceKind, AttributeSpec[]>,
+  Object.fromEntries(
+    RESOURCE_KINDS.map((kind) => {
+      let specs: AttributeSpec[] | undefined;
+      return [kind, { enumerable: true, get: () => (specs ??= attributesOf(RESOURCE_SCHEMAS[kind])) }];
+    }),
+  ),
+);
 
 /** Attributes of the `linkedaudiences` provider block: the warehouse configuration. */
 export const PROVIDER_ATTRIBUTES: AttributeSpec[] = attributesOf(WarehouseConfig);

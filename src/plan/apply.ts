@@ -134,6 +134,7 @@ export const loggedChange = (c: ResourceChange): LoggedChange => ({
   action: c.action as LoggedChange['action'],
   attributes: c.attributes,
   ...(c.replaces ? { replaces: c.replaces } : {}),
+  ...(c.constructPath ? { constructPath: c.constructPath } : {}),
   ...(c.conditionDiff ? { conditionDiff: c.conditionDiff } : {}),
 });
 

@@ -12,12 +12,14 @@ export interface BuildPlanOptions {
   /** Count membership movement of audiences whose condition changes (`--impact`). */
   impact?: boolean | ImpactOptions;
   now?: Date;
+  /** Model address -> construct path, from cdktf.out: where each resource is declared. */
+  constructPaths?: ReadonlyMap<string, string>;
 }
 
 /** Reads the applied state and diffs the desired stack against it. */
 export async function buildPlan(wh: Warehouse, desired: Desired, options: BuildPlanOptions = {}): Promise<Plan> {
   const applied = await readAppliedResources(wh, desired.warehouse.stateSchema, { includeDeleted: true });
-  const plan = makePlan(desired, applied, { diagnostics: options.diagnostics, now: options.now });
+  const plan = makePlan(desired, applied, { diagnostics: options.diagnostics, now: options.now, constructPaths: options.constructPaths });
   if (!options.impact) return plan;
   const impact = await computeImpact(wh, desired, plan, options.impact === true ? {} : options.impact);
   return sealPlan({ ...plan, impact });

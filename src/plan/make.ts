@@ -44,6 +44,8 @@ export interface MakePlanOptions {
   /** Catalog and other diagnostics gathered by the caller; carried into the plan. */
   diagnostics?: Diagnostic[];
   now?: Date;
+  /** Model address -> construct path (manifest's `constructPaths`): shown in each change's header. */
+  constructPaths?: ReadonlyMap<string, string>;
 }
 
 /** The applied rows as one stack sees them. */
@@ -67,7 +69,7 @@ export function makePlan(desired: Desired, applied: readonly AppliedResource[], 
   const view = viewOf(applied, desired);
   const diagnostics: Diagnostic[] = [...(options.diagnostics ?? [])];
   const { forward, noops } = diffDesired(desired, view, diagnostics);
-  const changes = ordered(forward, deletesOf(desired, view), noops);
+  const changes = withConstructPaths(ordered(forward, deletesOf(desired, view), noops), options.constructPaths);
   diagnostics.push(...preventDestroyErrors(changes));
   const summary = summarize(changes);
   return sealPlan({
@@ -84,6 +86,17 @@ export function makePlan(desired: Desired, applied: readonly AppliedResource[], 
     hasChanges: summary.create + summary.update + summary.replace + summary.delete > 0,
     applicable: !hasErrors(diagnostics),
     planHash: '',
+  });
+}
+
+/** Each declared change with the construct that declares it; a delete is declared nowhere any more. */
+function withConstructPaths(changes: ResourceChange[], paths: ReadonlyMap<string, string> | undefined): ResourceChange[] {
+  if (!paths?.size) return changes;
+  return changes.map((c) => {
+    const constructPath = c.action === 'delete' ? undefined : paths.get(c.address);
+    if (!constructPath) return c;
+    const { address, kind, key, ...rest } = c;
+    return { address, kind, key, constructPath, ...rest };
   });
 }
 

@@ -34,7 +34,10 @@ export function renderPlanMarkdown(plan: Plan): string {
     out.push(`No changes: stack \`${plan.stack}\` matches the applied state.`);
   } else {
     out.push(`**${summaryLine(plan.summary)}**`, '', '| | Resource | Action | Notes |', '|---|---|---|---|');
-    for (const c of actionable) out.push(`| ${EMOJI[c.action]} | \`${c.address}\` | ${c.action} | ${c.notes.join('; ').replace(/\|/g, '\\|')} |`);
+    for (const c of actionable) {
+      const declared = c.constructPath ? ` <sub>${c.constructPath.replace(/\|/g, '\\|')}</sub>` : '';
+      out.push(`| ${EMOJI[c.action]} | \`${c.address}\`${declared} | ${c.action} | ${c.notes.join('; ').replace(/\|/g, '\\|')} |`);
+    }
     out.push('', '<details><summary>Details</summary>', '', '```diff');
     for (const c of actionable) out.push(...resourceChangeLines(c).map((l) => diffMarkerLine(fenceSafe(l))), '');
     out.push('```', '', '</details>');

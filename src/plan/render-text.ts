@@ -48,8 +48,12 @@ const isConditionAttribute = (a: AttributeChange) => a.path === 'condition' || a
  * renderers. An audience's condition shows as the readable tree of its diff, in place of its
  * `condition.*` attributes.
  */
-export function resourceChangeLines(c: Pick<ResourceChange, 'address' | 'kind' | 'key' | 'action' | 'attributes' | 'replaces' | 'notes' | 'conditionDiff'>, paint: Paint = (_s, t) => t): string[] {
-  const lines = [`  ${paint('bold', `# ${c.address}`)} ${HEADLINE[c.action]}${c.replaces ? ` (replaces ${c.kind}.${c.replaces})` : ''}`];
+export function resourceChangeLines(
+  c: Pick<ResourceChange, 'address' | 'kind' | 'key' | 'action' | 'attributes' | 'replaces' | 'notes' | 'conditionDiff' | 'constructPath'>,
+  paint: Paint = (_s, t) => t,
+): string[] {
+  const declared = c.constructPath ? ` ${paint('dim', `(${c.constructPath})`)}` : '';
+  const lines = [`  ${paint('bold', `# ${c.address}`)}${declared} ${HEADLINE[c.action]}${c.replaces ? ` (replaces ${c.kind}.${c.replaces})` : ''}`];
   const symbol = SYMBOL[c.action].padStart(3);
   lines.push(`${paint(STYLE[c.action], symbol)} ${c.kind} "${c.key}" {`);
   let conditionShown = false;

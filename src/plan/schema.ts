@@ -40,6 +40,7 @@ const ResourceChangeSchema = z.object({
   address: z.string(),
   kind: z.enum(RESOURCE_KINDS),
   key: z.string(),
+  constructPath: z.string().optional(),
   action: z.enum(['create', 'update', 'replace', 'delete', 'no-op']),
   before: z.unknown().nullable(),
   after: z.unknown().nullable(),

@@ -31,6 +31,11 @@ export interface ResourceChange {
   address: string;
   kind: ResourceKind;
   key: string;
+  /**
+   * Where the app declares the resource: the construct path cdktn recorded in cdktf.out (e.g.
+   * `bank/overdue-cards`). Absent on delete (no longer declared) and when cdktf.out has no metadata.
+   */
+  constructPath?: string;
   action: ChangeAction;
   /** The applied spec (null on create). */
   before: unknown | null;

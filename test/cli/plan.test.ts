@@ -52,6 +52,11 @@ describe('linked init / plan / apply (CLI process)', () => {
     expect(plan.status).toBe(1);
     expect(plan.stdout).toMatch(/^Error \[[A-Z_]+\]: Table main\.no_profiles \(Data Graph profile\) does not exist in the warehouse/m);
     expect(plan.stdout).toMatch(/This plan has \d+ errors? and cannot be applied: [A-Z_]+ \(data_graph\.graph\)[^\n]*\.\n$/);
+    // Each resource's header names the construct that declares it (cdktf.out's metadata).
+    expect(plan.stdout).toContain('  # audience.aud-0 (marketing/aud-0) will be created\n');
+    expect(plan.stdout).toContain('  # data_graph.graph (marketing/graph) will be created\n');
+    const json = PlanSchema.parse(JSON.parse(linked(['plan', '--dir', dir, '--json']).stdout));
+    expect(json.changes.find((c) => c.address === 'audience.aud-0')?.constructPath).toBe('marketing/aud-0');
     // Repeated after the plan, on stderr, with the construct that declared the resource.
     expect(plan.stderr).toMatch(/^Diagnostics: \d+ errors?[^\n]*\n  Error \[[A-Z_]+\] data_graph\.graph, construct marketing\/graph[^\n]*: Table main\.no_profiles \(Data Graph profile\) does not exist/);
     expect(plan.stderr).toMatch(/This plan has \d+ errors? and cannot be applied: [A-Z_]+ \(data_graph\.graph\)[^\n]*\.\n$/);

@@ -29,6 +29,13 @@ export function goldenPlan(): Plan {
   after.destinations[0] = { key: 'hook', type: 'segment', settings: { writeKey: { secret: 'SEGMENT_WRITE_KEY' } } };
   const plan = makePlan(desired(after), appliedFrom(desired(before)), {
     now: NOW,
+    // aud-2 is deleted: declared nowhere any more, its header shows no path.
+    constructPaths: new Map([
+      ['audience.aud-0', 'marketing/audiences/aud-0'],
+      ['audience.aud-2', 'marketing/audiences/aud-2'],
+      ['audience.vip', 'marketing/audiences/vip'],
+      ['destination.hook', 'marketing/hook'],
+    ]),
     diagnostics: [{ severity: 'warning', code: 'COLUMN_TYPE', message: 'Column plan of main.profiles is not a string', resource: 'data_graph.graph' }],
   });
   return sealPlan({
@@ -89,5 +96,9 @@ export function conditionGoldenPlan(): Plan {
   c.conditions.splice(1, 1);
   c.conditions.push({ kind: 'not', condition: { kind: 'audience', audience: 'aud-1', source: 'linked', negate: false } });
   after.audiences.push({ key: 'big-spenders', name: 'Big spenders', condition: { kind: 'entity', relationship: 'accounts', count: { op: 'at_least', value: 1 }, where: { kind: 'entity', relationship: 'cards', count: { op: 'at_least', value: 2 }, where: { kind: 'column', column: 'balance', operator: 'gt', value: { literal: 5000 } } } } });
-  return makePlan(desired(after), appliedFrom(desired(before)), { now: NOW });
+  const constructPaths = new Map([
+    ['audience.aud-0', 'marketing/audiences/aud-0'],
+    ['audience.big-spenders', 'marketing/audiences/big-spenders'],
+  ]);
+  return makePlan(desired(after), appliedFrom(desired(before)), { now: NOW, constructPaths });
 }

@@ -67,6 +67,10 @@ describe('plan renderers', () => {
       ['applicable', 'changes', 'createdAt', 'diagnostics', 'formatVersion', 'hasChanges', 'impact', 'manifestHash', 'planHash', 'stack', 'stateHash', 'stateSchema', 'summary', 'warehouse'].sort(),
     );
     expect(json.changes[0]).toMatchObject({ address: 'audience.aud-2', action: 'delete', kind: 'audience', key: 'aud-2', after: null });
+    // Where each change is declared; a deleted resource is declared nowhere any more.
+    expect(json.changes[0].constructPath).toBeUndefined();
+    expect(json.changes.find((c: { address: string }) => c.address === 'audience.vip')).toMatchObject({ constructPath: 'marketing/audiences/vip' });
+    expect(renderPlanText(p)).toContain('  # audience.aud-2 will be destroyed\n');
     // A field renamed or removed breaks consumers: the schema rejects it.
     const { summary: _s, ...withoutSummary } = json;
     expect(PlanSchema.safeParse(withoutSummary).success).toBe(false);

@@ -1,4 +1,4 @@
-import { MultiStatusResponse, type CoreResponse } from '../actions-core.js';
+import { newMultiStatusResponse, type CoreResponse, type MultiStatusResponse } from '../actions-core.js';
 
 /** One item of a batch the destination refused inside a 2xx answer. */
 export interface ItemError {
@@ -27,7 +27,7 @@ export type ItemErrorParser = (response: CoreResponse, items: readonly Record<st
 export function itemResults(response: CoreResponse, items: readonly Record<string, unknown>[], parse: ItemErrorParser): MultiStatusResponse {
   const errors = new Map<number, ItemError>();
   for (const e of parse(response, items)) if (e.index >= 0 && e.index < items.length && !errors.has(e.index)) errors.set(e.index, e);
-  const out = new MultiStatusResponse();
+  const out = newMultiStatusResponse();
   items.forEach((item, i) => {
     const e = errors.get(i);
     if (e) out.pushErrorResponse({ status: e.status, errormessage: e.message, body: e.body, sent: item });

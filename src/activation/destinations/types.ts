@@ -75,15 +75,20 @@ const PRESET_NAMES: Record<Trigger, string> = {
 
 /**
  * One preset per trigger, as Segment ships them: the action each trigger runs, its mapping the
- * action's field defaults (what an emitter without a mapping sends).
+ * action's field defaults (what an emitter without a mapping sends). The mapping is made on first
+ * read: it takes actions-core, which the definitions are imported without (commands that only
+ * read delivery's state never load it).
  */
 export function triggerPresets(actions: DestinationDefinition<any>['actions'], actionOf: (trigger: Trigger) => string): PresetDefinition[] {
   return (Object.keys(TRIGGER_EVENT_SLUGS) as Trigger[]).map((trigger) => {
     const action = actionOf(trigger);
+    let mapping: Record<string, unknown> | undefined;
     return {
       name: PRESET_NAMES[trigger],
       partnerAction: action,
-      mapping: fieldDefaults(actions[action].fields as Record<string, unknown>),
+      get mapping() {
+        return (mapping ??= fieldDefaults(actions[action].fields as Record<string, unknown>));
+      },
       type: 'specificEvent',
       eventSlug: TRIGGER_EVENT_SLUGS[trigger],
     };

@@ -1,5 +1,5 @@
 import { redactSecrets } from '../../secrets.js';
-import { HTTPError } from '../actions-core.js';
+import { isHTTPError } from '../actions-core.js';
 
 /*
  * How the send stage reads a destination's answer: sent, refused (dead-letter the events), worth
@@ -63,7 +63,7 @@ export function bodyText(body: unknown): string {
 
 /** A thrown error as an outcome: HTTP errors by status, timeouts and connection errors retried; anything else rethrown. */
 export function classifyError(e: unknown, onResponse?: (r: ResponseInfo) => void): SendOutcome {
-  if (e instanceof HTTPError) {
+  if (isHTTPError(e)) {
     const r = e.response;
     const body = bodyText(r.content ?? r.data);
     onResponse?.({ status: r.status, body });

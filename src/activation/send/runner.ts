@@ -1,5 +1,5 @@
 import type { Destination } from '../../model/destination.js';
-import { ActionsDestination, type CoreDestination } from '../actions-core.js';
+import { newActionsDestination, type CoreDestination } from '../actions-core.js';
 import type { SegmentEvent } from '../build-event.js';
 import { adapterOf, type ActionChoice } from '../destinations/index.js';
 import { bodyText, classifyError, isCredentialsStatus, isRetryableStatus, type EventOutcome, type ResponseInfo, type SendOutcome } from './classify.js';
@@ -16,7 +16,7 @@ export class ActionRunner {
   private instance(destination: Destination): CoreDestination {
     let d = this.instances.get(destination.type);
     if (!d) {
-      d = new ActionsDestination(adapterOf(destination.type).definition);
+      d = newActionsDestination(adapterOf(destination.type).definition);
       this.instances.set(destination.type, d);
     }
     return d;

@@ -126,13 +126,15 @@ async function applyCommand(
     await project.close();
     session = openPerStepSession(desired.warehouse, dir);
     stack = desired.stack;
+    const declaredAt = constructPaths(flags.outDir ?? resolve(dir, 'cdktf.out'), stack);
     run = async (lock) => {
       // Planned under the lock, so nothing can change the state between this plan and its apply.
-      const plan = await session.withWarehouse(async (wh) => buildPlan(wh, desired, { diagnostics: await planDiagnostics(desired, wh) }));
+      const plan = await session.withWarehouse(async (wh) =>
+        buildPlan(wh, desired, { diagnostics: await planDiagnostics(desired, wh), constructPaths: declaredAt }),
+      );
       if (!flags.json) {
         say(renderPlanText(plan, { color }));
-        const outDir = flags.outDir ?? resolve(dir, 'cdktf.out');
-        process.stderr.write(renderDiagnosticSummary(plan, { color: useColor(process.stderr, flags.color), constructPaths: constructPaths(outDir, stack) }));
+        process.stderr.write(renderDiagnosticSummary(plan, { color: useColor(process.stderr, flags.color), constructPaths: declaredAt }));
       }
       if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', 'The plan has errors and cannot be applied (see above).');
       if (!plan.hasChanges) return { plan, result: null };

@@ -57,10 +57,10 @@ export function register(program: Command): void {
       await ensureFreshSynth(flags, { refuseStale: true });
       const project = await openProject(projectOptions(flags));
       let plan: Plan;
-      const outDir = flags.outDir ?? resolve(project.dir, 'cdktf.out');
+      const declaredAt = constructPaths(flags.outDir ?? resolve(project.dir, 'cdktf.out'), project.desired.stack);
       try {
         const diagnostics = await planDiagnostics(project.desired, project.warehouse);
-        plan = await buildPlan(project.warehouse, project.desired, { diagnostics, impact: flags.impact });
+        plan = await buildPlan(project.warehouse, project.desired, { diagnostics, impact: flags.impact, constructPaths: declaredAt });
       } finally {
         await project.close();
       }
@@ -72,7 +72,7 @@ export function register(program: Command): void {
         );
       }
       if (!flags.json) {
-        process.stderr.write(renderDiagnosticSummary(plan, { color: useColor(process.stderr, flags.color), constructPaths: constructPaths(outDir, plan.stack) }));
+        process.stderr.write(renderDiagnosticSummary(plan, { color: useColor(process.stderr, flags.color), constructPaths: declaredAt }));
       }
       if (flags.github) {
         // Reported after printing, so the log shows the plan even when GitHub is unreachable.

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { readAppliedModel } from '../../compute/applied.js';
+import { readActivationModel } from '../../activation/emitter-context.js';
 import { readDeliveryHealth, type EmitterHealthView } from '../../activation/health.js';
 import { formatAge, renderStatus, statusView, table } from '../../compute/format.js';
 import { readStatuses } from '../../compute/status.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
-import { openProject } from '../context.js';
+import { openProjectState } from '../context.js';
 import { printJson } from '../run.js';
 import { SyncStatusStore, type SyncStatusRow } from '../../state/control/sync-status.js';
+import { parseWithoutCompiling } from '../../model/common.js';
 
 /** The git sync of `linked run --git`, under the audiences: status and the last synced commit. */
 export function renderSyncStatus(s: SyncStatusRow): string {
@@ -57,14 +58,16 @@ export function register(program: Command): void {
       ),
   )
     .action(async (flags: ProjectFlags) => {
-      const project = await openProject(projectOptions(flags));
+      parseWithoutCompiling();
+      const project = await openProjectState(projectOptions(flags));
       try {
         const wh = project.warehouse;
-        const model = await readAppliedModel(wh, project.stateSchema, flags.stack);
+        // The applied resources, read (and parsed) once for the audiences and their delivery.
+        const model = await readActivationModel(wh, project.stateSchema, flags.stack);
         const rows = new Map((await readStatuses(wh, project.stateSchema)).map((r) => [r.audienceKey, r]));
-        const views = (model?.audiences ?? []).map((a) => statusView(a, rows.get(a.key)));
-        const [sync] = await new SyncStatusStore(wh, project.stateSchema).read(project.desired.stack);
-        const delivery = await readDeliveryHealth(wh, project.stateSchema, { stack: flags.stack });
+        const views = (model.applied?.resources.audiences ?? []).map((a) => statusView(a, rows.get(a.key)));
+        const [sync] = await new SyncStatusStore(wh, project.stateSchema).read(project.stack);
+        const delivery = await readDeliveryHealth(wh, project.stateSchema, { stack: flags.stack, model });
         if (flags.json) printJson({ audiences: views, delivery, sync: sync ?? null });
         else process.stdout.write(renderStatus(views) + renderDeliveryHealth(delivery) + (sync ? renderSyncStatus(sync) : ''));
       } finally {

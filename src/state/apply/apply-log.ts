@@ -13,6 +13,8 @@ export interface LoggedChange {
   action: 'create' | 'update' | 'replace' | 'delete';
   attributes: { path: string; action: 'add' | 'remove' | 'change'; before?: unknown; after?: unknown; sensitive: boolean; forcesReplacement: boolean }[];
   replaces?: string;
+  /** The construct that declared the resource when it was applied (absent when unknown). */
+  constructPath?: string;
   /** An audience's condition change as a tree (absent in entries logged before it was recorded). */
   conditionDiff?: ConditionDiff;
 }
