@@ -103,7 +103,7 @@ export class DeliveryLoop {
           let total: DeliveryReport | undefined;
           for (;;) {
             if (this.stopped) return total;
-            const pass = await this.pass(e.key, 'once', { skipWhenEmpty: true });
+            const pass = await this.pass(e.key, 'once', model, { skipWhenEmpty: true });
             if (!pass) return total;
             total = total ? addUp(total, pass) : pass;
             if (pass.status !== 'partial' || pass.sent + pass.deadLettered === 0) return total;
@@ -136,7 +136,7 @@ export class DeliveryLoop {
     const kicked = new Set(this.kicked);
     this.kicked.clear();
     const now = Date.now();
-    const ready = await this.withWarehouse(async (wh) => {
+    const { model, ready } = await this.withWarehouse(async (wh) => {
       const model = await readActivationModel(wh, this.o.schema, this.o.stack);
       const keys: { key: string; trigger: DeliveryTrigger }[] = [];
       for (const e of emittersOf(model)) {
@@ -146,11 +146,11 @@ export class DeliveryLoop {
         if (!(await hasPending(wh, this.o.schema, model, e.key))) continue;
         keys.push({ key: e.key, trigger: kicked.has(e.audience) ? 'compute' : retry ? 'retry' : 'poll' });
       }
-      return keys;
+      return { model, ready: keys };
     });
     for (const { key, trigger } of ready) {
       if (this.stopped) return;
-      const pass = this.pass(key, trigger).then(
+      const pass = this.pass(key, trigger, model).then(
         (report) => {
           this.afterPass(key, report);
           return report;
@@ -180,8 +180,17 @@ export class DeliveryLoop {
     this.retryAt.set(key, { at: Date.now() + delay, failures });
   }
 
-  /** One delivery pass of one emitter under its lease; undefined when another daemon holds it (or nothing is pending). */
-  private async pass(emitterKey: string, trigger: DeliveryTrigger, opts: { skipWhenEmpty?: boolean } = {}): Promise<DeliveryReport | undefined> {
+  /**
+   * One delivery pass of one emitter under its lease; undefined when another daemon holds it (or
+   * nothing is pending). `model` is the applied model the caller just read: a pass re-reading it
+   * (resources, catalog snapshot, parsing every spec) cost more than a small page's whole delivery.
+   */
+  private async pass(
+    emitterKey: string,
+    trigger: DeliveryTrigger,
+    model: ActivationModel,
+    opts: { skipWhenEmpty?: boolean } = {},
+  ): Promise<DeliveryReport | undefined> {
     return this.withWarehouse(async (wh) => {
       const leases = new LeaseStore(wh, this.o.schema);
       const leaseKey = emitterLeaseKey(emitterKey);
@@ -196,14 +205,12 @@ export class DeliveryLoop {
         this.log(`${emitterKey}: lease renewal failed: ${(e as Error).message}`),
       );
       try {
-        if (opts.skipWhenEmpty) {
-          const model = await readActivationModel(wh, this.o.schema, this.o.stack);
-          if (!(await hasPending(wh, this.o.schema, model, emitterKey))) return undefined;
-        }
+        if (opts.skipWhenEmpty && !(await hasPending(wh, this.o.schema, model, emitterKey))) return undefined;
         const started = Date.now();
         const summary = await deliverAll(wh, this.o.schema, {
           ...this.o.deliver,
           stack: this.o.stack,
+          model,
           emitters: [emitterKey],
           signal: this.abort.signal,
           onProgress: this.o.onBatch,
