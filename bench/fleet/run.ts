@@ -76,6 +76,8 @@ interface Cycle {
   ratio: number;
 }
 
+/** Progress on stderr, so a long run shows where it is (stdout keeps the report). */
+const progress = (line: string) => process.stderr.write(`[fleet ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const f = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`);
 
 /** Writes the fleet's resources as an apply would (same stores), checked first. */
@@ -104,6 +106,7 @@ async function bareQueries(db: string, model: ComputeModel): Promise<Record<stri
       const t0 = performance.now();
       await wh.query(`CREATE OR REPLACE TEMP TABLE bare_membership AS ${q.sql}`, q.params);
       out[a.key] = performance.now() - t0;
+      progress(`bare ${a.key}: ${f(out[a.key]!)}`);
     }
     await wh.query('DROP TABLE IF EXISTS bare_membership');
   } finally {
@@ -128,7 +131,9 @@ async function cycle(db: string): Promise<Omit<Cycle, 'bareBeforeMs' | 'bareAfte
     onRun: (s) => {
       runs.push(s);
       lastRunAt = performance.now();
+      progress(`run ${runs.length}: ${s.audienceKey} ${s.status} +${s.entered ?? 0} -${s.exited ?? 0} in ${f(s.durationMs)}`);
     },
+    onDelivery: (d) => progress(`delivered ${d.emitterKey}: ${d.sent} events in ${f(d.durationMs)}`),
   });
   const report = await daemon.once();
   const wallMs = performance.now() - started;

@@ -58,6 +58,11 @@ export class DeliveryLoop {
   private readonly retryAt = new Map<string, { at: number; failures: number }>();
   /** Audiences whose compute committed since the last look: their emitters' passes say `compute`. */
   private readonly kicked = new Set<string>();
+  /**
+   * While a `run --once` computes (beginOnce): the applied model read at its first committed run,
+   * and each emitter's drain started as soon as its audience's run committed.
+   */
+  private once?: { model?: Promise<ActivationModel>; drains: Map<string, Promise<DeliveryReport | undefined>> };
   private timer?: NodeJS.Timeout;
   private looking?: Promise<void>;
   private stopped = false;
@@ -74,8 +79,32 @@ export class DeliveryLoop {
     this.schedule(0);
   }
 
-  /** A compute of `audienceKey` committed: its emitters deliver now (when serving; `untilEmpty` delivers them anyway). */
+  /**
+   * `run --once` is about to compute: from now until `untilEmpty`, an audience whose run commits
+   * changes has its emitters drained at once, while the next audiences compute, so delivery
+   * overlaps compute instead of waiting for the last run.
+   */
+  beginOnce(): void {
+    this.once ??= { drains: new Map() };
+  }
+
+  /** A compute of `audienceKey` committed: its emitters deliver now (when serving, or during `run --once`; `untilEmpty` delivers them anyway). */
   kick(audienceKey: string): void {
+    if (this.once && !this.stopped) {
+      const once = this.once;
+      const model = (once.model ??= this.withWarehouse((wh) => readActivationModel(wh, this.o.schema, this.o.stack)));
+      const started = model.then((m) => {
+        for (const e of emittersOf(m)) {
+          if (e.audience !== audienceKey || once.drains.has(e.key)) continue;
+          const drain = this.drain(e.key, m);
+          // Awaited by untilEmpty (or by stop(), when the tick fails first): not unhandled meanwhile.
+          drain.catch(() => undefined);
+          once.drains.set(e.key, drain);
+        }
+      });
+      started.catch(() => undefined);
+      return;
+    }
     if (!this.started) return;
     this.kicked.add(audienceKey);
     this.schedule(0);
@@ -87,7 +116,8 @@ export class DeliveryLoop {
     this.abort.abort();
     clearTimeout(this.timer);
     await this.looking?.catch(() => undefined);
-    await Promise.all([...this.inFlight.values()].map((p) => p.catch(() => undefined)));
+    await this.once?.model?.catch(() => undefined);
+    await Promise.all([...this.inFlight.values(), ...(this.once?.drains.values() ?? [])].map((p) => p.catch(() => undefined)));
   }
 
   /**
@@ -96,21 +126,28 @@ export class DeliveryLoop {
    * the next run). Returns each emitter's passes summed up.
    */
   async untilEmpty(): Promise<DeliveryReport[]> {
-    const model = await this.withWarehouse((wh) => readActivationModel(wh, this.o.schema, this.o.stack));
+    const once = this.once;
+    this.once = undefined;
+    const model = (await once?.model) ?? (await this.withWarehouse((wh) => readActivationModel(wh, this.o.schema, this.o.stack)));
     return (
       await Promise.all(
-        emittersOf(model).map(async (e): Promise<DeliveryReport | undefined> => {
-          let total: DeliveryReport | undefined;
-          for (;;) {
-            if (this.stopped) return total;
-            const pass = await this.pass(e.key, 'once', model, { skipWhenEmpty: true });
-            if (!pass) return total;
-            total = total ? addUp(total, pass) : pass;
-            if (pass.status !== 'partial' || pass.sent + pass.deadLettered === 0) return total;
-          }
-        }),
+        // An emitter drained since its audience's run committed is done: its audience computes once
+        // per tick, and nothing else it delivers appeared since that drain read its outbox to the end.
+        emittersOf(model).map((e) => once?.drains.get(e.key) ?? this.drain(e.key, model)),
       )
     ).filter((r): r is DeliveryReport => r !== undefined);
+  }
+
+  /** One emitter's passes until its outbox is empty, a pass stops on anything but a transient failure, or makes no progress. */
+  private async drain(emitterKey: string, model: ActivationModel): Promise<DeliveryReport | undefined> {
+    let total: DeliveryReport | undefined;
+    for (;;) {
+      if (this.stopped) return total;
+      const pass = await this.pass(emitterKey, 'once', model, { skipWhenEmpty: true });
+      if (!pass) return total;
+      total = total ? addUp(total, pass) : pass;
+      if (pass.status !== 'partial' || pass.sent + pass.deadLettered === 0) return total;
+    }
   }
 
   private schedule(delayMs: number) {
