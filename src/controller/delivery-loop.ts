@@ -133,7 +133,8 @@ export class DeliveryLoop {
       await Promise.all(
         // An emitter drained since its audience's run committed is done: its audience computes once
         // per tick, and nothing else it delivers appeared since that drain read its outbox to the end.
-        emittersOf(model).map((e) => once?.drains.get(e.key) ?? this.drain(e.key, model)),
+        // One whose early drain did nothing (another daemon held it, or it found nothing) drains now.
+        emittersOf(model).map(async (e) => (await once?.drains.get(e.key)) ?? this.drain(e.key, model)),
       )
     ).filter((r): r is DeliveryReport => r !== undefined);
   }
