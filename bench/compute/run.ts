@@ -24,6 +24,7 @@ import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { bank } from '../../test/fixtures/bank.js';
+import { changeOnePercent } from '../bank-change.js';
 import { prepareBankWarehouse } from '../bank-warehouse.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -42,17 +43,6 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const f = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`);
-
-/** 1 % of the rows of every table the audiences read (a different 1 % per salt), changed in ways that move memberships. */
-async function changeOnePercent(wh: Warehouse, salt: string) {
-  await wh.query(`UPDATE main.profiles SET plan = CASE plan WHEN 'basic' THEN 'premium' ELSE 'basic' END,
-                    credit_score = 300 + (hash(user_id || 'x') % 550) WHERE hash(user_id || ?) % 100 = 0`, [salt]);
-  await wh.query(`UPDATE main.accounts SET balance = balance * 3 + 5000, status = CASE status WHEN 'open' THEN 'closed' ELSE 'open' END
-                   WHERE hash(account_id || ?) % 100 = 0`, [salt]);
-  await wh.query(`UPDATE main.credit_cards SET balance = CASE WHEN balance > 1000 THEN 10 ELSE 5000 END WHERE hash(card_id || ?) % 100 = 0`, [salt]);
-  await wh.query(`UPDATE main.transactions SET category = 'travel', amount = amount + 600 WHERE hash(transaction_id || ?) % 100 = 0`, [salt]);
-  await wh.query(`UPDATE main.events SET event = 'Payment Made' WHERE hash(event_id || ?) % 100 = 0`, [salt]);
-}
 
 async function stepTimes(wh: Warehouse, key: string, compile: () => ReturnType<typeof compileAudience>) {
   const steps: Record<string, number> = {};

@@ -107,9 +107,14 @@ export class Daemon {
     this.gc?.start();
   }
 
-  /** `run --once`: computes what is due, then delivers until every outbox is empty (or stuck), then stops. */
+  /**
+   * `run --once`: computes what is due and delivers until every outbox is empty (or stuck), then
+   * stops. An audience's emitters start draining as soon as its run commits, while the next
+   * audiences compute; the others drain after the last run.
+   */
   async once(): Promise<OnceReport> {
     try {
+      this.delivery?.beginOnce();
       const report = (await this.controller?.tick('once')) ?? { due: [], runs: [], skipped: [] };
       const deliveries = (await this.delivery?.untilEmpty()) ?? [];
       return { ...report, deliveries };

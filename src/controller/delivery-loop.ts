@@ -58,6 +58,11 @@ export class DeliveryLoop {
   private readonly retryAt = new Map<string, { at: number; failures: number }>();
   /** Audiences whose compute committed since the last look: their emitters' passes say `compute`. */
   private readonly kicked = new Set<string>();
+  /**
+   * While a `run --once` computes (beginOnce): the applied model read at its first committed run,
+   * and each emitter's drain started as soon as its audience's run committed.
+   */
+  private once?: { model?: Promise<ActivationModel>; drains: Map<string, Promise<DeliveryReport | undefined>> };
   private timer?: NodeJS.Timeout;
   private looking?: Promise<void>;
   private stopped = false;
@@ -74,8 +79,32 @@ export class DeliveryLoop {
     this.schedule(0);
   }
 
-  /** A compute of `audienceKey` committed: its emitters deliver now (when serving; `untilEmpty` delivers them anyway). */
+  /**
+   * `run --once` is about to compute: from now until `untilEmpty`, an audience whose run commits
+   * changes has its emitters drained at once, while the next audiences compute, so delivery
+   * overlaps compute instead of waiting for the last run.
+   */
+  beginOnce(): void {
+    this.once ??= { drains: new Map() };
+  }
+
+  /** A compute of `audienceKey` committed: its emitters deliver now (when serving, or during `run --once`; `untilEmpty` delivers them anyway). */
   kick(audienceKey: string): void {
+    if (this.once && !this.stopped) {
+      const once = this.once;
+      const model = (once.model ??= this.withWarehouse((wh) => readActivationModel(wh, this.o.schema, this.o.stack)));
+      const started = model.then((m) => {
+        for (const e of emittersOf(m)) {
+          if (e.audience !== audienceKey || once.drains.has(e.key)) continue;
+          const drain = this.drain(e.key, m);
+          // Awaited by untilEmpty (or by stop(), when the tick fails first): not unhandled meanwhile.
+          drain.catch(() => undefined);
+          once.drains.set(e.key, drain);
+        }
+      });
+      started.catch(() => undefined);
+      return;
+    }
     if (!this.started) return;
     this.kicked.add(audienceKey);
     this.schedule(0);
@@ -87,7 +116,8 @@ export class DeliveryLoop {
     this.abort.abort();
     clearTimeout(this.timer);
     await this.looking?.catch(() => undefined);
-    await Promise.all([...this.inFlight.values()].map((p) => p.catch(() => undefined)));
+    await this.once?.model?.catch(() => undefined);
+    await Promise.all([...this.inFlight.values(), ...(this.once?.drains.values() ?? [])].map((p) => p.catch(() => undefined)));
   }
 
   /**
@@ -96,21 +126,29 @@ export class DeliveryLoop {
    * the next run). Returns each emitter's passes summed up.
    */
   async untilEmpty(): Promise<DeliveryReport[]> {
-    const model = await this.withWarehouse((wh) => readActivationModel(wh, this.o.schema, this.o.stack));
+    const once = this.once;
+    this.once = undefined;
+    const model = (await once?.model) ?? (await this.withWarehouse((wh) => readActivationModel(wh, this.o.schema, this.o.stack)));
     return (
       await Promise.all(
-        emittersOf(model).map(async (e): Promise<DeliveryReport | undefined> => {
-          let total: DeliveryReport | undefined;
-          for (;;) {
-            if (this.stopped) return total;
-            const pass = await this.pass(e.key, 'once', { skipWhenEmpty: true });
-            if (!pass) return total;
-            total = total ? addUp(total, pass) : pass;
-            if (pass.status !== 'partial' || pass.sent + pass.deadLettered === 0) return total;
-          }
-        }),
+        // An emitter drained since its audience's run committed is done: its audience computes once
+        // per tick, and nothing else it delivers appeared since that drain read its outbox to the end.
+        // One whose early drain did nothing (another daemon held it, or it found nothing) drains now.
+        emittersOf(model).map(async (e) => (await once?.drains.get(e.key)) ?? this.drain(e.key, model)),
       )
     ).filter((r): r is DeliveryReport => r !== undefined);
+  }
+
+  /** One emitter's passes until its outbox is empty, a pass stops on anything but a transient failure, or makes no progress. */
+  private async drain(emitterKey: string, model: ActivationModel): Promise<DeliveryReport | undefined> {
+    let total: DeliveryReport | undefined;
+    for (;;) {
+      if (this.stopped) return total;
+      const pass = await this.pass(emitterKey, 'once', model, { skipWhenEmpty: true });
+      if (!pass) return total;
+      total = total ? addUp(total, pass) : pass;
+      if (pass.status !== 'partial' || pass.sent + pass.deadLettered === 0) return total;
+    }
   }
 
   private schedule(delayMs: number) {
@@ -136,7 +174,7 @@ export class DeliveryLoop {
     const kicked = new Set(this.kicked);
     this.kicked.clear();
     const now = Date.now();
-    const ready = await this.withWarehouse(async (wh) => {
+    const { model, ready } = await this.withWarehouse(async (wh) => {
       const model = await readActivationModel(wh, this.o.schema, this.o.stack);
       const keys: { key: string; trigger: DeliveryTrigger }[] = [];
       for (const e of emittersOf(model)) {
@@ -146,11 +184,11 @@ export class DeliveryLoop {
         if (!(await hasPending(wh, this.o.schema, model, e.key))) continue;
         keys.push({ key: e.key, trigger: kicked.has(e.audience) ? 'compute' : retry ? 'retry' : 'poll' });
       }
-      return keys;
+      return { model, ready: keys };
     });
     for (const { key, trigger } of ready) {
       if (this.stopped) return;
-      const pass = this.pass(key, trigger).then(
+      const pass = this.pass(key, trigger, model).then(
         (report) => {
           this.afterPass(key, report);
           return report;
@@ -180,8 +218,17 @@ export class DeliveryLoop {
     this.retryAt.set(key, { at: Date.now() + delay, failures });
   }
 
-  /** One delivery pass of one emitter under its lease; undefined when another daemon holds it (or nothing is pending). */
-  private async pass(emitterKey: string, trigger: DeliveryTrigger, opts: { skipWhenEmpty?: boolean } = {}): Promise<DeliveryReport | undefined> {
+  /**
+   * One delivery pass of one emitter under its lease; undefined when another daemon holds it (or
+   * nothing is pending). `model` is the applied model the caller just read: a pass re-reading it
+   * (resources, catalog snapshot, parsing every spec) cost more than a small page's whole delivery.
+   */
+  private async pass(
+    emitterKey: string,
+    trigger: DeliveryTrigger,
+    model: ActivationModel,
+    opts: { skipWhenEmpty?: boolean } = {},
+  ): Promise<DeliveryReport | undefined> {
     return this.withWarehouse(async (wh) => {
       const leases = new LeaseStore(wh, this.o.schema);
       const leaseKey = emitterLeaseKey(emitterKey);
@@ -196,14 +243,12 @@ export class DeliveryLoop {
         this.log(`${emitterKey}: lease renewal failed: ${(e as Error).message}`),
       );
       try {
-        if (opts.skipWhenEmpty) {
-          const model = await readActivationModel(wh, this.o.schema, this.o.stack);
-          if (!(await hasPending(wh, this.o.schema, model, emitterKey))) return undefined;
-        }
+        if (opts.skipWhenEmpty && !(await hasPending(wh, this.o.schema, model, emitterKey))) return undefined;
         const started = Date.now();
         const summary = await deliverAll(wh, this.o.schema, {
           ...this.o.deliver,
           stack: this.o.stack,
+          model,
           emitters: [emitterKey],
           signal: this.abort.signal,
           onProgress: this.o.onBatch,
