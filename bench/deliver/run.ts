@@ -117,7 +117,9 @@ interface DeliveryFigures {
  * million outbox rows written through DuckDB) would otherwise count in the RSS.
  */
 async function deliverInChild(dbFile: string): Promise<DeliveryFigures> {
-  const child = fork(fileURLToPath(import.meta.url), ['--child', dbFile], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the delivering process there (open it in Chrome's DevTools).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = fork(fileURLToPath(import.meta.url), ['--child', dbFile], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve(m as DeliveryFigures));
     child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the delivering process exited with ${code}`))));
