@@ -4,7 +4,7 @@ import type { SourceRow } from '../state/delivery/types.js';
 import { chainKey, type EnrichmentData } from './enrich/fetch.js';
 import type { PageEnrichment } from './enrich/page.js';
 import type { EnrichmentPlan } from './enrich/plan.js';
-import { jsonBytes } from './json-bytes.js';
+import { jsonBytes } from './json-encode.js';
 
 /** REFERENCE.md: trigger -> default event name. */
 export const DEFAULT_EVENT_NAMES: Record<Trigger, string> = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonBytes } from '../../src/activation/json-bytes.js';
+import { jsonBuffer, jsonBytes } from '../../src/activation/json-encode.js';
 import { HOSTILE_STRINGS, rng, type Rng } from '../support/generate.js';
 
 const expected = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
@@ -48,5 +48,24 @@ describe('jsonBytes counts the UTF-8 bytes of JSON.stringify without building it
     const a: unknown[] = [1, , 3]; // eslint-disable-line no-sparse-arrays
     (a as unknown as Record<string, unknown>).extra = 'ignored';
     expect(jsonBytes(a)).toBe(expected(a));
+  });
+});
+
+describe('jsonBuffer writes the bytes of JSON.stringify member by member', () => {
+  it('agrees with JSON.stringify on generated bodies: arrays of events, { batch: [...] }, odd members', () => {
+    const r = rng(16);
+    for (let i = 0; i < 3000; i++) {
+      const v = r.pick([value(r, 0), Array.from({ length: r.int(0, 5) }, () => value(r, 1)), { batch: Array.from({ length: r.int(0, 5) }, () => value(r, 1)), n: value(r, 1) }]);
+      const json = JSON.stringify(v);
+      const out = jsonBuffer(v);
+      if (json === undefined) expect(out).toBeUndefined();
+      else expect(out?.toString('utf8'), json).toBe(json);
+    }
+  });
+
+  it('leaves out what JSON.stringify leaves out and writes null where it does', () => {
+    const v = { a: undefined, f: () => 1, s: Symbol('x'), list: [undefined, () => 1, 'é😀'], d: new Date(0), j: { toJSON: () => undefined } };
+    expect(jsonBuffer(v)?.toString('utf8')).toBe(JSON.stringify(v));
+    expect(jsonBuffer(undefined)).toBeUndefined();
   });
 });
