@@ -24,7 +24,7 @@ export interface DeliverOptions {
   runId?: string;
   /** Rows per page: the unit of requests built at once and of cursor commits. Default 2,000. */
   pageSize?: number;
-  /** Pages read and enriched per warehouse read (page-stream.ts). Default 2. */
+  /** Pages read and enriched per warehouse read (page-stream.ts). Default 1: larger reads cost less CPU per event but more memory (bench/README.md). */
   readPages?: number;
   /** Requests in flight per destination. Default 4. */
   concurrency?: number;

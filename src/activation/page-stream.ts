@@ -6,7 +6,7 @@ import { enrichPage, type PageEnrichment } from './enrich/page.js';
 import { positionAfter, type EmitterReader } from './read.js';
 
 /** Pages read and enriched per warehouse read, unless the caller says otherwise. */
-export const DEFAULT_READ_PAGES = 2;
+export const DEFAULT_READ_PAGES = 1;
 
 /** Rows read and enriched together, and how far into them the pages handed out have come. */
 interface Block {

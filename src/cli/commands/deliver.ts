@@ -50,7 +50,7 @@ export function renderDeliverySummary(s: DeliverySummary): string {
 export function register(program: Command): void {
   withProjectOptions(program.command('deliver').description('deliver pending outbox events of every applied event emitter to its destination; exit 0 all delivered, 1 an emitter is blocked, retrying or failed, 3 events were dead-lettered'))
     .option('--emitter <key...>', 'only these event emitters')
-    .option('--page-size <n>', 'rows per page (cursor commits; two pages are read and enriched per query)', '2000')
+    .option('--page-size <n>', 'rows per page (enrichment queries and cursor commits)', '2000')
     .option('--concurrency <n>', 'requests in flight per destination', '4')
     .option('--timeout <ms>', 'timeout of each request, in milliseconds', '10000')
     .option('--watch', 'keep delivering until SIGTERM (beside `linked run --no-deliver`): new events, retries, replays; one line (--json: object) per pass')

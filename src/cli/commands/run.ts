@@ -55,7 +55,7 @@ export function register(program: Command): void {
   )
     .option('--once', 'compute everything due, deliver until the outboxes are empty, then exit (for a CI schedule)')
     .option('--no-deliver', 'compute only; deliver apart with `linked deliver --watch` (or `linked deliver`)')
-    .option('--page-size <n>', 'delivery: rows per page (cursor commits; two pages are read and enriched per query)', '2000')
+    .option('--page-size <n>', 'delivery: rows per page (enrichment queries and cursor commits)', '2000')
     .option('--timeout <ms>', 'delivery: timeout of each request, in milliseconds', '10000')
     .option('--concurrency <n>', 'maximum runs at once (DuckDB: one at a time)', '2')
     .option('--tick-seconds <n>', 'seconds between looks for due audiences and compute-now requests', '10')
