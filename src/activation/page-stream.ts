@@ -5,7 +5,11 @@ import type { ResolvedEmitter } from './emitter-context.js';
 import { enrichPage, type PageEnrichment } from './enrich/page.js';
 import { positionAfter, type EmitterReader } from './read.js';
 
-/** Pages read and enriched per warehouse read, unless the caller says otherwise. */
+/**
+ * Pages read and enriched per warehouse read, unless the caller says otherwise. Larger reads cost
+ * less CPU per event but hold more in DuckDB's memory while they run: one by default, so a large
+ * delivery stays within the memory the bench holds it to (bench/README.md, deliver).
+ */
 export const DEFAULT_READ_PAGES = 1;
 
 /** Rows read and enriched together, and how far into them the pages handed out have come. */
