@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { jsonBuffer } from './json-encode.js';
 
 /*
  * The one place @segment/actions-core is loaded (decision D8), on first use: the package (with
@@ -126,9 +127,11 @@ export function validateMapping(mapping: unknown): void {
  * same bytes and content-type as actions-core's `json` option. With `json`, its request client keeps
  * the serialized string on the request while it lasts and node-fetch copies it into a Buffer: for
  * a batch of a thousand events, a string of most of a megabyte outliving young-generation GCs on
- * every request. Serialized straight into the Buffer sent, the string is garbage at once.
+ * every request. Serialized member by member straight into the Buffer sent (json-encode.ts), no
+ * string of the whole body exists.
  */
 export function jsonBody(value: unknown): { headers?: Record<string, string>; body?: Buffer } {
-  if (value === undefined) return {};
-  return { headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(value)) };
+  const body = jsonBuffer(value);
+  if (body === undefined) return {};
+  return { headers: { 'content-type': 'application/json' }, body };
 }

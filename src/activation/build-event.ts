@@ -4,6 +4,7 @@ import type { SourceRow } from '../state/delivery/types.js';
 import { chainKey, LINK, type EnrichmentData } from './enrich/fetch.js';
 import type { PageEnrichment } from './enrich/page.js';
 import type { EnrichmentPlan } from './enrich/plan.js';
+import { jsonBytes } from './json-encode.js';
 
 /** REFERENCE.md: trigger -> default event name. */
 export const DEFAULT_EVENT_NAMES: Record<Trigger, string> = {
@@ -232,7 +233,7 @@ function entityContext(plan: EnrichmentPlan, row: SourceRow, records: Record<str
 }
 
 /** Bytes of the event as sent (JSON, UTF-8). */
-export const eventBytes = (event: SegmentEvent): number => Buffer.byteLength(JSON.stringify(event));
+export const eventBytes = (event: SegmentEvent): number => jsonBytes(event);
 
 export interface BuiltEvent {
   row: SourceRow;

@@ -4,11 +4,10 @@ import type { Warehouse } from '../warehouse/types.js';
 import { DeliveryHealthStore } from '../state/delivery/health.js';
 import { DeliveryRecorder } from '../state/delivery/recorder.js';
 import type { Cursor, RunCounts } from '../state/delivery/types.js';
-import { buildPage, type BuiltPage } from './build-event.js';
 import { destinationsOf, emittersOf, readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
-import { enrichPage } from './enrich/page.js';
 import type { DeliveryRetryPolicy as RetryPolicy } from './flow.js';
-import { EmitterReader, positionAfter } from './read.js';
+import { PageStream } from './page-stream.js';
+import { EmitterReader } from './read.js';
 import { handledPrefix, PageRecords } from './record.js';
 import { sendPage } from './send/batch.js';
 import { formatMinutes, RetryBudget, retryBudgetMs } from './send/budget.js';
@@ -23,8 +22,10 @@ export interface DeliverOptions {
   emitters?: string[];
   /** The delivery run id recorded in the delivery log; default a new UUID. */
   runId?: string;
-  /** Rows per page: the unit of enrichment queries and of cursor commits. Default 2,000. */
+  /** Rows per page: the unit of requests built at once and of cursor commits. Default 2,000. */
   pageSize?: number;
+  /** Pages read and enriched per warehouse read (page-stream.ts). Default 1: larger reads cost less CPU per event but more memory (bench/README.md). */
+  readPages?: number;
   /** Requests in flight per destination. Default 4. */
   concurrency?: number;
   /** Per-request timeout. Default 10 s. */
@@ -113,6 +114,7 @@ interface Ctx {
   runId: string;
   sender: Sender;
   pageSize: number;
+  readPages: number | undefined;
   now: () => Date;
   onProgress?: (p: DeliveryProgress) => void;
   signal?: AbortSignal;
@@ -139,6 +141,7 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
     runId: opts.runId ?? randomUUID(),
     sender: new Sender(destinationsOf(model), { ...opts, warehouse: serial }),
     pageSize: opts.pageSize ?? 2000,
+    readPages: opts.readPages,
     now,
     onProgress: opts.onProgress,
     signal: opts.signal,
@@ -221,17 +224,27 @@ interface RunState {
 
 /**
  * Reads, builds, sends and records page after page, pipelined: while page i is sent, page i+1 is
- * read and enriched and page i-1's record is committed (the warehouse works in its own threads).
- * Commits stay in page order, each only after its page was acknowledged, so a crash resends at
- * most the pages in flight: the one being sent and the one being recorded.
+ * built (and the next block of rows read and enriched, page-stream.ts) and page i-1's record is
+ * committed (the warehouse works in its own threads). Pages are sent one after the other, so a
+ * user's events go out in order. Commits stay in page order, each only after its page was
+ * acknowledged, so a crash resends at most the pages in flight: the one being sent and the one
+ * being recorded.
  */
 async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCounts, run: RunState): Promise<EmitterStatus> {
-  const budget = run.budget!;
   const records = new PageRecords(ctx.recorder, ctx.runId, r, start, ctx.now, (c) =>
     ctx.onProgress?.({ emitterKey: r.emitter.key, destinationKey: r.destination.key, sent: c.sent, deadLettered: c.deadLettered, failed: c.failed }),
   );
-  let readPos = start;
-  let next = prepare(ctx, r, readPos);
+  const pages = new PageStream(ctx.wh, ctx.read, r, start, ctx.pageSize, ctx.readPages);
+  try {
+    return await drainPages(ctx, r, pages, records, counts, run);
+  } finally {
+    await pages.close();
+  }
+}
+
+async function drainPages(ctx: Ctx, r: ResolvedEmitter, pages: PageStream, records: PageRecords, counts: RunCounts, run: RunState): Promise<EmitterStatus> {
+  const budget = run.budget!;
+  let next = pages.next();
   for (;;) {
     const page = await next;
     if (!page) {
@@ -243,13 +256,13 @@ async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCou
       await records.settled();
       return 'partial';
     }
-    readPos = positionAfter(readPos, page.rows[page.rows.length - 1]);
-    next = prepare(ctx, r, readPos);
+    budget.startPage();
+    const sending = sendPage(ctx.sender, r, page, counts, budget);
+    next = pages.next();
     // Failures of the prefetch and of the commit surface when awaited; not unhandled meanwhile.
     next.catch(() => undefined);
 
-    budget.startPage();
-    const outcome = await sendPage(ctx.sender, r, page, counts, budget);
+    const outcome = await sending;
     const handled = handledPrefix(page, outcome, counts);
     if (handled) {
       records.commit(handled);
@@ -289,14 +302,6 @@ async function recordStop(ctx: Ctx, r: ResolvedEmitter, budget: RetryBudget, err
     error,
     httpStatus: httpStatus ?? budget.last?.status ?? null,
   });
-}
-
-/** Read, enrich, build: the events of the page after `pos`, or undefined when nothing is left. */
-async function prepare(ctx: Ctx, r: ResolvedEmitter, pos: Cursor): Promise<BuiltPage | undefined> {
-  const page = await ctx.read.page(r.emitter, pos, ctx.pageSize);
-  if (!page) return undefined;
-  const enrichment = await enrichPage(ctx.wh, ctx.read.outbox, r, page.rows, page.keys);
-  return buildPage(r, page.rows, enrichment, pos.backfillEpoch);
 }
 
 /** The lines a person must read after a delivery: what is blocked, failed, dead-lettered, and what to do. */

@@ -1,0 +1,124 @@
+/**
+ * `Buffer.byteLength(JSON.stringify(value))` without building the JSON: delivery measures every
+ * event against the 32 KB limit and the destinations' batch byte limits, and serializing each one
+ * only to count its bytes (it is serialized again inside its request) cost a string per event.
+ * Plain objects, arrays, strings, finite numbers, booleans and null are counted here; anything
+ * else (a Date, an object with toJSON, a bigint...) is measured by JSON.stringify itself, so the
+ * result is always the length JSON.stringify gives.
+ */
+export function jsonBytes(value: unknown): number {
+  const n = bytesOf(value);
+  return n === undefined ? 0 : n;
+}
+
+// Printable ASCII but `"` and `\`: JSON writes these characters as they are, one byte each.
+const VERBATIM = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+const stringBytes = (s: string): number => (VERBATIM.test(s) ? s.length + 2 : Buffer.byteLength(JSON.stringify(s)));
+
+/** Bytes of `value` in JSON; undefined where JSON.stringify leaves it out (undefined, functions, symbols). */
+function bytesOf(value: unknown): number | undefined {
+  switch (typeof value) {
+    case 'string':
+      return stringBytes(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value).length : 4;
+    case 'boolean':
+      return value ? 4 : 5;
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+    case 'object': {
+      if (value === null) return 4;
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype || 'toJSON' in value) return stringified(value);
+        let n = 2 + Math.max(0, value.length - 1);
+        for (let i = 0; i < value.length; i++) n += bytesOf(value[i]) ?? 4;
+        return n;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return stringified(value);
+      let n = 2;
+      let members = 0;
+      for (const key in value) {
+        if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+        const v = bytesOf((value as Record<string, unknown>)[key]);
+        if (v === undefined) continue;
+        n += stringBytes(key) + 1 + v;
+        members += 1;
+      }
+      return n + Math.max(0, members - 1);
+    }
+    default:
+      return stringified(value);
+  }
+}
+
+function stringified(value: unknown): number | undefined {
+  const json = JSON.stringify(value);
+  return json === undefined ? undefined : Buffer.byteLength(json);
+}
+
+/**
+ * `Buffer.from(JSON.stringify(value))` without the whole body as one string: a batch of a thousand
+ * events is most of a megabyte, and one string that size (V8 allocates it apart, in fresh pages)
+ * plus its copy into a Buffer cost more than serializing it. The top-level array or object and
+ * the one below it (`{ batch: [...] }`) are written member by member, each member serialized on
+ * its own (small, short-lived strings), into one Buffer of the exact size. Same bytes as
+ * JSON.stringify; undefined when it gives undefined.
+ */
+export function jsonBuffer(value: unknown): Buffer | undefined {
+  const parts: string[] = [];
+  if (!jsonParts(value, 0, parts)) return undefined;
+  let size = 0;
+  for (const p of parts) size += Buffer.byteLength(p);
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const p of parts) at += out.write(p, at);
+  return out;
+}
+
+/** Levels written member by member; below them, JSON.stringify. */
+const SPLIT_LEVELS = 2;
+
+const isPlainArray = (v: unknown): v is unknown[] => Array.isArray(v) && Object.getPrototypeOf(v) === Array.prototype && !('toJSON' in v);
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null) && !('toJSON' in v);
+}
+
+/** Appends the JSON of `value` to `out`; false (nothing appended) where JSON.stringify leaves it out. */
+function jsonParts(value: unknown, depth: number, out: string[]): boolean {
+  if (depth < SPLIT_LEVELS && isPlainArray(value)) {
+    out.push('[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.push(',');
+      if (!jsonParts(value[i], depth + 1, out)) out.push('null');
+    }
+    out.push(']');
+    return true;
+  }
+  if (depth < SPLIT_LEVELS && isPlainObject(value)) {
+    out.push('{');
+    let first = true;
+    for (const key of Object.keys(value)) {
+      const v = value[key];
+      const split = depth + 1 < SPLIT_LEVELS && (isPlainArray(v) || isPlainObject(v));
+      const json = split ? '' : JSON.stringify(v);
+      if (json === undefined) continue;
+      out.push(`${first ? '' : ','}${JSON.stringify(key)}:`);
+      first = false;
+      if (split) jsonParts(v, depth + 1, out);
+      else out.push(json);
+    }
+    out.push('}');
+    return true;
+  }
+  const json = JSON.stringify(value);
+  if (json === undefined) return false;
+  out.push(json);
+  return true;
+}

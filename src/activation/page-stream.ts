@@ -1,0 +1,80 @@
+import type { Cursor, SourceRow } from '../state/delivery/types.js';
+import type { Warehouse } from '../warehouse/types.js';
+import { buildPage, type BuiltPage } from './build-event.js';
+import type { ResolvedEmitter } from './emitter-context.js';
+import { enrichPage, type PageEnrichment } from './enrich/page.js';
+import { positionAfter, type EmitterReader } from './read.js';
+
+/**
+ * Pages read and enriched per warehouse read, unless the caller says otherwise. Larger reads cost
+ * less CPU per event but hold more in DuckDB's memory while they run: one by default, so a large
+ * delivery stays within the memory the bench holds it to (bench/README.md, deliver).
+ */
+export const DEFAULT_READ_PAGES = 1;
+
+/** Rows read and enriched together, and how far into them the pages handed out have come. */
+interface Block {
+  rows: SourceRow[];
+  enrichment: PageEnrichment;
+  backfillEpoch: string;
+  offset: number;
+}
+
+/**
+ * The read, enrich and build stages of one emitter's delivery: rows are read and enriched a block
+ * of `readPages` pages at a time, the next block while this one's pages are sent, and events are
+ * built a page at a time. Every read and enrichment query scans its tables whatever the number of
+ * rows it asks for (the outbox's row group, the user's profile table: DuckDB has no index to seek
+ * with), so fewer, larger reads cost less; building per page keeps only one page of events in memory.
+ * Reading runs ahead of the cursor and commits nothing: a crash loses nothing read ahead.
+ */
+export class PageStream {
+  private block: Block | undefined;
+  private nextBlock: Promise<Block | undefined> | undefined;
+  private readPos: Cursor;
+
+  constructor(
+    private readonly wh: Warehouse,
+    private readonly reader: EmitterReader,
+    private readonly r: ResolvedEmitter,
+    start: Cursor,
+    private readonly pageSize: number,
+    private readonly readPages = DEFAULT_READ_PAGES,
+  ) {
+    this.readPos = start;
+  }
+
+  /**
+   * The events of the next page, or undefined when nothing is left. It yields to the event loop
+   * before building, so requests the caller has just started go out first.
+   */
+  async next(): Promise<BuiltPage | undefined> {
+    if (!this.block || this.block.offset >= this.block.rows.length) {
+      this.block = await (this.nextBlock ?? this.read());
+      this.nextBlock = undefined;
+      if (!this.block) return undefined;
+      this.nextBlock = this.read();
+      // Its failure surfaces when awaited; not unhandled meanwhile.
+      this.nextBlock.catch(() => undefined);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    const block = this.block;
+    const rows = block.rows.slice(block.offset, block.offset + this.pageSize);
+    block.offset += rows.length;
+    return buildPage(this.r, rows, block.enrichment, block.backfillEpoch);
+  }
+
+  /** Waits for a read in flight, so that nothing touches the warehouse after the caller stops. */
+  async close(): Promise<void> {
+    await this.nextBlock?.catch(() => undefined);
+  }
+
+  private async read(): Promise<Block | undefined> {
+    const pos = this.readPos;
+    const page = await this.reader.page(this.r.emitter, pos, this.pageSize * this.readPages);
+    if (!page) return undefined;
+    this.readPos = positionAfter(pos, page.rows[page.rows.length - 1]);
+    const enrichment = await enrichPage(this.wh, this.reader.outbox, this.r, page.rows, page.keys);
+    return { rows: page.rows, enrichment, backfillEpoch: pos.backfillEpoch, offset: 0 };
+  }
+}

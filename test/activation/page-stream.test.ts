@@ -1,0 +1,55 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deliverAll } from '../../src/activation/deliver.js';
+import type { Warehouse } from '../../src/warehouse/types.js';
+import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
+
+/** Reads of several pages (readPages): every event once, in outbox order, enriched from its own block; a stop mid-block resumes at the stop. */
+describe('deliverAll with reads of several pages', () => {
+  let wh: Warehouse;
+  let server: TestServer;
+  let failAt = 0;
+
+  beforeEach(async () => {
+    failAt = 0;
+    wh = await openState();
+    await seedBank(wh, 40);
+    server = await startServer((_req, n, res) => (n === failAt ? json(res, 503, { error: 'down' }) : json(res, 200, {})));
+    await applyResources(wh, {
+      graph: GRAPH,
+      audiences: [AUDIENCE],
+      destinations: [{ key: 'hook', type: 'webhook', batchSize: 2, settings: { url: `${server.url}/hook`, batch: true } }],
+      emitters: [{ key: 'entered', audience: 'overdue-cards', destination: 'hook', trigger: 'audience_entered', enrich: { traits: ['email'] } }],
+    });
+    // Users repeat across pages and reads: u1..u15, then u1..u15 again.
+    await insertOutbox(wh, [...Array.from({ length: 15 }, (_, i) => ({ kind: 'entered' as const, profileId: `u${i + 1}` })), ...Array.from({ length: 15 }, (_, i) => ({ kind: 'entered' as const, profileId: `u${i + 1}` }))]);
+  });
+  afterEach(async () => {
+    await server.close();
+    await wh.close();
+  });
+
+  const sent = () => server.requests.flatMap((r) => (Array.isArray(r.body) ? (r.body as { userId: string; properties: { email: string } }[]) : []));
+
+  it('sends every event once, in order, each with its own profile\'s traits', async () => {
+    const summary = await deliverAll(wh, SCHEMA, { pageSize: 4, readPages: 3, concurrency: 1 });
+    expect(summary.emitters).toMatchObject([{ status: 'delivered', sent: 30 }]);
+    const events = sent();
+    expect(events.map((e) => e.userId)).toEqual([...Array.from({ length: 15 }, (_, i) => `u${i + 1}`), ...Array.from({ length: 15 }, (_, i) => `u${i + 1}`)]);
+    for (const e of events) expect(e.properties.email).toBe(`${e.userId}@example.com`);
+    expect((await deliverAll(wh, SCHEMA, { pageSize: 4, readPages: 3 })).sent).toBe(0);
+  });
+
+  it('stops at a failed request inside a read and resumes there, losing nothing read ahead', async () => {
+    failAt = 4; // the 4th request: the second page of the first read (rows 7-8).
+    const first = await deliverAll(wh, SCHEMA, { pageSize: 4, readPages: 3, concurrency: 1, retry: { maxAttempts: 1 } });
+    expect(first.emitters[0].status).toBe('partial');
+    const firstIds = sent().map((e) => e.userId);
+    failAt = 0;
+    const second = await deliverAll(wh, SCHEMA, { pageSize: 4, readPages: 3, concurrency: 1 });
+    expect(second.emitters[0].status).toBe('delivered');
+    expect(first.sent + second.sent).toBe(30);
+    const all = sent().map((e) => e.userId);
+    // What the second run sent is the rest, from the stop on.
+    expect(all.slice(firstIds.length)).toEqual([...Array.from({ length: 15 }, (_, i) => `u${i + 1}`), ...Array.from({ length: 15 }, (_, i) => `u${i + 1}`)].slice(first.sent));
+  });
+});
