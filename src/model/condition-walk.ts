@@ -97,42 +97,30 @@ export const countsWithout = (c: Count): boolean => c.op !== 'at_least' && c.val
 
 /** Visits every node of `condition`; `attribute` names the root in the sites (default `condition`). */
 export function visitCondition(condition: Condition, visitor: ConditionVisitor, attribute = 'condition'): void {
-  const profileLevel = (c: Condition, site: ConditionSite): void => {
-    switch (c.kind) {
+  // Both levels share their groups (and, or, not): one switch walks either.
+  const node = (n: Condition | EntityPredicate, site: ConditionSite): void => {
+    switch (n.kind) {
       case 'and':
       case 'or':
-        return c.conditions.forEach((x, i) => profileLevel(x, { ...site, attribute: `${site.attribute}.conditions[${i}]` }));
+        return n.conditions.forEach((x: Condition | EntityPredicate, i: number) => node(x, { ...site, attribute: `${site.attribute}.conditions[${i}]` }));
       case 'not':
-        return profileLevel(c.condition, { ...site, attribute: `${site.attribute}.condition`, positive: false });
+        return node(n.condition, { ...site, attribute: `${site.attribute}.condition`, positive: false });
       case 'trait':
-        return visitor.trait?.(c, site);
+        return visitor.trait?.(n, site);
       case 'event':
-        return visitor.event?.(c, site);
+        return visitor.event?.(n, site);
       case 'audience':
-        return visitor.audience?.(c, site);
-      case 'entity':
-        return entity(c, site);
-    }
-  };
-  const entity = (c: EntityCondition, site: ConditionSite): void => {
-    if (visitor.entity?.(c, site) === false || !c.where) return;
-    const inner = { attribute: `${site.attribute}.where`, entities: [...site.entities, c], positive: site.positive && !countsWithout(c.count) };
-    entityLevel(c.where, inner);
-  };
-  const entityLevel = (p: EntityPredicate, site: ConditionSite): void => {
-    switch (p.kind) {
-      case 'and':
-      case 'or':
-        return p.conditions.forEach((x, i) => entityLevel(x, { ...site, attribute: `${site.attribute}.conditions[${i}]` }));
-      case 'not':
-        return entityLevel(p.condition, { ...site, attribute: `${site.attribute}.condition`, positive: false });
+        return visitor.audience?.(n, site);
       case 'column':
-        return visitor.column?.(p, site);
-      case 'entity':
-        return entity(p, site);
+        return visitor.column?.(n, site);
+      case 'entity': {
+        if (visitor.entity?.(n, site) === false || !n.where) return;
+        const inner = { attribute: `${site.attribute}.where`, entities: [...site.entities, n], positive: site.positive && !countsWithout(n.count) };
+        return node(n.where, inner);
+      }
     }
   };
-  profileLevel(condition, { attribute, entities: [], positive: true });
+  node(condition, { attribute, entities: [], positive: true });
 }
 
 // ---- what a condition uses -------------------------------------------------------------------
