@@ -5,8 +5,8 @@ import type { AttributeSpec } from '../src/model/attributes.js';
 type FieldOf<T> = T extends unknown ? Extract<keyof T, string> : never;
 
 /**
- * Every attribute of a generated L1 config, required: an L2 that writes its L1 with
- * `satisfies AllAttributes<XConfig>` cannot leave out an attribute the model gained.
+ * Every attribute of a generated L1 config, required: the provider block, written field by
+ * field, cannot leave out an attribute the model gained.
  */
 export type AllAttributes<Config> = Required<Omit<Config, keyof TerraformMetaArguments | 'alias'>>;
 

@@ -1,5 +1,5 @@
-import type { Construct } from 'constructs';
-import * as cdktn from 'cdktn';
+import * as cdktn from './cdktn.js';
+import type { Construct } from './cdktn.js';
 
 /*
  * What every generated L1 resource class shares (constructs/.gen, written by `npm run gen`): the

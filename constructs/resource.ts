@@ -13,11 +13,6 @@ export type ResourceInput<K extends ResourceKind> = z.input<(typeof RESOURCE_SCH
 /** A generated L1 class, as `npm run gen` writes them: made from a scope, an id and its config. */
 export type L1Class<R extends TerraformResource, Config> = new (scope: Construct, id: string, config: Config) => R;
 
-/** The named props as they are: the fields an L2 hands to the model unchanged. */
-export function pick<P extends object, F extends keyof P>(props: P, ...fields: F[]): Pick<P, F> {
-  return Object.fromEntries(fields.map((field) => [field, props[field]])) as Pick<P, F>;
-}
-
 /**
  * What every L2 construct shares: one resource of the model, keyed, synthesized as one literal
  * `linkedaudiences_<kind>` resource named by its key, validated by its stack. Each L2 makes its
