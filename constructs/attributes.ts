@@ -1,11 +1,12 @@
 import { Lazy, type IResolvable, type TerraformMetaArguments } from './cdktn.js';
+import type { AttributeSpec } from '../src/model/attributes.js';
 
 /** The field names of a model input type (of any variant, for a union). */
 type FieldOf<T> = T extends unknown ? Extract<keyof T, string> : never;
 
 /**
- * Every attribute of a generated L1 config, required: an L2 that writes its L1 with
- * `satisfies AllAttributes<XConfig>` cannot leave out an attribute the model gained.
+ * Every attribute of a generated L1 config, required: the provider block, written field by
+ * field, cannot leave out an attribute the model gained.
  */
 export type AllAttributes<Config> = Required<Omit<Config, keyof TerraformMetaArguments | 'alias'>>;
 
@@ -39,6 +40,11 @@ export class ModelAttributes<Input> {
   /** A list of strings. */
   list(field: FieldOf<Input>): string[] {
     return Lazy.listValue({ produce: () => this.typed(field, isStringList) });
+  }
+
+  /** Every attribute of `specs`, each read the way its encoding travels (keyed by field, as the L1 configs are). */
+  all(specs: readonly AttributeSpec[]): Record<string, unknown> {
+    return Object.fromEntries(specs.map((spec) => [spec.field, this[spec.encoding](spec.field as FieldOf<Input>)]));
   }
 
   /** The encoded value when it has the attribute's type; a model that does not parse fails validation before synth. */

@@ -1,5 +1,4 @@
 import type { Construct } from './cdktn.js';
-import type { AllAttributes } from './attributes.js';
 import type { Condition, ProfileScope } from './conditions.js';
 import { l1 } from './l1.js';
 import { LinkedResource } from './resource.js';
@@ -50,17 +49,7 @@ export class Audience extends LinkedResource<'audience'> {
     private readonly props: AudienceProps,
   ) {
     super(scope, id, 'audience', props.key ?? id);
-    const a = this.attributes;
-    this.resource = new l1.audience.Audience(this, 'resource', {
-      key: this.key,
-      name: a.string('name'),
-      description: a.string('description'),
-      enabled: a.bool('enabled'),
-      schedule: a.json('schedule'),
-      condition: a.json('condition'),
-      preventDestroy: a.bool('preventDestroy'),
-    } satisfies AllAttributes<l1.audience.AudienceConfig>);
-    this.resource.overrideLogicalId(this.key);
+    this.resource = this.createL1(l1.audience.Audience);
   }
 
   toModel(): Record<string, unknown> {
@@ -108,15 +97,7 @@ export class ClassicAudience extends LinkedResource<'classic_audience'> {
     private readonly props: ClassicAudienceProps,
   ) {
     super(scope, id, 'classic_audience', props.key ?? id);
-    const a = this.attributes;
-    this.resource = new l1.classicAudience.ClassicAudience(this, 'resource', {
-      key: this.key,
-      name: a.string('name'),
-      table: a.string('table'),
-      profileIdColumn: a.string('profileIdColumn'),
-      preventDestroy: a.bool('preventDestroy'),
-    } satisfies AllAttributes<l1.classicAudience.ClassicAudienceConfig>);
-    this.resource.overrideLogicalId(this.key);
+    this.resource = this.createL1(l1.classicAudience.ClassicAudience);
   }
 
   toModel(): Record<string, unknown> {

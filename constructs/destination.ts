@@ -1,5 +1,4 @@
 import type { Construct } from './cdktn.js';
-import type { AllAttributes } from './attributes.js';
 import { l1 } from './l1.js';
 import { LinkedResource } from './resource.js';
 import type { SecretRef } from '../src/model/common.js';
@@ -164,18 +163,7 @@ export class Destination extends LinkedResource<'destination'> {
     private readonly props: DestinationProps,
   ) {
     super(scope, id, 'destination', props.key ?? id);
-    const a = this.attributes;
-    this.resource = new l1.destination.Destination(this, 'resource', {
-      key: this.key,
-      name: a.string('name'),
-      batchSize: a.number('batchSize'),
-      requestsPerSecond: a.number('requestsPerSecond'),
-      retryBudgetMinutes: a.number('retryBudgetMinutes'),
-      preventDestroy: a.bool('preventDestroy'),
-      type: a.string('type'),
-      settings: a.json('settings'),
-    } satisfies AllAttributes<l1.destination.DestinationConfig>);
-    this.resource.overrideLogicalId(this.key);
+    this.resource = this.createL1(l1.destination.Destination);
   }
 
   get type(): DestinationType {

@@ -1,5 +1,4 @@
 import type { Construct } from './cdktn.js';
-import type { AllAttributes } from './attributes.js';
 import { l1 } from './l1.js';
 import { LinkedResource } from './resource.js';
 import type { Trigger as TriggerName } from '../src/model/emitter.js';
@@ -119,21 +118,7 @@ export class EventEmitter extends LinkedResource<'event_emitter'> {
     private readonly props: EventEmitterProps,
   ) {
     super(scope, id, 'event_emitter', props.key ?? id);
-    const a = this.attributes;
-    this.resource = new l1.eventEmitter.EventEmitter(this, 'resource', {
-      key: this.key,
-      audience: a.string('audience'),
-      destination: a.string('destination'),
-      trigger: a.string('trigger'),
-      entityPath: a.list('entityPath'),
-      action: a.string('action'),
-      mapping: a.json('mapping'),
-      eventName: a.string('eventName'),
-      enrich: a.json('enrich'),
-      sendForCurrent: a.bool('sendForCurrent'),
-      preventDestroy: a.bool('preventDestroy'),
-    } satisfies AllAttributes<l1.eventEmitter.EventEmitterConfig>);
-    this.resource.overrideLogicalId(this.key);
+    this.resource = this.createL1(l1.eventEmitter.EventEmitter);
   }
 
   toModel(): Record<string, unknown> {

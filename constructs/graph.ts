@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import type { Construct } from './cdktn.js';
-import type { AllAttributes } from './attributes.js';
 import { ColumnRef, EntityCondition, JunctionField, type Condition, type ProfileScope } from './conditions.js';
 import { l1 } from './l1.js';
 import { LinkedResource } from './resource.js';
@@ -277,19 +276,7 @@ export class DataGraph extends LinkedResource<'data_graph'> {
   ) {
     super(scope, id, 'data_graph', props.key ?? 'graph');
     this.profile = new ProfileRef(this);
-    const a = this.attributes;
-    this.resource = new l1.dataGraph.DataGraph(this, 'resource', {
-      key: this.key,
-      maxDepth: a.number('maxDepth'),
-      joinKeys: a.string('joinKeys'),
-      timeZone: a.string('timeZone'),
-      profile: a.json('profile'),
-      events: a.json('events'),
-      entities: a.json('entities'),
-      relationships: a.json('relationships'),
-      preventDestroy: a.bool('preventDestroy'),
-    } satisfies AllAttributes<l1.dataGraph.DataGraphConfig>);
-    this.resource.overrideLogicalId(this.key);
+    this.resource = this.createL1(l1.dataGraph.DataGraph);
   }
 
   /** Declares an entity (a warehouse table with a primary key). */

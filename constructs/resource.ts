@@ -4,15 +4,19 @@ import { ModelAttributes } from './attributes.js';
 import type { StackMember } from './member.js';
 import { LinkedAudiencesStack } from './stack.js';
 import { resourceAddress } from '../src/model/address.js';
+import { RESOURCE_ATTRIBUTES } from '../src/model/attributes.js';
 import { terraformType, type RESOURCE_SCHEMAS, type ResourceKind } from '../src/model/desired.js';
 
 /** The model's input shape of a resource kind. */
 export type ResourceInput<K extends ResourceKind> = z.input<(typeof RESOURCE_SCHEMAS)[K]>;
 
+/** A generated L1 class, as `npm run gen` writes them: made from a scope, an id and its config. */
+export type L1Class<R extends TerraformResource, Config> = new (scope: Construct, id: string, config: Config) => R;
+
 /**
  * What every L2 construct shares: one resource of the model, keyed, synthesized as one literal
  * `linkedaudiences_<kind>` resource named by its key, validated by its stack. Each L2 makes its
- * generated L1 in its constructor from `attributes`.
+ * generated L1 with `createL1`.
  */
 export abstract class LinkedResource<K extends ResourceKind = ResourceKind> extends Construct implements StackMember {
   /** The stack this resource belongs to. */
@@ -37,6 +41,18 @@ export abstract class LinkedResource<K extends ResourceKind = ResourceKind> exte
     this.stack._register(this);
     this.attributes = new ModelAttributes(() => this.stack._attributesOf(this));
     this.node.addValidation({ validate: () => this.stack._problemsOf(this) });
+  }
+
+  /**
+   * This resource's generated L1, named by its key. It gets every attribute the model lists for
+   * the kind (RESOURCE_ATTRIBUTES, the table the L1 classes are generated from, so the two cannot
+   * drift apart), each resolved at synth from the model the stack validated.
+   */
+  protected createL1<R extends TerraformResource, Config>(L1: L1Class<R, Config>): R {
+    const config = { ...this.attributes.all(RESOURCE_ATTRIBUTES[this.kind]), key: this.key };
+    const resource = new L1(this, 'resource', config as Config);
+    resource.overrideLogicalId(this.key);
+    return resource;
   }
 
   /** The resource as the model's input shape (zod input): validated and encoded at synth. */

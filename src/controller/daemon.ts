@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { DeliveryProgress } from '../activation/deliver.js';
 import type { RunSummary } from '../compute/types.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { Controller, type ControllerOptions, type TickReport } from './controller.js';
-import { DeliveryLoop, type DeliveryReport, type DeliveryTuning } from './delivery-loop.js';
+import { DeliveryLoop, type DeliveryLoopOptions, type DeliveryReport, type DeliveryTuning } from './delivery-loop.js';
 import { waitersDirFor } from './file-waiters.js';
 import { GcLoop, type GcReport } from './gc-loop.js';
 import { SharedFile } from './shared-file.js';
 
-export interface DaemonOptions extends Omit<ControllerOptions, 'onRun'> {
+/** `linked run`'s daemon; the delivery loop's observers (`onDelivery`, `onBatch`) pass on to it as they are. */
+export interface DaemonOptions extends Omit<ControllerOptions, 'onRun'>, Pick<DeliveryLoopOptions, 'onDelivery' | 'onBatch'> {
   /** The stack whose applied emitters it delivers (default: all). */
   stack?: string;
   /** Compute on schedule (the controller). Default true; false for `linked deliver --watch`. */
@@ -24,10 +24,8 @@ export interface DaemonOptions extends Omit<ControllerOptions, 'onRun'> {
    * processes (shared-file.ts) instead of holding it while it works.
    */
   duckDbFile?: string;
-  /** Observers (metrics, logs): after each run, each emitter's delivery pass, each committed page. */
+  /** Observer (metrics, logs) after each run; the delivery loop's observers come with it. */
   onRun?: (summary: RunSummary) => void;
-  onDelivery?: (report: DeliveryReport) => void;
-  onBatch?: (progress: DeliveryProgress) => void;
   /** Retention in the background (gc-loop.ts); none: the daemon never collects (`--no-gc`). */
   gc?: { everyMs: number; retentionMs: number; firstAfterMs?: number };
   onGc?: (report: GcReport) => void;

@@ -14,7 +14,7 @@ import type {
  * either folds it into a value (`foldCondition` / `foldPredicate`: the SQL compiler, "does this
  * predicate reach outside?") or visits its nodes top-down with where they sit (`visitCondition`:
  * the static and catalog checks, entity matches, enrichment). A new condition kind is added to
- * src/model/condition.ts, to these two switches, and then wherever the compiler asks for it.
+ * src/model/condition.ts, to the fold's switch and the visitor's, and then wherever the compiler asks for it.
  */
 
 // ---- fold ------------------------------------------------------------------------------------
@@ -36,37 +36,34 @@ export interface ConditionFold<T, S> {
 
 /** A profile-level condition folded bottom-up through `f`. */
 export function foldCondition<T, S>(c: Condition, scope: S, f: ConditionFold<T, S>): T {
-  switch (c.kind) {
-    case 'and':
-      return f.and(c.conditions.map((x) => foldCondition(x, scope, f)), scope);
-    case 'or':
-      return f.or(c.conditions.map((x) => foldCondition(x, scope, f)), scope);
-    case 'not':
-      return f.not(foldCondition(c.condition, scope, f), scope);
-    case 'trait':
-      return f.trait(c, scope);
-    case 'entity':
-      return f.entity(c, scope);
-    case 'event':
-      return f.event(c, scope);
-    case 'audience':
-      return f.audience(c, scope);
-  }
+  return foldNode(c, scope, f);
 }
 
 /** An entity-level predicate folded bottom-up through `f` (only its entity-level methods are called). */
 export function foldPredicate<T, S>(p: EntityPredicate, scope: S, f: Pick<ConditionFold<T, S>, 'and' | 'or' | 'not' | 'entity' | 'column'>): T {
-  switch (p.kind) {
+  // A predicate holds only entity-level kinds, so the profile-level methods `f` lacks are never reached.
+  return foldNode(p, scope, f as ConditionFold<T, S>);
+}
+
+/** Both levels share their groups (and, or, not): one switch folds either. */
+function foldNode<T, S>(n: Condition | EntityPredicate, scope: S, f: ConditionFold<T, S>): T {
+  switch (n.kind) {
     case 'and':
-      return f.and(p.conditions.map((x) => foldPredicate(x, scope, f)), scope);
+      return f.and(n.conditions.map((x: Condition | EntityPredicate) => foldNode(x, scope, f)), scope);
     case 'or':
-      return f.or(p.conditions.map((x) => foldPredicate(x, scope, f)), scope);
+      return f.or(n.conditions.map((x: Condition | EntityPredicate) => foldNode(x, scope, f)), scope);
     case 'not':
-      return f.not(foldPredicate(p.condition, scope, f), scope);
+      return f.not(foldNode(n.condition, scope, f), scope);
+    case 'trait':
+      return f.trait(n, scope);
     case 'entity':
-      return f.entity(p, scope);
+      return f.entity(n, scope);
+    case 'event':
+      return f.event(n, scope);
+    case 'audience':
+      return f.audience(n, scope);
     case 'column':
-      return f.column(p, scope);
+      return f.column(n, scope);
   }
 }
 
@@ -100,42 +97,30 @@ export const countsWithout = (c: Count): boolean => c.op !== 'at_least' && c.val
 
 /** Visits every node of `condition`; `attribute` names the root in the sites (default `condition`). */
 export function visitCondition(condition: Condition, visitor: ConditionVisitor, attribute = 'condition'): void {
-  const profileLevel = (c: Condition, site: ConditionSite): void => {
-    switch (c.kind) {
+  // Both levels share their groups (and, or, not): one switch walks either.
+  const node = (n: Condition | EntityPredicate, site: ConditionSite): void => {
+    switch (n.kind) {
       case 'and':
       case 'or':
-        return c.conditions.forEach((x, i) => profileLevel(x, { ...site, attribute: `${site.attribute}.conditions[${i}]` }));
+        return n.conditions.forEach((x: Condition | EntityPredicate, i: number) => node(x, { ...site, attribute: `${site.attribute}.conditions[${i}]` }));
       case 'not':
-        return profileLevel(c.condition, { ...site, attribute: `${site.attribute}.condition`, positive: false });
+        return node(n.condition, { ...site, attribute: `${site.attribute}.condition`, positive: false });
       case 'trait':
-        return visitor.trait?.(c, site);
+        return visitor.trait?.(n, site);
       case 'event':
-        return visitor.event?.(c, site);
+        return visitor.event?.(n, site);
       case 'audience':
-        return visitor.audience?.(c, site);
-      case 'entity':
-        return entity(c, site);
-    }
-  };
-  const entity = (c: EntityCondition, site: ConditionSite): void => {
-    if (visitor.entity?.(c, site) === false || !c.where) return;
-    const inner = { attribute: `${site.attribute}.where`, entities: [...site.entities, c], positive: site.positive && !countsWithout(c.count) };
-    entityLevel(c.where, inner);
-  };
-  const entityLevel = (p: EntityPredicate, site: ConditionSite): void => {
-    switch (p.kind) {
-      case 'and':
-      case 'or':
-        return p.conditions.forEach((x, i) => entityLevel(x, { ...site, attribute: `${site.attribute}.conditions[${i}]` }));
-      case 'not':
-        return entityLevel(p.condition, { ...site, attribute: `${site.attribute}.condition`, positive: false });
+        return visitor.audience?.(n, site);
       case 'column':
-        return visitor.column?.(p, site);
-      case 'entity':
-        return entity(p, site);
+        return visitor.column?.(n, site);
+      case 'entity': {
+        if (visitor.entity?.(n, site) === false || !n.where) return;
+        const inner = { attribute: `${site.attribute}.where`, entities: [...site.entities, n], positive: site.positive && !countsWithout(n.count) };
+        return node(n.where, inner);
+      }
     }
   };
-  profileLevel(condition, { attribute, entities: [], positive: true });
+  node(condition, { attribute, entities: [], positive: true });
 }
 
 // ---- what a condition uses -------------------------------------------------------------------

@@ -33,57 +33,25 @@ export interface BatchObservation {
 export class DaemonMetrics {
   readonly registry = new Registry();
 
-  private readonly runs = new Counter({ name: 'linked_runs_total', help: 'Compute runs finished, by audience and status (Live, Failed).', labelNames: ['audience', 'status'], registers: [this.registry] });
-  private readonly runDuration = new Histogram({
-    name: 'linked_run_duration_seconds',
-    help: 'Wall time of compute runs, by audience and status.',
-    labelNames: ['audience', 'status'],
-    buckets: RUN_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly entered = new Counter({ name: 'linked_audience_entered_total', help: 'Profiles that entered the audience, summed over runs.', labelNames: ['audience'], registers: [this.registry] });
-  private readonly exited = new Counter({ name: 'linked_audience_exited_total', help: 'Profiles that exited the audience, summed over runs.', labelNames: ['audience'], registers: [this.registry] });
-  private readonly members = new Gauge({ name: 'linked_audience_members', help: 'Members of the audience after its last successful run.', labelNames: ['audience'], registers: [this.registry] });
-  private readonly outboxDepth = new Gauge({
-    name: 'linked_outbox_depth',
-    help: "Outbox rows the emitter has yet to deliver (after its cursor).",
-    labelNames: ['emitter', 'destination'],
-    registers: [this.registry],
-  });
-  private readonly outboxLag = new Gauge({
-    name: 'linked_outbox_lag_seconds',
-    help: 'Age of the oldest outbox row the emitter has yet to deliver (0 when none).',
-    labelNames: ['emitter', 'destination'],
-    registers: [this.registry],
-  });
-  private readonly sent = new Counter({ name: 'linked_events_sent_total', help: 'Events the destination acknowledged.', labelNames: ['destination', 'emitter'], registers: [this.registry] });
-  private readonly failed = new Counter({
-    name: 'linked_events_failed_total',
-    help: 'Events left for a later run after retries gave up (not lost: they stay after the cursor).',
-    labelNames: ['destination', 'emitter'],
-    registers: [this.registry],
-  });
-  private readonly deadLettered = new Counter({ name: 'linked_events_dead_lettered_total', help: 'Events moved to dead letters.', labelNames: ['destination', 'emitter'], registers: [this.registry] });
-  private readonly requestDuration = new Histogram({
-    name: 'linked_destination_request_duration_seconds',
-    help: 'Latency of requests to destinations (HTTP, or the warehouse destination\'s insert), by outcome.',
-    labelNames: ['destination', 'outcome'],
-    buckets: REQUEST_BUCKETS,
-    registers: [this.registry],
-  });
-  private readonly leaseHolder = new Gauge({ name: 'linked_lease_holder', help: '1 for each live audience lease, labelled by its holder.', labelNames: ['audience', 'holder'], registers: [this.registry] });
-  private readonly stateRefreshed = new Gauge({ name: 'linked_state_gauges_refreshed_timestamp_seconds', help: 'When the state gauges (members, outbox, leases) were last read.', registers: [this.registry] });
-  private readonly gcRemoved = new Counter({
-    name: 'linked_gc_removed_rows_total',
-    help: 'State rows the background collection removed, by area (outbox_rows, delivery_pages, runs, ...).',
-    labelNames: ['area'],
-    registers: [this.registry],
-  });
-  private readonly gcRuns = new Counter({ name: 'linked_gc_runs_total', help: 'Background collections, by outcome (ok, failed).', labelNames: ['outcome'], registers: [this.registry] });
-  private readonly gcLast = new Gauge({ name: 'linked_gc_last_run_timestamp_seconds', help: 'When the last background collection ended, whatever its outcome.', registers: [this.registry] });
-  private readonly gcLastSuccess = new Gauge({ name: 'linked_gc_last_success_timestamp_seconds', help: 'When the last successful background collection ended.', registers: [this.registry] });
-  private readonly gcDuration = new Gauge({ name: 'linked_gc_duration_seconds', help: 'Wall time of the last background collection.', registers: [this.registry] });
-  private readonly ready = new Gauge({ name: 'linked_ready', help: '1 when the daemon is ready (its last tick opened the warehouse), else 0.', registers: [this.registry] });
+  private readonly runs = this.counter('linked_runs_total', 'Compute runs finished, by audience and status (Live, Failed).', ['audience', 'status']);
+  private readonly runDuration = this.histogram('linked_run_duration_seconds', 'Wall time of compute runs, by audience and status.', ['audience', 'status'], RUN_BUCKETS);
+  private readonly entered = this.counter('linked_audience_entered_total', 'Profiles that entered the audience, summed over runs.', ['audience']);
+  private readonly exited = this.counter('linked_audience_exited_total', 'Profiles that exited the audience, summed over runs.', ['audience']);
+  private readonly members = this.gauge('linked_audience_members', 'Members of the audience after its last successful run.', ['audience']);
+  private readonly outboxDepth = this.gauge('linked_outbox_depth', 'Outbox rows the emitter has yet to deliver (after its cursor).', ['emitter', 'destination']);
+  private readonly outboxLag = this.gauge('linked_outbox_lag_seconds', 'Age of the oldest outbox row the emitter has yet to deliver (0 when none).', ['emitter', 'destination']);
+  private readonly sent = this.counter('linked_events_sent_total', 'Events the destination acknowledged.', ['destination', 'emitter']);
+  private readonly failed = this.counter('linked_events_failed_total', 'Events left for a later run after retries gave up (not lost: they stay after the cursor).', ['destination', 'emitter']);
+  private readonly deadLettered = this.counter('linked_events_dead_lettered_total', 'Events moved to dead letters.', ['destination', 'emitter']);
+  private readonly requestDuration = this.histogram('linked_destination_request_duration_seconds', "Latency of requests to destinations (HTTP, or the warehouse destination's insert), by outcome.", ['destination', 'outcome'], REQUEST_BUCKETS);
+  private readonly leaseHolder = this.gauge('linked_lease_holder', '1 for each live audience lease, labelled by its holder.', ['audience', 'holder']);
+  private readonly stateRefreshed = this.gauge('linked_state_gauges_refreshed_timestamp_seconds', 'When the state gauges (members, outbox, leases) were last read.');
+  private readonly gcRemoved = this.counter('linked_gc_removed_rows_total', 'State rows the background collection removed, by area (outbox_rows, delivery_pages, runs, ...).', ['area']);
+  private readonly gcRuns = this.counter('linked_gc_runs_total', 'Background collections, by outcome (ok, failed).', ['outcome']);
+  private readonly gcLast = this.gauge('linked_gc_last_run_timestamp_seconds', 'When the last background collection ended, whatever its outcome.');
+  private readonly gcLastSuccess = this.gauge('linked_gc_last_success_timestamp_seconds', 'When the last successful background collection ended.');
+  private readonly gcDuration = this.gauge('linked_gc_duration_seconds', 'Wall time of the last background collection.');
+  private readonly ready = this.gauge('linked_ready', '1 when the daemon is ready (its last tick opened the warehouse), else 0.');
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'linked_' });
@@ -151,6 +119,19 @@ export class DaemonMetrics {
 
   get contentType(): string {
     return this.registry.contentType;
+  }
+
+  // Every metric is registered on this instance's registry only.
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
   }
 }
 

@@ -177,25 +177,13 @@ export class ConditionCompiler {
     const join = rel.join;
     // An integer key joined to a string key: both sides compare as text.
     const key = this.ctx.castJoins?.has(slug) ? (e: Expr) => cast(e, 'VARCHAR') : (e: Expr) => e;
-    if (join.type === 'profile') {
-      return {
-        from: this.source({ kind: 'entity', relationship: slug }, alias),
-        joins: [],
-        alias,
-        childKey: key(col(alias, join.entityColumn)),
-        parentKey: key(this.trait(join.profileColumn, scope, true)),
-      };
+    if (join.type !== 'junction') {
+      // The related table joins straight onto its parent: the profile's column, or the parent entity's.
+      const parentKey = join.type === 'profile' ? this.trait(join.profileColumn, scope, true) : col(scope.entities.get(rel.parent!)!, join.parentColumn);
+      const from = this.source({ kind: 'entity', relationship: slug }, alias);
+      return { from, joins: [], alias, childKey: key(col(alias, join.entityColumn)), parentKey: key(parentKey) };
     }
     const parentAlias = scope.entities.get(rel.parent!)!;
-    if (join.type === 'entity') {
-      return {
-        from: this.source({ kind: 'entity', relationship: slug }, alias),
-        joins: [],
-        alias,
-        childKey: key(col(alias, join.entityColumn)),
-        parentKey: key(col(parentAlias, join.parentColumn)),
-      };
-    }
     const junction = this.alias('j');
     return {
       from: this.source({ kind: 'junction', relationship: slug }, junction),

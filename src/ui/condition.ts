@@ -1,4 +1,5 @@
-import type { Comparison, Condition, Count, EntityPredicate, EventWindow, Operand } from '../model/condition.js';
+import type { Comparison, Condition, Count, EventWindow, Operand } from '../model/condition.js';
+import { foldCondition, foldPredicate, type ConditionFold } from '../model/condition-walk.js';
 import { href, html, type Html } from './html.js';
 
 /*
@@ -56,51 +57,28 @@ function windowText(w: EventWindow | undefined): string {
 
 const group = (label: string, items: Html[]): Html => html`<li><span class="group">${label}</span><ul>${items}</ul></li>`;
 
-function predicate(p: EntityPredicate): Html {
-  switch (p.kind) {
-    case 'and':
-      return group('All of', p.conditions.map(predicate));
-    case 'or':
-      return group('Any of', p.conditions.map(predicate));
-    case 'not':
-      return group('None of', [predicate(p.condition)]);
-    case 'column':
-      return html`<li>${comparison(html`column <code>${p.column}</code>`, p)}</li>`;
-    case 'entity':
-      return entity(p);
-  }
-}
-
-function entity(c: Extract<Condition, { kind: 'entity' }>): Html {
-  const head = html`has ${count(c.count, 'related')} <strong>${c.relationship}</strong>${c.where ? ' where' : ''}`;
-  return html`<li>${head}${c.where ? html`<ul>${predicate(c.where)}</ul>` : ''}</li>`;
-}
-
-function node(c: Condition): Html {
-  switch (c.kind) {
-    case 'and':
-      return group('All of', c.conditions.map(node));
-    case 'or':
-      return group('Any of', c.conditions.map(node));
-    case 'not':
-      return group('None of', [node(c.condition)]);
-    case 'trait':
-      return html`<li>${comparison(html`trait <code>${c.trait}</code>`, c)}</li>`;
-    case 'entity':
-      return entity(c);
-    case 'event': {
-      const times = c.count.value === 0 && c.count.op !== 'at_least' ? 'never did' : `did ${count(c.count, 'times')} time${c.count.value === 1 ? '' : 's'}:`;
-      const filters = c.where.map((f) => html`<li>${comparison(html`property <code>${f.property}</code>`, f)}</li>`);
-      return html`<li>${times} event <strong>${c.name}</strong> ${windowText(c.window)}${filters.length ? html`, where<ul>${filters}</ul>` : ''}</li>`;
-    }
-    case 'audience': {
-      const name = c.source === 'linked' ? html`<a href="${href('audiences', c.audience)}">${c.audience}</a>` : html`<code>${c.audience}</code> (classic)`;
-      return html`<li>${c.negate ? 'not part of' : 'part of'} audience ${name}</li>`;
-    }
-  }
-}
+const NODES: ConditionFold<Html, null> = {
+  and: (items) => group('All of', items),
+  or: (items) => group('Any of', items),
+  not: (item) => group('None of', [item]),
+  trait: (c) => html`<li>${comparison(html`trait <code>${c.trait}</code>`, c)}</li>`,
+  column: (p) => html`<li>${comparison(html`column <code>${p.column}</code>`, p)}</li>`,
+  entity: (c) => {
+    const head = html`has ${count(c.count, 'related')} <strong>${c.relationship}</strong>${c.where ? ' where' : ''}`;
+    return html`<li>${head}${c.where ? html`<ul>${foldPredicate(c.where, null, NODES)}</ul>` : ''}</li>`;
+  },
+  event: (c) => {
+    const times = c.count.value === 0 && c.count.op !== 'at_least' ? 'never did' : `did ${count(c.count, 'times')} time${c.count.value === 1 ? '' : 's'}:`;
+    const filters = c.where.map((f) => html`<li>${comparison(html`property <code>${f.property}</code>`, f)}</li>`);
+    return html`<li>${times} event <strong>${c.name}</strong> ${windowText(c.window)}${filters.length ? html`, where<ul>${filters}</ul>` : ''}</li>`;
+  },
+  audience: (c) => {
+    const name = c.source === 'linked' ? html`<a href="${href('audiences', c.audience)}">${c.audience}</a>` : html`<code>${c.audience}</code> (classic)`;
+    return html`<li>${c.negate ? 'not part of' : 'part of'} audience ${name}</li>`;
+  },
+};
 
 /** The condition as nested lists (readable without styles, by screen readers too). */
 export function renderCondition(c: Condition): Html {
-  return html`<ul class="condition">${node(c)}</ul>`;
+  return html`<ul class="condition">${foldCondition(c, null, NODES)}</ul>`;
 }

@@ -7,6 +7,7 @@ import { TransactionGate } from './transactions.js';
 import type { CatalogColumn, CatalogTable, QueryOptions, QueryResult, Row, Warehouse } from './types.js';
 import { and, cast, col, eq, fn, isNotNull, isNull, or, param, select, table, type Expr, type Select } from '../dialect/ast.js';
 import { execute } from './execute.js';
+import { catalogTable, type InformationSchemaColumn } from './catalog.js';
 
 /** The columns of one table from information_schema, in order; `catalog` null: the current database. */
 function columnsQuery(catalog: string | null, schema: string, name: string): Select {
@@ -14,7 +15,7 @@ function columnsQuery(catalog: string | null, schema: string, name: string): Sel
   const sameName = (column: string, value: string): Expr => eq(fn('LOWER', c(column)), fn('LOWER', param(value)));
   const noCatalog = isNull(cast(param(catalog), 'VARCHAR'));
   return select(
-    { column_name: c('column_name'), data_type: c('data_type'), is_nullable: c('is_nullable') },
+    { COLUMN_NAME: c('column_name'), DATA_TYPE: c('data_type'), IS_NULLABLE: c('is_nullable') },
     {
       from: table('information_schema.columns', 'c'),
       where: and(
@@ -192,17 +193,8 @@ export class DuckDbWarehouse implements Warehouse {
             ]
           : [[null, 'main', parts[0]]];
     for (const [catalog, schema, name] of candidates) {
-      const { rows } = await execute<{ column_name: string; data_type: string; is_nullable: string }>(this, columnsQuery(catalog, schema, name));
-      if (rows.length === 0) continue;
-      return {
-        name: table,
-        columns: rows.map((r) => ({
-          name: r.column_name,
-          type: r.data_type,
-          family: duckDbTypeFamily(r.data_type),
-          nullable: r.is_nullable === 'YES',
-        })),
-      };
+      const { rows } = await execute<InformationSchemaColumn>(this, columnsQuery(catalog, schema, name));
+      if (rows.length > 0) return catalogTable(table, rows, duckDbTypeFamily);
     }
     return undefined;
   }

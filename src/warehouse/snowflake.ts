@@ -4,6 +4,7 @@ import type { RetryPolicy } from '../retry.js';
 import { and, col, eq, param, select, table as tableRef } from '../dialect/ast.js';
 import { classifySnowflakeError, WarehouseError, type SnowflakeErrorLike } from './errors.js';
 import { execute } from './execute.js';
+import { catalogTable, type InformationSchemaColumn } from './catalog.js';
 import type { SecretRedactor } from './redaction.js';
 import { loginWithRetry, SNOWFLAKE_RETRY, type LoginOptions } from './snowflake-login.js';
 import { TransactionGate } from './transactions.js';
@@ -197,17 +198,8 @@ export class SnowflakeWarehouse implements Warehouse {
         orderBy: [{ expr: c('ORDINAL_POSITION') }],
       },
     );
-    const { rows } = await execute<{ COLUMN_NAME: string; DATA_TYPE: string; IS_NULLABLE: string }>(this, columns, { tag: 'linked-audiences:catalog' });
-    if (rows.length === 0) return undefined;
-    return {
-      name: table,
-      columns: rows.map((r) => ({
-        name: r.COLUMN_NAME,
-        type: r.DATA_TYPE,
-        family: snowflakeTypeFamily(r.DATA_TYPE),
-        nullable: r.IS_NULLABLE === 'YES',
-      })),
-    };
+    const { rows } = await execute<InformationSchemaColumn>(this, columns, { tag: 'linked-audiences:catalog' });
+    return rows.length === 0 ? undefined : catalogTable(table, rows, snowflakeTypeFamily);
   }
 
   async close(): Promise<void> {

@@ -113,6 +113,16 @@ function entityLabel(scope: Scope, ctx: CheckContext): string {
   return scope.relationship === null ? PROFILE : (ctx.index.entityOf(scope.relationship)?.slug ?? scope.relationship);
 }
 
+/** A relationship used where the scope's entity has no such child. */
+function notChild(relationship: string, attr: string, scope: Scope, ctx: CheckContext, at: string): Diagnostic {
+  return error(
+    'RELATIONSHIP_NOT_CHILD',
+    `Entity relationship not in Data Graph for entity: ${entityLabel(scope, ctx)} and relationship: ${relationship}`,
+    at,
+    `${attr}.relationship`,
+  );
+}
+
 /** Checks an entity condition's relationship and depth; false when its `where` cannot be checked. */
 function checkEntity(c: EntityCondition, attr: string, scope: Scope, ctx: CheckContext, at: string, out: Diagnostic[]): boolean {
   const r = ctx.index.relationship(c.relationship);
@@ -122,14 +132,7 @@ function checkEntity(c: EntityCondition, attr: string, scope: Scope, ctx: CheckC
     return false;
   }
   if (r.parent !== scope.relationship) {
-    out.push(
-      error(
-        'RELATIONSHIP_NOT_CHILD',
-        `Entity relationship not in Data Graph for entity: ${entityLabel(scope, ctx)} and relationship: ${c.relationship}`,
-        at,
-        `${attr}.relationship`,
-      ),
-    );
+    out.push(notChild(c.relationship, attr, scope, ctx, at));
     return false;
   }
   const depth = scope.path.length + 2;
@@ -147,14 +150,7 @@ function checkOperand(value: unknown, attr: string, scope: Scope, ctx: CheckCont
   }
   if ('relationship' in operand) {
     if (!scope.path.includes(operand.relationship)) {
-      out.push(
-        error(
-          'RELATIONSHIP_NOT_CHILD',
-          `Entity relationship not in Data Graph for entity: ${entityLabel(scope, ctx)} and relationship: ${operand.relationship}`,
-          at,
-          `${attr}.relationship`,
-        ),
-      );
+      out.push(notChild(operand.relationship, attr, scope, ctx, at));
       return;
     }
     const entity = ctx.index.entityOf(operand.relationship);

@@ -233,34 +233,21 @@ function toAppliedResource(r: ResourceRow): AppliedResource {
 
 /** Groups active applied resources by kind, as the model names them. */
 export function groupApplied(resources: readonly AppliedResource[]): AppliedDesired {
-  const out: AppliedDesired = { graph: undefined, classicAudiences: [], audiences: [], destinations: [], emitters: [] };
-  const graphs: DataGraph[] = [];
-  for (const r of resources) {
-    if (r.deletedAt) continue;
-    switch (r.kind) {
-      case 'data_graph':
-        graphs.push(r.spec as DataGraph);
-        break;
-      case 'classic_audience':
-        out.classicAudiences.push(r.spec as ClassicAudience);
-        break;
-      case 'audience':
-        out.audiences.push(r.spec as Audience);
-        break;
-      case 'destination':
-        out.destinations.push(r.spec as Destination);
-        break;
-      case 'event_emitter':
-        out.emitters.push(r.spec as EventEmitter);
-        break;
-    }
-  }
+  const active = resources.filter((r) => !r.deletedAt);
+  const specsOf = <K extends ResourceKind>(kind: K): ResourceSpecs[K][] =>
+    active.filter((r): r is AppliedResource<K> => r.kind === kind).map((r) => r.spec);
+  const graphs = specsOf('data_graph');
   if (graphs.length > 1) {
     throw new LinkedError(
       'STATE_AMBIGUOUS_GRAPH',
       `The state holds ${graphs.length} applied Data Graphs (${graphs.map((g) => g.key).join(', ')}): name the stack to read.`,
     );
   }
-  out.graph = graphs[0];
-  return out;
+  return {
+    graph: graphs[0],
+    classicAudiences: specsOf('classic_audience'),
+    audiences: specsOf('audience'),
+    destinations: specsOf('destination'),
+    emitters: specsOf('event_emitter'),
+  };
 }

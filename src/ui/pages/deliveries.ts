@@ -1,6 +1,6 @@
 import type { DeliveriesData, DeliveryFilterParams } from '../data.js';
 import { href, html, num, when, type Html } from '../html.js';
-import { age, badge, dataTable, emitterLink } from './parts.js';
+import { age, badge, dataTable, deliveryRunCells, emitterLink } from './parts.js';
 
 /** Delivery per emitter and destination, the delivery log, dead letters with the response, and the search by user id or event name. */
 export function deliveriesPage(d: DeliveriesData, f: DeliveryFilterParams): Html {
@@ -18,13 +18,7 @@ export function deliveriesPage(d: DeliveriesData, f: DeliveryFilterParams): Html
   const runs = d.runs.map((r) => [
     html`${when(r.startedAt)}`,
     html`<code title="${r.runId}">${r.runId.slice(0, 8)}</code>`,
-    emitterLink(r.emitterKey),
-    html`${r.destinationKey}`,
-    badge(r.status),
-    html`${num(r.sent)}`,
-    html`${num(r.failed)}`,
-    html`${num(r.deadLettered)}`,
-    html`${r.lastError ?? ''}`,
+    ...deliveryRunCells(r),
   ]);
   const dead = d.deadLetters.map((x) => [
     html`${when(x.createdAt)}`,

@@ -1,4 +1,5 @@
-import { href, html, type Html } from '../html.js';
+import { href, html, num, type Html } from '../html.js';
+import type { DeliveryRunRow } from '../../activation/inspect.js';
 
 /* Pieces several pages share. */
 
@@ -8,6 +9,17 @@ export const badge = (status: string, label = status.replace('_', ' ')): Html =>
 export const audienceLink = (key: string): Html => html`<a href="${href('audiences', key)}">${key}</a>`;
 export const runLink = (id: string, label = id.slice(0, 8)): Html => html`<a href="${href('runs', id)}" title="${id}">${label}</a>`;
 export const emitterLink = (key: string): Html => html`<a href="${`/deliveries?emitter=${encodeURIComponent(key)}`}">${key}</a>`;
+
+/** A delivery pass's cells from its emitter on (the deliveries page and a run's page show them alike). */
+export const deliveryRunCells = (r: DeliveryRunRow): Html[] => [
+  emitterLink(r.emitterKey),
+  html`${r.destinationKey}`,
+  badge(r.status),
+  html`${num(r.sent)}`,
+  html`${num(r.failed)}`,
+  html`${num(r.deadLettered)}`,
+  html`${r.lastError ?? ''}`,
+];
 
 export { duration, formatAge as age } from '../../compute/format.js';
 

@@ -2,7 +2,7 @@ import type { RunData } from '../data.js';
 import { href, html, num, when, type Html } from '../html.js';
 import type { RunRow } from '../../compute/status.js';
 import { RUN_HEAD, runRows } from './audience.js';
-import { audienceLink, badge, dataTable, duration, emitterLink } from './parts.js';
+import { audienceLink, badge, dataTable, deliveryRunCells, duration, emitterLink } from './parts.js';
 
 export function runsPage(runs: readonly RunRow[], audience: string | undefined): Html {
   const head = [RUN_HEAD[0]!, 'Audience', ...RUN_HEAD.slice(1)];
@@ -17,16 +17,7 @@ ${dataTable('Run history, newest first', head, runRows(runs, true), audience ? `
 /** One run: its counts, the step it reached, its error with the seed's message, and the delivery passes after it. */
 export function runPage(d: RunData): Html {
   const r = d.run;
-  const deliveries = d.deliveries.map((x) => [
-    html`${when(x.startedAt)}`,
-    emitterLink(x.emitterKey),
-    html`${x.destinationKey}`,
-    badge(x.status),
-    html`${num(x.sent)}`,
-    html`${num(x.failed)}`,
-    html`${num(x.deadLettered)}`,
-    html`${x.lastError ?? ''}`,
-  ]);
+  const deliveries = d.deliveries.map((x) => [html`${when(x.startedAt)}`, ...deliveryRunCells(x)]);
   return html`<h1>Run <code>${r.id}</code></h1>
 <dl class="facts">
 <dt>Audience</dt><dd>${audienceLink(r.audienceKey)}</dd>
