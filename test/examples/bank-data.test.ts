@@ -213,7 +213,7 @@ describe('bank example data generator', () => {
 
   it('CLI: linked example bank --profiles N --out FILE --json', async () => {
     const out = join(dir, 'cli.duckdb');
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'example', 'bank', '--profiles', '100', '--out', out, '--seed', '3', '--now', '2026-11-28', '--json'], {
+    const { stdout } = await run(process.execPath, ['bin/linked.js', 'example', 'bank', '--profiles', '100', '--out', out, '--seed', '3', '--now', '2026-11-28', '--json'], {
       cwd: join(__dirname, '..', '..'),
     });
     const result = JSON.parse(stdout);
@@ -221,7 +221,7 @@ describe('bank example data generator', () => {
     expect(result.seed).toBe(3);
     expect(result.counts.profiles).toBe(100);
     expect(Object.keys(result.counts)).toEqual([...BANK_TABLES]);
-    const bad = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'example', 'bank', '--profiles', 'many', '--out', out], { cwd: join(__dirname, '..', '..') }).catch((e) => e);
+    const bad = await run(process.execPath, ['bin/linked.js', 'example', 'bank', '--profiles', 'many', '--out', out], { cwd: join(__dirname, '..', '..') }).catch((e) => e);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--profiles must be a whole number, got "many"');
     expect(bad.stderr).not.toContain('    at ');
