@@ -60,7 +60,7 @@ function runLinked(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
 }
 
 /** A route's shape: `/runs/:id`, `/deliveries?emitter`: the crawl follows two links of each. */
-const shape = (path: string) => path.replace(/^\/api/, '').replace(/\/(audiences|runs)\/[^/?]+/, '/$1/:id').replace(/=[^&]*/g, '');
+const shape = (path: string) => path.replace(/^\/api/, '').replace(/\/(audiences|runs|trace)\/[^/?]+/, '/$1/:id').replace(/=[^&]*/g, '');
 
 /** The pages reachable from the sections by links (two of each shape), and the JSON twin of each. */
 async function crawl(base: string, headers: Record<string, string> = {}): Promise<Map<string, { status: number; body: string; type: string }>> {
