@@ -1,15 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAppliedModel } from '../../src/compute/applied.js';
 import { statusView } from '../../src/compute/format.js';
 import { readRuns, readStatuses } from '../../src/compute/status.js';
-import { loadDesired } from '../../src/manifest/index.js';
-import { createUiHandler, startUiServer, type UiServer } from '../../src/ui/server.js';
-import { projectSource } from '../../src/ui/source.js';
+import type { UiServer } from '../../src/ui/server.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
-import { HOSTILE_NAME, makeBankProject, SCHEMA, type BankProject } from './bank-project.js';
+import { HOSTILE_NAME, SCHEMA, type BankProject } from './bank-project.js';
+import { openDashboard, type Dashboard } from './dashboard.js';
 
 /*
  * The dashboard in a real headless Chromium (Debian's chromium, driven by puppeteer-core) over the
@@ -61,22 +60,16 @@ async function follow(page: Page, scope: string, text: string): Promise<void> {
   throw new Error(`no link "${text}" in ${scope} of ${page.url()}`);
 }
 
+let dashboard: Dashboard | undefined;
+
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  project = await makeBankProject();
-  const desired = await loadDesired(join(project.dir, 'cdktf.out'));
-  server = await startUiServer({ host: '127.0.0.1', port: 0 }, createUiHandler(projectSource(desired, project.dir)));
-  base = `http://127.0.0.1:${server.address.port}`;
-  browser = await puppeteer.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  dashboard = await openDashboard();
+  ({ project, server, base, browser } = dashboard);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await project?.close();
+  await dashboard?.close();
 });
 
 describe('the dashboard in Chromium', () => {

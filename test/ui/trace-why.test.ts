@@ -1,15 +1,14 @@
 import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDeliveries } from '../../src/activation/inspect.js';
-import { loadDesired } from '../../src/manifest/index.js';
 import { traceEvent, type Trace } from '../../src/trace/trace.js';
-import { createUiHandler, startUiServer, type UiServer } from '../../src/ui/server.js';
-import { projectSource } from '../../src/ui/source.js';
+import type { UiServer } from '../../src/ui/server.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import type { WhyNode } from '../../src/why/explain.js';
 import { whyProfile, type WhyResult } from '../../src/why/why.js';
-import { HOSTILE_NAME, makeBankProject, SCHEMA, type BankProject } from './bank-project.js';
+import { HOSTILE_NAME, SCHEMA, type BankProject } from './bank-project.js';
+import { openDashboard, type Dashboard } from './dashboard.js';
 
 /*
  * The trace and why pages of the dashboard in a real headless Chromium, over the bank example
@@ -52,21 +51,15 @@ async function withWarehouse<T>(fn: (wh: Awaited<ReturnType<typeof openDuckDb>>)
 /** The explained tree as the page lists it: verdict, label and what decided it, in pre-order. */
 const treeLines = (n: WhyNode): string[] => [`${n.held ? '✓' : '✗'} ${n.label}${n.decidedBy ? ` [${n.decidedBy}]` : ''}`, ...n.children.flatMap(treeLines)];
 
+let dashboard: Dashboard | undefined;
+
 beforeAll(async () => {
-  project = await makeBankProject();
-  const desired = await loadDesired(join(project.dir, 'cdktf.out'));
-  server = await startUiServer({ host: '127.0.0.1', port: 0 }, createUiHandler(projectSource(desired, project.dir)));
-  base = `http://127.0.0.1:${server.address.port}`;
-  browser = await puppeteer.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  dashboard = await openDashboard();
+  ({ project, server, base, browser } = dashboard);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await project?.close();
+  await dashboard?.close();
 });
 
 describe('trace and why pages in Chromium', () => {
