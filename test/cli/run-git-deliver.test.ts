@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,9 +8,9 @@ import { startServer, type TestServer } from '../activation/helpers.js';
 import { GitFixture } from '../github/git-fixture.js';
 import { parseMetrics } from '../observe/prometheus.js';
 import { linkedAsync as linked } from '../plan/cli-project.js';
+import { installThisPackage } from '../support/installed-package.js';
 
 const BIN = fileURLToPath(new URL('../../bin/linked.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /*
  * `linked run --git` delivers: a team's project with a webhook destination and an emitter per
@@ -45,8 +45,7 @@ describe('linked run --git delivers', () => {
   beforeAll(async () => {
     server = await startServer();
     repo = new GitFixture();
-    mkdirSync(join(repo.root, 'node_modules'));
-    symlinkSync(ROOT, join(repo.root, 'node_modules', 'linked-audiences'), 'dir');
+    installThisPackage(repo.root);
     home = repo.dir('controller');
     mkdirSync(home);
     const wh = await openDuckDb(join(home, 'warehouse.duckdb'));

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { GitFixture } from '../github/git-fixture.js';
 import { linkedAsync as linked } from '../plan/cli-project.js';
+import { installThisPackage } from '../support/installed-package.js';
 
 const BIN = fileURLToPath(new URL('../../bin/linked.js', import.meta.url));
 
@@ -14,7 +15,6 @@ const BIN = fileURLToPath(new URL('../../bin/linked.js', import.meta.url));
  * main.ts importing linked-audiences) is pushed commit by commit, and the controller pulls,
  * synthesizes, plans, applies (deletes only with --prune) and computes each one.
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function project(audiences: string[], extra = ''): Record<string, string> {
   const declared = audiences
@@ -46,8 +46,7 @@ describe('linked run --git', () => {
   beforeAll(async () => {
     repo = new GitFixture();
     // The checkout resolves linked-audiences from an enclosing node_modules, as an installed dependency.
-    mkdirSync(join(repo.root, 'node_modules'));
-    symlinkSync(ROOT, join(repo.root, 'node_modules', 'linked-audiences'), 'dir');
+    installThisPackage(repo.root);
     home = repo.dir('controller');
     mkdirSync(home);
     const wh = await openDuckDb(join(home, 'warehouse.duckdb'));

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { loadDesired, renderSummary, synthApp } from '../../src/manifest/index.j
 import { register as registerSynth } from '../../src/cli/commands/synth.js';
 import { register as registerValidate } from '../../src/cli/commands/validate.js';
 import { cleanup, tempDir } from '../constructs/helpers.js';
+import { installThisPackage } from '../support/installed-package.js';
 
 afterAll(cleanup);
 
@@ -24,8 +25,7 @@ function userProject(main: string): string {
   const dir = tempDir('la-user-app-');
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-audiences', private: true, type: 'module' }, null, 2));
   writeFileSync(join(dir, 'cdktf.json'), JSON.stringify({ language: 'typescript', app: 'tsx main.ts' }, null, 2));
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(ROOT, join(dir, 'node_modules', 'linked-audiences'), 'dir');
+  installThisPackage(dir);
   writeFileSync(join(dir, 'main.ts'), main);
   return dir;
 }

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { synthApp } from '../../src/manifest/index.js';
 import { runTests } from '../../src/testing/index.js';
 import { cleanup, tempDir } from '../constructs/helpers.js';
+import { installThisPackage } from '../support/installed-package.js';
 
 afterAll(cleanup);
 
@@ -29,8 +30,7 @@ function userProject(main: string): string {
   const dir = tempDir('la-test-app-');
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-audiences', private: true, type: 'module' }));
   writeFileSync(join(dir, 'cdktf.json'), JSON.stringify({ language: 'typescript', app: 'tsx main.ts' }));
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(ROOT, join(dir, 'node_modules', 'linked-audiences'), 'dir');
+  installThisPackage(dir);
   writeFileSync(join(dir, 'main.ts'), main);
   return dir;
 }
