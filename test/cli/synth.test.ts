@@ -8,7 +8,7 @@ import { loadDesired, renderSummary, synthApp } from '../../src/manifest/index.j
 import { register as registerSynth } from '../../src/cli/commands/synth.js';
 import { register as registerValidate } from '../../src/cli/commands/validate.js';
 import { cleanup, tempDir } from '../constructs/helpers.js';
-import { installThisPackage } from '../support/installed-package.js';
+import { writeUserProject } from '../support/installed-package.js';
 
 afterAll(cleanup);
 
@@ -23,10 +23,7 @@ const linked = (args: string[], env: NodeJS.ProcessEnv = {}) =>
  */
 function userProject(main: string): string {
   const dir = tempDir('la-user-app-');
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-audiences', private: true, type: 'module' }, null, 2));
-  writeFileSync(join(dir, 'cdktf.json'), JSON.stringify({ language: 'typescript', app: 'tsx main.ts' }, null, 2));
-  installThisPackage(dir);
-  writeFileSync(join(dir, 'main.ts'), main);
+  writeUserProject(dir, main, { name: 'my-audiences' });
   return dir;
 }
 

@@ -5,7 +5,7 @@
  * secret reference), and the example's tables loaded into the emulated account, as quoted
  * lower-case names (the example spells them so).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { openSnowflake } from '../../src/warehouse/snowflake.js';
 import type { World } from '../support/world.js';
 import { emulatedConfig, EMULATED_PASSWORD } from '../support/snowflake-emulator/connect.js';
 import { loadWorldSnowflake } from '../support/snowflake-emulator/world.js';
-import { installThisPackage } from '../support/installed-package.js';
+import { writeUserProject } from '../support/installed-package.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -45,10 +45,7 @@ export interface SnowflakeProject {
 /** A user's project directory holding `main`, with cdktf.json and linked-audiences installed. */
 export function userProject(main: string): SnowflakeProject {
   const dir = mkdtempSync(join(tmpdir(), 'la-sf-cli-'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bank-on-snowflake', private: true, type: 'module' }, null, 2));
-  writeFileSync(join(dir, 'cdktf.json'), JSON.stringify({ language: 'typescript', app: 'tsx main.ts', output: 'cdktf.out' }, null, 2));
-  installThisPackage(dir);
-  writeFileSync(join(dir, 'main.ts'), main);
+  writeUserProject(dir, main, { name: 'bank-on-snowflake', output: 'cdktf.out' });
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

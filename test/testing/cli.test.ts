@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { synthApp } from '../../src/manifest/index.js';
 import { runTests } from '../../src/testing/index.js';
 import { cleanup, tempDir } from '../constructs/helpers.js';
-import { installThisPackage } from '../support/installed-package.js';
+import { writeUserProject } from '../support/installed-package.js';
 
 afterAll(cleanup);
 
@@ -28,10 +28,7 @@ function linked(args: string[]): Promise<{ code: number; stdout: string; stderr:
 /** A user's project with linked-audiences installed as a dependency (a symlink to this checkout). */
 function userProject(main: string): string {
   const dir = tempDir('la-test-app-');
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-audiences', private: true, type: 'module' }));
-  writeFileSync(join(dir, 'cdktf.json'), JSON.stringify({ language: 'typescript', app: 'tsx main.ts' }));
-  installThisPackage(dir);
-  writeFileSync(join(dir, 'main.ts'), main);
+  writeUserProject(dir, main, { name: 'my-audiences' });
   return dir;
 }
 
