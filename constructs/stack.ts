@@ -7,7 +7,7 @@ import { l1 } from './l1.js';
 import type { StackMember, StackTest } from './member.js';
 import { analyzeStack, type StackAnalysis } from './validation.js';
 import type { Warehouse } from './warehouse.js';
-import { PROVIDER_ATTRIBUTES, RESOURCE_ATTRIBUTES, encodeAttributes } from '../src/model/attributes.js';
+import { providerAttributes, RESOURCE_ATTRIBUTES, encodeAttributes } from '../src/model/attributes.js';
 import type { Condition } from '../src/model/condition.js';
 import { membershipReferences } from '../src/model/condition-walk.js';
 import type { Desired, ResourceKind } from '../src/model/desired.js';
@@ -147,7 +147,7 @@ export class LinkedAudiencesStack extends TerraformStack {
 
 /** The provider block: the warehouse configuration as written (the loader applies its defaults). */
 function providerConfig(warehouse: Warehouse): AllAttributes<l1.provider.LinkedaudiencesProviderConfig> {
-  const a = new ModelAttributes<z.input<typeof WarehouseConfig>>(() => encodeAttributes(PROVIDER_ATTRIBUTES, warehouse.config));
+  const a = new ModelAttributes<z.input<typeof WarehouseConfig>>(() => encodeAttributes(providerAttributes(), warehouse.config));
   return {
     type: a.string('type'),
     path: a.string('path'),

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { PROVIDER_ATTRIBUTES, RESOURCE_ATTRIBUTES, type AttributeSpec } from '../src/model/attributes.js';
+import { providerAttributes, RESOURCE_ATTRIBUTES, type AttributeSpec } from '../src/model/attributes.js';
 import { PROVIDER_NAME, RESOURCE_KINDS, terraformType } from '../src/model/desired.js';
 
 /** Where the provider would live in a registry; only its last segment (the name) matters to us. */
@@ -62,7 +62,7 @@ export function buildProviderSchema() {
     format_version: '1.0',
     provider_schemas: {
       [PROVIDER_SOURCE]: {
-        provider: block(PROVIDER_ATTRIBUTES, 'warehouse'),
+        provider: block(providerAttributes(), 'warehouse'),
         resource_schemas,
         data_source_schemas: {},
       },

@@ -14,6 +14,7 @@ import { formatMinutes, RetryBudget, retryBudgetMs } from './send/budget.js';
 import { CREDENTIALS_REJECTED } from './send/classify.js';
 import { Sender, type SenderOptions } from './send/sender.js';
 import { serialized } from './serial.js';
+import { formatCount } from '../model/count.js';
 
 export interface DeliverOptions {
   /** Read the applied resources of this stack only. */
@@ -331,7 +332,7 @@ function alertsOf(e: EmitterDelivery): DeliveryAlert[] {
 
 /** "1 event", "2 events". */
 export function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** The budget of a destination, for messages: "4 h". */

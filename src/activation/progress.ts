@@ -1,4 +1,5 @@
 import type { DeliveryProgress } from './deliver.js';
+import { formatCount } from '../model/count.js';
 
 /**
  * Progress of a delivery on a TTY (events sent, dead-lettered, rate), one line redrawn in place;
@@ -15,7 +16,7 @@ export function ttyProgress(stream: NodeJS.WriteStream = process.stderr): { onPr
       const sent = [...per.values()].reduce((a, x) => a + x.sent, 0);
       const dead = [...per.values()].reduce((a, x) => a + x.deadLettered, 0);
       const rate = sent / Math.max(0.001, (Date.now() - started) / 1000);
-      stream.write(`\r\x1b[2KDelivering: ${sent.toLocaleString('en-US')} sent, ${dead.toLocaleString('en-US')} dead-lettered (${Math.round(rate).toLocaleString('en-US')} events/s)`);
+      stream.write(`\r\x1b[2KDelivering: ${formatCount(sent)} sent, ${formatCount(dead)} dead-lettered (${formatCount(Math.round(rate))} events/s)`);
       drawn = true;
     },
     done() {

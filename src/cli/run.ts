@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { isLinkedError } from '../model/errors.js';
 
 /** Exit codes shared by every command (Terraform's, for plan --detailed-exitcode). */
@@ -13,6 +13,12 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (e) {
+    // Thrown only under exitOverride (the program run inside another process): commander has
+    // printed the usage error, help or version already.
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode;
+      return;
+    }
     const debug = argv.includes('--debug');
     const json = argv.includes('--json');
     if (json) {
@@ -32,11 +38,15 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
+let watchingReader = false;
+
 /**
  * `linked deliveries | head`: once the reader closes the pipe, the rest of the output has nowhere to
  * go; stop as Unix tools do, without a stack trace.
  */
 function exitQuietlyWhenTheReaderLeaves(): void {
+  if (watchingReader) return;
+  watchingReader = true;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;
     process.exit(process.exitCode ?? EXIT.ok);

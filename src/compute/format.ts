@@ -2,10 +2,11 @@ import type { Audience } from '../model/audience.js';
 import { describeSchedule } from './schedule.js';
 import type { AudienceStatusRow, RunRow } from './status.js';
 import type { AudienceStatusName, RunProgress, RunSummary } from './types.js';
+import { formatCount } from '../model/count.js';
 
 /* Text renderings for the CLI (the --json forms are the objects themselves). */
 
-const n = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toLocaleString('en-US'));
+const n = (v: number | null | undefined) => (v === null || v === undefined ? '-' : formatCount(v));
 const iso = (d: Date | null | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-');
 export const duration = (ms: number | null | undefined) =>
   ms === null || ms === undefined ? '-' : ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`;

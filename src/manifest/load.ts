@@ -5,7 +5,7 @@ import { Desired, PROVIDER_NAME, RESOURCE_KINDS, RESOURCE_SCHEMAS, terraformType
 import type { Diagnostic } from '../model/diagnostics.js';
 import { LinkedError } from '../model/errors.js';
 import { WarehouseConfig } from '../model/warehouse.js';
-import { PROVIDER_ATTRIBUTES, RESOURCE_ATTRIBUTES, decodeAttributes, tfNameOf, type AttributeSpec } from '../model/attributes.js';
+import { providerAttributes, RESOURCE_ATTRIBUTES, decodeAttributes, tfNameOf, type AttributeSpec } from '../model/attributes.js';
 import { formatPath, parseWithProblems, type Problem } from '../model/problems.js';
 
 /*
@@ -229,11 +229,11 @@ function loadWarehouse(json: Json, problems: string[]): unknown {
     expressions.forEach((e) => problems.push(`${where}: ${e.attribute}: ${expressionMessage(e.text)}`));
     return undefined;
   }
-  const decoded = decodeAttributes(PROVIDER_ATTRIBUTES, block);
+  const decoded = decodeAttributes(providerAttributes(), block);
   decoded.problems.forEach((p) => problems.push(`${where}: ${p.attribute}: ${p.message}`));
   const result = parseWithProblems(WarehouseConfig, unescapeLiterals(decoded.value));
   if (!result.ok) {
-    result.problems.forEach((p) => problems.push(`${where}: ${attributePath(PROVIDER_ATTRIBUTES, p)}: ${p.message}`));
+    result.problems.forEach((p) => problems.push(`${where}: ${attributePath(providerAttributes(), p)}: ${p.message}`));
     return undefined;
   }
   return result.value;

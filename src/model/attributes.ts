@@ -81,8 +81,9 @@ export const RESOURCE_ATTRIBUTES: Readonly<Record<ResourceKind, AttributeSpec[]>
   ),
 );
 
-/** Attributes of the `linkedaudiences` provider block: the warehouse configuration. */
-export const PROVIDER_ATTRIBUTES: AttributeSpec[] = attributesOf(WarehouseConfig);
+let providerAttributes_: AttributeSpec[] | undefined;
+/** Attributes of the `linkedaudiences` provider block (the warehouse configuration), derived on first call. */
+export const providerAttributes = (): AttributeSpec[] => (providerAttributes_ ??= attributesOf(WarehouseConfig));
 
 /**
  * Model object -> L1 props (keyed by the camelCase field, as the generated classes expect).

@@ -11,7 +11,7 @@ import type {
 } from '../model/condition.js';
 import { foldCondition, foldPredicate, type ConditionFold } from '../model/condition-walk.js';
 import { LinkedError } from '../model/errors.js';
-import { junctionColumnsExposed, keyColumns, type Entity, type Relationship } from '../model/graph.js';
+import { junctionColumnsExposed, type Entity, type Relationship } from '../model/graph.js';
 import {
   FALSE,
   ONE,

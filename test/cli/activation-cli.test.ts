@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
-import { linkedAsync as linked, makeProject } from '../plan/cli-project.js';
+import { linked, makeProject } from '../plan/cli-project.js';
 
 /*
  * The activation commands as a user runs them, in real processes, against a webhook served on

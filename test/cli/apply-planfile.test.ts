@@ -20,12 +20,12 @@ describe('linked apply <planfile> (CLI process)', () => {
     savePlan(file, plan);
 
     const ci = { GITHUB_ACTIONS: 'true', GITHUB_SHA: 'c'.repeat(40), GITHUB_REF: 'refs/pull/7/merge', GITHUB_HEAD_REF: 'add-vip', GITHUB_ACTOR: 'octocat' };
-    const ok = linked(['apply', file, '--dir', dir], ci);
+    const ok = await linked(['apply', file, '--dir', dir], ci);
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/^\nApply complete: 5 added, 0 changed, 0 replaced, 0 destroyed \(apply [0-9a-f-]{36}\)\.\n$/);
 
-    const stale = linked(['apply', file, '--dir', dir]);
+    const stale = await linked(['apply', file, '--dir', dir]);
     expect(stale.status).toBe(1);
     expect(stale.stderr).toMatch(/^Error \[PLAN_STALE\]: The saved plan is stale: the state of stack "marketing" changed since the plan was made/);
 
@@ -42,17 +42,17 @@ describe('linked apply <planfile> (CLI process)', () => {
   it('refuses a saved plan once cdktf.out holds another synth of its stack', async () => {
     const { dir, raw, write } = await makeProject(2);
     const file = join(dir, 'plan.json');
-    expect(linked(['plan', '--dir', dir, '--no-synth', '--out', file]).status).toBe(0);
+    expect((await linked(['plan', '--dir', dir, '--no-synth', '--out', file])).status).toBe(0);
     write(rawDesired('w.duckdb', 3)); // a later synth: one audience more than the plan saw
-    const changed = linked(['apply', file, '--dir', dir, '--no-synth']);
+    const changed = await linked(['apply', file, '--dir', dir, '--no-synth']);
     expect(changed.status).toBe(1);
     expect(changed.stderr).toMatch(/^Error \[PLAN_MANIFEST_CHANGED\]: .*plan\.json was made from another synth of stack "?marketing"?.*linked plan --out/);
     write(raw); // back to what the plan was made from: it applies
-    expect(linked(['apply', file, '--dir', dir, '--no-synth']).status).toBe(0);
+    expect((await linked(['apply', file, '--dir', dir, '--no-synth'])).status).toBe(0);
   }, 180_000);
 
-  it('explains a missing plan file, as JSON with --json', () => {
-    const missing = linked(['apply', join(tempDir(), 'nope.json'), '--json']);
+  it('explains a missing plan file, as JSON with --json', async () => {
+    const missing = await linked(['apply', join(tempDir(), 'nope.json'), '--json']);
     expect(missing.status).toBe(1);
     expect(JSON.parse(missing.stdout).error).toMatchObject({ code: 'PLAN_FILE_INVALID', message: expect.stringMatching(/^Cannot read the plan file .*nope\.json/) });
   }, 120_000);

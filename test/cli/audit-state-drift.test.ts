@@ -9,7 +9,7 @@ describe('linked state / audit / drift / force-unlock (CLI process)', () => {
   it('shows what is applied, who changed it, and the warehouse drift under it', async () => {
     const { dir, raw, write } = await makeProject(2);
     const ci = { GITHUB_ACTIONS: 'true', GITHUB_SHA: 'a'.repeat(40), GITHUB_REF: 'refs/heads/main', GITHUB_REF_NAME: 'main', GITHUB_ACTOR: 'octocat' };
-    const apply = linked(['apply', '--dir', dir, '--auto-approve'], ci);
+    const apply = await linked(['apply', '--dir', dir, '--auto-approve'], ci);
     expect(apply.status).toBe(0);
 
     // A second change, applied in-process with its own provenance, then some warehouse drift.
@@ -24,7 +24,7 @@ describe('linked state / audit / drift / force-unlock (CLI process)', () => {
       await wh.close();
     }
 
-    const list = linked(['state', 'list', '--dir', dir]);
+    const list = await linked(['state', 'list', '--dir', dir]);
     expect(list.status).toBe(0);
     const lines = list.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^ADDRESS\s+VERSION\s+APPLIED AT\s+BY\s+COMMIT\s+STATUS$/);
@@ -37,25 +37,25 @@ describe('linked state / audit / drift / force-unlock (CLI process)', () => {
     ]);
     expect(lines[3]).toMatch(/ octocat\s+aaaaaaaaaaaa\s+active$/);
 
-    const show = linked(['state', 'show', 'hook', '--dir', dir]);
+    const show = await linked(['state', 'show', 'hook', '--dir', dir]);
     expect(show.status).toBe(0);
     expect(show.stdout).toMatch(/^# destination\.hook\nversion:    1\n/);
     expect(show.stdout).toContain('"Authorization": "(sensitive)"');
     expect(show.stdout).not.toContain('HOOK_TOKEN');
 
-    const audit = linked(['audit', '--dir', dir, '--resource', 'audience.aud-0']);
+    const audit = await linked(['audit', '--dir', dir, '--resource', 'audience.aud-0']);
     expect(audit.status).toBe(0);
     const entries = audit.stdout.trim().split('\n\n');
     expect(entries).toHaveLength(2);
     expect(entries[0]).toMatch(/^\S+  apply [0-9a-f-]{36}  by ci-bot \(author Ana <ana@example\.test>\)  commit 0123456789ab  branch main  PR #42\n  # audience\.aud-0 will be updated in place\n  ~ audience "aud-0" \{\n      ~ name = "Audience 0" -> "Premium people"\n    \}$/);
     expect(entries[1]).toMatch(/^\S+  apply [0-9a-f-]{36}  by octocat  commit aaaaaaaaaaaa  branch main\n  # audience\.aud-0 will be created/);
 
-    const drift = linked(['drift', '--dir', dir, '--detailed-exitcode', '--json']);
+    const drift = await linked(['drift', '--dir', dir, '--detailed-exitcode', '--json']);
     expect(drift.status).toBe(2);
     const codes = JSON.parse(drift.stdout).drift.map((d: { code: string }) => d.code).sort();
     expect(codes).toEqual(expect.arrayContaining(['DRIFT_COLUMN_DROPPED', 'DRIFT_TYPE_CHANGED']));
 
-    const unlock = linked(['force-unlock', 'no-such-id', '--dir', dir]);
+    const unlock = await linked(['force-unlock', 'no-such-id', '--dir', dir]);
     expect(unlock.status).toBe(1);
     expect(unlock.stderr).toBe(
       'Error [LOCK_NOT_FOUND]: Nothing is held under no-such-id: no state lock has that id, no lease has that key, and no controller or lease holder has that id. `linked state list` shows the state locks; `linked status` shows what is computing.\n',

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../github/fake-github.js';
-import { linkedAsync as linked, makeProject } from '../plan/cli-project.js';
+import { linked, makeProject } from '../plan/cli-project.js';
 
 /*
  * `linked plan --github` and `linked apply --require/--github` as real processes against the local

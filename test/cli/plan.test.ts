@@ -7,11 +7,11 @@ import { linked, makeProject } from '../plan/cli-project.js';
 describe('linked init / plan / apply (CLI process)', () => {
   it('plan -> apply -> plan, with detailed exit codes, saved plans and every renderer', async () => {
     const { dir, raw, write } = await makeProject(2);
-    const init = linked(['init', '--dir', dir]);
+    const init = await linked(['init', '--dir', dir]);
     expect(init.stderr).toBe('');
     expect(init.stdout).toMatch(/^State schema LINKED_AUDIENCES is at version \d+ \(duckdb\)\. Stack "marketing" is ready to plan\.\n$/);
 
-    const first = linked(['plan', '--dir', dir, '--detailed-exitcode', '--out', join(dir, 'plan.json')]);
+    const first = await linked(['plan', '--dir', dir, '--detailed-exitcode', '--out', join(dir, 'plan.json')]);
     expect(first.status).toBe(2);
     expect(first.stdout).toContain('Plan: 5 to add, 0 to change, 0 to replace, 0 to destroy.');
     expect(first.stdout).toContain('+ settings.headers.Authorization = (sensitive)');
@@ -19,27 +19,27 @@ describe('linked init / plan / apply (CLI process)', () => {
     expect(first.stdout).not.toMatch(/\u001b\[/);
     expect(PlanSchema.safeParse(JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'))).success).toBe(true);
 
-    const applied = linked(['apply', join(dir, 'plan.json'), '--dir', dir, '--json']);
+    const applied = await linked(['apply', join(dir, 'plan.json'), '--dir', dir, '--json']);
     expect(applied.status).toBe(0);
     expect(JSON.parse(applied.stdout)).toMatchObject({ applied: true, summary: { create: 5 } });
 
-    const none = linked(['plan', '--dir', dir, '--detailed-exitcode', '--json']);
+    const none = await linked(['plan', '--dir', dir, '--detailed-exitcode', '--json']);
     expect(none.status).toBe(0);
     expect(JSON.parse(none.stdout)).toMatchObject({ formatVersion: 1, hasChanges: false, applicable: true, summary: { noop: 5 } });
 
     raw.audiences[0].enabled = true;
     raw.audiences[0].condition.value.literal = 'gold';
     write(raw);
-    const md = linked(['plan', '--dir', dir, '--markdown', '--impact']);
+    const md = await linked(['plan', '--dir', dir, '--markdown', '--impact']);
     expect(md.status).toBe(0);
     expect(md.stdout).toContain('| 🟡 | `audience.aud-0` | update | condition change takes effect at the next compute; enabled: computes at the next tick |');
     expect(md.stdout).toContain('| `aud-0` | 1 | 1 | +1 | -1 |');
 
-    const needsApproval = linked(['apply', '--dir', dir]);
+    const needsApproval = await linked(['apply', '--dir', dir]);
     expect(needsApproval.status).toBe(1);
     expect(needsApproval.stderr).toMatch(/^Error \[APPLY_NEEDS_APPROVAL\]: Not a terminal: cannot ask for confirmation\. Pass --auto-approve/m);
 
-    const auto = linked(['apply', '--dir', dir, '--auto-approve']);
+    const auto = await linked(['apply', '--dir', dir, '--auto-approve']);
     expect(auto.status).toBe(0);
     expect(auto.stdout).toMatch(/~ condition \{\n\s+~ trait plan = "premium" -> "gold"\n\s+\}[\s\S]*Apply complete: 0 added, 1 changed, 0 replaced, 0 destroyed/);
   }, 300_000);
@@ -48,19 +48,19 @@ describe('linked init / plan / apply (CLI process)', () => {
     const { dir, raw, write } = await makeProject(1, { constructPaths: true });
     raw.graph.profile.table = 'main.no_profiles';
     write(raw);
-    const plan = linked(['plan', '--dir', dir, '--detailed-exitcode']);
+    const plan = await linked(['plan', '--dir', dir, '--detailed-exitcode']);
     expect(plan.status).toBe(1);
     expect(plan.stdout).toMatch(/^Error \[[A-Z_]+\]: Table main\.no_profiles \(Data Graph profile\) does not exist in the warehouse/m);
     expect(plan.stdout).toMatch(/This plan has \d+ errors? and cannot be applied: [A-Z_]+ \(data_graph\.graph\)[^\n]*\.\n$/);
     // Each resource's header names the construct that declares it (cdktf.out's metadata).
     expect(plan.stdout).toContain('  # audience.aud-0 (marketing/aud-0) will be created\n');
     expect(plan.stdout).toContain('  # data_graph.graph (marketing/graph) will be created\n');
-    const json = PlanSchema.parse(JSON.parse(linked(['plan', '--dir', dir, '--json']).stdout));
+    const json = PlanSchema.parse(JSON.parse((await linked(['plan', '--dir', dir, '--json'])).stdout));
     expect(json.changes.find((c) => c.address === 'audience.aud-0')?.constructPath).toBe('marketing/aud-0');
     // Repeated after the plan, on stderr, with the construct that declared the resource.
     expect(plan.stderr).toMatch(/^Diagnostics: \d+ errors?[^\n]*\n  Error \[[A-Z_]+\] data_graph\.graph, construct marketing\/graph[^\n]*: Table main\.no_profiles \(Data Graph profile\) does not exist/);
     expect(plan.stderr).toMatch(/This plan has \d+ errors? and cannot be applied: [A-Z_]+ \(data_graph\.graph\)[^\n]*\.\n$/);
-    const apply = linked(['apply', '--dir', dir, '--auto-approve']);
+    const apply = await linked(['apply', '--dir', dir, '--auto-approve']);
     expect(apply.status).toBe(1);
     expect(apply.stderr).toMatch(/^Diagnostics: [\s\S]*\nError \[PLAN_HAS_ERRORS\]: The plan has errors and cannot be applied \(see above\)\.\n$/);
   }, 120_000);

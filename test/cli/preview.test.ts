@@ -1,8 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handwrittenCounts, handwrittenOverdueCardMatches } from '../../bench/compile/handwritten.js';
 import { generateBankWarehouse } from '../../examples/bank/data.js';
@@ -10,10 +8,10 @@ import { previewAudience, withLinkedDependencies } from '../../src/preview/previ
 import type { Desired } from '../../src/model/desired.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { bank } from '../fixtures/bank.js';
+import { linkedInProcess } from '../support/linked-cli.js';
 import { writeManifest } from '../plan/fixtures.js';
 
-const BIN = fileURLToPath(new URL('../../bin/linked.js', import.meta.url));
-const linked = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const linked = (args: string[]) => linkedInProcess(args);
 
 const NOW = new Date('2026-11-28T00:00:00Z');
 const dir = mkdtempSync(join(tmpdir(), 'linked-preview-'));
@@ -23,17 +21,18 @@ let wh: DuckDbWarehouse;
 beforeAll(async () => {
   await generateBankWarehouse(join(dir, 'bank.duckdb'), { profiles: 1500, seed: 11, now: NOW });
   writeManifest(dir, stack);
-  // Read-only, as the CLI opens it: both can hold the file at once.
-  wh = await openDuckDb(join(dir, 'bank.duckdb'), { readOnly: true });
 });
-afterAll(async () => {
-  await wh?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const count = async (q: { sql: string; params: unknown[] }) => Number(Object.values((await wh.query(q.sql, q.params)).rows[0])[0]);
 
 describe('previewAudience on the bank example', () => {
+  // Closed before the CLI's tests below: they run in this process, where one file has one opener.
+  beforeAll(async () => {
+    wh = await openDuckDb(join(dir, 'bank.duckdb'), { readOnly: true });
+  });
+  afterAll(async () => wh?.close());
+
   it.each(bank.audiences.map((a) => a.key))('%s: member count equals the hand-written SQL', async (key) => {
     const p = await previewAudience(stack, wh, key, { now: NOW, limit: 0 });
     expect(p.members).toBe(await count(handwrittenCounts(NOW)[key]));
@@ -73,7 +72,7 @@ describe('previewAudience on the bank example', () => {
     expect(p.entityTriggers).toEqual([]);
   });
 
-  it('the catalog check covers the linked audiences a preview compiles inline', () => {
+  it('the catalog check covers the linked audiences a preview compiles inline', async () => {
     expect(withLinkedDependencies(stack, 'vip-upsell')).toEqual(['vip-upsell', 'travel-spenders']);
     expect(withLinkedDependencies(stack, 'dormant-savers')).toEqual(['dormant-savers']);
   });
@@ -86,8 +85,8 @@ describe('previewAudience on the bank example', () => {
 });
 
 describe('linked preview (CLI)', () => {
-  it('--json: count, sample with --traits, entity triggers', () => {
-    const r = linked(['preview', 'overdue-cards', '--dir', dir, '--json', '--limit', '3', '--traits', 'email,plan', '--now', NOW.toISOString()]);
+  it('--json: count, sample with --traits, entity triggers', async () => {
+    const r = await linked(['preview', 'overdue-cards', '--dir', dir, '--json', '--limit', '3', '--traits', 'email,plan', '--now', NOW.toISOString()]);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.audience).toBe('overdue-cards');
@@ -97,26 +96,26 @@ describe('linked preview (CLI)', () => {
     expect(out.warnings).toEqual([]);
   });
 
-  it('text output names the audience, its count and a sample table', () => {
-    const r = linked(['preview', 'dormant-savers', '--dir', dir, '--limit', '2', '--now', NOW.toISOString()]);
+  it('text output names the audience, its count and a sample table', async () => {
+    const r = await linked(['preview', 'dormant-savers', '--dir', dir, '--limit', '2', '--now', NOW.toISOString()]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Audience dormant-savers \(Dormant savers\): [\d,]+ members/);
     expect(r.stdout).toMatch(/Sample \(2 of [\d,]+\):\n\s+user_id\s+email/);
   });
 
-  it('--sql prints the compiled SQL for the chosen dialect without a warehouse', () => {
-    const duck = linked(['preview', 'vip-upsell', '--dir', dir, '--sql', '--now', NOW.toISOString()]);
+  it('--sql prints the compiled SQL for the chosen dialect without a warehouse', async () => {
+    const duck = await linked(['preview', 'vip-upsell', '--dir', dir, '--sql', '--now', NOW.toISOString()]);
     expect(duck.status, duck.stderr).toBe(0);
     expect(duck.stdout).toContain('-- membership of vip-upsell (duckdb)');
     expect(duck.stdout).toContain('"main"."profiles"');
-    const snow = linked(['preview', 'overdue-cards', '--dir', dir, '--sql', '--dialect', 'snowflake', '--json']);
+    const snow = await linked(['preview', 'overdue-cards', '--dir', dir, '--sql', '--dialect', 'snowflake', '--json']);
     expect(snow.status, snow.stderr).toBe(0);
     const out = JSON.parse(snow.stdout);
     expect(out.dialect).toBe('snowflake');
     expect(out.membership.sql).toContain('"PROFILE_ID"');
     expect(out.membership.params).toContain('premium');
     expect(out.entityMatches.map((e: { path: string }) => e.path)).toEqual(['accounts.cards']);
-    const bad = linked(['preview', 'overdue-cards', '--dir', dir, '--sql', '--dialect', 'oracle']);
+    const bad = await linked(['preview', 'overdue-cards', '--dir', dir, '--sql', '--dialect', 'oracle']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('--dialect must be duckdb or snowflake');
   });
@@ -130,12 +129,12 @@ describe('linked preview (CLI)', () => {
       await w2.query('DROP TABLE main.credit_cards');
       await w2.close();
       writeManifest(broken, stack);
-      const r = linked(['preview', 'overdue-cards', '--dir', broken]);
+      const r = await linked(['preview', 'overdue-cards', '--dir', broken]);
       expect(r.status).toBe(1);
       expect(r.stderr).toContain('Error [CATALOG_INVALID]: Audience overdue-cards cannot be previewed');
       expect(r.stderr).toContain('Table main.credit_cards (entity credit_card) does not exist in the warehouse');
       expect(r.stderr).not.toMatch(/\n\s+at /);
-      const j = linked(['preview', 'overdue-cards', '--dir', broken, '--json']);
+      const j = await linked(['preview', 'overdue-cards', '--dir', broken, '--json']);
       expect(j.status).toBe(1);
       expect(JSON.parse(j.stdout).error.details.diagnostics.map((d: { code: string }) => d.code)).toContain('TABLE_MISSING');
     } finally {
@@ -151,8 +150,8 @@ describe('linked preview (CLI)', () => {
       await w.query('INSERT INTO main.accounts SELECT * FROM main.accounts LIMIT 1');
       await w.close();
       writeManifest(dup, stack);
-      expect(linked(['preview', 'dormant-savers', '--dir', dup, '--json']).status).toBe(0);
-      const r = linked(['preview', 'dormant-savers', '--dir', dup, '--key-check']);
+      expect((await linked(['preview', 'dormant-savers', '--dir', dup, '--json'])).status).toBe(0);
+      const r = await linked(['preview', 'dormant-savers', '--dir', dup, '--key-check']);
       expect(r.status).toBe(1);
       expect(r.stderr).toContain(
         'Duplicate records have been detected. This could be because the model query returned multiple records for the same ID column (account_id), or the Segment records table itself has duplicate records.',
@@ -162,7 +161,7 @@ describe('linked preview (CLI)', () => {
     }
   });
 
-  it('synthesizes the app first when cdktf.out holds no stack', () => {
+  it('synthesizes the app first when cdktf.out holds no stack', async () => {
     const project = mkdtempSync(join(tmpdir(), 'linked-preview-synth-'));
     try {
       // A stand-in "app": writes the stack the way cdktn does, into CDKTF_OUTDIR.
@@ -178,7 +177,7 @@ describe('linked preview (CLI)', () => {
       );
       writeFileSync(join(project, 'cdktf.json'), JSON.stringify({ language: 'typescript', app: 'node app.mjs', output: 'cdktf.out' }));
       mkdirSync(join(project, 'cdktf.out'), { recursive: true });
-      const r = linked(['preview', 'travel-spenders', '--dir', project, '--json', '--limit', '1', '--now', NOW.toISOString()]);
+      const r = await linked(['preview', 'travel-spenders', '--dir', project, '--json', '--limit', '1', '--now', NOW.toISOString()]);
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).members).toBeGreaterThan(0);
     } finally {

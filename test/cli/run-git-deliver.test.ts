@@ -7,7 +7,7 @@ import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { startServer, type TestServer } from '../activation/helpers.js';
 import { GitFixture } from '../github/git-fixture.js';
 import { parseMetrics } from '../observe/prometheus.js';
-import { linkedAsync as linked } from '../plan/cli-project.js';
+import { linked } from '../plan/cli-project.js';
 import { installThisPackage } from '../support/installed-package.js';
 
 const BIN = fileURLToPath(new URL('../../bin/linked.js', import.meta.url));

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { GitFixture } from '../github/git-fixture.js';
-import { linkedAsync as linked } from '../plan/cli-project.js';
+import { linked } from '../plan/cli-project.js';
 import { installThisPackage } from '../support/installed-package.js';
 
 const BIN = fileURLToPath(new URL('../../bin/linked.js', import.meta.url));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteIdent } from '../../src/dialect/identifiers.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
-import { linkedAsync as linked, makeProject } from '../plan/cli-project.js';
+import { linked, makeProject } from '../plan/cli-project.js';
 
 /*
  * A canary secret for each kind of credential (a bearer header, Segment's write key and

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,13 +8,12 @@ import { register as registerSynth } from '../../src/cli/commands/synth.js';
 import { register as registerValidate } from '../../src/cli/commands/validate.js';
 import { cleanup, tempDir } from '../constructs/helpers.js';
 import { writeUserProject } from '../support/installed-package.js';
+import { linkedInProcess } from '../support/linked-cli.js';
 
 afterAll(cleanup);
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'linked.js');
-const linked = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
+const linked = (args: string[], env: NodeJS.ProcessEnv = {}) => linkedInProcess(args, { env });
 
 /**
  * A new user's project: its own directory, package.json and cdktf.json, and linked-audiences
@@ -52,18 +50,18 @@ app.synth();
 `;
 
 describe('linked synth / validate, as a new user runs them', () => {
-  it('synthesizes and validates a user app in its own directory, with no secret value in cdktf.out', () => {
+  it('synthesizes and validates a user app in its own directory, with no secret value in cdktf.out', async () => {
     const dir = userProject(USER_APP);
     const canaries = { BRAZE_API_KEY: 'canary-braze-5f1c0e', HOOK_TOKEN: 'canary-hook-99a2b7' };
 
-    const synth = linked(['synth', '--dir', dir, '--json'], canaries);
+    const synth = await linked(['synth', '--dir', dir, '--json'], canaries);
     expect(synth.stderr).toBe('');
     expect(synth.status).toBe(0);
     const result = JSON.parse(synth.stdout);
     expect(result.outDir).toBe(join(dir, 'cdktf.out'));
     expect(result.stacks).toEqual([{ name: 'marketing', file: join(dir, 'cdktf.out', 'stacks', 'marketing', 'cdk.tf.json'), resources: 6 }]);
 
-    const validate = linked(['validate', '--dir', dir, '--json']);
+    const validate = await linked(['validate', '--dir', dir, '--json']);
     expect(validate.status).toBe(0);
     const summary = JSON.parse(validate.stdout);
     expect(summary.valid).toBe(true);
@@ -84,10 +82,10 @@ describe('linked synth / validate, as a new user runs them', () => {
     expect(everything).toContain('HOOK_TOKEN');
   });
 
-  it('fails the synth with each invalid construct path and message, exit code 1', () => {
+  it('fails the synth with each invalid construct path and message, exit code 1', async () => {
     const broken = USER_APP.replace("col('balance').gt(10000)", "col('balance').gt(true as never)").replace("Schedule.every('1h')", "Schedule.cron('99 * * * *')");
     const dir = userProject(broken);
-    const r = linked(['synth', '--dir', dir]);
+    const r = await linked(['synth', '--dir', dir]);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('Error [SYNTH_FAILED]: The app (tsx main.ts) failed in');
@@ -106,7 +104,7 @@ describe('linked synth / validate, as a new user runs them', () => {
   it('explains a missing cdktf.json and a missing synth', async () => {
     const dir = tempDir('la-empty-');
     await expect(synthApp(dir)).rejects.toMatchObject({ code: 'CDKTF_JSON_MISSING', message: expect.stringMatching(/^No cdktf.json in /) });
-    const validate = linked(['validate', '--dir', dir, '--json']);
+    const validate = await linked(['validate', '--dir', dir, '--json']);
     expect(validate.status).toBe(1);
     expect(JSON.parse(validate.stdout).error).toMatchObject({ code: 'MANIFEST_MISSING' });
   });
@@ -162,27 +160,27 @@ describe('the examples synthesize and validate', () => {
     expect(d.warehouse).toMatchObject({ type: 'duckdb', path: 'bank.duckdb' });
     expect(d.audiences.find((a) => a.key === 'vip-upsell')?.enabled).toBe(false);
   });
-  it('plan, validate and preview synthesize again when the sources changed; --no-synth refuses a stale plan', () => {
+  it('plan, validate and preview synthesize again when the sources changed; --no-synth refuses a stale plan', async () => {
     const dir = userProject(USER_APP);
-    expect(linked(['synth', '--dir', dir, '--json']).status).toBe(0);
+    expect((await linked(['synth', '--dir', dir, '--json'])).status).toBe(0);
     const stack = () => readFileSync(join(dir, 'cdktf.out', 'stacks', 'marketing', 'cdk.tf.json'), 'utf8');
     expect(stack()).toContain('premium');
     writeFileSync(join(dir, 'main.ts'), USER_APP.replace("equals('premium')", "equals('gold')"));
     const earlier = new Date(Date.now() - 60_000);
     utimesSync(join(dir, 'cdktf.out', 'manifest.json'), earlier, earlier);
 
-    const refused = linked(['plan', '--dir', dir, '--no-synth', '--json']);
+    const refused = await linked(['plan', '--dir', dir, '--no-synth', '--json']);
     expect(refused.status).toBe(1);
     expect(JSON.parse(refused.stdout).error).toEqual({
       code: 'SYNTH_STALE',
       message: 'cdktf.out is out of date (main.ts changed after the last synth): run `linked synth` first, or drop --no-synth.',
     });
 
-    const validate = linked(['validate', '--dir', dir]);
+    const validate = await linked(['validate', '--dir', dir]);
     expect(validate.status).toBe(0);
     expect(validate.stderr).toBe('Synthesizing (main.ts changed after the last synth)...\n');
     expect(stack()).toContain('gold');
     // Current again: nothing to synthesize, --no-synth is happy.
-    expect(linked(['validate', '--dir', dir, '--no-synth']).stderr).toBe('');
+    expect((await linked(['validate', '--dir', dir, '--no-synth'])).stderr).toBe('');
   }, 120_000);
 });

@@ -1,14 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { updateStatus } from '../../src/compute/status.js';
-import { computeTables } from '../compute/helpers.js';
 import { Audience, DataGraph, Desired } from '../../src/model/index.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { writeResource } from '../../src/state/apply/resources.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { linkedInProcess } from '../support/linked-cli.js';
 import { writeManifest } from '../plan/fixtures.js';
 
 /*
@@ -16,12 +15,11 @@ import { writeManifest } from '../plan/fixtures.js';
  * processes on a real DuckDB file. The synthesized project gives the warehouse config; the applied
  * state (what compute runs) is written here as apply writes it.
  */
-const ROOT = new URL('../..', import.meta.url).pathname;
 const SCHEMA = 'LINKED_AUDIENCES';
 let dir: string;
 
-function linked(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/linked.js'), ...args, '--dir', dir], { encoding: 'utf8', timeout: 60_000 });
+async function linked(...args: string[]) {
+  const r = await linkedInProcess([...args, '--dir', dir]);
   return { code: r.status, out: r.stdout, err: r.stderr, json: () => JSON.parse(r.stdout) };
 }
 
@@ -44,19 +42,19 @@ beforeAll(async () => {
 
 describe('linked compute / runs / status / resume / run --once', () => {
   it('walks an audience through its statuses', async () => {
-    let r = linked('status', '--json');
+    let r = await linked('status', '--json');
     expect(r.code, r.err).toBe(0);
     expect(r.json().audiences.map((a: { audience: string; status: string }) => [a.audience, a.status])).toEqual([
       ['premium', 'Computing'],
       ['sleeping', 'Disabled'],
     ]);
 
-    r = linked('compute', 'premium', '--json');
+    r = await linked('compute', 'premium', '--json');
     expect(r.code, r.err).toBe(0);
     expect(r.json()).toMatchObject({ audienceKey: 'premium', status: 'Live', members: 10, entered: 10, baseline: true, trigger: 'manual' });
 
 
-    r = linked('runs', 'premium', '--json');
+    r = await linked('runs', 'premium', '--json');
     expect(r.json().runs.map((x: { status: string; trigger: string; members: number }) => [x.status, x.trigger, x.members])).toEqual([
       ['Live', 'manual', 10],
     ]);
@@ -69,29 +67,29 @@ describe('linked compute / runs / status / resume / run --once', () => {
       await wh.close();
     };
     await pause();
-    expect(linked('status').out).toMatch(/premium\s+Failed \(paused\)/);
-    r = linked('resume', 'premium', '--json');
+    expect((await linked('status')).out).toMatch(/premium\s+Failed \(paused\)/);
+    r = await linked('resume', 'premium', '--json');
     expect(r.json()).toEqual({ audience: 'premium', resumed: true });
 
     // A snapshot that drifted (SNAPSHOT_MISMATCH): rebuilt from the outbox on the way out.
     await pause(`INSERT INTO "${SCHEMA}"."membership" SELECT * FROM "${SCHEMA}"."membership" WHERE profile_id = 'u5'`);
-    r = linked('resume', 'premium', '--rebuild-snapshot');
+    r = await linked('resume', 'premium', '--rebuild-snapshot');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('Rebuilt the snapshot of premium from its outbox:\n  members 11 -> 10\nResumed premium');
     await pause(`DELETE FROM "${SCHEMA}"."membership" WHERE profile_id = 'u5'`);
-    r = linked('resume', 'premium', '--rebuild-snapshot', '--json');
+    r = await linked('resume', 'premium', '--rebuild-snapshot', '--json');
     expect(r.json()).toEqual({ audience: 'premium', resumed: true, snapshot: { before: { members: 9, entities: {} }, after: { members: 10, entities: {} } } });
 
     // Resumed: due at once; `run --once` computes it and exits; a second pass finds nothing due.
-    r = linked('run', '--once', '--json');
+    r = await linked('run', '--once', '--json');
     expect(r.code, r.err).toBe(0);
     const report = r.json();
     expect(report.due).toEqual(['premium']);
     expect(report.runs).toHaveLength(1);
     expect(report.runs[0]).toMatchObject({ status: 'Live', trigger: 'once', members: 10 });
-    expect(linked('run', '--once').out).toContain('Nothing due.');
+    expect((await linked('run', '--once')).out).toContain('Nothing due.');
 
-    r = linked('status', '--json');
+    r = await linked('status', '--json');
     const premium = r.json().audiences[0];
     expect(premium).toMatchObject({ status: 'Live', paused: false, size: 10 });
     expect(new Date(premium.nextRunAt).getUTCMinutes() % 15).toBe(0);

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,12 +8,14 @@ import { EventEmitter } from '../../src/model/emitter.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { writeResource } from '../../src/state/apply/resources.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { linkedInProcess } from '../support/linked-cli.js';
 import { writeManifest } from '../plan/fixtures.js';
 
 /*
  * A small project for the daemon's CLI tests: `profiles` (plan premium for every fifth user), the
  * audience "premium" (every minute) with an emitter of its entered events to a webhook, applied
- * as `linked apply` leaves it. The CLI runs as real child processes on the real DuckDB file.
+ * as `linked apply` leaves it. The daemon runs as a real child process on the real DuckDB file; the
+ * short commands beside it run inside the test's process (test/support/linked-cli.ts).
  */
 export const SCHEMA = 'LINKED_AUDIENCES';
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -65,13 +67,10 @@ export async function makeProject(webhookUrl: string, opts: { users?: number; ba
   return {
     dir,
     db,
-    linked: (...args) =>
-      new Promise((resolve) => {
-        execFile(process.execPath, [BIN, ...args, '--dir', dir], { encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-          resolve({ code, out: stdout, err: stderr, json: () => JSON.parse(stdout) });
-        });
-      }),
+    linked: async (...args) => {
+      const r = await linkedInProcess([...args, '--dir', dir]);
+      return { code: r.status, out: r.stdout, err: r.stderr, json: () => JSON.parse(r.stdout) };
+    },
     spawnLinked: (...args) => {
       const child = spawn(process.execPath, [BIN, ...args, '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);

@@ -1,16 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BANK_TABLES, generateBankWarehouse } from '../../examples/bank/data.js';
 import { checkCatalog } from '../../src/graph/catalog.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { bank } from '../fixtures/bank.js';
 import { columnsOf, fingerprint } from './helpers.js';
+import { linkedInProcess } from '../support/linked-cli.js';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'linked-bank-'));
 const NOW = new Date('2026-11-28T00:00:00Z');
 const PROFILES = 2000;
@@ -213,16 +211,14 @@ describe('bank example data generator', () => {
 
   it('CLI: linked example bank --profiles N --out FILE --json', async () => {
     const out = join(dir, 'cli.duckdb');
-    const { stdout } = await run(process.execPath, ['bin/linked.js', 'example', 'bank', '--profiles', '100', '--out', out, '--seed', '3', '--now', '2026-11-28', '--json'], {
-      cwd: join(__dirname, '..', '..'),
-    });
+    const { stdout } = await linkedInProcess(['example', 'bank', '--profiles', '100', '--out', out, '--seed', '3', '--now', '2026-11-28', '--json']);
     const result = JSON.parse(stdout);
     expect(result.out).toBe(out);
     expect(result.seed).toBe(3);
     expect(result.counts.profiles).toBe(100);
     expect(Object.keys(result.counts)).toEqual([...BANK_TABLES]);
-    const bad = await run(process.execPath, ['bin/linked.js', 'example', 'bank', '--profiles', 'many', '--out', out], { cwd: join(__dirname, '..', '..') }).catch((e) => e);
-    expect(bad.code).toBe(1);
+    const bad = await linkedInProcess(['example', 'bank', '--profiles', 'many', '--out', out]);
+    expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('--profiles must be a whole number, got "many"');
     expect(bad.stderr).not.toContain('    at ');
   });

@@ -129,9 +129,9 @@ export function describeExampleData(spec: ExampleDataSpec, more: (ex: GeneratedE
       }
     });
 
-    it(`CLI: linked example ${dataset.name} --profiles N --out FILE --json`, () => {
+    it(`CLI: linked example ${dataset.name} --profiles N --out FILE --json`, async () => {
       const out = join(ex.dir, 'cli.duckdb');
-      const r = linked(['example', dataset.name, '--profiles', '500', '--out', out, '--seed', '3', '--now', '2026-11-28', '--json']);
+      const r = await linked(['example', dataset.name, '--profiles', '500', '--out', out, '--seed', '3', '--now', '2026-11-28', '--json']);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       const result = JSON.parse(r.stdout);

@@ -6,7 +6,7 @@ import { loadNorthwind, NORTHWIND_CSV_DIR, northwindTables } from '../../example
 import { checkCatalog } from '../../src/graph/catalog.js';
 import type { Desired } from '../../src/model/desired.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
-import { linkedAsync } from '../plan/cli-project.js';
+import { linked } from '../plan/cli-project.js';
 import { audienceMembers, columnsOf, ROOT, synthExample } from './helpers.js';
 
 /*
@@ -86,9 +86,9 @@ describe('the Northwind example, as its CSVs ship', () => {
 
   it('applies and runs through the CLI: the change log holds one row per member entered and per beverage bought', async () => {
     await wh.close();
-    const apply = await linkedAsync(['apply', '--dir', dir, '--auto-approve', '--no-synth']);
+    const apply = await linked(['apply', '--dir', dir, '--auto-approve', '--no-synth']);
     expect(apply.stderr + apply.stdout).toMatch(/Apply complete: 9 added/);
-    const run = await linkedAsync(['run', '--once', '--dir', dir]);
+    const run = await linked(['run', '--once', '--dir', dir]);
     expect(run.status, run.stderr).toBe(0);
     wh = await openDuckDb(dbPath);
     const regulars = await one(ORACLE['regulars-1997']!);

@@ -2,19 +2,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { linkedInProcess, type CliResult } from '../support/linked-cli.js';
 import { desired, rawDesired, tempDir, writeManifest } from './fixtures.js';
 
 const BIN = fileURLToPath(new URL('../../bin/linked.js', import.meta.url));
 
-/** Runs the real CLI in a child process (no TTY: no colour, no prompts). */
-export const linked = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+/** Runs the real CLI in a child process (no TTY: no colour, no prompts): for tests about the process itself. */
+export const linkedProcess = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
 
-/**
- * `linked` without blocking this process: needed whenever the child talks to a server that runs in the
- * test's own event loop (spawnSync would leave that server unable to answer, and both would wait forever).
- */
-export function linkedAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** The real CLI in a child process without blocking this one: for processes that must run side by side. */
+export function linkedChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env } });
     let stdout = '';
@@ -22,9 +20,12 @@ export function linkedAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promis
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.on('close', (status) => resolve({ status: status ?? 1, stdout, stderr }));
   });
 }
+
+/** `linked` run inside this process (test/support/linked-cli.ts): the same program, without a Node start per command. */
+export const linked = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> => linkedInProcess(args, { env });
 
 /** A project directory: the fixture stack synthesized to cdktf.out, its warehouse file with the graph's tables. */
 export async function makeProject(audiences = 2, options: { constructPaths?: boolean } = {}): Promise<{ dir: string; raw: Record<string, any>; write: (raw: Record<string, any>) => void }> {

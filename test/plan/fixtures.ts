@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROVIDER_ATTRIBUTES, RESOURCE_ATTRIBUTES, type AttributeSpec } from '../../src/model/attributes.js';
+import { providerAttributes, RESOURCE_ATTRIBUTES, type AttributeSpec } from '../../src/model/attributes.js';
 import { Desired, PROVIDER_NAME, terraformType, type ResourceKind } from '../../src/model/desired.js';
 
 /** A fresh temp directory for one test's DuckDB file and project. */
@@ -63,7 +63,7 @@ export function writeManifest(dir: string, d: Desired, options: { constructPaths
   d.audiences.forEach((s) => add('audience', s));
   d.destinations.forEach((s) => add('destination', s));
   d.emitters.forEach((s) => add('event_emitter', s));
-  const json = { provider: { [PROVIDER_NAME]: [encode(PROVIDER_ATTRIBUTES, d.warehouse as Record<string, unknown>)] }, resource };
+  const json = { provider: { [PROVIDER_NAME]: [encode(providerAttributes(), d.warehouse as Record<string, unknown>)] }, resource };
   const stackDir = join(dir, 'cdktf.out', 'stacks', d.stack);
   mkdirSync(stackDir, { recursive: true });
   writeFileSync(join(stackDir, 'cdk.tf.json'), JSON.stringify(json, null, 2));

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliverAll } from '../../src/activation/deliver.js';
@@ -9,9 +8,9 @@ import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, openState, SCHEMA, seedBank, startServer, tempDir, type TestServer } from '../activation/helpers.js';
 import { writeManifest } from '../plan/fixtures.js';
+import { linkedInProcess } from '../support/linked-cli.js';
 
 const DAY = 86_400_000;
-const ROOT = new URL('../..', import.meta.url).pathname;
 
 describe('retention: linked gc and collectGarbage', () => {
   let dir: string;
@@ -100,13 +99,13 @@ describe('retention: linked gc and collectGarbage', () => {
     await history();
     await wh.close();
     writeManifest(dir, Desired.parse({ stack: 'bank', warehouse: { type: 'duckdb', path: 'w.duckdb' }, graph: GRAPH, audiences: [AUDIENCE] }));
-    const linked = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/linked.js'), 'gc', ...args, '--dir', dir], { encoding: 'utf8', timeout: 60_000 });
-    let r = linked('--dry-run', '--json');
+    const linked = (...args: string[]) => linkedInProcess(['gc', ...args, '--dir', dir]);
+    let r = await linked('--dry-run', '--json');
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ dryRun: true, retentionDays: 30, total: 0 });
     expect(out.fileBytes).toBeGreaterThan(0);
-    r = linked('--retention-days', '0');
+    r = await linked('--retention-days', '0');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/--retention-days must be .* at least 1/);
     wh = await openDuckDb(join(dir, 'w.duckdb'));

@@ -6,7 +6,7 @@ import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { openSnowflake } from '../../src/warehouse/snowflake.js';
 import { join } from 'node:path';
 import { loadDesired } from '../../src/manifest/index.js';
-import { linkedAsync } from '../plan/cli-project.js';
+import { linked as linkedCli } from '../plan/cli-project.js';
 import { bankWorld } from '../support/bank-world.js';
 import { contextFor } from '../support/context.js';
 import { loadWorld } from '../support/load.js';
@@ -59,7 +59,7 @@ describe('the bank example through the CLI on emulated Snowflake', () => {
   let env: NodeJS.ProcessEnv;
 
   const linked = async (...args: string[]) => {
-    const r = await linkedAsync([...args, '--dir', project.dir], env);
+    const r = await linkedCli([...args, '--dir', project.dir], env);
     outputs.push(r.stdout, r.stderr);
     return r;
   };

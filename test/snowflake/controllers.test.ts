@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSnowflake } from '../../src/warehouse/snowflake.js';
-import { linkedAsync } from '../plan/cli-project.js';
+import { linkedChild, linked as linkedCli } from '../plan/cli-project.js';
 import { bankWorld } from '../support/bank-world.js';
 import { emulatedConfig } from '../support/snowflake-emulator/connect.js';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '../support/snowflake-emulator/index.js';
@@ -56,7 +56,9 @@ describe('two daemons against one emulated Snowflake', () => {
   let sink: Awaited<ReturnType<typeof startSink>>;
   let project: SnowflakeProject;
   let env: NodeJS.ProcessEnv;
-  const linked = (...args: string[]) => linkedAsync([...args, '--dir', project.dir], env);
+  const linked = (...args: string[]) => linkedCli([...args, '--dir', project.dir], env);
+  // Two daemons side by side: two processes.
+  const daemon = (...args: string[]) => linkedChild([...args, '--dir', project.dir], env);
 
   beforeAll(async () => {
     emulator = await startSnowflakeEmulator({ password: PASSWORD, dmlLatencyMs: 5 });
@@ -75,7 +77,7 @@ describe('two daemons against one emulated Snowflake', () => {
     expect((await linked('synth')).status).toBe(0);
     expect((await linked('apply', '--auto-approve', '--json')).status).toBe(0);
 
-    const [one, two] = await Promise.all([linked('run', '--once', '--json'), linked('run', '--once', '--json')]);
+    const [one, two] = await Promise.all([daemon('run', '--once', '--json'), daemon('run', '--once', '--json')]);
     const reports = [one, two].map((r) => {
       expect(r.status, r.stdout + r.stderr).toBe(0);
       return JSON.parse(r.stdout);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,22 +6,14 @@ import { synthApp } from '../../src/manifest/index.js';
 import { runTests } from '../../src/testing/index.js';
 import { cleanup, tempDir } from '../constructs/helpers.js';
 import { writeUserProject } from '../support/installed-package.js';
+import { linkedInProcess } from '../support/linked-cli.js';
 
 afterAll(cleanup);
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'linked.js');
-
-function linked(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => ok({ code: code ?? 1, stdout, stderr }));
-  });
+async function linked(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await linkedInProcess(args);
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** A user's project with linked-audiences installed as a dependency (a symlink to this checkout). */

@@ -12,7 +12,7 @@ import { readProvenance } from '../../src/plan/provenance.js';
 import { traceEvent } from '../../src/trace/trace.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { whyProfile } from '../../src/why/why.js';
-import { linkedAsync as linked, makeProject } from '../plan/cli-project.js';
+import { linked, makeProject } from '../plan/cli-project.js';
 import { desired } from '../plan/fixtures.js';
 import { planAndApply } from '../plan/helpers.js';
 

@@ -4,6 +4,7 @@ import { adapterOf, batchSizeOf } from '../destinations/index.js';
 import type { ResolvedEmitter } from '../emitter-context.js';
 import type { RetryBudget } from './budget.js';
 import { deadLetter, type BlockedAnswer, type ChunkResult, type Sender } from './sender.js';
+import { formatCount } from '../../model/count.js';
 
 /** Splits events into requests by count and by bytes, keeping row order. */
 export function chunkEvents(events: BuiltEvent[], maxCount: number, maxBytes: number | undefined): BuiltEvent[][] {
@@ -29,7 +30,7 @@ export function requestsOf(r: ResolvedEmitter, events: BuiltEvent[]): BuiltEvent
 }
 
 export const tooLargeReason = (bytes: number) =>
-  `The event is ${bytes.toLocaleString('en-US')} bytes; destinations accept at most 32 KB (${MAX_EVENT_BYTES.toLocaleString('en-US')} bytes). Select fewer enrichment columns or entities.`;
+  `The event is ${formatCount(bytes)} bytes; destinations accept at most 32 KB (${formatCount(MAX_EVENT_BYTES)} bytes). Select fewer enrichment columns or entities.`;
 
 export interface PageOutcome {
   /** Index in page.rows of the last row of the handled prefix; -1 when none. */

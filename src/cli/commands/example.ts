@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatCount } from '../../model/count.js';
 import { resolve } from 'node:path';
 import { AIRLINE_DATA } from '../../../examples/airline/data.js';
 import { BANK_DATA } from '../../../examples/bank/data.js';
@@ -78,7 +79,7 @@ function registerNorthwind(example: Command): void {
 function printCounts(title: string, counts: Record<string, number>): void {
   const width = Math.max(...Object.keys(counts).map((k) => k.length));
   process.stdout.write(`${title}\n`);
-  for (const [table, n] of Object.entries(counts)) process.stdout.write(`  main.${table.padEnd(width)}  ${n.toLocaleString('en-US').padStart(12)}\n`);
+  for (const [table, n] of Object.entries(counts)) process.stdout.write(`  main.${table.padEnd(width)}  ${formatCount(n).padStart(12)}\n`);
 }
 
 export function register(program: Command): void {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatCount } from '../../model/count.js';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { listStacks, loadDesired, outDirOf } from '../../manifest/index.js';
@@ -69,7 +70,7 @@ function renderSql(audience: Audience, dialect: Dialect, compiled: ReturnType<ty
 }
 
 function renderText(p: AudiencePreview, seconds: number): string {
-  const fmt = (n: number) => n.toLocaleString('en-US');
+  const fmt = formatCount;
   const lines = [`Audience ${p.audience} (${p.name}): ${fmt(p.members)} member${p.members === 1 ? '' : 's'}  [${p.dialect}, ${seconds.toFixed(2)}s]`];
   if (p.entityTriggers.length > 0) {
     lines.push('Entities per trigger:');

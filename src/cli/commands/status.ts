@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatCount } from '../../model/count.js';
 import { readActivationModel } from '../../activation/emitter-context.js';
 import { readDeliveryHealth, type EmitterHealthView } from '../../activation/health.js';
 import { formatAge, renderStatus, statusView, table } from '../../compute/format.js';
@@ -23,7 +24,7 @@ export function renderSyncStatus(s: SyncStatusRow): string {
 
 const short = (iso: string | null) => iso?.replace(/\.\d{3}Z$/, 'Z') ?? '-';
 
-const stateText = (h: EmitterHealthView) => (h.state === 'blocked' ? `blocked: ${h.blockedReason}` : h.state.replace('_', ' '));
+const stateText = (h: EmitterHealthView) => (h.state === 'blocked' ? `blocked: ${h.blockedReason}` : h.state.replaceAll('_', ' '));
 
 /** Delivery per emitter under the audiences: backlog and lag, last success, failures, blocks, dead letters, and what to do. */
 export function renderDeliveryHealth(health: EmitterHealthView[]): string {
@@ -31,11 +32,11 @@ export function renderDeliveryHealth(health: EmitterHealthView[]): string {
   const rows = health.map((h) => [
     `${h.emitterKey} -> ${h.destinationKey}`,
     stateText(h),
-    h.pending.toLocaleString('en-US'),
+    formatCount(h.pending),
     formatAge(h.lagSeconds),
     short(h.lastSuccessAt),
     String(h.consecutiveFailures),
-    h.deadLetters.toLocaleString('en-US'),
+    formatCount(h.deadLetters),
   ]);
   const notes: string[] = [];
   for (const h of health) {
@@ -44,7 +45,7 @@ export function renderDeliveryHealth(health: EmitterHealthView[]): string {
     } else if (h.state === 'retrying') {
       notes.push(`  ${h.emitterKey}: failing since ${short(h.failingSince)} (${h.lastError ?? 'no answer'}); the events it is stuck on go to dead letters at ${short(h.retryBudgetEndsAt)}.`);
     }
-    if (h.deadLetters > 0) notes.push(`  ${h.emitterKey}: ${h.deadLetters.toLocaleString('en-US')} dead letter${h.deadLetters === 1 ? '' : 's'}: \`linked dead-letters --emitter ${h.emitterKey}\`, \`linked replay --emitter ${h.emitterKey}\`.`);
+    if (h.deadLetters > 0) notes.push(`  ${h.emitterKey}: ${formatCount(h.deadLetters)} dead letter${h.deadLetters === 1 ? '' : 's'}: \`linked dead-letters --emitter ${h.emitterKey}\`, \`linked replay --emitter ${h.emitterKey}\`.`);
   }
   return `\nDelivery:\n${table(['EMITTER', 'STATE', 'PENDING', 'LAG', 'LAST SUCCESS', 'FAILURES', 'DEAD LETTERS'], rows)}${notes.length > 0 ? notes.join('\n') + '\n' : ''}`;
 }

@@ -4,7 +4,7 @@ import type { DeliveryRunRow } from '../../activation/inspect.js';
 /* Pieces several pages share. */
 
 /** A status in the product's words, colored by a class (the word itself carries the meaning). */
-export const badge = (status: string, label = status.replace('_', ' ')): Html => html`<span class="status status-${status.replace(/[^A-Za-z_]/g, '')}">${label}</span>`;
+export const badge = (status: string, label = status.replaceAll('_', ' ')): Html => html`<span class="status status-${status.replace(/[^A-Za-z_]/g, '')}">${label}</span>`;
 
 export const audienceLink = (key: string): Html => html`<a href="${href('audiences', key)}">${key}</a>`;
 export const runLink = (id: string, label = id.slice(0, 8)): Html => html`<a href="${href('runs', id)}" title="${id}">${label}</a>`;
