@@ -23,6 +23,9 @@ describe('linked run --once', () => {
     expect(again.code, again.err).toBe(0);
     expect(again.out).toContain('Nothing due.');
     expect(server.requests).toHaveLength(10);
+
+    const status = await p.linked('status');
+    expect(status.out).toMatch(/^premium-entered -> hook +up to date +0 /m);
   }, 120_000);
 
   it('--no-deliver computes only; `linked deliver` delivers apart', async () => {
