@@ -32,12 +32,24 @@ export function isWarehouseError(e: unknown): e is WarehouseError {
 // ("Failed to extract statements: Parser Error: ..."), so the class is searched, not anchored.
 // A Conversion Error is about data met at run time (Snowflake's 100038 / 22018 likewise): passed through.
 const DUCKDB_COMPILATION = /\b(Parser Error|Binder Error|Catalog Error):/;
+const DUCKDB_CORRUPT = /Corrupt database file/i;
 const DUCKDB_TRANSIENT =
   /(Could not set lock|Conflicting lock|IO Error|Interrupt|TransactionContext Error: Catalog write-write conflict|Transaction conflict)/i;
 
 export function classifyDuckDbError(e: unknown, sql?: string): Error {
   if (e instanceof LinkedError) return e;
   const message = e instanceof Error ? e.message : String(e);
+  // An IO Error, but no retry mends it: said apart, with its likely cause and the way out.
+  if (DUCKDB_CORRUPT.test(message)) {
+    return new WarehouseError(
+      'WAREHOUSE',
+      `${message}\nThe DuckDB file is damaged, most likely by a process killed while DuckDB wrote a checkpoint ` +
+        '(docs/warehouses.md, "A kill during a DuckDB checkpoint can corrupt the file"). Restore the file from a backup; ' +
+        'stop `linked run` with SIGTERM, not SIGKILL.',
+      false,
+      sql,
+    );
+  }
   if (DUCKDB_COMPILATION.test(message)) return new WarehouseError('SQL_COMPILATION', `SQL compilation error: ${message}`, false, sql);
   if (DUCKDB_TRANSIENT.test(message)) return new WarehouseError('WAREHOUSE_INTERNAL', message, true, sql);
   return new WarehouseError('WAREHOUSE', message, false, sql);

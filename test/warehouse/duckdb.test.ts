@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -257,6 +257,21 @@ describe('DuckDB adapter', () => {
       expect((await wh.query('SELECT sum(x) AS s FROM t')).rows).toEqual([{ s: 3 }]);
       await wh.close();
     });
+  });
+
+  it('a damaged file is a clear, final error that names the likely cause, not a retryable IO error', async () => {
+    const file = join(dir, 'damaged.duckdb');
+    const wh = await openDuckDb(file);
+    await wh.query('CREATE TABLE t AS SELECT range AS x FROM range(100000)');
+    await wh.close();
+    // Garbage over the first block after the file's three headers: where its metadata starts.
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(64, 0xab), 0, 64, 3 * 4096 + 100);
+    closeSync(fd);
+    const error = await openDuckDb(file, { busyTimeoutMs: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WarehouseError);
+    expect(error).toMatchObject({ code: 'WAREHOUSE', retryable: false });
+    expect((error as Error).message).toMatch(/^IO Error: Corrupt database file: .*\nThe DuckDB file is damaged, most likely by a process killed while DuckDB wrote a checkpoint/s);
   });
 
   it('type family spellings', () => {
