@@ -68,4 +68,14 @@ describe('jsonBuffer writes the bytes of JSON.stringify member by member', () =>
     expect(jsonBuffer(v)?.toString('utf8')).toBe(JSON.stringify(v));
     expect(jsonBuffer(undefined)).toBeUndefined();
   });
+
+  it('agrees on arrays longer than one run, with holes and left-out elements across the runs', () => {
+    const r = rng(17);
+    for (const length of [63, 64, 65, 128, 1000]) {
+      const list: unknown[] = Array.from({ length }, () => value(r, 1));
+      delete list[length - 1];
+      list[64] = undefined;
+      for (const v of [list, { batch: list, n: 1 }]) expect(jsonBuffer(v)?.toString('utf8')).toBe(JSON.stringify(v));
+    }
+  });
 });
