@@ -51,7 +51,7 @@ describe('jsonBytes counts the UTF-8 bytes of JSON.stringify without building it
   });
 });
 
-describe('jsonBuffer writes the bytes of JSON.stringify member by member', () => {
+describe('jsonBuffer writes the bytes of JSON.stringify in runs of elements', () => {
   it('agrees with JSON.stringify on generated bodies: arrays of events, { batch: [...] }, odd members', () => {
     const r = rng(16);
     for (let i = 0; i < 3000; i++) {
