@@ -127,7 +127,7 @@ export function validateMapping(mapping: unknown): void {
  * same bytes and content-type as actions-core's `json` option. With `json`, its request client keeps
  * the serialized string on the request while it lasts and node-fetch copies it into a Buffer: for
  * a batch of a thousand events, a string of most of a megabyte outliving young-generation GCs on
- * every request. Serialized member by member straight into the Buffer sent (json-encode.ts), no
+ * every request. Serialized in runs of elements straight into the Buffer sent (json-encode.ts), no
  * string of the whole body exists.
  */
 export function jsonBody(value: unknown): { headers?: Record<string, string>; body?: Buffer } {

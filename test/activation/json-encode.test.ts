@@ -51,7 +51,7 @@ describe('jsonBytes counts the UTF-8 bytes of JSON.stringify without building it
   });
 });
 
-describe('jsonBuffer writes the bytes of JSON.stringify member by member', () => {
+describe('jsonBuffer writes the bytes of JSON.stringify in runs of elements', () => {
   it('agrees with JSON.stringify on generated bodies: arrays of events, { batch: [...] }, odd members', () => {
     const r = rng(16);
     for (let i = 0; i < 3000; i++) {
@@ -67,5 +67,15 @@ describe('jsonBuffer writes the bytes of JSON.stringify member by member', () =>
     const v = { a: undefined, f: () => 1, s: Symbol('x'), list: [undefined, () => 1, 'é😀'], d: new Date(0), j: { toJSON: () => undefined } };
     expect(jsonBuffer(v)?.toString('utf8')).toBe(JSON.stringify(v));
     expect(jsonBuffer(undefined)).toBeUndefined();
+  });
+
+  it('agrees on arrays longer than one run, with holes and left-out elements across the runs', () => {
+    const r = rng(17);
+    for (const length of [63, 64, 65, 128, 1000]) {
+      const list: unknown[] = Array.from({ length }, () => value(r, 1));
+      delete list[length - 1];
+      list[64] = undefined;
+      for (const v of [list, { batch: list, n: 1 }]) expect(jsonBuffer(v)?.toString('utf8')).toBe(JSON.stringify(v));
+    }
   });
 });
