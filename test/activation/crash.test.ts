@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { messageIdOf } from '../../src/activation/build-event.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, openState, SCHEMA, seedBank, startServer, tempDir, type TestServer } from './helpers.js';
+import { fixtureArgs } from '../support/fixture-process.js';
 
 const CHILD = join(import.meta.dirname, 'fixtures', 'deliver-child.ts');
 const PAGE_SIZE = 50;
@@ -13,7 +14,7 @@ let current: { kill(): void; requests: number; killAt: number | undefined } | un
 /** Runs the delivering child; with `killAt`, the sink kills it with SIGKILL at its killAt-th request. */
 function runChild(dbPath: string, killAt?: number): Promise<{ killed: boolean; code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dbPath, SCHEMA], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...fixtureArgs(CHILD), dbPath, SCHEMA], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => (out += c));

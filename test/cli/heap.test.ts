@@ -2,11 +2,12 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { fixtureArgs } from '../support/fixture-process.js';
 
 const FIXTURE = fileURLToPath(new URL('./heap-churn.fixture.ts', import.meta.url));
 
 async function churn(...args: string[]): Promise<{ live: number; peak: number }> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', FIXTURE, ...args]);
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', ...fixtureArgs(FIXTURE), ...args]);
   return JSON.parse(stdout);
 }
 

@@ -5,6 +5,7 @@ import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { LOOP_QUERIES } from '../controller/fixtures/queries.js';
 import { SCHEMA, freshWarehouse, replayMismatches } from './helpers.js';
 import { rng } from '../support/generate.js';
+import { fixtureArgs } from '../support/fixture-process.js';
 
 const CHILD = new URL('../controller/fixtures/child.ts', import.meta.url).pathname;
 
@@ -14,7 +15,7 @@ const CHILD = new URL('../controller/fixtures/child.ts', import.meta.url).pathna
  */
 function killDuringRun(db: string, seed: number, nth: number, afterMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'loop', db, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...fixtureArgs(CHILD), 'loop', db, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let armed = false;

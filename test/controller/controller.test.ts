@@ -8,6 +8,7 @@ import { requestDirFor, writeRequestFile } from '../../src/controller/request-fi
 import { ComputeRequestStore } from '../../src/state/control/compute-requests.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { SCHEMA, freshWarehouse, replayMismatches } from '../compute/helpers.js';
+import { fixtureArgs } from '../support/fixture-process.js';
 
 const CHILD = new URL('./fixtures/child.ts', import.meta.url).pathname;
 const children: ChildProcess[] = [];
@@ -16,7 +17,7 @@ afterEach(() => {
 });
 
 function start(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...fixtureArgs(CHILD), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   let err = '';

@@ -13,6 +13,7 @@ import { LeaseStore } from '../../src/state/control/leases.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { freshWarehouse, SCHEMA } from '../compute/helpers.js';
+import { fixtureArgs } from '../support/fixture-process.js';
 
 /*
  * Each probe of a crash: a real process takes a lease, a request or a lock, is killed with
@@ -21,7 +22,7 @@ import { freshWarehouse, SCHEMA } from '../compute/helpers.js';
 const HOLDER = join(import.meta.dirname, 'fixtures', 'holder.ts');
 
 function holder(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...fixtureArgs(HOLDER), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { fixtureArgs } from '../support/fixture-process.js';
 
 const SCRIPT = fileURLToPath(new URL('./scripts/apply-child.ts', import.meta.url));
 
@@ -12,9 +13,9 @@ export interface Finished {
   result: any;
 }
 
-/** Starts the apply script in a real child process (node + tsx, as the CLI runs). */
+/** Starts the apply script in a real child process. */
 export function startApplyChild(args: Record<string, unknown>): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...fixtureArgs(SCRIPT), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (b) => (stdout += b));

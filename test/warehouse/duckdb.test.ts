@@ -9,6 +9,7 @@ import { quoteIdent, quoteTable } from '../../src/dialect/identifiers.js';
 import { duckDbTypeFamily, openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { WarehouseError } from '../../src/warehouse/errors.js';
 import { openWarehouse } from '../../src/warehouse/index.js';
+import { fixtureArgs } from '../support/fixture-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'linked-duckdb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -217,7 +218,7 @@ describe('DuckDB adapter', () => {
     });
 
     async function holdLock(path: string, ms: number): Promise<ChildProcess> {
-      const c = spawn(process.execPath, ['--import', 'tsx', fixture, path, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const c = spawn(process.execPath, [...fixtureArgs(fixture), path, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
       await new Promise<void>((resolve, reject) => {
         c.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
         c.on('exit', (code) => reject(new Error(`lock holder exited early (${code})`)));
