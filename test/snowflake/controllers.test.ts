@@ -82,8 +82,17 @@ describe('two daemons against one emulated Snowflake', () => {
       expect(r.status, r.stdout + r.stderr).toBe(0);
       return JSON.parse(r.stdout);
     });
-    const runs = reports.flatMap((r) => r.runs as { audienceKey: string; status: string; runId: string }[]);
-    expect(runs.map((r) => r.audienceKey).sort()).toEqual(['dormant-savers', 'overdue-cards', 'travel-spenders']);
+    const runs = reports.flatMap((r) => r.runs as { audienceKey: string; status: string; runId: string; startedAt: string }[]);
+    // Once per schedule slot. The daemons may straddle a slot's start (travel-spenders runs every
+    // 15 minutes on the clock, overdue-cards every hour): then the later one computes the new slot.
+    const slotOf: Record<string, (t: number) => number> = {
+      'travel-spenders': (t) => Math.floor(t / 900_000),
+      'overdue-cards': (t) => Math.floor(t / 3_600_000),
+      'dormant-savers': (t) => Math.floor((t - 6 * 3_600_000) / 86_400_000), // cron 0 6 * * *
+    };
+    expect([...new Set(runs.map((r) => r.audienceKey))].sort()).toEqual(['dormant-savers', 'overdue-cards', 'travel-spenders']);
+    const slots = runs.map((r) => `${r.audienceKey}@${slotOf[r.audienceKey]!(Date.parse(r.startedAt))}`);
+    expect(slots.length, `one run per audience and slot: ${slots.join(', ')}`).toBe(new Set(slots).size);
     expect(runs.every((r) => r.status === 'Live')).toBe(true);
 
     // Each run's statements carry its stack, audience and run id as their QUERY_TAG.

@@ -95,7 +95,23 @@ export class Engine {
     );
   }
 
-  async openSession(database: string, schema: string): Promise<Session> {
+  /**
+   * Logins one at a time: each writes the catalog (its database, schema and macros), and DuckDB
+   * aborts one of two such transactions that overlap ("Catalog write-write conflict"), which the
+   * driver would see as a failed login. Snowflake's own logins never conflict.
+   */
+  openSession(database: string, schema: string): Promise<Session> {
+    const opened = this.opening.then(() => this.openSessionNow(database, schema));
+    this.opening = opened.then(
+      () => undefined,
+      () => undefined,
+    );
+    return opened;
+  }
+
+  private opening: Promise<void> = Promise.resolve();
+
+  private async openSessionNow(database: string, schema: string): Promise<Session> {
     const conn = await this.instance.connect();
     await this.ensureDatabase(conn, database);
     // A session's schema is created when it does not exist (Snowflake would log in without one).
