@@ -76,7 +76,7 @@ export async function commitDelta(tx: Warehouse, schema: string, c: CommitInput,
 
 /** Extends the lease inside the run's transaction and fails when another holder has it. */
 async function assertLease(snapshot: SnapshotStore, audienceKey: string, holder: string, expiresAt: Date): Promise<void> {
-  if ((await snapshot.renewLease(audienceKey, holder, expiresAt)) !== holder) throw new LeaseLostError(audienceKey, holder);
+  if (!(await snapshot.renewLease(audienceKey, holder, expiresAt))) throw new LeaseLostError(audienceKey, holder);
 }
 
 /** Writes the diff to the outbox; returns the rows written per kind. */

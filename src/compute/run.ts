@@ -19,6 +19,11 @@ export interface RunOptions {
   compile: () => CompiledAudience | Promise<CompiledAudience>;
   /** The lease this run holds; verified inside the commit so a run that lost it cannot write. */
   lease?: { holder: string; ttlMs: number };
+  /**
+   * The audience's status row as the caller just read it under the audience's lease (null: it has
+   * none), which spares the run reading it again; undefined: the run reads it.
+   */
+  status?: AudienceStatusRow | null;
   /** Written to audience_status when the run ends (success or terminate); undefined leaves it. */
   nextRunAt?: Date | null;
   retry?: RetryPolicy;
@@ -43,7 +48,7 @@ export async function runAudience(wh: Warehouse, options: RunOptions): Promise<R
   const run = new AudienceRun(withQueryTag(wh, computeTag(o.audienceKey, o.runId, o.stack)), o);
   let current: AudienceStatusRow | undefined;
   try {
-    current = await run.runs.readStatus(o.audienceKey);
+    current = o.status === undefined ? await run.runs.readStatus(o.audienceKey) : (o.status ?? undefined);
   } catch (e) {
     // A run that cannot even read its audience is still a run: recorded as failed at kickoff.
     return run.failed(e);

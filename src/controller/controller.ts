@@ -7,7 +7,7 @@ import { findAudience, linkedAudiencesUsed, type ComputeModel } from '../compute
 import type { RetryPolicy } from '../retry.js';
 import { notStarted, runAudience } from '../compute/run.js';
 import { nextRunAt } from '../compute/schedule.js';
-import { readRun, readRuns, readStatuses, updateStatus, type AudienceStatusRow } from '../compute/status.js';
+import { readRun, readRuns, readStatus, readStatuses, updateStatus, type AudienceStatusRow } from '../compute/status.js';
 import type { CompiledAudience, RunSummary, RunTrigger } from '../compute/types.js';
 import { ComputeRequestStore } from '../state/control/compute-requests.js';
 import { ControllerStore } from '../state/control/controllers.js';
@@ -159,14 +159,15 @@ export class Controller {
         return 'skipped';
       }
       try {
-          const requests = new ComputeRequestStore(wh, this.o.schema);
-        const fresh = (await readStatuses(wh, this.o.schema)).find((s) => s.audienceKey === key);
-        const stillRequested = requested && (await requests.pending()).has(key);
-        const startedAt = this.now();
-        if (fresh?.paused || (!stillRequested && fresh?.nextRunAt && fresh.nextRunAt.getTime() > startedAt.getTime())) return undefined;
+        const requests = new ComputeRequestStore(wh, this.o.schema);
+        const fresh = await readStatus(wh, this.o.schema, key);
+        if (fresh?.paused) return undefined;
         const runId = randomUUID();
-        // Claimed, not served: a controller killed during the run leaves the request pending.
-        if (stillRequested) await requests.claim(key, runId);
+        // Claimed, not served: a controller killed during the run leaves the request pending. The
+        // claim also says whether the request is still pending (another controller may have served it).
+        const stillRequested = requested && ((await requests.claim(key, runId)) ?? (await requests.pending()).has(key));
+        const startedAt = this.now();
+        if (!stillRequested && fresh?.nextRunAt && fresh.nextRunAt.getTime() > startedAt.getTime()) return undefined;
         this.log(`${key}: computing (${trigger})`);
         const heartbeat = coordinator.hold(key, ttlMs, (e) => this.log(`${key}: lease renewal failed: ${(e as Error).message}`));
         const summary = await runAudience(wh, {
@@ -175,6 +176,7 @@ export class Controller {
           runId,
           trigger,
           lease: { holder: this.id, ttlMs },
+          status: fresh ?? null,
           stack: this.o.stack,
           nextRunAt: nextRunAt(audience.schedule, startedAt),
           retry: this.o.retry,
@@ -193,8 +195,6 @@ export class Controller {
             : `${key}: Failed [${summary.error?.code}] ${summary.error?.message}${summary.paused ? ' (paused)' : ''}${summary.unrecorded ? ` (not recorded: ${summary.unrecorded})` : ''}`,
         );
         this.o.onRun?.(summary);
-        // A long tick still shows this controller alive to `linked compute`.
-        await this.beat(wh).catch(() => undefined);
         return summary;
       } finally {
         // A lease that cannot be released expires within its TTL: the run's outcome still counts.

@@ -33,10 +33,12 @@ export abstract class StateStore {
    * "absent" and insert leave two rows. An UPDATE (one that changes nothing, matching `where`)
    * locks a Snowflake table until commit even when it matches no row, and INSERT takes no such
    * lock; so the second writer waits here until the first commits and then sees its row (Snowflake
-   * reads committed data at each statement). On DuckDB one process holds the file, and the
-   * statement costs one no-op update. Call it inside `wh.transaction`.
+   * reads committed data at each statement). On DuckDB there is nothing to queue behind: one
+   * process holds the file and runs one transaction at a time on its one connection, so the
+   * statement is skipped. Call it inside `wh.transaction`.
    */
   protected async lockTable(table: StateTableName, column: string, where: Expr): Promise<void> {
+    if (this.wh.dialect === 'duckdb') return;
     await this.run(update(table, { [column]: ref(column) }, where));
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, insert, isNull, notExists, ONE, param, ref, select, star, stateTable, update, values } from '../../dialect/ast.js';
+import { reportedRows } from '../compute/rows.js';
 import { StateStore } from '../store.js';
 
 /*
@@ -56,9 +57,14 @@ export class ComputeRequestStore extends StateStore {
     return new Set(rows.map((r) => r.audience_key));
   }
 
-  /** Claims every pending request of the audience for run `runId`; they stay pending until `complete`. */
-  async claim(audienceKey: string, runId: string): Promise<void> {
-    await this.run(update(this.t.compute_requests, { run_id: param(runId) }, and(eq(ref('audience_key'), param(audienceKey)), isNull(ref('picked_at')))));
+  /**
+   * Claims every pending request of the audience for run `runId`; they stay pending until
+   * `complete`. Returns whether there was one (undefined when the warehouse does not say).
+   */
+  async claim(audienceKey: string, runId: string): Promise<boolean | undefined> {
+    const { rows } = await this.run(update(this.t.compute_requests, { run_id: param(runId) }, and(eq(ref('audience_key'), param(audienceKey)), isNull(ref('picked_at')))));
+    const claimed = reportedRows(rows);
+    return claimed === undefined ? undefined : claimed > 0;
   }
 
   /** Marks the requests claimed by `runId` as served: the run ended and its outcome is recorded. */

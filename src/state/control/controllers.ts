@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { and, compare, eq, insert, isNull, notExists, NULL, ONE, or, param, ref, select, stateTable, update } from '../../dialect/ast.js';
+import { reportedRows } from '../compute/rows.js';
 import { StateStore } from '../store.js';
 import { processIsDead } from './holder.js';
 
@@ -12,13 +13,20 @@ export const FALLBACK_ALIVE_MS = 30_000;
  * are recent and it has not said it stopped; one on this host whose process is gone is dead at once.
  */
 export class ControllerStore extends StateStore {
-  /** Records a beat; the controller counts as live for `aliveForMs` without another one. */
+  /**
+   * Records a beat; the controller counts as live for `aliveForMs` without another one. Only the
+   * controller itself writes its row, so a beat that updated it is done: the row is created (unless
+   * present) only at the first beat, or when the warehouse does not say what it updated.
+   */
   async heartbeat(id: string, now = new Date(), aliveForMs = FALLBACK_ALIVE_MS): Promise<void> {
+    const aliveUntil = new Date(now.getTime() + aliveForMs);
+    const beat = update(this.t.controllers, { heartbeat_at: param(now), alive_until: param(aliveUntil), stopped_at: NULL }, eq(ref('id'), param(id)));
+    const updated = reportedRows((await this.run(beat)).rows);
+    if (updated !== undefined && updated > 0) return;
     const absent = notExists(select({ one: ONE }, { from: stateTable(this.t.controllers), where: eq(ref('id'), param(id)) }));
     const row = select({ id: param(id), host: param(hostname()), pid: param(process.pid), started_at: param(now), heartbeat_at: param(now) }, { where: absent });
     await this.run(insert(this.t.controllers, ['id', 'host', 'pid', 'started_at', 'heartbeat_at'], row));
-    const aliveUntil = new Date(now.getTime() + aliveForMs);
-    await this.run(update(this.t.controllers, { heartbeat_at: param(now), alive_until: param(aliveUntil), stopped_at: NULL }, eq(ref('id'), param(id))));
+    await this.run(beat);
   }
 
   async markStopped(id: string, now = new Date()): Promise<void> {

@@ -1,5 +1,6 @@
 import { and, compare, eq, insert, isNotNull, isNull, notExists, NULL, ONE, or, param, ref, select, stateTable, update, type Expr } from '../../dialect/ast.js';
 import { isoTimestamp } from '../canonical.js';
+import { reportedRows } from '../compute/rows.js';
 import { StateStore } from '../store.js';
 import { holderIsDead } from './holder.js';
 
@@ -37,18 +38,26 @@ export class LeaseStore extends StateStore {
       // The update still names the dead holder: if someone else took the lease meanwhile, it changes nothing.
       const current = await s.holder(audienceKey);
       if (current !== null && current !== holder && holderIsDead(current)) free.push(eq(ref('holder'), param(current)));
-      await s.run(
+      const { rows } = await s.run(
         update(this.t.leases, { holder: param(holder), acquired_at: param(now), expires_at: param(new Date(now.getTime() + ttlMs)) }, and(ofAudience, or(...free))),
       );
-      return (await s.holder(audienceKey)) === holder;
+      return s.heldAfter(reportedRows(rows), audienceKey, holder);
     });
   }
 
   /** The heartbeat: pushes the expiry of `holder`'s lease out by `ttlMs`; false when it no longer holds it. */
   async renew(audienceKey: string, holder: string, ttlMs: number, now = new Date()): Promise<boolean> {
     const mine = and(eq(ref('audience_key'), param(audienceKey)), eq(ref('holder'), param(holder)));
-    await this.run(update(this.t.leases, { expires_at: param(new Date(now.getTime() + ttlMs)) }, mine));
-    return (await this.holder(audienceKey)) === holder;
+    const { rows } = await this.run(update(this.t.leases, { expires_at: param(new Date(now.getTime() + ttlMs)) }, mine));
+    return this.heldAfter(reportedRows(rows), audienceKey, holder);
+  }
+
+  /**
+   * Whether `holder` has the lease after an update that sets or keeps it as holder only where it may:
+   * a row updated says so without reading the row back; a warehouse that reports no count is asked.
+   */
+  private async heldAfter(updated: number | undefined, audienceKey: string, holder: string): Promise<boolean> {
+    return updated === undefined ? (await this.holder(audienceKey)) === holder : updated > 0;
   }
 
   /** Releases the lease if `holder` still has it. */
