@@ -12,10 +12,11 @@
  */
 import { fork } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { deliverAll } from '../../src/activation/deliver.js';
 import { limitHeapGrowth } from '../../src/cli/heap.js';
 import { buildEvent } from '../../src/activation/build-event.js';
@@ -114,6 +115,18 @@ async function bareLoop(url: string, emitter: EventEmitter): Promise<{ seconds: 
   return { seconds, cpuSeconds: cpuSecondsSince(cpu) };
 }
 
+/** User + system CPU time of the calling thread, in seconds (Linux: /proc; 0 elsewhere). */
+function threadCpuSeconds(): number {
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** User + system CPU time of this process since `start`, in seconds. */
 function cpuSecondsSince(start: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(start);
@@ -124,6 +137,8 @@ interface DeliveryFigures {
   sent: number;
   seconds: number;
   cpuSeconds: number;
+  /** Of cpuSeconds, the main thread's (JS, and the GC work it does itself); the rest is V8's GC helpers, libuv and DuckDB threads. */
+  mainCpuSeconds: number;
   rssBefore: number;
   heapBefore: number;
   peak: number;
@@ -138,6 +153,8 @@ interface DeliveryFigures {
 async function deliverInChild(dbFile: string): Promise<DeliveryFigures> {
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the delivering process there (open it in Chrome's DevTools).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  // BENCH_NODE_FLAGS: more node flags for the delivering process (e.g. --single-threaded-gc).
+  if (process.env.BENCH_NODE_FLAGS) profile.push(...process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean));
   const child = fork(fileURLToPath(import.meta.url), ['--child', dbFile], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve(m as DeliveryFigures));
@@ -145,9 +162,30 @@ async function deliverInChild(dbFile: string): Promise<DeliveryFigures> {
   });
 }
 
+/**
+ * BENCH_HEAP_PROF=<file>: a sampling profile of what the delivery allocates, by call site (one
+ * sample per 16 KB allocated on average), collected objects included: node's --heap-prof keeps only
+ * what is still alive at exit. Open it in Chrome's DevTools (Memory tab). Returns the stop.
+ */
+async function sampleAllocations(): Promise<(() => Promise<void>) | undefined> {
+  const file = process.env.BENCH_HEAP_PROF;
+  if (!file) return undefined;
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  return async () => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 async function childMain(dbFile: string) {
   // What `linked deliver` does before it opens the project (src/cli/commands/deliver.ts).
   limitHeapGrowth();
+  // BENCH_V8_FLAGS: V8 flags set at run time, as `linked` could without a new process (e.g. --no-parallel-scavenge).
+  if (process.env.BENCH_V8_FLAGS) setFlagsFromString(process.env.BENCH_V8_FLAGS);
   const wh = await openDuckDb(dbFile);
   try {
     // DuckDB's buffer pool lives in this process; BENCH_DUCKDB_MEMORY caps it (e.g. 128MB).
@@ -155,7 +193,9 @@ async function childMain(dbFile: string) {
     const { rss: rssBefore, heapTotal: heapBefore } = process.memoryUsage();
     const rss = peakRss();
     const started = performance.now();
+    const heapProfile = await sampleAllocations();
     const cpu = process.cpuUsage();
+    const mainCpu = threadCpuSeconds();
     let nextTrace = 0;
     const summary = await deliverAll(wh, SCHEMA, {
       pageSize: PAGE_SIZE,
@@ -172,8 +212,10 @@ async function childMain(dbFile: string) {
     });
     const seconds = (performance.now() - started) / 1000;
     const cpuSeconds = cpuSecondsSince(cpu);
+    const mainCpuSeconds = threadCpuSeconds() - mainCpu;
     const peak = rss.stop();
-    const figures: DeliveryFigures = { sent: summary.sent, seconds, cpuSeconds, rssBefore, heapBefore, peak: peak.rss, peakHeap: peak.heap, peakNative: peak.native };
+    await heapProfile?.();
+    const figures: DeliveryFigures = { sent: summary.sent, seconds, cpuSeconds, mainCpuSeconds, rssBefore, heapBefore, peak: peak.rss, peakHeap: peak.heap, peakNative: peak.native };
     if (summary.sent !== N) console.error(JSON.stringify(summary.emitters));
     process.send!(figures);
   } finally {
@@ -222,7 +264,7 @@ async function main() {
     console.log(`ratio deliverAll / bare loop: ${(rate / bareRate).toFixed(2)}`);
     // CPU time moves far less than wall time with the load of a shared machine: what each side costs per event.
     const us = (cpuSeconds: number) => `${((cpuSeconds * 1e6) / N).toFixed(1)} µs`;
-    console.log(`CPU per event (user + system of the sending process): deliverAll ${us(d.cpuSeconds)}, bare loop ${us(bare.cpuSeconds)}; ratio bare / deliverAll ${(bare.cpuSeconds / d.cpuSeconds).toFixed(2)}`);
+    console.log(`CPU per event (user + system of the sending process): deliverAll ${us(d.cpuSeconds)} (main thread ${us(d.mainCpuSeconds)}, other threads ${us(d.cpuSeconds - d.mainCpuSeconds)}), bare loop ${us(bare.cpuSeconds)}; ratio bare / deliverAll ${(bare.cpuSeconds / d.cpuSeconds).toFixed(2)}`);
     console.log(`delivering process: RSS at start ${mb(d.rssBefore)} (DuckDB memory_limit ${DUCKDB_MEMORY ?? 'default'}), peak during delivery ${mb(d.peak)}`);
     console.log(`  V8 heap committed: ${mb(d.heapBefore)} at start, peak ${mb(d.peakHeap)}; RSS beside it (DuckDB, malloc, buffers, code): ${mb(d.rssBefore - d.heapBefore)} at start, peak ${mb(d.peakNative)}`);
     const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
