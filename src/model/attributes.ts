@@ -81,9 +81,9 @@ export const RESOURCE_ATTRIBUTES: Readonly<Record<ResourceKind, AttributeSpec[]>
   ),
 );
 
-let providerAttributes_: AttributeSpec[] | undefined;
+let derivedProviderAttributes: AttributeSpec[] | undefined;
 /** Attributes of the `linkedaudiences` provider block (the warehouse configuration), derived on first call. */
-export const providerAttributes = (): AttributeSpec[] => (providerAttributes_ ??= attributesOf(WarehouseConfig));
+export const providerAttributes = (): AttributeSpec[] => (derivedProviderAttributes ??= attributesOf(WarehouseConfig));
 
 /**
  * Model object -> L1 props (keyed by the camelCase field, as the generated classes expect).
