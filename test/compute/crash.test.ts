@@ -4,6 +4,7 @@ import { runAudience } from '../../src/compute/run.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { LOOP_QUERIES } from '../controller/fixtures/queries.js';
 import { SCHEMA, freshWarehouse, replayMismatches } from './helpers.js';
+import { killRoundOnDuckDb } from '../support/duckdb-kill.js';
 import { rng } from '../support/generate.js';
 import { fixtureArgs } from '../support/fixture-process.js';
 
@@ -44,11 +45,15 @@ describe('a run killed with SIGKILL at random points', () => {
     const rnd = rng(7).next;
     let completed = 0;
     for (let i = 0; i < 6; i++) {
-      const out = await killDuringRun(path, i + 1, 1 + (i % 3), Math.floor(rnd() * 900));
+      const afterMs = Math.floor(rnd() * 900);
+      const out = await killRoundOnDuckDb(path, async () => {
+        const printed = await killDuringRun(path, i + 1, 1 + (i % 3), afterMs);
+        const check = await openDuckDb(path);
+        expect(await replayMismatches(check), `after kill ${i}`).toEqual([]);
+        await check.close();
+        return printed;
+      });
       completed += out.split('\n').filter((l) => l.startsWith('run ')).length;
-      const check = await openDuckDb(path);
-      expect(await replayMismatches(check), `after kill ${i}`).toEqual([]);
-      await check.close();
     }
     // Kills after the 2nd and 3rd run began: whole runs committed between the crashes.
     expect(completed).toBeGreaterThan(0);
