@@ -10,8 +10,6 @@ export interface CliResult {
 export interface InProcessOptions {
   /** Variables set (or, when undefined, removed) for the command's duration. */
   env?: NodeJS.ProcessEnv;
-  /** The working directory for the command's duration. */
-  cwd?: string;
 }
 
 let running = false;
@@ -22,7 +20,8 @@ let running = false;
  * spares a test the start of a Node process and the loading of the CLI's modules for each command
  * (the point of tests that run many short commands); the tests about processes themselves (signals,
  * crashes, the built bin, TTYs) still spawn the real one. Commands run one at a time: the output
- * capture, environment and working directory are the process's own.
+ * capture and the environment are the process's own. Give `--dir`: the working directory is this
+ * process's.
  */
 export async function linkedInProcess(args: readonly string[], options: InProcessOptions = {}): Promise<CliResult> {
   if (running) throw new Error('linkedInProcess: one command at a time (output and environment are process-wide)');
@@ -40,11 +39,9 @@ export async function linkedInProcess(args: readonly string[], options: InProces
     }) as typeof process.stdout.write;
   const env = { NO_COLOR: '1', ...options.env };
   const savedEnv = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  const savedCwd = process.cwd();
   const savedExitCode = process.exitCode;
   try {
     for (const [k, v] of Object.entries(env)) setEnv(k, v);
-    if (options.cwd) process.chdir(options.cwd);
     process.exitCode = undefined;
     process.stdout.write = capture(out);
     process.stderr.write = capture(err);
@@ -55,7 +52,6 @@ export async function linkedInProcess(args: readonly string[], options: InProces
     process.stdout.write = stdoutWrite;
     process.stderr.write = stderrWrite;
     process.exitCode = savedExitCode;
-    process.chdir(savedCwd);
     for (const [k, v] of Object.entries(savedEnv)) setEnv(k, v);
     running = false;
   }
