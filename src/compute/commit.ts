@@ -2,6 +2,7 @@ import { LinkedError } from '../model/errors.js';
 import { SnapshotStore, type ChangeKind, type CommitFacts } from '../state/compute/snapshot.js';
 import type { RunCounts } from '../state/compute/runs.js';
 import { StageStore } from '../state/compute/stage.js';
+import { LeaseStore } from '../state/control/leases.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { LeaseLostError } from './policy.js';
 import type { RunStep } from './types.js';
@@ -43,7 +44,7 @@ const MOVES: readonly ChangeKind[] = ['exited', 'entered', 'entity_removed', 'en
 export async function commitDelta(tx: Warehouse, schema: string, c: CommitInput, setStep: (s: RunStep) => void): Promise<CommitResult> {
   const snapshot = new SnapshotStore(tx, schema);
   setStep('process-results');
-  if (c.lease) await assertLease(snapshot, c.audienceKey, c.lease.holder, new Date(c.now.getTime() + c.lease.ttlMs));
+  if (c.lease) await assertLease(tx, schema, c.audienceKey, c.lease.holder, c.lease.ttlMs, c.now);
   // Outbox ids must follow commit order, so concurrent commits serialize on the sequence row, which
   // they lock first. DuckDB needs no lock: one process holds the file, and its one connection runs
   // one transaction at a time (TransactionGate).
@@ -75,8 +76,8 @@ export async function commitDelta(tx: Warehouse, schema: string, c: CommitInput,
 }
 
 /** Extends the lease inside the run's transaction and fails when another holder has it. */
-async function assertLease(snapshot: SnapshotStore, audienceKey: string, holder: string, expiresAt: Date): Promise<void> {
-  if (!(await snapshot.renewLease(audienceKey, holder, expiresAt))) throw new LeaseLostError(audienceKey, holder);
+async function assertLease(tx: Warehouse, schema: string, audienceKey: string, holder: string, ttlMs: number, now: Date): Promise<void> {
+  if (!(await new LeaseStore(tx, schema).renew(audienceKey, holder, ttlMs, now))) throw new LeaseLostError(audienceKey, holder);
 }
 
 /** Writes the diff to the outbox; returns the rows written per kind. */

@@ -209,19 +209,6 @@ export class SnapshotStore extends StateStore {
     await this.run(insert(this.t.entity_paths, ['audience_key', 'entity_path', 'since_run_id'], values([param(audienceKey), param(path), param(runId)])));
   }
 
-  /**
-   * Extends the lease of `holder` and says whether it still holds it (the commit's fencing check):
-   * the update names the holder, so a row updated is a lease held; a warehouse that reports no
-   * count is asked who holds it.
-   */
-  async renewLease(audienceKey: string, holder: string, expiresAt: Date): Promise<boolean> {
-    const audience = eq(ref('audience_key'), param(audienceKey));
-    const renewed = reportedRows((await this.run(update(this.t.leases, { expires_at: param(expiresAt) }, and(audience, eq(ref('holder'), param(holder)))))).rows);
-    if (renewed !== undefined) return renewed > 0;
-    const { rows } = await this.run(select({ holder: ref('holder') }, { from: stateTable(this.t.leases), where: audience }));
-    return rows[0] !== undefined && lowerKeys<{ holder: string | null }>(rows[0]).holder === holder;
-  }
-
   /** What the audience's snapshot holds: its members (under null) and its matches per entity path. */
   async count(audienceKey: string): Promise<Map<string | null, number>> {
     const audience = eq(ref('audience_key'), param(audienceKey));
