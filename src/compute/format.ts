@@ -6,7 +6,6 @@ import { formatCount } from '../model/count.js';
 
 /* Text renderings for the CLI (the --json forms are the objects themselves). */
 
-const n = (v: number | null | undefined) => (v === null || v === undefined ? '-' : formatCount(v));
 const iso = (d: Date | null | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : '-');
 export const duration = (ms: number | null | undefined) =>
   ms === null || ms === undefined ? '-' : ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`;
@@ -24,8 +23,8 @@ export function renderRunSummary(s: RunSummary): string {
   if (s.status === 'Live') {
     return (
       `${s.audienceKey}: Live${s.baseline ? ' (baseline recorded)' : ''} in ${duration(s.durationMs)}\n` +
-      `  members ${n(s.members)}   entered +${n(s.entered)}   exited -${n(s.exited)}   ` +
-      `entities added +${n(s.entitiesAdded)}   removed -${n(s.entitiesRemoved)}\n` +
+      `  members ${formatCount(s.members)}   entered +${formatCount(s.entered)}   exited -${formatCount(s.exited)}   ` +
+      `entities added +${formatCount(s.entitiesAdded)}   removed -${formatCount(s.entitiesRemoved)}\n` +
       `  run ${s.runId}\n`
     );
   }
@@ -53,11 +52,11 @@ export function renderRuns(runs: RunRow[]): string {
       r.status,
       r.trigger,
       duration(r.durationMs),
-      n(r.members),
-      n(r.entered),
-      n(r.exited),
-      n(r.entitiesAdded),
-      n(r.entitiesRemoved),
+      formatCount(r.members),
+      formatCount(r.entered),
+      formatCount(r.exited),
+      formatCount(r.entitiesAdded),
+      formatCount(r.entitiesRemoved),
       r.errorCode ? `[${r.errorCode}] ${r.errorMessage ?? ''}` : '',
     ]),
   );
@@ -104,7 +103,7 @@ export function renderStatus(views: AudienceStatusView[]): string {
       v.paused ? `${v.status} (paused)` : v.status,
       v.lastRunAt?.replace(/\.\d{3}Z$/, 'Z') ?? '-',
       v.status === 'Disabled' ? '-' : v.paused ? 'paused: linked resume' : (v.nextRunAt?.replace(/\.\d{3}Z$/, 'Z') ?? 'due now'),
-      n(v.size),
+      formatCount(v.size),
       v.schedule,
     ]),
   );
@@ -112,6 +111,6 @@ export function renderStatus(views: AudienceStatusView[]): string {
 
 /** A one-line progress display for a TTY (stderr, rewritten in place). */
 export function progressLine(audienceKey: string, p: RunProgress): string {
-  const rows = p.rows !== undefined ? ` ${n(p.rows)} ${p.message ?? 'rows'}` : p.message ? ` ${p.message}` : '';
+  const rows = p.rows !== undefined ? ` ${formatCount(p.rows)} ${p.message ?? 'rows'}` : p.message ? ` ${p.message}` : '';
   return `computing ${audienceKey}: ${p.step}${p.attempt ? ` (attempt ${p.attempt + 1})` : ''}${rows}`;
 }

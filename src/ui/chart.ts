@@ -1,4 +1,5 @@
-import { html, num, when, type Html } from './html.js';
+import { html, when, type Html } from './html.js';
+import { formatCount } from '../model/count.js';
 
 /*
  * Audience size over time as inline SVG, drawn on the server: no script, no chart library, no
@@ -48,16 +49,16 @@ export function sizeChart(points: readonly SizePoint[], title: string): Html {
   // Runs minutes apart need the time to the second; runs days apart, the date.
   const withinADay = points.at(-1)!.at.getTime() - points[0]!.at.getTime() < 86_400_000;
   const label = (d: Date) => (withinADay ? when(d).slice(11, 19) : when(d).slice(5, 16));
-  const desc = `${points.length} runs from ${when(points[0]!.at)} to ${when(points.at(-1)!.at)}; size now ${num(points.at(-1)!.members)}.`;
+  const desc = `${points.length} runs from ${when(points[0]!.at)} to ${when(points.at(-1)!.at)}; size now ${formatCount(points.at(-1)!.members)}.`;
   return html`<figure class="chart">
 <svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">
 <title id="chart-title">${title}</title><desc id="chart-desc">${desc}</desc>
-${grid.map((v) => html`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#d0d4da" stroke-width="1"/><text x="${PAD.left - 8}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#333">${num(v)}</text>`)}
+${grid.map((v) => html`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#d0d4da" stroke-width="1"/><text x="${PAD.left - 8}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#333">${formatCount(v)}</text>`)}
 ${points.map(
-  (p, i) => html`<rect x="${(x(i) - barW).toFixed(1)}" y="${y(p.entered).toFixed(1)}" width="${barW.toFixed(1)}" height="${(y(0) - y(p.entered)).toFixed(1)}" fill="${ENTERED_COLOR}"><title>${when(p.at)}: entered ${num(p.entered)}</title></rect><rect x="${x(i).toFixed(1)}" y="${y(p.exited).toFixed(1)}" width="${barW.toFixed(1)}" height="${(y(0) - y(p.exited)).toFixed(1)}" fill="${EXITED_COLOR}"><title>${when(p.at)}: exited ${num(p.exited)}</title></rect>`,
+  (p, i) => html`<rect x="${(x(i) - barW).toFixed(1)}" y="${y(p.entered).toFixed(1)}" width="${barW.toFixed(1)}" height="${(y(0) - y(p.entered)).toFixed(1)}" fill="${ENTERED_COLOR}"><title>${when(p.at)}: entered ${formatCount(p.entered)}</title></rect><rect x="${x(i).toFixed(1)}" y="${y(p.exited).toFixed(1)}" width="${barW.toFixed(1)}" height="${(y(0) - y(p.exited)).toFixed(1)}" fill="${EXITED_COLOR}"><title>${when(p.at)}: exited ${formatCount(p.exited)}</title></rect>`,
 )}
 <path d="${line}" fill="none" stroke="${SIZE_COLOR}" stroke-width="2.5"/>
-${points.map((p, i) => html`<circle cx="${x(i).toFixed(1)}" cy="${y(p.members).toFixed(1)}" r="3.5" fill="${SIZE_COLOR}"><title>${when(p.at)}: ${num(p.members)} members</title></circle>`)}
+${points.map((p, i) => html`<circle cx="${x(i).toFixed(1)}" cy="${y(p.members).toFixed(1)}" r="3.5" fill="${SIZE_COLOR}"><title>${when(p.at)}: ${formatCount(p.members)} members</title></circle>`)}
 ${points.map((p, i) => (i % labelEvery === 0 || i === points.length - 1 ? html`<text x="${x(i).toFixed(1)}" y="${H - PAD.bottom + 18}" text-anchor="middle" font-size="11" fill="#333">${label(p.at)}</text>` : ''))}
 <line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(0)}" y2="${y(0)}" stroke="#333" stroke-width="1"/>
 </svg>

@@ -4,8 +4,6 @@
  * user code and destination responses; none of them may become markup.
  */
 
-import { formatCount } from '../model/count.js';
-
 const SAFE = Symbol('html');
 
 export interface Html {
@@ -49,7 +47,6 @@ export function href(...segments: (string | number)[]): string {
 }
 
 /** `1234567` -> `1,234,567`; null -> `-`. */
-export const num = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : formatCount(v));
 
 /** An ISO instant without milliseconds; null -> `-`. */
 export const when = (iso: string | Date | null | undefined): string =>

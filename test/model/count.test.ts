@@ -7,6 +7,10 @@ describe('formatCount', () => {
       expect(formatCount(n)).toBe(n.toLocaleString('en-US', { maximumFractionDigits: 20 }));
     }
   });
+  it('writes a count that is not there as "-"', () => {
+    expect(formatCount(null)).toBe('-');
+    expect(formatCount(undefined)).toBe('-');
+  });
   it('writes what is not a finite number as it is', () => {
     expect(formatCount(Number.NaN)).toBe('NaN');
     expect(formatCount(Number.POSITIVE_INFINITY)).toBe('Infinity');

@@ -70,18 +70,17 @@ function renderSql(audience: Audience, dialect: Dialect, compiled: ReturnType<ty
 }
 
 function renderText(p: AudiencePreview, seconds: number): string {
-  const fmt = formatCount;
-  const lines = [`Audience ${p.audience} (${p.name}): ${fmt(p.members)} member${p.members === 1 ? '' : 's'}  [${p.dialect}, ${seconds.toFixed(2)}s]`];
+  const lines = [`Audience ${p.audience} (${p.name}): ${formatCount(p.members)} member${p.members === 1 ? '' : 's'}  [${p.dialect}, ${seconds.toFixed(2)}s]`];
   if (p.entityTriggers.length > 0) {
     lines.push('Entities per trigger:');
-    for (const e of p.entityTriggers) lines.push(`  ${e.path}  ${fmt(e.entities)}  (${e.emitters.map((x) => `${x.trigger}: ${x.key}`).join('; ')})`);
+    for (const e of p.entityTriggers) lines.push(`  ${e.path}  ${formatCount(e.entities)}  (${e.emitters.map((x) => `${x.trigger}: ${x.key}`).join('; ')})`);
   }
   const rows = p.sample.rows;
   if (rows.length > 0) {
     const columns = Object.keys(rows[0]);
     const show = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v));
     const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => show(r[c]).length)));
-    lines.push(`Sample (${fmt(rows.length)} of ${fmt(p.members)}):`);
+    lines.push(`Sample (${formatCount(rows.length)} of ${formatCount(p.members)}):`);
     lines.push('  ' + columns.map((c, i) => c.padEnd(widths[i])).join('  '));
     for (const r of rows) lines.push('  ' + columns.map((c, i) => show(r[c]).padEnd(widths[i])).join('  ').trimEnd());
   }

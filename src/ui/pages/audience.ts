@@ -1,7 +1,8 @@
 import { sizeChart } from '../chart.js';
 import { renderCondition } from '../condition.js';
 import type { AudienceData } from '../data.js';
-import { href, html, num, when, type Html } from '../html.js';
+import { href, html, when, type Html } from '../html.js';
+import { formatCount } from '../../model/count.js';
 import type { RunRow } from '../../compute/status.js';
 import { age, audienceLink, badge, dataTable, duration, emitterLink, runLink } from './parts.js';
 
@@ -12,9 +13,9 @@ export function runRows(runs: readonly RunRow[], withAudience: boolean): Html[][
     badge(r.status),
     html`${r.trigger}`,
     html`${duration(r.durationMs)}`,
-    html`${num(r.members)}`,
-    html`${r.entered === null ? '-' : `+${num(r.entered)}`}`,
-    html`${r.exited === null ? '-' : `-${num(r.exited)}`}`,
+    html`${formatCount(r.members)}`,
+    html`${r.entered === null ? '-' : `+${formatCount(r.entered)}`}`,
+    html`${r.exited === null ? '-' : `-${formatCount(r.exited)}`}`,
     html`${r.errorCode ? html`<span class="error">[${r.errorCode}]</span> ${r.errorMessage ?? ''}` : ''}`,
   ]);
 }
@@ -32,10 +33,10 @@ export function audiencePage(d: AudienceData): Html {
     html`${e.trigger}`,
     html`${e.destinationName} <span class="muted">(${e.destinationType})</span>`,
     html`${badge(e.state)}${e.blockedReason ? html` ${e.blockedReason}` : ''}`,
-    html`${num(e.pending)}`,
+    html`${formatCount(e.pending)}`,
     html`${age(e.lagSeconds)}`,
     html`${when(e.lastSuccessAt)}`,
-    html`${e.deadLetters > 0 ? html`<a href="${`/deliveries?emitter=${encodeURIComponent(e.emitterKey)}#dead-letters`}">${num(e.deadLetters)}</a>` : '0'}`,
+    html`${e.deadLetters > 0 ? html`<a href="${`/deliveries?emitter=${encodeURIComponent(e.emitterKey)}#dead-letters`}">${formatCount(e.deadLetters)}</a>` : '0'}`,
   ]);
   const history = d.history.map((h) => [
     html`${when(h.appliedAt)}`,
@@ -48,7 +49,7 @@ export function audiencePage(d: AudienceData): Html {
 ${a.description ? html`<p>${a.description}</p>` : ''}
 <dl class="facts">
 <dt>Status</dt><dd>${badge(s.status)}${s.paused ? html` paused: ${s.pausedReason ?? ''} (<code>linked resume ${a.key}</code>)` : ''}</dd>
-<dt>Size</dt><dd>${num(s.size)}</dd>
+<dt>Size</dt><dd>${formatCount(s.size)}</dd>
 <dt>Last run</dt><dd>${s.lastRunId ? runLink(s.lastRunId, when(s.lastRunAt)) : '-'}</dd>
 <dt>Next run</dt><dd>${s.status === 'Disabled' ? '-' : s.nextRunAt ? when(s.nextRunAt) : 'due now'}</dd>
 <dt>Schedule</dt><dd>${s.schedule}</dd>

@@ -1,5 +1,6 @@
 import { AUDIENCE_STATUSES, type AudienceFilter, type AudiencesData } from '../data.js';
-import { html, num, when, type Html } from '../html.js';
+import { html, when, type Html } from '../html.js';
+import { formatCount } from '../../model/count.js';
 import { audienceLink, badge, dataTable, runLink } from './parts.js';
 
 /** Every applied audience: status in the product's words, size, last and next run, schedule; filter and search by GET form (works without script). */
@@ -7,13 +8,13 @@ export function audiencesPage(d: AudiencesData, filter: AudienceFilter): Html {
   const rows = d.audiences.map((a) => [
     html`${audienceLink(a.audience)}${a.name && a.name !== a.audience ? html`<br><span class="muted">${a.name}</span>` : ''}`,
     html`${badge(a.status)}${a.paused ? html` <span class="muted">(paused)</span>` : ''}`,
-    html`${num(a.size)}`,
+    html`${formatCount(a.size)}`,
     a.lastRunId ? html`${runLink(a.lastRunId, when(a.lastRunAt))}` : html`-`,
     html`${a.status === 'Disabled' ? '-' : a.paused ? 'paused: linked resume' : a.nextRunAt ? when(a.nextRunAt) : 'due now'}`,
     html`${a.schedule}`,
     html`${a.emitters.length}`,
   ]);
-  const counts = AUDIENCE_STATUSES.map((s) => html`<span>${badge(s)} ${num(d.byStatus[s] ?? 0)}</span>`);
+  const counts = AUDIENCE_STATUSES.map((s) => html`<span>${badge(s)} ${formatCount(d.byStatus[s] ?? 0)}</span>`);
   return html`<h1>Audiences</h1>
 <div class="counts" aria-label="Audiences by status">${counts}</div>
 <form class="filter" method="get" action="/audiences" role="search">

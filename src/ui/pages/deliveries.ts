@@ -1,5 +1,6 @@
 import type { DeliveriesData, DeliveryFilterParams } from '../data.js';
-import { href, html, num, when, type Html } from '../html.js';
+import { href, html, when, type Html } from '../html.js';
+import { formatCount } from '../../model/count.js';
 import { age, badge, dataTable, deliveryRunCells, emitterLink } from './parts.js';
 
 /** Delivery per emitter and destination, the delivery log, dead letters with the response, and the search by user id or event name. */
@@ -8,11 +9,11 @@ export function deliveriesPage(d: DeliveriesData, f: DeliveryFilterParams): Html
     emitterLink(h.emitterKey),
     html`${h.destinationName} <span class="muted">(${h.destinationType})</span>`,
     html`${badge(h.state)}${h.state === 'blocked' ? html` ${h.blockedReason ?? ''}` : ''}${h.state === 'retrying' && h.retryBudgetEndsAt ? html`<br><span class="muted">dead letters at ${when(h.retryBudgetEndsAt)}</span>` : ''}`,
-    html`${num(h.pending)}`,
+    html`${formatCount(h.pending)}`,
     html`${age(h.lagSeconds)}`,
     html`${when(h.lastSuccessAt)}`,
-    html`${num(h.consecutiveFailures)}`,
-    html`${num(h.deadLetters)}`,
+    html`${formatCount(h.consecutiveFailures)}`,
+    html`${formatCount(h.deadLetters)}`,
     html`${h.lastError ?? ''}`,
   ]);
   const runs = d.runs.map((r) => [

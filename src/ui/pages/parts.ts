@@ -1,4 +1,5 @@
-import { href, html, num, type Html } from '../html.js';
+import { href, html, type Html } from '../html.js';
+import { formatCount } from '../../model/count.js';
 import type { DeliveryRunRow } from '../../activation/inspect.js';
 
 /* Pieces several pages share. */
@@ -15,9 +16,9 @@ export const deliveryRunCells = (r: DeliveryRunRow): Html[] => [
   emitterLink(r.emitterKey),
   html`${r.destinationKey}`,
   badge(r.status),
-  html`${num(r.sent)}`,
-  html`${num(r.failed)}`,
-  html`${num(r.deadLettered)}`,
+  html`${formatCount(r.sent)}`,
+  html`${formatCount(r.failed)}`,
+  html`${formatCount(r.deadLettered)}`,
   html`${r.lastError ?? ''}`,
 ];
 

@@ -1,5 +1,6 @@
 import type { RunData } from '../data.js';
-import { href, html, num, when, type Html } from '../html.js';
+import { href, html, when, type Html } from '../html.js';
+import { formatCount } from '../../model/count.js';
 import type { RunRow } from '../../compute/status.js';
 import { RUN_HEAD, runRows } from './audience.js';
 import { audienceLink, badge, dataTable, deliveryRunCells, duration, emitterLink } from './parts.js';
@@ -27,9 +28,9 @@ export function runPage(d: RunData): Html {
 <dt>Ended</dt><dd>${when(r.endedAt)}</dd>
 <dt>Duration</dt><dd>${duration(r.durationMs)}</dd>
 <dt>Step</dt><dd>${r.step ?? '-'}</dd>
-<dt>Members</dt><dd>${num(r.members)}</dd>
-<dt>Entered / exited</dt><dd>+${num(r.entered)} / -${num(r.exited)}</dd>
-<dt>Entities added / removed</dt><dd>+${num(r.entitiesAdded)} / -${num(r.entitiesRemoved)}</dd>
+<dt>Members</dt><dd>${formatCount(r.members)}</dd>
+<dt>Entered / exited</dt><dd>+${formatCount(r.entered)} / -${formatCount(r.exited)}</dd>
+<dt>Entities added / removed</dt><dd>+${formatCount(r.entitiesAdded)} / -${formatCount(r.entitiesRemoved)}</dd>
 ${r.baseline ? html`<dt>Baseline</dt><dd>yes: the first run records members without sending them as entered</dd>` : ''}
 ${r.holder ? html`<dt>Computed by</dt><dd>${r.holder}</dd>` : ''}
 ${r.queryIds.length ? html`<dt>Warehouse queries</dt><dd><code>${r.queryIds.join(', ')}</code></dd>` : ''}
