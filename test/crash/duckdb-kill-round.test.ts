@@ -1,9 +1,9 @@
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
-import { killRoundOnDuckDb } from '../support/duckdb-kill.js';
+import { killRoundOnDuckDb, tearFile } from '../support/duckdb-kill.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'linked-kill-round-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,13 +14,6 @@ async function fileWithRows(name: string): Promise<string> {
   await wh.query('CREATE TABLE t AS SELECT range AS x FROM range(100000)');
   await wh.close();
   return file;
-}
-
-/** What a kill during DuckDB's checkpoint leaves: a metadata block that fails its checksum. */
-function tear(file: string): void {
-  const fd = openSync(file, 'r+');
-  writeSync(fd, Buffer.alloc(64, 0xab), 0, 64, 3 * 4096 + 100);
-  closeSync(fd);
 }
 
 async function count(file: string): Promise<number> {
@@ -37,7 +30,7 @@ describe('a kill round on a DuckDB file (the test helper for DuckDB checkpoint t
     const file = await fileWithRows('torn-once.duckdb');
     let rounds = 0;
     const n = await killRoundOnDuckDb(file, async () => {
-      if (++rounds === 1) tear(file);
+      if (++rounds === 1) tearFile(file);
       return count(file);
     });
     expect(rounds).toBe(2);
@@ -47,7 +40,7 @@ describe('a kill round on a DuckDB file (the test helper for DuckDB checkpoint t
 
   it('fails on a second tear and on any other error, without repeating those', async () => {
     const twice = await fileWithRows('torn-twice.duckdb');
-    await expect(killRoundOnDuckDb(twice, async () => (tear(twice), count(twice)))).rejects.toThrow(/Corrupt database file/);
+    await expect(killRoundOnDuckDb(twice, async () => (tearFile(twice), count(twice)))).rejects.toThrow(/Corrupt database file/);
     const other = await fileWithRows('other.duckdb');
     let rounds = 0;
     await expect(

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, rmSync, writeSync } from 'node:fs';
 
 /**
  * One round of a kill test on a DuckDB file (start, SIGKILL, reopen, check), repeated once from a
@@ -21,4 +21,11 @@ export async function killRoundOnDuckDb<T>(file: string, round: () => Promise<T>
   } finally {
     copies.forEach((c) => rmSync(c, { force: true }));
   }
+}
+
+/** What a kill during DuckDB's checkpoint leaves: the file's first metadata block failing its checksum. */
+export function tearFile(file: string): void {
+  const fd = openSync(file, 'r+');
+  writeSync(fd, Buffer.alloc(64, 0xab), 0, 64, 3 * 4096 + 100);
+  closeSync(fd);
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { quoteIdent, quoteTable } from '../../src/dialect/identifiers.js';
 import { duckDbTypeFamily, openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { WarehouseError } from '../../src/warehouse/errors.js';
 import { openWarehouse } from '../../src/warehouse/index.js';
+import { tearFile } from '../support/duckdb-kill.js';
 import { fixtureArgs } from '../support/fixture-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'linked-duckdb-'));
@@ -265,10 +266,7 @@ describe('DuckDB adapter', () => {
     const wh = await openDuckDb(file);
     await wh.query('CREATE TABLE t AS SELECT range AS x FROM range(100000)');
     await wh.close();
-    // Garbage over the first block after the file's three headers: where its metadata starts.
-    const fd = openSync(file, 'r+');
-    writeSync(fd, Buffer.alloc(64, 0xab), 0, 64, 3 * 4096 + 100);
-    closeSync(fd);
+    tearFile(file);
     const error = await openDuckDb(file, { busyTimeoutMs: 0 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WarehouseError);
     expect(error).toMatchObject({ code: 'WAREHOUSE', retryable: false });
