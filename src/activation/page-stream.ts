@@ -32,6 +32,7 @@ export class PageStream {
   private block: Block | undefined;
   private nextBlock: Promise<Block | undefined> | undefined;
   private readPos: Cursor;
+  private outboxExhausted = false;
 
   constructor(
     private readonly wh: Warehouse,
@@ -70,9 +71,15 @@ export class PageStream {
   }
 
   private async read(): Promise<Block | undefined> {
+    if (this.outboxExhausted) return undefined;
     const pos = this.readPos;
-    const page = await this.reader.page(this.r.emitter, pos, this.pageSize * this.readPages);
+    const limit = this.pageSize * this.readPages;
+    const page = await this.reader.page(this.r.emitter, pos, limit);
     if (!page) return undefined;
+    // A short read of the outbox took all its rows: nothing to ask again for. Rows committed since
+    // are the next delivery's (the daemon starts one after each commit). A short backfill read is
+    // followed by the outbox.
+    this.outboxExhausted = page.rows[0].source === 'outbox' && page.rows.length < limit;
     this.readPos = positionAfter(pos, page.rows[page.rows.length - 1]);
     const enrichment = await enrichPage(this.wh, this.reader.outbox, this.r, page.rows, page.keys);
     return { rows: page.rows, enrichment, backfillEpoch: pos.backfillEpoch, offset: 0 };

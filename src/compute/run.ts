@@ -6,7 +6,7 @@ import { computeTag, withQueryTag } from '../warehouse/tagged.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
 import { commitDelta, type CommitResult } from './commit.js';
 import { DEFAULT_RETRY, MESSAGES, RunCancelledError, decide, isTransient } from './policy.js';
-import { checkResults, stagePlan, stageResults } from './staging.js';
+import { checkResults, stagePlan, stageResults, type StagePlan } from './staging.js';
 import { pausedError } from './status.js';
 import type { CompiledAudience, RunProgress, RunStep, RunSummary, RunTrigger } from './types.js';
 
@@ -98,6 +98,12 @@ export function notStarted(audienceKey: string, trigger: RunTrigger, e: unknown,
   };
 }
 
+/** What the results check found: members, and matches per entity path. */
+interface Staged {
+  members: number;
+  entities: Record<string, number>;
+}
+
 /** The state of one run as it moves through its steps. */
 class AudienceRun {
   readonly runs: RunStore;
@@ -166,35 +172,56 @@ class AudienceRun {
     });
   }
 
-  /** Stages, checks and commits the compiled audience. */
+  /**
+   * Stages, checks and commits the compiled audience. On DuckDB the three steps are one
+   * transaction, retried as a whole: the stage rows are inserted and deleted inside it, so they
+   * never reach the file (openDuckDb turns optimistic writes off). Written to the file, they cost a
+   * run more than its queries do. Elsewhere each step is its own statement(s), retried on its own,
+   * so that a long stage never holds the commit's locks.
+   */
   async compute(compiled: CompiledAudience): Promise<CommitResult> {
-    this.enter('update-model');
     const plan = stagePlan(compiled);
+    if (this.wh.dialect === 'duckdb') {
+      return this.retrying(() =>
+        this.wh.transaction(async (tx) => {
+          await this.stageIn(tx, compiled, plan);
+          return this.commitIn(tx, compiled, plan, await this.checkIn(tx, compiled, plan));
+        }),
+      );
+    }
     await this.retrying(async (attempt) => {
       // What a failed attempt staged goes first.
       if (attempt > 1) await this.stage.clearRun(this.runId);
-      await stageResults(this.stage, this.runId, this.key, compiled, plan, this.track);
+      await this.stageIn(this.wh, compiled, plan);
     });
+    const members = await this.retrying(() => this.checkIn(this.wh, compiled, plan));
+    // From here on the run finishes its step even when asked to stop: the commit is one transaction.
+    return this.retrying(() => this.wh.transaction((tx) => this.commitIn(tx, compiled, plan, members)));
+  }
 
+  private async stageIn(wh: Warehouse, compiled: CompiledAudience, plan: StagePlan): Promise<void> {
+    this.enter('update-model');
+    await stageResults(this.stage.in(wh), this.runId, this.key, compiled, plan, this.track);
+  }
+
+  /** The results check; returns the members staged and the matches per entity path. */
+  private async checkIn(wh: Warehouse, compiled: CompiledAudience, plan: StagePlan): Promise<Staged> {
     this.enter('check-results');
-    const staged = await this.retrying(() => checkResults(this.stage, this.runId, compiled.distinctRows));
+    const staged = await checkResults(this.stage.in(wh), this.runId, compiled.distinctRows);
     const members = plan.membersFromPath === undefined ? staged.members : (staged.paths.get(plan.membersFromPath)?.profiles ?? 0);
     this.members = members;
     this.progress({ step: this.step, rows: members, message: 'members' });
-    const entities = Object.fromEntries(compiled.entities.map((e) => [e.path, staged.paths.get(e.path)?.matches ?? 0]));
+    return { members, entities: Object.fromEntries(compiled.entities.map((e) => [e.path, staged.paths.get(e.path)?.matches ?? 0])) };
+  }
 
+  private async commitIn(tx: Warehouse, compiled: CompiledAudience, plan: StagePlan, staged: Staged): Promise<CommitResult> {
     this.enter('process-results');
-    // From here on the run finishes its step even when asked to stop: the commit is one transaction.
-    return this.retrying(() =>
-      this.wh.transaction(async (tx) => {
-        const input = { runId: this.runId, audienceKey: this.key, entityPaths: compiled.entities.map((e) => e.path), now: this.now(), lease: this.o.lease };
-        const r = await commitDelta(tx, this.o.schema, { ...input, stagedMembers: members, stagedEntities: entities, membersFromPath: plan.membersFromPath }, (s) => (this.step = s));
-        const runs = this.runs.in(tx);
-        await runs.finishLive(this.runId, this.ended(this.now()), r);
-        await runs.updateStatus(this.key, { status: 'Live', lastRunId: this.runId, lastRunAt: this.startedAt, size: r.members, nextRunAt: this.o.nextRunAt }, { rowExists: true });
-        return r;
-      }),
-    );
+    const input = { runId: this.runId, audienceKey: this.key, entityPaths: compiled.entities.map((e) => e.path), now: this.now(), lease: this.o.lease };
+    const r = await commitDelta(tx, this.o.schema, { ...input, stagedMembers: staged.members, stagedEntities: staged.entities, membersFromPath: plan.membersFromPath }, (s) => (this.step = s));
+    const runs = this.runs.in(tx);
+    await runs.finishLive(this.runId, this.ended(this.now()), r);
+    await runs.updateStatus(this.key, { status: 'Live', lastRunId: this.runId, lastRunAt: this.startedAt, size: r.members, nextRunAt: this.o.nextRunAt }, { rowExists: true });
+    return r;
   }
 
   private ended(endedAt: Date) {

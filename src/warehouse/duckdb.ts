@@ -52,6 +52,17 @@ function fileKey(path: string): string | undefined {
   return existsSync(full) ? realpathSync(full) : full;
 }
 
+/**
+ * Optimistic writes are off: DuckDB would otherwise write a large insert to the file before its
+ * transaction commits, even when the same transaction deletes the rows again. A compute run stages
+ * its results in the state schema and removes them before its one transaction commits
+ * (src/compute/run.ts), so with optimistic writes off the stage stays in memory, which makes a
+ * large run several times cheaper (bench/README.md, fleet).
+ */
+function instanceConfig(path: string, options: DuckDbOpenOptions): Record<string, string> {
+  return { enable_optimistic_write: 'false', ...(options.readOnly && path !== ':memory:' ? { access_mode: 'READ_ONLY' } : {}) };
+}
+
 /** Opens a DuckDB file (or ':memory:'), retrying while another process (or this one) holds it. */
 export async function openDuckDb(path: string, options: DuckDbOpenOptions = {}): Promise<DuckDbWarehouse> {
   const deadline = Date.now() + (options.busyTimeoutMs ?? 30_000);
@@ -60,7 +71,7 @@ export async function openDuckDb(path: string, options: DuckDbOpenOptions = {}):
     let busy = key !== undefined && openInThisProcess.has(key);
     if (!busy) {
       try {
-        const instance = await DuckDBInstance.create(path, options.readOnly && path !== ':memory:' ? { access_mode: 'READ_ONLY' } : undefined);
+        const instance = await DuckDBInstance.create(path, instanceConfig(path, options));
         if (key !== undefined) openInThisProcess.add(key);
         return new DuckDbWarehouse(instance, await instance.connect(), key);
       } catch (e) {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliverAll } from '../../src/activation/deliver.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
+import { recordingWarehouse } from '../support/recording-warehouse.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
 
 /** Reads of several pages (readPages): every event once, in outbox order, enriched from its own block; a stop mid-block resumes at the stop. */
@@ -37,6 +38,19 @@ describe('deliverAll with reads of several pages', () => {
     expect(events.map((e) => e.userId)).toEqual([...Array.from({ length: 15 }, (_, i) => `u${i + 1}`), ...Array.from({ length: 15 }, (_, i) => `u${i + 1}`)]);
     for (const e of events) expect(e.properties.email).toBe(`${e.userId}@example.com`);
     expect((await deliverAll(wh, SCHEMA, { pageSize: 4, readPages: 3 })).sent).toBe(0);
+  });
+
+  it('reads the outbox no further once a read comes back short', async () => {
+    const outboxReads = async (readPages: number) => {
+      const { wh: recorded, statements } = recordingWarehouse(wh);
+      await wh.query(`UPDATE ${SCHEMA}.delivery_cursors SET last_outbox_id = 0`);
+      await deliverAll(recorded, SCHEMA, { pageSize: 4, readPages, concurrency: 1 });
+      return statements.filter((s) => /FROM "\w+"\."outbox" AS "o"/.test(s.sql) && /LIMIT/.test(s.sql)).length;
+    };
+    // 30 rows: reads of 12, 12 and 6 rows; then 30 rows in one read of 40.
+    expect(await outboxReads(3)).toBe(3);
+    expect(await outboxReads(10)).toBe(1);
+    expect(sent()).toHaveLength(60);
   });
 
   it('stops at a failed request inside a read and resumes there, losing nothing read ahead', async () => {

@@ -9,6 +9,7 @@ import { holderIsDead, holderProcess } from '../../src/state/control/holder.js';
 import { LeaseStore } from '../../src/state/control/leases.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { SCHEMA, freshWarehouse, outboxRows } from '../compute/helpers.js';
+import { recordingWarehouse } from '../support/recording-warehouse.js';
 
 let wh: Warehouse;
 afterEach(async () => wh?.close());
@@ -28,6 +29,18 @@ describe('leases', () => {
     expect(await leases.acquire('aud', 'C', 60_000, new Date(t0.getTime() + 62_000))).toBe(false);
     await leases.release('aud', 'B');
     expect(await leases.acquire('aud', 'C', 60_000, new Date(t0.getTime() + 62_000))).toBe(true);
+  });
+
+  it('takes a lease whose row exists in one statement; creating the row takes a transaction', async () => {
+    wh = (await freshWarehouse()).wh;
+    const { wh: recorded, statements } = recordingWarehouse(wh);
+    const leases = new LeaseStore(recorded, SCHEMA);
+    expect(await leases.acquire('aud', 'A', 60_000)).toBe(true);
+    expect(statements.filter((s) => s.inTransaction).length).toBeGreaterThan(0);
+    await leases.release('aud', 'A');
+    statements.length = 0;
+    expect(await leases.acquire('aud', 'B', 60_000)).toBe(true);
+    expect(statements).toHaveLength(1);
   });
 
   it('implements node-cron RunCoordinator: shouldRun elects, onComplete releases', async () => {

@@ -14,10 +14,11 @@ export interface LeaseInfo {
 
 /*
  * Leases keep two controllers (or a controller and `linked compute`) on one warehouse from running
- * one audience twice. A lease row per audience; acquiring is one transaction that locks the table,
- * creates the row when absent and takes it with a conditional update, confirmed by reading the row
- * back (Snowflake enforces no primary key: without the lock two contenders could both create it). Runs re-check their lease inside the commit (fencing), so a holder whose
- * lease expired and was taken can never write.
+ * one audience twice. A lease row per audience, taken with a conditional update whose row count says
+ * whether it was free. The first acquisition creates the row in a transaction that locks the table
+ * (Snowflake enforces no primary key: without the lock two contenders could both create it). Runs
+ * re-check their lease inside the commit (fencing), so a holder whose lease expired and was taken
+ * can never write.
  *
  * A holder renews its lease while it works (a heartbeat, src/controller/lease.ts), so the TTL can
  * be short: a holder that died stops renewing and its lease is free within one TTL. A holder on
@@ -27,6 +28,13 @@ export class LeaseStore extends StateStore {
   /** Takes (or renews) the audience's lease for `holder` unless another holds a live one. */
   async acquire(audienceKey: string, holder: string, ttlMs: number, now = new Date()): Promise<boolean> {
     const ofAudience = eq(ref('audience_key'), param(audienceKey));
+    const free: Expr[] = [isNull(ref('holder')), eq(ref('holder'), param(holder)), isNull(ref('expires_at')), compare('<', ref('expires_at'), param(now))];
+    const take = (where: Expr[]) =>
+      update(this.t.leases, { holder: param(holder), acquired_at: param(now), expires_at: param(new Date(now.getTime() + ttlMs)) }, and(ofAudience, or(...where)));
+    // The usual case, a row that exists and is free (or this holder's), takes one statement; the
+    // transaction below creates the row, or takes over from a dead holder.
+    const taken = reportedRows((await this.run(take(free))).rows);
+    if (taken !== undefined && taken > 0) return true;
     return this.wh.transaction(async (tx) => {
       const s = this.in(tx);
       // Contenders queue here, so the row is created once and the second sees the first's holder.
@@ -34,13 +42,10 @@ export class LeaseStore extends StateStore {
       const absent = notExists(select({ one: ONE }, { from: stateTable(this.t.leases), where: ofAudience }));
       const row = select({ audience_key: param(audienceKey), holder: NULL, acquired_at: NULL, expires_at: NULL }, { where: absent });
       await s.run(insert(this.t.leases, ['audience_key', 'holder', 'acquired_at', 'expires_at'], row));
-      const free: Expr[] = [isNull(ref('holder')), eq(ref('holder'), param(holder)), isNull(ref('expires_at')), compare('<', ref('expires_at'), param(now))];
       // The update still names the dead holder: if someone else took the lease meanwhile, it changes nothing.
       const current = await s.holder(audienceKey);
-      if (current !== null && current !== holder && holderIsDead(current)) free.push(eq(ref('holder'), param(current)));
-      const { rows } = await s.run(
-        update(this.t.leases, { holder: param(holder), acquired_at: param(now), expires_at: param(new Date(now.getTime() + ttlMs)) }, and(ofAudience, or(...free))),
-      );
+      const where = current !== null && current !== holder && holderIsDead(current) ? [...free, eq(ref('holder'), param(current))] : free;
+      const { rows } = await s.run(take(where));
       return s.heldAfter(reportedRows(rows), audienceKey, holder);
     });
   }

@@ -23,6 +23,7 @@ import {
 } from '../../dialect/ast.js';
 import type { EventEmitter } from '../../model/emitter.js';
 import { isoTimestamp } from '../canonical.js';
+import { reportedRows } from '../compute/rows.js';
 import type { StateTables } from '../tables.js';
 import { DeliveryStore, numberOf, textOrNull } from './columns.js';
 import { CursorStore } from './cursors.js';
@@ -99,6 +100,9 @@ export class DeliveryHealthStore extends DeliveryStore {
   /** Creates the emitter's record when it has none (portable: no merge or on-conflict clause). */
   async ensure(emitterKey: string, destinationKey: string, at: Date): Promise<void> {
     const ofEmitter = eq(ref('emitter_key'), param(emitterKey));
+    // The record exists after an emitter's first delivery: one statement then.
+    const updated = reportedRows((await this.run(update(this.t.delivery_health, { destination_key: param(destinationKey) }, ofEmitter))).rows);
+    if (updated !== undefined && updated > 0) return;
     const where = notExists(select([{ expr: ONE, as: 'one' }], { from: stateTable(this.t.delivery_health), where: ofEmitter }));
     // Two deliverers starting at once would each create the record: the lock queues them.
     await this.wh.transaction(async (tx) => {
