@@ -13,9 +13,11 @@
  * ratio, in the same run and on the same data: the 30 bare membership queries, each compiled and
  * materialized (CREATE TEMP TABLE AS, as bench/compute times them), once right before the cycle and
  * once right after it; ratio = cycle wall time / the mean of the two sums (goal <= 1.5), and the
- * 1 % cycle's wall time against the goal of 30 s.
+ * 1 % cycle's wall time against the goal of 30 s. Also the statements the daemon ran and its
+ * transactions (counts the machine's load cannot move); `--statements` lists the kinds that took
+ * longest in all.
  *
- *   npx tsx bench/fleet/run.ts [--profiles 1000000] [--audiences 30] [--page-size 2000] [--json]
+ *   npx tsx bench/fleet/run.ts [--profiles 1000000] [--audiences 30] [--page-size 2000] [--statements] [--json]
  *   BANK_DB=/tmp/bank-1m.duckdb npx tsx bench/fleet/run.ts   (generate once, copy on later runs)
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -36,6 +38,7 @@ import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { changeOnePercent } from '../bank-change.js';
 import { prepareBankWarehouse } from '../bank-warehouse.js';
+import { recordingWarehouse, type RecordedStatement } from '../../test/support/recording-warehouse.js';
 import { startSink } from '../http-sink.js';
 import { fleetDesired } from './audiences.js';
 
@@ -45,6 +48,7 @@ const { values: args } = parseArgs({
     audiences: { type: 'string', default: '30' },
     'page-size': { type: 'string', default: '2000' },
     json: { type: 'boolean', default: false },
+    statements: { type: 'boolean', default: false },
   },
 });
 const PROFILES = Number(args.profiles);
@@ -68,6 +72,11 @@ interface Cycle {
   events: number;
   eventsPerSecond: number;
   passes: number;
+  /** Statements the daemon ran on the warehouse, and how many of them committed on their own. */
+  statements: number;
+  transactions: number;
+  /** The statement kinds that took longest in all, with `--statements`. */
+  slowest: string[];
   peakRssMb: number;
   /** The 30 bare membership queries right before and right after the cycle, summed. */
   bareBeforeMs: number;
@@ -122,8 +131,20 @@ async function cycle(db: string): Promise<Omit<Cycle, 'bareBeforeMs' | 'bareAfte
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
   const started = performance.now();
+  // Counted because they are what the machine's noise cannot hide: each costs a round trip (and,
+  // when it writes, a commit) whatever the load.
+  const recorded: RecordedStatement[] = [];
+  let transactions = 0;
+  const opened: (() => void)[] = [];
   const daemon = new Daemon({
-    open: () => openDuckDb(db),
+    open: async () => {
+      const { wh, statements, transactionCount } = recordingWarehouse(await openDuckDb(db));
+      opened.push(() => {
+        recorded.push(...statements);
+        transactions += transactionCount();
+      });
+      return wh;
+    },
     schema: SCHEMA,
     duckDbFile: db,
     loadModel: (wh) => readAppliedModel(wh, SCHEMA),
@@ -137,6 +158,7 @@ async function cycle(db: string): Promise<Omit<Cycle, 'bareBeforeMs' | 'bareAfte
   });
   const report = await daemon.once();
   const wallMs = performance.now() - started;
+  for (const collect of opened) collect();
   clearInterval(sampler);
   const failed = report.runs.filter((r) => r.status !== 'Live');
   const stuck = report.deliveries.filter((d) => d.status !== 'delivered' || d.deadLettered > 0);
@@ -154,8 +176,27 @@ async function cycle(db: string): Promise<Omit<Cycle, 'bareBeforeMs' | 'bareAfte
     events,
     eventsPerSecond: events / (wallMs / 1000),
     passes: report.deliveries.length,
+    statements: recorded.length,
+    transactions,
+    slowest: slowestKinds(recorded),
     peakRssMb: peakRss / 2 ** 20,
   };
+}
+
+/** Statements grouped by their first words (table and verb), the 25 longest in all. */
+function slowestKinds(statements: RecordedStatement[]): string[] {
+  const kinds = new Map<string, { n: number; ms: number }>();
+  for (const s of statements) {
+    const kind = s.sql.replace(/\s+/g, ' ').slice(0, 90);
+    const k = kinds.get(kind) ?? { n: 0, ms: 0 };
+    k.n++;
+    k.ms += s.ms ?? 0;
+    kinds.set(kind, k);
+  }
+  return [...kinds]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, 25)
+    .map(([kind, k]) => `${f(k.ms).padStart(8)} ${String(k.n).padStart(5)} x ${kind}`);
 }
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
@@ -220,6 +261,8 @@ try {
       console.log(`${name}:`);
       console.log(`  wall ${f(c.wallMs)}: compute ${f(c.computeMs)} (runs ${f(c.runsMs)}, ${c.runs} runs, +${c.entered} -${c.exited}), deliver ${f(c.deliverMs)} (${c.passes} emitters)`);
       console.log(`  ${c.events.toLocaleString('en-US')} events, ${c.eventsPerSecond.toFixed(0)} events/s; peak RSS ${c.peakRssMb.toFixed(0)} MB`);
+      console.log(`  ${c.statements.toLocaleString('en-US')} statements on the warehouse, ${c.transactions} transactions`);
+      if (args.statements) for (const line of c.slowest) console.log(`    ${line}`);
       console.log(`  bare membership queries: ${f(c.bareBeforeMs)} before, ${f(c.bareAfterMs)} after; ratio cycle / bare ${c.ratio.toFixed(2)} (goal <= ${GOAL_RATIO})`);
       const slowest = Object.entries(c.bare).sort((a, b) => b[1] - a[1]).slice(0, 5);
       console.log(`  slowest bare: ${slowest.map(([k, v]) => `${k} ${f(v)}`).join(', ')}`);

@@ -4,21 +4,29 @@ import type { Warehouse } from '../../src/warehouse/types.js';
 export interface RecordedStatement {
   sql: string;
   inTransaction: boolean;
+  /** How long the warehouse took to answer it (a stream: until its first page). */
+  ms?: number;
 }
 
 /**
  * Wraps `wh` to record every statement it runs, for tests of how many statements something costs
  * and where they run. Statements must not overlap (a run, a delivery pass with one emitter).
  */
-export function recordingWarehouse(wh: Warehouse): { wh: Warehouse; statements: RecordedStatement[] } {
+export function recordingWarehouse(wh: Warehouse): { wh: Warehouse; statements: RecordedStatement[]; transactionCount: () => number } {
   const statements: RecordedStatement[] = [];
   let depth = 0;
-  const record = (sql: string) => statements.push({ sql, inTransaction: depth > 0 });
+  let transactions = 0;
+  const record = (sql: string) => statements[statements.push({ sql, inTransaction: depth > 0 }) - 1];
   const wrapper: Warehouse = {
     dialect: wh.dialect,
-    query: (sql, params, options) => {
-      record(sql);
-      return wh.query(sql, params, options);
+    query: async (sql, params, options) => {
+      const statement = record(sql);
+      const started = performance.now();
+      try {
+        return await wh.query(sql, params, options);
+      } finally {
+        statement.ms = performance.now() - started;
+      }
     },
     stream: (sql, params, pageSize, options) => {
       record(sql);
@@ -26,7 +34,7 @@ export function recordingWarehouse(wh: Warehouse): { wh: Warehouse; statements: 
     },
     transaction: (fn) =>
       wh.transaction(async () => {
-        depth++;
+        if (depth++ === 0) transactions++;
         try {
           return await fn(wrapper);
         } finally {
@@ -36,5 +44,5 @@ export function recordingWarehouse(wh: Warehouse): { wh: Warehouse; statements: 
     describeTable: (table) => wh.describeTable(table),
     close: () => wh.close(),
   };
-  return { wh: wrapper, statements };
+  return { wh: wrapper, statements, transactionCount: () => transactions };
 }
