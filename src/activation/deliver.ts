@@ -188,14 +188,13 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
   await ctx.recorder.startRun(ctx.runId, emitterKey, resolved.destination.key, ctx.now());
   let status: EmitterStatus = 'delivered';
   try {
-    await ctx.health.ensure(emitterKey, resolved.destination.key, ctx.now());
-    const record = await ctx.health.read(emitterKey);
+    const record = await ctx.health.forDelivery(emitterKey, resolved.destination.key, ctx.now());
     const writes: Promise<void>[] = [];
     run.budget = new RetryBudget(
       retryBudgetMs(resolved.destination),
       ctx.now,
-      record?.failingSince ? new Date(record.failingSince) : null,
-      record?.consecutiveFailures ?? 0,
+      record.failingSince ? new Date(record.failingSince) : null,
+      record.consecutiveFailures,
       (since) => writes.push(ctx.health.startFailing(emitterKey, since)),
     );
     const cursor = await ctx.read.cursor(resolved, ctx.now());

@@ -7,6 +7,7 @@ import { replayDeadLetters } from '../../src/activation/replay.js';
 import { deliveryExitCode, renderDeliverySummary } from '../../src/cli/commands/deliver.js';
 import { renderDeliveryHealth } from '../../src/cli/commands/status.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
+import { recordingWarehouse } from '../support/recording-warehouse.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
 
 const FAST = { retry: { baseDelayMs: 2, maxDelayMs: 5, maxAttempts: 3 }, timeoutMs: 2000 };
@@ -54,6 +55,24 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
   }
 
   const users = (n: number, kind: 'entered' | 'exited' = 'entered') => Array.from({ length: n }, (_, i) => ({ kind, profileId: `u${i + 1}` }));
+
+  it('creates the record on the first delivery, follows a new destination, and otherwise writes it only for the outcome', async () => {
+    await setup();
+    await insertOutbox(wh, users(2));
+    const writes = async () => {
+      const { wh: recorded, statements } = recordingWarehouse(wh);
+      await deliverAll(recorded, SCHEMA, FAST);
+      return statements.filter((s) => /^(INSERT INTO|UPDATE) "\w+"\."delivery_health"/.test(s.sql)).length;
+    };
+    // Created (insert, then the update that sets a record a contender created first), then the success.
+    expect(await writes()).toBe(3);
+    await insertOutbox(wh, users(2));
+    expect(await writes()).toBe(1);
+    await wh.query(`UPDATE ${SCHEMA}.delivery_health SET destination_key = 'elsewhere'`);
+    await insertOutbox(wh, users(2));
+    expect(await writes()).toBe(3);
+    expect((await readDeliveryHealth(wh, SCHEMA))[0]).toMatchObject({ emitterKey: 'changes', destinationKey: 'hook' });
+  });
 
   it('dead-letters events past the retry budget with the last answer, goes on, says so in status, and replays them once the destination recovers', async () => {
     const c = clock();

@@ -23,7 +23,6 @@ import {
 } from '../../dialect/ast.js';
 import type { EventEmitter } from '../../model/emitter.js';
 import { isoTimestamp } from '../canonical.js';
-import { reportedRows } from '../compute/rows.js';
 import type { StateTables } from '../tables.js';
 import { DeliveryStore, numberOf, textOrNull } from './columns.js';
 import { CursorStore } from './cursors.js';
@@ -97,12 +96,20 @@ export function deliveredUpdate(t: StateTables, emitterKey: string, at: Date): U
 
 /** The delivery health of each emitter: its record across runs, and its outbox backlog and dead letters read on demand. */
 export class DeliveryHealthStore extends DeliveryStore {
+  /**
+   * The emitter's record, created when it has none and moved to `destinationKey` when the emitter
+   * now sends elsewhere. A record that is already as it should be costs one read.
+   */
+  async forDelivery(emitterKey: string, destinationKey: string, at: Date): Promise<HealthRecord> {
+    const record = await this.read(emitterKey);
+    if (record?.destinationKey === destinationKey) return record;
+    await this.ensure(emitterKey, destinationKey, at);
+    return (await this.read(emitterKey))!;
+  }
+
   /** Creates the emitter's record when it has none (portable: no merge or on-conflict clause). */
-  async ensure(emitterKey: string, destinationKey: string, at: Date): Promise<void> {
+  private async ensure(emitterKey: string, destinationKey: string, at: Date): Promise<void> {
     const ofEmitter = eq(ref('emitter_key'), param(emitterKey));
-    // The record exists after an emitter's first delivery: one statement then.
-    const updated = reportedRows((await this.run(update(this.t.delivery_health, { destination_key: param(destinationKey) }, ofEmitter))).rows);
-    if (updated !== undefined && updated > 0) return;
     const where = notExists(select([{ expr: ONE, as: 'one' }], { from: stateTable(this.t.delivery_health), where: ofEmitter }));
     // Two deliverers starting at once would each create the record: the lock queues them.
     await this.wh.transaction(async (tx) => {
