@@ -6,8 +6,8 @@ import { DeliveryRecorder } from '../state/delivery/recorder.js';
 import type { Cursor, RunCounts } from '../state/delivery/types.js';
 import { destinationsOf, emittersOf, readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
 import type { DeliveryRetryPolicy as RetryPolicy } from './flow.js';
-import { PageStream } from './page-stream.js';
-import { EmitterReader } from './read.js';
+import { DEFAULT_READ_PAGES, PageStream } from './page-stream.js';
+import { EmitterReader, type SourcePage } from './read.js';
 import { handledPrefix, PageRecords } from './record.js';
 import { sendPage } from './send/batch.js';
 import { formatMinutes, RetryBudget, retryBudgetMs } from './send/budget.js';
@@ -43,6 +43,11 @@ export interface DeliverOptions {
   now?: () => Date;
   /** Stops before sending the next page (the page in flight is sent and recorded): a daemon's SIGTERM. */
   signal?: AbortSignal;
+  /**
+   * An emitter with nothing after its cursor records no delivery run and is left out of the
+   * summary (a daemon's passes, which would otherwise record one per emitter and poll).
+   */
+  skipWhenEmpty?: boolean;
 }
 
 export interface DeliveryProgress {
@@ -119,6 +124,7 @@ interface Ctx {
   now: () => Date;
   onProgress?: (p: DeliveryProgress) => void;
   signal?: AbortSignal;
+  skipWhenEmpty: boolean;
 }
 
 /**
@@ -146,8 +152,9 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
     now,
     onProgress: opts.onProgress,
     signal: opts.signal,
+    skipWhenEmpty: opts.skipWhenEmpty ?? false,
   };
-  const results = await Promise.all(emitters.map((e) => deliverEmitter(ctx, model, e.key)));
+  const results = (await Promise.all(emitters.map((e) => deliverEmitter(ctx, model, e.key)))).filter((r): r is EmitterDelivery => r !== undefined);
   const sum = (k: 'sent' | 'failed' | 'deadLettered') => results.reduce((a, r) => a + r[k], 0);
   return {
     runId: ctx.runId,
@@ -162,7 +169,7 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
   };
 }
 
-async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: string): Promise<EmitterDelivery> {
+async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: string): Promise<EmitterDelivery | undefined> {
   const emitter = model.applied!.emitter(emitterKey)!;
   const counts: RunCounts = { sent: 0, failed: 0, deadLettered: 0, requests: 0, retries: 0, lastError: null };
   const run: RunState = { deadLetteredBy: {}, budget: undefined, blocked: null };
@@ -185,6 +192,15 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
     counts.lastError = errorText(e);
     return result('failed');
   }
+  // Asked to skip an empty emitter: its cursor and first rows are read before anything is recorded,
+  // and the delivery goes on from them.
+  let first: { cursor: Cursor; page: SourcePage } | undefined;
+  if (ctx.skipWhenEmpty) {
+    const cursor = await ctx.read.cursor(resolved, ctx.now());
+    const page = await ctx.read.page(resolved.emitter, cursor, ctx.pageSize * (ctx.readPages ?? DEFAULT_READ_PAGES));
+    if (!page) return undefined;
+    first = { cursor, page };
+  }
   await ctx.recorder.startRun(ctx.runId, emitterKey, resolved.destination.key, ctx.now());
   let status: EmitterStatus = 'delivered';
   try {
@@ -197,9 +213,9 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
       record.consecutiveFailures,
       (since) => writes.push(ctx.health.startFailing(emitterKey, since)),
     );
-    const cursor = await ctx.read.cursor(resolved, ctx.now());
+    const cursor = first?.cursor ?? (await ctx.read.cursor(resolved, ctx.now()));
     try {
-      status = await drain(ctx, resolved, cursor, counts, run);
+      status = await drain(ctx, resolved, cursor, counts, run, first?.page);
     } finally {
       await Promise.all(writes);
     }
@@ -230,11 +246,11 @@ interface RunState {
  * acknowledged, so a crash resends at most the pages in flight: the one being sent and the one
  * being recorded.
  */
-async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCounts, run: RunState): Promise<EmitterStatus> {
+async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCounts, run: RunState, firstRead?: SourcePage): Promise<EmitterStatus> {
   const records = new PageRecords(ctx.recorder, ctx.runId, r, start, ctx.now, (c) =>
     ctx.onProgress?.({ emitterKey: r.emitter.key, destinationKey: r.destination.key, sent: c.sent, deadLettered: c.deadLettered, failed: c.failed }),
   );
-  const pages = new PageStream(ctx.wh, ctx.read, r, start, ctx.pageSize, ctx.readPages);
+  const pages = new PageStream(ctx.wh, ctx.read, r, start, ctx.pageSize, ctx.readPages, firstRead);
   try {
     return await drainPages(ctx, r, pages, records, counts, run);
   } finally {

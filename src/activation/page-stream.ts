@@ -3,7 +3,7 @@ import type { Warehouse } from '../warehouse/types.js';
 import { buildPage, type BuiltPage } from './build-event.js';
 import type { ResolvedEmitter } from './emitter-context.js';
 import { enrichPage, type PageEnrichment } from './enrich/page.js';
-import { positionAfter, type EmitterReader } from './read.js';
+import { positionAfter, type EmitterReader, type SourcePage } from './read.js';
 
 /**
  * Pages read and enriched per warehouse read, unless the caller says otherwise. Larger reads cost
@@ -41,6 +41,8 @@ export class PageStream {
     start: Cursor,
     private readonly pageSize: number,
     private readonly readPages = DEFAULT_READ_PAGES,
+    /** The first read (`pageSize * readPages` rows after `start`), when the caller has made it. */
+    private firstRead?: SourcePage,
   ) {
     this.readPos = start;
   }
@@ -74,7 +76,8 @@ export class PageStream {
     if (this.outboxExhausted) return undefined;
     const pos = this.readPos;
     const limit = this.pageSize * this.readPages;
-    const page = await this.reader.page(this.r.emitter, pos, limit);
+    const page = this.firstRead ?? (await this.reader.page(this.r.emitter, pos, limit));
+    this.firstRead = undefined;
     if (!page) return undefined;
     // A short read of the outbox took all its rows: nothing to ask again for. Rows committed since
     // are the next delivery's (the daemon starts one after each commit). A short backfill read is

@@ -243,7 +243,6 @@ export class DeliveryLoop {
         this.log(`${emitterKey}: lease renewal failed: ${(e as Error).message}`),
       );
       try {
-        if (opts.skipWhenEmpty && !(await hasPending(wh, this.o.schema, model, emitterKey))) return undefined;
         const started = Date.now();
         const summary = await deliverAll(wh, this.o.schema, {
           ...this.o.deliver,
@@ -252,6 +251,7 @@ export class DeliveryLoop {
           emitters: [emitterKey],
           signal: this.abort.signal,
           onProgress: this.o.onBatch,
+          skipWhenEmpty: opts.skipWhenEmpty,
         });
         const emitter = summary.emitters[0];
         if (!emitter) return undefined;

@@ -53,6 +53,23 @@ describe('deliverAll with reads of several pages', () => {
     expect(sent()).toHaveLength(60);
   });
 
+  it('skipWhenEmpty: an empty emitter records nothing; a pending one reads its cursor and first rows once', async () => {
+    const reads = (statements: { sql: string }[]) => ({
+      cursor: statements.filter((s) => /FROM "\w+"\."delivery_cursors"/.test(s.sql) && s.sql.startsWith('SELECT')).length,
+      outbox: statements.filter((s) => /FROM "\w+"\."outbox" AS "o"/.test(s.sql) && /LIMIT/.test(s.sql)).length,
+      runs: statements.filter((s) => s.sql.startsWith(`INSERT INTO "${SCHEMA}"."delivery_runs"`)).length,
+    });
+    const pending = recordingWarehouse(wh);
+    const first = await deliverAll(pending.wh, SCHEMA, { pageSize: 100, concurrency: 1, skipWhenEmpty: true });
+    expect(first.emitters).toMatchObject([{ status: 'delivered', sent: 30 }]);
+    expect(reads(pending.statements)).toEqual({ cursor: 1, outbox: 1, runs: 1 });
+
+    const empty = recordingWarehouse(wh);
+    const second = await deliverAll(empty.wh, SCHEMA, { pageSize: 100, skipWhenEmpty: true });
+    expect(second.emitters).toEqual([]);
+    expect(reads(empty.statements)).toEqual({ cursor: 1, outbox: 1, runs: 0 });
+  });
+
   it('stops at a failed request inside a read and resumes there, losing nothing read ahead', async () => {
     failAt = 4; // the 4th request: the second page of the first read (rows 7-8).
     const first = await deliverAll(wh, SCHEMA, { pageSize: 4, readPages: 3, concurrency: 1, retry: { maxAttempts: 1 } });
