@@ -62,7 +62,9 @@ export async function commitDelta(tx: Warehouse, schema: string, c: CommitInput,
   // A commit that wrote no outbox rows moved nothing: the diff found the staged rows (distinct)
   // and the snapshot (verified when it last moved) to be the same sets, so there is nothing to count.
   if (written > 0) await verifySnapshot(snapshot, c);
-  await new StageStore(tx, schema).clearRun(c.runId, c.membersFromPath === undefined);
+  // Members read from an entity path were never copied to the membership stage; an audience
+  // without entity paths staged no matches.
+  await new StageStore(tx, schema).clearRun(c.runId, { membership: c.membersFromPath === undefined, entities: c.entityPaths.length > 0 });
   return {
     members: c.stagedMembers,
     entered: kinds.get('entered') ?? 0,

@@ -37,4 +37,16 @@ describe('a DuckDB run', () => {
     }
     expect((await fresh.wh.query<{ on: boolean }>("SELECT current_setting('enable_optimistic_write') AS on")).rows[0].on).toBe(false);
   });
+
+  it('writes nothing to the entity stage of an audience without entity paths', async () => {
+    const fresh = await freshWarehouse();
+    close = () => fresh.wh.close();
+    await fresh.wh.query("CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, (i * 10) % 1000 AS score FROM range(100) t(i)");
+    const { wh, statements } = recordingWarehouse(fresh.wh);
+
+    const run = await runAudience(wh, { schema: SCHEMA, audienceKey: 'a', trigger: 'manual', compile: () => ({ ...audience, entities: [] }) });
+
+    expect(run).toMatchObject({ status: 'Live', members: 50 });
+    expect(statements.filter((s) => /^(INSERT INTO|DELETE FROM|UPDATE) "\w+"\."entity_matches_stage"/.test(s.sql))).toEqual([]);
+  });
 });

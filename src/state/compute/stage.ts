@@ -56,10 +56,10 @@ export class StageStore extends StateStore {
     await this.run(deleteFrom(this.t.entity_matches_stage, eq(ref('audience_key'), param(audienceKey))));
   }
 
-  /** Removes what one run staged; `membershipStaged: false` spares the statement on an empty membership stage. */
-  async clearRun(runId: string, membershipStaged = true): Promise<void> {
-    if (membershipStaged) await this.run(deleteFrom(this.t.membership_stage, eq(ref('run_id'), param(runId))));
-    await this.run(deleteFrom(this.t.entity_matches_stage, eq(ref('run_id'), param(runId))));
+  /** Removes what one run staged; a stage the run left empty (`staged` says so) costs no statement. */
+  async clearRun(runId: string, staged = { membership: true, entities: true }): Promise<void> {
+    if (staged.membership) await this.run(deleteFrom(this.t.membership_stage, eq(ref('run_id'), param(runId))));
+    if (staged.entities) await this.run(deleteFrom(this.t.entity_matches_stage, eq(ref('run_id'), param(runId))));
   }
 
   /** Runs the membership query (column profile_id) once, into the membership stage. */
