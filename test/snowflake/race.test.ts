@@ -52,6 +52,22 @@ describe('racing controllers on emulated Snowflake', () => {
     expect(emulator.lockEvents.some((e) => e.table.endsWith('.leases') && e.outcome === 'waited')).toBe(true);
   });
 
+  it('one holder when both race for a free lease whose row exists (one conditional update each)', async () => {
+    const key = 'fleet-01';
+    expect(await new LeaseStore(a, SCHEMA).acquire(key, 'controller:a', 30_000)).toBe(true);
+    for (let round = 0; round < 3; round++) {
+      await new LeaseStore(a, SCHEMA).release(key, 'controller:a');
+      await new LeaseStore(b, SCHEMA).release(key, 'controller:b');
+      const [gotA, gotB] = await Promise.all([
+        new LeaseStore(a, SCHEMA).acquire(key, 'controller:a', 30_000),
+        new LeaseStore(b, SCHEMA).acquire(key, 'controller:b', 30_000),
+      ]);
+      expect([gotA, gotB].filter(Boolean), `round ${round}`).toHaveLength(1);
+      expect(await new LeaseStore(b, SCHEMA).holder(key)).toBe(gotA ? 'controller:a' : 'controller:b');
+    }
+    expect(await count('leases', 'audience_key', key)).toBe(1);
+  });
+
   it('a request file imported by two controllers at once is one request', async () => {
     const request = { id: 'req-race-1', audienceKey: 'overdue-cards', requestedAt: new Date(), requestedBy: 'tester' };
     await Promise.all([new ComputeRequestStore(a, SCHEMA).import(request), new ComputeRequestStore(b, SCHEMA).import(request)]);
