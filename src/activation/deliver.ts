@@ -193,13 +193,18 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
     return result('failed');
   }
   // Asked to skip an empty emitter: its cursor and first rows are read before anything is recorded,
-  // and the delivery goes on from them.
+  // and the delivery goes on from them. A read that fails here is made again below, where its
+  // failure is recorded in the emitter's run.
   let first: { cursor: Cursor; page: SourcePage } | undefined;
   if (ctx.skipWhenEmpty) {
-    const cursor = await ctx.read.cursor(resolved, ctx.now());
-    const page = await ctx.read.page(resolved.emitter, cursor, ctx.pageSize * (ctx.readPages ?? DEFAULT_READ_PAGES));
-    if (!page) return undefined;
-    first = { cursor, page };
+    try {
+      const cursor = await ctx.read.cursor(resolved, ctx.now());
+      const page = await ctx.read.page(resolved.emitter, cursor, ctx.pageSize * (ctx.readPages ?? DEFAULT_READ_PAGES));
+      if (!page) return undefined;
+      first = { cursor, page };
+    } catch {
+      first = undefined;
+    }
   }
   await ctx.recorder.startRun(ctx.runId, emitterKey, resolved.destination.key, ctx.now());
   let status: EmitterStatus = 'delivered';

@@ -70,6 +70,27 @@ describe('deliverAll with reads of several pages', () => {
     expect(reads(empty.statements)).toEqual({ cursor: 1, outbox: 1, runs: 0 });
   });
 
+  it('skipWhenEmpty: a first read that fails is made again, and the delivery goes on', async () => {
+    let failures = 1;
+    const flaky: Warehouse = {
+      dialect: wh.dialect,
+      query: (sql, params, options) => {
+        if (failures > 0 && /FROM "\w+"\."outbox" AS "o"/.test(sql)) {
+          failures--;
+          return Promise.reject(new Error('IO Error: read failed'));
+        }
+        return wh.query(sql, params, options);
+      },
+      stream: (sql, params, pageSize, options) => wh.stream(sql, params, pageSize, options),
+      transaction: (fn) => wh.transaction(() => fn(flaky)),
+      describeTable: (table) => wh.describeTable(table),
+      close: () => wh.close(),
+    };
+    const summary = await deliverAll(flaky, SCHEMA, { pageSize: 100, skipWhenEmpty: true });
+    expect(failures).toBe(0);
+    expect(summary.emitters).toMatchObject([{ status: 'delivered', sent: 30 }]);
+  });
+
   it('stops at a failed request inside a read and resumes there, losing nothing read ahead', async () => {
     failAt = 4; // the 4th request: the second page of the first read (rows 7-8).
     const first = await deliverAll(wh, SCHEMA, { pageSize: 4, readPages: 3, concurrency: 1, retry: { maxAttempts: 1 } });
