@@ -74,6 +74,25 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
     expect((await readDeliveryHealth(wh, SCHEMA))[0]).toMatchObject({ emitterKey: 'changes', destinationKey: 'hook' });
   });
 
+  it('status reads every emitter\'s cursor in one statement', async () => {
+    await applyResources(
+      wh,
+      {
+        graph: GRAPH,
+        audiences: [AUDIENCE],
+        destinations: [{ key: 'hook', type: 'webhook', settings: { url: `${server.url}/hook`, batch: true } }],
+        emitters: ['a', 'b', 'c'].map((key) => ({ key, audience: 'overdue-cards', destination: 'hook', trigger: 'audience_entered' })),
+      },
+      new Date(Date.now() - 60_000),
+    );
+    await insertOutbox(wh, users(2));
+    await deliverAll(wh, SCHEMA, FAST);
+    const { wh: recorded, statements } = recordingWarehouse(wh);
+    const health = await readDeliveryHealth(recorded, SCHEMA);
+    expect(health.map((h) => [h.emitterKey, h.state])).toEqual([['a', 'up_to_date'], ['b', 'up_to_date'], ['c', 'up_to_date']]);
+    expect(statements.filter((st) => /FROM "\w+"\."delivery_cursors"/.test(st.sql))).toHaveLength(1);
+  });
+
   it('dead-letters events past the retry budget with the last answer, goes on, says so in status, and replays them once the destination recovers', async () => {
     const c = clock();
     await setup({ retryBudgetMinutes: 30, batchSize: 4 });

@@ -1,4 +1,4 @@
-import { cast, coalesce, compare, countStar, deleteFrom, eq, fn, insert, lit, over, param, ref, select, stateTable, sysCol, update, values } from '../../dialect/ast.js';
+import { cast, coalesce, compare, countStar, deleteFrom, eq, fn, insert, lit, over, param, ref, select, stateTable, sysCol, update, values, type Expr } from '../../dialect/ast.js';
 import type { EventEmitter } from '../../model/emitter.js';
 import { isoTimestamp } from '../canonical.js';
 import { DeliveryStore, numberOf } from './columns.js';
@@ -11,28 +11,36 @@ import type { Cursor } from './types.js';
  */
 export class CursorStore extends DeliveryStore {
   async read(emitterKey: string): Promise<Cursor | undefined> {
+    return (await this.cursors(eq(ref('emitter_key'), param(emitterKey))))[0];
+  }
+
+  /** Every emitter's cursor, by emitter key: one statement for all (`linked status`, metrics). */
+  async readAll(): Promise<Map<string, Cursor>> {
+    return new Map((await this.cursors()).map((c) => [c.emitterKey, c]));
+  }
+
+  private async cursors(where?: Expr): Promise<Cursor[]> {
     const { rows } = await this.run(
       select(
         {
+          emitter_key: ref('emitter_key'),
           last_outbox_id: ref('last_outbox_id'),
           backfill_epoch: ref('backfill_epoch'),
           backfill_total: ref('backfill_total'),
           backfill_done: ref('backfill_done'),
           emitter_created_at: ref('emitter_created_at'),
         },
-        { from: stateTable(this.t.delivery_cursors), where: eq(ref('emitter_key'), param(emitterKey)) },
+        { from: stateTable(this.t.delivery_cursors), where },
       ),
     );
-    const r = rows[0];
-    if (!r) return undefined;
-    return {
-      emitterKey,
+    return rows.map((r) => ({
+      emitterKey: String(this.get(r, 'emitter_key')),
       lastOutboxId: Number(this.get(r, 'last_outbox_id')),
       backfillEpoch: String(this.get(r, 'backfill_epoch')),
       backfillTotal: Number(this.get(r, 'backfill_total')),
       backfillDone: Number(this.get(r, 'backfill_done')),
       emitterCreatedAt: isoTimestamp(this.get(r, 'emitter_created_at')),
-    };
+    }));
   }
 
   /** The cursor a new emitter would start with, without writing it (previews). */

@@ -161,9 +161,10 @@ export class DeliveryHealthStore extends DeliveryStore {
     const records = new Map((await this.records()).map((r) => [r.emitterKey, r]));
     const dead = await this.deadLetterCounts();
     const cursors = new CursorStore(this.wh, this.schema);
+    const storedCursors = await cursors.readAll();
     const out: EmitterHealth[] = [];
     for (const { emitter, createdAt } of list) {
-      const stored = await cursors.read(emitter.key);
+      const stored = storedCursors.get(emitter.key);
       const current = stored !== undefined && (createdAt === null || stored.emitterCreatedAt === createdAt);
       const backlog = current ? await this.backlog(emitter, stored) : await this.backlogOfNew(emitter, cursors, createdAt);
       const record = records.get(emitter.key) ?? emptyRecord(emitter);
