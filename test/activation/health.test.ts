@@ -39,7 +39,7 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
     await wh.close();
   });
 
-  async function setup(opts: { batch?: boolean; batchSize?: number; retryBudgetMinutes?: number; trigger?: string } = {}) {
+  async function setup(opts: { batch?: boolean; batchSize?: number; retryBudgetMinutes?: number; trigger?: string; emitterKeys?: string[] } = {}) {
     await applyResources(
       wh,
       {
@@ -48,7 +48,7 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
         destinations: [
           { key: 'hook', type: 'webhook', batchSize: opts.batchSize, retryBudgetMinutes: opts.retryBudgetMinutes, settings: { url: `${server.url}/hook`, batch: opts.batch ?? true } },
         ],
-        emitters: [{ key: 'changes', audience: 'overdue-cards', destination: 'hook', trigger: opts.trigger ?? 'audience_entered' }],
+        emitters: (opts.emitterKeys ?? ['changes']).map((key) => ({ key, audience: 'overdue-cards', destination: 'hook', trigger: opts.trigger ?? 'audience_entered' })),
       },
       new Date(Date.now() - 60_000),
     );
@@ -75,16 +75,7 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
   });
 
   it('status reads every emitter\'s cursor in one statement', async () => {
-    await applyResources(
-      wh,
-      {
-        graph: GRAPH,
-        audiences: [AUDIENCE],
-        destinations: [{ key: 'hook', type: 'webhook', settings: { url: `${server.url}/hook`, batch: true } }],
-        emitters: ['a', 'b', 'c'].map((key) => ({ key, audience: 'overdue-cards', destination: 'hook', trigger: 'audience_entered' })),
-      },
-      new Date(Date.now() - 60_000),
-    );
+    await setup({ emitterKeys: ['a', 'b', 'c'] });
     await insertOutbox(wh, users(2));
     await deliverAll(wh, SCHEMA, FAST);
     const { wh: recorded, statements } = recordingWarehouse(wh);
