@@ -46,8 +46,6 @@ export function href(...segments: (string | number)[]): string {
   return '/' + segments.map((s) => encodeURIComponent(String(s))).join('/');
 }
 
-/** `1234567` -> `1,234,567`; null -> `-`. */
-
 /** An ISO instant without milliseconds; null -> `-`. */
 export const when = (iso: string | Date | null | undefined): string =>
   iso ? (typeof iso === 'string' ? iso : iso.toISOString()).replace(/\.\d{3}Z$/, 'Z').replace('T', ' ') : '-';
