@@ -10,6 +10,12 @@ export function reportedRows(rows: readonly Row[]): number | undefined {
   return v === undefined || v === null ? undefined : Number(v);
 }
 
+/** Whether a DML statement touched any row, as it reports; undefined if it does not say. */
+export function touchedRows(rows: readonly Row[]): boolean | undefined {
+  const n = reportedRows(rows);
+  return n === undefined ? undefined : n > 0;
+}
+
 /**
  * A row with its column names in lower case: the statements name their columns as unquoted names
  * resolve, which Snowflake spells in upper case.

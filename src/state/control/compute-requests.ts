@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, insert, isNull, notExists, ONE, param, ref, select, star, stateTable, update, values } from '../../dialect/ast.js';
-import { reportedRows } from '../compute/rows.js';
+import { touchedRows } from '../compute/rows.js';
 import { StateStore } from '../store.js';
 
 /*
@@ -63,8 +63,7 @@ export class ComputeRequestStore extends StateStore {
    */
   async claim(audienceKey: string, runId: string): Promise<boolean | undefined> {
     const { rows } = await this.run(update(this.t.compute_requests, { run_id: param(runId) }, and(eq(ref('audience_key'), param(audienceKey)), isNull(ref('picked_at')))));
-    const claimed = reportedRows(rows);
-    return claimed === undefined ? undefined : claimed > 0;
+    return touchedRows(rows);
   }
 
   /** Marks the requests claimed by `runId` as served: the run ended and its outcome is recorded. */

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { and, compare, eq, insert, isNull, notExists, NULL, ONE, or, param, ref, select, stateTable, update } from '../../dialect/ast.js';
-import { reportedRows } from '../compute/rows.js';
+import { touchedRows } from '../compute/rows.js';
 import { StateStore } from '../store.js';
 import { processIsDead } from './holder.js';
 
@@ -21,8 +21,7 @@ export class ControllerStore extends StateStore {
   async heartbeat(id: string, now = new Date(), aliveForMs = FALLBACK_ALIVE_MS): Promise<void> {
     const aliveUntil = new Date(now.getTime() + aliveForMs);
     const beat = update(this.t.controllers, { heartbeat_at: param(now), alive_until: param(aliveUntil), stopped_at: NULL }, eq(ref('id'), param(id)));
-    const updated = reportedRows((await this.run(beat)).rows);
-    if (updated !== undefined && updated > 0) return;
+    if (touchedRows((await this.run(beat)).rows)) return;
     const absent = notExists(select({ one: ONE }, { from: stateTable(this.t.controllers), where: eq(ref('id'), param(id)) }));
     const row = select({ id: param(id), host: param(hostname()), pid: param(process.pid), started_at: param(now), heartbeat_at: param(now) }, { where: absent });
     await this.run(insert(this.t.controllers, ['id', 'host', 'pid', 'started_at', 'heartbeat_at'], row));

@@ -1,6 +1,6 @@
 import { and, compare, eq, insert, isNotNull, isNull, notExists, NULL, ONE, or, param, ref, select, stateTable, update, type Expr } from '../../dialect/ast.js';
 import { isoTimestamp } from '../canonical.js';
-import { reportedRows } from '../compute/rows.js';
+import { touchedRows } from '../compute/rows.js';
 import { StateStore } from '../store.js';
 import { holderIsDead } from './holder.js';
 
@@ -33,8 +33,7 @@ export class LeaseStore extends StateStore {
       update(this.t.leases, { holder: param(holder), acquired_at: param(now), expires_at: param(new Date(now.getTime() + ttlMs)) }, and(ofAudience, or(...where)));
     // The usual case, a row that exists and is free (or this holder's), takes one statement; the
     // transaction below creates the row, or takes over from a dead holder.
-    const taken = reportedRows((await this.run(take(free))).rows);
-    if (taken !== undefined && taken > 0) return true;
+    if (touchedRows((await this.run(take(free))).rows)) return true;
     return this.wh.transaction(async (tx) => {
       const s = this.in(tx);
       // Contenders queue here, so the row is created once and the second sees the first's holder.
@@ -46,7 +45,7 @@ export class LeaseStore extends StateStore {
       const current = await s.holder(audienceKey);
       const where = current !== null && current !== holder && holderIsDead(current) ? [...free, eq(ref('holder'), param(current))] : free;
       const { rows } = await s.run(take(where));
-      return s.heldAfter(reportedRows(rows), audienceKey, holder);
+      return s.heldAfter(touchedRows(rows), audienceKey, holder);
     });
   }
 
@@ -54,15 +53,15 @@ export class LeaseStore extends StateStore {
   async renew(audienceKey: string, holder: string, ttlMs: number, now = new Date()): Promise<boolean> {
     const mine = and(eq(ref('audience_key'), param(audienceKey)), eq(ref('holder'), param(holder)));
     const { rows } = await this.run(update(this.t.leases, { expires_at: param(new Date(now.getTime() + ttlMs)) }, mine));
-    return this.heldAfter(reportedRows(rows), audienceKey, holder);
+    return this.heldAfter(touchedRows(rows), audienceKey, holder);
   }
 
   /**
    * Whether `holder` has the lease after an update that sets or keeps it as holder only where it may:
    * a row updated says so without reading the row back; a warehouse that reports no count is asked.
    */
-  private async heldAfter(updated: number | undefined, audienceKey: string, holder: string): Promise<boolean> {
-    return updated === undefined ? (await this.holder(audienceKey)) === holder : updated > 0;
+  private async heldAfter(updated: boolean | undefined, audienceKey: string, holder: string): Promise<boolean> {
+    return updated ?? ((await this.holder(audienceKey)) === holder);
   }
 
   /** Releases the lease if `holder` still has it. */
