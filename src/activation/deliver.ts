@@ -6,7 +6,7 @@ import { DeliveryRecorder } from '../state/delivery/recorder.js';
 import type { Cursor, RunCounts } from '../state/delivery/types.js';
 import { destinationsOf, emittersOf, readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
 import type { DeliveryRetryPolicy as RetryPolicy } from './flow.js';
-import { DEFAULT_READ_PAGES, PageStream } from './page-stream.js';
+import { PageStream, readSize } from './page-stream.js';
 import { EmitterReader, type SourcePage } from './read.js';
 import { handledPrefix, PageRecords } from './record.js';
 import { sendPage } from './send/batch.js';
@@ -199,11 +199,11 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
   if (ctx.skipWhenEmpty) {
     try {
       const cursor = await ctx.read.cursor(resolved, ctx.now());
-      const page = await ctx.read.page(resolved.emitter, cursor, ctx.pageSize * (ctx.readPages ?? DEFAULT_READ_PAGES));
+      const page = await ctx.read.page(resolved.emitter, cursor, readSize(ctx.pageSize, ctx.readPages));
       if (!page) return undefined;
       first = { cursor, page };
     } catch {
-      first = undefined;
+      // Read again below.
     }
   }
   await ctx.recorder.startRun(ctx.runId, emitterKey, resolved.destination.key, ctx.now());

@@ -12,6 +12,9 @@ import { positionAfter, type EmitterReader, type SourcePage } from './read.js';
  */
 export const DEFAULT_READ_PAGES = 1;
 
+/** Rows asked for per warehouse read. */
+export const readSize = (pageSize: number, readPages = DEFAULT_READ_PAGES): number => pageSize * readPages;
+
 /** Rows read and enriched together, and how far into them the pages handed out have come. */
 interface Block {
   rows: SourceRow[];
@@ -41,7 +44,7 @@ export class PageStream {
     start: Cursor,
     private readonly pageSize: number,
     private readonly readPages = DEFAULT_READ_PAGES,
-    /** The first read (`pageSize * readPages` rows after `start`), when the caller has made it. */
+    /** The first read (`readSize` rows after `start`), when the caller has made it. */
     private firstRead?: SourcePage,
   ) {
     this.readPos = start;
@@ -75,7 +78,7 @@ export class PageStream {
   private async read(): Promise<Block | undefined> {
     if (this.outboxExhausted) return undefined;
     const pos = this.readPos;
-    const limit = this.pageSize * this.readPages;
+    const limit = readSize(this.pageSize, this.readPages);
     const page = this.firstRead ?? (await this.reader.page(this.r.emitter, pos, limit));
     this.firstRead = undefined;
     if (!page) return undefined;
