@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliverAll } from '../../src/activation/deliver.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
+import { FaultyWarehouse } from '../compute/faulty.js';
 import { recordingWarehouse } from '../support/recording-warehouse.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
 
@@ -71,23 +72,10 @@ describe('deliverAll with reads of several pages', () => {
   });
 
   it('skipWhenEmpty: a first read that fails is made again, and the delivery goes on', async () => {
-    let failures = 1;
-    const flaky: Warehouse = {
-      dialect: wh.dialect,
-      query: (sql, params, options) => {
-        if (failures > 0 && /FROM "\w+"\."outbox" AS "o"/.test(sql)) {
-          failures--;
-          return Promise.reject(new Error('IO Error: read failed'));
-        }
-        return wh.query(sql, params, options);
-      },
-      stream: (sql, params, pageSize, options) => wh.stream(sql, params, pageSize, options),
-      transaction: (fn) => wh.transaction(() => fn(flaky)),
-      describeTable: (table) => wh.describeTable(table),
-      close: () => wh.close(),
-    };
+    const fault = { pattern: /FROM "\w+"\."outbox" AS "o"/, times: 1, error: () => new Error('IO Error: read failed') };
+    const flaky = new FaultyWarehouse(wh, [fault]);
     const summary = await deliverAll(flaky, SCHEMA, { pageSize: 100, skipWhenEmpty: true });
-    expect(failures).toBe(0);
+    expect(flaky.hits.get(fault)).toBeGreaterThan(1);
     expect(summary.emitters).toMatchObject([{ status: 'delivered', sent: 30 }]);
   });
 
