@@ -4,9 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { quoteIdent, quoteTable } from '../../src/dialect/identifiers.js';
-import { duckDbTypeFamily, openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
+import { DuckDbWarehouse, duckDbTypeFamily, openDuckDb } from '../../src/warehouse/duckdb.js';
 import { WarehouseError } from '../../src/warehouse/errors.js';
 import { openWarehouse } from '../../src/warehouse/index.js';
 import { tearFile } from '../support/duckdb-kill.js';
@@ -110,6 +111,68 @@ describe('DuckDB adapter', () => {
     }
     expect(pages).toEqual([10_000, 10_000, 5_000]);
     expect(total).toBe(25_000);
+  });
+
+  it('reads a result of several chunks whole, in order, with two hand-offs to DuckDB for a bound statement and one without', async () => {
+    // Each asynchronous call into the driver hands work to DuckDB's threads and waits for a free
+    // event loop when it returns: a busy delivery would delay a statement once per such call.
+    const calls: string[] = [];
+    const traced = <T extends object>(target: T, name: string): T =>
+      new Proxy(target, {
+        get(t, key, receiver) {
+          const value = Reflect.get(t, key, receiver);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            const out = value.apply(t, args);
+            if (!(out instanceof Promise)) return out;
+            calls.push(`${name}.${String(key)}`);
+            return out.then((r: unknown) => (r && typeof r === 'object' ? traced(r, r.constructor.name) : r));
+          };
+        },
+      });
+    const instance = await DuckDBInstance.create(':memory:');
+    const wh = new DuckDbWarehouse(instance, traced(await instance.connect(), 'connection'));
+    open.push(wh);
+    await wh.query('CREATE TABLE t AS SELECT i AS n, i::VARCHAR AS s, CASE WHEN i % 7 = 0 THEN NULL ELSE TIMESTAMP \'2026-01-01\' + to_seconds(i) END AS seen FROM range(5000) r(i)');
+    calls.length = 0;
+    const bound = await wh.query<{ n: number; s: string; seen: Date | null }>('SELECT n, s, seen FROM t WHERE n >= ? ORDER BY n', [0]);
+    expect(calls).toEqual(['connection.prepare', 'DuckDBPreparedStatement.run']);
+    expect(bound.rows).toHaveLength(5000);
+    expect(bound.rows.every((r, i) => r.n === i && r.s === String(i))).toBe(true);
+    expect(bound.rows[4999]).toEqual({ n: 4999, s: '4999', seen: new Date(Date.UTC(2026, 0, 1) + 4999_000) });
+    expect(bound.rows[4998].seen).toBeNull();
+    calls.length = 0;
+    const plain = await wh.query<{ n: number }>('SELECT n FROM t ORDER BY n DESC');
+    expect(calls).toEqual(['connection.run']);
+    expect(plain.rows.map((r) => r.n)).toEqual(Array.from({ length: 5000 }, (_, i) => 4999 - i));
+  });
+
+  it('reuses the prepared statement of a bound statement run before, until a statement changes the catalog', async () => {
+    const calls: string[] = [];
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const prepare = connection.prepare.bind(connection);
+    connection.prepare = (sql: string) => (calls.push(sql), prepare(sql));
+    const wh = new DuckDbWarehouse(instance, connection);
+    open.push(wh);
+    await wh.query('CREATE TABLE t (k INTEGER, v VARCHAR)');
+    const read = (k: unknown) => wh.query<{ v: string }>('SELECT v FROM t WHERE k = ?', [k]);
+    await wh.query('INSERT INTO t VALUES (?, ?)', [1, 'one']);
+    await wh.query('INSERT INTO t VALUES (?, ?)', [2, 'two']);
+    expect((await read(1)).rows).toEqual([{ v: 'one' }]);
+    expect((await read(2)).rows).toEqual([{ v: 'two' }]);
+    await wh.transaction(async (tx) => {
+      await tx.query('UPDATE t SET v = ? WHERE k = ?', ['uno', 1]);
+      expect((await read(1)).rows).toEqual([{ v: 'uno' }]);
+    });
+    expect(calls).toEqual(['INSERT INTO t VALUES (?, ?)', 'SELECT v FROM t WHERE k = ?', 'UPDATE t SET v = ? WHERE k = ?']);
+    // The table again with another key type: a statement kept from before would still bind its
+    // value as an INTEGER and fail; it is prepared afresh instead.
+    await wh.query('DROP TABLE t');
+    await wh.query('CREATE TABLE t (k VARCHAR, v VARCHAR)');
+    await wh.query('INSERT INTO t VALUES (?, ?)', ['a', 'letter']);
+    expect((await read('a')).rows).toEqual([{ v: 'letter' }]);
+    expect(calls.slice(3)).toEqual(['INSERT INTO t VALUES (?, ?)', 'SELECT v FROM t WHERE k = ?']);
   });
 
   it('transactions commit, roll back on throw, and nested calls join the outer one', async () => {
