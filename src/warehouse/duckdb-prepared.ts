@@ -24,8 +24,12 @@ export class PreparedStatements {
     private readonly max = 64,
   ) {}
 
-  /** Runs `sql` with `values` bound, on a kept statement when there is one idle. */
+  /**
+   * Runs `sql` with `values` bound, on a kept statement when there is one idle. Without values it
+   * runs as text, which may hold several statements (nothing to keep).
+   */
   async run(sql: string, values: DuckDBValue[]): Promise<DuckDBMaterializedResult> {
+    if (values.length === 0) return this.after(await this.connection.run(sql));
     let prepared = this.idle.get(sql);
     // Taken while it runs: a concurrent run of the same text prepares its own.
     if (prepared) this.idle.delete(sql);
@@ -35,8 +39,7 @@ export class PreparedStatements {
       prepared.bind(values);
       const result = await prepared.run();
       keep = ROW_STATEMENTS.has(prepared.statementType);
-      this.after(result);
-      return result;
+      return this.after(result);
     } finally {
       if (keep) this.keep(sql, prepared);
       else prepared.destroySync();
@@ -44,8 +47,9 @@ export class PreparedStatements {
   }
 
   /** Drops every kept statement when `result` came from a statement that may change the catalog. */
-  after(result: DuckDBMaterializedResult): void {
+  private after(result: DuckDBMaterializedResult): DuckDBMaterializedResult {
     if (!CATALOG_NEUTRAL.has(result.statementType)) this.clear();
+    return result;
   }
 
   clear(): void {

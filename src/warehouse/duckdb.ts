@@ -156,8 +156,8 @@ export function duckDbTypeFamily(type: string): CatalogColumn['family'] {
 export class DuckDbWarehouse implements Warehouse {
   readonly dialect = 'duckdb' as const;
   private readonly gate = new TransactionGate((sql) => this.query(sql));
-  /** Bound statements run on prepared statements kept for their next run (duckdb-prepared.ts). */
-  private readonly prepared: PreparedStatements;
+  /** Runs every statement; keeps the prepared ones for their next run (duckdb-prepared.ts). */
+  private readonly statements: PreparedStatements;
   private closed = false;
 
   constructor(
@@ -166,14 +166,12 @@ export class DuckDbWarehouse implements Warehouse {
     /** The open file's key in openInThisProcess; undefined in memory. */
     private readonly file?: string,
   ) {
-    this.prepared = new PreparedStatements(connection);
+    this.statements = new PreparedStatements(connection);
   }
 
   async query<T = Row>(sql: string, params: readonly unknown[] = [], _options?: QueryOptions): Promise<QueryResult<T>> {
     try {
-      const result = params.length > 0 ? await this.prepared.run(sql, bindable(params)) : await this.connection.run(sql);
-      if (params.length === 0) this.prepared.after(result);
-      return { rows: plainRows(rowObjects(result)) as T[] };
+      return { rows: plainRows(rowObjects(await this.statements.run(sql, bindable(params)))) as T[] };
     } catch (e) {
       throw classifyDuckDbError(e, sql);
     }
@@ -240,7 +238,7 @@ export class DuckDbWarehouse implements Warehouse {
     if (this.closed) return;
     this.closed = true;
     try {
-      this.prepared.clear();
+      this.statements.clear();
       this.connection.closeSync();
       this.instance.closeSync();
     } finally {
