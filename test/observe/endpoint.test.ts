@@ -10,6 +10,7 @@ import { writeResource } from '../../src/state/apply/resources.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { writeManifest } from '../plan/fixtures.js';
+import { json, startServer, type TestServer } from '../activation/helpers.js';
 import { parseMetrics } from './prometheus.js';
 
 /*
@@ -25,6 +26,7 @@ let child: ChildProcess;
 let base: string;
 const lines: string[] = [];
 let stderr = '';
+let hook: TestServer;
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -52,6 +54,10 @@ function waitForLine(test: (record: Record<string, unknown>) => boolean): Promis
 }
 
 beforeAll(async () => {
+  // A destination that is down and asks to be retried in an hour: delivery gives up on the first
+  // answer, so the baseline's events stay in the outbox, and a SIGTERM does not wait out the
+  // retries and backoffs a destination that merely refused connections would get.
+  hook = await startServer((_req, _n, res) => json(res, 503, { error: 'down for maintenance' }, { 'retry-after': '3600' }));
   dir = mkdtempSync(join(tmpdir(), 'linked-observe-'));
   const graph = DataGraph.parse({ profile: { table: 'main.profiles', id: 'user_id', traits: ['plan'] } });
   const audience = Audience.parse({
@@ -61,7 +67,7 @@ beforeAll(async () => {
     schedule: { type: 'interval', every: '15m' },
     condition: { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'premium' } },
   });
-  const destination = Destination.parse({ key: 'hook', type: 'webhook', settings: { url: 'http://127.0.0.1:9/hook', headers: { Authorization: { secret: 'HOOK_TOKEN' } } } });
+  const destination = Destination.parse({ key: 'hook', type: 'webhook', settings: { url: `${hook.url}/hook`, headers: { Authorization: { secret: 'HOOK_TOKEN' } } } });
   const emitter = EventEmitter.parse({ key: 'premium-entered', audience: 'premium', destination: 'hook', trigger: 'audience_entered', sendForCurrent: true });
   const desired = Desired.parse({ stack: 'bank', warehouse: { type: 'duckdb', path: 'w.duckdb' }, graph, audiences: [audience], destinations: [destination], emitters: [emitter] });
   writeManifest(dir, desired);
@@ -92,6 +98,7 @@ afterAll(async () => {
     child.kill('SIGTERM');
     await exited;
   }
+  await hook?.close();
 });
 
 describe('linked run --listen / --log-format json', () => {
@@ -132,6 +139,9 @@ describe('linked run --listen / --log-format json', () => {
   }, 60_000);
 
   it('logs one JSON line per record, none holding the secret; SIGTERM stops it cleanly', async () => {
+    // The secret was in use: delivery sent it to the destination, and logged the refusal.
+    for (let i = 0; i < 300 && hook.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(hook.requests[0]?.headers.authorization).toBe(CANARY);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
