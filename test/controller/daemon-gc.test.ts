@@ -4,10 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GcLoop, type GcReport } from '../../src/controller/gc-loop.js';
 import { DaemonObservability } from '../../src/observe/daemon.js';
 import { collectGarbage } from '../../src/state/retention/retention.js';
-import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { startServer, tempDir, type TestServer } from '../activation/helpers.js';
 import { makeProject, query, SCHEMA, type Spawned } from './daemon-project.js';
+import { openMigratedDuckDb } from '../support/migrated-file.js';
 
 /*
  * Retention in the background of `linked run`: a real daemon on a real DuckDB file with run history
@@ -116,8 +116,7 @@ describe('linked run: garbage collection in the background', () => {
 
   it('a collection that fails is reported (log, metrics) and the next one runs as usual', async () => {
     const db = join(tempDir(), 'w.duckdb');
-    const setup = await openDuckDb(db);
-    await migrateState(setup, SCHEMA);
+    const setup = await openMigratedDuckDb(db, SCHEMA);
     await setup.close();
     await oldHistory(db);
 

@@ -7,11 +7,10 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Audience, DataGraph, Desired, Destination, EventEmitter } from '../../src/model/index.js';
 import { writeResource } from '../../src/state/apply/resources.js';
-import { migrateState } from '../../src/state/migrate.js';
-import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { writeManifest } from '../plan/fixtures.js';
 import { json, startServer, type TestServer } from '../activation/helpers.js';
 import { parseMetrics } from './prometheus.js';
+import { openMigratedDuckDb } from '../support/migrated-file.js';
 
 /*
  * `linked run --listen` as a platform team runs it: a real process on a real DuckDB file, its
@@ -71,8 +70,7 @@ beforeAll(async () => {
   const emitter = EventEmitter.parse({ key: 'premium-entered', audience: 'premium', destination: 'hook', trigger: 'audience_entered', sendForCurrent: true });
   const desired = Desired.parse({ stack: 'bank', warehouse: { type: 'duckdb', path: 'w.duckdb' }, graph, audiences: [audience], destinations: [destination], emitters: [emitter] });
   writeManifest(dir, desired);
-  const wh = await openDuckDb(join(dir, 'w.duckdb'));
-  await migrateState(wh, SCHEMA);
+  const wh = await openMigratedDuckDb(join(dir, 'w.duckdb'), SCHEMA);
   await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, CASE WHEN i % 5 = 0 THEN 'premium' ELSE 'basic' END AS plan FROM range(50) t(i)`);
   const ctx = { applyId: 'a', appliedAt: new Date(), appliedBy: null, commitSha: null, stack: 'bank' };
   await writeResource(wh, SCHEMA, 'data_graph', 'graph', graph, ctx, true);
