@@ -1,6 +1,6 @@
 import { clearFixtureBundles } from './support/fixture-process.js';
 
-/** Before the workers start: they bundle the fixtures they spawn afresh (test/support/fixture-process.ts). */
+/** Before the workers start: drops the bundles no run has used for a day (test/support/fixture-process.ts). */
 export default function setup(): void {
   clearFixtureBundles();
 }

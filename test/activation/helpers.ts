@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { migrateState } from '../../src/state/migrate.js';
 import { writeResource } from '../../src/state/apply/resources.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
+import { openMigratedDuckDb } from '../support/migrated-file.js';
 
 export const SCHEMA = 'LINKED_AUDIENCES';
 
@@ -44,7 +45,9 @@ export const AUDIENCE = Audience.parse({
   },
 });
 
+/** A warehouse with the state schema migrated: in memory, or a new file at `path`. */
 export async function openState(path = ':memory:'): Promise<Warehouse> {
+  if (path !== ':memory:' && !existsSync(path)) return openMigratedDuckDb(path, SCHEMA);
   const wh = await openDuckDb(path);
   await migrateState(wh, SCHEMA);
   return wh;

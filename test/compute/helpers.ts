@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quoteStateTable } from '../../src/dialect/identifiers.js';
 import { STATE_TABLES, stateTables, type StateTableKey } from '../../src/state/tables.js';
-import { migrateState } from '../../src/state/migrate.js';
-import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { openMigratedDuckDb } from '../support/migrated-file.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 
 export const SCHEMA = 'LINKED_AUDIENCES';
@@ -19,8 +18,7 @@ export function computeTables(wh: Warehouse, schema = SCHEMA): Record<StateTable
 export async function freshWarehouse(): Promise<{ wh: Warehouse; path: string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'linked-compute-'));
   const path = join(dir, 'warehouse.duckdb');
-  const wh = await openDuckDb(path);
-  await migrateState(wh, SCHEMA);
+  const wh = await openMigratedDuckDb(path, SCHEMA);
   return { wh, path, dir };
 }
 

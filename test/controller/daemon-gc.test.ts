@@ -4,10 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GcLoop, type GcReport } from '../../src/controller/gc-loop.js';
 import { DaemonObservability } from '../../src/observe/daemon.js';
 import { collectGarbage } from '../../src/state/retention/retention.js';
-import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { startServer, tempDir, type TestServer } from '../activation/helpers.js';
 import { makeProject, query, SCHEMA, type Spawned } from './daemon-project.js';
+import { openMigratedDuckDb } from '../support/migrated-file.js';
 
 /*
  * Retention in the background of `linked run`: a real daemon on a real DuckDB file with run history
@@ -89,11 +89,13 @@ describe('linked run: garbage collection in the background', () => {
     server = await startServer();
     const p = await makeProject(server.url);
     await oldHistory(p.db);
+    const started = Date.now();
     const daemon = p.spawnLinked('run', '--tick-seconds', '1', '--gc-every', '1s', '--no-gc');
     running.push(daemon);
     await daemon.waitFor(/premium-entered -> hook: 10 sent/);
-    // Several --gc-every intervals, had the loop been on.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Several --gc-every intervals since the start, had the loop been on (it collects one interval
+    // after the start, then every interval); the compute and the delivery took part of them.
+    await new Promise((r) => setTimeout(r, Math.max(0, started + 3000 - Date.now())));
     daemon.child.kill('SIGTERM');
     const end = await daemon.exited;
     expect(end.code).toBe(0);
@@ -114,8 +116,7 @@ describe('linked run: garbage collection in the background', () => {
 
   it('a collection that fails is reported (log, metrics) and the next one runs as usual', async () => {
     const db = join(tempDir(), 'w.duckdb');
-    const setup = await openDuckDb(db);
-    await migrateState(setup, SCHEMA);
+    const setup = await openMigratedDuckDb(db, SCHEMA);
     await setup.close();
     await oldHistory(db);
 

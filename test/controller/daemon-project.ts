@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { Audience, DataGraph, Desired } from '../../src/model/index.js';
 import { Destination } from '../../src/model/destination.js';
 import { EventEmitter } from '../../src/model/emitter.js';
-import { migrateState } from '../../src/state/migrate.js';
 import { writeResource } from '../../src/state/apply/resources.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { linkedInProcess } from '../support/linked-cli.js';
 import { writeManifest } from '../plan/fixtures.js';
+import { openMigratedDuckDb } from '../support/migrated-file.js';
 
 /*
  * A small project for the daemon's CLI tests: `profiles` (plan premium for every fifth user), the
@@ -51,9 +51,8 @@ export async function makeProject(webhookUrl: string, opts: { users?: number; ba
   const emitter = EventEmitter.parse({ key: 'premium-entered', audience: 'premium', destination: 'hook', trigger: 'audience_entered', sendForCurrent: true });
   const desired = Desired.parse({ stack: 'bank', warehouse: { type: 'duckdb', path: 'w.duckdb' }, graph, audiences: [audience], destinations: [destination], emitters: [emitter] });
   writeManifest(dir, desired);
-  const wh = await openDuckDb(db);
+  const wh = await openMigratedDuckDb(db, SCHEMA);
   try {
-    await migrateState(wh, SCHEMA);
     await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, CASE WHEN i % 5 = 0 THEN 'premium' ELSE 'basic' END AS plan FROM range(?) t(i)`, [opts.users ?? 50]);
     const ctx = { applyId: 'a', appliedAt: new Date(), appliedBy: null, commitSha: null, stack: 'bank' };
     await writeResource(wh, SCHEMA, 'data_graph', 'graph', desired.graph, ctx, true);

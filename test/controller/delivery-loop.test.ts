@@ -6,7 +6,7 @@ import { SharedFile } from '../../src/controller/shared-file.js';
 import { LeaseStore } from '../../src/state/control/leases.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, SCHEMA, seedBank, startServer, tempDir } from '../activation/helpers.js';
-import { migrateState } from '../../src/state/migrate.js';
+import { openMigratedDuckDb } from '../support/migrated-file.js';
 
 describe('the delivery loop', () => {
   it('two daemons never deliver one emitter at once: the second skips it while the first holds its lease', async () => {
@@ -20,8 +20,7 @@ describe('the delivery loop', () => {
       json(res, 200, {});
     });
     const path = join(tempDir(), 'w.duckdb');
-    const setup = await openDuckDb(path);
-    await migrateState(setup, SCHEMA);
+    const setup = await openMigratedDuckDb(path, SCHEMA);
     await seedBank(setup, 3);
     await applyResources(setup, {
       graph: GRAPH,
@@ -67,8 +66,7 @@ describe('the delivery loop', () => {
       json(res, 200, {});
     });
     const path = join(tempDir(), 'w.duckdb');
-    const setup = await openDuckDb(path);
-    await migrateState(setup, SCHEMA);
+    const setup = await openMigratedDuckDb(path, SCHEMA);
     await seedBank(setup, 3);
     await applyResources(setup, {
       graph: GRAPH,

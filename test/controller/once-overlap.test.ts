@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { readAppliedModel } from '../../src/compute/applied.js';
 import { compileAudience } from '../../src/compute/compile.js';
 import { Daemon } from '../../src/controller/daemon.js';
-import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { applyResources, AUDIENCE, GRAPH, json, SCHEMA, seedBank, startServer, tempDir } from '../activation/helpers.js';
+import { openMigratedDuckDb } from '../support/migrated-file.js';
 
 /* `run --once` delivers an audience's events while the next audiences compute. */
 describe('linked run --once', () => {
@@ -17,8 +17,7 @@ describe('linked run --once', () => {
       json(res, 200, {});
     });
     const path = join(tempDir(), 'w.duckdb');
-    const setup = await openDuckDb(path);
-    await migrateState(setup, SCHEMA);
+    const setup = await openMigratedDuckDb(path, SCHEMA);
     await seedBank(setup, 4);
     // `later` references `overdue-cards`, so it computes second.
     const later = { key: 'later', name: 'Later', enabled: true, condition: { kind: 'audience', audience: 'overdue-cards', source: 'linked', negate: false } };

@@ -4,9 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syncLoop, syncOnce, type PlanLike, type SyncResult, type SyncSteps } from '../../src/controller/sync-loop.js';
 import { recordSyncStatus } from '../../src/controller/sync-status.js';
 import { SyncStatusStore, type SyncStatusRow } from '../../src/state/control/sync-status.js';
-import { migrateState } from '../../src/state/migrate.js';
-import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
+import type { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { GitFixture } from '../github/git-fixture.js';
+import { openMigratedDuckDb } from '../support/migrated-file.js';
 
 const SCHEMA = 'LINKED_AUDIENCES';
 
@@ -170,8 +170,7 @@ describe('sync status in the state schema, driven by syncLoop', () => {
   let wh: DuckDbWarehouse;
   beforeEach(async () => {
     repo = new GitFixture();
-    wh = await openDuckDb(join(repo.root, 'state.duckdb'));
-    await migrateState(wh, SCHEMA);
+    wh = await openMigratedDuckDb(join(repo.root, 'state.duckdb'), SCHEMA);
   });
   afterEach(async () => {
     await wh.close();

@@ -9,9 +9,9 @@ import { deliverAll } from '../../src/activation/deliver.js';
 import { Audience, DataGraph, Desired, Destination, EventEmitter } from '../../src/model/index.js';
 import { writeResource } from '../../src/state/apply/resources.js';
 import { requestDirFor, writeRequestFile } from '../../src/controller/request-files.js';
-import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { writeManifest } from '../plan/fixtures.js';
+import { openMigratedDuckDb } from '../support/migrated-file.js';
 
 /*
  * The parts of the whole-daemon crash test (and bench/crash): a DuckDB project whose audience
@@ -167,9 +167,8 @@ export async function createProject(webhookUrl: string, users: number): Promise<
   const emitter = EventEmitter.parse({ key: EMITTER, audience: AUDIENCE, destination: 'hook', trigger: 'audience_membership_changed', sendForCurrent: true });
   const desired = Desired.parse({ stack: 'crash', warehouse: { type: 'duckdb', path: 'w.duckdb' }, graph, audiences: [audience], destinations: [destination], emitters: [emitter] });
   writeManifest(dir, desired);
-  const wh = await openDuckDb(db);
+  const wh = await openMigratedDuckDb(db, SCHEMA);
   try {
-    await migrateState(wh, SCHEMA);
     // DDL cannot bind the path; mkdtemp's name holds no quote.
     await wh.query(`CREATE VIEW main.profiles AS SELECT * FROM read_csv('${csv}', header = true, columns = {'user_id': 'VARCHAR', 'plan': 'VARCHAR'})`);
     const ctx = { applyId: 'a', appliedAt: new Date(), appliedBy: null, commitSha: null, stack: 'crash' };

@@ -7,10 +7,10 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Audience, DataGraph, Desired, Destination, EventEmitter } from '../../src/model/index.js';
 import { writeResource } from '../../src/state/apply/resources.js';
-import { migrateState } from '../../src/state/migrate.js';
-import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { writeManifest } from '../plan/fixtures.js';
+import { json, startServer, type TestServer } from '../activation/helpers.js';
 import { parseMetrics } from './prometheus.js';
+import { openMigratedDuckDb } from '../support/migrated-file.js';
 
 /*
  * `linked run --listen` as a platform team runs it: a real process on a real DuckDB file, its
@@ -25,6 +25,7 @@ let child: ChildProcess;
 let base: string;
 const lines: string[] = [];
 let stderr = '';
+let hook: TestServer;
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -52,6 +53,10 @@ function waitForLine(test: (record: Record<string, unknown>) => boolean): Promis
 }
 
 beforeAll(async () => {
+  // A destination that is down and asks to be retried in an hour: delivery gives up on the first
+  // answer, so the baseline's events stay in the outbox, and a SIGTERM does not wait out the
+  // retries and backoffs a destination that merely refused connections would get.
+  hook = await startServer((_req, _n, res) => json(res, 503, { error: 'down for maintenance' }, { 'retry-after': '3600' }));
   dir = mkdtempSync(join(tmpdir(), 'linked-observe-'));
   const graph = DataGraph.parse({ profile: { table: 'main.profiles', id: 'user_id', traits: ['plan'] } });
   const audience = Audience.parse({
@@ -61,12 +66,11 @@ beforeAll(async () => {
     schedule: { type: 'interval', every: '15m' },
     condition: { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'premium' } },
   });
-  const destination = Destination.parse({ key: 'hook', type: 'webhook', settings: { url: 'http://127.0.0.1:9/hook', headers: { Authorization: { secret: 'HOOK_TOKEN' } } } });
+  const destination = Destination.parse({ key: 'hook', type: 'webhook', settings: { url: `${hook.url}/hook`, headers: { Authorization: { secret: 'HOOK_TOKEN' } } } });
   const emitter = EventEmitter.parse({ key: 'premium-entered', audience: 'premium', destination: 'hook', trigger: 'audience_entered', sendForCurrent: true });
   const desired = Desired.parse({ stack: 'bank', warehouse: { type: 'duckdb', path: 'w.duckdb' }, graph, audiences: [audience], destinations: [destination], emitters: [emitter] });
   writeManifest(dir, desired);
-  const wh = await openDuckDb(join(dir, 'w.duckdb'));
-  await migrateState(wh, SCHEMA);
+  const wh = await openMigratedDuckDb(join(dir, 'w.duckdb'), SCHEMA);
   await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, CASE WHEN i % 5 = 0 THEN 'premium' ELSE 'basic' END AS plan FROM range(50) t(i)`);
   const ctx = { applyId: 'a', appliedAt: new Date(), appliedBy: null, commitSha: null, stack: 'bank' };
   await writeResource(wh, SCHEMA, 'data_graph', 'graph', graph, ctx, true);
@@ -92,6 +96,7 @@ afterAll(async () => {
     child.kill('SIGTERM');
     await exited;
   }
+  await hook?.close();
 });
 
 describe('linked run --listen / --log-format json', () => {
@@ -132,6 +137,9 @@ describe('linked run --listen / --log-format json', () => {
   }, 60_000);
 
   it('logs one JSON line per record, none holding the secret; SIGTERM stops it cleanly', async () => {
+    // The secret was in use: delivery sent it to the destination, and logged the refusal.
+    for (let i = 0; i < 300 && hook.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(hook.requests[0]?.headers.authorization).toBe(CANARY);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

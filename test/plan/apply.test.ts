@@ -7,12 +7,12 @@ import { buildPlan } from '../../src/plan/build.js';
 import { loadPlan, savePlan } from '../../src/plan/planfile.js';
 import { readProvenance } from '../../src/plan/provenance.js';
 import { ApplyLogStore } from '../../src/state/apply/apply-log.js';
-import { migrateState } from '../../src/state/migrate.js';
 import { readAppliedResources } from '../../src/state/apply/resources.js';
 import { sharedSession } from '../../src/state/session.js';
-import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
+import type { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { desired, rawDesired, tempDir } from './fixtures.js';
 import { PROVENANCE, planAndApply } from './helpers.js';
+import { openMigratedDuckDb } from '../support/migrated-file.js';
 
 const SCHEMA = 'LINKED_AUDIENCES';
 
@@ -21,8 +21,7 @@ describe('apply', () => {
   let dir: string;
   beforeEach(async () => {
     dir = tempDir();
-    wh = await openDuckDb(join(dir, 'w.duckdb'));
-    await migrateState(wh, SCHEMA);
+    wh = await openMigratedDuckDb(join(dir, 'w.duckdb'), SCHEMA);
   });
   afterEach(async () => wh.close());
 

@@ -1,16 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { buildPlan } from '../../src/plan/build.js';
-import { migrateState } from '../../src/state/migrate.js';
-import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
+import type { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { desired, rawDesired, tempDir } from './fixtures.js';
 import { planAndApply } from './helpers.js';
+import { openMigratedDuckDb } from '../support/migrated-file.js';
 
 describe('plan --impact', () => {
   let wh: DuckDbWarehouse;
   beforeEach(async () => {
-    wh = await openDuckDb(join(tempDir(), 'w.duckdb'));
-    await migrateState(wh, 'LINKED_AUDIENCES');
+    wh = await openMigratedDuckDb(join(tempDir(), 'w.duckdb'), 'LINKED_AUDIENCES');
     await wh.query(`CREATE TABLE main.profiles (user_id VARCHAR, email VARCHAR, plan VARCHAR, account_id VARCHAR)`);
     await wh.query(
       `INSERT INTO main.profiles VALUES ('u1', 'a@x', 'premium', NULL), ('u2', 'b@x', 'premium', NULL), ('u3', 'c@x', 'gold', NULL), ('u4', NULL, NULL, NULL)`,

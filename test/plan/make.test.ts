@@ -2,19 +2,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { buildPlan } from '../../src/plan/build.js';
 import { makePlan } from '../../src/plan/make.js';
-import { migrateState } from '../../src/state/migrate.js';
 import { readAppliedResources } from '../../src/state/apply/resources.js';
-import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
+import type { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { desired, rawDesired, tempDir } from './fixtures.js';
 import { planAndApply } from './helpers.js';
+import { openMigratedDuckDb } from '../support/migrated-file.js';
 
 const SCHEMA = 'LINKED_AUDIENCES';
 
 describe('plan diff', () => {
   let wh: DuckDbWarehouse;
   beforeEach(async () => {
-    wh = await openDuckDb(join(tempDir(), 'w.duckdb'));
-    await migrateState(wh, SCHEMA);
+    wh = await openMigratedDuckDb(join(tempDir(), 'w.duckdb'), SCHEMA);
   });
   afterEach(async () => wh.close());
 

@@ -1,9 +1,13 @@
 import { buildSync } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
-const CACHE = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'linked-test-fixtures');
+// In the checkout's own .tmp/: node_modules may be shared with other checkouts (a symlink), whose
+// test runs would drop this run's bundles.
+const CACHE = join(import.meta.dirname, '..', '..', '.tmp', 'fixture-bundles');
+/** Bundles untouched this long belong to no run still going. */
+const STALE_MS = 24 * 3_600_000;
 const bundles = new Map<string, string>();
 
 /**
@@ -35,13 +39,34 @@ export function fixtureArgs(file: string): string[] {
       const partial = `${bundle}.${process.pid}.partial`;
       writeFileSync(partial, code);
       renameSync(partial, bundle);
+    } else {
+      // In use again: not stale for clearFixtureBundles.
+      const now = new Date();
+      utimesSync(bundle, now, now);
     }
     bundles.set(file, bundle);
   }
   return [bundle];
 }
 
-/** Drops the bundles of earlier runs (each source change leaves one): called once before the tests. */
+/**
+ * Drops the bundles of earlier runs (each source change leaves one): called once before the
+ * tests. Only stale ones: another test run in this checkout may be using the others.
+ */
 export function clearFixtureBundles(): void {
-  rmSync(CACHE, { recursive: true, force: true });
+  let names: string[];
+  try {
+    names = readdirSync(CACHE);
+  } catch {
+    return;
+  }
+  const before = Date.now() - STALE_MS;
+  for (const name of names) {
+    const file = join(CACHE, name);
+    try {
+      if (statSync(file).mtimeMs < before) rmSync(file, { force: true });
+    } catch {
+      // Gone already: another run cleared it.
+    }
+  }
 }
