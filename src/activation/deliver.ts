@@ -278,6 +278,7 @@ async function drainPages(ctx: Ctx, r: ResolvedEmitter, pages: PageStream, recor
       return 'partial';
     }
     budget.startPage();
+    await records.oneLeft();
     const sending = sendPage(ctx.sender, r, page, counts, budget);
     next = pages.next();
     // Failures of the prefetch and of the commit surface when awaited; not unhandled meanwhile.

@@ -32,6 +32,8 @@ export function handledPrefix(page: BuiltPage, outcome: PageOutcome, counts: Run
  */
 export class PageRecords {
   private committing: Promise<Cursor>;
+  /** Every commit queued before the last one. */
+  private beforeLast: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly recorder: DeliveryRecorder,
@@ -46,6 +48,7 @@ export class PageRecords {
 
   /** Queues the commit of a handled prefix; its failure surfaces from settled(). */
   commit(prefix: HandledPrefix): void {
+    this.beforeLast = this.committing.catch(() => undefined);
     this.committing = this.committing.then(async (cursor) => {
       const committed = await this.recorder.commitPage({
         runId: this.runId,
@@ -65,6 +68,16 @@ export class PageRecords {
       return committed;
     });
     this.committing.catch(() => undefined);
+  }
+
+  /**
+   * Resolves once at most one commit is left to do (failures surface from settled()). The next
+   * page is sent only then, so a crash resends at most two pages: the one being sent and the one
+   * being recorded. Without it, commits slower than sends would fall further behind, and a crash
+   * would resend every page acknowledged but not yet recorded.
+   */
+  oneLeft(): Promise<unknown> {
+    return this.beforeLast;
   }
 
   /** The cursor once every queued commit is done. */

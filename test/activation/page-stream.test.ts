@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliverAll } from '../../src/activation/deliver.js';
-import type { Warehouse } from '../../src/warehouse/types.js';
+import type { QueryOptions, Row, Warehouse } from '../../src/warehouse/types.js';
 import { FaultyWarehouse } from '../compute/faulty.js';
 import { recordingWarehouse } from '../support/recording-warehouse.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
@@ -91,5 +91,62 @@ describe('deliverAll with reads of several pages', () => {
     const all = sent().map((e) => e.userId);
     // What the second run sent is the rest, from the stop on.
     expect(all.slice(firstIds.length)).toEqual([...Array.from({ length: 15 }, (_, i) => `u${i + 1}`), ...Array.from({ length: 15 }, (_, i) => `u${i + 1}`)].slice(first.sent));
+  });
+});
+
+/** Sending and recording overlap by one page: while page n is sent, page n - 1 may still be recorded, never n - 2. */
+describe('deliverAll with commits slower than sends', () => {
+  let wh: Warehouse;
+  let server: TestServer;
+  let recorded = 0;
+  const recordedWhenSent: number[] = [];
+
+  /** The warehouse with every page's record slowed down, counting the pages recorded. */
+  function slowRecords(inner: Warehouse): Warehouse {
+    const slow: Warehouse = {
+      dialect: inner.dialect,
+      query: async <T = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions) => {
+        const page = /^INSERT INTO "\w+"\."delivery_pages"/.test(sql);
+        if (page) await new Promise((r) => setTimeout(r, 100));
+        const result = await inner.query<T>(sql, params, options);
+        if (page) recorded++;
+        return result;
+      },
+      stream: (sql, params, pageSize, options) => inner.stream(sql, params, pageSize, options),
+      transaction: (fn) => inner.transaction((tx) => fn(tx === inner ? slow : slowRecords(tx))),
+      describeTable: (table) => inner.describeTable(table),
+      close: () => inner.close(),
+    };
+    return slow;
+  }
+
+  beforeEach(async () => {
+    recorded = 0;
+    recordedWhenSent.length = 0;
+    wh = await openState();
+    await seedBank(wh, 20);
+    server = await startServer((_req, _n, res) => {
+      recordedWhenSent.push(recorded);
+      json(res, 200, {});
+    });
+    await applyResources(wh, {
+      graph: GRAPH,
+      audiences: [AUDIENCE],
+      destinations: [{ key: 'hook', type: 'webhook', batchSize: 2, settings: { url: `${server.url}/hook`, batch: true } }],
+      emitters: [{ key: 'entered', audience: 'overdue-cards', destination: 'hook', trigger: 'audience_entered' }],
+    });
+    await insertOutbox(wh, Array.from({ length: 12 }, (_, i) => ({ kind: 'entered' as const, profileId: `u${i + 1}` })));
+  });
+  afterEach(async () => {
+    await server.close();
+    await wh.close();
+  });
+
+  it('sends a page only once every page before the previous one is recorded, so a crash resends at most two pages', async () => {
+    const summary = await deliverAll(slowRecords(wh), SCHEMA, { pageSize: 2, concurrency: 1 });
+    expect(summary.emitters).toMatchObject([{ status: 'delivered', sent: 12 }]);
+    // One request per page of two events: page n went out once pages 0 .. n - 2 were recorded.
+    expect(recordedWhenSent).toHaveLength(6);
+    recordedWhenSent.forEach((done, n) => expect(done, `pages recorded when page ${n} was sent`).toBeGreaterThanOrEqual(n - 1));
   });
 });
