@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliverAll } from '../../src/activation/deliver.js';
-import type { QueryOptions, Row, Warehouse } from '../../src/warehouse/types.js';
+import type { Warehouse } from '../../src/warehouse/types.js';
 import { FaultyWarehouse } from '../compute/faulty.js';
 import { recordingWarehouse } from '../support/recording-warehouse.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
@@ -101,25 +101,6 @@ describe('deliverAll with commits slower than sends', () => {
   let recorded = 0;
   const recordedWhenSent: number[] = [];
 
-  /** The warehouse with every page's record slowed down, counting the pages recorded. */
-  function slowRecords(inner: Warehouse): Warehouse {
-    const slow: Warehouse = {
-      dialect: inner.dialect,
-      query: async <T = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions) => {
-        const page = /^INSERT INTO "\w+"\."delivery_pages"/.test(sql);
-        if (page) await new Promise((r) => setTimeout(r, 100));
-        const result = await inner.query<T>(sql, params, options);
-        if (page) recorded++;
-        return result;
-      },
-      stream: (sql, params, pageSize, options) => inner.stream(sql, params, pageSize, options),
-      transaction: (fn) => inner.transaction((tx) => fn(tx === inner ? slow : slowRecords(tx))),
-      describeTable: (table) => inner.describeTable(table),
-      close: () => inner.close(),
-    };
-    return slow;
-  }
-
   beforeEach(async () => {
     recorded = 0;
     recordedWhenSent.length = 0;
@@ -143,7 +124,10 @@ describe('deliverAll with commits slower than sends', () => {
   });
 
   it('sends a page only once every page before the previous one is recorded, so a crash resends at most two pages', async () => {
-    const summary = await deliverAll(slowRecords(wh), SCHEMA, { pageSize: 2, concurrency: 1 });
+    const slowRecords = new FaultyWarehouse(wh, [{ pattern: /^INSERT INTO "\w+"\."delivery_pages"/, times: Number.POSITIVE_INFINITY, delayMs: 100 }]);
+    // Called once each page's record is committed.
+    const onProgress = () => recorded++;
+    const summary = await deliverAll(slowRecords, SCHEMA, { pageSize: 2, concurrency: 1, onProgress });
     expect(summary.emitters).toMatchObject([{ status: 'delivered', sent: 12 }]);
     // One request per page of two events: page n went out once pages 0 .. n - 2 were recorded.
     expect(recordedWhenSent).toHaveLength(6);

@@ -2,13 +2,15 @@ import type { QueryOptions, QueryResult, Row, Warehouse } from '../../src/wareho
 
 /**
  * A real warehouse with injected failures: statements matching `pattern` throw `error()` for
- * their first `times` executions. Used to reach the policy rows no honest query can trigger
- * on demand (a transient internal error, a failing load).
+ * their first `times` executions, or (queries only) wait `delayMs` before they run. Used to reach
+ * the policy rows no honest query can trigger on demand (a transient internal error, a failing
+ * load) and the orderings only a slow warehouse shows.
  */
 export interface Fault {
   pattern: RegExp;
   times: number;
-  error: () => Error;
+  error?: () => Error;
+  delayMs?: number;
 }
 
 export class FaultyWarehouse implements Warehouse {
@@ -25,16 +27,22 @@ export class FaultyWarehouse implements Warehouse {
   get dialect() {
     return this.inner.dialect;
   }
-  private check(sql: string) {
+  /** Throws the error of a matching fault; otherwise returns how long the statement is to wait. */
+  private check(sql: string): number {
+    let delayMs = 0;
     for (const f of this.faults) {
       if (!f.pattern.test(sql)) continue;
       const n = this.hits.get(f) ?? 0;
       this.hits.set(f, n + 1);
-      if (n < f.times) throw f.error();
+      if (n >= f.times) continue;
+      if (f.error) throw f.error();
+      delayMs = Math.max(delayMs, f.delayMs ?? 0);
     }
+    return delayMs;
   }
   async query<T = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<T>> {
-    this.check(sql);
+    const delayMs = this.check(sql);
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
     return this.inner.query<T>(sql, params, options);
   }
   stream<T = Row>(sql: string, params?: readonly unknown[], pageSize?: number, options?: QueryOptions): AsyncIterable<T[]> {
