@@ -29,6 +29,7 @@ import { DataGraph } from '../../src/model/graph.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { writeResource } from '../../src/state/apply/resources.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { compiledEntry } from '../compiled.js';
 import { startSink } from '../http-sink.js';
 
 // The delivering child gets the sizes through the environment (its argv names the database).
@@ -37,6 +38,8 @@ const PAGE_SIZE = Number(process.env.BENCH_PAGE ?? (process.env.BENCH_PAGE = pro
 const BATCH = Number(process.env.BENCH_BATCH ?? (process.env.BENCH_BATCH = process.argv[4] ?? '1000'));
 const CONCURRENCY = 4;
 const DUCKDB_MEMORY = process.env.BENCH_DUCKDB_MEMORY;
+// The delivery runs compiled, as `linked deliver` does; BENCH_CHILD=tsx runs it through tsx's loader instead.
+const THROUGH_TSX = process.env.BENCH_CHILD === 'tsx';
 const SCHEMA = 'LINKED_AUDIENCES';
 
 const graph = DataGraph.parse({
@@ -147,15 +150,17 @@ interface DeliveryFigures {
 }
 
 /**
- * The delivery itself runs in a fresh process, as `linked deliver` does: the parent's setup (a
- * million outbox rows written through DuckDB) would otherwise count in the RSS.
+ * The delivery itself runs in a fresh process of compiled code, as `linked deliver` does: the
+ * parent's setup (a million outbox rows written through DuckDB) would otherwise count in the RSS.
  */
 async function deliverInChild(dbFile: string): Promise<DeliveryFigures> {
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the delivering process there (open it in Chrome's DevTools).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   // BENCH_NODE_FLAGS: more node flags for the delivering process (e.g. --single-threaded-gc).
   if (process.env.BENCH_NODE_FLAGS) profile.push(...process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean));
-  const child = fork(fileURLToPath(import.meta.url), ['--child', dbFile], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const self = fileURLToPath(import.meta.url);
+  const [entry, execArgv] = THROUGH_TSX ? [self, ['--import', 'tsx', ...profile]] : [compiledEntry(self), profile];
+  const child = fork(entry, ['--child', dbFile], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve(m as DeliveryFigures));
     child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the delivering process exited with ${code}`))));
@@ -265,7 +270,7 @@ async function main() {
     // CPU time moves far less than wall time with the load of a shared machine: what each side costs per event.
     const us = (cpuSeconds: number) => `${((cpuSeconds * 1e6) / N).toFixed(1)} µs`;
     console.log(`CPU per event (user + system of the sending process): deliverAll ${us(d.cpuSeconds)} (main thread ${us(d.mainCpuSeconds)}, other threads ${us(d.cpuSeconds - d.mainCpuSeconds)}), bare loop ${us(bare.cpuSeconds)}; ratio bare / deliverAll ${(bare.cpuSeconds / d.cpuSeconds).toFixed(2)}`);
-    console.log(`delivering process: RSS at start ${mb(d.rssBefore)} (DuckDB memory_limit ${DUCKDB_MEMORY ?? 'default'}), peak during delivery ${mb(d.peak)}`);
+    console.log(`delivering process (${THROUGH_TSX ? 'through tsx' : 'compiled'}): RSS at start ${mb(d.rssBefore)} (DuckDB memory_limit ${DUCKDB_MEMORY ?? 'default'}), peak during delivery ${mb(d.peak)}`);
     console.log(`  V8 heap committed: ${mb(d.heapBefore)} at start, peak ${mb(d.peakHeap)}; RSS beside it (DuckDB, malloc, buffers, code): ${mb(d.rssBefore - d.heapBefore)} at start, peak ${mb(d.peakNative)}`);
     const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
     console.log(`goals: >= 50,000 events/s: ${met(rate >= 50_000)}; >= 0.40 of the bare loop: ${met(rate / bareRate >= 0.4)}; RSS < 256 MB: ${met(d.peak < 256 * 1024 * 1024)}`);
