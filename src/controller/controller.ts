@@ -255,22 +255,29 @@ export async function syncStatuses(
   now = new Date(),
   log?: (line: string) => void,
 ): Promise<Map<string, AudienceStatusRow>> {
-  const current = new Map((await readStatuses(wh, schema)).map((s) => [s.audienceKey, s]));
+  const read = async () => new Map((await readStatuses(wh, schema)).map((s) => [s.audienceKey, s]));
+  const current = await read();
+  // Read again only when something changed: a tick with nothing to sync costs one read.
+  let changed = false;
+  const update = (key: string, patch: Parameters<typeof updateStatus>[3]) => {
+    changed = true;
+    return updateStatus(wh, schema, key, patch);
+  };
   for (const a of model.audiences) {
     const s = current.get(a.key);
-    if (!a.enabled && s?.status !== 'Disabled') await updateStatus(wh, schema, a.key, { status: 'Disabled' });
+    if (!a.enabled && s?.status !== 'Disabled') await update(a.key, { status: 'Disabled' });
     if (a.enabled && (!s || s.status === 'Disabled')) {
       const last = s?.lastRunId ? (await readRun(wh, schema, s.lastRunId))?.status : undefined;
-      await updateStatus(wh, schema, a.key, { status: last === 'Live' ? 'Live' : last === 'Failed' ? 'Failed' : 'Computing' });
+      await update(a.key, { status: last === 'Live' ? 'Live' : last === 'Failed' ? 'Failed' : 'Computing' });
     }
     if (a.enabled && s?.nextRunAt && !s.paused) {
       const latest = async () => (await readRuns(wh, schema, { audienceKey: a.key, limit: 1 }))[0]?.startedAt;
       const moved = await followedNextRun(a.schedule, s.nextRunAt, now, latest);
       if (moved) {
-        await updateStatus(wh, schema, a.key, { nextRunAt: moved });
+        await update(a.key, { nextRunAt: moved });
         log?.(`${a.key}: schedule changed, next run ${moved.toISOString()}`);
       }
     }
   }
-  return new Map((await readStatuses(wh, schema)).map((s) => [s.audienceKey, s]));
+  return changed ? read() : current;
 }

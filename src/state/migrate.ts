@@ -4,6 +4,8 @@ import { execute } from '../warehouse/execute.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { MIGRATIONS } from './migrations/index.js';
 
+const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+
 /**
  * Creates the state schema and brings it to the latest version (decision D5: DDL happens here and
  * only here; everything else is DML). Safe to call on every command: a current schema costs one
@@ -15,6 +17,16 @@ export async function migrateState(
   /** Stop after this version (tests of a migration start from the version before it). */
   options: { upTo?: number } = {},
 ): Promise<{ from: number; to: number }> {
+  const target = Math.min(options.upTo ?? Infinity, LATEST_VERSION);
+  // Read before anything is created: a current state costs this one query, and no DDL (a DDL
+  // statement drops DuckDB's kept prepared statements; on Snowflake it is a round trip per command
+  // and per controller tick). Any failure (no schema yet, no version table) takes the full path,
+  // which surfaces a real error itself.
+  const current = await readStateVersion(wh, schemaName).then(
+    (v) => v.current,
+    () => undefined,
+  );
+  if (current !== undefined && current >= target) return { from: current, to: current };
   const schema = quoteIdent(wh.dialect, schemaName);
   const versionTable = `${schema}.${quoteIdent(wh.dialect, 'schema_version')}`;
   const versions = { schema: schemaName, name: 'schema_version' };
@@ -42,5 +54,5 @@ export async function migrateState(
  */
 export async function readStateVersion(wh: Warehouse, schemaName: string): Promise<{ current: number; latest: number }> {
   const { rows } = await execute(wh, select({ v: fn('MAX', ref('version')) }, { from: fromState({ schema: schemaName, name: 'schema_version' }) }));
-  return { current: Number(Object.values(rows[0] ?? {})[0] ?? 0), latest: Math.max(...MIGRATIONS.map((m) => m.version)) };
+  return { current: Number(Object.values(rows[0] ?? {})[0] ?? 0), latest: LATEST_VERSION };
 }

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { readRuns, readStatus } from '../../src/compute/status.js';
 import { Controller } from '../../src/controller/controller.js';
-import { Audience, DataGraph } from '../../src/model/index.js';
-import { writeResource } from '../../src/state/apply/resources.js';
 import { WarehouseError } from '../../src/warehouse/errors.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
-import { SCHEMA, freshWarehouse } from '../compute/helpers.js';
+import { SCHEMA } from '../compute/helpers.js';
 import { FaultyWarehouse, type Fault } from '../compute/faulty.js';
+import { twoAudiences } from './two-audiences.js';
 
 /*
  * A run that cannot start is never dropped from a tick: it is recorded as Failed when its kickoff
@@ -17,18 +16,7 @@ const FAST = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 };
 const busy = () => new WarehouseError('WAREHOUSE_INTERNAL', 'the warehouse is busy (injected)', true);
 const broken = () => new WarehouseError('WAREHOUSE', 'lease table unreadable (injected)', false);
 
-async function project() {
-  const { wh, path } = await freshWarehouse();
-  await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, 'premium' AS plan FROM range(5) t(i)`);
-  const ctx = { applyId: 'a1', appliedAt: new Date(), appliedBy: null, commitSha: null, stack: 's' };
-  await writeResource(wh, SCHEMA, 'data_graph', 'graph', DataGraph.parse({ profile: { table: 'main.profiles', id: 'user_id', traits: ['plan'] } }), ctx, true);
-  for (const key of ['first', 'second']) {
-    const audience = Audience.parse({ key, name: key, enabled: true, schedule: { type: 'interval', every: '1h' }, condition: { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'premium' } } });
-    await writeResource(wh, SCHEMA, 'audience', key, audience, ctx, true);
-  }
-  await wh.close();
-  return path;
-}
+const project = () => twoAudiences();
 
 function controllerWith(path: string, faults: Fault[], log: string[]) {
   return new Controller({ open: async () => new FaultyWarehouse(await openDuckDb(path), faults), schema: SCHEMA, retry: FAST, log: (l) => log.push(l) });

@@ -4,6 +4,7 @@ import { migrateState } from '../../src/state/migrate.js';
 import { migration as indexFreeWrites } from '../../src/state/migrations/006_index_free_writes.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { tempDir } from '../plan/fixtures.js';
+import { recordingWarehouse } from '../support/recording-warehouse.js';
 
 const SCHEMA = 'LINKED_AUDIENCES';
 const S = `"${SCHEMA}"`;
@@ -57,5 +58,27 @@ describe('migration 006: the snapshot and the outbox without primary keys on Duc
 
   it('changes nothing on Snowflake, which does not enforce primary keys', () => {
     expect(indexFreeWrites.up(S, 'snowflake')).toEqual([]);
+  });
+});
+
+describe('migrateState on a current state', () => {
+  it('costs one read and no DDL; a missing or older state is brought up to date', async () => {
+    const wh = await openDuckDb(join(tempDir(), 'w.duckdb'));
+    try {
+      const fresh = await migrateState(wh, SCHEMA, { upTo: 5 });
+      expect(fresh.from).toBe(0);
+      const { wh: recorded, statements } = recordingWarehouse(wh);
+      const latest = (await migrateState(recorded, SCHEMA)).to;
+      expect(latest).toBeGreaterThan(5);
+      const upgrade = statements.length;
+      expect(upgrade).toBeGreaterThan(1);
+
+      expect(await migrateState(recorded, SCHEMA)).toEqual({ from: latest, to: latest });
+      const current = statements.slice(upgrade).map((s) => s.sql);
+      expect(current).toHaveLength(1);
+      expect(current[0]).toMatch(/^SELECT MAX\("version"\)/);
+    } finally {
+      await wh.close();
+    }
   });
 });
