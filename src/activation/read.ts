@@ -28,6 +28,21 @@ export class EmitterReader {
     return cursorIsCurrent(cursor, r.createdAt) ? cursor : this.cursors.start(r.emitter, r.createdAt, now);
   }
 
+  /**
+   * Which of these emitters have something to deliver: their cursors read in one statement (an
+   * emitter without a current one has it started, once), then one check of the rows after them,
+   * whatever the number of emitters.
+   */
+  async withRows(emitters: readonly ResolvedEmitter[], now: Date): Promise<Set<string>> {
+    const cursors = await this.cursors.readAll();
+    const positions: { emitter: EventEmitter; cursor: Cursor }[] = [];
+    for (const r of emitters) {
+      const cursor = cursors.get(r.emitter.key);
+      positions.push({ emitter: r.emitter, cursor: cursorIsCurrent(cursor, r.createdAt) ? cursor : await this.cursors.start(r.emitter, r.createdAt, now) });
+    }
+    return this.outbox.emittersWithRows(positions);
+  }
+
   /** The next page after `pos`, or undefined when nothing is left. */
   async page(emitter: EventEmitter, pos: Cursor, pageSize: number): Promise<SourcePage | undefined> {
     const rows = await this.outbox.readPage(emitter, pos, pageSize);

@@ -1,6 +1,7 @@
 import { deliverAll, type DeliverOptions, type DeliveryProgress, type EmitterDelivery } from '../activation/deliver.js';
-import { emittersOf, readActivationModel, resolveEmitter, type ActivationModel } from '../activation/emitter-context.js';
+import { emittersOf, readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from '../activation/emitter-context.js';
 import { EmitterReader } from '../activation/read.js';
+import type { EventEmitter } from '../model/emitter.js';
 import { LeaseStore } from '../state/control/leases.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { heartbeatInterval, startHeartbeat } from './lease.js';
@@ -176,15 +177,15 @@ export class DeliveryLoop {
     const now = Date.now();
     const { model, ready } = await this.withWarehouse(async (wh) => {
       const model = await readActivationModel(wh, this.o.schema, this.o.stack);
-      const keys: { key: string; trigger: DeliveryTrigger }[] = [];
-      for (const e of emittersOf(model)) {
-        if (this.inFlight.has(e.key)) continue;
+      const idle = emittersOf(model).filter((e) => {
         const retry = this.retryAt.get(e.key);
-        if (retry && retry.at > now) continue;
-        if (!(await hasPending(wh, this.o.schema, model, e.key))) continue;
-        keys.push({ key: e.key, trigger: kicked.has(e.audience) ? 'compute' : retry ? 'retry' : 'poll' });
-      }
-      return { model, ready: keys };
+        return !this.inFlight.has(e.key) && !(retry && retry.at > now);
+      });
+      const pending = await withWork(wh, this.o.schema, model, idle);
+      const ready = idle
+        .filter((e) => pending.has(e.key))
+        .map((e) => ({ key: e.key, trigger: (kicked.has(e.audience) ? 'compute' : this.retryAt.has(e.key) ? 'retry' : 'poll') as DeliveryTrigger }));
+      return { model, ready };
     });
     for (const { key, trigger } of ready) {
       if (this.stopped) return;
@@ -282,19 +283,19 @@ export class DeliveryLoop {
   }
 }
 
-/** Whether the emitter has rows after its cursor (new rows or replayed ones). Unresolvable emitters count as pending: the pass reports why. */
-async function hasPending(wh: Warehouse, schema: string, model: ActivationModel, emitterKey: string): Promise<boolean> {
-  const emitter = model.applied?.emitter(emitterKey);
-  if (!emitter) return false;
-  let resolved;
-  try {
-    resolved = resolveEmitter(model, emitter);
-  } catch {
-    return true;
+/** Of these emitters, the ones with rows to deliver; one whose applied spec cannot resolve has (its pass reports why). */
+async function withWork(wh: Warehouse, schema: string, model: ActivationModel, emitters: readonly EventEmitter[]): Promise<Set<string>> {
+  const resolved: ResolvedEmitter[] = [];
+  const out = new Set<string>();
+  for (const e of emitters) {
+    try {
+      resolved.push(resolveEmitter(model, e));
+    } catch {
+      out.add(e.key);
+    }
   }
-  const reader = new EmitterReader(wh, schema);
-  const cursor = await reader.cursor(resolved, new Date());
-  return (await reader.page(emitter, cursor, 1)) !== undefined;
+  for (const key of await new EmitterReader(wh, schema).withRows(resolved, new Date())) out.add(key);
+  return out;
 }
 
 /** Two passes of one emitter as one: counts summed, the last pass's status and error. */

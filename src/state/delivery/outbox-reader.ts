@@ -17,6 +17,7 @@ import {
   type Query,
   type Select,
   type SelectColumn,
+  unionAll,
 } from '../../dialect/ast.js';
 import { ENTITY_TRIGGERS, type EventEmitter } from '../../model/emitter.js';
 import type { Row } from '../../warehouse/types.js';
@@ -78,6 +79,26 @@ export class OutboxReader extends DeliveryStore {
       from: stateTable(this.t.outbox, 's'),
       where: and(compare('>', sysCol('s', 'id'), param(afterId)), compare('<=', sysCol('s', 'id'), param(throughId)), outboxFilter(emitter, 's')),
     });
+  }
+
+  /**
+   * Which of these emitters have rows after their cursors (backfill or outbox, as readPage reads
+   * them), in one statement: a serving daemon looks at every emitter every few seconds, and one
+   * round trip per emitter would make an idle look cost as many statements as there are emitters.
+   */
+  async emittersWithRows(items: readonly { emitter: EventEmitter; cursor: Cursor }[]): Promise<Set<string>> {
+    if (items.length === 0) return new Set();
+    const anyRow = (from: ReturnType<typeof stateTable>, where: Expr) => exists(select([{ expr: ONE, as: 'one' }], { from, where }));
+    const checks = items.map(({ emitter, cursor }) => {
+      const outbox = anyRow(stateTable(this.t.outbox, 'o'), and(compare('>', sysCol('o', 'id'), param(cursor.lastOutboxId)), outboxFilter(emitter, 'o')));
+      const backfill =
+        cursor.backfillDone < cursor.backfillTotal
+          ? [anyRow(stateTable(this.t.delivery_backfill, 'b'), and(eq(sysCol('b', 'emitter_key'), param(emitter.key)), compare('>', sysCol('b', 'seq'), param(cursor.backfillDone))))]
+          : [];
+      return select({ emitter_key: sysCol('c', 'emitter_key') }, { from: stateTable(this.t.delivery_cursors, 'c'), where: and(eq(sysCol('c', 'emitter_key'), param(emitter.key)), or(...backfill, outbox)) });
+    });
+    const { rows } = await this.run(checks.length === 1 ? checks[0] : unionAll(...checks));
+    return new Set(rows.map((r) => String(this.get(r, 'emitter_key'))));
   }
 
   /** How many rows are waiting for an emitter after its cursor (backfill included). */
