@@ -6,6 +6,7 @@ import { Controller, type ControllerOptions, type TickReport } from './controlle
 import { DeliveryLoop, type DeliveryLoopOptions, type DeliveryReport, type DeliveryTuning } from './delivery-loop.js';
 import { waitersDirFor } from './file-waiters.js';
 import { GcLoop, type GcReport } from './gc-loop.js';
+import { KeptConnections } from './kept-connections.js';
 import { SharedFile } from './shared-file.js';
 
 /** `linked run`'s daemon; the delivery loop's observers (`onDelivery`, `onBatch`) pass on to it as they are. */
@@ -53,16 +54,19 @@ export class Daemon {
   /**
    * The daemon's way into the warehouse, for work beside its loops (the git sync's plan and apply,
    * the dashboard's reads): on DuckDB a handle on the shared file, so that work queues with the
-   * daemon's own statements instead of waiting for the file.
+   * daemon's own statements instead of waiting for the file; elsewhere a kept connection.
    */
   readonly open: () => Promise<Warehouse>;
   private readonly shared?: SharedFile;
+  private readonly kept?: KeptConnections;
 
   constructor(o: DaemonOptions) {
     this.id = o.id ?? `${o.compute === false ? 'deliverer' : 'controller'}:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.shared = o.duckDbFile ? new SharedFile({ open: o.open, waitersDir: waitersDirFor(o.duckDbFile), log: o.log }) : undefined;
+    this.kept = o.duckDbFile ? undefined : new KeptConnections(o.open);
     const shared = this.shared;
-    const open: () => Promise<Warehouse> = shared ? async () => shared.handle() : o.open;
+    const kept = this.kept;
+    const open: () => Promise<Warehouse> = shared ? async () => shared.handle() : () => kept!.open();
     this.open = open;
     if (o.compute !== false) {
       this.controller = new Controller({
@@ -128,6 +132,7 @@ export class Daemon {
   async stop(): Promise<void> {
     await Promise.all([this.controller?.stop(), this.delivery?.stop(), this.gc?.stop()]);
     await this.shared?.close();
+    await this.kept?.close();
   }
 }
 

@@ -1,0 +1,45 @@
+import type { Warehouse } from '../warehouse/types.js';
+
+/**
+ * The warehouse connections a serving daemon keeps open between its ticks, delivery looks and
+ * passes, each of which opens and closes one. On Snowflake opening one is a login (a round trip,
+ * a new session, a row in the account's login history): without keeping them, an idle daemon logs
+ * in several times a minute, for months. A lent connection's `close()` gives it back; one is
+ * closed for good only beyond `maxIdle` idle ones, or when the daemon stops. Any idle connection
+ * serves any work, since nothing the daemon does relies on session state (the query tag and time
+ * zone travel with each statement, and every transaction ends before its unit returns).
+ */
+export class KeptConnections {
+  private readonly idle: Warehouse[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly openConnection: () => Promise<Warehouse>,
+    private readonly maxIdle = 8,
+  ) {}
+
+  /** An idle connection, or a new one; its `close()` gives it back. */
+  async open(): Promise<Warehouse> {
+    const wh = this.idle.pop() ?? (await this.openConnection());
+    let lent = true;
+    return {
+      dialect: wh.dialect,
+      query: (sql, params, options) => wh.query(sql, params, options),
+      stream: (sql, params, pageSize, options) => wh.stream(sql, params, pageSize, options),
+      transaction: (fn) => wh.transaction(fn),
+      describeTable: (table) => wh.describeTable(table),
+      close: async () => {
+        if (!lent) return;
+        lent = false;
+        if (this.closed || this.idle.length >= this.maxIdle) await wh.close();
+        else this.idle.push(wh);
+      },
+    };
+  }
+
+  /** Closes the idle connections; connections still lent close when they are given back. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.idle.splice(0).map((wh) => wh.close().catch(() => undefined)));
+  }
+}
