@@ -41,7 +41,11 @@ export interface DeliverOptions {
   model?: ActivationModel;
   /** The clock of the delivery record and of retry budgets. Default the system clock (tests move it by hours). */
   now?: () => Date;
-  /** Stops before sending the next page (the page in flight is sent and recorded): a daemon's SIGTERM. */
+  /**
+   * A daemon's SIGTERM: stops before sending the next page, and cuts short a wait before retrying
+   * a request (the requests in flight are answered and the page's handled part recorded; the rest
+   * stays after the cursor).
+   */
   signal?: AbortSignal;
   /**
    * An emitter with nothing after its cursor records no delivery run and is left out of the

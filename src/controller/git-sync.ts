@@ -68,6 +68,11 @@ export class GitSync {
   private desired?: Desired;
   /** The checkout the last synth read: its HEAD is the provenance of an apply. */
   private checkout?: string;
+  /**
+   * The commit whose synth is in lastSynthOf(dir). Only a success sets it (a failed synth is
+   * retried next attempt); a restarted controller synthesizes once again.
+   */
+  private synthesizedCommit?: string;
   private daemon?: Daemon;
   private daemonWarehouse = '';
   private migrated = false;
@@ -85,16 +90,20 @@ export class GitSync {
   }
 
   readonly steps: SyncSteps<GitPlan> = {
-    synth: async (checkout) => {
+    synth: async (checkout, commit) => {
       this.checkout = checkout;
+      const outDir = lastSynthOf(this.o.dir);
+      // An unchanged commit synthesizes to the same output: the plan, made on every attempt, is what
+      // finds drift. Synthesizing again would only keep a core busy at short intervals.
+      if (commit === this.synthesizedCommit && existsSync(join(outDir, 'manifest.json'))) return outDir;
       await installDependencies(checkout, this.o.log);
       // Synthesized aside, then swapped in: a failed synth leaves <dir>/cdktf.out at the last good
       // commit, so `linked status --dir <dir>` and the other commands keep working.
       const staging = join(this.o.dir, '.linked', 'synth');
       await synthApp(checkout, { quiet: true, outDir: staging });
-      const outDir = lastSynthOf(this.o.dir);
       rmSync(outDir, { recursive: true, force: true });
       renameSync(staging, outDir);
+      this.synthesizedCommit = commit;
       return outDir;
     },
     plan: async (outDir) => {

@@ -20,8 +20,8 @@ export interface PlanLike {
 
 /** The layers the loop drives, in order. Each runs in this process; each may throw. */
 export interface SyncSteps<P extends PlanLike = PlanLike> {
-  /** Synthesizes the checkout; returns the cdktf.out directory. */
-  synth(dir: string): Promise<string>;
+  /** Synthesizes the checkout, whose HEAD is `commit`; returns the cdktf.out directory. */
+  synth(dir: string, commit: string): Promise<string>;
   plan(outDir: string): Promise<P>;
   /** Applies the plan; with `prune: false` it must leave deletions out (Argo CD's default). */
   apply(plan: P, options: { prune: boolean }): Promise<void>;
@@ -118,7 +118,7 @@ export async function syncOnce<P extends PlanLike>(opts: SyncOptions<P>): Promis
   try {
     commit = await checkoutBranch(opts.repo, opts.branch, opts.workdir);
     step = 'synth';
-    const outDir = await opts.steps.synth(opts.workdir);
+    const outDir = await opts.steps.synth(opts.workdir, commit);
     step = 'plan';
     const plan = await opts.steps.plan(outDir);
     if (plan.errors > 0) throw new LinkedError('PLAN_HAS_ERRORS', `the plan of ${commit.slice(0, 12)} has ${plural(plan.errors, 'error', 'errors')}`);

@@ -84,6 +84,34 @@ describe('linked run (serving)', () => {
     expect(hook.server.requests).toHaveLength(12);
   }, 180_000);
 
+  it('SIGTERM while a destination is down ends the wait before the retry; the events go once after restart', async () => {
+    // Down, asking for a minute's wait (within the default policy's two minutes), until it is back.
+    let down = true;
+    const hook = (server = await startServer((_req, _n, res) => (down ? json(res, 503, { error: 'maintenance' }, { 'Retry-After': '60' }) : json(res, 200, {}))));
+    const p = await makeProject(hook.url, { users: 10 });
+    const daemon = p.spawnLinked('run', '--tick-seconds', '1', '--json');
+    running.push(daemon);
+    // The baseline's two events (one request each) failed once and wait to retry.
+    for (let i = 0; i < 600 && hook.requests.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(hook.requests).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 300));
+
+    daemon.child.kill('SIGTERM');
+    const end = await Promise.race([daemon.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000))]);
+    expect(end, 'still running 5 s after SIGTERM').toBeDefined();
+    expect(end!.code, end!.err).toBe(0);
+    expect(lines(end!.out).filter((l) => l.type === 'delivery')).toMatchObject([{ emitterKey: 'premium-entered', status: 'partial', sent: 0, retries: 0, deadLettered: 0 }]);
+    const status = await p.linked('status', '--json');
+    expect(status.json().delivery).toMatchObject([{ emitterKey: 'premium-entered', state: 'retrying', pending: 2, consecutiveFailures: 2, deadLetters: 0 }]);
+
+    down = false;
+    const deliver = await p.linked('deliver', '--json');
+    expect(deliver.code, deliver.err).toBe(0);
+    expect(deliver.json()).toMatchObject({ sent: 2, deadLettered: 0 });
+    const messageIds = (requests: typeof hook.requests) => requests.map((r) => (r.body as { messageId: string }).messageId).sort();
+    expect(messageIds(hook.requests.slice(2))).toEqual(messageIds(hook.requests.slice(0, 2)));
+  }, 180_000);
+
   it('--no-deliver leaves delivery to `linked deliver --watch`', async () => {
     server = await startServer();
     const p = await makeProject(server.url);

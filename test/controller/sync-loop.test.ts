@@ -246,10 +246,10 @@ describe('sync status in the state schema, driven by syncLoop', () => {
     let inAttempt = false;
     const steps: SyncSteps<FakePlan> = {
       ...r.steps,
-      synth: async (dir) => {
+      synth: async (dir, commit) => {
         inAttempt = true;
         order.push('attempt');
-        return r.steps.synth(dir);
+        return r.steps.synth(dir, commit);
       },
       compute: async () => {
         await r.steps.compute();

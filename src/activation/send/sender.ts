@@ -19,6 +19,11 @@ export interface SenderOptions {
   env?: NodeJS.ProcessEnv;
   /** The delivery's warehouse connection: destinations that write to the warehouse use it. */
   warehouse?: Warehouse;
+  /**
+   * Cuts short the wait between attempts (a daemon's SIGTERM): the batch stops there, as after its
+   * last attempt, its events left after the cursor. A request in flight is not cut short.
+   */
+  signal?: AbortSignal;
   /** Called after each request with its latency and outcome (ok, rejected, retry). */
   onRequest?: (r: { destinationKey: string; durationMs: number; outcome: 'ok' | 'rejected' | 'retry' | 'blocked' }) => void;
 }
@@ -76,8 +81,9 @@ export class Sender {
 
   /**
    * Sends one batch until it is handled (sent or dead-lettered) or it stops: the run's attempts are
-   * spent, the destination asks to wait too long, or it refuses the credentials. With a budget,
-   * events past it are dead-lettered at their next failure; without one (replays) nothing expires.
+   * spent, the destination asks to wait too long, it refuses the credentials, or the signal aborts
+   * while it waits to retry. With a budget, events past it are dead-lettered at their next failure;
+   * without one (replays) nothing expires.
    */
   async sendChunk(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts, budget?: RetryBudget): Promise<ChunkResult> {
     const flow = this.flows.get(r.destination.key)!;
@@ -128,8 +134,11 @@ export class Sender {
       if (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > this.retry.maxRetryAfterMs) {
         return { kind: 'gave_up', reason: `${reason} (Retry-After ${Math.round(outcome.retryAfterMs / 1000)} s; resumes next run)`, ...unhandled };
       }
+      // Stopping ends the wait, not the failure's record: the attempts made stay counted, none is added.
+      if (!(await waitUnlessStopped(outcome.retryAfterMs ?? backoffDelay(this.retry, attempt, 'equal'), this.opts.signal))) {
+        return { kind: 'gave_up', reason: `${reason} (stopping, not retried; resumes next run)`, ...unhandled };
+      }
       counts.retries += 1;
-      await sleep(outcome.retryAfterMs ?? backoffDelay(this.retry, attempt, 'equal'));
     }
   }
 
@@ -145,6 +154,14 @@ export class Sender {
     const b = await this.sendChunk(r, chunk.slice(mid), counts, budget);
     return { ...b, sent: [...a.sent, ...b.sent], deadLetters: [...a.deadLetters, ...b.deadLetters] };
   }
+}
+
+/** Waits `ms`; false when `signal` aborted first (at once when it already had). */
+function waitUnlessStopped(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  return sleep(ms, signal).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A dead letter for one built event, with the destination's status and response when there is one. */
