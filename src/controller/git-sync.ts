@@ -204,7 +204,14 @@ export class GitSync {
     this.daemonWarehouse = warehouse;
     this.migrated = false;
     await previous?.stop();
-    if (this.o.serve) daemon.startBesideSync();
+    if (this.o.serve) {
+      // Its delivery loop reads the state at once: migrated first, or the first look on a new
+      // warehouse fails. A failure here is reported by the step that uses the warehouse next.
+      await this.session(d)
+        .withWarehouse(async () => undefined)
+        .catch(() => undefined);
+      daemon.startBesideSync();
+    }
     return daemon;
   }
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitSync, lastSynthOf } from '../../src/controller/git-sync.js';
 import { syncOnce } from '../../src/controller/sync-loop.js';
 import type { Desired } from '../../src/model/desired.js';
+import type { Warehouse } from '../../src/warehouse/types.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { GitFixture } from '../github/git-fixture.js';
 import { installThisPackage } from '../support/installed-package.js';
@@ -97,5 +98,60 @@ app.synth();
     rmSync(lastSynthOf(home), { recursive: true });
     expect(await attempt()).toMatchObject({ status: 'synced', commit: c2, applied: false });
     expect(synths()).toBe(4);
+  }, 120_000);
+});
+
+describe('GitSync serving a new warehouse', () => {
+  it('migrates the state before its delivery loop first looks at it', async () => {
+    const repo = new GitFixture();
+    installThisPackage(repo.root);
+    const home = repo.dir('controller');
+    mkdirSync(home);
+    const wh = await openDuckDb(join(home, 'warehouse.duckdb'));
+    await wh.query(`CREATE TABLE main.profiles (user_id VARCHAR, plan VARCHAR)`);
+    await wh.close();
+    const log: string[] = [];
+    // Migrating a real warehouse takes a while: each DDL statement waits, so a look started
+    // before the migration ends would read the state while it is half made.
+    const slowDdl = (wh: Warehouse): Warehouse => ({
+      ...wh,
+      dialect: wh.dialect,
+      query: async (sql, params, options) => {
+        if (/^(CREATE|ALTER)\b/.test(sql)) await new Promise((r) => setTimeout(r, 20));
+        return wh.query(sql, params, options);
+      },
+      stream: (...args) => wh.stream(...args),
+      transaction: (fn) => wh.transaction(fn),
+      describeTable: (t) => wh.describeTable(t),
+      close: () => wh.close(),
+    });
+    const sync = new GitSync({
+      dir: home,
+      serve: true,
+      daemon: { pollMs: 50, log: (l) => log.push(l) },
+      observe: (o) => ({ ...o, open: async () => slowDdl(await o.open()) }),
+      log: (l) => log.push(l),
+    });
+    try {
+      repo.commit(
+        {
+          'cdktf.json': JSON.stringify({ language: 'typescript', app: 'tsx main.ts' }),
+          'main.ts': `import { App, DataGraph, LinkedAudiencesStack, Warehouse } from 'linked-audiences';
+const app = new App();
+const stack = new LinkedAudiencesStack(app, 'marketing', { warehouse: Warehouse.duckdb({ path: 'warehouse.duckdb' }) });
+new DataGraph(stack, 'graph', { profile: { table: 'main.profiles', id: 'user_id', traits: ['plan'], identifiers: ['user_id'] } });
+app.synth();
+`,
+        },
+        'A graph',
+      );
+      expect(await syncOnce({ repo: repo.origin, branch: 'main', workdir: join(home, '.linked', 'checkout'), prune: false, steps: sync.steps })).toMatchObject({ status: 'synced' });
+      // Several looks of the delivery loop.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(log.filter((l) => /look failed/.test(l))).toEqual([]);
+    } finally {
+      await sync.stop();
+      repo.dispose();
+    }
   }, 120_000);
 });
