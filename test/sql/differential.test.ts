@@ -19,9 +19,6 @@ describe('compiled SQL equals the reference evaluator (DuckDB)', () => {
   let wh: DuckDbWarehouse;
   beforeAll(async () => {
     wh = await openDuckDb(':memory:');
-    // Tables of a few dozen rows: a second thread only adds hand-offs to each of the thousands of
-    // small queries (about a sixth of the file's CPU), and never runs a plan differently.
-    await wh.query('SET threads = 1');
     await wh.query(`CREATE TABLE diff_members (audience_key VARCHAR, profile_id VARCHAR)`);
   });
   afterAll(async () => {

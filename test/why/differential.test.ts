@@ -26,8 +26,6 @@ describe('why equals membership (DuckDB)', () => {
   let wh: DuckDbWarehouse;
   beforeAll(async () => {
     wh = await openDuckDb(':memory:');
-    // A few dozen rows per table: a second thread only adds hand-offs to each small query.
-    await wh.query('SET threads = 1');
   });
   afterAll(() => wh.close());
   const outcomes: WhyCaseOutcome[] = [];
