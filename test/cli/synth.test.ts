@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,12 +49,25 @@ new EventEmitter(stack, 'rich-entered', { audience: rich, destination: hook, tri
 app.synth();
 `;
 
+const canaries = { BRAZE_API_KEY: 'canary-braze-5f1c0e', HOOK_TOKEN: 'canary-hook-99a2b7' };
+let userAppSynth: Promise<{ dir: string; synth: Awaited<ReturnType<typeof linked>> }> | undefined;
+
+/**
+ * USER_APP in its project, synthesized by `linked synth` (with canary secrets in the environment),
+ * once for the file: the first test checks that synth, and the re-synth test starts from a copy
+ * of its project rather than synthesizing the same app again.
+ */
+function synthesizedUserApp() {
+  userAppSynth ??= (async () => {
+    const dir = userProject(USER_APP);
+    return { dir, synth: await linked(['synth', '--dir', dir, '--json'], canaries) };
+  })();
+  return userAppSynth;
+}
+
 describe('linked synth / validate, as a new user runs them', () => {
   it('synthesizes and validates a user app in its own directory, with no secret value in cdktf.out', async () => {
-    const dir = userProject(USER_APP);
-    const canaries = { BRAZE_API_KEY: 'canary-braze-5f1c0e', HOOK_TOKEN: 'canary-hook-99a2b7' };
-
-    const synth = await linked(['synth', '--dir', dir, '--json'], canaries);
+    const { dir, synth } = await synthesizedUserApp();
     expect(synth.stderr).toBe('');
     expect(synth.status).toBe(0);
     const result = JSON.parse(synth.stdout);
@@ -161,8 +174,10 @@ describe('the examples synthesize and validate', () => {
     expect(d.audiences.find((a) => a.key === 'vip-upsell')?.enabled).toBe(false);
   });
   it('plan, validate and preview synthesize again when the sources changed; --no-synth refuses a stale plan', async () => {
-    const dir = userProject(USER_APP);
-    expect((await linked(['synth', '--dir', dir, '--json'])).status).toBe(0);
+    const synthesized = await synthesizedUserApp();
+    expect(synthesized.synth.status).toBe(0);
+    const dir = tempDir('la-user-app-');
+    cpSync(synthesized.dir, dir, { recursive: true, verbatimSymlinks: true });
     const stack = () => readFileSync(join(dir, 'cdktf.out', 'stacks', 'marketing', 'cdk.tf.json'), 'utf8');
     expect(stack()).toContain('premium');
     writeFileSync(join(dir, 'main.ts'), USER_APP.replace("equals('premium')", "equals('gold')"));
