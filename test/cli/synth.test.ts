@@ -141,18 +141,13 @@ describe('linked synth / validate, as a new user runs them', () => {
 });
 
 describe('the examples synthesize and validate', () => {
-  it.each([
-    ['airline', { audiences: 2, destinations: 1, emitters: 2, classicAudiences: 0 }],
-    ['ecommerce', { audiences: 1, destinations: 1, emitters: 1, classicAudiences: 0 }],
-  ])('examples/%s', async (name, counts) => {
-    const outDir = await synthApp(join(ROOT, 'examples', name), { quiet: true, outDir: join(tempDir('la-example-'), 'cdktf.out') });
-    const d = await loadDesired(outDir);
-    expect(d.stack).toBe(name);
-    expect({ audiences: d.audiences.length, destinations: d.destinations.length, emitters: d.emitters.length, classicAudiences: d.classicAudiences.length }).toEqual(counts);
-  });
-
-  it('examples/bank: four audiences using every condition kind, two destinations, every trigger', async () => {
-    const outDir = await synthApp(join(ROOT, 'examples', 'bank'), { quiet: true, outDir: join(tempDir('la-example-'), 'cdktf.out') });
+  // airline and ecommerce: test/examples/*-data.test.ts, on the app their suites synthesize.
+  it('examples/bank: four audiences using every condition kind, two destinations, every trigger; `linked test --synth` passes its tests', async () => {
+    const outDir = join(tempDir('la-example-'), 'cdktf.out');
+    const tested = await linked(['test', '--dir', join(ROOT, 'examples', 'bank'), '--out-dir', outDir, '--synth']);
+    expect(tested.stdout).toMatch(/Tests: \d+ passed, \d+ total/);
+    expect(tested.stdout).not.toContain('FAIL');
+    expect(tested.status).toBe(0);
     const d = await loadDesired(outDir);
     expect({ audiences: d.audiences.length, destinations: d.destinations.length, emitters: d.emitters.length, classicAudiences: d.classicAudiences.length }).toEqual({
       audiences: 4,
