@@ -61,18 +61,38 @@ function fileKey(path: string): string | undefined {
  * large run several times cheaper (bench/README.md, fleet).
  */
 function instanceConfig(path: string, options: DuckDbOpenOptions): Record<string, string> {
-  return { enable_optimistic_write: 'false', ...(options.readOnly && path !== ':memory:' ? { access_mode: 'READ_ONLY' } : {}) };
+  return {
+    enable_optimistic_write: 'false',
+    ...threadsFromEnv(process.env),
+    ...(options.readOnly && path !== ':memory:' ? { access_mode: 'READ_ONLY' } : {}),
+  };
+}
+
+/**
+ * `LINKED_DUCKDB_THREADS`: the threads each DuckDB file may use (DuckDB's `threads`), by default
+ * one per core. Fewer leave cores to the other processes of a shared machine. A query over tables
+ * that fit one row group (about 120,000 rows) runs on one thread anyway, and more threads only
+ * add hand-offs between them: the test suite runs with 1 (vitest.config.ts).
+ */
+function threadsFromEnv(env: NodeJS.ProcessEnv): { threads?: string } {
+  const value = env.LINKED_DUCKDB_THREADS;
+  if (value === undefined || value === '') return {};
+  if (!/^[1-9]\d{0,3}$/.test(value)) {
+    throw new LinkedError('INVALID_OPTION', `LINKED_DUCKDB_THREADS must be a whole number from 1 to 9999 (got "${value}").`);
+  }
+  return { threads: value };
 }
 
 /** Opens a DuckDB file (or ':memory:'), retrying while another process (or this one) holds it. */
 export async function openDuckDb(path: string, options: DuckDbOpenOptions = {}): Promise<DuckDbWarehouse> {
   const deadline = Date.now() + (options.busyTimeoutMs ?? 30_000);
+  const config = instanceConfig(path, options);
   for (let attempt = 0; ; attempt++) {
     const key = fileKey(path);
     let busy = key !== undefined && openInThisProcess.has(key);
     if (!busy) {
       try {
-        const instance = await DuckDBInstance.create(path, instanceConfig(path, options));
+        const instance = await DuckDBInstance.create(path, config);
         if (key !== undefined) openInThisProcess.add(key);
         return new DuckDbWarehouse(instance, await instance.connect(), key);
       } catch (e) {

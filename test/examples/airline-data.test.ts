@@ -38,7 +38,7 @@ const SCHEMA: Record<string, [string, string][]> = {
   ],
 };
 
-describeExampleData({ dataset: AIRLINE_DATA, profileTable: 'travelers', schema: SCHEMA, audiences: ['delayed-travelers', 'lapsed-searchers'] }, (ex) => {
+describeExampleData({ dataset: AIRLINE_DATA, profileTable: 'travelers', schema: SCHEMA, audiences: ['delayed-travelers', 'lapsed-searchers'], model: { audiences: 2, destinations: 1, emitters: 2, classicAudiences: 0 } }, (ex) => {
   it('keeps time consistent with the reference time: delays only on flights about to depart, bookings before departure and before now', async () => {
     expect(await ex.one(`SELECT count(*) FROM main.flights WHERE status = 'delayed' AND NOT (scheduled_departure > ?::TIMESTAMP AND scheduled_departure < ?::TIMESTAMP + INTERVAL 72 HOUR)`, [NOW_SQL, NOW_SQL])).toBe(0);
     expect(await ex.one(`SELECT count(*) FROM main.flights WHERE status = 'landed' AND scheduled_departure >= ?::TIMESTAMP`, [NOW_SQL])).toBe(0);

@@ -28,7 +28,7 @@ const SCHEMA: Record<string, [string, string][]> = {
   ],
 };
 
-describeExampleData({ dataset: ECOMMERCE_DATA, profileTable: 'customers', schema: SCHEMA, audiences: ['back-in-stock'] }, (ex) => {
+describeExampleData({ dataset: ECOMMERCE_DATA, profileTable: 'customers', schema: SCHEMA, audiences: ['back-in-stock'], model: { audiences: 1, destinations: 1, emitters: 1, classicAudiences: 0 } }, (ex) => {
   it('keeps stock and times consistent: restocks and wishlist additions in the past, each item on a real customer and product, once', async () => {
     expect(await ex.one(`SELECT count(*) FROM main.products WHERE restocked_at > ?::TIMESTAMP OR stock_quantity < 0 OR price <= 0`, [NOW_SQL])).toBe(0);
     expect(await ex.one(`SELECT count(*) FROM main.products WHERE stock_quantity = 0`)).toBeGreaterThan(0);

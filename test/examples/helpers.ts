@@ -9,6 +9,7 @@ import { linked } from '../plan/cli-project.js';
 import { previewAudience } from '../../src/preview/preview.js';
 import { loadDesired, synthApp } from '../../src/manifest/index.js';
 import type { Desired } from '../../src/model/desired.js';
+import { runTests } from '../../src/testing/index.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 
 /*
@@ -58,6 +59,8 @@ export interface ExampleDataSpec {
   schema: Record<string, [string, string][]>;
   /** The keys of the example's audiences, sorted. */
   audiences: string[];
+  /** What the synthesized app holds. */
+  model: { audiences: number; destinations: number; emitters: number; classicAudiences: number };
 }
 
 const EXAMPLE_NOW = new Date('2026-11-28T00:00:00Z');
@@ -65,7 +68,9 @@ const EXAMPLE_PROFILES = 2000;
 
 /**
  * The checks every example generator must pass (tables and types, the catalog check, non-empty
- * audiences, reproducibility, the CLI), on a warehouse of 2,000 profiles at 2026-11-28 00:00 UTC.
+ * audiences, reproducibility, the CLI), on a warehouse of 2,000 profiles at 2026-11-28 00:00 UTC;
+ * and of the example's app, synthesized once for them all: what it holds, and that its own
+ * audience tests (`linked test`) pass.
  * `more` adds the example's own checks against the same warehouse.
  */
 export function describeExampleData(spec: ExampleDataSpec, more: (ex: GeneratedExample) => void): void {
@@ -100,6 +105,18 @@ export function describeExampleData(spec: ExampleDataSpec, more: (ex: GeneratedE
     it('fits the example’s Data Graph: the catalog check finds no error', async () => {
       const diagnostics = await checkCatalog(desired, ex.wh);
       expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    });
+
+    it(`examples/${dataset.name}/main.ts synthesizes its stack, audiences, destinations and emitters`, () => {
+      expect(desired.stack).toBe(dataset.name);
+      const d = desired;
+      expect({ audiences: d.audiences.length, destinations: d.destinations.length, emitters: d.emitters.length, classicAudiences: d.classicAudiences.length }).toEqual(spec.model);
+    });
+
+    it(`the audience tests of examples/${dataset.name}/main.ts pass`, async () => {
+      const { results } = await runTests(join(ex.dir, 'cdktf.out'));
+      expect(results.length).toBeGreaterThanOrEqual(2);
+      expect(results.filter((r) => r.status !== 'passed').map((r) => [r.name, r.error, r.failures])).toEqual([]);
     });
 
     it('every audience has members, and not every profile is one', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditWithGit, csvField, formatAudit, parseAuditFormat, prFromSubject, type AuditSource } from '../../src/github/audit.js';
 import type { LoggedChange } from '../../src/state/apply/apply-log.js';
 import { GitFixture } from './git-fixture.js';
@@ -37,7 +37,8 @@ describe('auditWithGit against a real repository', () => {
   let squash: string;
   let merge: string;
   let direct: string;
-  beforeEach(() => {
+  // One repository for the file: the audit only reads it (git show, rev-parse).
+  beforeAll(() => {
     repo = new GitFixture();
     squash = repo.commit({ 'a.ts': '1' }, 'Enable vip, "finally", for Q3 (#12)');
     repo.git(['checkout', '--quiet', '-b', 'feature']);
@@ -48,7 +49,7 @@ describe('auditWithGit against a real repository', () => {
     merge = repo.git(['rev-parse', 'HEAD']);
     direct = repo.commit({ 'c.ts': '3' }, 'Hotfix');
   });
-  afterEach(() => repo.dispose());
+  afterAll(() => repo.dispose());
 
   const entries = (): AuditSource[] => [
     { id: 'ap-3', appliedAt: '2026-03-03T00:00:00.000Z', appliedBy: 'ci', commitSha: direct, prNumber: null, changes: [vipChange], stack: 'marketing' },

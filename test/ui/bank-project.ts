@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateInto } from '../../examples/bank/data.js';
@@ -41,10 +41,30 @@ function bankDesired(brazeUrl: string, hookUrl: string, dormantEvery: string, ho
   return d;
 }
 
-/** `hostile: false` keeps the example's own names (the screenshot in docs/ui.md). */
+const built = new Map<string, Promise<BankProject>>();
+
+/**
+ * The bank project in a new directory of its own (`hostile: false` keeps the example's own names,
+ * the screenshot in docs/ui.md). Each file of test/ui starts from it, and making it (data, two
+ * applies, three rounds of computes and deliveries) costs seconds of CPU: it is made once per test
+ * process and each caller gets a copy of its folder, the DuckDB file closed (checkpointed) before
+ * the copy. Its destinations' servers are gone by then: the pages read the state, they never send.
+ */
 export async function makeBankProject(profiles = 300, options: { hostile?: boolean } = {}): Promise<BankProject> {
-  const hostile = options.hostile ?? true;
+  const key = `${profiles}:${options.hostile ?? true}`;
+  let made = built.get(key);
+  if (!made) {
+    made = buildBankProject(profiles, options.hostile ?? true);
+    built.set(key, made);
+  }
+  const template = await made;
   const dir = mkdtempSync(join(tmpdir(), 'linked-ui-'));
+  cpSync(template.dir, dir, { recursive: true });
+  return { dir, desired: structuredClone(template.desired), close: async () => {} };
+}
+
+async function buildBankProject(profiles: number, hostile: boolean): Promise<BankProject> {
+  const dir = mkdtempSync(join(tmpdir(), 'linked-ui-template-'));
   const braze = await startServer();
   // Refuses the events of users whose id ends in 7, quoting the credential it was sent.
   const hook: TestServer = await startServer((req, _n, res) => {
@@ -86,14 +106,9 @@ export async function makeBankProject(profiles = 300, options: { hostile?: boole
     await deliver();
   } finally {
     await wh.close();
+    await braze.close();
+    await hook.close();
   }
   writeManifest(dir, desired);
-  return {
-    dir,
-    desired,
-    close: async () => {
-      await braze.close();
-      await hook.close();
-    },
-  };
+  return { dir, desired, close: async () => {} };
 }

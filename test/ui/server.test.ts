@@ -8,6 +8,7 @@ import { MIGRATIONS } from '../../src/state/migrations/index.js';
 import { createUiHandler, dashboardToken, startUiServer } from '../../src/ui/server.js';
 import { projectSource, readOnly } from '../../src/ui/source.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { linkedInProcess } from '../support/linked-cli.js';
 import { CANARIES, HOSTILE_DESCRIPTION, makeBankProject, SCHEMA as SCHEMA_NAME, type BankProject } from './bank-project.js';
 
 /*
@@ -45,17 +46,6 @@ function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
     });
     child.stderr!.on('data', (d) => (err += d));
     child.once('exit', (code) => reject(new Error(`linked ui exited (${code}): ${out}${err}`)));
-  });
-}
-
-function runLinked(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (err += d));
-    child.once('exit', (code) => resolve({ code, out, err }));
   });
 }
 
@@ -123,9 +113,9 @@ describe('linked ui: pages over HTTP', () => {
 
   it('the JSON API carries the numbers of the CLI\'s --json', async () => {
     const api = (await (await fetch(`${open.base}/api/audiences`)).json()) as { audiences: { audience: string; size: number | null; status: string }[] };
-    const cli = await runLinked(['status', '--json', '--dir', project.dir]);
-    expect(cli.code, cli.err).toBe(0);
-    const status = JSON.parse(cli.out) as { audiences: { audience: string; size: number | null; status: string }[] };
+    const cli = await linkedInProcess(['status', '--json', '--dir', project.dir]);
+    expect(cli.status, cli.stderr).toBe(0);
+    const status = JSON.parse(cli.stdout) as { audiences: { audience: string; size: number | null; status: string }[] };
     const pick = (xs: { audience: string; size: number | null; status: string }[]) => xs.map((a) => [a.audience, a.status, a.size]);
     expect(pick(api.audiences)).toEqual(pick(status.audiences));
     expect(api.audiences.some((a) => (a.size ?? 0) > 0)).toBe(true);
@@ -212,9 +202,9 @@ describe('linked ui --ui-token-secret', () => {
   }, 120_000);
 
   it('refuses to listen beyond this machine without a token, and a missing or short token', async () => {
-    const exposed = await runLinked(['ui', '--dir', project.dir, '--host', '0.0.0.0', '--port', '0']);
-    expect(exposed.code).toBe(1);
-    expect(exposed.err).toContain('--ui-token-secret LINKED_UI_TOKEN');
+    const exposed = await linkedInProcess(['ui', '--dir', project.dir, '--host', '0.0.0.0', '--port', '0']);
+    expect(exposed.status).toBe(1);
+    expect(exposed.stderr).toContain('--ui-token-secret LINKED_UI_TOKEN');
     expect(() => dashboardToken('0.0.0.0', undefined, {})).toThrow(/reachable beyond this machine/);
     expect(() => dashboardToken('::1', undefined, {})).not.toThrow();
     expect(() => dashboardToken('127.0.0.1', 'NOT_SET_ANYWHERE_UI', {})).toThrow('The secret NOT_SET_ANYWHERE_UI is not set');
@@ -227,7 +217,6 @@ describe('linked ui --ui-token-secret', () => {
 describe('linked run --listen … --ui', () => {
   it('serves the dashboard next to /healthz and /metrics, read-only', async () => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in CANARIES)));
-    const bare = runLinked(['run', '--dir', project.dir, '--ui', '--once']);
     const child = spawn(process.execPath, [BIN, 'run', '--dir', project.dir, '--listen', '127.0.0.1:0', '--ui', '--no-deliver', '--tick-seconds', '3600'], {
       env: clean,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -253,8 +242,8 @@ describe('linked run --listen … --ui', () => {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
-    const refused = await bare;
-    expect([refused.code, refused.err]).toEqual([1, expect.stringContaining('--ui serves the dashboard on the --listen address')]);
+    const refused = await linkedInProcess(['run', '--dir', project.dir, '--ui', '--once']);
+    expect([refused.status, refused.stderr]).toEqual([1, expect.stringContaining('--ui serves the dashboard on the --listen address')]);
   }, 150_000);
 
 });

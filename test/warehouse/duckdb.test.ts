@@ -336,6 +336,27 @@ describe('DuckDB adapter', () => {
     expect((error as Error).message).toMatch(/^IO Error: Corrupt database file: .*\nThe DuckDB file is damaged, most likely by a process killed while DuckDB wrote a checkpoint/s);
   });
 
+  it('LINKED_DUCKDB_THREADS sets the threads of each file opened, one per core without it, and refuses what is not a whole number', async () => {
+    const threads = async () => Number((await (await memory()).query<{ t: unknown }>(`SELECT current_setting('threads') AS t`)).rows[0]!.t);
+    const saved = process.env.LINKED_DUCKDB_THREADS;
+    const plain = await DuckDBInstance.create(':memory:');
+    const connection = await plain.connect();
+    const perCore = Number((await connection.runAndReadAll(`SELECT current_setting('threads')`)).getRows()[0]![0]);
+    connection.closeSync();
+    plain.closeSync();
+    try {
+      process.env.LINKED_DUCKDB_THREADS = '3';
+      expect(await threads()).toBe(3);
+      delete process.env.LINKED_DUCKDB_THREADS;
+      expect(await threads()).toBe(perCore);
+      process.env.LINKED_DUCKDB_THREADS = 'two';
+      await expect(openDuckDb(':memory:')).rejects.toMatchObject({ code: 'INVALID_OPTION', message: 'LINKED_DUCKDB_THREADS must be a whole number from 1 to 9999 (got "two").' });
+    } finally {
+      if (saved === undefined) delete process.env.LINKED_DUCKDB_THREADS;
+      else process.env.LINKED_DUCKDB_THREADS = saved;
+    }
+  });
+
   it('type family spellings', () => {
     expect(['VARCHAR', 'INTEGER', 'DECIMAL(18,3)', 'INTERVAL', 'VARCHAR[]', 'STRUCT(a INTEGER)', 'TIMESTAMP WITH TIME ZONE', 'BOOLEAN', 'UUID'].map(duckDbTypeFamily)).toEqual([
       'string',

@@ -55,7 +55,10 @@ export class Engine {
   ) {}
 
   static async create(options: EngineOptions = {}): Promise<Engine> {
-    return new Engine(await DuckDBInstance.create(':memory:'), options);
+    // One thread: the emulated tables hold a few hundred rows at most, where a second thread only
+    // adds a hand-off to every statement. Sessions still run side by side, each statement on the
+    // driver's thread that runs it.
+    return new Engine(await DuckDBInstance.create(':memory:', { threads: '1' }), options);
   }
 
   /** A new transaction id, as Snowflake numbers them (shown in lock errors). */
@@ -155,7 +158,16 @@ export class Session {
 
   async setParameter(name: string, value: string): Promise<void> {
     this.parameters[name] = value;
-    if (name === 'TIMEZONE') await this.conn.run(`SET TimeZone = ${sqlString(value)}`);
+    if (name === 'TIMEZONE') await this.useTimeZone(value);
+  }
+
+  /** DuckDB's TimeZone on this connection now: the session's, or the last statement's own. */
+  private timeZone: string | undefined;
+
+  private async useTimeZone(tz: string): Promise<void> {
+    if (tz === this.timeZone) return;
+    await this.conn.run(`SET TimeZone = ${sqlString(tz)}`);
+    this.timeZone = tz;
   }
 
   /** Runs one statement after the session's previous one, as Snowflake runs a session's statements. */
@@ -165,16 +177,16 @@ export class Session {
     return run;
   }
 
+  /**
+   * Runs a statement under its own TIMEZONE, else the session's. DuckDB's setting is changed only
+   * when it differs from the one in force, and not set back afterwards: the adapter sends the same
+   * TIMEZONE with every statement, so setting it before each and back after would make every
+   * statement three.
+   */
   private async withParameters<T>(parameters: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
     const tz = parameters.TIMEZONE;
-    if (typeof tz !== 'string') return fn();
-    const previous = this.parameters.TIMEZONE;
-    await this.setParameter('TIMEZONE', tz);
-    try {
-      return await fn();
-    } finally {
-      await this.setParameter('TIMEZONE', previous);
-    }
+    await this.useTimeZone(typeof tz === 'string' ? tz : this.parameters.TIMEZONE);
+    return fn();
   }
 
   private async run(sqlText: string, binds: readonly Bind[], statementParameters: Record<string, unknown>, queryId: string): Promise<StatementResult> {
