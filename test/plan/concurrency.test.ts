@@ -8,7 +8,7 @@ import { sharedSession } from '../../src/state/session.js';
 import { ApplyLogStore } from '../../src/state/apply/apply-log.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { desired, rawDesired, tempDir, writeManifest } from './fixtures.js';
-import { linkedProcess } from './cli-project.js';
+import { linked } from './cli-project.js';
 import { planAndApply } from './helpers.js';
 import { startApplyChild, waitForFile } from './processes.js';
 
@@ -23,9 +23,10 @@ describe('apply across processes', () => {
     const a = startApplyChild({ dbPath, audiences: 3, holdLockUntil: release });
     await waitForFile(`${release}.ready`, a.child);
 
-    // The second apply is the real CLI, on the same project and file.
+    // The second apply is the CLI's (in this process: a second process beside the child), on the
+    // same project and file; it polls the lock every 250 ms.
     writeManifest(dir, desired(rawDesired('w.duckdb', 5)));
-    const b = linkedProcess(['apply', '--dir', dir, '--auto-approve', '--lock-timeout', '1500ms']);
+    const b = await linked(['apply', '--dir', dir, '--auto-approve', '--lock-timeout', '600ms']);
     expect(b.status).toBe(1);
     expect(b.stderr).toMatch(/^Error \[STATE_LOCKED\]: The state of stack "marketing" is locked by child \d+ since .*; waited [\d.]+s\. .*linked force-unlock [0-9a-f-]{36}`\.\n$/);
 

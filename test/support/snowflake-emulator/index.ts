@@ -53,6 +53,8 @@ export interface SnowflakeEmulator {
   url: string;
   /** Queues a one-time fault (see EmulatedFault). */
   inject(fault: EmulatedFault): void;
+  /** Forgets the queued faults no request took, so they do not fall on a later test's requests. */
+  clearFaults(): void;
   logins: EmulatedLogin[];
   queries: EmulatedQuery[];
   /** Sessions open now (deleted ones are gone). */
@@ -264,6 +266,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
   return {
     url: `http://127.0.0.1:${port}`,
     inject: (fault) => void faults.push(fault),
+    clearFaults: () => void faults.splice(0),
     logins,
     queries,
     openSessions: () => sessions.size,
