@@ -29,7 +29,7 @@ import { DataGraph } from '../../src/model/graph.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { writeResource } from '../../src/state/apply/resources.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
-import { compiledEntry } from '../compiled.js';
+import { fixtureArgs } from '../../test/support/fixture-process.js';
 import { startSink } from '../http-sink.js';
 
 // The delivering child gets the sizes through the environment (its argv names the database).
@@ -159,7 +159,8 @@ async function deliverInChild(dbFile: string): Promise<DeliveryFigures> {
   // BENCH_NODE_FLAGS: more node flags for the delivering process (e.g. --single-threaded-gc).
   if (process.env.BENCH_NODE_FLAGS) profile.push(...process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean));
   const self = fileURLToPath(import.meta.url);
-  const [entry, execArgv] = THROUGH_TSX ? [self, ['--import', 'tsx', ...profile]] : [compiledEntry(self), profile];
+  // Compiled as the test suite compiles the processes it starts: esbuild, our modules inlined.
+  const [entry, execArgv] = THROUGH_TSX ? [self, ['--import', 'tsx', ...profile]] : [fixtureArgs(self)[0]!, profile];
   const child = fork(entry, ['--child', dbFile], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve(m as DeliveryFigures));
