@@ -102,8 +102,9 @@ export interface OutboxInput {
 
 /** Inserts outbox rows as compute would (ids continuing the sequence); returns their ids. */
 export async function insertOutbox(wh: Warehouse, rows: OutboxInput[], runId = 'run-1'): Promise<number[]> {
-  const { rows: m } = await wh.query<{ m: unknown }>(`SELECT COALESCE(MAX(id), 0) AS m FROM "${SCHEMA}"."outbox"`);
-  let id = Number(m[0].m);
+  const { rows: m } = await wh.query(`SELECT COALESCE(MAX(id), 0) AS m FROM "${SCHEMA}"."outbox"`);
+  // The one column, whatever case the dialect gives its name (Snowflake: M).
+  let id = Number(Object.values(m[0]!)[0]);
   const ids: number[] = [];
   const chunk = 500;
   for (let i = 0; i < rows.length; i += chunk) {

@@ -6,7 +6,7 @@ import type { Warehouse } from '../../src/warehouse/types.js';
 import { openMigratedDuckDb } from '../support/migrated-file.js';
 import { emulatedSnowflake } from '../support/snowflake-emulator/connect.js';
 import { recordingWarehouse } from '../support/recording-warehouse.js';
-import { applyResources, AUDIENCE, GRAPH, SCHEMA, tempDir } from './helpers.js';
+import { applyResources, AUDIENCE, GRAPH, insertOutbox, SCHEMA, tempDir } from './helpers.js';
 import { join } from 'node:path';
 
 /*
@@ -30,13 +30,12 @@ async function emittersWithWork(wh: Warehouse) {
       emitter('re-created', 'audience_entered'),
     ],
   });
-  for (const [id, kind] of [[1, 'entered'], [2, 'exited']] as const) {
-    await wh.query(
-      `INSERT INTO "${SCHEMA}"."outbox" (id, audience_key, run_id, kind, profile_id, entity_path, entity_id, baseline, created_at)
-       VALUES (?, 'overdue-cards', 'run-1', ?, ?, NULL, NULL, FALSE, CAST(? AS TIMESTAMP))`,
-      [id, kind, `u${id}`, new Date().toISOString()],
-    );
-  }
+  expect(
+    await insertOutbox(wh, [
+      { kind: 'entered', profileId: 'u1' },
+      { kind: 'exited', profileId: 'u2' },
+    ]),
+  ).toEqual([1, 2]);
   const model = await readActivationModel(wh, SCHEMA);
   const resolved = model.applied!.resources.emitters.map((e) => resolveEmitter(model, e));
   const createdAt = (key: string) => resolved.find((r) => r.emitter.key === key)!.createdAt;
