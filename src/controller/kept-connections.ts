@@ -1,3 +1,4 @@
+import { handleOn } from '../warehouse/handle.js';
 import type { Warehouse } from '../warehouse/types.js';
 
 /**
@@ -29,20 +30,10 @@ export class KeptConnections {
     this.idle.splice(0, expired.length);
     for (const c of expired) void c.wh.close().catch(() => undefined);
     const wh = this.idle.pop()?.wh ?? (await this.openConnection());
-    let lent = true;
-    return {
-      dialect: wh.dialect,
-      query: (sql, params, options) => wh.query(sql, params, options),
-      stream: (sql, params, pageSize, options) => wh.stream(sql, params, pageSize, options),
-      transaction: (fn) => wh.transaction(fn),
-      describeTable: (table) => wh.describeTable(table),
-      close: async () => {
-        if (!lent) return;
-        lent = false;
-        if (this.closed || this.idle.length >= this.maxIdle) await wh.close();
-        else this.idle.push({ wh, since: Date.now() });
-      },
-    };
+    return handleOn(wh, async () => {
+      if (this.closed || this.idle.length >= this.maxIdle) await wh.close();
+      else this.idle.push({ wh, since: Date.now() });
+    });
   }
 
   /** Closes the idle connections; connections still lent close when they are given back. */

@@ -1,3 +1,4 @@
+import { handleOn } from '../warehouse/handle.js';
 import type { Warehouse } from '../warehouse/types.js';
 
 export interface HealthVerdict {
@@ -54,25 +55,15 @@ export class DaemonHealth {
       this.lastError = undefined;
       this.opened += 1;
       this.openSessions += 1;
-      let closed = false;
-      return {
-        dialect: wh.dialect,
-        query: (sql, params, options) => wh.query(sql, params, options),
-        stream: (sql, params, pageSize, options) => wh.stream(sql, params, pageSize, options),
-        transaction: (fn) => wh.transaction(fn),
-        describeTable: (t) => wh.describeTable(t),
-        close: async () => {
-          if (closed) return;
-          closed = true;
-          try {
-            await beforeClose?.(wh).catch(() => undefined);
-            await wh.close();
-          } finally {
-            this.openSessions -= 1;
-            this.lastOpenAt = this.now();
-          }
-        },
-      };
+      return handleOn(wh, async () => {
+        try {
+          await beforeClose?.(wh).catch(() => undefined);
+          await wh.close();
+        } finally {
+          this.openSessions -= 1;
+          this.lastOpenAt = this.now();
+        }
+      });
     };
   }
 
