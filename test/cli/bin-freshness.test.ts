@@ -41,6 +41,18 @@ describe('bin/linked.js: the compiled CLI only when it is current', () => {
     expect(pkg.which()).toBe('src');
   });
 
+  it("what running an example writes (cdktf.out, the DuckDB file and its waiters) leaves the build current; an example's code does not", () => {
+    const pkg = fakePackage();
+    for (const d of ['examples/bank/cdktf.out/stacks', 'examples/bank/bank.duckdb.waiters']) mkdirSync(join(pkg.root, d), { recursive: true });
+    for (const f of ['examples/bank/data.ts', 'examples/bank/cdktf.out/manifest.json', 'examples/bank/bank.duckdb']) writeFileSync(join(pkg.root, f), '');
+    for (const p of ['examples', 'examples/bank', 'examples/bank/data.ts']) pkg.at(p, 0);
+    pkg.at('dist/.built', 10);
+    for (const p of ['examples/bank', 'examples/bank/cdktf.out', 'examples/bank/cdktf.out/manifest.json', 'examples/bank/bank.duckdb', 'examples/bank/bank.duckdb.waiters']) pkg.at(p, 20);
+    expect(pkg.which()).toBe('dist');
+    pkg.at('examples/bank/data.ts', 20);
+    expect(pkg.which()).toBe('src');
+  });
+
   it('an installed copy (no .git) runs dist/ whatever the times say', () => {
     const pkg = fakePackage();
     pkg.at('dist/.built', 0);
