@@ -17,10 +17,11 @@
  * transactions (counts the machine's load cannot move); `--statements` lists the kinds that took
  * longest in all.
  *
- *   npx tsx bench/fleet/run.ts [--profiles 1000000] [--audiences 30] [--page-size 2000] [--statements] [--json]
+ *   npx tsx bench/fleet/run.ts [--profiles 1000000] [--audiences 30] [--page-size 2000] [--statements] [--trace FILE] [--json]
+ *   (--trace writes the 1 % cycle's statements to FILE, one JSON line each, in the order they were sent)
  *   BANK_DB=/tmp/bank-1m.duckdb npx tsx bench/fleet/run.ts   (generate once, copy on later runs)
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -49,6 +50,7 @@ const { values: args } = parseArgs({
     'page-size': { type: 'string', default: '2000' },
     json: { type: 'boolean', default: false },
     statements: { type: 'boolean', default: false },
+    trace: { type: 'string' },
   },
 });
 const PROFILES = Number(args.profiles);
@@ -77,6 +79,7 @@ interface Cycle {
   transactions: number;
   /** The statement kinds that took longest in all, with `--statements`. */
   slowest: string[];
+  recorded: RecordedStatement[];
   peakRssMb: number;
   /** The 30 bare membership queries right before and right after the cycle, summed. */
   bareBeforeMs: number;
@@ -179,6 +182,7 @@ async function cycle(db: string): Promise<Omit<Cycle, 'bareBeforeMs' | 'bareAfte
     statements: recorded.length,
     transactions,
     slowest: slowestKinds(recorded),
+    recorded: recorded.sort((a, b) => a.at - b.at),
     peakRssMb: peakRss / 2 ** 20,
   };
 }
@@ -250,6 +254,8 @@ try {
   const changed = await measuredCycle(db, model, true);
   loads.push(load());
   const fileMb = statSync(db).size / 2 ** 20;
+  if (args.trace) writeFileSync(args.trace, changed.recorded.map((r) => JSON.stringify({ ...r, at: r.at - changed.recorded[0]!.at, sql: r.sql.replace(/\s+/g, ' ') })).join('\n') + '\n');
+  for (const c of [baseline, changed]) c.recorded = [];
   const result = { profiles: PROFILES, audiences: AUDIENCES, pageSize: PAGE_SIZE, generatedMs: genMs, loadAverage: loads, fileMb, baseline, changed, goals: { changedCycleSeconds: GOAL_SECONDS, ratio: GOAL_RATIO } };
   if (args.json) console.log(JSON.stringify(result, null, 2));
   else {

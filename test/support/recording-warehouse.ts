@@ -4,6 +4,8 @@ import type { Warehouse } from '../../src/warehouse/types.js';
 export interface RecordedStatement {
   sql: string;
   inTransaction: boolean;
+  /** When it was sent (performance.now()), to order statements of several connections. */
+  at: number;
   /** How long the warehouse took to answer it (a stream: until its first page). */
   ms?: number;
 }
@@ -16,7 +18,7 @@ export function recordingWarehouse(wh: Warehouse): { wh: Warehouse; statements: 
   const statements: RecordedStatement[] = [];
   let depth = 0;
   let transactions = 0;
-  const record = (sql: string) => statements[statements.push({ sql, inTransaction: depth > 0 }) - 1];
+  const record = (sql: string) => statements[statements.push({ sql, inTransaction: depth > 0, at: performance.now() }) - 1];
   const wrapper: Warehouse = {
     dialect: wh.dialect,
     query: async (sql, params, options) => {
