@@ -4,9 +4,10 @@ import { LongestFirstSequencer } from './test/sequence/longest-first.js';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The CLI the tests spawn runs compiled: build it once, up front; and drop the fixture bundles of
-    // earlier runs (each test process bundles the fixtures it spawns, test/support/fixture-process.ts).
-    globalSetup: ['test/build-cli.global.ts', 'test/fixture-bundles.global.ts'],
+    // A temporary folder of the run's own, removed at its end (test/tmpdir.global.ts). The CLI the
+    // tests spawn runs compiled: build it once, up front; and drop the fixture bundles of earlier
+    // runs (each test process bundles the fixtures it spawns, test/support/fixture-process.ts).
+    globalSetup: ['test/tmpdir.global.ts', 'test/build-cli.global.ts', 'test/fixture-bundles.global.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // DuckDB files and child processes make tests I/O bound; 2 cores on CI.
