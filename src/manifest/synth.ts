@@ -92,7 +92,7 @@ type AppCommand = { line: string } | { file: string; args: string[]; line: strin
  * An app that is `tsx <file> [args]` (or `npx tsx ...`), in plain words a shell would pass on as
  * they are, runs as `node --import <tsx's loader> <file> [args]`: what tsx's own CLI starts,
  * without the shell, the CLI's process and (for npx) npm in front of it, which cost a synth about
- * a third of its CPU. The project's own tsx is used when it has one, as the shell's PATH would
+ * a fifth of its CPU. The project's own tsx is used when it has one, as the shell's PATH would
  * find it first. Anything else runs through the shell.
  */
 export function appCommand(app: string, projectDir: string): AppCommand {
