@@ -10,9 +10,11 @@ export default defineConfig({
     globalSetup: ['test/tmpdir.global.ts', 'test/build-cli.global.ts', 'test/fixture-bundles.global.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // DuckDB files and child processes make tests I/O bound; 2 cores on CI.
+    // 2 cores on CI, and one worker more: the workers wait on the processes they start, on timers
+    // and on files for about a seventh of the run, time a third worker fills (two alternated pairs
+    // of whole runs: 262 / 285 s and 246 / 259 s, the same CPU; bench/README.md).
     pool: 'forks',
-    maxWorkers: 2,
+    maxWorkers: 3,
     // A worker runs file after file instead of a fresh process per file, which would start Node and
     // import vitest, DuckDB's bindings and our modules again each time (about a second of CPU for
     // every one of a hundred files). Safe because no test file mocks modules or leaves globals

@@ -10,12 +10,12 @@ import { join } from 'node:path';
  * only: the examples are also projects people run, and what running them writes there (cdktf.out,
  * the DuckDB file, its WAL and waiters) must not make the build look stale.
  */
-export const SOURCE_DIRS = [
+const SOURCE_DIRS = [
   { dir: 'src', folders: true },
   { dir: 'examples', folders: false },
 ];
 /** Single files the build depends on. */
-export const SOURCE_FILES = ['package.json', 'scripts/build.mjs', 'bin/source-files.js'];
+const SOURCE_FILES = ['package.json', 'scripts/build.mjs', 'bin/source-files.js'];
 
 const CODE = /\.(ts|js|mjs)$/;
 /** What a project writes: never a source. */
