@@ -1,28 +1,27 @@
 // The files the compiled CLI (dist/) is built from. bin/linked.js runs dist/ only when its build
 // stamp is at least as new as every one of them, so an edited checkout never runs stale code.
 // Plain JavaScript: it runs before anything is compiled.
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-/**
- * Folders whose code the bundle compiles. In src/ a folder's own time counts too (a removed
- * command file changes only its folder). Of examples/ the bundle takes the data generators
- * only: the examples are also projects people run, and what running them writes there (cdktf.out,
- * the DuckDB file, its WAL and waiters) must not make the build look stale.
- */
-const SOURCE_DIRS = [
-  { dir: 'src', folders: true },
-  { dir: 'examples', folders: false },
-];
 /** Single files the build depends on. */
 const SOURCE_FILES = ['package.json', 'scripts/build.mjs', 'bin/source-files.js'];
 
-const CODE = /\.(ts|js|mjs)$/;
-/** What a project writes: never a source. */
-const OUTPUT_DIRS = new Set(['node_modules', 'cdktf.out']);
-
-/** The newest modification time (ms) among the sources under `root`; 0 when none exists. */
+/**
+ * The newest modification time (ms) among the sources under `root`; 0 when none exists. All of
+ * src/, folders included (a removed command file changes only its folder); elsewhere exactly the
+ * files the last build read (dist/.inputs.json, from scripts/build.mjs: the examples' data
+ * generators), so that what running an example writes beside them (cdktf.out, the DuckDB file,
+ * its WAL and waiters) or an edit of its app leaves the build current. Without that list (a build
+ * made before it existed) nothing is known to be current.
+ */
 export function newestSourceMtime(root) {
+  let inputs;
+  try {
+    inputs = JSON.parse(readFileSync(join(root, 'dist', '.inputs.json'), 'utf8'));
+  } catch {
+    return Infinity;
+  }
   let newest = 0;
   const mtime = (path) => {
     try {
@@ -31,22 +30,22 @@ export function newestSourceMtime(root) {
       return 0;
     }
   };
-  const visit = (path, folders) => {
+  const visit = (path) => {
+    newest = Math.max(newest, mtime(path));
     let entries;
     try {
       entries = readdirSync(path, { withFileTypes: true });
     } catch {
       return;
     }
-    if (folders) newest = Math.max(newest, mtime(path));
     for (const entry of entries) {
-      if (entry.name.startsWith('.') || OUTPUT_DIRS.has(entry.name)) continue;
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       const child = join(path, entry.name);
-      if (entry.isDirectory()) visit(child, folders);
-      else if (CODE.test(entry.name) || (folders && entry.name.endsWith('.json'))) newest = Math.max(newest, mtime(child));
+      if (entry.isDirectory()) visit(child);
+      else if (/\.(ts|js|mjs|json)$/.test(entry.name)) newest = Math.max(newest, mtime(child));
     }
   };
-  for (const { dir, folders } of SOURCE_DIRS) visit(join(root, dir), folders);
-  for (const file of SOURCE_FILES) newest = Math.max(newest, mtime(join(root, file)));
+  visit(join(root, 'src'));
+  for (const file of [...inputs, ...SOURCE_FILES]) newest = Math.max(newest, mtime(join(root, file)));
   return newest;
 }

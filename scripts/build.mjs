@@ -34,7 +34,7 @@ const externalPackages = {
 
 const started = Date.now();
 rmSync(dist, { recursive: true, force: true });
-await build({
+const { metafile } = await build({
   absWorkingDir: root,
   entryPoints: [join(root, 'src/cli/main.ts'), ...commands],
   outbase: join(root, 'src'),
@@ -51,6 +51,12 @@ await build({
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
+  metafile: true,
 });
+// The files outside src/ and node_modules the bundle read (the examples' data generators):
+// bin/source-files.js checks exactly these, so running or editing an example app never makes the
+// build look stale.
+const inputs = Object.keys(metafile.inputs).filter((p) => !/^(src|node_modules)\//.test(p));
+writeFileSync(join(dist, '.inputs.json'), `${JSON.stringify(inputs)}\n`);
 writeFileSync(join(dist, '.built'), `${new Date().toISOString()}\n`);
 if (!process.argv.includes('--quiet')) process.stdout.write(`Built dist/ in ${Date.now() - started} ms\n`);

@@ -14,6 +14,7 @@ function fakePackage(): { root: string; at: (path: string, seconds: number) => v
   writeFileSync(join(root, 'package.json'), '{"name":"linked-audiences","type":"module"}');
   writeFileSync(join(root, 'dist/cli/main.js'), "console.log('dist');\n");
   writeFileSync(join(root, 'dist/.built'), '');
+  writeFileSync(join(root, 'dist/.inputs.json'), JSON.stringify(['examples/bank/data.ts']));
   // TypeScript syntax: only tsx runs this.
   writeFileSync(join(root, 'src/cli/main.ts'), "const from: string = 'src';\nconsole.log(from);\n");
   symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(root, 'node_modules'));
@@ -41,15 +42,24 @@ describe('bin/linked.js: the compiled CLI only when it is current', () => {
     expect(pkg.which()).toBe('src');
   });
 
-  it("what running an example writes (cdktf.out, the DuckDB file and its waiters) leaves the build current; an example's code does not", () => {
+  it("what running an example writes, and its app, leave the build current; a file the build read does not", () => {
     const pkg = fakePackage();
     for (const d of ['examples/bank/cdktf.out/stacks', 'examples/bank/bank.duckdb.waiters']) mkdirSync(join(pkg.root, d), { recursive: true });
-    for (const f of ['examples/bank/data.ts', 'examples/bank/cdktf.out/manifest.json', 'examples/bank/bank.duckdb']) writeFileSync(join(pkg.root, f), '');
-    for (const p of ['examples', 'examples/bank', 'examples/bank/data.ts']) pkg.at(p, 0);
+    const written = ['examples/bank/cdktf.out/manifest.json', 'examples/bank/bank.duckdb', 'examples/bank/main.ts'];
+    for (const f of ['examples/bank/data.ts', ...written]) writeFileSync(join(pkg.root, f), '');
+    pkg.at('examples/bank/data.ts', 0);
     pkg.at('dist/.built', 10);
-    for (const p of ['examples/bank', 'examples/bank/cdktf.out', 'examples/bank/cdktf.out/manifest.json', 'examples/bank/bank.duckdb', 'examples/bank/bank.duckdb.waiters']) pkg.at(p, 20);
+    for (const p of ['examples', 'examples/bank', 'examples/bank/cdktf.out', 'examples/bank/bank.duckdb.waiters', ...written]) pkg.at(p, 20);
     expect(pkg.which()).toBe('dist');
     pkg.at('examples/bank/data.ts', 20);
+    expect(pkg.which()).toBe('src');
+  });
+
+  it('a build that did not list what it read is not taken as current', () => {
+    const pkg = fakePackage();
+    pkg.at('dist/.built', 10);
+    expect(pkg.which()).toBe('dist');
+    rmSync(join(pkg.root, 'dist/.inputs.json'));
     expect(pkg.which()).toBe('src');
   });
 
