@@ -11,8 +11,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // 2 cores on CI, and one worker more: the workers wait on the processes they start, on timers
-    // and on files for about a seventh of the run, time a third worker fills (two alternated pairs
-    // of whole runs: 262 / 285 s and 246 / 259 s, the same CPU; bench/README.md).
+    // and on files for about a seventh of the run, time a third worker fills at no more CPU
+    // (bench/README.md has the paired runs).
     pool: 'forks',
     maxWorkers: 3,
     // A worker runs file after file instead of a fresh process per file, which would start Node and
