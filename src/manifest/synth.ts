@@ -99,14 +99,19 @@ export function appCommand(app: string, projectDir: string): AppCommand {
   const words = app.trim().split(/\s+/);
   if (words[0] === 'npx') words.shift();
   if (words[0] !== 'tsx' || words.length < 2 || words[1]!.startsWith('-') || !words.every((w) => /^[\w./@%+,:=-]+$/.test(w))) return { line: app };
-  const loader = resolveFrom(join(projectDir, 'package.json')) ?? resolveFrom(import.meta.url);
+  const projects = tsxFrom(join(projectDir, 'package.json'));
+  // Before tsx 4, tsx was a --loader hook that `--import` does not start: its own CLI runs it.
+  if (projects && projects.major < 4) return { line: app };
+  const loader = (projects ?? tsxFrom(import.meta.url))?.loader;
   return loader ? { file: process.execPath, args: ['--import', pathToFileURL(loader).href, ...words.slice(1)], line: app } : { line: app };
 }
 
-/** tsx's loader module as resolved from `from`; undefined when tsx is not found there. */
-function resolveFrom(from: string): string | undefined {
+/** The tsx that `from` resolves: its loader module and major version; undefined when there is none. */
+function tsxFrom(from: string): { loader: string; major: number } | undefined {
   try {
-    return createRequire(from).resolve('tsx');
+    const require = createRequire(from);
+    const { version } = require('tsx/package.json') as { version: string };
+    return { loader: require.resolve('tsx'), major: Number.parseInt(version, 10) };
   } catch {
     return undefined;
   }

@@ -22,12 +22,18 @@ describe('how synth starts the app (cdktf.json "app")', () => {
     expect(appCommand('  npx tsx src/app.ts --stage=dev ', dir)).toMatchObject({ file: process.execPath, args: ['--import', ourLoader, 'src/app.ts', '--stage=dev'] });
   });
 
-  it("uses the project's own tsx when it has one", () => {
+  const withTsx = (version: string) => {
     const dir = emptyProject();
     mkdirSync(join(dir, 'node_modules', 'tsx'), { recursive: true });
-    writeFileSync(join(dir, 'node_modules', 'tsx', 'package.json'), JSON.stringify({ name: 'tsx', exports: { '.': './loader.mjs' } }));
+    writeFileSync(join(dir, 'node_modules', 'tsx', 'package.json'), JSON.stringify({ name: 'tsx', version, exports: { '.': './loader.mjs', './package.json': './package.json' } }));
     writeFileSync(join(dir, 'node_modules', 'tsx', 'loader.mjs'), '');
+    return dir;
+  };
+
+  it("uses the project's own tsx when it has one; a tsx older than 4 runs through its CLI", () => {
+    const dir = withTsx('4.7.0');
     expect(appCommand('tsx main.ts', dir)).toMatchObject({ args: ['--import', pathToFileURL(join(dir, 'node_modules', 'tsx', 'loader.mjs')).href, 'main.ts'] });
+    expect(appCommand('tsx main.ts', withTsx('3.14.0'))).toEqual({ line: 'tsx main.ts' });
   });
 
   it('leaves to the shell whatever a shell would read differently, and every other program', () => {
