@@ -24,7 +24,11 @@ export class EmitterReader {
 
   /** The emitter's cursor, started afresh when it has none or it belongs to an earlier incarnation. */
   async cursor(r: ResolvedEmitter, now: Date): Promise<Cursor> {
-    const cursor = await this.cursors.read(r.emitter.key);
+    return this.currentOrStarted(r, await this.cursors.read(r.emitter.key), now);
+  }
+
+  /** `cursor` when it belongs to this incarnation of the emitter, else a cursor started now. */
+  private currentOrStarted(r: ResolvedEmitter, cursor: Cursor | undefined, now: Date): Promise<Cursor> | Cursor {
     return cursorIsCurrent(cursor, r.createdAt) ? cursor : this.cursors.start(r.emitter, r.createdAt, now);
   }
 
@@ -36,10 +40,7 @@ export class EmitterReader {
   async withRows(emitters: readonly ResolvedEmitter[], now: Date): Promise<Set<string>> {
     const cursors = await this.cursors.readAll();
     const positions: { emitter: EventEmitter; cursor: Cursor }[] = [];
-    for (const r of emitters) {
-      const cursor = cursors.get(r.emitter.key);
-      positions.push({ emitter: r.emitter, cursor: cursorIsCurrent(cursor, r.createdAt) ? cursor : await this.cursors.start(r.emitter, r.createdAt, now) });
-    }
+    for (const r of emitters) positions.push({ emitter: r.emitter, cursor: await this.currentOrStarted(r, cursors.get(r.emitter.key), now) });
     return this.outbox.emittersWithRows(positions);
   }
 
