@@ -1,7 +1,7 @@
-import type { Octokit } from 'octokit';
 import { LinkedError } from '../model/errors.js';
 import { resolvePullRequestContext, type GitHubFlags, type PullRequestRef } from './context.js';
 import { redact } from './redact.js';
+import type { RestClient } from './rest.js';
 
 export interface GitHubClientOptions {
   /**
@@ -24,7 +24,7 @@ export interface GitHubClientOptions {
  */
 export class GitHubApi {
   // Loaded on first use: octokit and its plugins are heavy, and a plan without --github never needs them.
-  readonly #octokit: Promise<Octokit>;
+  readonly #octokit: Promise<RestClient>;
   readonly #token: string;
   readonly mergeableAttempts: number;
   readonly mergeableDelayMs: number;
@@ -33,25 +33,13 @@ export class GitHubApi {
     this.#token = token;
     this.mergeableAttempts = Math.max(1, options.mergeableAttempts ?? 5);
     this.mergeableDelayMs = Math.max(0, options.mergeableDelayMs ?? 1000);
-    this.#octokit = import('octokit').then(({ Octokit }) => new Octokit({
-      auth: token,
-      baseUrl: apiUrl,
-      userAgent: 'linked-audiences',
-      retry: { enabled: (options.retries ?? 3) > 0, retries: options.retries ?? 3 },
-      // Passing `throttle` replaces octokit's defaults, handlers included: give them back.
-      // Retry once after GitHub's Retry-After, then fail with GitHub's message.
-      throttle: {
-        enabled: options.throttle ?? true,
-        onRateLimit: (_after: number, opts: { request: { retryCount: number } }) => opts.request.retryCount === 0,
-        onSecondaryRateLimit: (_after: number, opts: { request: { retryCount: number } }) => opts.request.retryCount === 0,
-      },
-      // octokit logs a warning on rate limits; it never holds the token, but keep our output ours.
-      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-    }));
+    this.#octokit = import('./rest.js').then(({ createRestClient }) =>
+      createRestClient({ token, baseUrl: apiUrl, retries: options.retries ?? 3, throttle: options.throttle ?? true }),
+    );
   }
 
   /** Runs one API operation; `operation` names it in the error ("list comments of #12"). */
-  async call<T>(operation: string, fn: (octokit: Octokit) => Promise<T>): Promise<T> {
+  async call<T>(operation: string, fn: (octokit: RestClient) => Promise<T>): Promise<T> {
     try {
       return await fn(await this.#octokit);
     } catch (e) {

@@ -27,6 +27,7 @@ export function commentBody(marker: string, markdown: string, runUrl?: string): 
 }
 
 export interface CommentResult {
+  /** GitHub's comment id (the client reads ids beyond 2^53 as bigints; comment ids are far below). */
   id: number;
   action: 'created' | 'updated' | 'unchanged';
   url: string;
@@ -57,12 +58,12 @@ export async function upsertPlanComment(ctx: GitHubContext, markdown: string, op
     const { data } = await ctx.api.call(`update comment ${existing.id} on #${pr}`, (o) =>
       o.rest.issues.updateComment({ owner: ctx.owner, repo: ctx.repo, comment_id: existing.id, body }),
     );
-    return { id: data.id, action: 'updated', url: data.html_url };
+    return { id: Number(data.id), action: 'updated', url: data.html_url };
   }
   const { data } = await ctx.api.call(`comment on #${pr}`, (o) =>
     o.rest.issues.createComment({ owner: ctx.owner, repo: ctx.repo, issue_number: pr, body }),
   );
-  return { id: data.id, action: 'created', url: data.html_url };
+  return { id: Number(data.id), action: 'created', url: data.html_url };
 }
 
 /**
@@ -77,5 +78,5 @@ export async function postComment(ctx: GitHubContext, kind: CommentKind, markdow
   const { data } = await ctx.api.call(`comment on #${pr}`, (o) =>
     o.rest.issues.createComment({ owner: ctx.owner, repo: ctx.repo, issue_number: pr, body }),
   );
-  return { id: data.id, action: 'created', url: data.html_url };
+  return { id: Number(data.id), action: 'created', url: data.html_url };
 }
