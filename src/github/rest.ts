@@ -7,8 +7,8 @@ import { throttling } from '@octokit/plugin-throttling';
 /*
  * The REST client: octokit's core with the plugins this layer uses (the endpoint methods,
  * pagination, retries of 5xx answers, GitHub's advice on write rates). The `octokit` package
- * bundles the same core with App, OAuth, webhook and GraphQL layers this tool never calls, and
- * their types tripled what a type check of this project reads.
+ * bundles the same core with App, OAuth, webhook and GraphQL layers this tool never calls, whose
+ * type declarations would be most of what a type check of this project reads.
  */
 const RestOctokit = Octokit.plugin(restEndpointMethods, paginateRest, retry, throttling);
 
