@@ -58,6 +58,8 @@ export class FakeGitHub {
   echoAuthorizationOnError = false;
   /** Force this status on every request (e.g. 500 or 403). */
   failWith: { status: number; message: string } | undefined;
+  /** Answer the next requests with these, one each, in order (a 502 that passes, a rate limit with its headers). */
+  failNext: { status: number; message: string; headers?: Record<string, string> }[] = [];
   private nextId = 1000;
   private pullReads = new Map<number, number>();
   private server: Server | undefined;
@@ -121,11 +123,13 @@ export class FakeGitHub {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(body));
     };
-    const fail = (status: number, message: string) =>
-      send(status, { message: this.echoAuthorizationOnError ? `${message} (you sent: ${record.authorization})` : message, documentation_url: 'https://docs.github.com/rest' });
+    const fail = (status: number, message: string, headers?: Record<string, string>) =>
+      send(status, { message: this.echoAuthorizationOnError ? `${message} (you sent: ${record.authorization})` : message, documentation_url: 'https://docs.github.com/rest' }, headers);
 
     if (record.authorization !== `token ${this.token}`) return fail(401, 'Bad credentials');
     if (this.failWith) return fail(this.failWith.status, this.failWith.message);
+    const next = this.failNext.shift();
+    if (next) return fail(next.status, next.message, next.headers);
 
     const repoPrefix = `/repos/${this.owner}/${this.repo}`;
     if (!url.pathname.startsWith(repoPrefix + '/')) return fail(404, 'Not Found');

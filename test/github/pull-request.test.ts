@@ -64,6 +64,29 @@ describe('plan comment and commit statuses against a local GitHub', () => {
     expect(gh.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /repos/acme/audiences/issues/2/comments', 'POST /repos/acme/audiences/issues/2/comments']);
   });
 
+  it('with the production defaults, retries a 5xx answer and a rate limit once, and never a 4xx', async () => {
+    const ctx = connectGitHub({ owner: gh.owner, repo: gh.repo, sha: HEAD_SHA, apiUrl: gh.url, pr: 5 }, { GITHUB_TOKEN: gh.token });
+    const posts = () => gh.calls('POST', /\/statuses\//).length;
+
+    gh.failNext.push({ status: 502, message: 'Server Error' });
+    await setCommitStatus(ctx, 'linked-audiences/plan', 'success', 'Plan: 1 to add');
+    expect(posts()).toBe(2);
+
+    // GitHub's secondary rate limit: a 403 with Retry-After. Retried once after it, then it fails.
+    const limited = { status: 403, message: 'You have exceeded a secondary rate limit', headers: { 'retry-after': '1' } };
+    gh.failNext.push(limited);
+    await setCommitStatus(ctx, 'linked-audiences/plan', 'success', 'Plan: 1 to add');
+    expect(posts()).toBe(4);
+    gh.failNext.push(limited, limited);
+    await expect(setCommitStatus(ctx, 'linked-audiences/plan', 'success', 'x')).rejects.toMatchObject({ code: 'GITHUB_API_ERROR', details: { status: 403 } });
+    expect(posts()).toBe(6);
+
+    gh.failNext.push({ status: 422, message: 'Validation Failed' });
+    await expect(setCommitStatus(ctx, 'linked-audiences/plan', 'success', 'x')).rejects.toMatchObject({ details: { status: 422 } });
+    expect(posts()).toBe(7);
+    expect(gh.statuses).toHaveLength(2);
+  }, 20_000);
+
   it('refuses to comment without a pull request, with the way out', async () => {
     await expect(upsertPlanComment(contextFor(gh), 'plan')).rejects.toThrow(/needs a pull request.*--pr <number>/);
   });
