@@ -1,14 +1,5 @@
 import { z } from 'zod';
 
-/**
- * For a command that parses a few dozen model objects and exits (`linked status`): zod compiles a
- * parser for each object schema the first time it parses one, which pays off over the thousands of
- * parses of a plan or a daemon and is most of the parsing cost of a short read.
- */
-export function parseWithoutCompiling(): void {
-  z.config({ jitless: true });
-}
-
 /** Resource keys and relationship/entity slugs: immutable, lowercase, dashes and underscores. */
 export const Slug = z
   .string()

@@ -8,7 +8,6 @@ import { projectOptions, withProjectOptions, type ProjectFlags } from '../comman
 import { openProjectState } from '../context.js';
 import { printJson } from '../run.js';
 import { SyncStatusStore, type SyncStatusRow } from '../../state/control/sync-status.js';
-import { parseWithoutCompiling } from '../../model/common.js';
 
 /** The git sync of `linked run --git`, under the audiences: status and the last synced commit. */
 export function renderSyncStatus(s: SyncStatusRow): string {
@@ -59,7 +58,6 @@ export function register(program: Command): void {
       ),
   )
     .action(async (flags: ProjectFlags) => {
-      parseWithoutCompiling();
       const project = await openProjectState(projectOptions(flags));
       try {
         const wh = project.warehouse;
