@@ -207,7 +207,7 @@ export function writeResource(tx: Warehouse, schema: string, kind: ResourceKind,
 /**
  * zod can compile a parser for each object schema on its first parse. Over the dozens to thousands
  * of applied resources read at a time, a compiled parser is no faster than the plain one once warm,
- * and compiling them was most of what a short command (`linked status`) spent parsing.
+ * and compiling them was about half of what a short command (`linked status`) spent parsing.
  */
 const PARSE_WITHOUT_COMPILING = { jitless: true } as const;
 
