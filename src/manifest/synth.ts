@@ -17,11 +17,8 @@ import { LinkedError } from '../model/errors.js';
  * holds whether this code runs from src/ or from a bundled chunk of dist/.
  */
 function tsxBinDir(): string | undefined {
-  try {
-    return join(dirname(dirname(createRequire(import.meta.url).resolve('tsx/package.json'))), '.bin');
-  } catch {
-    return undefined;
-  }
+  const ours = tsxFrom(import.meta.url);
+  return ours && join(dirname(ours.dir), '.bin');
 }
 
 export interface CdktfJson {
@@ -106,12 +103,13 @@ export function appCommand(app: string, projectDir: string): AppCommand {
   return loader ? { file: process.execPath, args: ['--import', pathToFileURL(loader).href, ...words.slice(1)], line: app } : { line: app };
 }
 
-/** The tsx that `from` resolves: its loader module and major version; undefined when there is none. */
-function tsxFrom(from: string): { loader: string; major: number } | undefined {
+/** The tsx that `from` resolves: its package folder, loader module and major version; undefined when there is none. */
+function tsxFrom(from: string): { dir: string; loader: string; major: number } | undefined {
   try {
     const require = createRequire(from);
-    const { version } = require('tsx/package.json') as { version: string };
-    return { loader: require.resolve('tsx'), major: Number.parseInt(version, 10) };
+    const manifest = require.resolve('tsx/package.json');
+    const { version } = require(manifest) as { version: string };
+    return { dir: dirname(manifest), loader: require.resolve('tsx'), major: Number.parseInt(version, 10) };
   } catch {
     return undefined;
   }
