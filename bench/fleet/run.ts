@@ -62,6 +62,8 @@ const GOAL_RATIO = 1.5;
 
 interface Cycle {
   wallMs: number;
+  /** CPU time of this process (its JavaScript and DuckDB's threads) during the cycle: over wallMs, the cores it kept busy. */
+  cpuMs: number;
   /** Start of the cycle to the last run's commit. */
   computeMs: number;
   /** The runs' own durations, summed. */
@@ -134,6 +136,7 @@ async function cycle(db: string): Promise<Omit<Cycle, 'bareBeforeMs' | 'bareAfte
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   // Counted because they are what the machine's noise cannot hide: each costs a round trip (and,
   // when it writes, a commit) whatever the load.
   const recorded: RecordedStatement[] = [];
@@ -160,7 +163,9 @@ async function cycle(db: string): Promise<Omit<Cycle, 'bareBeforeMs' | 'bareAfte
     onDelivery: (d) => progress(`delivered ${d.emitterKey}: ${d.sent} events in ${f(d.durationMs)}`),
   });
   const report = await daemon.once();
+  progress(`trait reads: ${daemon.delivery?.traitReads.reads} for ${daemon.delivery?.traitReads.requests} pages`);
   const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   for (const collect of opened) collect();
   clearInterval(sampler);
   const failed = report.runs.filter((r) => r.status !== 'Live');
@@ -170,6 +175,7 @@ async function cycle(db: string): Promise<Omit<Cycle, 'bareBeforeMs' | 'bareAfte
   const computeMs = (lastRunAt || started) - started;
   return {
     wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     computeMs,
     runsMs: runs.reduce((n, r) => n + r.durationMs, 0),
     deliverMs: wallMs - computeMs,
@@ -265,7 +271,7 @@ try {
       ['1 % cycle (after 1 % of every table changed)', changed],
     ] as const) {
       console.log(`${name}:`);
-      console.log(`  wall ${f(c.wallMs)}: compute ${f(c.computeMs)} (runs ${f(c.runsMs)}, ${c.runs} runs, +${c.entered} -${c.exited}), deliver ${f(c.deliverMs)} (${c.passes} emitters)`);
+      console.log(`  wall ${f(c.wallMs)}: compute ${f(c.computeMs)} (runs ${f(c.runsMs)}, ${c.runs} runs, +${c.entered} -${c.exited}), deliver ${f(c.deliverMs)} (${c.passes} emitters); CPU ${f(c.cpuMs)}, ${(c.cpuMs / c.wallMs).toFixed(2)} cores`);
       console.log(`  ${c.events.toLocaleString('en-US')} events, ${c.eventsPerSecond.toFixed(0)} events/s; peak RSS ${c.peakRssMb.toFixed(0)} MB`);
       console.log(`  ${c.statements.toLocaleString('en-US')} statements on the warehouse, ${c.transactions} transactions`);
       if (args.statements) for (const line of c.slowest) console.log(`    ${line}`);
