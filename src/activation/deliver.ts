@@ -6,6 +6,7 @@ import { DeliveryRecorder } from '../state/delivery/recorder.js';
 import type { Cursor, RunCounts } from '../state/delivery/types.js';
 import { destinationsOf, emittersOf, readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
 import type { DeliveryRetryPolicy as RetryPolicy } from './flow.js';
+import { SharedTraitReads } from './enrich/shared-traits.js';
 import { PageStream, readSize } from './page-stream.js';
 import { EmitterReader, type SourcePage } from './read.js';
 import { handledPrefix, PageRecords } from './record.js';
@@ -37,6 +38,11 @@ export interface DeliverOptions {
   onProgress?: (p: DeliveryProgress) => void;
   /** Called after each request to a destination (its latency: the daemon's metrics). */
   onRequest?: SenderOptions['onRequest'];
+  /**
+   * Profile-trait reads shared by the emitters delivering at the same time (enrich/shared-traits.ts):
+   * a daemon passes one to all its passes. Default: shared by this delivery's emitters.
+   */
+  traitReads?: SharedTraitReads;
   /** Use this model instead of reading the applied resources (tests, npm start). */
   model?: ActivationModel;
   /** The clock of the delivery record and of retry budgets. Default the system clock (tests move it by hours). */
@@ -125,6 +131,7 @@ interface Ctx {
   sender: Sender;
   pageSize: number;
   readPages: number | undefined;
+  traitReads: SharedTraitReads;
   now: () => Date;
   onProgress?: (p: DeliveryProgress) => void;
   signal?: AbortSignal;
@@ -153,6 +160,7 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
     sender: new Sender(destinationsOf(model), { ...opts, warehouse: serial }),
     pageSize: opts.pageSize ?? 2000,
     readPages: opts.readPages,
+    traitReads: opts.traitReads ?? new SharedTraitReads(),
     now,
     onProgress: opts.onProgress,
     signal: opts.signal,
@@ -259,7 +267,7 @@ async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCou
   const records = new PageRecords(ctx.recorder, ctx.runId, r, start, ctx.now, (c) =>
     ctx.onProgress?.({ emitterKey: r.emitter.key, destinationKey: r.destination.key, sent: c.sent, deadLettered: c.deadLettered, failed: c.failed }),
   );
-  const pages = new PageStream(ctx.wh, ctx.read, r, start, ctx.pageSize, ctx.readPages, firstRead);
+  const pages = new PageStream(ctx.wh, ctx.read, r, start, ctx.pageSize, ctx.readPages, firstRead, ctx.traitReads);
   try {
     return await drainPages(ctx, r, pages, records, counts, run);
   } finally {

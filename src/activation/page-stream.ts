@@ -3,6 +3,7 @@ import type { Warehouse } from '../warehouse/types.js';
 import { buildPage, type BuiltPage } from './build-event.js';
 import type { ResolvedEmitter } from './emitter-context.js';
 import { enrichPage, type PageEnrichment } from './enrich/page.js';
+import type { SharedTraitReads } from './enrich/shared-traits.js';
 import { positionAfter, type EmitterReader, type SourcePage } from './read.js';
 
 /**
@@ -46,6 +47,8 @@ export class PageStream {
     private readonly readPages = DEFAULT_READ_PAGES,
     /** The first read (`readSize` rows after `start`), when the caller has made it. */
     private firstRead?: SourcePage,
+    /** Trait reads shared with the other emitters delivering now. */
+    private readonly traitReads?: SharedTraitReads,
   ) {
     this.readPos = start;
   }
@@ -87,7 +90,7 @@ export class PageStream {
     // followed by the outbox.
     this.outboxExhausted = page.rows[0].source === 'outbox' && page.rows.length < limit;
     this.readPos = positionAfter(pos, page.rows[page.rows.length - 1]);
-    const enrichment = await enrichPage(this.wh, this.reader.outbox, this.r, page.rows, page.keys);
+    const enrichment = await enrichPage(this.wh, this.reader.outbox, this.r, page.rows, page.keys, this.traitReads);
     return { rows: page.rows, enrichment, backfillEpoch: pos.backfillEpoch, offset: 0 };
   }
 }

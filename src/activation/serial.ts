@@ -24,5 +24,6 @@ export function serialized(wh: Warehouse): Warehouse {
     transaction: (fn) => mutex.run(() => wh.transaction(fn)),
     describeTable: (table) => mutex.run(() => wh.describeTable(table)),
     close: () => wh.close(),
+    whenFree: (fn) => mutex.run(() => (wh.whenFree ? wh.whenFree(fn) : fn(wh))),
   };
 }

@@ -38,6 +38,8 @@ export interface ControllerOptions {
   /** DuckDB: where `linked compute` leaves requests while this controller holds the file. */
   requestDir?: string;
   onRun?: (summary: RunSummary) => void;
+  /** After each tick, whether it ran, failed or found nothing due. */
+  onTickEnd?: () => void;
   now?: () => Date;
   id?: string;
 }
@@ -85,7 +87,10 @@ export class Controller {
 
   /** One pass; `once` marks runs of `linked run --once`. Never overlaps itself. */
   tick(trigger: 'schedule' | 'once' = 'schedule'): Promise<TickReport> {
-    this.ticking ??= this.doTick(trigger).finally(() => (this.ticking = undefined));
+    this.ticking ??= this.doTick(trigger).finally(() => {
+      this.ticking = undefined;
+      this.o.onTickEnd?.();
+    });
     return this.ticking;
   }
 

@@ -69,13 +69,25 @@ export class Daemon {
     const open: () => Promise<Warehouse> = shared ? async () => shared.handle() : () => kept!.open();
     this.open = open;
     if (o.compute !== false) {
+      // On the shared DuckDB file a delivery started while the tick computes runs nothing beside
+      // it, it only interleaves with its statements; the emitters of the tick's runs start together
+      // after its last run instead, and share their trait reads (enrich/shared-traits.ts). With
+      // connections of their own (Snowflake), each audience's emitters start as its run commits.
+      const afterTick = this.shared !== undefined;
+      const committed = new Set<string>();
       this.controller = new Controller({
         ...o,
         id: this.id,
         open,
         onRun: (s) => {
           o.onRun?.(s);
-          if (changed(s)) this.delivery?.kick(s.audienceKey);
+          if (!changed(s)) return;
+          if (afterTick) committed.add(s.audienceKey);
+          else this.delivery?.kick(s.audienceKey);
+        },
+        onTickEnd: () => {
+          for (const key of committed) this.delivery?.kick(key);
+          committed.clear();
         },
       });
     }
@@ -111,8 +123,8 @@ export class Daemon {
 
   /**
    * `run --once`: computes what is due and delivers until every outbox is empty (or stuck), then
-   * stops. An audience's emitters start draining as soon as its run commits, while the next
-   * audiences compute; the others drain after the last run.
+   * stops. An audience's emitters start draining when its run commits (on the shared DuckDB file:
+   * when the tick's last run has), the others after the last run.
    */
   async once(): Promise<OnceReport> {
     try {

@@ -1,5 +1,6 @@
 import { deliverAll, type DeliverOptions, type DeliveryProgress, type EmitterDelivery } from '../activation/deliver.js';
 import { emittersOf, readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from '../activation/emitter-context.js';
+import { SharedTraitReads } from '../activation/enrich/shared-traits.js';
 import { EmitterReader } from '../activation/read.js';
 import type { EventEmitter } from '../model/emitter.js';
 import { LeaseStore } from '../state/control/leases.js';
@@ -64,6 +65,8 @@ export class DeliveryLoop {
    * and each emitter's drain started as soon as its audience's run committed.
    */
   private once?: { model?: Promise<ActivationModel>; drains: Map<string, Promise<DeliveryReport | undefined>> };
+  /** One for all the passes: passes waiting for the same profile table together share one read. */
+  readonly traitReads = new SharedTraitReads();
   private timer?: NodeJS.Timeout;
   private looking?: Promise<void>;
   private stopped = false;
@@ -253,6 +256,7 @@ export class DeliveryLoop {
           signal: this.abort.signal,
           onProgress: this.o.onBatch,
           skipWhenEmpty: opts.skipWhenEmpty,
+          traitReads: this.traitReads,
         });
         const emitter = summary.emitters[0];
         if (!emitter) return undefined;

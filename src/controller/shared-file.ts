@@ -58,6 +58,7 @@ export class SharedFile {
       transaction: <T>(fn: (tx: Warehouse) => Promise<T>) => this.unit((wh) => wh.transaction(fn)),
       describeTable: (table: string) => this.unit((wh) => wh.describeTable(table)),
       close: async () => undefined,
+      whenFree: <T>(fn: (wh: Warehouse) => Promise<T>) => this.unit(fn),
     };
     return handle;
   }

@@ -42,4 +42,11 @@ export interface Warehouse {
   /** Describes one table as referenced by the user (`t`, `s.t`, `db.s.t`); undefined when it does not exist. */
   describeTable(table: string): Promise<CatalogTable | undefined>;
   close(): Promise<void>;
+  /**
+   * Runs `fn` when the statements queued before it have run, on the connection they ran on. Only
+   * a warehouse whose statements wait in a queue has it (a connection shared by concurrent work):
+   * work that is the same for several waiters is decided when its turn comes, so that the waiters
+   * that joined meanwhile share it (enrich/shared-traits.ts).
+   */
+  whenFree?<T>(fn: (wh: Warehouse) => Promise<T>): Promise<T>;
 }

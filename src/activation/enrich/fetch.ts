@@ -6,7 +6,8 @@ import { execute } from '../../warehouse/execute.js';
 import type { Row, Warehouse } from '../../warehouse/types.js';
 import { valuesKeys, type PageKeys } from './keys.js';
 import type { EnrichmentPlan, OtherEntity } from './plan.js';
-import { chainColumn, chainLinkColumn, ENTITY_ID, EnrichmentQueries, ID, otherColumn, otherLinkColumn, traitColumn, type MatchedEntity } from './queries.js';
+import { chainColumn, chainLinkColumn, ENTITY_ID, EnrichmentQueries, ID, otherColumn, otherLinkColumn, type MatchedEntity } from './queries.js';
+import { SharedTraitReads } from './shared-traits.js';
 
 /** Enrichment of one page of rows, keyed for lookup while building events. */
 export interface EnrichmentData {
@@ -33,9 +34,9 @@ export const emptyEnrichment = (): EnrichmentData => ({ traits: new Map(), chain
 type ColumnName = (name: string) => string;
 
 /**
- * Fetches the enrichment of one page of rows, set-based: one query for the profile traits, one for
- * the trigger chains, one per other relationship, whatever the number of rows (never one query
- * per event).
+ * Fetches the enrichment of one page of rows, set-based: one query for the profile traits (shared
+ * with other pages waiting for it at the same time, through `traitReads`), one for the trigger
+ * chains, one per other relationship, whatever the number of rows (never one query per event).
  */
 export async function fetchEnrichment(
   wh: Warehouse,
@@ -44,6 +45,7 @@ export async function fetchEnrichment(
   rows: readonly SourceRow[],
   keys: PageKeys = valuesKeys(rows),
   matched?: MatchedEntity,
+  traitReads: SharedTraitReads = new SharedTraitReads(),
 ): Promise<EnrichmentData> {
   const out = emptyEnrichment();
   if (rows.length === 0) return out;
@@ -52,24 +54,11 @@ export async function fetchEnrichment(
   const fetch = async (query: Select): Promise<Row[]> => (await execute(wh, query)).rows;
   const hasEntities = rows.some((r) => r.entityId !== null);
 
-  if (plan.traits.length > 0) out.traits = traitsByProfile(plan, await fetch(queries.traits()), name);
+  if (plan.traits.length > 0) out.traits = await traitReads.read(wh, plan.profile, plan.traits, keys, rows);
   if (plan.chain && hasEntities) ({ chains: out.chains, links: out.links } = chainsByKey(plan, await fetch(queries.chain()), name));
   for (const other of plan.others) {
     if (other.anchor === 'chain' || (other.anchor === 'trigger' && !hasEntities)) continue;
     out.others.set(other.relationship, rowsByAnchor(other, await fetch(queries.other(other)), name));
-  }
-  return out;
-}
-
-function traitsByProfile(plan: EnrichmentPlan, found: Row[], name: ColumnName): EnrichmentData['traits'] {
-  const id = name(ID);
-  const columns = plan.traits.map((_, i) => name(traitColumn(i)));
-  const out: EnrichmentData['traits'] = new Map();
-  for (const r of found) {
-    // One record per profile, built directly: no entry arrays per profile as Object.fromEntries needs.
-    const record: Record<string, unknown> = {};
-    for (let i = 0; i < columns.length; i++) record[plan.traits[i]] = r[columns[i]] ?? null;
-    out.set(String(r[id]), record);
   }
   return out;
 }

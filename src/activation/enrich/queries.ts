@@ -1,4 +1,4 @@
-import { and, cast, col, eq, isNotNull, select, sysCol, table, type Expr, type FromItem, type Select, type SelectColumn } from '../../dialect/ast.js';
+import { and, cast, col, eq, isNotNull, select, sysCol, table, unionAll, type Expr, type FromItem, type Select, type SelectColumn } from '../../dialect/ast.js';
 import type { Dialect } from '../../dialect/dialect.js';
 import type { DataGraph } from '../../model/graph.js';
 import type { PageKeys } from './keys.js';
@@ -42,15 +42,6 @@ export class EnrichmentQueries {
   ) {
     this.joins = new PathJoins(dialect, graph, plan.castJoins);
     this.profileId = asText(PROFILE, plan.profile.id);
-  }
-
-  /** Per profile of the page: its id and the selected traits. */
-  traits(): Select {
-    const columns: SelectColumn[] = [{ expr: this.profileId, as: ID }, ...this.plan.traits.map((t, i) => ({ expr: col(PROFILE, t), as: traitColumn(i) }))];
-    return select(columns, {
-      from: table(this.plan.profile.table, PROFILE),
-      joins: [{ from: this.distinctKeys(['profile_id']), on: eq(this.profileId, sysCol(KEYS, 'profile_id')) }],
-    });
   }
 
   /** Per (profile, trigger entity) of the page: the selected columns of every level of the chain. */
@@ -106,16 +97,33 @@ export class EnrichmentQueries {
     });
   }
 
-  /** The page's distinct keys (those with an entity only, when the entity is among them). */
   private distinctKeys(columns: ('profile_id' | 'entity_id')[]): FromItem {
-    const k0 = 'k0';
-    const query = select(Object.fromEntries(columns.map((c) => [c, sysCol(k0, c)])), {
-      distinct: true,
-      from: { kind: 'derived', query: this.keys, alias: k0 },
-      where: columns.includes('entity_id') ? isNotNull(sysCol(k0, 'entity_id')) : undefined,
-    });
-    return { kind: 'derived', query, alias: KEYS };
+    return distinctKeys([this.keys], columns);
   }
+}
+
+/**
+ * Per profile among `keys` (the keys of one page, or of several pages read together): its id and
+ * `traits`, aliased in order (traitColumn).
+ */
+export function traitsQuery(profile: DataGraph['profile'], traits: readonly string[], keys: readonly PageKeys[]): Select {
+  const profileId = asText(PROFILE, profile.id);
+  const columns: SelectColumn[] = [{ expr: profileId, as: ID }, ...traits.map((t, i) => ({ expr: col(PROFILE, t), as: traitColumn(i) }))];
+  return select(columns, {
+    from: table(profile.table, PROFILE),
+    joins: [{ from: distinctKeys(keys, ['profile_id']), on: eq(profileId, sysCol(KEYS, 'profile_id')) }],
+  });
+}
+
+/** The distinct keys of pages (those with an entity only, when the entity is among them). */
+function distinctKeys(keys: readonly PageKeys[], columns: ('profile_id' | 'entity_id')[]): FromItem {
+  const k0 = 'k0';
+  const query = select(Object.fromEntries(columns.map((c) => [c, sysCol(k0, c)])), {
+    distinct: true,
+    from: { kind: 'derived', query: keys.length === 1 ? keys[0] : unionAll(...keys), alias: k0 },
+    where: columns.includes('entity_id') ? isNotNull(sysCol(k0, 'entity_id')) : undefined,
+  });
+  return { kind: 'derived', query, alias: KEYS };
 }
 
 /** The selected columns of a level's junction row, when the emitter selects any (the path then went through the junction). */
