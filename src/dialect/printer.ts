@@ -90,7 +90,8 @@ export abstract class SqlPrinter {
       : '';
     if (q.kind === 'union') {
       const op = q.except ? 'EXCEPT' : q.all ? 'UNION ALL' : 'UNION';
-      return ctes + q.queries.map((s) => this.select({ ...s, with: undefined }, depth)).join(`\n${pad}${op}\n${pad}`);
+      // Each select pads its own lines.
+      return ctes + q.queries.map((s) => this.select({ ...s, with: undefined }, depth)).join(`\n${pad}${op}\n`);
     }
     return ctes + this.select({ ...q, with: undefined }, depth);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addInterval, and, arith, cast, col, compare, compiled, except, fn, insert, param, ref, select, stateTable, sysCol, table, unionAll, update, values, valuesTable } from '../../src/dialect/ast.js';
+import { addInterval, and, arith, cast, col, compare, compiled, derived, except, fn, insert, param, ref, select, star, stateTable, sysCol, table, unionAll, update, values, valuesTable } from '../../src/dialect/ast.js';
 import { printSql } from '../../src/dialect/printer.js';
 import type { Dialect } from '../../src/dialect/dialect.js';
 
@@ -61,6 +61,11 @@ describe('printer: statements', () => {
       sql: 'SELECT ? AS "id"\nEXCEPT\nSELECT ? AS "id"',
       params: ['a', 'b'],
     });
+  });
+
+  it('indents every select of a union inside a derived table alike', () => {
+    const inner = unionAll(select({ id: param('a') }), select({ id: param('b') }));
+    expect(printSql('duckdb', select([star()], { from: derived(inner, 'u') })).sql).toBe('SELECT *\nFROM (\n  SELECT ? AS "id"\n  UNION ALL\n  SELECT ? AS "id"\n) AS "u"');
   });
 
   it('prints CURRENT_DATABASE() as a function without arguments', () => {
