@@ -6,6 +6,7 @@ import { Controller, type ControllerOptions, type TickReport } from './controlle
 import { DeliveryLoop, type DeliveryLoopOptions, type DeliveryReport, type DeliveryTuning } from './delivery-loop.js';
 import { waitersDirFor } from './file-waiters.js';
 import { GcLoop, type GcReport } from './gc-loop.js';
+import { HeldKicks } from './held-kicks.js';
 import { KeptConnections } from './kept-connections.js';
 import { SharedFile } from './shared-file.js';
 
@@ -18,6 +19,11 @@ export interface DaemonOptions extends Omit<ControllerOptions, 'onRun'>, Pick<De
   /** Deliver the outbox (the delivery loop). Default true; false for `linked run --no-deliver`. */
   deliver?: boolean;
   delivery?: DeliveryTuning;
+  /**
+   * On the shared DuckDB file, the longest the emitters of a tick's runs wait for the tick to end
+   * before they start delivering. Default 30 s.
+   */
+  deliveryHoldMs?: number;
   /** Between delivery looks; default tickSeconds. */
   pollMs?: number;
   /**
@@ -59,6 +65,7 @@ export class Daemon {
   readonly open: () => Promise<Warehouse>;
   private readonly shared?: SharedFile;
   private readonly kept?: KeptConnections;
+  private readonly held?: HeldKicks;
 
   constructor(o: DaemonOptions) {
     this.id = o.id ?? `${o.compute === false ? 'deliverer' : 'controller'}:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -71,10 +78,12 @@ export class Daemon {
     if (o.compute !== false) {
       // On the shared DuckDB file a delivery started while the tick computes runs nothing beside
       // it, it only interleaves with its statements; the emitters of the tick's runs start together
-      // after its last run instead, and share their trait reads (enrich/shared-traits.ts). With
-      // connections of their own (Snowflake), each audience's emitters start as its run commits.
-      const afterTick = this.shared !== undefined;
-      const committed = new Set<string>();
+      // after its last run instead (at most deliveryHoldMs later), and share their trait reads
+      // (enrich/shared-traits.ts). With connections of their own (Snowflake), each audience's
+      // emitters start as its run commits.
+      const kick = (audienceKey: string) => this.delivery?.kick(audienceKey);
+      const held = this.shared ? new HeldKicks(kick, o.deliveryHoldMs ?? 30_000) : undefined;
+      this.held = held;
       this.controller = new Controller({
         ...o,
         id: this.id,
@@ -82,13 +91,10 @@ export class Daemon {
         onRun: (s) => {
           o.onRun?.(s);
           if (!changed(s)) return;
-          if (afterTick) committed.add(s.audienceKey);
-          else this.delivery?.kick(s.audienceKey);
+          if (held) held.add(s.audienceKey);
+          else kick(s.audienceKey);
         },
-        onTickEnd: () => {
-          for (const key of committed) this.delivery?.kick(key);
-          committed.clear();
-        },
+        onTickEnd: () => held?.release(),
       });
     }
     if (o.deliver !== false) {
@@ -142,6 +148,7 @@ export class Daemon {
    * a delivery pass after the page it sends is recorded. Resolves when the warehouse is closed.
    */
   async stop(): Promise<void> {
+    this.held?.drop();
     await Promise.all([this.controller?.stop(), this.delivery?.stop(), this.gc?.stop()]);
     await this.shared?.close();
     await this.kept?.close();

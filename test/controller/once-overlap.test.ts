@@ -58,6 +58,18 @@ describe('linked run --once', () => {
     for (const r of server.requests) expect(r.body).toMatchObject({ properties: { email: expect.stringMatching(/^u\d@example\.com$/) } });
   }
 
+  /** Compiles `later` only once the first audience's events reached the destination (true), or after 10 s (false). */
+  function waitingForDelivery(requested: Promise<void>) {
+    const seen = { deliveredBeforeLater: false };
+    const compile: DaemonOptions['compile'] = async (model, key, _wh, now) => {
+      if (key === 'later') {
+        seen.deliveredBeforeLater = await Promise.race([requested.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+      }
+      return compileAudience(model, key, { dialect: 'duckdb', stateSchema: SCHEMA, now });
+    };
+    return { seen, compile };
+  }
+
   it('with connections of its own, starts delivering an audience as soon as its run commits, before the next audience has compiled', async () => {
     let firstRequest!: () => void;
     const requested = new Promise<void>((r) => (firstRequest = r));
@@ -72,24 +84,30 @@ describe('linked run --once', () => {
       describeTable: (table) => wh.describeTable(table),
       close: async () => undefined,
     };
-    // `later` compiles only once the first audience's events reached the destination, or after
-    // 10 s: run one after the other (delivery after the last run), it would wait the 10 s out.
-    let deliveredBeforeLater = false;
-    const daemon = new Daemon({
-      open: async () => kept,
-      ...daemonOptions(async (model, key, _wh, now) => {
-        if (key === 'later') {
-          deliveredBeforeLater = await Promise.race([requested.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
-        }
-        return compileAudience(model, key, { dialect: 'duckdb', stateSchema: SCHEMA, now });
-      }),
-    });
+    // Run one after the other (delivery after the last run), `later` would wait the 10 s out.
+    const { seen, compile } = waitingForDelivery(requested);
+    const daemon = new Daemon({ open: async () => kept, ...daemonOptions(compile) });
     try {
       const report = await daemon.once();
-      expect(deliveredBeforeLater).toBe(true);
+      expect(seen.deliveredBeforeLater).toBe(true);
       expectEverythingDeliveredOnce(report, server);
     } finally {
       await wh.close();
+      await server.close();
+    }
+  }, 60_000);
+
+  it('on the shared DuckDB file, a long tick holds back what its first runs changed no longer than deliveryHoldMs', async () => {
+    let firstRequest!: () => void;
+    const requested = new Promise<void>((r) => (firstRequest = r));
+    const { path, server } = await setUp(() => firstRequest());
+    const { seen, compile } = waitingForDelivery(requested);
+    const daemon = new Daemon({ open: () => openDuckDb(path), duckDbFile: path, deliveryHoldMs: 100, ...daemonOptions(compile) });
+    try {
+      const report = await daemon.once();
+      expect(seen.deliveredBeforeLater).toBe(true);
+      expectEverythingDeliveredOnce(report, server);
+    } finally {
       await server.close();
     }
   }, 60_000);
