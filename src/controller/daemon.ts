@@ -105,6 +105,7 @@ export class Daemon {
         holder: this.id,
         leaseTtlMs: o.leaseTtlMs,
         pollMs: o.pollMs ?? (o.tickSeconds ?? 10) * 1000,
+        holds: this.held ? (audienceKey) => this.held!.holds(audienceKey) : undefined,
         deliver: o.delivery,
         onDelivery: o.onDelivery,
         onBatch: o.onBatch,

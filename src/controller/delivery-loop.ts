@@ -30,6 +30,11 @@ export interface DeliveryLoopOptions {
   holder: string;
   /** How long an emitter's lease lasts without renewal (renewed every third of it while delivering). */
   leaseTtlMs?: number;
+  /**
+   * Whether an audience's changes are held for the end of the tick (held-kicks.ts): its emitters
+   * then start with the others when the hold ends (kick), not alone from a look meanwhile.
+   */
+  holds?: (audienceKey: string) => boolean;
   /** Between looks for new rows, replays and due retries. Default 10 s. */
   pollMs?: number;
   /** The longest wait before retrying an emitter whose last pass failed (doubling from pollMs). Default 5 min. */
@@ -187,11 +192,12 @@ export class DeliveryLoop {
       const pending = await withWork(wh, this.o.schema, model, idle);
       const ready = idle
         .filter((e) => pending.has(e.key))
-        .map((e) => ({ key: e.key, trigger: (kicked.has(e.audience) ? 'compute' : this.retryAt.has(e.key) ? 'retry' : 'poll') as DeliveryTrigger }));
+        .map((e) => ({ key: e.key, audience: e.audience, trigger: (kicked.has(e.audience) ? 'compute' : this.retryAt.has(e.key) ? 'retry' : 'poll') as DeliveryTrigger }));
       return { model, ready };
     });
-    for (const { key, trigger } of ready) {
+    for (const { key, audience, trigger } of ready) {
       if (this.stopped) return;
+      if (this.o.holds?.(audience)) continue;
       const pass = this.pass(key, trigger, model).then(
         (report) => {
           this.afterPass(key, report);

@@ -12,6 +12,11 @@ export class HeldKicks {
     private readonly maxHoldMs: number,
   ) {}
 
+  /** Whether the audience's run in the tick in progress committed changes that wait for its end. */
+  holds(audienceKey: string): boolean {
+    return this.held.has(audienceKey);
+  }
+
   add(audienceKey: string): void {
     this.held.add(audienceKey);
     if (this.timer) return;

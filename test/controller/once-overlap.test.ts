@@ -112,6 +112,29 @@ describe('linked run --once', () => {
     }
   }, 60_000);
 
+  it('serving on the shared DuckDB file, the looks between ticks wait too: the tick\'s emitters start together after its last run', async () => {
+    const runs: RunSummary[] = [];
+    let runsBeforeFirstRequest: number | undefined;
+    const { path, server } = await setUp(() => (runsBeforeFirstRequest ??= runs.length));
+    // `later` takes a while, and the loop looks every 20 ms meanwhile.
+    const compile: DaemonOptions['compile'] = async (model, key, _wh, now) => {
+      if (key === 'later') await new Promise((r) => setTimeout(r, 500));
+      return compileAudience(model, key, { dialect: 'duckdb', stateSchema: SCHEMA, now });
+    };
+    const daemon = new Daemon({ open: () => openDuckDb(path), duckDbFile: path, tickSeconds: 1, pollMs: 20, onRun: (s) => runs.push(s), ...daemonOptions(compile) });
+    try {
+      daemon.start();
+      const deadline = Date.now() + 20_000;
+      while (server.requests.length < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(server.requests).toHaveLength(8);
+      expect(runsBeforeFirstRequest).toBe(2);
+      expect({ reads: daemon.delivery!.traitReads.reads, pages: daemon.delivery!.traitReads.requests }).toEqual({ reads: 1, pages: 2 });
+    } finally {
+      await daemon.stop();
+      await server.close();
+    }
+  }, 60_000);
+
   it('on the shared DuckDB file, delivers after the last run, every emitter together, with one read of their traits', async () => {
     const runs: RunSummary[] = [];
     let runsBeforeFirstRequest: number | undefined;
