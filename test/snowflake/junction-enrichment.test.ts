@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchEnrichment, type EnrichmentData } from '../../src/activation/enrich/fetch.js';
+import { valuesKeys } from '../../src/activation/enrich/keys.js';
+import { SharedTraitReads } from '../../src/activation/enrich/shared-traits.js';
 import { planEnrichment, type EnrichmentPlan } from '../../src/activation/enrich/plan.js';
 import { EventEmitter } from '../../src/model/emitter.js';
 import type { SourceRow } from '../../src/state/delivery/types.js';
@@ -87,6 +89,29 @@ describe('junction enrichment: DuckDB and emulated Snowflake agree', () => {
         ],
       ],
     });
+  });
+
+  it('the traits of two pages asking together: one read of both, each page its own profiles and traits', async () => {
+    const before = env.emulator.queries.length;
+    const read = (wh: Warehouse) => {
+      const reads = new SharedTraitReads();
+      const [a, b] = [[row('ALFKI', null, null, 7)], [row('BONAP', null, null, 8), row('BOTTM', null, null, 9)]];
+      return Promise.all([
+        reads.read(wh, ORDER_LINES_GRAPH.profile, ['city'], valuesKeys(a), a),
+        reads.read(wh, ORDER_LINES_GRAPH.profile, ['customer_id', 'city'], valuesKeys(b), b),
+      ]);
+    };
+    const [onSnowflake, onDuckDb] = [await read(env.wh), await read(duck)];
+    expect(onSnowflake.map((m) => [...m])).toEqual([
+      [['ALFKI', { city: 'Berlin' }]],
+      [
+        ['BONAP', { customer_id: 'BONAP', city: 'Marseille' }],
+        ['BOTTM', { customer_id: 'BOTTM', city: 'Tsawassen' }],
+      ],
+    ]);
+    expect(onDuckDb.map((m) => [...m])).toEqual(onSnowflake.map((m) => [...m]));
+    const traitReads = env.emulator.queries.slice(before).filter((q) => /FROM "main"\."customers" AS "P"/.test(q.sqlText));
+    expect(traitReads.map((q) => /UNION ALL/.test(q.sqlText))).toEqual([true]);
   });
 
   it('the products below a trigger order and those of a profile, one item per line', async () => {
