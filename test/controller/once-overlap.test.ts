@@ -58,8 +58,13 @@ describe('linked run --once', () => {
     for (const r of server.requests) expect(r.body).toMatchObject({ properties: { email: expect.stringMatching(/^u\d@example\.com$/) } });
   }
 
-  /** Compiles `later` only once the first audience's events reached the destination (true), or after 10 s (false). */
-  function waitingForDelivery(requested: Promise<void>) {
+  /**
+   * Compiles `later` only once the first audience's events reached the destination (true), or
+   * after 10 s (false); `onRequest` is the destination's signal.
+   */
+  function waitingForDelivery() {
+    let onRequest!: () => void;
+    const requested = new Promise<void>((r) => (onRequest = r));
     const seen = { deliveredBeforeLater: false };
     const compile: DaemonOptions['compile'] = async (model, key, _wh, now) => {
       if (key === 'later') {
@@ -67,13 +72,12 @@ describe('linked run --once', () => {
       }
       return compileAudience(model, key, { dialect: 'duckdb', stateSchema: SCHEMA, now });
     };
-    return { seen, compile };
+    return { onRequest, seen, compile };
   }
 
   it('with connections of its own, starts delivering an audience as soon as its run commits, before the next audience has compiled', async () => {
-    let firstRequest!: () => void;
-    const requested = new Promise<void>((r) => (firstRequest = r));
-    const { path, server } = await setUp(() => firstRequest());
+    const { onRequest, seen, compile } = waitingForDelivery();
+    const { path, server } = await setUp(onRequest);
     // One connection kept open for everything, as a Snowflake daemon keeps its sessions.
     const wh = await openDuckDb(path);
     const kept: Warehouse = {
@@ -85,7 +89,6 @@ describe('linked run --once', () => {
       close: async () => undefined,
     };
     // Run one after the other (delivery after the last run), `later` would wait the 10 s out.
-    const { seen, compile } = waitingForDelivery(requested);
     const daemon = new Daemon({ open: async () => kept, ...daemonOptions(compile) });
     try {
       const report = await daemon.once();
@@ -98,10 +101,8 @@ describe('linked run --once', () => {
   }, 60_000);
 
   it('on the shared DuckDB file, a long tick holds back what its first runs changed no longer than deliveryHoldMs', async () => {
-    let firstRequest!: () => void;
-    const requested = new Promise<void>((r) => (firstRequest = r));
-    const { path, server } = await setUp(() => firstRequest());
-    const { seen, compile } = waitingForDelivery(requested);
+    const { onRequest, seen, compile } = waitingForDelivery();
+    const { path, server } = await setUp(onRequest);
     const daemon = new Daemon({ open: () => openDuckDb(path), duckDbFile: path, deliveryHoldMs: 100, ...daemonOptions(compile) });
     try {
       const report = await daemon.once();
