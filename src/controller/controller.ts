@@ -14,6 +14,7 @@ import { ControllerStore } from '../state/control/controllers.js';
 import { migrateState } from '../state/migrate.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { DEFAULT_LEASE_TTL_MS, heartbeatInterval, LeaseCoordinator, startHeartbeat, type Heartbeat } from './lease.js';
+import type { LookPacing } from './look-pacing.js';
 import { followedNextRun } from './schedule-follow.js';
 import { runOrdered } from './order.js';
 import { importRequestFiles } from './request-files.js';
@@ -40,6 +41,11 @@ export interface ControllerOptions {
   onRun?: (summary: RunSummary) => void;
   /** After each tick, whether it ran, failed or found nothing due. */
   onTickEnd?: () => void;
+  /**
+   * Lets scheduled ticks leave the warehouse alone while nothing is due (look-pacing.ts); shared
+   * with the delivery loop. Default: every tick looks.
+   */
+  pacing?: LookPacing;
   now?: () => Date;
   id?: string;
 }
@@ -79,10 +85,14 @@ export class Controller {
   private get leaseTtlMs() {
     return this.o.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
   }
-  /** Announces this controller, live until its next tick's beat is due, plus a lease TTL of grace. */
+  /**
+   * Announces this controller, live until its next look's beat is due (its next tick, or the end
+   * of the longest quiet spell), plus a heartbeat interval of grace.
+   */
   private beat(wh: Warehouse) {
     const tickMs = Math.max(1, Math.min(59, this.o.tickSeconds ?? 10)) * 1000;
-    return new ControllerStore(wh, this.o.schema).heartbeat(this.id, this.now(), Math.max(this.leaseTtlMs, tickMs + heartbeatInterval(this.leaseTtlMs)));
+    const untilNextBeat = Math.max(tickMs, this.o.pacing?.everyMs ?? 0);
+    return new ControllerStore(wh, this.o.schema).heartbeat(this.id, this.now(), Math.max(this.leaseTtlMs, untilNextBeat + heartbeatInterval(this.leaseTtlMs)));
   }
 
   /** One pass; `once` marks runs of `linked run --once`. Never overlaps itself. */
@@ -97,6 +107,9 @@ export class Controller {
   private async doTick(trigger: RunTrigger): Promise<TickReport> {
     const report: TickReport = { due: [], runs: [], skipped: [] };
     if (this.stopped) return report;
+    const pacing = this.o.pacing;
+    if (trigger === 'schedule' && pacing?.quiet(this.now().getTime())) return report;
+    pacing?.looked(this.now().getTime());
     const wh = await this.o.open();
     let beating: Heartbeat | undefined;
     try {
@@ -107,7 +120,10 @@ export class Controller {
       beating = startHeartbeat(() => this.beat(wh), heartbeatInterval(this.leaseTtlMs), (e) => this.log(`heartbeat failed: ${(e as Error).message}`));
       if (this.o.requestDir) await importRequestFiles(requests, this.o.requestDir);
       const model = await (this.o.loadModel ?? ((w) => readAppliedModel(w, this.o.schema)))(wh);
-      if (!model) return report;
+      if (!model) {
+        pacing?.foundNothing(this.now().getTime(), undefined);
+        return report;
+      }
       const statuses = await syncStatuses(wh, this.o.schema, model, this.now(), (line) => this.log(line));
       const requested = await requests.pending();
       const now = this.now();
@@ -118,6 +134,7 @@ export class Controller {
       });
       for (const key of requested) if (!due.some((a) => a.key === key)) await requests.pick(key, null, now);
       report.due = due.map((a) => a.key);
+      if (due.length === 0) pacing?.foundNothing(now.getTime(), nextScheduled(model, statuses));
       const concurrency = wh.dialect === 'duckdb' ? 1 : (this.o.concurrency ?? 2);
       await runOrdered(
         due.map((a) => ({ key: a.key, dependsOn: linkedAudiencesUsed(a.condition) })),
@@ -285,4 +302,15 @@ export async function syncStatuses(
     }
   }
   return changed ? read() : current;
+}
+
+/** When the earliest enabled, un-paused audience is next due; undefined when none is scheduled. */
+function nextScheduled(model: ComputeModel, statuses: Map<string, AudienceStatusRow>): number | undefined {
+  let earliest: number | undefined;
+  for (const a of model.audiences) {
+    const s = statuses.get(a.key);
+    if (!a.enabled || s?.paused || !s?.nextRunAt) continue;
+    earliest = Math.min(earliest ?? Infinity, s.nextRunAt.getTime());
+  }
+  return earliest;
 }

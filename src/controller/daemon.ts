@@ -8,6 +8,7 @@ import { waitersDirFor } from './file-waiters.js';
 import { GcLoop, type GcReport } from './gc-loop.js';
 import { HeldKicks } from './held-kicks.js';
 import { KeptConnections } from './kept-connections.js';
+import { LookPacing } from './look-pacing.js';
 import { SharedFile } from './shared-file.js';
 
 /** `linked run`'s daemon; the delivery loop's observers (`onDelivery`, `onBatch`) pass on to it as they are. */
@@ -26,6 +27,11 @@ export interface DaemonOptions extends Omit<ControllerOptions, 'onRun'>, Pick<De
   deliveryHoldMs?: number;
   /** Between delivery looks; default tickSeconds. */
   pollMs?: number;
+  /**
+   * While nothing is due, look at the warehouse at most this often (look-pacing.ts), so that a
+   * warehouse billed while it runs can suspend between schedules. Default: at every tick.
+   */
+  lookEveryMs?: number;
   /**
    * The DuckDB file `open` opens, when the warehouse is one: the daemon then shares it with other
    * processes (shared-file.ts) instead of holding it while it works.
@@ -75,6 +81,8 @@ export class Daemon {
     const kept = this.kept;
     const open: () => Promise<Warehouse> = shared ? async () => shared.handle() : () => kept!.open();
     this.open = open;
+    // Only a controller's looks start quiet spells: without one (`deliver --watch`), the loop looks at every poll.
+    const pacing = o.compute !== false ? new LookPacing(o.lookEveryMs) : undefined;
     if (o.compute !== false) {
       // On the shared DuckDB file a delivery started while the tick computes runs nothing beside
       // it, it only interleaves with its statements; the emitters of the tick's runs start together
@@ -95,6 +103,7 @@ export class Daemon {
           else kick(s.audienceKey);
         },
         onTickEnd: () => held?.release(),
+        pacing,
       });
     }
     if (o.deliver !== false) {
@@ -106,6 +115,7 @@ export class Daemon {
         leaseTtlMs: o.leaseTtlMs,
         pollMs: o.pollMs ?? (o.tickSeconds ?? 10) * 1000,
         holds: this.held ? (audienceKey) => this.held!.holds(audienceKey) : undefined,
+        pacing,
         deliver: o.delivery,
         onDelivery: o.onDelivery,
         onBatch: o.onBatch,

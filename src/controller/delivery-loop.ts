@@ -6,6 +6,7 @@ import type { EventEmitter } from '../model/emitter.js';
 import { LeaseStore } from '../state/control/leases.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { heartbeatInterval, startHeartbeat } from './lease.js';
+import type { LookPacing } from './look-pacing.js';
 
 /** What started a delivery: a compute that committed, the loop's periodic look, a retry, or `run --once`. */
 export type DeliveryTrigger = 'compute' | 'poll' | 'retry' | 'once';
@@ -37,6 +38,11 @@ export interface DeliveryLoopOptions {
   holds?: (audienceKey: string) => boolean;
   /** Between looks for new rows, replays and due retries. Default 10 s. */
   pollMs?: number;
+  /**
+   * The controller's pacing (look-pacing.ts): during its quiet spells a look happens only once
+   * after each of the controller's looks, when a compute kicked, or when a retry is due.
+   */
+  pacing?: LookPacing;
   /** The longest wait before retrying an emitter whose last pass failed (doubling from pollMs). Default 5 min. */
   maxRetryDelayMs?: number;
   deliver?: DeliveryTuning;
@@ -74,6 +80,7 @@ export class DeliveryLoop {
   readonly traitReads = new SharedTraitReads();
   private timer?: NodeJS.Timeout;
   private looking?: Promise<void>;
+  private lookedAt = -Infinity;
   private stopped = false;
   private started = false;
 
@@ -180,9 +187,12 @@ export class DeliveryLoop {
 
   /** Starts a pass for every emitter that is idle, not waiting to retry, and has work. */
   private async look(): Promise<void> {
+    const now = Date.now();
+    const retryDue = [...this.retryAt.values()].some((r) => r.at <= now);
+    if (this.kicked.size === 0 && !retryDue && this.o.pacing && !this.o.pacing.mayLook(now, this.lookedAt)) return;
+    this.lookedAt = now;
     const kicked = new Set(this.kicked);
     this.kicked.clear();
-    const now = Date.now();
     const { model, ready } = await this.withWarehouse(async (wh) => {
       const model = await readActivationModel(wh, this.o.schema, this.o.stack);
       const idle = emittersOf(model).filter((e) => {

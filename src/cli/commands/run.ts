@@ -25,6 +25,7 @@ interface RunFlags extends ProjectFlags {
   workdir?: string;
   concurrency: string;
   tickSeconds: string;
+  lookEvery?: string;
   leaseTtl: string;
   deliver: boolean;
   pageSize: string;
@@ -58,6 +59,10 @@ export function register(program: Command): void {
     .option('--timeout <ms>', 'delivery: timeout of each request, in milliseconds', '10000')
     .option('--concurrency <n>', 'maximum runs at once (DuckDB: one at a time)', '2')
     .option('--tick-seconds <n>', 'seconds between looks for due audiences and compute-now requests', '10')
+    .option(
+      '--look-every <duration>',
+      'while nothing is due, look at the warehouse at most this often (e.g. 15m), so that a Snowflake warehouse suspends between schedules; compute-now requests, applies and replays wait for the next look',
+    )
     .option('--lease-ttl <seconds>', 'how long a lease (and this controller) outlives its last heartbeat: a killed controller frees its audiences within this time', '30')
     .option('--gc-every <duration>', 'time between background collections of old state (as `linked gc`), e.g. 30m, 1h', '1h')
     .option('--retention-days <days>', 'with the background collection: keep this many days of history (at least 1)', String(DEFAULT_RETENTION_DAYS))
@@ -90,6 +95,11 @@ Retention: the serving daemon collects old state in the background as \`linked g
 minute after it starts, then every --gc-every, keeping --retention-days); a failed collection is
 logged and retried at the next interval. --once never collects.
 
+On Snowflake every look at the warehouse resumes it. Without --look-every the controller looks
+at every tick and keeps the warehouse running around the clock; with --look-every 15m, while no
+audience is due it looks only every 15 minutes (and when a run is due), so a warehouse with a
+shorter AUTO_SUSPEND suspends in between. A run due on its schedule still starts on time.
+
 On DuckDB (one process per file) the controller lets go of the file whenever another command
 wants it, so \`linked status\`, \`runs\`, \`deliveries\` and \`compute\` answer while it works.
 
@@ -110,6 +120,7 @@ Examples:
         tickSeconds: positive(flags.tickSeconds, '--tick-seconds'),
         leaseTtlMs: positive(flags.leaseTtl, '--lease-ttl') * 1000,
       };
+      const lookEveryMs = lookEvery(flags, tuning.tickSeconds);
       const gc = backgroundGc(flags);
       if ((flags.ui || flags.uiTokenSecret !== undefined) && flags.listen === undefined) {
         throw new LinkedError('INVALID_OPTION', '--ui serves the dashboard on the --listen address: add --listen 127.0.0.1:9464 (or another host:port).');
@@ -129,7 +140,8 @@ Examples:
       // Only the warehouse config comes from the synthesized project; what runs is the applied state.
       const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
       const secrets = referencedSecretValues(desired);
-      const reporting = new DaemonReporting(flags, { tickSeconds: tuning.tickSeconds, secrets: () => secrets });
+      // A quiet spell opens no warehouse: health allows one, and a tick, before it calls the daemon stuck.
+      const reporting = new DaemonReporting(flags, { tickSeconds: tuning.tickSeconds, quietMs: (lookEveryMs ?? 0) + 2 * tuning.tickSeconds * 1000, secrets: () => secrets });
       const listen = reporting.listenAddress;
       const uiToken = flags.ui && listen ? dashboardToken(listen.host, flags.uiTokenSecret) : undefined;
       const options = daemonOptions(desired, dir, { json: flags.json ?? false, runs: !flags.once });
@@ -137,6 +149,7 @@ Examples:
         reporting.observe({
           ...options,
           ...tuning,
+          lookEveryMs,
           // --once --json prints one report at the end, not a line per pass.
           onDelivery: flags.once && flags.json ? undefined : options.onDelivery,
           deliver: flags.deliver,
@@ -160,12 +173,25 @@ Examples:
       }
       const what = flags.deliver ? 'computing and delivering' : 'computing only (--no-deliver)';
       reporting.stopOnSignals();
-      reporting.event('started', { controller: daemon.id, tick_seconds: tuning.tickSeconds, delivering: flags.deliver });
+      const looks = lookEveryMs === undefined ? '' : `, looking at the warehouse at most every ${flags.lookEvery} while nothing is due`;
+      reporting.event('started', { controller: daemon.id, tick_seconds: tuning.tickSeconds, look_every_s: lookEveryMs === undefined ? undefined : lookEveryMs / 1000, delivering: flags.deliver });
       // JSON logs replace the text lines (the logger writes its own records).
-      await serveUntilSignal(daemon, { json: (flags.json ?? false) || !reporting.printsOwnLines, runs: true }, `controller ${daemon.id} started, ${what} (tick ${flags.tickSeconds} s)`);
+      await serveUntilSignal(daemon, { json: (flags.json ?? false) || !reporting.printsOwnLines, runs: true }, `controller ${daemon.id} started, ${what} (tick ${flags.tickSeconds} s${looks})`);
       await reporting.close();
       reporting.logger?.line('stopped');
     });
+}
+
+/** --look-every in ms (undefined: look at every tick); only a serving controller without --git has quiet spells. */
+function lookEvery(flags: RunFlags, tickSeconds: number): number | undefined {
+  if (flags.lookEvery === undefined) return undefined;
+  if (flags.once) throw new LinkedError('INVALID_OPTION', '--look-every paces a serving controller: drop it with --once, which looks once and exits.');
+  if (flags.git !== undefined) throw new LinkedError('INVALID_OPTION', '--look-every does not apply with --git yet: each sync looks at the warehouse; use --interval to pace the pulls.');
+  const ms = parseDuration(flags.lookEvery, '--look-every');
+  if (ms < tickSeconds * 1000) {
+    throw new LinkedError('INVALID_OPTION', `--look-every (${flags.lookEvery}) must be at least --tick-seconds (${tickSeconds} s): the controller looks at most once a tick anyway.`);
+  }
+  return ms;
 }
 
 /** The background collection the flags ask for; undefined with --no-gc. */
