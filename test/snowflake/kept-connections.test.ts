@@ -35,3 +35,25 @@ it('a serving daemon logs in once for its ticks and looks, and closes its sessio
   expect(emulator.logins.length - loginsBefore).toBeLessThanOrEqual(2);
   expect(emulator.openSessions()).toBe(0);
 }, 60_000);
+
+it('with --look-every, an idle daemon sends the warehouse nothing between looks (through snowflake-sdk)', async () => {
+  const daemon = new Daemon({ open, schema: 'LINKED_AUDIENCES', tickSeconds: 1, pollMs: 100, lookEveryMs: 60_000 });
+  const before = emulator.queries.length;
+  daemon.start();
+  try {
+    const beat = () => emulator.queries.slice(before).some((q) => /^UPDATE "LINKED_AUDIENCES"\."controllers" SET "HEARTBEAT_AT"/.test(q.sqlText));
+    const deadline = Date.now() + 20_000;
+    while (!beat() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // The first look (the controller's, then the delivery loop's once after it) ends; then three ticks and thirty polls.
+    let settled = emulator.queries.length;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 500));
+      if (emulator.queries.length === settled) break;
+      settled = emulator.queries.length;
+    }
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(emulator.queries.slice(settled).map((q) => q.sqlText.slice(0, 60))).toEqual([]);
+  } finally {
+    await daemon.stop();
+  }
+}, 60_000);
