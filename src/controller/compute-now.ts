@@ -16,7 +16,16 @@ import { DEFAULT_LEASE_TTL_MS, LeaseCoordinator } from './lease.js';
 
 export type ComputeNowOutcome =
   | { kind: 'computed'; summary: RunSummary }
-  | { kind: 'requested'; requestId: string; controllers: string[] };
+  | {
+      kind: 'requested';
+      requestId: string;
+      controllers: string[];
+      /**
+       * The latest time a live controller promised to look at the warehouse by (its heartbeat's
+       * promise): later than its next tick when it paces its looks (`linked run --look-every`).
+       */
+      lookBy?: Date;
+    };
 
 /**
  * Why an audience cannot be computed: deleted by an apply (named, with its commit), or a key that
@@ -58,11 +67,12 @@ export async function computeNow(
   const status = await readStatus(wh, schema, audienceKey);
   if (status?.paused) throw pausedError(audienceKey, status.pausedReason);
 
-  const controllers = await new ControllerStore(wh, schema).live();
+  const live = await new ControllerStore(wh, schema).liveUntil();
   const holder = holderId('cli');
-  if (options.request || controllers.length > 0) {
+  if (options.request || live.length > 0) {
     const requestId = await new ComputeRequestStore(wh, schema).create(audienceKey, holder);
-    return { kind: 'requested', requestId, controllers };
+    const promises = live.flatMap((c) => (c.aliveUntil ? [c.aliveUntil.getTime()] : []));
+    return { kind: 'requested', requestId, controllers: live.map((c) => c.id), ...(promises.length > 0 ? { lookBy: new Date(Math.max(...promises)) } : {}) };
   }
 
   const ttlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;

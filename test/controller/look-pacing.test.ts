@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { computeNow } from '../../src/controller/compute-now.js';
 import { Controller } from '../../src/controller/controller.js';
 import { Daemon } from '../../src/controller/daemon.js';
 import { DeliveryLoop } from '../../src/controller/delivery-loop.js';
@@ -64,10 +65,10 @@ it('quiet between looks: no statement until the interval ends or a run is due, w
 
 it('a request made during a quiet spell is served at the next look; the heartbeat promises life until then', async () => {
   const path = await twoAudiences(['a', 'b']);
-  let clock = new Date('2026-12-07T12:40:00Z');
+  let clock = new Date('2030-01-07T12:40:00Z');
   const controller = new Controller({ schema: SCHEMA, now: () => clock, tickSeconds: 10, pacing: new LookPacing(5 * 60_000), open: () => openDuckDb(path) });
   await controller.tick();
-  clock = new Date('2026-12-07T12:40:10Z');
+  clock = new Date('2030-01-07T12:40:10Z');
   await controller.tick();
 
   const outside = async <T>(fn: (wh: Warehouse) => Promise<T>) => {
@@ -78,13 +79,16 @@ it('a request made during a quiet spell is served at the next look; the heartbea
       await wh.close();
     }
   };
-  // `linked compute` counts a controller live until its promise: here past the quiet spell's end.
-  expect(await outside((wh) => new ControllerStore(wh, SCHEMA).live(new Date('2026-12-07T12:45:10Z')))).toEqual([controller.id]);
-  const requestId = await outside((wh) => new ComputeRequestStore(wh, SCHEMA).create('a', 'cli:test', new Date('2026-12-07T12:41:00Z')));
+  // `linked compute` counts a controller live until its promise: past the quiet spell's end (its
+  // look at 12:40:10, five minutes, a heartbeat interval of grace), so it asks, and waits that long.
+  expect(await outside((wh) => new ControllerStore(wh, SCHEMA).live(new Date('2030-01-07T12:45:10Z')))).toEqual([controller.id]);
+  const asked = await outside((wh) => computeNow(wh, SCHEMA, 'a'));
+  expect(asked).toMatchObject({ kind: 'requested', controllers: [controller.id], lookBy: new Date('2030-01-07T12:45:20Z') });
+  const requestId = (asked as { requestId: string }).requestId;
 
-  clock = new Date('2026-12-07T12:41:10Z');
+  clock = new Date('2030-01-07T12:41:10Z');
   expect((await controller.tick()).runs).toEqual([]);
-  clock = new Date('2026-12-07T12:45:10Z');
+  clock = new Date('2030-01-07T12:45:10Z');
   expect((await controller.tick()).runs.map((r) => [r.audienceKey, r.trigger])).toEqual([['a', 'manual']]);
   expect((await outside((wh) => new ComputeRequestStore(wh, SCHEMA).read(requestId)))?.pickedAt).toBeTruthy();
 });
@@ -157,7 +161,7 @@ it('during a quiet spell a failed pass still retries when due; new rows wait for
   }
 }, 30_000);
 
-it('linked run --look-every: says how it looks; refused where it cannot pace anything, naming why', async () => {
+it('linked run --look-every: says how it looks, and `linked compute` waits for its promised look; refused where it cannot pace anything', async () => {
   const server = await startServer();
   try {
     const p = await makeProject(server.url);
@@ -170,8 +174,15 @@ it('linked run --look-every: says how it looks; refused where it cannot pace any
       expect(r.code).toBe(1);
       expect(r.err).toMatch(message);
     }
-    const daemon = p.spawnLinked('run', '--tick-seconds', '1', '--look-every', '2m');
-    await daemon.waitFor(/started, computing and delivering \(tick 1 s, looking at the warehouse at most every 2m while nothing is due\)/);
+    const daemon = p.spawnLinked('run', '--tick-seconds', '1', '--look-every', '8s');
+    await daemon.waitFor(/started, computing and delivering \(tick 1 s, looking at the warehouse at most every 8s while nothing is due\)/);
+    // The baseline is computed and delivered; the next tick found nothing due: quiet for 8 s.
+    await daemon.waitFor(/premium-entered -> hook: 10 sent/);
+    await new Promise((r) => setTimeout(r, 1_500));
+    // `linked compute` waits past its own timeout for the look the controller promised.
+    const compute = await p.linked('compute', 'premium', '--wait-timeout', '1', '--json');
+    expect(compute.code, compute.err).toBe(0);
+    expect(compute.json()).toMatchObject({ audienceKey: 'premium', status: 'Live', trigger: 'manual' });
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
   } finally {

@@ -70,8 +70,13 @@ export function register(program: Command): void {
           else process.stdout.write(`Requested a compute of ${audience} (request ${outcome.requestId}); a running controller picks it up at its next tick.\n`);
           return;
         }
-        if (!flags.json) process.stderr.write(`A controller is running: asked it to compute ${audience} (request ${outcome.requestId})...\n`);
-        summary = await waitForRequest(dir, target, outcome.requestId, audience, Number(flags.waitTimeout) * 1000);
+        // A controller that paces its looks (--look-every) may look only by its promise: wait that long at least.
+        const untilLook = outcome.lookBy ? outcome.lookBy.getTime() - Date.now() : 0;
+        if (!flags.json) {
+          const by = untilLook > 60_000 ? `; it looks at the warehouse by ${outcome.lookBy!.toISOString()}` : '';
+          process.stderr.write(`A controller is running: asked it to compute ${audience} (request ${outcome.requestId}${by})...\n`);
+        }
+        summary = await waitForRequest(dir, target, outcome.requestId, audience, Math.max(Number(flags.waitTimeout) * 1000, untilLook + 30_000));
       }
       if (flags.json) printJson(summary);
       else process.stdout.write(renderRunSummary(summary));

@@ -37,12 +37,22 @@ export class ControllerStore extends StateStore {
    * recorded: a beat within FALLBACK_ALIVE_MS), not stopped, and not known dead on this host.
    */
   async live(now = new Date()): Promise<string[]> {
+    return (await this.liveUntil(now)).map((c) => c.id);
+  }
+
+  /** The live controllers (as `live`), each with the time its last beat promised it stays live (null: not said). */
+  async liveUntil(now = new Date()): Promise<{ id: string; aliveUntil: Date | null }[]> {
     const promised = compare('>=', ref('alive_until'), param(now));
     const legacy = and(isNull(ref('alive_until')), compare('>=', ref('heartbeat_at'), param(new Date(now.getTime() - FALLBACK_ALIVE_MS))));
-    const { rows } = await this.run<{ id: string; host: string | null; pid: unknown }>(
-      select({ id: ref('id'), host: ref('host'), pid: ref('pid') }, { from: stateTable(this.t.controllers), where: and(isNull(ref('stopped_at')), or(promised, legacy)) }),
+    const { rows } = await this.run<{ id: string; host: string | null; pid: unknown; alive_until: unknown }>(
+      select(
+        { id: ref('id'), host: ref('host'), pid: ref('pid'), alive_until: ref('alive_until') },
+        { from: stateTable(this.t.controllers), where: and(isNull(ref('stopped_at')), or(promised, legacy)) },
+      ),
     );
-    return rows.filter((r) => !processIsDead(r.host, r.pid === null || r.pid === undefined ? null : Number(r.pid))).map((r) => r.id);
+    return rows
+      .filter((r) => !processIsDead(r.host, r.pid === null || r.pid === undefined ? null : Number(r.pid)))
+      .map((r) => ({ id: r.id, aliveUntil: r.alive_until === null || r.alive_until === undefined ? null : new Date(r.alive_until as string | Date) }));
   }
 
   /** Whether a controller with this id ever announced itself (for `linked force-unlock <controller id>`). */
