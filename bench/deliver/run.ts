@@ -27,6 +27,8 @@ import { Destination } from '../../src/model/destination.js';
 import { EventEmitter } from '../../src/model/emitter.js';
 import { DataGraph } from '../../src/model/graph.js';
 import { migrateState } from '../../src/state/migrate.js';
+import { snapshotCatalog } from '../../src/graph/catalog.js';
+import { CatalogSnapshotStore } from '../../src/state/apply/catalog-snapshots.js';
 import { writeResource } from '../../src/state/apply/resources.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { fixtureArgs } from '../../test/support/fixture-process.js';
@@ -247,6 +249,8 @@ async function main() {
     await writeResource(wh, SCHEMA, 'audience', 'bench', audience, ctx, true);
     await writeResource(wh, SCHEMA, 'destination', 'sink', destination, ctx, true);
     await writeResource(wh, SCHEMA, 'event_emitter', emitter.key, emitter, ctx, true);
+    // The column types apply records with them (delivery reads which keys need a cast).
+    await new CatalogSnapshotStore(wh, SCHEMA).write(ctx.stack, graph.key, await snapshotCatalog(graph, wh), applied, ctx.applyId);
     await wh.query(
       `INSERT INTO "${SCHEMA}"."outbox" (id, audience_key, run_id, kind, profile_id, entity_path, entity_id, baseline, created_at)
        SELECT i, 'bench', 'run-1', 'entered', 'u' || i, NULL, NULL, FALSE, CURRENT_TIMESTAMP FROM range(1, ? + 1) t(i)`,

@@ -32,6 +32,8 @@ import type { RunSummary } from '../../src/compute/types.js';
 import { Daemon } from '../../src/controller/daemon.js';
 import { checkDesired } from '../../src/model/checks.js';
 import { Desired, RESOURCE_KINDS } from '../../src/model/desired.js';
+import { snapshotCatalog } from '../../src/graph/catalog.js';
+import { CatalogSnapshotStore } from '../../src/state/apply/catalog-snapshots.js';
 import { writeResource } from '../../src/state/apply/resources.js';
 import { ComputeRequestStore } from '../../src/state/control/compute-requests.js';
 import { migrateState } from '../../src/state/migrate.js';
@@ -107,6 +109,8 @@ async function applyFleet(wh: Warehouse, desired: Desired): Promise<void> {
     event_emitter: desired.emitters,
   } as const;
   for (const kind of RESOURCE_KINDS) for (const r of byKind[kind]) await writeResource(wh, SCHEMA, kind, 'key' in r ? r.key : 'graph', r, ctx, true);
+  // The column types apply records with them (compute and delivery read which keys need a cast).
+  await new CatalogSnapshotStore(wh, SCHEMA).write(desired.stack, desired.graph.key, await snapshotCatalog(desired.graph, wh, desired.classicAudiences), ctx.appliedAt, ctx.applyId);
 }
 
 /** Each audience's compiled membership query, materialized, in dependency order (references read the state). */

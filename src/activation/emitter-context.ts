@@ -6,7 +6,7 @@ import type { EventEmitter } from '../model/emitter.js';
 import { LinkedError } from '../model/errors.js';
 import { readAppliedResources, groupApplied } from '../state/apply/resources.js';
 import { CatalogSnapshotStore } from '../state/apply/catalog-snapshots.js';
-import { castJoinsFromSnapshot } from '../graph/catalog.js';
+import { castJoinsFromSnapshot, textKeysFromSnapshot } from '../graph/catalog.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { eventNameOf } from './build-event.js';
 import type { ActionChoice } from './destinations/index.js';
@@ -49,16 +49,19 @@ export async function readActivationModel(wh: Warehouse, schema: string, stack?:
   const emitterRows = resources.filter((r) => r.kind === 'event_emitter');
   const stacks = new Map(emitterRows.map((r) => [r.key, r.stack ?? stack ?? 'default']));
   return {
-    applied: graph ? new AppliedModel({ graph, ...applied, castJoins: await castJoinsOf(wh, schema, graph) }) : undefined,
+    applied: graph ? new AppliedModel({ graph, ...applied, ...(await keyTypesOf(wh, schema, graph)) }) : undefined,
     emitterCreatedAt: new Map(emitterRows.map((r) => [r.key, r.createdAt ?? r.appliedAt])),
     namespaceOf: (key) => stacks.get(key) ?? stack ?? 'default',
   };
 }
 
-/** Relationships whose key types differ, from the catalog snapshot of the graph's last apply. */
-async function castJoinsOf(wh: Warehouse, schema: string, graph: DataGraph): Promise<string[]> {
+/**
+ * From the catalog snapshot of the graph's last apply: relationships whose key types differ, and
+ * id columns that are text already. Without a snapshot, every id is cast (as safe as it is slow).
+ */
+async function keyTypesOf(wh: Warehouse, schema: string, graph: DataGraph): Promise<{ castJoins: string[]; textKeys: string[] }> {
   const snapshot = await new CatalogSnapshotStore(wh, schema).ofGraph(graph.key);
-  return snapshot ? castJoinsFromSnapshot(graph, snapshot) : [];
+  return snapshot ? { castJoins: castJoinsFromSnapshot(graph, snapshot), textKeys: textKeysFromSnapshot(graph, snapshot) } : { castJoins: [], textKeys: [] };
 }
 
 /** Resolves an emitter's audience, destination, enrichment plan and action; errors name what is missing. */
@@ -76,7 +79,7 @@ export function resolveEmitter(model: ActivationModel, emitter: EventEmitter): R
     audience,
     destination,
     graph: applied.graph,
-    plan: planEnrichment(applied.graph, audience, emitter, applied.resources.castJoins),
+    plan: planEnrichment(applied.graph, audience, emitter, applied.resources),
     choice: actionChoiceOf(destination, emitter),
     eventName: eventNameOf(emitter),
     namespace: model.namespaceOf(emitter.key),
@@ -102,7 +105,7 @@ export function modelFromDesired(
   applied?: ActivationModel,
 ): ActivationModel {
   return {
-    applied: new AppliedModel({ ...desired, castJoins: applied?.applied?.resources.castJoins }),
+    applied: new AppliedModel({ ...desired, castJoins: applied?.applied?.resources.castJoins, textKeys: applied?.applied?.resources.textKeys }),
     emitterCreatedAt: applied?.emitterCreatedAt ?? new Map(),
     namespaceOf: () => desired.stack,
   };

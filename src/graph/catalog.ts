@@ -51,9 +51,26 @@ export function castJoins(graph: DataGraph, typeOf: (table: string, column: stri
   return [...kinds].filter(([, k]) => k.size > 1).map(([slug]) => slug).sort();
 }
 
+/** A column's type in a snapshot of column types by table (as `snapshotCatalog` takes it); names match case-insensitively. */
+const snapshotType = (snapshot: CatalogSnapshot) => (table: string, column: string) =>
+  snapshot[table]?.[column] ?? Object.entries(snapshot[table] ?? {}).find(([c]) => c.toLowerCase() === column.toLowerCase())?.[1];
+
 /** castJoins over a snapshot of column types by table (as `snapshotCatalog` takes it). */
-export const castJoinsFromSnapshot = (graph: DataGraph, snapshot: CatalogSnapshot): string[] =>
-  castJoins(graph, (table, column) => snapshot[table]?.[column] ?? Object.entries(snapshot[table] ?? {}).find(([c]) => c.toLowerCase() === column.toLowerCase())?.[1]);
+export const castJoinsFromSnapshot = (graph: DataGraph, snapshot: CatalogSnapshot): string[] => castJoins(graph, snapshotType(snapshot));
+
+/** The id column of a table, as `textKeys` names it. */
+export const tableKey = (table: string, column: string) => `${table}.${column}`;
+
+/**
+ * The profile's id and the entities' primary keys that the snapshot says are text (`table.column`,
+ * as `tableKey` makes them): ids are compared as text, and these need no cast to be (a cast on a
+ * join key keeps the warehouse from pruning or parallelizing the join by it).
+ */
+export function textKeysFromSnapshot(graph: DataGraph, snapshot: CatalogSnapshot): string[] {
+  const typeOf = snapshotType(snapshot);
+  const ids = [{ table: graph.profile.table, column: graph.profile.id }, ...graph.entities.map((e) => ({ table: e.table, column: e.primaryKey }))];
+  return ids.filter(({ table, column }) => keyKind(typeOf(table, column) ?? '') === 'string').map(({ table, column }) => tableKey(table, column));
+}
 export const tableMissingMessage = (table: string, role: string) => `Table ${table} (${role}) does not exist in the warehouse`;
 export const columnMissingMessage = (table: string, column: string, role: string) =>
   `Column ${column} (${role}) does not exist in warehouse table ${table}`;

@@ -15,6 +15,8 @@ export type ModelResources = Pick<Desired, 'graph' | 'audiences' | 'classicAudie
   destinations?: Destination[];
   /** Relationships joining an integer key to a string key (from the catalog): joined on a cast to text. */
   castJoins?: string[];
+  /** Id columns (`table.column`) the catalog says are text: compared as they are, without a cast to text. */
+  textKeys?: string[];
 };
 
 /** An entity path an audience's emitters trigger on, with those emitters. */

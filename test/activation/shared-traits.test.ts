@@ -9,6 +9,8 @@ import { recordingWarehouse } from '../support/recording-warehouse.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
 
 const PROFILE = { table: 'main.profiles', id: 'user_id', traits: ['email', 'first_name', 'plan'], identifiers: ['user_id'] };
+/** What a plan asks of the profile: `traits`, its id cast to text. */
+const traitsOf = (traits: string[]) => ({ profile: PROFILE, traits, textKeys: [] });
 const row = (id: number, profileId: string): SourceRow => ({
   source: 'outbox',
   id,
@@ -47,8 +49,8 @@ describe('SharedTraitReads', () => {
     const reads = new SharedTraitReads();
     const a = [row(1, 'u1'), row(2, 'u2')];
     const b = [row(3, 'u2'), row(4, 'u3')];
-    const first = reads.read(busy, PROFILE, ['email'], valuesKeys(a), a);
-    const second = reads.read(busy, PROFILE, ['first_name', 'plan'], valuesKeys(b), b);
+    const first = reads.read(busy, traitsOf(['email']), valuesKeys(a), a);
+    const second = reads.read(busy, traitsOf(['first_name', 'plan']), valuesKeys(b), b);
     free();
     expect(await first).toEqual(new Map([
       ['u1', { email: 'u1@example.com' }],
@@ -63,7 +65,7 @@ describe('SharedTraitReads', () => {
 
     // A page that asks once the read went out starts the next one.
     const c = [row(5, 'u4')];
-    expect(await reads.read(busy, PROFILE, ['plan'], valuesKeys(c), c)).toEqual(new Map([['u4', { plan: 'premium' }]]));
+    expect(await reads.read(busy, traitsOf(['plan']), valuesKeys(c), c)).toEqual(new Map([['u4', { plan: 'premium' }]]));
     expect(reads.reads).toBe(2);
   });
 
@@ -72,8 +74,8 @@ describe('SharedTraitReads', () => {
     const reads = new SharedTraitReads();
     const a = [row(1, 'u1')];
     const b = [row(2, 'u2')];
-    const good = reads.read(busy, PROFILE, ['email'], valuesKeys(a), a);
-    const bad = reads.read(busy, PROFILE, ['nickname'], valuesKeys(b), b);
+    const good = reads.read(busy, traitsOf(['email']), valuesKeys(a), a);
+    const bad = reads.read(busy, traitsOf(['nickname']), valuesKeys(b), b);
     free();
     expect(await good).toEqual(new Map([['u1', { email: 'u1@example.com' }]]));
     await expect(bad).rejects.toThrow(/nickname/);
@@ -85,9 +87,9 @@ describe('SharedTraitReads', () => {
     const closing: Warehouse = { ...inner, whenFree: async (fn) => (closed ? Promise.reject(new Error('The daemon has closed its warehouse')) : fn(inner)) };
     const reads = new SharedTraitReads();
     const a = [row(1, 'u1')];
-    await expect(reads.read(closing, PROFILE, ['email'], valuesKeys(a), a)).rejects.toThrow(/closed/);
+    await expect(reads.read(closing, traitsOf(['email']), valuesKeys(a), a)).rejects.toThrow(/closed/);
     closed = false;
-    expect(await reads.read(closing, PROFILE, ['email'], valuesKeys(a), a)).toEqual(new Map([['u1', { email: 'u1@example.com' }]]));
+    expect(await reads.read(closing, traitsOf(['email']), valuesKeys(a), a)).toEqual(new Map([['u1', { email: 'u1@example.com' }]]));
   });
 
   it('where statements do not queue, pages that ask in the same turn share a read', async () => {
@@ -95,7 +97,7 @@ describe('SharedTraitReads', () => {
     const reads = new SharedTraitReads();
     const a = [row(1, 'u5')];
     const b = [row(2, 'u6')];
-    const [x, y] = await Promise.all([reads.read(recorded, PROFILE, ['email'], valuesKeys(a), a), reads.read(recorded, PROFILE, ['email'], valuesKeys(b), b)]);
+    const [x, y] = await Promise.all([reads.read(recorded, traitsOf(['email']), valuesKeys(a), a), reads.read(recorded, traitsOf(['email']), valuesKeys(b), b)]);
     expect([x.get('u5'), y.get('u6')]).toEqual([{ email: 'u5@example.com' }, { email: 'u6@example.com' }]);
     expect(statements.filter((s) => isTraitsRead(s.sql))).toHaveLength(1);
   });

@@ -3,6 +3,7 @@ import { fetchEnrichment, type EnrichmentData } from '../../src/activation/enric
 import { valuesKeys } from '../../src/activation/enrich/keys.js';
 import { SharedTraitReads } from '../../src/activation/enrich/shared-traits.js';
 import { planEnrichment, type EnrichmentPlan } from '../../src/activation/enrich/plan.js';
+import { snapshotCatalog, textKeysFromSnapshot } from '../../src/graph/catalog.js';
 import { EventEmitter } from '../../src/model/emitter.js';
 import type { SourceRow } from '../../src/state/delivery/types.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
@@ -17,7 +18,8 @@ import { loadWorldSnowflake } from '../support/snowflake-emulator/world.js';
  * emulation through snowflake-sdk: the same links, chains and entity rows as on DuckDB, and the
  * values the fixture holds.
  */
-const plan = (e: Record<string, unknown>): EnrichmentPlan => planEnrichment(ORDER_LINES_GRAPH, BUYERS, EventEmitter.parse({ key: 'e', audience: 'buyers', destination: 'hook', ...e }));
+const plan = (e: Record<string, unknown>, textKeys: string[] = []): EnrichmentPlan =>
+  planEnrichment(ORDER_LINES_GRAPH, BUYERS, EventEmitter.parse({ key: 'e', audience: 'buyers', destination: 'hook', ...e }), { textKeys });
 const productAdded = plan({ trigger: 'entity_added', entityPath: ['orders', 'products'], enrich: { entities: [PRODUCTS_WITH_LINES] } });
 const orderAdded = plan({ trigger: 'entity_added', entityPath: ['orders'], enrich: { entities: [PRODUCTS_WITH_LINES] } });
 const entered = plan({ trigger: 'audience_entered', enrich: { entities: [PRODUCTS_WITH_LINES] } });
@@ -91,14 +93,32 @@ describe('junction enrichment: DuckDB and emulated Snowflake agree', () => {
     });
   });
 
+  it('ids the catalog says are text are compared as they are, on both, with the same answers', async () => {
+    const textKeys = textKeysFromSnapshot(ORDER_LINES_GRAPH, await snapshotCatalog(ORDER_LINES_GRAPH, env.wh));
+    expect(textKeys).toEqual(textKeysFromSnapshot(ORDER_LINES_GRAPH, await snapshotCatalog(ORDER_LINES_GRAPH, duck)));
+    expect(textKeys).toContain(`${ORDER_LINES_GRAPH.profile.table}.${ORDER_LINES_GRAPH.profile.id}`);
+    const before = env.emulator.queries.length;
+    const withText = plan({ trigger: 'entity_added', entityPath: ['orders', 'products'], enrich: { traits: ['city'], entities: [PRODUCTS_WITH_LINES] } }, textKeys);
+    const s = await both(withText, PRODUCT_ROWS);
+    // The same as DuckDB with every id cast, traits included.
+    const cast = await fetchEnrichment(duck, ORDER_LINES_GRAPH, { ...withText, textKeys: [] }, PRODUCT_ROWS);
+    expect(plain(s)).toEqual(plain(cast));
+    const traits = (d: EnrichmentData) => [...d.traits].sort(([a], [b]) => a.localeCompare(b));
+    expect(traits(s)).toEqual(traits(cast));
+    expect(traits(s).map(([id]) => id)).toEqual(['ALFKI', 'BONAP']);
+    const sql = env.emulator.queries.slice(before).map((q) => q.sqlText).join('\n');
+    expect(sql).not.toMatch(new RegExp(`CAST\\("P"\\."${ORDER_LINES_GRAPH.profile.id}" AS VARCHAR\\)`, 'i'));
+    expect(sql).toMatch(/CAST\("\w+"\."product_id" AS VARCHAR\)/i);
+  });
+
   it('the traits of two pages asking together: one read of both, each page its own profiles and traits', async () => {
     const before = env.emulator.queries.length;
     const read = (wh: Warehouse) => {
       const reads = new SharedTraitReads();
       const [a, b] = [[row('ALFKI', null, null, 7)], [row('BONAP', null, null, 8), row('BOTTM', null, null, 9)]];
       return Promise.all([
-        reads.read(wh, ORDER_LINES_GRAPH.profile, ['city'], valuesKeys(a), a),
-        reads.read(wh, ORDER_LINES_GRAPH.profile, ['customer_id', 'city'], valuesKeys(b), b),
+        reads.read(wh, { profile: ORDER_LINES_GRAPH.profile, traits: ['city'], textKeys: [] }, valuesKeys(a), a),
+        reads.read(wh, { profile: ORDER_LINES_GRAPH.profile, traits: ['customer_id', 'city'], textKeys: [] }, valuesKeys(b), b),
       ]);
     };
     const [onSnowflake, onDuckDb] = [await read(env.wh), await read(duck)];

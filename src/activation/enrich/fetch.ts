@@ -54,7 +54,7 @@ export async function fetchEnrichment(
   const fetch = async (query: Select): Promise<Row[]> => (await execute(wh, query)).rows;
   const hasEntities = rows.some((r) => r.entityId !== null);
 
-  if (plan.traits.length > 0) out.traits = await traitReads.read(wh, plan.profile, plan.traits, keys, rows);
+  if (plan.traits.length > 0) out.traits = await traitReads.read(wh, plan, keys, rows);
   if (plan.chain && hasEntities) ({ chains: out.chains, links: out.links } = chainsByKey(plan, await fetch(queries.chain()), name));
   for (const other of plan.others) {
     if (other.anchor === 'chain' || (other.anchor === 'trigger' && !hasEntities)) continue;

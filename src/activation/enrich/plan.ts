@@ -44,6 +44,8 @@ export interface EnrichmentPlan {
   others: OtherEntity[];
   /** Relationships joined on a cast to text (their key types differ). */
   castJoins: readonly string[];
+  /** Id columns (`table.column`) that are text already: compared without a cast. */
+  textKeys: readonly string[];
 }
 
 type Fail = (code: string, message: string) => LinkedError;
@@ -52,7 +54,12 @@ type Fail = (code: string, message: string) => LinkedError;
  * Checks the emitter against the graph and the audience and derives what to fetch. Errors name the
  * emitter and the offending trait, relationship or column.
  */
-export function planEnrichment(graph: DataGraph, audience: Audience, emitter: EventEmitter, castJoins: readonly string[] = []): EnrichmentPlan {
+export function planEnrichment(
+  graph: DataGraph,
+  audience: Audience,
+  emitter: EventEmitter,
+  { castJoins = [], textKeys = [] }: { castJoins?: readonly string[]; textKeys?: readonly string[] } = {},
+): EnrichmentPlan {
   const index = new GraphIndex(graph);
   const fail: Fail = (code, msg) => new LinkedError(code, `Event emitter "${emitter.key}": ${msg}`);
   const knownTraits = new Set([graph.profile.id, ...graph.profile.traits, ...graph.profile.identifiers]);
@@ -82,7 +89,7 @@ export function planEnrichment(graph: DataGraph, audience: Audience, emitter: Ev
       }
       return { ...columnsOf(slug), ...anchorOf(index, chain, slug) };
     });
-  return { profile: graph.profile, traits: [...new Set(emitter.enrich.traits)], chain, others, castJoins };
+  return { profile: graph.profile, traits: [...new Set(emitter.enrich.traits)], chain, others, castJoins, textKeys };
 }
 
 /** The entity columns and the junction columns the emitter selects per relationship, checked against the graph. */

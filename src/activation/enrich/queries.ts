@@ -1,6 +1,7 @@
 import { and, cast, col, eq, isNotNull, select, sysCol, table, unionAll, type Expr, type FromItem, type Select, type SelectColumn } from '../../dialect/ast.js';
 import type { Dialect } from '../../dialect/dialect.js';
 import type { DataGraph } from '../../model/graph.js';
+import { tableKey } from '../../graph/catalog.js';
 import type { PageKeys } from './keys.js';
 import { PathJoins, type JoinedPath } from './joins.js';
 import type { EnrichmentPlan, OtherEntity } from './plan.js';
@@ -25,12 +26,22 @@ const KEYS = 'k';
 export const asText = (alias: string, column: string): Expr => cast(col(alias, column), 'VARCHAR');
 
 /**
+ * An id as text: the column itself when the catalog says it is text (`textKeys`, `table.column`),
+ * else cast. A cast join key keeps the warehouse from parallelizing or pruning the join by it.
+ */
+const idAsText =
+  (textKeys: readonly string[]) =>
+  (alias: string, table: string, column: string): Expr =>
+    textKeys.includes(tableKey(table, column)) ? col(alias, column) : asText(alias, column);
+
+/**
  * The enrichment queries of one page, over the user's tables joined to the page's keys: one for
  * the profile traits, one for the trigger chains, one per other relationship.
  */
 export class EnrichmentQueries {
   private readonly joins: PathJoins;
   private readonly profileId: Expr;
+  private readonly id: ReturnType<typeof idAsText>;
 
   constructor(
     dialect: Dialect,
@@ -41,7 +52,8 @@ export class EnrichmentQueries {
     private readonly matched?: MatchedEntity,
   ) {
     this.joins = new PathJoins(dialect, graph, plan.castJoins);
-    this.profileId = asText(PROFILE, plan.profile.id);
+    this.id = idAsText(plan.textKeys);
+    this.profileId = this.id(PROFILE, plan.profile.table, plan.profile.id);
   }
 
   /** Per (profile, trigger entity) of the page: the selected columns of every level of the chain. */
@@ -49,7 +61,7 @@ export class EnrichmentQueries {
     const chain = this.plan.chain!;
     const path = this.joins.fromProfile(PROFILE, chain.map((c) => c.relationship));
     const last = chain[chain.length - 1];
-    const entityId = asText(path.aliases[path.aliases.length - 1], last.entity.primaryKey);
+    const entityId = this.id(path.aliases[path.aliases.length - 1], last.entity.table, last.entity.primaryKey);
     const columns: SelectColumn[] = [
       { expr: this.profileId, as: ID },
       { expr: entityId, as: ENTITY_ID },
@@ -75,7 +87,7 @@ export class EnrichmentQueries {
         ...linkColumns(other.junction?.columns, p.junctions[last], otherLinkColumn),
       ];
     };
-    const rowId = (alias: string) => asText(alias, other.entity.primaryKey);
+    const rowId = (alias: string) => this.id(alias, other.entity.table, other.entity.primaryKey);
     if (other.anchor === 'profile') {
       const path = this.joins.fromProfile(PROFILE, other.path);
       const last = path.aliases[path.aliases.length - 1];
@@ -87,7 +99,7 @@ export class EnrichmentQueries {
     }
     const trigger = this.plan.chain![this.plan.chain!.length - 1];
     const path = this.joins.fromEntity(trigger.relationship, ANCHOR, other.path);
-    const anchorId = asText(ANCHOR, trigger.entity.primaryKey);
+    const anchorId = this.id(ANCHOR, trigger.entity.table, trigger.entity.primaryKey);
     const last = path.aliases[path.aliases.length - 1];
     const fullPath = [...this.plan.chain!.map((c) => c.relationship), ...other.path].join('.');
     return select([{ expr: anchorId, as: ID }, ...columns(path)], {
@@ -104,10 +116,10 @@ export class EnrichmentQueries {
 
 /**
  * Per profile among `keys` (the keys of one page, or of several pages read together): its id and
- * `traits`, aliased in order (traitColumn).
+ * `traits`, aliased in order (traitColumn). `textKeys`: as the plan's.
  */
-export function traitsQuery(profile: DataGraph['profile'], traits: readonly string[], keys: readonly PageKeys[]): Select {
-  const profileId = asText(PROFILE, profile.id);
+export function traitsQuery(profile: DataGraph['profile'], traits: readonly string[], keys: readonly PageKeys[], textKeys: readonly string[] = []): Select {
+  const profileId = idAsText(textKeys)(PROFILE, profile.table, profile.id);
   const columns: SelectColumn[] = [{ expr: profileId, as: ID }, ...traits.map((t, i) => ({ expr: col(PROFILE, t), as: traitColumn(i) }))];
   return select(columns, {
     from: table(profile.table, PROFILE),

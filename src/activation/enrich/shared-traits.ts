@@ -3,7 +3,9 @@ import type { DataGraph } from '../../model/graph.js';
 import type { SourceRow } from '../../state/delivery/types.js';
 import { execute } from '../../warehouse/execute.js';
 import type { Row, Warehouse } from '../../warehouse/types.js';
+import { tableKey } from '../../graph/catalog.js';
 import type { PageKeys } from './keys.js';
+import type { EnrichmentPlan } from './plan.js';
 import { ID, traitColumn, traitsQuery } from './queries.js';
 
 /** Per profile id of a page: its traits, as the page's emitter selects them. */
@@ -20,6 +22,8 @@ interface Request {
 /** The requests one read serves: every page waiting for the traits of one profile table. */
 interface Batch {
   profile: DataGraph['profile'];
+  /** As the plans of its requests say (part of the batch's key): whether the profile id is text already. */
+  textKeys: readonly string[];
   requests: Request[];
 }
 
@@ -39,26 +43,28 @@ export class SharedTraitReads {
   reads = 0;
   requests = 0;
 
-  /** The traits of `rows`' profiles (the rows `keys` selects), from a read shared with the pages waiting now. */
-  read(wh: Warehouse, profile: DataGraph['profile'], traits: readonly string[], keys: PageKeys, rows: readonly SourceRow[]): Promise<TraitsByProfile> {
+  /** The traits `plan` selects of `rows`' profiles (the rows `keys` selects), from a read shared with the pages waiting now. */
+  read(wh: Warehouse, plan: Pick<EnrichmentPlan, 'profile' | 'traits' | 'textKeys'>, keys: PageKeys, rows: readonly SourceRow[]): Promise<TraitsByProfile> {
+    const { profile, traits } = plan;
     const profileIds = [...new Set(rows.map((r) => r.profileId))];
     return new Promise<TraitsByProfile>((resolve, reject) => {
-      const tableKey = `${profile.table}\u0000${profile.id}`;
-      let batch = this.open.get(tableKey);
+      const idIsText = plan.textKeys.includes(tableKey(profile.table, profile.id));
+      const batchKey = `${profile.table}\u0000${profile.id}\u0000${idIsText}`;
+      let batch = this.open.get(batchKey);
       if (!batch) {
-        const created: Batch = { profile, requests: [] };
-        this.open.set(tableKey, created);
+        const created: Batch = { profile, textKeys: plan.textKeys, requests: [] };
+        this.open.set(batchKey, created);
         // Its turn has come: the pages whose requests are on their way (their page read just
         // answered, the rest is computation) still join in one turn of the event loop; from the
         // sending on, later requests start the next batch.
         const send = async (w: Warehouse) => {
           await new Promise((resolve) => setImmediate(resolve));
-          this.open.delete(tableKey);
+          this.open.delete(batchKey);
           return this.send(w, created);
         };
         // A warehouse that never ran it (closed meanwhile) fails the batch; later requests start anew.
         void (wh.whenFree ? wh.whenFree(send) : Promise.resolve().then(() => send(wh))).catch((e: unknown) => {
-          if (this.open.get(tableKey) === created) this.open.delete(tableKey);
+          if (this.open.get(batchKey) === created) this.open.delete(batchKey);
           for (const r of created.requests) r.reject(e);
         });
         batch = created;
@@ -67,16 +73,16 @@ export class SharedTraitReads {
     });
   }
 
-  private async send(wh: Warehouse, { profile, requests }: Batch): Promise<void> {
+  private async send(wh: Warehouse, { profile, textKeys, requests }: Batch): Promise<void> {
     this.reads++;
     this.requests += requests.length;
     try {
-      const answers = await readTraits(wh, profile, [...new Set(requests.flatMap((r) => r.traits))], requests.map((r) => r.keys), requests);
+      const answers = await readTraits(wh, profile, textKeys, [...new Set(requests.flatMap((r) => r.traits))], requests.map((r) => r.keys), requests);
       requests.forEach((r, i) => r.resolve(answers[i]));
     } catch (e) {
       if (requests.length === 1) return requests[0].reject(e);
       // Which page's traits failed it is unknown: each page reads alone and gets its own answer.
-      for (const r of requests) await readTraits(wh, profile, r.traits, [r.keys], [r]).then((a) => r.resolve(a[0]), r.reject);
+      for (const r of requests) await readTraits(wh, profile, textKeys, r.traits, [r.keys], [r]).then((a) => r.resolve(a[0]), r.reject);
     }
   }
 }
@@ -85,11 +91,12 @@ export class SharedTraitReads {
 async function readTraits(
   wh: Warehouse,
   profile: DataGraph['profile'],
+  textKeys: readonly string[],
   traits: readonly string[],
   keys: readonly PageKeys[],
   requests: readonly Pick<Request, 'traits' | 'profileIds'>[],
 ): Promise<TraitsByProfile[]> {
-  const found = (await execute(wh, traitsQuery(profile, traits, keys))).rows;
+  const found = (await execute(wh, traitsQuery(profile, traits, keys, textKeys))).rows;
   const id = systemName(wh.dialect, ID);
   const byId = new Map<string, Row>();
   for (const row of found) byId.set(String(row[id]), row);
