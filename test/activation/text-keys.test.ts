@@ -9,8 +9,8 @@ import { applyResources, AUDIENCE, GRAPH, insertOutbox, openState, SCHEMA, seedB
 /*
  * Ids compare as text (the outbox stores them so). An id column the apply's catalog snapshot says
  * is text already is compared as it is: a cast on a join key keeps DuckDB from running the join in
- * parallel (the trait read of 5,000 profiles over a 1 M-row table: 63 ms against 37 ms) and any
- * warehouse from pruning by it. Without a snapshot, or for an integer id, the cast stays.
+ * parallel (docs/destinations.md, Enrichment) and any warehouse from pruning by it. Without a
+ * snapshot, or for an integer id, the cast stays.
  */
 
 it('text keys: the profile id and the entity keys the snapshot says are text, column names matched case-insensitively', () => {
