@@ -67,7 +67,7 @@ export async function computeNow(
   const status = await readStatus(wh, schema, audienceKey);
   if (status?.paused) throw pausedError(audienceKey, status.pausedReason);
 
-  const live = await new ControllerStore(wh, schema).liveUntil();
+  const live = await new ControllerStore(wh, schema).liveControllers();
   const holder = holderId('cli');
   if (options.request || live.length > 0) {
     const requestId = await new ComputeRequestStore(wh, schema).create(audienceKey, holder);

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { computeNow } from '../../src/controller/compute-now.js';
@@ -161,7 +162,7 @@ it('during a quiet spell a failed pass still retries when due; new rows wait for
   }
 }, 30_000);
 
-it('linked run --look-every: says how it looks, and `linked compute` waits for its promised look; refused where it cannot pace anything', async () => {
+it('linked run --look-every: says how it looks, `linked status` when it looks again, `linked compute` waits for that look; refused where it cannot pace anything', async () => {
   const server = await startServer();
   try {
     const p = await makeProject(server.url);
@@ -179,6 +180,13 @@ it('linked run --look-every: says how it looks, and `linked compute` waits for i
     // The baseline is computed and delivered; the next tick found nothing due: quiet for 8 s.
     await daemon.waitFor(/premium-entered -> hook: 10 sent/);
     await new Promise((r) => setTimeout(r, 1_500));
+    // `linked status` names the controller and when it looks again: the quiet spell's end.
+    const status = await p.linked('status', '--json');
+    expect(status.code, status.err).toBe(0);
+    const [controller] = status.json().controllers;
+    expect(controller).toMatchObject({ host: hostname(), pid: daemon.child.pid });
+    expect(Date.parse(controller.aliveUntil) - Date.parse(controller.heartbeatAt)).toBeGreaterThanOrEqual(8_000);
+    expect((await p.linked('status')).out).toMatch(/\nControllers:\n {2}controller:\S+ on \S+ \(pid \d+\): last beat \S+Z; next look by \S+Z\n/);
     // `linked compute` waits past its own timeout for the look the controller promised.
     const compute = await p.linked('compute', 'premium', '--wait-timeout', '1', '--json');
     expect(compute.code, compute.err).toBe(0);

@@ -8,6 +8,7 @@ import { projectOptions, withProjectOptions, type ProjectFlags } from '../comman
 import { openProjectState } from '../context.js';
 import { printJson } from '../run.js';
 import { SyncStatusStore, type SyncStatusRow } from '../../state/control/sync-status.js';
+import { ControllerStore, type LiveController } from '../../state/control/controllers.js';
 
 /** The git sync of `linked run --git`, under the audiences: status and the last synced commit. */
 export function renderSyncStatus(s: SyncStatusRow): string {
@@ -22,6 +23,20 @@ export function renderSyncStatus(s: SyncStatusRow): string {
 }
 
 const short = (iso: string | null) => iso?.replace(/\.\d{3}Z$/, 'Z') ?? '-';
+
+/**
+ * The controllers serving this warehouse (`linked run`), after the audiences; none: nothing (the
+ * audiences' NEXT RUN then waits for one, or for `linked compute`).
+ */
+export function renderControllers(controllers: readonly LiveController[]): string {
+  if (controllers.length === 0) return '';
+  const lines = controllers.map((c) => {
+    const where = c.host ? ` on ${c.host}${c.pid !== null ? ` (pid ${c.pid})` : ''}` : '';
+    const until = c.aliveUntil ? `; next look by ${short(c.aliveUntil.toISOString())}` : '';
+    return `  ${c.id}${where}: last beat ${short(c.heartbeatAt?.toISOString() ?? null)}${until}`;
+  });
+  return `\nControllers:\n${lines.join('\n')}\n`;
+}
 
 const stateText = (h: EmitterHealthView) => (h.state === 'blocked' ? `blocked: ${h.blockedReason}` : h.state.replaceAll('_', ' '));
 
@@ -67,8 +82,9 @@ export function register(program: Command): void {
         const views = (model.applied?.resources.audiences ?? []).map((a) => statusView(a, rows.get(a.key)));
         const [sync] = await new SyncStatusStore(wh, project.stateSchema).read(project.stack);
         const delivery = await readDeliveryHealth(wh, project.stateSchema, { stack: flags.stack, model });
-        if (flags.json) printJson({ audiences: views, delivery, sync: sync ?? null });
-        else process.stdout.write(renderStatus(views) + renderDeliveryHealth(delivery) + (sync ? renderSyncStatus(sync) : ''));
+        const controllers = await new ControllerStore(wh, project.stateSchema).liveControllers();
+        if (flags.json) printJson({ audiences: views, delivery, sync: sync ?? null, controllers });
+        else process.stdout.write(renderStatus(views) + renderDeliveryHealth(delivery) + (sync ? renderSyncStatus(sync) : '') + renderControllers(controllers));
       } finally {
         await project.close();
       }

@@ -12,6 +12,16 @@ export const FALLBACK_ALIVE_MS = 30_000;
  * heartbeat; `linked compute` hands its run to a live one. A controller is live while its beats
  * are recent and it has not said it stopped; one on this host whose process is gone is dead at once.
  */
+/** A controller that counts as live, and what its last beat said. */
+export interface LiveController {
+  id: string;
+  host: string | null;
+  pid: number | null;
+  heartbeatAt: Date | null;
+  /** Until when its last beat promised it stays live: its next look at the warehouse is due before (null: a beat from before beats said). */
+  aliveUntil: Date | null;
+}
+
 export class ControllerStore extends StateStore {
   /**
    * Records a beat; the controller counts as live for `aliveForMs` without another one. Only the
@@ -37,22 +47,24 @@ export class ControllerStore extends StateStore {
    * recorded: a beat within FALLBACK_ALIVE_MS), not stopped, and not known dead on this host.
    */
   async live(now = new Date()): Promise<string[]> {
-    return (await this.liveUntil(now)).map((c) => c.id);
+    return (await this.liveControllers(now)).map((c) => c.id);
   }
 
-  /** The live controllers (as `live`), each with the time its last beat promised it stays live (null: not said). */
-  async liveUntil(now = new Date()): Promise<{ id: string; aliveUntil: Date | null }[]> {
+  /** The live controllers (as `live`), with their last beat and what it promised. */
+  async liveControllers(now = new Date()): Promise<LiveController[]> {
     const promised = compare('>=', ref('alive_until'), param(now));
     const legacy = and(isNull(ref('alive_until')), compare('>=', ref('heartbeat_at'), param(new Date(now.getTime() - FALLBACK_ALIVE_MS))));
-    const { rows } = await this.run<{ id: string; host: string | null; pid: unknown; alive_until: unknown }>(
+    const { rows } = await this.run<{ id: string; host: string | null; pid: unknown; heartbeat_at: unknown; alive_until: unknown }>(
       select(
-        { id: ref('id'), host: ref('host'), pid: ref('pid'), alive_until: ref('alive_until') },
+        { id: ref('id'), host: ref('host'), pid: ref('pid'), heartbeat_at: ref('heartbeat_at'), alive_until: ref('alive_until') },
         { from: stateTable(this.t.controllers), where: and(isNull(ref('stopped_at')), or(promised, legacy)) },
       ),
     );
+    const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string | Date));
     return rows
-      .filter((r) => !processIsDead(r.host, r.pid === null || r.pid === undefined ? null : Number(r.pid)))
-      .map((r) => ({ id: r.id, aliveUntil: r.alive_until === null || r.alive_until === undefined ? null : new Date(r.alive_until as string | Date) }));
+      .map((r) => ({ id: r.id, host: r.host, pid: r.pid === null || r.pid === undefined ? null : Number(r.pid), heartbeatAt: date(r.heartbeat_at), aliveUntil: date(r.alive_until) }))
+      .filter((c) => !processIsDead(c.host, c.pid))
+      .sort((a, b) => a.id.localeCompare(b.id));
   }
 
   /** Whether a controller with this id ever announced itself (for `linked force-unlock <controller id>`). */
