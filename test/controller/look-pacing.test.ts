@@ -56,7 +56,7 @@ it('quiet between looks: no statement until the interval ends or a run is due, w
   expect(await at('2026-12-07T12:59:59Z')).toEqual({ looked: false, statements: 0, ran: [] });
   expect(await at('2026-12-07T13:00:00Z')).toMatchObject({ looked: true, ran: ['a', 'b'] });
 
-  // `linked run --once` and a tick of the git sync are not scheduled ticks: they always look.
+  // `linked run --once` is not a scheduled tick: it always looks.
   await at('2026-12-07T13:00:10Z');
   clock = new Date('2026-12-07T13:00:20Z');
   const before = opened.length;

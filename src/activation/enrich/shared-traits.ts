@@ -22,7 +22,7 @@ interface Request {
 /** The requests one read serves: every page waiting for the traits of one profile table. */
 interface Batch {
   profile: DataGraph['profile'];
-  /** As the plans of its requests say (part of the batch's key): whether the profile id is text already. */
+  /** The id columns its requests' plans say are text (whether the profile id is among them is part of the batch's key). */
   textKeys: readonly string[];
   requests: Request[];
 }
