@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { startedLine } from '../../src/cli/commands/run.js';
 import { computeNow } from '../../src/controller/compute-now.js';
 import { Controller } from '../../src/controller/controller.js';
 import { Daemon } from '../../src/controller/daemon.js';
@@ -197,6 +198,15 @@ it('linked run --look-every: says how it looks, `linked status` when it looks ag
     await server.close();
   }
 }, 60_000);
+
+it('on Snowflake, a controller started without a look interval says that its ticks keep the warehouse running', () => {
+  const line = (lookEvery: string | undefined, warehouse: string) => startedLine('controller:h:1:ab', 'computing and delivering', { tickSeconds: '10', lookEvery }, warehouse);
+  expect(line(undefined, 'snowflake')).toBe(
+    'controller controller:h:1:ab started, computing and delivering (tick 10 s); every tick resumes the Snowflake warehouse, so it never suspends: --look-every 15m lets it while nothing is due',
+  );
+  expect(line('15m', 'snowflake')).toBe('controller controller:h:1:ab started, computing and delivering (tick 10 s, looking at the warehouse at most every 15m while nothing is due)');
+  expect(line(undefined, 'duckdb')).toBe('controller controller:h:1:ab started, computing and delivering (tick 10 s)');
+});
 
 const heartbeats = (statements: RecordedStatement[]) => statements.filter((s) => /"controllers" SET "heartbeat_at"/.test(s.sql)).length;
 

@@ -173,13 +173,25 @@ Examples:
       }
       const what = flags.deliver ? 'computing and delivering' : 'computing only (--no-deliver)';
       reporting.stopOnSignals();
-      const looks = lookEveryMs === undefined ? '' : `, looking at the warehouse at most every ${flags.lookEvery} while nothing is due`;
       reporting.event('started', { controller: daemon.id, tick_seconds: tuning.tickSeconds, look_every_s: lookEveryMs === undefined ? undefined : lookEveryMs / 1000, delivering: flags.deliver });
       // JSON logs replace the text lines (the logger writes its own records).
-      await serveUntilSignal(daemon, { json: (flags.json ?? false) || !reporting.printsOwnLines, runs: true }, `controller ${daemon.id} started, ${what} (tick ${flags.tickSeconds} s${looks})`);
+      await serveUntilSignal(daemon, { json: (flags.json ?? false) || !reporting.printsOwnLines, runs: true }, startedLine(daemon.id, what, flags, desired.warehouse.type));
       await reporting.close();
       reporting.logger?.line('stopped');
     });
+}
+
+/**
+ * What a serving controller says when it starts; on Snowflake without --look-every, that its
+ * ticks keep the warehouse running, and what lets it suspend.
+ */
+export function startedLine(id: string, what: string, flags: Pick<RunFlags, 'tickSeconds' | 'lookEvery'>, warehouse: string): string {
+  const paced = flags.lookEvery === undefined ? '' : `, looking at the warehouse at most every ${flags.lookEvery} while nothing is due`;
+  const hint =
+    flags.lookEvery === undefined && warehouse === 'snowflake'
+      ? '; every tick resumes the Snowflake warehouse, so it never suspends: --look-every 15m lets it while nothing is due'
+      : '';
+  return `controller ${id} started, ${what} (tick ${flags.tickSeconds} s${paced})${hint}`;
 }
 
 /** --look-every in ms (undefined: look at every tick); only a serving controller without --git has quiet spells. */
