@@ -110,7 +110,7 @@ it('serving: the delivery loop looks once after each look of the controller, not
     // The first tick computes both audiences; the second finds nothing due and starts a quiet spell
     // (the delivery loop looks once more after it).
     await until(() => heartbeats(sent()) >= 2, 10_000);
-    const settled = await quietFor(600, 5_000, () => sent().length);
+    const settled = await quietFor(1_000, 5_000, () => sent().length);
     // Three more ticks and about fifteen polls of the delivery loop: nothing reaches the warehouse.
     await new Promise((r) => setTimeout(r, 3_000));
     expect(sent().slice(settled).map((s) => s.sql.slice(0, 60))).toEqual([]);
@@ -176,7 +176,8 @@ it('linked run --look-every: says how it looks, `linked status` when it looks ag
       expect(r.code).toBe(1);
       expect(r.err).toMatch(message);
     }
-    const daemon = p.spawnLinked('run', '--tick-seconds', '1', '--look-every', '8s');
+    // A short lease TTL: the heartbeat's promise is then the look interval's, not the lease's.
+    const daemon = p.spawnLinked('run', '--tick-seconds', '1', '--lease-ttl', '3', '--look-every', '8s');
     await daemon.waitFor(/started, computing and delivering \(tick 1 s, looking at the warehouse at most every 8s while nothing is due\)/);
     // The baseline is computed and delivered; the next tick found nothing due: quiet for 8 s.
     await daemon.waitFor(/premium-entered -> hook: 10 sent/);

@@ -47,7 +47,7 @@ it('with --look-every, an idle daemon sends the warehouse nothing between looks 
     // The first look (the controller's, then the delivery loop's once after it) ends; then three ticks and thirty polls.
     let settled = emulator.queries.length;
     for (;;) {
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 1_000));
       if (emulator.queries.length === settled) break;
       settled = emulator.queries.length;
     }
