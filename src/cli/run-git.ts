@@ -24,6 +24,8 @@ export interface RunGitFlags {
   once?: boolean;
   concurrency: number;
   tickSeconds: number;
+  /** While nothing is due, look at the warehouse at most this often (`--look-every`); a pull looks anyway. */
+  lookEveryMs?: number;
   leaseTtlMs: number;
   /** Deliver the emitters' events (false: `--no-deliver`). */
   deliver: boolean;
@@ -76,6 +78,7 @@ export async function runFromGit(flags: RunGitFlags, reporting: DaemonReporting,
     daemon: {
       concurrency: flags.concurrency,
       tickSeconds: flags.tickSeconds,
+      lookEveryMs: flags.lookEveryMs,
       leaseTtlMs: flags.leaseTtlMs,
       deliver: flags.deliver,
       delivery: flags.delivery,
@@ -123,8 +126,16 @@ export async function runFromGit(flags: RunGitFlags, reporting: DaemonReporting,
   reporting.stopOnSignals();
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  log?.(`controller syncing ${displayUrl(options.repo)} (${flags.branch}) every ${flags.interval}${options.prune ? ', pruning' : ''}; checkout in ${workdir}`);
-  reporting.event('started', { git: displayUrl(options.repo), branch: flags.branch, interval: flags.interval, tick_seconds: flags.tickSeconds, delivering: flags.deliver });
+  const paced = flags.lookEveryMs === undefined ? '' : `; between pulls it looks at the warehouse at most every ${flags.lookEveryMs / 1000} s while nothing is due`;
+  log?.(`controller syncing ${displayUrl(options.repo)} (${flags.branch}) every ${flags.interval}${options.prune ? ', pruning' : ''}${paced}; checkout in ${workdir}`);
+  reporting.event('started', {
+    git: displayUrl(options.repo),
+    branch: flags.branch,
+    interval: flags.interval,
+    tick_seconds: flags.tickSeconds,
+    look_every_s: flags.lookEveryMs === undefined ? undefined : flags.lookEveryMs / 1000,
+    delivering: flags.deliver,
+  });
   await syncLoop({
     ...options,
     intervalMs,

@@ -95,6 +95,16 @@ export class Controller {
     return new ControllerStore(wh, this.o.schema).heartbeat(this.id, this.now(), Math.max(this.leaseTtlMs, untilNextBeat + heartbeatInterval(this.leaseTtlMs)));
   }
 
+  /** Whether a scheduled tick now would leave the warehouse alone (a quiet spell: look-pacing.ts). */
+  isQuiet(): boolean {
+    return this.o.pacing?.quiet(this.now().getTime()) ?? false;
+  }
+
+  /** Ends a quiet spell: the next tick looks (something else just changed what is due). */
+  wake(): void {
+    this.o.pacing?.wake();
+  }
+
   /** One pass; `once` marks runs of `linked run --once`. Never overlaps itself. */
   tick(trigger: 'schedule' | 'once' = 'schedule'): Promise<TickReport> {
     this.ticking ??= this.doTick(trigger).finally(() => {
@@ -108,7 +118,7 @@ export class Controller {
     const report: TickReport = { due: [], runs: [], skipped: [] };
     if (this.stopped) return report;
     const pacing = this.o.pacing;
-    if (trigger === 'schedule' && pacing?.quiet(this.now().getTime())) return report;
+    if (trigger === 'schedule' && this.isQuiet()) return report;
     pacing?.looked(this.now().getTime());
     const wh = await this.o.open();
     let beating: Heartbeat | undefined;

@@ -129,14 +129,22 @@ export class GitSync {
     compute: async () => {
       // Nothing synthesized yet (the first fetch or synth failed): there is no warehouse to compute in.
       if (!this.desired) return;
+      // The attempt's plan has just read the warehouse, and an apply may have changed what is due:
+      // the controller looks now, quiet spell or not.
+      (await this.daemonFor(this.desired)).controller?.wake();
       await this.tick();
     },
   };
 
-  /** The schedule tick between syncs; skipped while suspended or before the first synth. */
+  /**
+   * The schedule tick between syncs; skipped while suspended, before the first synth, and during
+   * the controller's quiet spells (`--look-every`: then not even the suspension is read).
+   */
   async tick(): Promise<TickReport | undefined> {
-    if (!this.desired || (await this.suspended())) return undefined;
-    return (await this.daemonFor(this.desired)).controller!.tick('schedule');
+    if (!this.desired) return undefined;
+    const controller = (await this.daemonFor(this.desired)).controller!;
+    if (controller.isQuiet() || (await this.suspended())) return undefined;
+    return controller.tick('schedule');
   }
 
   /** `--once`: after the sync's compute, every emitter delivers until its outbox is empty (or stuck). */

@@ -19,6 +19,11 @@ export class LookPacing {
     readonly everyMs?: number,
   ) {}
 
+  /** Something outside the ticks looked at the warehouse and may have changed it (a git sync's apply): the next tick looks. */
+  wake(): void {
+    this.quietUntil = 0;
+  }
+
   /** Whether the controller's tick at `now` may leave the warehouse alone. */
   quiet(now: number): boolean {
     return now < this.quietUntil;

@@ -8,6 +8,7 @@ import type { Warehouse } from '../../src/warehouse/types.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { GitFixture } from '../github/git-fixture.js';
 import { installThisPackage } from '../support/installed-package.js';
+import { recordingWarehouse, type RecordedStatement } from '../support/recording-warehouse.js';
 
 /*
  * `linked run --git`'s steps (GitSync) under syncOnce, against a real git repository and a real
@@ -98,6 +99,43 @@ app.synth();
     rmSync(lastSynthOf(home), { recursive: true });
     expect(await attempt()).toMatchObject({ status: 'synced', commit: c2, applied: false });
     expect(synths()).toBe(4);
+  }, 120_000);
+
+  it('with a look interval, ticks between pulls leave the warehouse alone; each pull looks, and computes', async () => {
+    // One daemon on the file at a time.
+    await sync.stop();
+    const sessions: RecordedStatement[][] = [];
+    const paced = new GitSync({
+      dir: home,
+      daemon: { deliver: false, lookEveryMs: 60_000 },
+      observe: (o) => ({
+        ...o,
+        open: async () => {
+          const recorded = recordingWarehouse(await o.open());
+          sessions.push(recorded.statements);
+          return recorded.wh;
+        },
+      }),
+    });
+    const sent = () => sessions.flat().map((s) => s.sql);
+    const beats = () => sent().filter((sql) => /^UPDATE "LINKED_AUDIENCES"\."controllers" SET "heartbeat_at"/.test(sql)).length;
+    const pull = () => syncOnce({ repo: repo.origin, branch: 'main', workdir: join(home, '.linked', 'checkout'), prune: false, steps: paced.steps });
+    try {
+      await paced.resume();
+      // Both audiences ran in the attempts above: nothing is due until the next hour.
+      expect(await pull()).toMatchObject({ status: 'synced', computed: true });
+      const firstBeats = beats();
+      expect(firstBeats).toBeGreaterThan(0);
+      const afterPull = sent().length;
+      for (let i = 0; i < 3; i++) expect(await paced.tick()).toBeUndefined();
+      // Not even the suspension is read.
+      expect(sent().slice(afterPull)).toEqual([]);
+      // The next pull plans against the warehouse, and its compute looks, quiet spell or not.
+      expect(await pull()).toMatchObject({ status: 'synced', computed: true });
+      expect(beats()).toBe(firstBeats + 1);
+    } finally {
+      await paced.stop();
+    }
   }, 120_000);
 });
 

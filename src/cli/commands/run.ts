@@ -132,8 +132,9 @@ Examples:
         const intervalMs = parseDuration(flags.interval, '--interval');
         // A sync's synth (and npm ci) opens no warehouse: health allows a few intervals of it.
         let secrets: readonly string[] = [];
-        const reporting = new DaemonReporting(flags, { tickSeconds: tuning.tickSeconds, quietMs: 3 * intervalMs, secrets: () => secrets });
-        return runFromGit({ ...flags, git: flags.git, ...tuning, delivery, gc }, reporting, (desired) => (secrets = referencedSecretValues(desired)));
+        const quietMs = Math.max(3 * intervalMs, (lookEveryMs ?? 0) + 2 * tuning.tickSeconds * 1000);
+        const reporting = new DaemonReporting(flags, { tickSeconds: tuning.tickSeconds, quietMs, secrets: () => secrets });
+        return runFromGit({ ...flags, git: flags.git, ...tuning, lookEveryMs, delivery, gc }, reporting, (desired) => (secrets = referencedSecretValues(desired)));
       }
       if (flags.prune || flags.workdir) throw new LinkedError('INVALID_OPTION', '--prune and --workdir need --git.');
       const dir = resolve(flags.dir ?? process.cwd());
@@ -194,11 +195,10 @@ export function startedLine(id: string, what: string, flags: Pick<RunFlags, 'tic
   return `controller ${id} started, ${what} (tick ${flags.tickSeconds} s${paced})${hint}`;
 }
 
-/** --look-every in ms (undefined: look at every tick); only a serving controller without --git has quiet spells. */
+/** --look-every in ms (undefined: look at every tick); only a serving controller has quiet spells. */
 function lookEvery(flags: RunFlags, tickSeconds: number): number | undefined {
   if (flags.lookEvery === undefined) return undefined;
   if (flags.once) throw new LinkedError('INVALID_OPTION', '--look-every paces a serving controller: drop it with --once, which looks once and exits.');
-  if (flags.git !== undefined) throw new LinkedError('INVALID_OPTION', '--look-every does not apply with --git yet: each sync looks at the warehouse; use --interval to pace the pulls.');
   const ms = parseDuration(flags.lookEvery, '--look-every');
   if (ms < tickSeconds * 1000) {
     throw new LinkedError('INVALID_OPTION', `--look-every (${flags.lookEvery}) must be at least --tick-seconds (${tickSeconds} s): the controller looks at most once a tick anyway.`);
