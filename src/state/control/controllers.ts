@@ -7,11 +7,6 @@ import { processIsDead } from './holder.js';
 /** How long a beat keeps a controller live when the controller does not say (a lease TTL's worth). */
 export const FALLBACK_ALIVE_MS = 30_000;
 
-/**
- * `controllers`: each controller announces itself at every tick and, while a tick works, on a
- * heartbeat; `linked compute` hands its run to a live one. A controller is live while its beats
- * are recent and it has not said it stopped; one on this host whose process is gone is dead at once.
- */
 /** A controller that counts as live, and what its last beat said. */
 export interface LiveController {
   id: string;
@@ -22,6 +17,11 @@ export interface LiveController {
   aliveUntil: Date | null;
 }
 
+/**
+ * `controllers`: each controller announces itself at every tick and, while a tick works, on a
+ * heartbeat; `linked compute` hands its run to a live one. A controller is live while its beats
+ * are recent and it has not said it stopped; one on this host whose process is gone is dead at once.
+ */
 export class ControllerStore extends StateStore {
   /**
    * Records a beat; the controller counts as live for `aliveForMs` without another one. Only the
