@@ -26,10 +26,8 @@ export class HeldKicks {
 
   /** Kicks every audience held, in the order their runs committed. */
   release(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
     const keys = [...this.held];
-    this.held.clear();
+    this.drop();
     for (const key of keys) this.kick(key);
   }
 
