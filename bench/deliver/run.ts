@@ -31,6 +31,7 @@ import { snapshotCatalog } from '../../src/graph/catalog.js';
 import { CatalogSnapshotStore } from '../../src/state/apply/catalog-snapshots.js';
 import { writeResource } from '../../src/state/apply/resources.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { recordingWarehouse, type RecordedStatement } from '../../test/support/recording-warehouse.js';
 import { fixtureArgs } from '../../test/support/fixture-process.js';
 import { startSink } from '../http-sink.js';
 
@@ -194,7 +195,10 @@ async function childMain(dbFile: string) {
   limitHeapGrowth();
   // BENCH_V8_FLAGS: V8 flags set at run time, as `linked` could without a new process (e.g. --no-parallel-scavenge).
   if (process.env.BENCH_V8_FLAGS) setFlagsFromString(process.env.BENCH_V8_FLAGS);
-  const wh = await openDuckDb(dbFile);
+  const opened = await openDuckDb(dbFile);
+  // BENCH_TRACE: each statement's time (queued behind others included), summed by its shape.
+  const traced = process.env.BENCH_TRACE ? recordingWarehouse(opened) : undefined;
+  const wh = traced?.wh ?? opened;
   try {
     // DuckDB's buffer pool lives in this process; BENCH_DUCKDB_MEMORY caps it (e.g. 128MB).
     if (DUCKDB_MEMORY) await wh.query(`SET memory_limit = '${DUCKDB_MEMORY.replace(/[^0-9A-Za-z.]/g, '')}'`);
@@ -225,9 +229,24 @@ async function childMain(dbFile: string) {
     await heapProfile?.();
     const figures: DeliveryFigures = { sent: summary.sent, seconds, cpuSeconds, mainCpuSeconds, rssBefore, heapBefore, peak: peak.rss, peakHeap: peak.heap, peakNative: peak.native };
     if (summary.sent !== N) console.error(JSON.stringify(summary.emitters));
+    if (traced) printStatementTimes(traced.statements);
     process.send!(figures);
   } finally {
     await wh.close();
+  }
+}
+
+function printStatementTimes(statements: RecordedStatement[]) {
+  const byShape = new Map<string, { n: number; ms: number }>();
+  for (const st of statements) {
+    const shape = st.sql.replace(/\s+/g, ' ').slice(0, 90);
+    const t = byShape.get(shape) ?? { n: 0, ms: 0 };
+    t.n += 1;
+    t.ms += st.ms ?? 0;
+    byShape.set(shape, t);
+  }
+  for (const [shape, t] of [...byShape].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
+    console.log(`  ${Math.round(t.ms).toString().padStart(7)} ms ${t.n.toString().padStart(6)}x  ${shape}`);
   }
 }
 

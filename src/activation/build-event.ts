@@ -232,8 +232,14 @@ function entityContext(plan: EnrichmentPlan, row: SourceRow, records: Record<str
   return root;
 }
 
+/** The bytes of each shared context (measured once: nothing mutates an event once built). */
+const contextBytes = new WeakMap<object, number>();
+
 /** Bytes of the event as sent (JSON, UTF-8). */
-export const eventBytes = (event: SegmentEvent): number => jsonBytes(event);
+export function eventBytes(event: SegmentEvent): number {
+  if (!contextBytes.has(event.context)) contextBytes.set(event.context, jsonBytes(event.context));
+  return jsonBytes(event, contextBytes);
+}
 
 export interface BuiltEvent {
   row: SourceRow;

@@ -6,8 +6,8 @@
  * else (a Date, an object with toJSON, a bigint...) is measured by JSON.stringify itself, so the
  * result is always the length JSON.stringify gives.
  */
-export function jsonBytes(value: unknown): number {
-  const n = bytesOf(value);
+export function jsonBytes(value: unknown, known?: WeakMap<object, number>): number {
+  const n = bytesOf(value, known);
   return n === undefined ? 0 : n;
 }
 
@@ -16,8 +16,12 @@ const VERBATIM = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 const stringBytes = (s: string): number => (VERBATIM.test(s) ? s.length + 2 : Buffer.byteLength(JSON.stringify(s)));
 
-/** Bytes of `value` in JSON; undefined where JSON.stringify leaves it out (undefined, functions, symbols). */
-function bytesOf(value: unknown): number | undefined {
+/**
+ * Bytes of `value` in JSON; undefined where JSON.stringify leaves it out (undefined, functions,
+ * symbols). An object in `known` (one shared by many values and never changed) counts as the
+ * bytes it is mapped to.
+ */
+function bytesOf(value: unknown, known?: WeakMap<object, number>): number | undefined {
   switch (typeof value) {
     case 'string':
       return stringBytes(value);
@@ -31,10 +35,12 @@ function bytesOf(value: unknown): number | undefined {
       return undefined;
     case 'object': {
       if (value === null) return 4;
+      const measured = known?.get(value);
+      if (measured !== undefined) return measured;
       if (Array.isArray(value)) {
         if (Object.getPrototypeOf(value) !== Array.prototype || 'toJSON' in value) return stringified(value);
         let n = 2 + Math.max(0, value.length - 1);
-        for (let i = 0; i < value.length; i++) n += bytesOf(value[i]) ?? 4;
+        for (let i = 0; i < value.length; i++) n += bytesOf(value[i], known) ?? 4;
         return n;
       }
       const proto = Object.getPrototypeOf(value);
@@ -43,7 +49,7 @@ function bytesOf(value: unknown): number | undefined {
       let members = 0;
       for (const key in value) {
         if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
-        const v = bytesOf((value as Record<string, unknown>)[key]);
+        const v = bytesOf((value as Record<string, unknown>)[key], known);
         if (v === undefined) continue;
         n += stringBytes(key) + 1 + v;
         members += 1;

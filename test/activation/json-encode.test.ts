@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { eventBytes, type SegmentEvent } from '../../src/activation/build-event.js';
 import { jsonBuffer, jsonBytes } from '../../src/activation/json-encode.js';
 import { HOSTILE_STRINGS, rng, type Rng } from '../support/generate.js';
 
@@ -42,6 +43,25 @@ describe('jsonBytes counts the UTF-8 bytes of JSON.stringify without building it
       traits: undefined,
     };
     expect(jsonBytes(event)).toBe(expected(event));
+  });
+
+  it('eventBytes measures a shared context once and agrees on every event that carries it', () => {
+    const context = { personas: { computation_key: 'vip', namespace: 'prøduction "eu"' }, library: { name: 'linked-audiences', version: '0.1.0' } } as SegmentEvent['context'];
+    const events: SegmentEvent[] = ['u1', 'ü-😀'].map((userId, i) => ({
+      type: 'track',
+      event: 'Audience Entered',
+      userId,
+      messageId: String(i),
+      timestamp: '2026-12-06T04:00:00.000Z',
+      receivedAt: '2026-12-06T04:00:00.000Z',
+      originalTimestamp: '2026-12-06T04:00:00.000Z',
+      context,
+      properties: { audience_key: 'vip', vip: true, nested: { context } },
+    }));
+    for (const e of events) expect(eventBytes(e)).toBe(expected(e));
+    // An object mapped in `known` counts as its mapped size, wherever it appears.
+    const known = new WeakMap<object, number>([[context, 7]]);
+    expect(jsonBytes({ a: context, b: [context] }, known)).toBe(Buffer.byteLength('{"a":,"b":[]}') + 14);
   });
 
   it('counts an array with holes and extra members as JSON does', () => {
