@@ -13,6 +13,9 @@ import { positionAfter, type EmitterReader, type SourcePage } from './read.js';
  */
 export const DEFAULT_READ_PAGES = 1;
 
+/** How much wider than the last full read's ids the next read looks first, for rows lying less densely. */
+const ID_SPAN_SLACK = 1.25;
+
 /** Rows asked for per warehouse read. */
 export const readSize = (pageSize: number, readPages = DEFAULT_READ_PAGES): number => pageSize * readPages;
 
@@ -37,6 +40,8 @@ export class PageStream {
   private nextBlock: Promise<Block | undefined> | undefined;
   private readPos: Cursor;
   private outboxExhausted = false;
+  /** The outbox ids the next read is expected to span: the last full read's, with some slack. */
+  private idSpan: number | undefined;
 
   constructor(
     private readonly wh: Warehouse,
@@ -82,14 +87,18 @@ export class PageStream {
     if (this.outboxExhausted) return undefined;
     const pos = this.readPos;
     const limit = readSize(this.pageSize, this.readPages);
-    const page = this.firstRead ?? (await this.reader.page(this.r.emitter, pos, limit));
+    const page = this.firstRead ?? (await this.reader.page(this.r.emitter, pos, limit, this.idSpan));
     this.firstRead = undefined;
     if (!page) return undefined;
     // A short read of the outbox took all its rows: nothing to ask again for. Rows committed since
     // are the next delivery's (the daemon starts one after each commit). A short backfill read is
     // followed by the outbox.
-    this.outboxExhausted = page.rows[0].source === 'outbox' && page.rows.length < limit;
-    this.readPos = positionAfter(pos, page.rows[page.rows.length - 1]);
+    const last = page.rows[page.rows.length - 1];
+    const fromOutbox = last.source === 'outbox';
+    this.outboxExhausted = fromOutbox && page.rows.length < limit;
+    // A full read of the outbox says how densely the emitter's rows lie among the outbox's ids.
+    this.idSpan = fromOutbox && page.rows.length === limit ? ID_SPAN_SLACK * (last.id - pos.lastOutboxId) : undefined;
+    this.readPos = positionAfter(pos, last);
     const enrichment = await enrichPage(this.wh, this.reader.outbox, this.r, page.rows, page.keys, this.traitReads);
     return { rows: page.rows, enrichment, backfillEpoch: pos.backfillEpoch, offset: 0 };
   }

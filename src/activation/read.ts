@@ -44,9 +44,9 @@ export class EmitterReader {
     return this.outbox.emittersWithRows(positions);
   }
 
-  /** The next page after `pos`, or undefined when nothing is left. */
-  async page(emitter: EventEmitter, pos: Cursor, pageSize: number): Promise<SourcePage | undefined> {
-    const rows = await this.outbox.readPage(emitter, pos, pageSize);
+  /** The next page after `pos`, or undefined when nothing is left; `idSpan` as OutboxReader.readPage takes it. */
+  async page(emitter: EventEmitter, pos: Cursor, pageSize: number, idSpan?: number): Promise<SourcePage | undefined> {
+    const rows = await this.outbox.readPage(emitter, pos, pageSize, idSpan);
     if (rows.length === 0) return undefined;
     const source = rows[0].source;
     const afterId = source === 'outbox' ? pos.lastOutboxId : pos.backfillDone;

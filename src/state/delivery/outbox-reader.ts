@@ -32,14 +32,25 @@ import type { Cursor, OutboxKind, SourceRow } from './types.js';
  * entity_removed events report.
  */
 export class OutboxReader extends DeliveryStore {
-  /** The next rows to deliver after the cursor: the backfill first, then the outbox. */
-  async readPage(emitter: EventEmitter, cursor: Cursor, limit: number): Promise<SourceRow[]> {
+  /**
+   * The next rows to deliver after the cursor: the backfill first, then the outbox. `idSpan`: how
+   * many outbox ids the caller expects the page to span (what the emitter's last full page
+   * spanned); the page is then first looked for among those ids. Keeping the first `limit` rows of
+   * the rest of the outbox in id order means filtering every row left in it, a million at the start
+   * of a large delivery, for each page; a range of ids is read from the row groups that hold it.
+   */
+  async readPage(emitter: EventEmitter, cursor: Cursor, limit: number, idSpan?: number): Promise<SourceRow[]> {
     if (cursor.backfillDone < cursor.backfillTotal) {
       const b = this.rowReader('backfill', emitter);
       const { rows } = await this.run(
         select(b.columns, {
           from: stateTable(this.t.delivery_backfill),
-          where: and(eq(ref('emitter_key'), param(emitter.key)), compare('>', ref('seq'), param(cursor.backfillDone))),
+          // An emitter's backfill is numbered 1, 2, ... (ROW_NUMBER): a page is a range of seq.
+          where: and(
+            eq(ref('emitter_key'), param(emitter.key)),
+            compare('>', ref('seq'), param(cursor.backfillDone)),
+            compare('<=', ref('seq'), param(cursor.backfillDone + Math.floor(limit))),
+          ),
           orderBy: [{ expr: ref('seq') }],
           limit: Math.floor(limit),
         }),
@@ -47,15 +58,27 @@ export class OutboxReader extends DeliveryStore {
       if (rows.length > 0) return rows.map(b.toRow);
     }
     const o = this.rowReader('outbox', emitter);
-    const { rows } = await this.run(
-      select(o.columns, {
-        from: stateTable(this.t.outbox, 'o'),
-        where: and(compare('>', sysCol('o', 'id'), param(cursor.lastOutboxId)), outboxFilter(emitter, 'o')),
-        orderBy: [{ expr: sysCol('o', 'id') }],
-        limit: Math.floor(limit),
-      }),
-    );
-    return rows.map(o.toRow);
+    const read = async (afterId: number, throughId: number | undefined, n: number) => {
+      const { rows } = await this.run(
+        select(o.columns, {
+          from: stateTable(this.t.outbox, 'o'),
+          where: and(
+            compare('>', sysCol('o', 'id'), param(afterId)),
+            ...(throughId === undefined ? [] : [compare('<=', sysCol('o', 'id'), param(throughId))]),
+            outboxFilter(emitter, 'o'),
+          ),
+          orderBy: [{ expr: sysCol('o', 'id') }],
+          limit: n,
+        }),
+      );
+      return rows.map(o.toRow);
+    };
+    const n = Math.floor(limit);
+    if (idSpan === undefined) return read(cursor.lastOutboxId, undefined, n);
+    const throughId = cursor.lastOutboxId + Math.max(n, Math.ceil(idSpan));
+    const rows = await read(cursor.lastOutboxId, throughId, n);
+    // Fewer than a page among those ids: the rest of the page lies beyond them, if anywhere.
+    return rows.length === n ? rows : rows.concat(await read(throughId, undefined, n - rows.length));
   }
 
   /**
