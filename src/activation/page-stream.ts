@@ -8,8 +8,9 @@ import { positionAfter, type EmitterReader, type SourcePage } from './read.js';
 
 /**
  * Pages read and enriched per warehouse read, unless the caller says otherwise. Larger reads cost
- * less CPU per event but hold more in DuckDB's memory while they run: one by default, so a large
- * delivery stays within the memory the bench holds it to (bench/README.md, deliver).
+ * less CPU per event but hold more in memory: one by default, so a large delivery stays well
+ * within the memory the bench holds it to (two stay within it with little to spare:
+ * bench/README.md, deliver).
  */
 export const DEFAULT_READ_PAGES = 1;
 
