@@ -188,7 +188,8 @@ export class DeliveryLoop {
   /** Starts a pass for every emitter that is idle, not waiting to retry, and has work. */
   private async look(): Promise<void> {
     const now = Date.now();
-    const retryDue = [...this.retryAt.values()].some((r) => r.at <= now);
+    // A retry in flight is not due: its entry stays until its pass has released its lease.
+    const retryDue = [...this.retryAt].some(([key, r]) => r.at <= now && !this.inFlight.has(key));
     if (this.kicked.size === 0 && !retryDue && this.o.pacing && !this.o.pacing.mayLook(now, this.lookedAt)) return;
     this.lookedAt = now;
     const kicked = new Set(this.kicked);

@@ -13,6 +13,7 @@ import { ComputeRequestStore } from '../../src/state/control/compute-requests.js
 import { ControllerStore } from '../../src/state/control/controllers.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
+import { FaultyWarehouse } from '../compute/faulty.js';
 import { SCHEMA } from '../compute/helpers.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, seedBank, startServer, tempDir } from '../activation/helpers.js';
 import { openMigratedDuckDb } from '../support/migrated-file.js';
@@ -138,7 +139,9 @@ it('during a quiet spell a failed pass still retries when due; new rows wait for
   const pacing = new LookPacing(60_000);
   pacing.looked(Date.now());
   pacing.foundNothing(Date.now(), undefined);
-  const file = new SharedFile({ open: () => openDuckDb(path), waitersDir: waitersDirFor(path) });
+  // A slow lease release: a pass reports its end, then holds the file a while longer.
+  const slowRelease = { pattern: /^UPDATE "\w+"\."leases" SET "holder" = NULL/, times: Number.POSITIVE_INFINITY, delayMs: 300 };
+  const file = new SharedFile({ open: async () => new FaultyWarehouse(await openDuckDb(path), [slowRelease]), waitersDir: waitersDirFor(path) });
   const passes: string[] = [];
   const loop = new DeliveryLoop({
     open: async () => file.handle(),
@@ -155,6 +158,7 @@ it('during a quiet spell a failed pass still retries when due; new rows wait for
     // Its one look after the controller's found the row; the destination refused it; the retry is due 100 ms later.
     // Wait for the retry's pass to end, not for its request: a pass reads its outbox to the end
     // (the next page is read while a page is sent), so a row written while it runs goes with it.
+    // Its retry is then no longer due, though the pass still releases its lease.
     await until(() => passes.includes('delivered'), 10_000);
     expect(userIds()).toEqual(['u1', 'u1']);
 
