@@ -121,6 +121,8 @@ Examples:
         leaseTtlMs: positive(flags.leaseTtl, '--lease-ttl') * 1000,
       };
       const lookEveryMs = lookEvery(flags, tuning.tickSeconds);
+      // A quiet spell opens no warehouse: health allows one, and a tick, before it calls the daemon stuck.
+      const spellMs = (lookEveryMs ?? 0) + 2 * tuning.tickSeconds * 1000;
       const gc = backgroundGc(flags);
       if ((flags.ui || flags.uiTokenSecret !== undefined) && flags.listen === undefined) {
         throw new LinkedError('INVALID_OPTION', '--ui serves the dashboard on the --listen address: add --listen 127.0.0.1:9464 (or another host:port).');
@@ -132,8 +134,7 @@ Examples:
         const intervalMs = parseDuration(flags.interval, '--interval');
         // A sync's synth (and npm ci) opens no warehouse: health allows a few intervals of it.
         let secrets: readonly string[] = [];
-        const quietMs = Math.max(3 * intervalMs, (lookEveryMs ?? 0) + 2 * tuning.tickSeconds * 1000);
-        const reporting = new DaemonReporting(flags, { tickSeconds: tuning.tickSeconds, quietMs, secrets: () => secrets });
+        const reporting = new DaemonReporting(flags, { tickSeconds: tuning.tickSeconds, quietMs: Math.max(3 * intervalMs, spellMs), secrets: () => secrets });
         return runFromGit({ ...flags, git: flags.git, ...tuning, lookEveryMs, delivery, gc }, reporting, (desired) => (secrets = referencedSecretValues(desired)));
       }
       if (flags.prune || flags.workdir) throw new LinkedError('INVALID_OPTION', '--prune and --workdir need --git.');
@@ -141,8 +142,7 @@ Examples:
       // Only the warehouse config comes from the synthesized project; what runs is the applied state.
       const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
       const secrets = referencedSecretValues(desired);
-      // A quiet spell opens no warehouse: health allows one, and a tick, before it calls the daemon stuck.
-      const reporting = new DaemonReporting(flags, { tickSeconds: tuning.tickSeconds, quietMs: (lookEveryMs ?? 0) + 2 * tuning.tickSeconds * 1000, secrets: () => secrets });
+      const reporting = new DaemonReporting(flags, { tickSeconds: tuning.tickSeconds, quietMs: spellMs, secrets: () => secrets });
       const listen = reporting.listenAddress;
       const uiToken = flags.ui && listen ? dashboardToken(listen.host, flags.uiTokenSecret) : undefined;
       const options = daemonOptions(desired, dir, { json: flags.json ?? false, runs: !flags.once });
