@@ -31,7 +31,8 @@ import { snapshotCatalog } from '../../src/graph/catalog.js';
 import { CatalogSnapshotStore } from '../../src/state/apply/catalog-snapshots.js';
 import { writeResource } from '../../src/state/apply/resources.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
-import { recordingWarehouse, type RecordedStatement } from '../../test/support/recording-warehouse.js';
+import { recordingWarehouse } from '../../test/support/recording-warehouse.js';
+import { slowestKinds } from '../statement-kinds.js';
 import { fixtureArgs } from '../../test/support/fixture-process.js';
 import { startSink } from '../http-sink.js';
 
@@ -229,24 +230,10 @@ async function childMain(dbFile: string) {
     await heapProfile?.();
     const figures: DeliveryFigures = { sent: summary.sent, seconds, cpuSeconds, mainCpuSeconds, rssBefore, heapBefore, peak: peak.rss, peakHeap: peak.heap, peakNative: peak.native };
     if (summary.sent !== N) console.error(JSON.stringify(summary.emitters));
-    if (traced) printStatementTimes(traced.statements);
+    if (traced) for (const line of slowestKinds(traced.statements, 12)) console.log(`  ${line}`);
     process.send!(figures);
   } finally {
     await wh.close();
-  }
-}
-
-function printStatementTimes(statements: RecordedStatement[]) {
-  const byShape = new Map<string, { n: number; ms: number }>();
-  for (const st of statements) {
-    const shape = st.sql.replace(/\s+/g, ' ').slice(0, 90);
-    const t = byShape.get(shape) ?? { n: 0, ms: 0 };
-    t.n += 1;
-    t.ms += st.ms ?? 0;
-    byShape.set(shape, t);
-  }
-  for (const [shape, t] of [...byShape].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
-    console.log(`  ${Math.round(t.ms).toString().padStart(7)} ms ${t.n.toString().padStart(6)}x  ${shape}`);
   }
 }
 

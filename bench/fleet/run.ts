@@ -43,6 +43,7 @@ import { changeOnePercent } from '../bank-change.js';
 import { prepareBankWarehouse } from '../bank-warehouse.js';
 import { recordingWarehouse, type RecordedStatement } from '../../test/support/recording-warehouse.js';
 import { startSink } from '../http-sink.js';
+import { slowestKinds } from '../statement-kinds.js';
 import { fleetDesired } from './audiences.js';
 
 const { values: args } = parseArgs({
@@ -191,26 +192,10 @@ async function cycle(db: string): Promise<Omit<Cycle, 'bareBeforeMs' | 'bareAfte
     passes: report.deliveries.length,
     statements: recorded.length,
     transactions,
-    slowest: slowestKinds(recorded),
+    slowest: slowestKinds(recorded, 25),
     recorded: recorded.sort((a, b) => a.at - b.at),
     peakRssMb: peakRss / 2 ** 20,
   };
-}
-
-/** Statements grouped by their first words (table and verb), the 25 longest in all. */
-function slowestKinds(statements: RecordedStatement[]): string[] {
-  const kinds = new Map<string, { n: number; ms: number }>();
-  for (const s of statements) {
-    const kind = s.sql.replace(/\s+/g, ' ').slice(0, 90);
-    const k = kinds.get(kind) ?? { n: 0, ms: 0 };
-    k.n++;
-    k.ms += s.ms ?? 0;
-    kinds.set(kind, k);
-  }
-  return [...kinds]
-    .sort((a, b) => b[1].ms - a[1].ms)
-    .slice(0, 25)
-    .map(([kind, k]) => `${f(k.ms).padStart(8)} ${String(k.n).padStart(5)} x ${kind}`);
 }
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
