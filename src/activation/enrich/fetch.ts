@@ -54,12 +54,19 @@ export async function fetchEnrichment(
   const fetch = async (query: Select): Promise<Row[]> => (await execute(wh, query)).rows;
   const hasEntities = rows.some((r) => r.entityId !== null);
 
-  if (plan.traits.length > 0) out.traits = await traitReads.read(wh, plan, keys, rows);
-  if (plan.chain && hasEntities) ({ chains: out.chains, links: out.links } = chainsByKey(plan, await fetch(queries.chain()), name));
-  for (const other of plan.others) {
-    if (other.anchor === 'chain' || (other.anchor === 'trigger' && !hasEntities)) continue;
-    out.others.set(other.relationship, rowsByAnchor(other, await fetch(queries.other(other)), name));
-  }
+  // Every query is asked for before any answer is used: they queue together on the connection,
+  // instead of each waiting for the JavaScript that the answers to the others set off (on a
+  // shared connection, the events of every page that shared the trait read).
+  const traits = plan.traits.length > 0 ? traitReads.read(wh, plan, keys, rows) : undefined;
+  const chain = plan.chain && hasEntities ? fetch(queries.chain()) : undefined;
+  const others = plan.others
+    .filter((other) => other.anchor !== 'chain' && (other.anchor !== 'trigger' || hasEntities))
+    .map((other) => ({ other, rows: fetch(queries.other(other)) }));
+  // Failures surface from the awaits below, in order; none is unhandled meanwhile.
+  for (const p of [traits, chain, ...others.map((o) => o.rows)]) p?.catch(() => undefined);
+  if (traits) out.traits = await traits;
+  if (chain) ({ chains: out.chains, links: out.links } = chainsByKey(plan, await chain, name));
+  for (const { other, rows: found } of others) out.others.set(other.relationship, rowsByAnchor(other, await found, name));
   return out;
 }
 
