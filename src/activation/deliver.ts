@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { isLinkedError } from '../model/errors.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { DeliveryHealthStore } from '../state/delivery/health.js';
-import { DeliveryRecorder } from '../state/delivery/recorder.js';
 import type { Cursor, RunCounts } from '../state/delivery/types.js';
 import { destinationsOf, emittersOf, readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
 import type { DeliveryRetryPolicy as RetryPolicy } from './flow.js';
 import { SharedTraitReads } from './enrich/shared-traits.js';
+import { SharedBookkeeping } from './shared-bookkeeping.js';
 import { PageStream, readSize } from './page-stream.js';
 import { EmitterReader, type SourcePage } from './read.js';
 import { handledPrefix, PageRecords } from './record.js';
@@ -43,6 +43,12 @@ export interface DeliverOptions {
    * a daemon passes one to all its passes. Default: shared by this delivery's emitters.
    */
   traitReads?: SharedTraitReads;
+  /**
+   * The bookkeeping statements (cursors, health, run records, page commits) shared by the passes
+   * running at the same time (shared-bookkeeping.ts): a daemon passes one to all its passes.
+   * Default: shared by this delivery's emitters.
+   */
+  bookkeeping?: SharedBookkeeping;
   /** Use this model instead of reading the applied resources (tests, npm start). */
   model?: ActivationModel;
   /** The clock of the delivery record and of retry budgets. Default the system clock (tests move it by hours). */
@@ -125,13 +131,13 @@ export function deliveryVerdict(s: Pick<DeliverySummary, 'emitters' | 'deadLette
 interface Ctx {
   wh: Warehouse;
   read: EmitterReader;
-  recorder: DeliveryRecorder;
   health: DeliveryHealthStore;
   runId: string;
   sender: Sender;
   pageSize: number;
   readPages: number | undefined;
   traitReads: SharedTraitReads;
+  bookkeeping: SharedBookkeeping;
   now: () => Date;
   onProgress?: (p: DeliveryProgress) => void;
   signal?: AbortSignal;
@@ -154,13 +160,13 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
   const ctx: Ctx = {
     wh: serial,
     read: new EmitterReader(serial, schema),
-    recorder: new DeliveryRecorder(serial, schema),
     health: new DeliveryHealthStore(serial, schema),
     runId: opts.runId ?? randomUUID(),
     sender: new Sender(destinationsOf(model), { ...opts, warehouse: serial }),
     pageSize: opts.pageSize ?? 2000,
     readPages: opts.readPages,
     traitReads: opts.traitReads ?? new SharedTraitReads(),
+    bookkeeping: opts.bookkeeping ?? new SharedBookkeeping(schema),
     now,
     onProgress: opts.onProgress,
     signal: opts.signal,
@@ -210,7 +216,7 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
   let first: { cursor: Cursor; page: SourcePage } | undefined;
   if (ctx.skipWhenEmpty) {
     try {
-      const cursor = await ctx.read.cursor(resolved, ctx.now());
+      const cursor = await cursorOf(ctx, resolved);
       const page = await ctx.read.page(resolved.emitter, cursor, readSize(ctx.pageSize, ctx.readPages));
       if (!page) return undefined;
       first = { cursor, page };
@@ -218,10 +224,10 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
       // Read again below.
     }
   }
-  await ctx.recorder.startRun(ctx.runId, emitterKey, resolved.destination.key, ctx.now());
+  await ctx.bookkeeping.runStarts.request(ctx.wh, { runId: ctx.runId, emitterKey, destinationKey: resolved.destination.key, startedAt: ctx.now() });
   let status: EmitterStatus = 'delivered';
   try {
-    const record = await ctx.health.forDelivery(emitterKey, resolved.destination.key, ctx.now());
+    const record = await ctx.bookkeeping.health.request(ctx.wh, { emitterKey, destinationKey: resolved.destination.key, at: ctx.now() });
     const writes: Promise<void>[] = [];
     run.budget = new RetryBudget(
       retryBudgetMs(resolved.destination),
@@ -230,7 +236,7 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
       record.consecutiveFailures,
       (since) => writes.push(ctx.health.startFailing(emitterKey, since)),
     );
-    const cursor = first?.cursor ?? (await ctx.read.cursor(resolved, ctx.now()));
+    const cursor = first?.cursor ?? (await cursorOf(ctx, resolved));
     try {
       status = await drain(ctx, resolved, cursor, counts, run, first?.page);
     } finally {
@@ -244,8 +250,13 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
     counts.lastError = errorText(e);
     status = 'failed';
   }
-  await ctx.recorder.finishRun(ctx.runId, emitterKey, status, counts, ctx.now());
+  await ctx.bookkeeping.runEnds.request(ctx.wh, { runId: ctx.runId, emitterKey, status, counts, at: ctx.now() });
   return result(status);
+}
+
+/** The emitter's cursor, read with those of the passes starting beside it. */
+async function cursorOf(ctx: Ctx, r: ResolvedEmitter): Promise<Cursor> {
+  return ctx.read.currentOrStarted(r, await ctx.bookkeeping.cursors.request(ctx.wh, r.emitter.key), ctx.now());
 }
 
 /** What one emitter's delivery learns as it goes, beyond the run's counts. */
@@ -264,7 +275,7 @@ interface RunState {
  * being recorded.
  */
 async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCounts, run: RunState, firstRead?: SourcePage): Promise<EmitterStatus> {
-  const records = new PageRecords(ctx.recorder, ctx.runId, r, start, ctx.now, (c) =>
+  const records = new PageRecords((commit) => ctx.bookkeeping.pageCommits.request(ctx.wh, commit), ctx.runId, r, start, ctx.now, (c) =>
     ctx.onProgress?.({ emitterKey: r.emitter.key, destinationKey: r.destination.key, sent: c.sent, deadLettered: c.deadLettered, failed: c.failed }),
   );
   const pages = new PageStream(ctx.wh, ctx.read, r, start, ctx.pageSize, ctx.readPages, firstRead, ctx.traitReads);

@@ -22,14 +22,12 @@ export class EmitterReader {
     this.cursors = new CursorStore(wh, schema);
   }
 
-  /** The emitter's cursor, started afresh when it has none or it belongs to an earlier incarnation. */
-  async cursor(r: ResolvedEmitter, now: Date): Promise<Cursor> {
-    return this.currentOrStarted(r, await this.cursors.read(r.emitter.key), now);
-  }
-
-  /** `cursor` when it belongs to this incarnation of the emitter, else a cursor started now. */
-  private currentOrStarted(r: ResolvedEmitter, cursor: Cursor | undefined, now: Date): Promise<Cursor> | Cursor {
-    return cursorIsCurrent(cursor, r.createdAt) ? cursor : this.cursors.start(r.emitter, r.createdAt, now);
+  /**
+   * The emitter's cursor: `stored` (its cursor as read, undefined when it has none) when it belongs
+   * to this incarnation of the emitter, else a cursor started now.
+   */
+  currentOrStarted(r: ResolvedEmitter, stored: Cursor | undefined, now: Date): Promise<Cursor> | Cursor {
+    return cursorIsCurrent(stored, r.createdAt) ? stored : this.cursors.start(r.emitter, r.createdAt, now);
   }
 
   /**

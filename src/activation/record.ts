@@ -1,4 +1,4 @@
-import { DeliveryRecorder } from '../state/delivery/recorder.js';
+import type { PageCommit } from '../state/delivery/recorder.js';
 import type { Cursor, DeadLetterInput, RunCounts, SourceRow } from '../state/delivery/types.js';
 import { messageIdPrefix, type BuiltPage } from './build-event.js';
 import type { ResolvedEmitter } from './emitter-context.js';
@@ -36,7 +36,8 @@ export class PageRecords {
   private beforeLast: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly recorder: DeliveryRecorder,
+    /** Records one commit (shared-bookkeeping.ts: with those of the emitters committing beside it). */
+    private readonly record: (commit: PageCommit) => Promise<Cursor>,
     private readonly runId: string,
     private readonly r: ResolvedEmitter,
     start: Cursor,
@@ -50,7 +51,7 @@ export class PageRecords {
   commit(prefix: HandledPrefix): void {
     this.beforeLast = this.committing.catch(() => undefined);
     this.committing = this.committing.then(async (cursor) => {
-      const committed = await this.recorder.commitPage({
+      const committed = await this.record({
         runId: this.runId,
         emitter: this.r.emitter,
         destinationKey: this.r.destination.key,

@@ -1,9 +1,11 @@
 import { deliverAll, type DeliverOptions, type DeliveryProgress, type EmitterDelivery } from '../activation/deliver.js';
 import { emittersOf, readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from '../activation/emitter-context.js';
 import { SharedTraitReads } from '../activation/enrich/shared-traits.js';
+import { SharedBookkeeping } from '../activation/shared-bookkeeping.js';
 import { EmitterReader } from '../activation/read.js';
 import type { EventEmitter } from '../model/emitter.js';
 import { LeaseStore } from '../state/control/leases.js';
+import { StatementBatch } from '../warehouse/statement-batch.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { heartbeatInterval, startHeartbeat } from './lease.js';
 import type { LookPacing } from './look-pacing.js';
@@ -84,7 +86,27 @@ export class DeliveryLoop {
   private stopped = false;
   private started = false;
 
-  constructor(private readonly o: DeliveryLoopOptions) {}
+  /** How long an emitter's lease lasts without renewal. */
+  private readonly leaseTtlMs: number;
+  /** One for all the passes: the bookkeeping of passes running together goes in one statement each (shared-bookkeeping.ts). */
+  private readonly bookkeeping: SharedBookkeeping;
+  /** Emitter leases taken, and released, by passes at the same time: one statement for all. */
+  private readonly leaseTakes: StatementBatch<string, boolean>;
+  private readonly leaseReleases: StatementBatch<string, undefined>;
+
+  constructor(private readonly o: DeliveryLoopOptions) {
+    const ttlMs = o.leaseTtlMs ?? 15 * 60_000;
+    this.leaseTtlMs = ttlMs;
+    this.bookkeeping = new SharedBookkeeping(o.schema);
+    this.leaseTakes = new StatementBatch(async (wh, keys) => {
+      const taken = await new LeaseStore(wh, o.schema).acquireAll(keys, o.holder, ttlMs);
+      return keys.map((k) => taken.has(k));
+    });
+    this.leaseReleases = new StatementBatch(async (wh, keys) => {
+      await new LeaseStore(wh, o.schema).releaseAll(keys, o.holder);
+      return keys.map(() => undefined);
+    });
+  }
 
   private log(line: string) {
     this.o.log?.(line);
@@ -253,8 +275,8 @@ export class DeliveryLoop {
     return this.withWarehouse(async (wh) => {
       const leases = new LeaseStore(wh, this.o.schema);
       const leaseKey = emitterLeaseKey(emitterKey);
-      const ttlMs = this.o.leaseTtlMs ?? 15 * 60_000;
-      if (!(await leases.acquire(leaseKey, this.o.holder, ttlMs))) {
+      const ttlMs = this.leaseTtlMs;
+      if (!(await this.leaseTakes.request(wh, leaseKey))) {
         this.log(`${emitterKey}: delivered by ${(await leases.holder(leaseKey)) ?? 'another process'}, skipped`);
         return undefined;
       }
@@ -274,6 +296,7 @@ export class DeliveryLoop {
           onProgress: this.o.onBatch,
           skipWhenEmpty: opts.skipWhenEmpty,
           traitReads: this.traitReads,
+          bookkeeping: this.bookkeeping,
         });
         const emitter = summary.emitters[0];
         if (!emitter) return undefined;
@@ -289,7 +312,7 @@ export class DeliveryLoop {
         return report;
       } finally {
         await renewal.stop();
-        await leases.release(leaseKey, this.o.holder).catch(() => undefined);
+        await this.leaseReleases.request(wh, leaseKey).catch(() => undefined);
       }
     });
   }

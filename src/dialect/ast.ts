@@ -205,6 +205,15 @@ export function or(...items: Expr[]): Expr {
   return flat.length === 0 ? FALSE : flat.length === 1 ? flat[0] : { kind: 'or', items: flat };
 }
 
+/**
+ * A column's new value in an UPDATE of several rows, each its own: `values[i]` in the row that
+ * `rows[i]` matches (a CASE), the value alone when there is one row. The UPDATE's WHERE is
+ * `or(...rows)`.
+ */
+export function perRow(rows: readonly Expr[], values: readonly Expr[]): Expr {
+  return rows.length === 1 ? values[0] : caseWhen(rows.map((when, i) => ({ when, then: values[i] })));
+}
+
 export function not(expr: Expr): Expr {
   if (expr === TRUE) return FALSE;
   if (expr === FALSE) return TRUE;

@@ -43,6 +43,31 @@ describe('leases', () => {
     expect(statements).toHaveLength(1);
   });
 
+  it('takes several leases at once: free rows in one statement; each lease as acquire would, a live holder\'s kept', async () => {
+    wh = (await freshWarehouse()).wh;
+    const { wh: recorded, statements } = recordingWarehouse(wh);
+    const leases = new LeaseStore(recorded, SCHEMA);
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    const keys = ['e1', 'e2', 'e3', 'e4'];
+    // Rows absent: each is created as acquire creates it.
+    expect([...(await leases.acquireAll(keys, 'A', 60_000, t0))].sort()).toEqual(keys);
+    await leases.releaseAll(keys, 'A');
+    statements.length = 0;
+    expect([...(await leases.acquireAll(keys, 'B', 60_000, t0))].sort()).toEqual(keys);
+    expect(statements).toHaveLength(1);
+    await leases.releaseAll(['e1', 'e2'], 'B');
+    // e3 held by a live holder (B), e4 by a process on this host that is gone, e1 and e2 free.
+    await leases.releaseAll(['e4'], 'B');
+    const dead = `cli:${hostname()}:${deadPid()}`;
+    expect(await leases.acquire('e4', dead, 60_000, t0)).toBe(true);
+    const taken = await leases.acquireAll(keys, 'C', 60_000, new Date(t0.getTime() + 1000));
+    expect([...taken].sort()).toEqual(['e1', 'e2', 'e4']);
+    expect(await leases.holder('e3')).toBe('B');
+    // Released only where C holds them.
+    await leases.releaseAll(keys, 'C');
+    expect(await Promise.all(keys.map((k) => leases.holder(k)))).toEqual([null, null, 'B', null]);
+  });
+
   it('implements node-cron RunCoordinator: shouldRun elects, onComplete releases', async () => {
     wh = (await freshWarehouse()).wh;
     const a = new LeaseCoordinator(() => wh, SCHEMA, 'A');

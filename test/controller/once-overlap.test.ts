@@ -8,6 +8,7 @@ import type { Warehouse } from '../../src/warehouse/types.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { applyResources, AUDIENCE, GRAPH, json, SCHEMA, seedBank, startServer, tempDir, type TestServer } from '../activation/helpers.js';
 import { openMigratedDuckDb } from '../support/migrated-file.js';
+import { recordingWarehouse } from '../support/recording-warehouse.js';
 
 /*
  * When `run --once` delivers an audience's events: with connections of their own (Snowflake's),
@@ -136,16 +137,26 @@ describe('linked run --once', () => {
     }
   }, 60_000);
 
-  it('on the shared DuckDB file, delivers after the last run, every emitter together, with one read of their traits', async () => {
+  it('on the shared DuckDB file, delivers after the last run, every emitter together, with one read of their traits and one take of their leases', async () => {
     const runs: RunSummary[] = [];
     let runsBeforeFirstRequest: number | undefined;
     const { path, server } = await setUp(() => (runsBeforeFirstRequest ??= runs.length));
-    const daemon = new Daemon({ open: () => openDuckDb(path), duckDbFile: path, onRun: (s) => runs.push(s), ...daemonOptions() });
+    const recorded: { sql: string }[][] = [];
+    const open = async () => {
+      const { wh, statements } = recordingWarehouse(await openDuckDb(path));
+      recorded.push(statements);
+      return wh;
+    };
+    const daemon = new Daemon({ open, duckDbFile: path, onRun: (s) => runs.push(s), ...daemonOptions() });
     try {
       const report = await daemon.once();
       expect(runsBeforeFirstRequest).toBe(2);
       expectEverythingDeliveredOnce(report, server);
       expect({ reads: daemon.delivery!.traitReads.reads, pages: daemon.delivery!.traitReads.requests }).toEqual({ reads: 1, pages: 2 });
+      // The two emitters' leases are taken by one statement (an audience's lease is taken by its key alone).
+      const takes = recorded.flat().map((r) => r.sql).filter((sql) => /^UPDATE "\w+"\."leases" SET "holder" = \?/.test(sql));
+      expect(takes.filter((sql) => sql.includes('IN (?, ?)'))).toHaveLength(1);
+      expect(takes.filter((sql) => sql.includes('IN ('))).toHaveLength(1);
     } finally {
       await server.close();
     }

@@ -1,6 +1,6 @@
-import { and, compare, eq, insert, isNotNull, isNull, notExists, NULL, ONE, or, param, ref, select, stateTable, update, type Expr } from '../../dialect/ast.js';
+import { and, compare, eq, inList, insert, isNotNull, isNull, notExists, NULL, ONE, or, param, ref, select, stateTable, update, type Expr } from '../../dialect/ast.js';
 import { isoTimestamp } from '../canonical.js';
-import { touchedRows } from '../compute/rows.js';
+import { reportedRows, touchedRows } from '../compute/rows.js';
 import { StateStore } from '../store.js';
 import { holderIsDead } from './holder.js';
 
@@ -28,12 +28,10 @@ export class LeaseStore extends StateStore {
   /** Takes (or renews) the audience's lease for `holder` unless another holds a live one. */
   async acquire(audienceKey: string, holder: string, ttlMs: number, now = new Date()): Promise<boolean> {
     const ofAudience = eq(ref('audience_key'), param(audienceKey));
-    const free: Expr[] = [isNull(ref('holder')), eq(ref('holder'), param(holder)), isNull(ref('expires_at')), compare('<', ref('expires_at'), param(now))];
-    const take = (where: Expr[]) =>
-      update(this.t.leases, { holder: param(holder), acquired_at: param(now), expires_at: param(new Date(now.getTime() + ttlMs)) }, and(ofAudience, or(...where)));
+    const free = freeFor(holder, now);
     // The usual case, a row that exists and is free (or this holder's), takes one statement; the
     // transaction below creates the row, or takes over from a dead holder.
-    if (touchedRows((await this.run(take(free))).rows)) return true;
+    if (touchedRows((await this.run(this.take(ofAudience, free, holder, ttlMs, now))).rows)) return true;
     return this.wh.transaction(async (tx) => {
       const s = this.in(tx);
       // Contenders queue here, so the row is created once and the second sees the first's holder.
@@ -44,9 +42,34 @@ export class LeaseStore extends StateStore {
       // The update still names the dead holder: if someone else took the lease meanwhile, it changes nothing.
       const current = await s.holder(audienceKey);
       const where = current !== null && current !== holder && holderIsDead(current) ? [...free, eq(ref('holder'), param(current))] : free;
-      const { rows } = await s.run(take(where));
+      const { rows } = await s.run(this.take(ofAudience, where, holder, ttlMs, now));
       return s.heldAfter(touchedRows(rows), audienceKey, holder);
     });
+  }
+
+  /**
+   * `acquire` for several leases at once (the emitters a daemon starts together): the usual case,
+   * rows that exist and are free, takes one statement for all; a lease that statement did not take
+   * goes through `acquire` alone. Returns the keys `holder` holds now.
+   */
+  async acquireAll(keys: readonly string[], holder: string, ttlMs: number, now = new Date()): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const { rows } = await this.run(this.take(inList(ref('audience_key'), keys.map(param)), freeFor(holder, now), holder, ttlMs, now));
+    const taken = reportedRows(rows) === keys.length ? new Set(keys) : await this.heldBy(keys, holder);
+    for (const key of keys) if (!taken.has(key) && (await this.acquire(key, holder, ttlMs, now))) taken.add(key);
+    return taken;
+  }
+
+  /** Of these leases, those `holder` holds. */
+  private async heldBy(keys: readonly string[], holder: string): Promise<Set<string>> {
+    const { rows } = await this.run<{ audience_key: string }>(
+      select({ audience_key: ref('audience_key') }, { from: stateTable(this.t.leases), where: and(inList(ref('audience_key'), keys.map(param)), eq(ref('holder'), param(holder))) }),
+    );
+    return new Set(rows.map((r) => r.audience_key));
+  }
+
+  private take(which: Expr, free: Expr[], holder: string, ttlMs: number, now: Date) {
+    return update(this.t.leases, { holder: param(holder), acquired_at: param(now), expires_at: param(new Date(now.getTime() + ttlMs)) }, and(which, or(...free)));
   }
 
   /** The heartbeat: pushes the expiry of `holder`'s lease out by `ttlMs`; false when it no longer holds it. */
@@ -66,7 +89,14 @@ export class LeaseStore extends StateStore {
 
   /** Releases the lease if `holder` still has it. */
   async release(audienceKey: string, holder: string): Promise<void> {
-    await this.run(this.free(and(eq(ref('audience_key'), param(audienceKey)), eq(ref('holder'), param(holder)))));
+    await this.releaseAll([audienceKey], holder);
+  }
+
+  /** Releases those of these leases `holder` still has, in one statement. */
+  async releaseAll(keys: readonly string[], holder: string): Promise<void> {
+    if (keys.length === 0) return;
+    const which = keys.length === 1 ? eq(ref('audience_key'), param(keys[0])) : inList(ref('audience_key'), keys.map(param));
+    await this.run(this.free(and(which, eq(ref('holder'), param(holder)))));
   }
 
   /** `linked force-unlock`: releases the lease whoever holds it; returns what it released. */
@@ -105,4 +135,9 @@ export class LeaseStore extends StateStore {
   private free(where: Expr) {
     return update(this.t.leases, { holder: NULL, acquired_at: NULL, expires_at: NULL }, where);
   }
+}
+
+/** Where a lease may be taken by `holder`: free, never taken, expired, or its own. */
+function freeFor(holder: string, now: Date): Expr[] {
+  return [isNull(ref('holder')), eq(ref('holder'), param(holder)), isNull(ref('expires_at')), compare('<', ref('expires_at'), param(now))];
 }

@@ -1,4 +1,4 @@
-import { cast, coalesce, compare, countStar, deleteFrom, eq, fn, insert, lit, over, param, ref, select, stateTable, sysCol, update, values, type Expr } from '../../dialect/ast.js';
+import { cast, coalesce, compare, countStar, deleteFrom, eq, fn, inList, insert, lit, or, over, param, perRow, ref, select, stateTable, sysCol, update, values, type Expr } from '../../dialect/ast.js';
 import type { EventEmitter } from '../../model/emitter.js';
 import { isoTimestamp } from '../canonical.js';
 import { DeliveryStore, numberOf } from './columns.js';
@@ -12,6 +12,11 @@ import type { Cursor } from './types.js';
 export class CursorStore extends DeliveryStore {
   async read(emitterKey: string): Promise<Cursor | undefined> {
     return (await this.cursors(eq(ref('emitter_key'), param(emitterKey))))[0];
+  }
+
+  /** These emitters' cursors (those that have one), by emitter key, in one statement. */
+  async readMany(emitterKeys: readonly string[]): Promise<Map<string, Cursor>> {
+    return new Map((await this.cursors(inList(ref('emitter_key'), emitterKeys.map(param)))).map((c) => [c.emitterKey, c]));
   }
 
   /** Every emitter's cursor, by emitter key: one statement for all (`linked status`, metrics). */
@@ -117,13 +122,19 @@ export class CursorStore extends DeliveryStore {
     return rows[0] ? numberOf(this.get(rows[0], 'm')) : 0;
   }
 
-  /** Moves the cursor past the rows through `next`; part of a page's commit. */
-  async advance(next: Cursor, at: string): Promise<void> {
+  /** Moves each cursor past the rows through its `cursor`, in one statement; part of a page's commit. */
+  async advance(moves: readonly { cursor: Cursor; at: string }[]): Promise<void> {
+    const rows = moves.map((m) => eq(ref('emitter_key'), param(m.cursor.emitterKey)));
+    const each = (value: (m: { cursor: Cursor; at: string }) => Expr) => perRow(rows, moves.map(value));
     await this.run(
       update(
         this.t.delivery_cursors,
-        { last_outbox_id: param(next.lastOutboxId), backfill_done: param(next.backfillDone), updated_at: cast(param(at), 'TIMESTAMP') },
-        eq(ref('emitter_key'), param(next.emitterKey)),
+        {
+          last_outbox_id: each((m) => cast(param(m.cursor.lastOutboxId), 'BIGINT')),
+          backfill_done: each((m) => cast(param(m.cursor.backfillDone), 'BIGINT')),
+          updated_at: each((m) => cast(param(m.at), 'TIMESTAMP')),
+        },
+        or(...rows),
       ),
     );
   }

@@ -7,12 +7,15 @@ import {
   countStar,
   eq,
   fn,
+  inList,
   insert,
   isNull,
   lit,
   notExists,
   ONE,
+  or,
   param,
+  perRow,
   ref,
   select,
   stateTable,
@@ -83,28 +86,35 @@ const COLUMNS = [
 const timestamp = (d: Date | null): Expr => (d === null ? NULL : cast(param(d.toISOString()), 'TIMESTAMP'));
 
 /**
- * The success part of a page's commit, in its transaction: the emitter delivered, so the failure
- * it was stuck on, its count and any block are over.
+ * The success part of a page's commit, in its transaction: the emitters delivered, so the failure
+ * each was stuck on, its count and any block are over. One statement for the emitters of the pages
+ * committed together.
  */
-export function deliveredUpdate(t: StateTables, emitterKey: string, at: Date): Update {
+export function deliveredUpdate(t: StateTables, delivered: readonly { emitterKey: string; at: Date }[]): Update {
+  const rows = delivered.map((d) => eq(ref('emitter_key'), param(d.emitterKey)));
+  const at = perRow(rows, delivered.map((d) => timestamp(d.at)));
   return update(
     t.delivery_health,
-    { last_success_at: timestamp(at), consecutive_failures: lit(0), failing_since: NULL, blocked_reason: NULL, blocked_since: NULL, updated_at: timestamp(at) },
-    eq(ref('emitter_key'), param(emitterKey)),
+    { last_success_at: at, consecutive_failures: lit(0), failing_since: NULL, blocked_reason: NULL, blocked_since: NULL, updated_at: at },
+    or(...rows),
   );
 }
 
 /** The delivery health of each emitter: its record across runs, and its outbox backlog and dead letters read on demand. */
 export class DeliveryHealthStore extends DeliveryStore {
   /**
-   * The emitter's record, created when it has none and moved to `destinationKey` when the emitter
-   * now sends elsewhere. A record that is already as it should be costs one read.
+   * The emitters' records, each created when it has none and moved to its destination when the
+   * emitter now sends elsewhere. Records already as they should be cost one read for all of them.
    */
-  async forDelivery(emitterKey: string, destinationKey: string, at: Date): Promise<HealthRecord> {
-    const record = await this.read(emitterKey);
-    if (record?.destinationKey === destinationKey) return record;
-    await this.ensure(emitterKey, destinationKey, at);
-    return (await this.read(emitterKey))!;
+  async forDelivery(emitters: readonly { emitterKey: string; destinationKey: string }[], at: Date): Promise<HealthRecord[]> {
+    const keys = emitters.map((e) => e.emitterKey);
+    let records = await this.readMany(keys);
+    const stale = emitters.filter((e) => records.get(e.emitterKey)?.destinationKey !== e.destinationKey);
+    if (stale.length > 0) {
+      for (const e of stale) await this.ensure(e.emitterKey, e.destinationKey, at);
+      records = await this.readMany(keys);
+    }
+    return keys.map((k) => records.get(k)!);
   }
 
   /** Creates the emitter's record when it has none (portable: no merge or on-conflict clause). */
@@ -128,6 +138,11 @@ export class DeliveryHealthStore extends DeliveryStore {
 
   async read(emitterKey: string): Promise<HealthRecord | undefined> {
     return (await this.records(eq(ref('emitter_key'), param(emitterKey))))[0];
+  }
+
+  /** These emitters' records (those that have one), by emitter key, in one statement. */
+  async readMany(emitterKeys: readonly string[]): Promise<Map<string, HealthRecord>> {
+    return new Map((await this.records(inList(ref('emitter_key'), emitterKeys.map(param)))).map((r) => [r.emitterKey, r]));
   }
 
   /** Records where an emitter stopped: a retryable failure (the budget runs from `failingSince`) or a block. */

@@ -7,10 +7,13 @@ import {
   compare,
   eq,
   fn,
+  inList,
   insert,
   lit,
   notInList,
+  or,
   param,
+  perRow,
   ref,
   select,
   stateTable,
@@ -47,6 +50,23 @@ export interface PageCommit {
   delivered?: boolean;
 }
 
+/** A delivery run about to start, as `startRuns` records it. */
+export interface RunStart {
+  runId: string;
+  emitterKey: string;
+  destinationKey: string;
+  startedAt: Date;
+}
+
+/** How a delivery run ended, as `finishRuns` records it. */
+export interface RunEnd {
+  runId: string;
+  emitterKey: string;
+  status: string;
+  counts: RunCounts;
+  at: Date;
+}
+
 /** A dead letter re-sent by a replay: accepted, or refused again with the destination's new answer. */
 export type ReplayOutcome =
   | { id: number; accepted: true }
@@ -64,93 +84,112 @@ const timestamp = (iso: string): Expr => cast(param(iso), 'TIMESTAMP');
  */
 export class DeliveryRecorder extends DeliveryStore {
   /**
-   * Records the run as running under this process (its holder id), after closing the emitter's
-   * runs that another process left running when it died (see `closeAbandoned`).
+   * Records the runs as running under this process (its holder id), after closing their emitters'
+   * runs that another process left running when it died (see `closeAbandoned`): two statements
+   * however many runs start together.
    */
-  async startRun(runId: string, emitterKey: string, destinationKey: string, now: Date): Promise<void> {
-    await this.closeAbandoned(emitterKey, now);
+  async startRuns(runs: readonly RunStart[]): Promise<void> {
+    if (runs.length === 0) return;
+    await this.closeAbandoned(runs.map((r) => r.emitterKey), runs[0].startedAt);
+    const holder = param(holderId('deliver'));
     await this.run(
       insert(
         this.t.delivery_runs,
         ['run_id', 'emitter_key', 'destination_key', 'status', 'started_at', 'finished_at', 'sent', 'failed', 'dead_lettered', 'requests', 'retries', 'last_error', 'holder'],
-        values([param(runId), param(emitterKey), param(destinationKey), lit('running'), timestamp(now.toISOString()), NULL, lit(0), lit(0), lit(0), lit(0), lit(0), NULL, param(holderId('deliver'))]),
+        values(...runs.map((r) => [param(r.runId), param(r.emitterKey), param(r.destinationKey), lit('running'), timestamp(r.startedAt.toISOString()), NULL, lit(0), lit(0), lit(0), lit(0), lit(0), NULL, holder])),
       ),
     );
   }
 
   /**
-   * Closes the emitter's runs still "running" whose process is gone (a holder on this host whose
+   * Closes these emitters' runs still "running" whose process is gone (a holder on this host whose
    * pid no longer runs, or a run recorded before runs named their holder), as compute closes its
    * abandoned runs: failed, RUN_ABANDONED. What such a run delivered is in its committed pages;
    * its counts are those of its last committed page. Returns how many it closed.
    */
-  async closeAbandoned(emitterKey: string, now: Date): Promise<number> {
-    const running = and(eq(ref('emitter_key'), param(emitterKey)), eq(ref('status'), lit('running')));
-    const { rows } = await this.run<{ run_id: string; holder: string | null }>(select({ run_id: ref('run_id'), holder: ref('holder') }, { from: stateTable(this.t.delivery_runs), where: running }));
+  async closeAbandoned(emitterKeys: readonly string[], now: Date): Promise<number> {
+    const { rows } = await this.run<{ run_id: string; emitter_key: string; holder: string | null }>(
+      select(
+        { run_id: ref('run_id'), emitter_key: ref('emitter_key'), holder: ref('holder') },
+        { from: stateTable(this.t.delivery_runs), where: and(inList(ref('emitter_key'), emitterKeys.map(param)), eq(ref('status'), lit('running'))) },
+      ),
+    );
     const gone = rows.filter((r) => r.holder === null || r.holder === undefined || holderIsDead(r.holder));
     for (const r of gone) {
       await this.run(
         update(
           this.t.delivery_runs,
           { status: lit('failed'), finished_at: timestamp(now.toISOString()), last_error: param(`RUN_ABANDONED: ${ABANDONED}`) },
-          and(running, eq(ref('run_id'), param(r.run_id))),
+          and(eq(ref('run_id'), param(r.run_id)), eq(ref('emitter_key'), param(r.emitter_key)), eq(ref('status'), lit('running'))),
         ),
       );
     }
     return gone.length;
   }
 
-  async finishRun(runId: string, emitterKey: string, status: string, c: RunCounts, now: Date): Promise<void> {
+  /** Records how runs ended, their final counts: one statement however many end together. */
+  async finishRuns(runs: readonly RunEnd[]): Promise<void> {
+    if (runs.length === 0) return;
+    const rows = runs.map((r) => runRow(r.runId, r.emitterKey));
+    const each = (value: (r: RunEnd) => Expr) => perRow(rows, runs.map(value));
     await this.run(
       update(
         this.t.delivery_runs,
-        { status: param(status), finished_at: timestamp(now.toISOString()), ...countsSet(c) },
-        and(eq(ref('run_id'), param(runId)), eq(ref('emitter_key'), param(emitterKey))),
+        { status: each((r) => cast(param(r.status), 'VARCHAR')), finished_at: each((r) => timestamp(r.at.toISOString())), ...countsSet(rows, runs.map((r) => r.counts)) },
+        or(...rows),
       ),
     );
   }
 
   /**
-   * Records a handled prefix of a page and advances the cursor past it, in one transaction: the
-   * delivery record (for outbox rows one range row, for backfill rows one row each, set-based), the
-   * dead letters, the cursor, the run's counts. Called only after the destination acknowledged
-   * every event of the prefix.
+   * Records handled prefixes of pages and advances their cursors past them, in one transaction:
+   * the delivery record (for outbox rows one range row, for backfill rows one row each,
+   * set-based), the dead letters, the cursors, the runs' counts. Called only after the destination
+   * acknowledged every event of each prefix. The pages are of different emitters (an emitter
+   * commits its pages one after the other), and each statement serves all of them: emitters
+   * delivering at the same time pay for the statements of one page.
    */
-  async commitPage(c: PageCommit): Promise<Cursor> {
+  async commitPages(commits: readonly PageCommit[]): Promise<Cursor[]> {
+    const emitters = commits.map((c) => c.emitter.key);
+    if (new Set(emitters).size !== emitters.length) throw new Error(`commitPages: one page per emitter at a time (${emitters.join(', ')})`);
     return this.wh.transaction(async (tx) => {
       const record = this.in(tx);
       const cursors = new CursorStore(tx, this.schema);
-      const at = c.now.toISOString();
-      if (c.source === 'outbox') await record.recordOutboxRange(c, at);
-      else await record.recordBackfillEvents(c, at);
-      if (c.deadLetters.length > 0) await record.recordDeadLetters(c, at);
-      const next: Cursor = c.source === 'outbox' ? { ...c.cursor, lastOutboxId: c.throughId } : { ...c.cursor, backfillDone: c.throughId };
+      const ranges = commits.filter((c) => c.source === 'outbox');
+      if (ranges.length > 0) await record.recordOutboxRanges(ranges);
+      for (const c of commits) if (c.source === 'backfill') await record.recordBackfillEvents(c, c.now.toISOString());
+      for (const c of commits) if (c.deadLetters.length > 0) await record.recordDeadLetters(c, c.now.toISOString());
+      const next = commits.map((c): Cursor => (c.source === 'outbox' ? { ...c.cursor, lastOutboxId: c.throughId } : { ...c.cursor, backfillDone: c.throughId }));
       // Tables are locked in one order by every delivery transaction (backfill, cursors, runs,
       // health; cursor starts take backfill then cursors): on Snowflake an UPDATE or DELETE holds
       // its table until commit, and two deliverers taking two tables in opposite orders deadlock.
-      if (c.source === 'backfill' && next.backfillDone >= next.backfillTotal) await cursors.dropBackfill(c.emitter.key);
-      await cursors.advance(next, at);
-      await record.run(update(this.t.delivery_runs, countsSet(c.counts), and(eq(ref('run_id'), param(c.runId)), eq(ref('emitter_key'), param(c.emitter.key)))));
-      if (c.delivered) await record.run(deliveredUpdate(this.t, c.emitter.key, c.now));
+      for (const [i, c] of commits.entries()) if (c.source === 'backfill' && next[i].backfillDone >= next[i].backfillTotal) await cursors.dropBackfill(c.emitter.key);
+      await cursors.advance(next.map((cursor, i) => ({ cursor, at: commits[i].now.toISOString() })));
+      const rows = commits.map((c) => runRow(c.runId, c.emitter.key));
+      await record.run(update(this.t.delivery_runs, countsSet(rows, commits.map((c) => c.counts)), or(...rows)));
+      const delivered = commits.filter((c) => c.delivered);
+      if (delivered.length > 0) await record.run(deliveredUpdate(this.t, delivered.map((c) => ({ emitterKey: c.emitter.key, at: c.now }))));
       return next;
     });
   }
 
   /**
-   * One row for the whole outbox range: the delivery_log view expands it over the append-only
-   * outbox (a row per event would cost the warehouse tens of MB per million events, and the state
-   * as much).
+   * One row for each page's whole outbox range: the delivery_log view expands it over the
+   * append-only outbox (a row per event would cost the warehouse tens of MB per million events,
+   * and the state as much).
    */
-  private async recordOutboxRange(c: PageCommit, at: string): Promise<void> {
-    const f = outboxSelection(c.emitter);
+  private async recordOutboxRanges(commits: readonly PageCommit[]): Promise<void> {
     await this.run(
       insert(
         this.t.delivery_pages,
         ['run_id', 'emitter_key', 'destination_key', 'event', 'audience_key', 'kinds', 'entity_path', 'with_baseline', 'message_id_prefix', 'after_id', 'through_id', 'delivered_at'],
         values(
-          [c.runId, c.emitter.key, c.destinationKey, c.eventName, f.audienceKey, `,${f.kinds.join(',')},`, f.entityPath, f.withBaseline, c.messageIdPrefix, c.cursor.lastOutboxId, c.throughId]
-            .map((v) => param(v))
-            .concat(timestamp(at)),
+          ...commits.map((c) => {
+            const f = outboxSelection(c.emitter);
+            return [c.runId, c.emitter.key, c.destinationKey, c.eventName, f.audienceKey, `,${f.kinds.join(',')},`, f.entityPath, f.withBaseline, c.messageIdPrefix, c.cursor.lastOutboxId, c.throughId]
+              .map((v) => param(v))
+              .concat(timestamp(c.now.toISOString()));
+          }),
         ),
       ),
     );
@@ -278,14 +317,20 @@ export class DeliveryRecorder extends DeliveryStore {
   }
 }
 
-/** The run's counts as SET assignments. */
-function countsSet(c: RunCounts): Record<string, Expr> {
+/** A delivery run's row. */
+function runRow(runId: string, emitterKey: string): Expr {
+  return and(eq(ref('run_id'), param(runId)), eq(ref('emitter_key'), param(emitterKey)));
+}
+
+/** The runs' counts as SET assignments, each run (`rows[i]`) its own (`counts[i]`). */
+function countsSet(rows: readonly Expr[], counts: readonly RunCounts[]): Record<string, Expr> {
+  const each = (value: (c: RunCounts) => number) => perRow(rows, counts.map((c) => cast(param(value(c)), 'BIGINT')));
   return {
-    sent: param(c.sent),
-    failed: param(c.failed),
-    dead_lettered: param(c.deadLettered),
-    requests: param(c.requests),
-    retries: param(c.retries),
-    last_error: param(c.lastError),
+    sent: each((c) => c.sent),
+    failed: each((c) => c.failed),
+    dead_lettered: each((c) => c.deadLettered),
+    requests: each((c) => c.requests),
+    retries: each((c) => c.retries),
+    last_error: perRow(rows, counts.map((c) => cast(param(c.lastError), 'VARCHAR'))),
   };
 }
