@@ -2,6 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliverAll } from '../../src/activation/deliver.js';
 import { SharedTraitReads } from '../../src/activation/enrich/shared-traits.js';
 import { valuesKeys } from '../../src/activation/enrich/keys.js';
+import { chainKey, fetchEnrichment } from '../../src/activation/enrich/fetch.js';
+import { planEnrichment } from '../../src/activation/enrich/plan.js';
+import { EventEmitter } from '../../src/model/emitter.js';
 import type { SourceRow } from '../../src/state/delivery/types.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { FaultyWarehouse } from '../compute/faulty.js';
@@ -90,6 +93,31 @@ describe('SharedTraitReads', () => {
     await expect(reads.read(closing, traitsOf(['email']), valuesKeys(a), a)).rejects.toThrow(/closed/);
     closed = false;
     expect(await reads.read(closing, traitsOf(['email']), valuesKeys(a), a)).toEqual(new Map([['u1', { email: 'u1@example.com' }]]));
+  });
+
+  it('a page\'s other enrichment queries are asked for while its traits wait for the shared read', async () => {
+    const { wh: recorded, statements } = recordingWarehouse(wh);
+    const { busy, free } = busyUntilFreed(recorded);
+    const plan = planEnrichment(GRAPH, AUDIENCE, EventEmitter.parse({
+      key: 'card-added',
+      audience: 'overdue-cards',
+      destination: 'hook',
+      trigger: 'entity_added',
+      entityPath: ['accounts', 'cards'],
+      enrich: { traits: ['email'], entities: [{ relationship: 'accounts', columns: ['type'] }] },
+    }));
+    const rows: SourceRow[] = [{ ...row(1, 'u1'), kind: 'entity_added', entityPath: 'accounts.cards', entityId: 'c1' }];
+    const reads = new SharedTraitReads();
+    const data = fetchEnrichment(busy, GRAPH, plan, rows, valuesKeys(rows), undefined, reads);
+    await new Promise((r) => setTimeout(r, 50));
+    // The trait read waits for the connection; the chain's query went out meanwhile.
+    const isChainRead = (sql: string) => sql.includes('AS "__eid"');
+    expect(statements.filter((s) => isChainRead(s.sql))).toHaveLength(1);
+    expect(statements.filter((s) => isTraitsRead(s.sql) && !isChainRead(s.sql))).toHaveLength(0);
+    free();
+    const got = await data;
+    expect(got.traits.get('u1')).toEqual({ email: 'u1@example.com' });
+    expect(got.chains.get(chainKey('u1', 'c1'))).toMatchObject([{ account_id: 'a1' }, {}]);
   });
 
   it('where statements do not queue, pages that ask in the same turn share a read', async () => {
