@@ -29,10 +29,12 @@ export class SharedBookkeeping {
       await new DeliveryRecorder(wh, schema).startRuns(runs);
       return runs.map(() => undefined);
     });
+    // Commits are on delivery's hot path: each goes as soon as the connection is free (a page
+    // waits for the commit before the one it follows), joined by those that came while it waited.
     this.runEnds = new StatementBatch(async (wh, runs) => {
       await new DeliveryRecorder(wh, schema).finishRuns(runs);
       return runs.map(() => undefined);
-    });
-    this.pageCommits = new StatementBatch((wh, commits) => new DeliveryRecorder(wh, schema).commitPages(commits));
+    }, 'queue');
+    this.pageCommits = new StatementBatch((wh, commits) => new DeliveryRecorder(wh, schema).commitPages(commits), 'queue');
   }
 }

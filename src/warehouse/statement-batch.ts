@@ -7,12 +7,23 @@ interface Waiting<I, R> {
 }
 
 /**
+ * When a batch whose turn has come is sent. `turn`: after one more turn of the event loop, so the
+ * callers whose request is on its way (their last statement just answered, the rest is
+ * computation) still join: for statements that cost enough to be worth the wait, or that callers
+ * starting together make at once. `queue`: at once; callers join only while it waits for the
+ * connection. For statements on a hot path, where a turn of a busy event loop is the whole
+ * statement's time again.
+ */
+export type Gathering = 'turn' | 'queue';
+
+/**
  * Requests of concurrent callers served by one statement: `send` answers a list of items, in
  * order. A request joins the batch that has not been sent yet; the batch is sent when the
  * warehouse is free for it (`whenFree`: on the daemon's shared DuckDB file, behind the statements
- * queued before it, so the callers that ask while it waits join it), or at the next turn of the
- * event loop where statements do not queue. A statement on a small state table costs about the
- * same for one key as for thirty, so thirty emitters starting together pay for one.
+ * queued before it, so the callers that ask while it waits join it), or at once where statements
+ * do not queue; `gathering` says whether it then waits a turn more. A statement on a small state
+ * table costs about the same for one key as for thirty, so thirty emitters starting together pay
+ * for one.
  *
  * One request must not fail the others: a batch whose statement fails is sent again one item at
  * a time, and each caller gets its own answer.
@@ -23,7 +34,10 @@ export class StatementBatch<I, R> {
   sent = 0;
   served = 0;
 
-  constructor(private readonly send: (wh: Warehouse, items: readonly I[]) => Promise<readonly R[]>) {}
+  constructor(
+    private readonly send: (wh: Warehouse, items: readonly I[]) => Promise<readonly R[]>,
+    private readonly gathering: Gathering = 'turn',
+  ) {}
 
   request(wh: Warehouse, item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
@@ -31,11 +45,9 @@ export class StatementBatch<I, R> {
       if (!batch) {
         const created: Waiting<I, R>[] = [];
         this.open = batch = created;
-        // Its turn has come: callers whose request is on its way (their last statement just
-        // answered, the rest is computation) still join in this turn of the event loop; from the
-        // sending on, later requests start the next batch.
+        // From the sending on, later requests start the next batch.
         const go = async (w: Warehouse) => {
-          await new Promise((r) => setImmediate(r));
+          if (this.gathering === 'turn') await new Promise((r) => setImmediate(r));
           if (this.open === created) this.open = undefined;
           await this.flush(w, created);
         };

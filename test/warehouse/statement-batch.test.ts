@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StatementBatch } from '../../src/warehouse/statement-batch.js';
+import { StatementBatch, type Gathering } from '../../src/warehouse/statement-batch.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 
 /** A warehouse that runs nothing itself: `whenFree` waits until `free()` when busy. */
@@ -11,13 +11,13 @@ function connection(busy: boolean) {
 }
 
 /** A batch that doubles numbers and records each list it was sent; a negative number fails the statement. */
-function doubling() {
+function doubling(gathering?: Gathering) {
   const sent: number[][] = [];
   const batch = new StatementBatch<number, number>(async (_wh, items) => {
     sent.push([...items]);
     if (items.some((i) => i < 0)) throw new Error(`cannot double ${items.filter((i) => i < 0).join(', ')}`);
     return items.map((i) => i * 2);
-  });
+  }, gathering);
   return { batch, sent };
 }
 
@@ -41,6 +41,19 @@ describe('StatementBatch', () => {
     const plain = { dialect: 'duckdb' } as Warehouse;
     expect(await Promise.all([batch.request(plain, 1), batch.request(wh, 2)])).toEqual([2, 4]);
     expect(sent).toEqual([[1, 2]]);
+  });
+
+  it('a batch whose turn has come waits one turn more for requests on their way, unless it gathers only while queued', async () => {
+    const { wh } = connection(false);
+    const askedNextTurn = async (gathering: Gathering) => {
+      const { batch, sent } = doubling(gathering);
+      const first = batch.request(wh, 1);
+      const second = new Promise<number>((resolve) => setImmediate(() => resolve(batch.request(wh, 2))));
+      expect(await Promise.all([first, second])).toEqual([2, 4]);
+      return sent;
+    };
+    expect(await askedNextTurn('turn')).toEqual([[1, 2]]);
+    expect(await askedNextTurn('queue')).toEqual([[1], [2]]);
   });
 
   it('a statement that fails is sent again one request at a time: only the bad request fails', async () => {
