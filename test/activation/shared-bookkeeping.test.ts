@@ -1,12 +1,9 @@
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect } from 'vitest';
 import { deliverAll } from '../../src/activation/deliver.js';
-import { migrateState } from '../../src/state/migrate.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
-import { openMigratedDuckDb } from '../support/migrated-file.js';
+import { itOnBothWarehouses } from '../support/both-state-warehouses.js';
 import { recordingWarehouse } from '../support/recording-warehouse.js';
-import { emulatedSnowflake } from '../support/snowflake-emulator/connect.js';
-import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, SCHEMA, startServer, tempDir, type TestServer } from './helpers.js';
+import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, SCHEMA, startServer, type TestServer } from './helpers.js';
 
 /** Two emitters of who entered, two of who exited: their pages differ. */
 const EMITTERS = [
@@ -98,24 +95,7 @@ describe('delivery passes that run together share their bookkeeping', () => {
   });
   afterEach(async () => server.close());
 
-  it('on DuckDB: emitters read their cursors and health, record their runs, and commit their pages together, each its own', async () => {
-    const wh = await openMigratedDuckDb(join(tempDir(), 'w.duckdb'), SCHEMA);
-    try {
-      expectShared(await deliverTogether(wh, server));
-    } finally {
-      await wh.close();
-    }
-  });
-
-  describe('on the Snowflake emulation', () => {
-    let env: Awaited<ReturnType<typeof emulatedSnowflake>>;
-    beforeAll(async () => {
-      env = await emulatedSnowflake();
-      await migrateState(env.wh, SCHEMA);
-    });
-    afterAll(async () => env?.close());
-    it('the same statements, through snowflake-sdk, each emitter with its own record', async () => {
-      expectShared(await deliverTogether(env.wh, server));
-    });
+  itOnBothWarehouses('emitters read their cursors and health, record their runs, and commit their pages together, each its own', SCHEMA, async (wh) => {
+    expectShared(await deliverTogether(wh, server));
   });
 });

@@ -1,13 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { readActivationModel, resolveEmitter } from '../../src/activation/emitter-context.js';
 import { EmitterReader } from '../../src/activation/read.js';
-import { migrateState } from '../../src/state/migrate.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
-import { openMigratedDuckDb } from '../support/migrated-file.js';
-import { emulatedSnowflake } from '../support/snowflake-emulator/connect.js';
+import { itOnBothWarehouses } from '../support/both-state-warehouses.js';
 import { recordingWarehouse } from '../support/recording-warehouse.js';
-import { applyResources, AUDIENCE, GRAPH, insertOutbox, SCHEMA, tempDir } from './helpers.js';
-import { join } from 'node:path';
+import { applyResources, AUDIENCE, GRAPH, insertOutbox, SCHEMA } from './helpers.js';
 
 /*
  * A serving daemon looks at every emitter every few seconds: which have rows after their cursor
@@ -71,24 +68,7 @@ const found = ['backfilling', 'never-started', 'new-rows', 're-created'];
 const expected = { first: found, next: found, statements: 2 };
 
 describe('which emitters have work, in two statements', () => {
-  it('on DuckDB', async () => {
-    const wh = await openMigratedDuckDb(join(tempDir(), 'w.duckdb'), SCHEMA);
-    try {
-      expect(await emittersWithWork(wh)).toEqual(expected);
-    } finally {
-      await wh.close();
-    }
-  });
-
-  describe('on the Snowflake emulation', () => {
-    let env: Awaited<ReturnType<typeof emulatedSnowflake>>;
-    beforeAll(async () => {
-      env = await emulatedSnowflake();
-      await migrateState(env.wh, SCHEMA);
-    });
-    afterAll(async () => env?.close());
-    it('finds the same', async () => {
-      expect(await emittersWithWork(env.wh)).toEqual(expected);
-    });
+  itOnBothWarehouses('finds them', SCHEMA, async (wh) => {
+    expect(await emittersWithWork(wh)).toEqual(expected);
   });
 });
