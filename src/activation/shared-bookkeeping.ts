@@ -25,16 +25,10 @@ export class SharedBookkeeping {
       return keys.map((k) => found.get(k));
     });
     this.health = new StatementBatch((wh, emitters) => new DeliveryHealthStore(wh, schema).forDelivery(emitters, emitters[0].at));
-    this.runStarts = new StatementBatch(async (wh, runs) => {
-      await new DeliveryRecorder(wh, schema).startRuns(runs);
-      return runs.map(() => undefined);
-    });
+    this.runStarts = StatementBatch.ofWrites((wh, runs) => new DeliveryRecorder(wh, schema).startRuns(runs));
     // Commits are on delivery's hot path: each goes as soon as the connection is free (a page
     // waits for the commit before the one it follows), joined by those that came while it waited.
-    this.runEnds = new StatementBatch(async (wh, runs) => {
-      await new DeliveryRecorder(wh, schema).finishRuns(runs);
-      return runs.map(() => undefined);
-    }, 'queue');
+    this.runEnds = StatementBatch.ofWrites((wh, runs) => new DeliveryRecorder(wh, schema).finishRuns(runs), 'queue');
     this.pageCommits = new StatementBatch((wh, commits) => new DeliveryRecorder(wh, schema).commitPages(commits), 'queue');
   }
 }

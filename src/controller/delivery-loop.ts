@@ -102,10 +102,7 @@ export class DeliveryLoop {
       const taken = await new LeaseStore(wh, o.schema).acquireAll(keys, o.holder, ttlMs);
       return keys.map((k) => taken.has(k));
     });
-    this.leaseReleases = new StatementBatch(async (wh, keys) => {
-      await new LeaseStore(wh, o.schema).releaseAll(keys, o.holder);
-      return keys.map(() => undefined);
-    });
+    this.leaseReleases = StatementBatch.ofWrites((wh, keys) => new LeaseStore(wh, o.schema).releaseAll(keys, o.holder));
   }
 
   private log(line: string) {

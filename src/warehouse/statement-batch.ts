@@ -39,6 +39,14 @@ export class StatementBatch<I, R> {
     private readonly gathering: Gathering = 'turn',
   ) {}
 
+  /** A batch of writes: one statement records every caller's item, and each caller learns only that it is done. */
+  static ofWrites<I>(write: (wh: Warehouse, items: readonly I[]) => Promise<void>, gathering?: Gathering): StatementBatch<I, undefined> {
+    return new StatementBatch(async (wh, items) => {
+      await write(wh, items);
+      return items.map(() => undefined);
+    }, gathering);
+  }
+
   request(wh: Warehouse, item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       let batch = this.open;
