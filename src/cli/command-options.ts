@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { LinkedError } from '../model/errors.js';
 
 /** Options every state command shares: where the project is and which stack. */
 export interface ProjectFlags {
@@ -17,3 +18,10 @@ export function withProjectOptions(cmd: Command): Command {
 }
 
 export const projectOptions = (f: ProjectFlags) => ({ dir: f.dir, outDir: f.outDir, stack: f.stack });
+
+/** A flag's value as a whole number of at least 1; anything else (`2.5`, `10k`, `0`) is INVALID_OPTION naming the flag. */
+export function positiveInt(value: string, flag: string): number {
+  const n = Number.parseInt(value, 10);
+  if (!Number.isFinite(n) || n <= 0 || String(n) !== value.trim()) throw new LinkedError('INVALID_OPTION', `${flag} must be a positive whole number (got "${value}").`);
+  return n;
+}

@@ -3,7 +3,7 @@ import { listDeadLetters } from '../../activation/inspect.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
-import { positiveInt } from './deliver.js';
+import { positiveInt } from '../command-options.js';
 
 export function register(program: Command): void {
   withProjectOptions(program.command('dead-letters').description('events a destination refused (or too large to send), with its response'))

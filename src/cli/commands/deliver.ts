@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { deliverAll, deliveryVerdict, plural, type DeliverySummary } from '../../activation/deliver.js';
 import { ttyProgress } from '../../activation/progress.js';
 import { LinkedError } from '../../model/errors.js';
-import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
+import { positiveInt, projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { watchDeliveries } from '../daemon-run.js';
 import { limitHeapGrowth } from '../heap.js';
@@ -15,12 +15,6 @@ interface DeliverFlags extends ProjectFlags {
   timeout: string;
   watch?: boolean;
   pollSeconds: string;
-}
-
-export function positiveInt(value: string, flag: string): number {
-  const n = Number.parseInt(value, 10);
-  if (!Number.isFinite(n) || n <= 0 || String(n) !== value.trim()) throw new LinkedError('INVALID_OPTION', `${flag} must be a positive whole number (got "${value}").`);
-  return n;
 }
 
 /**

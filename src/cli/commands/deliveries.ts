@@ -3,7 +3,7 @@ import { findDeliveries, readDeliveryRuns } from '../../activation/inspect.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
-import { positiveInt } from './deliver.js';
+import { positiveInt } from '../command-options.js';
 
 export function register(program: Command): void {
   withProjectOptions(program.command('deliveries').description('what was sent to whom: search by user id or event name; --runs for the delivery log'))

@@ -5,7 +5,7 @@ import { projectOptions, withProjectOptions, type ProjectFlags } from '../comman
 import { openProject } from '../context.js';
 import { ensureFreshSynth, withSynthOptions, type SynthFlags } from '../synth-freshness.js';
 import { printJson } from '../run.js';
-import { positiveInt } from './deliver.js';
+import { positiveInt } from '../command-options.js';
 
 export function register(program: Command): void {
   const events = program.command('events').description('inspect the events of event emitters');

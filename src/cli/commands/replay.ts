@@ -4,7 +4,7 @@ import { LinkedError } from '../../model/errors.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { EXIT, printJson } from '../run.js';
-import { positiveInt } from './deliver.js';
+import { positiveInt } from '../command-options.js';
 
 export function register(program: Command): void {
   withProjectOptions(program.command('replay').description('re-send dead letters through their emitter\'s current destination and mapping'))

@@ -4,7 +4,7 @@ import { readAppliedModel } from '../../compute/applied.js';
 import { Daemon, onceFailed, type OnceReport } from '../../controller/daemon.js';
 import { loadDesired } from '../../manifest/index.js';
 import { LinkedError } from '../../model/errors.js';
-import { withProjectOptions, type ProjectFlags } from '../command-options.js';
+import { positiveInt, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { daemonOptions, serveUntilSignal } from '../daemon-run.js';
 import { limitHeapGrowth } from '../heap.js';
 import { EXIT, printJson } from '../run.js';
@@ -38,12 +38,6 @@ interface RunFlags extends ProjectFlags {
   ui?: boolean;
   uiTokenSecret?: string;
 }
-
-const positive = (v: string, flag: string) => {
-  const n = Number.parseInt(v, 10);
-  if (!Number.isFinite(n) || n < 1) throw new LinkedError('INVALID_OPTION', `${flag} must be a positive integer, got "${v}".`);
-  return n;
-};
 
 export function register(program: Command): void {
   withProjectOptions(
@@ -116,9 +110,9 @@ Examples:
     .action(async (flags: RunFlags) => {
       limitHeapGrowth();
       const tuning = {
-        concurrency: positive(flags.concurrency, '--concurrency'),
-        tickSeconds: positive(flags.tickSeconds, '--tick-seconds'),
-        leaseTtlMs: positive(flags.leaseTtl, '--lease-ttl') * 1000,
+        concurrency: positiveInt(flags.concurrency, '--concurrency'),
+        tickSeconds: positiveInt(flags.tickSeconds, '--tick-seconds'),
+        leaseTtlMs: positiveInt(flags.leaseTtl, '--lease-ttl') * 1000,
       };
       const lookEveryMs = lookEvery(flags, tuning.tickSeconds);
       // A quiet spell opens no warehouse: health allows one, and a tick, before it calls the daemon stuck.
@@ -129,7 +123,7 @@ Examples:
       }
       if (flags.uiTokenSecret !== undefined && !flags.ui) throw new LinkedError('INVALID_OPTION', '--ui-token-secret guards the dashboard: add --ui.');
       if (flags.git !== undefined && flags.ui) throw new LinkedError('INVALID_OPTION', '--ui does not apply with --git: serve the dashboard with `linked ui --dir <dir>` beside it.');
-      const delivery = { pageSize: positive(flags.pageSize, '--page-size'), timeoutMs: positive(flags.timeout, '--timeout') };
+      const delivery = { pageSize: positiveInt(flags.pageSize, '--page-size'), timeoutMs: positiveInt(flags.timeout, '--timeout') };
       if (flags.git !== undefined) {
         const intervalMs = parseDuration(flags.interval, '--interval');
         // A sync's synth (and npm ci) opens no warehouse: health allows a few intervals of it.

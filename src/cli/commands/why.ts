@@ -4,7 +4,7 @@ import type { WhyNode } from '../../why/explain.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
-import { positiveInt } from './deliver.js';
+import { positiveInt } from '../command-options.js';
 
 export function register(program: Command): void {
   withProjectOptions(
