@@ -14,43 +14,63 @@ export function resolveSecret(ref: SecretRef, env: NodeJS.ProcessEnv = process.e
   return value;
 }
 
+/** What a secret is replaced by wherever text that could quote one is printed or stored. */
+export const MASK = '(redacted)';
+/** Shorter values are not masked on their own: they would mangle ordinary text and cannot be real credentials. */
+const MIN_LENGTH = 4;
+
+/**
+ * A secret value in each form it can take on the wire: as it is, trimmed, base64, URL-encoded and
+ * escaped inside a JSON string. A destination that reflects a header, or a client that quotes it,
+ * sends back one of these rather than the value.
+ */
+export function secretForms(value: string): string[] {
+  const forms = new Set<string>();
+  for (const v of new Set([value, value.trim()])) {
+    forms.add(v);
+    forms.add(Buffer.from(v).toString('base64'));
+    forms.add(encodeURIComponent(v));
+    forms.add(JSON.stringify(v).slice(1, -1));
+  }
+  return [...forms];
+}
+
+/** `text` with every form given masked; longest first, so a form inside another goes with it. */
+function maskForms(text: string, forms: Iterable<string>): string {
+  let out = text;
+  for (const form of [...forms].filter((f) => f.length >= MIN_LENGTH).sort((a, b) => b.length - a.length)) if (out.includes(form)) out = out.split(form).join(MASK);
+  return out;
+}
+
+/** `text` with each of `values`, in each of its wire forms, masked: for callers that know which secrets apply. */
+export function maskSecretValues(text: string, values: Iterable<string | undefined>): string {
+  const forms: string[] = [];
+  for (const v of values) if (v) forms.push(...secretForms(v));
+  return maskForms(text, forms);
+}
+
 /*
  * Every secret value this process has read, in each form it can take on the wire, so a response or
  * an error that echoes it (a destination that reflects request headers, an HTTP client quoting an
  * invalid header) is masked before it is stored or printed.
  */
-const MASK = '(redacted)';
-/** Shorter values are not masked on their own: they would mangle ordinary text and cannot be real credentials. */
-const MIN_LENGTH = 4;
 const known = new Set<string>();
 
-function remember(form: string): void {
-  if (form.length >= MIN_LENGTH) known.add(form);
-}
-
-/** Remembers a secret value and its trimmed, base64 and URL-encoded forms. */
+/** Remembers a secret value and its wire forms. */
 export function rememberSecret(value: string): void {
-  for (const v of new Set([value, value.trim()])) {
-    remember(v);
-    remember(Buffer.from(v).toString('base64'));
-    remember(encodeURIComponent(v));
-    remember(JSON.stringify(v).slice(1, -1));
-  }
+  for (const form of secretForms(value)) known.add(form);
 }
 
 /** `Basic <base64(user:password)>`, remembered as a secret form: its base64 does not contain the password's own. */
 export function basicAuth(user: string, password: string): string {
   const token = Buffer.from(`${user}:${password}`).toString('base64');
-  remember(token);
+  known.add(token);
   return `Basic ${token}`;
 }
 
-/** The text with every remembered secret form masked; longest first, so a form inside another goes with it. */
+/** The text with every remembered secret form masked. */
 export function redactSecrets(text: string): string;
 export function redactSecrets(text: string | null): string | null;
 export function redactSecrets(text: string | null): string | null {
-  if (text === null || known.size === 0) return text;
-  let out = text;
-  for (const form of [...known].sort((a, b) => b.length - a.length)) if (out.includes(form)) out = out.split(form).join(MASK);
-  return out;
+  return text === null || known.size === 0 ? text : maskForms(text, known);
 }

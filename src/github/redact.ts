@@ -1,10 +1,10 @@
+import { MASK, maskSecretValues } from '../secrets.js';
+
 /**
  * Keeps credentials out of every message this layer produces (decision D9). Errors from octokit and
  * from git can carry a token (an echoed header, a remote URL with `user:token@`): every message
  * that leaves src/github passes through here first.
  */
-
-const MASK = '***';
 
 /** GitHub token shapes (classic, fine-grained, app, OAuth): masked even when we were not told the value. */
 const GITHUB_TOKEN_SHAPES = /\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,})\b/g;
@@ -17,9 +17,7 @@ const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi;
  * characters are not masked on their own (they would mangle ordinary text and cannot be a real token).
  */
 export function redact(text: string, secrets: readonly (string | undefined)[] = []): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join(MASK);
-  return out.replace(GITHUB_TOKEN_SHAPES, MASK).replace(URL_USERINFO, `$1${MASK}@`);
+  return maskSecretValues(text, secrets).replace(GITHUB_TOKEN_SHAPES, MASK).replace(URL_USERINFO, `$1${MASK}@`);
 }
 
 /** A repository URL fit to print or store: credentials removed, local paths unchanged. */

@@ -1,3 +1,5 @@
+import { maskSecretValues } from '../secrets.js';
+
 export type LogFormat = 'text' | 'json';
 
 export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
@@ -12,8 +14,6 @@ export interface DaemonLogger {
   event(msg: string, fields: Record<string, LogValue>): void;
 }
 
-const MASK = '***';
-
 /**
  * The daemon's logger. Every line passes through `redact`: the values of the secrets the stack
  * references (read from the environment by name) are masked wherever they appear, since an error
@@ -26,8 +26,8 @@ export function createLogger(options: {
   secrets?: readonly string[] | (() => readonly string[]);
   now?: () => Date;
 }): DaemonLogger {
-  const secrets = () => (typeof options.secrets === 'function' ? options.secrets() : (options.secrets ?? [])).filter((s) => s.length >= 4);
-  const redact = (text: string) => secrets().reduce((out, s) => out.split(s).join(MASK), text);
+  const secrets = () => (typeof options.secrets === 'function' ? options.secrets() : (options.secrets ?? []));
+  const redact = (text: string) => maskSecretValues(text, secrets());
   const now = () => (options.now?.() ?? new Date()).toISOString();
   if (options.format === 'json') {
     return {

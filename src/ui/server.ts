@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { isLinkedError, LinkedError } from '../model/errors.js';
 import type { ListenAddress } from '../observe/http.js';
-import { redactSecrets } from '../secrets.js';
+import { maskSecretValues, redactSecrets } from '../secrets.js';
 import { audienceData, audiencesData, auditData, deliveriesData, graphData, runData, runsData, traceData, whyData, AUDIENCE_STATUSES } from './data.js';
 import { html, type Html } from './html.js';
 import { page, STYLESHEET, type Section } from './layout.js';
@@ -143,8 +143,8 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
   };
 
   // Masked in every body: a name or a stored response could quote a secret; the token is one too.
-  const secrets = [...source.secrets(), ...(options.token ? [options.token] : [])].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-  const mask = (body: string) => redactSecrets(secrets.reduce((text, s) => (text.includes(s) ? text.split(s).join('(redacted)') : text), body));
+  const secrets = [...source.secrets(), options.token];
+  const mask = (body: string) => redactSecrets(maskSecretValues(body, secrets));
 
   const send = (req: IncomingMessage, res: ServerResponse, a: Answer) => {
     if (a.type === 'redirect') {

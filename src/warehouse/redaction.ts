@@ -1,3 +1,5 @@
+import { MASK, maskSecretValues } from '../secrets.js';
+
 /**
  * The secret values one warehouse connection uses, and what it prints or throws with each of
  * them replaced. A driver or a server may echo a connection parameter in an error message (a
@@ -5,7 +7,6 @@
  * `--json`, logs and the runs recorded in the state, so every message leaving the adapter goes
  * through here first.
  */
-export const REDACTED = '(redacted)';
 
 /** A PEM body line is long base64; shorter fragments of a key are not worth hiding (nor unique). */
 const MIN_KEY_LINE = 16;
@@ -14,7 +15,7 @@ const MIN_KEY_LINE = 16;
 const JWT = /\beyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;
 
 export class SecretRedactor {
-  private readonly values: string[];
+  private readonly values: readonly string[];
 
   constructor(secrets: readonly (string | undefined)[]) {
     const parts = new Set<string>();
@@ -27,14 +28,11 @@ export class SecretRedactor {
         if (t.length >= MIN_KEY_LINE && !t.startsWith('-----')) parts.add(t);
       }
     }
-    // Longest first: a whole key is replaced before any of its lines.
-    this.values = [...parts].sort((a, b) => b.length - a.length);
+    this.values = [...parts];
   }
 
   text(s: string): string {
-    let out = s;
-    for (const v of this.values) if (out.includes(v)) out = out.split(v).join(REDACTED);
-    return out.replace(JWT, REDACTED);
+    return maskSecretValues(s, this.values).replace(JWT, MASK);
   }
 
   /** The same error, its message and stack (and its cause's) without a secret value. */

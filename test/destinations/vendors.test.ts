@@ -81,6 +81,27 @@ describe('vendors as they answer (partial failures, missing values, ids, dates)'
     expect(runs.rows.map((r) => [Number(r.sent), Number(r.dead_lettered), r.status])).toEqual([[2, 1, 'delivered']]);
   });
 
+  it.each([
+    ['braze', (key: string, index: number): [number, object] => [201, { message: 'success', errors: [{ type: `api key ${key} not allowed for this app`, input_array: 'events', index }] }]],
+    ['customerio', (key: string, index: number): [number, object] => [207, { errors: [{ batch_index: index, reason: `auth ${key}`, field: 'identifiers', message: `key ${key} bad` }] }]],
+  ] as const)('%s: a per-item message that quotes the API key is masked wherever it is kept or shown', async (type, answer) => {
+    const key = type === 'braze' ? ENV.BRAZE_KEY : ENV.CIO_KEY;
+    const summary = await run(
+      type,
+      (req, _n, res) => {
+        const [status, body] = answer(key, itemsOf(req).findIndex((i) => userOf(i) === 'u2'));
+        json(res, status, body);
+      },
+      entered,
+      threeEntered,
+    );
+    expect(summary).toMatchObject({ sent: 2, deadLettered: 1 });
+    const dl = await deadLetters();
+    expect(dl[0].reason).toContain('(redacted)');
+    const runs = await wh.query(`SELECT * FROM "${SCHEMA}".delivery_runs`);
+    for (const kept of [JSON.stringify(summary), JSON.stringify(dl), JSON.stringify(runs.rows)]) expect(kept).not.toContain(key);
+  });
+
   it('Iterable: failCount / failedUpdates dead-letter the users they list, by email or userId', async () => {
     const summary = await run(
       'iterable',

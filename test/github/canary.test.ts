@@ -53,7 +53,7 @@ describe('the GitHub token never shows', () => {
     ];
     for (const e of failures) {
       expect(e).toMatchObject({ code: 'GITHUB_API_ERROR' });
-      expect(e.message).toContain('(you sent: token ***)'); // the echo arrived, masked
+      expect(e.message).toContain('(you sent: token (redacted))'); // the echo arrived, masked
       expect(visible(e)).not.toContain(CANARY);
     }
   });
@@ -83,7 +83,7 @@ describe('the GitHub token never shows', () => {
       expect(result.status).toBe('failed');
       expect(result.failedStep).toBe('fetch');
       expect(JSON.stringify(result)).not.toContain(CANARY);
-      expect(result.source).toBe('https://***@127.0.0.1:1/acme/audiences.git');
+      expect(result.source).toBe('https://(redacted)@127.0.0.1:1/acme/audiences.git');
 
       // A step whose error quotes the token (a misbehaving synth) is masked too.
       fixture.commit({ 'a.txt': '1' }, 'first');
@@ -94,13 +94,13 @@ describe('the GitHub token never shows', () => {
         prune: false,
         steps: { synth: async () => { throw new Error(`cannot use token ${CANARY}`); }, plan: async () => ({ hasChanges: false, deletes: 0, errors: 0 }), apply: noop, compute: noop },
       });
-      expect(leaky.message).toBe('synth failed: cannot use token ***');
+      expect(leaky.message).toBe('synth failed: cannot use token (redacted)');
 
       await migrateState(wh, 'LINKED_AUDIENCES');
       await recordSyncStatus(wh, 'LINKED_AUDIENCES', 'marketing', { ...result, message: `raw ${CANARY}` });
       const { rows } = await wh.query(`SELECT * FROM "LINKED_AUDIENCES"."sync_status"`);
       expect(JSON.stringify(rows)).not.toContain(CANARY);
-      expect((await new SyncStatusStore(wh, 'LINKED_AUDIENCES').read())[0]!.message).toBe('raw ***');
+      expect((await new SyncStatusStore(wh, 'LINKED_AUDIENCES').read())[0]!.message).toBe('raw (redacted)');
     } finally {
       if (saved === undefined) delete process.env.GITHUB_TOKEN;
       else process.env.GITHUB_TOKEN = saved;

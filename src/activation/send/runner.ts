@@ -2,6 +2,7 @@ import type { Destination } from '../../model/destination.js';
 import { newActionsDestination, type CoreDestination } from '../actions-core.js';
 import type { SegmentEvent } from '../build-event.js';
 import { adapterOf, type ActionChoice } from '../destinations/index.js';
+import { redactSecrets } from '../../secrets.js';
 import { bodyText, classifyError, isCredentialsStatus, isRetryableStatus, type EventOutcome, type ResponseInfo, type SendOutcome } from './classify.js';
 
 export type { EventOutcome, ResponseInfo, SendOutcome } from './classify.js';
@@ -43,7 +44,8 @@ export class ActionRunner {
         const n = nodes[i];
         if (!n) return { kind: 'rejected', status: 500, reason: 'The action returned no result for this event.', body: '' };
         if (n.status >= 200 && n.status < 300) return { kind: 'sent', status: n.status };
-        return { kind: 'rejected', status: n.status, reason: n.errormessage ?? `HTTP ${n.status}`, body: bodyText(n.body) };
+        // The vendor's message for one item can quote what it refused, a key included.
+        return { kind: 'rejected', status: n.status, reason: n.errormessage === undefined ? `HTTP ${n.status}` : redactSecrets(n.errormessage), body: bodyText(n.body) };
       });
       // A per-event credentials refusal blocks, and a per-event retryable status (a multistatus
       // 5xx / 429) retries, the whole request.
@@ -52,7 +54,7 @@ export class ActionRunner {
       const retryable = nodes.find((n) => n && isRetryableStatus(n.status));
       if (retryable) return { kind: 'retry', status: retryable.status, retryAfterMs: undefined, reason: `HTTP ${retryable.status}`, body: bodyText(retryable.body) };
       const last = core.responses[core.responses.length - 1];
-      if (last && options.onResponse) options.onResponse({ status: last.status, url: last.request?.url, body: last.content ?? '' });
+      if (last && options.onResponse) options.onResponse({ status: last.status, url: last.request?.url, body: redactSecrets(last.content ?? '') });
       return { kind: 'done', events: out };
     } catch (e) {
       return classifyError(e, options.onResponse);
