@@ -105,15 +105,16 @@ async function replayEmitter(ctx: ReplayContext, r: ResolvedEmitter, letters: De
     const res = await ctx.sender.sendChunk(r, chunk, counts);
     const outcomes: ReplayOutcome[] = [
       ...res.sent.map((row) => ({ id: row.id, accepted: true as const })),
-      ...res.deadLetters.map((d) => ({ id: d.row.id, accepted: false as const, reason: d.reason, httpStatus: d.httpStatus, responseBody: d.responseBody })),
+      ...res.deadLetters.map((d) => ({ id: d.row.id, accepted: false as const, reasonCode: d.reasonCode, reason: d.reason, httpStatus: d.httpStatus, responseBody: d.responseBody })),
     ];
     if (outcomes.length > 0) await ctx.recorder.recordReplay(ctx.runId, r.destination.key, outcomes, new Date());
     result.replayed.push(...res.sent.map((row) => row.id));
     result.rejected.push(...res.deadLetters.map((d) => ({ id: d.row.id, reason: d.reason })));
     if (res.kind === 'gave_up') {
-      stopped = res.reason;
+      // Nothing resumes a replay: what it did not get through stays a dead letter until replayed again.
+      stopped = `${res.reason}; still a dead letter: replay it again once ${r.destination.key} recovers`;
       const handled = new Set(outcomes.map((o) => o.id));
-      for (const c of chunk) if (!handled.has(c.row.id)) result.pending.push({ id: c.row.id, reason: res.reason });
+      for (const c of chunk) if (!handled.has(c.row.id)) result.pending.push({ id: c.row.id, reason: stopped });
     }
   }
 }

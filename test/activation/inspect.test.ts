@@ -14,14 +14,16 @@ describe('dead letters, replay, previews, test events, the delivery record', () 
   let wh: Warehouse;
   let server: TestServer;
   let refuse = new Set<string>();
+  let refuseStatus = 400;
 
   beforeEach(async () => {
     wh = await openState();
     await seedBank(wh, 10);
     refuse = new Set();
+    refuseStatus = 400;
     server = await startServer((req, _n, res) => {
       const ids = ((req.body as any).events ?? []).map((e: any) => e.external_id);
-      if (ids.some((id: string) => refuse.has(id))) return json(res, 400, { message: 'bad user' });
+      if (ids.some((id: string) => refuse.has(id))) return json(res, refuseStatus, { message: 'bad user' });
       json(res, 201, { message: 'success' });
     });
     await applyResources(
@@ -84,6 +86,28 @@ describe('dead letters, replay, previews, test events, the delivery record', () 
     expect(await findDeliveries(wh, SCHEMA, { event: 'Entity Added', userId: 'u1' })).toMatchObject([{ status: 'sent', entityId: 'c1' }]);
     const runs = await readDeliveryRuns(wh, SCHEMA);
     expect(runs.find((r) => r.runId === first.runId && r.sent > 0)).toMatchObject({ sent: 1, deadLettered: 1, status: 'delivered' });
+  });
+
+  it('a dead letter refused again keeps the new answer whole, its reason code too; one a replay could not send stays a dead letter', async () => {
+    // A retry budget of 0: the first 5xx dead-letters (RETRY_BUDGET_EXHAUSTED).
+    await applyResources(wh, { destinations: [{ key: 'braze', type: 'braze', retryBudgetMinutes: 0, settings: { apiKey: { secret: 'BRAZE_KEY' }, appId: 'bank-app', endpoint: server.url } }] }, new Date(Date.now() - 60_000));
+    expect((await deliverAll(wh, SCHEMA, FAST)).sent).toBe(0);
+    await insertOutbox(wh, [{ kind: 'entity_added', profileId: 'u2', entityPath: 'accounts.cards', entityId: 'c2' }]);
+    refuse.add('u2');
+    refuseStatus = 503;
+    expect(await deliverAll(wh, SCHEMA, FAST)).toMatchObject({ deadLettered: 1 });
+    const [letter] = await listDeadLetters(wh, SCHEMA);
+    expect(letter).toMatchObject({ reasonCode: 'RETRY_BUDGET_EXHAUSTED', httpStatus: 503 });
+
+    refuseStatus = 422;
+    expect(await replayDeadLetters(wh, SCHEMA, { ids: [letter.id] }, FAST)).toMatchObject({ rejected: [{ id: letter.id }] });
+    expect((await listDeadLetters(wh, SCHEMA))[0]).toMatchObject({ reasonCode: 'DESTINATION_REJECTED', httpStatus: 422, replayCount: 1 });
+
+    refuseStatus = 503;
+    const pending = await replayDeadLetters(wh, SCHEMA, { ids: [letter.id] }, { ...FAST, retry: { ...FAST.retry, maxAttempts: 2 } });
+    expect(pending.pending).toMatchObject([{ id: letter.id, reason: expect.stringContaining('still a dead letter') }]);
+    expect(pending.pending[0].reason).not.toMatch(/resumes next run/);
+    expect(await listDeadLetters(wh, SCHEMA)).toMatchObject([{ id: letter.id }]);
   });
 
   it('records outbox events as page ranges that expand to exactly the events sent, as they were sent', async () => {

@@ -127,16 +127,16 @@ export class Sender {
           const why = budget.exhaustedReason(r.destination.key);
           const deadLetters = chunk.slice(0, expired).map((c) => deadLetter(r, c, 'RETRY_BUDGET_EXHAUSTED', why, outcome.status, outcome.body ?? null));
           if (expired === chunk.length) return { kind: 'handled', sent: [], deadLetters };
-          return { kind: 'gave_up', reason: `${reason} (resumes next run)`, firstUnhandledId: chunk[expired].row.id, sent: [], deadLetters };
+          return { kind: 'gave_up', reason, firstUnhandledId: chunk[expired].row.id, sent: [], deadLetters };
         }
       }
-      if (attempt >= this.retry.maxAttempts) return { kind: 'gave_up', reason: `${reason} (gave up after ${attempt} attempts; resumes next run)`, ...unhandled };
+      if (attempt >= this.retry.maxAttempts) return { kind: 'gave_up', reason: `${reason} (gave up after ${attempt} attempts)`, ...unhandled };
       if (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > this.retry.maxRetryAfterMs) {
-        return { kind: 'gave_up', reason: `${reason} (Retry-After ${Math.round(outcome.retryAfterMs / 1000)} s; resumes next run)`, ...unhandled };
+        return { kind: 'gave_up', reason: `${reason} (Retry-After ${Math.round(outcome.retryAfterMs / 1000)} s)`, ...unhandled };
       }
       // Stopping ends the wait, not the failure's record: the attempts made stay counted, none is added.
       if (!(await waitUnlessStopped(outcome.retryAfterMs ?? backoffDelay(this.retry, attempt, 'equal'), this.opts.signal))) {
-        return { kind: 'gave_up', reason: `${reason} (stopping, not retried; resumes next run)`, ...unhandled };
+        return { kind: 'gave_up', reason: `${reason} (stopping, not retried)`, ...unhandled };
       }
       counts.retries += 1;
     }

@@ -70,7 +70,7 @@ export interface RunEnd {
 /** A dead letter re-sent by a replay: accepted, or refused again with the destination's new answer. */
 export type ReplayOutcome =
   | { id: number; accepted: true }
-  | { id: number; accepted: false; reason: string; httpStatus: number | null; responseBody: string | null };
+  | { id: number; accepted: false; reasonCode: string; reason: string; httpStatus: number | null; responseBody: string | null };
 
 const ABANDONED = 'The delivery was stopped: its process ended before it finished. Its committed pages stand; the next run resent only the pages in flight.';
 
@@ -308,7 +308,7 @@ export class DeliveryRecorder extends DeliveryStore {
         await s.run(
           update(
             this.t.dead_letters,
-            { last_replay_at: at, replay_count: replayCount, reason: param(o.reason), http_status: param(o.httpStatus), response_body: param(o.responseBody) },
+            { last_replay_at: at, replay_count: replayCount, reason_code: param(o.reasonCode), reason: param(o.reason), http_status: param(o.httpStatus), response_body: param(o.responseBody) },
             byId(o.id),
           ),
         );
