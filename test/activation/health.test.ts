@@ -188,6 +188,17 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
     expect(await readDeliveryHealth(wh, SCHEMA, { now: c.now() })).toMatchObject([{ state: 'up_to_date', blockedReason: null, blockedSince: null, consecutiveFailures: 0 }]);
   });
 
+  it('shows no error once a success came after it, also for a record written before successes cleared it', async () => {
+    await setup();
+    await insertOutbox(wh, users(1));
+    await deliverAll(wh, SCHEMA, FAST);
+    // A success that did not clear the error before it (as a success recorded by an older version).
+    await wh.query(
+      `UPDATE ${SCHEMA}.delivery_health SET last_error = 'hook: connect ECONNREFUSED 127.0.0.1:9', last_http_status = 503, last_failure_at = last_success_at - INTERVAL 1 MINUTE`,
+    );
+    expect(await readDeliveryHealth(wh, SCHEMA)).toMatchObject([{ state: 'up_to_date', lastError: null, lastHttpStatus: null, lastFailureAt: expect.any(String) }]);
+  });
+
   it('counts refused events exactly, and dead-letters only the refused ones', async () => {
     await setup();
     await insertOutbox(wh, users(8));
