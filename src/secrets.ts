@@ -8,7 +8,7 @@ import type { SecretRef } from './model/common.js';
 export function resolveSecret(ref: SecretRef, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[ref.secret];
   if (value === undefined || value === '') {
-    throw new LinkedError('SECRET_MISSING', `The secret ${ref.secret} is not set: export it in the environment of this command.`);
+    throw new LinkedError('SECRET_MISSING', `The secret ${ref.secret} is not set: export it in the environment of this command.`, { secret: ref.secret });
   }
   rememberSecret(value);
   return value;

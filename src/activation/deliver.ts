@@ -77,7 +77,8 @@ export interface DeliveryProgress {
 /**
  * delivered: nothing left behind (dead letters count in `deadLettered`); partial: stopped on a
  * retryable failure inside the retry budget (resumes next run); blocked: stopped because the
- * destination refused the credentials (resumes where it stopped once they are fixed); failed:
+ * destination refused the credentials or a secret it needs is not set (resumes where it stopped
+ * once they are fixed); failed:
  * could not start or stopped on an error.
  */
 export type EmitterStatus = 'delivered' | 'partial' | 'blocked' | 'failed';
@@ -88,7 +89,7 @@ export interface EmitterDelivery extends RunCounts {
   status: EmitterStatus;
   /** The dead letters of this run by reason code (DESTINATION_REJECTED, RETRY_BUDGET_EXHAUSTED, EVENT_TOO_LARGE...). */
   deadLetteredBy: Record<string, number>;
-  /** Why the emitter is blocked ("credentials rejected") and since when; null unless blocked. */
+  /** Why the emitter is blocked ("credentials rejected", "secret HOOK_TOKEN not set") and since when; null unless blocked. */
   blockedReason: string | null;
   blockedSince: string | null;
   /** While a retryable failure lasts: its first failed attempt, and when its budget ends for the events it stopped at. */
@@ -113,7 +114,7 @@ export interface DeliverySummary {
   sent: number;
   failed: number;
   deadLettered: number;
-  /** Emitters that stopped blocked (credentials refused). */
+  /** Emitters that stopped blocked (credentials refused, a secret not set). */
   blocked: number;
   alerts: DeliveryAlert[];
 }
@@ -326,7 +327,7 @@ async function drainPages(ctx: Ctx, r: ResolvedEmitter, pages: PageStream, recor
       await next.catch(() => undefined);
       if (outcome.blocked) {
         budget.since = null;
-        await recordStop(ctx, r, budget, outcome.blocked.reason, CREDENTIALS_REJECTED, outcome.blocked.status);
+        await recordStop(ctx, r, budget, outcome.blocked.reason, outcome.blocked.blockedReason, outcome.blocked.status);
         return 'blocked';
       }
       if (delivered) budget.deliveredThenFailed();
@@ -338,14 +339,14 @@ async function drainPages(ctx: Ctx, r: ResolvedEmitter, pages: PageStream, recor
 }
 
 /** Records in the emitter's health where it stopped: a retryable failure (with its budget's start) or a block. */
-async function recordStop(ctx: Ctx, r: ResolvedEmitter, budget: RetryBudget, error: string, blockedReason: string | null, httpStatus?: number): Promise<void> {
+async function recordStop(ctx: Ctx, r: ResolvedEmitter, budget: RetryBudget, error: string, blockedReason: string | null, httpStatus?: number | null): Promise<void> {
   await ctx.health.recordFailure(r.emitter.key, {
     at: ctx.now(),
     consecutiveFailures: budget.consecutiveFailures,
     failingSince: blockedReason === null ? budget.since : null,
     blockedReason,
     error,
-    httpStatus: httpStatus ?? budget.last?.status ?? null,
+    httpStatus: httpStatus === undefined ? (budget.last?.status ?? null) : httpStatus,
   });
 }
 

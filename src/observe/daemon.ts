@@ -2,6 +2,7 @@ import type { RetentionCounts } from '../state/retention/retention.js';
 import type { DeliveryProgress, EmitterDelivery } from '../activation/deliver.js';
 import type { RunSummary } from '../compute/types.js';
 import { groupApplied, readAppliedResources } from '../state/apply/resources.js';
+import { DeliveryHealthStore } from '../state/delivery/health.js';
 import { GaugeStore } from '../state/observe/gauges.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { DaemonHealth } from './health.js';
@@ -52,7 +53,7 @@ export class DaemonObservability {
     return this.health.track(open, (wh) => (this.server ? this.refreshGauges(wh, of) : Promise.resolve()));
   }
 
-  /** Reads the state gauges (members, leases, outbox backlog) on an open warehouse. */
+  /** Reads the state gauges (members, leases, outbox backlog, delivery health) on an open warehouse. */
   async refreshGauges(wh: Warehouse, of: { schema?: string; stack?: string } = this.o): Promise<void> {
     const schema = of.schema;
     if (schema === undefined) return;
@@ -61,7 +62,8 @@ export class DaemonObservability {
     const { emitters } = groupApplied(await readAppliedResources(wh, schema, { stack: of.stack }));
     const [sizes, leases] = [await store.audienceSizes(), await store.liveLeases(now)];
     const backlog = await store.backlog(emitters);
-    this.metrics.setState({ sizes, leases, backlog, now });
+    const health = emitters.length === 0 ? [] : [...(await new DeliveryHealthStore(wh, schema).readMany(emitters.map((e) => e.key))).values()];
+    this.metrics.setState({ sizes, leases, backlog, health, now });
   }
 
   /** The Controller's onRun: counts, and one log record per run. */

@@ -1,6 +1,7 @@
 import type { RetentionCounts } from '../state/retention/retention.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RunSummary } from '../compute/types.js';
+import type { HealthRecord } from '../state/delivery/health.js';
 import type { AudienceSize, EmitterBacklog, LeaseHolding } from '../state/observe/gauges.js';
 
 /** Seconds, from a fast incremental run to a long baseline. */
@@ -44,8 +45,10 @@ export class DaemonMetrics {
   private readonly failed = this.counter('linked_events_failed_total', 'Events left for a later run after retries gave up (not lost: they stay after the cursor).', ['destination', 'emitter']);
   private readonly deadLettered = this.counter('linked_events_dead_lettered_total', 'Events moved to dead letters.', ['destination', 'emitter']);
   private readonly requestDuration = this.histogram('linked_destination_request_duration_seconds', "Latency of requests to destinations (HTTP, or the warehouse destination's insert), by outcome.", ['destination', 'outcome'], REQUEST_BUCKETS);
+  private readonly blocked = this.gauge('linked_delivery_blocked', 'Emitters stopped until a person fixes something (credentials rejected, a secret not set): 1 each, labelled by the reason.', ['emitter', 'destination', 'reason']);
+  private readonly consecutiveFailures = this.gauge('linked_delivery_consecutive_failures', 'Failed delivery attempts of the emitter since it last delivered.', ['emitter', 'destination']);
   private readonly leaseHolder = this.gauge('linked_lease_holder', '1 for each live audience lease, labelled by its holder.', ['audience', 'holder']);
-  private readonly stateRefreshed = this.gauge('linked_state_gauges_refreshed_timestamp_seconds', 'When the state gauges (members, outbox, leases) were last read.');
+  private readonly stateRefreshed = this.gauge('linked_state_gauges_refreshed_timestamp_seconds', 'When the state gauges (members, outbox, leases, delivery health) were last read.');
   private readonly gcRemoved = this.counter('linked_gc_removed_rows_total', 'State rows the background collection removed, by area (outbox_rows, delivery_pages, runs, ...).', ['area']);
   private readonly gcRuns = this.counter('linked_gc_runs_total', 'Background collections, by outcome (ok, failed).', ['outcome']);
   private readonly gcLast = this.gauge('linked_gc_last_run_timestamp_seconds', 'When the last background collection ended, whatever its outcome.');
@@ -97,7 +100,7 @@ export class DaemonMetrics {
   }
 
   /** Replaces the state gauges with what the state says now. */
-  setState(state: { sizes: AudienceSize[]; leases: LeaseHolding[]; backlog: EmitterBacklog[]; now: Date }): void {
+  setState(state: { sizes: AudienceSize[]; leases: LeaseHolding[]; backlog: EmitterBacklog[]; health?: HealthRecord[]; now: Date }): void {
     this.members.reset();
     for (const a of state.sizes) if (a.size !== null) this.members.set({ audience: a.audienceKey }, a.size);
     this.leaseHolder.reset();
@@ -109,6 +112,13 @@ export class DaemonMetrics {
       this.outboxDepth.set(labels, b.pending);
       const oldest = b.oldestAt ? Date.parse(b.oldestAt) : NaN;
       this.outboxLag.set(labels, Number.isFinite(oldest) ? Math.max(0, (state.now.getTime() - oldest) / 1000) : 0);
+    }
+    this.blocked.reset();
+    this.consecutiveFailures.reset();
+    for (const h of state.health ?? []) {
+      const labels = { emitter: h.emitterKey, destination: h.destinationKey };
+      this.consecutiveFailures.set(labels, h.consecutiveFailures);
+      if (h.blockedReason !== null) this.blocked.set({ ...labels, reason: h.blockedReason }, 1);
     }
     this.stateRefreshed.set(state.now.getTime() / 1000);
   }

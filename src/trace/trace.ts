@@ -83,7 +83,11 @@ async function traceDelivery(store: TraceStore, delivery: TracedDelivery, commit
   const gaps: string[] = [];
   const source = (await store.source(delivery)) ?? null;
   if (!source) {
-    gaps.push(`its ${delivery.source} row ${delivery.sourceId} is gone (removed by \`linked gc\`)`);
+    gaps.push(
+      delivery.source === 'outbox'
+        ? `its outbox row ${delivery.sourceId} is gone (removed by \`linked gc\`)`
+        : `its backfill row ${delivery.sourceId} is gone: an emitter's backfill rows are dropped once it is delivered, and this event was delivered before the delivery record kept the row's run (state migration 10)`,
+    );
     return { delivery, source, run: null, version: null, apply: null, gaps };
   }
   const run = (await store.computeRun(source.computeRunId)) ?? null;

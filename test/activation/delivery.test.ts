@@ -156,7 +156,7 @@ describe('deliverAll', () => {
     expect(rows[0].reason).toMatch(/32 KB/);
   });
 
-  it('reports a missing secret as the emitter failing, names the variable, and keeps the rows', async () => {
+  it('blocks the emitter on a missing secret, names the variable, and keeps the rows', async () => {
     await applyResources(wh, {
       graph: GRAPH,
       audiences: [AUDIENCE],
@@ -165,7 +165,7 @@ describe('deliverAll', () => {
     });
     await insertOutbox(wh, [{ kind: 'entered', profileId: 'u1' }]);
     const failed = await deliverAll(wh, SCHEMA, { env: {} });
-    expect(failed.emitters[0].status).toBe('failed');
+    expect(failed.emitters[0]).toMatchObject({ status: 'blocked', blockedReason: 'secret HOOK_TOKEN not set', deadLettered: 0 });
     expect(failed.emitters[0].lastError).toMatch(/HOOK_TOKEN is not set/);
     const ok = await deliverAll(wh, SCHEMA, { env: ENV });
     expect(ok.sent).toBe(1);

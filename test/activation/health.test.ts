@@ -7,7 +7,9 @@ import { replayDeadLetters } from '../../src/activation/replay.js';
 import { deliveryExitCode, renderDeliverySummary } from '../../src/cli/commands/deliver.js';
 import { renderDeliveryHealth } from '../../src/cli/commands/status.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
+import { DaemonObservability } from '../../src/observe/daemon.js';
 import { recordingWarehouse } from '../support/recording-warehouse.js';
+import { parseMetrics } from '../observe/prometheus.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
 
 const FAST = { retry: { baseDelayMs: 2, maxDelayMs: 5, maxAttempts: 3 }, timeoutMs: 2000 };
@@ -39,14 +41,15 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
     await wh.close();
   });
 
-  async function setup(opts: { batch?: boolean; batchSize?: number; retryBudgetMinutes?: number; trigger?: string; emitterKeys?: string[] } = {}) {
+  async function setup(opts: { batch?: boolean; batchSize?: number; retryBudgetMinutes?: number; trigger?: string; emitterKeys?: string[]; tokenSecret?: string } = {}) {
+    const headers = opts.tokenSecret ? { headers: { Authorization: { secret: opts.tokenSecret } } } : {};
     await applyResources(
       wh,
       {
         graph: GRAPH,
         audiences: [AUDIENCE],
         destinations: [
-          { key: 'hook', type: 'webhook', batchSize: opts.batchSize, retryBudgetMinutes: opts.retryBudgetMinutes, settings: { url: `${server.url}/hook`, batch: opts.batch ?? true } },
+          { key: 'hook', type: 'webhook', batchSize: opts.batchSize, retryBudgetMinutes: opts.retryBudgetMinutes, settings: { url: `${server.url}/hook`, batch: opts.batch ?? true, ...headers } },
         ],
         emitters: (opts.emitterKeys ?? ['changes']).map((key) => ({ key, audience: 'overdue-cards', destination: 'hook', trigger: opts.trigger ?? 'audience_entered' })),
       },
@@ -186,6 +189,79 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
     // Batches of different users go concurrently: every event once, in any order.
     expect(delivered.sort()).toEqual(ids.map((id) => messageIdOf('changes', 'outbox', id)).sort());
     expect(await readDeliveryHealth(wh, SCHEMA, { now: c.now() })).toMatchObject([{ state: 'up_to_date', blockedReason: null, blockedSince: null, consecutiveFailures: 0 }]);
+  });
+
+  it('blocks on a secret that is not set as on refused credentials: nothing sent or dead-lettered, the reason in status and metrics, over at the next success', async () => {
+    const c = clock();
+    const env = { HOOK_TOKEN: 'tok-health-5d1f' };
+    await setup({ batchSize: 3, tokenSecret: 'HOOK_TOKEN' });
+    const observe = new DaemonObservability({ schema: SCHEMA, staleAfterMs: 60_000 });
+    const gauges = async () => {
+      await observe.refreshGauges(wh);
+      return parseMetrics(await observe.metrics.text()).filter((m) => m.name.startsWith('linked_delivery_'));
+    };
+
+    // A failure the destination answered, then a success: the failure's error is over with it.
+    await insertOutbox(wh, users(2));
+    answer = () => 503;
+    expect((await deliverAll(wh, SCHEMA, { ...FAST, now: c.now, env })).emitters[0].status).toBe('partial');
+    expect((await readDeliveryHealth(wh, SCHEMA, { now: c.now() }))[0]).toMatchObject({ state: 'retrying', lastHttpStatus: 503, lastError: expect.stringContaining('HTTP 503') });
+    c.advance(60_000);
+    answer = () => 200;
+    expect((await deliverAll(wh, SCHEMA, { ...FAST, now: c.now, env })).emitters[0].status).toBe('delivered');
+    expect((await readDeliveryHealth(wh, SCHEMA, { now: c.now() }))[0]).toMatchObject({ state: 'up_to_date', lastError: null, lastHttpStatus: null, consecutiveFailures: 0 });
+
+    await insertOutbox(wh, users(5));
+    c.advance(60_000);
+    const requests = server.requests.length;
+    const blocked = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now, env: {} });
+    const since = c.now().toISOString();
+    expect(blocked.emitters[0]).toMatchObject({ status: 'blocked', blockedReason: 'secret HOOK_TOKEN not set', blockedSince: since, sent: 0, failed: 5, deadLettered: 0, requests: 0 });
+    expect(server.requests, 'nothing reaches the destination without its secret').toHaveLength(requests);
+    expect(blocked.alerts).toEqual([expect.objectContaining({ kind: 'blocked', message: expect.stringContaining('hook: blocked: secret HOOK_TOKEN not set since') })]);
+    expect(deliveryExitCode(blocked)).toBe(1);
+    expect(await listDeadLetters(wh, SCHEMA)).toEqual([]);
+
+    const health = await readDeliveryHealth(wh, SCHEMA, { now: c.now() });
+    expect(health).toMatchObject([
+      { state: 'blocked', blockedReason: 'secret HOOK_TOKEN not set', blockedSince: since, pending: 5, consecutiveFailures: 2, lastFailureAt: since, lastHttpStatus: null, deadLetters: 0 },
+    ]);
+    expect(health[0].lastError).toMatch(/^hook: \[SECRET_MISSING\] The secret HOOK_TOKEN is not set/);
+    const shown = renderDeliveryHealth(health);
+    expect(shown).toMatch(/changes -> hook\s+blocked: secret HOOK_TOKEN not set\s+5\s/);
+    expect(shown).toContain(`changes: blocked since ${since.replace(/\.\d{3}Z$/, 'Z')} (hook: [SECRET_MISSING] The secret HOOK_TOKEN is not set`);
+    expect(await gauges()).toEqual(
+      expect.arrayContaining([
+        { name: 'linked_delivery_blocked', labels: { emitter: 'changes', destination: 'hook', reason: 'secret HOOK_TOKEN not set' }, value: 1 },
+        { name: 'linked_delivery_consecutive_failures', labels: { emitter: 'changes', destination: 'hook' }, value: 2 },
+      ]),
+    );
+
+    // Still unset an hour later: blocked since the first time, failures counted across runs.
+    c.advance(HOUR);
+    expect((await deliverAll(wh, SCHEMA, { ...FAST, now: c.now, env: {} })).emitters[0]).toMatchObject({ status: 'blocked', blockedSince: since });
+    expect((await readDeliveryHealth(wh, SCHEMA, { now: c.now() }))[0]).toMatchObject({ consecutiveFailures: 4 });
+
+    const resumed = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now, env });
+    expect(resumed.emitters[0]).toMatchObject({ status: 'delivered', sent: 5, deadLettered: 0 });
+    expect(server.requests.slice(requests).every((r) => r.headers.authorization === env.HOOK_TOKEN)).toBe(true);
+    expect(await readDeliveryHealth(wh, SCHEMA, { now: c.now() })).toMatchObject([
+      { state: 'up_to_date', blockedReason: null, blockedSince: null, consecutiveFailures: 0, lastError: null, lastHttpStatus: null },
+    ]);
+    const after = await gauges();
+    expect(after.filter((m) => m.name === 'linked_delivery_blocked')).toEqual([]);
+    expect(after).toContainEqual({ name: 'linked_delivery_consecutive_failures', labels: { emitter: 'changes', destination: 'hook' }, value: 0 });
+  });
+
+  it('shows no error once a success came after it, also for a record written before successes cleared it', async () => {
+    await setup();
+    await insertOutbox(wh, users(1));
+    await deliverAll(wh, SCHEMA, FAST);
+    // A success that did not clear the error before it (as a success recorded by an older version).
+    await wh.query(
+      `UPDATE ${SCHEMA}.delivery_health SET last_error = 'hook: connect ECONNREFUSED 127.0.0.1:9', last_http_status = 503, last_failure_at = last_success_at - INTERVAL 1 MINUTE`,
+    );
+    expect(await readDeliveryHealth(wh, SCHEMA)).toMatchObject([{ state: 'up_to_date', lastError: null, lastHttpStatus: null, lastFailureAt: expect.any(String) }]);
   });
 
   it('counts refused events exactly, and dead-letters only the refused ones', async () => {

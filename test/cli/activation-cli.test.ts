@@ -42,8 +42,8 @@ describe('activation from the command line', () => {
     write(raw);
     const env = { HOOK_TOKEN };
     const outputs: string[] = [];
-    const run = async (args: string[]) => {
-      const r = await linked([...args, '--dir', dir, '--json'], env);
+    const run = async (args: string[], withEnv: NodeJS.ProcessEnv = env) => {
+      const r = await linked([...args, '--dir', dir, '--json'], withEnv);
       outputs.push(r.stdout, r.stderr);
       return r;
     };
@@ -82,6 +82,22 @@ describe('activation from the command line', () => {
     const found = JSON.parse((await run(['deliveries', '--user-id', 'u3'])).stdout).deliveries;
     expect(found.length).toBeGreaterThanOrEqual(1);
     expect(JSON.stringify(found)).toContain('Audience Entered');
+
+    // Without its secret the emitter is blocked, and status says why until a delivery succeeds.
+    const wh2 = await openDuckDb(join(dir, 'w.duckdb'));
+    await wh2.query(`INSERT INTO main.profiles VALUES ('u4', 'd@x', 'premium', 'a4')`);
+    await wh2.close();
+    expect(JSON.parse((await run(['compute', 'aud-0'])).stdout)).toMatchObject({ entered: 1 });
+    const unset = await run(['deliver'], { HOOK_TOKEN: undefined });
+    expect(unset.status).toBe(1);
+    expect(JSON.parse(unset.stdout).emitters).toEqual([expect.objectContaining({ status: 'blocked', blockedReason: 'secret HOOK_TOKEN not set', deadLettered: 0 })]);
+    const blocked = JSON.parse((await run(['status'])).stdout).delivery;
+    expect(blocked).toEqual([expect.objectContaining({ emitterKey: 'entered-hook', state: 'blocked', blockedReason: 'secret HOOK_TOKEN not set', pending: 1, consecutiveFailures: 1 })]);
+    expect(blocked[0].lastError).toContain('[SECRET_MISSING] The secret HOOK_TOKEN is not set');
+    expect((await run(['deliver'])).status).toBe(0);
+    expect(JSON.parse((await run(['status'])).stdout).delivery).toEqual([
+      expect.objectContaining({ state: 'up_to_date', blockedReason: null, consecutiveFailures: 0, lastError: null }),
+    ]);
 
     const test = await run(['test-event', 'entered-hook', '--user-id', 'u1']);
     expect(test.status, test.stderr).toBe(0);

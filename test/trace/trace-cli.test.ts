@@ -152,4 +152,53 @@ describe('linked trace', () => {
     expect(why.status).toBe(1);
     expect(why.stderr).toContain('AUDIENCE_NOT_APPLIED');
   }, 180_000);
+
+  /*
+   * An emitter that sends for current members delivers a backfill, whose rows are dropped once it
+   * is delivered: the trace follows such an event through its delivery record to the run whose
+   * membership it was copied from, the audience version and the apply, as for an outbox event.
+   */
+  it('follows the event sent for a current member to its run, version and apply after the first run --once', async () => {
+    const { dir, raw, write } = await makeProject(1);
+    raw.audiences[0].enabled = true;
+    raw.destinations[0].settings.url = url;
+    raw.emitters[0].sendForCurrent = true;
+    write(raw);
+    const env = { HOOK_TOKEN: 'token-backfill-3e7a' };
+    const before = received.length;
+    expect((await linked(['apply', '--auto-approve', '--dir', dir], env)).status).toBe(0);
+    const once = await linked(['run', '--once', '--dir', dir], env);
+    expect(once.status, once.stderr).toBe(0);
+    // u1 is the one premium profile: the first run is a baseline, so only the backfill sends it.
+    const sent = received.slice(before);
+    expect(sent.map((e) => [e.event, e.userId])).toEqual([['Audience Entered', 'u1']]);
+    const messageId = sent[0].messageId as string;
+
+    const state = await openDuckDb(join(dir, 'w.duckdb'));
+    let runId: string;
+    try {
+      expect((await state.query(`SELECT COUNT(*) AS n FROM "${SCHEMA}".delivery_backfill`)).rows[0]).toEqual({ n: 0 });
+      runId = String((await state.query<{ id: string }>(`SELECT id FROM "${SCHEMA}".runs WHERE audience_key = 'aud-0'`)).rows[0].id);
+    } finally {
+      await state.close();
+    }
+
+    const json = await linked(['trace', messageId, '--dir', dir, '--json']);
+    expect(json.status, json.stderr).toBe(0);
+    const { trace } = JSON.parse(json.stdout);
+    expect(trace.delivery).toMatchObject({ messageId, userId: 'u1', event: 'Audience Entered', status: 'sent', source: 'backfill', sourceId: 1 });
+    expect(trace.source).toMatchObject({ source: 'backfill', id: 1, audienceKey: 'aud-0', kind: 'entered', profileId: 'u1', computeRunId: runId, createdAt: expect.any(String) });
+    expect(trace.run).toMatchObject({ id: runId, status: 'Live', audienceVersion: 1 });
+    expect(trace.version).toMatchObject({ key: 'aud-0', version: 1, link: 'recorded', definition: 'trait plan = "premium"' });
+    expect(trace.apply).toMatchObject({ stack: 'marketing' });
+    expect(trace.gaps).toEqual([]);
+
+    const text = await linked(['trace', 'u1', '--event', 'Audience Entered', '--dir', dir]);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`messageId ${messageId}`);
+    expect(text.stdout).toMatch(/ {2}backfill {4}row 1: entered u1 of audience aud-0, copied /);
+    expect(text.stdout).toContain(`computed    run ${runId}`);
+    expect(text.stdout).toContain('audience aud-0 version 1');
+    expect(text.stdout).not.toContain('chain ends');
+  }, 120_000);
 });

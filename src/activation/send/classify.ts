@@ -1,3 +1,4 @@
+import { isLinkedError } from '../../model/errors.js';
 import { redactSecrets } from '../../secrets.js';
 import { isHTTPError } from '../actions-core.js';
 
@@ -5,7 +6,8 @@ import { isHTTPError } from '../actions-core.js';
  * How the send stage reads a destination's answer: sent, refused (dead-letter the events), worth
  * retrying (5xx, 429, 408, timeouts, connection errors), or blocked: the destination refuses the
  * caller, not the events (401, 403, 407: credentials), so nothing is dead-lettered and the emitter
- * waits until the secret is fixed.
+ * waits until the secret is fixed. A secret the settings name that is not set is the same kind of
+ * stop, found before any request: unconfigured.
  */
 
 /** What became of one event of a request. */
@@ -22,7 +24,12 @@ export type SendOutcome =
   /** The destination refused the credentials (401, 403, 407): not the events' fault. */
   | { kind: 'blocked'; status: number; reason: string; body: string }
   /** The whole request was refused with a 4xx: the destination's response goes to the dead letters. */
-  | { kind: 'rejected'; status: number; reason: string; body: string };
+  | { kind: 'rejected'; status: number; reason: string; body: string }
+  /**
+   * Not sent: the destination's settings cannot be resolved (a secret not set in the environment).
+   * Like refused credentials it is no event's fault and every event would meet it.
+   */
+  | { kind: 'unconfigured'; reason: string; blockedReason: string };
 
 export interface ResponseInfo {
   status: number;
@@ -44,6 +51,18 @@ export function isCredentialsStatus(status: number): boolean {
 
 /** Why an emitter is blocked when its destination refuses the credentials. */
 export const CREDENTIALS_REJECTED = 'credentials rejected';
+
+/**
+ * A destination's settings failing to resolve as an outcome: a secret not set blocks the emitter
+ * (its name in the reason, never a value); anything else is rethrown.
+ */
+export function unconfiguredOutcome(e: unknown): SendOutcome {
+  if (isLinkedError(e) && e.code === 'SECRET_MISSING') {
+    const name = typeof e.details?.secret === 'string' ? e.details.secret : undefined;
+    return { kind: 'unconfigured', reason: `[${e.code}] ${e.message}`, blockedReason: name ? `secret ${name} not set` : 'secret not set' };
+  }
+  throw e;
+}
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date (RFC 9110). */
 export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {

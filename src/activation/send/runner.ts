@@ -3,7 +3,7 @@ import { newActionsDestination, type CoreDestination } from '../actions-core.js'
 import type { SegmentEvent } from '../build-event.js';
 import { adapterOf, type ActionChoice } from '../destinations/index.js';
 import { redactSecrets } from '../../secrets.js';
-import { bodyText, classifyError, isCredentialsStatus, isRetryableStatus, type EventOutcome, type ResponseInfo, type SendOutcome } from './classify.js';
+import { bodyText, classifyError, isCredentialsStatus, isRetryableStatus, unconfiguredOutcome, type EventOutcome, type ResponseInfo, type SendOutcome } from './classify.js';
 
 export type { EventOutcome, ResponseInfo, SendOutcome } from './classify.js';
 
@@ -26,7 +26,8 @@ export class ActionRunner {
   /**
    * Sends one batch: mapping-kit transforms each event, the action's schema validates it, its
    * performBatch makes the request. Settings (and their secrets) are resolved here, at the moment
-   * of use, and dropped when the call returns (decision D9).
+   * of use, and dropped when the call returns (decision D9); one that cannot be read (a secret not
+   * set) is an outcome, not a throw, so delivery records the stop in the emitter's health.
    */
   async send(
     destination: Destination,
@@ -35,7 +36,12 @@ export class ActionRunner {
     options: { timeoutMs: number; env?: NodeJS.ProcessEnv; onResponse?: (r: ResponseInfo) => void },
   ): Promise<SendOutcome> {
     const core = this.instance(destination);
-    const settings = adapterOf(destination.type).settings(destination, options.env);
+    let settings: unknown;
+    try {
+      settings = adapterOf(destination.type).settings(destination, options.env);
+    } catch (e) {
+      return unconfiguredOutcome(e);
+    }
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new TimeoutAbort(options.timeoutMs)), options.timeoutMs);
     try {

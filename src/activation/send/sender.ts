@@ -8,6 +8,7 @@ import { backoffDelay, sleep } from '../../retry.js';
 import { DEFAULT_RETRY_POLICY, type DeliveryRetryPolicy as RetryPolicy } from '../flow.js';
 import type { RetryBudget } from './budget.js';
 import { RateLimiter, Semaphore } from './flow-control.js';
+import { CREDENTIALS_REJECTED } from './classify.js';
 import { ActionRunner, type SendOutcome } from './runner.js';
 
 export interface SenderOptions {
@@ -34,11 +35,16 @@ interface DestinationFlow {
   semaphore: Semaphore;
 }
 
-/** Why a request stopped the emitter without being the events' fault: the destination refused the credentials. */
+/**
+ * Why a request stopped the emitter without being the events' fault: the destination refused the
+ * credentials, or a secret its settings name is not set (no status: nothing was sent).
+ */
 export interface BlockedAnswer {
-  status: number;
+  status: number | null;
   reason: string;
   body: string;
+  /** What the emitter's health says it is blocked on ("credentials rejected", "secret HOOK_TOKEN not set"). */
+  blockedReason: string;
 }
 
 export type ChunkResult =
@@ -56,7 +62,7 @@ const BISECT_STATUSES = new Set([400, 413, 422]);
  * Sends batches to destinations with the delivery guarantees: a per-destination rate limit and
  * in-flight bound, exponential backoff with jitter on 5xx / 429 (Retry-After honoured) / timeouts /
  * connection errors until the emitter's retry budget ends (then dead letters, with the last
- * answer), a stop without dead letters when the credentials are refused, dead letters (with the
+ * answer), a stop without dead letters when the credentials are refused or a secret is not set, dead letters (with the
  * destination's response) for any other 4xx.
  */
 export class Sender {
@@ -96,10 +102,13 @@ export class Sender {
         const result = adapter.write
           ? await adapter.write(r.destination, events, { warehouse: this.opts.warehouse, audienceKey: r.audience.key, emitterKey: r.emitter.key })
           : await this.runner.send(r.destination, r.choice, events, { timeoutMs: this.timeoutMs, env: this.opts.env });
-        this.opts.onRequest?.({ destinationKey: r.destination.key, durationMs: performance.now() - began, outcome: result.kind === 'done' ? 'ok' : result.kind });
+        // Settings that did not resolve made no request.
+        if (result.kind !== 'unconfigured') {
+          this.opts.onRequest?.({ destinationKey: r.destination.key, durationMs: performance.now() - began, outcome: result.kind === 'done' ? 'ok' : result.kind });
+        }
         return result;
       });
-      counts.requests += 1;
+      if (outcome.kind !== 'unconfigured') counts.requests += 1;
       if (outcome.kind === 'done') {
         const sent: SourceRow[] = [];
         const deadLetters: DeadLetterInput[] = [];
@@ -117,7 +126,12 @@ export class Sender {
       if (outcome.kind === 'blocked') {
         const reason = `${r.destination.key} refused the credentials: ${outcome.reason}`.slice(0, 500);
         budget?.refusedCaller({ status: outcome.status, body: outcome.body, reason });
-        return { kind: 'gave_up', reason, blocked: { status: outcome.status, reason, body: outcome.body }, ...unhandled };
+        return { kind: 'gave_up', reason, blocked: { status: outcome.status, reason, body: outcome.body, blockedReason: CREDENTIALS_REJECTED }, ...unhandled };
+      }
+      if (outcome.kind === 'unconfigured') {
+        const reason = `${r.destination.key}: ${outcome.reason}`.slice(0, 500);
+        budget?.refusedCaller({ status: null, body: null, reason });
+        return { kind: 'gave_up', reason, blocked: { status: null, reason, body: '', blockedReason: outcome.blockedReason }, ...unhandled };
       }
       const reason = `${r.destination.key}: ${outcome.reason}`.slice(0, 500);
       if (budget) {

@@ -48,7 +48,7 @@ export function renderTrace(t: Trace): string {
   const s = t.source;
   if (s) {
     lines.push(
-      `  ${s.source.padEnd(11)} row ${s.id}: ${s.kind} ${s.profileId}${s.entityId ? ` ${s.entityPath}/${s.entityId}` : ''} of audience ${s.audienceKey}${s.baseline ? ' (baseline)' : ''}, written ${or(s.createdAt)}`,
+      `  ${s.source.padEnd(11)} row ${s.id}: ${s.kind} ${s.profileId}${s.entityId ? ` ${s.entityPath}/${s.entityId}` : ''} of audience ${s.audienceKey}${s.baseline ? ' (baseline)' : ''}, ${s.source === 'backfill' ? 'copied' : 'written'} ${or(s.createdAt)}`,
     );
   }
   const r = t.run;

@@ -43,9 +43,10 @@ export interface HealthRecord {
   consecutiveFailures: number;
   /** The first failed attempt of the events at the cursor: where the retry budget runs from. */
   failingSince: string | null;
-  /** Why the emitter is stopped without it being the events' fault (e.g. "credentials rejected"). */
+  /** Why the emitter is stopped without it being the events' fault ("credentials rejected", "secret HOOK_TOKEN not set"). */
   blockedReason: string | null;
   blockedSince: string | null;
+  /** The error of the failure the emitter is stopped on; null once a success came after it. */
   lastError: string | null;
   lastHttpStatus: number | null;
 }
@@ -87,15 +88,15 @@ const timestamp = (d: Date | null): Expr => (d === null ? NULL : cast(param(d.to
 
 /**
  * The success part of a page's commit, in its transaction: the emitters delivered, so the failure
- * each was stuck on, its count and any block are over. One statement for the emitters of the pages
- * committed together.
+ * each was stuck on, its count, any block and its error are over (`last_failure_at` keeps when the
+ * last one was). One statement for the emitters of the pages committed together.
  */
 export function deliveredUpdate(t: StateTables, delivered: readonly { emitterKey: string; at: Date }[]): Update {
   const rows = delivered.map((d) => eq(ref('emitter_key'), param(d.emitterKey)));
   const at = perRow(rows, delivered.map((d) => timestamp(d.at)));
   return update(
     t.delivery_health,
-    { last_success_at: at, consecutive_failures: lit(0), failing_since: NULL, blocked_reason: NULL, blocked_since: NULL, updated_at: at },
+    { last_success_at: at, consecutive_failures: lit(0), failing_since: NULL, blocked_reason: NULL, blocked_since: NULL, last_error: NULL, last_http_status: NULL, updated_at: at },
     or(...rows),
   );
 }
@@ -200,7 +201,7 @@ export class DeliveryHealthStore extends DeliveryStore {
   private async records(where?: Expr): Promise<HealthRecord[]> {
     const { rows } = await this.run(select(Object.fromEntries(COLUMNS.map((c) => [c, ref(c)])), { from: stateTable(this.t.delivery_health), where }));
     const g = this.get;
-    return rows.map((r) => ({
+    return rows.map((r) => currentError({
       emitterKey: String(g(r, 'emitter_key')),
       destinationKey: String(g(r, 'destination_key')),
       lastSuccessAt: isoTimestamp(g(r, 'last_success_at')),
@@ -252,6 +253,15 @@ export class DeliveryHealthStore extends DeliveryStore {
     const backfill = await new OutboxReader(this.wh, this.schema).countBackfill(emitter);
     return { pending: fromOutbox.pending + backfill, oldest: fromOutbox.oldest };
   }
+}
+
+/**
+ * The record with its error only while it is current: a success after the last failure ended it.
+ * A success clears the error as it commits; a record written before it did still holds one.
+ */
+function currentError(r: HealthRecord): HealthRecord {
+  const over = r.lastSuccessAt !== null && (r.lastFailureAt === null || r.lastFailureAt < r.lastSuccessAt);
+  return over && (r.lastError !== null || r.lastHttpStatus !== null) ? { ...r, lastError: null, lastHttpStatus: null } : r;
 }
 
 function emptyRecord(emitter: EventEmitter): HealthRecord {

@@ -75,6 +75,17 @@ export type ReplayOutcome =
 const ABANDONED = 'The delivery was stopped: its process ended before it finished. Its committed pages stand; the next run resent only the pages in flight.';
 
 const EVENT_COLUMNS = ['run_id', 'emitter_key', 'destination_key', 'source', 'source_id', 'message_id', 'user_id', 'event', 'kind', 'entity_id', 'status', 'delivered_at'];
+/**
+ * A backfill event's line also keeps where its row came from (migration 10): the row is dropped
+ * once the backfill is delivered, and a trace follows the line to the compute run instead.
+ */
+const BACKFILL_LINK_COLUMNS = ['audience_key', 'compute_run_id', 'entity_path', 'source_created_at'];
+const backfillLinks = (s: (name: string) => Expr) => ({
+  audience_key: s('audience_key'),
+  compute_run_id: s('run_id'),
+  entity_path: s('entity_path'),
+  source_created_at: s('created_at'),
+});
 
 const timestamp = (iso: string): Expr => cast(param(iso), 'TIMESTAMP');
 
@@ -195,14 +206,17 @@ export class DeliveryRecorder extends DeliveryStore {
     );
   }
 
-  /** Backfill rows are deleted once delivered, so their events are recorded one row each (one statement). */
+  /**
+   * Backfill rows are deleted once delivered, so their events are recorded one row each (one
+   * statement), with what a trace needs of the row.
+   */
   private async recordBackfillEvents(c: PageCommit, at: string): Promise<void> {
     const s = (name: string) => sysCol('s', name);
     const deadIds = c.deadLetters.map((d) => param(d.row.id));
     await this.run(
       insert(
         this.t.delivery_events,
-        EVENT_COLUMNS,
+        [...EVENT_COLUMNS, ...BACKFILL_LINK_COLUMNS],
         select(
           {
             run_id: param(c.runId),
@@ -217,6 +231,7 @@ export class DeliveryRecorder extends DeliveryStore {
             entity_id: s('entity_id'),
             status: lit('sent'),
             delivered_at: timestamp(at),
+            ...backfillLinks(s),
           },
           {
             from: stateTable(this.t.delivery_backfill, 's'),
@@ -252,18 +267,27 @@ export class DeliveryRecorder extends DeliveryStore {
           ),
         ),
       );
-      await this.run(
-        insert(
-          this.t.delivery_events,
-          EVENT_COLUMNS,
-          values(
-            [c.runId, c.emitter.key, c.destinationKey, d.row.source, d.row.id, d.messageId, d.row.profileId, d.eventName, d.row.kind, d.row.entityId]
-              .map((v) => param(v))
-              .concat(lit('dead_lettered'), timestamp(at)),
-          ),
-        ),
-      );
+      const line = [c.runId, c.emitter.key, c.destinationKey, d.row.source, d.row.id, d.messageId, d.row.profileId, d.eventName, d.row.kind, d.row.entityId]
+        .map((v) => param(v))
+        .concat(lit('dead_lettered'), timestamp(at));
+      if (d.row.source === 'backfill') await this.recordBackfillDeadLetter(c, d.row.id, line);
+      else await this.run(insert(this.t.delivery_events, EVENT_COLUMNS, values(line)));
     }
+  }
+
+  /** A dead-lettered backfill event's line, with its row's links read from the backfill (still there: it is dropped later in the commit). */
+  private async recordBackfillDeadLetter(c: PageCommit, seq: number, line: Expr[]): Promise<void> {
+    const s = (name: string) => sysCol('s', name);
+    await this.run(
+      insert(
+        this.t.delivery_events,
+        [...EVENT_COLUMNS, ...BACKFILL_LINK_COLUMNS],
+        select(
+          { ...Object.fromEntries(EVENT_COLUMNS.map((name, i) => [name, line[i]])), ...backfillLinks(s) },
+          { from: stateTable(this.t.delivery_backfill, 's'), where: and(eq(s('emitter_key'), param(c.emitter.key)), eq(s('seq'), param(seq))) },
+        ),
+      ),
+    );
   }
 
   /**

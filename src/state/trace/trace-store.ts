@@ -1,4 +1,4 @@
-import { and, cast, compare, eq, FALSE, param, ref, select, stateTable, type Expr } from '../../dialect/ast.js';
+import { and, cast, compare, eq, FALSE, isNotNull, lit, param, ref, select, stateTable, type Expr, type Select } from '../../dialect/ast.js';
 import type { ApplyLogEntry } from '../apply/apply-log.js';
 import { ApplyLogStore } from '../apply/apply-log.js';
 import { isoTimestamp } from '../canonical.js';
@@ -31,7 +31,7 @@ export interface TracedSource {
   source: 'outbox' | 'backfill';
   id: number;
   audienceKey: string;
-  /** The compute run that wrote the row (a backfill: the run whose snapshot it copied). */
+  /** The compute run that wrote the row (a backfill: the run whose membership or entity match it copied). */
   computeRunId: string;
   kind: string;
   profileId: string;
@@ -119,21 +119,41 @@ export class TraceStore extends DeliveryStore {
     return r ? { httpStatus: num(this.get(r, 'http_status')), reason: String(this.get(r, 'reason')), body: textOrNull(this.get(r, 'response_body')) } : null;
   }
 
-  /** The outbox or backfill row a delivery was built from. */
-  async source(d: Pick<TracedDelivery, 'source' | 'sourceId' | 'emitterKey'>): Promise<TracedSource | undefined> {
-    const outbox = d.source === 'outbox';
-    const { rows } = await this.run(
-      outbox
-        ? select(columns(['audience_key', 'run_id', 'kind', 'profile_id', 'entity_path', 'entity_id', 'baseline', 'created_at']), {
-            from: stateTable(this.t.outbox),
-            where: eq(ref('id'), param(d.sourceId)),
-          })
-        : select(columns(['audience_key', 'run_id', 'kind', 'profile_id', 'entity_path', 'entity_id', 'created_at']), {
-            from: stateTable(this.t.delivery_backfill),
-            where: and(eq(ref('emitter_key'), param(d.emitterKey)), eq(ref('seq'), param(d.sourceId))),
-          }),
+  /**
+   * The outbox or backfill row a delivery was built from. A backfill's rows are dropped once it is
+   * delivered: its delivery record keeps what the trace needs of each (migration 10), found by
+   * messageId (unique to the backfill's epoch, and shared by a dead letter's replay); a line
+   * recorded before that is followed to the row while the backfill still holds it.
+   */
+  async source(d: Pick<TracedDelivery, 'source' | 'sourceId' | 'emitterKey' | 'messageId'>): Promise<TracedSource | undefined> {
+    const row = ['audience_key', 'kind', 'entity_path', 'entity_id'];
+    if (d.source === 'outbox') {
+      return this.sourceRow(d, select(columns([...row, 'run_id', 'profile_id', 'baseline', 'created_at']), { from: stateTable(this.t.outbox), where: eq(ref('id'), param(d.sourceId)) }));
+    }
+    const recorded = select(
+      { ...columns(row), run_id: ref('compute_run_id'), profile_id: ref('user_id'), created_at: ref('source_created_at') },
+      {
+        from: stateTable(this.t.delivery_events),
+        where: and(
+          eq(ref('emitter_key'), param(d.emitterKey)),
+          eq(ref('source'), lit('backfill')),
+          eq(ref('source_id'), param(d.sourceId)),
+          eq(ref('message_id'), param(d.messageId)),
+          isNotNull(ref('compute_run_id')),
+        ),
+        limit: 1,
+      },
     );
-    const r = rows[0];
+    const backfillRow = select(columns([...row, 'run_id', 'profile_id', 'created_at']), {
+      from: stateTable(this.t.delivery_backfill),
+      where: and(eq(ref('emitter_key'), param(d.emitterKey)), eq(ref('seq'), param(d.sourceId))),
+    });
+    return (await this.sourceRow(d, recorded)) ?? this.sourceRow(d, backfillRow);
+  }
+
+  /** The first row of a query of source columns, as a traced source. */
+  private async sourceRow(d: Pick<TracedDelivery, 'source' | 'sourceId'>, query: Select): Promise<TracedSource | undefined> {
+    const r = (await this.run(query)).rows[0];
     if (!r) return undefined;
     const g = this.get;
     return {
@@ -145,7 +165,7 @@ export class TraceStore extends DeliveryStore {
       profileId: String(g(r, 'profile_id')),
       entityPath: textOrNull(g(r, 'entity_path')),
       entityId: textOrNull(g(r, 'entity_id')),
-      baseline: outbox ? Boolean(g(r, 'baseline')) : null,
+      baseline: d.source === 'outbox' ? Boolean(g(r, 'baseline')) : null,
       createdAt: isoTimestamp(g(r, 'created_at')),
     };
   }

@@ -36,7 +36,7 @@ ${
 <dl class="facts">
 <dt>Row</dt><dd>${s.id}: ${s.kind} <code>${s.profileId}</code>${s.entityId ? html` ${s.entityPath}/<code>${s.entityId}</code>` : ''}${s.baseline ? ' (baseline)' : ''}</dd>
 <dt>Audience</dt><dd>${audienceLink(s.audienceKey)}</dd>
-<dt>Written</dt><dd>${when(s.createdAt)}</dd>
+<dt>${s.source === 'outbox' ? 'Written' : 'Copied'}</dt><dd>${when(s.createdAt)}</dd>
 </dl>`
     : ''
 }
