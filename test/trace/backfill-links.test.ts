@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { deliverAll } from '../../src/activation/deliver.js';
 import { listDeadLetters } from '../../src/activation/inspect.js';
 import { replayDeadLetters } from '../../src/activation/replay.js';
+import { renderTrace } from '../../src/cli/commands/trace.js';
+import { tracePage } from '../../src/ui/pages/trace.js';
 import { traceEvent } from '../../src/trace/trace.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { applyResources, AUDIENCE, GRAPH, json, SCHEMA, startServer, type TestServer } from '../activation/helpers.js';
@@ -52,6 +54,12 @@ describe('the delivery record keeps what a trace needs of a backfill row', () =>
     expect(dead.source).toMatchObject(source('u2', 2));
     expect(replayed.delivery).toMatchObject({ messageId: dead.delivery.messageId, kind: 'replay', status: 'sent' });
     expect(replayed.source).toMatchObject(source('u2', 2));
+    // A dead letter is never called delivered; its replay is.
+    expect(renderTrace(dead)).toMatch(/^ {2}dead-letter .* dead_lettered -> hook/m);
+    expect(renderTrace(dead)).not.toMatch(/^ {2}delivered /m);
+    expect(renderTrace(replayed)).toMatch(/^ {2}delivered {3}.* sent -> hook/m);
+    expect(tracePage(dead).text).toContain('<h2 id="delivery">Dead-lettered</h2>');
+    expect(tracePage(replayed).text).toContain('<h2 id="delivery">Delivered</h2>');
     // No run 'run-base' was recorded here: the chain goes on from the source to where the record ends.
     for (const t of [sent, dead, replayed]) expect(t.gaps).toEqual(['compute run run-base is no longer in the run history']);
 

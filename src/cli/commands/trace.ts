@@ -42,7 +42,8 @@ export function renderTrace(t: Trace): string {
   const d = t.delivery;
   const lines = [
     `Event "${d.event}" to ${d.userId}${d.entityId ? ` (entity ${d.entityId})` : ''}, messageId ${d.messageId}`,
-    `  delivered   ${or(d.deliveredAt)} ${d.status} -> ${d.destinationKey} by emitter ${d.emitterKey} (delivery run ${d.deliveryRunId})`,
+    // A dead letter was never delivered: its line says so, and the response below says why.
+    `  ${(d.status === 'dead_lettered' ? 'dead-letter' : 'delivered').padEnd(11)} ${or(d.deliveredAt)} ${d.status} -> ${d.destinationKey} by emitter ${d.emitterKey} (delivery run ${d.deliveryRunId})`,
   ];
   if (d.response) lines.push(`  response    ${d.response.httpStatus ?? ''} ${d.response.reason}${d.response.body ? `: ${d.response.body.slice(0, 200)}` : ''}`);
   const s = t.source;

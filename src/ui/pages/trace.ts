@@ -23,7 +23,7 @@ export function tracePage(t: Trace): Html {
   const a = t.apply;
   return html`<h1>Trace of <code>${d.messageId}</code></h1>
 <p>Event <strong>${d.event}</strong> to <code>${d.userId}</code>${d.entityId ? html` (entity <code>${d.entityId}</code>)` : ''}${s ? html` — <a href="${`/why?audience=${encodeURIComponent(s.audienceKey)}&user=${encodeURIComponent(d.userId)}`}">why is ${d.userId} in or out of ${s.audienceKey} now?</a>` : ''}</p>
-<h2 id="delivery">Delivered</h2>
+<h2 id="delivery">${d.status === 'dead_lettered' ? 'Dead-lettered' : 'Delivered'}</h2>
 <dl class="facts">
 <dt>When</dt><dd>${when(d.deliveredAt)}</dd>
 <dt>Status</dt><dd>${badge(d.status)}</dd>
