@@ -82,6 +82,8 @@ describe('dead letters, replay, previews, test events, the delivery record', () 
 
     const forU2 = await findDeliveries(wh, SCHEMA, { userId: 'u2' });
     expect(forU2.map((d) => d.status).sort()).toEqual(['dead_lettered', 'sent']);
+    // The replay's line names the entity, as the first attempt's does.
+    expect(forU2.map((d) => d.entityId)).toEqual(['c2', 'c2']);
     expect(new Set(forU2.map((d) => d.messageId)).size).toBe(1);
     expect(await findDeliveries(wh, SCHEMA, { event: 'Entity Added', userId: 'u1' })).toMatchObject([{ status: 'sent', entityId: 'c1' }]);
     const runs = await readDeliveryRuns(wh, SCHEMA);

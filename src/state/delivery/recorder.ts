@@ -15,6 +15,7 @@ import {
   param,
   perRow,
   ref,
+  scalar,
   select,
   stateTable,
   sysCol,
@@ -318,11 +319,17 @@ export class DeliveryRecorder extends DeliveryStore {
                 user_id: ref('user_id'),
                 event: ref('event_name'),
                 kind: lit('replay'),
-                entity_id: NULL,
+                // A dead letter does not keep its entity; the record of its first attempt does.
+                entity_id: scalar(
+                  select(
+                    { entity_id: fn('MAX', sysCol('l', 'entity_id')) },
+                    { from: stateTable(this.t.delivery_log, 'l'), where: eq(sysCol('l', 'message_id'), sysCol('d', 'message_id')) },
+                  ),
+                ),
                 status: lit('sent'),
                 delivered_at: at,
               },
-              { from: stateTable(this.t.dead_letters), where: byId(o.id) },
+              { from: stateTable(this.t.dead_letters, 'd'), where: byId(o.id) },
             ),
           ),
         );
