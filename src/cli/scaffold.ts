@@ -27,6 +27,11 @@ export interface ScaffoldResult {
   name: string;
   stack: string;
   dependency: string;
+  /**
+   * Where a local dependency (`file:`, `./`, `../`, an absolute path) points, taken from `dir` as
+   * npm takes it from the project's package.json, and whether anything is there.
+   */
+  dependencyPath?: { path: string; exists: boolean };
   /** Written files, relative to `dir`. */
   files: string[];
 }
@@ -84,7 +89,15 @@ export function scaffoldProject(target: string, options: ScaffoldOptions = {}): 
     writeFileSync(join(dir, to), text);
     files.push(to);
   }
-  return { dir, name, stack: name, dependency, files: files.sort() };
+  const local = localPath(dependency);
+  const dependencyPath = local === undefined ? undefined : { path: resolve(dir, local), exists: existsSync(resolve(dir, local)) };
+  return { dir, name, stack: name, dependency, ...(dependencyPath ? { dependencyPath } : {}), files: files.sort() };
+}
+
+/** The path of an npm spec that names a local folder or tarball, else undefined (a version, a git URL). */
+function localPath(spec: string): string | undefined {
+  const path = spec.startsWith('file:') ? spec.slice('file:'.length) : spec;
+  return path !== spec || /^(\.{1,2}\/|\/)/.test(path) ? path : undefined;
 }
 
 function templateFiles(root: string, under = ''): string[] {

@@ -95,6 +95,41 @@ describe('linked init, check and a packed install', () => {
     expect(readFileSync(join(dir, '.github/workflows/linked.yml'), 'utf8')).toContain('${{ secrets.GITHUB_TOKEN }}');
   });
 
+  it('prints the next steps as they are typed: the folder quoted for the shell, the CLI through npx --no-install', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'linked-init-'));
+    const r = await run(process.execPath, [BIN, 'init', 'Named Proj'], tmp);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("\n  cd 'Named Proj'\n");
+    expect(r.stdout).toContain('npx --no-install linked check');
+    // Before npm install, plain `npx linked <command>` runs an unrelated registry package.
+    const plainNpx = /npx linked [a-z]/;
+    expect(r.stdout).not.toMatch(plainNpx);
+    for (const file of ['README.md', 'main.ts', '.github/workflows/linked.yml']) expect(readFileSync(join(tmp, 'Named Proj', file), 'utf8'), file).not.toMatch(plainNpx);
+    // run --once delivers too: no separate deliver step.
+    expect(readFileSync(join(tmp, 'Named Proj', 'README.md'), 'utf8')).not.toContain('linked deliver');
+  });
+
+  it("getting-started's tarball path is found from the project's folder; a path that is not is warned about", async () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'getting-started.md'), 'utf8');
+    // Step 1 runs npm pack inside the checkout; step 2 runs init beside it.
+    expect(doc).toMatch(/cd linked-audiences && npm ci[^\n]*\nnpm pack/);
+    const spec = /linked\.js init my-audiences --package (\S+)/.exec(doc)?.[1];
+    expect(spec).toBeDefined();
+    const tmp = mkdtempSync(join(tmpdir(), 'linked-init-'));
+    mkdirSync(join(tmp, 'linked-audiences'));
+    writeFileSync(join(tmp, 'linked-audiences', `linked-audiences-${VERSION}.tgz`), '');
+    const init = await run(process.execPath, [BIN, 'init', 'my-audiences', '--package', spec!], tmp);
+    expect(init.status).toBe(0);
+    expect(init.stderr).toBe('');
+
+    const wrong = await run(process.execPath, [BIN, 'init', 'other', '--package', `file:../linked-audiences-${VERSION}.tgz`], tmp);
+    expect(wrong.status).toBe(0);
+    expect(wrong.stderr).toBe(
+      `Warning: "file:../linked-audiences-${VERSION}.tgz" points to ${join(tmp, `linked-audiences-${VERSION}.tgz`)}, which does not exist: npm install in other will fail. Give --package a path from the project's folder (file:../...).\n`,
+    );
+  });
+
   it('init, then from an `npm pack` tarball: --version, example data, check, plan, and synth --check stops at a type error', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'linked-pack-'));
     const pack = await run('npm', ['pack', '--ignore-scripts', '--pack-destination', tmp, '--json'], ROOT);
