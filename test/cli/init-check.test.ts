@@ -95,6 +95,29 @@ describe('linked init, check and a packed install', () => {
     expect(readFileSync(join(dir, '.github/workflows/linked.yml'), 'utf8')).toContain('${{ secrets.GITHUB_TOKEN }}');
   });
 
+  it("the workflow's first step stops a runner that cannot reach the file: dependency, before npm ci", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'linked-init-')), 'app');
+    expect((await run(process.execPath, [BIN, 'init', dir, '--json', '--package', 'file:../x.tgz'], ROOT)).status).toBe(0);
+    const workflow = readFileSync(join(dir, '.github/workflows/linked.yml'), 'utf8');
+    // The step's script as the runner's bash gets it: the block under its `run: |`, dedented.
+    const steps = [...workflow.matchAll(/- name: Check that linked-audiences can be installed here\n\s+run: \|\n((?: {10}.*\n)+)/g)].map((m) => m[1]!.replace(/^ {10}/gm, ''));
+    expect(steps).toHaveLength(2); // plan and apply
+    expect(steps[1]).toBe(steps[0]);
+    const step = () => run('bash', ['-e', '-c', steps[0]!], dir);
+    expect(workflow.indexOf('Check that linked-audiences')).toBeLessThan(workflow.indexOf('npm ci'));
+
+    const unreachable = await step();
+    expect(unreachable.status).toBe(1);
+    expect(unreachable.stdout).toMatch(/^::error file=package\.json::linked-audiences is "file:\.\.\/x\.tgz", a path this runner does not have: depend on a registry version/);
+
+    writeFileSync(join(dir, '..', 'x.tgz'), '');
+    expect(await step()).toMatchObject({ status: 0, stdout: '' });
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    pkg.dependencies['linked-audiences'] = '^0.1.0';
+    writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg));
+    expect(await step()).toMatchObject({ status: 0, stdout: '' });
+  });
+
   it('prints the next steps as they are typed: the folder quoted for the shell, the CLI through npx --no-install', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'linked-init-'));
     const r = await run(process.execPath, [BIN, 'init', 'Named Proj'], tmp);
