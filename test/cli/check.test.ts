@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/program.js';
 import { cleanup, tempDir } from '../constructs/helpers.js';
 import { installThisPackage } from '../support/installed-package.js';
 import { linkedInProcess } from '../support/linked-cli.js';
@@ -65,4 +66,21 @@ describe('linked check: the project is checked, not the package', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`Error [TYPESCRIPT_UNSUPPORTED]: TypeScript 7.0.2 is installed, and "linked check" needs TypeScript 5 (it calls its compiler API): run "npm install --save-dev typescript@${DEV.typescript}" in ${dir}.`);
   });
+});
+
+describe('a new project before its warehouse exists', () => {
+  it('plan names every example that writes one, and leaves nothing beside the missing file', async () => {
+    const dir = await newProject();
+    const r = await linkedInProcess(['plan', '--dir', dir, '--json']);
+    expect(r.status).toBe(1);
+    const { error } = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+    expect(error.code).toBe('WAREHOUSE_MISSING');
+    const program = await buildProgram(['example']);
+    const examples = program.commands.find((c) => c.name() === 'example')!.commands.map((c) => c.name());
+    expect(examples).toContain('northwind');
+    for (const name of examples) expect(error.message, name).toMatch(new RegExp(`linked example [a-z|]*\\b${name}\\b`));
+    // No waiting for a file that is not there: no `warehouse.duckdb.waiters/`, no empty warehouse.
+    expect(readdirSync(dir).filter((f) => f.startsWith('warehouse.duckdb'))).toEqual([]);
+    expect(existsSync(join(dir, 'warehouse.duckdb'))).toBe(false);
+  }, 60_000);
 });
