@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
@@ -83,4 +83,28 @@ describe('a new project before its warehouse exists', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('warehouse.duckdb'))).toEqual([]);
     expect(existsSync(join(dir, 'warehouse.duckdb'))).toBe(false);
   }, 60_000);
+});
+
+describe('a new project: what the CLI writes into it is not a source', () => {
+  it('a plan saved with --out and a --junit report leave the synthesized app current; an edit of main.ts does not', async () => {
+    const dir = await newProject();
+    const data = await linkedInProcess(['example', 'bank', '--profiles', '50', '--out', join(dir, 'warehouse.duckdb')]);
+    expect(data.status, data.stderr).toBe(0);
+    const saved = await linkedInProcess(['plan', '--dir', dir, '--out', join(dir, 'plan.json')]);
+    expect(saved.status, saved.stderr).toBe(0);
+    expect(saved.stderr).toBe('Synthesizing (cdktf.out holds no synthesized app)...\n');
+    const tested = await linkedInProcess(['test', '--dir', dir, '--junit', join(dir, 'report.xml')]);
+    expect(tested.status, tested.stdout).toBe(0);
+    expect(tested.stderr).toBe('');
+
+    const again = await linkedInProcess(['plan', '--dir', dir]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toBe('');
+    expect((await linkedInProcess(['plan', '--dir', dir, '--no-synth'])).status).toBe(0);
+
+    appendFileSync(join(dir, 'main.ts'), '\n// an edit\n');
+    const edited = await linkedInProcess(['plan', '--dir', dir]);
+    expect(edited.status, edited.stderr).toBe(0);
+    expect(edited.stderr).toBe('Synthesizing (main.ts changed after the last synth)...\n');
+  }, 120_000);
 });
