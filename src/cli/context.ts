@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { waitersDirFor, whileWaiting } from '../controller/file-waiters.js';
+import { whileWaiting } from '../controller/file-waiters.js';
 import { loadDesired, loadStackWarehouse } from '../manifest/index.js';
 import type { Desired } from '../model/desired.js';
 import type { WarehouseConfig } from '../model/warehouse.js';
@@ -67,5 +67,5 @@ async function openState(stack: { warehouse: WarehouseConfig }, dir: string): Pr
 export function openStackWarehouse(stack: { warehouse: WarehouseConfig }, dir: string): Promise<Warehouse> {
   const wh = stack.warehouse;
   if (wh.type !== 'duckdb' || wh.path === ':memory:') return openWarehouse(wh, dir);
-  return whileWaiting(waitersDirFor(resolve(dir, wh.path)), () => openWarehouse(wh, dir));
+  return whileWaiting(resolve(dir, wh.path), () => openWarehouse(wh, dir));
 }

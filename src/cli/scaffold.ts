@@ -1,12 +1,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { LinkedError } from '../model/errors.js';
-import { packageInfo } from './package-root.js';
+import { packageInfo, projectDevDependencies } from './package-root.js';
 
 /*
  * `linked init <dir>`: a new project from templates/project. Template files are written as they
- * are but for three placeholders; two names are stored without their dot because npm leaves
- * `.gitignore` out of a packed tarball and a leading-dot folder is easy to miss.
+ * are but for their `{{placeholders}}` (names, the dependency, the versions of TypeScript and
+ * Node's types); two names are stored without their dot because npm leaves `.gitignore` out of a
+ * packed tarball and a leading-dot folder is easy to miss.
  */
 
 const RENAMED: Record<string, string> = { gitignore: '.gitignore', github: '.github' };
@@ -26,6 +27,11 @@ export interface ScaffoldResult {
   name: string;
   stack: string;
   dependency: string;
+  /**
+   * Where a local dependency (`file:`, `./`, `../`, an absolute path) points, taken from `dir` as
+   * npm takes it from the project's package.json, and whether anything is there.
+   */
+  dependencyPath?: { path: string; exists: boolean };
   /** Written files, relative to `dir`. */
   files: string[];
 }
@@ -69,7 +75,8 @@ export function scaffoldProject(target: string, options: ScaffoldOptions = {}): 
   }
   const name = projectName(options.name ?? basename(dir));
   const dependency = options.dependency ?? defaultDependency(dir);
-  const values: Record<string, string> = { name, stack: name, linkedDependency: dependency };
+  const tools = projectDevDependencies();
+  const values: Record<string, string> = { name, stack: name, linkedDependency: dependency, typescriptVersion: tools.typescript, typesNodeVersion: tools['@types/node'] };
   const templates = join(packageInfo().root, 'templates', 'project');
   const files: string[] = [];
   for (const from of templateFiles(templates)) {
@@ -77,12 +84,20 @@ export function scaffoldProject(target: string, options: ScaffoldOptions = {}): 
       .split('/')
       .map((part, i) => (i === 0 ? (RENAMED[part] ?? part) : part))
       .join('/');
-    const text = readFileSync(join(templates, from), 'utf8').replace(/\{\{(name|stack|linkedDependency)\}\}/g, (_, key: string) => values[key]!);
+    const text = readFileSync(join(templates, from), 'utf8').replace(/\{\{(name|stack|linkedDependency|typescriptVersion|typesNodeVersion)\}\}/g, (_, key: string) => values[key]!);
     mkdirSync(dirname(join(dir, to)), { recursive: true });
     writeFileSync(join(dir, to), text);
     files.push(to);
   }
-  return { dir, name, stack: name, dependency, files: files.sort() };
+  const local = localPath(dependency);
+  const dependencyPath = local === undefined ? undefined : { path: resolve(dir, local), exists: existsSync(resolve(dir, local)) };
+  return { dir, name, stack: name, dependency, ...(dependencyPath ? { dependencyPath } : {}), files: files.sort() };
+}
+
+/** The path of an npm spec that names a local folder or tarball, else undefined (a version, a git URL). */
+function localPath(spec: string): string | undefined {
+  const path = spec.startsWith('file:') ? spec.slice('file:'.length) : spec;
+  return path !== spec || /^(\.{1,2}\/|\/)/.test(path) ? path : undefined;
 }
 
 function templateFiles(root: string, under = ''): string[] {

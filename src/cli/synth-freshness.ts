@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { outDirOf, synthApp } from '../manifest/index.js';
 import { LinkedError } from '../model/errors.js';
+import { isPlanFileHead } from '../plan/planfile.js';
+import { isJUnitReportHead } from '../testing/report.js';
 
 /**
  * The commands that read the synthesized app (plan, apply, preview, validate, events, test-event)
@@ -27,14 +29,25 @@ export function withSynthOptions(cmd: Command): Command {
 /** Not sources: the output, dependencies, state and warehouse files, anything hidden. */
 const SKIPPED = new Set(['node_modules', 'cdktf.out', 'coverage', 'dist']);
 const NOT_SOURCE = /\.(duckdb|duckdb\.wal|wal|log|tmp)$|\.plan\.json$/;
-/** `bank.duckdb.requests/`: compute-now requests left beside a DuckDB file. */
-const NOT_SOURCE_DIR = /\.requests$/;
+/** `bank.duckdb.requests/`, `bank.duckdb.waiters/`: what commands sharing a DuckDB file leave beside it. */
+const NOT_SOURCE_DIR = /\.(requests|waiters)$/;
 /** A project far larger than this is not walked whole; the newest file found so far stands. */
 const MAX_FILES = 5_000;
 
-/** The newest source file under the project directory and its time, or undefined. */
-export function newestSource(dir: string, outDir: string): { path: string; mtimeMs: number } | undefined {
-  let newest: { path: string; mtimeMs: number } | undefined;
+interface SourceFile {
+  /** Relative to the project directory. */
+  path: string;
+  mtimeMs: number;
+}
+
+/**
+ * The newest source file under the project directory changed after `sinceMs` (default: any), or
+ * undefined. Files the CLI itself writes wherever it is told to (a plan of `linked plan --out`,
+ * a report of `linked test --junit`) are not sources, whatever their names: they are told apart
+ * by their first bytes, read only for the few files newer than the last synth.
+ */
+export function newestSource(dir: string, outDir: string, sinceMs = -Infinity): SourceFile | undefined {
+  const changed: SourceFile[] = [];
   let seen = 0;
   const walk = (d: string): void => {
     for (const entry of readdirSync(d, { withFileTypes: true })) {
@@ -45,21 +58,35 @@ export function newestSource(dir: string, outDir: string): { path: string; mtime
       } else if (entry.isFile() && !NOT_SOURCE.test(entry.name)) {
         seen++;
         const mtimeMs = statSync(path).mtimeMs;
-        if (!newest || mtimeMs > newest.mtimeMs) newest = { path: relative(dir, path), mtimeMs };
+        if (mtimeMs > sinceMs) changed.push({ path: relative(dir, path), mtimeMs });
       }
     }
   };
   walk(dir);
-  return newest;
+  return changed.sort((a, b) => b.mtimeMs - a.mtimeMs).find((f) => !isCliOutput(join(dir, f.path)));
+}
+
+/** A plan file or a JUnit report this CLI wrote, by its first bytes. */
+function isCliOutput(path: string): boolean {
+  const head = Buffer.alloc(256);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const text = head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('utf8');
+    return isPlanFileHead(text) || isJUnitReportHead(text);
+  } catch {
+    return false; // unreadable: counted as a source, which at worst synthesizes once more
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** Why cdktf.out does not describe the sources any more, or undefined when it does. */
 export function staleReason(dir: string, outDir: string): string | undefined {
   const manifest = join(outDir, 'manifest.json');
   if (!existsSync(manifest)) return `${relative(dir, outDir) || outDir} holds no synthesized app`;
-  const source = newestSource(dir, outDir);
-  if (source && source.mtimeMs > statSync(manifest).mtimeMs) return `${source.path} changed after the last synth`;
-  return undefined;
+  const source = newestSource(dir, outDir, statSync(manifest).mtimeMs);
+  return source ? `${source.path} changed after the last synth` : undefined;
 }
 
 /**

@@ -6,6 +6,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type * as TS from 'typescript';
 import { readCdktfJson } from '../manifest/index.js';
 import { LinkedError } from '../model/errors.js';
+import { projectDevDependencies } from './package-root.js';
 
 /*
  * `linked check`: the type check tsx skips when it runs the app. The constructs' types are where a
@@ -26,24 +27,41 @@ export interface TypeDiagnostic {
 export interface TypecheckResult {
   /** The tsconfig.json whose options were used, or null for TypeScript's defaults. */
   config: string | null;
-  /** How many files were checked, the project's and those it imports. */
+  /** How many of the project's own files were checked (not those it imports from packages). */
   files: number;
   diagnostics: TypeDiagnostic[];
 }
 
+/** The TypeScript major whose compiler API this module calls (TypeScript 7, the Go port, has none of it). */
+const SUPPORTED_MAJOR = 5;
+
+/** `npm install --save-dev typescript@~5.9.3`: the version this package is built and tested with. */
+export function typescriptInstallHint(): string {
+  return `npm install --save-dev typescript@${projectDevDependencies().typescript}`;
+}
+
 /**
  * The project's own TypeScript when it has one (the version its editor shows), else the one this
- * package depends on.
+ * package depends on. A major whose API differs is refused by name rather than failing inside it.
  */
 function loadTypeScript(projectDir: string): typeof TS {
   for (const from of [join(projectDir, 'package.json'), import.meta.url]) {
+    let ts: typeof TS;
     try {
-      return createRequire(from)('typescript') as typeof TS;
+      ts = createRequire(from)('typescript') as typeof TS;
     } catch {
-      // try the next place
+      continue; // try the next place
     }
+    const version = typeof ts.version === 'string' ? ts.version : 'of an unknown version';
+    if (Number.parseInt(version, 10) !== SUPPORTED_MAJOR) {
+      throw new LinkedError(
+        'TYPESCRIPT_UNSUPPORTED',
+        `TypeScript ${version} is installed, and "linked check" needs TypeScript ${SUPPORTED_MAJOR} (it calls its compiler API): run "${typescriptInstallHint()}" in ${projectDir}.`,
+      );
+    }
+    return ts;
   }
-  throw new LinkedError('TYPESCRIPT_MISSING', `TypeScript is not installed: run "npm install --save-dev typescript" in ${projectDir}.`);
+  throw new LinkedError('TYPESCRIPT_MISSING', `TypeScript is not installed: run "${typescriptInstallHint()}" in ${projectDir}.`);
 }
 
 /**
@@ -87,12 +105,32 @@ export function typecheckProject(projectDir: string): TypecheckResult {
   const tsBuildInfoFile = join(existsSync(join(dir, 'node_modules')) ? join(dir, 'node_modules', '.cache', 'linked') : join(tmpdir(), `linked-check-${hash(dir)}`), 'tsbuildinfo');
   const builder = ts.createIncrementalProgram({ rootNames, options: { ...options, noEmit: true, incremental: true, tsBuildInfoFile } });
   const program = builder.getProgram();
-  const diagnostics = [...configErrors, ...ts.getPreEmitDiagnostics(program)]
+  const projectFiles = program.getSourceFiles().filter((f) => isProjectFile(program, f));
+  const found = [
+    ...configErrors,
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...projectFiles.flatMap((f) => [...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f)]),
+  ];
+  const diagnostics = ts
+    .sortAndDeduplicateDiagnostics(found)
     .filter((d) => d.category === ts.DiagnosticCategory.Error || d.category === ts.DiagnosticCategory.Warning)
     .map((d) => toDiagnostic(ts, d, dir));
   mkdirSync(dirname(tsBuildInfoFile), { recursive: true });
   builder.emit();
-  return { config: configFile, files: program.getSourceFiles().length, diagnostics };
+  return { config: configFile, files: projectFiles.length, diagnostics };
+}
+
+/**
+ * The project's own files are checked, not what it imports from packages. linked-audiences ships
+ * its constructs as TypeScript sources, which skipLibCheck (declaration files only) does not skip:
+ * checked under the project's options (a stricter flag than the package's own, Node's types
+ * missing) they would report errors in files the user neither wrote nor can fix. The checker still
+ * reads them for every type the project's files use.
+ */
+function isProjectFile(program: TS.Program, file: TS.SourceFile): boolean {
+  if (program.isSourceFileDefaultLibrary(file) || program.isSourceFileFromExternalLibrary(file)) return false;
+  return !/[\\/]node_modules[\\/]/.test(file.fileName);
 }
 
 const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
@@ -136,7 +174,11 @@ export function requireTypesClean(projectDir: string, opts: { json?: boolean } =
   const errors = result.diagnostics.filter((d) => d.category === 'error');
   if (!opts.json && result.diagnostics.length > 0) process.stderr.write(renderDiagnostics(result.diagnostics) + '\n\n');
   if (errors.length > 0) {
-    throw new LinkedError('TYPE_ERRORS', `${summarizeDiagnostics(errors)}: fix ${errors.length === 1 ? 'it' : 'them'}, then run "linked check" again.`, { diagnostics: errors });
+    // TS2688: a "types" entry of tsconfig.json not installed; for Node's, the fix is one command.
+    const nodeTypes = errors.some((d) => d.code === 2688 && d.message.includes("'node'"))
+      ? ` Node's types are not installed: run "npm install --save-dev @types/node@${projectDevDependencies()['@types/node']}".`
+      : '';
+    throw new LinkedError('TYPE_ERRORS', `${summarizeDiagnostics(errors)}: fix ${errors.length === 1 ? 'it' : 'them'}, then run "linked check" again.${nodeTypes}`, { diagnostics: errors });
   }
   return result;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /*
@@ -11,8 +11,14 @@ import { join } from 'node:path';
 
 export const waitersDirFor = (duckDbPath: string) => `${duckDbPath}.waiters`;
 
-/** Runs `open` with this process announced as waiting for the file; the marker goes once it returns. */
-export async function whileWaiting<T>(dir: string, open: () => Promise<T>): Promise<T> {
+/**
+ * Runs `open` with this process announced as waiting for the DuckDB file `file`; the marker goes
+ * once it returns. A file that does not exist has no holder to wait for, and `open` reports it
+ * missing: nothing is written beside it (no `.waiters/` folder next to a mistyped path).
+ */
+export async function whileWaiting<T>(file: string, open: () => Promise<T>): Promise<T> {
+  if (!existsSync(file)) return open();
+  const dir = waitersDirFor(file);
   let marker: string | undefined;
   try {
     mkdirSync(dir, { recursive: true });

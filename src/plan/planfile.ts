@@ -4,8 +4,11 @@ import { canonicalJson, sha256 } from '../state/canonical.js';
 import { PlanSchema } from './schema.js';
 import { PLAN_FORMAT_VERSION, type Plan } from './types.js';
 
-/** The plan as `--json` prints it and `--out` saves it. */
+/** The plan as `--json` prints it and `--out` saves it; `formatVersion` is its first key (make.ts). */
 export const renderPlanJson = (plan: Plan): string => JSON.stringify(plan, null, 2) + '\n';
+
+/** True when a file's first bytes are those of a saved plan: tells a plan file from a source without parsing it. */
+export const isPlanFileHead = (head: string): boolean => /^\{\s*"formatVersion":/.test(head);
 
 /** Saves a plan atomically (a half-written plan file is never read back). */
 export function savePlan(path: string, plan: Plan): void {

@@ -89,6 +89,12 @@ export function toJson(results: readonly TestResult[], summary: TestSummary) {
 const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 /** JUnit XML: one testsuite per stack, one testcase per test; failures and errors carry the text report. */
+/** The start of the report's root element: what tells a `--junit` report of `linked test` from other XML. */
+const JUNIT_ROOT = '<testsuites name="linked test"';
+
+/** True when a file's first bytes are those of a report `renderJUnit` wrote. */
+export const isJUnitReportHead = (head: string): boolean => head.startsWith('<?xml') && head.slice(0, 100).includes(JUNIT_ROOT);
+
 export function renderJUnit(results: readonly TestResult[], summary: TestSummary): string {
   const stacks = [...new Set(results.map((r) => r.stack))];
   const suites = stacks.map((stack) => {
@@ -107,6 +113,6 @@ export function renderJUnit(results: readonly TestResult[], summary: TestSummary
     const time = seconds(mine.reduce((n, r) => n + r.durationMs, 0));
     return `  <testsuite name="${xml(stack)}" tests="${mine.length}" failures="${failed}" errors="${errors}" time="${time}">\n${cases.join('\n')}\n  </testsuite>`;
   });
-  const head = `<testsuites name="linked test" tests="${summary.total}" failures="${summary.failed}" errors="${summary.errors}" time="${(summary.durationMs / 1000).toFixed(3)}">`;
+  const head = `${JUNIT_ROOT} tests="${summary.total}" failures="${summary.failed}" errors="${summary.errors}" time="${(summary.durationMs / 1000).toFixed(3)}">`;
   return `<?xml version="1.0" encoding="UTF-8"?>\n${head}\n${suites.join('\n')}\n</testsuites>\n`;
 }

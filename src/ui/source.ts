@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { waitersDirFor, whileWaiting } from '../controller/file-waiters.js';
+import { whileWaiting } from '../controller/file-waiters.js';
 import type { Desired } from '../model/desired.js';
 import { isLinkedError, LinkedError } from '../model/errors.js';
 import { referencedSecretValues } from '../observe/log.js';
@@ -59,7 +59,7 @@ export interface ProjectSourceOptions {
 export function projectSource(desired: Desired, dir: string, options: ProjectSourceOptions = {}): UiSource {
   const wh = desired.warehouse;
   const open = () => openWarehouse(wh, dir, { readOnly: true });
-  const openShared = wh.type === 'duckdb' && wh.path !== ':memory:' ? () => whileWaiting(waitersDirFor(resolve(dir, wh.path)), open) : open;
+  const openShared = wh.type === 'duckdb' && wh.path !== ':memory:' ? () => whileWaiting(resolve(dir, wh.path), open) : open;
   const masked = [...referencedSecretValues(desired, options.env), ...(options.alsoMask ?? [])];
   return {
     schema: wh.stateSchema,

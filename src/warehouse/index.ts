@@ -22,7 +22,10 @@ export async function openWarehouse(config: WarehouseConfig, baseDir = process.c
     // DuckDB creates a missing file on open: a typo in the path would become an empty warehouse
     // and every table would be reported missing. The warehouse holds the user's data, so it must exist.
     if (path !== ':memory:' && !existsSync(path)) {
-      throw new LinkedError('WAREHOUSE_MISSING', `The DuckDB file ${path} does not exist: create it (for the examples: "linked example bank|airline|ecommerce --out ${config.path}") or fix the stack's warehouse path.`);
+      throw new LinkedError(
+        'WAREHOUSE_MISSING',
+        `The DuckDB file ${path} does not exist: create it (an example's data: "linked example bank|airline|ecommerce --profiles 2000 --out ${config.path}" or "linked example northwind --out ${config.path}") or fix the stack's warehouse path.`,
+      );
     }
     // Loaded on demand too: the native bindings take a noticeable share of a command's start-up,
     // and commands that never open a warehouse (synth, validate, check) should not pay for them.

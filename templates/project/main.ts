@@ -1,8 +1,9 @@
 /**
- * Your audiences, declared as code. `npx linked synth` runs this file (cdktf.json's "app") and
- * writes cdktf.out/; `npx linked plan` shows what would change in the warehouse; `npx linked
- * apply` makes it so. docs/constructs.md and docs/conditions.md (in node_modules/linked-audiences)
- * list every construct and condition.
+ * Your audiences, declared as code. `npx --no-install linked synth` runs this file (cdktf.json's
+ * "app") and writes cdktf.out/; `npx --no-install linked plan` shows what would change in the
+ * warehouse; `npx --no-install linked apply` makes it so (or `npm run synth`, `plan`, `apply`).
+ * docs/constructs.md and docs/conditions.md (in node_modules/linked-audiences) list every
+ * construct and condition.
  *
  * The tables below are those of the bank example (`npm run data` writes them to
  * warehouse.duckdb): replace them with your own.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitersDirFor, whileWaiting } from '../../src/controller/file-waiters.js';
+import { whileWaiting } from '../../src/controller/file-waiters.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { json, startServer, type TestServer } from '../activation/helpers.js';
 import { makeProject, type Spawned } from './daemon-project.js';
@@ -33,7 +33,7 @@ const lines = (out: string) => out.split('\n').filter((l) => l.startsWith('{')).
 
 /** Makes `n` more users premium, opening the file as a waiting command does. */
 async function promote(db: string, users: string[]) {
-  const wh = await whileWaiting(waitersDirFor(db), () => openDuckDb(db));
+  const wh = await whileWaiting(db, () => openDuckDb(db));
   try {
     await wh.query(`UPDATE main.profiles SET plan = 'premium' WHERE user_id IN (${users.map(() => '?').join(', ')})`, users);
   } finally {

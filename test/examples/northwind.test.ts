@@ -2,12 +2,14 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadNorthwind, NORTHWIND_CSV_DIR, northwindTables } from '../../examples/northwind/data.js';
+import { loadNorthwind, northwindTables } from '../../examples/northwind/data.js';
 import { checkCatalog } from '../../src/graph/catalog.js';
 import type { Desired } from '../../src/model/desired.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { linked } from '../plan/cli-project.js';
 import { audienceMembers, columnsOf, ROOT, synthExample } from './helpers.js';
+
+const NORTHWIND_CSV_DIR = join(ROOT, 'examples', 'northwind', 'data');
 
 /*
  * A public database the product was not designed around, loaded as it ships: integer keys, a
@@ -34,7 +36,7 @@ describe('the Northwind example, as its CSVs ship', () => {
   const one = async (sql: string) => Number(Object.values((await wh.query(sql)).rows[0]!)[0]);
 
   beforeAll(async () => {
-    await loadNorthwind(dbPath);
+    await loadNorthwind(dbPath, NORTHWIND_CSV_DIR);
     // A project directory of its own: the app's cdktf.json, then its synthesized output.
     copyFileSync(join(ROOT, 'examples', 'northwind', 'cdktf.json'), join(dir, 'cdktf.json'));
     desired = await synthExample('northwind', dir);
@@ -46,8 +48,8 @@ describe('the Northwind example, as its CSVs ship', () => {
   });
 
   it('loads every CSV as a table, keys as DuckDB reads them: integers stay integers', async () => {
-    expect(northwindTables()).toContain('order_details');
-    for (const table of northwindTables()) expect(await one(`SELECT count(*) FROM main.${table}`), table).toBe(await one(`SELECT count(*) FROM ${csv(table)}`));
+    expect(northwindTables(NORTHWIND_CSV_DIR)).toContain('order_details');
+    for (const table of northwindTables(NORTHWIND_CSV_DIR)) expect(await one(`SELECT count(*) FROM main.${table}`), table).toBe(await one(`SELECT count(*) FROM ${csv(table)}`));
     const types = Object.fromEntries((await columnsOf(wh, 'order_details'))!);
     expect(types).toMatchObject({ order_id: 'BIGINT', product_id: 'BIGINT' });
     expect(Object.fromEntries((await columnsOf(wh, 'orders'))!)).toMatchObject({ order_id: 'BIGINT', customer_id: 'VARCHAR', ship_via: 'BIGINT', order_date: 'DATE' });

@@ -23,7 +23,9 @@ export function register(program: Command): void {
 The app runs through tsx, which does not check types: a relationship used at the wrong level, a
 column a handle does not have or a wrong argument only shows up here (or in your editor). Errors are
 printed as file:line:column with TypeScript's message. Uses the project's tsconfig.json, or,
-without one, the app's entry file from cdktf.json. Exit code 1 on any type or validation error.
+without one, the app's entry file from cdktf.json; reports errors in the project's own files, not
+in the packages it imports. Needs TypeScript 5 (linked init adds it as a devDependency). Exit code
+1 on any type or validation error.
 
 Examples:
   $ linked check
@@ -40,7 +42,7 @@ Examples:
         printJson({ valid: true, typecheck: { config: types.config, files: types.files, diagnostics: types.diagnostics }, outDir, stacks: summaries });
         return;
       }
-      process.stdout.write(`Types: no errors (${types.files} files checked).\n`);
+      process.stdout.write(`Types: no errors (${types.files} file${types.files === 1 ? '' : 's'} checked).\n`);
       process.stdout.write(summaries.map(renderSummary).join('\n\n') + '\n');
     });
 }

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { formatCount } from '../../model/count.js';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AIRLINE_DATA } from '../../../examples/airline/data.js';
 import { BANK_DATA } from '../../../examples/bank/data.js';
 import { ECOMMERCE_DATA } from '../../../examples/ecommerce/data.js';
 import { loadNorthwind } from '../../../examples/northwind/data.js';
 import { generateExampleWarehouse, startOfUtcDay, type ExampleDataset } from '../../../examples/shared/generate.js';
 import { LinkedError } from '../../model/errors.js';
+import { packageInfo } from '../package-root.js';
 import { printJson } from '../run.js';
 
 interface ExampleFlags {
@@ -66,7 +67,8 @@ function registerNorthwind(example: Command): void {
     .action(async (flags: { out: string; json?: boolean }) => {
       const out = resolve(flags.out);
       const started = Date.now();
-      const { counts } = await loadNorthwind(out);
+      // From the package root: this command runs from src/ and bundled in dist/ alike.
+      const { counts } = await loadNorthwind(out, join(packageInfo().root, 'examples', 'northwind', 'data'));
       const seconds = (Date.now() - started) / 1000;
       if (flags.json) {
         printJson({ out, counts, seconds });

@@ -49,16 +49,22 @@ function createProject(dir: string, flags: InitFlags): void {
     return;
   }
   const shown = relative(process.cwd(), dir) || '.';
+  const missing = result.dependencyPath && !result.dependencyPath.exists ? result.dependencyPath.path : undefined;
+  // npm takes a file: path from the project's folder, not from where init ran: a path right from
+  // here is often one level off there, and npm install would fail with ENOENT.
+  if (missing) process.stderr.write(`Warning: "${result.dependency}" points to ${missing}, which does not exist: npm install in ${shown} will fail. Give --package a path from the project's folder (file:../...).\n`);
   const lines = [
     `Created project "${result.name}" in ${shown}/ (linked-audiences from ${result.dependency}):`,
     ...result.files.map((f) => `  ${f}`),
     '',
     'Next:',
-    ...(shown === '.' ? [] : [`  cd ${shown}`]),
+    ...(shown === '.' ? [] : [`  cd ${shellWord(shown)}`]),
     '  npm install',
-    '  npm run data          # a sample bank warehouse in warehouse.duckdb',
-    '  npx linked check      # type-check main.ts, synthesize and validate',
-    '  npx linked plan',
+    '  npm run data                     # a sample bank warehouse in warehouse.duckdb',
+    // --no-install: before npm install, or outside the project, plain `npx linked` would fetch an
+    // unrelated registry package of that name.
+    '  npx --no-install linked check    # type-check main.ts, synthesize and validate',
+    '  npx --no-install linked plan',
     'Walk-through: docs/getting-started.md',
   ];
   process.stdout.write(lines.join('\n') + '\n');
@@ -75,4 +81,9 @@ async function migrateProject(flags: InitFlags): Promise<void> {
   } finally {
     await project.close();
   }
+}
+
+/** A path as one word a POSIX shell reads back unchanged: quoted when it holds anything but safe characters. */
+function shellWord(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
