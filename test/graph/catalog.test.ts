@@ -166,6 +166,25 @@ describe('checkCatalog', () => {
     ]);
   });
 
+  it('an events timestamp stored as text, a number or a time of day is refused with the fix; dates and timestamps pass', async () => {
+    const timestampOf = async (type: string) => {
+      await wh.query(`CREATE OR REPLACE TABLE events (event_id VARCHAR, user_id VARCHAR, event VARCHAR, ts ${type}, properties JSON)`);
+      return brief(await checkCatalog(desired(), wh));
+    };
+    expect(await timestampOf('VARCHAR')).toEqual([
+      {
+        code: 'EVENTS_TIMESTAMP_TYPE',
+        message:
+          'The events timestamp column ts of main.events (Data Graph events) is VARCHAR, not a date or time: event conditions compare it with timestamps. ' +
+          'Store it as TIMESTAMP or DATE (on Snowflake TIMESTAMP_NTZ, TIMESTAMP_LTZ, TIMESTAMP_TZ or DATE), or point events.table at a view that casts it, e.g. CAST(ts AS TIMESTAMP) AS ts.',
+        resource: 'data_graph.graph',
+        attribute: 'events.timestamp',
+      },
+    ]);
+    for (const type of ['BIGINT', 'TIME']) expect((await timestampOf(type)).map((d) => [d.code, d.message.includes(` is ${type}, `)])).toEqual([['EVENTS_TIMESTAMP_TYPE', true]]);
+    for (const type of ['TIMESTAMP', 'TIMESTAMP WITH TIME ZONE', 'TIMESTAMP_MS', 'DATE']) expect(await timestampOf(type)).toEqual([]);
+  });
+
   it('duplicate primary keys in an entity table: the seed’s message with our column', async () => {
     await wh.query("INSERT INTO accounts VALUES ('a1','u2','checking',1,'2025-03-01')");
     const ds = brief(await checkCatalog(desired(), wh));
@@ -387,6 +406,24 @@ describe('diffCatalog (drift)', () => {
         attribute: 'relationships[1].join.entityColumn',
       },
       { code: 'DRIFT_JOIN_KEY_TYPE', message: 'Relationship key should be a string: cards', resource: 'data_graph.graph', attribute: 'relationships[1].join.entityColumn' },
+    ]);
+  });
+  it('an events timestamp that became text since the apply', async () => {
+    const d = desired();
+    const snap = await snapshotCatalog(d.graph, wh);
+    await wh.query('CREATE OR REPLACE TABLE events (event_id VARCHAR, user_id VARCHAR, event VARCHAR, ts VARCHAR, properties JSON)');
+    expect((await diffCatalog(d.graph, wh, snap)).map((x) => [x.code, x.attribute])).toEqual([
+      ['DRIFT_TYPE_CHANGED', 'events.timestamp'],
+      ['DRIFT_EVENTS_TIMESTAMP_TYPE', 'events.timestamp'],
+    ]);
+    // Applied before the check refused it: drift says so even with no snapshot to compare with.
+    expect(brief(await diffCatalog(d.graph, wh))).toEqual([
+      {
+        code: 'DRIFT_EVENTS_TIMESTAMP_TYPE',
+        message: expect.stringMatching(/^The events timestamp column ts of main\.events \(Data Graph events\) is VARCHAR, not a date or time/),
+        resource: 'data_graph.graph',
+        attribute: 'events.timestamp',
+      },
     ]);
   });
 });
