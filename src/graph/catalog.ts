@@ -1,4 +1,5 @@
 import { didYouMean } from '../model/suggest.js';
+import { isIsoDate, isoDateProblem } from '../model/common.js';
 import type { Audience } from '../model/audience.js';
 import type { Operand } from '../model/condition.js';
 import { visitCondition } from '../model/condition-walk.js';
@@ -331,7 +332,6 @@ const TEMPORAL: readonly Family[] = ['date', 'timestamp'];
 
 /** Whether a column holds dates or times, which the compiler compares with bound TIMESTAMP values. */
 const isTemporal = (col: CatalogColumn) => TEMPORAL.includes(col.family);
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** Does a hand-typed literal fit a column of this family? Unknown families (json, other) accept anything. */
 export function literalFits(family: Family, literal: unknown): boolean {
@@ -344,7 +344,7 @@ export function literalFits(family: Family, literal: unknown): boolean {
       return typeof literal === 'boolean';
     case 'date':
     case 'timestamp':
-      return typeof literal === 'string' && ISO_DATE.test(literal) && !Number.isNaN(Date.parse(literal.replace(' ', 'T')));
+      return typeof literal === 'string' && isIsoDate(literal);
     default:
       return true;
   }
@@ -416,7 +416,13 @@ async function checkComparison(
   if (literals) {
     for (const literal of literals) {
       if (!literalFits(family, literal)) {
-        w.out.push(err('LITERAL_TYPE_MISMATCH', `Value ${showLiteral(literal)} does not match the type of column ${where}`, w.at, `${attribute}.value`));
+        // A date's shape on a date column is a date that does not exist: say which part.
+        const problem = TEMPORAL.includes(family) && typeof literal === 'string' ? isoDateProblem(literal) : undefined;
+        const message =
+          typeof problem === 'object'
+            ? `Value ${showLiteral(literal)} is not a valid ${problem.invalid} for column ${where}: ${problem.why}`
+            : `Value ${showLiteral(literal)} does not match the type of column ${where}`;
+        w.out.push(err('LITERAL_TYPE_MISMATCH', message, w.at, `${attribute}.value`));
         return;
       }
     }

@@ -230,6 +230,7 @@ describe('checkCatalog', () => {
                 conditions: [
                   { kind: 'column', column: 'opened_at', operator: 'equals', value: { literal: 'yesterday' } },
                   { kind: 'column', column: 'balance', operator: 'equals', value: { trait: 'plan' } },
+                  { kind: 'column', column: 'opened_at', operator: 'one_of', value: ['2025-01-01', '1997-02-30'] },
                 ],
               },
             },
@@ -286,6 +287,12 @@ describe('checkCatalog', () => {
         message: 'Column main.accounts.balance (DOUBLE) cannot be compared with main.profiles.plan (VARCHAR)',
         resource: 'audience.bad-literals',
         attribute: 'condition.conditions[7].where.conditions[1].value',
+      },
+      {
+        code: 'LITERAL_TYPE_MISMATCH',
+        message: "Value '1997-02-30' is not a valid date for column main.accounts.opened_at (DATE): February 1997 has 28 days",
+        resource: 'audience.bad-literals',
+        attribute: 'condition.conditions[7].where.conditions[2].value',
       },
     ]);
   });
@@ -438,6 +445,9 @@ describe('literalFits', () => {
       false,
     ]);
     expect([literalFits('boolean', true), literalFits('string', 'x'), literalFits('string', 1), literalFits('json', 1)]).toEqual([true, true, false, true]);
+    // Dates that are not in the calendar do not fit, though Date.parse and the warehouses roll them over.
+    expect(['1997-02-30', '1997-02-30T10:00:00Z', '1900-02-29', '1997-04-31', '1997-01-01T24:00'].map((v) => literalFits('date', v))).toEqual([false, false, false, false, false]);
+    expect(['2000-02-29', '1996-02-29T23:59:59.999+14:00', '1997-12-31 00:00'].map((v) => literalFits('timestamp', v))).toEqual([true, true, true]);
   });
 });
 
