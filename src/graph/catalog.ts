@@ -191,6 +191,17 @@ class CatalogCache {
     for (const other of [ref.toUpperCase(), ref.toLowerCase()]) if (other !== ref && (await this.table(other))) return other;
     return undefined;
   }
+  /**
+   * The hint for a table that does not exist: its spelling in another case (Snowflake), else the
+   * closest table the warehouse has, written as the reference was.
+   */
+  async missingTableHint(ref: string): Promise<string | undefined> {
+    const other = await this.tableInOtherCase(ref);
+    if (other) return caseHint('table', ref, other);
+    // Only a hint: a catalog the role may not list (another database) leaves the finding without one.
+    const names = await this.wh.tableNames(ref).catch(() => []);
+    return didYouMean(ref, names).trim() || undefined;
+  }
   /** On Snowflake, a missing column found under another case. */
   columnInOtherCase(t: CatalogTable | undefined, name: string): string | undefined {
     if (this.wh.dialect !== 'snowflake') return undefined;
@@ -240,8 +251,7 @@ async function checkGraphCatalog(desired: Desired, cache: CatalogCache, out: Dia
     if (!(await cache.table(use.table))) {
       missingTables.add(use.table);
       const where = classicAt(use.attribute);
-      const other = await cache.tableInOtherCase(use.table);
-      out.push(err('TABLE_MISSING', tableMissingMessage(use.table, use.role), where.resource, where.attribute, other ? caseHint('table', use.table, other) : undefined));
+      out.push(err('TABLE_MISSING', tableMissingMessage(use.table, use.role), where.resource, where.attribute, await cache.missingTableHint(use.table)));
     }
   }
   const reported = new Set<string>();

@@ -117,6 +117,21 @@ describe('checkCatalog', () => {
     expect(ds.filter((d) => d.code === 'WAREHOUSE_COLUMN_MISSING')).toEqual([]);
   });
 
+  it('a misspelt table: TABLE_MISSING with the closest table the warehouse has, written as the reference was', async () => {
+    const d = desired({ audiences: [] });
+    d.graph.entities[0]!.table = 'main.acounts';
+    d.graph.entities[1]!.table = 'credit_card';
+    d.graph.events!.table = 'mian.events';
+    d.classicAudiences[0]!.table = 'main.nothing_like_it';
+    const ds = await checkCatalog(d, wh);
+    expect(ds.filter((x) => x.code === 'TABLE_MISSING').map((x) => [x.attribute, x.hint])).toEqual([
+      ['events.table', 'Did you mean "main.events"?'],
+      ['entities[0].table', 'Did you mean "main.accounts"?'],
+      ['entities[1].table', 'Did you mean "credit_cards"?'],
+      ['table', undefined],
+    ]);
+  });
+
   it('graph columns missing in the warehouse', async () => {
     await wh.query('ALTER TABLE profiles DROP COLUMN email');
     await wh.query('ALTER TABLE events DROP COLUMN properties');
