@@ -426,7 +426,7 @@ async function checkComparison(
   if (literals) {
     for (const literal of literals) {
       if (!literalFits(family, literal)) {
-        // A date's shape on a date column is a date that does not exist: say which part.
+        // Written as a date but not in the calendar (1997-02-30): say which part is wrong.
         const problem = TEMPORAL.includes(family) && typeof literal === 'string' ? isoDateProblem(literal) : undefined;
         const message =
           typeof problem === 'object'
@@ -518,7 +518,8 @@ async function checkEnrichment(desired: Desired, index: GraphIndex, cache: Catal
 /**
  * Checks the Data Graph and the audiences against the warehouse catalog: tables and columns that
  * do not exist, join keys that are missing or not strings, an events timestamp that is not a date
- * or time, literals and operators that do not fit a column's type, duplicate primary keys. Never throws for a finding: each is a Diagnostic.
+ * or time, literals and operators that do not fit a column's type, duplicate primary keys. Never
+ * throws for a finding: each is a Diagnostic.
  */
 export async function checkCatalog(desired: Desired, wh: Warehouse, options: CatalogCheckOptions = {}): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
@@ -553,7 +554,8 @@ export async function snapshotCatalog(graph: DataGraph, wh: Warehouse, classic: 
 /**
  * Warehouse drift under an applied Data Graph: tables and columns it uses that were dropped, join
  * keys that are no longer strings, an events timestamp that is not a date or time, and (given the
- * snapshot taken at apply) columns whose type changed. Codes start with DRIFT_ so `linked drift` can tell them from plan-time findings.
+ * snapshot taken at apply) columns whose type changed. Codes start with DRIFT_ so `linked drift`
+ * can tell them from plan-time findings.
  */
 export async function diffCatalog(
   applied: Desired['graph'],
