@@ -23,6 +23,7 @@ export function serialized(wh: Warehouse): Warehouse {
     stream: (sql, params, pageSize, options) => wh.stream(sql, params, pageSize, options),
     transaction: (fn) => mutex.run(() => wh.transaction(fn)),
     describeTable: (table) => mutex.run(() => wh.describeTable(table)),
+    tableNames: (near) => mutex.run(() => wh.tableNames(near)),
     close: () => wh.close(),
     whenFree: (fn) => mutex.run(() => (wh.whenFree ? wh.whenFree(fn) : fn(wh))),
   };

@@ -57,6 +57,7 @@ export class SharedFile {
         this.stream<T>(sql, params, pageSize, options),
       transaction: <T>(fn: (tx: Warehouse) => Promise<T>) => this.unit((wh) => wh.transaction(fn)),
       describeTable: (table: string) => this.unit((wh) => wh.describeTable(table)),
+      tableNames: (near: string) => this.unit((wh) => wh.tableNames(near)),
       close: async () => undefined,
       whenFree: <T>(fn: (wh: Warehouse) => Promise<T>) => this.unit(fn),
     };

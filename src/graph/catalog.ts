@@ -1,4 +1,5 @@
 import { didYouMean } from '../model/suggest.js';
+import { isIsoDate, isoDateProblem } from '../model/common.js';
 import type { Audience } from '../model/audience.js';
 import type { Operand } from '../model/condition.js';
 import { visitCondition } from '../model/condition-walk.js';
@@ -74,6 +75,14 @@ export function textKeysFromSnapshot(graph: DataGraph, snapshot: CatalogSnapshot
 export const tableMissingMessage = (table: string, role: string) => `Table ${table} (${role}) does not exist in the warehouse`;
 export const columnMissingMessage = (table: string, column: string, role: string) =>
   `Column ${column} (${role}) does not exist in warehouse table ${table}`;
+/**
+ * Event conditions compare the events timestamp with bound TIMESTAMP values; a column of another
+ * type (ISO text, epoch numbers) passes a plan and then fails every compute with the warehouse's
+ * binder error, so the catalog check refuses it with the way out.
+ */
+export const eventsTimestampTypeMessage = (table: string, column: string, type: string) =>
+  `The events timestamp column ${column} of ${table} (Data Graph events) is ${type}, not a date or time: event conditions compare it with timestamps. ` +
+  `Store it as TIMESTAMP or DATE (on Snowflake TIMESTAMP_NTZ, TIMESTAMP_LTZ, TIMESTAMP_TZ or DATE), or point events.table at a view that casts it, e.g. CAST(${column} AS TIMESTAMP) AS ${column}.`;
 
 export interface CatalogCheckOptions {
   /** Check only these audiences (and their emitters); default every audience. The graph is always checked. */
@@ -91,6 +100,8 @@ interface Requirement {
   attribute: string;
   /** Set for join keys: the relationship whose join uses the column. */
   joinOf?: string;
+  /** Set where the compiled SQL compares the column with timestamps: it must be a date or time. */
+  temporal?: true;
 }
 
 interface TableUse {
@@ -113,7 +124,7 @@ function graphRequirements(graph: DataGraph, classic: Desired['classicAudiences'
     const e = graph.events;
     tables.push({ table: e.table, role: 'Data Graph events', attribute: 'events.table' });
     for (const key of ['profileKey', 'name', 'timestamp', 'properties'] as const) {
-      columns.push({ table: e.table, column: e[key], role: `events ${key}`, attribute: `events.${key}` });
+      columns.push({ table: e.table, column: e[key], role: `events ${key}`, attribute: `events.${key}`, ...(key === 'timestamp' ? { temporal: true as const } : {}) });
     }
   }
   graph.entities.forEach((e, i) => {
@@ -180,6 +191,17 @@ class CatalogCache {
     for (const other of [ref.toUpperCase(), ref.toLowerCase()]) if (other !== ref && (await this.table(other))) return other;
     return undefined;
   }
+  /**
+   * The hint for a table that does not exist: its spelling in another case (Snowflake), else the
+   * closest table the warehouse has, written as the reference was.
+   */
+  async missingTableHint(ref: string): Promise<string | undefined> {
+    const other = await this.tableInOtherCase(ref);
+    if (other) return caseHint('table', ref, other);
+    // Only a hint: a catalog the role may not list (another database) leaves the finding without one.
+    const names = await this.wh.tableNames(ref).catch(() => []);
+    return didYouMean(ref, names).trim() || undefined;
+  }
   /** On Snowflake, a missing column found under another case. */
   columnInOtherCase(t: CatalogTable | undefined, name: string): string | undefined {
     if (this.wh.dialect !== 'snowflake') return undefined;
@@ -229,8 +251,7 @@ async function checkGraphCatalog(desired: Desired, cache: CatalogCache, out: Dia
     if (!(await cache.table(use.table))) {
       missingTables.add(use.table);
       const where = classicAt(use.attribute);
-      const other = await cache.tableInOtherCase(use.table);
-      out.push(err('TABLE_MISSING', tableMissingMessage(use.table, use.role), where.resource, where.attribute, other ? caseHint('table', use.table, other) : undefined));
+      out.push(err('TABLE_MISSING', tableMissingMessage(use.table, use.role), where.resource, where.attribute, await cache.missingTableHint(use.table)));
     }
   }
   const reported = new Set<string>();
@@ -250,6 +271,7 @@ async function checkGraphCatalog(desired: Desired, cache: CatalogCache, out: Dia
       continue;
     }
     if (!col) out.push(err('WAREHOUSE_COLUMN_MISSING', columnMissingMessage(req.table, req.column, req.role), where.resource, where.attribute, missingColumnHint(cache, await cache.table(req.table), req.column)));
+    else if (req.temporal && !isTemporal(col)) out.push(err('EVENTS_TIMESTAMP_TYPE', eventsTimestampTypeMessage(req.table, col.name, col.type), where.resource, where.attribute));
   }
   await warnCastJoins(desired.graph, graphAt, cache, reported, out);
 }
@@ -317,7 +339,9 @@ async function checkDuplicateKeys(desired: Desired, wh: Warehouse, cache: Catalo
 
 type Family = CatalogColumn['family'];
 const TEMPORAL: readonly Family[] = ['date', 'timestamp'];
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Whether a column holds dates or times, which the compiler compares with bound TIMESTAMP values. */
+const isTemporal = (col: CatalogColumn) => TEMPORAL.includes(col.family);
 
 /** Does a hand-typed literal fit a column of this family? Unknown families (json, other) accept anything. */
 export function literalFits(family: Family, literal: unknown): boolean {
@@ -330,7 +354,7 @@ export function literalFits(family: Family, literal: unknown): boolean {
       return typeof literal === 'boolean';
     case 'date':
     case 'timestamp':
-      return typeof literal === 'string' && ISO_DATE.test(literal) && !Number.isNaN(Date.parse(literal.replace(' ', 'T')));
+      return typeof literal === 'string' && isIsoDate(literal);
     default:
       return true;
   }
@@ -402,7 +426,13 @@ async function checkComparison(
   if (literals) {
     for (const literal of literals) {
       if (!literalFits(family, literal)) {
-        w.out.push(err('LITERAL_TYPE_MISMATCH', `Value ${showLiteral(literal)} does not match the type of column ${where}`, w.at, `${attribute}.value`));
+        // Written as a date but not in the calendar (1997-02-30): say which part is wrong.
+        const problem = TEMPORAL.includes(family) && typeof literal === 'string' ? isoDateProblem(literal) : undefined;
+        const message =
+          typeof problem === 'object'
+            ? `Value ${showLiteral(literal)} is not a valid ${problem.invalid} for column ${where}: ${problem.why}`
+            : `Value ${showLiteral(literal)} does not match the type of column ${where}`;
+        w.out.push(err('LITERAL_TYPE_MISMATCH', message, w.at, `${attribute}.value`));
         return;
       }
     }
@@ -487,8 +517,9 @@ async function checkEnrichment(desired: Desired, index: GraphIndex, cache: Catal
 
 /**
  * Checks the Data Graph and the audiences against the warehouse catalog: tables and columns that
- * do not exist, join keys that are missing or not strings, literals and operators that do not fit
- * a column's type, duplicate primary keys. Never throws for a finding: each is a Diagnostic.
+ * do not exist, join keys that are missing or not strings, an events timestamp that is not a date
+ * or time, literals and operators that do not fit a column's type, duplicate primary keys. Never
+ * throws for a finding: each is a Diagnostic.
  */
 export async function checkCatalog(desired: Desired, wh: Warehouse, options: CatalogCheckOptions = {}): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
@@ -522,8 +553,9 @@ export async function snapshotCatalog(graph: DataGraph, wh: Warehouse, classic: 
 
 /**
  * Warehouse drift under an applied Data Graph: tables and columns it uses that were dropped, join
- * keys that are no longer strings, and (given the snapshot taken at apply) columns whose type
- * changed. Codes start with DRIFT_ so `linked drift` can tell them from plan-time findings.
+ * keys that are no longer strings, an events timestamp that is not a date or time, and (given the
+ * snapshot taken at apply) columns whose type changed. Codes start with DRIFT_ so `linked drift`
+ * can tell them from plan-time findings.
  */
 export async function diffCatalog(
   applied: Desired['graph'],
@@ -555,6 +587,7 @@ export async function diffCatalog(
       out.push(err('DRIFT_TYPE_CHANGED', `Column ${req.table}.${req.column} (${req.role}) changed type from ${before} to ${col.type}`, at, req.attribute));
     }
     if (req.joinOf && !keyAllowed(applied, col.type)) out.push(err('DRIFT_JOIN_KEY_TYPE', joinKeyTypeMessage(req.joinOf), at, req.attribute));
+    if (req.temporal && !isTemporal(col)) out.push(err('DRIFT_EVENTS_TIMESTAMP_TYPE', eventsTimestampTypeMessage(req.table, col.name, col.type), at, req.attribute));
   }
   return out;
 }

@@ -33,9 +33,44 @@ export function isSecretRef(v: unknown): v is SecretRef {
 export const Scalar = z.union([z.string(), z.number().finite(), z.boolean()]);
 export type Scalar = z.infer<typeof Scalar>;
 
-export const IsoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/, 'must be an ISO-8601 date or timestamp');
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2}))?)?$/;
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** The part of a date or timestamp written as ISO-8601 that does not exist in the calendar. */
+export interface CalendarProblem {
+  invalid: 'date' | 'time' | 'time zone offset';
+  why: string;
+}
+
+/**
+ * Whether a string is an ISO-8601 date or timestamp that exists: undefined when it is, 'shape'
+ * when it is not written as one, else the part at fault. The one judge of date literals: the model
+ * refuses them at synth, the catalog check on a DATE or TIMESTAMP column. The shape alone is not
+ * enough: JavaScript's Date and the warehouses roll an impossible day over (1997-02-30 becomes
+ * 1997-03-02 or 1997-03-03), so each field is checked against the calendar.
+ */
+export function isoDateProblem(text: string): 'shape' | CalendarProblem | undefined {
+  const m = ISO_DATE.exec(text);
+  if (!m) return 'shape';
+  const [year, month, day, hour = 0, minute = 0, second = 0, offsetHours = 0, offsetMinutes = 0] = [m[1], m[2], m[3], m[4], m[5], m[6], m[8], m[9]].map(Number);
+  if (month < 1 || month > 12) return { invalid: 'date', why: 'months run from 01 to 12' };
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  if (day < 1 || day > days) return { invalid: 'date', why: `${MONTHS[month - 1]} ${year} has ${days} days` };
+  if (hour > 23) return { invalid: 'time', why: 'hours run from 00 to 23' };
+  if (minute > 59 || second > 59) return { invalid: 'time', why: 'minutes and seconds run from 00 to 59' };
+  if (offsetHours > 23 || offsetMinutes > 59) return { invalid: 'time zone offset', why: 'offsets run from -23:59 to +23:59' };
+  return undefined;
+}
+
+/** An ISO-8601 date or timestamp that exists in the calendar (`isoDateProblem`). */
+export const isIsoDate = (text: string): boolean => isoDateProblem(text) === undefined;
+
+export const IsoDate = z.string().superRefine((text, ctx) => {
+  const problem = isoDateProblem(text);
+  if (problem === 'shape') ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 date or timestamp' });
+  else if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not a valid ${problem.invalid}: ${problem.why}` });
+});
 
 export const TimeUnit = z.enum(['minutes', 'hours', 'days']);
 export type TimeUnit = z.infer<typeof TimeUnit>;

@@ -10,6 +10,7 @@ import type {
   Operand,
 } from '../model/condition.js';
 import { foldCondition, foldPredicate, type ConditionFold } from '../model/condition-walk.js';
+import { audienceCycleMessage } from '../model/checks/cycles.js';
 import { LinkedError } from '../model/errors.js';
 import { junctionColumnsExposed, type Entity, type Relationship } from '../model/graph.js';
 import {
@@ -302,7 +303,8 @@ export class ConditionCompiler {
         members = this.snapshotSelect(source);
       } else {
         if (this.inlineStack.includes(c.audience)) {
-          throw invalid(`Audience conditions form a cycle: ${[...this.inlineStack, c.audience].join(' -> ')}`);
+          // The static checks refuse a cycle first; a model built in code may skip them.
+          throw invalid(audienceCycleMessage([...this.inlineStack.slice(this.inlineStack.indexOf(c.audience)), c.audience]));
         }
         this.inlineStack.push(c.audience);
         try {

@@ -40,6 +40,7 @@ export function readOnly(wh: Warehouse): Warehouse {
       throw refuse('a transaction');
     },
     describeTable: (table) => wh.describeTable(table),
+    tableNames: (near) => wh.tableNames(near),
     close: async () => undefined,
   };
 }

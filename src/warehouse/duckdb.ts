@@ -254,6 +254,23 @@ export class DuckDbWarehouse implements Warehouse {
     return undefined;
   }
 
+  /** As describeTable resolves them: one part in schema `main`, two a schema or an attached database's `main`, three any. */
+  async tableNames(near: string): Promise<string[]> {
+    const parts = near.split('.').length;
+    const t = (column: string) => col('t', column);
+    const { rows } = await execute<{ db: string; schema: string; name: string; current: string }>(
+      this,
+      select({ db: t('table_catalog'), schema: t('table_schema'), name: t('table_name'), current: fn('CURRENT_DATABASE') }, { from: table('information_schema.tables', 't') }),
+    );
+    const names = rows.flatMap(({ db, schema, name, current }) => {
+      if (parts >= 3) return [`${db}.${schema}.${name}`];
+      const inMain = schema === 'main';
+      if (parts === 2) return [...(db === current ? [`${schema}.${name}`] : []), ...(inMain ? [`${db}.${name}`] : [])];
+      return db === current && inMain ? [name] : [];
+    });
+    return [...new Set(names)].sort();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

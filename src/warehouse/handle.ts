@@ -13,6 +13,7 @@ export function handleOn(wh: Warehouse, onClose: () => Promise<void>): Warehouse
     stream: (sql, params, pageSize, options) => wh.stream(sql, params, pageSize, options),
     transaction: (fn) => wh.transaction(fn),
     describeTable: (table) => wh.describeTable(table),
+    tableNames: (near) => wh.tableNames(near),
     close: async () => {
       if (!open) return;
       open = false;

@@ -1,7 +1,7 @@
 import snowflake from 'snowflake-sdk';
 import type { SnowflakeWarehouseConfig } from '../model/warehouse.js';
 import type { RetryPolicy } from '../retry.js';
-import { and, col, eq, param, select, table as tableRef } from '../dialect/ast.js';
+import { and, col, compare, eq, param, select, table as tableRef } from '../dialect/ast.js';
 import { classifySnowflakeError, WarehouseError, type SnowflakeErrorLike } from './errors.js';
 import { execute } from './execute.js';
 import { catalogTable, type InformationSchemaColumn } from './catalog.js';
@@ -180,14 +180,18 @@ export class SnowflakeWarehouse implements Warehouse {
    * unquoted identifiers in upper case and our SQL quotes every identifier, so `main.profiles` and
    * `MAIN.PROFILES` are different tables there (docs/warehouses.md).
    */
-  async describeTable(table: string): Promise<CatalogTable | undefined> {
+  /** A reference's database, schema and name: the session's database and schema fill the parts left out. */
+  private resolve(table: string): [database: string, schema: string, name: string] {
     const parts = table.split('.');
-    const [database, schema, name] =
-      parts.length === 3
-        ? parts
-        : parts.length === 2
-          ? [this.config.database, parts[0], parts[1]]
-          : [this.config.database, this.config.schema ?? 'PUBLIC', parts[0]];
+    return parts.length === 3
+      ? [parts[0]!, parts[1]!, parts[2]!]
+      : parts.length === 2
+        ? [this.config.database, parts[0]!, parts[1]!]
+        : [this.config.database, this.config.schema ?? 'PUBLIC', parts[0]!];
+  }
+
+  async describeTable(table: string): Promise<CatalogTable | undefined> {
+    const [database, schema, name] = this.resolve(table);
     const c = (name: string) => col('c', name);
     const columns = select(
       { COLUMN_NAME: c('COLUMN_NAME'), DATA_TYPE: c('DATA_TYPE'), IS_NULLABLE: c('IS_NULLABLE') },
@@ -200,6 +204,26 @@ export class SnowflakeWarehouse implements Warehouse {
     );
     const { rows } = await execute<InformationSchemaColumn>(this, columns, { tag: 'linked-audiences:catalog' });
     return rows.length === 0 ? undefined : catalogTable(table, rows, snowflakeTypeFamily);
+  }
+
+  /** The tables of the database `near` is looked up in (for one part, of its schema), as stored: names are case-sensitive. */
+  async tableNames(near: string): Promise<string[]> {
+    const parts = near.split('.').length;
+    const [database, schema] = this.resolve(near);
+    const t = (name: string) => col('t', name);
+    const { rows } = await execute<{ TABLE_SCHEMA: string; TABLE_NAME: string }>(
+      this,
+      select(
+        { TABLE_SCHEMA: t('TABLE_SCHEMA'), TABLE_NAME: t('TABLE_NAME') },
+        {
+          from: tableRef(`${database}.INFORMATION_SCHEMA.TABLES`, 't'),
+          where: parts === 1 ? eq(t('TABLE_SCHEMA'), param(schema)) : compare('<>', t('TABLE_SCHEMA'), param('INFORMATION_SCHEMA')),
+        },
+      ),
+      { tag: 'linked-audiences:catalog' },
+    );
+    const name = (r: { TABLE_SCHEMA: string; TABLE_NAME: string }) => (parts >= 3 ? `${database}.${r.TABLE_SCHEMA}.${r.TABLE_NAME}` : parts === 2 ? `${r.TABLE_SCHEMA}.${r.TABLE_NAME}` : r.TABLE_NAME);
+    return rows.map(name).sort();
   }
 
   async close(): Promise<void> {

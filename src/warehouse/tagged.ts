@@ -14,6 +14,7 @@ export function withQueryTag(wh: Warehouse, tag: string): Warehouse {
     // Statements inside a transaction carry the tag too.
     transaction: (fn) => wh.transaction((tx) => fn(tx === wh ? wrapper : withQueryTag(tx, tag))),
     describeTable: (table) => wh.describeTable(table),
+    tableNames: (near) => wh.tableNames(near),
     close: () => wh.close(),
   };
   return wrapper;

@@ -41,6 +41,11 @@ export interface Warehouse {
   transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T>;
   /** Describes one table as referenced by the user (`t`, `s.t`, `db.s.t`); undefined when it does not exist. */
   describeTable(table: string): Promise<CatalogTable | undefined>;
+  /**
+   * The tables and views a reference written like `near` (`t`, `s.t`, `db.s.t`) can name, each
+   * written with as many parts: the candidates of a "did you mean" for a table that does not exist.
+   */
+  tableNames(near: string): Promise<string[]>;
   close(): Promise<void>;
   /**
    * Runs `fn` when the statements queued before it have run, on the connection they ran on. Only

@@ -55,6 +55,9 @@ export class FaultyWarehouse implements Warehouse {
   describeTable(table: string) {
     return this.inner.describeTable(table);
   }
+  tableNames(near: string) {
+    return this.inner.tableNames(near);
+  }
   close() {
     return this.inner.close();
   }

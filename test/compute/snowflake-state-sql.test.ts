@@ -37,6 +37,9 @@ class SnowflakeRecorder implements Warehouse {
   describeTable(table: string) {
     return this.inner.describeTable(table);
   }
+  tableNames(near: string) {
+    return this.inner.tableNames(near);
+  }
   close() {
     return this.inner.close();
   }

@@ -208,6 +208,22 @@ describe('construct validation names the construct path', () => {
     expectProblem(msg, 'bank/bad-date', 'condition.value: must be an ISO-8601 date or timestamp (for operator "before_date")');
   });
 
+  it('a date or timestamp that is not in the calendar, named with the part at fault, not rolled over', () => {
+    const b = bankStack();
+    new Audience(b.stack, 'feb-30', { where: event('Login').between('1997-01-01', '1997-02-30') });
+    new Audience(b.stack, 'feb-30-at-ten', { where: event('Login').between('1997-01-01', '1997-02-30T10:00:00Z') });
+    new Audience(b.stack, 'month-13', { where: b.accounts.where(col('opened_at').lte('1997-13-45')) });
+    new Audience(b.stack, 'hour-24', { where: trait('created_at').after('1997-02-28T24:00:00') });
+    new Audience(b.stack, 'leap-day', { where: event('Login').between('1996-02-29', '2000-02-29') });
+    const msg = synthError(b.app);
+    expectProblem(msg, 'bank/feb-30', 'condition.window.to: "1997-02-30" is not a valid date: February 1997 has 28 days');
+    expectProblem(msg, 'bank/feb-30-at-ten', 'condition.window.to: "1997-02-30T10:00:00Z" is not a valid date: February 1997 has 28 days');
+    expectProblem(msg, 'bank/month-13', 'condition.where.value.literal: "1997-13-45" is not a valid date: months run from 01 to 12 (for operator "lte")');
+    expectProblem(msg, 'bank/hour-24', 'condition.value: "1997-02-28T24:00:00" is not a valid time: hours run from 00 to 23 (for operator "after_date")');
+    // Leap days exist (1900 was no leap year, 2000 was).
+    expect(msg).not.toContain('[bank/leap-day]');
+  });
+
   it('a plain string where a secret reference is required, without echoing the value', () => {
     const b = bankStack();
     const canary = 'sk-live-canary-7f3a9';

@@ -14,6 +14,7 @@ function connections() {
       stream: async function* () {},
       transaction: async (fn) => fn(undefined as never),
       describeTable: async () => undefined,
+      tableNames: async () => [],
       close: async () => void closed.push(id),
     };
   };

@@ -87,6 +87,7 @@ describe('linked run --once', () => {
       stream: (sql, params, pageSize, options) => wh.stream(sql, params, pageSize, options),
       transaction: (fn) => wh.transaction(fn),
       describeTable: (table) => wh.describeTable(table),
+      tableNames: (near) => wh.tableNames(near),
       close: async () => undefined,
     };
     // Run one after the other (delivery after the last run), `later` would wait the 10 s out.

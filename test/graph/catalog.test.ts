@@ -117,6 +117,21 @@ describe('checkCatalog', () => {
     expect(ds.filter((d) => d.code === 'WAREHOUSE_COLUMN_MISSING')).toEqual([]);
   });
 
+  it('a misspelt table: TABLE_MISSING with the closest table the warehouse has, written as the reference was', async () => {
+    const d = desired({ audiences: [] });
+    d.graph.entities[0]!.table = 'main.acounts';
+    d.graph.entities[1]!.table = 'credit_card';
+    d.graph.events!.table = 'mian.events';
+    d.classicAudiences[0]!.table = 'main.nothing_like_it';
+    const ds = await checkCatalog(d, wh);
+    expect(ds.filter((x) => x.code === 'TABLE_MISSING').map((x) => [x.attribute, x.hint])).toEqual([
+      ['events.table', 'Did you mean "main.events"?'],
+      ['entities[0].table', 'Did you mean "main.accounts"?'],
+      ['entities[1].table', 'Did you mean "credit_cards"?'],
+      ['table', undefined],
+    ]);
+  });
+
   it('graph columns missing in the warehouse', async () => {
     await wh.query('ALTER TABLE profiles DROP COLUMN email');
     await wh.query('ALTER TABLE events DROP COLUMN properties');
@@ -166,6 +181,25 @@ describe('checkCatalog', () => {
     ]);
   });
 
+  it('an events timestamp stored as text, a number or a time of day is refused with the fix; dates and timestamps pass', async () => {
+    const timestampOf = async (type: string) => {
+      await wh.query(`CREATE OR REPLACE TABLE events (event_id VARCHAR, user_id VARCHAR, event VARCHAR, ts ${type}, properties JSON)`);
+      return brief(await checkCatalog(desired(), wh));
+    };
+    expect(await timestampOf('VARCHAR')).toEqual([
+      {
+        code: 'EVENTS_TIMESTAMP_TYPE',
+        message:
+          'The events timestamp column ts of main.events (Data Graph events) is VARCHAR, not a date or time: event conditions compare it with timestamps. ' +
+          'Store it as TIMESTAMP or DATE (on Snowflake TIMESTAMP_NTZ, TIMESTAMP_LTZ, TIMESTAMP_TZ or DATE), or point events.table at a view that casts it, e.g. CAST(ts AS TIMESTAMP) AS ts.',
+        resource: 'data_graph.graph',
+        attribute: 'events.timestamp',
+      },
+    ]);
+    for (const type of ['BIGINT', 'TIME']) expect((await timestampOf(type)).map((d) => [d.code, d.message.includes(` is ${type}, `)])).toEqual([['EVENTS_TIMESTAMP_TYPE', true]]);
+    for (const type of ['TIMESTAMP', 'TIMESTAMP WITH TIME ZONE', 'TIMESTAMP_MS', 'DATE']) expect(await timestampOf(type)).toEqual([]);
+  });
+
   it('duplicate primary keys in an entity table: the seed’s message with our column', async () => {
     await wh.query("INSERT INTO accounts VALUES ('a1','u2','checking',1,'2025-03-01')");
     const ds = brief(await checkCatalog(desired(), wh));
@@ -211,6 +245,7 @@ describe('checkCatalog', () => {
                 conditions: [
                   { kind: 'column', column: 'opened_at', operator: 'equals', value: { literal: 'yesterday' } },
                   { kind: 'column', column: 'balance', operator: 'equals', value: { trait: 'plan' } },
+                  { kind: 'column', column: 'opened_at', operator: 'one_of', value: ['2025-01-01', '1997-02-30'] },
                 ],
               },
             },
@@ -267,6 +302,12 @@ describe('checkCatalog', () => {
         message: 'Column main.accounts.balance (DOUBLE) cannot be compared with main.profiles.plan (VARCHAR)',
         resource: 'audience.bad-literals',
         attribute: 'condition.conditions[7].where.conditions[1].value',
+      },
+      {
+        code: 'LITERAL_TYPE_MISMATCH',
+        message: "Value '1997-02-30' is not a valid date for column main.accounts.opened_at (DATE): February 1997 has 28 days",
+        resource: 'audience.bad-literals',
+        attribute: 'condition.conditions[7].where.conditions[2].value',
       },
     ]);
   });
@@ -389,6 +430,24 @@ describe('diffCatalog (drift)', () => {
       { code: 'DRIFT_JOIN_KEY_TYPE', message: 'Relationship key should be a string: cards', resource: 'data_graph.graph', attribute: 'relationships[1].join.entityColumn' },
     ]);
   });
+  it('an events timestamp that became text since the apply', async () => {
+    const d = desired();
+    const snap = await snapshotCatalog(d.graph, wh);
+    await wh.query('CREATE OR REPLACE TABLE events (event_id VARCHAR, user_id VARCHAR, event VARCHAR, ts VARCHAR, properties JSON)');
+    expect((await diffCatalog(d.graph, wh, snap)).map((x) => [x.code, x.attribute])).toEqual([
+      ['DRIFT_TYPE_CHANGED', 'events.timestamp'],
+      ['DRIFT_EVENTS_TIMESTAMP_TYPE', 'events.timestamp'],
+    ]);
+    // Applied before the check refused it: drift says so even with no snapshot to compare with.
+    expect(brief(await diffCatalog(d.graph, wh))).toEqual([
+      {
+        code: 'DRIFT_EVENTS_TIMESTAMP_TYPE',
+        message: expect.stringMatching(/^The events timestamp column ts of main\.events \(Data Graph events\) is VARCHAR, not a date or time/),
+        resource: 'data_graph.graph',
+        attribute: 'events.timestamp',
+      },
+    ]);
+  });
 });
 
 describe('literalFits', () => {
@@ -401,6 +460,9 @@ describe('literalFits', () => {
       false,
     ]);
     expect([literalFits('boolean', true), literalFits('string', 'x'), literalFits('string', 1), literalFits('json', 1)]).toEqual([true, true, false, true]);
+    // Dates that are not in the calendar do not fit, though Date.parse and the warehouses roll them over.
+    expect(['1997-02-30', '1997-02-30T10:00:00Z', '1900-02-29', '1997-04-31', '1997-01-01T24:00'].map((v) => literalFits('date', v))).toEqual([false, false, false, false, false]);
+    expect(['2000-02-29', '1996-02-29T23:59:59.999+14:00', '1997-12-31 00:00'].map((v) => literalFits('timestamp', v))).toEqual([true, true, true]);
   });
 });
 

@@ -47,6 +47,15 @@ describe('identifier case at validate, on emulated Snowflake', () => {
     expect(byCode.JOIN_KEY_MISSING?.hint).toContain("write 'USER_ID' instead of 'user_id'");
   });
 
+  it('a misspelt table: TABLE_MISSING with the closest table in its stored case', async () => {
+    const d = await checkCatalog(desired('MAIN.PROFILES', 'USER_ID', 'PLAN', 'MAIN.ACCONTS', 'USER_ID'), env.wh);
+    expect(d.map((x) => [x.code, x.hint])).toEqual([['TABLE_MISSING', 'Did you mean "MAIN.ACCOUNTS"?']]);
+    // One part: the session's schema (MAIN); two: any schema of the database; three: with the database.
+    expect(await env.wh.tableNames('PROFILE')).toEqual(['ACCOUNTS', 'PROFILES']);
+    expect(await env.wh.tableNames('MAIN.PROFILE')).toEqual(['MAIN.ACCOUNTS', 'MAIN.PROFILES']);
+    expect(await env.wh.tableNames('ANALYTICS.MAIN.PROFILE')).toEqual(['ANALYTICS.MAIN.ACCOUNTS', 'ANALYTICS.MAIN.PROFILES']);
+  });
+
   it('names in their stored case pass', async () => {
     expect(await checkCatalog(desired('MAIN.PROFILES', 'USER_ID', 'PLAN', 'MAIN.ACCOUNTS', 'USER_ID'), env.wh)).toEqual([]);
   });

@@ -181,7 +181,12 @@ describe('conditions the graph cannot answer fail with a clear LinkedError', () 
       b: { kind: 'inline', condition: { kind: 'or', conditions: [{ kind: 'audience', audience: 'a', source: 'linked', negate: true }] } },
     };
     expect(() => compileMembership({ kind: 'audience', audience: 'a', source: 'linked', negate: false }, contextFor(w))).toThrow(
-      'Audience conditions form a cycle: a -> b -> a',
+      'Audience membership cycle: a -> b -> a (an audience cannot depend on its own membership)',
+    );
+    // Reached from outside the cycle, the message names the cycle only, in the static check's words.
+    w.linked.x = { kind: 'inline', condition: { kind: 'audience', audience: 'a', source: 'linked', negate: false } };
+    expect(() => compileMembership({ kind: 'audience', audience: 'x', source: 'linked', negate: false }, contextFor(w))).toThrow(
+      /^Audience membership cycle: a -> b -> a \(/,
     );
   });
 });

@@ -44,6 +44,7 @@ export function recordingWarehouse(wh: Warehouse): { wh: Warehouse; statements: 
         }
       }),
     describeTable: (table) => wh.describeTable(table),
+    tableNames: (near) => wh.tableNames(near),
     close: () => wh.close(),
   };
   return { wh: wrapper, statements, transactionCount: () => transactions };

@@ -96,6 +96,22 @@ describe('DuckDB adapter', () => {
     expect(await wh.describeTable('orders')).toBeUndefined();
   });
 
+  it('tableNames: the tables a reference of as many parts can name, as describeTable resolves them', async () => {
+    const wh = await memory();
+    await wh.query(`ATTACH ${"'" + join(dir, 'names.duckdb').replace(/'/g, "''") + "'"} AS lake`);
+    await wh.query('CREATE TABLE lake.main.orders (id VARCHAR)');
+    await wh.query('CREATE SCHEMA sales');
+    await wh.query('CREATE TABLE sales.invoices (id VARCHAR)');
+    await wh.query('CREATE TABLE profiles (id VARCHAR)');
+    await wh.query('CREATE VIEW active_profiles AS SELECT * FROM profiles');
+    const current = (await wh.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
+    expect(await wh.tableNames('x')).toEqual(['active_profiles', 'profiles']);
+    expect(await wh.tableNames('x.y')).toEqual(['lake.orders', 'main.active_profiles', 'main.profiles', 'sales.invoices', `${current}.active_profiles`, `${current}.profiles`].sort());
+    expect(await wh.tableNames('x.y.z')).toEqual(expect.arrayContaining(['lake.main.orders', `${current}.sales.invoices`, `${current}.main.profiles`]));
+    // Each name is one describeTable finds.
+    for (const name of [...(await wh.tableNames('x')), ...(await wh.tableNames('x.y')), ...(await wh.tableNames('x.y.z'))]) expect(await wh.describeTable(name)).toBeDefined();
+  });
+
   it('streams a large result in pages of the requested size', async () => {
     const wh = await memory();
     const pages: number[] = [];

@@ -4,6 +4,9 @@ import { linkedAudiencesUsed } from '../condition-walk.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { error } from './context.js';
 
+/** The words for a cycle of "part of" conditions, `path` from an audience back to itself; the compiler's guard says the same. */
+export const audienceCycleMessage = (path: readonly string[]) => `Audience membership cycle: ${path.join(' -> ')} (an audience cannot depend on its own membership)`;
+
 /** An audience that depends on its own membership, through "part of" conditions. */
 export function checkMembershipCycles(audiences: Audience[], out: Diagnostic[]): void {
   // A key declared twice is reported as a duplicate; its "part of" edges would point at either audience.
@@ -20,7 +23,7 @@ export function checkMembershipCycles(audiences: Audience[], out: Diagnostic[]):
     for (const key of cycle) {
       const rotated = [...cycle.slice(cycle.indexOf(key)), ...cycle.slice(0, cycle.indexOf(key)), key];
       out.push(
-        error('AUDIENCE_CYCLE', `Audience membership cycle: ${rotated.join(' -> ')} (an audience cannot depend on its own membership)`, resourceAddress('audience', key), 'condition'),
+        error('AUDIENCE_CYCLE', audienceCycleMessage(rotated), resourceAddress('audience', key), 'condition'),
       );
     }
   }
