@@ -88,13 +88,13 @@ export function toJson(results: readonly TestResult[], summary: TestSummary) {
 
 const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 
-/** JUnit XML: one testsuite per stack, one testcase per test; failures and errors carry the text report. */
 /** The start of the report's root element: what tells a `--junit` report of `linked test` from other XML. */
 const JUNIT_ROOT = '<testsuites name="linked test"';
 
 /** True when a file's first bytes are those of a report `renderJUnit` wrote. */
 export const isJUnitReportHead = (head: string): boolean => head.startsWith('<?xml') && head.slice(0, 100).includes(JUNIT_ROOT);
 
+/** JUnit XML: one testsuite per stack, one testcase per test; failures and errors carry the text report. */
 export function renderJUnit(results: readonly TestResult[], summary: TestSummary): string {
   const stacks = [...new Set(results.map((r) => r.stack))];
   const suites = stacks.map((stack) => {
