@@ -6,6 +6,7 @@ import { specHash } from '../state/canonical.js';
 import { stateTables } from '../state/tables.js';
 import type { ComputeModel } from './model.js';
 import type { CompiledAudience } from './types.js';
+import { catalogDrift } from './catalog-drift.js';
 
 /**
  * Compiles one applied audience into the queries of a run: membership, and the entity matches its
@@ -42,6 +43,7 @@ export function compileAudience(
     ...(oneQuery ? { membershipFromEntities: oneQuery.path.join('.') } : {}),
     distinctRows: true,
     audienceSpecHash: specHash(audience),
+    catalogDrift: (wh) => catalogDrift(wh, resources, audienceKey),
   };
 }
 

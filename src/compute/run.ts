@@ -8,7 +8,7 @@ import { commitDelta, type CommitResult } from './commit.js';
 import { DEFAULT_RETRY, MESSAGES, RunCancelledError, decide, isTransient } from './policy.js';
 import { checkResults, stagePlan, stageResults, type StagePlan } from './staging.js';
 import { pausedError } from './status.js';
-import type { CompiledAudience, RunProgress, RunStep, RunSummary, RunTrigger } from './types.js';
+import type { CompiledAudience, RunError, RunProgress, RunStep, RunSummary, RunTrigger } from './types.js';
 
 export interface RunOptions {
   /** The state schema (unquoted), e.g. LINKED_AUDIENCES. */
@@ -69,7 +69,7 @@ export async function runAudience(wh: Warehouse, options: RunOptions): Promise<R
     if (!compiled) throw compileError;
     return run.succeeded(await run.compute(compiled));
   } catch (e) {
-    return run.failed(e);
+    return run.failed(e, compiled);
   }
 }
 
@@ -244,8 +244,10 @@ class AudienceRun {
    * missing from `linked runs`. When even that cannot be written, the summary still says Failed
    * and carries why it is not recorded: the caller reports it rather than dropping it.
    */
-  async failed(e: unknown): Promise<RunSummary> {
-    const { error, detail } = decide(this.step, e, this.wh.dialect);
+  async failed(e: unknown, compiled?: CompiledAudience): Promise<RunSummary> {
+    const decided = decide(this.step, e, this.wh.dialect);
+    const { detail } = decided;
+    const error = decided.error.code === 'SQL_COMPILATION' ? await this.withDrift(decided.error, compiled) : decided.error;
     const endedAt = this.now();
     const paused = error.action === 'pause';
     const pausedReason = `${error.message} (${error.code}${detail ? `: ${detail}` : ''})`;
@@ -278,6 +280,16 @@ class AudienceRun {
       error,
       ...(unrecorded !== undefined ? { unrecorded } : {}),
     };
+  }
+
+  /**
+   * A compilation error with what the warehouse no longer has of the Data Graph, when that is why:
+   * the warehouse's message alone names the SQL's aliases ("table r1 not found"), not the column.
+   */
+  private async withDrift(error: RunError, compiled: CompiledAudience | undefined): Promise<RunError> {
+    const drift = await compiled?.catalogDrift?.(this.wh).catch(() => undefined);
+    if (!drift) return error;
+    return { ...error, message: `${error.message}\nThe warehouse no longer matches the applied Data Graph: ${drift}. Restore it, or change the Data Graph and apply ("linked drift" lists every difference).` };
   }
 
   private startRow(step: string, audienceSpecHash: string | null = null) {

@@ -1,5 +1,6 @@
 import type { CompiledQuery } from '../dialect/printer.js';
 import type { RunTrigger } from '../state/compute/runs.js';
+import type { Warehouse } from '../warehouse/types.js';
 
 export { STATUSES, type AudienceStatusName, type RunTrigger } from '../state/compute/runs.js';
 
@@ -26,6 +27,8 @@ export interface CompiledAudience {
   distinctRows?: boolean;
   /** The hash of the audience spec compiled (as `resources.spec_hash`): the run records which version it computed. */
   audienceSpecHash?: string;
+  /** What of the applied Data Graph the warehouse no longer has (catalog-drift.ts): asked when the warehouse refuses the SQL. */
+  catalogDrift?: (wh: Warehouse) => Promise<string | undefined>;
 }
 
 /** The steps of a run, in order; the error policy depends on the step a failure happens in. */

@@ -4,6 +4,7 @@ import type { Audience } from '../model/audience.js';
 import type { Operand } from '../model/condition.js';
 import { visitCondition } from '../model/condition-walk.js';
 import type { Desired } from '../model/desired.js';
+import type { ModelResources } from '../model/applied-model.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { keyColumns, type DataGraph } from '../model/graph.js';
 import { ONE, and, col, compare, countStar, isNotNull, lit, select, table as tableFrom, type Select } from '../dialect/ast.js';
@@ -238,7 +239,7 @@ const err = (code: string, message: string, resource: string, attribute?: string
 const columnHint = (t: CatalogTable | undefined, column: string) => didYouMean(column, t?.columns.map((c) => c.name) ?? []).trim();
 
 /** Checks the graph's tables, columns and join keys; reports per resource with the seed's words for join keys. */
-async function checkGraphCatalog(desired: Desired, cache: CatalogCache, out: Diagnostic[]): Promise<void> {
+async function checkGraphCatalog(desired: ModelResources, cache: CatalogCache, out: Diagnostic[]): Promise<void> {
   const graphAt = resourceAddress('data_graph', desired.graph.key);
   const { tables, columns } = graphRequirements(desired.graph, desired.classicAudiences);
   const classicAt = (attribute: string) => {
@@ -320,7 +321,7 @@ function duplicateKeyQuery(table: string, key: string[]): Select {
 }
 
 /** The seed's "Duplicate records" error for each table whose primary key repeats. */
-async function checkDuplicateKeys(desired: Desired, wh: Warehouse, cache: CatalogCache, out: Diagnostic[]): Promise<void> {
+async function checkDuplicateKeys(desired: ModelResources, wh: Warehouse, cache: CatalogCache, out: Diagnostic[]): Promise<void> {
   const at = resourceAddress('data_graph', desired.graph.key);
   const seen = new Set<string>();
   for (const { table, key, attribute } of keyedTables(desired.graph)) {
@@ -389,7 +390,7 @@ const comparable = (a: Family, b: Family) => a === b || (TEMPORAL.includes(a) &&
 const showLiteral = (v: unknown) => (typeof v === 'string' ? `'${v}'` : String(v));
 
 interface AudienceWalk {
-  desired: Desired;
+  desired: ModelResources;
   index: GraphIndex;
   cache: CatalogCache;
   at: string;
@@ -468,7 +469,7 @@ async function checkCompared(w: AudienceWalk, table: string, column: string, rol
   if (col) await checkComparison(w, { table, column: col }, c, scope, attribute);
 }
 
-async function checkAudience(desired: Desired, index: GraphIndex, cache: CatalogCache, audience: Audience, out: Diagnostic[]): Promise<void> {
+async function checkAudience(desired: ModelResources, index: GraphIndex, cache: CatalogCache, audience: Audience, out: Diagnostic[]): Promise<void> {
   const w: AudienceWalk = { desired, index, cache, at: resourceAddress('audience', audience.key), out };
   const profileTable = desired.graph.profile.table;
   // The tree is walked first, the catalog read after, one check at a time: diagnostics keep the tree's order.
@@ -492,7 +493,7 @@ async function checkAudience(desired: Desired, index: GraphIndex, cache: Catalog
   for (const check of checks) await check();
 }
 
-async function checkEnrichment(desired: Desired, index: GraphIndex, cache: CatalogCache, audiences: Set<string>, out: Diagnostic[]): Promise<void> {
+async function checkEnrichment(desired: ModelResources, index: GraphIndex, cache: CatalogCache, audiences: Set<string>, out: Diagnostic[]): Promise<void> {
   for (const emitter of desired.emitters) {
     if (!audiences.has(emitter.audience)) continue;
     const w: AudienceWalk = { desired, index, cache, at: resourceAddress('event_emitter', emitter.key), out };
@@ -521,7 +522,7 @@ async function checkEnrichment(desired: Desired, index: GraphIndex, cache: Catal
  * or time, literals and operators that do not fit a column's type, duplicate primary keys. Never
  * throws for a finding: each is a Diagnostic.
  */
-export async function checkCatalog(desired: Desired, wh: Warehouse, options: CatalogCheckOptions = {}): Promise<Diagnostic[]> {
+export async function checkCatalog(desired: ModelResources, wh: Warehouse, options: CatalogCheckOptions = {}): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
   const cache = new CatalogCache(wh);
   const index = new GraphIndex(desired.graph);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readAppliedModel } from '../../src/compute/applied.js';
 import { compileAudience } from '../../src/compute/compile.js';
-import { readStatus } from '../../src/compute/status.js';
+import { readRuns, readStatus } from '../../src/compute/status.js';
 import { computeNow } from '../../src/controller/compute-now.js';
 import { Controller } from '../../src/controller/controller.js';
 import { Audience, DataGraph, EventEmitter } from '../../src/model/index.js';
@@ -127,6 +127,25 @@ describe('runs of applied audiences compiled by src/sql', () => {
     expect(rows2.length).toBeGreaterThan(0);
     expect(rows2.some((r) => r.baseline)).toBe(false);
     expect(await replayMismatches(wh)).toEqual([]);
+  });
+
+  it('a column renamed in the warehouse after the apply: the failed run names the column, not the SQL\'s aliases', async () => {
+    const fresh = await freshWarehouse();
+    wh = fresh.wh;
+    await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, 'premium' AS plan, 600 AS score FROM range(20) t(i)`);
+    await wh.query(`CREATE TABLE main.accounts AS SELECT 'a' || i AS account_id, 'u' || i AS user_id, 5000.0 AS balance FROM range(20) t(i)`);
+    await wh.query(`CREATE TABLE main.loans (loan_id VARCHAR, user_id VARCHAR)`);
+    await apply(wh);
+    await wh.query('ALTER TABLE main.accounts RENAME COLUMN balance TO balance_usd');
+    const run = await computeNow(wh, SCHEMA, 'rich');
+    if (run.kind !== 'computed') throw new Error('expected a local compute');
+    expect(run.summary.error?.code).toBe('SQL_COMPILATION');
+    // The seed's words and the warehouse's message first, then what changed.
+    expect(run.summary.error?.message).toMatch(/^extract phase failed: An unexpected DuckDB error occurred trying to execute your model query: SQL compilation error: /);
+    expect(run.summary.error?.message).toMatch(/\nThe warehouse no longer matches the applied Data Graph: Column balance \(entity account column\) does not exist in warehouse table main\.accounts\. Restore it/);
+    // What `linked runs` shows: the run's recorded message.
+    const [recorded] = await readRuns(wh, SCHEMA, { audienceKey: 'rich', limit: 1 });
+    expect(recorded?.errorMessage).toContain('Column balance (entity account column) does not exist');
   });
 
   it('the controller computes an audience after the linked audience it uses, reading its snapshot', async () => {
