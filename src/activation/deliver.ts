@@ -11,7 +11,7 @@ import { PageStream, readSize } from './page-stream.js';
 import { EmitterReader, type SourcePage } from './read.js';
 import { handledPrefix, PageRecords } from './record.js';
 import { sendPage } from './send/batch.js';
-import { formatMinutes, RetryBudget, retryBudgetMs } from './send/budget.js';
+import { answerOf, formatMinutes, RetryBudget, retryBudgetMs } from './send/budget.js';
 import { CREDENTIALS_REJECTED } from './send/classify.js';
 import { Sender, type SenderOptions } from './send/sender.js';
 import { serialized } from './serial.js';
@@ -95,7 +95,7 @@ export interface EmitterDelivery extends RunCounts {
   /** While a retryable failure lasts: its first failed attempt, and when its budget ends for the events it stopped at. */
   failingSince: string | null;
   retryBudgetEndsAt: string | null;
-  /** Failed attempts since the emitter last delivered (across runs). */
+  /** Failed attempts of the emitter's current failure episode (across runs); 0 once it is over. */
   consecutiveFailures: number;
 }
 
@@ -191,7 +191,7 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
 async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: string): Promise<EmitterDelivery | undefined> {
   const emitter = model.applied!.emitter(emitterKey)!;
   const counts: RunCounts = { sent: 0, failed: 0, deadLettered: 0, requests: 0, retries: 0, lastError: null };
-  const run: RunState = { deadLetteredBy: {}, budget: undefined, blocked: null };
+  const run: RunState = { deadLetteredBy: {}, budget: undefined, blocked: null, stuckOn: null };
   const result = (status: EmitterStatus): EmitterDelivery => ({
     emitterKey,
     destinationKey: emitter.destination,
@@ -201,7 +201,7 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
     blockedReason: run.blocked?.reason ?? null,
     blockedSince: run.blocked?.since ?? null,
     failingSince: status === 'partial' ? (run.budget?.since?.toISOString() ?? null) : null,
-    retryBudgetEndsAt: status === 'partial' && run.budget?.since ? new Date(run.budget.since.getTime() + run.budget.budgetMs).toISOString() : null,
+    retryBudgetEndsAt: status === 'partial' ? (run.budget?.endsAt(run.stuckOn)?.toISOString() ?? null) : null,
     consecutiveFailures: run.budget?.consecutiveFailures ?? 0,
   });
   let resolved: ResolvedEmitter;
@@ -236,6 +236,7 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
       record.failingSince ? new Date(record.failingSince) : null,
       record.consecutiveFailures,
       (since) => writes.push(ctx.health.startFailing(emitterKey, since)),
+      record.blockedReason !== null,
     );
     const cursor = first?.cursor ?? (await cursorOf(ctx, resolved));
     try {
@@ -265,6 +266,8 @@ interface RunState {
   deadLetteredBy: Record<string, number>;
   budget: RetryBudget | undefined;
   blocked: { reason: string; since: string | null } | null;
+  /** When the first event the run stopped at was created (its budget may start there, not at the episode's start). */
+  stuckOn: string | null;
 }
 
 /**
@@ -294,7 +297,7 @@ async function drainPages(ctx: Ctx, r: ResolvedEmitter, pages: PageStream, recor
     const page = await next;
     if (!page) {
       await records.settled();
-      if (budget.since !== null && budget.last) await recordStop(ctx, r, budget, budget.last.reason, null);
+      if (budget.drained()) await ctx.health.recordEpisodeOver(r.emitter.key, ctx.now(), budget.lastFailedAt);
       return 'delivered';
     }
     if (ctx.signal?.aborted) {
@@ -319,22 +322,23 @@ async function drainPages(ctx: Ctx, r: ResolvedEmitter, pages: PageStream, recor
         counts.lastError = `${r.destination.key} refused ${plural(refused, 'event')} in this run; the last: ${last.reason}${last.responseBody ? ` ${last.responseBody}` : ''}`.slice(0, 500);
       }
     }
-    const delivered = (handled?.sent ?? 0) > 0;
+    const answered = handled !== undefined && answerOf(handled) !== undefined;
     if (outcome.error !== undefined) {
       counts.failed += page.rows.length - (outcome.throughIndex + 1);
       counts.lastError = outcome.error;
       await records.settled();
       await next.catch(() => undefined);
       if (outcome.blocked) {
-        budget.since = null;
+        budget.block();
         await recordStop(ctx, r, budget, outcome.blocked.reason, outcome.blocked.blockedReason, outcome.blocked.status);
         return 'blocked';
       }
-      if (delivered) budget.deliveredThenFailed();
+      if (answered) budget.answeredThenFailed();
+      run.stuckOn = page.rows[outcome.throughIndex + 1]?.createdAt ?? null;
       await recordStop(ctx, r, budget, outcome.error, null);
       return 'partial';
     }
-    if (delivered) budget.delivered();
+    if (answered) budget.answered();
   }
 }
 
@@ -358,7 +362,7 @@ function alertsOf(e: EmitterDelivery): DeliveryAlert[] {
     out.push({
       emitterKey: e.emitterKey,
       kind: 'blocked',
-      message: `${at}: blocked: ${e.blockedReason ?? CREDENTIALS_REJECTED}${e.blockedSince ? ` since ${e.blockedSince}` : ''}; nothing was dead-lettered. Fix the destination's secret, then run \`linked deliver\`: it resumes where it stopped.`,
+      message: `${at}: blocked: ${e.blockedReason ?? CREDENTIALS_REJECTED}${e.blockedSince ? ` since ${e.blockedSince}` : ''}; the events it stopped at are kept, not dead-lettered. Fix the destination's secret, then run \`linked deliver\`: it resumes where it stopped.`,
     });
   }
   if (e.status === 'failed') out.push({ emitterKey: e.emitterKey, kind: 'failed', message: `${at}: failed: ${e.lastError ?? 'unknown error'}` });

@@ -1,7 +1,7 @@
 import { DeliveryHealthStore, type EmitterHealth } from '../state/delivery/health.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { emittersOf, readActivationModel, type ActivationModel } from './emitter-context.js';
-import { retryBudgetMs } from './send/budget.js';
+import { budgetEndsAt, retryBudgetMs } from './send/budget.js';
 
 export type { EmitterHealth } from '../state/delivery/health.js';
 
@@ -26,7 +26,8 @@ export async function readDeliveryHealth(
   const health = await new DeliveryHealthStore(wh, schema).emitters(list, now);
   return health.map((h) => {
     const destination = model.applied?.destination(h.destinationKey);
-    const ends = h.state === 'retrying' && h.failingSince && destination ? new Date(Date.parse(h.failingSince) + retryBudgetMs(destination)).toISOString() : null;
+    // The events it is stuck on are the oldest waiting: their budget runs from the later of the episode's start and their creation.
+    const ends = h.state === 'retrying' && h.failingSince && destination ? budgetEndsAt(new Date(h.failingSince), h.oldestPendingAt, retryBudgetMs(destination)).toISOString() : null;
     return { ...h, retryBudgetEndsAt: ends };
   });
 }

@@ -3,6 +3,7 @@ import type { Cursor, DeadLetterInput, RunCounts, SourceRow } from '../state/del
 import { messageIdPrefix, type BuiltPage } from './build-event.js';
 import type { ResolvedEmitter } from './emitter-context.js';
 import type { PageOutcome } from './send/batch.js';
+import { answerOf } from './send/budget.js';
 
 /** What a page's commit records: its handled prefix, through one row. */
 export interface HandledPrefix {
@@ -63,7 +64,7 @@ export class PageRecords {
         deadLetters: prefix.deadLetters,
         counts: prefix.counts,
         now: this.now(),
-        delivered: prefix.sent > 0,
+        answer: answerOf(prefix),
       });
       this.onCommitted?.(prefix.counts);
       return committed;

@@ -7,6 +7,7 @@ import type { Warehouse } from '../warehouse/types.js';
 import { eventBytes, MAX_EVENT_BYTES, type BuiltEvent, type SegmentEvent } from './build-event.js';
 import { destinationsOf, readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
 import { requestsOf } from './send/batch.js';
+import { answerOf } from './send/budget.js';
 import { Sender, type SenderOptions } from './send/sender.js';
 import { serialized } from './serial.js';
 
@@ -15,6 +16,8 @@ export interface ReplayOptions extends SenderOptions {
   model?: ActivationModel;
   /** Re-send dead letters even when a newer event of the same user and emitter was delivered since. */
   force?: boolean;
+  /** The clock of the record (replays, the emitter's last success). Default the system clock. */
+  now?: () => Date;
 }
 
 export interface ReplayResult {
@@ -63,7 +66,7 @@ export async function replayDeadLetters(wh: Warehouse, schema: string, filter: D
   const byEmitter = new Map<string, DeadLetterRow[]>();
   for (const l of toSend) byEmitter.set(l.emitterKey, [...(byEmitter.get(l.emitterKey) ?? []), l]);
 
-  const ctx: ReplayContext = { runId, sender, recorder, events, result };
+  const ctx: ReplayContext = { runId, sender, recorder, events, result, now: opts.now ?? (() => new Date()) };
   for (const [emitterKey, list] of byEmitter) {
     let r: ResolvedEmitter;
     try {
@@ -86,6 +89,7 @@ interface ReplayContext {
   /** The dead letters' events, as first built. */
   events: Map<number, unknown>;
   result: ReplayResult;
+  now: () => Date;
 }
 
 /**
@@ -107,7 +111,10 @@ async function replayEmitter(ctx: ReplayContext, r: ResolvedEmitter, letters: De
       ...res.sent.map((row) => ({ id: row.id, accepted: true as const })),
       ...res.deadLetters.map((d) => ({ id: d.row.id, accepted: false as const, reasonCode: d.reasonCode, reason: d.reason, httpStatus: d.httpStatus, responseBody: d.responseBody })),
     ];
-    if (outcomes.length > 0) await ctx.recorder.recordReplay(ctx.runId, r.destination.key, outcomes, new Date());
+    // The destination answered (not with a refusal of the credentials): the emitter's block and failure episode are over.
+    const answer = answerOf({ sent: res.sent.length, deadLetters: res.deadLetters });
+    const answered = answer === undefined ? undefined : { emitterKey: r.emitter.key, accepted: answer === 'accepted' };
+    if (outcomes.length > 0) await ctx.recorder.recordReplay(ctx.runId, r.destination.key, outcomes, ctx.now(), answered);
     result.replayed.push(...res.sent.map((row) => row.id));
     result.rejected.push(...res.deadLetters.map((d) => ({ id: d.row.id, reason: d.reason })));
     if (res.kind === 'gave_up') {

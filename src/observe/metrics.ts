@@ -46,7 +46,7 @@ export class DaemonMetrics {
   private readonly deadLettered = this.counter('linked_events_dead_lettered_total', 'Events moved to dead letters.', ['destination', 'emitter']);
   private readonly requestDuration = this.histogram('linked_destination_request_duration_seconds', "Latency of requests to destinations (HTTP, or the warehouse destination's insert), by outcome.", ['destination', 'outcome'], REQUEST_BUCKETS);
   private readonly blocked = this.gauge('linked_delivery_blocked', 'Emitters stopped until a person fixes something (credentials rejected, a secret not set): 1 each, labelled by the reason.', ['emitter', 'destination', 'reason']);
-  private readonly consecutiveFailures = this.gauge('linked_delivery_consecutive_failures', 'Failed delivery attempts of the emitter since it last delivered.', ['emitter', 'destination']);
+  private readonly consecutiveFailures = this.gauge('linked_delivery_consecutive_failures', 'Failed delivery attempts of the emitter in its current failure episode.', ['emitter', 'destination']);
   private readonly leaseHolder = this.gauge('linked_lease_holder', '1 for each live audience lease, labelled by its holder.', ['audience', 'holder']);
   private readonly stateRefreshed = this.gauge('linked_state_gauges_refreshed_timestamp_seconds', 'When the state gauges (members, outbox, leases, delivery health) were last read.');
   private readonly gcRemoved = this.counter('linked_gc_removed_rows_total', 'State rows the background collection removed, by area (outbox_rows, delivery_pages, runs, ...).', ['area']);

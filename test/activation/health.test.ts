@@ -88,9 +88,10 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
   });
 
   it('dead-letters events past the retry budget with the last answer, goes on, says so in status, and replays them once the destination recovers', async () => {
-    const c = clock();
     await setup({ retryBudgetMinutes: 30, batchSize: 4 });
     await insertOutbox(wh, users(6));
+    // Started after the events were committed, as a real clock is: their budget runs from their first failure.
+    const c = clock();
     answer = () => 503;
 
     const first = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
@@ -128,7 +129,7 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
     expect(fourth.emitters[0]).toMatchObject({ status: 'delivered', sent: 1, deadLettered: 0 });
     expect(deliveryVerdict(fourth)).toBe('delivered');
     expect(deliveryExitCode(fourth)).toBe(0);
-    const replay = await replayDeadLetters(wh, SCHEMA, { emitter: 'changes' }, FAST);
+    const replay = await replayDeadLetters(wh, SCHEMA, { emitter: 'changes' }, { ...FAST, now: c.now });
     expect(replay.replayed.sort((a, b) => a - b)).toEqual(letters.map((l) => l.id).sort((a, b) => a - b));
     expect(replay.skipped).toEqual([]);
     const healed = await readDeliveryHealth(wh, SCHEMA, { now: c.now() });
@@ -137,21 +138,126 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
   });
 
   it('keeps the budget of an event created during an outage from its creation: only events older than the budget go', async () => {
-    const c = clock();
     await setup({ retryBudgetMinutes: 60 });
     await insertOutbox(wh, users(2), 'run-1');
+    const c = clock();
+    const outage = c.now().toISOString();
     answer = () => 500;
     await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
     // Two hours into the outage, an event is committed; half an hour later only the old ones are past budget.
     c.advance(2 * HOUR);
-    await insertOutbox(wh, [{ kind: 'entered', profileId: 'u3', createdAt: c.now() }], 'run-2');
+    const u3Created = c.now();
+    await insertOutbox(wh, [{ kind: 'entered', profileId: 'u3', createdAt: u3Created }], 'run-2');
     c.advance(HOUR / 2);
     const s = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
-    expect(s.emitters[0]).toMatchObject({ status: 'partial', deadLettered: 2, failed: 1 });
-    expect((await listDeadLetters(wh, SCHEMA)).map((l) => l.userId).sort()).toEqual(['u1', 'u2']);
+    expect(s.emitters[0]).toMatchObject({ status: 'partial', deadLettered: 2, failed: 1, failingSince: outage });
+    const u3Ends = new Date(u3Created.getTime() + HOUR).toISOString();
+    // The event it now stops at was committed during the outage: its budget ends an hour after its creation.
+    expect(s.emitters[0].retryBudgetEndsAt).toBe(u3Ends);
+    expect(renderDeliverySummary(s)).toContain(`failing since ${outage}; retrying until ${u3Ends}, then dead letters`);
+    // Still the same outage: the episode goes on past the events dead-lettered.
+    expect(await readDeliveryHealth(wh, SCHEMA, { now: c.now() })).toMatchObject([{ state: 'retrying', failingSince: outage, retryBudgetEndsAt: u3Ends, consecutiveFailures: 4 }]);
+    const first = await listDeadLetters(wh, SCHEMA);
+    expect(first.map((l) => l.userId).sort()).toEqual(['u1', 'u2']);
+    for (const l of first) expect(l.reason).toContain(`(1 h) since ${outage}; last answer: hook: HTTP 500`);
     c.advance(HOUR);
     const later = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
     expect(later.emitters[0]).toMatchObject({ status: 'delivered', deadLettered: 1 });
+    // Its dead letter names when its budget started: its creation, not the outage's start.
+    expect((await listDeadLetters(wh, SCHEMA)).find((l) => l.userId === 'u3')!.reason).toContain(`(1 h) since ${u3Created.toISOString()}`);
+    // Nothing is stuck any more: the episode is over.
+    expect(await readDeliveryHealth(wh, SCHEMA, { now: c.now() })).toMatchObject([{ state: 'up_to_date', failingSince: null, consecutiveFailures: 0, retryBudgetEndsAt: null, lastError: null }]);
+  });
+
+  it('ends the failure episode when a pass dead-letters the events it was stuck on: a later event gets its whole budget from its own first failure', async () => {
+    await setup({ retryBudgetMinutes: 1, trigger: 'audience_membership_changed', batch: false });
+    await insertOutbox(wh, [{ kind: 'exited', profileId: 'u1' }]);
+    const c = clock();
+    const outage = c.now().toISOString();
+    answer = () => 500;
+    expect((await deliverAll(wh, SCHEMA, { ...FAST, now: c.now })).emitters[0]).toMatchObject({ status: 'partial', failingSince: outage, consecutiveFailures: 3 });
+
+    c.advance(61_000);
+    const expired = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
+    expect(expired.emitters[0]).toMatchObject({ status: 'delivered', deadLettered: 1, deadLetteredBy: { RETRY_BUDGET_EXHAUSTED: 1 }, consecutiveFailures: 0, failingSince: null });
+    const over = await readDeliveryHealth(wh, SCHEMA, { now: c.now() });
+    expect(over).toMatchObject([{ state: 'up_to_date', failingSince: null, consecutiveFailures: 0, lastError: null, lastHttpStatus: null, deadLetters: 1 }]);
+    expect(over[0].lastFailureAt).toBe(c.now().toISOString());
+    expect(renderDeliveryHealth(over)).toMatch(/changes -> hook\s+up to date\s+0\s+-\s+-\s+0\s+1\n/);
+
+    // New changes while nothing is failing; no delivery for longer than the budget.
+    answer = () => 200;
+    c.advance(10_000);
+    await insertOutbox(wh, [{ kind: 'entered', profileId: 'u2', createdAt: c.now() }], 'run-2');
+    c.advance(62_000);
+    const waiting = await readDeliveryHealth(wh, SCHEMA, { now: c.now() });
+    expect(waiting).toMatchObject([{ state: 'pending', pending: 1, failingSince: null, retryBudgetEndsAt: null }]);
+    expect(renderDeliveryHealth(waiting)).not.toContain('go to dead letters');
+
+    // One 500 per event, then 200: a fresh budget, so the event is retried and delivered.
+    const failedOnce = new Set<string>();
+    answer = (body) => (failedOnce.has(body.messageId) ? 200 : (failedOnce.add(body.messageId), 500));
+    const before = server.requests.length;
+    const s = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
+    expect(s.emitters[0]).toMatchObject({ status: 'delivered', sent: 1, deadLettered: 0, retries: 1 });
+    expect(server.requests.length - before).toBe(2);
+    expect(await listDeadLetters(wh, SCHEMA)).toHaveLength(1);
+    expect(await readDeliveryHealth(wh, SCHEMA, { now: c.now() })).toMatchObject([{ state: 'up_to_date', failingSince: null, consecutiveFailures: 0 }]);
+  });
+
+  it('a pass that dead-letters what failed before resets the failure count', async () => {
+    await setup();
+    await insertOutbox(wh, users(2));
+    const c = clock();
+    answer = () => 500;
+    expect((await deliverAll(wh, SCHEMA, { ...FAST, now: c.now })).emitters[0]).toMatchObject({ status: 'partial', consecutiveFailures: 3 });
+    answer = () => 400;
+    c.advance(60_000);
+    const refused = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
+    expect(refused.emitters[0]).toMatchObject({ status: 'delivered', deadLettered: 2, deadLetteredBy: { DESTINATION_REJECTED: 2 }, consecutiveFailures: 0 });
+    const health = await readDeliveryHealth(wh, SCHEMA, { now: c.now() });
+    expect(health).toMatchObject([{ state: 'up_to_date', consecutiveFailures: 0, failingSince: null, lastError: null, lastHttpStatus: null, lastSuccessAt: null, deadLetters: 2 }]);
+    expect(renderDeliveryHealth(health)).toMatch(/changes -> hook\s+up to date\s+0\s+-\s+-\s+0\s+2\n/);
+  });
+
+  it('any answer other than a refusal of the credentials ends a block: events refused for themselves, an accepted replay, a pass with nothing stuck', async () => {
+    await setup({ batchSize: 3 });
+    await insertOutbox(wh, users(4));
+    const c = clock();
+    const blockedState = async () => (await readDeliveryHealth(wh, SCHEMA, { now: c.now() }))[0];
+    answer = () => 401;
+    expect((await deliverAll(wh, SCHEMA, { ...FAST, now: c.now })).emitters[0]).toMatchObject({ status: 'blocked', blockedReason: 'credentials rejected' });
+
+    // The credentials are accepted now, but every event is refused for itself: dead letters, and the block is over.
+    answer = () => 400;
+    c.advance(60_000);
+    const refused = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
+    expect(refused.emitters[0]).toMatchObject({ status: 'delivered', deadLettered: 4, blockedReason: null, consecutiveFailures: 0 });
+    expect(await blockedState()).toMatchObject({ state: 'up_to_date', blockedReason: null, blockedSince: null, consecutiveFailures: 0, lastError: null, deadLetters: 4 });
+
+    // Blocked again with new events waiting beside the dead letters: the note speaks of the waiting events only.
+    await insertOutbox(wh, users(2), 'run-2');
+    answer = () => 401;
+    c.advance(60_000);
+    expect((await deliverAll(wh, SCHEMA, { ...FAST, now: c.now })).emitters[0]).toMatchObject({ status: 'blocked' });
+    const shown = renderDeliveryHealth(await readDeliveryHealth(wh, SCHEMA, { now: c.now() }));
+    expect(shown).toMatch(/changes -> hook\s+blocked: credentials rejected\s+2\s/);
+    expect(shown).toContain('its 2 waiting events are kept, not dead-lettered. Fix the destination\'s credentials, then `linked deliver` resumes where it stopped.');
+    expect(shown).toContain('changes: 4 dead letters');
+    expect(shown).not.toContain('nothing is dead-lettered');
+
+    // An accepted replay is an answer too: the block is over, and it is the emitter's last success.
+    answer = () => 200;
+    c.advance(60_000);
+    expect(await replayDeadLetters(wh, SCHEMA, { emitter: 'changes' }, { ...FAST, now: c.now })).toMatchObject({ pending: [], rejected: [] });
+    expect(await blockedState()).toMatchObject({ state: 'pending', pending: 2, blockedReason: null, blockedSince: null, consecutiveFailures: 0, lastSuccessAt: c.now().toISOString(), deadLetters: 0 });
+
+    // A block left on a record whose events have all left the cursor: a pass with nothing to send ends it.
+    expect((await deliverAll(wh, SCHEMA, { ...FAST, now: c.now })).emitters[0]).toMatchObject({ status: 'delivered', sent: 2 });
+    await wh.query(`UPDATE ${SCHEMA}.delivery_health SET blocked_reason = 'credentials rejected', blocked_since = last_success_at, consecutive_failures = 2`);
+    const empty = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
+    expect(deliveryExitCode(empty)).toBe(0);
+    expect(await blockedState()).toMatchObject({ state: 'up_to_date', blockedReason: null, consecutiveFailures: 0 });
   });
 
   it('blocks on refused credentials without dead-lettering, then resumes where it stopped once they are fixed', async () => {

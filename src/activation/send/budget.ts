@@ -13,20 +13,50 @@ export interface FailedAnswer {
 }
 
 /**
- * The retry budget of one emitter's delivery. The budget runs from the first failed attempt of
- * the events at the emitter's cursor (`since`, kept in the delivery health across runs and
- * restarts) until a success moves the cursor. An event queued behind them counts from the later
- * of `since` and its own creation, so a destination down for a day dead-letters events as they
- * pass their budget instead of granting each page a fresh one, and a recent event still gets its
- * whole budget.
+ * When an event's retry budget ends: it runs from the later of the failure episode's start and the
+ * event's creation (an event committed during an outage gets its whole budget, and no more).
+ */
+export function budgetEndsAt(since: Date, createdAt: string | null, budgetMs: number): Date {
+  return new Date(budgetStart(since, createdAt).getTime() + budgetMs);
+}
+
+function budgetStart(since: Date, createdAt: string | null): Date {
+  const created = createdAt === null ? Number.NaN : Date.parse(createdAt);
+  return Number.isNaN(created) || created <= since.getTime() ? since : new Date(created);
+}
+
+/**
+ * What a handled prefix of events tells of the destination: it answered them (accepted some, or
+ * refused them for themselves with a 4xx other than a credentials refusal), or it did not (events
+ * dead-lettered past their budget or too large to send). An answer says the destination works and
+ * accepts the caller: it ends a failure episode and any block.
+ */
+export function answerOf(handled: { sent: number; deadLetters: readonly { reasonCode: string }[] }): 'accepted' | 'refused' | undefined {
+  if (handled.sent > 0) return 'accepted';
+  return handled.deadLetters.some((d) => d.reasonCode === 'DESTINATION_REJECTED') ? 'refused' : undefined;
+}
+
+/**
+ * The failure episode of one emitter's delivery and its retry budget: the one place that decides
+ * when an episode starts and when it ends. It starts at the first failed attempt of the events at
+ * the emitter's cursor (`since`, kept in the delivery health across runs and restarts). It ends
+ * when the destination answers (`answered`: events accepted, or refused for themselves), or when a
+ * pass reaches the end of the emitter's events with nothing left stuck (`drained`: the events it
+ * was counting for were dead-lettered). While the destination stays down, events queued behind
+ * the ones dead-lettered stay in the same episode and count from the later of `since` and their
+ * own creation, so a destination down for a day dead-letters events as they pass their budget
+ * instead of granting each page a fresh one; once the episode is over, the next event gets its
+ * whole budget from its own first failure.
  */
 export class RetryBudget {
-  /** Failed attempts since the emitter last delivered (across runs). */
+  /** Failed attempts of the current failure episode (across runs). */
   consecutiveFailures: number;
   /** The first failed attempt of the page being sent, if any, and the page's failed attempts. */
   pageFirstFailure: Date | null = null;
   pageFailures = 0;
   last: FailedAnswer | undefined;
+  /** The last failed attempt of this pass, if any (a refusal of the credentials included). */
+  lastFailedAt: Date | null = null;
 
   constructor(
     readonly budgetMs: number,
@@ -36,6 +66,8 @@ export class RetryBudget {
     consecutiveFailures: number,
     /** Called when a failure starts the budget, to persist it at once. */
     private readonly onStart?: (since: Date) => void,
+    /** The emitter was blocked when the pass started (credentials refused, a secret not set). */
+    public blocked = false,
   ) {
     this.consecutiveFailures = consecutiveFailures;
   }
@@ -46,6 +78,7 @@ export class RetryBudget {
     this.consecutiveFailures += 1;
     this.pageFailures += 1;
     this.last = answer;
+    this.lastFailedAt = at;
     this.pageFirstFailure ??= at;
     if (this.since === null) {
       this.since = at;
@@ -59,6 +92,13 @@ export class RetryBudget {
     this.consecutiveFailures += 1;
     this.pageFailures += 1;
     this.last = answer;
+    this.lastFailedAt = this.now();
+  }
+
+  /** The pass stopped on a block: no budget runs while the emitter waits for a person. */
+  block(): void {
+    this.since = null;
+    this.blocked = true;
   }
 
   startPage(): void {
@@ -66,39 +106,55 @@ export class RetryBudget {
     this.pageFailures = 0;
   }
 
-  /** A page delivered events: the failure the emitter was stuck on is over. */
-  delivered(): void {
+  /** The destination answered the page's events (`answerOf`): the failure episode and any block are over. */
+  answered(): void {
     this.since = null;
     this.consecutiveFailures = 0;
+    this.blocked = false;
   }
 
   /**
-   * A page delivered events and then stopped on a failure: the budget of the events it stopped
-   * at runs from the page's first failed attempt.
+   * The destination answered some of the page's events and then the page stopped on a failure: a
+   * new episode, whose budget runs from the page's first failed attempt.
    */
-  deliveredThenFailed(): void {
+  answeredThenFailed(): void {
+    this.blocked = false;
     this.since = this.pageFirstFailure ?? this.now();
     this.consecutiveFailures = this.pageFailures;
   }
 
+  /**
+   * The pass reached the end of the emitter's events with nothing stuck: the events the episode
+   * was counting for left the cursor (sent or dead-lettered), so the episode and any block are
+   * over. True when there was one to end, which the emitter's health must then record.
+   */
+  drained(): boolean {
+    const open = this.since !== null || this.consecutiveFailures > 0 || this.blocked;
+    this.answered();
+    return open;
+  }
+
+  /** When the events at `createdAt` reach their budget; null outside a failure episode. */
+  endsAt(createdAt: string | null): Date | null {
+    return this.since === null ? null : budgetEndsAt(this.since, createdAt, this.budgetMs);
+  }
+
   /** How many leading events of `chunk` are past their budget at `at` (events are in creation order). */
   expiredCount(chunk: readonly BuiltEvent[], at: Date): number {
-    if (this.since === null) return 0;
-    const since = this.since.getTime();
     let n = 0;
     for (const e of chunk) {
-      const created = Date.parse(e.row.createdAt);
-      const start = Number.isNaN(created) ? since : Math.max(since, created);
-      if (at.getTime() - start < this.budgetMs) break;
+      const ends = this.endsAt(e.row.createdAt);
+      if (ends === null || at.getTime() < ends.getTime()) break;
       n += 1;
     }
     return n;
   }
 
-  /** The dead letters' reason for events past their budget. */
-  exhaustedReason(destinationKey: string): string {
+  /** The dead letter's reason for an event past its budget: the budget and when it started for that event. */
+  exhaustedReason(destinationKey: string, e: BuiltEvent): string {
     const last = this.last ? `; last answer: ${this.last.reason}` : '';
-    return `${destinationKey} kept failing for longer than its retry budget (${formatMinutes(this.budgetMs / 60_000)}) since ${this.since?.toISOString() ?? 'now'}${last}`.slice(0, 1000);
+    const start = this.since === null ? 'now' : budgetStart(this.since, e.row.createdAt).toISOString();
+    return `${destinationKey} kept failing for longer than its retry budget (${formatMinutes(this.budgetMs / 60_000)}) since ${start}${last}`.slice(0, 1000);
   }
 }
 

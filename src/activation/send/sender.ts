@@ -138,8 +138,9 @@ export class Sender {
         const at = budget.failed({ status: outcome.status, body: outcome.body ?? null, reason });
         const expired = budget.expiredCount(chunk, at);
         if (expired > 0) {
-          const why = budget.exhaustedReason(r.destination.key);
-          const deadLetters = chunk.slice(0, expired).map((c) => deadLetter(r, c, 'RETRY_BUDGET_EXHAUSTED', why, outcome.status, outcome.body ?? null));
+          const deadLetters = chunk
+            .slice(0, expired)
+            .map((c) => deadLetter(r, c, 'RETRY_BUDGET_EXHAUSTED', budget.exhaustedReason(r.destination.key, c), outcome.status, outcome.body ?? null));
           if (expired === chunk.length) return { kind: 'handled', sent: [], deadLetters };
           return { kind: 'gave_up', reason, firstUnhandledId: chunk[expired].row.id, sent: [], deadLetters };
         }

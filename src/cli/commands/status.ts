@@ -55,7 +55,10 @@ export function renderDeliveryHealth(health: EmitterHealthView[]): string {
   const notes: string[] = [];
   for (const h of health) {
     if (h.state === 'blocked') {
-      notes.push(`  ${h.emitterKey}: blocked since ${short(h.blockedSince)} (${h.lastError ?? h.blockedReason}); nothing is dead-lettered. Fix the secret, then \`linked deliver\` resumes where it stopped.`);
+      // A block dead-letters nothing, but dead letters of earlier passes may stand beside it: the note speaks only of the waiting events.
+      const fix = h.blockedReason?.startsWith('secret ') ? 'Set the secret' : "Fix the destination's credentials";
+      const waiting = h.pending > 0 ? `its ${formatCount(h.pending)} waiting event${h.pending === 1 ? '' : 's'} are kept, not dead-lettered` : 'no events are waiting';
+      notes.push(`  ${h.emitterKey}: blocked since ${short(h.blockedSince)} (${h.lastError ?? h.blockedReason}); ${waiting}. ${fix}, then \`linked deliver\` resumes where it stopped.`);
     } else if (h.state === 'retrying') {
       notes.push(`  ${h.emitterKey}: failing since ${short(h.failingSince)} (${h.lastError ?? 'no answer'}); the events it is stuck on go to dead letters at ${short(h.retryBudgetEndsAt)}.`);
     }

@@ -39,14 +39,14 @@ export interface HealthRecord {
   destinationKey: string;
   lastSuccessAt: string | null;
   lastFailureAt: string | null;
-  /** Failed attempts since the emitter last delivered. */
+  /** Failed attempts of the current failure episode (0 once an answer or a drained pass ended it). */
   consecutiveFailures: number;
-  /** The first failed attempt of the events at the cursor: where the retry budget runs from. */
+  /** The first failed attempt of the events at the cursor: where the retry budget runs from; null outside a failure episode. */
   failingSince: string | null;
   /** Why the emitter is stopped without it being the events' fault ("credentials rejected", "secret HOOK_TOKEN not set"). */
   blockedReason: string | null;
   blockedSince: string | null;
-  /** The error of the failure the emitter is stopped on; null once a success came after it. */
+  /** The error of the failure the emitter is stopped on; null once its episode is over. */
   lastError: string | null;
   lastHttpStatus: number | null;
 }
@@ -86,19 +86,27 @@ const COLUMNS = [
 
 const timestamp = (d: Date | null): Expr => (d === null ? NULL : cast(param(d.toISOString()), 'TIMESTAMP'));
 
+/** The destination answered an emitter's events: accepted some, or refused them for themselves (not the credentials). */
+export interface DestinationAnswer {
+  emitterKey: string;
+  at: Date;
+  accepted: boolean;
+}
+
+/** What ends a failure episode and any block: the episode's start, its count, the block and its error. */
+const EPISODE_OVER = { consecutive_failures: lit(0), failing_since: NULL, blocked_reason: NULL, blocked_since: NULL, last_error: NULL, last_http_status: NULL };
+
 /**
- * The success part of a page's commit, in its transaction: the emitters delivered, so the failure
- * each was stuck on, its count, any block and its error are over (`last_failure_at` keeps when the
- * last one was). One statement for the emitters of the pages committed together.
+ * The health part of a page's commit (or a replay's record), in its transaction: the destination
+ * answered each emitter's events, so the failure episode each was in and any block are over
+ * (`last_failure_at` keeps when the last failure was); an acceptance is the emitter's last
+ * success. One statement for the emitters of the pages committed together.
  */
-export function deliveredUpdate(t: StateTables, delivered: readonly { emitterKey: string; at: Date }[]): Update {
-  const rows = delivered.map((d) => eq(ref('emitter_key'), param(d.emitterKey)));
-  const at = perRow(rows, delivered.map((d) => timestamp(d.at)));
-  return update(
-    t.delivery_health,
-    { last_success_at: at, consecutive_failures: lit(0), failing_since: NULL, blocked_reason: NULL, blocked_since: NULL, last_error: NULL, last_http_status: NULL, updated_at: at },
-    or(...rows),
-  );
+export function answeredUpdate(t: StateTables, answers: readonly DestinationAnswer[]): Update {
+  const rows = answers.map((d) => eq(ref('emitter_key'), param(d.emitterKey)));
+  const at = perRow(rows, answers.map((d) => timestamp(d.at)));
+  const lastSuccess = perRow(rows, answers.map((d) => (d.accepted ? timestamp(d.at) : ref('last_success_at'))));
+  return update(t.delivery_health, { ...EPISODE_OVER, last_success_at: lastSuccess, updated_at: at }, or(...rows));
 }
 
 /** The delivery health of each emitter: its record across runs, and its outbox backlog and dead letters read on demand. */
@@ -158,6 +166,16 @@ export class DeliveryHealthStore extends DeliveryStore {
       last_http_status: param(f.httpStatus),
       updated_at: timestamp(f.at),
     };
+    await this.run(update(this.t.delivery_health, set, eq(ref('emitter_key'), param(emitterKey))));
+  }
+
+  /**
+   * Records that the emitter's failure episode ended without an answer from the destination: a
+   * pass reached the end of its events with nothing stuck (the events it was failing on were
+   * dead-lettered). `lastFailureAt` is the pass's last failed attempt, if it made any.
+   */
+  async recordEpisodeOver(emitterKey: string, at: Date, lastFailureAt: Date | null): Promise<void> {
+    const set: Record<string, Expr> = { ...EPISODE_OVER, last_failure_at: coalesce(timestamp(lastFailureAt), ref('last_failure_at')), updated_at: timestamp(at) };
     await this.run(update(this.t.delivery_health, set, eq(ref('emitter_key'), param(emitterKey))));
   }
 

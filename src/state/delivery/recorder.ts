@@ -28,7 +28,7 @@ import type { EventEmitter } from '../../model/emitter.js';
 import { holderId, holderIsDead } from '../control/holder.js';
 import { DeliveryStore, numberOf } from './columns.js';
 import { CursorStore } from './cursors.js';
-import { deliveredUpdate } from './health.js';
+import { answeredUpdate } from './health.js';
 import { outboxSelection } from './selection.js';
 import type { Cursor, DeadLetterInput, RunCounts, SourceRow } from './types.js';
 
@@ -47,8 +47,11 @@ export interface PageCommit {
   deadLetters: DeadLetterInput[];
   counts: RunCounts;
   now: Date;
-  /** The prefix holds events the destination accepted: the emitter's health records the success. */
-  delivered?: boolean;
+  /**
+   * The destination answered the prefix's events (accepted some, or refused them for themselves):
+   * the emitter's failure episode and any block are over, and an acceptance is its last success.
+   */
+  answer?: 'accepted' | 'refused';
 }
 
 /** A delivery run about to start, as `startRuns` records it. */
@@ -179,8 +182,8 @@ export class DeliveryRecorder extends DeliveryStore {
       await cursors.advance(next.map((cursor, i) => ({ cursor, at: commits[i].now.toISOString() })));
       const rows = commits.map((c) => runRow(c.runId, c.emitter.key));
       await record.run(update(this.t.delivery_runs, countsSet(rows, commits.map((c) => c.counts)), or(...rows)));
-      const delivered = commits.filter((c) => c.delivered);
-      if (delivered.length > 0) await record.run(deliveredUpdate(this.t, delivered.map((c) => ({ emitterKey: c.emitter.key, at: c.now }))));
+      const answered = commits.filter((c) => c.answer !== undefined);
+      if (answered.length > 0) await record.run(answeredUpdate(this.t, answered.map((c) => ({ emitterKey: c.emitter.key, at: c.now, accepted: c.answer === 'accepted' }))));
       return next;
     });
   }
@@ -293,9 +296,11 @@ export class DeliveryRecorder extends DeliveryStore {
 
   /**
    * Records what a replay of dead letters came to, in one transaction: an accepted one is marked
-   * replayed and its delivery recorded under `runId`; a refused one keeps the new answer.
+   * replayed and its delivery recorded under `runId`; a refused one keeps the new answer. Given
+   * `answered` (the destination answered the emitter's events, not only dead-lettered them past a
+   * budget), the emitter's health records the answer as a page's commit does.
    */
-  async recordReplay(runId: string, destinationKey: string, outcomes: readonly ReplayOutcome[], now: Date): Promise<void> {
+  async recordReplay(runId: string, destinationKey: string, outcomes: readonly ReplayOutcome[], now: Date, answered?: { emitterKey: string; accepted: boolean }): Promise<void> {
     const at = timestamp(now.toISOString());
     const byId = (id: number) => eq(ref('id'), param(id));
     const replayCount = arith('+', ref('replay_count'), lit(1));
@@ -344,6 +349,7 @@ export class DeliveryRecorder extends DeliveryStore {
           ),
         );
       }
+      if (answered) await s.run(answeredUpdate(this.t, [{ ...answered, at: now }]));
     });
   }
 }
