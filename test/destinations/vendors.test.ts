@@ -74,7 +74,7 @@ describe('vendors as they answer (partial failures, missing values, ids, dates)'
     expect(summary).toMatchObject({ sent: 2, deadLettered: 1, failed: 0 });
     const dl = await deadLetters();
     expect(dl).toHaveLength(1);
-    expect(dl[0]).toMatchObject({ user_id: 'u2', http_status: 400, reason: "Braze: 'name' is required", reason_code: 'DESTINATION_REJECTED' });
+    expect(dl[0]).toMatchObject({ user_id: 'u2', http_status: 201, reason: "Braze: 'name' is required", reason_code: 'DESTINATION_REJECTED' });
     expect(JSON.parse(dl[0].response_body)).toMatchObject({ input_array: 'events' });
     // The delivery log (what `status` and `deliveries --runs` read) counts them too.
     const runs = await wh.query<{ sent: unknown; dead_lettered: unknown; status: string }>(`SELECT sent, dead_lettered, status FROM "${SCHEMA}".delivery_runs WHERE run_id = ?`, [summary.runId]);
@@ -102,6 +102,19 @@ describe('vendors as they answer (partial failures, missing values, ids, dates)'
     for (const kept of [JSON.stringify(summary), JSON.stringify(dl), JSON.stringify(runs.rows)]) expect(kept).not.toContain(key);
   });
 
+  it('an event whose mapped payload fails the action\'s schema is dead-lettered with no HTTP status: no request carried it', async () => {
+    // Braze requires the event name; u0 has no email to name it by.
+    const named = [{ key: 'entered', trigger: 'audience_entered', enrich: { traits: ['email'] }, mapping: { name: { '@path': '$.properties.email' } } }];
+    const summary = await run('braze', (_req, _n, res) => json(res, 201, { message: 'success' }), named, [
+      { kind: 'entered' as const, profileId: 'u0' },
+      { kind: 'entered' as const, profileId: 'u1' },
+    ]);
+    expect(summary).toMatchObject({ sent: 1, deadLettered: 1 });
+    const [dl] = await deadLetters();
+    expect(dl).toMatchObject({ user_id: 'u0', http_status: null, reason_code: 'DESTINATION_REJECTED' });
+    expect(dl.reason).toMatch(/name/);
+  });
+
   it('Iterable: failCount / failedUpdates dead-letter the users they list, by email or userId', async () => {
     const summary = await run(
       'iterable',
@@ -122,8 +135,8 @@ describe('vendors as they answer (partial failures, missing values, ids, dates)'
     expect(summary).toMatchObject({ sent: 1, deadLettered: 2 });
     const dl = await deadLetters();
     expect(dl.map((d) => [d.user_id, d.reason, d.http_status])).toEqual([
-      ['u2', 'Iterable: conflictEmails', 400],
-      ['u3', 'Iterable: notFoundUserIds', 400],
+      ['u2', 'Iterable: conflictEmails', 200],
+      ['u3', 'Iterable: notFoundUserIds', 200],
     ]);
   });
 
@@ -138,7 +151,8 @@ describe('vendors as they answer (partial failures, missing values, ids, dates)'
       threeEntered,
     );
     expect(summary).toMatchObject({ sent: 2, deadLettered: 1 });
-    expect((await deadLetters()).map((d) => [d.user_id, d.reason])).toEqual([['u3', 'Customer.io: invalid: name: name must be shorter than 100 characters']]);
+    // The status Customer.io answered (207), not one made up for the item.
+    expect((await deadLetters()).map((d) => [d.user_id, d.reason, d.http_status])).toEqual([['u3', 'Customer.io: invalid: name: name must be shorter than 100 characters', 207]]);
   });
 
   // Every destination: a profile without email sends no email, so the vendor keeps the one it has.

@@ -13,8 +13,12 @@ import { isHTTPError } from '../actions-core.js';
 /** What became of one event of a request. */
 export type EventOutcome =
   | { kind: 'sent'; status: number }
-  /** The destination (or the action's payload validation) refused it: dead-letter, do not retry. */
-  | { kind: 'rejected'; status: number; reason: string; body: string };
+  /**
+   * The destination (or the action's payload validation) refused it: dead-letter, do not retry.
+   * `httpStatus` is the status of the answer that refused it (a 2xx for a vendor's per-item error
+   * inside a batch answer); null when no request was made for it (its payload failed validation).
+   */
+  | { kind: 'rejected'; httpStatus: number | null; reason: string; body: string };
 
 /** What became of one request. */
 export type SendOutcome =

@@ -1,5 +1,5 @@
 import type { Destination } from '../../model/destination.js';
-import { newActionsDestination, type CoreDestination } from '../actions-core.js';
+import { newActionsDestination, PAYLOAD_VALIDATION_FAILED, type CoreDestination } from '../actions-core.js';
 import type { SegmentEvent } from '../build-event.js';
 import { adapterOf, type ActionChoice } from '../destinations/index.js';
 import { redactSecrets } from '../../secrets.js';
@@ -46,12 +46,15 @@ export class ActionRunner {
     const timer = setTimeout(() => controller.abort(new TimeoutAbort(options.timeoutMs)), options.timeoutMs);
     try {
       const nodes = await core.executeBatch(choice.action, { events: [...events], mapping: choice.mapping, settings, signal: controller.signal });
+      const answer = core.responses[core.responses.length - 1];
       const out: EventOutcome[] = events.map((_, i) => {
         const n = nodes[i];
-        if (!n) return { kind: 'rejected', status: 500, reason: 'The action returned no result for this event.', body: '' };
+        if (!n) return { kind: 'rejected', httpStatus: answer?.status ?? null, reason: 'The action returned no result for this event.', body: '' };
         if (n.status >= 200 && n.status < 300) return { kind: 'sent', status: n.status };
+        // A node's status classifies the item (4xx refused); what the destination answered is the batch's status.
+        const httpStatus = n.errortype === PAYLOAD_VALIDATION_FAILED ? null : (answer?.status ?? null);
         // The vendor's message for one item can quote what it refused, a key included.
-        return { kind: 'rejected', status: n.status, reason: n.errormessage === undefined ? `HTTP ${n.status}` : redactSecrets(n.errormessage), body: bodyText(n.body) };
+        return { kind: 'rejected', httpStatus, reason: n.errormessage === undefined ? `HTTP ${n.status}` : redactSecrets(n.errormessage), body: bodyText(n.body) };
       });
       // A per-event credentials refusal blocks, and a per-event retryable status (a multistatus
       // 5xx / 429) retries, the whole request.
@@ -59,8 +62,7 @@ export class ActionRunner {
       if (refusedCaller) return { kind: 'blocked', status: refusedCaller.status, reason: `HTTP ${refusedCaller.status}`, body: bodyText(refusedCaller.body) };
       const retryable = nodes.find((n) => n && isRetryableStatus(n.status));
       if (retryable) return { kind: 'retry', status: retryable.status, retryAfterMs: undefined, reason: `HTTP ${retryable.status}`, body: bodyText(retryable.body) };
-      const last = core.responses[core.responses.length - 1];
-      if (last && options.onResponse) options.onResponse({ status: last.status, url: last.request?.url, body: redactSecrets(last.content ?? '') });
+      if (answer && options.onResponse) options.onResponse({ status: answer.status, url: answer.request?.url, body: redactSecrets(answer.content ?? '') });
       return { kind: 'done', events: out };
     } catch (e) {
       return classifyError(e, options.onResponse);

@@ -114,7 +114,7 @@ export class Sender {
         const deadLetters: DeadLetterInput[] = [];
         outcome.events.forEach((o, i) => {
           if (o.kind === 'sent') sent.push(chunk[i].row);
-          else deadLetters.push(deadLetter(r, chunk[i], 'DESTINATION_REJECTED', o.reason, o.status, o.body));
+          else deadLetters.push(deadLetter(r, chunk[i], 'DESTINATION_REJECTED', o.reason, o.httpStatus, o.body));
         });
         return { kind: 'handled', sent, deadLetters };
       }
