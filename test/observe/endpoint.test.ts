@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,6 +10,7 @@ import { writeManifest } from '../plan/fixtures.js';
 import { json, startServer, type TestServer } from '../activation/helpers.js';
 import { parseMetrics } from './prometheus.js';
 import { openMigratedDuckDb } from '../support/migrated-file.js';
+import { freePort } from '../controller/daemon-project.js';
 
 /*
  * `linked run --listen` as a platform team runs it: a real process on a real DuckDB file, its
@@ -26,14 +26,6 @@ let base: string;
 const lines: string[] = [];
 let stderr = '';
 let hook: TestServer;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Resolves when a log line satisfies `test` (the process writes one JSON line per record). */
 function waitForLine(test: (record: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
