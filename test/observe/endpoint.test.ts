@@ -130,7 +130,7 @@ describe('linked run --listen / --log-format json', () => {
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   }, 60_000);
 
-  it('logs one JSON line per record, none holding the secret, nothing else even when ticks outlast the interval; SIGTERM stops it cleanly', async () => {
+  it('logs one JSON line per record, none holding the secret, nothing else even when ticks outlast the interval; SIGTERM is logged and stops it cleanly', async () => {
     // The secret was in use: delivery sent it to the destination, and logged the refusal.
     for (let i = 0; i < 300 && hook.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(hook.requests[0]?.headers.authorization).toBe(CANARY);
@@ -160,6 +160,10 @@ describe('linked run --listen / --log-format json', () => {
       expect(l).not.toContain(CANARY);
     }
     expect(stderr).not.toContain(CANARY);
-    expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(expect.arrayContaining(['listening', 'started', 'run', 'stopped']));
+    const msgs = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(msgs).toEqual(expect.arrayContaining(['listening', 'started', 'run', 'stopping', 'stopped']));
+    // The drain's start is on record before its end.
+    expect(JSON.parse(lines[msgs.indexOf('stopping')]!)).toMatchObject({ level: 'info', signal: 'SIGTERM' });
+    expect(msgs.indexOf('stopping')).toBeLessThan(msgs.indexOf('stopped'));
   }, 30_000);
 });
