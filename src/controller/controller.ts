@@ -271,6 +271,9 @@ export class Controller {
   }
 
   private async safeTick() {
+    // A firing during a tick leaves it to finish (tick() would join it): its failure is logged
+    // once, by the firing that started it.
+    if (this.ticking) return;
     try {
       await this.tick('schedule');
     } catch (e) {
