@@ -255,9 +255,10 @@ export class Controller {
     this.task = cron.schedule(`*/${this.tickSeconds} * * * * *`, () => this.safeTick(), {
       name: 'linked-controller',
       timezone: 'UTC',
-      // tick() never overlaps itself (a firing during a tick joins it), so node-cron's overlap
-      // prevention is not needed: it would write a coloured warning to stderr at every firing a
-      // long compute spans. A firing missed while the event loop was busy is made up by the next.
+      // Ticks never overlap (safeTick skips a firing while a tick is in flight), so node-cron's
+      // overlap prevention is not needed: it would write a coloured warning to stderr at every
+      // firing a long compute spans. A firing missed while the event loop was busy is made up by
+      // the next.
       suppressMissedWarning: true,
       // Whatever else it has to say goes through the daemon's log (JSON with --log-format json).
       logger: {

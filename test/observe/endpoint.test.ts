@@ -135,7 +135,7 @@ describe('linked run --listen / --log-format json', () => {
     for (let i = 0; i < 300 && hook.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(hook.requests[0]?.headers.authorization).toBe(CANARY);
     // Another process holds the file for a few seconds: the tick waiting for it spans several
-    // firings of the one-second schedule, which join it without a word.
+    // firings of the one-second schedule, which pass without a word.
     const db = join(dir, 'w.duckdb');
     const held = await whileWaiting(waitersDirFor(db), () => openDuckDb(db));
     const ticked = lines.length;
