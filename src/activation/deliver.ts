@@ -9,7 +9,7 @@ import { SharedTraitReads } from './enrich/shared-traits.js';
 import { SharedBookkeeping } from './shared-bookkeeping.js';
 import { PageStream, readSize } from './page-stream.js';
 import { EmitterReader, type SourcePage } from './read.js';
-import { handledPrefix, PageRecords } from './record.js';
+import { handledPrefix, PageRecords, type PageCounts } from './record.js';
 import { sendPage } from './send/batch.js';
 import { answerOf, formatMinutes, RetryBudget, retryBudgetMs } from './send/budget.js';
 import { CREDENTIALS_REJECTED } from './send/classify.js';
@@ -66,12 +66,19 @@ export interface DeliverOptions {
   skipWhenEmpty?: boolean;
 }
 
+/** After a committed page of one emitter's delivery run. */
 export interface DeliveryProgress {
   emitterKey: string;
   destinationKey: string;
+  /** The run's counts so far. */
   sent: number;
   deadLettered: number;
   failed: number;
+  /**
+   * What this page added to them. An observer counting batches reads these, never a difference
+   * of the totals: totals restart with each run, and one kept across runs would go negative.
+   */
+  page: PageCounts;
 }
 
 /**
@@ -279,8 +286,8 @@ interface RunState {
  * being recorded.
  */
 async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCounts, run: RunState, firstRead?: SourcePage): Promise<EmitterStatus> {
-  const records = new PageRecords((commit) => ctx.bookkeeping.pageCommits.request(ctx.wh, commit), ctx.runId, r, start, ctx.now, (c) =>
-    ctx.onProgress?.({ emitterKey: r.emitter.key, destinationKey: r.destination.key, sent: c.sent, deadLettered: c.deadLettered, failed: c.failed }),
+  const records = new PageRecords((commit) => ctx.bookkeeping.pageCommits.request(ctx.wh, commit), ctx.runId, r, start, ctx.now, (c, page) =>
+    ctx.onProgress?.({ emitterKey: r.emitter.key, destinationKey: r.destination.key, sent: c.sent, deadLettered: c.deadLettered, failed: c.failed, page }),
   );
   const pages = new PageStream(ctx.wh, ctx.read, r, start, ctx.pageSize, ctx.readPages, firstRead, ctx.traitReads);
   try {

@@ -15,6 +15,12 @@ export interface HandledPrefix {
   sent: number;
 }
 
+/** What one committed page added to its run's counts. */
+export interface PageCounts {
+  sent: number;
+  deadLettered: number;
+}
+
 /** Counts a page's handled prefix into the run's counts; undefined when nothing was handled. */
 export function handledPrefix(page: BuiltPage, outcome: PageOutcome, counts: RunCounts): HandledPrefix | undefined {
   if (outcome.throughIndex < 0) return undefined;
@@ -43,7 +49,8 @@ export class PageRecords {
     private readonly r: ResolvedEmitter,
     start: Cursor,
     private readonly now: () => Date,
-    private readonly onCommitted?: (counts: RunCounts) => void,
+    /** After each commit: the run's counts, and what this commit added to them. */
+    private readonly onCommitted?: (counts: RunCounts, page: PageCounts) => void,
   ) {
     this.committing = Promise.resolve(start);
   }
@@ -66,7 +73,7 @@ export class PageRecords {
         now: this.now(),
         answer: answerOf(prefix),
       });
-      this.onCommitted?.(prefix.counts);
+      this.onCommitted?.(prefix.counts, { sent: prefix.sent, deadLettered: prefix.deadLetters.length });
       return committed;
     });
     this.committing.catch(() => undefined);

@@ -110,9 +110,15 @@ export class DaemonReporting {
     return bound;
   }
 
-  /** On SIGTERM: readiness drops at once (the endpoint keeps answering until close). */
+  /**
+   * On SIGTERM: readiness drops at once (the endpoint keeps answering until close), and the JSON
+   * log records that the drain began (the text modes say it in their own line).
+   */
   stopOnSignals(): void {
-    const stopping = () => this.observability.markStopping();
+    const stopping = (signal: NodeJS.Signals) => {
+      this.observability.markStopping();
+      this.event('stopping', { signal });
+    };
     process.once('SIGTERM', stopping);
     process.once('SIGINT', stopping);
   }

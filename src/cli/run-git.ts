@@ -120,7 +120,8 @@ export async function runFromGit(flags: RunGitFlags, reporting: DaemonReporting,
 
   const abort = new AbortController();
   const stop = (signal: string) => {
-    log?.(`${signal}: finishing the current step, then stopping`);
+    // With JSON logs, stopOnSignals' `stopping` record says it.
+    if (reporting.printsOwnLines) log?.(`${signal}: finishing the current step, then stopping`);
     abort.abort();
   };
   reporting.stopOnSignals();

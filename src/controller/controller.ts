@@ -27,7 +27,7 @@ export interface ControllerOptions {
   stack?: string;
   /** Maximum runs at once. DuckDB runs one at a time: its file admits one connection's transactions here. */
   concurrency?: number;
-  /** Seconds between ticks (schedules are minute-grained; requests are picked up at each tick). */
+  /** Seconds between ticks, one of TICK_SECONDS (schedules are minute-grained; requests are picked up at each tick). Default 10. */
   tickSeconds?: number;
   leaseTtlMs?: number;
   retry?: RetryPolicy;
@@ -49,6 +49,13 @@ export interface ControllerOptions {
   now?: () => Date;
   id?: string;
 }
+
+/**
+ * The tick lengths the controller supports: the divisors of a minute. Ticks fire at the same
+ * seconds of every minute (a cron seconds field stepping by N from :00), so a value that does not
+ * divide 60 would tick unevenly (45: at :00 and :45, gaps of 45 and 15 s).
+ */
+export const TICK_SECONDS: readonly number[] = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30];
 
 /** Runs that did not serve the requests they claimed: stopped before their outcome (the next tick serves them). */
 const UNSERVED = new Set(['RUN_CANCELLED', 'LEASE_LOST']);
@@ -72,8 +79,14 @@ export class Controller {
   private ticking?: Promise<TickReport>;
   private stopped = false;
 
+  /** Seconds between ticks (one of TICK_SECONDS). */
+  private readonly tickSeconds: number;
+
   constructor(private readonly o: ControllerOptions) {
     this.id = o.id ?? `controller:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.tickSeconds = o.tickSeconds ?? 10;
+    // The CLI refuses other values with the flag's name; this guards every other caller.
+    if (!TICK_SECONDS.includes(this.tickSeconds)) throw new RangeError(`tickSeconds must be one of ${TICK_SECONDS.join(', ')}, got ${this.tickSeconds}`);
   }
 
   private now() {
@@ -90,7 +103,7 @@ export class Controller {
    * of the longest quiet spell), plus a heartbeat interval of grace.
    */
   private beat(wh: Warehouse) {
-    const tickMs = Math.max(1, Math.min(59, this.o.tickSeconds ?? 10)) * 1000;
+    const tickMs = this.tickSeconds * 1000;
     const untilNextBeat = Math.max(tickMs, this.o.pacing?.everyMs ?? 0);
     return new ControllerStore(wh, this.o.schema).heartbeat(this.id, this.now(), Math.max(this.leaseTtlMs, untilNextBeat + heartbeatInterval(this.leaseTtlMs)));
   }
@@ -239,12 +252,29 @@ export class Controller {
 
   /** Starts ticking on node-cron; the first tick runs at once. */
   start(): void {
-    const seconds = Math.max(1, Math.min(59, this.o.tickSeconds ?? 10));
-    this.task = cron.schedule(`*/${seconds} * * * * *`, () => this.safeTick(), { name: 'linked-controller', noOverlap: true, timezone: 'UTC' });
+    this.task = cron.schedule(`*/${this.tickSeconds} * * * * *`, () => this.safeTick(), {
+      name: 'linked-controller',
+      timezone: 'UTC',
+      // Ticks never overlap (safeTick skips a firing while a tick is in flight), so node-cron's
+      // overlap prevention is not needed: it would write a coloured warning to stderr at every
+      // firing a long compute spans. A firing missed while the event loop was busy is made up by
+      // the next.
+      suppressMissedWarning: true,
+      // Whatever else it has to say goes through the daemon's log (JSON with --log-format json).
+      logger: {
+        info: () => undefined,
+        debug: () => undefined,
+        warn: (message) => this.log(`scheduler: ${message}`),
+        error: (message, err) => this.log(`scheduler: ${message instanceof Error ? message.message : message}${err ? `: ${err.message}` : ''}`),
+      },
+    });
     void this.safeTick();
   }
 
   private async safeTick() {
+    // A firing during a tick leaves it to finish (tick() would join it): its failure is logged
+    // once, by the firing that started it.
+    if (this.ticking) return;
     try {
       await this.tick('schedule');
     } catch (e) {

@@ -94,22 +94,14 @@ export class DaemonObservability {
   };
 
   /**
-   * Hooks for one delivery run: each committed batch is counted and logged (its delta over the
-   * run's previous batch of the same emitter), each request's latency observed.
+   * Hooks for delivery runs: each committed batch is counted and logged with what that page
+   * added (no state here: the page's counts come with it, so one set of hooks serves every run
+   * of a daemon), each request's latency observed.
    */
   deliveryHooks(): DeliveryHooks {
-    const last = new Map<string, DeliveryProgress>();
     return {
       onProgress: (p) => {
-        const before = last.get(p.emitterKey);
-        last.set(p.emitterKey, p);
-        const batch = {
-          emitterKey: p.emitterKey,
-          destinationKey: p.destinationKey,
-          sent: p.sent - (before?.sent ?? 0),
-          failed: 0,
-          deadLettered: p.deadLettered - (before?.deadLettered ?? 0),
-        };
+        const batch = { emitterKey: p.emitterKey, destinationKey: p.destinationKey, sent: p.page.sent, failed: 0, deadLettered: p.page.deadLettered };
         this.metrics.observeBatch(batch);
         this.o.logger?.event('batch', { emitter: batch.emitterKey, destination: batch.destinationKey, sent: batch.sent, dead_lettered: batch.deadLettered });
       },

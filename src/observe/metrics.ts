@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { RunSummary } from '../compute/types.js';
 import type { HealthRecord } from '../state/delivery/health.js';
 import type { AudienceSize, EmitterBacklog, LeaseHolding } from '../state/observe/gauges.js';
+import type { RequestOutcome } from '../activation/send/sender.js';
 
 /** Seconds, from a fast incremental run to a long baseline. */
 const RUN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
@@ -13,8 +14,8 @@ const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export interface RequestObservation {
   destinationKey: string;
   durationMs: number;
-  /** `ok`, `rejected`, `retry` (5xx, 429, timeouts, connection errors). */
-  outcome: string;
+  /** See REQUEST_OUTCOMES. */
+  outcome: RequestOutcome;
 }
 
 /** What one committed page of an emitter's delivery added to its run's counts. */

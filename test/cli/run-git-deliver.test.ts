@@ -130,6 +130,8 @@ describe('linked run --git delivers', () => {
     expect(await exited).toBe(0);
     for (const r of records()) expect([typeof r.ts, typeof r.msg]).toEqual(['string', 'string']);
     expect(records().map((r) => r.msg)).toEqual(expect.arrayContaining(['listening', 'started', 'sync', 'run', 'delivery', 'batch']));
+    // The drain is on record once, as a record of its own, then its end.
+    expect(records().filter((r) => r.msg === 'stopping' || String(r.msg).includes('finishing'))).toEqual([expect.objectContaining({ msg: 'stopping', signal: 'SIGTERM' })]);
     expect(records().at(-1)?.msg).toBe('stopped');
   }, 180_000);
 });

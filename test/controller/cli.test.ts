@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { updateStatus } from '../../src/compute/status.js';
+import { Controller } from '../../src/controller/controller.js';
 import { Audience, DataGraph, Desired } from '../../src/model/index.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { writeResource } from '../../src/state/apply/resources.js';
@@ -94,4 +95,16 @@ describe('linked compute / runs / status / resume / run --once', () => {
     expect(premium).toMatchObject({ status: 'Live', paused: false, size: 10 });
     expect(new Date(premium.nextRunAt).getUTCMinutes() % 15).toBe(0);
   }, 300_000);
+
+  it('linked run --tick-seconds takes a divisor of a minute and refuses anything else, naming the values', async () => {
+    for (const value of ['60', '45', '7', '0', '2.5']) {
+      const r = await linked('run', '--tick-seconds', value);
+      expect([r.code, r.err]).toEqual([1, expect.stringContaining('INVALID_OPTION')]);
+      expect(r.err).toContain('--tick-seconds');
+      if (value !== '0' && value !== '2.5') expect(r.err).toContain(`must be 1 to 30 seconds and divide a minute evenly: 1, 2, 3, 4, 5, 6, 10, 12, 15, 20 or 30 (got ${value})`);
+    }
+    const r = await linked('run', '--once', '--tick-seconds', '30', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(() => new Controller({ open: () => openDuckDb(':memory:'), schema: SCHEMA, tickSeconds: 59 })).toThrow(RangeError);
+  });
 });

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GcLoop, type GcReport } from '../../src/controller/gc-loop.js';
@@ -6,7 +5,7 @@ import { DaemonObservability } from '../../src/observe/daemon.js';
 import { collectGarbage } from '../../src/state/retention/retention.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { startServer, tempDir, type TestServer } from '../activation/helpers.js';
-import { makeProject, query, SCHEMA, type Spawned } from './daemon-project.js';
+import { freePort, makeProject, query, SCHEMA, type Spawned } from './daemon-project.js';
 import { openMigratedDuckDb } from '../support/migrated-file.js';
 
 /*
@@ -21,14 +20,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Two runs of an audience disabled fifty days ago (the older is history; an audience's last run stays), and a served request as old. */
 async function oldHistory(db: string): Promise<void> {

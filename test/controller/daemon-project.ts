@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Audience, DataGraph, Desired } from '../../src/model/index.js';
 import { Destination } from '../../src/model/destination.js';
 import { EventEmitter } from '../../src/model/emitter.js';
 import { writeResource } from '../../src/state/apply/resources.js';
+import { whileWaiting } from '../../src/controller/file-waiters.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { linkedInProcess } from '../support/linked-cli.js';
 import { writeManifest } from '../plan/fixtures.js';
@@ -95,6 +97,25 @@ export async function query<T>(db: string, sql: string, params: unknown[] = []):
   const wh = await openDuckDb(db);
   try {
     return (await wh.query<T>(sql, params)).rows;
+  } finally {
+    await wh.close();
+  }
+}
+
+/** A port free on 127.0.0.1 a moment ago: for a child's --listen. */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Makes these users premium while a daemon holds the file, opening it as a waiting command does. */
+export async function promote(db: string, users: string[]): Promise<void> {
+  const wh = await whileWaiting(db, () => openDuckDb(db));
+  try {
+    await wh.query(`UPDATE main.profiles SET plan = 'premium' WHERE user_id IN (${users.map(() => '?').join(', ')})`, users);
   } finally {
     await wh.close();
   }

@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { whileWaiting } from '../../src/controller/file-waiters.js';
-import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { json, startServer, type TestServer } from '../activation/helpers.js';
-import { makeProject, type Spawned } from './daemon-project.js';
+import { makeProject, promote, type Spawned } from './daemon-project.js';
 
 /*
  * `linked run` serving: it computes, then delivers, on one DuckDB file that other commands still
@@ -30,16 +28,6 @@ async function gatedWebhook() {
 }
 
 const lines = (out: string) => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-
-/** Makes `n` more users premium, opening the file as a waiting command does. */
-async function promote(db: string, users: string[]) {
-  const wh = await whileWaiting(db, () => openDuckDb(db));
-  try {
-    await wh.query(`UPDATE main.profiles SET plan = 'premium' WHERE user_id IN (${users.map(() => '?').join(', ')})`, users);
-  } finally {
-    await wh.close();
-  }
-}
 
 describe('linked run (serving)', () => {
   it('delivers after each compute, while status and compute still answer; SIGTERM stops it cleanly', async () => {

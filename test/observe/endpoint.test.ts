@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,6 +10,9 @@ import { writeManifest } from '../plan/fixtures.js';
 import { json, startServer, type TestServer } from '../activation/helpers.js';
 import { parseMetrics } from './prometheus.js';
 import { openMigratedDuckDb } from '../support/migrated-file.js';
+import { waitersDirFor, whileWaiting } from '../../src/controller/file-waiters.js';
+import { openDuckDb } from '../../src/warehouse/duckdb.js';
+import { freePort } from '../controller/daemon-project.js';
 
 /*
  * `linked run --listen` as a platform team runs it: a real process on a real DuckDB file, its
@@ -26,14 +28,6 @@ let base: string;
 const lines: string[] = [];
 let stderr = '';
 let hook: TestServer;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Resolves when a log line satisfies `test` (the process writes one JSON line per record). */
 function waitForLine(test: (record: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
@@ -86,7 +80,7 @@ beforeAll(async () => {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
-  // node-cron warns on stderr when a tick outlasts the interval: stderr is not the log, but must hold no secret either.
+  // stderr is not the log, but must hold no secret either.
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
 }, 60_000);
 
@@ -136,13 +130,28 @@ describe('linked run --listen / --log-format json', () => {
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   }, 60_000);
 
-  it('logs one JSON line per record, none holding the secret; SIGTERM stops it cleanly', async () => {
+  it('logs one JSON line per record, none holding the secret, nothing else even when ticks outlast the interval; SIGTERM is logged and stops it cleanly', async () => {
     // The secret was in use: delivery sent it to the destination, and logged the refusal.
     for (let i = 0; i < 300 && hook.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(hook.requests[0]?.headers.authorization).toBe(CANARY);
+    // Another process holds the file for a few seconds: the tick waiting for it spans several
+    // firings of the one-second schedule, which pass without a word.
+    const db = join(dir, 'w.duckdb');
+    const held = await whileWaiting(waitersDirFor(db), () => openDuckDb(db));
+    const ticked = lines.length;
+    await new Promise((r) => setTimeout(r, 3_500));
+    await held.close();
+    // It goes on ticking once the file is free: the next tick reads the gauges again.
+    const refreshed = async () => parseMetrics(await (await fetch(`${base}/metrics`)).text()).find((x) => x.name === 'linked_state_gauges_refreshed_timestamp_seconds')?.value ?? 0;
+    const released = Date.now() / 1000;
+    for (let i = 0; i < 100 && (await refreshed()) < released; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await refreshed()).toBeGreaterThanOrEqual(released);
+    expect(lines.slice(ticked).filter((l) => l.includes('scheduler'))).toEqual([]);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(stderr).not.toContain('NODE-CRON');
+    expect(stderr).not.toContain('\x1b[');
     expect(lines.length).toBeGreaterThan(2);
     for (const l of lines) {
       const rec = JSON.parse(l) as Record<string, unknown>;
@@ -151,6 +160,10 @@ describe('linked run --listen / --log-format json', () => {
       expect(l).not.toContain(CANARY);
     }
     expect(stderr).not.toContain(CANARY);
-    expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(expect.arrayContaining(['listening', 'started', 'run', 'stopped']));
+    const msgs = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(msgs).toEqual(expect.arrayContaining(['listening', 'started', 'run', 'stopping', 'stopped']));
+    // The drain's start is on record before its end.
+    expect(JSON.parse(lines[msgs.indexOf('stopping')]!)).toMatchObject({ level: 'info', signal: 'SIGTERM' });
+    expect(msgs.indexOf('stopping')).toBeLessThan(msgs.indexOf('stopped'));
   }, 30_000);
 });

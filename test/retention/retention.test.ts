@@ -85,6 +85,44 @@ describe('retention: linked gc and collectGarbage', () => {
     expect(Object.values(await collectGarbage(wh, SCHEMA, { retentionMs: 30 * DAY, now: later })).every((n) => n === 0)).toBe(true);
   });
 
+  it('a dry run counts exactly what the collection then removes, runs named only by compacted rows included', async () => {
+    // Run r-gone's only rows, u1 in then out, are delivered with the others and compacted away:
+    // once they are gone nothing names r-gone, so the collection removes it too.
+    await wh.query(
+      `INSERT INTO "${SCHEMA}"."runs" (id, audience_key, status, started_at, ended_at, trigger) VALUES
+        ('r-gone', 'overdue-cards', 'Live', now(), now(), 'schedule'), ('run-1', 'overdue-cards', 'Live', now(), now(), 'schedule')`,
+    );
+    await insertOutbox(wh, [{ kind: 'entered', profileId: 'u1' }, { kind: 'exited', profileId: 'u1' }], 'r-gone');
+    expect((await deliverAll(wh, SCHEMA)).sent).toBe(2);
+    await history();
+    const tables = {
+      outboxRows: 'outbox',
+      backfillRows: 'delivery_backfill',
+      deliveryPages: 'delivery_pages',
+      deliveryEvents: 'delivery_events',
+      deliveryRuns: 'delivery_runs',
+      replayedDeadLetters: 'dead_letters',
+      runs: 'runs',
+      computeRequests: 'compute_requests',
+    } as const;
+    const rows = async () => {
+      const n: Record<string, number> = {};
+      for (const [area, table] of Object.entries(tables)) n[area] = Number((await wh.query<{ n: unknown }>(`SELECT count(*) AS n FROM "${SCHEMA}"."${table}"`)).rows[0]!.n);
+      return n;
+    };
+    const later = new Date(Date.now() + 40 * DAY);
+    const before = await rows();
+    const dry = await collectGarbage(wh, SCHEMA, { retentionMs: 30 * DAY, now: later, dryRun: true });
+    expect(await rows()).toEqual(before);
+    const counts = await collectGarbage(wh, SCHEMA, { retentionMs: 30 * DAY, now: later });
+    const after = await rows();
+    const removed = Object.fromEntries(Object.keys(tables).map((area) => [area, before[area]! - after[area]!]));
+    expect(removed).toEqual(counts);
+    expect(dry).toEqual(counts);
+    expect(dry).toMatchObject({ outboxRows: 6, runs: 1 });
+    expect((await wh.query(`SELECT id FROM "${SCHEMA}"."runs"`)).rows.map((r) => r.id)).toEqual(['run-1']);
+  });
+
   it('an emitter that never delivered holds its audience\'s rows back', async () => {
     await insertOutbox(wh, [
       { kind: 'entered', profileId: 'u1' },

@@ -217,7 +217,7 @@ describe('linked ui --ui-token-secret', () => {
 describe('linked run --listen … --ui', () => {
   it('serves the dashboard next to /healthz and /metrics, read-only', async () => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in CANARIES)));
-    const child = spawn(process.execPath, [BIN, 'run', '--dir', project.dir, '--listen', '127.0.0.1:0', '--ui', '--no-deliver', '--tick-seconds', '3600'], {
+    const child = spawn(process.execPath, [BIN, 'run', '--dir', project.dir, '--listen', '127.0.0.1:0', '--ui', '--no-deliver', '--tick-seconds', '30'], {
       env: clean,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

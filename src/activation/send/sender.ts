@@ -11,6 +11,15 @@ import { RateLimiter, Semaphore } from './flow-control.js';
 import { CREDENTIALS_REJECTED } from './classify.js';
 import { ActionRunner, type SendOutcome } from './runner.js';
 
+/**
+ * What became of one request, as the daemon's request-latency metric labels it: `ok` (answered
+ * for its events: sent, or refused item by item), `rejected` (refused as a whole with a 4xx),
+ * `retry` (5xx, 429, 408, a timeout or a connection error), `blocked` (401, 403, 407: the
+ * credentials refused). docs/operations.md lists the same values.
+ */
+export const REQUEST_OUTCOMES = ['ok', 'rejected', 'retry', 'blocked'] as const;
+export type RequestOutcome = (typeof REQUEST_OUTCOMES)[number];
+
 export interface SenderOptions {
   /** Requests in flight per destination. Default 4. */
   concurrency?: number;
@@ -25,8 +34,8 @@ export interface SenderOptions {
    * last attempt, its events left after the cursor. A request in flight is not cut short.
    */
   signal?: AbortSignal;
-  /** Called after each request with its latency and outcome (ok, rejected, retry). */
-  onRequest?: (r: { destinationKey: string; durationMs: number; outcome: 'ok' | 'rejected' | 'retry' | 'blocked' }) => void;
+  /** Called after each request with its latency and outcome. */
+  onRequest?: (r: { destinationKey: string; durationMs: number; outcome: RequestOutcome }) => void;
 }
 
 /** Per destination: the rate limit and the in-flight bound its emitters share. */

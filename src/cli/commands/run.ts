@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { readAppliedModel } from '../../compute/applied.js';
+import { TICK_SECONDS } from '../../controller/controller.js';
 import { Daemon, onceFailed, type OnceReport } from '../../controller/daemon.js';
 import { loadDesired } from '../../manifest/index.js';
 import { LinkedError } from '../../model/errors.js';
@@ -52,7 +53,7 @@ export function register(program: Command): void {
     .option('--page-size <n>', 'delivery: rows per page (enrichment queries and cursor commits)', '2000')
     .option('--timeout <ms>', 'delivery: timeout of each request, in milliseconds', '10000')
     .option('--concurrency <n>', 'maximum runs at once (DuckDB: one at a time)', '2')
-    .option('--tick-seconds <n>', 'seconds between looks for due audiences and compute-now requests', '10')
+    .option('--tick-seconds <n>', `seconds between looks for due audiences and compute-now requests: ${tickValues()}`, '10')
     .option(
       '--look-every <duration>',
       'while nothing is due, look at the warehouse at most this often (e.g. 15m), so that a Snowflake warehouse suspends between schedules; compute-now requests, applies and replays wait for the next look',
@@ -111,7 +112,7 @@ Examples:
       limitHeapGrowth();
       const tuning = {
         concurrency: positiveInt(flags.concurrency, '--concurrency'),
-        tickSeconds: positiveInt(flags.tickSeconds, '--tick-seconds'),
+        tickSeconds: tickSeconds(flags.tickSeconds),
         leaseTtlMs: positiveInt(flags.leaseTtl, '--lease-ttl') * 1000,
       };
       const lookEveryMs = lookEvery(flags, tuning.tickSeconds);
@@ -187,6 +188,21 @@ export function startedLine(id: string, what: string, flags: Pick<RunFlags, 'tic
       ? '; every tick resumes the Snowflake warehouse, so it never suspends: --look-every 15m lets it while nothing is due'
       : '';
   return `controller ${id} started, ${what} (tick ${flags.tickSeconds} s${paced})${hint}`;
+}
+
+const tickValues = () => `${TICK_SECONDS.slice(0, -1).join(', ')} or ${TICK_SECONDS.at(-1)}`;
+
+/**
+ * --tick-seconds: ticks fall at the same seconds of every minute, so only a divisor of a minute
+ * ticks evenly (45 would tick at :00 and :45); anything else is refused rather than ticking
+ * unevenly or, past 59, at another length than the one the delivery poll and /healthz assume.
+ */
+function tickSeconds(value: string): number {
+  const n = positiveInt(value, '--tick-seconds');
+  if (!TICK_SECONDS.includes(n)) {
+    throw new LinkedError('INVALID_OPTION', `--tick-seconds must be 1 to 30 seconds and divide a minute evenly: ${tickValues()} (got ${n}).`);
+  }
+  return n;
 }
 
 /** --look-every in ms (undefined: look at every tick); only a serving controller has quiet spells. */

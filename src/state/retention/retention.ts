@@ -79,8 +79,9 @@ export class RetentionStore extends DeliveryStore {
       const pending = await s.undelivered(emitters);
       const step = (table: StateTableName, victims: Select) => s.removeIds(table, victims, options.dryRun);
       const old = (column: string) => compare('<', ref(column), param(cutoff));
+      const compactable = s.compactableOutbox(pending, cutoff);
       const counts: RetentionCounts = {
-        outboxRows: await step(this.t.outbox, s.compactableOutbox(pending, cutoff)),
+        outboxRows: await step(this.t.outbox, compactable),
         backfillRows: await s.removeWhere(this.t.delivery_backfill, and(old('created_at'), s.deliveredBackfill()), options.dryRun),
         deliveryPages: await s.removeWhere(this.t.delivery_pages, old('delivered_at'), options.dryRun),
         // After the pages: a dead letter's record stays while a page of its run does, or the
@@ -88,7 +89,9 @@ export class RetentionStore extends DeliveryStore {
         deliveryEvents: await s.removeWhere(this.t.delivery_events, and(old('delivered_at'), s.withoutPages(cutoff)), options.dryRun),
         deliveryRuns: await s.removeWhere(this.t.delivery_runs, and(isNotNull(ref('finished_at')), old('finished_at')), options.dryRun),
         replayedDeadLetters: await s.removeWhere(this.t.dead_letters, and(isNotNull(ref('replayed_at')), old('replayed_at')), options.dryRun),
-        runs: await s.removeWhere(this.t.runs, and(isNotNull(ref('ended_at')), old('ended_at'), s.unreferencedRun()), options.dryRun),
+        // A dry run leaves the compactable outbox rows in place: the runs only they name count as
+        // removed, as the collection removes them once those rows are gone.
+        runs: await s.removeWhere(this.t.runs, and(isNotNull(ref('ended_at')), old('ended_at'), s.unreferencedRun(options.dryRun ? compactable : undefined)), options.dryRun),
         computeRequests: await s.removeWhere(this.t.compute_requests, and(isNotNull(ref('picked_at')), old('picked_at')), options.dryRun),
       };
       return counts;
@@ -147,12 +150,16 @@ export class RetentionStore extends DeliveryStore {
     return notInQuery(tuple(ref('run_id'), ref('emitter_key')), kept);
   }
 
-  /** Runs nothing points at: not an audience's last run, nor named by an outbox row or an entity path. */
-  private unreferencedRun(): Expr {
-    const named = (table: StateTableName, column: string) => select({ id: ref(column) }, { from: stateTable(table), where: isNotNull(ref(column)) });
+  /**
+   * Runs nothing points at: not an audience's last run, nor named by an outbox row (other than
+   * the `goingOutbox` ids, rows this collection removes) or an entity path.
+   */
+  private unreferencedRun(goingOutbox?: Select): Expr {
+    const named = (table: StateTableName, column: string, also?: Expr) =>
+      select({ id: ref(column) }, { from: stateTable(table), where: also ? and(isNotNull(ref(column)), also) : isNotNull(ref(column)) });
     return and(
       notInQuery(ref('id'), named(this.t.audience_status, 'last_run_id')),
-      notInQuery(ref('id'), named(this.t.outbox, 'run_id')),
+      notInQuery(ref('id'), named(this.t.outbox, 'run_id', goingOutbox && notInQuery(ref('id'), goingOutbox))),
       notInQuery(ref('id'), named(this.t.entity_paths, 'since_run_id')),
     );
   }
