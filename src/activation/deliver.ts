@@ -244,6 +244,7 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
       record.consecutiveFailures,
       (since) => writes.push(ctx.health.startFailing(emitterKey, since)),
       record.blockedReason !== null,
+      record.lastFailureAt ? new Date(record.lastFailureAt) : null,
     );
     const cursor = first?.cursor ?? (await cursorOf(ctx, resolved));
     try {
@@ -300,8 +301,9 @@ async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCou
 async function drainPages(ctx: Ctx, r: ResolvedEmitter, pages: PageStream, records: PageRecords, counts: RunCounts, run: RunState): Promise<EmitterStatus> {
   const budget = run.budget!;
   let next = pages.next();
-  for (;;) {
+  for (let first = true; ; first = false) {
     const page = await next;
+    if (first && page) budget.firstEvents(page.rows[0].createdAt);
     if (!page) {
       await records.settled();
       if (budget.drained()) await ctx.health.recordEpisodeOver(r.emitter.key, ctx.now(), budget.lastFailedAt);

@@ -205,6 +205,31 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
     expect(await readDeliveryHealth(wh, SCHEMA, { now: c.now() })).toMatchObject([{ state: 'up_to_date', failingSince: null, consecutiveFailures: 0 }]);
   });
 
+  it('an episode left open on record (a crash before its end was written) does not judge events created after its last failure', async () => {
+    await setup({ retryBudgetMinutes: 1, trigger: 'audience_membership_changed', batch: false });
+    await insertOutbox(wh, [{ kind: 'exited', profileId: 'u1' }]);
+    const c = clock();
+    answer = () => 500;
+    expect((await deliverAll(wh, SCHEMA, { ...FAST, now: c.now })).emitters[0]).toMatchObject({ status: 'partial', consecutiveFailures: 3 });
+    c.advance(61_000);
+    expect((await deliverAll(wh, SCHEMA, { ...FAST, now: c.now })).emitters[0]).toMatchObject({ deadLettered: 1 });
+    // As a crash between the pass's last commit and its health write leaves the record: still failing.
+    const stale = new Date(c.now().getTime() - 61_000).toISOString();
+    await wh.query(`UPDATE "${SCHEMA}".delivery_health SET failing_since = CAST(? AS TIMESTAMP), consecutive_failures = 6`, [stale]);
+
+    // A change after the last failure, not delivered for longer than the budget; then one 500 per event.
+    answer = () => 200;
+    c.advance(10_000);
+    await insertOutbox(wh, [{ kind: 'entered', profileId: 'u2', createdAt: c.now() }], 'run-2');
+    c.advance(62_000);
+    const failedOnce = new Set<string>();
+    answer = (body) => (failedOnce.has(body.messageId) ? 200 : (failedOnce.add(body.messageId), 500));
+    const s = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
+    expect(s.emitters[0]).toMatchObject({ status: 'delivered', sent: 1, deadLettered: 0, retries: 1 });
+    expect(await listDeadLetters(wh, SCHEMA)).toHaveLength(1);
+    expect(await readDeliveryHealth(wh, SCHEMA, { now: c.now() })).toMatchObject([{ state: 'up_to_date', failingSince: null, consecutiveFailures: 0 }]);
+  });
+
   it('a pass that dead-letters what failed before resets the failure count', async () => {
     await setup();
     await insertOutbox(wh, users(2));

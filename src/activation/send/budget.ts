@@ -68,8 +68,28 @@ export class RetryBudget {
     private readonly onStart?: (since: Date) => void,
     /** The emitter was blocked when the pass started (credentials refused, a secret not set). */
     public blocked = false,
+    /** The last failed attempt on record when the pass started. */
+    private readonly recordedFailureAt: Date | null = null,
   ) {
     this.consecutiveFailures = consecutiveFailures;
+  }
+
+  /** An episode on record was found over at the pass's start (`firstEvents`): its end must be recorded. */
+  private endedAtStart = false;
+
+  /**
+   * The events the pass starts with, by the creation of the first. Created after the last failed
+   * attempt on record, they never failed: the episode on record did not count for them, and is
+   * over. Only a pass that ended without recording it leaves one open so (a crash between its last
+   * commit and its health write, or a record of an older version); left open, it would judge the
+   * next event's budget from that event's creation and dead-letter it at its first failure.
+   */
+  firstEvents(createdAt: string): void {
+    if (this.since === null || this.recordedFailureAt === null || this.blocked) return;
+    if (Date.parse(createdAt) <= this.recordedFailureAt.getTime()) return;
+    this.since = null;
+    this.consecutiveFailures = 0;
+    this.endedAtStart = true;
   }
 
   /** Notes a failed attempt (starting the budget at the first one); returns its time. */
@@ -129,7 +149,7 @@ export class RetryBudget {
    * over. True when there was one to end, which the emitter's health must then record.
    */
   drained(): boolean {
-    const open = this.since !== null || this.consecutiveFailures > 0 || this.blocked;
+    const open = this.since !== null || this.consecutiveFailures > 0 || this.blocked || this.endedAtStart;
     this.answered();
     return open;
   }
