@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isoDateProblem } from '../model/common.js';
 import { LinkedError } from '../model/errors.js';
 
 /** Options every state command shares: where the project is and which stack. */
@@ -24,4 +25,15 @@ export function positiveInt(value: string, flag: string): number {
   const n = Number.parseInt(value, 10);
   if (!Number.isFinite(n) || n <= 0 || String(n) !== value.trim()) throw new LinkedError('INVALID_OPTION', `${flag} must be a positive whole number (got "${value}").`);
   return n;
+}
+
+/**
+ * `--now <iso>`: an ISO-8601 date or timestamp that exists in the calendar, judged as date
+ * literals are (JavaScript's Date would roll 1997-02-30 over to March); INVALID_ARGUMENT otherwise.
+ */
+export function parseNow(value: string): Date {
+  const problem = isoDateProblem(value);
+  if (problem === 'shape') throw new LinkedError('INVALID_ARGUMENT', `--now must be an ISO-8601 date or timestamp, got "${value}"`);
+  if (problem) throw new LinkedError('INVALID_ARGUMENT', `--now "${value}" is not a valid ${problem.invalid}: ${problem.why}`);
+  return new Date(value);
 }

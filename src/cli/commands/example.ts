@@ -7,6 +7,7 @@ import { ECOMMERCE_DATA } from '../../../examples/ecommerce/data.js';
 import { loadNorthwind } from '../../../examples/northwind/data.js';
 import { generateExampleWarehouse, startOfUtcDay, type ExampleDataset } from '../../../examples/shared/generate.js';
 import { LinkedError } from '../../model/errors.js';
+import { parseNow } from '../command-options.js';
 import { packageInfo } from '../package-root.js';
 import { printJson } from '../run.js';
 
@@ -36,8 +37,7 @@ function registerGenerator(example: Command, dataset: ExampleDataset): void {
     .action(async (flags: ExampleFlags) => {
       const profiles = wholeNumber('--profiles', flags.profiles);
       const seed = wholeNumber('--seed', flags.seed ?? '42');
-      const now = flags.now ? new Date(flags.now) : startOfUtcDay();
-      if (Number.isNaN(now.getTime())) throw new LinkedError('INVALID_ARGUMENT', `--now must be an ISO-8601 date or timestamp, got "${flags.now}"`);
+      const now = flags.now ? parseNow(flags.now) : startOfUtcDay();
       const out = resolve(flags.out);
       const tty = !flags.json && process.stderr.isTTY;
       const started = Date.now();

@@ -7,6 +7,7 @@ import { ensureFreshSynth, type SynthFlags } from '../synth-freshness.js';
 import type { Audience } from '../../model/audience.js';
 import type { Desired } from '../../model/desired.js';
 import { LinkedError } from '../../model/errors.js';
+import { parseNow } from '../command-options.js';
 import type { Dialect } from '../../dialect/dialect.js';
 import type { CompiledQuery } from '../../dialect/printer.js';
 import {
@@ -56,8 +57,7 @@ function parseFlags(flags: PreviewFlags): { limit: number; traits?: string[]; no
   const limit = Number(flags.limit);
   if (limit > MAX_SAMPLE) throw new LinkedError('INVALID_ARGUMENT', `--limit must be a whole number from 0 to ${MAX_SAMPLE}, got ${limit}`);
   const traits = flags.traits === undefined ? undefined : flags.traits.split(',').map((t) => t.trim()).filter(Boolean);
-  const now = flags.now ? new Date(flags.now) : new Date();
-  if (Number.isNaN(now.getTime())) throw new LinkedError('INVALID_ARGUMENT', `--now must be an ISO-8601 date or timestamp, got "${flags.now}"`);
+  const now = flags.now ? parseNow(flags.now) : new Date();
   return { limit, traits, now };
 }
 

@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { outDirOf } from '../../manifest/index.js';
 import { LinkedError } from '../../model/errors.js';
+import { parseNow } from '../command-options.js';
 import { renderJUnit, renderText, runTests, toJson } from '../../testing/index.js';
 import { EXIT, printJson } from '../run.js';
 import { ensureFreshSynth, withSynthOptions, type SynthFlags } from '../synth-freshness.js';
@@ -53,8 +54,7 @@ Examples:
       const dir = resolve(flags.dir);
       await ensureFreshSynth(flags, { refuseStale: false });
       const outDir = flags.outDir ? resolve(dir, flags.outDir) : existsSync(join(dir, 'cdktf.json')) ? outDirOf(dir) : join(dir, 'cdktf.out');
-      const now = flags.now === undefined ? undefined : new Date(flags.now);
-      if (now && Number.isNaN(now.getTime())) throw new LinkedError('INVALID_ARGUMENT', `--now must be an ISO-8601 date or timestamp, got "${flags.now}"`);
+      const now = flags.now === undefined ? undefined : parseNow(flags.now);
       const { results, summary } = await runTests(outDir, { stack: flags.stack, pattern: pattern ?? flags.filter, now });
       if (flags.junit) writeFileSync(resolve(flags.junit), renderJUnit(results, summary));
       if (flags.json) printJson(toJson(results, summary));
