@@ -2,7 +2,7 @@ import snowflake from 'snowflake-sdk';
 import type { SnowflakeWarehouseConfig } from '../model/warehouse.js';
 import type { RetryPolicy } from '../retry.js';
 import { and, col, compare, eq, param, select, table as tableRef } from '../dialect/ast.js';
-import { classifySnowflakeError, WarehouseError, type SnowflakeErrorLike } from './errors.js';
+import { classifySnowflakeError, WarehouseError, type SnowflakeErrorLike, type WarehouseErrorCode } from './errors.js';
 import { execute } from './execute.js';
 import { catalogTable, type InformationSchemaColumn } from './catalog.js';
 import type { SecretRedactor } from './redaction.js';
@@ -66,6 +66,9 @@ export function snowflakeTypeFamily(type: string): CatalogColumn['family'] {
  */
 const SESSION_GONE = new Set(['390114', '407002']);
 
+/** "No active warehouse selected in the current session." */
+const NO_ACTIVE_WAREHOUSE = '000606';
+
 const codeOf = (e: unknown) => String((e as SnowflakeErrorLike | undefined)?.code ?? '');
 
 export class SnowflakeWarehouse implements Warehouse {
@@ -111,7 +114,7 @@ export class SnowflakeWarehouse implements Warehouse {
     try {
       return await send();
     } catch (raw) {
-      const error = this.redactor.error(classifySnowflakeError(raw, sql));
+      const error = this.redactor.error(this.withFix(classifySnowflakeError(raw, sql), codeOf(raw)));
       if (!SESSION_GONE.has(codeOf(raw)) || this.closed) throw error;
       await this.renewSession();
       if (this.gate.active) throw new WarehouseError(
@@ -126,6 +129,22 @@ export class SnowflakeWarehouse implements Warehouse {
         throw this.redactor.error(classifySnowflakeError(again, sql));
       }
     }
+  }
+
+  /**
+   * Snowflake accepts a login whose warehouse does not exist or that the role may not use, and then
+   * refuses each statement that needs one (000606): name the stack's option and the grant.
+   */
+  private withFix(error: Error, code: string): Error {
+    if (code !== NO_ACTIVE_WAREHOUSE || !(error instanceof WarehouseError)) return error;
+    const { warehouse, role } = this.config;
+    return new WarehouseError(
+      error.code as WarehouseErrorCode,
+      `${error.message.replace(/\s+$/, '')} The stack's warehouse ${warehouse} does not exist or role ${role} may not use it: GRANT USAGE ON WAREHOUSE ${warehouse} TO ROLE ${role}, or correct warehouse in Warehouse.snowflake.`,
+      error.retryable,
+      error.sql,
+      error.queryId,
+    );
   }
 
   private async renewSession(): Promise<void> {

@@ -78,11 +78,27 @@ export interface SnowflakeEmulatorOptions {
   echoCredentials?: boolean;
   /** Widens race windows: see EngineOptions.dmlLatencyMs. */
   dmlLatencyMs?: number;
+  /**
+   * The roles granted to the user: a login naming another is refused (390189), as Snowflake
+   * refuses it. Unset: any role.
+   */
+  roles?: string[];
+  /**
+   * The warehouses that exist and the user's role may use. Snowflake accepts a login naming another
+   * and refuses each query and DML statement of the session (000606); DDL and session statements
+   * need no warehouse. Unset: any warehouse.
+   */
+  warehouses?: string[];
 }
+
+/** Statements that need a running warehouse: queries and DML (DDL, USE, ALTER SESSION and transaction control do not). */
+const NEEDS_WAREHOUSE = /^\s*(\(|SELECT|WITH|INSERT|UPDATE|DELETE|MERGE)\b/i;
 
 interface LiveSession {
   id: number;
   session: Session;
+  /** The login named a warehouse that does not exist or that its role may not use. */
+  noWarehouse: boolean;
 }
 
 async function readJson(req: IncomingMessage): Promise<any> {
@@ -163,16 +179,29 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
     const byPassword = data.AUTHENTICATOR === 'SNOWFLAKE' && options.password !== undefined && data.PASSWORD === options.password;
     const byKey = data.AUTHENTICATOR === 'SNOWFLAKE_JWT' && publicKey !== undefined && typeof data.TOKEN === 'string' && verifyJwt(data.TOKEN, publicKey);
     logins.push({ query: Object.fromEntries(url.searchParams), data, accepted: byPassword || byKey });
+    // Refused logins carry SQLSTATE 08004 (connection rejected): a class that also holds transient failures.
     if (!byPassword && !byKey) {
       const echoed = options.echoCredentials ? ` (user ${String(data.LOGIN_NAME)}, password ${String(data.PASSWORD)}, token ${String(data.TOKEN)})` : '';
-      return { success: false, code: '390100', message: `Incorrect username or password was specified.${echoed}`, data: null };
+      if (data.AUTHENTICATOR === 'SNOWFLAKE_JWT') return { success: false, code: '390144', message: `JWT token is invalid.${echoed}`, data: { sqlState: '08004' } };
+      return { success: false, code: '390100', message: `Incorrect username or password was specified.${echoed}`, data: { sqlState: '08004' } };
     }
+    const role = url.searchParams.get('roleName');
+    if (role && options.roles && !options.roles.includes(role)) {
+      logins.at(-1)!.accepted = false;
+      return {
+        success: false,
+        code: '390189',
+        message: `Role '${role}' specified in the connect string does not exist or not authorized. Contact your local system administrator, or attempt to login with another role, e.g. PUBLIC.`,
+        data: { sqlState: '08004' },
+      };
+    }
+    const warehouse = url.searchParams.get('warehouse');
     const database = url.searchParams.get('databaseName') ?? 'EMULATED';
     const schema = url.searchParams.get('schemaName') ?? 'PUBLIC';
     const session = await engine.openSession(database, schema);
     const id = ++sessionCounter;
     const token = `emulated-session-${id}-${randomUUID()}`;
-    sessions.set(token, { id, session });
+    sessions.set(token, { id, session, noWarehouse: !!warehouse && !!options.warehouses && !options.warehouses.includes(warehouse) });
     return {
       success: true,
       code: null,
@@ -209,6 +238,9 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
       return SESSION_EXPIRED;
     }
     if (fault?.action === 'error') return failed(fault);
+    if (live.noWarehouse && NEEDS_WAREHOUSE.test(q.sqlText)) {
+      return failed({ code: '000606', sqlState: '57P03', message: "No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command." });
+    }
     const run = async () => {
       if (fault?.action === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
       return live.session.execute(q.sqlText, q.binds, body.parameters ?? {}, queryId);
