@@ -68,6 +68,8 @@ const SESSION_GONE = new Set(['390114', '407002']);
 
 /** "No active warehouse selected in the current session." */
 const NO_ACTIVE_WAREHOUSE = '000606';
+/** "This session does not have a current database." */
+const NO_CURRENT_DATABASE = '090105';
 
 const codeOf = (e: unknown) => String((e as SnowflakeErrorLike | undefined)?.code ?? '');
 
@@ -132,15 +134,23 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   /**
-   * Snowflake accepts a login whose warehouse does not exist or that the role may not use, and then
-   * refuses each statement that needs one (000606): name the stack's option and the grant.
+   * Snowflake accepts a login whose warehouse or database does not exist or that the role may not
+   * use, and then refuses each statement that needs one (000606, 090105): name the stack's option
+   * and the grant.
    */
   private withFix(error: Error, code: string): Error {
-    if (code !== NO_ACTIVE_WAREHOUSE || !(error instanceof WarehouseError)) return error;
-    const { warehouse, role } = this.config;
+    if (!(error instanceof WarehouseError)) return error;
+    const { warehouse, database, role } = this.config;
+    const fix =
+      code === NO_ACTIVE_WAREHOUSE
+        ? `The stack's warehouse ${warehouse} does not exist or role ${role} may not use it: GRANT USAGE ON WAREHOUSE ${warehouse} TO ROLE ${role}, or correct warehouse in Warehouse.snowflake.`
+        : code === NO_CURRENT_DATABASE
+          ? `The stack's database ${database} does not exist or role ${role} may not use it: GRANT USAGE ON DATABASE ${database} TO ROLE ${role}, or correct database in Warehouse.snowflake.`
+          : undefined;
+    if (!fix) return error;
     return new WarehouseError(
       error.code as WarehouseErrorCode,
-      `${error.message.replace(/\s+$/, '')} The stack's warehouse ${warehouse} does not exist or role ${role} may not use it: GRANT USAGE ON WAREHOUSE ${warehouse} TO ROLE ${role}, or correct warehouse in Warehouse.snowflake.`,
+      `${error.message.replace(/\s+$/, '')} ${fix}`,
       error.retryable,
       error.sql,
       error.queryId,

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LinkedError } from '../../src/model/errors.js';
+import { migrateState } from '../../src/state/migrate.js';
 import { WarehouseError } from '../../src/warehouse/errors.js';
 import { openSnowflake, type SnowflakeWarehouse } from '../../src/warehouse/snowflake.js';
 import { emulatedConfig, EMULATED_PASSWORD } from '../support/snowflake-emulator/connect.js';
@@ -167,10 +168,10 @@ describe('Snowflake connection options on the emulation', () => {
   });
 });
 
-describe('a role or warehouse the user may not use, on an emulation that knows the grants', () => {
+describe('a role, warehouse or database the user may not use, on an emulation that knows the grants', () => {
   let granted: SnowflakeEmulator;
   beforeAll(async () => {
-    granted = await startSnowflakeEmulator({ password: EMULATED_PASSWORD, roles: ['LINKED_ROLE'], warehouses: ['COMPUTE_WH'] });
+    granted = await startSnowflakeEmulator({ password: EMULATED_PASSWORD, roles: ['LINKED_ROLE'], warehouses: ['COMPUTE_WH'], databases: ['ANALYTICS'] });
   });
   afterAll(async () => {
     await granted?.close();
@@ -203,6 +204,22 @@ describe('a role or warehouse the user may not use, on an emulation that knows t
       expect((await usable.query(`SELECT 1 AS X`)).rows).toEqual([{ X: 1 }]);
     } finally {
       await usable.close();
+    }
+  });
+
+  it('a database that does not exist or that the role may not use: the state migration fails with 090105, naming the database and the grant', async () => {
+    const noDatabase = await openSnowflake(emulatedConfig(granted.url, { database: 'ANALYTCS' }), { env, retry: FAST });
+    try {
+      const e = (await failure(migrateState(noDatabase, 'LINKED_AUDIENCES'))) as WarehouseError;
+      expect(e.code).toBe('WAREHOUSE');
+      expect(e.retryable).toBe(false);
+      expect(e.message).toMatch(/^090105 \(22000\): Cannot perform CREATE SCHEMA\. This session does not have a current database/);
+      expect(e.message).toContain("The stack's database ANALYTCS does not exist or role LINKED_ROLE may not use it: GRANT USAGE ON DATABASE ANALYTCS TO ROLE LINKED_ROLE, or correct database in Warehouse.snowflake.");
+      // The catalog check reads the database's INFORMATION_SCHEMA: Snowflake's own message names it.
+      const c = (await failure(noDatabase.describeTable('MAIN.PROFILES'))) as WarehouseError;
+      expect(c.message).toMatch(/^002003 \(02000\): SQL compilation error:\nDatabase 'ANALYTCS' does not exist or not authorized\./);
+    } finally {
+      await noDatabase.close();
     }
   });
 });

@@ -89,7 +89,18 @@ export interface SnowflakeEmulatorOptions {
    * need no warehouse. Unset: any warehouse.
    */
   warehouses?: string[];
+  /**
+   * The databases that exist and the role may use. Snowflake accepts a login naming another and
+   * the session has no current database: a statement fails with 090105, a look into that
+   * database's INFORMATION_SCHEMA with 002003. Coarse: every statement but session and
+   * transaction control fails, even one naming another database in full. Unset: any database
+   * (created at login).
+   */
+  databases?: string[];
 }
+
+/** Statements that need no current database. */
+const WITHOUT_DATABASE = /^\s*(USE|ALTER\s+SESSION|BEGIN|START|COMMIT|ROLLBACK)\b/i;
 
 /** Statements that need a running warehouse: queries and DML (DDL, USE, ALTER SESSION and transaction control do not). */
 const NEEDS_WAREHOUSE = /^\s*(\(|SELECT|WITH|INSERT|UPDATE|DELETE|MERGE)\b/i;
@@ -99,6 +110,8 @@ interface LiveSession {
   session: Session;
   /** The login named a warehouse that does not exist or that its role may not use. */
   noWarehouse: boolean;
+  /** The login named a database that does not exist or that its role may not use. */
+  noDatabase?: string;
 }
 
 async function readJson(req: IncomingMessage): Promise<any> {
@@ -201,7 +214,8 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
     const session = await engine.openSession(database, schema);
     const id = ++sessionCounter;
     const token = `emulated-session-${id}-${randomUUID()}`;
-    sessions.set(token, { id, session, noWarehouse: !!warehouse && !!options.warehouses && !options.warehouses.includes(warehouse) });
+    const noDatabase = options.databases && !options.databases.includes(database) ? database : undefined;
+    sessions.set(token, { id, session, noWarehouse: !!warehouse && !!options.warehouses && !options.warehouses.includes(warehouse), noDatabase });
     return {
       success: true,
       code: null,
@@ -238,6 +252,14 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
       return SESSION_EXPIRED;
     }
     if (fault?.action === 'error') return failed(fault);
+    if (live.noDatabase !== undefined && !WITHOUT_DATABASE.test(q.sqlText)) {
+      if (q.sqlText.includes(`"${live.noDatabase}"."INFORMATION_SCHEMA"`)) {
+        return failed({ code: '002003', sqlState: '02000', message: `SQL compilation error:\nDatabase '${live.noDatabase}' does not exist or not authorized.` });
+      }
+      const verb = /^\s*(\w+)(\s+SCHEMA|\s+TABLE|\s+VIEW)?/i.exec(q.sqlText);
+      const what = verb ? `${verb[1]!.toUpperCase()}${(verb[2] ?? '').toUpperCase()}` : 'statement';
+      return failed({ code: '090105', sqlState: '22000', message: `Cannot perform ${what}. This session does not have a current database. Call 'USE DATABASE', or use a qualified name.` });
+    }
     if (live.noWarehouse && NEEDS_WAREHOUSE.test(q.sqlText)) {
       return failed({ code: '000606', sqlState: '57P03', message: "No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command." });
     }
