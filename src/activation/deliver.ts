@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isLinkedError } from '../model/errors.js';
 import type { Warehouse } from '../warehouse/types.js';
+import { deliveryTag, withQueryTag } from '../warehouse/tagged.js';
 import { DeliveryHealthStore } from '../state/delivery/health.js';
 import type { Cursor, RunCounts } from '../state/delivery/types.js';
 import { destinationsOf, emittersOf, readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
@@ -162,14 +163,15 @@ interface Ctx {
 export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOptions = {}): Promise<DeliverySummary> {
   const now = opts.now ?? (() => new Date());
   const startedAt = now().toISOString();
-  const serial = serialized(wh);
+  const runId = opts.runId ?? randomUUID();
+  const serial = serialized(withQueryTag(wh, deliveryTag(runId, opts.stack)));
   const model = opts.model ?? (await readActivationModel(serial, schema, opts.stack));
   const emitters = emittersOf(model).filter((e) => !opts.emitters || opts.emitters.includes(e.key));
   const ctx: Ctx = {
     wh: serial,
     read: new EmitterReader(serial, schema),
     health: new DeliveryHealthStore(serial, schema),
-    runId: opts.runId ?? randomUUID(),
+    runId,
     sender: new Sender(destinationsOf(model), { ...opts, warehouse: serial }),
     pageSize: opts.pageSize ?? 2000,
     readPages: opts.readPages,

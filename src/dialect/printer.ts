@@ -287,7 +287,12 @@ export class DuckDbPrinter extends SqlPrinter {
     return `json_extract_string(${json}, ${path})`;
   }
   protected tryCast(text: string, type: 'DOUBLE' | 'TIMESTAMP'): string {
-    return `TRY_CAST(${text} AS ${type})`;
+    if (type === 'DOUBLE') return `TRY_CAST(${text} AS DOUBLE)`;
+    // A cast to TIMESTAMP drops an offset ('10:00+02:00' would read as 10:00 UTC); one to
+    // TIMESTAMPTZ keeps it but reads text without an offset in the session's TimeZone, the
+    // machine's own by default. Text with an offset goes the second way, then to UTC; the rest is UTC.
+    // The pattern spells `?` as {0,1}: no question mark may appear outside a placeholder.
+    return `(CASE WHEN regexp_matches(${text}, '[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+){0,1}){0,1} {0,1}[+-][0-9]{2}(:{0,1}[0-9]{2}){0,1}$') THEN timezone('UTC', TRY_CAST(${text} AS TIMESTAMPTZ)) ELSE TRY_CAST(${text} AS TIMESTAMP) END)`;
   }
   protected addInterval(timestamp: string, amount: string, unit: TimeUnit): string {
     const fn = { minutes: 'to_minutes', hours: 'to_hours', days: 'to_days' }[unit];
@@ -309,7 +314,11 @@ export class SnowflakePrinter extends SqlPrinter {
     return `CAST(STRIP_NULL_VALUE(GET_PATH(PARSE_JSON(${json}), ${path})) AS VARCHAR)`;
   }
   protected tryCast(text: string, type: 'DOUBLE' | 'TIMESTAMP'): string {
-    return type === 'DOUBLE' ? `TRY_TO_DOUBLE(${text})` : `TRY_TO_TIMESTAMP(${text})`;
+    if (type === 'DOUBLE') return `TRY_TO_DOUBLE(${text})`;
+    // TRY_TO_TIMESTAMP is TIMESTAMP_NTZ, which keeps the wall clock of text with an offset and drops
+    // the offset ('10:00+02:00' would read as 10:00 UTC). As TIMESTAMP_TZ the offset counts (text
+    // without one is in the session's TIMEZONE, UTC on every statement); then the UTC wall clock.
+    return `CAST(CONVERT_TIMEZONE('UTC', TRY_TO_TIMESTAMP_TZ(${text})) AS TIMESTAMP_NTZ)`;
   }
   protected addInterval(timestamp: string, amount: string, unit: TimeUnit): string {
     const part = { minutes: 'MINUTE', hours: 'HOUR', days: 'DAY' }[unit];

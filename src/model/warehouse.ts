@@ -22,7 +22,14 @@ export const SnowflakeAuth = z.discriminatedUnion('type', [
 export const SnowflakeWarehouse = z
   .object({
     type: z.literal('snowflake'),
-    account: z.string().min(1),
+    account: z
+      .string()
+      .min(1)
+      // The driver builds the host from it: a URL or host here gives a login to a host that does not exist.
+      .refine((a) => !/[:/]/.test(a) && !/\.snowflakecomputing\.com$/i.test(a), {
+        message:
+          "must be the account identifier (myorg-myaccount, or a locator with its region such as xy12345.eu-west-1), not a URL or host: drop 'https://' and '.snowflakecomputing.com'; a private link or proxy goes in accessUrl",
+      }),
     username: z.string().min(1),
     database: z.string().min(1),
     warehouse: z.string().min(1),

@@ -75,7 +75,17 @@ const SNOWFLAKE_COMPILATION_STATE = /^42/;
  * 390xxx session and gateway errors), the driver's network and HTTP 5xx/429 failures.
  */
 const SNOWFLAKE_TRANSIENT_STATE = /^(XX|57|08)/;
-const SNOWFLAKE_TRANSIENT_CODE = new Set(['000603', '000604', '000605', '390114', '390111', '390189']);
+const SNOWFLAKE_TRANSIENT_CODE = new Set(['000603', '000604', '000605', '390114', '390111']);
+/**
+ * Refusals that the same configuration meets again, whatever their SQLSTATE says: a login is
+ * answered in class 08 ("connection exception", 08004 "rejected") and a missing warehouse in 57P03
+ * ("cannot connect now"), both classes of transient failures otherwise. Retrying them only delays
+ * the message that names the fix.
+ * - 390100 incorrect user or password, 390144 a key-pair JWT the user's public key does not verify;
+ * - 390189 the role does not exist or is not granted to the user;
+ * - 000606 no active warehouse: the stack's warehouse does not exist or the role may not use it.
+ */
+export const SNOWFLAKE_CONFIGURATION_CODES = new Set(['390100', '390144', '390189', '000606']);
 /** "Statement reached its statement or warehouse timeout of N second(s) and was canceled." */
 const STATEMENT_TIMEOUT = '000630';
 /** snowflake-sdk's own codes for "could not reach / bad response from" Snowflake or its result storage. */
@@ -101,6 +111,7 @@ export function classifySnowflakeError(e: unknown, sql?: string): Error {
   if (SNOWFLAKE_COMPILATION_STATE.test(state) || /SQL compilation error/i.test(err.message ?? '')) {
     return new WarehouseError('SQL_COMPILATION', message, false, sql, queryId);
   }
+  if (SNOWFLAKE_CONFIGURATION_CODES.has(code)) return new WarehouseError('WAREHOUSE', message, false, sql, queryId);
   // The statement ran into its timeout: the same statement would again; not retried.
   if (code === STATEMENT_TIMEOUT) {
     return new WarehouseError('WAREHOUSE', `${message} Raise the stack's statementTimeoutSeconds (or the user's STATEMENT_TIMEOUT_IN_SECONDS) or the warehouse size.`, false, sql, queryId);

@@ -9,7 +9,7 @@ import { LinkedError } from '../model/errors.js';
 import type { SnowflakeWarehouseConfig } from '../model/warehouse.js';
 import { backoffDelay, sleep, type RetryPolicy } from '../retry.js';
 import { resolveSecret } from '../secrets.js';
-import { classifySnowflakeError, WarehouseError } from './errors.js';
+import { classifySnowflakeError, WarehouseError, type SnowflakeErrorLike } from './errors.js';
 import { SecretRedactor } from './redaction.js';
 
 export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 60;
@@ -117,12 +117,12 @@ export async function loginWithRetry(config: SnowflakeWarehouseConfig, options: 
         await sleep(delay);
         continue;
       }
-      throw redactor.error(loginError(config, classified, retryable, attempt));
+      throw redactor.error(loginError(config, classified, retryable, attempt, String((raw as SnowflakeErrorLike | undefined)?.code ?? '')));
     }
   }
 }
 
-function loginError(config: SnowflakeWarehouseConfig, cause: Error, retryable: boolean, attempts: number): LinkedError {
+function loginError(config: SnowflakeWarehouseConfig, cause: Error, retryable: boolean, attempts: number, snowflakeCode: string): LinkedError {
   const where = `Snowflake account ${config.account} as ${config.username}${config.accessUrl ? ` at ${config.accessUrl}` : ''}`;
   const said = cause.message.replace(/\.+$/, '');
   if (retryable) {
@@ -132,9 +132,17 @@ function loginError(config: SnowflakeWarehouseConfig, cause: Error, retryable: b
       true,
     );
   }
+  const code = (cause as LinkedError).code === 'SQL_COMPILATION' ? 'WAREHOUSE' : ((cause as LinkedError).code ?? 'WAREHOUSE');
+  // The login named a role the user may not use: the credentials were fine.
+  if (snowflakeCode === '390189') {
+    return new LinkedError(
+      code,
+      `Could not connect to ${where}: ${said}. The stack's role ${config.role} does not exist or is not granted to ${config.username}: GRANT ROLE ${config.role} TO USER ${config.username}, or correct role in Warehouse.snowflake.`,
+    );
+  }
   const secrets = secretVariables(config).join(' and ');
   return new LinkedError(
-    (cause as LinkedError).code === 'SQL_COMPILATION' ? 'WAREHOUSE' : ((cause as LinkedError).code ?? 'WAREHOUSE'),
+    code,
     `Could not connect to ${where}: ${said}. Check the user, its role and the secret in ${secrets} (${config.auth.type === 'keypair' ? 'the private key whose public half is set on the user with ALTER USER … SET RSA_PUBLIC_KEY' : 'the password'}).`,
   );
 }

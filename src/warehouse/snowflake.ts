@@ -2,7 +2,7 @@ import snowflake from 'snowflake-sdk';
 import type { SnowflakeWarehouseConfig } from '../model/warehouse.js';
 import type { RetryPolicy } from '../retry.js';
 import { and, col, compare, eq, param, select, table as tableRef } from '../dialect/ast.js';
-import { classifySnowflakeError, WarehouseError, type SnowflakeErrorLike } from './errors.js';
+import { classifySnowflakeError, WarehouseError, type SnowflakeErrorLike, type WarehouseErrorCode } from './errors.js';
 import { execute } from './execute.js';
 import { catalogTable, type InformationSchemaColumn } from './catalog.js';
 import type { SecretRedactor } from './redaction.js';
@@ -66,6 +66,11 @@ export function snowflakeTypeFamily(type: string): CatalogColumn['family'] {
  */
 const SESSION_GONE = new Set(['390114', '407002']);
 
+/** "No active warehouse selected in the current session." */
+const NO_ACTIVE_WAREHOUSE = '000606';
+/** "This session does not have a current database." */
+const NO_CURRENT_DATABASE = '090105';
+
 const codeOf = (e: unknown) => String((e as SnowflakeErrorLike | undefined)?.code ?? '');
 
 export class SnowflakeWarehouse implements Warehouse {
@@ -111,7 +116,7 @@ export class SnowflakeWarehouse implements Warehouse {
     try {
       return await send();
     } catch (raw) {
-      const error = this.redactor.error(classifySnowflakeError(raw, sql));
+      const error = this.redactor.error(this.withFix(classifySnowflakeError(raw, sql), codeOf(raw)));
       if (!SESSION_GONE.has(codeOf(raw)) || this.closed) throw error;
       await this.renewSession();
       if (this.gate.active) throw new WarehouseError(
@@ -126,6 +131,30 @@ export class SnowflakeWarehouse implements Warehouse {
         throw this.redactor.error(classifySnowflakeError(again, sql));
       }
     }
+  }
+
+  /**
+   * Snowflake accepts a login whose warehouse or database does not exist or that the role may not
+   * use, and then refuses each statement that needs one (000606, 090105): name the stack's option
+   * and the grant.
+   */
+  private withFix(error: Error, code: string): Error {
+    if (!(error instanceof WarehouseError)) return error;
+    const { warehouse, database, role } = this.config;
+    const fix =
+      code === NO_ACTIVE_WAREHOUSE
+        ? `The stack's warehouse ${warehouse} does not exist or role ${role} may not use it: GRANT USAGE ON WAREHOUSE ${warehouse} TO ROLE ${role}, or correct warehouse in Warehouse.snowflake.`
+        : code === NO_CURRENT_DATABASE
+          ? `The stack's database ${database} does not exist or role ${role} may not use it: GRANT USAGE ON DATABASE ${database} TO ROLE ${role}, or correct database in Warehouse.snowflake.`
+          : undefined;
+    if (!fix) return error;
+    return new WarehouseError(
+      error.code as WarehouseErrorCode,
+      `${error.message.replace(/\s+$/, '')} ${fix}`,
+      error.retryable,
+      error.sql,
+      error.queryId,
+    );
   }
 
   private async renewSession(): Promise<void> {

@@ -17,10 +17,21 @@ export function withQueryTag(wh: Warehouse, tag: string): Warehouse {
     tableNames: (near) => wh.tableNames(near),
     close: () => wh.close(),
   };
+  // Kept where the warehouse queues statements (the daemon's DuckDB file): work waiting its turn
+  // there is tagged too.
+  if (wh.whenFree) {
+    const whenFree = wh.whenFree.bind(wh);
+    wrapper.whenFree = (fn) => whenFree((inner) => fn(inner === wh ? wrapper : withQueryTag(inner, tag)));
+  }
   return wrapper;
 }
 
 /** The QUERY_TAG of a compute run's statements: the stack, audience and run they belong to. */
 export function computeTag(audienceKey: string, runId: string, stack?: string): string {
   return `linked-audiences:compute${stack ? ` stack=${stack}` : ''} audience=${audienceKey} run=${runId}`;
+}
+
+/** The QUERY_TAG of a delivery's statements (the outbox, enrichment on the Data Graph's tables, its records). */
+export function deliveryTag(runId: string, stack?: string): string {
+  return `linked-audiences:deliver${stack ? ` stack=${stack}` : ''} run=${runId}`;
 }

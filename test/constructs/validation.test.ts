@@ -10,6 +10,7 @@ import {
   JunctionField,
   LinkedAudiencesStack,
   Schedule,
+  SnowflakeAuth,
   Trigger,
   Warehouse,
   all,
@@ -250,6 +251,22 @@ describe('construct validation names the construct path', () => {
       'The Data Graph declares no events source, so the event condition on "Login" cannot be computed (at condition)',
     ]);
     expect(msg).toContain('[empty] A LinkedAudiencesStack needs one DataGraph');
+  });
+
+  it('a Snowflake account written as its URL or host is refused at synth: the driver would build a host that does not exist', () => {
+    const outdir = tempDir();
+    const app = new App({ outdir });
+    const props = { username: 'LINKED', database: 'ANALYTICS', warehouse: 'COMPUTE_WH', role: 'LINKED_ROLE', auth: SnowflakeAuth.password(secret('SF_PASSWORD')) };
+    const url = new LinkedAudiencesStack(app, 'url', { warehouse: Warehouse.snowflake({ ...props, account: 'https://myorg-myaccount.snowflakecomputing.com' }) });
+    const host = new LinkedAudiencesStack(app, 'host', { warehouse: Warehouse.snowflake({ ...props, account: 'myorg-myaccount.snowflakecomputing.com' }) });
+    const locator = new LinkedAudiencesStack(app, 'locator', { warehouse: Warehouse.snowflake({ ...props, account: 'xy12345.eu-west-1' }) });
+    for (const stack of [url, host, locator]) new DataGraph(stack, 'graph', { profile: { table: 'PROFILES', id: 'ID' } });
+    const expected =
+      "warehouse.account: must be the account identifier (myorg-myaccount, or a locator with its region such as xy12345.eu-west-1), not a URL or host: drop 'https://' and '.snowflakecomputing.com'; a private link or proxy goes in accessUrl";
+    expect(url.node.validate()).toEqual([expected]);
+    expect(host.node.validate()).toEqual([expected]);
+    expect(locator.node.validate()).toEqual([]);
+    expect(synthError(app)).toContain(`[url] ${expected}`);
   });
 
   it('a construct outside a LinkedAudiencesStack is refused at once, naming its path', () => {

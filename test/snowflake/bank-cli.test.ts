@@ -156,8 +156,15 @@ describe('the bank example through the CLI on emulated Snowflake', () => {
     expect(await membersOnSnowflake('travel-spenders')).not.toContain(leaving);
 
     // Delivery to the local endpoints: the baseline's travel-spender entries (sendForCurrent), overdue cards to Braze.
+    const beforeDeliver = emulator.queries.length;
     const deliver = await json('deliver');
     expect(deliver.status, JSON.stringify(emulator.queries.filter((q) => q.errorCode).slice(0, 1))).toBe(0);
+    // The delivery's statements (the outbox, enrichment on the Data Graph's tables, its records)
+    // carry its own QUERY_TAG, so its warehouse time can be told apart from the compute runs'.
+    const delivering = emulator.queries.slice(beforeDeliver);
+    const isDelivery = (q: (typeof delivering)[number]) => /^team=crm linked-audiences:deliver stack=bank run=[0-9a-f-]{36}$/.test(String(q.parameters?.QUERY_TAG));
+    expect(delivering.filter(isDelivery).length).toBeGreaterThan(0);
+    expect(delivering.filter((q) => /"outbox"|"main"\./.test(q.sqlText) && !isDelivery(q)).map((q) => q.sqlText)).toEqual([]);
     const hooked = sink.received.filter((r) => r.path === '/hook').flatMap((r) => (Array.isArray(r.body) ? r.body : [r.body]));
     // `run --once` already delivered the baseline (sendForCurrent, an Entered-only emitter), so the
     // leaving member's Entered went out before it left: the others are exactly who is a member now.

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LinkedError } from '../../src/model/errors.js';
+import { migrateState } from '../../src/state/migrate.js';
 import { WarehouseError } from '../../src/warehouse/errors.js';
 import { openSnowflake, type SnowflakeWarehouse } from '../../src/warehouse/snowflake.js';
 import { emulatedConfig, EMULATED_PASSWORD } from '../support/snowflake-emulator/connect.js';
@@ -145,19 +146,80 @@ describe('Snowflake connection options on the emulation', () => {
 
   it('a refused login names the account, the user and the secret to check, never a secret value, even when the server echoes it', async () => {
     const wrongPassword = 'canary-wrong-password-41c7';
+    const before = emulator.logins.length;
     const e = await failure(openSnowflake(emulatedConfig(emulator.url), { env: { SF_EMULATED_PASSWORD: wrongPassword }, retry: FAST }));
     expect(emulator.logins.at(-1)?.data.PASSWORD).toBe(wrongPassword);
-    expect(e.message).toMatch(/^Could not connect to Snowflake account emulated as LINKED_SVC at http:\/\/127\.0\.0\.1:\d+: 390100: Incorrect username or password was specified/);
+    // SQLSTATE 08004 is in a class of transient failures, but a refused password is refused again: one attempt.
+    expect(emulator.logins.length - before).toBe(1);
+    expect(e.code).toBe('WAREHOUSE');
+    expect(e.message).toMatch(/^Could not connect to Snowflake account emulated as LINKED_SVC at http:\/\/127\.0\.0\.1:\d+: 390100 \(08004\): Incorrect username or password was specified/);
     expect(e.message).toContain('the secret in SF_EMULATED_PASSWORD');
     expect(e.message).toContain('(redacted)');
     expect(`${e.message}\n${e.stack}`).not.toContain(wrongPassword);
 
-    const other = generateKeyPairSync('rsa', { modulusLength: 1024, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
     const k = await failure(
       openSnowflake(emulatedConfig(emulator.url, { auth: { type: 'keypair', privateKey: { secret: 'SF_KEY' } } }), { env: { SF_KEY: other.privateKey }, retry: FAST }),
     );
+    expect(k.message).toMatch(/: 390144 \(08004\): JWT token is invalid/);
     expect(k.message).toContain('the secret in SF_KEY (the private key whose public half is set on the user');
     expect(k.message).not.toContain(String(emulator.logins.at(-1)?.data.TOKEN));
     for (const line of other.privateKey.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----'))) expect(k.message).not.toContain(line);
+  });
+});
+
+describe('a role, warehouse or database the user may not use, on an emulation that knows the grants', () => {
+  let granted: SnowflakeEmulator;
+  beforeAll(async () => {
+    granted = await startSnowflakeEmulator({ password: EMULATED_PASSWORD, roles: ['LINKED_ROLE'], warehouses: ['COMPUTE_WH'], databases: ['ANALYTICS'] });
+  });
+  afterAll(async () => {
+    await granted?.close();
+  });
+
+  it('a role not granted (390189, SQLSTATE 08004) fails at the first login, naming the role and the grant; not retried as a network failure', async () => {
+    const before = granted.logins.length;
+    const e = await failure(openSnowflake(emulatedConfig(granted.url, { role: 'AUDIENCES_ROLE' }), { env, retry: FAST }));
+    expect(granted.logins.length - before).toBe(1);
+    expect(e.code).toBe('WAREHOUSE');
+    expect(e.message).toMatch(/^Could not connect to Snowflake account emulated as LINKED_SVC at http:\/\/127\.0\.0\.1:\d+: 390189 \(08004\): Role 'AUDIENCES_ROLE' specified in the connect string does not exist or not authorized/);
+    expect(e.message).toContain("The stack's role AUDIENCES_ROLE does not exist or is not granted to LINKED_SVC: GRANT ROLE AUDIENCES_ROLE TO USER LINKED_SVC, or correct role in Warehouse.snowflake.");
+    expect(e.message).not.toContain(EMULATED_PASSWORD);
+  });
+
+  it('a warehouse that does not exist or that the role may not use: each statement fails with 000606, not retryable, naming the warehouse and the grant', async () => {
+    const noWarehouse = await openSnowflake(emulatedConfig(granted.url, { warehouse: 'REPORTING_WH' }), { env, retry: FAST });
+    try {
+      const e = (await failure(noWarehouse.query(`SELECT 1 AS X`))) as WarehouseError;
+      expect(e).toBeInstanceOf(WarehouseError);
+      expect(e.code).toBe('WAREHOUSE');
+      expect(e.retryable).toBe(false);
+      expect(e.message).toMatch(/^000606 \(57P03\): No active warehouse selected in the current session/);
+      expect(e.message).toContain("The stack's warehouse REPORTING_WH does not exist or role LINKED_ROLE may not use it: GRANT USAGE ON WAREHOUSE REPORTING_WH TO ROLE LINKED_ROLE, or correct warehouse in Warehouse.snowflake.");
+    } finally {
+      await noWarehouse.close();
+    }
+    const usable = await openSnowflake(emulatedConfig(granted.url), { env, retry: FAST });
+    try {
+      expect((await usable.query(`SELECT 1 AS X`)).rows).toEqual([{ X: 1 }]);
+    } finally {
+      await usable.close();
+    }
+  });
+
+  it('a database that does not exist or that the role may not use: the state migration fails with 090105, naming the database and the grant', async () => {
+    const noDatabase = await openSnowflake(emulatedConfig(granted.url, { database: 'ANALYTCS' }), { env, retry: FAST });
+    try {
+      const e = (await failure(migrateState(noDatabase, 'LINKED_AUDIENCES'))) as WarehouseError;
+      expect(e.code).toBe('WAREHOUSE');
+      expect(e.retryable).toBe(false);
+      expect(e.message).toMatch(/^090105 \(22000\): Cannot perform CREATE SCHEMA\. This session does not have a current database/);
+      expect(e.message).toContain("The stack's database ANALYTCS does not exist or role LINKED_ROLE may not use it: GRANT USAGE ON DATABASE ANALYTCS TO ROLE LINKED_ROLE, or correct database in Warehouse.snowflake.");
+      // The catalog check reads the database's INFORMATION_SCHEMA: Snowflake's own message names it.
+      const c = (await failure(noDatabase.describeTable('MAIN.PROFILES'))) as WarehouseError;
+      expect(c.message).toMatch(/^002003 \(02000\): SQL compilation error:\nDatabase 'ANALYTCS' does not exist or not authorized\./);
+    } finally {
+      await noDatabase.close();
+    }
   });
 });

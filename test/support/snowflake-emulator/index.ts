@@ -78,11 +78,40 @@ export interface SnowflakeEmulatorOptions {
   echoCredentials?: boolean;
   /** Widens race windows: see EngineOptions.dmlLatencyMs. */
   dmlLatencyMs?: number;
+  /**
+   * The roles granted to the user: a login naming another is refused (390189), as Snowflake
+   * refuses it. Unset: any role.
+   */
+  roles?: string[];
+  /**
+   * The warehouses that exist and the user's role may use. Snowflake accepts a login naming another
+   * and refuses each query and DML statement of the session (000606); DDL and session statements
+   * need no warehouse. Unset: any warehouse.
+   */
+  warehouses?: string[];
+  /**
+   * The databases that exist and the role may use. Snowflake accepts a login naming another and
+   * the session has no current database: a statement fails with 090105, a look into that
+   * database's INFORMATION_SCHEMA with 002003. Coarse: every statement but session and
+   * transaction control fails, even one naming another database in full. Unset: any database
+   * (created at login).
+   */
+  databases?: string[];
 }
+
+/** Statements that need no current database. */
+const WITHOUT_DATABASE = /^\s*(USE|ALTER\s+SESSION|BEGIN|START|COMMIT|ROLLBACK)\b/i;
+
+/** Statements that need a running warehouse: queries and DML (DDL, USE, ALTER SESSION and transaction control do not). */
+const NEEDS_WAREHOUSE = /^\s*(\(|SELECT|WITH|INSERT|UPDATE|DELETE|MERGE)\b/i;
 
 interface LiveSession {
   id: number;
   session: Session;
+  /** The login named a warehouse that does not exist or that its role may not use. */
+  noWarehouse: boolean;
+  /** The login named a database that does not exist or that its role may not use. */
+  noDatabase?: string;
 }
 
 async function readJson(req: IncomingMessage): Promise<any> {
@@ -163,16 +192,30 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
     const byPassword = data.AUTHENTICATOR === 'SNOWFLAKE' && options.password !== undefined && data.PASSWORD === options.password;
     const byKey = data.AUTHENTICATOR === 'SNOWFLAKE_JWT' && publicKey !== undefined && typeof data.TOKEN === 'string' && verifyJwt(data.TOKEN, publicKey);
     logins.push({ query: Object.fromEntries(url.searchParams), data, accepted: byPassword || byKey });
+    // Refused logins carry SQLSTATE 08004 (connection rejected): a class that also holds transient failures.
     if (!byPassword && !byKey) {
       const echoed = options.echoCredentials ? ` (user ${String(data.LOGIN_NAME)}, password ${String(data.PASSWORD)}, token ${String(data.TOKEN)})` : '';
-      return { success: false, code: '390100', message: `Incorrect username or password was specified.${echoed}`, data: null };
+      if (data.AUTHENTICATOR === 'SNOWFLAKE_JWT') return { success: false, code: '390144', message: `JWT token is invalid.${echoed}`, data: { sqlState: '08004' } };
+      return { success: false, code: '390100', message: `Incorrect username or password was specified.${echoed}`, data: { sqlState: '08004' } };
     }
+    const role = url.searchParams.get('roleName');
+    if (role && options.roles && !options.roles.includes(role)) {
+      logins.at(-1)!.accepted = false;
+      return {
+        success: false,
+        code: '390189',
+        message: `Role '${role}' specified in the connect string does not exist or not authorized. Contact your local system administrator, or attempt to login with another role, e.g. PUBLIC.`,
+        data: { sqlState: '08004' },
+      };
+    }
+    const warehouse = url.searchParams.get('warehouse');
     const database = url.searchParams.get('databaseName') ?? 'EMULATED';
     const schema = url.searchParams.get('schemaName') ?? 'PUBLIC';
     const session = await engine.openSession(database, schema);
     const id = ++sessionCounter;
     const token = `emulated-session-${id}-${randomUUID()}`;
-    sessions.set(token, { id, session });
+    const noDatabase = options.databases && !options.databases.includes(database) ? database : undefined;
+    sessions.set(token, { id, session, noWarehouse: !!warehouse && !!options.warehouses && !options.warehouses.includes(warehouse), noDatabase });
     return {
       success: true,
       code: null,
@@ -209,6 +252,17 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
       return SESSION_EXPIRED;
     }
     if (fault?.action === 'error') return failed(fault);
+    if (live.noDatabase !== undefined && !WITHOUT_DATABASE.test(q.sqlText)) {
+      if (q.sqlText.includes(`"${live.noDatabase}"."INFORMATION_SCHEMA"`)) {
+        return failed({ code: '002003', sqlState: '02000', message: `SQL compilation error:\nDatabase '${live.noDatabase}' does not exist or not authorized.` });
+      }
+      const verb = /^\s*(\w+)(\s+SCHEMA|\s+TABLE|\s+VIEW)?/i.exec(q.sqlText);
+      const what = verb ? `${verb[1]!.toUpperCase()}${(verb[2] ?? '').toUpperCase()}` : 'statement';
+      return failed({ code: '090105', sqlState: '22000', message: `Cannot perform ${what}. This session does not have a current database. Call 'USE DATABASE', or use a qualified name.` });
+    }
+    if (live.noWarehouse && NEEDS_WAREHOUSE.test(q.sqlText)) {
+      return failed({ code: '000606', sqlState: '57P03', message: "No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command." });
+    }
     const run = async () => {
       if (fault?.action === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
       return live.session.execute(q.sqlText, q.binds, body.parameters ?? {}, queryId);

@@ -111,6 +111,8 @@ const CONVERSIONS: Record<string, [cast: 'CAST' | 'TRY_CAST', type: string]> = {
   TRY_TO_DOUBLE: ['TRY_CAST', 'DOUBLE'],
   TRY_TO_TIMESTAMP: ['TRY_CAST', 'TIMESTAMP'],
   TRY_TO_TIMESTAMP_NTZ: ['TRY_CAST', 'TIMESTAMP'],
+  // Text without an offset is read in the session's TIMEZONE: DuckDB's TimeZone follows it (engine.ts).
+  TRY_TO_TIMESTAMP_TZ: ['TRY_CAST', 'TIMESTAMPTZ'],
   TRY_TO_DATE: ['TRY_CAST', 'DATE'],
   TRY_TO_BOOLEAN: ['TRY_CAST', 'BOOLEAN'],
   TO_DOUBLE: ['CAST', 'DOUBLE'],
@@ -360,6 +362,9 @@ const SPECIAL: Record<string, Special> = {
   GET_PATH: (t, args) => (arity(t, 'GET_PATH', args, 2), `json_extract(CAST(${t.seq(args[0])} AS JSON), sf_json_path(${t.seq(args[1])}))`),
   STRIP_NULL_VALUE: (t, args) => (arity(t, 'STRIP_NULL_VALUE', args, 1), `sf_strip_null(${t.seq(args[0])})`),
   IS_NULL_VALUE: (t, args) => (arity(t, 'IS_NULL_VALUE', args, 1), `(json_type(${t.seq(args[0])}) = 'NULL')`),
+  // The two-argument form, on a TIMESTAMP_TZ: the wall clock in the target zone. DuckDB's timezone()
+  // gives it as a TIMESTAMP, which a cast to TIMESTAMP_NTZ keeps, as Snowflake keeps a TZ's wall clock.
+  CONVERT_TIMEZONE: (t, args) => (arity(t, 'CONVERT_TIMEZONE', args, 2), `timezone(${t.seq(args[0])}, ${t.seq(args[1])})`),
   UUID_STRING: (t, args) => (arity(t, 'UUID_STRING', args, 0), `CAST(uuid() AS VARCHAR)`),
 };
 
