@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syncLoop, syncOnce, type PlanLike, type SyncResult, type SyncSteps } from '../../src/controller/sync-loop.js';
 import { recordSyncStatus } from '../../src/controller/sync-status.js';
-import { SyncStatusStore, type SyncStatusRow } from '../../src/state/control/sync-status.js';
+import { renderSyncStatus } from '../../src/cli/commands/status.js';
+import { RESUMED_MESSAGE, SyncStatusStore, type SyncStatusRow } from '../../src/state/control/sync-status.js';
 import type { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { GitFixture } from '../github/git-fixture.js';
 import { openMigratedDuckDb } from '../support/migrated-file.js';
@@ -218,6 +219,7 @@ describe('sync status in the state schema, driven by syncLoop', () => {
     const r = new Reconciler();
     const controller = new AbortController();
     const seen: SyncResult[] = [];
+    let resumed: SyncStatusRow | undefined;
     await new SyncStatusStore(wh, SCHEMA).setSuspended('marketing', false); // resuming a stack that never ran: no row
     expect(await new SyncStatusStore(wh, SCHEMA).read()).toEqual([]);
     await new SyncStatusStore(wh, SCHEMA).setSuspended('marketing', true);
@@ -230,10 +232,14 @@ describe('sync status in the state schema, driven by syncLoop', () => {
         if (seen.length === 1) {
           expect(await new SyncStatusStore(wh, SCHEMA).read()).toEqual([expect.objectContaining({ status: 'suspended', suspended: true, lastSyncedCommit: null })]);
           await new SyncStatusStore(wh, SCHEMA).setSuspended('marketing', false);
+          [resumed] = await new SyncStatusStore(wh, SCHEMA).read('marketing');
         } else controller.abort();
       },
     });
     expect(seen.map((s) => s.status)).toEqual(['suspended', 'synced']);
+    // Resumed, not yet attempted: the row must not go on saying nothing is pulled until it is resumed.
+    expect(resumed).toMatchObject({ status: 'suspended', suspended: false, message: RESUMED_MESSAGE });
+    expect(renderSyncStatus(resumed!)).toContain('Sync: resumed, waiting for the next attempt');
     expect(r.calls).toEqual(['synth', 'plan', 'apply(prune=false)', 'compute']);
     expect(await new SyncStatusStore(wh, SCHEMA).read('marketing')).toEqual([expect.objectContaining({ status: 'synced', suspended: false, lastSyncedCommit: c1 })]);
   });

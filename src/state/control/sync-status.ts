@@ -1,4 +1,4 @@
-import { cast, eq, insert, lit, NULL, param, ref, select, stateTable, TRUE, update, values, type Expr } from '../../dialect/ast.js';
+import { and, cast, eq, insert, lit, NULL, param, ref, select, stateTable, TRUE, update, values, type Expr } from '../../dialect/ast.js';
 import { isoTimestamp } from '../canonical.js';
 import { columns } from '../columns.js';
 import { StateStore } from '../store.js';
@@ -38,6 +38,9 @@ export interface SyncStatusRow {
 
 const READ_COLUMNS = ['stack', 'status', 'last_synced_commit', 'last_synced_at', 'last_attempt_at', 'attempted_commit', 'message', 'source', 'branch', 'suspended'];
 const timestamp = (at: Date): Expr => cast(param(at.toISOString()), 'TIMESTAMP');
+
+/** The message of a stack resumed after a suspended attempt, until the controller's next attempt. */
+export const RESUMED_MESSAGE = 'resumed: the controller syncs it at its next attempt';
 
 /** `sync_status`: per stack, the last attempt of the git-pulling loop and whether a person suspended it. */
 export class SyncStatusStore extends StateStore {
@@ -104,6 +107,13 @@ export class SyncStatusStore extends StateStore {
       await store.lockTable(this.t.sync_status, 'suspended', eq(ref('stack'), param(stack)));
       if (await store.exists(stack)) {
         await store.run(update(this.t.sync_status, { suspended: param(suspended) }, eq(ref('stack'), param(stack))));
+        // The last attempt's "nothing is pulled ... until it is resumed" is no longer true once it
+        // is; its status stays what that attempt saw until the controller's next attempt.
+        if (!suspended) {
+          await store.run(
+            update(this.t.sync_status, { message: param(RESUMED_MESSAGE) }, and(eq(ref('stack'), param(stack)), eq(ref('status'), lit('suspended')))),
+          );
+        }
       } else if (suspended) {
         // Resuming a stack that never synced changes nothing; suspending one reserves its row.
         const row = { stack: param(stack), status: lit('suspended'), last_attempt_at: timestamp(now), message: param('suspended before its first sync'), suspended: TRUE };
