@@ -16,12 +16,27 @@ export function commentMarker(kind: CommentKind, stack?: string): string {
   return `<!-- linked-audiences:${kind}${stack ? ` stack=${encodeURIComponent(stack)}` : ''} -->`;
 }
 
+/**
+ * Closes what a cut left open: a fenced block (else the note after the cut reads as part of the
+ * diff, and the rest of the comment as code) and the `<details>` the diff sits in. The cut falls
+ * between lines, so a fence is never split.
+ */
+function closeOpenBlocks(cut: string): string {
+  const lines = cut.slice(0, cut.lastIndexOf('\n') + 1 || cut.length).split('\n');
+  const fences = lines.filter((l) => /^\s*```/.test(l)).length;
+  const opened = lines.filter((l) => /<details>/.test(l)).length - lines.filter((l) => /<\/details>/.test(l)).length;
+  let out = lines.join('\n').replace(/\n$/, '');
+  if (fences % 2 === 1) out += '\n```';
+  for (let i = 0; i < opened; i++) out += '\n\n</details>';
+  return out;
+}
+
 /** The comment body: marker first, the markdown cut to GitHub's limit with a pointer to the full text. */
 export function commentBody(marker: string, markdown: string, runUrl?: string): string {
   let text = markdown;
   if (text.length > MAX_BODY) {
     const omitted = text.length - MAX_BODY;
-    text = `${text.slice(0, MAX_BODY)}\n\n… truncated (${omitted} characters omitted)${runUrl ? `: the full text is in the [workflow run](${runUrl})` : ''}.`;
+    text = `${closeOpenBlocks(text.slice(0, MAX_BODY))}\n\n… truncated (${omitted} characters omitted)${runUrl ? `: the full text is in the [workflow run](${runUrl})` : ''}.`;
   }
   return `${marker}\n${text}`;
 }
