@@ -214,6 +214,32 @@ describe('sync status in the state schema, driven by syncLoop', () => {
     expect(new Date(rows[2]![0]!.lastAttemptAt).getTime()).toBe(seen[2]!.attemptedAt.getTime());
   });
 
+  it('keeps the time a commit was synced while later attempts find it applied', async () => {
+    const c1 = repo.commit({ 'resources.json': '["audience.vip"]' }, 'One');
+    const r = new Reconciler();
+    const controller = new AbortController();
+    const seen: SyncResult[] = [];
+    const rows: SyncStatusRow[] = [];
+    let c2 = '';
+    await syncLoop({
+      repo: repo.origin, branch: 'main', workdir: repo.dir('checkout'), prune: false, steps: r.steps, intervalMs: 5, signal: controller.signal,
+      onResult: async (result) => {
+        seen.push(result);
+        await recordSyncStatus(wh, SCHEMA, 'marketing', result);
+        rows.push((await new SyncStatusStore(wh, SCHEMA).read('marketing'))[0]!);
+        if (seen.length === 2) c2 = repo.commit({ 'resources.json': '["audience.vip", "audience.churn"]' }, 'Two');
+        if (seen.length === 3) controller.abort();
+      },
+    });
+    expect(seen.map((s) => [s.commit, s.applied])).toEqual([[c1, true], [c1, false], [c2, true]]);
+    expect(rows.map((row) => row.lastSyncedCommit)).toEqual([c1, c1, c2]);
+    const at = (i: number) => new Date(rows[i]!.lastSyncedAt!).getTime();
+    expect(at(0)).toBe(seen[0]!.attemptedAt.getTime());
+    expect(at(1), 'the second attempt applied nothing: c1 was synced at the first').toBe(at(0));
+    expect(new Date(rows[1]!.lastAttemptAt).getTime()).toBe(seen[1]!.attemptedAt.getTime());
+    expect(at(2)).toBe(seen[2]!.attemptedAt.getTime());
+  });
+
   it('suspends and resumes through the state: a running loop reads it on every tick', async () => {
     const c1 = repo.commit({ 'resources.json': '["audience.vip"]' }, 'One');
     const r = new Reconciler();

@@ -11,8 +11,10 @@ export interface SyncAttempt {
   status: SyncStatus;
   /** The commit the attempt saw. */
   commit: string | null;
-  /** The commit it applied; null keeps the previous one. */
+  /** The commit the warehouse is in sync with after the attempt; null keeps the previous one. */
   syncedCommit: string | null;
+  /** Whether the attempt applied a change (an attempt that found nothing to apply only confirms the sync). */
+  applied: boolean;
   message: string | null;
   attemptedAt: Date;
   source: string | null;
@@ -68,7 +70,14 @@ export class SyncStatusStore extends StateStore {
         await store.run(insert(this.t.sync_status, Object.keys(row), values(Object.values(row))));
         return;
       }
-      const synced: Record<string, Expr> = a.syncedCommit !== null ? { last_synced_commit: param(a.syncedCommit), last_synced_at: timestamp(a.attemptedAt) } : {};
+      // last_synced_at is when the commit was synced: an attempt that finds it applied already
+      // (every interval plans again) keeps that time, or it would read as a sync at every interval.
+      const synced: Record<string, Expr> = {};
+      if (a.syncedCommit !== null) {
+        const [before] = await store.read(stack);
+        synced.last_synced_commit = param(a.syncedCommit);
+        if (a.applied || before?.lastSyncedCommit !== a.syncedCommit || before.lastSyncedAt === null) synced.last_synced_at = timestamp(a.attemptedAt);
+      }
       await store.run(update(this.t.sync_status, { ...attempt, ...synced }, eq(ref('stack'), param(stack))));
     });
   }
