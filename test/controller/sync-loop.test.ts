@@ -245,6 +245,8 @@ describe('sync status in the state schema, driven by syncLoop', () => {
     const r = new Reconciler();
     const controller = new AbortController();
     const seen: SyncResult[] = [];
+    // Read inside onResult, asserted after the loop: the loop hands a throw of onResult to onError.
+    let suspendedRows: SyncStatusRow[] = [];
     let resumed: SyncStatusRow | undefined;
     await new SyncStatusStore(wh, SCHEMA).setSuspended('marketing', false); // resuming a stack that never ran: no row
     expect(await new SyncStatusStore(wh, SCHEMA).read()).toEqual([]);
@@ -256,13 +258,14 @@ describe('sync status in the state schema, driven by syncLoop', () => {
         seen.push(result);
         await recordSyncStatus(wh, SCHEMA, 'marketing', result);
         if (seen.length === 1) {
-          expect(await new SyncStatusStore(wh, SCHEMA).read()).toEqual([expect.objectContaining({ status: 'suspended', suspended: true, lastSyncedCommit: null })]);
+          suspendedRows = await new SyncStatusStore(wh, SCHEMA).read();
           await new SyncStatusStore(wh, SCHEMA).setSuspended('marketing', false);
           [resumed] = await new SyncStatusStore(wh, SCHEMA).read('marketing');
         } else controller.abort();
       },
     });
     expect(seen.map((s) => s.status)).toEqual(['suspended', 'synced']);
+    expect(suspendedRows).toEqual([expect.objectContaining({ status: 'suspended', suspended: true, lastSyncedCommit: null })]);
     // Resumed, not yet attempted: the row must not go on saying nothing is pulled until it is resumed.
     expect(resumed).toMatchObject({ status: 'suspended', suspended: false, message: RESUMED_MESSAGE });
     expect(renderSyncStatus(resumed!)).toContain('Sync: resumed, waiting for the next attempt');
