@@ -13,6 +13,7 @@ export async function recordSyncStatus(wh: Warehouse, schema: string, stack: str
     status: result.status,
     commit: result.commit,
     syncedCommit: result.syncedCommit,
+    applied: result.applied,
     message: clean(result.message),
     attemptedAt: result.attemptedAt,
     source: clean(result.source),

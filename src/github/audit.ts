@@ -15,8 +15,10 @@ export interface AuditSource {
   stack?: string;
   /** The author recorded at apply time: used when git does not know the commit. */
   author?: string | null;
-  /** `metadata.approvers` (string[]), when the apply recorded them. */
+  /** `metadata.approvers` (string[]), when the apply recorded them; `metadata.dirtyPaths` with `dirty`. */
   metadata?: Record<string, unknown>;
+  /** The working tree had uncommitted changes at apply (`readApplyLog` reads it from the metadata). */
+  dirty?: boolean | null;
 }
 
 export interface AuditRecord {
@@ -32,7 +34,9 @@ export interface AuditRecord {
   pr: number | null;
   approvers: string[];
   changes: LoggedChange[];
-  /** Why git could not tell more (a commit missing from a shallow clone). */
+  /** Applied from a working tree with uncommitted changes: the commit does not hold what was applied. */
+  dirty: boolean;
+  /** Why git could not tell more (a commit missing from a shallow clone), or that the tree was dirty. */
   note: string | null;
 }
 
@@ -105,14 +109,24 @@ export async function auditWithGit(
       pr,
       approvers: approversOf(e, pr, options.approvers),
       changes: e.changes,
-      note: !sha
-        ? 'the apply recorded no commit'
-        : info
-          ? null
-          : `commit ${sha.slice(0, 12)} is not in this clone (a shallow checkout? fetch with fetch-depth: 0)`,
+      dirty: e.dirty === true,
+      note: notesOf(e, sha, info),
     });
   }
   return records;
+}
+
+function notesOf(e: AuditSource, sha: string | null, info: CommitInfo | undefined): string | null {
+  const notes: string[] = [];
+  if (!sha) notes.push('the apply recorded no commit');
+  else if (!info) notes.push(`commit ${sha.slice(0, 12)} is not in this clone (a shallow checkout? fetch with fetch-depth: 0)`);
+  if (e.dirty === true) {
+    // Without this the change reads as the commit's, though the code applied was never committed.
+    const paths = e.metadata?.dirtyPaths;
+    const named = Array.isArray(paths) && paths.length ? ` (${paths.filter((p) => typeof p === 'string').join(', ')})` : '';
+    notes.push(`applied from a working tree with uncommitted changes${named}: the commit does not hold exactly what was applied`);
+  }
+  return notes.length ? notes.join('; ') : null;
 }
 
 /** The Terraform-like lines of one logged change (secrets print as (sensitive)). */
@@ -128,7 +142,7 @@ export function formatAuditMarkdown(records: readonly AuditRecord[]): string {
   const out: string[] = [`## Audit: ${records.length} appl${records.length === 1 ? 'y' : 'ies'}`, ''];
   for (const r of records) {
     out.push(`### ${r.appliedAt} · apply \`${r.applyId}\`${r.stack ? ` · stack \`${r.stack}\`` : ''}`, '');
-    if (r.commit) out.push(`- Commit: \`${r.commit.slice(0, 12)}\`${r.subject ? ` ${inline(r.subject)}` : ''}`);
+    if (r.commit) out.push(`- Commit: \`${r.commit.slice(0, 12)}\`${r.dirty ? ' + uncommitted changes' : ''}${r.subject ? ` ${inline(r.subject)}` : ''}`);
     if (r.author) out.push(`- Author: ${inline(r.author)}${r.committedAt ? ` (${r.committedAt})` : ''}`);
     if (r.pr !== null) out.push(`- Pull request: #${r.pr}${r.approvers.length ? ` · approved by ${r.approvers.map((a) => `@${inline(a)}`).join(', ')}` : ''}`);
     out.push(`- Applied by: ${r.appliedBy ? inline(r.appliedBy) : 'unknown'}`);

@@ -10,7 +10,7 @@ export {
 } from './client.js';
 export { upsertPlanComment, commentMarker, type CommentResult } from './comments.js';
 export { setCommitStatus, planStatus, type PlanStatusInput, type StatusContext, type StatusState } from './statuses.js';
-export { reportPlan, postApplyResult } from './report.js';
+export { reportPlan, reportPlanFailure, postApplyResult } from './report.js';
 export { findPullRequestForCommit, getPullRequest, listReviews } from './pulls.js';
 export {
   checkApplyRequirements,

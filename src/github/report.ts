@@ -1,5 +1,6 @@
 import type { GitHubContext } from './client.js';
-import { postComment, upsertPlanComment, type CommentResult } from './comments.js';
+import { postComment, replacePlanComments, upsertPlanComment, type CommentResult } from './comments.js';
+import { redactSecrets } from '../secrets.js';
 import { planStatus, setCommitStatus, type PlanStatusInput } from './statuses.js';
 
 /**
@@ -16,6 +17,26 @@ export async function reportPlan(
   const status = planStatus(plan);
   await setCommitStatus(ctx, 'linked-audiences/plan', status.state, status.description);
   return { ...(comment ? { comment } : {}), status };
+}
+
+/**
+ * `linked plan --github` when no plan could be made (the app failed to synthesize, the warehouse
+ * could not be reached): the plan comment says so instead of showing an earlier push's plan, and
+ * the head commit gets a failing `linked-audiences/plan`, so the pull request cannot be merged on
+ * the strength of a previous commit's green status. The message is masked before it leaves.
+ */
+export async function reportPlanFailure(
+  ctx: GitHubContext,
+  message: string,
+  options: { stack?: string } = {},
+): Promise<{ comments: CommentResult[]; status: { state: 'failure'; description: string } }> {
+  const text = ctx.api.redact(redactSecrets(message)).replace(/```/g, '`\u200b``');
+  const title = `### linked plan${options.stack ? `: \`${options.stack}\`` : ''}: failed`;
+  const markdown = `${title}\n\nNo plan could be made for ${ctx.sha.slice(0, 12)}:\n\n\`\`\`\n${text}\n\`\`\`\n`;
+  const comments = ctx.pr !== undefined ? await replacePlanComments(ctx, markdown, options) : [];
+  const status = { state: 'failure' as const, description: `Plan failed: ${text.split('\n')[0]}` };
+  await setCommitStatus(ctx, 'linked-audiences/plan', status.state, status.description);
+  return { comments, status };
 }
 
 /**

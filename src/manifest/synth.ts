@@ -152,7 +152,11 @@ export function explainFailure(output: string): string {
     const list = lines.slice(start + 1).filter((l) => /^\s+\[/.test(l));
     if (list.length > 0) return `Validation failed:\n${list.map((l) => `  ${l.trim()}`).join('\n')}`;
   }
-  const errorLine = lines.findIndex((l) => /(^|\s)(\w*Error|error)[:[]/.test(l));
-  const tail = errorLine >= 0 ? lines.slice(errorLine, errorLine + 12) : lines.slice(-15);
+  // Stack frames inside installed packages and Node itself (tsx's and esbuild's, for a syntax
+  // error) say nothing about the app, and this message is shown in a sync status and a pull
+  // request: only the app's own frames stay.
+  const kept = lines.filter((l) => !/^\s+at .*(node_modules[\\/]|node:internal|\(node:)/.test(l));
+  const errorLine = kept.findIndex((l) => /(^|\s)(\w*Error|error)[:[]/.test(l));
+  const tail = errorLine >= 0 ? kept.slice(errorLine, errorLine + 12) : kept.slice(-15);
   return tail.join('\n').trimEnd();
 }

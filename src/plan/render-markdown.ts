@@ -18,11 +18,21 @@ export function diffMarkerLine(line: string): string {
   return marker + line.slice(1, i) + ' ' + line.slice(i + 1);
 }
 
+export interface MarkdownOptions {
+  /**
+   * What the footer names the plan by. `plan` (default): its planHash, which a saved plan file and
+   * the apply log carry. `inputs`: the manifest and state it was made from, which stay the same
+   * when the same code is planned again against the same state; the planHash does not (it covers
+   * `createdAt`), so a comment kept up to date by comparing bodies must not show it.
+   */
+  identifyBy?: 'plan' | 'inputs';
+}
+
 /**
  * The plan for a PR comment: a summary table a reviewer scans, then the Terraform-like diff in a
  * ```diff block (GitHub colours its + and - lines). Secrets print as (sensitive), as in the terminal.
  */
-export function renderPlanMarkdown(plan: Plan): string {
+export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const out: string[] = [`### linked plan: \`${plan.stack}\``, ''];
   const errors = plan.diagnostics.filter((d) => d.severity === 'error');
   if (plan.diagnostics.length) {
@@ -47,6 +57,7 @@ export function renderPlanMarkdown(plan: Plan): string {
     for (const r of impactRows(plan.impact)) out.push(`| \`${r[0]}\` | ${r.slice(1).join(' | ')} |`);
   }
   if (errors.length) out.push('', `**${cannotApplyLine(plan.diagnostics).replace(/\|/g, '\\|')}**`);
-  out.push('', `<sub>plan ${plan.planHash.slice(0, 12)} · state ${plan.stateHash.slice(0, 12)}</sub>`);
+  const identity = options.identifyBy === 'inputs' ? `manifest ${plan.manifestHash.slice(0, 12)}` : `plan ${plan.planHash.slice(0, 12)}`;
+  out.push('', `<sub>${identity} · state ${plan.stateHash.slice(0, 12)}</sub>`);
   return out.join('\n') + '\n';
 }

@@ -214,6 +214,7 @@ export async function auditData(wh: Warehouse, src: UiSource, filter: { resource
     pr: e.prNumber,
     approvers: Array.isArray(e.metadata.approvers) ? e.metadata.approvers.map(String) : [],
     changes: e.changes,
+    dirty: e.dirty === true,
     note: null,
   }));
   return { entries: records.map((r) => ({ ...r, diff: r.changes.map((c) => ({ address: c.address, lines: changeDiffLines(c) })) })), joinedWithGit };

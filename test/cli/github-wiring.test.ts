@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../github/fake-github.js';
 import { linked, makeProject } from '../plan/cli-project.js';
@@ -30,6 +32,9 @@ describe('GitHub flags of plan and apply', () => {
     noToken(first);
     const second = await linked(['plan', '--dir', dir, '--github', ...githubArgs()], env);
     expect(second.status, second.stderr).toBe(0);
+    // The same code against the same state is the same plan, made at another moment: not an edit.
+    expect(second.stderr).toContain('comment unchanged on #7');
+    expect(gh.calls('PATCH', /\/issues\/comments\/\d+$/)).toHaveLength(0);
 
     const comments = gh.comments.get(7) ?? [];
     expect(comments).toHaveLength(1);
@@ -41,6 +46,53 @@ describe('GitHub flags of plan and apply', () => {
       [SHA, 'success'],
     ]);
     expect(gh.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true);
+  });
+
+  /** Breaks the synthesized app: its stack no longer loads, so no plan (and no stack name) can be had. */
+  function breakManifest(dir: string): void {
+    const stacks = join(dir, 'cdktf.out', 'stacks');
+    for (const stack of readdirSync(stacks)) writeFileSync(join(stacks, stack, 'cdk.tf.json'), '{ "resource": ');
+  }
+
+  it('plan --github that cannot make a plan replaces the comment and fails linked-audiences/plan', async () => {
+    const { dir, raw, write } = await makeProject();
+    const good = await linked(['plan', '--dir', dir, '--github', ...githubArgs()], env);
+    expect(good.status, good.stderr).toBe(0);
+
+    breakManifest(dir);
+    const broken = await linked(['plan', '--dir', dir, '--github', ...githubArgs()], env);
+    expect(broken.status).toBe(1);
+    noToken(broken);
+    // Still one comment: it now says the plan failed, not the earlier push's plan.
+    const [comment] = gh.comments.get(7)!;
+    expect(gh.comments.get(7)).toHaveLength(1);
+    expect(comment!.body.startsWith('<!-- linked-audiences:plan stack=marketing -->\n')).toBe(true);
+    expect(comment!.body).toContain('### linked plan: failed');
+    expect(comment!.body).not.toContain('audience.');
+    expect(comment!.body).not.toContain(TOKEN);
+    expect(gh.statuses.at(-1)).toMatchObject({ sha: SHA, context: 'linked-audiences/plan', state: 'failure' });
+    expect(gh.statuses.at(-1)!.description).toMatch(/^Plan failed: /);
+
+    write(raw);
+    const fixed = await linked(['plan', '--dir', dir, '--github', ...githubArgs()], env);
+    expect(fixed.status, fixed.stderr).toBe(0);
+    expect(gh.comments.get(7)).toHaveLength(1);
+    expect(gh.comments.get(7)![0]!.body).toContain('audience.');
+    expect(gh.statuses.at(-1)).toMatchObject({ context: 'linked-audiences/plan', state: 'success' });
+  });
+
+  it('a failed first plan leaves one comment, which the first plan made after it takes over', async () => {
+    const { dir, raw, write } = await makeProject();
+    breakManifest(dir);
+    const broken = await linked(['plan', '--dir', dir, '--github', ...githubArgs()], env);
+    expect(broken.status).toBe(1);
+    expect(gh.comments.get(7)!.map((c) => c.body.split('\n')[0])).toEqual(['<!-- linked-audiences:plan -->']);
+    expect(gh.statuses.at(-1)).toMatchObject({ context: 'linked-audiences/plan', state: 'failure' });
+
+    write(raw);
+    expect((await linked(['plan', '--dir', dir, '--github', ...githubArgs()], env)).status).toBe(0);
+    expect(gh.comments.get(7)!.map((c) => c.body.split('\n')[0])).toEqual(['<!-- linked-audiences:plan stack=marketing -->']);
+    expect(gh.calls('POST', /\/issues\/7\/comments$/)).toHaveLength(1);
   });
 
   it('apply --require refuses an unapproved pull request and changes nothing', async () => {

@@ -106,6 +106,15 @@ describe('linked synth / validate, as a new user runs them', () => {
     // The cron is checked with the other cross-resource checks, once every resource parses.
   });
 
+  it('names a syntax error by file and line, without the frames of tsx and esbuild', async () => {
+    const dir = userProject(`${USER_APP}\nconst broken: number = ;\n`);
+    const error = await synthApp(dir, { quiet: true }).then(() => undefined, (e: Error & { code?: string }) => e);
+    expect(error).toMatchObject({ code: 'SYNTH_FAILED' });
+    expect(error!.message).toMatch(/main\.ts:\d+:\d+: ERROR: Unexpected ";"/);
+    expect(error!.message).not.toContain('node_modules');
+    expect(error!.message).not.toMatch(/^\s+at .*node:internal/m);
+  });
+
   it('reports an invalid cron with the construct path once the schema is satisfied (synthApp, in process)', async () => {
     const dir = userProject(USER_APP.replace("Schedule.every('1h')", "Schedule.cron('99 * * * *')"));
     await expect(synthApp(dir, { quiet: true })).rejects.toMatchObject({

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syncLoop, syncOnce, type PlanLike, type SyncResult, type SyncSteps } from '../../src/controller/sync-loop.js';
 import { recordSyncStatus } from '../../src/controller/sync-status.js';
-import { SyncStatusStore, type SyncStatusRow } from '../../src/state/control/sync-status.js';
+import { renderSyncStatus } from '../../src/cli/commands/status.js';
+import { RESUMED_MESSAGE, SyncStatusStore, type SyncStatusRow } from '../../src/state/control/sync-status.js';
 import type { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { GitFixture } from '../github/git-fixture.js';
 import { openMigratedDuckDb } from '../support/migrated-file.js';
@@ -213,11 +214,40 @@ describe('sync status in the state schema, driven by syncLoop', () => {
     expect(new Date(rows[2]![0]!.lastAttemptAt).getTime()).toBe(seen[2]!.attemptedAt.getTime());
   });
 
+  it('keeps the time a commit was synced while later attempts find it applied', async () => {
+    const c1 = repo.commit({ 'resources.json': '["audience.vip"]' }, 'One');
+    const r = new Reconciler();
+    const controller = new AbortController();
+    const seen: SyncResult[] = [];
+    const rows: SyncStatusRow[] = [];
+    let c2 = '';
+    await syncLoop({
+      repo: repo.origin, branch: 'main', workdir: repo.dir('checkout'), prune: false, steps: r.steps, intervalMs: 5, signal: controller.signal,
+      onResult: async (result) => {
+        seen.push(result);
+        await recordSyncStatus(wh, SCHEMA, 'marketing', result);
+        rows.push((await new SyncStatusStore(wh, SCHEMA).read('marketing'))[0]!);
+        if (seen.length === 2) c2 = repo.commit({ 'resources.json': '["audience.vip", "audience.churn"]' }, 'Two');
+        if (seen.length === 3) controller.abort();
+      },
+    });
+    expect(seen.map((s) => [s.commit, s.applied])).toEqual([[c1, true], [c1, false], [c2, true]]);
+    expect(rows.map((row) => row.lastSyncedCommit)).toEqual([c1, c1, c2]);
+    const at = (i: number) => new Date(rows[i]!.lastSyncedAt!).getTime();
+    expect(at(0)).toBe(seen[0]!.attemptedAt.getTime());
+    expect(at(1), 'the second attempt applied nothing: c1 was synced at the first').toBe(at(0));
+    expect(new Date(rows[1]!.lastAttemptAt).getTime()).toBe(seen[1]!.attemptedAt.getTime());
+    expect(at(2)).toBe(seen[2]!.attemptedAt.getTime());
+  });
+
   it('suspends and resumes through the state: a running loop reads it on every tick', async () => {
     const c1 = repo.commit({ 'resources.json': '["audience.vip"]' }, 'One');
     const r = new Reconciler();
     const controller = new AbortController();
     const seen: SyncResult[] = [];
+    // Read inside onResult, asserted after the loop: the loop hands a throw of onResult to onError.
+    let suspendedRows: SyncStatusRow[] = [];
+    let resumed: SyncStatusRow | undefined;
     await new SyncStatusStore(wh, SCHEMA).setSuspended('marketing', false); // resuming a stack that never ran: no row
     expect(await new SyncStatusStore(wh, SCHEMA).read()).toEqual([]);
     await new SyncStatusStore(wh, SCHEMA).setSuspended('marketing', true);
@@ -228,12 +258,17 @@ describe('sync status in the state schema, driven by syncLoop', () => {
         seen.push(result);
         await recordSyncStatus(wh, SCHEMA, 'marketing', result);
         if (seen.length === 1) {
-          expect(await new SyncStatusStore(wh, SCHEMA).read()).toEqual([expect.objectContaining({ status: 'suspended', suspended: true, lastSyncedCommit: null })]);
+          suspendedRows = await new SyncStatusStore(wh, SCHEMA).read();
           await new SyncStatusStore(wh, SCHEMA).setSuspended('marketing', false);
+          [resumed] = await new SyncStatusStore(wh, SCHEMA).read('marketing');
         } else controller.abort();
       },
     });
     expect(seen.map((s) => s.status)).toEqual(['suspended', 'synced']);
+    expect(suspendedRows).toEqual([expect.objectContaining({ status: 'suspended', suspended: true, lastSyncedCommit: null })]);
+    // Resumed, not yet attempted: the row must not go on saying nothing is pulled until it is resumed.
+    expect(resumed).toMatchObject({ status: 'suspended', suspended: false, message: RESUMED_MESSAGE });
+    expect(renderSyncStatus(resumed!)).toContain('Sync: resumed, waiting for the next attempt');
     expect(r.calls).toEqual(['synth', 'plan', 'apply(prune=false)', 'compute']);
     expect(await new SyncStatusStore(wh, SCHEMA).read('marketing')).toEqual([expect.objectContaining({ status: 'synced', suspended: false, lastSyncedCommit: c1 })]);
   });

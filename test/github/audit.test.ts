@@ -58,6 +58,21 @@ describe('auditWithGit against a real repository', () => {
     { id: 'ap-0', appliedAt: '2026-02-01T00:00:00.000Z', appliedBy: 'ana', commitSha: 'deadbeefdeadbeefdeadbeefdeadbeefdeadbeef', prNumber: 4, changes: [vipChange], author: 'Old Author <old@example.com>' },
   ];
 
+
+  it('says when an apply was made from uncommitted changes on top of its commit', async () => {
+    const dirty: AuditSource = {
+      id: 'ap-9', appliedAt: '2026-03-09T00:00:00.000Z', appliedBy: 'ana', commitSha: direct, prNumber: null, changes: [vipChange],
+      stack: 'marketing', dirty: true, metadata: { dirty: true, dirtyPaths: ['main.ts'] },
+    };
+    const [record] = await auditWithGit([dirty], repo.author);
+    expect(record).toMatchObject({ commit: direct, subject: 'Hotfix', dirty: true });
+    expect(record!.note).toBe('applied from a working tree with uncommitted changes (main.ts): the commit does not hold exactly what was applied');
+    expect(formatAudit([record!], 'markdown')).toContain(`- Commit: \`${direct.slice(0, 12)}\` + uncommitted changes Hotfix`);
+    const [header, row] = parseCsv(formatAudit([record!], 'csv'));
+    expect(row![header!.indexOf('note')]).toBe(record!.note);
+    const [clean] = await auditWithGit([{ ...dirty, dirty: false, metadata: {} }], repo.author);
+    expect(clean).toMatchObject({ dirty: false, note: null });
+  });
   it('joins each apply with its commit: author, date, subject, PR from merge or squash subjects, approvers', async () => {
     const records = await auditWithGit(entries(), repo.author, { approvers: new Map([[12, ['carol', 'dave']]]) });
     expect(records.map((r) => [r.applyId, r.commit, r.author, r.pr, r.approvers, r.note])).toEqual([

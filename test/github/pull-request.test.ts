@@ -50,6 +50,20 @@ describe('plan comment and commit statuses against a local GitHub', () => {
     expect(gh.comments.get(3)!.map((c) => c.body)).toEqual([quoted.body, `${commentMarker('plan', 'a')}\nsame`, `${commentMarker('plan', 'ab')}\nother stack v2`]);
   });
 
+  it('cuts a long diff between lines and closes its fence and details before the note', async () => {
+    const ctx = contextFor(gh, { pr: 5, runUrl: 'https://github.test/acme/audiences/actions/runs/6' });
+    const diff = Array.from({ length: 3000 }, (_, i) => `+       condition.conditions[${i}].value = "premium"`).join('\n');
+    await upsertPlanComment(ctx, `### linked plan\n\n<details><summary>Details</summary>\n\n\`\`\`diff\n${diff}\n\`\`\`\n\n</details>\n\nfooter\n`);
+    const body = gh.comments.get(5)![0]!.body;
+    expect(body.length).toBeLessThanOrEqual(65_536);
+    const [before, note] = body.split('\n\n… truncated');
+    expect(note).toContain('the full text is in the [workflow run]');
+    // The text before the note ends its code block and its details, and no diff line is cut short.
+    expect(before!.match(/^```/gm)).toHaveLength(2);
+    expect(before!.endsWith('```\n\n</details>')).toBe(true);
+    for (const line of before!.split('\n').filter((l) => l.startsWith('+ '))) expect(line).toMatch(/= "premium"$/);
+  });
+
   it('cuts a plan beyond GitHub\'s comment limit and points to the run', async () => {
     const ctx = contextFor(gh, { pr: 4, runUrl: 'https://github.test/acme/audiences/actions/runs/5' });
     await upsertPlanComment(ctx, 'x'.repeat(70_000));

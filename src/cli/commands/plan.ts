@@ -14,7 +14,7 @@ import { renderDiagnosticSummary } from '../../plan/render-diagnostics.js';
 import { constructPaths } from '../../manifest/index.js';
 import { useColor } from '../terminal.js';
 import type { Plan } from '../../plan/types.js';
-import { planCounts, reportPlan } from '../../github/index.js';
+import { planCounts, reportPlan, reportPlanFailure } from '../../github/index.js';
 import { gitHubContextFrom, withGitHubOptions, type GitHubCliFlags } from '../github.js';
 
 interface PlanFlags extends ProjectFlags, GitHubCliFlags {
@@ -54,16 +54,20 @@ export function register(program: Command): void {
         printJson(planJsonSchema());
         return;
       }
-      await ensureFreshSynth(flags, { refuseStale: true });
-      const project = await openProject(projectOptions(flags));
-      let plan: Plan;
-      const declaredAt = constructPaths(flags.outDir ?? resolve(project.dir, 'cdktf.out'), project.desired.stack);
+      // Read before planning, so a context error is not taken for a failed plan.
+      const github = flags.github ? gitHubContextFrom(flags) : undefined;
+      let made: { plan: Plan; declaredAt: Map<string, string> };
+      const known = { stack: flags.stack };
       try {
-        const diagnostics = await planDiagnostics(project.desired, project.warehouse);
-        plan = await buildPlan(project.warehouse, project.desired, { diagnostics, impact: flags.impact, constructPaths: declaredAt });
-      } finally {
-        await project.close();
+        made = await makeThePlan(flags, known);
+      } catch (e) {
+        if (github) {
+          const { status } = await reportPlanFailure(github, (e as Error).message, { stack: known.stack });
+          process.stderr.write(`GitHub: no plan could be made; status linked-audiences/plan ${status.state}\n`);
+        }
+        throw e;
       }
+      const { plan, declaredAt } = made;
       if (flags.out) savePlan(flags.out, plan);
       process.stdout.write(renderPlanFor(plan, flags));
       if (flags.out && !flags.json && !flags.markdown) {
@@ -74,13 +78,28 @@ export function register(program: Command): void {
       if (!flags.json) {
         process.stderr.write(renderDiagnosticSummary(plan, { color: useColor(process.stderr, flags.color), constructPaths: declaredAt }));
       }
-      if (flags.github) {
+      if (github) {
         // Reported after printing, so the log shows the plan even when GitHub is unreachable.
-        const ctx = gitHubContextFrom(flags);
-        const { comment, status } = await reportPlan(ctx, renderPlanMarkdown(plan), planCounts(plan), { stack: plan.stack });
-        const where = comment ? `comment ${comment.action} on #${ctx.pr} (${comment.url}); ` : '';
+        const markdown = renderPlanMarkdown(plan, { identifyBy: 'inputs' });
+        const { comment, status } = await reportPlan(github, markdown, planCounts(plan), { stack: plan.stack });
+        const where = comment ? `comment ${comment.action} on #${github.pr} (${comment.url}); ` : '';
         process.stderr.write(`GitHub: ${where}status linked-audiences/plan ${status.state}: ${status.description}\n`);
       }
       process.exitCode = planExitCode(plan, !!flags.detailedExitcode);
     });
+}
+
+/** The plan; `known.stack` is set as soon as the stack is known, for the report of a failure after it. */
+async function makeThePlan(flags: PlanFlags, known: { stack?: string }): Promise<{ plan: Plan; declaredAt: Map<string, string> }> {
+  await ensureFreshSynth(flags, { refuseStale: true });
+  const project = await openProject(projectOptions(flags));
+  known.stack = project.desired.stack;
+  const declaredAt = constructPaths(flags.outDir ?? resolve(project.dir, 'cdktf.out'), project.desired.stack);
+  try {
+    const diagnostics = await planDiagnostics(project.desired, project.warehouse);
+    const plan = await buildPlan(project.warehouse, project.desired, { diagnostics, impact: flags.impact, constructPaths: declaredAt });
+    return { plan, declaredAt };
+  } finally {
+    await project.close();
+  }
 }

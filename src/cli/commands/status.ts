@@ -15,7 +15,8 @@ export function renderSyncStatus(s: SyncStatusRow): string {
   const short = (c: string | null) => (c ? c.slice(0, 12) : 'none');
   const lines = [
     '',
-    `Sync: ${s.suspended ? 'suspended' : s.status}${s.source ? ` from ${s.source} (${s.branch})` : ''}`,
+    // A suspended attempt followed by a resume: the flag is down, the attempt not yet made.
+    `Sync: ${s.suspended ? 'suspended' : s.status === 'suspended' ? 'resumed, waiting for the next attempt' : s.status}${s.source ? ` from ${s.source} (${s.branch})` : ''}`,
     `  last synced commit ${short(s.lastSyncedCommit)}${s.lastSyncedAt ? ` at ${s.lastSyncedAt}` : ''}; last attempt ${s.lastAttemptAt}${s.attemptedCommit ? ` at ${short(s.attemptedCommit)}` : ''}`,
   ];
   if (s.message) lines.push(`  ${s.message}`);

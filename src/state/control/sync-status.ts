@@ -1,4 +1,4 @@
-import { cast, eq, insert, lit, NULL, param, ref, select, stateTable, TRUE, update, values, type Expr } from '../../dialect/ast.js';
+import { and, cast, eq, insert, lit, NULL, param, ref, select, stateTable, TRUE, update, values, type Expr } from '../../dialect/ast.js';
 import { isoTimestamp } from '../canonical.js';
 import { columns } from '../columns.js';
 import { StateStore } from '../store.js';
@@ -11,8 +11,10 @@ export interface SyncAttempt {
   status: SyncStatus;
   /** The commit the attempt saw. */
   commit: string | null;
-  /** The commit it applied; null keeps the previous one. */
+  /** The commit the warehouse is in sync with after the attempt; null keeps the previous one. */
   syncedCommit: string | null;
+  /** Whether the attempt applied a change (an attempt that found nothing to apply only confirms the sync). */
+  applied: boolean;
   message: string | null;
   attemptedAt: Date;
   source: string | null;
@@ -38,6 +40,9 @@ export interface SyncStatusRow {
 
 const READ_COLUMNS = ['stack', 'status', 'last_synced_commit', 'last_synced_at', 'last_attempt_at', 'attempted_commit', 'message', 'source', 'branch', 'suspended'];
 const timestamp = (at: Date): Expr => cast(param(at.toISOString()), 'TIMESTAMP');
+
+/** The message of a stack resumed after a suspended attempt, until the controller's next attempt. */
+export const RESUMED_MESSAGE = 'resumed: the controller syncs it at its next attempt';
 
 /** `sync_status`: per stack, the last attempt of the git-pulling loop and whether a person suspended it. */
 export class SyncStatusStore extends StateStore {
@@ -65,7 +70,14 @@ export class SyncStatusStore extends StateStore {
         await store.run(insert(this.t.sync_status, Object.keys(row), values(Object.values(row))));
         return;
       }
-      const synced: Record<string, Expr> = a.syncedCommit !== null ? { last_synced_commit: param(a.syncedCommit), last_synced_at: timestamp(a.attemptedAt) } : {};
+      // last_synced_at is when the commit was synced: an attempt that finds it applied already
+      // (every interval plans again) keeps that time, or it would read as a sync at every interval.
+      const synced: Record<string, Expr> = {};
+      if (a.syncedCommit !== null) {
+        const [before] = await store.read(stack);
+        synced.last_synced_commit = param(a.syncedCommit);
+        if (a.applied || before?.lastSyncedCommit !== a.syncedCommit || before.lastSyncedAt === null) synced.last_synced_at = timestamp(a.attemptedAt);
+      }
       await store.run(update(this.t.sync_status, { ...attempt, ...synced }, eq(ref('stack'), param(stack))));
     });
   }
@@ -104,6 +116,13 @@ export class SyncStatusStore extends StateStore {
       await store.lockTable(this.t.sync_status, 'suspended', eq(ref('stack'), param(stack)));
       if (await store.exists(stack)) {
         await store.run(update(this.t.sync_status, { suspended: param(suspended) }, eq(ref('stack'), param(stack))));
+        // The last attempt's "nothing is pulled ... until it is resumed" is no longer true once it
+        // is; its status stays what that attempt saw until the controller's next attempt.
+        if (!suspended) {
+          await store.run(
+            update(this.t.sync_status, { message: param(RESUMED_MESSAGE) }, and(eq(ref('stack'), param(stack)), eq(ref('status'), lit('suspended')))),
+          );
+        }
       } else if (suspended) {
         // Resuming a stack that never synced changes nothing; suspending one reserves its row.
         const row = { stack: param(stack), status: lit('suspended'), last_attempt_at: timestamp(now), message: param('suspended before its first sync'), suspended: TRUE };

@@ -7,7 +7,7 @@ export function auditPage(entries: readonly AuditEntry[], joinedWithGit: boolean
     (e) => html`<section class="apply" aria-labelledby="${`apply-${e.applyId}`}">
 <h2 id="${`apply-${e.applyId}`}">${when(e.appliedAt)}${e.subject ? html`: ${e.subject}` : ''}</h2>
 <dl class="facts">
-<dt>Commit</dt><dd>${e.commit ? html`<code>${e.commit}</code>` : 'none recorded'}</dd>
+<dt>Commit</dt><dd>${e.commit ? html`<code>${e.commit}</code>${e.dirty ? ' + uncommitted changes' : ''}` : 'none recorded'}</dd>
 ${e.pr ? html`<dt>Pull request</dt><dd>#${e.pr}</dd>` : ''}
 <dt>Author</dt><dd>${e.author ?? '-'}</dd>
 <dt>Applied by</dt><dd>${e.appliedBy ?? '-'}</dd>
