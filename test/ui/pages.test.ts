@@ -116,6 +116,30 @@ describe('the dashboard in Chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('fits a phone\'s screen: every section reachable, wide tables scroll in their own box', async () => {
+    const { page, problems } = await newPage();
+    await page.setViewport({ width: 375, height: 800 });
+    const [sent] = await withWarehouse((wh) => findDeliveries(wh, SCHEMA, { emitter: 'travel-entered', limit: 1 }));
+    const paths = ['/audiences', '/audiences/travel-spenders', '/runs', '/deliveries', '/audit', '/graph', `/trace/${sent!.messageId}`];
+    for (const path of paths) {
+      await page.goto(base + path);
+      // The page itself never scrolls sideways: only a table's box, or a figure, may.
+      const width = await page.evaluate(() => {
+        const d = globalThis as unknown as { document: { documentElement: { scrollWidth: number } }; innerWidth: number };
+        return { page: d.document.documentElement.scrollWidth, screen: d.innerWidth };
+      });
+      expect(width.page, path).toBeLessThanOrEqual(width.screen);
+      const nav = await page.$$eval('nav a', (as) => as.map((a) => a.getBoundingClientRect().right));
+      for (const right of nav) expect(right, `${path}: a section link off screen`).toBeLessThanOrEqual(width.screen);
+      // A box that scrolls takes focus, so a keyboard can scroll it, and says which table it holds.
+      const boxes = await page.$$eval('main table', (ts) => ts.map((t) => ({ tabindex: t.parentElement!.getAttribute('tabindex'), label: t.parentElement!.getAttribute('aria-label'), caption: t.querySelector('caption')?.textContent })));
+      for (const b of boxes) expect(b, path).toEqual({ tabindex: '0', label: b.caption, caption: b.caption });
+    }
+    await page.screenshot({ path: join(SHOTS, 'deliveries-narrow.png') });
+    expect(problems.list).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('the audiences table shows the state\'s status, size and schedule of each audience', async () => {
     const wh = await openDuckDb(join(project.dir, 'bank.duckdb'), { readOnly: true });
     let expected: string[][];
@@ -165,7 +189,7 @@ describe('the dashboard in Chromium', () => {
 
     await follow(page, 'main p', 'travel-entered');
     expect(new URL(page.url()).search).toBe('?emitter=travel-entered');
-    const dead = await page.$$eval('#dead-letters + table tbody tr', (trs) => trs.map((tr) => (tr.textContent ?? '').trim()));
+    const dead = await page.$$eval('#dead-letters + .scroll table tbody tr', (trs) => trs.map((tr) => (tr.textContent ?? '').trim()));
     expect(dead.length).toBeGreaterThan(0);
     for (const row of dead) expect(row).toMatch(/travel-entered.*unknown contact.*\(redacted\)/s);
     await page.screenshot({ path: join(SHOTS, 'deliveries-travel-entered.png'), fullPage: true });
@@ -210,7 +234,7 @@ describe('trace and why pages in Chromium', () => {
 
     const { page, problems } = await newPage();
     await page.goto(`${base}/deliveries?emitter=travel-entered`);
-    const link = await page.$(`#sent + table a[href="/trace/${encodeURIComponent(sent!.messageId)}"]`);
+    const link = await page.$(`#sent + .scroll table a[href="/trace/${encodeURIComponent(sent!.messageId)}"]`);
     expect(link, 'the message id links to its trace').not.toBeNull();
     await Promise.all([page.waitForNavigation(), link!.click()]);
     expect(new URL(page.url()).pathname).toBe(`/trace/${sent!.messageId}`);
