@@ -35,6 +35,8 @@ const SECURITY_HEADERS = {
 export interface UiOptions {
   /** When set, every request must carry `Authorization: Bearer <token>`. */
   token?: string;
+  /** How many rows a list shows (runs, sent events, dead letters, applies); the page says when it cuts one. */
+  listLimit?: number;
 }
 
 type Answer = { status: number; type: 'html' | 'json' | 'css'; body: string } | { status: 302; type: 'redirect'; location: string };
@@ -87,18 +89,18 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
             return answer(`Run ${id.slice(0, 8)}`, '/runs', d, () => runPage(d));
           }
           const audience = param(url, 'audience');
-          const d = await runsData(wh, source, { audience });
-          return answer('Runs', '/runs', d, () => runsPage(d.runs, audience));
+          const d = await runsData(wh, source, { audience, limit: options.listLimit });
+          return answer('Runs', '/runs', d, () => runsPage(d.runs, audience, d.more));
         }
         case 'deliveries': {
           const f = { emitter: param(url, 'emitter'), user: param(url, 'user'), event: param(url, 'event') };
-          const d = await deliveriesData(wh, source, f);
+          const d = await deliveriesData(wh, source, f, options.listLimit);
           return answer('Deliveries', '/deliveries', d, () => deliveriesPage(d, f));
         }
         case 'audit': {
           const resource = param(url, 'resource');
-          const d = await auditData(wh, source, { resource });
-          return answer('Audit', '/audit', d, () => auditPage(d.entries, d.joinedWithGit, resource));
+          const d = await auditData(wh, source, { resource, limit: options.listLimit });
+          return answer('Audit', '/audit', d, () => auditPage(d.entries, d.joinedWithGit, resource, d.more));
         }
         case 'graph': {
           const d = await graphData(wh, source);

@@ -5,6 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { migrateState } from '../../src/state/migrate.js';
 import { MIGRATIONS } from '../../src/state/migrations/index.js';
+import { findDeliveries } from '../../src/activation/inspect.js';
+import { LIST_LIMIT } from '../../src/ui/data.js';
 import { createUiHandler, dashboardToken, startUiServer } from '../../src/ui/server.js';
 import { projectSource, readOnly } from '../../src/ui/source.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
@@ -120,6 +122,39 @@ describe('linked ui: pages over HTTP', () => {
     expect(pick(api.audiences)).toEqual(pick(status.audiences));
     expect(api.audiences.some((a) => (a.size ?? 0) > 0)).toBe(true);
   }, 120_000);
+
+  it('a list cut at its limit says so, as a page and as JSON; a list that fits does not', async () => {
+    const wh = await openDuckDb(join(project.dir, 'bank.duckdb'), { readOnly: true });
+    const sent = await findDeliveries(wh, SCHEMA_NAME, { limit: 100_000 }).finally(() => wh.close());
+    expect(sent.length).toBeGreaterThan(2);
+    expect(sent.length).toBeLessThan(LIST_LIMIT);
+    // At the default limit every list of the bank project fits: no note.
+    for (const path of ['/runs', '/audit', '/deliveries']) {
+      const json = (await (await fetch(`${open.base}/api${path}`)).json()) as { more: boolean | Record<string, boolean> };
+      expect(json.more, path).toEqual(path === '/deliveries' ? { runs: false, deadLetters: false, records: false } : false);
+      expect(await (await fetch(open.base + path)).text(), path).not.toContain('Showing only the newest');
+    }
+    // One row a list: each list is cut, shows the newest, and says so next to it.
+    const server = await startUiServer({ host: '127.0.0.1', port: 0 }, createUiHandler(projectSource(project.desired, project.dir), { listLimit: 1 }));
+    const url = `http://127.0.0.1:${server.address.port}`;
+    try {
+      const api = (await (await fetch(`${url}/api/deliveries`)).json()) as { records: { messageId: string }[]; more: { records: boolean } };
+      expect(api.records.map((r) => r.messageId)).toEqual(sent.slice(0, 1).map((r) => r.messageId));
+      expect(api.more.records).toBe(true);
+      const page = await (await fetch(`${url}/deliveries`)).text();
+      expect(page).toMatch(/<h2 id="sent">[\s\S]*Showing only the newest 1; older ones are left out\. Search by emitter[\s\S]*<h2 id="dead-letters">/);
+      for (const path of ['/runs', '/audit']) {
+        expect(((await (await fetch(`${url}/api${path}`)).json()) as { more: boolean }).more, path).toBe(true);
+        expect(await (await fetch(url + path)).text(), path).toContain('Showing only the newest 1;');
+      }
+      // A search narrow enough to fit: no note.
+      const user = sent.find((r) => sent.filter((x) => x.userId === r.userId).length === 1)!.userId;
+      const one = (await (await fetch(`${url}/api/deliveries?user=${encodeURIComponent(user)}`)).json()) as { records: unknown[]; more: { records: boolean } };
+      expect([one.records.length, one.more.records]).toEqual([1, false]);
+    } finally {
+      await server.close();
+    }
+  });
 
   it('unknown paths, audiences and runs answer 404, as a page or as JSON', async () => {
     for (const path of ['/nope', '/audiences/no-such-audience', '/runs/00000000-0000-0000-0000-000000000000', '/audiences/a/b', '/api/nope', '/audiences/%E0%A4%A']) {

@@ -1,7 +1,7 @@
 import type { DeliveriesData, DeliveryFilterParams } from '../data.js';
 import { href, html, when, type Html } from '../html.js';
 import { formatCount } from '../../model/count.js';
-import { age, badge, dataTable, deliveryRunCells, emitterLink } from './parts.js';
+import { age, badge, dataTable, deliveryRunCells, emitterLink, moreNote } from './parts.js';
 
 /** Delivery per emitter and destination, the delivery log, dead letters with the response, and the search by user id or event name. */
 export function deliveriesPage(d: DeliveriesData, f: DeliveryFilterParams): Html {
@@ -56,9 +56,12 @@ ${dataTable(
 )}
 <h2 id="sent">Sent events</h2>
 ${dataTable('Events sent, newest first', ['Delivered', 'Emitter', 'User', 'Event', 'Entity', 'Status', 'Message id'], records, 'No event matches.')}
+${moreNote(d.more.records, records.length, 'Search by emitter, user id or event name above.')}
 <h2 id="dead-letters">Dead letters</h2>
 ${dataTable('Dead letters not replayed, newest first', ['When', 'Emitter', 'User', 'Event', 'Reason', 'HTTP', 'Response', 'Replay'], dead, 'No dead letters.')}
+${moreNote(d.more.deadLetters, dead.length, html`<code>linked dead-letters --limit 1000</code> lists more.`)}
 ${d.deadLetters.length ? html`<p class="muted">Replay them with <code>linked replay${f.emitter ? ` --emitter ${f.emitter}` : ''}</code> once the cause is fixed.</p>` : ''}
 <h2 id="log">Delivery log</h2>
-${dataTable('Delivery passes, newest first', ['Started', 'Delivery run', 'Emitter', 'Destination', 'Status', { label: 'Sent', num: true }, { label: 'Failed', num: true }, { label: 'Dead-lettered', num: true }, 'Last error'], runs, 'Nothing delivered yet.')}`;
+${dataTable('Delivery passes, newest first', ['Started', 'Delivery run', 'Emitter', 'Destination', 'Status', { label: 'Sent', num: true }, { label: 'Failed', num: true }, { label: 'Dead-lettered', num: true }, 'Last error'], runs, 'Nothing delivered yet.')}
+${moreNote(d.more.runs, runs.length, 'Show one emitter with the form above.')}`;
 }

@@ -37,3 +37,7 @@ export function dataTable(caption: string, head: (string | { label: string; num:
     (r) => html`<tr>${r.map((c, i) => (numeric[i] ? html`<td class="num">${c}</td>` : html`<td>${c}</td>`))}</tr>`,
   )}</tbody></table></div>`;
 }
+
+/** Said under a list cut at its limit, so a reader does not take the newest rows for all of them. */
+export const moreNote = (more: boolean, shown: number, narrow: Html | string): Html | '' =>
+  more ? html`<p class="muted more" role="note">Showing only the newest ${formatCount(shown)}; older ones are left out. ${narrow}</p>` : '';

@@ -3,16 +3,17 @@ import { href, html, when, type Html } from '../html.js';
 import { formatCount } from '../../model/count.js';
 import type { RunRow } from '../../compute/status.js';
 import { RUN_HEAD, runRows } from './audience.js';
-import { audienceLink, badge, dataTable, deliveryRunCells, duration, emitterLink } from './parts.js';
+import { audienceLink, badge, dataTable, deliveryRunCells, duration, emitterLink, moreNote } from './parts.js';
 
-export function runsPage(runs: readonly RunRow[], audience: string | undefined): Html {
+export function runsPage(runs: readonly RunRow[], audience: string | undefined, more = false): Html {
   const head = [RUN_HEAD[0]!, 'Audience', ...RUN_HEAD.slice(1)];
   return html`<h1>Runs${audience ? html` of ${audienceLink(audience)}` : ''}</h1>
 <form class="filter" method="get" action="/runs" role="search">
 <label for="audience">Audience key<input id="audience" name="audience" value="${audience ?? ''}"></label>
 <button type="submit">Show</button>
 </form>
-${dataTable('Run history, newest first', head, runRows(runs, true), audience ? `No runs of ${audience}.` : 'No runs yet.')}`;
+${dataTable('Run history, newest first', head, runRows(runs, true), audience ? `No runs of ${audience}.` : 'No runs yet.')}
+${moreNote(more, runs.length, html`${audience ? '' : 'Show one audience with the form above. '}<code>linked runs${audience ? ` ${audience}` : ''} --limit 1000</code> lists more.`)}`;
 }
 
 /** One run: its counts, the step it reached, its error with the seed's message, and the delivery passes after it. */
