@@ -164,13 +164,21 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
       ? { status, type: 'json', body: JSON.stringify({ error: { status, message } }, null, 2) }
       : { status, type: 'html', body: htmlPage(title, undefined, html`<h1>${title}</h1><p>${message}</p><p><a href="/audiences">Audiences</a></p>`) };
 
+  /** A request refused before it is routed: the API's error object under /api, as every API error; text elsewhere. */
+  const refuse = (req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: Record<string, string>) => {
+    const api = /^\/api(\/|\?|$)/.test(req.url ?? '');
+    const body = api ? `${JSON.stringify({ error: { status, message } }, null, 2)}\n` : `${message}\n`;
+    res.writeHead(status, { ...SECURITY_HEADERS, ...headers, 'content-type': api ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { ...SECURITY_HEADERS, allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('The dashboard is read-only: changes go through git, plan and apply.\n');
+      refuse(req, res, 405, 'The dashboard is read-only: changes go through git, plan and apply.', { allow: 'GET, HEAD' });
       return;
     }
     if (!authorized(req)) {
-      res.writeHead(401, { ...SECURITY_HEADERS, 'www-authenticate': 'Bearer realm="linked"', 'content-type': 'text/plain; charset=utf-8' }).end('A bearer token is required: send Authorization: Bearer <token>.\n');
+      refuse(req, res, 401, 'A bearer token is required: send Authorization: Bearer <token>.', { 'www-authenticate': 'Bearer realm="linked"' });
       return;
     }
     let url: URL;

@@ -172,6 +172,9 @@ describe('linked ui: pages over HTTP', () => {
         const res = await fetch(open.base + path, { method, body: method === 'DELETE' ? undefined : '{}' });
         expect(res.status, `${method} ${path}`).toBe(405);
         expect(res.headers.get('allow')).toBe('GET, HEAD');
+        // The API answers its refusals as it answers every error: the error object, in JSON.
+        if (path.startsWith('/api/')) expect(await res.json()).toEqual({ error: { status: 405, message: 'The dashboard is read-only: changes go through git, plan and apply.' } });
+        else expect(await res.text()).toMatch(/^The dashboard is read-only/);
       }
     }
     expect(await (await fetch(`${open.base}/api/audit`)).text()).toBe(before);
@@ -225,6 +228,8 @@ describe('linked ui --ui-token-secret', () => {
       const none = await fetch(guarded.base + path);
       expect(none.status, path).toBe(401);
       expect(none.headers.get('www-authenticate')).toBe('Bearer realm="linked"');
+      if (path.startsWith('/api/')) expect(await none.json()).toEqual({ error: { status: 401, message: 'A bearer token is required: send Authorization: Bearer <token>.' } });
+      else expect([none.headers.get('content-type'), await none.text()]).toEqual(['text/plain; charset=utf-8', 'A bearer token is required: send Authorization: Bearer <token>.\n']);
       expect((await fetch(guarded.base + path, { headers: { authorization: `Bearer ${TOKEN.slice(0, -1)}x` } })).status).toBe(401);
     }
     for (const path of ['/audiences', '/audiences/travel-spenders', '/deliveries', '/audit', '/api/audiences', '/api/deliveries']) {
