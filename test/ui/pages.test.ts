@@ -164,6 +164,23 @@ describe('the dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('the runs table carries the counts of `linked runs`, entities added and removed included', async () => {
+    const runs = await withWarehouse((wh) => readRuns(wh, SCHEMA, { limit: 100 }));
+    expect(runs.some((r) => (r.entitiesAdded ?? 0) + (r.entitiesRemoved ?? 0) > 0)).toBe(true);
+    const sign = (prefix: string, n: number | null) => (n === null ? '-' : `${prefix}${n.toLocaleString('en-US')}`);
+    const expected = runs.map((r) => [r.audienceKey, sign('', r.members), sign('+', r.entered), sign('-', r.exited), sign('+', r.entitiesAdded), sign('-', r.entitiesRemoved)]);
+    const { page, problems } = await newPage();
+    await page.goto(`${base}/runs`);
+    const head = await texts(page, 'main table thead th');
+    const at = (label: string) => head.indexOf(label);
+    expect(head).toEqual(expect.arrayContaining(['Audience', 'Members', 'Entered', 'Exited', 'Entities added', 'Entities removed']));
+    const columns = ['Audience', 'Members', 'Entered', 'Exited', 'Entities added', 'Entities removed'].map(at);
+    const shown = await page.$$eval('main table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((c) => (c.textContent ?? '').trim())));
+    expect(shown.map((row) => columns.map((i) => row[i]!))).toEqual(expected);
+    expect(problems.list).toEqual([]);
+    await page.close();
+  });
+
   it('clicks from the audiences to an audience, one of its runs, and its deliveries', async () => {
     const { page, problems } = await newPage();
     await page.goto(`${base}/audiences`);
