@@ -10,7 +10,8 @@ import type { Audience } from '../model/audience.js';
 import { visitCondition } from '../model/condition-walk.js';
 import type { DataGraph } from '../model/graph.js';
 import type { Dialect } from '../dialect/dialect.js';
-import { isLinkedError } from '../model/errors.js';
+import { isLinkedError, LinkedError } from '../model/errors.js';
+import { didYouMean } from '../model/suggest.js';
 import { ApplyLogStore, type ApplyLogEntry } from '../state/apply/apply-log.js';
 import { traceEvent, type Trace } from '../trace/trace.js';
 import type { Warehouse } from '../warehouse/types.js';
@@ -144,6 +145,13 @@ async function newest<T>(limit: number, read: (limit: number) => Promise<T[]>): 
 
 export async function runsData(wh: Warehouse, src: UiSource, filter: { audience?: string; limit?: number } = {}): Promise<{ runs: RunRow[]; more: boolean }> {
   const { rows, more } = await newest(filter.limit ?? LIST_LIMIT, (limit) => readRuns(wh, src.schema, { audienceKey: filter.audience || undefined, limit }));
+  if (filter.audience && rows.length === 0) {
+    // A mistyped key would read as "never ran": say it names no audience. A deleted audience keeps its runs, so only an empty answer is checked.
+    const applied = (await model(wh, src)).applied?.resources.audiences.map((a) => a.key) ?? [];
+    if (!applied.includes(filter.audience)) {
+      throw new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${filter.audience} is not applied and has no recorded run.${didYouMean(filter.audience, applied)} \`linked status\` lists the applied audiences.`);
+    }
+  }
   return { runs: rows, more };
 }
 

@@ -89,8 +89,14 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
             return answer(`Run ${id.slice(0, 8)}`, '/runs', d, () => runPage(d));
           }
           const audience = param(url, 'audience');
-          const d = await runsData(wh, source, { audience, limit: options.listLimit });
-          return answer('Runs', '/runs', d, () => runsPage(d.runs, audience, d.more));
+          try {
+            const d = await runsData(wh, source, { audience, limit: options.listLimit });
+            return answer('Runs', '/runs', d, () => runsPage(d.runs, audience, d.more));
+          } catch (e) {
+            const message = notFound(e);
+            if (message === undefined || api) throw message === undefined ? e : new NotFound(message);
+            return answer('Runs', '/runs', {}, () => runsPage([], audience, false, message), 404);
+          }
         }
         case 'deliveries': {
           const f = { emitter: param(url, 'emitter'), user: param(url, 'user'), event: param(url, 'event') };

@@ -163,6 +163,16 @@ describe('linked ui: pages over HTTP', () => {
     }
     const api = await fetch(`${open.base}/api/audiences/no-such-audience`);
     expect(await api.json()).toEqual({ error: { status: 404, message: 'No applied audience no-such-audience.' } });
+    // The runs form with a mistyped key says the key names no audience, beside the form, not "no runs".
+    const typo = await fetch(`${open.base}/runs?audience=overdue-card`);
+    expect(typo.status).toBe(404);
+    const body = await typo.text();
+    expect(body).toMatch(/<form class="filter" method="get" action="\/runs"[\s\S]*value="overdue-card"[\s\S]*<p class="error" role="alert">\[AUDIENCE_NOT_APPLIED\] Audience overdue-card is not applied and has no recorded run\. Did you mean &quot;overdue-cards&quot;\?/);
+    const typoApi = await fetch(`${open.base}/api/runs?audience=overdue-card`);
+    expect([typoApi.status, ((await typoApi.json()) as { error: { message: string } }).error.message]).toEqual([404, expect.stringContaining('[AUDIENCE_NOT_APPLIED] Audience overdue-card is not applied')]);
+    // An applied audience that has not run yet is no error.
+    const never = await fetch(`${open.base}/runs?audience=vip-upsell`);
+    expect([never.status, await never.text()]).toEqual([200, expect.stringContaining('No runs of vip-upsell.')]);
   });
 
   it('refuses every write with 405 and changes nothing', async () => {
