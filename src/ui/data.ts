@@ -1,6 +1,6 @@
 import { readDeliveryHealth, type EmitterHealthView } from '../activation/health.js';
 import { findDeliveries, listDeadLetters, readDeliveryRuns, type DeadLetterRow, type DeliveryRecord, type DeliveryRunRow } from '../activation/inspect.js';
-import { emittersOf, destinationsOf, readActivationModel, type ActivationModel } from '../activation/emitter-context.js';
+import { emittersOf, destinationsOf, findEmitter, readActivationModel, type ActivationModel } from '../activation/emitter-context.js';
 import { compileAudience } from '../compute/compile.js';
 import { statusView, type AudienceStatusView } from '../compute/format.js';
 import { readRun, readRuns, readStatuses, type RunRow } from '../compute/status.js';
@@ -201,6 +201,8 @@ export async function deliveriesData(wh: Warehouse, src: UiSource, f: DeliveryFi
     .map((h) => ({ ...h, trigger: triggers.get(h.emitterKey) ?? '', destinationName: destinations.get(h.destinationKey)?.name || h.destinationKey, destinationType: destinations.get(h.destinationKey)?.type ?? '' }));
   const emitter = f.emitter || undefined;
   const runs = await newest(Math.ceil(limit / 2), (n) => readDeliveryRuns(wh, src.schema, { emitter, limit: n }));
+  // A mistyped emitter would read as "nothing delivered": say it names none, with the applied ones (a deleted emitter keeps its log).
+  if (emitter && health.length === 0 && runs.rows.length === 0) findEmitter(m, emitter);
   const deadLetters = await newest(limit, (n) => listDeadLetters(wh, src.schema, { emitter, limit: n }));
   const records = await newest(limit, (n) => findDeliveries(wh, src.schema, { emitter, userId: f.user || undefined, event: f.event || undefined, limit: n }));
   return {

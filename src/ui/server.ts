@@ -10,7 +10,7 @@ import { page, STYLESHEET, type Section } from './layout.js';
 import { audiencePage } from './pages/audience.js';
 import { audiencesPage } from './pages/audiences.js';
 import { auditPage } from './pages/audit.js';
-import { deliveriesPage } from './pages/deliveries.js';
+import { deliveriesForm, deliveriesPage } from './pages/deliveries.js';
 import { graphPage } from './pages/graph.js';
 import { runPage, runsPage } from './pages/runs.js';
 import { traceForm, tracePage } from './pages/trace.js';
@@ -47,7 +47,7 @@ const SECTIONS = new Set(['audiences', 'runs', 'deliveries', 'audit', 'graph', '
 /** Sections with a page per item (`/audiences/<key>`, `/runs/<id>`, `/trace/<messageId>`). */
 const WITH_ID = new Set(['audiences', 'runs', 'trace']);
 /** What `linked trace` and `linked why` refuse for an id or key that names nothing: the page says it beside its form. */
-const NOT_FOUND_CODES = new Set(['TRACE_NOT_FOUND', 'PROFILE_NOT_FOUND', 'AUDIENCE_NOT_APPLIED', 'NOTHING_APPLIED']);
+const NOT_FOUND_CODES = new Set(['TRACE_NOT_FOUND', 'PROFILE_NOT_FOUND', 'AUDIENCE_NOT_APPLIED', 'EMITTER_NOT_FOUND', 'NOTHING_APPLIED']);
 const notFound = (e: unknown): string | undefined => (isLinkedError(e) && NOT_FOUND_CODES.has(e.code) ? `[${e.code}] ${e.message}` : undefined);
 
 const param = (url: URL, name: string) => url.searchParams.get(name)?.trim() || undefined;
@@ -100,8 +100,14 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
         }
         case 'deliveries': {
           const f = { emitter: param(url, 'emitter'), user: param(url, 'user'), event: param(url, 'event') };
-          const d = await deliveriesData(wh, source, f, options.listLimit);
-          return answer('Deliveries', '/deliveries', d, () => deliveriesPage(d, f));
+          try {
+            const d = await deliveriesData(wh, source, f, options.listLimit);
+            return answer('Deliveries', '/deliveries', d, () => deliveriesPage(d, f));
+          } catch (e) {
+            const message = notFound(e);
+            if (message === undefined || api) throw message === undefined ? e : new NotFound(message);
+            return answer('Deliveries', '/deliveries', {}, () => html`<h1>Deliveries</h1>${deliveriesForm(f)}<p class="error" role="alert">${message}</p>`, 404);
+          }
         }
         case 'audit': {
           const resource = param(url, 'resource');

@@ -170,6 +170,13 @@ describe('linked ui: pages over HTTP', () => {
     expect(body).toMatch(/<form class="filter" method="get" action="\/runs"[\s\S]*value="overdue-card"[\s\S]*<p class="error" role="alert">\[AUDIENCE_NOT_APPLIED\] Audience overdue-card is not applied and has no recorded run\. Did you mean &quot;overdue-cards&quot;\?/);
     const typoApi = await fetch(`${open.base}/api/runs?audience=overdue-card`);
     expect([typoApi.status, ((await typoApi.json()) as { error: { message: string } }).error.message]).toEqual([404, expect.stringContaining('[AUDIENCE_NOT_APPLIED] Audience overdue-card is not applied')]);
+    // So does the deliveries search with an emitter that is not applied and delivered nothing.
+    const emitter = await fetch(`${open.base}/deliveries?emitter=travel-entred`);
+    expect(emitter.status).toBe(404);
+    expect(await emitter.text()).toMatch(/action="\/deliveries"[\s\S]*value="travel-entred"[\s\S]*<p class="error" role="alert">\[EMITTER_NOT_FOUND\] No event emitter &quot;travel-entred&quot; \(emitters: [^)]*travel-entered/);
+    const emitterApi = await fetch(`${open.base}/api/deliveries?emitter=travel-entred`);
+    expect(emitterApi.status).toBe(404);
+    expect((await fetch(`${open.base}/deliveries?emitter=travel-entered`)).status).toBe(200);
     // An applied audience that has not run yet is no error.
     const never = await fetch(`${open.base}/runs?audience=vip-upsell`);
     expect([never.status, await never.text()]).toEqual([200, expect.stringContaining('No runs of vip-upsell.')]);

@@ -3,6 +3,14 @@ import { href, html, when, type Html } from '../html.js';
 import { formatCount } from '../../model/count.js';
 import { age, badge, dataTable, deliveryRunCells, emitterLink, moreNote } from './parts.js';
 
+/** The search by emitter, user id and event name (as `linked deliveries`). */
+export const deliveriesForm = (f: DeliveryFilterParams): Html => html`<form class="filter" method="get" action="/deliveries" role="search">
+<label for="emitter">Emitter<input id="emitter" name="emitter" value="${f.emitter ?? ''}"></label>
+<label for="user">User id<input id="user" name="user" value="${f.user ?? ''}"></label>
+<label for="event">Event name<input id="event" name="event" value="${f.event ?? ''}"></label>
+<button type="submit">Search</button>
+</form>`;
+
 /** Delivery per emitter and destination, the delivery log, dead letters with the response, and the search by user id or event name. */
 export function deliveriesPage(d: DeliveriesData, f: DeliveryFilterParams): Html {
   const health = d.health.map((h) => [
@@ -41,12 +49,7 @@ export function deliveriesPage(d: DeliveriesData, f: DeliveryFilterParams): Html
     html`<a href="${href('trace', r.messageId)}" title="Trace this event to its run, audience version and commit"><code>${r.messageId}</code></a>`,
   ]);
   return html`<h1>Deliveries${f.emitter ? html` of ${f.emitter}` : ''}</h1>
-<form class="filter" method="get" action="/deliveries" role="search">
-<label for="emitter">Emitter<input id="emitter" name="emitter" value="${f.emitter ?? ''}"></label>
-<label for="user">User id<input id="user" name="user" value="${f.user ?? ''}"></label>
-<label for="event">Event name<input id="event" name="event" value="${f.event ?? ''}"></label>
-<button type="submit">Search</button>
-</form>
+${deliveriesForm(f)}
 <h2 id="health">Per emitter</h2>
 ${dataTable(
   'Delivery health per emitter',
