@@ -310,6 +310,23 @@ describe('trace and why pages in Chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('after an unknown audience, the why form chooses none for the reader and asks for one', async () => {
+    const { page } = await newPage();
+    const res = await page.goto(`${base}/why?audience=travel-spender&user=u_00000013`);
+    expect(res?.status()).toBe(404);
+    expect((await texts(page, 'p.error'))[0]).toMatch(/AUDIENCE_NOT_APPLIED.*Did you mean "travel-spenders"/);
+    const value = () => page.$eval('#why-audience', (s) => (s as unknown as { value: string }).value);
+    expect(await value()).toBe('');
+    // Explain with no audience chosen: the browser keeps the page (the select is required) instead of explaining the first audience.
+    await page.click('main form button');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(new URL(page.url()).searchParams.get('audience')).toBe('travel-spender');
+    await page.select('#why-audience', 'overdue-cards');
+    await Promise.all([page.waitForNavigation(), page.click('main form button')]);
+    expect([new URL(page.url()).searchParams.get('audience'), await value()]).toEqual(['overdue-cards', 'overdue-cards']);
+    await page.close();
+  });
+
   it('an unknown profile answers 404 with the fix; a hostile audience name stays text', async () => {
     const { page } = await newPage();
     const res = await page.goto(`${base}/why?audience=travel-spenders&user=${encodeURIComponent('<b>nobody</b>')}`);
