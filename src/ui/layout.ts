@@ -62,6 +62,8 @@ main { padding: 20px 24px 48px; max-width: 1200px; }
 h1 { font-size: 24px; margin: 4px 0 12px; }
 h2 { font-size: 18px; margin: 28px 0 8px; }
 .scroll { overflow-x: auto; }
+/* At the start of the line, not centered over a table wider than the screen, where it would sit off screen. */
+caption { text-align: left; }
 .scroll:focus-visible { outline: 2px solid var(--accent); }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 14px; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -69,7 +71,7 @@ th { background: var(--soft); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, pre { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 pre { background: var(--soft); padding: 10px; overflow-x: auto; border: 1px solid var(--line); white-space: pre-wrap; word-break: break-word; }
-.status { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 13px; font-weight: 600; }
+.status { display: inline-block; white-space: nowrap; padding: 1px 8px; border-radius: 10px; font-size: 13px; font-weight: 600; }
 .status-Live { background: #dff3e2; color: #1b5e20; }
 .status-Computing { background: #e3ecfa; color: #0d3c85; }
 .status-Disabled { background: #eceff1; color: #37474f; }

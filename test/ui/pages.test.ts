@@ -134,6 +134,17 @@ describe('the dashboard in Chromium', () => {
       // A box that scrolls takes focus, so a keyboard can scroll it, and says which table it holds.
       const boxes = await page.$$eval('main table', (ts) => ts.map((t) => ({ tabindex: t.parentElement!.getAttribute('tabindex'), label: t.parentElement!.getAttribute('aria-label'), caption: t.querySelector('caption')?.textContent })));
       for (const b of boxes) expect(b, path).toEqual({ tabindex: '0', label: b.caption, caption: b.caption });
+      // A caption starts on screen, and a status reads on one line.
+      const captions = await page.$$eval('main table caption', (cs) =>
+        cs.map((c) => {
+          const range = (globalThis as unknown as { document: { createRange(): { selectNodeContents(n: unknown): void; getBoundingClientRect(): { left: number } } } }).document.createRange();
+          range.selectNodeContents(c);
+          return { text: c.textContent, indent: range.getBoundingClientRect().left - c.parentElement!.getBoundingClientRect().left };
+        }),
+      );
+      for (const c of captions) expect(c.indent, `${path}: caption ${c.text}`).toBeLessThan(20);
+      const badges = await page.$$eval('main .status', (bs) => bs.map((b) => ({ text: b.textContent, lines: b.getClientRects().length, height: b.getBoundingClientRect().height })));
+      for (const b of badges) expect(b.height, `${path}: status ${b.text}`).toBeLessThan(30);
     }
     await page.screenshot({ path: join(SHOTS, 'deliveries-narrow.png') });
     expect(problems.list).toEqual([]);
