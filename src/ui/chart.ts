@@ -21,18 +21,21 @@ const SIZE_COLOR = '#1f5fbf';
 const ENTERED_COLOR = '#2e7d32';
 const EXITED_COLOR = '#b3261e';
 
-/** 1, 2, 5 x 10^n steps: about four gridlines up to `max`. */
+/**
+ * 1, 2, 5 x 10^n steps: about four gridlines up to `max`. Members are counted, so a step is never
+ * below 1: a fractional step for a small audience would round to the same label twice.
+ */
 function ticks(max: number): number[] {
   if (max <= 0) return [0];
   const raw = max / 4;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
+  const step = Math.max(1, [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!);
   const out: number[] = [];
-  for (let v = 0; v <= max + step / 2; v += step) out.push(Math.round(v));
+  for (let v = 0; v < max + step; v += step) out.push(v);
   return out;
 }
 
-/** Members (line) and entered / exited (bars above and below the axis) per run, oldest left. */
+/** Members (line) and entered / exited (two bars side by side) per run, oldest left. */
 export function sizeChart(points: readonly SizePoint[], title: string): Html {
   if (points.length === 0) return html`<p class="empty">No successful run yet: the chart appears after the first.</p>`;
   const plotW = W - PAD.left - PAD.right;

@@ -1,6 +1,6 @@
 import { readDeliveryHealth, type EmitterHealthView } from '../activation/health.js';
 import { findDeliveries, listDeadLetters, readDeliveryRuns, type DeadLetterRow, type DeliveryRecord, type DeliveryRunRow } from '../activation/inspect.js';
-import { emittersOf, destinationsOf, readActivationModel, type ActivationModel } from '../activation/emitter-context.js';
+import { emittersOf, destinationsOf, findEmitter, readActivationModel, type ActivationModel } from '../activation/emitter-context.js';
 import { compileAudience } from '../compute/compile.js';
 import { statusView, type AudienceStatusView } from '../compute/format.js';
 import { readRun, readRuns, readStatuses, type RunRow } from '../compute/status.js';
@@ -10,7 +10,8 @@ import type { Audience } from '../model/audience.js';
 import { visitCondition } from '../model/condition-walk.js';
 import type { DataGraph } from '../model/graph.js';
 import type { Dialect } from '../dialect/dialect.js';
-import { isLinkedError } from '../model/errors.js';
+import { isLinkedError, LinkedError } from '../model/errors.js';
+import { didYouMean } from '../model/suggest.js';
 import { ApplyLogStore, type ApplyLogEntry } from '../state/apply/apply-log.js';
 import { traceEvent, type Trace } from '../trace/trace.js';
 import type { Warehouse } from '../warehouse/types.js';
@@ -130,8 +131,28 @@ export async function audienceData(wh: Warehouse, src: UiSource, key: string, ru
   };
 }
 
-export async function runsData(wh: Warehouse, src: UiSource, filter: { audience?: string; limit?: number } = {}): Promise<{ runs: RunRow[] }> {
-  return { runs: await readRuns(wh, src.schema, { audienceKey: filter.audience || undefined, limit: filter.limit ?? 100 }) };
+/** How many rows a list page shows: the newest, and the page says when there are more. */
+export const LIST_LIMIT = 100;
+
+/**
+ * The newest `limit` rows and whether older ones exist: one row more is read than shown, so a
+ * page cut at its limit says so instead of passing for the whole history.
+ */
+async function newest<T>(limit: number, read: (limit: number) => Promise<T[]>): Promise<{ rows: T[]; more: boolean }> {
+  const rows = await read(limit + 1);
+  return { rows: rows.slice(0, limit), more: rows.length > limit };
+}
+
+export async function runsData(wh: Warehouse, src: UiSource, filter: { audience?: string; limit?: number } = {}): Promise<{ runs: RunRow[]; more: boolean }> {
+  const { rows, more } = await newest(filter.limit ?? LIST_LIMIT, (limit) => readRuns(wh, src.schema, { audienceKey: filter.audience || undefined, limit }));
+  if (filter.audience && rows.length === 0) {
+    // A mistyped key would read as "never ran": say it names no audience. A deleted audience keeps its runs, so only an empty answer is checked.
+    const applied = (await model(wh, src)).applied?.resources.audiences.map((a) => a.key) ?? [];
+    if (!applied.includes(filter.audience)) {
+      throw new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${filter.audience} is not applied and has no recorded run.${didYouMean(filter.audience, applied)} \`linked status\` lists the applied audiences.`);
+    }
+  }
+  return { runs: rows, more };
 }
 
 export interface RunData {
@@ -167,9 +188,11 @@ export interface DeliveriesData {
   deadLetters: DeadLetterRow[];
   /** What was sent: the search by user id / event name (as `linked deliveries`), newest first. */
   records: DeliveryRecord[];
+  /** Which of the lists above stop at their limit with older rows left out. */
+  more: { runs: boolean; deadLetters: boolean; records: boolean };
 }
 
-export async function deliveriesData(wh: Warehouse, src: UiSource, f: DeliveryFilterParams = {}): Promise<DeliveriesData> {
+export async function deliveriesData(wh: Warehouse, src: UiSource, f: DeliveryFilterParams = {}, limit = LIST_LIMIT): Promise<DeliveriesData> {
   const m = await model(wh, src);
   const destinations = new Map(destinationsOf(m).map((d) => [d.key, d]));
   const triggers = new Map(emittersOf(m).map((e) => [e.key, e.trigger]));
@@ -177,11 +200,17 @@ export async function deliveriesData(wh: Warehouse, src: UiSource, f: DeliveryFi
     .filter((h) => !f.emitter || h.emitterKey === f.emitter)
     .map((h) => ({ ...h, trigger: triggers.get(h.emitterKey) ?? '', destinationName: destinations.get(h.destinationKey)?.name || h.destinationKey, destinationType: destinations.get(h.destinationKey)?.type ?? '' }));
   const emitter = f.emitter || undefined;
+  const runs = await newest(Math.ceil(limit / 2), (n) => readDeliveryRuns(wh, src.schema, { emitter, limit: n }));
+  // A mistyped emitter would read as "nothing delivered": say it names none, with the applied ones (a deleted emitter keeps its log).
+  if (emitter && health.length === 0 && runs.rows.length === 0) findEmitter(m, emitter);
+  const deadLetters = await newest(limit, (n) => listDeadLetters(wh, src.schema, { emitter, limit: n }));
+  const records = await newest(limit, (n) => findDeliveries(wh, src.schema, { emitter, userId: f.user || undefined, event: f.event || undefined, limit: n }));
   return {
     health,
-    runs: await readDeliveryRuns(wh, src.schema, { emitter, limit: 50 }),
-    deadLetters: await listDeadLetters(wh, src.schema, { emitter, limit: 100 }),
-    records: await findDeliveries(wh, src.schema, { emitter, userId: f.user || undefined, event: f.event || undefined, limit: 100 }),
+    runs: runs.rows,
+    deadLetters: deadLetters.rows,
+    records: records.rows,
+    more: { runs: runs.more, deadLetters: deadLetters.more, records: records.more },
   };
 }
 
@@ -191,8 +220,8 @@ export interface AuditEntry extends AuditRecord {
 }
 
 /** The apply log, joined with git when the project directory is a clone that has the commits. */
-export async function auditData(wh: Warehouse, src: UiSource, filter: { resource?: string; limit?: number } = {}): Promise<{ entries: AuditEntry[]; joinedWithGit: boolean }> {
-  const log = await new ApplyLogStore(wh, src.schema).read({ stack: src.stack, resource: filter.resource || undefined, limit: filter.limit ?? 100 });
+export async function auditData(wh: Warehouse, src: UiSource, filter: { resource?: string; limit?: number } = {}): Promise<{ entries: AuditEntry[]; joinedWithGit: boolean; more: boolean }> {
+  const { rows: log, more } = await newest(filter.limit ?? LIST_LIMIT, (limit) => new ApplyLogStore(wh, src.schema).read({ stack: src.stack, resource: filter.resource || undefined, limit }));
   let records: AuditRecord[] | undefined;
   if (src.projectDir) {
     try {
@@ -217,7 +246,7 @@ export async function auditData(wh: Warehouse, src: UiSource, filter: { resource
     dirty: e.dirty === true,
     note: null,
   }));
-  return { entries: records.map((r) => ({ ...r, diff: r.changes.map((c) => ({ address: c.address, lines: changeDiffLines(c) })) })), joinedWithGit };
+  return { entries: records.map((r) => ({ ...r, diff: r.changes.map((c) => ({ address: c.address, lines: changeDiffLines(c) })) })), joinedWithGit, more };
 }
 
 export interface GraphUsage {

@@ -55,19 +55,23 @@ a { color: var(--accent); }
 header { display: flex; align-items: center; gap: 24px; padding: 10px 24px; background: #0d2a57; color: #fff; flex-wrap: wrap; }
 header a { color: #fff; text-decoration: none; padding: 4px 2px; }
 header a[aria-current="page"] { border-bottom: 2px solid #fff; font-weight: 600; }
-header nav ul { display: flex; gap: 18px; list-style: none; margin: 0; padding: 0; }
+header nav ul { display: flex; flex-wrap: wrap; gap: 4px 18px; list-style: none; margin: 0; padding: 0; }
 .brand { font-weight: 700; font-size: 17px; }
 .context { margin-left: auto; font-size: 13px; color: #dbe4f3; }
 main { padding: 20px 24px 48px; max-width: 1200px; }
 h1 { font-size: 24px; margin: 4px 0 12px; }
 h2 { font-size: 18px; margin: 28px 0 8px; }
+.scroll { overflow-x: auto; }
+/* At the start of the line, not centered over a table wider than the screen, where it would sit off screen. */
+caption { text-align: left; }
+.scroll:focus-visible { outline: 2px solid var(--accent); }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 14px; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--soft); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, pre { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 pre { background: var(--soft); padding: 10px; overflow-x: auto; border: 1px solid var(--line); white-space: pre-wrap; word-break: break-word; }
-.status { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 13px; font-weight: 600; }
+.status { display: inline-block; white-space: nowrap; padding: 1px 8px; border-radius: 10px; font-size: 13px; font-weight: 600; }
 .status-Live { background: #dff3e2; color: #1b5e20; }
 .status-Computing { background: #e3ecfa; color: #0d3c85; }
 .status-Disabled { background: #eceff1; color: #37474f; }
@@ -82,9 +86,11 @@ form.filter input, form.filter select { font: inherit; padding: 4px 6px; border:
 button { font: inherit; padding: 5px 14px; border: 1px solid var(--accent); background: var(--accent); color: #fff; border-radius: 4px; cursor: pointer; }
 .muted, .empty { color: var(--muted); }
 .error { color: #8c1d18; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 8px 0; }
+dl.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 4px 16px; margin: 8px 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
+/* A commit hash, an e-mail or a list of bound values has no space to break at: break it anywhere rather than widen the page. */
+dl.facts dd, code { overflow-wrap: anywhere; }
 ul.condition, ul.condition ul { list-style: none; padding-left: 18px; border-left: 2px solid var(--line); margin: 4px 0; }
 ul.condition { border-left: none; padding-left: 0; }
 ul.condition li { margin: 3px 0; }

@@ -10,7 +10,7 @@ import { page, STYLESHEET, type Section } from './layout.js';
 import { audiencePage } from './pages/audience.js';
 import { audiencesPage } from './pages/audiences.js';
 import { auditPage } from './pages/audit.js';
-import { deliveriesPage } from './pages/deliveries.js';
+import { deliveriesForm, deliveriesPage } from './pages/deliveries.js';
 import { graphPage } from './pages/graph.js';
 import { runPage, runsPage } from './pages/runs.js';
 import { traceForm, tracePage } from './pages/trace.js';
@@ -35,6 +35,8 @@ const SECURITY_HEADERS = {
 export interface UiOptions {
   /** When set, every request must carry `Authorization: Bearer <token>`. */
   token?: string;
+  /** How many rows a list shows (runs, sent events, dead letters, applies); the page says when it cuts one. */
+  listLimit?: number;
 }
 
 type Answer = { status: number; type: 'html' | 'json' | 'css'; body: string } | { status: 302; type: 'redirect'; location: string };
@@ -45,7 +47,7 @@ const SECTIONS = new Set(['audiences', 'runs', 'deliveries', 'audit', 'graph', '
 /** Sections with a page per item (`/audiences/<key>`, `/runs/<id>`, `/trace/<messageId>`). */
 const WITH_ID = new Set(['audiences', 'runs', 'trace']);
 /** What `linked trace` and `linked why` refuse for an id or key that names nothing: the page says it beside its form. */
-const NOT_FOUND_CODES = new Set(['TRACE_NOT_FOUND', 'PROFILE_NOT_FOUND', 'AUDIENCE_NOT_APPLIED', 'NOTHING_APPLIED']);
+const NOT_FOUND_CODES = new Set(['TRACE_NOT_FOUND', 'PROFILE_NOT_FOUND', 'AUDIENCE_NOT_APPLIED', 'EMITTER_NOT_FOUND', 'NOTHING_APPLIED']);
 const notFound = (e: unknown): string | undefined => (isLinkedError(e) && NOT_FOUND_CODES.has(e.code) ? `[${e.code}] ${e.message}` : undefined);
 
 const param = (url: URL, name: string) => url.searchParams.get(name)?.trim() || undefined;
@@ -87,18 +89,30 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
             return answer(`Run ${id.slice(0, 8)}`, '/runs', d, () => runPage(d));
           }
           const audience = param(url, 'audience');
-          const d = await runsData(wh, source, { audience });
-          return answer('Runs', '/runs', d, () => runsPage(d.runs, audience));
+          try {
+            const d = await runsData(wh, source, { audience, limit: options.listLimit });
+            return answer('Runs', '/runs', d, () => runsPage(d.runs, audience, d.more));
+          } catch (e) {
+            const message = notFound(e);
+            if (message === undefined || api) throw message === undefined ? e : new NotFound(message);
+            return answer('Runs', '/runs', {}, () => runsPage([], audience, false, message), 404);
+          }
         }
         case 'deliveries': {
           const f = { emitter: param(url, 'emitter'), user: param(url, 'user'), event: param(url, 'event') };
-          const d = await deliveriesData(wh, source, f);
-          return answer('Deliveries', '/deliveries', d, () => deliveriesPage(d, f));
+          try {
+            const d = await deliveriesData(wh, source, f, options.listLimit);
+            return answer('Deliveries', '/deliveries', d, () => deliveriesPage(d, f));
+          } catch (e) {
+            const message = notFound(e);
+            if (message === undefined || api) throw message === undefined ? e : new NotFound(message);
+            return answer('Deliveries', '/deliveries', {}, () => html`<h1>Deliveries</h1>${deliveriesForm(f)}<p class="error" role="alert">${message}</p>`, 404);
+          }
         }
         case 'audit': {
           const resource = param(url, 'resource');
-          const d = await auditData(wh, source, { resource });
-          return answer('Audit', '/audit', d, () => auditPage(d.entries, d.joinedWithGit, resource));
+          const d = await auditData(wh, source, { resource, limit: options.listLimit });
+          return answer('Audit', '/audit', d, () => auditPage(d.entries, d.joinedWithGit, resource, d.more));
         }
         case 'graph': {
           const d = await graphData(wh, source);
@@ -162,13 +176,21 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
       ? { status, type: 'json', body: JSON.stringify({ error: { status, message } }, null, 2) }
       : { status, type: 'html', body: htmlPage(title, undefined, html`<h1>${title}</h1><p>${message}</p><p><a href="/audiences">Audiences</a></p>`) };
 
+  /** A request refused before it is routed: the API's error object under /api, as every API error; text elsewhere. */
+  const refuse = (req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: Record<string, string>) => {
+    const api = /^\/api(\/|\?|$)/.test(req.url ?? '');
+    const body = api ? `${JSON.stringify({ error: { status, message } }, null, 2)}\n` : `${message}\n`;
+    res.writeHead(status, { ...SECURITY_HEADERS, ...headers, 'content-type': api ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { ...SECURITY_HEADERS, allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('The dashboard is read-only: changes go through git, plan and apply.\n');
+      refuse(req, res, 405, 'The dashboard is read-only: changes go through git, plan and apply.', { allow: 'GET, HEAD' });
       return;
     }
     if (!authorized(req)) {
-      res.writeHead(401, { ...SECURITY_HEADERS, 'www-authenticate': 'Bearer realm="linked"', 'content-type': 'text/plain; charset=utf-8' }).end('A bearer token is required: send Authorization: Bearer <token>.\n');
+      refuse(req, res, 401, 'A bearer token is required: send Authorization: Bearer <token>.', { 'www-authenticate': 'Bearer realm="linked"' });
       return;
     }
     let url: URL;

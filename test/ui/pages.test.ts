@@ -116,6 +116,41 @@ describe('the dashboard in Chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('fits a phone\'s screen: every section reachable, wide tables scroll in their own box', async () => {
+    const { page, problems } = await newPage();
+    await page.setViewport({ width: 375, height: 800 });
+    const [sent] = await withWarehouse((wh) => findDeliveries(wh, SCHEMA, { emitter: 'travel-entered', limit: 1 }));
+    const paths = ['/audiences', '/audiences/travel-spenders', '/runs', '/deliveries', '/audit', '/graph', `/trace/${sent!.messageId}`];
+    for (const path of paths) {
+      await page.goto(base + path);
+      // The page itself never scrolls sideways: only a table's box, or a figure, may.
+      const width = await page.evaluate(() => {
+        const d = globalThis as unknown as { document: { documentElement: { scrollWidth: number } }; innerWidth: number };
+        return { page: d.document.documentElement.scrollWidth, screen: d.innerWidth };
+      });
+      expect(width.page, path).toBeLessThanOrEqual(width.screen);
+      const nav = await page.$$eval('nav a', (as) => as.map((a) => a.getBoundingClientRect().right));
+      for (const right of nav) expect(right, `${path}: a section link off screen`).toBeLessThanOrEqual(width.screen);
+      // A box that scrolls takes focus, so a keyboard can scroll it, and says which table it holds.
+      const boxes = await page.$$eval('main table', (ts) => ts.map((t) => ({ tabindex: t.parentElement!.getAttribute('tabindex'), label: t.parentElement!.getAttribute('aria-label'), caption: t.querySelector('caption')?.textContent })));
+      for (const b of boxes) expect(b, path).toEqual({ tabindex: '0', label: b.caption, caption: b.caption });
+      // A caption starts on screen, and a status reads on one line.
+      const captions = await page.$$eval('main table caption', (cs) =>
+        cs.map((c) => {
+          const range = (globalThis as unknown as { document: { createRange(): { selectNodeContents(n: unknown): void; getBoundingClientRect(): { left: number } } } }).document.createRange();
+          range.selectNodeContents(c);
+          return { text: c.textContent, indent: range.getBoundingClientRect().left - c.parentElement!.getBoundingClientRect().left };
+        }),
+      );
+      for (const c of captions) expect(c.indent, `${path}: caption ${c.text}`).toBeLessThan(20);
+      const badges = await page.$$eval('main .status', (bs) => bs.map((b) => ({ text: b.textContent, lines: b.getClientRects().length, height: b.getBoundingClientRect().height })));
+      for (const b of badges) expect(b.height, `${path}: status ${b.text}`).toBeLessThan(30);
+    }
+    await page.screenshot({ path: join(SHOTS, 'deliveries-narrow.png') });
+    expect(problems.list).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('the audiences table shows the state\'s status, size and schedule of each audience', async () => {
     const wh = await openDuckDb(join(project.dir, 'bank.duckdb'), { readOnly: true });
     let expected: string[][];
@@ -136,6 +171,23 @@ describe('the dashboard in Chromium', () => {
     );
     expect(shown).toEqual(expected);
     expect(expected.some((r) => r[2] !== '-' && r[2] !== '0')).toBe(true);
+    expect(problems.list).toEqual([]);
+    await page.close();
+  });
+
+  it('the runs table carries the counts of `linked runs`, entities added and removed included', async () => {
+    const runs = await withWarehouse((wh) => readRuns(wh, SCHEMA, { limit: 100 }));
+    expect(runs.some((r) => (r.entitiesAdded ?? 0) + (r.entitiesRemoved ?? 0) > 0)).toBe(true);
+    const sign = (prefix: string, n: number | null) => (n === null ? '-' : `${prefix}${n.toLocaleString('en-US')}`);
+    const expected = runs.map((r) => [r.audienceKey, sign('', r.members), sign('+', r.entered), sign('-', r.exited), sign('+', r.entitiesAdded), sign('-', r.entitiesRemoved)]);
+    const { page, problems } = await newPage();
+    await page.goto(`${base}/runs`);
+    const head = await texts(page, 'main table thead th');
+    const at = (label: string) => head.indexOf(label);
+    expect(head).toEqual(expect.arrayContaining(['Audience', 'Members', 'Entered', 'Exited', 'Entities added', 'Entities removed']));
+    const columns = ['Audience', 'Members', 'Entered', 'Exited', 'Entities added', 'Entities removed'].map(at);
+    const shown = await page.$$eval('main table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((c) => (c.textContent ?? '').trim())));
+    expect(shown.map((row) => columns.map((i) => row[i]!))).toEqual(expected);
     expect(problems.list).toEqual([]);
     await page.close();
   });
@@ -165,7 +217,7 @@ describe('the dashboard in Chromium', () => {
 
     await follow(page, 'main p', 'travel-entered');
     expect(new URL(page.url()).search).toBe('?emitter=travel-entered');
-    const dead = await page.$$eval('#dead-letters + table tbody tr', (trs) => trs.map((tr) => (tr.textContent ?? '').trim()));
+    const dead = await page.$$eval('#dead-letters + .scroll table tbody tr', (trs) => trs.map((tr) => (tr.textContent ?? '').trim()));
     expect(dead.length).toBeGreaterThan(0);
     for (const row of dead) expect(row).toMatch(/travel-entered.*unknown contact.*\(redacted\)/s);
     await page.screenshot({ path: join(SHOTS, 'deliveries-travel-entered.png'), fullPage: true });
@@ -210,7 +262,7 @@ describe('trace and why pages in Chromium', () => {
 
     const { page, problems } = await newPage();
     await page.goto(`${base}/deliveries?emitter=travel-entered`);
-    const link = await page.$(`#sent + table a[href="/trace/${encodeURIComponent(sent!.messageId)}"]`);
+    const link = await page.$(`#sent + .scroll table a[href="/trace/${encodeURIComponent(sent!.messageId)}"]`);
     expect(link, 'the message id links to its trace').not.toBeNull();
     await Promise.all([page.waitForNavigation(), link!.click()]);
     expect(new URL(page.url()).pathname).toBe(`/trace/${sent!.messageId}`);
@@ -268,6 +320,23 @@ describe('trace and why pages in Chromium', () => {
     expect(problems.list).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it('after an unknown audience, the why form chooses none for the reader and asks for one', async () => {
+    const { page } = await newPage();
+    const res = await page.goto(`${base}/why?audience=travel-spender&user=u_00000013`);
+    expect(res?.status()).toBe(404);
+    expect((await texts(page, 'p.error'))[0]).toMatch(/AUDIENCE_NOT_APPLIED.*Did you mean "travel-spenders"/);
+    const value = () => page.$eval('#why-audience', (s) => (s as unknown as { value: string }).value);
+    expect(await value()).toBe('');
+    // Explain with no audience chosen: the browser keeps the page (the select is required) instead of explaining the first audience.
+    await page.click('main form button');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(new URL(page.url()).searchParams.get('audience')).toBe('travel-spender');
+    await page.select('#why-audience', 'overdue-cards');
+    await Promise.all([page.waitForNavigation(), page.click('main form button')]);
+    expect([new URL(page.url()).searchParams.get('audience'), await value()]).toEqual(['overdue-cards', 'overdue-cards']);
+    await page.close();
+  });
 
   it('an unknown profile answers 404 with the fix; a hostile audience name stays text', async () => {
     const { page } = await newPage();

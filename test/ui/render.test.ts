@@ -56,6 +56,18 @@ describe('SVG', () => {
     expect(sizeChart([], 'x').text).toContain('No successful run yet');
   });
 
+  it('labels the size axis with whole, distinct counts however small the audience', () => {
+    const at = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m));
+    for (const top of [0, 1, 2, 3, 7, 40, 1234]) {
+      const svg = sizeChart([{ at: at(0), members: top, entered: top, exited: 0 }, { at: at(5), members: Math.floor(top / 2), entered: 0, exited: top - Math.floor(top / 2) }], 'x').text;
+      const labels = [...svg.matchAll(/<text [^>]*text-anchor="end"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+      expect(new Set(labels).size, `labels ${labels.join(', ')} for ${top} members`).toBe(labels.length);
+      for (const l of labels) expect(l).toMatch(/^\d[\d,]*$/);
+      // The highest gridline holds the largest point.
+      expect(Number(labels.at(-1)!.replaceAll(',', ''))).toBeGreaterThanOrEqual(top);
+    }
+  });
+
   it('draws the Data Graph with a box per relationship and the junction table on its edge', () => {
     const svg = graphDiagram(bank.graph).text;
     expect(svg.match(/<g class="node">/g)).toHaveLength(bank.graph.relationships.length + 1);

@@ -5,6 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { migrateState } from '../../src/state/migrate.js';
 import { MIGRATIONS } from '../../src/state/migrations/index.js';
+import { findDeliveries } from '../../src/activation/inspect.js';
+import { LIST_LIMIT } from '../../src/ui/data.js';
 import { createUiHandler, dashboardToken, startUiServer } from '../../src/ui/server.js';
 import { projectSource, readOnly } from '../../src/ui/source.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
@@ -121,6 +123,39 @@ describe('linked ui: pages over HTTP', () => {
     expect(api.audiences.some((a) => (a.size ?? 0) > 0)).toBe(true);
   }, 120_000);
 
+  it('a list cut at its limit says so, as a page and as JSON; a list that fits does not', async () => {
+    const wh = await openDuckDb(join(project.dir, 'bank.duckdb'), { readOnly: true });
+    const sent = await findDeliveries(wh, SCHEMA_NAME, { limit: 100_000 }).finally(() => wh.close());
+    expect(sent.length).toBeGreaterThan(2);
+    expect(sent.length).toBeLessThan(LIST_LIMIT);
+    // At the default limit every list of the bank project fits: no note.
+    for (const path of ['/runs', '/audit', '/deliveries']) {
+      const json = (await (await fetch(`${open.base}/api${path}`)).json()) as { more: boolean | Record<string, boolean> };
+      expect(json.more, path).toEqual(path === '/deliveries' ? { runs: false, deadLetters: false, records: false } : false);
+      expect(await (await fetch(open.base + path)).text(), path).not.toContain('Showing only the newest');
+    }
+    // One row a list: each list is cut, shows the newest, and says so next to it.
+    const server = await startUiServer({ host: '127.0.0.1', port: 0 }, createUiHandler(projectSource(project.desired, project.dir), { listLimit: 1 }));
+    const url = `http://127.0.0.1:${server.address.port}`;
+    try {
+      const api = (await (await fetch(`${url}/api/deliveries`)).json()) as { records: { messageId: string }[]; more: { records: boolean } };
+      expect(api.records.map((r) => r.messageId)).toEqual(sent.slice(0, 1).map((r) => r.messageId));
+      expect(api.more.records).toBe(true);
+      const page = await (await fetch(`${url}/deliveries`)).text();
+      expect(page).toMatch(/<h2 id="sent">[\s\S]*Showing only the newest 1; older ones are left out\. Search by emitter[\s\S]*<h2 id="dead-letters">/);
+      for (const path of ['/runs', '/audit']) {
+        expect(((await (await fetch(`${url}/api${path}`)).json()) as { more: boolean }).more, path).toBe(true);
+        expect(await (await fetch(url + path)).text(), path).toContain('Showing only the newest 1;');
+      }
+      // A search narrow enough to fit: no note.
+      const user = sent.find((r) => sent.filter((x) => x.userId === r.userId).length === 1)!.userId;
+      const one = (await (await fetch(`${url}/api/deliveries?user=${encodeURIComponent(user)}`)).json()) as { records: unknown[]; more: { records: boolean } };
+      expect([one.records.length, one.more.records]).toEqual([1, false]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('unknown paths, audiences and runs answer 404, as a page or as JSON', async () => {
     for (const path of ['/nope', '/audiences/no-such-audience', '/runs/00000000-0000-0000-0000-000000000000', '/audiences/a/b', '/api/nope', '/audiences/%E0%A4%A']) {
       const res = await fetch(open.base + path);
@@ -128,6 +163,23 @@ describe('linked ui: pages over HTTP', () => {
     }
     const api = await fetch(`${open.base}/api/audiences/no-such-audience`);
     expect(await api.json()).toEqual({ error: { status: 404, message: 'No applied audience no-such-audience.' } });
+    // The runs form with a mistyped key says the key names no audience, beside the form, not "no runs".
+    const typo = await fetch(`${open.base}/runs?audience=overdue-card`);
+    expect(typo.status).toBe(404);
+    const body = await typo.text();
+    expect(body).toMatch(/<form class="filter" method="get" action="\/runs"[\s\S]*value="overdue-card"[\s\S]*<p class="error" role="alert">\[AUDIENCE_NOT_APPLIED\] Audience overdue-card is not applied and has no recorded run\. Did you mean &quot;overdue-cards&quot;\?/);
+    const typoApi = await fetch(`${open.base}/api/runs?audience=overdue-card`);
+    expect([typoApi.status, ((await typoApi.json()) as { error: { message: string } }).error.message]).toEqual([404, expect.stringContaining('[AUDIENCE_NOT_APPLIED] Audience overdue-card is not applied')]);
+    // So does the deliveries search with an emitter that is not applied and delivered nothing.
+    const emitter = await fetch(`${open.base}/deliveries?emitter=travel-entred`);
+    expect(emitter.status).toBe(404);
+    expect(await emitter.text()).toMatch(/action="\/deliveries"[\s\S]*value="travel-entred"[\s\S]*<p class="error" role="alert">\[EMITTER_NOT_FOUND\] No event emitter &quot;travel-entred&quot; \(emitters: [^)]*travel-entered/);
+    const emitterApi = await fetch(`${open.base}/api/deliveries?emitter=travel-entred`);
+    expect(emitterApi.status).toBe(404);
+    expect((await fetch(`${open.base}/deliveries?emitter=travel-entered`)).status).toBe(200);
+    // An applied audience that has not run yet is no error.
+    const never = await fetch(`${open.base}/runs?audience=vip-upsell`);
+    expect([never.status, await never.text()]).toEqual([200, expect.stringContaining('No runs of vip-upsell.')]);
   });
 
   it('refuses every write with 405 and changes nothing', async () => {
@@ -137,6 +189,9 @@ describe('linked ui: pages over HTTP', () => {
         const res = await fetch(open.base + path, { method, body: method === 'DELETE' ? undefined : '{}' });
         expect(res.status, `${method} ${path}`).toBe(405);
         expect(res.headers.get('allow')).toBe('GET, HEAD');
+        // The API answers its refusals as it answers every error: the error object, in JSON.
+        if (path.startsWith('/api/')) expect(await res.json()).toEqual({ error: { status: 405, message: 'The dashboard is read-only: changes go through git, plan and apply.' } });
+        else expect(await res.text()).toMatch(/^The dashboard is read-only/);
       }
     }
     expect(await (await fetch(`${open.base}/api/audit`)).text()).toBe(before);
@@ -190,6 +245,8 @@ describe('linked ui --ui-token-secret', () => {
       const none = await fetch(guarded.base + path);
       expect(none.status, path).toBe(401);
       expect(none.headers.get('www-authenticate')).toBe('Bearer realm="linked"');
+      if (path.startsWith('/api/')) expect(await none.json()).toEqual({ error: { status: 401, message: 'A bearer token is required: send Authorization: Bearer <token>.' } });
+      else expect([none.headers.get('content-type'), await none.text()]).toEqual(['text/plain; charset=utf-8', 'A bearer token is required: send Authorization: Bearer <token>.\n']);
       expect((await fetch(guarded.base + path, { headers: { authorization: `Bearer ${TOKEN.slice(0, -1)}x` } })).status).toBe(401);
     }
     for (const path of ['/audiences', '/audiences/travel-spenders', '/deliveries', '/audit', '/api/audiences', '/api/deliveries']) {

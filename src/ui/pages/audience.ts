@@ -16,11 +16,14 @@ export function runRows(runs: readonly RunRow[], withAudience: boolean): Html[][
     html`${formatCount(r.members)}`,
     html`${r.entered === null ? '-' : `+${formatCount(r.entered)}`}`,
     html`${r.exited === null ? '-' : `-${formatCount(r.exited)}`}`,
+    // What an entity-triggered emitter sends: `linked runs` shows them as ENT+ and ENT-.
+    html`${r.entitiesAdded === null ? '-' : `+${formatCount(r.entitiesAdded)}`}`,
+    html`${r.entitiesRemoved === null ? '-' : `-${formatCount(r.entitiesRemoved)}`}`,
     html`${r.errorCode ? html`<span class="error">[${r.errorCode}]</span> ${r.errorMessage ?? ''}` : ''}`,
   ]);
 }
 
-export const RUN_HEAD = ['Started', 'Status', 'Trigger', 'Duration', { label: 'Members', num: true as const }, { label: 'Entered', num: true as const }, { label: 'Exited', num: true as const }, 'Error'];
+export const RUN_HEAD = ['Started', 'Status', 'Trigger', 'Duration', { label: 'Members', num: true as const }, { label: 'Entered', num: true as const }, { label: 'Exited', num: true as const }, { label: 'Entities added', num: true as const }, { label: 'Entities removed', num: true as const }, 'Error'];
 
 /** One audience: size over time, its condition, its SQL per dialect, runs, emitters and their delivery health, apply history. */
 export function audiencePage(d: AudienceData): Html {

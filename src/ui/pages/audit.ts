@@ -1,8 +1,9 @@
 import type { AuditEntry } from '../data.js';
 import { html, when, type Html } from '../html.js';
+import { moreNote } from './parts.js';
 
 /** The apply log joined with git: who applied which commit (PR, author, approvers), and each change's diff. */
-export function auditPage(entries: readonly AuditEntry[], joinedWithGit: boolean, resource: string | undefined): Html {
+export function auditPage(entries: readonly AuditEntry[], joinedWithGit: boolean, resource: string | undefined, more = false): Html {
   const items = entries.map(
     (e) => html`<section class="apply" aria-labelledby="${`apply-${e.applyId}`}">
 <h2 id="${`apply-${e.applyId}`}">${when(e.appliedAt)}${e.subject ? html`: ${e.subject}` : ''}</h2>
@@ -24,5 +25,6 @@ ${e.diff.map((c) => html`<pre class="diff" aria-label="${`Change to ${c.address}
 <button type="submit">Filter</button>
 </form>
 <p class="muted">${joinedWithGit ? 'Commits read from the git clone of the project.' : 'The project directory is not a git clone: commits and authors as the apply recorded them.'}</p>
-${items.length ? items : html`<p class="empty">No apply recorded${resource ? ' for this resource' : ''}.</p>`}`;
+${items.length ? items : html`<p class="empty">No apply recorded${resource ? ' for this resource' : ''}.</p>`}
+${moreNote(more, items.length, html`Filter by resource above, or read more with <code>linked audit --limit 1000</code>.`)}`;
 }

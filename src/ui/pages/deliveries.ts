@@ -1,7 +1,15 @@
 import type { DeliveriesData, DeliveryFilterParams } from '../data.js';
 import { href, html, when, type Html } from '../html.js';
 import { formatCount } from '../../model/count.js';
-import { age, badge, dataTable, deliveryRunCells, emitterLink } from './parts.js';
+import { age, badge, dataTable, deliveryRunCells, emitterLink, moreNote } from './parts.js';
+
+/** The search by emitter, user id and event name (as `linked deliveries`). */
+export const deliveriesForm = (f: DeliveryFilterParams): Html => html`<form class="filter" method="get" action="/deliveries" role="search">
+<label for="emitter">Emitter<input id="emitter" name="emitter" value="${f.emitter ?? ''}"></label>
+<label for="user">User id<input id="user" name="user" value="${f.user ?? ''}"></label>
+<label for="event">Event name<input id="event" name="event" value="${f.event ?? ''}"></label>
+<button type="submit">Search</button>
+</form>`;
 
 /** Delivery per emitter and destination, the delivery log, dead letters with the response, and the search by user id or event name. */
 export function deliveriesPage(d: DeliveriesData, f: DeliveryFilterParams): Html {
@@ -41,12 +49,7 @@ export function deliveriesPage(d: DeliveriesData, f: DeliveryFilterParams): Html
     html`<a href="${href('trace', r.messageId)}" title="Trace this event to its run, audience version and commit"><code>${r.messageId}</code></a>`,
   ]);
   return html`<h1>Deliveries${f.emitter ? html` of ${f.emitter}` : ''}</h1>
-<form class="filter" method="get" action="/deliveries" role="search">
-<label for="emitter">Emitter<input id="emitter" name="emitter" value="${f.emitter ?? ''}"></label>
-<label for="user">User id<input id="user" name="user" value="${f.user ?? ''}"></label>
-<label for="event">Event name<input id="event" name="event" value="${f.event ?? ''}"></label>
-<button type="submit">Search</button>
-</form>
+${deliveriesForm(f)}
 <h2 id="health">Per emitter</h2>
 ${dataTable(
   'Delivery health per emitter',
@@ -56,9 +59,12 @@ ${dataTable(
 )}
 <h2 id="sent">Sent events</h2>
 ${dataTable('Events sent, newest first', ['Delivered', 'Emitter', 'User', 'Event', 'Entity', 'Status', 'Message id'], records, 'No event matches.')}
+${moreNote(d.more.records, records.length, 'Search by emitter, user id or event name above.')}
 <h2 id="dead-letters">Dead letters</h2>
 ${dataTable('Dead letters not replayed, newest first', ['When', 'Emitter', 'User', 'Event', 'Reason', 'HTTP', 'Response', 'Replay'], dead, 'No dead letters.')}
+${moreNote(d.more.deadLetters, dead.length, html`<code>linked dead-letters --limit 1000</code> lists more.`)}
 ${d.deadLetters.length ? html`<p class="muted">Replay them with <code>linked replay${f.emitter ? ` --emitter ${f.emitter}` : ''}</code> once the cause is fixed.</p>` : ''}
 <h2 id="log">Delivery log</h2>
-${dataTable('Delivery passes, newest first', ['Started', 'Delivery run', 'Emitter', 'Destination', 'Status', { label: 'Sent', num: true }, { label: 'Failed', num: true }, { label: 'Dead-lettered', num: true }, 'Last error'], runs, 'Nothing delivered yet.')}`;
+${dataTable('Delivery passes, newest first', ['Started', 'Delivery run', 'Emitter', 'Destination', 'Status', { label: 'Sent', num: true }, { label: 'Failed', num: true }, { label: 'Dead-lettered', num: true }, 'Last error'], runs, 'Nothing delivered yet.')}
+${moreNote(d.more.runs, runs.length, 'Show one emitter with the form above.')}`;
 }

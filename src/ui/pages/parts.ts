@@ -24,12 +24,20 @@ export const deliveryRunCells = (r: DeliveryRunRow): Html[] => [
 
 export { duration, formatAge as age } from '../../compute/format.js';
 
-/** A table with a caption for screen readers; `empty` replaces it when there are no rows. */
+/**
+ * A table with a caption for screen readers; `empty` replaces it when there are no rows. Wider
+ * than a phone's screen, it scrolls inside its own box rather than widening the page; the box is
+ * a named region that takes focus, so a keyboard can scroll it too.
+ */
 export function dataTable(caption: string, head: (string | { label: string; num: true })[], rows: Html[][], empty: string): Html {
   if (rows.length === 0) return html`<p class="empty">${empty}</p>`;
   const th = head.map((h) => (typeof h === 'string' ? html`<th scope="col">${h}</th>` : html`<th scope="col" class="num">${h.label}</th>`));
   const numeric = head.map((h) => typeof h !== 'string');
-  return html`<table><caption class="muted">${caption}</caption><thead><tr>${th}</tr></thead><tbody>${rows.map(
+  return html`<div class="scroll" role="region" aria-label="${caption}" tabindex="0"><table><caption class="muted">${caption}</caption><thead><tr>${th}</tr></thead><tbody>${rows.map(
     (r) => html`<tr>${r.map((c, i) => (numeric[i] ? html`<td class="num">${c}</td>` : html`<td>${c}</td>`))}</tr>`,
-  )}</tbody></table>`;
+  )}</tbody></table></div>`;
 }
+
+/** Said under a list cut at its limit, so a reader does not take the newest rows for all of them. */
+export const moreNote = (more: boolean, shown: number, narrow: Html | string): Html | '' =>
+  more ? html`<p class="muted more" role="note">Showing only the newest ${formatCount(shown)}; older ones are left out. ${narrow}</p>` : '';

@@ -3,17 +3,26 @@ import { href, html, when, type Html } from '../html.js';
 import { formatCount } from '../../model/count.js';
 import type { RunRow } from '../../compute/status.js';
 import { RUN_HEAD, runRows } from './audience.js';
-import { audienceLink, badge, dataTable, deliveryRunCells, duration, emitterLink } from './parts.js';
+import { audienceLink, badge, dataTable, deliveryRunCells, duration, emitterLink, moreNote } from './parts.js';
 
-export function runsPage(runs: readonly RunRow[], audience: string | undefined): Html {
+/** The run history, of one audience when `audience` is given; `error` says why that key shows nothing. */
+export function runsPage(runs: readonly RunRow[], audience: string | undefined, more = false, error?: string): Html {
   const head = [RUN_HEAD[0]!, 'Audience', ...RUN_HEAD.slice(1)];
+  if (error) {
+    return html`<h1>Runs</h1>
+${runsForm(audience)}
+<p class="error" role="alert">${error}</p>`;
+  }
   return html`<h1>Runs${audience ? html` of ${audienceLink(audience)}` : ''}</h1>
-<form class="filter" method="get" action="/runs" role="search">
+${runsForm(audience)}
+${dataTable('Run history, newest first', head, runRows(runs, true), audience ? `No runs of ${audience}.` : 'No runs yet.')}
+${moreNote(more, runs.length, html`${audience ? '' : 'Show one audience with the form above. '}<code>linked runs${audience ? ` ${audience}` : ''} --limit 1000</code> lists more.`)}`;
+}
+
+const runsForm = (audience: string | undefined): Html => html`<form class="filter" method="get" action="/runs" role="search">
 <label for="audience">Audience key<input id="audience" name="audience" value="${audience ?? ''}"></label>
 <button type="submit">Show</button>
-</form>
-${dataTable('Run history, newest first', head, runRows(runs, true), audience ? `No runs of ${audience}.` : 'No runs yet.')}`;
-}
+</form>`;
 
 /** One run: its counts, the step it reached, its error with the seed's message, and the delivery passes after it. */
 export function runPage(d: RunData): Html {

@@ -16,9 +16,10 @@ export function whyPage(d: WhyData, error?: string): Html {
   const w = d.why;
   const form = html`<form class="filter" method="get" action="/why">
 <label for="why-user">User id<input id="why-user" name="user" value="${d.form.user ?? ''}" required></label>
-<label for="why-audience">Audience<select id="why-audience" name="audience">${d.audiences.map(
-    (k) => html`<option value="${k}"${k === d.form.audience ? html` selected` : ''}>${k}</option>`,
-  )}</select></label>
+<label for="why-audience">Audience<select id="why-audience" name="audience" required>${
+    // Without an applied audience asked for, none is chosen for the reader: the first would be explained unasked.
+    d.form.audience !== undefined && d.audiences.includes(d.form.audience) ? '' : html`<option value="" selected>choose an audience</option>`
+  }${d.audiences.map((k) => html`<option value="${k}"${k === d.form.audience ? html` selected` : ''}>${k}</option>`)}</select></label>
 <button type="submit">Explain</button>
 </form>
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}`;
