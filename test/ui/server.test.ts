@@ -247,7 +247,10 @@ describe('linked ui --ui-token-secret', () => {
       expect(none.headers.get('www-authenticate')).toBe('Bearer realm="linked"');
       if (path.startsWith('/api/')) expect(await none.json()).toEqual({ error: { status: 401, message: 'A bearer token is required: send Authorization: Bearer <token>.' } });
       else expect([none.headers.get('content-type'), await none.text()]).toEqual(['text/plain; charset=utf-8', 'A bearer token is required: send Authorization: Bearer <token>.\n']);
-      expect((await fetch(guarded.base + path, { headers: { authorization: `Bearer ${TOKEN.slice(0, -1)}x` } })).status).toBe(401);
+      // Same length, shorter, longer: each refused (compared as digests, so no length shows in the timing).
+      for (const wrong of [`${TOKEN.slice(0, -1)}x`, TOKEN.slice(0, -4), `${TOKEN}extra`]) {
+        expect((await fetch(guarded.base + path, { headers: { authorization: `Bearer ${wrong}` } })).status).toBe(401);
+      }
     }
     for (const path of ['/audiences', '/audiences/travel-spenders', '/deliveries', '/audit', '/api/audiences', '/api/deliveries']) {
       const res = await fetch(guarded.base + path, { headers: { authorization: `Bearer ${TOKEN}` } });
