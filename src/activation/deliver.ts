@@ -12,7 +12,7 @@ import { PageStream, readSize } from './page-stream.js';
 import { EmitterReader, type SourcePage } from './read.js';
 import { handledPrefix, PageRecords, type PageCounts } from './record.js';
 import { sendPage } from './send/batch.js';
-import { answerOf, formatMinutes, RetryBudget, retryBudgetMs } from './send/budget.js';
+import { formatMinutes, RetryBudget, retryBudgetMs } from './send/budget.js';
 import { CREDENTIALS_REJECTED } from './send/classify.js';
 import { Sender, type SenderOptions } from './send/sender.js';
 import { serialized } from './serial.js';
@@ -333,7 +333,7 @@ async function drainPages(ctx: Ctx, r: ResolvedEmitter, pages: PageStream, recor
         counts.lastError = `${r.destination.key} refused ${plural(refused, 'event')} in this run; the last: ${last.reason}${last.responseBody ? ` ${last.responseBody}` : ''}`.slice(0, 500);
       }
     }
-    const answered = handled !== undefined && answerOf(handled) !== undefined;
+    const answered = handled?.answer !== undefined;
     if (outcome.error !== undefined) {
       counts.failed += page.rows.length - (outcome.throughIndex + 1);
       counts.lastError = outcome.error;

@@ -13,6 +13,8 @@ export interface HandledPrefix {
   counts: RunCounts;
   /** Events of the prefix the destination accepted. */
   sent: number;
+  /** Whether the destination answered the prefix's events (`answerOf`): what ends a failure episode. */
+  answer: ReturnType<typeof answerOf>;
 }
 
 /** What one committed page added to its run's counts. */
@@ -29,7 +31,7 @@ export function handledPrefix(page: BuiltPage, outcome: PageOutcome, counts: Run
   const sent = outcome.sentRows.filter((row) => row.id <= through.id).length;
   counts.deadLettered += deadLetters.length;
   counts.sent += sent;
-  return { through, deadLetters, counts: { ...counts }, sent };
+  return { through, deadLetters, counts: { ...counts }, sent, answer: answerOf({ sent, deadLetters }) };
 }
 
 /**
@@ -71,7 +73,7 @@ export class PageRecords {
         deadLetters: prefix.deadLetters,
         counts: prefix.counts,
         now: this.now(),
-        answer: answerOf(prefix),
+        answer: prefix.answer,
       });
       this.onCommitted?.(prefix.counts, { sent: prefix.sent, deadLettered: prefix.deadLetters.length });
       return committed;
