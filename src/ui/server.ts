@@ -50,6 +50,9 @@ const WITH_ID = new Set(['audiences', 'runs', 'trace']);
 const NOT_FOUND_CODES = new Set(['TRACE_NOT_FOUND', 'PROFILE_NOT_FOUND', 'AUDIENCE_NOT_APPLIED', 'EMITTER_NOT_FOUND', 'NOTHING_APPLIED']);
 const notFound = (e: unknown): string | undefined => (isLinkedError(e) && NOT_FOUND_CODES.has(e.code) ? `[${e.code}] ${e.message}` : undefined);
 
+/** The API's error object, for every refusal and failure under /api. */
+const apiError = (status: number, message: string) => JSON.stringify({ error: { status, message } }, null, 2);
+
 const param = (url: URL, name: string) => url.searchParams.get(name)?.trim() || undefined;
 
 export type UiHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -65,6 +68,19 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
     if (rest.length > 0) throw new NotFound();
     const answer = (title: string, section: Section | undefined, data: unknown, render: () => Html, status = 200): Answer =>
       api ? { status, type: 'json', body: JSON.stringify(data, null, 2) } : { status, type: 'html', body: htmlPage(title, section, render()) };
+    /**
+     * Answers what `read` gives; an id or key that names nothing (`notFound`) is the API's 404, or
+     * the page `missing` makes, with the refusal beside its form.
+     */
+    const orNotFound = async (read: () => Promise<Answer>, missing: (message: string) => Answer | Promise<Answer>): Promise<Answer> => {
+      try {
+        return await read();
+      } catch (e) {
+        const message = notFound(e);
+        if (message === undefined || api) throw message === undefined ? e : new NotFound(message);
+        return missing(message);
+      }
+    };
     if (!api && what === 'assets' && id === 'ui.css') return { status: 200, type: 'css', body: STYLESHEET };
     if (!api && what === undefined) return { status: 302, type: 'redirect', location: '/audiences' };
     if (!SECTIONS.has(what ?? '') || (id !== undefined && !WITH_ID.has(what!))) throw new NotFound();
@@ -89,25 +105,23 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
             return answer(`Run ${id.slice(0, 8)}`, '/runs', d, () => runPage(d));
           }
           const audience = param(url, 'audience');
-          try {
-            const d = await runsData(wh, source, { audience, limit: options.listLimit });
-            return answer('Runs', '/runs', d, () => runsPage(d.runs, audience, d.more));
-          } catch (e) {
-            const message = notFound(e);
-            if (message === undefined || api) throw message === undefined ? e : new NotFound(message);
-            return answer('Runs', '/runs', {}, () => runsPage([], audience, false, message), 404);
-          }
+          return orNotFound(
+            async () => {
+              const d = await runsData(wh, source, { audience, limit: options.listLimit });
+              return answer('Runs', '/runs', d, () => runsPage(d.runs, audience, d.more));
+            },
+            (message) => answer('Runs', '/runs', {}, () => runsPage([], audience, false, message), 404),
+          );
         }
         case 'deliveries': {
           const f = { emitter: param(url, 'emitter'), user: param(url, 'user'), event: param(url, 'event') };
-          try {
-            const d = await deliveriesData(wh, source, f, options.listLimit);
-            return answer('Deliveries', '/deliveries', d, () => deliveriesPage(d, f));
-          } catch (e) {
-            const message = notFound(e);
-            if (message === undefined || api) throw message === undefined ? e : new NotFound(message);
-            return answer('Deliveries', '/deliveries', {}, () => html`<h1>Deliveries</h1>${deliveriesForm(f)}<p class="error" role="alert">${message}</p>`, 404);
-          }
+          return orNotFound(
+            async () => {
+              const d = await deliveriesData(wh, source, f, options.listLimit);
+              return answer('Deliveries', '/deliveries', d, () => deliveriesPage(d, f));
+            },
+            (message) => answer('Deliveries', '/deliveries', {}, () => html`<h1>Deliveries</h1>${deliveriesForm(f)}<p class="error" role="alert">${message}</p>`, 404),
+          );
         }
         case 'audit': {
           const resource = param(url, 'resource');
@@ -121,26 +135,26 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
         case 'trace': {
           const traced = id ?? param(url, 'id');
           if (traced === undefined) return answer('Trace', '/deliveries', {}, () => html`<h1>Trace an event</h1>${traceForm(undefined)}`);
-          try {
-            const d = await traceData(wh, source, traced);
-            return answer(`Trace ${traced.slice(0, 12)}`, '/deliveries', d, () => html`${tracePage(d)}${traceForm(undefined)}`);
-          } catch (e) {
-            const message = notFound(e);
-            if (message === undefined || api) throw message === undefined ? e : new NotFound(message);
-            return answer('Trace', '/deliveries', {}, () => html`<h1>Trace an event</h1>${traceForm(traced, message)}`, 404);
-          }
+          return orNotFound(
+            async () => {
+              const d = await traceData(wh, source, traced);
+              return answer(`Trace ${traced.slice(0, 12)}`, '/deliveries', d, () => html`${tracePage(d)}${traceForm(undefined)}`);
+            },
+            (message) => answer('Trace', '/deliveries', {}, () => html`<h1>Trace an event</h1>${traceForm(traced, message)}`, 404),
+          );
         }
         case 'why': {
           const form = { audience: param(url, 'audience'), user: param(url, 'user') };
-          try {
-            const d = await whyData(wh, source, form);
-            return answer(d.why ? `Why ${d.why.profileId}` : 'Why', '/audiences', d, () => whyPage(d));
-          } catch (e) {
-            const message = notFound(e);
-            if (message === undefined || api) throw message === undefined ? e : new NotFound(message);
-            const d = await whyData(wh, source, {});
-            return answer('Why', '/audiences', d, () => whyPage({ ...d, form }, message), 404);
-          }
+          return orNotFound(
+            async () => {
+              const d = await whyData(wh, source, form);
+              return answer(d.why ? `Why ${d.why.profileId}` : 'Why', '/audiences', d, () => whyPage(d));
+            },
+            async (message) => {
+              const d = await whyData(wh, source, {});
+              return answer('Why', '/audiences', d, () => whyPage({ ...d, form }, message), 404);
+            },
+          );
         }
       }
       throw new NotFound();
@@ -173,13 +187,13 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
 
   const failure = (url: URL, status: number, title: string, message: string): Answer =>
     url.pathname.startsWith('/api/')
-      ? { status, type: 'json', body: JSON.stringify({ error: { status, message } }, null, 2) }
+      ? { status, type: 'json', body: apiError(status, message) }
       : { status, type: 'html', body: htmlPage(title, undefined, html`<h1>${title}</h1><p>${message}</p><p><a href="/audiences">Audiences</a></p>`) };
 
   /** A request refused before it is routed: the API's error object under /api, as every API error; text elsewhere. */
   const refuse = (req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: Record<string, string>) => {
     const api = /^\/api(\/|\?|$)/.test(req.url ?? '');
-    const body = api ? `${JSON.stringify({ error: { status, message } }, null, 2)}\n` : `${message}\n`;
+    const body = `${api ? apiError(status, message) : message}\n`;
     res.writeHead(status, { ...SECURITY_HEADERS, ...headers, 'content-type': api ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8' });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
