@@ -72,10 +72,10 @@ export interface DestinationDefinition<S> {
   actions: Record<string, ActionDefinition<S>>;
 }
 
-/** One entry of the multistatus array `Destination.executeBatch` returns, one per event. */
 /** The errortype actions-core gives an event whose mapped payload failed the action's schema: no request carried it. */
 export const PAYLOAD_VALIDATION_FAILED = 'PAYLOAD_VALIDATION_FAILED';
 
+/** One entry of the multistatus array `Destination.executeBatch` returns, one per event. */
 export interface MultiStatusNode {
   status: number;
   body?: unknown;

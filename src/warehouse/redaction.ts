@@ -1,5 +1,11 @@
 import { MASK, maskSecretValues } from '../secrets.js';
 
+/** A PEM body line is long base64; shorter fragments of a key are not worth hiding (nor unique). */
+const MIN_KEY_LINE = 16;
+
+/** A signed token (the key-pair login's JWT): a short-lived credential, hidden as well. */
+const JWT = /\beyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;
+
 /**
  * The secret values one warehouse connection uses, and what it prints or throws with each of
  * them replaced. A driver or a server may echo a connection parameter in an error message (a
@@ -7,13 +13,6 @@ import { MASK, maskSecretValues } from '../secrets.js';
  * `--json`, logs and the runs recorded in the state, so every message leaving the adapter goes
  * through here first.
  */
-
-/** A PEM body line is long base64; shorter fragments of a key are not worth hiding (nor unique). */
-const MIN_KEY_LINE = 16;
-
-/** A signed token (the key-pair login's JWT): a short-lived credential, hidden as well. */
-const JWT = /\beyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;
-
 export class SecretRedactor {
   private readonly values: readonly string[];
 

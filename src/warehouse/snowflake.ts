@@ -204,11 +204,6 @@ export class SnowflakeWarehouse implements Warehouse {
     return this.gate.run(() => fn(this));
   }
 
-  /**
-   * Looks the table up in its database's INFORMATION_SCHEMA. Names match exactly: Snowflake stores
-   * unquoted identifiers in upper case and our SQL quotes every identifier, so `main.profiles` and
-   * `MAIN.PROFILES` are different tables there (docs/warehouses.md).
-   */
   /** A reference's database, schema and name: the session's database and schema fill the parts left out. */
   private resolve(table: string): [database: string, schema: string, name: string] {
     const parts = table.split('.');
@@ -219,6 +214,11 @@ export class SnowflakeWarehouse implements Warehouse {
         : [this.config.database, this.config.schema ?? 'PUBLIC', parts[0]!];
   }
 
+  /**
+   * Looks the table up in its database's INFORMATION_SCHEMA. Names match exactly: Snowflake stores
+   * unquoted identifiers in upper case and our SQL quotes every identifier, so `main.profiles` and
+   * `MAIN.PROFILES` are different tables there (docs/warehouses.md).
+   */
   async describeTable(table: string): Promise<CatalogTable | undefined> {
     const [database, schema, name] = this.resolve(table);
     const c = (name: string) => col('c', name);
