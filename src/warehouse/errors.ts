@@ -91,6 +91,21 @@ const STATEMENT_TIMEOUT = '000630';
 /** snowflake-sdk's own codes for "could not reach / bad response from" Snowflake or its result storage. */
 const DRIVER_NETWORK_CODES = new Set(['401001', '401002', '401003', '402001', '402002', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE']);
 
+/**
+ * The host whose name the DNS does not know, when that is what failed (`getaddrinfo ENOTFOUND
+ * <host>`): snowflake-sdk wraps the socket's error in its own (401001, "could not reach") and keeps
+ * the text, so the causes are read too. A resolver that did not answer (EAI_AGAIN) is not this.
+ */
+export function unresolvedHost(e: unknown): string | undefined {
+  for (let cause = e, depth = 0; cause && typeof cause === 'object' && depth < 4; cause = (cause as { cause?: unknown }).cause, depth++) {
+    const { code, hostname, message } = cause as { code?: unknown; hostname?: unknown; message?: unknown };
+    if (code === 'ENOTFOUND' && typeof hostname === 'string' && hostname) return hostname;
+    const named = typeof message === 'string' ? /\bgetaddrinfo ENOTFOUND ([^\s:]+)/.exec(message) : null;
+    if (named) return named[1];
+  }
+  return undefined;
+}
+
 /** Snowflake's own form of a statement error: `000904 (42000): SQL compilation error: ...`. */
 export function snowflakeMessage(e: SnowflakeErrorLike): string {
   const message = e.message ?? 'Snowflake error';

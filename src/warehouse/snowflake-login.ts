@@ -9,7 +9,7 @@ import { LinkedError } from '../model/errors.js';
 import type { SnowflakeWarehouseConfig } from '../model/warehouse.js';
 import { backoffDelay, sleep, type RetryPolicy } from '../retry.js';
 import { resolveSecret } from '../secrets.js';
-import { classifySnowflakeError, WarehouseError, type SnowflakeErrorLike } from './errors.js';
+import { classifySnowflakeError, unresolvedHost, WarehouseError, type SnowflakeErrorLike } from './errors.js';
 import { SecretRedactor } from './redaction.js';
 
 export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 60;
@@ -110,20 +110,66 @@ export async function loginWithRetry(config: SnowflakeWarehouseConfig, options: 
     try {
       return { connection: await connectOnce(connectionOptions, Math.max(1, deadline - Date.now())), redactor };
     } catch (raw) {
-      const classified = raw instanceof WarehouseError ? raw : classifySnowflakeError(raw);
-      const retryable = classified instanceof WarehouseError && classified.retryable;
+      const failure = loginFailure(config, raw, attempt);
       const delay = backoffDelay(options.retry, attempt);
-      if (retryable && attempt < options.retry.maxAttempts && Date.now() + delay < deadline) {
+      if (failure.retryable && attempt < options.retry.maxAttempts && Date.now() + delay < deadline) {
         await sleep(delay);
         continue;
       }
-      throw redactor.error(loginError(config, classified, retryable, attempt, String((raw as SnowflakeErrorLike | undefined)?.code ?? '')));
+      throw redactor.error(failure.error);
     }
   }
 }
 
+/** Where the identifier formats and their fix are described; named by the error of an account that does not resolve. */
+const ACCOUNT_IDENTIFIER_DOCS = 'docs/warehouses.md#account-identifier';
+
+/**
+ * Whether `host` is the one a login to `config` goes to: accessUrl's, else the one snowflake-sdk
+ * builds from the account (`<name>.<region>.snowflakecomputing.com`, `.cn` in China, the region
+ * left out when there is none), whose first label is the account's name. Any other host (a proxy)
+ * is not the account's.
+ */
+function isLoginHost(host: string, config: SnowflakeWarehouseConfig): boolean {
+  const h = host.toLowerCase();
+  if (config.accessUrl) return h === new URL(config.accessUrl).hostname.toLowerCase();
+  const name = config.account.split('.')[0]!.toLowerCase();
+  return h.startsWith(`${name}.`) && /\.snowflakecomputing\.(com|cn)$/.test(h);
+}
+
+/**
+ * What a failed login attempt (the `attempts`-th) means: the error the user reads, naming the
+ * account, the user and what to check, and whether another attempt may succeed.
+ */
+export function loginFailure(config: SnowflakeWarehouseConfig, raw: unknown, attempts: number): { error: LinkedError; retryable: boolean } {
+  // The DNS does not know the account's own host: no account answers to that identifier, and
+  // another attempt meets the same answer. A proxy's name that does not resolve is a network
+  // path to mend, retried as any other network failure.
+  const host = unresolvedHost(raw);
+  if (host && isLoginHost(host, config)) return { error: unresolvedAccountError(config, host), retryable: false };
+  const classified = raw instanceof WarehouseError ? raw : classifySnowflakeError(raw);
+  const retryable = classified instanceof WarehouseError && classified.retryable;
+  return { error: loginError(config, classified, retryable, attempts, String((raw as SnowflakeErrorLike | undefined)?.code ?? '')), retryable };
+}
+
+const whereOf = (config: SnowflakeWarehouseConfig) => `Snowflake account ${config.account} as ${config.username}${config.accessUrl ? ` at ${config.accessUrl}` : ''}`;
+
+function unresolvedAccountError(config: SnowflakeWarehouseConfig, host: string): LinkedError {
+  const unknown = `Could not connect to ${whereOf(config)}: its host ${host} does not resolve (getaddrinfo ENOTFOUND)`;
+  if (config.accessUrl) {
+    return new LinkedError(
+      'WAREHOUSE',
+      `${unknown}. Correct accessUrl in Warehouse.snowflake (a private link host resolves only where its private DNS zone is set up), or leave it out to reach https://<account>.snowflakecomputing.com; see ${ACCOUNT_IDENTIFIER_DOCS}.`,
+    );
+  }
+  return new LinkedError(
+    'WAREHOUSE',
+    `${unknown}, so no Snowflake account has the identifier ${config.account}. Correct account in Warehouse.snowflake: orgname-accountname (myorg-myaccount), or the account locator with its region, and its cloud where the region needs it (xy12345.eu-west-1, xy12345.us-east-2.aws, xy12345.west-europe.azure); see ${ACCOUNT_IDENTIFIER_DOCS}.`,
+  );
+}
+
 function loginError(config: SnowflakeWarehouseConfig, cause: Error, retryable: boolean, attempts: number, snowflakeCode: string): LinkedError {
-  const where = `Snowflake account ${config.account} as ${config.username}${config.accessUrl ? ` at ${config.accessUrl}` : ''}`;
+  const where = whereOf(config);
   const said = cause.message.replace(/\.+$/, '');
   if (retryable) {
     return new WarehouseError(

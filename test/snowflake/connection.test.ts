@@ -1,8 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LinkedError } from '../../src/model/errors.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { WarehouseError } from '../../src/warehouse/errors.js';
+import { loginFailure } from '../../src/warehouse/snowflake-login.js';
 import { openSnowflake, type SnowflakeWarehouse } from '../../src/warehouse/snowflake.js';
 import { emulatedConfig, EMULATED_PASSWORD } from '../support/snowflake-emulator/connect.js';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '../support/snowflake-emulator/index.js';
@@ -223,3 +225,79 @@ describe('a role, warehouse or database the user may not use, on an emulation th
     }
   });
 });
+
+/*
+ * A login whose host the DNS does not know, through snowflake-sdk. The hosts are under `.invalid`,
+ * a name reserved never to exist (RFC 6761): the resolver answers at once, on a machine without a
+ * network too, so no test waits on the internet's name servers.
+ */
+describe('an account whose host does not resolve', () => {
+  // A retry would first wait at least 3.75 s (5 s less its jitter): a failure sooner had one attempt.
+  const SLOW = { maxAttempts: 3, baseDelayMs: 5_000, maxDelayMs: 5_000 };
+  const timed = async (p: Promise<unknown>) => {
+    const started = Date.now();
+    const e = await failure(p);
+    return { e, ms: Date.now() - started };
+  };
+
+  it('fails at the first attempt, naming the account as written, the host and the fix', async () => {
+    const { e, ms } = await timed(openSnowflake(emulatedConfig('https://xy12345.eu-west-9.invalid', { account: 'xy12345.eu-west-9' }), { env, retry: SLOW }));
+    expect(ms).toBeLessThan(3_750);
+    expect(e.code).toBe('WAREHOUSE');
+    expect((e as Partial<WarehouseError>).retryable).not.toBe(true);
+    expect(e.message).toBe(
+      'Could not connect to Snowflake account xy12345.eu-west-9 as LINKED_SVC at https://xy12345.eu-west-9.invalid: its host xy12345.eu-west-9.invalid does not resolve (getaddrinfo ENOTFOUND). ' +
+        'Correct accessUrl in Warehouse.snowflake (a private link host resolves only where its private DNS zone is set up), or leave it out to reach https://<account>.snowflakecomputing.com; see docs/warehouses.md#account-identifier.',
+    );
+  });
+
+  it('without accessUrl: the host snowflake-sdk builds from the account; the message names the identifier formats', () => {
+    // The driver's error as snowflake-sdk raises it for this account, whose region does not exist
+    // (the test above meets the same shape on a host of its own).
+    const dns = 'getaddrinfo ENOTFOUND xy12345.eu-west-9.snowflakecomputing.com';
+    const raw = Object.assign(new Error(dns), { code: '401001', cause: Object.assign(new Error(dns), { code: 'ENOTFOUND' }) });
+    const { error, retryable } = loginFailure({ ...emulatedConfig(''), account: 'xy12345.eu-west-9', accessUrl: undefined }, raw, 1);
+    expect(retryable).toBe(false);
+    expect(error.code).toBe('WAREHOUSE');
+    expect(error.message).toBe(
+      'Could not connect to Snowflake account xy12345.eu-west-9 as LINKED_SVC: its host xy12345.eu-west-9.snowflakecomputing.com does not resolve (getaddrinfo ENOTFOUND), so no Snowflake account has the identifier xy12345.eu-west-9. ' +
+        'Correct account in Warehouse.snowflake: orgname-accountname (myorg-myaccount), or the account locator with its region, and its cloud where the region needs it (xy12345.eu-west-1, xy12345.us-east-2.aws, xy12345.west-europe.azure); see docs/warehouses.md#account-identifier.',
+    );
+    // The same failure on another host than the account's (a proxy's, an OCSP responder's) is the network's.
+    const other = 'getaddrinfo ENOTFOUND proxy.corp.example';
+    expect(loginFailure({ ...emulatedConfig(''), account: 'xy12345.eu-west-9', accessUrl: undefined }, Object.assign(new Error(other), { code: '401001' }), 1).retryable).toBe(true);
+  });
+
+  it('a network failure is still retried: a proxy whose name does not resolve, a refused connection', async () => {
+    const saved = { HTTPS_PROXY: process.env.HTTPS_PROXY, https_proxy: process.env.https_proxy, NO_PROXY: process.env.NO_PROXY, no_proxy: process.env.no_proxy };
+    try {
+      delete process.env.https_proxy;
+      delete process.env.NO_PROXY;
+      delete process.env.no_proxy;
+      process.env.HTTPS_PROXY = 'http://proxy.invalid:3128';
+      const proxied = await failure(openSnowflake(emulatedConfig('https://xy12345.eu-west-9.invalid', { account: 'xy12345.eu-west-9' }), { env, retry: FAST }));
+      expect(proxied.code).toBe('WAREHOUSE_INTERNAL');
+      expect(proxied.message).toMatch(/^Could not reach Snowflake account xy12345\.eu-west-9 as LINKED_SVC at https:\/\/xy12345\.eu-west-9\.invalid after 3 attempt\(s\): 401001: getaddrinfo ENOTFOUND proxy\.invalid\. Check the network path/);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    const closed = await closedPort();
+    const refused = await failure(openSnowflake(emulatedConfig(`http://127.0.0.1:${closed}`), { env, retry: FAST }));
+    expect(refused.code).toBe('WAREHOUSE_INTERNAL');
+    expect(refused.message).toMatch(/^Could not reach Snowflake account emulated as LINKED_SVC at http:\/\/127\.0\.0\.1:\d+ after 3 attempt\(s\): .*ECONNREFUSED/);
+  });
+});
+
+/** A local port nothing listens on: one the system just gave and took back. */
+function closedPort(): Promise<number> {
+  const server = createServer();
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    }),
+  );
+}
