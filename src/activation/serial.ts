@@ -21,7 +21,7 @@ export function serialized(wh: Warehouse): Warehouse {
     dialect: wh.dialect,
     query: (sql, params, options) => mutex.run(() => wh.query(sql, params, options)),
     stream: (sql, params, pageSize, options) => wh.stream(sql, params, pageSize, options),
-    transaction: (fn) => mutex.run(() => wh.transaction(fn)),
+    transaction: (fn, options) => mutex.run(() => wh.transaction(fn, options)),
     describeTable: (table) => mutex.run(() => wh.describeTable(table)),
     tableNames: (near) => mutex.run(() => wh.tableNames(near)),
     close: () => wh.close(),

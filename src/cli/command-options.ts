@@ -8,17 +8,30 @@ export interface ProjectFlags {
   outDir?: string;
   stack?: string;
   json?: boolean;
+  /** The command run (`status`, `state-list`): set by withProjectOptions, not a flag. */
+  command: string;
 }
 
 export function withProjectOptions(cmd: Command): Command {
-  return cmd
-    .option('--dir <dir>', 'project directory (holds cdktf.json and cdktf.out)', process.cwd())
-    .option('--out-dir <dir>', 'synthesized output directory (default <dir>/cdktf.out)')
-    .option('--stack <stack>', 'stack to act on (needed when cdktf.out holds several)')
-    .option('--json', 'machine-readable output');
+  return (
+    cmd
+      .option('--dir <dir>', 'project directory (holds cdktf.json and cdktf.out)', process.cwd())
+      .option('--out-dir <dir>', 'synthesized output directory (default <dir>/cdktf.out)')
+      .option('--stack <stack>', 'stack to act on (needed when cdktf.out holds several)')
+      .option('--json', 'machine-readable output')
+      // Travels with the flags to the warehouse it opens: the query tag of its statements.
+      .hook('preAction', (_, action) => void action.setOptionValue('command', commandName(action)))
+  );
 }
 
-export const projectOptions = (f: ProjectFlags) => ({ dir: f.dir, outDir: f.outDir, stack: f.stack });
+/** A command's words after `linked`, joined by hyphens: `state list` is `state-list`. */
+function commandName(cmd: Command): string {
+  const words: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) words.unshift(c.name());
+  return words.join('-');
+}
+
+export const projectOptions = (f: ProjectFlags) => ({ dir: f.dir, outDir: f.outDir, stack: f.stack, command: f.command });
 
 /** A flag's value as a whole number of at least 1; anything else (`2.5`, `10k`, `0`) is INVALID_OPTION naming the flag. */
 export function positiveInt(value: string, flag: string): number {

@@ -5,6 +5,7 @@ import type { Desired } from '../model/desired.js';
 import type { WarehouseConfig } from '../model/warehouse.js';
 import { migrateState } from '../state/migrate.js';
 import { openWarehouse } from '../warehouse/index.js';
+import { commandTag } from '../warehouse/tagged.js';
 import type { Warehouse } from '../warehouse/types.js';
 
 export interface ProjectOptions {
@@ -13,6 +14,8 @@ export interface ProjectOptions {
   /** Synthesized output; default `<dir>/cdktf.out`. */
   outDir?: string;
   stack?: string;
+  /** The command that opens it (`status`): its statements' query tag names it. */
+  command: string;
 }
 
 export interface Project {
@@ -27,10 +30,10 @@ export interface Project {
  * What most commands start with: the synthesized model, its warehouse opened, the state schema
  * migrated. Callers must `close()` (decision D5: never hold a DuckDB file between operations).
  */
-export async function openProject(options: ProjectOptions = {}): Promise<Project> {
+export async function openProject(options: ProjectOptions): Promise<Project> {
   const dir = resolve(options.dir ?? process.cwd());
   const desired = await loadDesired(options.outDir ?? resolve(dir, 'cdktf.out'), options.stack);
-  return { desired, ...(await openState(desired, dir)) };
+  return { desired, ...(await openState(desired, dir, options.command)) };
 }
 
 /** A project's state, for commands that read what was applied and never what is declared. */
@@ -42,14 +45,14 @@ export interface ProjectState extends Omit<Project, 'desired'> {
  * Like openProject, reading of the manifest only the stack's warehouse: the declared resources
  * are neither validated nor checked (a manifest being edited does not stop `linked status`).
  */
-export async function openProjectState(options: ProjectOptions = {}): Promise<ProjectState> {
+export async function openProjectState(options: ProjectOptions): Promise<ProjectState> {
   const dir = resolve(options.dir ?? process.cwd());
   const { stack, warehouse } = loadStackWarehouse(options.outDir ?? resolve(dir, 'cdktf.out'), options.stack);
-  return { stack, ...(await openState({ warehouse }, dir)) };
+  return { stack, ...(await openState({ stack, warehouse }, dir, options.command)) };
 }
 
-async function openState(stack: { warehouse: WarehouseConfig }, dir: string): Promise<Omit<Project, 'desired'>> {
-  const warehouse = await openStackWarehouse(stack, dir);
+async function openState(stack: { stack: string; warehouse: WarehouseConfig }, dir: string, command: string): Promise<Omit<Project, 'desired'>> {
+  const warehouse = await openStackWarehouse(stack, dir, commandTag(command, stack.stack));
   try {
     await migrateState(warehouse, stack.warehouse.stateSchema);
   } catch (e) {
@@ -64,8 +67,8 @@ async function openState(stack: { warehouse: WarehouseConfig }, dir: string): Pr
  * a running `linked run` or `linked deliver --watch` lets go of the file between two statements,
  * so the command gets it within about a second instead of waiting for a whole delivery.
  */
-export function openStackWarehouse(stack: { warehouse: WarehouseConfig }, dir: string): Promise<Warehouse> {
+function openStackWarehouse(stack: { warehouse: WarehouseConfig }, dir: string, tag: string): Promise<Warehouse> {
   const wh = stack.warehouse;
-  if (wh.type !== 'duckdb' || wh.path === ':memory:') return openWarehouse(wh, dir);
-  return whileWaiting(resolve(dir, wh.path), () => openWarehouse(wh, dir));
+  if (wh.type !== 'duckdb' || wh.path === ':memory:') return openWarehouse(wh, dir, { tag });
+  return whileWaiting(resolve(dir, wh.path), () => openWarehouse(wh, dir, { tag }));
 }

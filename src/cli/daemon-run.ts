@@ -6,6 +6,7 @@ import { loadDesired } from '../manifest/index.js';
 import type { Desired } from '../model/desired.js';
 import { LinkedError } from '../model/errors.js';
 import { openWarehouse } from '../warehouse/index.js';
+import { commandTag } from '../warehouse/tagged.js';
 
 /*
  * What `linked run` (serving) and `linked deliver --watch` share: the daemon's options from the
@@ -25,13 +26,16 @@ export interface DaemonOutput {
   runs: boolean;
 }
 
-/** The daemon's options for a stack: its warehouse (a DuckDB file shared), its log and observers. */
-export function daemonOptions(desired: Desired, dir: string, out: DaemonOutput): Omit<DaemonOptions, 'compute' | 'deliver'> {
+/**
+ * The daemon's options for a stack: its warehouse (a DuckDB file shared; its own statements, leases
+ * and schedule, tagged with the `command` that serves), its log and observers.
+ */
+export function daemonOptions(desired: Desired, dir: string, command: string, out: DaemonOutput): Omit<DaemonOptions, 'compute' | 'deliver'> {
   const wh = desired.warehouse;
   const duckDbFile = wh.type === 'duckdb' && wh.path !== ':memory:' ? resolve(dir, wh.path) : undefined;
   const write = (line: string) => process.stdout.write(line + '\n');
   return {
-    open: () => openWarehouse(wh, dir),
+    open: () => openWarehouse(wh, dir, { tag: commandTag(command, desired.stack) }),
     schema: wh.stateSchema,
     stack: desired.stack,
     duckDbFile,
@@ -65,7 +69,7 @@ export async function serveUntilSignal(daemon: Daemon, out: DaemonOutput, starte
 
 /** `linked deliver --watch`: the daemon's delivery loop alone, until SIGTERM. */
 export async function watchDeliveries(
-  flags: { dir?: string; outDir?: string; stack?: string; json?: boolean; emitter?: string[] },
+  flags: { dir?: string; outDir?: string; stack?: string; json?: boolean; emitter?: string[]; command: string },
   tuning: { pageSize: number; concurrency: number; timeoutMs: number; pollMs: number },
 ): Promise<void> {
   if (flags.emitter) throw new LinkedError('INVALID_OPTION', '--emitter does not apply with --watch: the watch delivers every applied emitter.');
@@ -73,6 +77,6 @@ export async function watchDeliveries(
   const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
   const out = { json: flags.json ?? false, runs: false };
   const { pollMs, ...delivery } = tuning;
-  const daemon = new Daemon({ ...daemonOptions(desired, dir, out), compute: false, delivery, pollMs });
+  const daemon = new Daemon({ ...daemonOptions(desired, dir, flags.command, out), compute: false, delivery, pollMs });
   await serveUntilSignal(daemon, out, `delivery ${daemon.id} started (looks every ${pollMs / 1000} s)`);
 }

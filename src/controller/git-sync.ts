@@ -18,6 +18,7 @@ import { SyncStatusStore } from '../state/control/sync-status.js';
 import { migrateState } from '../state/migrate.js';
 import type { StateSession } from '../state/session.js';
 import { openWarehouse } from '../warehouse/index.js';
+import { commandTag, withQueryTag } from '../warehouse/tagged.js';
 import type { TickReport } from './controller.js';
 import { Daemon, type DaemonOptions } from './daemon.js';
 import type { DeliveryReport } from './delivery-loop.js';
@@ -171,12 +172,15 @@ export class GitSync {
     await this.daemon?.stop();
   }
 
-  /** The state of `d`'s warehouse, one step at a time, through its daemon; migrated on first use. */
+  /**
+   * The state of `d`'s warehouse, one step at a time, through its daemon; migrated on first use.
+   * Its statements (a pulled commit's plan and apply, the sync's status) are the sync's, not the daemon's.
+   */
   private session(d: Desired): StateSession {
     return {
       schema: d.warehouse.stateSchema,
       withWarehouse: async (fn) => {
-        const wh = await (await this.daemonFor(d)).open();
+        const wh = withQueryTag(await (await this.daemonFor(d)).open(), commandTag('git-sync', d.stack));
         try {
           if (!this.migrated) {
             await migrateState(wh, d.warehouse.stateSchema);
@@ -199,7 +203,7 @@ export class GitSync {
     const duckDbFile = wh.type === 'duckdb' && wh.path !== ':memory:' ? resolve(this.o.dir, wh.path) : undefined;
     const options: DaemonOptions = {
       ...this.o.daemon,
-      open: () => openWarehouse(wh, this.o.dir),
+      open: () => openWarehouse(wh, this.o.dir, { tag: commandTag('run', d.stack) }),
       schema: wh.stateSchema,
       stack: d.stack,
       duckDbFile,

@@ -55,7 +55,7 @@ export class SharedFile {
         this.unit((wh) => wh.query<T>(sql, params, options)),
       stream: <T = Row>(sql: string, params?: readonly unknown[], pageSize?: number, options?: QueryOptions) =>
         this.stream<T>(sql, params, pageSize, options),
-      transaction: <T>(fn: (tx: Warehouse) => Promise<T>) => this.unit((wh) => wh.transaction(fn)),
+      transaction: <T>(fn: (tx: Warehouse) => Promise<T>, options?: QueryOptions) => this.unit((wh) => wh.transaction(fn, options)),
       describeTable: (table: string) => this.unit((wh) => wh.describeTable(table)),
       tableNames: (near: string) => this.unit((wh) => wh.tableNames(near)),
       close: async () => undefined,

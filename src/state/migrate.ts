@@ -1,6 +1,7 @@
 import { fn, insert, NOW, param, ref, select, stateTable as fromState, values } from '../dialect/ast.js';
 import { quoteIdent } from '../dialect/identifiers.js';
 import { execute } from '../warehouse/execute.js';
+import { commandTag, withQueryTag } from '../warehouse/tagged.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { MIGRATIONS } from './migrations/index.js';
 
@@ -12,11 +13,13 @@ const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
  * query. Each migration's statements and its version row are recorded together.
  */
 export async function migrateState(
-  wh: Warehouse,
+  warehouse: Warehouse,
   schemaName: string,
   /** Stop after this version (tests of a migration start from the version before it). */
   options: { upTo?: number } = {},
 ): Promise<{ from: number; to: number }> {
+  // Whatever command migrates, its migration's statements are told apart in QUERY_HISTORY.
+  const wh = withQueryTag(warehouse, commandTag('migrate'));
   const target = Math.min(options.upTo ?? Infinity, LATEST_VERSION);
   // Read before anything is created: a current state costs this one query, and no DDL (a DDL
   // statement drops DuckDB's kept prepared statements; on Snowflake it is a round trip per command

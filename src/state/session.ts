@@ -13,13 +13,16 @@ export interface StateSession {
   withWarehouse<T>(fn: (wh: Warehouse) => Promise<T>): Promise<T>;
 }
 
-/** A session that opens the warehouse per step; the state schema is migrated on first use. */
-export function openPerStepSession(config: WarehouseConfig, baseDir: string): StateSession {
+/**
+ * A session that opens the warehouse per step, its statements tagged with `tag` (`commandTag`);
+ * the state schema is migrated on first use.
+ */
+export function openPerStepSession(config: WarehouseConfig, baseDir: string, tag: string): StateSession {
   let migrated = false;
   return {
     schema: config.stateSchema,
     async withWarehouse(fn) {
-      const wh = await openWarehouse(config, baseDir);
+      const wh = await openWarehouse(config, baseDir, { tag });
       try {
         if (!migrated) {
           await migrateState(wh, config.stateSchema);

@@ -5,6 +5,7 @@ import { isLinkedError, LinkedError } from '../model/errors.js';
 import { referencedSecretValues } from '../observe/log.js';
 import { readStateVersion } from '../state/migrate.js';
 import { openWarehouse } from '../warehouse/index.js';
+import { commandTag, withQueryTag } from '../warehouse/tagged.js';
 import type { Warehouse } from '../warehouse/types.js';
 
 /**
@@ -59,7 +60,7 @@ export interface ProjectSourceOptions {
  */
 export function projectSource(desired: Desired, dir: string, options: ProjectSourceOptions = {}): UiSource {
   const wh = desired.warehouse;
-  const open = () => openWarehouse(wh, dir, { readOnly: true });
+  const open = () => openWarehouse(wh, dir, { readOnly: true, tag: commandTag('ui', desired.stack) });
   const openShared = wh.type === 'duckdb' && wh.path !== ':memory:' ? () => whileWaiting(resolve(dir, wh.path), open) : open;
   const masked = [...referencedSecretValues(desired, options.env), ...(options.alsoMask ?? [])];
   return {
@@ -89,7 +90,8 @@ export function readerSource(o: { schema: string; stack?: string; projectDir?: s
     projectDir: o.projectDir,
     secrets: () => o.secrets,
     async read(fn) {
-      const conn = await o.open();
+      // The daemon's connection: its pages' statements are told apart from the daemon's own.
+      const conn = withQueryTag(await o.open(), commandTag('ui', o.stack));
       try {
         return await fn(readOnly(conn));
       } finally {

@@ -175,7 +175,7 @@ export function duckDbTypeFamily(type: string): CatalogColumn['family'] {
 
 export class DuckDbWarehouse implements Warehouse {
   readonly dialect = 'duckdb' as const;
-  private readonly gate = new TransactionGate((sql) => this.query(sql));
+  private readonly gate = new TransactionGate((sql, options) => this.query(sql, [], options));
   /** Runs every statement; keeps the prepared ones for their next run (duckdb-prepared.ts). */
   private readonly statements: PreparedStatements;
   private closed = false;
@@ -226,8 +226,8 @@ export class DuckDbWarehouse implements Warehouse {
     if (page.length > 0) yield page as T[];
   }
 
-  async transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T> {
-    return this.gate.run(() => fn(this));
+  async transaction<T>(fn: (tx: Warehouse) => Promise<T>, options?: QueryOptions): Promise<T> {
+    return this.gate.run(() => fn(this), options);
   }
 
 

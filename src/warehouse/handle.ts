@@ -11,7 +11,7 @@ export function handleOn(wh: Warehouse, onClose: () => Promise<void>): Warehouse
     dialect: wh.dialect,
     query: (sql, params, options) => wh.query(sql, params, options),
     stream: (sql, params, pageSize, options) => wh.stream(sql, params, pageSize, options),
-    transaction: (fn) => wh.transaction(fn),
+    transaction: (fn, options) => wh.transaction(fn, options),
     describeTable: (table) => wh.describeTable(table),
     tableNames: (near) => wh.tableNames(near),
     close: async () => {

@@ -3,10 +3,16 @@ import type { Warehouse } from './types.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LinkedError } from '../model/errors.js';
+import { withQueryTag } from './tagged.js';
 
 export interface OpenWarehouseOptions {
   /** Reads only (preview, reports): a DuckDB file is opened without its write lock. Snowflake ignores it. */
   readOnly?: boolean;
+  /**
+   * The QUERY_TAG of every statement that names none of its own (`commandTag`): what opened the
+   * warehouse, so that no statement of the product runs unattributed in Snowflake's QUERY_HISTORY.
+   */
+  tag: string;
 }
 
 export * from './types.js';
@@ -16,7 +22,11 @@ export * from './errors.js';
  * Opens the warehouse a stack declares. A relative DuckDB path is taken from `baseDir`
  * (the project directory), so a plan run from CI and one run locally use the same file.
  */
-export async function openWarehouse(config: WarehouseConfig, baseDir = process.cwd(), options: OpenWarehouseOptions = {}): Promise<Warehouse> {
+export async function openWarehouse(config: WarehouseConfig, baseDir: string, options: OpenWarehouseOptions): Promise<Warehouse> {
+  return withQueryTag(await openUntagged(config, baseDir, options), options.tag);
+}
+
+async function openUntagged(config: WarehouseConfig, baseDir: string, options: OpenWarehouseOptions): Promise<Warehouse> {
   if (config.type === 'duckdb') {
     const path = config.path === ':memory:' ? config.path : resolve(baseDir, config.path);
     // DuckDB creates a missing file on open: a typo in the path would become an empty warehouse

@@ -75,7 +75,7 @@ const codeOf = (e: unknown) => String((e as SnowflakeErrorLike | undefined)?.cod
 
 export class SnowflakeWarehouse implements Warehouse {
   readonly dialect = 'snowflake' as const;
-  private readonly gate = new TransactionGate((sql) => this.query(sql));
+  private readonly gate = new TransactionGate((sql, options) => this.query(sql, [], options));
   private closed = false;
 
   constructor(
@@ -200,8 +200,8 @@ export class SnowflakeWarehouse implements Warehouse {
     if (page.length > 0) yield page as T[];
   }
 
-  async transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T> {
-    return this.gate.run(() => fn(this));
+  async transaction<T>(fn: (tx: Warehouse) => Promise<T>, options?: QueryOptions): Promise<T> {
+    return this.gate.run(() => fn(this), options);
   }
 
   /** A reference's database, schema and name: the session's database and schema fill the parts left out. */

@@ -11,8 +11,8 @@ export function withQueryTag(wh: Warehouse, tag: string): Warehouse {
     dialect: wh.dialect,
     query: (sql, params, options) => wh.query(sql, params, tagged(options)),
     stream: (sql, params, pageSize, options) => wh.stream(sql, params, pageSize, tagged(options)),
-    // Statements inside a transaction carry the tag too.
-    transaction: (fn) => wh.transaction((tx) => fn(tx === wh ? wrapper : withQueryTag(tx, tag))),
+    // The transaction's own statements (BEGIN, COMMIT) and those inside it carry the tag too.
+    transaction: (fn, options) => wh.transaction((tx) => fn(tx === wh ? wrapper : withQueryTag(tx, tag)), tagged(options)),
     describeTable: (table) => wh.describeTable(table),
     tableNames: (near) => wh.tableNames(near),
     close: () => wh.close(),
@@ -24,6 +24,15 @@ export function withQueryTag(wh: Warehouse, tag: string): Warehouse {
     wrapper.whenFree = (fn) => whenFree((inner) => fn(inner === wh ? wrapper : withQueryTag(inner, tag)));
   }
   return wrapper;
+}
+
+/**
+ * The QUERY_TAG of the statements a command or a part of the product runs outside compute runs
+ * and deliveries (`status`, `apply`, `migrate`, the daemon's own `run`): a warehouse is opened
+ * with it (openWarehouse), so none runs untagged.
+ */
+export function commandTag(command: string, stack?: string): string {
+  return `linked-audiences:${command}${stack ? ` stack=${stack}` : ''}`;
 }
 
 /** The QUERY_TAG of a compute run's statements: the stack, audience and run they belong to. */

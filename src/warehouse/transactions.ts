@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { QueryOptions } from './types.js';
 
 /**
  * One transaction at a time per connection, with nesting. A connection has one transaction
@@ -10,14 +11,15 @@ export class TransactionGate {
   private readonly context = new AsyncLocalStorage<TransactionGate>();
   private tail: Promise<void> = Promise.resolve();
 
-  constructor(private readonly exec: (sql: string) => Promise<unknown>) {}
+  constructor(private readonly exec: (sql: string, options?: QueryOptions) => Promise<unknown>) {}
 
   /** True when the caller runs inside a transaction of this gate. */
   get active(): boolean {
     return this.context.getStore() === this;
   }
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
+  /** `options` go to BEGIN, COMMIT and ROLLBACK (a joined transaction sends none). */
+  async run<T>(fn: () => Promise<T>, options?: QueryOptions): Promise<T> {
     if (this.active) return fn();
     const previous = this.tail;
     let release!: () => void;
@@ -25,13 +27,13 @@ export class TransactionGate {
     await previous;
     try {
       return await this.context.run(this, async () => {
-        await this.exec('BEGIN TRANSACTION');
+        await this.exec('BEGIN TRANSACTION', options);
         try {
           const result = await fn();
-          await this.exec('COMMIT');
+          await this.exec('COMMIT', options);
           return result;
         } catch (e) {
-          await this.exec('ROLLBACK').catch(() => undefined);
+          await this.exec('ROLLBACK', options).catch(() => undefined);
           throw e;
         }
       });

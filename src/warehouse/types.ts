@@ -7,7 +7,7 @@ import type { Dialect } from '../dialect/dialect.js';
 export type Row = Record<string, unknown>;
 
 export interface QueryOptions {
-  /** Snowflake QUERY_TAG `linked-audiences:<command>:<audience>`; ignored by DuckDB. */
+  /** Snowflake's QUERY_TAG for the statement: what runs it (src/warehouse/tagged.ts); ignored by DuckDB. */
   tag?: string;
 }
 
@@ -37,8 +37,11 @@ export interface Warehouse {
   query<T = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<T>>;
   /** Runs one statement and yields its rows in pages, never holding the whole result. */
   stream<T = Row>(sql: string, params?: readonly unknown[], pageSize?: number, options?: QueryOptions): AsyncIterable<T[]>;
-  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. `options`
+   * go to the statements that begin and end it.
+   */
+  transaction<T>(fn: (tx: Warehouse) => Promise<T>, options?: QueryOptions): Promise<T>;
   /** Describes one table as referenced by the user (`t`, `s.t`, `db.s.t`); undefined when it does not exist. */
   describeTable(table: string): Promise<CatalogTable | undefined>;
   /**

@@ -196,9 +196,11 @@ describe('the bank example through the CLI on emulated Snowflake', () => {
 
     // Every statement of every command ran on the emulated account, tagged; no secret anywhere.
     const tags = new Set(emulator.queries.map((q) => String(q.parameters?.QUERY_TAG ?? '')));
-    // The CLI's statements carry the team's tag (the test's own connections carry none).
-    expect([...tags].filter((t) => t !== '' && !t.startsWith('team=crm'))).toEqual([]);
-    expect([...tags]).toContain('team=crm linked-audiences:catalog');
+    // Each statement of the CLI names what ran it, after the team's tag (the test's own connections carry none).
+    expect([...tags].filter((t) => t !== '' && !/^team=crm linked-audiences:\S/.test(t))).toEqual([]);
+    for (const tag of ['catalog', 'migrate', 'apply stack=bank', 'run stack=bank', 'drift stack=bank', 'audit stack=bank', 'resume stack=bank']) {
+      expect([...tags]).toContain(`team=crm linked-audiences:${tag}`);
+    }
     for (const o of outputs) for (const secret of [PASSWORD, HOOK_TOKEN, BRAZE_KEY]) expect(o).not.toContain(secret);
     const stored = await openSnowflake(emulatedConfig(emulator.url), { env: { SF_EMULATED_PASSWORD: PASSWORD } });
     try {

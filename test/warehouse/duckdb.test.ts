@@ -257,7 +257,7 @@ describe('DuckDB adapter', () => {
 
   it('a file warehouse persists across opens; openWarehouse resolves a relative path from the project dir', async () => {
     await (await openDuckDb(join(dir, 'persist.duckdb'))).close();
-    const wh = await openWarehouse({ type: 'duckdb', path: 'persist.duckdb', stateSchema: 'LINKED_AUDIENCES' }, dir);
+    const wh = await openWarehouse({ type: 'duckdb', path: 'persist.duckdb', stateSchema: 'LINKED_AUDIENCES' }, dir, { tag: 'linked-audiences:test' });
     await wh.query('CREATE TABLE kept AS SELECT 42 AS v');
     await wh.close();
     await wh.close(); // idempotent
@@ -280,11 +280,11 @@ describe('DuckDB adapter', () => {
     } finally {
       await ro.close();
     }
-    const missing = await openWarehouse({ type: 'duckdb', path: 'nope.duckdb', stateSchema: 'LINKED_AUDIENCES' }, dir, { readOnly: true }).catch((e) => e);
+    const missing = await openWarehouse({ type: 'duckdb', path: 'nope.duckdb', stateSchema: 'LINKED_AUDIENCES' }, dir, { readOnly: true, tag: 'linked-audiences:test' }).catch((e) => e);
     expect(missing.code).toBe('WAREHOUSE_MISSING');
     expect(missing.message).toContain(join(dir, 'nope.duckdb'));
     // A writing open refuses a mistyped path too, and leaves no empty file behind.
-    const typo = await openWarehouse({ type: 'duckdb', path: 'bnak.duckdb', stateSchema: 'LINKED_AUDIENCES' }, dir).catch((e) => e);
+    const typo = await openWarehouse({ type: 'duckdb', path: 'bnak.duckdb', stateSchema: 'LINKED_AUDIENCES' }, dir, { tag: 'linked-audiences:test' }).catch((e) => e);
     expect(typo.code).toBe('WAREHOUSE_MISSING');
     expect(existsSync(join(dir, 'bnak.duckdb'))).toBe(false);
   });

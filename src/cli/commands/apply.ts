@@ -18,6 +18,7 @@ import { confirmApply, parseDuration, useColor } from '../terminal.js';
 import type { Plan } from '../../plan/types.js';
 import { LinkedError } from '../../model/errors.js';
 import { openPerStepSession, type StateSession } from '../../state/session.js';
+import { commandTag } from '../../warehouse/tagged.js';
 import type { LockInfo } from '../../state/apply/lock.js';
 import { assertApplyRequirements, parseRequirements, postApplyResult, type GitHubContext } from '../../github/index.js';
 import { gitHubContextFrom, withGitHubOptions, type GitHubCliFlags } from '../github.js';
@@ -116,7 +117,7 @@ async function applyCommand(
     const plan = loadPlan(planfile);
     if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', `${planfile}: ${cannotApplyLine(plan.diagnostics)} Run \`linked plan\` and fix them.`);
     await assertPlanOfManifest(planfile, plan, resolve(dir, 'cdktf.out'));
-    session = openPerStepSession(plan.warehouse, dir);
+    session = openPerStepSession(plan.warehouse, dir, commandTag(flags.command, plan.stack));
     stack = plan.stack;
     run = async (lock) => ({ plan, result: await applyPlanLocked(session, plan, lock, provenance()) });
   } else {
@@ -124,7 +125,7 @@ async function applyCommand(
     const project = await openProject(projectOptions(flags));
     const desired = project.desired;
     await project.close();
-    session = openPerStepSession(desired.warehouse, dir);
+    session = openPerStepSession(desired.warehouse, dir, commandTag(flags.command, desired.stack));
     stack = desired.stack;
     const declaredAt = constructPaths(flags.outDir ?? resolve(dir, 'cdktf.out'), stack);
     run = async (lock) => {

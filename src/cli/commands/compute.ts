@@ -11,6 +11,7 @@ import { isLinkedError, LinkedError } from '../../model/errors.js';
 import type { WarehouseConfig } from '../../model/warehouse.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openWarehouse } from '../../warehouse/index.js';
+import { commandTag } from '../../warehouse/tagged.js';
 import { openProject } from '../context.js';
 import { EXIT, printJson } from '../run.js';
 
@@ -35,10 +36,10 @@ export function register(program: Command): void {
       const dir = resolve(flags.dir ?? process.cwd());
       const tty = !flags.json && process.stderr.isTTY;
       let outcome: ComputeNowOutcome;
-      let target: { warehouse: WarehouseConfig; stateSchema: string };
+      let target: WaitTarget;
       try {
         const project = await openProject(projectOptions(flags));
-        target = { warehouse: project.desired.warehouse, stateSchema: project.stateSchema };
+        target = { warehouse: project.desired.warehouse, stateSchema: project.stateSchema, tag: commandTag(flags.command, project.desired.stack) };
         try {
           outcome = await computeNow(project.warehouse, project.stateSchema, audience, {
             stack: flags.stack,
@@ -55,7 +56,7 @@ export function register(program: Command): void {
         if (!isLinkedError(e) || e.code !== 'WAREHOUSE_BUSY') throw e;
         const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
         if (desired.warehouse.type !== 'duckdb') throw e;
-        target = { warehouse: desired.warehouse, stateSchema: desired.warehouse.stateSchema };
+        target = { warehouse: desired.warehouse, stateSchema: desired.warehouse.stateSchema, tag: commandTag(flags.command, desired.stack) };
         const requestId = writeRequestFile(requestDirFor(resolve(dir, desired.warehouse.path)), audience, `cli:${hostname()}:${process.pid}`);
         outcome = { kind: 'requested', requestId, controllers: ['(holding the DuckDB file)'] };
       }
@@ -90,10 +91,17 @@ function seconds(value: string, flag: string): number {
   return n;
 }
 
+/** Where a request's outcome is read: the stack's warehouse and state, and the tag of the statements that read it. */
+interface WaitTarget {
+  warehouse: WarehouseConfig;
+  stateSchema: string;
+  tag: string;
+}
+
 /** Polls, opening the warehouse per look (decision D5: the controller needs the file between looks). */
 async function waitForRequest(
   dir: string,
-  target: { warehouse: WarehouseConfig; stateSchema: string },
+  target: WaitTarget,
   requestId: string,
   audience: string,
   timeoutMs: number,
@@ -101,7 +109,7 @@ async function waitForRequest(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const wh = await openWarehouse(target.warehouse, dir);
+      const wh = await openWarehouse(target.warehouse, dir, { tag: target.tag });
       try {
         const { run } = await requestOutcome(wh, target.stateSchema, requestId);
         if (run) {

@@ -21,6 +21,7 @@ import {
   type AudiencePreview,
 } from '../../preview/preview.js';
 import { openWarehouse } from '../../warehouse/index.js';
+import { commandTag } from '../../warehouse/tagged.js';
 import { printJson } from '../run.js';
 
 /*
@@ -120,7 +121,7 @@ export function register(program: Command): void {
       }
       if (flags.dialect) throw new LinkedError('INVALID_ARGUMENT', '--dialect applies to --sql only: a preview runs on the stack’s own warehouse');
       const started = Date.now();
-      const wh = await openWarehouse(desired.warehouse, dir, { readOnly: true });
+      const wh = await openWarehouse(desired.warehouse, dir, { readOnly: true, tag: commandTag('preview', desired.stack) });
       try {
         const diagnostics = await checkPreviewCatalog(desired, wh, audience.key, { duplicateKeys: flags.keyCheck === true });
         const preview = await previewAudience(desired, wh, audience.key, { limit, traits, now });

@@ -140,7 +140,7 @@ Examples:
       const reporting = new DaemonReporting(flags, { tickSeconds: tuning.tickSeconds, quietMs: spellMs, secrets: () => secrets });
       const listen = reporting.listenAddress;
       const uiToken = flags.ui && listen ? dashboardToken(listen.host, flags.uiTokenSecret) : undefined;
-      const options = daemonOptions(desired, dir, { json: flags.json ?? false, runs: !flags.once });
+      const options = daemonOptions(desired, dir, flags.command, { json: flags.json ?? false, runs: !flags.once });
       const daemon = new Daemon(
         reporting.observe({
           ...options,

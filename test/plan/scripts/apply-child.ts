@@ -27,7 +27,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const raw = rawDesired(args.dbPath, args.audiences);
 if (args.enableAll) for (const a of raw.audiences) a.enabled = true;
 const d = desired(raw);
-const session = openPerStepSession(d.warehouse, dirname(args.dbPath));
+const session = openPerStepSession(d.warehouse, dirname(args.dbPath), 'linked-audiences:apply');
 try {
   const result = await withStackLock(session, d.stack, { timeoutMs: args.lockTimeoutMs ?? 0, pollMs: 100, holder: `child ${process.pid}` }, async (lock) => {
     const plan = await session.withWarehouse((wh) => buildPlan(wh, d));
