@@ -14,7 +14,7 @@ import { handledPrefix, PageRecords, type PageCounts } from './record.js';
 import { sendPage } from './send/batch.js';
 import { formatMinutes, RetryBudget, retryBudgetMs } from './send/budget.js';
 import { CREDENTIALS_REJECTED } from './send/classify.js';
-import { Sender, type SenderOptions } from './send/sender.js';
+import { blockedFailure, Sender, type SenderOptions } from './send/sender.js';
 import { serialized } from './serial.js';
 import { formatCount } from '../model/count.js';
 
@@ -341,27 +341,27 @@ async function drainPages(ctx: Ctx, r: ResolvedEmitter, pages: PageStream, recor
       await next.catch(() => undefined);
       if (outcome.blocked) {
         budget.block();
-        await recordStop(ctx, r, budget, outcome.blocked.reason, outcome.blocked.blockedReason, outcome.blocked.status);
+        await ctx.health.recordFailure(r.emitter.key, blockedFailure(outcome.blocked, ctx.now(), budget.consecutiveFailures));
         return 'blocked';
       }
       if (answered) budget.answeredThenFailed();
       run.stuckOn = page.rows[outcome.throughIndex + 1]?.createdAt ?? null;
-      await recordStop(ctx, r, budget, outcome.error, null);
+      await recordRetrying(ctx, r, budget, outcome.error);
       return 'partial';
     }
     if (answered) budget.answered();
   }
 }
 
-/** Records in the emitter's health where it stopped: a retryable failure (with its budget's start) or a block. */
-async function recordStop(ctx: Ctx, r: ResolvedEmitter, budget: RetryBudget, error: string, blockedReason: string | null, httpStatus?: number | null): Promise<void> {
+/** Records in the emitter's health that it stopped on a retryable failure, with its budget's start. */
+async function recordRetrying(ctx: Ctx, r: ResolvedEmitter, budget: RetryBudget, error: string): Promise<void> {
   await ctx.health.recordFailure(r.emitter.key, {
     at: ctx.now(),
     consecutiveFailures: budget.consecutiveFailures,
-    failingSince: blockedReason === null ? budget.since : null,
-    blockedReason,
+    failingSince: budget.since,
+    blockedReason: null,
     error,
-    httpStatus: httpStatus === undefined ? (budget.last?.status ?? null) : httpStatus,
+    httpStatus: budget.last?.status ?? null,
   });
 }
 

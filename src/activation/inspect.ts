@@ -20,7 +20,7 @@ export function findDeliveries(wh: Warehouse, schema: string, f: DeliveryFilter 
   return new DeliveryInspection(wh, schema).deliveries(f);
 }
 
-/** The delivery log: per run and emitter, newest first. */
-export function readDeliveryRuns(wh: Warehouse, schema: string, f: { emitter?: string; limit?: number } = {}): Promise<DeliveryRunRow[]> {
+/** The delivery log: per run and emitter, newest first; with `computeRun`, the runs that delivered events of that compute run. */
+export function readDeliveryRuns(wh: Warehouse, schema: string, f: { emitter?: string; computeRun?: string; limit?: number } = {}): Promise<DeliveryRunRow[]> {
   return new DeliveryInspection(wh, schema).runs(f);
 }

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { LinkedError } from '../model/errors.js';
+import { DeliveryHealthStore } from '../state/delivery/health.js';
 import { DeliveryInspection, type DeadLetterFilter, type DeadLetterRow } from '../state/delivery/inspection.js';
-import { DeliveryRecorder, type ReplayOutcome } from '../state/delivery/recorder.js';
+import { DeliveryRecorder, type ReplayHealth, type ReplayOutcome } from '../state/delivery/recorder.js';
 import type { RunCounts, SourceRow } from '../state/delivery/types.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { eventBytes, MAX_EVENT_BYTES, type BuiltEvent, type SegmentEvent } from './build-event.js';
 import { destinationsOf, readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from './emitter-context.js';
 import { requestsOf } from './send/batch.js';
 import { answerOf } from './send/budget.js';
-import { Sender, type SenderOptions } from './send/sender.js';
+import { blockedFailure, Sender, type BlockedAnswer, type SenderOptions } from './send/sender.js';
 import { serialized } from './serial.js';
 
 export interface ReplayOptions extends SenderOptions {
@@ -66,7 +67,7 @@ export async function replayDeadLetters(wh: Warehouse, schema: string, filter: D
   const byEmitter = new Map<string, DeadLetterRow[]>();
   for (const l of toSend) byEmitter.set(l.emitterKey, [...(byEmitter.get(l.emitterKey) ?? []), l]);
 
-  const ctx: ReplayContext = { runId, sender, recorder, events, result, now: opts.now ?? (() => new Date()) };
+  const ctx: ReplayContext = { runId, sender, recorder, health: new DeliveryHealthStore(serial, schema), events, result, now: opts.now ?? (() => new Date()) };
   for (const [emitterKey, list] of byEmitter) {
     let r: ResolvedEmitter;
     try {
@@ -86,6 +87,7 @@ interface ReplayContext {
   runId: string;
   sender: Sender;
   recorder: DeliveryRecorder;
+  health: DeliveryHealthStore;
   /** The dead letters' events, as first built. */
   events: Map<number, unknown>;
   result: ReplayResult;
@@ -101,6 +103,7 @@ async function replayEmitter(ctx: ReplayContext, r: ResolvedEmitter, letters: De
   const { result } = ctx;
   const counts: RunCounts = { sent: 0, failed: 0, deadLettered: 0, requests: 0, retries: 0, lastError: null };
   let stopped: string | undefined;
+  let answeredHere = false;
   for (const chunk of requestsOf(r, sendable(ctx, r, letters))) {
     if (stopped !== undefined) {
       for (const c of chunk) result.pending.push({ id: c.row.id, reason: `not attempted: ${stopped}` });
@@ -114,7 +117,9 @@ async function replayEmitter(ctx: ReplayContext, r: ResolvedEmitter, letters: De
     // The destination answered (not with a refusal of the credentials): the emitter's block and failure episode are over.
     const answer = answerOf({ sent: res.sent.length, deadLetters: res.deadLetters });
     const answered = answer === undefined ? undefined : { emitterKey: r.emitter.key, accepted: answer === 'accepted' };
-    if (outcomes.length > 0) await ctx.recorder.recordReplay(ctx.runId, r.destination.key, outcomes, ctx.now(), answered);
+    answeredHere ||= answered !== undefined;
+    const blocked = res.kind === 'gave_up' && res.blocked ? await blockOf(ctx, r, res.blocked, answeredHere) : undefined;
+    if (outcomes.length > 0 || blocked) await ctx.recorder.recordReplay(ctx.runId, r.destination.key, outcomes, ctx.now(), { answered, blocked });
     result.replayed.push(...res.sent.map((row) => row.id));
     result.rejected.push(...res.deadLetters.map((d) => ({ id: d.row.id, reason: d.reason })));
     if (res.kind === 'gave_up') {
@@ -124,6 +129,17 @@ async function replayEmitter(ctx: ReplayContext, r: ResolvedEmitter, letters: De
       for (const c of chunk) if (!handled.has(c.row.id)) result.pending.push({ id: c.row.id, reason: stopped });
     }
   }
+}
+
+/**
+ * A replay stopped on refused credentials (or a secret not set): they hold for the emitter's
+ * delivery too, so its health records the block as a delivery's stop does, one more failed attempt
+ * of its failure episode (the first, when this replay's answers ended the one on record).
+ */
+async function blockOf(ctx: ReplayContext, r: ResolvedEmitter, blocked: BlockedAnswer, episodeEnded: boolean): Promise<ReplayHealth['blocked']> {
+  const [record] = await ctx.health.forDelivery([{ emitterKey: r.emitter.key, destinationKey: r.destination.key }], ctx.now());
+  const failures = (episodeEnded ? 0 : record.consecutiveFailures) + 1;
+  return { emitterKey: r.emitter.key, failure: blockedFailure(blocked, ctx.now(), failures) };
 }
 
 /** The dead letters' events that may be sent again (those still over 32 KB are rejected), as built events keyed by dead letter id. */

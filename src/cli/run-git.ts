@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { onceFailed } from '../controller/daemon.js';
 import { GitSync } from '../controller/git-sync.js';
+import { defaultCheckoutOf } from '../controller/home.js';
 import type { DeliveryTuning } from '../controller/delivery-loop.js';
 import { syncLoop, syncOnce, type SyncResult } from '../controller/sync-loop.js';
 import { displayUrl } from '../github/redact.js';
@@ -63,7 +64,7 @@ const syncFields = (r: SyncResult) => ({
 export async function runFromGit(flags: RunGitFlags, reporting: DaemonReporting, onDesired: (desired: Desired) => void): Promise<void> {
   if (flags.outDir) throw new LinkedError('INVALID_OPTION', '--out-dir does not apply with --git: the controller synthesizes to <dir>/cdktf.out.');
   const dir = resolve(flags.dir ?? process.cwd());
-  const workdir = resolve(dir, flags.workdir ?? '.linked/checkout');
+  const workdir = flags.workdir ? resolve(dir, flags.workdir) : defaultCheckoutOf(dir);
   const intervalMs = parseDuration(flags.interval, '--interval');
   if (intervalMs < 1000) throw new LinkedError('INVALID_OPTION', '--interval must be at least 1s.');
   const log = reporting.log;

@@ -22,14 +22,12 @@ import { commandTag, withQueryTag } from '../warehouse/tagged.js';
 import type { TickReport } from './controller.js';
 import { Daemon, type DaemonOptions } from './daemon.js';
 import type { DeliveryReport } from './delivery-loop.js';
+import { lastSynthOf } from './home.js';
 import { requestDirFor } from './request-files.js';
 import type { PlanLike, SyncResult, SyncSteps } from './sync-loop.js';
 import { recordSyncStatus } from './sync-status.js';
 
 export type GitPlan = PlanLike & { plan: Plan };
-
-/** The controller's home holds the last good synth as a project's cdktf.out, for every other command. */
-export const lastSynthOf = (dir: string) => join(dir, 'cdktf.out');
 
 export interface GitSyncOptions {
   /** Where relative DuckDB paths resolve: the controller's home, never the checkout (git clean would remove the file). */

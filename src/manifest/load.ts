@@ -61,7 +61,7 @@ function chooseStack(outDir: string, stack: string | undefined): { name: string;
   const dir = resolve(outDir);
   const stacks = listStacks(dir);
   if (stacks.size === 0) {
-    throw new LinkedError('MANIFEST_MISSING', `No synthesized stacks in ${dir}: run "linked synth" in the project directory first.`);
+    throw new LinkedError('MANIFEST_MISSING', `No synthesized stacks in ${dir}: run "linked synth" in the project directory first (for the state of a \`linked run --git\` controller, give --dir its home).`);
   }
   let name = stack;
   if (name === undefined) {

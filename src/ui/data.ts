@@ -157,7 +157,7 @@ export async function runsData(wh: Warehouse, src: UiSource, filter: { audience?
 
 export interface RunData {
   run: RunRow;
-  /** The delivery passes of the emitters of this run's audience that followed it. */
+  /** The delivery passes that delivered (sent or dead-lettered) events of this run, oldest first. */
   deliveries: DeliveryRunRow[];
   emitters: string[];
 }
@@ -167,12 +167,9 @@ export async function runData(wh: Warehouse, src: UiSource, id: string): Promise
   if (!run) return undefined;
   const m = await model(wh, src);
   const emitters = emittersOf(m).filter((e) => e.audience === run.audienceKey).map((e) => e.key);
-  const deliveries: DeliveryRunRow[] = [];
-  for (const emitter of emitters) {
-    deliveries.push(...(await readDeliveryRuns(wh, src.schema, { emitter, limit: 200 })).filter((d) => d.runId === run.id || (d.startedAt !== null && Date.parse(d.startedAt) >= run.startedAt.getTime())));
-  }
+  const deliveries = await readDeliveryRuns(wh, src.schema, { computeRun: run.id, limit: 50 });
   deliveries.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? ''));
-  return { run, deliveries: deliveries.slice(0, 50), emitters };
+  return { run, deliveries, emitters };
 }
 
 export interface DeliveryFilterParams {

@@ -285,6 +285,53 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
     expect(await blockedState()).toMatchObject({ state: 'up_to_date', blockedReason: null, consecutiveFailures: 0 });
   });
 
+  it('a replay refused for its credentials blocks the emitter as a delivery does: status and gauges say so, the dead letters stay, the next delivery stays blocked', async () => {
+    const c = clock();
+    await setup({ batchSize: 3 });
+    await insertOutbox(wh, users(2));
+    answer = () => 400;
+    expect((await deliverAll(wh, SCHEMA, { ...FAST, now: c.now })).emitters[0]).toMatchObject({ status: 'delivered', deadLettered: 2 });
+    const letters = await listDeadLetters(wh, SCHEMA);
+
+    answer = () => 401;
+    c.advance(60_000);
+    const since = c.now().toISOString();
+    const requests = server.requests.length;
+    const replay = await replayDeadLetters(wh, SCHEMA, { emitter: 'changes' }, { ...FAST, now: c.now });
+    expect(server.requests, 'one request, not retried').toHaveLength(requests + 1);
+    expect(replay).toMatchObject({ replayed: [], rejected: [] });
+    expect(replay.pending.map((p) => p.id).sort()).toEqual(letters.map((l) => l.id).sort());
+    expect(replay.pending[0].reason).toContain('hook refused the credentials: HTTP 401');
+    expect(await listDeadLetters(wh, SCHEMA)).toHaveLength(2);
+
+    const health = await readDeliveryHealth(wh, SCHEMA, { now: c.now() });
+    expect(health).toMatchObject([
+      { state: 'blocked', blockedReason: 'credentials rejected', blockedSince: since, lastFailureAt: since, lastHttpStatus: 401, consecutiveFailures: 1, failingSince: null, deadLetters: 2 },
+    ]);
+    expect(health[0].lastError).toContain('hook refused the credentials: HTTP 401');
+    expect(renderDeliveryHealth(health)).toMatch(/changes -> hook\s+blocked: credentials rejected\s/);
+    const observe = new DaemonObservability({ schema: SCHEMA, staleAfterMs: 60_000 });
+    await observe.refreshGauges(wh);
+    expect(parseMetrics(await observe.metrics.text())).toEqual(
+      expect.arrayContaining([
+        { name: 'linked_delivery_blocked', labels: { emitter: 'changes', destination: 'hook', reason: 'credentials rejected' }, value: 1 },
+        { name: 'linked_delivery_consecutive_failures', labels: { emitter: 'changes', destination: 'hook' }, value: 1 },
+      ]),
+    );
+
+    // A delivery refused too keeps the block and its start, and counts on from the replay's failure.
+    await insertOutbox(wh, users(1), 'run-2');
+    c.advance(60_000);
+    expect((await deliverAll(wh, SCHEMA, { ...FAST, now: c.now })).emitters[0]).toMatchObject({ status: 'blocked', blockedSince: since, deadLettered: 0 });
+    expect((await readDeliveryHealth(wh, SCHEMA, { now: c.now() }))[0]).toMatchObject({ state: 'blocked', blockedSince: since, consecutiveFailures: 2 });
+
+    // Accepted, the replay ends the block.
+    answer = () => 200;
+    c.advance(60_000);
+    expect(await replayDeadLetters(wh, SCHEMA, { emitter: 'changes' }, { ...FAST, now: c.now })).toMatchObject({ pending: [], rejected: [] });
+    expect((await readDeliveryHealth(wh, SCHEMA, { now: c.now() }))[0]).toMatchObject({ state: 'pending', blockedReason: null, blockedSince: null, consecutiveFailures: 0, lastError: null });
+  });
+
   it('blocks on refused credentials without dead-lettering, then resumes where it stopped once they are fixed', async () => {
     const c = clock();
     await setup({ batchSize: 3 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { GitFixture } from '../github/git-fixture.js';
 import { linked } from '../plan/cli-project.js';
+import { desired, rawDesired, writeManifest } from '../plan/fixtures.js';
 import { installThisPackage } from '../support/installed-package.js';
 
 const BIN = fileURLToPath(new URL('../../bin/linked.js', import.meta.url));
@@ -164,4 +165,51 @@ describe('linked run --git', () => {
     expect(interval.status).toBe(1);
     expect(interval.stderr).toContain('--interval must be a duration such as 30s, 5m or 500ms (got "soon")');
   });
+});
+
+describe('linked status before the first sync of linked run --git', () => {
+  let repo: GitFixture;
+  beforeAll(() => {
+    repo = new GitFixture();
+  });
+  afterAll(() => repo.dispose());
+
+  it('says the first sync has not completed (text and JSON) and shows what state there is; elsewhere the error names the fix', async () => {
+    // The first commit's app fails: the controller holds a checkout, and nothing is synthesized to its home.
+    const commit = repo.commit({ ...project(['gold']), 'main.ts': "throw new Error('not ready yet');\n" }, 'Broken start');
+    const home = repo.dir('first-sync');
+    mkdirSync(home);
+    const run = await linked(['run', '--git', repo.origin, '--dir', home, '--once', '--json']);
+    expect(run.status).toBe(1);
+
+    const text = await linked(['status', '--dir', home]);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toContain('No applied audiences.');
+    expect(text.stdout).toContain(`Sync: waiting for the first sync from ${repo.origin} (main)`);
+    expect(text.stdout).toContain(
+      `checked out ${commit.slice(0, 12)}; the first sync of \`linked run --git\` has not completed: nothing is synthesized to ${join(home, 'cdktf.out')} yet`,
+    );
+    const json = await linked(['status', '--dir', home, '--json']);
+    expect(json.status, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      audiences: [],
+      delivery: [],
+      sync: { status: 'pending', source: repo.origin, branch: 'main', attemptedCommit: commit, message: expect.stringContaining('has not completed') },
+      controllers: [],
+    });
+
+    // Synthesized but nothing recorded yet (as while the first plan runs): the state is read, the sync still pending.
+    const wh = await openDuckDb(join(home, 'w.duckdb'));
+    await wh.close();
+    writeManifest(home, desired(rawDesired('w.duckdb', 1)));
+    const synthesized = await linked(['status', '--dir', home, '--json']);
+    expect(synthesized.status, synthesized.stderr).toBe(0);
+    expect(JSON.parse(synthesized.stdout)).toMatchObject({ audiences: [], sync: { status: 'pending', attemptedCommit: commit, message: expect.stringContaining('nothing is recorded yet') } });
+
+    // Neither a project nor a controller's home: the error says what to do for each.
+    const elsewhere = await linked(['status', '--dir', repo.dir('elsewhere')]);
+    expect(elsewhere.status).toBe(1);
+    expect(elsewhere.stderr).toContain('MANIFEST_MISSING');
+    expect(elsewhere.stderr).toContain('run "linked synth" in the project directory first (for the state of a `linked run --git` controller, give --dir its home)');
+  }, 120_000);
 });

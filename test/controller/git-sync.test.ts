@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GitSync, lastSynthOf } from '../../src/controller/git-sync.js';
+import { GitSync } from '../../src/controller/git-sync.js';
+import { lastSynthOf } from '../../src/controller/home.js';
 import { syncOnce } from '../../src/controller/sync-loop.js';
 import type { Desired } from '../../src/model/desired.js';
 import type { Warehouse } from '../../src/warehouse/types.js';

@@ -156,6 +156,39 @@ describe('linked ui: pages over HTTP', () => {
     }
   });
 
+  it("a run's page lists the delivery passes that delivered its events, not the passes after it that delivered later runs'", async () => {
+    // What each pass delivered, from the delivery record: outbox rows (sent or dead-lettered) by their run, backfill events by the run they were copied from.
+    const wh = await openDuckDb(join(project.dir, 'bank.duckdb'), { readOnly: true });
+    const s = SCHEMA_NAME;
+    const delivered = await wh
+      .query<{ run: string; pass: string }>(
+        `SELECT DISTINCT o.run_id AS run, l.run_id || ' ' || l.emitter_key AS pass FROM ${s}.delivery_log l JOIN ${s}.outbox o ON l.source = 'outbox' AND o.id = l.source_id
+         UNION SELECT compute_run_id, run_id || ' ' || emitter_key FROM ${s}.delivery_events WHERE source = 'backfill'`,
+      )
+      .finally(() => wh.close());
+    const passesOf = (run: string) => delivered.rows.filter((r) => r.run === run).map((r) => r.pass).sort();
+
+    const { runs } = (await (await fetch(`${open.base}/api/runs`)).json()) as { runs: { id: string; audienceKey: string; startedAt: string }[] };
+    const listed = new Map<string, { runId: string; emitterKey: string; startedAt: string }[]>();
+    for (const run of runs) {
+      const res = await fetch(`${open.base}/api/runs/${run.id}`);
+      listed.set(run.id, ((await res.json()) as { deliveries: { runId: string; emitterKey: string; startedAt: string }[] }).deliveries);
+      expect(listed.get(run.id)!.map((d) => `${d.runId} ${d.emitterKey}`).sort(), run.id).toEqual(passesOf(run.id));
+    }
+    // Each round of computes was delivered before the next started: no page lists a pass of a later round.
+    for (const audience of new Set(runs.map((r) => r.audienceKey))) {
+      const oldestFirst = runs.filter((r) => r.audienceKey === audience).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+      for (const [i, run] of oldestFirst.slice(0, -1).entries()) {
+        for (const d of listed.get(run.id)!) expect(d.startedAt < oldestFirst[i + 1]!.startedAt, `${d.runId} on ${run.id}`).toBe(true);
+      }
+    }
+    const withPasses = runs.filter((r) => listed.get(r.id)!.length > 0);
+    expect(withPasses.length, 'runs whose events were delivered').toBeGreaterThanOrEqual(3);
+    expect(runs.length - withPasses.length, 'runs none of whose events were delivered (baselines)').toBeGreaterThan(0);
+    const page = await (await fetch(`${open.base}/runs/${withPasses[0]!.id}`)).text();
+    expect(page).toContain('Delivery passes that sent or dead-lettered the events of this run');
+  });
+
   it('unknown paths, audiences and runs answer 404, as a page or as JSON', async () => {
     for (const path of ['/nope', '/audiences/no-such-audience', '/runs/00000000-0000-0000-0000-000000000000', '/audiences/a/b', '/api/nope', '/audiences/%E0%A4%A']) {
       const res = await fetch(open.base + path);

@@ -1,5 +1,6 @@
 import type { Destination } from '../../model/destination.js';
 import type { Warehouse } from '../../warehouse/types.js';
+import type { FailureRecord } from '../../state/delivery/health.js';
 import type { DeadLetterInput, RunCounts, SourceRow } from '../../state/delivery/types.js';
 import type { BuiltEvent } from '../build-event.js';
 import { adapterOf } from '../destinations/index.js';
@@ -54,6 +55,14 @@ export interface BlockedAnswer {
   body: string;
   /** What the emitter's health says it is blocked on ("credentials rejected", "secret HOOK_TOKEN not set"). */
   blockedReason: string;
+}
+
+/**
+ * The emitter's health record of a stop on a block, by delivery or replay: it waits for a person,
+ * so no retry budget runs (`failingSince` null) and the block keeps the time it first started.
+ */
+export function blockedFailure(blocked: BlockedAnswer, at: Date, consecutiveFailures: number): FailureRecord {
+  return { at, consecutiveFailures, failingSince: null, blockedReason: blocked.blockedReason, error: blocked.reason, httpStatus: blocked.status };
 }
 
 export type ChunkResult =

@@ -1,11 +1,14 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { isLinkedError } from '../../model/errors.js';
+import { lastSynthOf, readCheckout, type CheckoutView } from '../../controller/home.js';
 import { formatCount } from '../../model/count.js';
 import { readActivationModel } from '../../activation/emitter-context.js';
 import { readDeliveryHealth, type EmitterHealthView } from '../../activation/health.js';
 import { formatAge, renderStatus, statusView, table } from '../../compute/format.js';
 import { readStatuses } from '../../compute/status.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
-import { openProjectState } from '../context.js';
+import { openProjectState, type ProjectState } from '../context.js';
 import { printJson } from '../run.js';
 import { SyncStatusStore, type SyncStatusRow } from '../../state/control/sync-status.js';
 import { ControllerStore, type LiveController } from '../../state/control/controllers.js';
@@ -21,6 +24,37 @@ export function renderSyncStatus(s: SyncStatusRow): string {
   ];
   if (s.message) lines.push(`  ${s.message}`);
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The sync of a `linked run --git` controller whose first sync has not completed (its home holds
+ * a checkout, the state no sync row), in the shape of a sync row where it can be.
+ */
+export interface PendingSync {
+  status: 'pending';
+  source: string | null;
+  branch: string | null;
+  /** The commit the checkout holds: what the sync is working on. */
+  attemptedCommit: string | null;
+  message: string;
+}
+
+/** Where a controller's first sync stands, from its checkout: `synthesized` once its home holds a synth. */
+export function pendingSync(c: CheckoutView, dir: string, synthesized: boolean): PendingSync {
+  const state = synthesized ? 'nothing is recorded yet' : `nothing is synthesized to ${lastSynthOf(dir)} yet, so there is no applied state to read`;
+  return {
+    status: 'pending',
+    source: c.source,
+    branch: c.branch,
+    attemptedCommit: c.commit,
+    message: `the first sync of \`linked run --git\` has not completed: ${state}. The controller's log says how its attempts go; a failed one is tried again at the next --interval.`,
+  };
+}
+
+export function renderPendingSync(p: PendingSync): string {
+  const from = p.source ? ` from ${p.source}${p.branch ? ` (${p.branch})` : ''}` : '';
+  const commit = p.attemptedCommit ? `checked out ${p.attemptedCommit.slice(0, 12)}` : 'cloning';
+  return `\nSync: waiting for the first sync${from}\n  ${commit}; ${p.message}\n`;
 }
 
 const short = (iso: string | null) => iso?.replace(/\.\d{3}Z$/, 'Z') ?? '-';
@@ -77,18 +111,35 @@ export function register(program: Command): void {
       ),
   )
     .action(async (flags: ProjectFlags) => {
-      const project = await openProjectState(projectOptions(flags));
+      const dir = resolve(flags.dir ?? process.cwd());
+      let project: ProjectState;
+      try {
+        project = await openProjectState(projectOptions(flags));
+      } catch (e) {
+        // A controller's home before its first synth: the stack, and so its warehouse, is not known yet.
+        const checkout = isLinkedError(e) && e.code === 'MANIFEST_MISSING' && !flags.outDir ? await readCheckout(dir) : undefined;
+        if (!checkout) throw e;
+        const sync = pendingSync(checkout, dir, false);
+        if (flags.json) printJson({ audiences: [], delivery: [], sync, controllers: [] });
+        else process.stdout.write(renderStatus([]) + renderPendingSync(sync));
+        return;
+      }
       try {
         const wh = project.warehouse;
         // The applied resources, read (and parsed) once for the audiences and their delivery.
         const model = await readActivationModel(wh, project.stateSchema, flags.stack);
         const rows = new Map((await readStatuses(wh, project.stateSchema)).map((r) => [r.audienceKey, r]));
         const views = (model.applied?.resources.audiences ?? []).map((a) => statusView(a, rows.get(a.key)));
-        const [sync] = await new SyncStatusStore(wh, project.stateSchema).read(project.stack);
+        const recorded = (await new SyncStatusStore(wh, project.stateSchema).read(project.stack)).at(0);
+        const checkout = recorded || flags.outDir ? undefined : await readCheckout(dir);
+        const sync: SyncStatusRow | PendingSync | null = recorded ?? (checkout ? pendingSync(checkout, dir, true) : null);
         const delivery = await readDeliveryHealth(wh, project.stateSchema, { stack: flags.stack, model });
         const controllers = await new ControllerStore(wh, project.stateSchema).liveControllers();
-        if (flags.json) printJson({ audiences: views, delivery, sync: sync ?? null, controllers });
-        else process.stdout.write(renderStatus(views) + renderDeliveryHealth(delivery) + (sync ? renderSyncStatus(sync) : '') + renderControllers(controllers));
+        if (flags.json) printJson({ audiences: views, delivery, sync, controllers });
+        else {
+          const syncText = sync === null ? '' : sync.status === 'pending' ? renderPendingSync(sync) : renderSyncStatus(sync);
+          process.stdout.write(renderStatus(views) + renderDeliveryHealth(delivery) + syncText + renderControllers(controllers));
+        }
       } finally {
         await project.close();
       }

@@ -109,6 +109,25 @@ export function answeredUpdate(t: StateTables, answers: readonly DestinationAnsw
   return update(t.delivery_health, { ...EPISODE_OVER, last_success_at: lastSuccess, updated_at: at }, or(...rows));
 }
 
+/**
+ * Where an emitter stopped, as its health keeps it: a retryable failure (the budget runs from
+ * `failingSince`) or a block (kept since it first blocked). A delivery's stop writes it alone; a
+ * replay refused for its credentials writes it in the replay's record.
+ */
+export function failureUpdate(t: StateTables, emitterKey: string, f: FailureRecord): Update {
+  const set: Record<string, Expr> = {
+    last_failure_at: timestamp(f.at),
+    consecutive_failures: param(f.consecutiveFailures),
+    failing_since: timestamp(f.failingSince),
+    blocked_reason: f.blockedReason === null ? NULL : param(f.blockedReason),
+    blocked_since: f.blockedReason === null ? NULL : coalesce(ref('blocked_since'), timestamp(f.at)),
+    last_error: param(f.error.slice(0, 1000)),
+    last_http_status: param(f.httpStatus),
+    updated_at: timestamp(f.at),
+  };
+  return update(t.delivery_health, set, eq(ref('emitter_key'), param(emitterKey)));
+}
+
 /** The delivery health of each emitter: its record across runs, and its outbox backlog and dead letters read on demand. */
 export class DeliveryHealthStore extends DeliveryStore {
   /**
@@ -156,17 +175,7 @@ export class DeliveryHealthStore extends DeliveryStore {
 
   /** Records where an emitter stopped: a retryable failure (the budget runs from `failingSince`) or a block. */
   async recordFailure(emitterKey: string, f: FailureRecord): Promise<void> {
-    const set: Record<string, Expr> = {
-      last_failure_at: timestamp(f.at),
-      consecutive_failures: param(f.consecutiveFailures),
-      failing_since: timestamp(f.failingSince),
-      blocked_reason: f.blockedReason === null ? NULL : param(f.blockedReason),
-      blocked_since: f.blockedReason === null ? NULL : coalesce(ref('blocked_since'), timestamp(f.at)),
-      last_error: param(f.error.slice(0, 1000)),
-      last_http_status: param(f.httpStatus),
-      updated_at: timestamp(f.at),
-    };
-    await this.run(update(this.t.delivery_health, set, eq(ref('emitter_key'), param(emitterKey))));
+    await this.run(failureUpdate(this.t, emitterKey, f));
   }
 
   /**

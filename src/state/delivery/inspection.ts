@@ -1,6 +1,6 @@
-import { and, compare, eq, fn, inList, isNull, lit, or, param, ref, select, stateTable, sysCol, type Expr } from '../../dialect/ast.js';
+import { and, compare, eq, fn, inList, inQuery, isNull, lit, or, param, ref, select, stateTable, sysCol, tuple, unionAll, type Expr, type Query } from '../../dialect/ast.js';
 import { isoTimestamp } from '../canonical.js';
-import { DeliveryStore, textOrNull } from './columns.js';
+import { DeliveryStore, numberOf, textOrNull } from './columns.js';
 
 export interface DeadLetterRow {
   id: number;
@@ -189,13 +189,16 @@ export class DeliveryInspection extends DeliveryStore {
     }));
   }
 
-  /** The delivery runs: per run and emitter, newest first. */
-  async runs(f: { emitter?: string; limit?: number } = {}): Promise<DeliveryRunRow[]> {
+  /** The delivery runs: per run and emitter, newest first; with `computeRun`, those that delivered events of that compute run. */
+  async runs(f: { emitter?: string; computeRun?: string; limit?: number } = {}): Promise<DeliveryRunRow[]> {
     const columns = ['run_id', 'emitter_key', 'destination_key', 'status', 'started_at', 'finished_at', 'sent', 'failed', 'dead_lettered', 'last_error'];
+    const where: Expr[] = [];
+    if (f.emitter) where.push(eq(ref('emitter_key'), param(f.emitter)));
+    if (f.computeRun !== undefined) where.push(inQuery(tuple(ref('run_id'), ref('emitter_key')), await this.deliveriesOf(f.computeRun)));
     const { rows } = await this.run(
       select(Object.fromEntries(columns.map((c) => [c, ref(c)])), {
         from: stateTable(this.t.delivery_runs),
-        where: f.emitter ? eq(ref('emitter_key'), param(f.emitter)) : undefined,
+        where: where.length > 0 ? and(...where) : undefined,
         orderBy: [{ expr: ref('started_at'), desc: true }],
         limit: Math.max(1, Math.floor(f.limit ?? 20)),
       }),
@@ -213,5 +216,37 @@ export class DeliveryInspection extends DeliveryStore {
       deadLettered: Number(g(r, 'dead_lettered')),
       lastError: textOrNull(g(r, 'last_error')),
     }));
+  }
+
+  /**
+   * The delivery runs (run id, emitter) that delivered events of a compute run, sent or
+   * dead-lettered: its outbox rows, as the delivery record expands each page's range (only the
+   * rows the page's emitter selected), and backfill events copied from its membership.
+   */
+  private async deliveriesOf(computeRunId: string): Promise<Query> {
+    const ofRun = eq(ref('run_id'), param(computeRunId));
+    const backfill = select(
+      { run_id: ref('run_id'), emitter_key: ref('emitter_key') },
+      { from: stateTable(this.t.delivery_events), where: and(eq(ref('source'), lit('backfill')), eq(ref('compute_run_id'), param(computeRunId))) },
+    );
+    // The run's first and last outbox ids bound the pages the record expands: the warehouse pushes
+    // a range into the view, where the run's ids alone would have it expand every page.
+    const { rows } = await this.run(select({ lo: fn('MIN', ref('id')), hi: fn('MAX', ref('id')) }, { from: stateTable(this.t.outbox), where: ofRun }));
+    const [lo, hi] = rows[0] ? [this.get(rows[0], 'lo'), this.get(rows[0], 'hi')] : [];
+    if (lo === null || lo === undefined) return backfill;
+    const l = (c: string) => sysCol('l', c);
+    const sent = select(
+      { run_id: l('run_id'), emitter_key: l('emitter_key') },
+      {
+        from: stateTable(this.t.delivery_log, 'l'),
+        where: and(
+          eq(l('source'), lit('outbox')),
+          compare('>=', l('source_id'), param(numberOf(lo))),
+          compare('<=', l('source_id'), param(numberOf(hi))),
+          inQuery(l('source_id'), select({ id: ref('id') }, { from: stateTable(this.t.outbox), where: ofRun })),
+        ),
+      },
+    );
+    return unionAll(sent, backfill);
   }
 }

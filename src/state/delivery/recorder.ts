@@ -28,7 +28,7 @@ import type { EventEmitter } from '../../model/emitter.js';
 import { holderId, holderIsDead } from '../control/holder.js';
 import { DeliveryStore, numberOf } from './columns.js';
 import { CursorStore } from './cursors.js';
-import { answeredUpdate } from './health.js';
+import { answeredUpdate, failureUpdate, type FailureRecord } from './health.js';
 import { outboxSelection } from './selection.js';
 import type { Cursor, DeadLetterInput, RunCounts, SourceRow } from './types.js';
 
@@ -75,6 +75,12 @@ export interface RunEnd {
 export type ReplayOutcome =
   | { id: number; accepted: true }
   | { id: number; accepted: false; reasonCode: string; reason: string; httpStatus: number | null; responseBody: string | null };
+
+/** What a replay's answers say of the emitter's health (`recordReplay`). */
+export interface ReplayHealth {
+  answered?: { emitterKey: string; accepted: boolean };
+  blocked?: { emitterKey: string; failure: FailureRecord };
+}
 
 const ABANDONED = 'The delivery was stopped: its process ended before it finished. Its committed pages stand; the next run resent only the pages in flight.';
 
@@ -296,11 +302,13 @@ export class DeliveryRecorder extends DeliveryStore {
 
   /**
    * Records what a replay of dead letters came to, in one transaction: an accepted one is marked
-   * replayed and its delivery recorded under `runId`; a refused one keeps the new answer. Given
-   * `answered` (the destination answered the emitter's events, not only dead-lettered them past a
-   * budget), the emitter's health records the answer as a page's commit does.
+   * replayed and its delivery recorded under `runId`; a refused one keeps the new answer. The
+   * emitter's health records what the destination said of the caller as a delivery does: an
+   * answer (`answered`: it answered the emitter's events, not only dead-lettered them past a
+   * budget) as a page's commit, then a refusal of the credentials (`blocked`) as a blocked stop.
    */
-  async recordReplay(runId: string, destinationKey: string, outcomes: readonly ReplayOutcome[], now: Date, answered?: { emitterKey: string; accepted: boolean }): Promise<void> {
+  async recordReplay(runId: string, destinationKey: string, outcomes: readonly ReplayOutcome[], now: Date, health: ReplayHealth = {}): Promise<void> {
+    const { answered, blocked } = health;
     const at = timestamp(now.toISOString());
     const byId = (id: number) => eq(ref('id'), param(id));
     const replayCount = arith('+', ref('replay_count'), lit(1));
@@ -350,6 +358,7 @@ export class DeliveryRecorder extends DeliveryStore {
         );
       }
       if (answered) await s.run(answeredUpdate(this.t, [{ ...answered, at: now }]));
+      if (blocked) await s.run(failureUpdate(this.t, blocked.emitterKey, blocked.failure));
     });
   }
 }

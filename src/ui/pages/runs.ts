@@ -24,7 +24,7 @@ const runsForm = (audience: string | undefined): Html => html`<form class="filte
 <button type="submit">Show</button>
 </form>`;
 
-/** One run: its counts, the step it reached, its error with the seed's message, and the delivery passes after it. */
+/** One run: its counts, the step it reached, its error with the seed's message, and the delivery passes that delivered its events. */
 export function runPage(d: RunData): Html {
   const r = d.run;
   const deliveries = d.deliveries.map((x) => [html`${when(x.startedAt)}`, ...deliveryRunCells(x)]);
@@ -46,7 +46,7 @@ ${r.queryIds.length ? html`<dt>Warehouse queries</dt><dd><code>${r.queryIds.join
 </dl>
 ${r.errorCode ? html`<h2>Error</h2><p class="error">[${r.errorCode}] ${r.errorMessage ?? ''}</p>${r.errorDetail ? html`<pre><code>${r.errorDetail}</code></pre>` : ''}` : ''}
 <h2>Deliveries</h2>
-<p class="muted">Delivery passes of ${d.emitters.length ? d.emitters.map((e, i) => html`${i ? ', ' : ''}${emitterLink(e)}`) : 'no emitter'} since this run started.</p>
-${dataTable('Delivery passes', ['Started', 'Emitter', 'Destination', 'Status', { label: 'Sent', num: true }, { label: 'Failed', num: true }, { label: 'Dead-lettered', num: true }, 'Last error'], deliveries, 'No delivery pass since this run.')}
+<p class="muted">Delivery passes that sent or dead-lettered the events of this run (emitters of ${r.audienceKey}: ${d.emitters.length ? d.emitters.map((e, i) => html`${i ? ', ' : ''}${emitterLink(e)}`) : 'none'}).</p>
+${dataTable('Delivery passes', ['Started', 'Emitter', 'Destination', 'Status', { label: 'Sent', num: true }, { label: 'Failed', num: true }, { label: 'Dead-lettered', num: true }, 'Last error'], deliveries, 'No delivery pass has delivered events of this run.')}
 <p><a href="${href('runs') + `?audience=${encodeURIComponent(r.audienceKey)}`}">Other runs of ${r.audienceKey}</a></p>`;
 }
