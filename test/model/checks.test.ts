@@ -73,27 +73,30 @@ describe('checkDesired', () => {
     expect(codes(d)).toContain('RELATIONSHIP_CYCLE data_graph.graph relationships[0].parent');
   });
 
-  it('checks operands: traits must be declared, relationship operands must be on the branch', () => {
+  it('checks operands: traits must be declared, relationship operands must be on the branch and in the graph', () => {
+    const accountsWhereBalanceLt = (key: string, value: object) => ({
+      key,
+      name: key,
+      condition: { kind: 'entity', relationship: 'accounts', count: { op: 'at_least', value: 1 }, where: { kind: 'column', column: 'balance', operator: 'lt', value } },
+    });
     const d = bank({
       audiences: [
         { key: 'a', name: 'A', condition: { kind: 'trait', trait: 'score', operator: 'gt', value: { trait: 'limit' } } },
-        {
-          key: 'b',
-          name: 'B',
-          condition: {
-            kind: 'entity',
-            relationship: 'accounts',
-            count: { op: 'at_least', value: 1 },
-            where: { kind: 'column', column: 'balance', operator: 'lt', value: { relationship: 'cards', column: 'credit_limit' } },
-          },
-        },
+        accountsWhereBalanceLt('b', { relationship: 'cards', column: 'credit_limit' }),
+        accountsWhereBalanceLt('c', { relationship: 'acounts', column: 'balance' }),
       ],
     });
     expect(codes(d)).toEqual([
       'TRAIT_MISSING audience.a condition.trait',
       'TRAIT_MISSING audience.a condition.value.trait',
       'RELATIONSHIP_NOT_CHILD audience.b condition.where.value.relationship',
+      'RELATIONSHIP_MISSING audience.c condition.where.value.relationship',
     ]);
+    // A slug the graph lacks is the guide's "for relationship" row, not a relationship hanging elsewhere.
+    expect(checkDesired(d).find((x) => x.resource === 'audience.c')).toMatchObject({
+      message: 'Entity relationship not in Data Graph for relationship: acounts',
+      hint: 'Did you mean "accounts"?',
+    });
   });
 
   it('accepts the primary key and every column when an entity lists none', () => {

@@ -150,6 +150,11 @@ function checkOperand(value: unknown, attr: string, scope: Scope, ctx: CheckCont
     out.push(error('TRAIT_MISSING', `Trait missing from Data Graph profile: ${operand.trait}`, at, `${attr}.trait`));
   }
   if ('relationship' in operand) {
+    if (!ctx.index.relationship(operand.relationship)) {
+      // The operand may name only the relationships of its branch: the close one among them is the likely meaning.
+      out.push(error('RELATIONSHIP_MISSING', GRAPH_ERRORS.relationshipMissing(operand.relationship), at, `${attr}.relationship`, didYouMean(operand.relationship, scope.path).trim()));
+      return;
+    }
     if (!scope.path.includes(operand.relationship)) {
       out.push(notChild(operand.relationship, attr, scope, ctx, at));
       return;
