@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MESSAGES } from '../../src/compute/policy.js';
+import { STATUSES } from '../../src/compute/types.js';
 import { GRAPH_ERRORS } from '../../src/model/seed-messages.js';
 
 /*
@@ -52,5 +53,11 @@ describe("the product guide's error messages", () => {
     expect(MESSAGES.sqlCompilation('snowflake', snowflake)).toBe(
       `extract phase failed: An unexpected Snowflake error occurred trying to execute your model query: ${snowflake}`,
     );
+  });
+});
+
+describe("the product guide's compute statuses", () => {
+  it('are exactly Computing, Live, Disabled and Failed', () => {
+    expect([...STATUSES]).toEqual(['Computing', 'Live', 'Disabled', 'Failed']);
   });
 });
