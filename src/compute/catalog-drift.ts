@@ -13,5 +13,7 @@ export async function catalogDrift(wh: Warehouse, resources: ComputeModel, audie
   const audiences = new AppliedModel(resources).withLinkedDependencies(audienceKey);
   const errors = (await checkCatalog(resources, wh, { audiences, duplicateKeys: false })).filter((d) => d.severity === 'error');
   if (errors.length === 0) return undefined;
-  return errors.map((d) => `${d.message}${d.hint ? ` (${d.hint})` : ''}`).join('; ');
+  // A column the graph declares and a condition reads is one finding per use, with one sentence:
+  // the run's message says what the warehouse lost, each thing once.
+  return [...new Set(errors.map((d) => `${d.message}${d.hint ? ` (${d.hint})` : ''}`))].join('; ');
 }

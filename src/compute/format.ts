@@ -77,10 +77,12 @@ export interface AudienceStatusView {
 
 /**
  * What `linked status` shows for an applied audience: Disabled when disabled; an enabled audience
- * that never ran is Computing until its first compute (the seed: enabling triggers a compute).
+ * that never ran, or that an apply enabled again, is Computing and due until the controller's next
+ * tick computes it (the seed: enabling triggers a compute; syncStatuses makes it due).
  */
 export function statusView(a: Audience, row: AudienceStatusRow | undefined): AudienceStatusView {
-  const status: AudienceStatusName = !a.enabled ? 'Disabled' : row && row.status !== 'Disabled' ? row.status : 'Computing';
+  const awaitingEnable = a.enabled && (!row || row.status === 'Disabled');
+  const status: AudienceStatusName = !a.enabled ? 'Disabled' : awaitingEnable || !row ? 'Computing' : row.status;
   return {
     audience: a.key,
     status,
@@ -89,7 +91,7 @@ export function statusView(a: Audience, row: AudienceStatusRow | undefined): Aud
     schedule: describeSchedule(a.schedule),
     lastRunId: row?.lastRunId ?? null,
     lastRunAt: row?.lastRunAt?.toISOString() ?? null,
-    nextRunAt: a.enabled && !row?.paused ? (row?.nextRunAt?.toISOString() ?? null) : null,
+    nextRunAt: a.enabled && !awaitingEnable && !row?.paused ? (row?.nextRunAt?.toISOString() ?? null) : null,
     size: row?.size ?? null,
   };
 }

@@ -1,4 +1,5 @@
 import { LinkedError, isLinkedError } from '../model/errors.js';
+import { GRAPH_ERRORS } from '../model/seed-messages.js';
 import { WarehouseError } from '../warehouse/errors.js';
 import type { Dialect } from '../dialect/dialect.js';
 import type { RetryPolicy } from '../retry.js';
@@ -22,9 +23,7 @@ export const MESSAGES = {
   paused: 'Execution is paused due to an identified operational issue.',
   cancelled: 'The computation was canceled.',
   abandoned: 'The computation was canceled: its process stopped before it finished.',
-  duplicate: (idColumn: string) =>
-    'extract phase failed: Duplicate records have been detected. This could be because the model query returned ' +
-    `multiple records for the same ID column (${idColumn}), or the Segment records table itself has duplicate records.`,
+  duplicate: (idColumn: string) => `extract phase failed: ${GRAPH_ERRORS.duplicateRecords(idColumn)}`,
   sqlCompilation: (dialect: Dialect, warehouseMessage: string) =>
     `extract phase failed: An unexpected ${dialect === 'snowflake' ? 'Snowflake' : 'DuckDB'} error occurred trying to ` +
     `execute your model query: ${warehouseMessage}`,

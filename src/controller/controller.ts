@@ -307,8 +307,9 @@ export class Controller {
 
 /**
  * Statuses follow the applied model: a disabled audience is Disabled; an enabled one that never
- * ran is Computing until its first run (the seed: enabling triggers a compute); an applied
- * schedule change moves the next run at once (schedule-follow.ts).
+ * ran is Computing until its first run; one enabled again shows its last run's status and is due
+ * at once (the seed: enabling triggers a compute, whatever slot its schedule was at when it was
+ * disabled); an applied schedule change moves the next run at once (schedule-follow.ts).
  */
 export async function syncStatuses(
   wh: Warehouse,
@@ -330,7 +331,8 @@ export async function syncStatuses(
     if (!a.enabled && s?.status !== 'Disabled') await update(a.key, { status: 'Disabled' });
     if (a.enabled && (!s || s.status === 'Disabled')) {
       const last = s?.lastRunId ? (await readRun(wh, schema, s.lastRunId))?.status : undefined;
-      await update(a.key, { status: last === 'Live' ? 'Live' : last === 'Failed' ? 'Failed' : 'Computing' });
+      await update(a.key, { status: last === 'Live' ? 'Live' : last === 'Failed' ? 'Failed' : 'Computing', nextRunAt: s?.nextRunAt ? null : undefined });
+      continue;
     }
     if (a.enabled && s?.nextRunAt && !s.paused) {
       const latest = async () => (await readRuns(wh, schema, { audienceKey: a.key, limit: 1 }))[0]?.startedAt;

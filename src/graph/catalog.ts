@@ -12,17 +12,13 @@ import { execute } from '../warehouse/execute.js';
 import type { CatalogColumn, CatalogTable, Warehouse } from '../warehouse/types.js';
 import { GraphIndex } from '../model/graph-index.js';
 import { resourceAddress } from '../model/address.js';
+import { GRAPH_ERRORS } from '../model/seed-messages.js';
 
 /*
  * The Data Graph and its audiences checked against the live warehouse catalog ("introspect catalog"). The static checks (src/model/checks.ts) know the model only; these know
  * what the warehouse really holds: tables, columns, their types, and whether primary keys are
  * unique. Where the seed has a message for a failure it is used word for word (decision D10).
  */
-
-export const duplicateRecordsMessage = (column: string) =>
-  `Duplicate records have been detected. This could be because the model query returned multiple records for the same ID column (${column}), or the Segment records table itself has duplicate records.`;
-export const joinKeyMissingMessage = (relationship: string) => `Join key missing from Data Graph for relation: ${relationship}`;
-export const joinKeyTypeMessage = (relationship: string) => `Relationship key should be a string: ${relationship}`;
 
 /**
  * How a join key column can join: as text, as an integer, or not at all (floating point, boolean,
@@ -263,10 +259,10 @@ async function checkGraphCatalog(desired: ModelResources, cache: CatalogCache, o
     if (req.joinOf) {
       if (!col) {
         const hint = cache.columnInOtherCase(await cache.table(req.table), req.column);
-        if (!reported.has(`missing:${req.joinOf}`)) out.push(err('JOIN_KEY_MISSING', joinKeyMissingMessage(req.joinOf), where.resource, where.attribute, hint ? caseHint('column', req.column, hint) : undefined));
+        if (!reported.has(`missing:${req.joinOf}`)) out.push(err('JOIN_KEY_MISSING', GRAPH_ERRORS.joinKeyMissing(req.joinOf), where.resource, where.attribute, hint ? caseHint('column', req.column, hint) : undefined));
         reported.add(`missing:${req.joinOf}`);
       } else if (!keyAllowed(desired.graph, col.type)) {
-        if (!reported.has(`type:${req.joinOf}`)) out.push(err('JOIN_KEY_TYPE', joinKeyTypeMessage(req.joinOf), where.resource, where.attribute));
+        if (!reported.has(`type:${req.joinOf}`)) out.push(err('JOIN_KEY_TYPE', GRAPH_ERRORS.joinKeyType(req.joinOf), where.resource, where.attribute));
         reported.add(`type:${req.joinOf}`);
       }
       continue;
@@ -332,7 +328,7 @@ async function checkDuplicateKeys(desired: ModelResources, wh: Warehouse, cache:
     if (columns.some((c) => !c)) continue; // reported as a missing column already
     const { rows } = await execute(wh, duplicateKeyQuery(table, columns.map((c) => c!.name)), { tag: 'linked-audiences:validate:graph' });
     const n = Number(Object.values(rows[0] ?? {})[0] ?? 0);
-    if (n > 0) out.push(err('DUPLICATE_PRIMARY_KEY', duplicateRecordsMessage(key.join(', ')), at, attribute));
+    if (n > 0) out.push(err('DUPLICATE_PRIMARY_KEY', GRAPH_ERRORS.duplicateRecords(key.join(', ')), at, attribute));
   }
 }
 
@@ -587,7 +583,7 @@ export async function diffCatalog(
     if (before !== undefined && before !== col.type) {
       out.push(err('DRIFT_TYPE_CHANGED', `Column ${req.table}.${req.column} (${req.role}) changed type from ${before} to ${col.type}`, at, req.attribute));
     }
-    if (req.joinOf && !keyAllowed(applied, col.type)) out.push(err('DRIFT_JOIN_KEY_TYPE', joinKeyTypeMessage(req.joinOf), at, req.attribute));
+    if (req.joinOf && !keyAllowed(applied, col.type)) out.push(err('DRIFT_JOIN_KEY_TYPE', GRAPH_ERRORS.joinKeyType(req.joinOf), at, req.attribute));
     if (req.temporal && !isTemporal(col)) out.push(err('DRIFT_EVENTS_TIMESTAMP_TYPE', eventsTimestampTypeMessage(req.table, col.name, col.type), at, req.attribute));
   }
   return out;

@@ -281,11 +281,11 @@ function oversize(block: Json): string | undefined {
   return `is ${(bytes / 1024 / 1024).toFixed(1)} MiB once synthesized; a resource may be at most ${MAX_RESOURCE_BYTES / 1024 / 1024} MiB: keep long lists of values in a warehouse table (a classic audience, an entity or a trait) and refer to it in the condition`;
 }
 
-/** A static-check diagnostic, addressed like the other problems. */
+/** A static-check diagnostic, addressed like the other problems, with its hint as the constructs show it at synth. */
 function describeDiagnostic(d: Diagnostic, located: Located[]): string {
   const [kind, ...rest] = (d.resource ?? '').split('.');
   const key = rest.join('.');
   const r = located.find((x) => x.kind === kind && (x.block.key === key || (x.kind === 'data_graph' && x.block.key === undefined)));
   const where = r ? addressOf(r) : (d.resource ?? 'stack');
-  return `${where}: ${d.message}${d.attribute ? ` (at ${d.attribute})` : ''}`;
+  return `${where}: ${d.message}${d.attribute ? ` (at ${d.attribute})` : ''}${d.hint ? ` ${d.hint}` : ''}`;
 }

@@ -12,6 +12,7 @@ import type {
 import { foldCondition, foldPredicate, type ConditionFold } from '../model/condition-walk.js';
 import { audienceCycleMessage } from '../model/checks/cycles.js';
 import { LinkedError } from '../model/errors.js';
+import { GRAPH_ERRORS } from '../model/seed-messages.js';
 import { junctionColumnsExposed, type Entity, type Relationship } from '../model/graph.js';
 import {
   FALSE,
@@ -151,22 +152,22 @@ export class ConditionCompiler {
   /** The relationship of an entity condition, checked against the graph and the enclosing scope. */
   relationshipOf(slug: string, parent: string | null): { rel: Relationship; entity: Entity } {
     const rel = this.index.relationship(slug);
-    if (!rel) throw invalid(`Entity relationship not in Data Graph for relationship: ${slug}`);
+    if (!rel) throw invalid(GRAPH_ERRORS.relationshipMissing(slug));
     if (rel.parent !== parent) {
       const parentEntity = parent === null ? 'profile' : (this.index.relationship(parent)?.entity ?? parent);
-      throw invalid(`Entity relationship not in Data Graph for entity: ${parentEntity} and relationship: ${slug}`);
+      throw invalid(GRAPH_ERRORS.relationshipNotChild(parentEntity, slug));
     }
     const entity = this.index.entityOf(slug);
-    if (!entity) throw invalid(`Entity missing from Data Graph: ${rel.entity}`);
+    if (!entity) throw invalid(GRAPH_ERRORS.entityMissing(rel.entity));
     const depth = this.index.depth(slug);
-    if (depth === undefined) throw invalid(`Entity relationship not in Data Graph for relationship: ${slug}`);
+    if (depth === undefined) throw invalid(GRAPH_ERRORS.relationshipMissing(slug));
     if (depth > this.ctx.graph.maxDepth) {
       throw invalid(
         `Entity condition on "${slug}" is ${depth} levels deep (counting the profile); the Data Graph allows ${this.ctx.graph.maxDepth}.`,
       );
     }
     if ((rel.join.type === 'profile') !== (rel.parent === null)) {
-      throw invalid(`Join key missing from Data Graph for relation: ${slug}`);
+      throw invalid(GRAPH_ERRORS.joinKeyMissing(slug));
     }
     return { rel, entity };
   }
@@ -360,7 +361,7 @@ export class ConditionCompiler {
   private entityColumn(slug: string, column: string, scope: Scope): Expr {
     const entity = this.index.entityOf(slug)!;
     if (entity.columns && !entity.columns.includes(column) && column !== entity.primaryKey) {
-      throw invalid(`Entity column missing from Data Graph for Entity ${entity.slug} and Column: ${column}`);
+      throw invalid(GRAPH_ERRORS.columnMissing(entity.slug, column));
     }
     return col(scope.entities.get(slug)!, column);
   }

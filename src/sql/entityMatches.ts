@@ -1,6 +1,7 @@
 import type { Condition, EntityCondition, EntityPredicate } from '../model/condition.js';
 import { foldPredicate, positiveEntityChains } from '../model/condition-walk.js';
 import { LinkedError } from '../model/errors.js';
+import { GRAPH_ERRORS } from '../model/seed-messages.js';
 import { FALSE, NULL, and, cast, col, compare, inQuery, isNotNull, param, sysCol, table, type Expr, type Join, type Query, type Select, type StateTableName } from '../dialect/ast.js';
 import { ConditionCompiler, type RelatedRows, type Scope } from './compiler.js';
 import type { CompileContext } from './context.js';
@@ -122,7 +123,7 @@ const witnessedByARow = (ec: EntityCondition) => ec.count.op === 'at_least' && e
 function assertGraphPath(compiler: ConditionCompiler, path: string[]) {
   const graphPath = path.length > 0 ? compiler.index.path(path[path.length - 1]) : undefined;
   if (!graphPath || graphPath.join('.') !== path.join('.')) {
-    throw new LinkedError('INVALID_CONDITION', `Entity relationship not in Data Graph for relationship: ${path.join('.')}`);
+    throw new LinkedError('INVALID_CONDITION', GRAPH_ERRORS.relationshipMissing(path.join('.')));
   }
 }
 

@@ -4,6 +4,7 @@ import { emittersOf, destinationsOf, findEmitter, readActivationModel, type Acti
 import { compileAudience } from '../compute/compile.js';
 import { statusView, type AudienceStatusView } from '../compute/format.js';
 import { readRun, readRuns, readStatuses, type RunRow } from '../compute/status.js';
+import { STATUSES } from '../compute/types.js';
 import { commitSubjectOf } from '../github/git.js';
 import { auditWithGit, changeDiffLines, type AuditRecord } from '../github/audit.js';
 import type { Audience } from '../model/audience.js';
@@ -23,7 +24,8 @@ import type { UiSource } from './source.js';
  * JSON API answers with it as it is, and the pages render it. Field names follow the CLI's --json.
  */
 
-export const AUDIENCE_STATUSES = ['Computing', 'Live', 'Disabled', 'Failed'] as const;
+/** The filter and the counts of the audiences page: the compute statuses, as the state names them. */
+export const AUDIENCE_STATUSES = STATUSES;
 
 export interface AudienceListRow extends AudienceStatusView {
   name: string;

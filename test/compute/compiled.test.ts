@@ -51,9 +51,9 @@ const richHighScore = Audience.parse({
 });
 const emitter = EventEmitter.parse({ key: 'rich-accounts', audience: 'rich', destination: 'hook', trigger: 'entity_added', entityPath: ['accounts'] });
 
-async function apply(wh: Warehouse) {
+async function apply(wh: Warehouse, g = graph) {
   const ctx = { applyId: 'test', appliedAt: new Date(), appliedBy: 'test', commitSha: null, stack: 'bank' };
-  await writeResource(wh, SCHEMA, 'data_graph', graph.key, graph, ctx, true);
+  await writeResource(wh, SCHEMA, 'data_graph', g.key, g, ctx, true);
   await writeResource(wh, SCHEMA, 'audience', rich.key, rich, ctx, true);
   await writeResource(wh, SCHEMA, 'audience', richHighScore.key, richHighScore, ctx, true);
   await writeResource(wh, SCHEMA, 'event_emitter', emitter.key, emitter, ctx, true);
@@ -129,23 +129,35 @@ describe('runs of applied audiences compiled by src/sql', () => {
     expect(await replayMismatches(wh)).toEqual([]);
   });
 
-  it('a column renamed in the warehouse after the apply: the failed run names the column, not the SQL\'s aliases', async () => {
-    const fresh = await freshWarehouse();
-    wh = fresh.wh;
-    await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, 'premium' AS plan, 600 AS score FROM range(20) t(i)`);
-    await wh.query(`CREATE TABLE main.accounts AS SELECT 'a' || i AS account_id, 'u' || i AS user_id, 5000.0 AS balance FROM range(20) t(i)`);
-    await wh.query(`CREATE TABLE main.loans (loan_id VARCHAR, user_id VARCHAR)`);
-    await apply(wh);
-    await wh.query('ALTER TABLE main.accounts RENAME COLUMN balance TO balance_usd');
-    const run = await computeNow(wh, SCHEMA, 'rich');
+  /** The run of `rich` (and its warehouse) after `g` was applied and the warehouse renamed accounts.balance. */
+  async function runAfterBalanceRenamed(g = graph) {
+    const w = (wh = (await freshWarehouse()).wh);
+    await w.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, 'premium' AS plan, 600 AS score FROM range(20) t(i)`);
+    await w.query(`CREATE TABLE main.accounts AS SELECT 'a' || i AS account_id, 'u' || i AS user_id, 5000.0 AS balance FROM range(20) t(i)`);
+    await w.query(`CREATE TABLE main.loans (loan_id VARCHAR, user_id VARCHAR)`);
+    await apply(w, g);
+    await w.query('ALTER TABLE main.accounts RENAME COLUMN balance TO balance_usd');
+    const run = await computeNow(w, SCHEMA, 'rich');
     if (run.kind !== 'computed') throw new Error('expected a local compute');
+    return { w, run };
+  }
+
+  it('a column renamed in the warehouse after the apply: the failed run names the column, not the SQL\'s aliases', async () => {
+    const { w, run } = await runAfterBalanceRenamed();
     expect(run.summary.error?.code).toBe('SQL_COMPILATION');
     // The seed's words and the warehouse's message first, then what changed.
     expect(run.summary.error?.message).toMatch(/^extract phase failed: An unexpected DuckDB error occurred trying to execute your model query: SQL compilation error: /);
     expect(run.summary.error?.message).toMatch(/\nThe warehouse no longer matches the applied Data Graph: Column balance \(entity account column\) does not exist in warehouse table main\.accounts\. Restore it/);
     // What `linked runs` shows: the run's recorded message.
-    const [recorded] = await readRuns(wh, SCHEMA, { audienceKey: 'rich', limit: 1 });
+    const [recorded] = await readRuns(w, SCHEMA, { audienceKey: 'rich', limit: 1 });
     expect(recorded?.errorMessage).toContain('Column balance (entity account column) does not exist');
+  });
+
+  it('a column the graph declares and the condition reads is named once when the warehouse loses it', async () => {
+    const declared = DataGraph.parse({ ...graph, entities: graph.entities.map((e) => (e.slug === 'account' ? { ...e, columns: ['user_id', 'balance'] } : e)) });
+    const { run } = await runAfterBalanceRenamed(declared);
+    const drift = run.summary.error?.message.split('\nThe warehouse no longer matches the applied Data Graph: ')[1];
+    expect(drift).toBe('Column balance (entity account column) does not exist in warehouse table main.accounts. Restore it, or change the Data Graph and apply ("linked drift" lists every difference).');
   });
 
   it('the controller computes an audience after the linked audience it uses, reading its snapshot', async () => {

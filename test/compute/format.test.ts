@@ -16,6 +16,8 @@ describe('status view', () => {
     expect(statusView(audience(false), row({})).nextRunAt).toBeNull();
     expect(statusView(audience(true), undefined).status).toBe('Computing');
     expect(statusView(audience(true), row({ status: 'Disabled' })).status).toBe('Computing');
+    // Enabled again: due at the controller's next tick, not at the slot it had when disabled.
+    expect(statusView(audience(true), row({ status: 'Disabled' })).nextRunAt).toBeNull();
     expect(statusView(audience(true), row({ status: 'Failed' })).status).toBe('Failed');
     expect(statusView(audience(true), row({})).status).toBe('Live');
   });

@@ -31,37 +31,47 @@ describe('followedNextRun', () => {
   });
 });
 
+/**
+ * A DuckDB file with five profiles and a Data Graph, what `apply` writes (one audience, as an
+ * apply would), and the audience's status as the controller left it.
+ */
+async function stateWithApplies() {
+  const { wh, path } = await freshWarehouse();
+  await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, 'premium' AS plan FROM range(5) t(i)`);
+  await wh.close();
+  const graph = DataGraph.parse({ profile: { table: 'main.profiles', id: 'user_id', traits: ['plan'] } });
+  let applies = 0;
+  const apply = async (key: string, schedule: Schedule, enabled = true) => {
+    const ctx = { applyId: `a${++applies}`, appliedAt: new Date(), appliedBy: null, commitSha: null, stack: 's' };
+    const audience = Audience.parse({ key, name: key, enabled, schedule, condition: { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'premium' } } });
+    const w = await openDuckDb(path);
+    try {
+      if (applies === 1) await writeResource(w, SCHEMA, 'data_graph', 'graph', graph, ctx, true);
+      await writeResource(w, SCHEMA, 'audience', key, audience, ctx, true);
+    } finally {
+      await w.close();
+    }
+  };
+  const status = async (key: string) => {
+    const w = await openDuckDb(path);
+    try {
+      return await readStatus(w, SCHEMA, key);
+    } finally {
+      await w.close();
+    }
+  };
+  return { path, apply, status };
+}
+
 describe('the controller after an apply changes a schedule', () => {
   it('recomputes the next run at once: every 15m -> every 1m, and a daily cron -> every minute', async () => {
-    const { wh, path } = await freshWarehouse();
-    await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, 'premium' AS plan FROM range(5) t(i)`);
-    const graph = DataGraph.parse({ profile: { table: 'main.profiles', id: 'user_id', traits: ['plan'] } });
-    let applies = 0;
-    const apply = async (key: string, schedule: Schedule) => {
-      const ctx = { applyId: `a${++applies}`, appliedAt: new Date(), appliedBy: null, commitSha: null, stack: 's' };
-      const audience = Audience.parse({ key, name: key, enabled: true, schedule, condition: { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'premium' } } });
-      const w = await openDuckDb(path);
-      try {
-        if (applies === 1) await writeResource(w, SCHEMA, 'data_graph', 'graph', graph, ctx, true);
-        await writeResource(w, SCHEMA, 'audience', key, audience, ctx, true);
-      } finally {
-        await w.close();
-      }
-    };
-    await wh.close();
+    const { path, apply, status } = await stateWithApplies();
     await apply('quarter', every('15m'));
     await apply('daily', cronAt('0 6 * * *'));
 
     let now = at('2026-12-05T10:07:00Z');
     const controller = new Controller({ open: () => openDuckDb(path), schema: SCHEMA, now: () => now });
-    const nextRun = async (key: string) => {
-      const w = await openDuckDb(path);
-      try {
-        return (await readStatus(w, SCHEMA, key))?.nextRunAt?.toISOString();
-      } finally {
-        await w.close();
-      }
-    };
+    const nextRun = async (key: string) => (await status(key))?.nextRunAt?.toISOString();
 
     expect((await controller.tick()).runs.map((r) => r.audienceKey).sort()).toEqual(['daily', 'quarter']);
     expect(await nextRun('quarter')).toBe('2026-12-05T10:15:00.000Z');
@@ -79,6 +89,29 @@ describe('the controller after an apply changes a schedule', () => {
     now = at('2026-12-05T10:08:01Z');
     expect((await controller.tick()).runs.map((r) => r.audienceKey).sort()).toEqual(['daily', 'quarter']);
     expect(await nextRun('quarter')).toBe('2026-12-05T10:09:00.000Z');
+    await controller.stop();
+  }, 60_000);
+});
+
+describe('the controller after an apply enables an audience again', () => {
+  it('computes it at the next tick (the guide: enabling triggers a compute), not at its next scheduled slot', async () => {
+    const { path, apply, status } = await stateWithApplies();
+    await apply('daily', cronAt('0 6 * * *'));
+    let now = at('2026-12-05T10:07:00Z');
+    const controller = new Controller({ open: () => openDuckDb(path), schema: SCHEMA, now: () => now });
+    expect((await controller.tick()).runs.map((r) => r.audienceKey)).toEqual(['daily']);
+
+    await apply('daily', cronAt('0 6 * * *'), false);
+    now = at('2026-12-05T10:10:00Z');
+    expect((await controller.tick()).due).toEqual([]);
+    expect((await status('daily'))?.status).toBe('Disabled');
+
+    await apply('daily', cronAt('0 6 * * *'), true);
+    now = at('2026-12-05T10:12:00Z');
+    const tick = await controller.tick();
+    expect(tick.runs.map((r) => [r.audienceKey, r.status])).toEqual([['daily', 'Live']]);
+    // Back on its schedule after that run.
+    expect((await status('daily'))?.nextRunAt?.toISOString()).toBe('2026-12-06T06:00:00.000Z');
     await controller.stop();
   }, 60_000);
 });

@@ -150,6 +150,18 @@ describe('desiredFromStackJson', () => {
     expect(e.message).toContain('linkedaudiences_event_emitter.e (bank/e): The audience_exited trigger is about profiles; entityPath applies only to entity_added and entity_removed');
     expect((e.details?.diagnostics as unknown[]).length).toBe(3);
   });
+
+  it("shows each finding's hint after the guide's words, as synth does", () => {
+    const json = validStackJson();
+    const graph = Object.values(json.resource.linkedaudiences_data_graph)[0] as Json;
+    const relationships = JSON.parse(graph.relationships);
+    relationships[0].join = { type: 'profile', via: 'identifier', profileColumn: 'user_idd', entityColumn: 'user_id' };
+    graph.relationships = JSON.stringify(relationships);
+    const e = loadError(json);
+    expect(e.message).toContain(
+      'Join key missing from Data Graph for relation: accounts (at relationships[0].join.profileColumn) The profile declares no identifier user_idd: add it to profile.identifiers. Did you mean "user_id"?',
+    );
+  });
 });
 
 describe('loadDesired', () => {

@@ -56,9 +56,15 @@ describe('checkDesired', () => {
     expect(ds).toContainEqual({ severity: 'error', code: 'ENTITY_MISSING', message: 'Entity missing from Data Graph: loan', resource: 'data_graph.graph', attribute: 'relationships[2].entity' });
     expect(ds).toContainEqual(expect.objectContaining({ code: 'RELATIONSHIP_MISSING', message: 'Entity relationship not in Data Graph for relationship: nope', attribute: 'relationships[3].parent' }));
     expect(ds).toContainEqual(expect.objectContaining({ code: 'JOIN_INVALID', attribute: 'relationships[4].join' }));
-    expect(ds).toContainEqual(
-      expect.objectContaining({ code: 'JOIN_INVALID', message: 'Join key missing from Data Graph for relation: z (profile trait phone is not declared)', attribute: 'relationships[5].join.profileColumn' }),
-    );
+    // The guide's words alone in the message; what is missing, and the fix, in the hint.
+    expect(ds).toContainEqual({
+      severity: 'error',
+      code: 'JOIN_KEY_MISSING',
+      message: 'Join key missing from Data Graph for relation: z',
+      resource: 'data_graph.graph',
+      attribute: 'relationships[5].join.profileColumn',
+      hint: 'The profile declares no trait phone: add it to profile.traits.',
+    });
   });
 
   it('reports a cycle of parents in the graph', () => {
@@ -67,27 +73,30 @@ describe('checkDesired', () => {
     expect(codes(d)).toContain('RELATIONSHIP_CYCLE data_graph.graph relationships[0].parent');
   });
 
-  it('checks operands: traits must be declared, relationship operands must be on the branch', () => {
+  it('checks operands: traits must be declared, relationship operands must be on the branch and in the graph', () => {
+    const accountsWhereBalanceLt = (key: string, value: object) => ({
+      key,
+      name: key,
+      condition: { kind: 'entity', relationship: 'accounts', count: { op: 'at_least', value: 1 }, where: { kind: 'column', column: 'balance', operator: 'lt', value } },
+    });
     const d = bank({
       audiences: [
         { key: 'a', name: 'A', condition: { kind: 'trait', trait: 'score', operator: 'gt', value: { trait: 'limit' } } },
-        {
-          key: 'b',
-          name: 'B',
-          condition: {
-            kind: 'entity',
-            relationship: 'accounts',
-            count: { op: 'at_least', value: 1 },
-            where: { kind: 'column', column: 'balance', operator: 'lt', value: { relationship: 'cards', column: 'credit_limit' } },
-          },
-        },
+        accountsWhereBalanceLt('b', { relationship: 'cards', column: 'credit_limit' }),
+        accountsWhereBalanceLt('c', { relationship: 'acounts', column: 'balance' }),
       ],
     });
     expect(codes(d)).toEqual([
       'TRAIT_MISSING audience.a condition.trait',
       'TRAIT_MISSING audience.a condition.value.trait',
       'RELATIONSHIP_NOT_CHILD audience.b condition.where.value.relationship',
+      'RELATIONSHIP_MISSING audience.c condition.where.value.relationship',
     ]);
+    // A slug the graph lacks is the guide's "for relationship" row, not a relationship hanging elsewhere.
+    expect(checkDesired(d).find((x) => x.resource === 'audience.c')).toMatchObject({
+      message: 'Entity relationship not in Data Graph for relationship: acounts',
+      hint: 'Did you mean "accounts"?',
+    });
   });
 
   it('accepts the primary key and every column when an entity lists none', () => {

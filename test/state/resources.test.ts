@@ -77,6 +77,19 @@ describe('state resources', () => {
     await wh.query(
       `INSERT INTO "LINKED_AUDIENCES"."resources" (kind, key, spec, spec_hash, version, applied_at) VALUES ('audience', 'x', '{"key":"x"}', 'h', 1, CURRENT_TIMESTAMP)`,
     );
-    await expect(readAppliedResources(wh, SCHEMA)).rejects.toMatchObject({ code: 'STATE_INVALID' });
+    await expect(readAppliedResources(wh, SCHEMA)).rejects.toMatchObject({
+      code: 'STATE_INVALID',
+      message: 'The applied spec of audience.x no longer matches the model: name: is required (expected string); condition: is required (expected object).',
+    });
+  });
+
+  it('says which attribute of a stored condition no longer parses', async () => {
+    const d = desired(rawDesired(':memory:', 1));
+    await writeResource(wh, SCHEMA, 'audience', 'aud-0', d.audiences[0], ctx('a1'), true);
+    await wh.query(`UPDATE "LINKED_AUDIENCES"."resources" SET spec = replace(spec, '"kind":"trait"', '"kind":"profile_trait"')`);
+    await expect(readAppliedResources(wh, SCHEMA)).rejects.toMatchObject({
+      code: 'STATE_INVALID',
+      message: expect.stringMatching(/^The applied spec of audience\.aud-0 no longer matches the model: condition\.kind: Invalid discriminator value\. Expected 'and' \| /),
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { didYouMean } from '../suggest.js';
+import { GRAPH_ERRORS } from '../seed-messages.js';
 import cron from 'node-cron';
 import { resourceAddress } from '../address.js';
 import type { Audience } from '../audience.js';
@@ -117,7 +118,7 @@ function entityLabel(scope: Scope, ctx: CheckContext): string {
 function notChild(relationship: string, attr: string, scope: Scope, ctx: CheckContext, at: string): Diagnostic {
   return error(
     'RELATIONSHIP_NOT_CHILD',
-    `Entity relationship not in Data Graph for entity: ${entityLabel(scope, ctx)} and relationship: ${relationship}`,
+    GRAPH_ERRORS.relationshipNotChild(entityLabel(scope, ctx), relationship),
     at,
     `${attr}.relationship`,
   );
@@ -128,7 +129,7 @@ function checkEntity(c: EntityCondition, attr: string, scope: Scope, ctx: CheckC
   const r = ctx.index.relationship(c.relationship);
   if (!r) {
     const children = ctx.desired.graph.relationships.filter((x) => (x.parent ?? null) === scope.relationship).map((x) => x.slug);
-    out.push(error('RELATIONSHIP_MISSING', `Entity relationship not in Data Graph for relationship: ${c.relationship}`, at, `${attr}.relationship`, didYouMean(c.relationship, children).trim()));
+    out.push(error('RELATIONSHIP_MISSING', GRAPH_ERRORS.relationshipMissing(c.relationship), at, `${attr}.relationship`, didYouMean(c.relationship, children).trim()));
     return false;
   }
   if (r.parent !== scope.relationship) {
@@ -149,6 +150,11 @@ function checkOperand(value: unknown, attr: string, scope: Scope, ctx: CheckCont
     out.push(error('TRAIT_MISSING', `Trait missing from Data Graph profile: ${operand.trait}`, at, `${attr}.trait`));
   }
   if ('relationship' in operand) {
+    if (!ctx.index.relationship(operand.relationship)) {
+      // The operand may name only the relationships of its branch: the close one among them is the likely meaning.
+      out.push(error('RELATIONSHIP_MISSING', GRAPH_ERRORS.relationshipMissing(operand.relationship), at, `${attr}.relationship`, didYouMean(operand.relationship, scope.path).trim()));
+      return;
+    }
     if (!scope.path.includes(operand.relationship)) {
       out.push(notChild(operand.relationship, attr, scope, ctx, at));
       return;

@@ -6,6 +6,7 @@ import type { GraphIndex } from '../../model/graph-index.js';
 
 /** The seed's name for the level a relationship hangs from when it is the profile itself. */
 import { didYouMean } from '../suggest.js';
+import { GRAPH_ERRORS } from '../seed-messages.js';
 
 export const PROFILE = 'profile';
 
@@ -42,7 +43,7 @@ export function checkColumn(entity: Entity, column: string, attr: string, at: st
   // The primary key is always addressable; `columns` lists what else is exposed.
   if (entity.columns === undefined || entity.columns.length === 0 || column === entity.primaryKey) return;
   if (!entity.columns.includes(column)) {
-    out.push(error('COLUMN_MISSING', `Entity column missing from Data Graph for Entity ${entity.slug} and Column: ${column}`, at, attr, didYouMean(column, [entity.primaryKey, ...entity.columns]).trim()));
+    out.push(error('COLUMN_MISSING', GRAPH_ERRORS.columnMissing(entity.slug, column), at, attr, didYouMean(column, [entity.primaryKey, ...entity.columns]).trim()));
   }
 }
 

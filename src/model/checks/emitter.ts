@@ -1,4 +1,5 @@
 import { didYouMean } from '../suggest.js';
+import { GRAPH_ERRORS } from '../seed-messages.js';
 import { resourceAddress } from '../address.js';
 import type { Audience } from '../audience.js';
 import { positiveEntityPaths } from '../condition-walk.js';
@@ -39,13 +40,13 @@ function checkEntityPath(emitter: EventEmitter, path: string[], audience: Audien
   for (const [i, slug] of path.entries()) {
     const r = ctx.index.relationship(slug);
     if (!r) {
-      out.push(error('RELATIONSHIP_MISSING', `Entity relationship not in Data Graph for relationship: ${slug}`, at, `entityPath[${i}]`));
+      out.push(error('RELATIONSHIP_MISSING', GRAPH_ERRORS.relationshipMissing(slug), at, `entityPath[${i}]`));
       return;
     }
     const parent = i === 0 ? null : path[i - 1];
     if (r.parent !== parent) {
       const entity = parent === null ? PROFILE : (ctx.index.entityOf(parent)?.slug ?? parent);
-      out.push(error('RELATIONSHIP_NOT_CHILD', `Entity relationship not in Data Graph for entity: ${entity} and relationship: ${slug}`, at, `entityPath[${i}]`));
+      out.push(error('RELATIONSHIP_NOT_CHILD', GRAPH_ERRORS.relationshipNotChild(entity, slug), at, `entityPath[${i}]`));
       return;
     }
   }
@@ -68,7 +69,7 @@ function checkEnrichment(emitter: EventEmitter, ctx: CheckContext, at: string, o
   emitter.enrich.entities.forEach((e, i) => {
     const entity = ctx.index.entityOf(e.relationship);
     if (!ctx.index.relationship(e.relationship)) {
-      out.push(error('RELATIONSHIP_MISSING', `Entity relationship not in Data Graph for relationship: ${e.relationship}`, at, `enrich.entities[${i}].relationship`));
+      out.push(error('RELATIONSHIP_MISSING', GRAPH_ERRORS.relationshipMissing(e.relationship), at, `enrich.entities[${i}].relationship`));
       return;
     }
     if (entity) e.columns.forEach((col, j) => checkColumn(entity, col, `enrich.entities[${i}].columns[${j}]`, at, out));

@@ -3,6 +3,8 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { DataGraph } from '../graph.js';
 import type { GraphIndex } from '../../model/graph-index.js';
 import { error } from './context.js';
+import { didYouMean } from '../suggest.js';
+import { GRAPH_ERRORS } from '../seed-messages.js';
 
 /** The Data Graph on its own: unique slugs, known entities and parents, joins, depth. */
 export function checkGraph(graph: DataGraph, index: GraphIndex, out: Diagnostic[]): void {
@@ -14,7 +16,7 @@ export function checkGraph(graph: DataGraph, index: GraphIndex, out: Diagnostic[
     }
     firstIndex.set(`e:${e.slug}`, i);
     if (e.columns !== undefined && e.columns.length === 0) {
-      out.push(error('NO_COLUMNS', `No columns exist for entity in Data Graph: ${e.slug}`, at, `entities[${i}].columns`));
+      out.push(error('NO_COLUMNS', GRAPH_ERRORS.noColumns(e.slug), at, `entities[${i}].columns`));
     }
   });
   graph.relationships.forEach((r, i) => {
@@ -24,10 +26,10 @@ export function checkGraph(graph: DataGraph, index: GraphIndex, out: Diagnostic[
     }
     firstIndex.set(`r:${r.slug}`, i);
     if (!index.entities.has(r.entity)) {
-      out.push(error('ENTITY_MISSING', `Entity missing from Data Graph: ${r.entity}`, at, `${attr}.entity`));
+      out.push(error('ENTITY_MISSING', GRAPH_ERRORS.entityMissing(r.entity), at, `${attr}.entity`));
     }
     if (r.parent !== null && !index.relationships.has(r.parent)) {
-      out.push(error('RELATIONSHIP_MISSING', `Entity relationship not in Data Graph for relationship: ${r.parent}`, at, `${attr}.parent`));
+      out.push(error('RELATIONSHIP_MISSING', GRAPH_ERRORS.relationshipMissing(r.parent), at, `${attr}.parent`));
     } else if (r.parent !== null && index.path(r.slug) === undefined) {
       out.push(error('RELATIONSHIP_CYCLE', `Relationship ${r.slug} is its own ancestor: relationships form a tree under the profile`, at, `${attr}.parent`));
     }
@@ -40,7 +42,9 @@ export function checkGraph(graph: DataGraph, index: GraphIndex, out: Diagnostic[
     if (r.join.type === 'profile') {
       const declared = r.join.via === 'trait' ? graph.profile.traits : graph.profile.identifiers;
       if (!declared.includes(r.join.profileColumn)) {
-        out.push(error('JOIN_INVALID', `Join key missing from Data Graph for relation: ${r.slug} (profile ${r.join.via} ${r.join.profileColumn} is not declared)`, at, `${attr}.join.profileColumn`));
+        const list = r.join.via === 'trait' ? 'traits' : 'identifiers';
+        const hint = `The profile declares no ${r.join.via} ${r.join.profileColumn}: add it to profile.${list}.${didYouMean(r.join.profileColumn, declared)}`;
+        out.push(error('JOIN_KEY_MISSING', GRAPH_ERRORS.joinKeyMissing(r.slug), at, `${attr}.join.profileColumn`, hint));
       }
     }
     const depth = index.depth(r.slug);

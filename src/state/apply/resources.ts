@@ -4,6 +4,7 @@ import { RESOURCE_KINDS, RESOURCE_SCHEMAS, type ResourceKind } from '../../model
 import type { Destination } from '../../model/destination.js';
 import type { EventEmitter } from '../../model/emitter.js';
 import { LinkedError } from '../../model/errors.js';
+import { formatPath, parseWithProblems } from '../../model/problems.js';
 import type { DataGraph } from '../../model/graph.js';
 import type { Warehouse } from '../../warehouse/types.js';
 import { canonicalJson, isoTimestamp, specHash } from '../canonical.js';
@@ -211,6 +212,13 @@ export function writeResource(tx: Warehouse, schema: string, kind: ResourceKind,
  */
 const PARSE_WITHOUT_COMPILING = { jitless: true } as const;
 
+/** Why a stored spec does not parse, attribute by attribute (read again only once it failed). */
+function specProblems(kind: ResourceKind, spec: string, e: unknown): string {
+  if (e instanceof SyntaxError) return `it is not JSON (${e.message})`;
+  const r = parseWithProblems(RESOURCE_SCHEMAS[kind], JSON.parse(spec));
+  return r.ok ? String(e) : r.problems.map((p) => `${formatPath(p.path) || 'spec'}: ${p.message}`).join('; ');
+}
+
 function toAppliedResource(r: ResourceRow): AppliedResource {
   if (!KIND_ORDER.has(r.kind)) {
     throw new LinkedError('STATE_INVALID', `The state holds a resource of unknown kind "${r.kind}" (key ${r.key}).`);
@@ -220,7 +228,7 @@ function toAppliedResource(r: ResourceRow): AppliedResource {
   try {
     parsed = RESOURCE_SCHEMAS[kind].parse(JSON.parse(r.spec), PARSE_WITHOUT_COMPILING);
   } catch (e) {
-    throw new LinkedError('STATE_INVALID', `The applied spec of ${kind}.${r.key} no longer matches the model (${(e as Error).message.split('\n')[0]}).`);
+    throw new LinkedError('STATE_INVALID', `The applied spec of ${kind}.${r.key} no longer matches the model: ${specProblems(kind, r.spec, e)}.`, { applyId: r.apply_id });
   }
   return {
     kind,
