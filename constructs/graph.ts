@@ -145,7 +145,8 @@ interface RelationshipSpec {
 export class Relationship<Slug extends string, Parent> {
   /** @internal */
   constructor(
-    private readonly graph: DataGraph,
+    /** The Data Graph that declares this relationship. */
+    readonly graph: DataGraph,
     private readonly spec: RelationshipSpec,
   ) {}
 

@@ -2,8 +2,14 @@ import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import {
   Audience,
+  AudienceTest,
+  ClassicAudience,
   Destination,
+  EventEmitter,
+  Trigger,
   all,
+  notPartOf,
+  partOf,
   col,
   event,
   prop,
@@ -63,7 +69,24 @@ describe('condition builder types', () => {
     trait('credit_score').gt(col('credit_limit'));
     // @ts-expect-error an event property filter compares with literals and traits only
     prop('amount').gt(b.cards.col('credit_limit'));
-    // Declared, never called: only its type matters.
+    // Declared, never called: only their types matter.
+    const wrongKinds = () => {
+      const audience = new Audience(b.stack, 'a', { where: trait('plan').exists() });
+      const vip = new ClassicAudience(b.stack, 'vip', { table: 'main.vip', profileIdColumn: 'user_id' });
+      const hook = Destination.webhook(b.stack, 'hook', { url: 'https://example.com' });
+      new EventEmitter(b.stack, 'ok', { audience, destination: hook, trigger: Trigger.audienceEntered() });
+      new EventEmitter(b.stack, 'by-key', { audience: 'a', destination: 'hook', trigger: Trigger.audienceEntered() });
+      new Audience(b.stack, 'both', { where: all(partOf(audience), notPartOf(vip)) });
+      // @ts-expect-error a destination is not an audience to be part of
+      partOf(hook);
+      // @ts-expect-error the audience and the destination swapped
+      new EventEmitter(b.stack, 'swapped', { audience: hook, destination: audience, trigger: Trigger.audienceEntered() });
+      // @ts-expect-error an emitter sends a linked audience's changes, not a classic audience's
+      new EventEmitter(b.stack, 'classic', { audience: vip, destination: hook, trigger: Trigger.audienceEntered() });
+      // @ts-expect-error an audience test tests an audience
+      new AudienceTest(b.stack, 'test', { audience: hook, expect: { members: [] } });
+    };
+    void wrongKinds;
     const plainSecret = () =>
       // @ts-expect-error secrets are references: a plain string does not type-check
       Destination.segment(b.stack, 's', { writeKey: 'plain' });

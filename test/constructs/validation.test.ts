@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   App,
   Audience,
+  AudienceTest,
   ClassicAudience,
   DataGraph,
   Destination,
@@ -53,13 +54,35 @@ describe('construct validation names the construct path', () => {
     expectProblem(msg, 'bank/graph', 'Duplicate relationship slug "accounts" in the Data Graph (at relationships[4].slug)');
   });
 
-  it('an unknown relationship in a condition (a handle from another graph)', () => {
+  it('a relationship handle of another stack\'s graph', () => {
     const b = bankStack();
     const other = new LinkedAudiencesStack(b.app, 'other', { warehouse: Warehouse.duckdb({ path: 'other.duckdb' }) });
     const otherGraph = new DataGraph(other, 'graph', { profile: { table: 'p', id: 'id', identifiers: ['id'] } });
     const loans = otherGraph.profile.relate('loans', otherGraph.entity('loan', { table: 'loans', primaryKey: 'id' }), { identifier: 'id', column: 'user_id' });
     new Audience(b.stack, 'borrowers', { where: loans.atLeast(1) });
-    expectProblem(synthError(b.app), 'bank/borrowers', 'Entity relationship not in Data Graph for relationship: loans (at condition.relationship)');
+    const msg = synthError(b.app);
+    expectProblem(msg, 'bank/borrowers', 'uses the relationship loans of other/graph, which another stack declares: a stack resolves the keys and slugs it uses among its own resources only. Declare it in stack bank as well');
+    expect(msg).not.toContain('Entity relationship not in Data Graph');
+  });
+
+  it('constructs of another stack, even where this stack has a namesake that the key would silently stand for', () => {
+    const prod = bankStack('prod');
+    const staging = new LinkedAudiencesStack(prod.app, 'staging', { warehouse: Warehouse.duckdb({ path: 'staging.duckdb' }) });
+    new DataGraph(staging, 'graph', { profile: { table: 'main.profiles', id: 'user_id', traits: ['plan'], identifiers: ['user_id'] } });
+    const prodPremium = new Audience(prod.stack, 'premium', { where: trait('plan').equals('premium') });
+    const prodHook = Destination.webhook(prod.stack, 'hook', { url: 'https://example.com/hook' });
+    new Audience(staging, 'premium', { where: trait('plan').equals('basic') });
+    Destination.webhook(staging, 'hook', { url: 'https://example.com/staging' });
+    new EventEmitter(staging, 'entered', { audience: prodPremium, destination: prodHook, trigger: Trigger.audienceEntered() });
+    new Audience(staging, 'premium-friends', { where: partOf(prodPremium) });
+    new AudienceTest(staging, 'premium-test', { audience: prodPremium, profiles: [{ user_id: 'u1', plan: 'premium' }], expect: { members: ['u1'] } });
+    const msg = synthError(prod.app);
+    const fix = 'which another stack declares: a stack resolves the keys and slugs it uses among its own resources only. Declare it in stack staging as well';
+    expectProblem(msg, 'staging/entered', `uses prod/premium, ${fix}`);
+    expectProblem(msg, 'staging/entered', `uses prod/hook, ${fix}`);
+    expectProblem(msg, 'staging/premium-friends', `uses prod/premium, ${fix}`);
+    expectProblem(msg, 'staging/premium-test', `uses prod/premium, ${fix}`);
+    expect(msg).not.toContain('[prod/');
   });
 
   it('a relationship used under an entity it is not a child of', () => {
