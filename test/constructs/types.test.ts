@@ -95,6 +95,30 @@ describe('condition builder types', () => {
   });
 });
 
+describe('names the Data Graph declares', () => {
+  it('are checked by the compiler where the graph is at hand', () => {
+    const b = bankStack();
+    expect(all(b.graph.trait('plan').equals('premium'), b.graph.trait('user_id').exists()).toModel()).toEqual(all(trait('plan').equals('premium'), trait('user_id').exists()).toModel());
+    expect(b.cards.columns('balance', 'card_id')).toEqual({ relationship: 'cards', columns: ['balance', 'card_id'] });
+    // Declared, never called: only their types matter.
+    const misspelt = () => {
+      // @ts-expect-error a trait the profile does not declare
+      b.graph.trait('plann');
+      // @ts-expect-error a profile relationship joins on a declared identifier (email is a trait here)
+      b.graph.profile.relate('loans', b.entities.account, { identifier: 'email', column: 'user_id' });
+      // @ts-expect-error nor on an undeclared trait
+      b.graph.profile.relate('loans', b.entities.account, { trait: 'emial', column: 'user_id' });
+      // @ts-expect-error enrichment names the entity's declared columns
+      b.cards.columns('balanse');
+      // @ts-expect-error so does an ancestor's column as an operand
+      b.cards.where(b.transactions.where(col('amount').gt(b.cards.col('credit_limt'))));
+    };
+    void misspelt;
+    // An entity that declares no columns may name any column of its table.
+    expect(b.offers.columns('anything')).toEqual({ relationship: 'offers', columns: ['anything'] });
+  });
+});
+
 /*
  * The props interfaces are written out to document each optional prop's default; these lines
  * keep them equal to the model's input shapes, both ways.
