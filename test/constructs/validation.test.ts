@@ -271,7 +271,7 @@ describe('construct validation names the construct path', () => {
     // cdktn stops at the first invalid stack; check each on its own.
     expect(empty.node.validate()).toEqual(['A LinkedAudiencesStack needs one DataGraph']);
     expect(noEvents.node.findChild('logins').node.validate()).toEqual([
-      'The Data Graph declares no events source, so the event condition on "Login" cannot be computed (at condition)',
+      'The Data Graph declares no events source, so the event condition on "Login" cannot be computed (at condition) Declare the events table in the Data Graph: events: { table, profileKey, name, timestamp, properties }.',
     ]);
     expect(msg).toContain('[empty] A LinkedAudiencesStack needs one DataGraph');
   });

@@ -3,6 +3,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { DataGraph } from '../graph.js';
 import type { GraphIndex } from '../../model/graph-index.js';
 import { error } from './context.js';
+import { didYouMean } from '../suggest.js';
 
 /** The Data Graph on its own: unique slugs, known entities and parents, joins, depth. */
 export function checkGraph(graph: DataGraph, index: GraphIndex, out: Diagnostic[]): void {
@@ -24,7 +25,7 @@ export function checkGraph(graph: DataGraph, index: GraphIndex, out: Diagnostic[
     }
     firstIndex.set(`r:${r.slug}`, i);
     if (!index.entities.has(r.entity)) {
-      out.push(error('ENTITY_MISSING', `Entity missing from Data Graph: ${r.entity}`, at, `${attr}.entity`));
+      out.push(error('ENTITY_MISSING', `Entity missing from Data Graph: ${r.entity}`, at, `${attr}.entity`, `Declare it among the graph's entities (graph.entity('${r.entity}', { table, primaryKey })).`));
     }
     if (r.parent !== null && !index.relationships.has(r.parent)) {
       out.push(error('RELATIONSHIP_MISSING', `Entity relationship not in Data Graph for relationship: ${r.parent}`, at, `${attr}.parent`));
@@ -40,7 +41,8 @@ export function checkGraph(graph: DataGraph, index: GraphIndex, out: Diagnostic[
     if (r.join.type === 'profile') {
       const declared = r.join.via === 'trait' ? graph.profile.traits : graph.profile.identifiers;
       if (!declared.includes(r.join.profileColumn)) {
-        out.push(error('JOIN_INVALID', `Join key missing from Data Graph for relation: ${r.slug} (profile ${r.join.via} ${r.join.profileColumn} is not declared)`, at, `${attr}.join.profileColumn`));
+        const hint = didYouMean(r.join.profileColumn, declared).trim() || `Declare it in the profile's ${r.join.via === 'trait' ? 'traits' : 'identifiers'}.`;
+        out.push(error('JOIN_INVALID', `Join key missing from Data Graph for relation: ${r.slug} (profile ${r.join.via} ${r.join.profileColumn} is not declared)`, at, `${attr}.join.profileColumn`, hint));
       }
     }
     const depth = index.depth(r.slug);
