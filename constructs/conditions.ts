@@ -299,6 +299,10 @@ abstract class Counted<S, Self> extends Condition<S> {
 /** A relationship as conditions see it: its slug and the Data Graph that declares it (the graph's handles implement this). */
 export interface RelationshipLike {
   readonly slug: string;
+  /**
+   * The Data Graph construct that declares it, for the stack to refuse another stack's.
+   * @default - unknown: not checked
+   */
   readonly graph?: object;
 }
 

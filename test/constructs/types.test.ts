@@ -1,3 +1,6 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import {
@@ -148,5 +151,31 @@ describe('props follow the model', () => {
     expectTypeOf<z.input<typeof CustomerIoSettings>>().toExtend<Settings<CustomerIoProps>>();
     expectTypeOf<Settings<SegmentProps>>().toExtend<z.input<typeof SegmentSettings>>();
     expectTypeOf<z.input<typeof SegmentSettings>>().toExtend<Settings<SegmentProps>>();
+  });
+});
+
+/*
+ * aws-cdk's convention: every prop says what it is, and an optional one what it defaults to
+ * (`@default`), so an editor's hover answers both.
+ */
+describe('props documentation', () => {
+  it('every prop of an exported props interface has a doc comment, and every optional one a @default', () => {
+    const dir = join(import.meta.dirname, '..', '..', 'constructs');
+    const missing: string[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const source = ts.createSourceFile(file, readFileSync(join(dir, file), 'utf8'), ts.ScriptTarget.Latest, true);
+      for (const node of source.statements) {
+        if (!ts.isInterfaceDeclaration(node) || !/(Props|Expectation)$/.test(node.name.text)) continue;
+        if (!node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
+        for (const member of node.members) {
+          if (!ts.isPropertySignature(member)) continue;
+          const name = `${file}: ${node.name.text}.${member.name.getText(source)}`;
+          const docs = ts.getJSDocCommentsAndTags(member);
+          if (docs.length === 0) missing.push(`${name}: no doc comment`);
+          else if (member.questionToken && !ts.getJSDocTags(member).some((t) => t.tagName.text === 'default')) missing.push(`${name}: optional without @default`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });
