@@ -48,7 +48,7 @@ export function analyzeStack(stack: IConstruct, warehouseInput: z.input<typeof W
     if (r.ok) models.set(member, r.value);
     else {
       schemaErrors = true;
-      r.problems.forEach((p) => problems.add(member, `${formatPath(p.path)}: ${p.message}`));
+      r.problems.forEach((p) => problems.add(member, `${formatPath(p.path)}: ${p.message}${formatPath(p.path) === 'key' ? keyFromIdHint(member) : ''}`));
     }
   }
   const graphs = members.filter((m) => m.kind === 'data_graph');
@@ -61,6 +61,22 @@ export function analyzeStack(stack: IConstruct, warehouseInput: z.input<typeof W
   const desired = desiredOf(stack.node.id, warehouse.value, members, models);
   reportStaticChecks(stack, members, checkDesired(desired), problems);
   return { desired, models, problems: problems.byConstruct };
+}
+
+/**
+ * The fix for a key that is not a slug because it came from the construct id: aws-cdk ids are
+ * often PascalCase (`OverdueCards`), which no key may be.
+ */
+function keyFromIdHint(member: StackMember): string {
+  if (member.key !== member.node.id) return '';
+  const slug = member.node.id
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[^a-z]+|-+$/g, '')
+    .slice(0, 63);
+  const key = Slug.safeParse(slug).success ? `key: '${slug}'` : 'a key';
+  return `. The key defaults to the construct id "${member.node.id}": pass ${key}, or make the id a slug`;
 }
 
 /**

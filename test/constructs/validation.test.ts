@@ -315,6 +315,30 @@ describe('construct validation names the construct path', () => {
   });
 });
 
+describe('mistakes a newcomer makes, each refused at synth with its fix', () => {
+  it('a construct id in aws-cdk style (PascalCase) as the key', () => {
+    const b = bankStack();
+    new Audience(b.stack, 'OverdueCards', { where: trait('plan').exists() });
+    new Audience(b.stack, 'Cards', { key: 'cards', where: trait('plan').exists() });
+    new Audience(b.stack, '2024 Savers', { where: trait('plan').exists() });
+    const msg = synthError(b.app);
+    expectProblem(msg, 'bank/OverdueCards', 'key: must be lowercase letters, digits, "-" or "_", starting with a letter (max 63). The key defaults to the construct id "OverdueCards": pass key: \'overdue-cards\', or make the id a slug');
+    expect(msg).toContain('[bank/2024 Savers] key: must be lowercase letters, digits, "-" or "_", starting with a letter (max 63). The key defaults to the construct id "2024 Savers": pass key: \'savers\', or make the id a slug');
+    expect(msg).not.toContain('[bank/Cards]');
+  });
+
+  it('a webhook URL without its scheme', () => {
+    const b = bankStack();
+    Destination.webhook(b.stack, 'local', { url: 'localhost:8787/in' });
+    Destination.webhook(b.stack, 'ftp', { url: 'ftp://files.example.test/in' });
+    Destination.webhook(b.stack, 'plain', { url: 'http://localhost:8787/in' });
+    const msg = synthError(b.app);
+    expectProblem(msg, 'bank/local', 'settings.url: the URL\'s scheme is "localhost:": events are sent over HTTP, so write it with http:// or https://');
+    expectProblem(msg, 'bank/ftp', 'settings.url: the URL\'s scheme is "ftp:"');
+    expect(msg).not.toContain('[bank/plain]');
+  });
+});
+
 describe('credentials as plain text are refused at synth', () => {
   it('a literal Authorization header, a token header and credentials in the URL, each naming the fix', () => {
     const b = bankStack();
