@@ -1,8 +1,9 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Construct } from './cdktn.js';
-import type { KeyRef, RelationshipPath } from './emitter.js';
+import { keyOf, type AudienceRef, type RelationshipPath } from './emitter.js';
 import { LinkedAudiencesStack } from './stack.js';
+import { foreignReferences } from './validation.js';
 import { AudienceTestSpec, type FixtureRow, type FixtureType, type SourceLocation } from '../src/model/audience-test.js';
 import { formatPath, parseWithProblems } from '../src/model/problems.js';
 
@@ -46,7 +47,7 @@ export interface AudienceTestProps {
    */
   readonly name?: string;
   /** The audience under test: an Audience construct, or its key. */
-  readonly audience: KeyRef;
+  readonly audience: AudienceRef;
   /**
    * The reference time: relative windows ("within the last 30 days") count from it. Set it
    * whenever the audience uses one, or the test depends on the day it runs.
@@ -120,7 +121,7 @@ export class AudienceTest extends Construct {
     const now = p.now instanceof Date ? p.now.toISOString() : p.now;
     return {
       name: this.name,
-      audience: typeof p.audience === 'string' ? p.audience : p.audience.key,
+      audience: keyOf(p.audience),
       now,
       fixtures: {
         profiles: p.profiles,
@@ -143,7 +144,8 @@ export class AudienceTest extends Construct {
   private problems(): string[] {
     const parsed = parseWithProblems(AudienceTestSpec, this.toSpec());
     const out = parsed.ok ? [] : parsed.problems.map((p) => `${formatPath(p.path)}: ${p.message}`);
-    const audience = typeof this.props.audience === 'string' ? this.props.audience : this.props.audience.key;
+    out.push(...foreignReferences(this.stack, typeof this.props.audience === 'string' ? [] : [this.props.audience]));
+    const audience = keyOf(this.props.audience);
     const audiences = this.stack.resources.filter((r) => r.kind === 'audience').map((r) => r.key);
     if (!audiences.includes(audience)) out.push(`audience: no audience "${audience}" in the stack; audiences: ${audiences.join(', ') || '(none)'}`);
     const twins = this.stack.tests.filter((t) => t.name === this.name);

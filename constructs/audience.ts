@@ -52,6 +52,12 @@ export class Audience extends LinkedResource<'audience'> {
     this.resource = this.createL1(l1.audience.Audience);
   }
 
+  override references(): readonly object[] {
+    const refs: object[] = [];
+    this.props.where.toModel({ relationship: null, refer: (target) => refs.push(target) });
+    return refs;
+  }
+
   toModel(): Record<string, unknown> {
     return {
       key: this.key,

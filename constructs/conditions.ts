@@ -34,6 +34,11 @@ export interface ProfileScope {
 /** Where a condition is built: the relationship whose rows it filters (null: the profile). */
 export interface BuildContext {
   readonly relationship: string | null;
+  /**
+   * Told of each audience and relationship the condition names by key or slug, so that its stack
+   * can refuse one declared in another stack.
+   */
+  readonly refer?: (target: AudienceLike | RelationshipLike) => void;
 }
 
 type Node = ConditionModel | EntityPredicate;
@@ -291,9 +296,14 @@ abstract class Counted<S, Self> extends Condition<S> {
 
 // ---- entity conditions -----------------------------------------------------------------------
 
-/** A relationship as conditions see it: its slug (the graph's handles implement this). */
+/** A relationship as conditions see it: its slug and the Data Graph that declares it (the graph's handles implement this). */
 export interface RelationshipLike {
   readonly slug: string;
+  /**
+   * The Data Graph construct that declares it, for the stack to refuse another stack's.
+   * @default - unknown: not checked
+   */
+  readonly graph?: object;
 }
 
 /** Related rows matching filters, counted: `cards.where(col('balance').gt(1000)).atLeast(1)`. */
@@ -304,8 +314,9 @@ export class EntityCondition<Parent> extends Counted<Parent, EntityCondition<Par
     private readonly filters: readonly Condition<unknown>[],
     count: Count = { op: 'at_least', value: 1 },
   ) {
-    super(() => {
-      const inner: BuildContext = { relationship: relationship.slug };
+    super((ctx) => {
+      ctx.refer?.(relationship);
+      const inner: BuildContext = { ...ctx, relationship: relationship.slug };
       const where = filters.length === 0 ? undefined : filters.length === 1 ? filters[0].toModel(inner) : { kind: 'and', conditions: filters.map((f) => f.toModel(inner)) };
       return (where === undefined
         ? { kind: 'entity', relationship: relationship.slug, count }
@@ -357,15 +368,18 @@ export const event = (name: string) => new EventCondition({ name, where: [], cou
 
 // ---- audience membership ---------------------------------------------------------------------
 
-/** An Audience or a ClassicAudience construct (or anything with its key and kind). */
+/** An Audience or a ClassicAudience construct (or anything with the key and kind of one). */
 export interface AudienceLike {
   readonly key: string;
-  readonly kind: ResourceKind;
+  readonly kind: Extract<ResourceKind, 'audience' | 'classic_audience'>;
 }
 
 function membership(target: AudienceLike, negate: boolean): Condition<ProfileScope> {
   const source = target.kind === 'classic_audience' ? 'classic' : 'linked';
-  return new Condition<ProfileScope>(() => ({ kind: 'audience', audience: target.key, source, negate }));
+  return new Condition<ProfileScope>((ctx) => {
+    ctx.refer?.(target);
+    return { kind: 'audience', audience: target.key, source, negate };
+  });
 }
 
 /** Member of a linked or classic audience. */

@@ -62,13 +62,16 @@ export interface WebhookProps extends DestinationCommonProps {
 }
 
 export interface BrazeProps extends DestinationCommonProps {
+  /** The REST API key, by reference: `secret('BRAZE_API_KEY')`. */
   readonly apiKey: SecretRef;
+  /** The app identifier sent as each event's `app_id`. */
   readonly appId: string;
   /** The REST endpoint of the Braze instance, e.g. `https://rest.iad-01.braze.com`. */
   readonly endpoint: string;
 }
 
 export interface IterableProps extends DestinationCommonProps {
+  /** The server-side API key, by reference: `secret('ITERABLE_API_KEY')`. */
   readonly apiKey: SecretRef;
   /**
    * The Iterable data center.
@@ -83,7 +86,9 @@ export interface IterableProps extends DestinationCommonProps {
 }
 
 export interface CustomerIoProps extends DestinationCommonProps {
+  /** The Track API site id (the user of its Basic authentication). */
   readonly siteId: string;
+  /** The Track API key, by reference: `secret('CUSTOMERIO_API_KEY')`. */
   readonly apiKey: SecretRef;
   /**
    * The Customer.io account region.
@@ -98,6 +103,7 @@ export interface CustomerIoProps extends DestinationCommonProps {
 }
 
 export interface SegmentProps extends DestinationCommonProps {
+  /** The write key of the Segment source, by reference: `secret('SEGMENT_WRITE_KEY')`. */
   readonly writeKey: SecretRef;
   /**
    * The region of the source's workspace.
@@ -121,6 +127,7 @@ export interface WarehouseDestinationProps extends DestinationCommonProps {
 }
 
 export interface DestinationProps extends DestinationCommonProps {
+  /** The destination type: `webhook`, `braze`, `iterable`, `customerio`, `segment` or `warehouse`. */
   readonly type: DestinationType;
   /** The destination type's settings (see the static factories for their shapes). */
   readonly settings: Record<string, unknown>;

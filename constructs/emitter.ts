@@ -31,9 +31,12 @@ export const Trigger = {
   entityRemoved: (relationship: RelationshipPath): TriggerSpec => ({ trigger: 'entity_removed', entityPath: relationship.path }),
 };
 
-/** An Audience construct, or an audience key declared elsewhere in the stack. */
-export type KeyRef = { readonly key: string } | string;
-const keyOf = (ref: KeyRef) => (typeof ref === 'string' ? ref : ref.key);
+/** An Audience construct, or the key of an audience declared elsewhere in the same stack. */
+export type AudienceRef = { readonly key: string; readonly kind: 'audience' } | string;
+/** A Destination construct, or the key of a destination declared elsewhere in the same stack. */
+export type DestinationRef = { readonly key: string; readonly kind: 'destination' } | string;
+/** The key a reference names. */
+export const keyOf = (ref: AudienceRef | DestinationRef) => (typeof ref === 'string' ? ref : ref.key);
 
 export interface EnrichmentProps {
   /**
@@ -71,8 +74,10 @@ export interface EventEmitterProps {
    * @default - the construct id
    */
   readonly key?: string;
-  readonly audience: KeyRef;
-  readonly destination: KeyRef;
+  /** The audience whose changes are sent: an `Audience` (not a `ClassicAudience`), or its key. */
+  readonly audience: AudienceRef;
+  /** Where the events go: a `Destination`, or its key. */
+  readonly destination: DestinationRef;
   /** `Trigger.audienceEntered()`, `Trigger.entityAdded(cards)`... */
   readonly trigger: TriggerSpec;
   /**
@@ -119,6 +124,10 @@ export class EventEmitter extends LinkedResource<'event_emitter'> {
   ) {
     super(scope, id, 'event_emitter', props.key ?? id);
     this.resource = this.createL1(l1.eventEmitter.EventEmitter);
+  }
+
+  override references(): readonly object[] {
+    return [this.props.audience, this.props.destination].filter((ref) => typeof ref !== 'string');
   }
 
   toModel(): Record<string, unknown> {

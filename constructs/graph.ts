@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Construct } from './cdktn.js';
-import { ColumnRef, EntityCondition, JunctionField, type Condition, type ProfileScope } from './conditions.js';
+import { ColumnRef, EntityCondition, JunctionField, TraitField, type Condition, type ProfileScope } from './conditions.js';
 import { l1 } from './l1.js';
 import { LinkedResource } from './resource.js';
 import type { EnrichedEntity } from './emitter.js';
@@ -9,31 +9,35 @@ import type { EventsSource, RelationshipJoin } from '../src/model/graph.js';
 /** Default display name from a slug: `credit_card` -> `Credit Card`. */
 const titleOf = (slug: string) => slug.replace(/[-_]+/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase());
 
-export interface ProfileProps {
+/**
+ * The profile table. Its type parameters are the column names as written in the props (inferred:
+ * never spelt out), so that `graph.trait(...)` and profile relationships are checked by the compiler.
+ */
+export interface ProfileProps<Trait extends string = string, Identifier extends string = string, Id extends string = string> {
   /** `table`, `schema.table` or `database.schema.table`. */
   readonly table: string;
   /** The profile id column: the userId of every event sent. */
-  readonly id: string;
+  readonly id: Id;
   /**
    * Columns usable in trait conditions and enrichment.
    * @default []
    */
-  readonly traits?: string[];
+  readonly traits?: Trait[];
   /**
    * External identifier columns (email, user_id, phone...) that relationships may join on.
    * @default []
    */
-  readonly identifiers?: string[];
+  readonly identifiers?: Identifier[];
 }
 
-export interface DataGraphProps {
+export interface DataGraphProps<Trait extends string = string, Identifier extends string = string, Id extends string = string> {
   /**
    * The resource key.
    * @default 'graph'
    */
   readonly key?: string;
   /** The profile table: its id column, the traits conditions may use, the identifiers relationships may join on. */
-  readonly profile: ProfileProps;
+  readonly profile: ProfileProps<Trait, Identifier, Id>;
   /**
    * The events table, for "performed event" conditions.
    * @default - no events: event conditions are refused
@@ -66,10 +70,11 @@ export interface DataGraphProps {
   readonly preventDestroy?: boolean;
 }
 
-export interface EntityProps {
+export interface EntityProps<Column extends string = string, Key extends string = string> {
   /** `table`, `schema.table` or `database.schema.table`. */
   readonly table: string;
-  readonly primaryKey: string;
+  /** The column that identifies a row: the entity id of entity triggers and matches. */
+  readonly primaryKey: Key;
   /**
    * Display name.
    * @default - from the slug: `credit_card` -> `Credit Card`
@@ -79,20 +84,23 @@ export interface EntityProps {
    * Columns exposed to conditions and enrichment (the primary key always is).
    * @default - every column of the table
    */
-  readonly columns?: string[];
+  readonly columns?: Column[];
 }
 
-/** An entity of the graph, by slug. */
-export class EntityRef {
+/** An entity of the graph, by slug; `Column` is what `rel.col(...)` and `rel.columns(...)` may name. */
+export class EntityRef<Column extends string = string> {
+  /** Phantom: the entity's columns as declared (any name when it declares none). */
+  declare readonly __columns?: Column;
+
   constructor(
     readonly slug: string,
     readonly props: EntityProps,
   ) {}
 }
 
-/** How a profile relationship joins: a profile trait or identifier equals an entity column. */
-export type ProfileJoinProps = RelationshipNameProps &
-  ({ readonly identifier: string; readonly column: string } | { readonly trait: string; readonly column: string });
+/** How a profile relationship joins: a declared profile identifier or trait equals an entity column. */
+export type ProfileJoinProps<Trait extends string = string, Identifier extends string = string> = RelationshipNameProps &
+  ({ readonly identifier: Identifier; readonly column: string } | { readonly trait: Trait; readonly column: string });
 
 export interface RelationshipNameProps {
   /**
@@ -142,10 +150,11 @@ interface RelationshipSpec {
  * trigger paths built from it are checked by the compiler: `cards.where(...)` is a condition on
  * the `accounts` level, usable only inside `accounts.where(...)`.
  */
-export class Relationship<Slug extends string, Parent> {
+export class Relationship<Slug extends string, Parent, Column extends string = string> {
   /** @internal */
   constructor(
-    private readonly graph: DataGraph,
+    /** The Data Graph that declares this relationship. */
+    readonly graph: DataGraph,
     private readonly spec: RelationshipSpec,
   ) {}
 
@@ -161,8 +170,8 @@ export class Relationship<Slug extends string, Parent> {
   }
 
   /** A child one-to-many relationship: `accounts.relate('cards', card, { on: ['account_id', 'account_id'] })`. */
-  relate<const S extends string>(slug: S, entity: EntityRef, props: EntityJoinProps): Relationship<S, Slug> {
-    return this.graph._addRelationship<S, Slug>({
+  relate<const S extends string, C extends string>(slug: S, entity: EntityRef<C>, props: EntityJoinProps): Relationship<S, Slug, C> {
+    return this.graph._addRelationship<S, Slug, C>({
       slug,
       name: props.name ?? titleOf(slug),
       entity,
@@ -172,8 +181,8 @@ export class Relationship<Slug extends string, Parent> {
   }
 
   /** A child many-to-many relationship through a junction table. */
-  relateThrough<const S extends string>(slug: S, entity: EntityRef, props: JunctionJoinProps): JunctionRelationship<S, Slug> {
-    return this.graph._addJunctionRelationship<S, Slug>({
+  relateThrough<const S extends string, C extends string>(slug: S, entity: EntityRef<C>, props: JunctionJoinProps): JunctionRelationship<S, Slug, C> {
+    return this.graph._addJunctionRelationship<S, Slug, C>({
       slug,
       name: props.name ?? titleOf(slug),
       entity,
@@ -211,12 +220,12 @@ export class Relationship<Slug extends string, Parent> {
   }
 
   /** This relationship's column as an operand, for comparisons from a descendant's filter. */
-  col(column: string): ColumnRef {
+  col(column: Column): ColumnRef {
     return new ColumnRef(this.spec.slug, column);
   }
 
   /** Entity columns to add to events (an emitter's `enrich.entities`). */
-  columns(...columns: string[]): EnrichedEntity {
+  columns(...columns: Column[]): EnrichedEntity {
     return { relationship: this.spec.slug, columns };
   }
 }
@@ -225,7 +234,7 @@ export class Relationship<Slug extends string, Parent> {
  * A many-to-many relationship: besides the entity's columns, its conditions may filter the
  * junction row that links each entity row to the parent: `products.where(products.junction('quantity').gte(10))`.
  */
-export class JunctionRelationship<Slug extends string, Parent> extends Relationship<Slug, Parent> {
+export class JunctionRelationship<Slug extends string, Parent, Column extends string = string> extends Relationship<Slug, Parent, Column> {
   /** A column of the junction row, for conditions inside this relationship's `where(...)`. */
   junction(column: string): JunctionField<Slug> {
     return new JunctionField<Slug>(column);
@@ -241,15 +250,15 @@ export class JunctionRelationship<Slug extends string, Parent> extends Relations
 }
 
 /** The profile: the root of the graph's relationships. */
-export class ProfileRef {
+export class ProfileRef<Trait extends string = string, Identifier extends string = string> {
   /** @internal */
   constructor(private readonly graph: DataGraph) {}
 
   /** A relationship of the profile: a profile identifier or trait equals an entity column. */
-  relate<const S extends string>(slug: S, entity: EntityRef, props: ProfileJoinProps): Relationship<S, ProfileScope> {
+  relate<const S extends string, C extends string>(slug: S, entity: EntityRef<C>, props: ProfileJoinProps<Trait, Identifier>): Relationship<S, ProfileScope, C> {
     const via = 'identifier' in props ? 'identifier' : 'trait';
     const profileColumn = 'identifier' in props ? props.identifier : props.trait;
-    return this.graph._addRelationship<S, ProfileScope>({
+    return this.graph._addRelationship<S, ProfileScope, C>({
       slug,
       name: props.name ?? titleOf(slug),
       entity,
@@ -263,8 +272,8 @@ export class ProfileRef {
  * The Data Graph: the profile table, the events source, entities and the relationships between
  * them. One per stack.
  */
-export class DataGraph extends LinkedResource<'data_graph'> {
-  readonly profile: ProfileRef;
+export class DataGraph<Trait extends string = string, Identifier extends string = string, Id extends string = string> extends LinkedResource<'data_graph'> {
+  readonly profile: ProfileRef<Trait, Identifier>;
   readonly resource: l1.dataGraph.DataGraph;
   private readonly entities: EntityRef[] = [];
   private readonly relationships: RelationshipSpec[] = [];
@@ -272,30 +281,38 @@ export class DataGraph extends LinkedResource<'data_graph'> {
   constructor(
     scope: Construct,
     id: string,
-    private readonly props: DataGraphProps,
+    private readonly props: DataGraphProps<Trait, Identifier, Id>,
   ) {
     super(scope, id, 'data_graph', props.key ?? 'graph');
-    this.profile = new ProfileRef(this);
+    this.profile = new ProfileRef<Trait, Identifier>(this);
     this.resource = this.createL1(l1.dataGraph.DataGraph);
   }
 
+  /**
+   * A profile column for conditions, as `trait(name)` makes it, but checked by the compiler
+   * against the graph's `profile.traits`, `identifiers` and `id`: `graph.trait('plan').equals('premium')`.
+   */
+  trait(name: Trait | Identifier | Id): TraitField {
+    return new TraitField(name);
+  }
+
   /** Declares an entity (a warehouse table with a primary key). */
-  entity(slug: string, props: EntityProps): EntityRef {
-    const ref = new EntityRef(slug, props);
+  entity<C extends string = string, K extends string = string>(slug: string, props: EntityProps<C, K>): EntityRef<C | K> {
+    const ref = new EntityRef<C | K>(slug, props);
     this.entities.push(ref);
     return ref;
   }
 
   /** @internal */
-  _addRelationship<S extends string, P>(spec: RelationshipSpec): Relationship<S, P> {
+  _addRelationship<S extends string, P, C extends string>(spec: RelationshipSpec): Relationship<S, P, C> {
     this.relationships.push(spec);
-    return new Relationship<S, P>(this, spec);
+    return new Relationship<S, P, C>(this, spec);
   }
 
   /** @internal */
-  _addJunctionRelationship<S extends string, P>(spec: RelationshipSpec): JunctionRelationship<S, P> {
+  _addJunctionRelationship<S extends string, P, C extends string>(spec: RelationshipSpec): JunctionRelationship<S, P, C> {
     this.relationships.push(spec);
-    return new JunctionRelationship<S, P>(this, spec);
+    return new JunctionRelationship<S, P, C>(this, spec);
   }
 
   toModel(): Record<string, unknown> {

@@ -71,4 +71,13 @@ export {
   type FixtureRow,
   type FixtureType,
 } from './audience-test.js';
-export { EventEmitter, Trigger, type EventEmitterProps, type EnrichmentProps, type EnrichedEntity, type TriggerSpec } from './emitter.js';
+export {
+  EventEmitter,
+  Trigger,
+  type EventEmitterProps,
+  type EnrichmentProps,
+  type EnrichedEntity,
+  type TriggerSpec,
+  type AudienceRef,
+  type DestinationRef,
+} from './emitter.js';

@@ -15,6 +15,8 @@ export interface StackMember extends IConstruct {
   readonly resource: TerraformResource;
   /** The resource as the model's input shape (zod input), validated by the stack. */
   toModel(): Record<string, unknown>;
+  /** What the resource names by key or slug, as the constructs that declare it (an audience, the Data Graph of a relationship). */
+  references(): readonly object[];
 }
 
 /** What a stack needs of a test declared in it (AudienceTest is the implementation). */

@@ -58,6 +58,14 @@ export abstract class LinkedResource<K extends ResourceKind = ResourceKind> exte
   /** The resource as the model's input shape (zod input): validated and encoded at synth. */
   abstract toModel(): Record<string, unknown>;
 
+  /**
+   * The constructs this resource names by key or slug (the audiences of its conditions, an
+   * emitter's destination...): its stack refuses one declared in another stack.
+   */
+  references(): readonly object[] {
+    return [];
+  }
+
   /** `audience.overdue-cards`: how diagnostics and the plan name this resource. */
   get address(): string {
     return resourceAddress(this.kind, this.key);

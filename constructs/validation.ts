@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { IConstruct } from './cdktn.js';
+import { Construct, type IConstruct } from './cdktn.js';
 import type { StackMember } from './member.js';
 import { checkDesired } from '../src/model/checks.js';
 import { Slug } from '../src/model/common.js';
@@ -40,11 +40,15 @@ export function analyzeStack(stack: IConstruct, warehouseInput: z.input<typeof W
   const models = new Map<StackMember, Record<string, unknown>>();
   let schemaErrors = !warehouse.ok;
   for (const member of members) {
+    const foreign = foreignReferences(stack, member.references());
+    foreign.forEach((p) => problems.add(member, p));
+    // The checks across resources would resolve such a key among this stack's resources.
+    if (foreign.length > 0) schemaErrors = true;
     const r = parseWithProblems(RESOURCE_SCHEMAS[member.kind], member.toModel());
     if (r.ok) models.set(member, r.value);
     else {
       schemaErrors = true;
-      r.problems.forEach((p) => problems.add(member, `${formatPath(p.path)}: ${p.message}`));
+      r.problems.forEach((p) => problems.add(member, `${formatPath(p.path)}: ${p.message}${formatPath(p.path) === 'key' ? keyFromIdHint(member) : ''}`));
     }
   }
   const graphs = members.filter((m) => m.kind === 'data_graph');
@@ -57,6 +61,48 @@ export function analyzeStack(stack: IConstruct, warehouseInput: z.input<typeof W
   const desired = desiredOf(stack.node.id, warehouse.value, members, models);
   reportStaticChecks(stack, members, checkDesired(desired), problems);
   return { desired, models, problems: problems.byConstruct };
+}
+
+/**
+ * The fix for a key that is not a slug because it came from the construct id: aws-cdk ids are
+ * often PascalCase (`OverdueCards`), which no key may be.
+ */
+function keyFromIdHint(member: StackMember): string {
+  if (member.key !== member.node.id) return '';
+  const slug = member.node.id
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[^a-z]+|-+$/g, '')
+    .slice(0, 63);
+  const key = Slug.safeParse(slug).success ? `key: '${slug}'` : 'a key';
+  return `. The key defaults to the construct id "${member.node.id}": pass ${key}, or make the id a slug`;
+}
+
+/**
+ * A problem for each construct of `refs` declared outside `stack`. The model names resources by
+ * key and relationships by slug, resolved among the stack's own, so another stack's audience
+ * would stand for this stack's namesake (or for nothing) without a word.
+ */
+export function foreignReferences(stack: IConstruct, refs: readonly object[]): string[] {
+  const foreign = new Set<string>();
+  for (const ref of refs) {
+    const [what, declaredBy] = declaration(ref);
+    if (declaredBy && !declaredBy.node.scopes.includes(stack)) foreign.add(what);
+  }
+  return [...foreign].map(
+    (what) =>
+      `uses ${what}, which another stack declares: a stack resolves the keys and slugs it uses among its own resources only. ` +
+      `Declare it in stack ${stack.node.id} as well (a function that builds one stack's resources can build each stack's) and use that one`,
+  );
+}
+
+/** How a problem names a reference, and the construct that declares it (none for a plain key). */
+function declaration(ref: object): [string, IConstruct | undefined] {
+  if (Construct.isConstruct(ref)) return [ref.node.path, ref];
+  const graph = (ref as { graph?: unknown }).graph;
+  if (Construct.isConstruct(graph)) return [`the relationship ${(ref as { slug?: string }).slug} of ${graph.node.path}`, graph];
+  return ['', undefined];
 }
 
 function desiredOf(stack: string, warehouse: WarehouseConfig, members: readonly StackMember[], models: Map<StackMember, Record<string, unknown>>): Desired {

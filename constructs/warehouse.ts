@@ -17,11 +17,13 @@ export interface DuckDbProps {
 export interface SnowflakeProps {
   /** The account identifier, e.g. `myorg-myaccount`. */
   readonly account: string;
+  /** The user the service logs in as. */
   readonly username: string;
   /** The database audiences are computed in and state is kept in. */
   readonly database: string;
   /** The virtual warehouse that runs the queries. */
   readonly warehouse: string;
+  /** The role of the session: `USAGE` on the database and schemas, `SELECT` on the graph's tables, and the state schema's (see docs/warehouses.md). */
   readonly role: string;
   /**
    * The default schema of unqualified table names.

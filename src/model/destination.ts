@@ -4,12 +4,19 @@ import { SecretRef, Slug } from './common.js';
 /** Query parameters that carry a credential: a URL holding one would store the secret in clear. */
 const CREDENTIAL_QUERY = /^(api[-_]?key|apikey|key|token|access[-_]?token|auth|authorization|secret|client[-_]?secret|password|passwd|pwd|signature|sig|write[-_]?key)$/i;
 
-/** A URL without a credential in it: no `user:password@`, no `?api_key=` (secrets go in `secret()` headers). */
+/**
+ * An http(s) URL without a credential in it: no `user:password@`, no `?api_key=` (secrets go in
+ * `secret()` headers). Any other scheme parses as a URL (`localhost:8787/in` is the scheme
+ * `localhost:`) but no request can be sent to it.
+ */
 const Url = z
   .string()
   .url()
   .superRefine((value, ctx) => {
     const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: `the URL's scheme is "${url.protocol}": events are sent over HTTP, so write it with http:// or https://` });
+    }
     if (url.username || url.password) {
       ctx.addIssue({
         code: 'custom',

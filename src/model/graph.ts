@@ -25,6 +25,7 @@ export const EventsSource = z
     profileKey: ColumnName,
     /** Column holding the event name, e.g. "Payment Made". */
     name: ColumnName,
+    /** Column holding when the event happened: a TIMESTAMP or DATE column. */
     timestamp: ColumnName,
     /** JSON column with the event properties. */
     properties: ColumnName,

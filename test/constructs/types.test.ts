@@ -1,9 +1,18 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import {
   Audience,
+  AudienceTest,
+  ClassicAudience,
   Destination,
+  EventEmitter,
+  Trigger,
   all,
+  notPartOf,
+  partOf,
   col,
   event,
   prop,
@@ -63,12 +72,53 @@ describe('condition builder types', () => {
     trait('credit_score').gt(col('credit_limit'));
     // @ts-expect-error an event property filter compares with literals and traits only
     prop('amount').gt(b.cards.col('credit_limit'));
-    // Declared, never called: only its type matters.
+    // Declared, never called: only their types matter.
+    const wrongKinds = () => {
+      const audience = new Audience(b.stack, 'a', { where: trait('plan').exists() });
+      const vip = new ClassicAudience(b.stack, 'vip', { table: 'main.vip', profileIdColumn: 'user_id' });
+      const hook = Destination.webhook(b.stack, 'hook', { url: 'https://example.com' });
+      new EventEmitter(b.stack, 'ok', { audience, destination: hook, trigger: Trigger.audienceEntered() });
+      new EventEmitter(b.stack, 'by-key', { audience: 'a', destination: 'hook', trigger: Trigger.audienceEntered() });
+      new Audience(b.stack, 'both', { where: all(partOf(audience), notPartOf(vip)) });
+      // @ts-expect-error a destination is not an audience to be part of
+      partOf(hook);
+      // @ts-expect-error the audience and the destination swapped
+      new EventEmitter(b.stack, 'swapped', { audience: hook, destination: audience, trigger: Trigger.audienceEntered() });
+      // @ts-expect-error an emitter sends a linked audience's changes, not a classic audience's
+      new EventEmitter(b.stack, 'classic', { audience: vip, destination: hook, trigger: Trigger.audienceEntered() });
+      // @ts-expect-error an audience test tests an audience
+      new AudienceTest(b.stack, 'test', { audience: hook, expect: { members: [] } });
+    };
+    void wrongKinds;
     const plainSecret = () =>
       // @ts-expect-error secrets are references: a plain string does not type-check
       Destination.segment(b.stack, 's', { writeKey: 'plain' });
     void plainSecret;
     expect(ok.map((c) => c.toModel().kind)).toEqual(['entity', 'entity', 'and']);
+  });
+});
+
+describe('names the Data Graph declares', () => {
+  it('are checked by the compiler where the graph is at hand', () => {
+    const b = bankStack();
+    expect(all(b.graph.trait('plan').equals('premium'), b.graph.trait('user_id').exists()).toModel()).toEqual(all(trait('plan').equals('premium'), trait('user_id').exists()).toModel());
+    expect(b.cards.columns('balance', 'card_id')).toEqual({ relationship: 'cards', columns: ['balance', 'card_id'] });
+    // Declared, never called: only their types matter.
+    const misspelt = () => {
+      // @ts-expect-error a trait the profile does not declare
+      b.graph.trait('plann');
+      // @ts-expect-error a profile relationship joins on a declared identifier (email is a trait here)
+      b.graph.profile.relate('loans', b.entities.account, { identifier: 'email', column: 'user_id' });
+      // @ts-expect-error nor on an undeclared trait
+      b.graph.profile.relate('loans', b.entities.account, { trait: 'emial', column: 'user_id' });
+      // @ts-expect-error enrichment names the entity's declared columns
+      b.cards.columns('balanse');
+      // @ts-expect-error so does an ancestor's column as an operand
+      b.cards.where(b.transactions.where(col('amount').gt(b.cards.col('credit_limt'))));
+    };
+    void misspelt;
+    // An entity that declares no columns may name any column of its table.
+    expect(b.offers.columns('anything')).toEqual({ relationship: 'offers', columns: ['anything'] });
   });
 });
 
@@ -101,5 +151,31 @@ describe('props follow the model', () => {
     expectTypeOf<z.input<typeof CustomerIoSettings>>().toExtend<Settings<CustomerIoProps>>();
     expectTypeOf<Settings<SegmentProps>>().toExtend<z.input<typeof SegmentSettings>>();
     expectTypeOf<z.input<typeof SegmentSettings>>().toExtend<Settings<SegmentProps>>();
+  });
+});
+
+/*
+ * aws-cdk's convention: every prop says what it is, and an optional one what it defaults to
+ * (`@default`), so an editor's hover answers both.
+ */
+describe('props documentation', () => {
+  it('every prop of an exported props interface has a doc comment, and every optional one a @default', () => {
+    const dir = join(import.meta.dirname, '..', '..', 'constructs');
+    const missing: string[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const source = ts.createSourceFile(file, readFileSync(join(dir, file), 'utf8'), ts.ScriptTarget.Latest, true);
+      for (const node of source.statements) {
+        if (!ts.isInterfaceDeclaration(node) || !/(Props|Expectation)$/.test(node.name.text)) continue;
+        if (!node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
+        for (const member of node.members) {
+          if (!ts.isPropertySignature(member)) continue;
+          const name = `${file}: ${node.name.text}.${member.name.getText(source)}`;
+          const docs = ts.getJSDocCommentsAndTags(member);
+          if (docs.length === 0) missing.push(`${name}: no doc comment`);
+          else if (member.questionToken && !ts.getJSDocTags(member).some((t) => t.tagName.text === 'default')) missing.push(`${name}: optional without @default`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });

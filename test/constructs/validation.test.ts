@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   App,
   Audience,
+  AudienceTest,
   ClassicAudience,
   DataGraph,
   Destination,
@@ -53,13 +54,35 @@ describe('construct validation names the construct path', () => {
     expectProblem(msg, 'bank/graph', 'Duplicate relationship slug "accounts" in the Data Graph (at relationships[4].slug)');
   });
 
-  it('an unknown relationship in a condition (a handle from another graph)', () => {
+  it('a relationship handle of another stack\'s graph', () => {
     const b = bankStack();
     const other = new LinkedAudiencesStack(b.app, 'other', { warehouse: Warehouse.duckdb({ path: 'other.duckdb' }) });
     const otherGraph = new DataGraph(other, 'graph', { profile: { table: 'p', id: 'id', identifiers: ['id'] } });
     const loans = otherGraph.profile.relate('loans', otherGraph.entity('loan', { table: 'loans', primaryKey: 'id' }), { identifier: 'id', column: 'user_id' });
     new Audience(b.stack, 'borrowers', { where: loans.atLeast(1) });
-    expectProblem(synthError(b.app), 'bank/borrowers', 'Entity relationship not in Data Graph for relationship: loans (at condition.relationship)');
+    const msg = synthError(b.app);
+    expectProblem(msg, 'bank/borrowers', 'uses the relationship loans of other/graph, which another stack declares: a stack resolves the keys and slugs it uses among its own resources only. Declare it in stack bank as well');
+    expect(msg).not.toContain('Entity relationship not in Data Graph');
+  });
+
+  it('constructs of another stack, even where this stack has a namesake that the key would silently stand for', () => {
+    const prod = bankStack('prod');
+    const staging = new LinkedAudiencesStack(prod.app, 'staging', { warehouse: Warehouse.duckdb({ path: 'staging.duckdb' }) });
+    new DataGraph(staging, 'graph', { profile: { table: 'main.profiles', id: 'user_id', traits: ['plan'], identifiers: ['user_id'] } });
+    const prodPremium = new Audience(prod.stack, 'premium', { where: trait('plan').equals('premium') });
+    const prodHook = Destination.webhook(prod.stack, 'hook', { url: 'https://example.com/hook' });
+    new Audience(staging, 'premium', { where: trait('plan').equals('basic') });
+    Destination.webhook(staging, 'hook', { url: 'https://example.com/staging' });
+    new EventEmitter(staging, 'entered', { audience: prodPremium, destination: prodHook, trigger: Trigger.audienceEntered() });
+    new Audience(staging, 'premium-friends', { where: partOf(prodPremium) });
+    new AudienceTest(staging, 'premium-test', { audience: prodPremium, profiles: [{ user_id: 'u1', plan: 'premium' }], expect: { members: ['u1'] } });
+    const msg = synthError(prod.app);
+    const fix = 'which another stack declares: a stack resolves the keys and slugs it uses among its own resources only. Declare it in stack staging as well';
+    expectProblem(msg, 'staging/entered', `uses prod/premium, ${fix}`);
+    expectProblem(msg, 'staging/entered', `uses prod/hook, ${fix}`);
+    expectProblem(msg, 'staging/premium-friends', `uses prod/premium, ${fix}`);
+    expectProblem(msg, 'staging/premium-test', `uses prod/premium, ${fix}`);
+    expect(msg).not.toContain('[prod/');
   });
 
   it('a relationship used under an entity it is not a child of', () => {
@@ -248,7 +271,7 @@ describe('construct validation names the construct path', () => {
     // cdktn stops at the first invalid stack; check each on its own.
     expect(empty.node.validate()).toEqual(['A LinkedAudiencesStack needs one DataGraph']);
     expect(noEvents.node.findChild('logins').node.validate()).toEqual([
-      'The Data Graph declares no events source, so the event condition on "Login" cannot be computed (at condition)',
+      'The Data Graph declares no events source, so the event condition on "Login" cannot be computed (at condition) Declare the events table in the Data Graph: events: { table, profileKey, name, timestamp, properties }.',
     ]);
     expect(msg).toContain('[empty] A LinkedAudiencesStack needs one DataGraph');
   });
@@ -289,6 +312,30 @@ describe('construct validation names the construct path', () => {
     expect(b.stack.node.findAll().flatMap((c) => c.node.validate())).toEqual([]);
     expect(b.stack.toDesired().audiences.map((a) => a.key)).toEqual(['ok']);
     expect(synthError(b.app)).toBe('');
+  });
+});
+
+describe('mistakes a newcomer makes, each refused at synth with its fix', () => {
+  it('a construct id in aws-cdk style (PascalCase) as the key', () => {
+    const b = bankStack();
+    new Audience(b.stack, 'OverdueCards', { where: trait('plan').exists() });
+    new Audience(b.stack, 'Cards', { key: 'cards', where: trait('plan').exists() });
+    new Audience(b.stack, '2024 Savers', { where: trait('plan').exists() });
+    const msg = synthError(b.app);
+    expectProblem(msg, 'bank/OverdueCards', 'key: must be lowercase letters, digits, "-" or "_", starting with a letter (max 63). The key defaults to the construct id "OverdueCards": pass key: \'overdue-cards\', or make the id a slug');
+    expect(msg).toContain('[bank/2024 Savers] key: must be lowercase letters, digits, "-" or "_", starting with a letter (max 63). The key defaults to the construct id "2024 Savers": pass key: \'savers\', or make the id a slug');
+    expect(msg).not.toContain('[bank/Cards]');
+  });
+
+  it('a webhook URL without its scheme', () => {
+    const b = bankStack();
+    Destination.webhook(b.stack, 'local', { url: 'localhost:8787/in' });
+    Destination.webhook(b.stack, 'ftp', { url: 'ftp://files.example.test/in' });
+    Destination.webhook(b.stack, 'plain', { url: 'http://localhost:8787/in' });
+    const msg = synthError(b.app);
+    expectProblem(msg, 'bank/local', 'settings.url: the URL\'s scheme is "localhost:": events are sent over HTTP, so write it with http:// or https://');
+    expectProblem(msg, 'bank/ftp', 'settings.url: the URL\'s scheme is "ftp:"');
+    expect(msg).not.toContain('[bank/plain]');
   });
 });
 

@@ -53,7 +53,14 @@ describe('checkDesired', () => {
       { slug: 'z', name: 'Z', entity: 'account', parent: null, join: { type: 'profile', via: 'trait', profileColumn: 'phone', entityColumn: 'phone' } },
     );
     const ds = checkDesired(d);
-    expect(ds).toContainEqual({ severity: 'error', code: 'ENTITY_MISSING', message: 'Entity missing from Data Graph: loan', resource: 'data_graph.graph', attribute: 'relationships[2].entity' });
+    expect(ds).toContainEqual({
+      severity: 'error',
+      code: 'ENTITY_MISSING',
+      message: 'Entity missing from Data Graph: loan',
+      resource: 'data_graph.graph',
+      attribute: 'relationships[2].entity',
+      hint: "Declare it among the graph's entities (graph.entity('loan', { table, primaryKey })).",
+    });
     expect(ds).toContainEqual(expect.objectContaining({ code: 'RELATIONSHIP_MISSING', message: 'Entity relationship not in Data Graph for relationship: nope', attribute: 'relationships[3].parent' }));
     expect(ds).toContainEqual(expect.objectContaining({ code: 'JOIN_INVALID', attribute: 'relationships[4].join' }));
     // The guide's words alone in the message; what is missing, and the fix, in the hint.
@@ -241,6 +248,31 @@ describe('"did you mean" hints beside the seed messages', () => {
     });
     // The message itself keeps the product guide's words.
     expect(checkDesired(d).find((x) => x.code === 'TRAIT_MISSING')?.message).toBe('Trait missing from Data Graph profile: plna');
+  });
+
+  it('suggests the close trait wherever a trait is named, and the close join key, or what to declare', () => {
+    const d = bank({
+      audiences: [
+        { key: 'a', name: 'A', condition: { kind: 'trait', trait: 'plan', operator: 'equals', value: { trait: 'emial' } } },
+        { key: 'b', name: 'B', condition: { kind: 'event', name: 'Login', where: [], count: { op: 'at_least', value: 1 } } },
+      ],
+      emitters: [{ key: 'em', audience: 'a', destination: 'hook', trigger: 'audience_entered', enrich: { traits: ['pln'] } }],
+    });
+    d.graph.events = undefined;
+    d.graph.relationships.push(
+      { slug: 'x', name: 'X', entity: 'account', parent: null, join: { type: 'profile', via: 'identifier', profileColumn: 'user_di', entityColumn: 'user_id' } },
+      { slug: 'y', name: 'Y', entity: 'account', parent: null, join: { type: 'profile', via: 'trait', profileColumn: 'phone', entityColumn: 'phone' } },
+    );
+    const found = checkDesired(d).map((x) => [`${x.code} ${x.resource} ${x.attribute}`, x.hint]);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        ['TRAIT_MISSING audience.a condition.value.trait', 'Did you mean "email"?'],
+        ['TRAIT_MISSING event_emitter.em enrich.traits[0]', 'Did you mean "plan"?'],
+        ['JOIN_KEY_MISSING data_graph.graph relationships[2].join.profileColumn', 'The profile declares no identifier user_di: add it to profile.identifiers. Did you mean "user_id"?'],
+        ['JOIN_KEY_MISSING data_graph.graph relationships[3].join.profileColumn', 'The profile declares no trait phone: add it to profile.traits.'],
+        ['EVENTS_MISSING audience.b condition', 'Declare the events table in the Data Graph: events: { table, profileKey, name, timestamp, properties }.'],
+      ]),
+    );
   });
 });
 

@@ -6,7 +6,7 @@ import type { Audience } from '../audience.js';
 import type { Condition, EntityCondition, EventCondition, Operand } from '../condition.js';
 import { visitCondition, type ConditionSite } from '../condition-walk.js';
 import type { Diagnostic } from '../diagnostics.js';
-import { PROFILE, checkColumn, checkJunctionExposes, error, type CheckContext } from './context.js';
+import { PROFILE, checkColumn, checkJunctionExposes, checkTrait, error, type CheckContext } from './context.js';
 
 /** Where a walk of the condition tree is: the relationship whose rows are being filtered. */
 interface Scope {
@@ -55,7 +55,7 @@ function walkCondition(condition: Condition, attr: string, ctx: CheckContext, at
     condition,
     {
       trait: (c, site) => {
-        if (!ctx.profileColumns.has(c.trait)) out.push(error('TRAIT_MISSING', `Trait missing from Data Graph profile: ${c.trait}`, at, `${site.attribute}.trait`, didYouMean(c.trait, ctx.profileColumns).trim()));
+        checkTrait(c.trait, `${site.attribute}.trait`, ctx, at, out);
         if ('value' in c) checkOperand(c.value, `${site.attribute}.value`, scopeOf(site), ctx, at, out);
       },
       event: (c, site) => checkEvent(c, site.attribute, ctx, at, out),
@@ -90,7 +90,15 @@ function scopeOf(site: ConditionSite): Scope {
 
 function checkEvent(c: EventCondition, attr: string, ctx: CheckContext, at: string, out: Diagnostic[]): void {
   if (!ctx.desired.graph.events) {
-    out.push(error('EVENTS_MISSING', `The Data Graph declares no events source, so the event condition on "${c.name}" cannot be computed`, at, attr));
+    out.push(
+      error(
+        'EVENTS_MISSING',
+        `The Data Graph declares no events source, so the event condition on "${c.name}" cannot be computed`,
+        at,
+        attr,
+        'Declare the events table in the Data Graph: events: { table, profileKey, name, timestamp, properties }.',
+      ),
+    );
   }
   if (c.window?.type === 'between' && Date.parse(c.window.from) >= Date.parse(c.window.to)) {
     out.push(error('WINDOW_INVALID', `The event window's "from" (${c.window.from}) must be before its "to" (${c.window.to})`, at, `${attr}.window`));
@@ -146,9 +154,7 @@ function checkEntity(c: EntityCondition, attr: string, scope: Scope, ctx: CheckC
 function checkOperand(value: unknown, attr: string, scope: Scope, ctx: CheckContext, at: string, out: Diagnostic[]): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
   const operand = value as Operand;
-  if ('trait' in operand && !ctx.profileColumns.has(operand.trait)) {
-    out.push(error('TRAIT_MISSING', `Trait missing from Data Graph profile: ${operand.trait}`, at, `${attr}.trait`));
-  }
+  if ('trait' in operand) checkTrait(operand.trait, `${attr}.trait`, ctx, at, out);
   if ('relationship' in operand) {
     if (!ctx.index.relationship(operand.relationship)) {
       // The operand may name only the relationships of its branch: the close one among them is the likely meaning.

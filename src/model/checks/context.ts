@@ -38,6 +38,11 @@ export function error(code: string, message: string, resource: string, attribute
   return d;
 }
 
+/** Reports a profile column (trait, identifier or id) the profile does not declare, with the close one as a hint. */
+export function checkTrait(trait: string, attr: string, ctx: CheckContext, at: string, out: Diagnostic[]): void {
+  if (!ctx.profileColumns.has(trait)) out.push(error('TRAIT_MISSING', `Trait missing from Data Graph profile: ${trait}`, at, attr, didYouMean(trait, ctx.profileColumns).trim()));
+}
+
 /** Reports a column the entity does not expose. */
 export function checkColumn(entity: Entity, column: string, attr: string, at: string, out: Diagnostic[]): void {
   // The primary key is always addressable; `columns` lists what else is exposed.

@@ -5,7 +5,7 @@ import type { Audience } from '../audience.js';
 import { positiveEntityPaths } from '../condition-walk.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { ENTITY_TRIGGERS, SEND_FOR_CURRENT_TRIGGERS, type EventEmitter } from '../emitter.js';
-import { PROFILE, checkColumn, checkJunctionExposes, error, type CheckContext } from './context.js';
+import { PROFILE, checkColumn, checkJunctionExposes, checkTrait, error, type CheckContext } from './context.js';
 
 /** An emitter's audience, destination, trigger, entity path and enrichment. */
 export function checkEmitter(emitter: EventEmitter, ctx: CheckContext, out: Diagnostic[]): void {
@@ -63,9 +63,7 @@ function checkEntityPath(emitter: EventEmitter, path: string[], audience: Audien
 }
 
 function checkEnrichment(emitter: EventEmitter, ctx: CheckContext, at: string, out: Diagnostic[]): void {
-  emitter.enrich.traits.forEach((t, i) => {
-    if (!ctx.profileColumns.has(t)) out.push(error('TRAIT_MISSING', `Trait missing from Data Graph profile: ${t}`, at, `enrich.traits[${i}]`));
-  });
+  emitter.enrich.traits.forEach((t, i) => checkTrait(t, `enrich.traits[${i}]`, ctx, at, out));
   emitter.enrich.entities.forEach((e, i) => {
     const entity = ctx.index.entityOf(e.relationship);
     if (!ctx.index.relationship(e.relationship)) {

@@ -26,7 +26,7 @@ export function checkGraph(graph: DataGraph, index: GraphIndex, out: Diagnostic[
     }
     firstIndex.set(`r:${r.slug}`, i);
     if (!index.entities.has(r.entity)) {
-      out.push(error('ENTITY_MISSING', GRAPH_ERRORS.entityMissing(r.entity), at, `${attr}.entity`));
+      out.push(error('ENTITY_MISSING', GRAPH_ERRORS.entityMissing(r.entity), at, `${attr}.entity`, `Declare it among the graph's entities (graph.entity('${r.entity}', { table, primaryKey })).`));
     }
     if (r.parent !== null && !index.relationships.has(r.parent)) {
       out.push(error('RELATIONSHIP_MISSING', GRAPH_ERRORS.relationshipMissing(r.parent), at, `${attr}.parent`));
