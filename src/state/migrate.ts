@@ -1,5 +1,6 @@
-import { fn, insert, NOW, param, ref, select, stateTable as fromState, values } from '../dialect/ast.js';
+import { compare, fn, insert, NOW, param, ref, select, stateTable as fromState, values } from '../dialect/ast.js';
 import { quoteIdent } from '../dialect/identifiers.js';
+import { LinkedError } from '../model/errors.js';
 import { execute } from '../warehouse/execute.js';
 import { commandTag, withQueryTag } from '../warehouse/tagged.js';
 import type { Warehouse } from '../warehouse/types.js';
@@ -29,6 +30,7 @@ export async function migrateState(
     (v) => v.current,
     () => undefined,
   );
+  if (current !== undefined) await refuseNewerState(wh, schemaName, current);
   if (current !== undefined && current >= target) return { from: current, to: current };
   const schema = quoteIdent(wh.dialect, schemaName);
   const versionTable = `${schema}.${quoteIdent(wh.dialect, 'schema_version')}`;
@@ -58,4 +60,32 @@ export async function migrateState(
 export async function readStateVersion(wh: Warehouse, schemaName: string): Promise<{ current: number; latest: number }> {
   const { rows } = await execute(wh, select({ v: fn('MAX', ref('version')) }, { from: fromState({ schema: schemaName, name: 'schema_version' }) }));
   return { current: Number(Object.values(rows[0] ?? {})[0] ?? 0), latest: LATEST_VERSION };
+}
+
+/**
+ * Refuses a state that a newer linked migrated (STATE_TOO_NEW), naming the migrations this code
+ * does not know. This code would read such a state as if nothing were missing and write rows
+ * without what the newer migrations added (an apply without its version history, a delivery line
+ * without its trace links), which the newer linked would then read as incomplete history. A state
+ * is never migrated back, so the fix is to run the newer linked everywhere the state is used.
+ */
+export async function refuseNewerState(wh: Warehouse, schemaName: string, current: number): Promise<void> {
+  if (current <= LATEST_VERSION) return;
+  const { rows } = await execute(
+    wh,
+    select({ version: ref('version'), name: ref('name') }, {
+      from: fromState({ schema: schemaName, name: 'schema_version' }),
+      where: compare('>', ref('version'), param(LATEST_VERSION)),
+      orderBy: [{ expr: ref('version') }],
+    }),
+  );
+  // Positional: the dialect decides the case of the column names.
+  const unknown = rows.map((r) => Object.values(r).join(' ')).join(', ');
+  throw new LinkedError(
+    'STATE_TOO_NEW',
+    `The state in schema ${schemaName} is at version ${current}, and this linked knows versions up to ${LATEST_VERSION}: a newer linked migrated it (${unknown}). ` +
+      `Upgrade linked-audiences here to that newer version (in every place that uses this state: CI, the controller's host, your machine). ` +
+      `An older linked neither reads nor writes a newer state, and a state is never migrated back.`,
+    { current, latest: LATEST_VERSION },
+  );
 }

@@ -219,7 +219,7 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
       (e: unknown) => {
         if (e instanceof NotFound || e instanceof URIError) return send(req, res, failure(url, 404, 'Not found', (e instanceof NotFound && e.message) || `Nothing at ${url.pathname}.`));
         const message = isLinkedError(e) ? `[${e.code}] ${e.message}` : `The state could not be read: ${(e as Error)?.message ?? String(e)}`;
-        const unavailable = isLinkedError(e) && ['WAREHOUSE_BUSY', 'STATE_MISSING', 'STATE_OUTDATED'].includes(e.code);
+        const unavailable = isLinkedError(e) && ['WAREHOUSE_BUSY', 'STATE_MISSING', 'STATE_OUTDATED', 'STATE_TOO_NEW'].includes(e.code);
         send(req, res, failure(url, unavailable ? 503 : 500, 'The page could not be read', message));
       },
     );

@@ -3,7 +3,7 @@ import { whileWaiting } from '../controller/file-waiters.js';
 import type { Desired } from '../model/desired.js';
 import { isLinkedError, LinkedError } from '../model/errors.js';
 import { referencedSecretValues } from '../observe/log.js';
-import { readStateVersion } from '../state/migrate.js';
+import { readStateVersion, refuseNewerState } from '../state/migrate.js';
 import { openWarehouse } from '../warehouse/index.js';
 import { commandTag, withQueryTag } from '../warehouse/tagged.js';
 import type { Warehouse } from '../warehouse/types.js';
@@ -102,8 +102,8 @@ export function readerSource(o: { schema: string; stack?: string; projectDir?: s
 }
 
 /**
- * Refuses to read a state that is missing or older than this code (the dashboard may not migrate
- * it), with what to do; pages would otherwise fail on a missing table or column.
+ * Refuses to read a state that is missing, older than this code (the dashboard may not migrate
+ * it) or newer, with what to do; pages would otherwise fail on a missing table or column.
  */
 export async function requireCurrentState(wh: Warehouse, schema: string): Promise<void> {
   let version: { current: number; latest: number };
@@ -113,6 +113,7 @@ export async function requireCurrentState(wh: Warehouse, schema: string): Promis
     if (!isLinkedError(e) || e.code !== 'SQL_COMPILATION') throw e;
     throw new LinkedError('STATE_MISSING', `There is no state in schema ${schema} yet: apply the stack first (linked plan, then linked apply). The dashboard only reads it.`);
   }
+  await refuseNewerState(wh, schema, version.current);
   if (version.current < version.latest) {
     throw new LinkedError(
       'STATE_OUTDATED',
