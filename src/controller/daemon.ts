@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { RunSummary } from '../compute/types.js';
+import { migrateState } from '../state/migrate.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { Controller, type ControllerOptions, type TickReport } from './controller.js';
 import { DeliveryLoop, type DeliveryLoopOptions, type DeliveryReport, type DeliveryTuning } from './delivery-loop.js';
@@ -66,7 +67,8 @@ export class Daemon {
   /**
    * The daemon's way into the warehouse, for work beside its loops (the git sync's plan and apply,
    * the dashboard's reads): on DuckDB a handle on the shared file, so that work queues with the
-   * daemon's own statements instead of waiting for the file; elsewhere a kept connection.
+   * daemon's own statements instead of waiting for the file; elsewhere a kept connection. The
+   * first open migrates the state (currentStateOn).
    */
   readonly open: () => Promise<Warehouse>;
   private readonly shared?: SharedFile;
@@ -79,7 +81,8 @@ export class Daemon {
     this.kept = o.duckDbFile ? undefined : new KeptConnections(o.open);
     const shared = this.shared;
     const kept = this.kept;
-    const open: () => Promise<Warehouse> = shared ? async () => shared.handle() : () => kept!.open();
+    const handle: () => Promise<Warehouse> = shared ? async () => shared.handle() : () => kept!.open();
+    const open = currentStateOn(handle, o.schema);
     this.open = open;
     // Only a controller's looks start quiet spells: without one (`deliver --watch`), the loop looks at every poll.
     const pacing = o.compute !== false ? new LookPacing(o.lookEveryMs) : undefined;
@@ -164,6 +167,31 @@ export class Daemon {
     await this.shared?.close();
     await this.kept?.close();
   }
+}
+
+/**
+ * `open`, bringing the state to this code's version on the first open (or refusing one a newer
+ * linked migrated) before anything reads it: every loop of the daemon reads the state at once, and
+ * a loop that read an older state would write rows the migrations since changed (a delivery
+ * recorded nowhere is sent again). Opens meanwhile wait for that migration; a failed one is tried
+ * again at the next open.
+ */
+function currentStateOn(open: () => Promise<Warehouse>, schema: string): () => Promise<Warehouse> {
+  let migrated: Promise<unknown> | undefined;
+  return async () => {
+    const wh = await open();
+    try {
+      migrated ??= migrateState(wh, schema).catch((e: unknown) => {
+        migrated = undefined;
+        throw e;
+      });
+      await migrated;
+    } catch (e) {
+      await wh.close();
+      throw e;
+    }
+    return wh;
+  };
 }
 
 /** Whether a `run --once` (or a delivery) left something for a person to look at: the exit code. */

@@ -15,7 +15,6 @@ import { withoutDeletes } from '../plan/make.js';
 import { readProvenance } from '../plan/provenance.js';
 import type { Plan } from '../plan/types.js';
 import { SyncStatusStore } from '../state/control/sync-status.js';
-import { migrateState } from '../state/migrate.js';
 import type { StateSession } from '../state/session.js';
 import { openWarehouse } from '../warehouse/index.js';
 import { commandTag, withQueryTag } from '../warehouse/tagged.js';
@@ -74,7 +73,6 @@ export class GitSync {
   private synthesizedCommit?: string;
   private daemon?: Daemon;
   private daemonWarehouse = '';
-  private migrated = false;
 
   constructor(private readonly o: GitSyncOptions) {}
 
@@ -171,7 +169,7 @@ export class GitSync {
   }
 
   /**
-   * The state of `d`'s warehouse, one step at a time, through its daemon; migrated on first use.
+   * The state of `d`'s warehouse, one step at a time, through its daemon (which migrates it on first use).
    * Its statements (a pulled commit's plan and apply, the sync's status) are the sync's, not the daemon's.
    */
   private session(d: Desired): StateSession {
@@ -180,10 +178,6 @@ export class GitSync {
       withWarehouse: async (fn) => {
         const wh = withQueryTag(await (await this.daemonFor(d)).open(), commandTag('git-sync', d.stack));
         try {
-          if (!this.migrated) {
-            await migrateState(wh, d.warehouse.stateSchema);
-            this.migrated = true;
-          }
           return await fn(wh);
         } finally {
           await wh.close();
@@ -212,16 +206,8 @@ export class GitSync {
     // Set before the old one stops, so a caller meanwhile finds this one (and never builds a third).
     this.daemon = daemon;
     this.daemonWarehouse = warehouse;
-    this.migrated = false;
     await previous?.stop();
-    if (this.o.serve) {
-      // Its delivery loop reads the state at once: migrated first, or the first look on a new
-      // warehouse fails. A failure here is reported by the step that uses the warehouse next.
-      await this.session(d)
-        .withWarehouse(async () => undefined)
-        .catch(() => undefined);
-      daemon.startBesideSync();
-    }
+    if (this.o.serve) daemon.startBesideSync();
     return daemon;
   }
 }

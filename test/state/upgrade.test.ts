@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { computeNow } from '../../src/controller/compute-now.js';
+import { Daemon } from '../../src/controller/daemon.js';
 import { isLinkedError } from '../../src/model/errors.js';
-import { migrateState } from '../../src/state/migrate.js';
+import { migrateState, readStateVersion } from '../../src/state/migrate.js';
 import { MIGRATIONS } from '../../src/state/migrations/index.js';
 import { requireCurrentState } from '../../src/ui/source.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
-import { tempDir } from '../activation/helpers.js';
+import { applyResources, startServer, tempDir, type TestServer } from '../activation/helpers.js';
 
 /*
  * The state across versions of linked: a user upgrades the tool in place, on the same DuckDB file,
@@ -17,9 +19,12 @@ const S = `"${SCHEMA}"`;
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
 
 let wh: DuckDbWarehouse | undefined;
+let server: TestServer | undefined;
 afterEach(async () => {
   await wh?.close();
   wh = undefined;
+  await server?.close();
+  server = undefined;
 });
 
 const versionRows = async (w: DuckDbWarehouse) => (await w.query(`SELECT version, name FROM ${S}."schema_version" ORDER BY version`)).rows;
@@ -52,4 +57,53 @@ describe('a state a newer linked migrated', () => {
   it('is refused by the dashboard, which only reads', async () => {
     await expect(requireCurrentState(await newer(), SCHEMA)).rejects.toMatchObject({ code: 'STATE_TOO_NEW' });
   });
+
+  it('is refused by a daemon before any of its loops reads it', async () => {
+    const db = join(tempDir(), 'w.duckdb');
+    await (await newer(db)).close();
+    wh = undefined;
+    const daemon = new Daemon({ open: () => openDuckDb(db), schema: SCHEMA, compute: false });
+    try {
+      await expect(daemon.open()).rejects.toMatchObject({ code: 'STATE_TOO_NEW' });
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
+
+describe('upgrading from state version 9', () => {
+  it('a delivery-only daemon (`linked deliver --watch`) migrates first, then sends a backfill once and records it', async () => {
+    server = await startServer();
+    const db = join(tempDir(), 'w.duckdb');
+    wh = await openDuckDb(db);
+    expect(await migrateState(wh, SCHEMA, { upTo: 9 })).toEqual({ from: 0, to: 9 });
+    await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, CASE WHEN i % 5 = 0 THEN 'premium' ELSE 'basic' END AS plan FROM range(?) t(i)`, [20]);
+    // Applied and computed as version 9 left them: migration 10 changed only the delivery record,
+    // which nothing has written yet, so this code's apply and compute write what the old ones did.
+    await applyResources(wh, {
+      graph: { profile: { table: 'main.profiles', id: 'user_id', traits: ['plan'] } },
+      audiences: [
+        { key: 'premium', name: 'Premium', enabled: true, condition: { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'premium' } } },
+      ],
+      destinations: [{ key: 'hook', type: 'webhook', settings: { url: `${server.url}/hook`, batch: false } }],
+      emitters: [{ key: 'premium-now', audience: 'premium', destination: 'hook', trigger: 'audience_entered', sendForCurrent: true }],
+    });
+    expect(await computeNow(wh, SCHEMA, 'premium')).toMatchObject({ kind: 'computed', summary: { status: 'Live', members: 4 } });
+    expect((await readStateVersion(wh, SCHEMA)).current).toBe(9);
+    await wh.close();
+    wh = undefined;
+
+    const daemon = new Daemon({ open: () => openDuckDb(db), schema: SCHEMA, compute: false, pollMs: 100 });
+    const report = await daemon.once();
+    expect(report.deliveries).toMatchObject([{ emitterKey: 'premium-now', status: 'delivered', sent: 4 }]);
+    const sent = server.requests.map((r) => (r.body as { messageId: string }).messageId);
+    expect(sent).toHaveLength(4);
+    expect(new Set(sent).size).toBe(4);
+
+    wh = await openDuckDb(db);
+    expect((await readStateVersion(wh, SCHEMA)).current).toBe(LATEST);
+    const recorded = (await wh.query(`SELECT message_id, audience_key FROM ${S}."delivery_events" ORDER BY message_id`)).rows;
+    expect(recorded.map((r) => r.message_id)).toEqual([...sent].sort());
+    expect(recorded.every((r) => r.audience_key === 'premium')).toBe(true);
+  }, 60_000);
 });
