@@ -12,7 +12,7 @@ import { canonicalJson } from '../state/canonical.js';
 import type { StateSession } from '../state/session.js';
 import type { Warehouse } from '../warehouse/types.js';
 import type { Provenance } from './provenance.js';
-import type { Plan, PlanSummary, ResourceChange } from './types.js';
+import type { PlanSummary, ResourceChange, SavedPlan } from './types.js';
 
 export interface ApplyHooks {
   /** Inside the transaction, after each change is written (crash tests stop the process here). */
@@ -33,7 +33,7 @@ export interface ApplyResult {
  */
 export async function applyPlanLocked(
   session: StateSession,
-  plan: Plan,
+  plan: SavedPlan,
   lock: LockInfo,
   provenance: Provenance,
   hooks: ApplyHooks = {},
@@ -79,7 +79,7 @@ export async function applyPlanLocked(
  * against later. Read before the transaction (catalog reads only); a catalog that cannot be read
  * costs the type-change check, never the apply.
  */
-async function takeCatalogSnapshot(wh: Warehouse, plan: Plan): Promise<{ graphKey: string; snapshot: CatalogSnapshot } | undefined> {
+async function takeCatalogSnapshot(wh: Warehouse, plan: SavedPlan): Promise<{ graphKey: string; snapshot: CatalogSnapshot } | undefined> {
   const active = plan.changes.filter((c) => c.after !== null);
   const graph = active.find((c) => c.kind === 'data_graph')?.after as DataGraph | undefined;
   if (!graph) return undefined;
@@ -93,7 +93,7 @@ async function takeCatalogSnapshot(wh: Warehouse, plan: Plan): Promise<{ graphKe
 
 /** The apply log's row for this apply: who, from which commit and pull request, what changed. */
 function logRow(
-  plan: Plan,
+  plan: SavedPlan,
   actionable: readonly ResourceChange[],
   provenance: Provenance,
   apply: { id: string; appliedAt: Date; before: string; after: string },
@@ -163,7 +163,7 @@ async function assertLockHeld(locks: LockStore, stack: string, lock: LockInfo): 
   }
 }
 
-async function staleError(log: ApplyLogStore, plan: Plan): Promise<LinkedError> {
+async function staleError(log: ApplyLogStore, plan: SavedPlan): Promise<LinkedError> {
   const last = await log.last(plan.stack);
   const since = last ? ` (last apply ${last.id} by ${last.appliedBy ?? 'unknown'}${last.commitSha ? ` at commit ${last.commitSha.slice(0, 12)}` : ''})` : '';
   return new LinkedError(

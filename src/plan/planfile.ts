@@ -2,7 +2,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { LinkedError } from '../model/errors.js';
 import { canonicalJson, sha256 } from '../state/canonical.js';
 import { PlanSchema } from './schema.js';
-import { PLAN_FORMAT_VERSION, type Plan } from './types.js';
+import { PLAN_FORMAT_VERSION, type Plan, type SavedPlan } from './types.js';
 
 /** The plan as `--json` prints it and `--out` saves it; `formatVersion` is its first key (make.ts). */
 export const renderPlanJson = (plan: Plan): string => JSON.stringify(plan, null, 2) + '\n';
@@ -18,7 +18,7 @@ export function savePlan(path: string, plan: Plan): void {
 }
 
 /** Reads a saved plan back, refusing a file that is not a plan, of another format, or edited since. */
-export function loadPlan(path: string): Plan {
+export function loadPlan(path: string): SavedPlan {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -37,7 +37,7 @@ export function loadPlan(path: string): Plan {
     const issue = parsed.error.issues[0];
     throw new LinkedError('PLAN_FILE_INVALID', `${path} is not a valid plan: ${issue.path.join('.')}: ${issue.message}`);
   }
-  const plan = raw as Plan;
+  const plan = raw as SavedPlan;
   const { planHash, ...rest } = plan;
   if (sha256(canonicalJson(rest)) !== planHash) {
     throw new LinkedError('PLAN_FILE_MODIFIED', `${path} was modified after it was made (its hash does not match). Make it again with \`linked plan --out\`.`);

@@ -75,7 +75,8 @@ export const PlanSchema = z.object({
   warehouse: WarehouseConfig,
   createdAt: z.string(),
   stateHash: z.string(),
-  manifestHash: z.string(),
+  // Absent from plans saved before linked recorded it (SavedPlan).
+  manifestHash: z.string().optional(),
   changes: z.array(ResourceChangeSchema),
   diagnostics: z.array(DiagnosticSchema),
   summary: z.object({ create: z.number(), update: z.number(), replace: z.number(), delete: z.number(), noop: z.number() }),

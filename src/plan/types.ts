@@ -96,3 +96,10 @@ export interface Plan {
   /** sha256 of the canonical JSON of every other field: recorded in the apply log, checks a plan file is intact. */
   planHash: string;
 }
+
+/**
+ * A plan read back from a file. Format version 1 only ever gains fields, so a plan saved by an
+ * older linked lacks those added since: `manifestHash`, before linked recorded which synth a plan
+ * was made from.
+ */
+export type SavedPlan = Omit<Plan, 'manifestHash'> & { manifestHash?: string };

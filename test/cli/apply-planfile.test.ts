@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPlan } from '../../src/plan/build.js';
 import { savePlan } from '../../src/plan/planfile.js';
 import { ApplyLogStore } from '../../src/state/apply/apply-log.js';
+import { canonicalJson, sha256 } from '../../src/state/canonical.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { desired, rawDesired, tempDir } from '../plan/fixtures.js';
@@ -49,6 +51,21 @@ describe('linked apply <planfile> (CLI process)', () => {
     expect(changed.stderr).toMatch(/^Error \[PLAN_MANIFEST_CHANGED\]: .*plan\.json was made from another synth of stack "?marketing"?.*linked plan --out/);
     write(raw); // back to what the plan was made from: it applies
     expect((await linked(['apply', file, '--dir', dir, '--no-synth'])).status).toBe(0);
+  }, 180_000);
+
+  it('applies a plan saved by a linked that did not record its synth yet, saying it was not compared with cdktf.out', async () => {
+    const { dir } = await makeProject(2);
+    const file = join(dir, 'plan.json');
+    expect((await linked(['plan', '--dir', dir, '--no-synth', '--out', file])).status).toBe(0);
+    // As that linked saved it: format version 1 without manifestHash, its hash over the other fields.
+    const { planHash: _planHash, manifestHash: _manifestHash, ...older } = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...older, planHash: sha256(canonicalJson(older)) }, null, 2));
+    const applied = await linked(['apply', file, '--dir', dir, '--no-synth']);
+    expect(applied.stderr).toBe(
+      `Warning: ${file} was saved by an older linked, which did not record the synth it was made from: it is applied as it stands, not compared with cdktf.out.\n`,
+    );
+    expect(applied.status).toBe(0);
+    expect(applied.stdout).toMatch(/Apply complete: 5 added, 0 changed, 0 replaced, 0 destroyed/);
   }, 180_000);
 
   it('explains a missing plan file, as JSON with --json', async () => {

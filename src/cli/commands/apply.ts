@@ -15,7 +15,7 @@ import { renderPlanText } from '../../plan/render-text.js';
 import { cannotApplyLine, renderDiagnosticSummary } from '../../plan/render-diagnostics.js';
 import { constructPaths } from '../../manifest/index.js';
 import { confirmApply, parseDuration, useColor } from '../terminal.js';
-import type { Plan } from '../../plan/types.js';
+import type { SavedPlan } from '../../plan/types.js';
 import { LinkedError } from '../../model/errors.js';
 import { openPerStepSession, type StateSession } from '../../state/session.js';
 import { commandTag } from '../../warehouse/tagged.js';
@@ -62,10 +62,16 @@ export function register(program: Command): void {
 /**
  * A saved plan applies what was synthesized when it was made. When cdktf.out holds this stack now
  * and it is another model (a later synth, another branch), the plan is not what the code says.
- * Without cdktf.out (a pipeline that kept only the plan file) the plan stands on its own.
+ * Without cdktf.out (a pipeline that kept only the plan file) the plan stands on its own, and so
+ * does a plan saved by a linked that did not record its synth yet: refusing it would fail every
+ * pipeline that applies, after upgrading linked, a plan its pull request saved before.
  */
-async function assertPlanOfManifest(planfile: string, plan: Plan, outDir: string): Promise<void> {
+async function assertPlanOfManifest(planfile: string, plan: SavedPlan, outDir: string, warn: (line: string) => void): Promise<void> {
   if (!listStacks(outDir).has(plan.stack)) return;
+  if (plan.manifestHash === undefined) {
+    warn(`${planfile} was saved by an older linked, which did not record the synth it was made from: it is applied as it stands, not compared with cdktf.out.`);
+    return;
+  }
   const now = manifestHashOf(await loadDesired(outDir, plan.stack));
   if (now !== plan.manifestHash) {
     throw new LinkedError(
@@ -90,11 +96,14 @@ async function applyCommand(
 ): Promise<void> {
   // The GitOps form of the seed's permission requirements: checked before the lock is taken.
   const checked = requirements.length > 0 && github ? await assertApplyRequirements(github, requirements) : undefined;
+  const warn = (line: string) => {
+    if (!flags.json) process.stderr.write(`Warning: ${line}\n`);
+  };
   const provenance = (): Provenance => {
     const p = readProvenance(dir);
-    if (p.dirty && !flags.json) {
+    if (p.dirty) {
       const paths = p.dirtyPaths?.join(', ') ?? '';
-      process.stderr.write(`Warning: the working tree has uncommitted changes (${paths}); the apply log records commit ${p.commitSha?.slice(0, 12) ?? '(none)'} as dirty.\n`);
+      warn(`the working tree has uncommitted changes (${paths}); the apply log records commit ${p.commitSha?.slice(0, 12) ?? '(none)'} as dirty.`);
     }
     return checked ? { ...p, prNumber: p.prNumber ?? checked.pr ?? null, approvers: checked.approvers } : p;
   };
@@ -112,11 +121,11 @@ async function applyCommand(
 
   let session: StateSession;
   let stack: string;
-  let run: (lock: LockInfo) => Promise<{ plan: Plan; result: ApplyResult | null }>;
+  let run: (lock: LockInfo) => Promise<{ plan: SavedPlan; result: ApplyResult | null }>;
   if (planfile) {
     const plan = loadPlan(planfile);
     if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', `${planfile}: ${cannotApplyLine(plan.diagnostics)} Run \`linked plan\` and fix them.`);
-    await assertPlanOfManifest(planfile, plan, resolve(dir, 'cdktf.out'));
+    await assertPlanOfManifest(planfile, plan, resolve(dir, 'cdktf.out'), warn);
     session = openPerStepSession(plan.warehouse, dir, commandTag(flags.command, plan.stack));
     stack = plan.stack;
     run = async (lock) => ({ plan, result: await applyPlanLocked(session, plan, lock, provenance()) });
