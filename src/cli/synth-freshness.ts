@@ -67,7 +67,7 @@ export function newestSource(dir: string, outDir: string, sinceMs = -Infinity): 
 }
 
 /** A plan file or a JUnit report this CLI wrote, by its first bytes. */
-function isCliOutput(path: string): boolean {
+export function isCliOutput(path: string): boolean {
   const head = Buffer.alloc(256);
   let fd: number | undefined;
   try {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 
 /** Where an apply came from: recorded in the apply log, so every change ties to a commit. */
 export interface Provenance {
@@ -38,12 +39,21 @@ function git(dir: string, args: string[]): string | null {
 
 const nonEmpty = (...values: (string | undefined | null)[]) => values.find((v) => v !== undefined && v !== null && v !== '') ?? null;
 
+export interface ProvenanceOptions {
+  /**
+   * Whether an untracked file (its absolute path) is no change to what is applied: what the CLI
+   * itself writes (a saved plan, a JUnit report), which would otherwise mark the apply of a plan
+   * downloaded into the checkout as made from uncommitted changes.
+   */
+  notAChange?: (path: string) => boolean;
+}
+
 /**
  * Reads git metadata from the project directory and CI variables from `env`; CI values win
  * (a CI checkout is often a detached merge commit). The remote URL is never read: it may embed
  * credentials.
  */
-export function readProvenance(dir: string, env: NodeJS.ProcessEnv = process.env): Provenance {
+export function readProvenance(dir: string, env: NodeJS.ProcessEnv = process.env, options: ProvenanceOptions = {}): Provenance {
   const prFromRef = /^refs\/pull\/(\d+)\//.exec(env.GITHUB_REF ?? '')?.[1];
   const pr = nonEmpty(prFromRef, env.CI_MERGE_REQUEST_IID, env.LINKED_PR_NUMBER);
   const gitBranch = git(dir, ['rev-parse', '--abbrev-ref', 'HEAD']);
@@ -66,18 +76,24 @@ export function readProvenance(dir: string, env: NodeJS.ProcessEnv = process.env
         ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
         : nonEmpty(env.CI_PIPELINE_URL),
     ci: env.GITHUB_ACTIONS === 'true' ? 'github-actions' : env.GITLAB_CI ? 'gitlab-ci' : env.CI ? 'ci' : null,
-    ...treeState(dir),
+    ...treeState(dir, options.notAChange),
   };
 }
 
 const MAX_DIRTY_PATHS = 20;
 
-/** Whether the checkout has uncommitted changes, and which paths (ignored files, such as cdktf.out, do not count). */
-function treeState(dir: string): Pick<Provenance, 'dirty' | 'dirtyPaths'> {
+/**
+ * Whether the checkout has uncommitted changes, and which paths (ignored files, such as cdktf.out,
+ * do not count, nor untracked files `notAChange` names).
+ */
+function treeState(dir: string, notAChange: (path: string) => boolean = () => false): Pick<Provenance, 'dirty' | 'dirtyPaths'> {
   if (git(dir, ['rev-parse', '--is-inside-work-tree']) !== 'true') return { dirty: null };
   const status = git(dir, ['status', '--porcelain', '--untracked-files=normal']);
   if (!status) return { dirty: false };
-  // `XY path` per line (the helper trims the first line's leading blank status).
-  const paths = status.split('\n').map((line) => line.trim().replace(/^\S{1,2}\s+/, ''));
+  // `XY path` per line, paths from the top of the checkout (the helper trims the first line's leading blank status).
+  const top = git(dir, ['rev-parse', '--show-toplevel']) ?? dir;
+  const entries = status.split('\n').map((line) => ({ untracked: line.trim().startsWith('??'), path: line.trim().replace(/^\S{1,2}\s+/, '') }));
+  const paths = entries.filter((e) => !(e.untracked && notAChange(join(top, e.path)))).map((e) => e.path);
+  if (paths.length === 0) return { dirty: false };
   return { dirty: true, dirtyPaths: paths.slice(0, MAX_DIRTY_PATHS) };
 }

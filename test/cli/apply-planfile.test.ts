@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPlan } from '../../src/plan/build.js';
@@ -66,6 +67,32 @@ describe('linked apply <planfile> (CLI process)', () => {
     );
     expect(applied.status).toBe(0);
     expect(applied.stdout).toMatch(/Apply complete: 5 added, 0 changed, 0 replaced, 0 destroyed/);
+  }, 180_000);
+
+  it('records a plan downloaded into a clean checkout as applied from its commit, not from uncommitted changes', async () => {
+    const { dir, write } = await makeProject(2);
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+    git('init', '-q');
+    git('config', 'user.name', 'Bea Author');
+    git('config', 'user.email', 'bea@example.test');
+    writeFileSync(join(dir, '.gitignore'), 'cdktf.out/\n*.duckdb*\n');
+    git('add', '.');
+    git('commit', '-q', '-m', 'audiences');
+    // Any name: CI downloads the pull request's plan under the artifact's.
+    const file = join(dir, 'plan-marketing.json');
+    expect((await linked(['plan', '--dir', dir, '--no-synth', '--out', file])).status).toBe(0);
+    const applied = await linked(['apply', file, '--dir', dir, '--no-synth']);
+    expect(applied.stderr).toBe('');
+    expect(applied.status).toBe(0);
+    const audit = await linked(['audit', '--dir', dir, '--json']);
+    expect(JSON.parse(audit.stdout).entries).toMatchObject([{ commitSha: git('rev-parse', 'HEAD'), dirty: false }]);
+
+    // A source file the commit does not hold still counts.
+    writeFileSync(join(dir, 'extra.ts'), '// not committed\n');
+    write(rawDesired('w.duckdb', 3));
+    expect((await linked(['plan', '--dir', dir, '--no-synth', '--out', file])).status).toBe(0);
+    const dirty = await linked(['apply', file, '--dir', dir, '--no-synth']);
+    expect(dirty.stderr).toMatch(/^Warning: the working tree has uncommitted changes \(extra\.ts\);/);
   }, 180_000);
 
   it('explains a missing plan file, as JSON with --json', async () => {

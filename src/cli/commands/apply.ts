@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { openProject } from '../context.js';
-import { ensureFreshSynth, withSynthOptions } from '../synth-freshness.js';
+import { ensureFreshSynth, isCliOutput, withSynthOptions } from '../synth-freshness.js';
 import { printJson } from '../run.js';
 import { applyPlanLocked, withStackLock, type ApplyResult } from '../../plan/apply.js';
 import { buildPlan } from '../../plan/build.js';
@@ -100,7 +100,7 @@ async function applyCommand(
     if (!flags.json) process.stderr.write(`Warning: ${line}\n`);
   };
   const provenance = (): Provenance => {
-    const p = readProvenance(dir);
+    const p = readProvenance(dir, process.env, { notAChange: isCliOutput });
     if (p.dirty) {
       const paths = p.dirtyPaths?.join(', ') ?? '';
       warn(`the working tree has uncommitted changes (${paths}); the apply log records commit ${p.commitSha?.slice(0, 12) ?? '(none)'} as dirty.`);
