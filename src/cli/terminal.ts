@@ -6,8 +6,11 @@ export function useColor(stream: NodeJS.WriteStream, flag: boolean | undefined =
   return flag !== false && !!stream.isTTY && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
 }
 
-/** `linked apply` without a plan file: asks on a TTY; elsewhere demands --auto-approve. */
-export async function confirmApply(stack: string): Promise<boolean> {
+/**
+ * `linked apply` without a plan file: asks on a TTY; elsewhere demands --auto-approve. `stop`
+ * (a signal to the process) ends the question as a "no".
+ */
+export async function confirmApply(stack: string, stop?: AbortSignal): Promise<boolean> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new LinkedError(
       'APPLY_NEEDS_APPROVAL',
@@ -18,6 +21,7 @@ export async function confirmApply(stack: string): Promise<boolean> {
   // Ctrl-C at the prompt is a "no": the caller then releases the state lock instead of leaving it.
   const interrupted = new AbortController();
   rl.on('SIGINT', () => interrupted.abort());
+  stop?.addEventListener('abort', () => interrupted.abort(), { once: true });
   try {
     const answer = await rl.question(`\nApply these changes to stack "${stack}"? Only 'yes' will be accepted: `, { signal: interrupted.signal });
     return answer.trim() === 'yes';

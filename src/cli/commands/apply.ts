@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { constants as osConstants } from 'node:os';
 import { resolve } from 'node:path';
 import { openProject } from '../context.js';
 import { ensureFreshSynth, isCliOutput, withSynthOptions } from '../synth-freshness.js';
@@ -81,6 +82,40 @@ async function assertPlanOfManifest(planfile: string, plan: SavedPlan, outDir: s
   }
 }
 
+/**
+ * SIGINT and SIGTERM (Ctrl-C, a cancelled CI job) while the apply holds the state lock stop it
+ * before it writes anything (`check()` at each step that could), and the lock is released as the
+ * apply ends. Killed by the signal, it would leave the lock held until it expires (30 minutes),
+ * and an apply on another host (the next CI runner) cannot tell that its holder is gone. A write
+ * in flight finishes: it is one transaction. Before the lock is taken, and at a second signal, the
+ * process exits at once, as it would without this.
+ */
+function stopBeforeWriting() {
+  const interrupted = new AbortController();
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted.signal.aborted) process.exit(128 + (osConstants.signals[signal] ?? 0));
+    process.stderr.write(`${signal}: stopping before the apply writes (a write already started finishes), then releasing the state lock (${signal} again exits at once).\n`);
+    interrupted.abort(signal);
+  };
+  return {
+    signal: interrupted.signal,
+    /** From the moment the lock is held until dispose() (after its release). */
+    holding<T>(work: () => Promise<T>): Promise<T> {
+      for (const signal of signals) process.on(signal, onSignal);
+      return work();
+    },
+    check(): void {
+      if (interrupted.signal.aborted) {
+        throw new LinkedError('APPLY_INTERRUPTED', `Interrupted by ${String(interrupted.signal.reason)} before applying: nothing was changed, and the state lock is released.`);
+      }
+    },
+    dispose(): void {
+      for (const signal of signals) process.off(signal, onSignal);
+    },
+  };
+}
+
 async function reportApply(github: GitHubContext, stack: string | undefined, ok: boolean, text: string): Promise<void> {
   const title = `#### linked-audiences apply${stack ? ` (stack ${stack})` : ''}: ${ok ? 'succeeded' : 'failed'}`;
   await postApplyResult(github, `${title}\n\n${text}\n`, ok, { stack, description: text.slice(0, 140) });
@@ -119,6 +154,7 @@ async function applyCommand(
     },
   };
 
+  const interrupts = stopBeforeWriting();
   let session: StateSession;
   let stack: string;
   let run: (lock: LockInfo) => Promise<{ plan: SavedPlan; result: ApplyResult | null }>;
@@ -128,7 +164,10 @@ async function applyCommand(
     await assertPlanOfManifest(planfile, plan, resolve(dir, 'cdktf.out'), warn);
     session = openPerStepSession(plan.warehouse, dir, commandTag(flags.command, plan.stack));
     stack = plan.stack;
-    run = async (lock) => ({ plan, result: await applyPlanLocked(session, plan, lock, provenance()) });
+    run = async (lock) => {
+      interrupts.check();
+      return { plan, result: await applyPlanLocked(session, plan, lock, provenance()) };
+    };
   } else {
     await ensureFreshSynth(flags, { refuseStale: true });
     const project = await openProject(projectOptions(flags));
@@ -148,14 +187,17 @@ async function applyCommand(
       }
       if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', 'The plan has errors and cannot be applied (see above).');
       if (!plan.hasChanges) return { plan, result: null };
-      if (!flags.autoApprove && !(await confirmApply(stack))) {
+      interrupts.check();
+      if (!flags.autoApprove && !(await confirmApply(stack, interrupts.signal))) {
+        interrupts.check();
         throw new LinkedError('APPLY_CANCELLED', 'Apply cancelled: nothing was changed.');
       }
+      interrupts.check();
       return { plan, result: await applyPlanLocked(session, plan, lock, provenance()) };
     };
   }
 
-  const { plan, result } = await withStackLock(session, stack, lockOptions, run);
+  const { plan, result } = await withStackLock(session, stack, lockOptions, (lock) => interrupts.holding(() => run(lock))).finally(() => interrupts.dispose());
   const s = plan.summary;
   if (flags.json) {
     printJson({ applied: !!result?.applyId, applyId: result?.applyId ?? null, stack, summary: s, stateHash: result?.stateHash ?? plan.stateHash, plan });
