@@ -3,7 +3,7 @@ import { whileWaiting } from '../controller/file-waiters.js';
 import { loadDesired, loadStackWarehouse } from '../manifest/index.js';
 import type { Desired } from '../model/desired.js';
 import type { WarehouseConfig } from '../model/warehouse.js';
-import { migrateState } from '../state/migrate.js';
+import { createStateOnly, migrateState } from '../state/migrate.js';
 import { openWarehouse } from '../warehouse/index.js';
 import { commandTag } from '../warehouse/tagged.js';
 import type { Warehouse } from '../warehouse/types.js';
@@ -23,17 +23,21 @@ export interface Project {
   desired: Desired;
   warehouse: Warehouse;
   stateSchema: string;
+  /** With `migrate: 'create-only'`: the state's version when it is behind this code's. */
+  stateBehind?: { current: number; latest: number };
   close(): Promise<void>;
 }
 
 /**
  * What most commands start with: the synthesized model, its warehouse opened, the state schema
- * migrated. Callers must `close()` (decision D5: never hold a DuckDB file between operations).
+ * migrated (`create-only`: created when missing, an existing one left at its version, as
+ * createStateOnly says). Callers must `close()` (decision D5: never hold a DuckDB file between
+ * operations).
  */
-export async function openProject(options: ProjectOptions): Promise<Project> {
+export async function openProject(options: ProjectOptions, state: { migrate: 'always' | 'create-only' } = { migrate: 'always' }): Promise<Project> {
   const dir = resolve(options.dir ?? process.cwd());
   const desired = await loadDesired(options.outDir ?? resolve(dir, 'cdktf.out'), options.stack);
-  return { desired, ...(await openState(desired, dir, options.command)) };
+  return { desired, ...(await openState(desired, dir, options.command, state.migrate)) };
 }
 
 /** A project's state, for commands that read what was applied and never what is declared. */
@@ -51,15 +55,23 @@ export async function openProjectState(options: ProjectOptions): Promise<Project
   return { stack, ...(await openState({ stack, warehouse }, dir, options.command)) };
 }
 
-async function openState(stack: { stack: string; warehouse: WarehouseConfig }, dir: string, command: string): Promise<Omit<Project, 'desired'>> {
+async function openState(
+  stack: { stack: string; warehouse: WarehouseConfig },
+  dir: string,
+  command: string,
+  migrate: 'always' | 'create-only' = 'always',
+): Promise<Omit<Project, 'desired'>> {
   const warehouse = await openStackWarehouse(stack, dir, commandTag(command, stack.stack));
+  const schema = stack.warehouse.stateSchema;
+  let stateBehind: Project['stateBehind'];
   try {
-    await migrateState(warehouse, stack.warehouse.stateSchema);
+    if (migrate === 'always') await migrateState(warehouse, schema);
+    else stateBehind = await createStateOnly(warehouse, schema);
   } catch (e) {
     await warehouse.close();
     throw e;
   }
-  return { dir, warehouse, stateSchema: stack.warehouse.stateSchema, close: () => warehouse.close() };
+  return { dir, warehouse, stateSchema: schema, ...(stateBehind ? { stateBehind } : {}), close: () => warehouse.close() };
 }
 
 /**

@@ -53,6 +53,25 @@ export async function migrateState(
 }
 
 /**
+ * Creates the state when there is none and otherwise leaves it at its version, refusing a newer
+ * one: for a command whose reads every version of the state has (`linked plan` reads the tables of
+ * migration 1, and `--impact` the membership snapshot of migration 2), run where the state must
+ * not move on. A pull request's plan made by an upgraded linked would otherwise migrate the state
+ * that main's pipeline and controller, still on the version before, use and then refuse. Returns
+ * the version found when it is behind this code.
+ */
+export async function createStateOnly(wh: Warehouse, schemaName: string): Promise<{ current: number; latest: number } | undefined> {
+  // As in migrateState: a state that cannot be read is created, which surfaces a real error itself.
+  const version = await readStateVersion(wh, schemaName).catch(() => undefined);
+  if (version === undefined) {
+    await migrateState(wh, schemaName);
+    return undefined;
+  }
+  await refuseNewerState(wh, schemaName, version.current);
+  return version.current < version.latest ? version : undefined;
+}
+
+/**
  * The state's version and the version this code expects, read without changing anything (the
  * dashboard reads a state it must not migrate). Throws the warehouse's error when the state
  * schema or its version table does not exist.

@@ -8,6 +8,7 @@ import { MIGRATIONS } from '../../src/state/migrations/index.js';
 import { requireCurrentState } from '../../src/ui/source.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { applyResources, startServer, tempDir, type TestServer } from '../activation/helpers.js';
+import { linked, makeProject } from '../plan/cli-project.js';
 
 /*
  * The state across versions of linked: a user upgrades the tool in place, on the same DuckDB file,
@@ -106,4 +107,30 @@ describe('upgrading from state version 9', () => {
     expect(recorded.map((r) => r.message_id)).toEqual([...sent].sort());
     expect(recorded.every((r) => r.audience_key === 'premium')).toBe(true);
   }, 60_000);
+});
+
+describe('a pull request that upgrades linked', () => {
+  it('plans against the state without migrating it, which main\'s pipeline and controller still use; an apply migrates it', async () => {
+    const { dir } = await makeProject(2);
+    const db = join(dir, 'w.duckdb');
+    wh = await openDuckDb(db);
+    await migrateState(wh, SCHEMA, { upTo: 9 });
+    await wh.close();
+    wh = undefined;
+
+    const plan = await linked(['plan', '--dir', dir, '--no-synth', '--detailed-exitcode']);
+    expect(plan.status, plan.stderr).toBe(2);
+    expect(plan.stderr).toContain(
+      `Note: the state in schema ${SCHEMA} is at version 9. The plan leaves it so; the first other command of this linked (apply, run, status) migrates it to version ${LATEST}, ` +
+        'and from then on every linked that uses this state (CI, the controller) must be this version or newer.',
+    );
+    wh = await openDuckDb(db);
+    expect((await readStateVersion(wh, SCHEMA)).current).toBe(9);
+    await wh.close();
+    wh = undefined;
+
+    expect((await linked(['apply', '--dir', dir, '--no-synth', '--auto-approve'])).status).toBe(0);
+    wh = await openDuckDb(db);
+    expect((await readStateVersion(wh, SCHEMA)).current).toBe(LATEST);
+  }, 120_000);
 });

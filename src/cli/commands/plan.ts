@@ -92,8 +92,16 @@ export function register(program: Command): void {
 /** The plan; `known.stack` is set as soon as the stack is known, for the report of a failure after it. */
 async function makeThePlan(flags: PlanFlags, known: { stack?: string }): Promise<{ plan: Plan; declaredAt: Map<string, string> }> {
   await ensureFreshSynth(flags, { refuseStale: true });
-  const project = await openProject(projectOptions(flags));
+  // A plan never moves the state on: on a pull request it may run a newer linked than main.
+  const project = await openProject(projectOptions(flags), { migrate: 'create-only' });
   known.stack = project.desired.stack;
+  const behind = project.stateBehind;
+  if (behind && !flags.json) {
+    process.stderr.write(
+      `Note: the state in schema ${project.stateSchema} is at version ${behind.current}. The plan leaves it so; the first other command of this linked (apply, run, status) ` +
+        `migrates it to version ${behind.latest}, and from then on every linked that uses this state (CI, the controller) must be this version or newer.\n`,
+    );
+  }
   const declaredAt = constructPaths(flags.outDir ?? resolve(project.dir, 'cdktf.out'), project.desired.stack);
   try {
     const diagnostics = await planDiagnostics(project.desired, project.warehouse);
