@@ -7,7 +7,8 @@ import type { Desired } from '../model/desired.js';
 import type { ModelResources } from '../model/applied-model.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { keyColumns, type DataGraph } from '../model/graph.js';
-import { ONE, and, col, compare, countStar, isNotNull, lit, select, table as tableFrom, type Select } from '../dialect/ast.js';
+import type { Expr } from '../dialect/ast.js';
+import { hasProfileId, repeatedKeyQuery, repeatedKeyText } from '../sql/profile-id.js';
 import { execute } from '../warehouse/execute.js';
 import type { CatalogColumn, CatalogTable, Warehouse } from '../warehouse/types.js';
 import { GraphIndex } from '../model/graph-index.js';
@@ -303,9 +304,9 @@ async function warnCastJoins(graph: DataGraph, at: string, cache: CatalogCache, 
   }
 }
 
-/** Tables whose declared primary key must be unique, with the key's columns. */
-function keyedTables(graph: DataGraph): { table: string; key: string[]; attribute: string }[] {
-  const out = [{ table: graph.profile.table, key: [graph.profile.id], attribute: 'profile.id' }];
+/** Tables whose declared primary key must be unique, with the key's columns and which rows have a key. */
+function keyedTables(graph: DataGraph): { table: string; key: string[]; attribute: string; hasKey?: (columns: Expr[]) => Expr }[] {
+  const out: ReturnType<typeof keyedTables> = [{ table: graph.profile.table, key: [graph.profile.id], attribute: 'profile.id', hasKey: ([id]) => hasProfileId(id!) }];
   graph.entities.forEach((e, i) => out.push({ table: e.table, key: [e.primaryKey], attribute: `entities[${i}].primaryKey` }));
   graph.relationships.forEach((r, i) => {
     if (r.join.type === 'junction') out.push({ table: r.join.table, key: keyColumns(r.join.primaryKey), attribute: `relationships[${i}].join.primaryKey` });
@@ -313,26 +314,21 @@ function keyedTables(graph: DataGraph): { table: string; key: string[]; attribut
   return out;
 }
 
-/** One row counting 1 when some key without NULLs repeats in `table`, else 0: stops at the first repeat. */
-function duplicateKeyQuery(table: string, key: string[]): Select {
-  const k = key.map((c) => col('t', c));
-  const repeated = select({ one: ONE }, { from: tableFrom(table, 't'), where: and(...k.map(isNotNull)), groupBy: k, having: compare('>', countStar, lit(1)), limit: 1 });
-  return select({ n: countStar }, { from: { kind: 'derived', query: repeated, alias: 'd' } });
-}
-
-/** The seed's "Duplicate records" error for each table whose primary key repeats. */
+/** The seed's "Duplicate records" error for each table whose primary key repeats, with one repeated key as its hint. */
 async function checkDuplicateKeys(desired: ModelResources, wh: Warehouse, cache: CatalogCache, out: Diagnostic[]): Promise<void> {
   const at = resourceAddress('data_graph', desired.graph.key);
   const seen = new Set<string>();
-  for (const { table, key, attribute } of keyedTables(desired.graph)) {
+  for (const { table, key, attribute, hasKey } of keyedTables(desired.graph)) {
     const id = [table, ...key].join('\u0000');
     if (seen.has(id)) continue;
     seen.add(id);
     const columns = await Promise.all(key.map((k) => cache.column(table, k)));
     if (columns.some((c) => !c)) continue; // reported as a missing column already
-    const { rows } = await execute(wh, duplicateKeyQuery(table, columns.map((c) => c!.name)), { tag: 'linked-audiences:validate:graph' });
-    const n = Number(Object.values(rows[0] ?? {})[0] ?? 0);
-    if (n > 0) out.push(err('DUPLICATE_PRIMARY_KEY', duplicateRecordsMessage(key.join(', ')), at, attribute));
+    const { rows } = await execute(wh, repeatedKeyQuery(table, columns.map((c) => c!.name), hasKey), { tag: 'linked-audiences:validate:graph' });
+    // The key's columns in select order: Snowflake names them in upper case.
+    const repeated = rows[0] && Object.values(rows[0]);
+    if (!repeated) continue;
+    out.push(err('DUPLICATE_PRIMARY_KEY', duplicateRecordsMessage(key.join(', ')), at, attribute, repeatedKeyText(table, key, repeated)));
   }
 }
 

@@ -25,7 +25,6 @@ import {
   countStar,
   inQuery,
   exists,
-  isNotNull,
   not,
   notExists,
   or,
@@ -42,6 +41,7 @@ import {
 import { compareTime, compileComparison, nowPlus, type ComparisonEnv } from './compare.js';
 import type { CompileContext } from './context.js';
 import { twoValued } from './nullable.js';
+import { hasProfileId } from './profile-id.js';
 
 /** What a predicate may reference: the profile row and the entity rows of its branch. */
 export interface Scope {
@@ -121,7 +121,7 @@ export class ConditionCompiler {
       distinct: true,
       columns: [{ expr: cast(id, 'VARCHAR'), as: 'profile_id' }],
       from: this.source({ kind: 'profile' }, profileAlias),
-      where: and(isNotNull(id), this.condition(condition, scope)),
+      where: and(hasProfileId(id), this.condition(condition, scope)),
     };
   }
 

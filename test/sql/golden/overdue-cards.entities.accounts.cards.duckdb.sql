@@ -2,6 +2,7 @@ WITH "members" AS (
   SELECT DISTINCT CAST("p1"."user_id" AS VARCHAR) AS "profile_id"
   FROM "main"."profiles" AS "p1"
   WHERE ("p1"."user_id" IS NOT NULL)
+    AND (CAST("p1"."user_id" AS VARCHAR) <> ?)
     AND ("p1"."plan" IN (?, ?))
     AND "p1"."user_id" IN (
       SELECT "r2"."user_id" AS "k"
@@ -27,6 +28,7 @@ FROM "main"."profiles" AS "p5"
 JOIN "main"."accounts" AS "r7" ON "r7"."user_id" = "p5"."user_id"
 JOIN "main"."credit_cards" AS "r8" ON "r8"."account_id" = "r7"."account_id"
 WHERE ("p5"."user_id" IS NOT NULL)
+  AND (CAST("p5"."user_id" AS VARCHAR) <> ?)
   AND CAST("p5"."user_id" AS VARCHAR) IN (
     SELECT "m6"."profile_id" AS "profile_id"
     FROM "members" AS "m6"

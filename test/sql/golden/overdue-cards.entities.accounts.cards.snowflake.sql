@@ -2,6 +2,7 @@ WITH "MEMBERS" AS (
   SELECT DISTINCT CAST("P1"."user_id" AS VARCHAR) AS "PROFILE_ID"
   FROM "main"."profiles" AS "P1"
   WHERE ("P1"."user_id" IS NOT NULL)
+    AND (CAST("P1"."user_id" AS VARCHAR) <> ?)
     AND ("P1"."plan" IN (?, ?))
     AND "P1"."user_id" IN (
       SELECT "R2"."user_id" AS "K"
@@ -27,6 +28,7 @@ FROM "main"."profiles" AS "P5"
 JOIN "main"."accounts" AS "R7" ON "R7"."user_id" = "P5"."user_id"
 JOIN "main"."credit_cards" AS "R8" ON "R8"."account_id" = "R7"."account_id"
 WHERE ("P5"."user_id" IS NOT NULL)
+  AND (CAST("P5"."user_id" AS VARCHAR) <> ?)
   AND CAST("P5"."user_id" AS VARCHAR) IN (
     SELECT "M6"."PROFILE_ID" AS "PROFILE_ID"
     FROM "MEMBERS" AS "M6"

@@ -10,6 +10,7 @@ WHERE "x4"."k" IN (
   SELECT "p1"."user_id" AS "k"
   FROM "main"."profiles" AS "p1"
   WHERE ("p1"."user_id" IS NOT NULL)
+    AND (CAST("p1"."user_id" AS VARCHAR) <> ?)
     AND ("p1"."plan" IN (?, ?))
     AND (NOT COALESCE("p1"."user_id" IN (
       SELECT "e5"."user_id" AS "k"

@@ -10,6 +10,7 @@ WHERE "X4"."K" IN (
   SELECT "P1"."user_id" AS "K"
   FROM "main"."profiles" AS "P1"
   WHERE ("P1"."user_id" IS NOT NULL)
+    AND (CAST("P1"."user_id" AS VARCHAR) <> ?)
     AND ("P1"."plan" IN (?, ?))
     AND (NOT COALESCE("P1"."user_id" IN (
       SELECT "E5"."user_id" AS "K"

@@ -1,6 +1,7 @@
 SELECT DISTINCT CAST("P"."user_id" AS VARCHAR) AS "PROFILE_ID"
 FROM "main"."profiles" AS "P"
 WHERE ("P"."user_id" IS NOT NULL)
+  AND (CAST("P"."user_id" AS VARCHAR) <> ?)
   AND ("P"."country" IN (?, ?, ?))
   AND "P"."user_id" IN (
     SELECT "R1"."user_id" AS "K"

@@ -1,6 +1,7 @@
 SELECT DISTINCT CAST("P"."user_id" AS VARCHAR) AS "PROFILE_ID"
 FROM "main"."profiles" AS "P"
 WHERE ("P"."user_id" IS NOT NULL)
+  AND (CAST("P"."user_id" AS VARCHAR) <> ?)
   AND (CAST("P"."user_id" AS VARCHAR) IN (
       SELECT "M1"."PROFILE_ID" AS "PROFILE_ID"
       FROM "LINKED_AUDIENCES"."membership" AS "M1"

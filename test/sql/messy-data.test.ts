@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileAudience } from '../../src/compute/compile.js';
+import { MESSAGES } from '../../src/compute/policy.js';
+import { runAudience } from '../../src/compute/run.js';
+import { readRuns } from '../../src/compute/status.js';
+import { castJoinsFromSnapshot, checkCatalog, snapshotCatalog } from '../../src/graph/catalog.js';
+import { Desired } from '../../src/model/desired.js';
+import { previewAudience } from '../../src/preview/preview.js';
+import type { Warehouse } from '../../src/warehouse/types.js';
+import { explainProfile } from '../../src/why/explain.js';
+import { repeatedIdNote } from '../../src/why/why.js';
+import { previewContext } from '../../src/preview/preview.js';
+import { SCHEMA, computeTables, freshWarehouse } from '../compute/helpers.js';
+
+/*
+ * Data as real warehouses hold it: profile ids that are NULL, empty or repeated, ids of another
+ * type in the events table, properties that are not JSON, NaN in floating-point columns. Each case
+ * is what a user meets on the first day against a production table.
+ */
+
+const audience = (key: string, condition: unknown) => ({ key, name: key, enabled: true, schedule: { type: 'interval', every: '1h' }, condition });
+const emitter = (key: string, aud: string, path: string[]) => ({ key, audience: aud, destination: 'hook', trigger: 'entity_added', entityPath: path });
+
+const desired = (audiences: unknown[], emitters: unknown[] = []) =>
+  Desired.parse({
+    stack: 'messy',
+    warehouse: { type: 'duckdb', path: ':memory:' },
+    graph: {
+      profile: { table: 'main.profiles', id: 'user_id', traits: ['plan', 'score'], identifiers: ['user_id'] },
+      events: { table: 'main.events', profileKey: 'user_id', name: 'event', timestamp: 'ts', properties: 'props' },
+      entities: [{ slug: 'account', name: 'Account', table: 'main.accounts', primaryKey: 'account_id', columns: ['balance'] }],
+      relationships: [
+        { slug: 'accounts', name: 'Accounts', entity: 'account', parent: null, join: { type: 'profile', via: 'identifier', profileColumn: 'user_id', entityColumn: 'user_id' } },
+      ],
+    },
+    audiences,
+    destinations: [{ key: 'hook', type: 'webhook', settings: { url: 'http://127.0.0.1:1/x' } }],
+    emitters,
+  });
+
+const premium = audience('premium', { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'premium' } });
+const rich = audience('rich', { kind: 'entity', relationship: 'accounts', count: { op: 'at_least', value: 1 }, where: { kind: 'column', column: 'balance', operator: 'gt', value: { literal: 100 } } });
+const premiumAndRich = audience('premium-rich', { kind: 'and', conditions: [premium.condition, rich.condition] });
+
+async function compute(wh: Warehouse, d: Desired, key: string) {
+  const castJoins = castJoinsFromSnapshot(d.graph, await snapshotCatalog(d.graph, wh));
+  const compiled = compileAudience({ ...d, castJoins }, key, { dialect: 'duckdb', stateSchema: SCHEMA, now: new Date('2026-11-28T12:00:00Z') });
+  return runAudience(wh, { schema: SCHEMA, audienceKey: key, trigger: 'manual', compile: () => compiled });
+}
+
+async function snapshot(wh: Warehouse, key: string): Promise<{ members: string[]; entities: string[] }> {
+  const t = computeTables(wh);
+  const members = (await wh.query<{ profile_id: string }>(`SELECT profile_id FROM ${t.membership} WHERE audience_key = ? ORDER BY 1`, [key])).rows.map((r) => r.profile_id);
+  const entities = (await wh.query<{ k: string }>(`SELECT profile_id || '/' || entity_id AS k FROM ${t.entity_matches} WHERE audience_key = ? ORDER BY 1`, [key])).rows.map((r) => r.k);
+  return { members, entities };
+}
+
+describe('profile ids that are no ids: NULL and empty text', () => {
+  let wh: Warehouse;
+  beforeAll(async () => {
+    wh = (await freshWarehouse()).wh;
+    await wh.query(`CREATE TABLE main.profiles (user_id VARCHAR, plan VARCHAR, score DOUBLE)`);
+    // Two rows without an id of each kind: neither kind is a repeated id either.
+    await wh.query(`INSERT INTO main.profiles VALUES ('u1', 'premium', 1), (NULL, 'premium', 1), (NULL, 'premium', 2), ('', 'premium', 1), ('', 'premium', 2), ('null', 'premium', 1)`);
+    await wh.query(`CREATE TABLE main.accounts (account_id VARCHAR, user_id VARCHAR, balance DOUBLE)`);
+    await wh.query(`INSERT INTO main.accounts VALUES ('a1', 'u1', 500), ('a2', '', 500), ('a3', NULL, 500), ('a4', 'null', 500)`);
+    await wh.query(`CREATE TABLE main.events (user_id VARCHAR, event VARCHAR, ts TIMESTAMP, props VARCHAR)`);
+  });
+  afterAll(() => wh.close());
+
+  it('are never members, nor matched entities, whatever their traits; the text "null" is an id like any other', async () => {
+    const d = desired([premium, rich, premiumAndRich], [emitter('rich-accounts', 'rich', ['accounts']), emitter('both-accounts', 'premium-rich', ['accounts'])]);
+    expect(await checkCatalog(d, wh)).toEqual([]);
+    for (const key of ['premium', 'rich', 'premium-rich']) {
+      const run = await compute(wh, d, key);
+      expect(run.status, key).toBe('Live');
+      expect(await snapshot(wh, key), key).toEqual({ members: ['null', 'u1'], entities: key === 'premium' ? [] : ['null/a4', 'u1/a1'] });
+    }
+    expect((await previewAudience(d, wh, 'premium')).members).toBe(2);
+  });
+
+  it('`why` refuses an empty id with the reason', async () => {
+    const d = desired([premium]);
+    const ctx = previewContext(d, 'duckdb', new Date());
+    await expect(explainProfile(wh, premium.condition as never, ctx, '')).rejects.toMatchObject({ code: 'PROFILE_ID_EMPTY' });
+  });
+});
+
+describe('a profile id held by two rows', () => {
+  let wh: Warehouse;
+  beforeAll(async () => {
+    wh = (await freshWarehouse()).wh;
+    await wh.query(`CREATE TABLE main.profiles (user_id VARCHAR, plan VARCHAR, score DOUBLE)`);
+    await wh.query(`INSERT INTO main.profiles VALUES ('u1', 'premium', 1), ('u2', 'basic', 1)`);
+    await wh.query(`CREATE TABLE main.accounts (account_id VARCHAR, user_id VARCHAR, balance DOUBLE)`);
+    await wh.query(`CREATE TABLE main.events (user_id VARCHAR, event VARCHAR, ts TIMESTAMP, props VARCHAR)`);
+  });
+  afterAll(() => wh.close());
+
+  it('fails the run with the seed\'s "Duplicate records" and names the id; the audience keeps its last members', async () => {
+    const d = desired([premium]);
+    expect(await compute(wh, d, 'premium')).toMatchObject({ status: 'Live', members: 1 });
+    // After the apply, the same user arrives again with other traits.
+    await wh.query(`INSERT INTO main.profiles VALUES ('u2', 'premium', 2)`);
+    const run = await compute(wh, d, 'premium');
+    expect(run.status).toBe('Failed');
+    expect(run.error).toMatchObject({ code: 'DUPLICATE_RECORDS', message: MESSAGES.duplicate('user_id'), action: 'terminate' });
+    const [last] = await readRuns(wh, SCHEMA, { audienceKey: 'premium' });
+    expect(last!.errorDetail).toBe('More than one row of main.profiles has user_id "u2".');
+    expect(await snapshot(wh, 'premium')).toEqual({ members: ['u1'], entities: [] });
+
+    // `linked why` explains a row and says what the repeat does to runs.
+    const explained = await explainProfile(wh, premium.condition as never, previewContext(d, 'duckdb', new Date()), 'u2');
+    expect(explained).toMatchObject({ rows: 2, tree: { held: true } });
+    expect(repeatedIdNote({ profileRows: explained.rows, member: explained.tree.held })).toBe(
+      '2 profile rows have this id: runs of the audience fail with "Duplicate records" until it is unique (docs/operations.md, error policy), and the tree shows a row that satisfies the condition.',
+    );
+
+    const plan = await checkCatalog(d, wh);
+    expect(plan.map((x) => [x.code, x.attribute, x.hint])).toEqual([['DUPLICATE_PRIMARY_KEY', 'profile.id', 'More than one row of main.profiles has user_id "u2".']]);
+
+    await wh.query(`DELETE FROM main.profiles WHERE user_id = 'u2' AND score = 1`);
+    expect(await compute(wh, d, 'premium')).toMatchObject({ status: 'Live', members: 2, entered: 1 });
+  });
+});
