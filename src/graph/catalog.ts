@@ -9,6 +9,7 @@ import type { Diagnostic } from '../model/diagnostics.js';
 import { keyColumns, type DataGraph } from '../model/graph.js';
 import type { Expr } from '../dialect/ast.js';
 import { hasProfileId, repeatedKeyQuery, repeatedKeyText } from '../sql/profile-id.js';
+import { EVENTS_JOIN } from '../sql/context.js';
 import { execute } from '../warehouse/execute.js';
 import type { CatalogColumn, CatalogTable, Warehouse } from '../warehouse/types.js';
 import { GraphIndex } from '../model/graph-index.js';
@@ -39,19 +40,31 @@ export function keyKind(type: string): 'string' | 'integer' | undefined {
 }
 
 /**
- * Relationships whose key columns are of different kinds (an integer joined to a string): the
- * compiler joins them on a cast to text. `typeOf` gives a column's warehouse type, e.g. from the
- * catalog snapshot taken at apply.
+ * Relationships whose key columns join an integer to a string, and EVENTS_JOIN when the events'
+ * profile key and the profile id do: the compiler joins them on a cast to text. `typeOf` gives a
+ * column's warehouse type, e.g. from the catalog snapshot taken at apply.
  */
 export function castJoins(graph: DataGraph, typeOf: (table: string, column: string) => string | undefined): string[] {
   const kinds = new Map<string, Set<string | undefined>>();
-  for (const req of graphRequirements(graph).columns) {
+  for (const req of [...graphRequirements(graph).columns, ...eventsKeys(graph)]) {
     if (!req.joinOf) continue;
     const type = typeOf(req.table, req.column);
     if (type === undefined) continue;
     kinds.set(req.joinOf, (kinds.get(req.joinOf) ?? new Set()).add(keyKind(type)));
   }
-  return [...kinds].filter(([, k]) => k.size > 1).map(([slug]) => slug).sort();
+  return [...kinds].filter(([, k]) => k.has('string') && k.has('integer')).map(([slug]) => slug).sort();
+}
+
+/**
+ * The events table's join to the profile, as castJoins reads a relationship's: its profileKey and
+ * the profile id, under EVENTS_JOIN. Not a relationship, so none of the join key checks apply.
+ */
+function eventsKeys(graph: DataGraph): { table: string; column: string; joinOf: string }[] {
+  if (!graph.events) return [];
+  return [
+    { table: graph.events.table, column: graph.events.profileKey, joinOf: EVENTS_JOIN },
+    { table: graph.profile.table, column: graph.profile.id, joinOf: EVENTS_JOIN },
+  ];
 }
 
 /** A column's type in a snapshot of column types by table (as `snapshotCatalog` takes it); names match case-insensitively. */
@@ -284,14 +297,23 @@ const keyAllowed = (graph: DataGraph, type: string): boolean => {
   return graph.joinKeys === 'string-only' ? kind === 'string' : kind !== undefined;
 };
 
-/** A relationship joining an integer to a string key works on a cast; say what it costs. */
+/**
+ * A relationship joining an integer to a string key works on a cast; say what it costs. The
+ * events' profile key and the profile id are compared the same way; of any other two kinds (a
+ * floating-point or date key beside text) they cannot be compared, and every event condition
+ * would fail in the warehouse.
+ */
 async function warnCastJoins(graph: DataGraph, at: string, cache: CatalogCache, reported: ReadonlySet<string>, out: Diagnostic[]): Promise<void> {
   const types = new Map<string, string>();
-  for (const req of graphRequirements(graph).columns) {
+  for (const req of [...graphRequirements(graph).columns, ...eventsKeys(graph)]) {
     const col = req.joinOf ? await cache.column(req.table, req.column) : undefined;
     if (col) types.set(`${req.table}\u0000${req.column}`, `${col.type}`);
   }
-  for (const slug of castJoins(graph, (table, column) => types.get(`${table}\u0000${column}`))) {
+  const typeOf = (table: string, column: string) => types.get(`${table}\u0000${column}`);
+  const events = eventsKeyFinding(graph, typeOf, at);
+  if (events) out.push(events);
+  for (const slug of castJoins(graph, typeOf)) {
+    if (slug === EVENTS_JOIN) continue;
     if (reported.has(`type:${slug}`) || reported.has(`missing:${slug}`)) continue;
     const i = graph.relationships.findIndex((r) => r.slug === slug);
     out.push({
@@ -302,6 +324,35 @@ async function warnCastJoins(graph: DataGraph, at: string, cache: CatalogCache, 
       attribute: `relationships[${i}].join`,
     });
   }
+}
+
+/**
+ * The events' profile key beside the profile id when their types differ: an integer and a string
+ * are compared as text (a warning), text and anything else (a floating-point number, a date...)
+ * not at all (an error: every event condition would fail in the warehouse).
+ */
+function eventsKeyFinding(graph: DataGraph, typeOf: (table: string, column: string) => string | undefined, at: string): Diagnostic | undefined {
+  const events = graph.events;
+  const [eventsType, idType] = [events && typeOf(events.table, events.profileKey), typeOf(graph.profile.table, graph.profile.id)];
+  if (!events || eventsType === undefined || idType === undefined) return undefined;
+  const kinds = new Set([keyKind(eventsType), keyKind(idType)]);
+  if (kinds.size === 1 || !kinds.has('string')) return undefined;
+  const both = `The events profileKey ${events.table}.${events.profileKey} is ${eventsType} and the profile id ${graph.profile.table}.${graph.profile.id} is ${idType}`;
+  if (kinds.has('integer')) {
+    return {
+      severity: 'warning',
+      code: 'EVENTS_KEY_CAST',
+      message: `${both}: event conditions compare both as text ("007" is not 7), which keeps the warehouse from pruning the events by the key. Give both one type (e.g. a view that casts) to avoid it.`,
+      resource: at,
+      attribute: 'events.profileKey',
+    };
+  }
+  return err(
+    'EVENTS_KEY_TYPE',
+    `${both}: event conditions cannot compare them. Store the events' profile key as text or an integer, as the profile id is (or point events.table at a view that casts it).`,
+    at,
+    'events.profileKey',
+  );
 }
 
 /** Tables whose declared primary key must be unique, with the key's columns and which rows have a key. */

@@ -1,5 +1,5 @@
 export type { CompiledQuery } from '../dialect/printer.js';
-export { compileContext, type CompileContext, type ContextSource, type LinkedMembershipSource } from './context.js';
+export { EVENTS_JOIN, compileContext, type CompileContext, type ContextSource, type LinkedMembershipSource } from './context.js';
 export { compileMembership, compileCount, countQuery, membershipQuery } from './membership.js';
 export {
   compileEntityMatches,

@@ -123,3 +123,44 @@ describe('a profile id held by two rows', () => {
     expect(await compute(wh, d, 'premium')).toMatchObject({ status: 'Live', members: 2, entered: 1 });
   });
 });
+
+describe('events whose profile key is text beside integer profile ids', () => {
+  let wh: Warehouse;
+  const loggedIn = audience('logged-in', { kind: 'event', name: 'Login', where: [], count: { op: 'at_least', value: 1 }, window: { type: 'within', amount: 30, unit: 'days' } });
+  beforeAll(async () => {
+    wh = (await freshWarehouse()).wh;
+    // Ids past 2^53, as hashed surrogate keys are; the events carry them as strings, as Segment's userId is.
+    await wh.query(`CREATE TABLE main.profiles (user_id BIGINT, plan VARCHAR, score DOUBLE)`);
+    await wh.query(`INSERT INTO main.profiles VALUES (9007199254740993, 'premium', 1), (7, 'basic', 1), (8, 'basic', 1)`);
+    await wh.query(`CREATE TABLE main.accounts (account_id VARCHAR, user_id BIGINT, balance DOUBLE)`);
+    await wh.query(`CREATE TABLE main.events (user_id VARCHAR, event VARCHAR, ts TIMESTAMP, props VARCHAR)`);
+    await wh.query(`INSERT INTO main.events VALUES ('9007199254740993', 'Login', '2026-11-27 10:00:00', '{}'), ('007', 'Login', '2026-11-27 10:00:00', '{}'),
+      ('8', 'Login', '2026-11-27 10:00:00', '{}'), ('anonymous-3f2a', 'Login', '2026-11-27 10:00:00', '{}')`);
+  });
+  afterAll(() => wh.close());
+
+  it('are compared as text, with a warning at plan; "007" is not 7', async () => {
+    const d = desired([loggedIn]);
+    expect((await checkCatalog(d, wh)).map((x) => [x.severity, x.code, x.attribute])).toEqual([['warning', 'EVENTS_KEY_CAST', 'events.profileKey']]);
+    expect(await compute(wh, d, 'logged-in')).toMatchObject({ status: 'Live', members: 2 });
+    expect(await snapshot(wh, 'logged-in')).toEqual({ members: ['8', '9007199254740993'], entities: [] });
+    const ctx = previewContext(d, 'duckdb', new Date('2026-11-28T12:00:00Z'), castJoinsFromSnapshot(d.graph, await snapshotCatalog(d.graph, wh)));
+    expect((await explainProfile(wh, loggedIn.condition as never, ctx, '9007199254740993')).tree.held).toBe(true);
+    expect((await explainProfile(wh, loggedIn.condition as never, ctx, '7')).tree.held).toBe(false);
+  });
+
+  it('a profile key that cannot be compared with the id is refused at plan', async () => {
+    await wh.query(`CREATE TABLE main.float_events AS SELECT CAST(8 AS DOUBLE) AS user_id, event, ts, props FROM main.events LIMIT 1`);
+    const d = desired([loggedIn]);
+    const textIds = Desired.parse({
+      ...d,
+      graph: { ...d.graph, profile: { ...d.graph.profile, table: 'main.text_profiles' }, events: { ...d.graph.events!, table: 'main.float_events' }, entities: [], relationships: [] },
+    });
+    await wh.query(`CREATE TABLE main.text_profiles AS SELECT CAST(user_id AS VARCHAR) AS user_id, plan, score FROM main.profiles`);
+    const found = await checkCatalog(textIds, wh);
+    expect(found.map((x) => [x.severity, x.code])).toEqual([['error', 'EVENTS_KEY_TYPE']]);
+    expect(found[0]!.message).toBe(
+      "The events profileKey main.float_events.user_id is DOUBLE and the profile id main.text_profiles.user_id is VARCHAR: event conditions cannot compare them. Store the events' profile key as text or an integer, as the profile id is (or point events.table at a view that casts it).",
+    );
+  });
+});
