@@ -10,7 +10,9 @@ import type { Warehouse } from '../../src/warehouse/types.js';
 import { explainProfile } from '../../src/why/explain.js';
 import { repeatedIdNote } from '../../src/why/why.js';
 import { previewContext } from '../../src/preview/preview.js';
+import { compileMembership } from '../../src/sql/index.js';
 import { SCHEMA, computeTables, freshWarehouse } from '../compute/helpers.js';
+import { emulatedSnowflake } from '../support/snowflake-emulator/connect.js';
 
 /*
  * Data as real warehouses hold it: profile ids that are NULL, empty or repeated, ids of another
@@ -162,5 +164,64 @@ describe('events whose profile key is text beside integer profile ids', () => {
     expect(found[0]!.message).toBe(
       "The events profileKey main.float_events.user_id is DOUBLE and the profile id main.text_profiles.user_id is VARCHAR: event conditions cannot compare them. Store the events' profile key as text or an integer, as the profile id is (or point events.table at a view that casts it).",
     );
+  });
+});
+
+describe('event properties that are not JSON', () => {
+  let wh: Warehouse;
+  const bigPayers = audience('big-payers', {
+    kind: 'event',
+    name: 'Payment Made',
+    where: [{ property: 'amount', operator: 'gt', value: { literal: 100 } }],
+    count: { op: 'at_least', value: 1 },
+  });
+  const withoutMethod = audience('without-method', {
+    kind: 'event',
+    name: 'Payment Made',
+    where: [{ property: 'method', operator: 'not_exists' }],
+    count: { op: 'at_least', value: 1 },
+  });
+  beforeAll(async () => {
+    wh = (await freshWarehouse()).wh;
+    await wh.query(`CREATE TABLE main.profiles (user_id VARCHAR, plan VARCHAR, score DOUBLE)`);
+    await wh.query(`INSERT INTO main.profiles VALUES ('u1', 'premium', 1), ('u2', 'basic', 1), ('u3', 'basic', 1)`);
+    await wh.query(`CREATE TABLE main.accounts (account_id VARCHAR, user_id VARCHAR, balance DOUBLE)`);
+    await wh.query(`CREATE TABLE main.events (user_id VARCHAR, event VARCHAR, ts TIMESTAMP, props VARCHAR)`);
+    // One good row among rows a tracking bug or a truncating loader left behind.
+    await wh.query(`INSERT INTO main.events VALUES ('u1', 'Payment Made', '2026-11-27 10:00:00', '{"amount": 250, "method": "ach"}'),
+      ('u2', 'Payment Made', '2026-11-27 10:00:00', '{"amount": 250, "meth'), ('u2', 'Payment Made', '2026-11-27 10:00:00', ''),
+      ('u3', 'Payment Made', '2026-11-27 10:00:00', 'NaN'), ('u3', 'Payment Made', '2026-11-27 10:00:00', NULL)`);
+  });
+  afterAll(() => wh.close());
+
+  it('have no properties: the audiences compute, and only not_exists holds for them', async () => {
+    const d = desired([bigPayers, withoutMethod]);
+    expect(await compute(wh, d, 'big-payers')).toMatchObject({ status: 'Live', members: 1 });
+    expect(await snapshot(wh, 'big-payers')).toEqual({ members: ['u1'], entities: [] });
+    expect(await compute(wh, d, 'without-method')).toMatchObject({ status: 'Live', members: 2 });
+    expect(await snapshot(wh, 'without-method')).toEqual({ members: ['u2', 'u3'], entities: [] });
+    const ctx = previewContext(d, 'duckdb', new Date('2026-11-28T12:00:00Z'));
+    expect((await explainProfile(wh, bigPayers.condition as never, ctx, 'u2')).tree.held).toBe(false);
+  });
+
+  it('the same on emulated Snowflake (TRY_PARSE_JSON)', async () => {
+    const sf = await emulatedSnowflake();
+    try {
+      await sf.wh.query(`CREATE TABLE "main"."profiles" ("user_id" VARCHAR, "plan" VARCHAR, "score" DOUBLE)`);
+      await sf.wh.query(`CREATE TABLE "main"."events" ("user_id" VARCHAR, "event" VARCHAR, "ts" TIMESTAMP_NTZ, "props" VARCHAR)`);
+      for (const r of (await wh.query<{ user_id: string }>(`SELECT user_id FROM main.profiles`)).rows) await sf.wh.query(`INSERT INTO "main"."profiles" VALUES (?, 'basic', 1)`, [r.user_id]);
+      for (const e of (await wh.query<{ user_id: string; props: string | null }>(`SELECT user_id, props FROM main.events`)).rows) {
+        await sf.wh.query(`INSERT INTO "main"."events" VALUES (?, 'Payment Made', '2026-11-27 10:00:00', ?)`, [e.user_id, e.props]);
+      }
+      const d = desired([bigPayers, withoutMethod]);
+      const members = async (condition: unknown) => {
+        const q = compileMembership(condition as never, previewContext(d, 'snowflake', new Date('2026-11-28T12:00:00Z')));
+        return (await sf.wh.query<Record<string, string>>(q.sql, q.params)).rows.map((r) => Object.values(r)[0]).sort();
+      };
+      expect(await members(bigPayers.condition)).toEqual(['u1']);
+      expect(await members(withoutMethod.condition)).toEqual(['u2', 'u3']);
+    } finally {
+      await sf.close();
+    }
   });
 });

@@ -33,6 +33,15 @@ function read(cell: Cell, type: ColumnType): Value {
 /** The text the warehouse shows for a profile or entity id cast to VARCHAR. */
 const idText = (cell: Cell) => String(cell);
 
+/** Properties as JSON; text that is not JSON (empty text included) holds no properties. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
 /** A profile row without an id (NULL or empty text) is never a member. */
 const hasId = (cell: Cell) => cell !== null && idText(cell) !== '';
 
@@ -205,7 +214,7 @@ export class Reference {
           if (ts < this.nowPlus(-ec.window.amount, ec.window.unit) || ts > this.now) continue;
         } else if (!orderedTime('gte', ts, ec.window.from, this.zone) || !orderedTime('lte', ts, ec.window.to, this.zone)) continue;
       }
-      const props = e[ev.properties] === null ? null : JSON.parse(String(e[ev.properties]));
+      const props = e[ev.properties] === null ? null : parseJson(String(e[ev.properties]));
       if (ec.where.every((f) => this.property(lookup(props, f.property), f))) n++;
     }
     return countHolds(ec.count, n);

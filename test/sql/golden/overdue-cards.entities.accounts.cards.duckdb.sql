@@ -20,7 +20,7 @@ WITH "members" AS (
       WHERE ("e4"."event" = ?)
         AND ("e4"."ts" >= CAST(? AS TIMESTAMP))
         AND ("e4"."ts" <= CAST(? AS TIMESTAMP))
-        AND (TRY_CAST(json_extract_string("e4"."properties", ?) AS DOUBLE) >= ?)
+        AND (TRY_CAST(try(json_extract_string("e4"."properties", ?)) AS DOUBLE) >= ?)
     ), FALSE))
 )
 SELECT DISTINCT CAST("p5"."user_id" AS VARCHAR) AS "profile_id", CAST(? AS VARCHAR) AS "entity_path", CAST("r8"."card_id" AS VARCHAR) AS "entity_id"

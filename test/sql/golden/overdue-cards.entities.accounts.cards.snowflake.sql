@@ -20,7 +20,7 @@ WITH "MEMBERS" AS (
       WHERE ("E4"."event" = ?)
         AND ("E4"."ts" >= CAST(? AS TIMESTAMP))
         AND ("E4"."ts" <= CAST(? AS TIMESTAMP))
-        AND (TRY_TO_DOUBLE(CAST(STRIP_NULL_VALUE(GET_PATH(PARSE_JSON("E4"."properties"), ?)) AS VARCHAR)) >= ?)
+        AND (TRY_TO_DOUBLE(CAST(STRIP_NULL_VALUE(GET_PATH(TRY_PARSE_JSON("E4"."properties"), ?)) AS VARCHAR)) >= ?)
     ), FALSE))
 )
 SELECT DISTINCT CAST("P5"."user_id" AS VARCHAR) AS "PROFILE_ID", CAST(? AS VARCHAR) AS "ENTITY_PATH", CAST("R8"."card_id" AS VARCHAR) AS "ENTITY_ID"

@@ -18,6 +18,6 @@ WHERE "x4"."k" IN (
       WHERE ("e5"."event" = ?)
         AND ("e5"."ts" >= CAST(? AS TIMESTAMP))
         AND ("e5"."ts" <= CAST(? AS TIMESTAMP))
-        AND (TRY_CAST(json_extract_string("e5"."properties", ?) AS DOUBLE) >= ?)
+        AND (TRY_CAST(try(json_extract_string("e5"."properties", ?)) AS DOUBLE) >= ?)
     ), FALSE))
 )

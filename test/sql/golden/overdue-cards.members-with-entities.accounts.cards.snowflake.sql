@@ -18,6 +18,6 @@ WHERE "X4"."K" IN (
       WHERE ("E5"."event" = ?)
         AND ("E5"."ts" >= CAST(? AS TIMESTAMP))
         AND ("E5"."ts" <= CAST(? AS TIMESTAMP))
-        AND (TRY_TO_DOUBLE(CAST(STRIP_NULL_VALUE(GET_PATH(PARSE_JSON("E5"."properties"), ?)) AS VARCHAR)) >= ?)
+        AND (TRY_TO_DOUBLE(CAST(STRIP_NULL_VALUE(GET_PATH(TRY_PARSE_JSON("E5"."properties"), ?)) AS VARCHAR)) >= ?)
     ), FALSE))
 )
