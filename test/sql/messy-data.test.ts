@@ -225,3 +225,32 @@ describe('event properties that are not JSON', () => {
     }
   });
 });
+
+describe('NaN in floating-point columns and properties', () => {
+  let wh: Warehouse;
+  const scored = audience('scored', { kind: 'trait', trait: 'score', operator: 'gt', value: { literal: 1 } });
+  const notScored = audience('not-scored', { kind: 'not', condition: scored.condition });
+  const bigPayers = audience('big-payers', { kind: 'event', name: 'Paid', where: [{ property: 'amount', operator: 'gte', value: { literal: 9 } }], count: { op: 'at_least', value: 1 } });
+  beforeAll(async () => {
+    wh = (await freshWarehouse()).wh;
+    // A loader that writes NaN for a missing float (Spark, numpy) leaves these behind.
+    await wh.query(`CREATE TABLE main.profiles (user_id VARCHAR, plan VARCHAR, score DOUBLE)`);
+    await wh.query(`INSERT INTO main.profiles VALUES ('nan', 'premium', 'NaN'), ('inf', 'premium', 'Infinity'), ('five', 'premium', 5), ('null', 'premium', NULL)`);
+    await wh.query(`CREATE TABLE main.accounts (account_id VARCHAR, user_id VARCHAR, balance DOUBLE)`);
+    await wh.query(`INSERT INTO main.accounts VALUES ('a-nan', 'nan', 'NaN'), ('a-five', 'five', 500), ('a-nan-too', 'five', 'NaN')`);
+    await wh.query(`CREATE TABLE main.events (user_id VARCHAR, event VARCHAR, ts TIMESTAMP, props VARCHAR)`);
+    await wh.query(`INSERT INTO main.events VALUES ('nan', 'Paid', '2026-11-27 10:00:00', '{"amount": "NaN"}'), ('five', 'Paid', '2026-11-27 10:00:00', '{"amount": "12"}')`);
+  });
+  afterAll(() => wh.close());
+
+  it('is greater than no number: not a member, not a matched entity; `not` takes it in, as it takes NULL', async () => {
+    const d = desired([scored, notScored, rich, bigPayers], [emitter('rich-accounts', 'rich', ['accounts'])]);
+    const members = async (key: string) => (await compute(wh, d, key), await snapshot(wh, key));
+    expect(await members('scored')).toEqual({ members: ['five', 'inf'], entities: [] });
+    expect(await members('not-scored')).toEqual({ members: ['nan', 'null'], entities: [] });
+    expect(await members('rich')).toEqual({ members: ['five'], entities: ['five/a-five'] });
+    expect(await members('big-payers')).toEqual({ members: ['five'], entities: [] });
+    const ctx = previewContext(d, 'duckdb', new Date('2026-11-28T12:00:00Z'));
+    expect((await explainProfile(wh, scored.condition as never, ctx, 'nan')).tree).toMatchObject({ held: false, decidedBy: 'score is "nan"' });
+  });
+});

@@ -7,6 +7,7 @@ WHERE ("p"."user_id" IS NOT NULL)
     FROM "main"."accounts" AS "r1"
     WHERE ("r1"."type" = ?)
       AND ("r1"."balance" >= ?)
+      AND ("r1"."balance" <> CAST(? AS DOUBLE))
   )
   AND (NOT COALESCE("p"."user_id" IN (
     SELECT "e2"."user_id" AS "k"

@@ -7,6 +7,7 @@ WHERE ("P"."user_id" IS NOT NULL)
     FROM "main"."accounts" AS "R1"
     WHERE ("R1"."type" = ?)
       AND ("R1"."balance" >= ?)
+      AND ("R1"."balance" <> CAST(? AS DOUBLE))
   )
   AND (NOT COALESCE("P"."user_id" IN (
     SELECT "E2"."user_id" AS "K"

@@ -10,6 +10,7 @@ WHERE ("p"."user_id" IS NOT NULL)
       SELECT "r2"."account_id" AS "k"
       FROM "main"."credit_cards" AS "r2"
       WHERE ("r2"."balance" > ?)
+        AND ("r2"."balance" <> CAST(? AS DOUBLE))
         AND ("r2"."due_date" < CAST(? AS TIMESTAMP))
     )
   )
@@ -20,4 +21,5 @@ WHERE ("p"."user_id" IS NOT NULL)
       AND ("e3"."ts" >= CAST(? AS TIMESTAMP))
       AND ("e3"."ts" <= CAST(? AS TIMESTAMP))
       AND (TRY_CAST(try(json_extract_string("e3"."properties", ?)) AS DOUBLE) >= ?)
+      AND (TRY_CAST(try(json_extract_string("e3"."properties", ?)) AS DOUBLE) <> CAST(? AS DOUBLE))
   ), FALSE))

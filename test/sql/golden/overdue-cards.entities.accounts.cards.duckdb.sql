@@ -11,6 +11,7 @@ WITH "members" AS (
         SELECT "r3"."account_id" AS "k"
         FROM "main"."credit_cards" AS "r3"
         WHERE ("r3"."balance" > ?)
+          AND ("r3"."balance" <> CAST(? AS DOUBLE))
           AND ("r3"."due_date" < CAST(? AS TIMESTAMP))
       )
     )
@@ -21,6 +22,7 @@ WITH "members" AS (
         AND ("e4"."ts" >= CAST(? AS TIMESTAMP))
         AND ("e4"."ts" <= CAST(? AS TIMESTAMP))
         AND (TRY_CAST(try(json_extract_string("e4"."properties", ?)) AS DOUBLE) >= ?)
+        AND (TRY_CAST(try(json_extract_string("e4"."properties", ?)) AS DOUBLE) <> CAST(? AS DOUBLE))
     ), FALSE))
 )
 SELECT DISTINCT CAST("p5"."user_id" AS VARCHAR) AS "profile_id", CAST(? AS VARCHAR) AS "entity_path", CAST("r8"."card_id" AS VARCHAR) AS "entity_id"
@@ -34,5 +36,6 @@ WHERE ("p5"."user_id" IS NOT NULL)
     FROM "members" AS "m6"
   )
   AND ("r8"."balance" > ?)
+  AND ("r8"."balance" <> CAST(? AS DOUBLE))
   AND ("r8"."due_date" < CAST(? AS TIMESTAMP))
   AND ("r8"."card_id" IS NOT NULL)

@@ -11,6 +11,7 @@ WITH "MEMBERS" AS (
         SELECT "R3"."account_id" AS "K"
         FROM "main"."credit_cards" AS "R3"
         WHERE ("R3"."balance" > ?)
+          AND ("R3"."balance" <> CAST(? AS DOUBLE))
           AND ("R3"."due_date" < CAST(? AS TIMESTAMP))
       )
     )
@@ -21,6 +22,7 @@ WITH "MEMBERS" AS (
         AND ("E4"."ts" >= CAST(? AS TIMESTAMP))
         AND ("E4"."ts" <= CAST(? AS TIMESTAMP))
         AND (TRY_TO_DOUBLE(CAST(STRIP_NULL_VALUE(GET_PATH(TRY_PARSE_JSON("E4"."properties"), ?)) AS VARCHAR)) >= ?)
+        AND (TRY_TO_DOUBLE(CAST(STRIP_NULL_VALUE(GET_PATH(TRY_PARSE_JSON("E4"."properties"), ?)) AS VARCHAR)) <> CAST(? AS DOUBLE))
     ), FALSE))
 )
 SELECT DISTINCT CAST("P5"."user_id" AS VARCHAR) AS "PROFILE_ID", CAST(? AS VARCHAR) AS "ENTITY_PATH", CAST("R8"."card_id" AS VARCHAR) AS "ENTITY_ID"
@@ -34,5 +36,6 @@ WHERE ("P5"."user_id" IS NOT NULL)
     FROM "MEMBERS" AS "M6"
   )
   AND ("R8"."balance" > ?)
+  AND ("R8"."balance" <> CAST(? AS DOUBLE))
   AND ("R8"."due_date" < CAST(? AS TIMESTAMP))
   AND ("R8"."card_id" IS NOT NULL)

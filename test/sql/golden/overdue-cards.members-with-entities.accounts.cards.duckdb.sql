@@ -4,6 +4,7 @@ FROM (
   FROM "main"."accounts" AS "r2"
   JOIN "main"."credit_cards" AS "r3" ON "r3"."account_id" = "r2"."account_id"
   WHERE ("r3"."balance" > ?)
+    AND ("r3"."balance" <> CAST(? AS DOUBLE))
     AND ("r3"."due_date" < CAST(? AS TIMESTAMP))
 ) AS "x4"
 WHERE "x4"."k" IN (
@@ -19,5 +20,6 @@ WHERE "x4"."k" IN (
         AND ("e5"."ts" >= CAST(? AS TIMESTAMP))
         AND ("e5"."ts" <= CAST(? AS TIMESTAMP))
         AND (TRY_CAST(try(json_extract_string("e5"."properties", ?)) AS DOUBLE) >= ?)
+        AND (TRY_CAST(try(json_extract_string("e5"."properties", ?)) AS DOUBLE) <> CAST(? AS DOUBLE))
     ), FALSE))
 )

@@ -4,6 +4,7 @@ FROM (
   FROM "main"."accounts" AS "R2"
   JOIN "main"."credit_cards" AS "R3" ON "R3"."account_id" = "R2"."account_id"
   WHERE ("R3"."balance" > ?)
+    AND ("R3"."balance" <> CAST(? AS DOUBLE))
     AND ("R3"."due_date" < CAST(? AS TIMESTAMP))
 ) AS "X4"
 WHERE "X4"."K" IN (
@@ -19,5 +20,6 @@ WHERE "X4"."K" IN (
         AND ("E5"."ts" >= CAST(? AS TIMESTAMP))
         AND ("E5"."ts" <= CAST(? AS TIMESTAMP))
         AND (TRY_TO_DOUBLE(CAST(STRIP_NULL_VALUE(GET_PATH(TRY_PARSE_JSON("E5"."properties"), ?)) AS VARCHAR)) >= ?)
+        AND (TRY_TO_DOUBLE(CAST(STRIP_NULL_VALUE(GET_PATH(TRY_PARSE_JSON("E5"."properties"), ?)) AS VARCHAR)) <> CAST(? AS DOUBLE))
     ), FALSE))
 )

@@ -14,6 +14,7 @@ WHERE ("p"."user_id" IS NOT NULL)
         FROM "main"."transactions" AS "r3"
         WHERE ("r3"."category" = ?)
           AND ("r3"."amount" > ?)
+          AND ("r3"."amount" <> CAST(? AS DOUBLE))
           AND ("r3"."ts" >= CAST(? AS TIMESTAMP))
           AND ("r3"."ts" <= CAST(? AS TIMESTAMP))
         GROUP BY "r3"."card_id"

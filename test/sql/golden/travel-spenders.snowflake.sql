@@ -14,6 +14,7 @@ WHERE ("P"."user_id" IS NOT NULL)
         FROM "main"."transactions" AS "R3"
         WHERE ("R3"."category" = ?)
           AND ("R3"."amount" > ?)
+          AND ("R3"."amount" <> CAST(? AS DOUBLE))
           AND ("R3"."ts" >= CAST(? AS TIMESTAMP))
           AND ("R3"."ts" <= CAST(? AS TIMESTAMP))
         GROUP BY "R3"."card_id"

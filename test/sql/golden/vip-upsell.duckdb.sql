@@ -12,6 +12,7 @@ WHERE ("p"."user_id" IS NOT NULL)
       FROM "main"."vip_list" AS "c2"
     ))
   AND ("p"."credit_score" >= ?)
+  AND ("p"."credit_score" <> CAST(? AS DOUBLE))
   AND EXISTS (
     SELECT 1 AS "one"
     FROM "main"."accounts" AS "r3"

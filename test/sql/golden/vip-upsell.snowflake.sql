@@ -12,6 +12,7 @@ WHERE ("P"."user_id" IS NOT NULL)
       FROM "main"."vip_list" AS "C2"
     ))
   AND ("P"."credit_score" >= ?)
+  AND ("P"."credit_score" <> CAST(? AS DOUBLE))
   AND EXISTS (
     SELECT 1 AS "ONE"
     FROM "main"."accounts" AS "R3"
