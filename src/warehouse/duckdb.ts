@@ -5,7 +5,7 @@ import { LinkedError } from '../model/errors.js';
 import { classifyDuckDbError } from './errors.js';
 import { TransactionGate } from './transactions.js';
 import { PreparedStatements } from './duckdb-prepared.js';
-import type { CatalogColumn, CatalogTable, QueryOptions, QueryResult, Row, Warehouse } from './types.js';
+import { plainInteger, type CatalogColumn, type CatalogTable, type QueryOptions, type QueryResult, type Row, type Warehouse } from './types.js';
 import { and, cast, col, eq, fn, isNotNull, isNull, or, param, select, table, type Expr, type Select } from '../dialect/ast.js';
 import { execute } from './execute.js';
 import { catalogTable, type InformationSchemaColumn } from './catalog.js';
@@ -113,9 +113,7 @@ export async function openDuckDb(path: string, options: DuckDbOpenOptions = {}):
 
 /** DuckDB values as plain JSON-friendly JS: BIGINT as number when it fits, else as a string. */
 function toPlain(value: unknown): unknown {
-  if (typeof value === 'bigint') {
-    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
-  }
+  if (typeof value === 'bigint') return plainInteger(value);
   if (Array.isArray(value)) return value.map(toPlain);
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPlain(v)]));
