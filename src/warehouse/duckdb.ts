@@ -83,6 +83,19 @@ function threadsFromEnv(env: NodeJS.ProcessEnv): { threads?: string } {
   return { threads: value };
 }
 
+/**
+ * A connection whose time zone is UTC, as Snowflake sessions are (TIMEZONE = UTC on every
+ * statement). Warehouse timestamps are UTC and the compiler binds UTC wall clocks; DuckDB's
+ * session zone is otherwise the machine's, and a TIMESTAMPTZ column compared with a bound
+ * TIMESTAMP is read in it: a laptop in Paris would count an event an hour outside a window that
+ * the server counts in. (The time zone is ICU's setting: the Node build has ICU.)
+ */
+async function utcConnection(instance: DuckDBInstance): Promise<DuckDBConnection> {
+  const connection = await instance.connect();
+  await connection.run(`SET TimeZone = 'UTC'`);
+  return connection;
+}
+
 /** Opens a DuckDB file (or ':memory:'), retrying while another process (or this one) holds it. */
 export async function openDuckDb(path: string, options: DuckDbOpenOptions = {}): Promise<DuckDbWarehouse> {
   const deadline = Date.now() + (options.busyTimeoutMs ?? 30_000);
@@ -94,7 +107,7 @@ export async function openDuckDb(path: string, options: DuckDbOpenOptions = {}):
       try {
         const instance = await DuckDBInstance.create(path, config);
         if (key !== undefined) openInThisProcess.add(key);
-        return new DuckDbWarehouse(instance, await instance.connect(), key);
+        return new DuckDbWarehouse(instance, await utcConnection(instance), key);
       } catch (e) {
         busy = /Could not set lock|Conflicting lock/i.test(String((e as Error).message));
         if (!busy) throw classifyDuckDbError(e);

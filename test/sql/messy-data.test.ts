@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileAudience } from '../../src/compute/compile.js';
 import { MESSAGES } from '../../src/compute/policy.js';
@@ -12,6 +14,7 @@ import { repeatedIdNote } from '../../src/why/why.js';
 import { previewContext } from '../../src/preview/preview.js';
 import { compileMembership } from '../../src/sql/index.js';
 import { SCHEMA, computeTables, freshWarehouse } from '../compute/helpers.js';
+import { fixtureArgs } from '../support/fixture-process.js';
 import { emulatedSnowflake } from '../support/snowflake-emulator/connect.js';
 
 /*
@@ -252,5 +255,19 @@ describe('NaN in floating-point columns and properties', () => {
     expect(await members('big-payers')).toEqual({ members: ['five'], entities: [] });
     const ctx = previewContext(d, 'duckdb', new Date('2026-11-28T12:00:00Z'));
     expect((await explainProfile(wh, scored.condition as never, ctx, 'nan')).tree).toMatchObject({ held: false, decidedBy: 'score is "nan"' });
+  });
+});
+
+describe('TIMESTAMPTZ columns on a machine whose time zone is not UTC', () => {
+  it('are compared with windows in UTC, as on a server in UTC: a laptop in Paris or New York computes the same members', () => {
+    const fixture = join(import.meta.dirname, 'fixtures', 'timestamptz-window.ts');
+    const args = fixtureArgs(fixture);
+    const membersIn = (tz: string) => {
+      const r = spawnSync(process.execPath, args, { env: { ...process.env, TZ: tz }, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as unknown;
+    };
+    const expected = { events: ['inside'], traits: ['inside'] };
+    for (const tz of ['UTC', 'Europe/Paris', 'America/New_York']) expect(membersIn(tz), tz).toEqual(expected);
   });
 });
