@@ -436,6 +436,24 @@ const comparable = (a: Family, b: Family) => a === b || (TEMPORAL.includes(a) &&
 
 const showLiteral = (v: unknown) => (typeof v === 'string' ? `'${v}'` : String(v));
 
+/**
+ * The literal to write instead, where the column holds the same value in another type: booleans
+ * or numbers kept as text (as exports from spreadsheets and CSV loaders leave them), booleans kept
+ * as 1 and 0, or a boolean written as text.
+ */
+function literalHint(family: Family, literal: unknown): string | undefined {
+  if (family === 'string' && (typeof literal === 'boolean' || typeof literal === 'number')) {
+    return `The column holds text: compare with the text it holds, e.g. "${String(literal)}" (oneOf lists several spellings), or point the table at a view that casts the column.`;
+  }
+  if (family === 'number' && typeof literal === 'boolean') {
+    return `The column holds numbers: compare with ${literal ? 1 : 0} if it keeps booleans as 1 and 0.`;
+  }
+  if (family === 'boolean' && typeof literal === 'string' && /^(true|false)$/i.test(literal.trim())) {
+    return `The column holds booleans: write the boolean itself, ${literal.trim().toLowerCase()}, not text.`;
+  }
+  return undefined;
+}
+
 interface AudienceWalk {
   desired: ModelResources;
   index: GraphIndex;
@@ -480,7 +498,7 @@ async function checkComparison(
           typeof problem === 'object'
             ? `Value ${showLiteral(literal)} is not a valid ${problem.invalid} for column ${where}: ${problem.why}`
             : `Value ${showLiteral(literal)} does not match the type of column ${where}`;
-        w.out.push(err('LITERAL_TYPE_MISMATCH', message, w.at, `${attribute}.value`));
+        w.out.push(err('LITERAL_TYPE_MISMATCH', message, w.at, `${attribute}.value`, literalHint(family, literal)));
         return;
       }
     }
