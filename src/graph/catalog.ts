@@ -99,6 +99,15 @@ export const eventsTimestampTypeMessage = (table: string, column: string, type: 
   `The events timestamp column ${column} of ${table} (Data Graph events) is ${type}, not a date or time: event conditions compare it with timestamps. ` +
   `Store it as TIMESTAMP or DATE (on Snowflake TIMESTAMP_NTZ, TIMESTAMP_LTZ, TIMESTAMP_TZ or DATE), or point events.table at a view that casts it, e.g. CAST(${column} AS TIMESTAMP) AS ${column}.`;
 
+/**
+ * Ids go out as text (userId, entity ids): a floating-point or decimal id has no one spelling
+ * (DuckDB writes a DOUBLE 1 as "1.0", Snowflake as "1"; a DECIMAL(10,2) as "1.00"), and a date or
+ * boolean is no id at all.
+ */
+export const idTypeMessage = (table: string, column: string, type: string, role: string) =>
+  `The ${role} ${column} of ${table} is ${type}: ids go out as text, so they must be text or integers (a ${type} id has no one spelling as text). ` +
+  `Store it as text or an integer, or point the table at a view that casts it, e.g. CAST(${column} AS BIGINT) AS ${column}.`;
+
 export interface CatalogCheckOptions {
   /** Check only these audiences (and their emitters); default every audience. The graph is always checked. */
   audiences?: readonly string[];
@@ -117,6 +126,8 @@ interface Requirement {
   joinOf?: string;
   /** Set where the compiled SQL compares the column with timestamps: it must be a date or time. */
   temporal?: true;
+  /** Set for the profile id and entity primary keys: events carry them as text, so they must be text or integers. */
+  id?: true;
 }
 
 interface TableUse {
@@ -132,7 +143,7 @@ function graphRequirements(graph: DataGraph, classic: Desired['classicAudiences'
   const index = new GraphIndex(graph);
   const p = graph.profile;
   tables.push({ table: p.table, role: 'Data Graph profile', attribute: 'profile.table' });
-  columns.push({ table: p.table, column: p.id, role: 'profile id', attribute: 'profile.id' });
+  columns.push({ table: p.table, column: p.id, role: 'profile id', attribute: 'profile.id', id: true });
   p.traits.forEach((t, i) => columns.push({ table: p.table, column: t, role: 'profile trait', attribute: `profile.traits[${i}]` }));
   p.identifiers.forEach((t, i) => columns.push({ table: p.table, column: t, role: 'profile identifier', attribute: `profile.identifiers[${i}]` }));
   if (graph.events) {
@@ -144,7 +155,7 @@ function graphRequirements(graph: DataGraph, classic: Desired['classicAudiences'
   }
   graph.entities.forEach((e, i) => {
     tables.push({ table: e.table, role: `entity ${e.slug}`, attribute: `entities[${i}].table` });
-    columns.push({ table: e.table, column: e.primaryKey, role: `entity ${e.slug} primary key`, attribute: `entities[${i}].primaryKey` });
+    columns.push({ table: e.table, column: e.primaryKey, role: `entity ${e.slug} primary key`, attribute: `entities[${i}].primaryKey`, id: true });
     (e.columns ?? []).forEach((c, j) => columns.push({ table: e.table, column: c, role: `entity ${e.slug} column`, attribute: `entities[${i}].columns[${j}]` }));
   });
   graph.relationships.forEach((r, i) => {
@@ -287,6 +298,7 @@ async function checkGraphCatalog(desired: ModelResources, cache: CatalogCache, o
     }
     if (!col) out.push(err('WAREHOUSE_COLUMN_MISSING', columnMissingMessage(req.table, req.column, req.role), where.resource, where.attribute, missingColumnHint(cache, await cache.table(req.table), req.column)));
     else if (req.temporal && !isTemporal(col)) out.push(err('EVENTS_TIMESTAMP_TYPE', eventsTimestampTypeMessage(req.table, col.name, col.type), where.resource, where.attribute));
+    else if (req.id && !keyKind(col.type)) out.push(err('ID_TYPE', idTypeMessage(req.table, col.name, col.type, req.role), where.resource, where.attribute));
   }
   await warnCastJoins(desired.graph, graphAt, cache, reported, out);
 }

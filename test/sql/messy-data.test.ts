@@ -129,6 +129,27 @@ describe('a profile id held by two rows', () => {
   });
 });
 
+describe('ids stored as floating-point numbers or decimals', () => {
+  it('are refused at plan: as text they read "1.0" on DuckDB and "1" on Snowflake', async () => {
+    const wh = (await freshWarehouse()).wh;
+    try {
+      await wh.query(`CREATE TABLE main.profiles (user_id DOUBLE, plan VARCHAR, score DOUBLE)`);
+      await wh.query(`CREATE TABLE main.accounts (account_id DECIMAL(10,2), user_id DOUBLE, balance DOUBLE)`);
+      await wh.query(`CREATE TABLE main.events (user_id VARCHAR, event VARCHAR, ts TIMESTAMP, props VARCHAR)`);
+      const found = await checkCatalog(desired([premium]), wh);
+      expect(found.filter((x) => x.code === 'ID_TYPE').map((x) => [x.attribute, x.message])).toEqual([
+        [
+          'profile.id',
+          'The profile id user_id of main.profiles is DOUBLE: ids go out as text, so they must be text or integers (a DOUBLE id has no one spelling as text). Store it as text or an integer, or point the table at a view that casts it, e.g. CAST(user_id AS BIGINT) AS user_id.',
+        ],
+        ['entities[0].primaryKey', expect.stringContaining('The entity account primary key account_id of main.accounts is DECIMAL(10,2): ids go out as text')],
+      ]);
+    } finally {
+      await wh.close();
+    }
+  });
+});
+
 describe('events whose profile key is text beside integer profile ids', () => {
   let wh: Warehouse;
   const loggedIn = audience('logged-in', { kind: 'event', name: 'Login', where: [], count: { op: 'at_least', value: 1 }, window: { type: 'within', amount: 30, unit: 'days' } });
