@@ -1,6 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DuckDBConnection, DuckDBInstance, JSDuckDBValueConverter, type DuckDBMaterializedResult, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBDecimalValue, DuckDBInstance, JSDuckDBValueConverter, type DuckDBMaterializedResult, type DuckDBValue, type DuckDBValueConverter, type JS } from '@duckdb/node-api';
 import { LinkedError } from '../model/errors.js';
 import { classifyDuckDbError } from './errors.js';
 import { TransactionGate } from './transactions.js';
@@ -135,6 +135,14 @@ function toPlain(value: unknown): unknown {
 }
 
 /**
+ * The driver's JS values, but a DECIMAL without a scale (DECIMAL(38,0), what a Snowflake NUMBER
+ * id becomes in an export) as its exact bigint: the driver's double would round an id past 2^53.
+ * plainRows then makes it what BIGINT gives, plainInteger's number or text.
+ */
+const rowValue: DuckDBValueConverter<JS> = (value, type, converter) =>
+  value instanceof DuckDBDecimalValue && value.scale === 0 ? value.value : JSDuckDBValueConverter(value, type, converter);
+
+/**
  * A materialized result's rows, read from its chunks column by column: the chunks are already in
  * memory, so reading them synchronously spares one hand-off to DuckDB's threads per chunk (the
  * driver's own readers fetch each chunk asynchronously).
@@ -144,7 +152,7 @@ function rowObjects(result: DuckDBMaterializedResult): Record<string, unknown>[]
   const rows: Record<string, unknown>[] = [];
   for (let c = 0, chunks = result.chunkCount; c < chunks; c++) {
     const chunk = result.getChunk(c);
-    const columns = chunk.convertColumns(JSDuckDBValueConverter);
+    const columns = chunk.convertColumns(rowValue);
     for (let r = 0, n = chunk.rowCount; r < n; r++) {
       const row: Record<string, unknown> = {};
       for (let k = 0; k < names.length; k++) row[names[k]] = columns[k][r];
