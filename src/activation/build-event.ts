@@ -126,9 +126,11 @@ const pad2 = (n: number) => String(n).padStart(2, '0');
 /**
  * A warehouse value as an event carries it: a DATE (a Date at midnight UTC, as DuckDB and Snowflake
  * return one) as `YYYY-MM-DD`, other timestamps as ISO 8601; each destination converts those
- * strings to its own date form (destinations/dates.ts).
+ * strings to its own date form (destinations/dates.ts). NaN and ±Infinity (a FLOAT column can hold
+ * them) have no JSON form, where they would read as null: they are values the event does not have.
  */
 export function eventValue(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (!(value instanceof Date)) return value;
   if (Number.isNaN(value.getTime())) return null;
   if (value.getUTCHours() === 0 && value.getUTCMinutes() === 0 && value.getUTCSeconds() === 0 && value.getUTCMilliseconds() === 0) {
@@ -158,8 +160,8 @@ export function buildEvent(ctx: EventContext, row: SourceRow, data: EnrichmentDa
   // A value the warehouse does not have is left out, not sent as null: profile updates (Braze,
   // Iterable, Customer.io) read null as "remove this attribute".
   for (const t of plan.traits) {
-    const v = traits?.[t];
-    if (v !== null && v !== undefined) props[t] = eventValue(v);
+    const v = eventValue(traits?.[t] ?? null);
+    if (v !== null) props[t] = v;
   }
 
   let chainRecords: Record<string, unknown>[] | undefined;
@@ -169,8 +171,8 @@ export function buildEvent(ctx: EventContext, row: SourceRow, data: EnrichmentDa
     // A removed entity may be gone from the warehouse: its id and entity still go out.
     const record = chainRecords?.[chainRecords.length - 1] ?? { [trigger.entity.primaryKey]: row.entityId };
     for (const c of trigger.columns) {
-      const v = record[c];
-      if (v !== null && v !== undefined) props[`${trigger.relationship}__${c}`] = eventValue(v);
+      const v = eventValue(record[c] ?? null);
+      if (v !== null) props[`${trigger.relationship}__${c}`] = v;
     }
     props[`${trigger.relationship}____entity`] = trigger.entity.slug;
     // The trigger entity may hang from several of the profile's parent rows (a product on several

@@ -1,6 +1,7 @@
 import { AppliedModel } from '../model/applied-model.js';
 import { LinkedError } from '../model/errors.js';
-import { compileContext, compileEntityMatches, compileMembership, compileMembershipMatches } from '../sql/index.js';
+import { compileContext, compileEntityMatches, compileMembership, compileMembershipMatches, repeatedProfileIdQuery } from '../sql/index.js';
+import { printSql } from '../dialect/printer.js';
 import type { Dialect } from '../dialect/dialect.js';
 import { specHash } from '../state/canonical.js';
 import { stateTables } from '../state/tables.js';
@@ -42,6 +43,7 @@ export function compileAudience(
     })),
     ...(oneQuery ? { membershipFromEntities: oneQuery.path.join('.') } : {}),
     distinctRows: true,
+    profileIds: { query: printSql(options.dialect, repeatedProfileIdQuery(model.graph)), table: model.graph.profile.table, column: model.graph.profile.id },
     audienceSpecHash: specHash(audience),
     catalogDrift: (wh) => catalogDrift(wh, resources, audienceKey),
   };

@@ -29,9 +29,14 @@ export const MESSAGES = {
     `execute your model query: ${warehouseMessage}`,
 } as const;
 
-/** Raised by the results check when the model query returns one ID twice. */
+/** Raised by the results check when the model query returns one ID twice, or the profile table holds one id twice. */
 export class DuplicateRecordsError extends LinkedError {
-  constructor(idColumn: string, example: string) {
+  constructor(
+    idColumn: string,
+    example: string,
+    /** Which records, in words (kept as the run's error detail). */
+    readonly detail = `${idColumn} ${JSON.stringify(example)} appears more than once.`,
+  ) {
     super('DUPLICATE_RECORDS', MESSAGES.duplicate(idColumn), { idColumn, example });
   }
 }
@@ -67,7 +72,8 @@ const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 /** The final decision for a failure of `step` (after any retries). */
 export function decide(step: RunStep, e: unknown, dialect: Dialect): PolicyDecision {
   const detail = messageOf(e);
-  if (e instanceof RunCancelledError || e instanceof LeaseLostError || e instanceof DuplicateRecordsError) {
+  if (e instanceof DuplicateRecordsError) return { error: { code: e.code, message: e.message, action: 'terminate' }, detail: e.detail };
+  if (e instanceof RunCancelledError || e instanceof LeaseLostError) {
     return { error: { code: e.code, message: e.message, action: 'terminate' } };
   }
   if (step === 'process-results' || step === 'load-results') {

@@ -1,4 +1,6 @@
 import type { StagedRows, StageStore } from '../state/compute/stage.js';
+import { repeatedKeyText } from '../sql/index.js';
+import type { Warehouse } from '../warehouse/types.js';
 import { DuplicateRecordsError } from './policy.js';
 import type { CompiledAudience } from './types.js';
 
@@ -65,4 +67,16 @@ export async function checkResults(stage: StageStore, runId: string, distinctRow
     members: membership?.profiles ?? 0,
     paths: new Map(rows.filter((r) => r.entity_path !== null).map((r) => [r.entity_path!, { profiles: r.profiles, matches: r.matches }])),
   };
+}
+
+/**
+ * The seed's "Duplicate records for ID" for the profile table: the plan refuses a repeated profile
+ * id, and this finds one that appeared in the table since. Returns the statement's query id.
+ */
+export async function checkProfileIds(wh: Warehouse, check: CompiledAudience['profileIds']): Promise<string | undefined> {
+  if (!check) return undefined;
+  const { rows, queryId } = await wh.query(check.query.sql, check.query.params);
+  const repeated = rows[0] && Object.values(rows[0])[0];
+  if (repeated !== undefined) throw new DuplicateRecordsError(check.column, String(repeated), repeatedKeyText(check.table, [check.column], [repeated]));
+  return queryId;
 }

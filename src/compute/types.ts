@@ -25,6 +25,13 @@ export interface CompiledAudience {
    * duplicate IDs (the seed's "Duplicate records for ID").
    */
   distinctRows?: boolean;
+  /**
+   * The profile table's id check: a query giving one id that more than one profile row holds (no
+   * row when ids are unique), and the id column it names. Membership is by id, so a repeated id
+   * would make a profile a member through whichever of its rows matches; the run fails with the
+   * seed's "Duplicate records for ID" instead.
+   */
+  profileIds?: { query: CompiledQuery; table: string; column: string };
   /** The hash of the audience spec compiled (as `resources.spec_hash`): the run records which version it computed. */
   audienceSpecHash?: string;
   /** What of the applied Data Graph the warehouse no longer has (catalog-drift.ts): asked when the warehouse refuses the SQL. */

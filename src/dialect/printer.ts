@@ -284,7 +284,9 @@ export class DuckDbPrinter extends SqlPrinter {
     return `${test}(${text}, ${part})`;
   }
   protected jsonText(json: string, path: string): string {
-    return `json_extract_string(${json}, ${path})`;
+    // try(): a properties value that is not JSON (or empty text) has no properties. Unguarded, one
+    // such event row fails every query that reads a property ("Malformed JSON").
+    return `try(json_extract_string(${json}, ${path}))`;
   }
   protected tryCast(text: string, type: 'DOUBLE' | 'TIMESTAMP'): string {
     if (type === 'DOUBLE') return `TRY_CAST(${text} AS DOUBLE)`;
@@ -311,7 +313,8 @@ export class SnowflakePrinter extends SqlPrinter {
   }
   protected jsonText(json: string, path: string): string {
     // STRIP_NULL_VALUE turns a JSON null into SQL NULL, so `exists` means the same in both dialects.
-    return `CAST(STRIP_NULL_VALUE(GET_PATH(PARSE_JSON(${json}), ${path})) AS VARCHAR)`;
+    // TRY_PARSE_JSON: a value that is not JSON has no properties, instead of failing the query.
+    return `CAST(STRIP_NULL_VALUE(GET_PATH(TRY_PARSE_JSON(${json}), ${path})) AS VARCHAR)`;
   }
   protected tryCast(text: string, type: 'DOUBLE' | 'TIMESTAMP'): string {
     if (type === 'DOUBLE') return `TRY_TO_DOUBLE(${text})`;

@@ -7,7 +7,9 @@ import type { Desired } from '../model/desired.js';
 import type { ModelResources } from '../model/applied-model.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { keyColumns, type DataGraph } from '../model/graph.js';
-import { ONE, and, col, compare, countStar, isNotNull, lit, select, table as tableFrom, type Select } from '../dialect/ast.js';
+import type { Expr } from '../dialect/ast.js';
+import { hasProfileId, repeatedKeyQuery, repeatedKeyText } from '../sql/profile-id.js';
+import { EVENTS_JOIN } from '../sql/context.js';
 import { execute } from '../warehouse/execute.js';
 import type { CatalogColumn, CatalogTable, Warehouse } from '../warehouse/types.js';
 import { GraphIndex } from '../model/graph-index.js';
@@ -34,19 +36,31 @@ export function keyKind(type: string): 'string' | 'integer' | undefined {
 }
 
 /**
- * Relationships whose key columns are of different kinds (an integer joined to a string): the
- * compiler joins them on a cast to text. `typeOf` gives a column's warehouse type, e.g. from the
- * catalog snapshot taken at apply.
+ * Relationships whose key columns join an integer to a string, and EVENTS_JOIN when the events'
+ * profile key and the profile id do: the compiler joins them on a cast to text. `typeOf` gives a
+ * column's warehouse type, e.g. from the catalog snapshot taken at apply.
  */
 export function castJoins(graph: DataGraph, typeOf: (table: string, column: string) => string | undefined): string[] {
   const kinds = new Map<string, Set<string | undefined>>();
-  for (const req of graphRequirements(graph).columns) {
+  for (const req of [...graphRequirements(graph).columns, ...eventsKeys(graph)]) {
     if (!req.joinOf) continue;
     const type = typeOf(req.table, req.column);
     if (type === undefined) continue;
     kinds.set(req.joinOf, (kinds.get(req.joinOf) ?? new Set()).add(keyKind(type)));
   }
-  return [...kinds].filter(([, k]) => k.size > 1).map(([slug]) => slug).sort();
+  return [...kinds].filter(([, k]) => k.has('string') && k.has('integer')).map(([slug]) => slug).sort();
+}
+
+/**
+ * The events table's join to the profile, as castJoins reads a relationship's: its profileKey and
+ * the profile id, under EVENTS_JOIN. Not a relationship, so none of the join key checks apply.
+ */
+function eventsKeys(graph: DataGraph): { table: string; column: string; joinOf: string }[] {
+  if (!graph.events) return [];
+  return [
+    { table: graph.events.table, column: graph.events.profileKey, joinOf: EVENTS_JOIN },
+    { table: graph.profile.table, column: graph.profile.id, joinOf: EVENTS_JOIN },
+  ];
 }
 
 /** A column's type in a snapshot of column types by table (as `snapshotCatalog` takes it); names match case-insensitively. */
@@ -81,6 +95,15 @@ export const eventsTimestampTypeMessage = (table: string, column: string, type: 
   `The events timestamp column ${column} of ${table} (Data Graph events) is ${type}, not a date or time: event conditions compare it with timestamps. ` +
   `Store it as TIMESTAMP or DATE (on Snowflake TIMESTAMP_NTZ, TIMESTAMP_LTZ, TIMESTAMP_TZ or DATE), or point events.table at a view that casts it, e.g. CAST(${column} AS TIMESTAMP) AS ${column}.`;
 
+/**
+ * Ids go out as text (userId, entity ids): a floating-point or decimal id has no one spelling
+ * (DuckDB writes a DOUBLE 1 as "1.0", Snowflake as "1"; a DECIMAL(10,2) as "1.00"), and a date or
+ * boolean is no id at all.
+ */
+export const idTypeMessage = (table: string, column: string, type: string, role: string) =>
+  `The ${role} ${column} of ${table} is ${type}: ids go out as text, so they must be text or integers (a ${type} id has no one spelling as text). ` +
+  `Store it as text or an integer, or point the table at a view that casts it, e.g. CAST(${column} AS BIGINT) AS ${column}.`;
+
 export interface CatalogCheckOptions {
   /** Check only these audiences (and their emitters); default every audience. The graph is always checked. */
   audiences?: readonly string[];
@@ -99,6 +122,8 @@ interface Requirement {
   joinOf?: string;
   /** Set where the compiled SQL compares the column with timestamps: it must be a date or time. */
   temporal?: true;
+  /** Set for the profile id and entity primary keys: events carry them as text, so they must be text or integers. */
+  id?: true;
 }
 
 interface TableUse {
@@ -114,7 +139,7 @@ function graphRequirements(graph: DataGraph, classic: Desired['classicAudiences'
   const index = new GraphIndex(graph);
   const p = graph.profile;
   tables.push({ table: p.table, role: 'Data Graph profile', attribute: 'profile.table' });
-  columns.push({ table: p.table, column: p.id, role: 'profile id', attribute: 'profile.id' });
+  columns.push({ table: p.table, column: p.id, role: 'profile id', attribute: 'profile.id', id: true });
   p.traits.forEach((t, i) => columns.push({ table: p.table, column: t, role: 'profile trait', attribute: `profile.traits[${i}]` }));
   p.identifiers.forEach((t, i) => columns.push({ table: p.table, column: t, role: 'profile identifier', attribute: `profile.identifiers[${i}]` }));
   if (graph.events) {
@@ -126,7 +151,7 @@ function graphRequirements(graph: DataGraph, classic: Desired['classicAudiences'
   }
   graph.entities.forEach((e, i) => {
     tables.push({ table: e.table, role: `entity ${e.slug}`, attribute: `entities[${i}].table` });
-    columns.push({ table: e.table, column: e.primaryKey, role: `entity ${e.slug} primary key`, attribute: `entities[${i}].primaryKey` });
+    columns.push({ table: e.table, column: e.primaryKey, role: `entity ${e.slug} primary key`, attribute: `entities[${i}].primaryKey`, id: true });
     (e.columns ?? []).forEach((c, j) => columns.push({ table: e.table, column: c, role: `entity ${e.slug} column`, attribute: `entities[${i}].columns[${j}]` }));
   });
   graph.relationships.forEach((r, i) => {
@@ -269,6 +294,7 @@ async function checkGraphCatalog(desired: ModelResources, cache: CatalogCache, o
     }
     if (!col) out.push(err('WAREHOUSE_COLUMN_MISSING', columnMissingMessage(req.table, req.column, req.role), where.resource, where.attribute, missingColumnHint(cache, await cache.table(req.table), req.column)));
     else if (req.temporal && !isTemporal(col)) out.push(err('EVENTS_TIMESTAMP_TYPE', eventsTimestampTypeMessage(req.table, col.name, col.type), where.resource, where.attribute));
+    else if (req.id && !keyKind(col.type)) out.push(err('ID_TYPE', idTypeMessage(req.table, col.name, col.type, req.role), where.resource, where.attribute));
   }
   await warnCastJoins(desired.graph, graphAt, cache, reported, out);
 }
@@ -279,14 +305,23 @@ const keyAllowed = (graph: DataGraph, type: string): boolean => {
   return graph.joinKeys === 'string-only' ? kind === 'string' : kind !== undefined;
 };
 
-/** A relationship joining an integer to a string key works on a cast; say what it costs. */
+/**
+ * A relationship joining an integer to a string key works on a cast; say what it costs. The
+ * events' profile key and the profile id are compared the same way; of any other two kinds (a
+ * floating-point or date key beside text) they cannot be compared, and every event condition
+ * would fail in the warehouse.
+ */
 async function warnCastJoins(graph: DataGraph, at: string, cache: CatalogCache, reported: ReadonlySet<string>, out: Diagnostic[]): Promise<void> {
   const types = new Map<string, string>();
-  for (const req of graphRequirements(graph).columns) {
+  for (const req of [...graphRequirements(graph).columns, ...eventsKeys(graph)]) {
     const col = req.joinOf ? await cache.column(req.table, req.column) : undefined;
     if (col) types.set(`${req.table}\u0000${req.column}`, `${col.type}`);
   }
-  for (const slug of castJoins(graph, (table, column) => types.get(`${table}\u0000${column}`))) {
+  const typeOf = (table: string, column: string) => types.get(`${table}\u0000${column}`);
+  const events = eventsKeyFinding(graph, typeOf, at);
+  if (events) out.push(events);
+  for (const slug of castJoins(graph, typeOf)) {
+    if (slug === EVENTS_JOIN) continue;
     if (reported.has(`type:${slug}`) || reported.has(`missing:${slug}`)) continue;
     const i = graph.relationships.findIndex((r) => r.slug === slug);
     out.push({
@@ -299,9 +334,38 @@ async function warnCastJoins(graph: DataGraph, at: string, cache: CatalogCache, 
   }
 }
 
-/** Tables whose declared primary key must be unique, with the key's columns. */
-function keyedTables(graph: DataGraph): { table: string; key: string[]; attribute: string }[] {
-  const out = [{ table: graph.profile.table, key: [graph.profile.id], attribute: 'profile.id' }];
+/**
+ * The events' profile key beside the profile id when their types differ: an integer and a string
+ * are compared as text (a warning), text and anything else (a floating-point number, a date...)
+ * not at all (an error: every event condition would fail in the warehouse).
+ */
+function eventsKeyFinding(graph: DataGraph, typeOf: (table: string, column: string) => string | undefined, at: string): Diagnostic | undefined {
+  const events = graph.events;
+  const [eventsType, idType] = [events && typeOf(events.table, events.profileKey), typeOf(graph.profile.table, graph.profile.id)];
+  if (!events || eventsType === undefined || idType === undefined) return undefined;
+  const kinds = new Set([keyKind(eventsType), keyKind(idType)]);
+  if (kinds.size === 1 || !kinds.has('string')) return undefined;
+  const both = `The events profileKey ${events.table}.${events.profileKey} is ${eventsType} and the profile id ${graph.profile.table}.${graph.profile.id} is ${idType}`;
+  if (kinds.has('integer')) {
+    return {
+      severity: 'warning',
+      code: 'EVENTS_KEY_CAST',
+      message: `${both}: event conditions compare both as text ("007" is not 7), which keeps the warehouse from pruning the events by the key. Give both one type (e.g. a view that casts) to avoid it.`,
+      resource: at,
+      attribute: 'events.profileKey',
+    };
+  }
+  return err(
+    'EVENTS_KEY_TYPE',
+    `${both}: event conditions cannot compare them. Store the events' profile key as text or an integer, as the profile id is (or point events.table at a view that casts it).`,
+    at,
+    'events.profileKey',
+  );
+}
+
+/** Tables whose declared primary key must be unique, with the key's columns and which rows have a key. */
+function keyedTables(graph: DataGraph): { table: string; key: string[]; attribute: string; hasKey?: (columns: Expr[]) => Expr }[] {
+  const out: ReturnType<typeof keyedTables> = [{ table: graph.profile.table, key: [graph.profile.id], attribute: 'profile.id', hasKey: ([id]) => hasProfileId(id!) }];
   graph.entities.forEach((e, i) => out.push({ table: e.table, key: [e.primaryKey], attribute: `entities[${i}].primaryKey` }));
   graph.relationships.forEach((r, i) => {
     if (r.join.type === 'junction') out.push({ table: r.join.table, key: keyColumns(r.join.primaryKey), attribute: `relationships[${i}].join.primaryKey` });
@@ -309,26 +373,21 @@ function keyedTables(graph: DataGraph): { table: string; key: string[]; attribut
   return out;
 }
 
-/** One row counting 1 when some key without NULLs repeats in `table`, else 0: stops at the first repeat. */
-function duplicateKeyQuery(table: string, key: string[]): Select {
-  const k = key.map((c) => col('t', c));
-  const repeated = select({ one: ONE }, { from: tableFrom(table, 't'), where: and(...k.map(isNotNull)), groupBy: k, having: compare('>', countStar, lit(1)), limit: 1 });
-  return select({ n: countStar }, { from: { kind: 'derived', query: repeated, alias: 'd' } });
-}
-
-/** The seed's "Duplicate records" error for each table whose primary key repeats. */
+/** The seed's "Duplicate records" error for each table whose primary key repeats, with one repeated key as its hint. */
 async function checkDuplicateKeys(desired: ModelResources, wh: Warehouse, cache: CatalogCache, out: Diagnostic[]): Promise<void> {
   const at = resourceAddress('data_graph', desired.graph.key);
   const seen = new Set<string>();
-  for (const { table, key, attribute } of keyedTables(desired.graph)) {
+  for (const { table, key, attribute, hasKey } of keyedTables(desired.graph)) {
     const id = [table, ...key].join('\u0000');
     if (seen.has(id)) continue;
     seen.add(id);
     const columns = await Promise.all(key.map((k) => cache.column(table, k)));
     if (columns.some((c) => !c)) continue; // reported as a missing column already
-    const { rows } = await execute(wh, duplicateKeyQuery(table, columns.map((c) => c!.name)), { tag: 'linked-audiences:validate:graph' });
-    const n = Number(Object.values(rows[0] ?? {})[0] ?? 0);
-    if (n > 0) out.push(err('DUPLICATE_PRIMARY_KEY', GRAPH_ERRORS.duplicateRecords(key.join(', ')), at, attribute));
+    const { rows } = await execute(wh, repeatedKeyQuery(table, columns.map((c) => c!.name), hasKey), { tag: 'linked-audiences:validate:graph' });
+    // The key's columns in select order: Snowflake names them in upper case.
+    const repeated = rows[0] && Object.values(rows[0]);
+    if (!repeated) continue;
+    out.push(err('DUPLICATE_PRIMARY_KEY', GRAPH_ERRORS.duplicateRecords(key.join(', ')), at, attribute, repeatedKeyText(table, key, repeated)));
   }
 }
 
@@ -385,6 +444,24 @@ const comparable = (a: Family, b: Family) => a === b || (TEMPORAL.includes(a) &&
 
 const showLiteral = (v: unknown) => (typeof v === 'string' ? `'${v}'` : String(v));
 
+/**
+ * The literal to write instead, where the column holds the same value in another type: booleans
+ * or numbers kept as text (as exports from spreadsheets and CSV loaders leave them), booleans kept
+ * as 1 and 0, or a boolean written as text.
+ */
+function literalHint(family: Family, literal: unknown): string | undefined {
+  if (family === 'string' && (typeof literal === 'boolean' || typeof literal === 'number')) {
+    return `The column holds text: compare with the text it holds, e.g. "${String(literal)}" (oneOf lists several spellings), or point the table at a view that casts the column.`;
+  }
+  if (family === 'number' && typeof literal === 'boolean') {
+    return `The column holds numbers: compare with ${literal ? 1 : 0} if it keeps booleans as 1 and 0.`;
+  }
+  if (family === 'boolean' && typeof literal === 'string' && /^(true|false)$/i.test(literal.trim())) {
+    return `The column holds booleans: write the boolean itself, ${literal.trim().toLowerCase()}, not text.`;
+  }
+  return undefined;
+}
+
 interface AudienceWalk {
   desired: ModelResources;
   index: GraphIndex;
@@ -429,7 +506,7 @@ async function checkComparison(
           typeof problem === 'object'
             ? `Value ${showLiteral(literal)} is not a valid ${problem.invalid} for column ${where}: ${problem.why}`
             : `Value ${showLiteral(literal)} does not match the type of column ${where}`;
-        w.out.push(err('LITERAL_TYPE_MISMATCH', message, w.at, `${attribute}.value`));
+        w.out.push(err('LITERAL_TYPE_MISMATCH', message, w.at, `${attribute}.value`, literalHint(family, literal)));
         return;
       }
     }

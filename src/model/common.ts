@@ -5,12 +5,23 @@ export const Slug = z
   .string()
   .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, "-" or "_", starting with a letter (max 63)');
 
-/** A warehouse table reference as written by the user: `table`, `schema.table` or `db.schema.table`. */
+/**
+ * A warehouse table reference as written by the user: `table`, `schema.table` or `db.schema.table`,
+ * each part as the warehouse spells it. The printer quotes every part (a quote inside a name is
+ * doubled), so a part written in quotes, `"Crm Data"`, would name a table whose name starts and
+ * ends with a quote: refused, with the reference to write.
+ */
 export const TableRef = z
   .string()
   .min(1)
-  .refine((s) => s.split('.').every((p) => p.length > 0) && s.split('.').length <= 3, {
-    message: 'must be "table", "schema.table" or "database.schema.table"',
+  .superRefine((s, ctx) => {
+    const parts = s.split('.');
+    if (parts.some((p) => p.length > 1 && p.startsWith('"') && p.endsWith('"'))) {
+      const bare = parts.map((p) => (p.length > 1 && p.startsWith('"') && p.endsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p)).join('.');
+      ctx.addIssue({ code: 'custom', message: `is written with quotes: write "${bare}" (each part as the warehouse spells it, spaces and case included); every part is quoted for you` });
+    } else if (!parts.every((p) => p.length > 0) || parts.length > 3) {
+      ctx.addIssue({ code: 'custom', message: 'must be "table", "schema.table" or "database.schema.table"' });
+    }
   });
 
 /** A column name as it exists in the warehouse. Quoted by the SQL printer, never spliced. */

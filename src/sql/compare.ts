@@ -34,6 +34,17 @@ const ORDERED: Record<string, ComparisonOp> = { equals: '=', not_equals: '<>', l
 
 const isLiteral = (o: Operand): o is { literal: Scalar } => 'literal' in o;
 
+/**
+ * `left op number`. DuckDB and Snowflake order NaN above every number (and equal to itself), so a
+ * NaN in a floating-point column (or a property that reads as "NaN") would be greater than any
+ * literal. Here NaN is unordered, as IEEE 754 has it: `>` and `>=` are false for it, as `<`,
+ * `<=` and `=` already are (docs/conditions.md, NULL semantics).
+ */
+function compareNumber(op: ComparisonOp, left: Expr, value: number): Expr {
+  const cmp = compare(op, left, param(value));
+  return op === '>' || op === '>=' ? and(cmp, compare('<>', left, cast(param('NaN'), 'DOUBLE'))) : cmp;
+}
+
 /** `now` plus `amount` units: the window bounds of relative dates and event windows, computed here and bound in UTC. */
 export function nowPlus(env: { now: Date; timeZone?: string }, amount: number, unit: TimeUnit): Expr {
   return cast(param(nowPlusLiteral(env.now, amount, unit, env.timeZone)), 'TIMESTAMP');
@@ -69,6 +80,7 @@ export function compileComparison(subject: Subject, c: Comparison, env: Comparis
     case 'gte': {
       const v = c.value;
       if (isLiteral(v) && typeof v.literal === 'string') return compareTime(ORDERED[c.operator], left, v.literal, env.timeZone);
+      if (isLiteral(v) && typeof v.literal === 'number') return compareNumber(ORDERED[c.operator], left, v.literal);
       return compare(ORDERED[c.operator], left, isLiteral(v) ? param(v.literal) : env.resolve(v));
     }
     case 'contains':
@@ -134,6 +146,7 @@ function propertyComparison(subject: Extract<Subject, { kind: 'property' }>, c: 
     case 'gte': {
       const v = literalOf(c.value);
       if (typeof v === 'string') return compareTime(ORDERED[c.operator], asTimestamp, v, env.timeZone);
+      if (typeof v === 'number') return compareNumber(ORDERED[c.operator], asNumber, v);
       const [l, r] = typed(v);
       return compare(ORDERED[c.operator], l, r);
     }

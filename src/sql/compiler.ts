@@ -26,7 +26,6 @@ import {
   countStar,
   inQuery,
   exists,
-  isNotNull,
   not,
   notExists,
   or,
@@ -41,8 +40,9 @@ import {
   type StateTableName,
 } from '../dialect/ast.js';
 import { compareTime, compileComparison, nowPlus, type ComparisonEnv } from './compare.js';
-import type { CompileContext } from './context.js';
+import { EVENTS_JOIN, type CompileContext } from './context.js';
 import { twoValued } from './nullable.js';
+import { hasProfileId } from './profile-id.js';
 
 /** What a predicate may reference: the profile row and the entity rows of its branch. */
 export interface Scope {
@@ -122,7 +122,7 @@ export class ConditionCompiler {
       distinct: true,
       columns: [{ expr: cast(id, 'VARCHAR'), as: 'profile_id' }],
       from: this.source({ kind: 'profile' }, profileAlias),
-      where: and(isNotNull(id), this.condition(condition, scope)),
+      where: and(hasProfileId(id), this.condition(condition, scope)),
     };
   }
 
@@ -177,8 +177,7 @@ export class ConditionCompiler {
     const { rel } = this.relationshipOf(slug, scope.relationship);
     const alias = this.alias('r');
     const join = rel.join;
-    // An integer key joined to a string key: both sides compare as text.
-    const key = this.ctx.castJoins?.has(slug) ? (e: Expr) => cast(e, 'VARCHAR') : (e: Expr) => e;
+    const key = this.joinKey(slug);
     if (join.type !== 'junction') {
       // The related table joins straight onto its parent: the profile's column, or the parent entity's.
       const parentKey = join.type === 'profile' ? this.trait(join.profileColumn, scope, true) : col(scope.entities.get(rel.parent!)!, join.parentColumn);
@@ -195,6 +194,14 @@ export class ConditionCompiler {
       childKey: key(col(junction, join.junctionParentColumn)),
       parentKey: key(col(parentAlias, join.parentColumn)),
     };
+  }
+
+  /**
+   * How the keys of a join (a relationship's slug, or EVENTS_JOIN) are compared: as they are, or
+   * both cast to text when one is an integer and the other a string (`castJoins`).
+   */
+  joinKey(join: string): (e: Expr) => Expr {
+    return this.ctx.castJoins?.has(join) ? (e: Expr) => cast(e, 'VARCHAR') : (e: Expr) => e;
   }
 
   /** The scope inside an entity condition: its row joins the branch. */
@@ -267,12 +274,13 @@ export class ConditionCompiler {
     const filters = ec.where.map((f) =>
       compileComparison({ kind: 'property', json: col(alias, events.properties), property: f.property }, f, env),
     );
+    const key = this.joinKey(EVENTS_JOIN);
     const rows: RelatedRows = {
       from: this.source({ kind: 'events' }, alias),
       joins: [],
       alias,
-      childKey: col(alias, events.profileKey),
-      parentKey: col(scope.profile, this.ctx.graph.profile.id),
+      childKey: key(col(alias, events.profileKey)),
+      parentKey: key(col(scope.profile, this.ctx.graph.profile.id)),
     };
     const matches = and(compare('=', col(alias, events.name), param(ec.name)), ...filters);
     return { rows, where: and(compare('=', col(alias, events.name), param(ec.name)), inWindow, ...filters), matches, inWindow };

@@ -4,6 +4,12 @@ import type { Condition } from '../model/condition.js';
 import type { DataGraph } from '../model/graph.js';
 import type { Dialect } from '../dialect/dialect.js';
 
+/**
+ * The entry of `castJoins` for the events table's join to the profile (its profileKey to the
+ * profile id). Not a slug (slugs start with a letter), so no relationship can take the name.
+ */
+export const EVENTS_JOIN = '@events';
+
 /** Where the members of a linked audience referenced by "part of" come from. */
 export type LinkedMembershipSource =
   /** `table`: a state table with columns audience_key VARCHAR, profile_id VARCHAR. */
@@ -19,7 +25,10 @@ export interface CompileContext {
   linkedAudience(key: string): LinkedMembershipSource;
   /** Bound as a parameter: relative windows count from it, so runs and tests are reproducible. */
   now: Date;
-  /** Relationships joining an integer key to a string key: joined on both keys cast to text. */
+  /**
+   * Relationships joining an integer key to a string key, and EVENTS_JOIN when the events' profile
+   * key and the profile id are of those two kinds: joined on both keys cast to text.
+   */
   castJoins?: ReadonlySet<string>;
 }
 
@@ -38,7 +47,7 @@ export interface ContextSource {
   snapshots?: StateTableName;
   /** The error for a "part of" an audience the model lacks. */
   unknownAudience(key: string): Error;
-  /** Relationship slugs whose keys differ in type (from the catalog: `castJoins` of src/graph). */
+  /** Relationship slugs (and EVENTS_JOIN) whose keys differ in type (from the catalog: `castJoins` of src/graph). */
   castJoins?: readonly string[];
 }
 

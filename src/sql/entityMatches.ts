@@ -6,6 +6,7 @@ import { FALSE, NULL, and, cast, col, compare, inQuery, isNotNull, param, sysCol
 import { ConditionCompiler, type RelatedRows, type Scope } from './compiler.js';
 import type { CompileContext } from './context.js';
 import { printSql, type CompiledQuery } from '../dialect/printer.js';
+import { hasProfileId } from './profile-id.js';
 
 const MEMBERS = 'members';
 
@@ -71,7 +72,7 @@ export function entityMatchesQuery(condition: Condition, path: string[], ctx: Co
     const p = compiler.alias('p');
     const id = col(p, profile.id);
     const scope: Scope = { profile: p, entities: new Map(), relationship: null };
-    const where: Expr[] = [isNotNull(id)];
+    const where: Expr[] = [hasProfileId(id)];
     const m = compiler.alias('m');
     where.push(
       inQuery(cast(id, 'VARCHAR'), {
@@ -204,7 +205,7 @@ export function membershipMatchesQuery(condition: Condition, path: string[], ctx
   };
   const id = col(p, profile.id);
   const others = conjuncts.filter((c) => c !== chain[0]).map((c) => compiler.condition(c, root));
-  const qualifying = and(isNotNull(id), ...others);
+  const qualifying = and(hasProfileId(id), ...others);
   const matches = (profileId: Expr): Select['columns'] => [
     { expr: cast(profileId, 'VARCHAR'), as: 'profile_id' },
     { expr: cast(sysCol(x, 'entity_id'), 'VARCHAR'), as: 'entity_id' },

@@ -24,7 +24,7 @@ import {
   type Union,
 } from '../dialect/ast.js';
 import { ConditionCompiler, type RelatedRows, type Scope, type SourceTable } from './compiler.js';
-import type { CompileContext } from './context.js';
+import { EVENTS_JOIN, type CompileContext } from './context.js';
 
 /** One node of the condition tree, in pre-order; `children` index the same list. */
 export interface ExplainNode {
@@ -146,10 +146,13 @@ class OneProfileCompiler extends ConditionCompiler {
       return inQuery(child, { kind: 'select', columns: [{ expr: parent(x), as: 'k' }], from: { kind: 'cte', name: this.define(parentOf), alias: x } });
     };
     if (of.kind === 'profile') return rows(compare('=', cast(col(t, graph.profile.id), 'VARCHAR'), param(this.profileId)), MAX_ROWS);
-    if (of.kind === 'events') return rows(within(col(t, graph.events!.profileKey), { kind: 'profile' }, (x) => col(x, graph.profile.id)));
+    if (of.kind === 'events') {
+      const key = this.joinKey(EVENTS_JOIN);
+      return rows(within(key(col(t, graph.events!.profileKey)), { kind: 'profile' }, (x) => key(col(x, graph.profile.id))));
+    }
     const rel = this.index.relationship(of.relationship)!;
     const join = rel.join;
-    const key = this.ctx.castJoins?.has(of.relationship) ? (e: Expr) => cast(e, 'VARCHAR') : (e: Expr) => e;
+    const key = this.joinKey(of.relationship);
     const parent: SourceTable = rel.parent === null ? { kind: 'profile' } : { kind: 'entity', relationship: rel.parent };
     if (join.type === 'profile') return rows(within(key(col(t, join.entityColumn)), parent, (x) => key(col(x, join.profileColumn))));
     if (join.type === 'entity') return rows(within(key(col(t, join.entityColumn)), parent, (x) => key(col(x, join.parentColumn))));

@@ -1,5 +1,5 @@
 export type { CompiledQuery } from '../dialect/printer.js';
-export { compileContext, type CompileContext, type ContextSource, type LinkedMembershipSource } from './context.js';
+export { EVENTS_JOIN, compileContext, type CompileContext, type ContextSource, type LinkedMembershipSource } from './context.js';
 export { compileMembership, compileCount, countQuery, membershipQuery } from './membership.js';
 export {
   compileEntityMatches,
@@ -11,3 +11,4 @@ export {
 } from './entityMatches.js';
 export { quoteIdent, quoteTable } from '../dialect/identifiers.js';
 export { ConditionCompiler, type RelatedRows, type Scope } from './compiler.js';
+export { hasProfileId, repeatedKeyQuery, repeatedKeyText, repeatedProfileIdQuery } from './profile-id.js';

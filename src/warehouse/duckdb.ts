@@ -1,11 +1,11 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DuckDBConnection, DuckDBInstance, JSDuckDBValueConverter, type DuckDBMaterializedResult, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBDecimalValue, DuckDBInstance, JSDuckDBValueConverter, type DuckDBMaterializedResult, type DuckDBValue, type DuckDBValueConverter, type JS } from '@duckdb/node-api';
 import { LinkedError } from '../model/errors.js';
 import { classifyDuckDbError } from './errors.js';
 import { TransactionGate } from './transactions.js';
 import { PreparedStatements } from './duckdb-prepared.js';
-import type { CatalogColumn, CatalogTable, QueryOptions, QueryResult, Row, Warehouse } from './types.js';
+import { plainInteger, type CatalogColumn, type CatalogTable, type QueryOptions, type QueryResult, type Row, type Warehouse } from './types.js';
 import { and, cast, col, eq, fn, isNotNull, isNull, or, param, select, table, type Expr, type Select } from '../dialect/ast.js';
 import { execute } from './execute.js';
 import { catalogTable, type InformationSchemaColumn } from './catalog.js';
@@ -83,6 +83,19 @@ function threadsFromEnv(env: NodeJS.ProcessEnv): { threads?: string } {
   return { threads: value };
 }
 
+/**
+ * A connection whose time zone is UTC, as Snowflake sessions are (TIMEZONE = UTC on every
+ * statement). Warehouse timestamps are UTC and the compiler binds UTC wall clocks; DuckDB's
+ * session zone is otherwise the machine's, and a TIMESTAMPTZ column compared with a bound
+ * TIMESTAMP is read in it: a laptop in Paris would count an event an hour outside a window that
+ * the server counts in. (The time zone is ICU's setting: the Node build has ICU.)
+ */
+async function utcConnection(instance: DuckDBInstance): Promise<DuckDBConnection> {
+  const connection = await instance.connect();
+  await connection.run(`SET TimeZone = 'UTC'`);
+  return connection;
+}
+
 /** Opens a DuckDB file (or ':memory:'), retrying while another process (or this one) holds it. */
 export async function openDuckDb(path: string, options: DuckDbOpenOptions = {}): Promise<DuckDbWarehouse> {
   const deadline = Date.now() + (options.busyTimeoutMs ?? 30_000);
@@ -94,7 +107,7 @@ export async function openDuckDb(path: string, options: DuckDbOpenOptions = {}):
       try {
         const instance = await DuckDBInstance.create(path, config);
         if (key !== undefined) openInThisProcess.add(key);
-        return new DuckDbWarehouse(instance, await instance.connect(), key);
+        return new DuckDbWarehouse(instance, await utcConnection(instance), key);
       } catch (e) {
         busy = /Could not set lock|Conflicting lock/i.test(String((e as Error).message));
         if (!busy) throw classifyDuckDbError(e);
@@ -113,15 +126,21 @@ export async function openDuckDb(path: string, options: DuckDbOpenOptions = {}):
 
 /** DuckDB values as plain JSON-friendly JS: BIGINT as number when it fits, else as a string. */
 function toPlain(value: unknown): unknown {
-  if (typeof value === 'bigint') {
-    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
-  }
+  if (typeof value === 'bigint') return plainInteger(value);
   if (Array.isArray(value)) return value.map(toPlain);
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPlain(v)]));
   }
   return value;
 }
+
+/**
+ * The driver's JS values, but a DECIMAL without a scale (DECIMAL(38,0), what a Snowflake NUMBER
+ * id becomes in an export) as its exact bigint: the driver's double would round an id past 2^53.
+ * plainRows then makes it what BIGINT gives, plainInteger's number or text.
+ */
+const rowValue: DuckDBValueConverter<JS> = (value, type, converter) =>
+  value instanceof DuckDBDecimalValue && value.scale === 0 ? value.value : JSDuckDBValueConverter(value, type, converter);
 
 /**
  * A materialized result's rows, read from its chunks column by column: the chunks are already in
@@ -133,7 +152,7 @@ function rowObjects(result: DuckDBMaterializedResult): Record<string, unknown>[]
   const rows: Record<string, unknown>[] = [];
   for (let c = 0, chunks = result.chunkCount; c < chunks; c++) {
     const chunk = result.getChunk(c);
-    const columns = chunk.convertColumns(JSDuckDBValueConverter);
+    const columns = chunk.convertColumns(rowValue);
     for (let r = 0, n = chunk.rowCount; r < n; r++) {
       const row: Record<string, unknown> = {};
       for (let k = 0; k < names.length; k++) row[names[k]] = columns[k][r];

@@ -51,8 +51,9 @@ export function snowflakeConnectionOptions(config: SnowflakeWarehouseConfig, env
     ...(config.schema ? { schema: config.schema } : {}),
     ...(config.accessUrl ? { accessUrl: config.accessUrl.replace(/\/+$/, '') } : {}),
     application: 'linked_audiences',
-    // Integers as JS numbers (ids and counts fit); the adapter never hands out bigints.
-    jsTreatIntegerAsBigInt: false,
+    // Integers as bigints, every digit kept: as numbers, the driver rounds an id past 2^53 to
+    // another id. The adapter hands them out as plainInteger makes them, never as bigints.
+    jsTreatIntegerAsBigInt: true,
     // One attempt per login call: the retries, their backoff and the timeout are ours (loginWithRetry).
     sfRetryMaxLoginRetries: 0,
   };

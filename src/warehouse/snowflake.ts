@@ -8,7 +8,7 @@ import { catalogTable, type InformationSchemaColumn } from './catalog.js';
 import type { SecretRedactor } from './redaction.js';
 import { loginWithRetry, SNOWFLAKE_RETRY, type LoginOptions } from './snowflake-login.js';
 import { TransactionGate } from './transactions.js';
-import type { CatalogColumn, CatalogTable, QueryOptions, QueryResult, Row, Warehouse } from './types.js';
+import { plainInteger, type CatalogColumn, type CatalogTable, type QueryOptions, type QueryResult, type Row, type Warehouse } from './types.js';
 
 export interface SnowflakeOpenOptions {
   /** Where secrets are read from (tests pass their own); default process.env. */
@@ -37,12 +37,25 @@ function bindable(params: readonly unknown[]): snowflake.Bind[] {
   });
 }
 
-/** Driver values as plain JS, the same shapes DuckDB returns: dates as Date, VARIANT as parsed JSON. */
-function plainRow(row: Record<string, unknown>): Row {
+/**
+ * The result's NUMBER columns by name: the driver gives their integers as big-integer objects
+ * (jsTreatIntegerAsBigInt), every digit kept.
+ */
+function numberColumns(stmt: snowflake.RowStatement): ReadonlySet<string> {
+  return new Set((stmt.getColumns() ?? []).filter((c) => c.isNumber()).map((c) => c.getName()));
+}
+
+/**
+ * Driver values as plain JS, the same shapes DuckDB returns: dates as Date, VARIANT as parsed JSON,
+ * integers as plainInteger makes them.
+ */
+function plainRow(row: Record<string, unknown>, numbers: ReadonlySet<string>): Row {
   const out: Row = {};
   for (const [k, v] of Object.entries(row)) {
     // The driver decorates Dates with its own toJSON (the session's output format): strip it.
-    out[k] = v instanceof Date ? new Date(v.getTime()) : v;
+    if (v instanceof Date) out[k] = new Date(v.getTime());
+    else if (v !== null && typeof v === 'object' && numbers.has(k)) out[k] = plainInteger(BigInt(String(v)));
+    else out[k] = v;
   }
   return out;
 }
@@ -179,7 +192,8 @@ export class SnowflakeWarehouse implements Warehouse {
 
   async query<T = Row>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<QueryResult<T>> {
     const { stmt, rows } = await this.recovering(sql, () => this.send(sql, params, options, false));
-    return { rows: ((rows ?? []) as Record<string, unknown>[]).map(plainRow) as T[], queryId: stmt.getQueryId() };
+    const numbers = numberColumns(stmt);
+    return { rows: ((rows ?? []) as Record<string, unknown>[]).map((r) => plainRow(r, numbers)) as T[], queryId: stmt.getQueryId() };
   }
 
   async *stream<T = Row>(sql: string, params: readonly unknown[] = [], pageSize = 10_000, options?: QueryOptions): AsyncIterable<T[]> {
@@ -187,8 +201,11 @@ export class SnowflakeWarehouse implements Warehouse {
     let page: Row[] = [];
     try {
       // The driver fetches result chunks on demand as the stream is read: memory stays at one page.
+      let numbers: ReadonlySet<string> | undefined;
       for await (const row of stmt.streamRows()) {
-        page.push(plainRow(row as Record<string, unknown>));
+        // The columns are known once the first rows arrived.
+        numbers ??= numberColumns(stmt);
+        page.push(plainRow(row as Record<string, unknown>, numbers));
         if (page.length >= pageSize) {
           yield page as T[];
           page = [];

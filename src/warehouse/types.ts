@@ -6,6 +6,14 @@ import type { Dialect } from '../dialect/dialect.js';
 
 export type Row = Record<string, unknown>;
 
+/**
+ * A warehouse integer as rows carry it: a number while a double holds it exactly, else its digits
+ * as text. An id past 2^53 (a hashed surrogate key) as a number would be another id.
+ */
+export function plainInteger(value: bigint): number | string {
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+}
+
 export interface QueryOptions {
   /** Snowflake's QUERY_TAG for the statement: what runs it (src/warehouse/tagged.ts); ignored by DuckDB. */
   tag?: string;

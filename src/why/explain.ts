@@ -62,6 +62,12 @@ function treeOf(plan: ExplainPlan, row: Row, id = 0): WhyNode {
  * the condition, if any. Throws PROFILE_NOT_FOUND when no profile has the id.
  */
 export async function explainProfile(wh: Warehouse, condition: Condition, ctx: CompileContext, profileId: string, options: ExplainOptions = {}): Promise<{ tree: WhyNode; rows: number }> {
+  if (profileId === '') {
+    throw new LinkedError(
+      'PROFILE_ID_EMPTY',
+      `An empty ${ctx.graph.profile.id} is no id: a profile row whose id is NULL or empty text is never a member of any audience. Give the id of a profile.`,
+    );
+  }
   const plan = explainQuery(condition, ctx, profileId, options);
   const all = (await execute(wh, plan.query)).rows;
   const rows = all.filter((r) => column(r, NODE_COLUMN) === null || column(r, NODE_COLUMN) === undefined);

@@ -33,6 +33,15 @@ export interface WhyResult {
   tree: WhyNode;
 }
 
+/** A repeated profile id, in words, for whoever prints an explanation (CLI and dashboard); undefined for one row. */
+export function repeatedIdNote(w: Pick<WhyResult, 'profileRows' | 'member'>): string | undefined {
+  if (w.profileRows <= 1) return undefined;
+  return (
+    `${w.profileRows} profile rows have this id: runs of the audience fail with "Duplicate records" until it is unique (docs/operations.md, error policy), ` +
+    `and the tree shows ${w.member ? 'a row that satisfies the condition' : 'the first row'}.`
+  );
+}
+
 /**
  * Why one profile is or is not in an audience: its condition tree evaluated for that profile in the
  * warehouse, with the compile context a run uses. The data is read as it is now; with `atRun`, the

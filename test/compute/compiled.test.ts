@@ -223,18 +223,17 @@ describe('runs of applied audiences compiled by src/sql', () => {
     expect(added('accounts')).toEqual(accounts);
   });
 
-  it('compiled queries return distinct rows over duplicated source rows, so the results check only counts', async () => {
+  it('compiled queries return distinct rows over duplicated entity rows, so the results check only counts', async () => {
     const fresh = await freshWarehouse();
     wh = fresh.wh;
-    // Every premium profile and every rich account appears twice.
-    await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || (i % 100) AS user_id, CASE WHEN i % 100 % 3 = 0 THEN 'premium' ELSE 'basic' END AS plan, 700 AS score FROM range(200) t(i)`);
+    // Every rich account appears twice. (A repeated profile id fails the run: test/sql/messy-data.test.ts.)
+    await wh.query(`CREATE TABLE main.profiles AS SELECT 'u' || i AS user_id, CASE WHEN i % 3 = 0 THEN 'premium' ELSE 'basic' END AS plan, 700 AS score FROM range(100) t(i)`);
     await wh.query(`CREATE TABLE main.accounts AS SELECT 'a' || (i % 150) AS account_id, 'u' || (i % 150 % 100) AS user_id, 5000.0 AS balance FROM range(300) t(i)`);
     await apply(wh);
     const r = await computeNow(wh, SCHEMA, 'rich');
     if (r.kind !== 'computed') throw new Error('expected a local compute');
     const truth = await expected(wh);
     expect(r.summary).toMatchObject({ status: 'Live', members: new Set(truth.members).size, entitiesAdded: new Set(truth.entities).size });
-    expect(truth.members.length).toBeGreaterThan(new Set(truth.members).size);
     expect(truth.entities.length).toBeGreaterThan(new Set(truth.entities).size);
     // rich-high reads rich's snapshot, so it is checked after rich ran.
     for (const key of ['rich', 'rich-high']) {

@@ -145,6 +145,15 @@ describe('construct validation names the construct path', () => {
     expectProblem(synthError(b.app), 'bank/graph', 'No columns exist for entity in Data Graph: branch (at entities[4].columns)');
   });
 
+  it('a table reference written with quotes, with the reference to write (every part is quoted for you)', () => {
+    const b = bankStack();
+    b.graph.entity('branch', { table: '"Crm Data"."Branches"', primaryKey: 'branch_id' });
+    new ClassicAudience(b.stack, 'quoted', { table: '"vips"', profileIdColumn: 'user_id' });
+    const message = synthError(b.app);
+    expectProblem(message, 'bank/graph', 'entities[4].table: is written with quotes: write "Crm Data.Branches" (each part as the warehouse spells it, spaces and case included); every part is quoted for you');
+    expectProblem(message, 'bank/quoted', 'table: is written with quotes: write "vips"');
+  });
+
   it('nesting deeper than the graph allows', () => {
     const b = bankStack('bank', { maxDepth: 3 });
     new Audience(b.stack, 'deep', { where: b.accounts.where(b.cards.where(b.transactions.atLeast(1))) });

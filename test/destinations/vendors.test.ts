@@ -217,6 +217,19 @@ describe('vendors as they answer (partial failures, missing values, ids, dates)'
     });
   }
 
+  // A FLOAT column can hold NaN or Infinity, which JSON writes as null: Braze would remove the attribute.
+  it('braze: a NaN or infinite trigger-entity column is left out, as a NULL one is, never sent as null', async () => {
+    await wh.query(`UPDATE main.credit_cards SET balance = 'NaN' WHERE card_id = 'c1'`);
+    await wh.query(`UPDATE main.credit_cards SET balance = '-Infinity' WHERE card_id = 'c2'`);
+    const summary = await run('braze', undefined, cardAdded, [...cardRow, { kind: 'entity_added' as const, profileId: 'u2', entityPath: 'accounts.cards', entityId: 'c2' }]);
+    expect(summary).toMatchObject({ sent: 2, deadLettered: 0 });
+    const items = server!.requests.flatMap(itemsOf).filter((i) => i.name);
+    expect(items.map((i) => [userOf(i), 'cards__balance' in i.properties, i.properties.cards__due_date])).toEqual([
+      ['u1', false, '2026-12-01T00:00:00.000Z'],
+      ['u2', false, '2026-12-01T00:00:00.000Z'],
+    ]);
+  });
+
   it('Braze: standard attributes typed, reserved keys out of custom attributes', async () => {
     await wh.query(`ALTER TABLE main.profiles ADD COLUMN birthday DATE`);
     await wh.query(`ALTER TABLE main.profiles ADD COLUMN gender VARCHAR`);

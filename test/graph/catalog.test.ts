@@ -312,6 +312,30 @@ describe('checkCatalog', () => {
     ]);
   });
 
+  it('a boolean or a number written for a text column, a boolean for a number column, text for a boolean column: the literal to write, as a hint', async () => {
+    const d = desired({
+      audiences: [
+        audience('as-text', {
+          kind: 'and',
+          conditions: [
+            { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: true } },
+            { kind: 'trait', trait: 'plan', operator: 'one_of', value: [7] },
+            { kind: 'trait', trait: 'is_employee', operator: 'equals', value: { literal: 'TRUE' } },
+            { kind: 'trait', trait: 'is_employee', operator: 'equals', value: { literal: 'yes' } },
+            { kind: 'trait', trait: 'credit_score', operator: 'equals', value: { literal: false } },
+          ],
+        }),
+      ],
+    });
+    expect((await checkCatalog(d, wh)).map((x) => [x.code, x.attribute, x.hint])).toEqual([
+      ['LITERAL_TYPE_MISMATCH', 'condition.conditions[0].value', 'The column holds text: compare with the text it holds, e.g. "true" (oneOf lists several spellings), or point the table at a view that casts the column.'],
+      ['LITERAL_TYPE_MISMATCH', 'condition.conditions[1].value', 'The column holds text: compare with the text it holds, e.g. "7" (oneOf lists several spellings), or point the table at a view that casts the column.'],
+      ['LITERAL_TYPE_MISMATCH', 'condition.conditions[2].value', 'The column holds booleans: write the boolean itself, true, not text.'],
+      ['LITERAL_TYPE_MISMATCH', 'condition.conditions[3].value', undefined],
+      ['LITERAL_TYPE_MISMATCH', 'condition.conditions[4].value', 'The column holds numbers: compare with 0 if it keeps booleans as 1 and 0.'],
+    ]);
+  });
+
   it('condition and enrichment columns missing in the warehouse; the audience filter limits the check', async () => {
     const d = desired({
       audiences: [

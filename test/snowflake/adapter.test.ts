@@ -65,6 +65,20 @@ describe('the Snowflake adapter on the emulation', () => {
     expect(tagged?.binds.map((b) => b.type)).toEqual(['TEXT', 'FIXED', 'REAL', 'BOOLEAN', 'TEXT', 'TEXT', 'TEXT']);
   });
 
+  it('reads an integer past 2^53 with every digit, as text, as the DuckDB adapter does; smaller integers as numbers', async () => {
+    await wh.query(`CREATE TABLE HASHED (K NUMBER(38,0), AMOUNT NUMBER(10,2))`);
+    await wh.query(`INSERT INTO HASHED VALUES (9007199254740993, 1.5), (-9223372036854775808, 2), (42, NULL)`);
+    const rows = (await wh.query(`SELECT K, AMOUNT, COUNT(*) OVER () AS N FROM HASHED ORDER BY K`)).rows;
+    expect(rows).toEqual([
+      { K: '-9223372036854775808', AMOUNT: 2, N: 3 },
+      { K: 42, AMOUNT: null, N: 3 },
+      { K: '9007199254740993', AMOUNT: 1.5, N: 3 },
+    ]);
+    const streamed: unknown[] = [];
+    for await (const page of wh.stream(`SELECT K FROM HASHED ORDER BY K`)) streamed.push(...page);
+    expect(streamed).toEqual([{ K: '-9223372036854775808' }, { K: 42 }, { K: '9007199254740993' }]);
+  });
+
   it('counts DML rows under Snowflake’s column names', async () => {
     await wh.query(`CREATE TABLE COUNTS (K VARCHAR)`);
     expect((await wh.query(`INSERT INTO COUNTS (K) VALUES (?), (?)`, ['a', 'b'])).rows).toEqual([{ 'number of rows inserted': 2 }]);

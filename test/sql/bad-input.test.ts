@@ -100,7 +100,7 @@ describe('hostile input is bound or quoted', () => {
   it('a value that is not valid Unicode (a lone surrogate) is refused, not silently changed', () => {
     const c: Condition = { kind: 'trait', trait: nameColumn, operator: 'contains', value: { literal: '😀'.slice(0, 1) } };
     expect(() => compileMembership(c, ctx)).toThrow(/not valid Unicode text/);
-    expect(compileMembership({ ...c, value: { literal: '😀' } }, ctx).params).toEqual(['😀']);
+    expect(compileMembership({ ...c, value: { literal: '😀' } }, ctx).params).toContain('😀');
   });
 
   it('an identifier with a NUL character is refused', () => {

@@ -33,6 +33,18 @@ function read(cell: Cell, type: ColumnType): Value {
 /** The text the warehouse shows for a profile or entity id cast to VARCHAR. */
 const idText = (cell: Cell) => String(cell);
 
+/** Properties as JSON; text that is not JSON (empty text included) holds no properties. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** A profile row without an id (NULL or empty text) is never a member. */
+const hasId = (cell: Cell) => cell !== null && idText(cell) !== '';
+
 interface Scope {
   profile: Row;
   /** Relationship slug → its row on the current branch (the current entity and its ancestors). */
@@ -66,7 +78,7 @@ export class Reference {
     const profile = this.world.graph.profile;
     const out = new Set<string>();
     for (const row of tableOf(this.world, profile.table).rows) {
-      if (row[profile.id] === null) continue;
+      if (!hasId(row[profile.id])) continue;
       if (this.condition(condition, { profile: row, rows: new Map(), links: new Map(), current: null })) out.add(idText(row[profile.id]));
     }
     return out;
@@ -81,7 +93,7 @@ export class Reference {
     const pk = this.entityTable(path[path.length - 1]).pk;
     for (const row of tableOf(this.world, profile.table).rows) {
       const id = row[profile.id];
-      if (id === null || !members.has(idText(id))) continue;
+      if (!hasId(id) || !members.has(idText(id))) continue;
       for (const chain of chains) {
         const walk = (level: number, scope: Scope) => {
           const ec = chain[level];
@@ -202,7 +214,7 @@ export class Reference {
           if (ts < this.nowPlus(-ec.window.amount, ec.window.unit) || ts > this.now) continue;
         } else if (!orderedTime('gte', ts, ec.window.from, this.zone) || !orderedTime('lte', ts, ec.window.to, this.zone)) continue;
       }
-      const props = e[ev.properties] === null ? null : JSON.parse(String(e[ev.properties]));
+      const props = e[ev.properties] === null ? null : parseJson(String(e[ev.properties]));
       if (ec.where.every((f) => this.property(lookup(props, f.property), f))) n++;
     }
     return countHolds(ec.count, n);

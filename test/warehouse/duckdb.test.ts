@@ -43,6 +43,15 @@ describe('DuckDB adapter', () => {
     expect((await wh.query<{ c: number }>('SELECT count(*) AS c FROM t')).rows[0].c).toBe(5);
   });
 
+  it('integers keep every digit: past 2^53 as text, whether BIGINT, HUGEINT or DECIMAL(38,0), in range as numbers', async () => {
+    const wh = await memory();
+    const { rows } = await wh.query(
+      `SELECT CAST(9007199254740993 AS BIGINT) AS b, CAST(9007199254740993 AS HUGEINT) AS h, CAST(9007199254740993 AS DECIMAL(38,0)) AS d,
+              CAST(7 AS DECIMAL(18,0)) AS small, CAST(1.25 AS DECIMAL(10,2)) AS scaled, [CAST(-9007199254740993 AS DECIMAL(38,0))] AS listed`,
+    );
+    expect(rows).toEqual([{ b: '9007199254740993', h: '9007199254740993', d: '9007199254740993', small: 7, scaled: 1.25, listed: ['-9007199254740993'] }]);
+  });
+
   it('quoted identifiers with quotes, semicolons and unicode name real tables and columns', async () => {
     const wh = await memory();
     const schema = 'we"ird;schema';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { whyProfile, type WhyResult } from '../../why/why.js';
+import { repeatedIdNote, whyProfile, type WhyResult } from '../../why/why.js';
 import type { WhyNode } from '../../why/explain.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
@@ -30,7 +30,8 @@ export function register(program: Command): void {
 export function renderWhy(w: WhyResult): string {
   const at = w.definition.runId ? ` as computed by run ${w.definition.runId} (version ${w.definition.version})` : '';
   const lines = [`Profile ${w.profileId} is ${w.member ? 'IN' : 'NOT IN'} audience ${w.audienceKey}${at}, evaluated at ${w.definition.now}.`];
-  if (w.profileRows > 1) lines.push(`${w.profileRows} profile rows have this id; membership holds when any of them satisfies the condition, and the tree shows ${w.member ? 'one that does' : 'the first'}.`);
+  const repeated = repeatedIdNote(w);
+  if (repeated) lines.push(repeated);
   if (w.snapshot.member !== w.member) {
     lines.push(
       w.snapshot.member

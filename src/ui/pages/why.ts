@@ -1,4 +1,5 @@
 import type { WhyNode } from '../../why/explain.js';
+import { repeatedIdNote } from '../../why/why.js';
 import type { WhyData } from '../data.js';
 import { html, type Html } from '../html.js';
 import { audienceLink, runLink } from './parts.js';
@@ -28,7 +29,7 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}`;
   return html`<h1>Why <code>${w.profileId}</code> is ${w.member ? 'in' : 'not in'} ${w.audienceKey}</h1>
 ${form}
 <p class="verdict-line">Profile <code>${w.profileId}</code> is <strong>${w.member ? 'IN' : 'NOT IN'}</strong> audience ${audienceLink(w.audienceKey)}${at}, evaluated at ${w.definition.now}.</p>
-${w.profileRows > 1 ? html`<p class="muted">${w.profileRows} profile rows have this id; membership holds when any of them satisfies the condition, and the tree shows ${w.member ? 'one that does' : 'the first'}.</p>` : ''}
+${repeatedIdNote(w) ? html`<p class="muted">${repeatedIdNote(w)}</p>` : ''}
 ${
   w.snapshot.member !== w.member
     ? html`<p class="muted">${

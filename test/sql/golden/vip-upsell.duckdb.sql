@@ -1,6 +1,7 @@
 SELECT DISTINCT CAST("p"."user_id" AS VARCHAR) AS "profile_id"
 FROM "main"."profiles" AS "p"
 WHERE ("p"."user_id" IS NOT NULL)
+  AND (CAST("p"."user_id" AS VARCHAR) <> ?)
   AND (CAST("p"."user_id" AS VARCHAR) IN (
       SELECT "m1"."profile_id" AS "profile_id"
       FROM "LINKED_AUDIENCES"."membership" AS "m1"
@@ -11,6 +12,7 @@ WHERE ("p"."user_id" IS NOT NULL)
       FROM "main"."vip_list" AS "c2"
     ))
   AND ("p"."credit_score" >= ?)
+  AND ("p"."credit_score" <> CAST(? AS DOUBLE))
   AND EXISTS (
     SELECT 1 AS "one"
     FROM "main"."accounts" AS "r3"

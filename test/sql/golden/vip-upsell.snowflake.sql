@@ -1,6 +1,7 @@
 SELECT DISTINCT CAST("P"."user_id" AS VARCHAR) AS "PROFILE_ID"
 FROM "main"."profiles" AS "P"
 WHERE ("P"."user_id" IS NOT NULL)
+  AND (CAST("P"."user_id" AS VARCHAR) <> ?)
   AND (CAST("P"."user_id" AS VARCHAR) IN (
       SELECT "M1"."PROFILE_ID" AS "PROFILE_ID"
       FROM "LINKED_AUDIENCES"."membership" AS "M1"
@@ -11,6 +12,7 @@ WHERE ("P"."user_id" IS NOT NULL)
       FROM "main"."vip_list" AS "C2"
     ))
   AND ("P"."credit_score" >= ?)
+  AND ("P"."credit_score" <> CAST(? AS DOUBLE))
   AND EXISTS (
     SELECT 1 AS "ONE"
     FROM "main"."accounts" AS "R3"

@@ -384,7 +384,9 @@ function encodeValue(value: unknown, column: ResultColumn): string | null {
 function encodeResult(result: DuckDBResultReader): StatementResult {
   const types = result.columnTypes();
   const columns = result.columnNames().map((n, i) => columnOf(decodeName(n), types[i].toString(), (types[i] as { alias?: string }).alias));
-  const rows = result.getRowsJS().map((r) => r.map((v, i) => encodeValue(v, columns[i])));
+  // NUMBER from the exact values: getRowsJS gives a DECIMAL as a double, which rounds past 2^53.
+  const exact = result.getRows();
+  const rows = result.getRowsJS().map((r, j) => r.map((v, i) => encodeValue(columns[i].type === 'fixed' && v !== null ? String(exact[j][i]) : v, columns[i])));
   return { columns, rows };
 }
 

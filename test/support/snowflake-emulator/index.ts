@@ -112,6 +112,11 @@ interface LiveSession {
   noWarehouse: boolean;
   /** The login named a database that does not exist or that its role may not use. */
   noDatabase?: string;
+  /**
+   * The session parameters the driver set at login (JS_TREAT_INTEGER_AS_BIGINT...): Snowflake
+   * returns them with every result, and the driver reads how to convert values from there.
+   */
+  client: Record<string, unknown>;
 }
 
 async function readJson(req: IncomingMessage): Promise<any> {
@@ -147,7 +152,7 @@ function bindsOf(bindings: Record<string, { type: string; value: unknown }> | un
     .map((k) => ({ type: bindings[k].type, value: bindings[k].value }));
 }
 
-function resultBody(result: StatementResult, queryId: string, parameters: Record<string, string>) {
+function resultBody(result: StatementResult, queryId: string, parameters: Record<string, unknown>) {
   return {
     success: true,
     code: null,
@@ -215,7 +220,8 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
     const id = ++sessionCounter;
     const token = `emulated-session-${id}-${randomUUID()}`;
     const noDatabase = options.databases && !options.databases.includes(database) ? database : undefined;
-    sessions.set(token, { id, session, noWarehouse: !!warehouse && !!options.warehouses && !options.warehouses.includes(warehouse), noDatabase });
+    const client = (data.SESSION_PARAMETERS ?? {}) as Record<string, unknown>;
+    sessions.set(token, { id, session, noWarehouse: !!warehouse && !!options.warehouses && !options.warehouses.includes(warehouse), noDatabase, client });
     return {
       success: true,
       code: null,
@@ -276,7 +282,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
     try {
       const result = await Promise.race([run(), timedOut]);
       if (result === 'timeout') return failed(statementTimeout(timeoutSeconds));
-      return resultBody(result, queryId, live.session.parameters);
+      return resultBody(result, queryId, { ...live.client, ...live.session.parameters });
     } catch (e) {
       return failed(snowflakeErrorOf(e));
     } finally {

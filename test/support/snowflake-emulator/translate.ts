@@ -124,7 +124,7 @@ const CONVERSIONS: Record<string, [cast: 'CAST' | 'TRY_CAST', type: string]> = {
   TO_CHAR: ['CAST', 'VARCHAR'],
 };
 /** Functions that return a VARIANT: a cast of one to text unwraps a JSON string, as Snowflake does. */
-const VARIANT_FUNCTIONS = new Set(['GET_PATH', 'STRIP_NULL_VALUE', 'PARSE_JSON']);
+const VARIANT_FUNCTIONS = new Set(['GET_PATH', 'STRIP_NULL_VALUE', 'PARSE_JSON', 'TRY_PARSE_JSON']);
 
 /** DuckDB macros the translations call; created on each session's connection. */
 export const MACROS = [
