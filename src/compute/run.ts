@@ -6,7 +6,7 @@ import { computeTag, withQueryTag } from '../warehouse/tagged.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
 import { commitDelta, type CommitResult } from './commit.js';
 import { DEFAULT_RETRY, MESSAGES, RunCancelledError, decide, isTransient } from './policy.js';
-import { checkProfileIds, checkResults, stagePlan, stageResults, type StagePlan } from './staging.js';
+import { checkProfileIds, checkResults, stagePlan, stageResults, type ProfileIdChecks, type StagePlan } from './staging.js';
 import { pausedError } from './status.js';
 import type { CompiledAudience, RunError, RunProgress, RunStep, RunSummary, RunTrigger } from './types.js';
 
@@ -34,6 +34,8 @@ export interface RunOptions {
   runId?: string;
   /** The stack the audience belongs to: part of the statements' query tag. */
   stack?: string;
+  /** Searches of the profile table for a repeated id, shared by the runs of one controller tick. */
+  profileIdChecks?: ProfileIdChecks;
 }
 
 /**
@@ -207,7 +209,7 @@ class AudienceRun {
   /** The results check; returns the members staged and the matches per entity path. */
   private async checkIn(wh: Warehouse, compiled: CompiledAudience, plan: StagePlan): Promise<Staged> {
     this.enter('check-results');
-    const profileIdsQuery = await checkProfileIds(wh, compiled.profileIds);
+    const profileIdsQuery = await checkProfileIds(wh, compiled.profileIds, this.o.profileIdChecks);
     if (profileIdsQuery) this.queryIds.push(profileIdsQuery);
     const staged = await checkResults(this.stage.in(wh), this.runId, compiled.distinctRows);
     const members = plan.membersFromPath === undefined ? staged.members : (staged.paths.get(plan.membersFromPath)?.profiles ?? 0);

@@ -7,6 +7,7 @@ import { findAudience, linkedAudiencesUsed, type ComputeModel } from '../compute
 import type { RetryPolicy } from '../retry.js';
 import { notStarted, runAudience } from '../compute/run.js';
 import { nextRunAt } from '../compute/schedule.js';
+import { ProfileIdChecks } from '../compute/staging.js';
 import { readRun, readRuns, readStatus, readStatuses, updateStatus, type AudienceStatusRow } from '../compute/status.js';
 import type { CompiledAudience, RunSummary, RunTrigger } from '../compute/types.js';
 import { ComputeRequestStore } from '../state/control/compute-requests.js';
@@ -159,6 +160,7 @@ export class Controller {
       report.due = due.map((a) => a.key);
       if (due.length === 0) pacing?.foundNothing(now.getTime(), nextScheduled(model, statuses));
       const concurrency = wh.dialect === 'duckdb' ? 1 : (this.o.concurrency ?? 2);
+      const profileIdChecks = new ProfileIdChecks();
       await runOrdered(
         due.map((a) => ({ key: a.key, dependsOn: linkedAudiencesUsed(a.condition) })),
         concurrency,
@@ -166,7 +168,7 @@ export class Controller {
           const runTrigger = requested.has(key) ? 'manual' : trigger;
           let run: Awaited<ReturnType<Controller['runOne']>>;
           try {
-            run = await this.runOne(wh, model, key, runTrigger, requested.has(key), concurrency > 1);
+            run = await this.runOne(wh, model, key, runTrigger, requested.has(key), concurrency > 1, profileIdChecks);
           } catch (e) {
             // Never dropped: a run that could not start is reported (and logged) as failed.
             run = notStarted(key, runTrigger, e, wh.dialect, this.now());
@@ -193,6 +195,7 @@ export class Controller {
     trigger: RunTrigger,
     requested: boolean,
     ownConnection: boolean,
+    profileIdChecks: ProfileIdChecks,
   ): Promise<RunSummary | 'skipped' | undefined> {
     const audience = findAudience(model, key)!;
     const wh = ownConnection ? await this.o.open() : tickWh;
@@ -223,6 +226,7 @@ export class Controller {
           lease: { holder: this.id, ttlMs },
           status: fresh ?? null,
           stack: this.o.stack,
+          profileIdChecks,
           nextRunAt: nextRunAt(audience.schedule, startedAt),
           retry: this.o.retry,
           signal: this.abort.signal,

@@ -7,6 +7,7 @@ import type { Schedule } from '../../src/model/audience.js';
 import { writeResource } from '../../src/state/apply/resources.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { SCHEMA, freshWarehouse } from '../compute/helpers.js';
+import { recordingWarehouse, type RecordedStatement } from '../support/recording-warehouse.js';
 
 const every = (e: string): Schedule => ({ type: 'interval', every: e }) as Schedule;
 const cronAt = (expression: string): Schedule => ({ type: 'cron', expression }) as Schedule;
@@ -114,4 +115,31 @@ describe('the controller after an apply enables an audience again', () => {
     expect((await status('daily'))?.nextRunAt?.toISOString()).toBe('2026-12-06T06:00:00.000Z');
     await controller.stop();
   }, 60_000);
+});
+
+describe('the runs of one tick and a repeated profile id', () => {
+  it('search the profile table once between them, and all fail with "Duplicate records" when an id repeats', async () => {
+    const { path, apply } = await stateWithApplies();
+    for (const key of ['a', 'b', 'c']) await apply(key, every('1m'));
+    const statements: RecordedStatement[] = [];
+    const open = async () => {
+      const recorded = recordingWarehouse(await openDuckDb(path));
+      const { wh } = recorded;
+      return { ...wh, close: () => (statements.push(...recorded.statements), wh.close()) };
+    };
+    const searches = () => statements.filter((s) => /HAVING/i.test(s.sql));
+    let now = at('2026-12-05T10:07:00Z');
+    const controller = new Controller({ open, schema: SCHEMA, now: () => now });
+    const first = await controller.tick();
+    expect(first.runs.map((r) => [r.audienceKey, r.status]).sort()).toEqual([['a', 'Live'], ['b', 'Live'], ['c', 'Live']]);
+    expect(searches()).toHaveLength(1);
+
+    const w = await openDuckDb(path);
+    await w.query(`INSERT INTO main.profiles VALUES ('u1', 'basic')`);
+    await w.close();
+    now = at('2026-12-05T10:09:00Z');
+    const second = await controller.tick();
+    expect(second.runs.map((r) => [r.audienceKey, r.error?.code]).sort()).toEqual([['a', 'DUPLICATE_RECORDS'], ['b', 'DUPLICATE_RECORDS'], ['c', 'DUPLICATE_RECORDS']]);
+    expect(searches()).toHaveLength(2);
+  });
 });
