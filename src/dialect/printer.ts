@@ -291,10 +291,9 @@ export class DuckDbPrinter extends SqlPrinter {
   protected tryCast(text: string, type: 'DOUBLE' | 'TIMESTAMP'): string {
     if (type === 'DOUBLE') return `TRY_CAST(${text} AS DOUBLE)`;
     // A cast to TIMESTAMP drops an offset ('10:00+02:00' would read as 10:00 UTC); one to
-    // TIMESTAMPTZ keeps it but reads text without an offset in the session's TimeZone, the
-    // machine's own by default. Text with an offset goes the second way, then to UTC; the rest is UTC.
-    // The pattern spells `?` as {0,1}: no question mark may appear outside a placeholder.
-    return `(CASE WHEN regexp_matches(${text}, '[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+){0,1}){0,1} {0,1}[+-][0-9]{2}(:{0,1}[0-9]{2}){0,1}$') THEN timezone('UTC', TRY_CAST(${text} AS TIMESTAMPTZ)) ELSE TRY_CAST(${text} AS TIMESTAMP) END)`;
+    // TIMESTAMPTZ keeps it and reads text without an offset in the session's TimeZone, which every
+    // connection sets to UTC (warehouse/duckdb.ts). Then the instant, as UTC.
+    return `timezone('UTC', TRY_CAST(${text} AS TIMESTAMPTZ))`;
   }
   protected addInterval(timestamp: string, amount: string, unit: TimeUnit): string {
     const fn = { minutes: 'to_minutes', hours: 'to_hours', days: 'to_days' }[unit];

@@ -288,7 +288,7 @@ describe('TIMESTAMPTZ columns on a machine whose time zone is not UTC', () => {
       expect(r.status, r.stderr).toBe(0);
       return JSON.parse(r.stdout) as unknown;
     };
-    const expected = { events: ['inside'], traits: ['inside'] };
+    const expected = { events: ['inside'], traits: ['inside'], properties: ['inside'], offsetProperties: ['inside'] };
     for (const tz of ['UTC', 'Europe/Paris', 'America/New_York']) expect(membersIn(tz), tz).toEqual(expected);
   });
 });
