@@ -6,7 +6,8 @@ import { computeTag, withQueryTag } from '../warehouse/tagged.js';
 import { withRetry, type RetryPolicy } from '../retry.js';
 import { commitDelta, type CommitResult } from './commit.js';
 import { DEFAULT_RETRY, MESSAGES, RunCancelledError, decide, isTransient } from './policy.js';
-import { checkProfileIds, checkResults, stagePlan, stageResults, type ProfileIdChecks, type StagePlan } from './staging.js';
+import { checkProfileIds, type ProfileIdChecks } from './profile-ids.js';
+import { checkResults, stagePlan, stageResults, type StagePlan } from './staging.js';
 import { pausedError } from './status.js';
 import type { CompiledAudience, RunError, RunProgress, RunStep, RunSummary, RunTrigger } from './types.js';
 

@@ -1,6 +1,4 @@
 import type { StagedRows, StageStore } from '../state/compute/stage.js';
-import { repeatedKeyText } from '../sql/index.js';
-import type { Warehouse } from '../warehouse/types.js';
 import { DuplicateRecordsError } from './policy.js';
 import type { CompiledAudience } from './types.js';
 
@@ -67,50 +65,4 @@ export async function checkResults(stage: StageStore, runId: string, distinctRow
     members: membership?.profiles ?? 0,
     paths: new Map(rows.filter((r) => r.entity_path !== null).map((r) => [r.entity_path!, { profiles: r.profiles, matches: r.matches }])),
   };
-}
-
-/**
- * The seed's "Duplicate records for ID" for the profile table: the plan refuses a repeated profile
- * id, and this finds one that appeared in the table since. One aggregate over the table's ids costs
- * about as much as an audience's membership query, so the runs of one controller tick share it
- * (`shared`): a table is searched once per tick however many audiences read it. Returns the
- * statement's query id (undefined when the search was another run's).
- */
-export async function checkProfileIds(wh: Warehouse, check: CompiledAudience['profileIds'], shared?: ProfileIdChecks): Promise<string | undefined> {
-  if (!check) return undefined;
-  const found = shared ? shared.search(wh, check) : searchRepeatedId(wh, check);
-  const { repeated, queryId } = await found;
-  if (repeated !== undefined) throw new DuplicateRecordsError(check.column, String(repeated), repeatedKeyText(check.table, [check.column], [repeated]));
-  return shared ? undefined : queryId;
-}
-
-type ProfileIdCheck = NonNullable<CompiledAudience['profileIds']>;
-interface Search {
-  repeated: unknown;
-  queryId?: string;
-}
-
-async function searchRepeatedId(wh: Warehouse, check: ProfileIdCheck): Promise<Search> {
-  const { rows, queryId } = await wh.query(check.query.sql, check.query.params);
-  return { repeated: rows[0] && Object.values(rows[0])[0], queryId };
-}
-
-/**
- * The searches for a repeated profile id made during one controller tick, by profile table: the
- * runs of the tick that read the same table take the first one's answer. A search that fails is
- * not kept (the next run searches again).
- */
-export class ProfileIdChecks {
-  private readonly searches = new Map<string, Promise<Search>>();
-
-  search(wh: Warehouse, check: ProfileIdCheck): Promise<Search> {
-    const key = `${check.table}\u0000${check.column}`;
-    let found = this.searches.get(key);
-    if (!found) {
-      found = searchRepeatedId(wh, check);
-      this.searches.set(key, found);
-      found.catch(() => this.searches.delete(key));
-    }
-    return found;
-  }
 }

@@ -7,7 +7,7 @@ import { findAudience, linkedAudiencesUsed, type ComputeModel } from '../compute
 import type { RetryPolicy } from '../retry.js';
 import { notStarted, runAudience } from '../compute/run.js';
 import { nextRunAt } from '../compute/schedule.js';
-import { ProfileIdChecks } from '../compute/staging.js';
+import { ProfileIdChecks } from '../compute/profile-ids.js';
 import { readRun, readRuns, readStatus, readStatuses, updateStatus, type AudienceStatusRow } from '../compute/status.js';
 import type { CompiledAudience, RunSummary, RunTrigger } from '../compute/types.js';
 import { ComputeRequestStore } from '../state/control/compute-requests.js';

@@ -54,11 +54,20 @@ function plainRow(row: Record<string, unknown>, numbers: ReadonlySet<string>): R
   for (const [k, v] of Object.entries(row)) {
     // The driver decorates Dates with its own toJSON (the session's output format): strip it.
     if (v instanceof Date) out[k] = new Date(v.getTime());
-    else if (v !== null && typeof v === 'object' && numbers.has(k)) out[k] = plainInteger(BigInt(String(v)));
+    else if (v !== null && typeof v === 'object' && numbers.has(k)) out[k] = integerOf(v as BigIntegerValue);
     else out[k] = v;
   }
   return out;
 }
+
+/** big-integer's value: `isSmall` (then `value` is a number) below 2^53, where a JS number holds it exactly. */
+interface BigIntegerValue {
+  isSmall?: boolean;
+  value?: unknown;
+}
+
+/** Most integers fit a number, taken as it is; only the larger ones go through their digits. */
+const integerOf = (v: BigIntegerValue): unknown => (v.isSmall === true && typeof v.value === 'number' ? v.value : plainInteger(BigInt(String(v))));
 
 const FAMILIES: [RegExp, CatalogColumn['family']][] = [
   [/^(TEXT|VARCHAR|STRING|CHAR|CHARACTER|NCHAR|NVARCHAR)$/i, 'string'],
