@@ -2,7 +2,7 @@ import { compare, fn, insert, NOW, param, ref, select, stateTable as fromState, 
 import { quoteIdent } from '../dialect/identifiers.js';
 import { LinkedError } from '../model/errors.js';
 import { execute } from '../warehouse/execute.js';
-import { commandTag, withQueryTag } from '../warehouse/tagged.js';
+import { MIGRATE_TAG, withQueryTag } from '../warehouse/tagged.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { MIGRATIONS } from './migrations/index.js';
 
@@ -20,7 +20,7 @@ export async function migrateState(
   options: { upTo?: number } = {},
 ): Promise<{ from: number; to: number }> {
   // Whatever command migrates, its migration's statements are told apart in QUERY_HISTORY.
-  const wh = withQueryTag(warehouse, commandTag('migrate'));
+  const wh = withQueryTag(warehouse, MIGRATE_TAG);
   const target = Math.min(options.upTo ?? Infinity, LATEST_VERSION);
   // Read before anything is created: a current state costs this one query, and no DDL (a DDL
   // statement drops DuckDB's kept prepared statements; on Snowflake it is a round trip per command

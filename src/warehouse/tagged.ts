@@ -28,12 +28,16 @@ export function withQueryTag(wh: Warehouse, tag: string): Warehouse {
 
 /**
  * The QUERY_TAG of the statements a command or a part of the product runs outside compute runs
- * and deliveries (`status`, `apply`, `migrate`, the daemon's own `run`): a warehouse is opened
- * with it (openWarehouse), so none runs untagged.
+ * and deliveries (`status`, `apply`, the daemon's own `run`): a warehouse is opened with it
+ * (openWarehouse), so none runs untagged. `command=` keeps them apart from the runs' and the
+ * deliveries' tags: `linked compute` waiting for its run is not the run itself.
  */
 export function commandTag(command: string, stack?: string): string {
-  return `linked-audiences:${command}${stack ? ` stack=${stack}` : ''}`;
+  return `linked-audiences:command=${command}${stack ? ` stack=${stack}` : ''}`;
 }
+
+/** The QUERY_TAG of the state's migrations, whichever command brings the schema up to date. */
+export const MIGRATE_TAG = 'linked-audiences:migrate';
 
 /** The QUERY_TAG of a compute run's statements: the stack, audience and run they belong to. */
 export function computeTag(audienceKey: string, runId: string, stack?: string): string {

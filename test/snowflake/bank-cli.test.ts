@@ -198,7 +198,7 @@ describe('the bank example through the CLI on emulated Snowflake', () => {
     const tags = new Set(emulator.queries.map((q) => String(q.parameters?.QUERY_TAG ?? '')));
     // Each statement of the CLI names what ran it, after the team's tag (the test's own connections carry none).
     expect([...tags].filter((t) => t !== '' && !/^team=crm linked-audiences:\S/.test(t))).toEqual([]);
-    for (const tag of ['catalog', 'migrate', 'apply stack=bank', 'run stack=bank', 'drift stack=bank', 'audit stack=bank', 'resume stack=bank']) {
+    for (const tag of ['catalog', 'migrate', 'command=apply stack=bank', 'command=run stack=bank', 'command=drift stack=bank', 'command=audit stack=bank', 'command=resume stack=bank']) {
       expect([...tags]).toContain(`team=crm linked-audiences:${tag}`);
     }
     for (const o of outputs) for (const secret of [PASSWORD, HOOK_TOKEN, BRAZE_KEY]) expect(o).not.toContain(secret);

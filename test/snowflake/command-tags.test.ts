@@ -43,16 +43,16 @@ describe('the query tag of every statement of a command, on the Snowflake emulat
   };
   /** The tags a command may give: its own, the migration's, and the catalog check's. */
   const untaggedBy = (statements: { tag: string; sql: string }[], command: string) =>
-    statements.filter((s) => !new RegExp(`^team=crm linked-audiences:(${command} stack=marketing|migrate|catalog|validate:graph)$`).test(s.tag));
+    statements.filter((s) => !new RegExp(`^team=crm linked-audiences:(command=${command} stack=marketing|migrate|catalog|validate:graph)$`).test(s.tag));
 
   it('linked apply: the migrations as migrate, the lock, the plan and the writes as apply', async () => {
     const statements = await statementsOf('apply', '--auto-approve', '--no-synth');
     expect(untaggedBy(statements, 'apply')).toEqual([]);
     const tagOf = (sql: string) => [...new Set(statements.filter((s) => s.sql.startsWith(sql)).map((s) => s.tag))];
     expect(tagOf('CREATE TABLE')).toEqual(['team=crm linked-audiences:migrate']);
-    expect(tagOf('BEGIN TRANSACTION')).toEqual(['team=crm linked-audiences:apply stack=marketing']);
-    expect(tagOf('COMMIT')).toEqual(['team=crm linked-audiences:apply stack=marketing']);
-    expect(tagOf('INSERT INTO "LINKED_AUDIENCES"."apply_log"')).toEqual(['team=crm linked-audiences:apply stack=marketing']);
+    expect(tagOf('BEGIN TRANSACTION')).toEqual(['team=crm linked-audiences:command=apply stack=marketing']);
+    expect(tagOf('COMMIT')).toEqual(['team=crm linked-audiences:command=apply stack=marketing']);
+    expect(tagOf('INSERT INTO "LINKED_AUDIENCES"."apply_log"')).toEqual(['team=crm linked-audiences:command=apply stack=marketing']);
   });
 
   it('linked status and the other reports: each statement names its command', async () => {
@@ -65,7 +65,7 @@ describe('the query tag of every statement of a command, on the Snowflake emulat
     ] as const) {
       const statements = await statementsOf(...args);
       expect(untaggedBy(statements, command), command).toEqual([]);
-      expect(statements.filter((s) => s.tag === `team=crm linked-audiences:${command} stack=marketing`).length, command).toBeGreaterThan(0);
+      expect(statements.filter((s) => s.tag === `team=crm linked-audiences:command=${command} stack=marketing`).length, command).toBeGreaterThan(0);
     }
   });
 });
