@@ -1,6 +1,6 @@
 import type { Audience } from '../model/audience.js';
 import { describeSchedule } from './schedule.js';
-import type { AudienceStatusRow, RunRow } from './status.js';
+import { awaitsEnableSync, type AudienceStatusRow, type RunRow } from './status.js';
 import type { AudienceStatusName, RunProgress, RunSummary } from './types.js';
 import { formatCount } from '../model/count.js';
 
@@ -76,12 +76,11 @@ export interface AudienceStatusView {
 }
 
 /**
- * What `linked status` shows for an applied audience: Disabled when disabled; an enabled audience
- * that never ran, or that an apply enabled again, is Computing and due until the controller's next
- * tick computes it (the seed: enabling triggers a compute; syncStatuses makes it due).
+ * What `linked status` shows for an applied audience: Disabled when disabled; Computing and due
+ * while the controller has not synced it since it was enabled (awaitsEnableSync); else its row's.
  */
 export function statusView(a: Audience, row: AudienceStatusRow | undefined): AudienceStatusView {
-  const awaitingEnable = a.enabled && (!row || row.status === 'Disabled');
+  const awaitingEnable = awaitsEnableSync(a, row);
   const status: AudienceStatusName = !a.enabled ? 'Disabled' : awaitingEnable || !row ? 'Computing' : row.status;
   return {
     audience: a.key,

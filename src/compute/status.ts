@@ -2,7 +2,7 @@ import { LinkedError } from '../model/errors.js';
 import { RunStore } from '../state/compute/runs.js';
 import type { Warehouse } from '../warehouse/types.js';
 
-import type { StatusPatch } from '../state/compute/runs.js';
+import type { AudienceStatusRow, StatusPatch } from '../state/compute/runs.js';
 export type { AudienceStatusRow, RunRow, StatusPatch } from '../state/compute/runs.js';
 
 /** `linked resume`: clears a pause; the audience is due at the controller's next tick. */
@@ -32,3 +32,11 @@ export const readRuns = (wh: Warehouse, schema: string, options?: { audienceKey?
 export const readRun = (wh: Warehouse, schema: string, runId: string) => new RunStore(wh, schema).readRun(runId);
 export const updateStatus = (wh: Warehouse, schema: string, audienceKey: string, patch: StatusPatch, options?: { rowExists?: boolean }) =>
   new RunStore(wh, schema).updateStatus(audienceKey, patch, options);
+
+/**
+ * An enabled audience whose status row the controller has not synced since: it never ran, or an
+ * apply enabled it again. Until the controller's next tick it shows Computing; that tick gives it
+ * its last run's status and makes it due at once (the seed: enabling triggers a compute).
+ */
+export const awaitsEnableSync = (a: { enabled: boolean }, row: Pick<AudienceStatusRow, 'status'> | undefined): boolean =>
+  a.enabled && (!row || row.status === 'Disabled');

@@ -8,7 +8,7 @@ import type { RetryPolicy } from '../retry.js';
 import { notStarted, runAudience } from '../compute/run.js';
 import { nextRunAt } from '../compute/schedule.js';
 import { ProfileIdChecks } from '../compute/profile-ids.js';
-import { readRun, readRuns, readStatus, readStatuses, updateStatus, type AudienceStatusRow } from '../compute/status.js';
+import { awaitsEnableSync, readRun, readRuns, readStatus, readStatuses, updateStatus, type AudienceStatusRow } from '../compute/status.js';
 import type { CompiledAudience, RunSummary, RunTrigger } from '../compute/types.js';
 import { ComputeRequestStore } from '../state/control/compute-requests.js';
 import { ControllerStore } from '../state/control/controllers.js';
@@ -333,7 +333,7 @@ export async function syncStatuses(
   for (const a of model.audiences) {
     const s = current.get(a.key);
     if (!a.enabled && s?.status !== 'Disabled') await update(a.key, { status: 'Disabled' });
-    if (a.enabled && (!s || s.status === 'Disabled')) {
+    if (awaitsEnableSync(a, s)) {
       const last = s?.lastRunId ? (await readRun(wh, schema, s.lastRunId))?.status : undefined;
       await update(a.key, { status: last === 'Live' ? 'Live' : last === 'Failed' ? 'Failed' : 'Computing', nextRunAt: s?.nextRunAt ? null : undefined });
       continue;

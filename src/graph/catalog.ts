@@ -8,7 +8,7 @@ import type { ModelResources } from '../model/applied-model.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { keyColumns, type DataGraph } from '../model/graph.js';
 import type { Expr } from '../dialect/ast.js';
-import { hasProfileId, repeatedKeyQuery, repeatedKeyText } from '../sql/profile-id.js';
+import { hasProfileKey, repeatedKeyQuery, repeatedKeyText } from '../sql/profile-id.js';
 import { EVENTS_JOIN } from '../sql/context.js';
 import { execute } from '../warehouse/execute.js';
 import type { CatalogColumn, CatalogTable, Warehouse } from '../warehouse/types.js';
@@ -365,7 +365,7 @@ function eventsKeyFinding(graph: DataGraph, typeOf: (table: string, column: stri
 
 /** Tables whose declared primary key must be unique, with the key's columns and which rows have a key. */
 function keyedTables(graph: DataGraph): { table: string; key: string[]; attribute: string; hasKey?: (columns: Expr[]) => Expr }[] {
-  const out: ReturnType<typeof keyedTables> = [{ table: graph.profile.table, key: [graph.profile.id], attribute: 'profile.id', hasKey: ([id]) => hasProfileId(id!) }];
+  const out: ReturnType<typeof keyedTables> = [{ table: graph.profile.table, key: [graph.profile.id], attribute: 'profile.id', hasKey: hasProfileKey }];
   graph.entities.forEach((e, i) => out.push({ table: e.table, key: [e.primaryKey], attribute: `entities[${i}].primaryKey` }));
   graph.relationships.forEach((r, i) => {
     if (r.join.type === 'junction') out.push({ table: r.join.table, key: keyColumns(r.join.primaryKey), attribute: `relationships[${i}].join.primaryKey` });

@@ -25,6 +25,8 @@ export function repeatedKeyQuery(tableRef: string, key: readonly string[], hasKe
 export const repeatedKeyText = (tableRef: string, key: readonly string[], values: readonly unknown[]): string =>
   `More than one row of ${tableRef} has ${key.map((k, i) => `${k} ${JSON.stringify(String(values[i]))}`).join(', ')}.`;
 
+/** Whether a profile row's key (its one id column) is a key at all: `repeatedKeyQuery`'s `hasKey` for the profile table. */
+export const hasProfileKey = ([id]: Expr[]): Expr => hasProfileId(id!);
+
 /** One profile id that more than one profile row holds (rows without an id aside); no row when ids are unique. */
-export const repeatedProfileIdQuery = (graph: Pick<DataGraph, 'profile'>): Select =>
-  repeatedKeyQuery(graph.profile.table, [graph.profile.id], ([id]) => hasProfileId(id!));
+export const repeatedProfileIdQuery = (graph: Pick<DataGraph, 'profile'>): Select => repeatedKeyQuery(graph.profile.table, [graph.profile.id], hasProfileKey);

@@ -24,9 +24,6 @@ import type { UiSource } from './source.js';
  * JSON API answers with it as it is, and the pages render it. Field names follow the CLI's --json.
  */
 
-/** The filter and the counts of the audiences page: the compute statuses, as the state names them. */
-export const AUDIENCE_STATUSES = STATUSES;
-
 export interface AudienceListRow extends AudienceStatusView {
   name: string;
   description: string;
@@ -61,7 +58,7 @@ function listRows(m: ActivationModel, statuses: Awaited<ReturnType<typeof readSt
 
 export async function audiencesData(wh: Warehouse, src: UiSource, filter: AudienceFilter = {}): Promise<AudiencesData> {
   const all = listRows(await model(wh, src), await readStatuses(wh, src.schema));
-  const byStatus = Object.fromEntries(AUDIENCE_STATUSES.map((s) => [s, all.filter((a) => a.status === s).length]));
+  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, all.filter((a) => a.status === s).length]));
   const q = filter.q?.trim().toLowerCase();
   const audiences = all.filter(
     (a) => (!filter.status || a.status === filter.status) && (!q || [a.audience, a.name, a.description].some((t) => t.toLowerCase().includes(q))),

@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { STATUSES } from '../compute/types.js';
 import { isLinkedError, LinkedError } from '../model/errors.js';
 import type { ListenAddress } from '../observe/http.js';
 import { maskSecretValues, redactSecrets } from '../secrets.js';
-import { audienceData, audiencesData, auditData, deliveriesData, graphData, runData, runsData, traceData, whyData, AUDIENCE_STATUSES } from './data.js';
+import { audienceData, audiencesData, auditData, deliveriesData, graphData, runData, runsData, traceData, whyData } from './data.js';
 import { html, type Html } from './html.js';
 import { page, STYLESHEET, type Section } from './layout.js';
 import { audiencePage } from './pages/audience.js';
@@ -94,7 +95,7 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
             return answer(d.audience.name || id, '/audiences', d, () => audiencePage(d));
           }
           const status = param(url, 'status');
-          const filter = { q: param(url, 'q'), status: status && (AUDIENCE_STATUSES as readonly string[]).includes(status) ? status : undefined };
+          const filter = { q: param(url, 'q'), status: status && (STATUSES as readonly string[]).includes(status) ? status : undefined };
           const d = await audiencesData(wh, source, filter);
           return answer('Audiences', '/audiences', d, () => audiencesPage(d, filter));
         }

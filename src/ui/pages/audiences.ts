@@ -1,4 +1,5 @@
-import { AUDIENCE_STATUSES, type AudienceFilter, type AudiencesData } from '../data.js';
+import { STATUSES } from '../../compute/types.js';
+import type { AudienceFilter, AudiencesData } from '../data.js';
 import { html, when, type Html } from '../html.js';
 import { formatCount } from '../../model/count.js';
 import { audienceLink, badge, dataTable, runLink } from './parts.js';
@@ -14,12 +15,12 @@ export function audiencesPage(d: AudiencesData, filter: AudienceFilter): Html {
     html`${a.schedule}`,
     html`${a.emitters.length}`,
   ]);
-  const counts = AUDIENCE_STATUSES.map((s) => html`<span>${badge(s)} ${formatCount(d.byStatus[s] ?? 0)}</span>`);
+  const counts = STATUSES.map((s) => html`<span>${badge(s)} ${formatCount(d.byStatus[s] ?? 0)}</span>`);
   return html`<h1>Audiences</h1>
 <div class="counts" aria-label="Audiences by status">${counts}</div>
 <form class="filter" method="get" action="/audiences" role="search">
 <label for="q">Search<input id="q" name="q" type="search" value="${filter.q ?? ''}" placeholder="key, name or description"></label>
-<label for="status">Status<select id="status" name="status"><option value="">any</option>${AUDIENCE_STATUSES.map(
+<label for="status">Status<select id="status" name="status"><option value="">any</option>${STATUSES.map(
     (s) => html`<option value="${s}"${filter.status === s ? html` selected` : ''}>${s}</option>`,
   )}</select></label>
 <button type="submit">Filter</button>
