@@ -9,7 +9,8 @@ export const Slug = z
  * A warehouse table reference as written by the user: `table`, `schema.table` or `db.schema.table`,
  * each part as the warehouse spells it. The printer quotes every part (a quote inside a name is
  * doubled), so a part written in quotes, `"Crm Data"`, would name a table whose name starts and
- * ends with a quote: refused, with the reference to write.
+ * ends with a quote: refused, with the reference to write. So is a part that only starts or only ends
+ * with one, half of a quoted name with a dot in it.
  */
 export const TableRef = z
   .string()
@@ -19,6 +20,10 @@ export const TableRef = z
     if (parts.some((p) => p.length > 1 && p.startsWith('"') && p.endsWith('"'))) {
       const bare = parts.map((p) => (p.length > 1 && p.startsWith('"') && p.endsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p)).join('.');
       ctx.addIssue({ code: 'custom', message: `is written with quotes: write "${bare}" (each part as the warehouse spells it, spaces and case included); every part is quoted for you` });
+    } else if (parts.some((p) => p.startsWith('"') || p.endsWith('"'))) {
+      // Half a quoted part (`"my.schema".t` splits at the dot inside the quotes): no unquoted
+      // spelling names the same table, so none is offered.
+      ctx.addIssue({ code: 'custom', message: 'is written with quotes: write each part as the warehouse spells it, without quotes, parts separated by "."; every part is quoted for you' });
     } else if (!parts.every((p) => p.length > 0) || parts.length > 3) {
       ctx.addIssue({ code: 'custom', message: 'must be "table", "schema.table" or "database.schema.table"' });
     }

@@ -15,6 +15,12 @@ import type { Provenance } from './provenance.js';
 import type { PlanSummary, ResourceChange, SavedPlan } from './types.js';
 
 export interface ApplyHooks {
+  /**
+   * First inside the transaction, before anything is written: what throws here stops the apply
+   * with nothing written (the CLI's check for a SIGINT/SIGTERM received while the session was
+   * opened and the catalog read).
+   */
+  beforeWrite?: () => Promise<void> | void;
   /** Inside the transaction, after each change is written (crash tests stop the process here). */
   afterChange?: (change: ResourceChange, index: number) => Promise<void> | void;
 }
@@ -53,6 +59,7 @@ export async function applyPlanLocked(
   return session.withWarehouse(async (wh) => {
     const catalog = actionable.length > 0 ? await takeCatalogSnapshot(wh, plan) : undefined;
     return wh.transaction(async (tx) => {
+      await hooks.beforeWrite?.();
       const resources = new ResourceStore(tx, schema);
       await assertLockHeld(new LockStore(tx, schema), plan.stack, lock);
       const before = await resources.stateHash(plan.stack);

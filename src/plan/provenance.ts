@@ -88,7 +88,9 @@ const MAX_DIRTY_PATHS = 20;
  */
 function treeState(dir: string, notAChange: (path: string) => boolean = () => false): Pick<Provenance, 'dirty' | 'dirtyPaths'> {
   if (git(dir, ['rev-parse', '--is-inside-work-tree']) !== 'true') return { dirty: null };
-  const status = git(dir, ['status', '--porcelain', '--untracked-files=normal']);
+  // Every untracked file by name: `normal` lists a new directory as `dir/`, which hides the plan
+  // file a CI download put in it from `notAChange`.
+  const status = git(dir, ['status', '--porcelain', '--untracked-files=all']);
   if (!status) return { dirty: false };
   // `XY path` per line, paths from the top of the checkout (the helper trims the first line's leading blank status).
   const top = git(dir, ['rev-parse', '--show-toplevel']) ?? dir;

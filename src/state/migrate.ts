@@ -1,6 +1,6 @@
 import { compare, fn, insert, NOW, param, ref, select, stateTable as fromState, values } from '../dialect/ast.js';
 import { quoteIdent } from '../dialect/identifiers.js';
-import { LinkedError } from '../model/errors.js';
+import { isLinkedError, LinkedError } from '../model/errors.js';
 import { execute } from '../warehouse/execute.js';
 import { MIGRATE_TAG, withQueryTag } from '../warehouse/tagged.js';
 import type { Warehouse } from '../warehouse/types.js';
@@ -55,14 +55,17 @@ export async function migrateState(
 /**
  * Creates the state when there is none and otherwise leaves it at its version, refusing a newer
  * one: for a command whose reads every version of the state has (`linked plan` reads the tables of
- * migration 1, and `--impact` the membership snapshot of migration 2), run where the state must
- * not move on. A pull request's plan made by an upgraded linked would otherwise migrate the state
+ * migration 1), run where the state must not move on. A pull request's plan made by an upgraded linked would otherwise migrate the state
  * that main's pipeline and controller, still on the version before, use and then refuse. Returns
  * the version found when it is behind this code.
  */
 export async function createStateOnly(wh: Warehouse, schemaName: string): Promise<{ current: number; latest: number } | undefined> {
-  // As in migrateState: a state that cannot be read is created, which surfaces a real error itself.
-  const version = await readStateVersion(wh, schemaName).catch(() => undefined);
+  // Only a missing version table means there is no state; any other failure (a dropped connection,
+  // a permission) is rethrown, as migrating here would move a state main's linked still uses.
+  const version = await readStateVersion(wh, schemaName).catch((e: unknown) => {
+    if (isLinkedError(e) && e.code === 'SQL_COMPILATION') return undefined;
+    throw e;
+  });
   if (version === undefined) {
     await migrateState(wh, schemaName);
     return undefined;

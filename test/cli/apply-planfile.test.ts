@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPlan } from '../../src/plan/build.js';
 import { savePlan } from '../../src/plan/planfile.js';
@@ -78,8 +78,9 @@ describe('linked apply <planfile> (CLI process)', () => {
     writeFileSync(join(dir, '.gitignore'), 'cdktf.out/\n*.duckdb*\n');
     git('add', '.');
     git('commit', '-q', '-m', 'audiences');
-    // Any name: CI downloads the pull request's plan under the artifact's.
-    const file = join(dir, 'plan-marketing.json');
+    // Any name, in a directory of its own: CI downloads the pull request's plan under the artifact's.
+    mkdirSync(join(dir, 'artifacts'));
+    const file = join(dir, 'artifacts', 'plan.json');
     expect((await linked(['plan', '--dir', dir, '--no-synth', '--out', file])).status).toBe(0);
     const applied = await linked(['apply', file, '--dir', dir, '--no-synth']);
     expect(applied.stderr).toBe('');

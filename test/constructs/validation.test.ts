@@ -154,6 +154,12 @@ describe('construct validation names the construct path', () => {
     expectProblem(message, 'bank/quoted', 'table: is written with quotes: write "vips"');
   });
 
+  it('a table reference with half a quoted part (a dot inside the quotes), refused rather than read as names with quotes in them', () => {
+    const b = bankStack();
+    new ClassicAudience(b.stack, 'halfquoted', { table: '"my.schema".t', profileIdColumn: 'user_id' });
+    expectProblem(synthError(b.app), 'bank/halfquoted', 'table: is written with quotes: write each part as the warehouse spells it, without quotes, parts separated by "."; every part is quoted for you');
+  });
+
   it('nesting deeper than the graph allows', () => {
     const b = bankStack('bank', { maxDepth: 3 });
     new Audience(b.stack, 'deep', { where: b.accounts.where(b.cards.where(b.transactions.atLeast(1))) });

@@ -7,6 +7,7 @@ import { buildPlan } from '../../src/plan/build.js';
 import { loadPlan, savePlan } from '../../src/plan/planfile.js';
 import { readProvenance } from '../../src/plan/provenance.js';
 import { ApplyLogStore } from '../../src/state/apply/apply-log.js';
+import { LockStore } from '../../src/state/apply/lock.js';
 import { readAppliedResources } from '../../src/state/apply/resources.js';
 import { sharedSession } from '../../src/state/session.js';
 import type { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
@@ -87,6 +88,24 @@ describe('apply', () => {
     ).rejects.toThrow('boom');
     expect(await readAppliedResources(wh, SCHEMA, { includeDeleted: true })).toEqual(before);
     expect(await new ApplyLogStore(wh, SCHEMA).read()).toHaveLength(1);
+  });
+
+  it('a beforeWrite hook that throws (a signal received after the last check) stops it with nothing written, and the lock is released', async () => {
+    const session = sharedSession(wh, SCHEMA);
+    const plan = await buildPlan(wh, desired(rawDesired(':memory:', 2)));
+    const interrupted = new Error('interrupted');
+    await expect(
+      withStackLock(session, 'marketing', {}, (lock) =>
+        applyPlanLocked(session, plan, lock, PROVENANCE, {
+          beforeWrite: () => {
+            throw interrupted;
+          },
+        }),
+      ),
+    ).rejects.toBe(interrupted);
+    expect(await readAppliedResources(wh, SCHEMA, { includeDeleted: true })).toEqual([]);
+    expect(await new ApplyLogStore(wh, SCHEMA).read()).toEqual([]);
+    expect(await new LockStore(wh, SCHEMA).list()).toEqual([]);
   });
 
   it('records who, when, which commit, branch, PR, plan hash and the diff in the apply log', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { computeNow } from '../../src/controller/compute-now.js';
 import { Daemon } from '../../src/controller/daemon.js';
 import { isLinkedError } from '../../src/model/errors.js';
-import { migrateState, readStateVersion } from '../../src/state/migrate.js';
+import { createStateOnly, migrateState, readStateVersion } from '../../src/state/migrate.js';
 import { MIGRATIONS } from '../../src/state/migrations/index.js';
 import { requireCurrentState } from '../../src/ui/source.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
@@ -133,4 +133,33 @@ describe('a pull request that upgrades linked', () => {
     wh = await openDuckDb(db);
     expect((await readStateVersion(wh, SCHEMA)).current).toBe(LATEST);
   }, 120_000);
+
+  it('rethrows a version read that fails for another reason than a missing state, and migrates nothing', async () => {
+    wh = await openDuckDb(join(tempDir(), 'w.duckdb'));
+    await migrateState(wh, SCHEMA, { upTo: 9 });
+    const real = wh;
+    const dropped = new Error('connection reset by peer');
+    let failed = false;
+    // The first read of the version table fails as a dropped connection would; the rest go through.
+    const flaky = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop !== 'query') return Reflect.get(target, prop, receiver);
+        return (sql: string, ...rest: unknown[]) => {
+          if (!failed && sql.includes('schema_version')) {
+            failed = true;
+            return Promise.reject(dropped);
+          }
+          return (target.query as (...a: unknown[]) => unknown)(sql, ...rest);
+        };
+      },
+    });
+    await expect(createStateOnly(flaky, SCHEMA)).rejects.toBe(dropped);
+    expect((await readStateVersion(real, SCHEMA)).current).toBe(9);
+  });
+
+  it('creates the state when there is none', async () => {
+    wh = await openDuckDb(join(tempDir(), 'w.duckdb'));
+    expect(await createStateOnly(wh, SCHEMA)).toBeUndefined();
+    expect((await readStateVersion(wh, SCHEMA)).current).toBe(LATEST);
+  });
 });

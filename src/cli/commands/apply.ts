@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { openProject } from '../context.js';
 import { ensureFreshSynth, isCliOutput, withSynthOptions } from '../synth-freshness.js';
 import { printJson } from '../run.js';
-import { applyPlanLocked, withStackLock, type ApplyResult } from '../../plan/apply.js';
+import { applyPlanLocked, withStackLock, type ApplyHooks, type ApplyResult } from '../../plan/apply.js';
 import { buildPlan } from '../../plan/build.js';
 import { withProjectOptions, projectOptions, type ProjectFlags } from '../command-options.js';
 import { planDiagnostics } from '../../plan/diagnostics.js';
@@ -155,6 +155,9 @@ async function applyCommand(
   };
 
   const interrupts = stopBeforeWriting();
+  // Checked again inside the write transaction: a signal while the apply opens its session and
+  // reads the catalog still stops it before it writes.
+  const stopHere: ApplyHooks = { beforeWrite: () => interrupts.check() };
   let session: StateSession;
   let stack: string;
   let run: (lock: LockInfo) => Promise<{ plan: SavedPlan; result: ApplyResult | null }>;
@@ -166,7 +169,7 @@ async function applyCommand(
     stack = plan.stack;
     run = async (lock) => {
       interrupts.check();
-      return { plan, result: await applyPlanLocked(session, plan, lock, provenance()) };
+      return { plan, result: await applyPlanLocked(session, plan, lock, provenance(), stopHere) };
     };
   } else {
     await ensureFreshSynth(flags, { refuseStale: true });
@@ -193,7 +196,7 @@ async function applyCommand(
         throw new LinkedError('APPLY_CANCELLED', 'Apply cancelled: nothing was changed.');
       }
       interrupts.check();
-      return { plan, result: await applyPlanLocked(session, plan, lock, provenance()) };
+      return { plan, result: await applyPlanLocked(session, plan, lock, provenance(), stopHere) };
     };
   }
 
