@@ -55,9 +55,9 @@ export async function migrateState(
 /**
  * Creates the state when there is none and otherwise leaves it at its version, refusing a newer
  * one: for a command whose reads every version of the state has (`linked plan` reads the tables of
- * migration 1), run where the state must not move on. A pull request's plan made by an upgraded linked would otherwise migrate the state
- * that main's pipeline and controller, still on the version before, use and then refuse. Returns
- * the version found when it is behind this code.
+ * migration 1), run where the state must not move on. A pull request's plan made by an upgraded
+ * linked would otherwise migrate the state that main's pipeline and controller, still on the
+ * version before, use and then refuse. Returns the version found when it is behind this code.
  */
 export async function createStateOnly(wh: Warehouse, schemaName: string): Promise<{ current: number; latest: number } | undefined> {
   // Only a missing version table means there is no state; any other failure (a dropped connection,
