@@ -32,8 +32,11 @@ export interface TypecheckResult {
   diagnostics: TypeDiagnostic[];
 }
 
-/** The TypeScript major whose compiler API this module calls (TypeScript 7, the Go port, has none of it). */
-const SUPPORTED_MAJOR = 5;
+/**
+ * The TypeScript majors whose compiler API this module calls: 6 keeps 5's API (it deprecates
+ * options, not functions); 7, the Go port, has none of it.
+ */
+const SUPPORTED_MAJORS = [5, 6];
 
 /** `npm install --save-dev typescript@~5.9.3`: the version this package is built and tested with. */
 export function typescriptInstallHint(): string {
@@ -53,10 +56,10 @@ function loadTypeScript(projectDir: string): typeof TS {
       continue; // try the next place
     }
     const version = typeof ts.version === 'string' ? ts.version : 'of an unknown version';
-    if (Number.parseInt(version, 10) !== SUPPORTED_MAJOR) {
+    if (!SUPPORTED_MAJORS.includes(Number.parseInt(version, 10))) {
       throw new LinkedError(
         'TYPESCRIPT_UNSUPPORTED',
-        `TypeScript ${version} is installed, and "linked check" needs TypeScript ${SUPPORTED_MAJOR} (it calls its compiler API): run "${typescriptInstallHint()}" in ${projectDir}.`,
+        `TypeScript ${version} is installed, and "linked check" needs TypeScript ${SUPPORTED_MAJORS.join(' or ')} (it calls its compiler API): run "${typescriptInstallHint()}" in ${projectDir}.`,
       );
     }
     return ts;

@@ -54,6 +54,18 @@ describe('linked check: the project is checked, not the package', () => {
     expect(error.message).toBe(`1 type error in tsconfig.json: fix it, then run "linked check" again. Node's types are not installed: run "npm install --save-dev @types/node@${DEV['@types/node']}".`);
   }, 60_000);
 
+  it("checks with the project's TypeScript 6 (the same compiler API as 5), reporting its errors", async () => {
+    const dir = await newProject();
+    // A real TypeScript 6 (a devDependency of this package under another name) as the project's own.
+    symlinkSync(realpathSync(join(ROOT, 'node_modules', 'typescript-6')), join(dir, 'node_modules', 'typescript'));
+    writeFileSync(join(dir, 'main.ts'), readFileSync(join(dir, 'main.ts'), 'utf8') + '\nexport const firstPlan: number = "premium";\n');
+    const r = await linkedInProcess(['check', '--dir', dir, '--json']);
+    expect(r.status, r.stderr).toBe(1);
+    const { error } = JSON.parse(r.stdout) as { error: { code: string; details: { diagnostics: { file: string; code: number }[] } } };
+    expect(error.code).toBe('TYPE_ERRORS');
+    expect(error.details.diagnostics.map((d) => `${d.file} TS${d.code}`)).toEqual(['main.ts TS2322']);
+  }, 120_000);
+
   it('refuses a TypeScript of another major by its version, with the install command of one that works', async () => {
     const dir = await newProject();
     // What `npm install --save-dev typescript` gives once TypeScript 7 (the Go port) is the latest:
@@ -64,7 +76,7 @@ describe('linked check: the project is checked, not the package', () => {
     writeFileSync(join(ts, 'index.js'), "exports.version = '7.0.2';\n");
     const r = await linkedInProcess(['check', '--dir', dir]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`Error [TYPESCRIPT_UNSUPPORTED]: TypeScript 7.0.2 is installed, and "linked check" needs TypeScript 5 (it calls its compiler API): run "npm install --save-dev typescript@${DEV.typescript}" in ${dir}.`);
+    expect(r.stderr).toContain(`Error [TYPESCRIPT_UNSUPPORTED]: TypeScript 7.0.2 is installed, and "linked check" needs TypeScript 5 or 6 (it calls its compiler API): run "npm install --save-dev typescript@${DEV.typescript}" in ${dir}.`);
   });
 });
 

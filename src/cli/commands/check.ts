@@ -24,7 +24,7 @@ The app runs through tsx, which does not check types: a relationship used at the
 column a handle does not have or a wrong argument only shows up here (or in your editor). Errors are
 printed as file:line:column with TypeScript's message. Uses the project's tsconfig.json, or,
 without one, the app's entry file from cdktf.json; reports errors in the project's own files, not
-in the packages it imports. Needs TypeScript 5 (linked init adds it as a devDependency). Exit code
+in the packages it imports. Needs TypeScript 5 or 6 (linked init adds 5 as a devDependency). Exit code
 1 on any type or validation error.
 
 Examples:
