@@ -144,7 +144,8 @@ export class AudienceTest extends Construct {
   private problems(): string[] {
     const parsed = parseWithProblems(AudienceTestSpec, this.toSpec());
     const out = parsed.ok ? [] : parsed.problems.map((p) => `${formatPath(p.path)}: ${p.message}`);
-    out.push(...foreignReferences(this.stack, typeof this.props.audience === 'string' ? [] : [this.props.audience]));
+    const handles = (this.props.expect.entityMatches ?? []).map((e) => e.relationship);
+    out.push(...foreignReferences(this.stack, [...(typeof this.props.audience === 'string' ? [] : [this.props.audience]), ...handles]));
     const audience = keyOf(this.props.audience);
     const audiences = this.stack.resources.filter((r) => r.kind === 'audience').map((r) => r.key);
     if (!audiences.includes(audience)) out.push(`audience: no audience "${audience}" in the stack; audiences: ${audiences.join(', ') || '(none)'}`);

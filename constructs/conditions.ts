@@ -116,9 +116,12 @@ export class ColumnRef implements OperandSource {
   constructor(
     readonly relationship: string,
     readonly column: string,
+    /** The relationship handle that made it (`rel.col(...)`), for the stack to refuse another stack's. */
+    readonly handle?: RelationshipLike,
   ) {}
   /** @internal */
-  operand(): Operand {
+  operand(ctx: BuildContext): Operand {
+    if (this.handle) ctx.refer?.(this.handle);
     return { relationship: this.relationship, column: this.column };
   }
 }
@@ -244,8 +247,20 @@ export class ColumnField extends Field<Condition<string>> implements OperandSour
  * Its conditions fit only that relationship's `where(...)`.
  */
 export class JunctionField<Slug extends string> extends Field<Condition<Slug>> {
-  constructor(readonly name: string) {
-    super((comparison) => new Condition<Slug>((ctx) => ({ kind: 'column', column: name, junction: true, ...comparison(ctx) }) as Node));
+  constructor(
+    readonly name: string,
+    /** The relationship handle that made it (`rel.junction(...)`), for the stack to refuse another stack's. */
+    readonly handle?: RelationshipLike,
+  ) {
+    super(
+      (comparison) =>
+        new Condition<Slug>((ctx) => {
+          // The model names no relationship here (the filter's own is implied), so the handle is
+          // all that tells another stack's apart from this stack's namesake.
+          if (handle) ctx.refer?.(handle);
+          return { kind: 'column', column: name, junction: true, ...comparison(ctx) } as Node;
+        }),
+    );
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Construct } from './cdktn.js';
+import type { RelationshipLike } from './conditions.js';
 import { l1 } from './l1.js';
 import { LinkedResource } from './resource.js';
 import type { Trigger as TriggerName } from '../src/model/emitter.js';
@@ -11,11 +12,22 @@ export interface TriggerSpec {
    * @default - none (profile triggers)
    */
   readonly entityPath?: string[];
+  /**
+   * For entity triggers: the relationship handle the path came from, for the stack to refuse
+   * another stack's.
+   * @default - none (profile triggers)
+   */
+  readonly handle?: RelationshipPath;
 }
 
 /** A relationship handle from the Data Graph (`accounts.relate('cards', ...)` returns one). */
 export interface RelationshipPath {
   readonly path: string[];
+  /**
+   * The Data Graph construct that declares it, for the stack to refuse another stack's.
+   * @default - unknown: not checked
+   */
+  readonly graph?: object;
 }
 
 export const Trigger = {
@@ -26,9 +38,9 @@ export const Trigger = {
   /** An Identify with the membership as a trait, on enter and exit. */
   membershipChanged: (): TriggerSpec => ({ trigger: 'audience_membership_changed' }),
   /** An entity matching the audience's conditions appeared for a member: `Trigger.entityAdded(cards)`. */
-  entityAdded: (relationship: RelationshipPath): TriggerSpec => ({ trigger: 'entity_added', entityPath: relationship.path }),
+  entityAdded: (relationship: RelationshipPath): TriggerSpec => ({ trigger: 'entity_added', entityPath: relationship.path, handle: relationship }),
   /** An entity stopped matching for a member. */
-  entityRemoved: (relationship: RelationshipPath): TriggerSpec => ({ trigger: 'entity_removed', entityPath: relationship.path }),
+  entityRemoved: (relationship: RelationshipPath): TriggerSpec => ({ trigger: 'entity_removed', entityPath: relationship.path, handle: relationship }),
 };
 
 /** An Audience construct, or the key of an audience declared elsewhere in the same stack. */
@@ -66,6 +78,12 @@ export interface EnrichedEntity {
    * @default - none
    */
   readonly junctionColumns?: string[];
+  /**
+   * The relationship handle that made it (`rel.columns(...)`), for the stack to refuse another
+   * stack's; not part of the model.
+   * @default - unknown: not checked
+   */
+  readonly handle?: RelationshipLike;
 }
 
 export interface EventEmitterProps {
@@ -127,7 +145,8 @@ export class EventEmitter extends LinkedResource<'event_emitter'> {
   }
 
   override references(): readonly object[] {
-    return [this.props.audience, this.props.destination].filter((ref) => typeof ref !== 'string');
+    const handles = [this.props.trigger.handle, ...(this.props.enrich?.entities ?? []).map((e) => e.handle)];
+    return [this.props.audience, this.props.destination, ...handles].filter((ref) => ref !== undefined && typeof ref !== 'string');
   }
 
   toModel(): Record<string, unknown> {
@@ -140,9 +159,15 @@ export class EventEmitter extends LinkedResource<'event_emitter'> {
       action: this.props.action,
       mapping: this.props.mapping,
       eventName: this.props.eventName,
-      enrich: this.props.enrich,
+      enrich: enrichModel(this.props.enrich),
       sendForCurrent: this.props.sendForCurrent,
       preventDestroy: this.props.preventDestroy,
     };
   }
+}
+
+/** The enrichment as the model takes it: each entity without its handle, which is ours, not the model's. */
+function enrichModel(enrich: EnrichmentProps | undefined): Record<string, unknown> | undefined {
+  if (!enrich?.entities) return enrich as Record<string, unknown> | undefined;
+  return { ...enrich, entities: enrich.entities.map(({ handle: _handle, ...entity }) => entity) };
 }

@@ -221,12 +221,12 @@ export class Relationship<Slug extends string, Parent, Column extends string = s
 
   /** This relationship's column as an operand, for comparisons from a descendant's filter. */
   col(column: Column): ColumnRef {
-    return new ColumnRef(this.spec.slug, column);
+    return new ColumnRef(this.spec.slug, column, this);
   }
 
   /** Entity columns to add to events (an emitter's `enrich.entities`). */
   columns(...columns: Column[]): EnrichedEntity {
-    return { relationship: this.spec.slug, columns };
+    return { relationship: this.spec.slug, columns, handle: this };
   }
 }
 
@@ -237,7 +237,7 @@ export class Relationship<Slug extends string, Parent, Column extends string = s
 export class JunctionRelationship<Slug extends string, Parent, Column extends string = string> extends Relationship<Slug, Parent, Column> {
   /** A column of the junction row, for conditions inside this relationship's `where(...)`. */
   junction(column: string): JunctionField<Slug> {
-    return new JunctionField<Slug>(column);
+    return new JunctionField<Slug>(column, this);
   }
 
   /**
@@ -245,7 +245,7 @@ export class JunctionRelationship<Slug extends string, Parent, Column extends st
    * without `columns(...)`: `products.junctionColumns('quantity', 'unit_price')`.
    */
   junctionColumns(...columns: [string, ...string[]]): EnrichedEntity {
-    return { relationship: this.slug, columns: [], junctionColumns: columns };
+    return { relationship: this.slug, columns: [], junctionColumns: columns, handle: this };
   }
 }
 

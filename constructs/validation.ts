@@ -100,8 +100,8 @@ export function foreignReferences(stack: IConstruct, refs: readonly object[]): s
 /** How a problem names a reference, and the construct that declares it (none for a plain key). */
 function declaration(ref: object): [string, IConstruct | undefined] {
   if (Construct.isConstruct(ref)) return [ref.node.path, ref];
-  const graph = (ref as { graph?: unknown }).graph;
-  if (Construct.isConstruct(graph)) return [`the relationship ${(ref as { slug?: string }).slug} of ${graph.node.path}`, graph];
+  const { graph, slug, path } = ref as { graph?: unknown; slug?: string; path?: string[] };
+  if (Construct.isConstruct(graph)) return [`the relationship ${slug ?? path?.at(-1)} of ${graph.node.path}`, graph];
   return ['', undefined];
 }
 

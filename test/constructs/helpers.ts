@@ -20,11 +20,12 @@ export function cleanup(): void {
 
 /**
  * A small bank-shaped stack: profile -> accounts -> cards -> transactions, offers through a
- * junction, with declared columns so that column checks apply.
+ * junction, with declared columns so that column checks apply. In a new app, or in `opts.app`
+ * beside its other stacks.
  */
-export function bankStack(id = 'bank', opts: { maxDepth?: number } = {}) {
-  const outdir = tempDir();
-  const app = new App({ outdir });
+export function bankStack(id = 'bank', opts: { maxDepth?: number; app?: App } = {}) {
+  const app = opts.app ?? new App({ outdir: tempDir() });
+  const outdir = app.outdir;
   const stack = new LinkedAudiencesStack(app, id, { warehouse: Warehouse.duckdb({ path: 'bank.duckdb' }) });
   const graph = new DataGraph(stack, 'graph', {
     maxDepth: opts.maxDepth,

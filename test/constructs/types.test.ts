@@ -53,8 +53,8 @@ describe('condition builder types', () => {
     // @ts-expect-error a junction column filters only its own relationship's rows
     b.accounts.where(b.cards.where(b.offers.junction('role').equals('primary')));
     expect([b.offers.columns('name'), b.offers.junctionColumns('role', 'linked_at')]).toEqual([
-      { relationship: 'offers', columns: ['name'] },
-      { relationship: 'offers', columns: [], junctionColumns: ['role', 'linked_at'] },
+      { relationship: 'offers', columns: ['name'], handle: b.offers },
+      { relationship: 'offers', columns: [], junctionColumns: ['role', 'linked_at'], handle: b.offers },
     ]);
     // @ts-expect-error only a many-to-many relationship has junction columns to enrich with
     void b.cards.junctionColumns;
@@ -102,7 +102,7 @@ describe('names the Data Graph declares', () => {
   it('are checked by the compiler where the graph is at hand', () => {
     const b = bankStack();
     expect(all(b.graph.trait('plan').equals('premium'), b.graph.trait('user_id').exists()).toModel()).toEqual(all(trait('plan').equals('premium'), trait('user_id').exists()).toModel());
-    expect(b.cards.columns('balance', 'card_id')).toEqual({ relationship: 'cards', columns: ['balance', 'card_id'] });
+    expect(b.cards.columns('balance', 'card_id')).toEqual({ relationship: 'cards', columns: ['balance', 'card_id'], handle: b.cards });
     // Declared, never called: only their types matter.
     const misspelt = () => {
       // @ts-expect-error a trait the profile does not declare
@@ -118,7 +118,7 @@ describe('names the Data Graph declares', () => {
     };
     void misspelt;
     // An entity that declares no columns may name any column of its table.
-    expect(b.offers.columns('anything')).toEqual({ relationship: 'offers', columns: ['anything'] });
+    expect(b.offers.columns('anything')).toEqual({ relationship: 'offers', columns: ['anything'], handle: b.offers });
   });
 });
 

@@ -85,6 +85,48 @@ describe('construct validation names the construct path', () => {
     expect(msg).not.toContain('[prod/');
   });
 
+  it('relationship handles of another stack in entity triggers, enrichment, column operands, junction filters and entity expectations, even where this stack has namesakes', () => {
+    const prod = bankStack('prod');
+    const staging = bankStack('staging', { app: prod.app });
+    const withCards = new Audience(staging.stack, 'with-cards', { where: staging.accounts.where(staging.cards.where(staging.offers.atLeast(1))) });
+    const hook = Destination.webhook(staging.stack, 'hook', { url: 'https://example.com/staging' });
+    new EventEmitter(staging.stack, 'card-added', { audience: withCards, destination: hook, trigger: Trigger.entityAdded(prod.cards) });
+    new EventEmitter(staging.stack, 'card-removed', { audience: withCards, destination: hook, trigger: Trigger.entityRemoved(prod.cards) });
+    new EventEmitter(staging.stack, 'enriched', {
+      audience: withCards,
+      destination: hook,
+      trigger: Trigger.audienceEntered(),
+      enrich: { entities: [prod.cards.columns('balance'), prod.offers.junctionColumns('role')] },
+    });
+    new Audience(staging.stack, 'over-balance', { where: staging.accounts.where(staging.cards.where(col('balance').gt(prod.accounts.col('balance')))) });
+    new Audience(staging.stack, 'primary-offers', { where: staging.accounts.where(staging.cards.where(staging.offers.where(prod.offers.junction('role').equals('primary')))) });
+    new AudienceTest(staging.stack, 'card-test', { audience: withCards, expect: { entityMatches: [{ relationship: prod.cards, matches: {} }] } });
+    const msg = synthError(prod.app);
+    const fix = 'which another stack declares: a stack resolves the keys and slugs it uses among its own resources only. Declare it in stack staging as well';
+    expectProblem(msg, 'staging/card-added', `uses the relationship cards of prod/graph, ${fix}`);
+    expectProblem(msg, 'staging/card-removed', `uses the relationship cards of prod/graph, ${fix}`);
+    expectProblem(msg, 'staging/enriched', `uses the relationship cards of prod/graph, ${fix}`);
+    expectProblem(msg, 'staging/enriched', `uses the relationship offers of prod/graph, ${fix}`);
+    expectProblem(msg, 'staging/over-balance', `uses the relationship accounts of prod/graph, ${fix}`);
+    expectProblem(msg, 'staging/primary-offers', `uses the relationship offers of prod/graph, ${fix}`);
+    expectProblem(msg, 'staging/card-test', `uses the relationship cards of prod/graph, ${fix}`);
+    expect(msg).not.toContain('[prod/');
+    expect(msg).not.toContain('[staging/with-cards]');
+  });
+
+  it('a relationship handle of another stack in an entity trigger, where this stack has no relationship of its slug', () => {
+    const bank = bankStack();
+    const other = new LinkedAudiencesStack(bank.app, 'other', { warehouse: Warehouse.duckdb({ path: 'other.duckdb' }) });
+    const otherGraph = new DataGraph(other, 'graph', { profile: { table: 'p', id: 'id', identifiers: ['id'] } });
+    const loans = otherGraph.profile.relate('loans', otherGraph.entity('loan', { table: 'loans', primaryKey: 'id', columns: ['amount'] }), { identifier: 'id', column: 'user_id' });
+    const withCards = new Audience(bank.stack, 'with-cards', { where: bank.accounts.where(bank.cards.atLeast(1)) });
+    const hook = Destination.webhook(bank.stack, 'hook', { url: 'https://example.com/hook' });
+    new EventEmitter(bank.stack, 'loan-added', { audience: withCards, destination: hook, trigger: Trigger.entityAdded(loans), enrich: { entities: [loans.columns('amount')] } });
+    const msg = synthError(bank.app);
+    expectProblem(msg, 'bank/loan-added', 'uses the relationship loans of other/graph, which another stack declares: a stack resolves the keys and slugs it uses among its own resources only. Declare it in stack bank as well');
+    expect(msg).not.toContain('not in Data Graph');
+  });
+
   it('a relationship used under an entity it is not a child of', () => {
     const b = bankStack();
     // The types refuse this; a cast (or plain JavaScript) gets it past the compiler.
