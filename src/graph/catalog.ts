@@ -25,7 +25,9 @@ import { GRAPH_ERRORS } from '../model/seed-messages.js';
 /**
  * How a join key column can join: as text, as an integer, or not at all (floating point, boolean,
  * dates, JSON, arrays...: equal values need not compare equal, or have no sensible text form).
- * Snowflake's catalog says NUMBER without its scale; integers are what keys hold in practice.
+ * A fixed-point type is an integer with scale 0 only: `DECIMAL(18,0)`, `NUMBER(38,0)` (the Snowflake
+ * adapter spells a NUMBER with its precision and scale). A bare NUMBER is what snapshots taken
+ * before it did so recorded; integers are what keys hold in practice.
  */
 export function keyKind(type: string): 'string' | 'integer' | undefined {
   const t = type.trim().toUpperCase();
@@ -631,6 +633,15 @@ export async function snapshotCatalog(graph: DataGraph, wh: Warehouse, classic: 
  * snapshot taken at apply) columns whose type changed. Codes start with DRIFT_ so `linked drift`
  * can tell them from plan-time findings.
  */
+/**
+ * Whether a column's type is not the one a snapshot recorded. Snapshots taken before the Snowflake
+ * adapter read a NUMBER's precision and scale say NUMBER for each: one stands for any of them, or
+ * every NUMBER column of an applied graph would drift on the upgrade.
+ */
+function typeChanged(before: string, now: string): boolean {
+  return before !== now && !(before === 'NUMBER' && /^NUMBER\(\d+,\d+\)$/.test(now));
+}
+
 export async function diffCatalog(
   applied: Desired['graph'],
   wh: Warehouse,
@@ -657,7 +668,7 @@ export async function diffCatalog(
       continue;
     }
     const before = previous?.[req.table]?.[req.column];
-    if (before !== undefined && before !== col.type) {
+    if (before !== undefined && typeChanged(before, col.type)) {
       out.push(err('DRIFT_TYPE_CHANGED', `Column ${req.table}.${req.column} (${req.role}) changed type from ${before} to ${col.type}`, at, req.attribute));
     }
     if (req.joinOf && !keyAllowed(applied, col.type)) out.push(err('DRIFT_JOIN_KEY_TYPE', GRAPH_ERRORS.joinKeyType(req.joinOf), at, req.attribute));

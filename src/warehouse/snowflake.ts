@@ -69,6 +69,23 @@ interface BigIntegerValue {
 /** Most integers fit a number, taken as it is; only the larger ones go through their digits. */
 const integerOf = (v: BigIntegerValue): unknown => (v.isSmall === true && typeof v.value === 'number' ? v.value : plainInteger(BigInt(String(v))));
 
+/** A row of Snowflake's `INFORMATION_SCHEMA.COLUMNS`, with a NUMBER's precision and scale. */
+interface SnowflakeInformationSchemaColumn extends InformationSchemaColumn {
+  NUMERIC_PRECISION: number | null;
+  NUMERIC_SCALE: number | null;
+}
+
+/**
+ * A column's type as Snowflake's DESCRIBE spells it (`NUMBER(38,2)`). INFORMATION_SCHEMA's
+ * DATA_TYPE names the standard type only, NUMBER for an INT and for a NUMBER(38,2) alike, and
+ * gives a NUMBER's precision and scale in columns of their own: without them a scaled id would
+ * pass for an integer (keyKind), and a change of scale would not show as drift.
+ */
+export function snowflakeColumnType(row: Pick<SnowflakeInformationSchemaColumn, 'DATA_TYPE' | 'NUMERIC_PRECISION' | 'NUMERIC_SCALE'>): string {
+  const { DATA_TYPE: type, NUMERIC_PRECISION: precision, NUMERIC_SCALE: scale } = row;
+  return type === 'NUMBER' && typeof precision === 'number' && typeof scale === 'number' ? `NUMBER(${precision},${scale})` : type;
+}
+
 const FAMILIES: [RegExp, CatalogColumn['family']][] = [
   [/^(TEXT|VARCHAR|STRING|CHAR|CHARACTER|NCHAR|NVARCHAR)$/i, 'string'],
   [/^(NUMBER|DECIMAL|NUMERIC|INT|INTEGER|BIGINT|SMALLINT|TINYINT|BYTEINT|FLOAT|FLOAT4|FLOAT8|DOUBLE|DOUBLE PRECISION|REAL|FIXED)$/i, 'number'],
@@ -79,7 +96,9 @@ const FAMILIES: [RegExp, CatalogColumn['family']][] = [
 ];
 
 export function snowflakeTypeFamily(type: string): CatalogColumn['family'] {
-  return FAMILIES.find(([re]) => re.test(type.trim()))?.[1] ?? 'other';
+  // The family is the type's, whatever its precision, scale or length: NUMBER(38,2) is a NUMBER.
+  const name = type.trim().replace(/\(.*\)$/, '').trim();
+  return FAMILIES.find(([re]) => re.test(name))?.[1] ?? 'other';
 }
 
 /**
@@ -249,7 +268,13 @@ export class SnowflakeWarehouse implements Warehouse {
     const [database, schema, name] = this.resolve(table);
     const c = (name: string) => col('c', name);
     const columns = select(
-      { COLUMN_NAME: c('COLUMN_NAME'), DATA_TYPE: c('DATA_TYPE'), IS_NULLABLE: c('IS_NULLABLE') },
+      {
+        COLUMN_NAME: c('COLUMN_NAME'),
+        DATA_TYPE: c('DATA_TYPE'),
+        IS_NULLABLE: c('IS_NULLABLE'),
+        NUMERIC_PRECISION: c('NUMERIC_PRECISION'),
+        NUMERIC_SCALE: c('NUMERIC_SCALE'),
+      },
       {
         // Each part quoted: INFORMATION_SCHEMA and COLUMNS are upper case, as Snowflake stores them.
         from: tableRef(`${database}.INFORMATION_SCHEMA.COLUMNS`, 'c'),
@@ -257,8 +282,9 @@ export class SnowflakeWarehouse implements Warehouse {
         orderBy: [{ expr: c('ORDINAL_POSITION') }],
       },
     );
-    const { rows } = await execute<InformationSchemaColumn>(this, columns, { tag: 'linked-audiences:catalog' });
-    return rows.length === 0 ? undefined : catalogTable(table, rows, snowflakeTypeFamily);
+    const { rows } = await execute<SnowflakeInformationSchemaColumn>(this, columns, { tag: 'linked-audiences:catalog' });
+    const typed = rows.map((r) => ({ ...r, DATA_TYPE: snowflakeColumnType(r) }));
+    return typed.length === 0 ? undefined : catalogTable(table, typed, snowflakeTypeFamily);
   }
 
   /** The tables of the database `near` is looked up in (for one part, of its schema), as stored: names are case-sensitive. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkCatalog, diffCatalog, literalFits, snapshotCatalog } from '../../src/graph/catalog.js';
+import { checkCatalog, diffCatalog, keyKind, literalFits, snapshotCatalog } from '../../src/graph/catalog.js';
 import { Desired } from '../../src/model/desired.js';
 import type { Diagnostic } from '../../src/model/diagnostics.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
@@ -471,6 +471,17 @@ describe('diffCatalog (drift)', () => {
         attribute: 'events.timestamp',
       },
     ]);
+  });
+});
+
+describe('keyKind', () => {
+  it('reads integers, text and neither from either warehouse’s spelling of a type', () => {
+    const integers = ['INT', 'INTEGER', 'BIGINT', 'HUGEINT', 'NUMBER', 'NUMBER(38,0)', 'NUMBER(10)', 'DECIMAL(38,0)', 'NUMERIC(18, 0)', 'number(38,0)'];
+    const strings = ['TEXT', 'VARCHAR', 'VARCHAR(16777216)', 'STRING', 'UUID'];
+    const neither = ['NUMBER(38,2)', 'NUMBER(10,3)', 'DECIMAL(10,2)', 'NUMERIC(38, 2)', 'FLOAT', 'DOUBLE', 'REAL', 'DATE', 'BOOLEAN', 'TIMESTAMP_NTZ'];
+    expect(integers.map(keyKind)).toEqual(integers.map(() => 'integer'));
+    expect(strings.map(keyKind)).toEqual(strings.map(() => 'string'));
+    expect(neither.map(keyKind)).toEqual(neither.map(() => undefined));
   });
 });
 

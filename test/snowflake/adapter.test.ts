@@ -103,12 +103,17 @@ describe('the Snowflake adapter on the emulation', () => {
     const t = await wh.describeTable('MAIN.PROFILES');
     expect(t?.columns.map((c) => [c.name, c.type, c.family, c.nullable])).toEqual([
       ['ID', 'TEXT', 'string', false],
-      ['N', 'NUMBER', 'number', true],
+      ['N', 'NUMBER(38,0)', 'number', true],
       ['SCORE', 'FLOAT', 'number', true],
       ['VIP', 'BOOLEAN', 'boolean', true],
       ['DUE', 'DATE', 'date', true],
       ['SEEN', 'TIMESTAMP_NTZ', 'timestamp', true],
       ['PROPS', 'VARIANT', 'json', true],
+    ]);
+    // INFORMATION_SCHEMA's DATA_TYPE is NUMBER for both: the scale comes from NUMERIC_SCALE.
+    expect((await wh.describeTable('MAIN.HASHED'))?.columns.map((c) => [c.name, c.type, c.family])).toEqual([
+      ['K', 'NUMBER(38,0)', 'number'],
+      ['AMOUNT', 'NUMBER(10,2)', 'number'],
     ]);
     expect(await wh.describeTable('main.profiles')).toBeUndefined();
     expect((await wh.describeTable('MAIN.lower_case'))?.columns.map((c) => c.name)).toEqual(['id', 'UPPER_COL']);

@@ -5,7 +5,7 @@ import { compileAudience } from '../../src/compute/compile.js';
 import { MESSAGES } from '../../src/compute/policy.js';
 import { runAudience } from '../../src/compute/run.js';
 import { readRuns } from '../../src/compute/status.js';
-import { castJoinsFromSnapshot, checkCatalog, snapshotCatalog } from '../../src/graph/catalog.js';
+import { castJoinsFromSnapshot, checkCatalog, diffCatalog, snapshotCatalog } from '../../src/graph/catalog.js';
 import { Desired } from '../../src/model/desired.js';
 import { previewAudience } from '../../src/preview/preview.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
@@ -146,6 +146,49 @@ describe('ids stored as floating-point numbers or decimals', () => {
       ]);
     } finally {
       await wh.close();
+    }
+  });
+});
+
+describe('ids stored as scaled NUMBERs on Snowflake', () => {
+  it('are refused at plan as on DuckDB, naming the precision and scale; integer NUMBERs pass; a snapshot taken before the scale was read does not drift', async () => {
+    const sf = await emulatedSnowflake();
+    try {
+      const create = async (profileId: string, accountId: string) => {
+        for (const t of ['profiles', 'accounts', 'events']) await sf.wh.query(`DROP TABLE IF EXISTS "main"."${t}"`);
+        await sf.wh.query(`CREATE TABLE "main"."profiles" ("user_id" ${profileId}, "plan" VARCHAR, "score" FLOAT)`);
+        await sf.wh.query(`CREATE TABLE "main"."accounts" ("account_id" ${accountId}, "user_id" ${profileId}, "balance" NUMBER(12,2))`);
+        await sf.wh.query(`CREATE TABLE "main"."events" ("user_id" VARCHAR, "event" VARCHAR, "ts" TIMESTAMP_NTZ, "props" VARCHAR)`);
+      };
+      const idTypes = async () => (await checkCatalog(desired([premium]), sf.wh)).filter((x) => x.code === 'ID_TYPE').map((x) => [x.attribute, x.message]);
+
+      await create('NUMBER(38,2)', 'NUMERIC(10,3)');
+      expect(await idTypes()).toEqual([
+        [
+          'profile.id',
+          'The profile id user_id of main.profiles is NUMBER(38,2): ids go out as text, so they must be text or integers (a NUMBER(38,2) id has no one spelling as text). Store it as text or an integer, or point the table at a view that casts it, e.g. CAST(user_id AS BIGINT) AS user_id.',
+        ],
+        ['entities[0].primaryKey', expect.stringContaining('The entity account primary key account_id of main.accounts is NUMBER(10,3): ids go out as text')],
+      ]);
+      // The same reading refuses a scaled join key, as a DECIMAL(10,2) one is on DuckDB.
+      expect((await checkCatalog(desired([premium]), sf.wh)).filter((x) => x.code === 'JOIN_KEY_TYPE').map((x) => [x.attribute, x.message])).toEqual([
+        ['relationships[0].join.profileColumn', 'Relationship key should be a string: accounts'],
+      ]);
+
+      await create('NUMBER(38,0)', 'INT');
+      expect(await idTypes()).toEqual([]);
+      await create('DECIMAL(20,0)', 'BIGINT');
+      expect(await idTypes()).toEqual([]);
+
+      // Releases that did not read the scale recorded NUMBER for any NUMBER column.
+      const graph = desired([premium]).graph;
+      const drift = async (before: string) =>
+        (await diffCatalog(graph, sf.wh, { 'main.accounts': { balance: before } })).filter((x) => x.code === 'DRIFT_TYPE_CHANGED').map((x) => x.message);
+      expect(await drift('NUMBER')).toEqual([]);
+      expect(await drift('NUMBER(12,2)')).toEqual([]);
+      expect(await drift('NUMBER(38,0)')).toEqual(['Column main.accounts.balance (entity account column) changed type from NUMBER(38,0) to NUMBER(12,2)']);
+    } finally {
+      await sf.close();
     }
   });
 });

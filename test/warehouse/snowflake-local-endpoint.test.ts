@@ -2,7 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SnowflakeWarehouseConfig } from '../../src/model/warehouse.js';
 import { WarehouseError } from '../../src/warehouse/errors.js';
-import { openSnowflake, snowflakeTypeFamily } from '../../src/warehouse/snowflake.js';
+import { openSnowflake, snowflakeColumnType, snowflakeTypeFamily } from '../../src/warehouse/snowflake.js';
+import { keyKind } from '../../src/graph/catalog.js';
 import { startLocalSnowflake, type LocalSnowflake } from './local-snowflake-endpoint.js';
 
 /*
@@ -218,11 +219,12 @@ describe('Snowflake adapter against a local HTTP endpoint (not Snowflake)', () =
       const q = endpoint.queries.at(-1)!;
       expect(q.sqlText).toContain('"ANALYTICS"."INFORMATION_SCHEMA"."COLUMNS"');
       expect(q.bindings).toEqual({ '1': { type: 'TEXT', value: 'MAIN' }, '2': { type: 'TEXT', value: 'PROFILES' } });
-      expect(t?.columns.map((c) => [c.name, c.family, c.nullable])).toEqual([
-        ['USER_ID', 'string', false],
-        ['CREDIT_SCORE', 'number', true],
-        ['CREATED_AT', 'timestamp', true],
-        ['PROPS', 'json', true],
+      // This answer has no NUMERIC_PRECISION or NUMERIC_SCALE: the type is DATA_TYPE as it is.
+      expect(t?.columns.map((c) => [c.name, c.type, c.family, c.nullable])).toEqual([
+        ['USER_ID', 'TEXT', 'string', false],
+        ['CREDIT_SCORE', 'NUMBER', 'number', true],
+        ['CREATED_AT', 'TIMESTAMP_NTZ', 'timestamp', true],
+        ['PROPS', 'VARIANT', 'json', true],
       ]);
       expect(await wh.describeTable('OTHER_DB.MAIN.MISSING')).toBeUndefined();
       expect(endpoint.queries.at(-1)!.sqlText).toContain('"OTHER_DB"."INFORMATION_SCHEMA"."COLUMNS"');
@@ -271,5 +273,14 @@ describe('Snowflake adapter against a local HTTP endpoint (not Snowflake)', () =
       'other',
       'other',
     ]);
+  });
+
+  it('a NUMBER column’s type carries the precision and scale INFORMATION_SCHEMA gives beside it; ids read from it', () => {
+    const type = (DATA_TYPE: string, NUMERIC_PRECISION: number | null, NUMERIC_SCALE: number | null) => snowflakeColumnType({ DATA_TYPE, NUMERIC_PRECISION, NUMERIC_SCALE });
+    // INT, BIGINT, DECIMAL(38,0): Snowflake's catalog says NUMBER with scale 0 for each.
+    const types = [type('NUMBER', 38, 0), type('NUMBER', 10, 0), type('NUMBER', 38, 2), type('NUMBER', 10, 3), type('FLOAT', null, null), type('TEXT', null, null), type('NUMBER', null, null)];
+    expect(types).toEqual(['NUMBER(38,0)', 'NUMBER(10,0)', 'NUMBER(38,2)', 'NUMBER(10,3)', 'FLOAT', 'TEXT', 'NUMBER']);
+    expect(types.map(snowflakeTypeFamily)).toEqual(['number', 'number', 'number', 'number', 'number', 'string', 'number']);
+    expect(types.map(keyKind)).toEqual(['integer', 'integer', undefined, undefined, undefined, 'string', 'integer']);
   });
 });

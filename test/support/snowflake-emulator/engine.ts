@@ -86,6 +86,8 @@ export class Engine {
         col('column_index', 'ORDINAL_POSITION'),
         col(`CASE WHEN is_nullable THEN 'YES' ELSE 'NO' END`, 'IS_NULLABLE'),
         col(SNOWFLAKE_TYPE_SQL, 'DATA_TYPE'),
+        col(`CASE WHEN ${IS_INTEGER_SQL} THEN 38 WHEN ${IS_DECIMAL_SQL} THEN numeric_precision END`, 'NUMERIC_PRECISION'),
+        col(`CASE WHEN ${IS_INTEGER_SQL} THEN 0 WHEN ${IS_DECIMAL_SQL} THEN numeric_scale END`, 'NUMERIC_SCALE'),
       ].join(', ')} FROM duckdb_columns() WHERE ${where}`,
     );
     await conn.run(
@@ -131,10 +133,17 @@ export class Engine {
   }
 }
 
+/*
+ * Snowflake's INFORMATION_SCHEMA names the standard type (every fixed-point number is NUMBER, an
+ * INT is NUMBER(38,0)) and gives a NUMBER's precision and scale in columns of their own. The
+ * translation stores a NUMBER with scale 0 as BIGINT, so its precision reads 38 here.
+ */
+const IS_INTEGER_SQL = `data_type IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT')`;
+const IS_DECIMAL_SQL = `data_type LIKE 'DECIMAL%'`;
 const SNOWFLAKE_TYPE_SQL = `CASE
   WHEN data_type = 'JSON' THEN 'VARIANT'
   WHEN data_type = 'VARCHAR' THEN 'TEXT'
-  WHEN data_type IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT') OR data_type LIKE 'DECIMAL%' THEN 'NUMBER'
+  WHEN ${IS_INTEGER_SQL} OR ${IS_DECIMAL_SQL} THEN 'NUMBER'
   WHEN data_type IN ('DOUBLE', 'FLOAT') THEN 'FLOAT'
   WHEN data_type = 'TIMESTAMP' THEN 'TIMESTAMP_NTZ'
   WHEN data_type = 'TIMESTAMP WITH TIME ZONE' THEN 'TIMESTAMP_LTZ'
