@@ -137,7 +137,8 @@ function toPlain(value: unknown): unknown {
 /**
  * The driver's JS values, but a DECIMAL without a scale (DECIMAL(38,0), what a Snowflake NUMBER
  * id becomes in an export) as its exact bigint: the driver's double would round an id past 2^53.
- * plainRows then makes it what BIGINT gives, plainInteger's number or text.
+ * plainRows then makes it what BIGINT gives, plainInteger's number or text. Every read of rows,
+ * query and stream alike, converts with it.
  */
 const rowValue: DuckDBValueConverter<JS> = (value, type, converter) =>
   value instanceof DuckDBDecimalValue && value.scale === 0 ? value.value : JSDuckDBValueConverter(value, type, converter);
@@ -230,7 +231,8 @@ export class DuckDbWarehouse implements Warehouse {
     }
     let page: Row[] = [];
     try {
-      for await (const rows of result.yieldRowObjectJs()) {
+      // rowValue, as query reads rows: the driver's own JS rows give a DECIMAL(38,0) as a rounded double.
+      for await (const rows of result.yieldConvertedRowObjects(rowValue)) {
         for (const row of plainRows(rows as Record<string, unknown>[])) {
           page.push(row);
           if (page.length >= pageSize) {

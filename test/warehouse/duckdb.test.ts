@@ -52,6 +52,21 @@ describe('DuckDB adapter', () => {
     expect(rows).toEqual([{ b: '9007199254740993', h: '9007199254740993', d: '9007199254740993', small: 7, scaled: 1.25, listed: ['-9007199254740993'] }]);
   });
 
+  it('a stream reads integers as a query does: DECIMAL(38,0) and HUGEINT past 2^53 keep every digit', async () => {
+    const wh = await memory();
+    await wh.query(`CREATE TABLE ids (d DECIMAL(38,0), h HUGEINT, scaled DECIMAL(10,2))`);
+    await wh.query(`INSERT INTO ids VALUES (9007199254740993, 18446744073709551617, 1.25), (-99999999999999999999999999999999999999, -9007199254740993, NULL), (7, 7, 2)`);
+    const sql = `SELECT d, h, scaled, [d] AS listed FROM ids ORDER BY h`;
+    const streamed: unknown[] = [];
+    for await (const page of wh.stream(sql, [], 2)) streamed.push(...page);
+    expect(streamed).toEqual([
+      { d: '-99999999999999999999999999999999999999', h: '-9007199254740993', scaled: null, listed: ['-99999999999999999999999999999999999999'] },
+      { d: 7, h: 7, scaled: 2, listed: [7] },
+      { d: '9007199254740993', h: '18446744073709551617', scaled: 1.25, listed: ['9007199254740993'] },
+    ]);
+    expect(streamed).toEqual((await wh.query(sql)).rows);
+  });
+
   it('quoted identifiers with quotes, semicolons and unicode name real tables and columns', async () => {
     const wh = await memory();
     const schema = 'we"ird;schema';
