@@ -15,6 +15,8 @@ export const GRAPH_ERRORS = {
   joinKeyMissing: (relationship: string) => `Join key missing from Data Graph for relation: ${relationship}`,
   /** Join key is wrong type. */
   joinKeyType: (relationship: string) => `Relationship key should be a string: ${relationship}`,
+  /** Entity relationship not in Data Graph: an entity that no relationship of the graph reaches. */
+  entityUnrelated: (entity: string) => `Entity relationship not in Data Graph for entity ${entity}`,
   /** Entity relationship not in Data Graph: a slug the graph does not have. */
   relationshipMissing: (slug: string) => `Entity relationship not in Data Graph for relationship: ${slug}`,
   /** Entity relationship not in Data Graph: a relationship used under an entity it does not hang from. */

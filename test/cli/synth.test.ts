@@ -106,6 +106,19 @@ describe('linked synth / validate, as a new user runs them', () => {
     // The cron is checked with the other cross-resource checks, once every resource parses.
   });
 
+  it('refuses an entity that no relationship of the graph reaches, with the guide\'s message for that entity', async () => {
+    const unrelated = USER_APP.replace(
+      "const accounts = graph.profile.relate(",
+      "graph.entity('loan', { table: 'main.loans', primaryKey: 'loan_id' });\nconst accounts = graph.profile.relate(",
+    );
+    const r = await linked(['synth', '--dir', userProject(unrelated)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      '[marketing/graph] Entity relationship not in Data Graph for entity loan (at entities[1].slug) Conditions, entity triggers and enrichment reach an entity through a relationship only: relate it',
+    );
+    expect(r.stderr).not.toContain('marketing/rich');
+  });
+
   it('names a syntax error by file and line, without the frames of tsx and esbuild', async () => {
     const dir = userProject(`${USER_APP}\nconst broken: number = ;\n`);
     const error = await synthApp(dir, { quiet: true }).then(() => undefined, (e: Error & { code?: string }) => e);

@@ -19,6 +19,7 @@ const GUIDE: [failure: string, external: string, said: string][] = [
   ['No columns exist for entity', 'No columns exist for entity in Data Graph: <entity>', GRAPH_ERRORS.noColumns('<entity>')],
   ['Missing join key between entities', 'Join key missing from Data Graph for relation: <relationship>', GRAPH_ERRORS.joinKeyMissing('<relationship>')],
   ['Join key is wrong type', 'Relationship key should be a string: <relationship>', GRAPH_ERRORS.joinKeyType('<relationship>')],
+  ['Entity relationship not in Data Graph', 'Entity relationship not in Data Graph for entity <entity>', GRAPH_ERRORS.entityUnrelated('<entity>')],
   [
     'Entity relationship not in Data Graph',
     'Entity relationship not in Data Graph for relationship: <relationship slug>',

@@ -52,7 +52,17 @@ export function checkGraph(graph: DataGraph, index: GraphIndex, out: Diagnostic[
       out.push(error('DEPTH_EXCEEDED', depthMessage(r.slug, depth, graph.maxDepth), at, attr));
     }
   });
+  // Nothing names an entity but its relationships: one that none reaches cannot be used, and is
+  // most often one that was meant to be related (or whose relationship went) and was not.
+  const related = new Set(graph.relationships.map((r) => r.entity));
+  graph.entities.forEach((e, i) => {
+    if (!related.has(e.slug)) out.push(error('ENTITY_UNRELATED', GRAPH_ERRORS.entityUnrelated(e.slug), at, `entities[${i}].slug`, unrelatedHint(e.slug)));
+  });
 }
+
+const unrelatedHint = (entity: string) =>
+  `Conditions, entity triggers and enrichment reach an entity through a relationship only: relate it to the profile or to another entity ` +
+  `(a relationship whose entity is ${entity}: graph.profile.relate(...), rel.relate(...), rel.relateThrough(...)), or remove it from the graph.`;
 
 const depthMessage = (slug: string, depth: number, max: number) =>
   `Relationship ${slug} is at depth ${depth} (the profile is level 1), over the Data Graph's limit of ${max} levels`;
