@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { isoDateProblem } from '../model/common.js';
 import { LinkedError } from '../model/errors.js';
+import { rememberRedirectedOutput } from './synth-freshness.js';
 
 /** Options every state command shares: where the project is and which stack. */
 export interface ProjectFlags {
@@ -20,7 +21,11 @@ export function withProjectOptions(cmd: Command): Command {
       .option('--stack <stack>', 'stack to act on (needed when cdktf.out holds several)')
       .option('--json', 'machine-readable output')
       // Travels with the flags to the warehouse it opens: the query tag of its statements.
-      .hook('preAction', (_, action) => void action.setOptionValue('command', commandName(action)))
+      .hook('preAction', (_, action) => {
+        action.setOptionValue('command', commandName(action));
+        // `linked status > status.txt` in the project: the file is output, not a source of the app.
+        rememberRedirectedOutput(action.opts<ProjectFlags>());
+      })
   );
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { outDirOf, synthApp } from '../manifest/index.js';
 import { LinkedError } from '../model/errors.js';
@@ -41,12 +41,82 @@ interface SourceFile {
 }
 
 /**
+ * Where commands' redirected outputs are remembered: in the synthesized output, which a synth
+ * replaces whole, so that only outputs written since the last synth (the only ones that can look
+ * newer than it) are listed.
+ */
+const OUTPUTS_FILE = '.cli-outputs.json';
+/** Outputs remembered, the latest kept: more than the steps of a pipeline between two synths. */
+const MAX_OUTPUTS = 32;
+
+/** A file by identity and last write. */
+interface FileMark {
+  dev: number;
+  ino: number;
+  mtimeMs: number;
+}
+
+const sameFile = (a: FileMark, b: Pick<Stats, 'dev' | 'ino'>) => a.dev === b.dev && a.ino === b.ino;
+
+/** The regular files this process's stdout and stderr go to (a shell's `> plan.txt`, `2> err.txt`). */
+function redirectedOutputs(): FileMark[] {
+  const out: FileMark[] = [];
+  for (const fd of [1, 2]) {
+    try {
+      const s = fstatSync(fd);
+      if (s.isFile()) out.push({ dev: s.dev, ino: s.ino, mtimeMs: s.mtimeMs });
+    } catch {
+      // closed: nothing of ours on disk
+    }
+  }
+  return out;
+}
+
+function rememberedOutputs(outDir: string): FileMark[] {
+  try {
+    const marks = JSON.parse(readFileSync(join(outDir, OUTPUTS_FILE), 'utf8')) as unknown;
+    return Array.isArray(marks) ? (marks as FileMark[]) : [];
+  } catch {
+    return []; // none yet, or unreadable: at worst one synth more
+  }
+}
+
+let remembering = false;
+
+/**
+ * When this command exits, remembers the files its output was redirected to (`linked plan >
+ * plan.txt` in the project directory) as they are then: the CLI's output, not the app's sources,
+ * they must not make a later command find cdktf.out stale. Edited afterwards, such a file counts
+ * as a source again.
+ */
+export function rememberRedirectedOutput(flags: Pick<SynthFlags, 'dir' | 'outDir'>): void {
+  if (remembering) return;
+  const dir = resolve(flags.dir ?? process.cwd());
+  const outDir = outDirFor(dir, flags);
+  remembering = true;
+  process.on('exit', () => {
+    const now = redirectedOutputs();
+    if (now.length === 0 || !existsSync(join(outDir, 'manifest.json'))) return;
+    const kept = rememberedOutputs(outDir).filter((m) => !now.some((n) => sameFile(m, n)));
+    try {
+      writeFileSync(join(outDir, OUTPUTS_FILE), JSON.stringify([...kept, ...now].slice(-MAX_OUTPUTS)));
+    } catch {
+      // an output directory it cannot write: a later command may synthesize once more
+    }
+  });
+}
+
+/**
  * The newest source file under the project directory changed after `sinceMs` (default: any), or
  * undefined. Files the CLI itself writes wherever it is told to (a plan of `linked plan --out`,
  * a report of `linked test --junit`) are not sources, whatever their names: they are told apart
  * by their first bytes, read only for the few files newer than the last synth.
  */
 export function newestSource(dir: string, outDir: string, sinceMs = -Infinity): SourceFile | undefined {
+  // Not sources: what this command's output goes to, and earlier commands' outputs left as they wrote them.
+  const writing = redirectedOutputs();
+  const written = rememberedOutputs(outDir);
+  const isOutput = (s: Stats) => writing.some((o) => sameFile(o, s)) || written.some((o) => sameFile(o, s) && o.mtimeMs === s.mtimeMs);
   const changed: SourceFile[] = [];
   let seen = 0;
   const walk = (d: string): void => {
@@ -57,8 +127,8 @@ export function newestSource(dir: string, outDir: string, sinceMs = -Infinity): 
         if (resolve(path) !== outDir && !NOT_SOURCE_DIR.test(entry.name)) walk(path);
       } else if (entry.isFile() && !NOT_SOURCE.test(entry.name)) {
         seen++;
-        const mtimeMs = statSync(path).mtimeMs;
-        if (mtimeMs > sinceMs) changed.push({ path: relative(dir, path), mtimeMs });
+        const stats = statSync(path);
+        if (stats.mtimeMs > sinceMs && !isOutput(stats)) changed.push({ path: relative(dir, path), mtimeMs: stats.mtimeMs });
       }
     }
   };
@@ -81,6 +151,12 @@ export function isCliOutput(path: string): boolean {
   }
 }
 
+/** The synthesized output of a project: --out-dir, else cdktf.json's "output" (default cdktf.out). */
+function outDirFor(dir: string, flags: Pick<SynthFlags, 'outDir'>): string {
+  if (flags.outDir) return resolve(dir, flags.outDir);
+  return existsSync(join(dir, 'cdktf.json')) ? outDirOf(dir) : join(dir, 'cdktf.out');
+}
+
 /** Why cdktf.out does not describe the sources any more, or undefined when it does. */
 export function staleReason(dir: string, outDir: string): string | undefined {
   const manifest = join(outDir, 'manifest.json');
@@ -97,7 +173,8 @@ export function staleReason(dir: string, outDir: string): string | undefined {
 export async function ensureFreshSynth(flags: SynthFlags, opts: { refuseStale: boolean }): Promise<void> {
   const dir = resolve(flags.dir ?? process.cwd());
   if (!existsSync(join(dir, 'cdktf.json'))) return;
-  const outDir = flags.outDir ? resolve(dir, flags.outDir) : outDirOf(dir);
+  const outDir = outDirFor(dir, flags);
+  rememberRedirectedOutput(flags);
   const reason = flags.synth === true ? 'asked with --synth' : staleReason(dir, outDir);
   if (!reason) return;
   if (flags.synth === false) {

@@ -1,4 +1,5 @@
-import { cpSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, closeSync, cpSync, openSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -214,5 +215,38 @@ describe('the examples synthesize and validate', () => {
     expect(stack()).toContain('gold');
     // Current again: nothing to synthesize, --no-synth is happy.
     expect((await linked(['validate', '--dir', dir, '--no-synth'])).stderr).toBe('');
+  }, 120_000);
+
+  it("a command's output redirected into the project is not a source, then or for the commands after it, until edited", async () => {
+    const synthesized = await synthesizedUserApp();
+    expect(synthesized.synth.status).toBe(0);
+    const dir = tempDir('la-user-app-');
+    cpSync(synthesized.dir, dir, { recursive: true, verbatimSymlinks: true });
+    // The copy's sources as old as the synth they were synthesized by.
+    const earlier = new Date(Date.now() - 60_000);
+    for (const f of readdirSync(dir, { withFileTypes: true })) if (f.isFile()) utimesSync(join(dir, f.name), earlier, earlier);
+    // The real bin, its stdout and stderr files in the project as a shell's `> validate.txt 2> validate.err` makes them.
+    const validateInto = (out: string, err: string) => {
+      const fds = [openSync(join(dir, out), 'w'), openSync(join(dir, err), 'w')];
+      try {
+        return spawnSync(process.execPath, [join(ROOT, 'bin/linked.js'), 'validate', '--dir', dir, '--no-synth'], { stdio: ['ignore', ...fds], env: { ...process.env, NO_COLOR: '1' } }).status;
+      } finally {
+        fds.forEach(closeSync);
+      }
+    };
+
+    expect(validateInto('validate.txt', 'validate.err')).toBe(0);
+    expect(readFileSync(join(dir, 'validate.err'), 'utf8')).toBe('');
+    expect(readFileSync(join(dir, 'validate.txt'), 'utf8')).toContain('Stack marketing');
+    // Both files are newer than the synth; the next command, into files of its own, knows them as output.
+    expect(validateInto('again.txt', 'again.err')).toBe(0);
+    expect(readFileSync(join(dir, 'again.err'), 'utf8')).toBe('');
+    expect((await linked(['validate', '--dir', dir, '--no-synth'])).stderr).toBe('');
+
+    // Edited afterwards, a file is a source like any other.
+    appendFileSync(join(dir, 'validate.txt'), 'notes\n');
+    expect((await linked(['validate', '--dir', dir, '--no-synth'])).stderr).toBe(
+      'Warning: cdktf.out is out of date (validate.txt changed after the last synth): run `linked synth` first, or drop --no-synth.\n',
+    );
   }, 120_000);
 });
