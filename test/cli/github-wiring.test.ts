@@ -102,6 +102,9 @@ describe('GitHub flags of plan and apply', () => {
     expect(refused.stderr).toContain('apply requires an approved pull request');
     noToken(refused);
     expect(gh.statuses.at(-1)).toMatchObject({ context: 'linked-audiences/apply', state: 'failure' });
+    // Refused before it read the stack from the app, the report still names the one stack it would apply.
+    const [comment] = gh.comments.get(7)!;
+    expect(comment!.body.split('\n').slice(0, 3)).toEqual(['<!-- linked-audiences:apply stack=marketing -->', '#### linked-audiences apply (stack marketing): failed', '']);
 
     const plan = await linked(['plan', '--dir', dir, '--detailed-exitcode'], env);
     expect(plan.status, 'the state is untouched: the plan still has every change').toBe(2);

@@ -51,10 +51,12 @@ export function register(program: Command): void {
       const dir = resolve(flags.dir ?? process.cwd());
       const requirements = flags.require ? parseRequirements(flags.require) : [];
       const github = flags.github || requirements.length > 0 ? gitHubContextFrom(flags) : undefined;
+      const applying: { stack?: string } = { stack: flags.stack };
       try {
-        await applyCommand(planfile, flags, dir, timeoutMs, github, requirements);
+        await applyCommand(planfile, flags, dir, timeoutMs, github, requirements, applying);
       } catch (e) {
-        if (github) await reportApply(github, flags.stack, false, `Apply failed: ${(e as Error).message}`).catch(() => undefined);
+        const stack = applying.stack ?? soleStack(flags.outDir ? resolve(dir, flags.outDir) : resolve(dir, 'cdktf.out'));
+        if (github) await reportApply(github, stack, false, `Apply failed: ${(e as Error).message}`).catch(() => undefined);
         throw e;
       }
     });
@@ -116,6 +118,16 @@ function stopBeforeWriting() {
   };
 }
 
+/** The stack of a synthesized output that holds only one (what an apply without --stack acts on); undefined otherwise. */
+function soleStack(outDir: string): string | undefined {
+  try {
+    const stacks = [...listStacks(outDir).keys()];
+    return stacks.length === 1 ? stacks[0] : undefined;
+  } catch {
+    return undefined; // no readable output: the report names no stack
+  }
+}
+
 async function reportApply(github: GitHubContext, stack: string | undefined, ok: boolean, text: string): Promise<void> {
   const title = `#### linked-audiences apply${stack ? ` (stack ${stack})` : ''}: ${ok ? 'succeeded' : 'failed'}`;
   await postApplyResult(github, `${title}\n\n${text}\n`, ok, { stack, description: text.slice(0, 140) });
@@ -128,6 +140,8 @@ async function applyCommand(
   timeoutMs: number,
   github: GitHubContext | undefined,
   requirements: ReturnType<typeof parseRequirements>,
+  /** The stack applied, set as soon as it is known: a failure's report names it. */
+  applying: { stack?: string },
 ): Promise<void> {
   // The GitOps form of the seed's permission requirements: checked before the lock is taken.
   const checked = requirements.length > 0 && github ? await assertApplyRequirements(github, requirements) : undefined;
@@ -167,6 +181,7 @@ async function applyCommand(
     await assertPlanOfManifest(planfile, plan, resolve(dir, 'cdktf.out'), warn);
     session = openPerStepSession(plan.warehouse, dir, commandTag(flags.command, plan.stack));
     stack = plan.stack;
+    applying.stack = stack;
     run = async (lock) => {
       interrupts.check();
       return { plan, result: await applyPlanLocked(session, plan, lock, provenance(), stopHere) };
@@ -178,6 +193,7 @@ async function applyCommand(
     await project.close();
     session = openPerStepSession(desired.warehouse, dir, commandTag(flags.command, desired.stack));
     stack = desired.stack;
+    applying.stack = stack;
     const declaredAt = constructPaths(flags.outDir ?? resolve(dir, 'cdktf.out'), stack);
     run = async (lock) => {
       // Planned under the lock, so nothing can change the state between this plan and its apply.
