@@ -628,12 +628,6 @@ export async function snapshotCatalog(graph: DataGraph, wh: Warehouse, classic: 
 }
 
 /**
- * Warehouse drift under an applied Data Graph: tables and columns it uses that were dropped, join
- * keys that are no longer strings, an events timestamp that is not a date or time, and (given the
- * snapshot taken at apply) columns whose type changed. Codes start with DRIFT_ so `linked drift`
- * can tell them from plan-time findings.
- */
-/**
  * Whether a column's type is not the one a snapshot recorded. Snapshots taken before the Snowflake
  * adapter read a NUMBER's precision and scale say NUMBER for each: one stands for any of them, or
  * every NUMBER column of an applied graph would drift on the upgrade.
@@ -642,6 +636,12 @@ function typeChanged(before: string, now: string): boolean {
   return before !== now && !(before === 'NUMBER' && /^NUMBER\(\d+,\d+\)$/.test(now));
 }
 
+/**
+ * Warehouse drift under an applied Data Graph: tables and columns it uses that were dropped, join
+ * keys that are no longer strings, an events timestamp that is not a date or time, and (given the
+ * snapshot taken at apply) columns whose type changed. Codes start with DRIFT_ so `linked drift`
+ * can tell them from plan-time findings.
+ */
 export async function diffCatalog(
   applied: Desired['graph'],
   wh: Warehouse,
