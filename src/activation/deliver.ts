@@ -311,12 +311,14 @@ async function drainPages(ctx: Ctx, r: ResolvedEmitter, pages: PageStream, recor
       if (budget.drained()) await ctx.health.recordEpisodeOver(r.emitter.key, ctx.now(), budget.lastFailedAt);
       return 'delivered';
     }
+    await records.oneLeft();
+    // Asked to stop (SIGTERM, or a daemon that saw a newer state, maybe in the commit just waited
+    // for): the next page is not sent.
     if (ctx.signal?.aborted) {
       await records.settled();
       return 'partial';
     }
     budget.startPage();
-    await records.oneLeft();
     const sending = sendPage(ctx.sender, r, page, counts, budget);
     next = pages.next();
     // Failures of the prefetch and of the commit surface when awaited; not unhandled meanwhile.

@@ -39,8 +39,9 @@ export class DaemonReporting {
    * A free-form line in the chosen format: a JSON record with --log-format json, a stamped line in
    * text, nothing with --json (whose lines are the mode's own objects).
    */
-  readonly log?: (line: string) => void;
+  readonly log?: (line: string, level?: 'error') => void;
   private readonly json: boolean;
+  private readonly signalHandlers: [NodeJS.Signals, () => void][] = [];
 
   constructor(flags: ObserveFlags, o: DaemonReportingOptions) {
     if (!(LOG_FORMATS as readonly string[]).includes(flags.logFormat)) throw new LinkedError('INVALID_OPTION', `--log-format must be text or json, got "${flags.logFormat}".`);
@@ -48,7 +49,7 @@ export class DaemonReporting {
     this.json = flags.json ?? false;
     this.logger = flags.logFormat === 'json' ? createLogger({ format: 'json', write: (l) => process.stdout.write(l), secrets: o.secrets }) : undefined;
     const logger = this.logger;
-    this.log = logger ? (line) => logger.line(line) : this.json ? undefined : (line) => process.stdout.write(`${stamp()} ${line}\n`);
+    this.log = logger ? (line, level) => logger.line(line, level) : this.json ? undefined : (line) => process.stdout.write(`${stamp()} ${line}\n`);
     this.observability = new DaemonObservability({ logger, staleAfterMs: Math.max(60_000, 6 * o.tickSeconds * 1000, o.quietMs ?? 0) });
   }
 
@@ -98,6 +99,10 @@ export class DaemonReporting {
         o.onGc(g);
         options.onGc?.(g);
       },
+      onHalt: (refusal) => {
+        o.markHalted(`halted [${refusal.code}]: a newer linked migrated the state; upgrade this daemon to it`);
+        options.onHalt?.(refusal);
+      },
     };
   }
 
@@ -115,15 +120,19 @@ export class DaemonReporting {
    * log records that the drain began (the text modes say it in their own line).
    */
   stopOnSignals(): void {
-    const stopping = (signal: NodeJS.Signals) => {
-      this.observability.markStopping();
-      this.event('stopping', { signal });
-    };
-    process.once('SIGTERM', stopping);
-    process.once('SIGINT', stopping);
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const stopping = () => {
+        this.observability.markStopping();
+        this.event('stopping', { signal });
+      };
+      process.once(signal, stopping);
+      this.signalHandlers.push([signal, stopping]);
+    }
   }
 
+  /** Closes the endpoint; a daemon that stopped on its own (a halt) no longer listens for the signals. */
   async close(): Promise<void> {
+    for (const [signal, handler] of this.signalHandlers.splice(0)) process.off(signal, handler);
     await this.observability.close();
   }
 }

@@ -47,7 +47,11 @@ export function daemonOptions(desired: Desired, dir: string, command: string, ou
   };
 }
 
-/** Serves until SIGTERM or SIGINT, then finishes what is in flight and resolves. */
+/**
+ * Serves until SIGTERM or SIGINT, then finishes what is in flight and resolves; or until the
+ * daemon halts on a state a newer linked migrated, and then throws its STATE_TOO_NEW refusal (the
+ * command exits 1, so that a supervisor restarts it, on the upgraded image).
+ */
 export async function serveUntilSignal(daemon: Daemon, out: DaemonOutput, started: string): Promise<void> {
   const say = (line: string) => {
     if (!out.json) process.stdout.write(`${stamp()} ${line}\n`);
@@ -60,11 +64,17 @@ export async function serveUntilSignal(daemon: Daemon, out: DaemonOutput, starte
         done();
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    const handlers = (['SIGTERM', 'SIGINT'] as const).map((signal) => [signal, () => stop(signal)] as const);
+    for (const [signal, handler] of handlers) process.once(signal, handler);
+    // A halt stops the daemon from within: no signal is coming.
+    void daemon.halted.then(() => {
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+      done();
+    });
     say(started);
     daemon.start();
   });
+  if (daemon.refusal) throw daemon.refusal;
 }
 
 /** `linked deliver --watch`: the daemon's delivery loop alone, until SIGTERM. */

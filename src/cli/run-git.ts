@@ -69,6 +69,10 @@ export async function runFromGit(flags: RunGitFlags, reporting: DaemonReporting,
   if (intervalMs < 1000) throw new LinkedError('INVALID_OPTION', '--interval must be at least 1s.');
   const log = reporting.log;
   const write = (line: string) => process.stdout.write(line + '\n');
+  const abort = new AbortController();
+  // A newer linked migrated the state: the daemon has halted, so the pulls stop too and the
+  // command exits with the refusal (the same image would only halt again).
+  let halted: LinkedError | undefined;
   const sync = new GitSync({
     dir,
     stack: flags.stack,
@@ -88,11 +92,17 @@ export async function runFromGit(flags: RunGitFlags, reporting: DaemonReporting,
       onRun: flags.json && !flags.once ? (s) => write(JSON.stringify(s)) : undefined,
       // --once --json prints the deliveries with its report; serving prints one line per pass.
       onDelivery: flags.once && flags.json ? undefined : (d) => (flags.json ? write(JSON.stringify({ type: 'delivery', ...d })) : log?.(deliveryLine(d))),
+      onHalt: (refusal) => {
+        halted = refusal;
+        abort.abort();
+      },
     },
   });
   await sync.resume();
   const options = { repo: flags.git, branch: flags.branch, workdir, prune: flags.prune ?? false, suspend: sync.suspended, steps: sync.steps };
   const record = async (result: SyncResult) => {
+    // The attempt the halt cut short failed on the refusal: nothing of it is recorded or logged.
+    if (halted) return;
     await sync.record(result);
     if (reporting.logger) reporting.event('sync', syncFields(result));
     else if (flags.json) process.stdout.write(JSON.stringify({ sync: result }) + '\n');
@@ -104,6 +114,7 @@ export async function runFromGit(flags: RunGitFlags, reporting: DaemonReporting,
     let failed = false;
     try {
       const result = await syncOnce(options);
+      if (halted) throw halted;
       await sync.record(result);
       // Then what the sync computed (and anything pending) is delivered, as `linked run --once` does.
       const deliveries = await sync.deliverUntilEmpty();
@@ -111,15 +122,17 @@ export async function runFromGit(flags: RunGitFlags, reporting: DaemonReporting,
       else if (reporting.logger) reporting.event('sync', syncFields(result));
       else log?.(describeSync(result));
       failed = result.status === 'failed' || onceFailed({ due: [], runs: [], skipped: [], deliveries });
+    } catch (e) {
+      throw halted ?? e;
     } finally {
       await sync.stop();
       await reporting.close();
     }
+    if (halted) throw halted;
     if (failed) process.exitCode = EXIT.error;
     return;
   }
 
-  const abort = new AbortController();
   const stop = (signal: string) => {
     // With JSON logs, stopOnSignals' `stopping` record says it.
     if (reporting.printsOwnLines) log?.(`${signal}: finishing the current step, then stopping`);
@@ -143,10 +156,11 @@ export async function runFromGit(flags: RunGitFlags, reporting: DaemonReporting,
     intervalMs,
     signal: abort.signal,
     onResult: record,
-    onError: (e) => log?.(`error: ${(e as Error).message}`),
+    onError: (e) => (halted ? undefined : log?.(`error: ${(e as Error).message}`)),
     idle: { everyMs: flags.tickSeconds * 1000, run: async () => void (await sync.tick()) },
   });
   await sync.stop();
   await reporting.close();
+  if (halted) throw halted;
   log?.('stopped');
 }

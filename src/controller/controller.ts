@@ -36,7 +36,13 @@ export interface ControllerOptions {
   loadModel?: (wh: Warehouse) => Promise<ComputeModel | undefined>;
   /** Compiles one audience; default: src/sql through compileAudience. */
   compile?: (model: ComputeModel, audienceKey: string, wh: Warehouse, now: Date) => CompiledAudience | Promise<CompiledAudience>;
-  log?: (line: string) => void;
+  /** A line for the daemon's log; `error` marks one a person must act on (JSON logs record its level). */
+  log?: (line: string, level?: 'error') => void;
+  /**
+   * Brings the state to this code's version before a tick reads it, refusing one a newer linked
+   * migrated; default migrateState (one query on a current state). A daemon's opens do it already.
+   */
+  prepareState?: (wh: Warehouse) => Promise<unknown>;
   /** DuckDB: where `linked compute` leaves requests while this controller holds the file. */
   requestDir?: string;
   onRun?: (summary: RunSummary) => void;
@@ -137,7 +143,7 @@ export class Controller {
     const wh = await this.o.open();
     let beating: Heartbeat | undefined;
     try {
-      await migrateState(wh, this.o.schema);
+      await (this.o.prepareState ?? ((w) => migrateState(w, this.o.schema)))(wh);
       const requests = new ComputeRequestStore(wh, this.o.schema);
       await this.beat(wh);
       // Beats while the tick works, so a long run never makes this controller look gone.

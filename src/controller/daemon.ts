@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { RunSummary } from '../compute/types.js';
+import type { LinkedError } from '../model/errors.js';
+import { ControllerStore } from '../state/control/controllers.js';
+import { LeaseStore } from '../state/control/leases.js';
 import { migrateState } from '../state/migrate.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { Controller, type ControllerOptions, type TickReport } from './controller.js';
 import { DeliveryLoop, type DeliveryLoopOptions, type DeliveryReport, type DeliveryTuning } from './delivery-loop.js';
-import { waitersDirFor } from './file-waiters.js';
+import { waitersDirFor, whileWaiting } from './file-waiters.js';
 import { GcLoop, type GcReport } from './gc-loop.js';
 import { HeldKicks } from './held-kicks.js';
 import { KeptConnections } from './kept-connections.js';
 import { LookPacing } from './look-pacing.js';
+import { NewerStateGuard } from './newer-state.js';
 import { SharedFile } from './shared-file.js';
 
 /** `linked run`'s daemon; the delivery loop's observers (`onDelivery`, `onBatch`) pass on to it as they are. */
@@ -43,6 +47,11 @@ export interface DaemonOptions extends Omit<ControllerOptions, 'onRun'>, Pick<De
   /** Retention in the background (gc-loop.ts); none: the daemon never collects (`--no-gc`). */
   gc?: { everyMs: number; retentionMs: number; firstAfterMs?: number };
   onGc?: (report: GcReport) => void;
+  /**
+   * Told once when the daemon halts on its own because a newer linked migrated the state
+   * (STATE_TOO_NEW), before it stops: health and readiness go down (the CLI's observers).
+   */
+  onHalt?: (refusal: LinkedError) => void;
 }
 
 export interface OnceReport extends TickReport {
@@ -58,6 +67,10 @@ const changed = (s: RunSummary) => s.status === 'Live' && (s.entered ?? 0) + (s.
  * committed changes the delivery loop drains that audience's emitters; between runs the loop keeps
  * delivering (new rows, retries, replays). Computes and deliveries run side by side: on Snowflake
  * each on its own connection; on DuckDB through one shared file whose statements interleave.
+ *
+ * When a newer linked migrates the state under it, the daemon halts (newer-state.ts): one error
+ * in its log, its statements refused from then on, its loops stopped, its leases released; then
+ * `halted` resolves, and the command exits 1 so that its supervisor restarts it on the new image.
  */
 export class Daemon {
   readonly id: string;
@@ -71,18 +84,29 @@ export class Daemon {
    * first open migrates the state (currentStateOn).
    */
   readonly open: () => Promise<Warehouse>;
+  /** Resolves once the daemon has halted on a state a newer linked migrated, and stopped. */
+  readonly halted: Promise<LinkedError>;
   private readonly shared?: SharedFile;
   private readonly kept?: KeptConnections;
   private readonly held?: HeldKicks;
+  private readonly guard: NewerStateGuard;
+  private stopping?: Promise<void>;
 
-  constructor(o: DaemonOptions) {
+  constructor(private readonly o: DaemonOptions) {
     this.id = o.id ?? `${o.compute === false ? 'deliverer' : 'controller'}:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.shared = o.duckDbFile ? new SharedFile({ open: o.open, waitersDir: waitersDirFor(o.duckDbFile), log: o.log }) : undefined;
+    let halted!: (refusal: LinkedError) => void;
+    this.halted = new Promise((resolve) => (halted = resolve));
+    this.guard = new NewerStateGuard(o.schema, (refusal) => this.halt(refusal, halted));
+    const guard = this.guard;
+    // Once halted, what the loops still say is the refusal echoed by each statement they try:
+    // the halt's own line says it once.
+    const log = o.log && ((line: string) => (guard.refusal ? undefined : o.log!(line)));
+    this.shared = o.duckDbFile ? new SharedFile({ open: guard.verifiedOpen(o.open), waitersDir: waitersDirFor(o.duckDbFile), log }) : undefined;
     this.kept = o.duckDbFile ? undefined : new KeptConnections(o.open);
     const shared = this.shared;
     const kept = this.kept;
-    const handle: () => Promise<Warehouse> = shared ? async () => shared.handle() : () => kept!.open();
-    const open = currentStateOn(handle, o.schema);
+    const handle: () => Promise<Warehouse> = shared ? async () => shared.handle() : guard.verifiedOpen(() => kept!.open());
+    const open = guard.guardedOpen(currentStateOn(handle, o.schema), !shared);
     this.open = open;
     // Only a controller's looks start quiet spells: without one (`deliver --watch`), the loop looks at every poll.
     const pacing = o.compute !== false ? new LookPacing(o.lookEveryMs) : undefined;
@@ -99,6 +123,9 @@ export class Daemon {
         ...o,
         id: this.id,
         open,
+        log,
+        // Every open above has brought the state to this code's version, or refused a newer one.
+        prepareState: async () => undefined,
         onRun: (s) => {
           o.onRun?.(s);
           if (!changed(s)) return;
@@ -122,10 +149,15 @@ export class Daemon {
         deliver: o.delivery,
         onDelivery: o.onDelivery,
         onBatch: o.onBatch,
-        log: o.log,
+        log,
       });
     }
-    if (o.gc) this.gc = new GcLoop({ open, schema: o.schema, ...o.gc, onGc: o.onGc, log: o.log });
+    if (o.gc) this.gc = new GcLoop({ open, schema: o.schema, ...o.gc, onGc: o.onGc, log });
+  }
+
+  /** The STATE_TOO_NEW refusal the daemon halted on, once it has. */
+  get refusal(): LinkedError | undefined {
+    return this.guard.refusal;
   }
 
   /** Serves until stop(): ticks the controller and runs the delivery loop. */
@@ -147,26 +179,82 @@ export class Daemon {
    * when the tick's last run has), the others after the last run.
    */
   async once(): Promise<OnceReport> {
+    let report: OnceReport;
     try {
       this.delivery?.beginOnce();
-      const report = (await this.controller?.tick('once')) ?? { due: [], runs: [], skipped: [] };
-      const deliveries = (await this.delivery?.untilEmpty()) ?? [];
-      return { ...report, deliveries };
-    } finally {
+      const tick = (await this.controller?.tick('once')) ?? { due: [], runs: [], skipped: [] };
+      report = { ...tick, deliveries: (await this.delivery?.untilEmpty()) ?? [] };
+    } catch (e) {
       await this.stop();
+      throw this.refusal ?? e;
     }
+    await this.stop();
+    // What ran before the halt is in the report, but the job did not do its work: it fails.
+    if (this.refusal) throw this.refusal;
+    return report;
   }
 
   /**
    * SIGTERM: no new run or delivery pass starts; a run in flight stops at its next step boundary,
    * a delivery pass after the page it sends is recorded. Resolves when the warehouse is closed.
+   * After a halt, it also releases the daemon's leases (letGo). Stopping twice waits for the first.
    */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.stopping ??= this.stopAll();
+    return this.stopping;
+  }
+
+  private async stopAll(): Promise<void> {
     this.held?.drop();
     await Promise.all([this.controller?.stop(), this.delivery?.stop(), this.gc?.stop()]);
     await this.shared?.close();
     await this.kept?.close();
+    if (this.refusal) await this.letGo();
   }
+
+  /**
+   * The state moved past this code: one error in the log, then the daemon stops (without waiting
+   * here: this runs inside the statement that found the newer version) and `halted` resolves.
+   */
+  private halt(refusal: LinkedError, halted: (refusal: LinkedError) => void): void {
+    this.o.log?.(haltLine(refusal), 'error');
+    this.o.onHalt?.(refusal);
+    void this.stop().then(() => halted(refusal));
+  }
+
+  /**
+   * After a halt, the daemon's last writes: its leases released and its controller marked stopped,
+   * so that the upgraded daemon takes its audiences and emitters over at once instead of after the
+   * lease TTL, and `linked compute` hands no request to it. Both touch only rows this daemon owns,
+   * in tables every version has; if the newer state refuses them, the leases lapse within their TTL.
+   * On a connection of its own: its guarded handles refuse everything by now.
+   */
+  private async letGo(): Promise<void> {
+    try {
+      const file = this.o.duckDbFile;
+      const wh = file ? await whileWaiting(file, () => this.o.open()) : await this.o.open();
+      try {
+        const released = await new LeaseStore(wh, this.o.schema).releaseHolder(this.id);
+        if (this.controller) await new ControllerStore(wh, this.o.schema).markStopped(this.id);
+        this.o.log?.(`stopped: ${released.length === 0 ? 'it held no lease' : `released its leases (${released.map((l) => l.key).join(', ')})`}`);
+      } finally {
+        await wh.close();
+      }
+    } catch (e) {
+      this.o.log?.(`stopped; its leases could not be released (they lapse within the lease TTL): ${(e as Error).message}`);
+    }
+  }
+}
+
+/** The one line a halted daemon logs: what happened, what it does now, and the fix. */
+function haltLine(refusal: LinkedError): string {
+  const { current, latest } = (refusal.details ?? {}) as { current?: number; latest?: number };
+  const versions = current !== undefined && latest !== undefined ? ` (version ${current}; this linked knows up to ${latest})` : '';
+  return (
+    `error [STATE_TOO_NEW]: a newer linked migrated the state${versions}. This daemon stops now: no run, delivery page or collection ` +
+    'starts or commits from here, its leases are released, and it exits 1. Upgrade linked-audiences where it runs ' +
+    '(the controller\'s image or host) to the version that migrated the state, then start it again.'
+  );
 }
 
 /**

@@ -133,6 +133,11 @@ export class DaemonObservability {
     return this.server.address;
   }
 
+  /** The daemon halted (a newer linked migrated the state): unhealthy and not ready until it exits. */
+  markHalted(reason: string): void {
+    this.health.markHalted(reason);
+  }
+
   /** SIGTERM: readiness drops at once; the endpoint keeps answering until close(). */
   markStopping(): void {
     this.health.markStopping();

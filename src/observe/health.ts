@@ -24,6 +24,7 @@ export interface HealthOptions {
  * - live (/healthz): the last attempt to open the warehouse succeeded, and a session is open now
  *   or one was opened within `staleAfterMs` (the ticking goes on).
  * - ready (/readyz): live, and not stopping (SIGTERM drains: take it out of rotation).
+ * - halted (a newer linked migrated the state): neither, whatever the sessions say, until it exits.
  */
 export class DaemonHealth {
   private opened = 0;
@@ -31,6 +32,7 @@ export class DaemonHealth {
   private lastOpenAt: number | undefined;
   private lastError: string | undefined;
   private stopping = false;
+  private halted: string | undefined;
 
   constructor(private readonly o: HealthOptions) {}
 
@@ -72,7 +74,13 @@ export class DaemonHealth {
     this.stopping = true;
   }
 
+  /** The daemon halted and stops for good (it exits): unhealthy and not ready, for `reason`. */
+  markHalted(reason: string): void {
+    this.halted = reason;
+  }
+
   live(): HealthVerdict {
+    if (this.halted) return { ok: false, reason: this.halted };
     if (this.lastError) return { ok: false, reason: this.lastError };
     if (this.opened === 0) return { ok: false, reason: 'starting: the warehouse has not been opened yet' };
     if (this.openSessions > 0) return { ok: true, reason: 'working' };
@@ -82,6 +90,7 @@ export class DaemonHealth {
   }
 
   ready(): HealthVerdict {
+    if (this.halted) return { ok: false, reason: this.halted };
     if (this.stopping) return { ok: false, reason: 'stopping' };
     return this.live();
   }

@@ -8,8 +8,8 @@ export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
 export type LogValue = string | number | boolean | null | undefined;
 
 export interface DaemonLogger {
-  /** A free-form line (text format only prints these; json prints them as `{"msg": ...}`). */
-  line(text: string): void;
+  /** A free-form line (text format only prints these; json prints them as `{"msg": ...}`, at `level`, default info). */
+  line(text: string, level?: 'info' | 'error'): void;
   /** A structured record: one JSON line, or `msg key=value ...` in text. */
   event(msg: string, fields: Record<string, LogValue>): void;
 }
@@ -31,7 +31,7 @@ export function createLogger(options: {
   const now = () => (options.now?.() ?? new Date()).toISOString();
   if (options.format === 'json') {
     return {
-      line: (text) => options.write(redact(JSON.stringify({ ts: now(), level: 'info', msg: text })) + '\n'),
+      line: (text, level = 'info') => options.write(redact(JSON.stringify({ ts: now(), level, msg: text })) + '\n'),
       event: (msg, fields) => options.write(redact(JSON.stringify({ ts: now(), level: levelOf(fields), msg, ...defined(fields) })) + '\n'),
     };
   }

@@ -92,6 +92,11 @@ export async function makeProject(webhookUrl: string, opts: { users?: number; ba
   };
 }
 
+/** Kills the daemons a test left running (one that failed before they exited): for its afterEach. */
+export function killLeftRunning(running: Spawned[]): void {
+  for (const s of running.splice(0)) if (s.child.exitCode === null) s.child.kill('SIGKILL');
+}
+
 /** Reads the DuckDB file from the test process (the children must not hold it). */
 export async function query<T>(db: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const wh = await openDuckDb(db);

@@ -160,8 +160,7 @@ Examples:
         : undefined;
       await reporting.listen(ui, ui ? ' and the dashboard' : '');
       if (flags.once) {
-        const report = await daemon.once();
-        await reporting.close();
+        const report = await daemon.once().finally(() => reporting.close());
         if (flags.json) printJson(report);
         else process.stdout.write(renderOnce(report));
         if (onceFailed(report)) process.exitCode = EXIT.error;
@@ -171,8 +170,10 @@ Examples:
       reporting.stopOnSignals();
       reporting.event('started', { controller: daemon.id, tick_seconds: tuning.tickSeconds, look_every_s: lookEveryMs === undefined ? undefined : lookEveryMs / 1000, delivering: flags.deliver });
       // JSON logs replace the text lines (the logger writes its own records).
-      await serveUntilSignal(daemon, { json: (flags.json ?? false) || !reporting.printsOwnLines, runs: true }, startedLine(daemon.id, what, flags, desired.warehouse.type));
-      await reporting.close();
+      // A halt (a newer linked migrated the state) throws its refusal: the endpoint closes all the same.
+      await serveUntilSignal(daemon, { json: (flags.json ?? false) || !reporting.printsOwnLines, runs: true }, startedLine(daemon.id, what, flags, desired.warehouse.type)).finally(() =>
+        reporting.close(),
+      );
       reporting.logger?.line('stopped');
     });
 }
