@@ -1,6 +1,6 @@
 import type { Desired } from '../model/desired.js';
 import type { Diagnostic } from '../model/diagnostics.js';
-import { readAppliedResources } from '../state/apply/resources.js';
+import { readAppliedRows } from '../state/apply/resources.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { makePlan, sealPlan } from './make.js';
 import { computeImpact, type ImpactOptions } from './impact.js';
@@ -18,8 +18,13 @@ export interface BuildPlanOptions {
 
 /** Reads the applied state and diffs the desired stack against it. */
 export async function buildPlan(wh: Warehouse, desired: Desired, options: BuildPlanOptions = {}): Promise<Plan> {
-  const applied = await readAppliedResources(wh, desired.warehouse.stateSchema, { includeDeleted: true });
-  const plan = makePlan(desired, applied, { diagnostics: options.diagnostics, now: options.now, constructPaths: options.constructPaths });
+  const applied = await readAppliedRows(wh, desired.warehouse.stateSchema, { includeDeleted: true });
+  const plan = makePlan(desired, applied.resources, {
+    diagnostics: options.diagnostics,
+    now: options.now,
+    constructPaths: options.constructPaths,
+    unreadable: applied.unreadable,
+  });
   if (!options.impact) return plan;
   const impact = await computeImpact(wh, desired, plan, options.impact === true ? {} : options.impact);
   return sealPlan({ ...plan, impact });

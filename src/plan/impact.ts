@@ -103,7 +103,8 @@ export async function computeImpact(wh: Warehouse, desired: Desired, plan: Plan,
     try {
       const next = membershipQuery(after.condition, sideContext(nextSide, wh.dialect));
       const tag = { tag: `linked-audiences:plan-impact:${c.key}` };
-      if (c.action === 'create') {
+      // Created, or written again over a stored spec that cannot be read: no applied condition to count.
+      if (c.action === 'create' || c.before === null) {
         const n = Number((await execute(wh, newSizeQuery(next), tag)).rows[0][name('n')]);
         out.push({ key: c.key, currentSize: null, newSize: n, entering: n, exiting: 0 });
         continue;

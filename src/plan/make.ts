@@ -5,7 +5,7 @@ import type { Diagnostic } from '../model/diagnostics.js';
 import { hasErrors } from '../model/diagnostics.js';
 import type { EventEmitter } from '../model/emitter.js';
 import { canonicalJson, sha256, specHash } from '../state/canonical.js';
-import type { AppliedResource } from '../state/apply/resources.js';
+import type { AppliedResource, UnreadableResource } from '../state/apply/resources.js';
 import { stateHashOf } from '../state/apply/state-hash.js';
 import { diffAttributes, listAttributes } from './attributes.js';
 import { PLAN_FORMAT_VERSION, type AttributeChange, type Plan, type ResourceChange } from './types.js';
@@ -46,18 +46,24 @@ export interface MakePlanOptions {
   now?: Date;
   /** Model address -> construct path (manifest's `constructPaths`): shown in each change's header. */
   constructPaths?: ReadonlyMap<string, string>;
+  /** Applied rows whose stored spec cannot be read (ResourceStore.read): written again from code, or deleted. */
+  unreadable?: readonly UnreadableResource[];
 }
+
+/** An applied row: its spec parsed, or unreadable (no `spec`, a `problem`). */
+type StateRow = AppliedResource | UnreadableResource;
+const specOf = (r: StateRow): unknown => ('spec' in r ? r.spec : null);
 
 /** The applied rows as one stack sees them. */
 interface StateView {
   /** Its own rows (and rows without a stack), deleted ones included: what the state hash covers. */
-  owned: AppliedResource[];
+  owned: StateRow[];
   /** Its active rows, by address. */
-  active: Map<string, AppliedResource>;
+  active: Map<string, StateRow>;
   /** Active rows of other stacks, by address: their keys are taken. */
-  foreign: Map<string, AppliedResource>;
+  foreign: Map<string, StateRow>;
   /** The Data Graph is one per stack: an applied graph under another key is the same graph replaced. */
-  replacedGraph: AppliedResource | undefined;
+  replacedGraph: StateRow | undefined;
 }
 
 /**
@@ -66,11 +72,11 @@ interface StateView {
  * is a conflict. Pure: no warehouse access, so it is cheap to test and to benchmark.
  */
 export function makePlan(desired: Desired, applied: readonly AppliedResource[], options: MakePlanOptions = {}): Plan {
-  const view = viewOf(applied, desired);
+  const view = viewOf([...applied, ...(options.unreadable ?? [])], desired);
   const diagnostics: Diagnostic[] = [...(options.diagnostics ?? [])];
   const { forward, noops } = diffDesired(desired, view, diagnostics);
   const changes = withConstructPaths(ordered(forward, deletesOf(desired, view), noops), options.constructPaths);
-  diagnostics.push(...preventDestroyErrors(changes));
+  diagnostics.push(...preventDestroyErrors(changes, view));
   const summary = summarize(changes);
   return sealPlan({
     formatVersion: PLAN_FORMAT_VERSION,
@@ -100,7 +106,7 @@ function withConstructPaths(changes: ResourceChange[], paths: ReadonlyMap<string
   });
 }
 
-function viewOf(applied: readonly AppliedResource[], desired: Desired): StateView {
+function viewOf(applied: readonly StateRow[], desired: Desired): StateView {
   const stack = desired.stack;
   const owned = applied.filter((r) => r.stack === stack || r.stack === null);
   const active = new Map(owned.filter((r) => !r.deletedAt).map((r) => [address(r.kind, r.key), r]));
@@ -133,8 +139,9 @@ function diffDesired(desired: Desired, view: StateView, diagnostics: Diagnostic[
   return { forward, noops };
 }
 
-function diffOne(kind: ResourceKind, key: string, spec: { key: string }, current: AppliedResource | undefined): ResourceChange {
+function diffOne(kind: ResourceKind, key: string, spec: { key: string }, current: StateRow | undefined): ResourceChange {
   if (!current) return change(kind, key, 'create', null, spec, listAttributes(spec, 'add'));
+  if (!('spec' in current)) return rewrite(kind, key, spec, current);
   if (current.specHash === specHash(spec)) return change(kind, key, 'no-op', current.spec, spec, []);
   const attributes = diffAttributes(current.spec, spec, forcesReplacement(kind));
   // Same content, different stored hash (e.g. written by an older version): nothing to do.
@@ -145,12 +152,29 @@ function diffOne(kind: ResourceKind, key: string, spec: { key: string }, current
   return c;
 }
 
+/**
+ * A desired resource whose applied spec cannot be read: the code's spec written over it in place
+ * (an update, never a no-op: the stored hash may still match a damaged spec). In place, since an
+ * emitter replaced would start its delivery afresh; its history (cursor, snapshots) stays. What it
+ * was is unknown, so every attribute shows as set.
+ */
+function rewrite(kind: ResourceKind, key: string, spec: { key: string }, current: UnreadableResource): ResourceChange {
+  const c = change(kind, key, current.key !== key ? 'replace' : 'update', null, spec, listAttributes(spec, 'add'));
+  if (current.key !== key) c.replaces = current.key;
+  c.notes.unshift(`its applied spec cannot be read (${current.problem}): written again from code`);
+  return c;
+}
+
 /** The stack's active resources no longer desired (a replaced graph is not deleted: it is replaced). */
 function deletesOf(desired: Desired, view: StateView): ResourceChange[] {
   const desiredAddrs = new Set(desiredResources(desired).map((r) => address(r.kind, r.key)));
   return [...view.active.values()]
     .filter((r) => !desiredAddrs.has(address(r.kind, r.key)) && r !== view.replacedGraph)
-    .map((r) => change(r.kind, r.key, 'delete', r.spec, null, listAttributes(r.spec, 'remove')));
+    .map((r) => {
+      const c = change(r.kind, r.key, 'delete', specOf(r), null, 'spec' in r ? listAttributes(r.spec, 'remove') : []);
+      if (!('spec' in r)) c.notes.unshift(`its applied spec cannot be read (${r.problem})`);
+      return c;
+    });
 }
 
 /** Deletes first, in reverse dependency order; then creates and updates, then no-ops, in dependency order. */
@@ -163,9 +187,9 @@ function ordered(forward: ResourceChange[], deletes: ResourceChange[], noops: Re
   return [...deletes, ...forward, ...noops];
 }
 
-function preventDestroyErrors(changes: readonly ResourceChange[]): Diagnostic[] {
+function preventDestroyErrors(changes: readonly ResourceChange[], view: StateView): Diagnostic[] {
   return changes
-    .filter((c) => (c.action === 'delete' || c.action === 'replace') && (preventsDestroy(c.before) || (c.action === 'replace' && preventsDestroy(c.after))))
+    .filter((c) => (c.action === 'delete' || c.action === 'replace') && (protectedBefore(c, view) || (c.action === 'replace' && preventsDestroy(c.after))))
     .map((c) => ({
       severity: 'error' as const,
       code: 'PREVENT_DESTROY',
@@ -200,6 +224,13 @@ export function withoutDeletes(plan: Plan): Plan {
 }
 
 const preventsDestroy = (spec: unknown) => !!spec && (spec as { preventDestroy?: boolean }).preventDestroy === true;
+
+/** Whether the applied resource a change deletes or replaces sets preventDestroy (one that cannot be read: as far as its stored JSON says). */
+function protectedBefore(c: ResourceChange, view: StateView): boolean {
+  if (preventsDestroy(c.before)) return true;
+  const row = view.active.get(c.replaces ? address(c.kind, c.replaces) : c.address);
+  return !!row && !('spec' in row) && row.preventDestroy;
+}
 
 function change(
   kind: ResourceKind,

@@ -147,4 +147,29 @@ describe('plan diff', () => {
     expect(conflict.diagnostics).toEqual([expect.objectContaining({ code: 'STATE_KEY_CONFLICT', resource: 'destination.hook' })]);
     expect(conflict.applicable).toBe(false);
   });
+  it('an applied spec that cannot be read is written again from code (an update, even under a matching hash), or deleted when the code dropped it', async () => {
+    const raw = rawDesired(':memory:', 3);
+    raw.audiences[2].preventDestroy = true;
+    await planAndApply(wh, desired(raw));
+    // aud-0 damaged with its hash left as it was; aud-1 in a shape of another version; aud-2 protected.
+    await wh.query(`UPDATE "${SCHEMA}"."resources" SET spec = '{"key":"aud-0"' WHERE key = 'aud-0'`);
+    await wh.query(`UPDATE "${SCHEMA}"."resources" SET spec = replace(spec, '"kind":"trait"', '"kind":"profile_trait"') WHERE key IN ('aud-1', 'aud-2')`);
+    const p = await buildPlan(wh, desired(raw));
+    expect(p.changes.filter((c) => c.action !== 'no-op').map((c) => `${c.action} ${c.address}`)).toEqual(['update audience.aud-0', 'update audience.aud-1', 'update audience.aud-2']);
+    const a0 = p.changes.find((c) => c.address === 'audience.aud-0')!;
+    expect(a0).toMatchObject({ before: null, after: desired(raw).audiences[0] });
+    expect(a0.notes[0]).toBe('its applied spec cannot be read (it is not JSON: it breaks at character 14): written again from code');
+    expect(a0.attributes.every((a) => a.action === 'add')).toBe(true);
+
+    // Dropped from code: deleted, unless its stored JSON still says preventDestroy.
+    const dropped = rawDesired(':memory:', 1);
+    const refused = await buildPlan(wh, desired(dropped));
+    expect(refused.changes.filter((c) => c.action === 'delete').map((c) => c.address)).toEqual(['audience.aud-1', 'audience.aud-2']);
+    expect(refused.diagnostics.map((d) => `${d.code} ${d.resource}`)).toEqual(['PREVENT_DESTROY audience.aud-2']);
+
+    // Applied: every row reads again, and the next plan has nothing to do.
+    await planAndApply(wh, desired(raw));
+    expect((await buildPlan(wh, desired(raw))).hasChanges).toBe(false);
+    expect((await readAppliedResources(wh, SCHEMA)).find((r) => r.key === 'aud-0')).toMatchObject({ version: 2, spec: desired(raw).audiences[0] });
+  });
 });

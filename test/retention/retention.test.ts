@@ -133,6 +133,16 @@ describe('retention: linked gc and collectGarbage', () => {
     expect((await outboxIds()).length).toBe(2);
   });
 
+  it('an emitter whose applied spec cannot be read holds back every audience\'s rows after its cursor', async () => {
+    await history();
+    await applyResources(wh, { emitters: [{ key: 'mystery', audience: 'overdue-cards', destination: 'hook', trigger: 'audience_entered' }] });
+    // Its audience, and so the rows it still owes, are unknown until it is applied again.
+    await wh.query(`UPDATE "${SCHEMA}"."resources" SET spec = '{"key":"mystery","trigger":"from_the_future"}' WHERE key = 'mystery'`);
+    const counts = await collectGarbage(wh, SCHEMA, { retentionMs: DAY, now: new Date(Date.now() + 10 * DAY) });
+    expect(counts.outboxRows).toBe(0);
+    expect((await outboxIds()).length).toBe(7);
+  });
+
   it('linked gc --dry-run --json counts, removes nothing, and refuses a retention under a day', async () => {
     await history();
     await wh.close();

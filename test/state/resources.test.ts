@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { migrateState } from '../../src/state/migrate.js';
-import { readAppliedDesired, readAppliedResources } from '../../src/state/apply/resources.js';
+import { readAppliedDesired, readAppliedResources, readAppliedRows, unreadableError } from '../../src/state/apply/resources.js';
 import { ResourceStore, writeResource, type WriteContext } from '../../src/state/apply/resources.js';
 import { specHash } from '../../src/state/canonical.js';
 import { openDuckDb, type DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
@@ -73,23 +73,45 @@ describe('state resources', () => {
     expect(r).toMatchObject({ key: 'aud-0', version: 3, deletedAt: null, applyId: 'a3' });
   });
 
-  it('refuses a spec that no longer parses as the model', async () => {
+  it('reads a spec that no longer parses as unreadable, with why, beside the others', async () => {
+    const d = desired(rawDesired(':memory:', 1));
+    await writeResource(wh, SCHEMA, 'data_graph', d.graph.key, d.graph, ctx('a1'), true);
     await wh.query(
-      `INSERT INTO "LINKED_AUDIENCES"."resources" (kind, key, spec, spec_hash, version, applied_at) VALUES ('audience', 'x', '{"key":"x"}', 'h', 1, CURRENT_TIMESTAMP)`,
+      `INSERT INTO "LINKED_AUDIENCES"."resources" (kind, key, spec, spec_hash, version, applied_at, stack) VALUES ('audience', 'x', '{"key":"x","preventDestroy":true}', 'h', 1, CURRENT_TIMESTAMP, 'marketing')`,
     );
-    await expect(readAppliedResources(wh, SCHEMA)).rejects.toMatchObject({
-      code: 'STATE_INVALID',
-      message: 'The applied spec of audience.x no longer matches the model: name: is required (expected string); condition: is required (expected object).',
-    });
+    const rows = await readAppliedRows(wh, SCHEMA);
+    expect(rows.resources.map((r) => `${r.kind}.${r.key}`)).toEqual(['data_graph.graph']);
+    expect(rows.unreadable).toMatchObject([
+      { kind: 'audience', key: 'x', specHash: 'h', version: 1, stack: 'marketing', deletedAt: null, preventDestroy: true, problem: 'name: is required (expected string); condition: is required (expected object)' },
+    ]);
+    expect(rows.unreadable[0]).not.toHaveProperty('spec');
+    // The readers that act on the model see the others, and the unreadable one apart.
+    expect(await readAppliedResources(wh, SCHEMA)).toEqual(rows.resources);
+    expect(await readAppliedDesired(wh, SCHEMA)).toMatchObject({ graph: d.graph, audiences: [], unreadable: rows.unreadable });
+    // It still counts in the fingerprint an apply checks: a plan made before it broke is stale.
+    const hash = await new ResourceStore(wh, SCHEMA).stateHash('marketing');
+    await wh.query(`DELETE FROM "LINKED_AUDIENCES"."resources" WHERE key = 'x'`);
+    expect(await new ResourceStore(wh, SCHEMA).stateHash('marketing')).not.toBe(hash);
   });
 
   it('says which attribute of a stored condition no longer parses', async () => {
     const d = desired(rawDesired(':memory:', 1));
     await writeResource(wh, SCHEMA, 'audience', 'aud-0', d.audiences[0], ctx('a1'), true);
     await wh.query(`UPDATE "LINKED_AUDIENCES"."resources" SET spec = replace(spec, '"kind":"trait"', '"kind":"profile_trait"')`);
-    await expect(readAppliedResources(wh, SCHEMA)).rejects.toMatchObject({
+    const [unreadable] = (await readAppliedRows(wh, SCHEMA)).unreadable;
+    expect(unreadable.problem).toMatch(/^condition\.kind: Invalid discriminator value\. Expected 'and' \| /);
+    expect(unreadableError(unreadable)).toMatchObject({
       code: 'STATE_INVALID',
-      message: expect.stringMatching(/^The applied spec of audience\.aud-0 no longer matches the model: condition\.kind: Invalid discriminator value\. Expected 'and' \| /),
+      message: `The applied spec of audience.aud-0 cannot be read: ${unreadable.problem}. \`linked plan\` shows it as an update from code, and \`linked apply\` writes it again.`,
     });
+  });
+
+  it('a stored spec that is not JSON is named by where it breaks, never by what it holds', async () => {
+    await wh.query(
+      `INSERT INTO "LINKED_AUDIENCES"."resources" (kind, key, spec, spec_hash, version, applied_at) VALUES ('destination', 'hook', 'xoxb-canary-token-77', 'h', 1, CURRENT_TIMESTAMP)`,
+    );
+    const [unreadable] = (await readAppliedRows(wh, SCHEMA)).unreadable;
+    expect(unreadable.problem).toMatch(/^it is not JSON/);
+    expect(JSON.stringify(unreadable)).not.toContain('canary');
   });
 });

@@ -41,6 +41,27 @@ export interface AppliedResource<K extends ResourceKind = ResourceKind> {
   applyId: string | null;
 }
 
+/**
+ * A row of `resources` whose spec does not parse as this code's model (written by another version
+ * of linked, or damaged): all of the row but its spec, and why. Readers skip it and say so (one
+ * such row must not stop every command); `linked plan` writes it again from code.
+ */
+export interface UnreadableResource extends Omit<AppliedResource, 'spec'> {
+  /** Why, attribute by attribute. Never a value of the spec: it may hold a pasted secret. */
+  problem: string;
+  /** `preventDestroy` as far as the stored JSON says: a plan never deletes a protected resource it cannot read. */
+  preventDestroy: boolean;
+}
+
+/** An unreadable resource as the models carry it (plain data: a compute model travels as JSON). */
+export type UnreadableSpec = Pick<UnreadableResource, 'kind' | 'key' | 'problem'>;
+
+/** The rows of `resources` read: the ones whose spec parses, and the ones whose spec does not. */
+export interface AppliedRows {
+  resources: AppliedResource[];
+  unreadable: UnreadableResource[];
+}
+
 /** What is applied, as model objects: what compute and activation act on. */
 export interface AppliedDesired {
   graph: DataGraph | undefined;
@@ -48,6 +69,8 @@ export interface AppliedDesired {
   audiences: Audience[];
   destinations: Destination[];
   emitters: EventEmitter[];
+  /** Active resources whose spec cannot be read: left out above. */
+  unreadable: UnreadableResource[];
 }
 
 /** Who and what an applied change is attributed to (copied onto each touched row). */
@@ -89,8 +112,8 @@ const identity = (kind: ResourceKind, key: string): Expr => and(eq(ref('kind'), 
 
 /** The `resources` table: every applied spec, one row per (kind, key), deleted ones kept as history. */
 export class ResourceStore extends StateStore {
-  /** Ordered by kind (dependency order), then key. */
-  async list(filter: ResourceFilter = {}): Promise<AppliedResource[]> {
+  /** The rows, those whose spec parses and those whose spec does not, each ordered by kind (dependency order), then key. */
+  async read(filter: ResourceFilter = {}): Promise<AppliedRows> {
     const where = and(
       filter.includeDeleted ? TRUE : isNull(ref('deleted_at')),
       filter.stack !== undefined ? eq(ref('stack'), param(filter.stack)) : TRUE,
@@ -99,7 +122,22 @@ export class ResourceStore extends StateStore {
     const { rows } = await this.run<ResourceRow>(
       select(columns(RESOURCE_COLUMNS), { from: stateTable(this.t.resources), where: where === TRUE ? undefined : where }),
     );
-    return rows.map(toAppliedResource).sort((a, b) => KIND_ORDER.get(a.kind)! - KIND_ORDER.get(b.kind)! || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const out: AppliedRows = { resources: [], unreadable: [] };
+    for (const r of rows) {
+      const read = toAppliedResource(r);
+      if ('spec' in read) out.resources.push(read);
+      else out.unreadable.push(read);
+    }
+    const order = (a: { kind: ResourceKind; key: string }, b: { kind: ResourceKind; key: string }) =>
+      KIND_ORDER.get(a.kind)! - KIND_ORDER.get(b.kind)! || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+    out.resources.sort(order);
+    out.unreadable.sort(order);
+    return out;
+  }
+
+  /** The rows whose spec parses (`read` says which do not). */
+  async list(filter: ResourceFilter = {}): Promise<AppliedResource[]> {
+    return (await this.read(filter)).resources;
   }
 
   /**
@@ -107,13 +145,14 @@ export class ResourceStore extends StateStore {
    * `stack`; without it, more than one applied Data Graph is an error (which graph would apply?).
    */
   async appliedDesired(opts: { stack?: string } = {}): Promise<AppliedDesired> {
-    return groupApplied(await this.list({ stack: opts.stack }));
+    const { resources, unreadable } = await this.read({ stack: opts.stack });
+    return groupApplied(resources, unreadable);
   }
 
-  /** The fingerprint of `stack` as stored now (rows without a stack count as its own, as the plan counts them). */
+  /** The fingerprint of `stack` as stored now (rows without a stack count as its own, as the plan counts them); unreadable rows count. */
   async stateHash(stack: string): Promise<string> {
-    const rows = await this.list({ includeDeleted: true });
-    return stateHashOf(rows.filter((r) => r.stack === stack || r.stack === null));
+    const { resources, unreadable } = await this.read({ includeDeleted: true });
+    return stateHashOf([...resources, ...unreadable].filter((r) => r.stack === stack || r.stack === null));
   }
 
   /**
@@ -190,10 +229,26 @@ export class ResourceStore extends StateStore {
   }
 }
 
-/** The applied resources (see ResourceStore.list): for readers outside the apply path. */
+/** The applied resources whose spec parses (see ResourceStore.list): for readers outside the apply path. */
 export function readAppliedResources(wh: Warehouse, schema: string, filter: ResourceFilter = {}): Promise<AppliedResource[]> {
   return new ResourceStore(wh, schema).list(filter);
 }
+
+/** The applied rows, readable or not (see ResourceStore.read): for readers that must name, or act on, an unreadable one. */
+export function readAppliedRows(wh: Warehouse, schema: string, filter: ResourceFilter = {}): Promise<AppliedRows> {
+  return new ResourceStore(wh, schema).read(filter);
+}
+
+/**
+ * What a command says of a resource it needs whose stored spec cannot be read: which one, why, and
+ * the way out (the code is the source of truth: applying it writes the spec again).
+ */
+export function unreadableError(r: UnreadableSpec): LinkedError {
+  return new LinkedError('STATE_INVALID', `The applied spec of ${r.kind}.${r.key} cannot be read: ${r.problem}. ${UNREADABLE_FIX}`);
+}
+
+/** The way out of an unreadable stored spec, in every message that names one. */
+export const UNREADABLE_FIX = '`linked plan` shows it as an update from code, and `linked apply` writes it again.';
 
 /** The active applied resources as model objects (see ResourceStore.appliedDesired). */
 export function readAppliedDesired(wh: Warehouse, schema: string, opts: { stack?: string } = {}): Promise<AppliedDesired> {
@@ -212,14 +267,30 @@ export function writeResource(tx: Warehouse, schema: string, kind: ResourceKind,
  */
 const PARSE_WITHOUT_COMPILING = { jitless: true } as const;
 
-/** Why a stored spec does not parse, attribute by attribute (read again only once it failed). */
+/**
+ * Why a stored spec does not parse, attribute by attribute (read again only once it failed). Not
+ * JSON: only where, as the engine's message may quote the text, and a spec may hold a pasted secret.
+ */
 function specProblems(kind: ResourceKind, spec: string, e: unknown): string {
-  if (e instanceof SyntaxError) return `it is not JSON (${e.message})`;
+  if (e instanceof SyntaxError) {
+    const at = /position (\d+)/.exec(e.message)?.[1];
+    return `it is not JSON${at ? `: it breaks at character ${at}` : ''}`;
+  }
   const r = parseWithProblems(RESOURCE_SCHEMAS[kind], JSON.parse(spec));
-  return r.ok ? String(e) : r.problems.map((p) => `${formatPath(p.path) || 'spec'}: ${p.message}`).join('; ');
+  return r.ok ? 'it does not match the model' : r.problems.map((p) => `${formatPath(p.path) || 'spec'}: ${p.message}`).join('; ');
 }
 
-function toAppliedResource(r: ResourceRow): AppliedResource {
+/** `preventDestroy: true` in a stored spec that does not parse as the model, if its JSON says so. */
+function protectedSpec(spec: string): boolean {
+  try {
+    const v: unknown = JSON.parse(spec);
+    return typeof v === 'object' && v !== null && (v as { preventDestroy?: unknown }).preventDestroy === true;
+  } catch {
+    return false;
+  }
+}
+
+function toAppliedResource(r: ResourceRow): AppliedResource | UnreadableResource {
   if (!KIND_ORDER.has(r.kind)) {
     throw new LinkedError('STATE_INVALID', `The state holds a resource of unknown kind "${r.kind}" (key ${r.key}).`);
   }
@@ -228,12 +299,14 @@ function toAppliedResource(r: ResourceRow): AppliedResource {
   try {
     parsed = RESOURCE_SCHEMAS[kind].parse(JSON.parse(r.spec), PARSE_WITHOUT_COMPILING);
   } catch (e) {
-    throw new LinkedError('STATE_INVALID', `The applied spec of ${kind}.${r.key} no longer matches the model: ${specProblems(kind, r.spec, e)}.`, { applyId: r.apply_id });
+    return { kind, key: r.key, ...rowFacts(r), problem: specProblems(kind, r.spec, e), preventDestroy: protectedSpec(r.spec) };
   }
+  return { kind, key: r.key, spec: parsed as ResourceSpecs[typeof kind], ...rowFacts(r) };
+}
+
+/** Everything of a row but its kind, key and spec. */
+function rowFacts(r: ResourceRow): Omit<AppliedResource, 'kind' | 'key' | 'spec'> {
   return {
-    kind,
-    key: r.key,
-    spec: parsed as ResourceSpecs[typeof kind],
     specHash: r.spec_hash,
     version: Number(r.version),
     appliedAt: isoTimestamp(r.applied_at)!,
@@ -246,8 +319,8 @@ function toAppliedResource(r: ResourceRow): AppliedResource {
   };
 }
 
-/** Groups active applied resources by kind, as the model names them. */
-export function groupApplied(resources: readonly AppliedResource[]): AppliedDesired {
+/** Groups active applied resources by kind, as the model names them; the active unreadable ones beside them. */
+export function groupApplied(resources: readonly AppliedResource[], unreadable: readonly UnreadableResource[] = []): AppliedDesired {
   const active = resources.filter((r) => !r.deletedAt);
   const specsOf = <K extends ResourceKind>(kind: K): ResourceSpecs[K][] =>
     active.filter((r): r is AppliedResource<K> => r.kind === kind).map((r) => r.spec);
@@ -264,5 +337,6 @@ export function groupApplied(resources: readonly AppliedResource[]): AppliedDesi
     audiences: specsOf('audience'),
     destinations: specsOf('destination'),
     emitters: specsOf('event_emitter'),
+    unreadable: unreadable.filter((r) => !r.deletedAt),
   };
 }

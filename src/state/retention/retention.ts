@@ -26,7 +26,7 @@ import {
 } from '../../dialect/ast.js';
 import type { StateTableName } from '../../dialect/ast.js';
 import type { EventEmitter } from '../../model/emitter.js';
-import { groupApplied, readAppliedResources } from '../apply/resources.js';
+import { groupApplied, readAppliedRows } from '../apply/resources.js';
 import type { Warehouse } from '../../warehouse/types.js';
 import { DeliveryStore, numberOf } from '../delivery/columns.js';
 
@@ -72,11 +72,16 @@ export const DEFAULT_RETENTION_DAYS = 30;
  * - compute_requests: served ones older than the retention.
  */
 export class RetentionStore extends DeliveryStore {
-  async collect(emitters: readonly EventEmitter[], options: RetentionOptions): Promise<RetentionCounts> {
+  /**
+   * `unreadableEmitters`: keys of applied emitters whose stored spec cannot be read. Their audience
+   * is unknown, so each holds back every audience's rows after its cursor (nothing it may still
+   * owe is compacted before it is applied again and delivers).
+   */
+  async collect(emitters: readonly EventEmitter[], options: RetentionOptions, unreadableEmitters: readonly string[] = []): Promise<RetentionCounts> {
     const cutoff = new Date((options.now ?? new Date()).getTime() - options.retentionMs);
     return this.wh.transaction(async (tx) => {
       const s = this.in(tx);
-      const pending = await s.undelivered(emitters);
+      const pending = await s.undelivered(emitters, unreadableEmitters);
       const step = (table: StateTableName, victims: Select) => s.removeIds(table, victims, options.dryRun);
       const old = (column: string) => compare('<', ref(column), param(cutoff));
       const compactable = s.compactableOutbox(pending, cutoff);
@@ -103,8 +108,8 @@ export class RetentionStore extends DeliveryStore {
     if (this.wh.dialect === 'duckdb') await this.wh.query('CHECKPOINT');
   }
 
-  /** Per audience with emitters, the outbox ids some emitter has not yet read past. */
-  private async undelivered(emitters: readonly EventEmitter[]): Promise<Expr> {
+  /** Per audience with emitters, the outbox ids some emitter has not yet read past; of every audience, those after an unreadable emitter's cursor. */
+  private async undelivered(emitters: readonly EventEmitter[], unreadableEmitters: readonly string[]): Promise<Expr> {
     const { rows } = await this.run(select({ emitter_key: ref('emitter_key'), last_outbox_id: ref('last_outbox_id') }, { from: stateTable(this.t.delivery_cursors) }));
     const cursors = new Map(rows.map((r) => [String(this.get(r, 'emitter_key')), numberOf(this.get(r, 'last_outbox_id'))]));
     const watermark = new Map<string, number>();
@@ -113,7 +118,8 @@ export class RetentionStore extends DeliveryStore {
       const at = cursors.get(e.key) ?? 0;
       watermark.set(e.audience, Math.min(watermark.get(e.audience) ?? Number.POSITIVE_INFINITY, at));
     }
-    return or(...[...watermark].map(([audience, id]) => and(eq(sysCol('o', 'audience_key'), param(audience)), compare('>', sysCol('o', 'id'), param(id)))));
+    const anyAudience = unreadableEmitters.length === 0 ? [] : [compare('>', sysCol('o', 'id'), param(Math.min(...unreadableEmitters.map((k) => cursors.get(k) ?? 0))))];
+    return or(...[...watermark].map(([audience, id]) => and(eq(sysCol('o', 'audience_key'), param(audience)), compare('>', sysCol('o', 'id'), param(id)))), ...anyAudience);
   }
 
   /** The outbox ids compaction drops (see the class comment). */
@@ -192,9 +198,14 @@ export async function collectGarbage(
   options: RetentionOptions,
 ): Promise<RetentionCounts> {
   // Every stack's emitters: a row is delivered only when all emitters of its audience read past it.
-  const { emitters } = groupApplied(await readAppliedResources(wh, schema));
+  const rows = await readAppliedRows(wh, schema);
+  const { emitters, unreadable } = groupApplied(rows.resources, rows.unreadable);
   const store = new RetentionStore(wh, schema);
-  const counts = await store.collect(emitters, options);
+  const counts = await store.collect(
+    emitters,
+    options,
+    unreadable.filter((r) => r.kind === 'event_emitter').map((r) => r.key),
+  );
   if (!options.dryRun) await store.checkpoint();
   return counts;
 }
