@@ -4,7 +4,8 @@ import { AppliedModel, type ModelResources } from '../model/applied-model.js';
 import type { Destination } from '../model/destination.js';
 import type { EventEmitter } from '../model/emitter.js';
 import { LinkedError } from '../model/errors.js';
-import { readAppliedResources, groupApplied } from '../state/apply/resources.js';
+import type { ResourceKind } from '../model/desired.js';
+import { groupApplied, readAppliedRows, unreadableError, type UnreadableSpec } from '../state/apply/resources.js';
 import { CatalogSnapshotStore } from '../state/apply/catalog-snapshots.js';
 import { castJoinsFromSnapshot, textKeysFromSnapshot } from '../graph/catalog.js';
 import type { Warehouse } from '../warehouse/types.js';
@@ -24,6 +25,8 @@ export interface ActivationModel {
   emitterCreatedAt: Map<string, string | null>;
   /** The stack of each emitter (Segment's space): `context.personas.namespace`. */
   namespaceOf: (emitterKey: string) => string;
+  /** Applied resources left out because their stored spec cannot be read (delivery skips them). */
+  unreadable?: UnreadableSpec[];
 }
 
 export const emittersOf = (model: ActivationModel): EventEmitter[] => model.applied?.resources.emitters ?? [];
@@ -44,16 +47,23 @@ export interface ResolvedEmitter {
 
 /** The applied model from the state (resources of migration 001). */
 export async function readActivationModel(wh: Warehouse, schema: string, stack?: string): Promise<ActivationModel> {
-  const resources = await readAppliedResources(wh, schema, { stack });
-  const { graph, ...applied } = groupApplied(resources);
-  const emitterRows = resources.filter((r) => r.kind === 'event_emitter');
+  const rows = await readAppliedRows(wh, schema, { stack });
+  const { graph, unreadable, ...applied } = groupApplied(rows.resources, rows.unreadable);
+  const emitterRows = rows.resources.filter((r) => r.kind === 'event_emitter');
   const stacks = new Map(emitterRows.map((r) => [r.key, r.stack ?? stack ?? 'default']));
   return {
     applied: graph ? new AppliedModel({ graph, ...applied, ...(await keyTypesOf(wh, schema, graph)) }) : undefined,
     emitterCreatedAt: new Map(emitterRows.map((r) => [r.key, r.createdAt ?? r.appliedAt])),
     namespaceOf: (key) => stacks.get(key) ?? stack ?? 'default',
+    unreadable: unreadable.map(({ kind, key, problem }) => ({ kind, key, problem })),
   };
 }
+
+/** Why the model has no `kind` `key` (no key: any of that kind), when its stored spec cannot be read. */
+const unreadableIn = (model: ActivationModel, kind: ResourceKind, key?: string) => {
+  const found = model.unreadable?.find((r) => r.kind === kind && (key === undefined || r.key === key));
+  return found && unreadableError(found);
+};
 
 /**
  * From the catalog snapshot of the graph's last apply: relationships whose key types differ, and
@@ -67,12 +77,17 @@ async function keyTypesOf(wh: Warehouse, schema: string, graph: DataGraph): Prom
 /** Resolves an emitter's audience, destination, enrichment plan and action; errors name what is missing. */
 export function resolveEmitter(model: ActivationModel, emitter: EventEmitter): ResolvedEmitter {
   const applied = model.applied;
-  if (!applied) throw new LinkedError('GRAPH_MISSING', 'No Data Graph is applied: apply the stack first.');
+  if (!applied) throw unreadableIn(model, 'data_graph') ?? new LinkedError('GRAPH_MISSING', 'No Data Graph is applied: apply the stack first.');
   const audience = applied.audience(emitter.audience);
-  if (!audience) throw new LinkedError('EMITTER_AUDIENCE_MISSING', `Event emitter "${emitter.key}": the audience "${emitter.audience}" is not applied.`);
+  if (!audience) {
+    throw unreadableIn(model, 'audience', emitter.audience) ?? new LinkedError('EMITTER_AUDIENCE_MISSING', `Event emitter "${emitter.key}": the audience "${emitter.audience}" is not applied.`);
+  }
   const destination = applied.destination(emitter.destination);
   if (!destination) {
-    throw new LinkedError('EMITTER_DESTINATION_MISSING', `Event emitter "${emitter.key}": the destination "${emitter.destination}" is not applied.`);
+    throw (
+      unreadableIn(model, 'destination', emitter.destination) ??
+      new LinkedError('EMITTER_DESTINATION_MISSING', `Event emitter "${emitter.key}": the destination "${emitter.destination}" is not applied.`)
+    );
   }
   return {
     emitter,

@@ -73,6 +73,8 @@ export interface AudienceStatusView {
   /** ISO time, or null when due now / not scheduled. */
   nextRunAt: string | null;
   size: number | null;
+  /** Why it is Failed without a run saying so: its applied spec cannot be read (the controller skips it). */
+  error?: string;
 }
 
 /**
@@ -95,6 +97,25 @@ export function statusView(a: Audience, row: AudienceStatusRow | undefined): Aud
   };
 }
 
+/**
+ * What `linked status` shows for an applied audience whose spec cannot be read: Failed, with why,
+ * whatever its last run was (the controller skips it until it is applied again); its row's history.
+ */
+export function unreadableStatusView(audienceKey: string, error: string, row: AudienceStatusRow | undefined): AudienceStatusView {
+  return {
+    audience: audienceKey,
+    status: 'Failed',
+    paused: row?.paused ?? false,
+    pausedReason: row?.pausedReason ?? null,
+    schedule: '-',
+    lastRunId: row?.lastRunId ?? null,
+    lastRunAt: row?.lastRunAt?.toISOString() ?? null,
+    nextRunAt: null,
+    size: row?.size ?? null,
+    error,
+  };
+}
+
 export function renderStatus(views: AudienceStatusView[]): string {
   if (views.length === 0) return 'No applied audiences.\n';
   return table(
@@ -103,7 +124,7 @@ export function renderStatus(views: AudienceStatusView[]): string {
       v.audience,
       v.paused ? `${v.status} (paused)` : v.status,
       v.lastRunAt?.replace(/\.\d{3}Z$/, 'Z') ?? '-',
-      v.status === 'Disabled' ? '-' : v.paused ? 'paused: linked resume' : (v.nextRunAt?.replace(/\.\d{3}Z$/, 'Z') ?? 'due now'),
+      v.error ? 'skipped: spec unreadable' : v.status === 'Disabled' ? '-' : v.paused ? 'paused: linked resume' : (v.nextRunAt?.replace(/\.\d{3}Z$/, 'Z') ?? 'due now'),
       formatCount(v.size),
       v.schedule,
     ]),

@@ -1,4 +1,4 @@
-import { readAppliedModel } from '../compute/applied.js';
+import { readAppliedModel, unreadableIn } from '../compute/applied.js';
 import { compileAudience } from '../compute/compile.js';
 import { findAudience } from '../compute/model.js';
 import { runAudience } from '../compute/run.js';
@@ -60,7 +60,7 @@ export async function computeNow(
 ): Promise<ComputeNowOutcome> {
   const model = await readAppliedModel(wh, schema, options.stack);
   const audience = model && findAudience(model, audienceKey);
-  if (!model || !audience) throw await notAppliedError(wh, schema, audienceKey, model?.audiences.map((a) => a.key) ?? [], options.stack);
+  if (!audience) throw unreadableIn(model, 'audience', audienceKey) ?? (await notAppliedError(wh, schema, audienceKey, model?.audiences.map((a) => a.key) ?? [], options.stack));
   if (!audience.enabled) {
     throw new LinkedError('AUDIENCE_DISABLED', `Audience ${audienceKey} is disabled (the default). Enable it in code and apply, then compute.`);
   }

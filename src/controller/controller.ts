@@ -18,6 +18,7 @@ import { DEFAULT_LEASE_TTL_MS, heartbeatInterval, LeaseCoordinator, startHeartbe
 import type { LookPacing } from './look-pacing.js';
 import { followedNextRun } from './schedule-follow.js';
 import { runOrdered } from './order.js';
+import { UnreadableNotices } from './unreadable-notices.js';
 import { importRequestFiles } from './request-files.js';
 
 export interface ControllerOptions {
@@ -88,6 +89,7 @@ export class Controller {
 
   /** Seconds between ticks (one of TICK_SECONDS). */
   private readonly tickSeconds: number;
+  private readonly unreadable = new UnreadableNotices(['audience', 'classic_audience'], (line) => this.log(line));
 
   constructor(private readonly o: ControllerOptions) {
     this.id = o.id ?? `controller:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -150,6 +152,8 @@ export class Controller {
       beating = startHeartbeat(() => this.beat(wh), heartbeatInterval(this.leaseTtlMs), (e) => this.log(`heartbeat failed: ${(e as Error).message}`));
       if (this.o.requestDir) await importRequestFiles(requests, this.o.requestDir);
       const model = await (this.o.loadModel ?? ((w) => readAppliedModel(w, this.o.schema)))(wh);
+      // Only those: the others compute as usual (an audience that reads a skipped one fails its run, naming it).
+      this.unreadable.tell(model?.unreadable);
       if (!model) {
         pacing?.foundNothing(this.now().getTime(), undefined);
         return report;

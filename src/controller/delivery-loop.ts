@@ -9,6 +9,7 @@ import { StatementBatch } from '../warehouse/statement-batch.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { heartbeatInterval, startHeartbeat } from './lease.js';
 import type { LookPacing } from './look-pacing.js';
+import { UnreadableNotices } from './unreadable-notices.js';
 
 /** What started a delivery: a compute that committed, the loop's periodic look, a retry, or `run --once`. */
 export type DeliveryTrigger = 'compute' | 'poll' | 'retry' | 'once';
@@ -93,6 +94,8 @@ export class DeliveryLoop {
   /** Emitter leases taken, and released, by passes at the same time: one statement for all. */
   private readonly leaseTakes: StatementBatch<string, boolean>;
   private readonly leaseReleases: StatementBatch<string, undefined>;
+  /** Emitters and destinations the model leaves out (their stored spec cannot be read): said once, skipped. */
+  private readonly unreadable = new UnreadableNotices(['event_emitter', 'destination'], (line) => this.log(line));
 
   constructor(private readonly o: DeliveryLoopOptions) {
     const ttlMs = o.leaseTtlMs ?? 15 * 60_000;
@@ -215,6 +218,7 @@ export class DeliveryLoop {
     this.kicked.clear();
     const { model, ready } = await this.withWarehouse(async (wh) => {
       const model = await readActivationModel(wh, this.o.schema, this.o.stack);
+      this.unreadable.tell(model.unreadable);
       const idle = emittersOf(model).filter((e) => {
         const retry = this.retryAt.get(e.key);
         return !this.inFlight.has(e.key) && !(retry && retry.at > now);

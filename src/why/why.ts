@@ -1,4 +1,4 @@
-import { readAppliedModel } from '../compute/applied.js';
+import { readAppliedModel, unreadableIn } from '../compute/applied.js';
 import { audienceContext } from '../compute/compile.js';
 import { Audience } from '../model/audience.js';
 import { LinkedError } from '../model/errors.js';
@@ -67,7 +67,7 @@ export async function whyProfile(wh: Warehouse, schema: string, q: WhyQuery): Pr
     definition = { runId: run.id, version: version.version, now: now.toISOString() };
   }
   if (!audience) {
-    throw new LinkedError(
+    throw unreadableIn(model, 'audience', q.audienceKey) ?? new LinkedError(
       'AUDIENCE_NOT_APPLIED',
       `Audience ${q.audienceKey} is not applied.${didYouMean(q.audienceKey, model.audiences.map((a) => a.key))} \`linked status\` lists the applied audiences.`,
     );

@@ -6,7 +6,7 @@ import { diagnosticLine } from '../../plan/render-text.js';
 import { diffCatalog } from '../../graph/catalog.js';
 import type { Diagnostic } from '../../model/diagnostics.js';
 import { CatalogSnapshotStore } from '../../state/apply/catalog-snapshots.js';
-import { readAppliedDesired } from '../../state/apply/resources.js';
+import { readAppliedDesired, unreadableError } from '../../state/apply/resources.js';
 
 /**
  * `linked drift`: the applied Data Graph (not the one in code) against the warehouse catalog now:
@@ -23,6 +23,8 @@ export function register(program: Command): void {
       let snapshotAt: string | null = null;
       try {
         const applied = await readAppliedDesired(project.warehouse, project.stateSchema, { stack });
+        const unreadableGraph = applied.unreadable.find((r) => r.kind === 'data_graph');
+        if (!applied.graph && unreadableGraph) throw unreadableError(unreadableGraph);
         if (applied.graph) {
           const snap = await new CatalogSnapshotStore(project.warehouse, project.stateSchema).read(stack);
           const previous = snap && snap.graphKey === applied.graph.key ? snap : undefined;

@@ -5,7 +5,8 @@ import { withProjectOptions, projectOptions, type ProjectFlags } from '../comman
 import { maskSecrets } from '../../plan/render-text.js';
 import { LinkedError } from '../../model/errors.js';
 import { LockStore } from '../../state/apply/lock.js';
-import { readAppliedResources, type AppliedResource } from '../../state/apply/resources.js';
+import { RESOURCE_KINDS } from '../../model/desired.js';
+import { readAppliedRows, unreadableError, type AppliedResource, type UnreadableResource } from '../../state/apply/resources.js';
 
 const short = (sha: string | null) => (sha ? sha.slice(0, 12) : '-');
 
@@ -24,23 +25,29 @@ export function register(program: Command): void {
     .action(async (flags: ProjectFlags & { deleted?: boolean; allStacks?: boolean }) => {
       const project = await openProject(projectOptions(flags));
       try {
-        const resources = await readAppliedResources(project.warehouse, project.stateSchema, {
+        const rows = await readAppliedRows(project.warehouse, project.stateSchema, {
           includeDeleted: flags.deleted,
           stack: flags.allStacks ? undefined : project.desired.stack,
         });
+        // In state order, a row whose spec cannot be read among the others, saying so.
+        const resources = [...rows.resources, ...rows.unreadable].sort(
+          (a, b) => RESOURCE_KINDS.indexOf(a.kind) - RESOURCE_KINDS.indexOf(b.kind) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+        );
         const locks = await new LockStore(project.warehouse, project.stateSchema).list();
         if (flags.json) {
-          printJson({ resources: resources.map((r) => ({ address: `${r.kind}.${r.key}`, ...r, spec: undefined })), locks });
+          printJson({ resources: resources.map((r) => ({ address: `${r.kind}.${r.key}`, ...r, spec: undefined, preventDestroy: undefined })), locks });
           return;
         }
+        const status = (r: (typeof resources)[number]) => (r.deletedAt ? `deleted ${r.deletedAt}` : 'problem' in r ? 'active, spec unreadable' : 'active');
         if (resources.length === 0) process.stdout.write(`No applied resources for stack "${project.desired.stack}".\n`);
         else {
           process.stdout.write(
             table([
               ['ADDRESS', 'VERSION', 'APPLIED AT', 'BY', 'COMMIT', 'STATUS'],
-              ...resources.map((r) => [`${r.kind}.${r.key}`, String(r.version), r.appliedAt, r.appliedBy ?? '-', short(r.commitSha), r.deletedAt ? `deleted ${r.deletedAt}` : 'active']),
+              ...resources.map((r) => [`${r.kind}.${r.key}`, String(r.version), r.appliedAt, r.appliedBy ?? '-', short(r.commitSha), status(r)]),
             ]),
           );
+          for (const r of rows.unreadable) process.stdout.write(`${unreadableError(r).message}\n`);
         }
         for (const l of locks) process.stdout.write(`Locked: ${l.name} by ${l.holder} since ${l.acquiredAt} (id ${l.id}, expires ${l.expiresAt})\n`);
       } finally {
@@ -51,10 +58,10 @@ export function register(program: Command): void {
   withProjectOptions(state.command('show <resource>').description('show one applied resource: an address (audience.vip) or a key'))
     .action(async (resource: string, flags: ProjectFlags) => {
       const project = await openProject(projectOptions(flags));
-      let found: AppliedResource;
+      let found: AppliedResource | UnreadableResource;
       try {
-        const all = await readAppliedResources(project.warehouse, project.stateSchema, { includeDeleted: true });
-        const matches = all.filter((r) => `${r.kind}.${r.key}` === resource || r.key === resource);
+        const rows = await readAppliedRows(project.warehouse, project.stateSchema, { includeDeleted: true });
+        const matches = [...rows.resources, ...rows.unreadable].filter((r) => `${r.kind}.${r.key}` === resource || r.key === resource);
         if (matches.length === 0) throw new LinkedError('RESOURCE_NOT_FOUND', `No applied resource is named "${resource}". \`linked state list --deleted\` lists them.`);
         if (matches.length > 1) {
           throw new LinkedError('RESOURCE_AMBIGUOUS', `"${resource}" names several resources: ${matches.map((r) => `${r.kind}.${r.key}`).join(', ')}. Give the address.`);
@@ -64,7 +71,8 @@ export function register(program: Command): void {
         await project.close();
       }
       if (flags.json) {
-        printJson({ address: `${found.kind}.${found.key}`, ...found });
+        // An unreadable spec is never printed: it may hold a pasted secret, which only a parsed spec can mask.
+        printJson({ address: `${found.kind}.${found.key}`, ...found, preventDestroy: undefined });
         return;
       }
       const lines = [
@@ -74,7 +82,7 @@ export function register(program: Command): void {
         `commit:     ${found.commitSha ?? '-'}`,
         `stack:      ${found.stack ?? '-'}`,
         `spec hash:  ${found.specHash}`,
-        JSON.stringify(maskSecrets(found.spec), null, 2),
+        'spec' in found ? JSON.stringify(maskSecrets(found.spec), null, 2) : unreadableError(found).message,
       ];
       process.stdout.write(lines.join('\n') + '\n');
     });

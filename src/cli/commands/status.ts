@@ -5,7 +5,8 @@ import { lastSynthOf, readCheckout, type CheckoutView } from '../../controller/h
 import { formatCount } from '../../model/count.js';
 import { readActivationModel } from '../../activation/emitter-context.js';
 import { readDeliveryHealth, type EmitterHealthView } from '../../activation/health.js';
-import { formatAge, renderStatus, statusView, table } from '../../compute/format.js';
+import { formatAge, renderStatus, statusView, table, unreadableStatusView } from '../../compute/format.js';
+import { UNREADABLE_FIX, unreadableError } from '../../state/apply/resources.js';
 import { readStatuses } from '../../compute/status.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProjectState, type ProjectState } from '../context.js';
@@ -102,6 +103,21 @@ export function renderDeliveryHealth(health: EmitterHealthView[]): string {
   return `\nDelivery:\n${table(['EMITTER', 'STATE', 'PENDING', 'LAG', 'LAST SUCCESS', 'FAILURES', 'DEAD LETTERS'], rows)}${notes.length > 0 ? notes.join('\n') + '\n' : ''}`;
 }
 
+/** Applied resources whose spec cannot be read, after the audiences and delivery: why, what is skipped, and the fix. */
+export function renderUnreadable(unreadable: readonly { address: string; kind: string; problem: string }[]): string {
+  if (unreadable.length === 0) return '';
+  const skipped = (kind: string) =>
+    kind === 'audience' || kind === 'classic_audience'
+      ? 'not computed'
+      : kind === 'data_graph'
+        ? 'nothing is computed or delivered'
+        : kind === 'destination'
+          ? 'its emitters fail'
+          : 'nothing is delivered for it';
+  const lines = unreadable.map((r) => `  ${r.address}: Failed (${skipped(r.kind)}): ${r.problem}`);
+  return `\nCannot be read in the state (the controller skips only these):\n${lines.join('\n')}\n  ${UNREADABLE_FIX}\n`;
+}
+
 export function register(program: Command): void {
   withProjectOptions(
     program
@@ -129,16 +145,21 @@ export function register(program: Command): void {
         // The applied resources, read (and parsed) once for the audiences and their delivery.
         const model = await readActivationModel(wh, project.stateSchema, flags.stack);
         const rows = new Map((await readStatuses(wh, project.stateSchema)).map((r) => [r.audienceKey, r]));
-        const views = (model.applied?.resources.audiences ?? []).map((a) => statusView(a, rows.get(a.key)));
+        // The others as usual; one whose applied spec cannot be read is Failed, with why and the fix.
+        const unreadable = (model.unreadable ?? []).map((r) => ({ address: `${r.kind}.${r.key}`, ...r, error: unreadableError(r).message }));
+        const views = [
+          ...(model.applied?.resources.audiences ?? []).map((a) => statusView(a, rows.get(a.key))),
+          ...unreadable.filter((r) => r.kind === 'audience').map((r) => unreadableStatusView(r.key, r.error, rows.get(r.key))),
+        ].sort((a, b) => (a.audience < b.audience ? -1 : a.audience > b.audience ? 1 : 0));
         const recorded = (await new SyncStatusStore(wh, project.stateSchema).read(project.stack)).at(0);
         const checkout = recorded || flags.outDir ? undefined : await readCheckout(dir);
         const sync: SyncStatusRow | PendingSync | null = recorded ?? (checkout ? pendingSync(checkout, dir, true) : null);
         const delivery = await readDeliveryHealth(wh, project.stateSchema, { stack: flags.stack, model });
         const controllers = await new ControllerStore(wh, project.stateSchema).liveControllers();
-        if (flags.json) printJson({ audiences: views, delivery, sync, controllers });
+        if (flags.json) printJson({ audiences: views, delivery, sync, controllers, unreadable });
         else {
           const syncText = sync === null ? '' : sync.status === 'pending' ? renderPendingSync(sync) : renderSyncStatus(sync);
-          process.stdout.write(renderStatus(views) + renderDeliveryHealth(delivery) + syncText + renderControllers(controllers));
+          process.stdout.write(renderStatus(views) + renderDeliveryHealth(delivery) + renderUnreadable(unreadable) + syncText + renderControllers(controllers));
         }
       } finally {
         await project.close();
