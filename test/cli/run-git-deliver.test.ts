@@ -3,6 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { whileWaiting } from '../../src/controller/file-waiters.js';
+import { MIGRATIONS } from '../../src/state/migrations/index.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { startServer, type TestServer } from '../activation/helpers.js';
 import { GitFixture } from '../github/git-fixture.js';
@@ -11,6 +13,7 @@ import { linked } from '../plan/cli-project.js';
 import { installThisPackage } from '../support/installed-package.js';
 
 const BIN = fileURLToPath(new URL('../../bin/linked.js', import.meta.url));
+const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
 
 /*
  * `linked run --git` delivers: a team's project with a webhook destination and an emitter per
@@ -61,6 +64,20 @@ describe('linked run --git delivers', () => {
     repo.dispose();
   });
 
+  /** `linked run --git` serving, a real process pulling every second, its log in JSON: one record a stdout line. */
+  const serve = (...extra: string[]) => {
+    const child = spawn(process.execPath, [BIN, 'run', '--git', repo.origin, '--dir', home, '--interval', '1s', '--tick-seconds', '1', '--log-format', 'json', ...extra], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const exited = new Promise<number | null>((done) => child.on('close', done));
+    const records = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    return { child, exited, records, err: () => err };
+  };
+
   const received = () => server.requests.map((r) => `${(r.body as { event: string }).event}:${(r.body as { userId: string }).userId}`).sort();
 
   it('--once: applies, computes, then delivers until the outbox is empty', async () => {
@@ -75,20 +92,11 @@ describe('linked run --git delivers', () => {
 
   it('serving: each pushed commit is applied, computed and its events delivered; --listen and --log-format json as without --git', async () => {
     const before = server.requests.length;
-    const child = spawn(process.execPath, [BIN, 'run', '--git', repo.origin, '--dir', home, '--interval', '1s', '--tick-seconds', '1', '--listen', '127.0.0.1:0', '--log-format', 'json'], {
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const exited = new Promise<number | null>((done) => child.on('close', done));
-    // Every stdout line is one JSON record.
-    const records = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const { child, exited, records, err } = serve('--listen', '127.0.0.1:0');
     const waitForRecord = async (what: string, test: (r: Record<string, unknown>) => boolean) => {
       for (let i = 0; i < 900 && !records().some(test); i++) await new Promise((r) => setTimeout(r, 100));
       const found = records().find(test);
-      expect(found, `waiting for ${what}:\n${out}\n${err}`).toBeDefined();
+      expect(found, `waiting for ${what}:\n${records().map((r) => JSON.stringify(r)).join('\n')}\n${err()}`).toBeDefined();
       return found!;
     };
     try {
@@ -133,5 +141,31 @@ describe('linked run --git delivers', () => {
     // The drain is on record once, as a record of its own, then its end.
     expect(records().filter((r) => r.msg === 'stopping' || String(r.msg).includes('finishing'))).toEqual([expect.objectContaining({ msg: 'stopping', signal: 'SIGTERM' })]);
     expect(records().at(-1)?.msg).toBe('stopped');
+  }, 180_000);
+
+  it('serving: halts when a newer linked migrates the state, pulls nothing more, and exits 1 naming STATE_TOO_NEW', async () => {
+    const { child, exited, records, err } = serve();
+    try {
+      for (let i = 0; i < 900 && !records().some((r) => r.msg === 'sync' && r.status === 'synced'); i++) await new Promise((r) => setTimeout(r, 100));
+      // As the next release's `linked apply` in CI leaves it: one migration more than this code knows.
+      const wh = await whileWaiting(join(home, 'warehouse.duckdb'), () => openDuckDb(join(home, 'warehouse.duckdb')));
+      try {
+        await wh.query(`INSERT INTO "LINKED_AUDIENCES"."schema_version" VALUES (?, ?, now()::TIMESTAMP)`, [LATEST + 1, 'from_the_future']);
+      } finally {
+        await wh.close();
+      }
+      // An older controller would go on, failing each attempt on the refusal: the first such record ends the wait.
+      const failedOnIt = () => records().filter((r) => r.msg === 'sync' && JSON.stringify(r).includes('a newer linked migrated'));
+      for (let i = 0; i < 900 && child.exitCode === null && failedOnIt().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(failedOnIt()).toEqual([]);
+      expect(await exited, err()).toBe(1);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const after = records().findIndex((r) => String(r.msg).includes('STATE_TOO_NEW'));
+    expect(records()[after]).toMatchObject({ level: 'error', msg: expect.stringMatching(/^error \[STATE_TOO_NEW\]: a newer linked migrated the state/) });
+    // Nothing of the sync after it: no failed attempt recorded or logged, no other error.
+    expect(records().slice(after + 1).map((r) => r.msg)).toEqual([expect.stringMatching(/^stopped: /)]);
+    expect(err()).toContain('Error [STATE_TOO_NEW]: ');
   }, 180_000);
 });
