@@ -104,6 +104,8 @@ export function resolveEmitter(model: ActivationModel, emitter: EventEmitter): R
 
 export function findEmitter(model: ActivationModel, key: string): EventEmitter {
   const e = model.applied?.emitter(key);
+  const unreadable = e ? undefined : unreadableIn(model, 'event_emitter', key);
+  if (unreadable) throw unreadable;
   if (!e) {
     const known = emittersOf(model).map((x) => x.key).join(', ') || 'none';
     throw new LinkedError('EMITTER_NOT_FOUND', `No event emitter "${key}" (emitters: ${known}).`);
