@@ -15,10 +15,13 @@ import type { QueryOptions, Row, Warehouse } from '../warehouse/types.js';
  *   daemon meets a version it did not check: a run's commit or a page's commit either ran before
  *   the migration (the migration then finds those rows as it finds all older ones) or is refused.
  * - On connections of its own (Snowflake), at each open (a tick, a delivery look or pass, a
- *   collection, a sync step) and first thing inside each transaction (a run's commit, a page's
+ *   collection, a sync step) and last thing inside each transaction (a run's commit, a page's
  *   commit, a collection, an apply), so a commit never lands on a version its own transaction did
- *   not read. Snowflake's migrations are DDL that commits on its own: one racing a transaction
- *   between its check and its commit is not excluded, only made as short as a transaction.
+ *   not read; a newer one rolls it back. Last, not first: the read is then as close to the commit
+ *   as it can be (Snowflake's migrations are DDL that commits on its own, so one landing between
+ *   the read and the commit is not excluded, only made as unlikely as it can be), and the
+ *   transaction's first statement is still its own (a read first would start its snapshot before
+ *   the table lock its first write waits for, where snapshots are taken at the first statement).
  *
  * Once a newer version is seen the guard trips: every statement the daemon issues afterwards is
  * refused before it reaches the warehouse, so its loops stop where they are, and the daemon halts.
@@ -91,7 +94,7 @@ export class NewerStateGuard {
 
   /**
    * `open`, whose handles refuse every statement once the guard tripped; with `verifyTransactions`
-   * (connections of the daemon's own), each transaction first verifies the version inside itself.
+   * (connections of the daemon's own), each transaction verifies the version inside itself before it commits.
    */
   guardedOpen(open: () => Promise<Warehouse>, verifyTransactions: boolean): () => Promise<Warehouse> {
     return async () => {
@@ -128,8 +131,9 @@ export class NewerStateGuard {
       transaction: <T>(fn: (tx: Warehouse) => Promise<T>, options?: QueryOptions) =>
         checked(() =>
           wh.transaction(async (tx) => {
+            const result = await fn(tx);
             if (verifyTransactions) await this.verify(tx);
-            return fn(tx);
+            return result;
           }, options),
         ),
       describeTable: (table) => checked(() => wh.describeTable(table)),
