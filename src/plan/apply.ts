@@ -11,6 +11,7 @@ import { ResourceStore, type WriteContext } from '../state/apply/resources.js';
 import { canonicalJson } from '../state/canonical.js';
 import type { StateSession } from '../state/session.js';
 import type { Warehouse } from '../warehouse/types.js';
+import { address, keyConflictMessage } from './make.js';
 import type { Provenance } from './provenance.js';
 import type { PlanSummary, ResourceChange, SavedPlan } from './types.js';
 
@@ -65,6 +66,7 @@ export async function applyPlanLocked(
       const before = await resources.stateHash(plan.stack);
       if (before !== plan.stateHash) throw await staleError(new ApplyLogStore(tx, schema), plan);
       if (actionable.length === 0) return { applyId: null, summary: plan.summary, stateHash: before };
+      await assertKeysFree(resources, plan, actionable);
 
       const applyId = randomUUID();
       const appliedAt = new Date();
@@ -168,6 +170,24 @@ async function assertLockHeld(locks: LockStore, stack: string, lock: LockInfo): 
       `The state lock ${lock.id} of stack "${stack}" was released or expired while this apply waited (force-unlock?). Nothing was applied; run it again.`,
     );
   }
+}
+
+/**
+ * The state hash covers the stack's own rows only, so a saved plan does not see another stack
+ * apply the same key after it was made (two stacks planned, then applied, in one state schema):
+ * writing it would take that stack's resource over.
+ */
+async function assertKeysFree(resources: ResourceStore, plan: SavedPlan, actionable: readonly ResourceChange[]): Promise<void> {
+  const taken = new Map(
+    (await resources.list()).filter((r) => r.stack !== null && r.stack !== plan.stack).map((r) => [address(r.kind, r.key), r.stack!]),
+  );
+  const conflicts = actionable.filter((c) => c.after !== null && taken.has(c.address));
+  if (conflicts.length === 0) return;
+  throw new LinkedError(
+    'STATE_KEY_CONFLICT',
+    `Nothing was applied: ${conflicts.map((c) => keyConflictMessage(c.address, taken.get(c.address)!, plan.stack)).join(' ')}`,
+    { resources: conflicts.map((c) => c.address) },
+  );
 }
 
 async function staleError(log: ApplyLogStore, plan: SavedPlan): Promise<LinkedError> {

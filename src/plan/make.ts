@@ -116,6 +116,18 @@ function viewOf(applied: readonly StateRow[], desired: Desired): StateView {
   return { owned, active, foreign, replacedGraph };
 }
 
+/**
+ * Why a key another stack owns cannot be applied, and the two ways out: both stacks keep their
+ * state in one schema, where a key names one resource.
+ */
+export function keyConflictMessage(addr: string, owner: string, stack: string): string {
+  return (
+    `${addr} is already applied by stack "${owner}": keys are unique in a state schema. ` +
+    `Give the resource of stack "${stack}" another key (its construct id, or \`key\` of a DataGraph), ` +
+    `or give stack "${stack}" a state schema of its own (\`stateSchema\` of its Warehouse).`
+  );
+}
+
 /** Creates, updates, replaces and no-ops of the desired resources; key conflicts become diagnostics. */
 function diffDesired(desired: Desired, view: StateView, diagnostics: Diagnostic[]): { forward: ResourceChange[]; noops: ResourceChange[] } {
   const forward: ResourceChange[] = [];
@@ -127,7 +139,7 @@ function diffDesired(desired: Desired, view: StateView, diagnostics: Diagnostic[
       diagnostics.push({
         severity: 'error',
         code: 'STATE_KEY_CONFLICT',
-        message: `${addr} is already applied by stack "${other.stack}": keys are unique in a state schema.`,
+        message: keyConflictMessage(addr, other.stack!, desired.stack),
         resource: addr,
       });
       continue;
