@@ -198,7 +198,8 @@ export async function collectGarbage(
   options: RetentionOptions,
 ): Promise<RetentionCounts> {
   // Every stack's emitters: a row is delivered only when all emitters of its audience read past it.
-  const rows = await readAppliedRows(wh, schema);
+  // Read by kind: a state schema several stacks share holds a Data Graph per stack.
+  const rows = await readAppliedRows(wh, schema, { kind: 'event_emitter' });
   const { emitters, unreadable } = groupApplied(rows.resources, rows.unreadable);
   const store = new RetentionStore(wh, schema);
   const counts = await store.collect(
