@@ -56,7 +56,7 @@ export async function computeNow(
   wh: Warehouse,
   schema: string,
   audienceKey: string,
-  options: { stack?: string; request?: boolean; onProgress?: (p: RunProgress) => void; now?: Date; leaseTtlMs?: number } = {},
+  options: { stack?: string; controllersOf?: string; request?: boolean; onProgress?: (p: RunProgress) => void; now?: Date; leaseTtlMs?: number } = {},
 ): Promise<ComputeNowOutcome> {
   const model = await readAppliedModel(wh, schema, options.stack);
   const audience = model && findAudience(model, audienceKey);
@@ -67,7 +67,8 @@ export async function computeNow(
   const status = await readStatus(wh, schema, audienceKey);
   if (status?.paused) throw pausedError(audienceKey, status.pausedReason);
 
-  const live = await new ControllerStore(wh, schema).liveControllers();
+  // Only a controller of the audience's stack computes it (several stacks may share the state).
+  const live = await new ControllerStore(wh, schema).liveControllers(new Date(), options.controllersOf ?? options.stack);
   const holder = holderId('cli');
   if (options.request || live.length > 0) {
     const requestId = await new ComputeRequestStore(wh, schema).create(audienceKey, holder);

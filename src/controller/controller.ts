@@ -10,6 +10,7 @@ import { nextRunAt } from '../compute/schedule.js';
 import { ProfileIdChecks } from '../compute/profile-ids.js';
 import { awaitsEnableSync, readRun, readRuns, readStatus, readStatuses, updateStatus, type AudienceStatusRow } from '../compute/status.js';
 import type { CompiledAudience, RunSummary, RunTrigger } from '../compute/types.js';
+import { readAppliedResources } from '../state/apply/resources.js';
 import { ComputeRequestStore } from '../state/control/compute-requests.js';
 import { ControllerStore } from '../state/control/controllers.js';
 import { migrateState } from '../state/migrate.js';
@@ -25,7 +26,7 @@ export interface ControllerOptions {
   /** Opens the warehouse; called once per tick (and per run when runs are concurrent). */
   open: () => Promise<Warehouse>;
   schema: string;
-  /** The stack it computes: named in each run's query tag. */
+  /** The stack it computes: named in each run's query tag and in its `controllers` row. */
   stack?: string;
   /** Maximum runs at once. DuckDB runs one at a time: its file admits one connection's transactions here. */
   concurrency?: number;
@@ -114,7 +115,12 @@ export class Controller {
   private beat(wh: Warehouse) {
     const tickMs = this.tickSeconds * 1000;
     const untilNextBeat = Math.max(tickMs, this.o.pacing?.everyMs ?? 0);
-    return new ControllerStore(wh, this.o.schema).heartbeat(this.id, this.now(), Math.max(this.leaseTtlMs, untilNextBeat + heartbeatInterval(this.leaseTtlMs)));
+    return new ControllerStore(wh, this.o.schema).heartbeat(
+      this.id,
+      this.now(),
+      Math.max(this.leaseTtlMs, untilNextBeat + heartbeatInterval(this.leaseTtlMs)),
+      this.o.stack,
+    );
   }
 
   /** Whether a scheduled tick now would leave the warehouse alone (a quiet spell: look-pacing.ts). */
@@ -166,7 +172,7 @@ export class Controller {
         if (!a.enabled || s?.paused) return false;
         return requested.has(a.key) || !s?.nextRunAt || s.nextRunAt.getTime() <= now.getTime();
       });
-      for (const key of requested) if (!due.some((a) => a.key === key)) await requests.pick(key, null, now);
+      await this.refuseRequests(wh, model, [...requested].filter((key) => !due.some((a) => a.key === key)), now);
       report.due = due.map((a) => a.key);
       if (due.length === 0) pacing?.foundNothing(now.getTime(), nextScheduled(model, statuses));
       const concurrency = wh.dialect === 'duckdb' ? 1 : (this.o.concurrency ?? 2);
@@ -195,6 +201,19 @@ export class Controller {
       await beating?.stop();
       await wh.close();
     }
+  }
+
+  /**
+   * Marks the requests it cannot serve as not served, so `linked compute` stops waiting: its own
+   * audiences that are disabled or paused, and keys no stack has applied any more. A key another
+   * stack of the state schema applied is that stack's controller's to serve.
+   */
+  private async refuseRequests(wh: Warehouse, model: ComputeModel, keys: string[], now: Date): Promise<void> {
+    const foreign = keys.some((key) => !findAudience(model, key))
+      ? new Set((await readAppliedResources(wh, this.o.schema, { kind: 'audience' })).filter((r) => r.stack !== (this.o.stack ?? null) && r.stack !== null).map((r) => r.key))
+      : new Set<string>();
+    const requests = new ComputeRequestStore(wh, this.o.schema);
+    for (const key of keys) if (findAudience(model, key) || !foreign.has(key)) await requests.pick(key, null, now);
   }
 
   /** One audience under its lease; re-checks under the lease, since another controller may have run it. */

@@ -4,7 +4,7 @@ import { SharedTraitReads } from '../activation/enrich/shared-traits.js';
 import { SharedBookkeeping } from '../activation/shared-bookkeeping.js';
 import { EmitterReader } from '../activation/read.js';
 import type { EventEmitter } from '../model/emitter.js';
-import { LeaseStore } from '../state/control/leases.js';
+import { emitterLeaseKey, LeaseStore } from '../state/control/leases.js';
 import { StatementBatch } from '../warehouse/statement-batch.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { heartbeatInterval, startHeartbeat } from './lease.js';
@@ -55,9 +55,6 @@ export interface DeliveryLoopOptions {
   onBatch?: (progress: DeliveryProgress) => void;
   log?: (line: string) => void;
 }
-
-/** An emitter's lease key in the lease table, beside the audiences' keys. */
-export const emitterLeaseKey = (emitterKey: string) => `emitter:${emitterKey}`;
 
 /**
  * The delivery side of the daemon: every emitter drains on its own (one slow destination never

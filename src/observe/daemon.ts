@@ -3,6 +3,7 @@ import type { DeliveryProgress, EmitterDelivery } from '../activation/deliver.js
 import type { RunSummary } from '../compute/types.js';
 import { groupApplied, readAppliedResources } from '../state/apply/resources.js';
 import { DeliveryHealthStore } from '../state/delivery/health.js';
+import { emitterLeaseKey } from '../state/control/leases.js';
 import { GaugeStore } from '../state/observe/gauges.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { DaemonHealth } from './health.js';
@@ -59,8 +60,14 @@ export class DaemonObservability {
     if (schema === undefined) return;
     const store = new GaugeStore(wh, schema);
     const now = this.now();
-    const { emitters } = groupApplied(await readAppliedResources(wh, schema, { stack: of.stack }));
-    const [sizes, leases] = [await store.audienceSizes(), await store.liveLeases(now)];
+    const applied = await readAppliedResources(wh, schema);
+    const own = of.stack === undefined ? applied : applied.filter((r) => r.stack === of.stack || r.stack === null);
+    const { emitters } = groupApplied(own);
+    // Several stacks may share the state schema, each with its own daemon: each daemon's series
+    // are its stack's, so two scraped daemons never report one audience twice.
+    const others = new Set(applied.filter((r) => !own.includes(r)).flatMap((r) => (r.kind === 'audience' ? [r.key] : r.kind === 'event_emitter' ? [emitterLeaseKey(r.key)] : [])));
+    const sizes = (await store.audienceSizes()).filter((a) => !others.has(a.audienceKey));
+    const leases = (await store.liveLeases(now)).filter((l) => !others.has(l.audienceKey));
     const backlog = await store.backlog(emitters);
     const health = emitters.length === 0 ? [] : [...(await new DeliveryHealthStore(wh, schema).readMany(emitters.map((e) => e.key))).values()];
     this.metrics.setState({ sizes, leases, backlog, health, now });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DeliveryLoop, emitterLeaseKey } from '../../src/controller/delivery-loop.js';
+import { DeliveryLoop } from '../../src/controller/delivery-loop.js';
+import { emitterLeaseKey } from '../../src/state/control/leases.js';
 import { waitersDirFor } from '../../src/controller/file-waiters.js';
 import { SharedFile } from '../../src/controller/shared-file.js';
 import { LeaseStore } from '../../src/state/control/leases.js';

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { computeNow } from '../../src/controller/compute-now.js';
+import { readAppliedModel } from '../../src/compute/applied.js';
+import { compileAudience } from '../../src/compute/compile.js';
+import { runAudience } from '../../src/compute/run.js';
 import { Daemon } from '../../src/controller/daemon.js';
 import { isLinkedError } from '../../src/model/errors.js';
 import { createStateOnly, migrateState, readStateVersion } from '../../src/state/migrate.js';
@@ -89,7 +91,11 @@ describe('upgrading from state version 9', () => {
       destinations: [{ key: 'hook', type: 'webhook', settings: { url: `${server.url}/hook`, batch: false } }],
       emitters: [{ key: 'premium-now', audience: 'premium', destination: 'hook', trigger: 'audience_entered', sendForCurrent: true }],
     });
-    expect(await computeNow(wh, SCHEMA, 'premium')).toMatchObject({ kind: 'computed', summary: { status: 'Live', members: 4 } });
+    // A run as `linked compute` makes it, without its look for a controller (whose table a later
+    // migration changed; no command reads it before migrating).
+    const model = (await readAppliedModel(wh, SCHEMA))!;
+    const run = await runAudience(wh, { schema: SCHEMA, audienceKey: 'premium', trigger: 'manual', compile: () => compileAudience(model, 'premium', { dialect: wh!.dialect, stateSchema: SCHEMA, now: new Date() }) });
+    expect(run).toMatchObject({ status: 'Live', members: 4 });
     expect((await readStateVersion(wh, SCHEMA)).current).toBe(9);
     await wh.close();
     wh = undefined;

@@ -43,6 +43,7 @@ export function register(program: Command): void {
         try {
           outcome = await computeNow(project.warehouse, project.stateSchema, audience, {
             stack: flags.stack,
+            controllersOf: project.desired.stack,
             request: flags.request,
             leaseTtlMs: seconds(flags.leaseTtl, '--lease-ttl') * 1000,
             onProgress: tty ? (p) => process.stderr.write(`\r\x1b[2K${progressLine(audience, p)}`) : undefined,

@@ -61,8 +61,9 @@ export function renderPendingSync(p: PendingSync): string {
 const short = (iso: string | null) => iso?.replace(/\.\d{3}Z$/, 'Z') ?? '-';
 
 /**
- * The controllers serving this warehouse (`linked run`), after the audiences; none: nothing (the
- * audiences' NEXT RUN then waits for one, or for `linked compute`).
+ * The controllers serving this stack (`linked run`; another stack's in the same state schema never
+ * computes it), after the audiences; none: nothing (the audiences' NEXT RUN then waits for one, or
+ * for `linked compute`).
  */
 export function renderControllers(controllers: readonly LiveController[]): string {
   if (controllers.length === 0) return '';
@@ -155,7 +156,7 @@ export function register(program: Command): void {
         const checkout = recorded || flags.outDir ? undefined : await readCheckout(dir);
         const sync: SyncStatusRow | PendingSync | null = recorded ?? (checkout ? pendingSync(checkout, dir, true) : null);
         const delivery = await readDeliveryHealth(wh, project.stateSchema, { stack: flags.stack, model });
-        const controllers = await new ControllerStore(wh, project.stateSchema).liveControllers();
+        const controllers = await new ControllerStore(wh, project.stateSchema).liveControllers(new Date(), project.stack);
         if (flags.json) printJson({ audiences: views, delivery, sync, controllers, unreadable });
         else {
           const syncText = sync === null ? '' : sync.status === 'pending' ? renderPendingSync(sync) : renderSyncStatus(sync);

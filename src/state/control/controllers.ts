@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { and, compare, eq, insert, isNull, notExists, NULL, ONE, or, param, ref, select, stateTable, update } from '../../dialect/ast.js';
+import { and, compare, eq, insert, isNull, notExists, NULL, ONE, or, param, ref, select, stateTable, TRUE, update } from '../../dialect/ast.js';
 import { touchedRows } from '../compute/rows.js';
 import { StateStore } from '../store.js';
 import { processIsDead } from './holder.js';
@@ -10,6 +10,8 @@ export const FALLBACK_ALIVE_MS = 30_000;
 /** A controller that counts as live, and what its last beat said. */
 export interface LiveController {
   id: string;
+  /** The stack it serves (null: a controller from before controllers said). */
+  stack: string | null;
   host: string | null;
   pid: number | null;
   heartbeatAt: Date | null;
@@ -28,13 +30,16 @@ export class ControllerStore extends StateStore {
    * controller itself writes its row, so a beat that updated it is done: the row is created (unless
    * present) only at the first beat, or when the warehouse does not say what it updated.
    */
-  async heartbeat(id: string, now = new Date(), aliveForMs = FALLBACK_ALIVE_MS): Promise<void> {
+  async heartbeat(id: string, now = new Date(), aliveForMs = FALLBACK_ALIVE_MS, stack?: string): Promise<void> {
     const aliveUntil = new Date(now.getTime() + aliveForMs);
     const beat = update(this.t.controllers, { heartbeat_at: param(now), alive_until: param(aliveUntil), stopped_at: NULL }, eq(ref('id'), param(id)));
     if (touchedRows((await this.run(beat)).rows)) return;
     const absent = notExists(select({ one: ONE }, { from: stateTable(this.t.controllers), where: eq(ref('id'), param(id)) }));
-    const row = select({ id: param(id), host: param(hostname()), pid: param(process.pid), started_at: param(now), heartbeat_at: param(now) }, { where: absent });
-    await this.run(insert(this.t.controllers, ['id', 'host', 'pid', 'started_at', 'heartbeat_at'], row));
+    const row = select(
+      { id: param(id), host: param(hostname()), pid: param(process.pid), started_at: param(now), heartbeat_at: param(now), stack: param(stack ?? null) },
+      { where: absent },
+    );
+    await this.run(insert(this.t.controllers, ['id', 'host', 'pid', 'started_at', 'heartbeat_at', 'stack'], row));
     await this.run(beat);
   }
 
@@ -50,19 +55,23 @@ export class ControllerStore extends StateStore {
     return (await this.liveControllers(now)).map((c) => c.id);
   }
 
-  /** The live controllers (as `live`), with their last beat and what it promised. */
-  async liveControllers(now = new Date()): Promise<LiveController[]> {
+  /**
+   * The live controllers (as `live`), with their last beat and what it promised. With `stack`,
+   * those that serve it: another stack's controller in the same state schema never computes it.
+   */
+  async liveControllers(now = new Date(), stack?: string): Promise<LiveController[]> {
     const promised = compare('>=', ref('alive_until'), param(now));
     const legacy = and(isNull(ref('alive_until')), compare('>=', ref('heartbeat_at'), param(new Date(now.getTime() - FALLBACK_ALIVE_MS))));
-    const { rows } = await this.run<{ id: string; host: string | null; pid: unknown; heartbeat_at: unknown; alive_until: unknown }>(
+    const ofStack = stack === undefined ? TRUE : or(isNull(ref('stack')), eq(ref('stack'), param(stack)));
+    const { rows } = await this.run<{ id: string; stack: string | null; host: string | null; pid: unknown; heartbeat_at: unknown; alive_until: unknown }>(
       select(
-        { id: ref('id'), host: ref('host'), pid: ref('pid'), heartbeat_at: ref('heartbeat_at'), alive_until: ref('alive_until') },
-        { from: stateTable(this.t.controllers), where: and(isNull(ref('stopped_at')), or(promised, legacy)) },
+        { id: ref('id'), stack: ref('stack'), host: ref('host'), pid: ref('pid'), heartbeat_at: ref('heartbeat_at'), alive_until: ref('alive_until') },
+        { from: stateTable(this.t.controllers), where: and(isNull(ref('stopped_at')), or(promised, legacy), ofStack) },
       ),
     );
     const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string | Date));
     return rows
-      .map((r) => ({ id: r.id, host: r.host, pid: r.pid === null || r.pid === undefined ? null : Number(r.pid), heartbeatAt: date(r.heartbeat_at), aliveUntil: date(r.alive_until) }))
+      .map((r) => ({ id: r.id, stack: r.stack ?? null, host: r.host, pid: r.pid === null || r.pid === undefined ? null : Number(r.pid), heartbeatAt: date(r.heartbeat_at), aliveUntil: date(r.alive_until) }))
       .filter((c) => !processIsDead(c.host, c.pid))
       .sort((a, b) => a.id.localeCompare(b.id));
   }

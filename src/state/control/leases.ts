@@ -5,6 +5,9 @@ import { StateStore } from '../store.js';
 import { holderIsDead } from './holder.js';
 
 /** A held lease, as `linked force-unlock` and messages show it. */
+/** An emitter's lease key in the lease table, beside the audiences' keys. */
+export const emitterLeaseKey = (emitterKey: string) => `emitter:${emitterKey}`;
+
 export interface LeaseInfo {
   key: string;
   holder: string;

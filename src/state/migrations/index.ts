@@ -9,8 +9,9 @@ import { migration as deliveryHealth } from './007_delivery_health.js';
 import { migration as crashLiveness } from './008_crash_liveness.js';
 import { migration as traceLinks } from './009_trace_links.js';
 import { migration as backfillLinks } from './010_backfill_links.js';
+import { migration as controllerStacks } from './011_controller_stacks.js';
 
 export type { Migration } from './types.js';
 
 /** Every migration, in version order. Append only: a released migration never changes. */
-export const MIGRATIONS: readonly Migration[] = [core, compute, activation, gitops, deliveryPages, indexFreeWrites, deliveryHealth, crashLiveness, traceLinks, backfillLinks];
+export const MIGRATIONS: readonly Migration[] = [core, compute, activation, gitops, deliveryPages, indexFreeWrites, deliveryHealth, crashLiveness, traceLinks, backfillLinks, controllerStacks];
