@@ -4,11 +4,12 @@ import {
   type DeadLetterRow,
   type DeliveryFilter,
   type DeliveryRecord,
+  type DeliveryRunFilter,
   type DeliveryRunRow,
 } from '../state/delivery/inspection.js';
 import type { Warehouse } from '../warehouse/types.js';
 
-export type { DeadLetterFilter, DeadLetterRow, DeliveryFilter, DeliveryRecord, DeliveryRunRow } from '../state/delivery/inspection.js';
+export type { DeadLetterFilter, DeadLetterRow, DeliveryFilter, DeliveryRecord, DeliveryRunFilter, DeliveryRunRow } from '../state/delivery/inspection.js';
 
 /** Dead letters, newest first; unreplayed only unless asked. */
 export function listDeadLetters(wh: Warehouse, schema: string, f: DeadLetterFilter = {}): Promise<DeadLetterRow[]> {
@@ -21,6 +22,6 @@ export function findDeliveries(wh: Warehouse, schema: string, f: DeliveryFilter 
 }
 
 /** The delivery log: per run and emitter, newest first; with `computeRun`, the runs that delivered events of that compute run. */
-export function readDeliveryRuns(wh: Warehouse, schema: string, f: { emitter?: string; computeRun?: string; limit?: number } = {}): Promise<DeliveryRunRow[]> {
+export function readDeliveryRuns(wh: Warehouse, schema: string, f: DeliveryRunFilter = {}): Promise<DeliveryRunRow[]> {
   return new DeliveryInspection(wh, schema).runs(f);
 }

@@ -28,7 +28,7 @@ export function pausedError(audienceKey: string, reason: string | null): LinkedE
  */
 export const readStatuses = (wh: Warehouse, schema: string) => new RunStore(wh, schema).readStatuses();
 export const readStatus = (wh: Warehouse, schema: string, audienceKey: string) => new RunStore(wh, schema).readStatus(audienceKey);
-export const readRuns = (wh: Warehouse, schema: string, options?: { audienceKey?: string; limit?: number }) => new RunStore(wh, schema).readRuns(options);
+export const readRuns = (wh: Warehouse, schema: string, options?: { audienceKey?: string; notAudiences?: readonly string[]; limit?: number }) => new RunStore(wh, schema).readRuns(options);
 export const readRun = (wh: Warehouse, schema: string, runId: string) => new RunStore(wh, schema).readRun(runId);
 export const updateStatus = (wh: Warehouse, schema: string, audienceKey: string, patch: StatusPatch, options?: { rowExists?: boolean }) =>
   new RunStore(wh, schema).updateStatus(audienceKey, patch, options);

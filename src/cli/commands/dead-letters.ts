@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { listDeadLetters } from '../../activation/inspect.js';
+import { otherStacksKeys } from '../../state/apply/resources.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
@@ -14,7 +15,8 @@ export function register(program: Command): void {
       const limit = positiveInt(flags.limit, '--limit');
       const project = await openProject(projectOptions(flags));
       try {
-        const letters = await listDeadLetters(project.warehouse, project.stateSchema, { emitter: flags.emitter, includeReplayed: flags.all, limit });
+        const { emitters: notEmitters } = await otherStacksKeys(project.warehouse, project.stateSchema, project.desired.stack);
+        const letters = await listDeadLetters(project.warehouse, project.stateSchema, { emitter: flags.emitter, notEmitters, includeReplayed: flags.all, limit });
         if (flags.json) return printJson({ deadLetters: letters });
         if (letters.length === 0) return void process.stdout.write('No dead letters.\n');
         for (const l of letters) {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { findDeliveries, readDeliveryRuns } from '../../activation/inspect.js';
+import { otherStacksKeys } from '../../state/apply/resources.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
@@ -16,8 +17,9 @@ export function register(program: Command): void {
       const limit = positiveInt(flags.limit, '--limit');
       const project = await openProject(projectOptions(flags));
       try {
+        const { emitters: notEmitters } = await otherStacksKeys(project.warehouse, project.stateSchema, project.desired.stack);
         if (flags.runs) {
-          const runs = await readDeliveryRuns(project.warehouse, project.stateSchema, { emitter: flags.emitter, limit });
+          const runs = await readDeliveryRuns(project.warehouse, project.stateSchema, { emitter: flags.emitter, notEmitters, limit });
           if (flags.json) return printJson({ runs });
           if (runs.length === 0) return void process.stdout.write('No deliveries yet.\n');
           for (const r of runs) {
@@ -27,7 +29,7 @@ export function register(program: Command): void {
           }
           return;
         }
-        const found = await findDeliveries(project.warehouse, project.stateSchema, { userId: flags.userId, event: flags.event, emitter: flags.emitter, limit });
+        const found = await findDeliveries(project.warehouse, project.stateSchema, { userId: flags.userId, event: flags.event, emitter: flags.emitter, notEmitters, limit });
         if (flags.json) return printJson({ deliveries: found });
         if (found.length === 0) return void process.stdout.write('No matching deliveries.\n');
         for (const d of found) {

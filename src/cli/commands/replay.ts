@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { replayDeadLetters } from '../../activation/replay.js';
 import { LinkedError } from '../../model/errors.js';
+import { otherStacksKeys } from '../../state/apply/resources.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { EXIT, printJson } from '../run.js';
@@ -19,7 +20,9 @@ export function register(program: Command): void {
       const ids = flags.id?.map((v) => positiveInt(v, '--id'));
       const project = await openProject(projectOptions(flags));
       try {
-        const result = await replayDeadLetters(project.warehouse, project.stateSchema, { ids, emitter: flags.emitter }, { stack: project.desired.stack, force: flags.force });
+        // Another stack's dead letters are its own to replay (--all means this stack's).
+        const { emitters: notEmitters } = await otherStacksKeys(project.warehouse, project.stateSchema, project.desired.stack);
+        const result = await replayDeadLetters(project.warehouse, project.stateSchema, { ids, emitter: flags.emitter, notEmitters }, { stack: project.desired.stack, force: flags.force });
         if (flags.json) printJson(result);
         else {
           process.stdout.write(

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { renderRuns } from '../../compute/format.js';
 import { readRuns } from '../../compute/status.js';
+import { otherStacksKeys } from '../../state/apply/resources.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
@@ -11,8 +12,10 @@ export function register(program: Command): void {
     .action(async (audience: string | undefined, flags: ProjectFlags & { limit: string }) => {
       const project = await openProject(projectOptions(flags));
       try {
+        const others = await otherStacksKeys(project.warehouse, project.stateSchema, project.desired.stack);
         const runs = await readRuns(project.warehouse, project.stateSchema, {
           audienceKey: audience,
+          notAudiences: others.audiences,
           limit: Math.max(1, Number.parseInt(flags.limit, 10) || 20),
         });
         if (flags.json) printJson({ runs });

@@ -250,6 +250,17 @@ export function unreadableError(r: UnreadableSpec): LinkedError {
 /** The way out of an unreadable stored spec, in every message that names one. */
 export const UNREADABLE_FIX = '`linked plan` shows it as an update from code, and `linked apply` writes it again.';
 
+/**
+ * The audience and emitter keys another stack of the state schema has applied (deleted ones
+ * included: their history is that stack's): what a stack's run history, delivery record and
+ * dead letters leave out. Empty when the schema holds one stack.
+ */
+export async function otherStacksKeys(wh: Warehouse, schema: string, stack: string): Promise<{ audiences: string[]; emitters: string[] }> {
+  const others = (await new ResourceStore(wh, schema).list({ includeDeleted: true })).filter((r) => r.stack !== null && r.stack !== stack);
+  const keys = (kind: ResourceKind) => others.filter((r) => r.kind === kind).map((r) => r.key);
+  return { audiences: keys('audience'), emitters: keys('event_emitter') };
+}
+
 /** The active applied resources as model objects (see ResourceStore.appliedDesired). */
 export function readAppliedDesired(wh: Warehouse, schema: string, opts: { stack?: string } = {}): Promise<AppliedDesired> {
   return new ResourceStore(wh, schema).appliedDesired(opts);

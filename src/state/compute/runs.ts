@@ -1,4 +1,4 @@
-import { and, compare, eq, FALSE, fn, insert, lit, notExists, NULL, ONE, param, ref, scalar, select, star, stateTable, update, type Expr } from '../../dialect/ast.js';
+import { and, compare, eq, FALSE, fn, insert, lit, notExists, notInList, NULL, ONE, param, ref, scalar, select, star, stateTable, update, type Expr } from '../../dialect/ast.js';
 import type { StateTableName, Statement } from '../../dialect/ast.js';
 import { StateStore } from '../store.js';
 import { lowerKeys, num, reportedRows } from './rows.js';
@@ -166,10 +166,15 @@ export class RunStore extends StateStore {
   }
 
   /** Run history, newest first. */
-  async readRuns(options: { audienceKey?: string; limit?: number } = {}): Promise<RunRow[]> {
+  /** Newest first; `notAudiences` leaves out another stack's audiences (otherStacksKeys). */
+  async readRuns(options: { audienceKey?: string; notAudiences?: readonly string[]; limit?: number } = {}): Promise<RunRow[]> {
+    const where = [
+      ...(options.audienceKey ? [this.audience(options.audienceKey)] : []),
+      ...(options.notAudiences?.length ? [notInList(ref('audience_key'), options.notAudiences.map((k) => param(k)))] : []),
+    ];
     const query = select([star()], {
       from: stateTable(this.t.runs),
-      where: options.audienceKey ? this.audience(options.audienceKey) : undefined,
+      where: where.length > 0 ? and(...where) : undefined,
       orderBy: [
         { expr: ref('started_at'), desc: true },
         { expr: ref('id'), desc: true },

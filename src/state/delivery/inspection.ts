@@ -1,4 +1,4 @@
-import { and, compare, eq, fn, inList, inQuery, isNull, lit, or, param, ref, select, stateTable, sysCol, tuple, unionAll, type Expr, type Query } from '../../dialect/ast.js';
+import { and, compare, eq, fn, inList, inQuery, isNull, lit, notInList, or, param, ref, select, stateTable, sysCol, tuple, unionAll, type Expr, type Query } from '../../dialect/ast.js';
 import { isoTimestamp } from '../canonical.js';
 import { DeliveryStore, numberOf, textOrNull } from './columns.js';
 
@@ -22,6 +22,8 @@ export interface DeadLetterRow {
 export interface DeadLetterFilter {
   ids?: number[];
   emitter?: string;
+  /** Emitters left out: another stack's (otherStacksKeys). */
+  notEmitters?: readonly string[];
   /** Include dead letters already replayed successfully. */
   includeReplayed?: boolean;
   limit?: number;
@@ -45,6 +47,16 @@ export interface DeliveryFilter {
   userId?: string;
   event?: string;
   emitter?: string;
+  /** Emitters left out: another stack's (otherStacksKeys). */
+  notEmitters?: readonly string[];
+  limit?: number;
+}
+
+export interface DeliveryRunFilter {
+  emitter?: string;
+  /** Emitters left out: another stack's (otherStacksKeys). */
+  notEmitters?: readonly string[];
+  computeRun?: string;
   limit?: number;
 }
 
@@ -113,6 +125,7 @@ export class DeliveryInspection extends DeliveryStore {
     const where: Expr[] = [];
     if (!f.includeReplayed) where.push(isNull(ref('replayed_at')));
     if (f.emitter) where.push(eq(ref('emitter_key'), param(f.emitter)));
+    if (f.notEmitters?.length) where.push(notInList(ref('emitter_key'), f.notEmitters.map((k) => param(k))));
     if (f.ids && f.ids.length > 0) where.push(inList(ref('id'), f.ids.map((id) => param(id))));
     const columns = [
       'id', 'emitter_key', 'destination_key', 'run_id', 'message_id', 'user_id', 'event_name', 'reason_code', 'reason', 'http_status', 'response_body',
@@ -162,6 +175,7 @@ export class DeliveryInspection extends DeliveryStore {
     if (f.userId !== undefined) where.push(eq(ref('user_id'), param(f.userId)));
     if (f.event !== undefined) where.push(eq(ref('event'), param(f.event)));
     if (f.emitter !== undefined) where.push(eq(ref('emitter_key'), param(f.emitter)));
+    if (f.notEmitters?.length) where.push(notInList(ref('emitter_key'), f.notEmitters.map((k) => param(k))));
     const columns = ['delivered_at', 'run_id', 'emitter_key', 'destination_key', 'user_id', 'event', 'kind', 'entity_id', 'message_id', 'status'];
     const { rows } = await this.run(
       select(Object.fromEntries(columns.map((c) => [c, ref(c)])), {
@@ -190,10 +204,11 @@ export class DeliveryInspection extends DeliveryStore {
   }
 
   /** The delivery runs: per run and emitter, newest first; with `computeRun`, those that delivered events of that compute run. */
-  async runs(f: { emitter?: string; computeRun?: string; limit?: number } = {}): Promise<DeliveryRunRow[]> {
+  async runs(f: DeliveryRunFilter = {}): Promise<DeliveryRunRow[]> {
     const columns = ['run_id', 'emitter_key', 'destination_key', 'status', 'started_at', 'finished_at', 'sent', 'failed', 'dead_lettered', 'last_error'];
     const where: Expr[] = [];
     if (f.emitter) where.push(eq(ref('emitter_key'), param(f.emitter)));
+    if (f.notEmitters?.length) where.push(notInList(ref('emitter_key'), f.notEmitters.map((k) => param(k))));
     if (f.computeRun !== undefined) where.push(inQuery(tuple(ref('run_id'), ref('emitter_key')), await this.deliveriesOf(f.computeRun)));
     const { rows } = await this.run(
       select(Object.fromEntries(columns.map((c) => [c, ref(c)])), {
