@@ -9,7 +9,7 @@ export {
   type GitHubContext,
 } from './client.js';
 export { upsertPlanComment, commentMarker, type CommentResult } from './comments.js';
-export { setCommitStatus, planStatus, type PlanStatusInput, type StatusContext, type StatusState } from './statuses.js';
+export { setCommitStatus, planStatus, statusContext, type PlanStatusInput, type StatusContext, type StatusState } from './statuses.js';
 export { reportPlan, reportPlanFailure, postApplyResult } from './report.js';
 export { findPullRequestForCommit, getPullRequest, listReviews } from './pulls.js';
 export {

@@ -1,7 +1,7 @@
 import type { GitHubContext } from './client.js';
 import { postComment, replacePlanComments, upsertPlanComment, type CommentResult } from './comments.js';
 import { redactSecrets } from '../secrets.js';
-import { planStatus, setCommitStatus, type PlanStatusInput } from './statuses.js';
+import { planStatus, setCommitStatus, statusContext, type PlanStatusInput, type StatusContext } from './statuses.js';
 
 /**
  * `linked plan --github`: the plan comment (one per pull request and stack, updated in place) and
@@ -11,11 +11,11 @@ export async function reportPlan(
   ctx: GitHubContext,
   markdown: string,
   plan: PlanStatusInput,
-  options: { stack?: string } = {},
-): Promise<{ comment?: CommentResult; status: ReturnType<typeof planStatus> }> {
-  const comment = ctx.pr !== undefined ? await upsertPlanComment(ctx, markdown, options) : undefined;
-  const status = planStatus(plan);
-  await setCommitStatus(ctx, 'linked-audiences/plan', status.state, status.description);
+  options: { stack?: string; statusStack?: string } = {},
+): Promise<{ comment?: CommentResult; status: ReturnType<typeof planStatus> & { context: StatusContext } }> {
+  const comment = ctx.pr !== undefined ? await upsertPlanComment(ctx, markdown, { stack: options.stack }) : undefined;
+  const status = { ...planStatus(plan), context: statusContext('plan', options.statusStack) };
+  await setCommitStatus(ctx, status.context, status.state, status.description);
   return { ...(comment ? { comment } : {}), status };
 }
 
@@ -28,14 +28,14 @@ export async function reportPlan(
 export async function reportPlanFailure(
   ctx: GitHubContext,
   message: string,
-  options: { stack?: string } = {},
-): Promise<{ comments: CommentResult[]; status: { state: 'failure'; description: string } }> {
+  options: { stack?: string; statusStack?: string } = {},
+): Promise<{ comments: CommentResult[]; status: { state: 'failure'; description: string; context: StatusContext } }> {
   const text = ctx.api.redact(redactSecrets(message)).replace(/```/g, '`\u200b``');
   const title = `### linked plan${options.stack ? `: \`${options.stack}\`` : ''}: failed`;
   const markdown = `${title}\n\nNo plan could be made for ${ctx.sha.slice(0, 12)}:\n\n\`\`\`\n${text}\n\`\`\`\n`;
-  const comments = ctx.pr !== undefined ? await replacePlanComments(ctx, markdown, options) : [];
-  const status = { state: 'failure' as const, description: `Plan failed: ${text.split('\n')[0]}` };
-  await setCommitStatus(ctx, 'linked-audiences/plan', status.state, status.description);
+  const comments = ctx.pr !== undefined ? await replacePlanComments(ctx, markdown, { stack: options.stack }) : [];
+  const status = { state: 'failure' as const, description: `Plan failed: ${text.split('\n')[0]}`, context: statusContext('plan', options.statusStack) };
+  await setCommitStatus(ctx, status.context, status.state, status.description);
   return { comments, status };
 }
 
@@ -47,9 +47,9 @@ export async function postApplyResult(
   ctx: GitHubContext,
   markdown: string,
   ok: boolean,
-  options: { stack?: string; description?: string } = {},
+  options: { stack?: string; statusStack?: string; description?: string } = {},
 ): Promise<{ comment?: CommentResult }> {
   const comment = await postComment(ctx, 'apply', markdown, { stack: options.stack });
-  await setCommitStatus(ctx, 'linked-audiences/apply', ok ? 'success' : 'failure', options.description ?? (ok ? 'Apply succeeded' : 'Apply failed'));
+  await setCommitStatus(ctx, statusContext('apply', options.statusStack), ok ? 'success' : 'failure', options.description ?? (ok ? 'Apply succeeded' : 'Apply failed'));
   return comment ? { comment } : {};
 }

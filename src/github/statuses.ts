@@ -1,6 +1,15 @@
 import type { GitHubContext } from './client.js';
 
-export type StatusContext = 'linked-audiences/plan' | 'linked-audiences/apply';
+export type StatusContext = `linked-audiences/${'plan' | 'apply'}${'' | `: ${string}`}`;
+
+/**
+ * The status context of a plan or an apply: `linked-audiences/plan` for an app with one stack;
+ * with several, one per stack (`linked-audiences/plan: marketing`), so one stack's green plan never
+ * replaces another's red one on the commit (branch protection requires each).
+ */
+export function statusContext(kind: 'plan' | 'apply', perStack?: string): StatusContext {
+  return perStack ? `linked-audiences/${kind}: ${perStack}` : `linked-audiences/${kind}`;
+}
 export type StatusState = 'success' | 'failure' | 'pending' | 'error';
 
 /** GitHub cuts a status description at 140 characters; cut it ourselves, visibly. */

@@ -22,7 +22,7 @@ import { openPerStepSession, type StateSession } from '../../state/session.js';
 import { commandTag } from '../../warehouse/tagged.js';
 import type { LockInfo } from '../../state/apply/lock.js';
 import { assertApplyRequirements, parseRequirements, postApplyResult, type GitHubContext } from '../../github/index.js';
-import { gitHubContextFrom, withGitHubOptions, type GitHubCliFlags } from '../github.js';
+import { gitHubContextFrom, statusStackOf, withGitHubOptions, type GitHubCliFlags } from '../github.js';
 import type { Provenance } from '../../plan/provenance.js';
 
 interface ApplyFlags extends ProjectFlags, GitHubCliFlags {
@@ -55,8 +55,9 @@ export function register(program: Command): void {
       try {
         await applyCommand(planfile, flags, dir, timeoutMs, github, requirements, applying);
       } catch (e) {
-        const stack = applying.stack ?? soleStack(flags.outDir ? resolve(dir, flags.outDir) : resolve(dir, 'cdktf.out'));
-        if (github) await reportApply(github, stack, false, `Apply failed: ${(e as Error).message}`).catch(() => undefined);
+        const outDir = flags.outDir ? resolve(dir, flags.outDir) : resolve(dir, 'cdktf.out');
+        const stack = applying.stack ?? soleStack(outDir);
+        if (github) await reportApply(github, stack, statusStackOf(outDir, stack), false, `Apply failed: ${(e as Error).message}`).catch(() => undefined);
         throw e;
       }
     });
@@ -128,9 +129,10 @@ function soleStack(outDir: string): string | undefined {
   }
 }
 
-async function reportApply(github: GitHubContext, stack: string | undefined, ok: boolean, text: string): Promise<void> {
+/** `statusStack`: the stack named in the status context (statusStackOf), when the app has several. */
+async function reportApply(github: GitHubContext, stack: string | undefined, statusStack: string | undefined, ok: boolean, text: string): Promise<void> {
   const title = `#### linked-audiences apply${stack ? ` (stack ${stack})` : ''}: ${ok ? 'succeeded' : 'failed'}`;
-  await postApplyResult(github, `${title}\n\n${text}\n`, ok, { stack, description: text.slice(0, 140) });
+  await postApplyResult(github, `${title}\n\n${text}\n`, ok, { stack, statusStack, description: text.slice(0, 140) });
 }
 
 async function applyCommand(
@@ -224,7 +226,7 @@ async function applyCommand(
   const outcome = result?.applyId
     ? `Apply complete: ${s.create} added, ${s.update} changed, ${s.replace} replaced, ${s.delete} destroyed (apply ${result.applyId}).`
     : 'No changes to apply.';
-  if (github) await reportApply(github, stack, true, outcome);
+  if (github) await reportApply(github, stack, statusStackOf(flags.outDir ?? resolve(dir, 'cdktf.out'), stack), true, outcome);
   if (!result?.applyId) say(planfile ? 'No changes to apply.\n' : '');
   else say(`\n${outcome}\n`);
 }

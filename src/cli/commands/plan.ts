@@ -15,7 +15,7 @@ import { constructPaths } from '../../manifest/index.js';
 import { useColor } from '../terminal.js';
 import type { Plan } from '../../plan/types.js';
 import { planCounts, reportPlan, reportPlanFailure } from '../../github/index.js';
-import { gitHubContextFrom, withGitHubOptions, type GitHubCliFlags } from '../github.js';
+import { gitHubContextFrom, statusStackOf, withGitHubOptions, type GitHubCliFlags } from '../github.js';
 
 interface PlanFlags extends ProjectFlags, GitHubCliFlags {
   synth?: boolean;
@@ -41,7 +41,7 @@ export function renderPlanFor(plan: Plan, flags: { json?: boolean; markdown?: bo
 export function register(program: Command): void {
   withGitHubOptions(
     withSynthOptions(withProjectOptions(program.command('plan').description('show what apply would change: desired model vs applied state'))),
-    'post the plan as one pull-request comment (updated in place) and set the linked-audiences/plan status; token from GITHUB_TOKEN',
+    'post the plan as one pull-request comment (updated in place) and set the linked-audiences/plan status (linked-audiences/plan: <stack> in an app with several stacks); token from GITHUB_TOKEN',
   )
     .option('--out <file>', 'save the plan for `linked apply <file>`')
     .option('--markdown', 'render for a PR comment')
@@ -62,8 +62,8 @@ export function register(program: Command): void {
         made = await makeThePlan(flags, known);
       } catch (e) {
         if (github) {
-          const { status } = await reportPlanFailure(github, (e as Error).message, { stack: known.stack });
-          process.stderr.write(`GitHub: no plan could be made; status linked-audiences/plan ${status.state}\n`);
+          const { status } = await reportPlanFailure(github, (e as Error).message, { stack: known.stack, statusStack: statusStackOf(outDirOf(flags), known.stack) });
+          process.stderr.write(`GitHub: no plan could be made; status ${status.context} ${status.state}\n`);
         }
         throw e;
       }
@@ -81,13 +81,15 @@ export function register(program: Command): void {
       if (github) {
         // Reported after printing, so the log shows the plan even when GitHub is unreachable.
         const markdown = renderPlanMarkdown(plan, { identifyBy: 'inputs' });
-        const { comment, status } = await reportPlan(github, markdown, planCounts(plan), { stack: plan.stack });
+        const { comment, status } = await reportPlan(github, markdown, planCounts(plan), { stack: plan.stack, statusStack: statusStackOf(outDirOf(flags), plan.stack) });
         const where = comment ? `comment ${comment.action} on #${github.pr} (${comment.url}); ` : '';
-        process.stderr.write(`GitHub: ${where}status linked-audiences/plan ${status.state}: ${status.description}\n`);
+        process.stderr.write(`GitHub: ${where}status ${status.context} ${status.state}: ${status.description}\n`);
       }
       process.exitCode = planExitCode(plan, !!flags.detailedExitcode);
     });
 }
+
+const outDirOf = (flags: PlanFlags) => (flags.outDir ? resolve(flags.outDir) : resolve(flags.dir ?? process.cwd(), 'cdktf.out'));
 
 /** The plan; `known.stack` is set as soon as the stack is known, for the report of a failure after it. */
 async function makeThePlan(flags: PlanFlags, known: { stack?: string }): Promise<{ plan: Plan; declaredAt: Map<string, string> }> {
