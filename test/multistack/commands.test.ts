@@ -1,6 +1,10 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { json, startServer, type TestServer } from '../activation/helpers.js';
 import { linked } from '../plan/cli-project.js';
+import { LockStore, stackLockName } from '../../src/state/apply/lock.js';
+import { LeaseStore } from '../../src/state/control/leases.js';
+import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { linkedJson, marketingAndRisk, multiStackProject } from './project.js';
 
 /*
@@ -48,5 +52,27 @@ describe('a stack beside another in one state schema', () => {
     expect((await of('risk', 'dead-letters')).deadLetters).toMatchObject([{ emitterKey: 'risk-entered' }, { emitterKey: 'risk-entered' }]);
     // Marketing's --all is marketing's dead letters: none, so nothing is left pending.
     expect(await of('marketing', 'replay', '--all')).toMatchObject({ replayed: [], rejected: [], pending: [] });
+  });
+
+  it('force-unlock releases what another stack holds only when that stack is named', async () => {
+    const dir = await twoStacksRun();
+    // What a risk apply and a risk controller that died left behind.
+    const wh = await openDuckDb(join(dir, 'w.duckdb'));
+    let lockId: string;
+    try {
+      const attempt = await new LockStore(wh, 'LINKED_AUDIENCES').tryAcquire(stackLockName('risk'), { holder: 'ci@runner (pid 1)', operation: 'apply' });
+      if (!attempt.acquired) throw new Error(`risk's lock is held: ${attempt.held.id}`);
+      lockId = attempt.lock.id;
+      expect(await new LeaseStore(wh, 'LINKED_AUDIENCES').acquire('risk-aud', 'controller:gone:1:x', 600_000)).toBe(true);
+    } finally {
+      await wh.close();
+    }
+    for (const id of [lockId, 'risk-aud']) {
+      const refused = await linked(['force-unlock', id, '--dir', dir, '--stack', 'marketing']);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain('LOCK_OTHER_STACK');
+      expect(refused.stderr).toContain(`\`linked force-unlock ${id} --stack risk\``);
+      expect((await linked(['force-unlock', id, '--dir', dir, '--stack', 'risk'])).status).toBe(0);
+    }
   });
 });

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { LinkedError } from '../../model/errors.js';
-import { LockStore, type LockInfo } from '../../state/apply/lock.js';
+import { LockStore, stackOfLock, type LockInfo } from '../../state/apply/lock.js';
 import { ControllerStore } from '../../state/control/controllers.js';
-import { LeaseStore, type LeaseInfo } from '../../state/control/leases.js';
+import { emitterLeaseKey, LeaseStore, type LeaseInfo } from '../../state/control/leases.js';
+import { readAppliedResources } from '../../state/apply/resources.js';
 import type { Warehouse } from '../../warehouse/types.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
@@ -24,6 +25,7 @@ export function register(program: Command): void {
   ).action(async (id: string, flags: ProjectFlags) => {
     const project = await openProject(projectOptions(flags));
     try {
+      await refuseOtherStack(project.warehouse, project.stateSchema, project.desired.stack, id);
       const released = await forceUnlock(project.warehouse, project.stateSchema, id);
       if (flags.json) printJson({ released: released.kind === 'lock' ? released.lock : released.kind === 'lease' ? released.lease : released, kind: released.kind });
       else process.stdout.write(describe(released));
@@ -31,6 +33,26 @@ export function register(program: Command): void {
       await project.close();
     }
   });
+}
+
+/**
+ * Several stacks may share the state schema: what another stack's apply, run or controller holds
+ * is released with that stack named (`--stack <it>`), never by a command of this one, so a
+ * mistyped --stack does not break into a live apply or run of another team.
+ */
+async function refuseOtherStack(wh: Warehouse, schema: string, stack: string, id: string): Promise<void> {
+  const lock = (await new LockStore(wh, schema).list()).find((l) => l.id === id);
+  const applied = await readAppliedResources(wh, schema, { includeDeleted: true });
+  const ownerOfKey = (key: string) =>
+    applied.find((r) => (r.kind === 'audience' && r.key === key) || (r.kind === 'event_emitter' && emitterLeaseKey(r.key) === key))?.stack ?? null;
+  const controller = lock ? undefined : await new ControllerStore(wh, schema).stackOf(id);
+  const owner = lock ? stackOfLock(lock.name) : controller !== undefined ? controller : ownerOfKey(id);
+  if (owner === null || owner === stack) return;
+  const what = lock ? `the state lock ${id} (${lock.name})` : controller !== undefined ? `controller ${id}` : `the lease on ${id}`;
+  throw new LinkedError(
+    'LOCK_OTHER_STACK',
+    `${what} belongs to stack "${owner}", not "${stack}": nothing was released. If its holder is gone, run \`linked force-unlock ${id} --stack ${owner}\`.`,
+  );
 }
 
 async function forceUnlock(wh: Warehouse, schema: string, id: string): Promise<Released> {

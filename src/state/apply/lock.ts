@@ -27,6 +27,9 @@ export const DEFAULT_LOCK_TTL_MS = 30 * 60_000;
 
 export const stackLockName = (stack: string) => `apply:${stack}`;
 
+/** The stack whose apply a lock serializes (stackLockName's inverse); null for any other lock. */
+export const stackOfLock = (name: string): string | null => (name.startsWith('apply:') ? name.slice('apply:'.length) : null);
+
 /** Who holds a lock, as people read it: user@host (pid). */
 export function defaultHolder(): string {
   let user = 'unknown';

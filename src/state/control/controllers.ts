@@ -76,6 +76,12 @@ export class ControllerStore extends StateStore {
       .sort((a, b) => a.id.localeCompare(b.id));
   }
 
+  /** The stack a controller with this id announced, live or not: null when it named none, undefined when there is no such controller. */
+  async stackOf(id: string): Promise<string | null | undefined> {
+    const { rows } = await this.run<{ stack: string | null }>(select({ stack: ref('stack') }, { from: stateTable(this.t.controllers), where: eq(ref('id'), param(id)) }));
+    return rows.length === 0 ? undefined : (rows[0]!.stack ?? null);
+  }
+
   /** Whether a controller with this id ever announced itself (for `linked force-unlock <controller id>`). */
   async exists(id: string): Promise<boolean> {
     const { rows } = await this.run(select({ id: ref('id') }, { from: stateTable(this.t.controllers), where: eq(ref('id'), param(id)) }));
