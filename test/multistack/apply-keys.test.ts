@@ -39,4 +39,37 @@ describe('two stacks that declare one key in one state schema', () => {
     expect(plan.status).toBe(1);
     expect(plan.stdout + plan.stderr).toContain('Give the resource of stack "risk" another key (its construct id, or `key` of a DataGraph)');
   });
+
+  it('validate finds the shared key before anything is applied, and plan warns of it', async () => {
+    const dir = await multiStackProject([
+      { name: 'marketing', db: 'w.duckdb', prefix: 'mkt', graphKey: 'graph' },
+      { name: 'risk', db: 'w.duckdb', prefix: 'risk', graphKey: 'graph' },
+    ]);
+    const validate = await linked(['validate', '--dir', dir, '--no-synth']);
+    expect(validate.status).toBe(1);
+    expect(validate.stderr).toContain('STATE_KEY_CONFLICT');
+    expect(validate.stderr).toContain('data_graph.graph is declared by stacks "marketing" and "risk", which keep their state in one schema (LINKED_AUDIENCES in w.duckdb)');
+    // One stack alone is valid.
+    expect((await linked(['validate', '--dir', dir, '--no-synth', '--stack', 'marketing'])).status).toBe(0);
+
+    const plan = JSON.parse((await linked(['plan', '--dir', dir, '--stack', 'marketing', '--json'])).stdout);
+    expect(plan.applicable).toBe(true);
+    expect(plan.diagnostics).toEqual([expect.objectContaining({ severity: 'warning', code: 'STATE_KEY_SHARED', resource: 'data_graph.graph' })]);
+  });
+});
+
+describe('two stacks on different DuckDB files', () => {
+  it('may use the same keys', async () => {
+    const dir = await multiStackProject([
+      { name: 'marketing', db: 'marketing.duckdb', prefix: 'same', graphKey: 'graph' },
+      { name: 'risk', db: 'risk.duckdb', prefix: 'same', graphKey: 'graph' },
+    ]);
+    expect((await linked(['validate', '--dir', dir, '--no-synth'])).status).toBe(0);
+    for (const stack of ['marketing', 'risk']) {
+      const apply = await linked(['apply', '--dir', dir, '--stack', stack, '--auto-approve', '--json']);
+      expect(apply.status, apply.stderr).toBe(0);
+      expect(JSON.parse(apply.stdout)).toMatchObject({ applied: true, stack, summary: { create: 4 } });
+      expect(JSON.parse(apply.stdout).plan.diagnostics).toEqual([]);
+    }
+  });
 });

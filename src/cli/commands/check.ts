@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { loadDesired, renderSummary, summarizeDesired, synthApp } from '../../manifest/index.js';
+import { assertNoSharedStateKeys, loadDesired, renderSummary, summarizeDesired, synthApp } from '../../manifest/index.js';
 import { printJson } from '../run.js';
 import { requireTypesClean } from '../typecheck.js';
 import { describeOutDir } from './synth.js';
@@ -36,8 +36,10 @@ Examples:
       const types = requireTypesClean(dir, { json: flags.json });
       const outDir = await synthApp(dir, { quiet: true });
       const stacks = describeOutDir(outDir);
-      const summaries = [];
-      for (const s of stacks) summaries.push(summarizeDesired(await loadDesired(outDir, s.name)));
+      const desired = [];
+      for (const s of stacks) desired.push(await loadDesired(outDir, s.name));
+      assertNoSharedStateKeys(desired, dir);
+      const summaries = desired.map(summarizeDesired);
       if (flags.json) {
         printJson({ valid: true, typecheck: { config: types.config, files: types.files, diagnostics: types.diagnostics }, outDir, stacks: summaries });
         return;

@@ -11,7 +11,8 @@ import { renderPlanJson, savePlan } from '../../plan/planfile.js';
 import { renderPlanMarkdown } from '../../plan/render-markdown.js';
 import { renderPlanText } from '../../plan/render-text.js';
 import { renderDiagnosticSummary } from '../../plan/render-diagnostics.js';
-import { constructPaths } from '../../manifest/index.js';
+import { constructPaths, listStacks, loadDesired, sharedKeyWarnings } from '../../manifest/index.js';
+import type { Desired } from '../../model/desired.js';
 import { useColor } from '../terminal.js';
 import type { Plan } from '../../plan/types.js';
 import { planCounts, reportPlan, reportPlanFailure } from '../../github/index.js';
@@ -91,6 +92,20 @@ export function register(program: Command): void {
 
 const outDirOf = (flags: PlanFlags) => (flags.outDir ? resolve(flags.outDir) : resolve(flags.dir ?? process.cwd(), 'cdktf.out'));
 
+/** The app's other stacks in cdktf.out; one that does not load is its own plan's problem, not this one's. */
+async function loadSiblings(outDir: string, stack: string): Promise<Desired[]> {
+  const out: Desired[] = [];
+  for (const name of listStacks(outDir).keys()) {
+    if (name === stack) continue;
+    try {
+      out.push(await loadDesired(outDir, name));
+    } catch {
+      /* reported by that stack's own commands */
+    }
+  }
+  return out;
+}
+
 /** The plan; `known.stack` is set as soon as the stack is known, for the report of a failure after it. */
 async function makeThePlan(flags: PlanFlags, known: { stack?: string }): Promise<{ plan: Plan; declaredAt: Map<string, string> }> {
   await ensureFreshSynth(flags, { refuseStale: true });
@@ -104,9 +119,11 @@ async function makeThePlan(flags: PlanFlags, known: { stack?: string }): Promise
         `migrates it to version ${behind.latest}, and from then on every linked that uses this state (CI, the controller) must be this version or newer.\n`,
     );
   }
-  const declaredAt = constructPaths(flags.outDir ?? resolve(project.dir, 'cdktf.out'), project.desired.stack);
+  const outDir = flags.outDir ?? resolve(project.dir, 'cdktf.out');
+  const declaredAt = constructPaths(outDir, project.desired.stack);
   try {
-    const diagnostics = await planDiagnostics(project.desired, project.warehouse);
+    const siblings = await loadSiblings(outDir, project.desired.stack);
+    const diagnostics = [...(await planDiagnostics(project.desired, project.warehouse)), ...sharedKeyWarnings(project.desired, siblings, project.dir)];
     const plan = await buildPlan(project.warehouse, project.desired, { diagnostics, impact: flags.impact, constructPaths: declaredAt });
     return { plan, declaredAt };
   } finally {

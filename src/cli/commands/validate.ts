@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { listStacks, loadDesired, outDirOf, renderSummary, summarizeDesired } from '../../manifest/index.js';
+import { assertNoSharedStateKeys, listStacks, loadDesired, outDirOf, renderSummary, summarizeDesired } from '../../manifest/index.js';
 import { ensureFreshSynth } from '../synth-freshness.js';
 import { LinkedError } from '../../model/errors.js';
 import { printJson } from '../run.js';
@@ -43,8 +43,11 @@ Examples:
       if (names.length === 0) {
         throw new LinkedError('MANIFEST_MISSING', `No synthesized stacks in ${outDir}: run "linked synth" first (or pass --synth).`);
       }
-      const summaries = [];
-      for (const name of names) summaries.push(summarizeDesired(await loadDesired(outDir, name)));
+      const stacks = [];
+      for (const name of names) stacks.push(await loadDesired(outDir, name));
+      // The whole app: stacks that share a state schema must not share a key.
+      if (!flags.stack) assertNoSharedStateKeys(stacks, dir);
+      const summaries = stacks.map(summarizeDesired);
       if (flags.json) printJson({ valid: true, outDir, stacks: summaries });
       else process.stdout.write(summaries.map(renderSummary).join('\n\n') + '\n');
     });
