@@ -14,6 +14,7 @@ import type { Dialect } from '../dialect/dialect.js';
 import { isLinkedError, LinkedError } from '../model/errors.js';
 import { didYouMean } from '../model/suggest.js';
 import { ApplyLogStore, type ApplyLogEntry } from '../state/apply/apply-log.js';
+import { otherStacksKeys } from '../state/apply/resources.js';
 import { traceEvent, type Trace } from '../trace/trace.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { whyProfile, type WhyResult } from '../why/why.js';
@@ -44,6 +45,8 @@ export interface AudiencesData {
 }
 
 const model = (wh: Warehouse, src: UiSource) => readActivationModel(wh, src.schema, src.stack);
+/** Audiences and emitters of the state schema's other stacks: their runs and deliveries are not this stack's pages. */
+const otherStacks = async (wh: Warehouse, src: UiSource) => (src.stack ? otherStacksKeys(wh, src.schema, src.stack) : { audiences: [], emitters: [] });
 
 function listRows(m: ActivationModel, statuses: Awaited<ReturnType<typeof readStatuses>>): AudienceListRow[] {
   const rows = new Map(statuses.map((r) => [r.audienceKey, r]));
@@ -143,7 +146,8 @@ async function newest<T>(limit: number, read: (limit: number) => Promise<T[]>): 
 }
 
 export async function runsData(wh: Warehouse, src: UiSource, filter: { audience?: string; limit?: number } = {}): Promise<{ runs: RunRow[]; more: boolean }> {
-  const { rows, more } = await newest(filter.limit ?? LIST_LIMIT, (limit) => readRuns(wh, src.schema, { audienceKey: filter.audience || undefined, limit }));
+  const notAudiences = (await otherStacks(wh, src)).audiences;
+  const { rows, more } = await newest(filter.limit ?? LIST_LIMIT, (limit) => readRuns(wh, src.schema, { audienceKey: filter.audience || undefined, notAudiences, limit }));
   if (filter.audience && rows.length === 0) {
     // A mistyped key would read as "never ran": say it names no audience. A deleted audience keeps its runs, so only an empty answer is checked.
     const applied = (await model(wh, src)).applied?.resources.audiences.map((a) => a.key) ?? [];
@@ -196,11 +200,12 @@ export async function deliveriesData(wh: Warehouse, src: UiSource, f: DeliveryFi
     .filter((h) => !f.emitter || h.emitterKey === f.emitter)
     .map((h) => ({ ...h, trigger: triggers.get(h.emitterKey) ?? '', destinationName: destinations.get(h.destinationKey)?.name || h.destinationKey, destinationType: destinations.get(h.destinationKey)?.type ?? '' }));
   const emitter = f.emitter || undefined;
-  const runs = await newest(Math.ceil(limit / 2), (n) => readDeliveryRuns(wh, src.schema, { emitter, limit: n }));
+  const notEmitters = (await otherStacks(wh, src)).emitters;
+  const runs = await newest(Math.ceil(limit / 2), (n) => readDeliveryRuns(wh, src.schema, { emitter, notEmitters, limit: n }));
   // A mistyped emitter would read as "nothing delivered": say it names none, with the applied ones (a deleted emitter keeps its log).
   if (emitter && health.length === 0 && runs.rows.length === 0) findEmitter(m, emitter);
-  const deadLetters = await newest(limit, (n) => listDeadLetters(wh, src.schema, { emitter, limit: n }));
-  const records = await newest(limit, (n) => findDeliveries(wh, src.schema, { emitter, userId: f.user || undefined, event: f.event || undefined, limit: n }));
+  const deadLetters = await newest(limit, (n) => listDeadLetters(wh, src.schema, { emitter, notEmitters, limit: n }));
+  const records = await newest(limit, (n) => findDeliveries(wh, src.schema, { emitter, notEmitters, userId: f.user || undefined, event: f.event || undefined, limit: n }));
   return {
     health,
     runs: runs.rows,

@@ -5,14 +5,16 @@ import { linked } from '../plan/cli-project.js';
 import { LockStore, stackLockName } from '../../src/state/apply/lock.js';
 import { LeaseStore } from '../../src/state/control/leases.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
-import { linkedJson, marketingAndRisk, multiStackProject } from './project.js';
+import { linkedJson, marketingAndRisk, multiStackProject, spawnLinked, type Daemon } from './project.js';
 
 /*
  * The commands of one stack when another stack of the app keeps its state in the same schema
  * (one DuckDB file): each shows and touches its own stack.
  */
 let server: TestServer | undefined;
+const daemons: Daemon[] = [];
 afterEach(async () => {
+  for (const d of daemons.splice(0)) await d.stop();
   await server?.close();
 });
 
@@ -73,6 +75,19 @@ describe('a stack beside another in one state schema', () => {
       expect(refused.stderr).toContain('LOCK_OTHER_STACK');
       expect(refused.stderr).toContain(`\`linked force-unlock ${id} --stack risk\``);
       expect((await linked(['force-unlock', id, '--dir', dir, '--stack', 'risk'])).status).toBe(0);
+    }
+  });
+
+  it('the dashboard of a stack shows its own runs and deliveries', async () => {
+    const dir = await twoStacksRun();
+    const ui = spawnLinked(dir, ['ui', '--stack', 'marketing', '--port', '0', '--json']);
+    daemons.push(ui);
+    await ui.waitFor(/"url"/);
+    const base = (JSON.parse(ui.output()) as { url: string }).url.replace(/\/$/, '');
+    for (const page of ['/api/runs', '/api/deliveries']) {
+      const body = await (await fetch(base + page)).text();
+      expect(body, page).toContain('mkt-');
+      expect(body, page).not.toContain('risk-');
     }
   });
 });
