@@ -50,6 +50,8 @@ describe('a stack beside another in one state schema', () => {
       expect(new Set(deliveries.map((d: { emitterKey: string }) => d.emitterKey))).toEqual(new Set([`${prefix}-entered`]));
       expect((await of(stack, 'deliveries', '--runs')).runs.map((r: { emitterKey: string }) => r.emitterKey)).toEqual([`${prefix}-entered`]);
     }
+    // Which stack a status is of, in the JSON itself (scripts that loop over stacks keep their outputs).
+    expect(await of('risk', 'status')).toMatchObject({ stack: 'risk', audiences: [{ audience: 'risk-aud' }] });
     expect((await of('marketing', 'dead-letters')).deadLetters).toEqual([]);
     expect((await of('risk', 'dead-letters')).deadLetters).toMatchObject([{ emitterKey: 'risk-entered' }, { emitterKey: 'risk-entered' }]);
     // Marketing's --all is marketing's dead letters: none, so nothing is left pending.

@@ -157,7 +157,7 @@ export function register(program: Command): void {
         const sync: SyncStatusRow | PendingSync | null = recorded ?? (checkout ? pendingSync(checkout, dir, true) : null);
         const delivery = await readDeliveryHealth(wh, project.stateSchema, { stack: flags.stack, model });
         const controllers = await new ControllerStore(wh, project.stateSchema).liveControllers(new Date(), project.stack);
-        if (flags.json) printJson({ audiences: views, delivery, sync, controllers, unreadable });
+        if (flags.json) printJson({ stack: project.stack, audiences: views, delivery, sync, controllers, unreadable });
         else {
           const syncText = sync === null ? '' : sync.status === 'pending' ? renderPendingSync(sync) : renderSyncStatus(sync);
           process.stdout.write(renderStatus(views) + renderDeliveryHealth(delivery) + renderUnreadable(unreadable) + syncText + renderControllers(controllers));
