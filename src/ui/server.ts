@@ -204,6 +204,13 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
       refuse(req, res, 405, 'The dashboard is read-only: changes go through git, plan and apply.', { allow: 'GET, HEAD' });
       return;
     }
+    if (options.token === undefined && !loopbackHost(req.headers.host)) {
+      // Without a token the dashboard listens on loopback only (dashboardToken), so a browser
+      // reaching it under another name was pointed there by DNS (rebinding): a page of any site
+      // could then read every page of the dashboard as its own origin.
+      refuse(req, res, 421, 'Without a token the dashboard answers only to a loopback name (127.0.0.1, localhost, [::1]): open it by one, or serve it with --ui-token-secret.', {});
+      return;
+    }
     if (!authorized(req)) {
       refuse(req, res, 401, 'A bearer token is required: send Authorization: Bearer <token>.', { 'www-authenticate': 'Bearer realm="linked"' });
       return;
@@ -253,6 +260,14 @@ export async function startUiServer(address: ListenAddress, handler: UiHandler):
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
+
+/** A Host header naming this machine by a loopback name (any port): `127.0.0.1:4000`, `localhost`, `[::1]:4000`, `x.localhost`. */
+export function loopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::\d+)?$/.exec(host.trim());
+  const name = (m?.[1] ?? m?.[2] ?? '').replace(/\.$/, '');
+  return LOOPBACK.test(name) || /\.localhost$/i.test(name);
+}
 
 /**
  * The token from its secret reference (decision D9: an environment variable, named, never given

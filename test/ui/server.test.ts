@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
@@ -228,6 +229,34 @@ describe('linked ui: pages over HTTP', () => {
       }
     }
     expect(await (await fetch(`${open.base}/api/audit`)).text()).toBe(before);
+  });
+
+  it('answers only to a loopback Host without a token: a rebound DNS name cannot read it', async () => {
+    /** A GET with the Host header a browser sends for the name it resolved (fetch may not set Host). */
+    const get = (path: string, host: string, base = open.base, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request(base + path, { headers: { ...headers, host } }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', reject).end();
+      });
+    const port = new URL(open.base).port;
+    for (const host of [`attacker.example:${port}`, 'attacker.example', `127.0.0.1.nip.io:${port}`, `localhost.attacker.example:${port}`]) {
+      for (const path of ['/audiences', '/api/deliveries', '/why?audience=overdue-cards&user=u1']) {
+        const res = await get(path, host);
+        expect(res.status, `${host} ${path}`).toBe(421);
+        expect(res.body).not.toContain('overdue');
+        expect(res.body).toContain('loopback name');
+      }
+    }
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost', `[::1]:${port}`, `app.localhost:${port}`]) {
+      expect((await get('/api/audiences', host)).status, host).toBe(200);
+    }
+    // With a token the name does not matter: a rebound page cannot send the header.
+    const viaName = await get('/api/audiences', `dashboard.example:${new URL(guarded.base).port}`, guarded.base, { authorization: `Bearer ${TOKEN}` });
+    expect(viaName.status).toBe(200);
   });
 
   it('escapes hostile names: a name with markup shows as text', async () => {
