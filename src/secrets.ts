@@ -19,18 +19,36 @@ export const MASK = '(redacted)';
 /** Shorter values are not masked on their own: they would mangle ordinary text and cannot be real credentials. */
 const MIN_LENGTH = 4;
 
+/** Non-ASCII as `\\uXXXX`, as Python's json.dumps and PHP's json_encode write it. */
+const asciiJson = (json: string) => json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+
 /**
- * A secret value in each form it can take on the wire: as it is, trimmed, base64, URL-encoded and
- * escaped inside a JSON string. A destination that reflects a header, or a client that quotes it,
- * sends back one of these rather than the value.
+ * A secret value in each form it can take on the wire: as it is, trimmed, base64 (with and without
+ * padding, and URL-safe), URL-encoded (as a path segment or a form, either hex case), escaped inside
+ * a JSON string (also with `\\/` and `\\uXXXX`, as PHP and Python write it) and escaped as HTML text (the
+ * three spellings of `'`). A destination that reflects a header in its error page, or a client that
+ * quotes it, sends back one of these rather than the value.
  */
 export function secretForms(value: string): string[] {
   const forms = new Set<string>();
   for (const v of new Set([value, value.trim()])) {
     forms.add(v);
-    forms.add(Buffer.from(v).toString('base64'));
-    forms.add(encodeURIComponent(v));
-    forms.add(JSON.stringify(v).slice(1, -1));
+    const b64 = Buffer.from(v).toString('base64');
+    forms.add(b64);
+    forms.add(b64.replace(/=+$/, ''));
+    forms.add(Buffer.from(v).toString('base64url'));
+    for (const encoded of [encodeURIComponent(v), new URLSearchParams({ v }).toString().slice(2)]) {
+      forms.add(encoded);
+      forms.add(encoded.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()));
+    }
+    const json = JSON.stringify(v).slice(1, -1);
+    for (const j of [json, asciiJson(json)]) {
+      forms.add(j);
+      forms.add(j.replace(/\//g, '\\/'));
+    }
+    const html = v.replace(/[&<>"]/g, (c) => HTML_ESCAPES[c]!);
+    for (const apostrophe of ['&#39;', '&#039;', '&#x27;']) forms.add(html.replace(/'/g, apostrophe));
   }
   return [...forms];
 }

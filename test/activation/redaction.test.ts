@@ -27,6 +27,21 @@ describe('secrets echoed by a destination are masked before they are stored or s
     expect(JSON.stringify(outcome)).not.toContain('canary-9f3a7c1e');
   });
 
+  it('as other servers escape it: PHP and Python JSON, an HTML error page, a form or a log of the query', () => {
+    const odd = "odd/k3y+x&\"q\"<t>'s ok é";
+    resolveSecret({ secret: 'REDACTION_ODD' }, { REDACTION_ODD: odd });
+    const echoes = [
+      'odd\\/k3y+x&\\"q\\"<t>\'s ok \\u00e9', // PHP json_encode
+      'odd/k3y+x&\\"q\\"<t>\'s ok \\u00e9', // Python json.dumps
+      'odd/k3y+x&amp;&quot;q&quot;&lt;t&gt;&#x27;s ok é', // Python html.escape
+      'odd/k3y+x&amp;&quot;q&quot;&lt;t&gt;&#039;s ok é', // PHP htmlspecialchars
+      'odd%2Fk3y%2Bx%26%22q%22%3Ct%3E%27s+ok+%C3%A9', // a form body
+      'odd%2fk3y%2bx%26%22q%22%3ct%3e\'s%20ok%20%c3%a9', // lower-case percent-encoding
+      Buffer.from(odd).toString('base64url'),
+    ];
+    for (const echo of echoes) expect(redactSecrets(`{"message":"bad key ${echo}"}`), echo).toBe('{"message":"bad key (redacted)"}');
+  });
+
   it('leaves text without secrets alone', () => {
     expect(redactSecrets('{"error":"invalid email"}')).toBe('{"error":"invalid email"}');
   });

@@ -34,6 +34,25 @@ function forms(): string[] {
   ];
 }
 
+/** How the destination writes its echo: plain JSON, or as other stacks' servers escape it. */
+type EchoStyle = 'json' | 'php' | 'python' | 'html' | 'form';
+let style: EchoStyle = 'json';
+const htmlEscape = (t: string) => t.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#039;' })[c]!);
+function echoed(json: string, headers: http.IncomingHttpHeaders): string {
+  switch (style) {
+    case 'json':
+      return json;
+    case 'php': // json_encode: "/" as "\/", non-ASCII as \uXXXX
+      return json.replace(/\//g, '\\/').replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    case 'python': // json.dumps: non-ASCII as \uXXXX (lower-case hex)
+      return json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    case 'html': // an error page quoting the header
+      return `<html><body><p>Invalid key: ${htmlEscape(String(headers['x-api-key'] ?? ''))}</p></body></html>`;
+    case 'form': // the request logged as a query string
+      return `rejected ${new URLSearchParams({ key: String(headers['x-api-key'] ?? '') })}`;
+  }
+}
+
 describe('secret canaries echoed by every destination never reach an output or a state table', () => {
   let server: http.Server;
   let base: string;
@@ -45,7 +64,7 @@ describe('secret canaries echoed by every destination never reach an output or a
       req.on('end', () => {
         // Echo the request, headers included, as a careless API does in its error pages.
         const echo = JSON.stringify({ error: status >= 400 ? 'echoing your request' : undefined, headers: req.headers, url: req.url, body });
-        res.writeHead(status, { 'content-type': 'application/json', 'x-echo-authorization': req.headers.authorization ?? '' }).end(echo);
+        res.writeHead(status, { 'content-type': 'application/json', 'x-echo-authorization': req.headers.authorization ?? '' }).end(echoed(echo, req.headers));
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -112,4 +131,49 @@ describe('secret canaries echoed by every destination never reach an output or a
       for (const o of outputs) expect(o.includes(form), `an output holds ${JSON.stringify(form)}:\n${o}`).toBe(false);
     }
   }, 400_000);
+
+  it('masks a key with "/", "+", "&", quotes and spaces however the destination escapes its echo', async () => {
+    const KEY = "canary/k3y+x&\"q\"<t>'s ok";
+    const { dir, raw, write } = await makeProject(1);
+    raw.audiences[0].enabled = true;
+    raw.destinations = [{ key: 'hook', type: 'webhook', retryBudgetMinutes: 0, settings: { url: `${base}/hook`, headers: { 'X-Api-Key': { secret: 'CANARY_ODD_KEY' } } } }];
+    raw.emitters = [{ key: 'entered-hook', audience: 'aud-0', destination: 'hook', trigger: 'audience_entered', sendForCurrent: true }];
+    write(raw);
+    const env = { CANARY_ODD_KEY: KEY };
+    const outputs: string[] = [];
+    const run = async (args: string[]) => {
+      const r = await linked([...args, '--dir', dir, '--json'], env);
+      outputs.push(r.stdout, r.stderr);
+    };
+    await run(['apply', '--auto-approve']);
+    await run(['compute', 'aud-0']);
+    status = 400;
+    try {
+      for (const s of ['php', 'python', 'html', 'form'] as const) {
+        style = s;
+        await run(s === 'php' ? ['deliver'] : ['replay', '--all', '--force']);
+        await run(['dead-letters']);
+      }
+    } finally {
+      style = 'json';
+      status = 200;
+    }
+    const wh = await openDuckDb(join(dir, 'w.duckdb'));
+    let stored: string;
+    try {
+      const [{ s }] = (await wh.query<{ s: string }>(`SELECT table_schema AS s FROM information_schema.tables WHERE table_name = 'dead_letters'`)).rows;
+      const rows = (await wh.query(`SELECT * FROM ${quoteIdent('duckdb', s!)}.${quoteIdent('duckdb', 'dead_letters')}`)).rows;
+      stored = JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+    } finally {
+      await wh.close();
+    }
+    // Each replay replaced the stored answer; `dead-letters --json` printed each one in turn.
+    expect(outputs.join('\n')).toContain('Invalid key: (redacted)');
+    expect(stored).toContain('rejected key=(redacted)');
+    const fragments = ['canary/k3y', 'canary\\/k3y', 'k3y+x', 'k3y%2Bx', '&quot;q&quot;', '&lt;t&gt;'];
+    for (const f of fragments) {
+      expect(stored.includes(f), `dead letters hold ${f}`).toBe(false);
+      for (const o of outputs) expect(o.includes(f), `an output holds ${f}:\n${o}`).toBe(false);
+    }
+  }, 300_000);
 });
