@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { SecretRef, Slug } from './common.js';
 
-/** Query parameters that carry a credential: a URL holding one would store the secret in clear. */
-const CREDENTIAL_QUERY = /^(api[-_]?key|apikey|key|token|access[-_]?token|auth|authorization|secret|client[-_]?secret|password|passwd|pwd|signature|sig|write[-_]?key)$/i;
+/**
+ * Query parameters that carry a credential: a URL holding one would store the secret in clear. The
+ * short names exactly; any name holding a credential word (`auth_token`, `apiToken`,
+ * `X-Amz-Signature`, `private_token`, `sessionKey`), as the header names are matched.
+ */
+const CREDENTIAL_QUERY =
+  /^(key|token|auth|authorization|secret|pwd|sig|code)$|token|secret|passw|signature|credential|api[-_]?key|(access|private|write|session|auth)[-_]?key/i;
 
 /**
  * An http(s) URL without a credential in it: no `user:password@`, no `?api_key=` (secrets go in

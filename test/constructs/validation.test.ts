@@ -413,4 +413,21 @@ describe('credentials as plain text are refused at synth', () => {
     // The refused value never reaches the message.
     expect(msg).not.toContain('s3cr3t');
   });
+
+  it('a credential query parameter under any usual name, in a webhook URL or a vendor endpoint', () => {
+    const b = bankStack();
+    const names = ['auth_token', 'apiToken', 'X-Amz-Signature', 'private_token', 'sessionKey', 'client-secret', 'accessKey', 'api-key', 'PASSWORD', 'sig', 'code'];
+    for (const [i, name] of names.entries()) {
+      Destination.webhook(b.stack, `q${i}`, { key: `q${i}`, url: `https://hooks.example.test/in?x=1&${name}=q-s3cr3t` });
+    }
+    Destination.braze(b.stack, 'braze-q', { key: 'braze-q', apiKey: secret('BRAZE_KEY'), appId: 'app', endpoint: 'https://rest.example.test/?auth_token=q-s3cr3t' });
+    // Ordinary parameters stay: a key of the data, a monkey, an author.
+    Destination.webhook(b.stack, 'plain-q', { key: 'plain-q', url: 'https://hooks.example.test/in?keyword=x&monkey=1&author=ann&source=linked' });
+    const msg = synthError(b.app);
+    for (const [i, name] of names.entries()) expectProblem(msg, `bank/q${i}`, `settings.url: the URL's query parameter "${name}" holds a credential`);
+    expectProblem(msg, 'bank/braze-q', 'settings.endpoint: the URL\'s query parameter "auth_token" holds a credential');
+    expect(msg).not.toContain('[bank/plain-q]');
+    // The refused value never reaches the message.
+    expect(msg).not.toContain('s3cr3t');
+  });
 });
