@@ -54,7 +54,7 @@ describe('linked apply <planfile> (CLI process)', () => {
     expect((await linked(['apply', file, '--dir', dir, '--no-synth'])).status).toBe(0);
   }, 180_000);
 
-  it('applies a plan saved by a linked that did not record its synth yet, saying it was not compared with cdktf.out', async () => {
+  it('applies a plan saved by a linked that did not record its synth yet, once its content matches cdktf.out', async () => {
     const { dir } = await makeProject(2);
     const file = join(dir, 'plan.json');
     expect((await linked(['plan', '--dir', dir, '--no-synth', '--out', file])).status).toBe(0);
@@ -63,10 +63,57 @@ describe('linked apply <planfile> (CLI process)', () => {
     writeFileSync(file, JSON.stringify({ ...older, planHash: sha256(canonicalJson(older)) }, null, 2));
     const applied = await linked(['apply', file, '--dir', dir, '--no-synth']);
     expect(applied.stderr).toBe(
-      `Warning: ${file} was saved by an older linked, which did not record the synth it was made from: it is applied as it stands, not compared with cdktf.out.\n`,
+      `Warning: ${file} was saved by an older linked, which did not record the synth it was made from: applied as cdktf.out declares its changes and warehouse.\n`,
     );
     expect(applied.status).toBe(0);
     expect(applied.stdout).toMatch(/Apply complete: 5 added, 0 changed, 0 replaced, 0 destroyed/);
+  }, 180_000);
+
+  it('refuses a plan edited to reach another warehouse, stack or spec, its hash recomputed, when cdktf.out holds the synth', async () => {
+    const { dir } = await makeProject(2);
+    const file = join(dir, 'plan.json');
+    expect((await linked(['plan', '--dir', dir, '--no-synth', '--out', file])).status).toBe(0);
+    const original = JSON.parse(readFileSync(file, 'utf8'));
+    /** The plan with `edit` applied and its hash made again, as anyone can (it is a checksum, not a signature). */
+    const tampered = (edit: (p: any) => void, name: string) => {
+      const p = structuredClone(original);
+      edit(p);
+      const { planHash: _h, ...rest } = p;
+      const path = join(dir, `${name}.json`);
+      writeFileSync(path, JSON.stringify({ ...rest, planHash: sha256(canonicalJson(rest)) }, null, 2));
+      return path;
+    };
+    mkdirSync(join(dir, 'elsewhere'));
+    const cases: [string, (p: any) => void, RegExp][] = [
+      ['warehouse', (p) => (p.warehouse.path = join(dir, 'elsewhere', 'other.duckdb')), /PLAN_NOT_OF_MANIFEST.*its warehouse is not the stack's/],
+      ['older-warehouse', (p) => { delete p.manifestHash; p.warehouse.path = join(dir, 'elsewhere', 'other.duckdb'); }, /PLAN_NOT_OF_MANIFEST/],
+      ['schema', (p) => (p.stateSchema = 'OTHER_STATE'), /PLAN_NOT_OF_MANIFEST.*state schema OTHER_STATE/],
+      ['stack', (p) => (p.stack = 'evil'), /PLAN_STACK_UNKNOWN.*stack "evil", which cdktf.out does not hold \(it holds "marketing"\)/],
+      [
+        'spec',
+        (p) => {
+          const c = p.changes.find((x: any) => x.kind === 'audience');
+          c.after = { ...c.after, name: 'injected' };
+        },
+        /PLAN_NOT_OF_MANIFEST.*its audience\.aud-0 is not the one the stack declares/,
+      ],
+      ['delete', (p) => (p.changes.find((x: any) => x.kind === 'audience').after = null), /PLAN_NOT_OF_MANIFEST.*it deletes audience\.aud-0, which the stack declares/],
+    ];
+    for (const [name, edit, message] of cases) {
+      const r = await linked(['apply', tampered(edit, name), '--dir', dir, '--no-synth']);
+      expect([r.status, r.stderr], name).toEqual([1, expect.stringMatching(message)]);
+    }
+    // Nothing was applied anywhere, nor a warehouse file made elsewhere.
+    expect(execFileSync('ls', [join(dir, 'elsewhere')]).toString()).toBe('');
+    const wh = await openDuckDb(join(dir, 'w.duckdb'));
+    try {
+      expect(await new ApplyLogStore(wh, 'LINKED_AUDIENCES').read().catch(() => [])).toEqual([]);
+    } finally {
+      await wh.close();
+    }
+    // The untouched plan still applies: no edited one changed the state before it.
+    const applied = await linked(['apply', file, '--dir', dir, '--no-synth']);
+    expect([applied.status, applied.stdout]).toEqual([0, expect.stringMatching(/Apply complete: 5 added/)]);
   }, 180_000);
 
   it('records a plan downloaded into a clean checkout as applied from its commit, not from uncommitted changes', async () => {

@@ -10,6 +10,7 @@ import { withProjectOptions, projectOptions, type ProjectFlags } from '../comman
 import { planDiagnostics } from '../../plan/diagnostics.js';
 import { loadPlan } from '../../plan/planfile.js';
 import { manifestHashOf } from '../../plan/make.js';
+import { planDepartureFrom } from '../../plan/planfile-trust.js';
 import { listStacks, loadDesired } from '../../manifest/index.js';
 import { readProvenance } from '../../plan/provenance.js';
 import { renderPlanText } from '../../plan/render-text.js';
@@ -66,22 +67,41 @@ export function register(program: Command): void {
 /**
  * A saved plan applies what was synthesized when it was made. When cdktf.out holds this stack now
  * and it is another model (a later synth, another branch), the plan is not what the code says.
- * Without cdktf.out (a pipeline that kept only the plan file) the plan stands on its own, and so
- * does a plan saved by a linked that did not record its synth yet: refusing it would fail every
- * pipeline that applies, after upgrading linked, a plan its pull request saved before.
+ * Without cdktf.out (a pipeline that kept only the plan file) the plan stands on its own. A plan
+ * saved by a linked that did not record its synth yet is compared by content: refusing it would
+ * fail every pipeline that applies, after upgrading linked, a plan its pull request saved before.
  */
 async function assertPlanOfManifest(planfile: string, plan: SavedPlan, outDir: string, warn: (line: string) => void): Promise<void> {
-  if (!listStacks(outDir).has(plan.stack)) return;
-  if (plan.manifestHash === undefined) {
-    warn(`${planfile} was saved by an older linked, which did not record the synth it was made from: it is applied as it stands, not compared with cdktf.out.`);
-    return;
-  }
-  const now = manifestHashOf(await loadDesired(outDir, plan.stack));
-  if (now !== plan.manifestHash) {
+  const stacks = listStacks(outDir);
+  if (stacks.size > 0 && !stacks.has(plan.stack)) {
+    // A plan is made from cdktf.out, so its stack was there: a plan of a stack this synth does not
+    // hold is of another project, or edited to write another stack.
     throw new LinkedError(
-      'PLAN_MANIFEST_CHANGED',
-      `${planfile} was made from another synth of stack ${plan.stack} (manifest ${plan.manifestHash.slice(0, 12)}, cdktf.out now ${now.slice(0, 12)}). Make the plan again with \`linked plan --out ${planfile}\`.`,
+      'PLAN_STACK_UNKNOWN',
+      `${planfile} is a plan of stack "${plan.stack}", which cdktf.out does not hold (it holds ${[...stacks.keys()].map((s) => `"${s}"`).join(', ')}). Make the plan again with \`linked plan --out ${planfile}\`, or apply it where that stack is synthesized.`,
     );
+  }
+  if (!stacks.has(plan.stack)) return;
+  const desired = await loadDesired(outDir, plan.stack);
+  if (plan.manifestHash !== undefined) {
+    const now = manifestHashOf(desired);
+    if (now !== plan.manifestHash) {
+      throw new LinkedError(
+        'PLAN_MANIFEST_CHANGED',
+        `${planfile} was made from another synth of stack ${plan.stack} (manifest ${plan.manifestHash.slice(0, 12)}, cdktf.out now ${now.slice(0, 12)}). Make the plan again with \`linked plan --out ${planfile}\`.`,
+      );
+    }
+  }
+  // manifestHash is a field of the file as well: what apply acts on is compared with the synth itself.
+  const departure = planDepartureFrom(plan, desired);
+  if (departure !== undefined) {
+    throw new LinkedError(
+      'PLAN_NOT_OF_MANIFEST',
+      `${planfile} does not match the synth of stack ${plan.stack} in cdktf.out: ${departure}. It was edited after \`linked plan\` made it: make it again with \`linked plan --out ${planfile}\`.`,
+    );
+  }
+  if (plan.manifestHash === undefined) {
+    warn(`${planfile} was saved by an older linked, which did not record the synth it was made from: applied as cdktf.out declares its changes and warehouse.`);
   }
 }
 
