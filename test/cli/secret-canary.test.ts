@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteIdent } from '../../src/dialect/identifiers.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
-import { linked, makeProject } from '../plan/cli-project.js';
+import { linked, linkedChild, makeProject } from '../plan/cli-project.js';
 
 /*
  * A canary secret for each kind of credential (a bearer header, Segment's write key and
@@ -153,6 +153,11 @@ describe('secret canaries echoed by every destination never reach an output or a
         style = s;
         await run(s === 'php' ? ['deliver'] : ['replay', '--all', '--force']);
         await run(['dead-letters']);
+        // test-event prints the destination's answer as it came, bar the secrets: in a process of its own.
+        for (const json of [true, false]) {
+          const r = await linkedChild(['test-event', 'entered-hook', '--dir', dir, ...(json ? ['--json'] : [])], env);
+          outputs.push(r.stdout, r.stderr);
+        }
       }
     } finally {
       style = 'json';
@@ -167,6 +172,7 @@ describe('secret canaries echoed by every destination never reach an output or a
     } finally {
       await wh.close();
     }
+    expect(outputs.join('\n')).toContain('Destination answered: 400');
     // Each replay replaced the stored answer; `dead-letters --json` printed each one in turn.
     expect(outputs.join('\n')).toContain('Invalid key: (redacted)');
     expect(stored).toContain('rejected key=(redacted)');
