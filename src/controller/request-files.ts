@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
+import { Slug } from '../model/common.js';
 import type { ComputeRequestStore } from '../state/control/compute-requests.js';
 
 /*
@@ -12,12 +14,18 @@ import type { ComputeRequestStore } from '../state/control/compute-requests.js';
 
 export const requestDirFor = (duckDbPath: string) => `${duckDbPath}.requests`;
 
-interface RequestFile {
-  id: string;
-  audienceKey: string;
-  requestedAt: string;
-  requestedBy: string;
-}
+/**
+ * Anyone who can write beside the file can drop one here, and an older or newer linked may have
+ * written another shape: a file that is not this is removed like one that is not JSON, never let
+ * through to fail every tick of the controller after it.
+ */
+const RequestFile = z.object({
+  id: z.string().min(1).max(100),
+  audienceKey: Slug,
+  requestedAt: z.string().refine((s) => !Number.isNaN(Date.parse(s))),
+  requestedBy: z.string().max(1000),
+});
+type RequestFile = z.infer<typeof RequestFile>;
 
 export function writeRequestFile(dir: string, audienceKey: string, requestedBy: string, now = new Date()): string {
   mkdirSync(dir, { recursive: true });
@@ -43,7 +51,7 @@ export async function importRequestFiles(requests: ComputeRequestStore, dir: str
     const file = join(dir, name);
     let r: RequestFile;
     try {
-      r = JSON.parse(readFileSync(file, 'utf8')) as RequestFile;
+      r = RequestFile.parse(JSON.parse(readFileSync(file, 'utf8')));
     } catch {
       rmSync(file, { force: true });
       continue;

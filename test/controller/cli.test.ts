@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { updateStatus } from '../../src/compute/status.js';
 import { Controller } from '../../src/controller/controller.js';
+import { requestDirFor, writeRequestFile } from '../../src/controller/request-files.js';
 import { Audience, DataGraph, Desired } from '../../src/model/index.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { writeResource } from '../../src/state/apply/resources.js';
@@ -95,6 +96,23 @@ describe('linked compute / runs / status / resume / run --once', () => {
     expect(premium).toMatchObject({ status: 'Live', paused: false, size: 10 });
     expect(new Date(premium.nextRunAt).getUTCMinutes() % 15).toBe(0);
   }, 300_000);
+
+  it('a request file beside the DuckDB file that is not a request is dropped, and the controller computes on', async () => {
+    const requests = requestDirFor(join(dir, 'w.duckdb'));
+    mkdirSync(requests, { recursive: true });
+    const bad = {
+      'empty.json': '{}',
+      'hostile.json': JSON.stringify({ id: 'x', audienceKey: "premium'; DROP TABLE x; --", requestedAt: 'not a date', requestedBy: '<script>' }),
+      'no-date.json': JSON.stringify({ id: 'y', audienceKey: 'premium', requestedBy: 'ann' }),
+      'not-json.json': 'premium please',
+    };
+    for (const [name, text] of Object.entries(bad)) writeFileSync(join(requests, name), text);
+    writeRequestFile(requests, 'premium', 'ann');
+    const r = await linked('run', '--once', '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(r.json().runs.map((x: { audienceKey: string; trigger: string }) => [x.audienceKey, x.trigger])).toEqual([['premium', 'manual']]);
+    expect(readdirSync(requests)).toEqual([]);
+  }, 120_000);
 
   it('linked run --tick-seconds takes a divisor of a minute and refuses anything else, naming the values', async () => {
     for (const value of ['60', '45', '7', '0', '2.5']) {
