@@ -16,12 +16,14 @@ import { writeManifest } from '../plan/fixtures.js';
  * plan and apply (twice, from two commits), three computes of every enabled audience with the
  * data changing between them, and deliveries to local servers, one of which refuses some events
  * (dead letters) and echoes the request's credential in its refusal. One audience carries a
- * hostile name and description. Secrets are canaries that no page may show.
+ * hostile name and description, and the refusals carry markup. Secrets are canaries that no page may show.
  */
 
 export const CANARIES = { BRAZE_API_KEY: 'canary-braze-5b1e9d7c40', WEBHOOK_TOKEN: 'canary-hook-8f2c3a6177' };
 export const HOSTILE_NAME = 'Travel <script>alert("x")</script> & "spenders"';
 export const HOSTILE_DESCRIPTION = '<img src=x onerror=alert(1)> spent abroad';
+/** Markup in a destination's refusal: stored as the dead letter's response, shown on the deliveries page. */
+export const HOSTILE_RESPONSE = '<img src=x onerror=alert(2)><script>alert(3)</script>';
 export const SCHEMA = bank.warehouse.stateSchema;
 
 export interface BankProject {
@@ -71,7 +73,7 @@ async function buildBankProject(profiles: number, hostile: boolean): Promise<Ban
     const user = String((req.body as { userId?: string })?.userId ?? '');
     if (user.endsWith('7')) {
       res.writeHead(422, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: 'unknown contact', got: req.headers.authorization }));
+      res.end(JSON.stringify({ error: hostile ? `unknown contact ${HOSTILE_RESPONSE}` : 'unknown contact', got: req.headers.authorization }));
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');

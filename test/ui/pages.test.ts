@@ -11,7 +11,7 @@ import type { UiServer } from '../../src/ui/server.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import type { WhyNode } from '../../src/why/explain.js';
 import { whyProfile, type WhyResult } from '../../src/why/why.js';
-import { HOSTILE_NAME, SCHEMA, type BankProject } from './bank-project.js';
+import { HOSTILE_NAME, HOSTILE_RESPONSE, SCHEMA, type BankProject } from './bank-project.js';
 import { openDashboard, type Dashboard } from './dashboard.js';
 
 /*
@@ -220,6 +220,9 @@ describe('the dashboard in Chromium', () => {
     const dead = await page.$$eval('#dead-letters + .scroll table tbody tr', (trs) => trs.map((tr) => (tr.textContent ?? '').trim()));
     expect(dead.length).toBeGreaterThan(0);
     for (const row of dead) expect(row).toMatch(/travel-entered.*unknown contact.*\(redacted\)/s);
+    // The destination's markup is text: read back literally, and no element came of it.
+    expect(dead.join('\n')).toContain(HOSTILE_RESPONSE.replace(/"/g, '\\"'));
+    expect(await page.$$('main script, main img')).toHaveLength(0);
     await page.screenshot({ path: join(SHOTS, 'deliveries-travel-entered.png'), fullPage: true });
     expect(problems.list).toEqual([]);
     await page.close();
