@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { SecretRef, Slug } from './common.js';
 
 /**
- * Query parameters that carry a credential: a URL holding one would store the secret in clear. The
- * short names exactly; any name holding a credential word (`auth_token`, `apiToken`,
- * `X-Amz-Signature`, `private_token`, `sessionKey`), as the header names are matched.
+ * A name holding a credential word (`auth_token`, `apiToken`, `X-Amz-Signature`, `private_token`,
+ * `sessionKey`, `X-Client-Key`): a header or query parameter so named carries a secret.
  */
-const CREDENTIAL_QUERY =
-  /^(key|token|auth|authorization|secret|pwd|sig|code)$|token|secret|passw|signature|credential|api[-_]?key|(access|private|write|session|auth)[-_]?key/i;
+const CREDENTIAL_WORD = /token|secret|passw|signature|credential|api[-_]?key|(access|private|write|session|auth|client)[-_]?key/i;
+
+/** Query parameters that carry a credential: a URL holding one would store the secret in clear. */
+const credentialQuery = (name: string) => /^(key|token|auth|authorization|secret|pwd|sig|code)$/i.test(name) || CREDENTIAL_WORD.test(name);
 
 /**
  * An http(s) URL without a credential in it: no `user:password@`, no `?api_key=` (secrets go in
@@ -28,7 +29,7 @@ const Url = z
         message: 'the URL holds a user name or password (user:password@): remove it and send the credential in a header given as secret("ENV_VAR")',
       });
     }
-    const param = [...url.searchParams.keys()].find((k) => CREDENTIAL_QUERY.test(k));
+    const param = [...url.searchParams.keys()].find(credentialQuery);
     if (param) {
       ctx.addIssue({
         code: 'custom',
@@ -38,7 +39,7 @@ const Url = z
   });
 
 /** Header names that carry credentials: their value must be a secret reference, never a literal. */
-const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|apikey|x-auth-token|x-access-token|x-token)$|secret|password|token|api[-_]?key/i;
+const credentialHeader = (name: string) => /^(authorization|proxy-authorization|cookie|apikey|x-auth|x-sig)$/i.test(name) || CREDENTIAL_WORD.test(name);
 
 /**
  * Header values may be literals or secret references. A credential header (Authorization, API
@@ -50,7 +51,7 @@ const Headers = z
   .default({})
   .superRefine((headers, ctx) => {
     for (const [name, value] of Object.entries(headers)) {
-      if (typeof value === 'string' && CREDENTIAL_HEADER.test(name)) {
+      if (typeof value === 'string' && credentialHeader(name)) {
         ctx.addIssue({
           code: 'custom',
           path: [name],

@@ -427,6 +427,17 @@ describe('credentials as plain text are refused at synth', () => {
     for (const [i, name] of names.entries()) expectProblem(msg, `bank/q${i}`, `settings.url: the URL's query parameter "${name}" holds a credential`);
     expectProblem(msg, 'bank/braze-q', 'settings.endpoint: the URL\'s query parameter "auth_token" holds a credential');
     expect(msg).not.toContain('[bank/plain-q]');
+  });
+
+  it('a credential header under any usual name', () => {
+    const b = bankStack();
+    const names = ['X-Hub-Signature', 'X-Client-Key', 'X-Auth', 'X-Access-Key', 'X-Credentials', 'X-Private-Key', 'Passwd'];
+    for (const [i, name] of names.entries()) Destination.webhook(b.stack, `h${i}`, { key: `h${i}`, url: 'https://hooks.example.test/in', headers: { [name]: 'h-s3cr3t' } });
+    Destination.webhook(b.stack, 'plain-h', { key: 'plain-h', url: 'https://hooks.example.test/in', headers: { 'X-Team': 'growth', 'X-Author': 'ann', 'Content-Type': 'application/json' } });
+    const msg = synthError(b.app);
+    for (const [i, name] of names.entries()) expectProblem(msg, `bank/h${i}`, `settings.headers.${name}: header "${name}" holds a credential as plain text`);
+    expect(msg).not.toContain('[bank/plain-h]');
+    expect(msg).not.toContain('h-s3cr3t');
     // The refused value never reaches the message.
     expect(msg).not.toContain('s3cr3t');
   });
