@@ -1,14 +1,6 @@
 import { z } from 'zod';
 import { SecretRef, Slug } from './common.js';
-
-/**
- * A name holding a credential word (`auth_token`, `apiToken`, `X-Amz-Signature`, `private_token`,
- * `sessionKey`, `X-Client-Key`): a header or query parameter so named carries a secret.
- */
-const CREDENTIAL_WORD = /token|secret|passw|signature|credential|api[-_]?key|(access|private|write|session|auth|client)[-_]?key/i;
-
-/** Query parameters that carry a credential: a URL holding one would store the secret in clear. */
-const credentialQuery = (name: string) => /^(key|token|auth|authorization|secret|pwd|sig|code)$/i.test(name) || CREDENTIAL_WORD.test(name);
+import { credentialHeader, urlCredential } from './credential-names.js';
 
 /**
  * An http(s) URL without a credential in it: no `user:password@`, no `?api_key=` (secrets go in
@@ -23,23 +15,20 @@ const Url = z
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       ctx.addIssue({ code: 'custom', message: `the URL's scheme is "${url.protocol}": events are sent over HTTP, so write it with http:// or https://` });
     }
-    if (url.username || url.password) {
+    const credential = urlCredential(url);
+    if (credential && 'userinfo' in credential) {
       ctx.addIssue({
         code: 'custom',
         message: 'the URL holds a user name or password (user:password@): remove it and send the credential in a header given as secret("ENV_VAR")',
       });
-    }
-    const param = [...url.searchParams.keys()].find(credentialQuery);
-    if (param) {
+    } else if (credential) {
       ctx.addIssue({
         code: 'custom',
-        message: `the URL's query parameter "${param}" holds a credential: remove it and send it in a header given as secret("ENV_VAR")`,
+        message: `the URL's query parameter "${credential.param}" holds a credential: remove it and send it in a header given as secret("ENV_VAR")`,
       });
     }
   });
 
-/** Header names that carry credentials: their value must be a secret reference, never a literal. */
-const credentialHeader = (name: string) => /^(authorization|proxy-authorization|cookie|apikey|x-auth|x-sig)$/i.test(name) || CREDENTIAL_WORD.test(name);
 
 /**
  * Header values may be literals or secret references. A credential header (Authorization, API

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SecretRef } from './common.js';
+import { urlCredential } from './credential-names.js';
 
 export const DEFAULT_STATE_SCHEMA = 'LINKED_AUDIENCES';
 
@@ -44,6 +45,10 @@ export const SnowflakeWarehouse = z
       .string()
       .url()
       .regex(/^https?:\/\//i, 'accessUrl must be an http:// or https:// URL')
+      .refine((u) => !URL.canParse(u) || urlCredential(new URL(u)) === undefined, {
+        // Stored and shown in clear (cdktf.out, plans, PR comments): the password goes in auth, as a secret.
+        message: 'accessUrl holds a credential (user:password@ or a token query parameter), which would be stored and shown in clear: remove it; the login is auth, given as secret("ENV_VAR")',
+      })
       .optional(),
     /** Gives up a login (network included) after this many seconds. Default 60. */
     loginTimeoutSeconds: z.number().int().positive().optional(),

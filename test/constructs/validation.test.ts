@@ -349,6 +349,18 @@ describe('construct validation names the construct path', () => {
     expect(synthError(app)).toContain(`[url] ${expected}`);
   });
 
+  it('a Snowflake accessUrl holding a credential is refused at synth: it would be stored and shown in clear', () => {
+    const app = new App({ outdir: tempDir() });
+    const props = { account: 'myorg-myaccount', username: 'LINKED', database: 'ANALYTICS', warehouse: 'COMPUTE_WH', role: 'LINKED_ROLE', auth: SnowflakeAuth.password(secret('SF_PASSWORD')) };
+    const stacks = ['https://svc:pr0xy-s3cr3t@proxy.example.test', 'https://proxy.example.test/?access_token=pr0xy-s3cr3t', 'https://myorg-myaccount.privatelink.snowflakecomputing.com'].map(
+      (accessUrl, i) => new LinkedAudiencesStack(app, `s${i}`, { warehouse: Warehouse.snowflake({ ...props, accessUrl }) }),
+    );
+    for (const stack of stacks) new DataGraph(stack, 'graph', { profile: { table: 'PROFILES', id: 'ID' } });
+    const expected = 'warehouse.accessUrl: accessUrl holds a credential (user:password@ or a token query parameter), which would be stored and shown in clear: remove it; the login is auth, given as secret("ENV_VAR")';
+    expect(stacks.map((s) => s.node.validate())).toEqual([[expected], [expected], []]);
+    expect(JSON.stringify(stacks.map((s) => s.node.validate()))).not.toContain('pr0xy-s3cr3t');
+  });
+
   it('a construct outside a LinkedAudiencesStack is refused at once, naming its path', () => {
     const app = new App({ outdir: tempDir() });
     expect(() => new Audience(app, 'loose', { where: trait('plan').exists() })).toThrow('loose: linked-audiences constructs must be created inside a LinkedAudiencesStack');
