@@ -20,6 +20,19 @@ export function parseListen(value: string): ListenAddress {
   return { host, port };
 }
 
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
+
+/** A listen address or host name that stays on this machine. */
+export const isLoopback = (host: string): boolean => LOOPBACK.test(host);
+
+/** A Host header naming this machine by a loopback name (any port): `127.0.0.1:4000`, `localhost`, `[::1]:4000`, `x.localhost`. */
+export function loopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::\d+)?$/.exec(host.trim());
+  const name = (m?.[1] ?? m?.[2] ?? '').replace(/\.$/, '');
+  return isLoopback(name) || /\.localhost$/i.test(name);
+}
+
 export interface ObserveServer {
   /** The bound address (the port is the real one when 0 was asked). */
   address: ListenAddress;
@@ -39,6 +52,13 @@ export async function startObserveServer(address: ListenAddress, health: DaemonH
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const own = path === '/healthz' || path === '/readyz' || path === '/metrics';
+    if (own && isLoopback(address.host) && !loopbackHost(req.headers.host)) {
+      // Bound to loopback, the endpoint is for this machine: a browser sending another name was
+      // pointed here by DNS (rebinding), and a page of any site could read the metrics.
+      res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' }).end('listening on loopback: ask by a loopback name (127.0.0.1, localhost, [::1])\n');
       return;
     }
     if (path === '/healthz' || path === '/readyz') {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { STATUSES } from '../compute/types.js';
 import { isLinkedError, LinkedError } from '../model/errors.js';
-import type { ListenAddress } from '../observe/http.js';
+import { isLoopback, loopbackHost, type ListenAddress } from '../observe/http.js';
 import { maskSecretValues, redactSecrets } from '../secrets.js';
 import { audienceData, audiencesData, auditData, deliveriesData, graphData, runData, runsData, traceData, whyData } from './data.js';
 import { html, type Html } from './html.js';
@@ -259,16 +259,6 @@ export async function startUiServer(address: ListenAddress, handler: UiHandler):
   };
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
-
-/** A Host header naming this machine by a loopback name (any port): `127.0.0.1:4000`, `localhost`, `[::1]:4000`, `x.localhost`. */
-export function loopbackHost(host: string | undefined): boolean {
-  if (!host) return false;
-  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::\d+)?$/.exec(host.trim());
-  const name = (m?.[1] ?? m?.[2] ?? '').replace(/\.$/, '');
-  return LOOPBACK.test(name) || /\.localhost$/i.test(name);
-}
-
 /**
  * The token from its secret reference (decision D9: an environment variable, named, never given
  * as a value). A dashboard reachable beyond this machine must ask for one.
@@ -284,7 +274,7 @@ export function dashboardToken(host: string, secretName: string | undefined, env
   if (token !== undefined && token.length < 16) {
     throw new LinkedError('INVALID_OPTION', `The token in ${secretName} is too short to guard the dashboard: use 16 characters or more (e.g. openssl rand -hex 24).`);
   }
-  if (!token && !LOOPBACK.test(host)) {
+  if (!token && !isLoopback(host)) {
     throw new LinkedError(
       'INVALID_OPTION',
       `The dashboard would be reachable beyond this machine (${host}) without a token: add --ui-token-secret LINKED_UI_TOKEN with the token in that variable, or listen on 127.0.0.1.`,

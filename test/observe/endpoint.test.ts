@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +129,23 @@ describe('linked run --listen / --log-format json', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
+
+    // Bound to loopback, it answers only to a loopback name: a DNS name rebound to 127.0.0.1
+    // would let a page of any site read the metrics.
+    const port = new URL(base).port;
+    const byName = (path: string, host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        http.request(`${base}${path}`, { headers: { host } }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        }).on('error', reject).end();
+      });
+    for (const path of ['/metrics', '/healthz', '/readyz']) {
+      const refused = await byName(path, `attacker.example:${port}`);
+      expect([refused.status, refused.body.includes('premium')], path).toEqual([421, false]);
+      expect((await byName(path, `localhost:${port}`)).status, path).toBe(200);
+    }
   }, 60_000);
 
   it('logs one JSON line per record, none holding the secret, nothing else even when ticks outlast the interval; SIGTERM is logged and stops it cleanly', async () => {
