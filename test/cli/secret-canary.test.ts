@@ -35,7 +35,7 @@ function forms(): string[] {
 }
 
 /** How the destination writes its echo: plain JSON, or as other stacks' servers escape it. */
-type EchoStyle = 'json' | 'php' | 'python' | 'html' | 'form';
+type EchoStyle = 'json' | 'php' | 'python' | 'html' | 'form' | 'terminal';
 let style: EchoStyle = 'json';
 const htmlEscape = (t: string) => t.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#039;' })[c]!);
 function echoed(json: string, headers: http.IncomingHttpHeaders): string {
@@ -50,6 +50,8 @@ function echoed(json: string, headers: http.IncomingHttpHeaders): string {
       return `<html><body><p>Invalid key: ${htmlEscape(String(headers['x-api-key'] ?? ''))}</p></body></html>`;
     case 'form': // the request logged as a query string
       return `rejected ${new URLSearchParams({ key: String(headers['x-api-key'] ?? '') })}`;
+    case 'terminal': // text that steers a terminal: up a line and erase it, rewrite the line, set the clipboard, reverse the text
+      return `refused\u001b[1A\u001b[2K\rall delivered\u001b]52;c;ZXZpbA==\u0007 \u202eyek dab\u009b2J`;
   }
 }
 
@@ -149,7 +151,7 @@ describe('secret canaries echoed by every destination never reach an output or a
     await run(['compute', 'aud-0']);
     status = 400;
     try {
-      for (const s of ['php', 'python', 'html', 'form'] as const) {
+      for (const s of ['php', 'python', 'html', 'form', 'terminal'] as const) {
         style = s;
         if (s === 'php') {
           const r = await linked(['run', '--once', '--log-format', 'json', '--dir', dir], env);
@@ -179,9 +181,13 @@ describe('secret canaries echoed by every destination never reach an output or a
     }
     expect(outputs.join('\n')).toContain('Destination answered: 400');
     // The controller's JSON log line of the delivery that dead-lettered the PHP-escaped echo.
+    // A destination's answer reaches a terminal with nothing in it that steers one, every character still shown.
+    const shown = await linkedChild(['dead-letters', '--dir', dir], env);
+    expect(shown.stdout).toContain('refused\\u001b[1A\\u001b[2K\\u000dall delivered\\u001b]52;c;ZXZpbA==\\u0007 \\u202eyek dab\\u009b2J');
+    expect(shown.stdout).not.toMatch(/[\u001b\u0007\u009b\u202e]|\r(?!\n)/);
     // Each replay replaced the stored answer; `dead-letters --json` printed each one in turn.
     expect(outputs.join('\n')).toContain('Invalid key: (redacted)');
-    expect(stored).toContain('rejected key=(redacted)');
+    expect(outputs.join('\n')).toContain('rejected key=(redacted)');
     const fragments = ['canary/k3y', 'canary\\/k3y', 'k3y+x', 'k3y%2Bx', '&quot;q&quot;', '&lt;t&gt;'];
     for (const f of fragments) {
       expect(stored.includes(f), `dead letters hold ${f}`).toBe(false);

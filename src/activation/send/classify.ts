@@ -1,4 +1,5 @@
 import { isLinkedError } from '../../model/errors.js';
+import { printable } from '../../model/printable.js';
 import { redactSecrets } from '../../secrets.js';
 import { isHTTPError } from '../actions-core.js';
 
@@ -77,10 +78,13 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** A response body as stored and shown: secrets it echoes masked, then cut to a readable length. */
+/** A destination's text as stored and shown: secrets it echoes masked, characters that would steer a terminal escaped. */
+export const responseText = (text: string): string => printable(redactSecrets(text));
+
+/** A response body as stored and shown (responseText), cut to a readable length. */
 export function bodyText(body: unknown): string {
   if (body === undefined || body === null) return '';
-  const s = redactSecrets(typeof body === 'string' ? body : JSON.stringify(body));
+  const s = responseText(typeof body === 'string' ? body : JSON.stringify(body));
   return s.length > MAX_BODY_CHARS ? `${s.slice(0, MAX_BODY_CHARS)}…` : s;
 }
 
@@ -98,7 +102,7 @@ export function classifyError(e: unknown, onResponse?: (r: ResponseInfo) => void
   }
   const err = e as { name?: string; code?: string; message?: string; status?: number; type?: string };
   // An HTTP client may quote the offending header value (a secret ending in a newline).
-  const message = redactSecrets(err?.message ?? String(e));
+  const message = responseText(err?.message ?? String(e));
   if (
     err?.name === 'TimeoutError' ||
     err?.name === 'AbortError' ||

@@ -2,8 +2,7 @@ import type { Destination } from '../../model/destination.js';
 import { newActionsDestination, PAYLOAD_VALIDATION_FAILED, type CoreDestination } from '../actions-core.js';
 import type { SegmentEvent } from '../build-event.js';
 import { adapterOf, type ActionChoice } from '../destinations/index.js';
-import { redactSecrets } from '../../secrets.js';
-import { bodyText, classifyError, isCredentialsStatus, isRetryableStatus, unconfiguredOutcome, type EventOutcome, type ResponseInfo, type SendOutcome } from './classify.js';
+import { bodyText, classifyError, responseText, isCredentialsStatus, isRetryableStatus, unconfiguredOutcome, type EventOutcome, type ResponseInfo, type SendOutcome } from './classify.js';
 
 export type { EventOutcome, ResponseInfo, SendOutcome } from './classify.js';
 
@@ -54,7 +53,7 @@ export class ActionRunner {
         // A node's status classifies the item (4xx refused); what the destination answered is the batch's status.
         const httpStatus = n.errortype === PAYLOAD_VALIDATION_FAILED ? null : (answer?.status ?? null);
         // The vendor's message for one item can quote what it refused, a key included.
-        return { kind: 'rejected', httpStatus, reason: n.errormessage === undefined ? `HTTP ${n.status}` : redactSecrets(n.errormessage), body: bodyText(n.body) };
+        return { kind: 'rejected', httpStatus, reason: n.errormessage === undefined ? `HTTP ${n.status}` : responseText(n.errormessage), body: bodyText(n.body) };
       });
       // A per-event credentials refusal blocks, and a per-event retryable status (a multistatus
       // 5xx / 429) retries, the whole request.
@@ -62,7 +61,7 @@ export class ActionRunner {
       if (refusedCaller) return { kind: 'blocked', status: refusedCaller.status, reason: `HTTP ${refusedCaller.status}`, body: bodyText(refusedCaller.body) };
       const retryable = nodes.find((n) => n && isRetryableStatus(n.status));
       if (retryable) return { kind: 'retry', status: retryable.status, retryAfterMs: undefined, reason: `HTTP ${retryable.status}`, body: bodyText(retryable.body) };
-      if (answer && options.onResponse) options.onResponse({ status: answer.status, url: answer.request?.url, body: redactSecrets(answer.content ?? '') });
+      if (answer && options.onResponse) options.onResponse({ status: answer.status, url: answer.request?.url, body: responseText(answer.content ?? '') });
       return { kind: 'done', events: out };
     } catch (e) {
       return classifyError(e, options.onResponse);
