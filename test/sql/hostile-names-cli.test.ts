@@ -29,6 +29,9 @@ const UID = `ev"uid`;
 const VALUE = `premium'); DROP TABLE canary; --`;
 const EVENT = `Payment "Made'; DROP TABLE canary; --`;
 const PROPERTY = `a"b'c\\d`;
+/** A profile id and a trait value that would move a terminal's cursor, erase a line, write the clipboard and reverse the text. */
+const STEERING_ID = 'u4\u001b[1A\u001b[2K';
+const STEERING_VALUE = '\u001b]52;c;ZXZpbA==\u0007premium\u202e';
 
 describe('hostile identifiers and values, through the CLI', () => {
   let hook: TestServer;
@@ -48,7 +51,7 @@ describe('hostile identifiers and values, through the CLI', () => {
     await wh.query(`CREATE SCHEMA ${q(SCHEMA)}`);
     await wh.query(`CREATE TABLE ${t('canary')} (x INTEGER)`);
     await wh.query(`CREATE TABLE ${t(PROFILES)} (${q(ID)} VARCHAR, ${q(PLAN)} VARCHAR)`);
-    await wh.query(`INSERT INTO ${t(PROFILES)} VALUES (?, ?), (?, ?), (?, ?)`, [`u'1"; --`, VALUE, 'u2', 'premium', `u3\\`, VALUE]);
+    await wh.query(`INSERT INTO ${t(PROFILES)} VALUES (?, ?), (?, ?), (?, ?), (?, ?)`, [`u'1"; --`, VALUE, 'u2', 'premium', `u3\\`, VALUE, STEERING_ID, STEERING_VALUE]);
     await wh.query(`CREATE TABLE ${t(EVENTS)} (${q(UID)} VARCHAR, ${q(NAME)} VARCHAR, ${q(TS)} TIMESTAMP, ${q(PROPS)} VARCHAR)`);
     await wh.query(`INSERT INTO ${t(EVENTS)} VALUES (?, ?, ${now}, ?), (?, ?, ${now}, ?)`, [
       `u'1"; --`,
@@ -106,6 +109,12 @@ describe('hostile identifiers and values, through the CLI', () => {
     expect(hook.requests.flatMap((r) => r.body as unknown[])).toMatchObject([{ userId: `u'1"; --`, event: 'Audience Entered' }]);
     expect(await ok(['preview', 'hostile'])).toContain(`u'1\\"; --`);
     expect(await ok(['why', 'hostile', `u3\\`])).toMatch(/"member":\s*false/);
+    // Warehouse data that would steer a terminal is printed as escapes: the id and the value it holds.
+    const text = await linked(['why', 'hostile', STEERING_ID, '--dir', dir], env);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toContain('u4\\u001b[1A\\u001b[2K');
+    expect(text.stdout).toContain('\\u001b]52;c;ZXZpbA==\\u0007premium\\u202e');
+    expect(text.stdout).not.toMatch(/[\u001b\u0007\u202e]/);
     expect((await wh.query(`SELECT count(*) AS n FROM ${t('canary')}`)).rows.map((r) => Number(Object.values(r)[0]))).toEqual([0]);
   }
 

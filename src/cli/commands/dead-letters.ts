@@ -5,6 +5,7 @@ import { projectOptions, withProjectOptions, type ProjectFlags } from '../comman
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
 import { positiveInt } from '../command-options.js';
+import { printable } from '../../model/printable.js';
 
 export function register(program: Command): void {
   withProjectOptions(program.command('dead-letters').description('events a destination refused (or too large to send), with its response'))
@@ -22,8 +23,8 @@ export function register(program: Command): void {
         for (const l of letters) {
           const status = l.httpStatus !== null ? `HTTP ${l.httpStatus}` : l.reasonCode;
           const replay = l.replayedAt ? `, replayed ${l.replayedAt}` : l.replayCount > 0 ? `, ${l.replayCount} replay(s) refused` : '';
-          process.stdout.write(`#${l.id} ${l.createdAt ?? ''} ${l.emitterKey} -> ${l.destinationKey} user ${l.userId} "${l.eventName}" [${status}${replay}]\n`);
-          process.stdout.write(`    ${l.reason}${l.responseBody ? `\n    response: ${l.responseBody}` : ''}\n`);
+          process.stdout.write(printable(`#${l.id} ${l.createdAt ?? ''} ${l.emitterKey} -> ${l.destinationKey} user ${l.userId} "${l.eventName}" [${status}${replay}]\n`));
+          process.stdout.write(printable(`    ${l.reason}${l.responseBody ? `\n    response: ${l.responseBody}` : ''}\n`));
         }
         process.stdout.write(`Re-send with \`linked replay --id <id>\` or \`linked replay --emitter <key>\`.\n`);
       } finally {

@@ -5,6 +5,7 @@ import { projectOptions, withProjectOptions, type ProjectFlags } from '../comman
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
 import { positiveInt } from '../command-options.js';
+import { printable } from '../../model/printable.js';
 
 export function register(program: Command): void {
   withProjectOptions(program.command('deliveries').description('what was sent to whom: search by user id or event name; --runs for the delivery log'))
@@ -24,7 +25,7 @@ export function register(program: Command): void {
           if (runs.length === 0) return void process.stdout.write('No deliveries yet.\n');
           for (const r of runs) {
             process.stdout.write(
-              `${r.startedAt ?? ''} ${r.runId} ${r.emitterKey} -> ${r.destinationKey}: ${r.sent} sent, ${r.failed} failed, ${r.deadLettered} dead-lettered (${r.status})${r.lastError ? `\n    last error: ${r.lastError}` : ''}\n`,
+              printable(`${r.startedAt ?? ''} ${r.runId} ${r.emitterKey} -> ${r.destinationKey}: ${r.sent} sent, ${r.failed} failed, ${r.deadLettered} dead-lettered (${r.status})${r.lastError ? `\n    last error: ${r.lastError}` : ''}\n`),
             );
           }
           return;
@@ -34,7 +35,7 @@ export function register(program: Command): void {
         if (found.length === 0) return void process.stdout.write('No matching deliveries.\n');
         for (const d of found) {
           process.stdout.write(
-            `${d.deliveredAt ?? ''} ${d.status.padEnd(13)} ${d.userId} "${d.event}"${d.entityId ? ` entity ${d.entityId}` : ''} -> ${d.destinationKey} (${d.emitterKey}) messageId ${d.messageId}\n`,
+            printable(`${d.deliveredAt ?? ''} ${d.status.padEnd(13)} ${d.userId} "${d.event}"${d.entityId ? ` entity ${d.entityId}` : ''} -> ${d.destinationKey} (${d.emitterKey}) messageId ${d.messageId}\n`),
           );
         }
       } finally {

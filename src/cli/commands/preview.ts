@@ -23,6 +23,7 @@ import {
 import { openWarehouse } from '../../warehouse/index.js';
 import { commandTag } from '../../warehouse/tagged.js';
 import { printJson } from '../run.js';
+import { printable } from '../../model/printable.js';
 
 /*
  * `linked preview <audience>`: the arguments and the output of src/preview on the synthesized app
@@ -128,7 +129,7 @@ export function register(program: Command): void {
         if (flags.json) printJson({ ...preview, warnings: diagnostics });
         else {
           if (diagnostics.length > 0) process.stderr.write(formatDiagnostics(diagnostics) + '\n');
-          process.stdout.write(renderText(preview, (Date.now() - started) / 1000));
+          process.stdout.write(printable(renderText(preview, (Date.now() - started) / 1000)));
         }
       } finally {
         await wh.close();

@@ -5,6 +5,7 @@ import { otherStacksKeys } from '../../state/apply/resources.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
+import { printable } from '../../model/printable.js';
 
 export function register(program: Command): void {
   withProjectOptions(program.command('runs [audience]').description('run history: start, duration, members, entered, exited, entities, errors'))
@@ -19,7 +20,7 @@ export function register(program: Command): void {
           limit: Math.max(1, Number.parseInt(flags.limit, 10) || 20),
         });
         if (flags.json) printJson({ runs });
-        else process.stdout.write(renderRuns(runs));
+        else process.stdout.write(printable(renderRuns(runs)));
       } finally {
         await project.close();
       }

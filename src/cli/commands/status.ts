@@ -13,6 +13,7 @@ import { openProjectState, type ProjectState } from '../context.js';
 import { printJson } from '../run.js';
 import { SyncStatusStore, type SyncStatusRow } from '../../state/control/sync-status.js';
 import { ControllerStore, type LiveController } from '../../state/control/controllers.js';
+import { printable } from '../../model/printable.js';
 
 /** The git sync of `linked run --git`, under the audiences: status and the last synced commit. */
 export function renderSyncStatus(s: SyncStatusRow): string {
@@ -160,7 +161,7 @@ export function register(program: Command): void {
         if (flags.json) printJson({ stack: project.stack, audiences: views, delivery, sync, controllers, unreadable });
         else {
           const syncText = sync === null ? '' : sync.status === 'pending' ? renderPendingSync(sync) : renderSyncStatus(sync);
-          process.stdout.write(renderStatus(views) + renderDeliveryHealth(delivery) + renderUnreadable(unreadable) + syncText + renderControllers(controllers));
+          process.stdout.write(printable(renderStatus(views) + renderDeliveryHealth(delivery) + renderUnreadable(unreadable) + syncText + renderControllers(controllers)));
         }
       } finally {
         await project.close();

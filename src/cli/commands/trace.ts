@@ -4,6 +4,7 @@ import { traceEvent, type Trace } from '../../trace/trace.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
+import { printable } from '../../model/printable.js';
 
 export function register(program: Command): void {
   withProjectOptions(
@@ -23,7 +24,7 @@ export function register(program: Command): void {
           commitSubject: (sha) => commitSubjectOf(project.dir, sha),
         });
         if (flags.json) return printJson({ trace });
-        process.stdout.write(renderTrace(trace));
+        process.stdout.write(printable(renderTrace(trace)));
       } finally {
         await project.close();
       }

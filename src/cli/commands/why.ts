@@ -5,6 +5,7 @@ import { projectOptions, withProjectOptions, type ProjectFlags } from '../comman
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
 import { positiveInt } from '../command-options.js';
+import { printable } from '../../model/printable.js';
 
 export function register(program: Command): void {
   withProjectOptions(
@@ -20,7 +21,7 @@ export function register(program: Command): void {
       try {
         const why = await whyProfile(project.warehouse, project.stateSchema, { audienceKey: audience, profileId, atRun: flags.at, stack: flags.stack, entityLimit });
         if (flags.json) return printJson({ why });
-        process.stdout.write(renderWhy(why));
+        process.stdout.write(printable(renderWhy(why)));
       } finally {
         await project.close();
       }
