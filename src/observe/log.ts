@@ -1,3 +1,4 @@
+import { printable } from '../model/printable.js';
 import { maskSecretValues } from '../secrets.js';
 
 export type LogFormat = 'text' | 'json';
@@ -35,15 +36,17 @@ export function createLogger(options: {
       event: (msg, fields) => options.write(redact(JSON.stringify({ ts: now(), level: levelOf(fields), msg, ...defined(fields) })) + '\n'),
     };
   }
+  // A text line goes to a terminal or a log viewer as it is: what steers a terminal in an error
+  // message (warehouse data it quotes) is written as its escape.
   return {
-    line: (text) => options.write(redact(`${now()} ${text}`) + '\n'),
+    line: (text) => options.write(printable(redact(`${now()} ${text}`)) + '\n'),
     event: (msg, fields) =>
       options.write(
-        redact(
+        printable(redact(
           `${now()} ${msg} ${Object.entries(defined(fields))
             .map(([k, v]) => `${k}=${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v)}`)
             .join(' ')}`,
-        ) + '\n',
+        )) + '\n',
       ),
   };
 }

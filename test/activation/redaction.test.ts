@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bodyText, classifyError } from '../../src/activation/send/classify.js';
+import { createLogger } from '../../src/observe/log.js';
 import { basicAuth, redactSecrets, resolveSecret } from '../../src/secrets.js';
 
 describe('secrets echoed by a destination are masked before they are stored or shown', () => {
@@ -40,6 +41,20 @@ describe('secrets echoed by a destination are masked before they are stored or s
       Buffer.from(odd).toString('base64url'),
     ];
     for (const echo of echoes) expect(redactSecrets(`{"message":"bad key ${echo}"}`), echo).toBe('{"message":"bad key (redacted)"}');
+  });
+
+  it("the daemon's text log: the secret masked, then what would steer a terminal escaped; JSON lines stay JSON", () => {
+    const lines: string[] = [];
+    for (const format of ['text', 'json'] as const) {
+      const log = createLogger({ format, write: (l) => lines.push(l), secrets: ['log-s3cret'], now: () => new Date(0) });
+      log.line('run failed: Could not convert "\u001b[1A\u001b[2Klog-s3cret\r" to INT');
+      log.event('delivery', { error: 'hook: HTTP 400 \u009b2J\u202e', sent: 0 });
+    }
+    expect(lines.slice(0, 2)).toEqual([
+      '1970-01-01T00:00:00.000Z run failed: Could not convert "\\u001b[1A\\u001b[2K(redacted)\\u000d" to INT\n',
+      '1970-01-01T00:00:00.000Z delivery error="hook: HTTP 400 \\u009b2J\\u202e" sent=0\n',
+    ]);
+    expect(JSON.parse(lines[2]!).msg).toBe('run failed: Could not convert "\u001b[1A\u001b[2K(redacted)\r" to INT');
   });
 
   it('leaves text without secrets alone', () => {
