@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { LinkedError } from '../model/errors.js';
 import { canonicalJson, sha256 } from '../state/canonical.js';
 import { PlanSchema } from './schema.js';
@@ -10,10 +10,16 @@ export const renderPlanJson = (plan: Plan): string => JSON.stringify(plan, null,
 /** True when a file's first bytes are those of a saved plan: tells a plan file from a source without parsing it. */
 export const isPlanFileHead = (head: string): boolean => /^\{\s*"formatVersion":/.test(head);
 
-/** Saves a plan atomically (a half-written plan file is never read back). */
+/**
+ * Saves a plan atomically (a half-written plan file is never read back). The temporary file's name
+ * can be guessed, and a pipeline may save into a shared directory (/tmp): it is created anew
+ * (O_EXCL), never opened through whatever another user left under that name (a symlink to a file
+ * of ours would be overwritten with the plan).
+ */
 export function savePlan(path: string, plan: Plan): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, renderPlanJson(plan));
+  rmSync(tmp, { force: true });
+  writeFileSync(tmp, renderPlanJson(plan), { flag: 'wx' });
   renameSync(tmp, path);
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPlan } from '../../src/plan/build.js';
 import { savePlan } from '../../src/plan/planfile.js';
@@ -142,6 +142,22 @@ describe('linked apply <planfile> (CLI process)', () => {
     const dirty = await linked(['apply', file, '--dir', dir, '--no-synth']);
     expect(dirty.stderr).toMatch(/^Warning: the working tree has uncommitted changes \(extra\.ts\);/);
   }, 180_000);
+
+  it('saves a plan without following a link left under its temporary name', async () => {
+    const dir = tempDir();
+    const d = desired(rawDesired('w.duckdb', 1));
+    const wh = await openDuckDb(join(dir, 'w.duckdb'));
+    await migrateState(wh, 'LINKED_AUDIENCES');
+    const plan = await buildPlan(wh, d).finally(() => wh.close());
+    const victim = join(dir, 'victim.txt');
+    writeFileSync(victim, 'keep me');
+    const file = join(dir, 'plan.json');
+    symlinkSync(victim, `${file}.${process.pid}.tmp`);
+    savePlan(file, plan);
+    expect(readFileSync(victim, 'utf8')).toBe('keep me');
+    expect(JSON.parse(readFileSync(file, 'utf8')).planHash).toBe(plan.planHash);
+    expect(lstatSync(file).isSymbolicLink()).toBe(false);
+  });
 
   it('explains a missing plan file, as JSON with --json', async () => {
     const missing = await linked(['apply', join(tempDir(), 'nope.json'), '--json']);
