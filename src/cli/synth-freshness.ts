@@ -91,8 +91,12 @@ let remembering = false;
  */
 export function rememberRedirectedOutput(flags: Pick<SynthFlags, 'dir' | 'outDir'>): void {
   if (remembering) return;
-  const dir = resolve(flags.dir ?? process.cwd());
-  const outDir = outDirFor(dir, flags);
+  let outDir: string;
+  try {
+    outDir = outDirFor(resolve(flags.dir ?? process.cwd()), flags);
+  } catch {
+    return; // a cdktf.json that cannot be read: the command itself reports it
+  }
   remembering = true;
   process.on('exit', () => {
     const now = redirectedOutputs();
