@@ -54,6 +54,20 @@ describe('linked apply <planfile> (CLI process)', () => {
     expect((await linked(['apply', file, '--dir', dir, '--no-synth'])).status).toBe(0);
   }, 180_000);
 
+  it('refuses a saved plan of another stack than --stack names, writing nothing', async () => {
+    const { dir } = await makeProject(2);
+    const file = join(dir, 'plan.json');
+    expect((await linked(['plan', '--dir', dir, '--no-synth', '--out', file])).status).toBe(0);
+    const other = await linked(['apply', file, '--dir', dir, '--no-synth', '--stack', 'risk']);
+    expect(other.status).toBe(1);
+    expect(other.stderr).toBe(
+      `Error [PLAN_STACK_MISMATCH]: ${file} is a plan of stack "marketing", not of "risk": drop --stack to apply it, or make the plan of "risk" with \`linked plan --stack risk --out <file>\`.\n`,
+    );
+    const untouched = await linked(['plan', '--dir', dir, '--no-synth', '--detailed-exitcode']);
+    expect(untouched.status, 'the state is untouched: the plan still has every change').toBe(2);
+    expect((await linked(['apply', file, '--dir', dir, '--no-synth', '--stack', 'marketing'])).status).toBe(0);
+  }, 180_000);
+
   it('applies a plan saved by a linked that did not record its synth yet, once its content matches cdktf.out', async () => {
     const { dir } = await makeProject(2);
     const file = join(dir, 'plan.json');

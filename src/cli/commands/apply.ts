@@ -199,6 +199,12 @@ async function applyCommand(
   let run: (lock: LockInfo) => Promise<{ plan: SavedPlan; result: ApplyResult | null }>;
   if (planfile) {
     const plan = loadPlan(planfile);
+    if (flags.stack !== undefined && flags.stack !== plan.stack) {
+      throw new LinkedError(
+        'PLAN_STACK_MISMATCH',
+        `${planfile} is a plan of stack "${plan.stack}", not of "${flags.stack}": drop --stack to apply it, or make the plan of "${flags.stack}" with \`linked plan --stack ${flags.stack} --out <file>\`.`,
+      );
+    }
     if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', `${planfile}: ${cannotApplyLine(plan.diagnostics)} Run \`linked plan\` and fix them.`);
     await assertPlanOfManifest(planfile, plan, resolve(dir, 'cdktf.out'), warn);
     session = openPerStepSession(plan.warehouse, dir, commandTag(flags.command, plan.stack));
