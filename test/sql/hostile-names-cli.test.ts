@@ -91,7 +91,7 @@ describe('hostile identifiers and values, through the CLI', () => {
         },
       ],
       destinations: [{ key: 'hook', type: 'webhook', retryBudgetMinutes: 0, settings: { url: `${base}/hook` } }],
-      emitters: [{ key: 'entered', audience: 'hostile', destination: 'hook', trigger: 'audience_entered', sendForCurrent: true }],
+      emitters: [{ key: 'entered', audience: 'hostile', destination: 'hook', trigger: 'audience_entered', sendForCurrent: true, enrich: { traits: [PLAN] } }],
     };
     writeManifest(dir, desired(raw));
     const ok = async (args: string[]) => {
@@ -115,6 +115,11 @@ describe('hostile identifiers and values, through the CLI', () => {
     expect(text.stdout).toContain('u4\\u001b[1A\\u001b[2K');
     expect(text.stdout).toContain('\\u001b]52;c;ZXZpbA==\\u0007premium\\u202e');
     expect(text.stdout).not.toMatch(/[\u001b\u0007\u202e]/);
+    // The event a test-event builds holds the value too: JSON escapes ESC and BEL, not the reversal.
+    const shown = await linked(['test-event', 'entered', '--user-id', STEERING_ID, '--no-send', '--dir', dir], env);
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain('premium\\u202e');
+    expect(shown.stdout).not.toMatch(/[\u001b\u0007\u202e]/);
     expect((await wh.query(`SELECT count(*) AS n FROM ${t('canary')}`)).rows.map((r) => Number(Object.values(r)[0]))).toEqual([0]);
   }
 

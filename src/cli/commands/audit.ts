@@ -7,6 +7,7 @@ import { LinkedError } from '../../model/errors.js';
 import { ApplyLogStore, type ApplyLogEntry } from '../../state/apply/apply-log.js';
 import { auditWithGit, formatAudit, parseAuditFormat } from '../../github/index.js';
 import { resolve } from 'node:path';
+import { printable } from '../../model/printable.js';
 
 /** `--since`: an ISO date/time, or a span back from now (`90m`, `24h`, `7d`). */
 export function parseSince(text: string, now = new Date()): Date {
@@ -67,6 +68,7 @@ Examples:
         const records = await auditWithGit(entries, resolve(flags.repo ?? project.dir));
         process.stdout.write(formatAudit(records, format));
       } else if (flags.json) printJson({ entries });
-      else process.stdout.write(renderAuditText(entries));
+      // Commit subjects and authors come from git: printed with what would steer a terminal escaped.
+      else process.stdout.write(printable(renderAuditText(entries)));
     });
 }

@@ -7,6 +7,7 @@ import { LinkedError } from '../../model/errors.js';
 import { LockStore } from '../../state/apply/lock.js';
 import { RESOURCE_KINDS } from '../../model/desired.js';
 import { readAppliedRows, unreadableError, type AppliedResource, type UnreadableResource } from '../../state/apply/resources.js';
+import { printable } from '../../model/printable.js';
 
 const short = (sha: string | null) => (sha ? sha.slice(0, 12) : '-');
 
@@ -44,7 +45,8 @@ export function register(program: Command): void {
           process.stdout.write(
             table([
               ['ADDRESS', 'VERSION', 'APPLIED AT', 'BY', 'COMMIT', 'STATUS'],
-              ...resources.map((r) => [`${r.kind}.${r.key}`, String(r.version), r.appliedAt, r.appliedBy ?? '-', short(r.commitSha), status(r)]),
+              // Who applied comes from the pipeline's environment: escaped before the columns are measured.
+              ...resources.map((r) => [`${r.kind}.${r.key}`, String(r.version), r.appliedAt, printable(r.appliedBy ?? '-'), short(r.commitSha), status(r)]),
             ]),
           );
           for (const r of rows.unreadable) process.stdout.write(`${unreadableError(r).message}\n`);

@@ -5,6 +5,7 @@ import { projectOptions, withProjectOptions, type ProjectFlags } from '../comman
 import { openProject } from '../context.js';
 import { ensureFreshSynth, withSynthOptions, type SynthFlags } from '../synth-freshness.js';
 import { EXIT, printJson } from '../run.js';
+import { printable } from '../../model/printable.js';
 
 export function register(program: Command): void {
   withSynthOptions(withProjectOptions(
@@ -23,7 +24,8 @@ export function register(program: Command): void {
         const r = await testEvent(project.warehouse, project.stateSchema, model, emitterKey, { userId: flags.userId, send: flags.send });
         if (flags.json) printJson(r);
         else {
-          const out = process.stdout;
+          // The event holds warehouse values: what would steer a terminal JSON leaves as it is (DEL, C1, bidi) is escaped.
+          const out = { write: (text: string) => process.stdout.write(printable(text)) };
           out.write(`Event (${r.source === 'warehouse' ? 'from the warehouse' : 'user not found: example values'}):\n${JSON.stringify(r.event, null, 2)}\n\n`);
           out.write(`Mapped payload (${r.destinationKey}, action ${r.action}):\n${JSON.stringify(r.mapped, null, 2)}\n`);
           if (r.sent) {
