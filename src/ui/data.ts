@@ -14,7 +14,7 @@ import type { Dialect } from '../dialect/dialect.js';
 import { isLinkedError, LinkedError } from '../model/errors.js';
 import { didYouMean } from '../model/suggest.js';
 import { ApplyLogStore, type ApplyLogEntry } from '../state/apply/apply-log.js';
-import { otherStacksKeys } from '../state/apply/resources.js';
+import { otherStacksKeys, unreadableError } from '../state/apply/resources.js';
 import { traceEvent, type Trace } from '../trace/trace.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { whyProfile, type WhyResult } from '../why/why.js';
@@ -42,6 +42,8 @@ export interface AudiencesData {
   /** Audiences before the filter: the counts by status say what the filter hides. */
   total: number;
   byStatus: Record<string, number>;
+  /** Applied resources whose stored spec cannot be read (left out of the list), each with the fix, as `linked status` names them. */
+  unreadable: string[];
 }
 
 const model = (wh: Warehouse, src: UiSource) => readActivationModel(wh, src.schema, src.stack);
@@ -60,13 +62,14 @@ function listRows(m: ActivationModel, statuses: Awaited<ReturnType<typeof readSt
 }
 
 export async function audiencesData(wh: Warehouse, src: UiSource, filter: AudienceFilter = {}): Promise<AudiencesData> {
-  const all = listRows(await model(wh, src), await readStatuses(wh, src.schema));
+  const m = await model(wh, src);
+  const all = listRows(m, await readStatuses(wh, src.schema));
   const byStatus = Object.fromEntries(STATUSES.map((s) => [s, all.filter((a) => a.status === s).length]));
   const q = filter.q?.trim().toLowerCase();
   const audiences = all.filter(
     (a) => (!filter.status || a.status === filter.status) && (!q || [a.audience, a.name, a.description].some((t) => t.toLowerCase().includes(q))),
   );
-  return { audiences, total: all.length, byStatus };
+  return { audiences, total: all.length, byStatus, unreadable: (m.unreadable ?? []).map((r) => unreadableError(r).message) };
 }
 
 export interface EmitterView extends EmitterHealthView {

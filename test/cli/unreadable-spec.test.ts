@@ -1,5 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { audiencesData } from '../../src/ui/data.js';
+import { audiencesPage } from '../../src/ui/pages/audiences.js';
+import type { UiSource } from '../../src/ui/source.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { startServer, type TestServer } from '../activation/helpers.js';
 import { linked, makeProject } from '../plan/cli-project.js';
@@ -72,6 +75,14 @@ describe('an applied spec that no longer parses', () => {
     r = await p.cli('status');
     expect(r.stdout).toMatch(/aud-0\s+Failed\s+-\s+skipped: spec unreadable/);
     expect(r.stdout).toContain(`Cannot be read in the state (the controller skips only these):\n  audience.aud-0: Failed (not computed): ${problem}\n  \`linked plan\``);
+    // The dashboard's audience list names it too, rather than leaving it out without a word.
+    const wh = await openDuckDb(join(p.dir, 'w.duckdb'));
+    try {
+      const page = audiencesPage(await audiencesData(wh, { schema: 'LINKED_AUDIENCES', read: (fn) => fn(wh) } as UiSource), {}).text;
+      expect(page).toContain('<h2>Cannot be read in the state</h2><ul><li>The applied spec of audience.aud-0 cannot be read: condition.kind: Invalid discriminator value.');
+    } finally {
+      await wh.close();
+    }
 
     // The code is the source of truth: an update in place (its history kept), applied from a saved plan.
     const planFile = join(p.dir, 'plan.json');

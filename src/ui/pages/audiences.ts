@@ -25,6 +25,7 @@ export function audiencesPage(d: AudiencesData, filter: AudienceFilter): Html {
   )}</select></label>
 <button type="submit">Filter</button>
 </form>
+${d.unreadable.length > 0 ? html`<section aria-label="Cannot be read in the state"><h2>Cannot be read in the state</h2><ul>${d.unreadable.map((m) => html`<li>${m}</li>`)}</ul></section>` : ''}
 <p class="muted">${d.audiences.length} of ${d.total} audiences.</p>
 ${dataTable(
   'Applied audiences',
