@@ -56,9 +56,10 @@ export function register(program: Command): void {
       try {
         await applyCommand(planfile, flags, dir, timeoutMs, github, requirements, applying);
       } catch (e) {
-        const outDir = flags.outDir ? resolve(dir, flags.outDir) : resolve(dir, 'cdktf.out');
-        const stack = applying.stack ?? soleStack(outDir);
-        if (github) await reportApply(github, stack, statusStackOf(outDir, stack), false, `Apply failed: ${(e as Error).message}`).catch(() => undefined);
+        if (github) {
+          const outDir = synthesizedOutput(flags, dir);
+          await reportApply(github, outDir, applying.stack ?? soleStack(outDir), false, `Apply failed: ${(e as Error).message}`).catch(() => undefined);
+        }
         throw e;
       }
     });
@@ -149,8 +150,12 @@ function soleStack(outDir: string): string | undefined {
   }
 }
 
-/** `statusStack`: the stack named in the status context (statusStackOf), when the app has several. */
-async function reportApply(github: GitHubContext, stack: string | undefined, statusStack: string | undefined, ok: boolean, text: string): Promise<void> {
+/** Where the app was synthesized: --out-dir (as the project is loaded with it), else the project's cdktf.out. */
+const synthesizedOutput = (flags: ApplyFlags, dir: string) => flags.outDir ?? resolve(dir, 'cdktf.out');
+
+/** The result as a PR comment and commit status; the status names the stack when `outDir` holds several (statusStackOf). */
+async function reportApply(github: GitHubContext, outDir: string, stack: string | undefined, ok: boolean, text: string): Promise<void> {
+  const statusStack = statusStackOf(outDir, stack);
   const title = `#### linked-audiences apply${stack ? ` (stack ${stack})` : ''}: ${ok ? 'succeeded' : 'failed'}`;
   await postApplyResult(github, `${title}\n\n${text}\n`, ok, { stack, statusStack, description: text.slice(0, 140) });
 }
@@ -222,7 +227,7 @@ async function applyCommand(
     session = openPerStepSession(desired.warehouse, dir, commandTag(flags.command, desired.stack));
     stack = desired.stack;
     applying.stack = stack;
-    const declaredAt = constructPaths(flags.outDir ?? resolve(dir, 'cdktf.out'), stack);
+    const declaredAt = constructPaths(synthesizedOutput(flags, dir), stack);
     run = async (lock) => {
       // Planned under the lock, so nothing can change the state between this plan and its apply.
       const plan = await session.withWarehouse(async (wh) =>
@@ -252,7 +257,7 @@ async function applyCommand(
   const outcome = result?.applyId
     ? `Apply complete: ${s.create} added, ${s.update} changed, ${s.replace} replaced, ${s.delete} destroyed (apply ${result.applyId}).`
     : 'No changes to apply.';
-  if (github) await reportApply(github, stack, statusStackOf(flags.outDir ?? resolve(dir, 'cdktf.out'), stack), true, outcome);
+  if (github) await reportApply(github, synthesizedOutput(flags, dir), stack, true, outcome);
   if (!result?.applyId) say(planfile ? 'No changes to apply.\n' : '');
   else say(`\n${outcome}\n`);
 }
