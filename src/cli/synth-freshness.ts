@@ -91,21 +91,19 @@ let remembering = false;
  */
 export function rememberRedirectedOutput(flags: Pick<SynthFlags, 'dir' | 'outDir'>): void {
   if (remembering) return;
-  let outDir: string;
-  try {
-    outDir = outDirFor(resolve(flags.dir ?? process.cwd()), flags);
-  } catch {
-    return; // a cdktf.json that cannot be read: the command itself reports it
-  }
   remembering = true;
+  const dir = resolve(flags.dir ?? process.cwd());
   process.on('exit', () => {
+    // Read only when there is something to remember: most commands print to a terminal or a pipe.
     const now = redirectedOutputs();
-    if (now.length === 0 || !existsSync(join(outDir, 'manifest.json'))) return;
-    const kept = rememberedOutputs(outDir).filter((m) => !now.some((n) => sameFile(m, n)));
+    if (now.length === 0) return;
     try {
+      const outDir = outDirFor(dir, flags);
+      if (!existsSync(join(outDir, 'manifest.json'))) return;
+      const kept = rememberedOutputs(outDir).filter((m) => !now.some((n) => sameFile(m, n)));
       writeFileSync(join(outDir, OUTPUTS_FILE), JSON.stringify([...kept, ...now].slice(-MAX_OUTPUTS)));
     } catch {
-      // an output directory it cannot write: a later command may synthesize once more
+      // a cdktf.json or an output directory it cannot read or write: a later command may synthesize once more
     }
   });
 }
