@@ -79,6 +79,11 @@ export interface SnowflakeEmulatorOptions {
   /** Widens race windows: see EngineOptions.dmlLatencyMs. */
   dmlLatencyMs?: number;
   /**
+   * Holds every statement's answer this long after it ran: a real account's network round trip
+   * (tens to a few hundred ms), for benches that count what a statement costs there.
+   */
+  roundTripMs?: number;
+  /**
    * The roles granted to the user: a login naming another is refused (390189), as Snowflake
    * refuses it. Unset: any role.
    */
@@ -287,6 +292,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions =
       return failed(snowflakeErrorOf(e));
     } finally {
       clearTimeout(timer);
+      if (options.roundTripMs) await new Promise((r) => setTimeout(r, options.roundTripMs));
     }
   }
 
