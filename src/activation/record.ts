@@ -2,6 +2,7 @@ import type { PageCommit } from '../state/delivery/recorder.js';
 import type { Cursor, DeadLetterInput, RunCounts, SourceRow } from '../state/delivery/types.js';
 import { messageIdPrefix, type BuiltPage } from './build-event.js';
 import type { ResolvedEmitter } from './emitter-context.js';
+import type { HealthWrites } from './health-writes.js';
 import type { PageOutcome } from './send/batch.js';
 import { answerOf } from './send/budget.js';
 
@@ -51,6 +52,8 @@ export class PageRecords {
     private readonly r: ResolvedEmitter,
     start: Cursor,
     private readonly now: () => Date,
+    /** Which commits write the emitter's health record. */
+    private readonly health: HealthWrites,
     /** After each commit: the run's counts, and what this commit added to them. */
     private readonly onCommitted?: (counts: RunCounts, page: PageCounts) => void,
   ) {
@@ -61,6 +64,7 @@ export class PageRecords {
   commit(prefix: HandledPrefix): void {
     this.beforeLast = this.committing.catch(() => undefined);
     this.committing = this.committing.then(async (cursor) => {
+      const now = this.now();
       const committed = await this.record({
         runId: this.runId,
         emitter: this.r.emitter,
@@ -72,8 +76,8 @@ export class PageRecords {
         messageIdPrefix: messageIdPrefix(this.r.emitter.key, prefix.through.source, cursor.backfillEpoch),
         deadLetters: prefix.deadLetters,
         counts: prefix.counts,
-        now: this.now(),
-        answer: prefix.answer,
+        now,
+        answer: this.health.forCommit(prefix.answer, now),
       });
       this.onCommitted?.(prefix.counts, { sent: prefix.sent, deadLettered: prefix.deadLetters.length });
       return committed;

@@ -77,6 +77,39 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
     expect((await readDeliveryHealth(wh, SCHEMA))[0]).toMatchObject({ emitterKey: 'changes', destinationKey: 'hook' });
   });
 
+  it('a pass of many pages writes the record at its first answer, after a failure, once a minute of successes, and its last success at the end', async () => {
+    await setup({ batchSize: 2 });
+    const t = clock();
+    // The record exists (its creation writes it too).
+    await insertOutbox(wh, users(2));
+    await deliverAll(wh, SCHEMA, { ...FAST, now: t.now });
+    const pass = async (msPerRequest: number, failFirstAttemptOf?: number) => {
+      await insertOutbox(wh, users(10));
+      let requests = 0;
+      answer = () => {
+        t.advance(msPerRequest);
+        return ++requests === failFirstAttemptOf ? 500 : 200;
+      };
+      const { wh: recorded, statements } = recordingWarehouse(wh);
+      const summary = await deliverAll(recorded, SCHEMA, { ...FAST, pageSize: 2, now: t.now });
+      expect(summary.emitters[0]).toMatchObject({ status: 'delivered', sent: 10 });
+      const health = (await readDeliveryHealth(wh, SCHEMA))[0];
+      return { writes: statements.filter((s) => /^UPDATE "\w+"\."delivery_health"/.test(s.sql)).length, health, now: t.now().toISOString() };
+    };
+    // Five pages 10 s apart: the first page's commit, then the fifth's success once, at the end.
+    const quick = await pass(10_000);
+    expect(quick.writes).toBe(2);
+    expect(quick.health.lastSuccessAt).toBe(quick.now);
+    // A minute apart: every page's commit.
+    const slow = await pass(61_000);
+    expect(slow.writes).toBe(5);
+    expect(slow.health.lastSuccessAt).toBe(slow.now);
+    // A failed attempt on the second page (then accepted): its start, and the commit that ends it.
+    const failing = await pass(10_000, 2);
+    expect(failing.writes).toBe(4);
+    expect(failing.health).toMatchObject({ consecutiveFailures: 0, failingSince: null, lastError: null, lastSuccessAt: failing.now });
+  });
+
   it('status reads every emitter\'s cursor in one statement', async () => {
     await setup({ emitterKeys: ['a', 'b', 'c'] });
     await insertOutbox(wh, users(2));

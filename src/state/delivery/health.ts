@@ -188,6 +188,14 @@ export class DeliveryHealthStore extends DeliveryStore {
     await this.run(update(this.t.delivery_health, set, eq(ref('emitter_key'), param(emitterKey))));
   }
 
+  /**
+   * The emitter's last success, committed by a page whose commit left the record alone
+   * (activation/health-writes.ts); nothing else: a failure recorded after it stands.
+   */
+  async recordSuccess(emitterKey: string, at: Date): Promise<void> {
+    await this.run(update(this.t.delivery_health, { last_success_at: timestamp(at) }, eq(ref('emitter_key'), param(emitterKey))));
+  }
+
   /** Starts the retry budget as soon as a failure happens, so a crash before the run's end does not restart it. */
   async startFailing(emitterKey: string, since: Date): Promise<void> {
     await this.run(
