@@ -8,7 +8,7 @@ import { destinationsOf, emittersOf, readActivationModel, resolveEmitter, type A
 import type { DeliveryRetryPolicy as RetryPolicy } from './flow.js';
 import { SharedTraitReads } from './enrich/shared-traits.js';
 import { SharedBookkeeping } from './shared-bookkeeping.js';
-import { HealthWrites } from './health-writes.js';
+import { ProgressWrites } from './progress-writes.js';
 import { PageStream, readSize } from './page-stream.js';
 import { EmitterReader, type SourcePage } from './read.js';
 import { handledPrefix, PageRecords, type PageCounts } from './record.js';
@@ -201,7 +201,7 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
 async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: string): Promise<EmitterDelivery | undefined> {
   const emitter = model.applied!.emitter(emitterKey)!;
   const counts: RunCounts = { sent: 0, failed: 0, deadLettered: 0, requests: 0, retries: 0, lastError: null };
-  const run: RunState = { deadLetteredBy: {}, budget: undefined, blocked: null, stuckOn: null, health: new HealthWrites() };
+  const run: RunState = { deadLetteredBy: {}, budget: undefined, blocked: null, stuckOn: null, progress: new ProgressWrites() };
   const result = (status: EmitterStatus): EmitterDelivery => ({
     emitterKey,
     destinationKey: emitter.destination,
@@ -246,7 +246,7 @@ async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: stri
       record.failingSince ? new Date(record.failingSince) : null,
       record.consecutiveFailures,
       (since) => {
-        run.health.failed();
+        run.progress.failed();
         writes.push(ctx.health.startFailing(emitterKey, since));
       },
       record.blockedReason !== null,
@@ -282,8 +282,8 @@ interface RunState {
   blocked: { reason: string; since: string | null } | null;
   /** When the first event the run stopped at was created (its budget may start there, not at the episode's start). */
   stuckOn: string | null;
-  /** Which page commits write the emitter's health record. */
-  health: HealthWrites;
+  /** Which page commits write the run's counts and the emitter's health record. */
+  progress: ProgressWrites;
 }
 
 /**
@@ -295,14 +295,14 @@ interface RunState {
  * being recorded.
  */
 async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCounts, run: RunState, firstRead?: SourcePage): Promise<EmitterStatus> {
-  const records = new PageRecords((commit) => ctx.bookkeeping.pageCommits.request(ctx.wh, commit), ctx.runId, r, start, ctx.now, run.health, (c, page) =>
+  const records = new PageRecords((commit) => ctx.bookkeeping.pageCommits.request(ctx.wh, commit), ctx.runId, r, start, ctx.now, run.progress, (c, page) =>
     ctx.onProgress?.({ emitterKey: r.emitter.key, destinationKey: r.destination.key, sent: c.sent, deadLettered: c.deadLettered, failed: c.failed, page }),
   );
   const pages = new PageStream(ctx.wh, ctx.read, r, start, ctx.pageSize, ctx.readPages, firstRead, ctx.traitReads);
   try {
     const status = await drainPages(ctx, r, pages, records, counts, run);
     // Whatever the pass stopped on (written before this): the success its commits left unwritten.
-    const success = run.health.unwritten();
+    const success = run.progress.unwritten();
     if (success) await ctx.health.recordSuccess(r.emitter.key, success);
     return status;
   } finally {

@@ -2,7 +2,7 @@ import type { PageCommit } from '../state/delivery/recorder.js';
 import type { Cursor, DeadLetterInput, RunCounts, SourceRow } from '../state/delivery/types.js';
 import { messageIdPrefix, type BuiltPage } from './build-event.js';
 import type { ResolvedEmitter } from './emitter-context.js';
-import type { HealthWrites } from './health-writes.js';
+import type { ProgressWrites } from './progress-writes.js';
 import type { PageOutcome } from './send/batch.js';
 import { answerOf } from './send/budget.js';
 
@@ -37,8 +37,8 @@ export function handledPrefix(page: BuiltPage, outcome: PageOutcome, counts: Run
 
 /**
  * The record stage of one emitter's delivery: each handled prefix is committed (record, dead
- * letters, cursor, counts in one transaction) after the previous one, in page order, while the
- * next page is sent.
+ * letters, cursor, and the progress the pass's ProgressWrites lets through, in one transaction)
+ * after the previous one, in page order, while the next page is sent.
  */
 export class PageRecords {
   private committing: Promise<Cursor>;
@@ -52,8 +52,8 @@ export class PageRecords {
     private readonly r: ResolvedEmitter,
     start: Cursor,
     private readonly now: () => Date,
-    /** Which commits write the emitter's health record. */
-    private readonly health: HealthWrites,
+    /** Which commits write the run's counts and the emitter's health record. */
+    private readonly progress: ProgressWrites,
     /** After each commit: the run's counts, and what this commit added to them. */
     private readonly onCommitted?: (counts: RunCounts, page: PageCounts) => void,
   ) {
@@ -65,6 +65,7 @@ export class PageRecords {
     this.beforeLast = this.committing.catch(() => undefined);
     this.committing = this.committing.then(async (cursor) => {
       const now = this.now();
+      const progress = this.progress.forCommit(prefix.answer, now);
       const committed = await this.record({
         runId: this.runId,
         emitter: this.r.emitter,
@@ -75,9 +76,9 @@ export class PageRecords {
         throughId: prefix.through.id,
         messageIdPrefix: messageIdPrefix(this.r.emitter.key, prefix.through.source, cursor.backfillEpoch),
         deadLetters: prefix.deadLetters,
-        counts: prefix.counts,
+        counts: progress.counts ? prefix.counts : undefined,
         now,
-        answer: this.health.forCommit(prefix.answer, now),
+        answer: progress.answer,
       });
       this.onCommitted?.(prefix.counts, { sent: prefix.sent, deadLettered: prefix.deadLetters.length });
       return committed;

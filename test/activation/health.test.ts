@@ -77,7 +77,7 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
     expect((await readDeliveryHealth(wh, SCHEMA))[0]).toMatchObject({ emitterKey: 'changes', destinationKey: 'hook' });
   });
 
-  it('a pass of many pages writes the record at its first answer, after a failure, once a minute of successes, and its last success at the end', async () => {
+  it("a pass of many pages writes its progress (the run's counts, the health record) at its first page, after a failure, once a minute, and at its end", async () => {
     await setup({ batchSize: 2 });
     const t = clock();
     // The record exists (its creation writes it too).
@@ -94,19 +94,28 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
       const summary = await deliverAll(recorded, SCHEMA, { ...FAST, pageSize: 2, now: t.now });
       expect(summary.emitters[0]).toMatchObject({ status: 'delivered', sent: 10 });
       const health = (await readDeliveryHealth(wh, SCHEMA))[0];
-      return { writes: statements.filter((s) => /^UPDATE "\w+"\."delivery_health"/.test(s.sql)).length, health, now: t.now().toISOString() };
+      const run = await wh.query<{ sent: unknown; status: string }>(`SELECT sent, status FROM "${SCHEMA}".delivery_runs WHERE run_id = ?`, [summary.runId]);
+      expect(run.rows.map((r) => [Number(r.sent), r.status])).toEqual([[10, 'delivered']]);
+      const count = (re: RegExp) => statements.filter((s) => re.test(s.sql)).length;
+      return {
+        healthWrites: count(/^UPDATE "\w+"\."delivery_health"/),
+        // The page commits' (the run's end sets its status).
+        countWrites: count(/^UPDATE "\w+"\."delivery_runs" SET "sent"/),
+        health,
+        now: t.now().toISOString(),
+      };
     };
-    // Five pages 10 s apart: the first page's commit, then the fifth's success once, at the end.
+    // Five pages 10 s apart: the first page's commit, then (health) the fifth's success once, at the end.
     const quick = await pass(10_000);
-    expect(quick.writes).toBe(2);
+    expect([quick.healthWrites, quick.countWrites]).toEqual([2, 1]);
     expect(quick.health.lastSuccessAt).toBe(quick.now);
     // A minute apart: every page's commit.
     const slow = await pass(61_000);
-    expect(slow.writes).toBe(5);
+    expect([slow.healthWrites, slow.countWrites]).toEqual([5, 5]);
     expect(slow.health.lastSuccessAt).toBe(slow.now);
     // A failed attempt on the second page (then accepted): its start, and the commit that ends it.
     const failing = await pass(10_000, 2);
-    expect(failing.writes).toBe(4);
+    expect(failing.healthWrites).toBe(4);
     expect(failing.health).toMatchObject({ consecutiveFailures: 0, failingSince: null, lastError: null, lastSuccessAt: failing.now });
   });
 

@@ -45,7 +45,8 @@ export interface PageCommit {
   /** The messageId of a row is md5(prefix || id): the record recomputes it from the id. */
   messageIdPrefix: string;
   deadLetters: DeadLetterInput[];
-  counts: RunCounts;
+  /** The run's counts once the page is recorded; undefined: this commit leaves them (activation/progress-writes.ts). */
+  counts?: RunCounts;
   now: Date;
   /**
    * The destination answered the prefix's events (accepted some, or refused them for themselves):
@@ -126,7 +127,8 @@ export class DeliveryRecorder extends DeliveryStore {
    * Closes these emitters' runs still "running" whose process is gone (a holder on this host whose
    * pid no longer runs, or a run recorded before runs named their holder), as compute closes its
    * abandoned runs: failed, RUN_ABANDONED. What such a run delivered is in its committed pages;
-   * its counts are those of its last committed page. Returns how many it closed.
+   * its counts are those its pages last wrote (at most a minute before its last committed page:
+   * activation/progress-writes.ts). Returns how many it closed.
    */
   async closeAbandoned(emitterKeys: readonly string[], now: Date): Promise<number> {
     const { rows } = await this.run<{ run_id: string; emitter_key: string; holder: string | null }>(
@@ -165,7 +167,8 @@ export class DeliveryRecorder extends DeliveryStore {
   /**
    * Records handled prefixes of pages and advances their cursors past them, in one transaction:
    * the delivery record (for outbox rows one range row, for backfill rows one row each,
-   * set-based), the dead letters, the cursors, the runs' counts. Called only after the destination
+   * set-based), the dead letters, the cursors, and the runs' counts and health of the commits that
+   * carry them (activation/progress-writes.ts). Called only after the destination
    * acknowledged every event of each prefix. The pages are of different emitters (an emitter
    * commits its pages one after the other), and each statement serves all of them: emitters
    * delivering at the same time pay for the statements of one page.
@@ -186,8 +189,9 @@ export class DeliveryRecorder extends DeliveryStore {
       // its table until commit, and two deliverers taking two tables in opposite orders deadlock.
       for (const [i, c] of commits.entries()) if (c.source === 'backfill' && next[i].backfillDone >= next[i].backfillTotal) await cursors.dropBackfill(c.emitter.key);
       await cursors.advance(next.map((cursor, i) => ({ cursor, at: commits[i].now.toISOString() })));
-      const rows = commits.map((c) => runRow(c.runId, c.emitter.key));
-      await record.run(update(this.t.delivery_runs, countsSet(rows, commits.map((c) => c.counts)), or(...rows)));
+      const counted = commits.filter((c): c is PageCommit & { counts: RunCounts } => c.counts !== undefined);
+      const rows = counted.map((c) => runRow(c.runId, c.emitter.key));
+      if (counted.length > 0) await record.run(update(this.t.delivery_runs, countsSet(rows, counted.map((c) => c.counts)), or(...rows)));
       const answered = commits.filter((c) => c.answer !== undefined);
       if (answered.length > 0) await record.run(answeredUpdate(this.t, answered.map((c) => ({ emitterKey: c.emitter.key, at: c.now, accepted: c.answer === 'accepted' }))));
       return next;
