@@ -201,7 +201,7 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
 async function deliverEmitter(ctx: Ctx, model: ActivationModel, emitterKey: string): Promise<EmitterDelivery | undefined> {
   const emitter = model.applied!.emitter(emitterKey)!;
   const counts: RunCounts = { sent: 0, failed: 0, deadLettered: 0, requests: 0, retries: 0, lastError: null };
-  const run: RunState = { deadLetteredBy: {}, budget: undefined, blocked: null, stuckOn: null, progress: new ProgressWrites() };
+  const run: RunState = { deadLetteredBy: {}, budget: undefined, blocked: null, stuckOn: null, progress: new ProgressWrites(ctx.now()) };
   const result = (status: EmitterStatus): EmitterDelivery => ({
     emitterKey,
     destinationKey: emitter.destination,

@@ -20,18 +20,25 @@ export interface ProgressWrite<A> {
  * - the health record is written by the pass's first answered page, by the first answered page
  *   after a failure started in the pass, and otherwise when the success it holds is `everyMs` old;
  *   a success committed but not written is written when the pass ends (`unwritten`);
- * - the run's counts are written by the pass's first commit and then every `everyMs`; the end of
- *   the run writes its final counts, so only a run whose process died keeps counts up to `everyMs`
- *   behind its committed pages (which the delivery log records exactly).
+ * - the run's counts are written by a commit `everyMs` after they were last (the run's row holds
+ *   zeros from its start); the end of the run writes its final counts, so a pass shorter than
+ *   `everyMs` writes none in its commits, and only a run whose process died keeps counts up to
+ *   `everyMs` behind its committed pages (which the delivery log records exactly).
  */
 export class ProgressWrites {
   /** The health record may say more than the time of the last success (at the start, and after a failure). */
   private stale = true;
   private successWrittenAt = -Infinity;
-  private countsWrittenAt = -Infinity;
+  private countsWrittenAt: number;
   private pending: Date | null = null;
 
-  constructor(private readonly everyMs = PROGRESS_EVERY_MS) {}
+  /** `startedAt`: when the run's row was recorded, with its counts at zero. */
+  constructor(
+    startedAt: Date,
+    private readonly everyMs = PROGRESS_EVERY_MS,
+  ) {
+    this.countsWrittenAt = startedAt.getTime();
+  }
 
   /** A failure started or was recorded: the next answered page writes the health record. */
   failed(): void {
