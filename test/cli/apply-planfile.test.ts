@@ -8,7 +8,7 @@ import { ApplyLogStore } from '../../src/state/apply/apply-log.js';
 import { canonicalJson, sha256 } from '../../src/state/canonical.js';
 import { migrateState } from '../../src/state/migrate.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
-import { desired, rawDesired, tempDir } from '../plan/fixtures.js';
+import { desired, rawDesired, tempDir, writeManifest } from '../plan/fixtures.js';
 import { linked, makeProject } from '../plan/cli-project.js';
 
 describe('linked apply <planfile> (CLI process)', () => {
@@ -52,6 +52,29 @@ describe('linked apply <planfile> (CLI process)', () => {
     expect(changed.stderr).toMatch(/^Error \[PLAN_MANIFEST_CHANGED\]: .*plan\.json was made from another synth of stack "?marketing"?.*linked plan --out/);
     write(raw); // back to what the plan was made from: it applies
     expect((await linked(['apply', file, '--dir', dir, '--no-synth'])).status).toBe(0);
+  }, 180_000);
+
+  it('checks a saved plan against the synthesized output --out-dir names, not the project\'s cdktf.out', async () => {
+    const { dir, write } = await makeProject(2);
+    // The pipeline synthesizes to build/cdktf.out; the project's own cdktf.out holds a later synth.
+    const outDir = join(dir, 'build', 'cdktf.out');
+    writeManifest(join(dir, 'build'), desired(rawDesired('w.duckdb', 2)));
+    write(rawDesired('w.duckdb', 3));
+    const file = join(dir, 'plan.json');
+    expect((await linked(['plan', '--dir', dir, '--out-dir', outDir, '--no-synth', '--out', file])).status).toBe(0);
+
+    // Made from --out-dir: it applies, though cdktf.out holds another synth.
+    const ofOutDir = await linked(['apply', file, '--dir', dir, '--out-dir', outDir, '--no-synth']);
+    expect([ofOutDir.status, ofOutDir.stderr]).toEqual([0, '']);
+    expect(ofOutDir.stdout).toMatch(/Apply complete: 5 added/);
+
+    // A plan of cdktf.out's synth does not match --out-dir: refused, naming the directory compared.
+    const other = join(dir, 'other.json');
+    expect((await linked(['plan', '--dir', dir, '--no-synth', '--out', other])).status).toBe(0);
+    const refused = await linked(['apply', other, '--dir', dir, '--out-dir', outDir, '--no-synth']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^Error \[PLAN_MANIFEST_CHANGED\]: .*other\.json was made from another synth of stack "?marketing"? \(manifest [0-9a-f]{12}, /);
+    expect(refused.stderr).toContain(`, ${outDir} now `);
   }, 180_000);
 
   it('refuses a saved plan of another stack than --stack names, writing nothing', async () => {

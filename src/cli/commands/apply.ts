@@ -66,20 +66,22 @@ export function register(program: Command): void {
 }
 
 /**
- * A saved plan applies what was synthesized when it was made. When cdktf.out holds this stack now
- * and it is another model (a later synth, another branch), the plan is not what the code says.
- * Without cdktf.out (a pipeline that kept only the plan file) the plan stands on its own. A plan
+ * A saved plan applies what was synthesized when it was made. When the synthesized output (the
+ * project's cdktf.out, or --out-dir) holds this stack now and it is another model (a later synth,
+ * another branch), the plan is not what the code says. Without that output (a pipeline that kept
+ * only the plan file) the plan stands on its own. A plan
  * saved by a linked that did not record its synth yet is compared by content: refusing it would
  * fail every pipeline that applies, after upgrading linked, a plan its pull request saved before.
  */
-async function assertPlanOfManifest(planfile: string, plan: SavedPlan, outDir: string, warn: (line: string) => void): Promise<void> {
+async function assertPlanOfManifest(planfile: string, plan: SavedPlan, output: SynthesizedOutput, warn: (line: string) => void): Promise<void> {
+  const { dir: outDir, name } = output;
   const stacks = listStacks(outDir);
   if (stacks.size > 0 && !stacks.has(plan.stack)) {
-    // A plan is made from cdktf.out, so its stack was there: a plan of a stack this synth does not
+    // A plan is made from a synthesized output, so its stack was there: a plan of a stack this synth does not
     // hold is of another project, or edited to write another stack.
     throw new LinkedError(
       'PLAN_STACK_UNKNOWN',
-      `${planfile} is a plan of stack "${plan.stack}", which cdktf.out does not hold (it holds ${[...stacks.keys()].map((s) => `"${s}"`).join(', ')}). Make the plan again with \`linked plan --out ${planfile}\`, or apply it where that stack is synthesized.`,
+      `${planfile} is a plan of stack "${plan.stack}", which ${name} does not hold (it holds ${[...stacks.keys()].map((s) => `"${s}"`).join(', ')}). Make the plan again with \`linked plan --out ${planfile}\`, or apply it where that stack is synthesized.`,
     );
   }
   if (!stacks.has(plan.stack)) return;
@@ -89,7 +91,7 @@ async function assertPlanOfManifest(planfile: string, plan: SavedPlan, outDir: s
     if (now !== plan.manifestHash) {
       throw new LinkedError(
         'PLAN_MANIFEST_CHANGED',
-        `${planfile} was made from another synth of stack ${plan.stack} (manifest ${plan.manifestHash.slice(0, 12)}, cdktf.out now ${now.slice(0, 12)}). Make the plan again with \`linked plan --out ${planfile}\`.`,
+        `${planfile} was made from another synth of stack ${plan.stack} (manifest ${plan.manifestHash.slice(0, 12)}, ${name} now ${now.slice(0, 12)}). Make the plan again with \`linked plan --out ${planfile}\`.`,
       );
     }
   }
@@ -98,11 +100,11 @@ async function assertPlanOfManifest(planfile: string, plan: SavedPlan, outDir: s
   if (departure !== undefined) {
     throw new LinkedError(
       'PLAN_NOT_OF_MANIFEST',
-      `${planfile} does not match the synth of stack ${plan.stack} in cdktf.out: ${departure}. It was edited after \`linked plan\` made it: make it again with \`linked plan --out ${planfile}\`.`,
+      `${planfile} does not match the synth of stack ${plan.stack} in ${name}: ${departure}. It was edited after \`linked plan\` made it: make it again with \`linked plan --out ${planfile}\`.`,
     );
   }
   if (plan.manifestHash === undefined) {
-    warn(`${planfile} was saved by an older linked, which did not record the synth it was made from: applied as cdktf.out declares its changes and warehouse.`);
+    warn(`${planfile} was saved by an older linked, which did not record the synth it was made from: applied as ${name} declares its changes and warehouse.`);
   }
 }
 
@@ -152,6 +154,12 @@ function soleStack(outDir: string): string | undefined {
 
 /** Where the app was synthesized: --out-dir (as the project is loaded with it), else the project's cdktf.out. */
 const synthesizedOutput = (flags: ApplyFlags, dir: string) => flags.outDir ?? resolve(dir, 'cdktf.out');
+
+/** The synthesized output and its name in messages: --out-dir as the user wrote it, else cdktf.out. */
+interface SynthesizedOutput {
+  dir: string;
+  name: string;
+}
 
 /** The result as a PR comment and commit status; the status names the stack when `outDir` holds several (statusStackOf). */
 async function reportApply(github: GitHubContext, outDir: string, stack: string | undefined, ok: boolean, text: string): Promise<void> {
@@ -211,7 +219,7 @@ async function applyCommand(
       );
     }
     if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', `${planfile}: ${cannotApplyLine(plan.diagnostics)} Run \`linked plan\` and fix them.`);
-    await assertPlanOfManifest(planfile, plan, resolve(dir, 'cdktf.out'), warn);
+    await assertPlanOfManifest(planfile, plan, { dir: synthesizedOutput(flags, dir), name: flags.outDir ?? 'cdktf.out' }, warn);
     session = openPerStepSession(plan.warehouse, dir, commandTag(flags.command, plan.stack));
     stack = plan.stack;
     applying.stack = stack;
