@@ -18,6 +18,7 @@ import { CREDENTIALS_REJECTED } from './send/classify.js';
 import { blockedFailure, Sender, type SenderOptions } from './send/sender.js';
 import { serialized } from './serial.js';
 import { formatCount } from '../model/count.js';
+import { unreadableError } from '../state/apply/resources.js';
 
 export interface DeliverOptions {
   /** Read the applied resources of this stack only. */
@@ -108,10 +109,10 @@ export interface EmitterDelivery extends RunCounts {
   consecutiveFailures: number;
 }
 
-/** Something a person must act on: an emitter blocked, or events dead-lettered. One line, no secret. */
+/** Something a person must act on: an emitter blocked, failed or unreadable, or events dead-lettered. One line, no secret. */
 export interface DeliveryAlert {
   emitterKey: string;
-  kind: 'blocked' | 'dead_lettered' | 'failed';
+  kind: 'blocked' | 'dead_lettered' | 'failed' | 'unreadable';
   message: string;
 }
 
@@ -125,16 +126,26 @@ export interface DeliverySummary {
   deadLettered: number;
   /** Emitters that stopped blocked (credentials refused, a secret not set). */
   blocked: number;
+  /** Emitters asked for whose stored spec cannot be read: skipped, so their events wait in the outbox. */
+  unreadable: UnreadableEmitter[];
   alerts: DeliveryAlert[];
+}
+
+/** An emitter left undelivered because its applied spec does not parse: why, and the message with the fix. */
+export interface UnreadableEmitter {
+  emitterKey: string;
+  problem: string;
+  error: string;
 }
 
 /**
  * What a delivery came to, for exit codes: delivered (everything handled, nothing dead-lettered),
  * dead_lettered (everything handled, some events dead-lettered), incomplete (an emitter stopped:
- * blocked, still retrying or failed; its events wait in the outbox).
+ * blocked, still retrying or failed, or was skipped because its spec cannot be read; its events
+ * wait in the outbox).
  */
-export function deliveryVerdict(s: Pick<DeliverySummary, 'emitters' | 'deadLettered'>): 'delivered' | 'dead_lettered' | 'incomplete' {
-  if (s.emitters.some((e) => e.status !== 'delivered')) return 'incomplete';
+export function deliveryVerdict(s: Pick<DeliverySummary, 'emitters' | 'deadLettered' | 'unreadable'>): 'delivered' | 'dead_lettered' | 'incomplete' {
+  if (s.unreadable.length > 0 || s.emitters.some((e) => e.status !== 'delivered')) return 'incomplete';
   return s.deadLettered > 0 ? 'dead_lettered' : 'delivered';
 }
 
@@ -167,7 +178,12 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
   const runId = opts.runId ?? randomUUID();
   const serial = serialized(withQueryTag(wh, deliveryTag(runId, opts.stack)));
   const model = opts.model ?? (await readActivationModel(serial, schema, opts.stack));
-  const emitters = emittersOf(model).filter((e) => !opts.emitters || opts.emitters.includes(e.key));
+  const asked = (key: string) => !opts.emitters || opts.emitters.includes(key);
+  const emitters = emittersOf(model).filter((e) => asked(e.key));
+  // Not in emittersOf: named here, so a delivery never leaves one out without a word.
+  const unreadable = (model.unreadable ?? [])
+    .filter((r) => r.kind === 'event_emitter' && asked(r.key))
+    .map((r): UnreadableEmitter => ({ emitterKey: r.key, problem: r.problem, error: unreadableError(r).message }));
   const ctx: Ctx = {
     wh: serial,
     read: new EmitterReader(serial, schema),
@@ -194,7 +210,8 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
     failed: sum('failed'),
     deadLettered: sum('deadLettered'),
     blocked: results.filter((r) => r.status === 'blocked').length,
-    alerts: results.flatMap(alertsOf),
+    unreadable,
+    alerts: [...results.flatMap(alertsOf), ...unreadable.map((u): DeliveryAlert => ({ emitterKey: u.emitterKey, kind: 'unreadable', message: `${u.emitterKey}: skipped: ${u.error}` }))],
   };
 }
 

@@ -101,6 +101,32 @@ describe('an applied spec that no longer parses', () => {
     expect((await p.cli('status', '--json')).json()).toMatchObject({ audiences: [{ audience: 'aud-0', status: 'Live' }, { audience: 'aud-1', status: 'Live' }], unreadable: [] });
   }, 120_000);
 
+  it('deliver names an emitter whose stored spec cannot be read, with the fix, and exits 1 unless scoped to other emitters', async () => {
+    const p = await appliedProject();
+    await p.damage('entered-0', `replace(spec, '"trigger":"audience_entered"', '"trigger":"entered"')`);
+    const problem = 'trigger: Invalid option: expected one of "audience_entered"|"audience_exited"|"entity_added"|"entity_removed"|"audience_membership_changed"';
+    const error = `The applied spec of event_emitter.entered-0 cannot be read: ${problem}. \`linked plan\` shows it as an update from code, and \`linked apply\` writes it again.`;
+    for (const key of ['aud-0', 'aud-1']) expect((await p.cli('compute', key)).status).toBe(0);
+
+    // The readable emitter delivers; the unreadable one is named, not left out, and the exit says it was not delivered.
+    let r = await p.cli('deliver');
+    expect([r.status, sentTo()]).toEqual([1, ['u2']]);
+    expect(r.stdout).toContain('entered-1 -> hook: 1 event sent, 0 failed, 0 dead-lettered (delivered)\nentered-0: skipped: its applied spec cannot be read\n');
+    expect(r.stdout).toMatch(/\nDelivery [0-9a-f-]{36}: 1 event sent, 0 failed, 0 dead-lettered, 1 emitter skipped\.\n$/);
+    expect(r.stderr).toBe(`error: entered-0: skipped: ${error}\n`);
+
+    r = await p.cli('deliver', '--emitter', 'entered-0', '--json');
+    expect(r.status).toBe(1);
+    const summary = r.json();
+    expect(summary.emitters).toEqual([]);
+    expect(summary.unreadable).toEqual([{ emitterKey: 'entered-0', problem, error }]);
+    expect(summary.alerts).toEqual([{ emitterKey: 'entered-0', kind: 'unreadable', message: `entered-0: skipped: ${error}` }]);
+
+    // Scoped to the other emitters, the unreadable one is not what was asked for: exit 0.
+    r = await p.cli('deliver', '--emitter', 'entered-1', '--json');
+    expect([r.status, r.json().unreadable, r.json().alerts]).toEqual([0, [], []]);
+  }, 120_000);
+
   it('a destination stored as no JSON at all: its emitters fail naming it, compute goes on, and no command prints what the row held', async () => {
     const p = await appliedProject();
     await p.damage('hook', `'{"url":"https://hooks.example.test/?token=canary-77a1" ,,'`);

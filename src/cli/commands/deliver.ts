@@ -19,8 +19,9 @@ interface DeliverFlags extends ProjectFlags {
 
 /**
  * Exit codes of `linked deliver` (and of a delivery summary anywhere): 0 everything handled and
- * nothing dead-lettered; 1 an emitter stopped (blocked, still retrying, failed): events wait in
- * the outbox; 3 everything handled, but events were dead-lettered.
+ * nothing dead-lettered; 1 an emitter stopped (blocked, still retrying, failed) or was skipped
+ * because its stored spec cannot be read: events wait in the outbox; 3 everything handled, but
+ * events were dead-lettered.
  */
 export const DELIVER_EXIT = { delivered: 0, incomplete: 1, deadLettered: 3 } as const;
 
@@ -30,19 +31,22 @@ export function deliveryExitCode(s: DeliverySummary): number {
 }
 
 export function renderDeliverySummary(s: DeliverySummary): string {
-  if (s.emitters.length === 0) return 'No event emitters are applied: nothing to deliver.\n';
-  const lines = s.emitters.map((e) => {
+  if (s.emitters.length === 0 && s.unreadable.length === 0) return 'No event emitters are applied: nothing to deliver.\n';
+  const delivered = s.emitters.map((e) => {
     const status = e.status === 'blocked' ? `blocked: ${e.blockedReason}` : e.status;
     const base = `${e.emitterKey} -> ${e.destinationKey}: ${plural(e.sent, 'event')} sent, ${e.failed} failed, ${e.deadLettered} dead-lettered (${status})`;
     const notes = [e.lastError ? `    last error: ${e.lastError}` : '', e.retryBudgetEndsAt ? `    failing since ${e.failingSince}; retrying until ${e.retryBudgetEndsAt}, then dead letters` : ''];
     return [base, ...notes.filter(Boolean)].join('\n');
   });
+  // Why and the fix follow on stderr, with the other alerts.
+  const skipped = s.unreadable.map((u) => `${u.emitterKey}: skipped: its applied spec cannot be read`);
   const blocked = s.blocked > 0 ? `, ${s.blocked} emitter${s.blocked === 1 ? '' : 's'} blocked` : '';
-  return `${lines.join('\n')}\nDelivery ${s.runId}: ${plural(s.sent, 'event')} sent, ${s.failed} failed, ${s.deadLettered} dead-lettered${blocked}.\n`;
+  const unreadable = s.unreadable.length > 0 ? `, ${plural(s.unreadable.length, 'emitter')} skipped` : '';
+  return `${[...delivered, ...skipped].join('\n')}\nDelivery ${s.runId}: ${plural(s.sent, 'event')} sent, ${s.failed} failed, ${s.deadLettered} dead-lettered${blocked}${unreadable}.\n`;
 }
 
 export function register(program: Command): void {
-  withProjectOptions(program.command('deliver').description('deliver pending outbox events of every applied event emitter to its destination; exit 0 all delivered, 1 an emitter is blocked, retrying or failed, 3 events were dead-lettered'))
+  withProjectOptions(program.command('deliver').description('deliver pending outbox events of every applied event emitter to its destination; exit 0 all delivered, 1 an emitter is blocked, retrying, failed or unreadable, 3 events were dead-lettered'))
     .option('--emitter <key...>', 'only these event emitters')
     .option('--page-size <n>', 'rows per page (enrichment queries and cursor commits)', '2000')
     .option('--concurrency <n>', 'requests in flight per destination', '4')
