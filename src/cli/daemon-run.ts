@@ -7,6 +7,7 @@ import type { Desired } from '../model/desired.js';
 import { LinkedError } from '../model/errors.js';
 import { openWarehouse } from '../warehouse/index.js';
 import { commandTag } from '../warehouse/tagged.js';
+import { printJsonLine } from './run.js';
 
 /*
  * What `linked run` (serving) and `linked deliver --watch` share: the daemon's options from the
@@ -42,8 +43,8 @@ export function daemonOptions(desired: Desired, dir: string, command: string, ou
     requestDir: duckDbFile ? requestDirFor(duckDbFile) : undefined,
     log: out.json ? undefined : (line) => write(`${stamp()} ${line}`),
     // --json: one object per finished run and per delivery pass, told apart by `type`.
-    onRun: out.json && out.runs ? (s) => write(JSON.stringify({ type: 'run', ...s })) : undefined,
-    onDelivery: (d) => write(out.json ? JSON.stringify({ type: 'delivery', ...d }) : `${stamp()} ${deliveryLine(d)}`),
+    onRun: out.json && out.runs ? (s) => printJsonLine({ type: 'run', ...s }) : undefined,
+    onDelivery: (d) => (out.json ? printJsonLine({ type: 'delivery', ...d }) : write(`${stamp()} ${deliveryLine(d)}`)),
   };
 }
 

@@ -10,7 +10,7 @@ import { parseDuration } from './terminal.js';
 import type { Desired } from '../model/desired.js';
 import type { DaemonReporting } from './daemon-observe.js';
 import { deliveryLine } from './daemon-run.js';
-import { EXIT } from './run.js';
+import { EXIT, printJsonLine } from './run.js';
 
 export interface RunGitFlags {
   git: string;
@@ -68,7 +68,6 @@ export async function runFromGit(flags: RunGitFlags, reporting: DaemonReporting,
   const intervalMs = parseDuration(flags.interval, '--interval');
   if (intervalMs < 1000) throw new LinkedError('INVALID_OPTION', '--interval must be at least 1s.');
   const log = reporting.log;
-  const write = (line: string) => process.stdout.write(line + '\n');
   const abort = new AbortController();
   // A newer linked migrated the state: the daemon has halted, so the pulls stop too and the
   // command exits with the refusal (the same image would only halt again).
@@ -89,9 +88,9 @@ export async function runFromGit(flags: RunGitFlags, reporting: DaemonReporting,
       delivery: flags.delivery,
       gc: flags.once ? undefined : flags.gc,
       log,
-      onRun: flags.json && !flags.once ? (s) => write(JSON.stringify(s)) : undefined,
+      onRun: flags.json && !flags.once ? (s) => printJsonLine(s) : undefined,
       // --once --json prints the deliveries with its report; serving prints one line per pass.
-      onDelivery: flags.once && flags.json ? undefined : (d) => (flags.json ? write(JSON.stringify({ type: 'delivery', ...d })) : log?.(deliveryLine(d))),
+      onDelivery: flags.once && flags.json ? undefined : (d) => (flags.json ? printJsonLine({ type: 'delivery', ...d }) : log?.(deliveryLine(d))),
       onHalt: (refusal) => {
         halted = refusal;
         abort.abort();
@@ -105,7 +104,7 @@ export async function runFromGit(flags: RunGitFlags, reporting: DaemonReporting,
     if (halted) return;
     await sync.record(result);
     if (reporting.logger) reporting.event('sync', syncFields(result));
-    else if (flags.json) process.stdout.write(JSON.stringify({ sync: result }) + '\n');
+    else if (flags.json) printJsonLine({ sync: result });
     else log?.(describeSync(result));
   };
   await reporting.listen();
@@ -118,7 +117,7 @@ export async function runFromGit(flags: RunGitFlags, reporting: DaemonReporting,
       await sync.record(result);
       // Then what the sync computed (and anything pending) is delivered, as `linked run --once` does.
       const deliveries = await sync.deliverUntilEmpty();
-      if (flags.json) write(JSON.stringify({ sync: result, deliveries }));
+      if (flags.json) printJsonLine({ sync: result, deliveries });
       else if (reporting.logger) reporting.event('sync', syncFields(result));
       else log?.(describeSync(result));
       failed = result.status === 'failed' || onceFailed({ due: [], runs: [], skipped: [], deliveries });

@@ -1,5 +1,6 @@
 import { CommanderError, type Command } from 'commander';
 import { isLinkedError } from '../model/errors.js';
+import { printableJson } from '../model/printable.js';
 
 /** Exit codes shared by every command (Terraform's, for plan --detailed-exitcode). */
 export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
@@ -23,7 +24,7 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
     const json = argv.includes('--json');
     if (json) {
       const err = isLinkedError(e) ? { code: e.code, message: e.message, details: e.details } : { code: 'INTERNAL', message: String((e as Error)?.message ?? e) };
-      process.stdout.write(JSON.stringify({ error: err }, null, 2) + '\n');
+      printJson({ error: err });
     } else {
       const msg = isLinkedError(e) ? `Error [${e.code}]: ${e.message}` : `Error: ${(e as Error)?.message ?? e}`;
       process.stderr.write(msg + '\n');
@@ -33,9 +34,14 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
   }
 }
 
-/** Prints a value as JSON on stdout: the `--json` form of every command. */
+/** Prints a value as JSON on stdout: the `--json` form of every command (what would steer a terminal escaped). */
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  process.stdout.write(printableJson(value, 2) + '\n');
+}
+
+/** Prints a value as one line of JSON on stdout: the `--json` stream of a daemon (an object per run, pass or sync). */
+export function printJsonLine(value: unknown): void {
+  process.stdout.write(printableJson(value) + '\n');
 }
 
 let watchingReader = false;

@@ -1,4 +1,5 @@
 import { LinkedError } from '../model/errors.js';
+import { printableJson } from '../model/printable.js';
 import { diffMarkerLine } from '../plan/render-markdown.js';
 import { resourceChangeLines } from '../plan/render-text.js';
 import type { LoggedChange } from '../state/apply/apply-log.js';
@@ -155,7 +156,8 @@ export function formatAuditMarkdown(records: readonly AuditRecord[]): string {
 }
 
 export function formatAuditJson(records: readonly AuditRecord[]): string {
-  return JSON.stringify({ entries: records }, null, 2) + '\n';
+  // Commit subjects and authors come from git.
+  return printableJson({ entries: records }, 2) + '\n';
 }
 
 /**

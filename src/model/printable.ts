@@ -13,3 +13,13 @@ const CONTROL = /[\u0000-\u0008\u000b-\u000c\u000e-\u001f\u007f-\u009f\u202a-\u2
 export function printable(text: string): string {
   return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/**
+ * `value` as JSON text (`JSON.stringify(value, null, space)`) for a terminal: JSON escapes the C0
+ * controls but leaves DEL, the C1 controls and the bidirectional controls as they are, and a
+ * terminal acts on them. They can only stand inside strings, where `\uXXXX` is their JSON escape:
+ * the text stays valid JSON and parses to the same value. The one writer of every `--json` output.
+ */
+export function printableJson(value: unknown, space?: number): string {
+  return printable(JSON.stringify(value, null, space));
+}

@@ -32,8 +32,9 @@ export function createLogger(options: {
   const now = () => (options.now?.() ?? new Date()).toISOString();
   if (options.format === 'json') {
     return {
-      line: (text, level = 'info') => options.write(redact(JSON.stringify({ ts: now(), level, msg: text })) + '\n'),
-      event: (msg, fields) => options.write(redact(JSON.stringify({ ts: now(), level: levelOf(fields), msg, ...defined(fields) })) + '\n'),
+      // Masked before the escapes of printable, which would hide a secret holding what they escape from the mask.
+      line: (text, level = 'info') => options.write(printable(redact(JSON.stringify({ ts: now(), level, msg: text }))) + '\n'),
+      event: (msg, fields) => options.write(printable(redact(JSON.stringify({ ts: now(), level: levelOf(fields), msg, ...defined(fields) }))) + '\n'),
     };
   }
   // A text line goes to a terminal or a log viewer as it is: what steers a terminal in an error

@@ -1,11 +1,12 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { LinkedError } from '../model/errors.js';
+import { printableJson } from '../model/printable.js';
 import { canonicalJson, sha256 } from '../state/canonical.js';
 import { PlanSchema } from './schema.js';
 import { PLAN_FORMAT_VERSION, type Plan, type SavedPlan } from './types.js';
 
-/** The plan as `--json` prints it and `--out` saves it; `formatVersion` is its first key (make.ts). */
-export const renderPlanJson = (plan: Plan): string => JSON.stringify(plan, null, 2) + '\n';
+/** The plan as `--json` prints it and `--out` saves it (a saved plan is printed too: `cat plan.json`); `formatVersion` is its first key (make.ts). */
+export const renderPlanJson = (plan: Plan): string => printableJson(plan, 2) + '\n';
 
 /** True when a file's first bytes are those of a saved plan: tells a plan file from a source without parsing it. */
 export const isPlanFileHead = (head: string): boolean => /^\{\s*"formatVersion":/.test(head);

@@ -43,7 +43,7 @@ describe('secrets echoed by a destination are masked before they are stored or s
     for (const echo of echoes) expect(redactSecrets(`{"message":"bad key ${echo}"}`), echo).toBe('{"message":"bad key (redacted)"}');
   });
 
-  it("the daemon's text log: the secret masked, then what would steer a terminal escaped; JSON lines stay JSON", () => {
+  it("the daemon's log, text and JSON: the secret masked, then what would steer a terminal escaped; JSON lines stay JSON", () => {
     const lines: string[] = [];
     for (const format of ['text', 'json'] as const) {
       const log = createLogger({ format, write: (l) => lines.push(l), secrets: ['log-s3cret'], now: () => new Date(0) });
@@ -55,6 +55,9 @@ describe('secrets echoed by a destination are masked before they are stored or s
       '1970-01-01T00:00:00.000Z delivery error="hook: HTTP 400 \\u009b2J\\u202e" sent=0\n',
     ]);
     expect(JSON.parse(lines[2]!).msg).toBe('run failed: Could not convert "\u001b[1A\u001b[2K(redacted)\r" to INT');
+    // JSON escapes ESC and CR itself, not the C1 CSI nor the reversal: written as their JSON escapes, the value the same.
+    expect(lines[3]).toBe('{"ts":"1970-01-01T00:00:00.000Z","level":"error","msg":"delivery","error":"hook: HTTP 400 \\u009b2J\\u202e","sent":0}\n');
+    expect(JSON.parse(lines[3]!).error).toBe('hook: HTTP 400 \u009b2J\u202e');
   });
 
   it('leaves text without secrets alone', () => {

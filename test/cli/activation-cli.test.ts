@@ -4,12 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { linked, makeProject } from '../plan/cli-project.js';
+import { STEERS } from '../support/terminal-controls.js';
 
 /*
  * The activation commands as a user runs them, in real processes, against a webhook served on
  * 127.0.0.1 by this test: deliver, events preview, dead-letters, replay, deliveries, test-event.
  */
 const HOOK_TOKEN = 'canary-hook-token-7c1e55';
+/** A trait value that reverses the text after it and clears the screen (a C1 CSI), for the terminal that prints it. */
+const STEERING_EMAIL = 'c@x\u202e\u009b2J\u007f';
 
 interface Received {
   authorization: string | undefined;
@@ -39,6 +42,7 @@ describe('activation from the command line', () => {
     const { dir, raw, write } = await makeProject(1);
     raw.audiences[0].enabled = true;
     raw.destinations[0].settings.url = url;
+    raw.emitters[0].enrich = { traits: ['email'] };
     write(raw);
     const env = { HOOK_TOKEN };
     const outputs: string[] = [];
@@ -54,7 +58,7 @@ describe('activation from the command line', () => {
     expect(baseline.status, baseline.stderr).toBe(0);
     expect(JSON.parse(baseline.stdout)).toMatchObject({ status: 'Live', baseline: true, members: 1 });
     const wh = await openDuckDb(join(dir, 'w.duckdb'));
-    await wh.query(`INSERT INTO main.profiles VALUES ('u3', 'c@x', 'premium', 'a3')`);
+    await wh.query(`INSERT INTO main.profiles VALUES ('u3', ?, 'premium', 'a3')`, [STEERING_EMAIL]);
     await wh.close();
     const second = await run(['compute', 'aud-0']);
     expect(JSON.parse(second.stdout)).toMatchObject({ status: 'Live', baseline: false, members: 2, entered: 1 });
@@ -63,6 +67,11 @@ describe('activation from the command line', () => {
     expect(preview.status, preview.stderr).toBe(0);
     expect(JSON.parse(preview.stdout)).toMatchObject({ emitterKey: 'entered-hook', pending: 1, events: [{ event: { event: 'Audience Entered', userId: 'u3' } }] });
     expect(received, 'a preview sends nothing').toHaveLength(0);
+    // The event holds the trait as the warehouse has it; printed, as text or JSON, what would steer a terminal is escaped.
+    expect(JSON.stringify(JSON.parse(preview.stdout).events[0].event)).toContain(JSON.stringify(STEERING_EMAIL));
+    const previewText = await linked(['events', 'preview', 'entered-hook', '--dir', dir], env);
+    expect(previewText.stdout).toContain('c@x\\u202e\\u009b2J\\u007f');
+    for (const shown of [preview, previewText]) expect(shown.stdout).not.toMatch(STEERS);
 
     reply = 400;
     const refused = await run(['deliver']);

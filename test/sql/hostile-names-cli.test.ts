@@ -8,6 +8,7 @@ import { desired, tempDir, writeManifest } from '../plan/fixtures.js';
 import { linked } from '../plan/cli-project.js';
 import { startServer, type TestServer } from '../activation/helpers.js';
 import { emulatedConfig, emulatedSnowflake, EMULATED_PASSWORD } from '../support/snowflake-emulator/connect.js';
+import { STEERS } from '../support/terminal-controls.js';
 
 /*
  * Names and values written to break out of SQL, through the real CLI on DuckDB: a schema, tables and
@@ -29,9 +30,15 @@ const UID = `ev"uid`;
 const VALUE = `premium'); DROP TABLE canary; --`;
 const EVENT = `Payment "Made'; DROP TABLE canary; --`;
 const PROPERTY = `a"b'c\\d`;
-/** A profile id and a trait value that would move a terminal's cursor, erase a line, write the clipboard and reverse the text. */
+/**
+ * A profile id and a trait value that would move a terminal's cursor, erase a line, write the
+ * clipboard, reverse the text, clear the screen (a C1 CSI), and isolate what follows.
+ */
 const STEERING_ID = 'u4\u001b[1A\u001b[2K';
-const STEERING_VALUE = '\u001b]52;c;ZXZpbA==\u0007premium\u202e';
+const STEERING_VALUE = '\u001b]52;c;ZXZpbA==\u0007premium\u202e\u009b2J\u007f\u2066';
+
+/** Every string in a parsed JSON value. */
+const stringsIn = (v: unknown): string[] => (typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(stringsIn) : []);
 
 describe('hostile identifiers and values, through the CLI', () => {
   let hook: TestServer;
@@ -114,12 +121,23 @@ describe('hostile identifiers and values, through the CLI', () => {
     expect(text.status, text.stderr).toBe(0);
     expect(text.stdout).toContain('u4\\u001b[1A\\u001b[2K');
     expect(text.stdout).toContain('\\u001b]52;c;ZXZpbA==\\u0007premium\\u202e');
-    expect(text.stdout).not.toMatch(/[\u001b\u0007\u202e]/);
+    expect(text.stdout).not.toMatch(STEERS);
     // The event a test-event builds holds the value too: JSON escapes ESC and BEL, not the reversal.
     const shown = await linked(['test-event', 'entered', '--user-id', STEERING_ID, '--no-send', '--dir', dir], env);
     expect(shown.status, shown.stderr).toBe(0);
-    expect(shown.stdout).toContain('premium\\u202e');
-    expect(shown.stdout).not.toMatch(/[\u001b\u0007\u202e]/);
+    expect(shown.stdout).toContain('premium\\u202e\\u009b2J\\u007f\\u2066');
+    expect(shown.stdout).not.toMatch(STEERS);
+    // --json as well, where JSON itself leaves DEL, C1 and the bidi controls as they are: escaped, the value unchanged.
+    const asJson = await linked(['test-event', 'entered', '--user-id', STEERING_ID, '--no-send', '--dir', dir, '--json'], env);
+    expect(asJson.status, asJson.stderr).toBe(0);
+    expect(asJson.stdout).toContain('premium\\u202e\\u009b2J\\u007f\\u2066');
+    expect(asJson.stdout).not.toMatch(STEERS);
+    expect(stringsIn(JSON.parse(asJson.stdout))).toContain(STEERING_VALUE);
+    // And an error's JSON, whose message quotes the id it was given.
+    const missing = await linked(['why', 'hostile', 'nobody\u202e\u009b', '--dir', dir, '--json'], env);
+    expect(missing.status).toBe(1);
+    expect(missing.stdout).not.toMatch(STEERS);
+    expect(JSON.parse(missing.stdout).error.message).toContain('"nobody\u202e\u009b"');
     expect((await wh.query(`SELECT count(*) AS n FROM ${t('canary')}`)).rows.map((r) => Number(Object.values(r)[0]))).toEqual([0]);
   }
 

@@ -5,6 +5,7 @@ import { projectOptions, withProjectOptions, type ProjectFlags } from '../comman
 import { openProject } from '../context.js';
 import { ensureFreshSynth, withSynthOptions, type SynthFlags } from '../synth-freshness.js';
 import { printJson } from '../run.js';
+import { printableJson } from '../../model/printable.js';
 import { positiveInt } from '../command-options.js';
 
 export function register(program: Command): void {
@@ -23,7 +24,8 @@ export function register(program: Command): void {
           `${p.emitterKey} -> ${p.destinationKey} (action ${p.action}): ${p.pending} event(s) pending${p.started ? '' : ' (not started yet: its first delivery)'}\n`,
         );
         for (const e of p.events) {
-          process.stdout.write(`\n${JSON.stringify(e.event, null, 2)}\nmapped (${e.bytes} bytes):\n${JSON.stringify(e.mapped, null, 2)}\n`);
+          // The event holds warehouse values.
+          process.stdout.write(`\n${printableJson(e.event, 2)}\nmapped (${e.bytes} bytes):\n${printableJson(e.mapped, 2)}\n`);
         }
       } finally {
         await project.close();

@@ -86,6 +86,7 @@ export function register(program: Command): void {
         `spec hash:  ${found.specHash}`,
         'spec' in found ? JSON.stringify(maskSecrets(found.spec), null, 2) : unreadableError(found).message,
       ];
-      process.stdout.write(lines.join('\n') + '\n');
+      // Who applied it comes from the pipeline's environment.
+      process.stdout.write(printable(lines.join('\n') + '\n'));
     });
 }
