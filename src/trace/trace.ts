@@ -10,7 +10,7 @@ import type { Warehouse } from '../warehouse/types.js';
 export interface TracedVersion extends ResourceVersion {
   /** recorded: the run named it; inferred: the run predates that record, so the version in effect when it started. */
   link: 'recorded' | 'inferred';
-  /** The condition rendered readably. */
+  /** The condition rendered readably; null when the spec cannot be read (`problem`). */
   definition: string | null;
 }
 
@@ -140,7 +140,15 @@ function tracedApply(e: ApplyLogEntry): TracedApply {
   };
 }
 
-function definitionOf(spec: unknown): string | null {
+/**
+ * What a trace says in place of a definition it cannot read (a linked of another version stored
+ * it, or the row is damaged): why, attribute by attribute, never the spec's text. Null when it reads.
+ */
+export function unreadableVersionNote(v: Pick<TracedVersion, 'problem'>): string | null {
+  return v.problem === null ? null : `its spec as applied cannot be read: ${v.problem}; written by another version of linked, or damaged`;
+}
+
+function definitionOf(spec: ResourceVersion['spec']): string | null {
   const condition = (spec as { condition?: Condition } | null)?.condition;
   return condition ? renderCondition(condition).join('\n') : null;
 }

@@ -62,6 +62,12 @@ export async function whyProfile(wh: Warehouse, schema: string, q: WhyQuery): Pr
     const version =
       run.audienceVersion !== null ? await store.version('audience', q.audienceKey, run.audienceVersion) : run.audienceSpecHash === null ? await store.versionAt('audience', q.audienceKey, run.startedAt) : undefined;
     if (!version) throw new LinkedError('VERSION_NOT_RECORDED', `Run ${q.atRun} names no recorded version of audience ${q.audienceKey}; explain the applied definition instead (omit --at).`);
+    if (version.problem !== null) {
+      throw new LinkedError(
+        'STATE_INVALID',
+        `Version ${version.version} of audience ${q.audienceKey}, which run ${q.atRun} computed, cannot be read: ${version.problem} (written by another version of linked, or damaged). Explain the applied definition instead (omit --at).`,
+      );
+    }
     audience = Audience.parse(version.spec);
     now = run.startedAt;
     definition = { runId: run.id, version: version.version, now: now.toISOString() };

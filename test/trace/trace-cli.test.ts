@@ -10,6 +10,7 @@ import { compileAudience } from '../../src/compute/compile.js';
 import { runAudience } from '../../src/compute/run.js';
 import { readProvenance } from '../../src/plan/provenance.js';
 import { traceEvent } from '../../src/trace/trace.js';
+import { tracePage } from '../../src/ui/pages/trace.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { whyProfile } from '../../src/why/why.js';
 import { linked, makeProject } from '../plan/cli-project.js';
@@ -200,5 +201,41 @@ describe('linked trace', () => {
     expect(text.stdout).toContain(`computed    run ${runId}`);
     expect(text.stdout).toContain('audience aud-0 version 1');
     expect(text.stdout).not.toContain('chain ends');
+
+    // The version as a linked of another version stored it (a condition kind this one does not
+    // know), then as a damaged row: traced past it, saying what could not be read and never its text.
+    const storeSpec = async (spec: string) => {
+      const wh = await openDuckDb(join(dir, 'w.duckdb'));
+      try {
+        await wh.query(`UPDATE "${SCHEMA}".resource_versions SET spec = ${spec} WHERE kind = 'audience' AND key = 'aud-0'`);
+      } finally {
+        await wh.close();
+      }
+    };
+    await storeSpec(`replace(spec, '"kind":"trait"', '"kind":"profile_trait"')`);
+    const olderJson = await linked(['trace', messageId, '--dir', dir, '--json']);
+    expect(olderJson.status, olderJson.stderr).toBe(0);
+    const older = JSON.parse(olderJson.stdout).trace;
+    expect(older.version).toMatchObject({ key: 'aud-0', version: 1, spec: null, definition: null, problem: expect.stringMatching(/^condition\.kind: Invalid discriminator value\. Expected 'and' \| 'or'/) });
+    expect(older.apply).toMatchObject({ id: trace.apply.id, stack: 'marketing' });
+    expect(older.gaps).toEqual([]);
+    const olderText = await linked(['trace', messageId, '--dir', dir]);
+    expect(olderText.status, olderText.stderr).toBe(0);
+    expect(olderText.stdout).toContain(`  definition  audience aud-0 version 1, spec `);
+    expect(olderText.stdout).toContain(`              (its spec as applied cannot be read: ${older.version.problem}; written by another version of linked, or damaged)\n  applied     `);
+    // The dashboard's trace page says the same.
+    expect(tracePage(older).text).toContain('<p class="error">Definition not shown: its spec as applied cannot be read: condition.kind: Invalid discriminator value.');
+    // `why --at` that run cannot explain a definition it cannot read: it says which, and what to do instead.
+    const whyThen = await linked(['why', 'aud-0', 'u1', '--at', runId!, '--dir', dir]);
+    expect(whyThen.status).toBe(1);
+    expect(whyThen.stderr).toBe(
+      `Error [STATE_INVALID]: Version 1 of audience aud-0, which run ${runId!} computed, cannot be read: ${older.version.problem} (written by another version of linked, or damaged). Explain the applied definition instead (omit --at).\n`,
+    );
+
+    await storeSpec(`'{"condition": "canary-5e1d" ,,'`);
+    const damaged = await linked(['trace', messageId, '--dir', dir]);
+    expect(damaged.status, damaged.stderr).toBe(0);
+    expect(damaged.stdout).toMatch(/\(its spec as applied cannot be read: it is not JSON: it breaks at character \d+; written by another version of linked, or damaged\)\n {2}applied {5}/);
+    expect(damaged.stdout).not.toContain('canary');
   }, 120_000);
 });

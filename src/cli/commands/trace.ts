@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { commitSubjectOf } from '../../github/git.js';
-import { traceEvent, type Trace } from '../../trace/trace.js';
+import { traceEvent, unreadableVersionNote, type Trace } from '../../trace/trace.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
@@ -64,6 +64,9 @@ export function renderTrace(t: Trace): string {
   if (v) {
     lines.push(`  definition  audience ${v.key} version ${v.version}${v.link === 'inferred' ? ' (in effect when the run started; the run predates recorded versions)' : ''}${v.deleted ? ' (deleted)' : ''}, spec ${v.specHash.slice(0, 12)}`);
     if (v.definition) lines.push(...v.definition.split('\n').map((l) => `              ${l}`));
+    // A version another linked wrote (or a damaged row): the chain goes on past it, its definition unshown.
+    const unreadable = unreadableVersionNote(v);
+    if (unreadable) lines.push(`              (${unreadable})`);
   }
   const a = t.apply;
   if (a) {

@@ -306,13 +306,22 @@ function toAppliedResource(r: ResourceRow): AppliedResource | UnreadableResource
     throw new LinkedError('STATE_INVALID', `The state holds a resource of unknown kind "${r.kind}" (key ${r.key}).`);
   }
   const kind = r.kind as ResourceKind;
-  let parsed: unknown;
+  const read = readStoredSpec(kind, r.spec);
+  if ('problem' in read) return { kind, key: r.key, ...rowFacts(r), problem: read.problem, preventDestroy: protectedSpec(r.spec) };
+  return { kind, key: r.key, spec: read.spec, ...rowFacts(r) };
+}
+
+/**
+ * A stored spec (of `resources` or `resource_versions`) as this code's model, or why it cannot be
+ * read (another version of linked wrote it, or it is damaged): every reader of a stored spec parses
+ * it here, so one such row is named, never a reason for a command to fail.
+ */
+export function readStoredSpec<K extends ResourceKind>(kind: K, text: string): { spec: ResourceSpecs[K] } | { problem: string } {
   try {
-    parsed = RESOURCE_SCHEMAS[kind].parse(JSON.parse(r.spec), PARSE_WITHOUT_COMPILING);
+    return { spec: RESOURCE_SCHEMAS[kind].parse(JSON.parse(text), PARSE_WITHOUT_COMPILING) as ResourceSpecs[K] };
   } catch (e) {
-    return { kind, key: r.key, ...rowFacts(r), problem: specProblems(kind, r.spec, e), preventDestroy: protectedSpec(r.spec) };
+    return { problem: specProblems(kind, text, e) };
   }
-  return { kind, key: r.key, spec: parsed as ResourceSpecs[typeof kind], ...rowFacts(r) };
 }
 
 /** Everything of a row but its kind, key and spec. */

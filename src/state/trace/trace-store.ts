@@ -1,5 +1,7 @@
 import { and, cast, compare, eq, FALSE, isNotNull, lit, param, ref, select, stateTable, type Expr, type Select } from '../../dialect/ast.js';
+import { RESOURCE_KINDS, type ResourceKind } from '../../model/desired.js';
 import type { ApplyLogEntry } from '../apply/apply-log.js';
+import { readStoredSpec, type ResourceSpecs } from '../apply/resources.js';
 import { ApplyLogStore } from '../apply/apply-log.js';
 import { isoTimestamp } from '../canonical.js';
 import { num } from '../compute/rows.js';
@@ -46,8 +48,13 @@ export interface ResourceVersion {
   kind: string;
   key: string;
   version: number;
-  /** The spec as applied (JSON text parsed). */
-  spec: unknown;
+  /** The spec as applied, read as this code's model; null when it cannot be (`problem` says why). */
+  spec: ResourceSpecs[ResourceKind] | null;
+  /**
+   * Why the spec as applied cannot be read: a linked of another version wrote it (an older spec
+   * shape), or the row is damaged. Attribute by attribute, never a value of the spec. Null when it reads.
+   */
+  problem: string | null;
   specHash: string;
   appliedAt: string | null;
   appliedBy: string | null;
@@ -208,7 +215,7 @@ export class TraceStore extends DeliveryStore {
       kind: String(g(r, 'kind')),
       key: String(g(r, 'key')),
       version: Number(g(r, 'version')),
-      spec: JSON.parse(String(g(r, 'spec'))),
+      ...storedSpec(String(g(r, 'kind')), String(g(r, 'spec'))),
       specHash: String(g(r, 'spec_hash')),
       appliedAt: isoTimestamp(g(r, 'applied_at')),
       appliedBy: textOrNull(g(r, 'applied_by')),
@@ -231,4 +238,11 @@ export class TraceStore extends DeliveryStore {
   apply(applyId: string): Promise<ApplyLogEntry | undefined> {
     return new ApplyLogStore(this.wh, this.schema).byId(applyId);
   }
+}
+
+/** A version's spec, or why it cannot be read: a trace goes on past it, saying so. */
+function storedSpec(kind: string, text: string): Pick<ResourceVersion, 'spec' | 'problem'> {
+  if (!(RESOURCE_KINDS as readonly string[]).includes(kind)) return { spec: null, problem: `it is of a kind this linked does not know ("${kind}")` };
+  const read = readStoredSpec(kind as ResourceKind, text);
+  return 'spec' in read ? { spec: read.spec, problem: null } : { spec: null, problem: read.problem };
 }

@@ -1,4 +1,4 @@
-import type { Trace } from '../../trace/trace.js';
+import { unreadableVersionNote, type Trace } from '../../trace/trace.js';
 import { html, when, type Html } from '../html.js';
 import { audienceLink, badge, emitterLink, runLink } from './parts.js';
 
@@ -54,7 +54,7 @@ ${
   v
     ? html`<h2 id="definition">Definition</h2>
 <p>Audience <code>${v.key}</code> version ${v.version}${v.link === 'inferred' ? ' (in effect when the run started; the run predates recorded versions)' : ''}${v.deleted ? ' (deleted since)' : ''}, spec <code>${v.specHash.slice(0, 12)}</code></p>
-${v.definition ? html`<pre class="definition"><code>${v.definition}</code></pre>` : ''}`
+${v.definition ? html`<pre class="definition"><code>${v.definition}</code></pre>` : ''}${v.problem !== null ? html`<p class="error">Definition not shown: ${unreadableVersionNote(v)}.</p>` : ''}`
     : ''
 }
 ${
