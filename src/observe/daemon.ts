@@ -48,9 +48,11 @@ export class DaemonObservability {
 
   /**
    * The controller's `open`, observed: health follows the sessions, gauges (of `of`'s state, else
-   * the options') refresh before each close.
+   * the options') refresh before each close, and every series is labelled with the stack served.
    */
   trackOpen(open: () => Promise<Warehouse>, of?: { schema: string; stack?: string }): () => Promise<Warehouse> {
+    const stack = of?.stack ?? this.o.stack;
+    if (stack !== undefined) this.metrics.labelStack(stack);
     return this.health.track(open, (wh) => (this.server ? this.refreshGauges(wh, of) : Promise.resolve()));
   }
 

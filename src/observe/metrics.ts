@@ -61,6 +61,16 @@ export class DaemonMetrics {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'linked_' });
   }
 
+  /**
+   * Labels every series with the stack the daemon serves. A repository of several stacks runs one
+   * daemon per stack, and a scraper that adds no target labels would see their series alike.
+   * Applied as the registry writes its text, so a git sync's daemon that changes stack with its
+   * synth labels what it reports from then on.
+   */
+  labelStack(stack: string): void {
+    this.registry.setDefaultLabels({ stack });
+  }
+
   /** The Controller's onRun hook. */
   observeRun(s: RunSummary): void {
     const labels = { audience: s.audienceKey, status: s.status };

@@ -60,12 +60,13 @@ describe('linked run: garbage collection in the background', () => {
     await daemon.waitFor(/gc: removed [1-9]\d* row/);
     await daemon.waitFor(/premium-entered -> hook: 10 sent/);
 
+    // Every series carries the stack the daemon serves.
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    expect(sample(metrics, 'linked_gc_removed_rows_total', '{area="runs"}')).toBe(1);
-    expect(sample(metrics, 'linked_gc_removed_rows_total', '{area="compute_requests"}')).toBe(1);
-    expect(sample(metrics, 'linked_gc_runs_total', '{outcome="ok"}')).toBeGreaterThanOrEqual(1);
-    expect(sample(metrics, 'linked_gc_runs_total', '{outcome="failed"}')).toBeUndefined();
-    const last = sample(metrics, 'linked_gc_last_success_timestamp_seconds')!;
+    expect(sample(metrics, 'linked_gc_removed_rows_total', '{area="runs",stack="bank"}')).toBe(1);
+    expect(sample(metrics, 'linked_gc_removed_rows_total', '{area="compute_requests",stack="bank"}')).toBe(1);
+    expect(sample(metrics, 'linked_gc_runs_total', '{outcome="ok",stack="bank"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(metrics, 'linked_gc_runs_total', '{outcome="failed",stack="bank"}')).toBeUndefined();
+    const last = sample(metrics, 'linked_gc_last_success_timestamp_seconds', '{stack="bank"}')!;
     expect(Math.abs(last - Date.now() / 1000)).toBeLessThan(60);
 
     daemon.child.kill('SIGTERM');

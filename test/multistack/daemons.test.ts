@@ -65,9 +65,14 @@ describe('one controller per stack on one DuckDB file', () => {
     expect(runs).toMatchObject([{ trigger: 'manual', status: 'Live' }]);
 
     // Its /metrics are marketing's: risk's audience, computed by risk's daemon, is risk's daemon's series.
+    // Each series names the stack, so a scraper that adds no target labels tells the daemons apart.
     let metrics = '';
-    while (!metrics.includes('linked_audience_members{audience="mkt-aud"}')) metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    expect(metrics).toContain('linked_audience_members{audience="mkt-aud"} 2');
+    while (!metrics.includes('linked_audience_members{audience="mkt-aud"')) metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('linked_audience_members{audience="mkt-aud",stack="marketing"} 2');
+    expect(metrics).toContain('linked_ready{stack="marketing"} 1');
+    expect(metrics).toMatch(/^linked_process_start_time_seconds\{stack="marketing"\} \d+$/m);
+    const series = metrics.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(series.filter((l) => !/[{,]stack="marketing"[,}]/.test(l))).toEqual([]);
     expect(metrics).not.toContain('risk-aud');
   }, 120_000);
 });
