@@ -125,6 +125,12 @@ describe('an applied spec that no longer parses', () => {
     // Scoped to the other emitters, the unreadable one is not what was asked for: exit 0.
     r = await p.cli('deliver', '--emitter', 'entered-1', '--json');
     expect([r.status, r.json().unreadable, r.json().alerts]).toEqual([0, [], []]);
+
+    // A mistyped key delivers nothing: refused, naming the keys it could mean, before any delivery.
+    r = await p.cli('deliver', '--emitter', 'entered-2', '--json');
+    expect(r.status).toBe(1);
+    expect(r.json().error).toMatchObject({ code: 'EMITTER_NOT_FOUND' });
+    expect(r.json().error.message).toBe('No event emitter "entered-2" is applied in this stack. Did you mean "entered-1"? Known: entered-0, entered-1. Check --emitter, or apply the emitter first.');
   }, 120_000);
 
   it('a destination stored as no JSON at all: its emitters fail naming it, compute goes on, and no command prints what the row held', async () => {

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { deliverAll, deliveryVerdict, plural, type DeliverySummary } from '../../activation/deliver.js';
+import { emittersOf, readActivationModel, type ActivationModel } from '../../activation/emitter-context.js';
 import { ttyProgress } from '../../activation/progress.js';
 import { LinkedError } from '../../model/errors.js';
+import { didYouMean, knownNames } from '../../model/suggest.js';
 import { positiveInt, projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { watchDeliveries } from '../daemon-run.js';
@@ -45,6 +47,19 @@ export function renderDeliverySummary(s: DeliverySummary): string {
   return `${[...delivered, ...skipped].join('\n')}\nDelivery ${s.runId}: ${plural(s.sent, 'event')} sent, ${s.failed} failed, ${s.deadLettered} dead-lettered${blocked}${unreadable}.\n`;
 }
 
+/** `--emitter` keys must name this stack's emitters: a mistyped one would deliver nothing and exit 0. */
+function assertEmittersKnown(model: ActivationModel, asked: readonly string[] | undefined): void {
+  const known = [...emittersOf(model).map((e) => e.key), ...(model.unreadable ?? []).filter((r) => r.kind === 'event_emitter').map((r) => r.key)];
+  const unknown = (asked ?? []).filter((key) => !known.includes(key));
+  if (unknown.length === 0) return;
+  const first = unknown[0];
+  throw new LinkedError(
+    'EMITTER_NOT_FOUND',
+    `No event emitter ${unknown.map((k) => `"${k}"`).join(', ')} is applied in this stack.${didYouMean(first, known)}${knownNames(known)} Check --emitter, or apply the emitter first.`,
+    { emitters: unknown },
+  );
+}
+
 export function register(program: Command): void {
   withProjectOptions(program.command('deliver').description('deliver pending outbox events of every applied event emitter to its destination; exit 0 all delivered, 1 an emitter is blocked, retrying, failed or unreadable, 3 events were dead-lettered'))
     .option('--emitter <key...>', 'only these event emitters')
@@ -65,8 +80,11 @@ export function register(program: Command): void {
       const project = await openProject(projectOptions(flags));
       const progress = flags.json ? { done: () => undefined } : ttyProgress();
       try {
+        const model = await readActivationModel(project.warehouse, project.stateSchema, project.desired.stack);
+        assertEmittersKnown(model, flags.emitter);
         const summary = await deliverAll(project.warehouse, project.stateSchema, {
           stack: project.desired.stack,
+          model,
           emitters: flags.emitter,
           pageSize,
           concurrency,
