@@ -17,7 +17,7 @@ export function withProjectOptions(cmd: Command): Command {
   return (
     cmd
       .option('--dir <dir>', 'project directory (holds cdktf.json and cdktf.out)', process.cwd())
-      .option('--out-dir <dir>', 'synthesized output directory (default <dir>/cdktf.out)')
+      .option('--out-dir <dir>', "synthesized output directory (default: cdktf.json's output, or <dir>/cdktf.out)")
       .option('--stack <stack>', 'stack to act on (needed when cdktf.out holds several)')
       .option('--json', 'machine-readable output')
       // Travels with the flags to the warehouse it opens: the query tag of its statements.

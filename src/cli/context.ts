@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { whileWaiting } from '../controller/file-waiters.js';
-import { loadDesired, loadStackWarehouse } from '../manifest/index.js';
+import { loadDesired, loadStackWarehouse, synthesizedOutDir } from '../manifest/index.js';
 import type { Desired } from '../model/desired.js';
 import type { WarehouseConfig } from '../model/warehouse.js';
 import { createStateOnly, migrateState } from '../state/migrate.js';
@@ -36,7 +36,7 @@ export interface Project {
  */
 export async function openProject(options: ProjectOptions, state: { migrate: 'always' | 'create-only' } = { migrate: 'always' }): Promise<Project> {
   const dir = resolve(options.dir ?? process.cwd());
-  const desired = await loadDesired(options.outDir ?? resolve(dir, 'cdktf.out'), options.stack);
+  const desired = await loadDesired(synthesizedOutDir(dir, options.outDir), options.stack);
   return { desired, ...(await openState(desired, dir, options.command, state.migrate)) };
 }
 
@@ -51,7 +51,7 @@ export interface ProjectState extends Omit<Project, 'desired'> {
  */
 export async function openProjectState(options: ProjectOptions): Promise<ProjectState> {
   const dir = resolve(options.dir ?? process.cwd());
-  const { stack, warehouse } = loadStackWarehouse(options.outDir ?? resolve(dir, 'cdktf.out'), options.stack);
+  const { stack, warehouse } = loadStackWarehouse(synthesizedOutDir(dir, options.outDir), options.stack);
   return { stack, ...(await openState({ stack, warehouse }, dir, options.command)) };
 }
 

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Daemon, type DaemonOptions } from '../controller/daemon.js';
 import type { DeliveryReport } from '../controller/delivery-loop.js';
 import { requestDirFor } from '../controller/request-files.js';
-import { loadDesired } from '../manifest/index.js';
+import { loadDesired, synthesizedOutDir } from '../manifest/index.js';
 import type { Desired } from '../model/desired.js';
 import { LinkedError } from '../model/errors.js';
 import { openWarehouse } from '../warehouse/index.js';
@@ -85,7 +85,7 @@ export async function watchDeliveries(
 ): Promise<void> {
   if (flags.emitter) throw new LinkedError('INVALID_OPTION', '--emitter does not apply with --watch: the watch delivers every applied emitter.');
   const dir = resolve(flags.dir ?? process.cwd());
-  const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
+  const desired = await loadDesired(synthesizedOutDir(dir, flags.outDir), flags.stack);
   const out = { json: flags.json ?? false, runs: false };
   const { pollMs, ...delivery } = tuning;
   const daemon = new Daemon({ ...daemonOptions(desired, dir, flags.command, out), compute: false, delivery, pollMs });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { outDirOf, synthApp } from '../manifest/index.js';
+import { synthApp, synthesizedOutDir } from '../manifest/index.js';
 import { LinkedError } from '../model/errors.js';
 import { isPlanFileHead } from '../plan/planfile.js';
 import { isJUnitReportHead } from '../testing/report.js';
@@ -98,7 +98,7 @@ export function rememberRedirectedOutput(flags: Pick<SynthFlags, 'dir' | 'outDir
     const now = redirectedOutputs();
     if (now.length === 0) return;
     try {
-      const outDir = outDirFor(dir, flags);
+      const outDir = synthesizedOutDir(dir, flags.outDir);
       if (!existsSync(join(outDir, 'manifest.json'))) return;
       const kept = rememberedOutputs(outDir).filter((m) => !now.some((n) => sameFile(m, n)));
       writeFileSync(join(outDir, OUTPUTS_FILE), JSON.stringify([...kept, ...now].slice(-MAX_OUTPUTS)));
@@ -153,11 +153,6 @@ export function isCliOutput(path: string): boolean {
   }
 }
 
-/** The synthesized output of a project: --out-dir, else cdktf.json's "output" (default cdktf.out). */
-function outDirFor(dir: string, flags: Pick<SynthFlags, 'outDir'>): string {
-  if (flags.outDir) return resolve(dir, flags.outDir);
-  return existsSync(join(dir, 'cdktf.json')) ? outDirOf(dir) : join(dir, 'cdktf.out');
-}
 
 /** Why cdktf.out does not describe the sources any more, or undefined when it does. */
 export function staleReason(dir: string, outDir: string): string | undefined {
@@ -175,12 +170,12 @@ export function staleReason(dir: string, outDir: string): string | undefined {
 export async function ensureFreshSynth(flags: SynthFlags, opts: { refuseStale: boolean }): Promise<void> {
   const dir = resolve(flags.dir ?? process.cwd());
   if (!existsSync(join(dir, 'cdktf.json'))) return;
-  const outDir = outDirFor(dir, flags);
+  const outDir = synthesizedOutDir(dir, flags.outDir);
   rememberRedirectedOutput(flags);
   const reason = flags.synth === true ? 'asked with --synth' : staleReason(dir, outDir);
   if (!reason) return;
   if (flags.synth === false) {
-    const message = `cdktf.out is out of date (${reason}): run \`linked synth\` first, or drop --no-synth.`;
+    const message = `${relative(dir, outDir) || outDir} is out of date (${reason}): run \`linked synth\` first, or drop --no-synth.`;
     if (opts.refuseStale) throw new LinkedError('SYNTH_STALE', message);
     process.stderr.write(`Warning: ${message}\n`);
     return;

@@ -1,5 +1,5 @@
 import { spawn, type SpawnOptionsWithStdioTuple } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -53,6 +53,21 @@ export function outDirOf(projectDir: string): string {
   return resolve(projectDir, readCdktfJson(projectDir).output ?? 'cdktf.out');
 }
 
+/**
+ * Where every command finds a project's synthesized app, and synthesizes it: `--out-dir` as given
+ * (a path on the command line, so from the working directory), else cdktf.json's "output" (from
+ * the project), else <dir>/cdktf.out. A cdktf.json that cannot be read counts as none here: a
+ * synth reports what is wrong with it, and commands that only read the output still run.
+ */
+export function synthesizedOutDir(projectDir: string, outDir?: string): string {
+  if (outDir !== undefined) return resolve(outDir);
+  try {
+    return outDirOf(projectDir);
+  } catch {
+    return resolve(projectDir, 'cdktf.out');
+  }
+}
+
 export interface SynthOptions {
   /** Do not forward the app's own output (it is still kept for the error message). */
   quiet?: boolean;
@@ -70,6 +85,8 @@ export async function synthApp(projectDir: string, opts: SynthOptions = {}): Pro
   const outDir = opts.outDir ? resolve(opts.outDir) : resolve(dir, config.output ?? 'cdktf.out');
   rmSync(join(outDir, 'stacks'), { recursive: true, force: true });
   rmSync(join(outDir, 'manifest.json'), { force: true });
+  // cdktn's App makes only the last folder of its output: a nested "output" (build/cdktf.out) failed.
+  mkdirSync(outDir, { recursive: true });
 
   const PATH = [join(dir, 'node_modules', '.bin'), tsxBinDir(), process.env.PATH ?? ''].filter((p) => p !== undefined).join(delimiter);
   const { code, output } = await run(appCommand(config.app, dir), dir, { ...process.env, PATH, CDKTF_OUTDIR: outDir }, opts.quiet ?? false);

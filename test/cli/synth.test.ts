@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, closeSync, cpSync, openSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, cpSync, openSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -249,4 +249,33 @@ describe('the examples synthesize and validate', () => {
       'Warning: cdktf.out is out of date (validate.txt changed after the last synth): run `linked synth` first, or drop --no-synth.\n',
     );
   }, 120_000);
+
+  it("cdktf.json's output, nested, is where synth writes and every command reads, default stack and state alike", async () => {
+    const synthesized = await synthesizedUserApp();
+    expect(synthesized.synth.status).toBe(0);
+    const dir = tempDir('la-user-app-');
+    cpSync(synthesized.dir, dir, { recursive: true, verbatimSymlinks: true });
+    rmSync(join(dir, 'cdktf.out'), { recursive: true });
+    const cdktfJson = JSON.parse(readFileSync(join(dir, 'cdktf.json'), 'utf8'));
+    writeFileSync(join(dir, 'cdktf.json'), JSON.stringify({ ...cdktfJson, output: 'build/cdktf.out' }));
+    const out = join(dir, 'build', 'cdktf.out');
+
+    // cdktn's App makes only the last folder of its output: the synth makes the rest.
+    const synth = await linked(['synth', '--dir', dir, '--json'], canaries);
+    expect(synth.status, synth.stdout + synth.stderr).toBe(0);
+    expect(JSON.parse(synth.stdout).outDir).toBe(out);
+    // Commands that read the synthesized app find it there, not in <dir>/cdktf.out: the stack's
+    // warehouse (a file this project has not made) is what they stop at.
+    for (const command of ['status', 'plan', 'runs']) {
+      const r = await linked([command, '--dir', dir, '--no-synth', '--json'].filter((a) => command === 'plan' || a !== '--no-synth'), canaries);
+      expect([command, JSON.parse(r.stdout).error?.code]).toEqual([command, 'WAREHOUSE_MISSING']);
+    }
+    utimesSync(join(out, 'manifest.json'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    writeFileSync(join(dir, 'main.ts'), USER_APP.replace("equals('premium')", "equals('gold')"));
+    const refused = await linked(['plan', '--dir', dir, '--no-synth', '--json'], canaries);
+    expect(JSON.parse(refused.stdout).error).toEqual({
+      code: 'SYNTH_STALE',
+      message: 'build/cdktf.out is out of date (main.ts changed after the last synth): run `linked synth` first, or drop --no-synth.',
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { constants as osConstants } from 'node:os';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { openProject } from '../context.js';
 import { ensureFreshSynth, isCliOutput, withSynthOptions } from '../synth-freshness.js';
 import { printJson } from '../run.js';
@@ -11,11 +11,10 @@ import { planDiagnostics } from '../../plan/diagnostics.js';
 import { loadPlan } from '../../plan/planfile.js';
 import { manifestHashOf } from '../../plan/make.js';
 import { planDepartureFrom } from '../../plan/planfile-trust.js';
-import { listStacks, loadDesired } from '../../manifest/index.js';
+import { constructPaths, listStacks, loadDesired, synthesizedOutDir } from '../../manifest/index.js';
 import { readProvenance } from '../../plan/provenance.js';
 import { renderPlanText } from '../../plan/render-text.js';
 import { cannotApplyLine, renderDiagnosticSummary } from '../../plan/render-diagnostics.js';
-import { constructPaths } from '../../manifest/index.js';
 import { confirmApply, parseDuration, useColor } from '../terminal.js';
 import type { SavedPlan } from '../../plan/types.js';
 import { LinkedError } from '../../model/errors.js';
@@ -152,8 +151,8 @@ function soleStack(outDir: string): string | undefined {
   }
 }
 
-/** Where the app was synthesized: --out-dir (as the project is loaded with it), else the project's cdktf.out. */
-const synthesizedOutput = (flags: ApplyFlags, dir: string) => flags.outDir ?? resolve(dir, 'cdktf.out');
+/** Where the app was synthesized, as the project is loaded from it. */
+const synthesizedOutput = (flags: ApplyFlags, dir: string) => synthesizedOutDir(dir, flags.outDir);
 
 /** The synthesized output and its name in messages: --out-dir as the user wrote it, else cdktf.out. */
 interface SynthesizedOutput {
@@ -219,7 +218,7 @@ async function applyCommand(
       );
     }
     if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', `${planfile}: ${cannotApplyLine(plan.diagnostics)} Run \`linked plan\` and fix them.`);
-    await assertPlanOfManifest(planfile, plan, { dir: synthesizedOutput(flags, dir), name: flags.outDir ?? 'cdktf.out' }, warn);
+    await assertPlanOfManifest(planfile, plan, { dir: synthesizedOutput(flags, dir), name: flags.outDir ?? (relative(dir, synthesizedOutput(flags, dir)) || '.') }, warn);
     session = openPerStepSession(plan.warehouse, dir, commandTag(flags.command, plan.stack));
     stack = plan.stack;
     applying.stack = stack;

@@ -6,7 +6,7 @@ import { readStatus } from '../../compute/status.js';
 import type { RunSummary } from '../../compute/types.js';
 import { computeNow, requestOutcome, summaryOfRun, type ComputeNowOutcome } from '../../controller/compute-now.js';
 import { requestDirFor, writeRequestFile } from '../../controller/request-files.js';
-import { loadDesired } from '../../manifest/index.js';
+import { loadDesired, synthesizedOutDir } from '../../manifest/index.js';
 import { isLinkedError, LinkedError } from '../../model/errors.js';
 import type { WarehouseConfig } from '../../model/warehouse.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
@@ -55,7 +55,7 @@ export function register(program: Command): void {
       } catch (e) {
         // A controller holds the DuckDB file: leave the request beside it, for its next tick.
         if (!isLinkedError(e) || e.code !== 'WAREHOUSE_BUSY') throw e;
-        const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
+        const desired = await loadDesired(synthesizedOutDir(dir, flags.outDir), flags.stack);
         if (desired.warehouse.type !== 'duckdb') throw e;
         target = { warehouse: desired.warehouse, stateSchema: desired.warehouse.stateSchema, tag: commandTag(flags.command, desired.stack) };
         const requestId = writeRequestFile(requestDirFor(resolve(dir, desired.warehouse.path)), audience, `cli:${hostname()}:${process.pid}`);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
 import { openProject } from '../context.js';
 import { ensureFreshSynth, withSynthOptions } from '../synth-freshness.js';
 import { EXIT, printJson } from '../run.js';
@@ -11,7 +10,7 @@ import { renderPlanJson, savePlan } from '../../plan/planfile.js';
 import { renderPlanMarkdown } from '../../plan/render-markdown.js';
 import { renderPlanText } from '../../plan/render-text.js';
 import { renderDiagnosticSummary } from '../../plan/render-diagnostics.js';
-import { constructPaths, listStacks, loadDesired, sharedKeyWarnings } from '../../manifest/index.js';
+import { constructPaths, listStacks, loadDesired, sharedKeyWarnings, synthesizedOutDir } from '../../manifest/index.js';
 import type { Desired } from '../../model/desired.js';
 import { useColor } from '../terminal.js';
 import type { Plan } from '../../plan/types.js';
@@ -90,7 +89,7 @@ export function register(program: Command): void {
     });
 }
 
-const outDirOf = (flags: PlanFlags) => (flags.outDir ? resolve(flags.outDir) : resolve(flags.dir ?? process.cwd(), 'cdktf.out'));
+const outDirOf = (flags: PlanFlags) => synthesizedOutDir(flags.dir ?? process.cwd(), flags.outDir);
 
 /** The app's other stacks in cdktf.out; one that does not load is its own plan's problem, not this one's. */
 async function loadSiblings(outDir: string, stack: string): Promise<Desired[]> {
@@ -119,7 +118,7 @@ async function makeThePlan(flags: PlanFlags, known: { stack?: string }): Promise
         `migrates it to version ${behind.latest}, and from then on every linked that uses this state (CI, the controller) must be this version or newer.\n`,
     );
   }
-  const outDir = flags.outDir ?? resolve(project.dir, 'cdktf.out');
+  const outDir = synthesizedOutDir(project.dir, flags.outDir);
   const declaredAt = constructPaths(outDir, project.desired.stack);
   try {
     const siblings = await loadSiblings(outDir, project.desired.stack);

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { formatCount } from '../../model/count.js';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { listStacks, loadDesired, outDirOf } from '../../manifest/index.js';
+import { resolve } from 'node:path';
+import { listStacks, loadDesired, synthesizedOutDir } from '../../manifest/index.js';
 import { ensureFreshSynth, type SynthFlags } from '../synth-freshness.js';
 import type { Audience } from '../../model/audience.js';
 import type { Desired } from '../../model/desired.js';
@@ -33,7 +32,7 @@ import { printable } from '../../model/printable.js';
 /** The project's model, synthesized first when its sources changed since the last synth. */
 async function loadProject(flags: PreviewFlags): Promise<{ dir: string; desired: Desired }> {
   const dir = resolve(flags.dir ?? process.cwd());
-  const outDir = flags.outDir ? resolve(dir, flags.outDir) : existsSync(join(dir, 'cdktf.json')) ? outDirOf(dir) : join(dir, 'cdktf.out');
+  const outDir = synthesizedOutDir(dir, flags.outDir);
   await ensureFreshSynth(flags, { refuseStale: false });
   if (listStacks(outDir).size === 0) {
     throw new LinkedError('MANIFEST_MISSING', `No synthesized stacks in ${outDir} and no cdktf.json in ${dir} to synthesize from.`);
@@ -94,7 +93,7 @@ export function register(program: Command): void {
     .command('preview <audience>')
     .description('count an audience, list a sample of its members and the entities behind its entity triggers (before any apply)')
     .option('--dir <dir>', 'project directory (holds cdktf.json and cdktf.out)', process.cwd())
-    .option('--out-dir <dir>', 'synthesized output directory (default: cdktf.json output)')
+    .option('--out-dir <dir>', "synthesized output directory (default: cdktf.json's output, or <dir>/cdktf.out)")
     .option('--stack <stack>', 'stack to act on (needed when cdktf.out holds several)')
     .option('--limit <n>', `members to list (0 to ${MAX_SAMPLE})`, String(DEFAULT_SAMPLE))
     .option('--traits <list>', 'comma-separated profile traits to show beside each member (default: the identifiers)')

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { readAppliedModel } from '../../compute/applied.js';
 import { TICK_SECONDS } from '../../controller/controller.js';
 import { Daemon, onceFailed, type OnceReport } from '../../controller/daemon.js';
-import { loadDesired } from '../../manifest/index.js';
+import { loadDesired, synthesizedOutDir } from '../../manifest/index.js';
 import { LinkedError } from '../../model/errors.js';
 import { positiveInt, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { daemonOptions, serveUntilSignal } from '../daemon-run.js';
@@ -135,7 +135,7 @@ Examples:
       if (flags.prune || flags.workdir) throw new LinkedError('INVALID_OPTION', '--prune and --workdir need --git.');
       const dir = resolve(flags.dir ?? process.cwd());
       // Only the warehouse config comes from the synthesized project; what runs is the applied state.
-      const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
+      const desired = await loadDesired(synthesizedOutDir(dir, flags.outDir), flags.stack);
       const secrets = referencedSecretValues(desired);
       const reporting = new DaemonReporting(flags, { tickSeconds: tuning.tickSeconds, quietMs: spellMs, secrets: () => secrets });
       const listen = reporting.listenAddress;

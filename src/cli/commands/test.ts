@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { outDirOf } from '../../manifest/index.js';
-import { LinkedError } from '../../model/errors.js';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { synthesizedOutDir } from '../../manifest/index.js';
 import { parseNow } from '../command-options.js';
 import { renderJUnit, renderText, runTests, toJson } from '../../testing/index.js';
 import { EXIT, printJson } from '../run.js';
@@ -53,7 +52,7 @@ Examples:
     .action(async (pattern: string | undefined, flags: TestFlags) => {
       const dir = resolve(flags.dir);
       await ensureFreshSynth(flags, { refuseStale: false });
-      const outDir = flags.outDir ? resolve(dir, flags.outDir) : existsSync(join(dir, 'cdktf.json')) ? outDirOf(dir) : join(dir, 'cdktf.out');
+      const outDir = synthesizedOutDir(dir, flags.outDir);
       const now = flags.now === undefined ? undefined : parseNow(flags.now);
       const { results, summary } = await runTests(outDir, { stack: flags.stack, pattern: pattern ?? flags.filter, now });
       if (flags.junit) writeFileSync(resolve(flags.junit), renderJUnit(results, summary));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { loadDesired } from '../../manifest/index.js';
+import { loadDesired, synthesizedOutDir } from '../../manifest/index.js';
 import { LinkedError } from '../../model/errors.js';
 import { parseListen, type ListenAddress } from '../../observe/http.js';
 import { createUiHandler, dashboardToken, startUiServer } from '../../ui/server.js';
@@ -51,7 +51,7 @@ Examples:
       const address = uiAddress(flags);
       const token = dashboardToken(address.host, flags.uiTokenSecret);
       const dir = resolve(flags.dir ?? process.cwd());
-      const desired = await loadDesired(flags.outDir ?? resolve(dir, 'cdktf.out'), flags.stack);
+      const desired = await loadDesired(synthesizedOutDir(dir, flags.outDir), flags.stack);
       const source = projectSource(desired, dir);
       const server = await startUiServer(address, createUiHandler(source, { token }));
       const host = server.address.host.includes(':') ? `[${server.address.host}]` : server.address.host;

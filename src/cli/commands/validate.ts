@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { assertNoSharedStateKeys, listStacks, loadDesired, outDirOf, renderSummary, summarizeDesired } from '../../manifest/index.js';
+import { assertNoSharedStateKeys, listStacks, loadDesired, synthesizedOutDir, renderSummary, summarizeDesired } from '../../manifest/index.js';
 import { ensureFreshSynth } from '../synth-freshness.js';
 import { LinkedError } from '../../model/errors.js';
 import { printJson } from '../run.js';
@@ -38,7 +38,7 @@ Examples:
     .action(async (flags: ValidateFlags) => {
       const dir = resolve(flags.dir);
       await ensureFreshSynth(flags, { refuseStale: false });
-      const outDir = flags.outDir ? resolve(flags.outDir) : defaultOutDir(dir);
+      const outDir = synthesizedOutDir(dir, flags.outDir);
       const names = flags.stack ? [flags.stack] : [...listStacks(outDir).keys()];
       if (names.length === 0) {
         throw new LinkedError('MANIFEST_MISSING', `No synthesized stacks in ${outDir}: run "linked synth" first (or pass --synth).`);
@@ -51,13 +51,4 @@ Examples:
       if (flags.json) printJson({ valid: true, outDir, stacks: summaries });
       else process.stdout.write(summaries.map(renderSummary).join('\n\n') + '\n');
     });
-}
-
-/** cdktf.json's output when the project has one; else the conventional cdktf.out. */
-function defaultOutDir(dir: string): string {
-  try {
-    return outDirOf(dir);
-  } catch {
-    return resolve(dir, 'cdktf.out');
-  }
 }
