@@ -2,6 +2,14 @@ import { LinkedError } from './model/errors.js';
 import type { SecretRef } from './model/common.js';
 
 /**
+ * The fewest characters a secret linked uses may have. Every value it uses is masked wherever it
+ * could be printed or stored, and masking a shorter one would mangle ordinary text (every `ok`, every
+ * `2`); a value that short is no real credential either. So a shorter value is refused at the moment
+ * of use instead of being sent unmasked.
+ */
+export const MIN_SECRET_LENGTH = 8;
+
+/**
  * Reads a secret's value from the environment at the moment of use (decision D9).
  * The error names the variable, never a value.
  */
@@ -10,14 +18,23 @@ export function resolveSecret(ref: SecretRef, env: NodeJS.ProcessEnv = process.e
   if (value === undefined || value === '') {
     throw new LinkedError('SECRET_MISSING', `The secret ${ref.secret} is not set: export it in the environment of this command.`, { secret: ref.secret });
   }
+  checkSecretLength(ref.secret, value);
   rememberSecret(value);
   return value;
 }
 
+/** Refuses a value too short to be masked (see MIN_SECRET_LENGTH), naming the variable, never the value. */
+export function checkSecretLength(variable: string, value: string): void {
+  if (value.trim().length >= MIN_SECRET_LENGTH) return;
+  throw new LinkedError(
+    'SECRET_TOO_SHORT',
+    `The secret ${variable} is shorter than ${MIN_SECRET_LENGTH} characters, too short to be masked wherever it could be printed: set ${variable} to the full credential.`,
+    { secret: variable },
+  );
+}
+
 /** What a secret is replaced by wherever text that could quote one is printed or stored. */
 export const MASK = '(redacted)';
-/** Shorter values are not masked on their own: they would mangle ordinary text and cannot be real credentials. */
-const MIN_LENGTH = 4;
 
 /** Non-ASCII as `\\uXXXX`, as Python's json.dumps and PHP's json_encode write it. */
 const asciiJson = (json: string) => json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -56,7 +73,7 @@ export function secretForms(value: string): string[] {
 /** `text` with every form given masked; longest first, so a form inside another goes with it. */
 function maskForms(text: string, forms: Iterable<string>): string {
   let out = text;
-  for (const form of [...forms].filter((f) => f.length >= MIN_LENGTH).sort((a, b) => b.length - a.length)) if (out.includes(form)) out = out.split(form).join(MASK);
+  for (const form of [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length)) if (out.includes(form)) out = out.split(form).join(MASK);
   return out;
 }
 

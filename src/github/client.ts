@@ -1,6 +1,7 @@
 import { LinkedError } from '../model/errors.js';
 import { resolvePullRequestContext, type GitHubFlags, type PullRequestRef } from './context.js';
 import { redact } from './redact.js';
+import { checkSecretLength } from '../secrets.js';
 import type { RestClient } from './rest.js';
 
 export interface GitHubClientOptions {
@@ -93,6 +94,7 @@ export function connectGitHub(ref: PullRequestRef, env: NodeJS.ProcessEnv = proc
       'GITHUB_TOKEN is not set: in GitHub Actions add `env: { GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }} }` to the step.',
     );
   }
+  checkSecretLength('GITHUB_TOKEN', token);
   return withApi(ref, new GitHubApi(ref.apiUrl, token, options));
 }
 

@@ -13,8 +13,8 @@ const GITHUB_TOKEN_SHAPES = /\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0
 const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi;
 
 /**
- * Masks each known secret value, token-shaped strings and URL credentials. Values shorter than 4
- * characters are not masked on their own (they would mangle ordinary text and cannot be a real token).
+ * Masks each known secret value, token-shaped strings and URL credentials. Values shorter than
+ * MIN_SECRET_LENGTH are not masked on their own (they would mangle ordinary text; a token that short is refused).
  */
 export function redact(text: string, secrets: readonly (string | undefined)[] = []): string {
   return maskSecretValues(text, secrets).replace(GITHUB_TOKEN_SHAPES, MASK).replace(URL_USERINFO, `$1${MASK}@`);

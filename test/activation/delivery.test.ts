@@ -4,7 +4,7 @@ import { messageIdOf } from '../../src/activation/build-event.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
 
-const ENV = { HOOK_TOKEN: 'tok-123' };
+const ENV = { HOOK_TOKEN: 'tok-123-hook' };
 
 describe('deliverAll', () => {
   let wh: Warehouse;
@@ -55,7 +55,7 @@ describe('deliverAll', () => {
     expect(summary.emitters).toMatchObject([{ emitterKey: 'card-added', status: 'delivered', sent: 2, deadLettered: 0 }]);
     expect(server.requests).toHaveLength(1);
     const req = server.requests[0];
-    expect(req.headers.authorization).toBe('tok-123');
+    expect(req.headers.authorization).toBe('tok-123-hook');
     expect(req.headers['x-static']).toBe('yes');
     const body = req.body as any[];
     expect(body.map((e) => e.userId)).toEqual(['u1', 'u2']);
@@ -156,7 +156,8 @@ describe('deliverAll', () => {
     expect(rows[0].reason).toMatch(/32 KB/);
   });
 
-  it('blocks the emitter on a missing secret, names the variable, and keeps the rows', async () => {
+  /** An Audience Entered emitter to the webhook, with one event waiting. */
+  const oneEnteredForWebhook = async () => {
     await applyResources(wh, {
       graph: GRAPH,
       audiences: [AUDIENCE],
@@ -164,9 +165,24 @@ describe('deliverAll', () => {
       emitters: [{ key: 'entered', audience: 'overdue-cards', destination: 'hook', trigger: 'audience_entered' }],
     });
     await insertOutbox(wh, [{ kind: 'entered', profileId: 'u1' }]);
+  };
+
+  it('blocks the emitter on a missing secret, names the variable, and keeps the rows', async () => {
+    await oneEnteredForWebhook();
     const failed = await deliverAll(wh, SCHEMA, { env: {} });
     expect(failed.emitters[0]).toMatchObject({ status: 'blocked', blockedReason: 'secret HOOK_TOKEN not set', deadLettered: 0 });
     expect(failed.emitters[0].lastError).toMatch(/HOOK_TOKEN is not set/);
+    const ok = await deliverAll(wh, SCHEMA, { env: ENV });
+    expect(ok.sent).toBe(1);
+  });
+
+  it('refuses a secret too short to be masked: the emitter blocks before any request, naming the variable, never the value', async () => {
+    await oneEnteredForWebhook();
+    const short = await deliverAll(wh, SCHEMA, { env: { HOOK_TOKEN: 'q7z' } });
+    expect(short.emitters[0]).toMatchObject({ status: 'blocked', blockedReason: 'secret HOOK_TOKEN too short', sent: 0, deadLettered: 0 });
+    expect(short.emitters[0].lastError).toMatch(/HOOK_TOKEN is shorter than 8 characters.*set HOOK_TOKEN to the full credential/);
+    expect(server.requests).toHaveLength(0);
+    expect(JSON.stringify(short)).not.toContain('q7z');
     const ok = await deliverAll(wh, SCHEMA, { env: ENV });
     expect(ok.sent).toBe(1);
   });

@@ -87,7 +87,7 @@ describe('a Liquid template ported from Segment\'s docs', () => {
       new Date(Date.now() - 60_000),
     );
     await insertOutbox(wh, [{ kind: 'entity_added', profileId: 'u1', entityPath: 'shopping_cart', entityId: 'cart-9', audienceKey: 'abandoned-carts' }]);
-    const summary = await deliverAll(wh, SCHEMA, { env: { BRAZE_KEY: 'k' } });
+    const summary = await deliverAll(wh, SCHEMA, { env: { BRAZE_KEY: 'braze-key-1' } });
     expect(summary.sent).toBe(1);
     const properties = (server.requests[0].body as any).events[0].properties;
 

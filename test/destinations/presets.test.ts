@@ -21,7 +21,7 @@ describe('presets and settings as Segment ships them', () => {
   });
 
   it('Segment: the EU region sends to the EU endpoint unless an endpoint overrides it', () => {
-    const env = { WK: 'k' };
+    const env = { WK: 'write-key-1' };
     const of = (settings: Record<string, unknown>) => adapterOf('segment').settings(Destination.parse({ key: 's', type: 'segment', settings: { writeKey: { secret: 'WK' }, ...settings } }), env) as { endpoint: string };
     expect(of({}).endpoint).toBe('https://api.segment.io');
     expect(of({ region: 'EU' }).endpoint).toBe('https://events.eu1.segmentapis.com');

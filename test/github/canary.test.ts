@@ -113,4 +113,15 @@ describe('the GitHub token never shows', () => {
     const { GITHUB_TOKEN: _omit, ...rest } = env();
     expect(() => openGitHubContext(rest)).toThrow(/GITHUB_TOKEN is not set/);
   });
+
+  it('is refused when too short to be masked, naming the variable and not the value', () => {
+    let e: unknown;
+    try {
+      openGitHubContext({ ...env(), GITHUB_TOKEN: 'q7z' });
+    } catch (err) {
+      e = err;
+    }
+    expect((e as Error | undefined)?.message).toMatch(/GITHUB_TOKEN is shorter than 8 characters/);
+    expect(visible(e)).not.toContain('q7z');
+  });
 });

@@ -65,7 +65,7 @@ describe('two daemons against one emulated Snowflake', () => {
     sink = await startSink();
     project = userProject(bankMainOnSnowflake());
     await loadBankIntoEmulator(emulator.url, world, PASSWORD);
-    env = { SF_PASSWORD: PASSWORD, SF_ACCESS_URL: emulator.url, BANK_WEBHOOK_URL: `${sink.url}/hook`, BANK_BRAZE_ENDPOINT: `${sink.url}/braze`, WEBHOOK_TOKEN: 't', BRAZE_API_KEY: 'k' };
+    env = { SF_PASSWORD: PASSWORD, SF_ACCESS_URL: emulator.url, BANK_WEBHOOK_URL: `${sink.url}/hook`, BANK_BRAZE_ENDPOINT: `${sink.url}/braze`, WEBHOOK_TOKEN: 'webhook-token-1', BRAZE_API_KEY: 'braze-key-1' };
   }, 60_000);
   afterAll(async () => {
     await sink?.close();

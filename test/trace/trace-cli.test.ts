@@ -77,7 +77,7 @@ describe('linked trace', () => {
       await wh.query(`INSERT INTO main.profiles VALUES ('u3', 'c@x', 'premium', 'a3')`);
       computed = await compute();
       expect(computed.entered).toBe(1);
-      process.env.HOOK_TOKEN = 'token-1';
+      process.env.HOOK_TOKEN = 'token-trace-1';
       expect(await deliverAll(wh, SCHEMA)).toMatchObject({ sent: 1 });
       expect(received.map((e) => [e.event, e.userId])).toEqual([['Audience Entered', 'u3']]);
       messageId = received[0].messageId;

@@ -70,10 +70,10 @@ describe('Snowflake adapter against a local HTTP endpoint (not Snowflake)', () =
   });
 
   it('password auth sends the password read from the environment at the moment of use', async () => {
-    endpoint = await startLocalSnowflake({ password: 's3cr3t!' });
-    const wh = await openSnowflake(config(endpoint.url, { type: 'password', password: { secret: 'SF_PASSWORD' } }), { env: { SF_PASSWORD: 's3cr3t!' } });
+    endpoint = await startLocalSnowflake({ password: 's3cr3t!-pw' });
+    const wh = await openSnowflake(config(endpoint.url, { type: 'password', password: { secret: 'SF_PASSWORD' } }), { env: { SF_PASSWORD: 's3cr3t!-pw' } });
     await wh.close();
-    expect(endpoint.logins[0].data).toMatchObject({ AUTHENTICATOR: 'SNOWFLAKE', LOGIN_NAME: 'linked_svc', PASSWORD: 's3cr3t!' });
+    expect(endpoint.logins[0].data).toMatchObject({ AUTHENTICATOR: 'SNOWFLAKE', LOGIN_NAME: 'linked_svc', PASSWORD: 's3cr3t!-pw' });
   });
 
   it('a missing secret fails before any request, naming the variable', async () => {
@@ -84,9 +84,18 @@ describe('Snowflake adapter against a local HTTP endpoint (not Snowflake)', () =
     expect(endpoint.logins).toHaveLength(0);
   });
 
+  it('a password too short to be masked is refused before any request, naming the variable, never the value', async () => {
+    endpoint = await startLocalSnowflake({ password: 'q7z' });
+    const err = await openSnowflake(config(endpoint.url, { type: 'password', password: { secret: 'SHORT_PW' } }), { env: { SHORT_PW: 'q7z' } }).catch((e) => e);
+    expect(err.code).toBe('SECRET_TOO_SHORT');
+    expect(err.message).toMatch(/SHORT_PW is shorter than 8 characters/);
+    expect(err.message).not.toContain('q7z');
+    expect(endpoint.logins).toHaveLength(0);
+  });
+
   it('binds every value as a positional parameter, tags the statement and decodes the result', async () => {
     endpoint = await startLocalSnowflake({
-      password: 'pw',
+      password: 'pw-local-1',
       onQuery: (q) =>
         q.sqlText.startsWith('SELECT "user_id"')
           ? {
@@ -106,7 +115,7 @@ describe('Snowflake adapter against a local HTTP endpoint (not Snowflake)', () =
             }
           : { columns: [], rows: [] },
     });
-    const wh = await openSnowflake(config(endpoint.url, { type: 'password', password: { secret: 'P' } }), { env: { P: 'pw' } });
+    const wh = await openSnowflake(config(endpoint.url, { type: 'password', password: { secret: 'P' } }), { env: { P: 'pw-local-1' } });
     try {
       const hostile = "x'); DROP TABLE profiles; -- ☃";
       const result = await wh.query('SELECT "user_id" FROM "MAIN"."PROFILES" WHERE "email" = ? AND "n" > ? AND "vip" = ? AND "ts" < ?', [hostile, 3, true, new Date('2026-11-28T10:00:00Z')], {
@@ -144,10 +153,10 @@ describe('Snowflake adapter against a local HTTP endpoint (not Snowflake)', () =
 
   it('streams rows in pages with the tag on the statement', async () => {
     endpoint = await startLocalSnowflake({
-      password: 'pw',
+      password: 'pw-local-1',
       onQuery: () => ({ columns: [{ name: 'profile_id', type: 'text' }], rows: Array.from({ length: 25 }, (_, i) => [`p${i}`]) }),
     });
-    const wh = await openSnowflake(config(endpoint.url, { type: 'password', password: { secret: 'P' } }), { env: { P: 'pw' } });
+    const wh = await openSnowflake(config(endpoint.url, { type: 'password', password: { secret: 'P' } }), { env: { P: 'pw-local-1' } });
     try {
       const pages: string[][] = [];
       for await (const page of wh.stream<{ profile_id: string }>('SELECT "profile_id" FROM t', [], 10, { tag: 'linked-audiences:compute:travel-spenders' })) {
@@ -163,7 +172,7 @@ describe('Snowflake adapter against a local HTTP endpoint (not Snowflake)', () =
 
   it('classifies errors: SQL compilation with Snowflake’s own message, internal as retryable, others passed through', async () => {
     endpoint = await startLocalSnowflake({
-      password: 'pw',
+      password: 'pw-local-1',
       onQuery: (q) => {
         if (q.sqlText.includes('PROPERTIES'))
           return { error: { code: '000904', sqlState: '42000', message: "SQL compilation error: error line 30 at position 61\ninvalid identifier 'XX.PROPERTIES'" } };
@@ -171,7 +180,7 @@ describe('Snowflake adapter against a local HTTP endpoint (not Snowflake)', () =
         return { error: { code: '100038', sqlState: '22018', message: "Numeric value 'abc' is not recognized" } };
       },
     });
-    const wh = await openSnowflake(config(endpoint.url, { type: 'password', password: { secret: 'P' } }), { env: { P: 'pw' } });
+    const wh = await openSnowflake(config(endpoint.url, { type: 'password', password: { secret: 'P' } }), { env: { P: 'pw-local-1' } });
     try {
       const compilation = await wh.query('SELECT XX.PROPERTIES FROM t').catch((e) => e);
       expect(compilation).toBeInstanceOf(WarehouseError);
@@ -195,7 +204,7 @@ describe('Snowflake adapter against a local HTTP endpoint (not Snowflake)', () =
 
   it('describeTable reads INFORMATION_SCHEMA with bound names and maps type families', async () => {
     endpoint = await startLocalSnowflake({
-      password: 'pw',
+      password: 'pw-local-1',
       onQuery: (q) =>
         q.sqlText.includes('INFORMATION_SCHEMA') && q.bindings?.['2']?.value === 'PROFILES'
           ? {
@@ -213,7 +222,7 @@ describe('Snowflake adapter against a local HTTP endpoint (not Snowflake)', () =
             }
           : { columns: [{ name: 'COLUMN_NAME', type: 'text' }], rows: [] },
     });
-    const wh = await openSnowflake(config(endpoint.url, { type: 'password', password: { secret: 'P' } }), { env: { P: 'pw' } });
+    const wh = await openSnowflake(config(endpoint.url, { type: 'password', password: { secret: 'P' } }), { env: { P: 'pw-local-1' } });
     try {
       const t = await wh.describeTable('MAIN.PROFILES');
       const q = endpoint.queries.at(-1)!;
@@ -234,8 +243,8 @@ describe('Snowflake adapter against a local HTTP endpoint (not Snowflake)', () =
   });
 
   it('transactions: BEGIN/COMMIT around the work, ROLLBACK when it throws', async () => {
-    endpoint = await startLocalSnowflake({ password: 'pw' });
-    const wh = await openSnowflake(config(endpoint.url, { type: 'password', password: { secret: 'P' } }), { env: { P: 'pw' } });
+    endpoint = await startLocalSnowflake({ password: 'pw-local-1' });
+    const wh = await openSnowflake(config(endpoint.url, { type: 'password', password: { secret: 'P' } }), { env: { P: 'pw-local-1' } });
     try {
       await wh.transaction(async (tx) => {
         await tx.query('INSERT INTO a VALUES (?)', [1]);

@@ -7,8 +7,8 @@ import { isHTTPError } from '../actions-core.js';
  * How the send stage reads a destination's answer: sent, refused (dead-letter the events), worth
  * retrying (5xx, 429, 408, timeouts, connection errors), or blocked: the destination refuses the
  * caller, not the events (401, 403, 407: credentials), so nothing is dead-lettered and the emitter
- * waits until the secret is fixed. A secret the settings name that is not set is the same kind of
- * stop, found before any request: unconfigured.
+ * waits until the secret is fixed. A secret the settings name that is not set (or too short to be
+ * masked) is the same kind of stop, found before any request: unconfigured.
  */
 
 /** What became of one event of a request. */
@@ -31,7 +31,7 @@ export type SendOutcome =
   /** The whole request was refused with a 4xx: the destination's response goes to the dead letters. */
   | { kind: 'rejected'; status: number; reason: string; body: string }
   /**
-   * Not sent: the destination's settings cannot be resolved (a secret not set in the environment).
+   * Not sent: the destination's settings cannot be resolved (a secret not set in the environment, or too short).
    * Like refused credentials it is no event's fault and every event would meet it.
    */
   | { kind: 'unconfigured'; reason: string; blockedReason: string };
@@ -57,14 +57,18 @@ export function isCredentialsStatus(status: number): boolean {
 /** Why an emitter is blocked when its destination refuses the credentials. */
 export const CREDENTIALS_REJECTED = 'credentials rejected';
 
+/** What a secret that cannot be used blocks the emitter on, by the error resolving it. */
+const UNUSABLE_SECRET = new Map([['SECRET_MISSING', 'not set'], ['SECRET_TOO_SHORT', 'too short']]);
+
 /**
- * A destination's settings failing to resolve as an outcome: a secret not set blocks the emitter
- * (its name in the reason, never a value); anything else is rethrown.
+ * A destination's settings failing to resolve as an outcome: a secret not set or too short blocks
+ * the emitter (its name in the reason, never a value); anything else is rethrown.
  */
 export function unconfiguredOutcome(e: unknown): SendOutcome {
-  if (isLinkedError(e) && e.code === 'SECRET_MISSING') {
+  const why = isLinkedError(e) ? UNUSABLE_SECRET.get(e.code) : undefined;
+  if (isLinkedError(e) && why) {
     const name = typeof e.details?.secret === 'string' ? e.details.secret : undefined;
-    return { kind: 'unconfigured', reason: `[${e.code}] ${e.message}`, blockedReason: name ? `secret ${name} not set` : 'secret not set' };
+    return { kind: 'unconfigured', reason: `[${e.code}] ${e.message}`, blockedReason: name ? `secret ${name} ${why}` : `secret ${why}` };
   }
   throw e;
 }
