@@ -35,10 +35,10 @@ export interface ProfileScope {
 export interface BuildContext {
   readonly relationship: string | null;
   /**
-   * Told of each audience and relationship the condition names by key or slug, so that its stack
-   * can refuse one declared in another stack.
+   * Told of each audience, relationship and graph trait the condition names by key, slug or
+   * column, so that its stack can refuse one declared in another stack.
    */
-  readonly refer?: (target: AudienceLike | RelationshipLike) => void;
+  readonly refer?: (target: AudienceLike | RelationshipLike | TraitLike) => void;
 }
 
 type Node = ConditionModel | EntityPredicate;
@@ -218,14 +218,39 @@ function flatten(values: Scalar[] | [Scalar[]]): Scalar[] {
   return values.length === 1 && Array.isArray(values[0]) ? values[0] : (values as Scalar[]);
 }
 
+/** A profile trait as `graph.trait(...)` makes it: its column and the Data Graph that declares it. */
+export interface TraitLike {
+  readonly trait: string;
+  /** The Data Graph construct that declares it, for the stack to refuse another stack's. */
+  readonly graph: object;
+}
+
 /** A profile trait: a condition (`trait('plan').equals('premium')`) or an operand (`col('x').lt(trait('y'))`). */
 export class TraitField extends Field<Condition<ProfileScope>, TraitField> implements OperandSource {
-  constructor(readonly name: string) {
-    super((comparison) => new Condition<ProfileScope>((ctx) => ({ kind: 'trait', trait: name, ...comparison(ctx) }) as Node));
+  constructor(
+    readonly name: string,
+    /**
+     * The Data Graph that made it (`graph.trait(...)`), for the stack to refuse another stack's:
+     * the model names the trait by column only, which this stack's profile would answer for.
+     * @default - unknown (`trait(...)`): not checked
+     */
+    readonly graph?: object,
+  ) {
+    super(
+      (comparison) =>
+        new Condition<ProfileScope>((ctx) => {
+          this.referTo(ctx);
+          return { kind: 'trait', trait: name, ...comparison(ctx) } as Node;
+        }),
+    );
   }
   /** @internal */
-  operand(): Operand {
+  operand(ctx: BuildContext): Operand {
+    this.referTo(ctx);
     return { trait: this.name };
+  }
+  private referTo(ctx: BuildContext): void {
+    if (this.graph) ctx.refer?.({ trait: this.name, graph: this.graph });
   }
 }
 

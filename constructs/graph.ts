@@ -95,6 +95,12 @@ export class EntityRef<Column extends string = string> {
   constructor(
     readonly slug: string,
     readonly props: EntityProps,
+    /**
+     * The Data Graph that declares it (`graph.entity(...)`), for the stack to refuse another
+     * stack's in its relationships: the model names the entity by slug only.
+     * @default - unknown: not checked
+     */
+    readonly graph?: object,
   ) {}
 }
 
@@ -293,12 +299,12 @@ export class DataGraph<Trait extends string = string, Identifier extends string 
    * against the graph's `profile.traits`, `identifiers` and `id`: `graph.trait('plan').equals('premium')`.
    */
   trait(name: Trait | Identifier | Id): TraitField {
-    return new TraitField(name);
+    return new TraitField(name, this);
   }
 
   /** Declares an entity (a warehouse table with a primary key). */
   entity<C extends string = string, K extends string = string>(slug: string, props: EntityProps<C, K>): EntityRef<C | K> {
-    const ref = new EntityRef<C | K>(slug, props);
+    const ref = new EntityRef<C | K>(slug, props, this);
     this.entities.push(ref);
     return ref;
   }
@@ -313,6 +319,11 @@ export class DataGraph<Trait extends string = string, Identifier extends string 
   _addJunctionRelationship<S extends string, P, C extends string>(spec: RelationshipSpec): JunctionRelationship<S, P, C> {
     this.relationships.push(spec);
     return new JunctionRelationship<S, P, C>(this, spec);
+  }
+
+  /** The entities its relationships join, as declared: another graph's (another stack's) is refused. */
+  override references(): readonly object[] {
+    return this.relationships.flatMap(({ entity }) => (entity.graph ? [{ entity: entity.slug, graph: entity.graph }] : []));
   }
 
   toModel(): Record<string, unknown> {

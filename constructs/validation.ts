@@ -97,12 +97,17 @@ export function foreignReferences(stack: IConstruct, refs: readonly object[]): s
   );
 }
 
-/** How a problem names a reference, and the construct that declares it (none for a plain key). */
+/**
+ * How a problem names a reference, and the construct that declares it (none for a plain key). A
+ * handle of the Data Graph (a relationship, a trait, an entity) carries the graph that made it.
+ */
 function declaration(ref: object): [string, IConstruct | undefined] {
   if (Construct.isConstruct(ref)) return [ref.node.path, ref];
-  const { graph, slug, path } = ref as { graph?: unknown; slug?: string; path?: string[] };
-  if (Construct.isConstruct(graph)) return [`the relationship ${slug ?? path?.at(-1)} of ${graph.node.path}`, graph];
-  return ['', undefined];
+  const { graph, slug, path, trait, entity } = ref as { graph?: unknown; slug?: string; path?: string[]; trait?: unknown; entity?: unknown };
+  if (!Construct.isConstruct(graph)) return ['', undefined];
+  // A relationship handle has an `entity` too: the EntityRef it joins, not a slug.
+  const what = typeof trait === 'string' ? `the trait ${trait}` : typeof entity === 'string' ? `the entity ${entity}` : `the relationship ${slug ?? path?.at(-1)}`;
+  return [`${what} of ${graph.node.path}`, graph];
 }
 
 function desiredOf(stack: string, warehouse: WarehouseConfig, members: readonly StackMember[], models: Map<StackMember, Record<string, unknown>>): Desired {

@@ -114,6 +114,22 @@ describe('construct validation names the construct path', () => {
     expect(msg).not.toContain('[staging/with-cards]');
   });
 
+  it("trait handles of another stack's graph (a condition, an operand of an entity filter) and its entities in this graph's relationships, even where this stack has namesakes", () => {
+    const prod = bankStack('prod');
+    const staging = bankStack('staging', { app: prod.app });
+    new Audience(staging.stack, 'premium', { where: prod.graph.trait('plan').equals('premium') });
+    new Audience(staging.stack, 'over-limit', { where: staging.accounts.where(staging.cards.where(col('balance').gt(prod.graph.trait('credit_limit')))) });
+    new Audience(staging.stack, 'own-traits', { where: all(staging.graph.trait('plan').equals('gold'), trait('country').equals('FR')) });
+    staging.accounts.relate('old_cards', prod.entities.card, { on: ['account_id', 'account_id'] });
+    const msg = synthError(prod.app);
+    const fix = 'which another stack declares: a stack resolves the keys and slugs it uses among its own resources only. Declare it in stack staging as well';
+    expectProblem(msg, 'staging/premium', `uses the trait plan of prod/graph, ${fix}`);
+    expectProblem(msg, 'staging/over-limit', `uses the trait credit_limit of prod/graph, ${fix}`);
+    expectProblem(msg, 'staging/graph', `uses the entity credit_card of prod/graph, ${fix}`);
+    expect(msg).not.toContain('[staging/own-traits]');
+    expect(msg).not.toContain('[prod/');
+  });
+
   it('a relationship handle of another stack in an entity trigger, where this stack has no relationship of its slug', () => {
     const bank = bankStack();
     const other = new LinkedAudiencesStack(bank.app, 'other', { warehouse: Warehouse.duckdb({ path: 'other.duckdb' }) });
