@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LinkedError } from '../model/errors.js';
 import type { DaemonHealth } from './health.js';
@@ -31,6 +31,28 @@ export function loopbackHost(host: string | undefined): boolean {
   const m = /^(?:\[([^\]]+)\]|([^:]+))(?::\d+)?$/.exec(host.trim());
   const name = (m?.[1] ?? m?.[2] ?? '').replace(/\.$/, '');
   return isLoopback(name) || /\.localhost$/i.test(name);
+}
+
+/**
+ * Whether a browser sent the request for a page of another origin: an image, a frame, a script's
+ * fetch or a form of a page elsewhere, which the user's browser sends to a local server as readily
+ * as to any. Read from the Fetch Metadata a browser adds (`Sec-Fetch-Site`); a person opening the
+ * address (`none`) or following a link to it (a top-level navigation, one page in the user's own
+ * tab) is not refused. A browser without Fetch Metadata is judged by its Origin header, when it
+ * sends one. A client that is no browser (curl, Prometheus, scripts) sends neither and is let through.
+ */
+export function sentByAnotherSite(headers: IncomingHttpHeaders): boolean {
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined) {
+    if (site === 'same-origin' || site === 'none') return false;
+    return !(headers['sec-fetch-mode'] === 'navigate' && headers['sec-fetch-dest'] === 'document');
+  }
+  if (headers.origin === undefined) return false;
+  try {
+    return new URL(headers.origin).host !== headers.host;
+  } catch {
+    return true; // `Origin: null`: a sandboxed frame, a file, a redirect across origins
+  }
 }
 
 export interface ObserveServer {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { STATUSES } from '../compute/types.js';
 import { isLinkedError, LinkedError } from '../model/errors.js';
-import { isLoopback, loopbackHost, type ListenAddress } from '../observe/http.js';
+import { isLoopback, loopbackHost, sentByAnotherSite, type ListenAddress } from '../observe/http.js';
 import { maskSecretValues, redactSecrets } from '../secrets.js';
 import { audienceData, audiencesData, auditData, deliveriesData, graphData, runData, runsData, traceData, whyData } from './data.js';
 import { html, type Html } from './html.js';
@@ -209,6 +209,12 @@ export function createUiHandler(source: UiSource, options: UiOptions = {}): UiHa
       // reaching it under another name was pointed there by DNS (rebinding): a page of any site
       // could then read every page of the dashboard as its own origin.
       refuse(req, res, 421, 'Without a token the dashboard answers only to a loopback name (127.0.0.1, localhost, [::1]): open it by one, or serve it with --ui-token-secret.', {});
+      return;
+    }
+    if (sentByAnotherSite(req.headers)) {
+      // A page elsewhere cannot read the answer, but each request would still cost the warehouse
+      // its query (a why, a trace, a search): it is refused before anything is read.
+      refuse(req, res, 403, 'The dashboard answers only its own pages: a page of another site asked for this. Open the dashboard by its address, or follow a link to it.', {});
       return;
     }
     if (!authorized(req)) {

@@ -1,4 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +9,8 @@ import { readAppliedModel } from '../../src/compute/applied.js';
 import { statusView } from '../../src/compute/format.js';
 import { readRuns, readStatuses } from '../../src/compute/status.js';
 import { traceEvent, type Trace } from '../../src/trace/trace.js';
-import type { UiServer } from '../../src/ui/server.js';
+import { createUiHandler, startUiServer, type UiServer } from '../../src/ui/server.js';
+import { projectSource } from '../../src/ui/source.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import type { WhyNode } from '../../src/why/explain.js';
 import { whyProfile, type WhyResult } from '../../src/why/why.js';
@@ -243,6 +246,41 @@ describe('the dashboard in Chromium', () => {
     expect(problems.list).toEqual([]);
     await page.close();
   });
+
+  it("refuses what a page of another site has the browser ask for (an image, a frame, a script's fetch); a link from it still opens the dashboard", async () => {
+    // The dashboard's answers as it sent them: the browser hides some (an image refused by ORB) from the page and from puppeteer.
+    const answered = new Map<string, number>();
+    const handler = createUiHandler(projectSource(project.desired, project.dir));
+    const own = await startUiServer({ host: '127.0.0.1', port: 0 }, (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      res.on('finish', () => answered.set(url.searchParams.get('as') ?? url.pathname, res.statusCode));
+      handler(req, res);
+    });
+    const dashboardUrl = `http://127.0.0.1:${own.address.port}`;
+    const why = `${dashboardUrl}/why?audience=travel-spenders&user=u_00000013`;
+    const attacker = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
+        `<!doctype html><title>elsewhere</title><a id="go" href="${dashboardUrl}/audiences">the dashboard</a><img src="${why}&as=image"><iframe src="${why}&as=frame"></iframe>` +
+          `<script>fetch(${JSON.stringify(`${why}&as=fetch`)}, { mode: 'no-cors' }).catch(() => {})</script>`,
+      );
+    });
+    await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
+    const page = await browser.newPage();
+    try {
+      // `localhost` is another site than `127.0.0.1`, as any web site is.
+      await page.goto(`http://localhost:${(attacker.address() as AddressInfo).port}/`, { waitUntil: 'networkidle0' });
+      expect(Object.fromEntries(answered)).toEqual({ image: 403, frame: 403, fetch: 403 });
+      await Promise.all([page.waitForNavigation(), page.click('#go')]);
+      expect(answered.get('/audiences')).toBe(200);
+      expect((await texts(page, 'h1'))[0]).toContain('Audiences');
+    } finally {
+      await page.close();
+      // The browser keeps its connection to the page's server alive: close it, not wait for it.
+      attacker.closeAllConnections();
+      await new Promise<void>((r) => attacker.close(() => r()));
+      await own.close();
+    }
+  }, 60_000);
 
   it('draws the Data Graph: the profile and a box per relationship, the junction on its edge', async () => {
     const { page, problems } = await newPage();

@@ -52,6 +52,18 @@ function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
   });
 }
 
+/** A GET with exactly the headers given (fetch sets Host and Sec-Fetch-* itself, as a browser's own would not be). */
+function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { headers }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject).end();
+  });
+}
+
 /** A route's shape: `/runs/:id`, `/deliveries?emitter`: the crawl follows two links of each. */
 const shape = (path: string) => path.replace(/^\/api/, '').replace(/\/(audiences|runs|trace)\/[^/?]+/, '/$1/:id').replace(/=[^&]*/g, '');
 
@@ -233,15 +245,7 @@ describe('linked ui: pages over HTTP', () => {
 
   it('answers only to a loopback Host without a token: a rebound DNS name cannot read it', async () => {
     /** A GET with the Host header a browser sends for the name it resolved (fetch may not set Host). */
-    const get = (path: string, host: string, base = open.base, headers: Record<string, string> = {}) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = http.request(base + path, { headers: { ...headers, host } }, (res) => {
-          let body = '';
-          res.on('data', (d) => (body += d));
-          res.on('end', () => resolve({ status: res.statusCode!, body }));
-        });
-        req.on('error', reject).end();
-      });
+    const get = (path: string, host: string, base = open.base, headers: Record<string, string> = {}) => rawGet(base + path, { ...headers, host });
     const port = new URL(open.base).port;
     for (const host of [`attacker.example:${port}`, 'attacker.example', `127.0.0.1.nip.io:${port}`, `localhost.attacker.example:${port}`]) {
       for (const path of ['/audiences', '/api/deliveries', '/why?audience=overdue-cards&user=u1']) {
@@ -257,6 +261,46 @@ describe('linked ui: pages over HTTP', () => {
     // With a token the name does not matter: a rebound page cannot send the header.
     const viaName = await get('/api/audiences', `dashboard.example:${new URL(guarded.base).port}`, guarded.base, { authorization: `Bearer ${TOKEN}` });
     expect(viaName.status).toBe(200);
+  });
+
+  it("refuses what a page of another site makes the browser ask for, before reading anything; curl, the dashboard's own pages and a link followed still work", async () => {
+    let reads = 0;
+    const source = projectSource(project.desired, project.dir);
+    const counted = { ...source, secrets: () => source.secrets(), read: <T>(fn: Parameters<typeof source.read<T>>[0]) => ((reads += 1), source.read(fn)) };
+    const server = await startUiServer({ host: '127.0.0.1', port: 0 }, createUiHandler(counted));
+    const base = `http://127.0.0.1:${server.address.port}`;
+    const fetchMeta = (site: string, mode: string, dest: string) => ({ 'sec-fetch-site': site, 'sec-fetch-mode': mode, 'sec-fetch-dest': dest });
+    try {
+      const refused: [string, Record<string, string>][] = [
+        ['an image of another site', fetchMeta('cross-site', 'no-cors', 'image')],
+        ["another site's script, fetch()", fetchMeta('cross-site', 'cors', 'empty')],
+        ['a frame of another site', fetchMeta('cross-site', 'navigate', 'iframe')],
+        ['a page of the same site on another port', fetchMeta('same-site', 'no-cors', 'empty')],
+        ['an older browser, by its Origin', { origin: 'http://attacker.example' }],
+        ['a sandboxed frame', { origin: 'null' }],
+      ];
+      for (const [who, headers] of refused) {
+        for (const path of ['/why?audience=travel-spenders&user=u_00000013', '/api/why?audience=travel-spenders&user=u_00000013', '/api/trace/abc', '/deliveries?user=u_00000013']) {
+          const res = await rawGet(base + path, headers);
+          expect(res.status, `${who} ${path}`).toBe(403);
+          expect(res.body).toContain('a page of another site asked for this');
+          if (path.startsWith('/api/')) expect(JSON.parse(res.body).error.status).toBe(403);
+        }
+      }
+      expect(reads).toBe(0);
+      const allowed: [string, Record<string, string>][] = [
+        ['curl', {}],
+        ['the address typed in', fetchMeta('none', 'navigate', 'document')],
+        ["the dashboard's own page", fetchMeta('same-origin', 'navigate', 'document')],
+        ["the dashboard's own stylesheet", fetchMeta('same-origin', 'no-cors', 'style')],
+        ['a link followed from another site', fetchMeta('cross-site', 'navigate', 'document')],
+        ['an older browser on the same origin', { origin: base }],
+      ];
+      for (const [who, headers] of allowed) expect((await rawGet(`${base}/why?audience=travel-spenders&user=u_00000013`, headers)).status, who).toBe(200);
+      expect(reads).toBe(allowed.length);
+    } finally {
+      await server.close();
+    }
   });
 
   it('escapes hostile names: a name with markup shows as text', async () => {
@@ -361,6 +405,10 @@ describe('linked run --listen … --ui', () => {
     const api = (await (await fetch(`${base}/api/audiences`)).json()) as { audiences: unknown[] };
     expect(api.audiences).toHaveLength(4);
     expect((await fetch(`${base}/audiences`, { method: 'POST' })).status).toBe(405);
+    // A page of another site is refused the dashboard here too; the scrapes, which cost no query, are not.
+    const image = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' };
+    expect((await rawGet(`${base}/audiences/overdue-cards`, image)).status).toBe(403);
+    expect((await rawGet(`${base}/metrics`, image)).status).toBe(200);
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
