@@ -1,6 +1,7 @@
 import { CommanderError, type Command } from 'commander';
 import { isLinkedError } from '../model/errors.js';
 import { printableJson } from '../model/printable.js';
+import { createOwnerOnlyFiles } from './owner-only-files.js';
 
 /** Exit codes shared by every command (Terraform's, for plan --detailed-exitcode). */
 export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
@@ -11,6 +12,7 @@ export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
  */
 export async function runCli(program: Command, argv: string[]): Promise<void> {
   exitQuietlyWhenTheReaderLeaves();
+  const restoreUmask = createOwnerOnlyFiles();
   try {
     await program.parseAsync(argv);
   } catch (e) {
@@ -31,6 +33,8 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
     }
     if (debug && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
     process.exitCode = EXIT.error;
+  } finally {
+    restoreUmask();
   }
 }
 

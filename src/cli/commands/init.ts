@@ -5,6 +5,7 @@ import { openProject } from '../context.js';
 import { printJson } from '../run.js';
 import { withProjectOptions, projectOptions, type ProjectFlags } from '../command-options.js';
 import { migrateState } from '../../state/migrate.js';
+import { withStartingUmask } from '../owner-only-files.js';
 import { scaffoldProject } from '../scaffold.js';
 
 interface InitFlags extends ProjectFlags {
@@ -43,7 +44,8 @@ Examples:
 }
 
 function createProject(dir: string, flags: InitFlags): void {
-  const result = scaffoldProject(dir, { name: flags.name, dependency: flags.package });
+  // The new project's sources are the user's, to share as any source is: not owner-only.
+  const result = withStartingUmask(() => scaffoldProject(dir, { name: flags.name, dependency: flags.package }));
   if (flags.json) {
     printJson({ created: result });
     return;
