@@ -27,8 +27,6 @@ export interface DaemonReportingOptions {
   secrets: () => readonly string[];
 }
 
-const stamp = () => new Date().toISOString();
-
 export class DaemonReporting {
   /** `--log-format json`: every line and record goes through it (and the mode's own lines do not print). */
   readonly logger?: DaemonLogger;
@@ -49,7 +47,9 @@ export class DaemonReporting {
     this.json = flags.json ?? false;
     this.logger = flags.logFormat === 'json' ? createLogger({ format: 'json', write: (l) => process.stdout.write(l), secrets: o.secrets }) : undefined;
     const logger = this.logger;
-    this.log = logger ? (line, level) => logger.line(line, level) : this.json ? undefined : (line) => process.stdout.write(`${stamp()} ${line}\n`);
+    // Text lines quote errors too: masked and made printable by the text logger.
+    const text = createLogger({ format: 'text', write: (l) => process.stdout.write(l), secrets: o.secrets });
+    this.log = logger ? (line, level) => logger.line(line, level) : this.json ? undefined : (line) => text.line(line);
     this.observability = new DaemonObservability({ logger, staleAfterMs: Math.max(60_000, 6 * o.tickSeconds * 1000, o.quietMs ?? 0) });
   }
 
@@ -110,7 +110,7 @@ export class DaemonReporting {
   async listen(otherPaths?: OtherPaths, what = ''): Promise<ListenAddress | undefined> {
     if (!this.listenAddress) return undefined;
     const bound = await this.observability.listen(this.listenAddress, otherPaths);
-    if (!this.logger && !this.json) process.stdout.write(`${stamp()} serving /healthz /readyz /metrics${what} on http://${bound.host}:${bound.port}\n`);
+    if (!this.logger) this.log?.(`serving /healthz /readyz /metrics${what} on http://${bound.host}:${bound.port}`);
     this.event('listening', { host: bound.host, port: bound.port });
     return bound;
   }

@@ -5,6 +5,7 @@ import { requestDirFor } from '../controller/request-files.js';
 import { loadDesired, synthesizedOutDir } from '../manifest/index.js';
 import type { Desired } from '../model/desired.js';
 import { LinkedError } from '../model/errors.js';
+import { createLogger, referencedSecretValues } from '../observe/log.js';
 import { openWarehouse } from '../warehouse/index.js';
 import { commandTag } from '../warehouse/tagged.js';
 import { printJsonLine } from './run.js';
@@ -34,17 +35,18 @@ export interface DaemonOutput {
 export function daemonOptions(desired: Desired, dir: string, command: string, out: DaemonOutput): Omit<DaemonOptions, 'compute' | 'deliver'> {
   const wh = desired.warehouse;
   const duckDbFile = wh.type === 'duckdb' && wh.path !== ':memory:' ? resolve(dir, wh.path) : undefined;
-  const write = (line: string) => process.stdout.write(line + '\n');
+  // Lines quote errors (warehouse data, what a destination answered): masked and made printable as the logger does.
+  const text = createLogger({ format: 'text', write: (line) => process.stdout.write(line), secrets: referencedSecretValues(desired) });
   return {
     open: () => openWarehouse(wh, dir, { tag: commandTag(command, desired.stack) }),
     schema: wh.stateSchema,
     stack: desired.stack,
     duckDbFile,
     requestDir: duckDbFile ? requestDirFor(duckDbFile) : undefined,
-    log: out.json ? undefined : (line) => write(`${stamp()} ${line}`),
+    log: out.json ? undefined : (line) => text.line(line),
     // --json: one object per finished run and per delivery pass, told apart by `type`.
     onRun: out.json && out.runs ? (s) => printJsonLine({ type: 'run', ...s }) : undefined,
-    onDelivery: (d) => (out.json ? printJsonLine({ type: 'delivery', ...d }) : write(`${stamp()} ${deliveryLine(d)}`)),
+    onDelivery: (d) => (out.json ? printJsonLine({ type: 'delivery', ...d }) : text.line(deliveryLine(d))),
   };
 }
 
