@@ -1,6 +1,7 @@
 import { castJoinsFromSnapshot, snapshotCatalog } from '../graph/catalog.js';
 import type { Audience, ClassicAudience } from '../model/audience.js';
 import type { Condition } from '../model/condition.js';
+import { linkedAudiencesUsed } from '../model/condition-walk.js';
 import type { Desired } from '../model/desired.js';
 import type { DataGraph } from '../model/graph.js';
 import { LinkedError } from '../model/errors.js';
@@ -71,11 +72,45 @@ function movementQuery(current: Select, next: Select): Select {
   );
 }
 
+/** Whether a plan change gives an audience a new membership query: created, or its condition edited. */
+function conditionMoves(c: Plan['changes'][number]): boolean {
+  if (c.kind !== 'audience') return false;
+  if (c.action === 'create') return true;
+  const conditionChanged = c.attributes.some((a) => a.path === 'condition' || a.path.startsWith('condition.') || a.path.startsWith('condition['));
+  return (c.action === 'update' || c.action === 'replace') && conditionChanged;
+}
+
 /**
- * For each audience created or whose condition changes: its size under the applied condition
- * and under the new one, and how many profiles would enter and exit. One query per audience,
- * every count done by the warehouse (EXCEPT is positional and distinct in DuckDB and Snowflake,
- * so it needs no column name). Nothing is written.
+ * The audiences whose own condition stays but that read an audience whose condition moves ("part
+ * of", directly or through other audiences): their members move with it and their emitters send
+ * for the movement, so the plan counts them too. By key: the moving audiences each one reads.
+ */
+function dependentsOf(moving: ReadonlySet<string>, desiredConditions: ReadonlyMap<string, Condition>): Map<string, string[]> {
+  const through = new Map<string, Set<string>>();
+  const reach = (key: string, seen: Set<string>): Set<string> => {
+    const out = new Set<string>();
+    const condition = desiredConditions.get(key);
+    if (!condition || seen.has(key)) return out;
+    seen.add(key);
+    for (const used of linkedAudiencesUsed(condition)) {
+      if (moving.has(used)) out.add(used);
+      for (const deeper of reach(used, seen)) out.add(deeper);
+    }
+    return out;
+  };
+  for (const key of desiredConditions.keys()) {
+    if (moving.has(key)) continue;
+    const reads = reach(key, new Set());
+    if (reads.size) through.set(key, reads);
+  }
+  return new Map([...through].map(([key, reads]) => [key, [...reads].sort()]));
+}
+
+/**
+ * For each audience created or whose condition changes, and each audience that reads one of them
+ * ("part of"): its size under the applied conditions and under the new ones, and how many profiles
+ * would enter and exit. One query per audience, every count done by the warehouse (EXCEPT is
+ * positional and distinct in DuckDB and Snowflake, so it needs no column name). Nothing is written.
  */
 export async function computeImpact(wh: Warehouse, desired: Desired, plan: Plan, options: ImpactOptions = {}): Promise<AudienceImpact[]> {
   const name = (column: string) => systemName(wh.dialect, column);
@@ -91,30 +126,32 @@ export async function computeImpact(wh: Warehouse, desired: Desired, plan: Plan,
       now,
     };
   };
-  if (!plan.changes.some((c) => c.kind === 'audience')) return [];
+  const moving = plan.changes.filter(conditionMoves);
+  if (moving.length === 0) return [];
   const applied = await sideOf('before');
   const nextSide = await sideOf('after');
+  const dependents = dependentsOf(new Set(moving.map((c) => c.key)), nextSide.audiences);
   const out: AudienceImpact[] = [];
   for (const c of plan.changes) {
-    if (c.kind !== 'audience') continue;
-    const conditionChanged = c.attributes.some((a) => a.path === 'condition' || a.path.startsWith('condition.') || a.path.startsWith('condition['));
-    if (c.action !== 'create' && !((c.action === 'update' || c.action === 'replace') && conditionChanged)) continue;
+    const through = dependents.get(c.key);
+    if (!conditionMoves(c) && !(c.kind === 'audience' && through && c.before !== null)) continue;
     const after = c.after as Audience;
+    const marks = through ? { through } : {};
     try {
       const next = membershipQuery(after.condition, sideContext(nextSide, wh.dialect));
       const tag = { tag: `linked-audiences:plan-impact:${c.key}` };
       // Created, or written again over a stored spec that cannot be read: no applied condition to count.
       if (c.action === 'create' || c.before === null) {
         const n = Number((await execute(wh, newSizeQuery(next), tag)).rows[0][name('n')]);
-        out.push({ key: c.key, currentSize: null, newSize: n, entering: n, exiting: 0 });
+        out.push({ key: c.key, currentSize: null, newSize: n, entering: n, exiting: 0, ...marks });
         continue;
       }
       const current = membershipQuery((c.before as Audience).condition, sideContext(applied, wh.dialect));
       const r = (await execute(wh, movementQuery(current, next), tag)).rows[0];
-      out.push({ key: c.key, currentSize: Number(r[name('current_size')]), newSize: Number(r[name('new_size')]), entering: Number(r[name('entering')]), exiting: Number(r[name('exiting')]) });
+      out.push({ key: c.key, currentSize: Number(r[name('current_size')]), newSize: Number(r[name('new_size')]), entering: Number(r[name('entering')]), exiting: Number(r[name('exiting')]), ...marks });
     } catch (e) {
       // One audience the warehouse cannot count (a missing table) must not hide the others' impact.
-      out.push({ key: c.key, currentSize: null, newSize: 0, entering: 0, exiting: 0, error: (e as Error).message.split('\n')[0] });
+      out.push({ key: c.key, currentSize: null, newSize: 0, entering: 0, exiting: 0, ...marks, error: (e as Error).message.split('\n')[0] });
     }
   }
   return out;

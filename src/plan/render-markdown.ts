@@ -54,7 +54,11 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
   }
   if (plan.impact?.length) {
     out.push('', '**Impact** (counted in the warehouse when the plan was made)', '', '| Audience | Current | New | Entering | Exiting |', '|---|---:|---:|---:|---:|');
-    for (const r of impactRows(plan.impact)) out.push(`| \`${r[0]}\` | ${r.slice(1).join(' | ')} |`);
+    for (const i of plan.impact) {
+      const [, ...counts] = impactRows([i])[0];
+      const through = i.through ? ` (through ${i.through.map((k) => `\`${k}\``).join(', ')})` : '';
+      out.push(`| \`${i.key}\`${through} | ${counts.join(' | ')} |`);
+    }
   }
   if (errors.length) out.push('', `**${cannotApplyLine(plan.diagnostics).replace(/\|/g, '\\|')}**`);
   const identity = options.identifyBy === 'inputs' ? `manifest ${plan.manifestHash.slice(0, 12)}` : `plan ${plan.planHash.slice(0, 12)}`;

@@ -79,11 +79,14 @@ export function diagnosticLine(d: Diagnostic): string {
   return `${d.severity === 'error' ? 'Error' : 'Warning'} [${d.code}]: ${d.message}${where ? ` (${where})` : ''}${d.hint ? ` ${d.hint}` : ''}`;
 }
 
+/** An impact row's audience: its key, and for one whose own condition is unchanged the changed audiences that move it. */
+export const impactAudience = (i: AudienceImpact): string => (i.through ? `${i.key} (through ${i.through.join(', ')})` : i.key);
+
 export function impactRows(impact: readonly AudienceImpact[]): string[][] {
   return impact.map((i) =>
     i.error
-      ? [i.key, '?', '?', '?', '?']
-      : [i.key, i.currentSize === null ? '-' : String(i.currentSize), String(i.newSize), `+${i.entering}`, `-${i.exiting}`],
+      ? [impactAudience(i), '?', '?', '?', '?']
+      : [impactAudience(i), i.currentSize === null ? '-' : String(i.currentSize), String(i.newSize), `+${i.entering}`, `-${i.exiting}`],
   );
 }
 

@@ -65,6 +65,7 @@ const ImpactSchema = z.object({
   newSize: z.number(),
   entering: z.number(),
   exiting: z.number(),
+  through: z.array(z.string()).optional(),
   error: z.string().optional(),
 });
 

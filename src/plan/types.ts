@@ -62,7 +62,10 @@ export interface PlanSummary {
   noop: number;
 }
 
-/** `--impact`: membership movement of an audience whose condition changes, counted in the warehouse. */
+/**
+ * `--impact`: membership movement of an audience whose condition changes, or that reads one
+ * ("part of"), counted in the warehouse.
+ */
 export interface AudienceImpact {
   key: string;
   /** Members under the applied condition, now (null for a new audience). */
@@ -70,6 +73,11 @@ export interface AudienceImpact {
   newSize: number;
   entering: number;
   exiting: number;
+  /**
+   * Set on an audience whose own condition is unchanged: the changed audiences it reads through
+   * "part of" (directly or through other audiences), which move its members.
+   */
+  through?: string[];
   /** Set instead of the counts when the warehouse could not count (e.g. a table is missing). */
   error?: string;
 }

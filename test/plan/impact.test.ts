@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { buildPlan } from '../../src/plan/build.js';
+import { renderPlanMarkdown } from '../../src/plan/render-markdown.js';
+import { renderPlanText } from '../../src/plan/render-text.js';
 import type { DuckDbWarehouse } from '../../src/warehouse/duckdb.js';
 import { desired, rawDesired, tempDir } from './fixtures.js';
 import { planAndApply } from './helpers.js';
@@ -41,5 +43,24 @@ describe('plan --impact', () => {
     const plan = await buildPlan(wh, desired(raw), { impact: true });
     expect(plan.impact![0]).toEqual({ key: 'aud-0', currentSize: null, newSize: 2, entering: 2, exiting: 0 });
     expect(plan.impact![1]).toMatchObject({ key: 'broken', error: expect.stringMatching(/no_such_column/) });
+  });
+
+  it('counts the audiences that read a changed audience ("part of"), saying which change moves them', async () => {
+    const raw = rawDesired(':memory:', 1);
+    const partOf = (audience: string) => ({ kind: 'audience', audience, source: 'linked', negate: false });
+    raw.audiences.push({ key: 'with-email-premium', name: 'Premium with email', condition: { kind: 'and', conditions: [partOf('aud-0'), { kind: 'trait', trait: 'email', operator: 'exists' }] } });
+    raw.audiences.push({ key: 'of-those', name: 'Read through another', condition: partOf('with-email-premium') });
+    raw.audiences.push({ key: 'unrelated', name: 'Unrelated', condition: { kind: 'trait', trait: 'email', operator: 'exists' } });
+    await planAndApply(wh, desired(raw));
+    // u3 (gold, with an email) enters aud-0, and through it both audiences that read it.
+    raw.audiences[0].condition = { kind: 'trait', trait: 'plan', operator: 'one_of', value: ['gold', 'premium'] };
+    const plan = await buildPlan(wh, desired(raw), { impact: true });
+    expect(plan.impact).toEqual([
+      { key: 'aud-0', currentSize: 2, newSize: 3, entering: 1, exiting: 0 },
+      { key: 'of-those', currentSize: 2, newSize: 3, entering: 1, exiting: 0, through: ['aud-0'] },
+      { key: 'with-email-premium', currentSize: 2, newSize: 3, entering: 1, exiting: 0, through: ['aud-0'] },
+    ]);
+    expect(renderPlanText(plan)).toMatch(/^  with-email-premium \(through aud-0\) +2 +3 +\+1 +-0$/m);
+    expect(renderPlanMarkdown(plan)).toContain('| `of-those` (through `aud-0`) | 2 | 3 | +1 | -0 |');
   });
 });
