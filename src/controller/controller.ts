@@ -74,6 +74,8 @@ export interface TickReport {
   runs: RunSummary[];
   /** Audiences another holder had leased. */
   skipped: string[];
+  /** When nothing was due: the enabled audience due first, and when (absent when none is scheduled). */
+  next?: { audience: string; at: string };
 }
 
 /**
@@ -174,7 +176,11 @@ export class Controller {
       });
       await this.refuseRequests(wh, model, [...requested].filter((key) => !due.some((a) => a.key === key)), now);
       report.due = due.map((a) => a.key);
-      if (due.length === 0) pacing?.foundNothing(now.getTime(), nextScheduled(model, statuses));
+      if (due.length === 0) {
+        const next = nextScheduled(model, statuses);
+        if (next) report.next = { audience: next.audience, at: new Date(next.at).toISOString() };
+        pacing?.foundNothing(now.getTime(), next?.at);
+      }
       const concurrency = wh.dialect === 'duckdb' ? 1 : (this.o.concurrency ?? 2);
       const profileIdChecks = new ProfileIdChecks();
       await runOrdered(
@@ -379,13 +385,13 @@ export async function syncStatuses(
   return changed ? read() : current;
 }
 
-/** When the earliest enabled, un-paused audience is next due; undefined when none is scheduled. */
-function nextScheduled(model: ComputeModel, statuses: Map<string, AudienceStatusRow>): number | undefined {
-  let earliest: number | undefined;
+/** The earliest enabled, un-paused audience to be due, and when (ms); undefined when none is scheduled. */
+function nextScheduled(model: ComputeModel, statuses: Map<string, AudienceStatusRow>): { audience: string; at: number } | undefined {
+  let earliest: { audience: string; at: number } | undefined;
   for (const a of model.audiences) {
     const s = statuses.get(a.key);
     if (!a.enabled || s?.paused || !s?.nextRunAt) continue;
-    earliest = Math.min(earliest ?? Infinity, s.nextRunAt.getTime());
+    if (!earliest || s.nextRunAt.getTime() < earliest.at) earliest = { audience: a.key, at: s.nextRunAt.getTime() };
   }
   return earliest;
 }

@@ -89,7 +89,7 @@ describe('linked compute / runs / status / resume / run --once', () => {
     expect(report.due).toEqual(['premium']);
     expect(report.runs).toHaveLength(1);
     expect(report.runs[0]).toMatchObject({ status: 'Live', trigger: 'once', members: 10 });
-    expect((await linked('run', '--once')).out).toContain('Nothing due.');
+    expect((await linked('run', '--once')).out).toContain('Nothing due: the next run is premium at ');
 
     r = await linked('status', '--json');
     const premium = r.json().audiences[0];

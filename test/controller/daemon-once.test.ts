@@ -21,7 +21,12 @@ describe('linked run --once', () => {
 
     const again = await p.linked('run', '--once');
     expect(again.code, again.err).toBe(0);
-    expect(again.out).toContain('Nothing due.');
+    // Not computed again: it says when the next run is, and how to compute one now.
+    const nextRunAt = (await p.linked('status', '--json')).json().audiences[0].nextRunAt;
+    expect(again.out).toContain(
+      `Nothing due: the next run is premium at ${nextRunAt} (\`linked status\` lists each audience's). \`linked compute <audience>\` computes one now, e.g. after an apply changed its condition.`,
+    );
+    expect((await p.linked('run', '--once', '--json')).json()).toMatchObject({ due: [], next: { audience: 'premium', at: nextRunAt } });
     expect(server.requests).toHaveLength(10);
 
     const status = await p.linked('status');

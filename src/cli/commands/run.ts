@@ -228,10 +228,19 @@ function backgroundGc(flags: RunFlags): { everyMs: number; retentionMs: number }
   return flags.gc ? { everyMs, retentionMs: days * 86_400_000 } : undefined;
 }
 
+/**
+ * `run --once` computes what its schedule makes due, not every audience: after an apply changed a
+ * condition, "nothing due" alone reads as if the change had been computed.
+ */
+function nothingDue(next: OnceReport['next']): string {
+  const when = next ? `the next run is ${next.audience} at ${next.at} (\`linked status\` lists each audience's)` : 'no enabled audience is scheduled';
+  return `Nothing due: ${when}. \`linked compute <audience>\` computes one now, e.g. after an apply changed its condition.`;
+}
+
 /** The end of `run --once` in text: nothing due, or what needs a look (runs and passes were logged as they ended). */
 function renderOnce(r: OnceReport): string {
   const lines: string[] = [];
-  if (r.due.length === 0) lines.push('Nothing due.');
+  if (r.due.length === 0) lines.push(nothingDue(r.next));
   const failedRuns = r.runs.filter((x) => x.status !== 'Live').length;
   if (failedRuns > 0) lines.push(`${failedRuns} run(s) failed: see \`linked runs\`.`);
   const dead = r.deliveries.reduce((a, d) => a + d.deadLettered, 0);
