@@ -3,6 +3,7 @@ import { audienceContext } from '../compute/compile.js';
 import { Audience } from '../model/audience.js';
 import { LinkedError } from '../model/errors.js';
 import { didYouMean } from '../model/suggest.js';
+import { canonicalJson } from '../state/canonical.js';
 import { TraceStore } from '../state/trace/trace-store.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { explainProfile, type WhyNode } from './explain.js';
@@ -17,6 +18,11 @@ export interface WhyQuery {
   now?: Date;
   /** How many matching entity ids to list per entity node. */
   entityLimit?: number;
+  /**
+   * The audiences the project declares (cdktf.out), where the caller has them: an edit not yet
+   * applied is said, since the tree explains the applied definition.
+   */
+  declared?: readonly Audience[];
 }
 
 export interface WhyResult {
@@ -30,7 +36,18 @@ export interface WhyResult {
   snapshot: { member: boolean; runId: string | null };
   /** Profile rows with this id: more than one is a data problem (the tree explains the row that decided). */
   profileRows: number;
+  /** Set when the project declares another condition for the audience than the applied one explained (not with `atRun`). */
+  declaredConditionDiffers?: true;
   tree: WhyNode;
+}
+
+/** The declared-but-not-applied edit, in words, for whoever prints an explanation; undefined when there is none. */
+export function declaredEditNote(w: Pick<WhyResult, 'audienceKey' | 'declaredConditionDiffers'>): string | undefined {
+  if (!w.declaredConditionDiffers) return undefined;
+  return (
+    `The project (cdktf.out) declares another condition for ${w.audienceKey}, not applied yet: this explains the applied one, which runs compute. ` +
+    `\`linked preview ${w.audienceKey}\` counts the declared one; \`linked plan\` shows the difference.`
+  );
 }
 
 /** A repeated profile id, in words, for whoever prints an explanation (CLI and dashboard); undefined for one row. */
@@ -72,11 +89,12 @@ export async function whyProfile(wh: Warehouse, schema: string, q: WhyQuery): Pr
     now = run.startedAt;
     definition = { runId: run.id, version: version.version, now: now.toISOString() };
   }
+  const declared = q.declared?.find((a) => a.key === q.audienceKey);
   if (!audience) {
-    throw unreadableIn(model, 'audience', q.audienceKey) ?? new LinkedError(
-      'AUDIENCE_NOT_APPLIED',
-      `Audience ${q.audienceKey} is not applied.${didYouMean(q.audienceKey, model.audiences.map((a) => a.key))} \`linked status\` lists the applied audiences.`,
-    );
+    const hint = declared
+      ? ` The project declares it: \`linked apply\` applies it, \`linked preview ${q.audienceKey}\` counts it before.`
+      : `${didYouMean(q.audienceKey, model.audiences.map((a) => a.key))} \`linked status\` lists the applied audiences.`;
+    throw unreadableIn(model, 'audience', q.audienceKey) ?? new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${q.audienceKey} is not applied.${hint}`);
   }
   const resources = { ...model, audiences: [...model.audiences.filter((a) => a.key !== audience!.key), audience] };
   const { ctx } = audienceContext(resources, q.audienceKey, { dialect: wh.dialect, stateSchema: schema, now });
@@ -89,6 +107,7 @@ export async function whyProfile(wh: Warehouse, schema: string, q: WhyQuery): Pr
     definition,
     snapshot: { member: snapshot !== undefined, runId: snapshot?.runId ?? null },
     profileRows: rows,
+    ...(!q.atRun && declared && canonicalJson(declared.condition) !== canonicalJson(audience.condition) ? { declaredConditionDiffers: true as const } : {}),
     tree,
   };
 }

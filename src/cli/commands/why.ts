@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { repeatedIdNote, whyProfile, type WhyResult } from '../../why/why.js';
+import { declaredEditNote, repeatedIdNote, whyProfile, type WhyResult } from '../../why/why.js';
 import type { WhyNode } from '../../why/explain.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
@@ -19,7 +19,7 @@ export function register(program: Command): void {
       const entityLimit = positiveInt(flags.entityIds, '--entity-ids');
       const project = await openProject(projectOptions(flags));
       try {
-        const why = await whyProfile(project.warehouse, project.stateSchema, { audienceKey: audience, profileId, atRun: flags.at, stack: flags.stack, entityLimit });
+        const why = await whyProfile(project.warehouse, project.stateSchema, { audienceKey: audience, profileId, atRun: flags.at, stack: flags.stack, entityLimit, declared: project.desired.audiences });
         if (flags.json) return printJson({ why });
         process.stdout.write(printable(renderWhy(why)));
       } finally {
@@ -31,8 +31,7 @@ export function register(program: Command): void {
 export function renderWhy(w: WhyResult): string {
   const at = w.definition.runId ? ` as computed by run ${w.definition.runId} (version ${w.definition.version})` : '';
   const lines = [`Profile ${w.profileId} is ${w.member ? 'IN' : 'NOT IN'} audience ${w.audienceKey}${at}, evaluated at ${w.definition.now}.`];
-  const repeated = repeatedIdNote(w);
-  if (repeated) lines.push(repeated);
+  for (const note of [declaredEditNote(w), repeatedIdNote(w)]) if (note) lines.push(note);
   if (w.snapshot.member !== w.member) {
     lines.push(
       w.snapshot.member
