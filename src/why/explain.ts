@@ -5,7 +5,7 @@ import { ENTITY_ID_COLUMN, explainQuery, NODE_COLUMN, type ExplainPlan } from '.
 import type { CompileContext } from '../sql/index.js';
 import { execute } from '../warehouse/execute.js';
 import type { Row, Warehouse } from '../warehouse/types.js';
-import { decidedBy, type LeafValues } from './labels.js';
+import { decidedBy, membershipDecidedBy, type LeafValues, type MembershipSource } from './labels.js';
 
 /** One node of the explained tree: whether it held for the profile, and why. */
 export interface WhyNode {
@@ -19,6 +19,8 @@ export interface WhyNode {
   values?: LeafValues;
   /** Entity nodes: the ids of the profile's related rows that match (at most the limit). */
   entityIds?: string[];
+  /** "Part of" nodes: the audience named, and its kind. */
+  membership?: { audience: string; source: 'linked' | 'classic' };
   children: WhyNode[];
 }
 
@@ -53,6 +55,12 @@ function treeOf(plan: ExplainPlan, row: Row, id = 0): WhyNode {
   if (leaf.latest) values.latest = (column(row, leaf.latest) as string | null) ?? null;
   const held = leaf.held ? Boolean(column(row, leaf.held)) : countHolds((c as { count: Count }).count, Number(values.value ?? 0));
   return { ...base, held, decidedBy: decidedBy(c, values), values };
+}
+
+/** Where the compiler reads the members of an audience a "part of" names, as the run reads them. */
+function membershipSource(audience: string, source: 'linked' | 'classic', ctx: CompileContext): MembershipSource {
+  if (source === 'classic') return { kind: 'classic', table: ctx.classicAudiences.find((a) => a.key === audience)?.table ?? audience };
+  return { kind: ctx.linkedAudience(audience).kind === 'snapshot' ? 'snapshot' : 'inline' };
 }
 
 /**
@@ -99,10 +107,15 @@ export async function explainProfile(wh: Warehouse, condition: Condition, ctx: C
   const index = (t: WhyNode) => (nodes.set(t.attribute, t), t.children.forEach(index));
   index(tree);
   for (const n of plan.nodes) {
-    if (n.condition.kind !== 'entity') continue;
+    const c = n.condition;
     const node = nodes.get(n.attribute);
+    if (!node) continue;
     // The chosen row's tree; with no matching rows for it, nothing to list.
-    if (node) node.entityIds = Number(node.values?.value ?? 0) === 0 ? [] : (idsOf.get(n.id) ?? []).sort();
+    if (c.kind === 'entity') node.entityIds = Number(node.values?.value ?? 0) === 0 ? [] : (idsOf.get(n.id) ?? []).sort();
+    if (c.kind === 'audience') {
+      node.membership = { audience: c.audience, source: c.source };
+      node.decidedBy = membershipDecidedBy(c, node.held, membershipSource(c.audience, c.source, ctx));
+    }
   }
   return { tree, rows: rows.length };
 }

@@ -1,5 +1,5 @@
 import { countText, windowText } from '../model/condition-text.js';
-import type { Condition } from '../model/condition.js';
+import type { AudienceMembershipCondition, Condition } from '../model/condition.js';
 
 /** The values one leaf was decided by, as the explain query read them. */
 export interface LeafValues {
@@ -29,4 +29,20 @@ export function decidedBy(c: Condition, v: LeafValues): string | null {
     default:
       return null;
   }
+}
+
+/**
+ * Where a "part of" leaf read the other audience's members: a linked audience's last run (its
+ * snapshot) or its condition evaluated now (disabled, so it has none), a classic audience's table.
+ */
+export type MembershipSource = { kind: 'snapshot' } | { kind: 'inline' } | { kind: 'classic'; table: string };
+
+/**
+ * What decided a "part of" leaf, in words: whether the profile is a member of the other audience
+ * (the leaf holds for a member, or for a non-member under "not part of"), and where that was read.
+ */
+export function membershipDecidedBy(c: AudienceMembershipCondition, held: boolean, source: MembershipSource): string {
+  const member = c.negate ? !held : held;
+  if (source.kind === 'classic') return `${member ? '' : 'not '}in ${source.table} (classic audience ${c.audience})`;
+  return `${member ? '' : 'not '}a member of ${c.audience}${source.kind === 'snapshot' ? ' at its last run' : ', its condition evaluated now (it is disabled)'}`;
 }

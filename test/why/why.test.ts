@@ -82,6 +82,22 @@ describe('linked why', () => {
     await expect(whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId: 'u2', atRun: 'no-such-run' })).rejects.toMatchObject({ code: 'RUN_NOT_FOUND', message: expect.stringContaining('linked runs overdue-cards') });
   });
 
+  it('says of a "part of" leaf whether the profile is a member of the other audience, where that was read, and how to ask about that one', async () => {
+    await compute();
+    const partOf = (audience: string, negate = false) => ({ kind: 'audience', audience, source: 'linked', negate });
+    const gold = { key: 'gold-plan', name: 'Gold', enabled: false, condition: { kind: 'trait', trait: 'plan', operator: 'equals', value: { literal: 'gold' } } };
+    const reader = { key: 'reader', name: 'Reader', enabled: true, condition: { kind: 'and', conditions: [partOf(AUDIENCE.key), partOf('gold-plan', true)] } };
+    await applyResources(wh, { audiences: [overBalance(1003), gold, reader] });
+    const why = await whyProfile(wh, SCHEMA, { audienceKey: 'reader', profileId: 'u2' });
+    expect(why.tree.children).toMatchObject([
+      { held: false, decidedBy: 'not a member of overdue-cards at its last run', membership: { audience: AUDIENCE.key, source: 'linked' } },
+      { held: true, decidedBy: 'not a member of gold-plan, its condition evaluated now (it is disabled)' },
+    ]);
+    const text = renderWhy(why);
+    expect(text).toContain('✗ part of audience "overdue-cards"  [not a member of overdue-cards at its last run]');
+    expect(text).toContain('`linked why overdue-cards u2` explains overdue-cards.\n`linked why gold-plan u2` explains gold-plan.\n');
+  });
+
   it('refuses an unknown profile or audience with the fix', async () => {
     await expect(whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId: 'nobody' })).rejects.toMatchObject({ code: 'PROFILE_NOT_FOUND', message: expect.stringContaining('No profile in main.profiles has user_id "nobody"') });
     await expect(whyProfile(wh, SCHEMA, { audienceKey: 'overdue-card', profileId: 'u1' })).rejects.toMatchObject({ code: 'AUDIENCE_NOT_APPLIED', message: expect.stringContaining('Did you mean "overdue-cards"?') });

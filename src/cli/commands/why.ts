@@ -28,6 +28,17 @@ export function register(program: Command): void {
     });
 }
 
+/** The linked audiences the tree's "part of" leaves name, once each, in tree order. */
+function linkedAudiencesNamed(tree: WhyNode): string[] {
+  const keys = new Set<string>();
+  const walk = (n: WhyNode) => {
+    if (n.membership?.source === 'linked') keys.add(n.membership.audience);
+    n.children.forEach(walk);
+  };
+  walk(tree);
+  return [...keys];
+}
+
 export function renderWhy(w: WhyResult): string {
   const at = w.definition.runId ? ` as computed by run ${w.definition.runId} (version ${w.definition.version})` : '';
   const lines = [`Profile ${w.profileId} is ${w.member ? 'IN' : 'NOT IN'} audience ${w.audienceKey}${at}, evaluated at ${w.definition.now}.`];
@@ -45,5 +56,7 @@ export function renderWhy(w: WhyResult): string {
     for (const c of n.children) walk(c, `${indent}  `);
   };
   walk(w.tree, '');
+  // A "part of" leaf says whether the profile is a member of the other audience; that one's own why says why.
+  for (const key of linkedAudiencesNamed(w.tree)) lines.push(`\`linked why ${key} ${w.profileId}\` explains ${key}.`);
   return lines.join('\n') + '\n';
 }
