@@ -36,12 +36,27 @@ export type EventsSource = z.infer<typeof EventsSource>;
 /** The most columns a composite key may have. */
 const MAX_KEY_COLUMNS = 8;
 
+/**
+ * An entity's primary key: one column. A table keyed by several columns that links two entities is
+ * a junction, and a list here is answered with where such a key belongs.
+ */
+const EntityKey = z
+  .string({
+    error: (issue) =>
+      Array.isArray(issue.input)
+        ? "an entity's primary key is one column. A table keyed by several columns that links two entities (order lines: order_id and product_id) " +
+          'is the junction of a many-to-many relationship: relateThrough(slug, entity, { junction: { table, primaryKey: [...] }, parent, entity }) (docs/constructs.md), ' +
+          'or point the entity at a view with one key column'
+        : undefined,
+  })
+  .pipe(ColumnName);
+
 export const Entity = z
   .object({
     slug: Slug,
     name: z.string().min(1),
     table: TableRef,
-    primaryKey: ColumnName,
+    primaryKey: EntityKey,
     /** Columns exposed to conditions and enrichment. Omitted: every column of the table. */
     columns: z.array(ColumnName).optional(),
   })

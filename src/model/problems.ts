@@ -44,7 +44,8 @@ function explain(issue: Issue, prefix: PathSegment[], input: unknown): Problem[]
     if (types) return [{ path, message: withOperator(`expected ${types.expected.join(' or ')}, received ${types.received}`, path, input) }];
     return bestBranch(issue.errors).flatMap((i) => explain(i, path, input));
   }
-  if (issue.code === 'invalid_type') return [{ path, message: withOperator(plainTypeMessage(issue), path, input) }];
+  // A schema's own message for a wrong type (zod's own start "Invalid input") says more than the types.
+  if (issue.code === 'invalid_type') return [{ path, message: withOperator(issue.message.startsWith('Invalid input') ? plainTypeMessage(issue) : issue.message, path, input) }];
   return [{ path, message: withOperator(issue.message, path, input) }];
 }
 

@@ -54,6 +54,18 @@ describe('construct validation names the construct path', () => {
     expectProblem(msg, 'bank/graph', 'Duplicate relationship slug "accounts" in the Data Graph (at relationships[4].slug)');
   });
 
+  it('an entity keyed by several columns: where such a key belongs (a junction), not only the types', () => {
+    const b = bankStack();
+    // tsx does not check types: an app that runs without `linked check` gets here.
+    const line = b.graph.entity('order_line', { table: 'main.order_details', primaryKey: ['order_id', 'product_id'] as unknown as string });
+    b.accounts.relate('lines', line, { on: ['account_id', 'order_id'] });
+    expectProblem(
+      synthError(b.app),
+      'bank/graph',
+      "entities[4].primaryKey: an entity's primary key is one column. A table keyed by several columns that links two entities (order lines: order_id and product_id) is the junction of a many-to-many relationship: relateThrough(",
+    );
+  });
+
   it('a relationship handle of another stack\'s graph', () => {
     const b = bankStack();
     const other = new LinkedAudiencesStack(b.app, 'other', { warehouse: Warehouse.duckdb({ path: 'other.duckdb' }) });
