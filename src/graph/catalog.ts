@@ -449,7 +449,7 @@ const showLiteral = (v: unknown) => (typeof v === 'string' ? `'${v}'` : String(v
 /**
  * The literal to write instead, where the column holds the same value in another type: booleans
  * or numbers kept as text (as exports from spreadsheets and CSV loaders leave them), booleans kept
- * as 1 and 0, or a boolean written as text.
+ * as 1 and 0, a boolean written as text, or a date written as a number or words.
  */
 function literalHint(family: Family, literal: unknown): string | undefined {
   if (family === 'string' && (typeof literal === 'boolean' || typeof literal === 'number')) {
@@ -460,6 +460,12 @@ function literalHint(family: Family, literal: unknown): string | undefined {
   }
   if (family === 'boolean' && typeof literal === 'string' && /^(true|false)$/i.test(literal.trim())) {
     return `The column holds booleans: write the boolean itself, ${literal.trim().toLowerCase()}, not text.`;
+  }
+  if (TEMPORAL.includes(family) && (typeof literal === 'number' || typeof literal === 'string')) {
+    // A date kept as a number (19980101) is the usual slip; its ISO form is the fix.
+    const ymd = /^(\d{4})(\d{2})(\d{2})$/.exec(String(literal));
+    const example = ymd ? `'${ymd[1]}-${ymd[2]}-${ymd[3]}'` : `'2026-12-01' or '2026-12-01T08:30:00Z'`;
+    return `The column holds ${family === 'date' ? 'dates' : 'timestamps'}: compare with an ISO-8601 date or timestamp, e.g. ${example}; for a time relative to now, withinLast(days(n)).`;
   }
   return undefined;
 }
@@ -508,7 +514,7 @@ async function checkComparison(
           typeof problem === 'object'
             ? `Value ${showLiteral(literal)} is not a valid ${problem.invalid} for column ${where}: ${problem.why}`
             : `Value ${showLiteral(literal)} does not match the type of column ${where}`;
-        w.out.push(err('LITERAL_TYPE_MISMATCH', message, w.at, `${attribute}.value`, literalHint(family, literal)));
+        w.out.push(err('LITERAL_TYPE_MISMATCH', message, w.at, `${attribute}.value`, typeof problem === 'object' ? undefined : literalHint(family, literal)));
         return;
       }
     }

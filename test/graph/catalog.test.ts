@@ -223,6 +223,37 @@ describe('checkCatalog', () => {
     expect(ds[0].message).toContain('(user_id)');
   });
 
+  it('a number or words compared with a date or timestamp column: the hint gives the ISO form', async () => {
+    const d = desired({
+      audiences: [
+        audience('dates-as-numbers', {
+          kind: 'and',
+          conditions: [
+            { kind: 'trait', trait: 'created_at', operator: 'gte', value: { literal: 19980101 } },
+            {
+              kind: 'entity',
+              relationship: 'accounts',
+              count: { op: 'at_least', value: 1 },
+              where: { kind: 'column', column: 'opened_at', operator: 'equals', value: { literal: 'yesterday' } },
+            },
+          ],
+        }),
+      ],
+    });
+    expect((await checkCatalog(d, wh)).map((x) => [x.code, x.message, x.hint])).toEqual([
+      [
+        'LITERAL_TYPE_MISMATCH',
+        'Value 19980101 does not match the type of column main.profiles.created_at (TIMESTAMP)',
+        "The column holds timestamps: compare with an ISO-8601 date or timestamp, e.g. '1998-01-01'; for a time relative to now, withinLast(days(n)).",
+      ],
+      [
+        'LITERAL_TYPE_MISMATCH',
+        "Value 'yesterday' does not match the type of column main.accounts.opened_at (DATE)",
+        "The column holds dates: compare with an ISO-8601 date or timestamp, e.g. '2026-12-01' or '2026-12-01T08:30:00Z'; for a time relative to now, withinLast(days(n)).",
+      ],
+    ]);
+  });
+
   it('a literal whose type does not match its column, and operators that do not apply', async () => {
     const d = desired({
       audiences: [
