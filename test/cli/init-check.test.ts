@@ -125,6 +125,7 @@ describe('linked init, check and a packed install', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("\n  cd 'Named Proj'\n");
     expect(r.stdout).toContain('npx --no-install linked check');
+    expect(r.stdout).toContain('\nWalk-through: node_modules/linked-audiences/docs/getting-started.md (after npm install)\n');
     // Before npm install, plain `npx linked <command>` runs an unrelated registry package.
     const plainNpx = /npx linked [a-z]/;
     expect(r.stdout).not.toMatch(plainNpx);

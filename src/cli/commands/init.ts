@@ -67,7 +67,8 @@ function createProject(dir: string, flags: InitFlags): void {
     // unrelated registry package of that name.
     '  npx --no-install linked check    # type-check main.ts, synthesize and validate',
     '  npx --no-install linked plan',
-    'Walk-through: docs/getting-started.md',
+    // Said from the new project, where npm install puts the package: "docs/" alone names no folder there.
+    'Walk-through: node_modules/linked-audiences/docs/getting-started.md (after npm install)',
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }
