@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ClassicAudience } from './audience.js';
 import { IsoDate, Slug } from './common.js';
-import { keyColumns, type DataGraph } from './graph.js';
+import { junctionColumnsExposed, keyColumns, type DataGraph } from './graph.js';
 import { GraphIndex } from './graph-index.js';
 import { closestName } from './suggest.js';
 
@@ -110,7 +110,7 @@ export interface FixtureTable {
   slots: string[];
   /** Columns the graph names in this table, with the type the graph implies (events' timestamp and properties). */
   columns: Map<string, FixtureType | undefined>;
-  /** An entity declared without `columns` exposes every column: any fixture column is accepted. */
+  /** An entity or junction declared without `columns` exposes every column: any fixture column is accepted. */
   open: boolean;
   rows: { slot: string; index: number; row: FixtureRow }[];
 }
@@ -175,7 +175,9 @@ export function fixtureTables(graph: DataGraph, classic: readonly ClassicAudienc
       if (entity) declare(entity, join.entityColumn);
     } else {
       const t = tableOf(join.table, `junctions.${r.slug}`);
-      [...keyColumns(join.primaryKey), join.junctionParentColumn, join.junctionEntityColumn].forEach((c) => declare(t, c));
+      [...keyColumns(join.primaryKey), join.junctionParentColumn, join.junctionEntityColumn, ...(join.columns ?? [])].forEach((c) => declare(t, c));
+      // As an entity: a junction that lists no columns exposes every column of its table.
+      if (junctionColumnsExposed(join) === undefined) t.open = true;
       if (parent) declare(parent, join.parentColumn);
       if (entity) declare(entity, join.entityColumn);
       junctionSlot.set(r.slug, t);
@@ -200,7 +202,7 @@ export function fixtureTables(graph: DataGraph, classic: readonly ClassicAudienc
         const names = [...t.columns.keys()];
         problems.push({
           at: `${slot}[${i}].${column}`,
-          message: `column ${column} is not in the Data Graph for table ${t.table}${hint(column, names)}; the graph declares ${names.join(', ')}. Declare it in the graph (a trait, an entity column) or remove it from the fixture`,
+          message: `column ${column} is not in the Data Graph for table ${t.table}${hint(column, names)}; the graph declares ${names.join(', ')}. Declare it in the graph (a trait, an entity column, a junction column) or remove it from the fixture`,
         });
       }
       t.rows.push({ slot, index: i, row });

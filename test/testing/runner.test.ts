@@ -153,6 +153,43 @@ describe('linked test: the runner', () => {
     expect(renderText(results, summary)).toContain('ERROR bank › typo');
   });
 
+  it('junction fixtures take the columns the junction exposes: those it lists, or any when it lists none', async () => {
+    // Listed: the bank's card offers expose role and linked_at.
+    const listed = project(({ stack, cards, accounts, offers }) => {
+      const owners = new Audience(stack, 'offer-owners', { where: accounts.where(cards.where(offers.where(offers.junction('role').equals('owner')))) });
+      new AudienceTest(stack, 'owner-link', {
+        audience: owners,
+        profiles: [{ user_id: 'u1' }, { user_id: 'u2' }],
+        entities: { account: [{ account_id: 'a1', user_id: 'u1' }, { account_id: 'a2', user_id: 'u2' }], credit_card: [{ card_id: 'c1', account_id: 'a1' }, { card_id: 'c2', account_id: 'a2' }], offer: [{ offer_id: 'o1' }] },
+        junctions: { offers: [{ card_offer_id: 'l1', card_id: 'c1', offer_id: 'o1', role: 'owner' }, { card_offer_id: 'l2', card_id: 'c2', offer_id: 'o1', role: 'viewer' }] },
+        expect: { members: ['u1'] },
+      });
+    });
+    expect((await synthAndRun(listed, 'owner-link')).results.map((r) => [r.status, r.error?.message])).toEqual([['passed', undefined]]);
+
+    // None listed (Northwind's order lines): every column of the table, as for an entity without columns.
+    const outdir = tempDir();
+    const app = new App({ outdir });
+    const stack = new LinkedAudiencesStack(app, 'shop', { warehouse: Warehouse.duckdb({ path: 'x.duckdb' }) });
+    const graph = new DataGraph(stack, 'graph', { profile: { table: 'main.customers', id: 'customer_id', identifiers: ['customer_id'] } });
+    const orders = graph.profile.relate('orders', graph.entity('order', { table: 'main.orders', primaryKey: 'order_id' }), { identifier: 'customer_id', column: 'customer_id' });
+    const products = orders.relateThrough('products', graph.entity('product', { table: 'main.products', primaryKey: 'product_id' }), {
+      junction: { table: 'main.order_details', primaryKey: ['order_id', 'product_id'] },
+      parent: ['order_id', 'order_id'],
+      entity: ['product_id', 'product_id'],
+    });
+    const bulk = new Audience(stack, 'bulk-buyers', { where: orders.where(products.where(products.junction('quantity').gte(10))) });
+    new AudienceTest(stack, 'ten-or-more', {
+      audience: bulk,
+      profiles: [{ customer_id: 'C1' }, { customer_id: 'C2' }],
+      entities: { order: [{ order_id: 1, customer_id: 'C1' }, { order_id: 2, customer_id: 'C2' }], product: [{ product_id: 7 }] },
+      junctions: { products: [{ order_id: 1, product_id: 7, quantity: 12 }, { order_id: 2, product_id: 7, quantity: 3 }] },
+      expect: { members: ['C1'], entityMatches: [{ relationship: products, matches: { C1: ['7'] } }] },
+    });
+    app.synth();
+    expect((await runTests(outdir)).results.map((r) => [r.status, r.error?.message])).toEqual([['passed', undefined]]);
+  });
+
   it('a column holding two kinds of values is refused with its row', async () => {
     const ctx = project(({ stack, audience }) => {
       new AudienceTest(stack, 'mixed', {
