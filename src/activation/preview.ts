@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NULL, cast, eq, param, select, table, type Expr } from '../dialect/ast.js';
 import { systemName } from '../dialect/dialect.js';
 import { kindsOf, sendsForCurrent } from '../state/delivery/selection.js';
+import { SEND_FOR_CURRENT_TRIGGERS } from '../model/emitter.js';
 import type { Cursor, SourceRow } from '../state/delivery/types.js';
 import { execute } from '../warehouse/execute.js';
 import type { Warehouse } from '../warehouse/types.js';
@@ -100,11 +101,12 @@ export async function testEvent(
 ): Promise<TestEventResult> {
   const serial = serialized(wh);
   const r = resolveEmitter(model, findEmitter(model, emitterKey));
-  const row = await sampleRow(serial, r, opts.userId);
+  const read = new EmitterReader(serial, schema);
+  const row = (await currentRow(read, r, opts.userId)) ?? (await sampleRow(serial, r, opts.userId));
   let event: SegmentEvent;
   let source: TestEventResult['source'];
   if (row) {
-    const page = await builtPage(serial, new EmitterReader(serial, schema), r, [row], 'test');
+    const page = await builtPage(serial, read, r, [row], 'test');
     event = (page.events[0] ?? page.oversize[0]).event;
     source = 'warehouse';
   } else {
@@ -149,7 +151,19 @@ async function sendTestEvent(
   };
 }
 
-/** A source row for the test event: the user (or a member, or any profile) and, for entity triggers, one of its entities. */
+/**
+ * For a trigger that sends for what matches now (entered, membership changed, entity added): a
+ * member (the user, when given) and, for an entity trigger, an entity that matched them, from the
+ * audience's last run, so the test event is one the emitter could send. Undefined before a run
+ * wrote a snapshot, or when the user is not in it.
+ */
+async function currentRow(read: EmitterReader, r: ResolvedEmitter, userId: string | undefined): Promise<SourceRow | undefined> {
+  if (!SEND_FOR_CURRENT_TRIGGERS.includes(r.emitter.trigger)) return undefined;
+  const [row] = await read.outbox.snapshotRows(r.emitter, 1, new Date().toISOString(), userId);
+  return row && { ...row, source: 'outbox', id: 0, kind: kindsOf(r.emitter.trigger)[0] };
+}
+
+/** A source row for the test event: the user (or any profile) and, for entity triggers, one of its related entities. */
 async function sampleRow(wh: Warehouse, r: ResolvedEmitter, userId: string | undefined): Promise<SourceRow | undefined> {
   const profile = r.graph.profile;
   const id = asText('p', profile.id);

@@ -4,6 +4,9 @@ import { readActivationModel } from '../../src/activation/emitter-context.js';
 import { findDeliveries, listDeadLetters, readDeliveryRuns } from '../../src/activation/inspect.js';
 import { previewEvents, testEvent } from '../../src/activation/preview.js';
 import { replayDeadLetters } from '../../src/activation/replay.js';
+import { readAppliedModel } from '../../src/compute/applied.js';
+import { compileAudience } from '../../src/compute/compile.js';
+import { runAudience } from '../../src/compute/run.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
 import { applyResources, AUDIENCE, GRAPH, insertOutbox, json, openState, SCHEMA, seedBank, startServer, type TestServer } from './helpers.js';
 
@@ -173,5 +176,19 @@ describe('dead letters, replay, previews, test events, the delivery record', () 
     const example = await testEvent(wh, SCHEMA, model, 'card-added', { userId: 'nobody', send: false });
     expect(example).toMatchObject({ source: 'example', sent: false, event: { userId: 'nobody', properties: { email: 'example email' } } });
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('a test event of an entity trigger is one the emitter could send: a member and an entity that matched them at the last run', async () => {
+    // Only u7's card is over 1,000: the first profile (u1) and its card c1 match nothing.
+    await wh.query(`UPDATE main.credit_cards SET balance = 10 WHERE card_id <> 'c7'`);
+    const applied = (await readAppliedModel(wh, SCHEMA))!;
+    const run = await runAudience(wh, { schema: SCHEMA, audienceKey: AUDIENCE.key, trigger: 'manual', compile: () => compileAudience(applied, AUDIENCE.key, { dialect: 'duckdb', stateSchema: SCHEMA, now: new Date() }) });
+    expect(run).toMatchObject({ status: 'Live', members: 1 });
+    const model = await readActivationModel(wh, SCHEMA);
+    const any = await testEvent(wh, SCHEMA, model, 'card-added', { send: false });
+    expect(any).toMatchObject({ source: 'warehouse', event: { userId: 'u7', properties: { cards__card_id: 'c7', cards__balance: 1007 } } });
+    // A user who matched nothing still gets an event from their own rows, as before.
+    const outsider = await testEvent(wh, SCHEMA, model, 'card-added', { userId: 'u2', send: false });
+    expect(outsider).toMatchObject({ source: 'warehouse', event: { userId: 'u2', properties: { cards__card_id: 'c2', cards__balance: 10 } } });
   });
 });

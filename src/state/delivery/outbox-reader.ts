@@ -156,23 +156,24 @@ export class OutboxReader extends DeliveryStore {
 
   /**
    * The first rows a new emitter would backfill, read from the snapshot (previews), as backfill
-   * rows numbered from 1 and stamped `createdAt`.
+   * rows numbered from 1 and stamped `createdAt`; with `profileId`, that profile's only.
    */
-  async snapshotRows(emitter: EventEmitter, limit: number, createdAt: string): Promise<SourceRow[]> {
+  async snapshotRows(emitter: EventEmitter, limit: number, createdAt: string, profileId?: string): Promise<SourceRow[]> {
     const entity = emitter.trigger === 'entity_added';
+    const ofProfile = profileId === undefined ? [] : [eq(ref('profile_id'), param(profileId))];
     const statement = entity
       ? select(
           { profile_id: ref('profile_id'), entity_path: ref('entity_path'), entity_id: ref('entity_id'), run_id: ref('run_id') },
           {
             from: stateTable(this.t.entity_matches),
-            where: and(eq(ref('audience_key'), param(emitter.audience)), eq(ref('entity_path'), param((emitter.entityPath ?? []).join('.')))),
+            where: and(eq(ref('audience_key'), param(emitter.audience)), eq(ref('entity_path'), param((emitter.entityPath ?? []).join('.'))), ...ofProfile),
             orderBy: [{ expr: ref('profile_id') }, { expr: ref('entity_id') }],
             limit,
           },
         )
       : select(
           { profile_id: ref('profile_id'), run_id: ref('run_id') },
-          { from: stateTable(this.t.membership), where: eq(ref('audience_key'), param(emitter.audience)), orderBy: [{ expr: ref('profile_id') }], limit },
+          { from: stateTable(this.t.membership), where: and(eq(ref('audience_key'), param(emitter.audience)), ...ofProfile), orderBy: [{ expr: ref('profile_id') }], limit },
         );
     const { rows } = await this.run(statement);
     const get = this.get;
