@@ -4,28 +4,59 @@ import { compileContext, compileEntityMatches, compileMembership, compileMembers
 import { printSql } from '../dialect/printer.js';
 import type { Dialect } from '../dialect/dialect.js';
 import { specHash } from '../state/canonical.js';
+import { RunStore } from '../state/compute/runs.js';
 import { stateTables } from '../state/tables.js';
+import type { Warehouse } from '../warehouse/types.js';
+import { linkedAudiencesUsed } from '../model/condition-walk.js';
 import type { ComputeModel } from './model.js';
 import type { CompiledAudience } from './types.js';
 import { catalogDrift } from './catalog-drift.js';
 
+/** Options of a compile for a run or an explanation. */
+export interface AudienceCompileOptions {
+  dialect: Dialect;
+  /**
+   * The state schema: "part of" an enabled linked audience reads its snapshot there, and entity
+   * matches join this run's staged membership instead of recomputing it.
+   */
+  stateSchema: string;
+  now: Date;
+  /**
+   * The linked audiences with a snapshot (`snapshotsToRead`): "part of" an enabled one that has
+   * none yet (created, not computed) compiles its condition inline instead of reading an empty
+   * snapshot, which would take every member out. Omitted: every enabled audience has one.
+   */
+  withSnapshot?: ReadonlySet<string>;
+}
+
+/**
+ * The linked audiences that `audienceKey` reads ("part of", directly or through the ones it reads)
+ * and that have a snapshot, for `withSnapshot`.
+ */
+export async function snapshotsToRead(wh: Warehouse, schema: string, resources: ComputeModel, audienceKey: string): Promise<ReadonlySet<string>> {
+  const model = new AppliedModel(resources);
+  const read = new Set<string>();
+  const visit = (key: string) => {
+    for (const used of linkedAudiencesUsed(model.audience(key)?.condition ?? { kind: 'and', conditions: [] })) {
+      if (read.has(used)) continue;
+      read.add(used);
+      visit(used);
+    }
+  };
+  visit(audienceKey);
+  return new RunStore(wh, schema).withSnapshot([...read]);
+}
+
 /**
  * Compiles one applied audience into the queries of a run: membership, and the entity matches its
  * entity emitters need. "Part of a linked audience" reads the other audience's snapshot when that
- * audience is enabled (the controller computes it first), else compiles its condition inline.
+ * audience is enabled and has one (the controller computes it first), else compiles its condition
+ * inline.
  */
 export function compileAudience(
   resources: ComputeModel,
   audienceKey: string,
-  options: {
-    dialect: Dialect;
-    /**
-     * The state schema: "part of" an enabled linked audience reads its snapshot there, and entity
-     * matches join this run's staged membership instead of recomputing it.
-     */
-    stateSchema: string;
-    now: Date;
-  },
+  options: AudienceCompileOptions,
 ): CompiledAudience {
   const { model, audience, ctx } = audienceContext(resources, audienceKey, options);
   const tables = stateTables(options.stateSchema);
@@ -51,9 +82,9 @@ export function compileAudience(
 
 /**
  * The applied audience and the compile context a run uses for it: "part of" an enabled linked
- * audience reads its snapshot in the state schema. `linked why` explains with the same context.
+ * audience with a snapshot reads it in the state schema. `linked why` explains with the same context.
  */
-export function audienceContext(resources: ComputeModel, audienceKey: string, options: { dialect: Dialect; stateSchema: string; now: Date }) {
+export function audienceContext(resources: ComputeModel, audienceKey: string, options: AudienceCompileOptions) {
   const model = new AppliedModel(resources);
   const audience = model.audience(audienceKey);
   if (!audience) throw new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} is not in the applied state.`);
@@ -63,7 +94,11 @@ export function audienceContext(resources: ComputeModel, audienceKey: string, op
     classicAudiences: model.classicAudiences,
     now: options.now,
     castJoins: resources.castJoins,
-    audience: (key) => model.audience(key),
+    // "Enabled" here means "has a snapshot to read": one not computed yet is compiled in place.
+    audience: (key) => {
+      const other = model.audience(key);
+      return other && { condition: other.condition, enabled: other.enabled && (options.withSnapshot?.has(key) ?? true) };
+    },
     snapshots: stateTables(options.stateSchema).membership,
     unknownAudience: (key) => new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${audienceKey} uses audience ${key}, which is not applied.`),
   });

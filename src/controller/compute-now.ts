@@ -1,5 +1,5 @@
 import { readAppliedModel, unreadableIn } from '../compute/applied.js';
-import { compileAudience } from '../compute/compile.js';
+import { compileAudience, snapshotsToRead } from '../compute/compile.js';
 import { findAudience } from '../compute/model.js';
 import { runAudience } from '../compute/run.js';
 import { pausedError, readRun, readStatus, type RunRow } from '../compute/status.js';
@@ -97,7 +97,7 @@ export async function computeNow(
       trigger: 'manual',
       lease: { holder, ttlMs },
       onProgress: options.onProgress,
-      compile: () => compileAudience(model, audienceKey, { dialect: wh.dialect, stateSchema: schema, now }),
+      compile: async () => compileAudience(model, audienceKey, { dialect: wh.dialect, stateSchema: schema, now, withSnapshot: await snapshotsToRead(wh, schema, model, audienceKey) }),
     });
     return { kind: 'computed', summary };
   } finally {

@@ -2,7 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { readAppliedModel } from '../compute/applied.js';
-import { compileAudience } from '../compute/compile.js';
+import { compileAudience, snapshotsToRead } from '../compute/compile.js';
 import { findAudience, linkedAudiencesUsed, type ComputeModel } from '../compute/model.js';
 import type { RetryPolicy } from '../retry.js';
 import { notStarted, runAudience } from '../compute/run.js';
@@ -269,7 +269,7 @@ export class Controller {
           compile: async () =>
             this.o.compile
               ? this.o.compile(model, key, wh, startedAt)
-              : compileAudience(model, key, { dialect: wh.dialect, stateSchema: this.o.schema, now: startedAt }),
+              : compileAudience(model, key, { dialect: wh.dialect, stateSchema: this.o.schema, now: startedAt, withSnapshot: await snapshotsToRead(wh, this.o.schema, model, key) }),
         }).finally(() => heartbeat.stop());
         // Served once the run's outcome is recorded; a cancelled run (SIGTERM) leaves it to the next controller.
         if (stillRequested && !UNSERVED.has(summary.error?.code ?? '')) await requests.complete(runId, this.now());

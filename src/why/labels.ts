@@ -33,7 +33,8 @@ export function decidedBy(c: Condition, v: LeafValues): string | null {
 
 /**
  * Where a "part of" leaf read the other audience's members: a linked audience's last run (its
- * snapshot) or its condition evaluated now (disabled, so it has none), a classic audience's table.
+ * snapshot) or its condition evaluated now (disabled or not computed yet, so it has none), a
+ * classic audience's table.
  */
 export type MembershipSource = { kind: 'snapshot' } | { kind: 'inline' } | { kind: 'classic'; table: string };
 
@@ -44,5 +45,5 @@ export type MembershipSource = { kind: 'snapshot' } | { kind: 'inline' } | { kin
 export function membershipDecidedBy(c: AudienceMembershipCondition, held: boolean, source: MembershipSource): string {
   const member = c.negate ? !held : held;
   if (source.kind === 'classic') return `${member ? '' : 'not '}in ${source.table} (classic audience ${c.audience})`;
-  return `${member ? '' : 'not '}a member of ${c.audience}${source.kind === 'snapshot' ? ' at its last run' : ', its condition evaluated now (it is disabled)'}`;
+  return `${member ? '' : 'not '}a member of ${c.audience}${source.kind === 'snapshot' ? ' at its last run' : ', its condition evaluated now (disabled, or not computed yet)'}`;
 }

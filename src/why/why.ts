@@ -1,5 +1,5 @@
 import { readAppliedModel, unreadableIn } from '../compute/applied.js';
-import { audienceContext } from '../compute/compile.js';
+import { audienceContext, snapshotsToRead } from '../compute/compile.js';
 import { Audience } from '../model/audience.js';
 import { LinkedError } from '../model/errors.js';
 import { didYouMean } from '../model/suggest.js';
@@ -97,7 +97,8 @@ export async function whyProfile(wh: Warehouse, schema: string, q: WhyQuery): Pr
     throw unreadableIn(model, 'audience', q.audienceKey) ?? new LinkedError('AUDIENCE_NOT_APPLIED', `Audience ${q.audienceKey} is not applied.${hint}`);
   }
   const resources = { ...model, audiences: [...model.audiences.filter((a) => a.key !== audience!.key), audience] };
-  const { ctx } = audienceContext(resources, q.audienceKey, { dialect: wh.dialect, stateSchema: schema, now });
+  const withSnapshot = await snapshotsToRead(wh, schema, resources, q.audienceKey);
+  const { ctx } = audienceContext(resources, q.audienceKey, { dialect: wh.dialect, stateSchema: schema, now, withSnapshot });
   const { tree, rows } = await explainProfile(wh, audience.condition, ctx, q.profileId, { entityLimit: q.entityLimit });
   const snapshot = await store.snapshotMember(q.audienceKey, q.profileId);
   return {

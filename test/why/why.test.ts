@@ -91,7 +91,7 @@ describe('linked why', () => {
     const why = await whyProfile(wh, SCHEMA, { audienceKey: 'reader', profileId: 'u2' });
     expect(why.tree.children).toMatchObject([
       { held: false, decidedBy: 'not a member of overdue-cards at its last run', membership: { audience: AUDIENCE.key, source: 'linked' } },
-      { held: true, decidedBy: 'not a member of gold-plan, its condition evaluated now (it is disabled)' },
+      { held: true, decidedBy: 'not a member of gold-plan, its condition evaluated now (disabled, or not computed yet)' },
     ]);
     const text = renderWhy(why);
     expect(text).toContain('✗ part of audience "overdue-cards"  [not a member of overdue-cards at its last run]');

@@ -1,4 +1,4 @@
-import { and, compare, eq, FALSE, fn, insert, lit, notExists, notInList, NULL, ONE, param, ref, scalar, select, star, stateTable, update, type Expr } from '../../dialect/ast.js';
+import { and, compare, eq, FALSE, fn, inList, insert, lit, notExists, notInList, NULL, ONE, param, ref, scalar, select, star, stateTable, update, type Expr } from '../../dialect/ast.js';
 import type { StateTableName, Statement } from '../../dialect/ast.js';
 import { StateStore } from '../store.js';
 import { lowerKeys, num, reportedRows } from './rows.js';
@@ -182,6 +182,20 @@ export class RunStore extends StateStore {
       limit: options.limit ?? 20,
     });
     return this.rows(query, toRun);
+  }
+
+  /**
+   * Which of these audiences have a snapshot to read: a Live run (the run that writes the first
+   * snapshot is the audience's first Live one, as its baseline says).
+   */
+  async withSnapshot(audienceKeys: readonly string[]): Promise<Set<string>> {
+    if (audienceKeys.length === 0) return new Set();
+    const query = select(
+      { audience_key: ref('audience_key') },
+      { distinct: true, from: stateTable(this.t.runs), where: and(inList(ref('audience_key'), audienceKeys.map((k) => param(k))), eq(ref('status'), lit('Live'))) },
+    );
+    const { rows } = await this.run(query);
+    return new Set(rows.map((r) => String(lowerKeys<{ audience_key: string }>(r).audience_key)));
   }
 
   async readRun(runId: string): Promise<RunRow | undefined> {
