@@ -267,7 +267,7 @@ function notesFor(kind: ResourceKind, action: ResourceChange['action'], before: 
     const b = before as Audience | null;
     if (action === 'create') notes.push(a!.enabled ? 'enabled: computes at the next tick' : 'created disabled: set enabled: true to compute it');
     if (action === 'update' || action === 'replace') {
-      if (touched('condition')) notes.push('condition change takes effect at the next compute');
+      if (touched('condition')) notes.push(`condition change takes effect at the next compute${a!.enabled ? ` (\`linked compute ${a!.key}\` computes it now)` : ''}`);
       if (b && a && !b.enabled && a.enabled) notes.push('enabled: computes at the next tick');
       if (b && a && b.enabled && !a.enabled) notes.push('disabled: stops computing (status Disabled)');
       if (touched('schedule')) notes.push('new schedule applies from the next tick');
@@ -278,7 +278,15 @@ function notesFor(kind: ResourceKind, action: ResourceChange['action'], before: 
   if (kind === 'event_emitter') {
     if (action === 'delete') notes.push('this emitter stops sending events');
     if (action === 'replace') notes.push('a new emitter: its delivery starts afresh');
-    if (action === 'create' && (after as EventEmitter).sendForCurrent) notes.push('sends events for current members at its first delivery');
+    const e = after as EventEmitter | null;
+    if (action === 'create' && e?.sendForCurrent) {
+      // Entity matches are written for the paths an emitter needs, so a new path has none until the audience computes again.
+      notes.push(
+        e.trigger === 'entity_added'
+          ? 'sends events for the entities matched now at its first delivery (for an entity path new to the audience: after its next compute)'
+          : 'sends events for current members at its first delivery',
+      );
+    }
   }
   if (kind === 'data_graph' && action !== 'create' && action !== 'no-op' && action !== 'delete') {
     notes.push('audiences compile against the new graph at their next compute');

@@ -32,7 +32,7 @@ describe('linked init / plan / apply (CLI process)', () => {
     write(raw);
     const md = await linked(['plan', '--dir', dir, '--markdown', '--impact']);
     expect(md.status).toBe(0);
-    expect(md.stdout).toContain('| 🟡 | `audience.aud-0` | update | condition change takes effect at the next compute; enabled: computes at the next tick |');
+    expect(md.stdout).toContain('| 🟡 | `audience.aud-0` | update | condition change takes effect at the next compute (`linked compute aud-0` computes it now); enabled: computes at the next tick |');
     expect(md.stdout).toContain('| `aud-0` | 1 | 1 | +1 | -1 |');
 
     const needsApproval = await linked(['apply', '--dir', dir]);

@@ -55,7 +55,7 @@ describe('plan diff', () => {
       { path: 'condition.value.literal', action: 'change', before: 'premium', after: 'gold', sensitive: false, forcesReplacement: false },
       { path: 'enabled', action: 'change', before: false, after: true, sensitive: false, forcesReplacement: false },
     ]);
-    expect(a0.notes).toEqual(['condition change takes effect at the next compute', 'enabled: computes at the next tick']);
+    expect(a0.notes).toEqual(['condition change takes effect at the next compute (`linked compute aud-0` computes it now)', 'enabled: computes at the next tick']);
     const a1 = p.changes.find((c) => c.address === 'audience.aud-1')!;
     expect(a0.conditionDiff).toEqual({ action: 'change', before: 'trait plan = "premium"', after: 'trait plan = "gold"', path: 'condition', children: [] });
     expect(a1.attributes.map((a) => a.path)).toEqual(['name']);
@@ -66,6 +66,17 @@ describe('plan diff', () => {
     const rows = await readAppliedResources(wh, SCHEMA);
     expect(rows.find((r) => r.key === 'aud-0')).toMatchObject({ version: 2, spec: expect.objectContaining({ enabled: true }) });
     expect((await buildPlan(wh, desired(raw))).hasChanges).toBe(false);
+  });
+
+  it('a new emitter sending for current members or entities says when they are sent', async () => {
+    const raw = rawDesired(':memory:', 1);
+    raw.emitters[0].sendForCurrent = true;
+    raw.emitters.push({ key: 'card-added', audience: 'aud-0', destination: 'hook', trigger: 'entity_added', entityPath: ['accounts', 'cards'], sendForCurrent: true });
+    raw.audiences[0].condition = { kind: 'entity', relationship: 'accounts', count: { op: 'at_least', value: 1 }, where: { kind: 'entity', relationship: 'cards', count: { op: 'at_least', value: 1 } } };
+    const notes = (key: string) => p.changes.find((c) => c.key === key)!.notes;
+    const p = await buildPlan(wh, desired(raw));
+    expect(notes('entered-hook')).toEqual(['sends events for current members at its first delivery']);
+    expect(notes('card-added')).toEqual(['sends events for the entities matched now at its first delivery (for an entity path new to the audience: after its next compute)']);
   });
 
   it('replaces on a type change or a graph key change, keeps the row history', async () => {
