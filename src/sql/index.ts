@@ -11,4 +11,4 @@ export {
 } from './entityMatches.js';
 export { quoteIdent, quoteTable } from '../dialect/identifiers.js';
 export { ConditionCompiler, type RelatedRows, type Scope } from './compiler.js';
-export { hasProfileId, repeatedKeyQuery, repeatedKeyText, repeatedProfileIdQuery } from './profile-id.js';
+export { hasProfileId, otherCaseProfileIdsQuery, repeatedKeyQuery, repeatedKeyText, repeatedProfileIdQuery } from './profile-id.js';

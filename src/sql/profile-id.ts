@@ -1,4 +1,4 @@
-import { and, cast, col, compare, countStar, isNotNull, lit, param, select, table, type Expr, type Select } from '../dialect/ast.js';
+import { and, cast, col, compare, countStar, fn, isNotNull, lit, param, select, table, type Expr, type Select } from '../dialect/ast.js';
 import type { DataGraph } from '../model/graph.js';
 
 /**
@@ -30,3 +30,12 @@ export const hasProfileKey = ([id]: Expr[]): Expr => hasProfileId(id!);
 
 /** One profile id that more than one profile row holds (rows without an id aside); no row when ids are unique. */
 export const repeatedProfileIdQuery = (graph: Pick<DataGraph, 'profile'>): Select => repeatedKeyQuery(graph.profile.table, [graph.profile.id], hasProfileKey);
+
+/**
+ * Profile ids (as text, at most `limit`) that differ from `id` in letter case only: ids compare
+ * exactly, so `alfki` finds no profile where `ALFKI` is one, and an id not found names them.
+ */
+export function otherCaseProfileIdsQuery(graph: Pick<DataGraph, 'profile'>, id: string, limit = 3): Select {
+  const pid = cast(col('p', graph.profile.id), 'VARCHAR');
+  return select({ id: pid }, { distinct: true, from: table(graph.profile.table, 'p'), where: and(compare('=', fn('LOWER', pid), fn('LOWER', param(id))), compare('<>', pid, param(id))), limit });
+}

@@ -2,7 +2,7 @@ import { nodeText } from '../model/condition-text.js';
 import type { Condition, Count } from '../model/condition.js';
 import { LinkedError } from '../model/errors.js';
 import { ENTITY_ID_COLUMN, explainQuery, NODE_COLUMN, type ExplainPlan } from '../sql/explain.js';
-import type { CompileContext } from '../sql/index.js';
+import { otherCaseProfileIdsQuery, type CompileContext } from '../sql/index.js';
 import { execute } from '../warehouse/execute.js';
 import type { Row, Warehouse } from '../warehouse/types.js';
 import { decidedBy, membershipDecidedBy, type LeafValues, type MembershipSource } from './labels.js';
@@ -88,9 +88,11 @@ export async function explainProfile(wh: Warehouse, condition: Condition, ctx: C
     idsOf.set(Number(node), list);
   }
   if (rows.length === 0) {
+    const others = (await execute(wh, otherCaseProfileIdsQuery(ctx.graph, profileId))).rows.map((r) => String(column(r, 'id')));
+    const otherCase = others.length ? ` Ids compare exactly, letter case included: did you mean ${others.map((x) => JSON.stringify(x)).join(' or ')}?` : '';
     throw new LinkedError(
       'PROFILE_NOT_FOUND',
-      `No profile in ${ctx.graph.profile.table} has ${ctx.graph.profile.id} ${JSON.stringify(profileId)}. Check the id (\`linked deliveries --user-id\` shows the ids events were sent to).`,
+      `No profile in ${ctx.graph.profile.table} has ${ctx.graph.profile.id} ${JSON.stringify(profileId)}.${otherCase} Check the id (\`linked deliveries --user-id\` shows the ids events were sent to).`,
     );
   }
   const trees = rows.map((row) => treeOf(plan, row));

@@ -100,6 +100,11 @@ describe('linked why', () => {
 
   it('refuses an unknown profile or audience with the fix', async () => {
     await expect(whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId: 'nobody' })).rejects.toMatchObject({ code: 'PROFILE_NOT_FOUND', message: expect.stringContaining('No profile in main.profiles has user_id "nobody"') });
+    // An id typed in another letter case names the id that exists.
+    await expect(whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId: 'U5' })).rejects.toMatchObject({
+      code: 'PROFILE_NOT_FOUND',
+      message: 'No profile in main.profiles has user_id "U5". Ids compare exactly, letter case included: did you mean "u5"? Check the id (`linked deliveries --user-id` shows the ids events were sent to).',
+    });
     await expect(whyProfile(wh, SCHEMA, { audienceKey: 'overdue-card', profileId: 'u1' })).rejects.toMatchObject({ code: 'AUDIENCE_NOT_APPLIED', message: expect.stringContaining('Did you mean "overdue-cards"?') });
   });
 });
