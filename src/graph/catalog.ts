@@ -1,4 +1,4 @@
-import { didYouMean } from '../model/suggest.js';
+import { didYouMean, knownNames } from '../model/suggest.js';
 import { isIsoDate, isoDateProblem } from '../model/common.js';
 import type { Audience } from '../model/audience.js';
 import type { Operand } from '../model/condition.js';
@@ -258,8 +258,11 @@ const err = (code: string, message: string, resource: string, attribute?: string
   ...(hint ? { hint } : {}),
 });
 
-/** "Did you mean" over the columns the warehouse has in that table. */
-const columnHint = (t: CatalogTable | undefined, column: string) => didYouMean(column, t?.columns.map((c) => c.name) ?? []).trim();
+/** "Did you mean" over the columns the warehouse has in that table; without a close one, the columns it has. */
+const columnHint = (t: CatalogTable | undefined, column: string) => {
+  const names = t?.columns.map((c) => c.name) ?? [];
+  return (didYouMean(column, names) || (names.length ? knownNames(names) : '')).trim();
+};
 
 /** Checks the graph's tables, columns and join keys; reports per resource with the seed's words for join keys. */
 async function checkGraphCatalog(desired: ModelResources, cache: CatalogCache, out: Diagnostic[]): Promise<void> {

@@ -427,6 +427,9 @@ describe('checkCatalog', () => {
         attribute: 'enrich.entities[0].columns[1]',
       },
     ]);
+    // No column close to apr: the hint lists the table's columns, as the catalog has them.
+    const hints = (await checkCatalog(d, wh, { audiences: ['missing-cols'] })).map((x) => x.hint);
+    expect(hints[1]).toBe('Known: account_id, balance, card_id, credit_limit, due_date.');
     // Without the filter the other audience is checked as well.
     const all = await checkCatalog(d, wh);
     expect(all.some((x) => x.resource === 'audience.other' && x.message.startsWith('Column nope'))).toBe(true);
