@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { deliverAll, type DeliverOptions, type DeliveryProgress, type EmitterDelivery } from '../activation/deliver.js';
 import { emittersOf, readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from '../activation/emitter-context.js';
 import { SharedTraitReads } from '../activation/enrich/shared-traits.js';
@@ -95,6 +96,9 @@ export class DeliveryLoop {
   private readonly unreadable = new UnreadableNotices(['event_emitter', 'destination'], (line) => this.log(line));
 
   constructor(private readonly o: DeliveryLoopOptions) {
+    // Every chunk waiting out a retry listens to this signal until its wait ends, and emitters
+    // and their chunks send side by side: past ten waiters Node would warn of a leak that is none.
+    setMaxListeners(0, this.abort.signal);
     const ttlMs = o.leaseTtlMs ?? 15 * 60_000;
     this.leaseTtlMs = ttlMs;
     this.bookkeeping = new SharedBookkeeping(o.schema);

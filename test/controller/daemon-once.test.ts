@@ -60,4 +60,15 @@ describe('linked run --once', () => {
     // Nothing new is due or pending: the dead letters are the last pass's; this pass is clean.
     expect(text.code, text.out + text.err).toBe(0);
   }, 120_000);
+
+  it('a destination down for many events at once: retried and reported, with no leak warning from the waits', async () => {
+    // 503 for everything: each of the 20 events' requests waits out its retries side by side.
+    server = await startServer((_req, _n, res) => json(res, 503, {}));
+    const p = await makeProject(server.url, { users: 100 });
+    const run = p.spawnLinked('run', '--once');
+    const r = await run.exited;
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('premium-entered: not delivered');
+    expect(r.err).not.toContain('MaxListenersExceededWarning');
+  }, 120_000);
 });
