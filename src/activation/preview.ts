@@ -78,6 +78,12 @@ export interface TestEventResult {
   action: string;
   /** `warehouse`: built from the user's rows; `example`: the user was not found, example values. */
   source: 'warehouse' | 'example';
+  /**
+   * For a trigger that sends for what matches (entered, membership changed, entity added), from the
+   * warehouse: whether the event is of a member (and an entity that matched them) at the audience's
+   * last run; false when the user is not one there, or it has not run, and their own rows were used.
+   */
+  fromLastRun?: boolean;
   event: SegmentEvent;
   mapped: Record<string, unknown>;
   /** Header names the request carries; values are never shown (they hold secrets). */
@@ -102,7 +108,8 @@ export async function testEvent(
   const serial = serialized(wh);
   const r = resolveEmitter(model, findEmitter(model, emitterKey));
   const read = new EmitterReader(serial, schema);
-  const row = (await currentRow(read, r, opts.userId)) ?? (await sampleRow(serial, r, opts.userId));
+  const current = await currentRow(read, r, opts.userId);
+  const row = current ?? (await sampleRow(serial, r, opts.userId));
   let event: SegmentEvent;
   let source: TestEventResult['source'];
   if (row) {
@@ -115,7 +122,8 @@ export async function testEvent(
   }
   event = { ...event, messageId: `test-${randomUUID()}` };
   const mapped = mapEvent(r.choice, event);
-  const result: TestEventResult = { emitterKey, destinationKey: r.destination.key, action: r.choice.action, source, event, mapped, headerNames: [], sent: false };
+  const fromLastRun = row && SEND_FOR_CURRENT_TRIGGERS.includes(r.emitter.trigger) ? { fromLastRun: current !== undefined } : {};
+  const result: TestEventResult = { emitterKey, destinationKey: r.destination.key, action: r.choice.action, source, ...fromLastRun, event, mapped, headerNames: [], sent: false };
   if (opts.send === false) return result;
   return { ...result, ...(await sendTestEvent(r, event, opts)), sent: true };
 }

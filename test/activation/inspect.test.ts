@@ -186,9 +186,9 @@ describe('dead letters, replay, previews, test events, the delivery record', () 
     expect(run).toMatchObject({ status: 'Live', members: 1 });
     const model = await readActivationModel(wh, SCHEMA);
     const any = await testEvent(wh, SCHEMA, model, 'card-added', { send: false });
-    expect(any).toMatchObject({ source: 'warehouse', event: { userId: 'u7', properties: { cards__card_id: 'c7', cards__balance: 1007 } } });
+    expect(any).toMatchObject({ source: 'warehouse', fromLastRun: true, event: { userId: 'u7', properties: { cards__card_id: 'c7', cards__balance: 1007 } } });
     // A user who matched nothing still gets an event from their own rows, as before.
     const outsider = await testEvent(wh, SCHEMA, model, 'card-added', { userId: 'u2', send: false });
-    expect(outsider).toMatchObject({ source: 'warehouse', event: { userId: 'u2', properties: { cards__card_id: 'c2', cards__balance: 10 } } });
+    expect(outsider).toMatchObject({ source: 'warehouse', fromLastRun: false, event: { userId: 'u2', properties: { cards__card_id: 'c2', cards__balance: 10 } } });
   });
 });

@@ -26,7 +26,13 @@ export function register(program: Command): void {
         else {
           // The event holds warehouse values: what would steer a terminal JSON leaves as it is (DEL, C1, bidi) is escaped.
           const out = { write: (text: string) => process.stdout.write(printable(text)) };
-          out.write(`Event (${r.source === 'warehouse' ? 'from the warehouse' : 'user not found: example values'}):\n${JSON.stringify(r.event, null, 2)}\n\n`);
+          const from =
+            r.source === 'example'
+              ? 'user not found: example values'
+              : r.fromLastRun === false
+                ? `from the warehouse: ${r.event.userId} is not a member at the audience's last run, or it has not run; the event uses one of their own rows`
+                : 'from the warehouse';
+          out.write(`Event (${from}):\n${JSON.stringify(r.event, null, 2)}\n\n`);
           out.write(`Mapped payload (${r.destinationKey}, action ${r.action}):\n${JSON.stringify(r.mapped, null, 2)}\n`);
           if (r.sent) {
             out.write(`\nHeaders sent: ${r.headerNames.map((h) => `${h}: (sensitive)`).join(', ') || 'none'}\n`);
