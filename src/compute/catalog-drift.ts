@@ -15,5 +15,6 @@ export async function catalogDrift(wh: Warehouse, resources: ComputeModel, audie
   if (errors.length === 0) return undefined;
   // A column the graph declares and a condition reads is one finding per use, with one sentence:
   // the run's message says what the warehouse lost, each thing once.
-  return [...new Set(errors.map((d) => `${d.message}${d.hint ? ` (${d.hint})` : ''}`))].join('; ');
+  // A hint in parentheses drops its closing full stop (Known: a, b.): the sentence goes on after it.
+  return [...new Set(errors.map((d) => `${d.message}${d.hint ? ` (${d.hint.replace(/\.$/, '')})` : ''}`))].join('; ');
 }

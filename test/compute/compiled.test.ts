@@ -147,7 +147,7 @@ describe('runs of applied audiences compiled by src/sql', () => {
     expect(run.summary.error?.code).toBe('SQL_COMPILATION');
     // The seed's words and the warehouse's message first, then what changed.
     expect(run.summary.error?.message).toMatch(/^extract phase failed: An unexpected DuckDB error occurred trying to execute your model query: SQL compilation error: /);
-    expect(run.summary.error?.message).toMatch(/\nThe warehouse no longer matches the applied Data Graph: Column balance \(entity account column\) does not exist in warehouse table main\.accounts\. Restore it/);
+    expect(run.summary.error?.message).toMatch(/\nThe warehouse no longer matches the applied Data Graph: Column balance \(entity account column\) does not exist in warehouse table main\.accounts \(Known: account_id, balance_usd, user_id\)\. Restore it/);
     // What `linked runs` shows: the run's recorded message.
     const [recorded] = await readRuns(w, SCHEMA, { audienceKey: 'rich', limit: 1 });
     expect(recorded?.errorMessage).toContain('Column balance (entity account column) does not exist');
@@ -157,7 +157,7 @@ describe('runs of applied audiences compiled by src/sql', () => {
     const declared = DataGraph.parse({ ...graph, entities: graph.entities.map((e) => (e.slug === 'account' ? { ...e, columns: ['user_id', 'balance'] } : e)) });
     const { run } = await runAfterBalanceRenamed(declared);
     const drift = run.summary.error?.message.split('\nThe warehouse no longer matches the applied Data Graph: ')[1];
-    expect(drift).toBe('Column balance (entity account column) does not exist in warehouse table main.accounts. Restore it, or change the Data Graph and apply ("linked drift" lists every difference).');
+    expect(drift).toBe('Column balance (entity account column) does not exist in warehouse table main.accounts (Known: account_id, balance_usd, user_id). Restore it, or change the Data Graph and apply ("linked drift" lists every difference).');
   });
 
   it('the controller computes an audience after the linked audience it uses, reading its snapshot', async () => {
