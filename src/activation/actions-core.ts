@@ -32,7 +32,22 @@ export interface CoreResponse {
 export interface ExecuteBundle<S> {
   payload: Record<string, unknown>[];
   settings: S;
+  /** The events as the caller gave them, before the mapping. */
+  rawData: unknown[];
+  /** The mapping the batch ran with. */
+  rawMapping: Record<string, unknown>;
 }
+
+/**
+ * The mapping a batch runs with when the emitter's mapping hands each event as it is (ActionChoice
+ * `eventAsIs`): none, so mapping-kit neither copies nor validates each event, and the action reads
+ * the events from `rawData`. An emitter's mapping always holds its action's fields (laid over
+ * their defaults), so no emitter's own mapping is ever empty.
+ */
+export const EVENT_AS_IS: Readonly<Record<string, never>> = Object.freeze({});
+
+/** Whether a batch ran with EVENT_AS_IS (an empty mapping): its action sends `rawData`. */
+export const ranAsIs = (bundle: { rawMapping: Record<string, unknown> }): boolean => Object.keys(bundle.rawMapping ?? {}).length === 0;
 
 export interface ActionField {
   label: string;

@@ -32,7 +32,15 @@ export function actionChoiceOf(destination: Destination, emitter: EventEmitter):
   } catch (e) {
     throw new LinkedError('EMITTER_INVALID_MAPPING', `Event emitter "${emitter.key}": its mapping is not valid mapping-kit: ${(e as Error).message}`);
   }
-  return { action, mapping };
+  return { action, mapping, ...(handsEventAsIs(adapter.eventAsIs, action, mapping) ? { eventAsIs: true } : {}) };
+}
+
+/** The mapping is `{ <field>: { "@path": "$." } }` for the action's as-is field, and nothing more. */
+function handsEventAsIs(asIs: { action: string; field: string } | undefined, action: string, mapping: Record<string, unknown>): boolean {
+  if (!asIs || asIs.action !== action) return false;
+  const keys = Object.keys(mapping);
+  const value = mapping[asIs.field] as Record<string, unknown> | undefined;
+  return keys.length === 1 && keys[0] === asIs.field && value !== null && typeof value === 'object' && Object.keys(value).length === 1 && value['@path'] === '$.';
 }
 
 /** The payload the action receives for `event` (what a request carries for it). */

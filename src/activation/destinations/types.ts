@@ -9,6 +9,11 @@ import type { SendOutcome } from '../send/classify.js';
 export interface ActionChoice {
   action: string;
   mapping: Record<string, unknown>;
+  /**
+   * The mapping hands the action each event as it is (see `eventAsIs` of the adapter): the request
+   * carries the events themselves, which mapping-kit would only have copied whole.
+   */
+  eventAsIs?: boolean;
 }
 
 /**
@@ -31,6 +36,13 @@ export interface DestinationAdapter<S = Record<string, unknown>> {
   settings(destination: Destination, env?: NodeJS.ProcessEnv): S;
   /** The action (and its mapping) an emitter with no mapping runs for its trigger. */
   preset(trigger: Trigger): string;
+  /**
+   * The action field that takes the event as it is, when an emitter maps it `{ "@path": "$." }`
+   * and nothing else (the webhook's body): actions-core then runs the action with no mapping, and
+   * the action reads the events from its `rawData`, as mapping-kit's result would only be a copy
+   * of each, undefined members dropped, which JSON drops as well.
+   */
+  eventAsIs?: { action: string; field: string };
   /** True when this destination sends one event per request (webhook without batch). */
   singleEvent?(destination: Destination): boolean;
   /**

@@ -1,5 +1,5 @@
 import type { Destination } from '../../model/destination.js';
-import { newActionsDestination, PAYLOAD_VALIDATION_FAILED, type CoreDestination } from '../actions-core.js';
+import { EVENT_AS_IS, newActionsDestination, PAYLOAD_VALIDATION_FAILED, type CoreDestination } from '../actions-core.js';
 import type { SegmentEvent } from '../build-event.js';
 import { adapterOf, type ActionChoice } from '../destinations/index.js';
 import { bodyText, classifyError, responseText, isCredentialsStatus, isRetryableStatus, unconfiguredOutcome, type EventOutcome, type ResponseInfo, type SendOutcome } from './classify.js';
@@ -44,7 +44,9 @@ export class ActionRunner {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new TimeoutAbort(options.timeoutMs)), options.timeoutMs);
     try {
-      const nodes = await core.executeBatch(choice.action, { events: [...events], mapping: choice.mapping, settings, signal: controller.signal });
+      // An as-is mapping runs as none: the action sends the events themselves (its rawData).
+      const mapping = choice.eventAsIs ? EVENT_AS_IS : choice.mapping;
+      const nodes = await core.executeBatch(choice.action, { events: [...events], mapping, settings, signal: controller.signal });
       const answer = core.responses[core.responses.length - 1];
       const out: EventOutcome[] = events.map((_, i) => {
         const n = nodes[i];

@@ -1,7 +1,7 @@
 import type { Destination } from '../../../model/destination.js';
 import { isSecretRef } from '../../../model/common.js';
 import { resolveSecret } from '../../../secrets.js';
-import { jsonBody, type DestinationDefinition } from '../../actions-core.js';
+import { jsonBody, ranAsIs, type DestinationDefinition } from '../../actions-core.js';
 import { presetAction, triggerPresets, type DestinationAdapter } from '../types.js';
 
 export interface WebhookSettings {
@@ -25,8 +25,11 @@ export const webhookDefinition: DestinationDefinition<WebhookSettings> = {
         data: { label: 'Data', description: 'The JSON body of each event.', type: 'object', default: { '@path': '$.' } },
       },
       perform: (request, { payload, settings }) => request(settings.url, { method: 'post', ...jsonBody(payload.data) }),
-      performBatch: (request, { payload, settings }) =>
-        request(settings.url, { method: 'post', ...jsonBody(settings.batch ? payload.map((p) => p.data) : payload[0]?.data) }),
+      performBatch: (request, bundle) => {
+        const { payload, settings } = bundle;
+        const bodies = ranAsIs(bundle) ? bundle.rawData : payload.map((p) => p.data);
+        return request(settings.url, { method: 'post', ...jsonBody(settings.batch ? bodies : bodies[0]) });
+      },
     },
   },
 };
@@ -37,6 +40,7 @@ export const webhook: DestinationAdapter<WebhookSettings> = {
   type: 'webhook',
   definition: webhookDefinition,
   maxBatchSize: 1000,
+  eventAsIs: { action: 'send', field: 'data' },
   settings(destination: Destination, env?: NodeJS.ProcessEnv): WebhookSettings {
     if (destination.type !== 'webhook') throw new Error('not a webhook destination');
     const s = destination.settings;
