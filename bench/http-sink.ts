@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -24,4 +25,23 @@ export async function startSink(dir: string): Promise<{ url: string; stop(): voi
   const child = fork(file, [], { stdio: 'ignore' });
   const port = await new Promise<number>((resolve) => child.once('message', (m: any) => resolve(m.port)));
   return { url: `http://127.0.0.1:${port}`, stop: () => child.send('stop') };
+}
+
+/**
+ * The baselines' client: POSTs JSON bodies to `url` over at most `maxSockets` keep-alive
+ * connections, reading each answer to its end; nothing else (no retries, no parsing).
+ */
+export function keepAlivePoster(url: string, maxSockets: number): { post(body: string): Promise<void>; close(): void } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
+  const target = new URL(url);
+  const post = (body: string) =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  return { post, close: () => agent.destroy() };
 }

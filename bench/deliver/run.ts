@@ -11,7 +11,6 @@
  * along the way to tell them apart.
  */
 import { fork } from 'node:child_process';
-import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +33,7 @@ import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { recordingWarehouse } from '../../test/support/recording-warehouse.js';
 import { slowestKinds } from '../statement-kinds.js';
 import { fixtureArgs } from '../../test/support/fixture-process.js';
-import { startSink } from '../http-sink.js';
+import { keepAlivePoster, startSink } from '../http-sink.js';
 
 // The delivering child gets the sizes through the environment (its argv names the database).
 const N = Number(process.env.BENCH_EVENTS ?? (process.env.BENCH_EVENTS = process.argv[2] ?? '1000000'));
@@ -84,17 +83,7 @@ function peakRss(): { stop(): { rss: number; heap: number; native: number } } {
 /** The baseline: the same events, serialized in the same batches, posted by a bare keep-alive loop. */
 async function bareLoop(url: string, emitter: EventEmitter): Promise<{ seconds: number; cpuSeconds: number }> {
   const plan = planEnrichment(graph, audience, emitter);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const target = new URL(url);
-  const post = (body: string) =>
-    new Promise<void>((resolve, reject) => {
-      const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  const { post, close: closePoster } = keepAlivePoster(url, CONCURRENCY);
   const ctx = { emitter, plan, namespace: 'bench', backfillEpoch: '' };
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -118,7 +107,7 @@ async function bareLoop(url: string, emitter: EventEmitter): Promise<{ seconds: 
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const seconds = (performance.now() - started) / 1000;
-  agent.destroy();
+  closePoster();
   return { seconds, cpuSeconds: cpuSecondsSince(cpu) };
 }
 

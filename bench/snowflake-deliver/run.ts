@@ -13,7 +13,6 @@
  *
  *   npx tsx bench/snowflake-deliver/run.ts [--events 20000] [--page-size 2000] [--batch 1000] [--round-trip-ms 50] [--json]
  */
-import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +32,7 @@ import { migrateState } from '../../src/state/migrate.js';
 import { openSnowflake, type SnowflakeWarehouse } from '../../src/warehouse/snowflake.js';
 import { emulatedConfig, EMULATED_PASSWORD } from '../../test/support/snowflake-emulator/connect.js';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '../../test/support/snowflake-emulator/index.js';
-import { startSink } from '../http-sink.js';
+import { keepAlivePoster, startSink } from '../http-sink.js';
 import { countedKinds } from '../statement-kinds.js';
 
 const { values: args } = parseArgs({
@@ -136,17 +135,7 @@ async function delivery(hookUrl: string, roundTripMs: number): Promise<Figures> 
  */
 async function bare(hookUrl: string, roundTripMs: number): Promise<Figures> {
   const w = await world(hookUrl, roundTripMs);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const target = new URL(hookUrl);
-  const post = (body: string) =>
-    new Promise<void>((resolve, reject) => {
-      const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  const { post, close: closePoster } = keepAlivePoster(hookUrl, CONCURRENCY);
   const plan = planEnrichment(graph, audience, emitter);
   const ctx = { emitter, plan, namespace: 'bench', backfillEpoch: '' };
   type Row = { ID: number; PROFILE_ID: string; KIND: string; CREATED_AT: Date; email: string; plan: string };
@@ -187,7 +176,7 @@ async function bare(hookUrl: string, roundTripMs: number): Promise<Figures> {
     const sql = w.emulator.queries.slice(before).map((q) => q.sqlText);
     return { roundTripMs, sent, seconds, statements: sql.length, kinds: countedKinds(sql) };
   } finally {
-    agent.destroy();
+    closePoster();
     await w.close();
   }
 }
