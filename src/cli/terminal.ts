@@ -33,6 +33,14 @@ export async function confirmApply(stack: string, stop?: AbortSignal): Promise<b
   }
 }
 
+/**
+ * A plan's diagnostics once more, on stderr, for when stdout goes elsewhere (a file, a pipe): on a
+ * terminal the plan just printed shows them already, and a third copy of each error only buries it.
+ */
+export function repeatOnStderr(summary: string): void {
+  if (!process.stdout.isTTY) process.stderr.write(summary);
+}
+
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** `30s`, `5m`, `500ms`, `1h`, or a bare number of seconds. */

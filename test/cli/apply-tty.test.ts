@@ -76,4 +76,16 @@ describe('linked apply on a terminal', () => {
     expect(output).toContain('Error [APPLY_INTERRUPTED]: Interrupted by SIGTERM before applying: nothing was changed, and the state lock is released.');
     expect(code).toBe(1);
   }, 120_000);
+
+  it("a plan's errors show once on a terminal, in the plan itself: stderr repeats them only for a stdout elsewhere", async () => {
+    const { dir, raw, write } = await makeProject(1);
+    raw.graph.profile.table = 'main.no_profiles';
+    write(raw);
+    const missing = /Table main\.no_profiles \(Data Graph profile\) does not exist in the warehouse/g;
+    const { code, output } = await onTerminal(['plan', '--dir', dir], 'yes');
+    expect(code).toBe(1);
+    expect(output.match(missing)).toHaveLength(1);
+    expect(output).toMatch(/This plan has \d+ errors? and cannot be applied/);
+    expect(output).not.toContain('Diagnostics: ');
+  }, 120_000);
 });

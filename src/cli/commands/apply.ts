@@ -15,7 +15,7 @@ import { constructPaths, listStacks, loadDesired, synthesizedOutDir } from '../.
 import { readProvenance } from '../../plan/provenance.js';
 import { renderPlanText } from '../../plan/render-text.js';
 import { cannotApplyLine, renderDiagnosticSummary } from '../../plan/render-diagnostics.js';
-import { confirmApply, parseDuration, useColor } from '../terminal.js';
+import { confirmApply, parseDuration, repeatOnStderr, useColor } from '../terminal.js';
 import type { SavedPlan } from '../../plan/types.js';
 import { LinkedError } from '../../model/errors.js';
 import { openPerStepSession, type StateSession } from '../../state/session.js';
@@ -242,7 +242,7 @@ async function applyCommand(
       );
       if (!flags.json) {
         say(renderPlanText(plan, { color }));
-        process.stderr.write(renderDiagnosticSummary(plan, { color: useColor(process.stderr, flags.color), constructPaths: declaredAt }));
+        repeatOnStderr(renderDiagnosticSummary(plan, { color: useColor(process.stderr, flags.color), constructPaths: declaredAt }));
       }
       if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', 'The plan has errors and cannot be applied (see above).');
       if (!plan.hasChanges) return { plan, result: null };

@@ -12,7 +12,7 @@ import { renderPlanText } from '../../plan/render-text.js';
 import { renderDiagnosticSummary } from '../../plan/render-diagnostics.js';
 import { constructPaths, listStacks, loadDesired, sharedKeyWarnings, synthesizedOutDir } from '../../manifest/index.js';
 import type { Desired } from '../../model/desired.js';
-import { useColor } from '../terminal.js';
+import { repeatOnStderr, useColor } from '../terminal.js';
 import type { Plan } from '../../plan/types.js';
 import { planCounts, reportPlan, reportPlanFailure } from '../../github/index.js';
 import { gitHubContextFrom, statusStackOf, withGitHubOptions, type GitHubCliFlags } from '../github.js';
@@ -76,7 +76,7 @@ export function register(program: Command): void {
         );
       }
       if (!flags.json) {
-        process.stderr.write(renderDiagnosticSummary(plan, { color: useColor(process.stderr, flags.color), constructPaths: declaredAt }));
+        repeatOnStderr(renderDiagnosticSummary(plan, { color: useColor(process.stderr, flags.color), constructPaths: declaredAt }));
       }
       if (github) {
         // Reported after printing, so the log shows the plan even when GitHub is unreachable.
