@@ -32,7 +32,7 @@ export interface WhyResult {
   member: boolean;
   /** The definition explained: the applied one, or the version a past run computed. */
   definition: { runId: string | null; version: number | null; now: string };
-  /** What the last run recorded: whether the current snapshot holds the profile. */
+  /** What the audience's snapshot holds: whether the profile, and the run it comes from (the audience's last Live run; null before its first). */
   snapshot: { member: boolean; runId: string | null };
   /** Profile rows with this id: more than one is a data problem (the tree explains the row that decided). */
   profileRows: number;
@@ -57,6 +57,20 @@ export function repeatedIdNote(w: Pick<WhyResult, 'profileRows' | 'member'>): st
     `${w.profileRows} profile rows have this id: runs of the audience fail with "Duplicate records" until it is unique (docs/operations.md, error policy), ` +
     `and the tree shows ${w.member ? 'a row that satisfies the condition' : 'the first row'}.`
   );
+}
+
+/**
+ * What the audience's snapshot says against the verdict now, for whoever prints an explanation (CLI
+ * and dashboard): in parts, the run id apart for the dashboard to link (`run` renders it).
+ */
+export function snapshotNote<T>(w: Pick<WhyResult, 'member' | 'snapshot'>, run: (runId: string) => T): (string | T)[] {
+  const { member, runId } = w.snapshot;
+  if (runId === null) return ['The audience has no snapshot yet: none of its runs has gone Live.'];
+  const says =
+    member === w.member
+      ? `${member ? 'holds it' : 'does not hold it'} too.`
+      : `${member ? 'still holds it' : 'does not hold it'}: the data or the definition changed since that run.`;
+  return ['The last snapshot (run ', run(runId), `) ${says}`];
 }
 
 /**
@@ -100,13 +114,13 @@ export async function whyProfile(wh: Warehouse, schema: string, q: WhyQuery): Pr
   const withSnapshot = await snapshotsToRead(wh, schema, resources, q.audienceKey);
   const { ctx } = audienceContext(resources, q.audienceKey, { dialect: wh.dialect, stateSchema: schema, now, withSnapshot });
   const { tree, rows } = await explainProfile(wh, audience.condition, ctx, q.profileId, { entityLimit: q.entityLimit });
-  const snapshot = await store.snapshotMember(q.audienceKey, q.profileId);
+  const snapshot = await store.snapshotOf(q.audienceKey, q.profileId);
   return {
     audienceKey: q.audienceKey,
     profileId: q.profileId,
     member: tree.held,
     definition,
-    snapshot: { member: snapshot !== undefined, runId: snapshot?.runId ?? null },
+    snapshot,
     profileRows: rows,
     ...(!q.atRun && declared && canonicalJson(declared.condition) !== canonicalJson(audience.condition) ? { declaredConditionDiffers: true as const } : {}),
     tree,

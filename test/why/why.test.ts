@@ -71,6 +71,30 @@ describe('linked why', () => {
     expect(renderWhy(why)).toContain('The last snapshot (run');
   });
 
+  it("names the run its snapshot comes from, the audience's last Live one, member or not, and says it in the text", async () => {
+    const before = await whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId: 'u2' });
+    expect(before.snapshot).toEqual({ member: false, runId: null });
+    expect(renderWhy(before)).toContain('The audience has no snapshot yet: none of its runs has gone Live.');
+
+    await compute();
+    const last = await compute();
+    // u5 entered in the first run; the snapshot is the second's (the last Live run), for a member as for a non-member.
+    for (const [profileId, member] of [['u5', true], ['u2', false]] as const) {
+      const why = await whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId });
+      expect(why).toMatchObject({ member, snapshot: { member, runId: last.runId } });
+      expect(renderWhy(why)).toContain(`The last snapshot (run ${last.runId}) ${member ? 'holds it' : 'does not hold it'} too.`);
+    }
+    // Data changed since: the snapshot is still the last run's, and it says so.
+    await wh.query(`UPDATE main.profiles SET email = 'u5@blocked.test' WHERE user_id = 'u5'`);
+    const changed = await whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId: 'u5' });
+    expect(changed).toMatchObject({ member: false, snapshot: { member: true, runId: last.runId } });
+    expect(renderWhy(changed)).toContain(`The last snapshot (run ${last.runId}) still holds it: the data or the definition changed since that run.`);
+    await wh.query(`UPDATE main.credit_cards SET balance = 2000 WHERE card_id = 'c2'`);
+    const entering = await whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId: 'u2' });
+    expect(entering).toMatchObject({ member: true, snapshot: { member: false, runId: last.runId } });
+    expect(renderWhy(entering)).toContain(`The last snapshot (run ${last.runId}) does not hold it: the data or the definition changed since that run.`);
+  });
+
   it('--at a run explains the version that run computed, not the one applied since', async () => {
     const first = await compute();
     await applyResources(wh, { audiences: [overBalance(1001)] });

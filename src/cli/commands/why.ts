@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { declaredEditNote, repeatedIdNote, whyProfile, type WhyResult } from '../../why/why.js';
+import { declaredEditNote, repeatedIdNote, snapshotNote, whyProfile, type WhyResult } from '../../why/why.js';
 import type { WhyNode } from '../../why/explain.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
@@ -43,13 +43,7 @@ export function renderWhy(w: WhyResult): string {
   const at = w.definition.runId ? ` as computed by run ${w.definition.runId} (version ${w.definition.version})` : '';
   const lines = [`Profile ${w.profileId} is ${w.member ? 'IN' : 'NOT IN'} audience ${w.audienceKey}${at}, evaluated at ${w.definition.now}.`];
   for (const note of [declaredEditNote(w), repeatedIdNote(w)]) if (note) lines.push(note);
-  if (w.snapshot.member !== w.member) {
-    lines.push(
-      w.snapshot.member
-        ? `The last snapshot (run ${w.snapshot.runId}) still holds it: the data or the definition changed since that run.`
-        : 'The last snapshot does not hold it: the data or the definition changed since the last run, or the audience has not run.',
-    );
-  }
+  lines.push(snapshotNote(w, (runId) => runId).join(''));
   const walk = (n: WhyNode, indent: string) => {
     lines.push(`${indent}${n.held ? '✓' : '✗'} ${n.label}${n.decidedBy ? `  [${n.decidedBy}]` : ''}`);
     if (n.entityIds && n.entityIds.length > 0) lines.push(`${indent}    matching: ${n.entityIds.join(', ')}`);

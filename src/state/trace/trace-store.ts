@@ -227,11 +227,17 @@ export class TraceStore extends DeliveryStore {
   }
 
   /** Whether the audience's current snapshot holds the profile, and the run that put it there. */
-  async snapshotMember(audienceKey: string, profileId: string): Promise<{ runId: string } | undefined> {
+  /**
+   * What the audience's snapshot says of one profile: whether it holds it, and the run that
+   * committed the snapshot, the audience's last Live run (null before its first). The membership
+   * row's own run is the one the profile entered in, older when it stayed in since.
+   */
+  async snapshotOf(audienceKey: string, profileId: string): Promise<{ member: boolean; runId: string | null }> {
+    const [last] = await new RunStore(this.wh, this.schema).readRuns({ audienceKey, status: 'Live', limit: 1 });
     const { rows } = await this.run(
-      select({ run_id: ref('run_id') }, { from: stateTable(this.t.membership), where: and(eq(ref('audience_key'), param(audienceKey)), eq(ref('profile_id'), param(profileId))), limit: 1 }),
+      select({ profile_id: ref('profile_id') }, { from: stateTable(this.t.membership), where: and(eq(ref('audience_key'), param(audienceKey)), eq(ref('profile_id'), param(profileId))), limit: 1 }),
     );
-    return rows[0] ? { runId: String(this.get(rows[0], 'run_id')) } : undefined;
+    return { member: rows.length > 0, runId: last?.id ?? null };
   }
 
   /** The apply log entry of one apply. */

@@ -1,5 +1,5 @@
 import type { WhyNode } from '../../why/explain.js';
-import { repeatedIdNote } from '../../why/why.js';
+import { repeatedIdNote, snapshotNote } from '../../why/why.js';
 import type { WhyData } from '../data.js';
 import { html, type Html } from '../html.js';
 import { audienceLink, runLink } from './parts.js';
@@ -30,14 +30,6 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}`;
 ${form}
 <p class="verdict-line">Profile <code>${w.profileId}</code> is <strong>${w.member ? 'IN' : 'NOT IN'}</strong> audience ${audienceLink(w.audienceKey)}${at}, evaluated at ${w.definition.now}.</p>
 ${repeatedIdNote(w) ? html`<p class="muted">${repeatedIdNote(w)}</p>` : ''}
-${
-  w.snapshot.member !== w.member
-    ? html`<p class="muted">${
-        w.snapshot.member
-          ? html`The last snapshot (run ${w.snapshot.runId ? runLink(w.snapshot.runId) : '-'}) still holds it: the data or the definition changed since that run.`
-          : 'The last snapshot does not hold it: the data or the definition changed since the last run, or the audience has not run.'
-      }</p>`
-    : ''
-}
+<p class="muted snapshot">${snapshotNote(w, (runId) => runLink(runId))}</p>
 <ul class="why">${node(w.tree)}</ul>`;
 }
