@@ -109,7 +109,8 @@ function dependentsOf(moving: ReadonlySet<string>, desiredConditions: ReadonlyMa
 /**
  * For each audience created or whose condition changes, and each audience that reads one of them
  * ("part of"): its size under the applied conditions and under the new ones, and how many profiles
- * would enter and exit. One query per audience, every count done by the warehouse (EXCEPT is
+ * would enter and exit. One disabled once applied is counted too (its sizes tell what enabling it
+ * would start from) but marked: it is not computed, so nothing moves on apply. One query per audience, every count done by the warehouse (EXCEPT is
  * positional and distinct in DuckDB and Snowflake, so it needs no column name). Nothing is written.
  */
 export async function computeImpact(wh: Warehouse, desired: Desired, plan: Plan, options: ImpactOptions = {}): Promise<AudienceImpact[]> {
@@ -136,7 +137,7 @@ export async function computeImpact(wh: Warehouse, desired: Desired, plan: Plan,
     const through = dependents.get(c.key);
     if (!conditionMoves(c) && !(c.kind === 'audience' && through && c.before !== null)) continue;
     const after = c.after as Audience;
-    const marks = through ? { through } : {};
+    const marks = { ...(through ? { through } : {}), ...(after.enabled ? {} : { disabled: true as const }) };
     try {
       const next = membershipQuery(after.condition, sideContext(nextSide, wh.dialect));
       const tag = { tag: `linked-audiences:plan-impact:${c.key}` };

@@ -1,5 +1,5 @@
 import { cannotApplyLine } from './render-diagnostics.js';
-import { diagnosticLine, impactRows, resourceChangeLines, summaryLine } from './render-text.js';
+import { diagnosticLine, disabledImpactNote, impactAudience, impactRows, resourceChangeLines, summaryLine } from './render-text.js';
 import type { Plan, ResourceChange } from './types.js';
 
 const EMOJI: Record<ResourceChange['action'], string> = { create: '🟢', update: '🟡', replace: '🟣', delete: '🔴', 'no-op': '⚪' };
@@ -54,11 +54,13 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
   }
   if (plan.impact?.length) {
     out.push('', '**Impact** (counted in the warehouse when the plan was made)', '', '| Audience | Current | New | Entering | Exiting |', '|---|---:|---:|---:|---:|');
+    const code = (key: string) => `\`${key}\``;
     for (const i of plan.impact) {
       const [, ...counts] = impactRows([i])[0];
-      const through = i.through ? ` (through ${i.through.map((k) => `\`${k}\``).join(', ')})` : '';
-      out.push(`| \`${i.key}\`${through} | ${counts.join(' | ')} |`);
+      out.push(`| ${impactAudience(i, code)} | ${counts.join(' | ')} |`);
     }
+    const disabled = disabledImpactNote(plan.impact, code);
+    if (disabled) out.push('', disabled);
   }
   if (errors.length) out.push('', `**${cannotApplyLine(plan.diagnostics).replace(/\|/g, '\\|')}**`);
   const identity = options.identifyBy === 'inputs' ? `manifest ${plan.manifestHash.slice(0, 12)}` : `plan ${plan.planHash.slice(0, 12)}`;

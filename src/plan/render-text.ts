@@ -79,8 +79,21 @@ export function diagnosticLine(d: Diagnostic): string {
   return `${d.severity === 'error' ? 'Error' : 'Warning'} [${d.code}]: ${d.message}${where ? ` (${where})` : ''}${d.hint ? ` ${d.hint}` : ''}`;
 }
 
-/** An impact row's audience: its key, and for one whose own condition is unchanged the changed audiences that move it. */
-export const impactAudience = (i: AudienceImpact): string => (i.through ? `${i.key} (through ${i.through.join(', ')})` : i.key);
+/**
+ * An impact row's audience: its key, for one whose own condition is unchanged the changed audiences
+ * that move it, and whether it is disabled. `code` writes a key (markdown: as code).
+ */
+export function impactAudience(i: AudienceImpact, code: (key: string) => string = (k) => k): string {
+  const marks = [...(i.through ? [`through ${i.through.map(code).join(', ')}`] : []), ...(i.disabled ? ['disabled'] : [])];
+  return marks.length ? `${code(i.key)} (${marks.join('; ')})` : code(i.key);
+}
+
+/** What the disabled rows of an impact table mean, or undefined when there is none: their counts are no movement on apply. */
+export function disabledImpactNote(impact: readonly AudienceImpact[], code: (key: string) => string = (k) => k): string | undefined {
+  const disabled = impact.filter((i) => i.disabled && !i.error);
+  if (disabled.length === 0) return undefined;
+  return `Disabled (${disabled.map((i) => code(i.key)).join(', ')}): not computed until enabled, so nobody enters or exits them on apply; their counts are what their conditions hold now.`;
+}
 
 export function impactRows(impact: readonly AudienceImpact[]): string[][] {
   return impact.map((i) =>
@@ -110,6 +123,8 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions = {}): str
     const rows = impactRows(plan.impact);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     for (const r of [header, ...rows]) out.push('  ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+    const disabled = disabledImpactNote(plan.impact);
+    if (disabled) out.push(`  ${disabled}`);
     for (const i of plan.impact.filter((x) => x.error)) out.push(`  ${i.key}: ${i.error}`);
   }
   if (!plan.applicable) out.push('', paint('red', cannotApplyLine(plan.diagnostics)));

@@ -66,6 +66,7 @@ const ImpactSchema = z.object({
   entering: z.number(),
   exiting: z.number(),
   through: z.array(z.string()).optional(),
+  disabled: z.literal(true).optional(),
   error: z.string().optional(),
 });
 

@@ -78,6 +78,12 @@ export interface AudienceImpact {
    * "part of" (directly or through other audiences), which move its members.
    */
   through?: string[];
+  /**
+   * Set on an audience disabled once the plan is applied: it is not computed until enabled, so
+   * nobody enters or exits it on apply, and its emitters send nothing; the counts are what its
+   * conditions hold now.
+   */
+  disabled?: true;
   /** Set instead of the counts when the warehouse could not count (e.g. a table is missing). */
   error?: string;
 }

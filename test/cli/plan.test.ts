@@ -64,4 +64,24 @@ describe('linked init / plan / apply (CLI process)', () => {
     expect(apply.status).toBe(1);
     expect(apply.stderr).toMatch(/^Diagnostics: [\s\S]*\nError \[PLAN_HAS_ERRORS\]: The plan has errors and cannot be applied \(see above\)\.\n$/);
   }, 120_000);
+
+  it('plan --impact marks a disabled audience in the text, the markdown and --json: it is not computed, so nothing moves on apply', async () => {
+    const { dir, raw, write } = await makeProject(2);
+    raw.audiences[0].enabled = true;
+    write(raw);
+    expect((await linked(['apply', '--auto-approve', '--dir', dir])).status).toBe(0);
+    // Both audiences now hold u2 (gold) instead of u1; aud-1 stays disabled.
+    for (const a of raw.audiences) a.condition.value.literal = 'gold';
+    write(raw);
+    const json = await linked(['plan', '--dir', dir, '--impact', '--json']);
+    expect(json.status, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).impact).toEqual([
+      { key: 'aud-0', currentSize: 1, newSize: 1, entering: 1, exiting: 1 },
+      { key: 'aud-1', currentSize: 1, newSize: 1, entering: 1, exiting: 1, disabled: true },
+    ]);
+    const text = await linked(['plan', '--dir', dir, '--impact']);
+    expect(text.stdout).toMatch(/^  aud-1 \(disabled\) +1 +1 +\+1 +-1\n  Disabled \(aud-1\): not computed until enabled, so nobody enters or exits them on apply/m);
+    const md = await linked(['plan', '--dir', dir, '--impact', '--markdown']);
+    expect(md.stdout).toContain('| `aud-0` | 1 | 1 | +1 | -1 |\n| `aud-1` (disabled) | 1 | 1 | +1 | -1 |\n\nDisabled (`aud-1`): not computed until enabled');
+  }, 60_000);
 });

@@ -42,7 +42,7 @@ export function goldenPlan(): Plan {
     ...plan,
     impact: [
       { key: 'aud-0', currentSize: 120, newSize: 80, entering: 5, exiting: 45 },
-      { key: 'vip', currentSize: null, newSize: 300, entering: 300, exiting: 0 },
+      { key: 'vip', currentSize: null, newSize: 300, entering: 300, exiting: 0, disabled: true },
     ],
   });
 }
