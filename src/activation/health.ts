@@ -11,6 +11,10 @@ export interface EmitterHealthView extends EmitterHealth {
   retryBudgetEndsAt: string | null;
 }
 
+/** An emitter's state in words (`linked status`, the dashboard); one waiting for a compute names its audience. */
+export const emitterStateLabel = (h: Pick<EmitterHealth, 'state' | 'waitingForCompute'>): string =>
+  h.waitingForCompute ? `waiting for the next compute of ${h.waitingForCompute.audienceKey}` : h.state.replaceAll('_', ' ');
+
 /**
  * The delivery health of every applied emitter (`linked status`, metrics, the daemon): pending
  * events, lag, last success, consecutive failures, blocked since, dead letters.

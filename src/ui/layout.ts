@@ -79,7 +79,7 @@ pre { background: var(--soft); padding: 10px; overflow-x: auto; border: 1px soli
 .status-delivered { background: #dff3e2; color: #1b5e20; }
 .status-partial { background: #fff1d6; color: #6b4100; }
 .status-retrying { background: #fff1d6; color: #6b4100; }
-.status-pending, .status-up_to_date { background: #e3ecfa; color: #0d3c85; }
+.status-pending, .status-waiting_for_compute, .status-up_to_date { background: #e3ecfa; color: #0d3c85; }
 form.filter { display: flex; gap: 12px; align-items: end; flex-wrap: wrap; margin: 8px 0 12px; }
 form.filter label { display: flex; flex-direction: column; font-size: 13px; color: var(--muted); }
 form.filter input, form.filter select { font: inherit; padding: 4px 6px; border: 1px solid #8a93a0; border-radius: 4px; }

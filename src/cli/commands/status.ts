@@ -4,8 +4,8 @@ import { isLinkedError } from '../../model/errors.js';
 import { lastSynthOf, readCheckout, type CheckoutView } from '../../controller/home.js';
 import { formatCount } from '../../model/count.js';
 import { readActivationModel } from '../../activation/emitter-context.js';
-import { readDeliveryHealth, type EmitterHealthView } from '../../activation/health.js';
-import { formatAge, renderStatus, statusView, table, unreadableStatusView } from '../../compute/format.js';
+import { emitterStateLabel, readDeliveryHealth, type EmitterHealthView } from '../../activation/health.js';
+import { formatAge, renderStatus, statusView, table, unreadableStatusView, type AudienceStatusView } from '../../compute/format.js';
 import { UNREADABLE_FIX, unreadableError } from '../../state/apply/resources.js';
 import { readStatuses } from '../../compute/status.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
@@ -76,10 +76,20 @@ export function renderControllers(controllers: readonly LiveController[]): strin
   return `\nControllers:\n${lines.join('\n')}\n`;
 }
 
-const stateText = (h: EmitterHealthView) => (h.state === 'blocked' ? `blocked: ${h.blockedReason}` : h.state.replaceAll('_', ' '));
+const stateText = (h: EmitterHealthView) => (h.state === 'blocked' ? `blocked: ${h.blockedReason}` : emitterStateLabel(h));
 
-/** Delivery per emitter under the audiences: backlog and lag, last success, failures, blocks, dead letters, and what to do. */
-export function renderDeliveryHealth(health: EmitterHealthView[]): string {
+/** How to get an audience computed now, as its status allows: `linked compute` refuses a disabled or paused one. */
+function computeNow(audienceKey: string, view: AudienceStatusView | undefined): string {
+  if (view?.status === 'Disabled') return `${audienceKey} is disabled: enable it and apply, and it computes`;
+  if (view?.paused) return `${audienceKey} is paused: \`linked resume ${audienceKey}\` resumes it`;
+  return `\`linked compute ${audienceKey}\` computes it now`;
+}
+
+/**
+ * Delivery per emitter under the audiences: backlog and lag, last success, failures, blocks, dead
+ * letters, and what to do. `audiences` (their status views) tell how an audience an emitter waits for gets computed.
+ */
+export function renderDeliveryHealth(health: EmitterHealthView[], audiences: readonly AudienceStatusView[] = []): string {
   if (health.length === 0) return '';
   const rows = health.map((h) => [
     `${h.emitterKey} -> ${h.destinationKey}`,
@@ -99,6 +109,12 @@ export function renderDeliveryHealth(health: EmitterHealthView[]): string {
       notes.push(`  ${h.emitterKey}: blocked since ${short(h.blockedSince)} (${h.lastError ?? h.blockedReason}); ${waiting}. ${fix}, then \`linked deliver\` resumes where it stopped.`);
     } else if (h.state === 'retrying') {
       notes.push(`  ${h.emitterKey}: failing since ${short(h.failingSince)} (${h.lastError ?? 'no answer'}); the events it is stuck on go to dead letters at ${short(h.retryBudgetEndsAt)}.`);
+    }
+    if (h.waitingForCompute) {
+      const { audienceKey, entityPath } = h.waitingForCompute;
+      const current = entityPath ? `the ${entityPath} entities ${audienceKey} matches` : `the current members of ${audienceKey}`;
+      const when = entityPath ? `its next compute, the first to match that path` : 'its first compute';
+      notes.push(`  ${h.emitterKey}: sends ${current} after ${when}; ${computeNow(audienceKey, audiences.find((a) => a.audience === audienceKey))}.`);
     }
     if (h.deadLetters > 0) notes.push(`  ${h.emitterKey}: ${formatCount(h.deadLetters)} dead letter${h.deadLetters === 1 ? '' : 's'}: \`linked dead-letters --emitter ${h.emitterKey}\`, \`linked replay --emitter ${h.emitterKey}\`.`);
   }
@@ -161,7 +177,7 @@ export function register(program: Command): void {
         if (flags.json) printJson({ stack: project.stack, audiences: views, delivery, sync, controllers, unreadable });
         else {
           const syncText = sync === null ? '' : sync.status === 'pending' ? renderPendingSync(sync) : renderSyncStatus(sync);
-          process.stdout.write(printable(renderStatus(views) + renderDeliveryHealth(delivery) + renderUnreadable(unreadable) + syncText + renderControllers(controllers)));
+          process.stdout.write(printable(renderStatus(views) + renderDeliveryHealth(delivery, views) + renderUnreadable(unreadable) + syncText + renderControllers(controllers)));
         }
       } finally {
         await project.close();

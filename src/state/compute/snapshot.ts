@@ -209,6 +209,20 @@ export class SnapshotStore extends StateStore {
     await this.run(insert(this.t.entity_paths, ['audience_key', 'entity_path', 'since_run_id'], values([param(audienceKey), param(path), param(runId)])));
   }
 
+  /** The entity paths whose matches these audiences' snapshots hold (those their compute has begun matching), by audience, in one read. */
+  async trackedPaths(audienceKeys: readonly string[]): Promise<Map<string, Set<string>>> {
+    const out = new Map<string, Set<string>>();
+    if (audienceKeys.length === 0) return out;
+    const { rows } = await this.run(
+      select({ audience_key: ref('audience_key'), entity_path: ref('entity_path') }, { from: stateTable(this.t.entity_paths), where: inList(ref('audience_key'), audienceKeys.map((k) => param(k))) }),
+    );
+    for (const r of rows.map((x) => lowerKeys<{ audience_key: string; entity_path: string }>(x))) {
+      const paths = out.get(String(r.audience_key)) ?? new Set<string>();
+      out.set(String(r.audience_key), paths.add(String(r.entity_path)));
+    }
+    return out;
+  }
+
   /** What the audience's snapshot holds: its members (under null) and its matches per entity path. */
   async count(audienceKey: string): Promise<Map<string | null, number>> {
     const audience = eq(ref('audience_key'), param(audienceKey));

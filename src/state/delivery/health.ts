@@ -30,7 +30,9 @@ import type { StateTables } from '../tables.js';
 import { DeliveryStore, numberOf, textOrNull } from './columns.js';
 import { CursorStore } from './cursors.js';
 import { OutboxReader } from './outbox-reader.js';
-import { outboxFilter, sendsForCurrent } from './selection.js';
+import { RunStore } from '../compute/runs.js';
+import { SnapshotStore } from '../compute/snapshot.js';
+import { entityPathOf, outboxFilter, sendsForCurrent } from './selection.js';
 import type { Cursor } from './types.js';
 
 /** What delivery keeps about an emitter between runs: its successes, failures and blocks. */
@@ -66,9 +68,17 @@ export interface FailureRecord {
 export interface EmitterHealth extends HealthRecord {
   /**
    * blocked: stopped until a person fixes something (blockedReason says what); retrying: a
-   * retryable failure, inside the retry budget; pending: events waiting; up_to_date: nothing waiting.
+   * retryable failure, inside the retry budget; pending: events waiting; waiting_for_compute:
+   * nothing waiting yet, but it sends for current members or entities that the audience's next
+   * compute records first (waitingForCompute says which); up_to_date: nothing waiting.
    */
-  state: 'blocked' | 'retrying' | 'pending' | 'up_to_date';
+  state: 'blocked' | 'retrying' | 'pending' | 'waiting_for_compute' | 'up_to_date';
+  /**
+   * Set when the emitter sends for current members or entities whose snapshot its audience has not
+   * recorded yet: the audience has never gone Live, or (entityPath) its compute has not matched
+   * that path yet (an entity emitter added since). They are sent after the audience's next compute.
+   */
+  waitingForCompute: { audienceKey: string; entityPath: string | null } | null;
   /** Events waiting after the cursor (the backfill's included; for an emitter not started, what it would send). */
   pending: number;
   /** When the oldest waiting event was committed by compute. */
@@ -213,17 +223,28 @@ export class DeliveryHealthStore extends DeliveryStore {
     const dead = await this.deadLetterCounts();
     const cursors = new CursorStore(this.wh, this.schema);
     const storedCursors = await cursors.readAll();
+    const toCome = await this.snapshotsToCome(list.map((x) => x.emitter));
     const out: EmitterHealth[] = [];
     for (const { emitter, createdAt } of list) {
       const stored = storedCursors.get(emitter.key);
       const current = stored !== undefined && (createdAt === null || stored.emitterCreatedAt === createdAt);
       const backlog = current ? await this.backlog(emitter, stored) : await this.backlogOfNew(emitter, cursors, createdAt);
       const record = records.get(emitter.key) ?? emptyRecord(emitter);
-      const state = record.blockedReason ? 'blocked' : record.failingSince && backlog.pending > 0 ? 'retrying' : backlog.pending > 0 ? 'pending' : 'up_to_date';
+      const waitingForCompute = toCome.has(emitter.key) ? { audienceKey: emitter.audience, entityPath: entityPathOf(emitter) } : null;
+      const state = record.blockedReason
+        ? 'blocked'
+        : record.failingSince && backlog.pending > 0
+          ? 'retrying'
+          : backlog.pending > 0
+            ? 'pending'
+            : waitingForCompute
+              ? 'waiting_for_compute'
+              : 'up_to_date';
       const oldest = backlog.oldest === null ? null : Date.parse(backlog.oldest);
       out.push({
         ...record,
         state,
+        waitingForCompute: state === 'waiting_for_compute' ? waitingForCompute : null,
         pending: backlog.pending,
         oldestPendingAt: backlog.oldest,
         lagSeconds: oldest === null ? null : Math.max(0, Math.round((now.getTime() - oldest) / 1000)),
@@ -231,6 +252,25 @@ export class DeliveryHealthStore extends DeliveryStore {
       });
     }
     return out;
+  }
+
+  /**
+   * The emitters sending for current members or entities whose snapshot is still to come: the
+   * audience has no Live run (its first run records the members), or an entity emitter's path is
+   * not among those the audience's compute matches yet (its next run begins it). Two reads for all
+   * the emitters, none per emitter.
+   */
+  private async snapshotsToCome(emitters: readonly EventEmitter[]): Promise<Set<string>> {
+    const sending = emitters.filter(sendsForCurrent);
+    if (sending.length === 0) return new Set();
+    const computed = await new RunStore(this.wh, this.schema).withSnapshot([...new Set(sending.map((e) => e.audience))]);
+    const entityAudiences = [...new Set(sending.filter((e) => entityPathOf(e) !== null && computed.has(e.audience)).map((e) => e.audience))];
+    const tracked = await new SnapshotStore(this.wh, this.schema).trackedPaths(entityAudiences);
+    const toCome = (e: EventEmitter) => {
+      const path = entityPathOf(e);
+      return !computed.has(e.audience) || (path !== null && !tracked.get(e.audience)?.has(path));
+    };
+    return new Set(sending.filter(toCome).map((e) => e.key));
   }
 
   private async records(where?: Expr): Promise<HealthRecord[]> {

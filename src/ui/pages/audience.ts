@@ -3,6 +3,7 @@ import { renderCondition } from '../condition.js';
 import type { AudienceData } from '../data.js';
 import { href, html, when, type Html } from '../html.js';
 import { formatCount } from '../../model/count.js';
+import { emitterStateLabel } from '../../activation/health.js';
 import type { RunRow } from '../../compute/status.js';
 import { age, audienceLink, badge, dataTable, duration, emitterLink, runLink } from './parts.js';
 
@@ -35,7 +36,7 @@ export function audiencePage(d: AudienceData): Html {
     emitterLink(e.emitterKey),
     html`${e.trigger}`,
     html`${e.destinationName} <span class="muted">(${e.destinationType})</span>`,
-    html`${badge(e.state)}${e.blockedReason ? html` ${e.blockedReason}` : ''}`,
+    html`${badge(e.state, emitterStateLabel(e))}${e.blockedReason ? html` ${e.blockedReason}` : ''}`,
     html`${formatCount(e.pending)}`,
     html`${age(e.lagSeconds)}`,
     html`${when(e.lastSuccessAt)}`,

@@ -1,6 +1,7 @@
 import type { DeliveriesData, DeliveryFilterParams } from '../data.js';
 import { href, html, when, type Html } from '../html.js';
 import { formatCount } from '../../model/count.js';
+import { emitterStateLabel } from '../../activation/health.js';
 import { age, badge, dataTable, deliveryRunCells, emitterLink, moreNote } from './parts.js';
 
 /** The search by emitter, user id and event name (as `linked deliveries`). */
@@ -16,7 +17,7 @@ export function deliveriesPage(d: DeliveriesData, f: DeliveryFilterParams): Html
   const health = d.health.map((h) => [
     emitterLink(h.emitterKey),
     html`${h.destinationName} <span class="muted">(${h.destinationType})</span>`,
-    html`${badge(h.state)}${h.state === 'blocked' ? html` ${h.blockedReason ?? ''}` : ''}${h.state === 'retrying' && h.retryBudgetEndsAt ? html`<br><span class="muted">dead letters at ${when(h.retryBudgetEndsAt)}</span>` : ''}`,
+    html`${badge(h.state, emitterStateLabel(h))}${h.state === 'blocked' ? html` ${h.blockedReason ?? ''}` : ''}${h.state === 'retrying' && h.retryBudgetEndsAt ? html`<br><span class="muted">dead letters at ${when(h.retryBudgetEndsAt)}</span>` : ''}`,
     html`${formatCount(h.pending)}`,
     html`${age(h.lagSeconds)}`,
     html`${when(h.lastSuccessAt)}`,
