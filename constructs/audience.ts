@@ -79,7 +79,7 @@ export interface ClassicAudienceProps {
   readonly key?: string;
   /**
    * Display name.
-   * @default ''
+   * @default - the key
    */
   readonly name?: string;
   /** The warehouse table of member profile ids. */
@@ -109,7 +109,7 @@ export class ClassicAudience extends LinkedResource<'classic_audience'> {
   toModel(): Record<string, unknown> {
     return {
       key: this.key,
-      name: this.props.name,
+      name: this.props.name ?? this.key,
       table: this.props.table,
       profileIdColumn: this.props.profileIdColumn,
       preventDestroy: this.props.preventDestroy,

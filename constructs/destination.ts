@@ -20,7 +20,7 @@ export interface DestinationCommonProps {
   readonly key?: string;
   /**
    * Display name.
-   * @default ''
+   * @default - the key
    */
   readonly name?: string;
   /**
@@ -180,7 +180,7 @@ export class Destination extends LinkedResource<'destination'> {
   toModel(): Record<string, unknown> {
     return {
       key: this.key,
-      name: this.props.name,
+      name: this.props.name ?? this.key,
       type: this.props.type,
       settings: this.props.settings,
       batchSize: this.props.batchSize,

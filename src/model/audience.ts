@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ColumnName, Slug, TableRef } from './common.js';
+import { ColumnName, nameOrKey, Slug, TableRef } from './common.js';
 import { Condition } from './condition.js';
 
 /** Interval sugar from 1m to 1d; the controller's fastest tick is one minute. */
@@ -30,10 +30,12 @@ export type Audience = z.infer<typeof Audience>;
 export const ClassicAudience = z
   .object({
     key: Slug,
+    /** Display name; empty or omitted: the key. */
     name: z.string().default(''),
     table: TableRef,
     profileIdColumn: ColumnName,
     preventDestroy: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .transform(nameOrKey);
 export type ClassicAudience = z.infer<typeof ClassicAudience>;

@@ -93,3 +93,10 @@ export type TimeUnit = z.infer<typeof TimeUnit>;
 
 export const Duration = z.object({ amount: z.number().int().positive(), unit: TimeUnit }).strict();
 export type Duration = z.infer<typeof Duration>;
+
+/**
+ * A resource's display name, defaulting to its key as an audience's does (the constructs write the
+ * key at synth). An empty name, what destinations and classic audiences defaulted to before, reads
+ * as none: a spec applied so reads back as the one synthesized now, and plans no change.
+ */
+export const nameOrKey = <T extends { key: string; name: string }>(resource: T): T => (resource.name === '' ? { ...resource, name: resource.key } : resource);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SecretRef, Slug } from './common.js';
+import { nameOrKey, SecretRef, Slug } from './common.js';
 import { credentialHeader, urlCredential } from './credential-names.js';
 
 /**
@@ -96,6 +96,7 @@ export const WarehouseDestinationSettings = z
 
 const common = {
   key: Slug,
+  /** Display name; empty or omitted: the key. */
   name: z.string().default(''),
   /** Events per request; each destination caps it at its API's limit. */
   batchSize: z.number().int().positive().optional(),
@@ -116,7 +117,7 @@ export const Destination = z.discriminatedUnion('type', [
   z.object({ ...common, type: z.literal('customerio'), settings: CustomerIoSettings }).strict(),
   z.object({ ...common, type: z.literal('segment'), settings: SegmentSettings }).strict(),
   z.object({ ...common, type: z.literal('warehouse'), settings: WarehouseDestinationSettings }).strict(),
-]);
+]).transform(nameOrKey);
 export type Destination = z.infer<typeof Destination>;
 export type DestinationType = Destination['type'];
 export const DESTINATION_TYPES = ['webhook', 'braze', 'iterable', 'customerio', 'segment', 'warehouse'] as const;

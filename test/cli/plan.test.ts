@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PlanSchema } from '../../src/plan/schema.js';
+import { readAppliedResources, writeResource } from '../../src/state/apply/resources.js';
+import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { linked, makeProject } from '../plan/cli-project.js';
 
 describe('linked init / plan / apply (CLI process)', () => {
@@ -83,5 +85,32 @@ describe('linked init / plan / apply (CLI process)', () => {
     expect(text.stdout).toMatch(/^  aud-1 \(disabled\) +1 +1 +\+1 +-1\n  Disabled \(aud-1\): not computed until enabled, so nobody enters or exits them on apply/m);
     const md = await linked(['plan', '--dir', dir, '--impact', '--markdown']);
     expect(md.stdout).toContain('| `aud-0` | 1 | 1 | +1 | -1 |\n| `aud-1` (disabled) | 1 | 1 | +1 | -1 |\n\nDisabled (`aud-1`): not computed until enabled');
+  }, 60_000);
+
+  it('a destination or classic audience without a name is named by its key; one an older linked applied with the empty name plans no change', async () => {
+    const { dir, raw, write } = await makeProject(1);
+    raw.classicAudiences = [{ key: 'vip', table: 'main.profiles', profileIdColumn: 'user_id' }];
+    write(raw);
+    const first = await linked(['plan', '--dir', dir]);
+    expect(first.stdout).toMatch(/# destination\.hook will be created\n(?:.*\n)*? +\+ name += "hook"\n/);
+    expect(first.stdout).toMatch(/# classic_audience\.vip will be created\n(?:.*\n)*? +\+ name += "vip"\n/);
+    expect((await linked(['apply', '--auto-approve', '--dir', dir])).status).toBe(0);
+
+    // What an older linked stored for them: the empty name it defaulted to.
+    const wh = await openDuckDb(join(dir, 'w.duckdb'));
+    try {
+      const applied = await readAppliedResources(wh, 'LINKED_AUDIENCES');
+      const ctx = { applyId: 'older-linked', appliedAt: new Date(), appliedBy: 'test', commitSha: null, stack: 'marketing' };
+      for (const r of applied.filter((x) => x.kind === 'destination' || x.kind === 'classic_audience')) {
+        await writeResource(wh, 'LINKED_AUDIENCES', r.kind, r.key, { ...(r.spec as object), name: '' }, ctx, false);
+      }
+      const stored = await wh.query<{ spec: string }>(`SELECT spec FROM "LINKED_AUDIENCES".resources WHERE kind IN ('destination', 'classic_audience') AND deleted_at IS NULL`);
+      expect(stored.rows.map((r) => JSON.parse(r.spec).name)).toEqual(['', '']);
+    } finally {
+      await wh.close();
+    }
+    const again = await linked(['plan', '--dir', dir, '--detailed-exitcode', '--json']);
+    expect(again.status, again.stdout).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ hasChanges: false });
   }, 60_000);
 });

@@ -343,6 +343,20 @@ describe('resource round trip', () => {
     expect(loaded.audiences[0]).toMatchObject({ key: 'overdue-cards', enabled: true, schedule: { type: 'cron', expression: '0 6 * * *' } });
   });
 
+  it('a destination and a classic audience without a name are named by their key at synth, as an audience is', async () => {
+    const b = bankStack();
+    Destination.webhook(b.stack, 'hook', { url: 'http://127.0.0.1:1/x' });
+    Destination.segment(b.stack, 'seg', { key: 'segment-prod', writeKey: secret('SEGMENT_WRITE_KEY'), name: 'Segment (prod)' });
+    new ClassicAudience(b.stack, 'vip-list', { table: 'main.vip_list', profileIdColumn: 'user_id' });
+    const loaded = await synthAndLoad(b.app, b.outdir);
+    const { readFileSync } = await import('node:fs');
+    const json = JSON.parse(readFileSync(`${b.outdir}/stacks/bank/cdk.tf.json`, 'utf8'));
+    expect(json.resource.linkedaudiences_destination.hook.name).toBe('hook');
+    expect(json.resource.linkedaudiences_classic_audience['vip-list'].name).toBe('vip-list');
+    expect(Object.fromEntries(loaded.destinations.map((d) => [d.key, d.name]))).toEqual({ hook: 'hook', 'segment-prod': 'Segment (prod)' });
+    expect(loaded.classicAudiences.map((c) => c.name)).toEqual(['vip-list']);
+  });
+
   it('writes literal keys and depends_on, no ${} expressions', async () => {
     const b = bankStack();
     const a = new Audience(b.stack, 'a', { where: trait('plan').equals('premium') });
