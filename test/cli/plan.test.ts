@@ -109,6 +109,10 @@ describe('linked init / plan / apply (CLI process)', () => {
     } finally {
       await wh.close();
     }
+    // The manifest names them as the constructs now synthesize them: by their key.
+    raw.destinations[0].name = 'hook';
+    raw.classicAudiences[0].name = 'vip';
+    write(raw);
     const again = await linked(['plan', '--dir', dir, '--detailed-exitcode', '--json']);
     expect(again.status, again.stdout).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ hasChanges: false });
