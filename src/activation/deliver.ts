@@ -363,6 +363,12 @@ async function drainPages(ctx: Ctx, r: ResolvedEmitter, pages: PageStream, recor
       }
     }
     const answered = handled?.answer !== undefined;
+    // Stopped by the process, not by the destination: a partial pass, no failure to record.
+    if (outcome.stopping) {
+      await records.settled();
+      await next.catch(() => undefined);
+      return 'partial';
+    }
     if (outcome.error !== undefined) {
       counts.failed += page.rows.length - (outcome.throughIndex + 1);
       counts.lastError = outcome.error;

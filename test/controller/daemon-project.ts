@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { writeResource } from '../../src/state/apply/resources.js';
 import { whileWaiting } from '../../src/controller/file-waiters.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { linkedInProcess } from '../support/linked-cli.js';
+import { startServer, type TestServer } from '../activation/helpers.js';
 import { writeManifest } from '../plan/fixtures.js';
 import { openMigratedDuckDb } from '../support/migrated-file.js';
 
@@ -95,6 +97,20 @@ export async function makeProject(webhookUrl: string, opts: { users?: number; ba
 /** Kills the daemons a test left running (one that failed before they exited): for its afterEach. */
 export function killLeftRunning(running: Spawned[]): void {
   for (const s of running.splice(0)) if (s.child.exitCode === null) s.child.kill('SIGKILL');
+}
+
+/**
+ * For a test file whose tests start daemons and webhooks: after each test, the daemons it pushed
+ * on `running` are killed and the webhooks `serve` started are closed.
+ */
+export function cleanUpAfterEach(): { running: Spawned[]; serve: typeof startServer } {
+  const running: Spawned[] = [];
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    killLeftRunning(running);
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return { running, serve: async (respond) => servers[servers.push(await startServer(respond)) - 1] };
 }
 
 /** Reads the DuckDB file from the test process (the children must not hold it). */

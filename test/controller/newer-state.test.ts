@@ -1,12 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readAppliedModel } from '../../src/compute/applied.js';
 import { compileAudience } from '../../src/compute/compile.js';
 import { runAudience } from '../../src/compute/run.js';
 import { whileWaiting } from '../../src/controller/file-waiters.js';
 import { MIGRATIONS } from '../../src/state/migrations/index.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
-import { json, startServer, type TestServer } from '../activation/helpers.js';
-import { freePort, killLeftRunning, makeProject, query, SCHEMA, type Spawned } from './daemon-project.js';
+import { json } from '../activation/helpers.js';
+import { cleanUpAfterEach, freePort, makeProject, query, SCHEMA } from './daemon-project.js';
 
 /*
  * A serving `linked run` whose state a newer linked migrates under it (a CI apply of the next
@@ -18,13 +18,7 @@ import { freePort, killLeftRunning, makeProject, query, SCHEMA, type Spawned } f
 const S = `"${SCHEMA}"`;
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
 
-let server: TestServer | undefined;
-const running: Spawned[] = [];
-afterEach(async () => {
-  killLeftRunning(running);
-  await server?.close();
-  server = undefined;
-});
+const { running, serve } = cleanUpAfterEach();
 
 /** A webhook that holds its first request until released, and says when a second one arrives. */
 async function holdingWebhook() {
@@ -34,7 +28,7 @@ async function holdingWebhook() {
   const first = new Promise<void>((r) => (firstArrived = r));
   let secondArrived!: () => void;
   const second = new Promise<'delivered again'>((r) => (secondArrived = () => r('delivered again')));
-  server = await startServer(async (_req, n, res) => {
+  const server = await serve(async (_req, n, res) => {
     if (n === 1) {
       firstArrived();
       await gate;

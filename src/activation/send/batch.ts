@@ -41,6 +41,8 @@ export interface PageOutcome {
   error?: string;
   /** Set when the destination refused the credentials (the stop is not the events' fault). */
   blocked?: BlockedAnswer;
+  /** Set when the page stopped because the process is stopping, not on a failure: nothing failed. */
+  stopping?: true;
 }
 
 /**
@@ -49,18 +51,30 @@ export interface PageOutcome {
  * when one of those stopped, so a user's events reach the destination in order (an Exited never
  * before the Entered it follows). Oversize events are dead-lettered unsent. The handled prefix
  * ends before the first unhandled row of a batch that stopped.
+ *
+ * Once a batch stops, no later batch of the page is sent or retried, and once the process is
+ * stopping no batch starts: what they would send is after the handled prefix, so it would go
+ * again at the next pass anyway. Sending it regardless hammered a destination that is down or
+ * refuses the credentials with every request of the page (every attempt of each), and held a
+ * SIGTERM for the whole page rather than the requests in flight.
  */
 export async function sendPage(sender: Sender, r: ResolvedEmitter, page: BuiltPage, counts: RunCounts, budget?: RetryBudget): Promise<PageOutcome> {
   const chunks = requestsOf(r, page.events);
   const deadLetters: DeadLetterInput[] = page.oversize.map((e) => deadLetter(r, e, 'EVENT_TOO_LARGE', tooLargeReason(e.bytes), null, null));
   const after = earlierBatchesOfSameUsers(chunks);
+  let firstStopped = Number.POSITIVE_INFINITY;
+  const notSentWhen = (i: number) => () =>
+    firstStopped < i ? 'not sent: an earlier request of its page stopped' : sender.stopping ? 'not sent: stopping' : undefined;
   const results: Promise<ChunkResult | undefined>[] = [];
   chunks.forEach((chunk, i) => {
     results.push(
-      Promise.all(after[i].map((j) => results[j])).then((earlier) =>
+      Promise.all(after[i].map((j) => results[j])).then(async (earlier) => {
         // A batch after one that stopped is not sent (undefined): its rows are after the stop anyway.
-        earlier.every((e) => e?.kind === 'handled') ? sender.sendChunk(r, chunk, counts, budget) : undefined,
-      ),
+        if (!earlier.every((e) => e?.kind === 'handled')) return undefined;
+        const res = await sender.sendChunk(r, chunk, counts, budget, notSentWhen(i));
+        if (res.kind === 'gave_up') firstStopped = Math.min(firstStopped, i);
+        return res;
+      }),
     );
   });
   const settled = await Promise.all(results);
@@ -68,19 +82,25 @@ export async function sendPage(sender: Sender, r: ResolvedEmitter, page: BuiltPa
   let firstUnhandledId = Number.POSITIVE_INFINITY;
   let error: string | undefined;
   let blocked: BlockedAnswer | undefined;
+  // Batches are in row order, so a batch unsent for an earlier one's stop never comes first: the
+  // first unhandled batch unsent means the stop was the process's.
+  let stopping: true | undefined;
   for (const res of settled) {
     if (!res) continue;
     sentRows.push(...res.sent);
     deadLetters.push(...res.deadLetters);
     if (res.kind === 'gave_up') {
-      if (res.firstUnhandledId < firstUnhandledId) error = res.reason;
+      if (res.firstUnhandledId < firstUnhandledId) {
+        error = res.reason;
+        stopping = res.notSent;
+      }
       firstUnhandledId = Math.min(firstUnhandledId, res.firstUnhandledId);
       blocked ??= res.blocked;
     }
   }
   let throughIndex = page.rows.length - 1;
   if (error !== undefined) throughIndex = page.rows.findIndex((row) => row.id >= firstUnhandledId) - 1;
-  return { throughIndex, sentRows, deadLetters, error, blocked };
+  return { throughIndex, sentRows, deadLetters, error, blocked, stopping };
 }
 
 /** For each batch, the earlier batches holding one of its users (the latest one per user suffices). */

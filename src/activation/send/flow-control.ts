@@ -8,13 +8,18 @@ export class Semaphore {
   constructor(private readonly limit: number) {}
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
+    // A waiter is handed the slot of the caller that ends (it stays counted in `active`).
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active += 1;
+    else this.active += 1;
     try {
       return await fn();
     } finally {
-      this.active -= 1;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      // The slot goes over once what follows this caller's end in microtasks has run, so whatever
+      // its result decides (a page that stopped sends no further request) is decided before the
+      // next caller starts.
+      if (next) setImmediate(next);
+      else this.active -= 1;
     }
   }
 }

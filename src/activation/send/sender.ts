@@ -71,7 +71,16 @@ export type ChunkResult =
    * Stopped: the events from `firstUnhandledId` on stay after the cursor. `sent` and
    * `deadLetters` are what was handled before them (a bisected half, events past their budget).
    */
-  | { kind: 'gave_up'; reason: string; firstUnhandledId: number; sent: SourceRow[]; deadLetters: DeadLetterInput[]; blocked?: BlockedAnswer };
+  | {
+      kind: 'gave_up';
+      reason: string;
+      firstUnhandledId: number;
+      sent: SourceRow[];
+      deadLetters: DeadLetterInput[];
+      blocked?: BlockedAnswer;
+      /** Stopped before its request went: no failure of the destination's. */
+      notSent?: true;
+    };
 
 /** Statuses where one bad event may have sunk the batch: split it to find the event. */
 const BISECT_STATUSES = new Set([400, 413, 422]);
@@ -103,17 +112,27 @@ export class Sender {
     }
   }
 
+  /** Asked to stop (the signal aborted): a batch not yet sent is not sent. */
+  get stopping(): boolean {
+    return this.opts.signal?.aborted === true;
+  }
+
   /**
    * Sends one batch until it is handled (sent or dead-lettered) or it stops: the run's attempts are
    * spent, the destination asks to wait too long, it refuses the credentials, or the signal aborts
    * while it waits to retry. With a budget, events past it are dead-lettered at their next failure;
-   * without one (replays) nothing expires.
+   * without one (replays) nothing expires. `notSentWhen` is asked before each attempt, once the
+   * batch holds its place among the requests in flight: a reason stops the batch unsent there
+   * (`notSent`), its events left after the cursor.
    */
-  async sendChunk(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts, budget?: RetryBudget): Promise<ChunkResult> {
+  async sendChunk(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts, budget?: RetryBudget, notSentWhen?: () => string | undefined): Promise<ChunkResult> {
     const flow = this.flows.get(r.destination.key)!;
     for (let attempt = 1; ; attempt++) {
       await flow.limiter.acquire();
-      const outcome: SendOutcome = await flow.semaphore.run(async () => {
+      let notSent: string | undefined;
+      const outcome: SendOutcome | undefined = await flow.semaphore.run(async () => {
+        notSent = notSentWhen?.();
+        if (notSent !== undefined) return undefined;
         const began = performance.now();
         const events = chunk.map((c) => c.event);
         const adapter = adapterOf(r.destination.type);
@@ -126,6 +145,7 @@ export class Sender {
         }
         return result;
       });
+      if (outcome === undefined) return { kind: 'gave_up', reason: `${r.destination.key}: ${notSent}`, firstUnhandledId: chunk[0].row.id, sent: [], deadLetters: [], notSent: true };
       if (outcome.kind !== 'unconfigured') counts.requests += 1;
       if (outcome.kind === 'done') {
         const sent: SourceRow[] = [];
@@ -137,7 +157,7 @@ export class Sender {
         return { kind: 'handled', sent, deadLetters };
       }
       if (outcome.kind === 'rejected') {
-        if (chunk.length > 1 && BISECT_STATUSES.has(outcome.status)) return this.bisect(r, chunk, counts, budget);
+        if (chunk.length > 1 && BISECT_STATUSES.has(outcome.status)) return this.bisect(r, chunk, counts, budget, notSentWhen);
         return { kind: 'handled', sent: [], deadLetters: chunk.map((c) => deadLetter(r, c, 'DESTINATION_REJECTED', outcome.reason, outcome.status, outcome.body)) };
       }
       const unhandled = { firstUnhandledId: chunk[0].row.id, sent: [], deadLetters: [] };
@@ -180,11 +200,11 @@ export class Sender {
    * a user's later event never reaches the destination before the earlier one; a half that stops
    * stops the rest.
    */
-  private async bisect(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts, budget: RetryBudget | undefined): Promise<ChunkResult> {
+  private async bisect(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts, budget: RetryBudget | undefined, notSentWhen?: () => string | undefined): Promise<ChunkResult> {
     const mid = Math.ceil(chunk.length / 2);
-    const a = await this.sendChunk(r, chunk.slice(0, mid), counts, budget);
+    const a = await this.sendChunk(r, chunk.slice(0, mid), counts, budget, notSentWhen);
     if (a.kind === 'gave_up') return a;
-    const b = await this.sendChunk(r, chunk.slice(mid), counts, budget);
+    const b = await this.sendChunk(r, chunk.slice(mid), counts, budget, notSentWhen);
     return { ...b, sent: [...a.sent, ...b.sent], deadLetters: [...a.deadLetters, ...b.deadLetters] };
   }
 }
