@@ -26,6 +26,12 @@ function instruction(name: 'ENTRYPOINT' | 'CMD'): string[] | string {
   return value.startsWith('[') ? (JSON.parse(value) as string[]) : value;
 }
 
+/** A .dockerignore line as a RegExp over context paths (it also matches what a directory holds). */
+function dockerPattern(line: string): RegExp {
+  const name = (part: string) => part.split('*').map((t) => t.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*');
+  return new RegExp(`^${line.split('**/').map(name).join('(?:.*/)?')}(?:/.*)?$`);
+}
+
 let hook: TestServer | undefined;
 afterAll(async () => hook?.close());
 
@@ -37,6 +43,23 @@ describe('examples/deploy', () => {
     expect(Array.isArray(cmd), `exec form: ${String(cmd)}`).toBe(true);
     expect(entrypoint).toEqual(['node', `/app/node_modules/${pkg.name}/${pkg.bin.linked}`, 'run']);
     for (const word of [...entrypoint, ...cmd]) expect(word).not.toMatch(/^(npx|npm|sh|bash|\/bin\/sh)$/);
+  });
+
+  it('the build context leaves out the host\'s node_modules, cdktf.out, DuckDB files and .env files, and keeps the sources', () => {
+    // Docker's patterns: `**/` any directories (none included), `*` within one name; a directory
+    // left out leaves out what it holds.
+    const patterns = readFileSync(join(DEPLOY, 'Dockerfile.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'))
+      .map(dockerPattern);
+    const ignored = (path: string) => patterns.some((re) => re.test(path));
+    for (const path of ['node_modules/@duckdb/node-bindings/duckdb.node', 'packages/app/node_modules/x', 'cdktf.out/manifest.json', 'warehouse.duckdb', 'data/w.duckdb.wal', 'w.duckdb.waiters/12', '.env', 'config/.env.production', '.git/HEAD', '.linked/checkout/main.ts']) {
+      expect(ignored(path), path).toBe(true);
+    }
+    for (const path of ['main.ts', 'package.json', 'package-lock.json', 'cdktf.json', 'tsconfig.json', 'audiences/premium.ts', 'envelope.ts']) {
+      expect(ignored(path), path).toBe(false);
+    }
   });
 
   it('the image\'s command, signalled as PID 1 would be, logs the drain and exits 0', async () => {
