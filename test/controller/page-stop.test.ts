@@ -27,6 +27,18 @@ describe("a page's requests after a stop", () => {
     expect(status.json().delivery).toMatchObject([{ state: 'blocked', pending: 20, deadLetters: 0 }]);
   }, 120_000);
 
+  it('a destination that is down gets the first requests in flight, then only the first batch\'s retries', async () => {
+    // Down for good: 6 attempts a batch (the default policy), about 15 s of backoff.
+    const server = await serve((_req, _n, res) => json(res, 500, { error: 'down' }));
+    const p = await makeProject(server.url, { users: 100 });
+    const r = await p.linked('run', '--once', '--json');
+    expect(r.code, r.err).toBe(1);
+    expect(r.json().deliveries).toMatchObject([{ emitterKey: 'premium-entered', status: 'partial', sent: 0, failed: 20, deadLettered: 0 }]);
+    // The first batch's 6 attempts and the first attempts of the 3 beside it; before, about 6 of
+    // each of the 20 (every batch retried on its own while the first was failing).
+    expect(server.requests.length).toBeLessThanOrEqual(6 + IN_FLIGHT - 1);
+  }, 120_000);
+
   it('a destination that is down is not retried past the first request that gave up', async () => {
     // Down for an hour: each request gives up at its first answer (a Retry-After beyond the policy's).
     const server = await serve((_req, _n, res) => json(res, 503, { error: 'maintenance' }, { 'Retry-After': '3600' }));

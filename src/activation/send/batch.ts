@@ -3,7 +3,7 @@ import { MAX_EVENT_BYTES, type BuiltEvent, type BuiltPage } from '../build-event
 import { adapterOf, batchSizeOf } from '../destinations/index.js';
 import type { ResolvedEmitter } from '../emitter-context.js';
 import type { RetryBudget } from './budget.js';
-import { deadLetter, type BlockedAnswer, type ChunkResult, type Sender } from './sender.js';
+import { deadLetter, type BatchGate, type BlockedAnswer, type ChunkResult, type Sender } from './sender.js';
 import { formatCount } from '../../model/count.js';
 
 /** Splits events into requests by count and by bytes, keeping row order. */
@@ -52,28 +52,30 @@ export interface PageOutcome {
  * before the Entered it follows). Oversize events are dead-lettered unsent. The handled prefix
  * ends before the first unhandled row of a batch that stopped.
  *
- * Once a batch stops, no later batch of the page is sent or retried, and once the process is
- * stopping no batch starts: what they would send is after the handled prefix, so it would go
- * again at the next pass anyway. Sending it regardless hammered a destination that is down or
- * refuses the credentials with every request of the page (every attempt of each), and held a
- * SIGTERM for the whole page rather than the requests in flight.
+ * The batches also wait for the destination's health (PageGate): while an earlier batch is
+ * failing, a later one sends nothing, and once a batch stops, or the process is stopping, no later
+ * batch is sent. Sending them regardless hammered a destination that is down or refuses the
+ * credentials with every attempt of every request of the page, and held a SIGTERM for the whole
+ * page rather than the requests in flight; what they sent after a stop went again at the next
+ * pass anyway, since it is after the handled prefix.
  */
 export async function sendPage(sender: Sender, r: ResolvedEmitter, page: BuiltPage, counts: RunCounts, budget?: RetryBudget): Promise<PageOutcome> {
   const chunks = requestsOf(r, page.events);
   const deadLetters: DeadLetterInput[] = page.oversize.map((e) => deadLetter(r, e, 'EVENT_TOO_LARGE', tooLargeReason(e.bytes), null, null));
   const after = earlierBatchesOfSameUsers(chunks);
-  let firstStopped = Number.POSITIVE_INFINITY;
-  const notSentWhen = (i: number) => () =>
-    firstStopped < i ? 'not sent: an earlier request of its page stopped' : sender.stopping ? 'not sent: stopping' : undefined;
+  const gate = new PageGate(sender);
   const results: Promise<ChunkResult | undefined>[] = [];
   chunks.forEach((chunk, i) => {
     results.push(
       Promise.all(after[i].map((j) => results[j])).then(async (earlier) => {
         // A batch after one that stopped is not sent (undefined): its rows are after the stop anyway.
         if (!earlier.every((e) => e?.kind === 'handled')) return undefined;
-        const res = await sender.sendChunk(r, chunk, counts, budget, notSentWhen(i));
-        if (res.kind === 'gave_up') firstStopped = Math.min(firstStopped, i);
-        return res;
+        let res: ChunkResult | undefined;
+        try {
+          return (res = await sender.sendChunk(r, chunk, counts, budget, gate.of(i, () => results[i])));
+        } finally {
+          gate.ended(i, res);
+        }
       }),
     );
   });
@@ -101,6 +103,55 @@ export async function sendPage(sender: Sender, r: ResolvedEmitter, page: BuiltPa
   let throughIndex = page.rows.length - 1;
   if (error !== undefined) throughIndex = page.rows.findIndex((row) => row.id >= firstUnhandledId) - 1;
   return { throughIndex, sentRows, deadLetters, error, blocked, stopping };
+}
+
+/**
+ * The batches of one page, in row order, waiting for each other: batch i sends nothing while an
+ * earlier batch is failing (it retries alone, so a destination that is down gets one request at
+ * a time from the page, after the first ones in flight), and nothing at all once an earlier batch
+ * stopped or the process is stopping.
+ */
+class PageGate {
+  private firstStopped = Number.POSITIVE_INFINITY;
+  /** Batches that failed an attempt and have not ended: their ends. */
+  private readonly failing = new Map<number, () => Promise<unknown>>();
+
+  constructor(private readonly sender: Sender) {}
+
+  of(i: number, end: () => Promise<unknown>): BatchGate {
+    return {
+      ready: async () => {
+        for (;;) {
+          const stop = this.stopReason(i);
+          if (stop !== undefined) return stop;
+          const earlier = this.failingBefore(i);
+          if (earlier.length === 0) return undefined;
+          await Promise.allSettled(earlier.map((e) => e()));
+        }
+      },
+      check: () => {
+        const stop = this.stopReason(i);
+        if (stop !== undefined) return { notSent: stop };
+        return this.failingBefore(i).length > 0 ? 'wait' : undefined;
+      },
+      failing: () => void this.failing.set(i, end),
+    };
+  }
+
+  /** Batch i ended: handled, or stopped or threw (then no later batch goes). */
+  ended(i: number, res: ChunkResult | undefined): void {
+    this.failing.delete(i);
+    if (res?.kind !== 'handled') this.firstStopped = Math.min(this.firstStopped, i);
+  }
+
+  private stopReason(i: number): string | undefined {
+    if (this.firstStopped < i) return 'not sent: an earlier request of its page stopped';
+    return this.sender.stopping ? 'not sent: stopping' : undefined;
+  }
+
+  private failingBefore(i: number): (() => Promise<unknown>)[] {
+    return [...this.failing].filter(([j]) => j < i).map(([, end]) => end);
+  }
 }
 
 /** For each batch, the earlier batches holding one of its users (the latest one per user suffices). */

@@ -82,6 +82,22 @@ export type ChunkResult =
       notSent?: true;
     };
 
+/** A gate's answer right before a request: go (undefined), wait again, or do not send, and why. */
+export type GateAnswer = undefined | 'wait' | { notSent: string };
+
+/**
+ * How a batch waits for the other batches of its page (batch.ts) before each attempt: `ready`
+ * waits outside the bound on requests in flight (holding no place there) and gives a reason not
+ * to send at all; `check`, holding its place, answers at once right before the request, since
+ * what `ready` waited for may have changed while the place was awaited. `failing` reports an
+ * attempt that failed and is retried.
+ */
+export interface BatchGate {
+  ready(): Promise<string | undefined>;
+  check(): GateAnswer;
+  failing(): void;
+}
+
 /** Statuses where one bad event may have sunk the batch: split it to find the event. */
 const BISECT_STATUSES = new Set([400, 413, 422]);
 
@@ -121,18 +137,21 @@ export class Sender {
    * Sends one batch until it is handled (sent or dead-lettered) or it stops: the run's attempts are
    * spent, the destination asks to wait too long, it refuses the credentials, or the signal aborts
    * while it waits to retry. With a budget, events past it are dead-lettered at their next failure;
-   * without one (replays) nothing expires. `notSentWhen` is asked before each attempt, once the
-   * batch holds its place among the requests in flight: a reason stops the batch unsent there
-   * (`notSent`), its events left after the cursor.
+   * without one (replays) nothing expires. With a `gate` (a page's batches, batch.ts), each attempt
+   * first waits as the gate says, and a reason it gives stops the batch unsent (`notSent`), its
+   * events left after the cursor.
    */
-  async sendChunk(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts, budget?: RetryBudget, notSentWhen?: () => string | undefined): Promise<ChunkResult> {
+  async sendChunk(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts, budget?: RetryBudget, gate?: BatchGate): Promise<ChunkResult> {
     const flow = this.flows.get(r.destination.key)!;
+    const notSent = (reason: string): ChunkResult => ({ kind: 'gave_up', reason: `${r.destination.key}: ${reason}`, firstUnhandledId: chunk[0].row.id, sent: [], deadLetters: [], notSent: true });
     for (let attempt = 1; ; attempt++) {
+      const stop = await gate?.ready();
+      if (stop !== undefined) return notSent(stop);
       await flow.limiter.acquire();
-      let notSent: string | undefined;
+      let answer: GateAnswer;
       const outcome: SendOutcome | undefined = await flow.semaphore.run(async () => {
-        notSent = notSentWhen?.();
-        if (notSent !== undefined) return undefined;
+        answer = gate?.check();
+        if (answer !== undefined) return undefined;
         const began = performance.now();
         const events = chunk.map((c) => c.event);
         const adapter = adapterOf(r.destination.type);
@@ -145,7 +164,12 @@ export class Sender {
         }
         return result;
       });
-      if (outcome === undefined) return { kind: 'gave_up', reason: `${r.destination.key}: ${notSent}`, firstUnhandledId: chunk[0].row.id, sent: [], deadLetters: [], notSent: true };
+      if (outcome === undefined) {
+        if (answer !== 'wait') return notSent(answer!.notSent);
+        // No request went: the attempt is not spent.
+        attempt -= 1;
+        continue;
+      }
       if (outcome.kind !== 'unconfigured') counts.requests += 1;
       if (outcome.kind === 'done') {
         const sent: SourceRow[] = [];
@@ -157,7 +181,7 @@ export class Sender {
         return { kind: 'handled', sent, deadLetters };
       }
       if (outcome.kind === 'rejected') {
-        if (chunk.length > 1 && BISECT_STATUSES.has(outcome.status)) return this.bisect(r, chunk, counts, budget, notSentWhen);
+        if (chunk.length > 1 && BISECT_STATUSES.has(outcome.status)) return this.bisect(r, chunk, counts, budget, gate);
         return { kind: 'handled', sent: [], deadLetters: chunk.map((c) => deadLetter(r, c, 'DESTINATION_REJECTED', outcome.reason, outcome.status, outcome.body)) };
       }
       const unhandled = { firstUnhandledId: chunk[0].row.id, sent: [], deadLetters: [] };
@@ -187,6 +211,7 @@ export class Sender {
       if (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > this.retry.maxRetryAfterMs) {
         return { kind: 'gave_up', reason: `${reason} (Retry-After ${Math.round(outcome.retryAfterMs / 1000)} s)`, ...unhandled };
       }
+      gate?.failing();
       // Stopping ends the wait, not the failure's record: the attempts made stay counted, none is added.
       if (!(await waitUnlessStopped(outcome.retryAfterMs ?? backoffDelay(this.retry, attempt, 'equal'), this.opts.signal))) {
         return { kind: 'gave_up', reason: `${reason} (stopping, not retried)`, ...unhandled };
@@ -200,11 +225,11 @@ export class Sender {
    * a user's later event never reaches the destination before the earlier one; a half that stops
    * stops the rest.
    */
-  private async bisect(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts, budget: RetryBudget | undefined, notSentWhen?: () => string | undefined): Promise<ChunkResult> {
+  private async bisect(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts, budget: RetryBudget | undefined, gate?: BatchGate): Promise<ChunkResult> {
     const mid = Math.ceil(chunk.length / 2);
-    const a = await this.sendChunk(r, chunk.slice(0, mid), counts, budget, notSentWhen);
+    const a = await this.sendChunk(r, chunk.slice(0, mid), counts, budget, gate);
     if (a.kind === 'gave_up') return a;
-    const b = await this.sendChunk(r, chunk.slice(mid), counts, budget, notSentWhen);
+    const b = await this.sendChunk(r, chunk.slice(mid), counts, budget, gate);
     return { ...b, sent: [...a.sent, ...b.sent], deadLetters: [...a.deadLetters, ...b.deadLetters] };
   }
 }
