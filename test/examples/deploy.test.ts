@@ -45,6 +45,14 @@ describe('examples/deploy', () => {
     for (const word of [...entrypoint, ...cmd]) expect(word).not.toMatch(/^(npx|npm|sh|bash|\/bin\/sh)$/);
   });
 
+  it('the build runs the project\'s own linked: npx never fetches the registry\'s unrelated `linked`', () => {
+    const npx = readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('RUN ') && /\bnpx\b/.test(l));
+    expect(npx.length).toBeGreaterThan(0);
+    for (const l of npx) expect(l).toMatch(/\bnpx --no-install linked\b/);
+  });
+
   it('the build context leaves out the host\'s node_modules, cdktf.out, DuckDB files and .env files, and keeps the sources', () => {
     // Docker's patterns: `**/` any directories (none included), `*` within one name; a directory
     // left out leaves out what it holds.
