@@ -61,7 +61,7 @@ export async function serveUntilSignal(daemon: Daemon, out: DaemonOutput, starte
   };
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
-      say(`${signal}: finishing the run step and the delivery page in flight, then stopping`);
+      say(`${signal}: finishing the run step and the delivery requests in flight, then stopping`);
       void daemon.stop().then(() => {
         say('stopped');
         done();

@@ -310,7 +310,9 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
     expect((await deliverAll(wh, SCHEMA, { ...FAST, now: c.now })).emitters[0]).toMatchObject({ status: 'blocked' });
     const shown = renderDeliveryHealth(await readDeliveryHealth(wh, SCHEMA, { now: c.now() }));
     expect(shown).toMatch(/changes -> hook\s+blocked: credentials rejected\s+2\s/);
-    expect(shown).toContain('its 2 waiting events are kept, not dead-lettered. Fix the destination\'s credentials, then `linked deliver` resumes where it stopped.');
+    expect(shown).toContain(
+      'its 2 waiting events are kept, not dead-lettered. Fix the destination\'s credentials; then a delivering daemon (`linked run`, `linked deliver --watch`) resumes where it stopped at its next try (within 5 minutes), `linked deliver` at once.',
+    );
     expect(shown).toContain('changes: 4 dead letters');
     expect(shown).not.toContain('nothing is dead-lettered');
 
