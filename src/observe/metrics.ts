@@ -59,6 +59,7 @@ export class DaemonMetrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'linked_' });
+    for (const outcome of ['ok', 'failed']) this.gcRuns.inc({ outcome }, 0);
   }
 
   /**
@@ -110,8 +111,19 @@ export class DaemonMetrics {
     this.ready.set(ready ? 1 : 0);
   }
 
-  /** Replaces the state gauges with what the state says now. */
+  /**
+   * Replaces the state gauges with what the state says now, and shows each audience's and
+   * emitter's counters at 0 until they count: a labelled counter appears only once touched, and
+   * Prometheus' increase() needs a sample before the first increment, so an alert on
+   * `increase(linked_runs_total{status="Failed"}[1h]) > 0` or on dead letters missed the first
+   * failure of each series after every start of the daemon.
+   */
   setState(state: { sizes: AudienceSize[]; leases: LeaseHolding[]; backlog: EmitterBacklog[]; health?: HealthRecord[]; now: Date }): void {
+    for (const a of state.sizes) for (const status of ['Live', 'Failed']) this.runs.inc({ audience: a.audienceKey, status }, 0);
+    for (const b of state.backlog) {
+      const labels = { destination: b.destinationKey, emitter: b.emitterKey };
+      for (const counter of [this.sent, this.failed, this.deadLettered]) counter.inc(labels, 0);
+    }
     this.members.reset();
     for (const a of state.sizes) if (a.size !== null) this.members.set({ audience: a.audienceKey }, a.size);
     this.leaseHolder.reset();
