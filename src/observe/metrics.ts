@@ -53,13 +53,16 @@ export class DaemonMetrics {
   private readonly gcRemoved = this.counter('linked_gc_removed_rows_total', 'State rows the background collection removed, by area (outbox_rows, delivery_pages, runs, ...).', ['area']);
   private readonly gcRuns = this.counter('linked_gc_runs_total', 'Background collections, by outcome (ok, failed).', ['outcome']);
   private readonly gcLast = this.gauge('linked_gc_last_run_timestamp_seconds', 'When the last background collection ended, whatever its outcome.');
-  private readonly gcLastSuccess = this.gauge('linked_gc_last_success_timestamp_seconds', 'When the last successful background collection ended.');
+  private readonly gcLastSuccess = this.gauge('linked_gc_last_success_timestamp_seconds', 'When the last successful background collection ended (before the first: when the daemon started).');
   private readonly gcDuration = this.gauge('linked_gc_duration_seconds', 'Wall time of the last background collection.');
   private readonly ready = this.gauge('linked_ready', '1 when the daemon is ready (its last tick opened the warehouse), else 0.');
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'linked_' });
     for (const outcome of ['ok', 'failed']) this.gcRuns.inc({ outcome }, 0);
+    // The staleness alert (`time() - … > 1 day`) then counts from the start, not from 1970: a fresh
+    // daemon is not a day late, and one that never collects is after a day of trying.
+    this.gcLastSuccess.set(Date.now() / 1000);
   }
 
   /**

@@ -12,10 +12,11 @@ import { parseMetrics } from './prometheus.js';
 const { running, serve } = cleanUpAfterEach();
 
 describe('/metrics before the first failure', () => {
-  it('shows each audience\'s failed runs, each emitter\'s failed and dead-lettered events and failed collections at 0', async () => {
+  it('shows each audience\'s failed runs, each emitter\'s failed and dead-lettered events and failed collections at 0, and the last collection at the start', async () => {
     const server = await serve((_req, _n, res) => json(res, 200, {}));
     const p = await makeProject(server.url, { users: 10 });
     const port = await freePort();
+    const started = Date.now() / 1000;
     const daemon = p.spawnLinked('run', '--tick-seconds', '1', '--listen', `127.0.0.1:${port}`, '--json');
     running.push(daemon);
     await daemon.waitFor(/"type":"delivery"/);
@@ -34,6 +35,10 @@ describe('/metrics before the first failure', () => {
     expect(await sample('linked_events_dead_lettered_total', { emitter: 'premium-entered', destination: 'hook' })).toBe(0);
     expect(await sample('linked_gc_runs_total', { outcome: 'failed' })).toBe(0);
     expect(await sample('linked_gc_runs_total', { outcome: 'ok' })).toBe(0);
+    // Before the first collection, the last success is the daemon's start: `time() - it > 1 day` stays quiet.
+    const lastSuccess = (await sample('linked_gc_last_success_timestamp_seconds', {}))!;
+    expect(lastSuccess).toBeGreaterThanOrEqual(Math.floor(started));
+    expect(lastSuccess).toBeLessThanOrEqual(Date.now() / 1000);
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
   }, 120_000);
