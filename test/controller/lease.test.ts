@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runAudience } from '../../src/compute/run.js';
@@ -118,6 +118,28 @@ describe('holders that died', () => {
     expect(holderIsDead(`cli:some-other-host:${pid}`)).toBe(false);
     expect(holderIsDead('controller-x')).toBe(false);
     expect(holderIsDead(null)).toBe(false);
+  });
+
+  it('include a killed process its parent has not reaped yet (a zombie answers signals)', () => {
+    // `sh` starts a child that exits at once, then becomes `sleep`, which never reaps it.
+    const shell = spawn('sh', ['-c', 'sh -c "exit 0" & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    return new Promise<void>((done, fail) => {
+      shell.stdout.once('data', (d: Buffer) => {
+        const zombie = Number(String(d).trim());
+        setTimeout(() => {
+          try {
+            expect(() => process.kill(zombie, 0)).not.toThrow();
+            expect(holderIsDead(`cli:${hostname()}:${zombie}`)).toBe(true);
+            expect(holderIsDead(`cli:${hostname()}:${shell.pid}`)).toBe(false);
+            done();
+          } catch (e) {
+            fail(e);
+          } finally {
+            shell.kill();
+          }
+        }, 200);
+      });
+    });
   });
 
   it('lose their lease at once to a holder on the same host; a holder elsewhere keeps it until it expires', async () => {

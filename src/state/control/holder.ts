@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 /*
@@ -20,14 +21,27 @@ export function holderProcess(holder: string): { host: string; pid: number } | u
   return Number.isSafeInteger(pid) && pid > 0 ? { host: m[1]!, pid } : undefined;
 }
 
-/** Whether a process with this pid runs on this host (EPERM: it runs, as another user). */
+/**
+ * Whether a process with this pid runs on this host (EPERM: it runs, as another user). A zombie
+ * (killed, its parent not yet told) answers a signal but will never do anything again: not alive.
+ */
 export function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/** Linux: the state letter of /proc/<pid>/stat, after the command's closing parenthesis, is Z. Elsewhere: never known. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] === 'Z';
+  } catch {
+    return false;
   }
 }
 
