@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runAudience } from '../../src/compute/run.js';
@@ -120,26 +121,23 @@ describe('holders that died', () => {
     expect(holderIsDead(null)).toBe(false);
   });
 
-  it('include a killed process its parent has not reaped yet (a zombie answers signals)', () => {
-    // `sh` starts a child that exits at once, then becomes `sleep`, which never reaps it.
-    const shell = spawn('sh', ['-c', 'sh -c "exit 0" & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    return new Promise<void>((done, fail) => {
-      shell.stdout.once('data', (d: Buffer) => {
-        const zombie = Number(String(d).trim());
-        setTimeout(() => {
-          try {
-            expect(() => process.kill(zombie, 0)).not.toThrow();
-            expect(holderIsDead(`cli:${hostname()}:${zombie}`)).toBe(true);
-            expect(holderIsDead(`cli:${hostname()}:${shell.pid}`)).toBe(false);
-            done();
-          } catch (e) {
-            fail(e);
-          } finally {
-            shell.kill();
-          }
-        }, 200);
-      });
-    });
+  it('include a killed process its parent has not reaped yet (a zombie answers signals)', async () => {
+    // `sh` starts a child that ends once `sh` has become `sleep`, which never reaps it.
+    const shell = spawn('sh', ['-c', '(sleep 0.2; exit 0) & echo $!; exec sleep 10'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const zombie = Number(String(await new Promise<Buffer>((resolve) => shell.stdout.once('data', resolve))).trim());
+      const state = () => {
+        const stat = readFileSync(`/proc/${zombie}/stat`, 'utf8');
+        return stat[stat.lastIndexOf(')') + 2];
+      };
+      for (let i = 0; i < 100 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(state()).toBe('Z');
+      expect(() => process.kill(zombie, 0)).not.toThrow();
+      expect(holderIsDead(`cli:${hostname()}:${zombie}`)).toBe(true);
+      expect(holderIsDead(`cli:${hostname()}:${shell.pid}`)).toBe(false);
+    } finally {
+      shell.kill();
+    }
   });
 
   it('lose their lease at once to a holder on the same host; a holder elsewhere keeps it until it expires', async () => {
