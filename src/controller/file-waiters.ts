@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from '../state/control/holder.js';
 
 /*
  * DuckDB admits one process per file. A long-running daemon shares its file by letting go of it
@@ -47,18 +48,8 @@ export function liveWaiters(dir: string): number {
   for (const name of names) {
     const pid = Number.parseInt(name, 10);
     if (pid === process.pid) continue;
-    if (Number.isFinite(pid) && isAlive(pid)) live++;
+    if (Number.isFinite(pid) && processAlive(pid)) live++;
     else rmSync(join(dir, name), { force: true });
   }
   return live;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists, owned by someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
