@@ -7,7 +7,6 @@ import { specHash } from '../state/canonical.js';
 import { RunStore } from '../state/compute/runs.js';
 import { stateTables } from '../state/tables.js';
 import type { Warehouse } from '../warehouse/types.js';
-import { linkedAudiencesUsed } from '../model/condition-walk.js';
 import type { ComputeModel } from './model.js';
 import type { CompiledAudience } from './types.js';
 import { catalogDrift } from './catalog-drift.js';
@@ -34,17 +33,8 @@ export interface AudienceCompileOptions {
  * and that have a snapshot, for `withSnapshot`.
  */
 export async function snapshotsToRead(wh: Warehouse, schema: string, resources: ComputeModel, audienceKey: string): Promise<ReadonlySet<string>> {
-  const model = new AppliedModel(resources);
-  const read = new Set<string>();
-  const visit = (key: string) => {
-    for (const used of linkedAudiencesUsed(model.audience(key)?.condition ?? { kind: 'and', conditions: [] })) {
-      if (read.has(used)) continue;
-      read.add(used);
-      visit(used);
-    }
-  };
-  visit(audienceKey);
-  return new RunStore(wh, schema).withSnapshot([...read]);
+  const read = new AppliedModel(resources).withLinkedDependencies(audienceKey).filter((key) => key !== audienceKey);
+  return new RunStore(wh, schema).withSnapshot(read);
 }
 
 /**
