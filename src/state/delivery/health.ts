@@ -200,7 +200,7 @@ export class DeliveryHealthStore extends DeliveryStore {
 
   /**
    * The emitter's last success, committed by a page whose commit left the record alone
-   * (activation/health-writes.ts); nothing else: a failure recorded after it stands.
+   * (activation/progress-writes.ts); nothing else: a failure recorded after it stands.
    */
   async recordSuccess(emitterKey: string, at: Date): Promise<void> {
     await this.run(update(this.t.delivery_health, { last_success_at: timestamp(at) }, eq(ref('emitter_key'), param(emitterKey))));
