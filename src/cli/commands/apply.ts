@@ -56,7 +56,7 @@ export function register(program: Command): void {
         await applyCommand(planfile, flags, dir, timeoutMs, github, requirements, applying);
       } catch (e) {
         if (github) {
-          const outDir = synthesizedOutput(flags, dir);
+          const outDir = synthesizedOutDir(dir, flags.outDir);
           await reportApply(github, outDir, applying.stack ?? soleStack(outDir), false, `Apply failed: ${(e as Error).message}`).catch(() => undefined);
         }
         throw e;
@@ -151,9 +151,6 @@ function soleStack(outDir: string): string | undefined {
   }
 }
 
-/** Where the app was synthesized, as the project is loaded from it. */
-const synthesizedOutput = (flags: ApplyFlags, dir: string) => synthesizedOutDir(dir, flags.outDir);
-
 /** The synthesized output and its name in messages: --out-dir as the user wrote it, else cdktf.out. */
 interface SynthesizedOutput {
   dir: string;
@@ -194,6 +191,8 @@ async function applyCommand(
   const say = (text: string) => {
     if (!flags.json) process.stdout.write(text);
   };
+  // Where the app was synthesized, as the project is loaded from it.
+  const outDir = synthesizedOutDir(dir, flags.outDir);
   const lockOptions = {
     timeoutMs,
     operation: planfile ? `apply ${planfile}` : 'apply',
@@ -218,7 +217,7 @@ async function applyCommand(
       );
     }
     if (!plan.applicable) throw new LinkedError('PLAN_HAS_ERRORS', `${planfile}: ${cannotApplyLine(plan.diagnostics)} Run \`linked plan\` and fix them.`);
-    await assertPlanOfManifest(planfile, plan, { dir: synthesizedOutput(flags, dir), name: flags.outDir ?? (relative(dir, synthesizedOutput(flags, dir)) || '.') }, warn);
+    await assertPlanOfManifest(planfile, plan, { dir: outDir, name: flags.outDir ?? (relative(dir, outDir) || '.') }, warn);
     session = openPerStepSession(plan.warehouse, dir, commandTag(flags.command, plan.stack));
     stack = plan.stack;
     applying.stack = stack;
@@ -234,7 +233,7 @@ async function applyCommand(
     session = openPerStepSession(desired.warehouse, dir, commandTag(flags.command, desired.stack));
     stack = desired.stack;
     applying.stack = stack;
-    const declaredAt = constructPaths(synthesizedOutput(flags, dir), stack);
+    const declaredAt = constructPaths(outDir, stack);
     run = async (lock) => {
       // Planned under the lock, so nothing can change the state between this plan and its apply.
       const plan = await session.withWarehouse(async (wh) =>
@@ -264,7 +263,7 @@ async function applyCommand(
   const outcome = result?.applyId
     ? `Apply complete: ${s.create} added, ${s.update} changed, ${s.replace} replaced, ${s.delete} destroyed (apply ${result.applyId}).`
     : 'No changes to apply.';
-  if (github) await reportApply(github, synthesizedOutput(flags, dir), stack, true, outcome);
+  if (github) await reportApply(github, outDir, stack, true, outcome);
   if (!result?.applyId) say(planfile ? 'No changes to apply.\n' : '');
   else say(`\n${outcome}\n`);
 }
