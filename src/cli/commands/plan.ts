@@ -62,7 +62,7 @@ export function register(program: Command): void {
         made = await makeThePlan(flags, known);
       } catch (e) {
         if (github) {
-          const { status } = await reportPlanFailure(github, (e as Error).message, { stack: known.stack, statusStack: statusStackOf(outDirOf(flags), known.stack) });
+          const { status } = await reportPlanFailure(github, (e as Error).message, { stack: known.stack, statusStack: statusStackOf(outDirOfFlags(flags), known.stack) });
           process.stderr.write(`GitHub: no plan could be made; status ${status.context} ${status.state}\n`);
         }
         throw e;
@@ -81,7 +81,7 @@ export function register(program: Command): void {
       if (github) {
         // Reported after printing, so the log shows the plan even when GitHub is unreachable.
         const markdown = renderPlanMarkdown(plan, { identifyBy: 'inputs' });
-        const { comment, status } = await reportPlan(github, markdown, planCounts(plan), { stack: plan.stack, statusStack: statusStackOf(outDirOf(flags), plan.stack) });
+        const { comment, status } = await reportPlan(github, markdown, planCounts(plan), { stack: plan.stack, statusStack: statusStackOf(outDirOfFlags(flags), plan.stack) });
         const where = comment ? `comment ${comment.action} on #${github.pr} (${comment.url}); ` : '';
         process.stderr.write(`GitHub: ${where}status ${status.context} ${status.state}: ${status.description}\n`);
       }
@@ -89,7 +89,8 @@ export function register(program: Command): void {
     });
 }
 
-const outDirOf = (flags: PlanFlags) => synthesizedOutDir(flags.dir ?? process.cwd(), flags.outDir);
+/** Where the app was synthesized, from the flags alone (a failure may come before the project opens). */
+const outDirOfFlags = (flags: PlanFlags) => synthesizedOutDir(flags.dir ?? process.cwd(), flags.outDir);
 
 /** The app's other stacks in cdktf.out; one that does not load is its own plan's problem, not this one's. */
 async function loadSiblings(outDir: string, stack: string): Promise<Desired[]> {
