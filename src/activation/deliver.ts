@@ -10,10 +10,11 @@ import { SharedTraitReads } from './enrich/shared-traits.js';
 import { SharedBookkeeping } from './shared-bookkeeping.js';
 import { ProgressWrites } from './progress-writes.js';
 import { PageStream, readSize } from './page-stream.js';
+import type { BuiltPage } from './build-event.js';
 import { EmitterReader, type SourcePage } from './read.js';
 import { handledPrefix, PageRecords, type PageCounts } from './record.js';
-import { sendPage } from './send/batch.js';
-import { formatMinutes, RetryBudget, retryBudgetMs } from './send/budget.js';
+import { PageSender, type PageSending } from './send/batch.js';
+import { formatMinutes, PageBudget, RetryBudget, retryBudgetMs } from './send/budget.js';
 import { CREDENTIALS_REJECTED } from './send/classify.js';
 import { blockedFailure, Sender, type SenderOptions } from './send/sender.js';
 import { serialized } from './serial.js';
@@ -305,11 +306,12 @@ interface RunState {
 
 /**
  * Reads, builds, sends and records page after page, pipelined: while page i is sent, page i+1 is
- * built (and the next block of rows read and enriched, page-stream.ts) and page i-1's record is
- * committed (the warehouse works in its own threads). Pages are sent one after the other, so a
- * user's events go out in order. Commits stay in page order, each only after its page was
- * acknowledged, so a crash resends at most the pages in flight: the one being sent and the one
- * being recorded.
+ * built (and the next block of rows read and enriched, page-stream.ts), and page i-1's record is
+ * committed (the warehouse works in its own threads). Page i+1's requests start as soon as every
+ * request of page i has, and never overtake them (send/batch.ts), so a user's events go out in
+ * order and the destination always has as many requests in flight as it allows. Commits stay in
+ * page order, each only after its page was acknowledged, and a page is sent only once every page
+ * before the one being sent is recorded, so a crash resends at most the two pages in flight.
  */
 async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCounts, run: RunState, firstRead?: SourcePage): Promise<EmitterStatus> {
   const records = new PageRecords((commit) => ctx.bookkeeping.pageCommits.request(ctx.wh, commit), ctx.runId, r, start, ctx.now, run.progress, (c, page) =>
@@ -329,63 +331,90 @@ async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCou
 
 async function drainPages(ctx: Ctx, r: ResolvedEmitter, pages: PageStream, records: PageRecords, counts: RunCounts, run: RunState): Promise<EmitterStatus> {
   const budget = run.budget!;
+  const sender = new PageSender(ctx.sender, r, counts);
+  /** The page being sent, whose outcome is recorded after the next page starts. */
+  let sending: InFlight | undefined;
   let next = pages.next();
   for (let first = true; ; first = false) {
     const page = await next;
     if (first && page) budget.firstEvents(page.rows[0].createdAt);
-    if (!page) {
+    await sending?.sent.started;
+    // Every page before the one being sent is recorded before another goes, so a crash resends at
+    // most two pages.
+    await records.recorded();
+    // Nothing left; or asked to stop (SIGTERM, or a daemon that saw a newer state, maybe in the
+    // commit just waited for), or a batch stopped: the next page is not sent.
+    if (!page || ctx.signal?.aborted || sender.stopped) {
+      const stop = sending && (await finishPage(ctx, r, sending, records, counts, run));
       await records.settled();
+      if (stop) return stop;
+      if (page) return 'partial';
       if (budget.drained()) await ctx.health.recordEpisodeOver(r.emitter.key, ctx.now(), budget.lastFailedAt);
       return 'delivered';
     }
-    await records.oneLeft();
-    // Asked to stop (SIGTERM, or a daemon that saw a newer state, maybe in the commit just waited
-    // for): the next page is not sent.
-    if (ctx.signal?.aborted) {
-      await records.settled();
-      return 'partial';
-    }
-    budget.startPage();
-    const sending = sendPage(ctx.sender, r, page, counts, budget);
+    const pageBudget = new PageBudget(budget);
+    const current: InFlight = { page, budget: pageBudget, sent: sender.send(page, pageBudget) };
     next = pages.next();
-    // Failures of the prefetch and of the commit surface when awaited; not unhandled meanwhile.
+    // Failures of the prefetch surface when awaited; not unhandled meanwhile.
     next.catch(() => undefined);
-
-    const outcome = await sending;
-    const handled = handledPrefix(page, outcome, counts);
-    if (handled) {
-      records.commit(handled);
-      for (const d of handled.deadLetters) run.deadLetteredBy[d.reasonCode] = (run.deadLetteredBy[d.reasonCode] ?? 0) + 1;
-      const refused = run.deadLetteredBy.DESTINATION_REJECTED ?? 0;
-      if (handled.deadLetters.some((d) => d.reasonCode === 'DESTINATION_REJECTED')) {
-        const last = handled.deadLetters.filter((d) => d.reasonCode === 'DESTINATION_REJECTED').pop()!;
-        counts.lastError = `${r.destination.key} refused ${plural(refused, 'event')} in this run; the last: ${last.reason}${last.responseBody ? ` ${last.responseBody}` : ''}`.slice(0, 500);
-      }
-    }
-    const answered = handled?.answer !== undefined;
-    // Stopped by the process, not by the destination: a partial pass, no failure to record.
-    if (outcome.stopping) {
-      await records.settled();
+    const stop = sending && (await finishPage(ctx, r, sending, records, counts, run, current));
+    if (stop) {
       await next.catch(() => undefined);
-      return 'partial';
+      return stop;
     }
-    if (outcome.error !== undefined) {
-      counts.failed += page.rows.length - (outcome.throughIndex + 1);
-      counts.lastError = outcome.error;
-      await records.settled();
-      await next.catch(() => undefined);
-      if (outcome.blocked) {
-        budget.block();
-        await ctx.health.recordFailure(r.emitter.key, blockedFailure(outcome.blocked, ctx.now(), budget.consecutiveFailures));
-        return 'blocked';
-      }
-      if (answered) budget.answeredThenFailed();
-      run.stuckOn = page.rows[outcome.throughIndex + 1]?.createdAt ?? null;
-      await recordRetrying(ctx, r, budget, outcome.error);
-      return 'partial';
-    }
-    if (answered) budget.answered();
+    sending = current;
   }
+}
+
+/** A page sent (or being sent) and not yet recorded. */
+interface InFlight {
+  page: BuiltPage;
+  budget: PageBudget;
+  sent: PageSending;
+}
+
+/**
+ * Waits for a page's outcome and queues the commit of its handled prefix; on a stop, waits for
+ * the page sent after it (`after`: its requests in flight are answered, and it is not recorded:
+ * it lies after the stop) and records what stopped the emitter, returning its status.
+ */
+async function finishPage(ctx: Ctx, r: ResolvedEmitter, f: InFlight, records: PageRecords, counts: RunCounts, run: RunState, after?: InFlight): Promise<EmitterStatus | undefined> {
+  const budget = run.budget!;
+  const { page } = f;
+  const outcome = await f.sent.outcome;
+  const handled = handledPrefix(page, outcome, counts);
+  if (handled) {
+    records.commit(handled);
+    for (const d of handled.deadLetters) run.deadLetteredBy[d.reasonCode] = (run.deadLetteredBy[d.reasonCode] ?? 0) + 1;
+    const refused = run.deadLetteredBy.DESTINATION_REJECTED ?? 0;
+    if (handled.deadLetters.some((d) => d.reasonCode === 'DESTINATION_REJECTED')) {
+      const last = handled.deadLetters.filter((d) => d.reasonCode === 'DESTINATION_REJECTED').pop()!;
+      counts.lastError = `${r.destination.key} refused ${plural(refused, 'event')} in this run; the last: ${last.reason}${last.responseBody ? ` ${last.responseBody}` : ''}`.slice(0, 500);
+    }
+  }
+  const answered = handled?.answer !== undefined;
+  const stopped = outcome.stopping || outcome.error !== undefined;
+  if (stopped) {
+    await after?.sent.outcome;
+    await records.settled();
+  }
+  // Stopped by the process, not by the destination: a partial pass, no failure to record.
+  if (outcome.stopping) return 'partial';
+  if (outcome.error !== undefined) {
+    counts.failed += page.rows.length - (outcome.throughIndex + 1);
+    counts.lastError = outcome.error;
+    if (outcome.blocked) {
+      budget.block();
+      await ctx.health.recordFailure(r.emitter.key, blockedFailure(outcome.blocked, ctx.now(), budget.consecutiveFailures));
+      return 'blocked';
+    }
+    if (answered) budget.answeredThenFailed(f.budget);
+    run.stuckOn = page.rows[outcome.throughIndex + 1]?.createdAt ?? null;
+    await recordRetrying(ctx, r, budget, outcome.error);
+    return 'partial';
+  }
+  if (answered) budget.answered();
+  return undefined;
 }
 
 /** Records in the emitter's health that it stopped on a retryable failure, with its budget's start. */

@@ -38,12 +38,10 @@ export function handledPrefix(page: BuiltPage, outcome: PageOutcome, counts: Run
 /**
  * The record stage of one emitter's delivery: each handled prefix is committed (record, dead
  * letters, cursor, and the progress the pass's ProgressWrites lets through, in one transaction)
- * after the previous one, in page order, while the next page is sent.
+ * after the previous one, in page order, while the next pages are sent.
  */
 export class PageRecords {
   private committing: Promise<Cursor>;
-  /** Every commit queued before the last one. */
-  private beforeLast: Promise<unknown> = Promise.resolve();
 
   constructor(
     /** Records one commit (shared-bookkeeping.ts: with those of the emitters committing beside it). */
@@ -62,7 +60,6 @@ export class PageRecords {
 
   /** Queues the commit of a handled prefix; its failure surfaces from settled(). */
   commit(prefix: HandledPrefix): void {
-    this.beforeLast = this.committing.catch(() => undefined);
     this.committing = this.committing.then(async (cursor) => {
       const now = this.now();
       const progress = this.progress.forCommit(prefix.answer, now);
@@ -87,13 +84,13 @@ export class PageRecords {
   }
 
   /**
-   * Resolves once at most one commit is left to do (failures surface from settled()). The next
-   * page is sent only then, so a crash resends at most two pages: the one being sent and the one
-   * being recorded. Without it, commits slower than sends would fall further behind, and a crash
-   * would resend every page acknowledged but not yet recorded.
+   * Resolves once every queued commit is done (failures surface from settled()). The next page is
+   * sent only then, so a crash resends at most two pages: the one being sent and the one started
+   * beside it, which no commit waits for. Without it, commits slower than sends would fall
+   * further behind, and a crash would resend every page acknowledged but not yet recorded.
    */
-  oneLeft(): Promise<unknown> {
-    return this.beforeLast;
+  recorded(): Promise<unknown> {
+    return this.committing.catch(() => undefined);
   }
 
   /** The cursor once every queued commit is done. */

@@ -85,7 +85,7 @@ describe('delivery killed with SIGKILL and resumed', () => {
     for (const m of expected) expect(received.has(m)).toBe(true);
     expect(received.size).toBe(ids.length);
     const duplicates = [...received.values()].reduce((a, v) => a + v.count - 1, 0);
-    // At most the pages in flight at each kill (one being sent, one being recorded) are sent again.
+    // At most the two pages in flight at each kill are sent again.
     expect(duplicates).toBeLessThanOrEqual(kills * 2 * PAGE_SIZE);
 
     const check = await openState(dbPath);

@@ -135,3 +135,52 @@ describe('deliverAll with commits slower than sends', () => {
     recordedWhenSent.forEach((done, n) => expect(done, `pages recorded when page ${n} was sent`).toBeGreaterThanOrEqual(n - 1));
   });
 });
+
+/**
+ * The next page's requests start while the page before has its last ones in flight (waiting for
+ * them left the destination with fewer requests in flight at every page's end), yet a user's
+ * later event never goes before the earlier one is answered, across pages as inside one.
+ */
+describe('deliverAll sending the next page beside the last requests of the page before', () => {
+  let wh: Warehouse;
+  let server: TestServer;
+  afterEach(async () => {
+    await server.close();
+    await wh.close();
+  });
+
+  it("starts page 2 while page 1's last request is unanswered, and sends u5's Exited only after its Entered was answered", async () => {
+    wh = await openState();
+    await seedBank(wh, 10);
+    let releaseHeld!: () => void;
+    const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+    const arrivals: string[] = [];
+    server = await startServer(async (req, _n, res) => {
+      const e = req.body as { userId: string; traits: Record<string, boolean> };
+      const name = `${e.userId} ${e.traits['overdue-cards'] ? 'in' : 'out'}`;
+      arrivals.push(name);
+      // Page 1's last request is answered once page 2's first arrives (or after 3 s, when it never does).
+      if (name === 'u5 in') await Promise.race([held, new Promise((r) => setTimeout(r, 3000))]);
+      if (name === 'u6 in') releaseHeld();
+      arrivals.push(`${name} answered`);
+      json(res, 200, {});
+    });
+    await applyResources(wh, {
+      graph: GRAPH,
+      audiences: [AUDIENCE],
+      destinations: [{ key: 'hook', type: 'webhook', settings: { url: `${server.url}/hook`, batch: false } }],
+      emitters: [{ key: 'membership', audience: 'overdue-cards', destination: 'hook', trigger: 'audience_membership_changed' }],
+    });
+    // Page 1: u1..u5 entered; page 2: u5 exited, u6..u9 entered.
+    await insertOutbox(wh, [
+      ...['u1', 'u2', 'u3', 'u4', 'u5'].map((profileId) => ({ kind: 'entered' as const, profileId })),
+      { kind: 'exited' as const, profileId: 'u5' },
+      ...['u6', 'u7', 'u8', 'u9'].map((profileId) => ({ kind: 'entered' as const, profileId })),
+    ]);
+    const summary = await deliverAll(wh, SCHEMA, { pageSize: 5, concurrency: 4 });
+    expect(summary.emitters).toMatchObject([{ status: 'delivered', sent: 10 }]);
+    const at = (name: string) => arrivals.indexOf(name);
+    expect(at('u6 in'), arrivals.join(', ')).toBeLessThan(at('u5 in answered'));
+    expect(at('u5 out'), arrivals.join(', ')).toBeGreaterThan(at('u5 in answered'));
+  });
+});

@@ -51,7 +51,8 @@ export interface KillLoopReport extends Verdict {
   cutDeliveries: number;
   /**
    * Resent events whose first copy was not among the last two pages a SIGKILLed life received
-   * (the page being sent and the one being recorded: deliver.ts pipelines two). 0: every
+   * (the two pages in flight: deliver.ts starts a page beside the last requests of the one before,
+   * and only once every page before those is recorded). 0: every
    * duplicate comes from a batch in flight at a crash.
    */
   duplicatesOutsideFlight: number;

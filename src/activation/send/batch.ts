@@ -2,7 +2,7 @@ import type { DeadLetterInput, RunCounts, SourceRow } from '../../state/delivery
 import { MAX_EVENT_BYTES, type BuiltEvent, type BuiltPage } from '../build-event.js';
 import { adapterOf, batchSizeOf } from '../destinations/index.js';
 import type { ResolvedEmitter } from '../emitter-context.js';
-import type { RetryBudget } from './budget.js';
+import type { PageBudget } from './budget.js';
 import { deadLetter, type BatchGate, type BlockedAnswer, type ChunkResult, type Sender } from './sender.js';
 import { formatCount } from '../../model/count.js';
 
@@ -46,79 +46,148 @@ export interface PageOutcome {
 }
 
 /**
- * Sends a page's events in the destination's batches, concurrently except where a user's events
- * span batches: a batch waits for every earlier batch holding one of its users, and is not sent
- * when one of those stopped, so a user's events reach the destination in order (an Exited never
- * before the Entered it follows). Oversize events are dead-lettered unsent. The handled prefix
- * ends before the first unhandled row of a batch that stopped.
+ * One emitter pass's pages, sent in order: each page's events in the destination's batches,
+ * concurrently except where a user's events span batches (a batch waits for every earlier batch
+ * holding one of its users, of its page or the page before, and is not sent when one of those
+ * stopped), so a user's events reach the destination in order (an Exited never before the Entered
+ * it follows). Oversize events are dead-lettered unsent. A page's handled prefix ends before the
+ * first unhandled row of a batch that stopped.
  *
- * The batches also wait for the destination's health (PageGate): while an earlier batch is
+ * A page's batches start as soon as every batch of the page before has started (its first request
+ * is in flight, or it ended), not once they are all answered: waiting for a page's last answers
+ * left the destination with fewer requests in flight at the end of every page. No request of a
+ * later page overtakes one of an earlier page, so a stop (SIGTERM included) leaves sent only what
+ * was in flight.
+ *
+ * The batches also wait for the destination's health (SendGate): while an earlier batch is
  * failing, a later one sends nothing, and once a batch stops, or the process is stopping, no later
  * batch is sent. Sending them regardless hammered a destination that is down or refuses the
  * credentials with every attempt of every request of the page, and held a SIGTERM for the whole
  * page rather than the requests in flight; what they sent after a stop went again at the next
  * pass anyway, since it is after the handled prefix.
  */
-export async function sendPage(sender: Sender, r: ResolvedEmitter, page: BuiltPage, counts: RunCounts, budget?: RetryBudget): Promise<PageOutcome> {
-  const chunks = requestsOf(r, page.events);
-  const deadLetters: DeadLetterInput[] = page.oversize.map((e) => deadLetter(r, e, 'EVENT_TOO_LARGE', tooLargeReason(e.bytes), null, null));
-  const after = earlierBatchesOfSameUsers(chunks);
-  const gate = new PageGate(sender);
-  const results: Promise<ChunkResult | undefined>[] = [];
-  chunks.forEach((chunk, i) => {
-    results.push(
-      Promise.all(after[i].map((j) => results[j])).then(async (earlier) => {
-        // A batch after one that stopped is not sent (undefined): its rows are after the stop anyway.
-        if (!earlier.every((e) => e?.kind === 'handled')) return undefined;
-        let res: ChunkResult | undefined;
-        try {
-          return (res = await sender.sendChunk(r, chunk, counts, budget, gate.of(i, () => results[i])));
-        } finally {
-          gate.ended(i, res);
-        }
-      }),
-    );
-  });
-  const settled = await Promise.all(results);
+export class PageSender {
+  private readonly gate: SendGate;
+  /** The last page started: its batches, so that the next page's batches can wait for its users'. */
+  private last: SentBatches | undefined;
+  /** The index of the next batch across the pass's pages. */
+  private nextBatch = 0;
+
+  constructor(
+    private readonly sender: Sender,
+    private readonly r: ResolvedEmitter,
+    private readonly counts: RunCounts,
+  ) {
+    this.gate = new SendGate(sender);
+  }
+
+  /** A batch of the pass stopped (or the process is stopping): no later batch will be sent. */
+  get stopped(): boolean {
+    return this.gate.stopped;
+  }
+
+  /** Starts sending a page: its batches go as the rules above let them. */
+  send(page: BuiltPage, budget?: PageBudget): PageSending {
+    const { r, sender, counts } = this;
+    const chunks = requestsOf(r, page.events);
+    const batches: SentBatches = { first: this.nextBatch, results: [], lastOf: new Map() };
+    this.nextBatch += chunks.length;
+    const earlier = this.last;
+    const resultOf = (j: number) => (j >= batches.first ? batches.results[j - batches.first] : earlier!.results[j - earlier!.first]);
+    const started: Promise<void>[] = [];
+    chunks.forEach((chunk, k) => {
+      const i = batches.first + k;
+      const after = earlierBatchesOfSameUsers(chunk, i, batches.lastOf, earlier?.lastOf);
+      const start = deferred();
+      started.push(start.promise);
+      batches.results.push(
+        Promise.all(after.map(resultOf))
+          .then(async (before) => {
+            // A batch after one that stopped is not sent (undefined): its rows are after the stop anyway.
+            if (!before.every((e) => e?.kind === 'handled')) return undefined;
+            let res: ChunkResult | undefined;
+            try {
+              return (res = await sender.sendChunk(r, chunk, counts, budget, this.gate.of(i, () => resultOf(i), start.resolve)));
+            } finally {
+              this.gate.ended(i, res);
+            }
+          })
+          .finally(start.resolve),
+      );
+    });
+    this.last = batches;
+    const deadLetters: DeadLetterInput[] = page.oversize.map((e) => deadLetter(r, e, 'EVENT_TOO_LARGE', tooLargeReason(e.bytes), null, null));
+    const outcome = Promise.all(batches.results).then((settled) => pageOutcome(page, chunks, settled, deadLetters));
+    // A batch's failure surfaces when the outcome is awaited; not unhandled meanwhile.
+    outcome.catch(() => undefined);
+    return { started: Promise.all(started).then(() => undefined), outcome };
+  }
+}
+
+/** A page being sent: when each of its batches has started, and what became of them. */
+export interface PageSending {
+  started: Promise<void>;
+  outcome: Promise<PageOutcome>;
+}
+
+/** The batches of one page: the pass-wide index of its first, each one's result, each user's last batch. */
+interface SentBatches {
+  first: number;
+  results: Promise<ChunkResult | undefined>[];
+  lastOf: Map<string, number>;
+}
+
+/**
+ * What a page's settled batches come to, in row order. A batch left unsent (undefined: an earlier
+ * batch of its users stopped, of this page or the page before) is unhandled like one that stopped.
+ */
+function pageOutcome(page: BuiltPage, chunks: readonly BuiltEvent[][], settled: (ChunkResult | undefined)[], deadLetters: DeadLetterInput[]): PageOutcome {
   const sentRows: SourceRow[] = [];
   let firstUnhandledId = Number.POSITIVE_INFINITY;
   let error: string | undefined;
   let blocked: BlockedAnswer | undefined;
-  // Batches are in row order, so a batch unsent for an earlier one's stop never comes first: the
-  // first unhandled batch unsent means the stop was the process's.
   let stopping: true | undefined;
-  for (const res of settled) {
-    if (!res) continue;
+  settled.forEach((res, k) => {
+    const unhandled = (id: number, reason: string, notSent: true | undefined) => {
+      if (id < firstUnhandledId) {
+        firstUnhandledId = id;
+        error = reason;
+        stopping = notSent;
+      }
+    };
+    if (!res) return unhandled(chunks[k][0].row.id, NOT_SENT_AFTER_STOP, undefined);
     sentRows.push(...res.sent);
     deadLetters.push(...res.deadLetters);
     if (res.kind === 'gave_up') {
-      if (res.firstUnhandledId < firstUnhandledId) {
-        error = res.reason;
-        stopping = res.notSent;
-      }
-      firstUnhandledId = Math.min(firstUnhandledId, res.firstUnhandledId);
+      // The first unhandled batch unsent (`notSent`) means the stop was the process's.
+      unhandled(res.firstUnhandledId, res.reason, res.notSent);
       blocked ??= res.blocked;
     }
-  }
+  });
   let throughIndex = page.rows.length - 1;
   if (error !== undefined) throughIndex = page.rows.findIndex((row) => row.id >= firstUnhandledId) - 1;
   return { throughIndex, sentRows, deadLetters, error, blocked, stopping };
 }
 
 /**
- * The batches of one page, in row order, waiting for each other: batch i sends nothing while an
+ * The batches of one pass, in row order, waiting for each other: batch i sends nothing while an
  * earlier batch is failing (it retries alone, so a destination that is down gets one request at
- * a time from the page, after the first ones in flight), and nothing at all once an earlier batch
+ * a time from the pass, after the first ones in flight), and nothing at all once an earlier batch
  * stopped or the process is stopping.
  */
-class PageGate {
+class SendGate {
   private firstStopped = Number.POSITIVE_INFINITY;
   /** Batches that failed an attempt and have not ended: their ends. */
   private readonly failing = new Map<number, () => Promise<unknown>>();
 
   constructor(private readonly sender: Sender) {}
 
-  of(i: number, end: () => Promise<unknown>): BatchGate {
+  get stopped(): boolean {
+    return this.firstStopped < Number.POSITIVE_INFINITY || this.sender.stopping;
+  }
+
+  /** Batch i's gate; `started` is called when it lets batch i's request go. */
+  of(i: number, end: () => Promise<unknown>, started: () => void): BatchGate {
     return {
       ready: async () => {
         for (;;) {
@@ -132,7 +201,9 @@ class PageGate {
       check: () => {
         const stop = this.stopReason(i);
         if (stop !== undefined) return { notSent: stop };
-        return this.failingBefore(i).length > 0 ? 'wait' : undefined;
+        if (this.failingBefore(i).length > 0) return 'wait';
+        started();
+        return undefined;
       },
       failing: () => void this.failing.set(i, end),
     };
@@ -145,7 +216,7 @@ class PageGate {
   }
 
   private stopReason(i: number): string | undefined {
-    if (this.firstStopped < i) return 'not sent: an earlier request of its page stopped';
+    if (this.firstStopped < i) return NOT_SENT_AFTER_STOP;
     return this.sender.stopping ? 'not sent: stopping' : undefined;
   }
 
@@ -154,16 +225,24 @@ class PageGate {
   }
 }
 
-/** For each batch, the earlier batches holding one of its users (the latest one per user suffices). */
-function earlierBatchesOfSameUsers(chunks: readonly BuiltEvent[][]): number[][] {
-  const lastBatchOf = new Map<string, number>();
-  return chunks.map((chunk, i) => {
-    const earlier = new Set<number>();
-    for (const e of chunk) {
-      const j = lastBatchOf.get(e.row.profileId);
-      if (j !== undefined && j !== i) earlier.add(j);
-    }
-    for (const e of chunk) lastBatchOf.set(e.row.profileId, i);
-    return [...earlier];
-  });
+const NOT_SENT_AFTER_STOP = 'not sent: an earlier request stopped';
+
+/**
+ * The earlier batches holding one of batch i's users: the latest one per user suffices, of its
+ * page (`lastOf`), else of the page before (`before`). Records batch i as its users' latest.
+ */
+function earlierBatchesOfSameUsers(chunk: readonly BuiltEvent[], i: number, lastOf: Map<string, number>, before: Map<string, number> | undefined): number[] {
+  const earlier = new Set<number>();
+  for (const e of chunk) {
+    const j = lastOf.get(e.row.profileId) ?? before?.get(e.row.profileId);
+    if (j !== undefined) earlier.add(j);
+  }
+  for (const e of chunk) lastOf.set(e.row.profileId, i);
+  return [...earlier];
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }

@@ -51,9 +51,6 @@ export function answerOf(handled: { sent: number; deadLetters: readonly { reason
 export class RetryBudget {
   /** Failed attempts of the current failure episode (across runs). */
   consecutiveFailures: number;
-  /** The first failed attempt of the page being sent, if any, and the page's failed attempts. */
-  pageFirstFailure: Date | null = null;
-  pageFailures = 0;
   last: FailedAnswer | undefined;
   /** The last failed attempt of this pass, if any (a refusal of the credentials included). */
   lastFailedAt: Date | null = null;
@@ -96,10 +93,8 @@ export class RetryBudget {
   failed(answer: FailedAnswer): Date {
     const at = this.now();
     this.consecutiveFailures += 1;
-    this.pageFailures += 1;
     this.last = answer;
     this.lastFailedAt = at;
-    this.pageFirstFailure ??= at;
     if (this.since === null) {
       this.since = at;
       this.onStart?.(at);
@@ -110,7 +105,6 @@ export class RetryBudget {
   /** Notes an attempt refused for its credentials: a failure, but not one the budget counts from. */
   refusedCaller(answer: FailedAnswer): void {
     this.consecutiveFailures += 1;
-    this.pageFailures += 1;
     this.last = answer;
     this.lastFailedAt = this.now();
   }
@@ -119,11 +113,6 @@ export class RetryBudget {
   block(): void {
     this.since = null;
     this.blocked = true;
-  }
-
-  startPage(): void {
-    this.pageFirstFailure = null;
-    this.pageFailures = 0;
   }
 
   /** The destination answered the page's events (`answerOf`): the failure episode and any block are over. */
@@ -137,10 +126,10 @@ export class RetryBudget {
    * The destination answered some of the page's events and then the page stopped on a failure: a
    * new episode, whose budget runs from the page's first failed attempt.
    */
-  answeredThenFailed(): void {
+  answeredThenFailed(page: PageBudget): void {
     this.blocked = false;
-    this.since = this.pageFirstFailure ?? this.now();
-    this.consecutiveFailures = this.pageFailures;
+    this.since = page.firstFailure ?? this.now();
+    this.consecutiveFailures = page.failures;
   }
 
   /**
@@ -175,6 +164,40 @@ export class RetryBudget {
     const last = this.last ? `; last answer: ${this.last.reason}` : '';
     const start = this.since === null ? 'now' : budgetStart(this.since, e.row.createdAt).toISOString();
     return `${destinationKey} kept failing for longer than its retry budget (${formatMinutes(this.budgetMs / 60_000)}) since ${start}${last}`.slice(0, 1000);
+  }
+}
+
+/**
+ * The budget as one page's batches report to it: the emitter's budget, and the page's own failed
+ * attempts apart (two pages' batches may be in flight at once: what a page's answer ends or starts
+ * is judged by its own).
+ */
+export class PageBudget {
+  /** The page's first failed attempt, if any. */
+  firstFailure: Date | null = null;
+  /** The page's failed attempts, credentials refusals included. */
+  failures = 0;
+
+  constructor(private readonly budget: RetryBudget) {}
+
+  failed(answer: FailedAnswer): Date {
+    const at = this.budget.failed(answer);
+    this.firstFailure ??= at;
+    this.failures += 1;
+    return at;
+  }
+
+  refusedCaller(answer: FailedAnswer): void {
+    this.budget.refusedCaller(answer);
+    this.failures += 1;
+  }
+
+  expiredCount(chunk: readonly BuiltEvent[], at: Date): number {
+    return this.budget.expiredCount(chunk, at);
+  }
+
+  exhaustedReason(destinationKey: string, e: BuiltEvent): string {
+    return this.budget.exhaustedReason(destinationKey, e);
   }
 }
 

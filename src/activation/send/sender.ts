@@ -7,7 +7,7 @@ import { adapterOf } from '../destinations/index.js';
 import type { ResolvedEmitter } from '../emitter-context.js';
 import { backoffDelay, sleep } from '../../retry.js';
 import { DEFAULT_RETRY_POLICY, type DeliveryRetryPolicy as RetryPolicy } from '../flow.js';
-import type { RetryBudget } from './budget.js';
+import type { PageBudget } from './budget.js';
 import { RateLimiter, Semaphore } from './flow-control.js';
 import { CREDENTIALS_REJECTED } from './classify.js';
 import { ActionRunner, type SendOutcome } from './runner.js';
@@ -86,7 +86,7 @@ export type ChunkResult =
 export type GateAnswer = undefined | 'wait' | { notSent: string };
 
 /**
- * How a batch waits for the other batches of its page (batch.ts) before each attempt: `ready`
+ * How a batch waits for the other batches of its pass (batch.ts) before each attempt: `ready`
  * waits outside the bound on requests in flight (holding no place there) and gives a reason not
  * to send at all; `check`, holding its place, answers at once right before the request, since
  * what `ready` waited for may have changed while the place was awaited. `failing` reports an
@@ -141,7 +141,7 @@ export class Sender {
    * first waits as the gate says, and a reason it gives stops the batch unsent (`notSent`), its
    * events left after the cursor.
    */
-  async sendChunk(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts, budget?: RetryBudget, gate?: BatchGate): Promise<ChunkResult> {
+  async sendChunk(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts, budget?: PageBudget, gate?: BatchGate): Promise<ChunkResult> {
     const flow = this.flows.get(r.destination.key)!;
     const notSent = (reason: string): ChunkResult => ({ kind: 'gave_up', reason: `${r.destination.key}: ${reason}`, firstUnhandledId: chunk[0].row.id, sent: [], deadLetters: [], notSent: true });
     for (let attempt = 1; ; attempt++) {
@@ -225,7 +225,7 @@ export class Sender {
    * a user's later event never reaches the destination before the earlier one; a half that stops
    * stops the rest.
    */
-  private async bisect(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts, budget: RetryBudget | undefined, gate?: BatchGate): Promise<ChunkResult> {
+  private async bisect(r: ResolvedEmitter, chunk: BuiltEvent[], counts: RunCounts, budget: PageBudget | undefined, gate?: BatchGate): Promise<ChunkResult> {
     const mid = Math.ceil(chunk.length / 2);
     const a = await this.sendChunk(r, chunk.slice(0, mid), counts, budget, gate);
     if (a.kind === 'gave_up') return a;
