@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { jsonBuffer } from './json-encode.js';
+import { eventJson, type SegmentEvent } from './build-event.js';
+import { jsonArrayBuffer, jsonBuffer } from './json-encode.js';
 
 /*
  * The one place @segment/actions-core is loaded (decision D8), on first use: the package (with
@@ -151,5 +152,15 @@ export function validateMapping(mapping: unknown): void {
 export function jsonBody(value: unknown): { headers?: Record<string, string>; body?: Buffer } {
   const body = jsonBuffer(value);
   if (body === undefined) return {};
-  return { headers: { 'content-type': 'application/json' }, body };
+  return withJson(body);
 }
+
+/**
+ * jsonBody of events as they are: their array (`asArray`), or the first alone. Each event is
+ * serialized by eventJson, which writes the context an emitter's events share once.
+ */
+export function eventsBody(events: readonly SegmentEvent[], asArray: boolean): { headers: Record<string, string>; body: Buffer } {
+  return withJson(asArray ? jsonArrayBuffer(events.map(eventJson)) : Buffer.from(eventJson(events[0])));
+}
+
+const withJson = (body: Buffer) => ({ headers: { 'content-type': 'application/json' }, body });

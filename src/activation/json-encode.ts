@@ -14,7 +14,11 @@ export function jsonBytes(value: unknown, known?: WeakMap<object, number>): numb
 // Printable ASCII but `"` and `\`: JSON writes these characters as they are, one byte each.
 const VERBATIM = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-const stringBytes = (s: string): number => (VERBATIM.test(s) ? s.length + 2 : Buffer.byteLength(JSON.stringify(s)));
+/** Bytes of a string in JSON (UTF-8, quotes included). */
+export const stringBytes = (s: string): number => (VERBATIM.test(s) ? s.length + 2 : Buffer.byteLength(JSON.stringify(s)));
+
+/** A string in JSON, as JSON.stringify writes it (most need no escape, and then no call). */
+export const jsonString = (s: string): string => (VERBATIM.test(s) ? `"${s}"` : JSON.stringify(s));
 
 /**
  * Bytes of `value` in JSON; undefined where JSON.stringify leaves it out (undefined, functions,
@@ -85,6 +89,24 @@ export function jsonBuffer(value: unknown): Buffer | undefined {
     if (json === undefined) return undefined;
     parts.push(json);
   }
+  return bufferOf(parts);
+}
+
+/**
+ * `[items...]` as a Buffer, for items already JSON: joined in runs (RUN), each written into the
+ * Buffer once, as jsonBuffer writes an array.
+ */
+export function jsonArrayBuffer(items: readonly string[]): Buffer {
+  const parts = ['['];
+  for (let i = 0; i < items.length; i += RUN) {
+    if (i > 0) parts.push(',');
+    parts.push(items.slice(i, i + RUN).join(','));
+  }
+  parts.push(']');
+  return bufferOf(parts);
+}
+
+function bufferOf(parts: readonly string[]): Buffer {
   let size = 0;
   for (const p of parts) size += Buffer.byteLength(p);
   const out = Buffer.allocUnsafe(size);

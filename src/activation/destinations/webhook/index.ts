@@ -1,7 +1,8 @@
 import type { Destination } from '../../../model/destination.js';
 import { isSecretRef } from '../../../model/common.js';
 import { resolveSecret } from '../../../secrets.js';
-import { jsonBody, ranAsIs, type DestinationDefinition } from '../../actions-core.js';
+import { eventsBody, jsonBody, ranAsIs, type DestinationDefinition } from '../../actions-core.js';
+import type { SegmentEvent } from '../../build-event.js';
 import { presetAction, triggerPresets, type DestinationAdapter } from '../types.js';
 
 export interface WebhookSettings {
@@ -27,7 +28,9 @@ export const webhookDefinition: DestinationDefinition<WebhookSettings> = {
       perform: (request, { payload, settings }) => request(settings.url, { method: 'post', ...jsonBody(payload.data) }),
       performBatch: (request, bundle) => {
         const { payload, settings } = bundle;
-        const bodies = ranAsIs(bundle) ? bundle.rawData : payload.map((p) => p.data);
+        // Run as is, the batch's events are the bodies (as built: rawData).
+        if (ranAsIs(bundle)) return request(settings.url, { method: 'post', ...eventsBody(bundle.rawData as SegmentEvent[], settings.batch) });
+        const bodies = payload.map((p) => p.data);
         return request(settings.url, { method: 'post', ...jsonBody(settings.batch ? bodies : bodies[0]) });
       },
     },
