@@ -1,6 +1,6 @@
 import { LinkedError } from '../model/errors.js';
-import { printableJson } from '../model/printable.js';
-import { diffMarkerLine } from '../plan/render-markdown.js';
+import { printable, printableJson } from '../model/printable.js';
+import { diffMarkerLine, fenceSafe, markdownCell } from '../plan/render-markdown.js';
 import { resourceChangeLines } from '../plan/render-text.js';
 import type { LoggedChange } from '../state/apply/apply-log.js';
 import { git, isCommitSha } from './git.js';
@@ -135,9 +135,9 @@ export function changeDiffLines(c: LoggedChange): string[] {
   return resourceChangeLines({ ...c, notes: [] });
 }
 
-const fenceSafe = (s: string) => s.replace(/```/g, '`\u200b``');
-const inline = (s: string) => s.replace(/[\r\n]+/g, ' ').replace(/([\\`*_[\]<>|])/g, '\\$1');
+const inline = (s: string) => markdownCell(s.replace(/([\\`*_[\]<>])/g, '\\$1'));
 
+/** Commit subjects and authors come from git, actors from CI: printed with what would steer a terminal escaped. */
 export function formatAuditMarkdown(records: readonly AuditRecord[]): string {
   if (records.length === 0) return 'No applies match.\n';
   const out: string[] = [`## Audit: ${records.length} appl${records.length === 1 ? 'y' : 'ies'}`, ''];
@@ -152,7 +152,7 @@ export function formatAuditMarkdown(records: readonly AuditRecord[]): string {
     for (const c of r.changes) out.push(...changeDiffLines(c).map((l) => diffMarkerLine(fenceSafe(l))));
     out.push('```', '');
   }
-  return out.join('\n');
+  return printable(out.join('\n'));
 }
 
 export function formatAuditJson(records: readonly AuditRecord[]): string {
@@ -175,7 +175,10 @@ export const AUDIT_CSV_COLUMNS = [
   'address', 'action', 'diff', 'note',
 ] as const;
 
-/** One row per change (an apply with no changes left after filtering gives none), CRLF line ends. */
+/**
+ * One row per change (an apply with no changes left after filtering gives none), CRLF line ends.
+ * Each field is made printable before it is quoted: the escapes hold no comma, quote or line break.
+ */
 export function formatAuditCsv(records: readonly AuditRecord[]): string {
   const lines = [AUDIT_CSV_COLUMNS.join(',')];
   for (const r of records) {
@@ -184,7 +187,7 @@ export function formatAuditCsv(records: readonly AuditRecord[]): string {
         [
           r.appliedAt, r.applyId, r.stack, r.commit, r.author, r.committedAt, r.subject, r.pr, r.approvers.join(';'), r.appliedBy,
           c.address, c.action, changeDiffLines(c).join('\n'), r.note,
-        ].map(csvField).join(','),
+        ].map((v) => csvField(typeof v === 'string' ? printable(v) : v)).join(','),
       );
     }
   }

@@ -1,6 +1,7 @@
 import type { GitHubContext } from './client.js';
 import { postComment, replacePlanComments, upsertPlanComment, type CommentResult } from './comments.js';
 import { redactSecrets } from '../secrets.js';
+import { fenceSafe } from '../plan/render-markdown.js';
 import { planStatus, setCommitStatus, statusContext, type PlanStatusInput, type StatusContext } from './statuses.js';
 
 /**
@@ -30,7 +31,7 @@ export async function reportPlanFailure(
   message: string,
   options: { stack?: string; statusStack?: string } = {},
 ): Promise<{ comments: CommentResult[]; status: { state: 'failure'; description: string; context: StatusContext } }> {
-  const text = ctx.api.redact(redactSecrets(message)).replace(/```/g, '`\u200b``');
+  const text = fenceSafe(ctx.api.redact(redactSecrets(message)));
   const title = `### linked plan${options.stack ? `: \`${options.stack}\`` : ''}: failed`;
   const markdown = `${title}\n\nNo plan could be made for ${ctx.sha.slice(0, 12)}:\n\n\`\`\`\n${text}\n\`\`\`\n`;
   const comments = ctx.pr !== undefined ? await replacePlanComments(ctx, markdown, { stack: options.stack }) : [];

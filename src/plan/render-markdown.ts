@@ -1,11 +1,15 @@
 import { cannotApplyLine } from './render-diagnostics.js';
 import { diagnosticLine, disabledImpactNote, impactAudience, impactRows, resourceChangeLines, summaryLine } from './render-text.js';
 import type { Plan, ResourceChange } from './types.js';
+import { printable } from '../model/printable.js';
 
 const EMOJI: Record<ResourceChange['action'], string> = { create: '🟢', update: '🟡', replace: '🟣', delete: '🔴', 'no-op': '⚪' };
 
 /** Keeps a value from closing a fenced block early. */
-const fenceSafe = (s: string) => s.replace(/```/g, '`\u200b``');
+export const fenceSafe = (s: string) => s.replace(/```/g, '`\u200b``');
+
+/** Text for one table cell or list item: a line break or a `|` in it would end the cell or the row early. */
+export const markdownCell = (s: string) => s.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|');
 
 /**
  * GitHub colours a ```diff line by its first character only: the change marker moves to column 0
@@ -31,12 +35,14 @@ export interface MarkdownOptions {
 /**
  * The plan for a PR comment: a summary table a reviewer scans, then the Terraform-like diff in a
  * ```diff block (GitHub colours its + and - lines). Secrets print as (sensitive), as in the terminal.
+ * It quotes values read from the state, which others applied, and is printed to terminals and CI
+ * logs as well: what would steer a terminal is written as its escape.
  */
 export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const out: string[] = [`### linked plan: \`${plan.stack}\``, ''];
   const errors = plan.diagnostics.filter((d) => d.severity === 'error');
   if (plan.diagnostics.length) {
-    for (const d of plan.diagnostics) out.push(`- ${d.severity === 'error' ? '❌' : '⚠️'} ${diagnosticLine(d).replace(/\|/g, '\\|')}`);
+    for (const d of plan.diagnostics) out.push(`- ${d.severity === 'error' ? '❌' : '⚠️'} ${markdownCell(diagnosticLine(d))}`);
     out.push('');
   }
   const actionable = plan.changes.filter((c) => c.action !== 'no-op');
@@ -45,8 +51,8 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
   } else {
     out.push(`**${summaryLine(plan.summary)}**`, '', '| | Resource | Action | Notes |', '|---|---|---|---|');
     for (const c of actionable) {
-      const declared = c.constructPath ? ` <sub>${c.constructPath.replace(/\|/g, '\\|')}</sub>` : '';
-      out.push(`| ${EMOJI[c.action]} | \`${c.address}\`${declared} | ${c.action} | ${c.notes.join('; ').replace(/\|/g, '\\|')} |`);
+      const declared = c.constructPath ? ` <sub>${markdownCell(c.constructPath)}</sub>` : '';
+      out.push(`| ${EMOJI[c.action]} | \`${c.address}\`${declared} | ${c.action} | ${markdownCell(c.notes.join('; '))} |`);
     }
     out.push('', '<details><summary>Details</summary>', '', '```diff');
     for (const c of actionable) out.push(...resourceChangeLines(c).map((l) => diffMarkerLine(fenceSafe(l))), '');
@@ -62,8 +68,8 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
     const disabled = disabledImpactNote(plan.impact, code);
     if (disabled) out.push('', disabled);
   }
-  if (errors.length) out.push('', `**${cannotApplyLine(plan.diagnostics).replace(/\|/g, '\\|')}**`);
+  if (errors.length) out.push('', `**${markdownCell(cannotApplyLine(plan.diagnostics))}**`);
   const identity = options.identifyBy === 'inputs' ? `manifest ${plan.manifestHash.slice(0, 12)}` : `plan ${plan.planHash.slice(0, 12)}`;
   out.push('', `<sub>${identity} · state ${plan.stateHash.slice(0, 12)}</sub>`);
-  return out.join('\n') + '\n';
+  return printable(out.join('\n') + '\n');
 }

@@ -1,4 +1,5 @@
 import { isSecretRef } from '../model/common.js';
+import { printableJson } from '../model/printable.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { conditionBlockLines } from './render-condition.js';
 import { cannotApplyLine } from './render-diagnostics.js';
@@ -22,10 +23,14 @@ const HEADLINE: Record<ResourceChange['action'], string> = {
   'no-op': 'is unchanged',
 };
 
-/** A value as the plan prints it: JSON for scalars and containers, `(sensitive)` for a secret. */
+/**
+ * A value as the plan prints it: JSON for scalars and containers, `(sensitive)` for a secret. The
+ * value before a change is read from the state, which others applied: JSON escapes the C0 controls,
+ * printableJson the rest a terminal acts on (DEL, C1, bidirectional controls).
+ */
 export function formatValue(v: unknown, sensitive: boolean): string {
   if (sensitive) return '(sensitive)';
-  return JSON.stringify(v) ?? 'null';
+  return v === undefined ? 'null' : printableJson(v);
 }
 
 function attributeLine(a: AttributeChange, paint: Paint): string {

@@ -2,26 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditWithGit, csvField, formatAudit, parseAuditFormat, prFromSubject, type AuditSource } from '../../src/github/audit.js';
 import type { LoggedChange } from '../../src/state/apply/apply-log.js';
 import { GitFixture } from './git-fixture.js';
-
-/** A small RFC 4180 reader, to prove the CSV round-trips (quotes, commas, line breaks). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(field), (field = '');
-    else if (ch === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), i++;
-    else field += ch;
-  }
-  return rows;
-}
+import { parseCsv } from '../support/csv.js';
 
 const vipChange: LoggedChange = {
   address: 'audience.vip', kind: 'audience', key: 'vip', action: 'update',
