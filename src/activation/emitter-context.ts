@@ -5,7 +5,7 @@ import type { Destination } from '../model/destination.js';
 import type { EventEmitter } from '../model/emitter.js';
 import { LinkedError } from '../model/errors.js';
 import type { ResourceKind } from '../model/desired.js';
-import { groupApplied, readAppliedRows, unreadableError, type UnreadableSpec } from '../state/apply/resources.js';
+import { groupApplied, readAppliedRows, unreadableError, type AppliedRows, type UnreadableSpec } from '../state/apply/resources.js';
 import { CatalogSnapshotStore } from '../state/apply/catalog-snapshots.js';
 import { castJoinsFromSnapshot, textKeysFromSnapshot } from '../graph/catalog.js';
 import type { Warehouse } from '../warehouse/types.js';
@@ -47,7 +47,14 @@ export interface ResolvedEmitter {
 
 /** The applied model from the state (resources of migration 001). */
 export async function readActivationModel(wh: Warehouse, schema: string, stack?: string): Promise<ActivationModel> {
-  const rows = await readAppliedRows(wh, schema, { stack });
+  return activationModelOf(wh, schema, await readAppliedRows(wh, schema, { stack }), stack);
+}
+
+/**
+ * The model of `rows`, the active applied rows of `stack` (every stack's without one), for a
+ * reader that has read them already; only the graph's catalog snapshot is read.
+ */
+export async function activationModelOf(wh: Warehouse, schema: string, rows: AppliedRows, stack?: string): Promise<ActivationModel> {
   const { graph, unreadable, ...applied } = groupApplied(rows.resources, rows.unreadable);
   const emitterRows = rows.resources.filter((r) => r.kind === 'event_emitter');
   const stacks = new Map(emitterRows.map((r) => [r.key, r.stack ?? stack ?? 'default']));

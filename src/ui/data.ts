@@ -1,6 +1,6 @@
 import { readDeliveryHealth, type EmitterHealthView } from '../activation/health.js';
 import { findDeliveries, listDeadLetters, readDeliveryRuns, type DeadLetterRow, type DeliveryRecord, type DeliveryRunRow } from '../activation/inspect.js';
-import { emittersOf, destinationsOf, findEmitter, readActivationModel, type ActivationModel } from '../activation/emitter-context.js';
+import { activationModelOf, emittersOf, destinationsOf, findEmitter, type ActivationModel } from '../activation/emitter-context.js';
 import { compileAudience } from '../compute/compile.js';
 import { statusView, type AudienceStatusView } from '../compute/format.js';
 import { readRun, readRuns, readStatuses, type RunRow } from '../compute/status.js';
@@ -14,7 +14,7 @@ import type { Dialect } from '../dialect/dialect.js';
 import { isLinkedError, LinkedError } from '../model/errors.js';
 import { didYouMean } from '../model/suggest.js';
 import { ApplyLogStore, type ApplyLogEntry } from '../state/apply/apply-log.js';
-import { otherStacksKeys, unreadableError } from '../state/apply/resources.js';
+import { otherStacksKeysOf, readAppliedRows, unreadableError, type AppliedRows } from '../state/apply/resources.js';
 import { traceEvent, type Trace } from '../trace/trace.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { whyProfile, type WhyResult } from '../why/why.js';
@@ -46,9 +46,33 @@ export interface AudiencesData {
   unreadable: string[];
 }
 
-const model = (wh: Warehouse, src: UiSource) => readActivationModel(wh, src.schema, src.stack);
+/*
+ * The applied resources are read once per request: a page wants its stack's model, the keys of the
+ * other stacks (whose runs and deliveries it leaves out) and, for why, the model again. Each request
+ * reads through a warehouse of its own (UiSource.read), so what it read is kept by that warehouse
+ * and goes with it: the next request reads the state as it is then.
+ */
+const rowsOfRequest = new WeakMap<Warehouse, Promise<AppliedRows>>();
+const modelOfRequest = new WeakMap<Warehouse, Promise<ActivationModel>>();
+
+function onceFor<T>(memo: WeakMap<Warehouse, Promise<T>>, wh: Warehouse, read: () => Promise<T>): Promise<T> {
+  let p = memo.get(wh);
+  if (!p) memo.set(wh, (p = read()));
+  return p;
+}
+
+/** Every row of `resources`, deleted ones and other stacks' included: both readers below derive from it. */
+const appliedRows = (wh: Warehouse, src: UiSource) => onceFor(rowsOfRequest, wh, () => readAppliedRows(wh, src.schema, { includeDeleted: true }));
+
+const model = (wh: Warehouse, src: UiSource) =>
+  onceFor(modelOfRequest, wh, async () => {
+    const rows = await appliedRows(wh, src);
+    const active = (r: { deletedAt: string | null; stack: string | null }) => r.deletedAt === null && (src.stack === undefined || r.stack === src.stack);
+    return activationModelOf(wh, src.schema, { resources: rows.resources.filter(active), unreadable: rows.unreadable.filter(active) }, src.stack);
+  });
+
 /** Audiences and emitters of the state schema's other stacks: their runs and deliveries are not this stack's pages. */
-const otherStacks = async (wh: Warehouse, src: UiSource) => (src.stack ? otherStacksKeys(wh, src.schema, src.stack) : { audiences: [], emitters: [] });
+const otherStacks = async (wh: Warehouse, src: UiSource) => (src.stack ? otherStacksKeysOf((await appliedRows(wh, src)).resources, src.stack) : { audiences: [], emitters: [] });
 
 function listRows(m: ActivationModel, statuses: Awaited<ReturnType<typeof readStatuses>>): AudienceListRow[] {
   const rows = new Map(statuses.map((r) => [r.audienceKey, r]));
@@ -314,6 +338,8 @@ export interface WhyData {
 export async function whyData(wh: Warehouse, src: UiSource, form: WhyForm): Promise<WhyData> {
   const m = await model(wh, src);
   const audiences = (m.applied?.resources.audiences ?? []).map((a) => a.key);
-  const why = form.audience && form.user ? await whyProfile(wh, src.schema, { audienceKey: form.audience, profileId: form.user, stack: src.stack }) : null;
+  // The model read for the form explains too; without a graph, why reads and says what is missing itself.
+  const applied = m.applied && { ...m.applied.resources, unreadable: m.unreadable };
+  const why = form.audience && form.user ? await whyProfile(wh, src.schema, { audienceKey: form.audience, profileId: form.user, stack: src.stack, applied }) : null;
   return { form, audiences, why };
 }

@@ -19,6 +19,7 @@ export interface UiSource {
   stack?: string;
   /** The project directory: the audit page joins the apply log with git when it is a clone. */
   projectDir?: string;
+  /** Each call hands `fn` a warehouse of its own: what a request read is kept by it (data.ts) and ends with it. */
   read<T>(fn: (wh: Warehouse) => Promise<T>): Promise<T>;
   /** Values every response is scanned for and masked in: the secrets the stack references. */
   secrets(): string[];

@@ -1,5 +1,6 @@
 import { readAppliedModel, unreadableIn } from '../compute/applied.js';
 import { audienceContext, snapshotsToRead } from '../compute/compile.js';
+import type { ComputeModel } from '../compute/model.js';
 import { Audience } from '../model/audience.js';
 import { LinkedError } from '../model/errors.js';
 import { didYouMean } from '../model/suggest.js';
@@ -23,6 +24,8 @@ export interface WhyQuery {
    * applied is said, since the tree explains the applied definition.
    */
   declared?: readonly Audience[];
+  /** The applied model, when the caller has read it already (the dashboard's why page): not read again. */
+  applied?: ComputeModel;
 }
 
 export interface WhyResult {
@@ -79,7 +82,7 @@ export function snapshotNote<T>(w: Pick<WhyResult, 'member' | 'snapshot'>, run: 
  * definition is the version that run computed.
  */
 export async function whyProfile(wh: Warehouse, schema: string, q: WhyQuery): Promise<WhyResult> {
-  const model = await readAppliedModel(wh, schema, q.stack);
+  const model = q.applied ?? (await readAppliedModel(wh, schema, q.stack));
   if (!model) throw new LinkedError('NOTHING_APPLIED', 'Nothing is applied yet: run `linked apply` first.');
   const store = new TraceStore(wh, schema);
   let audience: Audience | undefined = model.audiences.find((a) => a.key === q.audienceKey);

@@ -256,7 +256,12 @@ export const UNREADABLE_FIX = '`linked plan` shows it as an update from code, an
  * dead letters leave out. Empty when the schema holds one stack.
  */
 export async function otherStacksKeys(wh: Warehouse, schema: string, stack: string): Promise<{ audiences: string[]; emitters: string[] }> {
-  const others = (await new ResourceStore(wh, schema).list({ includeDeleted: true })).filter((r) => r.stack !== null && r.stack !== stack);
+  return otherStacksKeysOf(await new ResourceStore(wh, schema).list({ includeDeleted: true }), stack);
+}
+
+/** otherStacksKeys of rows read already: every stack's, deleted ones included. */
+export function otherStacksKeysOf(rows: readonly AppliedResource[], stack: string): { audiences: string[]; emitters: string[] } {
+  const others = rows.filter((r) => r.stack !== null && r.stack !== stack);
   const keys = (kind: ResourceKind) => others.filter((r) => r.kind === kind).map((r) => r.key);
   return { audiences: keys('audience'), emitters: keys('event_emitter') };
 }
