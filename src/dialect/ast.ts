@@ -21,7 +21,7 @@ export type ComparisonOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
 export type ArithmeticOp = '+' | '-' | '*' | '||';
 export type TimeUnit = 'minutes' | 'hours' | 'days';
 /** Functions both dialects spell alike. Dialect-specific ones have nodes of their own. */
-export type FunctionName = 'COUNT' | 'MAX' | 'MIN' | 'SUM' | 'ROW_NUMBER' | 'LOWER' | 'UPPER' | 'LENGTH' | 'GREATEST' | 'LEAST' | 'CURRENT_DATABASE' | 'MD5';
+export type FunctionName = 'COUNT' | 'MAX' | 'MIN' | 'SUM' | 'ROW_NUMBER' | 'DENSE_RANK' | 'LOWER' | 'UPPER' | 'LENGTH' | 'GREATEST' | 'LEAST' | 'CURRENT_DATABASE' | 'MD5';
 
 /** A state table: `schema` is the user's (quoted as given), `name` is ours (a system name). */
 export interface StateTableName {

@@ -333,7 +333,7 @@ export class ConditionCompiler {
     return { dialect: this.ctx.dialect, now: this.ctx.now, timeZone: this.ctx.graph.timeZone, resolve: (o) => this.operand(o, scope) };
   }
 
-  private operand(o: Exclude<Operand, { literal: Scalar }>, scope: Scope): Expr {
+  protected operand(o: Exclude<Operand, { literal: Scalar }>, scope: Scope): Expr {
     if ('trait' in o) return this.trait(o.trait, scope);
     if (!scope.entities.has(o.relationship)) {
       const where = scope.relationship === null ? 'a profile-level condition' : `an entity condition on "${scope.relationship}"`;
@@ -353,7 +353,7 @@ export class ConditionCompiler {
   }
 
   /** A column of the junction row linking the current row of `slug` to its parent. */
-  private junctionColumn(slug: string, column: string, scope: Scope): Expr {
+  protected junctionColumn(slug: string, column: string, scope: Scope): Expr {
     const join = this.index.relationship(slug)!.join;
     const alias = scope.junctions?.get(slug);
     if (join.type !== 'junction' || alias === undefined) {
@@ -366,7 +366,7 @@ export class ConditionCompiler {
     return col(alias, column);
   }
 
-  private entityColumn(slug: string, column: string, scope: Scope): Expr {
+  protected entityColumn(slug: string, column: string, scope: Scope): Expr {
     const entity = this.index.entityOf(slug)!;
     if (entity.columns && !entity.columns.includes(column) && column !== entity.primaryKey) {
       throw invalid(GRAPH_ERRORS.columnMissing(entity.slug, column));

@@ -1,4 +1,4 @@
-import type { Condition } from '../model/condition.js';
+import type { ColumnFilter, Condition, EntityCondition, EntityPredicate } from '../model/condition.js';
 import {
   FALSE,
   NULL,
@@ -13,6 +13,7 @@ import {
   fn,
   inQuery,
   lit,
+  over,
   param,
   scalar,
   star,
@@ -20,6 +21,7 @@ import {
   type Cte,
   type Expr,
   type FromItem,
+  type Join,
   type Select,
   type Union,
 } from '../dialect/ast.js';
@@ -64,11 +66,42 @@ export interface ExplainPlan {
   query: Select | Union;
   nodes: ExplainNode[];
   leaves: Map<number, LeafColumns>;
+  /** The related rows explained, one set per entity condition with filters (nested ones included). */
+  rows: RowsPlan[];
+}
+
+/** One node of an entity condition's filter, in pre-order; `children` index the same list. */
+export interface PredicateNode {
+  id: number;
+  predicate: EntityPredicate;
+  children: number[];
+}
+
+/**
+ * The related rows of one entity condition with filters, each with its key and every part of the
+ * filter evaluated on it: at most `limit` rows per parent row, the first by key. Result rows with
+ * `why_rows` = `id`. A condition nested in another's filter is explained per row of the enclosing
+ * entity that is shown: its result rows carry the keys of those rows too.
+ */
+export interface RowsPlan {
+  id: number;
+  /** The profile-level node (explainNodes) the rows are reached from. */
+  node: number;
+  /** The enclosing entity's rows and which of its filter's nodes this condition is; null at the profile level. */
+  parent: { rows: number; predicate: number } | null;
+  condition: EntityCondition;
+  /** Result columns of the keys, from the outermost entity's to this one's. */
+  keys: string[];
+  predicates: PredicateNode[];
+  /** Per predicate node id: column filters (held, value, operand's value), nested entity conditions (matching, all). */
+  leaves: Map<number, LeafColumns>;
 }
 
 /** The column that tells a profile row (NULL) from an entity id row (the node's id). */
 export const NODE_COLUMN = 'why_node';
 export const ENTITY_ID_COLUMN = 'entity_id';
+/** The column that tells the rows of an entity explained (the RowsPlan's id) from the others (NULL). */
+export const ROWS_COLUMN = 'why_rows';
 
 /** Pre-order nodes of a condition. */
 export function explainNodes(condition: Condition): ExplainNode[] {
@@ -81,6 +114,20 @@ export function explainNodes(condition: Condition): ExplainNode[] {
     return node.id;
   };
   walk(condition, 'condition');
+  return nodes;
+}
+
+/** Pre-order nodes of an entity condition's filter. */
+export function predicateNodes(where: EntityPredicate): PredicateNode[] {
+  const nodes: PredicateNode[] = [];
+  const walk = (p: EntityPredicate): number => {
+    const node: PredicateNode = { id: nodes.length, predicate: p, children: [] };
+    nodes.push(node);
+    if (p.kind === 'and' || p.kind === 'or') node.children = p.conditions.map(walk);
+    else if (p.kind === 'not') node.children = [walk(p.condition)];
+    return node.id;
+  };
+  walk(where);
   return nodes;
 }
 
@@ -112,6 +159,14 @@ class OneProfileCompiler extends ConditionCompiler {
   /** The expressions, in dependency order, for the tables compiled so far. */
   ctes(): Cte[] {
     return [...this.defined.values()];
+  }
+
+  /** The column a filter compares, and its operand when that is a trait or an ancestor's column (not a literal). */
+  filterValues(c: ColumnFilter, scope: Scope): { value: Expr; other?: Expr } {
+    const value = c.junction ? this.junctionColumn(scope.relationship!, c.column, scope) : this.entityColumn(scope.relationship!, c.column, scope);
+    const v = 'value' in c ? c.value : undefined;
+    const operand = v && typeof v === 'object' && !Array.isArray(v) && ('trait' in v || 'relationship' in v) ? v : undefined;
+    return operand ? { value, other: this.operand(operand, scope) } : { value };
   }
 
   /** The profile rows with the id, under `alias`. */
@@ -162,7 +217,12 @@ class OneProfileCompiler extends ConditionCompiler {
 }
 
 /** Compiles the explanation of `condition` for the profile whose id (as text) is `profileId`. */
-export function explainQuery(condition: Condition, ctx: CompileContext, profileId: string, options: { entityLimit?: number; verify?: boolean } = {}): ExplainPlan {
+export function explainQuery(
+  condition: Condition,
+  ctx: CompileContext,
+  profileId: string,
+  options: { entityLimit?: number; rowLimit?: number; verify?: boolean } = {},
+): ExplainPlan {
   const compiler = new OneProfileCompiler(ctx, profileId);
   const p = compiler.alias('p');
   const scope: Scope = { profile: p, entities: new Map(), relationship: null };
@@ -171,14 +231,7 @@ export function explainQuery(condition: Condition, ctx: CompileContext, profileI
   const leaves = new Map<number, LeafColumns>();
   const entityIds = new Map<number, Select>();
   const columns: Record<string, Expr> = options.verify ? { root: held(compiler.condition(condition, scope)) } : {};
-  const countOf = (rows: RelatedRows, where: Expr): Expr =>
-    scalar({
-      kind: 'select',
-      columns: [{ expr: countStar, as: 'n' }],
-      from: rows.from,
-      joins: rows.joins,
-      where: and(compare('=', rows.childKey, rows.parentKey), where),
-    });
+  const explained: RowsQuery[] = [];
 
   for (const node of nodes) {
     const c = node.condition;
@@ -208,6 +261,11 @@ export function explainQuery(condition: Condition, ctx: CompileContext, profileI
         columns[leaf.other] = countOf(compiler.relatedRows(c.relationship, scope), TRUE);
         leaves.set(node.id, leaf);
         entityIds.set(node.id, matchingIds(compiler, c.relationship, c.where, options.entityLimit ?? 10));
+        if (c.where) {
+          const q = compiler.alias('p');
+          const top: Enclosing = { from: compiler.profileRows(q), scope: { profile: q, entities: new Map(), relationship: null }, joins: [], keys: [], ranks: [] };
+          explainRows(compiler, { ...c, where: c.where }, node.id, null, top, options.rowLimit ?? 5, explained);
+        }
         break;
       }
       case 'event': {
@@ -238,22 +296,142 @@ export function explainQuery(condition: Condition, ctx: CompileContext, profileI
     }
   }
   const names = Object.keys(columns);
+  // Every select of the union has every column: its own, NULL for the others'.
+  const rowsNames = explained.flatMap((e) => e.names);
+  const unused = (except: ReadonlySet<string> = new Set()) => rowsNames.filter((as) => !except.has(as)).map((as) => ({ expr: NULL, as }));
   const profileRows: Select = {
     kind: 'select',
-    columns: [...names.map((as) => ({ expr: columns[as]!, as })), { expr: cast(NULL, 'INTEGER'), as: NODE_COLUMN }, { expr: cast(NULL, 'VARCHAR'), as: ENTITY_ID_COLUMN }],
+    columns: [
+      ...names.map((as) => ({ expr: columns[as]!, as })),
+      { expr: cast(NULL, 'INTEGER'), as: NODE_COLUMN },
+      { expr: cast(NULL, 'VARCHAR'), as: ENTITY_ID_COLUMN },
+      ...(explained.length ? [{ expr: cast(NULL, 'INTEGER'), as: ROWS_COLUMN }, ...unused()] : []),
+    ],
     from,
   };
   const idRows = [...entityIds].map(([id, ids]): Select => {
     const d = compiler.alias('d');
     return {
       kind: 'select',
-      columns: [...names.map((as) => ({ expr: NULL, as })), { expr: lit(id), as: NODE_COLUMN }, { expr: sysCol(d, ENTITY_ID_COLUMN), as: ENTITY_ID_COLUMN }],
+      columns: [
+        ...names.map((as) => ({ expr: NULL, as })),
+        { expr: lit(id), as: NODE_COLUMN },
+        { expr: sysCol(d, ENTITY_ID_COLUMN), as: ENTITY_ID_COLUMN },
+        ...(explained.length ? [{ expr: NULL, as: ROWS_COLUMN }, ...unused()] : []),
+      ],
       from: derived(ids, d),
     };
   });
+  const rowsSelects = explained.map((e): Select => {
+    const own = new Set(e.names);
+    const leading = [...names, NODE_COLUMN, ENTITY_ID_COLUMN].map((as) => ({ expr: NULL, as }));
+    return {
+      kind: 'select',
+      columns: [...leading, { expr: lit(e.plan.id), as: ROWS_COLUMN }, ...rowsNames.map((as) => ({ expr: own.has(as) ? sysCol(e.alias, as) : NULL, as }))],
+      from: e.from,
+      where: e.where,
+    };
+  });
   const with_ = compiler.ctes();
-  const query: Select | Union = idRows.length === 0 ? { ...profileRows, with: with_ } : { kind: 'union', all: true, with: with_, queries: [profileRows, ...idRows] };
-  return { query, nodes, leaves };
+  const queries = [profileRows, ...idRows, ...rowsSelects];
+  const query: Select | Union = queries.length === 1 ? { ...profileRows, with: with_ } : { kind: 'union', all: true, with: with_, queries };
+  return { query, nodes, leaves, rows: explained.map((e) => e.plan) };
+}
+
+/** The related rows of `rows` that satisfy `where`, counted per parent row. */
+function countOf(rows: RelatedRows, where: Expr): Expr {
+  return scalar({
+    kind: 'select',
+    columns: [{ expr: countStar, as: 'n' }],
+    from: rows.from,
+    joins: rows.joins,
+    where: and(compare('=', rows.childKey, rows.parentKey), where),
+  });
+}
+
+/** The rows an entity condition's rows are reached through: the profile's, then each enclosing entity's. */
+interface Enclosing {
+  from: FromItem;
+  /** The scope of the enclosing row (the profile's at the top). */
+  scope: Scope;
+  joins: Join[];
+  /** The enclosing rows' keys and their ranks among their siblings, outermost first. */
+  keys: Expr[];
+  ranks: Expr[];
+}
+
+/** One RowsPlan and its select: result columns `names`, read from `from` (alias `alias`) where `where`. */
+interface RowsQuery {
+  plan: RowsPlan;
+  names: string[];
+  from: FromItem;
+  alias: string;
+  where: Expr;
+}
+
+/**
+ * Explains the rows of `c` reached through `enclosing`: each row's key, its rank by key among the
+ * rows of the same parent (the first `limit` are kept), and every part of the filter evaluated on
+ * it: a column filter's verdict with the values compared, a nested entity condition's matching
+ * and related rows (and its own rows explained in turn, per row kept here).
+ */
+function explainRows(
+  compiler: OneProfileCompiler,
+  c: EntityCondition & { where: EntityPredicate },
+  node: number,
+  parent: RowsPlan['parent'],
+  enclosing: Enclosing,
+  limit: number,
+  out: RowsQuery[],
+): void {
+  const id = out.length;
+  const name = (part: string) => `rows${id}_${part}`;
+  const rows = compiler.relatedRows(c.relationship, enclosing.scope);
+  // Below the first entity, rows join left: an enclosing row without related rows keeps its rank.
+  const type: Join['type'] = enclosing.keys.length ? 'left' : 'inner';
+  const joins: Join[] = [...enclosing.joins, { type, from: rows.from, on: compare('=', rows.childKey, rows.parentKey) }, ...rows.joins.map((j) => ({ ...j, type }))];
+  const scope = compiler.childScope(enclosing.scope, c.relationship, rows.alias, rows.junction);
+  const key = cast(col(rows.alias, compiler.index.entityOf(c.relationship)!.primaryKey), 'VARCHAR');
+  const keys = [...enclosing.keys, key];
+  // DENSE_RANK: a row repeats once per row joined below it, and counts once.
+  const ranks = [...enclosing.ranks, over(fn('DENSE_RANK'), { partitionBy: enclosing.keys.length ? enclosing.keys : undefined, orderBy: [{ expr: key }] })];
+  const columns: Record<string, Expr> = {};
+  const keyNames = keys.map((k, i) => ((columns[name(`key${i}`)] = k), name(`key${i}`)));
+  ranks.forEach((r, i) => (columns[name(`rank${i}`)] = r));
+  // A row joined left is there when every join reaching it matched (a junction row may name no entity row).
+  columns[name('found')] = held(and(compare('=', rows.childKey, rows.parentKey), ...rows.joins.map((j) => j.on)));
+  const predicates = predicateNodes(c.where);
+  const leaves = new Map<number, LeafColumns>();
+  // The id is taken before the nested conditions' (their plans name it as their parent); the query is complete at the end.
+  out.push(undefined as unknown as RowsQuery);
+  for (const p of predicates) {
+    const x = p.predicate;
+    const leafName = (part: string) => name(`${part}${p.id}`);
+    if (x.kind === 'column') {
+      const v = compiler.filterValues(x, scope);
+      const leaf: LeafColumns = { held: leafName('held'), value: leafName('value') };
+      columns[leaf.held!] = held(compiler.entityPredicate(x, scope));
+      columns[leaf.value] = cast(v.value, 'VARCHAR');
+      if (v.other) columns[(leaf.other = leafName('other'))] = cast(v.other, 'VARCHAR');
+      leaves.set(p.id, leaf);
+    } else if (x.kind === 'entity') {
+      const related = compiler.relatedRows(x.relationship, scope);
+      const where = x.where ? compiler.entityPredicate(x.where, compiler.childScope(scope, x.relationship, related.alias, related.junction)) : TRUE;
+      const leaf = { value: leafName('value'), other: leafName('other') };
+      columns[leaf.value] = countOf(related, where);
+      columns[leaf.other] = countOf(compiler.relatedRows(x.relationship, scope), TRUE);
+      leaves.set(p.id, leaf);
+      if (x.where) explainRows(compiler, { ...x, where: x.where }, node, { rows: id, predicate: p.id }, { from: enclosing.from, scope, joins, keys, ranks }, limit, out);
+    }
+  }
+  const d = compiler.alias('d');
+  out[id] = {
+    plan: { id, node, parent, condition: c, keys: keyNames, predicates, leaves },
+    names: Object.keys(columns),
+    from: derived({ kind: 'select', columns: Object.entries(columns).map(([as, expr]) => ({ expr, as })), from: enclosing.from, joins }, d),
+    alias: d,
+    where: and(compare('=', sysCol(d, name('found')), TRUE), ...ranks.map((_, i) => compare('<=', sysCol(d, name(`rank${i}`)), param(limit)))),
+  };
 }
 
 /** The ids of the profile's related rows that satisfy `where` (the entity matches behind the node). */

@@ -1,7 +1,7 @@
 import { nodeText } from '../model/condition-text.js';
-import type { Condition, Count } from '../model/condition.js';
+import type { Condition, Count, EntityPredicate } from '../model/condition.js';
 import { LinkedError } from '../model/errors.js';
-import { ENTITY_ID_COLUMN, explainQuery, NODE_COLUMN, type ExplainPlan } from '../sql/explain.js';
+import { ENTITY_ID_COLUMN, explainQuery, NODE_COLUMN, ROWS_COLUMN, type ExplainPlan, type RowsPlan } from '../sql/explain.js';
 import { otherCaseProfileIdsQuery, type CompileContext } from '../sql/index.js';
 import { execute } from '../warehouse/execute.js';
 import type { Row, Warehouse } from '../warehouse/types.js';
@@ -21,12 +21,48 @@ export interface WhyNode {
   entityIds?: string[];
   /** "Part of" nodes: the audience named, and its kind. */
   membership?: { audience: string; source: 'linked' | 'classic' };
+  /** Entity nodes with filters: the profile's related rows, each with every part of the filter evaluated on it. */
+  rows?: WhyEntityRows;
   children: WhyNode[];
+}
+
+/** The related rows of an entity condition, explained: the first by key (at most the limit per parent row). */
+export interface WhyEntityRows {
+  /** The relationship the rows are reached by. */
+  relationship: string;
+  shown: WhyEntityRow[];
+  /** Related rows beyond the limit, not shown. */
+  more: number;
+}
+
+export interface WhyEntityRow {
+  /** The row's primary key, as text. */
+  key: string;
+  /** Whether the row satisfies the whole filter, so counts toward the condition. */
+  matched: boolean;
+  /** The filter evaluated on this row. */
+  where: WhyRowNode;
+}
+
+/** One node of an entity condition's filter, evaluated on one related row. */
+export interface WhyRowNode {
+  kind: EntityPredicate['kind'];
+  /** The node in words, e.g. `balance > 1003`. */
+  label: string;
+  held: boolean;
+  /** Leaves: the values that decided it, in words. */
+  decidedBy: string | null;
+  values?: LeafValues;
+  /** A nested entity condition with filters: its rows related to this row, explained in turn. */
+  rows?: WhyEntityRows;
+  children: WhyRowNode[];
 }
 
 export interface ExplainOptions {
   /** Matching entity ids listed per entity node. */
   entityLimit?: number;
+  /** Related rows explained per entity condition with filters, per parent row (default 5). */
+  rowLimit?: number;
   /** Also evaluate the compiler's membership predicate and fail if the tree folds otherwise (tests). */
   verify?: boolean;
 }
@@ -57,6 +93,63 @@ function treeOf(plan: ExplainPlan, row: Row, id = 0): WhyNode {
   return { ...base, held, decidedBy: decidedBy(c, values), values };
 }
 
+const keyText = (v: unknown): string => (v === null || v === undefined ? 'NULL' : String(v));
+
+/**
+ * The rows the explain query returned for the RowsPlans, read into trees: `rowsOf(plan, parentKeys,
+ * total)` gives the rows of that plan under the enclosing rows with those keys, `total` being how
+ * many related rows there are (the count the enclosing node read), so the rest is said.
+ */
+function entityRows(plan: ExplainPlan, all: readonly Row[]): (rows: RowsPlan, parentKeys: readonly string[], total: number) => WhyEntityRows {
+  const byPlan = new Map<number, Row[]>();
+  for (const r of all) {
+    const id = column(r, ROWS_COLUMN);
+    if (id === null || id === undefined) continue;
+    const list = byPlan.get(Number(id)) ?? [];
+    list.push(r);
+    byPlan.set(Number(id), list);
+  }
+  const rowTree = (rows: RowsPlan, row: Row, id: number, keys: readonly string[]): WhyRowNode => {
+    const n = rows.predicates[id]!;
+    const x = n.predicate;
+    const children = n.children.map((i) => rowTree(rows, row, i, keys));
+    const base = { kind: x.kind, label: nodeText(x), children };
+    if (x.kind === 'and') return { ...base, held: children.every((c) => c.held), decidedBy: null };
+    if (x.kind === 'or') return { ...base, held: children.some((c) => c.held), decidedBy: null };
+    if (x.kind === 'not') return { ...base, held: !children[0]!.held, decidedBy: null };
+    const leaf = rows.leaves.get(id)!;
+    const values: LeafValues = { value: numberOrText(column(row, leaf.value)) };
+    if (leaf.other) values.other = numberOrText(column(row, leaf.other));
+    if (x.kind === 'column') return { ...base, held: Boolean(column(row, leaf.held!)), decidedBy: decidedBy(x, values), values };
+    const nested = plan.rows.find((q) => q.parent?.rows === rows.id && q.parent.predicate === id);
+    return {
+      ...base,
+      held: countHolds(x.count, Number(values.value ?? 0)),
+      decidedBy: decidedBy(x, values),
+      values,
+      ...(nested ? { rows: rowsOf(nested, keys, Number(values.other ?? 0)) } : {}),
+    };
+  };
+  const rowsOf = (rows: RowsPlan, parentKeys: readonly string[], total: number): WhyEntityRows => {
+    const own = rows.keys.at(-1)!;
+    const byKey = new Map<string, Row>();
+    for (const r of byPlan.get(rows.id) ?? []) {
+      if (!parentKeys.every((k, i) => keyText(column(r, rows.keys[i]!)) === k)) continue;
+      // A row repeats when several profile rows share the id: each key is explained once.
+      const key = keyText(column(r, own));
+      if (!byKey.has(key)) byKey.set(key, r);
+    }
+    const shown = [...byKey]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, r]): WhyEntityRow => {
+        const where = rowTree(rows, r, 0, [...parentKeys, key]);
+        return { key, matched: where.held, where };
+      });
+    return { relationship: rows.condition.relationship, shown, more: Math.max(0, total - shown.length) };
+  };
+  return rowsOf;
+}
+
 /** Where the compiler reads the members of an audience a "part of" names, as the run reads them. */
 function membershipSource(audience: string, source: 'linked' | 'classic', ctx: CompileContext): MembershipSource {
   if (source === 'classic') return { kind: 'classic', table: ctx.classicAudiences.find((a) => a.key === audience)?.table ?? audience };
@@ -78,7 +171,8 @@ export async function explainProfile(wh: Warehouse, condition: Condition, ctx: C
   }
   const plan = explainQuery(condition, ctx, profileId, options);
   const all = (await execute(wh, plan.query)).rows;
-  const rows = all.filter((r) => column(r, NODE_COLUMN) === null || column(r, NODE_COLUMN) === undefined);
+  const absent = (v: unknown) => v === null || v === undefined;
+  const rows = all.filter((r) => absent(column(r, NODE_COLUMN)) && absent(column(r, ROWS_COLUMN)));
   const idsOf = new Map<number, string[]>();
   for (const r of all) {
     const node = column(r, NODE_COLUMN);
@@ -105,6 +199,7 @@ export async function explainProfile(wh: Warehouse, condition: Condition, ctx: C
   }
   const chosen = Math.max(0, trees.findIndex((t) => t.held));
   const tree = trees[chosen];
+  const rowsOf = entityRows(plan, all);
   const nodes = new Map<string, WhyNode>();
   const index = (t: WhyNode) => (nodes.set(t.attribute, t), t.children.forEach(index));
   index(tree);
@@ -114,6 +209,8 @@ export async function explainProfile(wh: Warehouse, condition: Condition, ctx: C
     if (!node) continue;
     // The chosen row's tree; with no matching rows for it, nothing to list.
     if (c.kind === 'entity') node.entityIds = Number(node.values?.value ?? 0) === 0 ? [] : (idsOf.get(n.id) ?? []).sort();
+    const rows = plan.rows.find((q) => q.parent === null && q.node === n.id);
+    if (rows) node.rows = rowsOf(rows, [], Number(node.values?.other ?? 0));
     if (c.kind === 'audience') {
       node.membership = { audience: c.audience, source: c.source };
       node.decidedBy = membershipDecidedBy(c, node.held, membershipSource(c.audience, c.source, ctx));

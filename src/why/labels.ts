@@ -1,11 +1,11 @@
 import { countText, windowText } from '../model/condition-text.js';
-import type { AudienceMembershipCondition, Condition } from '../model/condition.js';
+import type { AudienceMembershipCondition, Condition, EntityPredicate, Operand } from '../model/condition.js';
 
 /** The values one leaf was decided by, as the explain query read them. */
 export interface LeafValues {
-  /** trait: the trait's value; entity: matching related rows; event: matching events in the window. */
+  /** trait, column: the compared value; entity: matching related rows; event: matching events in the window. */
   value: string | number | null;
-  /** trait: a trait operand's value; entity: all related rows. */
+  /** trait, column: the value of an operand that is a trait or a column (not a literal); entity: all related rows. */
   other?: string | number | null;
   /** event: the latest matching event, ignoring the window. */
   latest?: string | null;
@@ -13,12 +13,20 @@ export interface LeafValues {
 
 const shown = (v: unknown) => (v === null || v === undefined ? 'NULL' : JSON.stringify(v));
 
-/** What decided a leaf, in words: the value against the condition's threshold. */
-export function decidedBy(c: Condition, v: LeafValues): string | null {
+/** The operand a comparison reads from the row or the profile, in words (`plan`, `accounts.limit`); null for a literal. */
+function operandName(c: object): string | null {
+  const v = 'value' in c ? (c.value as Operand | undefined) : undefined;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+  return 'trait' in v ? v.trait : 'relationship' in v ? `${v.relationship}.${v.column}` : null;
+}
+
+/** What decided a leaf (of the profile's tree, or of a related row's filter), in words: the value against the condition's threshold. */
+export function decidedBy(c: Condition | EntityPredicate, v: LeafValues): string | null {
   switch (c.kind) {
-    case 'trait': {
-      const operandTrait = 'value' in c && c.value && typeof c.value === 'object' && !Array.isArray(c.value) && 'trait' in c.value ? c.value.trait : null;
-      return `${c.trait} is ${shown(v.value)}${operandTrait ? `, ${operandTrait} is ${shown(v.other)}` : ''}`;
+    case 'trait':
+    case 'column': {
+      const operand = operandName(c);
+      return `${c.kind === 'trait' ? c.trait : c.column} is ${shown(v.value)}${operand ? `, ${operand} is ${shown(v.other)}` : ''}`;
     }
     case 'entity':
       return `${v.value} of ${v.other} ${c.relationship} match; needs ${countText(c.count)}`;

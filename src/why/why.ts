@@ -19,6 +19,8 @@ export interface WhyQuery {
   now?: Date;
   /** How many matching entity ids to list per entity node. */
   entityLimit?: number;
+  /** How many related rows to explain per entity condition with filters, per parent row (default 5). */
+  rowLimit?: number;
   /**
    * The audiences the project declares (cdktf.out), where the caller has them: an edit not yet
    * applied is said, since the tree explains the applied definition.
@@ -116,7 +118,7 @@ export async function whyProfile(wh: Warehouse, schema: string, q: WhyQuery): Pr
   const resources = { ...model, audiences: [...model.audiences.filter((a) => a.key !== audience!.key), audience] };
   const withSnapshot = await snapshotsToRead(wh, schema, resources, q.audienceKey);
   const { ctx } = audienceContext(resources, q.audienceKey, { dialect: wh.dialect, stateSchema: schema, now, withSnapshot });
-  const { tree, rows } = await explainProfile(wh, audience.condition, ctx, q.profileId, { entityLimit: q.entityLimit });
+  const { tree, rows } = await explainProfile(wh, audience.condition, ctx, q.profileId, { entityLimit: q.entityLimit, rowLimit: q.rowLimit });
   const snapshot = await store.snapshotOf(q.audienceKey, q.profileId);
   return {
     audienceKey: q.audienceKey,

@@ -84,6 +84,34 @@ export class Reference {
     return out;
   }
 
+  /**
+   * Whether each related row of `ec` satisfies its filter, by key as text, for the one profile row
+   * with `profileId`, under the enclosing rows `path` names (relationship and key, outermost first):
+   * what `linked why` says of each row it explains. A key whose rows disagree maps to undefined;
+   * undefined for all when an enclosing key names several rows.
+   */
+  rowVerdicts(profileId: string, path: readonly { relationship: string; key: string }[], ec: EntityCondition): Map<string, boolean | undefined> | undefined {
+    const profile = this.world.graph.profile;
+    const rows = tableOf(this.world, profile.table).rows.filter((r) => hasId(r[profile.id]) && idText(r[profile.id]) === profileId);
+    if (rows.length !== 1) return undefined;
+    let scope: Scope = { profile: rows[0]!, rows: new Map(), links: new Map(), current: null };
+    for (const step of path) {
+      const pk = this.entityTable(step.relationship).pk;
+      const found = this.related(step.relationship, scope).filter(([x]) => x[pk] !== null && idText(x[pk]) === step.key);
+      if (found.length !== 1) return undefined;
+      scope = this.inner(scope, step.relationship, found[0]![0], found[0]![1]);
+    }
+    const pk = this.entityTable(ec.relationship).pk;
+    const out = new Map<string, boolean | undefined>();
+    for (const [x, link] of this.related(ec.relationship, scope)) {
+      // why names a row without a key NULL: it is related and counts like any other.
+      const key = x[pk] === null ? 'NULL' : idText(x[pk]);
+      const held = !ec.where || this.predicate(ec.where, this.inner(scope, ec.relationship, x, link));
+      out.set(key, out.has(key) && out.get(key) !== held ? undefined : held);
+    }
+    return out;
+  }
+
   /** `profile_id|entity_path|entity_id` of the matches of a trigger path. */
   entityMatches(condition: Condition, path: string[]): Set<string> {
     const members = this.membership(condition);

@@ -8,7 +8,8 @@ import { checkWhyCase, type WhyCaseOutcome } from './why-case.js';
 
 /*
  * `linked why` against membership on the differential generator's cases: the root of the
- * explanation equals membership, each node the reference evaluator's verdict for it. WHY_DIFF_SEED
+ * explanation equals membership, each node the reference evaluator's verdict for it, and each
+ * related row an entity condition explains counts or not as the reference says. WHY_DIFF_SEED
  * reproduces a case; WHY_DIFF_CASES / WHY_SF_CASES raise the counts.
  */
 const BASE_SEED = Number(process.env.WHY_DIFF_SEED ?? 20261206);
@@ -17,8 +18,8 @@ const SF_CASES = Number(process.env.WHY_SF_CASES ?? 8);
 
 function tally(all: WhyCaseOutcome[]) {
   return all.reduce(
-    (a, o) => ({ profiles: a.profiles + o.profiles, checkedTrees: a.checkedTrees + o.checkedTrees, members: a.members + o.members, nodes: a.nodes + o.nodes }),
-    { profiles: 0, checkedTrees: 0, members: 0, nodes: 0 },
+    (a, o) => ({ profiles: a.profiles + o.profiles, checkedTrees: a.checkedTrees + o.checkedTrees, members: a.members + o.members, nodes: a.nodes + o.nodes, rows: a.rows + o.rows }),
+    { profiles: 0, checkedTrees: 0, members: 0, nodes: 0, rows: 0 },
   );
 }
 
@@ -42,6 +43,8 @@ describe('why equals membership (DuckDB)', () => {
     expect(t.profiles - t.members).toBeGreaterThan(CASES / 2);
     expect(t.checkedTrees).toBeGreaterThan(t.profiles / 2);
     expect(t.nodes).toBeGreaterThan(t.checkedTrees * 2);
+    // The related rows each entity condition explains, checked row by row.
+    expect(t.rows).toBeGreaterThan(CASES * 4);
   });
 });
 
@@ -61,5 +64,6 @@ describe('why equals membership (Snowflake emulation, through the driver)', () =
     const t = tally(outcomes);
     expect(t.members).toBeGreaterThan(SF_CASES / 2);
     expect(t.profiles - t.members).toBeGreaterThan(SF_CASES / 2);
+    expect(t.rows).toBeGreaterThan(SF_CASES * 2);
   }, 240_000);
 });

@@ -5,10 +5,10 @@
  * verdict for that node's sub-condition.
  */
 import { expect } from 'vitest';
-import type { Condition } from '../../src/model/condition.js';
+import type { Condition, EntityCondition, EntityPredicate } from '../../src/model/condition.js';
 import { compileMembership } from '../../src/sql/index.js';
 import type { Warehouse } from '../../src/warehouse/types.js';
-import { explainProfile, type WhyNode } from '../../src/why/explain.js';
+import { explainProfile, type WhyEntityRows, type WhyNode, type WhyRowNode } from '../../src/why/explain.js';
 import type { Dialect } from '../../src/dialect/dialect.js';
 import { contextFor } from '../support/context.js';
 import { generateCase } from '../support/generate.js';
@@ -21,6 +21,8 @@ export interface WhyCaseOutcome {
   checkedTrees: number;
   members: number;
   nodes: number;
+  /** Related rows whose verdict (it counts or not) was checked against the reference. */
+  rows: number;
 }
 
 /** Loads the case's world with `load`, explains up to `sample` profiles per condition, drops the world. */
@@ -40,7 +42,7 @@ export async function checkWhyCase(
   // The generator repeats some ids: membership is by id (any row), so a node's verdict is compared
   // with the reference only where one row has the id.
   const unique = new Set(ids.filter((id) => all.indexOf(id) === all.lastIndexOf(id)));
-  const outcome: WhyCaseOutcome = { profiles: 0, checkedTrees: 0, members: 0, nodes: 0 };
+  const outcome: WhyCaseOutcome = { profiles: 0, checkedTrees: 0, members: 0, nodes: 0, rows: 0 };
   await world.load(c.world);
   try {
     for (const condition of [c.condition, ...(c.chained ? [c.chained] : [])]) {
@@ -57,9 +59,30 @@ export async function checkWhyCase(
         expect(rows, where).toBe(all.filter((x) => x === id).length);
         expect(tree.held, `root vs compiled membership, ${where}`).toBe(compiled.has(id));
         expect(tree.held, `root vs reference, ${where}`).toBe(members.has(id));
+        // Each related row explained, and the rows of nested conditions under it: counts or not, as the reference says.
+        const checkRows = (rows: WhyEntityRows, ec: EntityCondition, path: { relationship: string; key: string }[]) => {
+          const verdicts = ref.rowVerdicts(id, path, ec);
+          if (!verdicts) return;
+          for (const row of rows.shown) {
+            expect(verdicts.has(row.key), `row ${row.key} of ${ec.relationship} under ${JSON.stringify(path)}, ${where}`).toBe(true);
+            const verdict = verdicts.get(row.key);
+            if (verdict !== undefined) {
+              expect(row.matched, `row ${row.key} of ${ec.relationship} under ${JSON.stringify(path)}, ${where}`).toBe(verdict);
+              outcome.rows++;
+            }
+            const inner = [...path, { relationship: ec.relationship, key: row.key }];
+            const nested = (n: WhyRowNode, p: EntityPredicate): void => {
+              if (p.kind === 'and' || p.kind === 'or') p.conditions.forEach((x, i) => nested(n.children[i]!, x));
+              else if (p.kind === 'not') nested(n.children[0]!, p.condition);
+              else if (p.kind === 'entity' && n.rows) checkRows(n.rows, p, inner);
+            };
+            nested(row.where, ec.where!);
+          }
+        };
         const check = (n: WhyNode, sub: Condition) => {
           expect(n.held, `node ${n.attribute} (${n.label}), ${where}`).toBe(ref.membership(sub).has(id));
           outcome.nodes++;
+          if (sub.kind === 'entity' && n.rows) checkRows(n.rows, sub, []);
           if (sub.kind === 'and' || sub.kind === 'or') sub.conditions.forEach((x, i) => check(n.children[i], x));
           if (sub.kind === 'not') check(n.children[0], sub.condition);
         };

@@ -63,6 +63,52 @@ describe('linked why', () => {
     expect(text).toContain('✓ trait plan = "premium"');
   });
 
+  it('explains the related rows of a nested entity condition, the first by key per parent row, with the rest counted', async () => {
+    // u1: accounts a1 (cards c1 1001, c1b 900, c1c 5000), a1b (card c1d 2000), a1c (no card).
+    await wh.query(`INSERT INTO main.accounts VALUES ('a1b', 'u1', 'credit'), ('a1c', 'u1', 'credit')`);
+    await wh.query(`INSERT INTO main.credit_cards VALUES ('c1b', 'a1', 900, DATE '2026-12-01'), ('c1c', 'a1', 5000, DATE '2026-12-01'), ('c1d', 'a1b', 2000, DATE '2026-12-01')`);
+    const why = await whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId: 'u1', rowLimit: 2 });
+    const accounts = why.tree.children[1]!;
+    expect(accounts).toMatchObject({ held: true, decidedBy: '2 of 3 accounts match; needs at least 1', entityIds: ['a1', 'a1b'] });
+    const card = (key: string, balance: string, held: boolean) => ({
+      key,
+      matched: held,
+      where: { kind: 'column', label: 'balance > 1003', held, decidedBy: `balance is "${balance}"`, values: { value: balance }, children: [] },
+    });
+    const cards = (value: number, other: number, rows: unknown) => ({
+      kind: 'entity',
+      label: 'cards: at least 1 where balance > 1003',
+      held: value > 0,
+      decidedBy: `${value} of ${other} cards match; needs at least 1`,
+      values: { value, other },
+      rows,
+      children: [],
+    });
+    // Each account keeps its own first two cards: a1's third is counted, a1b's card still shows.
+    expect(accounts.rows).toEqual({
+      relationship: 'accounts',
+      more: 1,
+      shown: [
+        { key: 'a1', matched: true, where: cards(1, 3, { relationship: 'cards', more: 1, shown: [card('c1', '1001.0', false), card('c1b', '900.0', false)] }) },
+        { key: 'a1b', matched: true, where: cards(1, 1, { relationship: 'cards', more: 0, shown: [card('c1d', '2000.0', true)] }) },
+      ],
+    });
+    const text = renderWhy(why);
+    expect(text).toContain(
+      [
+        '      ✓ accounts a1: counts',
+        '        ✓ cards: at least 1 where balance > 1003  [1 of 3 cards match; needs at least 1]',
+        '            ✗ cards c1: does not count',
+        '              ✗ balance > 1003  [balance is "1001.0"]',
+        '            ✗ cards c1b: does not count',
+        '              ✗ balance > 1003  [balance is "900.0"]',
+        '            … 1 more cards not shown (--rows explains more per row)',
+        '      ✓ accounts a1b: counts',
+      ].join('\n'),
+    );
+    expect(text).toContain('      … 1 more accounts not shown (--rows explains more per row)');
+  });
+
   it('says when the data changed since the last snapshot', async () => {
     await compute();
     await wh.query(`UPDATE main.profiles SET email = 'u5@blocked.test' WHERE user_id = 'u5'`);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { declaredEditNote, repeatedIdNote, snapshotNote, whyProfile, type WhyResult } from '../../why/why.js';
-import type { WhyNode } from '../../why/explain.js';
+import type { WhyEntityRows, WhyNode, WhyRowNode } from '../../why/explain.js';
 import { projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
@@ -15,11 +15,13 @@ export function register(program: Command): void {
   )
     .option('--at <runId>', 'explain the audience version that run computed (its windows as of the run; the data as it is now)')
     .option('--entity-ids <n>', 'matching entity ids to list per entity condition', '10')
-    .action(async (audience: string, profileId: string, flags: ProjectFlags & { at?: string; entityIds: string }) => {
+    .option('--rows <n>', 'related rows to explain per entity condition with filters (per parent row), each with the filter part by part', '5')
+    .action(async (audience: string, profileId: string, flags: ProjectFlags & { at?: string; entityIds: string; rows: string }) => {
       const entityLimit = positiveInt(flags.entityIds, '--entity-ids');
+      const rowLimit = positiveInt(flags.rows, '--rows');
       const project = await openProject(projectOptions(flags));
       try {
-        const why = await whyProfile(project.warehouse, project.stateSchema, { audienceKey: audience, profileId, atRun: flags.at, stack: flags.stack, entityLimit, declared: project.desired.audiences });
+        const why = await whyProfile(project.warehouse, project.stateSchema, { audienceKey: audience, profileId, atRun: flags.at, stack: flags.stack, entityLimit, rowLimit, declared: project.desired.audiences });
         if (flags.json) return printJson({ why });
         process.stdout.write(printable(renderWhy(why)));
       } finally {
@@ -44,9 +46,24 @@ export function renderWhy(w: WhyResult): string {
   const lines = [`Profile ${w.profileId} is ${w.member ? 'IN' : 'NOT IN'} audience ${w.audienceKey}${at}, evaluated at ${w.definition.now}.`];
   for (const note of [declaredEditNote(w), repeatedIdNote(w)]) if (note) lines.push(note);
   lines.push(snapshotNote(w, (runId) => runId).join(''));
+  const line = (n: WhyNode | WhyRowNode, indent: string) => lines.push(`${indent}${n.held ? '✓' : '✗'} ${n.label}${n.decidedBy ? `  [${n.decidedBy}]` : ''}`);
+  // Each related row explained under its condition: whether it counts, then its filter part by part.
+  const rows = (r: WhyEntityRows, indent: string) => {
+    for (const row of r.shown) {
+      lines.push(`${indent}${row.matched ? '✓' : '✗'} ${r.relationship} ${row.key}: ${row.matched ? 'counts' : 'does not count'}`);
+      rowWalk(row.where, `${indent}  `);
+    }
+    if (r.more > 0) lines.push(`${indent}… ${r.more} more ${r.relationship} not shown (--rows explains more per row)`);
+  };
+  const rowWalk = (n: WhyRowNode, indent: string) => {
+    line(n, indent);
+    if (n.rows) rows(n.rows, `${indent}    `);
+    for (const c of n.children) rowWalk(c, `${indent}  `);
+  };
   const walk = (n: WhyNode, indent: string) => {
-    lines.push(`${indent}${n.held ? '✓' : '✗'} ${n.label}${n.decidedBy ? `  [${n.decidedBy}]` : ''}`);
+    line(n, indent);
     if (n.entityIds && n.entityIds.length > 0) lines.push(`${indent}    matching: ${n.entityIds.join(', ')}`);
+    if (n.rows) rows(n.rows, `${indent}    `);
     for (const c of n.children) walk(c, `${indent}  `);
   };
   walk(w.tree, '');
