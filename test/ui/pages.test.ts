@@ -12,7 +12,7 @@ import { traceEvent, type Trace } from '../../src/trace/trace.js';
 import { createUiHandler, startUiServer, type UiServer } from '../../src/ui/server.js';
 import { projectSource } from '../../src/ui/source.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
-import type { WhyNode } from '../../src/why/explain.js';
+import type { WhyEntityRows, WhyNode, WhyRowNode } from '../../src/why/explain.js';
 import { whyProfile, type WhyResult } from '../../src/why/why.js';
 import { HOSTILE_NAME, HOSTILE_RESPONSE, SCHEMA, type BankProject } from './bank-project.js';
 import { openDashboard, type Dashboard } from './dashboard.js';
@@ -82,7 +82,14 @@ async function withWarehouse<T>(fn: (wh: Awaited<ReturnType<typeof openDuckDb>>)
 }
 
 /** The explained tree as the page lists it: verdict, label and what decided it, in pre-order. */
-const treeLines = (n: WhyNode): string[] => [`${n.held ? '✓' : '✗'} ${n.label}${n.decidedBy ? ` [${n.decidedBy}]` : ''}`, ...n.children.flatMap(treeLines)];
+const lineOf = (n: WhyNode | WhyRowNode) => `${n.held ? '✓' : '✗'} ${n.label}${n.decidedBy ? ` [${n.decidedBy}]` : ''}`;
+/** The related rows under an entity node: each row's line and its filter's, then how many more. */
+const rowLines = (r: WhyEntityRows): string[] => [
+  ...r.shown.flatMap((row) => [`${row.matched ? '✓' : '✗'} ${r.relationship} ${row.key} [${row.matched ? 'counts' : 'does not count'}]`, ...rowTreeLines(row.where)]),
+  ...(r.more > 0 ? [` … ${r.more} more ${r.relationship} not shown`] : []),
+];
+const rowTreeLines = (n: WhyRowNode): string[] => [lineOf(n), ...(n.rows ? rowLines(n.rows) : []), ...n.children.flatMap(rowTreeLines)];
+const treeLines = (n: WhyNode): string[] => [lineOf(n), ...(n.rows ? rowLines(n.rows) : []), ...n.children.flatMap(treeLines)];
 
 let dashboard: Dashboard | undefined;
 
@@ -356,6 +363,8 @@ describe('trace and why pages in Chromium', () => {
         }),
       );
       expect(shown).toEqual(treeLines(expected.tree));
+      // travel-spenders filters the cards' transactions: the page explains those rows as the CLI does.
+      if (expected.member) expect(shown.some((l) => / transactions \S+ \[(counts|does not count)\]$/.test(l))).toBe(true);
       expect(await page.$eval('#why-audience', (s) => (s as unknown as { value: string }).value)).toBe('travel-spenders');
     }
     expect(problems.list).toEqual([]);

@@ -1,4 +1,4 @@
-import type { WhyNode } from '../../why/explain.js';
+import type { WhyEntityRows, WhyNode, WhyRowNode } from '../../why/explain.js';
 import { repeatedIdNote, snapshotNote } from '../../why/why.js';
 import type { WhyData } from '../data.js';
 import { html, type Html } from '../html.js';
@@ -6,10 +6,30 @@ import { audienceLink, runLink } from './parts.js';
 
 /* Why one profile is or is not in an audience (as `linked why`): the tree, each node held or not. */
 
+/** One line of the tree: the verdict, what was asked and what decided it. */
+function line(held: boolean, label: Html | string, decidedBy: string | null, verdict = held ? 'holds' : 'does not hold'): Html {
+  return html`<span class="verdict" aria-label="${verdict}">${held ? '✓' : '✗'}</span> <span class="label">${label}</span>${decidedBy ? html` <span class="muted decided">[${decidedBy}]</span>` : ''}`;
+}
+
+/** The related rows an entity condition explains, each with its filter part by part, then how many more there are. */
+function rows(r: WhyEntityRows): Html {
+  const shown = r.shown.map(
+    (row) =>
+      html`<li class="row ${row.matched ? 'held' : 'not-held'}">${line(row.matched, html`${r.relationship} <code>${row.key}</code>`, row.matched ? 'counts' : 'does not count', row.matched ? 'counts' : 'does not count')}<ul>${rowNode(row.where)}</ul></li>`,
+  );
+  return html`${shown}${r.more > 0 ? html`<li class="more muted"><span class="label">… ${r.more} more ${r.relationship} not shown</span></li>` : ''}`;
+}
+
+function rowNode(n: WhyRowNode): Html {
+  const below = [...(n.rows ? [rows(n.rows)] : []), ...n.children.map(rowNode)];
+  return html`<li class="${n.held ? 'held' : 'not-held'}">${line(n.held, n.label, n.decidedBy)}${below.length > 0 ? html`<ul>${below}</ul>` : ''}</li>`;
+}
+
 function node(n: WhyNode): Html {
-  return html`<li class="${n.held ? 'held' : 'not-held'}"><span class="verdict" aria-label="${n.held ? 'holds' : 'does not hold'}">${n.held ? '✓' : '✗'}</span> <span class="label">${n.label}</span>${n.decidedBy ? html` <span class="muted decided">[${n.decidedBy}]</span>` : ''}${
+  const below = [...(n.rows ? [rows(n.rows)] : []), ...n.children.map(node)];
+  return html`<li class="${n.held ? 'held' : 'not-held'}">${line(n.held, n.label, n.decidedBy)}${
     n.entityIds && n.entityIds.length > 0 ? html`<br><span class="muted">matching: ${n.entityIds.map((id, i) => html`${i ? ', ' : ''}<code>${id}</code>`)}</span>` : ''
-  }${n.children.length > 0 ? html`<ul>${n.children.map(node)}</ul>` : ''}</li>`;
+  }${below.length > 0 ? html`<ul>${below}</ul>` : ''}</li>`;
 }
 
 /** The form (user id and audience) and, once both are given, the explanation; `error` says why there is none. */
