@@ -9,6 +9,7 @@ import type { Warehouse } from '../warehouse/types.js';
 import { DaemonHealth } from './health.js';
 import { startObserveServer, type ListenAddress, type ObserveServer, type OtherPaths } from './http.js';
 import type { DaemonLogger } from './log.js';
+import { FailedOnce } from './failed-once.js';
 import { DaemonMetrics, type RequestObservation } from './metrics.js';
 
 export interface DaemonObservabilityOptions {
@@ -36,6 +37,7 @@ export interface DeliveryHooks {
 export class DaemonObservability {
   readonly metrics = new DaemonMetrics();
   readonly health: DaemonHealth;
+  private readonly failedOnce = new FailedOnce();
   private server?: ObserveServer;
 
   constructor(private readonly o: DaemonObservabilityOptions) {
@@ -118,10 +120,13 @@ export class DaemonObservability {
     };
   }
 
-  /** After a delivery run: events left behind count as failed; one log record per emitter. */
+  /**
+   * After a delivery run: events a failure left behind count as failed, once each per failure
+   * episode (FailedOnce); one log record per emitter, with this run's own count.
+   */
   onDelivery(summary: { runId: string; emitters: readonly EmitterDelivery[] }): void {
     for (const e of summary.emitters) {
-      this.metrics.observeBatch({ emitterKey: e.emitterKey, destinationKey: e.destinationKey, sent: 0, failed: e.failed, deadLettered: 0 });
+      this.metrics.observeBatch({ emitterKey: e.emitterKey, destinationKey: e.destinationKey, sent: 0, failed: this.failedOnce.newlyFailed(e), deadLettered: 0 });
       this.o.logger?.event('delivery', {
         run_id: summary.runId,
         emitter: e.emitterKey,

@@ -43,7 +43,7 @@ export class DaemonMetrics {
   private readonly outboxDepth = this.gauge('linked_outbox_depth', 'Outbox rows the emitter has yet to deliver (after its cursor).', ['emitter', 'destination']);
   private readonly outboxLag = this.gauge('linked_outbox_lag_seconds', 'Age of the oldest outbox row the emitter has yet to deliver (0 when none).', ['emitter', 'destination']);
   private readonly sent = this.counter('linked_events_sent_total', 'Events the destination acknowledged.', ['destination', 'emitter']);
-  private readonly failed = this.counter('linked_events_failed_total', 'Events left for a later run after retries gave up (not lost: they stay after the cursor).', ['destination', 'emitter']);
+  private readonly failed = this.counter('linked_events_failed_total', 'Events a delivery failure left for a later pass (not lost: they stay after the cursor), each counted once per failure episode of its emitter; those waiting now: linked_outbox_depth.', ['destination', 'emitter']);
   private readonly deadLettered = this.counter('linked_events_dead_lettered_total', 'Events moved to dead letters.', ['destination', 'emitter']);
   private readonly requestDuration = this.histogram('linked_destination_request_duration_seconds', "Latency of requests to destinations (HTTP, or the warehouse destination's insert), by outcome.", ['destination', 'outcome'], REQUEST_BUCKETS);
   private readonly blocked = this.gauge('linked_delivery_blocked', 'Emitters stopped until a person fixes something (credentials rejected, a secret not set): 1 each, labelled by the reason.', ['emitter', 'destination', 'reason']);
