@@ -3,9 +3,11 @@ import { deliverAll, type DeliverOptions, type DeliveryProgress, type EmitterDel
 import { emittersOf, readActivationModel, resolveEmitter, type ActivationModel, type ResolvedEmitter } from '../activation/emitter-context.js';
 import { SharedTraitReads } from '../activation/enrich/shared-traits.js';
 import { SharedBookkeeping } from '../activation/shared-bookkeeping.js';
+import { blockedRetryAt } from '../activation/health.js';
 import { EmitterReader } from '../activation/read.js';
 import type { EventEmitter } from '../model/emitter.js';
 import { emitterLeaseKey, LeaseStore } from '../state/control/leases.js';
+import { DeliveryHealthStore } from '../state/delivery/health.js';
 import { StatementBatch } from '../warehouse/statement-batch.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { heartbeatInterval, startHeartbeat } from './lease.js';
@@ -47,7 +49,10 @@ export interface DeliveryLoopOptions {
    * after each of the controller's looks, when a compute kicked, or when a retry is due.
    */
   pacing?: LookPacing;
-  /** The longest wait before retrying an emitter whose last pass failed (doubling from pollMs). Default 5 min. */
+  /**
+   * The longest wait before retrying an emitter whose last pass failed on a retryable failure
+   * (doubling from pollMs). Default 5 min. A blocked emitter waits as blockedRetryAt says.
+   */
   maxRetryDelayMs?: number;
   deliver?: DeliveryTuning;
   /** After each emitter's pass. */
@@ -62,14 +67,16 @@ export interface DeliveryLoopOptions {
  * waits for another, nor holds up a compute), under its lease (two daemons never deliver one
  * emitter at once). An emitter is delivered when a compute of its audience commits (`kick`), and
  * at each look (every pollMs) when its outbox has rows after its cursor (new rows, replays); after
- * a failed pass it waits, doubling from pollMs, before the next. Delivery itself is deliverAll:
+ * a failed pass it waits, doubling from pollMs, before the next (a blocked one as blockedRetryAt
+ * says), unless its destination is applied anew or another process ends its failure (`linked
+ * deliver` by hand): then it goes at the next look. Delivery itself is deliverAll:
  * page by page, each page's cursor committed with its record, so a crash resends at most the pages
  * in flight.
  */
 export class DeliveryLoop {
   private readonly abort = new AbortController();
   private readonly inFlight = new Map<string, Promise<DeliveryReport | undefined>>();
-  private readonly retryAt = new Map<string, { at: number; failures: number }>();
+  private readonly retryAt = new Map<string, RetryWait>();
   /** Audiences whose compute committed since the last look: their emitters' passes say `compute`. */
   private readonly kicked = new Set<string>();
   /**
@@ -220,9 +227,10 @@ export class DeliveryLoop {
     const { model, ready } = await this.withWarehouse(async (wh) => {
       const model = await readActivationModel(wh, this.o.schema, this.o.stack);
       this.unreadable.tell(model.unreadable);
+      const waitOver = await this.waitsOver(wh, model, now);
       const idle = emittersOf(model).filter((e) => {
         const retry = this.retryAt.get(e.key);
-        return !this.inFlight.has(e.key) && !(retry && retry.at > now);
+        return !this.inFlight.has(e.key) && !(retry && retry.at > now && !waitOver.has(e.key));
       });
       const pending = await withWork(wh, this.o.schema, model, idle);
       const ready = idle
@@ -233,14 +241,15 @@ export class DeliveryLoop {
     for (const { key, audience, trigger } of ready) {
       if (this.stopped) return;
       if (this.o.holds?.(audience)) continue;
+      const destination = destinationSpec(model, key);
       const pass = this.pass(key, trigger, model).then(
         (report) => {
-          this.afterPass(key, report);
+          this.afterPass(key, destination, report);
           return report;
         },
         (e: unknown) => {
           this.log(`${key}: delivery failed: ${(e as Error).message}`);
-          this.afterPass(key, undefined, true);
+          this.afterPass(key, destination, undefined, true);
           return undefined;
         },
       );
@@ -249,7 +258,21 @@ export class DeliveryLoop {
     }
   }
 
-  private afterPass(key: string, report: DeliveryReport | undefined, threw = false) {
+  /**
+   * Of the emitters waiting to retry, those whose wait is over before its time: their destination
+   * was applied anew (a fixed secret or URL), or their health record says the failure they stopped
+   * on is over (another process delivered them: `linked deliver` by hand). One read of the health
+   * records, and only while some emitter waits.
+   */
+  private async waitsOver(wh: Warehouse, model: ActivationModel, now: number): Promise<Set<string>> {
+    const waiting = [...this.retryAt].filter(([key, r]) => r.at > now && !this.inFlight.has(key));
+    if (waiting.length === 0) return new Set();
+    const health = await new DeliveryHealthStore(wh, this.o.schema).readMany(waiting.map(([key]) => key));
+    const over = waiting.filter(([key, r]) => destinationSpec(model, key) !== r.destination || (r.onRecord && (health.get(key)?.consecutiveFailures ?? 0) === 0));
+    return new Set(over.map(([key]) => key));
+  }
+
+  private afterPass(key: string, destination: string | undefined, report: DeliveryReport | undefined, threw = false) {
     const failed = threw || (report !== undefined && report.status !== 'delivered');
     if (!failed) {
       this.retryAt.delete(key);
@@ -258,9 +281,16 @@ export class DeliveryLoop {
       return;
     }
     const failures = (this.retryAt.get(key)?.failures ?? 0) + 1;
+    const now = Date.now();
+    const onRecord = (report?.consecutiveFailures ?? 0) > 0;
+    if (report?.status === 'blocked') {
+      const at = blockedRetryAt(new Date(now), report.blockedSince ? new Date(report.blockedSince) : null).getTime();
+      this.retryAt.set(key, { at, failures, destination, onRecord });
+      return;
+    }
     const poll = this.o.pollMs ?? 10_000;
     const delay = Math.min(poll * 2 ** (failures - 1), this.o.maxRetryDelayMs ?? 300_000);
-    this.retryAt.set(key, { at: Date.now() + delay, failures });
+    this.retryAt.set(key, { at: now + delay, failures, destination, onRecord });
   }
 
   /**
@@ -327,6 +357,22 @@ export class DeliveryLoop {
       await wh.close();
     }
   }
+}
+
+/** An emitter waiting to retry: when, after how many failed passes, and its destination's spec at the last (JSON). */
+interface RetryWait {
+  at: number;
+  failures: number;
+  destination: string | undefined;
+  /** The last pass recorded its failure in the emitter's health (one that threw did not): an episode over there ends the wait. */
+  onRecord: boolean;
+}
+
+/** The applied spec of the emitter's destination, as text to compare: a new apply of it changes it. */
+function destinationSpec(model: ActivationModel, emitterKey: string): string | undefined {
+  const emitter = model.applied?.emitter(emitterKey);
+  const destination = emitter && model.applied?.destination(emitter.destination);
+  return destination ? JSON.stringify(destination) : undefined;
 }
 
 /** Of these emitters, the ones with rows to deliver; one whose applied spec cannot resolve has (its pass reports why). */

@@ -310,8 +310,10 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
     expect((await deliverAll(wh, SCHEMA, { ...FAST, now: c.now })).emitters[0]).toMatchObject({ status: 'blocked' });
     const shown = renderDeliveryHealth(await readDeliveryHealth(wh, SCHEMA, { now: c.now() }));
     expect(shown).toMatch(/changes -> hook\s+blocked: credentials rejected\s+2\s/);
+    // Blocked since this pass: the next try is the shortest wait after it.
+    const nextTry = new Date(c.now().getTime() + 10_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     expect(shown).toContain(
-      'its 2 waiting events are kept, not dead-lettered. Fix the destination\'s credentials; then a delivering daemon (`linked run`, `linked deliver --watch`) resumes where it stopped at its next try (within 5 minutes), `linked deliver` at once.',
+      `its 2 waiting events are kept, not dead-lettered. Fix the destination's credentials; then a delivering daemon (\`linked run\`, \`linked deliver --watch\`) resumes where it stopped at its next try, at ${nextTry} (at once after an apply that changes the destination, or a restart), \`linked deliver\` at once.`,
     );
     expect(shown).toContain('changes: 4 dead letters');
     expect(shown).not.toContain('nothing is dead-lettered');
@@ -393,14 +395,19 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
 
     c.advance(10 * HOUR);
     const still = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now });
-    expect(still.emitters[0]).toMatchObject({ status: 'blocked', blockedSince: since, deadLettered: 0 });
+    expect(still.emitters[0]).toMatchObject({ status: 'blocked', blockedSince: since, deadLettered: 0, requests: 1 });
+    // Blocked when it started, the pass probes with its first batch alone: one refused request, not three.
+    expect(server.requests).toHaveLength(4);
     expect(deliveryExitCode(still)).toBe(1);
     expect(renderDeliverySummary(still)).toContain('changes -> hook: 0 events sent, 7 failed, 0 dead-lettered (blocked: credentials rejected)');
     const shown = renderDeliveryHealth(await readDeliveryHealth(wh, SCHEMA, { now: c.now() }));
-    expect(shown).toMatch(/changes -> hook\s+blocked: credentials rejected\s+7\s+\d+h\d+m\s+-\s+6\s+0/);
+    expect(shown).toMatch(/changes -> hook\s+blocked: credentials rejected\s+7\s+\d+h\d+m\s+-\s+4\s+0/);
     expect(shown).toContain(`changes: blocked since ${since.replace(/\.\d{3}Z$/, 'Z')}`);
+    // Blocked for 10 hours: a daemon waits the longest wait, 5 minutes, before its next try.
+    const nextTryAt = new Date(c.now().getTime() + 5 * 60_000).toISOString();
+    expect(shown).toContain(`next try, at ${nextTryAt.replace(/\.\d{3}Z$/, 'Z')}`);
     expect(await readDeliveryHealth(wh, SCHEMA, { now: c.now() })).toMatchObject([
-      { state: 'blocked', blockedReason: 'credentials rejected', blockedSince: since, pending: 7, lastHttpStatus: 401, consecutiveFailures: 6, lagSeconds: expect.any(Number) },
+      { state: 'blocked', blockedReason: 'credentials rejected', blockedSince: since, pending: 7, lastHttpStatus: 401, consecutiveFailures: 4, nextTryAt, lagSeconds: expect.any(Number) },
     ]);
 
     answer = () => 200;
@@ -463,7 +470,8 @@ describe('delivery health: retry budget, blocked credentials, order, replay of s
     // Still unset an hour later: blocked since the first time, failures counted across runs.
     c.advance(HOUR);
     expect((await deliverAll(wh, SCHEMA, { ...FAST, now: c.now, env: {} })).emitters[0]).toMatchObject({ status: 'blocked', blockedSince: since });
-    expect((await readDeliveryHealth(wh, SCHEMA, { now: c.now() }))[0]).toMatchObject({ consecutiveFailures: 4 });
+    // One probe of the first batch: one failure more (two for the first pass, one per batch).
+    expect((await readDeliveryHealth(wh, SCHEMA, { now: c.now() }))[0]).toMatchObject({ consecutiveFailures: 3 });
 
     const resumed = await deliverAll(wh, SCHEMA, { ...FAST, now: c.now, env });
     expect(resumed.emitters[0]).toMatchObject({ status: 'delivered', sent: 5, deadLettered: 0 });

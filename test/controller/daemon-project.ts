@@ -141,3 +141,22 @@ export async function promote(db: string, users: string[]): Promise<void> {
     await wh.close();
   }
 }
+
+/** The `delivery` records a daemon started with `--log-format json` logged so far. */
+export function deliveryRecords<T = Record<string, unknown>>(d: Spawned): T[] {
+  return d
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as T & { msg: string })
+    .filter((r) => r.msg === 'delivery');
+}
+
+/** Waits until `done` (within 90 s, while the daemon runs); the error shows its output. */
+export async function untilDaemon(what: string, done: () => boolean, d: Spawned): Promise<void> {
+  const end = Date.now() + 90_000;
+  while (!done()) {
+    if (Date.now() > end || d.child.exitCode !== null) throw new Error(`no ${what}:\n${d.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FailedOnce } from '../../src/observe/failed-once.js';
 import { json } from '../activation/helpers.js';
-import { cleanUpAfterEach, freePort, makeProject, type Spawned } from '../controller/daemon-project.js';
+import { cleanUpAfterEach, deliveryRecords, freePort, makeProject, untilDaemon as until, type Spawned } from '../controller/daemon-project.js';
 import { parseMetrics } from './prometheus.js';
 
 /*
@@ -11,21 +11,7 @@ import { parseMetrics } from './prometheus.js';
  */
 const { running, serve } = cleanUpAfterEach();
 
-const passes = (d: Spawned) =>
-  d
-    .output()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((r) => r.msg === 'delivery');
-
-async function until(what: string, done: () => boolean, d: Spawned): Promise<void> {
-  const end = Date.now() + 90_000;
-  while (!done()) {
-    if (Date.now() > end || d.child.exitCode !== null) throw new Error(`no ${what}:\n${d.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const passes = (d: Spawned) => deliveryRecords(d);
 
 describe('linked_events_failed_total while a destination keeps failing', () => {
   it('counts each stuck event once per failure episode, however many passes retry it', async () => {

@@ -115,6 +115,10 @@ export class PageSender {
           .finally(start.resolve),
       );
     });
+    // A blocked emitter's page probes: its first batch goes alone, as if it were failing, and the
+    // others only once it is answered. A destination refusing the credentials gets one request per
+    // try, not one per batch in flight.
+    if (budget?.blocked && chunks.length > 0) this.gate.of(batches.first, () => resultOf(batches.first), () => undefined).failing();
     this.last = batches;
     const deadLetters: DeadLetterInput[] = page.oversize.map((e) => deadLetter(r, e, 'EVENT_TOO_LARGE', tooLargeReason(e.bytes), null, null));
     const outcome = Promise.all(batches.results).then((settled) => pageOutcome(page, chunks, settled, deadLetters));

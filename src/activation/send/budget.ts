@@ -180,6 +180,11 @@ export class PageBudget {
 
   constructor(private readonly budget: RetryBudget) {}
 
+  /** The emitter is blocked (credentials refused, a secret not set): its page probes with one request. */
+  get blocked(): boolean {
+    return this.budget.blocked;
+  }
+
   failed(answer: FailedAnswer): Date {
     const at = this.budget.failed(answer);
     this.firstFailure ??= at;

@@ -106,7 +106,7 @@ export function renderDeliveryHealth(health: EmitterHealthView[], audiences: rea
       // A block dead-letters nothing, but dead letters of earlier passes may stand beside it: the note speaks only of the waiting events.
       const fix = h.blockedReason?.startsWith('secret ') ? 'Set the secret' : "Fix the destination's credentials";
       const waiting = h.pending > 0 ? `its ${formatCount(h.pending)} waiting event${h.pending === 1 ? '' : 's'} are kept, not dead-lettered` : 'no events are waiting';
-      notes.push(`  ${h.emitterKey}: blocked since ${short(h.blockedSince)} (${h.lastError ?? h.blockedReason}); ${waiting}. ${fix}; then a delivering daemon (\`linked run\`, \`linked deliver --watch\`) resumes where it stopped at its next try (within 5 minutes), \`linked deliver\` at once.`);
+      notes.push(`  ${h.emitterKey}: blocked since ${short(h.blockedSince)} (${h.lastError ?? h.blockedReason}); ${waiting}. ${fix}; then a delivering daemon (\`linked run\`, \`linked deliver --watch\`) resumes where it stopped at its next try${h.nextTryAt ? `, at ${short(h.nextTryAt)}` : ''} (at once after an apply that changes the destination, or a restart), \`linked deliver\` at once.`);
     } else if (h.state === 'retrying') {
       notes.push(`  ${h.emitterKey}: failing since ${short(h.failingSince)} (${h.lastError ?? 'no answer'}); the events it is stuck on go to dead letters at ${short(h.retryBudgetEndsAt)}.`);
     }
