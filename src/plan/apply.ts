@@ -9,6 +9,8 @@ import { CatalogSnapshotStore } from '../state/apply/catalog-snapshots.js';
 import { acquireStackLock, LockStore, stackLockName, type AcquireOptions, type LockInfo } from '../state/apply/lock.js';
 import { ResourceStore, type WriteContext } from '../state/apply/resources.js';
 import { canonicalJson } from '../state/canonical.js';
+import { RunStore } from '../state/compute/runs.js';
+import { SnapshotStore } from '../state/compute/snapshot.js';
 import type { StateSession } from '../state/session.js';
 import type { Warehouse } from '../warehouse/types.js';
 import { address, keyConflictMessage } from './make.js';
@@ -72,7 +74,7 @@ export async function applyPlanLocked(
       const appliedAt = new Date();
       const ctx: WriteContext = { applyId, appliedAt, appliedBy: provenance.appliedBy, commitSha: provenance.commitSha, stack: plan.stack };
       for (const [i, c] of actionable.entries()) {
-        await writeChange(resources, c, ctx);
+        await writeChange(tx, schema, resources, c, ctx);
         await hooks.afterChange?.(c, i);
       }
       if (catalog) await new CatalogSnapshotStore(tx, schema).write(plan.stack, catalog.graphKey, catalog.snapshot, appliedAt, applyId);
@@ -147,20 +149,35 @@ export const loggedChange = (c: ResourceChange): LoggedChange => ({
   ...(c.conditionDiff ? { conditionDiff: c.conditionDiff } : {}),
 });
 
-async function writeChange(resources: ResourceStore, c: ResourceChange, ctx: WriteContext): Promise<void> {
+async function writeChange(tx: Warehouse, schema: string, resources: ResourceStore, c: ResourceChange, ctx: WriteContext): Promise<void> {
   switch (c.action) {
     case 'create':
-      return resources.write(c.kind, c.key, c.after, ctx, true);
+      if (await resources.write(c.kind, c.key, c.after, ctx, true)) await startIncarnation(tx, schema, c);
+      return;
     case 'update':
-      return resources.write(c.kind, c.key, c.after, ctx, false);
+      await resources.write(c.kind, c.key, c.after, ctx, false);
+      return;
     case 'replace':
       if (c.replaces) await resources.markDeleted(c.kind, c.replaces, ctx);
-      return resources.write(c.kind, c.key, c.after, ctx, true);
+      if (await resources.write(c.kind, c.key, c.after, ctx, true)) await startIncarnation(tx, schema, c);
+      return;
     case 'delete':
       return resources.markDeleted(c.kind, c.key, ctx);
     case 'no-op':
       return;
   }
+}
+
+/**
+ * An audience created on a key that was an audience's before (deleted, then declared again)
+ * starts with no status and no snapshot, as a new one does: the members, last run, size or pause
+ * of the one before are not its own. Its runs' history stays; which of those count is
+ * liveOfCurrentIncarnation's to say.
+ */
+async function startIncarnation(tx: Warehouse, schema: string, c: ResourceChange): Promise<void> {
+  if (c.kind !== 'audience') return;
+  await new SnapshotStore(tx, schema).forget(c.key);
+  await new RunStore(tx, schema).forgetStatus(c.key);
 }
 
 async function assertLockHeld(locks: LockStore, stack: string, lock: LockInfo): Promise<void> {

@@ -158,16 +158,17 @@ export class ResourceStore extends StateStore {
   /**
    * Writes the active spec of one resource: a new row, or the next version of an existing row
    * (including one deleted earlier, which becomes active again). `newIncarnation` resets
-   * `created_at` (create, re-create, replace). Callers run it inside their transaction.
+   * `created_at` (create, re-create, replace). Callers run it inside their transaction. True when
+   * the key had a row already (an earlier incarnation, when `newIncarnation`).
    */
-  async write(kind: ResourceKind, key: string, spec: unknown, ctx: WriteContext, newIncarnation: boolean): Promise<void> {
+  async write(kind: ResourceKind, key: string, spec: unknown, ctx: WriteContext, newIncarnation: boolean): Promise<boolean> {
     const at = timestamp(ctx.appliedAt);
     const { rows } = await this.run(select({ version: ref('version') }, { from: stateTable(this.t.resources), where: identity(kind, key) }));
     if (rows.length === 0) {
       const row = [param(kind), param(key), param(canonicalJson(spec)), param(specHash(spec)), lit(1), at, param(ctx.appliedBy), param(ctx.commitSha), NULL, at, param(ctx.stack), param(ctx.applyId)];
       await this.run(insert(this.t.resources, RESOURCE_COLUMNS, values(row)));
       await this.recordVersion(kind, key);
-      return;
+      return false;
     }
     await this.run(
       update(
@@ -188,6 +189,7 @@ export class ResourceStore extends StateStore {
       ),
     );
     await this.recordVersion(kind, key);
+    return true;
   }
 
   /** Marks a resource deleted: the row and its last spec stay for the audit trail. */
@@ -272,7 +274,7 @@ export function readAppliedDesired(wh: Warehouse, schema: string, opts: { stack?
 }
 
 /** Writes one resource outside a plan (fixtures, benchmarks); see ResourceStore.write. */
-export function writeResource(tx: Warehouse, schema: string, kind: ResourceKind, key: string, spec: unknown, ctx: WriteContext, newIncarnation: boolean): Promise<void> {
+export function writeResource(tx: Warehouse, schema: string, kind: ResourceKind, key: string, spec: unknown, ctx: WriteContext, newIncarnation: boolean): Promise<boolean> {
   return new ResourceStore(tx, schema).write(kind, key, spec, ctx, newIncarnation);
 }
 

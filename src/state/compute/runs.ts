@@ -1,4 +1,5 @@
-import { and, compare, eq, FALSE, fn, inList, insert, lit, notExists, notInList, NULL, ONE, param, ref, scalar, select, star, stateTable, update, type Expr } from '../../dialect/ast.js';
+import { and, compare, deleteFrom, eq, FALSE, fn, inList, insert, lit, notExists, notInList, NULL, ONE, param, ref, scalar, select, star, stateTable, sysCol, update, type Expr } from '../../dialect/ast.js';
+import type { StateTables } from '../tables.js';
 import type { StateTableName, Statement } from '../../dialect/ast.js';
 import { StateStore } from '../store.js';
 import { lowerKeys, num, reportedRows } from './rows.js';
@@ -154,6 +155,24 @@ function toRun(r: Record<string, unknown>): RunRow {
   };
 }
 
+/**
+ * The Live runs of their audience's current incarnation, in a query over `runs` as `alias`. A run
+ * belongs to the incarnation of its audience it started in: one that started before the
+ * audience's row was created again (deleted, then declared again with the same key) computed the
+ * audience before, and its snapshot is not this one's, as a re-created emitter's cursor is not
+ * (cursorIsCurrent). The one definition of "the audience has a snapshot": compiles of "part of",
+ * `linked why`, emitters waiting for a compute, and a commit's baseline all read it.
+ */
+export function liveOfCurrentIncarnation(t: StateTables, alias: string): Expr {
+  const run = (c: string) => sysCol(alias, c);
+  const audience = (c: string) => sysCol('incarnation', c);
+  const laterIncarnation = select([{ expr: ONE, as: 'one' }], {
+    from: stateTable(t.resources, 'incarnation'),
+    where: and(eq(audience('kind'), lit('audience')), eq(audience('key'), run('audience_key')), compare('>', audience('created_at'), run('started_at'))),
+  });
+  return and(eq(run('status'), lit('Live')), notExists(laterIncarnation));
+}
+
 /** The compute runs (runs) and each audience's compute status (audience_status). */
 export class RunStore extends StateStore {
   async readStatuses(): Promise<AudienceStatusRow[]> {
@@ -185,17 +204,39 @@ export class RunStore extends StateStore {
   }
 
   /**
-   * Which of these audiences have a snapshot to read: a Live run (the run that writes the first
-   * snapshot is the audience's first Live one, as its baseline says).
+   * Which of these audiences have a snapshot to read: a Live run of their current incarnation (the
+   * run that writes the first snapshot is the audience's first Live one, as its baseline says).
    */
   async withSnapshot(audienceKeys: readonly string[]): Promise<Set<string>> {
     if (audienceKeys.length === 0) return new Set();
     const query = select(
-      { audience_key: ref('audience_key') },
-      { distinct: true, from: stateTable(this.t.runs), where: and(inList(ref('audience_key'), audienceKeys.map((k) => param(k))), eq(ref('status'), lit('Live'))) },
+      { audience_key: sysCol('run', 'audience_key') },
+      { distinct: true, from: stateTable(this.t.runs, 'run'), where: and(inList(sysCol('run', 'audience_key'), audienceKeys.map((k) => param(k))), liveOfCurrentIncarnation(this.t, 'run')) },
     );
     const { rows } = await this.run(query);
     return new Set(rows.map((r) => String(lowerKeys<{ audience_key: string }>(r).audience_key)));
+  }
+
+  /** The run that committed the audience's snapshot: its current incarnation's last Live run; undefined before its first. */
+  async snapshotRun(audienceKey: string): Promise<RunRow | undefined> {
+    const query = select([star('run')], {
+      from: stateTable(this.t.runs, 'run'),
+      where: and(eq(sysCol('run', 'audience_key'), param(audienceKey)), liveOfCurrentIncarnation(this.t, 'run')),
+      orderBy: [
+        { expr: sysCol('run', 'started_at'), desc: true },
+        { expr: sysCol('run', 'id'), desc: true },
+      ],
+      limit: 1,
+    });
+    return (await this.rows(query, toRun))[0];
+  }
+
+  /**
+   * A re-created audience (deleted, then declared again with the same key) starts as a new one:
+   * no status row (no last run, size or pause of the audience before), no snapshot (snapshot.ts).
+   */
+  async forgetStatus(audienceKey: string): Promise<void> {
+    await this.run(deleteFrom(this.t.audience_status, this.audience(audienceKey)));
   }
 
   async readRun(runId: string): Promise<RunRow | undefined> {

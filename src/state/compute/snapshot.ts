@@ -34,6 +34,7 @@ import {
 } from '../../dialect/ast.js';
 import { StateStore } from '../store.js';
 import { lowerKeys, reportedRows } from './rows.js';
+import { liveOfCurrentIncarnation } from './runs.js';
 
 /** The outbox's kinds of change. */
 export type ChangeKind = 'entered' | 'exited' | 'entity_added' | 'entity_removed';
@@ -79,8 +80,8 @@ export class SnapshotStore extends StateStore {
     const query = unionAll(
       select(item('next_id', cast(ref('next_id'), 'VARCHAR')), { from: stateTable(this.t.outbox_sequence), where: eq(ref('name'), lit('outbox')) }),
       select(item('live_runs', cast(countStar, 'VARCHAR')), {
-        from: stateTable(this.t.runs),
-        where: and(eq(ref('audience_key'), param(audienceKey)), eq(ref('status'), lit('Live'))),
+        from: stateTable(this.t.runs, 'run'),
+        where: and(eq(sysCol('run', 'audience_key'), param(audienceKey)), liveOfCurrentIncarnation(this.t, 'run')),
       }),
       select(item('entity_path', ref('entity_path')), { from: stateTable(this.t.entity_paths), where: eq(ref('audience_key'), param(audienceKey)) }),
     );
@@ -198,6 +199,15 @@ export class SnapshotStore extends StateStore {
   }
 
   /** Drops the snapshots of the audience's entity paths other than `keep` (no outbox rows: nobody listens). */
+  /**
+   * Drops the audience's whole snapshot (members, matches, tracked paths): a re-created audience
+   * starts with none, as a new one does, instead of the members of the audience it replaces.
+   */
+  async forget(audienceKey: string): Promise<void> {
+    await this.run(deleteFrom(this.t.membership, eq(ref('audience_key'), param(audienceKey))));
+    await this.dropPathsExcept(audienceKey, []);
+  }
+
   async dropPathsExcept(audienceKey: string, keep: readonly string[]): Promise<void> {
     const where = and(eq(ref('audience_key'), param(audienceKey)), keep.length > 0 ? notInList(ref('entity_path'), keep.map(param)) : and());
     await this.run(deleteFrom(this.t.entity_matches, where));

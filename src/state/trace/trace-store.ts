@@ -226,14 +226,14 @@ export class TraceStore extends DeliveryStore {
     }));
   }
 
-  /** Whether the audience's current snapshot holds the profile, and the run that put it there. */
   /**
    * What the audience's snapshot says of one profile: whether it holds it, and the run that
-   * committed the snapshot, the audience's last Live run (null before its first). The membership
-   * row's own run is the one the profile entered in, older when it stayed in since.
+   * committed the snapshot, the last Live run of the audience's current incarnation (null before
+   * its first). The membership row's own run is the one the profile entered in, older when it
+   * stayed in since.
    */
   async snapshotOf(audienceKey: string, profileId: string): Promise<{ member: boolean; runId: string | null }> {
-    const [last] = await new RunStore(this.wh, this.schema).readRuns({ audienceKey, status: 'Live', limit: 1 });
+    const last = await new RunStore(this.wh, this.schema).snapshotRun(audienceKey);
     const { rows } = await this.run(
       select({ profile_id: ref('profile_id') }, { from: stateTable(this.t.membership), where: and(eq(ref('audience_key'), param(audienceKey)), eq(ref('profile_id'), param(profileId))), limit: 1 }),
     );
