@@ -4,7 +4,7 @@ import { writeResource } from '../../src/state/apply/resources.js';
 import { whileWaiting } from '../../src/controller/file-waiters.js';
 import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { json } from '../activation/helpers.js';
-import { cleanUpAfterEach, deliveryRecords, makeProject, SCHEMA, untilDaemon as until, type Spawned } from './daemon-project.js';
+import { cleanUpAfterEach, deliveryRecords, makeProject, promote, SCHEMA, untilDaemon as until, type Spawned } from './daemon-project.js';
 
 /*
  * A destination that refuses the credentials: the daemon's emitter is blocked and waits for a
@@ -54,6 +54,33 @@ describe('linked run: a blocked emitter', () => {
     await until('a delivered pass', () => passes(daemon).some((r) => r.status === 'delivered'), daemon);
     const delivered = passes(daemon).find((r) => r.status === 'delivered')!;
     expect(delivered.sent).toBe(10);
+    expect(Date.parse(delivered.ts)).toBeLessThan(nextTry - 3_000);
+    daemon.child.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
+  }, 150_000);
+
+  it('goes at the next look once `linked deliver` by hand ended the block, not at its next try', async () => {
+    let refusing = true;
+    const server = await serve((_req, _n, res) => json(res, refusing ? 401 : 200, {}));
+    const p = await makeProject(server.url, { users: 50 });
+    const daemon = p.spawnLinked('run', '--tick-seconds', '1', '--log-format', 'json');
+    running.push(daemon);
+    await until('three blocked passes', () => passes(daemon).filter((r) => r.status === 'blocked').length >= 3, daemon);
+    const status = await p.linked('status', '--json');
+    expect(status.code, status.err).toBe(0);
+    const nextTry = Date.parse((status.json().delivery as { nextTryAt: string }[])[0].nextTryAt);
+
+    // The credentials fixed on the destination's side; a person delivers by hand.
+    refusing = false;
+    const byHand = await p.linked('deliver', '--json');
+    expect(byHand.code, byHand.err).toBe(0);
+    expect(byHand.json()).toMatchObject({ sent: 10 });
+    // New events: the daemon delivers them at its next look, its wait over since the block is.
+    await promote(p.db, ['u1', 'u2']);
+    const compute = await p.linked('compute', 'premium', '--json');
+    expect(compute.json()).toMatchObject({ status: 'Live', entered: 2 });
+    await until('the new events delivered', () => passes(daemon).some((r) => r.status === 'delivered' && r.sent === 2), daemon);
+    const delivered = passes(daemon).find((r) => r.status === 'delivered')!;
     expect(Date.parse(delivered.ts)).toBeLessThan(nextTry - 3_000);
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
