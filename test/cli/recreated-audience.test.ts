@@ -1,4 +1,7 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { updateStatus } from '../../src/compute/status.js';
+import { openDuckDb } from '../../src/warehouse/duckdb.js';
 import { linked, makeProject } from '../plan/cli-project.js';
 
 /*
@@ -46,5 +49,16 @@ describe('a re-created audience', () => {
     expect(await run('why', 'reader', 'u2')).toContain('Profile u2 is IN audience reader');
     // Its first run is its baseline: u2 enters, u1 (never its member) does not exit.
     expect(JSON.parse(await run('compute', 'aud-0', '--json'))).toMatchObject({ status: 'Live', members: 1, entered: 1, exited: 0, baseline: true });
+
+    // Paused (as a SNAPSHOT_MISMATCH pauses it), its snapshot rebuilt from the outbox: from its own
+    // runs' rows only, not the old audience's (u1 entered there and never exited).
+    const wh = await openDuckDb(join(dir, 'w.duckdb'));
+    try {
+      await updateStatus(wh, 'LINKED_AUDIENCES', 'aud-0', { paused: true });
+    } finally {
+      await wh.close();
+    }
+    expect(JSON.parse(await run('resume', 'aud-0', '--rebuild-snapshot', '--json'))).toMatchObject({ snapshot: { before: { members: 1 }, after: { members: 1 } } });
+    expect(await run('why', 'aud-0', 'u1')).toContain('Profile u1 is NOT IN audience aud-0');
   }, 60_000);
 });

@@ -156,21 +156,29 @@ function toRun(r: Record<string, unknown>): RunRow {
 }
 
 /**
- * The Live runs of their audience's current incarnation, in a query over `runs` as `alias`. A run
- * belongs to the incarnation of its audience it started in: one that started before the
- * audience's row was created again (deleted, then declared again with the same key) computed the
- * audience before, and its snapshot is not this one's, as a re-created emitter's cursor is not
- * (cursorIsCurrent). The one definition of "the audience has a snapshot": compiles of "part of",
- * `linked why`, emitters waiting for a compute, and a commit's baseline all read it.
+ * Rows (of `alias`, with `audience_key`) written at `at` for their audience's current incarnation.
+ * A row belongs to the incarnation of its audience it was written in: one written before the
+ * audience's row was created again (deleted, then declared again with the same key) was the
+ * audience before's, and is not this one's, as a re-created emitter's cursor is not
+ * (cursorIsCurrent).
  */
-export function liveOfCurrentIncarnation(t: StateTables, alias: string): Expr {
-  const run = (c: string) => sysCol(alias, c);
+export function ofCurrentIncarnation(t: StateTables, alias: string, at: string): Expr {
+  const row = (c: string) => sysCol(alias, c);
   const audience = (c: string) => sysCol('incarnation', c);
   const laterIncarnation = select([{ expr: ONE, as: 'one' }], {
     from: stateTable(t.resources, 'incarnation'),
-    where: and(eq(audience('kind'), lit('audience')), eq(audience('key'), run('audience_key')), compare('>', audience('created_at'), run('started_at'))),
+    where: and(eq(audience('kind'), lit('audience')), eq(audience('key'), row('audience_key')), compare('>', audience('created_at'), row(at))),
   });
-  return and(eq(run('status'), lit('Live')), notExists(laterIncarnation));
+  return notExists(laterIncarnation);
+}
+
+/**
+ * The Live runs of their audience's current incarnation, in a query over `runs` as `alias`: the
+ * one definition of "the audience has a snapshot", which compiles of "part of", `linked why`,
+ * emitters waiting for a compute and a commit's baseline all read.
+ */
+export function liveOfCurrentIncarnation(t: StateTables, alias: string): Expr {
+  return and(eq(sysCol(alias, 'status'), lit('Live')), ofCurrentIncarnation(t, alias, 'started_at'));
 }
 
 /** The compute runs (runs) and each audience's compute status (audience_status). */

@@ -34,7 +34,7 @@ import {
 } from '../../dialect/ast.js';
 import { StateStore } from '../store.js';
 import { lowerKeys, reportedRows } from './rows.js';
-import { liveOfCurrentIncarnation } from './runs.js';
+import { liveOfCurrentIncarnation, ofCurrentIncarnation } from './runs.js';
 
 /** The outbox's kinds of change. */
 export type ChangeKind = 'entered' | 'exited' | 'entity_added' | 'entity_removed';
@@ -244,13 +244,20 @@ export class SnapshotStore extends StateStore {
     return new Map(rows.map((r) => [r.entity_path ?? null, Number(r.n)]));
   }
 
-  /** Members rebuilt from the outbox: each profile whose latest entered / exited row is `entered`. */
+  /**
+   * Members rebuilt from the outbox: each profile whose latest entered / exited row of the
+   * audience's current incarnation is `entered` (a re-created audience's outbox rows follow those
+   * of the one before, whose members are not its own).
+   */
   async rebuildMembers(audienceKey: string): Promise<void> {
     await this.run(deleteFrom(this.t.membership, eq(ref('audience_key'), param(audienceKey))));
     const latest = over(fn('ROW_NUMBER'), { partitionBy: [ref('profile_id')], orderBy: [{ expr: ref('id'), desc: true }] });
     const changes = select(
       { audience_key: ref('audience_key'), profile_id: ref('profile_id'), run_id: ref('run_id'), kind: ref('kind'), latest },
-      { from: stateTable(this.t.outbox), where: and(eq(ref('audience_key'), param(audienceKey)), inList(ref('kind'), [lit('entered'), lit('exited')])) },
+      {
+        from: stateTable(this.t.outbox, 'o'),
+        where: and(eq(ref('audience_key'), param(audienceKey)), inList(ref('kind'), [lit('entered'), lit('exited')]), ofCurrentIncarnation(this.t, 'o', 'created_at')),
+      },
     );
     const columns = ['audience_key', 'profile_id', 'run_id'];
     await this.run(insert(this.t.membership, columns, this.latestOf(changes, columns, 'entered')));
