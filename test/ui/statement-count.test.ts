@@ -38,7 +38,9 @@ const get = async (path: string) => {
   const res = await fetch(`http://127.0.0.1:${server.address.port}${path}`);
   return { status: res.status, body: await res.text(), statements };
 };
-const readsResources = (s: RecordedStatement) => /FROM "[^"]+"\."resources"/.test(s.sql);
+// A read of the resources table itself; a check on one row of it inside another statement (a run's
+// incarnation: `... "resources" AS "incarnation"`) reads no model.
+const readsResources = (s: RecordedStatement) => /FROM "[^"]+"\."resources"(?! AS )/.test(s.sql);
 
 describe('dashboard requests (real server, recording warehouse)', () => {
   it('read the applied resources once per request, each page within its count of statements', async () => {
