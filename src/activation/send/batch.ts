@@ -150,20 +150,19 @@ function pageOutcome(page: BuiltPage, chunks: readonly BuiltEvent[][], settled: 
   let firstUnhandledId = Number.POSITIVE_INFINITY;
   let error: string | undefined;
   let blocked: BlockedAnswer | undefined;
+  // The first unhandled batch unsent (`notSent`) means the stop was the process's.
   let stopping: true | undefined;
+  const unhandled = (id: number, reason: string, notSent: true | undefined) => {
+    if (id >= firstUnhandledId) return;
+    firstUnhandledId = id;
+    error = reason;
+    stopping = notSent;
+  };
   settled.forEach((res, k) => {
-    const unhandled = (id: number, reason: string, notSent: true | undefined) => {
-      if (id < firstUnhandledId) {
-        firstUnhandledId = id;
-        error = reason;
-        stopping = notSent;
-      }
-    };
     if (!res) return unhandled(chunks[k][0].row.id, NOT_SENT_AFTER_STOP, undefined);
     sentRows.push(...res.sent);
     deadLetters.push(...res.deadLetters);
     if (res.kind === 'gave_up') {
-      // The first unhandled batch unsent (`notSent`) means the stop was the process's.
       unhandled(res.firstUnhandledId, res.reason, res.notSent);
       blocked ??= res.blocked;
     }
