@@ -1,3 +1,4 @@
+import { printable } from '../model/printable.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 
 /*
@@ -47,7 +48,8 @@ export function renderDiagnosticSummary(plan: { diagnostics: readonly Diagnostic
   for (const d of sorted) {
     const where = diagnosticWhere(d, options.constructPaths);
     const label = d.severity === 'error' ? paint(31, 'Error') : paint(33, 'Warning');
-    out.push(`  ${label} [${d.code}]${where ? ` ${where}` : ''}: ${d.message}${d.hint ? ` ${d.hint}` : ''}`);
+    // A message can quote the warehouse (a column's name, an error): written safe for a terminal.
+    out.push(`  ${label} ${printable(`[${d.code}]${where ? ` ${where}` : ''}: ${d.message}${d.hint ? ` ${d.hint}` : ''}`)}`);
   }
   if (!plan.applicable) out.push(paint(31, cannotApplyLine(ds)));
   return out.join('\n') + '\n';

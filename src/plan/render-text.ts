@@ -1,5 +1,5 @@
 import { isSecretRef } from '../model/common.js';
-import { printableJson } from '../model/printable.js';
+import { printable, printableJson } from '../model/printable.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { conditionBlockLines } from './render-condition.js';
 import { cannotApplyLine } from './render-diagnostics.js';
@@ -79,9 +79,10 @@ export function summaryLine(s: PlanSummary): string {
   return `Plan: ${s.create} to add, ${s.update} to change, ${s.replace} to replace, ${s.delete} to destroy.`;
 }
 
+/** A diagnostic in one line, safe for a terminal: its message can quote the warehouse (a column's name, an error). */
 export function diagnosticLine(d: Diagnostic): string {
   const where = [d.resource, d.attribute].filter(Boolean).join(' ');
-  return `${d.severity === 'error' ? 'Error' : 'Warning'} [${d.code}]: ${d.message}${where ? ` (${where})` : ''}${d.hint ? ` ${d.hint}` : ''}`;
+  return printable(`${d.severity === 'error' ? 'Error' : 'Warning'} [${d.code}]: ${d.message}${where ? ` (${where})` : ''}${d.hint ? ` ${d.hint}` : ''}`);
 }
 
 /**
@@ -130,7 +131,8 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions = {}): str
     for (const r of [header, ...rows]) out.push('  ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
     const disabled = disabledImpactNote(plan.impact);
     if (disabled) out.push(`  ${disabled}`);
-    for (const i of plan.impact.filter((x) => x.error)) out.push(`  ${i.key}: ${i.error}`);
+    // The warehouse's own error message.
+    for (const i of plan.impact.filter((x) => x.error)) out.push(printable(`  ${i.key}: ${i.error}`));
   }
   if (!plan.applicable) out.push('', paint('red', cannotApplyLine(plan.diagnostics)));
   return out.join('\n') + '\n';

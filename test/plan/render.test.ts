@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { PlanSchema, planJsonSchema } from '../../src/plan/schema.js';
 import { renderPlanJson } from '../../src/plan/planfile.js';
 import { renderPlanMarkdown } from '../../src/plan/render-markdown.js';
-import { renderPlanText } from '../../src/plan/render-text.js';
+import { diagnosticLine, renderPlanText } from '../../src/plan/render-text.js';
 import { makePlan } from '../../src/plan/make.js';
 import { conditionGoldenPlan, goldenPlan } from './golden-plan.js';
 import { renderDiagnosticSummary } from '../../src/plan/render-diagnostics.js';
@@ -147,6 +147,15 @@ describe('diagnostic summary', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('writes what a message quotes from the warehouse safe for a terminal, in the summary, the plan text and the drift line', () => {
+    const quoted = { severity: 'warning' as const, code: 'DRIFT_COLUMN_MISSING', message: 'Column "pl\u001b[2Jan\u202e" of main.profiles is gone\r', resource: 'data_graph.graph' };
+    const plan = makePlan(desired(rawDesired(':memory:', 0)), [], { diagnostics: [quoted] });
+    for (const text of [renderDiagnosticSummary({ diagnostics: [quoted], applicable: true }), renderPlanText(plan), renderPlanText(plan, { color: true }), diagnosticLine(quoted)]) {
+      expect(text).not.toMatch(/\u001b\[2J|\u202e|\r/);
+      expect(text).toContain('pl\\u001b[2Jan\\u202e');
+    }
   });
 
   it('is silent without diagnostics, and has no verdict line when only warnings', () => {
