@@ -5,7 +5,7 @@ import { cleanUpAfterEach, deliveryRecords, freePort, makeProject, untilDaemon a
 import { parseMetrics } from './prometheus.js';
 
 /*
- * A destination that answers 500 for a while: the daemon retries the same stuck events pass after
+ * A destination that is down for a while: the daemon retries the same stuck events pass after
  * pass, and linked_events_failed_total counts each of them once, not once per pass. A real
  * `linked run` process, a webhook on 127.0.0.1, /metrics scraped over HTTP.
  */
@@ -16,8 +16,10 @@ const passes = (d: Spawned) => deliveryRecords(d);
 describe('linked_events_failed_total while a destination keeps failing', () => {
   it('counts each stuck event once per failure episode, however many passes retry it', async () => {
     let failing = true;
-    const server = await serve((_req, _n, res) => json(res, failing ? 500 : 200, {}));
-    // 50 users, every fifth premium: 10 events, all stuck while the webhook answers 500.
+    // Down for an hour: a pass gives up at the first answer (a Retry-After past the retry policy's),
+    // so passes follow each other at the daemon's pace, not after a request's backoff.
+    const server = await serve((_req, _n, res) => (failing ? json(res, 503, {}, { 'Retry-After': '3600' }) : json(res, 200, {})));
+    // 50 users, every fifth premium: 10 events, all stuck while the webhook answers 503.
     const p = await makeProject(server.url, { users: 50 });
     const port = await freePort();
     const daemon = p.spawnLinked('run', '--tick-seconds', '1', '--listen', `127.0.0.1:${port}`, '--log-format', 'json');
