@@ -5,6 +5,8 @@ import { renderCondition } from '../../src/ui/condition.js';
 import { graphDiagram } from '../../src/ui/diagram.js';
 import { escapeHtml, href, html, trusted } from '../../src/ui/html.js';
 import { bank } from '../fixtures/bank.js';
+import type { EmitterView } from '../../src/ui/data.js';
+import { deliveriesPage } from '../../src/ui/pages/deliveries.js';
 
 /* The renderers on their own: escaping, the condition tree, the SVG pieces. */
 
@@ -73,5 +75,36 @@ describe('SVG', () => {
     expect(svg.match(/<g class="node">/g)).toHaveLength(bank.graph.relationships.length + 1);
     expect(svg).toContain('main.card_off');
     expect(svg).not.toContain('style=');
+  });
+});
+
+describe('deliveriesPage', () => {
+  it("says when a daemon tries a blocked emitter again, as `linked status` does", () => {
+    const blocked: EmitterView = {
+      emitterKey: 'premium-entered',
+      destinationKey: 'hook',
+      destinationName: 'hook',
+      destinationType: 'webhook',
+      trigger: 'audience_entered',
+      state: 'blocked',
+      blockedReason: 'credentials rejected',
+      blockedSince: '2026-12-08T01:00:00.000Z',
+      nextTryAt: '2026-12-08T01:05:00.000Z',
+      retryBudgetEndsAt: null,
+      lastSuccessAt: null,
+      lastFailureAt: '2026-12-08T01:04:00.000Z',
+      consecutiveFailures: 3,
+      failingSince: null,
+      lastError: 'hook refused the credentials: HTTP 401',
+      lastHttpStatus: 401,
+      waitingForCompute: null,
+      pending: 10,
+      oldestPendingAt: '2026-12-08T00:59:00.000Z',
+      lagSeconds: 360,
+      deadLetters: 0,
+    };
+    const page = (h: EmitterView) => deliveriesPage({ health: [h], runs: [], deadLetters: [], records: [], more: { runs: false, deadLetters: false, records: false } }, {}).text;
+    expect(page(blocked)).toContain('a daemon tries again at 2026-12-08 01:05:00Z');
+    expect(page({ ...blocked, state: 'retrying', blockedReason: null, nextTryAt: null, retryBudgetEndsAt: '2026-12-08T05:00:00.000Z' })).not.toContain('tries again');
   });
 });

@@ -17,7 +17,7 @@ export function deliveriesPage(d: DeliveriesData, f: DeliveryFilterParams): Html
   const health = d.health.map((h) => [
     emitterLink(h.emitterKey),
     html`${h.destinationName} <span class="muted">(${h.destinationType})</span>`,
-    html`${badge(h.state, emitterStateLabel(h))}${h.state === 'blocked' ? html` ${h.blockedReason ?? ''}` : ''}${h.state === 'retrying' && h.retryBudgetEndsAt ? html`<br><span class="muted">dead letters at ${when(h.retryBudgetEndsAt)}</span>` : ''}`,
+    html`${badge(h.state, emitterStateLabel(h))}${h.state === 'blocked' ? html` ${h.blockedReason ?? ''}` : ''}${h.state === 'blocked' && h.nextTryAt ? html`<br><span class="muted">a daemon tries again at ${when(h.nextTryAt)}</span>` : ''}${h.state === 'retrying' && h.retryBudgetEndsAt ? html`<br><span class="muted">dead letters at ${when(h.retryBudgetEndsAt)}</span>` : ''}`,
     html`${formatCount(h.pending)}`,
     html`${age(h.lagSeconds)}`,
     html`${when(h.lastSuccessAt)}`,
