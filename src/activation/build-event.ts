@@ -242,7 +242,7 @@ function entityContext(plan: EnrichmentPlan, row: SourceRow, records: Record<str
   return root;
 }
 
-/** Bytes of the event as sent (JSON, UTF-8). */
+/** Bytes of the event as sent (JSON, UTF-8): eventJson's, a built event's shared context measured once. */
 export function eventBytes(event: SegmentEvent): number {
   const built = builtContexts.get(event.context);
   if (!built) return jsonBytes(event);
