@@ -92,6 +92,8 @@ export interface RowsPlan {
   condition: EntityCondition;
   /** Result columns of the keys, from the outermost entity's to this one's. */
   keys: string[];
+  /** Result column of this entity's rank by key among the rows of its parent row (1 first): the order rows are shown in. */
+  rank: string;
   predicates: PredicateNode[];
   /** Per predicate node id: column filters (held, value, operand's value), nested entity conditions (matching, all). */
   leaves: Map<number, LeafColumns>;
@@ -391,10 +393,12 @@ function explainRows(
   const type: Join['type'] = enclosing.keys.length ? 'left' : 'inner';
   const joins: Join[] = [...enclosing.joins, { type, from: rows.from, on: compare('=', rows.childKey, rows.parentKey) }, ...rows.joins.map((j) => ({ ...j, type }))];
   const scope = compiler.childScope(enclosing.scope, c.relationship, rows.alias, rows.junction);
-  const key = cast(col(rows.alias, compiler.index.entityOf(c.relationship)!.primaryKey), 'VARCHAR');
+  const nativeKey = col(rows.alias, compiler.index.entityOf(c.relationship)!.primaryKey);
+  const key = cast(nativeKey, 'VARCHAR');
   const keys = [...enclosing.keys, key];
-  // DENSE_RANK: a row repeats once per row joined below it, and counts once.
-  const ranks = [...enclosing.ranks, over(fn('DENSE_RANK'), { partitionBy: enclosing.keys.length ? enclosing.keys : undefined, orderBy: [{ expr: key }] })];
+  // DENSE_RANK: a row repeats once per row joined below it, and counts once. Ranked by the key as
+  // the warehouse orders its type, so integer keys come 5, 29, 49, not "29", "49", "5".
+  const ranks = [...enclosing.ranks, over(fn('DENSE_RANK'), { partitionBy: enclosing.keys.length ? enclosing.keys : undefined, orderBy: [{ expr: nativeKey }] })];
   const columns: Record<string, Expr> = {};
   const keyNames = keys.map((k, i) => ((columns[name(`key${i}`)] = k), name(`key${i}`)));
   ranks.forEach((r, i) => (columns[name(`rank${i}`)] = r));
@@ -426,7 +430,7 @@ function explainRows(
   }
   const d = compiler.alias('d');
   out[id] = {
-    plan: { id, node, parent, condition: c, keys: keyNames, predicates, leaves },
+    plan: { id, node, parent, condition: c, keys: keyNames, rank: name(`rank${ranks.length - 1}`), predicates, leaves },
     names: Object.keys(columns),
     from: derived({ kind: 'select', columns: Object.entries(columns).map(([as, expr]) => ({ expr, as })), from: enclosing.from, joins }, d),
     alias: d,
@@ -441,16 +445,16 @@ function matchingIds(compiler: OneProfileCompiler, slug: string, where: Extract<
   const from = compiler.profileRows(p);
   const rows = compiler.relatedRows(slug, scope);
   const filter = where ? compiler.entityPredicate(where, compiler.childScope(scope, slug, rows.alias, rows.junction)) : TRUE;
-  const pk = compiler.index.entityOf(slug)!.primaryKey;
-  const id = cast(col(rows.alias, pk), 'VARCHAR');
+  const pk = col(rows.alias, compiler.index.entityOf(slug)!.primaryKey);
+  // The first by the key's own type (5 before 29), as the related rows explained are ranked.
   return {
     kind: 'select',
-    distinct: true,
-    columns: [{ expr: id, as: ENTITY_ID_COLUMN }],
+    columns: [{ expr: cast(pk, 'VARCHAR'), as: ENTITY_ID_COLUMN }],
     from,
     joins: [{ from: rows.from, on: compare('=', rows.childKey, rows.parentKey) }, ...rows.joins],
     where: filter,
-    orderBy: [{ expr: id }],
+    groupBy: [pk],
+    orderBy: [{ expr: pk }],
     limit,
   };
 }

@@ -95,6 +95,13 @@ function treeOf(plan: ExplainPlan, row: Row, id = 0): WhyNode {
 
 const keyText = (v: unknown): string => (v === null || v === undefined ? 'NULL' : String(v));
 
+/** Keys as the warehouse orders them: numbers by value (an integer key's text is a number), the rest as text. */
+const byKeyOrder = (a: string, b: string): number => {
+  const [x, y] = [Number(a), Number(b)];
+  if (a !== '' && b !== '' && Number.isFinite(x) && Number.isFinite(y)) return x - y;
+  return a < b ? -1 : a > b ? 1 : 0;
+};
+
 /**
  * The rows the explain query returned for the RowsPlans, read into trees: `rowsOf(plan, parentKeys,
  * total)` gives the rows of that plan under the enclosing rows with those keys, `total` being how
@@ -133,6 +140,7 @@ function entityRows(plan: ExplainPlan, all: readonly Row[]): (rows: RowsPlan, pa
   const rowsOf = (rows: RowsPlan, parentKeys: readonly string[], total: number): WhyEntityRows => {
     const own = rows.keys.at(-1)!;
     const byKey = new Map<string, Row>();
+    const rank = (r: Row) => Number(column(r, rows.rank));
     for (const r of byPlan.get(rows.id) ?? []) {
       if (!parentKeys.every((k, i) => keyText(column(r, rows.keys[i]!)) === k)) continue;
       // A row repeats when several profile rows share the id: each key is explained once.
@@ -140,7 +148,8 @@ function entityRows(plan: ExplainPlan, all: readonly Row[]): (rows: RowsPlan, pa
       if (!byKey.has(key)) byKey.set(key, r);
     }
     const shown = [...byKey]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      // In the order the warehouse ranked them (by the key's own type: 5 before 29).
+      .sort(([, a], [, b]) => rank(a) - rank(b))
       .map(([key, r]): WhyEntityRow => {
         const where = rowTree(rows, r, 0, [...parentKeys, key]);
         return { key, matched: where.held, where };
@@ -208,7 +217,7 @@ export async function explainProfile(wh: Warehouse, condition: Condition, ctx: C
     const node = nodes.get(n.attribute);
     if (!node) continue;
     // The chosen row's tree; with no matching rows for it, nothing to list.
-    if (c.kind === 'entity') node.entityIds = Number(node.values?.value ?? 0) === 0 ? [] : (idsOf.get(n.id) ?? []).sort();
+    if (c.kind === 'entity') node.entityIds = Number(node.values?.value ?? 0) === 0 ? [] : (idsOf.get(n.id) ?? []).sort(byKeyOrder);
     const rows = plan.rows.find((q) => q.parent === null && q.node === n.id);
     if (rows) node.rows = rowsOf(rows, [], Number(node.values?.other ?? 0));
     if (c.kind === 'audience') {

@@ -80,4 +80,42 @@ describe('linked why on a nested entity condition', () => {
       ],
     });
   }, 60_000);
+
+  it('takes and shows integer keys in their order as numbers (5 before 29), the related rows explained and the matching ids alike', async () => {
+    const { dir, raw, write } = await makeProject(1);
+    const wh = await openDuckDb(join(dir, 'w.duckdb'));
+    try {
+      await wh.query(`INSERT INTO main.accounts VALUES ('a1', 700)`);
+      await wh.query(`CREATE OR REPLACE TABLE main.cards (id INTEGER, account_id VARCHAR)`);
+      await wh.query(`INSERT INTO main.cards VALUES (77, 'a1'), (5, 'a1'), (49, 'a1'), (29, 'a1'), (100, 'a1')`);
+    } finally {
+      await wh.close();
+    }
+    // The profile's cards straight from its account id, so the top-level condition lists matching ids.
+    raw.graph.relationships.push({ slug: 'own-cards', name: 'Own cards', entity: 'card', parent: null, join: { type: 'profile', via: 'trait', profileColumn: 'account_id', entityColumn: 'account_id' } });
+    const bigCard = { kind: 'column', column: 'id', operator: 'gte', value: { literal: 40 } };
+    const nested = { kind: 'entity', relationship: 'accounts', count: { op: 'at_least', value: 1 }, where: { kind: 'entity', relationship: 'cards', count: { op: 'at_least', value: 9 }, where: bigCard } };
+    const own = { kind: 'entity', relationship: 'own-cards', count: { op: 'at_least', value: 1 }, where: bigCard };
+    raw.audiences[0].condition = { kind: 'and', conditions: [nested, own] };
+    write(raw);
+    expect((await linked(['apply', '--auto-approve', '--dir', dir])).status).toBe(0);
+
+    const u1 = await linked(['why', 'aud-0', 'u1', '--dir', dir, '--rows', '3', '--entity-ids', '2']);
+    expect(u1.stdout).toContain(
+      [
+        '            ✗ cards 5: does not count',
+        '              ✗ id >= 40  [id is "5"]',
+        '            ✗ cards 29: does not count',
+        '              ✗ id >= 40  [id is "29"]',
+        '            ✓ cards 49: counts',
+        '              ✓ id >= 40  [id is "49"]',
+        '            … 2 more cards not shown (--rows explains more per row)',
+      ].join('\n'),
+    );
+    // The first two matching by number: 49 and 77, not "100" and "49" as text.
+    expect(u1.stdout).toContain('      matching: 49, 77\n      ✗ own-cards 5: does not count\n');
+    const tree = JSON.parse((await linked(['why', 'aud-0', 'u1', '--dir', dir, '--rows', '3', '--entity-ids', '2', '--json'])).stdout).why.tree;
+    expect(tree.children[1].entityIds).toEqual(['49', '77']);
+    expect(tree.children[1].rows.shown.map((r: { key: string }) => r.key)).toEqual(['5', '29', '49']);
+  }, 60_000);
 });
