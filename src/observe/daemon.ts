@@ -67,13 +67,17 @@ export class DaemonObservability {
     const applied = await readAppliedResources(wh, schema);
     const own = of.stack === undefined ? applied : applied.filter((r) => r.stack === of.stack || r.stack === null);
     const { emitters } = groupApplied(own);
+    const createdAt = new Map(own.filter((r) => r.kind === 'event_emitter').map((r) => [r.key, r.createdAt ?? r.appliedAt]));
     // Several stacks may share the state schema, each with its own daemon: each daemon's series
     // are its stack's, so two scraped daemons never report one audience twice.
     const others = new Set(applied.filter((r) => !own.includes(r)).flatMap((r) => (r.kind === 'audience' ? [r.key] : r.kind === 'event_emitter' ? [emitterLeaseKey(r.key)] : [])));
     const sizes = (await store.audienceSizes()).filter((a) => !others.has(a.audienceKey));
     const leases = (await store.liveLeases(now)).filter((l) => !others.has(l.audienceKey));
-    const backlog = await store.backlog(emitters);
-    const health = emitters.length === 0 ? [] : [...(await new DeliveryHealthStore(wh, schema).readMany(emitters.map((e) => e.key))).values()];
+    const healthStore = new DeliveryHealthStore(wh, schema);
+    // The events waiting as `linked status` counts them: a blocked emitter's backfill for current members too.
+    const pending = await healthStore.backlogs(emitters.map((emitter) => ({ emitter, createdAt: createdAt.get(emitter.key) ?? null })));
+    const backlog = emitters.map((e, i) => ({ emitterKey: e.key, destinationKey: e.destination, pending: pending[i]!.pending, oldestAt: pending[i]!.oldest }));
+    const health = emitters.length === 0 ? [] : [...(await healthStore.readMany(emitters.map((e) => e.key))).values()];
     this.metrics.setState({ sizes, leases, backlog, health, now });
   }
 

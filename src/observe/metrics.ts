@@ -40,7 +40,7 @@ export class DaemonMetrics {
   private readonly entered = this.counter('linked_audience_entered_total', 'Profiles that entered the audience, summed over runs.', ['audience']);
   private readonly exited = this.counter('linked_audience_exited_total', 'Profiles that exited the audience, summed over runs.', ['audience']);
   private readonly members = this.gauge('linked_audience_members', 'Members of the audience after its last successful run.', ['audience']);
-  private readonly outboxDepth = this.gauge('linked_outbox_depth', 'Outbox rows the emitter has yet to deliver (after its cursor).', ['emitter', 'destination']);
+  private readonly outboxDepth = this.gauge('linked_outbox_depth', 'Events the emitter has yet to deliver: the rest of its backfill and the outbox rows after its cursor (linked status: PENDING).', ['emitter', 'destination']);
   private readonly outboxLag = this.gauge('linked_outbox_lag_seconds', 'Age of the oldest outbox row the emitter has yet to deliver (0 when none).', ['emitter', 'destination']);
   private readonly sent = this.counter('linked_events_sent_total', 'Events the destination acknowledged.', ['destination', 'emitter']);
   private readonly failed = this.counter('linked_events_failed_total', 'Events a delivery failure left for a later pass (not lost: they stay after the cursor), each counted once per failure episode of its emitter; those waiting now: linked_outbox_depth.', ['destination', 'emitter']);

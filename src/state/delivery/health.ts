@@ -221,14 +221,11 @@ export class DeliveryHealthStore extends DeliveryStore {
   async emitters(list: readonly { emitter: EventEmitter; createdAt: string | null }[], now: Date): Promise<EmitterHealth[]> {
     const records = new Map((await this.records()).map((r) => [r.emitterKey, r]));
     const dead = await this.deadLetterCounts();
-    const cursors = new CursorStore(this.wh, this.schema);
-    const storedCursors = await cursors.readAll();
+    const backlogs = await this.backlogs(list);
     const toCome = await this.snapshotsToCome(list.map((x) => x.emitter));
     const out: EmitterHealth[] = [];
-    for (const { emitter, createdAt } of list) {
-      const stored = storedCursors.get(emitter.key);
-      const current = stored !== undefined && (createdAt === null || stored.emitterCreatedAt === createdAt);
-      const backlog = current ? await this.backlog(emitter, stored) : await this.backlogOfNew(emitter, cursors, createdAt);
+    for (const [i, { emitter }] of list.entries()) {
+      const backlog = backlogs[i]!;
       const record = records.get(emitter.key) ?? emptyRecord(emitter);
       const waitingForCompute = toCome.has(emitter.key) ? { audienceKey: emitter.audience, entityPath: entityPathOf(emitter) } : null;
       const state = record.blockedReason
@@ -250,6 +247,24 @@ export class DeliveryHealthStore extends DeliveryStore {
         lagSeconds: oldest === null ? null : Math.max(0, Math.round((now.getTime() - oldest) / 1000)),
         deadLetters: dead.get(emitter.key) ?? 0,
       });
+    }
+    return out;
+  }
+
+  /**
+   * The events each emitter has yet to send, in the order of `list`: after its cursor, the rest of
+   * its backfill with the outbox (for an emitter not started yet, what its first delivery would
+   * send). What `linked status` shows as pending and the daemon's `linked_outbox_depth`.
+   */
+  async backlogs(list: readonly { emitter: EventEmitter; createdAt: string | null }[]): Promise<{ pending: number; oldest: string | null }[]> {
+    if (list.length === 0) return [];
+    const cursors = new CursorStore(this.wh, this.schema);
+    const storedCursors = await cursors.readAll();
+    const out: { pending: number; oldest: string | null }[] = [];
+    for (const { emitter, createdAt } of list) {
+      const stored = storedCursors.get(emitter.key);
+      const current = stored !== undefined && (createdAt === null || stored.emitterCreatedAt === createdAt);
+      out.push(current ? await this.backlog(emitter, stored) : await this.backlogOfNew(emitter, cursors, createdAt));
     }
     return out;
   }
