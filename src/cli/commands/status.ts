@@ -86,10 +86,20 @@ function computeNow(audienceKey: string, view: AudienceStatusView | undefined): 
 }
 
 /**
+ * When a delivering daemon tries a blocked emitter next. A time already past means no daemon has
+ * tried it since (a try moves it on): one running, or started, goes at its next look.
+ */
+function nextTryText(nextTryAt: string | null, now: Date): string {
+  if (nextTryAt === null) return 'at its next try';
+  if (Date.parse(nextTryAt) > now.getTime()) return `at its next try, at ${short(nextTryAt)}`;
+  return `at its next look (its next try was due at ${short(nextTryAt)})`;
+}
+
+/**
  * Delivery per emitter under the audiences: backlog and lag, last success, failures, blocks, dead
  * letters, and what to do. `audiences` (their status views) tell how an audience an emitter waits for gets computed.
  */
-export function renderDeliveryHealth(health: EmitterHealthView[], audiences: readonly AudienceStatusView[] = []): string {
+export function renderDeliveryHealth(health: EmitterHealthView[], audiences: readonly AudienceStatusView[] = [], now = new Date()): string {
   if (health.length === 0) return '';
   const rows = health.map((h) => [
     `${h.emitterKey} -> ${h.destinationKey}`,
@@ -106,7 +116,7 @@ export function renderDeliveryHealth(health: EmitterHealthView[], audiences: rea
       // A block dead-letters nothing, but dead letters of earlier passes may stand beside it: the note speaks only of the waiting events.
       const fix = h.blockedReason?.startsWith('secret ') ? 'Set the secret' : "Fix the destination's credentials";
       const waiting = h.pending > 0 ? `its ${formatCount(h.pending)} waiting event${h.pending === 1 ? '' : 's'} are kept, not dead-lettered` : 'no events are waiting';
-      notes.push(`  ${h.emitterKey}: blocked since ${short(h.blockedSince)} (${h.lastError ?? h.blockedReason}); ${waiting}. ${fix}; then a delivering daemon (\`linked run\`, \`linked deliver --watch\`) resumes where it stopped at its next try${h.nextTryAt ? `, at ${short(h.nextTryAt)}` : ''} (at once after an apply that changes the destination, or a restart), \`linked deliver\` at once.`);
+      notes.push(`  ${h.emitterKey}: blocked since ${short(h.blockedSince)} (${h.lastError ?? h.blockedReason}); ${waiting}. ${fix}; then a delivering daemon (\`linked run\`, \`linked deliver --watch\`) resumes where it stopped ${nextTryText(h.nextTryAt, now)} (at once after an apply that changes the destination, or a restart), \`linked deliver\` at once.`);
     } else if (h.state === 'retrying') {
       notes.push(`  ${h.emitterKey}: failing since ${short(h.failingSince)} (${h.lastError ?? 'no answer'}); the events it is stuck on go to dead letters at ${short(h.retryBudgetEndsAt)}.`);
     }
