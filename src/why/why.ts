@@ -73,7 +73,7 @@ export function snapshotNote<T>(w: Pick<WhyResult, 'member' | 'snapshot'>, run: 
   if (runId === null) return ['The audience has no snapshot yet: none of its runs has gone Live.'];
   const says =
     member === w.member
-      ? `${member ? 'holds it' : 'does not hold it'} too.`
+      ? `${member ? 'holds it too' : 'does not hold it either'}.`
       : `${member ? 'still holds it' : 'does not hold it'}: the data or the definition changed since that run.`;
   return ['The last snapshot (run ', run(runId), `) ${says}`];
 }

@@ -25,7 +25,7 @@ describe('linked why names the run of the snapshot it compares with', () => {
       const json = await linked(['why', 'aud-0', user, '--dir', dir, '--json']);
       expect(JSON.parse(json.stdout).why).toMatchObject({ member, snapshot: { member, runId } });
       const text = await linked(['why', 'aud-0', user, '--dir', dir]);
-      expect(text.stdout).toContain(`The last snapshot (run ${runId}) ${member ? 'holds it' : 'does not hold it'} too.`);
+      expect(text.stdout).toContain(`The last snapshot (run ${runId}) ${member ? 'holds it too' : 'does not hold it either'}.`);
     }
   }, 60_000);
 });

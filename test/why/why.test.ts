@@ -128,7 +128,7 @@ describe('linked why', () => {
     for (const [profileId, member] of [['u5', true], ['u2', false]] as const) {
       const why = await whyProfile(wh, SCHEMA, { audienceKey: AUDIENCE.key, profileId });
       expect(why).toMatchObject({ member, snapshot: { member, runId: last.runId } });
-      expect(renderWhy(why)).toContain(`The last snapshot (run ${last.runId}) ${member ? 'holds it' : 'does not hold it'} too.`);
+      expect(renderWhy(why)).toContain(`The last snapshot (run ${last.runId}) ${member ? 'holds it too' : 'does not hold it either'}.`);
     }
     // Data changed since: the snapshot is still the last run's, and it says so.
     await wh.query(`UPDATE main.profiles SET email = 'u5@blocked.test' WHERE user_id = 'u5'`);
