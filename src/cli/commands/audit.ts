@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openProject } from '../context.js';
 import { printJson } from '../run.js';
-import { withProjectOptions, projectOptions, type ProjectFlags } from '../command-options.js';
+import { positiveInt, withProjectOptions, projectOptions, type ProjectFlags } from '../command-options.js';
 import { resourceChangeLines } from '../../plan/render-text.js';
 import { LinkedError } from '../../model/errors.js';
 import { ApplyLogStore, type ApplyLogEntry } from '../../state/apply/apply-log.js';
@@ -38,7 +38,7 @@ export function register(program: Command): void {
   withProjectOptions(program.command('audit').description('who changed what, when, from which commit, with the diff'))
     .option('--since <when>', 'only applies since an ISO date or a span (24h, 7d)')
     .option('--resource <resource>', 'only changes of one resource (address or key)')
-    .option('--limit <n>', 'at most n applies', (v) => Number.parseInt(v, 10))
+    .option('--limit <n>', 'at most n applies (the newest)')
     .option('--format <format>', 'join each apply with git history (author, date, subject, PR, approvers): markdown, json or csv')
     .option('--repo <path>', 'with --format: the git clone to read history from (default --dir)')
     .addHelpText(
@@ -52,15 +52,17 @@ Examples:
   $ linked audit --format csv > audit.csv
   $ linked audit --format markdown --repo ../audiences`,
     )
-    .action(async (flags: ProjectFlags & { since?: string; resource?: string; limit?: number; format?: string; repo?: string }) => {
+    .action(async (flags: ProjectFlags & { since?: string; resource?: string; limit?: string; format?: string; repo?: string }) => {
       const format = flags.format === undefined ? undefined : parseAuditFormat(flags.format);
       if (format && flags.json) throw new LinkedError('INVALID_ARGUMENT', '--json and --format exclude each other: use --format json.');
       if (flags.repo && !format) throw new LinkedError('INVALID_ARGUMENT', '--repo needs --format.');
       const since = flags.since ? parseSince(flags.since) : undefined;
+      // `abc` and `0` read as no limit before: every apply printed.
+      const limit = flags.limit === undefined ? undefined : positiveInt(flags.limit, '--limit');
       const project = await openProject(projectOptions(flags));
       let entries: ApplyLogEntry[];
       try {
-        entries = await new ApplyLogStore(project.warehouse, project.stateSchema).read({ stack: project.desired.stack, since, resource: flags.resource, limit: flags.limit });
+        entries = await new ApplyLogStore(project.warehouse, project.stateSchema).read({ stack: project.desired.stack, since, resource: flags.resource, limit });
       } finally {
         await project.close();
       }
