@@ -43,4 +43,21 @@ describe('linked status of a blocked emitter whose next try is past', () => {
       await hook.close();
     }
   }, 60_000);
+
+  it("tells a secret not set to be set in the daemon's environment and the daemon restarted, not to wait for its next try", async () => {
+    const { dir, raw, write } = await makeProject(1);
+    raw.audiences[0].enabled = true;
+    raw.emitters[0].sendForCurrent = true;
+    write(raw);
+    expect((await linked(['apply', '--auto-approve', '--dir', dir])).status).toBe(0);
+    expect((await linked(['compute', 'aud-0', '--dir', dir])).status).toBe(0);
+    // HOOK_TOKEN not set: nothing is sent, the emitter is blocked.
+    expect((await linked(['deliver', '--dir', dir], { HOOK_TOKEN: '' })).stdout).toContain('(blocked: secret HOOK_TOKEN not set)');
+
+    const text = (await linked(['status', '--dir', dir])).stdout;
+    expect(text).toContain(
+      '; its 1 waiting event is kept, not dead-lettered. Set the secret in the environment of the delivering daemon (`linked run`, `linked deliver --watch`) and restart it: it resumes where it stopped at once (a running one never sees a variable set after it started); `linked deliver` with the secret set, at once.\n',
+    );
+    expect(text).not.toContain('next try');
+  }, 60_000);
 });

@@ -114,9 +114,12 @@ export function renderDeliveryHealth(health: EmitterHealthView[], audiences: rea
   for (const h of health) {
     if (h.state === 'blocked') {
       // A block dead-letters nothing, but dead letters of earlier passes may stand beside it: the note speaks only of the waiting events.
-      const fix = h.blockedReason?.startsWith('secret ') ? 'Set the secret' : "Fix the destination's credentials";
-      const waiting = h.pending > 0 ? `its ${formatCount(h.pending)} waiting event${h.pending === 1 ? '' : 's'} are kept, not dead-lettered` : 'no events are waiting';
-      notes.push(`  ${h.emitterKey}: blocked since ${short(h.blockedSince)} (${h.lastError ?? h.blockedReason}); ${waiting}. ${fix}; then a delivering daemon (\`linked run\`, \`linked deliver --watch\`) resumes where it stopped ${nextTryText(h.nextTryAt, now)} (at once after an apply that changes the destination, or a restart), \`linked deliver\` at once.`);
+      const waiting = h.pending > 0 ? `its ${formatCount(h.pending)} waiting ${h.pending === 1 ? 'event is' : 'events are'} kept, not dead-lettered` : 'no events are waiting';
+      // A process reads its environment once, when it starts: a daemon's next try does not see a secret set after it.
+      const resume = h.blockedReason?.startsWith('secret ')
+        ? 'Set the secret in the environment of the delivering daemon (`linked run`, `linked deliver --watch`) and restart it: it resumes where it stopped at once (a running one never sees a variable set after it started); `linked deliver` with the secret set, at once.'
+        : `Fix the destination's credentials; then a delivering daemon (\`linked run\`, \`linked deliver --watch\`) resumes where it stopped ${nextTryText(h.nextTryAt, now)} (at once after an apply that changes the destination, or a restart), \`linked deliver\` at once.`;
+      notes.push(`  ${h.emitterKey}: blocked since ${short(h.blockedSince)} (${h.lastError ?? h.blockedReason}); ${waiting}. ${resume}`);
     } else if (h.state === 'retrying') {
       notes.push(`  ${h.emitterKey}: failing since ${short(h.failingSince)} (${h.lastError ?? 'no answer'}); the events it is stuck on go to dead letters at ${short(h.retryBudgetEndsAt)}.`);
     }
