@@ -104,7 +104,9 @@ describe('deliveriesPage', () => {
       deadLetters: 0,
     };
     const page = (h: EmitterView) => deliveriesPage({ health: [h], runs: [], deadLetters: [], records: [], more: { runs: false, deadLetters: false, records: false } }, {}).text;
-    expect(page(blocked)).toContain('a daemon tries again at 2026-12-08 01:05:00Z');
+    const soon = new Date(Date.now() + 60_000).toISOString();
+    expect(page({ ...blocked, nextTryAt: soon })).toContain(`a daemon tries again at ${soon.replace(/\.\d{3}Z$/, 'Z').replace('T', ' ')}`);
+    expect(page(blocked)).toContain('a daemon tries again at its next look (due at 2026-12-08 01:05:00Z)');
     expect(page({ ...blocked, state: 'retrying', blockedReason: null, nextTryAt: null, retryBudgetEndsAt: '2026-12-08T05:00:00.000Z' })).not.toContain('tries again');
   });
 });

@@ -12,12 +12,16 @@ export const deliveriesForm = (f: DeliveryFilterParams): Html => html`<form clas
 <button type="submit">Search</button>
 </form>`;
 
+/** When a delivering daemon tries a blocked emitter again; a time past means none has tried it since (as `linked status` says). */
+const nextTry = (at: string): Html =>
+  Date.parse(at) > Date.now() ? html`a daemon tries again at ${when(at)}` : html`a daemon tries again at its next look (due at ${when(at)})`;
+
 /** Delivery per emitter and destination, the delivery log, dead letters with the response, and the search by user id or event name. */
 export function deliveriesPage(d: DeliveriesData, f: DeliveryFilterParams): Html {
   const health = d.health.map((h) => [
     emitterLink(h.emitterKey),
     html`${h.destinationName} <span class="muted">(${h.destinationType})</span>`,
-    html`${badge(h.state, emitterStateLabel(h))}${h.state === 'blocked' ? html` ${h.blockedReason ?? ''}` : ''}${h.state === 'blocked' && h.nextTryAt ? html`<br><span class="muted">a daemon tries again at ${when(h.nextTryAt)}</span>` : ''}${h.state === 'retrying' && h.retryBudgetEndsAt ? html`<br><span class="muted">dead letters at ${when(h.retryBudgetEndsAt)}</span>` : ''}`,
+    html`${badge(h.state, emitterStateLabel(h))}${h.state === 'blocked' ? html` ${h.blockedReason ?? ''}` : ''}${h.state === 'blocked' && h.nextTryAt ? html`<br><span class="muted">${nextTry(h.nextTryAt)}</span>` : ''}${h.state === 'retrying' && h.retryBudgetEndsAt ? html`<br><span class="muted">dead letters at ${when(h.retryBudgetEndsAt)}</span>` : ''}`,
     html`${formatCount(h.pending)}`,
     html`${age(h.lagSeconds)}`,
     html`${when(h.lastSuccessAt)}`,
