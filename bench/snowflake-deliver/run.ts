@@ -6,7 +6,9 @@
  * each on a fresh emulation holding the same data:
  *
  * 1. deliverAll, 0 ms round trip: the statements, in total, per page, per event and by shape;
- * 2. deliverAll, every statement's answer held `--round-trip-ms`;
+ * 2. deliverAll, every statement's answer held `--round-trip-ms`; its pages read on a second
+ *    connection as `linked deliver` and `linked run` read them on Snowflake, and (2b) on the
+ *    commits' one connection, as before;
  * 3. the baseline at the same round trip: the bare minimum a delivery must do per page, one read
  *    (the page's rows joined with their traits) and one commit (its cursor), around the same
  *    events posted in the same batches.
@@ -62,6 +64,8 @@ const emitter = EventEmitter.parse({ key: 'bench-entered', audience: 'bench', de
 interface World {
   emulator: SnowflakeEmulator;
   wh: SnowflakeWarehouse;
+  /** A second connection: the pages' reads (DeliverOptions.reads). */
+  reads: SnowflakeWarehouse;
   close(): Promise<void>;
 }
 
@@ -93,11 +97,14 @@ async function world(hookUrl: string, roundTripMs: number): Promise<World> {
   );
   await setup.close();
   const wh = await open();
+  const reads = await open();
   return {
     emulator,
     wh,
+    reads,
     close: async () => {
       await wh.close();
+      await reads.close();
       await emulator.close();
     },
   };
@@ -113,12 +120,12 @@ interface Figures {
 }
 
 /** deliverAll through snowflake-sdk, as `linked deliver` runs it; statements counted where the emulation receives them. */
-async function delivery(hookUrl: string, roundTripMs: number): Promise<Figures> {
+async function delivery(hookUrl: string, roundTripMs: number, readsApart = true): Promise<Figures> {
   const w = await world(hookUrl, roundTripMs);
   try {
     const before = w.emulator.queries.length;
     const started = performance.now();
-    const summary = await deliverAll(w.wh, SCHEMA, { pageSize: PAGE_SIZE, concurrency: CONCURRENCY });
+    const summary = await deliverAll(w.wh, SCHEMA, { pageSize: PAGE_SIZE, concurrency: CONCURRENCY, reads: readsApart ? w.reads : undefined });
     const seconds = (performance.now() - started) / 1000;
     if (summary.sent !== N) throw new Error(`delivered ${summary.sent} of ${N}: ${JSON.stringify(summary.emitters)}`);
     const sql = w.emulator.queries.slice(before).map((q) => q.sqlText);
@@ -186,18 +193,19 @@ const sink = await startSink(dir);
 const hookUrl = `${sink.url}/hook`;
 try {
   say(`events ${N.toLocaleString('en-US')}, page ${PAGE_SIZE} (${PAGES} pages), webhook batch ${BATCH}, ${CONCURRENCY} requests in flight; the Snowflake emulation through snowflake-sdk`);
-  const runs = [await delivery(hookUrl, 0), await delivery(hookUrl, ROUND_TRIP_MS), await bare(hookUrl, ROUND_TRIP_MS)];
-  const [zero, held, minimum] = runs;
+  const runs = [await delivery(hookUrl, 0), await delivery(hookUrl, ROUND_TRIP_MS), await delivery(hookUrl, ROUND_TRIP_MS, false), await bare(hookUrl, ROUND_TRIP_MS)];
+  const [zero, held, oneConnection, minimum] = runs;
   const perPage = (f: Figures) => (f.statements / PAGES).toFixed(1);
   const rate = (f: Figures) => Math.round(f.sent / f.seconds);
   say(`deliverAll: ${zero.statements} statements, ${perPage(zero)} per page, ${(zero.statements / N).toFixed(4)} per event; by shape:`);
   for (const k of zero.kinds) say(`  ${String(k.count).padStart(5)} (${(k.count / PAGES).toFixed(2)} per page) ${k.kind}`);
   say(`deliverAll, 0 ms round trip: ${rate(zero).toLocaleString('en-US')} events/s (${zero.seconds.toFixed(1)} s)`);
   say(`deliverAll, ${ROUND_TRIP_MS} ms round trip: ${rate(held).toLocaleString('en-US')} events/s (${held.seconds.toFixed(1)} s, ${held.statements} statements)`);
+  say(`deliverAll, ${ROUND_TRIP_MS} ms round trip, pages read on the commits' connection: ${rate(oneConnection).toLocaleString('en-US')} events/s (${oneConnection.seconds.toFixed(1)} s)`);
   say(`bare minimum (read + commit per page), ${ROUND_TRIP_MS} ms round trip: ${rate(minimum).toLocaleString('en-US')} events/s (${minimum.seconds.toFixed(1)} s, ${minimum.statements} statements, ${perPage(minimum)} per page)`);
   say(`ratio deliverAll / bare minimum at ${ROUND_TRIP_MS} ms: ${(rate(held) / rate(minimum)).toFixed(2)}; deliverAll ${ROUND_TRIP_MS} ms / 0 ms: ${(rate(held) / rate(zero)).toFixed(2)}`);
   if (args.json) {
-    const summary = { events: N, pageSize: PAGE_SIZE, pages: PAGES, batch: BATCH, roundTripMs: ROUND_TRIP_MS, runs: runs.map((f, i) => ({ name: ['deliverAll', 'deliverAll', 'bare'][i], ...f, eventsPerSecond: rate(f), statementsPerPage: f.statements / PAGES })) };
+    const summary = { events: N, pageSize: PAGE_SIZE, pages: PAGES, batch: BATCH, roundTripMs: ROUND_TRIP_MS, runs: runs.map((f, i) => ({ name: ['deliverAll', 'deliverAll', 'deliverAll, one connection', 'bare'][i], ...f, eventsPerSecond: rate(f), statementsPerPage: f.statements / PAGES })) };
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   }
 } finally {

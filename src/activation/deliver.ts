@@ -53,6 +53,13 @@ export interface DeliverOptions {
    * Default: shared by this delivery's emitters.
    */
   bookkeeping?: SharedBookkeeping;
+  /**
+   * A second connection to the same warehouse for the pages' reads (outbox and enrichment), so a
+   * page's reads do not wait behind the previous page's commit: on Snowflake, where each statement
+   * is a round trip, a page then costs its commit's round trips rather than its commit's and its
+   * reads'. Default: the reads share `wh`.
+   */
+  reads?: Warehouse;
   /** Use this model instead of reading the applied resources (tests, npm start). */
   model?: ActivationModel;
   /** The clock of the delivery record and of retry budgets. Default the system clock (tests move it by hours). */
@@ -152,6 +159,8 @@ export function deliveryVerdict(s: Pick<DeliverySummary, 'emitters' | 'deadLette
 
 interface Ctx {
   wh: Warehouse;
+  /** Where pages are read and enriched: `wh`, or a connection of its own (DeliverOptions.reads). */
+  reads: Warehouse;
   read: EmitterReader;
   health: DeliveryHealthStore;
   runId: string;
@@ -178,6 +187,7 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
   const startedAt = now().toISOString();
   const runId = opts.runId ?? randomUUID();
   const serial = serialized(withQueryTag(wh, deliveryTag(runId, opts.stack)));
+  const reads = opts.reads ? serialized(withQueryTag(opts.reads, deliveryTag(runId, opts.stack))) : serial;
   const model = opts.model ?? (await readActivationModel(serial, schema, opts.stack));
   const asked = (key: string) => !opts.emitters || opts.emitters.includes(key);
   const emitters = emittersOf(model).filter((e) => asked(e.key));
@@ -187,7 +197,8 @@ export async function deliverAll(wh: Warehouse, schema: string, opts: DeliverOpt
     .map((r): UnreadableEmitter => ({ emitterKey: r.key, problem: r.problem, error: unreadableError(r).message }));
   const ctx: Ctx = {
     wh: serial,
-    read: new EmitterReader(serial, schema),
+    read: new EmitterReader(serial, schema, reads),
+    reads,
     health: new DeliveryHealthStore(serial, schema),
     runId,
     sender: new Sender(destinationsOf(model), { ...opts, warehouse: serial }),
@@ -317,7 +328,7 @@ async function drain(ctx: Ctx, r: ResolvedEmitter, start: Cursor, counts: RunCou
   const records = new PageRecords((commit) => ctx.bookkeeping.pageCommits.request(ctx.wh, commit), ctx.runId, r, start, ctx.now, run.progress, (c, page) =>
     ctx.onProgress?.({ emitterKey: r.emitter.key, destinationKey: r.destination.key, sent: c.sent, deadLettered: c.deadLettered, failed: c.failed, page }),
   );
-  const pages = new PageStream(ctx.wh, ctx.read, r, start, ctx.pageSize, ctx.readPages, firstRead, ctx.traitReads);
+  const pages = new PageStream(ctx.reads, ctx.read, r, start, ctx.pageSize, ctx.readPages, firstRead, ctx.traitReads);
   try {
     const status = await drainPages(ctx, r, pages, records, counts, run);
     // Whatever the pass stopped on (written before this): the success its commits left unwritten.

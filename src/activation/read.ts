@@ -17,8 +17,9 @@ export class EmitterReader {
   readonly outbox: OutboxReader;
   readonly cursors: CursorStore;
 
-  constructor(wh: Warehouse, schema: string) {
-    this.outbox = new OutboxReader(wh, schema);
+  /** `reads`: where the outbox is read (a connection of its own beside the bookkeeping's `wh`); default `wh`. */
+  constructor(wh: Warehouse, schema: string, reads: Warehouse = wh) {
+    this.outbox = new OutboxReader(reads, schema);
     this.cursors = new CursorStore(wh, schema);
   }
 

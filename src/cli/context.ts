@@ -75,6 +75,18 @@ async function openState(
 }
 
 /**
+ * A second connection to the project's warehouse for delivery's page reads
+ * (DeliverOptions.reads), where connections are sessions of their own (Snowflake: each statement
+ * a round trip, so a page's reads no longer wait behind the previous page's commit). Undefined
+ * on DuckDB, whose file the process holds through one connection.
+ */
+export async function openReadConnection(project: Project, command: string): Promise<Warehouse | undefined> {
+  const wh = project.desired.warehouse;
+  if (wh.type === 'duckdb') return undefined;
+  return openWarehouse(wh, project.dir, { tag: commandTag(command, project.desired.stack) });
+}
+
+/**
  * Opens the stack's warehouse. A DuckDB file is opened as a waiter (controller/file-waiters.ts):
  * a running `linked run` or `linked deliver --watch` lets go of the file between two statements,
  * so the command gets it within about a second instead of waiting for a whole delivery.

@@ -139,6 +139,8 @@ export class Daemon {
     if (o.deliver !== false) {
       this.delivery = new DeliveryLoop({
         open,
+        // Connections of their own (Snowflake): a pass reads its pages on a second one.
+        openReads: shared ? undefined : open,
         schema: o.schema,
         stack: o.stack,
         holder: this.id,

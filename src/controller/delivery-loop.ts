@@ -31,6 +31,12 @@ export type DeliveryTuning = Pick<DeliverOptions, 'pageSize' | 'concurrency' | '
 export interface DeliveryLoopOptions {
   /** Opens the warehouse: per look and per delivery pass (on DuckDB, a handle on the shared file). */
   open: () => Promise<Warehouse>;
+  /**
+   * Opens a second connection for a pass's page reads (DeliverOptions.reads), where connections
+   * are separate sessions (Snowflake); absent, a pass reads on its one connection (the shared
+   * DuckDB file is held by one).
+   */
+  openReads?: () => Promise<Warehouse>;
   schema: string;
   stack?: string;
   /** This daemon's id: the holder of the emitters' leases. */
@@ -317,6 +323,7 @@ export class DeliveryLoop {
       const renewal = startHeartbeat(() => leases.renew(leaseKey, this.o.holder, ttlMs), heartbeatInterval(ttlMs), (e) =>
         this.log(`${emitterKey}: lease renewal failed: ${(e as Error).message}`),
       );
+      const reads = await this.o.openReads?.();
       try {
         const started = Date.now();
         const summary = await deliverAll(wh, this.o.schema, {
@@ -329,6 +336,7 @@ export class DeliveryLoop {
           skipWhenEmpty: opts.skipWhenEmpty,
           traitReads: this.traitReads,
           bookkeeping: this.bookkeeping,
+          reads,
         });
         const emitter = summary.emitters[0];
         if (!emitter) return undefined;
@@ -343,6 +351,7 @@ export class DeliveryLoop {
         this.o.onDelivery?.(report);
         return report;
       } finally {
+        await reads?.close();
         await renewal.stop();
         await this.leaseReleases.request(wh, leaseKey).catch(() => undefined);
       }

@@ -5,10 +5,11 @@ import { ttyProgress } from '../../activation/progress.js';
 import { LinkedError } from '../../model/errors.js';
 import { didYouMean, knownNames } from '../../model/suggest.js';
 import { positiveInt, projectOptions, withProjectOptions, type ProjectFlags } from '../command-options.js';
-import { openProject } from '../context.js';
+import { openProject, openReadConnection } from '../context.js';
 import { watchDeliveries } from '../daemon-run.js';
 import { limitHeapGrowth } from '../heap.js';
 import { printJson } from '../run.js';
+import type { Warehouse } from '../../warehouse/types.js';
 
 interface DeliverFlags extends ProjectFlags {
   emitter?: string[];
@@ -79,12 +80,15 @@ export function register(program: Command): void {
       }
       const project = await openProject(projectOptions(flags));
       const progress = flags.json ? { done: () => undefined } : ttyProgress();
+      let reads: Warehouse | undefined;
       try {
+        reads = await openReadConnection(project, 'deliver');
         const model = await readActivationModel(project.warehouse, project.stateSchema, project.desired.stack);
         assertEmittersKnown(model, flags.emitter);
         const summary = await deliverAll(project.warehouse, project.stateSchema, {
           stack: project.desired.stack,
           model,
+          reads,
           emitters: flags.emitter,
           pageSize,
           concurrency,
@@ -97,6 +101,7 @@ export function register(program: Command): void {
         if (!flags.json) for (const a of summary.alerts) process.stderr.write(`${a.kind === 'dead_lettered' ? 'warning' : 'error'}: ${a.message}\n`);
         process.exitCode = deliveryExitCode(summary);
       } finally {
+        await reads?.close();
         await project.close();
       }
     });
