@@ -323,8 +323,9 @@ export class DeliveryLoop {
       const renewal = startHeartbeat(() => leases.renew(leaseKey, this.o.holder, ttlMs), heartbeatInterval(ttlMs), (e) =>
         this.log(`${emitterKey}: lease renewal failed: ${(e as Error).message}`),
       );
-      const reads = await this.o.openReads?.();
+      let reads: Warehouse | undefined;
       try {
+        reads = await this.o.openReads?.();
         const started = Date.now();
         const summary = await deliverAll(wh, this.o.schema, {
           ...this.o.deliver,
