@@ -32,9 +32,9 @@ export interface DeliveryLoopOptions {
   /** Opens the warehouse: per look and per delivery pass (on DuckDB, a handle on the shared file). */
   open: () => Promise<Warehouse>;
   /**
-   * Opens a second connection for a pass's page reads (DeliverOptions.reads), where connections
-   * are separate sessions (Snowflake); absent, a pass reads on its one connection (the shared
-   * DuckDB file is held by one).
+   * Opens a second connection for a pass's page reads (DeliverOptions.reads), used where
+   * connections are sessions of their own (Snowflake); absent, or on DuckDB (a file is held by one
+   * connection), a pass reads on its one connection.
    */
   openReads?: () => Promise<Warehouse>;
   schema: string;
@@ -325,7 +325,8 @@ export class DeliveryLoop {
       );
       let reads: Warehouse | undefined;
       try {
-        reads = await this.o.openReads?.();
+        // A DuckDB file is held by one connection per process, whoever opened it.
+        if (wh.dialect !== 'duckdb') reads = await this.o.openReads?.();
         const started = Date.now();
         const summary = await deliverAll(wh, this.o.schema, {
           ...this.o.deliver,

@@ -109,8 +109,23 @@ describe('the bank example through the CLI on emulated Snowflake', () => {
 
     // The first run of each enabled audience: its baseline (events only where sendForCurrent).
     // Two runs at once (the default concurrency): their commits queue on the tables' locks.
+    const beforeRun = emulator.queries.length;
     const first = await json('run', '--once');
     expect(first.status, JSON.stringify(first.out)).toBe(0);
+    // Each delivery pass (its QUERY_TAG's run id) reads its pages on a session of its own, beside
+    // the one its cursor moves through: a page's reads do not wait behind the previous commit.
+    const passes = new Map<string, { reads: Set<number>; commits: Set<number> }>();
+    for (const q of emulator.queries.slice(beforeRun)) {
+      const run = /linked-audiences:deliver stack=bank run=([0-9a-f-]{36})$/.exec(String(q.parameters?.QUERY_TAG))?.[1];
+      if (!run) continue;
+      const pass = passes.get(run) ?? { reads: new Set<number>(), commits: new Set<number>() };
+      passes.set(run, pass);
+      if (/^SELECT "O"\."ID" AS "ID"[\s\S]*FROM "[^"]+"\."outbox" AS "O"/.test(q.sqlText)) pass.reads.add(q.sessionId);
+      if (/^UPDATE "[^"]+"\."delivery_cursors" SET "LAST_OUTBOX_ID"/.test(q.sqlText)) pass.commits.add(q.sessionId);
+    }
+    const committed = [...passes.values()].filter((p) => p.commits.size > 0);
+    expect(committed.length).toBeGreaterThan(0);
+    for (const p of committed) expect([...p.reads].filter((id) => p.commits.has(id))).toEqual([]);
     const enabled = ['dormant-savers', 'overdue-cards', 'travel-spenders'];
     expect(first.out.runs.map((r: { audienceKey: string }) => r.audienceKey).sort()).toEqual(enabled);
     expect(first.out.runs.every((r: { status: string }) => r.status === 'Live')).toBe(true);
