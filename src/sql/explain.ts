@@ -257,10 +257,9 @@ export function explainQuery(
       }
       case 'entity': {
         const leaf = { value: name('value'), other: name('other') };
-        const rows = compiler.relatedRows(c.relationship, scope);
-        const where = c.where ? compiler.entityPredicate(c.where, compiler.childScope(scope, c.relationship, rows.alias, rows.junction)) : TRUE;
-        columns[leaf.value] = countOf(rows, where);
-        columns[leaf.other] = countOf(compiler.relatedRows(c.relationship, scope), TRUE);
+        const counts = entityCounts(compiler, c.relationship, c.where, scope);
+        columns[leaf.value] = counts.matching;
+        columns[leaf.other] = counts.all;
         leaves.set(node.id, leaf);
         entityIds.set(node.id, matchingIds(compiler, c.relationship, c.where, options.entityLimit ?? 10));
         if (c.where) {
@@ -338,6 +337,13 @@ export function explainQuery(
   const queries = [profileRows, ...idRows, ...rowsSelects];
   const query: Select | Union = queries.length === 1 ? { ...profileRows, with: with_ } : { kind: 'union', all: true, with: with_, queries };
   return { query, nodes, leaves, rows: explained.map((e) => e.plan) };
+}
+
+/** An entity condition's counts at `scope`: its related rows that satisfy `where`, and all of them. */
+function entityCounts(compiler: OneProfileCompiler, relationship: string, where: EntityPredicate | undefined, scope: Scope): { matching: Expr; all: Expr } {
+  const rows = compiler.relatedRows(relationship, scope);
+  const filter = where ? compiler.entityPredicate(where, compiler.childScope(scope, relationship, rows.alias, rows.junction)) : TRUE;
+  return { matching: countOf(rows, filter), all: countOf(compiler.relatedRows(relationship, scope), TRUE) };
 }
 
 /** The related rows of `rows` that satisfy `where`, counted per parent row. */
@@ -419,11 +425,10 @@ function explainRows(
       if (v.other) columns[(leaf.other = leafName('other'))] = cast(v.other, 'VARCHAR');
       leaves.set(p.id, leaf);
     } else if (x.kind === 'entity') {
-      const related = compiler.relatedRows(x.relationship, scope);
-      const where = x.where ? compiler.entityPredicate(x.where, compiler.childScope(scope, x.relationship, related.alias, related.junction)) : TRUE;
       const leaf = { value: leafName('value'), other: leafName('other') };
-      columns[leaf.value] = countOf(related, where);
-      columns[leaf.other] = countOf(compiler.relatedRows(x.relationship, scope), TRUE);
+      const counts = entityCounts(compiler, x.relationship, x.where, scope);
+      columns[leaf.value] = counts.matching;
+      columns[leaf.other] = counts.all;
       leaves.set(p.id, leaf);
       if (x.where) explainRows(compiler, { ...x, where: x.where }, node, { rows: id, predicate: p.id }, { from: enclosing.from, scope, joins, keys, ranks }, limit, out);
     }
