@@ -198,7 +198,6 @@ export class SnapshotStore extends StateStore {
     }
   }
 
-  /** Drops the snapshots of the audience's entity paths other than `keep` (no outbox rows: nobody listens). */
   /**
    * Drops the audience's whole snapshot (members, matches, tracked paths): a re-created audience
    * starts with none, as a new one does, instead of the members of the audience it replaces.
@@ -208,6 +207,7 @@ export class SnapshotStore extends StateStore {
     await this.dropPathsExcept(audienceKey, []);
   }
 
+  /** Drops the snapshots of the audience's entity paths other than `keep` (no outbox rows: nobody listens). */
   async dropPathsExcept(audienceKey: string, keep: readonly string[]): Promise<void> {
     const where = and(eq(ref('audience_key'), param(audienceKey)), keep.length > 0 ? notInList(ref('entity_path'), keep.map(param)) : and());
     await this.run(deleteFrom(this.t.entity_matches, where));
