@@ -192,11 +192,10 @@ export class RunStore extends StateStore {
     return rows[0];
   }
 
-  /** Run history, newest first; `notAudiences` leaves out another stack's audiences (otherStacksKeys), `status` keeps the runs that ended so. */
-  async readRuns(options: { audienceKey?: string; notAudiences?: readonly string[]; status?: RunRow['status']; limit?: number } = {}): Promise<RunRow[]> {
+  /** Run history, newest first; `notAudiences` leaves out another stack's audiences (otherStacksKeys). */
+  async readRuns(options: { audienceKey?: string; notAudiences?: readonly string[]; limit?: number } = {}): Promise<RunRow[]> {
     const where = [
       ...(options.audienceKey ? [this.audience(options.audienceKey)] : []),
-      ...(options.status ? [eq(ref('status'), param(options.status))] : []),
       ...(options.notAudiences?.length ? [notInList(ref('audience_key'), options.notAudiences.map((k) => param(k)))] : []),
     ];
     const query = select([star()], {
